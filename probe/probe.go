@@ -1,0 +1,79 @@
+// Package probe checks services and tracks their state: the checkers for each kind of target,
+// the state machine that turns results into UP/DOWN and outages, and the monitor that schedules
+// every check and owns the goroutines that run them.
+package probe
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Checker checks one service once. A target that is down is not an error: it is a Result with
+// OK false and a Reason. Check must return by the time ctx is done (the caller sets the timeout)
+// and must be safe to call from several goroutines, though the monitor never overlaps two checks
+// of the same service.
+type Checker interface {
+	Check(ctx context.Context) Result
+}
+
+// Result is the outcome of one check.
+type Result struct {
+	// Start is when the check began (after any wait for a concurrency slot).
+	Start time.Time
+	// Latency is the time from Start to the response (for HTTP: response headers received).
+	Latency time.Duration
+	// OK reports whether the check passed every expectation.
+	OK bool
+	// Reason says why a check failed: short, single-line, already sanitized. Empty when OK.
+	Reason string
+	// Warning is a soft problem on a passing check (certificate expiring soon); it makes the
+	// service DEGRADED. Short, single-line, sanitized.
+	Warning string
+	// Facts are kind-specific details for the detail view (status code, certificate issuer, DNS
+	// answers...), in display order, already sanitized.
+	Facts []Fact
+	// Phases split Latency into steps (DNS, connect, TLS, first byte) where the kind knows them.
+	Phases []Phase
+}
+
+// Fact is one labelled detail of a check result.
+type Fact struct {
+	Label string
+	Value string
+}
+
+// Phase is one timed step of a check.
+type Phase struct {
+	Name     string
+	Duration time.Duration
+}
+
+// State is where a service stands. Every service is in exactly one state.
+type State uint8
+
+// The states, as in the contract. The zero value is Unknown.
+const (
+	Unknown  State = iota // no check has finished yet
+	Up                    // the last check passed and the success threshold is met
+	Degraded              // passing, but a soft bound is breached
+	Pending               // failing, fewer than failure_threshold consecutive failures so far
+	Down                  // failure_threshold consecutive failures
+	Paused                // checks paused by the user
+)
+
+var stateWords = [...]string{"UNKNOWN", "UP", "DEGRADED", "PENDING", "DOWN", "PAUSED"}
+
+// String returns the state's word as shown on screen: UP, DOWN...
+func (s State) String() string {
+	if int(s) < len(stateWords) {
+		return stateWords[s]
+	}
+	return "UNKNOWN"
+}
+
+// Lower returns the state word in lower case, as used in JSON output.
+func (s State) Lower() string { return strings.ToLower(s.String()) }
+
+// States lists every state in display order.
+func States() []State { return []State{Down, Pending, Degraded, Up, Unknown, Paused} }
