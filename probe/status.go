@@ -74,21 +74,26 @@ type Status struct {
 	P50, P95 time.Duration
 	// Checks and Failures count results observed this session.
 	Checks, Failures int
+	// OutageCount counts this session's outages, including those dropped from Outages.
+	OutageCount int
 
 	// Uptime accounting as of AsOf: Observed is time covered by checks (from the first check,
-	// excluding paused time); Downtime is time inside outages. Uptime(now) extends both to now.
+	// excluding paused time); Downtime is the part of it inside outages (so a pause during an
+	// outage is not downtime). Uptime(now) extends both to now. AsOf is zero before the first
+	// check.
 	AsOf     time.Time
 	Observed time.Duration
 	Downtime time.Duration
 }
 
 // Uptime returns the time-weighted fraction of observed time that was not inside an outage, as
-// of now. ok is false before the first check.
+// of now. ok is false until some time has been observed (before the first check, or when the
+// only check was followed by a pause).
 func (s Status) Uptime(now time.Time) (ratio float64, ok bool) {
-	observed, down := s.Observed, s.Downtime
-	if s.AsOf.IsZero() || observed <= 0 && now.Sub(s.AsOf) <= 0 {
+	if s.AsOf.IsZero() {
 		return 0, false
 	}
+	observed, down := s.Observed, s.Downtime
 	if s.State != Paused && now.After(s.AsOf) {
 		extra := now.Sub(s.AsOf)
 		observed += extra
@@ -97,7 +102,7 @@ func (s Status) Uptime(now time.Time) (ratio float64, ok bool) {
 		}
 	}
 	if observed <= 0 {
-		return 1, true
+		return 0, false
 	}
-	return 1 - float64(down)/float64(observed), true
+	return min(max(1-float64(down)/float64(observed), 0), 1), true
 }

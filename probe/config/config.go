@@ -15,6 +15,20 @@ type Config struct {
 	Concurrency int
 	// Services are in file order; names are unique.
 	Services []Service
+	// History says where check results are kept across restarts.
+	History History
+}
+
+// History is the `history` section: where results are stored and for how long.
+type History struct {
+	// Path is the database file, with ~/ and relative paths resolved; "" keeps history in memory.
+	// The default is $XDG_STATE_HOME/uptty/history.db (else ~/.local/state/uptty/history.db).
+	Path string
+	// Retention is how long raw check results are kept before they are rolled up (default 90d).
+	Retention time.Duration
+	// Set reports whether the file has a history section; when false, Path and Retention are
+	// the defaults.
+	Set bool
 }
 
 // Kind names the probe a service uses, picked by its URL scheme (or by `command`).

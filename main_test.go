@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseArgs(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    options
+		wantErr string
+	}{
+		{args: nil, want: options{theme: "dark"}},
+		{args: []string{"-c", "x.yaml"}, want: options{config: "x.yaml", theme: "dark"}},
+		{args: []string{"--config=x.yaml", "--theme", "light"}, want: options{config: "x.yaml", theme: "light"}},
+		{args: []string{"check", "-c", "x.yaml", "--json"}, want: options{command: "check", config: "x.yaml", json: true, theme: "dark"}},
+		{args: []string{"--config", "x.yaml", "check", "--json"}, want: options{command: "check", config: "x.yaml", json: true, theme: "dark"}},
+		{args: []string{"validate", "--config", "y.yaml"}, want: options{command: "validate", config: "y.yaml", theme: "dark"}},
+		{args: []string{"--demo"}, want: options{demo: true, theme: "dark"}},
+		{args: []string{"--version"}, want: options{version: true, theme: "dark"}},
+		{args: []string{"-h"}, want: options{help: true, theme: "dark"}},
+		{args: []string{"frobnicate"}, wantErr: `unknown command "frobnicate"`},
+		{args: []string{"check", "extra"}, wantErr: `unexpected argument "extra"`},
+		{args: []string{"--nope"}, wantErr: "flag provided but not defined: -nope"},
+		{args: []string{"--json"}, wantErr: "--json goes with 'check'"},
+		{args: []string{"--theme", "pink"}, wantErr: `--theme "pink": want dark or light`},
+		{args: []string{"--demo", "-c", "x.yaml"}, wantErr: "--demo and --config exclude each other"},
+		{args: []string{"check", "--config"}, wantErr: "flag needs an argument: -config"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			got, err := parseArgs(tt.args)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("parseArgs(%q) error = %v, want %q", tt.args, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parseArgs(%q) error = %v", tt.args, err)
+			}
+			if got != tt.want {
+				t.Errorf("parseArgs(%q) = %+v, want %+v", tt.args, got, tt.want)
+			}
+		})
+	}
+}
+
+// envFrom builds a getenv that sees only vars, so tests never read the developer's own config.
+func envFrom(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := vars[k]
+		return v, ok
+	}
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "uptty.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// runCLI runs the program in-process with an isolated environment.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	home := t.TempDir()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb, envFrom(map[string]string{
+		"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config"),
+		"XDG_STATE_HOME": filepath.Join(home, ".state"), "API_TOKEN": "s3cret-token",
+	}))
+	return code, out.String(), errb.String()
+}
+
+func TestRunExitCodes(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok"))
+	}))
+	defer up.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+
+	good := writeConfig(t, `
+defaults: {interval: 5s, timeout: 1s, retry_interval: 100ms, failure_threshold: 2}
+services:
+  - name: Good
+    url: `+up.URL+`
+    headers: {Authorization: "Bearer ${API_TOKEN}"}
+`)
+	bad := writeConfig(t, `
+services:
+  - name: Good
+    url: `+up.URL+`
+    intervall: 5s
+`)
+	down := writeConfig(t, `
+defaults: {interval: 5s, timeout: 1s, retry_interval: 100ms, failure_threshold: 2}
+services:
+  - name: Good
+    url: `+up.URL+`
+  - name: Gone
+    url: `+refused+`
+`)
+
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantOut    string
+		wantErr    string
+		notInOuput string
+	}{
+		{name: "version", args: []string{"--version"}, wantCode: 0, wantOut: "uptty "},
+		{name: "help", args: []string{"--help"}, wantCode: 0, wantOut: "Usage:"},
+		{name: "usage error", args: []string{"bogus"}, wantCode: 2, wantErr: "unknown command"},
+		{name: "validate ok", args: []string{"validate", "-c", good}, wantCode: 0, wantOut: "ok, 1 services"},
+		{name: "validate bad", args: []string{"validate", "-c", bad}, wantCode: 2, wantErr: "intervall"},
+		{name: "validate missing file", args: []string{"validate", "-c", "/nonexistent/uptty.yaml"}, wantCode: 2, wantErr: "/nonexistent/uptty.yaml"},
+		{name: "validate no config", args: []string{"validate"}, wantCode: 2, wantErr: "no config found"},
+		{name: "check up", args: []string{"check", "-c", good}, wantCode: 0, wantOut: "Good", notInOuput: "s3cret-token"},
+		{name: "check down", args: []string{"check", "--config", down}, wantCode: 1, wantOut: "connection refused"},
+		{name: "check bad config", args: []string{"check", "-c", bad}, wantCode: 2, wantErr: "intervall"},
+		{name: "monitor missing config", args: []string{"-c", "/nonexistent/uptty.yaml"}, wantCode: 2, wantErr: "/nonexistent/uptty.yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit code = %d, want %d (stdout %q, stderr %q)", code, tt.wantCode, stdout, stderr)
+			}
+			if !strings.Contains(stdout, tt.wantOut) {
+				t.Errorf("stdout = %q, want it to contain %q", stdout, tt.wantOut)
+			}
+			if !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr, tt.wantErr)
+			}
+			if tt.notInOuput != "" && strings.Contains(stdout+stderr, tt.notInOuput) {
+				t.Errorf("output contains the secret %q", tt.notInOuput)
+			}
+		})
+	}
+}
+
+func TestCheckJSON(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer up.Close()
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer broken.Close()
+	path := writeConfig(t, `
+defaults: {interval: 5s, timeout: 1s, retry_interval: 50ms, failure_threshold: 3}
+services:
+  - {name: Checkout API, group: payments, url: "`+up.URL+`/healthz"}
+  - {name: Broken, url: "`+broken.URL+`"}
+`)
+	code, stdout, stderr := runCLI(t, "check", "-c", path, "--json")
+	if code != 1 {
+		t.Fatalf("exit code = %d, want 1; stderr %q", code, stderr)
+	}
+	var got struct {
+		CheckedAt string `json:"checked_at"`
+		Services  []struct {
+			Name      string   `json:"name"`
+			Group     string   `json:"group"`
+			URL       string   `json:"url"`
+			State     string   `json:"state"`
+			LatencyMS *float64 `json:"latency_ms"`
+			Error     *string  `json:"error"`
+		} `json:"services"`
+		Summary map[string]int `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("check --json printed invalid JSON: %v\n%s", err, stdout)
+	}
+	if got.CheckedAt == "" || len(got.Services) != 2 {
+		t.Fatalf("check --json = %s, want checked_at and 2 services", stdout)
+	}
+	first, second := got.Services[0], got.Services[1]
+	if first.Name != "Checkout API" || first.Group != "payments" || first.State != "up" || first.Error == nil || *first.Error != "" || first.LatencyMS == nil {
+		t.Errorf("first service = %+v, want Checkout API/payments/up with empty error", first)
+	}
+	if second.State != "down" || second.Error == nil || *second.Error != "status 503, want 200-399" {
+		t.Errorf("second service = %+v, want down with %q", second, "status 503, want 200-399")
+	}
+	want := map[string]int{"up": 1, "degraded": 0, "down": 1}
+	for k, v := range want {
+		if got.Summary[k] != v {
+			t.Errorf("summary[%q] = %d, want %d", k, got.Summary[k], v)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http/httptrace"
+	"sync"
+	"time"
+
+	"github.com/uptty/uptty/probe/config"
+)
+
+// New returns the Checker for svc's kind. It fails only on a service the config loader should
+// have rejected or on a kind without a checker yet. The checker does not enforce svc.Timeout:
+// the caller bounds each Check with a context deadline, and the checker only uses the timeout to
+// word the reason ("timeout after 2s").
+func New(svc config.Service) (Checker, error) {
+	switch svc.Kind {
+	case config.KindHTTP:
+		return asChecker(newHTTPChecker(svc))
+	case config.KindTCP:
+		return asChecker(newTCPChecker(svc))
+	case config.KindTLS:
+		return newTLSChecker(svc)
+	case config.KindDNS:
+		return newDNSChecker(svc)
+	case config.KindICMP:
+		return newICMPChecker(svc)
+	case config.KindGRPC:
+		return newGRPCChecker(svc)
+	case config.KindWS:
+		return newWSChecker(svc)
+	case config.KindCommand:
+		return newCommandChecker(svc)
+	default:
+		return nil, fmt.Errorf("no probe for %q services", svc.Kind)
+	}
+}
+
+// asChecker passes on a constructor's result, making sure that a failed one is a nil Checker
+// rather than an interface holding a nil pointer.
+func asChecker[C Checker](c C, err error) (Checker, error) {
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// The names of the Phases that checkers report, in the order they happen.
+const (
+	PhaseRedirects = "redirects"  // HTTP: every response before the last one
+	PhaseDNS       = "dns"        // name resolution
+	PhaseConnect   = "connect"    // TCP connection
+	PhaseTLS       = "tls"        // TLS handshake
+	PhaseFirstByte = "first byte" // from having a connection to the first response byte
+)
+
+// phaseRecorder times the steps of one check through an httptrace.ClientTrace, which net.Dialer
+// honours too. Hooks may run on other goroutines (dials race for dual-stack hosts, the response
+// is read on the transport's), and even after the check gave up, hence the mutex.
+type phaseRecorder struct {
+	mu       sync.Mutex
+	start    time.Time
+	requests int
+	lastReq  time.Time // when the last request of a redirect chain began
+	// Each step's start and end; an end that is zero means the step never finished.
+	dns, connect, tls, firstByte [2]time.Time
+	tlsErr                       error // the TLS handshake's error, if it failed
+}
+
+func newPhaseRecorder(start time.Time) *phaseRecorder { return &phaseRecorder{start: start} }
+
+func (p *phaseRecorder) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GetConn:  func(string) { p.newRequest() },
+		DNSStart: func(httptrace.DNSStartInfo) { p.begin(&p.dns, false) },
+		DNSDone:  func(httptrace.DNSDoneInfo) { p.end(&p.dns) },
+		// Dual-stack dials start several connects: the step runs from the first start to the
+		// last end.
+		ConnectStart:      func(string, string) { p.begin(&p.connect, true) },
+		ConnectDone:       func(string, string, error) { p.end(&p.connect) },
+		TLSHandshakeStart: func() { p.begin(&p.tls, false) },
+		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
+			p.end(&p.tls)
+			p.mu.Lock()
+			p.tlsErr = err
+			p.mu.Unlock()
+		},
+		GotConn:              func(httptrace.GotConnInfo) { p.begin(&p.firstByte, false) },
+		GotFirstResponseByte: func() { p.end(&p.firstByte) },
+	}
+}
+
+// newRequest starts over for the next request of a redirect chain: the steps describe the last
+// request, and the time before it is the redirects step.
+func (p *phaseRecorder) newRequest() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.requests++
+	p.lastReq = time.Now()
+	p.dns, p.connect, p.tls, p.firstByte = [2]time.Time{}, [2]time.Time{}, [2]time.Time{}, [2]time.Time{}
+	p.tlsErr = nil
+}
+
+func (p *phaseRecorder) begin(step *[2]time.Time, keepFirst bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if keepFirst && !step[0].IsZero() {
+		return
+	}
+	step[0], step[1] = time.Now(), time.Time{}
+}
+
+func (p *phaseRecorder) end(step *[2]time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !step[0].IsZero() {
+		step[1] = time.Now()
+	}
+}
+
+// handshakeErr returns the TLS handshake's error if the last request's handshake failed.
+func (p *phaseRecorder) handshakeErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.tlsErr
+}
+
+// phases returns the steps that began, in order. A step still running when the check ended
+// (a hung handshake) lasts until now, which shows where the time went.
+func (p *phaseRecorder) phases() []Phase {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	out := make([]Phase, 0, 5)
+	if p.requests > 1 {
+		out = append(out, Phase{Name: PhaseRedirects, Duration: p.lastReq.Sub(p.start)})
+	}
+	steps := [...]struct {
+		name string
+		se   [2]time.Time
+	}{{PhaseDNS, p.dns}, {PhaseConnect, p.connect}, {PhaseTLS, p.tls}, {PhaseFirstByte, p.firstByte}}
+	for _, s := range steps {
+		if s.se[0].IsZero() {
+			continue
+		}
+		end := s.se[1]
+		if end.IsZero() {
+			end = now
+		}
+		out = append(out, Phase{Name: s.name, Duration: end.Sub(s.se[0])})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// withTrace returns ctx carrying p's hooks.
+func (p *phaseRecorder) withTrace(ctx context.Context) context.Context {
+	return httptrace.WithClientTrace(ctx, p.trace())
+}

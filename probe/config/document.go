@@ -1,0 +1,98 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// decode parses the YAML into the root node of its one document.
+func decode(data []byte, file string) (*yaml.Node, error) {
+	docs, err := documents(data)
+	if err != nil {
+		return nil, syntaxError(data, file, err)
+	}
+	switch {
+	case len(docs) == 0 || len(docs[0].Content) == 0:
+		return nil, &Error{File: file, Line: 1, Column: 1, Msg: "the file is empty; it needs a services list"}
+	case len(docs) > 1:
+		return nil, &Error{File: file, Line: docs[1].Line, Column: docs[1].Column,
+			Msg: "a second YAML document; a config is one document (remove the ---)"}
+	}
+	return docs[0].Content[0], nil
+}
+
+// documents parses every document in data, stopping after the second since one is an error.
+// yaml.v3 is not trusted to never panic on hostile input, so a panic becomes an error too.
+func documents(data []byte) (docs []*yaml.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			docs, err = nil, fmt.Errorf("yaml: %v", r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for len(docs) < 2 {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		docs = append(docs, &doc)
+	}
+	return docs, nil
+}
+
+// syntaxError turns a yaml.v3 syntax error into an Error on its line. yaml.v3 often names the
+// line where the enclosing block began (or none, for the first line) rather than the line that
+// is wrong, so the line is found again: the first one such that the file up to it fails with
+// the same message. That takes a binary search of parses of the file's prefixes.
+func syntaxError(data []byte, file string, err error) *Error {
+	line, msg := splitYAMLError(err)
+	ends := lineEnds(data)
+	if k := sort.Search(len(ends), func(i int) bool {
+		_, err := documents(data[:ends[i]])
+		if err == nil {
+			return false
+		}
+		_, m := splitYAMLError(err)
+		return m == msg
+	}); k < len(ends) {
+		line = k + 1
+	}
+	return &Error{File: file, Line: max(line, 1), Msg: "invalid YAML: " + oneLine(msg)}
+}
+
+// splitYAMLError splits "yaml: line 3: did not find expected key" into 3 and the message;
+// the line is 0 when there is none.
+func splitYAMLError(err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, text, ok := strings.Cut(rest, ": "); ok {
+			if n, err := strconv.Atoi(num); err == nil {
+				return n, text
+			}
+		}
+	}
+	return 0, msg
+}
+
+// lineEnds returns the offset just past each line of data (the last may lack its newline).
+func lineEnds(data []byte) []int {
+	var ends []int
+	for i, c := range data {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		ends = append(ends, len(data))
+	}
+	return ends
+}

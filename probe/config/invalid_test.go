@@ -1,0 +1,66 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/invalid-*.yaml.err from the current messages")
+
+// testEnv is the environment every fixture sees.
+func testEnv(key string) (string, bool) {
+	v, ok := map[string]string{
+		"API_TOKEN": "s3cret-token",
+		"HOME":      "/home/tester",
+	}[key]
+	return v, ok
+}
+
+// TestInvalid checks each testdata/invalid-*.yaml against the exact messages in its .err file.
+func TestInvalid(t *testing.T) {
+	files, err := filepath.Glob("testdata/invalid-*.yaml")
+	if err != nil || len(files) < 15 {
+		t.Fatalf("Glob(testdata/invalid-*.yaml) = %d files, %v; want at least 15", len(files), err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := Parse(data, filepath.Base(file), testEnv)
+			if err == nil {
+				t.Fatalf("Parse(%s) = %+v, nil; want an error", file, cfg)
+			}
+			if cfg != nil {
+				t.Errorf("Parse(%s) returned a config with its error", file)
+			}
+			for _, e := range Errors(err) {
+				if strings.Contains(e.Error(), "s3cret") {
+					t.Errorf("message leaks a secret: %s", e)
+				}
+			}
+			if !errors.As(err, new(*Error)) {
+				t.Errorf("Parse(%s) error %T holds no *Error", file, err)
+			}
+			got := err.Error() + "\n"
+			if *update {
+				if err := os.WriteFile(file+".err", []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(file + ".err")
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("Parse(%s) errors =\n%s\nwant\n%s", file, got, want)
+			}
+		})
+	}
+}

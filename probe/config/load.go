@@ -1,0 +1,230 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Built-in defaults outside the timing keys.
+const (
+	defaultConcurrency = 1000
+	maxConcurrency     = 100000
+	defaultRetention   = 90 * day
+)
+
+// Load reads and validates the config file at path, expanding ${VAR} from the environment.
+// On error the config is nil and the error lists every problem found (see Parse).
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	return Parse(data, path, os.LookupEnv)
+}
+
+// Parse validates a config and applies its defaults. filename names the file in messages and
+// anchors a relative history path; getenv expands ${VAR} references and finds $HOME and
+// $XDG_STATE_HOME (nil means an empty environment). On error the config is nil and the error
+// joins one *Error per problem, sorted by position, one per line.
+func Parse(data []byte, filename string, getenv func(string) (string, bool)) (*Config, error) {
+	if getenv == nil {
+		getenv = func(string) (string, bool) { return "", false }
+	}
+	name := filename
+	if name == "" {
+		name = "config"
+	}
+	l := &loader{file: name, dir: filepath.Dir(filename), getenv: getenv}
+	root, err := decode(data, name)
+	if err != nil {
+		return nil, err
+	}
+	cfg := l.config(root)
+	if err := joinErrors(l.errs); err != nil {
+		return nil, err
+	}
+	cfg.Path = filename
+	return cfg, nil
+}
+
+func topKeys() []string { return []string{"defaults", "services", "history", "concurrency"} }
+
+// topHint points at the right place for a key written at the top level.
+func topHint(key string) string {
+	switch {
+	case slices.Contains(timingKeys(), key):
+		return "did you mean defaults." + key + "?"
+	case slices.Contains(serviceKeys(), key):
+		return key + " belongs to a service, in the services list"
+	}
+	return ""
+}
+
+// defaultsHint explains that the other service keys are not defaults.
+func defaultsHint(key string) string {
+	if slices.Contains(serviceKeys(), key) || slices.Contains(expectKeys(), key) {
+		return key + " cannot be a default; set it on each service"
+	}
+	return ""
+}
+
+// config reads the document's root mapping.
+func (l *loader) config(root *yaml.Node) *Config {
+	cfg := &Config{
+		Concurrency: defaultConcurrency,
+		History:     History{Path: defaultHistoryPath(l.getenv), Retention: defaultRetention},
+	}
+	if isNull(root) {
+		l.errs = append(l.errs, &Error{File: l.file, Line: 1, Column: 1, Msg: "the file is empty; it needs a services list"})
+		return cfg
+	}
+	f, ok := l.fields(root, "", "a mapping with a services list", topKeys(), topHint)
+	if !ok {
+		return cfg
+	}
+	defs := builtinTiming()
+	if fl, ok := f["defaults"]; ok {
+		df, _ := l.fields(fl.val, fl.path, "a mapping", timingKeys(), defaultsHint)
+		l.timing(df, &defs, false)
+		l.checkTiming(defs.resolved(), fl.key, fl.path)
+	}
+	if fl, ok := f["concurrency"]; ok {
+		if n, ok := l.integer(fl.val, fl.path, 1, maxConcurrency); ok {
+			cfg.Concurrency = n
+		}
+	}
+	if fl, ok := f["history"]; ok {
+		l.history(fl, &cfg.History)
+	}
+	if fl, ok := f["services"]; ok {
+		cfg.Services = l.services(fl, defs)
+	} else {
+		l.errorf(root, "", "missing services: list what to check, each with a name and a url")
+	}
+	return cfg
+}
+
+// services reads the services list and checks that names are unique.
+func (l *loader) services(fl field, defs timing) []Service {
+	if isNull(fl.val) {
+		l.errorf(fl.val, fl.path, "no services: list at least one")
+		return nil
+	}
+	items, ok := l.list(fl.val, fl.path, "a list of services (each item starts with -)")
+	if !ok {
+		return nil
+	}
+	if len(items) == 0 {
+		l.errorf(fl.val, fl.path, "empty list: add at least one service")
+		return nil
+	}
+	out := make([]Service, 0, len(items))
+	firstPath := make(map[string]string, len(items))
+	firstNode := make(map[string]*yaml.Node, len(items))
+	for i, item := range items {
+		p := index(fl.path, i)
+		s, nameNode := l.service(item, p, defs)
+		if nameNode != nil {
+			if prev, dup := firstNode[s.Name]; dup {
+				l.errorf(nameNode, join(p, "name"), "duplicate name %s: %s (line %d) has it too",
+					quote(s.Name), firstPath[s.Name], prev.Line)
+			} else {
+				firstNode[s.Name], firstPath[s.Name] = nameNode, p
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// history reads the history section over its defaults.
+func (l *loader) history(fl field, h *History) {
+	h.Set = true
+	f, _ := l.fields(fl.val, fl.path, "a mapping", []string{"path", "retention"}, nil)
+	if p, ok := f["path"]; ok {
+		if raw, ok := l.text(p.val, p.path, `a file path (or "" to keep history in memory)`); ok {
+			path, problem := resolvePath(raw, l.dir, l.getenv)
+			if problem != "" {
+				l.errorf(p.val, p.path, "%s", problem)
+			} else {
+				h.Path = path
+			}
+		}
+	}
+	if r, ok := f["retention"]; ok {
+		if d, ok := l.duration(r.val, r.path, true); ok {
+			h.Retention = d
+		}
+	}
+}
+
+// Find returns the config file to use: explicit (the --config flag) if given, else
+// $UPTTY_CONFIG, else ./uptty.yaml, else $XDG_CONFIG_HOME/uptty/config.yaml (by default
+// ~/.config/uptty/config.yaml). found is false when there is none, and the caller starts the
+// demo. A file named by the flag or $UPTTY_CONFIG must be readable: that is an error, never
+// a silent fallback. So is a candidate that exists but cannot be read.
+func Find(explicit string, getenv func(string) (string, bool)) (path string, found bool, err error) {
+	if getenv == nil {
+		getenv = func(string) (string, bool) { return "", false }
+	}
+	if explicit != "" {
+		if err := readable(explicit); err != nil {
+			return "", false, err
+		}
+		return explicit, true, nil
+	}
+	if p, ok := getenv("UPTTY_CONFIG"); ok && p != "" {
+		if err := readable(p); err != nil {
+			return "", false, fmt.Errorf("$UPTTY_CONFIG: %w", err)
+		}
+		return p, true, nil
+	}
+	candidates := []string{"uptty.yaml"}
+	if dir, ok := getenv("XDG_CONFIG_HOME"); ok && dir != "" {
+		candidates = append(candidates, filepath.Join(dir, "uptty", "config.yaml"))
+	} else if home, ok := getenv("HOME"); ok && home != "" {
+		candidates = append(candidates, filepath.Join(home, ".config", "uptty", "config.yaml"))
+	}
+	for _, c := range candidates {
+		if _, err := os.Stat(c); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err := readable(c); err != nil {
+			return "", false, err
+		}
+		return c, true, nil
+	}
+	return "", false, nil
+}
+
+// readable checks that path is a file that can be opened for reading.
+func readable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fileError(path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fileError(path, err)
+	}
+	if st.IsDir() {
+		return fmt.Errorf("config %s: is a directory", path)
+	}
+	return nil
+}
+
+// fileError says which config file could not be read, without repeating the path twice.
+func fileError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("config %s: %w", path, err)
+}

@@ -1,0 +1,73 @@
+package config
+
+import "testing"
+
+func TestCheckURL(t *testing.T) {
+	tests := []struct {
+		in, scheme, problem string
+	}{
+		{"https://api.example.com/healthz", "https", ""},
+		{"HTTP://api.example.com:8080", "http", ""},
+		{"http://[::1]:8080/", "http", ""},
+		{"tcp://db.example.com:5432", "tcp", ""},
+		{"tcp://db.example.com:5432/", "tcp", ""},
+		{"tls://mail.example.com:465", "tls", ""},
+		{"dns:example.com", "dns", ""},
+		{"dns:///example.com?type=AAAA", "dns", ""},
+		{"icmp://router.example.com", "icmp", ""},
+		{"grpc://g.example.com:50051", "grpc", ""},
+		{"grpcs://g.example.com:443/pkg.Svc", "grpc" + "s", ""},
+		{"ws://feed.example.com/s", "ws", ""},
+		{"wss://feed.example.com", "wss", ""},
+		{"example.com", "", "no scheme: write e.g. https://host/path or tcp://host:port"},
+		{"localhost:8080", "", "no scheme: write e.g. https://host/path or tcp://host:port"},
+		{"gopher://x", "", "unknown scheme \"gopher\"; supported: " + schemes},
+		{"tcp://db.example.com", "tcp", "missing port: write tcp://host:port"},
+		{"tcp://user@db.example.com:1", "tcp", "user info is not used: write tcp://host:port"},
+		{"icmp://r.example.com#x", "icmp", "a fragment is not used: write icmp://host"},
+		{"http://x.example.com:/", "http", `empty port after "x.example.com:"`},
+		{"http:x", "http", "missing host: write http://host/path"},
+		{"http://a\x00b", "http", "invalid URL: net/url: invalid control character in URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			scheme, problem := checkURL(tt.in)
+			if scheme != tt.scheme || problem != tt.problem {
+				t.Errorf("checkURL(%q) = %q, %q; want %q, %q", tt.in, scheme, problem, tt.scheme, tt.problem)
+			}
+		})
+	}
+}
+
+func TestParseDNS(t *testing.T) {
+	tests := []struct {
+		in   string
+		want DNSTarget
+		err  string
+	}{
+		{"dns:example.com", DNSTarget{Name: "example.com", Type: "A"}, ""},
+		{"dns:example.com?type=mx", DNSTarget{Name: "example.com", Type: "MX"}, ""},
+		{"dns:example.com?TYPE=TXT;CLASS=in", DNSTarget{Name: "example.com", Type: "TXT"}, ""},
+		{"dns:///example.com.", DNSTarget{Name: "example.com.", Type: "A"}, ""},
+		{"dns://9.9.9.9/example.com?type=AAAA", DNSTarget{Server: "9.9.9.9:53", Name: "example.com", Type: "AAAA"}, ""},
+		{"dns://[2620:fe::fe]:5353/example.com", DNSTarget{Server: "[2620:fe::fe]:5353", Name: "example.com", Type: "A"}, ""},
+		{"dns:4.3.2.1.in-addr.arpa?type=PTR", DNSTarget{Name: "4.3.2.1.in-addr.arpa", Type: "PTR"}, ""},
+		{"dns:my%20host", DNSTarget{}, `name "my host" has a space, slash or control character`},
+		{"dns://9.9.9.9", DNSTarget{}, "missing the name to look up: write dns:name?type=A or dns://server/name?type=A"},
+		{"https://example.com", DNSTarget{}, "not a dns: URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseDNS(tt.in)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Errorf("ParseDNS(%q) = %+v, %v; want error %q", tt.in, got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("ParseDNS(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}

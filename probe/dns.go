@@ -1,0 +1,239 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/uptty/uptty/probe/config"
+)
+
+const (
+	dnsResolvConf  = "/etc/resolv.conf"
+	dnsFallback    = "127.0.0.1:53"
+	dnsUDPSize     = 1232 // the DNS flag day 2020 EDNS0 size: large answers without IP fragmentation
+	dnsShownMax    = 5    // answers listed in Facts; the rest are counted
+	dnsAnswerWidth = 100  // runes kept of one answer in Facts
+)
+
+// dnsChecker sends one DNS query and compares the response code and answers with expectations.
+type dnsChecker struct {
+	server   string // host:port; "" asks the system resolver's first nameserver
+	name     string // fully qualified query name
+	qtype    uint16
+	rcode    int
+	contains string // as configured; "" checks no answer text
+	lowered  string // contains in lower case: names and hex digits match in any case
+	timeout  time.Duration
+	// resolvConf is read on every check without a server, so a laptop that changes networks
+	// follows its resolver. Tests point it elsewhere.
+	resolvConf string
+}
+
+// newDNSChecker builds the checker for a dns: URL (RFC 4501) as config.ParseDNS reads it:
+// dns:name, dns:///name, dns://server/name or dns://server:port/name, with ?type=T (default A).
+func newDNSChecker(svc config.Service) (Checker, error) {
+	c := &dnsChecker{timeout: svc.Timeout, resolvConf: dnsResolvConf}
+	if err := c.parseURL(svc.URL); err != nil {
+		return nil, err
+	}
+	c.rcode = dns.RcodeSuccess
+	if want := svc.Expect.Rcode; want != "" {
+		rc, ok := dns.StringToRcode[strings.ToUpper(want)]
+		if !ok {
+			return nil, fmt.Errorf("dns: unknown rcode %q (NOERROR, NXDOMAIN, SERVFAIL, REFUSED...)", want)
+		}
+		c.rcode = rc
+	}
+	c.contains = svc.Expect.AnswerContains
+	c.lowered = strings.ToLower(c.contains)
+	return c, nil
+}
+
+func (c *dnsChecker) parseURL(raw string) error {
+	t, err := config.ParseDNS(raw)
+	if err != nil {
+		return fmt.Errorf("dns: %w", err)
+	}
+	c.server, c.qtype = t.Server, dns.StringToType[t.Type]
+	name := t.Name
+	if c.qtype == dns.TypePTR {
+		if arpa, err := dns.ReverseAddr(name); err == nil {
+			name = arpa // dns:///192.0.2.1?type=PTR asks for 1.2.0.192.in-addr.arpa.
+		}
+	}
+	if _, ok := dns.IsDomainName(name); !ok {
+		return fmt.Errorf("dns: %q is not a domain name", name)
+	}
+	c.name = dns.Fqdn(name)
+	return nil
+}
+
+// Check sends the query over UDP, again over TCP if the answer was truncated.
+func (c *dnsChecker) Check(ctx context.Context) Result {
+	res := Result{Start: time.Now()}
+	server := c.server
+	if server == "" {
+		server = systemNameserver(c.resolvConf)
+	}
+	m := new(dns.Msg)
+	m.SetQuestion(c.name, c.qtype)
+	m.SetEdns0(dnsUDPSize, false)
+
+	r, network, err := c.exchange(ctx, m, server)
+	res.Latency = time.Since(res.Start)
+	res.Facts = append(res.Facts, Fact{Label: "server", Value: server + " over " + network})
+	if err != nil {
+		res.Reason = checkErrReason(ctx, err, c.timeout)
+		return res
+	}
+	rcode := dnsRcodeText(r.Rcode)
+	texts := make([]string, len(r.Answer))
+	for i, rr := range r.Answer {
+		texts[i] = dnsAnswerText(rr)
+	}
+	res.Facts = append(res.Facts,
+		Fact{Label: "rcode", Value: rcode},
+		Fact{Label: "answers", Value: c.answersFact(r.Answer, texts)})
+	switch {
+	case r.Rcode != c.rcode:
+		res.Reason = fmt.Sprintf("rcode %s, want %s", rcode, dnsRcodeText(c.rcode))
+	case c.contains != "" && !anyContains(texts, c.lowered):
+		res.Reason = "no answer contains " + quote(c.contains)
+	default:
+		res.OK = true
+	}
+	return res
+}
+
+func (c *dnsChecker) exchange(ctx context.Context, m *dns.Msg, server string) (*dns.Msg, string, error) {
+	r, err := c.exchangeOver(ctx, "udp", m, server)
+	if r != nil && r.Truncated {
+		r, err = c.exchangeOver(ctx, "tcp", m, server)
+		return r, "tcp", err
+	}
+	return r, "udp", err
+}
+
+func (c *dnsChecker) exchangeOver(ctx context.Context, network string, m *dns.Msg, server string) (*dns.Msg, error) {
+	// Without Timeout the library caps every read at 2s whatever the context allows; the
+	// context's deadline still wins when it is sooner.
+	timeout := c.timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	client := &dns.Client{Net: network, Timeout: timeout}
+	conn, err := client.DialContext(ctx, server)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	// The library honours only the context's deadline; closing the socket honours cancellation.
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	r, _, err := client.ExchangeWithConnContext(ctx, m, conn)
+	return r, err
+}
+
+// answersFact lists the first few answers, each with its type when that differs from the
+// question's (a CNAME on the way to an A record).
+func (c *dnsChecker) answersFact(rrs []dns.RR, texts []string) string {
+	if len(rrs) == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	for i, rr := range rrs[:min(len(rrs), dnsShownMax)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if t := rr.Header().Rrtype; t != c.qtype {
+			b.WriteString(dns.TypeToString[t] + " ")
+		}
+		b.WriteString(CleanText(texts[i], dnsAnswerWidth))
+	}
+	if n := len(rrs) - dnsShownMax; n > 0 {
+		fmt.Fprintf(&b, " (+%d more)", n)
+	}
+	return b.String()
+}
+
+func anyContains(texts []string, want string) bool {
+	for _, t := range texts {
+		if strings.Contains(strings.ToLower(t), want) {
+			return true
+		}
+	}
+	return false
+}
+
+// dnsAnswerText is a record's data without its owner, TTL, class and type. TXT strings are
+// decoded from the library's \DDD escapes so that what is matched and shown is the real text.
+func dnsAnswerText(rr dns.RR) string {
+	if txt, ok := rr.(*dns.TXT); ok {
+		var b strings.Builder
+		for _, s := range txt.Txt {
+			b.WriteString(unescapeTXT(s))
+		}
+		return b.String()
+	}
+	return strings.TrimPrefix(rr.String(), rr.Header().String())
+}
+
+// unescapeTXT undoes miekg/dns's presentation escapes: \DDD (decimal byte) and \c.
+func unescapeTXT(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b = append(b, s[i])
+			continue
+		}
+		if i+3 < len(s) && isDigits(s[i+1:i+4]) {
+			if n, err := strconv.Atoi(s[i+1 : i+4]); err == nil && n < 256 {
+				b = append(b, byte(n))
+				i += 3
+				continue
+			}
+		}
+		b = append(b, s[i+1])
+		i++
+	}
+	return string(b)
+}
+
+func isDigits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func dnsRcodeText(rc int) string {
+	if s, ok := dns.RcodeToString[rc]; ok {
+		return s
+	}
+	return "RCODE" + strconv.Itoa(rc)
+}
+
+// systemNameserver is the first nameserver in resolvConf, or the local resolver when the file
+// is missing or lists none (as the C library does).
+func systemNameserver(resolvConf string) string {
+	cfg, err := dns.ClientConfigFromFile(resolvConf)
+	if err != nil || len(cfg.Servers) == 0 {
+		return dnsFallback
+	}
+	port := cfg.Port
+	if port == "" {
+		port = "53"
+	}
+	return net.JoinHostPort(cfg.Servers[0], port)
+}

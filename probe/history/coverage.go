@@ -1,0 +1,89 @@
+package history
+
+import "database/sql"
+
+// runOf returns the newest coverage run of a service, loading it on first use; its id is 0
+// when the service has none yet.
+func (w *writer) runOf(tx *sql.Tx, service int64) (*run, error) {
+	if r, ok := w.runs[service]; ok {
+		return r, nil
+	}
+	r := &run{}
+	err := tx.QueryRow("SELECT id, started, ended FROM coverage WHERE service = ? ORDER BY started DESC LIMIT 1",
+		service).Scan(&r.id, &r.start, &r.end)
+	if err != nil && err != sql.ErrNoRows {
+		return nil, err
+	}
+	r.last = r.start
+	w.runs[service] = r
+	return r, nil
+}
+
+// extend books a result at `at` (ms) that covers up to span ms: it lengthens the newest run if
+// the result starts within it, or begins a new run after a gap.
+func (w *writer) extend(tx *sql.Tx, service, at, span int64) error {
+	r, err := w.runOf(tx, service)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.id == 0 && !r.dirty || at > r.end:
+		if err := w.saveRun(tx, service, r); err != nil {
+			return err
+		}
+		*r = run{start: at, end: at + span, last: at}
+	case at < r.start:
+		// A late result from before the run: it joins it only if it reaches it, so that runs
+		// never overlap.
+		if at+span < r.start {
+			return nil
+		}
+		r.start = at
+	default:
+		r.end, r.last = max(r.end, at+span), max(r.last, at)
+	}
+	r.dirty, r.live = true, true
+	return nil
+}
+
+// pause ends the service's coverage at `at`: paused time is neither up nor down.
+func (w *writer) pause(tx *sql.Tx, service, at int64) error {
+	r, err := w.runOf(tx, service)
+	if err != nil || r.id == 0 && !r.dirty {
+		return err
+	}
+	if at < r.end {
+		r.end, r.dirty = max(at, r.last), true
+	}
+	return nil
+}
+
+func (w *writer) saveRuns(tx *sql.Tx) error {
+	for service, r := range w.runs {
+		if err := w.saveRun(tx, service, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *writer) saveRun(tx *sql.Tx, service int64, r *run) error {
+	if !r.dirty {
+		return nil
+	}
+	if r.id != 0 {
+		if _, err := tx.Exec("UPDATE coverage SET started = ?, ended = ? WHERE id = ?", r.start, r.end, r.id); err != nil {
+			return err
+		}
+	} else {
+		res, err := tx.Exec("INSERT INTO coverage (service, started, ended) VALUES (?, ?, ?)", service, r.start, r.end)
+		if err != nil {
+			return err
+		}
+		if r.id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+	}
+	r.dirty = false
+	return nil
+}

@@ -1,0 +1,61 @@
+package history
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Errors that Open and the Store's methods wrap, for errors.Is. The messages a user reads come
+// from the wrapping error, which names the file.
+var (
+	// ErrInUse means another uptty holds the history file for writing.
+	ErrInUse = errors.New("history file in use")
+	// ErrNotHistory means the file is not an uptty history: not a database, a corrupt one, or
+	// someone else's. It was left untouched.
+	ErrNotHistory = errors.New("not an uptty history file")
+	// ErrNewerSchema means the file was written by a newer uptty; it was left untouched.
+	ErrNewerSchema = errors.New("history file from a newer uptty")
+	// ErrClosed is returned by a Store's methods after Close.
+	ErrClosed = errors.New("history store closed")
+)
+
+// fileError is an error about the history file: its message names the file and says what went
+// wrong in words, and it unwraps to a sentinel above (if any) and the underlying cause.
+type fileError struct {
+	msg   string
+	kind  error
+	cause error
+}
+
+func (e *fileError) Error() string { return e.msg }
+
+func (e *fileError) Unwrap() []error {
+	var errs []error
+	for _, err := range []error{e.kind, e.cause} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// fileErr builds "history file PATH WHAT: CAUSE", or "in-memory history WHAT: CAUSE".
+func fileErr(path, what string, kind, cause error) error {
+	var b strings.Builder
+	if path == "" {
+		b.WriteString("in-memory history ")
+	} else {
+		b.WriteString("history file " + path + " ")
+	}
+	b.WriteString(what)
+	if cause != nil {
+		b.WriteString(": " + cause.Error())
+	}
+	return &fileError{msg: b.String(), kind: kind, cause: cause}
+}
+
+// errInUse is what lockFile returns when another process holds the lock.
+type errInUse struct{ pid int }
+
+func (e errInUse) Error() string { return "locked by pid " + strconv.Itoa(e.pid) }

@@ -1,0 +1,76 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+)
+
+// Incident is one outage as `uptty incidents` lists it.
+type Incident struct {
+	Service string
+	Group   string
+	Start   time.Time
+	End     *time.Time // nil while the outage lasts
+	// Duration is how long the outage lasted, or had lasted when it was read if it is open.
+	Duration time.Duration
+	Cause    string // the reason of the first failed check
+}
+
+// MarshalJSON writes the incident as the contract shows it: times in RFC 3339 to the second in
+// the local zone, end null while open, and duration_s the whole seconds between the times
+// written (so that it agrees with them).
+func (i Incident) MarshalJSON() ([]byte, error) {
+	type out struct {
+		Service   string  `json:"service"`
+		Group     string  `json:"group"`
+		Start     string  `json:"start"`
+		End       *string `json:"end"`
+		DurationS int64   `json:"duration_s"`
+		Cause     string  `json:"cause"`
+	}
+	start := i.Start.Truncate(time.Second)
+	end := i.Start.Add(i.Duration).Truncate(time.Second)
+	o := out{Service: i.Service, Group: i.Group, Start: start.Local().Format(time.RFC3339), Cause: i.Cause}
+	if i.End != nil {
+		end = i.End.Truncate(time.Second)
+		o.End = new(end.Local().Format(time.RFC3339))
+	}
+	o.DurationS = int64(max(end.Sub(start), 0) / time.Second)
+	return json.Marshal(o)
+}
+
+// Incidents lists the outages that were going on at or after since (all of them for the zero
+// time), of one service or, for "", of all, newest first.
+func (s *Store) Incidents(since time.Time, service string) ([]Incident, error) {
+	var from int64
+	if !since.IsZero() {
+		from = since.UnixMilli()
+	}
+	rows, err := s.ro.QueryContext(context.Background(), `SELECT s.name, s.grp, o.started, o.ended, o.cause
+		FROM outage o JOIN service s ON s.id = o.service
+		WHERE (o.ended IS NULL OR o.ended >= ?) AND (? = '' OR s.name = ?)
+		ORDER BY o.started DESC, o.id DESC`, from, service, service)
+	if err != nil {
+		return nil, s.readErr(err)
+	}
+	defer rows.Close()
+	now := s.now()
+	var list []Incident
+	for rows.Next() {
+		var in Incident
+		var start int64
+		var end sql.NullInt64
+		if err := rows.Scan(&in.Service, &in.Group, &start, &end, &in.Cause); err != nil {
+			return nil, s.readErr(err)
+		}
+		in.Start, in.Duration = time.UnixMilli(start), now.Sub(time.UnixMilli(start))
+		if end.Valid {
+			in.End = new(time.UnixMilli(end.Int64))
+			in.Duration = in.End.Sub(in.Start)
+		}
+		list = append(list, in)
+	}
+	return list, s.readErr(rows.Err())
+}

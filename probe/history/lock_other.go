@@ -1,0 +1,12 @@
+//go:build !(darwin || dragonfly || freebsd || linux || netbsd || openbsd)
+
+package history
+
+// canLock reports whether lockFile keeps a second writer out.
+const canLock = false
+
+// lockFile does nothing where flock is not available: two uptty writing the same file is then
+// still safe (SQLite's own locking with WAL and a busy timeout), their results are just mixed.
+func lockFile(string) (unlock func() error, err error) {
+	return func() error { return nil }, nil
+}

@@ -1,0 +1,126 @@
+package history
+
+import (
+	"time"
+)
+
+// rollupChunk bounds the raw results rolled up in one transaction; between chunks the writer
+// commits what was recorded meanwhile, so that a large backlog (a first run with a shorter
+// retention) never holds up recording for long.
+const rollupChunk = 5000
+
+// rollup rolls up as of now. A rollup requested while one runs is answered after it.
+func (w *writer) rollup(now time.Time) error {
+	if w.rolling {
+		return nil
+	}
+	w.rolling = true
+	err := w.rollupOnce(now)
+	w.rolling = false
+	for len(w.deferred) > 0 {
+		o := w.deferred[0]
+		w.deferred = w.deferred[1:]
+		o.done <- w.rollup(o.now)
+	}
+	return err
+}
+
+func (w *writer) rollupOnce(now time.Time) error {
+	retention := w.s.opts.Retention.Milliseconds()
+	rawCutoff := floorTo(now.UnixMilli()-retention, minuteMS)
+	minuteCutoff := floorTo(now.UnixMilli()-2*retention, hourMS)
+	ids, err := w.serviceIDs()
+	if err != nil {
+		return fileErr(w.s.path, "cannot roll up old results", nil, err)
+	}
+	for _, id := range ids {
+		for done := false; !done; {
+			if w.stopping() {
+				return nil
+			}
+			if done, err = w.rollupRaw(id, rawCutoff); err != nil {
+				return fileErr(w.s.path, "cannot roll up old results", nil, err)
+			}
+			w.drain()
+		}
+		// The hourly aggregates already hold these minutes.
+		if _, err := w.db.Exec("DELETE FROM agg_minute WHERE service = ? AND start < ?", id, minuteCutoff); err != nil {
+			return fileErr(w.s.path, "cannot roll up old results", nil, err)
+		}
+	}
+	return nil
+}
+
+// rollupRaw turns the oldest chunk of a service's raw results before cutoff into per-minute
+// aggregates, and deletes them, in one transaction. done reports that none are left.
+func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
+	tx, err := w.db.Begin()
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.Query("SELECT at, latency, ok FROM result WHERE service = ? AND at < ? ORDER BY at LIMIT ?",
+		service, cutoff, w.s.opts.rollupChunk)
+	if err != nil {
+		return false, err
+	}
+	minutes := map[aggKey]*agg{}
+	n, last := 0, int64(0)
+	for rows.Next() {
+		var at, latency int64
+		var ok bool
+		if err := rows.Scan(&at, &latency, &ok); err != nil {
+			rows.Close()
+			return false, err
+		}
+		k := aggKey{service: service, start: floorTo(at, minuteMS)}
+		a := minutes[k]
+		if a == nil {
+			a = &agg{}
+			minutes[k] = a
+		}
+		a.add(latency, ok)
+		n, last = n+1, at
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	if n == 0 {
+		return true, nil
+	}
+	for k, a := range minutes {
+		if err := mergeAgg(tx, "agg_minute", k, a); err != nil {
+			return false, err
+		}
+	}
+	if _, err := tx.Exec("DELETE FROM result WHERE service = ? AND at <= ?", service, last); err != nil {
+		return false, err
+	}
+	return n < w.s.opts.rollupChunk, tx.Commit()
+}
+
+func (w *writer) serviceIDs() ([]int64, error) {
+	rows, err := w.db.Query("SELECT id FROM service ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func (w *writer) stopping() bool {
+	select {
+	case <-w.s.stop:
+		return true
+	default:
+		return false
+	}
+}

@@ -1,0 +1,129 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// applicationID marks a SQLite file as an uptty history ("upty"), so that Open can tell its
+// own files from someone else's database before it changes anything.
+const applicationID = 0x75707479
+
+// migrations returns the schema changes in order: migration i takes the schema from version i
+// to version i+1 (PRAGMA user_version). Released migrations are never edited, only appended to.
+//
+// Times are Unix milliseconds, latencies microseconds. Results and aggregates are keyed by
+// (service, time) WITHOUT ROWID, so that a service's newest rows and any time range are one
+// index range and the rows are stored once.
+func migrations() []string {
+	return []string{
+		// 1: the first release.
+		`
+CREATE TABLE service (
+	id    INTEGER PRIMARY KEY,
+	name  TEXT NOT NULL UNIQUE,
+	grp   TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE result (
+	service INTEGER NOT NULL,
+	at      INTEGER NOT NULL,
+	latency INTEGER NOT NULL,
+	ok      INTEGER NOT NULL,
+	state   INTEGER NOT NULL,
+	reason  TEXT, -- the failure reason, or the warning of a passing check; NULL when none
+	PRIMARY KEY (service, at)
+) WITHOUT ROWID;
+CREATE TABLE state_change (
+	id         INTEGER PRIMARY KEY,
+	service    INTEGER NOT NULL,
+	at         INTEGER NOT NULL,
+	from_state INTEGER NOT NULL,
+	to_state   INTEGER NOT NULL,
+	reason     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX state_change_by_service ON state_change (service, at);
+CREATE TABLE outage (
+	id      INTEGER PRIMARY KEY,
+	service INTEGER NOT NULL,
+	started INTEGER NOT NULL,
+	ended   INTEGER, -- NULL while the outage lasts
+	cause   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outage_by_service ON outage (service, started);
+CREATE INDEX outage_by_start ON outage (started);
+CREATE TABLE coverage (
+	id      INTEGER PRIMARY KEY,
+	service INTEGER NOT NULL,
+	started INTEGER NOT NULL,
+	ended   INTEGER NOT NULL
+);
+CREATE INDEX coverage_by_service ON coverage (service, started);
+CREATE TABLE agg_minute (
+	service  INTEGER NOT NULL,
+	start    INTEGER NOT NULL,
+	checks   INTEGER NOT NULL,
+	failures INTEGER NOT NULL,
+	lat_min  INTEGER, -- over passing checks; NULL when none passed
+	lat_p50  INTEGER,
+	lat_p95  INTEGER,
+	lat_max  INTEGER,
+	hist     BLOB NOT NULL,
+	PRIMARY KEY (service, start)
+) WITHOUT ROWID;
+CREATE TABLE agg_hour (
+	service  INTEGER NOT NULL,
+	start    INTEGER NOT NULL,
+	checks   INTEGER NOT NULL,
+	failures INTEGER NOT NULL,
+	lat_min  INTEGER,
+	lat_p50  INTEGER,
+	lat_p95  INTEGER,
+	lat_max  INTEGER,
+	hist     BLOB NOT NULL,
+	PRIMARY KEY (service, start)
+) WITHOUT ROWID;
+CREATE TABLE session (
+	id      INTEGER PRIMARY KEY,
+	pid     INTEGER NOT NULL,
+	started INTEGER NOT NULL,
+	ended   INTEGER
+);
+PRAGMA application_id = 1970304121;
+`,
+	}
+}
+
+// migrate brings the schema from its current version up to len(steps), in one transaction, so
+// that a crash halfway leaves the file at the version it had. It refuses a file written by a
+// newer uptty.
+func migrate(ctx context.Context, db *sql.DB, path string, steps []string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fileErr(path, "cannot be written", nil, err)
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fileErr(path, "cannot be read", ErrNotHistory, err)
+	}
+	if version > len(steps) {
+		return fileErr(path, fmt.Sprintf("was written by a newer uptty (schema version %d, this one knows up to %d)", version, len(steps)), ErrNewerSchema, nil)
+	}
+	if version == len(steps) {
+		return nil
+	}
+	for i := version; i < len(steps); i++ {
+		if _, err := tx.ExecContext(ctx, steps[i]); err != nil {
+			return fileErr(path, fmt.Sprintf("cannot be upgraded to schema version %d", i+1), nil, err)
+		}
+	}
+	// PRAGMA takes no parameters; the version is ours, not user input.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(steps))); err != nil {
+		return fileErr(path, "cannot be written", nil, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fileErr(path, "cannot be written", nil, err)
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// Window is a service's record over a time window.
+type Window struct {
+	From, To time.Time
+	// Covered is the time inside the window covered by checks (see the package doc); the rest
+	// is a gap, counted neither up nor down.
+	Covered time.Duration
+	// Down is the covered time inside outages.
+	Down time.Duration
+	// Up is 1 - Down/Covered, the uptime ratio; 0 when nothing is covered.
+	Up float64
+	// Coverage is Covered / (To - From): how much of the window Up speaks for.
+	Coverage float64
+	// Incidents counts the outages overlapping the window, the open one included.
+	Incidents int
+	// MTTR is the mean duration of those incidents that have ended (their whole duration, also
+	// outside the window); 0 when none has.
+	MTTR time.Duration
+	// MTBF is the covered time up (Covered - Down) per incident; 0 when there was none.
+	MTBF time.Duration
+	// Checks and Failures count the results in the window.
+	Checks, Failures int64
+	// P50, P95 and P99 are latency percentiles of the passing checks in the window, read from
+	// histograms: within 2.2% of the exact nearest-rank value.
+	P50, P95, P99 time.Duration
+}
+
+// Uptime returns the service's record over the window that ends at now. A service history has
+// never seen gives a Window with nothing covered.
+func (s *Store) Uptime(service string, window time.Duration, now time.Time) (Window, error) {
+	ctx := context.Background()
+	from, to := now.Add(-window).UnixMilli(), now.UnixMilli()
+	w := Window{From: time.UnixMilli(from), To: time.UnixMilli(to)}
+	id, ok, err := s.serviceID(ctx, service)
+	if err != nil || !ok || to <= from {
+		return w, err
+	}
+	runs, err := s.runs(ctx, id, from, to)
+	if err != nil {
+		return w, err
+	}
+	outages, err := s.outageSpans(ctx, id, from, to)
+	if err != nil {
+		return w, err
+	}
+	covered := total(runs)
+	var down, repaired, ended int64
+	for _, o := range outages {
+		down += overlap(runs, span{max(o.start, from), min(o.end, to)})
+		if o.ended {
+			repaired += o.end - o.start
+			ended++
+		}
+	}
+	w.Covered, w.Down = ms(covered), ms(down)
+	w.Coverage = float64(covered) / float64(to-from)
+	if covered > 0 {
+		w.Up = 1 - float64(down)/float64(covered)
+	}
+	w.Incidents = len(outages)
+	if ended > 0 {
+		w.MTTR = ms(repaired / ended)
+	}
+	if w.Incidents > 0 {
+		w.MTBF = ms((covered - down) / int64(w.Incidents))
+	}
+	a, err := s.latency(ctx, id, from, to)
+	if err != nil {
+		return w, err
+	}
+	w.Checks, w.Failures = a.checks, a.failures
+	w.P50, w.P95, w.P99 = us(a.quantile(0.50)), us(a.quantile(0.95)), us(a.quantile(0.99))
+	return w, nil
+}
+
+// span is a time interval [start, end) in ms.
+type span struct{ start, end int64 }
+
+type outageSpan struct {
+	span
+	ended bool
+}
+
+// coverage returns the covered time in [from, to), the part of it inside outages, and the end
+// of the newest coverage (0 if none), all in ms.
+func (s *Store) coverage(ctx context.Context, id, from, to int64) (covered, down, end int64, err error) {
+	runs, err := s.runs(ctx, id, from, to)
+	if err != nil || len(runs) == 0 {
+		return 0, 0, 0, err
+	}
+	outages, err := s.outageSpans(ctx, id, from, to)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	for _, o := range outages {
+		down += overlap(runs, o.span)
+	}
+	return total(runs), down, runs[len(runs)-1].end, nil
+}
+
+// runs returns the coverage in [from, to), clipped to it, sorted and without overlaps.
+func (s *Store) runs(ctx context.Context, id, from, to int64) ([]span, error) {
+	rows, err := s.ro.QueryContext(ctx, "SELECT started, ended FROM coverage WHERE service = ? AND started < ? AND ended > ? ORDER BY started",
+		id, to, from)
+	if err != nil {
+		return nil, s.readErr(err)
+	}
+	defer rows.Close()
+	var runs []span
+	for rows.Next() {
+		var r span
+		if err := rows.Scan(&r.start, &r.end); err != nil {
+			return nil, s.readErr(err)
+		}
+		r = span{max(r.start, from), min(r.end, to)}
+		if n := len(runs); n > 0 && r.start <= runs[n-1].end {
+			runs[n-1].end = max(runs[n-1].end, r.end)
+			continue
+		}
+		runs = append(runs, r)
+	}
+	return runs, s.readErr(rows.Err())
+}
+
+// outageSpans returns the outages overlapping [from, to), whole (MTTR needs their whole
+// duration): callers clip them. An open outage ends at to.
+func (s *Store) outageSpans(ctx context.Context, id, from, to int64) ([]outageSpan, error) {
+	rows, err := s.ro.QueryContext(ctx, `SELECT started, ended FROM outage
+		WHERE service = ? AND started < ? AND (ended IS NULL OR ended > ?) ORDER BY started`, id, to, from)
+	if err != nil {
+		return nil, s.readErr(err)
+	}
+	defer rows.Close()
+	var list []outageSpan
+	for rows.Next() {
+		var o outageSpan
+		var end sql.NullInt64
+		if err := rows.Scan(&o.start, &end); err != nil {
+			return nil, s.readErr(err)
+		}
+		o.end, o.ended = to, end.Valid
+		if end.Valid {
+			o.end = end.Int64
+		}
+		list = append(list, o)
+	}
+	return list, s.readErr(rows.Err())
+}
+
+// latency sums up the checks in [from, to): whole hours from the hourly aggregates, the ends
+// from raw results and, where those were rolled up, per-minute aggregates.
+func (s *Store) latency(ctx context.Context, id, from, to int64) (*agg, error) {
+	var sum agg
+	firstHour, lastHour := floorTo(from+hourMS-1, hourMS), floorTo(to, hourMS)
+	edges := []span{{from, to}}
+	if firstHour < lastHour {
+		edges = []span{{from, firstHour}, {lastHour, to}}
+		if err := s.mergeAggs(ctx, &sum, "agg_hour", id, firstHour, lastHour); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range edges {
+		if e.start >= e.end {
+			continue
+		}
+		if err := s.mergeAggs(ctx, &sum, "agg_minute", id, e.start, e.end); err != nil {
+			return nil, err
+		}
+		rows, err := s.ro.QueryContext(ctx, "SELECT latency, ok FROM result WHERE service = ? AND at >= ? AND at < ?", id, e.start, e.end)
+		if err != nil {
+			return nil, s.readErr(err)
+		}
+		for rows.Next() {
+			var latency int64
+			var ok bool
+			if err := rows.Scan(&latency, &ok); err != nil {
+				rows.Close()
+				return nil, s.readErr(err)
+			}
+			sum.add(latency, ok)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, s.readErr(err)
+		}
+	}
+	return &sum, nil
+}
+
+// mergeAggs adds to sum the aggregates of table that start in [from, to).
+func (s *Store) mergeAggs(ctx context.Context, sum *agg, table string, id, from, to int64) error {
+	rows, err := s.ro.QueryContext(ctx, "SELECT checks, failures, lat_min, lat_max, hist FROM "+table+
+		" WHERE service = ? AND start >= ? AND start < ?", id, from, to)
+	if err != nil {
+		return s.readErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scanAgg(rows, sum); err != nil {
+			return s.readErr(err)
+		}
+	}
+	return s.readErr(rows.Err())
+}
+
+func total(runs []span) (n int64) {
+	for _, r := range runs {
+		n += r.end - r.start
+	}
+	return n
+}
+
+// overlap is how much of x the sorted, disjoint runs cover.
+func overlap(runs []span, x span) (n int64) {
+	for _, r := range runs {
+		if lo, hi := max(r.start, x.start), min(r.end, x.end); hi > lo {
+			n += hi - lo
+		}
+	}
+	return n
+}
+
+func ms(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+func us(n int64) time.Duration { return time.Duration(n) * time.Microsecond }

@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+	"go.uber.org/goleak"
+
+	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/probe/config"
+)
+
+// The monitor is the real Source.
+var _ Source = (*probe.Monitor)(nil)
+
+// fakeSource is a Source fed by the test through channels.
+type fakeSource struct {
+	updates chan map[int]probe.Status
+	paused  chan int
+	resumed chan int
+}
+
+func newFakeSource() *fakeSource {
+	return &fakeSource{
+		updates: make(chan map[int]probe.Status),
+		paused:  make(chan int, 4),
+		resumed: make(chan int, 4),
+	}
+}
+
+func (f *fakeSource) Next(ctx context.Context) (map[int]probe.Status, error) {
+	select {
+	case u := <-f.updates:
+		return u, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (f *fakeSource) Pause(i int)  { f.paused <- i }
+func (f *fakeSource) Resume(i int) { f.resumed <- i }
+
+// send hands the UI a batch, failing the test if the UI is not reading.
+func (f *fakeSource) send(t *testing.T, u map[int]probe.Status) {
+	t.Helper()
+	select {
+	case f.updates <- u:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the UI did not call Source.Next")
+	}
+}
+
+func receive(t *testing.T, ch <-chan int, what string) int {
+	t.Helper()
+	select {
+	case i := <-ch:
+		return i
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no %s within 5s", what)
+		return -1
+	}
+}
+
+func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
+		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+}
+
+// ignoreTeatest skips teatest's own SIGINT watcher, which outlives every test by design.
+var ignoreTeatest = goleak.IgnoreAnyFunction("github.com/charmbracelet/x/exp/teatest.NewTestModel.func2")
+
+func appModel(src Source) Model {
+	services := []config.Service{
+		svc("Checkout API", "payments", "https://api.example.com/healthz", config.KindHTTP),
+		svc("결제 게이트웨이", "payments", "https://pay.example.kr/health", config.KindHTTP),
+		svc("Search", "search", "http://search.internal/health", config.KindHTTP),
+	}
+	up := probe.Status{State: probe.Up, Since: fixedNow, Last: probe.Result{Start: fixedNow, Latency: 87 * time.Millisecond, OK: true},
+		AsOf: fixedNow, Observed: time.Hour}
+	return New(services, []probe.Status{up, up, up}, src, Options{Renderer: renderer(termenv.Ascii), Location: kst})
+}
+
+// TestApp drives the UI as a user would: a service goes down, the user moves to it, opens and
+// closes its details and the help, pauses it, and quits.
+func TestApp(t *testing.T) {
+	defer goleak.VerifyNone(t, ignoreTeatest)
+	src := newFakeSource()
+	tm := teatest.NewTestModel(t, appModel(src), teatest.WithInitialTermSize(80, 24))
+	waitFor(t, tm, "3 UP")
+
+	start := time.Now().Add(-time.Minute)
+	src.send(t, map[int]probe.Status{1: {
+		State: probe.Down, Since: start, Reason: "status 503, want 200-399",
+		Outage: &probe.Outage{Start: start, Cause: "status 503, want 200-399"},
+		Last:   probe.Result{Start: start, Latency: time.Second, Reason: "status 503, want 200-399"},
+		Recent: []probe.Result{{Start: start, Latency: time.Second, Reason: "status 503, want 200-399"}},
+	}})
+	waitFor(t, tm, "uptty: 1 DOWN, 2 UP") // the window title
+	waitFor(t, tm, "1 DOWN  2 UP")
+
+	tm.Type("j")
+	waitFor(t, tm, "> DOWN     결제 게이트웨이")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Recent checks")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+	waitFor(t, tm, "STATE    NAME")
+	tm.Type("?")
+	waitFor(t, tm, "pause / resume the selected service")
+	tm.Type("?")
+	waitFor(t, tm, "STATE    NAME")
+
+	tm.Type("p")
+	if i := receive(t, src.paused, "Pause call"); i != 1 {
+		t.Fatalf("Pause(%d), want Pause(1)", i)
+	}
+	src.send(t, map[int]probe.Status{1: {State: probe.Paused, Since: time.Now()}})
+	waitFor(t, tm, "1 PAUSED")
+	tm.Type("p")
+	if i := receive(t, src.resumed, "Resume call"); i != 1 {
+		t.Fatalf("Resume(%d), want Resume(1)", i)
+	}
+
+	tm.Type("q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	final := tm.FinalModel(t).(Model)
+	if got := final.status[1].State; got != probe.Paused {
+		t.Errorf("final status[1].State = %v, want PAUSED", got)
+	}
+	if final.cursor != 1 {
+		t.Errorf("final cursor = %d, want 1", final.cursor)
+	}
+}
+
+// TestAppQuitAnywhere: ctrl+c quits from the detail and help views too, and quitting cancels the
+// pending Source.Next.
+func TestAppQuitAnywhere(t *testing.T) {
+	defer goleak.VerifyNone(t, ignoreTeatest)
+	for _, keys := range [][]tea.KeyMsg{
+		{{Type: tea.KeyEnter}},
+		{{Type: tea.KeyRunes, Runes: []rune("?")}},
+		{{Type: tea.KeyEnter}, {Type: tea.KeyRunes, Runes: []rune("?")}},
+	} {
+		src := newFakeSource()
+		tm := teatest.NewTestModel(t, appModel(src), teatest.WithInitialTermSize(60, 12))
+		waitFor(t, tm, "3 UP")
+		for _, k := range keys {
+			tm.Send(k)
+		}
+		tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+		tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	}
+}

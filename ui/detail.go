@@ -1,0 +1,218 @@
+package ui
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/probe/config"
+)
+
+const labelW = 11
+
+// detailLines is the whole detail page of the selected service; its first line is the title,
+// which stays put while the rest scrolls.
+func (m Model) detailLines() []string {
+	if len(m.order) == 0 {
+		return nil
+	}
+	i := m.order[min(m.cursor, len(m.order)-1)]
+	svc, s, st := m.services[i], m.status[i], m.st
+	w, _ := m.size()
+	title := st.title.Render(ansi.Truncate(m.names[i], max(w-2, 1), st.g.ellipsis))
+	if g := clean(svc.Group); g != "" {
+		title += "  " + st.label.Render(g)
+	}
+	lines := []string{title}
+	add := func(label, value string) {
+		lines = append(lines, m.kv(w, label, value))
+	}
+
+	state := s.State
+	if int(state) >= len(st.count) {
+		state = probe.Unknown
+	}
+	stateText := st.count[state].Render(state.String())
+	if !s.Since.IsZero() {
+		stateText += " for " + formatDuration(m.now.Sub(s.Since)) + ", since " + clockText(m.now, s.Since, m.loc)
+	}
+	lines = append(lines, st.label.Render(fit("State", labelW, ""))+" "+stateText)
+	if r := clean(s.Reason); r != "" {
+		add("Reason", r)
+	}
+	if svc.Kind == config.KindCommand || svc.URL == "" {
+		add("Command", commandText(svc.Command))
+	} else {
+		add("URL", redactURL(svc.URL))
+	}
+	add("Check", checkText(svc))
+	add("Thresholds", thresholdText(svc))
+	if s.Checks > 0 {
+		add("Latency", "p50 "+formatLatency(s.P50)+"  p95 "+formatLatency(s.P95))
+	}
+	add("Checks", strconv.Itoa(s.Checks)+", "+strconv.Itoa(s.Failures)+" failed  uptime "+uptimeText(m.now, s, st.g.none))
+
+	if !s.Last.Start.IsZero() {
+		lines = append(lines, "", st.section.Render("Last check"))
+		sub := func(label, value string) { lines = append(lines, "  "+m.kv(w-2, label, value)) }
+		sub("at", clockText(m.now, s.Last.Start, m.loc)+"  "+formatLatency(s.Last.Latency)+"  "+m.resultText(s.Last))
+		for _, f := range s.Last.Facts {
+			sub(clean(f.Label), clean(f.Value))
+		}
+		lines = append(lines, m.phaseLines(w, s.Last.Phases)...)
+	}
+
+	lines = append(lines, "", st.section.Render("Outages this session"))
+	if len(s.Outages) == 0 {
+		lines = append(lines, "  "+st.label.Render("none"))
+	}
+	for k := len(s.Outages) - 1; k >= 0; k-- {
+		lines = append(lines, m.outageLine(w, s.Outages[k]))
+	}
+
+	lines = append(lines, "", st.section.Render("Recent checks, newest first"))
+	if len(s.Recent) == 0 {
+		lines = append(lines, "  "+st.label.Render("none yet"))
+	}
+	for k := len(s.Recent) - 1; k >= 0; k-- {
+		r := s.Recent[k]
+		at := clockText(m.now, r.Start, m.loc)
+		line := "  " + fit(at, max(8, len(at)), "") + " " + fitLeft(formatLatency(r.Latency), latW, "") + "  "
+		lines = append(lines, line+ansi.Truncate(m.resultText(r), max(w-ansi.StringWidth(line), 0), st.g.ellipsis))
+	}
+	return lines
+}
+
+// kv is one "Label      value" line, the value cut to the width.
+func (m Model) kv(w int, label, value string) string {
+	return m.st.label.Render(fit(label, labelW, m.st.g.ellipsis)) + " " +
+		ansi.Truncate(value, max(w-labelW-1, 0), m.st.g.ellipsis)
+}
+
+// resultText is OK, OK with its warning, or the failure glyph and reason.
+func (m Model) resultText(r probe.Result) string {
+	rs := &m.st.row[0]
+	switch {
+	case r.OK && r.Warning != "":
+		return rs.state[probe.Up].paint("OK") + " " + rs.state[probe.Degraded].paint(clean(r.Warning))
+	case r.OK:
+		return rs.state[probe.Up].paint("OK")
+	}
+	return rs.fail.paint(m.st.g.fail + " " + clean(r.Reason))
+}
+
+// outageLine is "start -> end  duration  cause"; an open outage ticks.
+func (m Model) outageLine(w int, o probe.Outage) string {
+	g := m.st.g
+	end := "ongoing"
+	if !o.Open() {
+		end = clockText(o.Start, o.End, m.loc)
+	}
+	head := "  " + clockText(m.now, o.Start, m.loc) + " " + g.arrow + " " + end + "  " + formatDuration(o.Duration(m.now))
+	style := m.st.row[0].dim
+	if o.Open() {
+		style = m.st.row[0].down
+	}
+	text := head + "  " + clean(o.Cause)
+	return style.paint(ansi.Truncate(text, max(w, 0), g.ellipsis))
+}
+
+// phaseLines draw the last result's phases as a small waterfall: each bar starts where the
+// previous phase ended.
+func (m Model) phaseLines(w int, phases []probe.Phase) []string {
+	if len(phases) == 0 {
+		return nil
+	}
+	var total time.Duration
+	for _, p := range phases {
+		total += max(p.Duration, 0)
+	}
+	bw := min(40, w-2-labelW-1-latW-2)
+	lines := make([]string, 0, len(phases))
+	var at time.Duration
+	for _, p := range phases {
+		d := max(p.Duration, 0)
+		line := "  " + fit(clean(p.Name), labelW, m.st.g.ellipsis) + " " + fitLeft(formatLatency(d), latW, "")
+		if bw > 0 && total > 0 {
+			start := int(int64(at) * int64(bw) / int64(total))
+			n := max(int(int64(d)*int64(bw)/int64(total)), 1)
+			n = min(n, bw-min(start, bw-1))
+			line += "  " + strings.Repeat(" ", start) + m.st.phaseBar.Render(strings.Repeat(m.st.g.block, n))
+		}
+		lines = append(lines, line)
+		at += d
+	}
+	return lines
+}
+
+// redactURL drops the userinfo (user:password@) from a URL so that it is never shown.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// Config validation rejects bad URLs; keep only what follows an "@" to be safe.
+		if at := strings.LastIndexByte(raw, '@'); at >= 0 {
+			if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
+				return clean(raw[:scheme+3] + raw[at+1:])
+			}
+		}
+		return clean(raw)
+	}
+	u.User = nil
+	return clean(u.String())
+}
+
+// commandText shows the program only: arguments may carry expanded secrets.
+func commandText(argv []string) string {
+	if len(argv) == 0 {
+		return ""
+	}
+	s := clean(argv[0])
+	if n := len(argv) - 1; n > 0 {
+		s += " (+" + strconv.Itoa(n) + " args)"
+	}
+	return s
+}
+
+func checkText(svc config.Service) string {
+	parts := []string{string(svc.Kind)}
+	if svc.Kind == config.KindHTTP && svc.Method != "" {
+		parts = append(parts, clean(svc.Method))
+	}
+	parts = append(parts, "every "+formatDuration(svc.Interval), "timeout "+formatDuration(svc.Timeout))
+	if svc.RetryInterval > 0 {
+		parts = append(parts, "retry "+formatDuration(svc.RetryInterval))
+	}
+	return strings.Join(parts, "  ")
+}
+
+func thresholdText(svc config.Service) string {
+	parts := []string{
+		"down after " + plural(svc.FailureThreshold, "failure"),
+		"up after " + plural(svc.SuccessThreshold, "success"),
+	}
+	if svc.Slow > 0 {
+		parts = append(parts, "slow "+formatLatency(svc.Slow))
+	}
+	if svc.Expect.CertWarn > 0 && (svc.Kind == config.KindHTTP && strings.HasPrefix(svc.URL, "https") || svc.Kind == config.KindTLS) {
+		parts = append(parts, "cert warn "+formatDuration(svc.Expect.CertWarn))
+	}
+	if svc.Insecure {
+		parts = append(parts, "insecure: certificates not verified")
+	}
+	return strings.Join(parts, "  ")
+}
+
+func plural(n int, word string) string {
+	s := strconv.Itoa(n) + " " + word
+	if n != 1 {
+		if strings.HasSuffix(word, "s") {
+			return s + "es"
+		}
+		return s + "s"
+	}
+	return s
+}

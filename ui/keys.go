@@ -1,0 +1,53 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// keyMap is every key the UI answers to; the help view lists them all from here, so a key
+// cannot exist without being documented. Help labels are ASCII on purpose: arrows are ambiguous
+// width under East Asian locales.
+type keyMap struct {
+	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+	Open, Back, Pause, Help, Quit           key.Binding
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		Up:       key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("k, up", "move up / scroll up")),
+		Down:     key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j, down", "move down / scroll down")),
+		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g, home", "go to the first row")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G, end", "go to the last row")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdown", "page down")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details of the selected service")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to the list")),
+		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause / resume the selected service")),
+		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "show / hide this help")),
+		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q, ctrl+c", "quit")),
+	}
+}
+
+// keyGroup is a titled section of the help view.
+type keyGroup struct {
+	title    string
+	bindings []key.Binding
+}
+
+// groups lists every binding for the help view.
+func (k keyMap) groups() []keyGroup {
+	return []keyGroup{
+		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}},
+		{"Services", []key.Binding{k.Open, k.Back, k.Pause}},
+		{"General", []key.Binding{k.Help, k.Quit}},
+	}
+}
+
+// footerHint is the short key reminder under each view.
+func footerHint(v view) string {
+	switch v {
+	case detailView:
+		return "esc back  j/k scroll  p pause  ? help  q quit"
+	case helpView:
+		return "esc or ? close  q quit"
+	}
+	return "j/k move  enter details  p pause  ? help  q quit"
+}

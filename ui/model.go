@@ -1,0 +1,267 @@
+// Package ui is uptty's terminal interface: a Bubble Tea model showing every service's state,
+// latency, sparkline, uptime and outages, with a detail view per service and a help view, plus
+// the plain report printed by `uptty check`.
+//
+// The UI starts no goroutines and does no I/O in Update: snapshots arrive through a Source read
+// by a re-issued tea.Cmd, time arrives as one tick per wall-clock second, and pausing a service
+// is a tea.Cmd too.
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/probe/config"
+)
+
+// Source feeds the UI. The probe.Monitor implements it.
+type Source interface {
+	// Next blocks until some services changed and returns their new snapshots, keyed by service
+	// index. It returns an error once ctx is done or the source has stopped.
+	Next(ctx context.Context) (map[int]probe.Status, error)
+	// Pause stops checking service i; its snapshot then reads PAUSED.
+	Pause(i int)
+	// Resume starts checking service i again.
+	Resume(i int)
+}
+
+// Options tune the UI. The zero value is a dark, non-demo UI on the default renderer.
+type Options struct {
+	// Demo shows a DEMO mark in the header.
+	Demo bool
+	// Hint is a one-line hint under the header ("" for none), such as how to point uptty at a
+	// config.
+	Hint string
+	// Theme is "dark" (the default) or "light". The terminal is never asked for its background:
+	// terminals that do not answer make that query block for seconds.
+	Theme string
+	// AmbiguousWide avoids every East Asian ambiguous-width glyph, for terminals that draw them
+	// two cells wide (see AmbiguousWideFromEnv).
+	AmbiguousWide bool
+	// Renderer renders styles; nil means lipgloss's default. Tests pin a colour profile with it.
+	Renderer *lipgloss.Renderer
+	// Now seeds the clock; nil means time.Now. Live time arrives as tick messages.
+	Now func() time.Time
+	// Location is the zone times are shown in; nil means time.Local.
+	Location *time.Location
+	// Ctx bounds the pending Source.Next call; the UI also cancels that call itself on quit.
+	Ctx context.Context
+}
+
+// view is which screen is showing.
+type view uint8
+
+const (
+	listView view = iota
+	detailView
+	helpView
+)
+
+// Model is the root Bubble Tea model. Like every Bubble Tea model it is passed by value, but its
+// status slice is shared between copies: only the latest copy returned by Update is live.
+type Model struct {
+	services []config.Service
+	names    []string // sanitized service names
+	status   []probe.Status
+	rows     []row // display order: group headings and services
+	order    []int // service indices in display order
+	lineOf   []int // lineOf[k] is the row of the k-th service in display order
+	nameW    int   // widest name, in cells
+
+	src    Source
+	ctx    context.Context
+	cancel context.CancelFunc
+	keys   keyMap
+	st     *styles
+	demo   bool
+	hint   string
+	loc    *time.Location
+
+	now           time.Time
+	width, height int
+	sized         bool // a WindowSizeMsg has arrived
+	view, back    view // back is where `?` returns to
+	cursor        int  // position in order
+	offset        int  // first table row shown
+	pageOff       int  // first line shown in the detail or help view
+	title         string
+	err           error // why the Source stopped, shown in the header
+}
+
+// statusMsg carries the snapshots of the services that changed, from Source.Next.
+type statusMsg map[int]probe.Status
+
+// sourceErrMsg reports that Source.Next failed; the UI stops asking and shows why.
+type sourceErrMsg struct{ err error }
+
+// tickMsg is a wall-clock second boundary; it moves the clock and every live duration.
+type tickMsg time.Time
+
+// New builds the UI for services, starting from the initial snapshots (missing ones read
+// UNKNOWN). src may be nil for a static screen.
+func New(services []config.Service, initial []probe.Status, src Source, opts Options) Model {
+	r := opts.Renderer
+	if r == nil {
+		r = lipgloss.DefaultRenderer()
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	loc := opts.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	parent := opts.Ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	m := Model{
+		services: services,
+		names:    make([]string, len(services)),
+		status:   make([]probe.Status, len(services)),
+		src:      src,
+		ctx:      ctx,
+		cancel:   cancel,
+		keys:     newKeyMap(),
+		st:       newStyles(r, opts.Theme, opts.AmbiguousWide),
+		demo:     opts.Demo,
+		hint:     clean(opts.Hint),
+		loc:      loc,
+		now:      now(),
+	}
+	copy(m.status, initial)
+	for i, s := range services {
+		m.names[i] = clean(s.Name)
+	}
+	m.rows, m.order, m.lineOf = buildRows(services)
+	m.nameW = widest(m.names)
+	m.title = windowTitle(m.counts())
+	return m
+}
+
+// Init starts reading the Source, the clock, and sets the window title.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(m.next(), tick(m.ctx), tea.SetWindowTitle(m.title))
+}
+
+// next waits for the Source's next batch.
+func (m Model) next() tea.Cmd {
+	if m.src == nil {
+		return nil
+	}
+	src, ctx := m.src, m.ctx
+	return func() tea.Msg {
+		changed, err := src.Next(ctx)
+		if err != nil {
+			return sourceErrMsg{err}
+		}
+		return statusMsg(changed)
+	}
+}
+
+// tick fires at the next wall-clock second boundary, or gives up when ctx is done so that no
+// timer outlives the program.
+func tick(ctx context.Context) tea.Cmd {
+	return func() tea.Msg {
+		now := time.Now()
+		t := time.NewTimer(now.Truncate(time.Second).Add(time.Second).Sub(now))
+		defer t.Stop()
+		select {
+		case at := <-t.C:
+			return tickMsg(at)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// Update handles one message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tickMsg:
+		m.now = time.Time(msg)
+		return m, tick(m.ctx)
+	case statusMsg:
+		for i, s := range msg {
+			if i >= 0 && i < len(m.status) {
+				m.status[i] = s
+			}
+		}
+		cmds := []tea.Cmd{m.next()}
+		if t := windowTitle(m.counts()); t != m.title {
+			m.title = t
+			cmds = append(cmds, tea.SetWindowTitle(t))
+		}
+		return m, tea.Batch(cmds...)
+	case sourceErrMsg:
+		if !errors.Is(msg.err, context.Canceled) {
+			m.err = msg.err
+		}
+		return m, nil
+	case tea.WindowSizeMsg:
+		m.width, m.height, m.sized = msg.Width, msg.Height, true
+		m.offset = m.follow()
+		return m, nil
+	case tea.KeyMsg:
+		return m.handleKey(msg)
+	}
+	return m, nil
+}
+
+// quit cancels the pending Source.Next before quitting, in that order, so the Cmd waiting on it
+// returns instead of outliving the program.
+func (m Model) quit() tea.Cmd {
+	cancel := m.cancel
+	return tea.Sequence(func() tea.Msg { cancel(); return nil }, tea.Quit)
+}
+
+// togglePause pauses the selected service, or resumes it when it is paused.
+func (m Model) togglePause() tea.Cmd {
+	if m.src == nil || len(m.order) == 0 {
+		return nil
+	}
+	src, i := m.src, m.order[m.cursor]
+	if m.status[i].State == probe.Paused {
+		return func() tea.Msg { src.Resume(i); return nil }
+	}
+	return func() tea.Msg { src.Pause(i); return nil }
+}
+
+// counts are the number of services in each state.
+func (m Model) counts() [probe.Paused + 1]int {
+	var c [probe.Paused + 1]int
+	for _, s := range m.status {
+		if int(s.State) < len(c) {
+			c[s.State]++
+		}
+	}
+	return c
+}
+
+// windowTitle is the terminal title: the non-zero counts, worst first.
+func windowTitle(c [probe.Paused + 1]int) string {
+	t := "uptty"
+	sep := ": "
+	for _, s := range probe.States() {
+		if c[s] > 0 {
+			t += sep + itoa(c[s]) + " " + s.String()
+			sep = ", "
+		}
+	}
+	return t
+}
+
+// size is the screen size, assuming 80x24 until the terminal reports its own.
+func (m Model) size() (w, h int) {
+	if !m.sized {
+		return 80, 24
+	}
+	return max(m.width, 0), max(m.height, 0)
+}

@@ -1,0 +1,127 @@
+package ui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// handleKey answers a key press: quit and help work everywhere, the rest depends on the view.
+func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m, m.quit()
+	case key.Matches(msg, k.Help):
+		if m.view == helpView {
+			m.view, m.pageOff = m.back, 0
+		} else {
+			m.back, m.view, m.pageOff = m.view, helpView, 0
+		}
+		return m, nil
+	case key.Matches(msg, k.Back):
+		switch m.view {
+		case helpView:
+			m.view, m.pageOff = m.back, 0
+		case detailView:
+			m.view = listView
+		}
+		return m, nil
+	}
+	switch m.view {
+	case listView:
+		return m.listKey(msg)
+	case detailView:
+		if key.Matches(msg, k.Pause) {
+			return m, m.togglePause()
+		}
+		m.pageOff = m.scrollPage(msg, m.pageOff, len(m.detailLines())-1)
+	case helpView:
+		m.pageOff = m.scrollPage(msg, m.pageOff, len(m.helpLines())-1)
+	}
+	return m, nil
+}
+
+// listKey moves the cursor, opens the detail view or pauses the selected service.
+func (m Model) listKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k, n, page := m.keys, len(m.order), max(m.listHeight()-1, 1)
+	switch {
+	case key.Matches(msg, k.Up):
+		m.cursor--
+	case key.Matches(msg, k.Down):
+		m.cursor++
+	case key.Matches(msg, k.Top):
+		m.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		m.cursor = n - 1
+	case key.Matches(msg, k.PageUp):
+		m.cursor -= page
+	case key.Matches(msg, k.PageDown):
+		m.cursor += page
+	case key.Matches(msg, k.Open):
+		if n > 0 {
+			m.view, m.pageOff = detailView, 0
+		}
+		return m, nil
+	case key.Matches(msg, k.Pause):
+		return m, m.togglePause()
+	default:
+		return m, nil
+	}
+	m.cursor = min(max(m.cursor, 0), max(n-1, 0))
+	m.offset = m.follow()
+	return m, nil
+}
+
+// scrollPage moves a page view's first scrolled line; total counts the lines below the title.
+func (m Model) scrollPage(msg tea.KeyMsg, off, total int) int {
+	k, h := m.keys, max(m.bodyHeight()-1, 1) // the page's title line does not scroll
+	switch {
+	case key.Matches(msg, k.Up):
+		off--
+	case key.Matches(msg, k.Down):
+		off++
+	case key.Matches(msg, k.Top):
+		off = 0
+	case key.Matches(msg, k.Bottom):
+		off = total
+	case key.Matches(msg, k.PageUp):
+		off -= h
+	case key.Matches(msg, k.PageDown):
+		off += h
+	}
+	return min(max(off, 0), max(total-h, 0))
+}
+
+// cursorLine is the table row of the selected service.
+func (m Model) cursorLine() int {
+	if len(m.lineOf) == 0 {
+		return 0
+	}
+	return m.lineOf[min(m.cursor, len(m.lineOf)-1)]
+}
+
+// follow returns the table offset that keeps the cursor visible, along with its group heading
+// when the cursor is on a group's first service.
+func (m Model) follow() int {
+	line, h, total := m.cursorLine(), m.listHeight(), len(m.rows)
+	off := m.offset
+	if line > 0 && m.rows[line-1].svc < 0 {
+		off = scrollTo(off, line-1, h, total)
+	}
+	return scrollTo(off, line, h, total)
+}
+
+// scrollTo returns the first row to show so that row line is visible in a window of h rows,
+// moving as little as possible.
+func scrollTo(off, line, h, total int) int {
+	if h <= 0 {
+		return 0
+	}
+	if line < off {
+		off = line
+	}
+	if line >= off+h {
+		off = line - h + 1
+	}
+	return min(max(off, 0), max(total-h, 0))
+}

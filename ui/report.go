@@ -1,0 +1,141 @@
+package ui
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/probe/config"
+)
+
+// WriteCheckTable writes the `uptty check` table: STATE, NAME, LATENCY and REASON, aligned by
+// display width so that wide names line up. color adds the 16 basic ANSI colours to the state
+// words, which stay readable without them. st[i] is the status of services[i].
+func WriteCheckTable(w io.Writer, services []config.Service, st []probe.Status, color bool) error {
+	r := lipgloss.NewRenderer(w)
+	r.SetColorProfile(termenv.Ascii)
+	if color {
+		r.SetColorProfile(termenv.ANSI)
+	}
+	stateStyle, head := reportStyles(r)
+
+	names := make([]string, len(services))
+	for i, s := range services {
+		names[i] = clean(s.Name)
+	}
+	nameW := max(widest(names), len("NAME"))
+
+	bw := bufio.NewWriter(w)
+	line := func(state, stateText, name, lat, reason string) {
+		l := stateText + strings.Repeat(" ", stateW-len(state)) + "  " + fit(name, nameW, "") + "  " +
+			fitLeft(lat, latW, "") + "  " + reason
+		bw.WriteString(strings.TrimRight(l, " ") + "\n")
+	}
+	line("STATE", head.Render("STATE"), head.Render(fit("NAME", nameW, "")), head.Render("LATENCY"), head.Render("REASON"))
+	for i := range services {
+		s := statusAt(st, i)
+		state := s.State
+		if int(state) >= len(stateStyle) {
+			state = probe.Unknown
+		}
+		lat := "-"
+		if !s.Last.Start.IsZero() {
+			lat = formatLatency(s.Last.Latency)
+		}
+		line(state.String(), stateStyle[state].Render(state.String()), names[i], lat, reasonText(s))
+	}
+	return bw.Flush()
+}
+
+// checkJSON is the `uptty check --json` document, as in the contract.
+type checkJSON struct {
+	CheckedAt string        `json:"checked_at"`
+	Services  []serviceJSON `json:"services"`
+	Summary   summaryJSON   `json:"summary"`
+}
+
+type serviceJSON struct {
+	Name      string  `json:"name"`
+	Group     string  `json:"group"`
+	URL       string  `json:"url"`
+	State     string  `json:"state"`
+	LatencyMS float64 `json:"latency_ms"`
+	Error     string  `json:"error"`
+}
+
+type summaryJSON struct {
+	Up       int `json:"up"`
+	Degraded int `json:"degraded"`
+	Down     int `json:"down"`
+}
+
+// WriteCheckJSON writes the `uptty check --json` document: checked_at (RFC 3339, in checkedAt's
+// zone), every service with its lower-case state, latency in milliseconds to 0.1 and the error
+// ("" when up; userinfo is removed from URLs), and the up/degraded/down summary.
+func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service, st []probe.Status) error {
+	doc := checkJSON{
+		CheckedAt: checkedAt.Format(time.RFC3339),
+		Services:  make([]serviceJSON, 0, len(services)),
+	}
+	for i, svc := range services {
+		s := statusAt(st, i)
+		u := ""
+		if svc.URL != "" {
+			u = redactURL(svc.URL)
+		}
+		doc.Services = append(doc.Services, serviceJSON{
+			Name:      svc.Name,
+			Group:     svc.Group,
+			URL:       u,
+			State:     s.State.Lower(),
+			LatencyMS: math.Round(float64(s.Last.Latency)/float64(100*time.Microsecond)) / 10,
+			Error:     reasonText(s),
+		})
+		switch s.State {
+		case probe.Up:
+			doc.Summary.Up++
+		case probe.Degraded:
+			doc.Summary.Degraded++
+		case probe.Down:
+			doc.Summary.Down++
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// reasonText is the one-line reason a service is not UP ("" when it is).
+func reasonText(s probe.Status) string {
+	if s.State == probe.Up {
+		return ""
+	}
+	r := s.Reason
+	if r == "" && !s.Last.OK {
+		r = s.Last.Reason
+	}
+	if r == "" {
+		switch s.State {
+		case probe.Unknown:
+			r = "not checked"
+		case probe.Paused:
+			r = "paused"
+		}
+	}
+	return clean(r)
+}
+
+func statusAt(st []probe.Status, i int) probe.Status {
+	if i < len(st) {
+		return st[i]
+	}
+	return probe.Status{}
+}

@@ -1,0 +1,79 @@
+package ui
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
+
+	"github.com/uptty/uptty/probe"
+)
+
+// hostileModel is the fixture with raw escape sequences in every text that reaches the screen.
+func hostileModel(p termenv.Profile) Model {
+	const esc = "\x1b[2J\x1b]0;owned\x07\x1b[31m"
+	services, st := fixture(fixedNow)
+	services[0].Name = "Check" + esc + "out"
+	services[0].Group = "pay" + esc + "ments"
+	services[0].URL = "https://api.example.com/" + esc
+	s := &st[0]
+	s.State, s.Reason = probe.Down, "status"+esc+" 503"
+	s.Outage = &probe.Outage{Start: fixedNow.Add(-time.Minute), Cause: "cause" + esc}
+	s.Outages = append(s.Outages, *s.Outage)
+	s.Last.Facts = append(s.Last.Facts, probe.Fact{Label: "lab" + esc, Value: "val" + esc})
+	s.Last.Phases = append(s.Last.Phases, probe.Phase{Name: "ph" + esc, Duration: time.Millisecond})
+	s.Last.Warning = "warn" + esc
+	s.Recent = append(s.Recent, probe.Result{Start: fixedNow, Reason: "recent" + esc})
+	m := New(services, st, nil, Options{
+		Hint: "hint" + esc, Renderer: renderer(p), Now: func() time.Time { return fixedNow }, Location: kst,
+	})
+	next, _ := m.Update(sourceErrMsg{err: errString("source" + esc)})
+	next, _ = next.(Model).Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	return next.(Model)
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+var sgr = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
+// TestViewNoEscapes: escape bytes in names, reasons, facts, causes, the hint or an error never
+// reach the screen; with the Ascii profile the screen holds no ESC at all, and with colour only
+// lipgloss's own SGR sequences.
+func TestViewNoEscapes(t *testing.T) {
+	for _, p := range []termenv.Profile{termenv.Ascii, termenv.ANSI256} {
+		base := hostileModel(p)
+		for _, keys := range [][]string{nil, {"enter"}, {"?"}} {
+			got := press(base, keys...).View()
+			if p == termenv.ANSI256 {
+				got = sgr.ReplaceAllString(got, "")
+			}
+			if i := strings.IndexByte(got, 0x1b); i >= 0 {
+				t.Errorf("profile %v, keys %v: ESC at %d in View():\n%q", p, keys, i, got[max(i-20, 0):min(i+20, len(got))])
+			}
+			if strings.ContainsAny(got, "\x07\r") {
+				t.Errorf("profile %v, keys %v: control character in View()", p, keys)
+			}
+		}
+	}
+}
+
+// TestNoSecrets: header values, URL userinfo and command arguments never reach the screen.
+func TestNoSecrets(t *testing.T) {
+	m := fixtureModel(200, 60, termenv.Ascii, false)
+	for k := range m.order {
+		mk := m
+		mk.cursor = k
+		for _, v := range []string{mk.View(), press(mk, "enter").View()} {
+			for _, secret := range []string{"SECRET", "hunter2", "deploy"} {
+				if strings.Contains(v, secret) {
+					t.Errorf("service %d: View() shows %q", k, secret)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,196 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/uptty/uptty/probe"
+)
+
+// glyphs are the non-ASCII characters the UI draws. Under an East Asian locale, terminals draw
+// "ambiguous width" characters (block elements, ellipsis, em dash, ×, arrows) two cells wide
+// while every width library counts one, which shears every row; the wide set avoids them all.
+type glyphs struct {
+	bars     []string // sparkline levels, lowest first
+	fail     string   // a failed check in a sparkline; one rune
+	ellipsis string   // tail of truncated text
+	none     string   // an empty value (no latency yet)
+	arrow    string   // from -> to
+	block    string   // one cell of a phase bar
+}
+
+func glyphsFor(ambiguousWide bool) glyphs {
+	if ambiguousWide {
+		// Braille is neutral width, so it is one cell everywhere.
+		return glyphs{
+			bars: []string{"⣀", "⣤", "⣶", "⣿"}, fail: "!", ellipsis: "~",
+			none: "-", arrow: "->", block: "⣿",
+		}
+	}
+	return glyphs{
+		bars: []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"}, fail: "×", ellipsis: "…",
+		none: "—", arrow: "→", block: "█",
+	}
+}
+
+// AmbiguousWideFromEnv reports whether the terminal likely draws East Asian ambiguous-width
+// characters two cells wide: RUNEWIDTH_EASTASIAN decides when set to a boolean, else a ja, ko or
+// zh locale in LC_ALL, LC_CTYPE or LANG (the first one set, as setlocale reads them).
+func AmbiguousWideFromEnv(getenv func(string) string) bool {
+	if v, err := strconv.ParseBool(getenv("RUNEWIDTH_EASTASIAN")); err == nil {
+		return v
+	}
+	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := strings.ToLower(getenv(k)); v != "" {
+			return strings.HasPrefix(v, "ja") || strings.HasPrefix(v, "ko") || strings.HasPrefix(v, "zh")
+		}
+	}
+	return false
+}
+
+// palette holds a theme's colours as ANSI 256 indices: they degrade predictably to 16 colours,
+// and a fixed theme never has to ask the terminal for its background (which can block for
+// seconds on terminals that do not answer).
+type palette struct {
+	state                            [probe.Paused + 1]lipgloss.Color
+	dim, accent, selBg, spark        lipgloss.Color
+	demoFg, demoBg, headingFg, errFg lipgloss.Color
+}
+
+func paletteFor(theme string) palette {
+	if theme == "light" {
+		return palette{
+			state: [...]lipgloss.Color{
+				probe.Unknown: "244", probe.Up: "28", probe.Degraded: "166",
+				probe.Pending: "136", probe.Down: "160", probe.Paused: "244",
+			},
+			dim: "243", accent: "25", selBg: "254", spark: "31",
+			demoFg: "231", demoBg: "166", headingFg: "25", errFg: "160",
+		}
+	}
+	return palette{
+		state: [...]lipgloss.Color{
+			probe.Unknown: "245", probe.Up: "42", probe.Degraded: "214",
+			probe.Pending: "220", probe.Down: "203", probe.Paused: "245",
+		},
+		dim: "244", accent: "75", selBg: "237", spark: "73",
+		demoFg: "232", demoBg: "214", headingFg: "75", errFg: "203",
+	}
+}
+
+// span is a style reduced to the escape codes around its text. Table rows are painted with
+// spans: lipgloss's Render does far more work (borders, margins, tabs) than a one-line cell
+// needs, and a screen of sparklines calls it thousands of times.
+type span struct{ open, close string }
+
+func spanOf(s lipgloss.Style) span {
+	out := s.Render("x")
+	i := strings.IndexByte(out, 'x')
+	if i < 0 {
+		return span{}
+	}
+	return span{open: out[:i], close: out[i+1:]}
+}
+
+// paint wraps text in the span's codes.
+func (p span) paint(text string) string {
+	if p.open == "" && p.close == "" || text == "" {
+		return text
+	}
+	return p.open + text + p.close
+}
+
+// rowStyles style the cells of one table row; there is a set for plain rows and one with the
+// selection background.
+type rowStyles struct {
+	state [probe.Paused + 1]span
+	base  span // gaps and plain cells
+	name  span
+	dim   span
+	spark span
+	fail  span
+	down  span // an open outage in the outage column
+	mark  span // the ">" of the selected row
+}
+
+// styles is every style the UI uses, built once from a renderer and theme; views only apply them.
+type styles struct {
+	g   glyphs
+	row [2]rowStyles // [0] plain, [1] selected
+
+	count    [probe.Paused + 1]lipgloss.Style // header counts
+	app      lipgloss.Style                   // the "uptty" in the header
+	demo     lipgloss.Style
+	clock    lipgloss.Style
+	hint     lipgloss.Style
+	err      lipgloss.Style
+	colHead  lipgloss.Style // table column titles
+	heading  lipgloss.Style // group headings
+	footer   lipgloss.Style
+	title    lipgloss.Style // detail and help titles
+	section  lipgloss.Style // detail section titles
+	label    lipgloss.Style
+	key      lipgloss.Style // help: the keys
+	phaseBar lipgloss.Style
+}
+
+func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
+	p := paletteFor(theme)
+	s := &styles{g: glyphsFor(ambiguousWide)}
+	for sel := range s.row {
+		base := r.NewStyle()
+		if sel == 1 {
+			base = base.Background(p.selBg)
+		}
+		// Names and plain text keep the terminal's own foreground: it suits its background.
+		name := base
+		if sel == 1 {
+			name = name.Bold(true)
+		}
+		rs := rowStyles{
+			base:  spanOf(base),
+			name:  spanOf(name),
+			dim:   spanOf(base.Foreground(p.dim)),
+			spark: spanOf(base.Foreground(p.spark)),
+			fail:  spanOf(base.Foreground(p.state[probe.Down]).Bold(true)),
+			down:  spanOf(base.Foreground(p.state[probe.Down]).Bold(true)),
+			mark:  spanOf(base.Foreground(p.accent).Bold(true)),
+		}
+		for st := range rs.state {
+			rs.state[st] = spanOf(base.Foreground(p.state[st]).Bold(probe.State(st) == probe.Down))
+		}
+		s.row[sel] = rs
+	}
+	for st := range s.count {
+		s.count[st] = r.NewStyle().Foreground(p.state[st]).Bold(true)
+	}
+	s.app = r.NewStyle().Foreground(p.accent).Bold(true)
+	s.demo = r.NewStyle().Foreground(p.demoFg).Background(p.demoBg).Bold(true)
+	s.clock = r.NewStyle()
+	s.hint = r.NewStyle().Foreground(p.dim).Italic(true)
+	s.err = r.NewStyle().Foreground(p.errFg)
+	s.colHead = r.NewStyle().Foreground(p.dim)
+	s.heading = r.NewStyle().Foreground(p.headingFg).Bold(true)
+	s.footer = r.NewStyle().Foreground(p.dim)
+	s.title = r.NewStyle().Bold(true)
+	s.section = r.NewStyle().Foreground(p.headingFg).Bold(true)
+	s.label = r.NewStyle().Foreground(p.dim)
+	s.key = r.NewStyle().Foreground(p.accent).Bold(true)
+	s.phaseBar = r.NewStyle().Foreground(p.spark)
+	return s
+}
+
+// reportStyles colour `uptty check` output with the 16 basic colours, which follow the user's
+// own terminal palette on any background.
+func reportStyles(r *lipgloss.Renderer) (state [probe.Paused + 1]lipgloss.Style, head lipgloss.Style) {
+	colors := [...]lipgloss.Color{
+		probe.Unknown: "8", probe.Up: "2", probe.Degraded: "3",
+		probe.Pending: "3", probe.Down: "1", probe.Paused: "8",
+	}
+	for st := range state {
+		state[st] = r.NewStyle().Foreground(colors[st]).Bold(probe.State(st) == probe.Down)
+	}
+	return state, r.NewStyle().Bold(true)
+}

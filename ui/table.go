@@ -1,0 +1,273 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/probe/config"
+)
+
+// row is one table line: a group heading (svc < 0) or a service.
+type row struct {
+	group string
+	svc   int
+}
+
+// buildRows orders services by group, groups in order of first appearance and services in file
+// order within a group. Services without a group come first and without a heading: placed last
+// they would read as part of the last group.
+func buildRows(services []config.Service) (rows []row, order, lineOf []int) {
+	var groups []string
+	members := map[string][]int{}
+	for i, s := range services {
+		g := clean(s.Group)
+		if _, ok := members[g]; !ok && g != "" {
+			groups = append(groups, g)
+		}
+		members[g] = append(members[g], i)
+	}
+	add := func(i int) {
+		order = append(order, i)
+		lineOf = append(lineOf, len(rows))
+		rows = append(rows, row{svc: i})
+	}
+	for _, i := range members[""] {
+		add(i)
+	}
+	for _, g := range groups {
+		rows = append(rows, row{group: g, svc: -1})
+		for _, i := range members[g] {
+			add(i)
+		}
+	}
+	return rows, order, lineOf
+}
+
+func widest(names []string) int {
+	w := 0
+	for _, n := range names {
+		w = max(w, ansi.StringWidth(n))
+	}
+	return w
+}
+
+// Column widths. The state word is the widest word, DEGRADED.
+const (
+	markW     = 2 // "> " on the selected row
+	stateW    = 8
+	latW      = 7 // "LATENCY"; values are at most 6 cells
+	upW       = 6 // "99.95%"
+	sparkMin  = 8
+	sparkMax  = 60
+	outWant   = 26 // "DOWN 12m03s since 21:47:02"
+	outMin    = 10
+	outRoomy  = 60 // enough for an outage and its reason
+	nameCap   = 32
+	nameFloor = 12
+)
+
+// layout is the width of each optional column; 0 hides it.
+type layout struct {
+	name, lat, spark, up, out int
+}
+
+// fitColumns picks the columns for a width. The state word and the name always stay; as the
+// screen narrows the sparkline goes first, then the uptime, then the latency, then the outage
+// column shortens and goes, and last the name is cut. wantOut is false when no service has
+// anything for the outage column, which then leaves its room to the sparkline.
+func fitColumns(width, nameNat int, wantOut bool) layout {
+	rem := width - markW - stateW - 1
+	nameNat = max(nameNat, 4)
+	nameMax := min(nameNat, nameCap)
+	floor := min(nameMax, nameFloor)
+	out := 0
+	if wantOut {
+		out = 2 + outWant
+	}
+	stages := []layout{
+		{lat: latW, spark: sparkMin, up: upW},
+		{lat: latW, up: upW},
+		{lat: latW},
+	}
+	for _, l := range stages {
+		fixed := out
+		if l.lat > 0 {
+			fixed += 1 + l.lat
+		}
+		if l.spark > 0 {
+			fixed += 2 + l.spark
+		}
+		if l.up > 0 {
+			fixed += 1 + l.up
+		}
+		if floor+fixed > rem {
+			continue
+		}
+		l.name = min(nameMax, rem-fixed)
+		left := rem - fixed - l.name
+		// Spare room goes to the sparkline, then to the outage column's reasons, then to names
+		// longer than nameCap, and what is left to the outage column again.
+		grow := func(n *int, upto int) {
+			g := min(left, max(upto-*n, 0))
+			*n += g
+			left -= g
+		}
+		if l.spark > 0 {
+			grow(&l.spark, sparkMax)
+		}
+		if wantOut {
+			l.out = outWant
+			grow(&l.out, outRoomy)
+		}
+		grow(&l.name, nameNat)
+		if wantOut {
+			l.out += left
+		}
+		return l
+	}
+	// Only the name and the outage column are left.
+	var l layout
+	l.name = max(min(nameMax, rem), 0)
+	if wantOut && rem-floor-2 >= outMin {
+		l.name = min(nameMax, rem-2-outMin)
+		l.out = rem - l.name - 2
+	}
+	return l
+}
+
+// wantOutage reports whether any service has something for the outage column.
+func (m Model) wantOutage() bool {
+	for _, s := range m.status {
+		if s.Outage != nil || s.LastOutage != nil || s.State == probe.Pending ||
+			s.State == probe.Degraded || s.State == probe.Down {
+			return true
+		}
+	}
+	return false
+}
+
+// tableLines are the column titles and the rows that fit in h lines, scrolled to the cursor.
+func (m Model) tableLines(w, h int) []string {
+	if h <= 0 {
+		return nil
+	}
+	lay := fitColumns(w, m.nameW, m.wantOutage())
+	lines := make([]string, 0, h)
+	if m.colHeadShown() {
+		lines = append(lines, m.st.colHead.Render(m.columnTitles(lay)))
+		h--
+	}
+	if len(m.rows) == 0 {
+		return append(lines, m.st.hint.Render("no services"))
+	}
+	off := scrollTo(m.offset, m.cursorLine(), h, len(m.rows))
+	for i := off; i < len(m.rows) && i < off+h; i++ {
+		r := m.rows[i]
+		if r.svc < 0 {
+			lines = append(lines, m.st.heading.Render(ansi.Truncate(r.group, max(w-markW, 0), m.st.g.ellipsis)))
+			continue
+		}
+		lines = append(lines, m.renderRow(r.svc, i == m.cursorLine(), lay))
+	}
+	return lines
+}
+
+func (m Model) columnTitles(l layout) string {
+	var b strings.Builder
+	b.WriteString(strings.Repeat(" ", markW))
+	b.WriteString(fit("STATE", stateW, ""))
+	b.WriteString(" ")
+	b.WriteString(fit("NAME", l.name, ""))
+	if l.lat > 0 {
+		b.WriteString(" " + fitLeft("LATENCY", l.lat, ""))
+	}
+	if l.spark > 0 {
+		b.WriteString("  " + fit("RECENT", l.spark, ""))
+	}
+	if l.up > 0 {
+		b.WriteString(" " + fitLeft("UPTIME", l.up, ""))
+	}
+	if l.out > 0 {
+		b.WriteString("  " + fit("OUTAGE", l.out, ""))
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+// renderRow draws service i's row. Each cell is cut and padded by display width before it is
+// styled, so that wide names align and styling never changes a width.
+func (m Model) renderRow(i int, selected bool, l layout) string {
+	sel := 0
+	if selected {
+		sel = 1
+	}
+	rs, g, s := &m.st.row[sel], m.st.g, m.status[i]
+	gap := func(n int) string {
+		if selected {
+			return rs.base.paint(strings.Repeat(" ", n))
+		}
+		return strings.Repeat(" ", n)
+	}
+	var b strings.Builder
+	b.Grow(512)
+	if selected {
+		b.WriteString(rs.mark.paint("> "))
+	} else {
+		b.WriteString("  ")
+	}
+	state := s.State
+	if int(state) >= len(rs.state) {
+		state = probe.Unknown
+	}
+	b.WriteString(rs.state[state].paint(fit(state.String(), stateW, "")))
+	b.WriteString(gap(1))
+	b.WriteString(rs.name.paint(fit(m.names[i], l.name, g.ellipsis)))
+	if l.lat > 0 {
+		lat := g.none
+		if s.Last.OK && !s.Last.Start.IsZero() {
+			lat = formatLatency(s.Last.Latency)
+		}
+		b.WriteString(gap(1))
+		b.WriteString(rs.base.paint(fitLeft(lat, l.lat, "")))
+	}
+	if l.spark > 0 {
+		b.WriteString(gap(2))
+		b.WriteString(paintSpark(sparkline(s.Samples, l.spark, g), g, rs.spark, rs.fail))
+	}
+	if l.up > 0 {
+		b.WriteString(gap(1))
+		b.WriteString(rs.base.paint(fitLeft(uptimeText(m.now, s, g.none), l.up, "")))
+	}
+	if l.out > 0 {
+		if text := outageText(m.now, s, m.loc); text != "" || selected {
+			b.WriteString(gap(2))
+			b.WriteString(m.outageCell(text, s, l.out, rs, selected))
+		}
+	}
+	return b.String()
+}
+
+// outageCell is the outage column; during an outage the failure reason follows the duration
+// when there is room for it. Only the selected row pads it, for its selection bar.
+func (m Model) outageCell(text string, s probe.Status, w int, rs *rowStyles, selected bool) string {
+	g := m.st.g
+	cut := func(t string, w int) string {
+		if selected {
+			return fit(t, w, g.ellipsis)
+		}
+		return ansi.Truncate(t, w, g.ellipsis)
+	}
+	if s.Outage == nil {
+		style := rs.dim
+		if s.State == probe.Pending || s.State == probe.Degraded {
+			style = rs.state[s.State]
+		}
+		return style.paint(cut(text, w))
+	}
+	reason := clean(s.Reason)
+	if reason == "" || ansi.StringWidth(text)+2+6 > w {
+		return rs.down.paint(cut(text, w))
+	}
+	return rs.down.paint(text) + rs.dim.paint("  "+cut(reason, w-ansi.StringWidth(text)-2))
+}

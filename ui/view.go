@@ -1,0 +1,179 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/uptty/uptty/probe"
+)
+
+// View draws the screen. It depends only on the model (time included), so the same model always
+// draws the same screen and Bubble Tea redraws only the lines that changed.
+func (m Model) View() string {
+	w, h := m.size()
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	hint, errLine, footer := m.chrome()
+	lines := make([]string, 0, h)
+	lines = append(lines, m.headerLine(w))
+	if hint {
+		lines = append(lines, m.st.hint.Render(ansi.Truncate(m.hint, w, m.st.g.ellipsis)))
+	}
+	if errLine {
+		lines = append(lines, m.st.err.Render(ansi.Truncate("source stopped: "+clean(m.err.Error()), w, m.st.g.ellipsis)))
+	}
+	bh := m.bodyHeight()
+	var body []string
+	switch m.view {
+	case detailView:
+		body = page(m.detailLines(), m.pageOff, bh)
+	case helpView:
+		body = page(m.helpLines(), m.pageOff, bh)
+	default:
+		body = m.tableLines(w, bh)
+	}
+	bodyStart := len(lines)
+	lines = append(lines, body...)
+	for range bh - len(body) {
+		lines = append(lines, "")
+	}
+	if footer {
+		lines = append(lines, m.footerLine(w))
+	}
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	// Table rows are cut to their columns when they are built; measuring them again would
+	// double the cost of a frame, so only a screen too narrow for their fixed part is checked.
+	trusted := m.view == listView && w >= markW+stateW+1
+	for i, l := range lines {
+		if trusted && i >= bodyStart && i < bodyStart+len(body) {
+			continue
+		}
+		if len(l) > w && ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// chrome says which optional lines fit: the footer, the Source error and the hint give way, in
+// that order, to the rows on a short terminal.
+func (m Model) chrome() (hint, errLine, footer bool) {
+	_, h := m.size()
+	return m.hint != "" && h >= 8, m.err != nil && h >= 5, h >= 6
+}
+
+// bodyHeight is the number of lines between the header lines and the footer.
+func (m Model) bodyHeight() int {
+	_, h := m.size()
+	hint, errLine, footer := m.chrome()
+	for _, b := range []bool{hint, errLine, footer} {
+		if b {
+			h--
+		}
+	}
+	return max(h-1, 0)
+}
+
+// colHeadShown says whether the table has room for its column titles.
+func (m Model) colHeadShown() bool { return m.bodyHeight() >= 3 }
+
+// listHeight is the number of table rows that fit.
+func (m Model) listHeight() int {
+	if m.colHeadShown() {
+		return m.bodyHeight() - 1
+	}
+	return m.bodyHeight()
+}
+
+// page keeps the title line of a page view and scrolls the rest.
+func page(lines []string, off, h int) []string {
+	if h <= 0 || len(lines) == 0 {
+		return nil
+	}
+	title, rest := lines[0], lines[1:]
+	off = min(max(off, 0), max(len(rest)-(h-1), 0))
+	rest = rest[off:]
+	if len(rest) > h-1 {
+		rest = rest[:h-1]
+	}
+	return append([]string{title}, rest...)
+}
+
+// headerLine is `uptty [DEMO]  2 DOWN  12 UP ... HH:MM:SS`. On a narrow screen the counts close
+// up, then get cut, so that the clock stays.
+func (m Model) headerLine(w int) string {
+	st := m.st
+	left := st.app.Render("uptty")
+	leftW := 5
+	if m.demo {
+		left += " " + st.demo.Render(" DEMO ")
+		leftW += 7
+	}
+	clock := m.now.In(m.loc).Format("15:04:05")
+	c := m.counts()
+	var parts []string
+	for _, s := range probe.States() {
+		if c[s] > 0 {
+			parts = append(parts, st.count[s].Render(itoa(c[s])+" "+s.String()))
+		}
+	}
+	if w < leftW+1+len(clock) {
+		return left
+	}
+	avail := w - leftW - 2 - len(clock) - 2 // two spaces either side of the counts
+	counts := strings.Join(parts, "  ")
+	if ansi.StringWidth(counts) > avail {
+		counts = strings.Join(parts, " ")
+	}
+	// Still too wide: keep the worst states whole and mark the rest as cut.
+	for n := len(parts) - 1; n >= 0 && ansi.StringWidth(counts) > avail; n-- {
+		counts = strings.Join(parts[:n], " ") + " " + st.g.ellipsis
+		if n == 0 {
+			counts = ""
+		}
+	}
+	gap := w - leftW - ansi.StringWidth(counts) - len(clock)
+	if counts != "" {
+		counts = "  " + counts
+		gap -= 2
+	}
+	return left + counts + strings.Repeat(" ", max(gap, 1)) + st.clock.Render(clock)
+}
+
+// footerLine is the key reminder, with the position in the list or page at the right.
+func (m Model) footerLine(w int) string {
+	pos := ""
+	switch m.view {
+	case listView:
+		if n := len(m.order); n > 0 {
+			pos = itoa(m.cursor+1) + "/" + itoa(n)
+		}
+	case detailView, helpView:
+		lines := m.detailLines
+		if m.view == helpView {
+			lines = m.helpLines
+		}
+		if n, h := len(lines())-1, m.bodyHeight()-1; n > h && h > 0 {
+			first := min(max(m.pageOff, 0), n-h)
+			pos = itoa(first+1) + "-" + itoa(first+h) + "/" + itoa(n)
+		}
+	}
+	hint := footerHint(m.view)
+	room := w - len(pos) - 1
+	if pos == "" {
+		room = w
+	}
+	hint = ansi.Truncate(hint, max(room, 0), "")
+	gap := w - ansi.StringWidth(hint) - len(pos)
+	if pos == "" || gap < 1 {
+		return m.st.footer.Render(hint)
+	}
+	return m.st.footer.Render(hint + strings.Repeat(" ", gap) + pos)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,275 @@
+package ui
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	_ "github.com/charmbracelet/x/exp/golden" // defines the -update flag shared with teatest
+	"github.com/muesli/termenv"
+	"golang.org/x/text/width"
+
+	"github.com/uptty/uptty/probe"
+)
+
+// checkGolden compares got with testdata/name.golden, rewriting it under -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("View() differs from %s:\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+func press(m Model, keys ...string) Model {
+	for _, k := range keys {
+		var msg tea.KeyMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyMsg{Type: tea.KeyEnter}
+		case "esc":
+			msg = tea.KeyMsg{Type: tea.KeyEsc}
+		case "pgdown":
+			msg = tea.KeyMsg{Type: tea.KeyPgDown}
+		default:
+			msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+		}
+		next, _ := m.Update(msg)
+		m = next.(Model)
+	}
+	return m
+}
+
+func TestViewGolden(t *testing.T) {
+	tests := []struct {
+		name    string
+		w, h    int
+		profile termenv.Profile
+		wide    bool
+		keys    []string
+	}{
+		{"list_60x12", 60, 12, termenv.Ascii, false, []string{"j"}},
+		{"list_80x24", 80, 24, termenv.Ascii, false, []string{"j"}},
+		{"list_120x40", 120, 40, termenv.Ascii, false, []string{"j"}},
+		{"list_200x60", 200, 60, termenv.Ascii, false, nil},
+		{"list_20x5", 20, 5, termenv.Ascii, false, nil},
+		{"list_80x24_ansi256", 80, 24, termenv.ANSI256, false, []string{"j"}},
+		{"list_80x24_ansi256_light", 80, 24, termenv.ANSI256, false, []string{"j"}},
+		{"list_80x24_wide", 80, 24, termenv.Ascii, true, []string{"j"}},
+		{"detail_80x24", 80, 24, termenv.Ascii, false, []string{"j", "enter"}},
+		{"detail_80x40_down", 80, 40, termenv.Ascii, false, []string{"j", "j", "enter"}},
+		{"detail_80x40_wide", 80, 40, termenv.Ascii, true, []string{"j", "enter"}},
+		{"detail_60x12_scrolled", 60, 12, termenv.Ascii, false, []string{"j", "enter", "pgdown"}},
+		{"help_80x24", 80, 24, termenv.Ascii, false, []string{"?"}},
+		{"help_60x12", 60, 12, termenv.Ascii, false, []string{"?"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			theme := ""
+			if strings.HasSuffix(tt.name, "_light") {
+				theme = "light"
+			}
+			m := press(themedModel(tt.w, tt.h, tt.profile, tt.wide, theme), tt.keys...)
+			got := m.View()
+			checkGolden(t, tt.name, got)
+			lines := strings.Split(got, "\n")
+			if len(lines) > tt.h {
+				t.Errorf("View() has %d lines, want at most %d", len(lines), tt.h)
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w > tt.w {
+					t.Errorf("line %d is %d cells wide, want at most %d: %q", i, w, tt.w, l)
+				}
+			}
+		})
+	}
+}
+
+// TestViewDeterministic: the same model draws the same screen, and a tick changes nothing but
+// what depends on time.
+func TestViewDeterministic(t *testing.T) {
+	m := fixtureModel(80, 24, termenv.ANSI256, false)
+	if a, b := m.View(), m.View(); a != b {
+		t.Fatalf("View() twice differs:\n%s\n%s", a, b)
+	}
+	next, cmd := m.Update(tickMsg(fixedNow.Add(time.Second)))
+	if cmd == nil {
+		t.Error("Update(tick) returned no command, want the next tick")
+	}
+	n := next.(Model)
+	n.now = m.now
+	if a, b := m.View(), n.View(); a != b {
+		t.Errorf("View() after a tick with the clock put back differs:\n%s\n%s", a, b)
+	}
+}
+
+// TestViewAnySize draws every size up to 40x16 and some degenerate ones: none may panic or
+// overflow the screen.
+func TestViewAnySize(t *testing.T) {
+	for _, wide := range []bool{false, true} {
+		base := fixtureModel(80, 24, termenv.ANSI256, wide)
+		for _, keys := range [][]string{nil, {"j", "enter"}, {"?"}} {
+			m := press(base, keys...)
+			for w := -1; w <= 40; w++ {
+				for h := -1; h <= 16; h++ {
+					next, _ := m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+					got := next.(Model).View()
+					if got == "" {
+						continue
+					}
+					lines := strings.Split(got, "\n")
+					if len(lines) > max(h, 0) {
+						t.Errorf("%dx%d %v: %d lines", w, h, keys, len(lines))
+					}
+					for _, l := range lines {
+						if ansi.StringWidth(l) > max(w, 0) {
+							t.Errorf("%dx%d %v: line %q is too wide", w, h, keys, l)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestKoreanAlignment: in every service row, the latency ends and the uptime ends at the same
+// display column, whatever the script of the name before them.
+func TestKoreanAlignment(t *testing.T) {
+	for _, wide := range []bool{false, true} {
+		m := fixtureModel(120, 40, termenv.Ascii, wide)
+		l := fitColumns(120, m.nameW, true)
+		latEnd := markW + stateW + 1 + l.name + 1 + l.lat - 1
+		upEnd := latEnd + 2 + l.spark + 1 + l.up
+		rows := 0
+		for _, line := range strings.Split(m.View(), "\n") {
+			if !isServiceRow(line) {
+				continue
+			}
+			rows++
+			cells := cellsOf(line)
+			if c := cells[latEnd]; c != "s" && c != m.st.g.none {
+				t.Errorf("wide=%v: cell %d of %q = %q, want the end of a latency", wide, latEnd, line, c)
+			}
+			if c := cells[upEnd]; c != "%" && c != m.st.g.none {
+				t.Errorf("wide=%v: cell %d of %q = %q, want the end of an uptime", wide, upEnd, line, c)
+			}
+		}
+		if rows != 8 {
+			t.Fatalf("wide=%v: found %d service rows, want 8", wide, rows)
+		}
+	}
+}
+
+// cellsOf maps each display column of a plain line to the character that starts there.
+func cellsOf(line string) map[int]string {
+	cells := map[int]string{}
+	col := 0
+	for _, r := range line {
+		cells[col] = string(r)
+		col += ansi.StringWidth(string(r))
+	}
+	return cells
+}
+
+func isServiceRow(l string) bool {
+	if len(l) < 10 {
+		return false
+	}
+	for _, s := range probe.States() {
+		if strings.HasPrefix(l[2:], s.String()+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestWideModeNoAmbiguous: with AmbiguousWide, no screen holds an East Asian ambiguous-width
+// character (the fixture's names have none), since those terminals would draw it two cells wide.
+func TestWideModeNoAmbiguous(t *testing.T) {
+	base := fixtureModel(120, 40, termenv.Ascii, true)
+	for _, keys := range [][]string{nil, {"j", "enter"}, {"enter"}, {"j", "j", "enter"}, {"?"}} {
+		for _, r := range press(base, keys...).View() {
+			if width.LookupRune(r).Kind() == width.EastAsianAmbiguous {
+				t.Errorf("keys %v: View() holds %q (U+%04X), ambiguous width", keys, r, r)
+			}
+		}
+	}
+	// And the normal mode does use them, or this test would prove nothing.
+	if v := fixtureModel(120, 40, termenv.Ascii, false).View(); !strings.Contains(v, "…") {
+		t.Errorf("normal mode View() has no ellipsis")
+	}
+}
+
+// TestHelpListsEveryKey: every binding in keyMap is in the help view's groups and on screen.
+func TestHelpListsEveryKey(t *testing.T) {
+	m := press(fixtureModel(80, 60, termenv.Ascii, false), "?")
+	v := m.View()
+	listed := map[string]bool{}
+	for _, g := range m.keys.groups() {
+		for _, b := range g.bindings {
+			listed[b.Help().Key] = true
+		}
+	}
+	km := reflect.ValueOf(m.keys)
+	for i := range km.NumField() {
+		b := km.Field(i).Interface().(key.Binding)
+		h := b.Help()
+		if !listed[h.Key] {
+			t.Errorf("binding %s (%q) is not in keyMap.groups()", km.Type().Field(i).Name, h.Key)
+		}
+		if !strings.Contains(v, h.Key) || !strings.Contains(v, h.Desc) {
+			t.Errorf("help view does not show %q %q", h.Key, h.Desc)
+		}
+	}
+}
+
+// TestUpdateStatus: a batch from the Source replaces the services it names, re-issues Next, and
+// sets the window title only when it changes.
+func TestUpdateStatus(t *testing.T) {
+	m := fixtureModel(80, 24, termenv.Ascii, false)
+	down := probe.Status{State: probe.Down, Outage: &probe.Outage{Start: fixedNow}}
+	next, cmd := m.Update(statusMsg{0: down, 99: down, -1: down})
+	m = next.(Model)
+	if m.status[0].State != probe.Down {
+		t.Errorf("status[0].State = %v, want DOWN", m.status[0].State)
+	}
+	if want := "uptty: 2 DOWN, 1 PENDING, 1 DEGRADED, 2 UP, 1 UNKNOWN, 1 PAUSED"; m.title != want {
+		t.Errorf("title = %q, want %q", m.title, want)
+	}
+	if cmd == nil {
+		t.Error("Update(statusMsg) returned no command, want the title")
+	}
+	_, cmd = m.Update(statusMsg{0: down})
+	if cmd != nil {
+		t.Error("Update(same statusMsg) with no Source returned a command, want none")
+	}
+
+	next, _ = m.Update(sourceErrMsg{err: errString("monitor stopped")})
+	if v := next.(Model).View(); !strings.Contains(v, "source stopped: monitor stopped") {
+		t.Errorf("View() after a Source error does not say so:\n%s", v)
+	}
+	next, _ = m.Update(sourceErrMsg{err: context.Canceled})
+	if next.(Model).err != nil {
+		t.Error("a cancelled Source.Next is shown as an error, want it ignored")
+	}
+}
