@@ -9,6 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"log"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -22,6 +24,7 @@ import (
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/probe/config"
 	"github.com/uptty/uptty/probe/demo"
+	"github.com/uptty/uptty/probe/history"
 	"github.com/uptty/uptty/ui"
 )
 
@@ -43,27 +46,41 @@ Usage:
   uptty --demo                                  live monitor of built-in simulated services
   uptty check [--config FILE] [--json]          check every service once; exit 1 if any is down
   uptty validate [--config FILE]                check the config file and say what is wrong
+  uptty incidents [--config FILE] [--since 7d] [--service NAME] [--json]
+                                                list outages from the history, newest first
   uptty --version | --help
 
 Flags:
   -c, --config FILE   config file (default: $UPTTY_CONFIG, ./uptty.yaml,
                       $XDG_CONFIG_HOME/uptty/config.yaml)
       --demo          monitor the built-in demo services
-      --json          (check) print JSON instead of a table
+      --json          (check, incidents) print JSON instead of a table
+      --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
+      --service NAME  (incidents) only this service's outages
       --theme NAME    dark (default) or light: colours for the terminal's background
+
+History is kept in history.path (default $XDG_STATE_HOME/uptty/history.db); see README.md.
 
 Exit codes: 0 ok (check: all up or degraded), 1 check found a service down, 2 usage or config error.
 `
 
+// noConfig is what a subcommand says when it finds no config.
+const noConfig = "uptty: no config found (looked at $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml); pass --config FILE"
+
+// defaultSince is how far back `uptty incidents` looks without --since.
+const defaultSince = 7 * 24 * time.Hour
+
 // options are the parsed command line.
 type options struct {
-	command string // "", "check" or "validate"
+	command string // "", "check", "validate" or "incidents"
 	config  string
 	demo    bool
 	json    bool
 	theme   string
 	version bool
 	help    bool
+	since   time.Duration // incidents: how far back; 0 for all
+	service string        // incidents: only this service
 }
 
 func main() {
@@ -90,6 +107,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 		return runCheck(opts, stdout, stderr, getenv)
 	case "validate":
 		return runValidate(opts, stdout, stderr, getenv)
+	case "incidents":
+		return runIncidents(opts, stdout, stderr, getenv)
 	}
 	return runMonitor(opts, stderr, getenv)
 }
@@ -97,6 +116,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 // parseArgs accepts flags before or after the subcommand (uptty check -c x.yaml --json).
 func parseArgs(args []string) (options, error) {
 	var opts options
+	since := ""
 	fs := flag.NewFlagSet("uptty", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&opts.config, "config", "", "")
@@ -107,6 +127,8 @@ func parseArgs(args []string) (options, error) {
 	fs.BoolVar(&opts.version, "version", false, "")
 	fs.BoolVar(&opts.help, "help", false, "")
 	fs.BoolVar(&opts.help, "h", false, "")
+	fs.StringVar(&since, "since", "", "")
+	fs.StringVar(&opts.service, "service", "", "")
 
 	rest := args
 	for {
@@ -126,28 +148,50 @@ func parseArgs(args []string) (options, error) {
 			return opts, fmt.Errorf("unexpected argument %q", word)
 		}
 		switch word {
-		case "check", "validate":
+		case "check", "validate", "incidents":
 			opts.command = word
 		case "help":
 			opts.help = true
 		case "version":
 			opts.version = true
 		default:
-			return opts, fmt.Errorf("unknown command %q (commands: check, validate)", word)
+			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents)", word)
 		}
 		rest = rest[1:]
 	}
 	if opts.theme != "dark" && opts.theme != "light" {
 		return opts, fmt.Errorf("--theme %q: want dark or light", opts.theme)
 	}
-	if opts.json && opts.command != "check" {
-		return opts, errors.New("--json goes with 'check'")
+	if opts.json && opts.command != "check" && opts.command != "incidents" {
+		return opts, errors.New("--json goes with 'check' or 'incidents'")
 	}
 	if opts.demo && opts.command != "" {
 		return opts, fmt.Errorf("--demo does not go with %q", opts.command)
 	}
 	if opts.demo && opts.config != "" {
 		return opts, errors.New("--demo and --config exclude each other")
+	}
+	return incidentFlags(opts, since)
+}
+
+// incidentFlags checks the flags that only `uptty incidents` takes and parses --since.
+func incidentFlags(opts options, since string) (options, error) {
+	if opts.command != "incidents" {
+		switch {
+		case since != "":
+			return opts, errors.New("--since goes with 'incidents'")
+		case opts.service != "":
+			return opts, errors.New("--service goes with 'incidents'")
+		}
+		return opts, nil
+	}
+	opts.since = defaultSince
+	if since != "" {
+		d, err := config.ParseDuration(since)
+		if err != nil || d < 0 {
+			return opts, fmt.Errorf("--since %q: want a duration such as 7d, 12h or 30m (0 for all)", since)
+		}
+		opts.since = d
 	}
 	return opts, nil
 }
@@ -183,7 +227,7 @@ func runValidate(opts options, stdout, stderr io.Writer, getenv func(string) (st
 		return exitUsage
 	}
 	if !found {
-		fmt.Fprintln(stderr, "uptty: no config found (looked at $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml); pass --config FILE")
+		fmt.Fprintln(stderr, noConfig)
 		return exitUsage
 	}
 	if _, err := buildTargets(cfg); err != nil {
@@ -201,7 +245,7 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 		return exitUsage
 	}
 	if !found {
-		fmt.Fprintln(stderr, "uptty: no config found (looked at $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml); pass --config FILE")
+		fmt.Fprintln(stderr, noConfig)
 		return exitUsage
 	}
 	targets, err := buildTargets(cfg)
@@ -276,10 +320,34 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
+	// net/http (and the demo's servers) report oddities, such as a server that talks before it
+	// is asked, through the standard logger: on a full-screen UI those lines would scribble
+	// over the table. What matters reaches the screen as a check's reason instead.
+	log.SetOutput(io.Discard)
+	hist, err := history.OpenLive(cfg.History, cfg.Services, isDemo) // the demo never touches the user's files
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty:", err)
+		return exitUsage
+	}
+	// Deferred first, so it runs last: after the monitor has stopped calling the recorder. A
+	// failure is told after the screen is gone: it means the last results were not saved.
+	defer func() {
+		if err := hist.Close(); err != nil {
+			fmt.Fprintln(stderr, "uptty: history not saved:", err)
+		}
+	}()
+	if hint == "" {
+		hint = hist.Hint
+	}
 
-	ctx, cancel := context.WithCancel(context.Background())
+	// A closed terminal sends SIGHUP: stop as on q, so that history is committed and closed.
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP)
 	defer cancel()
-	monitor := probe.NewMonitor(targets, probe.Options{Concurrency: cfg.Concurrency})
+	monitor := probe.NewMonitor(targets, probe.Options{
+		Concurrency: cfg.Concurrency,
+		Restore:     hist.Restore,
+		OnResult:    hist.Recorder(cfg.Services),
+	})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -295,6 +363,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Theme:         opts.theme,
 		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
 		Ctx:           ctx,
+		Archive:       hist.View,
 	})
 	program := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
 	if _, err := program.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
@@ -302,4 +371,66 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		return exitUsage
 	}
 	return exitOK
+}
+
+func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
+	cfg, found, err := loadConfig(opts, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	if !found {
+		fmt.Fprintln(stderr, noConfig)
+		return exitUsage
+	}
+	var list []history.Incident
+	switch path := cfg.History.Path; {
+	case path == "":
+		fmt.Fprintln(stderr, `uptty: history is kept in memory (history.path is ""), so no incidents were saved`)
+	default:
+		if list, err = readIncidents(path, opts); err != nil {
+			fmt.Fprintln(stderr, "uptty:", err)
+			return exitUsage
+		}
+	}
+	if len(list) == 0 && opts.service != "" && !hasService(cfg, opts.service) {
+		fmt.Fprintf(stderr, "uptty: note: %s has no service named %q\n", cfg.Path, opts.service)
+	}
+	if opts.json {
+		err = ui.WriteIncidentsJSON(stdout, list)
+	} else {
+		err = ui.WriteIncidentsTable(stdout, list, time.Local)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty:", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// readIncidents lists the incidents in the history file at path as opts asks; a file that does
+// not exist yet holds none.
+func readIncidents(path string, opts options) ([]history.Incident, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	store, err := history.Open(path, history.Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	var since time.Time
+	if opts.since > 0 {
+		since = time.Now().Add(-opts.since)
+	}
+	return store.Incidents(since, opts.service)
+}
+
+func hasService(cfg *config.Config, name string) bool {
+	for _, s := range cfg.Services {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseArgs(t *testing.T) {
@@ -34,6 +35,17 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"--theme", "pink"}, wantErr: `--theme "pink": want dark or light`},
 		{args: []string{"--demo", "-c", "x.yaml"}, wantErr: "--demo and --config exclude each other"},
 		{args: []string{"check", "--config"}, wantErr: "flag needs an argument: -config"},
+		{args: []string{"incidents"}, want: options{command: "incidents", theme: "dark", since: 7 * 24 * time.Hour}},
+		{args: []string{"incidents", "--since", "36h", "--service", "Checkout API", "--json", "-c", "x.yaml"},
+			want: options{command: "incidents", config: "x.yaml", json: true, theme: "dark", since: 36 * time.Hour, service: "Checkout API"}},
+		{args: []string{"--since=1.5d", "incidents"}, want: options{command: "incidents", theme: "dark", since: 36 * time.Hour}},
+		{args: []string{"incidents", "--since", "0"}, want: options{command: "incidents", theme: "dark"}},
+		{args: []string{"incidents", "--since", "week"}, wantErr: `--since "week": want a duration`},
+		{args: []string{"incidents", "--since", "-1h"}, wantErr: `--since "-1h": want a duration`},
+		{args: []string{"check", "--since", "1h"}, wantErr: "--since goes with 'incidents'"},
+		{args: []string{"--service", "x"}, wantErr: "--service goes with 'incidents'"},
+		{args: []string{"incidents", "--demo"}, wantErr: `--demo does not go with "incidents"`},
+		{args: []string{"validate", "--json"}, wantErr: "--json goes with 'check' or 'incidents'"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -299,9 +299,9 @@ func failedCertFacts(err error, now time.Time) []Fact {
 func expiryText(notAfter, now time.Time) string {
 	date := notAfter.UTC().Format(time.DateOnly)
 	if left := notAfter.Sub(now); left > 0 {
-		return "expires " + date + " (in " + ageText(left) + ")"
+		return "expires " + date + " (in " + FormatAgo(left) + ")"
 	}
-	return "expired " + date + " (" + ageText(now.Sub(notAfter)) + " ago)"
+	return "expired " + date + " (" + FormatAgo(now.Sub(notAfter)) + " ago)"
 }
 
 // certWarning is the Warning for a leaf certificate that expires within warn: "cert expires in
@@ -313,9 +313,9 @@ func certWarning(cs *tls.ConnectionState, warn time.Duration, now time.Time) str
 	left := cs.PeerCertificates[0].NotAfter.Sub(now)
 	switch {
 	case left <= 0:
-		return "cert expired " + ageText(left) + " ago"
+		return "cert expired " + FormatAgo(left) + " ago"
 	case warn > 0 && left < warn:
-		return "cert expires in " + ageText(left)
+		return "cert expires in " + FormatAgo(left)
 	}
 	return ""
 }

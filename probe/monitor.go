@@ -27,11 +27,14 @@ type Options struct {
 	// 200ms; negative for none), so that thousands of results a second reach the UI as a few
 	// frames.
 	MinBatchInterval time.Duration
-	// OnResult, if set, is called by the scheduler goroutine with every result, in order, and
-	// the events it caused (nil if none); r is the zero Result for the events of a Pause or a
-	// Resume. It must not block (hand the data to a buffered queue): the scheduler waits for it.
-	// A history store uses it to record everything.
-	OnResult func(i int, r Result, events []Event)
+	// OnResult, if set, is called by the scheduler goroutine with every result, in order, the
+	// state it left the service in and the events it caused (nil if none); r is the zero Result
+	// for the events of a Pause or a Resume. It must not block (hand the data to a buffered
+	// queue): the scheduler waits for it. A history store uses it to record everything.
+	OnResult func(i int, r Result, state State, events []Event)
+	// Restore, if set, is asked by NewMonitor for each service's status from before a restart;
+	// when ok, the service's tracker starts from it (see Tracker.Restore) rather than UNKNOWN.
+	Restore func(i int) (s Status, ok bool)
 }
 
 // Monitor checks many services on their intervals and tracks their state. One scheduler
@@ -42,7 +45,7 @@ type Monitor struct {
 	now      func() time.Time
 	slots    int
 	minBatch time.Duration
-	onResult func(int, Result, []Event)
+	onResult func(int, Result, State, []Event)
 	// trace, set by tests and benchmarks, sees when each finished check was due and began.
 	trace func(i int, due, start time.Time)
 
@@ -65,7 +68,7 @@ type command struct {
 }
 
 // NewMonitor returns a monitor for targets; nothing runs until Run. Every target's tracker
-// starts UNKNOWN.
+// starts UNKNOWN, or from what Options.Restore gives for it.
 func NewMonitor(targets []Target, opts Options) *Monitor {
 	m := &Monitor{
 		targets:  targets,
@@ -87,8 +90,15 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 	if m.minBatch == 0 {
 		m.minBatch = 200 * time.Millisecond
 	}
+	now := m.now()
 	for i, t := range targets {
 		m.trackers[i] = NewTracker(policyOf(t.Service))
+		if opts.Restore == nil {
+			continue
+		}
+		if st, ok := opts.Restore(i); ok {
+			m.trackers[i].Restore(st, now)
+		}
 	}
 	return m
 }

@@ -119,14 +119,15 @@ type monRecorder struct {
 	calls   map[int][]monCall
 	results map[int][]Result
 	events  map[int][]Event
-	total   int // results observed
+	states  map[int][]State // the state OnResult reported with each call
+	total   int             // results observed
 	signal  chan struct{}
 }
 
 func newMonRecorder() *monRecorder {
 	return &monRecorder{
 		calls: map[int][]monCall{}, results: map[int][]Result{}, events: map[int][]Event{},
-		signal: make(chan struct{}, 1),
+		states: map[int][]State{}, signal: make(chan struct{}, 1),
 	}
 }
 
@@ -145,8 +146,9 @@ func (r *monRecorder) trace(i int, due, start time.Time) {
 	r.notify()
 }
 
-func (r *monRecorder) onResult(i int, res Result, evs []Event) {
+func (r *monRecorder) onResult(i int, res Result, state State, evs []Event) {
 	r.mu.Lock()
+	r.states[i] = append(r.states[i], state)
 	if !res.Start.IsZero() {
 		r.results[i] = append(r.results[i], res)
 		r.total++
@@ -383,5 +385,8 @@ func TestMonitorPauseResume(t *testing.T) {
 	}
 	if want := []State{Up, Paused, Up}; !slices.Equal(states, want) {
 		t.Errorf("states entered = %v, want %v", states, want)
+	}
+	if reported := slices.Compact(slices.Clone(rec.states[0])); !slices.Equal(reported, states) {
+		t.Errorf("states OnResult reported = %v, want %v", reported, states)
 	}
 }

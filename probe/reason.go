@@ -72,19 +72,7 @@ func timeoutReason(timeout time.Duration) string {
 	if timeout <= 0 {
 		return "timeout"
 	}
-	return "timeout after " + shortDuration(timeout)
-}
-
-// shortDuration writes d as Go does but without zero units: 2s, 1.5s, 500ms, 1m30s, 1m, 1h.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
+	return "timeout after " + FormatSetting(timeout)
 }
 
 // certReason names certificate verification failures, "" for other errors.
@@ -182,18 +170,4 @@ func statusReason(code int, want string) string {
 // quote cleans s, caps it and quotes it Go style, so a reason shows exactly what was compared.
 func quote(s string) string {
 	return strconv.Quote(CleanText(s, quotedMax))
-}
-
-// ageText writes how far away d is, to the largest whole unit: 38d, 5h, 12m, 30s.
-func ageText(d time.Duration) string {
-	d = d.Abs()
-	switch {
-	case d >= 24*time.Hour:
-		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
-	case d >= time.Hour:
-		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
-	case d >= time.Minute:
-		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
-	}
-	return strconv.FormatInt(int64(d/time.Second), 10) + "s"
 }

@@ -89,27 +89,6 @@ func TestHandshakeReason(t *testing.T) {
 	}
 }
 
-func TestShortDuration(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want string
-	}{
-		{2 * time.Second, "2s"},
-		{1500 * time.Millisecond, "1.5s"},
-		{500 * time.Millisecond, "500ms"},
-		{90 * time.Second, "1m30s"},
-		{time.Minute, "1m"},
-		{time.Hour, "1h"},
-		{90 * time.Minute, "1h30m"},
-		{time.Hour + time.Second, "1h0m1s"},
-	}
-	for _, tt := range tests {
-		if got := shortDuration(tt.d); got != tt.want {
-			t.Errorf("shortDuration(%v) = %q, want %q", tt.d, got, tt.want)
-		}
-	}
-}
-
 func TestExpiryText(t *testing.T) {
 	now := time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC)
 	tests := []struct {

@@ -139,15 +139,16 @@ func (s *schedule) down(i int) {
 // scheduler is the state of one Run. Only the goroutine running loop touches it; the check
 // goroutines share nothing with it but the slots and the done channel.
 type scheduler struct {
-	m     *Monitor
-	wg    sync.WaitGroup // the check goroutines
-	slots slots          // shared with the check goroutines
-	done  chan outcome   // check goroutines send their results here
-	queue *schedule
-	svcs  []svcState
-	cmds  []command
-	batch []outcome
-	evs   [][]Event
+	m      *Monitor
+	wg     sync.WaitGroup // the check goroutines
+	slots  slots          // shared with the check goroutines
+	done   chan outcome   // check goroutines send their results here
+	queue  *schedule
+	svcs   []svcState
+	cmds   []command
+	batch  []outcome
+	evs    [][]Event
+	states []State // each batch result's state after it, for OnResult
 }
 
 // svcState is the scheduler's view of one service.
@@ -263,7 +264,7 @@ func (s *scheduler) check(ctx context.Context, id int, gen uint32, timeout time.
 func (s *scheduler) finish() {
 	m := s.m
 	now := m.now()
-	s.evs = s.evs[:0]
+	s.evs, s.states = s.evs[:0], s.states[:0]
 	m.mu.Lock()
 	for _, o := range s.batch {
 		sv := &s.svcs[o.id]
@@ -273,10 +274,11 @@ func (s *scheduler) finish() {
 			if !sv.paused {
 				s.queue.set(o.id, now)
 			}
-			s.evs = append(s.evs, nil)
+			s.evs, s.states = append(s.evs, nil), append(s.states, 0)
 			continue
 		}
 		s.evs = append(s.evs, m.trackers[o.id].Observe(o.r))
+		s.states = append(s.states, m.trackers[o.id].State())
 		m.markDirty(o.id)
 		s.queue.set(o.id, sv.nextDue(o.r, now))
 	}
@@ -286,7 +288,7 @@ func (s *scheduler) finish() {
 	}
 	for k, o := range s.batch {
 		if o.gen == s.svcs[o.id].gen {
-			m.onResult(o.id, o.r, s.evs[k])
+			m.onResult(o.id, o.r, s.states[k], s.evs[k])
 		}
 	}
 }
@@ -312,8 +314,9 @@ func (s *scheduler) apply() {
 	m := s.m
 	now := m.now()
 	type record struct {
-		id  int
-		evs []Event
+		id    int
+		state State
+		evs   []Event
 	}
 	var recs []record
 	m.mu.Lock()
@@ -335,12 +338,12 @@ func (s *scheduler) apply() {
 			}
 		}
 		m.markDirty(c.id)
-		recs = append(recs, record{c.id, evs})
+		recs = append(recs, record{c.id, m.trackers[c.id].State(), evs})
 	}
 	m.mu.Unlock()
 	if m.onResult != nil {
 		for _, r := range recs {
-			m.onResult(r.id, Result{}, r.evs)
+			m.onResult(r.id, Result{}, r.state, r.evs)
 		}
 	}
 }

@@ -2,8 +2,6 @@ package probe
 
 import (
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -74,22 +72,6 @@ func percentiles(samples *ring[Sample]) (p50, p95 time.Duration) {
 func nearestRank(sorted []time.Duration, p int) time.Duration {
 	rank := (p*len(sorted) + 99) / 100
 	return sorted[max(rank, 1)-1]
-}
-
-// latencyText writes a latency the way the contract shows them: 87ms, 1.24s.
-func latencyText(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "0ms"
-	case d < time.Millisecond:
-		return strconv.FormatInt(d.Microseconds(), 10) + "µs"
-	case d.Round(time.Millisecond) < time.Second:
-		return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10) + "ms"
-	case d < time.Minute:
-		s := strconv.FormatFloat(d.Seconds(), 'f', 2, 64)
-		return strings.TrimSuffix(strings.TrimRight(s, "0"), ".") + "s"
-	}
-	return d.Round(time.Second).String()
 }
 
 // copyRecent copies the recent results with one backing array each for all their facts and

@@ -49,30 +49,6 @@ func TestRing(t *testing.T) {
 	}
 }
 
-func TestLatencyText(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want string
-	}{
-		{0, "0ms"},
-		{420 * time.Microsecond, "420µs"},
-		{87 * ms, "87ms"},
-		{87*ms + 400*time.Microsecond, "87ms"},
-		{800 * ms, "800ms"},
-		{999*ms + 600*time.Microsecond, "1s"},
-		{time.Second, "1s"},
-		{1240 * ms, "1.24s"},
-		{1500 * ms, "1.5s"},
-		{12345 * ms, "12.35s"},
-		{90 * time.Second, "1m30s"},
-	}
-	for _, tt := range tests {
-		if got := latencyText(tt.d); got != tt.want {
-			t.Errorf("latencyText(%v) = %q, want %q", tt.d, got, tt.want)
-		}
-	}
-}
-
 func BenchmarkObserve(b *testing.B) {
 	facts := []Fact{{Label: "status", Value: "200"}, {Label: "server", Value: "nginx"}}
 	phases := []Phase{{Name: "dns", Duration: ms}, {Name: "connect", Duration: 2 * ms}}

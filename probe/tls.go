@@ -160,7 +160,7 @@ func (p certPolicy) verify(certs []*x509.Certificate, now time.Time) string {
 	leaf := certs[0]
 	switch {
 	case now.After(leaf.NotAfter):
-		return "certificate expired " + ageText(now.Sub(leaf.NotAfter)) + " ago"
+		return "certificate expired " + FormatAgo(now.Sub(leaf.NotAfter)) + " ago"
 	case now.Before(leaf.NotBefore):
 		return "certificate not valid before " + leaf.NotBefore.UTC().Format(time.DateOnly)
 	case leaf.VerifyHostname(p.host) != nil:

@@ -374,7 +374,7 @@ func (t *Tracker) reasonText() string {
 		if t.slowBy == 0 {
 			return t.reason
 		}
-		slow := "slow: " + latencyText(t.slowBy) + " > " + latencyText(t.policy.Slow)
+		slow := "slow: " + FormatLatency(t.slowBy) + " > " + FormatSetting(t.policy.Slow)
 		if t.reason == "" {
 			return slow
 		}

@@ -142,7 +142,7 @@ func TestTrackerStates(t *testing.T) {
 			state: Degraded, since: time.Minute, reason: "slow: 1.24s > 800ms", checks: 2},
 		{name: "slow and warned", policy: Policy{Slow: time.Second},
 			steps: script(step{op: 'r', res: Result{OK: true, Latency: 1500 * ms, Warning: "expires in 2d"}}),
-			state: Degraded, reason: "expires in 2d; slow: 1.5s > 1s", checks: 1},
+			state: Degraded, reason: "expires in 2d; slow: 1.50s > 1s", checks: 1},
 		{name: "DEGRADED back to UP", policy: Policy{Slow: 800 * ms},
 			steps: script(upIn(0, 2*time.Second), upIn(time.Minute, 80*ms)),
 			state: Up, since: time.Minute, checks: 2},

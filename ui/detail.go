@@ -15,34 +15,56 @@ import (
 const labelW = 11
 
 // detailLines is the whole detail page of the selected service; its first line is the title,
-// which stays put while the rest scrolls.
+// which stays put while the rest scrolls. With an Archive, the history panes come first, right
+// under the state, and the service's settings follow them under a heading.
 func (m Model) detailLines() []string {
-	if len(m.order) == 0 {
+	i := m.selected()
+	if i < 0 {
 		return nil
 	}
-	i := m.order[min(m.cursor, len(m.order)-1)]
-	svc, s, st := m.services[i], m.status[i], m.st
 	w, _ := m.size()
+	lines := m.stateLines(i, w)
+	if m.hist.src == nil {
+		lines = append(lines, m.serviceLines(i, w, "")...)
+		lines = append(lines, m.lastCheckLines(i, w)...)
+		lines = append(lines, m.sessionOutageLines(i, w)...)
+		return append(lines, m.recentLines(i, w)...)
+	}
+	lines = append(lines, m.historyLines(i, w)...)
+	lines = append(lines, "", m.st.section.Render("Service"))
+	lines = append(lines, m.serviceLines(i, w, "  ")...)
+	lines = append(lines, m.lastCheckLines(i, w)...)
+	return append(lines, m.recentLines(i, w)...)
+}
+
+// stateLines are the title, the state and the reason.
+func (m Model) stateLines(i, w int) []string {
+	svc, s, st := m.services[i], m.status[i], m.st
 	title := st.title.Render(ansi.Truncate(m.names[i], max(w-2, 1), st.g.ellipsis))
 	if g := clean(svc.Group); g != "" {
 		title += "  " + st.label.Render(g)
 	}
-	lines := []string{title}
-	add := func(label, value string) {
-		lines = append(lines, m.kv(w, label, value))
-	}
-
 	state := s.State
 	if int(state) >= len(st.count) {
 		state = probe.Unknown
 	}
 	stateText := st.count[state].Render(state.String())
 	if !s.Since.IsZero() {
-		stateText += " for " + formatDuration(m.now.Sub(s.Since)) + ", since " + clockText(m.now, s.Since, m.loc)
+		stateText += " for " + probe.FormatDuration(m.now.Sub(s.Since)) + ", since " + clockText(m.now, s.Since, m.loc)
 	}
-	lines = append(lines, st.label.Render(fit("State", labelW, ""))+" "+stateText)
+	lines := []string{title, st.label.Render(fit("State", labelW, "")) + " " + stateText}
 	if r := clean(s.Reason); r != "" {
-		add("Reason", r)
+		lines = append(lines, m.kv(w, "Reason", r))
+	}
+	return lines
+}
+
+// serviceLines are what is checked and how, and this session's figures, each line indented.
+func (m Model) serviceLines(i, w int, indent string) []string {
+	svc, s := m.services[i], m.status[i]
+	var lines []string
+	add := func(label, value string) {
+		lines = append(lines, indent+m.kv(w-len(indent), label, value))
 	}
 	if svc.Kind == config.KindCommand || svc.URL == "" {
 		add("Command", commandText(svc.Command))
@@ -52,36 +74,52 @@ func (m Model) detailLines() []string {
 	add("Check", checkText(svc))
 	add("Thresholds", thresholdText(svc))
 	if s.Checks > 0 {
-		add("Latency", "p50 "+formatLatency(s.P50)+"  p95 "+formatLatency(s.P95))
+		add("Latency", "p50 "+probe.FormatLatency(s.P50)+"  p95 "+probe.FormatLatency(s.P95))
 	}
-	add("Checks", strconv.Itoa(s.Checks)+", "+strconv.Itoa(s.Failures)+" failed  uptime "+uptimeText(m.now, s, st.g.none))
+	add("Checks", strconv.Itoa(s.Checks)+", "+strconv.Itoa(s.Failures)+" failed  uptime "+uptimeText(m.now, s, m.st.g.none))
+	return lines
+}
 
-	if !s.Last.Start.IsZero() {
-		lines = append(lines, "", st.section.Render("Last check"))
-		sub := func(label, value string) { lines = append(lines, "  "+m.kv(w-2, label, value)) }
-		sub("at", clockText(m.now, s.Last.Start, m.loc)+"  "+formatLatency(s.Last.Latency)+"  "+m.resultText(s.Last))
-		for _, f := range s.Last.Facts {
-			sub(clean(f.Label), clean(f.Value))
-		}
-		lines = append(lines, m.phaseLines(w, s.Last.Phases)...)
+// lastCheckLines are the last result, its facts and its phases.
+func (m Model) lastCheckLines(i, w int) []string {
+	s := m.status[i]
+	if s.Last.Start.IsZero() {
+		return nil
 	}
+	lines := []string{"", m.st.section.Render("Last check")}
+	sub := func(label, value string) { lines = append(lines, "  "+m.kv(w-2, label, value)) }
+	sub("at", clockText(m.now, s.Last.Start, m.loc)+"  "+probe.FormatLatency(s.Last.Latency)+"  "+m.resultText(s.Last))
+	for _, f := range s.Last.Facts {
+		sub(clean(f.Label), clean(f.Value))
+	}
+	return append(lines, m.phaseLines(w, s.Last.Phases)...)
+}
 
-	lines = append(lines, "", st.section.Render("Outages this session"))
+// sessionOutageLines list the outages of this session, newest first: the detail view without
+// an Archive.
+func (m Model) sessionOutageLines(i, w int) []string {
+	s := m.status[i]
+	lines := []string{"", m.st.section.Render("Outages this session")}
 	if len(s.Outages) == 0 {
-		lines = append(lines, "  "+st.label.Render("none"))
+		lines = append(lines, "  "+m.st.label.Render("none"))
 	}
 	for k := len(s.Outages) - 1; k >= 0; k-- {
 		lines = append(lines, m.outageLine(w, s.Outages[k]))
 	}
+	return lines
+}
 
-	lines = append(lines, "", st.section.Render("Recent checks, newest first"))
+// recentLines list the recent checks, newest first.
+func (m Model) recentLines(i, w int) []string {
+	s, st := m.status[i], m.st
+	lines := []string{"", st.section.Render("Recent checks, newest first")}
 	if len(s.Recent) == 0 {
 		lines = append(lines, "  "+st.label.Render("none yet"))
 	}
 	for k := len(s.Recent) - 1; k >= 0; k-- {
 		r := s.Recent[k]
 		at := clockText(m.now, r.Start, m.loc)
-		line := "  " + fit(at, max(8, len(at)), "") + " " + fitLeft(formatLatency(r.Latency), latW, "") + "  "
+		line := "  " + fit(at, max(8, len(at)), "") + " " + fitLeft(probe.FormatLatency(r.Latency), latW, "") + "  "
 		lines = append(lines, line+ansi.Truncate(m.resultText(r), max(w-ansi.StringWidth(line), 0), st.g.ellipsis))
 	}
 	return lines
@@ -112,7 +150,7 @@ func (m Model) outageLine(w int, o probe.Outage) string {
 	if !o.Open() {
 		end = clockText(o.Start, o.End, m.loc)
 	}
-	head := "  " + clockText(m.now, o.Start, m.loc) + " " + g.arrow + " " + end + "  " + formatDuration(o.Duration(m.now))
+	head := "  " + clockText(m.now, o.Start, m.loc) + " " + g.arrow + " " + end + "  " + probe.FormatDuration(o.Duration(m.now))
 	style := m.st.row[0].dim
 	if o.Open() {
 		style = m.st.row[0].down
@@ -136,7 +174,7 @@ func (m Model) phaseLines(w int, phases []probe.Phase) []string {
 	var at time.Duration
 	for _, p := range phases {
 		d := max(p.Duration, 0)
-		line := "  " + fit(clean(p.Name), labelW, m.st.g.ellipsis) + " " + fitLeft(formatLatency(d), latW, "")
+		line := "  " + fit(clean(p.Name), labelW, m.st.g.ellipsis) + " " + fitLeft(probe.FormatLatency(d), latW, "")
 		if bw > 0 && total > 0 {
 			start := int(int64(at) * int64(bw) / int64(total))
 			n := max(int(int64(d)*int64(bw)/int64(total)), 1)
@@ -182,9 +220,9 @@ func checkText(svc config.Service) string {
 	if svc.Kind == config.KindHTTP && svc.Method != "" {
 		parts = append(parts, clean(svc.Method))
 	}
-	parts = append(parts, "every "+formatDuration(svc.Interval), "timeout "+formatDuration(svc.Timeout))
+	parts = append(parts, "every "+probe.FormatSetting(svc.Interval), "timeout "+probe.FormatSetting(svc.Timeout))
 	if svc.RetryInterval > 0 {
-		parts = append(parts, "retry "+formatDuration(svc.RetryInterval))
+		parts = append(parts, "retry "+probe.FormatSetting(svc.RetryInterval))
 	}
 	return strings.Join(parts, "  ")
 }
@@ -195,13 +233,13 @@ func thresholdText(svc config.Service) string {
 		"up after " + plural(svc.SuccessThreshold, "success"),
 	}
 	if svc.Slow > 0 {
-		parts = append(parts, "slow "+formatLatency(svc.Slow))
+		parts = append(parts, "slow "+probe.FormatLatency(svc.Slow))
 	}
 	if svc.Expect.CertWarn > 0 && (svc.Kind == config.KindHTTP && strings.HasPrefix(svc.URL, "https") || svc.Kind == config.KindTLS) {
-		parts = append(parts, "cert warn "+formatDuration(svc.Expect.CertWarn))
+		parts = append(parts, "cert warn "+probe.FormatSetting(svc.Expect.CertWarn))
 	}
 	if svc.Insecure {
-		parts = append(parts, "insecure: certificates not verified")
+		parts = append(parts, insecureNote)
 	}
 	return strings.Join(parts, "  ")
 }

@@ -12,73 +12,11 @@ import (
 	"github.com/uptty/uptty/probe"
 )
 
-// formatDuration writes d compactly as the contract asks: 45s, 12m03s, 2h21m, 3d04h. It
-// truncates rather than rounds so that a ticking duration never runs ahead of the clock.
-func formatDuration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d / time.Second)
-	switch {
-	case s < 60:
-		return strconv.FormatInt(s, 10) + "s"
-	case s < 3600:
-		return strconv.FormatInt(s/60, 10) + "m" + two(s%60) + "s"
-	case s < 86400:
-		return strconv.FormatInt(s/3600, 10) + "h" + two(s/60%60) + "m"
-	default:
-		return strconv.FormatInt(s/86400, 10) + "d" + two(s/3600%24) + "h"
-	}
-}
-
-// formatAgo writes how long ago something happened in a single unit (45s, 2m, 3h, 4d): an "ago"
-// needs no precision, and a coarse one redraws its row once a minute instead of every second.
-func formatAgo(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d / time.Second)
-	switch {
-	case s < 60:
-		return strconv.FormatInt(s, 10) + "s"
-	case s < 3600:
-		return strconv.FormatInt(s/60, 10) + "m"
-	case s < 86400:
-		return strconv.FormatInt(s/3600, 10) + "h"
-	default:
-		return strconv.FormatInt(s/86400, 10) + "d"
-	}
-}
-
 func two(n int64) string {
 	if n < 10 {
 		return "0" + strconv.FormatInt(n, 10)
 	}
 	return strconv.FormatInt(n, 10)
-}
-
-// formatLatency writes a latency as the contract asks: 87ms, 1.24s; 12.3s and 0.4ms at the ends.
-func formatLatency(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	if d < time.Millisecond {
-		tenths := int64(math.Round(float64(d) / float64(100*time.Microsecond)))
-		if tenths < 10 {
-			return "0." + strconv.FormatInt(tenths, 10) + "ms"
-		}
-	}
-	ms := int64(math.Round(float64(d) / float64(time.Millisecond)))
-	if ms < 1000 {
-		return strconv.FormatInt(ms, 10) + "ms"
-	}
-	if cs := int64(math.Round(float64(d) / float64(10*time.Millisecond))); cs < 1000 {
-		return strconv.FormatInt(cs/100, 10) + "." + two(cs%100) + "s"
-	}
-	if ds := int64(math.Round(float64(d) / float64(100*time.Millisecond))); ds < 1000 {
-		return strconv.FormatInt(ds/10, 10) + "." + strconv.FormatInt(ds%10, 10) + "s"
-	}
-	return formatDuration(d.Round(time.Second))
 }
 
 // uptimeText writes the uptime as of now: 100%, 99.95% (rounded down, so that a service with any
@@ -88,6 +26,12 @@ func uptimeText(now time.Time, st probe.Status, none string) string {
 	if !ok {
 		return none
 	}
+	return ratioText(ratio)
+}
+
+// ratioText writes an uptime ratio as a percentage with two decimals, rounded down: 100% only
+// when there was no downtime at all.
+func ratioText(ratio float64) string {
 	if ratio >= 1 {
 		return "100%"
 	}
@@ -95,17 +39,29 @@ func uptimeText(now time.Time, st probe.Status, none string) string {
 	return strconv.FormatInt(bp/100, 10) + "." + two(bp%100) + "%"
 }
 
+// coverageText writes how much of a window was observed, in whole percent rounded down (100%
+// only when all of it was), and <1% rather than 0% when any of it was.
+func coverageText(ratio float64) string {
+	switch {
+	case ratio >= 1:
+		return "100%"
+	case ratio > 0 && ratio < 0.01:
+		return "<1%"
+	}
+	return strconv.FormatInt(int64(math.Floor(max(ratio, 0)*100)), 10) + "%"
+}
+
 // outageText is the row's outage column: a live outage with its start, the reason while PENDING
 // or DEGRADED, else the last outage and how long ago it ended, else nothing.
 func outageText(now time.Time, st probe.Status, loc *time.Location) string {
 	switch {
 	case st.Outage != nil:
-		return "DOWN " + formatDuration(st.Outage.Duration(now)) + " since " + clockText(now, st.Outage.Start, loc)
+		return "DOWN " + probe.FormatDuration(st.Outage.Duration(now)) + " since " + clockText(now, st.Outage.Start, loc)
 	case st.State == probe.Pending || st.State == probe.Degraded || st.State == probe.Down:
 		return clean(st.Reason)
 	case st.LastOutage != nil:
 		o := st.LastOutage
-		return "last down " + formatDuration(o.Duration(now)) + ", " + formatAgo(now.Sub(o.End)) + " ago"
+		return "last down " + probe.FormatDuration(o.Duration(now)) + ", " + probe.FormatAgo(now.Sub(o.End)) + " ago"
 	}
 	return ""
 }

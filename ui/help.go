@@ -25,5 +25,17 @@ func (m Model) helpLines() []string {
 	} {
 		lines = append(lines, "  "+st.label.Render(fit(c[0], 10, ""))+" "+ansi.Truncate(c[1], max(w-13, 0), st.g.ellipsis))
 	}
+	if m.hist.src == nil {
+		return lines
+	}
+	lines = append(lines, "", st.section.Render("History chart (details)"))
+	for _, c := range [][2]string{
+		{st.g.bars[len(st.g.bars)/2], "p50 latency of the checks in a slice of the window, newest right"},
+		{st.g.fail, "failed checks in that slice, on the time axis"},
+		{st.g.outage, "an outage in that slice"},
+		{"blank", "uptty was not running or the service was paused: a gap, neither up nor down"},
+	} {
+		lines = append(lines, "  "+st.label.Render(fit(c[0], 10, ""))+" "+ansi.Truncate(c[1], max(w-13, 0), st.g.ellipsis))
+	}
 	return lines
 }

@@ -8,6 +8,7 @@ import "github.com/charmbracelet/bubbles/key"
 type keyMap struct {
 	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
 	Open, Back, Pause, Help, Quit           key.Binding
+	Window, NextWindow                      key.Binding // the detail chart's window
 }
 
 func newKeyMap() keyMap {
@@ -23,6 +24,9 @@ func newKeyMap() keyMap {
 		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause / resume the selected service")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "show / hide this help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q, ctrl+c", "quit")),
+		// The keys are in the order of history.StandardWindows.
+		Window:     key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "details: history of the last 1h, 24h, 7d, 30d")),
+		NextWindow: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "details: the next history window")),
 	}
 }
 
@@ -37,14 +41,19 @@ func (k keyMap) groups() []keyGroup {
 	return []keyGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}},
 		{"Services", []key.Binding{k.Open, k.Back, k.Pause}},
+		{"History", []key.Binding{k.Window, k.NextWindow}},
 		{"General", []key.Binding{k.Help, k.Quit}},
 	}
 }
 
-// footerHint is the short key reminder under each view.
-func footerHint(v view) string {
+// footerHint is the short key reminder under each view; history says whether the detail view
+// has history panes.
+func footerHint(v view, history bool) string {
 	switch v {
 	case detailView:
+		if history {
+			return "esc back  j/k scroll  1-4 window  p pause  ? help  q quit"
+		}
 		return "esc back  j/k scroll  p pause  ? help  q quit"
 	case helpView:
 		return "esc or ? close  q quit"

@@ -4,7 +4,7 @@
 //
 // The UI starts no goroutines and does no I/O in Update: snapshots arrive through a Source read
 // by a re-issued tea.Cmd, time arrives as one tick per wall-clock second, and pausing a service
-// is a tea.Cmd too.
+// and every question to the history Archive are tea.Cmds too.
 package ui
 
 import (
@@ -17,6 +17,7 @@ import (
 
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/probe/history"
 )
 
 // Source feeds the UI. The probe.Monitor implements it.
@@ -51,6 +52,9 @@ type Options struct {
 	Location *time.Location
 	// Ctx bounds the pending Source.Next call; the UI also cancels that call itself on quit.
 	Ctx context.Context
+	// Archive is the stored history shown in the detail view (latency chart, uptime windows,
+	// outages) and whose health the header shows; nil for none, and no history panes.
+	Archive Archive
 }
 
 // view is which screen is showing.
@@ -90,7 +94,8 @@ type Model struct {
 	offset        int  // first table row shown
 	pageOff       int  // first line shown in the detail or help view
 	title         string
-	err           error // why the Source stopped, shown in the header
+	err           error        // why the Source stopped, shown in the header
+	hist          archiveState // what the detail view shows of the Archive
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
@@ -122,6 +127,9 @@ func New(services []config.Service, initial []probe.Status, src Source, opts Opt
 		parent = context.Background()
 	}
 	ctx, cancel := context.WithCancel(parent)
+	if a, ok := opts.Archive.(*history.Store); ok && a == nil {
+		opts.Archive = nil // a nil store in the interface would not read as "no history"
+	}
 	m := Model{
 		services: services,
 		names:    make([]string, len(services)),
@@ -135,6 +143,7 @@ func New(services []config.Service, initial []probe.Status, src Source, opts Opt
 		hint:     clean(opts.Hint),
 		loc:      loc,
 		now:      now(),
+		hist:     archiveState{src: opts.Archive, spans: history.StandardWindows(), errSvc: -1},
 	}
 	copy(m.status, initial)
 	for i, s := range services {
@@ -148,7 +157,7 @@ func New(services []config.Service, initial []probe.Status, src Source, opts Opt
 
 // Init starts reading the Source, the clock, and sets the window title.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.next(), tick(m.ctx), tea.SetWindowTitle(m.title))
+	return tea.Batch(m.next(), tick(m.ctx), tea.SetWindowTitle(m.title), m.checkSave())
 }
 
 // next waits for the Source's next batch.
@@ -187,7 +196,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.now = time.Time(msg)
-		return m, tick(m.ctx)
+		var ask tea.Cmd
+		m, ask = m.refresh()
+		return m, tea.Batch(tick(m.ctx), m.checkSave(), ask)
+	case archiveMsg:
+		return m.answer(msg)
+	case saveErrMsg:
+		m.hist.saveErr = msg.err
+		return m, nil
 	case statusMsg:
 		for i, s := range msg {
 			if i >= 0 && i < len(m.status) {
@@ -208,6 +224,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height, m.sized = msg.Width, msg.Height, true
 		m.offset = m.follow()
+		if m.view == detailView && m.hist.data.n != m.chartWidth() {
+			return m.ask()
+		}
 		return m, nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)

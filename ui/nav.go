@@ -7,6 +7,18 @@ import (
 
 // handleKey answers a key press: quit and help work everywhere, the rest depends on the view.
 func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	// Over a slow link (ssh, a held-down key) several keys arrive in one read, and Bubble Tea
+	// hands them over as one message ("jj") that matches no binding: take them one by one.
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+		var model tea.Model = m
+		var cmds []tea.Cmd
+		for _, r := range msg.Runes {
+			var cmd tea.Cmd
+			model, cmd = model.(Model).handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+			cmds = append(cmds, cmd)
+		}
+		return model, tea.Batch(cmds...)
+	}
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -31,8 +43,13 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case listView:
 		return m.listKey(msg)
 	case detailView:
-		if key.Matches(msg, k.Pause) {
+		switch {
+		case key.Matches(msg, k.Pause):
 			return m, m.togglePause()
+		case key.Matches(msg, k.Window):
+			return m.setWindow(int(msg.String()[0] - '1'))
+		case key.Matches(msg, k.NextWindow):
+			return m.setWindow((m.hist.window + 1) % max(len(m.hist.spans), 1))
 		}
 		m.pageOff = m.scrollPage(msg, m.pageOff, len(m.detailLines())-1)
 	case helpView:
@@ -60,6 +77,7 @@ func (m Model) listKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Open):
 		if n > 0 {
 			m.view, m.pageOff = detailView, 0
+			return m.ask()
 		}
 		return m, nil
 	case key.Matches(msg, k.Pause):

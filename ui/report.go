@@ -47,9 +47,13 @@ func WriteCheckTable(w io.Writer, services []config.Service, st []probe.Status, 
 		}
 		lat := "-"
 		if !s.Last.Start.IsZero() {
-			lat = formatLatency(s.Last.Latency)
+			lat = probe.FormatLatency(s.Last.Latency)
 		}
-		line(state.String(), stateStyle[state].Render(state.String()), names[i], lat, reasonText(s))
+		reason := reasonText(s)
+		if reason == "" && services[i].Insecure {
+			reason = insecureNote
+		}
+		line(state.String(), stateStyle[state].Render(state.String()), names[i], lat, reason)
 	}
 	return bw.Flush()
 }
@@ -112,6 +116,10 @@ func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service,
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
 }
+
+// insecureNote marks a service whose certificates are not checked (insecure: true), on its row
+// and in the check table, so nobody mistakes it for a verified one.
+const insecureNote = "insecure: certificates not verified"
 
 // reasonText is the one-line reason a service is not UP ("" when it is).
 func reasonText(s probe.Status) string {

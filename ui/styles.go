@@ -19,6 +19,11 @@ type glyphs struct {
 	none     string   // an empty value (no latency yet)
 	arrow    string   // from -> to
 	block    string   // one cell of a phase bar
+	loading  string   // a pane waiting for its data
+
+	// The detail chart: its y axis (a plain and a labelled row), the corner, the x axis (a
+	// plain cell and a labelled time), and an outage on the x axis; a failure there is fail.
+	yAxis, yTick, corner, xAxis, xTick, outage string
 }
 
 func glyphsFor(ambiguousWide bool) glyphs {
@@ -26,12 +31,14 @@ func glyphsFor(ambiguousWide bool) glyphs {
 		// Braille is neutral width, so it is one cell everywhere.
 		return glyphs{
 			bars: []string{"⣀", "⣤", "⣶", "⣿"}, fail: "!", ellipsis: "~",
-			none: "-", arrow: "->", block: "⣿",
+			none: "-", arrow: "->", block: "⣿", loading: "loading...",
+			yAxis: "|", yTick: "+", corner: "+", xAxis: "-", xTick: "+", outage: "#",
 		}
 	}
 	return glyphs{
 		bars: []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"}, fail: "×", ellipsis: "…",
-		none: "—", arrow: "→", block: "█",
+		none: "—", arrow: "→", block: "█", loading: "loading…",
+		yAxis: "│", yTick: "┤", corner: "└", xAxis: "─", xTick: "┬", outage: "━",
 	}
 }
 
@@ -134,6 +141,8 @@ type styles struct {
 	label    lipgloss.Style
 	key      lipgloss.Style // help: the keys
 	phaseBar lipgloss.Style
+	noSave   lipgloss.Style // the header's "history not saved"
+	tab      lipgloss.Style // the selected chart window
 }
 
 func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
@@ -179,6 +188,8 @@ func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
 	s.label = r.NewStyle().Foreground(p.dim)
 	s.key = r.NewStyle().Foreground(p.accent).Bold(true)
 	s.phaseBar = r.NewStyle().Foreground(p.spark)
+	s.noSave = r.NewStyle().Foreground(p.errFg).Bold(true)
+	s.tab = r.NewStyle().Foreground(p.accent).Bold(true)
 	return s
 }
 

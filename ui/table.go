@@ -60,6 +60,7 @@ const (
 	latW      = 7 // "LATENCY"; values are at most 6 cells
 	upW       = 6 // "99.95%"
 	sparkMin  = 8
+	sparkMid  = 16
 	sparkMax  = 60
 	outWant   = 26 // "DOWN 12m03s since 21:47:02"
 	outMin    = 10
@@ -107,19 +108,24 @@ func fitColumns(width, nameNat int, wantOut bool) layout {
 		}
 		l.name = min(nameMax, rem-fixed)
 		left := rem - fixed - l.name
-		// Spare room goes to the sparkline, then to the outage column's reasons, then to names
-		// longer than nameCap, and what is left to the outage column again.
+		// Spare room goes to a readable sparkline, then to the outage column's reasons (why a
+		// service is down matters more than a longer latency history), then to the rest of
+		// the sparkline, then to names longer than nameCap, and what is left to the outage
+		// column again.
 		grow := func(n *int, upto int) {
 			g := min(left, max(upto-*n, 0))
 			*n += g
 			left -= g
 		}
 		if l.spark > 0 {
-			grow(&l.spark, sparkMax)
+			grow(&l.spark, sparkMid)
 		}
 		if wantOut {
 			l.out = outWant
 			grow(&l.out, outRoomy)
+		}
+		if l.spark > 0 {
+			grow(&l.spark, sparkMax)
 		}
 		grow(&l.name, nameNat)
 		if wantOut {
@@ -139,8 +145,8 @@ func fitColumns(width, nameNat int, wantOut bool) layout {
 
 // wantOutage reports whether any service has something for the outage column.
 func (m Model) wantOutage() bool {
-	for _, s := range m.status {
-		if s.Outage != nil || s.LastOutage != nil || s.State == probe.Pending ||
+	for i, s := range m.status {
+		if m.services[i].Insecure || s.Outage != nil || s.LastOutage != nil || s.State == probe.Pending ||
 			s.State == probe.Degraded || s.State == probe.Down {
 			return true
 		}
@@ -226,7 +232,7 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 	if l.lat > 0 {
 		lat := g.none
 		if s.Last.OK && !s.Last.Start.IsZero() {
-			lat = formatLatency(s.Last.Latency)
+			lat = probe.FormatLatency(s.Last.Latency)
 		}
 		b.WriteString(gap(1))
 		b.WriteString(rs.base.paint(fitLeft(lat, l.lat, "")))
@@ -240,7 +246,11 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 		b.WriteString(rs.base.paint(fitLeft(uptimeText(m.now, s, g.none), l.up, "")))
 	}
 	if l.out > 0 {
-		if text := outageText(m.now, s, m.loc); text != "" || selected {
+		text := outageText(m.now, s, m.loc)
+		if text == "" && m.services[i].Insecure {
+			text = insecureNote
+		}
+		if text != "" || selected {
 			b.WriteString(gap(2))
 			b.WriteString(m.outageCell(text, s, l.out, rs, selected))
 		}

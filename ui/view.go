@@ -27,11 +27,15 @@ func (m Model) View() string {
 	}
 	bh := m.bodyHeight()
 	var body []string
+	pageLen := 0 // lines of the whole detail or help page, for the footer
 	switch m.view {
-	case detailView:
-		body = page(m.detailLines(), m.pageOff, bh)
-	case helpView:
-		body = page(m.helpLines(), m.pageOff, bh)
+	case detailView, helpView:
+		all := m.detailLines
+		if m.view == helpView {
+			all = m.helpLines
+		}
+		pageLines := all()
+		body, pageLen = page(pageLines, m.pageOff, bh), len(pageLines)
 	default:
 		body = m.tableLines(w, bh)
 	}
@@ -41,7 +45,7 @@ func (m Model) View() string {
 		lines = append(lines, "")
 	}
 	if footer {
-		lines = append(lines, m.footerLine(w))
+		lines = append(lines, m.footerLine(w, pageLen))
 	}
 	if len(lines) > h {
 		lines = lines[:h]
@@ -115,6 +119,12 @@ func (m Model) headerLine(w int) string {
 		leftW += 7
 	}
 	clock := m.now.In(m.loc).Format("15:04:05")
+	// The detail view says why; the mark only has to be seen, and gives way to the clock.
+	const mark = "history not saved"
+	if m.hist.saveErr != nil && w >= leftW+2+len(mark)+1+len(clock) {
+		left += "  " + st.noSave.Render(mark)
+		leftW += 2 + len(mark)
+	}
 	c := m.counts()
 	var parts []string
 	for _, s := range probe.States() {
@@ -145,8 +155,9 @@ func (m Model) headerLine(w int) string {
 	return left + counts + strings.Repeat(" ", max(gap, 1)) + st.clock.Render(clock)
 }
 
-// footerLine is the key reminder, with the position in the list or page at the right.
-func (m Model) footerLine(w int) string {
+// footerLine is the key reminder, with the position in the list or page at the right; pageLen
+// is the length of the detail or help page shown.
+func (m Model) footerLine(w, pageLen int) string {
 	pos := ""
 	switch m.view {
 	case listView:
@@ -154,16 +165,12 @@ func (m Model) footerLine(w int) string {
 			pos = itoa(m.cursor+1) + "/" + itoa(n)
 		}
 	case detailView, helpView:
-		lines := m.detailLines
-		if m.view == helpView {
-			lines = m.helpLines
-		}
-		if n, h := len(lines())-1, m.bodyHeight()-1; n > h && h > 0 {
+		if n, h := pageLen-1, m.bodyHeight()-1; n > h && h > 0 {
 			first := min(max(m.pageOff, 0), n-h)
 			pos = itoa(first+1) + "-" + itoa(first+h) + "/" + itoa(n)
 		}
 	}
-	hint := footerHint(m.view)
+	hint := footerHint(m.view, m.hist.src != nil)
 	room := w - len(pos) - 1
 	if pos == "" {
 		room = w

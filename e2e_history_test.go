@@ -1,0 +1,154 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite" // for PRAGMA integrity_check on the history file
+)
+
+// histState is the state word at the start of a service's row ("" when the row is not shown).
+func histState(screen, name string) string {
+	row := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lineWith(screen, name)), ">"))
+	word, _, _ := strings.Cut(row, " ")
+	return word
+}
+
+// histQuit presses q and expects uptty to exit with status 0.
+func histQuit(s *tmuxSession, who string) {
+	s.t.Helper()
+	s.tmux("send-keys", "-t", s.name, "q")
+	if status := s.exitStatus(10 * time.Second); status != "0" {
+		s.t.Errorf("%s: exit status after q = %s, want 0", who, status)
+	}
+}
+
+// TestEndToEndHistory runs uptty through an outage, restarts it and expects the row to show
+// what it showed before; then runs two on the same history file and lists the incidents.
+func TestEndToEndHistory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test builds and runs the binary")
+	}
+	bin := buildBinary(t)
+
+	var healthy atomic.Bool
+	healthy.Store(true)
+	flappy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !healthy.Load() {
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	}))
+	defer flappy.Close()
+
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "uptty.yaml")
+	body := fmt.Sprintf(`
+defaults: {interval: 1s, timeout: 800ms, retry_interval: 300ms, failure_threshold: 2}
+services:
+  - {name: Flappy API, group: core, url: %q}
+`, flappy.URL+"/health")
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state")
+	db := filepath.Join(state, "uptty", "history.db")
+	env := []string{"TERM=xterm-256color", "HOME=" + dir, "XDG_STATE_HOME=" + state, "LANG=C.UTF-8"}
+	start := func() *tmuxSession { return startTmux(t, 100, 30, env, bin, "--config", cfg) }
+	const wait = 15 * time.Second
+
+	// First run: an outage and the recovery.
+	first := start()
+	first.waitFor("Flappy API UP", wait, func(sc string) bool { return histState(sc, "Flappy API") == "UP" })
+	healthy.Store(false)
+	first.waitFor("Flappy API DOWN", wait, func(sc string) bool { return histState(sc, "Flappy API") == "DOWN" })
+	healthy.Store(true)
+	first.waitFor("the last outage", wait, func(sc string) bool { return strings.Contains(lineWith(sc, "Flappy API"), "last down") })
+	histQuit(first, "first run")
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("history file after the first run: %v", err)
+	}
+
+	// Second run: the service stays up, so the last outage and the failures in the sparkline
+	// can only have come from history.
+	second := start()
+	screen := second.waitFor("the restored last outage", 5*time.Second, func(sc string) bool {
+		return strings.Contains(lineWith(sc, "Flappy API"), "last down")
+	})
+	if row := lineWith(screen, "Flappy API"); !strings.Contains(row, "×") || histState(screen, "Flappy API") != "UP" {
+		t.Errorf("row after restart = %q, want UP with the outage's failures (×) in its sparkline", row)
+	}
+	histQuit(second, "second run")
+
+	// Two at once: the second says it is not saving and monitors all the same.
+	writer := start()
+	writer.waitFor("the writer's row", wait, func(sc string) bool { return histState(sc, "Flappy API") == "UP" })
+	reader := start()
+	screen = reader.waitFor("the in-use hint", wait, func(sc string) bool { return strings.Contains(sc, "in use by another uptty") })
+	if line := lineWith(screen, "in use by another uptty"); !strings.Contains(line, "not saving") {
+		t.Errorf("hint = %q, want it to say this uptty is not saving", line)
+	}
+	healthy.Store(false)
+	for who, s := range map[string]*tmuxSession{"writer": writer, "reader": reader} {
+		s.waitFor(who+" to see the outage", wait, func(sc string) bool { return histState(sc, "Flappy API") == "DOWN" })
+	}
+	healthy.Store(true)
+	for who, s := range map[string]*tmuxSession{"writer": writer, "reader": reader} {
+		s.waitFor(who+" to see the recovery", wait, func(sc string) bool { return histState(sc, "Flappy API") == "UP" })
+	}
+	histQuit(reader, "second instance")
+	histQuit(writer, "first instance")
+
+	histIntegrity(t, db)
+
+	cmd := exec.Command(bin, "incidents", "--config", cfg, "--json")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("uptty incidents --json: %v\n%s", err, out)
+	}
+	var doc struct {
+		Incidents []struct {
+			Service string  `json:"service"`
+			End     *string `json:"end"`
+			Seconds int64   `json:"duration_s"`
+			Cause   string  `json:"cause"`
+		} `json:"incidents"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("uptty incidents --json printed %q: %v", out, err)
+	}
+	if n := len(doc.Incidents); n != 2 {
+		t.Fatalf("uptty incidents --json listed %d incidents, want the 2 outages:\n%s", n, out)
+	}
+	for _, in := range doc.Incidents {
+		if in.Service != "Flappy API" || in.End == nil || !strings.Contains(in.Cause, "503") {
+			t.Errorf("incident %+v, want a Flappy API outage with an end, caused by a 503", in)
+		}
+	}
+}
+
+// histIntegrity runs SQLite's integrity check on the history file.
+func histIntegrity(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var verdict string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&verdict); err != nil || verdict != "ok" {
+		t.Errorf("PRAGMA integrity_check = %q, %v; want ok", verdict, err)
+	}
+}

@@ -1,0 +1,218 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+	"go.uber.org/goleak"
+
+	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/probe/history"
+)
+
+// runCmd runs cmd and the Cmds of any batch it returns, and returns their messages. The
+// model's context must be cancelled first, so that a tick gives up at once.
+func runCmd(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	switch msg := cmd().(type) {
+	case nil:
+		return nil
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, runCmd(c)...)
+		}
+		return out
+	default:
+		return []tea.Msg{msg}
+	}
+}
+
+// tickAt moves the clock to at and applies what the tick's Cmds answer; it returns the model
+// and the Archive messages among them.
+func tickAt(t *testing.T, m Model, at time.Time) (Model, []tea.Msg) {
+	t.Helper()
+	next, cmd := m.Update(tickMsg(at))
+	m = next.(Model)
+	var got []tea.Msg
+	for _, msg := range runCmd(cmd) {
+		switch msg.(type) {
+		case archiveMsg, saveErrMsg:
+			got = append(got, msg)
+			next, _ := m.Update(msg)
+			m = next.(Model)
+		}
+	}
+	return m, got
+}
+
+// TestArchiveRefresh: the open detail view asks again every refreshEvery, never while a query
+// is in flight, and not at all once closed.
+func TestArchiveRefresh(t *testing.T) {
+	fa := newFakeArchive(fixedNow)
+	m := pressSettled(t, archiveModel(80, 24, termenv.Ascii, false, fa), "enter")
+	m.cancel()
+	tests := []struct {
+		after time.Duration
+		keys  []string
+		want  int
+	}{
+		{time.Second, nil, 0}, {9 * time.Second, nil, 0}, {10 * time.Second, nil, 1}, {15 * time.Second, nil, 0},
+		{20 * time.Second, []string{"esc"}, 0}, // closed
+		{-time.Hour, []string{"enter"}, 1},     // the clock went back: ask rather than wait an hour
+	}
+	for _, tt := range tests {
+		m = pressSettled(t, m, tt.keys...)
+		seq := m.hist.seq
+		var got []tea.Msg
+		m, got = tickAt(t, m, fixedNow.Add(tt.after))
+		if len(got) != tt.want || m.hist.seq != seq+uint64(tt.want) {
+			t.Errorf("tick at +%v after %v: %d Archive messages, seq %d to %d; want %d", tt.after, tt.keys, len(got), seq, m.hist.seq, tt.want)
+		}
+	}
+	m, _ = m.ask()
+	if _, got := tickAt(t, m, fixedNow.Add(time.Hour)); len(got) != 0 {
+		t.Errorf("a tick with a query in flight asked again")
+	}
+}
+
+// TestArchiveSaveErr: the header marks a history that is not being saved, from the tick after
+// the Archive says so until the tick after it recovers, with no message while nothing changes.
+func TestArchiveSaveErr(t *testing.T) {
+	fa := newFakeArchive(fixedNow)
+	m := archiveModel(80, 24, termenv.Ascii, false, fa)
+	m.cancel()
+	steps := []struct {
+		err      error
+		wantMsgs int
+		wantMark bool
+	}{
+		{nil, 0, false},
+		{errString("disk full"), 1, true},
+		{errString("disk full"), 0, true},
+		{errString("queue full"), 1, true},
+		{nil, 1, false},
+	}
+	for k, s := range steps {
+		fa.set(nil, s.err)
+		var got []tea.Msg
+		m, got = tickAt(t, m, fixedNow.Add(time.Duration(k+1)*time.Second))
+		header := strings.SplitN(m.View(), "\n", 2)[0]
+		if len(got) != s.wantMsgs || strings.Contains(header, "history not saved") != s.wantMark {
+			t.Errorf("step %d (Err %v): %d messages, header %q; want %d, mark %v", k, s.err, len(got), header, s.wantMsgs, s.wantMark)
+		}
+	}
+}
+
+// TestArchiveResize: a resize that changes the chart's width asks for a chart that wide; one
+// that does not asks nothing. A huge screen asks for at most history.MaxBuckets.
+func TestArchiveResize(t *testing.T) {
+	m := pressSettled(t, archiveModel(80, 24, termenv.Ascii, false, newFakeArchive(fixedNow)), "enter")
+	tests := []struct {
+		w, h, want int // want: buckets asked for, 0 for no query
+	}{{80, 40, 0}, {120, 40, 120 - yAxisW}, {5000, 40, history.MaxBuckets}, {5000, 24, 0}}
+	for _, tt := range tests {
+		next, cmd := m.Update(tea.WindowSizeMsg{Width: tt.w, Height: tt.h})
+		m = next.(Model)
+		got := 0
+		if cmd != nil {
+			msg := cmd().(archiveMsg)
+			got = msg.n
+			if len(msg.chart) != msg.n {
+				t.Errorf("%dx%d: %d buckets, want %d", tt.w, tt.h, len(msg.chart), msg.n)
+			}
+			m = settle(t, m, func() tea.Msg { return msg })
+		}
+		if got != tt.want {
+			t.Errorf("resize to %dx%d asked for %d buckets, want %d", tt.w, tt.h, got, tt.want)
+		}
+	}
+}
+
+// TestArchiveBounded: however many outages the window had, the UI keeps maxOutages of them,
+// and says how many there were.
+func TestArchiveBounded(t *testing.T) {
+	fa := newFakeArchive(fixedNow)
+	fa.many = 5000
+	m := pressSettled(t, archiveModel(80, 200, termenv.Ascii, false, fa), "j", "j", "enter", "4")
+	if n := len(m.hist.data.outages); n != maxOutages {
+		t.Errorf("the model holds %d outages, want %d", n, maxOutages)
+	}
+	v := m.View()
+	if !strings.Contains(v, "newest 20 of 5005") {
+		t.Errorf("View() does not say how many outages there were:\n%s", v)
+	}
+	if n := strings.Count(v, "→"); n != maxOutages {
+		t.Errorf("View() lists %d outages, want %d", n, maxOutages)
+	}
+}
+
+// TestArchiveStore: the detail view reads a real history store.
+func TestArchiveStore(t *testing.T) {
+	store, err := history.Open(filepath.Join(t.TempDir(), "history.db"), history.Options{Now: func() time.Time { return fixedNow }})
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+	defer store.Close()
+	const name = "Checkout API"
+	store.Register(name, "payments", 30*time.Second)
+	at := func(k int) time.Time { return fixedNow.Add(-time.Hour + time.Duration(k)*30*time.Second) }
+	for k := range 120 {
+		r := probe.Result{Start: at(k), Latency: 80 * time.Millisecond, OK: k < 100 || k > 110}
+		if !r.OK {
+			r.Reason = "status 503, want 200-399"
+		}
+		store.RecordResult(name, r, probe.Up)
+	}
+	o := probe.Outage{Start: at(100), Cause: "status 503, want 200-399"}
+	store.RecordEvent(name, "payments", probe.Event{Kind: probe.OutageStarted, At: at(101), Outage: o})
+	o.End = at(111)
+	store.RecordEvent(name, "payments", probe.Event{Kind: probe.OutageEnded, At: at(111), Outage: o})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := store.Flush(ctx); err != nil {
+		t.Fatalf("Flush = %v", err)
+	}
+	m := pressSettled(t, archiveModel(120, 60, termenv.Ascii, false, store), "j", "j", "enter")
+	v := m.View()
+	for _, want := range []string{"  1h      90.83%      100%          1   5m30s  54m30s   80ms", "21:41:14 → 21:46:44  5m30s  status 503",
+		"━━━━━━━━━━", "21:48:59 → 21:49:14  15s  connection refused"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("View() does not show %q:\n%s", want, v)
+		}
+	}
+}
+
+// TestAppHistory drives the history panes in a running program: open the details, switch the
+// window, and see the header mark when history stops being saved.
+func TestAppHistory(t *testing.T) {
+	defer goleak.VerifyNone(t, ignoreTeatest)
+	fa := newFakeArchive(time.Now())
+	services := []config.Service{svc("Checkout API", "payments", "https://api.example.com/healthz", config.KindHTTP)}
+	up := probe.Status{State: probe.Up, Since: time.Now(), AsOf: time.Now(), Observed: time.Hour}
+	m := New(services, []probe.Status{up}, newFakeSource(), Options{Renderer: renderer(termenv.Ascii), Location: kst, Archive: fa})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 40))
+	waitFor(t, tm, "1 UP")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "incidents")
+	tm.Type("3")
+	waitFor(t, tm, "Latency p50, last 7d")
+	tm.Type("w")
+	waitFor(t, tm, "Latency p50, last 30d")
+	fa.set(nil, errString("disk full"))
+	waitFor(t, tm, "history not saved")
+	tm.Type("q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	if got := tm.FinalModel(t).(Model).hist.window; got != 3 {
+		t.Errorf("final window = %d, want 3 (30d)", got)
+	}
+}
