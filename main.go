@@ -220,14 +220,20 @@ func loadConfig(opts options, getenv func(string) (string, bool)) (cfg *config.C
 	return cfg, true, err
 }
 
-func runValidate(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
+// requireConfig loads the config for the commands that cannot do without one (check,
+// validate, incidents): unlike the live monitor, they have no demo to fall back to.
+func requireConfig(opts options, getenv func(string) (string, bool)) (*config.Config, error) {
 	cfg, found, err := loadConfig(opts, getenv)
+	if err == nil && !found {
+		err = errors.New(noConfig)
+	}
+	return cfg, err
+}
+
+func runValidate(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
+	cfg, err := requireConfig(opts, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return exitUsage
-	}
-	if !found {
-		fmt.Fprintln(stderr, noConfig)
 		return exitUsage
 	}
 	if _, err := buildTargets(cfg); err != nil {
@@ -239,13 +245,9 @@ func runValidate(opts options, stdout, stderr io.Writer, getenv func(string) (st
 }
 
 func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
-	cfg, found, err := loadConfig(opts, getenv)
+	cfg, err := requireConfig(opts, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return exitUsage
-	}
-	if !found {
-		fmt.Fprintln(stderr, noConfig)
 		return exitUsage
 	}
 	targets, err := buildTargets(cfg)
@@ -374,13 +376,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 }
 
 func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
-	cfg, found, err := loadConfig(opts, getenv)
+	cfg, err := requireConfig(opts, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return exitUsage
-	}
-	if !found {
-		fmt.Fprintln(stderr, noConfig)
 		return exitUsage
 	}
 	var list []history.Incident
