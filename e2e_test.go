@@ -242,6 +242,10 @@ services:
 	if status := s.exitStatus(10 * time.Second); status != "0" {
 		t.Errorf("uptty exit status after q = %s, want 0", status)
 	}
+	// The title's live counts are not left behind in the tmux tab.
+	if title := s.title(); strings.Contains(title, "uptty:") {
+		t.Errorf("window title after quit = %q, want the counts gone", title)
+	}
 	// The alternate screen is gone: the shell's own (empty) screen is back.
 	if screen := s.screen(); strings.Contains(screen, "Flappy API") {
 		t.Errorf("screen not restored after quit:\n%s", screen)

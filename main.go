@@ -20,6 +20,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	xterm "github.com/charmbracelet/x/term"
 
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/probe/config"
@@ -305,7 +306,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 			cfg = loaded
 		} else {
 			isDemo = true
-			hint = "Demo: no config found. Run uptty --config FILE (see config.example.yaml)."
+			hint = "Demo: no config found. Monitor yours with uptty --config FILE (uptty --help)."
 		}
 	}
 	if isDemo {
@@ -368,7 +369,13 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Archive:       hist.View,
 	})
 	program := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
-	if _, err := program.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+	_, err = program.Run()
+	// The title carries live counts; left behind, a tmux tab would keep showing a status that
+	// nobody checks any more. Cleared on every way out: q, a signal, an error.
+	if xterm.IsTerminal(os.Stdout.Fd()) {
+		fmt.Fprint(os.Stdout, "\x1b]2;\x07")
+	}
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		fmt.Fprintln(stderr, "uptty:", strings.TrimSpace(err.Error()))
 		return exitUsage
 	}
@@ -376,10 +383,15 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 }
 
 func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
-	cfg, err := requireConfig(opts, getenv)
+	// A postmortem may be written on a machine that has only the history file: without a
+	// config, the default history path is read.
+	cfg, found, err := loadConfig(opts, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
+	}
+	if !found {
+		cfg = &config.Config{History: config.History{Path: config.DefaultHistoryPath(getenv)}}
 	}
 	var list []history.Incident
 	switch path := cfg.History.Path; {
@@ -391,7 +403,7 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 			return exitUsage
 		}
 	}
-	if len(list) == 0 && opts.service != "" && !hasService(cfg, opts.service) {
+	if len(list) == 0 && opts.service != "" && found && !hasService(cfg, opts.service) {
 		fmt.Fprintf(stderr, "uptty: note: %s has no service named %q\n", cfg.Path, opts.service)
 	}
 	if opts.json {

@@ -49,7 +49,16 @@ func (m Model) stateLines(i, w int) []string {
 		state = probe.Unknown
 	}
 	stateText := st.count[state].Render(state.String())
-	if !s.Since.IsZero() {
+	switch {
+	case s.Outage != nil:
+		// The row's clock: the outage began with the first failed check of its streak, before
+		// DOWN was declared; both times are shown so that neither reads as a mistake.
+		stateText += " " + probe.FormatDuration(s.Outage.Duration(m.now)) + ", since " + clockText(m.now, s.Outage.Start, m.loc) +
+			" (first failed check)"
+		if s.State == probe.Down && s.Since.After(s.Outage.Start) {
+			stateText += ", declared DOWN " + clockText(m.now, s.Since, m.loc)
+		}
+	case !s.Since.IsZero():
 		stateText += " for " + probe.FormatDuration(m.now.Sub(s.Since)) + ", since " + clockText(m.now, s.Since, m.loc)
 	}
 	lines := []string{title, st.label.Render(fit("State", labelW, "")) + " " + stateText}
@@ -74,7 +83,11 @@ func (m Model) serviceLines(i, w int, indent string) []string {
 	add("Check", checkText(svc))
 	add("Thresholds", thresholdText(svc))
 	if s.Checks > 0 {
-		add("Latency", "p50 "+probe.FormatLatency(s.P50)+"  p95 "+probe.FormatLatency(s.P95))
+		if s.Checks > s.Failures {
+			add("Latency", "p50 "+probe.FormatLatency(s.P50)+"  p95 "+probe.FormatLatency(s.P95))
+		} else {
+			add("Latency", m.st.g.none+" (no check has passed)")
+		}
 	}
 	add("Checks", strconv.Itoa(s.Checks)+", "+strconv.Itoa(s.Failures)+" failed  uptime "+uptimeText(m.now, s, m.st.g.none))
 	return lines
@@ -200,6 +213,15 @@ func redactURL(raw string) string {
 		return clean(raw)
 	}
 	u.User = nil
+	// Query values are where tokens go (?token=${API_TOKEN}); DNS keeps its ?type=, which is
+	// the point of the URL.
+	if u.RawQuery != "" && u.Scheme != "dns" {
+		q := u.Query()
+		for k := range q {
+			q[k] = []string{"•••"}
+		}
+		u.RawQuery = strings.ReplaceAll(q.Encode(), "%E2%80%A2%E2%80%A2%E2%80%A2", "•••")
+	}
 	return clean(u.String())
 }
 

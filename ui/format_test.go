@@ -158,26 +158,24 @@ func TestGlyphsWide(t *testing.T) {
 func TestFitColumns(t *testing.T) {
 	tests := []struct {
 		width, name int
-		wantOut     bool
 		want        layout
 	}{
-		{200, 20, true, layout{name: 20, lat: latW, spark: sparkMax, up: upW, out: 90}},
-		{80, 16, true, layout{name: 16, lat: latW, spark: 8, up: upW, out: outWant}},
-		{80, 16, false, layout{name: 16, lat: latW, spark: 36, up: upW}},
-		{80, 30, true, layout{name: 16, lat: latW, spark: 8, up: upW, out: outWant}}, // name cut before the sparkline goes
-		{70, 16, true, layout{name: 16, lat: latW, up: upW, out: outWant}},           // sparkline gone
-		{60, 16, true, layout{name: 13, lat: latW, out: outWant}},                    // uptime gone
-		{50, 16, true, layout{name: 16, out: 21}},                                    // latency gone, outage shortened
-		{30, 16, true, layout{name: 16, out: 0}},                                     // outage gone
-		{20, 16, true, layout{name: 9}},                                              // name cut
-		{5, 16, true, layout{}},                                                      // nothing but the state
-		{60, 4, false, layout{name: 4, lat: latW, spark: 28, up: upW}},               // short names
-		{60, 40, false, layout{name: 24, lat: latW, spark: sparkMin, up: upW}},       // long names
+		{200, 20, layout{name: 20, lat: latW, spark: sparkMax, up: upW, out: 90}},
+		{120, 16, layout{name: 16, lat: latW, spark: 14, up: upW, out: outRoomy}}, // reasons before a long sparkline
+		{80, 16, layout{name: 16, lat: latW, spark: 8, up: upW, out: outWant}},
+		{80, 30, layout{name: 16, lat: latW, spark: 8, up: upW, out: outWant}}, // name cut before the sparkline goes
+		{70, 16, layout{name: 16, lat: latW, up: upW, out: outWant}},           // sparkline gone
+		{60, 16, layout{name: 13, lat: latW, out: outWant}},                    // uptime gone
+		{50, 16, layout{name: 16, out: 21}},                                    // latency gone, outage shortened
+		{30, 16, layout{name: 16, out: 0}},                                     // outage gone
+		{20, 16, layout{name: 9}},                                              // name cut
+		{5, 16, layout{}},                                                      // nothing but the state
+		{60, 40, layout{name: 13, lat: latW, out: outWant}},                    // long names
 	}
 	for _, tt := range tests {
-		got := fitColumns(tt.width, tt.name, tt.wantOut)
+		got := fitColumns(tt.width, tt.name)
 		if got != tt.want {
-			t.Errorf("fitColumns(%d, %d, %v) = %+v, want %+v", tt.width, tt.name, tt.wantOut, got, tt.want)
+			t.Errorf("fitColumns(%d, %d) = %+v, want %+v", tt.width, tt.name, got, tt.want)
 		}
 	}
 }
@@ -185,7 +183,9 @@ func TestFitColumns(t *testing.T) {
 func TestRedactURL(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"https://api.example.com/healthz", "https://api.example.com/healthz"},
-		{"https://user:secret@api.example.com/x?y=1", "https://api.example.com/x?y=1"},
+		{"https://user:secret@api.example.com/x?y=1", "https://api.example.com/x?y=•••"},
+		{"https://api.example.com/ok?token=hunter2&v=2", "https://api.example.com/ok?token=•••&v=•••"},
+		{"dns://127.0.0.1/example.com?type=MX", "dns://127.0.0.1/example.com?type=MX"},
 		{"tcp://db:5432", "tcp://db:5432"},
 		{"https://user:se%zzcret@host/", "https://host/"},
 	}

@@ -46,7 +46,7 @@ func WriteCheckTable(w io.Writer, services []config.Service, st []probe.Status, 
 			state = probe.Unknown
 		}
 		lat := "-"
-		if !s.Last.Start.IsZero() {
+		if !s.Last.Start.IsZero() && s.Last.OK { // as on the screen: a failed check has no latency worth reading
 			lat = probe.FormatLatency(s.Last.Latency)
 		}
 		reason := reasonText(s)

@@ -60,7 +60,6 @@ const (
 	latW      = 7 // "LATENCY"; values are at most 6 cells
 	upW       = 6 // "99.95%"
 	sparkMin  = 8
-	sparkMid  = 16
 	sparkMax  = 60
 	outWant   = 26 // "DOWN 12m03s since 21:47:02"
 	outMin    = 10
@@ -76,24 +75,20 @@ type layout struct {
 
 // fitColumns picks the columns for a width. The state word and the name always stay; as the
 // screen narrows the sparkline goes first, then the uptime, then the latency, then the outage
-// column shortens and goes, and last the name is cut. wantOut is false when no service has
-// anything for the outage column, which then leaves its room to the sparkline.
-func fitColumns(width, nameNat int, wantOut bool) layout {
+// column shortens and goes, and last the name is cut. The outage column is kept even while no
+// service has anything for it, so that the table does not reflow each time one does.
+func fitColumns(width, nameNat int) layout {
 	rem := width - markW - stateW - 1
 	nameNat = max(nameNat, 4)
 	nameMax := min(nameNat, nameCap)
 	floor := min(nameMax, nameFloor)
-	out := 0
-	if wantOut {
-		out = 2 + outWant
-	}
 	stages := []layout{
 		{lat: latW, spark: sparkMin, up: upW},
 		{lat: latW, up: upW},
 		{lat: latW},
 	}
 	for _, l := range stages {
-		fixed := out
+		fixed := 2 + outWant
 		if l.lat > 0 {
 			fixed += 1 + l.lat
 		}
@@ -108,50 +103,31 @@ func fitColumns(width, nameNat int, wantOut bool) layout {
 		}
 		l.name = min(nameMax, rem-fixed)
 		left := rem - fixed - l.name
-		// Spare room goes to a readable sparkline, then to the outage column's reasons (why a
-		// service is down matters more than a longer latency history), then to the rest of
-		// the sparkline, then to names longer than nameCap, and what is left to the outage
-		// column again.
+		// Spare room goes to the outage column's reasons first (why a service is down matters
+		// more than a longer latency history), then to the sparkline, then to names longer
+		// than nameCap, and what is left to the outage column again.
 		grow := func(n *int, upto int) {
 			g := min(left, max(upto-*n, 0))
 			*n += g
 			left -= g
 		}
-		if l.spark > 0 {
-			grow(&l.spark, sparkMid)
-		}
-		if wantOut {
-			l.out = outWant
-			grow(&l.out, outRoomy)
-		}
+		l.out = outWant
+		grow(&l.out, outRoomy)
 		if l.spark > 0 {
 			grow(&l.spark, sparkMax)
 		}
 		grow(&l.name, nameNat)
-		if wantOut {
-			l.out += left
-		}
+		l.out += left
 		return l
 	}
 	// Only the name and the outage column are left.
 	var l layout
 	l.name = max(min(nameMax, rem), 0)
-	if wantOut && rem-floor-2 >= outMin {
+	if rem-floor-2 >= outMin {
 		l.name = min(nameMax, rem-2-outMin)
 		l.out = rem - l.name - 2
 	}
 	return l
-}
-
-// wantOutage reports whether any service has something for the outage column.
-func (m Model) wantOutage() bool {
-	for i, s := range m.status {
-		if m.services[i].Insecure || s.Outage != nil || s.LastOutage != nil || s.State == probe.Pending ||
-			s.State == probe.Degraded || s.State == probe.Down {
-			return true
-		}
-	}
-	return false
 }
 
 // tableLines are the column titles and the rows that fit in h lines, scrolled to the cursor.
@@ -159,7 +135,7 @@ func (m Model) tableLines(w, h int) []string {
 	if h <= 0 {
 		return nil
 	}
-	lay := fitColumns(w, m.nameW, m.wantOutage())
+	lay := fitColumns(w, m.nameW)
 	lines := make([]string, 0, h)
 	if m.colHeadShown() {
 		lines = append(lines, m.st.colHead.Render(m.columnTitles(lay)))

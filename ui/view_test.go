@@ -157,7 +157,7 @@ func TestViewAnySize(t *testing.T) {
 func TestKoreanAlignment(t *testing.T) {
 	for _, wide := range []bool{false, true} {
 		m := fixtureModel(120, 40, termenv.Ascii, wide)
-		l := fitColumns(120, m.nameW, true)
+		l := fitColumns(120, m.nameW)
 		latEnd := markW + stateW + 1 + l.name + 1 + l.lat - 1
 		upEnd := latEnd + 2 + l.spark + 1 + l.up
 		rows := 0

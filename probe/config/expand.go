@@ -66,9 +66,10 @@ func isVarName(s string) bool {
 	return true
 }
 
-// defaultHistoryPath is $XDG_STATE_HOME/uptty/history.db, else ~/.local/state/uptty/history.db,
-// else "" (in memory) when neither variable is usable.
-func defaultHistoryPath(getenv func(string) (string, bool)) string {
+// DefaultHistoryPath is where history lives when the config does not say:
+// $XDG_STATE_HOME/uptty/history.db, else ~/.local/state/uptty/history.db, else "" (in memory)
+// when neither variable is usable.
+func DefaultHistoryPath(getenv func(string) (string, bool)) string {
 	if dir, ok := getenv("XDG_STATE_HOME"); ok && filepath.IsAbs(dir) {
 		return filepath.Join(dir, "uptty", "history.db")
 	}

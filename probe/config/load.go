@@ -78,7 +78,7 @@ func defaultsHint(key string) string {
 func (l *loader) config(root *yaml.Node) *Config {
 	cfg := &Config{
 		Concurrency: defaultConcurrency,
-		History:     History{Path: defaultHistoryPath(l.getenv), Retention: defaultRetention},
+		History:     History{Path: DefaultHistoryPath(l.getenv), Retention: defaultRetention},
 	}
 	if isNull(root) {
 		l.errs = append(l.errs, &Error{File: l.file, Line: 1, Column: 1, Msg: "the file is empty; it needs a services list"})
