@@ -38,6 +38,9 @@ const (
 	exitOK    = 0
 	exitDown  = 1
 	exitUsage = 2
+	// exitFailed is the live monitor failing at run time (a bug); the contract gives check's 1
+	// no other meaning there.
+	exitFailed = 1
 )
 
 const usage = `uptty: service uptime in your terminal
@@ -269,6 +272,11 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
 	}
+	if ctx.Err() != nil {
+		// Cut short, some services were never judged: a cron job must not read that as "all up".
+		fmt.Fprintln(stderr, "uptty: check interrupted before every service was judged")
+		return exitDown
+	}
 	for _, st := range statuses {
 		if st.State == probe.Down {
 			return exitDown
@@ -375,11 +383,14 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	if xterm.IsTerminal(os.Stdout.Fd()) {
 		fmt.Fprint(os.Stdout, "\x1b]2;\x07")
 	}
-	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
-		fmt.Fprintln(stderr, "uptty:", strings.TrimSpace(err.Error()))
-		return exitUsage
+	switch {
+	case err == nil, errors.Is(err, tea.ErrInterrupted):
+		return exitOK // q, ctrl+c, or SIGINT: the user quit
+	case errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrProgramPanic) && ctx.Err() != nil:
+		return exitOK // a closed terminal (SIGHUP) stopped us, after history was saved
 	}
-	return exitOK
+	fmt.Fprintln(stderr, "uptty:", strings.TrimSpace(err.Error()))
+	return exitFailed
 }
 
 func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {

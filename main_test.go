@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -215,5 +218,43 @@ services:
 		if got.Summary[k] != v {
 			t.Errorf("summary[%q] = %d, want %d", k, got.Summary[k], v)
 		}
+	}
+}
+
+// TestCheckInterrupted: a check cut short by SIGTERM has not judged every service, so it must
+// not exit 0 (a cron job would read "all up").
+func TestCheckInterrupted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	arrived := make(chan struct{}, 1)
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done()
+	}))
+	defer hung.Close()
+	cfg := writeConfig(t, "defaults: {interval: 30s, timeout: 20s}\nservices:\n  - {name: Hung, url: \""+hung.URL+"\"}\n")
+	cmd := exec.Command(bin, "check", "-c", cfg)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the check never reached the server")
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("interrupted check = %v, stderr %q; want exit status 1 saying it was interrupted", err, stderr.String())
 	}
 }

@@ -70,9 +70,7 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 	if _, err := http.NewRequest(h.method, h.url, nil); err != nil {
 		return nil, fmt.Errorf("http: bad method %q", h.method)
 	}
-	if p, ok := u.User.Password(); ok {
-		h.secrets.add(p)
-	}
+	h.secrets = secretsOf(u, svc.Headers)
 	for _, hd := range svc.Headers {
 		if !httpguts.ValidHeaderFieldName(hd.Name) {
 			return nil, fmt.Errorf("http: bad header name %q", hd.Name)
@@ -80,7 +78,6 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 		if !httpguts.ValidHeaderFieldValue(hd.Value) {
 			return nil, fmt.Errorf("http: bad value for header %s", hd.Name)
 		}
-		h.secrets.add(hd.Value)
 		if strings.EqualFold(hd.Name, "Host") {
 			h.host = hd.Value
 			continue
@@ -98,9 +95,26 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 	return h, nil
 }
 
-// secrets are the configured header values and URL password, which never appear in a result:
-// a server may echo them back in its body or headers.
+// secrets are the configured header values, URL password and query values (?token=${TOKEN}),
+// which never appear in a result: a server may echo them back in its body or headers.
 type secrets []string
+
+// secretsOf collects the secrets of a service's URL and headers.
+func secretsOf(u *url.URL, headers []config.Header) secrets {
+	var ss secrets
+	if p, ok := u.User.Password(); ok {
+		ss.add(p)
+	}
+	for _, values := range u.Query() {
+		for _, v := range values {
+			ss.add(v)
+		}
+	}
+	for _, hd := range headers {
+		ss.add(hd.Value)
+	}
+	return ss
+}
 
 // add remembers a value, and its last word too, which is the credential of "Bearer <token>" and
 // the like. Longer secrets go first, so that a whole value is hidden before its parts.
@@ -179,7 +193,7 @@ func (h *httpChecker) Check(ctx context.Context) Result {
 	if err != nil {
 		res.Reason = h.failure(ctx, err, rec)
 		res.Facts = failedCertFacts(err, time.Now())
-		return h.redact(res)
+		return h.secrets.redact(res)
 	}
 	// With keep-alives off, closing the body closes the connection without reading the rest.
 	defer resp.Body.Close()
@@ -188,7 +202,7 @@ func (h *httpChecker) Check(ctx context.Context) Result {
 	if res.OK {
 		res.Warning = certWarning(resp.TLS, h.expect.certWarn, time.Now())
 	}
-	return h.redact(res)
+	return h.secrets.redact(res)
 }
 
 func (h *httpChecker) newRequest(ctx context.Context) (*http.Request, error) {
@@ -306,15 +320,14 @@ func displayURL(u *url.URL) string {
 	return c.String()
 }
 
-// redact hides secrets in the finished result as well, in case some text reached it without
-// passing through hide first.
-func (h *httpChecker) redact(res Result) Result {
-	if len(h.secrets) == 0 {
+// redact hides every secret in what a result shows.
+func (ss secrets) redact(res Result) Result {
+	if len(ss) == 0 {
 		return res
 	}
-	res.Reason, res.Warning = h.secrets.hide(res.Reason), h.secrets.hide(res.Warning)
+	res.Reason, res.Warning = ss.hide(res.Reason), ss.hide(res.Warning)
 	for i := range res.Facts {
-		res.Facts[i].Value = h.secrets.hide(res.Facts[i].Value)
+		res.Facts[i].Value = ss.hide(res.Facts[i].Value)
 	}
 	return res
 }

@@ -199,6 +199,22 @@ func (t *Tracker) Restore(s Status, now time.Time) {
 	if t.state == Paused {
 		t.state, t.since = t.underlying(s.Recent), now
 	}
+	// History stores states and outages apart, and a crash between two commits can leave them
+	// disagreeing. The outage record wins: an open outage means DOWN, and DOWN without one gets
+	// one from when DOWN began, so that DOWN and an open outage always go together.
+	switch {
+	case t.open && t.state != Down:
+		o := t.outages.last()
+		t.state, t.since, t.reason = Down, o.Start, cmp.Or(t.reason, o.Cause)
+	case !t.open && t.state == Down:
+		start := t.since
+		if start.IsZero() {
+			start = now
+		}
+		*t.outages.push() = Outage{Start: start, Cause: cmp.Or(t.reason, failedReason)}
+		t.open = true
+		t.outageCount++
+	}
 	// observedAt estimates the observed time at an earlier instant, as if there was no pause
 	// other than the one going on in s.
 	clock := s.AsOf
@@ -302,7 +318,7 @@ func (t *Tracker) keep(r Result) {
 func (t *Tracker) pass(r Result) []Event {
 	t.fails = 0
 	var evs []Event
-	if t.state == Down {
+	if t.state == Down && t.open {
 		t.passes++
 		if t.passes == 1 {
 			t.recoverStart, t.recoverObserved = r.Start, t.observed

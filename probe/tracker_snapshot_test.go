@@ -172,3 +172,43 @@ func testRestore(t *testing.T, policy Policy, before []step, paused bool, after 
 		}
 	}
 }
+
+// TestRestoreDisagreeingHistory: a crash between two history commits can store a state and
+// outages that disagree. Restore must neither panic on the next check nor leave an outage
+// ticking under an UP row.
+func TestRestoreDisagreeingHistory(t *testing.T) {
+	t0 := time.Date(2026, 5, 5, 21, 47, 0, 0, time.UTC)
+	now := t0.Add(time.Hour)
+	pass := Result{Start: now.Add(time.Second), Latency: time.Millisecond, OK: true}
+	tests := []struct {
+		name string
+		st   Status
+	}{
+		{"DOWN with no outage stored", Status{State: Down, Since: t0, Reason: "connection refused",
+			AsOf: now, Observed: time.Hour, Downtime: time.Hour}},
+		{"DOWN with only an ended outage", Status{State: Down, Since: t0, Reason: "connection refused",
+			Outages: []Outage{{Start: t0.Add(-time.Hour), End: t0.Add(-50 * time.Minute), Cause: "timeout"}},
+			AsOf:    now, Observed: 2 * time.Hour, Downtime: 70 * time.Minute}},
+		{"UP with an open outage", Status{State: Up, Since: t0.Add(-time.Hour),
+			Outages: []Outage{{Start: t0, Cause: "status 503, want 200-399"}},
+			AsOf:    now, Observed: 2 * time.Hour, Downtime: time.Hour}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := NewTracker(Policy{FailureThreshold: 2, SuccessThreshold: 1})
+			tr.Restore(tt.st, now)
+			if got := tr.Status(now); got.State != Down || got.Outage == nil || got.Outage.Start != t0 {
+				t.Fatalf("Restore() = %v, outage %+v; want DOWN with an outage open since %v", got.State, got.Outage, t0)
+			}
+			tr.Observe(pass)
+			got := tr.Status(pass.Start)
+			if got.State != Up || got.Outage != nil || got.LastOutage == nil || got.LastOutage.End != pass.Start {
+				t.Errorf("after a pass = %v, outage %+v, last %+v; want UP with the outage ended at %v",
+					got.State, got.Outage, got.LastOutage, pass.Start)
+			}
+			if up, ok := got.Uptime(pass.Start); !ok || up < 0 || up > 1 {
+				t.Errorf("Uptime() = %v, %v; want a ratio in [0, 1]", up, ok)
+			}
+		})
+	}
+}

@@ -41,6 +41,7 @@ type wsChecker struct {
 	addr    string   // host:port, with the scheme's default port
 	request *url.URL // http(s) form of the target, for the request line and Host
 	headers []config.Header
+	secrets secrets // header values and URL query values, hidden from results
 	timeout time.Duration
 	certs   *certPolicy // nil for ws://
 }
@@ -59,7 +60,7 @@ func newWSChecker(svc config.Service) (Checker, error) {
 	req.Fragment, req.RawFragment = "", ""
 	req.Host = u.Host // without the user info
 	port := u.Port()
-	c := &wsChecker{headers: svc.Headers, timeout: svc.Timeout, request: &req}
+	c := &wsChecker{headers: svc.Headers, secrets: secretsOf(u, svc.Headers), timeout: svc.Timeout, request: &req}
 	switch u.Scheme {
 	case "ws":
 		req.Scheme = "http"
@@ -81,7 +82,10 @@ func newWSChecker(svc config.Service) (Checker, error) {
 }
 
 // Check connects, upgrades and closes. Latency ends when the response to the upgrade arrives.
-func (c *wsChecker) Check(ctx context.Context) Result {
+// A server that echoes the request back must not show its secrets.
+func (c *wsChecker) Check(ctx context.Context) Result { return c.secrets.redact(c.check(ctx)) }
+
+func (c *wsChecker) check(ctx context.Context) Result {
 	res := Result{Start: time.Now()}
 	rec := newPhaseRecorder(res.Start)
 	conn, err := c.dial(ctx, rec, &res)

@@ -314,3 +314,24 @@ func factsText(facts []Fact) string {
 	}
 	return b.String()
 }
+
+// TestWSCheckHidesEchoedSecrets: a plain echo service sends the upgrade request back, token and
+// all; the reason must not show the query value or a header value.
+func TestWSCheckHidesEchoedSecrets(t *testing.T) {
+	noGoroutineLeaks(t)
+	addr := serveConns(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 4096)
+		n, _ := c.Read(buf)
+		c.Write(buf[:n])
+	})
+	svc := config.Service{URL: "ws://" + addr + "/ws?token=hunter2xyz", Timeout: 2 * time.Second,
+		Headers: []config.Header{{Name: "Authorization", Value: "Bearer s3cr3t-value"}}}
+	c := wsTestChecker(t, svc, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), svc.Timeout)
+	defer cancel()
+	r := c.Check(ctx)
+	if r.OK || strings.Contains(r.Reason, "hunter2xyz") || strings.Contains(r.Reason, "s3cr3t-value") {
+		t.Errorf("Check(echo) = OK %v, reason %q; want a failure that hides the token and header", r.OK, r.Reason)
+	}
+}

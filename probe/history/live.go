@@ -107,10 +107,7 @@ func (h *Live) Restore(i int) (probe.Status, bool) {
 func (h *Live) Recorder(services []config.Service) func(int, probe.Result, probe.State, []probe.Event) {
 	return func(i int, r probe.Result, state probe.State, events []probe.Event) {
 		svc := services[i]
-		h.Store.RecordResult(svc.Name, r, state)
-		for _, e := range events {
-			h.Store.RecordEvent(svc.Name, svc.Group, e)
-		}
+		h.Store.Record(svc.Name, svc.Group, r, state, events)
 	}
 }
 

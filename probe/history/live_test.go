@@ -137,3 +137,32 @@ func makeNewer(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRecordCommitsResultWithItsEvents: the result that made a service DOWN and the outage it
+// opened are one write, so history never holds a DOWN state without its outage.
+func TestRecordCommitsResultWithItsEvents(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "h.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Register("API", "core", time.Second)
+	tr := probe.NewTracker(probe.Policy{FailureThreshold: 2})
+	t0 := time.Now().Add(-time.Minute)
+	for k := range 3 {
+		r := probe.Result{Start: t0.Add(time.Duration(k) * time.Second), Latency: time.Millisecond, Reason: "connection refused"}
+		s.Record("API", "core", r, tr.State(), tr.Observe(r))
+	}
+	s.Record("API", "core", probe.Result{}, probe.Paused, tr.Pause(t0.Add(5*time.Second)))
+	if err := s.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Restore("API", Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != probe.Paused || st.Outage == nil || !st.Outage.Start.Equal(t0.Truncate(time.Millisecond)) || st.Checks != 3 {
+		t.Errorf("Restore() = %v, outage %+v, %d checks; want PAUSED with the outage open since %v and 3 checks",
+			st.State, st.Outage, st.Checks, t0)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -151,12 +152,33 @@ func (s *Store) RecordResult(service string, r probe.Result, state probe.State) 
 	if r.Start.IsZero() {
 		return
 	}
+	s.enqueue(resultOp(service, r, state))
+}
+
+// resultOp is the write of one check's result.
+func resultOp(service string, r probe.Result, state probe.State) op {
 	reason := r.Reason
 	if r.OK {
 		reason = r.Warning
 	}
-	s.enqueue(op{kind: opResult, service: service, at: r.Start.UnixMilli(),
-		latency: r.Latency.Microseconds(), ok: r.OK, state: state, reason: reason})
+	return op{kind: opResult, service: service, at: r.Start.UnixMilli(),
+		latency: r.Latency.Microseconds(), ok: r.OK, state: state, reason: reason}
+}
+
+// Record queues a check's result together with the events it caused, so that they are
+// committed, or dropped when the queue is full, together: a state change never lands without
+// its outage boundary. r may be zero, for pause and resume, which have events but no result.
+// It never blocks, like RecordResult.
+func (s *Store) Record(service, group string, r probe.Result, state probe.State, events []probe.Event) {
+	o := op{kind: opEvent, service: service}
+	switch {
+	case !r.Start.IsZero():
+		o = resultOp(service, r, state)
+	case len(events) == 0:
+		return
+	}
+	o.group, o.hasGroup, o.events = group, true, slices.Clone(events)
+	s.enqueue(o)
 }
 
 // RecordEvent queues a state change or an outage boundary of service, which belongs to group.

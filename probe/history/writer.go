@@ -35,11 +35,12 @@ type op struct {
 	state       probe.State
 	reason      string
 
-	event probe.Event
-	now   time.Time
-	sql   string
-	hook  func()
-	done  chan error
+	event  probe.Event
+	events []probe.Event // the events a result caused, committed with it
+	now    time.Time
+	sql    string
+	hook   func()
+	done   chan error
 }
 
 // writer is the goroutine that owns the write connection. Everything in it is touched by that
@@ -204,10 +205,16 @@ func (w *writer) write(ops []op) (err error) {
 		if err != nil {
 			return err
 		}
-		if o.kind == opResult {
+		switch {
+		case o.kind == opResult:
 			err = w.result(tx, id, o, hours)
-		} else {
+		case o.event.Kind != 0:
 			err = w.event(tx, id, o.event)
+		}
+		for _, e := range o.events {
+			if err == nil {
+				err = w.event(tx, id, e)
+			}
 		}
 		if err != nil {
 			return err
