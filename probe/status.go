@@ -64,7 +64,8 @@ type Status struct {
 	Outage *Outage
 	// LastOutage is the most recent outage that has ended, if any.
 	LastOutage *Outage
-	// Outages are this session's outages, oldest first, bounded; the open one, if any, is last.
+	// Outages are the latest outages (this session's, and history's after a restart), oldest
+	// first, bounded; the open one, if any, is last.
 	Outages []Outage
 	// Samples are recent latencies, oldest first, bounded.
 	Samples []Sample
@@ -72,9 +73,10 @@ type Status struct {
 	Recent []Result
 	// P50 and P95 are latency percentiles over Samples that passed.
 	P50, P95 time.Duration
-	// Checks and Failures count results observed this session.
+	// Checks and Failures count results observed, over all history after a restart.
 	Checks, Failures int
-	// OutageCount counts this session's outages, including those dropped from Outages.
+	// OutageCount counts outages (over all history after a restart), including those dropped
+	// from Outages.
 	OutageCount int
 
 	// Uptime accounting as of AsOf: Observed is time covered by checks (from the first check,

@@ -32,7 +32,6 @@ type Demo struct {
 	httpServer *http.Server
 	tcp        net.Listener
 	wg         sync.WaitGroup
-	stop       chan struct{}
 }
 
 // Start listens on 127.0.0.1 and serves the scripted services until Close.
@@ -46,7 +45,7 @@ func Start() (*Demo, error) {
 		httpLn.Close()
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	d := &Demo{tcp: tcpLn, stop: make(chan struct{})}
+	d := &Demo{tcp: tcpLn}
 	d.httpServer = &http.Server{Handler: newHandler(time.Now()), ReadHeaderTimeout: 5 * time.Second}
 	d.Config = buildConfig("http://"+httpLn.Addr().String(), "tcp://"+tcpLn.Addr().String())
 
@@ -64,7 +63,6 @@ func Start() (*Demo, error) {
 
 // Close stops every demo server and waits for their goroutines.
 func (d *Demo) Close() error {
-	close(d.stop)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	err := d.httpServer.Shutdown(ctx)
