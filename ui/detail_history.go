@@ -165,11 +165,14 @@ func (m Model) windowLines(ws []history.Window, w int) []string {
 		}},
 		{"observed", 10, func(x history.Window) string { return coverageText(x.Coverage) }},
 		{"incidents", 11, func(x history.Window) string { return itoa(x.Incidents) }},
+		// Zero means the mean has nothing to speak for: no incident has ended (MTTR), or there
+		// was no up time to be between incidents (MTBF: a service that never passed), which
+		// 0s would misstate as failing the moment it came up.
 		{"MTTR", 8, func(x history.Window) string {
 			return orNone(x.MTTR > 0, func() string { return probe.FormatDuration(x.MTTR) })
 		}},
 		{"MTBF", 8, func(x history.Window) string {
-			return orNone(x.Incidents > 0, func() string { return probe.FormatDuration(x.MTBF) })
+			return orNone(x.MTBF > 0, func() string { return probe.FormatDuration(x.MTBF) })
 		}},
 	}
 	for _, q := range []struct {

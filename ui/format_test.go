@@ -156,26 +156,63 @@ func TestGlyphsWide(t *testing.T) {
 }
 
 func TestFitColumns(t *testing.T) {
+	short := nameWidths{widest: 16, full: 16}
+	// The fixture: 결제 게이트웨이 is 15 cells, and one name is far over the cap.
+	fixtureNames := nameWidths{widest: 55, full: 15}
 	tests := []struct {
-		width, name int
-		want        layout
+		name  string
+		width int
+		names nameWidths
+		want  layout
 	}{
-		{200, 20, layout{name: 20, lat: latW, spark: sparkMax, up: upW, out: 90}},
-		{120, 16, layout{name: 16, lat: latW, spark: 14, up: upW, out: outRoomy}}, // reasons before a long sparkline
-		{80, 16, layout{name: 16, lat: latW, spark: 8, up: upW, out: outWant}},
-		{80, 30, layout{name: 16, lat: latW, spark: 8, up: upW, out: outWant}}, // name cut before the sparkline goes
-		{70, 16, layout{name: 16, lat: latW, up: upW, out: outWant}},           // sparkline gone
-		{60, 16, layout{name: 13, lat: latW, out: outWant}},                    // uptime gone
-		{50, 16, layout{name: 16, out: 21}},                                    // latency gone, outage shortened
-		{30, 16, layout{name: 16, out: 0}},                                     // outage gone
-		{20, 16, layout{name: 9}},                                              // name cut
-		{5, 16, layout{}},                                                      // nothing but the state
-		{60, 40, layout{name: 13, lat: latW, out: outWant}},                    // long names
+		{"roomy", 200, nameWidths{20, 20}, layout{name: 20, lat: latW, spark: sparkMax, up: upW, out: 90}},
+		{"reasons before a long sparkline", 120, short, layout{name: 16, lat: latW, spark: 14, up: upW, out: outRoomy}},
+		{"every column", 80, short, layout{name: 16, lat: latW, spark: 8, up: upW, out: outWant}},
+		{"sparkline gone", 70, short, layout{name: 16, lat: latW, up: upW, out: outWant}},
+		{"uptime gone", 66, short, layout{name: 16, lat: latW, out: 29}},
+		{"latency gone before a name is cut", 60, short, layout{name: 16, out: 31}},
+		{"outage shortened", 50, short, layout{name: 16, out: 21}},
+		{"outage gone", 30, short, layout{name: 16, out: 0}},
+		{"name cut", 20, short, layout{name: 9}},
+		{"nothing but the state", 5, short, layout{}},
+		{"a long name is cut to keep the sparkline and the uptime", 80, nameWidths{30, 30}, layout{name: 16, lat: latW, spark: 8, up: upW, out: outWant}},
+		{"a name over the cap holds no column back", 80, fixtureNames, layout{name: 16, lat: latW, spark: 8, up: upW, out: outWant}},
+		{"the latency waits for the names that fit", 62, fixtureNames, layout{name: 15, lat: latW, out: outWant}},
+		{"names that fit whole, the outage column kept", 60, fixtureNames, layout{name: 21, out: outWant}},
+		{"names that fit whole, the outage column shortened", 40, fixtureNames, layout{name: 15, out: 12}},
+		{"only names over the cap: cut to keep the latency", 60, nameWidths{40, 0}, layout{name: 13, lat: latW, out: outWant}},
 	}
 	for _, tt := range tests {
-		got := fitColumns(tt.width, tt.name)
-		if got != tt.want {
-			t.Errorf("fitColumns(%d, %d) = %+v, want %+v", tt.width, tt.name, got, tt.want)
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fitColumns(tt.width, tt.names); got != tt.want {
+				t.Errorf("fitColumns(%d, %+v) = %+v, want %+v", tt.width, tt.names, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFitColumnsNamesStayWhole: a name no wider than nameCap that is shown whole at some width
+// is shown whole at every wider one (a first-user trial saw a Korean name whole at 40 columns
+// and cut at 60), and the columns fill the width exactly.
+func TestFitColumnsNamesStayWhole(t *testing.T) {
+	for _, names := range []nameWidths{{4, 4}, {12, 12}, {15, 15}, {16, 16}, {30, 30}, {32, 32}, {55, 15}, {55, 30}, {40, 0}} {
+		whole := false
+		for w := 0; w <= 240; w++ {
+			l := fitColumns(w, names)
+			if target := min(names.full, nameWhole); target > 0 && l.name >= target {
+				whole = true
+			} else if whole {
+				t.Errorf("fitColumns(%d, %+v).name = %d, want at least %d as at a narrower width", w, names, l.name, min(names.full, nameWhole))
+			}
+			used := markW + stateW + 1 + l.name
+			for _, c := range []struct{ w, gap int }{{l.lat, 1}, {l.spark, 2}, {l.up, 1}, {l.out, 2}} {
+				if c.w > 0 {
+					used += c.gap + c.w
+				}
+			}
+			if l.out > 0 && used != w {
+				t.Errorf("fitColumns(%d, %+v) = %+v fills %d cells, want %d", w, names, l, used, w)
+			}
 		}
 	}
 }
@@ -197,12 +234,29 @@ func TestRedactURL(t *testing.T) {
 }
 
 func TestWindowTitle(t *testing.T) {
-	var c [probe.Paused + 1]int
-	if got := windowTitle(c); got != "uptty" {
-		t.Errorf("windowTitle(none) = %q, want %q", got, "uptty")
+	count := func(pausedDown int, kv ...int) tally {
+		var c tally
+		for k := 0; k < len(kv); k += 2 {
+			c.n[kv[k]] = kv[k+1]
+		}
+		c.pausedDown = pausedDown
+		return c
 	}
-	c[probe.Up], c[probe.Down] = 12, 1
-	if got, want := windowTitle(c), "uptty: 1 DOWN, 12 UP"; got != want {
-		t.Errorf("windowTitle(1 down, 12 up) = %q, want %q", got, want)
+	tests := []struct {
+		name string
+		c    tally
+		want string
+	}{
+		{"none", tally{}, "uptty"},
+		{"down and up", count(0, int(probe.Up), 12, int(probe.Down), 1), "uptty: 1 DOWN, 12 UP"},
+		{"paused in an outage", count(1, int(probe.Up), 3, int(probe.Down), 1), "uptty: 1 DOWN (paused), 3 UP"},
+		{"some of the down paused", count(1, int(probe.Down), 2, int(probe.Paused), 1), "uptty: 2 DOWN (1 paused), 1 PAUSED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := windowTitle(tt.c); got != tt.want {
+				t.Errorf("windowTitle(%+v) = %q, want %q", tt.c, got, tt.want)
+			}
+		})
 	}
 }

@@ -1,6 +1,10 @@
 package ui
 
-import "github.com/charmbracelet/x/ansi"
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
 
 // helpLines is the help page: every key binding, by group, then what the screen shows.
 func (m Model) helpLines() []string {
@@ -11,8 +15,7 @@ func (m Model) helpLines() []string {
 		lines = append(lines, st.section.Render(g.title))
 		for _, b := range g.bindings {
 			h := b.Help()
-			line := "  " + st.key.Render(fit(h.Key, 10, "")) + " " + ansi.Truncate(h.Desc, max(w-13, 0), st.g.ellipsis)
-			lines = append(lines, line)
+			lines = append(lines, helpEntry(st.key.Render(fit(h.Key, helpLabelW, "")), h.Desc, w, st.g.ellipsis)...)
 		}
 	}
 	lines = append(lines, "", st.section.Render("Columns"))
@@ -23,7 +26,7 @@ func (m Model) helpLines() []string {
 		{"UPTIME", "share of the observed time that was not inside an outage"},
 		{"OUTAGE", "live outage and its start, the reason, or the last outage"},
 	} {
-		lines = append(lines, "  "+st.label.Render(fit(c[0], 10, ""))+" "+ansi.Truncate(c[1], max(w-13, 0), st.g.ellipsis))
+		lines = append(lines, helpEntry(st.label.Render(fit(c[0], helpLabelW, "")), c[1], w, st.g.ellipsis)...)
 	}
 	if m.hist.src == nil {
 		return lines
@@ -35,7 +38,38 @@ func (m Model) helpLines() []string {
 		{st.g.outage, "an outage in that slice"},
 		{"blank", "uptty was not running or the service was paused: a gap, neither up nor down"},
 	} {
-		lines = append(lines, "  "+st.label.Render(fit(c[0], 10, ""))+" "+ansi.Truncate(c[1], max(w-13, 0), st.g.ellipsis))
+		lines = append(lines, helpEntry(st.label.Render(fit(c[0], helpLabelW, "")), c[1], w, st.g.ellipsis)...)
 	}
 	return lines
+}
+
+// helpLabelW is the width of the help page's key and column names; descriptions start after
+// them, indented by helpIndent.
+const (
+	helpLabelW = 10
+	helpIndent = 2 + helpLabelW + 1
+	// helpWrapMin is the narrowest description worth wrapping: below it the lines would be a
+	// word or less each, and a cut line says as much in one line.
+	helpWrapMin = 8
+)
+
+// helpEntry is one help item: the label, already padded to helpLabelW, and its description,
+// wrapped to the screen with the continuation lines under the description's first cell, so
+// that the help never hides the end of its own explanations.
+func helpEntry(label, desc string, w int, ellipsis string) []string {
+	room := w - helpIndent
+	if room < helpWrapMin {
+		return []string{"  " + label + " " + ansi.Truncate(desc, max(room, 0), ellipsis)}
+	}
+	parts := strings.Split(ansi.Wrap(desc, room, ""), "\n")
+	out := make([]string, len(parts))
+	for k, p := range parts {
+		p = strings.TrimRight(p, " ")
+		if k == 0 {
+			out[k] = "  " + label + " " + p
+			continue
+		}
+		out[k] = strings.Repeat(" ", helpIndent) + p
+	}
+	return out
 }

@@ -192,6 +192,46 @@ func TestArchiveStore(t *testing.T) {
 	}
 }
 
+// TestWindowsNeverPassed: a service that has failed every check since it was first checked,
+// its one outage still open, has no time between failures and no repair yet: the uptime
+// windows say so with a dash, not 0s.
+func TestWindowsNeverPassed(t *testing.T) {
+	store, err := history.Open(filepath.Join(t.TempDir(), "history.db"), history.Options{Now: func() time.Time { return fixedNow }})
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+	defer store.Close()
+	const name = "Checkout API"
+	store.Register(name, "payments", 30*time.Second)
+	at := func(k int) time.Time { return fixedNow.Add(-10*time.Minute + time.Duration(k)*30*time.Second) }
+	for k := range 20 {
+		store.RecordResult(name, probe.Result{Start: at(k), Latency: time.Second, Reason: "connection refused"}, probe.Down)
+	}
+	store.RecordEvent(name, "payments", probe.Event{Kind: probe.OutageStarted, At: at(1),
+		Outage: probe.Outage{Start: at(0), Cause: "connection refused"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := store.Flush(ctx); err != nil {
+		t.Fatalf("Flush = %v", err)
+	}
+	w, err := store.Uptime(name, time.Hour, fixedNow)
+	if err != nil || w.Incidents != 1 || w.Covered == 0 || w.Down != w.Covered || w.MTBF != 0 || w.MTTR != 0 {
+		t.Fatalf("Uptime(1h) = %+v, %v; want one incident, all of the covered time down, MTBF and MTTR 0", w, err)
+	}
+	m := pressSettled(t, archiveModel(120, 60, termenv.Ascii, false, store), "j", "j", "enter")
+	var row []string
+	for _, l := range strings.Split(m.View(), "\n") {
+		if strings.HasPrefix(l, "  1h ") {
+			row = strings.Fields(l)
+		}
+	}
+	// window, uptime, observed, incidents, MTTR, MTBF, p50, p95, p99
+	none := m.st.g.none
+	if len(row) != 9 || row[3] != "1" || row[4] != none || row[5] != none {
+		t.Errorf("1h uptime row = %q, want 1 incident, MTTR %s and MTBF %s", row, none, none)
+	}
+}
+
 // TestAppHistory drives the history panes in a running program: open the details, switch the
 // window, and see the header mark when history stops being saved.
 func TestAppHistory(t *testing.T) {

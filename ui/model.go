@@ -72,10 +72,10 @@ type Model struct {
 	services []config.Service
 	names    []string // sanitized service names
 	status   []probe.Status
-	rows     []row // display order: group headings and services
-	order    []int // service indices in display order
-	lineOf   []int // lineOf[k] is the row of the k-th service in display order
-	nameW    int   // widest name, in cells
+	rows     []row      // display order: group headings and services
+	order    []int      // service indices in display order
+	lineOf   []int      // lineOf[k] is the row of the k-th service in display order
+	nameW    nameWidths // for the layout: the widest name, and the widest that can be whole
 
 	src    Source
 	ctx    context.Context
@@ -150,7 +150,7 @@ func New(services []config.Service, initial []probe.Status, src Source, opts Opt
 		m.names[i] = clean(s.Name)
 	}
 	m.rows, m.order, m.lineOf = buildRows(services)
-	m.nameW = widest(m.names)
+	m.nameW = measureNames(m.names)
 	m.title = windowTitle(m.counts())
 	return m
 }
@@ -253,26 +253,65 @@ func (m Model) togglePause() tea.Cmd {
 	return func() tea.Msg { src.Pause(i); return nil }
 }
 
-// counts are the number of services in each state.
-func (m Model) counts() [probe.Paused + 1]int {
-	var c [probe.Paused + 1]int
+// tally is the number of services in each state, for the header and the window title. A
+// paused service whose outage is still open counts as DOWN, marked paused: pausing stops the
+// checks, not the outage, and an on-call engineer reading the header must not take it for
+// one that is merely paused.
+type tally struct {
+	n          [probe.Paused + 1]int
+	pausedDown int // how many of n[probe.Down] are paused
+}
+
+// counts tallies the services by state.
+func (m Model) counts() tally {
+	var c tally
 	for _, s := range m.status {
-		if int(s.State) < len(c) {
-			c[s.State]++
+		state := s.State
+		if state == probe.Paused && s.Outage != nil {
+			state = probe.Down
+			c.pausedDown++
+		}
+		if int(state) < len(c.n) {
+			c.n[state]++
 		}
 	}
 	return c
 }
 
+// countEntry is one state's count as the header and the title write it.
+type countEntry struct {
+	state probe.State
+	text  string // "2 DOWN", "1 DOWN (paused)", "2 DOWN (1 paused)"
+}
+
+// entries are the non-zero counts, worst state first.
+func (c tally) entries() []countEntry {
+	var out []countEntry
+	for _, s := range probe.States() {
+		n := c.n[s]
+		if n == 0 {
+			continue
+		}
+		text := itoa(n) + " " + s.String()
+		if s == probe.Down && c.pausedDown > 0 {
+			if c.pausedDown == n {
+				text += " (paused)"
+			} else {
+				text += " (" + itoa(c.pausedDown) + " paused)"
+			}
+		}
+		out = append(out, countEntry{s, text})
+	}
+	return out
+}
+
 // windowTitle is the terminal title: the non-zero counts, worst first.
-func windowTitle(c [probe.Paused + 1]int) string {
+func windowTitle(c tally) string {
 	t := "uptty"
 	sep := ": "
-	for _, s := range probe.States() {
-		if c[s] > 0 {
-			t += sep + itoa(c[s]) + " " + s.String()
-			sep = ", "
-		}
+	for _, e := range c.entries() {
+		t += sep + e.text
+		sep = ", "
 	}
 	return t
 }

@@ -53,6 +53,24 @@ func widest(names []string) int {
 	return w
 }
 
+// nameWidths are what the layout needs to know of the service names, in cells.
+type nameWidths struct {
+	widest int // the widest name
+	full   int // the widest name no wider than nameCap, 0 if none: the ones that can be whole
+}
+
+func measureNames(names []string) nameWidths {
+	var nw nameWidths
+	for _, n := range names {
+		w := ansi.StringWidth(n)
+		nw.widest = max(nw.widest, w)
+		if w <= nameCap {
+			nw.full = max(nw.full, w)
+		}
+	}
+	return nw
+}
+
 // Column widths. The state word is the widest word, DEGRADED.
 const (
 	markW     = 2 // "> " on the selected row
@@ -66,6 +84,9 @@ const (
 	outRoomy  = 60 // enough for an outage and its reason
 	nameCap   = 32
 	nameFloor = 12
+	// nameWhole is the longest name never cut to keep a column: longer ones give way to the
+	// sparkline and uptime, which every row needs at 80 columns more than a long name does.
+	nameWhole = 16
 )
 
 // layout is the width of each optional column; 0 hides it.
@@ -75,13 +96,16 @@ type layout struct {
 
 // fitColumns picks the columns for a width. The state word and the name always stay; as the
 // screen narrows the sparkline goes first, then the uptime, then the latency, then the outage
-// column shortens and goes, and last the name is cut. The outage column is kept even while no
-// service has anything for it, so that the table does not reflow each time one does.
-func fitColumns(width, nameNat int) layout {
+// column shortens and goes, and last the name is cut. No optional column stays at the cost of
+// cutting a name of up to nameWhole cells: so such a name shown whole at one width is whole at
+// every wider one. Longer names are cut to keep columns; they get what is left, and nameFloor
+// cells when every name is that long. The outage column is kept even while no service
+// has anything for it, so that the table does not reflow each time one does.
+func fitColumns(width int, names nameWidths) layout {
 	rem := width - markW - stateW - 1
-	nameNat = max(nameNat, 4)
+	nameNat := max(names.widest, 4)
 	nameMax := min(nameNat, nameCap)
-	floor := min(nameMax, nameFloor)
+	need := max(min(names.full, nameWhole), min(nameMax, nameFloor))
 	stages := []layout{
 		{lat: latW, spark: sparkMin, up: upW},
 		{lat: latW, up: upW},
@@ -98,7 +122,7 @@ func fitColumns(width, nameNat int) layout {
 		if l.up > 0 {
 			fixed += 1 + l.up
 		}
-		if floor+fixed > rem {
+		if need+fixed > rem {
 			continue
 		}
 		l.name = min(nameMax, rem-fixed)
@@ -120,11 +144,12 @@ func fitColumns(width, nameNat int) layout {
 		l.out += left
 		return l
 	}
-	// Only the name and the outage column are left.
+	// Only the name and the outage column are left; the outage gets its usual width before a
+	// name over the cap grows past need.
 	var l layout
 	l.name = max(min(nameMax, rem), 0)
-	if rem-floor-2 >= outMin {
-		l.name = min(nameMax, rem-2-outMin)
+	if rem-need-2 >= outMin {
+		l.name = max(need, min(nameMax, rem-2-outWant))
 		l.out = rem - l.name - 2
 	}
 	return l

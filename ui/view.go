@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/uptty/uptty/probe"
 )
 
 // View draws the screen. It depends only on the model (time included), so the same model always
@@ -125,12 +123,9 @@ func (m Model) headerLine(w int) string {
 		left += "  " + st.noSave.Render(mark)
 		leftW += 2 + len(mark)
 	}
-	c := m.counts()
 	var parts []string
-	for _, s := range probe.States() {
-		if c[s] > 0 {
-			parts = append(parts, st.count[s].Render(itoa(c[s])+" "+s.String()))
-		}
+	for _, e := range m.counts().entries() {
+		parts = append(parts, st.count[e.state].Render(e.text))
 	}
 	if w < leftW+1+len(clock) {
 		return left

@@ -243,6 +243,47 @@ func TestHelpListsEveryKey(t *testing.T) {
 	}
 }
 
+// TestHeaderPausedOutage: pausing a DOWN service keeps its row's word PAUSED, but its outage
+// goes on, so the header and the window title still count it as DOWN, marked paused; a
+// service paused while up stays a plain PAUSED.
+func TestHeaderPausedOutage(t *testing.T) {
+	open := &probe.Outage{Start: fixedNow.Add(-4 * time.Minute), Cause: "connection refused"}
+	type step struct {
+		set           map[int]probe.Status
+		header, title string
+	}
+	paused := probe.Status{State: probe.Paused, Outage: open, Reason: "connection refused"}
+	steps := []step{
+		// The fixture's DOWN service (1) is paused in its outage; one other (5) is paused up.
+		{map[int]probe.Status{1: paused}, "1 DOWN (paused)  1 PENDING  1 DEGRADED  3 UP  1 UNKNOWN  1 PAUSED",
+			"uptty: 1 DOWN (paused), 1 PENDING, 1 DEGRADED, 3 UP, 1 UNKNOWN, 1 PAUSED"},
+		// Another goes down while it is paused: 2 DOWN, one of them paused.
+		{map[int]probe.Status{0: {State: probe.Down, Outage: open}}, "2 DOWN (1 paused)  1 PENDING  1 DEGRADED  2 UP",
+			"uptty: 2 DOWN (1 paused), 1 PENDING, 1 DEGRADED, 2 UP, 1 UNKNOWN, 1 PAUSED"},
+		// Resumed, still down: a plain DOWN again.
+		{map[int]probe.Status{1: {State: probe.Down, Outage: open}}, "2 DOWN  1 PENDING  1 DEGRADED  2 UP",
+			"uptty: 2 DOWN, 1 PENDING, 1 DEGRADED, 2 UP, 1 UNKNOWN, 1 PAUSED"},
+	}
+	m := fixtureModel(120, 40, termenv.Ascii, false)
+	for k, s := range steps {
+		next, _ := m.Update(statusMsg(s.set))
+		m = next.(Model)
+		v := m.View()
+		header := strings.SplitN(v, "\n", 2)[0]
+		if !strings.Contains(header, s.header) {
+			t.Errorf("step %d: header = %q, want it to hold %q", k, header, s.header)
+		}
+		if m.title != s.title {
+			t.Errorf("step %d: title = %q, want %q", k, m.title, s.title)
+		}
+		for i, st := range s.set {
+			if st.State == probe.Paused && !strings.Contains(v, "PAUSED   "+m.names[i]) {
+				t.Errorf("step %d: %s's row does not read PAUSED:\n%s", k, m.names[i], v)
+			}
+		}
+	}
+}
+
 // TestUpdateStatus: a batch from the Source replaces the services it names, re-issues Next, and
 // sets the window title only when it changes.
 func TestUpdateStatus(t *testing.T) {

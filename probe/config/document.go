@@ -66,7 +66,46 @@ func syntaxError(data []byte, file string, err error) *Error {
 	}); k < len(ends) {
 		line = k + 1
 	}
-	return &Error{File: file, Line: max(line, 1), Msg: "invalid YAML: " + oneLine(msg)}
+	line = max(line, 1)
+	if col := tabIndent(data, ends, line); col > 0 && tabTrouble(msg) {
+		return &Error{File: file, Line: line, Column: col, Msg: "tabs are not allowed for indentation in YAML; use spaces"}
+	}
+	return &Error{File: file, Line: line, Msg: "invalid YAML: " + oneLine(msg)}
+}
+
+// tabTrouble reports whether a yaml.v3 message is one a tab in the indentation causes: the
+// scanner rarely says "tab", and a tab-indented line mostly reads as a character that cannot
+// start a token.
+func tabTrouble(msg string) bool {
+	switch msg {
+	case "found character that cannot start any token",
+		"found a tab character that violates indentation",
+		"found a tab character where an indentation space is expected":
+		return true
+	}
+	return false
+}
+
+// tabIndent returns the 1-based column of the first tab in the indentation of the given
+// 1-based line, or 0 when that indentation holds none.
+func tabIndent(data []byte, ends []int, line int) int {
+	if line > len(ends) {
+		return 0
+	}
+	start := 0
+	if line > 1 {
+		start = ends[line-2]
+	}
+	for i, c := range data[start:ends[line-1]] {
+		switch c {
+		case '\t':
+			return i + 1
+		case ' ':
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 // splitYAMLError splits "yaml: line 3: did not find expected key" into 3 and the message;

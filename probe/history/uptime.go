@@ -21,9 +21,11 @@ type Window struct {
 	// Incidents counts the outages overlapping the window, the open one included.
 	Incidents int
 	// MTTR is the mean duration of those incidents that have ended (their whole duration, also
-	// outside the window); 0 when none has.
+	// outside the window); 0 when none has, and then it is not meaningful.
 	MTTR time.Duration
-	// MTBF is the covered time up (Covered - Down) per incident; 0 when there was none.
+	// MTBF is the covered time up (Covered - Down) per incident; 0 when it is not meaningful:
+	// there was no incident, or no time up at all (a service that never passed in the window,
+	// its one outage still open).
 	MTBF time.Duration
 	// Checks and Failures count the results in the window.
 	Checks, Failures int64
