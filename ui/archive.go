@@ -16,8 +16,9 @@ type Archive interface {
 	Windows(service string, now time.Time) ([]history.Window, error)
 	// Chart cuts the window that ends at now into n buckets, oldest first.
 	Chart(service string, window time.Duration, now time.Time, n int) ([]history.Bucket, error)
-	// Incidents lists the outages of service going on at or after since, newest first.
-	Incidents(since time.Time, service string) ([]history.Incident, error)
+	// RecentIncidents lists the newest limit outages of service going on at or after since,
+	// newest first, and how many there are in all.
+	RecentIncidents(since time.Time, service string, limit int) ([]history.Incident, int, error)
 	// Err reports that history is not being saved; nil when it is.
 	Err() error
 }
@@ -100,9 +101,7 @@ func (m Model) ask() (Model, tea.Cmd) {
 			msg.err = err
 			return msg
 		}
-		all, err := src.Incidents(now.Add(-span), name)
-		msg.err, msg.total = err, len(all)
-		msg.outages = append([]history.Incident(nil), all[:min(len(all), maxOutages)]...)
+		msg.outages, msg.total, msg.err = src.RecentIncidents(now.Add(-span), name, maxOutages)
 		return msg
 	}
 }

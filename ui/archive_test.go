@@ -103,7 +103,12 @@ func (f *fakeArchive) Chart(service string, window time.Duration, now time.Time,
 	return out, nil
 }
 
-func (f *fakeArchive) Incidents(since time.Time, service string) ([]history.Incident, error) {
+func (f *fakeArchive) RecentIncidents(since time.Time, service string, limit int) ([]history.Incident, int, error) {
+	all, err := f.incidents(since, service)
+	return all[:min(len(all), limit)], len(all), err
+}
+
+func (f *fakeArchive) incidents(since time.Time, service string) ([]history.Incident, error) {
 	if err := f.failure(); err != nil {
 		return nil, err
 	}

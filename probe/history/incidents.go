@@ -44,14 +44,37 @@ func (i Incident) MarshalJSON() ([]byte, error) {
 // Incidents lists the outages that were going on at or after since (all of them for the zero
 // time), of one service or, for "", of all, newest first.
 func (s *Store) Incidents(since time.Time, service string) ([]Incident, error) {
-	var from int64
-	if !since.IsZero() {
-		from = since.UnixMilli()
+	return s.incidents(since, service, -1)
+}
+
+// RecentIncidents is Incidents cut to the newest limit, with how many there are in all: what a
+// screen shows, without reading months of a flapping service's outages to show twenty.
+func (s *Store) RecentIncidents(since time.Time, service string, limit int) (list []Incident, total int, err error) {
+	if list, err = s.incidents(since, service, limit); err != nil {
+		return nil, 0, err
 	}
+	if len(list) < limit {
+		return list, len(list), nil
+	}
+	err = s.ro.QueryRowContext(context.Background(), `SELECT count(*)
+		FROM outage o JOIN service s ON s.id = o.service
+		WHERE (o.ended IS NULL OR o.ended >= ?) AND (? = '' OR s.name = ?)`, sinceMilli(since), service, service).Scan(&total)
+	return list, total, s.readErr(err)
+}
+
+func sinceMilli(since time.Time) int64 {
+	if since.IsZero() {
+		return 0
+	}
+	return since.UnixMilli()
+}
+
+// incidents lists at most limit incidents (all when limit < 0), newest first.
+func (s *Store) incidents(since time.Time, service string, limit int) ([]Incident, error) {
 	rows, err := s.ro.QueryContext(context.Background(), `SELECT s.name, s.grp, o.started, o.ended, o.cause
 		FROM outage o JOIN service s ON s.id = o.service
 		WHERE (o.ended IS NULL OR o.ended >= ?) AND (? = '' OR s.name = ?)
-		ORDER BY o.started DESC, o.id DESC`, from, service, service)
+		ORDER BY o.started DESC, o.id DESC LIMIT ?`, sinceMilli(since), service, service, limit)
 	if err != nil {
 		return nil, s.readErr(err)
 	}

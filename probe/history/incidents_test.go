@@ -3,6 +3,7 @@ package history
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -107,5 +108,37 @@ func TestIncidentJSON(t *testing.T) {
 				t.Errorf("json.Marshal(%s) = %s, want %s", tt.name, b, tt.want)
 			}
 		})
+	}
+}
+
+func TestRecentIncidents(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "h.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Now().Add(-time.Hour)
+	for k := range 30 {
+		start := t0.Add(time.Duration(k) * time.Minute)
+		o := probe.Outage{Start: start, End: start.Add(20 * time.Second), Cause: fmt.Sprint("flap ", k)}
+		s.RecordEvent("API", "core", probe.Event{Kind: probe.OutageStarted, At: start, Outage: probe.Outage{Start: start, Cause: o.Cause}})
+		s.RecordEvent("API", "core", probe.Event{Kind: probe.OutageEnded, At: o.End, Outage: o})
+	}
+	if err := s.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		limit, wantLen, wantTotal int
+		wantFirst                 string
+	}{
+		{limit: 20, wantLen: 20, wantTotal: 30, wantFirst: "flap 29"},
+		{limit: 50, wantLen: 30, wantTotal: 30, wantFirst: "flap 29"},
+	}
+	for _, tt := range tests {
+		list, total, err := s.RecentIncidents(time.Time{}, "API", tt.limit)
+		if err != nil || len(list) != tt.wantLen || total != tt.wantTotal || list[0].Cause != tt.wantFirst {
+			t.Errorf("RecentIncidents(limit %d) = %d listed, %d in all, first %q, %v; want %d, %d, %q",
+				tt.limit, len(list), total, list[0].Cause, err, tt.wantLen, tt.wantTotal, tt.wantFirst)
+		}
 	}
 }
