@@ -4,13 +4,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,16 +38,7 @@ func TestEndToEndHistory(t *testing.T) {
 	}
 	bin := buildBinary(t)
 
-	var healthy atomic.Bool
-	healthy.Store(true)
-	flappy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !healthy.Load() {
-			http.Error(w, "maintenance", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	}))
-	defer flappy.Close()
+	flappy, healthy := flappyServer(t)
 
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "uptty.yaml")

@@ -154,22 +154,28 @@ func hostileHTTP(t *testing.T) string {
 	return "http://" + ln.Addr().String() + "/"
 }
 
-func TestEndToEndInTmux(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test builds and runs the binary")
-	}
-	bin := buildBinary(t)
-
-	var healthy atomic.Bool
+// flappyServer answers ok while healthy is set (it starts set) and 503 otherwise.
+func flappyServer(t *testing.T) (*httptest.Server, *atomic.Bool) {
+	healthy := new(atomic.Bool)
 	healthy.Store(true)
-	flappy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !healthy.Load() {
 			http.Error(w, "maintenance", http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ok")
 	}))
-	defer flappy.Close()
+	t.Cleanup(srv.Close)
+	return srv, healthy
+}
+
+func TestEndToEndInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test builds and runs the binary")
+	}
+	bin := buildBinary(t)
+
+	flappy, healthy := flappyServer(t)
 	steady := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	}))
