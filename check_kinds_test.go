@@ -234,7 +234,7 @@ services:
 		"TCP open":         {state: "up"},
 		"TCP refused":      {state: "down", err: "connection refused"},
 		"TLS valid":        {state: "up"},
-		"TLS expiring":     {state: "degraded", err: "cert expires in 3d"},
+		"TLS expiring":     {state: "degraded", err: "cert expires in 3d11h"},
 		"TLS untrusted":    {state: "down", err: "certificate signed by unknown authority"},
 		"TLS insecure":     {state: "up"},
 		"DNS A":            {state: "up"},

@@ -71,8 +71,8 @@ services:
 	})
 	clean(screen)
 	// DEGRADED rows say why in the outage column.
-	if row := lineWith(screen, "Cert soon"); !strings.HasSuffix(row, "cert expires in 3d") {
-		t.Errorf("row %q = %q, want it to end with %q", "Cert soon", row, "cert expires in 3d")
+	if row := lineWith(screen, "Cert soon"); !strings.HasSuffix(row, "cert expires in 3d11h") {
+		t.Errorf("row %q = %q, want it to end with %q", "Cert soon", row, "cert expires in 3d11h")
 	}
 	if row := lineWith(screen, "Slow API"); !regexp.MustCompile(`slow: \d+(ms|\.\d+s) > 50ms$`).MatchString(row) {
 		t.Errorf("row %q = %q, want it to end with %q", "Slow API", row, "slow: …ms > 50ms")

@@ -335,7 +335,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// is asked, through the standard logger: on a full-screen UI those lines would scribble
 	// over the table. What matters reaches the screen as a check's reason instead.
 	log.SetOutput(io.Discard)
-	hist, err := history.OpenLive(cfg.History, cfg.Services, isDemo) // the demo never touches the user's files
+	hist, err := history.OpenLive(cfg.History, cfg.Services, isDemo, 3*time.Second) // the demo never touches the user's files
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage

@@ -138,7 +138,7 @@ func (c *grpcChecker) errReason(ctx context.Context, err error, cause *grpcCause
 		// The server hung up (EOF or reset, whichever the race gives) instead of answering
 		// HTTP/2: most often a TLS port asked in plaintext.
 		if strings.Contains(st.Message(), "error reading server preface") {
-			return "server hung up before speaking gRPC (a TLS port? try grpcs://)"
+			return "server hung up before speaking gRPC (not a gRPC port, or TLS: try grpcs://)"
 		}
 	}
 	return CleanText(grpcCodeText(st.Code())+": "+grpcMessage(st.Message()), reasonMax)

@@ -188,7 +188,7 @@ func TestGRPCCheck(t *testing.T) {
 		{name: "grpcs insecure", url: "grpcs://" + secure, insecure: true, status: "SERVING"},
 		{name: "grpcs to plaintext", url: "grpcs://" + plain, roots: ca.pool,
 			reason: "tls handshake failed: first record does not look like a TLS handshake"},
-		{name: "grpc to TLS", url: "grpc://" + secure, reason: "server hung up before speaking gRPC (a TLS port? try grpcs://)"},
+		{name: "grpc to TLS", url: "grpc://" + secure, reason: "server hung up before speaking gRPC (not a gRPC port, or TLS: try grpcs://)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -299,7 +299,7 @@ func failedCertFacts(err error, now time.Time) []Fact {
 func expiryText(notAfter, now time.Time) string {
 	date := notAfter.UTC().Format(time.DateOnly)
 	if left := notAfter.Sub(now); left > 0 {
-		return "expires " + date + " (in " + FormatAgo(left) + ")"
+		return "expires " + date + " (in " + timeLeftText(left) + ")"
 	}
 	return "expired " + date + " (" + FormatAgo(now.Sub(notAfter)) + " ago)"
 }
@@ -315,9 +315,22 @@ func certWarning(cs *tls.ConnectionState, warn time.Duration, now time.Time) str
 	case left <= 0:
 		return "cert expired " + FormatAgo(left) + " ago"
 	case warn > 0 && left < warn:
-		return "cert expires in " + FormatAgo(left)
+		return "cert expires in " + timeLeftText(left)
 	}
 	return ""
+}
+
+// timeLeftText says how long a certificate has left: whole days far off (38d), and days and
+// hours within a week (2d23h), where "2d" would read a day shorter than the truth.
+func timeLeftText(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d >= 7*day || d >= day && (d%day)/time.Hour == 0:
+		return FormatAgo(d)
+	case d >= day:
+		return strconv.FormatInt(int64(d/day), 10) + "d" + strconv.FormatInt(int64(d%day/time.Hour), 10) + "h"
+	}
+	return FormatDuration(d)
 }
 
 func issuerName(cert *x509.Certificate) string {

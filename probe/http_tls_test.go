@@ -175,9 +175,9 @@ func TestHTTPRedirectToTLS(t *testing.T) {
 	svc := httpService(plain.URL)
 	svc.Insecure = true
 	res := httpRun(t, svc, nil)
-	if !res.OK || res.Warning != "cert expires in 1d" {
+	if !res.OK || res.Warning != "cert expires in 1d23h" {
 		t.Errorf("Check(redirect to https) = OK %v, reason %q, warning %q; want OK, warning %q",
-			res.OK, res.Reason, res.Warning, "cert expires in 1d")
+			res.OK, res.Reason, res.Warning, "cert expires in 1d23h")
 	}
 	if got, want := httpFact(res, "final URL"), tlsSrv.URL+"/ok"; got != want {
 		t.Errorf("Check(redirect to https) fact final URL = %q, want %q", got, want)

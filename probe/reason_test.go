@@ -96,7 +96,7 @@ func TestExpiryText(t *testing.T) {
 		want     string
 	}{
 		{now.Add(38*24*time.Hour + time.Hour), "expires 2027-01-02 (in 38d)"},
-		{now.Add(5*time.Hour + 30*time.Minute), "expires 2026-11-25 (in 5h)"},
+		{now.Add(5*time.Hour + 30*time.Minute), "expires 2026-11-25 (in 5h30m)"},
 		{now.Add(-50 * time.Hour), "expired 2026-11-23 (2d ago)"},
 	}
 	for _, tt := range tests {

@@ -53,10 +53,9 @@ func (m Model) stateLines(i, w int) []string {
 	case s.Outage != nil:
 		// The row's clock: the outage began with the first failed check of its streak, before
 		// DOWN was declared; both times are shown so that neither reads as a mistake.
-		stateText += " " + probe.FormatDuration(s.Outage.Duration(m.now)) + ", since " + clockText(m.now, s.Outage.Start, m.loc) +
-			" (first failed check)"
+		stateText += " " + probe.FormatDuration(s.Outage.Duration(m.now)) + " since " + clockText(m.now, s.Outage.Start, m.loc)
 		if s.State == probe.Down && s.Since.After(s.Outage.Start) {
-			stateText += ", declared DOWN " + clockText(m.now, s.Since, m.loc)
+			stateText += ", declared " + clockText(m.now, s.Since, m.loc)
 		}
 	case !s.Since.IsZero():
 		stateText += " for " + probe.FormatDuration(m.now.Sub(s.Since)) + ", since " + clockText(m.now, s.Since, m.loc)

@@ -38,7 +38,7 @@ func WriteIncidentsTable(w io.Writer, list []history.Incident, loc *time.Locatio
 			end = in.End.In(loc).Format(incidentTime)
 		}
 		rows = append(rows, [5]string{in.Start.In(loc).Format(incidentTime), end,
-			probe.FormatDuration(in.Duration), clean(in.Service), clean(in.Cause)})
+			probe.FormatDuration(in.WrittenDuration()), clean(in.Service), clean(in.Cause)})
 	}
 	var width [4]int // the last column is not padded
 	for _, r := range rows {

@@ -31,14 +31,22 @@ func (i Incident) MarshalJSON() ([]byte, error) {
 		Cause     string  `json:"cause"`
 	}
 	start := i.Start.Truncate(time.Second)
-	end := i.Start.Add(i.Duration).Truncate(time.Second)
-	o := out{Service: i.Service, Group: i.Group, Start: start.Local().Format(time.RFC3339), Cause: i.Cause}
+	o := out{Service: i.Service, Group: i.Group, Start: start.Local().Format(time.RFC3339), Cause: i.Cause,
+		DurationS: int64(i.WrittenDuration() / time.Second)}
 	if i.End != nil {
-		end = i.End.Truncate(time.Second)
-		o.End = new(end.Local().Format(time.RFC3339))
+		o.End = new(i.End.Truncate(time.Second).Local().Format(time.RFC3339))
 	}
-	o.DurationS = int64(max(end.Sub(start), 0) / time.Second)
 	return json.Marshal(o)
+}
+
+// WrittenDuration is the time between the start and end as reports write them, to the second,
+// so that a report's duration agrees with its own times (21:47:02 to 00:08:11 is 2h21m09s).
+func (i Incident) WrittenDuration() time.Duration {
+	end := i.Start.Add(i.Duration)
+	if i.End != nil {
+		end = *i.End
+	}
+	return max(end.Truncate(time.Second).Sub(i.Start.Truncate(time.Second)), 0)
 }
 
 // Incidents lists the outages that were going on at or after since (all of them for the zero

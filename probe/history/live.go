@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/probe/config"
@@ -29,14 +30,18 @@ type Live struct {
 // what to do with it; it is never touched). A file in use by another uptty, or one that cannot
 // be written, is not: this uptty keeps its history in memory and says so in the hint, starting
 // from what the file holds if it can be read.
-func OpenLive(cfg config.History, services []config.Service, inMemory bool) (*Live, error) {
+//
+// A file in use is asked for again until wait has passed: when uptty is restarted, the one
+// quitting may still be committing its last results, and the new one must not give up saving
+// for its whole run because it started a few milliseconds early.
+func OpenLive(cfg config.History, services []config.Service, inMemory bool, wait time.Duration) (*Live, error) {
 	path := cfg.Path
 	if inMemory {
 		path = ""
 	}
 	opts := Options{Retention: cfg.Retention}
 	h := &Live{}
-	store, err := Open(path, opts)
+	store, err := openWaiting(path, opts, wait)
 	source := store
 	switch {
 	case err == nil:
@@ -118,4 +123,18 @@ func (h *Live) Close() error {
 		h.View.Close()
 	}
 	return h.Store.Close()
+}
+
+// openWaiting opens path, retrying while another uptty holds it, for at most wait.
+func openWaiting(path string, opts Options, wait time.Duration) (*Store, error) {
+	deadline := time.Now().Add(wait)
+	retry := time.NewTicker(50 * time.Millisecond)
+	defer retry.Stop()
+	for {
+		store, err := Open(path, opts)
+		if !errors.Is(err, ErrInUse) || time.Now().After(deadline) {
+			return store, err
+		}
+		<-retry.C
+	}
 }

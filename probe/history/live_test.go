@@ -22,7 +22,7 @@ func TestOpenLive(t *testing.T) {
 
 	// A first run records an outage of API and quits.
 	saved := filepath.Join(dir, "state", "uptty", "history.db")
-	first, err := OpenLive(config.History{Path: saved}, services, false)
+	first, err := OpenLive(config.History{Path: saved}, services, false, 0)
 	if err != nil || first.Hint != "" || first.found[0] {
 		t.Fatalf("OpenLive(new file) = %+v, %v; want a store, no hint, nothing found", first, err)
 	}
@@ -72,7 +72,7 @@ func TestOpenLive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := OpenLive(config.History{Path: tt.path}, services, tt.inMemory)
+			h, err := OpenLive(config.History{Path: tt.path}, services, tt.inMemory, 0)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("OpenLive(%s) error = %v, want one naming %s", tt.path, err, tt.wantErr)
@@ -106,7 +106,7 @@ func TestOpenLive(t *testing.T) {
 	}
 
 	// Once the other uptty has quit, the file is ours again.
-	again, err := OpenLive(config.History{Path: saved}, services, false)
+	again, err := OpenLive(config.History{Path: saved}, services, false, 0)
 	if err != nil || again.Hint != "" || !again.found[0] || again.Store.Path() != saved || again.View != again.Store {
 		t.Fatalf("OpenLive(after the other quit) = hint %q, found %v, path %q, %v; want the file, restored", again.Hint, again.found, again.Store.Path(), err)
 	}
@@ -164,5 +164,25 @@ func TestRecordCommitsResultWithItsEvents(t *testing.T) {
 	if st.State != probe.Paused || st.Outage == nil || !st.Outage.Start.Equal(t0.Truncate(time.Millisecond)) || st.Checks != 3 {
 		t.Errorf("Restore() = %v, outage %+v, %d checks; want PAUSED with the outage open since %v and 3 checks",
 			st.State, st.Outage, st.Checks, t0)
+	}
+}
+
+// TestOpenLiveWaitsForTheQuittingOne: a restart starts the new uptty while the old one is still
+// closing the file; the new one must get the file, not give up saving for its whole run.
+func TestOpenLiveWaitsForTheQuittingOne(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	old, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := time.AfterFunc(200*time.Millisecond, func() { old.Close() })
+	defer released.Stop()
+	h, err := OpenLive(config.History{Path: path}, []config.Service{{Name: "API"}}, false, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if h.Hint != "" || h.Store.Path() != path {
+		t.Errorf("OpenLive() = hint %q, path %q; want the file, saving", h.Hint, h.Store.Path())
 	}
 }
