@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/uptty/uptty/probe"
 )
 
 // View draws the screen. It depends only on the model (time included), so the same model always
@@ -166,6 +168,9 @@ func (m Model) footerLine(w, pageLen int) string {
 		}
 	}
 	hint := footerHint(m.view, m.hist.src != nil)
+	if why := m.selectedReason(); why != "" {
+		hint = why + "  ? help"
+	}
 	room := w - len(pos) - 1
 	if pos == "" {
 		room = w
@@ -176,6 +181,25 @@ func (m Model) footerLine(w, pageLen int) string {
 		return m.st.footer.Render(hint)
 	}
 	return m.st.footer.Render(hint + strings.Repeat(" ", gap) + pos)
+}
+
+// selectedReason is why the selected service is not plainly UP, for the footer of the list:
+// at 80 columns a DOWN row has no room for it beside its outage timer, and the one row the user
+// is looking at should not need the detail view to say why.
+func (m Model) selectedReason() string {
+	if m.view != listView || len(m.order) == 0 {
+		return ""
+	}
+	i := m.order[m.cursor]
+	s := m.status[i]
+	if s.State != probe.Down && s.State != probe.Pending && s.State != probe.Degraded {
+		return ""
+	}
+	why := clean(s.Reason)
+	if why == "" {
+		return ""
+	}
+	return m.names[i] + ": " + why
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -314,3 +314,19 @@ func TestUpdateStatus(t *testing.T) {
 		t.Error("a cancelled Source.Next is shown as an error, want it ignored")
 	}
 }
+
+// TestFooterSaysWhySelectedIsDown: at 80 columns a DOWN row has no room for its reason beside
+// the outage timer, so the footer gives the selected service's reason.
+func TestFooterSaysWhySelectedIsDown(t *testing.T) {
+	m := fixtureModel(80, 24, termenv.Ascii, false)
+	for k := range m.order {
+		if m.status[m.order[k]].State == probe.Down {
+			m.cursor = k
+		}
+	}
+	lines := strings.Split(m.View(), "\n")
+	footer := lines[len(lines)-1]
+	if !strings.Contains(footer, "status 503, want 200-399") {
+		t.Errorf("footer = %q, want the selected DOWN service's reason", footer)
+	}
+}
