@@ -261,7 +261,7 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	checkedAt := time.Now()
+	checkedAt := time.Now().UTC() // as the contract writes it: 2026-11-25T13:00:00Z
 	statuses := probe.CheckAll(ctx, targets, cfg.Concurrency)
 	if opts.json {
 		err = ui.WriteCheckJSON(stdout, checkedAt, cfg.Services, statuses)

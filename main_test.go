@@ -203,7 +203,7 @@ services:
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("check --json printed invalid JSON: %v\n%s", err, stdout)
 	}
-	if got.CheckedAt == "" || len(got.Services) != 2 {
+	if !strings.HasSuffix(got.CheckedAt, "Z") || len(got.Services) != 2 {
 		t.Fatalf("check --json = %s, want checked_at and 2 services", stdout)
 	}
 	first, second := got.Services[0], got.Services[1]
