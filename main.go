@@ -351,6 +351,13 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		hint = hist.Hint
 	}
 
+	// Config and history errors come first (a script may run uptty -c x.yaml just to see
+	// them); then the screen needs a terminal to draw on.
+	if !xterm.IsTerminal(os.Stdout.Fd()) {
+		fmt.Fprintln(stderr, "uptty: the live monitor needs a terminal; for scripts and cron use 'uptty check' (--json)")
+		return exitUsage
+	}
+
 	// A closed terminal sends SIGHUP: stop as on q, so that history is committed and closed.
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP)
 	defer cancel()

@@ -258,3 +258,12 @@ func TestCheckInterrupted(t *testing.T) {
 		t.Errorf("interrupted check = %v, stderr %q; want exit status 1 saying it was interrupted", err, stderr.String())
 	}
 }
+
+// TestMonitorNeedsATerminal: the live monitor on a pipe says what to use instead, before doing
+// anything, rather than failing to open a TTY.
+func TestMonitorNeedsATerminal(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "--demo")
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, "uptty check") {
+		t.Errorf("uptty --demo on a pipe = %d, %q, %q; want 2 pointing at 'uptty check'", code, stdout, stderr)
+	}
+}
