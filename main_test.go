@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/probe/config"
 )
 
 func TestParseArgs(t *testing.T) {
@@ -265,5 +268,28 @@ func TestMonitorNeedsATerminal(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "--demo")
 	if code != exitUsage || stdout != "" || !strings.Contains(stderr, "uptty check") {
 		t.Errorf("uptty --demo on a pipe = %d, %q, %q; want 2 pointing at 'uptty check'", code, stdout, stderr)
+	}
+}
+
+// TestREADMEConfigsAreValid: every config in the README that a newcomer might copy loads.
+func TestREADMEConfigsAreValid(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(readme), "```yaml\n")[1:]
+	tested := 0
+	for k, block := range blocks {
+		body, _, _ := strings.Cut(block, "```")
+		if !strings.Contains(body, "services:") {
+			continue // a fragment, such as the history section
+		}
+		tested++
+		if _, err := config.Parse([]byte(body), fmt.Sprintf("README.md yaml block %d", k+1), envFrom(map[string]string{"API_TOKEN": "x"})); err != nil {
+			t.Errorf("README config %d does not load:\n%v\n%s", k+1, err, body)
+		}
+	}
+	if tested < 2 {
+		t.Errorf("found %d README configs with services, want at least 2", tested)
 	}
 }
