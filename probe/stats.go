@@ -5,11 +5,14 @@ import (
 	"time"
 )
 
-// Bounds on what a Tracker keeps, so that a monitor running for months uses constant memory.
+// Bounds on what a Tracker keeps, so that a monitor running for months uses constant memory;
+// history restores no more than this.
 const (
-	sampleCap = 240 // latency samples: enough for a wide sparkline
-	recentCap = 50  // full results for the detail view
-	outageCap = 100 // outages, the open one included
+	// SampleCap bounds the latency samples: twice the widest sparkline (60 cells, one sample a
+	// cell), and enough for p95. At 10,000 services each sample kept costs 400 KB.
+	SampleCap = 120
+	RecentCap = 50  // full results, for the detail view
+	OutageCap = 100 // outages, the open one included
 )
 
 // ring keeps the newest values up to a fixed size. It grows as values arrive, so a service that
@@ -54,7 +57,7 @@ func (r *ring[T]) last() *T { return r.at(r.n - 1) }
 // when none passed. Failed checks are left out: a timeout's latency is the timeout, not the
 // service's speed.
 func percentiles(samples *ring[Sample]) (p50, p95 time.Duration) {
-	var buf [sampleCap]time.Duration
+	var buf [SampleCap]time.Duration
 	lat := buf[:0]
 	for i := range samples.count() {
 		if s := samples.at(i); s.OK {

@@ -28,7 +28,7 @@ func TestPercentiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRing[Sample](sampleCap)
+			r := newRing[Sample](SampleCap)
 			for _, s := range tt.samples {
 				*r.push() = s
 			}
@@ -71,7 +71,7 @@ func BenchmarkObserve(b *testing.B) {
 		b.Run(bb.name, func(b *testing.B) {
 			tr := NewTracker(Policy{FailureThreshold: 1, SuccessThreshold: 1, Slow: 800 * ms})
 			at := t0
-			for i := range 2 * sampleCap {
+			for i := range 2 * SampleCap {
 				r := bb.res(i)
 				r.Start, at = at, at.Add(time.Second)
 				tr.Observe(r)

@@ -64,9 +64,9 @@ func NewTracker(p Policy) *Tracker {
 	p.SuccessThreshold = max(p.SuccessThreshold, 1)
 	return &Tracker{
 		policy:  p,
-		samples: newRing[Sample](sampleCap),
-		recent:  newRing[Result](recentCap),
-		outages: newRing[Outage](outageCap),
+		samples: newRing[Sample](SampleCap),
+		recent:  newRing[Result](RecentCap),
+		outages: newRing[Outage](OutageCap),
 	}
 }
 

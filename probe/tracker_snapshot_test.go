@@ -37,7 +37,7 @@ func TestStatusDeepCopy(t *testing.T) {
 
 func TestStatusLastIsTheResult(t *testing.T) {
 	tr := NewTracker(Policy{})
-	for i := range 2 * recentCap {
+	for i := range 2 * RecentCap {
 		tr.Observe(Result{Start: t0.Add(time.Duration(i) * time.Second), OK: true,
 			Facts: []Fact{{Label: "n", Value: "1"}}, Phases: []Phase{{Name: "dns"}}})
 	}
@@ -65,9 +65,9 @@ func TestBoundedMemory(t *testing.T) {
 		name      string
 		got, want int
 	}{
-		{"len(Samples)", len(s.Samples), sampleCap},
-		{"len(Recent)", len(s.Recent), recentCap},
-		{"len(Outages)", len(s.Outages), outageCap},
+		{"len(Samples)", len(s.Samples), SampleCap},
+		{"len(Recent)", len(s.Recent), RecentCap},
+		{"len(Outages)", len(s.Outages), OutageCap},
 		{"OutageCount", s.OutageCount, n / 3},
 		{"Checks", s.Checks, n},
 		{"Failures", s.Failures, n - n/3},
@@ -77,10 +77,10 @@ func TestBoundedMemory(t *testing.T) {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
 		}
 	}
-	if got, want := s.Samples[0].At, t0.Add((n-sampleCap)*time.Second); !got.Equal(want) {
+	if got, want := s.Samples[0].At, t0.Add((n-SampleCap)*time.Second); !got.Equal(want) {
 		t.Errorf("Samples[0].At = %v, want %v (oldest first)", got, want)
 	}
-	if got, want := s.Recent[recentCap-1].Start, t0.Add((n-1)*time.Second); !got.Equal(want) {
+	if got, want := s.Recent[RecentCap-1].Start, t0.Add((n-1)*time.Second); !got.Equal(want) {
 		t.Errorf("Recent[last].Start = %v, want %v", got, want)
 	}
 	for i := 1; i < len(s.Outages); i++ {

@@ -12,20 +12,20 @@ import (
 // Limits bound what Restore loads. Zero fields take the defaults, which match what a
 // probe.Tracker keeps.
 type Limits struct {
-	Samples int // latency samples for the sparkline (default 240)
-	Recent  int // results for the detail view and the streaks (default 50)
-	Outages int // outages, the open one included (default 100)
+	Samples int // latency samples for the sparkline (default probe.SampleCap)
+	Recent  int // results for the detail view and the streaks (default probe.RecentCap)
+	Outages int // outages, the open one included (default probe.OutageCap)
 }
 
 func (l Limits) withDefaults() Limits {
 	if l.Samples <= 0 {
-		l.Samples = 240
+		l.Samples = probe.SampleCap
 	}
 	if l.Recent <= 0 {
-		l.Recent = 50
+		l.Recent = probe.RecentCap
 	}
 	if l.Outages <= 0 {
-		l.Outages = 100
+		l.Outages = probe.OutageCap
 	}
 	return l
 }
