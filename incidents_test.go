@@ -98,6 +98,8 @@ services:
 `, path))
 	}
 	cfg, missing, memory, bad := cfgFor(db), cfgFor(filepath.Join(dir, "none", "history.db")), cfgFor(""), cfgFor(foreign)
+	// Search was removed from this one: nothing will end its open outage.
+	withoutSearch := writeConfig(t, fmt.Sprintf("history: {path: %q}\nservices:\n  - {name: Checkout API, url: \"http://127.0.0.1:9/\"}\n", db))
 
 	const (
 		open     = "Search web 30m0s-open true timeout after 3s"
@@ -121,6 +123,8 @@ services:
 		{name: "no history yet", args: []string{"incidents", "-c", missing, "--json"}, want: []string{}},
 		{name: "in memory", args: []string{"incidents", "-c", memory, "--json"}, want: []string{}, wantErr: "in memory"},
 		{name: "table", args: []string{"incidents", "-c", cfg}, wantOut: "ongoing"},
+		{name: "removed service, table", args: []string{"incidents", "-c", withoutSearch}, wantOut: "unmonitored"},
+		{name: "removed service, json", args: []string{"incidents", "-c", withoutSearch, "--json"}, wantOut: `"unmonitored": true`},
 		{name: "table, none", args: []string{"incidents", "-c", missing}, wantOut: "no incidents\n"},
 		{name: "not a history", args: []string{"incidents", "-c", bad}, wantCode: 2, wantErr: foreign},
 		{name: "bad since", args: []string{"incidents", "-c", cfg, "--since", "a week"}, wantCode: 2, wantErr: "--since"},

@@ -421,6 +421,11 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 			return exitUsage
 		}
 	}
+	if found {
+		for k := range list {
+			list[k].Unmonitored = list[k].End == nil && !hasService(cfg, list[k].Service)
+		}
+	}
 	if len(list) == 0 && opts.service != "" && found && !hasService(cfg, opts.service) {
 		fmt.Fprintf(stderr, "uptty: note: %s has no service named %q\n", cfg.Path, opts.service)
 	}

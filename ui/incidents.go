@@ -34,6 +34,9 @@ func WriteIncidentsTable(w io.Writer, list []history.Incident, loc *time.Locatio
 	rows = append(rows, [5]string{"START", "END", "DURATION", "SERVICE", "CAUSE"})
 	for _, in := range list {
 		end := "ongoing"
+		if in.Unmonitored {
+			end = "unmonitored"
+		}
 		if in.End != nil {
 			end = in.End.In(loc).Format(incidentTime)
 		}

@@ -16,6 +16,10 @@ type Incident struct {
 	// Duration is how long the outage lasted, or had lasted when it was read if it is open.
 	Duration time.Duration
 	Cause    string // the reason of the first failed check
+	// Unmonitored marks an open outage of a service the config no longer has: nothing checks
+	// it, so nothing will end it, and "ongoing" would be a guess. Set by the caller, who knows
+	// the config.
+	Unmonitored bool
 }
 
 // MarshalJSON writes the incident as the contract shows it: times in RFC 3339 to the second in
@@ -29,10 +33,12 @@ func (i Incident) MarshalJSON() ([]byte, error) {
 		End       *string `json:"end"`
 		DurationS int64   `json:"duration_s"`
 		Cause     string  `json:"cause"`
+		// Beyond the contract, and only when true: see Incident.Unmonitored.
+		Unmonitored bool `json:"unmonitored,omitempty"`
 	}
 	start := i.Start.Truncate(time.Second)
 	o := out{Service: i.Service, Group: i.Group, Start: start.Local().Format(time.RFC3339), Cause: i.Cause,
-		DurationS: int64(i.WrittenDuration() / time.Second)}
+		DurationS: int64(i.WrittenDuration() / time.Second), Unmonitored: i.Unmonitored}
 	if i.End != nil {
 		o.End = new(i.End.Truncate(time.Second).Local().Format(time.RFC3339))
 	}
