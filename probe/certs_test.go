@@ -7,10 +7,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"errors"
 	"math/big"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -148,33 +146,12 @@ func newTestKey(tb testing.TB) *ecdsa.PrivateKey {
 // handshake with cert and then closing. It returns the listener's address.
 func serveTLS(tb testing.TB, cert tls.Certificate) string {
 	tb.Helper()
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
-	if err != nil {
-		tb.Fatalf("tls.Listen = %v, want nil", err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			conn, err := ln.Accept()
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			if err != nil {
-				continue
-			}
-			wg.Go(func() {
-				defer conn.Close()
-				// The deadline only guards against a client that stalls mid-handshake.
-				_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-				_ = conn.(*tls.Conn).Handshake()
-			})
-		}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}}
+	return serveConns(tb, func(conn net.Conn) {
+		// The deadline only guards against a client that stalls mid-handshake.
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		_ = tls.Server(conn, cfg).Handshake()
 	})
-	tb.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
 }
 
 // noGoroutineLeaks fails t if goroutines that t started outlive it and its cleanups.

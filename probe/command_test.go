@@ -208,12 +208,7 @@ func TestNewCommandChecker(t *testing.T) {
 
 func BenchmarkCommandCheck(b *testing.B) {
 	c := commandTestChecker(b, 5*time.Second, "true")
-	b.ReportAllocs()
-	for b.Loop() {
-		if r := c.Check(b.Context()); !r.OK {
-			b.Fatalf("Check() = %q, want OK", r.Reason)
-		}
-	}
+	benchChecks(b, c)
 }
 
 // readPID reads the process id a test command wrote to path.

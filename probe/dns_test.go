@@ -294,23 +294,7 @@ func TestDNSCancel(t *testing.T) {
 	addr, asked := dnsTestServer(t)
 	url := "dns://" + addr + "/silent.test"
 	c := mustDNSChecker(t, config.Service{URL: url, Timeout: time.Minute})
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan Result, 1)
-	go func() { done <- c.Check(ctx) }()
-	select {
-	case <-asked:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("Check(%q) sent no query", url)
-	}
-	cancel()
-	select {
-	case r := <-done:
-		if r.OK || r.Reason != "canceled" {
-			t.Errorf("Check(%q) after cancel = %v %q, want false %q", url, r.OK, r.Reason, "canceled")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("Check(%q) did not return after cancel", url)
-	}
+	checkCanceled(t, c, url, asked)
 }
 
 func TestSystemNameserver(t *testing.T) {
@@ -360,11 +344,5 @@ func TestUnescapeTXT(t *testing.T) {
 func BenchmarkDNSCheck(b *testing.B) {
 	addr, _ := dnsTestServer(b)
 	c := mustDNSChecker(b, config.Service{URL: "dns://" + addr + "/a.test", Timeout: time.Second})
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if r := c.Check(ctx); !r.OK {
-			b.Fatalf("Check = %q, want OK", r.Reason)
-		}
-	}
+	benchChecks(b, c)
 }

@@ -4,10 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
+	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -56,40 +55,16 @@ func grpcTestServer(tb testing.TB, cert *tls.Certificate, withHealth bool) (addr
 // connection is announced on the returned channel.
 func grpcHungServer(tb testing.TB) (addr string, accepted <-chan struct{}) {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("net.Listen = %v, want nil", err)
-	}
 	ch := make(chan struct{}, 16)
-	var mu sync.Mutex
-	var conns []net.Conn
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			conn, err := ln.Accept()
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			if err != nil {
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-			select {
-			case ch <- struct{}{}:
-			default:
-			}
+	addr = serveConns(tb, func(conn net.Conn) {
+		select {
+		case ch <- struct{}{}:
+		default:
 		}
+		// Reading until the client gives up keeps the connection open as long as it waits.
+		_, _ = io.Copy(io.Discard, conn)
 	})
-	tb.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String(), ch
+	return addr, ch
 }
 
 func grpcRefusedAddr(tb testing.TB) string {
@@ -230,23 +205,7 @@ func TestGRPCCancel(t *testing.T) {
 	hung, accepted := grpcHungServer(t)
 	url := "grpc://" + hung
 	c := mustGRPCChecker(t, config.Service{URL: url, Timeout: time.Minute}, nil)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan Result, 1)
-	go func() { done <- c.Check(ctx) }()
-	select {
-	case <-accepted:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("Check(%q) never connected", url)
-	}
-	cancel()
-	select {
-	case r := <-done:
-		if r.OK || r.Reason != "canceled" {
-			t.Errorf("Check(%q) after cancel = %v %q, want false %q", url, r.OK, r.Reason, "canceled")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("Check(%q) did not return after cancel", url)
-	}
+	checkCanceled(t, c, url, accepted)
 }
 
 func TestGRPCCodeText(t *testing.T) {
@@ -270,11 +229,5 @@ func TestGRPCCodeText(t *testing.T) {
 func BenchmarkGRPCCheck(b *testing.B) {
 	addr, _ := grpcTestServer(b, nil, true)
 	c := mustGRPCChecker(b, config.Service{URL: "grpc://" + addr, Timeout: 5 * time.Second}, nil)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if r := c.Check(ctx); !r.OK {
-			b.Fatalf("Check = %q, want OK", r.Reason)
-		}
-	}
+	benchChecks(b, c)
 }

@@ -300,35 +300,16 @@ func TestHTTPPhases(t *testing.T) {
 // if readRequest, so tests can send what no well-behaved server would.
 func httpRawServer(t *testing.T, response string, readRequest bool) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("net.Listen = %v, want nil", err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
+	return serveConns(t, func(conn net.Conn) {
+		br := bufio.NewReader(conn)
+		for readRequest {
+			line, err := br.ReadString('\n')
+			if err != nil || line == "\r\n" {
+				break
 			}
-			wg.Go(func() {
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for readRequest {
-					line, err := br.ReadString('\n')
-					if err != nil || line == "\r\n" {
-						break
-					}
-				}
-				io.WriteString(conn, response)
-			})
 		}
+		io.WriteString(conn, response)
 	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
 }
 
 func TestHTTPHostileResponse(t *testing.T) {
@@ -485,17 +466,7 @@ func BenchmarkHTTPCheck(b *testing.B) {
 			if err != nil {
 				b.Fatalf("newHTTPChecker = %v, want nil", err)
 			}
-			ctx := context.Background()
-			b.ReportAllocs()
-			var total time.Duration
-			for b.Loop() {
-				res := c.Check(ctx)
-				if !res.OK {
-					b.Fatalf("Check = %q, want OK", res.Reason)
-				}
-				total += res.Latency
-			}
-			b.ReportMetric(float64(total.Microseconds())/float64(b.N), "latency-µs/op")
+			benchChecks(b, c)
 		})
 	}
 }

@@ -1,15 +1,9 @@
 package probe
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,55 +11,6 @@ import (
 	"testing"
 	"time"
 )
-
-// httpCertSpec is a certificate to make for a test: signed by parent (self-signed if nil).
-type httpCertSpec struct {
-	cn                  string
-	names               []string
-	ips                 []net.IP
-	notBefore, notAfter time.Time
-	ca                  bool
-}
-
-// httpCert makes a certificate and its key, signed by parent or else by itself.
-func httpCert(t *testing.T, spec httpCertSpec, parent *tls.Certificate) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatalf("ecdsa.GenerateKey = %v, want nil", err)
-	}
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	if err != nil {
-		t.Fatalf("rand.Int = %v, want nil", err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: spec.cn},
-		DNSNames:     spec.names,
-		IPAddresses:  spec.ips,
-		NotBefore:    spec.notBefore,
-		NotAfter:     spec.notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	if spec.ca {
-		tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
-		tmpl.KeyUsage |= x509.KeyUsageCertSign
-	}
-	signer, signKey := tmpl, any(key)
-	if parent != nil {
-		signer, signKey = parent.Leaf, parent.PrivateKey
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signKey)
-	if err != nil {
-		t.Fatalf("x509.CreateCertificate(%s) = %v, want nil", spec.cn, err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatalf("x509.ParseCertificate(%s) = %v, want nil", spec.cn, err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
-}
 
 // httpTLSServer serves the test mux over TLS with cert, on HTTP/2 if h2.
 func httpTLSServer(t *testing.T, cert tls.Certificate, h2 bool, maxVersion uint16) *httptest.Server {
@@ -85,25 +30,17 @@ func TestHTTPTLS(t *testing.T) {
 	now := time.Now()
 	day := 24 * time.Hour
 	loopback := []net.IP{net.IPv4(127, 0, 0, 1)}
-	ca := httpCert(t, httpCertSpec{cn: "uptty http test CA", notBefore: now.Add(-day), notAfter: now.Add(3650 * day), ca: true}, nil)
-	leaf := func(spec httpCertSpec) tls.Certificate {
-		if spec.ips == nil && spec.names == nil {
+	ca := newTestCA(t, "uptty http test CA")
+	leaf := func(spec leafSpec) tls.Certificate {
+		if spec.ips == nil && spec.dnsNames == nil {
 			spec.ips = loopback
 		}
-		if spec.notBefore.IsZero() {
-			spec.notBefore = now.Add(-day)
-		}
-		if spec.notAfter.IsZero() {
-			spec.notAfter = now.Add(365 * day)
-		}
-		return httpCert(t, spec, &ca)
+		return ca.issue(t, spec)
 	}
 	trust := func(c *httpChecker) {
-		pool := x509.NewCertPool()
-		pool.AddCert(ca.Leaf)
-		c.transport.TLSClientConfig.RootCAs = pool
+		c.transport.TLSClientConfig.RootCAs = ca.pool
 	}
-	good := leaf(httpCertSpec{cn: "good"})
+	good := leaf(leafSpec{cn: "good"})
 	tests := []struct {
 		name     string
 		cert     tls.Certificate
@@ -118,20 +55,20 @@ func TestHTTPTLS(t *testing.T) {
 		{name: "valid", cert: good, trusted: true, facts: map[string]string{
 			"tls": "TLS 1.3", "issuer": "uptty http test CA", "cert": expiryText(good.Leaf.NotAfter, now)}},
 		{name: "valid over http2", cert: good, h2: true, trusted: true, facts: map[string]string{"status": "200 OK", "protocol": "HTTP/2.0"}},
-		{name: "expiring soon", cert: leaf(httpCertSpec{cn: "soon", notAfter: now.Add(3*day + time.Hour)}), trusted: true,
+		{name: "expiring soon", cert: leaf(leafSpec{cn: "soon", notAfter: now.Add(3*day + time.Hour)}), trusted: true,
 			warning: "cert expires in 3d"},
 		{name: "unknown authority", cert: good, reason: "certificate signed by unknown authority",
 			facts: map[string]string{"issuer": "uptty http test CA"}},
-		{name: "self-signed", cert: httpCert(t, httpCertSpec{cn: "self", ips: loopback, notBefore: now.Add(-day), notAfter: now.Add(day)}, nil),
+		{name: "self-signed", cert: newTestCA(t, "self").issue(t, leafSpec{cn: "self", ips: loopback, notAfter: now.Add(day)}),
 			trusted: true, reason: "certificate signed by unknown authority", facts: map[string]string{"issuer": "self"}},
-		{name: "expired", cert: leaf(httpCertSpec{cn: "old", notBefore: now.Add(-30 * day), notAfter: now.Add(-2*day - time.Hour)}),
+		{name: "expired", cert: leaf(leafSpec{cn: "old", notBefore: now.Add(-30 * day), notAfter: now.Add(-2*day - time.Hour)}),
 			trusted: true, reason: "certificate expired"},
-		{name: "wrong name", cert: leaf(httpCertSpec{cn: "other", names: []string{"other.example"}}), trusted: true,
+		{name: "wrong name", cert: leaf(leafSpec{cn: "other", dnsNames: []string{"other.example"}}), trusted: true,
 			reason: "certificate not valid for 127.0.0.1", facts: map[string]string{"cert names": "other.example"}},
 		{name: "insecure skips verification", cert: good, insecure: true,
 			facts: map[string]string{"insecure": "certificate not verified"}},
 		{name: "insecure still warns of expiry", insecure: true,
-			cert:    leaf(httpCertSpec{cn: "old", notBefore: now.Add(-30 * day), notAfter: now.Add(-2*day - time.Hour)}),
+			cert:    leaf(leafSpec{cn: "old", notBefore: now.Add(-30 * day), notAfter: now.Add(-2*day - time.Hour)}),
 			warning: "cert expired 2d ago"},
 		{name: "no common version", cert: good, trusted: true, maxTLS: tls.VersionTLS11,
 			reason: "tls handshake failed: protocol version not supported"},
@@ -167,8 +104,8 @@ func TestHTTPTLS(t *testing.T) {
 func TestHTTPRedirectToTLS(t *testing.T) {
 	checkerLeakCheck(t)
 	now := time.Now()
-	cert := httpCert(t, httpCertSpec{cn: "self", ips: []net.IP{net.IPv4(127, 0, 0, 1)},
-		notBefore: now.Add(-time.Hour), notAfter: now.Add(48 * time.Hour)}, nil)
+	cert := newTestCA(t, "self").issue(t, leafSpec{cn: "self", ips: []net.IP{net.IPv4(127, 0, 0, 1)},
+		notAfter: now.Add(48 * time.Hour)})
 	tlsSrv := httpTLSServer(t, cert, false, 0)
 	plain := httptest.NewServer(http.RedirectHandler(tlsSrv.URL+"/ok", http.StatusMovedPermanently))
 	t.Cleanup(plain.Close)

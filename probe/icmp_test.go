@@ -320,11 +320,5 @@ func TestICMPMatch(t *testing.T) {
 func BenchmarkICMPCheck(b *testing.B) {
 	c := mustICMPChecker(b, config.Service{URL: "icmp://127.0.0.1", Count: 1, Timeout: 5 * time.Second})
 	pingOrSkip(b, c)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if r := c.Check(ctx); !r.OK {
-			b.Fatalf("Check = %q, want OK", r.Reason)
-		}
-	}
+	benchChecks(b, c)
 }

@@ -88,15 +88,5 @@ func BenchmarkTCPCheck(b *testing.B) {
 	if err != nil {
 		b.Fatalf("New = %v, want nil", err)
 	}
-	ctx := context.Background()
-	b.ReportAllocs()
-	var total time.Duration
-	for b.Loop() {
-		res := c.Check(ctx)
-		if !res.OK {
-			b.Fatalf("Check = %q, want OK", res.Reason)
-		}
-		total += res.Latency
-	}
-	b.ReportMetric(float64(total.Microseconds())/float64(b.N), "latency-µs/op")
+	benchChecks(b, c)
 }

@@ -2,11 +2,9 @@ package probe
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -195,12 +193,7 @@ func BenchmarkTLSCheck(b *testing.B) {
 	ca := newTestCA(b, "uptty test CA")
 	addr := serveTLS(b, ca.loopbackLeaf(b))
 	c := tlsTestChecker(b, config.Service{URL: "tls://" + addr, Timeout: 5 * time.Second}, ca)
-	b.ReportAllocs()
-	for b.Loop() {
-		if r := c.Check(b.Context()); !r.OK {
-			b.Fatalf("Check() = %q, want OK", r.Reason)
-		}
-	}
+	benchChecks(b, c)
 }
 
 func phaseNames(phases []Phase) string {
@@ -239,47 +232,4 @@ func serveRaw(tb testing.TB, text string) string {
 			_, _ = conn.Write([]byte(text))
 		}
 	})
-}
-
-// serveConns runs handle on every connection to a loopback listener until the test ends, then
-// closes the listener and every connection and waits for the handlers to return.
-func serveConns(tb testing.TB, handle func(net.Conn)) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("net.Listen = %v, want nil", err)
-	}
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	wg.Go(func() {
-		for {
-			conn, err := ln.Accept()
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			if err != nil {
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-			wg.Go(func() {
-				defer conn.Close()
-				handle(conn)
-			})
-		}
-	})
-	tb.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String()
 }

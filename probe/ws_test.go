@@ -299,12 +299,7 @@ func TestNewWSChecker(t *testing.T) {
 
 func BenchmarkWSCheck(b *testing.B) {
 	c := wsTestChecker(b, config.Service{URL: wsTestServer(b, nil, nil) + "/ws", Timeout: 5 * time.Second}, nil)
-	b.ReportAllocs()
-	for b.Loop() {
-		if r := c.Check(b.Context()); !r.OK {
-			b.Fatalf("Check() = %q, want OK", r.Reason)
-		}
-	}
+	benchChecks(b, c)
 }
 
 func factsText(facts []Fact) string {
