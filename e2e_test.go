@@ -30,7 +30,12 @@ type tmuxSession struct {
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "uptty")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		// go test was started by a path, not through PATH: its own toolchain builds this too.
+		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go") //lint:ignore SA1019 only when go is not on PATH
+	}
+	cmd := exec.Command(goCmd, "build", "-o", bin, ".")
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

@@ -57,7 +57,7 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 		return nil, errors.New("http: bad url")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, errors.New("http: url must be http://host/... or https://host/...")
+		return nil, errors.New("http: url must be http://host/path or https://host/path")
 	}
 	h := &httpChecker{
 		url:      svc.URL,

@@ -54,7 +54,7 @@ func newWSChecker(svc config.Service) (Checker, error) {
 		return nil, errors.New("ws: bad url")
 	}
 	if u.Hostname() == "" {
-		return nil, errors.New("ws: url must be ws://host[:port]/path or wss://...")
+		return nil, errors.New("ws: url must be ws://host[:port]/path or wss://host[:port]/path")
 	}
 	req := *u
 	req.Fragment, req.RawFragment = "", ""
@@ -75,7 +75,7 @@ func newWSChecker(svc config.Service) (Checker, error) {
 		p := newCertPolicy(u.Hostname(), svc)
 		c.certs = &p
 	default:
-		return nil, errors.New("ws: url must be ws://host[:port]/path or wss://...")
+		return nil, errors.New("ws: url must be ws://host[:port]/path or wss://host[:port]/path")
 	}
 	c.addr = net.JoinHostPort(u.Hostname(), port)
 	return c, nil

@@ -273,8 +273,8 @@ func TestNewWSChecker(t *testing.T) {
 		{url: "ws://example.com/feed", addr: "example.com:80"},
 		{url: "wss://example.com/feed", addr: "example.com:443", tls: true},
 		{url: "wss://[::1]:8443/", addr: "[::1]:8443", tls: true},
-		{url: "http://example.com/", err: "ws: url must be ws://host[:port]/path or wss://..."},
-		{url: "ws:///feed", err: "ws: url must be ws://host[:port]/path or wss://..."},
+		{url: "http://example.com/", err: "ws: url must be ws://host[:port]/path or wss://host[:port]/path"},
+		{url: "ws:///feed", err: "ws: url must be ws://host[:port]/path or wss://host[:port]/path"},
 		{url: "ws://secret%zz@example.com/", err: "ws: bad url"},
 	}
 	for _, tt := range tests {
