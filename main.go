@@ -22,10 +22,12 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	xterm "github.com/charmbracelet/x/term"
 
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/demo"
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
-	"github.com/uptty/uptty/probe/config"
-	"github.com/uptty/uptty/probe/demo"
-	"github.com/uptty/uptty/probe/history"
+	"github.com/uptty/uptty/report"
 	"github.com/uptty/uptty/ui"
 )
 
@@ -262,11 +264,11 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	checkedAt := time.Now().UTC() // as the contract writes it: 2026-11-25T13:00:00Z
-	statuses := probe.CheckAll(ctx, targets, cfg.Concurrency)
+	statuses := monitor.CheckAll(ctx, targets, cfg.Concurrency)
 	if opts.json {
-		err = ui.WriteCheckJSON(stdout, checkedAt, cfg.Services, statuses)
+		err = report.WriteCheckJSON(stdout, checkedAt, cfg.Services, statuses)
 	} else {
-		err = ui.WriteCheckTable(stdout, cfg.Services, statuses, false)
+		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
@@ -278,7 +280,7 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 		return exitDown
 	}
 	for _, st := range statuses {
-		if st.State == probe.Down {
+		if st.State == monitor.Down {
 			return exitDown
 		}
 	}
@@ -286,8 +288,8 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 }
 
 // buildTargets makes a checker for every service; an error names the service and its line.
-func buildTargets(cfg *config.Config) ([]probe.Target, error) {
-	targets := make([]probe.Target, 0, len(cfg.Services))
+func buildTargets(cfg *config.Config) ([]monitor.Target, error) {
+	targets := make([]monitor.Target, 0, len(cfg.Services))
 	var errs []error
 	for i, svc := range cfg.Services {
 		checker, err := probe.New(svc)
@@ -295,7 +297,7 @@ func buildTargets(cfg *config.Config) ([]probe.Target, error) {
 			errs = append(errs, fmt.Errorf("%s:%d: services[%d] (%s): %w", cfg.Path, svc.Line, i, svc.Name, err))
 			continue
 		}
-		targets = append(targets, probe.Target{Service: svc, Checker: checker})
+		targets = append(targets, monitor.Target{Service: svc, Checker: checker})
 	}
 	return targets, errors.Join(errs...)
 }
@@ -361,7 +363,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// A closed terminal sends SIGHUP: stop as on q, so that history is committed and closed.
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP)
 	defer cancel()
-	monitor := probe.NewMonitor(targets, probe.Options{
+	monitor := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
 		Restore:     hist.Restore,
 		OnResult:    hist.Recorder(cfg.Services),
@@ -430,9 +432,9 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 		fmt.Fprintf(stderr, "uptty: note: %s has no service named %q\n", cfg.Path, opts.service)
 	}
 	if opts.json {
-		err = ui.WriteIncidentsJSON(stdout, list)
+		err = report.WriteIncidentsJSON(stdout, list)
 	} else {
-		err = ui.WriteIncidentsTable(stdout, list, time.Local)
+		err = report.WriteIncidentsTable(stdout, list, time.Local)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)

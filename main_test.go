@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
 )
 
 func TestParseArgs(t *testing.T) {

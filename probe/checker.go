@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
 )
 
 // New returns the Checker for svc's kind. It fails only on a service the config loader should

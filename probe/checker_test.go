@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
 )
 
 func TestNew(t *testing.T) {

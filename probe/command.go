@@ -14,7 +14,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/text"
 )
 
 const (
@@ -53,7 +54,7 @@ func (c *commandChecker) Check(ctx context.Context) Result {
 	// One pipe for stdout and stderr keeps their lines in the order they were written.
 	pr, pw, err := os.Pipe()
 	if err != nil {
-		res.Reason = "cannot run: " + CleanText(err.Error(), reasonMax)
+		res.Reason = "cannot run: " + text.CleanText(err.Error(), reasonMax)
 		return res
 	}
 	defer pr.Close()
@@ -117,7 +118,7 @@ func killGroup(pgid int) { _ = syscall.Kill(-pgid, syscall.SIGKILL) }
 // startReason says why a program could not be started, naming it but none of its arguments,
 // which may hold secrets.
 func startReason(prog string, err error) string {
-	name := CleanText(prog, quotedMax)
+	name := text.CleanText(prog, quotedMax)
 	switch {
 	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist):
 		return "command not found: " + name
@@ -128,7 +129,7 @@ func startReason(prog string, err error) string {
 	if errors.As(err, &ee) {
 		err = ee.Err
 	}
-	return CleanText("cannot run "+prog+": "+err.Error(), reasonMax)
+	return text.CleanText("cannot run "+prog+": "+err.Error(), reasonMax)
 }
 
 // exitText describes how a process ended: "exit status 3" or "killed by SIGSEGV".
@@ -180,7 +181,7 @@ func firstLine(out []byte, max int) string {
 		} else {
 			out = nil
 		}
-		if s := CleanText(string(line), max); s != "" {
+		if s := text.CleanText(string(line), max); s != "" {
 			return s
 		}
 	}

@@ -15,7 +15,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/sys/unix"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/text"
 )
 
 func commandTestChecker(tb testing.TB, timeout time.Duration, argv ...string) *commandChecker {
@@ -59,7 +60,7 @@ func TestCommandCheck(t *testing.T) {
 			reason: "command not found: uptty-no-such-program"},
 		{name: "missing path", argv: []string{"/nonexistent/uptty-check"},
 			reason: "command not found: /nonexistent/uptty-check"},
-		{name: "not executable", argv: []string{noExec}, reason: "permission denied: " + CleanText(noExec, quotedMax)},
+		{name: "not executable", argv: []string{noExec}, reason: "permission denied: " + text.CleanText(noExec, quotedMax)},
 		{name: "killed by a signal", argv: []string{"sh", "-c", "kill -SEGV $$"}, reason: "killed by SIGSEGV",
 			facts: map[string]string{"exit code": "SIGSEGV"}},
 		{name: "blank lines past 64 KiB are not read", argv: []string{"sh", "-c", `yes '' | head -c 100000; echo late; exit 4`},

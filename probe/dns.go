@@ -10,7 +10,8 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/text"
 )
 
 const (
@@ -154,7 +155,7 @@ func (c *dnsChecker) answersFact(rrs []dns.RR, texts []string) string {
 		if t := rr.Header().Rrtype; t != c.qtype {
 			b.WriteString(dns.TypeToString[t] + " ")
 		}
-		b.WriteString(CleanText(texts[i], dnsAnswerWidth))
+		b.WriteString(text.CleanText(texts[i], dnsAnswerWidth))
 	}
 	if n := len(rrs) - dnsShownMax; n > 0 {
 		fmt.Fprintf(&b, " (+%d more)", n)

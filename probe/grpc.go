@@ -18,7 +18,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/text"
 )
 
 // grpcChecker calls grpc.health.v1.Health/Check on a fresh connection each time, so that a
@@ -102,7 +103,7 @@ func (c *grpcChecker) Check(ctx context.Context) Result {
 	if service == "" {
 		service = "(server)"
 	}
-	res.Facts = append(res.Facts, Fact{Label: "service", Value: CleanText(service, quotedMax)})
+	res.Facts = append(res.Facts, Fact{Label: "service", Value: text.CleanText(service, quotedMax)})
 	if err != nil {
 		res.Reason = c.errReason(ctx, err, &cause)
 		return res
@@ -141,7 +142,7 @@ func (c *grpcChecker) errReason(ctx context.Context, err error, cause *grpcCause
 			return "server hung up before speaking gRPC (not a gRPC port, or TLS: try grpcs://)"
 		}
 	}
-	return CleanText(grpcCodeText(st.Code())+": "+grpcMessage(st.Message()), reasonMax)
+	return text.CleanText(grpcCodeText(st.Code())+": "+grpcMessage(st.Message()), reasonMax)
 }
 
 // grpcMessage strips the wrapping gRPC puts around transport errors:

@@ -16,7 +16,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
 )
 
 // grpcTestServer serves gRPC on 127.0.0.1 until the test ends, over TLS with cert if given. With

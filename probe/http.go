@@ -17,7 +17,8 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/text"
 )
 
 const (
@@ -182,7 +183,7 @@ func (h *httpChecker) Check(ctx context.Context) Result {
 	rec := newPhaseRecorder(res.Start)
 	req, err := h.newRequest(rec.withTrace(ctx))
 	if err != nil {
-		res.Reason = CleanText(err.Error(), reasonMax) // New built the same request: cannot happen
+		res.Reason = text.CleanText(err.Error(), reasonMax) // New built the same request: cannot happen
 		return res
 	}
 	// A dial the transport carries on after a timeout would run for no one: this cancels it.
@@ -230,7 +231,7 @@ func (h *httpChecker) failure(ctx context.Context, err error, rec *phaseRecorder
 		return timeoutReason(h.timeout)
 	case h.secrets.hide(msg) != msg:
 		// A malformed response quoted in the error, holding a secret the server echoed.
-		return CleanText(h.secrets.hide(msg), reasonMax)
+		return text.CleanText(h.secrets.hide(msg), reasonMax)
 	case rec.handshakeErr() != nil:
 		return handshakeReason(ctx, err, h.timeout)
 	}
@@ -263,7 +264,7 @@ func (h *httpChecker) judge(ctx context.Context, resp *http.Response) (bool, str
 
 func headerMismatch(got http.Header, want config.Header, hide secrets) string {
 	values := got.Values(want.Name)
-	name := CleanText(want.Name, quotedMax)
+	name := text.CleanText(want.Name, quotedMax)
 	if len(values) == 0 {
 		return "header " + name + " missing, want " + quote(want.Value)
 	}
@@ -277,18 +278,18 @@ func headerMismatch(got http.Header, want config.Header, hide secrets) string {
 // facts describe the response: status, where redirects led, and the TLS connection.
 func (h *httpChecker) facts(resp *http.Response, now time.Time) []Fact {
 	code := strconv.Itoa(resp.StatusCode)
-	text := CleanText(h.secrets.hide(strings.TrimPrefix(resp.Status, code)), quotedMax)
-	if text == "" {
-		text = http.StatusText(resp.StatusCode)
+	statusText := text.CleanText(h.secrets.hide(strings.TrimPrefix(resp.Status, code)), quotedMax)
+	if statusText == "" {
+		statusText = http.StatusText(resp.StatusCode)
 	}
 	facts := []Fact{
-		{Label: "status", Value: strings.TrimSpace(code + " " + text)},
-		{Label: "protocol", Value: CleanText(resp.Proto, quotedMax)},
+		{Label: "status", Value: strings.TrimSpace(code + " " + statusText)},
+		{Label: "protocol", Value: text.CleanText(resp.Proto, quotedMax)},
 	}
 	if n := redirectCount(resp); n > 0 {
 		facts = append(facts,
 			Fact{Label: "redirects", Value: strconv.Itoa(n)},
-			Fact{Label: "final URL", Value: CleanText(h.secrets.hide(displayURL(resp.Request.URL)), reasonMax)})
+			Fact{Label: "final URL", Value: text.CleanText(h.secrets.hide(displayURL(resp.Request.URL)), reasonMax)})
 	}
 	if cs := resp.TLS; cs != nil {
 		facts = append(facts, Fact{Label: "tls", Value: tls.VersionName(cs.Version)})

@@ -15,7 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/text"
 )
 
 // httpExpect is a service's HTTP expectations, parsed once.
@@ -104,7 +105,7 @@ func (x *httpExpect) judgeBody(body io.Reader) bodyVerdict {
 		return bodyVerdict{reason: containsReason(x.contains, full)}
 	}
 	if x.regex != nil && !x.regex.Match(data) {
-		return bodyVerdict{reason: "body does not match /" + CleanText(x.regex.String(), quotedMax) + "/" + limitNote(full)}
+		return bodyVerdict{reason: "body does not match /" + text.CleanText(x.regex.String(), quotedMax) + "/" + limitNote(full)}
 	}
 	if len(x.json) > 0 {
 		return bodyVerdict{reason: judgeJSON(data, full, x.json, x.secrets)}
@@ -161,7 +162,7 @@ func judgeJSON(data []byte, full bool, want []config.JSONExpect, hide secrets) s
 		return "body is not JSON"
 	}
 	for _, w := range want {
-		path := CleanText(w.Path, quotedMax)
+		path := text.CleanText(w.Path, quotedMax)
 		got, ok := jsonLookup(doc, w.Path)
 		switch {
 		case !ok:
@@ -244,7 +245,7 @@ func jsonText(v any, hide secrets) string {
 	case string:
 		return quote(hide.hide(v))
 	case json.Number:
-		return CleanText(string(v), quotedMax)
+		return text.CleanText(string(v), quotedMax)
 	case bool:
 		return strconv.FormatBool(v)
 	case map[string]any:
@@ -265,14 +266,14 @@ func yamlText(v any) string {
 	case float64:
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
-	return CleanText(fmt.Sprint(v), quotedMax)
+	return text.CleanText(fmt.Sprint(v), quotedMax)
 }
 
 // certFacts describe a certificate's expiry and issuer.
 func certFacts(cert *x509.Certificate, now time.Time) []Fact {
 	return []Fact{
 		{Label: "cert", Value: expiryText(cert.NotAfter, now)},
-		{Label: "issuer", Value: CleanText(issuerName(cert), quotedMax)},
+		{Label: "issuer", Value: text.CleanText(issuerName(cert), quotedMax)},
 	}
 }
 
@@ -290,7 +291,7 @@ func failedCertFacts(err error, now time.Time) []Fact {
 		for _, ip := range leaf.IPAddresses {
 			names = append(names, ip.String())
 		}
-		facts = append(facts, Fact{Label: "cert names", Value: CleanText(strings.Join(names, ", "), reasonMax)})
+		facts = append(facts, Fact{Label: "cert names", Value: text.CleanText(strings.Join(names, ", "), reasonMax)})
 	}
 	return facts
 }
@@ -301,7 +302,7 @@ func expiryText(notAfter, now time.Time) string {
 	if left := notAfter.Sub(now); left > 0 {
 		return "expires " + date + " (in " + timeLeftText(left) + ")"
 	}
-	return "expired " + date + " (" + FormatAgo(now.Sub(notAfter)) + " ago)"
+	return "expired " + date + " (" + text.FormatAgo(now.Sub(notAfter)) + " ago)"
 }
 
 // certWarning is the Warning for a leaf certificate that expires within warn: "cert expires in
@@ -313,7 +314,7 @@ func certWarning(cs *tls.ConnectionState, warn time.Duration, now time.Time) str
 	left := cs.PeerCertificates[0].NotAfter.Sub(now)
 	switch {
 	case left <= 0:
-		return "cert expired " + FormatAgo(left) + " ago"
+		return "cert expired " + text.FormatAgo(left) + " ago"
 	case warn > 0 && left < warn:
 		return "cert expires in " + timeLeftText(left)
 	}
@@ -326,11 +327,11 @@ func timeLeftText(d time.Duration) string {
 	const day = 24 * time.Hour
 	switch {
 	case d >= 7*day || d >= day && (d%day)/time.Hour == 0:
-		return FormatAgo(d)
+		return text.FormatAgo(d)
 	case d >= day:
 		return strconv.FormatInt(int64(d/day), 10) + "d" + strconv.FormatInt(int64(d%day/time.Hour), 10) + "h"
 	}
-	return FormatDuration(d)
+	return text.FormatDuration(d)
 }
 
 func issuerName(cert *x509.Certificate) string {

@@ -16,7 +16,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/text"
 )
 
 const httpSecret = "Bearer s3cr3t-t0ken"
@@ -73,7 +74,7 @@ func httpAssertClean(t *testing.T, res Result) {
 		texts = append(texts, f.Label, f.Value)
 	}
 	for _, s := range texts {
-		if v := cleanViolation(s, 0); v != "" {
+		if v := text.Violation(s, 0); v != "" {
 			t.Errorf("result text %q: %s", s, v)
 		}
 		if strings.Contains(s, "s3cr3t") {

@@ -18,7 +18,8 @@ import (
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/text"
 )
 
 const (
@@ -188,7 +189,7 @@ func (c *icmpChecker) open(ip netip.Addr) (*pinger, string) {
 	if errors.Is(rawErr, os.ErrPermission) {
 		return nil, icmpNotPermitted
 	}
-	return nil, CleanText("icmp socket: "+innermost(rawErr).Error(), reasonMax)
+	return nil, text.CleanText("icmp socket: "+innermost(rawErr).Error(), reasonMax)
 }
 
 // pinger is one check's socket and the marks that tell its replies from any other's.

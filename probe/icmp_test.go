@@ -14,7 +14,7 @@ import (
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
 )
 
 func mustICMPChecker(tb testing.TB, svc config.Service) *icmpChecker {

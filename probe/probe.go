@@ -5,7 +5,6 @@ package probe
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
@@ -48,32 +47,3 @@ type Phase struct {
 	Name     string
 	Duration time.Duration
 }
-
-// State is where a service stands. Every service is in exactly one state.
-type State uint8
-
-// The states, as in the contract. The zero value is Unknown.
-const (
-	Unknown  State = iota // no check has finished yet
-	Up                    // the last check passed and the success threshold is met
-	Degraded              // passing, but a soft bound is breached
-	Pending               // failing, fewer than failure_threshold consecutive failures so far
-	Down                  // failure_threshold consecutive failures
-	Paused                // checks paused by the user
-)
-
-var stateWords = [...]string{"UNKNOWN", "UP", "DEGRADED", "PENDING", "DOWN", "PAUSED"}
-
-// String returns the state's word as shown on screen: UP, DOWN...
-func (s State) String() string {
-	if int(s) < len(stateWords) {
-		return stateWords[s]
-	}
-	return "UNKNOWN"
-}
-
-// Lower returns the state word in lower case, as used in JSON output.
-func (s State) Lower() string { return strings.ToLower(s.String()) }
-
-// States lists every state in display order.
-func States() []State { return []State{Down, Pending, Degraded, Up, Unknown, Paused} }

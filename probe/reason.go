@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/uptty/uptty/text"
 )
 
 const (
@@ -57,7 +59,7 @@ func classify(ctx context.Context, err error, timeout time.Duration, handshake b
 	if handshake {
 		r = "tls handshake failed: " + r
 	}
-	return CleanText(r, reasonMax)
+	return text.CleanText(r, reasonMax)
 }
 
 // timedOut reports whether the check's deadline ended it.
@@ -72,7 +74,7 @@ func timeoutReason(timeout time.Duration) string {
 	if timeout <= 0 {
 		return "timeout"
 	}
-	return "timeout after " + FormatSetting(timeout)
+	return "timeout after " + text.FormatSetting(timeout)
 }
 
 // certReason names certificate verification failures, "" for other errors.
@@ -84,18 +86,18 @@ func certReason(err error) string {
 	case errors.As(err, &unknown):
 		return "certificate signed by unknown authority"
 	case errors.As(err, &host):
-		return "certificate not valid for " + CleanText(host.Host, quotedMax)
+		return "certificate not valid for " + text.CleanText(host.Host, quotedMax)
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		if invalid.Cert != nil && time.Now().Before(invalid.Cert.NotBefore) {
 			return "certificate not valid yet"
 		}
 		return "certificate expired"
 	case errors.As(err, &invalid):
-		return CleanText(strings.TrimPrefix(invalid.Error(), "x509: "), reasonMax)
+		return text.CleanText(strings.TrimPrefix(invalid.Error(), "x509: "), reasonMax)
 	}
 	var verify *tls.CertificateVerificationError
 	if errors.As(err, &verify) {
-		return CleanText(strings.TrimPrefix(innermost(verify.Err).Error(), "x509: "), reasonMax)
+		return text.CleanText(strings.TrimPrefix(innermost(verify.Err).Error(), "x509: "), reasonMax)
 	}
 	return ""
 }
@@ -123,7 +125,7 @@ func errnoReason(err error) string {
 		// The resolver's own timeout, not the check's: that one is caught before.
 		return "dns lookup timed out"
 	case errors.As(err, &dnsErr):
-		return "dns lookup failed: " + CleanText(dnsErr.Err, reasonMax)
+		return "dns lookup failed: " + text.CleanText(dnsErr.Err, reasonMax)
 	case errors.As(err, &alert):
 		return "remote error: " + strings.TrimPrefix(alert.Error(), "tls: ")
 	}
@@ -148,7 +150,7 @@ func otherReason(err error) string {
 	if msg == "" {
 		msg = "check failed"
 	}
-	return CleanText(msg, reasonMax)
+	return text.CleanText(msg, reasonMax)
 }
 
 // innermost unwraps err as far as a single chain goes.
@@ -169,5 +171,5 @@ func statusReason(code int, want string) string {
 
 // quote cleans s, caps it and quotes it Go style, so a reason shows exactly what was compared.
 func quote(s string) string {
-	return strconv.Quote(CleanText(s, quotedMax))
+	return strconv.Quote(text.CleanText(s, quotedMax))
 }

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/text"
 )
 
 func TestCheckErrReason(t *testing.T) {
@@ -59,7 +61,7 @@ func TestCheckErrReason(t *testing.T) {
 		{"innermost only", live, &url.Error{Op: "Get", URL: "http://u:secret@h/", Err: errors.New("weird \x1b[31mthing\n")}, time.Second, "weird thing"},
 		{"tls prefix dropped", live, errors.New("tls: first record does not look like a TLS handshake"), time.Second, "first record does not look like a TLS handshake"},
 		{"server speaks first", live, fmt.Errorf("readLoopPeekFailLocked: %w", nil), time.Second, "server sent data before the request"},
-		{"long", live, errors.New(strings.Repeat("x", 300)), time.Second, strings.Repeat("x", reasonMax-1) + ellipsis},
+		{"long", live, errors.New(strings.Repeat("x", 300)), time.Second, strings.Repeat("x", reasonMax-1) + text.Ellipsis},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
 )
 
 // tcpChecker passes when a TCP connection to its address is established.

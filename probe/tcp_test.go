@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
 )
 
 func tcpService(addr string) config.Service {

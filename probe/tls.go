@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/text"
 )
 
 const (
@@ -160,11 +161,11 @@ func (p certPolicy) verify(certs []*x509.Certificate, now time.Time) string {
 	leaf := certs[0]
 	switch {
 	case now.After(leaf.NotAfter):
-		return "certificate expired " + FormatAgo(now.Sub(leaf.NotAfter)) + " ago"
+		return "certificate expired " + text.FormatAgo(now.Sub(leaf.NotAfter)) + " ago"
 	case now.Before(leaf.NotBefore):
 		return "certificate not valid before " + leaf.NotBefore.UTC().Format(time.DateOnly)
 	case leaf.VerifyHostname(p.host) != nil:
-		return "certificate not valid for " + CleanText(p.host, quotedMax)
+		return "certificate not valid for " + text.CleanText(p.host, quotedMax)
 	}
 	opts := x509.VerifyOptions{Roots: p.roots, CurrentTime: now, Intermediates: x509.NewCertPool()}
 	for _, c := range certs[1:] {
@@ -174,7 +175,7 @@ func (p certPolicy) verify(certs []*x509.Certificate, now time.Time) string {
 		if r := certReason(err); r != "" {
 			return r
 		}
-		return CleanText("certificate not trusted: "+otherReason(err), reasonMax)
+		return text.CleanText("certificate not trusted: "+otherReason(err), reasonMax)
 	}
 	return ""
 }
@@ -183,7 +184,7 @@ func (p certPolicy) verify(certs []*x509.Certificate, now time.Time) string {
 // (expiry and issuer).
 func leafFacts(leaf *x509.Certificate, now time.Time) []Fact {
 	facts := make([]Fact, 0, 6)
-	facts = append(facts, Fact{Label: "subject", Value: CleanText(certName(leaf), quotedMax)})
+	facts = append(facts, Fact{Label: "subject", Value: text.CleanText(certName(leaf), quotedMax)})
 	if names := sanText(leaf); names != "" {
 		facts = append(facts, Fact{Label: "names", Value: names})
 	}
@@ -213,7 +214,7 @@ func sanText(c *x509.Certificate) string {
 			if n > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(CleanText(s, quotedMax))
+			b.WriteString(text.CleanText(s, quotedMax))
 		}
 		n++
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
 )
 
 const day = 24 * time.Hour

@@ -15,7 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/text"
 )
 
 const (
@@ -118,13 +119,13 @@ func (c *wsChecker) check(ctx context.Context) Result {
 		res.Reason = checkErrReason(ctx, err, c.timeout)
 		return res
 	}
-	res.Facts = append(res.Facts, Fact{Label: "status", Value: CleanText(resp.Status, quotedMax)})
+	res.Facts = append(res.Facts, Fact{Label: "status", Value: text.CleanText(resp.Status, quotedMax)})
 	if reason := upgradeProblem(resp, key); reason != "" {
 		res.OK, res.Warning, res.Reason = false, "", reason
 		return res
 	}
 	if p := resp.Header.Get("Sec-WebSocket-Protocol"); p != "" {
-		res.Facts = append(res.Facts, Fact{Label: "subprotocol", Value: CleanText(p, quotedMax)})
+		res.Facts = append(res.Facts, Fact{Label: "subprotocol", Value: text.CleanText(p, quotedMax)})
 	}
 	res.OK = true
 	closeWS(ctx, conn, br, [4]byte(nonce[16:]))

@@ -11,29 +11,30 @@ import (
 	"github.com/muesli/termenv"
 	"go.uber.org/goleak"
 
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
-	"github.com/uptty/uptty/probe/config"
 )
 
 // The monitor is the real Source.
-var _ Source = (*probe.Monitor)(nil)
+var _ Source = (*monitor.Monitor)(nil)
 
 // fakeSource is a Source fed by the test through channels.
 type fakeSource struct {
-	updates chan map[int]probe.Status
+	updates chan map[int]monitor.Status
 	paused  chan int
 	resumed chan int
 }
 
 func newFakeSource() *fakeSource {
 	return &fakeSource{
-		updates: make(chan map[int]probe.Status),
+		updates: make(chan map[int]monitor.Status),
 		paused:  make(chan int, 4),
 		resumed: make(chan int, 4),
 	}
 }
 
-func (f *fakeSource) Next(ctx context.Context) (map[int]probe.Status, error) {
+func (f *fakeSource) Next(ctx context.Context) (map[int]monitor.Status, error) {
 	select {
 	case u := <-f.updates:
 		return u, nil
@@ -46,7 +47,7 @@ func (f *fakeSource) Pause(i int)  { f.paused <- i }
 func (f *fakeSource) Resume(i int) { f.resumed <- i }
 
 // send hands the UI a batch, failing the test if the UI is not reading.
-func (f *fakeSource) send(t *testing.T, u map[int]probe.Status) {
+func (f *fakeSource) send(t *testing.T, u map[int]monitor.Status) {
 	t.Helper()
 	select {
 	case f.updates <- u:
@@ -81,9 +82,9 @@ func appModel(src Source) Model {
 		svc("결제 게이트웨이", "payments", "https://pay.example.kr/health", config.KindHTTP),
 		svc("Search", "search", "http://search.internal/health", config.KindHTTP),
 	}
-	up := probe.Status{State: probe.Up, Since: fixedNow, Last: probe.Result{Start: fixedNow, Latency: 87 * time.Millisecond, OK: true},
+	up := monitor.Status{State: monitor.Up, Since: fixedNow, Last: probe.Result{Start: fixedNow, Latency: 87 * time.Millisecond, OK: true},
 		AsOf: fixedNow, Observed: time.Hour}
-	return New(services, []probe.Status{up, up, up}, src, Options{Renderer: renderer(termenv.Ascii), Location: kst})
+	return New(services, []monitor.Status{up, up, up}, src, Options{Renderer: renderer(termenv.Ascii), Location: kst})
 }
 
 // TestApp drives the UI as a user would: a service goes down, the user moves to it, opens and
@@ -95,9 +96,9 @@ func TestApp(t *testing.T) {
 	waitFor(t, tm, "3 UP")
 
 	start := time.Now().Add(-time.Minute)
-	src.send(t, map[int]probe.Status{1: {
-		State: probe.Down, Since: start, Reason: "status 503, want 200-399",
-		Outage: &probe.Outage{Start: start, Cause: "status 503, want 200-399"},
+	src.send(t, map[int]monitor.Status{1: {
+		State: monitor.Down, Since: start, Reason: "status 503, want 200-399",
+		Outage: &monitor.Outage{Start: start, Cause: "status 503, want 200-399"},
 		Last:   probe.Result{Start: start, Latency: time.Second, Reason: "status 503, want 200-399"},
 		Recent: []probe.Result{{Start: start, Latency: time.Second, Reason: "status 503, want 200-399"}},
 	}})
@@ -119,7 +120,7 @@ func TestApp(t *testing.T) {
 	if i := receive(t, src.paused, "Pause call"); i != 1 {
 		t.Fatalf("Pause(%d), want Pause(1)", i)
 	}
-	src.send(t, map[int]probe.Status{1: {State: probe.Paused, Since: time.Now()}})
+	src.send(t, map[int]monitor.Status{1: {State: monitor.Paused, Since: time.Now()}})
 	waitFor(t, tm, "1 PAUSED")
 	tm.Type("p")
 	if i := receive(t, src.resumed, "Resume call"); i != 1 {
@@ -129,7 +130,7 @@ func TestApp(t *testing.T) {
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	final := tm.FinalModel(t).(Model)
-	if got := final.status[1].State; got != probe.Paused {
+	if got := final.status[1].State; got != monitor.Paused {
 		t.Errorf("final status[1].State = %v, want PAUSED", got)
 	}
 	if final.cursor != 1 {

@@ -5,7 +5,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/uptty/uptty/probe/history"
+	"github.com/uptty/uptty/history"
 )
 
 // Archive is the stored history the detail view reads; *history.Store implements it. The UI

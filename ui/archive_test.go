@@ -11,7 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/muesli/termenv"
 
-	"github.com/uptty/uptty/probe/history"
+	"github.com/uptty/uptty/history"
 )
 
 // The history store is the real Archive.

@@ -14,8 +14,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
-	"github.com/uptty/uptty/probe/config"
 )
 
 // countingWriter counts what the program writes to its terminal.
@@ -29,7 +30,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // idleSource never reports a change, like a monitor whose services all stay the same.
 type idleSource struct{}
 
-func (idleSource) Next(ctx context.Context) (map[int]probe.Status, error) {
+func (idleSource) Next(ctx context.Context) (map[int]monitor.Status, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
@@ -70,7 +71,7 @@ func BenchmarkTerminalBytes(b *testing.B) {
 	}))
 	defer srv.Close()
 	services := make([]config.Service, n)
-	targets := make([]probe.Target, n)
+	targets := make([]monitor.Target, n)
 	for i := range services {
 		services[i] = config.Service{
 			Name: fmt.Sprintf("service-%02d", i), Group: fmt.Sprintf("group-%d", i/10), URL: fmt.Sprintf("%s/%d", srv.URL, i),
@@ -81,7 +82,7 @@ func BenchmarkTerminalBytes(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		targets[i] = probe.Target{Service: services[i], Checker: checker}
+		targets[i] = monitor.Target{Service: services[i], Checker: checker}
 	}
 	renderer := lipgloss.NewRenderer(nil)
 	renderer.SetColorProfile(termenv.ANSI256)
@@ -89,7 +90,7 @@ func BenchmarkTerminalBytes(b *testing.B) {
 
 	for b.Loop() {
 		ctx, cancel := context.WithCancel(context.Background())
-		mon := probe.NewMonitor(targets, probe.Options{})
+		mon := monitor.NewMonitor(targets, monitor.Options{})
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -101,7 +102,7 @@ func BenchmarkTerminalBytes(b *testing.B) {
 		cancel()
 		<-done
 
-		idleStatus := make([]probe.Status, n)
+		idleStatus := make([]monitor.Status, n)
 		for i := range idleStatus {
 			idleStatus[i] = mon.Snapshot()[i]
 		}

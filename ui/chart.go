@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/uptty/uptty/probe/history"
+	"github.com/uptty/uptty/history"
 )
 
 const (

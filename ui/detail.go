@@ -1,15 +1,16 @@
 package ui
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/text"
 )
 
 const labelW = 11
@@ -46,21 +47,21 @@ func (m Model) stateLines(i, w int) []string {
 	}
 	state := s.State
 	if int(state) >= len(st.count) {
-		state = probe.Unknown
+		state = monitor.Unknown
 	}
 	stateText := st.count[state].Render(state.String())
 	switch {
 	case s.Outage != nil:
 		// The row's clock: the outage began with the first failed check of its streak, before
 		// DOWN was declared; both times are shown so that neither reads as a mistake.
-		stateText += " " + probe.FormatDuration(s.Outage.Duration(m.now)) + " since " + clockText(m.now, s.Outage.Start, m.loc)
-		if s.State == probe.Down && s.Since.After(s.Outage.Start) {
+		stateText += " " + text.FormatDuration(s.Outage.Duration(m.now)) + " since " + clockText(m.now, s.Outage.Start, m.loc)
+		if s.State == monitor.Down && s.Since.After(s.Outage.Start) {
 			stateText += ", declared " + clockText(m.now, s.Since, m.loc)
 		}
 	case !s.Since.IsZero():
-		stateText += " for " + probe.FormatDuration(m.now.Sub(s.Since)) + ", since " + clockText(m.now, s.Since, m.loc)
+		stateText += " for " + text.FormatDuration(m.now.Sub(s.Since)) + ", since " + clockText(m.now, s.Since, m.loc)
 	}
-	lines := []string{title, st.label.Render(fit("State", labelW, "")) + " " + stateText}
+	lines := []string{title, st.label.Render(text.Fit("State", labelW, "")) + " " + stateText}
 	if r := clean(s.Reason); r != "" {
 		lines = append(lines, m.kv(w, "Reason", r))
 	}
@@ -77,13 +78,13 @@ func (m Model) serviceLines(i, w int, indent string) []string {
 	if svc.Kind == config.KindCommand || svc.URL == "" {
 		add("Command", commandText(svc.Command))
 	} else {
-		add("URL", redactURL(svc.URL))
+		add("URL", text.DisplayURL(svc.URL))
 	}
 	add("Check", checkText(svc))
 	add("Thresholds", thresholdText(svc))
 	if s.Checks > 0 {
 		if s.Checks > s.Failures {
-			add("Latency", "p50 "+probe.FormatLatency(s.P50)+"  p95 "+probe.FormatLatency(s.P95))
+			add("Latency", "p50 "+text.FormatLatency(s.P50)+"  p95 "+text.FormatLatency(s.P95))
 		} else {
 			add("Latency", m.st.g.none+" (no check has passed)")
 		}
@@ -100,7 +101,7 @@ func (m Model) lastCheckLines(i, w int) []string {
 	}
 	lines := []string{"", m.st.section.Render("Last check")}
 	sub := func(label, value string) { lines = append(lines, "  "+m.kv(w-2, label, value)) }
-	sub("at", clockText(m.now, s.Last.Start, m.loc)+"  "+probe.FormatLatency(s.Last.Latency)+"  "+m.resultText(s.Last))
+	sub("at", clockText(m.now, s.Last.Start, m.loc)+"  "+text.FormatLatency(s.Last.Latency)+"  "+m.resultText(s.Last))
 	for _, f := range s.Last.Facts {
 		sub(clean(f.Label), clean(f.Value))
 	}
@@ -131,7 +132,7 @@ func (m Model) recentLines(i, w int) []string {
 	for k := len(s.Recent) - 1; k >= 0; k-- {
 		r := s.Recent[k]
 		at := clockText(m.now, r.Start, m.loc)
-		line := "  " + fit(at, max(8, len(at)), "") + " " + fitLeft(probe.FormatLatency(r.Latency), latW, "") + "  "
+		line := "  " + text.Fit(at, max(8, len(at)), "") + " " + text.FitLeft(text.FormatLatency(r.Latency), latW, "") + "  "
 		lines = append(lines, line+ansi.Truncate(m.resultText(r), max(w-ansi.StringWidth(line), 0), st.g.ellipsis))
 	}
 	return lines
@@ -139,7 +140,7 @@ func (m Model) recentLines(i, w int) []string {
 
 // kv is one "Label      value" line, the value cut to the width.
 func (m Model) kv(w int, label, value string) string {
-	return m.st.label.Render(fit(label, labelW, m.st.g.ellipsis)) + " " +
+	return m.st.label.Render(text.Fit(label, labelW, m.st.g.ellipsis)) + " " +
 		ansi.Truncate(value, max(w-labelW-1, 0), m.st.g.ellipsis)
 }
 
@@ -148,21 +149,21 @@ func (m Model) resultText(r probe.Result) string {
 	rs := &m.st.row[0]
 	switch {
 	case r.OK && r.Warning != "":
-		return rs.state[probe.Up].paint("OK") + " " + rs.state[probe.Degraded].paint(clean(r.Warning))
+		return rs.state[monitor.Up].paint("OK") + " " + rs.state[monitor.Degraded].paint(clean(r.Warning))
 	case r.OK:
-		return rs.state[probe.Up].paint("OK")
+		return rs.state[monitor.Up].paint("OK")
 	}
 	return rs.fail.paint(m.st.g.fail + " " + clean(r.Reason))
 }
 
 // outageLine is "start -> end  duration  cause"; an open outage ticks.
-func (m Model) outageLine(w int, o probe.Outage) string {
+func (m Model) outageLine(w int, o monitor.Outage) string {
 	g := m.st.g
 	end := "ongoing"
 	if !o.Open() {
 		end = clockText(o.Start, o.End, m.loc)
 	}
-	head := "  " + clockText(m.now, o.Start, m.loc) + " " + g.arrow + " " + end + "  " + probe.FormatDuration(o.Duration(m.now))
+	head := "  " + clockText(m.now, o.Start, m.loc) + " " + g.arrow + " " + end + "  " + text.FormatDuration(o.Duration(m.now))
 	style := m.st.row[0].dim
 	if o.Open() {
 		style = m.st.row[0].down
@@ -186,7 +187,7 @@ func (m Model) phaseLines(w int, phases []probe.Phase) []string {
 	var at time.Duration
 	for _, p := range phases {
 		d := max(p.Duration, 0)
-		line := "  " + fit(clean(p.Name), labelW, m.st.g.ellipsis) + " " + fitLeft(probe.FormatLatency(d), latW, "")
+		line := "  " + text.Fit(clean(p.Name), labelW, m.st.g.ellipsis) + " " + text.FitLeft(text.FormatLatency(d), latW, "")
 		if bw > 0 && total > 0 {
 			start := int(int64(at) * int64(bw) / int64(total))
 			n := max(int(int64(d)*int64(bw)/int64(total)), 1)
@@ -197,31 +198,6 @@ func (m Model) phaseLines(w int, phases []probe.Phase) []string {
 		at += d
 	}
 	return lines
-}
-
-// redactURL drops the userinfo (user:password@) from a URL so that it is never shown.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		// Config validation rejects bad URLs; keep only what follows an "@" to be safe.
-		if at := strings.LastIndexByte(raw, '@'); at >= 0 {
-			if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
-				return clean(raw[:scheme+3] + raw[at+1:])
-			}
-		}
-		return clean(raw)
-	}
-	u.User = nil
-	// Query values are where tokens go (?token=${API_TOKEN}); DNS keeps its ?type=, which is
-	// the point of the URL.
-	if u.RawQuery != "" && u.Scheme != "dns" {
-		q := u.Query()
-		for k := range q {
-			q[k] = []string{"•••"}
-		}
-		u.RawQuery = strings.ReplaceAll(q.Encode(), "%E2%80%A2%E2%80%A2%E2%80%A2", "•••")
-	}
-	return clean(u.String())
 }
 
 // commandText shows the program only: arguments may carry expanded secrets.
@@ -241,9 +217,9 @@ func checkText(svc config.Service) string {
 	if svc.Kind == config.KindHTTP && svc.Method != "" {
 		parts = append(parts, clean(svc.Method))
 	}
-	parts = append(parts, "every "+probe.FormatSetting(svc.Interval), "timeout "+probe.FormatSetting(svc.Timeout))
+	parts = append(parts, "every "+text.FormatSetting(svc.Interval), "timeout "+text.FormatSetting(svc.Timeout))
 	if svc.RetryInterval > 0 {
-		parts = append(parts, "retry "+probe.FormatSetting(svc.RetryInterval))
+		parts = append(parts, "retry "+text.FormatSetting(svc.RetryInterval))
 	}
 	return strings.Join(parts, "  ")
 }
@@ -254,13 +230,13 @@ func thresholdText(svc config.Service) string {
 		"up after " + plural(svc.SuccessThreshold, "success"),
 	}
 	if svc.Slow > 0 {
-		parts = append(parts, "slow "+probe.FormatLatency(svc.Slow))
+		parts = append(parts, "slow "+text.FormatLatency(svc.Slow))
 	}
 	if svc.Expect.CertWarn > 0 && (svc.Kind == config.KindHTTP && strings.HasPrefix(svc.URL, "https") || svc.Kind == config.KindTLS) {
-		parts = append(parts, "cert warn "+probe.FormatSetting(svc.Expect.CertWarn))
+		parts = append(parts, "cert warn "+text.FormatSetting(svc.Expect.CertWarn))
 	}
 	if svc.Insecure {
-		parts = append(parts, insecureNote)
+		parts = append(parts, text.InsecureNote)
 	}
 	return strings.Join(parts, "  ")
 }

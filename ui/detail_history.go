@@ -7,8 +7,9 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/uptty/uptty/probe"
-	"github.com/uptty/uptty/probe/history"
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/text"
 )
 
 // historyLines are the detail view's history panes for service i: the latency chart over the
@@ -18,7 +19,7 @@ func (m Model) historyLines(i, w int) []string {
 	st, a, g := m.st, &m.hist, m.st.g
 	var lines []string
 	if a.saveErr != nil {
-		lines = append(lines, st.label.Render(fit("History", labelW, ""))+" "+
+		lines = append(lines, st.label.Render(text.Fit("History", labelW, ""))+" "+
 			st.err.Render(ansi.Truncate("not saved: "+clean(a.saveErr.Error()), max(w-labelW-1, 0), g.ellipsis)))
 	}
 	have := a.data.seq != 0 && a.data.svc == i
@@ -129,16 +130,16 @@ func (m Model) chartLines(b []history.Bucket, w, rows int) []string {
 		line := pad + rs.spark.paint(bar)
 		if !observed && r == rows/2 {
 			const note = "nothing recorded in this window"
-			line = rs.dim.paint(fit(strings.Repeat(" ", max((cw-len(note))/2, 0))+note, cw, g.ellipsis))
+			line = rs.dim.paint(text.Fit(strings.Repeat(" ", max((cw-len(note))/2, 0))+note, cw, g.ellipsis))
 		}
-		lines = append(lines, rs.dim.paint(fitLeft(label, yLabelW, "")+" "+axis)+line)
+		lines = append(lines, rs.dim.paint(text.FitLeft(label, yLabelW, "")+" "+axis)+line)
 	}
 	zero := ""
 	if drawn {
 		zero = "0"
 	}
 	axis, labels := timeAxis(b, m.loc, g)
-	lines = append(lines, rs.dim.paint(fitLeft(zero, yLabelW, "")+" "+g.corner)+pad+paintRuns(axis, []string{g.fail, g.outage}, rs.dim, rs.fail))
+	lines = append(lines, rs.dim.paint(text.FitLeft(zero, yLabelW, "")+" "+g.corner)+pad+paintRuns(axis, []string{g.fail, g.outage}, rs.dim, rs.fail))
 	return append(lines, strings.Repeat(" ", yAxisW)+pad+rs.dim.paint(labels))
 }
 
@@ -169,10 +170,10 @@ func (m Model) windowLines(ws []history.Window, w int) []string {
 		// was no up time to be between incidents (MTBF: a service that never passed), which
 		// 0s would misstate as failing the moment it came up.
 		{"MTTR", 8, func(x history.Window) string {
-			return orNone(x.MTTR > 0, func() string { return probe.FormatDuration(x.MTTR) })
+			return orNone(x.MTTR > 0, func() string { return text.FormatDuration(x.MTTR) })
 		}},
 		{"MTBF", 8, func(x history.Window) string {
-			return orNone(x.MTBF > 0, func() string { return probe.FormatDuration(x.MTBF) })
+			return orNone(x.MTBF > 0, func() string { return text.FormatDuration(x.MTBF) })
 		}},
 	}
 	for _, q := range []struct {
@@ -184,7 +185,7 @@ func (m Model) windowLines(ws []history.Window, w int) []string {
 		{"p99", func(x history.Window) time.Duration { return x.P99 }},
 	} {
 		cols = append(cols, uptimeCol{q.name, 7, func(x history.Window) string {
-			return orNone(x.Checks > x.Failures, func() string { return probe.FormatLatency(q.get(x)) })
+			return orNone(x.Checks > x.Failures, func() string { return text.FormatLatency(q.get(x)) })
 		}})
 	}
 	const windowW = 8 // "  window"
@@ -196,15 +197,15 @@ func (m Model) windowLines(ws []history.Window, w int) []string {
 		}
 		used += c.w
 	}
-	head := fit("  window", windowW, "")
+	head := text.Fit("  window", windowW, "")
 	for _, c := range cols {
-		head += fitLeft(c.head, c.w, "")
+		head += text.FitLeft(c.head, c.w, "")
 	}
 	lines := []string{m.st.label.Render(ansi.Truncate(head, max(w, 0), ""))}
 	for _, x := range ws {
-		line := fit("  "+spanLabel(x.To.Sub(x.From)), windowW, "")
+		line := text.Fit("  "+spanLabel(x.To.Sub(x.From)), windowW, "")
 		for _, c := range cols {
-			line += fitLeft(c.value(x), c.w, "")
+			line += text.FitLeft(c.value(x), c.w, "")
 		}
 		lines = append(lines, ansi.Truncate(line, max(w, 0), ""))
 	}
@@ -216,10 +217,10 @@ func (m Model) windowLines(ws []history.Window, w int) []string {
 // once. The session's copy of an outage wins, being
 // fresher (the Archive may not have the end of an outage that just ended); the Archive keeps
 // times to the millisecond.
-func mergeOutages(archived []history.Incident, session []probe.Outage, since time.Time, n int) []probe.Outage {
-	out := make([]probe.Outage, 0, len(archived)+len(session))
+func mergeOutages(archived []history.Incident, session []monitor.Outage, since time.Time, n int) []monitor.Outage {
+	out := make([]monitor.Outage, 0, len(archived)+len(session))
 	seen := make(map[int64]bool, len(session))
-	keep := func(o probe.Outage) bool { return o.Open() || !o.End.Before(since) }
+	keep := func(o monitor.Outage) bool { return o.Open() || !o.End.Before(since) }
 	for _, o := range session {
 		seen[o.Start.UnixMilli()] = true
 		if keep(o) {
@@ -227,7 +228,7 @@ func mergeOutages(archived []history.Incident, session []probe.Outage, since tim
 		}
 	}
 	for _, in := range archived {
-		o := probe.Outage{Start: in.Start, Cause: in.Cause}
+		o := monitor.Outage{Start: in.Start, Cause: in.Cause}
 		if in.End != nil {
 			o.End = *in.End
 		}
@@ -235,7 +236,7 @@ func mergeOutages(archived []history.Incident, session []probe.Outage, since tim
 			out = append(out, o)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b probe.Outage) int { return b.Start.Compare(a.Start) })
+	slices.SortStableFunc(out, func(a, b monitor.Outage) int { return b.Start.Compare(a.Start) })
 	return out[:min(len(out), max(n, 0))]
 }
 
@@ -247,5 +248,5 @@ func spanLabel(d time.Duration) string {
 	case d >= time.Hour && d%time.Hour == 0:
 		return itoa(int(d/time.Hour)) + "h"
 	}
-	return probe.FormatAgo(d)
+	return text.FormatAgo(d)
 }

@@ -7,8 +7,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
-	"github.com/uptty/uptty/probe/config"
 )
 
 // kst is a fixed zone so that golden files do not depend on the machine's.
@@ -33,10 +34,10 @@ func svc(name, group, url string, kind config.Kind) config.Service {
 }
 
 // samples makes n deterministic samples ending at now, every failEvery-th failed (0: none).
-func samples(now time.Time, n int, base time.Duration, failEvery int) []probe.Sample {
-	out := make([]probe.Sample, n)
+func samples(now time.Time, n int, base time.Duration, failEvery int) []monitor.Sample {
+	out := make([]monitor.Sample, n)
 	for k := range out {
-		out[k] = probe.Sample{
+		out[k] = monitor.Sample{
 			At:      now.Add(-time.Duration(n-k) * 30 * time.Second),
 			Latency: base + time.Duration(k*37%23)*time.Millisecond,
 			OK:      failEvery == 0 || (k+1)%failEvery != 0,
@@ -45,7 +46,7 @@ func samples(now time.Time, n int, base time.Duration, failEvery int) []probe.Sa
 	return out
 }
 
-func recent(ss []probe.Sample, reason string) []probe.Result {
+func recent(ss []monitor.Sample, reason string) []probe.Result {
 	out := make([]probe.Result, 0, len(ss))
 	for _, s := range ss {
 		r := probe.Result{Start: s.At, Latency: s.Latency, OK: s.OK}
@@ -59,7 +60,7 @@ func recent(ss []probe.Sample, reason string) []probe.Result {
 
 // fixture is a small fleet in every state, with a Korean name, a long name, an open outage, an
 // ended one and one from yesterday.
-func fixture(now time.Time) ([]config.Service, []probe.Status) {
+func fixture(now time.Time) ([]config.Service, []monitor.Status) {
 	services := []config.Service{
 		svc("Checkout API", "payments", "https://deploy:hunter2@api.example.com/healthz", config.KindHTTP),
 		svc("결제 게이트웨이", "payments", "https://pay.example.kr/health", config.KindHTTP),
@@ -73,11 +74,11 @@ func fixture(now time.Time) ([]config.Service, []probe.Status) {
 	services[5].Command = []string{"/usr/local/bin/report-check", "--token", "SECRET"}
 	services[2].Slow = 800 * time.Millisecond
 
-	up := func(base time.Duration, fail int) probe.Status {
+	up := func(base time.Duration, fail int) monitor.Status {
 		ss := samples(now, 40, base, fail)
 		last := ss[len(ss)-1]
-		return probe.Status{
-			State: probe.Up, Since: now.Add(-3 * time.Hour),
+		return monitor.Status{
+			State: monitor.Up, Since: now.Add(-3 * time.Hour),
 			Last:    probe.Result{Start: last.At, Latency: last.Latency, OK: true, Facts: []probe.Fact{{Label: "status", Value: "200 OK"}}},
 			Samples: ss, Recent: recent(ss[len(ss)-5:], "timeout after 10s"),
 			P50: base + 10*time.Millisecond, P95: base + 20*time.Millisecond,
@@ -85,23 +86,23 @@ func fixture(now time.Time) ([]config.Service, []probe.Status) {
 			AsOf: now.Add(-10 * time.Second), Observed: 2 * time.Hour, Downtime: 15 * time.Second,
 		}
 	}
-	st := make([]probe.Status, len(services))
+	st := make([]monitor.Status, len(services))
 
 	st[0] = up(80*time.Millisecond, 0)
 	st[0].Last.Phases = []probe.Phase{
 		{Name: "DNS", Duration: 2 * time.Millisecond}, {Name: "connect", Duration: 9 * time.Millisecond},
 		{Name: "TLS", Duration: 31 * time.Millisecond}, {Name: "first byte", Duration: 45 * time.Millisecond},
 	}
-	ended := probe.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute), Cause: "connection refused"}
+	ended := monitor.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute), Cause: "connection refused"}
 	st[0].LastOutage = &ended
-	st[0].Outages = []probe.Outage{ended}
+	st[0].Outages = []monitor.Outage{ended}
 
 	start := time.Date(2026, 11, 25, 21, 47, 2, 0, kst)
-	open := probe.Outage{Start: start, Cause: "status 503, want 200-399"}
-	st[1] = probe.Status{
-		State: probe.Down, Since: start.Add(35 * time.Second), Reason: "status 503, want 200-399",
+	open := monitor.Outage{Start: start, Cause: "status 503, want 200-399"}
+	st[1] = monitor.Status{
+		State: monitor.Down, Since: start.Add(35 * time.Second), Reason: "status 503, want 200-399",
 		Last:   probe.Result{Start: now.Add(-4 * time.Second), Latency: 140 * time.Millisecond, Reason: "status 503, want 200-399"},
-		Outage: &open, Outages: []probe.Outage{open},
+		Outage: &open, Outages: []monitor.Outage{open},
 		Samples: samples(now, 30, 120*time.Millisecond, 3),
 		Checks:  30, Failures: 10,
 		AsOf: now.Add(-4 * time.Second), Observed: time.Hour, Downtime: 4 * time.Minute,
@@ -109,24 +110,24 @@ func fixture(now time.Time) ([]config.Service, []probe.Status) {
 	st[1].Recent = recent(st[1].Samples[25:], "status 503, want 200-399")
 
 	st[2] = up(1100*time.Millisecond, 0)
-	st[2].State, st[2].Reason = probe.Degraded, "slow: 1.24s > 800ms"
+	st[2].State, st[2].Reason = monitor.Degraded, "slow: 1.24s > 800ms"
 	st[2].Last.Latency, st[2].Last.Warning = 1240*time.Millisecond, "slow: 1.24s > 800ms"
 
 	st[3] = up(3*time.Millisecond, 5)
-	st[3].State, st[3].Reason = probe.Pending, "connection refused"
+	st[3].State, st[3].Reason = monitor.Pending, "connection refused"
 	st[3].Last = probe.Result{Start: now.Add(-2 * time.Second), Latency: 300 * time.Microsecond, Reason: "connection refused"}
 
-	st[4] = probe.Status{} // never checked
+	st[4] = monitor.Status{} // never checked
 
 	st[5] = up(2*time.Second, 0)
-	st[5].State = probe.Paused
+	st[5].State = monitor.Paused
 
 	st[6] = up(45*time.Millisecond, 7)
 
 	st[7] = up(12*time.Millisecond, 0)
-	yesterday := probe.Outage{Start: now.Add(-26 * time.Hour), End: now.Add(-25*time.Hour - 30*time.Minute), Cause: "timeout after 10s"}
+	yesterday := monitor.Outage{Start: now.Add(-26 * time.Hour), End: now.Add(-25*time.Hour - 30*time.Minute), Cause: "timeout after 10s"}
 	st[7].LastOutage = &yesterday
-	st[7].Outages = []probe.Outage{yesterday}
+	st[7].Outages = []monitor.Outage{yesterday}
 	return services, st
 }
 

@@ -7,9 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/charmbracelet/x/ansi"
-
-	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/text"
 )
 
 func two(n int64) string {
@@ -21,7 +20,7 @@ func two(n int64) string {
 
 // uptimeText writes the uptime as of now: 100%, 99.95% (rounded down, so that a service with any
 // downtime never reads 100%), or none before the first check.
-func uptimeText(now time.Time, st probe.Status, none string) string {
+func uptimeText(now time.Time, st monitor.Status, none string) string {
 	ratio, ok := st.Uptime(now)
 	if !ok {
 		return none
@@ -53,15 +52,15 @@ func coverageText(ratio float64) string {
 
 // outageText is the row's outage column: a live outage with its start, the reason while PENDING
 // or DEGRADED, else the last outage and how long ago it ended, else nothing.
-func outageText(now time.Time, st probe.Status, loc *time.Location) string {
+func outageText(now time.Time, st monitor.Status, loc *time.Location) string {
 	switch {
 	case st.Outage != nil:
-		return "DOWN " + probe.FormatDuration(st.Outage.Duration(now)) + " since " + clockText(now, st.Outage.Start, loc)
-	case st.State == probe.Pending || st.State == probe.Degraded || st.State == probe.Down:
+		return "DOWN " + text.FormatDuration(st.Outage.Duration(now)) + " since " + clockText(now, st.Outage.Start, loc)
+	case st.State == monitor.Pending || st.State == monitor.Degraded || st.State == monitor.Down:
 		return clean(st.Reason)
 	case st.LastOutage != nil:
 		o := st.LastOutage
-		return "last down " + probe.FormatDuration(o.Duration(now)) + ", " + probe.FormatAgo(now.Sub(o.End)) + " ago"
+		return "last down " + text.FormatDuration(o.Duration(now)) + ", " + text.FormatAgo(now.Sub(o.End)) + " ago"
 	}
 	return ""
 }
@@ -121,37 +120,4 @@ func needsClean(s string) bool {
 func isControl(r rune) bool {
 	return r < 0x20 || r >= 0x7f && r < 0xa0 ||
 		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
-}
-
-// fit truncates s to w display cells (with the tail mark when cut) and pads it with spaces to
-// exactly w cells, so that every column starts at the same display column whatever the script.
-func fit(s string, w int, tail string) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		s = ansi.Truncate(s, w, tail)
-		sw = ansi.StringWidth(s)
-	}
-	if sw < w {
-		s += strings.Repeat(" ", w-sw)
-	}
-	return s
-}
-
-// fitLeft is fit with the padding on the left, for numbers.
-func fitLeft(s string, w int, tail string) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		s = ansi.Truncate(s, w, tail)
-		sw = ansi.StringWidth(s)
-	}
-	if sw < w {
-		s = strings.Repeat(" ", w-sw) + s
-	}
-	return s
 }

@@ -6,24 +6,25 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/text"
 )
 
 func TestUptimeText(t *testing.T) {
 	now := fixedNow
 	tests := []struct {
 		name string
-		st   probe.Status
+		st   monitor.Status
 		want string
 	}{
-		{"never checked", probe.Status{}, "—"},
-		{"no downtime", probe.Status{State: probe.Up, AsOf: now, Observed: time.Hour}, "100%"},
-		{"rounds down", probe.Status{State: probe.Up, AsOf: now, Observed: 100000 * time.Second, Downtime: time.Second}, "99.99%"},
-		{"two decimals", probe.Status{State: probe.Up, AsOf: now, Observed: 10000 * time.Second, Downtime: 5 * time.Second}, "99.95%"},
-		{"extended to now while down", probe.Status{
-			State: probe.Down, AsOf: now.Add(-time.Hour), Observed: time.Hour, Outage: &probe.Outage{Start: now.Add(-time.Hour)},
+		{"never checked", monitor.Status{}, "—"},
+		{"no downtime", monitor.Status{State: monitor.Up, AsOf: now, Observed: time.Hour}, "100%"},
+		{"rounds down", monitor.Status{State: monitor.Up, AsOf: now, Observed: 100000 * time.Second, Downtime: time.Second}, "99.99%"},
+		{"two decimals", monitor.Status{State: monitor.Up, AsOf: now, Observed: 10000 * time.Second, Downtime: 5 * time.Second}, "99.95%"},
+		{"extended to now while down", monitor.Status{
+			State: monitor.Down, AsOf: now.Add(-time.Hour), Observed: time.Hour, Outage: &monitor.Outage{Start: now.Add(-time.Hour)},
 		}, "50.00%"},
-		{"all down", probe.Status{State: probe.Down, AsOf: now, Observed: time.Hour, Downtime: time.Hour}, "0.00%"},
+		{"all down", monitor.Status{State: monitor.Down, AsOf: now, Observed: time.Hour, Downtime: time.Hour}, "0.00%"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,23 +40,23 @@ func TestOutageText(t *testing.T) {
 	start := time.Date(2026, 11, 25, 21, 47, 2, 0, kst)
 	tests := []struct {
 		name string
-		st   probe.Status
+		st   monitor.Status
 		want string
 	}{
-		{"up, never down", probe.Status{State: probe.Up}, ""},
-		{"open outage", probe.Status{State: probe.Down, Outage: &probe.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
-		{"open since yesterday", probe.Status{State: probe.Down, Outage: &probe.Outage{Start: start.Add(-24 * time.Hour)}},
+		{"up, never down", monitor.Status{State: monitor.Up}, ""},
+		{"open outage", monitor.Status{State: monitor.Down, Outage: &monitor.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
+		{"open since yesterday", monitor.Status{State: monitor.Down, Outage: &monitor.Outage{Start: start.Add(-24 * time.Hour)}},
 			"DOWN 1d00h since Nov 24 21:47:02"},
-		{"open since last year", probe.Status{State: probe.Down, Outage: &probe.Outage{Start: start.AddDate(-1, 0, 0)}},
+		{"open since last year", monitor.Status{State: monitor.Down, Outage: &monitor.Outage{Start: start.AddDate(-1, 0, 0)}},
 			"DOWN 365d00h since 2025-11-25 21:47:02"},
-		{"pending shows the reason", probe.Status{State: probe.Pending, Reason: "connection refused",
-			LastOutage: &probe.Outage{Start: start, End: start.Add(time.Second)}}, "connection refused"},
-		{"degraded shows the reason", probe.Status{State: probe.Degraded, Reason: "slow: 1.24s > 800ms"}, "slow: 1.24s > 800ms"},
-		{"reason is cleaned", probe.Status{State: probe.Degraded, Reason: "cert\x1b[31m expires\nin 3d"}, "cert[31m expires in 3d"},
-		{"last outage", probe.Status{State: probe.Up,
-			LastOutage: &probe.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute)}},
+		{"pending shows the reason", monitor.Status{State: monitor.Pending, Reason: "connection refused",
+			LastOutage: &monitor.Outage{Start: start, End: start.Add(time.Second)}}, "connection refused"},
+		{"degraded shows the reason", monitor.Status{State: monitor.Degraded, Reason: "slow: 1.24s > 800ms"}, "slow: 1.24s > 800ms"},
+		{"reason is cleaned", monitor.Status{State: monitor.Degraded, Reason: "cert\x1b[31m expires\nin 3d"}, "cert[31m expires in 3d"},
+		{"last outage", monitor.Status{State: monitor.Up,
+			LastOutage: &monitor.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute)}},
 			"last down 15s, 2m ago"},
-		{"paused keeps the open outage", probe.Status{State: probe.Paused, Outage: &probe.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
+		{"paused keeps the open outage", monitor.Status{State: monitor.Paused, Outage: &monitor.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,23 +111,23 @@ func TestAmbiguousWideFromEnv(t *testing.T) {
 
 func TestSparkline(t *testing.T) {
 	ms := time.Millisecond
-	ok := func(d time.Duration) probe.Sample { return probe.Sample{Latency: d, OK: true} }
-	fail := probe.Sample{Latency: 10 * time.Second}
+	ok := func(d time.Duration) monitor.Sample { return monitor.Sample{Latency: d, OK: true} }
+	fail := monitor.Sample{Latency: 10 * time.Second}
 	tests := []struct {
 		name    string
-		samples []probe.Sample
+		samples []monitor.Sample
 		width   int
 		wide    bool
 		want    string
 	}{
 		{"empty", nil, 4, false, "    "},
-		{"zero width", []probe.Sample{ok(ms)}, 0, false, ""},
-		{"scaled to the slowest", []probe.Sample{ok(0), ok(50 * ms), ok(100 * ms)}, 3, false, "▁▅█"},
-		{"failures are marked whatever their latency", []probe.Sample{ok(100 * ms), fail, ok(100 * ms)}, 3, false, "█×█"},
-		{"padded left, newest right", []probe.Sample{ok(10 * ms)}, 3, false, "  █"},
-		{"keeps the newest", []probe.Sample{fail, ok(0), ok(10 * ms)}, 2, false, "▁█"},
-		{"all failed", []probe.Sample{fail, fail}, 2, false, "××"},
-		{"braille", []probe.Sample{ok(0), ok(50 * ms), ok(100 * ms), fail}, 5, true, " ⣀⣶⣿!"},
+		{"zero width", []monitor.Sample{ok(ms)}, 0, false, ""},
+		{"scaled to the slowest", []monitor.Sample{ok(0), ok(50 * ms), ok(100 * ms)}, 3, false, "▁▅█"},
+		{"failures are marked whatever their latency", []monitor.Sample{ok(100 * ms), fail, ok(100 * ms)}, 3, false, "█×█"},
+		{"padded left, newest right", []monitor.Sample{ok(10 * ms)}, 3, false, "  █"},
+		{"keeps the newest", []monitor.Sample{fail, ok(0), ok(10 * ms)}, 2, false, "▁█"},
+		{"all failed", []monitor.Sample{fail, fail}, 2, false, "××"},
+		{"braille", []monitor.Sample{ok(0), ok(50 * ms), ok(100 * ms), fail}, 5, true, " ⣀⣶⣿!"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,8 +228,8 @@ func TestRedactURL(t *testing.T) {
 		{"https://user:se%zzcret@host/", "https://host/"},
 	}
 	for _, tt := range tests {
-		if got := redactURL(tt.in); got != tt.want {
-			t.Errorf("redactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := text.DisplayURL(tt.in); got != tt.want {
+			t.Errorf("text.DisplayURL(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -248,9 +249,9 @@ func TestWindowTitle(t *testing.T) {
 		want string
 	}{
 		{"none", tally{}, "uptty"},
-		{"down and up", count(0, int(probe.Up), 12, int(probe.Down), 1), "uptty: 1 DOWN, 12 UP"},
-		{"paused in an outage", count(1, int(probe.Up), 3, int(probe.Down), 1), "uptty: 1 DOWN (paused), 3 UP"},
-		{"some of the down paused", count(1, int(probe.Down), 2, int(probe.Paused), 1), "uptty: 2 DOWN (1 paused), 1 PAUSED"},
+		{"down and up", count(0, int(monitor.Up), 12, int(monitor.Down), 1), "uptty: 1 DOWN, 12 UP"},
+		{"paused in an outage", count(1, int(monitor.Up), 3, int(monitor.Down), 1), "uptty: 1 DOWN (paused), 3 UP"},
+		{"some of the down paused", count(1, int(monitor.Down), 2, int(monitor.Paused), 1), "uptty: 2 DOWN (1 paused), 1 PAUSED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

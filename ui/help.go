@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/uptty/uptty/text"
 )
 
 // helpLines is the help page: every key binding, by group, then what the screen shows.
@@ -15,7 +17,7 @@ func (m Model) helpLines() []string {
 		lines = append(lines, st.section.Render(g.title))
 		for _, b := range g.bindings {
 			h := b.Help()
-			lines = append(lines, helpEntry(st.key.Render(fit(h.Key, helpLabelW, "")), h.Desc, w, st.g.ellipsis)...)
+			lines = append(lines, helpEntry(st.key.Render(text.Fit(h.Key, helpLabelW, "")), h.Desc, w, st.g.ellipsis)...)
 		}
 	}
 	lines = append(lines, "", st.section.Render("Columns"))
@@ -26,7 +28,7 @@ func (m Model) helpLines() []string {
 		{"UPTIME", "share of the observed time that was not inside an outage"},
 		{"OUTAGE", "live outage and its start, the reason, or the last outage"},
 	} {
-		lines = append(lines, helpEntry(st.label.Render(fit(c[0], helpLabelW, "")), c[1], w, st.g.ellipsis)...)
+		lines = append(lines, helpEntry(st.label.Render(text.Fit(c[0], helpLabelW, "")), c[1], w, st.g.ellipsis)...)
 	}
 	if m.hist.src == nil {
 		return lines
@@ -38,7 +40,7 @@ func (m Model) helpLines() []string {
 		{st.g.outage, "an outage in that slice"},
 		{"blank", "uptty was not running or the service was paused: a gap, neither up nor down"},
 	} {
-		lines = append(lines, helpEntry(st.label.Render(fit(c[0], helpLabelW, "")), c[1], w, st.g.ellipsis)...)
+		lines = append(lines, helpEntry(st.label.Render(text.Fit(c[0], helpLabelW, "")), c[1], w, st.g.ellipsis)...)
 	}
 	return lines
 }

@@ -12,9 +12,10 @@ import (
 	"github.com/muesli/termenv"
 	"go.uber.org/goleak"
 
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
-	"github.com/uptty/uptty/probe/config"
-	"github.com/uptty/uptty/probe/history"
 )
 
 // runCmd runs cmd and the Cmds of any batch it returns, and returns their messages. The
@@ -171,12 +172,12 @@ func TestArchiveStore(t *testing.T) {
 		if !r.OK {
 			r.Reason = "status 503, want 200-399"
 		}
-		store.RecordResult(name, r, probe.Up)
+		store.RecordResult(name, r, monitor.Up)
 	}
-	o := probe.Outage{Start: at(100), Cause: "status 503, want 200-399"}
-	store.RecordEvent(name, "payments", probe.Event{Kind: probe.OutageStarted, At: at(101), Outage: o})
+	o := monitor.Outage{Start: at(100), Cause: "status 503, want 200-399"}
+	store.RecordEvent(name, "payments", monitor.Event{Kind: monitor.OutageStarted, At: at(101), Outage: o})
 	o.End = at(111)
-	store.RecordEvent(name, "payments", probe.Event{Kind: probe.OutageEnded, At: at(111), Outage: o})
+	store.RecordEvent(name, "payments", monitor.Event{Kind: monitor.OutageEnded, At: at(111), Outage: o})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := store.Flush(ctx); err != nil {
@@ -205,10 +206,10 @@ func TestWindowsNeverPassed(t *testing.T) {
 	store.Register(name, "payments", 30*time.Second)
 	at := func(k int) time.Time { return fixedNow.Add(-10*time.Minute + time.Duration(k)*30*time.Second) }
 	for k := range 20 {
-		store.RecordResult(name, probe.Result{Start: at(k), Latency: time.Second, Reason: "connection refused"}, probe.Down)
+		store.RecordResult(name, probe.Result{Start: at(k), Latency: time.Second, Reason: "connection refused"}, monitor.Down)
 	}
-	store.RecordEvent(name, "payments", probe.Event{Kind: probe.OutageStarted, At: at(1),
-		Outage: probe.Outage{Start: at(0), Cause: "connection refused"}})
+	store.RecordEvent(name, "payments", monitor.Event{Kind: monitor.OutageStarted, At: at(1),
+		Outage: monitor.Outage{Start: at(0), Cause: "connection refused"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := store.Flush(ctx); err != nil {
@@ -238,8 +239,8 @@ func TestAppHistory(t *testing.T) {
 	defer goleak.VerifyNone(t, ignoreTeatest)
 	fa := newFakeArchive(time.Now())
 	services := []config.Service{svc("Checkout API", "payments", "https://api.example.com/healthz", config.KindHTTP)}
-	up := probe.Status{State: probe.Up, Since: time.Now(), AsOf: time.Now(), Observed: time.Hour}
-	m := New(services, []probe.Status{up}, newFakeSource(), Options{Renderer: renderer(termenv.Ascii), Location: kst, Archive: fa})
+	up := monitor.Status{State: monitor.Up, Since: time.Now(), AsOf: time.Now(), Observed: time.Hour}
+	m := New(services, []monitor.Status{up}, newFakeSource(), Options{Renderer: renderer(termenv.Ascii), Location: kst, Archive: fa})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 40))
 	waitFor(t, tm, "1 UP")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})

@@ -15,16 +15,16 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/uptty/uptty/probe"
-	"github.com/uptty/uptty/probe/config"
-	"github.com/uptty/uptty/probe/history"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/monitor"
 )
 
-// Source feeds the UI. The probe.Monitor implements it.
+// Source feeds the UI. The monitor.Monitor implements it.
 type Source interface {
 	// Next blocks until some services changed and returns their new snapshots, keyed by service
 	// index. It returns an error once ctx is done or the source has stopped.
-	Next(ctx context.Context) (map[int]probe.Status, error)
+	Next(ctx context.Context) (map[int]monitor.Status, error)
 	// Pause stops checking service i; its snapshot then reads PAUSED.
 	Pause(i int)
 	// Resume starts checking service i again.
@@ -71,7 +71,7 @@ const (
 type Model struct {
 	services []config.Service
 	names    []string // sanitized service names
-	status   []probe.Status
+	status   []monitor.Status
 	rows     []row      // display order: group headings and services
 	order    []int      // service indices in display order
 	lineOf   []int      // lineOf[k] is the row of the k-th service in display order
@@ -99,7 +99,7 @@ type Model struct {
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
-type statusMsg map[int]probe.Status
+type statusMsg map[int]monitor.Status
 
 // sourceErrMsg reports that Source.Next failed; the UI stops asking and shows why.
 type sourceErrMsg struct{ err error }
@@ -109,7 +109,7 @@ type tickMsg time.Time
 
 // New builds the UI for services, starting from the initial snapshots (missing ones read
 // UNKNOWN). src may be nil for a static screen.
-func New(services []config.Service, initial []probe.Status, src Source, opts Options) Model {
+func New(services []config.Service, initial []monitor.Status, src Source, opts Options) Model {
 	r := opts.Renderer
 	if r == nil {
 		r = lipgloss.DefaultRenderer()
@@ -133,7 +133,7 @@ func New(services []config.Service, initial []probe.Status, src Source, opts Opt
 	m := Model{
 		services: services,
 		names:    make([]string, len(services)),
-		status:   make([]probe.Status, len(services)),
+		status:   make([]monitor.Status, len(services)),
 		src:      src,
 		ctx:      ctx,
 		cancel:   cancel,
@@ -247,7 +247,7 @@ func (m Model) togglePause() tea.Cmd {
 		return nil
 	}
 	src, i := m.src, m.order[m.cursor]
-	if m.status[i].State == probe.Paused {
+	if m.status[i].State == monitor.Paused {
 		return func() tea.Msg { src.Resume(i); return nil }
 	}
 	return func() tea.Msg { src.Pause(i); return nil }
@@ -258,8 +258,8 @@ func (m Model) togglePause() tea.Cmd {
 // checks, not the outage, and an on-call engineer reading the header must not take it for
 // one that is merely paused.
 type tally struct {
-	n          [probe.Paused + 1]int
-	pausedDown int // how many of n[probe.Down] are paused
+	n          [monitor.Paused + 1]int
+	pausedDown int // how many of n[monitor.Down] are paused
 }
 
 // counts tallies the services by state.
@@ -267,8 +267,8 @@ func (m Model) counts() tally {
 	var c tally
 	for _, s := range m.status {
 		state := s.State
-		if state == probe.Paused && s.Outage != nil {
-			state = probe.Down
+		if state == monitor.Paused && s.Outage != nil {
+			state = monitor.Down
 			c.pausedDown++
 		}
 		if int(state) < len(c.n) {
@@ -280,20 +280,20 @@ func (m Model) counts() tally {
 
 // countEntry is one state's count as the header and the title write it.
 type countEntry struct {
-	state probe.State
+	state monitor.State
 	text  string // "2 DOWN", "1 DOWN (paused)", "2 DOWN (1 paused)"
 }
 
 // entries are the non-zero counts, worst state first.
 func (c tally) entries() []countEntry {
 	var out []countEntry
-	for _, s := range probe.States() {
+	for _, s := range monitor.States() {
 		n := c.n[s]
 		if n == 0 {
 			continue
 		}
 		text := itoa(n) + " " + s.String()
-		if s == probe.Down && c.pausedDown > 0 {
+		if s == monitor.Down && c.pausedDown > 0 {
 			if c.pausedDown == n {
 				text += " (paused)"
 			} else {

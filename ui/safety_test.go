@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/muesli/termenv"
 
+	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
 )
 
@@ -20,8 +21,8 @@ func hostileModel(p termenv.Profile) Model {
 	services[0].Group = "pay" + esc + "ments"
 	services[0].URL = "https://api.example.com/" + esc
 	s := &st[0]
-	s.State, s.Reason = probe.Down, "status"+esc+" 503"
-	s.Outage = &probe.Outage{Start: fixedNow.Add(-time.Minute), Cause: "cause" + esc}
+	s.State, s.Reason = monitor.Down, "status"+esc+" 503"
+	s.Outage = &monitor.Outage{Start: fixedNow.Add(-time.Minute), Cause: "cause" + esc}
 	s.Outages = append(s.Outages, *s.Outage)
 	s.Last.Facts = append(s.Last.Facts, probe.Fact{Label: "lab" + esc, Value: "val" + esc})
 	s.Last.Phases = append(s.Last.Phases, probe.Phase{Name: "ph" + esc, Duration: time.Millisecond})

@@ -6,7 +6,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/monitor"
 )
 
 // glyphs are the non-ASCII characters the UI draws. Under an East Asian locale, terminals draw
@@ -61,7 +61,7 @@ func AmbiguousWideFromEnv(getenv func(string) string) bool {
 // and a fixed theme never has to ask the terminal for its background (which can block for
 // seconds on terminals that do not answer).
 type palette struct {
-	state                            [probe.Paused + 1]lipgloss.Color
+	state                            [monitor.Paused + 1]lipgloss.Color
 	dim, accent, selBg, spark        lipgloss.Color
 	demoFg, demoBg, headingFg, errFg lipgloss.Color
 }
@@ -70,8 +70,8 @@ func paletteFor(theme string) palette {
 	if theme == "light" {
 		return palette{
 			state: [...]lipgloss.Color{
-				probe.Unknown: "244", probe.Up: "28", probe.Degraded: "166",
-				probe.Pending: "136", probe.Down: "160", probe.Paused: "244",
+				monitor.Unknown: "244", monitor.Up: "28", monitor.Degraded: "166",
+				monitor.Pending: "136", monitor.Down: "160", monitor.Paused: "244",
 			},
 			dim: "243", accent: "25", selBg: "254", spark: "31",
 			demoFg: "231", demoBg: "166", headingFg: "25", errFg: "160",
@@ -79,8 +79,8 @@ func paletteFor(theme string) palette {
 	}
 	return palette{
 		state: [...]lipgloss.Color{
-			probe.Unknown: "245", probe.Up: "42", probe.Degraded: "214",
-			probe.Pending: "220", probe.Down: "203", probe.Paused: "245",
+			monitor.Unknown: "245", monitor.Up: "42", monitor.Degraded: "214",
+			monitor.Pending: "220", monitor.Down: "203", monitor.Paused: "245",
 		},
 		dim: "244", accent: "75", selBg: "237", spark: "73",
 		demoFg: "232", demoBg: "214", headingFg: "75", errFg: "203",
@@ -112,7 +112,7 @@ func (p span) paint(text string) string {
 // rowStyles style the cells of one table row; there is a set for plain rows and one with the
 // selection background.
 type rowStyles struct {
-	state [probe.Paused + 1]span
+	state [monitor.Paused + 1]span
 	base  span // gaps and plain cells
 	name  span
 	dim   span
@@ -127,8 +127,8 @@ type styles struct {
 	g   glyphs
 	row [2]rowStyles // [0] plain, [1] selected
 
-	count    [probe.Paused + 1]lipgloss.Style // header counts
-	app      lipgloss.Style                   // the "uptty" in the header
+	count    [monitor.Paused + 1]lipgloss.Style // header counts
+	app      lipgloss.Style                     // the "uptty" in the header
 	demo     lipgloss.Style
 	clock    lipgloss.Style
 	hint     lipgloss.Style
@@ -163,12 +163,12 @@ func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
 			name:  spanOf(name),
 			dim:   spanOf(base.Foreground(p.dim)),
 			spark: spanOf(base.Foreground(p.spark)),
-			fail:  spanOf(base.Foreground(p.state[probe.Down]).Bold(true)),
-			down:  spanOf(base.Foreground(p.state[probe.Down]).Bold(true)),
+			fail:  spanOf(base.Foreground(p.state[monitor.Down]).Bold(true)),
+			down:  spanOf(base.Foreground(p.state[monitor.Down]).Bold(true)),
 			mark:  spanOf(base.Foreground(p.accent).Bold(true)),
 		}
 		for st := range rs.state {
-			rs.state[st] = spanOf(base.Foreground(p.state[st]).Bold(probe.State(st) == probe.Down))
+			rs.state[st] = spanOf(base.Foreground(p.state[st]).Bold(monitor.State(st) == monitor.Down))
 		}
 		s.row[sel] = rs
 	}
@@ -191,17 +191,4 @@ func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
 	s.noSave = r.NewStyle().Foreground(p.errFg).Bold(true)
 	s.tab = r.NewStyle().Foreground(p.accent).Bold(true)
 	return s
-}
-
-// reportStyles colour `uptty check` output with the 16 basic colours, which follow the user's
-// own terminal palette on any background.
-func reportStyles(r *lipgloss.Renderer) (state [probe.Paused + 1]lipgloss.Style, head lipgloss.Style) {
-	colors := [...]lipgloss.Color{
-		probe.Unknown: "8", probe.Up: "2", probe.Degraded: "3",
-		probe.Pending: "3", probe.Down: "1", probe.Paused: "8",
-	}
-	for st := range state {
-		state[st] = r.NewStyle().Foreground(colors[st]).Bold(probe.State(st) == probe.Down)
-	}
-	return state, r.NewStyle().Bold(true)
 }

@@ -5,8 +5,9 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/uptty/uptty/probe"
-	"github.com/uptty/uptty/probe/config"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/text"
 )
 
 // row is one table line: a group heading (svc < 0) or a service.
@@ -43,14 +44,6 @@ func buildRows(services []config.Service) (rows []row, order, lineOf []int) {
 		}
 	}
 	return rows, order, lineOf
-}
-
-func widest(names []string) int {
-	w := 0
-	for _, n := range names {
-		w = max(w, ansi.StringWidth(n))
-	}
-	return w
 }
 
 // nameWidths are what the layout needs to know of the service names, in cells.
@@ -184,20 +177,20 @@ func (m Model) tableLines(w, h int) []string {
 func (m Model) columnTitles(l layout) string {
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", markW))
-	b.WriteString(fit("STATE", stateW, ""))
+	b.WriteString(text.Fit("STATE", stateW, ""))
 	b.WriteString(" ")
-	b.WriteString(fit("NAME", l.name, ""))
+	b.WriteString(text.Fit("NAME", l.name, ""))
 	if l.lat > 0 {
-		b.WriteString(" " + fitLeft("LATENCY", l.lat, ""))
+		b.WriteString(" " + text.FitLeft("LATENCY", l.lat, ""))
 	}
 	if l.spark > 0 {
-		b.WriteString("  " + fit("RECENT", l.spark, ""))
+		b.WriteString("  " + text.Fit("RECENT", l.spark, ""))
 	}
 	if l.up > 0 {
-		b.WriteString(" " + fitLeft("UPTIME", l.up, ""))
+		b.WriteString(" " + text.FitLeft("UPTIME", l.up, ""))
 	}
 	if l.out > 0 {
-		b.WriteString("  " + fit("OUTAGE", l.out, ""))
+		b.WriteString("  " + text.Fit("OUTAGE", l.out, ""))
 	}
 	return strings.TrimRight(b.String(), " ")
 }
@@ -225,18 +218,18 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 	}
 	state := s.State
 	if int(state) >= len(rs.state) {
-		state = probe.Unknown
+		state = monitor.Unknown
 	}
-	b.WriteString(rs.state[state].paint(fit(state.String(), stateW, "")))
+	b.WriteString(rs.state[state].paint(text.Fit(state.String(), stateW, "")))
 	b.WriteString(gap(1))
-	b.WriteString(rs.name.paint(fit(m.names[i], l.name, g.ellipsis)))
+	b.WriteString(rs.name.paint(text.Fit(m.names[i], l.name, g.ellipsis)))
 	if l.lat > 0 {
 		lat := g.none
 		if s.Last.OK && !s.Last.Start.IsZero() {
-			lat = probe.FormatLatency(s.Last.Latency)
+			lat = text.FormatLatency(s.Last.Latency)
 		}
 		b.WriteString(gap(1))
-		b.WriteString(rs.base.paint(fitLeft(lat, l.lat, "")))
+		b.WriteString(rs.base.paint(text.FitLeft(lat, l.lat, "")))
 	}
 	if l.spark > 0 {
 		b.WriteString(gap(2))
@@ -244,16 +237,16 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 	}
 	if l.up > 0 {
 		b.WriteString(gap(1))
-		b.WriteString(rs.base.paint(fitLeft(uptimeText(m.now, s, g.none), l.up, "")))
+		b.WriteString(rs.base.paint(text.FitLeft(uptimeText(m.now, s, g.none), l.up, "")))
 	}
 	if l.out > 0 {
-		text := outageText(m.now, s, m.loc)
-		if text == "" && m.services[i].Insecure {
-			text = insecureNote
+		cell := outageText(m.now, s, m.loc)
+		if cell == "" && m.services[i].Insecure {
+			cell = text.InsecureNote
 		}
-		if text != "" || selected {
+		if cell != "" || selected {
 			b.WriteString(gap(2))
-			b.WriteString(m.outageCell(text, s, l.out, rs, selected))
+			b.WriteString(m.outageCell(cell, s, l.out, rs, selected))
 		}
 	}
 	return b.String()
@@ -261,24 +254,24 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 
 // outageCell is the outage column; during an outage the failure reason follows the duration
 // when there is room for it. Only the selected row pads it, for its selection bar.
-func (m Model) outageCell(text string, s probe.Status, w int, rs *rowStyles, selected bool) string {
+func (m Model) outageCell(cell string, s monitor.Status, w int, rs *rowStyles, selected bool) string {
 	g := m.st.g
 	cut := func(t string, w int) string {
 		if selected {
-			return fit(t, w, g.ellipsis)
+			return text.Fit(t, w, g.ellipsis)
 		}
 		return ansi.Truncate(t, w, g.ellipsis)
 	}
 	if s.Outage == nil {
 		style := rs.dim
-		if s.State == probe.Pending || s.State == probe.Degraded {
+		if s.State == monitor.Pending || s.State == monitor.Degraded {
 			style = rs.state[s.State]
 		}
-		return style.paint(cut(text, w))
+		return style.paint(cut(cell, w))
 	}
 	reason := clean(s.Reason)
-	if reason == "" || ansi.StringWidth(text)+2+6 > w {
-		return rs.down.paint(cut(text, w))
+	if reason == "" || ansi.StringWidth(cell)+2+6 > w {
+		return rs.down.paint(cut(cell, w))
 	}
-	return rs.down.paint(text) + rs.dim.paint("  "+cut(reason, w-ansi.StringWidth(text)-2))
+	return rs.down.paint(cell) + rs.dim.paint("  "+cut(reason, w-ansi.StringWidth(cell)-2))
 }

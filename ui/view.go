@@ -6,7 +6,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/monitor"
 )
 
 // View draws the screen. It depends only on the model (time included), so the same model always
@@ -192,7 +192,7 @@ func (m Model) selectedReason() string {
 	}
 	i := m.order[m.cursor]
 	s := m.status[i]
-	if s.State != probe.Down && s.State != probe.Pending && s.State != probe.Degraded {
+	if s.State != monitor.Down && s.State != monitor.Pending && s.State != monitor.Degraded {
 		return ""
 	}
 	why := clean(s.Reason)

@@ -17,7 +17,7 @@ import (
 	"github.com/muesli/termenv"
 	"golang.org/x/text/width"
 
-	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/monitor"
 )
 
 // checkGolden compares got with testdata/name.golden, rewriting it under -update.
@@ -195,7 +195,7 @@ func isServiceRow(l string) bool {
 	if len(l) < 10 {
 		return false
 	}
-	for _, s := range probe.States() {
+	for _, s := range monitor.States() {
 		if strings.HasPrefix(l[2:], s.String()+" ") {
 			return true
 		}
@@ -247,21 +247,21 @@ func TestHelpListsEveryKey(t *testing.T) {
 // goes on, so the header and the window title still count it as DOWN, marked paused; a
 // service paused while up stays a plain PAUSED.
 func TestHeaderPausedOutage(t *testing.T) {
-	open := &probe.Outage{Start: fixedNow.Add(-4 * time.Minute), Cause: "connection refused"}
+	open := &monitor.Outage{Start: fixedNow.Add(-4 * time.Minute), Cause: "connection refused"}
 	type step struct {
-		set           map[int]probe.Status
+		set           map[int]monitor.Status
 		header, title string
 	}
-	paused := probe.Status{State: probe.Paused, Outage: open, Reason: "connection refused"}
+	paused := monitor.Status{State: monitor.Paused, Outage: open, Reason: "connection refused"}
 	steps := []step{
 		// The fixture's DOWN service (1) is paused in its outage; one other (5) is paused up.
-		{map[int]probe.Status{1: paused}, "1 DOWN (paused)  1 PENDING  1 DEGRADED  3 UP  1 UNKNOWN  1 PAUSED",
+		{map[int]monitor.Status{1: paused}, "1 DOWN (paused)  1 PENDING  1 DEGRADED  3 UP  1 UNKNOWN  1 PAUSED",
 			"uptty: 1 DOWN (paused), 1 PENDING, 1 DEGRADED, 3 UP, 1 UNKNOWN, 1 PAUSED"},
 		// Another goes down while it is paused: 2 DOWN, one of them paused.
-		{map[int]probe.Status{0: {State: probe.Down, Outage: open}}, "2 DOWN (1 paused)  1 PENDING  1 DEGRADED  2 UP",
+		{map[int]monitor.Status{0: {State: monitor.Down, Outage: open}}, "2 DOWN (1 paused)  1 PENDING  1 DEGRADED  2 UP",
 			"uptty: 2 DOWN (1 paused), 1 PENDING, 1 DEGRADED, 2 UP, 1 UNKNOWN, 1 PAUSED"},
 		// Resumed, still down: a plain DOWN again.
-		{map[int]probe.Status{1: {State: probe.Down, Outage: open}}, "2 DOWN  1 PENDING  1 DEGRADED  2 UP",
+		{map[int]monitor.Status{1: {State: monitor.Down, Outage: open}}, "2 DOWN  1 PENDING  1 DEGRADED  2 UP",
 			"uptty: 2 DOWN, 1 PENDING, 1 DEGRADED, 2 UP, 1 UNKNOWN, 1 PAUSED"},
 	}
 	m := fixtureModel(120, 40, termenv.Ascii, false)
@@ -277,7 +277,7 @@ func TestHeaderPausedOutage(t *testing.T) {
 			t.Errorf("step %d: title = %q, want %q", k, m.title, s.title)
 		}
 		for i, st := range s.set {
-			if st.State == probe.Paused && !strings.Contains(v, "PAUSED   "+m.names[i]) {
+			if st.State == monitor.Paused && !strings.Contains(v, "PAUSED   "+m.names[i]) {
 				t.Errorf("step %d: %s's row does not read PAUSED:\n%s", k, m.names[i], v)
 			}
 		}
@@ -288,10 +288,10 @@ func TestHeaderPausedOutage(t *testing.T) {
 // sets the window title only when it changes.
 func TestUpdateStatus(t *testing.T) {
 	m := fixtureModel(80, 24, termenv.Ascii, false)
-	down := probe.Status{State: probe.Down, Outage: &probe.Outage{Start: fixedNow}}
+	down := monitor.Status{State: monitor.Down, Outage: &monitor.Outage{Start: fixedNow}}
 	next, cmd := m.Update(statusMsg{0: down, 99: down, -1: down})
 	m = next.(Model)
-	if m.status[0].State != probe.Down {
+	if m.status[0].State != monitor.Down {
 		t.Errorf("status[0].State = %v, want DOWN", m.status[0].State)
 	}
 	if want := "uptty: 2 DOWN, 1 PENDING, 1 DEGRADED, 2 UP, 1 UNKNOWN, 1 PAUSED"; m.title != want {
@@ -320,7 +320,7 @@ func TestUpdateStatus(t *testing.T) {
 func TestFooterSaysWhySelectedIsDown(t *testing.T) {
 	m := fixtureModel(80, 24, termenv.Ascii, false)
 	for k := range m.order {
-		if m.status[m.order[k]].State == probe.Down {
+		if m.status[m.order[k]].State == monitor.Down {
 			m.cursor = k
 		}
 	}

@@ -1,0 +1,101 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzParse checks that Parse never panics, that an error is a list of positioned messages, and
+// that a nil error means a config that keeps every promise the loader makes.
+func FuzzParse(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/*.yaml")
+	seeds = append(seeds, "../config.example.yaml")
+	for _, s := range seeds {
+		data, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := Parse(data, "fuzz.yaml", testEnv)
+		if err != nil {
+			if cfg != nil {
+				t.Fatalf("Parse() returned a config with error %v", err)
+			}
+			errs := Errors(err)
+			if len(errs) == 0 {
+				t.Fatalf("Parse() error %q holds no *Error", err)
+			}
+			for i, e := range errs {
+				if e.File != "fuzz.yaml" || e.Msg == "" || strings.ContainsAny(e.Error(), "\n\r") {
+					t.Fatalf("Parse() error %q: want one line naming fuzz.yaml", e)
+				}
+				if i > 0 && (e.Line < errs[i-1].Line || e.Line == errs[i-1].Line && e.Column < errs[i-1].Column) {
+					t.Fatalf("Parse() errors %q then %q: want them sorted by position", errs[i-1], e)
+				}
+			}
+			return
+		}
+		if problem := invalid(cfg); problem != "" {
+			t.Fatalf("Parse() accepted a config where %s", problem)
+		}
+	})
+}
+
+// invalid returns what is wrong with a config Parse accepted, or "".
+func invalid(cfg *Config) string {
+	switch {
+	case len(cfg.Services) == 0:
+		return "there are no services"
+	case cfg.Concurrency < 1:
+		return "concurrency is below 1"
+	case cfg.History.Retention <= 0:
+		return "retention is not positive"
+	}
+	names := map[string]bool{}
+	for _, s := range cfg.Services {
+		switch {
+		case names[s.Name]:
+			return "a name is repeated"
+		case labelProblem(s.Name) != "":
+			return "a name " + labelProblem(s.Name)
+		case s.Group != "" && labelProblem(s.Group) != "":
+			return "a group " + labelProblem(s.Group)
+		case (s.URL == "") == (len(s.Command) == 0):
+			return "a service has not exactly one of url and command"
+		case s.Kind == "":
+			return "a service has no kind"
+		case s.Kind == KindCommand && s.Command[0] == "":
+			return "a command has no program"
+		case s.Interval <= 0 || s.Timeout <= 0 || s.RetryInterval <= 0 || s.Slow < 0:
+			return "a duration is out of range"
+		case s.Timeout > s.Interval || s.RetryInterval > s.Interval:
+			return "a timeout or retry interval is above the interval"
+		case s.Slow > 0 && s.Slow >= s.Timeout:
+			return "slow is not below the timeout"
+		case s.FailureThreshold < 1 || s.SuccessThreshold < 1:
+			return "a threshold is below 1"
+		case s.Kind == KindHTTP && methodProblem(s.Method) != "":
+			return "a method is invalid"
+		case s.Kind == KindICMP && (s.Count < 1 || s.Count > 100):
+			return "an icmp count is out of range"
+		case s.Expect.MaxLoss < 0 || s.Expect.MaxLoss > 1:
+			return "max_loss is out of range"
+		}
+		if s.URL != "" {
+			if _, problem := checkURL(s.URL); problem != "" {
+				return "a url is invalid: " + problem
+			}
+		}
+		for _, code := range s.Expect.Status {
+			if code < 100 || code > 599 {
+				return "a status is out of range"
+			}
+		}
+		names[s.Name] = true
+	}
+	return ""
+}

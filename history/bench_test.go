@@ -1,0 +1,216 @@
+package history
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/probe"
+)
+
+// BenchmarkRecordResult measures sustained writes of 100 services' results: committed in
+// batches of up to 1000 (a burst), or one transaction per result (a calm monitor: 100 services
+// at 30s give 3 results a second, each its own commit). It reports throughput, the process's
+// CPU time per result (the writer goroutine included) and the file size per million results.
+func BenchmarkRecordResult(b *testing.B) {
+	for _, batch := range []int{1000, 1} {
+		b.Run(fmt.Sprint("batch=", batch), func(b *testing.B) {
+			s, path := openTest(b, Options{QueueSize: 4096})
+			names := make([]string, 100)
+			for i := range names {
+				names[i] = fmt.Sprint("service-", i)
+				s.Register(names[i], "", 30*time.Second)
+			}
+			flush(b, s)
+			empty := dbSize(b, s, path)
+			cpu0 := cpuTime()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				r := probe.Result{Start: t0.Add(time.Duration(i/100) * 30 * time.Second),
+					Latency: time.Duration(20+i%200) * time.Millisecond, OK: i%50 != 0}
+				if !r.OK {
+					r.Reason = "status 503, want 200-399"
+				}
+				s.RecordResult(names[i%100], r, monitor.Up)
+				if (i+1)%batch == 0 {
+					flush(b, s)
+				}
+			}
+			flush(b, s)
+			b.StopTimer()
+			cpu := cpuTime() - cpu0
+			if st := s.Stats(); st.Dropped+st.Failed > 0 {
+				b.Fatalf("Stats() = %+v, want nothing dropped or failed", st)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "results/s")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/result")
+			b.ReportMetric(float64(dbSize(b, s, path)-empty)/float64(b.N), "MB/Mresults")
+		})
+	}
+}
+
+// dbSize checkpoints the WAL into the database and returns the size of both files.
+func dbSize(b *testing.B, s *Store, path string) int64 {
+	execWriter(b, s, "PRAGMA wal_checkpoint(TRUNCATE)")
+	var n int64
+	for _, p := range []string{path, path + "-wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// BenchmarkRestore measures a startup: Restore for each of 100 services with 30 days of
+// history (see fixture), then the same with the four uptime windows the UI shows.
+func BenchmarkRestore(b *testing.B) {
+	path, now := fixture(b)
+	s, err := Open(path, Options{Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	windows := []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour}
+	for _, withUptime := range []bool{false, true} {
+		b.Run(fmt.Sprintf("100 services, uptime windows %v", withUptime), func(b *testing.B) {
+			n := 0
+			if withUptime {
+				n = len(windows)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				for i := range fixtureServices {
+					st, err := s.Restore(fixtureName(i), Limits{})
+					if err != nil || len(st.Samples) != 240 {
+						b.Fatalf("Restore = %d samples, %v", len(st.Samples), err)
+					}
+					for _, w := range windows[:n] {
+						if _, err := s.Uptime(fixtureName(i), w, now); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkUptimeWindow measures one Uptime query per window size over the fixture.
+func BenchmarkUptimeWindow(b *testing.B) {
+	path, now := fixture(b)
+	s, err := Open(path, Options{ReadOnly: true, Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for _, w := range []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour} {
+		b.Run(fmt.Sprint("window=", w), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := s.Uptime(fixtureName(i%fixtureServices), w, now); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "queries/s")
+		})
+	}
+}
+
+const (
+	fixtureServices = 100
+	fixtureDays     = 30
+)
+
+func fixtureName(i int) string { return fmt.Sprintf("service-%03d", i) }
+
+// fixture writes 30 days of history for 100 services, checked every 30s, straight into the
+// tables, and returns the file and the time it ends (17 minutes into an hour, so that windows
+// have ragged edges). It holds what the store would: hourly aggregates for all 30 days; a
+// coverage run a day (uptty restarted daily, 5 minutes down); an outage a day (10 minutes) and
+// its state changes, one open for every tenth service; raw results for the last day only. The
+// raw results of the 29 days before (7.5M rows) are left out to keep the fixture quick to
+// build: no query reads them (Restore reads the newest rows of an index, Uptime the raw rows of
+// its window's first and last partial hours), so they would only add a level to the index.
+func fixture(b *testing.B) (string, time.Time) {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "history.db")
+	now := t0.Add(fixtureDays*24*time.Hour + 17*time.Minute)
+	s, err := Open(path, Options{Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", dsn(path, false, false))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		if _, err := tx.Exec(q, args...); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	prep := func(q string) *sql.Stmt {
+		st, err := tx.Prepare(q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st
+	}
+	hour := prep("INSERT INTO agg_hour (service, start, checks, failures, lat_min, lat_p50, lat_p95, lat_max, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	raw := prep("INSERT INTO result (service, at, latency, ok, state, reason) VALUES (?, ?, ?, ?, ?, NULL)")
+	var a agg
+	for i := range 120 {
+		a.add(int64(40_000+(i*7919)%80_000), true)
+	}
+	hist := encodeHist(a.hist)
+	begin, end := t0.UnixMilli(), now.UnixMilli()
+	for i := range fixtureServices {
+		id := int64(i + 1)
+		exec("INSERT INTO service (id, name, grp) VALUES (?, ?, ?)", id, fixtureName(i), fmt.Sprint("group-", i%10))
+		for h := begin; h < end; h += hourMS {
+			if _, err := hour.Exec(id, h, 120, 0, a.min, a.quantile(0.5), a.quantile(0.95), a.max, hist); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for at := end - 24*hourMS; at < end; at += 30_000 {
+			if _, err := raw.Exec(id, at, 40_000+(at/30_000*7919)%80_000, true, int(monitor.Up)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for d := range int64(fixtureDays + 1) {
+			day := begin + d*24*hourMS
+			exec("INSERT INTO coverage (service, started, ended) VALUES (?, ?, ?)", id, day+5*minuteMS, min(day+24*hourMS, end+minuteMS))
+			start := day + 12*hourMS + int64(i)*minuteMS
+			if start >= end {
+				continue
+			}
+			var stop any = start + 10*minuteMS
+			if d == fixtureDays-1 && i%10 == 0 {
+				stop = nil
+			}
+			exec("INSERT INTO outage (service, started, ended, cause) VALUES (?, ?, ?, 'status 503, want 200-399')", id, start, stop)
+			exec("INSERT INTO state_change (service, at, from_state, to_state, reason) VALUES (?, ?, 1, 4, 'status 503, want 200-399')", id, start)
+			if stop != nil {
+				exec("INSERT INTO state_change (service, at, from_state, to_state, reason) VALUES (?, ?, 4, 1, '')", id, stop)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	return path, now
+}

@@ -1,0 +1,343 @@
+package history
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptty/uptty/monitor"
+)
+
+// The multi-process tests re-execute the test binary with these set; TestMain runs the role.
+const (
+	childEnv     = "UPTTY_HISTORY_TEST_CHILD"
+	childPathEnv = "UPTTY_HISTORY_TEST_PATH"
+)
+
+// runChild plays a role in another process and returns its exit code:
+//   - writer: records results for ever, printing "committed N" after each Flush;
+//   - second: tries to open the file for writing, prints the error, then reads it read-only.
+func runChild(role, path string) int {
+	switch role {
+	case "writer":
+		s, err := Open(path, Options{})
+		if err != nil {
+			fmt.Println("error", err)
+			return 1
+		}
+		deadline := time.Now().Add(time.Minute) // never outlive a parent that forgot us
+		for n := 0; time.Now().Before(deadline); {
+			for range 50 {
+				s.RecordResult(fmt.Sprint("svc", n%10), result(time.Duration(n)*time.Second, time.Millisecond, n%7 != 0, "refused"), monitor.Up)
+				n++
+			}
+			if err := s.Flush(context.Background()); err != nil {
+				fmt.Println("error", err)
+				return 1
+			}
+			fmt.Println("committed", n)
+		}
+		return 0
+	case "second":
+		_, err := Open(path, Options{})
+		fmt.Println("open:", err)
+		r, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			fmt.Println("readonly:", err)
+			return 1
+		}
+		defer r.Close()
+		st, err := r.Restore("api", Limits{})
+		fmt.Println("read:", st.Checks, err)
+		return 0
+	}
+	return 2
+}
+
+func child(t *testing.T, role, path string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+role, childPathEnv+"="+path)
+	return cmd
+}
+
+// TestKill9 kills a process in the middle of writing and checks that the file is intact and
+// holds at least everything the process had committed.
+func TestKill9(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	cmd := child(t, "writer", path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	committed := 0
+	timeout := time.After(30 * time.Second)
+	for committed < 2000 {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("writer exited early: %v", cmd.Wait())
+			}
+			if n, found := strings.CutPrefix(line, "committed "); found {
+				committed, _ = strconv.Atoi(n)
+			} else {
+				t.Fatalf("writer: %s", line)
+			}
+		case <-timeout:
+			cmd.Process.Kill()
+			t.Fatal("writer committed nothing within 30s")
+		}
+	}
+	if err := cmd.Process.Kill(); err != nil { // SIGKILL
+		t.Fatal(err)
+	}
+	for range lines { // the pipe closes when the process is gone
+	}
+	cmd.Wait()
+
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open after kill -9 = %v, want the lock released and the file usable", err)
+	}
+	defer s.Close()
+	if got := scalar[string](t, s, "PRAGMA integrity_check"); got != "ok" {
+		t.Errorf("integrity_check after kill -9 = %q, want ok", got)
+	}
+	raw := scalar[int](t, s, "SELECT count(*) FROM result")
+	hours := scalar[int](t, s, "SELECT sum(checks) FROM agg_hour")
+	if raw < committed || hours != raw {
+		t.Errorf("after kill -9: %d results, %d in hourly aggregates; want at least the %d committed, and equal", raw, hours, committed)
+	}
+}
+
+// TestSecondWriter opens a file that another Store has open for writing: in this process and
+// in another one, the second Open fails saying who holds it, and a read-only Store can read.
+func TestSecondWriter(t *testing.T) {
+	if !canLock {
+		t.Skip("no advisory file locks on this system")
+	}
+	s, path := openTest(t, Options{})
+	s.RecordResult("api", result(0, time.Millisecond, true, ""), monitor.Up)
+	flush(t, s)
+	want := fmt.Sprintf("history file %s is in use by another uptty (pid %d)", path, os.Getpid())
+
+	t.Run("same process", func(t *testing.T) {
+		s2, err := Open(path, Options{})
+		if err == nil {
+			s2.Close()
+		}
+		if !errors.Is(err, ErrInUse) || err.Error() != want {
+			t.Errorf("second Open = %v, want %q", err, want)
+		}
+	})
+	t.Run("other process", func(t *testing.T) {
+		out, err := child(t, "second", path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		for _, line := range []string{"open: " + want, "read: 1 <nil>"} {
+			if !bytes.Contains(out, []byte(line+"\n")) {
+				t.Errorf("child printed %q, want a line %q", out, line)
+			}
+		}
+	})
+	// The writer goes on undisturbed.
+	s.RecordResult("api", result(time.Second, time.Millisecond, true, ""), monitor.Up)
+	flush(t, s)
+	if got := scalar[string](t, s, "PRAGMA integrity_check"); got != "ok" {
+		t.Errorf("integrity_check = %q, want ok", got)
+	}
+}
+
+// TestNotHistory opens files that are not uptty histories: each fails with an error naming
+// the file, and the file is left byte for byte as it was.
+func TestNotHistory(t *testing.T) {
+	foreign := func(stmts ...string) func(t *testing.T, path string) {
+		return func(t *testing.T, path string) {
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			for _, q := range stmts {
+				if _, err := db.Exec(q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+		}
+	}
+	tests := []struct {
+		name  string
+		make  func(t *testing.T, path string)
+		want  string
+		isErr error
+	}{
+		{"random bytes", func(t *testing.T, path string) {
+			b := make([]byte, 64<<10)
+			for i := range b {
+				b[i] = byte(rand.N(256))
+			}
+			os.WriteFile(path, b, 0o600)
+		}, "is not an uptty history (not an SQLite database, or a damaged one); it was left untouched", ErrNotHistory},
+		{"text", func(t *testing.T, path string) {
+			os.WriteFile(path, []byte("services:\n  - name: api\n"), 0o600)
+		}, "is not an uptty history (not an SQLite database", ErrNotHistory},
+		{"other tables", foreign("CREATE TABLE users (id INTEGER, name TEXT)", "CREATE TABLE orders (id INTEGER)",
+			"INSERT INTO users VALUES (1, 'ann')"), "is not an uptty history (it holds tables orders, users); it was left untouched", ErrNotHistory},
+		{"other application", foreign("PRAGMA application_id = 42"), "is not an uptty history (application id 0x2a)", ErrNotHistory},
+		{"newer uptty", foreign("PRAGMA application_id = 1970304121", "PRAGMA user_version = 99", "CREATE TABLE future (x)"),
+			"was written by a newer uptty (schema version 99, this one knows up to 1)", ErrNewerSchema},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "history.db")
+			tt.make(t, path)
+			before, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ro := range []bool{false, true} {
+				s, err := Open(path, Options{ReadOnly: ro})
+				if err == nil {
+					s.Close()
+				}
+				if !errors.Is(err, tt.isErr) || !strings.Contains(err.Error(), "history file "+path+" "+tt.want) {
+					t.Errorf("Open(ReadOnly %v) = %v, want %v: history file %s %s…", ro, err, tt.isErr, path, tt.want)
+				}
+			}
+			after, err := os.ReadFile(path)
+			if err != nil || !bytes.Equal(before, after) {
+				t.Errorf("the file changed (%d bytes, then %d, %v): Open must leave what it cannot read untouched", len(before), len(after), err)
+			}
+		})
+	}
+}
+
+// TestUnwritable opens histories where nothing can be written.
+func TestUnwritable(t *testing.T) {
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "file")
+	os.WriteFile(notDir, nil, 0o600)
+	tests := []struct {
+		name, path, want string
+	}{
+		{"parent is a file", filepath.Join(notDir, "history.db"), "cannot be created"},
+		{"path is a directory", dir, "is a directory"},
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		ro := filepath.Join(dir, "ro")
+		os.Mkdir(ro, 0o500)
+		tests = append(tests, struct{ name, path, want string }{"read-only directory", filepath.Join(ro, "history.db"), "cannot be locked for writing"})
+		file := filepath.Join(dir, "ro.db")
+		if s, err := Open(file, Options{}); err == nil {
+			s.Close()
+		}
+		os.Chmod(file, 0o400)
+		tests = append(tests, struct{ name, path, want string }{"read-only file", file, "cannot be written"})
+	} else {
+		t.Log("running as root: the read-only directory and file cases are skipped")
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Open(tt.path, Options{})
+			if err == nil {
+				s.Close()
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), "history file "+tt.path+" "+tt.want) {
+				t.Errorf("Open(%s) = %v, want history file %s %s…", tt.path, err, tt.path, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadOnly(t *testing.T) {
+	t.Run("missing file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "none.db")
+		s, err := Open(path, Options{ReadOnly: true})
+		if err == nil {
+			s.Close()
+		}
+		if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), path) {
+			t.Errorf("Open(missing, ReadOnly) = %v, want fs.ErrNotExist naming the path", err)
+		}
+		if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Open(ReadOnly) created %s", path)
+		}
+	})
+	t.Run("alongside a writer", func(t *testing.T) {
+		clk := newClock(t0.Add(9 * time.Minute))
+		w, path := openTest(t, Options{Now: clk.Now})
+		r, err := Open(path, Options{ReadOnly: true, Now: clk.Now})
+		if err != nil {
+			t.Fatalf("Open(ReadOnly) = %v", err)
+		}
+		defer r.Close()
+		story(w)
+		flush(t, w)
+		st, err := r.Restore("Checkout API", Limits{})
+		if err != nil {
+			t.Fatalf("Restore = %v", err)
+		}
+		checkStory(t, st)
+		r.RecordResult("x", result(0, 0, true, ""), monitor.Up) // does nothing
+		if err := r.Flush(context.Background()); !errors.Is(err, ErrClosed) {
+			t.Errorf("Flush on a read-only store = %v, want ErrClosed", err)
+		}
+	})
+}
+
+func TestMigrate(t *testing.T) {
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	steps := []string{"CREATE TABLE a (x)", "CREATE TABLE b (x)"}
+	version := func() int {
+		var v int
+		db.QueryRow("PRAGMA user_version").Scan(&v)
+		return v
+	}
+	if err := migrate(ctx, db, "m.db", steps); err != nil || version() != 2 {
+		t.Fatalf("migrate(0 -> 2) = %v, version %d; want nil, 2", err, version())
+	}
+	steps = append(steps, "CREATE TABLE c (x)", "INSERT INTO a VALUES (1)")
+	if err := migrate(ctx, db, "m.db", steps); err != nil || version() != 4 {
+		t.Fatalf("migrate(2 -> 4) = %v, version %d; want nil, 4", err, version())
+	}
+	bad := append(steps, "CREATE TABLE d (x)", "NOT SQL")
+	if err := migrate(ctx, db, "m.db", bad); err == nil || version() != 4 {
+		t.Errorf("migrate with a bad step = %v, version %d; want an error and version 4 (all or nothing)", err, version())
+	}
+	var d int
+	if db.QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'd'").Scan(&d); d != 0 {
+		t.Errorf("table d exists after a failed migration; want it rolled back")
+	}
+	if err := migrate(ctx, db, "m.db", steps[:1]); !errors.Is(err, ErrNewerSchema) {
+		t.Errorf("migrate to an older list = %v, want ErrNewerSchema", err)
+	}
+}

@@ -1,0 +1,141 @@
+package history
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/probe"
+)
+
+// Live is the history of a live monitor: the store it writes to and the statuses it starts
+// from.
+type Live struct {
+	// Store is where results go; never nil: in memory when the file cannot be written.
+	Store *Store
+	// View is the store to read charts and uptime windows from: Store, or the file opened
+	// read-only while another uptty writes it, since that one holds the fuller history.
+	View *Store
+	// Hint is what the user should know about the history, "" when all is well.
+	Hint  string
+	saved []monitor.Status // saved[i] is service i as history last saw it
+	found []bool           // found[i]: history knew service i
+}
+
+// OpenLive opens the history a live monitor keeps for services: the file in cfg (in memory
+// when inMemory is set, as for the demo), registering every service and reading back what each showed before. A file
+// that is not an uptty history, or comes from a newer uptty, is an error (the user must decide
+// what to do with it; it is never touched). A file in use by another uptty, or one that cannot
+// be written, is not: this uptty keeps its history in memory and says so in the hint, starting
+// from what the file holds if it can be read.
+//
+// A file in use is asked for again until wait has passed: when uptty is restarted, the one
+// quitting may still be committing its last results, and the new one must not give up saving
+// for its whole run because it started a few milliseconds early.
+func OpenLive(cfg config.History, services []config.Service, inMemory bool, wait time.Duration) (*Live, error) {
+	path := cfg.Path
+	if inMemory {
+		path = ""
+	}
+	opts := Options{Retention: cfg.Retention}
+	h := &Live{}
+	store, err := openWaiting(path, opts, wait)
+	source := store
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrNotHistory) || errors.Is(err, ErrNewerSchema):
+		return nil, fmt.Errorf("%w\nmove it away, or set history.path in the config to use another file", err)
+	default:
+		inUse := errors.Is(err, ErrInUse)
+		if inUse {
+			h.Hint = "history: in use by another uptty" + pidOf(err) + "; this one is not saving"
+		} else {
+			h.Hint = "history not saved: " + err.Error()
+		}
+		if store, err = Open("", opts); err != nil {
+			return nil, err
+		}
+		// What the other uptty (or an earlier one) saved is still worth showing.
+		source, err = Open(path, Options{ReadOnly: true})
+		switch {
+		case err != nil:
+			source = nil
+		case inUse:
+			h.View = source // closed by close
+		default:
+			defer source.Close()
+		}
+	}
+	h.Store = store
+	if h.View == nil {
+		h.View = store
+	}
+	h.saved = make([]monitor.Status, len(services))
+	h.found = make([]bool, len(services))
+	for i, svc := range services {
+		store.Register(svc.Name, svc.Group, svc.Interval)
+		h.View.Register(svc.Name, svc.Group, svc.Interval)
+		if source == nil {
+			continue
+		}
+		st, err := source.Restore(svc.Name, Limits{})
+		if err != nil {
+			if h.Hint == "" {
+				h.Hint = "history not read: " + err.Error()
+			}
+			continue
+		}
+		h.saved[i], h.found[i] = st, !st.Last.Start.IsZero() || st.State != monitor.Unknown || len(st.Outages) > 0
+	}
+	return h, nil
+}
+
+// pidOf finds " (pid N)" in an in-use error's message, "" when it has none.
+func pidOf(err error) string {
+	msg := err.Error()
+	i := strings.LastIndex(msg, " (pid ")
+	if i < 0 || !strings.HasSuffix(msg, ")") {
+		return ""
+	}
+	return msg[i:]
+}
+
+// Restore is the monitor's Options.Restore: service i as history last saw it.
+func (h *Live) Restore(i int) (monitor.Status, bool) {
+	return h.saved[i], h.found[i]
+}
+
+// Recorder is the monitor's Options.OnResult for services: it hands every result and event to
+// the store, which never blocks.
+func (h *Live) Recorder(services []config.Service) func(int, probe.Result, monitor.State, []monitor.Event) {
+	return func(i int, r probe.Result, state monitor.State, events []monitor.Event) {
+		svc := services[i]
+		h.Store.Record(svc.Name, svc.Group, r, state, events)
+	}
+}
+
+// Close commits what is queued and closes the stores. An error means the last results were
+// not saved.
+func (h *Live) Close() error {
+	if h.View != h.Store {
+		h.View.Close()
+	}
+	return h.Store.Close()
+}
+
+// openWaiting opens path, retrying while another uptty holds it, for at most wait.
+func openWaiting(path string, opts Options, wait time.Duration) (*Store, error) {
+	deadline := time.Now().Add(wait)
+	retry := time.NewTicker(50 * time.Millisecond)
+	defer retry.Stop()
+	for {
+		store, err := Open(path, opts)
+		if !errors.Is(err, ErrInUse) || time.Now().After(deadline) {
+			return store, err
+		}
+		<-retry.C
+	}
+}

@@ -1,0 +1,189 @@
+package history
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/probe"
+)
+
+// TestOpenLive covers what the live monitor does with each kind of history file.
+func TestOpenLive(t *testing.T) {
+	dir := t.TempDir()
+	services := []config.Service{{Name: "API", Group: "core", Interval: time.Second}, {Name: "New"}}
+	now := time.Now()
+
+	// A first run records an outage of API and quits.
+	saved := filepath.Join(dir, "state", "uptty", "history.db")
+	first, err := OpenLive(config.History{Path: saved}, services, false, 0)
+	if err != nil || first.Hint != "" || first.found[0] {
+		t.Fatalf("OpenLive(new file) = %+v, %v; want a store, no hint, nothing found", first, err)
+	}
+	if fi, err := os.Stat(filepath.Dir(saved)); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("history dir = %v, %v; want mode 0700", fi.Mode(), err)
+	}
+	record := first.Recorder(services)
+	tr := monitor.NewTracker(monitor.Policy{FailureThreshold: 2})
+	for k, ok := range []bool{true, false, false, true} {
+		r := probe.Result{Start: now.Add(time.Duration(k-4) * time.Second), Latency: time.Millisecond, OK: ok}
+		if !ok {
+			r.Reason = "connection refused"
+		}
+		record(0, r, tr.State(), tr.Observe(r))
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	foreign := filepath.Join(dir, "foreign.db")
+	os.WriteFile(foreign, []byte("SQLite format 3\x00 but not really"), 0o600)
+	notDir := filepath.Join(dir, "file")
+	os.WriteFile(notDir, nil, 0o600)
+	newer := filepath.Join(dir, "newer.db")
+	makeNewer(t, newer)
+	holder, err := Open(saved, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name      string
+		path      string
+		inMemory  bool
+		wantErr   string
+		wantHint  string
+		wantFound bool
+		wantPath  string // of the store written to: "" in memory
+		wantView  string // of the store read for charts
+	}{
+		{name: "in use", path: saved, wantHint: fmt.Sprintf("history: in use by another uptty (pid %d); this one is not saving", os.Getpid()),
+			wantFound: true, wantView: saved},
+		{name: "in memory", path: saved, inMemory: true},
+		{name: "not a history", path: foreign, wantErr: foreign},
+		{name: "newer schema", path: newer, wantErr: newer},
+		{name: "cannot be created", path: filepath.Join(notDir, "history.db"), wantHint: "history not saved: history file " + notDir},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := OpenLive(config.History{Path: tt.path}, services, tt.inMemory, 0)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("OpenLive(%s) error = %v, want one naming %s", tt.path, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("OpenLive(%s) error = %v", tt.path, err)
+			}
+			defer h.Close()
+			if !strings.HasPrefix(h.Hint, tt.wantHint) || tt.wantHint == "" && h.Hint != "" {
+				t.Errorf("Hint = %q, want %q", h.Hint, tt.wantHint)
+			}
+			if h.Store.Path() != tt.wantPath || h.View.Path() != tt.wantView {
+				t.Errorf("store, view paths = %q, %q; want %q, %q", h.Store.Path(), h.View.Path(), tt.wantPath, tt.wantView)
+			}
+			st, found := h.Restore(0)
+			if found != tt.wantFound {
+				t.Fatalf("Restore(0) found = %v, want %v", found, tt.wantFound)
+			}
+			if _, newFound := h.Restore(1); newFound {
+				t.Errorf("Restore(1) found a service history never saw")
+			}
+			if found && (st.State != monitor.Up || st.LastOutage == nil || st.LastOutage.Cause != "connection refused") {
+				t.Errorf("Restore(0) = %v, last outage %+v; want UP after an outage for connection refused", st.State, st.LastOutage)
+			}
+		})
+	}
+	if err := holder.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Once the other uptty has quit, the file is ours again.
+	again, err := OpenLive(config.History{Path: saved}, services, false, 0)
+	if err != nil || again.Hint != "" || !again.found[0] || again.Store.Path() != saved || again.View != again.Store {
+		t.Fatalf("OpenLive(after the other quit) = hint %q, found %v, path %q, %v; want the file, restored", again.Hint, again.found, again.Store.Path(), err)
+	}
+	if err := again.Close(); err != nil {
+		t.Errorf("Close() = %v, want nil", err)
+	}
+	if err := again.Store.Close(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Close() after Close = %v, want %v", err, ErrClosed)
+	}
+}
+
+// makeNewer writes a history file at path as a newer uptty would have left it.
+func makeNewer(t *testing.T, path string) {
+	t.Helper()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("PRAGMA user_version = 999"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRecordCommitsResultWithItsEvents: the result that made a service DOWN and the outage it
+// opened are one write, so history never holds a DOWN state without its outage.
+func TestRecordCommitsResultWithItsEvents(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "h.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Register("API", "core", time.Second)
+	tr := monitor.NewTracker(monitor.Policy{FailureThreshold: 2})
+	t0 := time.Now().Add(-time.Minute)
+	for k := range 3 {
+		r := probe.Result{Start: t0.Add(time.Duration(k) * time.Second), Latency: time.Millisecond, Reason: "connection refused"}
+		s.Record("API", "core", r, tr.State(), tr.Observe(r))
+	}
+	s.Record("API", "core", probe.Result{}, monitor.Paused, tr.Pause(t0.Add(5*time.Second)))
+	if err := s.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Restore("API", Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != monitor.Paused || st.Outage == nil || !st.Outage.Start.Equal(t0.Truncate(time.Millisecond)) || st.Checks != 3 {
+		t.Errorf("Restore() = %v, outage %+v, %d checks; want PAUSED with the outage open since %v and 3 checks",
+			st.State, st.Outage, st.Checks, t0)
+	}
+}
+
+// TestOpenLiveWaitsForTheQuittingOne: a restart starts the new uptty while the old one is still
+// closing the file; the new one must get the file, not give up saving for its whole run.
+func TestOpenLiveWaitsForTheQuittingOne(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	old, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := time.AfterFunc(200*time.Millisecond, func() { old.Close() })
+	defer released.Stop()
+	h, err := OpenLive(config.History{Path: path}, []config.Service{{Name: "API"}}, false, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if h.Hint != "" || h.Store.Path() != path {
+		t.Errorf("OpenLive() = hint %q, path %q; want the file, saving", h.Hint, h.Store.Path())
+	}
+}

@@ -1,0 +1,178 @@
+package history
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/uptty/uptty/monitor"
+)
+
+// sample is one synthetic result: ms since the epoch, latency in µs.
+type sample struct {
+	at, latency int64
+	ok          bool
+}
+
+// synth records a result every step for each service over [t0, t0+span), with pseudo-random
+// latencies from 1ms to about 2s and 5% failures, and returns them by service.
+func synth(s *Store, services int, span, step time.Duration) map[string][]sample {
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := map[string][]sample{}
+	for at := time.Duration(0); at < span; at += step {
+		for i := range services {
+			name := fmt.Sprint("svc", i)
+			latency := time.Duration(1000*(1+rng.ExpFloat64()*50)) * time.Microsecond
+			ok := rng.IntN(20) != 0
+			s.RecordResult(name, result(at, latency, ok, ""), monitor.Up)
+			out[name] = append(out[name], sample{t0.Add(at).UnixMilli(), latency.Microseconds(), ok})
+		}
+	}
+	return out
+}
+
+// exact is an aggregate computed directly from samples.
+type exact struct {
+	checks, failures        int64
+	min, p50, p95, p99, max int64
+}
+
+func exactOf(xs []sample) exact {
+	var e exact
+	var lat []int64
+	for _, x := range xs {
+		e.checks++
+		if !x.ok {
+			e.failures++
+			continue
+		}
+		lat = append(lat, x.latency)
+	}
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		rank := func(q float64) int64 { return lat[max(int((q*float64(len(lat)))+0.999999), 1)-1] }
+		e.min, e.p50, e.p95, e.p99, e.max = lat[0], rank(0.50), rank(0.95), rank(0.99), lat[len(lat)-1]
+	}
+	return e
+}
+
+// near reports whether a histogram percentile is within the promised 2.2% (and a µs of
+// rounding) of the exact one.
+func near(got, want int64) bool {
+	d := float64(got - want)
+	return d <= 0.022*float64(want)+1 && -d <= 0.022*float64(want)+1
+}
+
+// stored reads the aggregates of table for a service, by start.
+func stored(t *testing.T, s *Store, table, service string) map[int64]exact {
+	t.Helper()
+	rows, err := s.ro.Query("SELECT a.start, checks, failures, coalesce(lat_min, 0), coalesce(lat_p50, 0), coalesce(lat_p95, 0), coalesce(lat_max, 0) FROM "+
+		table+" a JOIN service s ON s.id = a.service WHERE s.name = ?", service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	m := map[int64]exact{}
+	for rows.Next() {
+		var start int64
+		var e exact
+		if err := rows.Scan(&start, &e.checks, &e.failures, &e.min, &e.p50, &e.p95, &e.max); err != nil {
+			t.Fatal(err)
+		}
+		m[start] = e
+	}
+	return m
+}
+
+// checkAggs compares the stored aggregates of table with the exact ones of the samples in
+// [from, to) bucketed by unit.
+func checkAggs(t *testing.T, s *Store, table string, all map[string][]sample, unit, from, to int64) {
+	t.Helper()
+	for name, xs := range all {
+		want := map[int64][]sample{}
+		for _, x := range xs {
+			if x.at >= from && x.at < to {
+				k := floorTo(x.at, unit)
+				want[k] = append(want[k], x)
+			}
+		}
+		got := stored(t, s, table, name)
+		if len(got) != len(want) {
+			t.Errorf("%s %s: %d rows, want %d", table, name, len(got), len(want))
+		}
+		for k, xs := range want {
+			g, w := got[k], exactOf(xs)
+			w.p99 = 0 // not stored: read from the histogram when asked for
+			if g.checks != w.checks || g.failures != w.failures || g.min != w.min || g.max != w.max ||
+				!near(g.p50, w.p50) || !near(g.p95, w.p95) {
+				t.Errorf("%s %s at %v = %+v, want %+v", table, name, time.UnixMilli(k).UTC(), g, w)
+			}
+		}
+	}
+}
+
+func TestRollup(t *testing.T) {
+	for _, chunk := range []int{7, 0} { // 7: minutes split across transactions
+		t.Run(fmt.Sprint("chunk ", chunk), func(t *testing.T) {
+			now := t0.Add(5 * time.Hour)
+			s, _ := openTest(t, Options{Retention: time.Hour, Now: newClock(now).Now, rollupChunk: chunk})
+			all := synth(s, 3, 5*time.Hour, 20*time.Second)
+			flush(t, s)
+			begin, end := t0.UnixMilli(), now.UnixMilli()
+			checkAggs(t, s, "agg_hour", all, hourMS, begin, end)
+
+			if err := s.Rollup(now); err != nil {
+				t.Fatalf("Rollup = %v", err)
+			}
+			rawFrom := now.Add(-time.Hour).UnixMilli()        // retention
+			minuteFrom := now.Add(-2 * time.Hour).UnixMilli() // twice the retention
+			checkAggs(t, s, "agg_hour", all, hourMS, begin, end)
+			checkAggs(t, s, "agg_minute", all, minuteMS, minuteFrom, rawFrom)
+			if n := scalar[int](t, s, "SELECT count(*) FROM result WHERE at < ?", rawFrom); n != 0 {
+				t.Errorf("%d raw results older than the retention after Rollup, want 0", n)
+			}
+			if n := scalar[int](t, s, "SELECT count(*) FROM result"); n != 3*180 {
+				t.Errorf("%d raw results within the retention, want %d", n, 3*180)
+			}
+			// Nothing was dropped without a summary: every check is in the hours, and over the
+			// last two hours also in the minutes and the raw results.
+			if n := scalar[int](t, s, "SELECT sum(checks) FROM agg_hour"); n != 3*900 {
+				t.Errorf("hourly aggregates count %d checks, want %d", n, 3*900)
+			}
+			if n := scalar[int](t, s, "SELECT (SELECT sum(checks) FROM agg_minute) + (SELECT count(*) FROM result)"); n != 3*360 {
+				t.Errorf("minutes and raw results count %d checks, want %d", n, 3*360)
+			}
+			w, err := s.Uptime("svc1", 5*time.Hour, now)
+			e := exactOf(all["svc1"])
+			if err != nil || w.Checks != e.checks || w.Failures != e.failures || !near(w.P95.Microseconds(), e.p95) {
+				t.Errorf("Uptime(5h) after Rollup = %d checks, %d failures, P95 %v, %v; want %+v", w.Checks, w.Failures, w.P95, err, e)
+			}
+			// A second rollup finds nothing more to do.
+			if err := s.Rollup(now); err != nil {
+				t.Fatalf("Rollup again = %v", err)
+			}
+			checkAggs(t, s, "agg_minute", all, minuteMS, minuteFrom, rawFrom)
+		})
+	}
+}
+
+func TestHistogram(t *testing.T) {
+	var a agg
+	for us := int64(1); us <= 10_000_000; us = us*11/10 + 1 {
+		a.add(us, true)
+		if got := bucketMid(bucket(us)); !near(got, us) {
+			t.Errorf("bucketMid(bucket(%d)) = %d, want within 2.2%%", us, got)
+		}
+	}
+	var b agg
+	if err := b.addHist(encodeHist(a.hist)); err != nil || !slices.Equal(b.hist, a.hist) {
+		t.Errorf("addHist(encodeHist(h)) = %v, %v; want h back", b.hist, err)
+	}
+	for _, bad := range [][]byte{{0x80}, {1}, {0xff, 0xff, 0xff, 0x7f, 1}} {
+		if err := b.addHist(bad); err == nil {
+			t.Errorf("addHist(%x) = nil error, want one", bad)
+		}
+	}
+}

@@ -1,0 +1,303 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/probe"
+)
+
+// Defaults for Options.
+const (
+	DefaultRetention = 90 * 24 * time.Hour
+	DefaultQueueSize = 4096
+	// defaultInterval is assumed for a service that was never registered.
+	defaultInterval = time.Minute
+	// rollupEvery is how often the writer rolls up old results; the first rollup waits as long
+	// as rollupDelay, so that startup is not slowed by it.
+	rollupEvery = time.Hour
+	rollupDelay = time.Minute
+)
+
+// Options tune a Store. The zero value is ready to use.
+type Options struct {
+	// Retention is how long raw check results are kept before they are rolled up into
+	// per-minute aggregates, which are kept as long again (default 90 days). Hourly aggregates
+	// are kept for good.
+	Retention time.Duration
+	// Now is the clock for rollups, the end of coverage at Close and the duration of open
+	// incidents (default time.Now).
+	Now func() time.Time
+	// QueueSize bounds the writes waiting to be committed (default 4096). When the queue is
+	// full, writes are dropped and counted, never waited for.
+	QueueSize int
+	// ReadOnly opens an existing history for queries only (uptty incidents, or a second uptty
+	// while another one writes): no lock is taken, nothing is written, Record* do nothing and
+	// Flush and Rollup return ErrClosed.
+	ReadOnly bool
+
+	rollupChunk int // tests: raw results rolled up per transaction (default rollupChunk)
+}
+
+// Store is a history database and the goroutine that writes to it. Its methods are safe for
+// concurrent use.
+type Store struct {
+	path string // absolute; "" in memory
+	opts Options
+	now  func() time.Time
+
+	rw      *sql.DB // the writer's single connection; nil when read-only
+	ro      *sql.DB // connections for queries
+	unlock  func() error
+	session int64
+
+	mu       sync.RWMutex
+	closed   bool
+	services map[string]serviceInfo
+
+	queue chan op
+	stop  chan struct{}
+	done  chan struct{}
+
+	written, dropped, failed atomic.Uint64
+	errMu                    sync.Mutex
+	writeErr                 error  // the last commit's error; nil once a commit succeeds
+	droppedBefore            uint64 // dropped as of the start of the last good commit
+}
+
+type serviceInfo struct {
+	group    string
+	interval time.Duration
+}
+
+// Stats counts what happened to the writes a Store was given.
+type Stats struct {
+	Written uint64 // committed
+	Dropped uint64 // not queued: the queue was full
+	Failed  uint64 // queued but lost to a failed commit
+}
+
+// Open opens the history at path, creating the file and its directory if need be; "" keeps
+// history in memory. It fails, with an error naming the path, when the file is in use by
+// another uptty (ErrInUse), is not an uptty history (ErrNotHistory, the file left untouched),
+// comes from a newer uptty (ErrNewerSchema), or cannot be written. Close releases it.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Retention <= 0 {
+		opts.Retention = DefaultRetention
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = DefaultQueueSize
+	}
+	if opts.rollupChunk <= 0 {
+		opts.rollupChunk = rollupChunk
+	}
+	s := &Store{opts: opts, now: opts.Now, services: map[string]serviceInfo{}}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	ctx := context.Background()
+	var err error
+	switch {
+	case path == "" && opts.ReadOnly:
+		return nil, errors.New("history: an in-memory history cannot be opened read-only")
+	case path == "":
+		err = s.openMemory(ctx)
+	default:
+		if s.path, err = filepath.Abs(path); err != nil {
+			return nil, fmt.Errorf("history file %s: %w", path, err)
+		}
+		if opts.ReadOnly {
+			err = s.openReadOnly(ctx)
+		} else {
+			err = s.openFile(ctx)
+		}
+	}
+	if err != nil {
+		s.release()
+		return nil, err
+	}
+	if !opts.ReadOnly {
+		s.queue = make(chan op, opts.QueueSize)
+		s.stop = make(chan struct{})
+		s.done = make(chan struct{})
+		w := newWriter(s)
+		go w.run()
+	}
+	return s, nil
+}
+
+// Path returns the absolute path of the history file, "" when it is in memory.
+func (s *Store) Path() string { return s.path }
+
+// Register tells the store a service's group and check interval. The interval bounds how long
+// one result covers (see the package doc); a service never registered is taken to be checked
+// every minute. Register may be called at any time, again when the config changes.
+func (s *Store) Register(service, group string, interval time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.services[service] = serviceInfo{group: group, interval: interval}
+}
+
+// RecordResult queues one check result of service and the state it left the service in. It
+// never blocks: when the queue is full the result is dropped and counted (see Err and Stats).
+// A zero Result (what a monitor reports along with the events of a pause) is ignored.
+func (s *Store) RecordResult(service string, r probe.Result, state monitor.State) {
+	if r.Start.IsZero() {
+		return
+	}
+	s.enqueue(resultOp(service, r, state))
+}
+
+// resultOp is the write of one check's result.
+func resultOp(service string, r probe.Result, state monitor.State) op {
+	reason := r.Reason
+	if r.OK {
+		reason = r.Warning
+	}
+	return op{kind: opResult, service: service, at: r.Start.UnixMilli(),
+		latency: r.Latency.Microseconds(), ok: r.OK, state: state, reason: reason}
+}
+
+// Record queues a check's result together with the events it caused, so that they are
+// committed, or dropped when the queue is full, together: a state change never lands without
+// its outage boundary. r may be zero, for pause and resume, which have events but no result.
+// It never blocks, like RecordResult.
+func (s *Store) Record(service, group string, r probe.Result, state monitor.State, events []monitor.Event) {
+	o := op{kind: opEvent, service: service}
+	switch {
+	case !r.Start.IsZero():
+		o = resultOp(service, r, state)
+	case len(events) == 0:
+		return
+	}
+	o.group, o.hasGroup, o.events = group, true, slices.Clone(events)
+	s.enqueue(o)
+}
+
+// RecordEvent queues a state change or an outage boundary of service, which belongs to group.
+// It never blocks, like RecordResult.
+func (s *Store) RecordEvent(service, group string, e monitor.Event) {
+	s.enqueue(op{kind: opEvent, service: service, group: group, hasGroup: true, event: e})
+}
+
+func (s *Store) enqueue(o op) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed || s.queue == nil {
+		return
+	}
+	info, known := s.services[o.service]
+	if !o.hasGroup {
+		o.group, o.hasGroup = info.group, known
+	}
+	o.span = 2 * defaultInterval
+	if info.interval > 0 {
+		o.span = 2 * info.interval
+	}
+	select {
+	case s.queue <- o:
+	default:
+		s.dropped.Add(1)
+	}
+}
+
+// Flush waits until every write queued before it is committed, or ctx is done. It returns the
+// last commit's error if that commit failed (the writes are then lost, and counted in Stats).
+func (s *Store) Flush(ctx context.Context) error {
+	return s.request(ctx, op{kind: opFlush})
+}
+
+// Rollup rolls up the raw results older than the retention as of now into per-minute
+// aggregates, and deletes the per-minute aggregates older than twice the retention (their
+// hours are kept). The writer does it every hour by itself; Rollup is for tests and tools.
+func (s *Store) Rollup(now time.Time) error {
+	return s.request(context.Background(), op{kind: opRollup, now: now})
+}
+
+// request hands o to the writer, waiting for room in the queue, and waits for its answer.
+func (s *Store) request(ctx context.Context, o op) error {
+	o.done = make(chan error, 1)
+	s.mu.RLock()
+	if s.closed || s.queue == nil {
+		s.mu.RUnlock()
+		return ErrClosed
+	}
+	// Close waits for the read lock to be released, and the writer keeps draining the queue
+	// until then, so this send cannot block forever.
+	select {
+	case s.queue <- o:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+	s.mu.RUnlock()
+	select {
+	case err := <-o.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Err reports that history is not being saved: the error of the last commit if it failed (disk
+// full, read-only file...), or writes dropped because the queue was full since the last good
+// commit began. It is nil when history is healthy.
+func (s *Store) Err() error {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	if s.writeErr != nil {
+		return s.writeErr
+	}
+	if n := s.dropped.Load() - s.droppedBefore; n > 0 {
+		return fileErr(s.path, fmt.Sprintf("is not keeping up: %d writes dropped because the queue was full", n), nil, nil)
+	}
+	return nil
+}
+
+// Stats returns how many writes were committed, dropped and lost so far.
+func (s *Store) Stats() Stats {
+	return Stats{Written: s.written.Load(), Dropped: s.dropped.Load(), Failed: s.failed.Load()}
+}
+
+// Close commits what is queued, ends the session (coverage stops now) and closes the file. It
+// returns the last commit's error, if any.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.closed = true
+	s.mu.Unlock()
+	var err error
+	if s.stop != nil {
+		close(s.stop)
+		<-s.done
+		s.errMu.Lock()
+		err = s.writeErr
+		s.errMu.Unlock()
+	}
+	return errors.Join(err, s.release())
+}
+
+// release closes the databases and the lock, whichever are open.
+func (s *Store) release() error {
+	var errs []error
+	for _, db := range []*sql.DB{s.ro, s.rw} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
+	}
+	if s.unlock != nil {
+		errs = append(errs, s.unlock())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,336 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uptty/uptty/monitor"
+)
+
+// story records ten minutes of a service that goes down, recovers, degrades and goes down
+// again, still down at the end, as a tracker would report them.
+func story(s *Store) {
+	const svc, grp = "Checkout API", "payments"
+	s.Register(svc, grp, time.Minute)
+	change := func(at time.Duration, from, to monitor.State, reason string) {
+		s.RecordEvent(svc, grp, monitor.Event{Kind: monitor.StateChanged, At: t0.Add(at), From: from, To: to, Reason: reason})
+	}
+	outage := func(kind monitor.EventKind, at, start, end time.Duration, cause string) {
+		o := monitor.Outage{Start: t0.Add(start), Cause: cause}
+		if end > 0 {
+			o.End = t0.Add(end)
+		}
+		s.RecordEvent(svc, grp, monitor.Event{Kind: kind, At: t0.Add(at), Outage: o})
+	}
+	const refused, s503, s502 = "connection refused", "status 503, want 200-399", "status 502, want 200-399"
+	s.RecordResult(svc, result(0, 100*time.Millisecond, true, ""), monitor.Up)
+	change(0, monitor.Unknown, monitor.Up, "")
+	s.RecordResult(svc, result(1*time.Minute, 110*time.Millisecond, true, ""), monitor.Up)
+	s.RecordResult(svc, result(2*time.Minute, 3*time.Second, false, refused), monitor.Pending)
+	change(2*time.Minute, monitor.Up, monitor.Pending, refused)
+	s.RecordResult(svc, result(3*time.Minute, 3*time.Second, false, "timeout after 3s"), monitor.Down)
+	change(3*time.Minute, monitor.Pending, monitor.Down, "timeout after 3s")
+	outage(monitor.OutageStarted, 3*time.Minute, 2*time.Minute, 0, refused)
+	s.RecordResult(svc, result(4*time.Minute, 90*time.Millisecond, true, ""), monitor.Up)
+	outage(monitor.OutageEnded, 4*time.Minute, 2*time.Minute, 4*time.Minute, refused)
+	change(4*time.Minute, monitor.Down, monitor.Up, "")
+	s.RecordResult(svc, result(5*time.Minute, 95*time.Millisecond, true, "certificate expires in 3d"), monitor.Degraded)
+	change(5*time.Minute, monitor.Up, monitor.Degraded, "certificate expires in 3d")
+	s.RecordResult(svc, result(6*time.Minute, 20*time.Millisecond, false, s503), monitor.Pending)
+	change(6*time.Minute, monitor.Degraded, monitor.Pending, s503)
+	s.RecordResult(svc, result(7*time.Minute, 20*time.Millisecond, false, s503), monitor.Down)
+	change(7*time.Minute, monitor.Pending, monitor.Down, s503)
+	outage(monitor.OutageStarted, 7*time.Minute, 6*time.Minute, 0, s503)
+	s.RecordResult(svc, result(8*time.Minute, 25*time.Millisecond, false, s502), monitor.Down)
+}
+
+// checkStory checks what Restore gives after story, as of t0+9m.
+func checkStory(t *testing.T, st monitor.Status) {
+	t.Helper()
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"State", st.State, monitor.Down},
+		{"Since", st.Since.UTC(), at(7 * time.Minute)},
+		{"Reason", st.Reason, "status 502, want 200-399"},
+		{"len(Samples)", len(st.Samples), 9},
+		{"Samples[0].At", st.Samples[0].At.UTC(), at(0)},
+		{"Samples[8]", fmt.Sprint(st.Samples[8].Latency, st.Samples[8].OK), "25ms false"},
+		{"len(Recent)", len(st.Recent), 9},
+		{"Recent[5].Warning", st.Recent[5].Warning, "certificate expires in 3d"},
+		{"Recent[2].Reason", st.Recent[2].Reason, "connection refused"},
+		{"Last.Start", st.Last.Start.UTC(), at(8 * time.Minute)},
+		{"Outage", outageText(st.Outage), "6m0s-open status 503, want 200-399"},
+		{"LastOutage", outageText(st.LastOutage), "2m0s-4m0s connection refused"},
+		{"len(Outages)", len(st.Outages), 2},
+		{"Outages[0]", outageText(&st.Outages[0]), "2m0s-4m0s connection refused"},
+		{"OutageCount", st.OutageCount, 2},
+		{"Checks", st.Checks, 9},
+		{"Failures", st.Failures, 5},
+		{"P50", st.P50, 95 * time.Millisecond},
+		{"AsOf", st.AsOf.UTC(), at(9 * time.Minute)},
+		{"Observed", st.Observed, 9 * time.Minute},
+		{"Downtime", st.Downtime, 5 * time.Minute}, // 2m-4m, 6m-9m
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("Restore().%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func outageText(o *monitor.Outage) string {
+	if o == nil {
+		return "nil"
+	}
+	end := "open"
+	if !o.Open() {
+		end = o.End.Sub(t0).String()
+	}
+	return fmt.Sprintf("%v-%s %s", o.Start.Sub(t0), end, o.Cause)
+}
+
+func TestRestore(t *testing.T) {
+	clk := newClock(t0.Add(9 * time.Minute))
+	s, path := openTest(t, Options{Now: clk.Now})
+	story(s)
+	flush(t, s)
+	st, err := s.Restore("Checkout API", Limits{})
+	if err != nil {
+		t.Fatalf("Restore = %v", err)
+	}
+	checkStory(t, st)
+
+	t.Run("after a restart", func(t *testing.T) {
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close = %v", err)
+		}
+		clk.Set(t0.Add(time.Hour)) // uptty was not running for 51 minutes: a gap
+		s2, err := Open(path, Options{Now: clk.Now})
+		if err != nil {
+			t.Fatalf("Open again = %v", err)
+		}
+		defer s2.Close()
+		st, err := s2.Restore("Checkout API", Limits{})
+		if err != nil {
+			t.Fatalf("Restore = %v", err)
+		}
+		checkStory(t, st)
+
+		// The first passing check after the restart ends the outage that was open.
+		s2.RecordResult("Checkout API", result(time.Hour, 30*time.Millisecond, true, ""), monitor.Up)
+		s2.RecordEvent("Checkout API", "payments", monitor.Event{Kind: monitor.OutageEnded, At: t0.Add(time.Hour),
+			Outage: monitor.Outage{Start: t0.Add(6 * time.Minute), End: t0.Add(time.Hour), Cause: "status 503, want 200-399"}})
+		flush(t, s2)
+		in, err := s2.Incidents(time.Time{}, "")
+		if err != nil {
+			t.Fatalf("Incidents = %v", err)
+		}
+		if len(in) != 2 || in[0].End == nil || in[0].Duration != 54*time.Minute {
+			t.Errorf("Incidents() = %+v, want 2, the newest ended after 54m", in)
+		}
+	})
+}
+
+func TestRestoreLimits(t *testing.T) {
+	s, _ := openTest(t, Options{Now: newClock(t0.Add(time.Hour)).Now})
+	story(s)
+	flush(t, s)
+	st, err := s.Restore("Checkout API", Limits{Samples: 4, Recent: 2, Outages: 1})
+	if err != nil {
+		t.Fatalf("Restore = %v", err)
+	}
+	if len(st.Samples) != 4 || !st.Samples[0].At.Equal(t0.Add(5*time.Minute)) {
+		t.Errorf("Samples = %v, want the 4 newest", st.Samples)
+	}
+	if len(st.Recent) != 2 || !st.Recent[0].Start.Equal(t0.Add(7*time.Minute)) {
+		t.Errorf("Recent = %v, want the 2 newest", st.Recent)
+	}
+	if len(st.Outages) != 1 || st.Outage == nil || st.LastOutage == nil || st.OutageCount != 2 {
+		t.Errorf("Outages = %v, Outage %v, LastOutage %v, OutageCount %d; want the open one, both pointers, 2",
+			st.Outages, st.Outage, st.LastOutage, st.OutageCount)
+	}
+}
+
+func TestRestoreUnknownService(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	st, err := s.Restore("nobody", Limits{})
+	if err != nil || st.State != monitor.Unknown || st.Samples != nil || !st.AsOf.IsZero() {
+		t.Errorf("Restore(nobody) = %+v, %v; want the zero Status", st, err)
+	}
+}
+
+func TestMemory(t *testing.T) {
+	clk := newClock(t0.Add(9 * time.Minute))
+	a, err := Open("", Options{Now: clk.Now})
+	if err != nil {
+		t.Fatalf("Open(\"\") = %v", err)
+	}
+	defer a.Close()
+	b, err := Open("", Options{Now: clk.Now})
+	if err != nil {
+		t.Fatalf("Open(\"\") again = %v", err)
+	}
+	defer b.Close()
+	story(a)
+	flush(t, a)
+	st, err := a.Restore("Checkout API", Limits{})
+	if err != nil {
+		t.Fatalf("Restore = %v", err)
+	}
+	checkStory(t, st)
+	if st, err := b.Restore("Checkout API", Limits{}); err != nil || st.Checks != 0 {
+		t.Errorf("second in-memory store Restore = %d checks, %v; want 0: stores must not share", st.Checks, err)
+	}
+	if a.Path() != "" {
+		t.Errorf("Path() = %q, want \"\"", a.Path())
+	}
+}
+
+func TestQueueFull(t *testing.T) {
+	s, _ := openTest(t, Options{QueueSize: 8})
+	release := holdWriter(t, s)
+	for i := range 8 + 5 {
+		s.RecordResult("api", result(time.Duration(i)*time.Second, time.Millisecond, true, ""), monitor.Up)
+	}
+	err := s.Err()
+	if err == nil || !strings.Contains(err.Error(), "5 writes dropped") {
+		t.Errorf("Err() with a full queue = %v, want 5 writes dropped", err)
+	}
+	release()
+	flush(t, s)
+	if got, want := s.Stats(), (Stats{Written: 8, Dropped: 5}); got != want {
+		t.Errorf("Stats() = %+v, want %+v", got, want)
+	}
+	if err := s.Err(); err != nil {
+		t.Errorf("Err() once the writer caught up = %v, want nil", err)
+	}
+}
+
+func TestDiskFull(t *testing.T) {
+	s, path := openTest(t, Options{})
+	// SQLite's own page limit fails writes exactly as a full disk does (SQLITE_FULL).
+	execWriter(t, s, "PRAGMA max_page_count = 1")
+	long := strings.Repeat("x", 200)
+	release := holdWriter(t, s) // so that the results are committed together, and fail together
+	for i := range 500 {
+		s.RecordResult(fmt.Sprint("svc", i%5), result(time.Duration(i)*time.Second, time.Millisecond, false, long), monitor.Down)
+	}
+	release()
+	err := s.Flush(context.Background())
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "full") {
+		t.Fatalf("Flush on a full disk = %v, want an error naming %s and the full disk", err, path)
+	}
+	if got := s.Err(); got == nil || got.Error() != err.Error() {
+		t.Errorf("Err() = %v, want %v", got, err)
+	}
+	execWriter(t, s, "PRAGMA max_page_count = 1000000")
+	s.RecordResult("svc0", result(time.Hour, time.Millisecond, true, ""), monitor.Up)
+	if err := s.Flush(context.Background()); err != nil {
+		t.Errorf("Flush once there is room = %v, want nil", err)
+	}
+	if err := s.Err(); err != nil {
+		t.Errorf("Err() once there is room = %v, want nil", err)
+	}
+	if st, _ := s.Restore("svc0", Limits{}); st.Checks != 1 || !st.Last.Start.Equal(t0.Add(time.Hour)) {
+		t.Errorf("Restore(svc0) = %d checks, the last at %v; want 1 at %v: the ones before are lost, the store recovered",
+			st.Checks, st.Last.Start, t0.Add(time.Hour))
+	}
+	if got := s.Stats(); got.Failed != 500 {
+		t.Errorf("Stats().Failed = %d, want 500", got.Failed)
+	}
+}
+
+func TestClosed(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	s.RecordResult("api", result(0, time.Millisecond, true, ""), monitor.Up)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	s.RecordResult("api", result(time.Second, time.Millisecond, true, ""), monitor.Up) // must not panic
+	s.RecordEvent("api", "", monitor.Event{Kind: monitor.StateChanged})
+	if err := s.Flush(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Flush after Close = %v, want ErrClosed", err)
+	}
+	if err := s.Close(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Close twice = %v, want ErrClosed", err)
+	}
+	if got := s.Stats().Written; got != 1 {
+		t.Errorf("Stats().Written = %d, want 1: Close commits what is queued", got)
+	}
+}
+
+func TestFlushContext(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	release := holdWriter(t, s)
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Flush(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Flush(canceled) while the writer is busy = %v, want context.Canceled", err)
+	}
+}
+
+// TestConcurrent records from many goroutines while rollups run and the store closes: nothing
+// races, nothing panics, and every write is either committed or counted as dropped.
+func TestConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	s, err := Open(path, Options{Retention: time.Minute, QueueSize: 64, rollupChunk: 3, Now: newClock(t0.Add(time.Hour)).Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	const writers, each = 4, 200
+	for g := range writers {
+		wg.Go(func() {
+			for i := range each {
+				s.RecordResult(fmt.Sprint("svc", g), result(time.Duration(i)*time.Second, time.Millisecond, i%3 != 0, "refused"), monitor.Up)
+				if i%50 == 0 {
+					s.Rollup(t0.Add(time.Hour))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	st := s.Stats()
+	if st.Written+st.Dropped != writers*each || st.Failed != 0 {
+		t.Errorf("Stats() = %+v, want written + dropped = %d and none failed", st, writers*each)
+	}
+	s, err = Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := scalar[uint64](t, s, "SELECT sum(checks) FROM agg_hour"); got != st.Written {
+		t.Errorf("hourly aggregates count %d checks, want the %d written", got, st.Written)
+	}
+	if got := scalar[uint64](t, s, "SELECT (SELECT coalesce(sum(checks), 0) FROM agg_minute) + (SELECT count(*) FROM result)"); got != st.Written {
+		t.Errorf("minutes and raw results count %d checks, want the %d written", got, st.Written)
+	}
+}
+
+func TestOpenEmptyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open(empty file) = %v, want a new history in it", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close = %v", err)
+	}
+}

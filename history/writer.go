@@ -1,0 +1,349 @@
+package history
+
+import (
+	"database/sql"
+	"time"
+
+	"github.com/uptty/uptty/monitor"
+)
+
+// maxBatch bounds the writes committed in one transaction, so that a flood of results still
+// reaches the disk in steps and a Flush behind them does not wait for all of them.
+const maxBatch = 2000
+
+type opKind uint8
+
+const (
+	opResult opKind = iota + 1
+	opEvent
+	opFlush  // answer once everything queued before is committed
+	opRollup // roll up as of now
+	opExec   // tests: call hook, run sql on the writer's connection (a full disk...)
+)
+
+// op is one queued write or request. Results are copied into it field by field, so that the
+// queue holds no memory of the caller's (Facts, Phases).
+type op struct {
+	kind     opKind
+	service  string
+	group    string
+	hasGroup bool
+	span     time.Duration // how long a result covers at most: two intervals
+
+	at, latency int64 // ms, µs
+	ok          bool
+	state       monitor.State
+	reason      string
+
+	event  monitor.Event
+	events []monitor.Event // the events a result caused, committed with it
+	now    time.Time
+	sql    string
+	hook   func()
+	done   chan error
+}
+
+// writer is the goroutine that owns the write connection. Everything in it is touched by that
+// goroutine only.
+type writer struct {
+	s     *Store
+	db    *sql.DB
+	batch []op
+	ids   map[string]*serviceRow
+	runs  map[int64]*run // the newest coverage run of each service, loaded when first needed
+
+	rolling  bool // a rollup is running: rollups asked for meanwhile wait in deferred
+	deferred []op
+}
+
+type serviceRow struct {
+	id    int64
+	group string
+}
+
+// run is a stretch of covered time (a coverage row). live marks runs extended by this session,
+// whose end Close sets to the time of closing.
+type run struct {
+	id               int64 // 0 until inserted
+	start, end, last int64 // ms; last is the newest result's start
+	dirty, live      bool
+}
+
+func newWriter(s *Store) *writer {
+	w := &writer{s: s, db: s.rw}
+	w.reset()
+	return w
+}
+
+// reset forgets what the writer caches of the database, after a failed commit rolled it back.
+func (w *writer) reset() {
+	w.ids = map[string]*serviceRow{}
+	w.runs = map[int64]*run{}
+}
+
+func (w *writer) run() {
+	defer close(w.s.done)
+	rollup := time.NewTimer(rollupDelay)
+	defer rollup.Stop()
+	for {
+		select {
+		case o := <-w.s.queue:
+			w.batch = w.collect(append(w.batch[:0], o))
+			w.process(w.batch)
+		case <-rollup.C:
+			w.setErr(w.rollup(w.s.now()))
+			rollup.Reset(rollupEvery)
+		case <-w.s.stop:
+			for w.drain() {
+			}
+			w.setErr(w.endSession(w.s.now().UnixMilli()))
+			return
+		}
+	}
+}
+
+// collect adds to batch whatever else is queued, without waiting.
+func (w *writer) collect(batch []op) []op {
+	for len(batch) < maxBatch {
+		select {
+		case o := <-w.s.queue:
+			batch = append(batch, o)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// drain processes one batch of whatever is queued and reports whether there was any. It has a
+// batch of its own: a rollup drains while the batch that asked for it is being processed.
+func (w *writer) drain() bool {
+	batch := w.collect(nil)
+	if len(batch) == 0 {
+		return false
+	}
+	w.process(batch)
+	return true
+}
+
+// process commits the writes of a batch in one transaction, cut where a request must see the
+// writes before it committed.
+func (w *writer) process(batch []op) {
+	from := 0
+	for i, o := range batch {
+		if o.kind == opResult || o.kind == opEvent {
+			continue
+		}
+		w.commit(batch[from:i])
+		from = i + 1
+		switch o.kind {
+		case opFlush:
+			w.s.errMu.Lock()
+			o.done <- w.s.writeErr
+			w.s.errMu.Unlock()
+		case opRollup:
+			if w.rolling {
+				w.deferred = append(w.deferred, o)
+			} else {
+				o.done <- w.rollup(o.now)
+			}
+		case opExec:
+			var err error
+			if o.hook != nil {
+				o.hook()
+			}
+			if o.sql != "" {
+				_, err = w.db.Exec(o.sql)
+			}
+			o.done <- err
+		}
+	}
+	w.commit(batch[from:])
+}
+
+// commit writes ops in one transaction, or counts them as lost and says so in Err.
+func (w *writer) commit(ops []op) {
+	if len(ops) == 0 {
+		return
+	}
+	dropped := w.s.dropped.Load()
+	if err := w.write(ops); err != nil {
+		w.reset()
+		w.s.failed.Add(uint64(len(ops)))
+		w.setErr(fileErr(w.s.path, "cannot be written, history is not being saved", nil, err))
+		return
+	}
+	w.s.written.Add(uint64(len(ops)))
+	w.s.errMu.Lock()
+	w.s.writeErr, w.s.droppedBefore = nil, dropped
+	w.s.errMu.Unlock()
+}
+
+func (w *writer) setErr(err error) {
+	if err == nil {
+		return
+	}
+	w.s.errMu.Lock()
+	w.s.writeErr = err
+	w.s.errMu.Unlock()
+}
+
+func (w *writer) write(ops []op) (err error) {
+	tx, err := w.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	hours := map[aggKey]*agg{}
+	for i := range ops {
+		o := &ops[i]
+		id, err := w.serviceID(tx, o)
+		if err != nil {
+			return err
+		}
+		switch {
+		case o.kind == opResult:
+			err = w.result(tx, id, o, hours)
+		case o.event.Kind != 0:
+			err = w.event(tx, id, o.event)
+		}
+		for _, e := range o.events {
+			if err == nil {
+				err = w.event(tx, id, e)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for k, a := range hours {
+		if err := mergeAgg(tx, "agg_hour", k, a); err != nil {
+			return err
+		}
+	}
+	if err := w.saveRuns(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// serviceID returns the service's row id, adding the service or updating its group as needed.
+func (w *writer) serviceID(tx *sql.Tx, o *op) (int64, error) {
+	row, ok := w.ids[o.service]
+	if !ok {
+		row = &serviceRow{}
+		err := tx.QueryRow("SELECT id, grp FROM service WHERE name = ?", o.service).Scan(&row.id, &row.group)
+		if err == sql.ErrNoRows {
+			res, err := tx.Exec("INSERT INTO service (name, grp) VALUES (?, ?)", o.service, o.group)
+			if err != nil {
+				return 0, err
+			}
+			row.group = o.group
+			if row.id, err = res.LastInsertId(); err != nil {
+				return 0, err
+			}
+		} else if err != nil {
+			return 0, err
+		}
+		w.ids[o.service] = row
+	}
+	if o.hasGroup && row.group != o.group {
+		if _, err := tx.Exec("UPDATE service SET grp = ? WHERE id = ?", o.group, row.id); err != nil {
+			return 0, err
+		}
+		row.group = o.group
+	}
+	return row.id, nil
+}
+
+func (w *writer) result(tx *sql.Tx, id int64, o *op, hours map[aggKey]*agg) error {
+	var reason any
+	if o.reason != "" {
+		reason = o.reason
+	}
+	res, err := tx.Exec(`INSERT INTO result (service, at, latency, ok, state, reason) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, id, o.at, o.latency, o.ok, int(o.state), reason)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // a result of the same service at the same millisecond is already stored
+	}
+	k := aggKey{service: id, start: floorTo(o.at, hourMS)}
+	a := hours[k]
+	if a == nil {
+		a = &agg{}
+		hours[k] = a
+	}
+	a.add(o.latency, o.ok)
+	return w.extend(tx, id, o.at, o.span.Milliseconds())
+}
+
+func (w *writer) event(tx *sql.Tx, id int64, e monitor.Event) error {
+	switch e.Kind {
+	case monitor.StateChanged:
+		if _, err := tx.Exec("INSERT INTO state_change (service, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
+			id, e.At.UnixMilli(), int(e.From), int(e.To), e.Reason); err != nil {
+			return err
+		}
+		if e.To == monitor.Paused {
+			return w.pause(tx, id, e.At.UnixMilli())
+		}
+	case monitor.OutageStarted:
+		start := e.Outage.Start.UnixMilli()
+		_, err := tx.Exec(`INSERT INTO outage (service, started, cause) SELECT ?, ?, ?
+			WHERE NOT EXISTS (SELECT 1 FROM outage WHERE service = ? AND started = ?)`,
+			id, start, e.Outage.Cause, id, start)
+		return err
+	case monitor.OutageEnded:
+		start, end := e.Outage.Start.UnixMilli(), e.Outage.End.UnixMilli()
+		if e.Outage.End.IsZero() {
+			end = e.At.UnixMilli()
+		}
+		res, err := tx.Exec("UPDATE outage SET ended = ? WHERE service = ? AND started = ? AND ended IS NULL", end, id, start)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		// An outage that began before history did: keep it whole.
+		_, err = tx.Exec(`INSERT INTO outage (service, started, ended, cause) SELECT ?, ?, ?, ?
+			WHERE NOT EXISTS (SELECT 1 FROM outage WHERE service = ? AND started = ?)`,
+			id, start, end, e.Outage.Cause, id, start)
+		return err
+	}
+	return nil
+}
+
+// endSession ends coverage now for every service this session checked, and the session.
+func (w *writer) endSession(now int64) error {
+	if w.s.session == 0 {
+		return nil
+	}
+	tx, err := w.db.Begin()
+	if err != nil {
+		return fileErr(w.s.path, "cannot be written", nil, err)
+	}
+	defer tx.Rollback()
+	for _, r := range w.runs {
+		if r.live && r.end > now {
+			r.end, r.dirty = max(now, r.last), true
+		}
+	}
+	err = w.saveRuns(tx)
+	if err == nil {
+		_, err = tx.Exec("UPDATE session SET ended = ? WHERE id = ?", now, w.s.session)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		return fileErr(w.s.path, "cannot be written", nil, err)
+	}
+	return nil
+}

@@ -1,0 +1,278 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/probe"
+)
+
+// Target is one service to monitor and the checker that checks it.
+type Target struct {
+	Service config.Service
+	Checker probe.Checker
+}
+
+// Options tune a Monitor. The zero value is ready to use.
+type Options struct {
+	// Concurrency bounds how many checks may be in flight at once (default 1000).
+	Concurrency int
+	// Now returns the current time (default time.Now). The monitor still waits in real time,
+	// so a replacement must advance with the wall clock.
+	Now func() time.Time
+	// MinBatchInterval is the shortest time between two batches returned by Next (default
+	// 200ms; negative for none), so that thousands of results a second reach the UI as a few
+	// frames.
+	MinBatchInterval time.Duration
+	// OnResult, if set, is called by the scheduler goroutine with every result, in order, the
+	// state it left the service in and the events it caused (nil if none); r is the zero Result
+	// for the events of a Pause or a Resume. It must not block (hand the data to a buffered
+	// queue): the scheduler waits for it. A history store uses it to record everything.
+	OnResult func(i int, r probe.Result, state State, events []Event)
+	// Restore, if set, is asked by NewMonitor for each service's status from before a restart;
+	// when ok, the service's tracker starts from it (see Tracker.Restore) rather than UNKNOWN.
+	Restore func(i int) (s Status, ok bool)
+}
+
+// Monitor checks many services on their intervals and tracks their state. One scheduler
+// goroutine owns the schedule and the trackers and starts a goroutine per check in flight, so a
+// hung target never delays another's check and nothing runs for a service between its checks.
+type Monitor struct {
+	targets  []Target
+	now      func() time.Time
+	slots    int
+	minBatch time.Duration
+	onResult func(int, probe.Result, State, []Event)
+	// trace, set by tests and benchmarks, sees when each finished check was due and began.
+	trace func(i int, due, start time.Time)
+
+	running atomic.Bool
+	wake    chan struct{} // cap 1: a command was queued
+	changed chan struct{} // cap 1: the dirty set became non-empty
+
+	mu        sync.Mutex
+	trackers  []*Tracker // changed by the scheduler goroutine only, always under mu
+	dirty     []int      // services changed since the last batch
+	isDirty   []bool
+	commands  []command
+	lastBatch time.Time
+}
+
+// command is a Pause or Resume waiting for the scheduler.
+type command struct {
+	id    int
+	pause bool
+}
+
+// NewMonitor returns a monitor for targets; nothing runs until Run. Every target's tracker
+// starts UNKNOWN, or from what Options.Restore gives for it.
+func NewMonitor(targets []Target, opts Options) *Monitor {
+	m := &Monitor{
+		targets:  targets,
+		now:      opts.Now,
+		slots:    opts.Concurrency,
+		minBatch: opts.MinBatchInterval,
+		onResult: opts.OnResult,
+		wake:     make(chan struct{}, 1),
+		changed:  make(chan struct{}, 1),
+		trackers: make([]*Tracker, len(targets)),
+		isDirty:  make([]bool, len(targets)),
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.slots <= 0 {
+		m.slots = 1000
+	}
+	if m.minBatch == 0 {
+		m.minBatch = 200 * time.Millisecond
+	}
+	now := m.now()
+	for i, t := range targets {
+		m.trackers[i] = NewTracker(policyOf(t.Service))
+		if opts.Restore == nil {
+			continue
+		}
+		if st, ok := opts.Restore(i); ok {
+			m.trackers[i].Restore(st, now)
+		}
+	}
+	return m
+}
+
+// Run checks every service until ctx is done: the first checks spread over the first second,
+// then each service on its interval, or every retry_interval while failing. It returns ctx's
+// error once every goroutine it started has ended. Run may be called only once.
+func (m *Monitor) Run(ctx context.Context) error {
+	if !m.running.CompareAndSwap(false, true) {
+		return errors.New("probe: Monitor.Run called twice")
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	s := newScheduler(m)
+	defer s.wg.Wait() // after cancel: every check sees ctx done and returns
+	defer cancel()
+	s.loop(ctx)
+	return parent.Err()
+}
+
+// Pause stops checking service i and makes it PAUSED; a check in flight is discarded. It is
+// safe from any goroutine, takes effect in the scheduler shortly after, and ignores a bad i.
+func (m *Monitor) Pause(i int) { m.queue(command{id: i, pause: true}) }
+
+// Resume checks service i again at once and then on its interval. Like Pause, it is safe from
+// any goroutine.
+func (m *Monitor) Resume(i int) { m.queue(command{id: i}) }
+
+func (m *Monitor) queue(c command) {
+	if c.id < 0 || c.id >= len(m.targets) {
+		return
+	}
+	m.mu.Lock()
+	m.commands = append(m.commands, c)
+	m.mu.Unlock()
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Snapshot returns the status of every service now, in target order.
+func (m *Monitor) Snapshot() []Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	out := make([]Status, len(m.trackers))
+	for i, t := range m.trackers {
+		out[i] = t.Status(now)
+	}
+	return out
+}
+
+// Next blocks until at least one service has changed since the last batch, then returns the
+// status of each changed service keyed by its target index. Batches are at least
+// MinBatchInterval apart: Next waits out the rest of the interval, gathering more changes,
+// before it returns. It returns ctx.Err() when ctx is done first.
+func (m *Monitor) Next(ctx context.Context) (map[int]Status, error) {
+	for {
+		m.mu.Lock()
+		pending := len(m.dirty) > 0
+		wait := m.minBatch - time.Since(m.lastBatch)
+		if pending && wait <= 0 {
+			now := m.now()
+			out := make(map[int]Status, len(m.dirty))
+			for _, i := range m.dirty {
+				out[i] = m.trackers[i].Status(now)
+				m.isDirty[i] = false
+			}
+			m.dirty = m.dirty[:0]
+			m.lastBatch = time.Now()
+			m.mu.Unlock()
+			return out, nil
+		}
+		m.mu.Unlock()
+		if err := m.await(ctx, pending, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// await waits for a change, or for wait to pass when a change is already pending.
+func (m *Monitor) await(ctx context.Context, pending bool, wait time.Duration) error {
+	if !pending {
+		select {
+		case <-m.changed:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// markDirty records that service i changed; m.mu must be held.
+func (m *Monitor) markDirty(i int) {
+	if m.isDirty[i] {
+		return
+	}
+	m.isDirty[i] = true
+	m.dirty = append(m.dirty, i)
+	if len(m.dirty) == 1 {
+		select {
+		case m.changed <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// takeCommands returns the queued commands, emptying the queue.
+func (m *Monitor) takeCommands(buf []command) []command {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	buf = append(buf[:0], m.commands...)
+	m.commands = m.commands[:0]
+	return buf
+}
+
+// policyOf is the tracker policy for a service.
+func policyOf(s config.Service) Policy {
+	return Policy{FailureThreshold: s.FailureThreshold, SuccessThreshold: s.SuccessThreshold, Slow: s.Slow}
+}
+
+// cadence returns a service's interval, timeout and retry interval, with the config's defaults
+// for any left zero by a service built in code rather than loaded.
+func cadence(s config.Service) (interval, timeout, retry time.Duration) {
+	interval, timeout, retry = s.Interval, s.Timeout, s.RetryInterval
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	if timeout <= 0 {
+		timeout = min(10*time.Second, interval)
+	}
+	if retry <= 0 {
+		retry = min(5*time.Second, interval)
+	}
+	return interval, timeout, retry
+}
+
+// runCheck runs one check with the service's timeout. Start is taken here, after any wait for
+// a concurrency slot; Latency is the checker's, or the whole check's when it left it zero.
+func runCheck(ctx context.Context, t Target, timeout time.Duration, now func() time.Time) probe.Result {
+	start := now()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	r := t.Checker.Check(ctx)
+	cancel()
+	r.Start = start
+	if r.Latency <= 0 {
+		r.Latency = now().Sub(start)
+	}
+	return r
+}
+
+// slots is a counting semaphore.
+type slots chan struct{}
+
+func (s slots) acquire(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false // select would pick at random when a slot is free too
+	}
+	select {
+	case s <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (s slots) release() { <-s }

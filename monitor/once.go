@@ -1,0 +1,78 @@
+package monitor
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// CheckOnce checks t, as `uptty check` does: once if it passes; if it fails, again every
+// retry_interval (from the start of one check to the next) until a check passes or
+// failure_threshold consecutive failures make it DOWN. It returns the final status, or the
+// status so far when ctx is done first.
+func CheckOnce(ctx context.Context, t Target) Status {
+	return checkOnce(ctx, t, make(slots, 1), false)
+}
+
+// CheckAll runs CheckOnce on every target concurrently, with at most concurrency checks in
+// flight (default 1000), and returns the statuses in target order. A target that is waiting to
+// retry holds no slot, so failing services do not hold up the rest.
+func CheckAll(ctx context.Context, targets []Target, concurrency int) []Status {
+	if concurrency <= 0 {
+		concurrency = 1000
+	}
+	sem := make(slots, concurrency)
+	out := make([]Status, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		// Taking the slot before starting the goroutine bounds the goroutines as well as the
+		// checks, but for those waiting to retry.
+		if !sem.acquire(ctx) {
+			out[i] = NewTracker(policyOf(t.Service)).Status(time.Now())
+			continue
+		}
+		wg.Go(func() { out[i] = checkOnce(ctx, t, sem, true) })
+	}
+	wg.Wait()
+	return out
+}
+
+// checkOnce is CheckOnce with a shared semaphore; held says the caller already holds a slot
+// for the first check.
+func checkOnce(ctx context.Context, t Target, sem slots, held bool) Status {
+	_, timeout, retry := cadence(t.Service)
+	tr := NewTracker(policyOf(t.Service))
+	limit := max(t.Service.FailureThreshold, 1)
+	for fails := 0; ; {
+		if !held && !sem.acquire(ctx) {
+			break
+		}
+		held = false
+		r := runCheck(ctx, t, timeout, time.Now)
+		sem.release()
+		tr.Observe(r)
+		if r.OK {
+			break
+		}
+		// Counting here too keeps the loop finite whatever the tracker decides.
+		if fails++; fails >= limit || tr.State() == Down {
+			break
+		}
+		if !waitUntil(ctx, r.Start.Add(retry)) {
+			break
+		}
+	}
+	return tr.Status(time.Now())
+}
+
+// waitUntil waits until t; it reports false if ctx is done first.
+func waitUntil(ctx context.Context, t time.Time) bool {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

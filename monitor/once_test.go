@@ -1,0 +1,130 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/uptty/uptty/probe"
+)
+
+// monTimed records when each of its checks began, then checks with inner.
+type monTimed struct {
+	mu     sync.Mutex
+	starts []time.Time
+	inner  probe.Checker
+}
+
+func (c *monTimed) Check(ctx context.Context) probe.Result {
+	c.mu.Lock()
+	c.starts = append(c.starts, time.Now())
+	c.mu.Unlock()
+	return c.inner.Check(ctx)
+}
+
+func TestCheckOnce(t *testing.T) {
+	const retry = 20 * time.Millisecond
+	tests := []struct {
+		name      string
+		threshold int
+		script    []bool
+		want      State
+		checks    int
+	}{
+		{"up at once", 2, []bool{true}, Up, 1},
+		{"fails then passes", 3, []bool{false, true}, Up, 2},
+		{"down after the threshold", 3, []bool{false, false, false, true}, Down, 3},
+		{"down at once with threshold 1", 1, []bool{false, true}, Down, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			monLeakCheck(t)
+			svc := monSvc("svc", time.Second, time.Second, retry)
+			svc.FailureThreshold = tt.threshold
+			c := &monTimed{inner: monScript(tt.script...)}
+			got := CheckOnce(context.Background(), Target{svc, c})
+			if got.State != tt.want || got.Checks != tt.checks || len(c.starts) != tt.checks {
+				t.Errorf("CheckOnce() = %v after %d checks (%d calls), want %v after %d", got.State, got.Checks, len(c.starts), tt.want, tt.checks)
+			}
+			if tt.want == Down && (got.Outage == nil || got.Reason != "scripted failure") {
+				t.Errorf("CheckOnce() outage %v, reason %q; want an open outage, %q", got.Outage, got.Reason, "scripted failure")
+			}
+			for k := 1; k < len(c.starts); k++ {
+				if gap := c.starts[k].Sub(c.starts[k-1]); gap < retry {
+					t.Errorf("check %d began %v after the one before, want at least %v", k, gap, retry)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckAll(t *testing.T) {
+	monLeakCheck(t)
+	const n, limit = 12, 3
+	var inFlight, most atomic.Int32
+	targets := make([]Target, n)
+	for i := range targets {
+		// Odd targets fail: their retry waits must not hold a slot.
+		pass := i%2 == 0
+		targets[i] = Target{monSvc(fmt.Sprint("svc", i), time.Second, time.Second, 10*time.Millisecond), monFunc(func(ctx context.Context) probe.Result {
+			monRaise(&most, inFlight.Add(1))
+			defer inFlight.Add(-1)
+			r := monBusy(10 * time.Millisecond).Check(ctx)
+			if !pass {
+				r = probe.Result{Reason: "refused"}
+			}
+			return r
+		})}
+	}
+	got := CheckAll(context.Background(), targets, limit)
+	if len(got) != n {
+		t.Fatalf("CheckAll() returned %d statuses, want %d", len(got), n)
+	}
+	for i, s := range got {
+		want, checks := Up, 1
+		if i%2 == 1 {
+			want, checks = Down, 2
+		}
+		if s.State != want || s.Checks != checks {
+			t.Errorf("CheckAll()[%d] = %v after %d checks, want %v after %d", i, s.State, s.Checks, want, checks)
+		}
+	}
+	if m := most.Load(); m > limit {
+		t.Errorf("most checks in flight = %d, want at most %d", m, limit)
+	}
+}
+
+func TestCheckAllCancelled(t *testing.T) {
+	monLeakCheck(t)
+	const n = 5
+	started := make(chan struct{}, n)
+	targets := make([]Target, n)
+	for i := range targets {
+		targets[i] = Target{monSvc(fmt.Sprint("hung", i), time.Hour, time.Hour, time.Hour), monHung(started)}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan []Status, 1)
+	go func() { done <- CheckAll(ctx, targets, 2) }()
+	for range 2 {
+		select {
+		case <-started:
+		case <-time.After(monWait):
+			t.Fatalf("checks not started within %v", monWait)
+		}
+	}
+	cancel()
+	select {
+	case got := <-done:
+		for i, s := range got {
+			if s.State == Up {
+				t.Errorf("CheckAll(cancelled)[%d] = UP, want not UP", i)
+			}
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatalf("CheckAll did not return within 2s of cancel")
+	}
+}

@@ -1,0 +1,351 @@
+package monitor
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/uptty/uptty/probe"
+)
+
+// schedule is a min-heap of services ordered by when their next check is due. It keeps each
+// service's position in the heap so that pausing a service can take it out and resuming can move
+// it to the front in O(log n), where container/heap would need a search or stale entries.
+// Ties go to the lower id so that services due together start in config order.
+type schedule struct {
+	items []slot
+	pos   []int // pos[id] is id's index in items, or -1 when id is not scheduled
+}
+
+// slot is one scheduled check.
+type slot struct {
+	due time.Time
+	id  int
+}
+
+// newSchedule returns an empty schedule for ids 0..n-1.
+func newSchedule(n int) *schedule {
+	s := &schedule{items: make([]slot, 0, n), pos: make([]int, n)}
+	for i := range s.pos {
+		s.pos[i] = -1
+	}
+	return s
+}
+
+// len returns how many services are scheduled.
+func (s *schedule) len() int { return len(s.items) }
+
+// has reports whether id is scheduled.
+func (s *schedule) has(id int) bool { return s.pos[id] >= 0 }
+
+// peek returns the earliest slot; ok is false when nothing is scheduled.
+func (s *schedule) peek() (next slot, ok bool) {
+	if len(s.items) == 0 {
+		return slot{}, false
+	}
+	return s.items[0], true
+}
+
+// pop removes and returns the earliest slot. It must not be called on an empty schedule.
+func (s *schedule) pop() slot {
+	top := s.items[0]
+	s.removeAt(0)
+	return top
+}
+
+// set schedules id at due, moving it if it is already scheduled.
+func (s *schedule) set(id int, due time.Time) {
+	if i := s.pos[id]; i >= 0 {
+		s.items[i].due = due
+		if !s.up(i) {
+			s.down(i)
+		}
+		return
+	}
+	s.items = append(s.items, slot{due: due, id: id})
+	s.pos[id] = len(s.items) - 1
+	s.up(len(s.items) - 1)
+}
+
+// remove unschedules id; it reports whether id was scheduled.
+func (s *schedule) remove(id int) bool {
+	i := s.pos[id]
+	if i < 0 {
+		return false
+	}
+	s.removeAt(i)
+	return true
+}
+
+func (s *schedule) removeAt(i int) {
+	last := len(s.items) - 1
+	s.pos[s.items[i].id] = -1
+	if i != last {
+		s.items[i] = s.items[last]
+		s.pos[s.items[i].id] = i
+	}
+	s.items = s.items[:last]
+	if i != last && !s.up(i) {
+		s.down(i)
+	}
+}
+
+func (s *schedule) less(i, j int) bool {
+	a, b := &s.items[i], &s.items[j]
+	if a.due.Equal(b.due) {
+		return a.id < b.id
+	}
+	return a.due.Before(b.due)
+}
+
+func (s *schedule) swap(i, j int) {
+	s.items[i], s.items[j] = s.items[j], s.items[i]
+	s.pos[s.items[i].id] = i
+	s.pos[s.items[j].id] = j
+}
+
+// up moves item i towards the root; it reports whether it moved.
+func (s *schedule) up(i int) bool {
+	moved := false
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !s.less(i, parent) {
+			break
+		}
+		s.swap(i, parent)
+		i = parent
+		moved = true
+	}
+	return moved
+}
+
+// down moves item i towards the leaves.
+func (s *schedule) down(i int) {
+	n := len(s.items)
+	for {
+		least := i
+		if l := 2*i + 1; l < n && s.less(l, least) {
+			least = l
+		}
+		if r := 2*i + 2; r < n && s.less(r, least) {
+			least = r
+		}
+		if least == i {
+			return
+		}
+		s.swap(i, least)
+		i = least
+	}
+}
+
+// scheduler is the state of one Run. Only the goroutine running loop touches it; the check
+// goroutines share nothing with it but the slots and the done channel.
+type scheduler struct {
+	m      *Monitor
+	wg     sync.WaitGroup // the check goroutines
+	slots  slots          // shared with the check goroutines
+	done   chan outcome   // check goroutines send their results here
+	queue  *schedule
+	svcs   []svcState
+	cmds   []command
+	batch  []outcome
+	evs    [][]Event
+	states []State // each batch result's state after it, for OnResult
+}
+
+// svcState is the scheduler's view of one service.
+type svcState struct {
+	// phase anchors the grid phase + k*interval on which passing checks are due, so that
+	// check durations and late starts never make the schedule drift.
+	phase                    time.Time
+	interval, timeout, retry time.Duration
+	// gen counts pauses; a result from an earlier gen was in flight across a pause.
+	gen      uint32
+	inFlight bool
+	paused   bool
+}
+
+// outcome is a finished check on its way back to the scheduler.
+type outcome struct {
+	id  int
+	gen uint32
+	r   probe.Result
+}
+
+func newScheduler(m *Monitor) *scheduler {
+	n := len(m.targets)
+	s := &scheduler{
+		m:     m,
+		slots: make(slots, m.slots),
+		done:  make(chan outcome, min(n, 256)),
+		queue: newSchedule(n),
+		svcs:  make([]svcState, n),
+		batch: make([]outcome, 0, 256),
+	}
+	// Spread the first checks over min(1s, interval) so that thousands of services do not
+	// all connect in the same millisecond.
+	t0 := m.now()
+	for i, t := range m.targets {
+		sv := &s.svcs[i]
+		sv.interval, sv.timeout, sv.retry = cadence(t.Service)
+		sv.phase = t0.Add(time.Duration(int64(i) * int64(min(time.Second, sv.interval)) / int64(n)))
+		s.queue.set(i, sv.phase)
+	}
+	return s
+}
+
+// loop runs the schedule until ctx is done; every check it starts gets ctx.
+func (s *scheduler) loop(ctx context.Context) {
+	s.apply()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		now := s.m.now()
+		s.startDue(ctx, now)
+		if next, ok := s.queue.peek(); ok {
+			timer.Reset(next.due.Sub(now))
+		} else {
+			timer.Stop()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-s.m.wake:
+			s.apply()
+		case o := <-s.done:
+			s.batch = append(s.batch[:0], o)
+		drain:
+			for len(s.batch) < cap(s.batch) {
+				select {
+				case o := <-s.done:
+					s.batch = append(s.batch, o)
+				default:
+					break drain
+				}
+			}
+			s.finish()
+		}
+	}
+}
+
+// startDue starts a check for every service due by now.
+func (s *scheduler) startDue(ctx context.Context, now time.Time) {
+	for {
+		next, ok := s.queue.peek()
+		if !ok || next.due.After(now) {
+			return
+		}
+		s.queue.pop()
+		sv := &s.svcs[next.id]
+		sv.inFlight = true
+		s.wg.Add(1)
+		go s.check(ctx, next.id, sv.gen, sv.timeout, next.due)
+	}
+}
+
+// check runs in its own goroutine: it waits for a slot, checks, and reports back. It reads
+// nothing of the scheduler's but its arguments and the channels.
+func (s *scheduler) check(ctx context.Context, id int, gen uint32, timeout time.Duration, due time.Time) {
+	defer s.wg.Done()
+	if !s.slots.acquire(ctx) {
+		return
+	}
+	r := runCheck(ctx, s.m.targets[id], timeout, s.m.now)
+	s.slots.release()
+	if s.m.trace != nil {
+		s.m.trace(id, due, r.Start)
+	}
+	select {
+	case s.done <- outcome{id: id, gen: gen, r: r}:
+	case <-ctx.Done():
+	}
+}
+
+// finish feeds the batch of results to the trackers and schedules each service's next check.
+func (s *scheduler) finish() {
+	m := s.m
+	now := m.now()
+	s.evs, s.states = s.evs[:0], s.states[:0]
+	m.mu.Lock()
+	for _, o := range s.batch {
+		sv := &s.svcs[o.id]
+		sv.inFlight = false
+		if o.gen != sv.gen {
+			// In flight across a pause: its result is stale. Resume has asked for a check at once.
+			if !sv.paused {
+				s.queue.set(o.id, now)
+			}
+			s.evs, s.states = append(s.evs, nil), append(s.states, 0)
+			continue
+		}
+		s.evs = append(s.evs, m.trackers[o.id].Observe(o.r))
+		s.states = append(s.states, m.trackers[o.id].State())
+		m.markDirty(o.id)
+		s.queue.set(o.id, sv.nextDue(o.r, now))
+	}
+	m.mu.Unlock()
+	if m.onResult == nil {
+		return
+	}
+	for k, o := range s.batch {
+		if o.gen == s.svcs[o.id].gen {
+			m.onResult(o.id, o.r, s.states[k], s.evs[k])
+		}
+	}
+}
+
+// nextDue is when to check again after r, which finished by now: on the next grid point after
+// a pass, retry after the start of a failed check.
+func (sv *svcState) nextDue(r probe.Result, now time.Time) time.Time {
+	if !r.OK {
+		return r.Start.Add(sv.retry)
+	}
+	if now.Before(sv.phase) {
+		return sv.phase
+	}
+	return sv.phase.Add((now.Sub(sv.phase)/sv.interval + 1) * sv.interval)
+}
+
+// apply carries out queued Pause and Resume commands.
+func (s *scheduler) apply() {
+	s.cmds = s.m.takeCommands(s.cmds)
+	if len(s.cmds) == 0 {
+		return
+	}
+	m := s.m
+	now := m.now()
+	type record struct {
+		id    int
+		state State
+		evs   []Event
+	}
+	var recs []record
+	m.mu.Lock()
+	for _, c := range s.cmds {
+		sv := &s.svcs[c.id]
+		if c.pause == sv.paused {
+			continue
+		}
+		sv.paused = c.pause
+		var evs []Event
+		if c.pause {
+			sv.gen++
+			s.queue.remove(c.id)
+			evs = m.trackers[c.id].Pause(now)
+		} else {
+			evs = m.trackers[c.id].Resume(now)
+			if !sv.inFlight {
+				s.queue.set(c.id, now)
+			}
+		}
+		m.markDirty(c.id)
+		recs = append(recs, record{c.id, m.trackers[c.id].State(), evs})
+	}
+	m.mu.Unlock()
+	if m.onResult != nil {
+		for _, r := range recs {
+			m.onResult(r.id, probe.Result{}, r.state, r.evs)
+		}
+	}
+}

@@ -1,0 +1,330 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/uptty/uptty/probe"
+)
+
+// schedDrain pops everything and returns the ids in pop order.
+func schedDrain(s *schedule) []int {
+	var ids []int
+	for s.len() > 0 {
+		ids = append(ids, s.pop().id)
+	}
+	return ids
+}
+
+func TestSchedule(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	type op struct {
+		remove bool
+		id, ms int
+	}
+	tests := []struct {
+		name string
+		ops  []op
+		want []int
+	}{
+		{"empty", nil, nil},
+		{"in due order", []op{{id: 2, ms: 30}, {id: 0, ms: 10}, {id: 1, ms: 20}}, []int{0, 1, 2}},
+		{"ties by id", []op{{id: 3, ms: 5}, {id: 1, ms: 5}, {id: 2, ms: 5}, {id: 0, ms: 9}}, []int{1, 2, 3, 0}},
+		{"move earlier", []op{{id: 0, ms: 10}, {id: 1, ms: 20}, {id: 2, ms: 30}, {id: 2, ms: 1}}, []int{2, 0, 1}},
+		{"move later", []op{{id: 0, ms: 10}, {id: 1, ms: 20}, {id: 2, ms: 30}, {id: 0, ms: 40}}, []int{1, 2, 0}},
+		{"remove root", []op{{id: 0, ms: 10}, {id: 1, ms: 20}, {id: 2, ms: 30}, {remove: true, id: 0}}, []int{1, 2}},
+		{"remove leaf", []op{{id: 0, ms: 10}, {id: 1, ms: 20}, {id: 2, ms: 30}, {remove: true, id: 2}}, []int{0, 1}},
+		{"remove absent", []op{{id: 1, ms: 20}, {remove: true, id: 0}}, []int{1}},
+		{"remove then set", []op{{id: 0, ms: 10}, {remove: true, id: 0}, {id: 0, ms: 50}, {id: 1, ms: 20}}, []int{1, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSchedule(4)
+			for _, o := range tt.ops {
+				if o.remove {
+					s.remove(o.id)
+				} else {
+					s.set(o.id, at(o.ms))
+				}
+			}
+			if got := schedDrain(s); !slices.Equal(got, tt.want) {
+				t.Errorf("pop order = %v, want %v", got, tt.want)
+			}
+			for id := range 4 {
+				if s.has(id) {
+					t.Errorf("has(%d) after draining = true, want false", id)
+				}
+			}
+		})
+	}
+}
+
+// TestScheduleRandom checks the heap against a plain map under a long random mix of operations.
+func TestScheduleRandom(t *testing.T) {
+	const n = 200
+	rng := rand.New(rand.NewPCG(1, 2))
+	t0 := time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC)
+	s := newSchedule(n)
+	ref := map[int]time.Time{}
+	for step := range 20000 {
+		id := rng.IntN(n)
+		switch rng.IntN(4) {
+		case 0:
+			_, want := ref[id]
+			if got := s.remove(id); got != want {
+				t.Fatalf("step %d: remove(%d) = %v, want %v", step, id, got, want)
+			}
+			delete(ref, id)
+		case 1:
+			if len(ref) == 0 {
+				continue
+			}
+			got := s.pop()
+			wantID, wantDue := -1, time.Time{}
+			for id, due := range ref {
+				if wantID < 0 || due.Before(wantDue) || due.Equal(wantDue) && id < wantID {
+					wantID, wantDue = id, due
+				}
+			}
+			if got.id != wantID || !got.due.Equal(wantDue) {
+				t.Fatalf("step %d: pop() = %d@%v, want %d@%v", step, got.id, got.due, wantID, wantDue)
+			}
+			delete(ref, wantID)
+		default:
+			due := t0.Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
+			s.set(id, due)
+			ref[id] = due
+		}
+		if s.len() != len(ref) {
+			t.Fatalf("step %d: len() = %d, want %d", step, s.len(), len(ref))
+		}
+	}
+}
+
+func TestSchedulePeek(t *testing.T) {
+	s := newSchedule(2)
+	if _, ok := s.peek(); ok {
+		t.Errorf("peek() on empty ok = true, want false")
+	}
+	due := time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC)
+	s.set(1, due)
+	if got, ok := s.peek(); !ok || got.id != 1 || !got.due.Equal(due) {
+		t.Errorf("peek() = %d@%v %v, want 1@%v true", got.id, got.due, ok, due)
+	}
+}
+
+func TestMonitorFirstChecksSpread(t *testing.T) {
+	monLeakCheck(t)
+	const n = 300
+	addr := monListen(t)
+	targets := make([]Target, n)
+	for i := range targets {
+		targets[i] = Target{monSvc(fmt.Sprint("svc", i), 10*time.Second, 2*time.Second, time.Second), monTCP{addr}}
+	}
+	rec := newMonRecorder()
+	m := rec.monitor(targets, Options{})
+	before := time.Now()
+	monRun(t, m)
+	rec.waitFor(t, "a first result from every service", func() bool { return len(rec.results) == n })
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	due0 := rec.calls[0][0].due
+	var last time.Time
+	for i := range n {
+		c, r := rec.calls[i][0], rec.results[i][0]
+		offset := time.Duration(int64(i) * int64(time.Second) / n)
+		if got := c.due.Sub(due0); got != offset {
+			t.Errorf("service %d: first due - first due of service 0 = %v, want %v", i, got, offset)
+		}
+		if c.start.Before(before.Add(offset)) {
+			t.Errorf("service %d: first start %v before its slot %v", i, c.start.Sub(before), offset)
+		}
+		if !r.OK {
+			t.Errorf("service %d: first result OK = false (%s), want true", i, r.Reason)
+		}
+		if end := r.Start.Add(r.Latency); end.After(last) {
+			last = end
+		}
+	}
+	if got, want := last.Sub(before), time.Second+monLate; got > want {
+		t.Errorf("last first result after %v, want within %v", got, want)
+	}
+}
+
+func TestMonitorHungTargetsDoNotDelayOthers(t *testing.T) {
+	monLeakCheck(t)
+	const hungN, healthyN, checks = 20, 20, 5
+	const every = 200 * time.Millisecond
+	addr := monListen(t)
+	started := make(chan struct{}, hungN)
+	var targets []Target
+	for i := range hungN {
+		targets = append(targets, Target{monSvc(fmt.Sprint("hung", i), time.Hour, time.Hour, time.Hour), monHung(started)})
+	}
+	for i := range healthyN {
+		targets = append(targets, Target{monSvc(fmt.Sprint("ok", i), every, every, every), monTCP{addr}})
+	}
+	rec := newMonRecorder()
+	monRun(t, rec.monitor(targets, Options{}))
+	for range hungN {
+		select {
+		case <-started:
+		case <-time.After(monWait):
+			t.Fatalf("hung checks not all started within %v", monWait)
+		}
+	}
+	rec.waitFor(t, fmt.Sprint(checks, " results from every healthy service"), func() bool {
+		for i := hungN; i < hungN+healthyN; i++ {
+			if len(rec.results[i]) < checks {
+				return false
+			}
+		}
+		return true
+	})
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if got := len(rec.results[0]); got != 0 {
+		t.Errorf("hung service results = %d, want 0", got)
+	}
+	for i := hungN; i < hungN+healthyN; i++ {
+		calls := rec.calls[i]
+		for k, c := range calls {
+			if late := c.start.Sub(c.due); late < 0 || late > monLate {
+				t.Errorf("service %d check %d: start - due = %v, want within [0, %v]", i, k, late, monLate)
+			}
+			if k > 0 && (c.due.Sub(calls[0].due)%every != 0 || !c.due.After(calls[k-1].due)) {
+				t.Errorf("service %d check %d: due %v after first, want a later multiple of %v", i, k, c.due.Sub(calls[0].due), every)
+			}
+		}
+	}
+}
+
+// monScript is a target whose checks pass or fail in the order given, then pass.
+func monScript(outcomes ...bool) probe.Checker {
+	var n atomic.Int32
+	return monFunc(func(context.Context) probe.Result {
+		if k := int(n.Add(1)) - 1; k < len(outcomes) && !outcomes[k] {
+			return probe.Result{Reason: "scripted failure"}
+		}
+		return probe.Result{OK: true}
+	})
+}
+
+func TestMonitorRetryInterval(t *testing.T) {
+	const every, retry = 500 * time.Millisecond, 50 * time.Millisecond
+	tests := []struct {
+		name      string
+		threshold int
+		script    []bool
+		want      []State // the states entered, in order
+	}{
+		{"pending and back", 3, []bool{false, false, true, true}, []State{Pending, Up}},
+		{"down and back", 2, []bool{false, false, false, true, true}, []State{Pending, Down, Up}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			monLeakCheck(t)
+			svc := monSvc("svc", every, every, retry)
+			svc.FailureThreshold = tt.threshold
+			rec := newMonRecorder()
+			monRun(t, rec.monitor([]Target{{svc, monScript(tt.script...)}}, Options{}))
+			n := len(tt.script)
+			rec.waitFor(t, fmt.Sprint(n, " results"), func() bool { return len(rec.results[0]) >= n })
+
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			calls, results := rec.calls[0], rec.results[0]
+			for k := 1; k < n; k++ {
+				prev, due := results[k-1], calls[k].due
+				if !prev.OK {
+					if want := prev.Start.Add(retry); !due.Equal(want) {
+						t.Errorf("check %d after a failure: due %v after the failed start, want %v", k, due.Sub(prev.Start), retry)
+					}
+					continue
+				}
+				if off := due.Sub(calls[0].due); off%every != 0 || !due.After(prev.Start) || due.Sub(prev.Start) > every+monLate {
+					t.Errorf("check %d after a pass: due %v after the first and %v after the pass, want the next multiple of %v", k, off, due.Sub(prev.Start), every)
+				}
+			}
+			var got []State
+			for _, e := range rec.events[0] {
+				if e.Kind == StateChanged {
+					got = append(got, e.To)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("states entered = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMonitorStablePhase(t *testing.T) {
+	monLeakCheck(t)
+	const n, checks, every = 4, 8, 100 * time.Millisecond
+	targets := make([]Target, n)
+	for i := range targets {
+		// The checks take a third of the interval: scheduling from their end would drift.
+		targets[i] = Target{monSvc(fmt.Sprint("svc", i), every, every, every), monBusy(every / 3)}
+	}
+	rec := newMonRecorder()
+	monRun(t, rec.monitor(targets, Options{}))
+	rec.waitFor(t, fmt.Sprint(checks, " results from every service"), func() bool {
+		for i := range n {
+			if len(rec.results[i]) < checks {
+				return false
+			}
+		}
+		return true
+	})
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for i := range n {
+		calls := rec.calls[i]
+		for k, c := range calls {
+			if late := c.start.Sub(c.due); late < 0 || late > monLate {
+				t.Errorf("service %d check %d: start - due = %v, want within [0, %v]", i, k, late, monLate)
+			}
+			if off := c.due.Sub(calls[0].due); k > 0 && (off%every != 0 || !c.due.After(calls[k-1].due)) {
+				t.Errorf("service %d check %d: due %v after the first, want a later multiple of %v", i, k, off, every)
+			}
+		}
+	}
+}
+
+func TestMonitorConcurrencyBound(t *testing.T) {
+	monLeakCheck(t)
+	const n, limit = 40, 4
+	var inFlight, most atomic.Int32
+	check := monFunc(func(ctx context.Context) probe.Result {
+		monRaise(&most, inFlight.Add(1))
+		defer inFlight.Add(-1)
+		return monBusy(20 * time.Millisecond).Check(ctx)
+	})
+	targets := make([]Target, n)
+	for i := range targets {
+		targets[i] = Target{monSvc(fmt.Sprint("svc", i), 100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond), check}
+	}
+	rec := newMonRecorder()
+	monRun(t, rec.monitor(targets, Options{Concurrency: limit}))
+	rec.waitFor(t, "two results from every service", func() bool {
+		for i := range n {
+			if len(rec.results[i]) < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	if got := most.Load(); got > limit {
+		t.Errorf("most checks in flight = %d, want at most %d", got, limit)
+	}
+}

@@ -1,0 +1,113 @@
+package monitor
+
+import (
+	"slices"
+	"time"
+
+	"github.com/uptty/uptty/probe"
+)
+
+// Bounds on what a Tracker keeps, so that a monitor running for months uses constant memory;
+// history restores no more than this.
+const (
+	// SampleCap bounds the latency samples: twice the widest sparkline (60 cells, one sample a
+	// cell), and enough for p95. At 10,000 services each sample kept costs 400 KB.
+	SampleCap = 120
+	RecentCap = 50  // full results, for the detail view
+	OutageCap = 100 // outages, the open one included
+)
+
+// ring keeps the newest values up to a fixed size. It grows as values arrive, so a service that
+// has been checked a few times costs a few entries, not the full size (at 10,000 services that is
+// the difference between kilobytes and hundreds of megabytes); once full it never allocates
+// again, which is what keeps Tracker.Observe allocation-free in the steady state.
+type ring[T any] struct {
+	buf  []T
+	size int
+	head int // index of the oldest value
+	n    int
+}
+
+func newRing[T any](size int) ring[T] { return ring[T]{size: size} }
+
+// push makes room for a newest value and returns its slot. When full the slot is the oldest
+// value's, returned as it was so that callers can reuse the slices it holds.
+func (r *ring[T]) push() *T {
+	if r.n < r.size {
+		if len(r.buf) < r.size {
+			var zero T
+			r.buf = append(r.buf, zero)
+		}
+		i := (r.head + r.n) % len(r.buf)
+		r.n++
+		return &r.buf[i]
+	}
+	i := r.head
+	r.head = (r.head + 1) % len(r.buf)
+	return &r.buf[i]
+}
+
+// at returns the i-th value, oldest first.
+func (r *ring[T]) at(i int) *T { return &r.buf[(r.head+i)%len(r.buf)] }
+
+func (r *ring[T]) count() int { return r.n }
+
+// last returns the newest value; the ring must not be empty.
+func (r *ring[T]) last() *T { return r.at(r.n - 1) }
+
+// percentiles returns the nearest-rank P50 and P95 of the passing samples' latencies, zero
+// when none passed. Failed checks are left out: a timeout's latency is the timeout, not the
+// service's speed.
+func percentiles(samples *ring[Sample]) (p50, p95 time.Duration) {
+	var buf [SampleCap]time.Duration
+	lat := buf[:0]
+	for i := range samples.count() {
+		if s := samples.at(i); s.OK {
+			lat = append(lat, s.Latency)
+		}
+	}
+	if len(lat) == 0 {
+		return 0, 0
+	}
+	slices.Sort(lat)
+	return nearestRank(lat, 50), nearestRank(lat, 95)
+}
+
+// nearestRank returns the smallest value with at least p percent of sorted at or below it.
+func nearestRank(sorted []time.Duration, p int) time.Duration {
+	rank := (p*len(sorted) + 99) / 100
+	return sorted[max(rank, 1)-1]
+}
+
+// copyRecent copies the recent results with one backing array each for all their facts and
+// phases, rather than two per result. Empty ones come out nil, whatever the ring slot they sat
+// in held before.
+func (t *Tracker) copyRecent() []probe.Result {
+	n := t.recent.count()
+	var nf, np int
+	for i := range n {
+		nf, np = nf+len(t.recent.at(i).Facts), np+len(t.recent.at(i).Phases)
+	}
+	facts, phases := make([]probe.Fact, 0, nf), make([]probe.Phase, 0, np)
+	recent := make([]probe.Result, n)
+	for i := range n {
+		r := *t.recent.at(i)
+		r.Facts, r.Phases = nil, nil
+		if f := t.recent.at(i).Facts; len(f) > 0 {
+			facts = append(facts, f...)
+			r.Facts = facts[len(facts)-len(f) : len(facts) : len(facts)]
+		}
+		if p := t.recent.at(i).Phases; len(p) > 0 {
+			phases = append(phases, p...)
+			r.Phases = phases[len(phases)-len(p) : len(phases) : len(phases)]
+		}
+		recent[i] = r
+	}
+	return recent
+}
+
+func cloneResult(r probe.Result) probe.Result {
+	r.Facts = slices.Clone(r.Facts)
+	r.Phases = slices.Clone(r.Phases)
+	return r
+}

@@ -1,0 +1,403 @@
+package monitor
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/text"
+)
+
+// failedReason stands in for the reason of a failed result that gave none.
+const failedReason = "check failed"
+
+// Policy is what the tracker needs from a service's config.
+type Policy struct {
+	FailureThreshold int           // consecutive failures before DOWN (>=1)
+	SuccessThreshold int           // consecutive successes before UP again after DOWN (>=1)
+	Slow             time.Duration // if > 0, a passing check slower than this is DEGRADED
+}
+
+// Tracker turns one service's check results into its state, outages and uptime. It is a pure
+// state machine: its only clock is the results' Start and the now arguments, so hours of
+// history can be replayed in a test in microseconds. It is not safe for concurrent use; the
+// monitor owns it and hands out Status snapshots.
+type Tracker struct {
+	policy Policy
+
+	state  State
+	since  time.Time
+	before State // the state to return to when PAUSED ends
+	// reason is the latest failure reason while failing, the warning while passing. slowBy is
+	// the latency of a passing check over Policy.Slow: the slow text is built only when read,
+	// so that a steadily slow service costs no allocation per check.
+	reason string
+	slowBy time.Duration
+
+	fails, passes int // current streaks; passes only counts while DOWN
+	// The streak of failures that may become an outage: where it began, why, and how much
+	// observed time there was then, to book the time before DOWN was declared as downtime.
+	streakStart    time.Time
+	streakCause    string
+	streakObserved time.Duration
+	// The streak of passes that may end an outage, likewise.
+	recoverStart    time.Time
+	recoverObserved time.Duration
+
+	open                          bool // outages.last() is the outage going on now
+	outageCount, checks, failures int
+
+	// Uptime accounting, advanced at every result, pause and resume. Time while paused, and
+	// before the first check, is not observed.
+	started   bool
+	asOf      time.Time
+	observed  time.Duration
+	downtime  time.Duration
+	resumedAt time.Time // results that began before this were in flight across a pause
+
+	samples ring[Sample]
+	recent  ring[probe.Result]
+	outages ring[Outage]
+}
+
+// NewTracker returns a tracker in state UNKNOWN. Thresholds below 1 count as 1.
+func NewTracker(p Policy) *Tracker {
+	p.FailureThreshold = max(p.FailureThreshold, 1)
+	p.SuccessThreshold = max(p.SuccessThreshold, 1)
+	return &Tracker{
+		policy:  p,
+		samples: newRing[Sample](SampleCap),
+		recent:  newRing[probe.Result](RecentCap),
+		outages: newRing[Outage](OutageCap),
+	}
+}
+
+// State returns the current state.
+func (t *Tracker) State() State { return t.state }
+
+// Observe feeds one result, whose Start is taken as the time it happened, and returns what
+// changed, in order; nil when nothing did. A result is ignored while paused, and so is one that
+// began before the last Resume: it was in flight when checks were paused.
+func (t *Tracker) Observe(r probe.Result) []Event {
+	if t.state == Paused || r.Start.Before(t.resumedAt) {
+		return nil
+	}
+	if t.started {
+		t.advance(r.Start)
+	} else {
+		t.started, t.asOf = true, r.Start
+	}
+	t.record(r)
+	if r.OK {
+		return t.pass(r)
+	}
+	return t.fail(r)
+}
+
+// Pause stops the service's clock: the state becomes PAUSED until Resume, results are ignored,
+// and the paused time counts neither as observed time nor as downtime. An open outage stays
+// open across a pause; its Duration, which is wall-clock time, includes the pause.
+func (t *Tracker) Pause(now time.Time) []Event {
+	if t.state == Paused {
+		return nil
+	}
+	t.advance(now)
+	t.before = t.state
+	return t.moveTo(Paused, now, nil)
+}
+
+// Resume returns to the state from before Pause, with Since set to now, and keeps the streaks
+// it had: a service that was PENDING needs only the remaining failures to go DOWN.
+func (t *Tracker) Resume(now time.Time) []Event {
+	if t.state != Paused {
+		return nil
+	}
+	t.advance(now)
+	t.resumedAt = now
+	return t.moveTo(t.before, now, nil)
+}
+
+// Status returns a snapshot as of now that shares no memory with the tracker. It does not
+// change the tracker. A now before the last result is taken as the last result's time.
+func (t *Tracker) Status(now time.Time) Status {
+	s := Status{
+		State:       t.state,
+		Since:       t.since,
+		Reason:      t.reasonText(),
+		Checks:      t.checks,
+		Failures:    t.failures,
+		OutageCount: t.outageCount,
+	}
+	if t.started {
+		s.AsOf, s.Observed, s.Downtime = t.asOf, t.observed, t.downtime
+		if now.After(t.asOf) {
+			s.AsOf = now
+			if t.state != Paused {
+				s.Observed += now.Sub(t.asOf)
+				if t.open {
+					s.Downtime += now.Sub(t.asOf)
+				}
+			}
+		}
+	}
+	if n := t.recent.count(); n > 0 {
+		s.Recent = t.copyRecent()
+		s.Last = cloneResult(s.Recent[n-1])
+	}
+	if n := t.samples.count(); n > 0 {
+		s.Samples = make([]Sample, n)
+		for i := range n {
+			s.Samples[i] = *t.samples.at(i)
+		}
+		s.P50, s.P95 = percentiles(&t.samples)
+	}
+	if n := t.outages.count(); n > 0 {
+		s.Outages = make([]Outage, n)
+		for i := range n {
+			s.Outages[i] = *t.outages.at(i)
+		}
+		closed := n
+		if t.open {
+			s.Outage = new(s.Outages[n-1])
+			closed--
+		}
+		if closed > 0 {
+			s.LastOutage = new(s.Outages[closed-1])
+		}
+	}
+	return s
+}
+
+// Restore replaces the tracker's state with a snapshot rebuilt from stored history (a Status
+// as it was before a restart) so that the service shows what it showed before. The time from
+// s.AsOf to now is a gap, uptty not running, and counts neither up nor down; results that began
+// before now are ignored. A PAUSED snapshot comes back resumed, as pausing is not kept across
+// restarts. Streaks are recounted from s.Recent; where they reach back past a pause, their
+// share of observed time is approximate.
+func (t *Tracker) Restore(s Status, now time.Time) {
+	*t = *NewTracker(t.policy)
+	for _, r := range s.Recent {
+		t.keep(r)
+	}
+	if len(s.Recent) == 0 && !s.Last.Start.IsZero() {
+		t.keep(s.Last)
+	}
+	for _, x := range s.Samples {
+		*t.samples.push() = x
+	}
+	for _, o := range s.Outages {
+		*t.outages.push() = o
+	}
+	if s.Outage != nil && (t.outages.count() == 0 || !t.outages.last().Open()) {
+		*t.outages.push() = *s.Outage
+	}
+	t.open = t.outages.count() > 0 && t.outages.last().Open()
+	t.outageCount = max(s.OutageCount, t.outages.count())
+	t.checks, t.failures = s.Checks, s.Failures
+	t.started, t.observed, t.downtime = !s.AsOf.IsZero(), s.Observed, s.Downtime
+	t.asOf, t.resumedAt = now, now
+
+	t.state, t.since, t.reason = s.State, s.Since, s.Reason
+	if t.state == Paused {
+		t.state, t.since = t.underlying(s.Recent), now
+	}
+	// History stores states and outages apart, and a crash between two commits can leave them
+	// disagreeing. The outage record wins: an open outage means DOWN, and DOWN without one gets
+	// one from when DOWN began, so that DOWN and an open outage always go together.
+	switch {
+	case t.open && t.state != Down:
+		o := t.outages.last()
+		t.state, t.since, t.reason = Down, o.Start, cmp.Or(t.reason, o.Cause)
+	case !t.open && t.state == Down:
+		start := t.since
+		if start.IsZero() {
+			start = now
+		}
+		*t.outages.push() = Outage{Start: start, Cause: cmp.Or(t.reason, failedReason)}
+		t.open = true
+		t.outageCount++
+	}
+	// observedAt estimates the observed time at an earlier instant, as if there was no pause
+	// other than the one going on in s.
+	clock := s.AsOf
+	if s.State == Paused {
+		clock = s.Since
+	}
+	observedAt := func(at time.Time) time.Duration {
+		return min(max(s.Observed-clock.Sub(at), 0), s.Observed)
+	}
+	fails, first := trailing(s.Recent, false)
+	switch t.state {
+	case Pending:
+		t.fails = min(max(fails, 1), t.policy.FailureThreshold-1)
+		t.streakStart, t.streakCause = t.since, t.reason
+		if fails > 0 {
+			t.streakStart, t.streakCause = first.Start, cmp.Or(first.Reason, failedReason)
+		}
+		t.streakObserved = observedAt(t.streakStart)
+	case Down:
+		t.fails = fails
+		if passes, first := trailing(s.Recent, true); passes > 0 {
+			t.passes = min(passes, t.policy.SuccessThreshold-1)
+			t.recoverStart, t.recoverObserved = first.Start, observedAt(first.Start)
+		}
+	}
+}
+
+// underlying is the state a paused service was in, as far as its recent results tell, and
+// sets the reason to go with it.
+func (t *Tracker) underlying(recent []probe.Result) State {
+	if len(recent) == 0 {
+		return Unknown
+	}
+	if t.open {
+		t.reason = t.outages.last().Cause
+		for _, r := range slices.Backward(recent) {
+			if !r.OK {
+				t.reason = cmp.Or(r.Reason, failedReason)
+				break
+			}
+		}
+		return Down
+	}
+	last := recent[len(recent)-1]
+	if !last.OK {
+		t.reason = cmp.Or(last.Reason, failedReason)
+		return Pending
+	}
+	t.reason = last.Warning
+	if t.policy.Slow > 0 && last.Latency > t.policy.Slow {
+		t.slowBy = last.Latency
+	}
+	if t.reason != "" || t.slowBy > 0 {
+		return Degraded
+	}
+	return Up
+}
+
+// trailing counts the newest results whose OK is ok, and returns the first (oldest) of them.
+func trailing(recent []probe.Result, ok bool) (n int, first probe.Result) {
+	for i := len(recent) - 1; i >= 0 && recent[i].OK == ok; i-- {
+		n, first = n+1, recent[i]
+	}
+	return n, first
+}
+
+// advance books the time from asOf to to, which never goes backwards.
+func (t *Tracker) advance(to time.Time) {
+	if !t.started || !to.After(t.asOf) {
+		return
+	}
+	if t.state != Paused {
+		d := to.Sub(t.asOf)
+		t.observed += d
+		if t.open {
+			t.downtime += d
+		}
+	}
+	t.asOf = to
+}
+
+// record counts the result and keeps it in the bounded rings.
+func (t *Tracker) record(r probe.Result) {
+	t.checks++
+	if !r.OK {
+		t.failures++
+	}
+	*t.samples.push() = Sample{At: r.Start, Latency: r.Latency, OK: r.OK}
+	t.keep(r)
+}
+
+// keep copies the result into the recent ring, reusing the evicted slot's slices.
+func (t *Tracker) keep(r probe.Result) {
+	slot := t.recent.push()
+	facts, phases := slot.Facts[:0], slot.Phases[:0]
+	*slot = r
+	slot.Facts = append(facts, r.Facts...)
+	slot.Phases = append(phases, r.Phases...)
+}
+
+func (t *Tracker) pass(r probe.Result) []Event {
+	t.fails = 0
+	var evs []Event
+	if t.state == Down && t.open {
+		t.passes++
+		if t.passes == 1 {
+			t.recoverStart, t.recoverObserved = r.Start, t.observed
+		}
+		if t.passes < t.policy.SuccessThreshold {
+			return nil
+		}
+		t.passes = 0
+		o := t.outages.last()
+		o.End = t.recoverStart
+		t.open = false
+		// The outage ended at the first pass of the streak, not now: give back the time since.
+		t.downtime -= t.observed - t.recoverObserved
+		evs = append(make([]Event, 0, 2), Event{Kind: OutageEnded, At: r.Start, Outage: *o})
+	}
+	t.reason, t.slowBy = r.Warning, 0
+	if t.policy.Slow > 0 && r.Latency > t.policy.Slow {
+		t.slowBy = r.Latency
+	}
+	to := Up
+	if t.reason != "" || t.slowBy > 0 {
+		to = Degraded
+	}
+	return t.moveTo(to, r.Start, evs)
+}
+
+func (t *Tracker) fail(r probe.Result) []Event {
+	t.passes = 0
+	t.fails++
+	t.reason, t.slowBy = r.Reason, 0
+	if t.reason == "" {
+		t.reason = failedReason
+	}
+	if t.fails == 1 {
+		t.streakStart, t.streakCause, t.streakObserved = r.Start, t.reason, t.observed
+	}
+	if t.state == Down {
+		return nil
+	}
+	if t.fails < t.policy.FailureThreshold {
+		return t.moveTo(Pending, r.Start, nil)
+	}
+	o := Outage{Start: t.streakStart, Cause: t.streakCause}
+	*t.outages.push() = o
+	t.open = true
+	t.outageCount++
+	// The outage began at the streak's first failure: book the time since then as downtime.
+	t.downtime += t.observed - t.streakObserved
+	evs := t.moveTo(Down, r.Start, make([]Event, 0, 2))
+	return append(evs, Event{Kind: OutageStarted, At: r.Start, Outage: o})
+}
+
+// moveTo enters state to at at, appending a StateChanged event if that is a change.
+func (t *Tracker) moveTo(to State, at time.Time, evs []Event) []Event {
+	if to == t.state {
+		return evs
+	}
+	from := t.state
+	t.state, t.since = to, at
+	return append(evs, Event{Kind: StateChanged, At: at, From: from, To: to, Reason: t.reasonText()})
+}
+
+// reasonText is Status.Reason: why the service is in its state, empty when UP.
+func (t *Tracker) reasonText() string {
+	switch t.state {
+	case Pending, Down:
+		return t.reason
+	case Degraded:
+		if t.slowBy == 0 {
+			return t.reason
+		}
+		slow := "slow: " + text.FormatLatency(t.slowBy) + " > " + text.FormatSetting(t.policy.Slow)
+		if t.reason == "" {
+			return slow
+		}
+		return t.reason + "; " + slow
+	}
+	return ""
+}

@@ -1,0 +1,76 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/text"
+)
+
+// incidentTime is how `uptty incidents` writes a time: to the second, with the zone, since a
+// postmortem quotes it and a reader elsewhere must be able to convert it.
+const incidentTime = "2006-01-02 15:04:05 MST"
+
+// WriteIncidentsTable writes the `uptty incidents` table, in the order given (newest first):
+// START, END ("ongoing" while the outage lasts), DURATION (compact, as on the screen), SERVICE
+// and CAUSE, times in loc (nil means time.Local), columns aligned by display width. An empty
+// list writes "no incidents".
+func WriteIncidentsTable(w io.Writer, list []history.Incident, loc *time.Location) error {
+	bw := bufio.NewWriter(w)
+	if len(list) == 0 {
+		bw.WriteString("no incidents\n")
+		return bw.Flush()
+	}
+	if loc == nil {
+		loc = time.Local
+	}
+	rows := make([][5]string, 0, len(list)+1)
+	rows = append(rows, [5]string{"START", "END", "DURATION", "SERVICE", "CAUSE"})
+	for _, in := range list {
+		end := "ongoing"
+		if in.Unmonitored {
+			end = "unmonitored"
+		}
+		if in.End != nil {
+			end = in.End.In(loc).Format(incidentTime)
+		}
+		rows = append(rows, [5]string{in.Start.In(loc).Format(incidentTime), end,
+			text.FormatDuration(in.WrittenDuration()), text.CleanText(in.Service, 0), text.CleanText(in.Cause, 0)})
+	}
+	var width [4]int // the last column is not padded
+	for _, r := range rows {
+		for c := range width {
+			width[c] = max(width[c], ansi.StringWidth(r[c]))
+		}
+	}
+	for k, r := range rows {
+		dur := text.FitLeft(r[2], width[2], "")
+		if k == 0 {
+			dur = text.Fit(r[2], width[2], "")
+		}
+		l := text.Fit(r[0], width[0], "") + "  " + text.Fit(r[1], width[1], "") + "  " + dur + "  " +
+			text.Fit(r[3], width[3], "") + "  " + r[4]
+		bw.WriteString(strings.TrimRight(l, " ") + "\n")
+	}
+	return bw.Flush()
+}
+
+// WriteIncidentsJSON writes the `uptty incidents --json` document as the contract shows it:
+// {"incidents": [...]}, an empty list rather than null when there are none.
+func WriteIncidentsJSON(w io.Writer, list []history.Incident) error {
+	if list == nil {
+		list = []history.Incident{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Incidents []history.Incident `json:"incidents"`
+	}{list})
+}

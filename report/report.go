@@ -1,0 +1,165 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/text"
+)
+
+// WriteCheckTable writes the `uptty check` table: STATE, NAME, LATENCY and REASON, aligned by
+// display width so that wide names line up. color adds the 16 basic ANSI colours to the state
+// words, which stay readable without them. st[i] is the status of services[i].
+func WriteCheckTable(w io.Writer, services []config.Service, st []monitor.Status, color bool) error {
+	r := lipgloss.NewRenderer(w)
+	r.SetColorProfile(termenv.Ascii)
+	if color {
+		r.SetColorProfile(termenv.ANSI)
+	}
+	stateStyle, head := styles(r)
+
+	names := make([]string, len(services))
+	for i, s := range services {
+		names[i] = text.CleanText(s.Name, 0)
+	}
+	nameW := max(text.Widest(names), len("NAME"))
+
+	bw := bufio.NewWriter(w)
+	line := func(state, stateText, name, lat, reason string) {
+		l := stateText + strings.Repeat(" ", stateW-len(state)) + "  " + text.Fit(name, nameW, "") + "  " +
+			text.FitLeft(lat, latW, "") + "  " + reason
+		bw.WriteString(strings.TrimRight(l, " ") + "\n")
+	}
+	line("STATE", head.Render("STATE"), head.Render(text.Fit("NAME", nameW, "")), head.Render("LATENCY"), head.Render("REASON"))
+	for i := range services {
+		s := statusAt(st, i)
+		state := s.State
+		if int(state) >= len(stateStyle) {
+			state = monitor.Unknown
+		}
+		lat := "-"
+		if !s.Last.Start.IsZero() && s.Last.OK { // as on the screen: a failed check has no latency worth reading
+			lat = text.FormatLatency(s.Last.Latency)
+		}
+		reason := reasonText(s)
+		if reason == "" && services[i].Insecure {
+			reason = text.InsecureNote
+		}
+		line(state.String(), stateStyle[state].Render(state.String()), names[i], lat, reason)
+	}
+	return bw.Flush()
+}
+
+// checkJSON is the `uptty check --json` document, as in the contract.
+type checkJSON struct {
+	CheckedAt string        `json:"checked_at"`
+	Services  []serviceJSON `json:"services"`
+	Summary   summaryJSON   `json:"summary"`
+}
+
+type serviceJSON struct {
+	Name      string  `json:"name"`
+	Group     string  `json:"group"`
+	URL       string  `json:"url"`
+	State     string  `json:"state"`
+	LatencyMS float64 `json:"latency_ms"`
+	Error     string  `json:"error"`
+}
+
+type summaryJSON struct {
+	Up       int `json:"up"`
+	Degraded int `json:"degraded"`
+	Down     int `json:"down"`
+}
+
+// WriteCheckJSON writes the `uptty check --json` document: checked_at (RFC 3339, in checkedAt's
+// zone), every service with its lower-case state, latency in milliseconds to 0.1 and the error
+// ("" when up; userinfo is removed from URLs), and the up/degraded/down summary.
+func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service, st []monitor.Status) error {
+	doc := checkJSON{
+		CheckedAt: checkedAt.Format(time.RFC3339),
+		Services:  make([]serviceJSON, 0, len(services)),
+	}
+	for i, svc := range services {
+		s := statusAt(st, i)
+		u := ""
+		if svc.URL != "" {
+			u = text.DisplayURL(svc.URL)
+		}
+		doc.Services = append(doc.Services, serviceJSON{
+			Name:      svc.Name,
+			Group:     svc.Group,
+			URL:       u,
+			State:     s.State.Lower(),
+			LatencyMS: math.Round(float64(s.Last.Latency)/float64(100*time.Microsecond)) / 10,
+			Error:     reasonText(s),
+		})
+		switch s.State {
+		case monitor.Up:
+			doc.Summary.Up++
+		case monitor.Degraded:
+			doc.Summary.Degraded++
+		case monitor.Down:
+			doc.Summary.Down++
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// reasonText is the one-line reason a service is not UP ("" when it is).
+func reasonText(s monitor.Status) string {
+	if s.State == monitor.Up {
+		return ""
+	}
+	r := s.Reason
+	if r == "" && !s.Last.OK {
+		r = s.Last.Reason
+	}
+	if r == "" {
+		switch s.State {
+		case monitor.Unknown:
+			r = "not checked"
+		case monitor.Paused:
+			r = "paused"
+		}
+	}
+	return text.CleanText(r, 0)
+}
+
+func statusAt(st []monitor.Status, i int) monitor.Status {
+	if i < len(st) {
+		return st[i]
+	}
+	return monitor.Status{}
+}
+
+// reportStyles colour `uptty check` output with the 16 basic colours, which follow the user's
+// own terminal palette on any background.
+func styles(r *lipgloss.Renderer) (state [monitor.Paused + 1]lipgloss.Style, head lipgloss.Style) {
+	colors := [...]lipgloss.Color{
+		monitor.Unknown: "8", monitor.Up: "2", monitor.Degraded: "3",
+		monitor.Pending: "3", monitor.Down: "1", monitor.Paused: "8",
+	}
+	for st := range state {
+		state[st] = r.NewStyle().Foreground(colors[st]).Bold(monitor.State(st) == monitor.Down)
+	}
+	return state, r.NewStyle().Bold(true)
+}
+
+// The check table's fixed column widths.
+const (
+	stateW = 8 // "DEGRADED"
+	latW   = 7 // "LATENCY"; values are at most 6 cells
+)
