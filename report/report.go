@@ -91,10 +91,7 @@ func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service,
 	}
 	for i, svc := range services {
 		s := statusAt(st, i)
-		u := ""
-		if svc.URL != "" {
-			u = text.DisplayURL(svc.URL)
-		}
+		u := svc.DisplayURL()
 		doc.Services = append(doc.Services, serviceJSON{
 			Name:      svc.Name,
 			Group:     svc.Group,

@@ -78,7 +78,7 @@ func (m Model) serviceLines(i, w int, indent string) []string {
 	if svc.Kind == config.KindCommand || svc.URL == "" {
 		add("Command", commandText(svc.Command))
 	} else {
-		add("URL", text.DisplayURL(svc.URL))
+		add("URL", svc.DisplayURL())
 	}
 	add("Check", checkText(svc))
 	add("Thresholds", thresholdText(svc))

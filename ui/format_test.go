@@ -7,7 +7,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/text"
 )
 
 func TestUptimeText(t *testing.T) {
@@ -214,22 +213,6 @@ func TestFitColumnsNamesStayWhole(t *testing.T) {
 			if l.out > 0 && used != w {
 				t.Errorf("fitColumns(%d, %+v) = %+v fills %d cells, want %d", w, names, l, used, w)
 			}
-		}
-	}
-}
-
-func TestRedactURL(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://api.example.com/healthz", "https://api.example.com/healthz"},
-		{"https://user:secret@api.example.com/x?y=1", "https://api.example.com/x?y=•••"},
-		{"https://api.example.com/ok?token=hunter2&v=2", "https://api.example.com/ok?token=•••&v=•••"},
-		{"dns://127.0.0.1/example.com?type=MX", "dns://127.0.0.1/example.com?type=MX"},
-		{"tcp://db:5432", "tcp://db:5432"},
-		{"https://user:se%zzcret@host/", "https://host/"},
-	}
-	for _, tt := range tests {
-		if got := text.DisplayURL(tt.in); got != tt.want {
-			t.Errorf("text.DisplayURL(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
