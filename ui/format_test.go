@@ -51,7 +51,6 @@ func TestOutageText(t *testing.T) {
 		{"pending shows the reason", monitor.Status{State: monitor.Pending, Reason: "connection refused",
 			LastOutage: &monitor.Outage{Start: start, End: start.Add(time.Second)}}, "connection refused"},
 		{"degraded shows the reason", monitor.Status{State: monitor.Degraded, Reason: "slow: 1.24s > 800ms"}, "slow: 1.24s > 800ms"},
-		{"reason is cleaned", monitor.Status{State: monitor.Degraded, Reason: "cert\x1b[31m expires\nin 3d"}, "cert[31m expires in 3d"},
 		{"last outage", monitor.Status{State: monitor.Up,
 			LastOutage: &monitor.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute)}},
 			"last down 15s, 2m ago"},
@@ -61,24 +60,6 @@ func TestOutageText(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := outageText(now, tt.st, kst); got != tt.want {
 				t.Errorf("outageText(%s) = %q, want %q", tt.name, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestClean(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"Checkout API", "Checkout API"},
-		{"결제 게이트웨이", "결제 게이트웨이"},
-		{"a\tb\nc", "a b c"},
-		{"\x1b[2J\x1b]0;pwned\x07x", "[2J]0;pwnedx"},
-		{"del\x7f c1\u0085 bidi\u202eevil", "del c1 bidievil"},
-		{"bad \xff utf8", "bad  utf8"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := clean(tt.in); got != tt.want {
-				t.Errorf("clean(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}
