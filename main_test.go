@@ -285,7 +285,7 @@ func TestREADMEConfigsAreValid(t *testing.T) {
 			continue // a fragment, such as the history section
 		}
 		tested++
-		if _, err := config.Parse([]byte(body), fmt.Sprintf("README.md yaml block %d", k+1), envFrom(map[string]string{"API_TOKEN": "x"})); err != nil {
+		if _, err := config.Parse([]byte(body), fmt.Sprintf("README.md yaml block %d", k+1), envFrom(map[string]string{"API_TOKEN": "x-token"})); err != nil {
 			t.Errorf("README config %d does not load:\n%v\n%s", k+1, err, body)
 		}
 	}

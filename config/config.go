@@ -5,7 +5,11 @@
 // column and the key path (services[3].expect.status), and all of them are reported at once.
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/uptty/uptty/text"
+)
 
 // Config is a loaded, validated and defaulted configuration.
 type Config struct {
@@ -17,6 +21,8 @@ type Config struct {
 	Services []Service
 	// History says where check results are kept across restarts.
 	History History
+	// Secrets are every service's secrets together, for outputs not tied to one service.
+	Secrets *text.Secrets
 }
 
 // History is the `history` section: where results are stored and for how long.
@@ -75,6 +81,10 @@ type Service struct {
 
 	// Line is where the service's entry starts in the file, for messages about it.
 	Line int
+
+	// Secrets are what no output may show (see text.Secrets): every ${VAR} value in the file,
+	// the URL's password and header values. Never nil in a loaded config.
+	Secrets *text.Secrets
 }
 
 // Header is one HTTP request header from the config.

@@ -19,9 +19,24 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	f.Add([]byte("services:\n  - name: a\n    url: http://u:${API_TOKEN}/x@h/\n    interval: ${LONG_SECRET}\n"))
+	f.Add([]byte("services:\n  - name: ${ESC_SECRET}\n    url: dns:${API_TOKEN}..x\n    method: \"a ${LONG_SECRET}\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := Parse(data, "fuzz.yaml", testEnv)
 		if err != nil {
+			// No value that came from the environment is ever printed, nor its start.
+			for _, name := range []string{"API_TOKEN", "LONG_SECRET", "ESC_SECRET"} {
+				v, _ := testEnv(name)
+				if !strings.Contains(string(data), "${"+name+"}") {
+					continue
+				}
+				if msg := err.Error(); strings.Contains(msg, v) || strings.Contains(msg, "s3cret-") {
+					t.Fatalf("Parse() error %q shows the value of %s", msg, name)
+				}
+			}
+			if msg := err.Error(); strings.ContainsAny(msg, "\x1b\x07\x00") {
+				t.Fatalf("Parse() error %q holds a control character", msg)
+			}
 			if cfg != nil {
 				t.Fatalf("Parse() returned a config with error %v", err)
 			}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/uptty/uptty/text"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/invalid-*.yaml.err from the current messages")
@@ -14,8 +16,11 @@ var update = flag.Bool("update", false, "rewrite testdata/invalid-*.yaml.err fro
 // testEnv is the environment every fixture sees.
 func testEnv(key string) (string, bool) {
 	v, ok := map[string]string{
-		"API_TOKEN": "s3cret-token",
-		"HOME":      "/home/tester",
+		"API_TOKEN":   "s3cret-token",
+		"HOME":        "/home/tester",
+		"SHORT":       "ab",
+		"LONG_SECRET": "s3cret-long-" + strings.Repeat("x", 70),
+		"ESC_SECRET":  "s3cret-\x1b[31m-esc",
 	}[key]
 	return v, ok
 }
@@ -40,8 +45,11 @@ func TestInvalid(t *testing.T) {
 				t.Errorf("Parse(%s) returned a config with its error", file)
 			}
 			for _, e := range Errors(err) {
-				if strings.Contains(e.Error(), "s3cret") {
+				if strings.Contains(e.Error(), "s3cret") || strings.Contains(e.Error(), "Secret") {
 					t.Errorf("message leaks a secret: %s", e)
+				}
+				if v := text.Violation(e.Error(), 0); v != "" && v != "untrimmed or doubled space" {
+					t.Errorf("message %q: %s", e, v)
 				}
 			}
 			if !errors.As(err, new(*Error)) {

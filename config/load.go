@@ -41,15 +41,18 @@ func Parse(data []byte, filename string, getenv func(string) (string, bool)) (*C
 		name = "config"
 	}
 	l := &loader{file: name, dir: filepath.Dir(filename), getenv: getenv}
+	env := referenced(data, getenv)
 	root, err := decode(data, name)
 	if err != nil {
-		return nil, err
+		return nil, hideAll(err, env)
 	}
 	cfg := l.config(root)
+	env = append(env, l.env...)
 	if err := joinErrors(l.errs); err != nil {
-		return nil, err
+		return nil, hideAll(err, env)
 	}
 	cfg.Path = filename
+	secrets(cfg, env)
 	return cfg, nil
 }
 

@@ -149,6 +149,8 @@ func normal(s Service) Service {
 	if len(s.Expect.JSON) == 0 {
 		s.Expect.JSON = nil
 	}
+	// Secrets have their own tests (TestServiceSecrets).
+	s.Secrets = nil
 	return s
 }
 

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/uptty/uptty/text"
 )
 
 func serviceKeys() []string {
@@ -160,7 +162,8 @@ func (l *loader) label(fl field, mayBeEmpty bool) (string, bool) {
 		l.errorf(fl.val, fl.path, "%s", msg)
 		return "", false
 	}
-	return s, true
+	// Cleaned once here, so that every output can show names as they are.
+	return text.CleanText(s, 0), true
 }
 
 func labelProblem(s string) string {
@@ -173,9 +176,13 @@ func labelProblem(s string) string {
 		return "has spaces at the start or end"
 	}
 	for _, r := range s {
-		// Bidirectional overrides would let a name rearrange the rest of its row.
-		if unicode.IsControl(r) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+		// Bidirectional overrides would let a name rearrange the rest of its row; other
+		// invisible marks make two names that look alike differ.
+		switch {
+		case unicode.IsControl(r) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
 			return fmt.Sprintf("has the control character %U", r)
+		case text.Escape(string(r)) != string(r):
+			return fmt.Sprintf("has the invisible character %U", r)
 		}
 	}
 	return ""

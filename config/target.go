@@ -46,6 +46,10 @@ func checkURL(raw string) (scheme, problem string) {
 		return "", "unknown scheme " + quote(head) + "; supported: " + schemes
 	}
 	u, err := url.Parse(raw)
+	if err != nil && hasUserinfo(raw) {
+		// url.Parse quotes the part it failed on, which can be the start of the password.
+		return scheme, "invalid URL (not shown: it has a user or password): in them, write / ? # @ as %2F %3F %23 %40"
+	}
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -65,6 +69,12 @@ func checkURL(raw string) (scheme, problem string) {
 		return scheme, err.Error()
 	}
 	return scheme, ""
+}
+
+// hasUserinfo reports whether raw seems to have a user:password@ part: an @ after the //.
+func hasUserinfo(raw string) bool {
+	_, rest, ok := strings.Cut(raw, "//")
+	return ok && strings.Contains(rest, "@")
 }
 
 // schemeOf returns the supported scheme that raw starts with, or "".

@@ -19,6 +19,8 @@ type loader struct {
 	dir    string // the config file's directory, for relative paths
 	getenv func(string) (string, bool)
 	errs   []*Error
+	// env holds every value that ${VAR} expanded to: secrets, masked in every message.
+	env []string
 }
 
 func (l *loader) errorf(n *yaml.Node, path, format string, args ...any) {
@@ -136,11 +138,22 @@ func (l *loader) text(n *yaml.Node, path, want string) (string, bool) {
 	if !l.scalar(n, path, want) {
 		return "", false
 	}
-	s, problems := expand(n.Value, l.getenv)
+	short := false
+	s, problems := expand(n.Value, func(name string) (string, bool) {
+		v, ok := l.getenv(name)
+		if ok {
+			if msg := shortSecret(name, v); msg != "" {
+				l.errorf(n, path, "%s", msg)
+				short = true
+			}
+			l.env = append(l.env, v)
+		}
+		return v, ok
+	})
 	for _, p := range problems {
 		l.errorf(n, path, "%s", p)
 	}
-	return s, len(problems) == 0
+	return s, len(problems) == 0 && !short
 }
 
 // integer returns a whole number in lo..hi.

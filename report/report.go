@@ -27,9 +27,10 @@ func WriteCheckTable(w io.Writer, services []config.Service, st []monitor.Status
 	}
 	stateStyle, head := styles(r)
 
+	// Names are cleaned by config, once, at load.
 	names := make([]string, len(services))
 	for i, s := range services {
-		names[i] = text.CleanText(s.Name, 0)
+		names[i] = s.Name
 	}
 	nameW := max(text.Widest(names), len("NAME"))
 
@@ -91,10 +92,7 @@ func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service,
 	}
 	for i, svc := range services {
 		s := statusAt(st, i)
-		u := ""
-		if svc.URL != "" {
-			u = text.DisplayURL(svc.URL)
-		}
+		u := svc.DisplayURL()
 		doc.Services = append(doc.Services, serviceJSON{
 			Name:      svc.Name,
 			Group:     svc.Group,
@@ -135,7 +133,8 @@ func reasonText(s monitor.Status) string {
 			r = "paused"
 		}
 	}
-	return text.CleanText(r, 0)
+	// The probe runner masked and cleaned it.
+	return r
 }
 
 func statusAt(st []monitor.Status, i int) monitor.Status {

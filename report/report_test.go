@@ -115,7 +115,6 @@ func TestReasonText(t *testing.T) {
 		{"down", monitor.Status{State: monitor.Down, Reason: "timeout after 3s"}, "timeout after 3s"},
 		{"falls back to the last result", monitor.Status{State: monitor.Down, Last: probe.Result{Reason: "connection refused"}}, "connection refused"},
 		{"never checked", monitor.Status{}, "not checked"},
-		{"single line", monitor.Status{State: monitor.Down, Reason: "a\nb"}, "a b"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package text
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -267,4 +268,46 @@ func Violation(s string, max int) string {
 		return "too wide"
 	}
 	return ""
+}
+
+// Escape writes control characters, invisible marks and invalid bytes in s as Go escapes
+// (\x1b, \u200b, \xff), leaving the rest as it is: for messages that must show exactly what a
+// file holds, such as config errors, without letting it act on the terminal.
+func Escape(s string) string {
+	clean := true
+	for _, r := range s {
+		if escaped(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\x` + hex2(s[i]))
+		case escaped(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// escaped reports whether Escape writes r as an escape. utf8.RuneError stands for invalid
+// bytes as well as for itself; both are written as escapes.
+func escaped(r rune) bool {
+	return r < 0x20 || r >= 0x7f && r < 0xa0 || invisible(r) || r == utf8.RuneError
+}
+
+func hex2(c byte) string {
+	const digits = "0123456789abcdef"
+	return string([]byte{digits[c>>4], digits[c&15]})
 }

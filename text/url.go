@@ -5,27 +5,28 @@ import (
 	"strings"
 )
 
-// DisplayURL drops the userinfo (user:password@) from a URL so that it is never shown.
-func DisplayURL(raw string) string {
+// DisplayURL is a URL as it may be shown: without its userinfo (user:password@), with every
+// query value masked (?token=${API_TOKEN} is where tokens go), and with every secret masked
+// wherever else it is (a token in the path, a name from ${VAR}). secrets may be nil.
+func DisplayURL(raw string, secrets *Secrets) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		// Config validation rejects bad URLs; keep only what follows an "@" to be safe.
 		if at := strings.LastIndexByte(raw, '@'); at >= 0 {
 			if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
-				return CleanText(raw[:scheme+3]+raw[at+1:], 0)
+				raw = raw[:scheme+3] + raw[at+1:]
 			}
 		}
-		return CleanText(raw, 0)
+		return CleanText(secrets.Mask(raw), 0)
 	}
 	u.User = nil
-	// Query values are where tokens go (?token=${API_TOKEN}); DNS keeps its ?type=, which is
-	// the point of the URL.
+	// DNS keeps its ?type=, which is the point of the URL.
 	if u.RawQuery != "" && u.Scheme != "dns" {
 		q := u.Query()
 		for k := range q {
-			q[k] = []string{"•••"}
+			q[k] = []string{Mask}
 		}
-		u.RawQuery = strings.ReplaceAll(q.Encode(), "%E2%80%A2%E2%80%A2%E2%80%A2", "•••")
+		u.RawQuery = strings.ReplaceAll(q.Encode(), url.QueryEscape(Mask), Mask)
 	}
-	return CleanText(u.String(), 0)
+	return CleanText(secrets.Mask(u.String()), 0)
 }

@@ -42,7 +42,7 @@ func (m Model) detailLines() []string {
 func (m Model) stateLines(i, w int) []string {
 	svc, s, st := m.services[i], m.status[i], m.st
 	title := st.title.Render(ansi.Truncate(m.names[i], max(w-2, 1), st.g.ellipsis))
-	if g := clean(svc.Group); g != "" {
+	if g := svc.Group; g != "" {
 		title += "  " + st.label.Render(g)
 	}
 	state := s.State
@@ -62,7 +62,7 @@ func (m Model) stateLines(i, w int) []string {
 		stateText += " for " + text.FormatDuration(m.now.Sub(s.Since)) + ", since " + clockText(m.now, s.Since, m.loc)
 	}
 	lines := []string{title, st.label.Render(text.Fit("State", labelW, "")) + " " + stateText}
-	if r := clean(s.Reason); r != "" {
+	if r := s.Reason; r != "" {
 		lines = append(lines, m.kv(w, "Reason", r))
 	}
 	return lines
@@ -76,9 +76,9 @@ func (m Model) serviceLines(i, w int, indent string) []string {
 		lines = append(lines, indent+m.kv(w-len(indent), label, value))
 	}
 	if svc.Kind == config.KindCommand || svc.URL == "" {
-		add("Command", commandText(svc.Command))
+		add("Command", commandText(svc.Command, svc.Secrets))
 	} else {
-		add("URL", text.DisplayURL(svc.URL))
+		add("URL", svc.DisplayURL())
 	}
 	add("Check", checkText(svc))
 	add("Thresholds", thresholdText(svc))
@@ -103,7 +103,7 @@ func (m Model) lastCheckLines(i, w int) []string {
 	sub := func(label, value string) { lines = append(lines, "  "+m.kv(w-2, label, value)) }
 	sub("at", clockText(m.now, s.Last.Start, m.loc)+"  "+text.FormatLatency(s.Last.Latency)+"  "+m.resultText(s.Last))
 	for _, f := range s.Last.Facts {
-		sub(clean(f.Label), clean(f.Value))
+		sub(f.Label, f.Value)
 	}
 	return append(lines, m.phaseLines(w, s.Last.Phases)...)
 }
@@ -149,11 +149,11 @@ func (m Model) resultText(r probe.Result) string {
 	rs := &m.st.row[0]
 	switch {
 	case r.OK && r.Warning != "":
-		return rs.state[monitor.Up].paint("OK") + " " + rs.state[monitor.Degraded].paint(clean(r.Warning))
+		return rs.state[monitor.Up].paint("OK") + " " + rs.state[monitor.Degraded].paint(r.Warning)
 	case r.OK:
 		return rs.state[monitor.Up].paint("OK")
 	}
-	return rs.fail.paint(m.st.g.fail + " " + clean(r.Reason))
+	return rs.fail.paint(m.st.g.fail + " " + r.Reason)
 }
 
 // outageLine is "start -> end  duration  cause"; an open outage ticks.
@@ -168,7 +168,7 @@ func (m Model) outageLine(w int, o monitor.Outage) string {
 	if o.Open() {
 		style = m.st.row[0].down
 	}
-	text := head + "  " + clean(o.Cause)
+	text := head + "  " + o.Cause
 	return style.paint(ansi.Truncate(text, max(w, 0), g.ellipsis))
 }
 
@@ -187,7 +187,7 @@ func (m Model) phaseLines(w int, phases []probe.Phase) []string {
 	var at time.Duration
 	for _, p := range phases {
 		d := max(p.Duration, 0)
-		line := "  " + text.Fit(clean(p.Name), labelW, m.st.g.ellipsis) + " " + text.FitLeft(text.FormatLatency(d), latW, "")
+		line := "  " + text.Fit(p.Name, labelW, m.st.g.ellipsis) + " " + text.FitLeft(text.FormatLatency(d), latW, "")
 		if bw > 0 && total > 0 {
 			start := int(int64(at) * int64(bw) / int64(total))
 			n := max(int(int64(d)*int64(bw)/int64(total)), 1)
@@ -200,12 +200,14 @@ func (m Model) phaseLines(w int, phases []probe.Phase) []string {
 	return lines
 }
 
-// commandText shows the program only: arguments may carry expanded secrets.
-func commandText(argv []string) string {
+// commandText shows the program only: arguments are likelier to carry secrets, and the
+// program is masked too, in case it came from ${VAR}. Config does not clean commands, which run
+// as written, so it is cleaned here.
+func commandText(argv []string, secrets *text.Secrets) string {
 	if len(argv) == 0 {
 		return ""
 	}
-	s := clean(argv[0])
+	s := text.CleanText(secrets.Mask(argv[0]), 0)
 	if n := len(argv) - 1; n > 0 {
 		s += " (+" + strconv.Itoa(n) + " args)"
 	}
@@ -215,7 +217,7 @@ func commandText(argv []string) string {
 func checkText(svc config.Service) string {
 	parts := []string{string(svc.Kind)}
 	if svc.Kind == config.KindHTTP && svc.Method != "" {
-		parts = append(parts, clean(svc.Method))
+		parts = append(parts, svc.Method)
 	}
 	parts = append(parts, "every "+text.FormatSetting(svc.Interval), "timeout "+text.FormatSetting(svc.Timeout))
 	if svc.RetryInterval > 0 {

@@ -20,7 +20,7 @@ func (m Model) historyLines(i, w int) []string {
 	var lines []string
 	if a.saveErr != nil {
 		lines = append(lines, st.label.Render(text.Fit("History", labelW, ""))+" "+
-			st.err.Render(ansi.Truncate("not saved: "+clean(a.saveErr.Error()), max(w-labelW-1, 0), g.ellipsis)))
+			st.err.Render(ansi.Truncate("not saved: "+text.CleanText(a.saveErr.Error(), 0), max(w-labelW-1, 0), g.ellipsis)))
 	}
 	have := a.data.seq != 0 && a.data.svc == i
 	haveWindow := have && a.data.window == a.window
@@ -28,7 +28,7 @@ func (m Model) historyLines(i, w int) []string {
 
 	lines = append(lines, "", m.chartTitle(w))
 	if a.err != nil && a.errSvc == i {
-		lines = append(lines, st.err.Render(ansi.Truncate("  history unavailable: "+clean(a.err.Error()), max(w, 0), g.ellipsis)))
+		lines = append(lines, st.err.Render(ansi.Truncate("  history unavailable: "+text.CleanText(a.err.Error(), 0), max(w, 0), g.ellipsis)))
 		if !have {
 			// One line says it all; the session still knows its own outages.
 			return append(lines, m.sessionOutageLines(i, w)...)

@@ -3,9 +3,7 @@ package ui
 import (
 	"math"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/text"
@@ -57,7 +55,7 @@ func outageText(now time.Time, st monitor.Status, loc *time.Location) string {
 	case st.Outage != nil:
 		return "DOWN " + text.FormatDuration(st.Outage.Duration(now)) + " since " + clockText(now, st.Outage.Start, loc)
 	case st.State == monitor.Pending || st.State == monitor.Degraded || st.State == monitor.Down:
-		return clean(st.Reason)
+		return st.Reason
 	case st.LastOutage != nil:
 		o := st.LastOutage
 		return "last down " + text.FormatDuration(o.Duration(now)) + ", " + text.FormatAgo(now.Sub(o.End)) + " ago"
@@ -79,45 +77,4 @@ func clockText(now, t time.Time, loc *time.Location) string {
 	default:
 		return t.Format("2006-01-02 15:04:05")
 	}
-}
-
-// clean is a last guard against text that would break the layout: probe sanitizes what it hands
-// over, but a stray control character (ESC above all) or bidi override in a name must not move
-// the cursor or recolour the screen. Tabs and newlines become spaces; other controls vanish.
-func clean(s string) string {
-	if !needsClean(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			b.WriteByte(' ')
-		case isControl(r) || r == utf8.RuneError:
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func needsClean(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
-			// Non-ASCII needs the slow check: C1 controls and bidi overrides are multi-byte.
-			for _, r := range s[i:] {
-				if r == '\t' || r == '\n' || r == '\r' || isControl(r) || r == utf8.RuneError {
-					return true
-				}
-			}
-			return false
-		}
-	}
-	return false
-}
-
-func isControl(r rune) bool {
-	return r < 0x20 || r >= 0x7f && r < 0xa0 ||
-		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }

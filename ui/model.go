@@ -18,6 +18,7 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/text"
 )
 
 // Source feeds the UI. The monitor.Monitor implements it.
@@ -140,14 +141,14 @@ func New(services []config.Service, initial []monitor.Status, src Source, opts O
 		keys:     newKeyMap(),
 		st:       newStyles(r, opts.Theme, opts.AmbiguousWide),
 		demo:     opts.Demo,
-		hint:     clean(opts.Hint),
+		hint:     text.CleanText(opts.Hint, 0),
 		loc:      loc,
 		now:      now(),
 		hist:     archiveState{src: opts.Archive, spans: history.StandardWindows(), errSvc: -1},
 	}
 	copy(m.status, initial)
 	for i, s := range services {
-		m.names[i] = clean(s.Name)
+		m.names[i] = s.Name
 	}
 	m.rows, m.order, m.lineOf = buildRows(services)
 	m.nameW = measureNames(m.names)

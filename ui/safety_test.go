@@ -11,23 +11,28 @@ import (
 
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/text"
 )
 
-// hostileModel is the fixture with raw escape sequences in every text that reaches the screen.
+// hostileModel is the fixture with escape sequences in every text that reaches the screen:
+// raw where the UI must clean them (the URL, the command, the hint, errors), cleaned as config
+// and the probe runner hand them over where it trusts them (names, reasons, facts, causes).
+// hostile_test.go in the root package drives the whole path from raw text.
 func hostileModel(p termenv.Profile) Model {
 	const esc = "\x1b[2J\x1b]0;owned\x07\x1b[31m"
+	c := func(s string) string { return text.CleanText(s, 0) }
 	services, st := fixture(fixedNow)
-	services[0].Name = "Check" + esc + "out"
-	services[0].Group = "pay" + esc + "ments"
+	services[0].Name = c("Check" + esc + "out")
+	services[0].Group = c("pay" + esc + "ments")
 	services[0].URL = "https://api.example.com/" + esc
 	s := &st[0]
-	s.State, s.Reason = monitor.Down, "status"+esc+" 503"
-	s.Outage = &monitor.Outage{Start: fixedNow.Add(-time.Minute), Cause: "cause" + esc}
+	s.State, s.Reason = monitor.Down, c("status"+esc+" 503")
+	s.Outage = &monitor.Outage{Start: fixedNow.Add(-time.Minute), Cause: c("cause" + esc)}
 	s.Outages = append(s.Outages, *s.Outage)
-	s.Last.Facts = append(s.Last.Facts, probe.Fact{Label: "lab" + esc, Value: "val" + esc})
-	s.Last.Phases = append(s.Last.Phases, probe.Phase{Name: "ph" + esc, Duration: time.Millisecond})
-	s.Last.Warning = "warn" + esc
-	s.Recent = append(s.Recent, probe.Result{Start: fixedNow, Reason: "recent" + esc})
+	s.Last.Facts = append(s.Last.Facts, probe.Fact{Label: c("lab" + esc), Value: c("val" + esc)})
+	s.Last.Phases = append(s.Last.Phases, probe.Phase{Name: c("ph" + esc), Duration: time.Millisecond})
+	s.Last.Warning = c("warn" + esc)
+	s.Recent = append(s.Recent, probe.Result{Start: fixedNow, Reason: c("recent" + esc)})
 	m := New(services, st, nil, Options{
 		Hint: "hint" + esc, Renderer: renderer(p), Now: func() time.Time { return fixedNow }, Location: kst,
 	})
@@ -75,6 +80,25 @@ func TestNoSecrets(t *testing.T) {
 					t.Errorf("service %d: View() shows %q", k, secret)
 				}
 			}
+		}
+	}
+}
+
+// TestCommandText: the program is the one piece of a command shown, cleaned and masked.
+func TestCommandText(t *testing.T) {
+	var secrets text.Secrets
+	secrets.Add("/opt/s3cret-tool")
+	tests := []struct {
+		argv []string
+		want string
+	}{
+		{[]string{"pg_isready", "-h", "db"}, "pg_isready (+2 args)"},
+		{[]string{"chk\x1b[2J\x1b]0;owned\x07x"}, "chkx"},
+		{[]string{"/opt/s3cret-tool", "x"}, "••• (+1 args)"},
+	}
+	for _, tt := range tests {
+		if got := commandText(tt.argv, &secrets); got != tt.want {
+			t.Errorf("commandText(%q) = %q, want %q", tt.argv, got, tt.want)
 		}
 	}
 }

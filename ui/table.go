@@ -23,7 +23,7 @@ func buildRows(services []config.Service) (rows []row, order, lineOf []int) {
 	var groups []string
 	members := map[string][]int{}
 	for i, s := range services {
-		g := clean(s.Group)
+		g := s.Group
 		if _, ok := members[g]; !ok && g != "" {
 			groups = append(groups, g)
 		}
@@ -269,7 +269,7 @@ func (m Model) outageCell(cell string, s monitor.Status, w int, rs *rowStyles, s
 		}
 		return style.paint(cut(cell, w))
 	}
-	reason := clean(s.Reason)
+	reason := s.Reason
 	if reason == "" || ansi.StringWidth(cell)+2+6 > w {
 		return rs.down.paint(cut(cell, w))
 	}

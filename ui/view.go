@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/text"
 )
 
 // View draws the screen. It depends only on the model (time included), so the same model always
@@ -23,7 +24,7 @@ func (m Model) View() string {
 		lines = append(lines, m.st.hint.Render(ansi.Truncate(m.hint, w, m.st.g.ellipsis)))
 	}
 	if errLine {
-		lines = append(lines, m.st.err.Render(ansi.Truncate("source stopped: "+clean(m.err.Error()), w, m.st.g.ellipsis)))
+		lines = append(lines, m.st.err.Render(ansi.Truncate("source stopped: "+text.CleanText(m.err.Error(), 0), w, m.st.g.ellipsis)))
 	}
 	bh := m.bodyHeight()
 	var body []string
@@ -195,7 +196,7 @@ func (m Model) selectedReason() string {
 	if s.State != monitor.Down && s.State != monitor.Pending && s.State != monitor.Degraded {
 		return ""
 	}
-	why := clean(s.Reason)
+	why := s.Reason
 	if why == "" {
 		return ""
 	}
