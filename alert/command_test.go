@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // TestMain lets the test binary stand in for the programs a command sender runs:
@@ -23,7 +25,7 @@ func TestMain(m *testing.M) {
 		helper(os.Args[2], os.Args[3:])
 		return
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // helper is the program a test runs; each mode misbehaves in one way.
