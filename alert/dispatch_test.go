@@ -67,7 +67,7 @@ func (l *log) options(opt Options) Options {
 	return opt
 }
 
-func stop(t *testing.T, d *Dispatcher) {
+func stop(t testing.TB, d *Dispatcher) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
