@@ -139,7 +139,7 @@ func TestAlertmanagerReal(t *testing.T) {
 	startAlertmanager(t, addr)
 	base := "http://" + addr
 	l := newLog()
-	d, err := New([]Sender{&Alertmanager{ID: "am", URL: base}}, l.options(Options{FirstRetry: 50 * time.Millisecond}))
+	d, err := NewDispatcher([]Sender{&Alertmanager{ID: "am", URL: base}}, l.options(Options{FirstRetry: 50 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestAlertmanagerLate(t *testing.T) {
 		onFailed(id, sender, err, attempt, next)
 		failed <- struct{}{}
 	}
-	d, err := New([]Sender{&Alertmanager{ID: "am", URL: base}}, opt)
+	d, err := NewDispatcher([]Sender{&Alertmanager{ID: "am", URL: base}}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 func BenchmarkEnqueueToWebhook(b *testing.B) {
 	arrived := make(chan time.Time, 1)
 	srv := benchReceiver(b, arrived)
-	d, err := New([]Sender{&Webhook{ID: "hook", URL: srv}}, Options{})
+	d, err := NewDispatcher([]Sender{&Webhook{ID: "hook", URL: srv}}, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func BenchmarkDispatchThroughput(b *testing.B) {
 	for i := range alerts {
 		alerts[i] = downAlert(fmt.Sprint("svc", i))
 	}
-	d, err := New([]Sender{&Webhook{ID: "hook", URL: srv}}, Options{QueueSize: b.N})
+	d, err := NewDispatcher([]Sender{&Webhook{ID: "hook", URL: srv}}, Options{QueueSize: b.N})
 	if err != nil {
 		b.Fatal(err)
 	}

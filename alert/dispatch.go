@@ -25,6 +25,9 @@ type Options struct {
 	// GiveUpAfter is how long one alert is retried, counted from its first attempt; 0 is 24h.
 	GiveUpAfter time.Duration
 
+	// The hooks run on the sender's goroutine (OnDropped on the caller's), so they must be
+	// quick and safe for concurrent use, and must not call Stop; nil hooks are skipped.
+
 	// OnSent is called when a sender has delivered an alert.
 	OnSent func(id, sender string, at time.Time)
 	// OnFailed is called after each failed attempt that will be retried, at next.
@@ -38,7 +41,9 @@ type Options struct {
 
 // Resender is a Sender whose destination forgets an alert unless it is re-sent while it lasts
 // (Alertmanager). The Dispatcher re-sends the last down or degraded alert of each service to it
-// every ResendInterval until an up alert for that service is delivered.
+// every ResendInterval until an up alert for that service is delivered. After a restart, the
+// caller enqueues the open outages' down alerts again (same ids) to start the resends: the
+// destination sees the same alert.
 type Resender interface {
 	Sender
 	// ResendInterval is how often a firing alert is re-sent.
@@ -75,8 +80,8 @@ type firingKey struct {
 	event   Event
 }
 
-// New starts a Dispatcher for senders, whose names must be unique and non-empty.
-func New(senders []Sender, opt Options) (*Dispatcher, error) {
+// NewDispatcher starts a Dispatcher for senders, whose names must be unique and non-empty.
+func NewDispatcher(senders []Sender, opt Options) (*Dispatcher, error) {
 	if opt.QueueSize <= 0 {
 		opt.QueueSize = DefaultQueueSize
 	}

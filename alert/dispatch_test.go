@@ -85,7 +85,7 @@ func TestBackoff(t *testing.T) {
 			return errors.New("webhook: status 500")
 		}}
 		l := newLog()
-		d, err := New([]Sender{s}, l.options(Options{}))
+		d, err := NewDispatcher([]Sender{s}, l.options(Options{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +123,7 @@ func TestRetryThenDeliver(t *testing.T) {
 			return nil
 		}}
 		l := newLog()
-		d, _ := New([]Sender{s}, l.options(Options{}))
+		d, _ := NewDispatcher([]Sender{s}, l.options(Options{}))
 		down, up := downAlert("A"), upAlert("A")
 		d.Enqueue(down)
 		d.Enqueue(up)
@@ -150,7 +150,7 @@ func TestOverflow(t *testing.T) {
 		var n atomic.Int32
 		fine := &funcSender{name: "fine", send: func(context.Context, Alert) error { n.Add(1); return nil }}
 		l := newLog()
-		d, _ := New([]Sender{block, fine}, l.options(Options{QueueSize: 2}))
+		d, _ := NewDispatcher([]Sender{block, fine}, l.options(Options{QueueSize: 2}))
 		d.Enqueue(downAlert("A"))
 		synctest.Wait() // "stuck" holds the first alert
 		ok := []bool{d.Enqueue(downAlert("B")), d.Enqueue(downAlert("C")), d.Enqueue(downAlert("D"))}
@@ -182,7 +182,7 @@ func TestResend(t *testing.T) {
 			sends = append(sends, string(a.Event))
 			return nil
 		}}}
-		d, _ := New([]Sender{s}, Options{})
+		d, _ := NewDispatcher([]Sender{s}, Options{})
 		d.Enqueue(downAlert("A"))
 		time.Sleep(3*time.Minute + 30*time.Second)
 		d.Enqueue(upAlert("A"))
@@ -195,13 +195,13 @@ func TestResend(t *testing.T) {
 	})
 }
 
-func TestNewRejectsNames(t *testing.T) {
+func TestNewDispatcherRejectsNames(t *testing.T) {
 	a, b := &funcSender{name: "x"}, &funcSender{name: "x"}
-	if _, err := New([]Sender{a, b}, Options{}); err == nil {
-		t.Errorf("New with two senders named x = nil error, want one")
+	if _, err := NewDispatcher([]Sender{a, b}, Options{}); err == nil {
+		t.Errorf("NewDispatcher with two senders named x = nil error, want one")
 	}
-	if _, err := New([]Sender{&funcSender{}}, Options{}); err == nil {
-		t.Errorf("New with an unnamed sender = nil error, want one")
+	if _, err := NewDispatcher([]Sender{&funcSender{}}, Options{}); err == nil {
+		t.Errorf("NewDispatcher with an unnamed sender = nil error, want one")
 	}
 }
 
@@ -215,7 +215,7 @@ func TestDispatchWebhook500Then200(t *testing.T) {
 		}
 	})
 	l := newLog()
-	d, _ := New([]Sender{&Webhook{ID: "hook", URL: srv.URL}}, l.options(Options{FirstRetry: 10 * time.Millisecond}))
+	d, _ := NewDispatcher([]Sender{&Webhook{ID: "hook", URL: srv.URL}}, l.options(Options{FirstRetry: 10 * time.Millisecond}))
 	a := downAlert("Checkout API")
 	d.Enqueue(a)
 	wantSent(t, l, 1)
@@ -242,7 +242,7 @@ func TestDispatchHangingWebhook(t *testing.T) {
 	fast, fastGot := receiver(t, nil)
 	ignore := goleak.IgnoreCurrent()
 	l := newLog()
-	d, _ := New([]Sender{
+	d, _ := NewDispatcher([]Sender{
 		&Webhook{ID: "slow", URL: slow.URL, Timeout: time.Minute},
 		&Webhook{ID: "fast", URL: fast.URL},
 	}, l.options(Options{}))
