@@ -1,0 +1,268 @@
+package alert
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Defaults for Options.
+const (
+	DefaultQueueSize   = 1024
+	DefaultFirstRetry  = time.Second
+	DefaultMaxRetry    = 5 * time.Minute
+	DefaultGiveUpAfter = 24 * time.Hour
+)
+
+// Options tune a Dispatcher; the zero value takes every default.
+type Options struct {
+	// QueueSize bounds each sender's queue; 0 is DefaultQueueSize.
+	QueueSize int
+	// FirstRetry is the first wait after a failure; each further failure doubles it up to
+	// MaxRetry. 0 is 1s and 5m.
+	FirstRetry, MaxRetry time.Duration
+	// GiveUpAfter is how long one alert is retried, counted from its first attempt; 0 is 24h.
+	GiveUpAfter time.Duration
+
+	// The hooks run on the sender's goroutine (OnDropped on the caller's), so they must be
+	// quick and safe for concurrent use, and must not call Stop; nil hooks are skipped.
+
+	// OnSent is called when a sender has delivered an alert.
+	OnSent func(id, sender string, at time.Time)
+	// OnFailed is called after each failed attempt that will be retried, at next.
+	OnFailed func(id, sender string, err error, attempt int, next time.Time)
+	// OnGaveUp is called when an alert is dropped after GiveUpAfter of failures.
+	OnGaveUp func(id, sender string, err error, attempts int)
+	// OnDropped is called when a sender's queue is full and the alert was not queued for it.
+	// The durable copy (the outbox) still has it; re-enqueue it later.
+	OnDropped func(id, sender string)
+}
+
+// Resender is a Sender whose destination forgets an alert unless it is re-sent while it lasts
+// (Alertmanager). The Dispatcher re-sends the last down or degraded alert of each service to it
+// every ResendInterval until an up alert for that service is delivered. After a restart, the
+// caller enqueues the open outages' down alerts again (same ids) to start the resends: the
+// destination sees the same alert.
+type Resender interface {
+	Sender
+	// ResendInterval is how often a firing alert is re-sent.
+	ResendInterval() time.Duration
+}
+
+// Dispatcher delivers alerts to senders. Each sender has its own goroutine and bounded queue,
+// so a sender that hangs delays nobody else: not the checks (Enqueue never blocks), not the
+// other senders. One sender gets alerts in the order they were enqueued, retrying the one at
+// the head until it is delivered or given up: a recovery never arrives before its outage.
+type Dispatcher struct {
+	opt     Options
+	workers map[string]*worker
+	order   []*worker
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	mu      sync.RWMutex
+	stopped bool
+}
+
+// worker is one sender's queue and goroutine.
+type worker struct {
+	s      Sender
+	q      chan Alert
+	resend time.Duration
+	// firing is the last down or degraded alert per service and event, re-sent to a
+	// Resender; only the worker's goroutine touches it.
+	firing map[firingKey]Alert
+}
+
+type firingKey struct {
+	service string
+	event   Event
+}
+
+// NewDispatcher starts a Dispatcher for senders, whose names must be unique and non-empty.
+func NewDispatcher(senders []Sender, opt Options) (*Dispatcher, error) {
+	if opt.QueueSize <= 0 {
+		opt.QueueSize = DefaultQueueSize
+	}
+	if opt.FirstRetry <= 0 {
+		opt.FirstRetry = DefaultFirstRetry
+	}
+	if opt.MaxRetry <= 0 {
+		opt.MaxRetry = DefaultMaxRetry
+	}
+	opt.MaxRetry = max(opt.MaxRetry, opt.FirstRetry)
+	if opt.GiveUpAfter <= 0 {
+		opt.GiveUpAfter = DefaultGiveUpAfter
+	}
+	d := &Dispatcher{opt: opt, workers: make(map[string]*worker, len(senders))}
+	for _, s := range senders {
+		name := s.Name()
+		if name == "" {
+			return nil, errors.New("alert: a sender has no name")
+		}
+		if _, dup := d.workers[name]; dup {
+			return nil, errors.New("alert: two senders named " + name)
+		}
+		w := &worker{s: s, q: make(chan Alert, opt.QueueSize)}
+		if r, ok := s.(Resender); ok {
+			w.resend, w.firing = r.ResendInterval(), map[firingKey]Alert{}
+		}
+		d.workers[name] = w
+		d.order = append(d.order, w)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	for _, w := range d.order {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			d.run(ctx, w)
+		}()
+	}
+	return d, nil
+}
+
+// Enqueue queues a for the senders named in to (none: every sender) and never blocks. It
+// reports whether every one of them took it; a full queue calls OnDropped for that sender.
+// Unknown names are ignored: the config has checked them.
+func (d *Dispatcher) Enqueue(a Alert, to ...string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.stopped {
+		return false
+	}
+	ok := true
+	put := func(w *worker) {
+		select {
+		case w.q <- a:
+		default:
+			ok = false
+			if d.opt.OnDropped != nil {
+				d.opt.OnDropped(a.ID, w.s.Name())
+			}
+		}
+	}
+	if len(to) == 0 {
+		for _, w := range d.order {
+			put(w)
+		}
+		return ok
+	}
+	for _, name := range to {
+		if w := d.workers[name]; w != nil {
+			put(w)
+		}
+	}
+	return ok
+}
+
+// Stop stops every goroutine, cancelling attempts in flight, and waits for them until ctx is
+// done. Alerts still queued are not delivered: their durable copy is the caller's.
+func (d *Dispatcher) Stop(ctx context.Context) error {
+	d.mu.Lock()
+	d.stopped = true
+	d.mu.Unlock()
+	d.cancel()
+	done := make(chan struct{})
+	go func() {
+		d.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run is one sender's goroutine.
+func (d *Dispatcher) run(ctx context.Context, w *worker) {
+	var tick <-chan time.Time
+	if w.resend > 0 {
+		t := time.NewTicker(w.resend)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case a := <-w.q:
+			d.deliver(ctx, w, a)
+		case <-tick:
+			// A keep-alive, not a delivery: no hooks, and a failure waits for the next tick.
+			for _, a := range w.firing {
+				if ctx.Err() != nil {
+					return
+				}
+				_ = w.s.Send(ctx, a)
+			}
+		}
+	}
+}
+
+// deliver sends a to w's sender, retrying with backoff until it is delivered, given up, or the
+// dispatcher stops.
+func (d *Dispatcher) deliver(ctx context.Context, w *worker, a Alert) {
+	name := w.s.Name()
+	first := time.Now()
+	wait := d.opt.FirstRetry
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for attempt := 1; ; attempt++ {
+		err := w.s.Send(ctx, a)
+		if ctx.Err() != nil {
+			return
+		}
+		now := time.Now()
+		if err == nil {
+			w.track(a)
+			if d.opt.OnSent != nil {
+				d.opt.OnSent(a.ID, name, now)
+			}
+			return
+		}
+		next := now.Add(wait)
+		if next.Sub(first) > d.opt.GiveUpAfter {
+			if d.opt.OnGaveUp != nil {
+				d.opt.OnGaveUp(a.ID, name, err, attempt)
+			}
+			return
+		}
+		if d.opt.OnFailed != nil {
+			d.opt.OnFailed(a.ID, name, err, attempt, next)
+		}
+		if timer == nil {
+			timer = time.NewTimer(wait)
+		} else {
+			timer.Reset(wait)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		wait = min(2*wait, d.opt.MaxRetry)
+	}
+}
+
+// track keeps a delivered alert for re-sending while it fires, and forgets a service's alerts
+// when it is up again.
+func (w *worker) track(a Alert) {
+	if w.firing == nil {
+		return
+	}
+	switch a.Event {
+	case EventUp:
+		delete(w.firing, firingKey{a.Service, EventDown})
+		delete(w.firing, firingKey{a.Service, EventDegraded})
+	case EventDown, EventDegraded:
+		w.firing[firingKey{a.Service, a.Event}] = a
+	}
+}

@@ -1,0 +1,287 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// funcSender is a Sender made of a function, for the dispatcher's own logic under synctest.
+type funcSender struct {
+	name   string
+	send   func(ctx context.Context, a Alert) error
+	resend time.Duration
+}
+
+func (f *funcSender) Name() string                            { return f.name }
+func (f *funcSender) Send(ctx context.Context, a Alert) error { return f.send(ctx, a) }
+
+// resendingSender is a funcSender that asks to be re-sent firing alerts.
+type resendingSender struct{ funcSender }
+
+func (r *resendingSender) ResendInterval() time.Duration { return r.resend }
+
+// log records hook calls.
+type log struct {
+	mu      sync.Mutex
+	sent    []string // "sender id"
+	failed  []time.Duration
+	gaveUp  []int
+	dropped []string
+	sentCh  chan string
+}
+
+func newLog() *log { return &log{sentCh: make(chan string, 10000)} }
+
+func (l *log) options(opt Options) Options {
+	opt.OnSent = func(id, sender string, _ time.Time) {
+		l.mu.Lock()
+		l.sent = append(l.sent, sender+" "+id)
+		l.mu.Unlock()
+		l.sentCh <- sender + " " + id
+	}
+	opt.OnFailed = func(_, _ string, _ error, _ int, next time.Time) {
+		l.mu.Lock()
+		l.failed = append(l.failed, time.Until(next))
+		l.mu.Unlock()
+	}
+	opt.OnGaveUp = func(_, _ string, _ error, attempts int) {
+		l.mu.Lock()
+		l.gaveUp = append(l.gaveUp, attempts)
+		l.mu.Unlock()
+	}
+	opt.OnDropped = func(id, sender string) {
+		l.mu.Lock()
+		l.dropped = append(l.dropped, sender+" "+id)
+		l.mu.Unlock()
+	}
+	return opt
+}
+
+func stop(t testing.TB, d *Dispatcher) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Stop(ctx); err != nil {
+		t.Errorf("Stop = %v, want nil", err)
+	}
+}
+
+// TestBackoff checks the retry schedule (1s doubling to 5m) and giving up after 24h.
+func TestBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var attempts atomic.Int32
+		s := &funcSender{name: "dead", send: func(context.Context, Alert) error {
+			attempts.Add(1)
+			return errors.New("webhook: status 500")
+		}}
+		l := newLog()
+		d, err := NewDispatcher([]Sender{s}, l.options(Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Enqueue(downAlert("A"))
+		time.Sleep(25 * time.Hour) // fake time: the bubble's clock
+		synctest.Wait()
+		stop(t, d)
+		// Attempt k+1 is sum(min(2^i, 300), i<k) seconds after the first; the attempt whose
+		// retry would fall past 24h is the last: 10 attempts in the first 511s, then one
+		// every 300s up to 86311s.
+		want := []time.Duration{}
+		for i := 0; i < 295; i++ {
+			want = append(want, min(time.Duration(1<<min(i, 20))*time.Second, 5*time.Minute))
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if fmt.Sprint(l.failed) != fmt.Sprint(want) {
+			t.Errorf("waits between attempts = %v, want %v", l.failed, want)
+		}
+		if fmt.Sprint(l.gaveUp) != "[296]" || attempts.Load() != 296 {
+			t.Errorf("gave up after %v attempts (%d sent), want [296]", l.gaveUp, attempts.Load())
+		}
+	})
+}
+
+// TestRetryThenDeliver checks an alert that fails twice is delivered once, then the next one.
+func TestRetryThenDeliver(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var got []string
+		s := &funcSender{name: "flaky", send: func(_ context.Context, a Alert) error {
+			got = append(got, a.ID)
+			if len(got) <= 2 {
+				return errors.New("status 500")
+			}
+			return nil
+		}}
+		l := newLog()
+		d, _ := NewDispatcher([]Sender{s}, l.options(Options{}))
+		down, up := downAlert("A"), upAlert("A")
+		d.Enqueue(down)
+		d.Enqueue(up)
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		stop(t, d)
+		want := fmt.Sprint([]string{down.ID, down.ID, down.ID, up.ID})
+		if fmt.Sprint(got) != want {
+			t.Errorf("sends = %v, want %v", got, want)
+		}
+		if fmt.Sprint(l.sent) != fmt.Sprint([]string{"flaky " + down.ID, "flaky " + up.ID}) {
+			t.Errorf("OnSent = %v, want down then up once each", l.sent)
+		}
+	})
+}
+
+// TestOverflow checks that a full queue drops the alert for that sender only, and says so.
+func TestOverflow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		block := &funcSender{name: "stuck", send: func(ctx context.Context, _ Alert) error {
+			<-ctx.Done()
+			return ctx.Err()
+		}}
+		var n atomic.Int32
+		fine := &funcSender{name: "fine", send: func(context.Context, Alert) error { n.Add(1); return nil }}
+		l := newLog()
+		d, _ := NewDispatcher([]Sender{block, fine}, l.options(Options{QueueSize: 2}))
+		d.Enqueue(downAlert("A"))
+		synctest.Wait() // "stuck" holds the first alert
+		ok := []bool{d.Enqueue(downAlert("B")), d.Enqueue(downAlert("C")), d.Enqueue(downAlert("D"))}
+		synctest.Wait()
+		if fmt.Sprint(ok) != "[true true false]" {
+			t.Errorf("Enqueue = %v, want [true true false]", ok)
+		}
+		if want := "[stuck " + NewID("D", EventDown, tStart) + "]"; fmt.Sprint(l.dropped) != want {
+			t.Errorf("OnDropped = %v, want %v", l.dropped, want)
+		}
+		if n.Load() != 4 {
+			t.Errorf("the other sender got %d alerts, want 4", n.Load())
+		}
+		if !d.Enqueue(upAlert("A"), "fine") {
+			t.Errorf("Enqueue to fine alone = false, want true")
+		}
+		stop(t, d)
+		if d.Enqueue(downAlert("E")) {
+			t.Errorf("Enqueue after Stop = true, want false")
+		}
+	})
+}
+
+// TestResend checks that a Resender gets the firing alert every interval until it is up.
+func TestResend(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var sends []string
+		s := &resendingSender{funcSender{name: "am", resend: time.Minute, send: func(_ context.Context, a Alert) error {
+			sends = append(sends, string(a.Event))
+			return nil
+		}}}
+		d, _ := NewDispatcher([]Sender{s}, Options{})
+		d.Enqueue(downAlert("A"))
+		time.Sleep(3*time.Minute + 30*time.Second)
+		d.Enqueue(upAlert("A"))
+		time.Sleep(5 * time.Minute)
+		synctest.Wait()
+		stop(t, d)
+		if want := "[down down down down up]"; fmt.Sprint(sends) != want {
+			t.Errorf("sends = %v, want %v", sends, want)
+		}
+	})
+}
+
+func TestNewDispatcherRejectsNames(t *testing.T) {
+	a, b := &funcSender{name: "x"}, &funcSender{name: "x"}
+	if _, err := NewDispatcher([]Sender{a, b}, Options{}); err == nil {
+		t.Errorf("NewDispatcher with two senders named x = nil error, want one")
+	}
+	if _, err := NewDispatcher([]Sender{&funcSender{}}, Options{}); err == nil {
+		t.Errorf("NewDispatcher with an unnamed sender = nil error, want one")
+	}
+}
+
+// TestDispatchWebhook500Then200 retries a real receiver that fails twice: it gets the same id
+// three times and the dispatcher reports one delivery.
+func TestDispatchWebhook500Then200(t *testing.T) {
+	var hits atomic.Int32
+	srv, got := receiver(t, func(w http.ResponseWriter, _ *http.Request) {
+		if hits.Add(1) <= 2 {
+			w.WriteHeader(500)
+		}
+	})
+	l := newLog()
+	d, _ := NewDispatcher([]Sender{&Webhook{ID: "hook", URL: srv.URL}}, l.options(Options{FirstRetry: 10 * time.Millisecond}))
+	a := downAlert("Checkout API")
+	d.Enqueue(a)
+	wantSent(t, l, 1)
+	stop(t, d)
+	if len(got) != 3 {
+		t.Fatalf("receiver got %d requests, want 3", len(got))
+	}
+	for range 3 {
+		var b struct{ ID string }
+		_ = json.Unmarshal((<-got).body, &b)
+		if b.ID != a.ID {
+			t.Errorf("request id = %q, want %q", b.ID, a.ID)
+		}
+	}
+	if len(l.sent) != 1 || len(l.failed) != 2 {
+		t.Errorf("OnSent %d times and OnFailed %d, want 1 and 2", len(l.sent), len(l.failed))
+	}
+}
+
+// TestDispatchHangingWebhook checks that a webhook that hangs delays neither Enqueue nor the
+// other senders, and does not hold up Stop.
+func TestDispatchHangingWebhook(t *testing.T) {
+	slow, _ := receiver(t, hanging(t))
+	fast, fastGot := receiver(t, nil)
+	ignore := goleak.IgnoreCurrent()
+	l := newLog()
+	d, _ := NewDispatcher([]Sender{
+		&Webhook{ID: "slow", URL: slow.URL, Timeout: time.Minute},
+		&Webhook{ID: "fast", URL: fast.URL},
+	}, l.options(Options{}))
+	const n = 50
+	start := time.Now()
+	for i := range n {
+		d.Enqueue(downAlert(fmt.Sprint("svc", i)))
+	}
+	enqueued := time.Since(start)
+	for i := range n {
+		select {
+		case <-fastGot:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("fast receiver got %d of %d alerts in 10s", i, n)
+		}
+	}
+	took := time.Since(start)
+	t.Logf("%d Enqueue calls took %v; the fast receiver had all %d after %v", n, enqueued, n, took)
+	if enqueued > 100*time.Millisecond {
+		t.Errorf("Enqueue took %v for %d alerts with a hanging sender, want under 100ms", enqueued, n)
+	}
+	stopStart := time.Now()
+	stop(t, d)
+	if took := time.Since(stopStart); took > 2*time.Second {
+		t.Errorf("Stop took %v with a request in flight, want under 2s", took)
+	}
+	noRedirects.CloseIdleConnections() // the shared transport's, not the dispatcher's
+	goleak.VerifyNone(t, ignore)
+}
+
+// wantSent waits for n OnSent calls.
+func wantSent(t *testing.T, l *log, n int) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for i := range n {
+		select {
+		case <-l.sentCh:
+		case <-deadline:
+			t.Fatalf("%d of %d alerts sent in 30s", i, n)
+		}
+	}
+}
