@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"errors"
@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/probe"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/invalid-*.yaml.err from the current messages")
@@ -32,19 +35,19 @@ func TestInvalid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg, err := Parse(data, filepath.Base(file), testEnv)
+			cfg, err := config.Parse(data, filepath.Base(file), testEnv, probe.Kinds())
 			if err == nil {
 				t.Fatalf("Parse(%s) = %+v, nil; want an error", file, cfg)
 			}
 			if cfg != nil {
 				t.Errorf("Parse(%s) returned a config with its error", file)
 			}
-			for _, e := range Errors(err) {
+			for _, e := range config.Errors(err) {
 				if strings.Contains(e.Error(), "s3cret") {
 					t.Errorf("message leaks a secret: %s", e)
 				}
 			}
-			if !errors.As(err, new(*Error)) {
+			if !errors.As(err, new(*config.Error)) {
 				t.Errorf("Parse(%s) error %T holds no *Error", file, err)
 			}
 			got := err.Error() + "\n"

@@ -8,42 +8,18 @@ import (
 	"strings"
 )
 
-// schemes lists the supported URL schemes, for messages.
-const schemes = "http, https, tcp, tls, dns, icmp, grpc, grpcs, ws, wss"
-
-// kindOf maps a URL scheme (lower case) to its probe kind; "" for an unknown scheme.
-func kindOf(scheme string) Kind {
-	switch scheme {
-	case "http", "https":
-		return KindHTTP
-	case "tcp":
-		return KindTCP
-	case "tls":
-		return KindTLS
-	case "dns":
-		return KindDNS
-	case "icmp":
-		return KindICMP
-	case "grpc", "grpcs":
-		return KindGRPC
-	case "ws", "wss":
-		return KindWS
-	}
-	return ""
-}
-
 // checkURL checks a service URL for its scheme. It returns the scheme (lower case) whenever it
 // is a supported one, even if the rest is wrong, so that kind-specific keys can still be
 // checked, and a message saying what is wrong, or "".
-func checkURL(raw string) (scheme, problem string) {
+func (ks *kindSet) checkURL(raw string) (scheme, problem string) {
 	head, rest, found := strings.Cut(raw, ":")
 	if !found || !isScheme(head) || isPort(rest) {
 		// The URL is not quoted back: it may hold a secret from the environment.
 		return "", "no scheme: write e.g. https://host/path or tcp://host:port"
 	}
 	scheme = strings.ToLower(head)
-	if kindOf(scheme) == "" {
-		return "", "unknown scheme " + quote(head) + "; supported: " + schemes
+	if ks.kindOf(scheme) == nil {
+		return "", "unknown scheme " + quote(head) + "; supported: " + ks.supported
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -68,9 +44,9 @@ func checkURL(raw string) (scheme, problem string) {
 }
 
 // schemeOf returns the supported scheme that raw starts with, or "".
-func schemeOf(raw string) string {
+func (ks *kindSet) schemeOf(raw string) string {
 	head, _, found := strings.Cut(raw, ":")
-	if scheme := strings.ToLower(head); found && kindOf(scheme) != "" {
+	if scheme := strings.ToLower(head); found && ks.kindOf(scheme) != nil {
 		return scheme
 	}
 	return ""

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,57 @@ const (
 	dnsShownMax    = 5    // answers listed in Facts; the rest are counted
 	dnsAnswerWidth = 100  // runes kept of one answer in Facts
 )
+
+// KindDNS is the kind of dns: services (RFC 4501 URLs).
+const KindDNS config.Kind = "dns"
+
+var dnsKind = kind{
+	spec: config.KindSpec{
+		Kind:    KindDNS,
+		Schemes: []string{"dns"},
+		Keys:    []config.Key{{Name: "expect.rcode"}, {Name: "expect.answer_contains"}},
+		Parse:   parseDNS,
+	},
+	new: newDNSChecker,
+}
+
+// DNSOptions are a dns service's expectations.
+type DNSOptions struct {
+	Rcode          string // the response code wanted, upper case (default NOERROR)
+	AnswerContains string // an answer record must contain this text; "" checks none
+}
+
+func defaultDNSOptions(string) DNSOptions { return DNSOptions{Rcode: "NOERROR"} }
+
+// rcodes are the DNS response codes a reply header can carry.
+func rcodes() []string {
+	return []string{"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+		"YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"}
+}
+
+func parseDNS(o *config.Options) any {
+	d := defaultDNSOptions(o.Scheme)
+	if v, ok := o.Get("expect.rcode"); ok {
+		if s, ok := v.String("a DNS response code such as NOERROR"); ok {
+			up := strings.ToUpper(s)
+			if !slices.Contains(rcodes(), up) {
+				msg := "unknown response code " + config.Quote(s)
+				if best := config.Closest(up, rcodes()); best != "" {
+					msg += "; did you mean " + best + "?"
+				} else {
+					msg += "; known: " + strings.Join(rcodes(), ", ")
+				}
+				v.Errorf("%s", msg)
+			} else {
+				d.Rcode = up
+			}
+		}
+	}
+	if v, ok := o.Get("expect.answer_contains"); ok {
+		d.AnswerContains, _ = v.String("text")
+	}
+	return d
+}
 
 // dnsChecker sends one DNS query and compares the response code and answers with expectations.
 type dnsChecker struct {
@@ -43,15 +95,19 @@ func newDNSChecker(svc config.Service) (Checker, error) {
 	if err := c.parseURL(svc.URL); err != nil {
 		return nil, err
 	}
+	opts, err := optionsOf(svc, defaultDNSOptions)
+	if err != nil {
+		return nil, err
+	}
 	c.rcode = dns.RcodeSuccess
-	if want := svc.Expect.Rcode; want != "" {
+	if want := opts.Rcode; want != "" {
 		rc, ok := dns.StringToRcode[strings.ToUpper(want)]
 		if !ok {
 			return nil, fmt.Errorf("dns: unknown rcode %q (NOERROR, NXDOMAIN, SERVFAIL, REFUSED...)", want)
 		}
 		c.rcode = rc
 	}
-	c.contains = svc.Expect.AnswerContains
+	c.contains = opts.AnswerContains
 	c.lowered = strings.ToLower(c.contains)
 	return c, nil
 }

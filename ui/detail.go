@@ -75,7 +75,7 @@ func (m Model) serviceLines(i, w int, indent string) []string {
 	add := func(label, value string) {
 		lines = append(lines, indent+m.kv(w-len(indent), label, value))
 	}
-	if svc.Kind == config.KindCommand || svc.URL == "" {
+	if svc.URL == "" {
 		add("Command", commandText(svc.Command))
 	} else {
 		add("URL", text.DisplayURL(svc.URL))
@@ -214,8 +214,8 @@ func commandText(argv []string) string {
 
 func checkText(svc config.Service) string {
 	parts := []string{string(svc.Kind)}
-	if svc.Kind == config.KindHTTP && svc.Method != "" {
-		parts = append(parts, clean(svc.Method))
+	for _, p := range svc.Brief.Check {
+		parts = append(parts, clean(p))
 	}
 	parts = append(parts, "every "+text.FormatSetting(svc.Interval), "timeout "+text.FormatSetting(svc.Timeout))
 	if svc.RetryInterval > 0 {
@@ -232,11 +232,8 @@ func thresholdText(svc config.Service) string {
 	if svc.Slow > 0 {
 		parts = append(parts, "slow "+text.FormatLatency(svc.Slow))
 	}
-	if svc.Expect.CertWarn > 0 && (svc.Kind == config.KindHTTP && strings.HasPrefix(svc.URL, "https") || svc.Kind == config.KindTLS) {
-		parts = append(parts, "cert warn "+text.FormatSetting(svc.Expect.CertWarn))
-	}
-	if svc.Insecure {
-		parts = append(parts, text.InsecureNote)
+	for _, p := range svc.Brief.Limits {
+		parts = append(parts, clean(p))
 	}
 	return strings.Join(parts, "  ")
 }
