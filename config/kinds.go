@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +23,10 @@ type KindSpec struct {
 	// Keys are the kind-specific keys its services may set, in the order they are documented.
 	// Keys under expect are written "expect.status".
 	Keys []Key
+	// CheckURL checks the shape of the kind's URLs past the scheme, returning a message for the
+	// user (which must not quote the URL: it may hold a secret). nil means scheme://host:port.
+	// CheckWebURL, CheckHostURL and NoPath do the common parts.
+	CheckURL func(u *url.URL) error
 	// Parse reads the keys through o and returns the kind's options, with the kind's defaults
 	// applied, for Service.Options. It reports problems with o's Errorf; options it returns on
 	// error are dropped. It must not fail on a scheme it does not know: when the scheme of a

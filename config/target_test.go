@@ -43,36 +43,3 @@ func TestCheckURL(t *testing.T) {
 		})
 	}
 }
-
-func TestParseDNS(t *testing.T) {
-	tests := []struct {
-		in   string
-		want config.DNSTarget
-		err  string
-	}{
-		{"dns:example.com", config.DNSTarget{Name: "example.com", Type: "A"}, ""},
-		{"dns:example.com?type=mx", config.DNSTarget{Name: "example.com", Type: "MX"}, ""},
-		{"dns:example.com?TYPE=TXT;CLASS=in", config.DNSTarget{Name: "example.com", Type: "TXT"}, ""},
-		{"dns:///example.com.", config.DNSTarget{Name: "example.com.", Type: "A"}, ""},
-		{"dns://9.9.9.9/example.com?type=AAAA", config.DNSTarget{Server: "9.9.9.9:53", Name: "example.com", Type: "AAAA"}, ""},
-		{"dns://[2620:fe::fe]:5353/example.com", config.DNSTarget{Server: "[2620:fe::fe]:5353", Name: "example.com", Type: "A"}, ""},
-		{"dns:4.3.2.1.in-addr.arpa?type=PTR", config.DNSTarget{Name: "4.3.2.1.in-addr.arpa", Type: "PTR"}, ""},
-		{"dns:my%20host", config.DNSTarget{}, `name "my host" has a space, slash or control character`},
-		{"dns://9.9.9.9", config.DNSTarget{}, "missing the name to look up: write dns:name?type=A or dns://server/name?type=A"},
-		{"https://example.com", config.DNSTarget{}, "not a dns: URL"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := config.ParseDNS(tt.in)
-			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Errorf("ParseDNS(%q) = %+v, %v; want error %q", tt.in, got, err, tt.err)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Errorf("ParseDNS(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
-			}
-		})
-	}
-}

@@ -346,3 +346,36 @@ func BenchmarkDNSCheck(b *testing.B) {
 	c := mustDNSChecker(b, config.Service{URL: "dns://" + addr + "/a.test", Timeout: time.Second})
 	benchChecks(b, c)
 }
+
+func TestParseDNSURL(t *testing.T) {
+	tests := []struct {
+		in   string
+		want dnsTarget
+		err  string
+	}{
+		{"dns:example.com", dnsTarget{Name: "example.com", Type: "A"}, ""},
+		{"dns:example.com?type=mx", dnsTarget{Name: "example.com", Type: "MX"}, ""},
+		{"dns:example.com?TYPE=TXT;CLASS=in", dnsTarget{Name: "example.com", Type: "TXT"}, ""},
+		{"dns:///example.com.", dnsTarget{Name: "example.com.", Type: "A"}, ""},
+		{"dns://9.9.9.9/example.com?type=AAAA", dnsTarget{Server: "9.9.9.9:53", Name: "example.com", Type: "AAAA"}, ""},
+		{"dns://[2620:fe::fe]:5353/example.com", dnsTarget{Server: "[2620:fe::fe]:5353", Name: "example.com", Type: "A"}, ""},
+		{"dns:4.3.2.1.in-addr.arpa?type=PTR", dnsTarget{Name: "4.3.2.1.in-addr.arpa", Type: "PTR"}, ""},
+		{"dns:my%20host", dnsTarget{}, `name "my host" has a space, slash or control character`},
+		{"dns://9.9.9.9", dnsTarget{}, "missing the name to look up: write dns:name?type=A or dns://server/name?type=A"},
+		{"https://example.com", dnsTarget{}, "not a dns: URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseDNSURL(tt.in)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Errorf("parseDNSURL(%q) = %+v, %v; want error %q", tt.in, got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("parseDNSURL(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}

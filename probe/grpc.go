@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -27,12 +28,25 @@ const KindGRPC config.Kind = "grpc"
 
 var grpcKind = kind{
 	spec: config.KindSpec{
-		Kind:    KindGRPC,
-		Schemes: []string{"grpc", "grpcs"},
-		Keys:    []config.Key{{Name: "insecure", Schemes: []string{"grpcs"}}},
-		Parse:   parseGRPC,
+		Kind:     KindGRPC,
+		Schemes:  []string{"grpc", "grpcs"},
+		Keys:     []config.Key{{Name: "insecure", Schemes: []string{"grpcs"}}},
+		CheckURL: checkGRPCURL,
+		Parse:    parseGRPC,
 	},
 	new: newGRPCChecker,
+}
+
+// checkGRPCURL checks host:port[/service]: the path, if any, is one service name.
+func checkGRPCURL(u *url.URL) error {
+	form := u.Scheme + "://host:port[/service]"
+	if err := config.CheckHostURL(u, form, true); err != nil {
+		return err
+	}
+	if strings.Contains(strings.TrimPrefix(u.Path, "/"), "/") {
+		return errors.New("the path is one gRPC service name: write " + form)
+	}
+	return nil
 }
 
 // GRPCOptions are a grpc(s) service's options.

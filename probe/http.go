@@ -44,7 +44,8 @@ var httpKind = kind{
 			{Name: "expect.json"}, {Name: "expect.headers"},
 			{Name: "expect.cert_warn", Schemes: []string{"https"}},
 			{Name: "follow_redirects"}, {Name: "insecure"}},
-		Parse: parseHTTP,
+		CheckURL: config.CheckWebURL,
+		Parse:    parseHTTP,
 	},
 	new: func(svc config.Service) (Checker, error) { return asChecker(newHTTPChecker(svc)) },
 }

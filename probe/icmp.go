@@ -39,7 +39,14 @@ var icmpKind = kind{
 		Kind:    KindICMP,
 		Schemes: []string{"icmp"},
 		Keys:    []config.Key{{Name: "count"}, {Name: "expect.max_loss"}},
-		Parse:   parseICMP,
+		CheckURL: func(u *url.URL) error {
+			const form = "icmp://host"
+			if err := config.CheckHostURL(u, form, false); err != nil {
+				return err
+			}
+			return config.NoPath(u, form)
+		},
+		Parse: parseICMP,
 	},
 	new: newICMPChecker,
 }

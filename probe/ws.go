@@ -38,10 +38,11 @@ const KindWS config.Kind = "ws"
 
 var wsKind = kind{
 	spec: config.KindSpec{
-		Kind:    KindWS,
-		Schemes: []string{"ws", "wss"},
-		Keys:    []config.Key{{Name: "headers"}, {Name: "insecure"}},
-		Parse:   parseWS,
+		Kind:     KindWS,
+		Schemes:  []string{"ws", "wss"},
+		Keys:     []config.Key{{Name: "headers"}, {Name: "insecure"}},
+		CheckURL: config.CheckWebURL,
+		Parse:    parseWS,
 	},
 	new: newWSChecker,
 }
