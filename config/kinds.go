@@ -192,8 +192,8 @@ func (ks *kindSet) scope(key string) string {
 type Options struct {
 	l      *loader
 	fields map[string]field // the kind's keys present, expect keys as "expect.x"
-	// Scheme is the service's URL scheme in lower case ("" for a command, or when the URL is
-	// unusable).
+	// Scheme is the service's URL scheme in lower case, "command" for a command service, or ""
+	// when it cannot be told (an unusable URL, or both a url and a command).
 	Scheme string
 	// URL is the service's URL after ${VAR} expansion; "" for a command, or when it is unusable.
 	URL     string

@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -249,7 +248,7 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 	}
 	h := &httpChecker{
 		url:      svc.URL,
-		method:   cmp.Or(opts.Method, http.MethodGet),
+		method:   opts.Method,
 		header:   http.Header{},
 		body:     opts.Body,
 		insecure: opts.Insecure,
