@@ -17,6 +17,7 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/text"
 )
 
@@ -36,16 +37,6 @@ var hostileSecrets = map[string]string{
 // hostileBytes is text a remote end might send to take over a terminal: escape sequences, a
 // C1 control, bidi and invisible marks, invalid UTF-8.
 const hostileBytes = "\x1b]2;PWNED\x07\x1b[2J\x1b[31m\u009b31m\u202e\u200b\xff\xfe"
-
-// needsRunner names the secrets that only the probe runner (branch kinds), which masks every
-// result with the service's secrets before it cleans it, keeps out of results, and so out of
-// check's reasons, incident causes and the history file. Today's checkers mask only header
-// values, URL passwords and query values, and the WebSocket probe cuts before it masks.
-var needsRunner = map[string]bool{
-	"WANT_TEXT": true, // quoted in the body_contains reason
-	"CMD_TOKEN": true, // printed by the command
-	"WS_TOKEN":  true, // echoed by the WebSocket server, cut inside the token
-}
 
 // echoHTTP answers every request with a 503 whose status text and body repeat the request
 // (line, headers, all of it) wrapped in hostile bytes, and whose X-Echo header repeats the
@@ -196,9 +187,6 @@ func checkOutput(t *testing.T, what string, out []string) {
 	all := strings.Join(out, "\n")
 	for name, v := range hostileSecrets {
 		t.Run(what+"/"+name, func(t *testing.T) {
-			if needsRunner[name] {
-				t.Skip("needs the probe runner (branch kinds)")
-			}
 			for _, f := range secretForms(name, v) {
 				if i := strings.Index(all, f); i >= 0 {
 					t.Errorf("%s shows the secret %s: %q", what, name, all[max(i-60, 0):min(i+len(f)+20, len(all))])
@@ -307,9 +295,6 @@ func checkSecretsOnly(t *testing.T, what, out string) {
 	t.Helper()
 	for name, v := range hostileSecrets {
 		t.Run(what+"/"+name, func(t *testing.T) {
-			if needsRunner[name] {
-				t.Skip("needs the probe runner (branch kinds)")
-			}
 			for _, f := range secretForms(name, v) {
 				if strings.Contains(out, f) {
 					t.Errorf("%s holds the secret %s", what, name)
@@ -328,7 +313,7 @@ func monitorUntilDown(t *testing.T, cfgPath string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse(data, cfgPath, env)
+	cfg, err := config.Parse(data, cfgPath, env, probe.Kinds())
 	if err != nil {
 		t.Fatal(err)
 	}

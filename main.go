@@ -222,7 +222,7 @@ func loadConfig(opts options, getenv func(string) (string, bool)) (cfg *config.C
 	if err != nil {
 		return nil, true, fmt.Errorf("uptty: %w", err)
 	}
-	cfg, err = config.Parse(data, path, getenv)
+	cfg, err = config.Parse(data, path, getenv, probe.Kinds())
 	return cfg, true, err
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/probe"
 )
 
 func TestParseArgs(t *testing.T) {
@@ -285,7 +286,7 @@ func TestREADMEConfigsAreValid(t *testing.T) {
 			continue // a fragment, such as the history section
 		}
 		tested++
-		if _, err := config.Parse([]byte(body), fmt.Sprintf("README.md yaml block %d", k+1), envFrom(map[string]string{"API_TOKEN": "x-token"})); err != nil {
+		if _, err := config.Parse([]byte(body), fmt.Sprintf("README.md yaml block %d", k+1), envFrom(map[string]string{"API_TOKEN": "x-token"}), probe.Kinds()); err != nil {
 			t.Errorf("README config %d does not load:\n%v\n%s", k+1, err, body)
 		}
 	}

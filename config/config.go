@@ -37,40 +37,30 @@ type History struct {
 	Set bool
 }
 
-// Kind names the probe a service uses, picked by its URL scheme (or by `command`).
+// Kind names the probe a service uses, picked by its URL scheme (or by `command`). The kinds
+// are whatever KindSpecs Parse is given; package probe declares them.
 type Kind string
 
-// The probe kinds. KindHTTP covers http and https.
-const (
-	KindHTTP    Kind = "http"
-	KindTCP     Kind = "tcp"
-	KindTLS     Kind = "tls"
-	KindDNS     Kind = "dns"
-	KindICMP    Kind = "icmp"
-	KindGRPC    Kind = "grpc"
-	KindWS      Kind = "ws"
-	KindCommand Kind = "command"
-)
-
-// Service is one monitored target with every default already applied.
+// Service is one monitored target with every default already applied: the settings every kind
+// shares, and the kind's own in Options.
 type Service struct {
 	Name  string
 	Group string
 	// URL is the target as written, after ${VAR} expansion. Empty for command services.
 	URL  string
 	Kind Kind
+	// Command is the target of a command service: program and arguments, run without a shell.
+	Command []string
 
-	Method  string   // HTTP method, default GET
-	Headers []Header // in file order; values are secrets and never printed
-	Body    string   // HTTP request body
-
-	FollowRedirects bool // HTTP: follow up to 10 redirects (default true)
-	Insecure        bool // HTTP/TLS/WS/gRPC: skip certificate verification
-
-	Command []string // command services: program and arguments, run without a shell
-	Count   int      // icmp: echo requests per check (default 3)
-
-	Expect Expect
+	// Options are the kind's typed options (a probe.HTTPOptions for an http service...), as its
+	// KindSpec's Parse returned them; nil for a kind without options.
+	Options any
+	// Brief is how Options read in the detail view.
+	Brief Brief
+	// Secrets are what no output may show (see text.Secrets): every ${VAR} value in the file,
+	// the URL's password (and its Basic-auth form) and query values, header values. Never nil
+	// for a loaded service.
+	Secrets *text.Secrets
 
 	Interval         time.Duration // time between checks (default 30s)
 	Timeout          time.Duration // one check's limit (default 10s, at most Interval)
@@ -81,34 +71,10 @@ type Service struct {
 
 	// Line is where the service's entry starts in the file, for messages about it.
 	Line int
-
-	// Secrets are what no output may show (see text.Secrets): every ${VAR} value in the file,
-	// the URL's password and header values. Never nil in a loaded config.
-	Secrets *text.Secrets
 }
 
 // Header is one HTTP request header from the config.
 type Header struct {
 	Name  string
 	Value string
-}
-
-// Expect holds what a check must see to pass. Zero values mean "not checked" unless noted.
-type Expect struct {
-	Status         []int             // HTTP: accepted status codes; empty means 200-399
-	BodyContains   string            // HTTP: body must contain this text
-	BodyRegex      string            // HTTP: body must match this regular expression
-	JSON           []JSONExpect      // HTTP: dotted paths into the JSON body, each must equal
-	Headers        []Header          // HTTP: each response header must contain the text
-	CertWarn       time.Duration     // https/tls: DEGRADED when the certificate expires within it (default 14d)
-	Rcode          string            // dns: expected response code (default NOERROR)
-	AnswerContains string            // dns: an answer record must contain this text
-	MaxLoss        float64           // icmp: highest acceptable loss ratio 0..1 (default 0.66)
-	Extra          map[string]string // reserved for kinds that need more; nil today
-}
-
-// JSONExpect is one `expect.json` entry: the value at Path must equal Want.
-type JSONExpect struct {
-	Path string // dotted path, e.g. data.status or items.0.ok
-	Want any    // a YAML scalar: string, int, float64, bool or nil
 }

@@ -1,10 +1,13 @@
-package config
+package config_test
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/probe"
 )
 
 // FuzzParse checks that Parse never panics, that an error is a list of positioned messages, and
@@ -22,7 +25,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("services:\n  - name: a\n    url: http://u:${API_TOKEN}/x@h/\n    interval: ${LONG_SECRET}\n"))
 	f.Add([]byte("services:\n  - name: ${ESC_SECRET}\n    url: dns:${API_TOKEN}..x\n    method: \"a ${LONG_SECRET}\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := Parse(data, "fuzz.yaml", testEnv)
+		cfg, err := config.Parse(data, "fuzz.yaml", testEnv, probe.Kinds())
 		if err != nil {
 			// No value that came from the environment is ever printed, nor its start.
 			for _, name := range []string{"API_TOKEN", "LONG_SECRET", "ESC_SECRET"} {
@@ -40,7 +43,7 @@ func FuzzParse(f *testing.F) {
 			if cfg != nil {
 				t.Fatalf("Parse() returned a config with error %v", err)
 			}
-			errs := Errors(err)
+			errs := config.Errors(err)
 			if len(errs) == 0 {
 				t.Fatalf("Parse() error %q holds no *Error", err)
 			}
@@ -61,7 +64,7 @@ func FuzzParse(f *testing.F) {
 }
 
 // invalid returns what is wrong with a config Parse accepted, or "".
-func invalid(cfg *Config) string {
+func invalid(cfg *config.Config) string {
 	switch {
 	case len(cfg.Services) == 0:
 		return "there are no services"
@@ -75,15 +78,15 @@ func invalid(cfg *Config) string {
 		switch {
 		case names[s.Name]:
 			return "a name is repeated"
-		case labelProblem(s.Name) != "":
-			return "a name " + labelProblem(s.Name)
-		case s.Group != "" && labelProblem(s.Group) != "":
-			return "a group " + labelProblem(s.Group)
+		case config.LabelProblem(s.Name) != "":
+			return "a name " + config.LabelProblem(s.Name)
+		case s.Group != "" && config.LabelProblem(s.Group) != "":
+			return "a group " + config.LabelProblem(s.Group)
 		case (s.URL == "") == (len(s.Command) == 0):
 			return "a service has not exactly one of url and command"
 		case s.Kind == "":
 			return "a service has no kind"
-		case s.Kind == KindCommand && s.Command[0] == "":
+		case s.Kind == probe.KindCommand && s.Command[0] == "":
 			return "a command has no program"
 		case s.Interval <= 0 || s.Timeout <= 0 || s.RetryInterval <= 0 || s.Slow < 0:
 			return "a duration is out of range"
@@ -93,21 +96,31 @@ func invalid(cfg *Config) string {
 			return "slow is not below the timeout"
 		case s.FailureThreshold < 1 || s.SuccessThreshold < 1:
 			return "a threshold is below 1"
-		case s.Kind == KindHTTP && methodProblem(s.Method) != "":
-			return "a method is invalid"
-		case s.Kind == KindICMP && (s.Count < 1 || s.Count > 100):
-			return "an icmp count is out of range"
-		case s.Expect.MaxLoss < 0 || s.Expect.MaxLoss > 1:
-			return "max_loss is out of range"
+		case s.Secrets == nil:
+			return "a service has no secrets list"
 		}
 		if s.URL != "" {
-			if _, problem := checkURL(s.URL); problem != "" {
+			if _, problem := config.CheckURL(probe.Kinds(), s.URL); problem != "" {
 				return "a url is invalid: " + problem
 			}
 		}
-		for _, code := range s.Expect.Status {
-			if code < 100 || code > 599 {
-				return "a status is out of range"
+		// New checks what the kinds' options promise (methods, counts, loss ratios...).
+		if _, err := probe.New(s); err != nil {
+			return "a service builds no checker: " + err.Error()
+		}
+		switch o := s.Options.(type) {
+		case probe.HTTPOptions:
+			if o.Method == "" || strings.ToUpper(o.Method) != o.Method {
+				return "a method is invalid"
+			}
+			for _, code := range o.Expect.Status {
+				if code < 100 || code > 599 {
+					return "a status is out of range"
+				}
+			}
+		case probe.ICMPOptions:
+			if o.Count < 1 || o.Count > 100 || o.MaxLoss < 0 || o.MaxLoss > 1 {
+				return "an icmp count or max_loss is out of range"
 			}
 		}
 		names[s.Name] = true

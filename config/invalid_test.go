@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/text"
 )
 
@@ -37,14 +39,14 @@ func TestInvalid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg, err := Parse(data, filepath.Base(file), testEnv)
+			cfg, err := config.Parse(data, filepath.Base(file), testEnv, probe.Kinds())
 			if err == nil {
 				t.Fatalf("Parse(%s) = %+v, nil; want an error", file, cfg)
 			}
 			if cfg != nil {
 				t.Errorf("Parse(%s) returned a config with its error", file)
 			}
-			for _, e := range Errors(err) {
+			for _, e := range config.Errors(err) {
 				if strings.Contains(e.Error(), "s3cret") || strings.Contains(e.Error(), "Secret") {
 					t.Errorf("message leaks a secret: %s", e)
 				}
@@ -52,7 +54,7 @@ func TestInvalid(t *testing.T) {
 					t.Errorf("message %q: %s", e, v)
 				}
 			}
-			if !errors.As(err, new(*Error)) {
+			if !errors.As(err, new(*config.Error)) {
 				t.Errorf("Parse(%s) error %T holds no *Error", file, err)
 			}
 			got := err.Error() + "\n"

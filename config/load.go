@@ -18,21 +18,12 @@ const (
 	defaultRetention   = 90 * day
 )
 
-// Load reads and validates the config file at path, expanding ${VAR} from the environment.
-// On error the config is nil and the error lists every problem found (see Parse).
-func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fileError(path, err)
-	}
-	return Parse(data, path, os.LookupEnv)
-}
-
 // Parse validates a config and applies its defaults. filename names the file in messages and
 // anchors a relative history path; getenv expands ${VAR} references and finds $HOME and
-// $XDG_STATE_HOME (nil means an empty environment). On error the config is nil and the error
+// $XDG_STATE_HOME (nil means an empty environment); kinds are the probe kinds services may use
+// (probe.Kinds()). On error the config is nil and the error
 // joins one *Error per problem, sorted by position, one per line.
-func Parse(data []byte, filename string, getenv func(string) (string, bool)) (*Config, error) {
+func Parse(data []byte, filename string, getenv func(string) (string, bool), kinds []KindSpec) (*Config, error) {
 	if getenv == nil {
 		getenv = func(string) (string, bool) { return "", false }
 	}
@@ -40,7 +31,7 @@ func Parse(data []byte, filename string, getenv func(string) (string, bool)) (*C
 	if name == "" {
 		name = "config"
 	}
-	l := &loader{file: name, dir: filepath.Dir(filename), getenv: getenv}
+	l := &loader{file: name, dir: filepath.Dir(filename), getenv: getenv, kinds: newKindSet(kinds)}
 	env := referenced(data, getenv)
 	root, err := decode(data, name)
 	if err != nil {
@@ -59,19 +50,19 @@ func Parse(data []byte, filename string, getenv func(string) (string, bool)) (*C
 func topKeys() []string { return []string{"defaults", "services", "history", "concurrency"} }
 
 // topHint points at the right place for a key written at the top level.
-func topHint(key string) string {
+func (l *loader) topHint(key string) string {
 	switch {
 	case slices.Contains(timingKeys(), key):
 		return "did you mean defaults." + key + "?"
-	case slices.Contains(serviceKeys(), key):
+	case slices.Contains(l.kinds.serviceKeys, key):
 		return key + " belongs to a service, in the services list"
 	}
 	return ""
 }
 
 // defaultsHint explains that the other service keys are not defaults.
-func defaultsHint(key string) string {
-	if slices.Contains(serviceKeys(), key) || slices.Contains(expectKeys(), key) {
+func (l *loader) defaultsHint(key string) string {
+	if slices.Contains(l.kinds.serviceKeys, key) || slices.Contains(l.kinds.expectKeys, key) {
 		return key + " cannot be a default; set it on each service"
 	}
 	return ""
@@ -87,13 +78,13 @@ func (l *loader) config(root *yaml.Node) *Config {
 		l.errs = append(l.errs, &Error{File: l.file, Line: 1, Column: 1, Msg: "the file is empty; it needs a services list"})
 		return cfg
 	}
-	f, ok := l.fields(root, "", "a mapping with a services list", topKeys(), topHint)
+	f, ok := l.fields(root, "", "a mapping with a services list", topKeys(), l.topHint)
 	if !ok {
 		return cfg
 	}
 	defs := builtinTiming()
 	if fl, ok := f["defaults"]; ok {
-		df, _ := l.fields(fl.val, fl.path, "a mapping", timingKeys(), defaultsHint)
+		df, _ := l.fields(fl.val, fl.path, "a mapping", timingKeys(), l.defaultsHint)
 		l.timing(df, &defs, false)
 		l.checkTiming(defs.resolved(), fl.key, fl.path)
 	}

@@ -1,77 +1,100 @@
-package config
+package config_test
 
 import (
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/probe"
 )
 
 // base is the service every good-config case starts from: what a bare https service gets.
-func base(name, url string) Service {
-	return Service{
-		Name: name, URL: url, Kind: KindHTTP, Method: "GET", FollowRedirects: true,
-		Expect:   Expect{CertWarn: 14 * 24 * time.Hour},
+func base(name, url string) config.Service {
+	return config.Service{
+		Name: name, URL: url, Kind: probe.KindHTTP,
+		Options:  probe.HTTPOptions{Method: "GET", FollowRedirects: true, CertWarn: 14 * 24 * time.Hour},
 		Interval: 30 * time.Second, Timeout: 10 * time.Second, RetryInterval: 5 * time.Second,
 		FailureThreshold: 2, SuccessThreshold: 1, Line: 2,
 	}
 }
 
-// bare is a service of another kind with the built-in timing and nothing else.
-func bare(name, url string, kind Kind) Service {
-	return Service{
-		Name: name, URL: url, Kind: kind,
+// bare is a service of another kind with the built-in timing and the given options.
+func bare(name, url string, kind config.Kind, opts any) config.Service {
+	return config.Service{
+		Name: name, URL: url, Kind: kind, Options: opts,
 		Interval: 30 * time.Second, Timeout: 10 * time.Second, RetryInterval: 5 * time.Second,
 		FailureThreshold: 2, SuccessThreshold: 1, Line: 2,
 	}
+}
+
+// httpOpts edits the options of an http service.
+func httpOpts(s *config.Service, edit func(*probe.HTTPOptions)) {
+	o := s.Options.(probe.HTTPOptions)
+	edit(&o)
+	s.Options = o
 }
 
 func TestParseGood(t *testing.T) {
 	tests := []struct {
 		name string
 		yaml string
-		want func(s *Service)
+		want func(s *config.Service)
 	}{
 		{"https defaults", "services:\n  - name: API\n    url: https://api.example.com/health\n",
-			func(s *Service) { *s = base("API", "https://api.example.com/health") }},
+			func(s *config.Service) { *s = base("API", "https://api.example.com/health") }},
 		{"http has no cert_warn", "services:\n  - name: Web\n    url: http://www.example.com\n",
-			func(s *Service) { *s = base("Web", "http://www.example.com"); s.Expect.CertWarn = 0 }},
+			func(s *config.Service) {
+				*s = base("Web", "http://www.example.com")
+				httpOpts(s, func(o *probe.HTTPOptions) { o.CertWarn = 0 })
+			}},
 		{"tcp", "services:\n  - name: DB\n    url: tcp://db.example.com:5432\n",
-			func(s *Service) { *s = bare("DB", "tcp://db.example.com:5432", KindTCP) }},
+			func(s *config.Service) { *s = bare("DB", "tcp://db.example.com:5432", probe.KindTCP, nil) }},
 		{"tls", "services:\n  - name: Mail\n    url: tls://mail.example.com:465\n    insecure: true\n",
-			func(s *Service) {
-				*s = bare("Mail", "tls://mail.example.com:465", KindTLS)
-				s.Insecure, s.Expect.CertWarn = true, 14*24*time.Hour
+			func(s *config.Service) {
+				*s = bare("Mail", "tls://mail.example.com:465", probe.KindTLS,
+					probe.TLSOptions{Insecure: true, CertWarn: 14 * 24 * time.Hour})
 			}},
 		{"dns", "services:\n  - name: MX\n    url: dns://9.9.9.9/example.com?TYPE=mx\n    expect: {rcode: nxdomain, answer_contains: mail}\n",
-			func(s *Service) {
-				*s = bare("MX", "dns://9.9.9.9/example.com?TYPE=mx", KindDNS)
-				s.Expect.Rcode, s.Expect.AnswerContains = "NXDOMAIN", "mail"
+			func(s *config.Service) {
+				*s = bare("MX", "dns://9.9.9.9/example.com?TYPE=mx", probe.KindDNS,
+					probe.DNSOptions{Rcode: "NXDOMAIN", AnswerContains: "mail"})
 			}},
 		{"dns rcode default", "services:\n  - name: A\n    url: dns:example.com\n",
-			func(s *Service) { *s = bare("A", "dns:example.com", KindDNS); s.Expect.Rcode = "NOERROR" }},
+			func(s *config.Service) {
+				*s = bare("A", "dns:example.com", probe.KindDNS, probe.DNSOptions{Rcode: "NOERROR"})
+			}},
 		{"icmp defaults", "services:\n  - name: R\n    url: icmp://router.example.com\n",
-			func(s *Service) {
-				*s = bare("R", "icmp://router.example.com", KindICMP)
-				s.Count, s.Expect.MaxLoss = 3, 0.66
+			func(s *config.Service) {
+				*s = bare("R", "icmp://router.example.com", probe.KindICMP, probe.ICMPOptions{Count: 3, MaxLoss: 0.66})
 			}},
 		{"icmp percent", "services:\n  - name: R\n    url: icmp://10.0.0.1\n    count: 10\n    expect: {max_loss: 50%}\n",
-			func(s *Service) { *s = bare("R", "icmp://10.0.0.1", KindICMP); s.Count, s.Expect.MaxLoss = 10, 0.5 }},
+			func(s *config.Service) {
+				*s = bare("R", "icmp://10.0.0.1", probe.KindICMP, probe.ICMPOptions{Count: 10, MaxLoss: 0.5})
+			}},
 		{"icmp ratio", "services:\n  - name: R\n    url: icmp://[::1]\n    expect: {max_loss: 0}\n",
-			func(s *Service) { *s = bare("R", "icmp://[::1]", KindICMP); s.Count = 3 }},
+			func(s *config.Service) {
+				*s = bare("R", "icmp://[::1]", probe.KindICMP, probe.ICMPOptions{Count: 3})
+			}},
 		{"grpc", "services:\n  - name: G\n    url: grpc://orders.example.com:50051/orders.v1.Orders\n",
-			func(s *Service) { *s = bare("G", "grpc://orders.example.com:50051/orders.v1.Orders", KindGRPC) }},
+			func(s *config.Service) {
+				*s = bare("G", "grpc://orders.example.com:50051/orders.v1.Orders", probe.KindGRPC, probe.GRPCOptions{})
+			}},
 		{"grpcs insecure", "services:\n  - name: G\n    url: grpcs://orders.example.com:443\n    insecure: true\n",
-			func(s *Service) { *s = bare("G", "grpcs://orders.example.com:443", KindGRPC); s.Insecure = true }},
+			func(s *config.Service) {
+				*s = bare("G", "grpcs://orders.example.com:443", probe.KindGRPC, probe.GRPCOptions{Insecure: true})
+			}},
 		{"ws headers", "services:\n  - name: W\n    url: ws://feed.example.com/s\n    headers: {Origin: x}\n",
-			func(s *Service) {
-				*s = bare("W", "ws://feed.example.com/s", KindWS)
-				s.Headers = []Header{{"Origin", "x"}}
+			func(s *config.Service) {
+				*s = bare("W", "ws://feed.example.com/s", probe.KindWS,
+					probe.WSOptions{Headers: []config.Header{{Name: "Origin", Value: "x"}}})
 			}},
 		{"command with env", "services:\n  - name: C\n    command: [check, \"${API_TOKEN}\", $$HOME, cost$5]\n",
-			func(s *Service) {
-				*s = bare("C", "", KindCommand)
+			func(s *config.Service) {
+				*s = bare("C", "", probe.KindCommand, nil)
 				s.Command = []string{"check", "s3cret-token", "$HOME", "cost$5"}
 			}},
 		{"http everything", `services:
@@ -89,13 +112,17 @@ func TestParseGood(t *testing.T) {
       json: {data.status: UP, items.0.ok: true, n: 3, f: 0.5, z: null}
       headers: {Content-Type: json}
       cert_warn: 1d12h
-`, func(s *Service) {
+`, func(s *config.Service) {
 			*s = base("결제 API", "https://s3cret-token.example.com/h")
-			s.Group, s.Method, s.Body, s.FollowRedirects = "payments", "POST", `{"a": 1}`, false
-			s.Headers = []Header{{"Authorization", "Bearer s3cret-token"}, {"X-Count", "5"}}
-			s.Expect = Expect{Status: []int{204}, BodyContains: "ok", BodyRegex: "^ok$",
-				JSON:    []JSONExpect{{"data.status", "UP"}, {"items.0.ok", true}, {"n", 3}, {"f", 0.5}, {"z", nil}},
-				Headers: []Header{{"Content-Type", "json"}}, CertWarn: 36 * time.Hour}
+			s.Group = "payments"
+			s.Options = probe.HTTPOptions{
+				Method: "POST", Body: `{"a": 1}`, FollowRedirects: false, CertWarn: 36 * time.Hour,
+				Headers: []config.Header{{Name: "Authorization", Value: "Bearer s3cret-token"}, {Name: "X-Count", Value: "5"}},
+				Expect: probe.HTTPExpect{Status: []int{204}, BodyContains: "ok", BodyRegex: regexp.MustCompile("^ok$"),
+					JSON: []probe.JSONExpect{{Path: "data.status", Want: "UP"}, {Path: "items.0.ok", Want: true},
+						{Path: "n", Want: 3}, {Path: "f", Want: 0.5}, {Path: "z", Want: nil}},
+					Headers: []config.Header{{Name: "Content-Type", Value: "json"}}},
+			}
 		}},
 		{"defaults and overrides", `defaults:
   interval: 1m
@@ -108,25 +135,25 @@ services:
     interval: 2m
     retry_interval: 10s
     success_threshold: 2
-`, func(s *Service) {
+`, func(s *config.Service) {
 			*s = base("A", "https://a.example.com")
 			s.Line = 7
 			s.Interval, s.Timeout, s.RetryInterval, s.Slow = 2*time.Minute, 20*time.Second, 10*time.Second, 2*time.Second
 			s.FailureThreshold, s.SuccessThreshold = 3, 2
 		}},
 		{"short interval caps the defaults", "services:\n  - name: A\n    url: https://a.example.com\n    interval: 3s\n",
-			func(s *Service) {
+			func(s *config.Service) {
 				*s = base("A", "https://a.example.com")
 				s.Interval, s.Timeout, s.RetryInterval = 3*time.Second, 3*time.Second, 3*time.Second
 			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := Parse([]byte(tt.yaml), "uptty.yaml", testEnv)
+			cfg, err := config.Parse([]byte(tt.yaml), "uptty.yaml", testEnv, probe.Kinds())
 			if err != nil {
 				t.Fatalf("Parse() error = %v", err)
 			}
-			var want Service
+			var want config.Service
 			tt.want(&want)
 			if len(cfg.Services) != 1 {
 				t.Fatalf("Parse() = %d services, want 1", len(cfg.Services))
@@ -138,20 +165,54 @@ services:
 	}
 }
 
-// normal makes empty slices nil, so that DeepEqual compares contents.
-func normal(s Service) Service {
-	if len(s.Headers) == 0 {
-		s.Headers = nil
+// normal makes empty slices nil, so that DeepEqual compares contents, and leaves out what the
+// options derive (Brief) and the secrets, which TestParseSecrets covers.
+func normal(s config.Service) config.Service {
+	s.Brief, s.Secrets = config.Brief{}, nil
+	if h, ok := s.Options.(probe.HTTPOptions); ok {
+		if len(h.Headers) == 0 {
+			h.Headers = nil
+		}
+		if len(h.Expect.Headers) == 0 {
+			h.Expect.Headers = nil
+		}
+		if len(h.Expect.JSON) == 0 {
+			h.Expect.JSON = nil
+		}
+		s.Options = h
 	}
-	if len(s.Expect.Headers) == 0 {
-		s.Expect.Headers = nil
-	}
-	if len(s.Expect.JSON) == 0 {
-		s.Expect.JSON = nil
+	if w, ok := s.Options.(probe.WSOptions); ok && len(w.Headers) == 0 {
+		w.Headers = nil
+		s.Options = w
 	}
 	// Secrets have their own tests (TestServiceSecrets).
 	s.Secrets = nil
 	return s
+}
+
+// TestParseSecrets: header values, their last word, URL passwords and query values are secret;
+// values too short to be secrets are not.
+func TestParseSecrets(t *testing.T) {
+	const yaml = `services:
+  - name: A
+    url: https://user:pa55word@a.example.com/?token=t0k3n-value&x=1
+    headers: {Authorization: "Bearer s3cret-token", X-Short: abc}
+`
+	cfg, err := config.Parse([]byte(yaml), "uptty.yaml", testEnv, probe.Kinds())
+	if err != nil {
+		t.Fatalf("Parse() error = %v", err)
+	}
+	secrets := cfg.Services[0].Secrets
+	for in, want := range map[string]string{
+		"pa55word t0k3n-value":       "••• •••",
+		"Bearer s3cret-token":        "•••",
+		"token s3cret-token":         "token •••",
+		"abc x=1 user a.example.com": "abc x=1 user a.example.com",
+	} {
+		if got := secrets.Mask(in); got != want {
+			t.Errorf("Secrets.Mask(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func TestParseTopLevel(t *testing.T) {
@@ -160,25 +221,25 @@ func TestParseTopLevel(t *testing.T) {
 		name string
 		yaml string
 		env  map[string]string
-		want Config
+		want config.Config
 	}{
 		{"defaults", svc, map[string]string{"HOME": "/home/u"},
-			Config{Concurrency: 1000, History: History{Path: "/home/u/.local/state/uptty/history.db", Retention: 90 * 24 * time.Hour}}},
+			config.Config{Concurrency: 1000, History: config.History{Path: "/home/u/.local/state/uptty/history.db", Retention: 90 * 24 * time.Hour}}},
 		{"xdg state", svc, map[string]string{"HOME": "/home/u", "XDG_STATE_HOME": "/state"},
-			Config{Concurrency: 1000, History: History{Path: "/state/uptty/history.db", Retention: 90 * 24 * time.Hour}}},
+			config.Config{Concurrency: 1000, History: config.History{Path: "/state/uptty/history.db", Retention: 90 * 24 * time.Hour}}},
 		{"no home", svc, nil,
-			Config{Concurrency: 1000, History: History{Retention: 90 * 24 * time.Hour}}},
+			config.Config{Concurrency: 1000, History: config.History{Retention: 90 * 24 * time.Hour}}},
 		{"in memory", svc + "history: {path: \"\", retention: 7d}\nconcurrency: 8\n", map[string]string{"HOME": "/home/u"},
-			Config{Concurrency: 8, History: History{Retention: 7 * 24 * time.Hour, Set: true}}},
+			config.Config{Concurrency: 8, History: config.History{Retention: 7 * 24 * time.Hour, Set: true}}},
 		{"tilde", svc + "history: {path: ~/h.db}\n", map[string]string{"HOME": "/home/u"},
-			Config{Concurrency: 1000, History: History{Path: "/home/u/h.db", Retention: 90 * 24 * time.Hour, Set: true}}},
+			config.Config{Concurrency: 1000, History: config.History{Path: "/home/u/h.db", Retention: 90 * 24 * time.Hour, Set: true}}},
 		{"relative to the file", svc + "history: {path: state/h.db}\n", nil,
-			Config{Concurrency: 1000, History: History{Path: "/etc/uptty/state/h.db", Retention: 90 * 24 * time.Hour, Set: true}}},
+			config.Config{Concurrency: 1000, History: config.History{Path: "/etc/uptty/state/h.db", Retention: 90 * 24 * time.Hour, Set: true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			getenv := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
-			cfg, err := Parse([]byte(tt.yaml), "/etc/uptty/uptty.yaml", getenv)
+			cfg, err := config.Parse([]byte(tt.yaml), "/etc/uptty/uptty.yaml", getenv, probe.Kinds())
 			if err != nil {
 				t.Fatalf("Parse() error = %v", err)
 			}
@@ -202,38 +263,24 @@ func TestExample(t *testing.T) {
 		}
 		return "", false
 	}
-	cfg, err := Parse(data, "config.example.yaml", getenv)
+	cfg, err := config.Parse(data, "config.example.yaml", getenv, probe.Kinds())
 	if err != nil {
 		t.Fatalf("Parse(config.example.yaml) error:\n%v", err)
 	}
-	kinds := map[Kind]bool{}
+	kinds := map[config.Kind]bool{}
 	for _, s := range cfg.Services {
 		kinds[s.Kind] = true
 	}
-	for _, k := range []Kind{KindHTTP, KindTCP, KindTLS, KindDNS, KindICMP, KindGRPC, KindWS, KindCommand} {
-		if !kinds[k] {
-			t.Errorf("config.example.yaml has no %s service", k)
+	for _, k := range probe.Kinds() {
+		if !kinds[k.Kind] {
+			t.Errorf("config.example.yaml has no %s service", k.Kind)
 		}
 	}
-	for _, key := range append(append(serviceKeys(), expectKeys()...), topKeys()...) {
+	svcKeys, expectKeys, topKeys := config.KeyNames(probe.Kinds())
+	for _, key := range append(append(svcKeys, expectKeys...), topKeys...) {
 		if !strings.Contains(string(data), key+":") {
 			t.Errorf("config.example.yaml does not document %s", key)
 		}
-	}
-}
-
-func TestLoad(t *testing.T) {
-	dir := t.TempDir()
-	path := dir + "/uptty.yaml"
-	if err := os.WriteFile(path, []byte("services:\n  - name: A\n    url: tcp://127.0.0.1:1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := Load(path)
-	if err != nil || cfg.Path != path || len(cfg.Services) != 1 {
-		t.Fatalf("Load(%s) = %+v, %v; want one service", path, cfg, err)
-	}
-	if _, err := Load(dir + "/missing.yaml"); err == nil || !strings.Contains(err.Error(), "missing.yaml: no such file") {
-		t.Errorf("Load(missing) error = %v, want no such file", err)
 	}
 }
 
@@ -246,7 +293,7 @@ func BenchmarkParseExample(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := Parse(data, "config.example.yaml", getenv); err != nil {
+		if _, err := config.Parse(data, "config.example.yaml", getenv, probe.Kinds()); err != nil {
 			b.Fatal(err)
 		}
 	}

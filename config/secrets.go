@@ -1,10 +1,8 @@
 package config
 
 import (
-	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/uptty/uptty/text"
@@ -46,21 +44,28 @@ func referenced(data []byte, getenv func(string) (string, bool)) []string {
 	return out
 }
 
-// hideAll makes every message in err safe to print (see hide), masking values.
+// hideAll makes every message in err safe to print: every value masked, as written and as a
+// quoted message escapes it, a value's start cut short by quote masked too (text.Secrets does
+// that), and control characters escaped.
 func hideAll(err error, values []string) error {
 	var s text.Secrets
-	s.Add(values...)
+	for _, v := range values {
+		s.Add(v)
+		if q := strconv.Quote(v); q[1:len(q)-1] != v {
+			s.Add(q[1 : len(q)-1])
+		}
+	}
 	for _, e := range Errors(err) {
-		e.Msg = hide(e.Msg, &s, values)
+		e.Msg = text.Escape(s.Mask(e.Msg))
 		e.Path = text.Escape(e.Path)
 		e.File = text.Escape(e.File)
 	}
 	return err
 }
 
-// secrets gives each service the secrets that no output may show: every ${VAR} value in the
-// file, its URL's password (and the Basic authorization it becomes), and its header values.
-// cfg.Secrets holds all of them.
+// secrets adds every ${VAR} value in the file to each service's secrets (which already hold its
+// URL's password and query values and its header values, read with the service); cfg.Secrets
+// holds all of them.
 func secrets(cfg *Config, values []string) {
 	env := &text.Secrets{}
 	env.Add(values...)
@@ -68,68 +73,11 @@ func secrets(cfg *Config, values []string) {
 	all.Merge(env)
 	for i := range cfg.Services {
 		s := &cfg.Services[i]
-		sec := &text.Secrets{}
-		sec.Merge(env)
-		if u, err := url.Parse(s.URL); err == nil && u.User != nil {
-			if pw, ok := u.User.Password(); ok {
-				sec.AddUserinfo(u.User.Username(), pw)
-			}
+		if s.Secrets == nil {
+			s.Secrets = &text.Secrets{}
 		}
-		for _, h := range s.Headers {
-			sec.AddHeader(h.Value)
-		}
-		s.Secrets = sec
-		all.Merge(sec)
+		s.Secrets.Merge(env)
+		all.Merge(s.Secrets)
 	}
 	cfg.Secrets = all
-}
-
-// hide makes a message safe to print: every secret masked, as written and as quote escapes it,
-// a secret's start cut short by quote masked too, and control characters escaped.
-func hide(msg string, s *text.Secrets, values []string) string {
-	msg = s.Mask(msg)
-	for _, v := range values {
-		q := strconv.Quote(v)
-		if q = q[1 : len(q)-1]; q != v {
-			msg = strings.ReplaceAll(msg, q, text.Mask)
-		}
-	}
-	msg = hideCut(msg, values)
-	return text.Escape(msg)
-}
-
-// hideCut masks the end of each text that quote cut short ("…\"") where it is the start of a
-// secret, since the whole secret is no longer there to be found.
-func hideCut(msg string, values []string) string {
-	const cut = "…\""
-	var b strings.Builder
-	for {
-		i := strings.Index(msg, cut)
-		if i < 0 {
-			b.WriteString(msg)
-			return b.String()
-		}
-		head := msg[:i]
-		for _, v := range values {
-			q := strconv.Quote(v)
-			q = q[1 : len(q)-1]
-			if n := longestPrefixSuffix(head, q); n > 0 {
-				head = head[:len(head)-n] + text.Mask
-				break
-			}
-		}
-		b.WriteString(head + cut)
-		msg = msg[i+len(cut):]
-	}
-}
-
-// longestPrefixSuffix returns the length of the longest proper prefix of v that head ends
-// with, whole runes only, or 0.
-func longestPrefixSuffix(head, v string) int {
-	for n := len(v) - 1; n > 0; n-- {
-		if utf8.RuneStart(v[n]) && strings.HasSuffix(head, v[:n]) {
-			return n
-		}
-	}
-	return 0
 }

@@ -1,10 +1,12 @@
-package config
+package config_test
 
 import (
 	"encoding/base64"
 	"strings"
 	"testing"
 
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/text"
 )
 
@@ -22,7 +24,7 @@ func TestServiceSecrets(t *testing.T) {
   - name: C
     command: [echo, "${API_TOKEN}"]
 `
-	cfg, err := Parse([]byte(yaml), "uptty.yaml", testEnv)
+	cfg, err := config.Parse([]byte(yaml), "uptty.yaml", testEnv, probe.Kinds())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func TestServiceSecrets(t *testing.T) {
 }
 
 func TestNamesCleaned(t *testing.T) {
-	cfg, err := Parse([]byte("services:\n  - name: \"a  b\"\n    url: tcp://127.0.0.1:1\n"), "uptty.yaml", testEnv)
+	cfg, err := config.Parse([]byte("services:\n  - name: \"a  b\"\n    url: tcp://127.0.0.1:1\n"), "uptty.yaml", testEnv, probe.Kinds())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"unicode"
@@ -12,40 +13,19 @@ import (
 	"github.com/uptty/uptty/text"
 )
 
-func serviceKeys() []string {
-	return append([]string{"name", "group", "url", "command", "method", "headers", "body", "expect",
-		"follow_redirects", "insecure", "count"}, timingKeys()...)
-}
-
-// scope returns the URL schemes that may use a kind-specific key (nil: any service) and how to
-// name them in a message. Expect keys are prefixed with "expect.".
-func scope(key string) ([]string, string) {
-	switch key {
-	case "method", "body", "follow_redirects", "expect.status", "expect.body_contains",
-		"expect.body_regex", "expect.json", "expect.headers":
-		return []string{"http", "https"}, "http(s)"
-	case "headers":
-		return []string{"http", "https", "ws", "wss"}, "http(s) and ws(s)"
-	case "insecure":
-		return []string{"http", "https", "tls", "ws", "wss", "grpcs"}, "http(s), tls, ws(s) and grpcs"
-	case "expect.cert_warn":
-		return []string{"https", "tls"}, "https and tls"
-	case "expect.rcode", "expect.answer_contains":
-		return []string{"dns"}, "dns"
-	case "count", "expect.max_loss":
-		return []string{"icmp"}, "icmp"
-	}
-	return nil, ""
-}
-
 // misplaced reports and drops the kind-specific keys that a service of this scheme does not
 // take. An unknown scheme ("") says nothing: the url is already an error.
 func (l *loader) misplaced(f map[string]field, prefix, scheme string) {
 	if scheme == "" {
 		return
 	}
+	k := l.kinds.kindOf(scheme)
+	if scheme == commandScheme {
+		k = l.kinds.command
+	}
 	for name, fl := range f {
-		if ok, says := scope(prefix + name); ok != nil && !slices.Contains(ok, scheme) {
+		says := l.kinds.scopes[prefix+name]
+		if says != "" && (k == nil || !k.takes(prefix+name, scheme)) {
 			l.errorf(fl.key, fl.path, "only for %s services, not %s", says, scheme)
 			delete(f, name)
 		}
@@ -53,8 +33,8 @@ func (l *loader) misplaced(f map[string]field, prefix, scheme string) {
 }
 
 // serviceHint points at the right place for a key that belongs under expect.
-func serviceHint(key string) string {
-	if slices.Contains(expectKeys(), key) {
+func (l *loader) serviceHint(key string) string {
+	if slices.Contains(l.kinds.expectKeys, key) {
 		return "did you mean expect." + key + "?"
 	}
 	return ""
@@ -63,8 +43,8 @@ func serviceHint(key string) string {
 // service reads one item of the services list. It returns the name's node when the name is
 // usable, for the duplicate check.
 func (l *loader) service(n *yaml.Node, path string, defs timing) (Service, *yaml.Node) {
-	s := Service{Line: n.Line}
-	f, ok := l.fields(n, path, "a mapping with a name and a url", serviceKeys(), serviceHint)
+	s := Service{Line: n.Line, Secrets: &text.Secrets{}}
+	f, ok := l.fields(n, path, "a mapping with a name and a url", l.kinds.serviceKeys, l.serviceHint)
 	if !ok {
 		return s, nil
 	}
@@ -81,25 +61,35 @@ func (l *loader) service(n *yaml.Node, path string, defs timing) (Service, *yaml
 	}
 
 	scheme := ""
+	var kind *KindSpec
 	u, hasURL := f["url"]
 	c, hasCommand := f["command"]
 	if hasURL {
 		s.URL, scheme = l.url(u)
-		s.Kind = kindOf(scheme)
+		if kind = l.kinds.kindOf(scheme); kind != nil {
+			s.Kind = kind.Kind
+		}
+		urlSecrets(s.Secrets, s.URL)
 	}
 	if hasCommand {
 		s.Command = l.command(c)
-		s.Kind, scheme = KindCommand, "command"
+		scheme, kind = commandScheme, l.kinds.command
+		if kind == nil {
+			l.errorf(c.key, c.path, "no probe kind runs commands")
+			scheme = ""
+		} else {
+			s.Kind = kind.Kind
+		}
 	}
 	switch {
 	case hasURL && hasCommand:
 		l.errorf(c.key, c.path, "a service has a url or a command, not both")
-		scheme = ""
+		scheme, kind = "", nil
 	case !hasURL && !hasCommand:
 		l.errorf(n, path, "missing url or command")
 	}
 	l.misplaced(f, "", scheme)
-	l.options(f, &s, scheme)
+	l.options(f, &s, kind, scheme)
 
 	t := defs
 	l.timing(f, &t, true)
@@ -109,47 +99,55 @@ func (l *loader) service(n *yaml.Node, path string, defs timing) (Service, *yaml
 	return s, nameNode
 }
 
-// options reads the kind-specific keys, over the defaults for the service's kind.
-func (l *loader) options(f map[string]field, s *Service, scheme string) {
-	switch s.Kind {
-	case KindHTTP:
-		s.Method, s.FollowRedirects = "GET", true
-	case KindICMP:
-		s.Count = 3
+// commandScheme stands for the scheme of command services in messages ("not command").
+const commandScheme = "command"
+
+// options hands the kind-specific keys to the kind's Parse. When the kind cannot be told (the
+// url is unusable, or both url and command are set), every kind reads the keys it takes, so
+// that their problems are reported all the same; a problem two kinds find is reported once.
+func (l *loader) options(f map[string]field, s *Service, kind *KindSpec, scheme string) {
+	kf := make(map[string]field, len(f))
+	if fl, ok := f["expect"]; ok {
+		l.expect(fl, scheme, kf)
 	}
-	if fl, ok := f["method"]; ok {
-		if m, ok := l.text(fl.val, fl.path, "an HTTP method such as GET"); ok {
-			if msg := methodProblem(m); msg != "" {
-				l.errorf(fl.val, fl.path, "method %s %s", quote(m), msg)
-			} else {
-				s.Method = m
+	for name, fl := range f {
+		if l.kinds.scopes[name] != "" {
+			kf[name] = fl
+		}
+	}
+	if kind != nil {
+		o := &Options{l: l, fields: kf, Scheme: scheme, URL: s.URL, secrets: s.Secrets}
+		s.Options = kind.Parse(o)
+		if b, ok := s.Options.(Briefer); ok {
+			s.Brief = b.Brief().safe(s.Secrets)
+		}
+		return
+	}
+	for i := range l.kinds.specs {
+		k := &l.kinds.specs[i]
+		own := make(map[string]field, len(kf))
+		for name, fl := range kf {
+			if slices.ContainsFunc(k.Keys, func(key Key) bool { return key.Name == name }) {
+				own[name] = fl
 			}
 		}
+		k.Parse(&Options{l: l, fields: own, URL: s.URL, secrets: &text.Secrets{}})
 	}
-	if fl, ok := f["headers"]; ok {
-		s.Headers = l.headers(fl)
+}
+
+// urlSecrets keeps a URL's password and query values (?token=${TOKEN}) secret: a server may
+// echo them back, and a message may quote them.
+func urlSecrets(s *text.Secrets, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return
 	}
-	if fl, ok := f["body"]; ok {
-		s.Body, _ = l.text(fl.val, fl.path, "the request body as text")
+	if p, ok := u.User.Password(); ok {
+		s.AddUserinfo(u.User.Username(), p)
 	}
-	if fl, ok := f["follow_redirects"]; ok {
-		if b, ok := l.boolean(fl.val, fl.path); ok {
-			s.FollowRedirects = b
-		}
+	for _, values := range u.Query() {
+		s.Add(values...)
 	}
-	if fl, ok := f["insecure"]; ok {
-		s.Insecure, _ = l.boolean(fl.val, fl.path)
-	}
-	if fl, ok := f["count"]; ok {
-		if n, ok := l.integer(fl.val, fl.path, 1, 100); ok {
-			s.Count = n
-		}
-	}
-	var e *field
-	if fl, ok := f["expect"]; ok {
-		e = &fl
-	}
-	s.Expect = l.expect(e, scheme)
 }
 
 // label reads a name or group: any Unicode text a terminal can show on one line.
@@ -194,11 +192,11 @@ func (l *loader) url(fl field) (string, string) {
 	if !ok {
 		// The scheme as written still says which kind-specific keys are allowed.
 		if fl.val.Kind == yaml.ScalarNode {
-			return "", schemeOf(fl.val.Value)
+			return "", l.kinds.schemeOf(fl.val.Value)
 		}
 		return "", ""
 	}
-	scheme, problem := checkURL(raw)
+	scheme, problem := l.kinds.checkURL(raw)
 	if problem != "" {
 		l.errorf(fl.val, fl.path, "%s", problem)
 	}
@@ -264,17 +262,6 @@ func (l *loader) headers(fl field) []Header {
 		out = append(out, Header{Name: p.name, Value: v})
 	}
 	return out
-}
-
-// methodProblem checks an HTTP method: an HTTP token, written in upper case.
-func methodProblem(m string) string {
-	switch {
-	case !isToken(m):
-		return "is not an HTTP method"
-	case strings.ToUpper(m) != m:
-		return "must be upper case: " + strings.ToUpper(m)
-	}
-	return ""
 }
 
 // isToken reports whether s is an HTTP token (RFC 9110), as header names and methods are.

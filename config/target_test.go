@@ -1,6 +1,11 @@
-package config
+package config_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/probe"
+)
 
 func TestCheckURL(t *testing.T) {
 	tests := []struct {
@@ -21,7 +26,7 @@ func TestCheckURL(t *testing.T) {
 		{"wss://feed.example.com", "wss", ""},
 		{"example.com", "", "no scheme: write e.g. https://host/path or tcp://host:port"},
 		{"localhost:8080", "", "no scheme: write e.g. https://host/path or tcp://host:port"},
-		{"gopher://x", "", "unknown scheme \"gopher\"; supported: " + schemes},
+		{"gopher://x", "", "unknown scheme \"gopher\"; supported: http, https, tcp, tls, dns, icmp, grpc, grpcs, ws, wss"},
 		{"tcp://db.example.com", "tcp", "missing port: write tcp://host:port"},
 		{"tcp://user@db.example.com:1", "tcp", "user info is not used: write tcp://host:port"},
 		{"icmp://r.example.com#x", "icmp", "a fragment is not used: write icmp://host"},
@@ -31,42 +36,9 @@ func TestCheckURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			scheme, problem := checkURL(tt.in)
+			scheme, problem := config.CheckURL(probe.Kinds(), tt.in)
 			if scheme != tt.scheme || problem != tt.problem {
 				t.Errorf("checkURL(%q) = %q, %q; want %q, %q", tt.in, scheme, problem, tt.scheme, tt.problem)
-			}
-		})
-	}
-}
-
-func TestParseDNS(t *testing.T) {
-	tests := []struct {
-		in   string
-		want DNSTarget
-		err  string
-	}{
-		{"dns:example.com", DNSTarget{Name: "example.com", Type: "A"}, ""},
-		{"dns:example.com?type=mx", DNSTarget{Name: "example.com", Type: "MX"}, ""},
-		{"dns:example.com?TYPE=TXT;CLASS=in", DNSTarget{Name: "example.com", Type: "TXT"}, ""},
-		{"dns:///example.com.", DNSTarget{Name: "example.com.", Type: "A"}, ""},
-		{"dns://9.9.9.9/example.com?type=AAAA", DNSTarget{Server: "9.9.9.9:53", Name: "example.com", Type: "AAAA"}, ""},
-		{"dns://[2620:fe::fe]:5353/example.com", DNSTarget{Server: "[2620:fe::fe]:5353", Name: "example.com", Type: "A"}, ""},
-		{"dns:4.3.2.1.in-addr.arpa?type=PTR", DNSTarget{Name: "4.3.2.1.in-addr.arpa", Type: "PTR"}, ""},
-		{"dns:my%20host", DNSTarget{}, `name "my host" has a space, slash or control character`},
-		{"dns://9.9.9.9", DNSTarget{}, "missing the name to look up: write dns:name?type=A or dns://server/name?type=A"},
-		{"https://example.com", DNSTarget{}, "not a dns: URL"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseDNS(tt.in)
-			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Errorf("ParseDNS(%q) = %+v, %v; want error %q", tt.in, got, err, tt.err)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Errorf("ParseDNS(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
 			}
 		})
 	}

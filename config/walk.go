@@ -18,6 +18,7 @@ type loader struct {
 	file   string
 	dir    string // the config file's directory, for relative paths
 	getenv func(string) (string, bool)
+	kinds  *kindSet
 	errs   []*Error
 	// env holds every value that ${VAR} expanded to: secrets, masked in every message.
 	env []string

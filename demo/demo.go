@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/probe"
 )
 
 // Script timings. An outage every OutageEvery, lasting OutageFor, first OutageAfter into the
@@ -47,7 +48,12 @@ func Start() (*Demo, error) {
 	}
 	d := &Demo{tcp: tcpLn}
 	d.httpServer = &http.Server{Handler: newHandler(time.Now()), ReadHeaderTimeout: 5 * time.Second}
-	d.Config = buildConfig("http://"+httpLn.Addr().String(), "tcp://"+tcpLn.Addr().String())
+	d.Config, err = buildConfig("http://"+httpLn.Addr().String(), "tcp://"+tcpLn.Addr().String())
+	if err != nil {
+		httpLn.Close()
+		tcpLn.Close()
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 
 	d.wg.Add(2)
 	go func() {
@@ -85,30 +91,28 @@ func (d *Demo) acceptTCP() {
 	}
 }
 
-func buildConfig(base, tcpURL string) *config.Config {
-	svc := func(name, group, url string) config.Service {
-		return config.Service{
-			Name: name, Group: group, URL: url, Kind: config.KindHTTP, Method: http.MethodGet,
-			FollowRedirects: true,
-			Interval:        2 * time.Second, Timeout: 1500 * time.Millisecond, RetryInterval: time.Second,
-			FailureThreshold: 2, SuccessThreshold: 1,
-			Expect: config.Expect{CertWarn: 14 * 24 * time.Hour, MaxLoss: 0.66},
-		}
+// demoConfig monitors the demo servers; %[1]s is the HTTP server's base URL, %[2]s the TCP
+// server's. It goes through the loader like any config, so the demo's services are what a user
+// would get by writing it.
+const demoConfig = `concurrency: 100
+defaults: {interval: 2s, timeout: 1500ms, retry_interval: 1s}
+services:
+  - {name: Checkout API, group: payments, url: "%[1]s/checkout", expect: {body_contains: ok}}
+  - {name: 결제 게이트웨이, group: payments, url: "%[1]s/gateway"}
+  - {name: Login, group: core, url: "%[1]s/login"}
+  - {name: Search, group: core, url: "%[1]s/search", slow: 800ms}
+  - {name: CDN edge, group: edge, url: "%[1]s/cdn"}
+  - {name: Postgres primary, group: data, url: "%[2]s"}
+`
+
+func buildConfig(base, tcpURL string) (*config.Config, error) {
+	cfg, err := config.Parse(fmt.Appendf(nil, demoConfig, base, tcpURL), "demo", nil, probe.Kinds())
+	if err != nil {
+		return nil, err
 	}
-	checkout := svc("Checkout API", "payments", base+"/checkout")
-	checkout.Expect.BodyContains = "ok"
-	gateway := svc("결제 게이트웨이", "payments", base+"/gateway")
-	login := svc("Login", "core", base+"/login")
-	search := svc("Search", "core", base+"/search")
-	search.Slow = 800 * time.Millisecond
-	cdn := svc("CDN edge", "edge", base+"/cdn")
-	db := svc("Postgres primary", "data", tcpURL)
-	db.Kind = config.KindTCP
-	db.Method = ""
-	return &config.Config{
-		Concurrency: 100,
-		Services:    []config.Service{checkout, gateway, login, search, cdn, db},
-	}
+	// The demo keeps no history and has no file.
+	cfg.Path, cfg.History = "", config.History{}
+	return cfg, nil
 }
 
 // newHandler serves the scripted endpoints; start anchors the outage schedule.

@@ -230,33 +230,18 @@ func policyOf(s config.Service) Policy {
 	return Policy{FailureThreshold: s.FailureThreshold, SuccessThreshold: s.SuccessThreshold, Slow: s.Slow}
 }
 
-// cadence returns a service's interval, timeout and retry interval, with the config's defaults
-// for any left zero by a service built in code rather than loaded.
+// cadence returns a service's interval, timeout and retry interval, as the config resolved them.
 func cadence(s config.Service) (interval, timeout, retry time.Duration) {
-	interval, timeout, retry = s.Interval, s.Timeout, s.RetryInterval
-	if interval <= 0 {
-		interval = 30 * time.Second
-	}
-	if timeout <= 0 {
-		timeout = min(10*time.Second, interval)
-	}
-	if retry <= 0 {
-		retry = min(5*time.Second, interval)
-	}
-	return interval, timeout, retry
+	return s.Interval, s.Timeout, s.RetryInterval
 }
 
-// runCheck runs one check with the service's timeout. Start is taken here, after any wait for
-// a concurrency slot; Latency is the checker's, or the whole check's when it left it zero.
-func runCheck(ctx context.Context, t Target, timeout time.Duration, now func() time.Time) probe.Result {
+// runCheck runs one check through probe.Run, which bounds it by the service's timeout and masks
+// and cleans its result. Start is taken here by the monitor's clock, after any wait for a
+// concurrency slot.
+func runCheck(ctx context.Context, t Target, now func() time.Time) probe.Result {
 	start := now()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	r := t.Checker.Check(ctx)
-	cancel()
+	r := probe.Run(ctx, t.Checker, t.Service)
 	r.Start = start
-	if r.Latency <= 0 {
-		r.Latency = now().Sub(start)
-	}
 	return r
 }
 

@@ -33,8 +33,8 @@ func BenchmarkMonitor1000HTTP(b *testing.B) {
 	targets := make([]Target, n)
 	for i := range targets {
 		svc := config.Service{
-			Name: fmt.Sprint("svc", i), URL: fmt.Sprintf("%s/svc/%d", srv.URL, i), Kind: config.KindHTTP,
-			Method: http.MethodGet, FollowRedirects: true, Interval: every, Timeout: every,
+			Name: fmt.Sprint("svc", i), URL: fmt.Sprintf("%s/svc/%d", srv.URL, i), Kind: probe.KindHTTP,
+			Interval: every, Timeout: every,
 			RetryInterval: every, FailureThreshold: 2, SuccessThreshold: 1,
 		}
 		c, err := probe.New(svc)

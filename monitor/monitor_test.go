@@ -100,7 +100,7 @@ func monBusy(d time.Duration) probe.Checker {
 
 func monSvc(name string, interval, timeout, retry time.Duration) config.Service {
 	return config.Service{
-		Name: name, Kind: config.KindTCP, Interval: interval, Timeout: timeout,
+		Name: name, Kind: probe.KindTCP, Interval: interval, Timeout: timeout,
 		RetryInterval: retry, FailureThreshold: 2, SuccessThreshold: 1,
 	}
 }

@@ -6,21 +6,13 @@ import (
 	"time"
 )
 
-// CheckOnce checks t, as `uptty check` does: once if it passes; if it fails, again every
-// retry_interval (from the start of one check to the next) until a check passes or
-// failure_threshold consecutive failures make it DOWN. It returns the final status, or the
-// status so far when ctx is done first.
-func CheckOnce(ctx context.Context, t Target) Status {
-	return checkOnce(ctx, t, make(slots, 1), false)
-}
-
-// CheckAll runs CheckOnce on every target concurrently, with at most concurrency checks in
-// flight (default 1000), and returns the statuses in target order. A target that is waiting to
-// retry holds no slot, so failing services do not hold up the rest.
+// CheckAll checks every target as `uptty check` does, concurrently, with at most concurrency
+// checks in flight (the config's, already defaulted), and returns the statuses in target
+// order. Each target is checked once if it passes; if it fails, again every retry_interval
+// (from the start of one check to the next) until a check passes or failure_threshold
+// consecutive failures make it DOWN; when ctx is done first, its status is the one so far. A
+// target that is waiting to retry holds no slot, so failing services do not hold up the rest.
 func CheckAll(ctx context.Context, targets []Target, concurrency int) []Status {
-	if concurrency <= 0 {
-		concurrency = 1000
-	}
 	sem := make(slots, concurrency)
 	out := make([]Status, len(targets))
 	var wg sync.WaitGroup
@@ -37,18 +29,18 @@ func CheckAll(ctx context.Context, targets []Target, concurrency int) []Status {
 	return out
 }
 
-// checkOnce is CheckOnce with a shared semaphore; held says the caller already holds a slot
-// for the first check.
+// checkOnce checks one target for CheckAll with a shared semaphore; held says the caller
+// already holds a slot for the first check.
 func checkOnce(ctx context.Context, t Target, sem slots, held bool) Status {
-	_, timeout, retry := cadence(t.Service)
+	_, _, retry := cadence(t.Service)
 	tr := NewTracker(policyOf(t.Service))
-	limit := max(t.Service.FailureThreshold, 1)
+	limit := t.Service.FailureThreshold
 	for fails := 0; ; {
 		if !held && !sem.acquire(ctx) {
 			break
 		}
 		held = false
-		r := runCheck(ctx, t, timeout, time.Now)
+		r := runCheck(ctx, t, time.Now)
 		sem.release()
 		tr.Observe(r)
 		if r.OK {

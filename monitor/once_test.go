@@ -45,7 +45,7 @@ func TestCheckOnce(t *testing.T) {
 			svc := monSvc("svc", time.Second, time.Second, retry)
 			svc.FailureThreshold = tt.threshold
 			c := &monTimed{inner: monScript(tt.script...)}
-			got := CheckOnce(context.Background(), Target{svc, c})
+			got := checkOnce(context.Background(), Target{svc, c}, make(slots, 1), false)
 			if got.State != tt.want || got.Checks != tt.checks || len(c.starts) != tt.checks {
 				t.Errorf("CheckOnce() = %v after %d checks (%d calls), want %v after %d", got.State, got.Checks, len(c.starts), tt.want, tt.checks)
 			}

@@ -157,8 +157,8 @@ type scheduler struct {
 type svcState struct {
 	// phase anchors the grid phase + k*interval on which passing checks are due, so that
 	// check durations and late starts never make the schedule drift.
-	phase                    time.Time
-	interval, timeout, retry time.Duration
+	phase           time.Time
+	interval, retry time.Duration
 	// gen counts pauses; a result from an earlier gen was in flight across a pause.
 	gen      uint32
 	inFlight bool
@@ -187,7 +187,7 @@ func newScheduler(m *Monitor) *scheduler {
 	t0 := m.now()
 	for i, t := range m.targets {
 		sv := &s.svcs[i]
-		sv.interval, sv.timeout, sv.retry = cadence(t.Service)
+		sv.interval, _, sv.retry = cadence(t.Service)
 		sv.phase = t0.Add(time.Duration(int64(i) * int64(min(time.Second, sv.interval)) / int64(n)))
 		s.queue.set(i, sv.phase)
 	}
@@ -240,18 +240,18 @@ func (s *scheduler) startDue(ctx context.Context, now time.Time) {
 		sv := &s.svcs[next.id]
 		sv.inFlight = true
 		s.wg.Add(1)
-		go s.check(ctx, next.id, sv.gen, sv.timeout, next.due)
+		go s.check(ctx, next.id, sv.gen, next.due)
 	}
 }
 
 // check runs in its own goroutine: it waits for a slot, checks, and reports back. It reads
 // nothing of the scheduler's but its arguments and the channels.
-func (s *scheduler) check(ctx context.Context, id int, gen uint32, timeout time.Duration, due time.Time) {
+func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time) {
 	defer s.wg.Done()
 	if !s.slots.acquire(ctx) {
 		return
 	}
-	r := runCheck(ctx, s.m.targets[id], timeout, s.m.now)
+	r := runCheck(ctx, s.m.targets[id], s.m.now)
 	s.slots.release()
 	if s.m.trace != nil {
 		s.m.trace(id, due, r.Start)

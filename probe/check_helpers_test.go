@@ -4,10 +4,60 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/text"
 )
+
+// httpOptions returns the options of an http service built by a test, which holds them by
+// pointer so that edits stick.
+func httpOptions(s *config.Service) *HTTPOptions { return s.Options.(*HTTPOptions) }
+
+// withSecrets gives svc the secrets the config loader would: request header values and their
+// last word, the URL's password and query values, each if at least 6 bytes long.
+func withSecrets(svc config.Service) config.Service {
+	s := &text.Secrets{}
+	add := func(v string) {
+		words := strings.Fields(v)
+		if len(words) == 0 {
+			return
+		}
+		for _, w := range []string{v, words[len(words)-1]} {
+			if len(w) >= 6 {
+				s.Add(w)
+			}
+		}
+	}
+	if u, err := url.Parse(svc.URL); err == nil {
+		if p, ok := u.User.Password(); ok {
+			add(p)
+		}
+		for _, vs := range u.Query() {
+			for _, v := range vs {
+				add(v)
+			}
+		}
+	}
+	var headers []config.Header
+	switch o := svc.Options.(type) {
+	case *HTTPOptions:
+		headers = o.Headers
+	case HTTPOptions:
+		headers = o.Headers
+	case WSOptions:
+		headers = o.Headers
+	}
+	for _, h := range headers {
+		add(h.Value)
+	}
+	svc.Secrets = s
+	return svc
+}
 
 // benchChecks runs c once per iteration against a target that must stay up, and reports the
 // mean latency beside the CPU and allocations per check.

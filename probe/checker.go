@@ -3,49 +3,10 @@ package probe
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"net/http/httptrace"
 	"sync"
 	"time"
-
-	"github.com/uptty/uptty/config"
 )
-
-// New returns the Checker for svc's kind. It fails only on a service the config loader should
-// have rejected or on a kind without a checker yet. The checker does not enforce svc.Timeout:
-// the caller bounds each Check with a context deadline, and the checker only uses the timeout to
-// word the reason ("timeout after 2s").
-func New(svc config.Service) (Checker, error) {
-	switch svc.Kind {
-	case config.KindHTTP:
-		return asChecker(newHTTPChecker(svc))
-	case config.KindTCP:
-		return asChecker(newTCPChecker(svc))
-	case config.KindTLS:
-		return newTLSChecker(svc)
-	case config.KindDNS:
-		return newDNSChecker(svc)
-	case config.KindICMP:
-		return newICMPChecker(svc)
-	case config.KindGRPC:
-		return newGRPCChecker(svc)
-	case config.KindWS:
-		return newWSChecker(svc)
-	case config.KindCommand:
-		return newCommandChecker(svc)
-	default:
-		return nil, fmt.Errorf("no probe for %q services", svc.Kind)
-	}
-}
-
-// asChecker passes on a constructor's result, making sure that a failed one is a nil Checker
-// rather than an interface holding a nil pointer.
-func asChecker[C Checker](c C, err error) (Checker, error) {
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
-}
 
 // The names of the Phases that checkers report, in the order they happen.
 const (

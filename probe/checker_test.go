@@ -10,7 +10,7 @@ import (
 
 func TestNew(t *testing.T) {
 	httpSvc := func(url string, edit func(*config.Service)) config.Service {
-		s := config.Service{Name: "x", URL: url, Kind: config.KindHTTP, Method: "GET", Timeout: time.Second}
+		s := config.Service{Name: "x", URL: url, Kind: KindHTTP, Options: &HTTPOptions{Method: "GET"}, Timeout: time.Second}
 		if edit != nil {
 			edit(&s)
 		}
@@ -23,18 +23,17 @@ func TestNew(t *testing.T) {
 	}{
 		{"http", httpSvc("http://127.0.0.1:1/", nil), ""},
 		{"https", httpSvc("https://example.com/healthz", nil), ""},
-		{"tcp", config.Service{URL: "tcp://127.0.0.1:22", Kind: config.KindTCP}, ""},
+		{"tcp", config.Service{URL: "tcp://127.0.0.1:22", Kind: KindTCP}, ""},
 		{"unsupported kind", config.Service{URL: "gopher://x", Kind: "gopher"}, `no probe for "gopher" services`},
-		{"tcp without port", config.Service{URL: "tcp://127.0.0.1", Kind: config.KindTCP}, "tcp: url must be tcp://host:port"},
+		{"tcp without port", config.Service{URL: "tcp://127.0.0.1", Kind: KindTCP}, "tcp: url must be tcp://host:port"},
 		{"http wrong scheme", httpSvc("ftp://example.com/", nil), "http: url must be"},
 		{"http no host", httpSvc("http:///path", nil), "http: url must be"},
-		{"bad method", httpSvc("http://x/", func(s *config.Service) { s.Method = "GE T" }), `http: bad method "GE T"`},
-		{"bad regex", httpSvc("http://x/", func(s *config.Service) { s.Expect.BodyRegex = "(" }), "http: bad body_regex"},
+		{"bad method", httpSvc("http://x/", func(s *config.Service) { httpOptions(s).Method = "GE T" }), `http: bad method "GE T"`},
 		{"bad header name", httpSvc("http://x/", func(s *config.Service) {
-			s.Headers = []config.Header{{Name: "X Bad", Value: "v"}}
+			httpOptions(s).Headers = []config.Header{{Name: "X Bad", Value: "v"}}
 		}), `http: bad header name "X Bad"`},
 		{"bad header value is not shown", httpSvc("http://x/", func(s *config.Service) {
-			s.Headers = []config.Header{{Name: "Authorization", Value: "s3cr3t\n"}}
+			httpOptions(s).Headers = []config.Header{{Name: "Authorization", Value: "s3cr3t\n"}}
 		}), "http: bad value for header Authorization"},
 	}
 	for _, tt := range tests {

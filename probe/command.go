@@ -27,6 +27,15 @@ const (
 	outputGrace = 100 * time.Millisecond
 )
 
+// KindCommand is the kind of command services, which the `command` key picks. It has no
+// options: the command is the target, in Service.Command.
+const KindCommand config.Kind = "command"
+
+var commandKind = kind{
+	spec: config.KindSpec{Kind: KindCommand, Parse: func(*config.Options) any { return nil }},
+	new:  newCommandChecker,
+}
+
 // commandChecker runs a program without a shell; the check passes when it exits with status 0.
 type commandChecker struct {
 	argv    []string

@@ -21,7 +21,7 @@ import (
 
 func commandTestChecker(tb testing.TB, timeout time.Duration, argv ...string) *commandChecker {
 	tb.Helper()
-	c, err := newCommandChecker(config.Service{Kind: config.KindCommand, Command: argv, Timeout: timeout})
+	c, err := newCommandChecker(config.Service{Kind: KindCommand, Command: argv, Timeout: timeout})
 	if err != nil {
 		tb.Fatalf("newCommandChecker(%q) = %v, want nil error", argv, err)
 	}
@@ -201,7 +201,7 @@ func TestCommandCheckCanceled(t *testing.T) {
 
 func TestNewCommandChecker(t *testing.T) {
 	for _, argv := range [][]string{nil, {}, {""}} {
-		if _, err := newCommandChecker(config.Service{Kind: config.KindCommand, Command: argv}); err == nil {
+		if _, err := newCommandChecker(config.Service{Kind: KindCommand, Command: argv}); err == nil {
 			t.Errorf("newCommandChecker(%q) = nil error, want one", argv)
 		}
 	}

@@ -2,8 +2,11 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +25,58 @@ const (
 	dnsAnswerWidth = 100  // runes kept of one answer in Facts
 )
 
+// KindDNS is the kind of dns: services (RFC 4501 URLs).
+const KindDNS config.Kind = "dns"
+
+var dnsKind = kind{
+	spec: config.KindSpec{
+		Kind:     KindDNS,
+		Schemes:  []string{"dns"},
+		Keys:     []config.Key{{Name: "expect.rcode"}, {Name: "expect.answer_contains"}},
+		CheckURL: func(u *url.URL) error { _, err := dnsURL(u); return err },
+		Parse:    parseDNS,
+	},
+	new: newDNSChecker,
+}
+
+// DNSOptions are a dns service's expectations.
+type DNSOptions struct {
+	Rcode          string // the response code wanted, upper case (default NOERROR)
+	AnswerContains string // an answer record must contain this text; "" checks none
+}
+
+func defaultDNSOptions(string) DNSOptions { return DNSOptions{Rcode: "NOERROR"} }
+
+// rcodes are the DNS response codes a reply header can carry.
+func rcodes() []string {
+	return []string{"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+		"YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"}
+}
+
+func parseDNS(o *config.Options) any {
+	d := defaultDNSOptions(o.Scheme)
+	if v, ok := o.Get("expect.rcode"); ok {
+		if s, ok := v.String("a DNS response code such as NOERROR"); ok {
+			up := strings.ToUpper(s)
+			if !slices.Contains(rcodes(), up) {
+				msg := "unknown response code " + config.Quote(s)
+				if best := config.Closest(up, rcodes()); best != "" {
+					msg += "; did you mean " + best + "?"
+				} else {
+					msg += "; known: " + strings.Join(rcodes(), ", ")
+				}
+				v.Errorf("%s", msg)
+			} else {
+				d.Rcode = up
+			}
+		}
+	}
+	if v, ok := o.Get("expect.answer_contains"); ok {
+		d.AnswerContains, _ = v.String("text")
+	}
+	return d
+}
+
 // dnsChecker sends one DNS query and compares the response code and answers with expectations.
 type dnsChecker struct {
 	server   string // host:port; "" asks the system resolver's first nameserver
@@ -36,28 +91,32 @@ type dnsChecker struct {
 	resolvConf string
 }
 
-// newDNSChecker builds the checker for a dns: URL (RFC 4501) as config.ParseDNS reads it:
+// newDNSChecker builds the checker for a dns: URL (RFC 4501) as parseDNSURL reads it:
 // dns:name, dns:///name, dns://server/name or dns://server:port/name, with ?type=T (default A).
 func newDNSChecker(svc config.Service) (Checker, error) {
 	c := &dnsChecker{timeout: svc.Timeout, resolvConf: dnsResolvConf}
 	if err := c.parseURL(svc.URL); err != nil {
 		return nil, err
 	}
+	opts, err := optionsOf(svc, defaultDNSOptions)
+	if err != nil {
+		return nil, err
+	}
 	c.rcode = dns.RcodeSuccess
-	if want := svc.Expect.Rcode; want != "" {
+	if want := opts.Rcode; want != "" {
 		rc, ok := dns.StringToRcode[strings.ToUpper(want)]
 		if !ok {
 			return nil, fmt.Errorf("dns: unknown rcode %q (NOERROR, NXDOMAIN, SERVFAIL, REFUSED...)", want)
 		}
 		c.rcode = rc
 	}
-	c.contains = svc.Expect.AnswerContains
+	c.contains = opts.AnswerContains
 	c.lowered = strings.ToLower(c.contains)
 	return c, nil
 }
 
 func (c *dnsChecker) parseURL(raw string) error {
-	t, err := config.ParseDNS(raw)
+	t, err := parseDNSURL(raw)
 	if err != nil {
 		return fmt.Errorf("dns: %w", err)
 	}
@@ -237,4 +296,121 @@ func systemNameserver(resolvConf string) string {
 		port = "53"
 	}
 	return net.JoinHostPort(cfg.Servers[0], port)
+}
+
+// dnsTarget is a dns: service URL taken apart (RFC 4501).
+type dnsTarget struct {
+	// Server is host:port of the DNS server to ask (port 53 unless given); "" means the system
+	// resolver.
+	Server string
+	// Name is the name to look up, as written (no trailing dot is added).
+	Name string
+	// Type is the query type in upper case: A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, CAA or PTR.
+	Type string
+}
+
+// parseDNSURL takes apart a dns: URL: dns:name?type=T, dns:///name, dns://server[:port]/name.
+// Query keys and values are case-insensitive and may be separated by ; (as RFC 4501 writes
+// them) or &; the keys are type (default A) and class (IN only).
+func parseDNSURL(raw string) (dnsTarget, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return dnsTarget{}, err
+	}
+	if !strings.EqualFold(u.Scheme, "dns") {
+		return dnsTarget{}, errors.New("not a dns: URL")
+	}
+	return dnsURL(u)
+}
+
+// dnsURL takes apart a parsed dns: URL; its errors are the config loader's messages.
+func dnsURL(u *url.URL) (dnsTarget, error) {
+	const form = "dns:name?type=A or dns://server/name?type=A"
+	t := dnsTarget{Type: "A"}
+	name := u.Opaque
+	if name == "" {
+		name = strings.TrimPrefix(u.EscapedPath(), "/")
+		if u.Host != "" {
+			host, port := u.Hostname(), u.Port()
+			if host == "" {
+				return t, errors.New("missing server host: write " + form)
+			}
+			if port == "" {
+				port = "53"
+			} else if err := config.CheckPort(port); err != nil {
+				return t, err
+			}
+			t.Server = net.JoinHostPort(host, port)
+		}
+	}
+	name, err := url.PathUnescape(name)
+	if err != nil {
+		return t, errors.New("invalid name: " + err.Error())
+	}
+	if name == "" {
+		return t, errors.New("missing the name to look up: write " + form)
+	}
+	if msg := dnsNameProblem(name); msg != "" {
+		return t, errors.New(msg)
+	}
+	t.Name = name
+	if u.User != nil || u.Fragment != "" {
+		return t, errors.New("user info and fragments are not used: write " + form)
+	}
+	seen := map[string]bool{}
+	for _, part := range strings.FieldsFunc(u.RawQuery, func(r rune) bool { return r == ';' || r == '&' }) {
+		k, v, _ := strings.Cut(part, "=")
+		k, v = strings.ToLower(k), strings.ToUpper(v)
+		if seen[k] {
+			return t, errors.New("query key " + config.Quote(k) + " given twice")
+		}
+		seen[k] = true
+		switch k {
+		case "type":
+			if !isQueryType(v) {
+				return t, errors.New("unknown query type " + config.Quote(v) + "; supported: " + dnsQueryTypes)
+			}
+			t.Type = v
+		case "class":
+			if v != "IN" {
+				return t, errors.New("only class=IN is supported")
+			}
+		default:
+			return t, errors.New("unknown query key " + config.Quote(k) + "; supported: type, class")
+		}
+	}
+	return t, nil
+}
+
+const dnsQueryTypes = "A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, CAA, PTR"
+
+func isQueryType(t string) bool {
+	switch t {
+	case "A", "AAAA", "CNAME", "MX", "TXT", "NS", "SOA", "SRV", "CAA", "PTR":
+		return true
+	}
+	return false
+}
+
+// dnsNameProblem checks the shape of a domain name: labels of 1 to 63 characters, at most 253
+// in all, no spaces or control characters. "." alone is the root.
+func dnsNameProblem(name string) string {
+	if name == "." {
+		return ""
+	}
+	trimmed := strings.TrimSuffix(name, ".")
+	if len(trimmed) > 253 {
+		return "name is longer than 253 characters"
+	}
+	for _, label := range strings.Split(trimmed, ".") {
+		if label == "" || len(label) > 63 {
+			return "name " + config.Quote(name) + " has an empty label or one longer than 63 characters"
+		}
+		for _, c := range label {
+			if c <= ' ' || c == 0x7f || c == '/' {
+				return "name " + config.Quote(name) + " has a space, slash or control character"
+			}
+		}
+	}
+	return ""
 }

@@ -188,7 +188,7 @@ func TestDNSURLInvalid(t *testing.T) {
 		{config.Service{URL: "dns:///example.com?type=AXFR"}, `unknown query type "AXFR"`},
 		{config.Service{URL: "dns:///bad..name"}, "empty label"},
 		{config.Service{URL: "http://example.com"}, "not a dns: URL"},
-		{config.Service{URL: "dns:///example.com", Expect: config.Expect{Rcode: "NOPE"}}, `unknown rcode "NOPE"`},
+		{config.Service{URL: "dns:///example.com", Options: DNSOptions{Rcode: "NOPE"}}, `unknown rcode "NOPE"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.svc.URL, func(t *testing.T) {
@@ -207,29 +207,29 @@ func TestDNSCheck(t *testing.T) {
 	tests := []struct {
 		name     string
 		url      string
-		expect   config.Expect
+		expect   DNSOptions
 		ok       bool
 		reason   string
 		answers  string
 		protocol string
 	}{
-		{"A", "/a.test", config.Expect{}, true, "", "192.0.2.1", "udp"},
-		{"A contains", "/a.test?type=A", config.Expect{AnswerContains: "192.0.2.1"}, true, "", "192.0.2.1", "udp"},
-		{"A lacks", "/a.test", config.Expect{AnswerContains: "1.2.3.4"}, false, `no answer contains "1.2.3.4"`, "192.0.2.1", "udp"},
-		{"CNAME chain", "/cname.test", config.Expect{AnswerContains: "192.0.2.1"}, true, "", "CNAME a.test., 192.0.2.1", "udp"},
-		{"TXT", "/txt.test?type=TXT", config.Expect{AnswerContains: "V=SPF1 -ALL"}, true, "", "v=spf1 -all", "udp"},
-		{"many", "/many.test", config.Expect{AnswerContains: "192.0.2.7"}, true, "",
+		{"A", "/a.test", DNSOptions{}, true, "", "192.0.2.1", "udp"},
+		{"A contains", "/a.test?type=A", DNSOptions{AnswerContains: "192.0.2.1"}, true, "", "192.0.2.1", "udp"},
+		{"A lacks", "/a.test", DNSOptions{AnswerContains: "1.2.3.4"}, false, `no answer contains "1.2.3.4"`, "192.0.2.1", "udp"},
+		{"CNAME chain", "/cname.test", DNSOptions{AnswerContains: "192.0.2.1"}, true, "", "CNAME a.test., 192.0.2.1", "udp"},
+		{"TXT", "/txt.test?type=TXT", DNSOptions{AnswerContains: "V=SPF1 -ALL"}, true, "", "v=spf1 -all", "udp"},
+		{"many", "/many.test", DNSOptions{AnswerContains: "192.0.2.7"}, true, "",
 			"192.0.2.1, 192.0.2.2, 192.0.2.3, 192.0.2.4, 192.0.2.5 (+2 more)", "udp"},
-		{"truncated", "/big.test", config.Expect{}, true, "", "192.0.2.99", "tcp"},
-		{"NXDOMAIN", "/nx.test", config.Expect{}, false, "rcode NXDOMAIN, want NOERROR", "none", "udp"},
-		{"NXDOMAIN wanted", "/nx.test", config.Expect{Rcode: "nxdomain"}, true, "", "none", "udp"},
-		{"REFUSED", "/refused.test", config.Expect{}, false, "rcode REFUSED, want NOERROR", "none", "udp"},
-		{"silent", "/silent.test", config.Expect{}, false, "timeout after 200ms", "", "udp"},
+		{"truncated", "/big.test", DNSOptions{}, true, "", "192.0.2.99", "tcp"},
+		{"NXDOMAIN", "/nx.test", DNSOptions{}, false, "rcode NXDOMAIN, want NOERROR", "none", "udp"},
+		{"NXDOMAIN wanted", "/nx.test", DNSOptions{Rcode: "nxdomain"}, true, "", "none", "udp"},
+		{"REFUSED", "/refused.test", DNSOptions{}, false, "rcode REFUSED, want NOERROR", "none", "udp"},
+		{"silent", "/silent.test", DNSOptions{}, false, "timeout after 200ms", "", "udp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			url := "dns://" + addr + tt.url
-			c := mustDNSChecker(t, config.Service{URL: url, Timeout: 200 * time.Millisecond, Expect: tt.expect})
+			c := mustDNSChecker(t, config.Service{URL: url, Timeout: 200 * time.Millisecond, Options: tt.expect})
 			ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 			defer cancel()
 			r := c.Check(ctx)
@@ -273,7 +273,7 @@ func TestDNSFactsClean(t *testing.T) {
 	addr, _ := dnsTestServer(t)
 	url := "dns://" + addr + "/evil.test?type=TXT"
 	c := mustDNSChecker(t, config.Service{URL: url, Timeout: time.Second,
-		Expect: config.Expect{AnswerContains: "bell"}})
+		Options: DNSOptions{AnswerContains: "bell"}})
 	r := c.Check(t.Context())
 	if !r.OK {
 		t.Fatalf("Check(%q) = %v %q, want true", url, r.OK, r.Reason)
@@ -345,4 +345,37 @@ func BenchmarkDNSCheck(b *testing.B) {
 	addr, _ := dnsTestServer(b)
 	c := mustDNSChecker(b, config.Service{URL: "dns://" + addr + "/a.test", Timeout: time.Second})
 	benchChecks(b, c)
+}
+
+func TestParseDNSURL(t *testing.T) {
+	tests := []struct {
+		in   string
+		want dnsTarget
+		err  string
+	}{
+		{"dns:example.com", dnsTarget{Name: "example.com", Type: "A"}, ""},
+		{"dns:example.com?type=mx", dnsTarget{Name: "example.com", Type: "MX"}, ""},
+		{"dns:example.com?TYPE=TXT;CLASS=in", dnsTarget{Name: "example.com", Type: "TXT"}, ""},
+		{"dns:///example.com.", dnsTarget{Name: "example.com.", Type: "A"}, ""},
+		{"dns://9.9.9.9/example.com?type=AAAA", dnsTarget{Server: "9.9.9.9:53", Name: "example.com", Type: "AAAA"}, ""},
+		{"dns://[2620:fe::fe]:5353/example.com", dnsTarget{Server: "[2620:fe::fe]:5353", Name: "example.com", Type: "A"}, ""},
+		{"dns:4.3.2.1.in-addr.arpa?type=PTR", dnsTarget{Name: "4.3.2.1.in-addr.arpa", Type: "PTR"}, ""},
+		{"dns:my%20host", dnsTarget{}, `name "my host" has a space, slash or control character`},
+		{"dns://9.9.9.9", dnsTarget{}, "missing the name to look up: write dns:name?type=A or dns://server/name?type=A"},
+		{"https://example.com", dnsTarget{}, "not a dns: URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseDNSURL(tt.in)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Errorf("parseDNSURL(%q) = %+v, %v; want error %q", tt.in, got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("parseDNSURL(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+			}
+		})
+	}
 }

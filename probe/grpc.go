@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -21,6 +22,48 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/text"
 )
+
+// KindGRPC is the kind of grpc:// and grpcs:// services: the standard health check.
+const KindGRPC config.Kind = "grpc"
+
+var grpcKind = kind{
+	spec: config.KindSpec{
+		Kind:     KindGRPC,
+		Schemes:  []string{"grpc", "grpcs"},
+		Keys:     []config.Key{{Name: "insecure", Schemes: []string{"grpcs"}}},
+		CheckURL: checkGRPCURL,
+		Parse:    parseGRPC,
+	},
+	new: newGRPCChecker,
+}
+
+// checkGRPCURL checks host:port[/service]: the path, if any, is one service name.
+func checkGRPCURL(u *url.URL) error {
+	form := u.Scheme + "://host:port[/service]"
+	if err := config.CheckHostURL(u, form, true); err != nil {
+		return err
+	}
+	if strings.Contains(strings.TrimPrefix(u.Path, "/"), "/") {
+		return errors.New("the path is one gRPC service name: write " + form)
+	}
+	return nil
+}
+
+// GRPCOptions are a grpc(s) service's options.
+type GRPCOptions struct {
+	Insecure bool // grpcs: skip certificate verification
+}
+
+// Brief says when certificates are not verified.
+func (g GRPCOptions) Brief() config.Brief { return certBrief(config.Brief{}, 0, g.Insecure) }
+
+func parseGRPC(o *config.Options) any {
+	var g GRPCOptions
+	if v, ok := o.Get("insecure"); ok {
+		g.Insecure, _ = v.Bool()
+	}
+	return g
+}
 
 // grpcChecker calls grpc.health.v1.Health/Check on a fresh connection each time, so that a
 // server that stops accepting connections is seen at once rather than hidden behind one that
@@ -43,7 +86,11 @@ func newGRPCChecker(svc config.Service) (Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("grpc: %w", err)
 	}
-	c := &grpcChecker{host: u.Hostname(), insecure: svc.Insecure, timeout: svc.Timeout}
+	opts, err := optionsOf(svc, func(string) GRPCOptions { return GRPCOptions{} })
+	if err != nil {
+		return nil, err
+	}
+	c := &grpcChecker{host: u.Hostname(), insecure: opts.Insecure, timeout: svc.Timeout}
 	port := "80"
 	switch u.Scheme {
 	case "grpc":

@@ -170,7 +170,7 @@ func TestGRPCCheck(t *testing.T) {
 			if tt.before != nil {
 				tt.before()
 			}
-			c := mustGRPCChecker(t, config.Service{URL: tt.url, Insecure: tt.insecure, Timeout: 300 * time.Millisecond}, tt.roots)
+			c := mustGRPCChecker(t, config.Service{URL: tt.url, Options: GRPCOptions{Insecure: tt.insecure}, Timeout: 300 * time.Millisecond}, tt.roots)
 			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 			defer cancel()
 			r := c.Check(ctx)

@@ -1,15 +1,16 @@
 package probe
 
 import (
-	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,10 +27,190 @@ const (
 	maxRedirects = 10
 	// bodyLimit bounds how much of a body a check reads for its expectations.
 	bodyLimit = 1 << 20
-	// secretMin is the shortest header value redacted from results: shorter ones ("1", "yes")
-	// would blot out ordinary words and are unlikely to be secrets.
-	secretMin = 6
+	// defaultCertWarn is how close to its expiry a certificate makes a service DEGRADED.
+	defaultCertWarn = 14 * 24 * time.Hour
 )
+
+// KindHTTP is the kind of http:// and https:// services.
+const KindHTTP config.Kind = "http"
+
+var httpKind = kind{
+	spec: config.KindSpec{
+		Kind:    KindHTTP,
+		Schemes: []string{"http", "https"},
+		Keys: []config.Key{{Name: "method"}, {Name: "headers"}, {Name: "body"},
+			{Name: "expect.status"}, {Name: "expect.body_contains"}, {Name: "expect.body_regex"},
+			{Name: "expect.json"}, {Name: "expect.headers"},
+			{Name: "expect.cert_warn", Schemes: []string{"https"}},
+			{Name: "follow_redirects"}, {Name: "insecure"}},
+		CheckURL: config.CheckWebURL,
+		Parse:    parseHTTP,
+	},
+	new: func(svc config.Service) (Checker, error) { return asChecker(newHTTPChecker(svc)) },
+}
+
+// HTTPOptions are an http(s) service's options.
+type HTTPOptions struct {
+	Method          string          // an upper-case HTTP token (default GET)
+	Headers         []config.Header // request headers in file order; values are secrets
+	Body            string          // request body
+	FollowRedirects bool            // follow up to 10 redirects (default true)
+	Insecure        bool            // skip certificate verification
+	Expect          HTTPExpect
+	// CertWarn makes an https service DEGRADED when its certificate expires within it (default
+	// 14d; 0 for http).
+	CertWarn time.Duration
+}
+
+// HTTPExpect is what a response must be to pass. Zero values check nothing.
+type HTTPExpect struct {
+	Status       []int           // accepted status codes; empty means 200-399
+	BodyContains string          // the body must contain this text
+	BodyRegex    *regexp.Regexp  // the body must match
+	JSON         []JSONExpect    // dotted paths into the JSON body, each must equal its value
+	Headers      []config.Header // each response header must contain the text
+}
+
+// JSONExpect is one `expect.json` entry: the value at Path must equal Want.
+type JSONExpect struct {
+	Path string // dotted path, e.g. data.status or items.0.ok
+	Want any    // a YAML scalar: string, int, float64, bool or nil
+}
+
+func defaultHTTPOptions(scheme string) HTTPOptions {
+	h := HTTPOptions{Method: http.MethodGet, FollowRedirects: true}
+	if scheme == "https" {
+		h.CertWarn = defaultCertWarn
+	}
+	return h
+}
+
+// Brief shows the method beside the kind, and the certificate settings beside the thresholds.
+func (h HTTPOptions) Brief() config.Brief {
+	var b config.Brief
+	if h.Method != "" {
+		b.Check = []string{h.Method}
+	}
+	return certBrief(b, h.CertWarn, h.Insecure)
+}
+
+func certBrief(b config.Brief, warn time.Duration, insecure bool) config.Brief {
+	if warn > 0 {
+		b.Limits = append(b.Limits, "cert warn "+text.FormatSetting(warn))
+	}
+	if insecure {
+		b.Limits = append(b.Limits, text.InsecureNote)
+		b.Insecure = true
+	}
+	return b
+}
+
+func parseHTTP(o *config.Options) any {
+	h := defaultHTTPOptions(o.Scheme)
+	if v, ok := o.Get("method"); ok {
+		if m, ok := v.String("an HTTP method such as GET"); ok {
+			if msg := methodProblem(m); msg != "" {
+				v.Errorf("method %s %s", config.Quote(m), msg)
+			} else {
+				h.Method = m
+			}
+		}
+	}
+	if v, ok := o.Get("headers"); ok {
+		h.Headers = v.Headers()
+		for _, hd := range h.Headers {
+			o.Secret(hd.Value)
+		}
+	}
+	if v, ok := o.Get("body"); ok {
+		h.Body, _ = v.String("the request body as text")
+	}
+	if v, ok := o.Get("follow_redirects"); ok {
+		if b, ok := v.Bool(); ok {
+			h.FollowRedirects = b
+		}
+	}
+	if v, ok := o.Get("insecure"); ok {
+		h.Insecure, _ = v.Bool()
+	}
+	if v, ok := o.Get("expect.status"); ok {
+		h.Expect.Status = parseStatus(v)
+	}
+	if v, ok := o.Get("expect.body_contains"); ok {
+		h.Expect.BodyContains, _ = v.String("text")
+	}
+	if v, ok := o.Get("expect.body_regex"); ok {
+		if re, ok := v.String("a regular expression"); ok {
+			if c, err := regexp.Compile(re); err != nil {
+				v.Errorf("%s", strings.Join(strings.Fields(err.Error()), " "))
+			} else {
+				h.Expect.BodyRegex = c
+			}
+		}
+	}
+	if v, ok := o.Get("expect.json"); ok {
+		h.Expect.JSON = parseJSONExpects(v)
+	}
+	if v, ok := o.Get("expect.headers"); ok {
+		h.Expect.Headers = v.Headers()
+	}
+	if v, ok := o.Get("expect.cert_warn"); ok {
+		if d, ok := v.Duration(false); ok {
+			h.CertWarn = d
+		}
+	}
+	return h
+}
+
+// methodProblem checks an HTTP method: an HTTP token, written in upper case.
+func methodProblem(m string) string {
+	switch {
+	case !httpguts.ValidHeaderFieldName(m):
+		return "is not an HTTP method"
+	case strings.ToUpper(m) != m:
+		return "must be upper case: " + strings.ToUpper(m)
+	}
+	return ""
+}
+
+// parseStatus reads one HTTP status or a list of them.
+func parseStatus(v config.Value) []int {
+	items, list := v.Each()
+	if list && len(items) == 0 {
+		v.Errorf("empty list; leave status out to accept any 200-399")
+		return nil
+	}
+	var out []int
+	for _, it := range items {
+		code, ok := it.Int(math.MinInt, math.MaxInt)
+		if !ok {
+			continue
+		}
+		if code < 100 || code > 599 {
+			it.Errorf("%d is not an HTTP status (100-599)", code)
+			continue
+		}
+		out = append(out, code)
+	}
+	return out
+}
+
+// parseJSONExpects reads `json: {data.status: UP, items.0.ok: true}`, keeping each value's YAML
+// type.
+func parseJSONExpects(v config.Value) []JSONExpect {
+	ps := v.Pairs("a mapping of dotted paths to values")
+	out := make([]JSONExpect, 0, len(ps))
+	for _, p := range ps {
+		if slices.Contains(strings.Split(p.Name, "."), "") {
+			p.Key.Errorf("a dotted path such as data.status has no empty parts")
+			continue
+		}
+		if want, ok := p.Value.Scalar("one value (text, number, true, false or null)"); ok {
+			out = append(out, JSONExpect{Path: p.Name, Want: want})
+		}
+	}
+	return out
+}
 
 var errTooManyRedirects = errors.New("stopped after " + strconv.Itoa(maxRedirects) + " redirects")
 
@@ -43,7 +224,8 @@ type httpChecker struct {
 	insecure bool
 	timeout  time.Duration
 	expect   httpExpect
-	secrets  secrets
+	// secrets are masked in network text before it is quoted and cut; Run masks the rest.
+	secrets *text.Secrets
 
 	// One transport per checker, with keep-alives off: every check dials afresh, so that a
 	// dead listener cannot hide behind a pooled connection.
@@ -52,6 +234,10 @@ type httpChecker struct {
 }
 
 func newHTTPChecker(svc config.Service) (*httpChecker, error) {
+	opts, err := optionsOf(svc, defaultHTTPOptions)
+	if err != nil {
+		return nil, err
+	}
 	u, err := url.Parse(svc.URL)
 	if err != nil {
 		// url.Parse's message repeats the URL, which may hold an expanded secret.
@@ -62,17 +248,17 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 	}
 	h := &httpChecker{
 		url:      svc.URL,
-		method:   cmp.Or(svc.Method, http.MethodGet),
+		method:   opts.Method,
 		header:   http.Header{},
-		body:     svc.Body,
-		insecure: svc.Insecure,
+		body:     opts.Body,
+		insecure: opts.Insecure,
 		timeout:  svc.Timeout,
+		secrets:  svc.Secrets,
 	}
 	if _, err := http.NewRequest(h.method, h.url, nil); err != nil {
 		return nil, fmt.Errorf("http: bad method %q", h.method)
 	}
-	h.secrets = secretsOf(u, svc.Headers)
-	for _, hd := range svc.Headers {
+	for _, hd := range opts.Headers {
 		if !httpguts.ValidHeaderFieldName(hd.Name) {
 			return nil, fmt.Errorf("http: bad header name %q", hd.Name)
 		}
@@ -88,59 +274,10 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 	if h.header.Get("User-Agent") == "" {
 		h.header.Set("User-Agent", "uptty")
 	}
-	if h.expect, err = newHTTPExpect(svc.Expect, h.secrets); err != nil {
-		return nil, err
-	}
-	h.transport = newTransport(svc.Timeout, svc.Insecure)
-	h.client = &http.Client{Transport: h.transport, CheckRedirect: redirectPolicy(svc.FollowRedirects)}
+	h.expect = newHTTPExpect(opts, h.secrets)
+	h.transport = newTransport(svc.Timeout, opts.Insecure)
+	h.client = &http.Client{Transport: h.transport, CheckRedirect: redirectPolicy(opts.FollowRedirects)}
 	return h, nil
-}
-
-// secrets are the configured header values, URL password and query values (?token=${TOKEN}),
-// which never appear in a result: a server may echo them back in its body or headers.
-type secrets []string
-
-// secretsOf collects the secrets of a service's URL and headers.
-func secretsOf(u *url.URL, headers []config.Header) secrets {
-	var ss secrets
-	if p, ok := u.User.Password(); ok {
-		ss.add(p)
-	}
-	for _, values := range u.Query() {
-		for _, v := range values {
-			ss.add(v)
-		}
-	}
-	for _, hd := range headers {
-		ss.add(hd.Value)
-	}
-	return ss
-}
-
-// add remembers a value, and its last word too, which is the credential of "Bearer <token>" and
-// the like. Longer secrets go first, so that a whole value is hidden before its parts.
-func (ss *secrets) add(v string) {
-	words := strings.Fields(v)
-	if len(words) == 0 {
-		return
-	}
-	for _, s := range []string{v, words[len(words)-1]} {
-		if len(s) >= secretMin && !slices.Contains(*ss, s) {
-			*ss = append(*ss, s)
-		}
-	}
-	slices.SortStableFunc(*ss, func(a, b string) int { return len(b) - len(a) })
-}
-
-// hide replaces every secret in s. It must see text before CleanText caps it, since a capped
-// secret would no longer match.
-func (ss secrets) hide(s string) string {
-	for _, secret := range ss {
-		if strings.Contains(s, secret) {
-			s = strings.ReplaceAll(s, secret, "•••")
-		}
-	}
-	return s
 }
 
 func newTransport(timeout time.Duration, insecure bool) *http.Transport {
@@ -194,7 +331,7 @@ func (h *httpChecker) Check(ctx context.Context) Result {
 	if err != nil {
 		res.Reason = h.failure(ctx, err, rec)
 		res.Facts = failedCertFacts(err, time.Now())
-		return h.secrets.redact(res)
+		return res
 	}
 	// With keep-alives off, closing the body closes the connection without reading the rest.
 	defer resp.Body.Close()
@@ -203,7 +340,7 @@ func (h *httpChecker) Check(ctx context.Context) Result {
 	if res.OK {
 		res.Warning = certWarning(resp.TLS, h.expect.certWarn, time.Now())
 	}
-	return h.secrets.redact(res)
+	return res
 }
 
 func (h *httpChecker) newRequest(ctx context.Context) (*http.Request, error) {
@@ -229,9 +366,9 @@ func (h *httpChecker) failure(ctx context.Context, err error, rec *phaseRecorder
 		return errTooManyRedirects.Error()
 	case timedOut(ctx, err):
 		return timeoutReason(h.timeout)
-	case h.secrets.hide(msg) != msg:
+	case h.secrets.Mask(msg) != msg:
 		// A malformed response quoted in the error, holding a secret the server echoed.
-		return text.CleanText(h.secrets.hide(msg), reasonMax)
+		return text.CleanText(h.secrets.Mask(msg), reasonMax)
 	case rec.handshakeErr() != nil:
 		return handshakeReason(ctx, err, h.timeout)
 	}
@@ -262,7 +399,7 @@ func (h *httpChecker) judge(ctx context.Context, resp *http.Response) (bool, str
 	return r.reason == "", r.reason
 }
 
-func headerMismatch(got http.Header, want config.Header, hide secrets) string {
+func headerMismatch(got http.Header, want config.Header, hide *text.Secrets) string {
 	values := got.Values(want.Name)
 	name := text.CleanText(want.Name, quotedMax)
 	if len(values) == 0 {
@@ -272,13 +409,13 @@ func headerMismatch(got http.Header, want config.Header, hide secrets) string {
 	if strings.Contains(v, want.Value) {
 		return ""
 	}
-	return "header " + name + " = " + quote(hide.hide(v)) + ", want " + quote(want.Value)
+	return "header " + name + " = " + quote(hide.Mask(v)) + ", want " + quote(want.Value)
 }
 
 // facts describe the response: status, where redirects led, and the TLS connection.
 func (h *httpChecker) facts(resp *http.Response, now time.Time) []Fact {
 	code := strconv.Itoa(resp.StatusCode)
-	statusText := text.CleanText(h.secrets.hide(strings.TrimPrefix(resp.Status, code)), quotedMax)
+	statusText := text.CleanText(h.secrets.Mask(strings.TrimPrefix(resp.Status, code)), quotedMax)
 	if statusText == "" {
 		statusText = http.StatusText(resp.StatusCode)
 	}
@@ -289,7 +426,7 @@ func (h *httpChecker) facts(resp *http.Response, now time.Time) []Fact {
 	if n := redirectCount(resp); n > 0 {
 		facts = append(facts,
 			Fact{Label: "redirects", Value: strconv.Itoa(n)},
-			Fact{Label: "final URL", Value: text.CleanText(h.secrets.hide(displayURL(resp.Request.URL)), reasonMax)})
+			Fact{Label: "final URL", Value: text.CleanText(h.secrets.Mask(displayURL(resp.Request.URL)), reasonMax)})
 	}
 	if cs := resp.TLS; cs != nil {
 		facts = append(facts, Fact{Label: "tls", Value: tls.VersionName(cs.Version)})
@@ -319,16 +456,4 @@ func displayURL(u *url.URL) string {
 		c.RawQuery = "…"
 	}
 	return c.String()
-}
-
-// redact hides every secret in what a result shows.
-func (ss secrets) redact(res Result) Result {
-	if len(ss) == 0 {
-		return res
-	}
-	res.Reason, res.Warning = ss.hide(res.Reason), ss.hide(res.Warning)
-	for i := range res.Facts {
-		res.Facts[i].Value = ss.hide(res.Facts[i].Value)
-	}
-	return res
 }

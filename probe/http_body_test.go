@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -94,7 +95,10 @@ func TestHTTPEndlessBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			svc := httpService(srv.URL + tt.path)
-			svc.Expect.BodyContains, svc.Expect.BodyRegex = tt.contains, tt.regex
+			httpOptions(&svc).Expect.BodyContains = tt.contains
+			if tt.regex != "" {
+				httpOptions(&svc).Expect.BodyRegex = regexp.MustCompile(tt.regex)
+			}
 			if tt.json {
 				httpJSONWant("a", 1)(&svc)
 			}
@@ -116,7 +120,7 @@ func TestHTTPBodyTimeout(t *testing.T) {
 	t.Cleanup(srv.Close)
 	svc := httpService(srv.URL + "/stall")
 	svc.Timeout = 300 * time.Millisecond
-	svc.Expect.BodyContains = "never"
+	httpOptions(&svc).Expect.BodyContains = "never"
 	start := time.Now()
 	res := httpRun(t, svc, nil)
 	if res.Reason != "timeout after 300ms" {

@@ -19,26 +19,28 @@ import (
 	"github.com/uptty/uptty/text"
 )
 
-// httpExpect is a service's HTTP expectations, parsed once.
+// httpExpect is a service's HTTP expectations, ready for judging responses.
 type httpExpect struct {
 	status     []int // empty: 200-399
 	statusText string
 	contains   []byte
 	regex      *regexp.Regexp
-	json       []config.JSONExpect
+	json       []JSONExpect
 	headers    []config.Header
 	certWarn   time.Duration
-	secrets    secrets // hidden in body text quoted in reasons
+	secrets    *text.Secrets // masked in body text before it is quoted
 }
 
-func newHTTPExpect(e config.Expect, hide secrets) (httpExpect, error) {
+func newHTTPExpect(o HTTPOptions, hide *text.Secrets) httpExpect {
+	e := o.Expect
 	x := httpExpect{
 		secrets:  hide,
 		status:   e.Status,
 		contains: []byte(e.BodyContains),
+		regex:    e.BodyRegex,
 		json:     e.JSON,
 		headers:  e.Headers,
-		certWarn: e.CertWarn,
+		certWarn: o.CertWarn,
 	}
 	x.statusText = "200-399"
 	if len(e.Status) > 0 {
@@ -48,14 +50,7 @@ func newHTTPExpect(e config.Expect, hide secrets) (httpExpect, error) {
 		}
 		x.statusText = strings.Join(codes, ", ")
 	}
-	if e.BodyRegex != "" {
-		re, err := regexp.Compile(e.BodyRegex)
-		if err != nil {
-			return x, fmt.Errorf("http: bad body_regex: %w", err)
-		}
-		x.regex = re
-	}
-	return x, nil
+	return x
 }
 
 func (x *httpExpect) statusOK(code int) bool {
@@ -151,7 +146,7 @@ func searchBody(r io.Reader, needle []byte) (found, full bool, err error) {
 }
 
 // judgeJSON checks each expect.json entry against the body, "" when all match.
-func judgeJSON(data []byte, full bool, want []config.JSONExpect, hide secrets) string {
+func judgeJSON(data []byte, full bool, want []JSONExpect, hide *text.Secrets) string {
 	if full {
 		return "body larger than 1 MiB"
 	}
@@ -238,12 +233,12 @@ func ratEqual(n json.Number, want *big.Rat) bool {
 }
 
 // jsonText shows a JSON value from the network in a reason.
-func jsonText(v any, hide secrets) string {
+func jsonText(v any, hide *text.Secrets) string {
 	switch v := v.(type) {
 	case nil:
 		return "null"
 	case string:
-		return quote(hide.hide(v))
+		return quote(hide.Mask(v))
 	case json.Number:
 		return text.CleanText(string(v), quotedMax)
 	case bool:

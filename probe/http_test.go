@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,16 +36,16 @@ func checkerLeakCheck(t *testing.T) {
 
 func httpService(rawURL string) config.Service {
 	return config.Service{
-		Name: "test", URL: rawURL, Kind: config.KindHTTP, Method: http.MethodGet,
-		FollowRedirects: true, Timeout: 5 * time.Second,
-		Expect: config.Expect{CertWarn: 14 * 24 * time.Hour},
+		Name: "test", URL: rawURL, Kind: KindHTTP, Timeout: 5 * time.Second,
+		Options: &HTTPOptions{Method: http.MethodGet, FollowRedirects: true, CertWarn: 14 * 24 * time.Hour},
 	}
 }
 
-// httpRun builds the checker for svc, lets setup adjust it before first use, and checks once
-// within svc.Timeout.
+// httpRun builds the checker for svc, with its secrets as the config loader finds them, lets
+// setup adjust it before first use, and checks once through Run.
 func httpRun(t testing.TB, svc config.Service, setup func(*httpChecker)) Result {
 	t.Helper()
+	svc = withSecrets(svc)
 	c, err := newHTTPChecker(svc)
 	if err != nil {
 		t.Fatalf("newHTTPChecker(%s) = %v, want nil", svc.URL, err)
@@ -52,9 +53,7 @@ func httpRun(t testing.TB, svc config.Service, setup func(*httpChecker)) Result 
 	if setup != nil {
 		setup(c)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), svc.Timeout)
-	defer cancel()
-	return c.Check(ctx)
+	return Run(context.Background(), c, svc)
 }
 
 func httpFact(res Result, label string) string {
@@ -144,7 +143,7 @@ func TestHTTPCheck(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	status := func(codes ...int) func(*config.Service) {
-		return func(s *config.Service) { s.Expect.Status = codes }
+		return func(s *config.Service) { httpOptions(s).Expect.Status = codes }
 	}
 	tests := []struct {
 		name   string
@@ -158,13 +157,13 @@ func TestHTTPCheck(t *testing.T) {
 		{name: "status list", path: "/503", edit: status(200, 204), reason: "status 503, want 200, 204"},
 		{name: "status list accepts", path: "/503", edit: status(503)},
 		{name: "not found", path: "/nope", reason: "status 404, want 200-399"},
-		{name: "contains", path: "/ok", edit: func(s *config.Service) { s.Expect.BodyContains = "ok" }},
-		{name: "contains missing", path: "/ok", edit: func(s *config.Service) { s.Expect.BodyContains = "healthy" },
+		{name: "contains", path: "/ok", edit: func(s *config.Service) { httpOptions(s).Expect.BodyContains = "ok" }},
+		{name: "contains missing", path: "/ok", edit: func(s *config.Service) { httpOptions(s).Expect.BodyContains = "healthy" },
 			reason: `body does not contain "healthy"`},
-		{name: "status before body", path: "/503", edit: func(s *config.Service) { s.Expect.BodyContains = "x" },
+		{name: "status before body", path: "/503", edit: func(s *config.Service) { httpOptions(s).Expect.BodyContains = "x" },
 			reason: "status 503, want 200-399"},
-		{name: "regex", path: "/html", edit: func(s *config.Service) { s.Expect.BodyRegex = `<p>\w+</p>` }},
-		{name: "regex mismatch", path: "/html", edit: func(s *config.Service) { s.Expect.BodyRegex = `^up$` },
+		{name: "regex", path: "/html", edit: func(s *config.Service) { httpOptions(s).Expect.BodyRegex = regexp.MustCompile(`<p>\w+</p>`) }},
+		{name: "regex mismatch", path: "/html", edit: func(s *config.Service) { httpOptions(s).Expect.BodyRegex = regexp.MustCompile(`^up$`) },
 			reason: "body does not match /^up$/"},
 		{name: "json equal", path: "/json", edit: httpJSONWant("items.0.ok", true, "data.count", 3, "ratio", 0.1, "one", 1, "nil", nil)},
 		{name: "json big integer", path: "/json", edit: httpJSONWant("big", uint64(12345678901234567890))},
@@ -185,23 +184,26 @@ func TestHTTPCheck(t *testing.T) {
 		{name: "ten redirects", path: "/r/10", facts: map[string]string{"redirects": "10"}},
 		{name: "eleven redirects", path: "/r/11", reason: "stopped after 10 redirects"},
 		{name: "redirect loop", path: "/loop", reason: "stopped after 10 redirects"},
-		{name: "redirect not followed", path: "/r/1", edit: func(s *config.Service) { s.FollowRedirects = false },
+		{name: "redirect not followed", path: "/r/1", edit: func(s *config.Service) { httpOptions(s).FollowRedirects = false },
 			facts: map[string]string{"status": "302 Found"}},
 		{name: "redirect judged by status", path: "/r/1",
-			edit:   func(s *config.Service) { s.FollowRedirects = false; s.Expect.Status = []int{200} },
+			edit: func(s *config.Service) {
+				httpOptions(s).FollowRedirects = false
+				httpOptions(s).Expect.Status = []int{200}
+			},
 			reason: "status 302, want 200"},
 		{name: "request sent as configured", path: "/echo", edit: func(s *config.Service) {
-			s.Method, s.Body = http.MethodPost, "ping"
-			s.Headers = []config.Header{{Name: "Authorization", Value: httpSecret}, {Name: "Host", Value: "svc.internal"}}
-			s.Expect.BodyContains = "echo ok"
+			httpOptions(s).Method, httpOptions(s).Body = http.MethodPost, "ping"
+			httpOptions(s).Headers = []config.Header{{Name: "Authorization", Value: httpSecret}, {Name: "Host", Value: "svc.internal"}}
+			httpOptions(s).Expect.BodyContains = "echo ok"
 		}},
 		{name: "secret echoed in json", path: "/reflect", edit: func(s *config.Service) {
-			s.Headers = []config.Header{{Name: "Authorization", Value: httpLongSecret}}
-			s.Expect.JSON = []config.JSONExpect{{Path: "auth", Want: "nope"}}
+			httpOptions(s).Headers = []config.Header{{Name: "Authorization", Value: httpLongSecret}}
+			httpOptions(s).Expect.JSON = []JSONExpect{{Path: "auth", Want: "nope"}}
 		}, reason: `json auth = "•••", want "nope"`},
 		{name: "secret echoed in header", path: "/reflect", edit: func(s *config.Service) {
-			s.Headers = []config.Header{{Name: "Authorization", Value: httpLongSecret}}
-			s.Expect.Headers = []config.Header{{Name: "X-Echo", Value: "nope"}}
+			httpOptions(s).Headers = []config.Header{{Name: "Authorization", Value: httpLongSecret}}
+			httpOptions(s).Expect.Headers = []config.Header{{Name: "X-Echo", Value: "nope"}}
 		}, reason: `header X-Echo = "•••", want "nope"`},
 	}
 	for _, tt := range tests {
@@ -231,21 +233,21 @@ func TestHTTPCheck(t *testing.T) {
 func httpJSONWant(pairs ...any) func(*config.Service) {
 	return func(s *config.Service) {
 		for i := 0; i < len(pairs); i += 2 {
-			s.Expect.JSON = append(s.Expect.JSON, config.JSONExpect{Path: pairs[i].(string), Want: pairs[i+1]})
+			httpOptions(s).Expect.JSON = append(httpOptions(s).Expect.JSON, JSONExpect{Path: pairs[i].(string), Want: pairs[i+1]})
 		}
 	}
 }
 
 func httpHeaderWant(name, value string) func(*config.Service) {
 	return func(s *config.Service) {
-		s.Expect.Headers = append(s.Expect.Headers, config.Header{Name: name, Value: value})
+		httpOptions(s).Expect.Headers = append(httpOptions(s).Expect.Headers, config.Header{Name: name, Value: value})
 	}
 }
 
 func TestHTTPFailureHidesSecrets(t *testing.T) {
 	svc := httpService("http://127.0.0.1:1/")
-	svc.Headers = []config.Header{{Name: "Authorization", Value: httpLongSecret}}
-	h, err := newHTTPChecker(svc)
+	httpOptions(&svc).Headers = []config.Header{{Name: "Authorization", Value: httpLongSecret}}
+	h, err := newHTTPChecker(withSecrets(svc))
 	if err != nil {
 		t.Fatalf("newHTTPChecker = %v, want nil", err)
 	}
@@ -319,7 +321,7 @@ func TestHTTPHostileResponse(t *testing.T) {
 	addr := httpRawServer(t, "HTTP/1.1 503 \x1b[31mDOWN\x1b]0;pwned\x07 now\u202e\r\n"+
 		"Content-Type: text/\u202ehtml\r\n"+
 		"Content-Length: "+strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"+body, true)
-	accept503 := func(s *config.Service) { s.Expect.Status = []int{503} }
+	accept503 := func(s *config.Service) { httpOptions(s).Expect.Status = []int{503} }
 	tests := []struct {
 		name   string
 		edit   func(*config.Service)
@@ -331,7 +333,7 @@ func TestHTTPHostileResponse(t *testing.T) {
 		{"json", func(s *config.Service) { accept503(s); httpJSONWant("status", "UP")(s) }, `json status = "DOWN", want "UP"`},
 		{"long json", func(s *config.Service) { accept503(s); httpJSONWant("note", "x")(s) },
 			`json note = "` + strings.Repeat("!", quotedMax-1) + `…", want "x"`},
-		{"contains", func(s *config.Service) { accept503(s); s.Expect.BodyContains = "UP" }, `body does not contain "UP"`},
+		{"contains", func(s *config.Service) { accept503(s); httpOptions(s).Expect.BodyContains = "UP" }, `body does not contain "UP"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -454,7 +456,7 @@ func BenchmarkHTTPCheck(b *testing.B) {
 		edit       func(*config.Service)
 	}{
 		{"status", "/ok", nil},
-		{"body_contains", "/ok", func(s *config.Service) { s.Expect.BodyContains = "ok" }},
+		{"body_contains", "/ok", func(s *config.Service) { httpOptions(s).Expect.BodyContains = "ok" }},
 		{"json", "/json", httpJSONWant("data.count", 3, "items.0.ok", true)},
 	}
 	for _, bc := range cases {

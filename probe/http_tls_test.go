@@ -77,7 +77,7 @@ func TestHTTPTLS(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httpTLSServer(t, tt.cert, tt.h2, tt.maxTLS)
 			svc := httpService(srv.URL + "/ok")
-			svc.Insecure = tt.insecure
+			httpOptions(&svc).Insecure = tt.insecure
 			var setup func(*httpChecker)
 			if tt.trusted {
 				setup = trust
@@ -110,7 +110,7 @@ func TestHTTPRedirectToTLS(t *testing.T) {
 	plain := httptest.NewServer(http.RedirectHandler(tlsSrv.URL+"/ok", http.StatusMovedPermanently))
 	t.Cleanup(plain.Close)
 	svc := httpService(plain.URL)
-	svc.Insecure = true
+	httpOptions(&svc).Insecure = true
 	res := httpRun(t, svc, nil)
 	if !res.OK || res.Warning != "cert expires in 1d23h" {
 		t.Errorf("Check(redirect to https) = OK %v, reason %q, warning %q; want OK, warning %q",

@@ -23,7 +23,6 @@ import (
 )
 
 const (
-	icmpDefaultCount   = 3
 	icmpDefaultTimeout = 10 * time.Second
 	icmpMaxInterval    = 200 * time.Millisecond
 	// icmpNotPermitted names every way to let uptty ping, since the user cannot guess which
@@ -31,6 +30,49 @@ const (
 	icmpNotPermitted = `icmp not permitted: run as root, grant CAP_NET_RAW (setcap cap_net_raw+ep uptty), ` +
 		`or allow ping sockets with sysctl net.ipv4.ping_group_range="0 2147483647"`
 )
+
+// KindICMP is the kind of icmp://host services: ping.
+const KindICMP config.Kind = "icmp"
+
+var icmpKind = kind{
+	spec: config.KindSpec{
+		Kind:    KindICMP,
+		Schemes: []string{"icmp"},
+		Keys:    []config.Key{{Name: "count"}, {Name: "expect.max_loss"}},
+		CheckURL: func(u *url.URL) error {
+			const form = "icmp://host"
+			if err := config.CheckHostURL(u, form, false); err != nil {
+				return err
+			}
+			return config.NoPath(u, form)
+		},
+		Parse: parseICMP,
+	},
+	new: newICMPChecker,
+}
+
+// ICMPOptions are an icmp service's options.
+type ICMPOptions struct {
+	Count   int     // echo requests per check, 1 to 100 (default 3)
+	MaxLoss float64 // the highest loss ratio that passes, 0 to 1 (default 0.66)
+}
+
+func defaultICMPOptions(string) ICMPOptions { return ICMPOptions{Count: 3, MaxLoss: 0.66} }
+
+func parseICMP(o *config.Options) any {
+	p := defaultICMPOptions(o.Scheme)
+	if v, ok := o.Get("count"); ok {
+		if n, ok := v.Int(1, 100); ok {
+			p.Count = n
+		}
+	}
+	if v, ok := o.Get("expect.max_loss"); ok {
+		if l, ok := v.Fraction("a loss such as 66% or 0.66"); ok {
+			p.MaxLoss = l
+		}
+	}
+	return p
+}
 
 // icmpChecker pings a host: Count echo requests a short interval apart, then the loss ratio and
 // round trips of the replies that came back before the deadline.
@@ -47,7 +89,6 @@ type icmpChecker struct {
 }
 
 // newICMPChecker builds the checker for icmp://host (a name, an IPv4 or an [IPv6] address).
-// Expect.MaxLoss is used as given: the config loader applies its default of 0.66.
 func newICMPChecker(svc config.Service) (Checker, error) {
 	u, err := url.Parse(svc.URL)
 	if err != nil {
@@ -62,19 +103,23 @@ func newICMPChecker(svc config.Service) (Checker, error) {
 	case u.Port() != "" || u.Path != "" && u.Path != "/" || u.RawQuery != "":
 		return nil, fmt.Errorf("icmp: %q has more than a host: ping has no ports or paths", svc.URL)
 	}
-	if l := svc.Expect.MaxLoss; l < 0 || l > 1 {
+	opts, err := optionsOf(svc, defaultICMPOptions)
+	if err != nil {
+		return nil, err
+	}
+	if l := opts.MaxLoss; l < 0 || l > 1 {
 		return nil, fmt.Errorf("icmp: max_loss %g, want 0..1", l)
+	}
+	if opts.Count < 1 {
+		return nil, fmt.Errorf("icmp: count %d, want 1..100", opts.Count)
 	}
 	c := &icmpChecker{
 		host:     host,
-		count:    svc.Count,
-		maxLoss:  svc.Expect.MaxLoss,
+		count:    opts.Count,
+		maxLoss:  opts.MaxLoss,
 		timeout:  svc.Timeout,
 		resolver: net.DefaultResolver,
 		listen:   icmp.ListenPacket,
-	}
-	if c.count <= 0 {
-		c.count = icmpDefaultCount
 	}
 	if c.timeout <= 0 {
 		c.timeout = icmpDefaultTimeout

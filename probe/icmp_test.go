@@ -59,13 +59,13 @@ func TestICMPURL(t *testing.T) {
 		wantErrorHas string
 	}{
 		{svc: config.Service{URL: "icmp://127.0.0.1", Timeout: 10 * time.Second}, host: "127.0.0.1", count: 3, interval: 200 * time.Millisecond},
-		{svc: config.Service{URL: "icmp://example.com/", Count: 5, Timeout: 500 * time.Millisecond}, host: "example.com", count: 5, interval: 100 * time.Millisecond},
-		{svc: config.Service{URL: "icmp://[::1]", Count: 1, Timeout: time.Second}, host: "::1", count: 1, interval: 200 * time.Millisecond},
+		{svc: config.Service{URL: "icmp://example.com/", Options: ICMPOptions{Count: 5}, Timeout: 500 * time.Millisecond}, host: "example.com", count: 5, interval: 100 * time.Millisecond},
+		{svc: config.Service{URL: "icmp://[::1]", Options: ICMPOptions{Count: 1}, Timeout: time.Second}, host: "::1", count: 1, interval: 200 * time.Millisecond},
 		{svc: config.Service{URL: "icmp://example.com:80"}, wantErrorHas: "no ports or paths"},
 		{svc: config.Service{URL: "icmp://example.com/x"}, wantErrorHas: "no ports or paths"},
 		{svc: config.Service{URL: "icmp://"}, wantErrorHas: "no host"},
 		{svc: config.Service{URL: "tcp://example.com"}, wantErrorHas: `scheme "tcp"`},
-		{svc: config.Service{URL: "icmp://example.com", Expect: config.Expect{MaxLoss: 1.5}}, wantErrorHas: "max_loss 1.5"},
+		{svc: config.Service{URL: "icmp://example.com", Options: ICMPOptions{Count: 3, MaxLoss: 1.5}}, wantErrorHas: "max_loss 1.5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.svc.URL, func(t *testing.T) {
@@ -103,8 +103,8 @@ func TestICMPLoopback(t *testing.T) {
 			if strings.Contains(tt.url, "::1") && !hasIPv6Loopback() {
 				t.Skip("no IPv6 loopback")
 			}
-			c := mustICMPChecker(t, config.Service{URL: tt.url, Count: tt.count, Timeout: 5 * time.Second,
-				Expect: config.Expect{MaxLoss: 0.66}})
+			c := mustICMPChecker(t, config.Service{URL: tt.url, Timeout: 5 * time.Second,
+				Options: ICMPOptions{Count: tt.count, MaxLoss: 0.66}})
 			c.interval = 10 * time.Millisecond // loopback answers at once; keep the test quick
 			r := pingOrSkip(t, c)
 			if !r.OK {
@@ -126,7 +126,7 @@ func TestICMPLoopback(t *testing.T) {
 func TestICMPByName(t *testing.T) {
 	noGoroutineLeaks(t)
 	dnsAddr, _ := dnsTestServer(t)
-	c := mustICMPChecker(t, config.Service{URL: "icmp://loop.test", Count: 1, Timeout: 5 * time.Second})
+	c := mustICMPChecker(t, config.Service{URL: "icmp://loop.test", Options: ICMPOptions{Count: 1}, Timeout: 5 * time.Second})
 	c.resolver = icmpResolver(dnsAddr)
 	r := pingOrSkip(t, c)
 	if !r.OK {
@@ -143,7 +143,7 @@ func TestICMPByName(t *testing.T) {
 // TestICMPConcurrent runs checks side by side: on raw sockets each one sees every reply, so
 // each must count only its own.
 func TestICMPConcurrent(t *testing.T) {
-	c := mustICMPChecker(t, config.Service{URL: "icmp://127.0.0.1", Count: 3, Timeout: 5 * time.Second})
+	c := mustICMPChecker(t, config.Service{URL: "icmp://127.0.0.1", Options: ICMPOptions{Count: 3}, Timeout: 5 * time.Second})
 	c.interval = 10 * time.Millisecond
 	pingOrSkip(t, c)
 	results := make(chan Result, 4)
@@ -318,7 +318,7 @@ func TestICMPMatch(t *testing.T) {
 }
 
 func BenchmarkICMPCheck(b *testing.B) {
-	c := mustICMPChecker(b, config.Service{URL: "icmp://127.0.0.1", Count: 1, Timeout: 5 * time.Second})
+	c := mustICMPChecker(b, config.Service{URL: "icmp://127.0.0.1", Options: ICMPOptions{Count: 1}, Timeout: 5 * time.Second})
 	pingOrSkip(b, c)
 	benchChecks(b, c)
 }

@@ -10,6 +10,14 @@ import (
 	"github.com/uptty/uptty/config"
 )
 
+// KindTCP is the kind of tcp://host:port services. It has no options.
+const KindTCP config.Kind = "tcp"
+
+var tcpKind = kind{
+	spec: config.KindSpec{Kind: KindTCP, Schemes: []string{"tcp"}, Parse: func(*config.Options) any { return nil }},
+	new:  func(svc config.Service) (Checker, error) { return asChecker(newTCPChecker(svc)) },
+}
+
 // tcpChecker passes when a TCP connection to its address is established.
 type tcpChecker struct {
 	addr    string // host:port

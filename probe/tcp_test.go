@@ -11,7 +11,7 @@ import (
 )
 
 func tcpService(addr string) config.Service {
-	return config.Service{Name: "tcp", URL: "tcp://" + addr, Kind: config.KindTCP, Timeout: 2 * time.Second}
+	return config.Service{Name: "tcp", URL: "tcp://" + addr, Kind: KindTCP, Timeout: 2 * time.Second}
 }
 
 // tcpListen accepts and closes connections on a loopback port until the test ends.

@@ -16,11 +16,47 @@ import (
 )
 
 const (
-	// defaultCertWarn applies when a service built in code leaves Expect.CertWarn zero.
-	defaultCertWarn = 14 * 24 * time.Hour
 	// certNames is how many certificate names the facts list before counting the rest.
 	certNames = 3
 )
+
+// KindTLS is the kind of tls://host:port services.
+const KindTLS config.Kind = "tls"
+
+var tlsKind = kind{
+	spec: config.KindSpec{
+		Kind:    KindTLS,
+		Schemes: []string{"tls"},
+		Keys:    []config.Key{{Name: "expect.cert_warn"}, {Name: "insecure"}},
+		Parse:   parseTLS,
+	},
+	new: newTLSChecker,
+}
+
+// TLSOptions are a tls service's options.
+type TLSOptions struct {
+	Insecure bool // skip certificate verification
+	// CertWarn makes the service DEGRADED when its certificate expires within it (default 14d).
+	CertWarn time.Duration
+}
+
+func defaultTLSOptions(string) TLSOptions { return TLSOptions{CertWarn: defaultCertWarn} }
+
+// Brief shows the certificate settings beside the thresholds.
+func (t TLSOptions) Brief() config.Brief { return certBrief(config.Brief{}, t.CertWarn, t.Insecure) }
+
+func parseTLS(o *config.Options) any {
+	t := defaultTLSOptions(o.Scheme)
+	if v, ok := o.Get("insecure"); ok {
+		t.Insecure, _ = v.Bool()
+	}
+	if v, ok := o.Get("expect.cert_warn"); ok {
+		if d, ok := v.Duration(false); ok {
+			t.CertWarn = d
+		}
+	}
+	return t
+}
 
 // tlsChecker checks a tls://host:port service: the handshake must complete and the certificate
 // must be in date, valid for the host and chain to a trusted root.
@@ -49,16 +85,12 @@ func newTLSChecker(svc config.Service) (Checker, error) {
 	if u.Scheme != "tls" || u.Hostname() == "" || u.Port() == "" {
 		return nil, errors.New("tls: url must be tls://host:port")
 	}
-	return &tlsChecker{addr: u.Host, timeout: svc.Timeout, certs: newCertPolicy(u.Hostname(), svc)}, nil
-}
-
-// newCertPolicy is the certificate policy for host under svc's insecure and cert_warn keys.
-func newCertPolicy(host string, svc config.Service) certPolicy {
-	warn := svc.Expect.CertWarn
-	if warn <= 0 {
-		warn = defaultCertWarn
+	opts, err := optionsOf(svc, defaultTLSOptions)
+	if err != nil {
+		return nil, err
 	}
-	return certPolicy{host: host, insecure: svc.Insecure, warn: warn}
+	certs := certPolicy{host: u.Hostname(), insecure: opts.Insecure, warn: opts.CertWarn}
+	return &tlsChecker{addr: u.Host, timeout: svc.Timeout, certs: certs}, nil
 }
 
 // Check connects, completes a TLS handshake and judges the certificate. Latency ends when the

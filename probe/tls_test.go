@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"net"
@@ -100,7 +101,7 @@ func TestTLSCheck(t *testing.T) {
 				"{notBefore}", cert.Leaf.NotBefore.UTC().Format(time.DateOnly))
 			tt.reason = dates.Replace(tt.reason)
 			c := tlsTestChecker(t, config.Service{URL: "tls://" + addr, Timeout: 5 * time.Second,
-				Insecure: tt.insecure, Expect: config.Expect{CertWarn: tt.warn}}, ca)
+				Options: TLSOptions{Insecure: tt.insecure, CertWarn: cmp.Or(tt.warn, defaultCertWarn)}}, ca)
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 			defer cancel()
 			r := c.Check(ctx)
@@ -171,7 +172,7 @@ func TestNewTLSChecker(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
-			c, err := newTLSChecker(config.Service{URL: tt.url, Kind: config.KindTLS})
+			c, err := newTLSChecker(config.Service{URL: tt.url, Kind: KindTLS})
 			if tt.err != "" {
 				if err == nil || err.Error() != tt.err {
 					t.Fatalf("newTLSChecker(%q) = %v, want error %q", tt.url, err, tt.err)

@@ -33,6 +33,53 @@ const (
 	wsOpClose = 0x8
 )
 
+// KindWS is the kind of ws:// and wss:// services: a WebSocket handshake.
+const KindWS config.Kind = "ws"
+
+var wsKind = kind{
+	spec: config.KindSpec{
+		Kind:     KindWS,
+		Schemes:  []string{"ws", "wss"},
+		Keys:     []config.Key{{Name: "headers"}, {Name: "insecure"}},
+		CheckURL: config.CheckWebURL,
+		Parse:    parseWS,
+	},
+	new: newWSChecker,
+}
+
+// WSOptions are a ws(s) service's options.
+type WSOptions struct {
+	Headers  []config.Header // sent with the upgrade request; values are secrets
+	Insecure bool            // wss: skip certificate verification
+	// CertWarn makes a wss service DEGRADED when its certificate expires within it: always the
+	// default 14d, since cert_warn is not a ws key; 0 for ws.
+	CertWarn time.Duration
+}
+
+func defaultWSOptions(scheme string) WSOptions {
+	if scheme == "wss" {
+		return WSOptions{CertWarn: defaultCertWarn}
+	}
+	return WSOptions{}
+}
+
+// Brief says when certificates are not verified.
+func (w WSOptions) Brief() config.Brief { return certBrief(config.Brief{}, 0, w.Insecure) }
+
+func parseWS(o *config.Options) any {
+	w := defaultWSOptions(o.Scheme)
+	if v, ok := o.Get("headers"); ok {
+		w.Headers = v.Headers()
+		for _, hd := range w.Headers {
+			o.Secret(hd.Value)
+		}
+	}
+	if v, ok := o.Get("insecure"); ok {
+		w.Insecure, _ = v.Bool()
+	}
+	return w
+}
+
 // wsChecker performs a WebSocket opening handshake (RFC 6455), by hand over net/http's request
 // writer and response parser rather than with a WebSocket library: all the check needs is the
 // handshake and a close frame, every step must end when ctx does (coder/websocket's Close waits
@@ -42,7 +89,6 @@ type wsChecker struct {
 	addr    string   // host:port, with the scheme's default port
 	request *url.URL // http(s) form of the target, for the request line and Host
 	headers []config.Header
-	secrets secrets // header values and URL query values, hidden from results
 	timeout time.Duration
 	certs   *certPolicy // nil for ws://
 }
@@ -61,7 +107,11 @@ func newWSChecker(svc config.Service) (Checker, error) {
 	req.Fragment, req.RawFragment = "", ""
 	req.Host = u.Host // without the user info
 	port := u.Port()
-	c := &wsChecker{headers: svc.Headers, secrets: secretsOf(u, svc.Headers), timeout: svc.Timeout, request: &req}
+	opts, err := optionsOf(svc, defaultWSOptions)
+	if err != nil {
+		return nil, err
+	}
+	c := &wsChecker{headers: opts.Headers, timeout: svc.Timeout, request: &req}
 	switch u.Scheme {
 	case "ws":
 		req.Scheme = "http"
@@ -73,8 +123,7 @@ func newWSChecker(svc config.Service) (Checker, error) {
 		if port == "" {
 			port = "443"
 		}
-		p := newCertPolicy(u.Hostname(), svc)
-		c.certs = &p
+		c.certs = &certPolicy{host: u.Hostname(), insecure: opts.Insecure, warn: opts.CertWarn}
 	default:
 		return nil, errors.New("ws: url must be ws://host[:port]/path or wss://host[:port]/path")
 	}
@@ -83,10 +132,8 @@ func newWSChecker(svc config.Service) (Checker, error) {
 }
 
 // Check connects, upgrades and closes. Latency ends when the response to the upgrade arrives.
-// A server that echoes the request back must not show its secrets.
-func (c *wsChecker) Check(ctx context.Context) Result { return c.secrets.redact(c.check(ctx)) }
-
-func (c *wsChecker) check(ctx context.Context) Result {
+// A server that echoes the request back may show its secrets: Run masks them.
+func (c *wsChecker) Check(ctx context.Context) Result {
 	res := Result{Start: time.Now()}
 	rec := newPhaseRecorder(res.Start)
 	conn, err := c.dial(ctx, rec, &res)

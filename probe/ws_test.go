@@ -106,11 +106,10 @@ func TestWSCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			seen := make(chan wsSeen, 1)
 			base := wsTestServer(t, seen, tt.cert)
-			c := wsTestChecker(t, config.Service{URL: base + tt.path, Timeout: 5 * time.Second,
-				Insecure: tt.insecure, Headers: []config.Header{secret}}, ca)
-			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-			defer cancel()
-			r := c.Check(ctx)
+			svc := withSecrets(config.Service{URL: base + tt.path, Timeout: 5 * time.Second,
+				Options: WSOptions{Insecure: tt.insecure, Headers: []config.Header{secret}, CertWarn: defaultCertWarn}})
+			c := wsTestChecker(t, svc, ca)
+			r := Run(t.Context(), c, svc)
 			if r.OK != tt.wantOK || r.Reason != tt.reason {
 				t.Errorf("Check() = OK %v, reason %q; want %v, %q", r.OK, r.Reason, tt.wantOK, tt.reason)
 			}
@@ -230,7 +229,7 @@ func TestWSRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := wsTestChecker(t, config.Service{URL: tt.url, Timeout: 5 * time.Second, Headers: tt.headers}, nil)
+			c := wsTestChecker(t, config.Service{URL: tt.url, Timeout: 5 * time.Second, Options: WSOptions{Headers: tt.headers}}, nil)
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 			defer cancel()
 			if r := c.Check(ctx); r.Reason != "status 403, want 101" {
@@ -279,7 +278,7 @@ func TestNewWSChecker(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
-			c, err := newWSChecker(config.Service{URL: tt.url, Kind: config.KindWS})
+			c, err := newWSChecker(config.Service{URL: tt.url, Kind: KindWS})
 			if tt.err != "" {
 				if err == nil || err.Error() != tt.err {
 					t.Fatalf("newWSChecker(%q) = %v, want error %q", tt.url, err, tt.err)
@@ -321,11 +320,10 @@ func TestWSCheckHidesEchoedSecrets(t *testing.T) {
 		c.Write(buf[:n])
 	})
 	svc := config.Service{URL: "ws://" + addr + "/ws?token=hunter2xyz", Timeout: 2 * time.Second,
-		Headers: []config.Header{{Name: "Authorization", Value: "Bearer s3cr3t-value"}}}
+		Options: WSOptions{Headers: []config.Header{{Name: "Authorization", Value: "Bearer s3cr3t-value"}}}}
+	svc = withSecrets(svc)
 	c := wsTestChecker(t, svc, nil)
-	ctx, cancel := context.WithTimeout(t.Context(), svc.Timeout)
-	defer cancel()
-	r := c.Check(ctx)
+	r := Run(t.Context(), c, svc)
 	if r.OK || strings.Contains(r.Reason, "hunter2xyz") || strings.Contains(r.Reason, "s3cr3t-value") {
 		t.Errorf("Check(echo) = OK %v, reason %q; want a failure that hides the token and header", r.OK, r.Reason)
 	}

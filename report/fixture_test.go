@@ -15,13 +15,24 @@ var kst = time.FixedZone("KST", 9*3600)
 var fixedNow = time.Date(2026, 11, 25, 21, 51, 14, 0, kst)
 
 func svc(name, group, url string, kind config.Kind) config.Service {
-	return config.Service{
-		Name: name, Group: group, URL: url, Kind: kind, Method: "GET",
-		Headers:  []config.Header{{Name: "Authorization", Value: "Bearer SECRET-TOKEN"}},
+	s := config.Service{
+		Name: name, Group: group, URL: url, Kind: kind,
 		Interval: 30 * time.Second, Timeout: 10 * time.Second, RetryInterval: 5 * time.Second,
 		FailureThreshold: 2, SuccessThreshold: 1,
 	}
+	if kind == kindHTTP {
+		s.Brief.Check = []string{"GET"} // as the http kind words its default method
+	}
+	return s
 }
+
+// The kinds the fixtures use, by name: the kinds themselves are probe's.
+const (
+	kindHTTP    config.Kind = "http"
+	kindTCP     config.Kind = "tcp"
+	kindDNS     config.Kind = "dns"
+	kindCommand config.Kind = "command"
+)
 
 // samples makes n deterministic samples ending at now, every failEvery-th failed (0: none).
 func samples(now time.Time, n int, base time.Duration, failEvery int) []monitor.Sample {
@@ -52,14 +63,14 @@ func recent(ss []monitor.Sample, reason string) []probe.Result {
 // ended one and one from yesterday.
 func fixture(now time.Time) ([]config.Service, []monitor.Status) {
 	services := []config.Service{
-		svc("Checkout API", "payments", "https://deploy:hunter2@api.example.com/healthz", config.KindHTTP),
-		svc("결제 게이트웨이", "payments", "https://pay.example.kr/health", config.KindHTTP),
-		svc("Search", "search", "http://search.internal:9200/_cluster/health", config.KindHTTP),
-		svc("Login", "", "tcp://auth.internal:443", config.KindTCP),
-		svc("Billing DB", "data", "tcp://db.internal:5432", config.KindTCP),
-		svc("Nightly report", "data", "", config.KindCommand),
-		svc("A very long service name that cannot fit in any column", "search", "https://long.example.com/", config.KindHTTP),
-		svc("DNS", "", "dns://127.0.0.1/example.com?type=A", config.KindDNS),
+		svc("Checkout API", "payments", "https://deploy:hunter2@api.example.com/healthz", kindHTTP),
+		svc("결제 게이트웨이", "payments", "https://pay.example.kr/health", kindHTTP),
+		svc("Search", "search", "http://search.internal:9200/_cluster/health", kindHTTP),
+		svc("Login", "", "tcp://auth.internal:443", kindTCP),
+		svc("Billing DB", "data", "tcp://db.internal:5432", kindTCP),
+		svc("Nightly report", "data", "", kindCommand),
+		svc("A very long service name that cannot fit in any column", "search", "https://long.example.com/", kindHTTP),
+		svc("DNS", "", "dns://127.0.0.1/example.com?type=A", kindDNS),
 	}
 	services[5].Command = []string{"/usr/local/bin/report-check", "--token", "SECRET"}
 	services[2].Slow = 800 * time.Millisecond

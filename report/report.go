@@ -52,7 +52,7 @@ func WriteCheckTable(w io.Writer, services []config.Service, st []monitor.Status
 			lat = text.FormatLatency(s.Last.Latency)
 		}
 		reason := reasonText(s)
-		if reason == "" && services[i].Insecure {
+		if reason == "" && services[i].Brief.Insecure {
 			reason = text.InsecureNote
 		}
 		line(state.String(), stateStyle[state].Render(state.String()), names[i], lat, reason)

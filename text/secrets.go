@@ -83,9 +83,45 @@ func (s *Secrets) Mask(t string) string {
 	}
 	t = s.maskAll(t)
 	if c := CleanText(t, 0); c != t && s.found(c) {
-		return s.maskAll(c)
+		t = s.maskAll(c)
 	}
-	return t
+	return s.maskCut(t)
+}
+
+// cutPrefixMin is the shortest start of a secret that maskCut hides before an Ellipsis: shorter
+// ones say next to nothing about the secret and are too often ordinary text.
+const cutPrefixMin = 3
+
+// maskCut hides the start of a secret left just before an Ellipsis: text cut short before it
+// reached the masker (a checker quoting a server's echo) keeps no whole secret to find, but may
+// keep its first characters.
+func (s *Secrets) maskCut(t string) string {
+	if !strings.Contains(t, Ellipsis) {
+		return t
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(t, Ellipsis)
+		if i < 0 {
+			b.WriteString(t)
+			return b.String()
+		}
+		head := t[:i]
+		best := 0
+		for _, v := range s.values {
+			for n := len(v) - 1; n > best; n-- {
+				if utf8.RuneStart(v[n]) && utf8.RuneCountInString(v[:n]) >= cutPrefixMin && strings.HasSuffix(head, v[:n]) {
+					best = n
+					break
+				}
+			}
+		}
+		if best > 0 {
+			head = head[:len(head)-best] + Mask
+		}
+		b.WriteString(head + Ellipsis)
+		t = t[i+len(Ellipsis):]
+	}
 }
 
 // maskAll masks until no secret is left: a secret could hold the Mask's dots and appear only

@@ -118,3 +118,22 @@ func FuzzMask(f *testing.F) {
 		}
 	})
 }
+
+// TestMaskCut: text cut short before it was masked keeps no whole secret, but may keep its start
+// just before the ellipsis; that start is masked too, and short or unrelated tails are not.
+func TestMaskCut(t *testing.T) {
+	var s Secrets
+	s.Add("ws-s3cret-token-42")
+	tests := []struct{ in, want string }{
+		{`echo: Bearer ws-s3cret…"`, `echo: Bearer •••…"`},
+		{"Bearer ws-…", "Bearer •••…"},
+		{"Bearer w…", "Bearer w…"},                 // too short a start to tell
+		{"status 503, want…", "status 503, want…"}, // no secret's start
+		{"ws-s3cret-token-42 and ws-s3…", "••• and •••…"},
+	}
+	for _, tt := range tests {
+		if got := s.Mask(tt.in); got != tt.want {
+			t.Errorf("Mask(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

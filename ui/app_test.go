@@ -78,9 +78,9 @@ var ignoreTeatest = goleak.IgnoreAnyFunction("github.com/charmbracelet/x/exp/tea
 
 func appModel(src Source) Model {
 	services := []config.Service{
-		svc("Checkout API", "payments", "https://api.example.com/healthz", config.KindHTTP),
-		svc("결제 게이트웨이", "payments", "https://pay.example.kr/health", config.KindHTTP),
-		svc("Search", "search", "http://search.internal/health", config.KindHTTP),
+		svc("Checkout API", "payments", "https://api.example.com/healthz", kindHTTP),
+		svc("결제 게이트웨이", "payments", "https://pay.example.kr/health", kindHTTP),
+		svc("Search", "search", "http://search.internal/health", kindHTTP),
 	}
 	up := monitor.Status{State: monitor.Up, Since: fixedNow, Last: probe.Result{Start: fixedNow, Latency: 87 * time.Millisecond, OK: true},
 		AsOf: fixedNow, Observed: time.Hour}

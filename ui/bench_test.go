@@ -19,7 +19,7 @@ func bigModel(b *testing.B) Model {
 	services := make([]config.Service, 1000)
 	st := make([]monitor.Status, len(services))
 	for i := range services {
-		services[i] = svc(fmt.Sprintf("service %04d", i), fmt.Sprintf("group %02d", i/20), "https://example.com/", config.KindHTTP)
+		services[i] = svc(fmt.Sprintf("service %04d", i), fmt.Sprintf("group %02d", i/20), "https://example.com/", kindHTTP)
 		ss := samples(fixedNow, 240, time.Duration(20+i%50)*time.Millisecond, 7)
 		st[i] = monitor.Status{
 			State: monitor.Up, Since: fixedNow.Add(-time.Hour), Samples: ss,

@@ -75,7 +75,7 @@ func BenchmarkTerminalBytes(b *testing.B) {
 	for i := range services {
 		services[i] = config.Service{
 			Name: fmt.Sprintf("service-%02d", i), Group: fmt.Sprintf("group-%d", i/10), URL: fmt.Sprintf("%s/%d", srv.URL, i),
-			Kind: config.KindHTTP, Method: http.MethodGet, Interval: time.Second, Timeout: 500 * time.Millisecond,
+			Kind: probe.KindHTTP, Interval: time.Second, Timeout: 500 * time.Millisecond,
 			RetryInterval: 500 * time.Millisecond, FailureThreshold: 2, SuccessThreshold: 1,
 		}
 		checker, err := probe.New(services[i])

@@ -75,7 +75,7 @@ func (m Model) serviceLines(i, w int, indent string) []string {
 	add := func(label, value string) {
 		lines = append(lines, indent+m.kv(w-len(indent), label, value))
 	}
-	if svc.Kind == config.KindCommand || svc.URL == "" {
+	if svc.URL == "" {
 		add("Command", commandText(svc.Command, svc.Secrets))
 	} else {
 		add("URL", svc.DisplayURL())
@@ -216,9 +216,7 @@ func commandText(argv []string, secrets *text.Secrets) string {
 
 func checkText(svc config.Service) string {
 	parts := []string{string(svc.Kind)}
-	if svc.Kind == config.KindHTTP && svc.Method != "" {
-		parts = append(parts, svc.Method)
-	}
+	parts = append(parts, svc.Brief.Check...)
 	parts = append(parts, "every "+text.FormatSetting(svc.Interval), "timeout "+text.FormatSetting(svc.Timeout))
 	if svc.RetryInterval > 0 {
 		parts = append(parts, "retry "+text.FormatSetting(svc.RetryInterval))
@@ -234,12 +232,7 @@ func thresholdText(svc config.Service) string {
 	if svc.Slow > 0 {
 		parts = append(parts, "slow "+text.FormatLatency(svc.Slow))
 	}
-	if svc.Expect.CertWarn > 0 && (svc.Kind == config.KindHTTP && strings.HasPrefix(svc.URL, "https") || svc.Kind == config.KindTLS) {
-		parts = append(parts, "cert warn "+text.FormatSetting(svc.Expect.CertWarn))
-	}
-	if svc.Insecure {
-		parts = append(parts, text.InsecureNote)
-	}
+	parts = append(parts, svc.Brief.Limits...)
 	return strings.Join(parts, "  ")
 }
 

@@ -238,7 +238,7 @@ func TestWindowsNeverPassed(t *testing.T) {
 func TestAppHistory(t *testing.T) {
 	defer goleak.VerifyNone(t, ignoreTeatest)
 	fa := newFakeArchive(time.Now())
-	services := []config.Service{svc("Checkout API", "payments", "https://api.example.com/healthz", config.KindHTTP)}
+	services := []config.Service{svc("Checkout API", "payments", "https://api.example.com/healthz", kindHTTP)}
 	up := monitor.Status{State: monitor.Up, Since: time.Now(), AsOf: time.Now(), Observed: time.Hour}
 	m := New(services, []monitor.Status{up}, newFakeSource(), Options{Renderer: renderer(termenv.Ascii), Location: kst, Archive: fa})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 40))

@@ -241,7 +241,7 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 	}
 	if l.out > 0 {
 		cell := outageText(m.now, s, m.loc)
-		if cell == "" && m.services[i].Insecure {
+		if cell == "" && m.services[i].Brief.Insecure {
 			cell = text.InsecureNote
 		}
 		if cell != "" || selected {
