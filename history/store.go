@@ -171,6 +171,11 @@ func resultOp(service string, r probe.Result, state monitor.State) op {
 // its outage boundary. r may be zero, for pause and resume, which have events but no result.
 // It never blocks, like RecordResult.
 func (s *Store) Record(service, group string, r probe.Result, state monitor.State, events []monitor.Event) {
+	s.record(service, group, true, r, state, events)
+}
+
+// record is Record; without hasGroup, the group is the one the service was registered with.
+func (s *Store) record(service, group string, hasGroup bool, r probe.Result, state monitor.State, events []monitor.Event) {
 	o := op{kind: opEvent, service: service}
 	switch {
 	case !r.Start.IsZero():
@@ -178,7 +183,7 @@ func (s *Store) Record(service, group string, r probe.Result, state monitor.Stat
 	case len(events) == 0:
 		return
 	}
-	o.group, o.hasGroup, o.events = group, true, slices.Clone(events)
+	o.group, o.hasGroup, o.events = group, hasGroup, slices.Clone(events)
 	s.enqueue(o)
 }
 

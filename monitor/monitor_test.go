@@ -123,6 +123,7 @@ type monRecorder struct {
 	states  map[int][]State // the state OnResult reported with each call
 	total   int             // results observed
 	signal  chan struct{}
+	idx     map[string]int // a service's name to its position in the targets, for the maps above
 }
 
 func newMonRecorder() *monRecorder {
@@ -134,6 +135,10 @@ func newMonRecorder() *monRecorder {
 
 // monitor returns a monitor for targets that reports to r.
 func (r *monRecorder) monitor(targets []Target, opts Options) *Monitor {
+	r.idx = make(map[string]int, len(targets))
+	for i, t := range targets {
+		r.idx[t.Service.Name] = i
+	}
 	opts.OnResult = r.onResult
 	m := NewMonitor(targets, opts)
 	m.trace = r.trace
@@ -147,7 +152,8 @@ func (r *monRecorder) trace(i int, due, start time.Time) {
 	r.notify()
 }
 
-func (r *monRecorder) onResult(i int, res probe.Result, state State, evs []Event) {
+func (r *monRecorder) onResult(name string, res probe.Result, state State, evs []Event) {
+	i := r.idx[name]
 	r.mu.Lock()
 	r.states[i] = append(r.states[i], state)
 	if !res.Start.IsZero() {
@@ -258,23 +264,23 @@ func TestMonitorRunTwice(t *testing.T) {
 func TestMonitorSnapshotBeforeRun(t *testing.T) {
 	targets := []Target{{monSvc("a", time.Second, time.Second, time.Second), monBusy(0)}}
 	got := NewMonitor(targets, Options{}).Snapshot()
-	if len(got) != 1 || got[0].State != Unknown {
-		t.Errorf("Snapshot() = %d statuses, first %v; want 1, UNKNOWN", len(got), got[0].State)
+	if len(got) != 1 || got["a"].State != Unknown {
+		t.Errorf("Snapshot() = %d statuses, a %v; want 1, UNKNOWN", len(got), got["a"].State)
 	}
 }
 
-// monNextUntil calls m.Next until a batch has a status of service i that satisfies ok, and
+// monNextUntil calls m.Next until a batch has a status of service name that satisfies ok, and
 // returns it; it fails the test at the deadline.
-func monNextUntil(t *testing.T, m *Monitor, i int, ok func(Status) bool) Status {
+func monNextUntil(t *testing.T, m *Monitor, name string, ok func(Status) bool) Status {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), monWait)
 	defer cancel()
 	for {
 		batch, err := m.Next(ctx)
 		if err != nil {
-			t.Fatalf("Next() error %v, waiting for service %d", err, i)
+			t.Fatalf("Next() error %v, waiting for service %s", err, name)
 		}
-		if s, found := batch[i]; found && ok(s) {
+		if s, found := batch[name]; found && ok(s) {
 			return s
 		}
 	}
@@ -301,12 +307,12 @@ func TestMonitorNextCoalesces(t *testing.T) {
 			t.Fatalf("Next() error %v after %d batches", err, batches)
 		}
 		batches++
-		if _, ok := batch[0]; ok {
+		if _, ok := batch["slow"]; ok {
 			slowIn++
 		}
 		for i, s := range batch {
-			if s.Checks == 0 {
-				t.Errorf("batch %d: service %d Checks = 0, want > 0 (only changed services)", batches, i)
+			if s.LastAt.IsZero() {
+				t.Errorf("batch %d: service %s never checked, want only changed services", batches, i)
 			}
 		}
 		rec.mu.Lock()
@@ -351,8 +357,8 @@ func TestMonitorPauseResume(t *testing.T) {
 	monRun(t, m)
 	rec.waitFor(t, "a first result", func() bool { return len(rec.results[0]) > 0 })
 
-	m.Pause(0)
-	paused := monNextUntil(t, m, 0, func(s Status) bool { return s.State == Paused })
+	m.Pause("paused")
+	paused := monNextUntil(t, m, "paused", func(s Status) bool { return s.State == Paused })
 	before := calls.Load()
 	rec.mu.Lock()
 	ticks := len(rec.results[1])
@@ -362,14 +368,14 @@ func TestMonitorPauseResume(t *testing.T) {
 	if got := calls.Load(); got > before+1 {
 		t.Errorf("checks while paused = %d, want at most 1", got-before)
 	}
-	if got := m.Snapshot()[0]; got.State != Paused || got.Checks != paused.Checks {
-		t.Errorf("Snapshot()[0] while paused = %v with %d checks, want PAUSED with %d", got.State, got.Checks, paused.Checks)
+	if got := m.Snapshot()["paused"]; got.State != Paused || !got.LastAt.Equal(paused.LastAt) {
+		t.Errorf("Snapshot()[paused] while paused = %v, last check at %v; want PAUSED, %v", got.State, got.LastAt, paused.LastAt)
 	}
 
 	resumed := time.Now()
-	m.Resume(0)
-	up := monNextUntil(t, m, 0, func(s Status) bool { return s.State == Up && s.Checks > paused.Checks })
-	if got := up.Last.Start.Sub(resumed); got < 0 || got > monLate {
+	m.Resume("paused")
+	up := monNextUntil(t, m, "paused", func(s Status) bool { return s.State == Up && s.LastAt.After(paused.LastAt) })
+	if got := up.LastAt.Sub(resumed); got < 0 || got > monLate {
 		t.Errorf("first check after Resume started %v after it, want within [0, %v]", got, monLate)
 	}
 	rec.mu.Lock()

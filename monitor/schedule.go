@@ -290,7 +290,7 @@ func (s *scheduler) finish() {
 	}
 	for k, o := range s.batch {
 		if o.gen == s.svcs[o.id].gen {
-			m.onResult(o.id, o.r, s.states[k], s.evs[k])
+			m.onResult(m.targets[o.id].Service.Name, o.r, s.states[k], s.evs[k])
 		}
 	}
 }
@@ -345,7 +345,7 @@ func (s *scheduler) apply() {
 	m.mu.Unlock()
 	if m.onResult != nil {
 		for _, r := range recs {
-			m.onResult(r.id, probe.Result{}, r.state, r.evs)
+			m.onResult(m.targets[r.id].Service.Name, probe.Result{}, r.state, r.evs)
 		}
 	}
 }

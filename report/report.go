@@ -47,8 +47,8 @@ func WriteCheckTable(w io.Writer, services []config.Service, st []monitor.Status
 			state = monitor.Unknown
 		}
 		lat := "-"
-		if !s.Last.Start.IsZero() && s.Last.OK { // as on the screen: a failed check has no latency worth reading
-			lat = text.FormatLatency(s.Last.Latency)
+		if !s.LastAt.IsZero() && s.LastOK { // as on the screen: a failed check has no latency worth reading
+			lat = text.FormatLatency(s.LastLatency)
 		}
 		reason := reasonText(s)
 		if reason == "" && services[i].Insecure {
@@ -100,7 +100,7 @@ func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service,
 			Group:     svc.Group,
 			URL:       u,
 			State:     s.State.Lower(),
-			LatencyMS: math.Round(float64(s.Last.Latency)/float64(100*time.Microsecond)) / 10,
+			LatencyMS: math.Round(float64(s.LastLatency)/float64(100*time.Microsecond)) / 10,
 			Error:     reasonText(s),
 		})
 		switch s.State {
@@ -124,9 +124,6 @@ func reasonText(s monitor.Status) string {
 		return ""
 	}
 	r := s.Reason
-	if r == "" && !s.Last.OK {
-		r = s.Last.Reason
-	}
 	if r == "" {
 		switch s.State {
 		case monitor.Unknown:

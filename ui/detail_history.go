@@ -59,7 +59,7 @@ func (m Model) historyLines(i, w int) []string {
 	if !haveWindow {
 		return append(lines, loading)
 	}
-	list := mergeOutages(a.data.outages, m.status[i].Outages, m.now.Add(-a.spans[a.window]), maxOutages)
+	list := mergeOutages(a.data.outages, m.detailFor(i).Outages, m.now.Add(-a.spans[a.window]), maxOutages)
 	if len(list) == 0 {
 		lines = append(lines, "  "+st.label.Render("none"))
 	}

@@ -53,13 +53,15 @@ func coverageText(ratio float64) string {
 // outageText is the row's outage column: a live outage with its start, the reason while PENDING
 // or DEGRADED, else the last outage and how long ago it ended, else nothing.
 func outageText(now time.Time, st monitor.Status, loc *time.Location) string {
+	open, isOpen := st.OpenOutage()
+	ended, isEnded := st.EndedOutage()
 	switch {
-	case st.Outage != nil:
-		return "DOWN " + text.FormatDuration(st.Outage.Duration(now)) + " since " + clockText(now, st.Outage.Start, loc)
+	case isOpen:
+		return "DOWN " + text.FormatDuration(open.Duration(now)) + " since " + clockText(now, open.Start, loc)
 	case st.State == monitor.Pending || st.State == monitor.Degraded || st.State == monitor.Down:
 		return clean(st.Reason)
-	case st.LastOutage != nil:
-		o := st.LastOutage
+	case isEnded:
+		o := ended
 		return "last down " + text.FormatDuration(o.Duration(now)) + ", " + text.FormatAgo(now.Sub(o.End)) + " ago"
 	}
 	return ""

@@ -240,7 +240,7 @@ func TestAppHistory(t *testing.T) {
 	fa := newFakeArchive(time.Now())
 	services := []config.Service{svc("Checkout API", "payments", "https://api.example.com/healthz", config.KindHTTP)}
 	up := monitor.Status{State: monitor.Up, Since: time.Now(), AsOf: time.Now(), Observed: time.Hour}
-	m := New(services, []monitor.Status{up}, newFakeSource(), Options{Renderer: renderer(termenv.Ascii), Location: kst, Archive: fa})
+	m := New(services, map[string]monitor.Status{"Checkout API": up}, newFakeSource(), Options{Renderer: renderer(termenv.Ascii), Location: kst, Archive: fa})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 40))
 	waitFor(t, tm, "1 UP")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})

@@ -20,15 +20,18 @@ import (
 	"github.com/uptty/uptty/monitor"
 )
 
-// Source feeds the UI. The monitor.Monitor implements it.
+// Source feeds the UI. The monitor.Monitor implements it. Services are known by name.
 type Source interface {
 	// Next blocks until some services changed and returns their new snapshots, keyed by service
-	// index. It returns an error once ctx is done or the source has stopped.
-	Next(ctx context.Context) (map[int]monitor.Status, error)
-	// Pause stops checking service i; its snapshot then reads PAUSED.
-	Pause(i int)
-	// Resume starts checking service i again.
-	Resume(i int)
+	// name. It returns an error once ctx is done or the source has stopped.
+	Next(ctx context.Context) (map[string]monitor.Status, error)
+	// Detail returns what the detail view shows of a service beyond its snapshot. It is called
+	// from a tea.Cmd and must return quickly, without waiting for a check.
+	Detail(name string) (monitor.Detail, bool)
+	// Pause stops checking a service; its snapshot then reads PAUSED.
+	Pause(name string)
+	// Resume starts checking a service again.
+	Resume(name string)
 }
 
 // Options tune the UI. The zero value is a dark, non-demo UI on the default renderer.
@@ -72,10 +75,11 @@ type Model struct {
 	services []config.Service
 	names    []string // sanitized service names
 	status   []monitor.Status
-	rows     []row      // display order: group headings and services
-	order    []int      // service indices in display order
-	lineOf   []int      // lineOf[k] is the row of the k-th service in display order
-	nameW    nameWidths // for the layout: the widest name, and the widest that can be whole
+	index    map[string]int // a service's name to its position in services and status
+	rows     []row          // display order: group headings and services
+	order    []int          // service indices in display order
+	lineOf   []int          // lineOf[k] is the row of the k-th service in display order
+	nameW    nameWidths     // for the layout: the widest name, and the widest that can be whole
 
 	src    Source
 	ctx    context.Context
@@ -96,10 +100,19 @@ type Model struct {
 	title         string
 	err           error        // why the Source stopped, shown in the header
 	hist          archiveState // what the detail view shows of the Archive
+	// detail is what Source.Detail last said of service detailOf (-1: nothing yet).
+	detail   monitor.Detail
+	detailOf int
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
-type statusMsg map[int]monitor.Status
+type statusMsg map[string]monitor.Status
+
+// detailMsg carries Source.Detail's answer about service svc.
+type detailMsg struct {
+	svc    int
+	detail monitor.Detail
+}
 
 // sourceErrMsg reports that Source.Next failed; the UI stops asking and shows why.
 type sourceErrMsg struct{ err error }
@@ -107,9 +120,9 @@ type sourceErrMsg struct{ err error }
 // tickMsg is a wall-clock second boundary; it moves the clock and every live duration.
 type tickMsg time.Time
 
-// New builds the UI for services, starting from the initial snapshots (missing ones read
-// UNKNOWN). src may be nil for a static screen.
-func New(services []config.Service, initial []monitor.Status, src Source, opts Options) Model {
+// New builds the UI for services, starting from the initial snapshots by name (missing ones
+// read UNKNOWN). src may be nil for a static screen.
+func New(services []config.Service, initial map[string]monitor.Status, src Source, opts Options) Model {
 	r := opts.Renderer
 	if r == nil {
 		r = lipgloss.DefaultRenderer()
@@ -134,6 +147,8 @@ func New(services []config.Service, initial []monitor.Status, src Source, opts O
 		services: services,
 		names:    make([]string, len(services)),
 		status:   make([]monitor.Status, len(services)),
+		index:    make(map[string]int, len(services)),
+		detailOf: -1,
 		src:      src,
 		ctx:      ctx,
 		cancel:   cancel,
@@ -145,9 +160,10 @@ func New(services []config.Service, initial []monitor.Status, src Source, opts O
 		now:      now(),
 		hist:     archiveState{src: opts.Archive, spans: history.StandardWindows(), errSvc: -1},
 	}
-	copy(m.status, initial)
 	for i, s := range services {
 		m.names[i] = clean(s.Name)
+		m.index[s.Name] = i
+		m.status[i] = initial[s.Name]
 	}
 	m.rows, m.order, m.lineOf = buildRows(services)
 	m.nameW = measureNames(m.names)
@@ -205,17 +221,26 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.hist.saveErr = msg.err
 		return m, nil
 	case statusMsg:
-		for i, s := range msg {
-			if i >= 0 && i < len(m.status) {
+		cmds := []tea.Cmd{m.next()}
+		sel := m.selected()
+		for name, s := range msg {
+			if i, ok := m.index[name]; ok {
 				m.status[i] = s
+				if i == sel && m.view == detailView {
+					cmds = append(cmds, m.fetchDetail())
+				}
 			}
 		}
-		cmds := []tea.Cmd{m.next()}
 		if t := windowTitle(m.counts()); t != m.title {
 			m.title = t
 			cmds = append(cmds, tea.SetWindowTitle(t))
 		}
 		return m, tea.Batch(cmds...)
+	case detailMsg:
+		if msg.svc == m.selected() {
+			m.detail, m.detailOf = msg.detail, msg.svc
+		}
+		return m, nil
 	case sourceErrMsg:
 		if !errors.Is(msg.err, context.Canceled) {
 			m.err = msg.err
@@ -247,10 +272,33 @@ func (m Model) togglePause() tea.Cmd {
 		return nil
 	}
 	src, i := m.src, m.order[m.cursor]
+	name := m.services[i].Name
 	if m.status[i].State == monitor.Paused {
-		return func() tea.Msg { src.Resume(i); return nil }
+		return func() tea.Msg { src.Resume(name); return nil }
 	}
-	return func() tea.Msg { src.Pause(i); return nil }
+	return func() tea.Msg { src.Pause(name); return nil }
+}
+
+// fetchDetail asks the Source for the selected service's detail. The answer is a copy the
+// monitor makes under its lock, so the Cmd returns at once.
+func (m Model) fetchDetail() tea.Cmd {
+	i := m.selected()
+	if m.src == nil || i < 0 {
+		return nil
+	}
+	src, name := m.src, m.services[i].Name
+	return func() tea.Msg {
+		d, _ := src.Detail(name)
+		return detailMsg{svc: i, detail: d}
+	}
+}
+
+// detailFor is the detail of service i, empty until the Source has answered about it.
+func (m Model) detailFor(i int) monitor.Detail {
+	if i != m.detailOf {
+		return monitor.Detail{}
+	}
+	return m.detail
 }
 
 // tally is the number of services in each state, for the header and the window title. A
@@ -267,7 +315,7 @@ func (m Model) counts() tally {
 	var c tally
 	for _, s := range m.status {
 		state := s.State
-		if state == monitor.Paused && s.Outage != nil {
+		if _, open := s.OpenOutage(); open && state == monitor.Paused {
 			state = monitor.Down
 			c.pausedDown++
 		}

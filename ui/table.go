@@ -225,15 +225,15 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 	b.WriteString(rs.name.paint(text.Fit(m.names[i], l.name, g.ellipsis)))
 	if l.lat > 0 {
 		lat := g.none
-		if s.Last.OK && !s.Last.Start.IsZero() {
-			lat = text.FormatLatency(s.Last.Latency)
+		if s.LastOK && !s.LastAt.IsZero() {
+			lat = text.FormatLatency(s.LastLatency)
 		}
 		b.WriteString(gap(1))
 		b.WriteString(rs.base.paint(text.FitLeft(lat, l.lat, "")))
 	}
 	if l.spark > 0 {
 		b.WriteString(gap(2))
-		b.WriteString(paintSpark(sparkline(s.Samples, l.spark, g), g, rs.spark, rs.fail))
+		b.WriteString(paintSpark(sparkline(&s.Spark, l.spark, g), g, rs.spark, rs.fail))
 	}
 	if l.up > 0 {
 		b.WriteString(gap(1))
@@ -262,7 +262,7 @@ func (m Model) outageCell(cell string, s monitor.Status, w int, rs *rowStyles, s
 		}
 		return ansi.Truncate(t, w, g.ellipsis)
 	}
-	if s.Outage == nil {
+	if _, open := s.OpenOutage(); !open {
 		style := rs.dim
 		if s.State == monitor.Pending || s.State == monitor.Degraded {
 			style = rs.state[s.State]
