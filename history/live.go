@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/config"
-	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // Live is the history of a live monitor: the store it writes to and the statuses it starts
@@ -21,7 +20,7 @@ type Live struct {
 	View *Store
 	// Hint is what the user should know about the history, "" when all is well.
 	Hint  string
-	saved map[string]monitor.Saved // by service name: what history last saw of the services it knew
+	saved map[string]track.Saved // by service name: what history last saw of the services it knew
 }
 
 // OpenLive opens the history a live monitor keeps for services: the file in cfg (in memory
@@ -72,7 +71,7 @@ func OpenLive(cfg config.History, services []config.Service, inMemory bool, wait
 	if h.View == nil {
 		h.View = store
 	}
-	h.saved = make(map[string]monitor.Saved, len(services))
+	h.saved = make(map[string]track.Saved, len(services))
 	for _, svc := range services {
 		store.Register(svc.Name, svc.Group, svc.Interval)
 		h.View.Register(svc.Name, svc.Group, svc.Interval)
@@ -86,7 +85,7 @@ func OpenLive(cfg config.History, services []config.Service, inMemory bool, wait
 			}
 			continue
 		}
-		if len(st.Recent) > 0 || st.State != monitor.Unknown || len(st.Outages) > 0 {
+		if len(st.Recent) > 0 || st.State != track.Unknown || len(st.Outages) > 0 {
 			h.saved[svc.Name] = st
 		}
 	}
@@ -104,14 +103,14 @@ func pidOf(err error) string {
 }
 
 // Restore is the monitor's Options.Restore: the service named name as history last saw it.
-func (h *Live) Restore(name string) (monitor.Saved, bool) {
+func (h *Live) Restore(name string) (track.Saved, bool) {
 	st, ok := h.saved[name]
 	return st, ok
 }
 
 // Record is the monitor's Options.OnResult: it hands every result and event to the store,
 // which never blocks, under the group the service was registered with.
-func (h *Live) Record(name string, r probe.Result, state monitor.State, events []monitor.Event) {
+func (h *Live) Record(name string, r track.Check, state track.State, events []track.Event) {
 	h.Store.record(name, "", false, r, state, events)
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 )
 
 // TestOpenLive covers what the live monitor does with each kind of history file.
@@ -32,11 +31,11 @@ func TestOpenLive(t *testing.T) {
 	}
 	tr := monitor.NewTracker(monitor.Policy{FailureThreshold: 2})
 	for k, ok := range []bool{true, false, false, true} {
-		r := probe.Result{Start: now.Add(time.Duration(k-4) * time.Second), Latency: time.Millisecond, OK: ok}
+		r := monitor.Check{Start: now.Add(time.Duration(k-4) * time.Second), Latency: time.Millisecond, OK: ok}
 		if !ok {
 			r.Reason = "connection refused"
 		}
-		evs := tr.Observe(r) // first: the state recorded is the one the result left
+		evs := tr.Observe(probeOf(r)) // first: the state recorded is the one the result left
 		first.Record("API", r, tr.State(), evs)
 	}
 	if err := first.Close(); err != nil {
@@ -157,11 +156,11 @@ func TestRecordCommitsResultWithItsEvents(t *testing.T) {
 	tr := monitor.NewTracker(monitor.Policy{FailureThreshold: 2})
 	t0 := time.Now().Add(-time.Minute)
 	for k := range 3 {
-		r := probe.Result{Start: t0.Add(time.Duration(k) * time.Second), Latency: time.Millisecond, Reason: "connection refused"}
-		evs := tr.Observe(r)
+		r := monitor.Check{Start: t0.Add(time.Duration(k) * time.Second), Latency: time.Millisecond, Reason: "connection refused"}
+		evs := tr.Observe(probeOf(r))
 		s.Record("API", "core", r, tr.State(), evs)
 	}
-	s.Record("API", "core", probe.Result{}, monitor.Paused, tr.Pause(t0.Add(5*time.Second)))
+	s.Record("API", "core", monitor.Check{}, monitor.Paused, tr.Pause(t0.Add(5*time.Second)))
 	if err := s.Flush(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -7,26 +7,26 @@ import (
 	"slices"
 	"time"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // Limits bound what Restore loads. Zero fields take the defaults, which match what a
 // monitor.Tracker keeps.
 type Limits struct {
-	Samples int // latency samples for the sparkline (default monitor.SampleCap)
-	Recent  int // results for the detail view and the streaks (default monitor.RecentCap)
-	Outages int // outages, the open one included (default monitor.OutageCap)
+	Samples int // latency samples for the sparkline (default track.SampleCap)
+	Recent  int // results for the detail view and the streaks (default track.RecentCap)
+	Outages int // outages, the open one included (default track.OutageCap)
 }
 
 func (l Limits) withDefaults() Limits {
 	if l.Samples <= 0 {
-		l.Samples = monitor.SampleCap
+		l.Samples = track.SampleCap
 	}
 	if l.Recent <= 0 {
-		l.Recent = monitor.RecentCap
+		l.Recent = track.RecentCap
 	}
 	if l.Outages <= 0 {
-		l.Outages = monitor.OutageCap
+		l.Outages = track.OutageCap
 	}
 	return l
 }
@@ -39,10 +39,10 @@ func (l Limits) withDefaults() Limits {
 // covered time and Downtime the covered time inside outages, as of AsOf, the end of the newest
 // coverage (at most now). What a crash left inconsistent is repaired (see repair). A service
 // with no history gives the zero Saved.
-func (s *Store) Restore(service string, lim Limits) (monitor.Saved, error) {
+func (s *Store) Restore(service string, lim Limits) (track.Saved, error) {
 	lim = lim.withDefaults()
 	ctx := context.Background()
-	var st monitor.Saved
+	var st track.Saved
 	id, ok, err := s.serviceID(ctx, service)
 	if err != nil || !ok {
 		return st, err
@@ -52,7 +52,7 @@ func (s *Store) Restore(service string, lim Limits) (monitor.Saved, error) {
 		return st, err
 	}
 	for i, r := range results {
-		st.Samples = append(st.Samples, monitor.Sample{Latency: r.Latency, OK: r.OK})
+		st.Samples = append(st.Samples, track.Sample{Latency: r.Latency, OK: r.OK})
 		if i >= len(results)-lim.Recent {
 			st.Recent = append(st.Recent, r)
 		}
@@ -87,18 +87,18 @@ func (s *Store) Restore(service string, lim Limits) (monitor.Saved, error) {
 // outage record wins: an open outage means DOWN, and DOWN without one gets one from when DOWN
 // began, so that DOWN and an open outage always go together. (PAUSED keeps its open outage:
 // pausing stops the checks, not the outage.)
-func repair(st *monitor.Saved, now time.Time) {
+func repair(st *track.Saved, now time.Time) {
 	open := len(st.Outages) > 0 && st.Outages[len(st.Outages)-1].Open()
 	switch {
-	case open && st.State != monitor.Down && st.State != monitor.Paused:
+	case open && st.State != track.Down && st.State != track.Paused:
 		o := st.Outages[len(st.Outages)-1]
-		st.State, st.Since, st.Reason = monitor.Down, o.Start, cmp.Or(st.Reason, o.Cause)
-	case !open && st.State == monitor.Down:
+		st.State, st.Since, st.Reason = track.Down, o.Start, cmp.Or(st.Reason, o.Cause)
+	case !open && st.State == track.Down:
 		start := st.Since
 		if start.IsZero() {
 			start = now
 		}
-		st.Outages = append(st.Outages, monitor.Outage{Start: start, Cause: cmp.Or(st.Reason, failedReason)})
+		st.Outages = append(st.Outages, track.Outage{Start: start, Cause: cmp.Or(st.Reason, failedReason)})
 		st.OutageCount++
 	}
 	st.OutageCount = max(st.OutageCount, len(st.Outages))
@@ -108,16 +108,16 @@ func repair(st *monitor.Saved, now time.Time) {
 const failedReason = "check failed"
 
 // recentResults returns a service's newest n results, oldest first.
-func (s *Store) recentResults(ctx context.Context, id int64, n int) ([]monitor.Check, error) {
+func (s *Store) recentResults(ctx context.Context, id int64, n int) ([]track.Check, error) {
 	rows, err := s.ro.QueryContext(ctx, "SELECT at, latency, ok, reason FROM result WHERE service = ? ORDER BY at DESC LIMIT ?", id, n)
 	if err != nil {
 		return nil, s.readErr(err)
 	}
 	defer rows.Close()
-	var rs []monitor.Check
+	var rs []track.Check
 	for rows.Next() {
 		var at, latency int64
-		var r monitor.Check
+		var r track.Check
 		var reason sql.NullString
 		if err := rows.Scan(&at, &latency, &r.OK, &reason); err != nil {
 			return nil, s.readErr(err)
@@ -140,7 +140,7 @@ func (s *Store) recentResults(ctx context.Context, id int64, n int) ([]monitor.C
 // restoreState sets State, Since and Reason from the last state change; the reason is the
 // newest result's when it is newer and tells more (the latest failure while failing, the
 // warning while degraded).
-func (s *Store) restoreState(ctx context.Context, id int64, st *monitor.Saved) error {
+func (s *Store) restoreState(ctx context.Context, id int64, st *track.Saved) error {
 	var at int64
 	var to int
 	err := s.ro.QueryRowContext(ctx, "SELECT at, to_state, reason FROM state_change WHERE service = ? ORDER BY at DESC, id DESC LIMIT 1",
@@ -151,22 +151,22 @@ func (s *Store) restoreState(ctx context.Context, id int64, st *monitor.Saved) e
 	if err != nil {
 		return s.readErr(err)
 	}
-	st.State, st.Since = monitor.State(to), time.UnixMilli(at)
+	st.State, st.Since = track.State(to), time.UnixMilli(at)
 	if len(st.Recent) == 0 {
 		return nil
 	}
 	if last := st.Recent[len(st.Recent)-1]; !last.Start.Before(st.Since) {
 		switch {
-		case (st.State == monitor.Pending || st.State == monitor.Down) && !last.OK && last.Reason != "":
+		case (st.State == track.Pending || st.State == track.Down) && !last.OK && last.Reason != "":
 			st.Reason = last.Reason
-		case st.State == monitor.Degraded && last.OK && last.Warning != "":
+		case st.State == track.Degraded && last.OK && last.Warning != "":
 			st.Reason = last.Warning
 		}
 	}
 	return nil
 }
 
-func (s *Store) restoreOutages(ctx context.Context, id int64, n int, st *monitor.Saved) error {
+func (s *Store) restoreOutages(ctx context.Context, id int64, n int, st *track.Saved) error {
 	list, err := s.outages(ctx, "SELECT started, ended, cause FROM outage WHERE service = ? ORDER BY started DESC, id DESC LIMIT ?", id, n)
 	if err != nil {
 		return err
@@ -177,17 +177,17 @@ func (s *Store) restoreOutages(ctx context.Context, id int64, n int, st *monitor
 	return s.readErr(err)
 }
 
-func (s *Store) outages(ctx context.Context, query string, args ...any) ([]monitor.Outage, error) {
+func (s *Store) outages(ctx context.Context, query string, args ...any) ([]track.Outage, error) {
 	rows, err := s.ro.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, s.readErr(err)
 	}
 	defer rows.Close()
-	var list []monitor.Outage
+	var list []track.Outage
 	for rows.Next() {
 		var start int64
 		var end sql.NullInt64
-		var o monitor.Outage
+		var o track.Outage
 		if err := rows.Scan(&start, &end, &o.Cause); err != nil {
 			return nil, s.readErr(err)
 		}

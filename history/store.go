@@ -11,8 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // Defaults for Options.
@@ -149,7 +148,7 @@ func (s *Store) Register(service, group string, interval time.Duration) {
 // RecordResult queues one check result of service and the state it left the service in. It
 // never blocks: when the queue is full the result is dropped and counted (see Err and Stats).
 // A zero Result (what a monitor reports along with the events of a pause) is ignored.
-func (s *Store) RecordResult(service string, r probe.Result, state monitor.State) {
+func (s *Store) RecordResult(service string, r track.Check, state track.State) {
 	if r.Start.IsZero() {
 		return
 	}
@@ -157,7 +156,7 @@ func (s *Store) RecordResult(service string, r probe.Result, state monitor.State
 }
 
 // resultOp is the write of one check's result.
-func resultOp(service string, r probe.Result, state monitor.State) op {
+func resultOp(service string, r track.Check, state track.State) op {
 	reason := r.Reason
 	if r.OK {
 		reason = r.Warning
@@ -170,12 +169,12 @@ func resultOp(service string, r probe.Result, state monitor.State) op {
 // committed, or dropped when the queue is full, together: a state change never lands without
 // its outage boundary. r may be zero, for pause and resume, which have events but no result.
 // It never blocks, like RecordResult.
-func (s *Store) Record(service, group string, r probe.Result, state monitor.State, events []monitor.Event) {
+func (s *Store) Record(service, group string, r track.Check, state track.State, events []track.Event) {
 	s.record(service, group, true, r, state, events)
 }
 
 // record is Record; without hasGroup, the group is the one the service was registered with.
-func (s *Store) record(service, group string, hasGroup bool, r probe.Result, state monitor.State, events []monitor.Event) {
+func (s *Store) record(service, group string, hasGroup bool, r track.Check, state track.State, events []track.Event) {
 	o := op{kind: opEvent, service: service}
 	switch {
 	case !r.Start.IsZero():
@@ -189,7 +188,7 @@ func (s *Store) record(service, group string, hasGroup bool, r probe.Result, sta
 
 // RecordEvent queues a state change or an outage boundary of service, which belongs to group.
 // It never blocks, like RecordResult.
-func (s *Store) RecordEvent(service, group string, e monitor.Event) {
+func (s *Store) RecordEvent(service, group string, e track.Event) {
 	s.enqueue(op{kind: opEvent, service: service, group: group, hasGroup: true, event: e})
 }
 

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 )
 
 // storyPolicy is the policy of the story's service.
@@ -26,7 +25,7 @@ func story(s *Store) *monitor.Tracker {
 	s.Register(svc, grp, time.Minute)
 	const refused, s503, s502 = "connection refused", "status 503, want 200-399", "status 502, want 200-399"
 	tr := monitor.NewTracker(storyPolicy)
-	for _, r := range []probe.Result{
+	for _, r := range []monitor.Check{
 		result(0, 100*time.Millisecond, true, ""),
 		result(1*time.Minute, 110*time.Millisecond, true, ""),
 		result(2*time.Minute, 3*time.Second, false, refused),
@@ -37,7 +36,7 @@ func story(s *Store) *monitor.Tracker {
 		result(7*time.Minute, 20*time.Millisecond, false, s503),
 		result(8*time.Minute, 25*time.Millisecond, false, s502),
 	} {
-		evs := tr.Observe(r) // first: the state recorded is the one the result left
+		evs := tr.Observe(probeOf(r)) // first: the state recorded is the one the result left
 		s.Record(svc, grp, r, tr.State(), evs)
 	}
 	return tr
@@ -124,8 +123,8 @@ func TestRoundTrip(t *testing.T) {
 	}
 	// Both go on alike: the next pass ends the outage at the same instant in both.
 	next := result(10*time.Minute, 30*time.Millisecond, true, "")
-	orig.Observe(next)
-	restored.Observe(next)
+	orig.Observe(probeOf(next))
+	restored.Observe(probeOf(next))
 	later := t0.Add(11 * time.Minute)
 	if got, want := restored.Status(later), orig.Status(later); got.State != want.State || outageText(got.Outage) != outageText(want.Outage) {
 		t.Errorf("after a pass: restored %v %+v, want %v %+v", got.State, got.Outage, want.State, want.Outage)

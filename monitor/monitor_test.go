@@ -118,7 +118,7 @@ type monCall struct{ due, start time.Time }
 type monRecorder struct {
 	mu      sync.Mutex
 	calls   map[int][]monCall
-	results map[int][]probe.Result
+	results map[int][]Check
 	events  map[int][]Event
 	states  map[int][]State // the state OnResult reported with each call
 	total   int             // results observed
@@ -128,7 +128,7 @@ type monRecorder struct {
 
 func newMonRecorder() *monRecorder {
 	return &monRecorder{
-		calls: map[int][]monCall{}, results: map[int][]probe.Result{}, events: map[int][]Event{},
+		calls: map[int][]monCall{}, results: map[int][]Check{}, events: map[int][]Event{},
 		states: map[int][]State{}, signal: make(chan struct{}, 1),
 	}
 }
@@ -152,7 +152,7 @@ func (r *monRecorder) trace(i int, due, start time.Time) {
 	r.notify()
 }
 
-func (r *monRecorder) onResult(name string, res probe.Result, state State, evs []Event) {
+func (r *monRecorder) onResult(name string, res Check, state State, evs []Event) {
 	i := r.idx[name]
 	r.mu.Lock()
 	r.states[i] = append(r.states[i], state)

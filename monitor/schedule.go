@@ -290,7 +290,9 @@ func (s *scheduler) finish() {
 	}
 	for k, o := range s.batch {
 		if o.gen == s.svcs[o.id].gen {
-			m.onResult(m.targets[o.id].Service.Name, o.r, s.states[k], s.evs[k])
+			r := &o.r
+			c := Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning}
+			m.onResult(m.targets[o.id].Service.Name, c, s.states[k], s.evs[k])
 		}
 	}
 }
@@ -345,7 +347,7 @@ func (s *scheduler) apply() {
 	m.mu.Unlock()
 	if m.onResult != nil {
 		for _, r := range recs {
-			m.onResult(m.targets[r.id].Service.Name, probe.Result{}, r.state, r.evs)
+			m.onResult(m.targets[r.id].Service.Name, Check{}, r.state, r.evs)
 		}
 	}
 }

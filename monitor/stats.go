@@ -3,16 +3,8 @@ package monitor
 import (
 	"slices"
 	"time"
-)
 
-// Bounds on what a Tracker keeps, so that a monitor running for months uses constant memory;
-// history restores no more than this.
-const (
-	// SampleCap bounds the latency samples: twice the widest sparkline (SparkCap), and enough
-	// for p95. At 10,000 services each sample kept costs 40 KB.
-	SampleCap = 120
-	RecentCap = 50  // full results, for the detail view
-	OutageCap = 100 // outages, the open one included
+	"github.com/uptty/uptty/track"
 )
 
 // ring keeps the newest values up to a fixed size. It grows as values arrive, so a service that
@@ -56,11 +48,11 @@ func (r *ring[T]) last() *T { return r.at(r.n - 1) }
 // percentiles returns the nearest-rank P50 and P95 of the passing samples' latencies, zero
 // when none passed. Failed checks are left out: a timeout's latency is the timeout, not the
 // service's speed.
-func percentiles(samples *ring[packed]) (p50, p95 time.Duration) {
+func percentiles(samples *ring[track.Packed]) (p50, p95 time.Duration) {
 	var buf [SampleCap]time.Duration
 	lat := buf[:0]
 	for i := range samples.count() {
-		if s := samples.at(i).sample(); s.OK {
+		if s := samples.at(i).Sample(); s.OK {
 			lat = append(lat, s.Latency)
 		}
 	}

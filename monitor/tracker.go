@@ -7,6 +7,7 @@ import (
 
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
 // failedReason stands in for the reason of a failed result that gave none.
@@ -56,7 +57,7 @@ type Tracker struct {
 	downtime  time.Duration
 	resumedAt time.Time // results that began before this were in flight across a pause
 
-	samples ring[packed]
+	samples ring[track.Packed]
 	recent  ring[Check]
 	outages ring[Outage]
 }
@@ -67,7 +68,7 @@ func NewTracker(p Policy) *Tracker {
 	p.SuccessThreshold = max(p.SuccessThreshold, 1)
 	return &Tracker{
 		policy:  p,
-		samples: newRing[packed](SampleCap),
+		samples: newRing[track.Packed](SampleCap),
 		recent:  newRing[Check](RecentCap),
 		outages: newRing[Outage](OutageCap),
 	}
@@ -139,11 +140,9 @@ func (t *Tracker) Status(now time.Time) Status {
 		s.LastAt, s.LastLatency, s.LastOK = last.Start, last.Latency, last.OK
 	}
 	n := t.samples.count()
-	from := max(n-SparkCap, 0)
-	for i := from; i < n; i++ {
-		s.Spark.vals[i-from] = *t.samples.at(i)
+	for i := max(n-SparkCap, 0); i < n; i++ {
+		s.Spark.Append(*t.samples.at(i)) // never full before the last: nothing shifts
 	}
-	s.Spark.n = uint8(n - from)
 	if t.outages.count() > 0 {
 		s.Outage = *t.outages.last()
 	}
@@ -176,7 +175,7 @@ func (t *Tracker) Restore(s Saved, now time.Time) {
 		t.keepCheck(c)
 	}
 	for _, x := range s.Samples {
-		*t.samples.push() = pack(x)
+		*t.samples.push() = track.Pack(x)
 	}
 	for _, o := range s.Outages {
 		*t.outages.push() = o
@@ -279,7 +278,7 @@ func (t *Tracker) record(r probe.Result) {
 	if !r.OK {
 		t.failures++
 	}
-	*t.samples.push() = pack(Sample{Latency: r.Latency, OK: r.OK})
+	*t.samples.push() = track.Pack(Sample{Latency: r.Latency, OK: r.OK})
 	slot := t.recent.push()
 	facts, phases := slot.Facts[:0], slot.Phases[:0]
 	*slot = Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning}

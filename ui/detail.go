@@ -8,8 +8,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/config"
-	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
 const labelW = 11
@@ -46,7 +46,7 @@ func (m Model) stateLines(i, w int) []string {
 	}
 	state := s.State
 	if int(state) >= len(st.count) {
-		state = monitor.Unknown
+		state = track.Unknown
 	}
 	stateText := st.count[state].Render(state.String())
 	open, isOpen := s.OpenOutage()
@@ -55,7 +55,7 @@ func (m Model) stateLines(i, w int) []string {
 		// The row's clock: the outage began with the first failed check of its streak, before
 		// DOWN was declared; both times are shown so that neither reads as a mistake.
 		stateText += " " + text.FormatDuration(open.Duration(m.now)) + " since " + clockText(m.now, open.Start, m.loc)
-		if s.State == monitor.Down && s.Since.After(open.Start) {
+		if s.State == track.Down && s.Since.After(open.Start) {
 			stateText += ", declared " + clockText(m.now, s.Since, m.loc)
 		}
 	case !s.Since.IsZero():
@@ -146,19 +146,19 @@ func (m Model) kv(w int, label, value string) string {
 }
 
 // resultText is OK, OK with its warning, or the failure glyph and reason.
-func (m Model) resultText(r monitor.Check) string {
+func (m Model) resultText(r track.Check) string {
 	rs := &m.st.row[0]
 	switch {
 	case r.OK && r.Warning != "":
-		return rs.state[monitor.Up].paint("OK") + " " + rs.state[monitor.Degraded].paint(clean(r.Warning))
+		return rs.state[track.Up].paint("OK") + " " + rs.state[track.Degraded].paint(clean(r.Warning))
 	case r.OK:
-		return rs.state[monitor.Up].paint("OK")
+		return rs.state[track.Up].paint("OK")
 	}
 	return rs.fail.paint(m.st.g.fail + " " + clean(r.Reason))
 }
 
 // outageLine is "start -> end  duration  cause"; an open outage ticks.
-func (m Model) outageLine(w int, o monitor.Outage) string {
+func (m Model) outageLine(w int, o track.Outage) string {
 	g := m.st.g
 	end := "ongoing"
 	if !o.Open() {
@@ -175,7 +175,7 @@ func (m Model) outageLine(w int, o monitor.Outage) string {
 
 // phaseLines draw the last result's phases as a small waterfall: each bar starts where the
 // previous phase ended.
-func (m Model) phaseLines(w int, phases []monitor.Phase) []string {
+func (m Model) phaseLines(w int, phases []track.Phase) []string {
 	if len(phases) == 0 {
 		return nil
 	}

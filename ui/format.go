@@ -7,8 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
 func two(n int64) string {
@@ -20,7 +20,7 @@ func two(n int64) string {
 
 // uptimeText writes the uptime as of now: 100%, 99.95% (rounded down, so that a service with any
 // downtime never reads 100%), or none before the first check.
-func uptimeText(now time.Time, st monitor.Status, none string) string {
+func uptimeText(now time.Time, st track.Status, none string) string {
 	ratio, ok := st.Uptime(now)
 	if !ok {
 		return none
@@ -52,13 +52,13 @@ func coverageText(ratio float64) string {
 
 // outageText is the row's outage column: a live outage with its start, the reason while PENDING
 // or DEGRADED, else the last outage and how long ago it ended, else nothing.
-func outageText(now time.Time, st monitor.Status, loc *time.Location) string {
+func outageText(now time.Time, st track.Status, loc *time.Location) string {
 	open, isOpen := st.OpenOutage()
 	ended, isEnded := st.EndedOutage()
 	switch {
 	case isOpen:
 		return "DOWN " + text.FormatDuration(open.Duration(now)) + " since " + clockText(now, open.Start, loc)
-	case st.State == monitor.Pending || st.State == monitor.Degraded || st.State == monitor.Down:
+	case st.State == track.Pending || st.State == track.Degraded || st.State == track.Down:
 		return clean(st.Reason)
 	case isEnded:
 		o := ended

@@ -15,7 +15,6 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 )
 
 // runCmd runs cmd and the Cmds of any batch it returns, and returns their messages. The
@@ -168,7 +167,7 @@ func TestArchiveStore(t *testing.T) {
 	store.Register(name, "payments", 30*time.Second)
 	at := func(k int) time.Time { return fixedNow.Add(-time.Hour + time.Duration(k)*30*time.Second) }
 	for k := range 120 {
-		r := probe.Result{Start: at(k), Latency: 80 * time.Millisecond, OK: k < 100 || k > 110}
+		r := monitor.Check{Start: at(k), Latency: 80 * time.Millisecond, OK: k < 100 || k > 110}
 		if !r.OK {
 			r.Reason = "status 503, want 200-399"
 		}
@@ -206,7 +205,7 @@ func TestWindowsNeverPassed(t *testing.T) {
 	store.Register(name, "payments", 30*time.Second)
 	at := func(k int) time.Time { return fixedNow.Add(-10*time.Minute + time.Duration(k)*30*time.Second) }
 	for k := range 20 {
-		store.RecordResult(name, probe.Result{Start: at(k), Latency: time.Second, Reason: "connection refused"}, monitor.Down)
+		store.RecordResult(name, monitor.Check{Start: at(k), Latency: time.Second, Reason: "connection refused"}, monitor.Down)
 	}
 	store.RecordEvent(name, "payments", monitor.Event{Kind: monitor.OutageStarted, At: at(1),
 		Outage: monitor.Outage{Start: at(0), Cause: "connection refused"}})

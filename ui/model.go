@@ -17,17 +17,17 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // Source feeds the UI. The monitor.Monitor implements it. Services are known by name.
 type Source interface {
 	// Next blocks until some services changed and returns their new snapshots, keyed by service
 	// name. It returns an error once ctx is done or the source has stopped.
-	Next(ctx context.Context) (map[string]monitor.Status, error)
+	Next(ctx context.Context) (map[string]track.Status, error)
 	// Detail returns what the detail view shows of a service beyond its snapshot. It is called
 	// from a tea.Cmd and must return quickly, without waiting for a check.
-	Detail(name string) (monitor.Detail, bool)
+	Detail(name string) (track.Detail, bool)
 	// Pause stops checking a service; its snapshot then reads PAUSED.
 	Pause(name string)
 	// Resume starts checking a service again.
@@ -74,7 +74,7 @@ const (
 type Model struct {
 	services []config.Service
 	names    []string // sanitized service names
-	status   []monitor.Status
+	status   []track.Status
 	index    map[string]int // a service's name to its position in services and status
 	rows     []row          // display order: group headings and services
 	order    []int          // service indices in display order
@@ -101,17 +101,17 @@ type Model struct {
 	err           error        // why the Source stopped, shown in the header
 	hist          archiveState // what the detail view shows of the Archive
 	// detail is what Source.Detail last said of service detailOf (-1: nothing yet).
-	detail   monitor.Detail
+	detail   track.Detail
 	detailOf int
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
-type statusMsg map[string]monitor.Status
+type statusMsg map[string]track.Status
 
 // detailMsg carries Source.Detail's answer about service svc.
 type detailMsg struct {
 	svc    int
-	detail monitor.Detail
+	detail track.Detail
 }
 
 // sourceErrMsg reports that Source.Next failed; the UI stops asking and shows why.
@@ -122,7 +122,7 @@ type tickMsg time.Time
 
 // New builds the UI for services, starting from the initial snapshots by name (missing ones
 // read UNKNOWN). src may be nil for a static screen.
-func New(services []config.Service, initial map[string]monitor.Status, src Source, opts Options) Model {
+func New(services []config.Service, initial map[string]track.Status, src Source, opts Options) Model {
 	r := opts.Renderer
 	if r == nil {
 		r = lipgloss.DefaultRenderer()
@@ -146,7 +146,7 @@ func New(services []config.Service, initial map[string]monitor.Status, src Sourc
 	m := Model{
 		services: services,
 		names:    make([]string, len(services)),
-		status:   make([]monitor.Status, len(services)),
+		status:   make([]track.Status, len(services)),
 		index:    make(map[string]int, len(services)),
 		detailOf: -1,
 		src:      src,
@@ -273,7 +273,7 @@ func (m Model) togglePause() tea.Cmd {
 	}
 	src, i := m.src, m.order[m.cursor]
 	name := m.services[i].Name
-	if m.status[i].State == monitor.Paused {
+	if m.status[i].State == track.Paused {
 		return func() tea.Msg { src.Resume(name); return nil }
 	}
 	return func() tea.Msg { src.Pause(name); return nil }
@@ -294,9 +294,9 @@ func (m Model) fetchDetail() tea.Cmd {
 }
 
 // detailFor is the detail of service i, empty until the Source has answered about it.
-func (m Model) detailFor(i int) monitor.Detail {
+func (m Model) detailFor(i int) track.Detail {
 	if i != m.detailOf {
-		return monitor.Detail{}
+		return track.Detail{}
 	}
 	return m.detail
 }
@@ -306,8 +306,8 @@ func (m Model) detailFor(i int) monitor.Detail {
 // checks, not the outage, and an on-call engineer reading the header must not take it for
 // one that is merely paused.
 type tally struct {
-	n          [monitor.Paused + 1]int
-	pausedDown int // how many of n[monitor.Down] are paused
+	n          [track.Paused + 1]int
+	pausedDown int // how many of n[track.Down] are paused
 }
 
 // counts tallies the services by state.
@@ -315,8 +315,8 @@ func (m Model) counts() tally {
 	var c tally
 	for _, s := range m.status {
 		state := s.State
-		if _, open := s.OpenOutage(); open && state == monitor.Paused {
-			state = monitor.Down
+		if _, open := s.OpenOutage(); open && state == track.Paused {
+			state = track.Down
 			c.pausedDown++
 		}
 		if int(state) < len(c.n) {
@@ -328,20 +328,20 @@ func (m Model) counts() tally {
 
 // countEntry is one state's count as the header and the title write it.
 type countEntry struct {
-	state monitor.State
+	state track.State
 	text  string // "2 DOWN", "1 DOWN (paused)", "2 DOWN (1 paused)"
 }
 
 // entries are the non-zero counts, worst state first.
 func (c tally) entries() []countEntry {
 	var out []countEntry
-	for _, s := range monitor.States() {
+	for _, s := range track.States() {
 		n := c.n[s]
 		if n == 0 {
 			continue
 		}
 		text := itoa(n) + " " + s.String()
-		if s == monitor.Down && c.pausedDown > 0 {
+		if s == track.Down && c.pausedDown > 0 {
 			if c.pausedDown == n {
 				text += " (paused)"
 			} else {

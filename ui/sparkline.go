@@ -5,14 +5,14 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // sparkline draws the newest samples that fit in width cells, newest at the right, padded with
 // spaces on the left while there are fewer samples than cells. Bars scale from zero to the
 // slowest passing sample shown, so a spike flattens the rest, as it should. A failed check is
 // the fail glyph, whatever its latency, so that failures read without colour.
-func sparkline(spark *monitor.Spark, width int, g glyphs) string {
+func sparkline(spark *track.Spark, width int, g glyphs) string {
 	if width <= 0 {
 		return ""
 	}

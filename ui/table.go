@@ -6,8 +6,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/config"
-	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
 // row is one table line: a group heading (svc < 0) or a service.
@@ -218,7 +218,7 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 	}
 	state := s.State
 	if int(state) >= len(rs.state) {
-		state = monitor.Unknown
+		state = track.Unknown
 	}
 	b.WriteString(rs.state[state].paint(text.Fit(state.String(), stateW, "")))
 	b.WriteString(gap(1))
@@ -254,7 +254,7 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 
 // outageCell is the outage column; during an outage the failure reason follows the duration
 // when there is room for it. Only the selected row pads it, for its selection bar.
-func (m Model) outageCell(cell string, s monitor.Status, w int, rs *rowStyles, selected bool) string {
+func (m Model) outageCell(cell string, s track.Status, w int, rs *rowStyles, selected bool) string {
 	g := m.st.g
 	cut := func(t string, w int) string {
 		if selected {
@@ -264,7 +264,7 @@ func (m Model) outageCell(cell string, s monitor.Status, w int, rs *rowStyles, s
 	}
 	if _, open := s.OpenOutage(); !open {
 		style := rs.dim
-		if s.State == monitor.Pending || s.State == monitor.Degraded {
+		if s.State == track.Pending || s.State == track.Degraded {
 			style = rs.state[s.State]
 		}
 		return style.paint(cut(cell, w))
