@@ -35,7 +35,7 @@ func BenchmarkRecordResult(b *testing.B) {
 				if !r.OK {
 					r.Reason = "status 503, want 200-399"
 				}
-				s.RecordResult(names[i%100], r, monitor.Up)
+				s.RecordResult(names[i%100], r)
 				if (i+1)%batch == 0 {
 					flush(b, s)
 				}

@@ -110,8 +110,8 @@ func (h *Live) Restore(name string) (track.Saved, bool) {
 
 // Record is the monitor's Options.OnResult: it hands every result and event to the store,
 // which never blocks, under the group the service was registered with.
-func (h *Live) Record(name string, r track.Check, state track.State, events []track.Event) {
-	h.Store.record(name, "", false, r, state, events)
+func (h *Live) Record(name string, r track.Check, events []track.Event) {
+	h.Store.record(name, "", false, r, events)
 }
 
 // Close commits what is queued and closes the stores. An error means the last results were

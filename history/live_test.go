@@ -36,7 +36,7 @@ func TestOpenLive(t *testing.T) {
 			r.Reason = "connection refused"
 		}
 		evs := tr.Observe(probeOf(r)) // first: the state recorded is the one the result left
-		first.Record("API", r, tr.State(), evs)
+		first.Record("API", r, evs)
 	}
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
@@ -99,12 +99,6 @@ func TestOpenLive(t *testing.T) {
 			if found && (st.State != monitor.Up || len(st.Outages) != 1 || st.Outages[0].Open() || st.Outages[0].Cause != "connection refused") {
 				t.Errorf("Restore(API) = %v, outages %+v; want UP after an outage for connection refused", st.State, st.Outages)
 			}
-			if found {
-				// The state stored with each result is the one it left: the last pass made it UP.
-				if got := scalar[int](t, h.View, "SELECT state FROM result ORDER BY at DESC LIMIT 1"); monitor.State(got) != monitor.Up {
-					t.Errorf("state stored with the last result = %v, want %v", monitor.State(got), monitor.Up)
-				}
-			}
 		})
 	}
 	if err := holder.Close(); err != nil {
@@ -158,9 +152,9 @@ func TestRecordCommitsResultWithItsEvents(t *testing.T) {
 	for k := range 3 {
 		r := monitor.Check{Start: t0.Add(time.Duration(k) * time.Second), Latency: time.Millisecond, Reason: "connection refused"}
 		evs := tr.Observe(probeOf(r))
-		s.Record("API", "core", r, tr.State(), evs)
+		s.Record("API", "core", r, evs)
 	}
-	s.Record("API", "core", monitor.Check{}, monitor.Paused, tr.Pause(t0.Add(5*time.Second)))
+	s.Record("API", "core", monitor.Check{}, tr.Pause(t0.Add(5*time.Second)))
 	if err := s.Flush(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func story(s *Store) *monitor.Tracker {
 		result(8*time.Minute, 25*time.Millisecond, false, s502),
 	} {
 		evs := tr.Observe(probeOf(r)) // first: the state recorded is the one the result left
-		s.Record(svc, grp, r, tr.State(), evs)
+		s.Record(svc, grp, r, evs)
 	}
 	return tr
 }
@@ -167,7 +167,7 @@ func TestRestore(t *testing.T) {
 		checkStory(t, st)
 
 		// The first passing check after the restart ends the outage that was open.
-		s2.RecordResult("Checkout API", result(time.Hour, 30*time.Millisecond, true, ""), monitor.Up)
+		s2.RecordResult("Checkout API", result(time.Hour, 30*time.Millisecond, true, ""))
 		s2.RecordEvent("Checkout API", "payments", monitor.Event{Kind: monitor.OutageEnded, At: t0.Add(time.Hour),
 			Outage: monitor.Outage{Start: t0.Add(6 * time.Minute), End: t0.Add(time.Hour), Cause: "status 503, want 200-399"}})
 		flush(t, s2)
@@ -239,7 +239,7 @@ func TestQueueFull(t *testing.T) {
 	s, _ := openTest(t, Options{QueueSize: 8})
 	release := holdWriter(t, s)
 	for i := range 8 + 5 {
-		s.RecordResult("api", result(time.Duration(i)*time.Second, time.Millisecond, true, ""), monitor.Up)
+		s.RecordResult("api", result(time.Duration(i)*time.Second, time.Millisecond, true, ""))
 	}
 	err := s.Err()
 	if err == nil || !strings.Contains(err.Error(), "5 writes dropped") {
@@ -262,7 +262,7 @@ func TestDiskFull(t *testing.T) {
 	long := strings.Repeat("x", 200)
 	release := holdWriter(t, s) // so that the results are committed together, and fail together
 	for i := range 500 {
-		s.RecordResult(fmt.Sprint("svc", i%5), result(time.Duration(i)*time.Second, time.Millisecond, false, long), monitor.Down)
+		s.RecordResult(fmt.Sprint("svc", i%5), result(time.Duration(i)*time.Second, time.Millisecond, false, long))
 	}
 	release()
 	err := s.Flush(context.Background())
@@ -273,7 +273,7 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("Err() = %v, want %v", got, err)
 	}
 	execWriter(t, s, "PRAGMA max_page_count = 1000000")
-	s.RecordResult("svc0", result(time.Hour, time.Millisecond, true, ""), monitor.Up)
+	s.RecordResult("svc0", result(time.Hour, time.Millisecond, true, ""))
 	if err := s.Flush(context.Background()); err != nil {
 		t.Errorf("Flush once there is room = %v, want nil", err)
 	}
@@ -291,11 +291,11 @@ func TestDiskFull(t *testing.T) {
 
 func TestClosed(t *testing.T) {
 	s, _ := openTest(t, Options{})
-	s.RecordResult("api", result(0, time.Millisecond, true, ""), monitor.Up)
+	s.RecordResult("api", result(0, time.Millisecond, true, ""))
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close = %v", err)
 	}
-	s.RecordResult("api", result(time.Second, time.Millisecond, true, ""), monitor.Up) // must not panic
+	s.RecordResult("api", result(time.Second, time.Millisecond, true, "")) // must not panic
 	s.RecordEvent("api", "", monitor.Event{Kind: monitor.StateChanged})
 	if err := s.Flush(context.Background()); !errors.Is(err, ErrClosed) {
 		t.Errorf("Flush after Close = %v, want ErrClosed", err)
@@ -332,7 +332,7 @@ func TestConcurrent(t *testing.T) {
 	for g := range writers {
 		wg.Go(func() {
 			for i := range each {
-				s.RecordResult(fmt.Sprint("svc", g), result(time.Duration(i)*time.Second, time.Millisecond, i%3 != 0, "refused"), monitor.Up)
+				s.RecordResult(fmt.Sprint("svc", g), result(time.Duration(i)*time.Second, time.Millisecond, i%3 != 0, "refused"))
 				if i%50 == 0 {
 					s.Rollup(t0.Add(time.Hour))
 				}

@@ -32,7 +32,6 @@ type op struct {
 
 	at, latency int64 // ms, µs
 	ok          bool
-	state       track.State
 	reason      string
 
 	event  track.Event
@@ -265,8 +264,8 @@ func (w *writer) result(tx *sql.Tx, id int64, o *op, hours map[aggKey]*agg) erro
 	if o.reason != "" {
 		reason = o.reason
 	}
-	res, err := tx.Exec(`INSERT INTO result (service, at, latency, ok, state, reason) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, id, o.at, o.latency, o.ok, int(o.state), reason)
+	res, err := tx.Exec(`INSERT INTO result (service, at, latency, ok, reason) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, id, o.at, o.latency, o.ok, reason)
 	if err != nil {
 		return err
 	}

@@ -29,12 +29,11 @@ type Options struct {
 	// frames.
 	MinBatchInterval time.Duration
 	// OnResult, if set, is called by the scheduler goroutine with every check of the service
-	// named name, in order, the state it left the service in and the events it caused (nil if
-	// none). The check comes without its Facts and Phases, which history does not keep; it is
-	// the zero Check for the events of a Pause or a Resume. OnResult must not block (hand the
-	// data to a buffered queue): the scheduler waits for it. A history store uses it to record
-	// everything.
-	OnResult func(name string, c Check, state State, events []Event)
+	// named name, in order, and the events it caused (nil if none). The check comes without its
+	// Facts and Phases, which history does not keep; it is the zero Check for the events of a
+	// Pause or a Resume. OnResult must not block (hand the data to a buffered queue): the
+	// scheduler waits for it. A history store uses it to record everything.
+	OnResult func(name string, c Check, events []Event)
 	// Restore, if set, is asked by NewMonitor for each service's state from before a restart;
 	// when ok, the service's tracker starts from it (see Tracker.Restore) rather than UNKNOWN.
 	Restore func(name string) (s Saved, ok bool)
@@ -52,7 +51,7 @@ type Monitor struct {
 	now      func() time.Time
 	slots    int
 	minBatch time.Duration
-	onResult func(string, Check, State, []Event)
+	onResult func(string, Check, []Event)
 	// trace, set by tests and benchmarks, sees when each finished check was due and began.
 	trace func(i int, due, start time.Time)
 

@@ -150,7 +150,6 @@ type scheduler struct {
 	cmds   []command
 	batch  []outcome
 	evs    [][]Event
-	states []State // each batch result's state after it, for OnResult
 }
 
 // svcState is the scheduler's view of one service.
@@ -266,7 +265,7 @@ func (s *scheduler) check(ctx context.Context, id int, gen uint32, timeout time.
 func (s *scheduler) finish() {
 	m := s.m
 	now := m.now()
-	s.evs, s.states = s.evs[:0], s.states[:0]
+	s.evs = s.evs[:0]
 	m.mu.Lock()
 	for _, o := range s.batch {
 		sv := &s.svcs[o.id]
@@ -276,11 +275,10 @@ func (s *scheduler) finish() {
 			if !sv.paused {
 				s.queue.set(o.id, now)
 			}
-			s.evs, s.states = append(s.evs, nil), append(s.states, 0)
+			s.evs = append(s.evs, nil)
 			continue
 		}
 		s.evs = append(s.evs, m.trackers[o.id].Observe(o.r))
-		s.states = append(s.states, m.trackers[o.id].State())
 		m.markDirty(o.id)
 		s.queue.set(o.id, sv.nextDue(o.r, now))
 	}
@@ -292,7 +290,7 @@ func (s *scheduler) finish() {
 		if o.gen == s.svcs[o.id].gen {
 			r := &o.r
 			c := Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning}
-			m.onResult(m.targets[o.id].Service.Name, c, s.states[k], s.evs[k])
+			m.onResult(m.targets[o.id].Service.Name, c, s.evs[k])
 		}
 	}
 }
@@ -318,9 +316,8 @@ func (s *scheduler) apply() {
 	m := s.m
 	now := m.now()
 	type record struct {
-		id    int
-		state State
-		evs   []Event
+		id  int
+		evs []Event
 	}
 	var recs []record
 	m.mu.Lock()
@@ -342,12 +339,12 @@ func (s *scheduler) apply() {
 			}
 		}
 		m.markDirty(c.id)
-		recs = append(recs, record{c.id, m.trackers[c.id].State(), evs})
+		recs = append(recs, record{c.id, evs})
 	}
 	m.mu.Unlock()
 	if m.onResult != nil {
 		for _, r := range recs {
-			m.onResult(m.targets[r.id].Service.Name, Check{}, r.state, r.evs)
+			m.onResult(m.targets[r.id].Service.Name, Check{}, r.evs)
 		}
 	}
 }

@@ -171,7 +171,7 @@ func TestArchiveStore(t *testing.T) {
 		if !r.OK {
 			r.Reason = "status 503, want 200-399"
 		}
-		store.RecordResult(name, r, monitor.Up)
+		store.RecordResult(name, r)
 	}
 	o := monitor.Outage{Start: at(100), Cause: "status 503, want 200-399"}
 	store.RecordEvent(name, "payments", monitor.Event{Kind: monitor.OutageStarted, At: at(101), Outage: o})
@@ -205,7 +205,7 @@ func TestWindowsNeverPassed(t *testing.T) {
 	store.Register(name, "payments", 30*time.Second)
 	at := func(k int) time.Time { return fixedNow.Add(-10*time.Minute + time.Duration(k)*30*time.Second) }
 	for k := range 20 {
-		store.RecordResult(name, monitor.Check{Start: at(k), Latency: time.Second, Reason: "connection refused"}, monitor.Down)
+		store.RecordResult(name, monitor.Check{Start: at(k), Latency: time.Second, Reason: "connection refused"})
 	}
 	store.RecordEvent(name, "payments", monitor.Event{Kind: monitor.OutageStarted, At: at(1),
 		Outage: monitor.Outage{Start: at(0), Cause: "connection refused"}})
