@@ -98,33 +98,34 @@ func TestCheckAll(t *testing.T) {
 }
 
 func TestCheckAllCancelled(t *testing.T) {
-	monLeakCheck(t)
-	const n = 5
-	started := make(chan struct{}, n)
-	targets := make([]Target, n)
-	for i := range targets {
-		targets[i] = Target{monSvc(fmt.Sprint("hung", i), time.Hour, time.Hour, time.Hour), monHung(started)}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan []Status, 1)
-	go func() { done <- CheckAll(ctx, targets, 2) }()
-	for range 2 {
-		select {
-		case <-started:
-		case <-time.After(monWait):
-			t.Fatalf("checks not started within %v", monWait)
+	monBubble(t, func(t *testing.T) {
+		const n = 5
+		started := make(chan struct{}, n)
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{monSvc(fmt.Sprint("hung", i), time.Hour, time.Hour, time.Hour), monHung(started)}
 		}
-	}
-	cancel()
-	select {
-	case got := <-done:
-		for i, s := range got {
-			if s.State == Up {
-				t.Errorf("CheckAll(cancelled)[%d] = UP, want not UP", i)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan []Status, 1)
+		go func() { done <- CheckAll(ctx, targets, 2) }()
+		for range 2 {
+			select {
+			case <-started:
+			case <-time.After(monWait):
+				t.Fatalf("checks not started within %v", monWait)
 			}
 		}
-	case <-time.After(2 * time.Second):
-		t.Fatalf("CheckAll did not return within 2s of cancel")
-	}
+		cancel()
+		select {
+		case got := <-done:
+			for i, s := range got {
+				if s.State == Up {
+					t.Errorf("CheckAll(cancelled)[%d] = UP, want not UP", i)
+				}
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("CheckAll did not return within 2s of cancel")
+		}
+	})
 }

@@ -141,15 +141,15 @@ func (s *schedule) down(i int) {
 // scheduler is the state of one Run. Only the goroutine running loop touches it; the check
 // goroutines share nothing with it but the slots and the done channel.
 type scheduler struct {
-	m      *Monitor
-	wg     sync.WaitGroup // the check goroutines
-	slots  slots          // shared with the check goroutines
-	done   chan outcome   // check goroutines send their results here
-	queue  *schedule
-	svcs   []svcState
-	cmds   []command
-	batch  []outcome
-	evs    [][]Event
+	m     *Monitor
+	wg    sync.WaitGroup // the check goroutines
+	slots slots          // shared with the check goroutines
+	done  chan outcome   // check goroutines send their results here
+	queue *schedule
+	svcs  []svcState
+	cmds  []command
+	batch []outcome
+	evs   [][]Event
 }
 
 // svcState is the scheduler's view of one service.
