@@ -330,20 +330,20 @@ func monitorUntilDown(t *testing.T, cfgPath string) {
 	m := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
 		Restore:     hist.Restore,
-		OnResult:    hist.Recorder(cfg.Services),
+		OnResult:    hist.Record,
 	})
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
-	down := map[int]bool{}
+	down := map[string]bool{}
 	for len(down) < len(cfg.Services) {
 		changed, err := m.Next(ctx)
 		if err != nil {
 			t.Errorf("services in an outage after 30s: %d of %d", len(down), len(cfg.Services))
 			break
 		}
-		for i, st := range changed {
-			if st.Outage != nil {
-				down[i] = true
+		for name, st := range changed {
+			if _, open := st.OpenOutage(); open {
+				down[name] = true
 			}
 		}
 	}

@@ -366,7 +366,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	monitor := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
 		Restore:     hist.Restore,
-		OnResult:    hist.Recorder(cfg.Services),
+		OnResult:    hist.Record,
 	})
 	var wg sync.WaitGroup
 	wg.Add(1)

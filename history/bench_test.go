@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 )
 
 // BenchmarkRecordResult measures sustained writes of 100 services' results: committed in
@@ -31,12 +30,12 @@ func BenchmarkRecordResult(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				r := probe.Result{Start: t0.Add(time.Duration(i/100) * 30 * time.Second),
+				r := monitor.Check{Start: t0.Add(time.Duration(i/100) * 30 * time.Second),
 					Latency: time.Duration(20+i%200) * time.Millisecond, OK: i%50 != 0}
 				if !r.OK {
 					r.Reason = "status 503, want 200-399"
 				}
-				s.RecordResult(names[i%100], r, monitor.Up)
+				s.RecordResult(names[i%100], r)
 				if (i+1)%batch == 0 {
 					flush(b, s)
 				}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/uptty/uptty/monitor"
 )
 
 // bucketWant is what a test expects of one chart bucket.
@@ -124,7 +122,7 @@ func TestChartLatencyRange(t *testing.T) {
 	s, _ := openTest(t, Options{Now: newClock(t0.Add(time.Hour)).Now})
 	for i := range 30 {
 		at := time.Duration(i) * time.Minute
-		s.RecordResult("api", result(at, time.Duration(i+1)*time.Millisecond, i%10 != 9, "refused"), monitor.Up)
+		s.RecordResult("api", result(at, time.Duration(i+1)*time.Millisecond, i%10 != 9, "refused"))
 	}
 	flush(t, s)
 	got, err := s.Chart("api", time.Hour, t0.Add(time.Hour), 2)

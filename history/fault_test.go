@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // The multi-process tests re-execute the test binary with these set; TestMain runs the role.
@@ -40,7 +40,7 @@ func runChild(role, path string) int {
 		deadline := time.Now().Add(time.Minute) // never outlive a parent that forgot us
 		for n := 0; time.Now().Before(deadline); {
 			for range 50 {
-				s.RecordResult(fmt.Sprint("svc", n%10), result(time.Duration(n)*time.Second, time.Millisecond, n%7 != 0, "refused"), monitor.Up)
+				s.RecordResult(fmt.Sprint("svc", n%10), result(time.Duration(n)*time.Second, time.Millisecond, n%7 != 0, "refused"))
 				n++
 			}
 			if err := s.Flush(context.Background()); err != nil {
@@ -140,7 +140,7 @@ func TestSecondWriter(t *testing.T) {
 		t.Skip("no advisory file locks on this system")
 	}
 	s, path := openTest(t, Options{})
-	s.RecordResult("api", result(0, time.Millisecond, true, ""), monitor.Up)
+	s.RecordResult("api", result(0, time.Millisecond, true, ""))
 	flush(t, s)
 	want := fmt.Sprintf("history file %s is in use by another uptty (pid %d)", path, os.Getpid())
 
@@ -165,7 +165,7 @@ func TestSecondWriter(t *testing.T) {
 		}
 	})
 	// The writer goes on undisturbed.
-	s.RecordResult("api", result(time.Second, time.Millisecond, true, ""), monitor.Up)
+	s.RecordResult("api", result(time.Second, time.Millisecond, true, ""))
 	flush(t, s)
 	if got := scalar[string](t, s, "PRAGMA integrity_check"); got != "ok" {
 		t.Errorf("integrity_check = %q, want ok", got)
@@ -209,7 +209,7 @@ func TestNotHistory(t *testing.T) {
 			"INSERT INTO users VALUES (1, 'ann')"), "is not an uptty history (it holds tables orders, users); it was left untouched", ErrNotHistory},
 		{"other application", foreign("PRAGMA application_id = 42"), "is not an uptty history (application id 0x2a)", ErrNotHistory},
 		{"newer uptty", foreign("PRAGMA application_id = 1970304121", "PRAGMA user_version = 99", "CREATE TABLE future (x)"),
-			"was written by a newer uptty (schema version 99, this one knows up to 1)", ErrNewerSchema},
+			"was written by a newer uptty (schema version 99, this one knows up to 2)", ErrNewerSchema},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,7 +302,7 @@ func TestReadOnly(t *testing.T) {
 			t.Fatalf("Restore = %v", err)
 		}
 		checkStory(t, st)
-		r.RecordResult("x", result(0, 0, true, ""), monitor.Up) // does nothing
+		r.RecordResult("x", result(0, 0, true, "")) // does nothing
 		if err := r.Flush(context.Background()); !errors.Is(err, ErrClosed) {
 			t.Errorf("Flush on a read-only store = %v, want ErrClosed", err)
 		}
@@ -339,5 +339,50 @@ func TestMigrate(t *testing.T) {
 	}
 	if err := migrate(ctx, db, "m.db", steps[:1]); !errors.Is(err, ErrNewerSchema) {
 		t.Errorf("migrate to an older list = %v, want ErrNewerSchema", err)
+	}
+}
+
+// TestMigrateDropsResultState: a file of schema version 1, whose results carry a state column
+// that was never read, opens as version 2 without it, its results intact.
+func TestMigrateDropsResultState(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := migrate(ctx, db, path, migrations()[:1]); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"INSERT INTO service (id, name, grp) VALUES (1, 'api', '')",
+		fmt.Sprintf("INSERT INTO result (service, at, latency, ok, state, reason) VALUES (1, %d, 1000, 0, %d, 'refused')",
+			t0.UnixMilli(), int(track.Pending)),
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(path, Options{Now: newClock(t0.Add(time.Minute)).Now})
+	if err != nil {
+		t.Fatalf("Open(version 1) = %v", err)
+	}
+	defer s.Close()
+	if v := scalar[int](t, s, "PRAGMA user_version"); v != len(migrations()) {
+		t.Errorf("user_version after Open = %d, want %d", v, len(migrations()))
+	}
+	if n := scalar[int](t, s, "SELECT count(*) FROM pragma_table_info('result') WHERE name = 'state'"); n != 0 {
+		t.Errorf("result still has a state column")
+	}
+	st, err := s.Restore("api", Limits{})
+	if err != nil || len(st.Recent) != 1 || st.Recent[0].Reason != "refused" || !st.Recent[0].Start.Equal(t0) {
+		t.Errorf("Restore(api) = %+v, %v; want the result stored before the upgrade", st.Recent, err)
+	}
+	s.RecordResult("api", result(time.Second, time.Millisecond, true, ""))
+	flush(t, s)
+	if n := scalar[int](t, s, "SELECT count(*) FROM result"); n != 2 {
+		t.Errorf("results after one more = %d, want 2", n)
 	}
 }

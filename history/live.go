@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/config"
-	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // Live is the history of a live monitor: the store it writes to and the statuses it starts
@@ -21,8 +20,7 @@ type Live struct {
 	View *Store
 	// Hint is what the user should know about the history, "" when all is well.
 	Hint  string
-	saved []monitor.Status // saved[i] is service i as history last saw it
-	found []bool           // found[i]: history knew service i
+	saved map[string]track.Saved // by service name: what history last saw of the services it knew
 }
 
 // OpenLive opens the history a live monitor keeps for services: the file in cfg (in memory
@@ -73,9 +71,8 @@ func OpenLive(cfg config.History, services []config.Service, inMemory bool, wait
 	if h.View == nil {
 		h.View = store
 	}
-	h.saved = make([]monitor.Status, len(services))
-	h.found = make([]bool, len(services))
-	for i, svc := range services {
+	h.saved = make(map[string]track.Saved, len(services))
+	for _, svc := range services {
 		store.Register(svc.Name, svc.Group, svc.Interval)
 		h.View.Register(svc.Name, svc.Group, svc.Interval)
 		if source == nil {
@@ -88,7 +85,9 @@ func OpenLive(cfg config.History, services []config.Service, inMemory bool, wait
 			}
 			continue
 		}
-		h.saved[i], h.found[i] = st, !st.Last.Start.IsZero() || st.State != monitor.Unknown || len(st.Outages) > 0
+		if len(st.Recent) > 0 || st.State != track.Unknown || len(st.Outages) > 0 {
+			h.saved[svc.Name] = st
+		}
 	}
 	return h, nil
 }
@@ -103,18 +102,16 @@ func pidOf(err error) string {
 	return msg[i:]
 }
 
-// Restore is the monitor's Options.Restore: service i as history last saw it.
-func (h *Live) Restore(i int) (monitor.Status, bool) {
-	return h.saved[i], h.found[i]
+// Restore is the monitor's Options.Restore: the service named name as history last saw it.
+func (h *Live) Restore(name string) (track.Saved, bool) {
+	st, ok := h.saved[name]
+	return st, ok
 }
 
-// Recorder is the monitor's Options.OnResult for services: it hands every result and event to
-// the store, which never blocks.
-func (h *Live) Recorder(services []config.Service) func(int, probe.Result, monitor.State, []monitor.Event) {
-	return func(i int, r probe.Result, state monitor.State, events []monitor.Event) {
-		svc := services[i]
-		h.Store.Record(svc.Name, svc.Group, r, state, events)
-	}
+// Record is the monitor's Options.OnResult: it hands every result and event to the store,
+// which never blocks, under the group the service was registered with.
+func (h *Live) Record(name string, r track.Check, events []track.Event) {
+	h.Store.record(name, "", false, r, events)
 }
 
 // Close commits what is queued and closes the stores. An error means the last results were

@@ -12,7 +12,6 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 )
 
 // TestOpenLive covers what the live monitor does with each kind of history file.
@@ -24,20 +23,20 @@ func TestOpenLive(t *testing.T) {
 	// A first run records an outage of API and quits.
 	saved := filepath.Join(dir, "state", "uptty", "history.db")
 	first, err := OpenLive(config.History{Path: saved}, services, false, 0)
-	if err != nil || first.Hint != "" || first.found[0] {
+	if _, found := first.Restore("API"); err != nil || first.Hint != "" || found {
 		t.Fatalf("OpenLive(new file) = %+v, %v; want a store, no hint, nothing found", first, err)
 	}
 	if fi, err := os.Stat(filepath.Dir(saved)); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("history dir = %v, %v; want mode 0700", fi.Mode(), err)
 	}
-	record := first.Recorder(services)
 	tr := monitor.NewTracker(monitor.Policy{FailureThreshold: 2})
 	for k, ok := range []bool{true, false, false, true} {
-		r := probe.Result{Start: now.Add(time.Duration(k-4) * time.Second), Latency: time.Millisecond, OK: ok}
+		r := monitor.Check{Start: now.Add(time.Duration(k-4) * time.Second), Latency: time.Millisecond, OK: ok}
 		if !ok {
 			r.Reason = "connection refused"
 		}
-		record(0, r, tr.State(), tr.Observe(r))
+		evs := tr.Observe(probeOf(r)) // first: the state recorded is the one the result left
+		first.Record("API", r, evs)
 	}
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
@@ -90,15 +89,15 @@ func TestOpenLive(t *testing.T) {
 			if h.Store.Path() != tt.wantPath || h.View.Path() != tt.wantView {
 				t.Errorf("store, view paths = %q, %q; want %q, %q", h.Store.Path(), h.View.Path(), tt.wantPath, tt.wantView)
 			}
-			st, found := h.Restore(0)
+			st, found := h.Restore("API")
 			if found != tt.wantFound {
-				t.Fatalf("Restore(0) found = %v, want %v", found, tt.wantFound)
+				t.Fatalf("Restore(API) found = %v, want %v", found, tt.wantFound)
 			}
-			if _, newFound := h.Restore(1); newFound {
-				t.Errorf("Restore(1) found a service history never saw")
+			if _, newFound := h.Restore("New"); newFound {
+				t.Errorf("Restore(New) found a service history never saw")
 			}
-			if found && (st.State != monitor.Up || st.LastOutage == nil || st.LastOutage.Cause != "connection refused") {
-				t.Errorf("Restore(0) = %v, last outage %+v; want UP after an outage for connection refused", st.State, st.LastOutage)
+			if found && (st.State != monitor.Up || len(st.Outages) != 1 || st.Outages[0].Open() || st.Outages[0].Cause != "connection refused") {
+				t.Errorf("Restore(API) = %v, outages %+v; want UP after an outage for connection refused", st.State, st.Outages)
 			}
 		})
 	}
@@ -108,8 +107,8 @@ func TestOpenLive(t *testing.T) {
 
 	// Once the other uptty has quit, the file is ours again.
 	again, err := OpenLive(config.History{Path: saved}, services, false, 0)
-	if err != nil || again.Hint != "" || !again.found[0] || again.Store.Path() != saved || again.View != again.Store {
-		t.Fatalf("OpenLive(after the other quit) = hint %q, found %v, path %q, %v; want the file, restored", again.Hint, again.found, again.Store.Path(), err)
+	if _, found := again.Restore("API"); err != nil || again.Hint != "" || !found || again.Store.Path() != saved || again.View != again.Store {
+		t.Fatalf("OpenLive(after the other quit) = hint %q, found %v, path %q, %v; want the file, restored", again.Hint, found, again.Store.Path(), err)
 	}
 	if err := again.Close(); err != nil {
 		t.Errorf("Close() = %v, want nil", err)
@@ -151,10 +150,11 @@ func TestRecordCommitsResultWithItsEvents(t *testing.T) {
 	tr := monitor.NewTracker(monitor.Policy{FailureThreshold: 2})
 	t0 := time.Now().Add(-time.Minute)
 	for k := range 3 {
-		r := probe.Result{Start: t0.Add(time.Duration(k) * time.Second), Latency: time.Millisecond, Reason: "connection refused"}
-		s.Record("API", "core", r, tr.State(), tr.Observe(r))
+		r := monitor.Check{Start: t0.Add(time.Duration(k) * time.Second), Latency: time.Millisecond, Reason: "connection refused"}
+		evs := tr.Observe(probeOf(r))
+		s.Record("API", "core", r, evs)
 	}
-	s.Record("API", "core", probe.Result{}, monitor.Paused, tr.Pause(t0.Add(5*time.Second)))
+	s.Record("API", "core", monitor.Check{}, tr.Pause(t0.Add(5*time.Second)))
 	if err := s.Flush(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -162,9 +162,10 @@ func TestRecordCommitsResultWithItsEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State != monitor.Paused || st.Outage == nil || !st.Outage.Start.Equal(t0.Truncate(time.Millisecond)) || st.Checks != 3 {
-		t.Errorf("Restore() = %v, outage %+v, %d checks; want PAUSED with the outage open since %v and 3 checks",
-			st.State, st.Outage, st.Checks, t0)
+	if n := len(st.Outages); st.State != monitor.Paused || n != 1 || !st.Outages[0].Open() ||
+		!st.Outages[0].Start.Equal(t0.Truncate(time.Millisecond)) || st.Checks != 3 {
+		t.Errorf("Restore() = %v, outages %+v, %d checks; want PAUSED with the outage open since %v and 3 checks",
+			st.State, st.Outages, st.Checks, t0)
 	}
 }
 

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/uptty/uptty/monitor"
 )
 
 // sample is one synthetic result: ms since the epoch, latency in µs.
@@ -26,7 +24,7 @@ func synth(s *Store, services int, span, step time.Duration) map[string][]sample
 			name := fmt.Sprint("svc", i)
 			latency := time.Duration(1000*(1+rng.ExpFloat64()*50)) * time.Microsecond
 			ok := rng.IntN(20) != 0
-			s.RecordResult(name, result(at, latency, ok, ""), monitor.Up)
+			s.RecordResult(name, result(at, latency, ok, ""))
 			out[name] = append(out[name], sample{t0.Add(at).UnixMilli(), latency.Microseconds(), ok})
 		}
 	}

@@ -91,6 +91,9 @@ CREATE TABLE session (
 );
 PRAGMA application_id = 1970304121;
 `,
+		// 2: result.state was written with every result and never read; state changes are in
+		// state_change.
+		`ALTER TABLE result DROP COLUMN state;`,
 	}
 }
 

@@ -11,8 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // Defaults for Options.
@@ -146,45 +145,50 @@ func (s *Store) Register(service, group string, interval time.Duration) {
 	s.services[service] = serviceInfo{group: group, interval: interval}
 }
 
-// RecordResult queues one check result of service and the state it left the service in. It
-// never blocks: when the queue is full the result is dropped and counted (see Err and Stats).
-// A zero Result (what a monitor reports along with the events of a pause) is ignored.
-func (s *Store) RecordResult(service string, r probe.Result, state monitor.State) {
+// RecordResult queues one check result of service. It never blocks: when the queue is full
+// the result is dropped and counted (see Err and Stats). A zero Check (what a monitor reports
+// along with the events of a pause) is ignored.
+func (s *Store) RecordResult(service string, r track.Check) {
 	if r.Start.IsZero() {
 		return
 	}
-	s.enqueue(resultOp(service, r, state))
+	s.enqueue(resultOp(service, r))
 }
 
 // resultOp is the write of one check's result.
-func resultOp(service string, r probe.Result, state monitor.State) op {
+func resultOp(service string, r track.Check) op {
 	reason := r.Reason
 	if r.OK {
 		reason = r.Warning
 	}
 	return op{kind: opResult, service: service, at: r.Start.UnixMilli(),
-		latency: r.Latency.Microseconds(), ok: r.OK, state: state, reason: reason}
+		latency: r.Latency.Microseconds(), ok: r.OK, reason: reason}
 }
 
 // Record queues a check's result together with the events it caused, so that they are
 // committed, or dropped when the queue is full, together: a state change never lands without
 // its outage boundary. r may be zero, for pause and resume, which have events but no result.
 // It never blocks, like RecordResult.
-func (s *Store) Record(service, group string, r probe.Result, state monitor.State, events []monitor.Event) {
+func (s *Store) Record(service, group string, r track.Check, events []track.Event) {
+	s.record(service, group, true, r, events)
+}
+
+// record is Record; without hasGroup, the group is the one the service was registered with.
+func (s *Store) record(service, group string, hasGroup bool, r track.Check, events []track.Event) {
 	o := op{kind: opEvent, service: service}
 	switch {
 	case !r.Start.IsZero():
-		o = resultOp(service, r, state)
+		o = resultOp(service, r)
 	case len(events) == 0:
 		return
 	}
-	o.group, o.hasGroup, o.events = group, true, slices.Clone(events)
+	o.group, o.hasGroup, o.events = group, hasGroup, slices.Clone(events)
 	s.enqueue(o)
 }
 
 // RecordEvent queues a state change or an outage boundary of service, which belongs to group.
 // It never blocks, like RecordResult.
-func (s *Store) RecordEvent(service, group string, e monitor.Event) {
+func (s *Store) RecordEvent(service, group string, e track.Event) {
 	s.enqueue(op{kind: opEvent, service: service, group: group, hasGroup: true, event: e})
 }
 

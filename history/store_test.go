@@ -14,45 +14,36 @@ import (
 	"github.com/uptty/uptty/monitor"
 )
 
+// storyPolicy is the policy of the story's service.
+var storyPolicy = monitor.Policy{FailureThreshold: 2, SuccessThreshold: 1}
+
 // story records ten minutes of a service that goes down, recovers, degrades and goes down
-// again, still down at the end, as a tracker would report them.
-func story(s *Store) {
+// again, still down at the end: real results observed by a real Tracker, recorded as the
+// monitor records them. It returns the tracker as it stands after the last result.
+func story(s *Store) *monitor.Tracker {
 	const svc, grp = "Checkout API", "payments"
 	s.Register(svc, grp, time.Minute)
-	change := func(at time.Duration, from, to monitor.State, reason string) {
-		s.RecordEvent(svc, grp, monitor.Event{Kind: monitor.StateChanged, At: t0.Add(at), From: from, To: to, Reason: reason})
-	}
-	outage := func(kind monitor.EventKind, at, start, end time.Duration, cause string) {
-		o := monitor.Outage{Start: t0.Add(start), Cause: cause}
-		if end > 0 {
-			o.End = t0.Add(end)
-		}
-		s.RecordEvent(svc, grp, monitor.Event{Kind: kind, At: t0.Add(at), Outage: o})
-	}
 	const refused, s503, s502 = "connection refused", "status 503, want 200-399", "status 502, want 200-399"
-	s.RecordResult(svc, result(0, 100*time.Millisecond, true, ""), monitor.Up)
-	change(0, monitor.Unknown, monitor.Up, "")
-	s.RecordResult(svc, result(1*time.Minute, 110*time.Millisecond, true, ""), monitor.Up)
-	s.RecordResult(svc, result(2*time.Minute, 3*time.Second, false, refused), monitor.Pending)
-	change(2*time.Minute, monitor.Up, monitor.Pending, refused)
-	s.RecordResult(svc, result(3*time.Minute, 3*time.Second, false, "timeout after 3s"), monitor.Down)
-	change(3*time.Minute, monitor.Pending, monitor.Down, "timeout after 3s")
-	outage(monitor.OutageStarted, 3*time.Minute, 2*time.Minute, 0, refused)
-	s.RecordResult(svc, result(4*time.Minute, 90*time.Millisecond, true, ""), monitor.Up)
-	outage(monitor.OutageEnded, 4*time.Minute, 2*time.Minute, 4*time.Minute, refused)
-	change(4*time.Minute, monitor.Down, monitor.Up, "")
-	s.RecordResult(svc, result(5*time.Minute, 95*time.Millisecond, true, "certificate expires in 3d"), monitor.Degraded)
-	change(5*time.Minute, monitor.Up, monitor.Degraded, "certificate expires in 3d")
-	s.RecordResult(svc, result(6*time.Minute, 20*time.Millisecond, false, s503), monitor.Pending)
-	change(6*time.Minute, monitor.Degraded, monitor.Pending, s503)
-	s.RecordResult(svc, result(7*time.Minute, 20*time.Millisecond, false, s503), monitor.Down)
-	change(7*time.Minute, monitor.Pending, monitor.Down, s503)
-	outage(monitor.OutageStarted, 7*time.Minute, 6*time.Minute, 0, s503)
-	s.RecordResult(svc, result(8*time.Minute, 25*time.Millisecond, false, s502), monitor.Down)
+	tr := monitor.NewTracker(storyPolicy)
+	for _, r := range []monitor.Check{
+		result(0, 100*time.Millisecond, true, ""),
+		result(1*time.Minute, 110*time.Millisecond, true, ""),
+		result(2*time.Minute, 3*time.Second, false, refused),
+		result(3*time.Minute, 3*time.Second, false, "timeout after 3s"),
+		result(4*time.Minute, 90*time.Millisecond, true, ""),
+		result(5*time.Minute, 95*time.Millisecond, true, "certificate expires in 3d"),
+		result(6*time.Minute, 20*time.Millisecond, false, s503),
+		result(7*time.Minute, 20*time.Millisecond, false, s503),
+		result(8*time.Minute, 25*time.Millisecond, false, s502),
+	} {
+		evs := tr.Observe(probeOf(r)) // first: the state recorded is the one the result left
+		s.Record(svc, grp, r, evs)
+	}
+	return tr
 }
 
 // checkStory checks what Restore gives after story, as of t0+9m.
-func checkStory(t *testing.T, st monitor.Status) {
+func checkStory(t *testing.T, st monitor.Saved) {
 	t.Helper()
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
 	checks := []struct {
@@ -63,20 +54,19 @@ func checkStory(t *testing.T, st monitor.Status) {
 		{"Since", st.Since.UTC(), at(7 * time.Minute)},
 		{"Reason", st.Reason, "status 502, want 200-399"},
 		{"len(Samples)", len(st.Samples), 9},
-		{"Samples[0].At", st.Samples[0].At.UTC(), at(0)},
+		{"Samples[0]", fmt.Sprint(st.Samples[0].Latency, st.Samples[0].OK), "100ms true"},
 		{"Samples[8]", fmt.Sprint(st.Samples[8].Latency, st.Samples[8].OK), "25ms false"},
 		{"len(Recent)", len(st.Recent), 9},
+		{"Recent[0].Start", st.Recent[0].Start.UTC(), at(0)},
 		{"Recent[5].Warning", st.Recent[5].Warning, "certificate expires in 3d"},
 		{"Recent[2].Reason", st.Recent[2].Reason, "connection refused"},
-		{"Last.Start", st.Last.Start.UTC(), at(8 * time.Minute)},
-		{"Outage", outageText(st.Outage), "6m0s-open status 503, want 200-399"},
-		{"LastOutage", outageText(st.LastOutage), "2m0s-4m0s connection refused"},
+		{"Recent[8].Start", st.Recent[8].Start.UTC(), at(8 * time.Minute)},
 		{"len(Outages)", len(st.Outages), 2},
-		{"Outages[0]", outageText(&st.Outages[0]), "2m0s-4m0s connection refused"},
+		{"Outages[0]", outageText(st.Outages[0]), "2m0s-4m0s connection refused"},
+		{"Outages[1]", outageText(st.Outages[1]), "6m0s-open status 503, want 200-399"},
 		{"OutageCount", st.OutageCount, 2},
 		{"Checks", st.Checks, 9},
 		{"Failures", st.Failures, 5},
-		{"P50", st.P50, 95 * time.Millisecond},
 		{"AsOf", st.AsOf.UTC(), at(9 * time.Minute)},
 		{"Observed", st.Observed, 9 * time.Minute},
 		{"Downtime", st.Downtime, 5 * time.Minute}, // 2m-4m, 6m-9m
@@ -88,15 +78,65 @@ func checkStory(t *testing.T, st monitor.Status) {
 	}
 }
 
-func outageText(o *monitor.Outage) string {
-	if o == nil {
-		return "nil"
-	}
+func outageText(o monitor.Outage) string {
 	end := "open"
 	if !o.Open() {
 		end = o.End.Sub(t0).String()
 	}
 	return fmt.Sprintf("%v-%s %s", o.Start.Sub(t0), end, o.Cause)
+}
+
+func outageTexts(list []monitor.Outage) []string {
+	var out []string
+	for _, o := range list {
+		out = append(out, outageText(o))
+	}
+	return out
+}
+
+// TestRoundTrip: a tracker restored from what history saved of another shows what that one
+// showed, and goes on as it would have: real Tracker, Store, Restore, Tracker.
+func TestRoundTrip(t *testing.T) {
+	now := t0.Add(9 * time.Minute)
+	s, _ := openTest(t, Options{Now: newClock(now).Now})
+	orig := story(s)
+	flush(t, s)
+	saved, err := s.Restore("Checkout API", Limits{})
+	if err != nil {
+		t.Fatalf("Restore = %v", err)
+	}
+	restored := monitor.NewTracker(storyPolicy)
+	restored.Restore(saved, now)
+	if got, want := restored.Status(now), orig.Status(now); !sameStatus(got, want) {
+		t.Errorf("restored Status() = %+v,\nwant %+v", got, want)
+	}
+	got, want := restored.Detail(), orig.Detail()
+	if fmt.Sprint(outageTexts(got.Outages)) != fmt.Sprint(outageTexts(want.Outages)) || got.Checks != want.Checks || got.Failures != want.Failures ||
+		got.OutageCount != want.OutageCount || got.P50 != want.P50 || got.P95 != want.P95 || len(got.Recent) != len(want.Recent) {
+		t.Errorf("restored Detail() = %+v,\nwant %+v", got, want)
+	}
+	for k := range min(len(got.Recent), len(want.Recent)) {
+		g, w := got.Recent[k], want.Recent[k]
+		if !g.Start.Equal(w.Start) || g.Latency != w.Latency || g.OK != w.OK || g.Reason != w.Reason || g.Warning != w.Warning {
+			t.Errorf("restored Recent[%d] = %+v, want %+v", k, g, w)
+		}
+	}
+	// Both go on alike: the next pass ends the outage at the same instant in both.
+	next := result(10*time.Minute, 30*time.Millisecond, true, "")
+	orig.Observe(probeOf(next))
+	restored.Observe(probeOf(next))
+	later := t0.Add(11 * time.Minute)
+	if got, want := restored.Status(later), orig.Status(later); got.State != want.State || outageText(got.Outage) != outageText(want.Outage) {
+		t.Errorf("after a pass: restored %v %+v, want %v %+v", got.State, got.Outage, want.State, want.Outage)
+	}
+}
+
+// sameStatus compares statuses the way a screen does, times by instant.
+func sameStatus(a, b monitor.Status) bool {
+	return a.State == b.State && a.Since.Equal(b.Since) && a.Reason == b.Reason && a.LastAt.Equal(b.LastAt) &&
+		a.LastLatency == b.LastLatency && a.LastOK == b.LastOK && a.Outage.Start.Equal(b.Outage.Start) &&
+		a.Outage.End.Equal(b.Outage.End) && a.Outage.Cause == b.Outage.Cause && a.Spark == b.Spark &&
+		a.AsOf.Equal(b.AsOf) && a.Observed == b.Observed && a.Downtime == b.Downtime
 }
 
 func TestRestore(t *testing.T) {
@@ -127,7 +167,7 @@ func TestRestore(t *testing.T) {
 		checkStory(t, st)
 
 		// The first passing check after the restart ends the outage that was open.
-		s2.RecordResult("Checkout API", result(time.Hour, 30*time.Millisecond, true, ""), monitor.Up)
+		s2.RecordResult("Checkout API", result(time.Hour, 30*time.Millisecond, true, ""))
 		s2.RecordEvent("Checkout API", "payments", monitor.Event{Kind: monitor.OutageEnded, At: t0.Add(time.Hour),
 			Outage: monitor.Outage{Start: t0.Add(6 * time.Minute), End: t0.Add(time.Hour), Cause: "status 503, want 200-399"}})
 		flush(t, s2)
@@ -149,15 +189,14 @@ func TestRestoreLimits(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
-	if len(st.Samples) != 4 || !st.Samples[0].At.Equal(t0.Add(5*time.Minute)) {
+	if len(st.Samples) != 4 || st.Samples[0] != (monitor.Sample{Latency: 95 * time.Millisecond, OK: true}) {
 		t.Errorf("Samples = %v, want the 4 newest", st.Samples)
 	}
 	if len(st.Recent) != 2 || !st.Recent[0].Start.Equal(t0.Add(7*time.Minute)) {
 		t.Errorf("Recent = %v, want the 2 newest", st.Recent)
 	}
-	if len(st.Outages) != 1 || st.Outage == nil || st.LastOutage == nil || st.OutageCount != 2 {
-		t.Errorf("Outages = %v, Outage %v, LastOutage %v, OutageCount %d; want the open one, both pointers, 2",
-			st.Outages, st.Outage, st.LastOutage, st.OutageCount)
+	if len(st.Outages) != 1 || !st.Outages[0].Open() || st.OutageCount != 2 {
+		t.Errorf("Outages = %v, OutageCount %d; want the open one, 2", st.Outages, st.OutageCount)
 	}
 }
 
@@ -200,7 +239,7 @@ func TestQueueFull(t *testing.T) {
 	s, _ := openTest(t, Options{QueueSize: 8})
 	release := holdWriter(t, s)
 	for i := range 8 + 5 {
-		s.RecordResult("api", result(time.Duration(i)*time.Second, time.Millisecond, true, ""), monitor.Up)
+		s.RecordResult("api", result(time.Duration(i)*time.Second, time.Millisecond, true, ""))
 	}
 	err := s.Err()
 	if err == nil || !strings.Contains(err.Error(), "5 writes dropped") {
@@ -223,7 +262,7 @@ func TestDiskFull(t *testing.T) {
 	long := strings.Repeat("x", 200)
 	release := holdWriter(t, s) // so that the results are committed together, and fail together
 	for i := range 500 {
-		s.RecordResult(fmt.Sprint("svc", i%5), result(time.Duration(i)*time.Second, time.Millisecond, false, long), monitor.Down)
+		s.RecordResult(fmt.Sprint("svc", i%5), result(time.Duration(i)*time.Second, time.Millisecond, false, long))
 	}
 	release()
 	err := s.Flush(context.Background())
@@ -234,16 +273,16 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("Err() = %v, want %v", got, err)
 	}
 	execWriter(t, s, "PRAGMA max_page_count = 1000000")
-	s.RecordResult("svc0", result(time.Hour, time.Millisecond, true, ""), monitor.Up)
+	s.RecordResult("svc0", result(time.Hour, time.Millisecond, true, ""))
 	if err := s.Flush(context.Background()); err != nil {
 		t.Errorf("Flush once there is room = %v, want nil", err)
 	}
 	if err := s.Err(); err != nil {
 		t.Errorf("Err() once there is room = %v, want nil", err)
 	}
-	if st, _ := s.Restore("svc0", Limits{}); st.Checks != 1 || !st.Last.Start.Equal(t0.Add(time.Hour)) {
-		t.Errorf("Restore(svc0) = %d checks, the last at %v; want 1 at %v: the ones before are lost, the store recovered",
-			st.Checks, st.Last.Start, t0.Add(time.Hour))
+	if st, _ := s.Restore("svc0", Limits{}); st.Checks != 1 || len(st.Recent) != 1 || !st.Recent[0].Start.Equal(t0.Add(time.Hour)) {
+		t.Errorf("Restore(svc0) = %d checks, the last %v; want 1 at %v: the ones before are lost, the store recovered",
+			st.Checks, st.Recent, t0.Add(time.Hour))
 	}
 	if got := s.Stats(); got.Failed != 500 {
 		t.Errorf("Stats().Failed = %d, want 500", got.Failed)
@@ -252,11 +291,11 @@ func TestDiskFull(t *testing.T) {
 
 func TestClosed(t *testing.T) {
 	s, _ := openTest(t, Options{})
-	s.RecordResult("api", result(0, time.Millisecond, true, ""), monitor.Up)
+	s.RecordResult("api", result(0, time.Millisecond, true, ""))
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close = %v", err)
 	}
-	s.RecordResult("api", result(time.Second, time.Millisecond, true, ""), monitor.Up) // must not panic
+	s.RecordResult("api", result(time.Second, time.Millisecond, true, "")) // must not panic
 	s.RecordEvent("api", "", monitor.Event{Kind: monitor.StateChanged})
 	if err := s.Flush(context.Background()); !errors.Is(err, ErrClosed) {
 		t.Errorf("Flush after Close = %v, want ErrClosed", err)
@@ -293,7 +332,7 @@ func TestConcurrent(t *testing.T) {
 	for g := range writers {
 		wg.Go(func() {
 			for i := range each {
-				s.RecordResult(fmt.Sprint("svc", g), result(time.Duration(i)*time.Second, time.Millisecond, i%3 != 0, "refused"), monitor.Up)
+				s.RecordResult(fmt.Sprint("svc", g), result(time.Duration(i)*time.Second, time.Millisecond, i%3 != 0, "refused"))
 				if i%50 == 0 {
 					s.Rollup(t0.Add(time.Hour))
 				}

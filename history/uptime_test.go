@@ -19,7 +19,7 @@ func checkEvery(s *Store, service string, from, to time.Duration, latency time.D
 				ok = false
 			}
 		}
-		s.RecordResult(service, result(at, latency, ok, "refused"), monitor.Up)
+		s.RecordResult(service, result(at, latency, ok, "refused"))
 	}
 }
 
@@ -133,7 +133,7 @@ func TestCoverageRule(t *testing.T) {
 				if tt.pause > 0 && (i == 0 || tt.results[i-1] < tt.pause) && at > tt.pause {
 					s.RecordEvent("api", "", monitor.Event{Kind: monitor.StateChanged, At: t0.Add(m(tt.pause)), From: monitor.Up, To: monitor.Paused})
 				}
-				s.RecordResult("api", result(m(at), time.Millisecond, true, ""), monitor.Up)
+				s.RecordResult("api", result(m(at), time.Millisecond, true, ""))
 			}
 			if tt.pause > 0 && tt.results[len(tt.results)-1] < tt.pause {
 				s.RecordEvent("api", "", monitor.Event{Kind: monitor.StateChanged, At: t0.Add(m(tt.pause)), From: monitor.Up, To: monitor.Paused})
@@ -152,8 +152,8 @@ func TestUptimePercentiles(t *testing.T) {
 	// 1ms to 200ms, one a second, over an hour boundary; failures at 10s are left out.
 	for i := range 200 {
 		at := 50*time.Minute + time.Duration(i)*20*time.Second
-		s.RecordResult("api", result(at, time.Duration(i+1)*time.Millisecond, true, ""), monitor.Up)
-		s.RecordResult("api", result(at+time.Second, 10*time.Second, false, "timeout"), monitor.Down)
+		s.RecordResult("api", result(at, time.Duration(i+1)*time.Millisecond, true, ""))
+		s.RecordResult("api", result(at+time.Second, 10*time.Second, false, "timeout"))
 	}
 	flush(t, s)
 	// From 0:10, so that the first hour comes from raw results, the next ones from aggregates.

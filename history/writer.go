@@ -4,7 +4,7 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // maxBatch bounds the writes committed in one transaction, so that a flood of results still
@@ -32,11 +32,10 @@ type op struct {
 
 	at, latency int64 // ms, µs
 	ok          bool
-	state       monitor.State
 	reason      string
 
-	event  monitor.Event
-	events []monitor.Event // the events a result caused, committed with it
+	event  track.Event
+	events []track.Event // the events a result caused, committed with it
 	now    time.Time
 	sql    string
 	hook   func()
@@ -265,8 +264,8 @@ func (w *writer) result(tx *sql.Tx, id int64, o *op, hours map[aggKey]*agg) erro
 	if o.reason != "" {
 		reason = o.reason
 	}
-	res, err := tx.Exec(`INSERT INTO result (service, at, latency, ok, state, reason) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, id, o.at, o.latency, o.ok, int(o.state), reason)
+	res, err := tx.Exec(`INSERT INTO result (service, at, latency, ok, reason) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, id, o.at, o.latency, o.ok, reason)
 	if err != nil {
 		return err
 	}
@@ -283,23 +282,23 @@ func (w *writer) result(tx *sql.Tx, id int64, o *op, hours map[aggKey]*agg) erro
 	return w.extend(tx, id, o.at, o.span.Milliseconds())
 }
 
-func (w *writer) event(tx *sql.Tx, id int64, e monitor.Event) error {
+func (w *writer) event(tx *sql.Tx, id int64, e track.Event) error {
 	switch e.Kind {
-	case monitor.StateChanged:
+	case track.StateChanged:
 		if _, err := tx.Exec("INSERT INTO state_change (service, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
 			id, e.At.UnixMilli(), int(e.From), int(e.To), e.Reason); err != nil {
 			return err
 		}
-		if e.To == monitor.Paused {
+		if e.To == track.Paused {
 			return w.pause(tx, id, e.At.UnixMilli())
 		}
-	case monitor.OutageStarted:
+	case track.OutageStarted:
 		start := e.Outage.Start.UnixMilli()
 		_, err := tx.Exec(`INSERT INTO outage (service, started, cause) SELECT ?, ?, ?
 			WHERE NOT EXISTS (SELECT 1 FROM outage WHERE service = ? AND started = ?)`,
 			id, start, e.Outage.Cause, id, start)
 		return err
-	case monitor.OutageEnded:
+	case track.OutageEnded:
 		start, end := e.Outage.Start.UnixMilli(), e.Outage.End.UnixMilli()
 		if e.Outage.End.IsZero() {
 			end = e.At.UnixMilli()

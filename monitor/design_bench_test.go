@@ -161,7 +161,7 @@ func ctxSwitches() uint64 {
 
 // heapDesign is the real Monitor, as uptty runs it.
 func heapDesign(targets []Target, rec *designRec) func(context.Context) {
-	m := NewMonitor(targets, Options{OnResult: func(_ int, r probe.Result, _ State, _ []Event) {
+	m := NewMonitor(targets, Options{OnResult: func(_ string, r Check, _ []Event) {
 		if !r.Start.IsZero() {
 			rec.checks.Add(1)
 		}

@@ -28,25 +28,30 @@ type Options struct {
 	// 200ms; negative for none), so that thousands of results a second reach the UI as a few
 	// frames.
 	MinBatchInterval time.Duration
-	// OnResult, if set, is called by the scheduler goroutine with every result, in order, the
-	// state it left the service in and the events it caused (nil if none); r is the zero Result
-	// for the events of a Pause or a Resume. It must not block (hand the data to a buffered
-	// queue): the scheduler waits for it. A history store uses it to record everything.
-	OnResult func(i int, r probe.Result, state State, events []Event)
-	// Restore, if set, is asked by NewMonitor for each service's status from before a restart;
+	// OnResult, if set, is called by the scheduler goroutine with every check of the service
+	// named name, in order, and the events it caused (nil if none). The check comes without its
+	// Facts and Phases, which history does not keep; it is the zero Check for the events of a
+	// Pause or a Resume. OnResult must not block (hand the data to a buffered queue): the
+	// scheduler waits for it. A history store uses it to record everything.
+	OnResult func(name string, c Check, events []Event)
+	// Restore, if set, is asked by NewMonitor for each service's state from before a restart;
 	// when ok, the service's tracker starts from it (see Tracker.Restore) rather than UNKNOWN.
-	Restore func(i int) (s Status, ok bool)
+	Restore func(name string) (s Saved, ok bool)
 }
 
 // Monitor checks many services on their intervals and tracks their state. One scheduler
 // goroutine owns the schedule and the trackers and starts a goroutine per check in flight, so a
 // hung target never delays another's check and nothing runs for a service between its checks.
+//
+// A service is known by its name, everywhere: to the monitor's callers, to history and to the
+// UI. Names are unique in a config; positions are the scheduler's own business.
 type Monitor struct {
 	targets  []Target
+	index    map[string]int // a service's name to its position in targets
 	now      func() time.Time
 	slots    int
 	minBatch time.Duration
-	onResult func(int, probe.Result, State, []Event)
+	onResult func(string, Check, []Event)
 	// trace, set by tests and benchmarks, sees when each finished check was due and began.
 	trace func(i int, due, start time.Time)
 
@@ -73,6 +78,7 @@ type command struct {
 func NewMonitor(targets []Target, opts Options) *Monitor {
 	m := &Monitor{
 		targets:  targets,
+		index:    make(map[string]int, len(targets)),
 		now:      opts.Now,
 		slots:    opts.Concurrency,
 		minBatch: opts.MinBatchInterval,
@@ -93,11 +99,12 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 	}
 	now := m.now()
 	for i, t := range targets {
+		m.index[t.Service.Name] = i
 		m.trackers[i] = NewTracker(policyOf(t.Service))
 		if opts.Restore == nil {
 			continue
 		}
-		if st, ok := opts.Restore(i); ok {
+		if st, ok := opts.Restore(t.Service.Name); ok {
 			m.trackers[i].Restore(st, now)
 		}
 	}
@@ -120,18 +127,21 @@ func (m *Monitor) Run(ctx context.Context) error {
 	return parent.Err()
 }
 
-// Pause stops checking service i and makes it PAUSED; a check in flight is discarded. It is
-// safe from any goroutine, takes effect in the scheduler shortly after, and ignores a bad i.
-func (m *Monitor) Pause(i int) { m.queue(command{id: i, pause: true}) }
+// Pause stops checking the service named name and makes it PAUSED; a check in flight is
+// discarded. It is safe from any goroutine, takes effect in the scheduler shortly after, and
+// ignores an unknown name.
+func (m *Monitor) Pause(name string) { m.queue(name, true) }
 
-// Resume checks service i again at once and then on its interval. Like Pause, it is safe from
-// any goroutine.
-func (m *Monitor) Resume(i int) { m.queue(command{id: i}) }
+// Resume checks the service named name again at once and then on its interval. Like Pause, it
+// is safe from any goroutine.
+func (m *Monitor) Resume(name string) { m.queue(name, false) }
 
-func (m *Monitor) queue(c command) {
-	if c.id < 0 || c.id >= len(m.targets) {
+func (m *Monitor) queue(name string, pause bool) {
+	i, ok := m.index[name]
+	if !ok {
 		return
 	}
+	c := command{id: i, pause: pause}
 	m.mu.Lock()
 	m.commands = append(m.commands, c)
 	m.mu.Unlock()
@@ -141,32 +151,45 @@ func (m *Monitor) queue(c command) {
 	}
 }
 
-// Snapshot returns the status of every service now, in target order.
-func (m *Monitor) Snapshot() []Status {
+// Snapshot returns the status of every service now, by name.
+func (m *Monitor) Snapshot() map[string]Status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	out := make([]Status, len(m.trackers))
+	out := make(map[string]Status, len(m.trackers))
 	for i, t := range m.trackers {
-		out[i] = t.Status(now)
+		out[m.targets[i].Service.Name] = t.Status(now)
 	}
 	return out
 }
 
+// Detail returns what the detail view shows of the service named name beyond its Status; ok
+// is false for an unknown name. It copies under the monitor's lock and never waits for a
+// check, so a UI may call it from a tea.Cmd at any time.
+func (m *Monitor) Detail(name string) (d Detail, ok bool) {
+	i, ok := m.index[name]
+	if !ok {
+		return Detail{}, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.trackers[i].Detail(), true
+}
+
 // Next blocks until at least one service has changed since the last batch, then returns the
-// status of each changed service keyed by its target index. Batches are at least
+// status of each changed service keyed by its name. Batches are at least
 // MinBatchInterval apart: Next waits out the rest of the interval, gathering more changes,
 // before it returns. It returns ctx.Err() when ctx is done first.
-func (m *Monitor) Next(ctx context.Context) (map[int]Status, error) {
+func (m *Monitor) Next(ctx context.Context) (map[string]Status, error) {
 	for {
 		m.mu.Lock()
 		pending := len(m.dirty) > 0
 		wait := m.minBatch - time.Since(m.lastBatch)
 		if pending && wait <= 0 {
 			now := m.now()
-			out := make(map[int]Status, len(m.dirty))
+			out := make(map[string]Status, len(m.dirty))
 			for _, i := range m.dirty {
-				out[i] = m.trackers[i].Status(now)
+				out[m.targets[i].Service.Name] = m.trackers[i].Status(now)
 				m.isDirty[i] = false
 			}
 			m.dirty = m.dirty[:0]

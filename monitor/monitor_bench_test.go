@@ -69,7 +69,7 @@ func benchMonitor(b *testing.B, targets []Target, every, runFor time.Duration) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		m := NewMonitor(targets, Options{OnResult: func(_ int, r probe.Result, _ State, _ []Event) {
+		m := NewMonitor(targets, Options{OnResult: func(_ string, r Check, _ []Event) {
 			if !r.Start.IsZero() {
 				checks.Add(1)
 				if !r.OK {

@@ -3,8 +3,6 @@ package monitor
 import (
 	"testing"
 	"time"
-
-	"github.com/uptty/uptty/probe"
 )
 
 // TestMonitorRestore starts a monitor from a status saved before a restart: the snapshot shows
@@ -13,12 +11,10 @@ func TestMonitorRestore(t *testing.T) {
 	monLeakCheck(t)
 	now := time.Now()
 	outageStart := now.Add(-5 * time.Minute)
-	saved := Status{
+	saved := Saved{
 		State: Down, Since: now.Add(-4 * time.Minute), Reason: "connection refused",
-		Last:    probe.Result{Start: now.Add(-2 * time.Minute), Reason: "connection refused"},
-		Recent:  []probe.Result{{Start: now.Add(-2 * time.Minute), Reason: "connection refused"}},
-		Samples: []Sample{{At: now.Add(-9 * time.Minute), Latency: time.Millisecond, OK: true}, {At: now.Add(-2 * time.Minute)}},
-		Outage:  &Outage{Start: outageStart, Cause: "connection refused"},
+		Recent:  []Check{{Start: now.Add(-2 * time.Minute), Reason: "connection refused"}},
+		Samples: []Sample{{Latency: time.Millisecond, OK: true}, {}},
 		Outages: []Outage{
 			{Start: now.Add(-time.Hour), End: now.Add(-50 * time.Minute), Cause: "status 503"},
 			{Start: outageStart, Cause: "connection refused"},
@@ -29,38 +25,45 @@ func TestMonitorRestore(t *testing.T) {
 	svc := monSvc("restored", time.Hour, time.Second, time.Second)
 	svc.SuccessThreshold = 1
 	targets := []Target{{svc, monScript()}, {monSvc("fresh", time.Hour, time.Second, time.Second), monScript()}}
-	var asked []int
+	var asked []string
 	rec := newMonRecorder()
-	m := rec.monitor(targets, Options{MinBatchInterval: -1, Restore: func(i int) (Status, bool) {
-		asked = append(asked, i)
-		return saved, i == 0
+	m := rec.monitor(targets, Options{MinBatchInterval: -1, Restore: func(name string) (Saved, bool) {
+		asked = append(asked, name)
+		return saved, name == "restored"
 	}})
 
 	before := m.Snapshot()
 	if len(asked) != 2 {
 		t.Errorf("Restore asked for %v, want every service", asked)
 	}
-	if got := before[0]; got.State != Down || got.Outage == nil || !got.Outage.Start.Equal(outageStart) ||
-		got.Checks != 40 || len(got.Samples) != 2 || got.OutageCount != 2 {
-		t.Errorf("Snapshot()[0] before Run = %v, outage %v, %d checks, %d samples, %d outages; want DOWN since %v, 40, 2, 2",
-			got.State, got.Outage, got.Checks, len(got.Samples), got.OutageCount, outageStart)
+	got := before["restored"]
+	detail, _ := m.Detail("restored")
+	if o, open := got.OpenOutage(); got.State != Down || !open || !o.Start.Equal(outageStart) ||
+		detail.Checks != 40 || got.Spark.Len() != 2 || detail.OutageCount != 2 {
+		t.Errorf("Snapshot()[restored] before Run = %v, outage %v, %d checks, %d samples, %d outages; want DOWN since %v, 40, 2, 2",
+			got.State, got.Outage, detail.Checks, got.Spark.Len(), detail.OutageCount, outageStart)
 	}
-	if got := before[1]; got.State != Unknown || got.Checks != 0 {
-		t.Errorf("Snapshot()[1] before Run = %v with %d checks, want UNKNOWN with 0", got.State, got.Checks)
+	fresh, _ := m.Detail("fresh")
+	if got := before["fresh"]; got.State != Unknown || fresh.Checks != 0 {
+		t.Errorf("Snapshot()[fresh] before Run = %v with %d checks, want UNKNOWN with 0", got.State, fresh.Checks)
 	}
 
 	monRun(t, m)
 	rec.waitFor(t, "the first check of the restored service", func() bool { return len(rec.results[0]) > 0 })
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	if got := rec.states[0][0]; got != Up {
-		t.Errorf("state reported with the first result = %v, want %v", got, Up)
-	}
 	var ended *Outage
+	entered := Unknown
 	for _, e := range rec.events[0] {
+		if e.Kind == StateChanged && entered == Unknown {
+			entered = e.To
+		}
 		if e.Kind == OutageEnded {
 			ended = &e.Outage
 		}
+	}
+	if entered != Up {
+		t.Errorf("state entered with the first result = %v, want %v", entered, Up)
 	}
 	if ended == nil || !ended.Start.Equal(outageStart) || ended.End.IsZero() {
 		t.Errorf("events after the first pass = %+v, want the restored outage from %v ended", rec.events[0], outageStart)

@@ -46,10 +46,10 @@ func TestCheckOnce(t *testing.T) {
 			svc.FailureThreshold = tt.threshold
 			c := &monTimed{inner: monScript(tt.script...)}
 			got := checkOnce(context.Background(), Target{svc, c}, make(slots, 1), false)
-			if got.State != tt.want || got.Checks != tt.checks || len(c.starts) != tt.checks {
-				t.Errorf("CheckOnce() = %v after %d checks (%d calls), want %v after %d", got.State, got.Checks, len(c.starts), tt.want, tt.checks)
+			if got.State != tt.want || got.Spark.Len() != tt.checks || len(c.starts) != tt.checks {
+				t.Errorf("CheckOnce() = %v after %d checks (%d calls), want %v after %d", got.State, got.Spark.Len(), len(c.starts), tt.want, tt.checks)
 			}
-			if tt.want == Down && (got.Outage == nil || got.Reason != "scripted failure") {
+			if _, open := got.OpenOutage(); tt.want == Down && (!open || got.Reason != "scripted failure") {
 				t.Errorf("CheckOnce() outage %v, reason %q; want an open outage, %q", got.Outage, got.Reason, "scripted failure")
 			}
 			for k := 1; k < len(c.starts); k++ {
@@ -88,8 +88,8 @@ func TestCheckAll(t *testing.T) {
 		if i%2 == 1 {
 			want, checks = Down, 2
 		}
-		if s.State != want || s.Checks != checks {
-			t.Errorf("CheckAll()[%d] = %v after %d checks, want %v after %d", i, s.State, s.Checks, want, checks)
+		if s.State != want || s.Spark.Len() != checks {
+			t.Errorf("CheckAll()[%d] = %v after %d checks, want %v after %d", i, s.State, s.Spark.Len(), want, checks)
 		}
 	}
 	if m := most.Load(); m > limit {
@@ -98,33 +98,34 @@ func TestCheckAll(t *testing.T) {
 }
 
 func TestCheckAllCancelled(t *testing.T) {
-	monLeakCheck(t)
-	const n = 5
-	started := make(chan struct{}, n)
-	targets := make([]Target, n)
-	for i := range targets {
-		targets[i] = Target{monSvc(fmt.Sprint("hung", i), time.Hour, time.Hour, time.Hour), monHung(started)}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan []Status, 1)
-	go func() { done <- CheckAll(ctx, targets, 2) }()
-	for range 2 {
-		select {
-		case <-started:
-		case <-time.After(monWait):
-			t.Fatalf("checks not started within %v", monWait)
+	monBubble(t, func(t *testing.T) {
+		const n = 5
+		started := make(chan struct{}, n)
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{monSvc(fmt.Sprint("hung", i), time.Hour, time.Hour, time.Hour), monHung(started)}
 		}
-	}
-	cancel()
-	select {
-	case got := <-done:
-		for i, s := range got {
-			if s.State == Up {
-				t.Errorf("CheckAll(cancelled)[%d] = UP, want not UP", i)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan []Status, 1)
+		go func() { done <- CheckAll(ctx, targets, 2) }()
+		for range 2 {
+			select {
+			case <-started:
+			case <-time.After(monWait):
+				t.Fatalf("checks not started within %v", monWait)
 			}
 		}
-	case <-time.After(2 * time.Second):
-		t.Fatalf("CheckAll did not return within 2s of cancel")
-	}
+		cancel()
+		select {
+		case got := <-done:
+			for i, s := range got {
+				if s.State == Up {
+					t.Errorf("CheckAll(cancelled)[%d] = UP, want not UP", i)
+				}
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("CheckAll did not return within 2s of cancel")
+		}
+	})
 }

@@ -141,16 +141,15 @@ func (s *schedule) down(i int) {
 // scheduler is the state of one Run. Only the goroutine running loop touches it; the check
 // goroutines share nothing with it but the slots and the done channel.
 type scheduler struct {
-	m      *Monitor
-	wg     sync.WaitGroup // the check goroutines
-	slots  slots          // shared with the check goroutines
-	done   chan outcome   // check goroutines send their results here
-	queue  *schedule
-	svcs   []svcState
-	cmds   []command
-	batch  []outcome
-	evs    [][]Event
-	states []State // each batch result's state after it, for OnResult
+	m     *Monitor
+	wg    sync.WaitGroup // the check goroutines
+	slots slots          // shared with the check goroutines
+	done  chan outcome   // check goroutines send their results here
+	queue *schedule
+	svcs  []svcState
+	cmds  []command
+	batch []outcome
+	evs   [][]Event
 }
 
 // svcState is the scheduler's view of one service.
@@ -266,7 +265,7 @@ func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time
 func (s *scheduler) finish() {
 	m := s.m
 	now := m.now()
-	s.evs, s.states = s.evs[:0], s.states[:0]
+	s.evs = s.evs[:0]
 	m.mu.Lock()
 	for _, o := range s.batch {
 		sv := &s.svcs[o.id]
@@ -276,11 +275,10 @@ func (s *scheduler) finish() {
 			if !sv.paused {
 				s.queue.set(o.id, now)
 			}
-			s.evs, s.states = append(s.evs, nil), append(s.states, 0)
+			s.evs = append(s.evs, nil)
 			continue
 		}
 		s.evs = append(s.evs, m.trackers[o.id].Observe(o.r))
-		s.states = append(s.states, m.trackers[o.id].State())
 		m.markDirty(o.id)
 		s.queue.set(o.id, sv.nextDue(o.r, now))
 	}
@@ -290,7 +288,9 @@ func (s *scheduler) finish() {
 	}
 	for k, o := range s.batch {
 		if o.gen == s.svcs[o.id].gen {
-			m.onResult(o.id, o.r, s.states[k], s.evs[k])
+			r := &o.r
+			c := Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning}
+			m.onResult(m.targets[o.id].Service.Name, c, s.evs[k])
 		}
 	}
 }
@@ -316,9 +316,8 @@ func (s *scheduler) apply() {
 	m := s.m
 	now := m.now()
 	type record struct {
-		id    int
-		state State
-		evs   []Event
+		id  int
+		evs []Event
 	}
 	var recs []record
 	m.mu.Lock()
@@ -340,12 +339,12 @@ func (s *scheduler) apply() {
 			}
 		}
 		m.markDirty(c.id)
-		recs = append(recs, record{c.id, m.trackers[c.id].State(), evs})
+		recs = append(recs, record{c.id, evs})
 	}
 	m.mu.Unlock()
 	if m.onResult != nil {
 		for _, r := range recs {
-			m.onResult(r.id, probe.Result{}, r.state, r.evs)
+			m.onResult(m.targets[r.id].Service.Name, Check{}, r.evs)
 		}
 	}
 }

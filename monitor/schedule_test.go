@@ -120,91 +120,91 @@ func TestSchedulePeek(t *testing.T) {
 }
 
 func TestMonitorFirstChecksSpread(t *testing.T) {
-	monLeakCheck(t)
-	const n = 300
-	addr := monListen(t)
-	targets := make([]Target, n)
-	for i := range targets {
-		targets[i] = Target{monSvc(fmt.Sprint("svc", i), 10*time.Second, 2*time.Second, time.Second), monTCP{addr}}
-	}
-	rec := newMonRecorder()
-	m := rec.monitor(targets, Options{})
-	before := time.Now()
-	monRun(t, m)
-	rec.waitFor(t, "a first result from every service", func() bool { return len(rec.results) == n })
+	monBubble(t, func(t *testing.T) {
+		const n = 300
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{monSvc(fmt.Sprint("svc", i), 10*time.Second, 2*time.Second, time.Second), monBusy(time.Millisecond)}
+		}
+		rec := newMonRecorder()
+		m := rec.monitor(targets, Options{})
+		before := time.Now()
+		monRun(t, m)
+		rec.waitFor(t, "a first result from every service", func() bool { return len(rec.results) == n })
 
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	due0 := rec.calls[0][0].due
-	var last time.Time
-	for i := range n {
-		c, r := rec.calls[i][0], rec.results[i][0]
-		offset := time.Duration(int64(i) * int64(time.Second) / n)
-		if got := c.due.Sub(due0); got != offset {
-			t.Errorf("service %d: first due - first due of service 0 = %v, want %v", i, got, offset)
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		due0 := rec.calls[0][0].due
+		var last time.Time
+		for i := range n {
+			c, r := rec.calls[i][0], rec.results[i][0]
+			offset := time.Duration(int64(i) * int64(time.Second) / n)
+			if got := c.due.Sub(due0); got != offset {
+				t.Errorf("service %d: first due - first due of service 0 = %v, want %v", i, got, offset)
+			}
+			if !c.start.Equal(before.Add(offset)) {
+				t.Errorf("service %d: first start %v, want at its slot %v", i, c.start.Sub(before), offset)
+			}
+			if !r.OK {
+				t.Errorf("service %d: first result OK = false (%s), want true", i, r.Reason)
+			}
+			if end := r.Start.Add(r.Latency); end.After(last) {
+				last = end
+			}
 		}
-		if c.start.Before(before.Add(offset)) {
-			t.Errorf("service %d: first start %v before its slot %v", i, c.start.Sub(before), offset)
+		if got, want := last.Sub(before), time.Second; got > want {
+			t.Errorf("last first result after %v, want within %v", got, want)
 		}
-		if !r.OK {
-			t.Errorf("service %d: first result OK = false (%s), want true", i, r.Reason)
-		}
-		if end := r.Start.Add(r.Latency); end.After(last) {
-			last = end
-		}
-	}
-	if got, want := last.Sub(before), time.Second+monLate; got > want {
-		t.Errorf("last first result after %v, want within %v", got, want)
-	}
+	})
 }
 
 func TestMonitorHungTargetsDoNotDelayOthers(t *testing.T) {
-	monLeakCheck(t)
-	const hungN, healthyN, checks = 20, 20, 5
-	const every = 200 * time.Millisecond
-	addr := monListen(t)
-	started := make(chan struct{}, hungN)
-	var targets []Target
-	for i := range hungN {
-		targets = append(targets, Target{monSvc(fmt.Sprint("hung", i), time.Hour, time.Hour, time.Hour), monHung(started)})
-	}
-	for i := range healthyN {
-		targets = append(targets, Target{monSvc(fmt.Sprint("ok", i), every, every, every), monTCP{addr}})
-	}
-	rec := newMonRecorder()
-	monRun(t, rec.monitor(targets, Options{}))
-	for range hungN {
-		select {
-		case <-started:
-		case <-time.After(monWait):
-			t.Fatalf("hung checks not all started within %v", monWait)
+	monBubble(t, func(t *testing.T) {
+		const hungN, healthyN, checks = 20, 20, 5
+		const every = 200 * time.Millisecond
+		started := make(chan struct{}, hungN)
+		var targets []Target
+		for i := range hungN {
+			targets = append(targets, Target{monSvc(fmt.Sprint("hung", i), time.Hour, time.Hour, time.Hour), monHung(started)})
 		}
-	}
-	rec.waitFor(t, fmt.Sprint(checks, " results from every healthy service"), func() bool {
-		for i := hungN; i < hungN+healthyN; i++ {
-			if len(rec.results[i]) < checks {
-				return false
+		for i := range healthyN {
+			targets = append(targets, Target{monSvc(fmt.Sprint("ok", i), every, every, every), monBusy(time.Millisecond)})
+		}
+		rec := newMonRecorder()
+		monRun(t, rec.monitor(targets, Options{}))
+		for range hungN {
+			select {
+			case <-started:
+			case <-time.After(monWait):
+				t.Fatalf("hung checks not all started within %v", monWait)
 			}
 		}
-		return true
-	})
+		rec.waitFor(t, fmt.Sprint(checks, " results from every healthy service"), func() bool {
+			for i := hungN; i < hungN+healthyN; i++ {
+				if len(rec.results[i]) < checks {
+					return false
+				}
+			}
+			return true
+		})
 
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	if got := len(rec.results[0]); got != 0 {
-		t.Errorf("hung service results = %d, want 0", got)
-	}
-	for i := hungN; i < hungN+healthyN; i++ {
-		calls := rec.calls[i]
-		for k, c := range calls {
-			if late := c.start.Sub(c.due); late < 0 || late > monLate {
-				t.Errorf("service %d check %d: start - due = %v, want within [0, %v]", i, k, late, monLate)
-			}
-			if k > 0 && (c.due.Sub(calls[0].due)%every != 0 || !c.due.After(calls[k-1].due)) {
-				t.Errorf("service %d check %d: due %v after first, want a later multiple of %v", i, k, c.due.Sub(calls[0].due), every)
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		if got := len(rec.results[0]); got != 0 {
+			t.Errorf("hung service results = %d, want 0", got)
+		}
+		for i := hungN; i < hungN+healthyN; i++ {
+			calls := rec.calls[i]
+			for k, c := range calls {
+				if late := c.start.Sub(c.due); late != 0 {
+					t.Errorf("service %d check %d: start - due = %v, want 0", i, k, late)
+				}
+				if k > 0 && (c.due.Sub(calls[0].due)%every != 0 || !c.due.After(calls[k-1].due)) {
+					t.Errorf("service %d check %d: due %v after first, want a later multiple of %v", i, k, c.due.Sub(calls[0].due), every)
+				}
 			}
 		}
-	}
+	})
 }
 
 // monScript is a target whose checks pass or fail in the order given, then pass.
@@ -231,100 +231,103 @@ func TestMonitorRetryInterval(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			monLeakCheck(t)
-			svc := monSvc("svc", every, every, retry)
-			svc.FailureThreshold = tt.threshold
-			rec := newMonRecorder()
-			monRun(t, rec.monitor([]Target{{svc, monScript(tt.script...)}}, Options{}))
-			n := len(tt.script)
-			rec.waitFor(t, fmt.Sprint(n, " results"), func() bool { return len(rec.results[0]) >= n })
+			monBubble(t, func(t *testing.T) {
+				svc := monSvc("svc", every, every, retry)
+				svc.FailureThreshold = tt.threshold
+				rec := newMonRecorder()
+				monRun(t, rec.monitor([]Target{{svc, monScript(tt.script...)}}, Options{}))
+				n := len(tt.script)
+				rec.waitFor(t, fmt.Sprint(n, " results"), func() bool { return len(rec.results[0]) >= n })
 
-			rec.mu.Lock()
-			defer rec.mu.Unlock()
-			calls, results := rec.calls[0], rec.results[0]
-			for k := 1; k < n; k++ {
-				prev, due := results[k-1], calls[k].due
-				if !prev.OK {
-					if want := prev.Start.Add(retry); !due.Equal(want) {
-						t.Errorf("check %d after a failure: due %v after the failed start, want %v", k, due.Sub(prev.Start), retry)
+				rec.mu.Lock()
+				defer rec.mu.Unlock()
+				calls, results := rec.calls[0], rec.results[0]
+				for k := 1; k < n; k++ {
+					prev, due := results[k-1], calls[k].due
+					if !prev.OK {
+						if want := prev.Start.Add(retry); !due.Equal(want) {
+							t.Errorf("check %d after a failure: due %v after the failed start, want %v", k, due.Sub(prev.Start), retry)
+						}
+						continue
 					}
-					continue
+					if off := due.Sub(calls[0].due); off%every != 0 || !due.After(prev.Start) || due.Sub(prev.Start) > every {
+						t.Errorf("check %d after a pass: due %v after the first and %v after the pass, want the next multiple of %v", k, off, due.Sub(prev.Start), every)
+					}
 				}
-				if off := due.Sub(calls[0].due); off%every != 0 || !due.After(prev.Start) || due.Sub(prev.Start) > every+monLate {
-					t.Errorf("check %d after a pass: due %v after the first and %v after the pass, want the next multiple of %v", k, off, due.Sub(prev.Start), every)
+				var got []State
+				for _, e := range rec.events[0] {
+					if e.Kind == StateChanged {
+						got = append(got, e.To)
+					}
 				}
-			}
-			var got []State
-			for _, e := range rec.events[0] {
-				if e.Kind == StateChanged {
-					got = append(got, e.To)
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("states entered = %v, want %v", got, tt.want)
 				}
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("states entered = %v, want %v", got, tt.want)
-			}
+			})
 		})
 	}
 }
 
 func TestMonitorStablePhase(t *testing.T) {
-	monLeakCheck(t)
-	const n, checks, every = 4, 8, 100 * time.Millisecond
-	targets := make([]Target, n)
-	for i := range targets {
-		// The checks take a third of the interval: scheduling from their end would drift.
-		targets[i] = Target{monSvc(fmt.Sprint("svc", i), every, every, every), monBusy(every / 3)}
-	}
-	rec := newMonRecorder()
-	monRun(t, rec.monitor(targets, Options{}))
-	rec.waitFor(t, fmt.Sprint(checks, " results from every service"), func() bool {
-		for i := range n {
-			if len(rec.results[i]) < checks {
-				return false
-			}
+	monBubble(t, func(t *testing.T) {
+		const n, checks, every = 4, 8, 100 * time.Millisecond
+		targets := make([]Target, n)
+		for i := range targets {
+			// The checks take a third of the interval: scheduling from their end would drift.
+			targets[i] = Target{monSvc(fmt.Sprint("svc", i), every, every, every), monBusy(every / 3)}
 		}
-		return true
-	})
+		rec := newMonRecorder()
+		monRun(t, rec.monitor(targets, Options{}))
+		rec.waitFor(t, fmt.Sprint(checks, " results from every service"), func() bool {
+			for i := range n {
+				if len(rec.results[i]) < checks {
+					return false
+				}
+			}
+			return true
+		})
 
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	for i := range n {
-		calls := rec.calls[i]
-		for k, c := range calls {
-			if late := c.start.Sub(c.due); late < 0 || late > monLate {
-				t.Errorf("service %d check %d: start - due = %v, want within [0, %v]", i, k, late, monLate)
-			}
-			if off := c.due.Sub(calls[0].due); k > 0 && (off%every != 0 || !c.due.After(calls[k-1].due)) {
-				t.Errorf("service %d check %d: due %v after the first, want a later multiple of %v", i, k, off, every)
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for i := range n {
+			calls := rec.calls[i]
+			for k, c := range calls {
+				if late := c.start.Sub(c.due); late != 0 {
+					t.Errorf("service %d check %d: start - due = %v, want 0", i, k, late)
+				}
+				if off := c.due.Sub(calls[0].due); k > 0 && (off%every != 0 || !c.due.After(calls[k-1].due)) {
+					t.Errorf("service %d check %d: due %v after the first, want a later multiple of %v", i, k, off, every)
+				}
 			}
 		}
-	}
+	})
 }
 
 func TestMonitorConcurrencyBound(t *testing.T) {
-	monLeakCheck(t)
-	const n, limit = 40, 4
-	var inFlight, most atomic.Int32
-	check := monFunc(func(ctx context.Context) probe.Result {
-		monRaise(&most, inFlight.Add(1))
-		defer inFlight.Add(-1)
-		return monBusy(20 * time.Millisecond).Check(ctx)
-	})
-	targets := make([]Target, n)
-	for i := range targets {
-		targets[i] = Target{monSvc(fmt.Sprint("svc", i), 100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond), check}
-	}
-	rec := newMonRecorder()
-	monRun(t, rec.monitor(targets, Options{Concurrency: limit}))
-	rec.waitFor(t, "two results from every service", func() bool {
-		for i := range n {
-			if len(rec.results[i]) < 2 {
-				return false
-			}
+	monBubble(t, func(t *testing.T) {
+		const n, limit = 40, 4
+		var inFlight, most atomic.Int32
+		check := monFunc(func(ctx context.Context) probe.Result {
+			monRaise(&most, inFlight.Add(1))
+			defer inFlight.Add(-1)
+			return monBusy(20 * time.Millisecond).Check(ctx)
+		})
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{monSvc(fmt.Sprint("svc", i), 100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond), check}
 		}
-		return true
+		rec := newMonRecorder()
+		monRun(t, rec.monitor(targets, Options{Concurrency: limit}))
+		rec.waitFor(t, "two results from every service", func() bool {
+			for i := range n {
+				if len(rec.results[i]) < 2 {
+					return false
+				}
+			}
+			return true
+		})
+		if got := most.Load(); got > limit {
+			t.Errorf("most checks in flight = %d, want at most %d", got, limit)
+		}
 	})
-	if got := most.Load(); got > limit {
-		t.Errorf("most checks in flight = %d, want at most %d", got, limit)
-	}
 }

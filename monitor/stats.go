@@ -4,17 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/uptty/uptty/probe"
-)
-
-// Bounds on what a Tracker keeps, so that a monitor running for months uses constant memory;
-// history restores no more than this.
-const (
-	// SampleCap bounds the latency samples: twice the widest sparkline (60 cells, one sample a
-	// cell), and enough for p95. At 10,000 services each sample kept costs 400 KB.
-	SampleCap = 120
-	RecentCap = 50  // full results, for the detail view
-	OutageCap = 100 // outages, the open one included
+	"github.com/uptty/uptty/track"
 )
 
 // ring keeps the newest values up to a fixed size. It grows as values arrive, so a service that
@@ -58,11 +48,11 @@ func (r *ring[T]) last() *T { return r.at(r.n - 1) }
 // percentiles returns the nearest-rank P50 and P95 of the passing samples' latencies, zero
 // when none passed. Failed checks are left out: a timeout's latency is the timeout, not the
 // service's speed.
-func percentiles(samples *ring[Sample]) (p50, p95 time.Duration) {
+func percentiles(samples *ring[track.Packed]) (p50, p95 time.Duration) {
 	var buf [SampleCap]time.Duration
 	lat := buf[:0]
 	for i := range samples.count() {
-		if s := samples.at(i); s.OK {
+		if s := samples.at(i).Sample(); s.OK {
 			lat = append(lat, s.Latency)
 		}
 	}
@@ -82,14 +72,17 @@ func nearestRank(sorted []time.Duration, p int) time.Duration {
 // copyRecent copies the recent results with one backing array each for all their facts and
 // phases, rather than two per result. Empty ones come out nil, whatever the ring slot they sat
 // in held before.
-func (t *Tracker) copyRecent() []probe.Result {
+func (t *Tracker) copyRecent() []Check {
 	n := t.recent.count()
+	if n == 0 {
+		return nil
+	}
 	var nf, np int
 	for i := range n {
 		nf, np = nf+len(t.recent.at(i).Facts), np+len(t.recent.at(i).Phases)
 	}
-	facts, phases := make([]probe.Fact, 0, nf), make([]probe.Phase, 0, np)
-	recent := make([]probe.Result, n)
+	facts, phases := make([]Fact, 0, nf), make([]Phase, 0, np)
+	recent := make([]Check, n)
 	for i := range n {
 		r := *t.recent.at(i)
 		r.Facts, r.Phases = nil, nil
@@ -104,10 +97,4 @@ func (t *Tracker) copyRecent() []probe.Result {
 		recent[i] = r
 	}
 	return recent
-}
-
-func cloneResult(r probe.Result) probe.Result {
-	r.Facts = slices.Clone(r.Facts)
-	r.Phases = slices.Clone(r.Phases)
-	return r
 }

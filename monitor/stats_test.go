@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 func TestPercentiles(t *testing.T) {
@@ -30,9 +31,9 @@ func TestPercentiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRing[Sample](SampleCap)
+			r := newRing[track.Packed](SampleCap)
 			for _, s := range tt.samples {
-				*r.push() = s
+				*r.push() = track.Pack(s)
 			}
 			if p50, p95 := percentiles(&r); p50 != tt.p50 || p95 != tt.p95 {
 				t.Errorf("percentiles() = %v, %v, want %v, %v", p50, p95, tt.p50, tt.p95)

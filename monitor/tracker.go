@@ -7,6 +7,7 @@ import (
 
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
 // failedReason stands in for the reason of a failed result that gave none.
@@ -56,8 +57,8 @@ type Tracker struct {
 	downtime  time.Duration
 	resumedAt time.Time // results that began before this were in flight across a pause
 
-	samples ring[Sample]
-	recent  ring[probe.Result]
+	samples ring[track.Packed]
+	recent  ring[Check]
 	outages ring[Outage]
 }
 
@@ -67,8 +68,8 @@ func NewTracker(p Policy) *Tracker {
 	p.SuccessThreshold = max(p.SuccessThreshold, 1)
 	return &Tracker{
 		policy:  p,
-		samples: newRing[Sample](SampleCap),
-		recent:  newRing[probe.Result](RecentCap),
+		samples: newRing[track.Packed](SampleCap),
+		recent:  newRing[Check](RecentCap),
 		outages: newRing[Outage](OutageCap),
 	}
 }
@@ -121,14 +122,7 @@ func (t *Tracker) Resume(now time.Time) []Event {
 // Status returns a snapshot as of now that shares no memory with the tracker. It does not
 // change the tracker. A now before the last result is taken as the last result's time.
 func (t *Tracker) Status(now time.Time) Status {
-	s := Status{
-		State:       t.state,
-		Since:       t.since,
-		Reason:      t.reasonText(),
-		Checks:      t.checks,
-		Failures:    t.failures,
-		OutageCount: t.outageCount,
-	}
+	s := Status{State: t.state, Since: t.since, Reason: t.reasonText()}
 	if t.started {
 		s.AsOf, s.Observed, s.Downtime = t.asOf, t.observed, t.downtime
 		if now.After(t.asOf) {
@@ -141,56 +135,50 @@ func (t *Tracker) Status(now time.Time) Status {
 			}
 		}
 	}
-	if n := t.recent.count(); n > 0 {
-		s.Recent = t.copyRecent()
-		s.Last = cloneResult(s.Recent[n-1])
+	if t.recent.count() > 0 {
+		last := t.recent.last()
+		s.LastAt, s.LastLatency, s.LastOK = last.Start, last.Latency, last.OK
 	}
-	if n := t.samples.count(); n > 0 {
-		s.Samples = make([]Sample, n)
-		for i := range n {
-			s.Samples[i] = *t.samples.at(i)
-		}
-		s.P50, s.P95 = percentiles(&t.samples)
+	n := t.samples.count()
+	for i := max(n-SparkCap, 0); i < n; i++ {
+		s.Spark.Append(*t.samples.at(i)) // never full before the last: nothing shifts
 	}
-	if n := t.outages.count(); n > 0 {
-		s.Outages = make([]Outage, n)
-		for i := range n {
-			s.Outages[i] = *t.outages.at(i)
-		}
-		closed := n
-		if t.open {
-			s.Outage = new(s.Outages[n-1])
-			closed--
-		}
-		if closed > 0 {
-			s.LastOutage = new(s.Outages[closed-1])
-		}
+	if t.outages.count() > 0 {
+		s.Outage = *t.outages.last()
 	}
 	return s
 }
 
-// Restore replaces the tracker's state with a snapshot rebuilt from stored history (a Status
-// as it was before a restart) so that the service shows what it showed before. The time from
-// s.AsOf to now is a gap, uptty not running, and counts neither up nor down; results that began
+// Detail returns what the detail view shows beyond Status: a copy that shares no memory with
+// the tracker.
+func (t *Tracker) Detail() Detail {
+	d := Detail{Recent: t.copyRecent(), OutageCount: t.outageCount, Checks: t.checks, Failures: t.failures}
+	if n := t.outages.count(); n > 0 {
+		d.Outages = make([]Outage, n)
+		for i := range n {
+			d.Outages[i] = *t.outages.at(i)
+		}
+	}
+	d.P50, d.P95 = percentiles(&t.samples)
+	return d
+}
+
+// Restore replaces the tracker's state with one saved by history before a restart, so that the
+// service shows what it showed before. s must be consistent (see Saved). The time from s.AsOf
+// to now is a gap, uptty not running, and counts neither up nor down; results that began
 // before now are ignored. A PAUSED snapshot comes back resumed, as pausing is not kept across
 // restarts. Streaks are recounted from s.Recent; where they reach back past a pause, their
 // share of observed time is approximate.
-func (t *Tracker) Restore(s Status, now time.Time) {
+func (t *Tracker) Restore(s Saved, now time.Time) {
 	*t = *NewTracker(t.policy)
-	for _, r := range s.Recent {
-		t.keep(r)
-	}
-	if len(s.Recent) == 0 && !s.Last.Start.IsZero() {
-		t.keep(s.Last)
+	for _, c := range s.Recent {
+		t.keepCheck(c)
 	}
 	for _, x := range s.Samples {
-		*t.samples.push() = x
+		*t.samples.push() = track.Pack(x)
 	}
 	for _, o := range s.Outages {
 		*t.outages.push() = o
-	}
-	if s.Outage != nil && (t.outages.count() == 0 || !t.outages.last().Open()) {
-		*t.outages.push() = *s.Outage
 	}
 	t.open = t.outages.count() > 0 && t.outages.last().Open()
 	t.outageCount = max(s.OutageCount, t.outages.count())
@@ -201,22 +189,6 @@ func (t *Tracker) Restore(s Status, now time.Time) {
 	t.state, t.since, t.reason = s.State, s.Since, s.Reason
 	if t.state == Paused {
 		t.state, t.since = t.underlying(s.Recent), now
-	}
-	// History stores states and outages apart, and a crash between two commits can leave them
-	// disagreeing. The outage record wins: an open outage means DOWN, and DOWN without one gets
-	// one from when DOWN began, so that DOWN and an open outage always go together.
-	switch {
-	case t.open && t.state != Down:
-		o := t.outages.last()
-		t.state, t.since, t.reason = Down, o.Start, cmp.Or(t.reason, o.Cause)
-	case !t.open && t.state == Down:
-		start := t.since
-		if start.IsZero() {
-			start = now
-		}
-		*t.outages.push() = Outage{Start: start, Cause: cmp.Or(t.reason, failedReason)}
-		t.open = true
-		t.outageCount++
 	}
 	// observedAt estimates the observed time at an earlier instant, as if there was no pause
 	// other than the one going on in s.
@@ -247,7 +219,7 @@ func (t *Tracker) Restore(s Status, now time.Time) {
 
 // underlying is the state a paused service was in, as far as its recent results tell, and
 // sets the reason to go with it.
-func (t *Tracker) underlying(recent []probe.Result) State {
+func (t *Tracker) underlying(recent []Check) State {
 	if len(recent) == 0 {
 		return Unknown
 	}
@@ -277,7 +249,7 @@ func (t *Tracker) underlying(recent []probe.Result) State {
 }
 
 // trailing counts the newest results whose OK is ok, and returns the first (oldest) of them.
-func trailing(recent []probe.Result, ok bool) (n int, first probe.Result) {
+func trailing(recent []Check, ok bool) (n int, first Check) {
 	for i := len(recent) - 1; i >= 0 && recent[i].OK == ok; i-- {
 		n, first = n+1, recent[i]
 	}
@@ -299,23 +271,33 @@ func (t *Tracker) advance(to time.Time) {
 	t.asOf = to
 }
 
-// record counts the result and keeps it in the bounded rings.
+// record counts the result and keeps it in the bounded rings, reusing the evicted slot's
+// slices.
 func (t *Tracker) record(r probe.Result) {
 	t.checks++
 	if !r.OK {
 		t.failures++
 	}
-	*t.samples.push() = Sample{At: r.Start, Latency: r.Latency, OK: r.OK}
-	t.keep(r)
-}
-
-// keep copies the result into the recent ring, reusing the evicted slot's slices.
-func (t *Tracker) keep(r probe.Result) {
+	*t.samples.push() = track.Pack(Sample{Latency: r.Latency, OK: r.OK})
 	slot := t.recent.push()
 	facts, phases := slot.Facts[:0], slot.Phases[:0]
-	*slot = r
-	slot.Facts = append(facts, r.Facts...)
-	slot.Phases = append(phases, r.Phases...)
+	*slot = Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning}
+	for _, f := range r.Facts {
+		facts = append(facts, Fact(f))
+	}
+	for _, p := range r.Phases {
+		phases = append(phases, Phase(p))
+	}
+	slot.Facts, slot.Phases = facts, phases
+}
+
+// keepCheck copies a check into the recent ring, reusing the evicted slot's slices.
+func (t *Tracker) keepCheck(c Check) {
+	slot := t.recent.push()
+	facts, phases := slot.Facts[:0], slot.Phases[:0]
+	*slot = c
+	slot.Facts = append(facts, c.Facts...)
+	slot.Phases = append(phases, c.Phases...)
 }
 
 func (t *Tracker) pass(r probe.Result) []Event {

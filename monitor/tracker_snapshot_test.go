@@ -8,7 +8,7 @@ import (
 	"github.com/uptty/uptty/probe"
 )
 
-func TestStatusDeepCopy(t *testing.T) {
+func TestDetailDeepCopy(t *testing.T) {
 	tr := NewTracker(Policy{FailureThreshold: 1})
 	facts := []probe.Fact{{Label: "status", Value: "200"}}
 	phases := []probe.Phase{{Name: "connect", Duration: 3 * ms}}
@@ -16,24 +16,20 @@ func TestStatusDeepCopy(t *testing.T) {
 	tr.Observe(probe.Result{Start: t0.Add(3 * time.Minute), Facts: facts, Phases: phases, Reason: "x"})
 	facts[0].Value, phases[0].Duration = "mutated by the checker", time.Hour
 
-	now := t0.Add(time.Hour)
-	want := tr.Status(now)
-	s := tr.Status(now)
-	s.Last.Facts[0].Value = "mutated"
-	s.Recent[len(s.Recent)-1].Facts[0].Value = "mutated"
-	s.Recent[len(s.Recent)-1].Phases[0].Duration = 0
-	s.Samples[0].Latency = 0
-	s.Outages[0].Cause = "mutated"
-	s.Outage.Cause = "mutated"
-	s.LastOutage.Cause = "mutated"
-	if got := tr.Status(now); !reflect.DeepEqual(got, want) {
-		t.Errorf("Status() after mutating a snapshot = %+v, want %+v", got, want)
+	want := tr.Detail()
+	d := tr.Detail()
+	d.Recent[len(d.Recent)-1].Facts[0].Value = "mutated"
+	d.Recent[len(d.Recent)-1].Phases[0].Duration = 0
+	d.Outages[0].Cause = "mutated"
+	if got := tr.Detail(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Detail() after mutating a copy = %+v, want %+v", got, want)
 	}
-	if got := want.Last.Facts[0].Value; got != "200" {
-		t.Errorf("Last.Facts[0].Value = %q, want 200 (the tracker must copy what it observes)", got)
+	last := want.Recent[len(want.Recent)-1]
+	if got := last.Facts[0].Value; got != "200" {
+		t.Errorf("Recent[last].Facts[0].Value = %q, want 200 (the tracker must copy what it observes)", got)
 	}
-	if got := want.Last.Phases[0].Duration; got != 3*ms {
-		t.Errorf("Last.Phases[0].Duration = %v, want 3ms", got)
+	if got := last.Phases[0].Duration; got != 3*ms {
+		t.Errorf("Recent[last].Phases[0].Duration = %v, want 3ms", got)
 	}
 }
 
@@ -45,8 +41,20 @@ func TestStatusLastIsTheResult(t *testing.T) {
 	}
 	last := probe.Result{Start: t0.Add(time.Hour), Latency: 9 * ms, Reason: "refused"}
 	tr.Observe(last)
-	if got := tr.Status(t0.Add(time.Hour)).Last; !reflect.DeepEqual(got, last) {
-		t.Errorf("Status().Last = %#v, want %#v", got, last)
+	s := tr.Status(t0.Add(time.Hour))
+	if !s.LastAt.Equal(last.Start) || s.LastLatency != last.Latency || s.LastOK {
+		t.Errorf("Status().Last = %v %v %v, want %v %v false", s.LastAt, s.LastLatency, s.LastOK, last.Start, last.Latency)
+	}
+	want := Check{Start: last.Start, Latency: last.Latency, Reason: "refused", Facts: []Fact{}, Phases: []Phase{}}
+	got := tr.Detail().Recent[RecentCap-1]
+	if got.Facts == nil {
+		got.Facts = []Fact{}
+	}
+	if got.Phases == nil {
+		got.Phases = []Phase{}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Detail().Recent[last] = %#v, want %#v (nothing left over from the slot it reused)", got, want)
 	}
 }
 
@@ -62,43 +70,57 @@ func TestBoundedMemory(t *testing.T) {
 		}
 		tr.Observe(r)
 	}
-	s := tr.Status(t0.Add(n * time.Second))
+	s, d := tr.Status(t0.Add(n*time.Second)), tr.Detail()
 	checks := []struct {
 		name      string
 		got, want int
 	}{
-		{"len(Samples)", len(s.Samples), SampleCap},
-		{"len(Recent)", len(s.Recent), RecentCap},
-		{"len(Outages)", len(s.Outages), OutageCap},
-		{"OutageCount", s.OutageCount, n / 3},
-		{"Checks", s.Checks, n},
-		{"Failures", s.Failures, n - n/3},
+		{"samples", tr.samples.count(), SampleCap},
+		{"Spark.Len()", s.Spark.Len(), SparkCap},
+		{"len(Recent)", len(d.Recent), RecentCap},
+		{"len(Outages)", len(d.Outages), OutageCap},
+		{"OutageCount", d.OutageCount, n / 3},
+		{"Checks", d.Checks, n},
+		{"Failures", d.Failures, n - n/3},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
 		}
 	}
-	if got, want := s.Samples[0].At, t0.Add((n-SampleCap)*time.Second); !got.Equal(want) {
-		t.Errorf("Samples[0].At = %v, want %v (oldest first)", got, want)
+	if got, want := s.Spark.At(SparkCap-1), (Sample{Latency: (n - 1) * ms}); got != want {
+		t.Errorf("Spark.At(last) = %v, want %v (newest last)", got, want)
 	}
-	if got, want := s.Recent[RecentCap-1].Start, t0.Add((n-1)*time.Second); !got.Equal(want) {
+	if got, want := d.Recent[RecentCap-1].Start, t0.Add((n-1)*time.Second); !got.Equal(want) {
 		t.Errorf("Recent[last].Start = %v, want %v", got, want)
 	}
-	for i := 1; i < len(s.Outages); i++ {
-		if !s.Outages[i-1].Start.Before(s.Outages[i].Start) {
-			t.Fatalf("Outages[%d].Start = %v, not after %v", i, s.Outages[i].Start, s.Outages[i-1].Start)
+	for i := 1; i < len(d.Outages); i++ {
+		if !d.Outages[i-1].Start.Before(d.Outages[i].Start) {
+			t.Fatalf("Outages[%d].Start = %v, not after %v", i, d.Outages[i].Start, d.Outages[i-1].Start)
 		}
 	}
 	// The last results are pass (i=9998), fail (i=9999): PENDING, not an outage.
 	want := Outage{Start: t0.Add((n - 4) * time.Second), End: t0.Add((n - 2) * time.Second), Cause: "refused"}
-	if s.Outage != nil || s.LastOutage == nil || *s.LastOutage != want {
-		t.Errorf("Outage, LastOutage = %v, %v, want nil, %v", s.Outage, s.LastOutage, want)
+	if _, open := s.OpenOutage(); open || s.Outage != want {
+		t.Errorf("Outage = %v (open %v), want %v ended", s.Outage, open, want)
 	}
 	// Passing latencies are i ms for i = 2, 5, 8... over the last 240 results.
-	if s.P50 == 0 || s.P95 <= s.P50 || s.P95 > time.Duration(n)*ms {
-		t.Errorf("P50, P95 = %v, %v, want 0 < P50 < P95 < 10s", s.P50, s.P95)
+	if d.P50 == 0 || d.P95 <= d.P50 || d.P95 > time.Duration(n)*ms {
+		t.Errorf("P50, P95 = %v, %v, want 0 < P50 < P95 < 10s", d.P50, d.P95)
 	}
+}
+
+// savedOf is what history would give back of tr as of now: its Status and Detail, and its
+// samples.
+func savedOf(tr *Tracker, now time.Time) Saved {
+	s, d := tr.Status(now), tr.Detail()
+	sv := Saved{State: s.State, Since: s.Since, Reason: s.Reason, Recent: d.Recent, Outages: d.Outages,
+		OutageCount: d.OutageCount, Checks: d.Checks, Failures: d.Failures,
+		AsOf: s.AsOf, Observed: s.Observed, Downtime: s.Downtime}
+	for i := range tr.samples.count() {
+		sv.Samples = append(sv.Samples, tr.samples.at(i).Sample())
+	}
+	return sv
 }
 
 // TestRestore checks that a tracker rebuilt from a snapshot, after a gap, goes on exactly like
@@ -150,7 +172,7 @@ func testRestore(t *testing.T, policy Policy, before []step, paused bool, after 
 		run(orig, script(pause(gapFrom)))
 		snapAt += 5 * time.Minute
 	}
-	snap := orig.Status(t0.Add(snapAt))
+	snap := savedOf(orig, t0.Add(snapAt))
 	if !paused {
 		run(orig, script(pause(gapFrom)))
 	}
@@ -165,52 +187,12 @@ func testRestore(t *testing.T, policy Policy, before []step, paused bool, after 
 		run(orig, after[i:i+1])
 		run(restored, after[i:i+1])
 		now := t0.Add(s.at + 30*time.Second)
-		got, want := restored.Status(now), orig.Status(now)
+		got, want := savedOf(restored, now), savedOf(orig, now)
 		if got.State != want.State || got.Reason != want.Reason || !reflect.DeepEqual(got.Outages, want.Outages) ||
 			got.Observed != want.Observed || got.Downtime != want.Downtime || got.Checks != want.Checks {
 			t.Fatalf("after %v: restored Status = %v %q %v %v/%v %d,\nwant %v %q %v %v/%v %d", s.at,
 				got.State, got.Reason, got.Outages, got.Downtime, got.Observed, got.Checks,
 				want.State, want.Reason, want.Outages, want.Downtime, want.Observed, want.Checks)
 		}
-	}
-}
-
-// TestRestoreDisagreeingHistory: a crash between two history commits can store a state and
-// outages that disagree. Restore must neither panic on the next check nor leave an outage
-// ticking under an UP row.
-func TestRestoreDisagreeingHistory(t *testing.T) {
-	t0 := time.Date(2026, 5, 5, 21, 47, 0, 0, time.UTC)
-	now := t0.Add(time.Hour)
-	pass := probe.Result{Start: now.Add(time.Second), Latency: time.Millisecond, OK: true}
-	tests := []struct {
-		name string
-		st   Status
-	}{
-		{"DOWN with no outage stored", Status{State: Down, Since: t0, Reason: "connection refused",
-			AsOf: now, Observed: time.Hour, Downtime: time.Hour}},
-		{"DOWN with only an ended outage", Status{State: Down, Since: t0, Reason: "connection refused",
-			Outages: []Outage{{Start: t0.Add(-time.Hour), End: t0.Add(-50 * time.Minute), Cause: "timeout"}},
-			AsOf:    now, Observed: 2 * time.Hour, Downtime: 70 * time.Minute}},
-		{"UP with an open outage", Status{State: Up, Since: t0.Add(-time.Hour),
-			Outages: []Outage{{Start: t0, Cause: "status 503, want 200-399"}},
-			AsOf:    now, Observed: 2 * time.Hour, Downtime: time.Hour}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tr := NewTracker(Policy{FailureThreshold: 2, SuccessThreshold: 1})
-			tr.Restore(tt.st, now)
-			if got := tr.Status(now); got.State != Down || got.Outage == nil || got.Outage.Start != t0 {
-				t.Fatalf("Restore() = %v, outage %+v; want DOWN with an outage open since %v", got.State, got.Outage, t0)
-			}
-			tr.Observe(pass)
-			got := tr.Status(pass.Start)
-			if got.State != Up || got.Outage != nil || got.LastOutage == nil || got.LastOutage.End != pass.Start {
-				t.Errorf("after a pass = %v, outage %+v, last %+v; want UP with the outage ended at %v",
-					got.State, got.Outage, got.LastOutage, pass.Start)
-			}
-			if up, ok := got.Uptime(pass.Start); !ok || up < 0 || up > 1 {
-				t.Errorf("Uptime() = %v, %v; want a ratio in [0, 1]", up, ok)
-			}
-		})
 	}
 }

@@ -186,20 +186,19 @@ func TestTrackerStates(t *testing.T) {
 			if s.Reason != tt.reason {
 				t.Errorf("Reason = %q, want %q", s.Reason, tt.reason)
 			}
-			if !reflect.DeepEqual(s.Outages, tt.outages) {
-				t.Errorf("Outages = %v, want %v", s.Outages, tt.outages)
+			d := tr.Detail()
+			if !reflect.DeepEqual(d.Outages, tt.outages) {
+				t.Errorf("Outages = %v, want %v", d.Outages, tt.outages)
 			}
-			if s.Checks != tt.checks || s.Failures != tt.bad {
-				t.Errorf("Checks, Failures = %d, %d, want %d, %d", s.Checks, s.Failures, tt.checks, tt.bad)
+			if d.Checks != tt.checks || d.Failures != tt.bad {
+				t.Errorf("Checks, Failures = %d, %d, want %d, %d", d.Checks, d.Failures, tt.checks, tt.bad)
 			}
-			var open, last *Outage
-			if n := len(tt.outages); n > 0 && tt.outages[n-1].Open() {
-				open = &tt.outages[n-1]
-			} else if n > 0 {
-				last = &tt.outages[n-1]
+			var newest Outage
+			if n := len(tt.outages); n > 0 {
+				newest = tt.outages[n-1]
 			}
-			if !reflect.DeepEqual(s.Outage, open) || !reflect.DeepEqual(s.LastOutage, last) {
-				t.Errorf("Outage, LastOutage = %v, %v, want %v, %v", s.Outage, s.LastOutage, open, last)
+			if s.Outage != newest {
+				t.Errorf("Outage = %v, want %v", s.Outage, newest)
 			}
 		})
 	}
@@ -214,10 +213,10 @@ func TestOutageAcrossMidnight(t *testing.T) {
 		up(3*time.Hour+8*time.Minute),
 	))
 	s := tr.Status(t0.Add(4 * time.Hour))
-	if s.LastOutage == nil {
-		t.Fatalf("LastOutage = nil, want an outage")
+	o, ok := s.EndedOutage()
+	if !ok {
+		t.Fatalf("EndedOutage() = none, want an outage")
 	}
-	o := *s.LastOutage
 	wantStart := time.Date(2026, 5, 5, 21, 47, 0, 0, t0.Location())
 	wantEnd := time.Date(2026, 5, 6, 0, 8, 0, 0, t0.Location())
 	if !o.Start.Equal(wantStart) || !o.End.Equal(wantEnd) || o.Cause != "status 503, want 200-399" {

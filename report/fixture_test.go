@@ -5,7 +5,6 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 )
 
 // kst is a fixed zone so that golden files do not depend on the machine's.
@@ -34,29 +33,16 @@ const (
 	kindCommand config.Kind = "command"
 )
 
-// samples makes n deterministic samples ending at now, every failEvery-th failed (0: none).
-func samples(now time.Time, n int, base time.Duration, failEvery int) []monitor.Sample {
-	out := make([]monitor.Sample, n)
-	for k := range out {
-		out[k] = monitor.Sample{
-			At:      now.Add(-time.Duration(n-k) * 30 * time.Second),
+// spark makes n deterministic samples, every failEvery-th failed (0: none).
+func spark(n int, base time.Duration, failEvery int) monitor.Spark {
+	var sp monitor.Spark
+	for k := range n {
+		sp.Push(monitor.Sample{
 			Latency: base + time.Duration(k*37%23)*time.Millisecond,
 			OK:      failEvery == 0 || (k+1)%failEvery != 0,
-		}
+		})
 	}
-	return out
-}
-
-func recent(ss []monitor.Sample, reason string) []probe.Result {
-	out := make([]probe.Result, 0, len(ss))
-	for _, s := range ss {
-		r := probe.Result{Start: s.At, Latency: s.Latency, OK: s.OK}
-		if !s.OK {
-			r.Reason = reason
-		}
-		out = append(out, r)
-	}
-	return out
+	return sp
 }
 
 // fixture is a small fleet in every state, with a Korean name, a long name, an open outage, an
@@ -76,47 +62,35 @@ func fixture(now time.Time) ([]config.Service, []monitor.Status) {
 	services[2].Slow = 800 * time.Millisecond
 
 	up := func(base time.Duration, fail int) monitor.Status {
-		ss := samples(now, 40, base, fail)
-		last := ss[len(ss)-1]
+		sp := spark(40, base, fail)
 		return monitor.Status{
 			State: monitor.Up, Since: now.Add(-3 * time.Hour),
-			Last:    probe.Result{Start: last.At, Latency: last.Latency, OK: true, Facts: []probe.Fact{{Label: "status", Value: "200 OK"}}},
-			Samples: ss, Recent: recent(ss[len(ss)-5:], "timeout after 10s"),
-			P50: base + 10*time.Millisecond, P95: base + 20*time.Millisecond,
-			Checks: 120, Failures: 3,
-			AsOf: now.Add(-10 * time.Second), Observed: 2 * time.Hour, Downtime: 15 * time.Second,
+			LastAt: now.Add(-30 * time.Second), LastLatency: sp.At(sp.Len() - 1).Latency, LastOK: true,
+			Spark: sp,
+			AsOf:  now.Add(-10 * time.Second), Observed: 2 * time.Hour, Downtime: 15 * time.Second,
 		}
 	}
 	st := make([]monitor.Status, len(services))
 
 	st[0] = up(80*time.Millisecond, 0)
-	st[0].Last.Phases = []probe.Phase{
-		{Name: "DNS", Duration: 2 * time.Millisecond}, {Name: "connect", Duration: 9 * time.Millisecond},
-		{Name: "TLS", Duration: 31 * time.Millisecond}, {Name: "first byte", Duration: 45 * time.Millisecond},
-	}
-	ended := monitor.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute), Cause: "connection refused"}
-	st[0].LastOutage = &ended
-	st[0].Outages = []monitor.Outage{ended}
+	st[0].Outage = monitor.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute), Cause: "connection refused"}
 
 	start := time.Date(2026, 11, 25, 21, 47, 2, 0, kst)
-	open := monitor.Outage{Start: start, Cause: "status 503, want 200-399"}
 	st[1] = monitor.Status{
 		State: monitor.Down, Since: start.Add(35 * time.Second), Reason: "status 503, want 200-399",
-		Last:   probe.Result{Start: now.Add(-4 * time.Second), Latency: 140 * time.Millisecond, Reason: "status 503, want 200-399"},
-		Outage: &open, Outages: []monitor.Outage{open},
-		Samples: samples(now, 30, 120*time.Millisecond, 3),
-		Checks:  30, Failures: 10,
-		AsOf: now.Add(-4 * time.Second), Observed: time.Hour, Downtime: 4 * time.Minute,
+		LastAt: now.Add(-4 * time.Second), LastLatency: 140 * time.Millisecond,
+		Outage: monitor.Outage{Start: start, Cause: "status 503, want 200-399"},
+		Spark:  spark(30, 120*time.Millisecond, 3),
+		AsOf:   now.Add(-4 * time.Second), Observed: time.Hour, Downtime: 4 * time.Minute,
 	}
-	st[1].Recent = recent(st[1].Samples[25:], "status 503, want 200-399")
 
 	st[2] = up(1100*time.Millisecond, 0)
 	st[2].State, st[2].Reason = monitor.Degraded, "slow: 1.24s > 800ms"
-	st[2].Last.Latency, st[2].Last.Warning = 1240*time.Millisecond, "slow: 1.24s > 800ms"
+	st[2].LastLatency = 1240 * time.Millisecond
 
 	st[3] = up(3*time.Millisecond, 5)
 	st[3].State, st[3].Reason = monitor.Pending, "connection refused"
-	st[3].Last = probe.Result{Start: now.Add(-2 * time.Second), Latency: 300 * time.Microsecond, Reason: "connection refused"}
+	st[3].LastAt, st[3].LastLatency, st[3].LastOK = now.Add(-2*time.Second), 300*time.Microsecond, false
 
 	st[4] = monitor.Status{} // never checked
 
@@ -126,8 +100,6 @@ func fixture(now time.Time) ([]config.Service, []monitor.Status) {
 	st[6] = up(45*time.Millisecond, 7)
 
 	st[7] = up(12*time.Millisecond, 0)
-	yesterday := monitor.Outage{Start: now.Add(-26 * time.Hour), End: now.Add(-25*time.Hour - 30*time.Minute), Cause: "timeout after 10s"}
-	st[7].LastOutage = &yesterday
-	st[7].Outages = []monitor.Outage{yesterday}
+	st[7].Outage = monitor.Outage{Start: now.Add(-26 * time.Hour), End: now.Add(-25*time.Hour - 30*time.Minute), Cause: "timeout after 10s"}
 	return services, st
 }

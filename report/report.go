@@ -12,14 +12,14 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/uptty/uptty/config"
-	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
 // WriteCheckTable writes the `uptty check` table: STATE, NAME, LATENCY and REASON, aligned by
 // display width so that wide names line up. color adds the 16 basic ANSI colours to the state
 // words, which stay readable without them. st[i] is the status of services[i].
-func WriteCheckTable(w io.Writer, services []config.Service, st []monitor.Status, color bool) error {
+func WriteCheckTable(w io.Writer, services []config.Service, st []track.Status, color bool) error {
 	r := lipgloss.NewRenderer(w)
 	r.SetColorProfile(termenv.Ascii)
 	if color {
@@ -45,11 +45,11 @@ func WriteCheckTable(w io.Writer, services []config.Service, st []monitor.Status
 		s := statusAt(st, i)
 		state := s.State
 		if int(state) >= len(stateStyle) {
-			state = monitor.Unknown
+			state = track.Unknown
 		}
 		lat := "-"
-		if !s.Last.Start.IsZero() && s.Last.OK { // as on the screen: a failed check has no latency worth reading
-			lat = text.FormatLatency(s.Last.Latency)
+		if !s.LastAt.IsZero() && s.LastOK { // as on the screen: a failed check has no latency worth reading
+			lat = text.FormatLatency(s.LastLatency)
 		}
 		reason := reasonText(s)
 		if reason == "" && services[i].Brief.Insecure {
@@ -85,7 +85,7 @@ type summaryJSON struct {
 // WriteCheckJSON writes the `uptty check --json` document: checked_at (RFC 3339, in checkedAt's
 // zone), every service with its lower-case state, latency in milliseconds to 0.1 and the error
 // ("" when up; userinfo is removed from URLs), and the up/degraded/down summary.
-func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service, st []monitor.Status) error {
+func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service, st []track.Status) error {
 	doc := checkJSON{
 		CheckedAt: checkedAt.Format(time.RFC3339),
 		Services:  make([]serviceJSON, 0, len(services)),
@@ -98,15 +98,15 @@ func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service,
 			Group:     svc.Group,
 			URL:       u,
 			State:     s.State.Lower(),
-			LatencyMS: math.Round(float64(s.Last.Latency)/float64(100*time.Microsecond)) / 10,
+			LatencyMS: math.Round(float64(s.LastLatency)/float64(100*time.Microsecond)) / 10,
 			Error:     reasonText(s),
 		})
 		switch s.State {
-		case monitor.Up:
+		case track.Up:
 			doc.Summary.Up++
-		case monitor.Degraded:
+		case track.Degraded:
 			doc.Summary.Degraded++
-		case monitor.Down:
+		case track.Down:
 			doc.Summary.Down++
 		}
 	}
@@ -117,19 +117,16 @@ func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service,
 }
 
 // reasonText is the one-line reason a service is not UP ("" when it is).
-func reasonText(s monitor.Status) string {
-	if s.State == monitor.Up {
+func reasonText(s track.Status) string {
+	if s.State == track.Up {
 		return ""
 	}
 	r := s.Reason
-	if r == "" && !s.Last.OK {
-		r = s.Last.Reason
-	}
 	if r == "" {
 		switch s.State {
-		case monitor.Unknown:
+		case track.Unknown:
 			r = "not checked"
-		case monitor.Paused:
+		case track.Paused:
 			r = "paused"
 		}
 	}
@@ -137,22 +134,22 @@ func reasonText(s monitor.Status) string {
 	return r
 }
 
-func statusAt(st []monitor.Status, i int) monitor.Status {
+func statusAt(st []track.Status, i int) track.Status {
 	if i < len(st) {
 		return st[i]
 	}
-	return monitor.Status{}
+	return track.Status{}
 }
 
 // reportStyles colour `uptty check` output with the 16 basic colours, which follow the user's
 // own terminal palette on any background.
-func styles(r *lipgloss.Renderer) (state [monitor.Paused + 1]lipgloss.Style, head lipgloss.Style) {
+func styles(r *lipgloss.Renderer) (state [track.Paused + 1]lipgloss.Style, head lipgloss.Style) {
 	colors := [...]lipgloss.Color{
-		monitor.Unknown: "8", monitor.Up: "2", monitor.Degraded: "3",
-		monitor.Pending: "3", monitor.Down: "1", monitor.Paused: "8",
+		track.Unknown: "8", track.Up: "2", track.Degraded: "3",
+		track.Pending: "3", track.Down: "1", track.Paused: "8",
 	}
 	for st := range state {
-		state[st] = r.NewStyle().Foreground(colors[st]).Bold(monitor.State(st) == monitor.Down)
+		state[st] = r.NewStyle().Foreground(colors[st]).Bold(track.State(st) == track.Down)
 	}
 	return state, r.NewStyle().Bold(true)
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 )
 
 func TestWriteCheckTable(t *testing.T) {
@@ -52,7 +51,7 @@ func TestWriteCheckTable(t *testing.T) {
 
 func TestWriteCheckJSON(t *testing.T) {
 	services, st := fixture(fixedNow)
-	st[0].Last.Latency = 12345 * time.Microsecond
+	st[0].LastLatency = 12345 * time.Microsecond
 	var b bytes.Buffer
 	if err := WriteCheckJSON(&b, time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC), services, st); err != nil {
 		t.Fatalf("WriteCheckJSON() = %v, want nil", err)
@@ -113,7 +112,6 @@ func TestReasonText(t *testing.T) {
 	}{
 		{"up has none", monitor.Status{State: monitor.Up, Reason: "ignored"}, ""},
 		{"down", monitor.Status{State: monitor.Down, Reason: "timeout after 3s"}, "timeout after 3s"},
-		{"falls back to the last result", monitor.Status{State: monitor.Down, Last: probe.Result{Reason: "connection refused"}}, "connection refused"},
 		{"never checked", monitor.Status{}, "not checked"},
 	}
 	for _, tt := range tests {

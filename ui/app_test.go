@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,7 +14,6 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 )
 
 // The monitor is the real Source.
@@ -21,20 +21,23 @@ var _ Source = (*monitor.Monitor)(nil)
 
 // fakeSource is a Source fed by the test through channels.
 type fakeSource struct {
-	updates chan map[int]monitor.Status
-	paused  chan int
-	resumed chan int
+	updates chan map[string]monitor.Status
+	paused  chan string
+	resumed chan string
+	mu      sync.Mutex
+	details map[string]monitor.Detail
 }
 
 func newFakeSource() *fakeSource {
 	return &fakeSource{
-		updates: make(chan map[int]monitor.Status),
-		paused:  make(chan int, 4),
-		resumed: make(chan int, 4),
+		updates: make(chan map[string]monitor.Status),
+		paused:  make(chan string, 4),
+		resumed: make(chan string, 4),
+		details: map[string]monitor.Detail{},
 	}
 }
 
-func (f *fakeSource) Next(ctx context.Context) (map[int]monitor.Status, error) {
+func (f *fakeSource) Next(ctx context.Context) (map[string]monitor.Status, error) {
 	select {
 	case u := <-f.updates:
 		return u, nil
@@ -43,11 +46,24 @@ func (f *fakeSource) Next(ctx context.Context) (map[int]monitor.Status, error) {
 	}
 }
 
-func (f *fakeSource) Pause(i int)  { f.paused <- i }
-func (f *fakeSource) Resume(i int) { f.resumed <- i }
+func (f *fakeSource) Detail(name string) (monitor.Detail, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.details[name]
+	return d, ok
+}
+
+func (f *fakeSource) setDetail(name string, d monitor.Detail) {
+	f.mu.Lock()
+	f.details[name] = d
+	f.mu.Unlock()
+}
+
+func (f *fakeSource) Pause(name string)  { f.paused <- name }
+func (f *fakeSource) Resume(name string) { f.resumed <- name }
 
 // send hands the UI a batch, failing the test if the UI is not reading.
-func (f *fakeSource) send(t *testing.T, u map[int]monitor.Status) {
+func (f *fakeSource) send(t *testing.T, u map[string]monitor.Status) {
 	t.Helper()
 	select {
 	case f.updates <- u:
@@ -56,14 +72,14 @@ func (f *fakeSource) send(t *testing.T, u map[int]monitor.Status) {
 	}
 }
 
-func receive(t *testing.T, ch <-chan int, what string) int {
+func receive(t *testing.T, ch <-chan string, what string) string {
 	t.Helper()
 	select {
-	case i := <-ch:
-		return i
+	case name := <-ch:
+		return name
 	case <-time.After(5 * time.Second):
 		t.Fatalf("no %s within 5s", what)
-		return -1
+		return ""
 	}
 }
 
@@ -82,9 +98,13 @@ func appModel(src Source) Model {
 		svc("결제 게이트웨이", "payments", "https://pay.example.kr/health", kindHTTP),
 		svc("Search", "search", "http://search.internal/health", kindHTTP),
 	}
-	up := monitor.Status{State: monitor.Up, Since: fixedNow, Last: probe.Result{Start: fixedNow, Latency: 87 * time.Millisecond, OK: true},
+	up := monitor.Status{State: monitor.Up, Since: fixedNow, LastAt: fixedNow, LastLatency: 87 * time.Millisecond, LastOK: true,
 		AsOf: fixedNow, Observed: time.Hour}
-	return New(services, []monitor.Status{up, up, up}, src, Options{Renderer: renderer(termenv.Ascii), Location: kst})
+	initial := map[string]monitor.Status{}
+	for _, s := range services {
+		initial[s.Name] = up
+	}
+	return New(services, initial, src, Options{Renderer: renderer(termenv.Ascii), Location: kst})
 }
 
 // TestApp drives the UI as a user would: a service goes down, the user moves to it, opens and
@@ -96,11 +116,12 @@ func TestApp(t *testing.T) {
 	waitFor(t, tm, "3 UP")
 
 	start := time.Now().Add(-time.Minute)
-	src.send(t, map[int]monitor.Status{1: {
+	const pay = "결제 게이트웨이"
+	src.setDetail(pay, monitor.Detail{Recent: []monitor.Check{{Start: start, Latency: 1234 * time.Millisecond, Reason: "status 503, want 200-399"}}})
+	src.send(t, map[string]monitor.Status{pay: {
 		State: monitor.Down, Since: start, Reason: "status 503, want 200-399",
-		Outage: &monitor.Outage{Start: start, Cause: "status 503, want 200-399"},
-		Last:   probe.Result{Start: start, Latency: time.Second, Reason: "status 503, want 200-399"},
-		Recent: []probe.Result{{Start: start, Latency: time.Second, Reason: "status 503, want 200-399"}},
+		Outage: monitor.Outage{Start: start, Cause: "status 503, want 200-399"},
+		LastAt: start, LastLatency: 1234 * time.Millisecond,
 	}})
 	waitFor(t, tm, "uptty: 1 DOWN, 2 UP") // the window title
 	waitFor(t, tm, "1 DOWN  2 UP")
@@ -108,7 +129,7 @@ func TestApp(t *testing.T) {
 	tm.Type("j")
 	waitFor(t, tm, "> DOWN     결제 게이트웨이")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-	waitFor(t, tm, "Recent checks")
+	waitFor(t, tm, "1.23s") // the detail, asked for on opening the view
 	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
 	waitFor(t, tm, "STATE    NAME")
 	tm.Type("?")
@@ -117,14 +138,14 @@ func TestApp(t *testing.T) {
 	waitFor(t, tm, "STATE    NAME")
 
 	tm.Type("p")
-	if i := receive(t, src.paused, "Pause call"); i != 1 {
-		t.Fatalf("Pause(%d), want Pause(1)", i)
+	if name := receive(t, src.paused, "Pause call"); name != pay {
+		t.Fatalf("Pause(%q), want Pause(%q)", name, pay)
 	}
-	src.send(t, map[int]monitor.Status{1: {State: monitor.Paused, Since: time.Now()}})
+	src.send(t, map[string]monitor.Status{pay: {State: monitor.Paused, Since: time.Now()}})
 	waitFor(t, tm, "1 PAUSED")
 	tm.Type("p")
-	if i := receive(t, src.resumed, "Resume call"); i != 1 {
-		t.Fatalf("Resume(%d), want Resume(1)", i)
+	if name := receive(t, src.resumed, "Resume call"); name != pay {
+		t.Fatalf("Resume(%q), want Resume(%q)", name, pay)
 	}
 
 	tm.Type("q")

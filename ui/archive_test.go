@@ -152,7 +152,8 @@ func (f *fakeArchive) incidents(since time.Time, service string) ([]history.Inci
 // archiveModel is the fixture with an Archive, at the given size.
 func archiveModel(w, h int, p termenv.Profile, wide bool, a Archive) Model {
 	services, st := fixture(fixedNow)
-	m := New(services, st, nil, Options{
+	snaps, src := split(services, st)
+	m := New(services, snaps, src, Options{
 		Demo: true, Hint: "no config found: uptty -c FILE, or put one at ~/.config/uptty/config.yaml",
 		Renderer: renderer(p), Now: func() time.Time { return fixedNow }, Location: kst, AmbiguousWide: wide,
 		Archive: a,
@@ -167,10 +168,15 @@ func settle(t testing.TB, m Model, cmd tea.Cmd) Model {
 	t.Helper()
 	for cmd != nil {
 		msg := cmd()
-		switch msg.(type) {
+		switch msg := msg.(type) {
 		case nil:
 			return m
-		case archiveMsg, saveErrMsg:
+		case tea.BatchMsg:
+			for _, c := range msg {
+				m = settle(t, m, c)
+			}
+			return m
+		case archiveMsg, saveErrMsg, detailMsg:
 		default:
 			t.Fatalf("settle: got a %T, want an Archive message", msg)
 		}
@@ -178,6 +184,32 @@ func settle(t testing.TB, m Model, cmd tea.Cmd) Model {
 		m, cmd = next.(Model), c
 	}
 	return m
+}
+
+// archiveOf runs cmd, an Archive query alone or batched with a question to the Source, and
+// returns the Archive's answer; the Source's answer is applied to m.
+func archiveOf(t testing.TB, m *Model, cmd tea.Cmd) archiveMsg {
+	t.Helper()
+	switch msg := cmd().(type) {
+	case archiveMsg:
+		return msg
+	case tea.BatchMsg:
+		var found *archiveMsg
+		for _, c := range msg {
+			switch sub := c().(type) {
+			case archiveMsg:
+				found = &sub
+			case detailMsg:
+				next, _ := m.Update(sub)
+				*m = next.(Model)
+			}
+		}
+		if found != nil {
+			return *found
+		}
+	}
+	t.Fatal("the command asked the Archive nothing")
+	return archiveMsg{}
 }
 
 // pressSettled presses keys, letting the Archive answer after each.
@@ -221,7 +253,7 @@ func TestArchiveAnswers(t *testing.T) {
 	if cmd != nil {
 		t.Error("Update(2) with a query in flight returned another query, want it held back")
 	}
-	first := open().(archiveMsg)
+	first := archiveOf(t, &m, open)
 	next, again := m.Update(first)
 	m = next.(Model)
 	if m.hist.data.seq != 0 {

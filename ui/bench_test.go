@@ -10,26 +10,26 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 )
 
 // bigModel is 1,000 services in 50 groups with full sample rings, at 200x60, in colour.
 func bigModel(b *testing.B) Model {
 	b.Helper()
 	services := make([]config.Service, 1000)
-	st := make([]monitor.Status, len(services))
+	st := make(map[string]monitor.Status, len(services))
 	for i := range services {
 		services[i] = svc(fmt.Sprintf("service %04d", i), fmt.Sprintf("group %02d", i/20), "https://example.com/", kindHTTP)
 		ss := samples(fixedNow, 240, time.Duration(20+i%50)*time.Millisecond, 7)
-		st[i] = monitor.Status{
-			State: monitor.Up, Since: fixedNow.Add(-time.Hour), Samples: ss,
-			Last: probe.Result{Start: fixedNow, Latency: ss[len(ss)-1].Latency, OK: true},
+		s := monitor.Status{
+			State: monitor.Up, Since: fixedNow.Add(-time.Hour), Spark: spark(ss),
+			LastAt: fixedNow, LastLatency: ss[len(ss)-1].latency, LastOK: true,
 			AsOf: fixedNow, Observed: time.Hour, Downtime: time.Duration(i%3) * time.Second,
 		}
 		if i%10 == 0 {
-			st[i].State, st[i].Reason = monitor.Down, "status 503, want 200-399"
-			st[i].Outage = &monitor.Outage{Start: fixedNow.Add(-4 * time.Minute)}
+			s.State, s.Reason = monitor.Down, "status 503, want 200-399"
+			s.Outage = monitor.Outage{Start: fixedNow.Add(-4 * time.Minute)}
 		}
+		st[services[i].Name] = s
 	}
 	m := New(services, st, nil, Options{
 		Renderer: renderer(termenv.ANSI256), Now: func() time.Time { return fixedNow }, Location: kst,

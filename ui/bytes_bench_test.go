@@ -30,12 +30,13 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // idleSource never reports a change, like a monitor whose services all stay the same.
 type idleSource struct{}
 
-func (idleSource) Next(ctx context.Context) (map[int]monitor.Status, error) {
+func (idleSource) Next(ctx context.Context) (map[string]monitor.Status, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
-func (idleSource) Pause(int)  {}
-func (idleSource) Resume(int) {}
+func (idleSource) Detail(string) (monitor.Detail, bool) { return monitor.Detail{}, false }
+func (idleSource) Pause(string)                         {}
+func (idleSource) Resume(string)                        {}
 
 // runProgram runs the real Bubble Tea program on model at 120x50, writing to out, for warm+measure
 // of wall time, and returns the bytes written during the measured part.
@@ -102,11 +103,7 @@ func BenchmarkTerminalBytes(b *testing.B) {
 		cancel()
 		<-done
 
-		idleStatus := make([]monitor.Status, n)
-		for i := range idleStatus {
-			idleStatus[i] = mon.Snapshot()[i]
-		}
-		idle := New(services, idleStatus, idleSource{}, Options{Renderer: renderer, Ctx: context.Background()})
+		idle := New(services, mon.Snapshot(), idleSource{}, Options{Renderer: renderer, Ctx: context.Background()})
 		var idleOut countingWriter
 		idleBytes := runProgram(b, idle, &idleOut, time.Second, 3*time.Second)
 

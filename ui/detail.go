@@ -8,9 +8,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/config"
-	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
 const labelW = 11
@@ -47,15 +46,16 @@ func (m Model) stateLines(i, w int) []string {
 	}
 	state := s.State
 	if int(state) >= len(st.count) {
-		state = monitor.Unknown
+		state = track.Unknown
 	}
 	stateText := st.count[state].Render(state.String())
+	open, isOpen := s.OpenOutage()
 	switch {
-	case s.Outage != nil:
+	case isOpen:
 		// The row's clock: the outage began with the first failed check of its streak, before
 		// DOWN was declared; both times are shown so that neither reads as a mistake.
-		stateText += " " + text.FormatDuration(s.Outage.Duration(m.now)) + " since " + clockText(m.now, s.Outage.Start, m.loc)
-		if s.State == monitor.Down && s.Since.After(s.Outage.Start) {
+		stateText += " " + text.FormatDuration(open.Duration(m.now)) + " since " + clockText(m.now, open.Start, m.loc)
+		if s.State == track.Down && s.Since.After(open.Start) {
 			stateText += ", declared " + clockText(m.now, s.Since, m.loc)
 		}
 	case !s.Since.IsZero():
@@ -70,7 +70,7 @@ func (m Model) stateLines(i, w int) []string {
 
 // serviceLines are what is checked and how, and this session's figures, each line indented.
 func (m Model) serviceLines(i, w int, indent string) []string {
-	svc, s := m.services[i], m.status[i]
+	svc, s, d := m.services[i], m.status[i], m.detailFor(i)
 	var lines []string
 	add := func(label, value string) {
 		lines = append(lines, indent+m.kv(w-len(indent), label, value))
@@ -82,55 +82,56 @@ func (m Model) serviceLines(i, w int, indent string) []string {
 	}
 	add("Check", checkText(svc))
 	add("Thresholds", thresholdText(svc))
-	if s.Checks > 0 {
-		if s.Checks > s.Failures {
-			add("Latency", "p50 "+text.FormatLatency(s.P50)+"  p95 "+text.FormatLatency(s.P95))
+	if d.Checks > 0 {
+		if d.Checks > d.Failures {
+			add("Latency", "p50 "+text.FormatLatency(d.P50)+"  p95 "+text.FormatLatency(d.P95))
 		} else {
 			add("Latency", m.st.g.none+" (no check has passed)")
 		}
 	}
-	add("Checks", strconv.Itoa(s.Checks)+", "+strconv.Itoa(s.Failures)+" failed  uptime "+uptimeText(m.now, s, m.st.g.none))
+	add("Checks", strconv.Itoa(d.Checks)+", "+strconv.Itoa(d.Failures)+" failed  uptime "+uptimeText(m.now, s, m.st.g.none))
 	return lines
 }
 
 // lastCheckLines are the last result, its facts and its phases.
 func (m Model) lastCheckLines(i, w int) []string {
-	s := m.status[i]
-	if s.Last.Start.IsZero() {
+	recent := m.detailFor(i).Recent
+	if len(recent) == 0 {
 		return nil
 	}
+	last := recent[len(recent)-1]
 	lines := []string{"", m.st.section.Render("Last check")}
 	sub := func(label, value string) { lines = append(lines, "  "+m.kv(w-2, label, value)) }
-	sub("at", clockText(m.now, s.Last.Start, m.loc)+"  "+text.FormatLatency(s.Last.Latency)+"  "+m.resultText(s.Last))
-	for _, f := range s.Last.Facts {
+	sub("at", clockText(m.now, last.Start, m.loc)+"  "+text.FormatLatency(last.Latency)+"  "+m.resultText(last))
+	for _, f := range last.Facts {
 		sub(f.Label, f.Value)
 	}
-	return append(lines, m.phaseLines(w, s.Last.Phases)...)
+	return append(lines, m.phaseLines(w, last.Phases)...)
 }
 
 // sessionOutageLines list the outages of this session, newest first: the detail view without
 // an Archive.
 func (m Model) sessionOutageLines(i, w int) []string {
-	s := m.status[i]
+	outages := m.detailFor(i).Outages
 	lines := []string{"", m.st.section.Render("Outages this session")}
-	if len(s.Outages) == 0 {
+	if len(outages) == 0 {
 		lines = append(lines, "  "+m.st.label.Render("none"))
 	}
-	for k := len(s.Outages) - 1; k >= 0; k-- {
-		lines = append(lines, m.outageLine(w, s.Outages[k]))
+	for k := len(outages) - 1; k >= 0; k-- {
+		lines = append(lines, m.outageLine(w, outages[k]))
 	}
 	return lines
 }
 
 // recentLines list the recent checks, newest first.
 func (m Model) recentLines(i, w int) []string {
-	s, st := m.status[i], m.st
+	recent, st := m.detailFor(i).Recent, m.st
 	lines := []string{"", st.section.Render("Recent checks, newest first")}
-	if len(s.Recent) == 0 {
+	if len(recent) == 0 {
 		lines = append(lines, "  "+st.label.Render("none yet"))
 	}
-	for k := len(s.Recent) - 1; k >= 0; k-- {
-		r := s.Recent[k]
+	for k := len(recent) - 1; k >= 0; k-- {
+		r := recent[k]
 		at := clockText(m.now, r.Start, m.loc)
 		line := "  " + text.Fit(at, max(8, len(at)), "") + " " + text.FitLeft(text.FormatLatency(r.Latency), latW, "") + "  "
 		lines = append(lines, line+ansi.Truncate(m.resultText(r), max(w-ansi.StringWidth(line), 0), st.g.ellipsis))
@@ -145,19 +146,19 @@ func (m Model) kv(w int, label, value string) string {
 }
 
 // resultText is OK, OK with its warning, or the failure glyph and reason.
-func (m Model) resultText(r probe.Result) string {
+func (m Model) resultText(r track.Check) string {
 	rs := &m.st.row[0]
 	switch {
 	case r.OK && r.Warning != "":
-		return rs.state[monitor.Up].paint("OK") + " " + rs.state[monitor.Degraded].paint(r.Warning)
+		return rs.state[track.Up].paint("OK") + " " + rs.state[track.Degraded].paint(r.Warning)
 	case r.OK:
-		return rs.state[monitor.Up].paint("OK")
+		return rs.state[track.Up].paint("OK")
 	}
 	return rs.fail.paint(m.st.g.fail + " " + r.Reason)
 }
 
 // outageLine is "start -> end  duration  cause"; an open outage ticks.
-func (m Model) outageLine(w int, o monitor.Outage) string {
+func (m Model) outageLine(w int, o track.Outage) string {
 	g := m.st.g
 	end := "ongoing"
 	if !o.Open() {
@@ -174,7 +175,7 @@ func (m Model) outageLine(w int, o monitor.Outage) string {
 
 // phaseLines draw the last result's phases as a small waterfall: each bar starts where the
 // previous phase ended.
-func (m Model) phaseLines(w int, phases []probe.Phase) []string {
+func (m Model) phaseLines(w int, phases []track.Phase) []string {
 	if len(phases) == 0 {
 		return nil
 	}

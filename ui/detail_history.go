@@ -8,8 +8,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/history"
-	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
 // historyLines are the detail view's history panes for service i: the latency chart over the
@@ -59,7 +59,7 @@ func (m Model) historyLines(i, w int) []string {
 	if !haveWindow {
 		return append(lines, loading)
 	}
-	list := mergeOutages(a.data.outages, m.status[i].Outages, m.now.Add(-a.spans[a.window]), maxOutages)
+	list := mergeOutages(a.data.outages, m.detailFor(i).Outages, m.now.Add(-a.spans[a.window]), maxOutages)
 	if len(list) == 0 {
 		lines = append(lines, "  "+st.label.Render("none"))
 	}
@@ -217,10 +217,10 @@ func (m Model) windowLines(ws []history.Window, w int) []string {
 // once. The session's copy of an outage wins, being
 // fresher (the Archive may not have the end of an outage that just ended); the Archive keeps
 // times to the millisecond.
-func mergeOutages(archived []history.Incident, session []monitor.Outage, since time.Time, n int) []monitor.Outage {
-	out := make([]monitor.Outage, 0, len(archived)+len(session))
+func mergeOutages(archived []history.Incident, session []track.Outage, since time.Time, n int) []track.Outage {
+	out := make([]track.Outage, 0, len(archived)+len(session))
 	seen := make(map[int64]bool, len(session))
-	keep := func(o monitor.Outage) bool { return o.Open() || !o.End.Before(since) }
+	keep := func(o track.Outage) bool { return o.Open() || !o.End.Before(since) }
 	for _, o := range session {
 		seen[o.Start.UnixMilli()] = true
 		if keep(o) {
@@ -228,7 +228,7 @@ func mergeOutages(archived []history.Incident, session []monitor.Outage, since t
 		}
 	}
 	for _, in := range archived {
-		o := monitor.Outage{Start: in.Start, Cause: in.Cause}
+		o := track.Outage{Start: in.Start, Cause: in.Cause}
 		if in.End != nil {
 			o.End = *in.End
 		}
@@ -236,7 +236,7 @@ func mergeOutages(archived []history.Incident, session []monitor.Outage, since t
 			out = append(out, o)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b monitor.Outage) int { return b.Start.Compare(a.Start) })
+	slices.SortStableFunc(out, func(a, b track.Outage) int { return b.Start.Compare(a.Start) })
 	return out[:min(len(out), max(n, 0))]
 }
 

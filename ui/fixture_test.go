@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 )
 
 // kst is a fixed zone so that golden files do not depend on the machine's.
@@ -44,24 +44,39 @@ const (
 	kindCommand config.Kind = "command"
 )
 
+// sample is a fixture check: when it began, its latency, whether it passed.
+type sample struct {
+	at      time.Time
+	latency time.Duration
+	ok      bool
+}
+
 // samples makes n deterministic samples ending at now, every failEvery-th failed (0: none).
-func samples(now time.Time, n int, base time.Duration, failEvery int) []monitor.Sample {
-	out := make([]monitor.Sample, n)
+func samples(now time.Time, n int, base time.Duration, failEvery int) []sample {
+	out := make([]sample, n)
 	for k := range out {
-		out[k] = monitor.Sample{
-			At:      now.Add(-time.Duration(n-k) * 30 * time.Second),
-			Latency: base + time.Duration(k*37%23)*time.Millisecond,
-			OK:      failEvery == 0 || (k+1)%failEvery != 0,
+		out[k] = sample{
+			at:      now.Add(-time.Duration(n-k) * 30 * time.Second),
+			latency: base + time.Duration(k*37%23)*time.Millisecond,
+			ok:      failEvery == 0 || (k+1)%failEvery != 0,
 		}
 	}
 	return out
 }
 
-func recent(ss []monitor.Sample, reason string) []probe.Result {
-	out := make([]probe.Result, 0, len(ss))
+func spark(ss []sample) monitor.Spark {
+	var sp monitor.Spark
 	for _, s := range ss {
-		r := probe.Result{Start: s.At, Latency: s.Latency, OK: s.OK}
-		if !s.OK {
+		sp.Push(monitor.Sample{Latency: s.latency, OK: s.ok})
+	}
+	return sp
+}
+
+func recent(ss []sample, reason string) []monitor.Check {
+	out := make([]monitor.Check, 0, len(ss))
+	for _, s := range ss {
+		r := monitor.Check{Start: s.at, Latency: s.latency, OK: s.ok}
+		if !s.ok {
 			r.Reason = reason
 		}
 		out = append(out, r)
@@ -69,9 +84,34 @@ func recent(ss []monitor.Sample, reason string) []probe.Result {
 	return out
 }
 
+// fixtureService is one service of the fixture: its snapshot and its detail.
+type fixtureService struct {
+	monitor.Status
+	detail monitor.Detail
+}
+
+// setLast makes c the newest check, in the snapshot and in the detail.
+func (f *fixtureService) setLast(c monitor.Check) {
+	f.LastAt, f.LastLatency, f.LastOK = c.Start, c.Latency, c.OK
+	if n := len(f.detail.Recent); n > 0 && f.detail.Recent[n-1].Start.Equal(c.Start) {
+		f.detail.Recent[n-1] = c
+		return
+	}
+	f.detail.Recent = append(f.detail.Recent, c)
+}
+
+// setOutages sets the outage list, oldest first, and the snapshot's newest outage.
+func (f *fixtureService) setOutages(list ...monitor.Outage) {
+	f.detail.Outages = list
+	f.detail.OutageCount = len(list)
+	if n := len(list); n > 0 {
+		f.Outage = list[n-1]
+	}
+}
+
 // fixture is a small fleet in every state, with a Korean name, a long name, an open outage, an
 // ended one and one from yesterday.
-func fixture(now time.Time) ([]config.Service, []monitor.Status) {
+func fixture(now time.Time) ([]config.Service, []fixtureService) {
 	services := []config.Service{
 		svc("Checkout API", "payments", "https://deploy:hunter2@api.example.com/healthz", kindHTTP),
 		svc("결제 게이트웨이", "payments", "https://pay.example.kr/health", kindHTTP),
@@ -85,50 +125,58 @@ func fixture(now time.Time) ([]config.Service, []monitor.Status) {
 	services[5].Command = []string{"/usr/local/bin/report-check", "--token", "SECRET"}
 	services[2].Slow = 800 * time.Millisecond
 
-	up := func(base time.Duration, fail int) monitor.Status {
+	up := func(base time.Duration, fail int) fixtureService {
 		ss := samples(now, 40, base, fail)
 		last := ss[len(ss)-1]
-		return monitor.Status{
-			State: monitor.Up, Since: now.Add(-3 * time.Hour),
-			Last:    probe.Result{Start: last.At, Latency: last.Latency, OK: true, Facts: []probe.Fact{{Label: "status", Value: "200 OK"}}},
-			Samples: ss, Recent: recent(ss[len(ss)-5:], "timeout after 10s"),
-			P50: base + 10*time.Millisecond, P95: base + 20*time.Millisecond,
-			Checks: 120, Failures: 3,
-			AsOf: now.Add(-10 * time.Second), Observed: 2 * time.Hour, Downtime: 15 * time.Second,
+		f := fixtureService{
+			Status: monitor.Status{
+				State: monitor.Up, Since: now.Add(-3 * time.Hour), Spark: spark(ss),
+				AsOf: now.Add(-10 * time.Second), Observed: 2 * time.Hour, Downtime: 15 * time.Second,
+			},
+			detail: monitor.Detail{
+				Recent: recent(ss[len(ss)-5:], "timeout after 10s"),
+				P50:    base + 10*time.Millisecond, P95: base + 20*time.Millisecond,
+				Checks: 120, Failures: 3,
+			},
 		}
+		f.setLast(monitor.Check{Start: last.at, Latency: last.latency, OK: true, Facts: []monitor.Fact{{Label: "status", Value: "200 OK"}}})
+		return f
 	}
-	st := make([]monitor.Status, len(services))
+	st := make([]fixtureService, len(services))
 
 	st[0] = up(80*time.Millisecond, 0)
-	st[0].Last.Phases = []probe.Phase{
+	last := st[0].detail.Recent[len(st[0].detail.Recent)-1]
+	last.Phases = []monitor.Phase{
 		{Name: "DNS", Duration: 2 * time.Millisecond}, {Name: "connect", Duration: 9 * time.Millisecond},
 		{Name: "TLS", Duration: 31 * time.Millisecond}, {Name: "first byte", Duration: 45 * time.Millisecond},
 	}
-	ended := monitor.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute), Cause: "connection refused"}
-	st[0].LastOutage = &ended
-	st[0].Outages = []monitor.Outage{ended}
+	st[0].setLast(last)
+	st[0].setOutages(monitor.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute), Cause: "connection refused"})
 
 	start := time.Date(2026, 11, 25, 21, 47, 2, 0, kst)
-	open := monitor.Outage{Start: start, Cause: "status 503, want 200-399"}
-	st[1] = monitor.Status{
-		State: monitor.Down, Since: start.Add(35 * time.Second), Reason: "status 503, want 200-399",
-		Last:   probe.Result{Start: now.Add(-4 * time.Second), Latency: 140 * time.Millisecond, Reason: "status 503, want 200-399"},
-		Outage: &open, Outages: []monitor.Outage{open},
-		Samples: samples(now, 30, 120*time.Millisecond, 3),
-		Checks:  30, Failures: 10,
-		AsOf: now.Add(-4 * time.Second), Observed: time.Hour, Downtime: 4 * time.Minute,
+	ss := samples(now, 30, 120*time.Millisecond, 3)
+	st[1] = fixtureService{
+		Status: monitor.Status{
+			State: monitor.Down, Since: start.Add(35 * time.Second), Reason: "status 503, want 200-399",
+			Spark: spark(ss),
+			AsOf:  now.Add(-4 * time.Second), Observed: time.Hour, Downtime: 4 * time.Minute,
+		},
+		detail: monitor.Detail{Recent: recent(ss[25:], "status 503, want 200-399"), Checks: 30, Failures: 10},
 	}
-	st[1].Recent = recent(st[1].Samples[25:], "status 503, want 200-399")
+	st[1].setLast(monitor.Check{Start: now.Add(-4 * time.Second), Latency: 140 * time.Millisecond, Reason: "status 503, want 200-399"})
+	st[1].setOutages(monitor.Outage{Start: start, Cause: "status 503, want 200-399"})
 
 	st[2] = up(1100*time.Millisecond, 0)
 	st[2].State, st[2].Reason = monitor.Degraded, "slow: 1.24s > 800ms"
-	st[2].Last.Latency, st[2].Last.Warning = 1240*time.Millisecond, "slow: 1.24s > 800ms"
+	last = st[2].detail.Recent[len(st[2].detail.Recent)-1]
+	last.Latency, last.Warning = 1240*time.Millisecond, "slow: 1.24s > 800ms"
+	st[2].setLast(last)
 
 	st[3] = up(3*time.Millisecond, 5)
 	st[3].State, st[3].Reason = monitor.Pending, "connection refused"
-	st[3].Last = probe.Result{Start: now.Add(-2 * time.Second), Latency: 300 * time.Microsecond, Reason: "connection refused"}
+	st[3].setLast(monitor.Check{Start: now.Add(-2 * time.Second), Latency: 300 * time.Microsecond, Reason: "connection refused"})
 
-	st[4] = monitor.Status{} // never checked
+	st[4] = fixtureService{} // never checked
 
 	st[5] = up(2*time.Second, 0)
 	st[5].State = monitor.Paused
@@ -136,10 +184,37 @@ func fixture(now time.Time) ([]config.Service, []monitor.Status) {
 	st[6] = up(45*time.Millisecond, 7)
 
 	st[7] = up(12*time.Millisecond, 0)
-	yesterday := monitor.Outage{Start: now.Add(-26 * time.Hour), End: now.Add(-25*time.Hour - 30*time.Minute), Cause: "timeout after 10s"}
-	st[7].LastOutage = &yesterday
-	st[7].Outages = []monitor.Outage{yesterday}
+	st[7].setOutages(monitor.Outage{Start: now.Add(-26 * time.Hour), End: now.Add(-25*time.Hour - 30*time.Minute), Cause: "timeout after 10s"})
 	return services, st
+}
+
+// fixtureSource answers Detail with the fixture's details and never sends a change.
+type fixtureSource struct {
+	details map[string]monitor.Detail
+}
+
+func (f fixtureSource) Next(ctx context.Context) (map[string]monitor.Status, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func (f fixtureSource) Detail(name string) (monitor.Detail, bool) {
+	d, ok := f.details[name]
+	return d, ok
+}
+
+func (fixtureSource) Pause(string)  {}
+func (fixtureSource) Resume(string) {}
+
+// split is the fixture as New and a Source take it: snapshots and details by name.
+func split(services []config.Service, st []fixtureService) (map[string]monitor.Status, fixtureSource) {
+	snaps := make(map[string]monitor.Status, len(st))
+	src := fixtureSource{details: make(map[string]monitor.Detail, len(st))}
+	for i, f := range st {
+		snaps[services[i].Name] = f.Status
+		src.details[services[i].Name] = f.detail
+	}
+	return snaps, src
 }
 
 // fixtureModel is the fixture in a model of the given size.
@@ -149,10 +224,23 @@ func fixtureModel(w, h int, p termenv.Profile, wide bool) Model {
 
 func themedModel(w, h int, p termenv.Profile, wide bool, theme string) Model {
 	services, st := fixture(fixedNow)
-	m := New(services, st, nil, Options{Theme: theme,
+	snaps, src := split(services, st)
+	m := New(services, snaps, src, Options{Theme: theme,
 		Demo: true, Hint: "no config found: uptty -c FILE, or put one at ~/.config/uptty/config.yaml",
 		Renderer: renderer(p), Now: func() time.Time { return fixedNow }, Location: kst, AmbiguousWide: wide,
 	})
 	next, _ := m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	return next.(Model)
+}
+
+// withDetail answers the detail view's question at once, as the Cmd would.
+func withDetail(m Model) Model {
+	if m.view != detailView {
+		return m
+	}
+	if cmd := m.fetchDetail(); cmd != nil {
+		next, _ := m.Update(cmd())
+		m = next.(Model)
+	}
+	return m
 }

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
 func two(n int64) string {
@@ -18,7 +18,7 @@ func two(n int64) string {
 
 // uptimeText writes the uptime as of now: 100%, 99.95% (rounded down, so that a service with any
 // downtime never reads 100%), or none before the first check.
-func uptimeText(now time.Time, st monitor.Status, none string) string {
+func uptimeText(now time.Time, st track.Status, none string) string {
 	ratio, ok := st.Uptime(now)
 	if !ok {
 		return none
@@ -50,14 +50,16 @@ func coverageText(ratio float64) string {
 
 // outageText is the row's outage column: a live outage with its start, the reason while PENDING
 // or DEGRADED, else the last outage and how long ago it ended, else nothing.
-func outageText(now time.Time, st monitor.Status, loc *time.Location) string {
+func outageText(now time.Time, st track.Status, loc *time.Location) string {
+	open, isOpen := st.OpenOutage()
+	ended, isEnded := st.EndedOutage()
 	switch {
-	case st.Outage != nil:
-		return "DOWN " + text.FormatDuration(st.Outage.Duration(now)) + " since " + clockText(now, st.Outage.Start, loc)
-	case st.State == monitor.Pending || st.State == monitor.Degraded || st.State == monitor.Down:
+	case isOpen:
+		return "DOWN " + text.FormatDuration(open.Duration(now)) + " since " + clockText(now, open.Start, loc)
+	case st.State == track.Pending || st.State == track.Degraded || st.State == track.Down:
 		return st.Reason
-	case st.LastOutage != nil:
-		o := st.LastOutage
+	case isEnded:
+		o := ended
 		return "last down " + text.FormatDuration(o.Duration(now)) + ", " + text.FormatAgo(now.Sub(o.End)) + " ago"
 	}
 	return ""

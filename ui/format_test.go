@@ -21,7 +21,7 @@ func TestUptimeText(t *testing.T) {
 		{"rounds down", monitor.Status{State: monitor.Up, AsOf: now, Observed: 100000 * time.Second, Downtime: time.Second}, "99.99%"},
 		{"two decimals", monitor.Status{State: monitor.Up, AsOf: now, Observed: 10000 * time.Second, Downtime: 5 * time.Second}, "99.95%"},
 		{"extended to now while down", monitor.Status{
-			State: monitor.Down, AsOf: now.Add(-time.Hour), Observed: time.Hour, Outage: &monitor.Outage{Start: now.Add(-time.Hour)},
+			State: monitor.Down, AsOf: now.Add(-time.Hour), Observed: time.Hour, Outage: monitor.Outage{Start: now.Add(-time.Hour)},
 		}, "50.00%"},
 		{"all down", monitor.Status{State: monitor.Down, AsOf: now, Observed: time.Hour, Downtime: time.Hour}, "0.00%"},
 	}
@@ -43,18 +43,18 @@ func TestOutageText(t *testing.T) {
 		want string
 	}{
 		{"up, never down", monitor.Status{State: monitor.Up}, ""},
-		{"open outage", monitor.Status{State: monitor.Down, Outage: &monitor.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
-		{"open since yesterday", monitor.Status{State: monitor.Down, Outage: &monitor.Outage{Start: start.Add(-24 * time.Hour)}},
+		{"open outage", monitor.Status{State: monitor.Down, Outage: monitor.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
+		{"open since yesterday", monitor.Status{State: monitor.Down, Outage: monitor.Outage{Start: start.Add(-24 * time.Hour)}},
 			"DOWN 1d00h since Nov 24 21:47:02"},
-		{"open since last year", monitor.Status{State: monitor.Down, Outage: &monitor.Outage{Start: start.AddDate(-1, 0, 0)}},
+		{"open since last year", monitor.Status{State: monitor.Down, Outage: monitor.Outage{Start: start.AddDate(-1, 0, 0)}},
 			"DOWN 365d00h since 2025-11-25 21:47:02"},
 		{"pending shows the reason", monitor.Status{State: monitor.Pending, Reason: "connection refused",
-			LastOutage: &monitor.Outage{Start: start, End: start.Add(time.Second)}}, "connection refused"},
+			Outage: monitor.Outage{Start: start, End: start.Add(time.Second)}}, "connection refused"},
 		{"degraded shows the reason", monitor.Status{State: monitor.Degraded, Reason: "slow: 1.24s > 800ms"}, "slow: 1.24s > 800ms"},
 		{"last outage", monitor.Status{State: monitor.Up,
-			LastOutage: &monitor.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute)}},
+			Outage: monitor.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute)}},
 			"last down 15s, 2m ago"},
-		{"paused keeps the open outage", monitor.Status{State: monitor.Paused, Outage: &monitor.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
+		{"paused keeps the open outage", monitor.Status{State: monitor.Paused, Outage: monitor.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,7 +111,8 @@ func TestSparkline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := sparkline(tt.samples, tt.width, glyphsFor(tt.wide))
+			spark := monitor.SparkOf(tt.samples...)
+			got := sparkline(&spark, tt.width, glyphsFor(tt.wide))
 			if got != tt.want {
 				t.Errorf("sparkline(%s) = %q, want %q", tt.name, got, tt.want)
 			}

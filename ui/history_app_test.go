@@ -15,7 +15,6 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 )
 
 // runCmd runs cmd and the Cmds of any batch it returns, and returns their messages. The
@@ -168,11 +167,11 @@ func TestArchiveStore(t *testing.T) {
 	store.Register(name, "payments", 30*time.Second)
 	at := func(k int) time.Time { return fixedNow.Add(-time.Hour + time.Duration(k)*30*time.Second) }
 	for k := range 120 {
-		r := probe.Result{Start: at(k), Latency: 80 * time.Millisecond, OK: k < 100 || k > 110}
+		r := monitor.Check{Start: at(k), Latency: 80 * time.Millisecond, OK: k < 100 || k > 110}
 		if !r.OK {
 			r.Reason = "status 503, want 200-399"
 		}
-		store.RecordResult(name, r, monitor.Up)
+		store.RecordResult(name, r)
 	}
 	o := monitor.Outage{Start: at(100), Cause: "status 503, want 200-399"}
 	store.RecordEvent(name, "payments", monitor.Event{Kind: monitor.OutageStarted, At: at(101), Outage: o})
@@ -206,7 +205,7 @@ func TestWindowsNeverPassed(t *testing.T) {
 	store.Register(name, "payments", 30*time.Second)
 	at := func(k int) time.Time { return fixedNow.Add(-10*time.Minute + time.Duration(k)*30*time.Second) }
 	for k := range 20 {
-		store.RecordResult(name, probe.Result{Start: at(k), Latency: time.Second, Reason: "connection refused"}, monitor.Down)
+		store.RecordResult(name, monitor.Check{Start: at(k), Latency: time.Second, Reason: "connection refused"})
 	}
 	store.RecordEvent(name, "payments", monitor.Event{Kind: monitor.OutageStarted, At: at(1),
 		Outage: monitor.Outage{Start: at(0), Cause: "connection refused"}})
@@ -240,7 +239,7 @@ func TestAppHistory(t *testing.T) {
 	fa := newFakeArchive(time.Now())
 	services := []config.Service{svc("Checkout API", "payments", "https://api.example.com/healthz", kindHTTP)}
 	up := monitor.Status{State: monitor.Up, Since: time.Now(), AsOf: time.Now(), Observed: time.Hour}
-	m := New(services, []monitor.Status{up}, newFakeSource(), Options{Renderer: renderer(termenv.Ascii), Location: kst, Archive: fa})
+	m := New(services, map[string]monitor.Status{"Checkout API": up}, newFakeSource(), Options{Renderer: renderer(termenv.Ascii), Location: kst, Archive: fa})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 40))
 	waitFor(t, tm, "1 UP")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})

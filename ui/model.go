@@ -17,19 +17,22 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
-	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
-// Source feeds the UI. The monitor.Monitor implements it.
+// Source feeds the UI. The monitor.Monitor implements it. Services are known by name.
 type Source interface {
 	// Next blocks until some services changed and returns their new snapshots, keyed by service
-	// index. It returns an error once ctx is done or the source has stopped.
-	Next(ctx context.Context) (map[int]monitor.Status, error)
-	// Pause stops checking service i; its snapshot then reads PAUSED.
-	Pause(i int)
-	// Resume starts checking service i again.
-	Resume(i int)
+	// name. It returns an error once ctx is done or the source has stopped.
+	Next(ctx context.Context) (map[string]track.Status, error)
+	// Detail returns what the detail view shows of a service beyond its snapshot. It is called
+	// from a tea.Cmd and must return quickly, without waiting for a check.
+	Detail(name string) (track.Detail, bool)
+	// Pause stops checking a service; its snapshot then reads PAUSED.
+	Pause(name string)
+	// Resume starts checking a service again.
+	Resume(name string)
 }
 
 // Options tune the UI. The zero value is a dark, non-demo UI on the default renderer.
@@ -72,11 +75,12 @@ const (
 type Model struct {
 	services []config.Service
 	names    []string // sanitized service names
-	status   []monitor.Status
-	rows     []row      // display order: group headings and services
-	order    []int      // service indices in display order
-	lineOf   []int      // lineOf[k] is the row of the k-th service in display order
-	nameW    nameWidths // for the layout: the widest name, and the widest that can be whole
+	status   []track.Status
+	index    map[string]int // a service's name to its position in services and status
+	rows     []row          // display order: group headings and services
+	order    []int          // service indices in display order
+	lineOf   []int          // lineOf[k] is the row of the k-th service in display order
+	nameW    nameWidths     // for the layout: the widest name, and the widest that can be whole
 
 	src    Source
 	ctx    context.Context
@@ -97,10 +101,19 @@ type Model struct {
 	title         string
 	err           error        // why the Source stopped, shown in the header
 	hist          archiveState // what the detail view shows of the Archive
+	// detail is what Source.Detail last said of service detailOf (-1: nothing yet).
+	detail   track.Detail
+	detailOf int
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
-type statusMsg map[int]monitor.Status
+type statusMsg map[string]track.Status
+
+// detailMsg carries Source.Detail's answer about service svc.
+type detailMsg struct {
+	svc    int
+	detail track.Detail
+}
 
 // sourceErrMsg reports that Source.Next failed; the UI stops asking and shows why.
 type sourceErrMsg struct{ err error }
@@ -108,9 +121,9 @@ type sourceErrMsg struct{ err error }
 // tickMsg is a wall-clock second boundary; it moves the clock and every live duration.
 type tickMsg time.Time
 
-// New builds the UI for services, starting from the initial snapshots (missing ones read
-// UNKNOWN). src may be nil for a static screen.
-func New(services []config.Service, initial []monitor.Status, src Source, opts Options) Model {
+// New builds the UI for services, starting from the initial snapshots by name (missing ones
+// read UNKNOWN). src may be nil for a static screen.
+func New(services []config.Service, initial map[string]track.Status, src Source, opts Options) Model {
 	r := opts.Renderer
 	if r == nil {
 		r = lipgloss.DefaultRenderer()
@@ -134,7 +147,9 @@ func New(services []config.Service, initial []monitor.Status, src Source, opts O
 	m := Model{
 		services: services,
 		names:    make([]string, len(services)),
-		status:   make([]monitor.Status, len(services)),
+		status:   make([]track.Status, len(services)),
+		index:    make(map[string]int, len(services)),
+		detailOf: -1,
 		src:      src,
 		ctx:      ctx,
 		cancel:   cancel,
@@ -146,9 +161,10 @@ func New(services []config.Service, initial []monitor.Status, src Source, opts O
 		now:      now(),
 		hist:     archiveState{src: opts.Archive, spans: history.StandardWindows(), errSvc: -1},
 	}
-	copy(m.status, initial)
 	for i, s := range services {
 		m.names[i] = s.Name
+		m.index[s.Name] = i
+		m.status[i] = initial[s.Name]
 	}
 	m.rows, m.order, m.lineOf = buildRows(services)
 	m.nameW = measureNames(m.names)
@@ -206,17 +222,26 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.hist.saveErr = msg.err
 		return m, nil
 	case statusMsg:
-		for i, s := range msg {
-			if i >= 0 && i < len(m.status) {
+		cmds := []tea.Cmd{m.next()}
+		sel := m.selected()
+		for name, s := range msg {
+			if i, ok := m.index[name]; ok {
 				m.status[i] = s
+				if i == sel && m.view == detailView {
+					cmds = append(cmds, m.fetchDetail())
+				}
 			}
 		}
-		cmds := []tea.Cmd{m.next()}
 		if t := windowTitle(m.counts()); t != m.title {
 			m.title = t
 			cmds = append(cmds, tea.SetWindowTitle(t))
 		}
 		return m, tea.Batch(cmds...)
+	case detailMsg:
+		if msg.svc == m.selected() {
+			m.detail, m.detailOf = msg.detail, msg.svc
+		}
+		return m, nil
 	case sourceErrMsg:
 		if !errors.Is(msg.err, context.Canceled) {
 			m.err = msg.err
@@ -248,10 +273,33 @@ func (m Model) togglePause() tea.Cmd {
 		return nil
 	}
 	src, i := m.src, m.order[m.cursor]
-	if m.status[i].State == monitor.Paused {
-		return func() tea.Msg { src.Resume(i); return nil }
+	name := m.services[i].Name
+	if m.status[i].State == track.Paused {
+		return func() tea.Msg { src.Resume(name); return nil }
 	}
-	return func() tea.Msg { src.Pause(i); return nil }
+	return func() tea.Msg { src.Pause(name); return nil }
+}
+
+// fetchDetail asks the Source for the selected service's detail. The answer is a copy the
+// monitor makes under its lock, so the Cmd returns at once.
+func (m Model) fetchDetail() tea.Cmd {
+	i := m.selected()
+	if m.src == nil || i < 0 {
+		return nil
+	}
+	src, name := m.src, m.services[i].Name
+	return func() tea.Msg {
+		d, _ := src.Detail(name)
+		return detailMsg{svc: i, detail: d}
+	}
+}
+
+// detailFor is the detail of service i, empty until the Source has answered about it.
+func (m Model) detailFor(i int) track.Detail {
+	if i != m.detailOf {
+		return track.Detail{}
+	}
+	return m.detail
 }
 
 // tally is the number of services in each state, for the header and the window title. A
@@ -259,8 +307,8 @@ func (m Model) togglePause() tea.Cmd {
 // checks, not the outage, and an on-call engineer reading the header must not take it for
 // one that is merely paused.
 type tally struct {
-	n          [monitor.Paused + 1]int
-	pausedDown int // how many of n[monitor.Down] are paused
+	n          [track.Paused + 1]int
+	pausedDown int // how many of n[track.Down] are paused
 }
 
 // counts tallies the services by state.
@@ -268,8 +316,8 @@ func (m Model) counts() tally {
 	var c tally
 	for _, s := range m.status {
 		state := s.State
-		if state == monitor.Paused && s.Outage != nil {
-			state = monitor.Down
+		if _, open := s.OpenOutage(); open && state == track.Paused {
+			state = track.Down
 			c.pausedDown++
 		}
 		if int(state) < len(c.n) {
@@ -281,20 +329,20 @@ func (m Model) counts() tally {
 
 // countEntry is one state's count as the header and the title write it.
 type countEntry struct {
-	state monitor.State
+	state track.State
 	text  string // "2 DOWN", "1 DOWN (paused)", "2 DOWN (1 paused)"
 }
 
 // entries are the non-zero counts, worst state first.
 func (c tally) entries() []countEntry {
 	var out []countEntry
-	for _, s := range monitor.States() {
+	for _, s := range track.States() {
 		n := c.n[s]
 		if n == 0 {
 			continue
 		}
 		text := itoa(n) + " " + s.String()
-		if s == monitor.Down && c.pausedDown > 0 {
+		if s == track.Down && c.pausedDown > 0 {
 			if c.pausedDown == n {
 				text += " (paused)"
 			} else {

@@ -77,7 +77,8 @@ func (m Model) listKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Open):
 		if n > 0 {
 			m.view, m.pageOff = detailView, 0
-			return m.ask()
+			m, ask := m.ask()
+			return m, tea.Batch(ask, m.fetchDetail())
 		}
 		return m, nil
 	case key.Matches(msg, k.Pause):

@@ -10,7 +10,6 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/text"
 )
 
@@ -27,13 +26,15 @@ func hostileModel(p termenv.Profile) Model {
 	services[0].URL = "https://api.example.com/" + esc
 	s := &st[0]
 	s.State, s.Reason = monitor.Down, c("status"+esc+" 503")
-	s.Outage = &monitor.Outage{Start: fixedNow.Add(-time.Minute), Cause: c("cause" + esc)}
-	s.Outages = append(s.Outages, *s.Outage)
-	s.Last.Facts = append(s.Last.Facts, probe.Fact{Label: c("lab" + esc), Value: c("val" + esc)})
-	s.Last.Phases = append(s.Last.Phases, probe.Phase{Name: c("ph" + esc), Duration: time.Millisecond})
-	s.Last.Warning = c("warn" + esc)
-	s.Recent = append(s.Recent, probe.Result{Start: fixedNow, Reason: c("recent" + esc)})
-	m := New(services, st, nil, Options{
+	s.setOutages(append(s.detail.Outages, monitor.Outage{Start: fixedNow.Add(-time.Minute), Cause: c("cause" + esc)})...)
+	last := s.detail.Recent[len(s.detail.Recent)-1]
+	last.Facts = append(last.Facts, monitor.Fact{Label: c("lab" + esc), Value: c("val" + esc)})
+	last.Phases = append(last.Phases, monitor.Phase{Name: c("ph" + esc), Duration: time.Millisecond})
+	last.Warning = c("warn" + esc)
+	s.setLast(last)
+	s.detail.Recent = append(s.detail.Recent[:len(s.detail.Recent)-1], monitor.Check{Start: fixedNow, Reason: c("recent" + esc)}, last)
+	snaps, src := split(services, st)
+	m := New(services, snaps, src, Options{
 		Hint: "hint" + esc, Renderer: renderer(p), Now: func() time.Time { return fixedNow }, Location: kst,
 	})
 	next, _ := m.Update(sourceErrMsg{err: errString("source" + esc)})

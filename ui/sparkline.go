@@ -5,33 +5,32 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // sparkline draws the newest samples that fit in width cells, newest at the right, padded with
 // spaces on the left while there are fewer samples than cells. Bars scale from zero to the
 // slowest passing sample shown, so a spike flattens the rest, as it should. A failed check is
 // the fail glyph, whatever its latency, so that failures read without colour.
-func sparkline(samples []monitor.Sample, width int, g glyphs) string {
+func sparkline(spark *track.Spark, width int, g glyphs) string {
 	if width <= 0 {
 		return ""
 	}
-	if len(samples) > width {
-		samples = samples[len(samples)-width:]
-	}
+	from := max(spark.Len()-width, 0)
 	var top time.Duration
-	for _, s := range samples {
-		if s.OK && s.Latency > top {
+	for k := from; k < spark.Len(); k++ {
+		if s := spark.At(k); s.OK && s.Latency > top {
 			top = s.Latency
 		}
 	}
 	var b strings.Builder
 	b.Grow(width * 3)
-	for range width - len(samples) {
+	for range width - (spark.Len() - from) {
 		b.WriteByte(' ')
 	}
 	levels := len(g.bars)
-	for _, s := range samples {
+	for k := from; k < spark.Len(); k++ {
+		s := spark.At(k)
 		if !s.OK {
 			b.WriteString(g.fail)
 			continue

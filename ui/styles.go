@@ -6,7 +6,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // glyphs are the non-ASCII characters the UI draws. Under an East Asian locale, terminals draw
@@ -61,7 +61,7 @@ func AmbiguousWideFromEnv(getenv func(string) string) bool {
 // and a fixed theme never has to ask the terminal for its background (which can block for
 // seconds on terminals that do not answer).
 type palette struct {
-	state                            [monitor.Paused + 1]lipgloss.Color
+	state                            [track.Paused + 1]lipgloss.Color
 	dim, accent, selBg, spark        lipgloss.Color
 	demoFg, demoBg, headingFg, errFg lipgloss.Color
 }
@@ -70,8 +70,8 @@ func paletteFor(theme string) palette {
 	if theme == "light" {
 		return palette{
 			state: [...]lipgloss.Color{
-				monitor.Unknown: "244", monitor.Up: "28", monitor.Degraded: "166",
-				monitor.Pending: "136", monitor.Down: "160", monitor.Paused: "244",
+				track.Unknown: "244", track.Up: "28", track.Degraded: "166",
+				track.Pending: "136", track.Down: "160", track.Paused: "244",
 			},
 			dim: "243", accent: "25", selBg: "254", spark: "31",
 			demoFg: "231", demoBg: "166", headingFg: "25", errFg: "160",
@@ -79,8 +79,8 @@ func paletteFor(theme string) palette {
 	}
 	return palette{
 		state: [...]lipgloss.Color{
-			monitor.Unknown: "245", monitor.Up: "42", monitor.Degraded: "214",
-			monitor.Pending: "220", monitor.Down: "203", monitor.Paused: "245",
+			track.Unknown: "245", track.Up: "42", track.Degraded: "214",
+			track.Pending: "220", track.Down: "203", track.Paused: "245",
 		},
 		dim: "244", accent: "75", selBg: "237", spark: "73",
 		demoFg: "232", demoBg: "214", headingFg: "75", errFg: "203",
@@ -112,7 +112,7 @@ func (p span) paint(text string) string {
 // rowStyles style the cells of one table row; there is a set for plain rows and one with the
 // selection background.
 type rowStyles struct {
-	state [monitor.Paused + 1]span
+	state [track.Paused + 1]span
 	base  span // gaps and plain cells
 	name  span
 	dim   span
@@ -127,8 +127,8 @@ type styles struct {
 	g   glyphs
 	row [2]rowStyles // [0] plain, [1] selected
 
-	count    [monitor.Paused + 1]lipgloss.Style // header counts
-	app      lipgloss.Style                     // the "uptty" in the header
+	count    [track.Paused + 1]lipgloss.Style // header counts
+	app      lipgloss.Style                   // the "uptty" in the header
 	demo     lipgloss.Style
 	clock    lipgloss.Style
 	hint     lipgloss.Style
@@ -163,12 +163,12 @@ func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
 			name:  spanOf(name),
 			dim:   spanOf(base.Foreground(p.dim)),
 			spark: spanOf(base.Foreground(p.spark)),
-			fail:  spanOf(base.Foreground(p.state[monitor.Down]).Bold(true)),
-			down:  spanOf(base.Foreground(p.state[monitor.Down]).Bold(true)),
+			fail:  spanOf(base.Foreground(p.state[track.Down]).Bold(true)),
+			down:  spanOf(base.Foreground(p.state[track.Down]).Bold(true)),
 			mark:  spanOf(base.Foreground(p.accent).Bold(true)),
 		}
 		for st := range rs.state {
-			rs.state[st] = spanOf(base.Foreground(p.state[st]).Bold(monitor.State(st) == monitor.Down))
+			rs.state[st] = spanOf(base.Foreground(p.state[st]).Bold(track.State(st) == track.Down))
 		}
 		s.row[sel] = rs
 	}

@@ -6,8 +6,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/config"
-	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
 // row is one table line: a group heading (svc < 0) or a service.
@@ -218,22 +218,22 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 	}
 	state := s.State
 	if int(state) >= len(rs.state) {
-		state = monitor.Unknown
+		state = track.Unknown
 	}
 	b.WriteString(rs.state[state].paint(text.Fit(state.String(), stateW, "")))
 	b.WriteString(gap(1))
 	b.WriteString(rs.name.paint(text.Fit(m.names[i], l.name, g.ellipsis)))
 	if l.lat > 0 {
 		lat := g.none
-		if s.Last.OK && !s.Last.Start.IsZero() {
-			lat = text.FormatLatency(s.Last.Latency)
+		if s.LastOK && !s.LastAt.IsZero() {
+			lat = text.FormatLatency(s.LastLatency)
 		}
 		b.WriteString(gap(1))
 		b.WriteString(rs.base.paint(text.FitLeft(lat, l.lat, "")))
 	}
 	if l.spark > 0 {
 		b.WriteString(gap(2))
-		b.WriteString(paintSpark(sparkline(s.Samples, l.spark, g), g, rs.spark, rs.fail))
+		b.WriteString(paintSpark(sparkline(&s.Spark, l.spark, g), g, rs.spark, rs.fail))
 	}
 	if l.up > 0 {
 		b.WriteString(gap(1))
@@ -254,7 +254,7 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 
 // outageCell is the outage column; during an outage the failure reason follows the duration
 // when there is room for it. Only the selected row pads it, for its selection bar.
-func (m Model) outageCell(cell string, s monitor.Status, w int, rs *rowStyles, selected bool) string {
+func (m Model) outageCell(cell string, s track.Status, w int, rs *rowStyles, selected bool) string {
 	g := m.st.g
 	cut := func(t string, w int) string {
 		if selected {
@@ -262,9 +262,9 @@ func (m Model) outageCell(cell string, s monitor.Status, w int, rs *rowStyles, s
 		}
 		return ansi.Truncate(t, w, g.ellipsis)
 	}
-	if s.Outage == nil {
+	if _, open := s.OpenOutage(); !open {
 		style := rs.dim
-		if s.State == monitor.Pending || s.State == monitor.Degraded {
+		if s.State == track.Pending || s.State == track.Degraded {
 			style = rs.state[s.State]
 		}
 		return style.paint(cut(cell, w))

@@ -6,8 +6,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
 // View draws the screen. It depends only on the model (time included), so the same model always
@@ -193,7 +193,7 @@ func (m Model) selectedReason() string {
 	}
 	i := m.order[m.cursor]
 	s := m.status[i]
-	if s.State != monitor.Down && s.State != monitor.Pending && s.State != monitor.Degraded {
+	if s.State != track.Down && s.State != track.Pending && s.State != track.Degraded {
 		return ""
 	}
 	why := s.Reason

@@ -1,0 +1,51 @@
+package track
+
+import (
+	"reflect"
+	"testing"
+	"time"
+)
+
+// TestStatusFixedSize: a Status holds no slice or pointer, so copying one never copies history,
+// and its size does not grow with it.
+func TestStatusFixedSize(t *testing.T) {
+	if size := reflect.TypeFor[Status]().Size(); size > 512 {
+		t.Errorf("Status is %d bytes, want at most 512", size)
+	}
+	var walk func(reflect.Type, string)
+	walk = func(ty reflect.Type, path string) {
+		switch ty.Kind() {
+		case reflect.Slice, reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.Interface:
+			if ty != reflect.TypeFor[*time.Location]() {
+				t.Errorf("Status%s is a %v, want fixed-size data", path, ty.Kind())
+			}
+		case reflect.Struct:
+			for i := range ty.NumField() {
+				walk(ty.Field(i).Type, path+"."+ty.Field(i).Name)
+			}
+		case reflect.Array:
+			walk(ty.Elem(), path+"[]")
+		}
+	}
+	walk(reflect.TypeFor[Status](), "")
+}
+
+func TestSpark(t *testing.T) {
+	var s Spark
+	for i := range SparkCap + 5 {
+		s.Push(Sample{Latency: time.Duration(i) * time.Millisecond, OK: i%2 == 0})
+	}
+	if s.Len() != SparkCap {
+		t.Fatalf("Len() = %d, want %d", s.Len(), SparkCap)
+	}
+	for i := range s.Len() {
+		want := Sample{Latency: time.Duration(i+5) * time.Millisecond, OK: (i+5)%2 == 0}
+		if got := s.At(i); got != want {
+			t.Fatalf("At(%d) = %v, want %v", i, got, want)
+		}
+	}
+	one := SparkOf(Sample{Latency: 10 * time.Minute})
+	if got := one.At(0); got != (Sample{Latency: 10 * time.Minute}) {
+		t.Errorf("SparkOf(10m failed).At(0) = %v, want it back", got)
+	}
+}
