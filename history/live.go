@@ -48,6 +48,8 @@ func OpenLive(cfg config.History, services []config.Service, inMemory bool, wait
 	case err == nil:
 	case errors.Is(err, ErrNotHistory) || errors.Is(err, ErrNewerSchema):
 		return nil, fmt.Errorf("%w\nmove it away, or set history.path in the config to use another file", err)
+	case errors.Is(err, ErrUnsafe):
+		return nil, err // the message says what to do
 	default:
 		inUse := errors.Is(err, ErrInUse)
 		if inUse {
