@@ -218,7 +218,7 @@ func loadConfig(opts options, getenv func(string) (string, bool)) (cfg *config.C
 	if err != nil || !found {
 		return nil, found, err
 	}
-	data, err := os.ReadFile(path)
+	data, err := config.ReadFile(path)
 	if err != nil {
 		return nil, true, fmt.Errorf("uptty: %w", err)
 	}
