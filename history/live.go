@@ -128,6 +128,9 @@ func (h *Live) Close() error {
 	return h.Store.Close()
 }
 
+// Unsaved is Store.Unsaved: how long history was not saved, to tell at exit.
+func (h *Live) Unsaved() string { return h.Store.Unsaved() }
+
 // openWaiting opens path, retrying while another uptty holds it, for at most wait.
 func openWaiting(path string, opts Options, wait time.Duration) (*Store, error) {
 	deadline := time.Now().Add(wait)
