@@ -25,19 +25,20 @@ func linkErr(path string) error {
 // openOwn opens the history file at path for writing without following a symbolic link,
 // creating it with mode 0600 (whatever the umask) when create is set and it does not exist. An
 // existing file must be a regular file of ours; its mode is narrowed to 0600. created says
-// whether this call made the file.
+// whether this call made the file. Its errors are ErrUnsafe ones naming the file, or the
+// system's.
 func openOwn(path string, create bool) (f *os.File, created bool, err error) {
 	if create {
 		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|noFollow, fileMode)
 		if err == nil {
 			if err := f.Chmod(fileMode); err != nil {
 				f.Close()
-				return nil, true, fileErr(path, "cannot be created", nil, err)
+				return nil, true, err
 			}
 			return f, true, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
-			return nil, false, fileErr(path, "cannot be created", nil, err)
+			return nil, false, err
 		}
 	}
 	// Lstat first: where open cannot refuse a link itself, this is the guard.
