@@ -218,7 +218,7 @@ func loadConfig(opts options, getenv func(string) (string, bool)) (cfg *config.C
 	if err != nil || !found {
 		return nil, found, err
 	}
-	data, err := os.ReadFile(path)
+	data, err := config.ReadFile(path)
 	if err != nil {
 		return nil, true, fmt.Errorf("uptty: %w", err)
 	}
@@ -345,7 +345,12 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// Deferred first, so it runs last: after the monitor has stopped calling the recorder. A
 	// failure is told after the screen is gone: it means the last results were not saved.
 	defer func() {
-		if err := hist.Close(); err != nil {
+		err := hist.Close()
+		// Saving that stopped and resumed lost results too; the screen said so only meanwhile.
+		if note := hist.Unsaved(); note != "" {
+			fmt.Fprintln(stderr, "uptty:", note)
+		}
+		if err != nil {
 			fmt.Fprintln(stderr, "uptty: history not saved:", err)
 		}
 	}()

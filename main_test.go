@@ -135,6 +135,7 @@ services:
   - name: Gone
     url: `+refused+`
 `)
+	huge := writeConfig(t, "#"+strings.Repeat(" ", config.MaxFileSize))
 
 	tests := []struct {
 		name       string
@@ -150,6 +151,7 @@ services:
 		{name: "validate ok", args: []string{"validate", "-c", good}, wantCode: 0, wantOut: "ok, 1 services"},
 		{name: "validate bad", args: []string{"validate", "-c", bad}, wantCode: 2, wantErr: "intervall"},
 		{name: "validate missing file", args: []string{"validate", "-c", "/nonexistent/uptty.yaml"}, wantCode: 2, wantErr: "/nonexistent/uptty.yaml"},
+		{name: "validate huge file", args: []string{"validate", "-c", huge}, wantCode: 2, wantErr: "config " + huge + ": larger than 4 MiB, uptty's limit for a config file"},
 		{name: "validate no config", args: []string{"validate"}, wantCode: 2, wantErr: "no config found"},
 		{name: "check up", args: []string{"check", "-c", good}, wantCode: 0, wantOut: "Good", notInOuput: "s3cret-token"},
 		{name: "check down", args: []string{"check", "--config", down}, wantCode: 1, wantOut: "connection refused"},

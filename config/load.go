@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/charmbracelet/x/ansi"
 	"gopkg.in/yaml.v3"
 )
 
@@ -118,12 +119,20 @@ func (l *loader) services(fl field, defs timing) []Service {
 		l.errorf(fl.val, fl.path, "empty list: add at least one service")
 		return nil
 	}
+	if len(items) > MaxServices {
+		l.errorf(fl.val, fl.path, "%d services; uptty watches at most %d from one config", len(items), MaxServices)
+		return nil
+	}
 	out := make([]Service, 0, len(items))
 	firstPath := make(map[string]string, len(items))
 	firstNode := make(map[string]*yaml.Node, len(items))
 	for i, item := range items {
 		p := index(fl.path, i)
 		s, nameNode := l.service(item, p, defs)
+		if w := ansi.StringWidth(s.Name); nameNode != nil && w > MaxLabelCells {
+			l.errorf(nameNode, join(p, "name"), "%d cells wide; a name may take at most %d", w, MaxLabelCells)
+			nameNode = nil
+		}
 		if nameNode != nil {
 			if prev, dup := firstNode[s.Name]; dup {
 				l.errorf(nameNode, join(p, "name"), "duplicate name %s: %s (line %d) has it too",

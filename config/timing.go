@@ -48,6 +48,10 @@ func (l *loader) timing(f map[string]field, t *timing, svc bool) {
 	dur := func(key string, s *setting[time.Duration], positive bool) {
 		if fl, ok := f[key]; ok {
 			if d, ok := l.duration(fl.val, fl.path, positive); ok {
+				if least := minimum(key); d > 0 && d < least {
+					l.errorf(fl.val, fl.path, "must be at least %s (uptty's limit), got %s", formatDuration(least), formatDuration(d))
+					return
+				}
 				*s = setting[time.Duration]{v: d, node: fl.val, path: fl.path, svc: svc}
 			}
 		}
@@ -65,6 +69,18 @@ func (l *loader) timing(f map[string]field, t *timing, svc bool) {
 	dur("slow", &t.slow, false)
 	count("failure_threshold", &t.failures)
 	count("success_threshold", &t.successes)
+}
+
+// minimum is the shortest value uptty accepts for a timing key: a shorter interval or
+// timeout only burns CPU and floods history without telling anything more.
+func minimum(key string) time.Duration {
+	switch key {
+	case "interval":
+		return MinInterval
+	case "timeout":
+		return MinTimeout
+	}
+	return 0
 }
 
 // resolved fills in the timeout and retry interval defaults, which depend on the interval.

@@ -46,6 +46,8 @@ func OpenLive(cfg config.History, services []config.Service, inMemory bool, wait
 	case err == nil:
 	case errors.Is(err, ErrNotHistory) || errors.Is(err, ErrNewerSchema):
 		return nil, fmt.Errorf("%w\nmove it away, or set history.path in the config to use another file", err)
+	case errors.Is(err, ErrUnsafe):
+		return nil, err // the message says what to do
 	default:
 		inUse := errors.Is(err, ErrInUse)
 		if inUse {
@@ -122,6 +124,9 @@ func (h *Live) Close() error {
 	}
 	return h.Store.Close()
 }
+
+// Unsaved is Store.Unsaved: how long history was not saved, to tell at exit.
+func (h *Live) Unsaved() string { return h.Store.Unsaved() }
 
 // openWaiting opens path, retrying while another uptty holds it, for at most wait.
 func openWaiting(path string, opts Options, wait time.Duration) (*Store, error) {

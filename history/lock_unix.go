@@ -14,11 +14,12 @@ import (
 // canLock reports whether lockFile keeps a second writer out.
 const canLock = true
 
-// lockFile takes an exclusive advisory lock on path, creating it, and writes our pid into it so
+// lockFile takes an exclusive advisory lock on path, creating it (mode 0600, never through a
+// symbolic link: the pid written below would overwrite the file it points to), and writes our pid into it so
 // that a second uptty can say who holds it. The kernel drops the lock when the process dies,
 // even by kill -9, so a stale lock file never keeps anyone out.
 func lockFile(path string) (unlock func() error, err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, _, err := openOwn(path, true)
 	if err != nil {
 		return nil, err
 	}

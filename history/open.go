@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -27,11 +28,15 @@ const readers = 4
 // checks that the file is an uptty history (or empty), migrates it, switches it to WAL and
 // records the session, which also proves that the file can be written.
 func (s *Store) openFile(ctx context.Context) error {
-	if fi, err := os.Stat(s.path); err == nil && fi.IsDir() {
+	if fi, err := os.Lstat(s.path); err == nil && fi.IsDir() {
 		return fileErr(s.path, "is a directory", nil, nil)
 	}
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+	dir := filepath.Dir(s.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fileErr(s.path, "cannot be created", nil, err)
+	}
+	if err := checkDir(dir, s.path); err != nil {
+		return err
 	}
 	unlock, err := lockFile(s.path + ".lock")
 	var inUse errInUse
@@ -40,15 +45,21 @@ func (s *Store) openFile(ctx context.Context) error {
 		return fileErr(s.path, fmt.Sprintf("is in use by another uptty (pid %d)", inUse.pid), ErrInUse, nil)
 	case errors.As(err, &inUse):
 		return fileErr(s.path, "is in use by another uptty", ErrInUse, nil)
+	case errors.Is(err, ErrUnsafe):
+		return err
 	case err != nil:
 		return fileErr(s.path, "cannot be locked for writing", nil, err)
 	}
 	s.unlock = unlock
+	checked, err := prepareFiles(ctx, s.path)
+	if err != nil {
+		return err
+	}
 	if s.rw, err = sql.Open("sqlite", dsn(s.path, false, false)); err != nil {
 		return fileErr(s.path, "cannot be opened", nil, err)
 	}
 	s.rw.SetMaxOpenConns(1)
-	if err := checkFile(ctx, s.rw, s.path, true); err != nil {
+	if err := checkFile(ctx, s.rw, s.path, true, !checked); err != nil {
 		return err
 	}
 	if err := migrate(ctx, s.rw, s.path, migrations()); err != nil {
@@ -80,11 +91,14 @@ func (s *Store) openReadOnly(ctx context.Context) error {
 	if fi.IsDir() {
 		return fileErr(s.path, "is a directory", nil, nil)
 	}
+	if err := refuseLinks(s.path, s.path+sidecars[0], s.path+sidecars[1]); err != nil {
+		return err
+	}
 	if s.ro, err = sql.Open("sqlite", dsn(s.path, false, true)); err != nil {
 		return fileErr(s.path, "cannot be opened", nil, err)
 	}
 	s.ro.SetMaxOpenConns(readers)
-	if err := checkFile(ctx, s.ro, s.path, false); err != nil {
+	if err := checkFile(ctx, s.ro, s.path, false, false); err != nil {
 		return err
 	}
 	var version int
@@ -135,10 +149,74 @@ func (s *Store) startSession(ctx context.Context) error {
 	return nil
 }
 
+// prepareFiles makes the database and the files SQLite keeps beside it ours and private (mode
+// 0600) before SQLite opens them, never following a symbolic link. An existing database is
+// checked first through a connection that creates nothing, so that a file that is not a
+// history, or a damaged one, is refused with nothing created beside it; checked says it was.
+// Where a leftover WAL holds writes, that check must wait for SQLite to read the WAL.
+func prepareFiles(ctx context.Context, path string) (checked bool, err error) {
+	f, created, err := openOwn(path, true)
+	if err != nil {
+		return false, openErr(path, err)
+	}
+	fi, err := f.Stat()
+	f.Close()
+	if err != nil {
+		return false, fileErr(path, "cannot be read", nil, err)
+	}
+	walBytes := int64(0)
+	for _, suffix := range sidecars {
+		f, _, err := openOwn(path+suffix, false)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return false, openErr(path+suffix, err)
+		}
+		if fi, err := f.Stat(); err == nil && suffix == "-wal" {
+			walBytes = fi.Size()
+		}
+		f.Close()
+	}
+	if !created && fi.Size() > 0 && walBytes == 0 {
+		// immutable: SQLite takes no lock and opens no -wal or -shm. Safe while we hold the
+		// writer's lock and no WAL is left over: nobody else writes the file.
+		db, err := sql.Open("sqlite", dsn(path, false, true)+"&immutable=1")
+		if err != nil {
+			return false, fileErr(path, "cannot be opened", nil, err)
+		}
+		db.SetMaxOpenConns(1)
+		err = checkFile(ctx, db, path, true, true)
+		db.Close()
+		if err != nil {
+			return false, err
+		}
+		checked = true
+	}
+	for _, suffix := range sidecars {
+		f, _, err := openOwn(path+suffix, true)
+		if err != nil {
+			return false, openErr(path+suffix, err)
+		}
+		f.Close()
+	}
+	return checked, nil
+}
+
+// openErr words an error of openOwn that is not already about the file.
+func openErr(path string, err error) error {
+	var fe *fileError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return fileErr(path, "cannot be opened", nil, err)
+}
+
 // checkFile makes sure that the database is an uptty history, or empty (a new file), before
 // anything writes to it: a file that is not a database, a damaged one or another program's is
-// reported and left exactly as it was.
-func checkFile(ctx context.Context, db *sql.DB, path string, allowEmpty bool) error {
+// reported and left exactly as it was. whole also reads every page (PRAGMA quick_check), for a
+// file damaged past its first page.
+func checkFile(ctx context.Context, db *sql.DB, path string, allowEmpty, whole bool) error {
 	var appID, version int
 	err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID)
 	if err == nil {
@@ -148,12 +226,19 @@ func checkFile(ctx context.Context, db *sql.DB, path string, allowEmpty bool) er
 	if err == nil {
 		tables, err = tableNames(ctx, db)
 	}
+	var damage string
+	if err == nil && whole && appID == applicationID {
+		damage, err = quickCheck(ctx, db)
+	}
 	if err != nil {
 		var se *sqlite.Error
 		if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_NOTADB || se.Code()&0xff == sqlite3.SQLITE_CORRUPT) {
 			return fileErr(path, "is not an uptty history (not an SQLite database, or a damaged one); it was left untouched", ErrNotHistory, err)
 		}
 		return fileErr(path, "cannot be read", nil, err)
+	}
+	if damage != "" {
+		return fileErr(path, "is a damaged uptty history (PRAGMA quick_check: "+damage+"); it was left untouched", ErrNotHistory, nil)
 	}
 	switch {
 	case appID == applicationID:
@@ -171,6 +256,19 @@ func checkFile(ctx context.Context, db *sql.DB, path string, allowEmpty bool) er
 		}
 		return fileErr(path, fmt.Sprintf("is not an uptty history (it holds tables %s); it was left untouched", strings.Join(tables, ", ")), ErrNotHistory, nil)
 	}
+}
+
+// quickCheck reads every page of the database and returns SQLite's first complaint, "" when
+// there is none.
+func quickCheck(ctx context.Context, db *sql.DB) (string, error) {
+	var first string
+	if err := db.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&first); err != nil {
+		return "", err
+	}
+	if first == "ok" {
+		return "", nil
+	}
+	return first, nil
 }
 
 func tableNames(ctx context.Context, db *sql.DB) ([]string, error) {

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
@@ -70,6 +71,18 @@ type Store struct {
 	errMu                    sync.Mutex
 	writeErr                 error  // the last commit's error; nil once a commit succeeds
 	droppedBefore            uint64 // dropped as of the start of the last good commit
+	unsaved                  unsaved
+}
+
+// unsaved is the time history was not saved: the stretch going on, if any, and the ones that
+// ended, for Unsaved to tell at exit. Guarded by errMu.
+type unsaved struct {
+	since     time.Time // the first failed commit of the stretch going on; zero while saving
+	cause     string    // why, in a few words
+	total     time.Duration
+	stretches int
+	resumed   time.Time // when the last stretch ended
+	lastCause string
 }
 
 type serviceInfo struct {
@@ -264,6 +277,26 @@ func (s *Store) Err() error {
 		return fileErr(s.path, fmt.Sprintf("is not keeping up: %d writes dropped because the queue was full", n), nil, nil)
 	}
 	return nil
+}
+
+// Unsaved says how long history was not saved because its commits failed, once they succeed
+// again: "history: not saved for 9s (disk full), resumed at 21:47:02". It is "" when every
+// commit succeeded; a stretch going on is told by Err and Close instead. Results of such a
+// stretch are lost, and the UI's mark of it is gone once saving resumes, so the monitor says
+// it at exit.
+func (s *Store) Unsaved() string {
+	s.errMu.Lock()
+	u := s.unsaved
+	s.errMu.Unlock()
+	switch {
+	case u.stretches == 0:
+		return ""
+	case u.stretches == 1:
+		return fmt.Sprintf("history: not saved for %s (%s), resumed at %s",
+			text.FormatDuration(u.total), u.lastCause, u.resumed.Format(time.TimeOnly))
+	}
+	return fmt.Sprintf("history: not saved for %s in %d stretches (last: %s), last resumed at %s",
+		text.FormatDuration(u.total), u.stretches, u.lastCause, u.resumed.Format(time.TimeOnly))
 }
 
 // Stats returns how many writes were committed, dropped and lost so far.

@@ -373,3 +373,51 @@ func TestOpenEmptyFile(t *testing.T) {
 		t.Errorf("Close = %v", err)
 	}
 }
+
+// TestUnsaved fills the database (SQLite's page limit fails a commit exactly as a full disk
+// does) and frees it again: the store says how long history was not saved and when it resumed,
+// which the monitor prints at exit, and the error meanwhile says since when.
+func TestUnsaved(t *testing.T) {
+	start := time.Date(2026, 11, 25, 21, 46, 53, 0, time.UTC)
+	clk := newClock(start)
+	s, _ := openTest(t, Options{Now: clk.Now})
+	s.RecordResult("api", result(0, time.Millisecond, true, ""))
+	flush(t, s)
+	if got := s.Unsaved(); got != "" {
+		t.Errorf("Unsaved() while saving = %q, want \"\"", got)
+	}
+	execWriter(t, s, "PRAGMA max_page_count = 1")
+	long := strings.Repeat("x", 2000)
+	for i := range 3 {
+		clk.Set(start.Add(time.Duration(i) * time.Second))
+		s.RecordResult("api", result(time.Duration(i+1)*time.Second, time.Millisecond, false, long))
+		s.Flush(context.Background())
+	}
+	if err := s.Err(); err == nil || !strings.Contains(err.Error(), "cannot be written since 21:46:53, history is not being saved") {
+		t.Errorf("Err() on a full disk = %v, want …cannot be written since 21:46:53…", err)
+	}
+	if got := s.Unsaved(); got != "" {
+		t.Errorf("Unsaved() while not saving = %q, want \"\" (Err tells it)", got)
+	}
+	execWriter(t, s, "PRAGMA max_page_count = 1000000")
+	clk.Set(start.Add(9 * time.Second))
+	s.RecordResult("api", result(time.Minute, time.Millisecond, true, ""))
+	flush(t, s)
+	want := "history: not saved for 9s (disk full), resumed at 21:47:02"
+	if got := s.Unsaved(); got != want {
+		t.Errorf("Unsaved() once saving resumed = %q, want %q", got, want)
+	}
+	// A second stretch adds up.
+	execWriter(t, s, "PRAGMA max_page_count = 1")
+	clk.Set(start.Add(time.Minute))
+	s.RecordResult("api", result(2*time.Minute, time.Millisecond, false, long))
+	s.Flush(context.Background())
+	execWriter(t, s, "PRAGMA max_page_count = 1000000")
+	clk.Set(start.Add(time.Minute + 3*time.Second))
+	s.RecordResult("api", result(3*time.Minute, time.Millisecond, true, ""))
+	flush(t, s)
+	want = "history: not saved for 12s in 2 stretches (last: disk full), last resumed at 21:47:56"
+	if got := s.Unsaved(); got != want {
+		t.Errorf("Unsaved() after two stretches = %q, want %q", got, want)
+	}
+}

@@ -2,8 +2,13 @@ package history
 
 import (
 	"database/sql"
+	"errors"
 	"time"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
@@ -169,13 +174,44 @@ func (w *writer) commit(ops []op) {
 	if err := w.write(ops); err != nil {
 		w.reset()
 		w.s.failed.Add(uint64(len(ops)))
-		w.setErr(fileErr(w.s.path, "cannot be written, history is not being saved", nil, err))
+		now := w.s.now()
+		w.s.errMu.Lock()
+		u := &w.s.unsaved
+		if u.since.IsZero() {
+			u.since, u.cause = now, writeCause(err)
+		}
+		w.s.writeErr = fileErr(w.s.path, "cannot be written since "+u.since.Format(time.TimeOnly)+", history is not being saved", nil, err)
+		w.s.errMu.Unlock()
 		return
 	}
 	w.s.written.Add(uint64(len(ops)))
+	now := w.s.now()
 	w.s.errMu.Lock()
 	w.s.writeErr, w.s.droppedBefore = nil, dropped
+	if u := &w.s.unsaved; !u.since.IsZero() {
+		u.total += max(now.Sub(u.since), 0)
+		u.stretches++
+		u.resumed, u.lastCause, u.since = now, u.cause, time.Time{}
+	}
 	w.s.errMu.Unlock()
+}
+
+// writeCause says in a few words why a commit failed: "disk full".
+func writeCause(err error) string {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL:
+			return "disk full"
+		case sqlite3.SQLITE_READONLY:
+			return "read-only"
+		case sqlite3.SQLITE_IOERR:
+			return "I/O error"
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return "busy"
+		}
+	}
+	return text.CleanText(err.Error(), 60)
 }
 
 func (w *writer) setErr(err error) {

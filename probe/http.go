@@ -297,7 +297,7 @@ func newTransport(timeout time.Duration, insecure bool) *http.Transport {
 		TLSHandshakeTimeout:    timeout,
 		DisableKeepAlives:      true,
 		ForceAttemptHTTP2:      true,
-		MaxResponseHeaderBytes: 64 << 10,
+		MaxResponseHeaderBytes: 64 << 10, // failure words it: keep them in step
 	}
 }
 
@@ -364,6 +364,8 @@ func (h *httpChecker) failure(ctx context.Context, err error, rec *phaseRecorder
 	switch {
 	case errors.Is(err, errTooManyRedirects):
 		return errTooManyRedirects.Error()
+	case strings.HasPrefix(msg, "net/http: server response headers exceeded"):
+		return "response headers over 64 KiB (uptty's limit)"
 	case timedOut(ctx, err):
 		return timeoutReason(h.timeout)
 	case h.secrets.Mask(msg) != msg:

@@ -84,13 +84,13 @@ func TestHTTPEndlessBody(t *testing.T) {
 	}{
 		{name: "no body expectation reads nothing", path: "/", maxRead: slack},
 		{name: "contains never found", path: "/", contains: "never",
-			reason: `body does not contain "never" in first 1 MiB`, minRead: bodyLimit, maxRead: bodyLimit + slack},
+			reason: `body does not contain "never" in first 1 MiB (uptty's limit)`, minRead: bodyLimit, maxRead: bodyLimit + slack},
 		{name: "contains found stops reading", path: "/?at=300000", contains: "healthy",
 			minRead: 300000, maxRead: 300000 + 64<<10 + slack},
 		{name: "regex never matches", path: "/", regex: "never",
-			reason: "body does not match /never/ in first 1 MiB", minRead: bodyLimit, maxRead: bodyLimit + slack},
+			reason: "body does not match /never/ in first 1 MiB (uptty's limit)", minRead: bodyLimit, maxRead: bodyLimit + slack},
 		{name: "json too large", path: "/", json: true,
-			reason: "body larger than 1 MiB", minRead: bodyLimit, maxRead: bodyLimit + slack},
+			reason: "body over 1 MiB (uptty's limit)", minRead: bodyLimit, maxRead: bodyLimit + slack},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -114,7 +114,7 @@ func containsReason(needle []byte, full bool) string {
 
 func limitNote(full bool) string {
 	if full {
-		return " in first 1 MiB"
+		return " in first 1 MiB (uptty's limit)"
 	}
 	return ""
 }
@@ -148,7 +148,7 @@ func searchBody(r io.Reader, needle []byte) (found, full bool, err error) {
 // judgeJSON checks each expect.json entry against the body, "" when all match.
 func judgeJSON(data []byte, full bool, want []JSONExpect, hide *text.Secrets) string {
 	if full {
-		return "body larger than 1 MiB"
+		return "body over 1 MiB (uptty's limit)"
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // numbers compare exactly, not through float64

@@ -125,11 +125,21 @@ func errnoReason(err error) string {
 		// The resolver's own timeout, not the check's: that one is caught before.
 		return "dns lookup timed out"
 	case errors.As(err, &dnsErr):
-		return "dns lookup failed: " + text.CleanText(dnsErr.Err, reasonMax)
+		return "dns lookup failed: " + text.CleanText(steadyText(dnsErr.Err), reasonMax)
 	case errors.As(err, &alert):
 		return "remote error: " + strings.TrimPrefix(alert.Error(), "tls: ")
 	}
 	return ""
+}
+
+// steadyText is the last part of a resolver's message: "read udp 127.0.0.1:46631->
+// 127.0.0.53:53: read: connection refused" becomes "connection refused". The parts before it
+// name our own ephemeral port, which would make one cause read differently on every check.
+func steadyText(msg string) string {
+	if i := strings.LastIndex(msg, ": "); i >= 0 && i+2 < len(msg) {
+		return msg[i+2:]
+	}
+	return msg
 }
 
 // otherReason is the innermost error's message, which names the failure without the wrapping

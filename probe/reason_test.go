@@ -46,6 +46,7 @@ func TestCheckErrReason(t *testing.T) {
 		{"unexpected eof", live, io.ErrUnexpectedEOF, time.Second, "server closed the connection"},
 		{"no such host", live, &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}, time.Second, "no such host"},
 		{"dns other", live, &net.DNSError{Err: "server misbehaving", Name: "x"}, time.Second, "dns lookup failed: server misbehaving"},
+		{"dns our own port", live, &net.DNSError{Err: "read udp 127.0.0.1:46631->127.0.0.53:53: read: connection refused", Name: "x"}, time.Second, "dns lookup failed: connection refused"},
 		{"dns own timeout", live, &net.DNSError{Err: "i/o timeout", IsTimeout: true}, time.Second, "dns lookup timed out"},
 		{"deadline error", live, fmt.Errorf("get: %w", context.DeadlineExceeded), 2 * time.Second, "timeout after 2s"},
 		{"ctx expired", expired, errors.New("whatever broke"), 1500 * time.Millisecond, "timeout after 1.5s"},
