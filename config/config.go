@@ -23,6 +23,10 @@ type Config struct {
 	History History
 	// Secrets are every service's secrets together, for outputs not tied to one service.
 	Secrets *text.Secrets
+	// Alerts are where alerts go (the top-level alerts list), in file order.
+	Alerts []Alert
+	// Maintenance are the windows in which covered services send no alert.
+	Maintenance []Maintenance
 }
 
 // History is the `history` section: where results are stored and for how long.
@@ -68,6 +72,12 @@ type Service struct {
 	FailureThreshold int           // consecutive failures before DOWN (default 2)
 	SuccessThreshold int           // consecutive successes before UP again (default 1)
 	Slow             time.Duration // if > 0, UP but slower than this is DEGRADED
+
+	// DependsOn names the services this one needs: while one of them is DOWN, this one failing
+	// shows DOWN (via NAME) and sends no alert of its own. Checked at load: names exist, no cycle.
+	DependsOn []string
+	// Alerts names the alerts this service sends to; nil sends to every alert.
+	Alerts []string
 
 	// Line is where the service's entry starts in the file, for messages about it.
 	Line int
