@@ -141,3 +141,13 @@ func serveConns(tb testing.TB, handle func(net.Conn)) string {
 	})
 	return ln.Addr().String()
 }
+
+// caseTimeout is a table case's check timeout: short where the case expects the check to time
+// out, so the test stays quick, and generous elsewhere, so that a loaded machine cannot turn an
+// answer into a timeout.
+func caseTimeout(wantReason string, short time.Duration) time.Duration {
+	if strings.HasPrefix(wantReason, "timeout after") {
+		return short
+	}
+	return 10 * time.Second
+}

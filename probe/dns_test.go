@@ -229,8 +229,9 @@ func TestDNSCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			url := "dns://" + addr + tt.url
-			c := mustDNSChecker(t, config.Service{URL: url, Timeout: 200 * time.Millisecond, Options: tt.expect})
-			ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+			timeout := caseTimeout(tt.reason, 200*time.Millisecond)
+			c := mustDNSChecker(t, config.Service{URL: url, Timeout: timeout, Options: tt.expect})
+			ctx, cancel := context.WithTimeout(t.Context(), timeout)
 			defer cancel()
 			r := c.Check(ctx)
 			if r.OK != tt.ok || r.Reason != tt.reason {

@@ -170,8 +170,9 @@ func TestGRPCCheck(t *testing.T) {
 			if tt.before != nil {
 				tt.before()
 			}
-			c := mustGRPCChecker(t, config.Service{URL: tt.url, Options: GRPCOptions{Insecure: tt.insecure}, Timeout: 300 * time.Millisecond}, tt.roots)
-			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+			timeout := caseTimeout(tt.reason, 300*time.Millisecond)
+			c := mustGRPCChecker(t, config.Service{URL: tt.url, Options: GRPCOptions{Insecure: tt.insecure}, Timeout: timeout}, tt.roots)
+			ctx, cancel := context.WithTimeout(t.Context(), timeout)
 			defer cancel()
 			r := c.Check(ctx)
 			if r.OK != (tt.reason == "") || r.Reason != tt.reason {

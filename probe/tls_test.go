@@ -126,7 +126,6 @@ func TestTLSCheck(t *testing.T) {
 
 func TestTLSCheckFailures(t *testing.T) {
 	noGoroutineLeaks(t)
-	timeout := 300 * time.Millisecond
 	tests := []struct {
 		name   string
 		addr   func(testing.TB) string
@@ -142,6 +141,7 @@ func TestTLSCheckFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			timeout := caseTimeout(tt.reason, 300*time.Millisecond)
 			c := tlsTestChecker(t, config.Service{URL: "tls://" + tt.addr(t), Timeout: timeout}, nil)
 			ctx, cancel := context.WithTimeout(t.Context(), timeout)
 			defer cancel()
