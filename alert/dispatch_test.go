@@ -261,13 +261,15 @@ func TestDispatchHangingWebhook(t *testing.T) {
 	}
 	took := time.Since(start)
 	t.Logf("%d Enqueue calls took %v; the fast receiver had all %d after %v", n, enqueued, n, took)
-	if enqueued > 100*time.Millisecond {
-		t.Errorf("Enqueue took %v for %d alerts with a hanging sender, want under 100ms", enqueued, n)
+	// The hanging sender holds its request for a minute: any bound well under that tells
+	// "never waits for a sender" from "waits", however loaded the machine.
+	if enqueued > 5*time.Second {
+		t.Errorf("Enqueue took %v for %d alerts with a hanging sender, want well under the sender's 1m", enqueued, n)
 	}
 	stopStart := time.Now()
 	stop(t, d)
-	if took := time.Since(stopStart); took > 2*time.Second {
-		t.Errorf("Stop took %v with a request in flight, want under 2s", took)
+	if took := time.Since(stopStart); took > 10*time.Second {
+		t.Errorf("Stop took %v with a request in flight, want well under the sender's 1m", took)
 	}
 	noRedirects.CloseIdleConnections() // the shared transport's, not the dispatcher's
 	goleak.VerifyNone(t, ignore)
