@@ -132,10 +132,10 @@ func TestWebhookFaults(t *testing.T) {
 	}{
 		{"500", func(*testing.T) http.HandlerFunc {
 			return func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }
-		}, time.Second, "webhook: status 500", time.Second},
+		}, 10 * time.Second, "webhook: status 500", 15 * time.Second},
 		{"202", func(*testing.T) http.HandlerFunc {
 			return func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(202) }
-		}, time.Second, "", time.Second},
+		}, 10 * time.Second, "", 15 * time.Second},
 		{"hang", hanging, 300 * time.Millisecond, "webhook: timeout after 300ms", 5 * time.Second},
 		{"slow", func(*testing.T) http.HandlerFunc {
 			return func(w http.ResponseWriter, _ *http.Request) {
@@ -148,7 +148,7 @@ func TestWebhookFaults(t *testing.T) {
 				redirects.Add(1)
 				http.Redirect(w, r, r.URL.Path, http.StatusFound)
 			}
-		}, time.Second, "webhook: redirect (status 302) not followed", time.Second},
+		}, 10 * time.Second, "webhook: redirect (status 302) not followed", 15 * time.Second},
 		{"10 MB and more", func(t *testing.T) http.HandlerFunc {
 			hang := hanging(t)
 			return func(w http.ResponseWriter, r *http.Request) {
