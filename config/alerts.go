@@ -73,6 +73,59 @@ type Maintenance struct {
 	occurs func(t time.Time) bool
 }
 
+// recurrence is a parsed `every`: the weekdays an occurrence starts on and its wall-clock time.
+type recurrence struct {
+	days         [7]bool // by time.Weekday
+	hour, minute int
+}
+
+// covers reports whether an occurrence of length d in loc covers t. An occurrence starts on one
+// of its days at hour:minute as loc's clocks read then, so a window stays at 02:00 across a
+// daylight saving change; d is elapsed time.
+func (r recurrence) covers(t time.Time, d time.Duration, loc *time.Location) bool {
+	y, m, day := t.In(loc).Date()
+	// An occurrence lasts at most maxWindow (7 days), so one covering t started on t's date or on
+	// one of the 7 before it; one more allows for the hour a zone change moves a start by.
+	for k := 0; k <= 8; k++ {
+		if !r.days[time.Date(y, m, day-k, 0, 0, 0, 0, time.UTC).Weekday()] {
+			continue
+		}
+		s := wallStart(y, m, day-k, r.hour, r.minute, loc)
+		if !t.Before(s) && t.Before(s.Add(d)) {
+			return true
+		}
+	}
+	return false
+}
+
+// wallStart is the first instant at which loc's clocks read hour:minute (or later) on the date.
+// time.Date leaves both edge cases to chance: a time the clocks skip (spring forward) starts
+// when they jump past it, and a time they repeat (fall back) starts at its first reading.
+func wallStart(y int, m time.Month, day, hour, minute int, loc *time.Location) time.Time {
+	s := time.Date(y, m, day, hour, minute, 0, 0, loc)
+	want := time.Date(y, m, day, hour, minute, 0, 0, time.UTC)
+	got := time.Date(s.Year(), s.Month(), s.Day(), s.Hour(), s.Minute(), 0, 0, time.UTC)
+	zoneStart, zoneEnd := s.ZoneBounds()
+	switch {
+	case got.Before(want) && !zoneEnd.IsZero():
+		// Skipped, and s read on the clock before the jump: start at the jump.
+		return zoneEnd
+	case got.After(want) && !zoneStart.IsZero():
+		// Skipped, and s read on the clock after the jump.
+		return zoneStart
+	case !got.Equal(want) || zoneStart.IsZero():
+		return s
+	}
+	_, now := s.Zone()
+	if _, before := zoneStart.Add(-time.Second).Zone(); before > now {
+		// The clocks went back at zoneStart; s may be the second reading of its time.
+		if first := s.Add(-time.Duration(before-now) * time.Second); first.Before(zoneStart) {
+			return first
+		}
+	}
+	return s
+}
+
 // Covers reports whether the window applies to a service of this name and group.
 func (m Maintenance) Covers(name, group string) bool {
 	if len(m.Services) == 0 && len(m.Groups) == 0 {

@@ -14,3 +14,6 @@ func KeyNames(kinds []KindSpec) (service, expect, top []string) {
 	ks := newKindSet(kinds)
 	return ks.serviceKeys, ks.expectKeys, topKeys()
 }
+
+// AlertKeys and MaintenanceKeys are the keys of an alert and of a maintenance window.
+var AlertKeys, MaintenanceKeys = alertKeys, maintenanceKeys

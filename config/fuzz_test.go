@@ -3,8 +3,10 @@ package config_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/probe"
@@ -24,6 +26,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("services:\n  - name: a\n    url: http://u:${API_TOKEN}/x@h/\n    interval: ${LONG_SECRET}\n"))
 	f.Add([]byte("services:\n  - name: ${ESC_SECRET}\n    url: dns:${API_TOKEN}..x\n    method: \"a ${LONG_SECRET}\"\n"))
+	f.Add([]byte("alerts:\n  - {name: t, type: webhook, url: \"http://u:${API_TOKEN}@h/\"}\nservices:\n  - {name: a, url: \"tcp://h:1\", depends_on: [b], alerts: [t]}\n  - {name: b, url: \"tcp://h:1\", depends_on: [a]}\nmaintenance:\n  - {name: m, every: \"fri-mon 23:30\", for: 7d, timezone: Europe/Berlin}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := config.Parse(data, "fuzz.yaml", testEnv, probe.Kinds())
 		if err != nil {
@@ -124,6 +127,87 @@ func invalid(cfg *config.Config) string {
 			}
 		}
 		names[s.Name] = true
+	}
+	return invalidLinks(cfg, names)
+}
+
+// invalidLinks returns what is wrong with the alerts, maintenance windows and dependencies of
+// a config Parse accepted, or "".
+func invalidLinks(cfg *config.Config, services map[string]bool) string {
+	alerts := map[string]bool{}
+	for _, a := range cfg.Alerts {
+		switch {
+		case alerts[a.Name] || config.LabelProblem(a.Name) != "":
+			return "an alert name is repeated or invalid"
+		case !slices.Contains([]string{config.SenderWebhook, config.SenderCommand, config.SenderAlertmanager, config.SenderTerminal}, a.Type):
+			return "an alert type is unknown"
+		case (a.Type == config.SenderWebhook || a.Type == config.SenderAlertmanager) &&
+			!strings.HasPrefix(strings.ToLower(a.URL), "http://") && !strings.HasPrefix(strings.ToLower(a.URL), "https://"):
+			return "an alert posts to a URL that is not http(s)"
+		case (a.Type == config.SenderWebhook) != (a.Format != ""):
+			return "an alert has a format for another type than webhook, or a webhook none"
+		case a.Type == config.SenderCommand && (len(a.Command) == 0 || a.Command[0] == ""):
+			return "a command alert has no program"
+		case len(a.On) == 0 || a.Repeat < 0 || a.Timeout <= 0 || a.GiveUpAfter < a.Timeout || a.Secrets == nil:
+			return "an alert's events, durations or secrets are out of range"
+		}
+		alerts[a.Name] = true
+	}
+	groups := map[string]bool{}
+	index := map[string]int{}
+	for i, s := range cfg.Services {
+		groups[s.Group] = true
+		index[s.Name] = i
+		for _, d := range s.DependsOn {
+			if !services[d] || d == s.Name {
+				return "a service depends on itself or on no service"
+			}
+		}
+		for _, a := range s.Alerts {
+			if !alerts[a] {
+				return "a service sends to an alert that does not exist"
+			}
+		}
+	}
+	// Depth first, colouring each service: a grey one reached again closes a cycle.
+	colour := make([]int, len(cfg.Services))
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		colour[i] = 1
+		for _, d := range cfg.Services[i].DependsOn {
+			j := index[d]
+			if colour[j] == 1 || colour[j] == 0 && visit(j) {
+				return true
+			}
+		}
+		colour[i] = 2
+		return false
+	}
+	for i := range cfg.Services {
+		if colour[i] == 0 && visit(i) {
+			return "services depend on each other in a cycle"
+		}
+	}
+	for _, m := range cfg.Maintenance {
+		for _, s := range m.Services {
+			if !services[s] {
+				return "a window covers a service that does not exist"
+			}
+		}
+		for _, g := range m.Groups {
+			if !groups[g] {
+				return "a window covers a group that does not exist"
+			}
+		}
+		if m.Every == "" && !m.End.After(m.Start) {
+			return "a one-off window does not end after it starts"
+		}
+		if m.Every != "" && (m.For <= 0 || m.For > 7*24*time.Hour || m.Location == nil || !m.Start.IsZero()) {
+			return "a recurring window has a bad length or zone, or a start"
+		}
+		// Active must answer for any time without trouble.
+		m.Active(time.Now())
+		m.Active(time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC))
 	}
 	return ""
 }

@@ -95,6 +95,10 @@ type kindSet struct {
 // commonKeys are the keys every service takes, around the kinds' own ones.
 var commonKeys = []string{"name", "group", "url", "command"}
 
+// linkKeys are the keys every service takes that point at other parts of the config; they come
+// last among a service's keys.
+var linkKeys = []string{"depends_on", "alerts"}
+
 func newKindSet(specs []KindSpec) *kindSet {
 	ks := &kindSet{specs: specs, byScheme: map[string]*KindSpec{}}
 	var schemes []string
@@ -124,7 +128,7 @@ func newKindSet(specs []KindSpec) *kindSet {
 	if !slices.Contains(svc, "expect") {
 		svc = append(svc, "expect")
 	}
-	ks.serviceKeys = append(svc, timingKeys()...)
+	ks.serviceKeys = append(append(svc, timingKeys()...), linkKeys...)
 	ks.supported = strings.Join(schemes, ", ")
 	ks.scopes = map[string]string{}
 	for _, k := range specs {

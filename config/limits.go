@@ -19,8 +19,11 @@ const (
 	MaxLabelCells = 200
 	// MinInterval is the shortest check interval.
 	MinInterval = 100 * time.Millisecond
-	// MinTimeout is the shortest check timeout.
+	// MinTimeout is the shortest check timeout, and the shortest alert delivery timeout.
 	MinTimeout = 10 * time.Millisecond
+	// MinRepeat is the shortest re-notification interval of an alert: anything shorter is a
+	// storm, not a reminder.
+	MinRepeat = time.Second
 )
 
 // ReadFile reads the config file at path, at most MaxFileSize bytes of it: a larger file is an

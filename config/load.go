@@ -32,7 +32,8 @@ func Parse(data []byte, filename string, getenv func(string) (string, bool), kin
 	if name == "" {
 		name = "config"
 	}
-	l := &loader{file: name, dir: filepath.Dir(filename), getenv: getenv, kinds: newKindSet(kinds)}
+	l := &loader{file: name, dir: filepath.Dir(filename), getenv: getenv, kinds: newKindSet(kinds),
+		serviceNames: map[string]bool{}, groupNames: map[string]bool{}, alertNames: map[string]bool{}}
 	env := referenced(data, getenv)
 	root, err := decode(data, name)
 	if err != nil {
@@ -48,7 +49,9 @@ func Parse(data []byte, filename string, getenv func(string) (string, bool), kin
 	return cfg, nil
 }
 
-func topKeys() []string { return []string{"defaults", "services", "history", "concurrency"} }
+func topKeys() []string {
+	return []string{"defaults", "services", "history", "concurrency", "alerts", "maintenance"}
+}
 
 // topHint points at the right place for a key written at the top level.
 func (l *loader) topHint(key string) string {
@@ -97,38 +100,50 @@ func (l *loader) config(root *yaml.Node) *Config {
 	if fl, ok := f["history"]; ok {
 		l.history(fl, &cfg.History)
 	}
+	if fl, ok := f["alerts"]; ok {
+		cfg.Alerts = l.alerts(fl)
+	}
+	var refs []serviceRefs
 	if fl, ok := f["services"]; ok {
-		cfg.Services = l.services(fl, defs)
+		cfg.Services, refs = l.services(fl, defs)
 	} else {
 		l.errorf(root, "", "missing services: list what to check, each with a name and a url")
 	}
+	var windows []windowRefs
+	if fl, ok := f["maintenance"]; ok {
+		cfg.Maintenance, windows = l.maintenance(fl)
+	}
+	l.links(cfg, refs, windows)
 	return cfg
 }
 
-// services reads the services list and checks that names are unique.
-func (l *loader) services(fl field, defs timing) []Service {
+// services reads the services list and checks that names are unique. It returns the names
+// each service points at, in the same order.
+func (l *loader) services(fl field, defs timing) ([]Service, []serviceRefs) {
 	if isNull(fl.val) {
 		l.errorf(fl.val, fl.path, "no services: list at least one")
-		return nil
+		return nil, nil
 	}
 	items, ok := l.list(fl.val, fl.path, "a list of services (each item starts with -)")
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	if len(items) == 0 {
 		l.errorf(fl.val, fl.path, "empty list: add at least one service")
-		return nil
+		return nil, nil
 	}
 	if len(items) > MaxServices {
 		l.errorf(fl.val, fl.path, "%d services; uptty watches at most %d from one config", len(items), MaxServices)
-		return nil
+		return nil, nil
 	}
 	out := make([]Service, 0, len(items))
+	refs := make([]serviceRefs, 0, len(items))
 	firstPath := make(map[string]string, len(items))
 	firstNode := make(map[string]*yaml.Node, len(items))
 	for i, item := range items {
 		p := index(fl.path, i)
-		s, nameNode := l.service(item, p, defs)
+		s, nameNode, r := l.service(item, p, defs)
+		refs = append(refs, r)
 		if w := ansi.StringWidth(s.Name); nameNode != nil && w > MaxLabelCells {
 			l.errorf(nameNode, join(p, "name"), "%d cells wide; a name may take at most %d", w, MaxLabelCells)
 			nameNode = nil
@@ -143,7 +158,7 @@ func (l *loader) services(fl field, defs timing) []Service {
 		}
 		out = append(out, s)
 	}
-	return out
+	return out, refs
 }
 
 // history reads the history section over its defaults.

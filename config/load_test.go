@@ -277,7 +277,9 @@ func TestExample(t *testing.T) {
 		}
 	}
 	svcKeys, expectKeys, topKeys := config.KeyNames(probe.Kinds())
-	for _, key := range append(append(svcKeys, expectKeys...), topKeys...) {
+	keys := append(append(svcKeys, expectKeys...), topKeys...)
+	keys = append(append(keys, config.AlertKeys()...), config.MaintenanceKeys()...)
+	for _, key := range keys {
 		if !strings.Contains(string(data), key+":") {
 			t.Errorf("config.example.yaml does not document %s", key)
 		}

@@ -63,9 +63,9 @@ func hideAll(err error, values []string) error {
 	return err
 }
 
-// secrets adds every ${VAR} value in the file to each service's secrets (which already hold its
-// URL's password and query values and its header values, read with the service); cfg.Secrets
-// holds all of them.
+// secrets adds every ${VAR} value in the file to each service's and each alert's secrets (which
+// already hold their URL's password and query values and their header values, read with them);
+// cfg.Secrets holds all of them.
 func secrets(cfg *Config, values []string) {
 	env := &text.Secrets{}
 	env.Add(values...)
@@ -78,6 +78,14 @@ func secrets(cfg *Config, values []string) {
 		}
 		s.Secrets.Merge(env)
 		all.Merge(s.Secrets)
+	}
+	for i := range cfg.Alerts {
+		a := &cfg.Alerts[i]
+		if a.Secrets == nil {
+			a.Secrets = &text.Secrets{}
+		}
+		a.Secrets.Merge(env)
+		all.Merge(a.Secrets)
 	}
 	cfg.Secrets = all
 }

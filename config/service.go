@@ -41,23 +41,42 @@ func (l *loader) serviceHint(key string) string {
 }
 
 // service reads one item of the services list. It returns the name's node when the name is
-// usable, for the duplicate check.
-func (l *loader) service(n *yaml.Node, path string, defs timing) (Service, *yaml.Node) {
+// usable, for the duplicate check, and the names the service points at.
+func (l *loader) service(n *yaml.Node, path string, defs timing) (Service, *yaml.Node, serviceRefs) {
 	s := Service{Line: n.Line, Secrets: &text.Secrets{}}
+	var refs serviceRefs
 	f, ok := l.fields(n, path, "a mapping with a name and a url", l.kinds.serviceKeys, l.serviceHint)
 	if !ok {
-		return s, nil
+		return s, nil, refs
 	}
 	var nameNode *yaml.Node
 	if fl, ok := f["name"]; ok {
+		l.serviceNames[fl.val.Value] = true
 		if name, ok := l.label(fl, false); ok {
 			s.Name, nameNode = name, fl.val
+			l.serviceNames[name] = true
 		}
 	} else {
 		l.errorf(n, path, "missing name")
 	}
 	if fl, ok := f["group"]; ok {
+		l.groupNames[fl.val.Value] = true
 		s.Group, _ = l.label(fl, true)
+		l.groupNames[s.Group] = true
+	}
+	if fl, ok := f["depends_on"]; ok {
+		refs.dependsOn = &fl
+		refs.deps = l.names(fl, "a list of service names")
+		s.DependsOn = refNames(refs.deps)
+	}
+	if fl, ok := f["alerts"]; ok {
+		if isNull(fl.val) {
+			// Nothing and [] would differ from no key (every alert) in a way easy to miss.
+			l.errorf(fl.val, fl.path, "empty: write [] to send no alert, or leave alerts out to send to every alert")
+		} else {
+			refs.alerts = l.names(fl, "a list of alert names")
+			s.Alerts = refNames(refs.alerts)
+		}
 	}
 
 	scheme := ""
@@ -96,7 +115,7 @@ func (l *loader) service(n *yaml.Node, path string, defs timing) (Service, *yaml
 	t = t.resolved()
 	l.checkTiming(t, n, path)
 	t.apply(&s)
-	return s, nameNode
+	return s, nameNode, refs
 }
 
 // commandScheme stands for the scheme of command services in messages ("not command").

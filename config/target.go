@@ -20,17 +20,9 @@ func (ks *kindSet) checkURL(raw string) (scheme, problem string) {
 	if ks.kindOf(scheme) == nil {
 		return "", "unknown scheme " + quote(head) + "; supported: " + ks.supported
 	}
-	u, err := url.Parse(raw)
-	if err != nil && hasUserinfo(raw) {
-		// url.Parse quotes the part it failed on, which can be the start of the password.
-		return scheme, "invalid URL (not shown: it has a user or password): in them, write / ? # @ as %2F %3F %23 %40"
-	}
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return scheme, "invalid URL: " + oneLine(err.Error())
+	u, problem := parseURL(raw)
+	if problem != "" {
+		return scheme, problem
 	}
 	check := ks.kindOf(scheme).CheckURL
 	if check == nil {

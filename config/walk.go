@@ -22,6 +22,12 @@ type loader struct {
 	errs   []*Error
 	// env holds every value that ${VAR} expanded to: secrets, masked in every message.
 	env []string
+	// serviceNames, groupNames and alertNames hold every name written, usable or not (as
+	// written and expanded), so that a reference to one that failed to load is not reported
+	// a second time.
+	serviceNames, groupNames, alertNames map[string]bool
+	// suggested counts the "did you mean" suggestions made for unknown names.
+	suggested int
 }
 
 func (l *loader) errorf(n *yaml.Node, path, format string, args ...any) {
