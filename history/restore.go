@@ -11,7 +11,7 @@ import (
 )
 
 // Limits bound what Restore loads. Zero fields take the defaults, which match what a
-// monitor.Tracker keeps.
+// track.Tracker keeps.
 type Limits struct {
 	Samples int // latency samples for the sparkline (default track.SampleCap)
 	Recent  int // results for the detail view and the streaks (default track.RecentCap)
@@ -32,7 +32,7 @@ func (l Limits) withDefaults() Limits {
 }
 
 // Restore rebuilds a service's state as it was when uptty last stopped, for
-// monitor.Tracker.Restore: State, Since and Reason (from the last state change, the reason
+// track.Tracker.Restore: State, Since and Reason (from the last state change, the reason
 // refreshed by newer results), Recent and Samples (oldest first; Recent lack Facts and Phases,
 // which are not stored), recent Outages (oldest first, the open one last), OutageCount, Checks
 // and Failures over all history, and the uptime accounting over all history: Observed is
@@ -82,7 +82,7 @@ func (s *Store) Restore(service string, lim Limits) (track.Saved, error) {
 	return st, nil
 }
 
-// repair makes a restored state consistent, as monitor.Tracker.Restore needs it. History stores
+// repair makes a restored state consistent, as track.Tracker.Restore needs it. History stores
 // states and outages apart, and a crash between two commits can leave them disagreeing. The
 // outage record wins: an open outage means DOWN, and DOWN without one gets one from when DOWN
 // began, so that DOWN and an open outage always go together. (PAUSED keeps its open outage:

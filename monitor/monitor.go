@@ -9,6 +9,7 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // Target is one service to monitor and the checker that checks it.
@@ -33,10 +34,10 @@ type Options struct {
 	// Facts and Phases, which history does not keep; it is the zero Check for the events of a
 	// Pause or a Resume. OnResult must not block (hand the data to a buffered queue): the
 	// scheduler waits for it. A history store uses it to record everything.
-	OnResult func(name string, c Check, events []Event)
+	OnResult func(name string, c track.Check, events []track.Event)
 	// Restore, if set, is asked by NewMonitor for each service's state from before a restart;
 	// when ok, the service's tracker starts from it (see Tracker.Restore) rather than UNKNOWN.
-	Restore func(name string) (s Saved, ok bool)
+	Restore func(name string) (s track.Saved, ok bool)
 }
 
 // Monitor checks many services on their intervals and tracks their state. One scheduler
@@ -51,7 +52,7 @@ type Monitor struct {
 	now      func() time.Time
 	slots    int
 	minBatch time.Duration
-	onResult func(string, Check, []Event)
+	onResult func(string, track.Check, []track.Event)
 	// trace, set by tests and benchmarks, sees when each finished check was due and began.
 	trace func(i int, due, start time.Time)
 
@@ -60,8 +61,8 @@ type Monitor struct {
 	changed chan struct{} // cap 1: the dirty set became non-empty
 
 	mu        sync.Mutex
-	trackers  []*Tracker // changed by the scheduler goroutine only, always under mu
-	dirty     []int      // services changed since the last batch
+	trackers  []*track.Tracker // changed by the scheduler goroutine only, always under mu
+	dirty     []int            // services changed since the last batch
 	isDirty   []bool
 	commands  []command
 	lastBatch time.Time
@@ -85,7 +86,7 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 		onResult: opts.OnResult,
 		wake:     make(chan struct{}, 1),
 		changed:  make(chan struct{}, 1),
-		trackers: make([]*Tracker, len(targets)),
+		trackers: make([]*track.Tracker, len(targets)),
 		isDirty:  make([]bool, len(targets)),
 	}
 	if m.now == nil {
@@ -100,7 +101,7 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 	now := m.now()
 	for i, t := range targets {
 		m.index[t.Service.Name] = i
-		m.trackers[i] = NewTracker(policyOf(t.Service))
+		m.trackers[i] = track.NewTracker(policyOf(t.Service))
 		if opts.Restore == nil {
 			continue
 		}
@@ -152,11 +153,11 @@ func (m *Monitor) queue(name string, pause bool) {
 }
 
 // Snapshot returns the status of every service now, by name.
-func (m *Monitor) Snapshot() map[string]Status {
+func (m *Monitor) Snapshot() map[string]track.Status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	out := make(map[string]Status, len(m.trackers))
+	out := make(map[string]track.Status, len(m.trackers))
 	for i, t := range m.trackers {
 		out[m.targets[i].Service.Name] = t.Status(now)
 	}
@@ -166,10 +167,10 @@ func (m *Monitor) Snapshot() map[string]Status {
 // Detail returns what the detail view shows of the service named name beyond its Status; ok
 // is false for an unknown name. It copies under the monitor's lock and never waits for a
 // check, so a UI may call it from a tea.Cmd at any time.
-func (m *Monitor) Detail(name string) (d Detail, ok bool) {
+func (m *Monitor) Detail(name string) (d track.Detail, ok bool) {
 	i, ok := m.index[name]
 	if !ok {
-		return Detail{}, false
+		return track.Detail{}, false
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -180,14 +181,14 @@ func (m *Monitor) Detail(name string) (d Detail, ok bool) {
 // status of each changed service keyed by its name. Batches are at least
 // MinBatchInterval apart: Next waits out the rest of the interval, gathering more changes,
 // before it returns. It returns ctx.Err() when ctx is done first.
-func (m *Monitor) Next(ctx context.Context) (map[string]Status, error) {
+func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
 	for {
 		m.mu.Lock()
 		pending := len(m.dirty) > 0
 		wait := m.minBatch - time.Since(m.lastBatch)
 		if pending && wait <= 0 {
 			now := m.now()
-			out := make(map[string]Status, len(m.dirty))
+			out := make(map[string]track.Status, len(m.dirty))
 			for _, i := range m.dirty {
 				out[m.targets[i].Service.Name] = m.trackers[i].Status(now)
 				m.isDirty[i] = false
@@ -249,8 +250,24 @@ func (m *Monitor) takeCommands(buf []command) []command {
 }
 
 // policyOf is the tracker policy for a service.
-func policyOf(s config.Service) Policy {
-	return Policy{FailureThreshold: s.FailureThreshold, SuccessThreshold: s.SuccessThreshold, Slow: s.Slow}
+func policyOf(s config.Service) track.Policy {
+	return track.Policy{FailureThreshold: s.FailureThreshold, SuccessThreshold: s.SuccessThreshold,
+		Slow: s.Slow, SlowReason: probe.SlowReason}
+}
+
+// checkOf is r as a tracker takes it. Its facts and phases are put in buf's slices, which the
+// caller reuses from check to check (the tracker copies what it keeps), so that converting
+// costs no allocation once they have grown.
+func checkOf(r *probe.Result, buf *track.Check) track.Check {
+	buf.Facts, buf.Phases = buf.Facts[:0], buf.Phases[:0]
+	for _, f := range r.Facts {
+		buf.Facts = append(buf.Facts, track.Fact(f))
+	}
+	for _, p := range r.Phases {
+		buf.Phases = append(buf.Phases, track.Phase(p))
+	}
+	return track.Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning,
+		Facts: buf.Facts, Phases: buf.Phases}
 }
 
 // cadence returns a service's interval, timeout and retry interval, as the config resolved them.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // schedule is a min-heap of services ordered by when their next check is due. It keeps each
@@ -149,7 +150,8 @@ type scheduler struct {
 	svcs  []svcState
 	cmds  []command
 	batch []outcome
-	evs   [][]Event
+	evs   [][]track.Event
+	buf   track.Check // the slices checkOf reuses
 }
 
 // svcState is the scheduler's view of one service.
@@ -278,7 +280,7 @@ func (s *scheduler) finish() {
 			s.evs = append(s.evs, nil)
 			continue
 		}
-		s.evs = append(s.evs, m.trackers[o.id].Observe(o.r))
+		s.evs = append(s.evs, m.trackers[o.id].Observe(checkOf(&o.r, &s.buf)))
 		m.markDirty(o.id)
 		s.queue.set(o.id, sv.nextDue(o.r, now))
 	}
@@ -289,7 +291,7 @@ func (s *scheduler) finish() {
 	for k, o := range s.batch {
 		if o.gen == s.svcs[o.id].gen {
 			r := &o.r
-			c := Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning}
+			c := track.Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning}
 			m.onResult(m.targets[o.id].Service.Name, c, s.evs[k])
 		}
 	}
@@ -317,7 +319,7 @@ func (s *scheduler) apply() {
 	now := m.now()
 	type record struct {
 		id  int
-		evs []Event
+		evs []track.Event
 	}
 	var recs []record
 	m.mu.Lock()
@@ -327,7 +329,7 @@ func (s *scheduler) apply() {
 			continue
 		}
 		sv.paused = c.pause
-		var evs []Event
+		var evs []track.Event
 		if c.pause {
 			sv.gen++
 			s.queue.remove(c.id)
@@ -344,7 +346,7 @@ func (s *scheduler) apply() {
 	m.mu.Unlock()
 	if m.onResult != nil {
 		for _, r := range recs {
-			m.onResult(m.targets[r.id].Service.Name, Check{}, r.evs)
+			m.onResult(m.targets[r.id].Service.Name, track.Check{}, r.evs)
 		}
 	}
 }

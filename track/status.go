@@ -1,7 +1,10 @@
-// Package track holds what is tracked of a service: its State, the Status the list and
-// `uptty check` show, the Detail the detail view asks for, the Outages and Events a tracker
-// emits, and the Saved state history gives back after a restart. It imports nothing of uptty's,
-// so that the UI and history can speak of services without depending on how they are checked.
+// Package track is the pure state machine of a service: check results and timestamps go in
+// (Tracker.Observe, Pause, Resume), and its State, outages and uptime come out, as the Status
+// the list and `uptty check` show, the Detail the detail view asks for, and the Events history
+// stores; a Tracker restores from the Saved state history gives back after a restart. It reads
+// no clock and imports nothing of uptty's, so hours of history replay in a test in
+// microseconds and the UI and history speak of services without depending on how they are
+// checked.
 package track
 
 import (
@@ -165,7 +168,7 @@ type Detail struct {
 	P50, P95 time.Duration
 }
 
-// Saved is a service's tracked state as history kept it, what a tracker restores from (monitor.Tracker.Restore). It
+// Saved is a service's tracked state as history kept it, what a tracker restores from (Tracker.Restore). It
 // must be consistent: an open outage, last in Outages, goes with DOWN (or PAUSED), and DOWN
 // with an open outage. History repairs what a crash left disagreeing before handing it over.
 type Saved struct {
