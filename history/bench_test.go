@@ -84,7 +84,7 @@ func BenchmarkRestore(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				for i := range fixtureServices {
-					st, err := s.Restore(fixtureName(i), Limits{})
+					st, err := s.Restore(fixtureName(i))
 					if err != nil || len(st.Samples) != 240 {
 						b.Fatalf("Restore = %d samples, %v", len(st.Samples), err)
 					}

@@ -84,7 +84,7 @@ func OpenLive(path string, retention time.Duration, services []Service, wait tim
 		if source == nil {
 			continue
 		}
-		st, err := source.Restore(svc.Name, Limits{})
+		st, err := source.Restore(svc.Name)
 		if err != nil {
 			if h.Hint == "" {
 				h.Hint = "history not read: " + err.Error()

@@ -156,7 +156,7 @@ func TestRecordCommitsResultWithItsEvents(t *testing.T) {
 	if err := s.Flush(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	st, err := s.Restore("API", Limits{})
+	st, err := s.Restore("API")
 	if err != nil {
 		t.Fatal(err)
 	}

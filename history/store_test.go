@@ -101,7 +101,7 @@ func TestRoundTrip(t *testing.T) {
 	s, _ := openTest(t, Options{Now: newClock(now).Now})
 	orig := story(s)
 	flush(t, s)
-	saved, err := s.Restore("Checkout API", Limits{})
+	saved, err := s.Restore("Checkout API")
 	if err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
@@ -144,7 +144,7 @@ func TestRestore(t *testing.T) {
 	s, path := openTest(t, Options{Now: clk.Now})
 	story(s)
 	flush(t, s)
-	st, err := s.Restore("Checkout API", Limits{})
+	st, err := s.Restore("Checkout API")
 	if err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
@@ -160,7 +160,7 @@ func TestRestore(t *testing.T) {
 			t.Fatalf("Open again = %v", err)
 		}
 		defer s2.Close()
-		st, err := s2.Restore("Checkout API", Limits{})
+		st, err := s2.Restore("Checkout API")
 		if err != nil {
 			t.Fatalf("Restore = %v", err)
 		}
@@ -181,28 +181,41 @@ func TestRestore(t *testing.T) {
 	})
 }
 
+// TestRestoreLimits: Restore loads no more than a tracker keeps, the newest of each.
 func TestRestoreLimits(t *testing.T) {
-	s, _ := openTest(t, Options{Now: newClock(t0.Add(time.Hour)).Now})
-	story(s)
+	const pairs = track.OutageCap + 2 // a failure and a pass each: one outage per pair
+	end := t0.Add(2 * pairs * time.Second)
+	s, _ := openTest(t, Options{Now: newClock(end).Now})
+	s.Register("API", "", time.Second)
+	tr := track.NewTracker(track.Policy{FailureThreshold: 1})
+	for k := range 2 * pairs {
+		r := track.Check{Start: t0.Add(time.Duration(k) * time.Second), Latency: time.Duration(k+1) * time.Millisecond,
+			OK: k%2 == 1, Reason: "refused"}
+		if r.OK {
+			r.Reason = ""
+		}
+		s.Record("API", "", r, tr.Observe(r))
+	}
 	flush(t, s)
-	st, err := s.Restore("Checkout API", Limits{Samples: 4, Recent: 2, Outages: 1})
+	st, err := s.Restore("API")
 	if err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
-	if len(st.Samples) != 4 || st.Samples[0] != (track.Sample{Latency: 95 * time.Millisecond, OK: true}) {
-		t.Errorf("Samples = %v, want the 4 newest", st.Samples)
+	newest := t0.Add((2*pairs - 1) * time.Second)
+	if n := len(st.Samples); n != track.SampleCap || st.Samples[n-1].Latency != 2*pairs*time.Millisecond {
+		t.Errorf("Samples = %d, newest %v; want the %d newest", n, st.Samples[n-1], track.SampleCap)
 	}
-	if len(st.Recent) != 2 || !st.Recent[0].Start.Equal(t0.Add(7*time.Minute)) {
-		t.Errorf("Recent = %v, want the 2 newest", st.Recent)
+	if n := len(st.Recent); n != track.RecentCap || !st.Recent[n-1].Start.Equal(newest) {
+		t.Errorf("Recent = %d, newest at %v; want the %d newest, up to %v", n, st.Recent[n-1].Start, track.RecentCap, newest)
 	}
-	if len(st.Outages) != 1 || !st.Outages[0].Open() || st.OutageCount != 2 {
-		t.Errorf("Outages = %v, OutageCount %d; want the open one, 2", st.Outages, st.OutageCount)
+	if n := len(st.Outages); n != track.OutageCap || st.OutageCount != pairs || st.Outages[n-1].Open() {
+		t.Errorf("Outages = %d, OutageCount %d; want %d, %d, the newest ended", n, st.OutageCount, track.OutageCap, pairs)
 	}
 }
 
 func TestRestoreUnknownService(t *testing.T) {
 	s, _ := openTest(t, Options{})
-	st, err := s.Restore("nobody", Limits{})
+	st, err := s.Restore("nobody")
 	if err != nil || st.State != track.Unknown || st.Samples != nil || !st.AsOf.IsZero() {
 		t.Errorf("Restore(nobody) = %+v, %v; want the zero Status", st, err)
 	}
@@ -222,12 +235,12 @@ func TestMemory(t *testing.T) {
 	defer b.Close()
 	story(a)
 	flush(t, a)
-	st, err := a.Restore("Checkout API", Limits{})
+	st, err := a.Restore("Checkout API")
 	if err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
 	checkStory(t, st)
-	if st, err := b.Restore("Checkout API", Limits{}); err != nil || st.Checks != 0 {
+	if st, err := b.Restore("Checkout API"); err != nil || st.Checks != 0 {
 		t.Errorf("second in-memory store Restore = %d checks, %v; want 0: stores must not share", st.Checks, err)
 	}
 	if a.Path() != "" {
@@ -280,7 +293,7 @@ func TestDiskFull(t *testing.T) {
 	if err := s.Err(); err != nil {
 		t.Errorf("Err() once there is room = %v, want nil", err)
 	}
-	if st, _ := s.Restore("svc0", Limits{}); st.Checks != 1 || len(st.Recent) != 1 || !st.Recent[0].Start.Equal(t0.Add(time.Hour)) {
+	if st, _ := s.Restore("svc0"); st.Checks != 1 || len(st.Recent) != 1 || !st.Recent[0].Start.Equal(t0.Add(time.Hour)) {
 		t.Errorf("Restore(svc0) = %d checks, the last %v; want 1 at %v: the ones before are lost, the store recovered",
 			st.Checks, st.Recent, t0.Add(time.Hour))
 	}

@@ -33,12 +33,6 @@ func newSchedule(n int) *schedule {
 	return s
 }
 
-// len returns how many services are scheduled.
-func (s *schedule) len() int { return len(s.items) }
-
-// has reports whether id is scheduled.
-func (s *schedule) has(id int) bool { return s.pos[id] >= 0 }
-
 // peek returns the earliest slot; ok is false when nothing is scheduled.
 func (s *schedule) peek() (next slot, ok bool) {
 	if len(s.items) == 0 {

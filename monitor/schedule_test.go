@@ -332,3 +332,9 @@ func TestMonitorConcurrencyBound(t *testing.T) {
 		}
 	})
 }
+
+// len returns how many services are scheduled.
+func (s *schedule) len() int { return len(s.items) }
+
+// has reports whether id is scheduled.
+func (s *schedule) has(id int) bool { return s.pos[id] >= 0 }

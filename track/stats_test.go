@@ -28,9 +28,9 @@ func TestPercentiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRing[Packed](SampleCap)
+			r := newRing[packed](SampleCap)
 			for _, s := range tt.samples {
-				*r.push() = Pack(s)
+				*r.push() = pack(s)
 			}
 			if p50, p95 := percentiles(&r); p50 != tt.p50 || p95 != tt.p95 {
 				t.Errorf("percentiles() = %v, %v, want %v, %v", p50, p95, tt.p50, tt.p95)

@@ -71,17 +71,17 @@ type Sample struct {
 	OK      bool
 }
 
-// Packed is a Sample in four bytes: the latency in microseconds (at most about 35 minutes,
+// packed is a Sample in four bytes: the latency in microseconds (at most about 35 minutes,
 // far beyond any timeout) with the top bit set for a failed check. It keeps a Status and a
 // tracker's ring small at 10,000 services.
-type Packed uint32
+type packed uint32
 
 const failBit = 1 << 31
 
-// Pack packs a sample.
-func Pack(x Sample) Packed {
+// pack packs a sample.
+func pack(x Sample) packed {
 	us := min(max(x.Latency.Microseconds(), 0), failBit-1)
-	p := Packed(us)
+	p := packed(us)
 	if !x.OK {
 		p |= failBit
 	}
@@ -89,7 +89,7 @@ func Pack(x Sample) Packed {
 }
 
 // Sample unpacks p.
-func (p Packed) Sample() Sample {
+func (p packed) Sample() Sample {
 	return Sample{Latency: time.Duration(p&^failBit) * time.Microsecond, OK: p&failBit == 0}
 }
 
@@ -97,7 +97,7 @@ func (p Packed) Sample() Sample {
 // copies more than SparkCap samples, however long the service has been checked.
 type Spark struct {
 	n    uint8
-	vals [SparkCap]Packed
+	vals [SparkCap]packed
 }
 
 // SparkOf returns the newest SparkCap of samples, oldest first.
@@ -116,10 +116,10 @@ func (s *Spark) Len() int { return int(s.n) }
 func (s *Spark) At(i int) Sample { return s.vals[i].Sample() }
 
 // Push adds the newest sample, dropping the oldest when full.
-func (s *Spark) Push(x Sample) { s.Append(Pack(x)) }
+func (s *Spark) Push(x Sample) { s.appendPacked(pack(x)) }
 
-// Append adds the newest packed sample, dropping the oldest when full.
-func (s *Spark) Append(p Packed) {
+// appendPacked adds the newest packed sample, dropping the oldest when full.
+func (s *Spark) appendPacked(p packed) {
 	if int(s.n) == SparkCap {
 		copy(s.vals[:], s.vals[1:])
 		s.n--

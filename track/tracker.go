@@ -58,7 +58,7 @@ type Tracker struct {
 	downtime  time.Duration
 	resumedAt time.Time // results that began before this were in flight across a pause
 
-	samples ring[Packed]
+	samples ring[packed]
 	recent  ring[Check]
 	outages ring[Outage]
 }
@@ -69,7 +69,7 @@ func NewTracker(p Policy) *Tracker {
 	p.SuccessThreshold = max(p.SuccessThreshold, 1)
 	return &Tracker{
 		policy:  p,
-		samples: newRing[Packed](SampleCap),
+		samples: newRing[packed](SampleCap),
 		recent:  newRing[Check](RecentCap),
 		outages: newRing[Outage](OutageCap),
 	}
@@ -143,7 +143,7 @@ func (t *Tracker) Status(now time.Time) Status {
 	}
 	n := t.samples.count()
 	for i := max(n-SparkCap, 0); i < n; i++ {
-		s.Spark.Append(*t.samples.at(i)) // never full before the last: nothing shifts
+		s.Spark.appendPacked(*t.samples.at(i)) // never full before the last: nothing shifts
 	}
 	if t.outages.count() > 0 {
 		s.Outage = *t.outages.last()
@@ -177,7 +177,7 @@ func (t *Tracker) Restore(s Saved, now time.Time) {
 		t.keepCheck(c)
 	}
 	for _, x := range s.Samples {
-		*t.samples.push() = Pack(x)
+		*t.samples.push() = pack(x)
 	}
 	for _, o := range s.Outages {
 		*t.outages.push() = o
@@ -279,7 +279,7 @@ func (t *Tracker) record(r Check) {
 	if !r.OK {
 		t.failures++
 	}
-	*t.samples.push() = Pack(Sample{Latency: r.Latency, OK: r.OK})
+	*t.samples.push() = pack(Sample{Latency: r.Latency, OK: r.OK})
 	t.keepCheck(r)
 }
 
