@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/track"
 )
@@ -129,4 +130,14 @@ func TestCheckAllCancelled(t *testing.T) {
 			t.Fatalf("CheckAll did not return within 2s of cancel")
 		}
 	})
+}
+
+// TestPolicyOfWordsSlow: the monitor hands its trackers probe's wording of a slow check.
+func TestPolicyOfWordsSlow(t *testing.T) {
+	tr := track.NewTracker(policyOf(config.Service{FailureThreshold: 1, SuccessThreshold: 1, Slow: 800 * time.Millisecond}))
+	now := time.Now()
+	tr.Observe(track.Check{Start: now, Latency: 1240 * time.Millisecond, OK: true})
+	if got, want := tr.Status(now).Reason, "slow: 1.24s > 800ms"; got != want {
+		t.Errorf("Status().Reason = %q, want %q", got, want)
+	}
 }
