@@ -36,7 +36,7 @@ type Options struct {
 	// scheduler waits for it. A history store uses it to record everything.
 	OnResult func(name string, c track.Check, events []track.Event)
 	// Restore, if set, is asked by NewMonitor for each service's state from before a restart;
-	// when ok, the service's tracker starts from it (see Tracker.Restore) rather than UNKNOWN.
+	// when ok, the service's tracker starts from it (see track.Tracker.Restore) rather than UNKNOWN.
 	Restore func(name string) (s track.Saved, ok bool)
 }
 
@@ -117,7 +117,7 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 // error once every goroutine it started has ended. Run may be called only once.
 func (m *Monitor) Run(ctx context.Context) error {
 	if !m.running.CompareAndSwap(false, true) {
-		return errors.New("probe: Monitor.Run called twice")
+		return errors.New("monitor: Monitor.Run called twice")
 	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)

@@ -100,15 +100,6 @@ type Spark struct {
 	vals [SparkCap]packed
 }
 
-// SparkOf returns the newest SparkCap of samples, oldest first.
-func SparkOf(samples ...Sample) Spark {
-	var s Spark
-	for _, x := range samples {
-		s.Push(x)
-	}
-	return s
-}
-
 // Len returns how many samples there are.
 func (s *Spark) Len() int { return int(s.n) }
 

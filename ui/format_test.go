@@ -111,7 +111,10 @@ func TestSparkline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spark := track.SparkOf(tt.samples...)
+			var spark track.Spark
+			for _, x := range tt.samples {
+				spark.Push(x)
+			}
 			got := sparkline(&spark, tt.width, glyphsFor(tt.wide))
 			if got != tt.want {
 				t.Errorf("sparkline(%s) = %q, want %q", tt.name, got, tt.want)
