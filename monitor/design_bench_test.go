@@ -223,7 +223,7 @@ func tickerService(ctx context.Context, id int, t Target, first time.Time, inter
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		r := runCheck(ctx, t, time.Now)
+		r := runCheck(ctx, t)
 		rec.trace(id, due, r.Start)
 		select {
 		case results <- outcome{id: id, r: r}:

@@ -22,9 +22,6 @@ type Target struct {
 type Options struct {
 	// Concurrency bounds how many checks may be in flight at once (default 1000).
 	Concurrency int
-	// Now returns the current time (default time.Now). The monitor still waits in real time,
-	// so a replacement must advance with the wall clock.
-	Now func() time.Time
 	// MinBatchInterval is the shortest time between two batches returned by Next (default
 	// 200ms; negative for none), so that thousands of results a second reach the UI as a few
 	// frames.
@@ -49,7 +46,6 @@ type Options struct {
 type Monitor struct {
 	targets  []Target
 	index    map[string]int // a service's name to its position in targets
-	now      func() time.Time
 	slots    int
 	minBatch time.Duration
 	onResult func(string, track.Check, []track.Event)
@@ -80,7 +76,6 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 	m := &Monitor{
 		targets:  targets,
 		index:    make(map[string]int, len(targets)),
-		now:      opts.Now,
 		slots:    opts.Concurrency,
 		minBatch: opts.MinBatchInterval,
 		onResult: opts.OnResult,
@@ -89,16 +84,13 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 		trackers: make([]*track.Tracker, len(targets)),
 		isDirty:  make([]bool, len(targets)),
 	}
-	if m.now == nil {
-		m.now = time.Now
-	}
 	if m.slots <= 0 {
 		m.slots = 1000
 	}
 	if m.minBatch == 0 {
 		m.minBatch = 200 * time.Millisecond
 	}
-	now := m.now()
+	now := time.Now()
 	for i, t := range targets {
 		m.index[t.Service.Name] = i
 		m.trackers[i] = track.NewTracker(policyOf(t.Service))
@@ -156,7 +148,7 @@ func (m *Monitor) queue(name string, pause bool) {
 func (m *Monitor) Snapshot() map[string]track.Status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now()
+	now := time.Now()
 	out := make(map[string]track.Status, len(m.trackers))
 	for i, t := range m.trackers {
 		out[m.targets[i].Service.Name] = t.Status(now)
@@ -187,7 +179,7 @@ func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
 		pending := len(m.dirty) > 0
 		wait := m.minBatch - time.Since(m.lastBatch)
 		if pending && wait <= 0 {
-			now := m.now()
+			now := time.Now()
 			out := make(map[string]track.Status, len(m.dirty))
 			for _, i := range m.dirty {
 				out[m.targets[i].Service.Name] = m.trackers[i].Status(now)
@@ -276,10 +268,9 @@ func cadence(s config.Service) (interval, timeout, retry time.Duration) {
 }
 
 // runCheck runs one check through probe.Run, which bounds it by the service's timeout and masks
-// and cleans its result. Start is taken here by the monitor's clock, after any wait for a
-// concurrency slot.
-func runCheck(ctx context.Context, t Target, now func() time.Time) probe.Result {
-	start := now()
+// and cleans its result. Start is taken here, after any wait for a concurrency slot.
+func runCheck(ctx context.Context, t Target) probe.Result {
+	start := time.Now()
 	r := probe.Run(ctx, t.Checker, t.Service)
 	r.Start = start
 	return r

@@ -43,7 +43,7 @@ func checkOnce(ctx context.Context, t Target, sem slots, held bool) track.Status
 			break
 		}
 		held = false
-		r := runCheck(ctx, t, time.Now)
+		r := runCheck(ctx, t)
 		sem.release()
 		tr.Observe(checkOf(&r, &buf))
 		if r.OK {

@@ -179,7 +179,7 @@ func newScheduler(m *Monitor) *scheduler {
 	}
 	// Spread the first checks over min(1s, interval) so that thousands of services do not
 	// all connect in the same millisecond.
-	t0 := m.now()
+	t0 := time.Now()
 	for i, t := range m.targets {
 		sv := &s.svcs[i]
 		sv.interval, _, sv.retry = cadence(t.Service)
@@ -195,7 +195,7 @@ func (s *scheduler) loop(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		now := s.m.now()
+		now := time.Now()
 		s.startDue(ctx, now)
 		if next, ok := s.queue.peek(); ok {
 			timer.Reset(next.due.Sub(now))
@@ -246,7 +246,7 @@ func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time
 	if !s.slots.acquire(ctx) {
 		return
 	}
-	r := runCheck(ctx, s.m.targets[id], s.m.now)
+	r := runCheck(ctx, s.m.targets[id])
 	s.slots.release()
 	if s.m.trace != nil {
 		s.m.trace(id, due, r.Start)
@@ -260,7 +260,7 @@ func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time
 // finish feeds the batch of results to the trackers and schedules each service's next check.
 func (s *scheduler) finish() {
 	m := s.m
-	now := m.now()
+	now := time.Now()
 	s.evs = s.evs[:0]
 	m.mu.Lock()
 	for _, o := range s.batch {
@@ -310,7 +310,7 @@ func (s *scheduler) apply() {
 		return
 	}
 	m := s.m
-	now := m.now()
+	now := time.Now()
 	type record struct {
 		id  int
 		evs []track.Event
