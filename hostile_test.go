@@ -321,7 +321,7 @@ func monitorUntilDown(t *testing.T, cfgPath string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hist, err := history.OpenLive(cfg.History, cfg.Services, false, 3*time.Second)
+	hist, err := history.OpenLive(cfg.History.Path, cfg.History.Retention, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

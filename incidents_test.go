@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/history"
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // seedOutages writes outages into a new history file at path, their times relative to now.
@@ -21,11 +21,11 @@ func seedOutages(t *testing.T, path string, now time.Time) {
 		t.Fatal(err)
 	}
 	outage := func(service, group string, start, end time.Duration, cause string) {
-		o := monitor.Outage{Start: now.Add(-start), Cause: cause}
-		s.RecordEvent(service, group, monitor.Event{Kind: monitor.OutageStarted, At: o.Start, Outage: o})
+		o := track.Outage{Start: now.Add(-start), Cause: cause}
+		s.RecordEvent(service, group, track.Event{Kind: track.OutageStarted, At: o.Start, Outage: o})
 		if end > 0 {
 			o.End = now.Add(-end)
-			s.RecordEvent(service, group, monitor.Event{Kind: monitor.OutageEnded, At: o.End, Outage: o})
+			s.RecordEvent(service, group, track.Event{Kind: track.OutageEnded, At: o.End, Outage: o})
 		}
 	}
 	outage("Search", "web", 10*24*time.Hour, 10*24*time.Hour-5*time.Minute, "connection refused")

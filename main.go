@@ -28,6 +28,7 @@ import (
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/report"
+	"github.com/uptty/uptty/track"
 	"github.com/uptty/uptty/ui"
 )
 
@@ -280,11 +281,20 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 		return exitDown
 	}
 	for _, st := range statuses {
-		if st.State == monitor.Down {
+		if st.State == track.Down {
 			return exitDown
 		}
 	}
 	return exitOK
+}
+
+// historyServices is what history is told of the services.
+func historyServices(services []config.Service) []history.Service {
+	out := make([]history.Service, len(services))
+	for i, s := range services {
+		out[i] = history.Service{Name: s.Name, Group: s.Group, Interval: s.Interval}
+	}
+	return out
 }
 
 // buildTargets makes a checker for every service; an error names the service and its line.
@@ -337,7 +347,11 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// is asked, through the standard logger: on a full-screen UI those lines would scribble
 	// over the table. What matters reaches the screen as a check's reason instead.
 	log.SetOutput(io.Discard)
-	hist, err := history.OpenLive(cfg.History, cfg.Services, isDemo, 3*time.Second) // the demo never touches the user's files
+	histPath := cfg.History.Path
+	if isDemo {
+		histPath = "" // the demo never touches the user's files
+	}
+	hist, err := history.OpenLive(histPath, cfg.History.Retention, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // BenchmarkRecordResult measures sustained writes of 100 services' results: committed in
@@ -30,7 +30,7 @@ func BenchmarkRecordResult(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				r := monitor.Check{Start: t0.Add(time.Duration(i/100) * 30 * time.Second),
+				r := track.Check{Start: t0.Add(time.Duration(i/100) * 30 * time.Second),
 					Latency: time.Duration(20+i%200) * time.Millisecond, OK: i%50 != 0}
 				if !r.OK {
 					r.Reason = "status 503, want 200-399"
@@ -84,7 +84,7 @@ func BenchmarkRestore(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				for i := range fixtureServices {
-					st, err := s.Restore(fixtureName(i), Limits{})
+					st, err := s.Restore(fixtureName(i))
 					if err != nil || len(st.Samples) != 240 {
 						b.Fatalf("Restore = %d samples, %v", len(st.Samples), err)
 					}
@@ -186,7 +186,7 @@ func fixture(b *testing.B) (string, time.Time) {
 			}
 		}
 		for at := end - 24*hourMS; at < end; at += 30_000 {
-			if _, err := raw.Exec(id, at, 40_000+(at/30_000*7919)%80_000, true, int(monitor.Up)); err != nil {
+			if _, err := raw.Exec(id, at, 40_000+(at/30_000*7919)%80_000, true, int(track.Up)); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -59,7 +59,7 @@ func runChild(role, path string) int {
 			return 1
 		}
 		defer r.Close()
-		st, err := r.Restore("api", Limits{})
+		st, err := r.Restore("api")
 		fmt.Println("read:", st.Checks, err)
 		return 0
 	}
@@ -297,7 +297,7 @@ func TestReadOnly(t *testing.T) {
 		defer r.Close()
 		story(w)
 		flush(t, w)
-		st, err := r.Restore("Checkout API", Limits{})
+		st, err := r.Restore("Checkout API")
 		if err != nil {
 			t.Fatalf("Restore = %v", err)
 		}
@@ -376,7 +376,7 @@ func TestMigrateDropsResultState(t *testing.T) {
 	if n := scalar[int](t, s, "SELECT count(*) FROM pragma_table_info('result') WHERE name = 'state'"); n != 0 {
 		t.Errorf("result still has a state column")
 	}
-	st, err := s.Restore("api", Limits{})
+	st, err := s.Restore("api")
 	if err != nil || len(st.Recent) != 1 || st.Recent[0].Reason != "refused" || !st.Recent[0].Start.Equal(t0) {
 		t.Errorf("Restore(api) = %+v, %v; want the result stored before the upgrade", st.Recent, err)
 	}

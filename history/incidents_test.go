@@ -8,28 +8,28 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 func TestIncidents(t *testing.T) {
 	s, _ := openTest(t, Options{Now: newClock(t0.Add(4 * time.Hour)).Now})
-	event := func(service, group string, kind monitor.EventKind, start, end time.Duration, cause string) {
-		o := monitor.Outage{Start: t0.Add(start), Cause: cause}
+	event := func(service, group string, kind track.EventKind, start, end time.Duration, cause string) {
+		o := track.Outage{Start: t0.Add(start), Cause: cause}
 		at := start
 		if end > 0 {
 			o.End, at = t0.Add(end), end
 		}
-		s.RecordEvent(service, group, monitor.Event{Kind: kind, At: t0.Add(at), Outage: o})
+		s.RecordEvent(service, group, track.Event{Kind: kind, At: t0.Add(at), Outage: o})
 	}
-	event("c", "", monitor.OutageStarted, 10*time.Minute, 0, "refused")
-	event("c", "", monitor.OutageEnded, 10*time.Minute, 20*time.Minute, "refused")
-	event("b", "web", monitor.OutageEnded, 50*time.Minute, 55*time.Minute, "began before history")
-	event("a", "payments", monitor.OutageStarted, time.Hour, 0, "status 503, want 200-399")
-	event("a", "payments", monitor.OutageEnded, time.Hour, 70*time.Minute, "status 503, want 200-399")
-	event("b", "web", monitor.OutageStarted, 2*time.Hour, 0, "timeout after 3s")
-	event("b", "web", monitor.OutageStarted, 2*time.Hour, 0, "timeout after 3s") // twice: kept once
-	event("b", "web", monitor.OutageEnded, 2*time.Hour, 150*time.Minute, "timeout after 3s")
-	event("a", "payments", monitor.OutageStarted, 3*time.Hour, 0, "connection refused")
+	event("c", "", track.OutageStarted, 10*time.Minute, 0, "refused")
+	event("c", "", track.OutageEnded, 10*time.Minute, 20*time.Minute, "refused")
+	event("b", "web", track.OutageEnded, 50*time.Minute, 55*time.Minute, "began before history")
+	event("a", "payments", track.OutageStarted, time.Hour, 0, "status 503, want 200-399")
+	event("a", "payments", track.OutageEnded, time.Hour, 70*time.Minute, "status 503, want 200-399")
+	event("b", "web", track.OutageStarted, 2*time.Hour, 0, "timeout after 3s")
+	event("b", "web", track.OutageStarted, 2*time.Hour, 0, "timeout after 3s") // twice: kept once
+	event("b", "web", track.OutageEnded, 2*time.Hour, 150*time.Minute, "timeout after 3s")
+	event("a", "payments", track.OutageStarted, 3*time.Hour, 0, "connection refused")
 	flush(t, s)
 
 	tests := []struct {
@@ -120,9 +120,9 @@ func TestRecentIncidents(t *testing.T) {
 	t0 := time.Now().Add(-time.Hour)
 	for k := range 30 {
 		start := t0.Add(time.Duration(k) * time.Minute)
-		o := monitor.Outage{Start: start, End: start.Add(20 * time.Second), Cause: fmt.Sprint("flap ", k)}
-		s.RecordEvent("API", "core", monitor.Event{Kind: monitor.OutageStarted, At: start, Outage: monitor.Outage{Start: start, Cause: o.Cause}})
-		s.RecordEvent("API", "core", monitor.Event{Kind: monitor.OutageEnded, At: o.End, Outage: o})
+		o := track.Outage{Start: start, End: start.Add(20 * time.Second), Cause: fmt.Sprint("flap ", k)}
+		s.RecordEvent("API", "core", track.Event{Kind: track.OutageStarted, At: start, Outage: track.Outage{Start: start, Cause: o.Cause}})
+		s.RecordEvent("API", "core", track.Event{Kind: track.OutageEnded, At: o.End, Outage: o})
 	}
 	if err := s.Flush(t.Context()); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/track"
 )
 
@@ -23,8 +22,17 @@ type Live struct {
 	saved map[string]track.Saved // by service name: what history last saw of the services it knew
 }
 
-// OpenLive opens the history a live monitor keeps for services: the file in cfg (in memory
-// when inMemory is set, as for the demo), registering every service and reading back what each showed before. A file
+// Service is what history is told of a monitored service: the name it is known by, its group,
+// and how often it is checked (see Store.Register).
+type Service struct {
+	Name     string
+	Group    string
+	Interval time.Duration
+}
+
+// OpenLive opens the history a live monitor keeps for services: the file at path ("" keeps it
+// in memory) with raw results kept for retention (see Options), registering every service and
+// reading back what each showed before. A file
 // that is not an uptty history, or comes from a newer uptty, is an error (the user must decide
 // what to do with it; it is never touched). A file in use by another uptty, or one that cannot
 // be written, is not: this uptty keeps its history in memory and says so in the hint, starting
@@ -33,12 +41,8 @@ type Live struct {
 // A file in use is asked for again until wait has passed: when uptty is restarted, the one
 // quitting may still be committing its last results, and the new one must not give up saving
 // for its whole run because it started a few milliseconds early.
-func OpenLive(cfg config.History, services []config.Service, inMemory bool, wait time.Duration) (*Live, error) {
-	path := cfg.Path
-	if inMemory {
-		path = ""
-	}
-	opts := Options{Retention: cfg.Retention}
+func OpenLive(path string, retention time.Duration, services []Service, wait time.Duration) (*Live, error) {
+	opts := Options{Retention: retention}
 	h := &Live{}
 	store, err := openWaiting(path, opts, wait)
 	source := store
@@ -80,7 +84,7 @@ func OpenLive(cfg config.History, services []config.Service, inMemory bool, wait
 		if source == nil {
 			continue
 		}
-		st, err := source.Restore(svc.Name, Limits{})
+		st, err := source.Restore(svc.Name)
 		if err != nil {
 			if h.Hint == "" {
 				h.Hint = "history not read: " + err.Error()

@@ -10,32 +10,31 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptty/uptty/config"
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // TestOpenLive covers what the live monitor does with each kind of history file.
 func TestOpenLive(t *testing.T) {
 	dir := t.TempDir()
-	services := []config.Service{{Name: "API", Group: "core", Interval: time.Second}, {Name: "New"}}
+	services := []Service{{Name: "API", Group: "core", Interval: time.Second}, {Name: "New"}}
 	now := time.Now()
 
 	// A first run records an outage of API and quits.
 	saved := filepath.Join(dir, "state", "uptty", "history.db")
-	first, err := OpenLive(config.History{Path: saved}, services, false, 0)
+	first, err := OpenLive(saved, 0, services, 0)
 	if _, found := first.Restore("API"); err != nil || first.Hint != "" || found {
 		t.Fatalf("OpenLive(new file) = %+v, %v; want a store, no hint, nothing found", first, err)
 	}
 	if fi, err := os.Stat(filepath.Dir(saved)); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("history dir = %v, %v; want mode 0700", fi.Mode(), err)
 	}
-	tr := monitor.NewTracker(monitor.Policy{FailureThreshold: 2})
+	tr := track.NewTracker(track.Policy{FailureThreshold: 2})
 	for k, ok := range []bool{true, false, false, true} {
-		r := monitor.Check{Start: now.Add(time.Duration(k-4) * time.Second), Latency: time.Millisecond, OK: ok}
+		r := track.Check{Start: now.Add(time.Duration(k-4) * time.Second), Latency: time.Millisecond, OK: ok}
 		if !ok {
 			r.Reason = "connection refused"
 		}
-		evs := tr.Observe(probeOf(r)) // first: the state recorded is the one the result left
+		evs := tr.Observe(r) // first: the state recorded is the one the result left
 		first.Record("API", r, evs)
 	}
 	if err := first.Close(); err != nil {
@@ -56,7 +55,6 @@ func TestOpenLive(t *testing.T) {
 	tests := []struct {
 		name      string
 		path      string
-		inMemory  bool
 		wantErr   string
 		wantHint  string
 		wantFound bool
@@ -65,14 +63,14 @@ func TestOpenLive(t *testing.T) {
 	}{
 		{name: "in use", path: saved, wantHint: fmt.Sprintf("history: in use by another uptty (pid %d); this one is not saving", os.Getpid()),
 			wantFound: true, wantView: saved},
-		{name: "in memory", path: saved, inMemory: true},
+		{name: "in memory", path: ""},
 		{name: "not a history", path: foreign, wantErr: foreign},
 		{name: "newer schema", path: newer, wantErr: newer},
 		{name: "cannot be created", path: filepath.Join(notDir, "history.db"), wantHint: "history not saved: history file " + notDir},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := OpenLive(config.History{Path: tt.path}, services, tt.inMemory, 0)
+			h, err := OpenLive(tt.path, 0, services, 0)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("OpenLive(%s) error = %v, want one naming %s", tt.path, err, tt.wantErr)
@@ -96,7 +94,7 @@ func TestOpenLive(t *testing.T) {
 			if _, newFound := h.Restore("New"); newFound {
 				t.Errorf("Restore(New) found a service history never saw")
 			}
-			if found && (st.State != monitor.Up || len(st.Outages) != 1 || st.Outages[0].Open() || st.Outages[0].Cause != "connection refused") {
+			if found && (st.State != track.Up || len(st.Outages) != 1 || st.Outages[0].Open() || st.Outages[0].Cause != "connection refused") {
 				t.Errorf("Restore(API) = %v, outages %+v; want UP after an outage for connection refused", st.State, st.Outages)
 			}
 		})
@@ -106,7 +104,7 @@ func TestOpenLive(t *testing.T) {
 	}
 
 	// Once the other uptty has quit, the file is ours again.
-	again, err := OpenLive(config.History{Path: saved}, services, false, 0)
+	again, err := OpenLive(saved, 0, services, 0)
 	if _, found := again.Restore("API"); err != nil || again.Hint != "" || !found || again.Store.Path() != saved || again.View != again.Store {
 		t.Fatalf("OpenLive(after the other quit) = hint %q, found %v, path %q, %v; want the file, restored", again.Hint, found, again.Store.Path(), err)
 	}
@@ -147,22 +145,22 @@ func TestRecordCommitsResultWithItsEvents(t *testing.T) {
 	}
 	defer s.Close()
 	s.Register("API", "core", time.Second)
-	tr := monitor.NewTracker(monitor.Policy{FailureThreshold: 2})
+	tr := track.NewTracker(track.Policy{FailureThreshold: 2})
 	t0 := time.Now().Add(-time.Minute)
 	for k := range 3 {
-		r := monitor.Check{Start: t0.Add(time.Duration(k) * time.Second), Latency: time.Millisecond, Reason: "connection refused"}
-		evs := tr.Observe(probeOf(r))
+		r := track.Check{Start: t0.Add(time.Duration(k) * time.Second), Latency: time.Millisecond, Reason: "connection refused"}
+		evs := tr.Observe(r)
 		s.Record("API", "core", r, evs)
 	}
-	s.Record("API", "core", monitor.Check{}, tr.Pause(t0.Add(5*time.Second)))
+	s.Record("API", "core", track.Check{}, tr.Pause(t0.Add(5*time.Second)))
 	if err := s.Flush(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	st, err := s.Restore("API", Limits{})
+	st, err := s.Restore("API")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(st.Outages); st.State != monitor.Paused || n != 1 || !st.Outages[0].Open() ||
+	if n := len(st.Outages); st.State != track.Paused || n != 1 || !st.Outages[0].Open() ||
 		!st.Outages[0].Start.Equal(t0.Truncate(time.Millisecond)) || st.Checks != 3 {
 		t.Errorf("Restore() = %v, outages %+v, %d checks; want PAUSED with the outage open since %v and 3 checks",
 			st.State, st.Outages, st.Checks, t0)
@@ -179,7 +177,7 @@ func TestOpenLiveWaitsForTheQuittingOne(t *testing.T) {
 	}
 	released := time.AfterFunc(200*time.Millisecond, func() { old.Close() })
 	defer released.Stop()
-	h, err := OpenLive(config.History{Path: path}, []config.Service{{Name: "API"}}, false, 10*time.Second)
+	h, err := OpenLive(path, 0, []Service{{Name: "API"}}, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

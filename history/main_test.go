@@ -10,8 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // TestMain runs the child roles of the multi-process tests when asked to (the test binary
@@ -97,19 +96,14 @@ func holdWriter(t testing.TB, s *Store) (release func()) {
 }
 
 // result is a check result at t0+at.
-func result(at time.Duration, latency time.Duration, ok bool, reason string) monitor.Check {
-	r := monitor.Check{Start: t0.Add(at), Latency: latency, OK: ok}
+func result(at time.Duration, latency time.Duration, ok bool, reason string) track.Check {
+	r := track.Check{Start: t0.Add(at), Latency: latency, OK: ok}
 	if ok {
 		r.Warning = reason
 	} else {
 		r.Reason = reason
 	}
 	return r
-}
-
-// probeOf is c as a checker returns it, for a Tracker to observe.
-func probeOf(c monitor.Check) probe.Result {
-	return probe.Result{Start: c.Start, Latency: c.Latency, OK: c.OK, Reason: c.Reason, Warning: c.Warning}
 }
 
 // scalar runs a one-value query on the store's readers.

@@ -10,58 +10,37 @@ import (
 	"github.com/uptty/uptty/track"
 )
 
-// Limits bound what Restore loads. Zero fields take the defaults, which match what a
-// monitor.Tracker keeps.
-type Limits struct {
-	Samples int // latency samples for the sparkline (default track.SampleCap)
-	Recent  int // results for the detail view and the streaks (default track.RecentCap)
-	Outages int // outages, the open one included (default track.OutageCap)
-}
-
-func (l Limits) withDefaults() Limits {
-	if l.Samples <= 0 {
-		l.Samples = track.SampleCap
-	}
-	if l.Recent <= 0 {
-		l.Recent = track.RecentCap
-	}
-	if l.Outages <= 0 {
-		l.Outages = track.OutageCap
-	}
-	return l
-}
-
 // Restore rebuilds a service's state as it was when uptty last stopped, for
-// monitor.Tracker.Restore: State, Since and Reason (from the last state change, the reason
+// track.Tracker.Restore: State, Since and Reason (from the last state change, the reason
 // refreshed by newer results), Recent and Samples (oldest first; Recent lack Facts and Phases,
 // which are not stored), recent Outages (oldest first, the open one last), OutageCount, Checks
 // and Failures over all history, and the uptime accounting over all history: Observed is
 // covered time and Downtime the covered time inside outages, as of AsOf, the end of the newest
 // coverage (at most now). What a crash left inconsistent is repaired (see repair). A service
-// with no history gives the zero Saved.
-func (s *Store) Restore(service string, lim Limits) (track.Saved, error) {
-	lim = lim.withDefaults()
+// with no history gives the zero Saved. It loads no more than a tracker keeps:
+// track.SampleCap samples, track.RecentCap results and track.OutageCap outages.
+func (s *Store) Restore(service string) (track.Saved, error) {
 	ctx := context.Background()
 	var st track.Saved
 	id, ok, err := s.serviceID(ctx, service)
 	if err != nil || !ok {
 		return st, err
 	}
-	results, err := s.recentResults(ctx, id, max(lim.Samples, lim.Recent))
+	results, err := s.recentResults(ctx, id, max(track.SampleCap, track.RecentCap))
 	if err != nil {
 		return st, err
 	}
 	for i, r := range results {
 		st.Samples = append(st.Samples, track.Sample{Latency: r.Latency, OK: r.OK})
-		if i >= len(results)-lim.Recent {
+		if i >= len(results)-track.RecentCap {
 			st.Recent = append(st.Recent, r)
 		}
 	}
-	st.Samples = st.Samples[max(len(st.Samples)-lim.Samples, 0):]
+	st.Samples = st.Samples[max(len(st.Samples)-track.SampleCap, 0):]
 	if err := s.restoreState(ctx, id, &st); err != nil {
 		return st, err
 	}
-	if err := s.restoreOutages(ctx, id, lim.Outages, &st); err != nil {
+	if err := s.restoreOutages(ctx, id, track.OutageCap, &st); err != nil {
 		return st, err
 	}
 	err = s.ro.QueryRowContext(ctx, "SELECT coalesce(sum(checks), 0), coalesce(sum(failures), 0) FROM agg_hour WHERE service = ?",
@@ -82,7 +61,7 @@ func (s *Store) Restore(service string, lim Limits) (track.Saved, error) {
 	return st, nil
 }
 
-// repair makes a restored state consistent, as monitor.Tracker.Restore needs it. History stores
+// repair makes a restored state consistent, as track.Tracker.Restore needs it. History stores
 // states and outages apart, and a crash between two commits can leave them disagreeing. The
 // outage record wins: an open outage means DOWN, and DOWN without one gets one from when DOWN
 // began, so that DOWN and an open outage always go together. (PAUSED keeps its open outage:

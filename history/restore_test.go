@@ -4,8 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // TestRepairDisagreeingHistory: a crash between two history commits can store a state and
@@ -14,18 +13,18 @@ import (
 func TestRepairDisagreeingHistory(t *testing.T) {
 	t0 := time.Date(2026, 5, 5, 21, 47, 0, 0, time.UTC)
 	now := t0.Add(time.Hour)
-	pass := probe.Result{Start: now.Add(time.Second), Latency: time.Millisecond, OK: true}
+	pass := track.Check{Start: now.Add(time.Second), Latency: time.Millisecond, OK: true}
 	tests := []struct {
 		name string
-		st   monitor.Saved
+		st   track.Saved
 	}{
-		{"DOWN with no outage stored", monitor.Saved{State: monitor.Down, Since: t0, Reason: "connection refused",
+		{"DOWN with no outage stored", track.Saved{State: track.Down, Since: t0, Reason: "connection refused",
 			AsOf: now, Observed: time.Hour, Downtime: time.Hour}},
-		{"DOWN with only an ended outage", monitor.Saved{State: monitor.Down, Since: t0, Reason: "connection refused",
-			Outages: []monitor.Outage{{Start: t0.Add(-time.Hour), End: t0.Add(-50 * time.Minute), Cause: "timeout"}},
+		{"DOWN with only an ended outage", track.Saved{State: track.Down, Since: t0, Reason: "connection refused",
+			Outages: []track.Outage{{Start: t0.Add(-time.Hour), End: t0.Add(-50 * time.Minute), Cause: "timeout"}},
 			AsOf:    now, Observed: 2 * time.Hour, Downtime: 70 * time.Minute}},
-		{"UP with an open outage", monitor.Saved{State: monitor.Up, Since: t0.Add(-time.Hour),
-			Outages: []monitor.Outage{{Start: t0, Cause: "status 503, want 200-399"}},
+		{"UP with an open outage", track.Saved{State: track.Up, Since: t0.Add(-time.Hour),
+			Outages: []track.Outage{{Start: t0, Cause: "status 503, want 200-399"}},
 			AsOf:    now, Observed: 2 * time.Hour, Downtime: time.Hour}},
 	}
 	for _, tt := range tests {
@@ -33,18 +32,18 @@ func TestRepairDisagreeingHistory(t *testing.T) {
 			st := tt.st
 			repair(&st, now)
 			last := st.Outages[len(st.Outages)-1]
-			if st.State != monitor.Down || !last.Open() || !last.Start.Equal(t0) || st.OutageCount < 1 {
+			if st.State != track.Down || !last.Open() || !last.Start.Equal(t0) || st.OutageCount < 1 {
 				t.Fatalf("repair() = %v, outages %+v, count %d; want DOWN with an outage open since %v",
 					st.State, st.Outages, st.OutageCount, t0)
 			}
-			tr := monitor.NewTracker(monitor.Policy{FailureThreshold: 2, SuccessThreshold: 1})
+			tr := track.NewTracker(track.Policy{FailureThreshold: 2, SuccessThreshold: 1})
 			tr.Restore(st, now)
-			if got := tr.Status(now); got.State != monitor.Down || got.Outage != last {
+			if got := tr.Status(now); got.State != track.Down || got.Outage != last {
 				t.Fatalf("Restore() = %v, outage %+v; want DOWN with the outage open since %v", got.State, got.Outage, t0)
 			}
 			tr.Observe(pass)
 			got := tr.Status(pass.Start)
-			if o, ended := got.EndedOutage(); got.State != monitor.Up || !ended || !o.End.Equal(pass.Start) {
+			if o, ended := got.EndedOutage(); got.State != track.Up || !ended || !o.End.Equal(pass.Start) {
 				t.Errorf("after a pass = %v, outage %+v; want UP with the outage ended at %v", got.State, got.Outage, pass.Start)
 			}
 			if up, ok := got.Uptime(pass.Start); !ok || up < 0 || up > 1 {
@@ -58,13 +57,13 @@ func TestRepairDisagreeingHistory(t *testing.T) {
 // PAUSED one with its outage open included.
 func TestRepairLeavesConsistentAlone(t *testing.T) {
 	t0 := time.Date(2026, 5, 5, 21, 47, 0, 0, time.UTC)
-	open := []monitor.Outage{{Start: t0, Cause: "refused"}}
-	ended := []monitor.Outage{{Start: t0, End: t0.Add(time.Minute), Cause: "refused"}}
-	for _, st := range []monitor.Saved{
+	open := []track.Outage{{Start: t0, Cause: "refused"}}
+	ended := []track.Outage{{Start: t0, End: t0.Add(time.Minute), Cause: "refused"}}
+	for _, st := range []track.Saved{
 		{},
-		{State: monitor.Up, Since: t0, Outages: ended, OutageCount: 1},
-		{State: monitor.Down, Since: t0, Reason: "refused", Outages: open, OutageCount: 1},
-		{State: monitor.Paused, Since: t0, Outages: open, OutageCount: 1},
+		{State: track.Up, Since: t0, Outages: ended, OutageCount: 1},
+		{State: track.Down, Since: t0, Reason: "refused", Outages: open, OutageCount: 1},
+		{State: track.Paused, Since: t0, Outages: open, OutageCount: 1},
 	} {
 		got := st
 		repair(&got, t0.Add(time.Hour))

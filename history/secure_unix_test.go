@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/uptty/uptty/config"
 )
 
 // withUmask runs the test under a permissive umask, as many users have: the modes of the
@@ -145,7 +143,7 @@ func TestPlantedLinks(t *testing.T) {
 		empty := filepath.Join(dir, "empty")
 		os.WriteFile(empty, nil, 0o600)
 		os.Symlink(empty, path)
-		h, err := OpenLive(config.History{Path: path}, nil, false, 0)
+		h, err := OpenLive(path, 0, nil, 0)
 		if err == nil {
 			h.Close()
 		}
@@ -233,7 +231,7 @@ func TestDamaged(t *testing.T) {
 	os.WriteFile(path, b, 0o600)
 	before := names(t, dir)
 
-	h, err := OpenLive(config.History{Path: path}, nil, false, 0)
+	h, err := OpenLive(path, 0, nil, 0)
 	if err == nil {
 		h.Close()
 	}

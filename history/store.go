@@ -17,8 +17,8 @@ import (
 
 // Defaults for Options.
 const (
-	DefaultRetention = 90 * 24 * time.Hour
-	DefaultQueueSize = 4096
+	defaultRetention = 90 * 24 * time.Hour
+	defaultQueueSize = 4096
 	// defaultInterval is assumed for a service that was never registered.
 	defaultInterval = time.Minute
 	// rollupEvery is how often the writer rolls up old results; the first rollup waits as long
@@ -103,10 +103,10 @@ type Stats struct {
 // comes from a newer uptty (ErrNewerSchema), or cannot be written. Close releases it.
 func Open(path string, opts Options) (*Store, error) {
 	if opts.Retention <= 0 {
-		opts.Retention = DefaultRetention
+		opts.Retention = defaultRetention
 	}
 	if opts.QueueSize <= 0 {
-		opts.QueueSize = DefaultQueueSize
+		opts.QueueSize = defaultQueueSize
 	}
 	if opts.rollupChunk <= 0 {
 		opts.rollupChunk = rollupChunk

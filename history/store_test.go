@@ -11,21 +11,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // storyPolicy is the policy of the story's service.
-var storyPolicy = monitor.Policy{FailureThreshold: 2, SuccessThreshold: 1}
+var storyPolicy = track.Policy{FailureThreshold: 2, SuccessThreshold: 1}
 
 // story records ten minutes of a service that goes down, recovers, degrades and goes down
 // again, still down at the end: real results observed by a real Tracker, recorded as the
 // monitor records them. It returns the tracker as it stands after the last result.
-func story(s *Store) *monitor.Tracker {
+func story(s *Store) *track.Tracker {
 	const svc, grp = "Checkout API", "payments"
 	s.Register(svc, grp, time.Minute)
 	const refused, s503, s502 = "connection refused", "status 503, want 200-399", "status 502, want 200-399"
-	tr := monitor.NewTracker(storyPolicy)
-	for _, r := range []monitor.Check{
+	tr := track.NewTracker(storyPolicy)
+	for _, r := range []track.Check{
 		result(0, 100*time.Millisecond, true, ""),
 		result(1*time.Minute, 110*time.Millisecond, true, ""),
 		result(2*time.Minute, 3*time.Second, false, refused),
@@ -36,21 +36,21 @@ func story(s *Store) *monitor.Tracker {
 		result(7*time.Minute, 20*time.Millisecond, false, s503),
 		result(8*time.Minute, 25*time.Millisecond, false, s502),
 	} {
-		evs := tr.Observe(probeOf(r)) // first: the state recorded is the one the result left
+		evs := tr.Observe(r) // first: the state recorded is the one the result left
 		s.Record(svc, grp, r, evs)
 	}
 	return tr
 }
 
 // checkStory checks what Restore gives after story, as of t0+9m.
-func checkStory(t *testing.T, st monitor.Saved) {
+func checkStory(t *testing.T, st track.Saved) {
 	t.Helper()
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
 	checks := []struct {
 		name      string
 		got, want any
 	}{
-		{"State", st.State, monitor.Down},
+		{"State", st.State, track.Down},
 		{"Since", st.Since.UTC(), at(7 * time.Minute)},
 		{"Reason", st.Reason, "status 502, want 200-399"},
 		{"len(Samples)", len(st.Samples), 9},
@@ -78,7 +78,7 @@ func checkStory(t *testing.T, st monitor.Saved) {
 	}
 }
 
-func outageText(o monitor.Outage) string {
+func outageText(o track.Outage) string {
 	end := "open"
 	if !o.Open() {
 		end = o.End.Sub(t0).String()
@@ -86,7 +86,7 @@ func outageText(o monitor.Outage) string {
 	return fmt.Sprintf("%v-%s %s", o.Start.Sub(t0), end, o.Cause)
 }
 
-func outageTexts(list []monitor.Outage) []string {
+func outageTexts(list []track.Outage) []string {
 	var out []string
 	for _, o := range list {
 		out = append(out, outageText(o))
@@ -101,11 +101,11 @@ func TestRoundTrip(t *testing.T) {
 	s, _ := openTest(t, Options{Now: newClock(now).Now})
 	orig := story(s)
 	flush(t, s)
-	saved, err := s.Restore("Checkout API", Limits{})
+	saved, err := s.Restore("Checkout API")
 	if err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
-	restored := monitor.NewTracker(storyPolicy)
+	restored := track.NewTracker(storyPolicy)
 	restored.Restore(saved, now)
 	if got, want := restored.Status(now), orig.Status(now); !sameStatus(got, want) {
 		t.Errorf("restored Status() = %+v,\nwant %+v", got, want)
@@ -123,8 +123,8 @@ func TestRoundTrip(t *testing.T) {
 	}
 	// Both go on alike: the next pass ends the outage at the same instant in both.
 	next := result(10*time.Minute, 30*time.Millisecond, true, "")
-	orig.Observe(probeOf(next))
-	restored.Observe(probeOf(next))
+	orig.Observe(next)
+	restored.Observe(next)
 	later := t0.Add(11 * time.Minute)
 	if got, want := restored.Status(later), orig.Status(later); got.State != want.State || outageText(got.Outage) != outageText(want.Outage) {
 		t.Errorf("after a pass: restored %v %+v, want %v %+v", got.State, got.Outage, want.State, want.Outage)
@@ -132,7 +132,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // sameStatus compares statuses the way a screen does, times by instant.
-func sameStatus(a, b monitor.Status) bool {
+func sameStatus(a, b track.Status) bool {
 	return a.State == b.State && a.Since.Equal(b.Since) && a.Reason == b.Reason && a.LastAt.Equal(b.LastAt) &&
 		a.LastLatency == b.LastLatency && a.LastOK == b.LastOK && a.Outage.Start.Equal(b.Outage.Start) &&
 		a.Outage.End.Equal(b.Outage.End) && a.Outage.Cause == b.Outage.Cause && a.Spark == b.Spark &&
@@ -144,7 +144,7 @@ func TestRestore(t *testing.T) {
 	s, path := openTest(t, Options{Now: clk.Now})
 	story(s)
 	flush(t, s)
-	st, err := s.Restore("Checkout API", Limits{})
+	st, err := s.Restore("Checkout API")
 	if err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
@@ -160,7 +160,7 @@ func TestRestore(t *testing.T) {
 			t.Fatalf("Open again = %v", err)
 		}
 		defer s2.Close()
-		st, err := s2.Restore("Checkout API", Limits{})
+		st, err := s2.Restore("Checkout API")
 		if err != nil {
 			t.Fatalf("Restore = %v", err)
 		}
@@ -168,8 +168,8 @@ func TestRestore(t *testing.T) {
 
 		// The first passing check after the restart ends the outage that was open.
 		s2.RecordResult("Checkout API", result(time.Hour, 30*time.Millisecond, true, ""))
-		s2.RecordEvent("Checkout API", "payments", monitor.Event{Kind: monitor.OutageEnded, At: t0.Add(time.Hour),
-			Outage: monitor.Outage{Start: t0.Add(6 * time.Minute), End: t0.Add(time.Hour), Cause: "status 503, want 200-399"}})
+		s2.RecordEvent("Checkout API", "payments", track.Event{Kind: track.OutageEnded, At: t0.Add(time.Hour),
+			Outage: track.Outage{Start: t0.Add(6 * time.Minute), End: t0.Add(time.Hour), Cause: "status 503, want 200-399"}})
 		flush(t, s2)
 		in, err := s2.Incidents(time.Time{}, "")
 		if err != nil {
@@ -181,29 +181,42 @@ func TestRestore(t *testing.T) {
 	})
 }
 
+// TestRestoreLimits: Restore loads no more than a tracker keeps, the newest of each.
 func TestRestoreLimits(t *testing.T) {
-	s, _ := openTest(t, Options{Now: newClock(t0.Add(time.Hour)).Now})
-	story(s)
+	const pairs = track.OutageCap + 2 // a failure and a pass each: one outage per pair
+	end := t0.Add(2 * pairs * time.Second)
+	s, _ := openTest(t, Options{Now: newClock(end).Now})
+	s.Register("API", "", time.Second)
+	tr := track.NewTracker(track.Policy{FailureThreshold: 1})
+	for k := range 2 * pairs {
+		r := track.Check{Start: t0.Add(time.Duration(k) * time.Second), Latency: time.Duration(k+1) * time.Millisecond,
+			OK: k%2 == 1, Reason: "refused"}
+		if r.OK {
+			r.Reason = ""
+		}
+		s.Record("API", "", r, tr.Observe(r))
+	}
 	flush(t, s)
-	st, err := s.Restore("Checkout API", Limits{Samples: 4, Recent: 2, Outages: 1})
+	st, err := s.Restore("API")
 	if err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
-	if len(st.Samples) != 4 || st.Samples[0] != (monitor.Sample{Latency: 95 * time.Millisecond, OK: true}) {
-		t.Errorf("Samples = %v, want the 4 newest", st.Samples)
+	newest := t0.Add((2*pairs - 1) * time.Second)
+	if n := len(st.Samples); n != track.SampleCap || st.Samples[n-1].Latency != 2*pairs*time.Millisecond {
+		t.Errorf("Samples = %d, newest %v; want the %d newest", n, st.Samples[n-1], track.SampleCap)
 	}
-	if len(st.Recent) != 2 || !st.Recent[0].Start.Equal(t0.Add(7*time.Minute)) {
-		t.Errorf("Recent = %v, want the 2 newest", st.Recent)
+	if n := len(st.Recent); n != track.RecentCap || !st.Recent[n-1].Start.Equal(newest) {
+		t.Errorf("Recent = %d, newest at %v; want the %d newest, up to %v", n, st.Recent[n-1].Start, track.RecentCap, newest)
 	}
-	if len(st.Outages) != 1 || !st.Outages[0].Open() || st.OutageCount != 2 {
-		t.Errorf("Outages = %v, OutageCount %d; want the open one, 2", st.Outages, st.OutageCount)
+	if n := len(st.Outages); n != track.OutageCap || st.OutageCount != pairs || st.Outages[n-1].Open() {
+		t.Errorf("Outages = %d, OutageCount %d; want %d, %d, the newest ended", n, st.OutageCount, track.OutageCap, pairs)
 	}
 }
 
 func TestRestoreUnknownService(t *testing.T) {
 	s, _ := openTest(t, Options{})
-	st, err := s.Restore("nobody", Limits{})
-	if err != nil || st.State != monitor.Unknown || st.Samples != nil || !st.AsOf.IsZero() {
+	st, err := s.Restore("nobody")
+	if err != nil || st.State != track.Unknown || st.Samples != nil || !st.AsOf.IsZero() {
 		t.Errorf("Restore(nobody) = %+v, %v; want the zero Status", st, err)
 	}
 }
@@ -222,12 +235,12 @@ func TestMemory(t *testing.T) {
 	defer b.Close()
 	story(a)
 	flush(t, a)
-	st, err := a.Restore("Checkout API", Limits{})
+	st, err := a.Restore("Checkout API")
 	if err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
 	checkStory(t, st)
-	if st, err := b.Restore("Checkout API", Limits{}); err != nil || st.Checks != 0 {
+	if st, err := b.Restore("Checkout API"); err != nil || st.Checks != 0 {
 		t.Errorf("second in-memory store Restore = %d checks, %v; want 0: stores must not share", st.Checks, err)
 	}
 	if a.Path() != "" {
@@ -280,7 +293,7 @@ func TestDiskFull(t *testing.T) {
 	if err := s.Err(); err != nil {
 		t.Errorf("Err() once there is room = %v, want nil", err)
 	}
-	if st, _ := s.Restore("svc0", Limits{}); st.Checks != 1 || len(st.Recent) != 1 || !st.Recent[0].Start.Equal(t0.Add(time.Hour)) {
+	if st, _ := s.Restore("svc0"); st.Checks != 1 || len(st.Recent) != 1 || !st.Recent[0].Start.Equal(t0.Add(time.Hour)) {
 		t.Errorf("Restore(svc0) = %d checks, the last %v; want 1 at %v: the ones before are lost, the store recovered",
 			st.Checks, st.Recent, t0.Add(time.Hour))
 	}
@@ -296,7 +309,7 @@ func TestClosed(t *testing.T) {
 		t.Fatalf("Close = %v", err)
 	}
 	s.RecordResult("api", result(time.Second, time.Millisecond, true, "")) // must not panic
-	s.RecordEvent("api", "", monitor.Event{Kind: monitor.StateChanged})
+	s.RecordEvent("api", "", track.Event{Kind: track.StateChanged})
 	if err := s.Flush(context.Background()); !errors.Is(err, ErrClosed) {
 		t.Errorf("Flush after Close = %v, want ErrClosed", err)
 	}

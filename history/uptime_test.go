@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // checkEvery records a result a minute for service over [from, to), failing inside the
@@ -24,11 +24,11 @@ func checkEvery(s *Store, service string, from, to time.Duration, latency time.D
 }
 
 func outageEvents(s *Store, service string, start, end time.Duration) {
-	o := monitor.Outage{Start: t0.Add(start), Cause: "refused"}
-	s.RecordEvent(service, "", monitor.Event{Kind: monitor.OutageStarted, At: t0.Add(start), Outage: o})
+	o := track.Outage{Start: t0.Add(start), Cause: "refused"}
+	s.RecordEvent(service, "", track.Event{Kind: track.OutageStarted, At: t0.Add(start), Outage: o})
 	if end > 0 {
 		o.End = t0.Add(end)
-		s.RecordEvent(service, "", monitor.Event{Kind: monitor.OutageEnded, At: t0.Add(end), Outage: o})
+		s.RecordEvent(service, "", track.Event{Kind: track.OutageEnded, At: t0.Add(end), Outage: o})
 	}
 }
 
@@ -63,8 +63,8 @@ func TestUptimeGaps(t *testing.T) {
 	checkEvery(s, "api", 3*time.Hour, 4*time.Hour, 10*time.Millisecond, [2]time.Duration{230 * time.Minute, 4 * time.Hour})
 	outageEvents(s, "api", 230*time.Minute, 0)
 	checkEvery(s, "spanning", 3*time.Hour, 4*time.Hour, 10*time.Millisecond, [2]time.Duration{3 * time.Hour, 190 * time.Minute})
-	s.RecordEvent("spanning", "", monitor.Event{Kind: monitor.OutageEnded, At: t0.Add(190 * time.Minute),
-		Outage: monitor.Outage{Start: t0.Add(110 * time.Minute), End: t0.Add(190 * time.Minute), Cause: "refused"}})
+	s.RecordEvent("spanning", "", track.Event{Kind: track.OutageEnded, At: t0.Add(190 * time.Minute),
+		Outage: track.Outage{Start: t0.Add(110 * time.Minute), End: t0.Add(190 * time.Minute), Cause: "refused"}})
 	flush(t, s)
 	now := t0.Add(4 * time.Hour)
 
@@ -131,12 +131,12 @@ func TestCoverageRule(t *testing.T) {
 			s.Register("api", "", time.Minute)
 			for i, at := range tt.results {
 				if tt.pause > 0 && (i == 0 || tt.results[i-1] < tt.pause) && at > tt.pause {
-					s.RecordEvent("api", "", monitor.Event{Kind: monitor.StateChanged, At: t0.Add(m(tt.pause)), From: monitor.Up, To: monitor.Paused})
+					s.RecordEvent("api", "", track.Event{Kind: track.StateChanged, At: t0.Add(m(tt.pause)), From: track.Up, To: track.Paused})
 				}
 				s.RecordResult("api", result(m(at), time.Millisecond, true, ""))
 			}
 			if tt.pause > 0 && tt.results[len(tt.results)-1] < tt.pause {
-				s.RecordEvent("api", "", monitor.Event{Kind: monitor.StateChanged, At: t0.Add(m(tt.pause)), From: monitor.Up, To: monitor.Paused})
+				s.RecordEvent("api", "", track.Event{Kind: track.StateChanged, At: t0.Add(m(tt.pause)), From: track.Up, To: track.Paused})
 			}
 			flush(t, s)
 			w, err := s.Uptime("api", time.Hour, t0.Add(time.Hour))

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // BenchmarkSchedulerDesign puts the monitor's design, one scheduler goroutine over a heap
@@ -161,7 +162,7 @@ func ctxSwitches() uint64 {
 
 // heapDesign is the real Monitor, as uptty runs it.
 func heapDesign(targets []Target, rec *designRec) func(context.Context) {
-	m := NewMonitor(targets, Options{OnResult: func(_ string, r Check, _ []Event) {
+	m := NewMonitor(targets, Options{OnResult: func(_ string, r track.Check, _ []track.Event) {
 		if !r.Start.IsZero() {
 			rec.checks.Add(1)
 		}
@@ -175,9 +176,9 @@ func heapDesign(targets []Target, rec *designRec) func(context.Context) {
 // tick of its own ticker; one collector goroutine owns the trackers and observes every result.
 // It has no retry interval, pause or concurrency bound: they would only add to its cost.
 func tickerDesign(targets []Target, rec *designRec) func(context.Context) {
-	trackers := make([]*Tracker, len(targets))
+	trackers := make([]*track.Tracker, len(targets))
 	for i, t := range targets {
-		trackers[i] = NewTracker(policyOf(t.Service))
+		trackers[i] = track.NewTracker(policyOf(t.Service))
 	}
 	return func(ctx context.Context) {
 		results := make(chan outcome, min(len(targets), 256))
@@ -192,13 +193,14 @@ func tickerDesign(targets []Target, rec *designRec) func(context.Context) {
 		}
 		// The lock stands for the one a UI reading snapshots would need, as the monitor has.
 		var mu sync.Mutex
+		var buf track.Check
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case o := <-results:
 				mu.Lock()
-				trackers[o.id].Observe(o.r)
+				trackers[o.id].Observe(checkOf(&o.r, &buf))
 				mu.Unlock()
 				rec.checks.Add(1)
 			}
@@ -221,7 +223,7 @@ func tickerService(ctx context.Context, id int, t Target, first time.Time, inter
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		r := runCheck(ctx, t, time.Now)
+		r := runCheck(ctx, t)
 		rec.trace(id, due, r.Start)
 		select {
 		case results <- outcome{id: id, r: r}:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // Target is one service to monitor and the checker that checks it.
@@ -21,9 +22,6 @@ type Target struct {
 type Options struct {
 	// Concurrency bounds how many checks may be in flight at once (default 1000).
 	Concurrency int
-	// Now returns the current time (default time.Now). The monitor still waits in real time,
-	// so a replacement must advance with the wall clock.
-	Now func() time.Time
 	// MinBatchInterval is the shortest time between two batches returned by Next (default
 	// 200ms; negative for none), so that thousands of results a second reach the UI as a few
 	// frames.
@@ -33,10 +31,10 @@ type Options struct {
 	// Facts and Phases, which history does not keep; it is the zero Check for the events of a
 	// Pause or a Resume. OnResult must not block (hand the data to a buffered queue): the
 	// scheduler waits for it. A history store uses it to record everything.
-	OnResult func(name string, c Check, events []Event)
+	OnResult func(name string, c track.Check, events []track.Event)
 	// Restore, if set, is asked by NewMonitor for each service's state from before a restart;
-	// when ok, the service's tracker starts from it (see Tracker.Restore) rather than UNKNOWN.
-	Restore func(name string) (s Saved, ok bool)
+	// when ok, the service's tracker starts from it (see track.Tracker.Restore) rather than UNKNOWN.
+	Restore func(name string) (s track.Saved, ok bool)
 }
 
 // Monitor checks many services on their intervals and tracks their state. One scheduler
@@ -48,10 +46,9 @@ type Options struct {
 type Monitor struct {
 	targets  []Target
 	index    map[string]int // a service's name to its position in targets
-	now      func() time.Time
 	slots    int
 	minBatch time.Duration
-	onResult func(string, Check, []Event)
+	onResult func(string, track.Check, []track.Event)
 	// trace, set by tests and benchmarks, sees when each finished check was due and began.
 	trace func(i int, due, start time.Time)
 
@@ -60,8 +57,8 @@ type Monitor struct {
 	changed chan struct{} // cap 1: the dirty set became non-empty
 
 	mu        sync.Mutex
-	trackers  []*Tracker // changed by the scheduler goroutine only, always under mu
-	dirty     []int      // services changed since the last batch
+	trackers  []*track.Tracker // changed by the scheduler goroutine only, always under mu
+	dirty     []int            // services changed since the last batch
 	isDirty   []bool
 	commands  []command
 	lastBatch time.Time
@@ -79,17 +76,13 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 	m := &Monitor{
 		targets:  targets,
 		index:    make(map[string]int, len(targets)),
-		now:      opts.Now,
 		slots:    opts.Concurrency,
 		minBatch: opts.MinBatchInterval,
 		onResult: opts.OnResult,
 		wake:     make(chan struct{}, 1),
 		changed:  make(chan struct{}, 1),
-		trackers: make([]*Tracker, len(targets)),
+		trackers: make([]*track.Tracker, len(targets)),
 		isDirty:  make([]bool, len(targets)),
-	}
-	if m.now == nil {
-		m.now = time.Now
 	}
 	if m.slots <= 0 {
 		m.slots = 1000
@@ -97,10 +90,10 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 	if m.minBatch == 0 {
 		m.minBatch = 200 * time.Millisecond
 	}
-	now := m.now()
+	now := time.Now()
 	for i, t := range targets {
 		m.index[t.Service.Name] = i
-		m.trackers[i] = NewTracker(policyOf(t.Service))
+		m.trackers[i] = track.NewTracker(policyOf(t.Service))
 		if opts.Restore == nil {
 			continue
 		}
@@ -116,7 +109,7 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 // error once every goroutine it started has ended. Run may be called only once.
 func (m *Monitor) Run(ctx context.Context) error {
 	if !m.running.CompareAndSwap(false, true) {
-		return errors.New("probe: Monitor.Run called twice")
+		return errors.New("monitor: Monitor.Run called twice")
 	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -152,11 +145,11 @@ func (m *Monitor) queue(name string, pause bool) {
 }
 
 // Snapshot returns the status of every service now, by name.
-func (m *Monitor) Snapshot() map[string]Status {
+func (m *Monitor) Snapshot() map[string]track.Status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now()
-	out := make(map[string]Status, len(m.trackers))
+	now := time.Now()
+	out := make(map[string]track.Status, len(m.trackers))
 	for i, t := range m.trackers {
 		out[m.targets[i].Service.Name] = t.Status(now)
 	}
@@ -166,10 +159,10 @@ func (m *Monitor) Snapshot() map[string]Status {
 // Detail returns what the detail view shows of the service named name beyond its Status; ok
 // is false for an unknown name. It copies under the monitor's lock and never waits for a
 // check, so a UI may call it from a tea.Cmd at any time.
-func (m *Monitor) Detail(name string) (d Detail, ok bool) {
+func (m *Monitor) Detail(name string) (d track.Detail, ok bool) {
 	i, ok := m.index[name]
 	if !ok {
-		return Detail{}, false
+		return track.Detail{}, false
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -180,14 +173,14 @@ func (m *Monitor) Detail(name string) (d Detail, ok bool) {
 // status of each changed service keyed by its name. Batches are at least
 // MinBatchInterval apart: Next waits out the rest of the interval, gathering more changes,
 // before it returns. It returns ctx.Err() when ctx is done first.
-func (m *Monitor) Next(ctx context.Context) (map[string]Status, error) {
+func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
 	for {
 		m.mu.Lock()
 		pending := len(m.dirty) > 0
 		wait := m.minBatch - time.Since(m.lastBatch)
 		if pending && wait <= 0 {
-			now := m.now()
-			out := make(map[string]Status, len(m.dirty))
+			now := time.Now()
+			out := make(map[string]track.Status, len(m.dirty))
 			for _, i := range m.dirty {
 				out[m.targets[i].Service.Name] = m.trackers[i].Status(now)
 				m.isDirty[i] = false
@@ -249,8 +242,24 @@ func (m *Monitor) takeCommands(buf []command) []command {
 }
 
 // policyOf is the tracker policy for a service.
-func policyOf(s config.Service) Policy {
-	return Policy{FailureThreshold: s.FailureThreshold, SuccessThreshold: s.SuccessThreshold, Slow: s.Slow}
+func policyOf(s config.Service) track.Policy {
+	return track.Policy{FailureThreshold: s.FailureThreshold, SuccessThreshold: s.SuccessThreshold,
+		Slow: s.Slow, SlowReason: probe.SlowReason}
+}
+
+// checkOf is r as a tracker takes it. Its facts and phases are put in buf's slices, which the
+// caller reuses from check to check (the tracker copies what it keeps), so that converting
+// costs no allocation once they have grown.
+func checkOf(r *probe.Result, buf *track.Check) track.Check {
+	buf.Facts, buf.Phases = buf.Facts[:0], buf.Phases[:0]
+	for _, f := range r.Facts {
+		buf.Facts = append(buf.Facts, track.Fact(f))
+	}
+	for _, p := range r.Phases {
+		buf.Phases = append(buf.Phases, track.Phase(p))
+	}
+	return track.Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning,
+		Facts: buf.Facts, Phases: buf.Phases}
 }
 
 // cadence returns a service's interval, timeout and retry interval, as the config resolved them.
@@ -259,10 +268,9 @@ func cadence(s config.Service) (interval, timeout, retry time.Duration) {
 }
 
 // runCheck runs one check through probe.Run, which bounds it by the service's timeout and masks
-// and cleans its result. Start is taken here by the monitor's clock, after any wait for a
-// concurrency slot.
-func runCheck(ctx context.Context, t Target, now func() time.Time) probe.Result {
-	start := now()
+// and cleans its result. Start is taken here, after any wait for a concurrency slot.
+func runCheck(ctx context.Context, t Target) probe.Result {
+	start := time.Now()
 	r := probe.Run(ctx, t.Checker, t.Service)
 	r.Start = start
 	return r

@@ -18,6 +18,7 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // BenchmarkMonitor1000HTTP runs the real monitor, HTTP checker and UI batching on 1,000
@@ -69,7 +70,7 @@ func benchMonitor(b *testing.B, targets []Target, every, runFor time.Duration) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		m := NewMonitor(targets, Options{OnResult: func(_ string, r Check, _ []Event) {
+		m := NewMonitor(targets, Options{OnResult: func(_ string, r track.Check, _ []track.Event) {
 			if !r.Start.IsZero() {
 				checks.Add(1)
 				if !r.OK {

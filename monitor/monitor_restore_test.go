@@ -3,6 +3,8 @@ package monitor
 import (
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/track"
 )
 
 // TestMonitorRestore starts a monitor from a status saved before a restart: the snapshot shows
@@ -11,11 +13,11 @@ func TestMonitorRestore(t *testing.T) {
 	monLeakCheck(t)
 	now := time.Now()
 	outageStart := now.Add(-5 * time.Minute)
-	saved := Saved{
-		State: Down, Since: now.Add(-4 * time.Minute), Reason: "connection refused",
-		Recent:  []Check{{Start: now.Add(-2 * time.Minute), Reason: "connection refused"}},
-		Samples: []Sample{{Latency: time.Millisecond, OK: true}, {}},
-		Outages: []Outage{
+	saved := track.Saved{
+		State: track.Down, Since: now.Add(-4 * time.Minute), Reason: "connection refused",
+		Recent:  []track.Check{{Start: now.Add(-2 * time.Minute), Reason: "connection refused"}},
+		Samples: []track.Sample{{Latency: time.Millisecond, OK: true}, {}},
+		Outages: []track.Outage{
 			{Start: now.Add(-time.Hour), End: now.Add(-50 * time.Minute), Cause: "status 503"},
 			{Start: outageStart, Cause: "connection refused"},
 		},
@@ -27,7 +29,7 @@ func TestMonitorRestore(t *testing.T) {
 	targets := []Target{{svc, monScript()}, {monSvc("fresh", time.Hour, time.Second, time.Second), monScript()}}
 	var asked []string
 	rec := newMonRecorder()
-	m := rec.monitor(targets, Options{MinBatchInterval: -1, Restore: func(name string) (Saved, bool) {
+	m := rec.monitor(targets, Options{MinBatchInterval: -1, Restore: func(name string) (track.Saved, bool) {
 		asked = append(asked, name)
 		return saved, name == "restored"
 	}})
@@ -38,13 +40,13 @@ func TestMonitorRestore(t *testing.T) {
 	}
 	got := before["restored"]
 	detail, _ := m.Detail("restored")
-	if o, open := got.OpenOutage(); got.State != Down || !open || !o.Start.Equal(outageStart) ||
+	if o, open := got.OpenOutage(); got.State != track.Down || !open || !o.Start.Equal(outageStart) ||
 		detail.Checks != 40 || got.Spark.Len() != 2 || detail.OutageCount != 2 {
 		t.Errorf("Snapshot()[restored] before Run = %v, outage %v, %d checks, %d samples, %d outages; want DOWN since %v, 40, 2, 2",
 			got.State, got.Outage, detail.Checks, got.Spark.Len(), detail.OutageCount, outageStart)
 	}
 	fresh, _ := m.Detail("fresh")
-	if got := before["fresh"]; got.State != Unknown || fresh.Checks != 0 {
+	if got := before["fresh"]; got.State != track.Unknown || fresh.Checks != 0 {
 		t.Errorf("Snapshot()[fresh] before Run = %v with %d checks, want UNKNOWN with 0", got.State, fresh.Checks)
 	}
 
@@ -52,18 +54,18 @@ func TestMonitorRestore(t *testing.T) {
 	rec.waitFor(t, "the first check of the restored service", func() bool { return len(rec.results[0]) > 0 })
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	var ended *Outage
-	entered := Unknown
+	var ended *track.Outage
+	entered := track.Unknown
 	for _, e := range rec.events[0] {
-		if e.Kind == StateChanged && entered == Unknown {
+		if e.Kind == track.StateChanged && entered == track.Unknown {
 			entered = e.To
 		}
-		if e.Kind == OutageEnded {
+		if e.Kind == track.OutageEnded {
 			ended = &e.Outage
 		}
 	}
-	if entered != Up {
-		t.Errorf("state entered with the first result = %v, want %v", entered, Up)
+	if entered != track.Up {
+		t.Errorf("state entered with the first result = %v, want %v", entered, track.Up)
 	}
 	if ended == nil || !ended.Start.Equal(outageStart) || ended.End.IsZero() {
 		t.Errorf("events after the first pass = %+v, want the restored outage from %v ended", rec.events[0], outageStart)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // monWait is the deadline for waiting on a condition: in a bubble it is fake time and costs
@@ -128,8 +129,8 @@ type monCall struct{ due, start time.Time }
 type monRecorder struct {
 	mu      sync.Mutex
 	calls   map[int][]monCall
-	results map[int][]Check
-	events  map[int][]Event
+	results map[int][]track.Check
+	events  map[int][]track.Event
 	total   int // results observed
 	signal  chan struct{}
 	idx     map[string]int // a service's name to its position in the targets, for the maps above
@@ -137,7 +138,7 @@ type monRecorder struct {
 
 func newMonRecorder() *monRecorder {
 	return &monRecorder{
-		calls: map[int][]monCall{}, results: map[int][]Check{}, events: map[int][]Event{},
+		calls: map[int][]monCall{}, results: map[int][]track.Check{}, events: map[int][]track.Event{},
 		signal: make(chan struct{}, 1),
 	}
 }
@@ -161,7 +162,7 @@ func (r *monRecorder) trace(i int, due, start time.Time) {
 	r.notify()
 }
 
-func (r *monRecorder) onResult(name string, res Check, evs []Event) {
+func (r *monRecorder) onResult(name string, res track.Check, evs []track.Event) {
 	i := r.idx[name]
 	r.mu.Lock()
 	if !res.Start.IsZero() {
@@ -273,14 +274,14 @@ func TestMonitorRunTwice(t *testing.T) {
 func TestMonitorSnapshotBeforeRun(t *testing.T) {
 	targets := []Target{{monSvc("a", time.Second, time.Second, time.Second), monBusy(0)}}
 	got := NewMonitor(targets, Options{}).Snapshot()
-	if len(got) != 1 || got["a"].State != Unknown {
+	if len(got) != 1 || got["a"].State != track.Unknown {
 		t.Errorf("Snapshot() = %d statuses, a %v; want 1, UNKNOWN", len(got), got["a"].State)
 	}
 }
 
 // monNextUntil calls m.Next until a batch has a status of service name that satisfies ok, and
 // returns it; it fails the test at the deadline.
-func monNextUntil(t *testing.T, m *Monitor, name string, ok func(Status) bool) Status {
+func monNextUntil(t *testing.T, m *Monitor, name string, ok func(track.Status) bool) track.Status {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), monWait)
 	defer cancel()
@@ -368,7 +369,7 @@ func TestMonitorPauseResume(t *testing.T) {
 		rec.waitFor(t, "a first result", func() bool { return len(rec.results[0]) > 0 })
 
 		m.Pause("paused")
-		paused := monNextUntil(t, m, "paused", func(s Status) bool { return s.State == Paused })
+		paused := monNextUntil(t, m, "paused", func(s track.Status) bool { return s.State == track.Paused })
 		before := calls.Load()
 		rec.mu.Lock()
 		ticks := len(rec.results[1])
@@ -378,13 +379,13 @@ func TestMonitorPauseResume(t *testing.T) {
 		if got := calls.Load(); got > before+1 {
 			t.Errorf("checks while paused = %d, want at most 1", got-before)
 		}
-		if got := m.Snapshot()["paused"]; got.State != Paused || !got.LastAt.Equal(paused.LastAt) {
+		if got := m.Snapshot()["paused"]; got.State != track.Paused || !got.LastAt.Equal(paused.LastAt) {
 			t.Errorf("Snapshot()[paused] while paused = %v, last check at %v; want PAUSED, %v", got.State, got.LastAt, paused.LastAt)
 		}
 
 		resumed := time.Now()
 		m.Resume("paused")
-		up := monNextUntil(t, m, "paused", func(s Status) bool { return s.State == Up && s.LastAt.After(paused.LastAt) })
+		up := monNextUntil(t, m, "paused", func(s track.Status) bool { return s.State == track.Up && s.LastAt.After(paused.LastAt) })
 		if got := up.LastAt.Sub(resumed); got != 0 {
 			t.Errorf("first check after Resume started %v after it, want at once", got)
 		}
@@ -394,13 +395,13 @@ func TestMonitorPauseResume(t *testing.T) {
 		if off := calls0[len(calls0)-1].due.Sub(calls0[0].due); off%every == 0 {
 			t.Errorf("check after Resume due %v after the first, a multiple of %v; want at once, off the grid", off, every)
 		}
-		var states []State
+		var states []track.State
 		for _, e := range rec.events[0] {
-			if e.Kind == StateChanged {
+			if e.Kind == track.StateChanged {
 				states = append(states, e.To)
 			}
 		}
-		if want := []State{Up, Paused, Up}; !slices.Equal(states, want) {
+		if want := []track.State{track.Up, track.Paused, track.Up}; !slices.Equal(states, want) {
 			t.Errorf("states entered = %v, want %v", states, want)
 		}
 	})
@@ -428,7 +429,7 @@ func TestMonitorRealTCP(t *testing.T) {
 		}
 	}
 	rec.mu.Unlock()
-	up := monNextUntil(t, m, "svc0", func(s Status) bool { return s.State == Up })
+	up := monNextUntil(t, m, "svc0", func(s track.Status) bool { return s.State == track.Up })
 	if up.LastAt.IsZero() || !up.LastOK {
 		t.Errorf("Next()[svc0] = last check at %v, OK %v; want a passing check", up.LastAt, up.LastOK)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/uptty/uptty/track"
 )
 
 // CheckAll checks every target as `uptty check` does, concurrently, with at most concurrency
@@ -12,15 +14,15 @@ import (
 // (from the start of one check to the next) until a check passes or failure_threshold
 // consecutive failures make it DOWN; when ctx is done first, its status is the one so far. A
 // target that is waiting to retry holds no slot, so failing services do not hold up the rest.
-func CheckAll(ctx context.Context, targets []Target, concurrency int) []Status {
+func CheckAll(ctx context.Context, targets []Target, concurrency int) []track.Status {
 	sem := make(slots, concurrency)
-	out := make([]Status, len(targets))
+	out := make([]track.Status, len(targets))
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		// Taking the slot before starting the goroutine bounds the goroutines as well as the
 		// checks, but for those waiting to retry.
 		if !sem.acquire(ctx) {
-			out[i] = NewTracker(policyOf(t.Service)).Status(time.Now())
+			out[i] = track.NewTracker(policyOf(t.Service)).Status(time.Now())
 			continue
 		}
 		wg.Go(func() { out[i] = checkOnce(ctx, t, sem, true) })
@@ -31,23 +33,24 @@ func CheckAll(ctx context.Context, targets []Target, concurrency int) []Status {
 
 // checkOnce checks one target for CheckAll with a shared semaphore; held says the caller
 // already holds a slot for the first check.
-func checkOnce(ctx context.Context, t Target, sem slots, held bool) Status {
+func checkOnce(ctx context.Context, t Target, sem slots, held bool) track.Status {
 	_, _, retry := cadence(t.Service)
-	tr := NewTracker(policyOf(t.Service))
+	tr := track.NewTracker(policyOf(t.Service))
+	var buf track.Check
 	limit := t.Service.FailureThreshold
 	for fails := 0; ; {
 		if !held && !sem.acquire(ctx) {
 			break
 		}
 		held = false
-		r := runCheck(ctx, t, time.Now)
+		r := runCheck(ctx, t)
 		sem.release()
-		tr.Observe(r)
+		tr.Observe(checkOf(&r, &buf))
 		if r.OK {
 			break
 		}
 		// Counting here too keeps the loop finite whatever the tracker decides.
-		if fails++; fails >= limit || tr.State() == Down {
+		if fails++; fails >= limit || tr.State() == track.Down {
 			break
 		}
 		if !waitUntil(ctx, r.Start.Add(retry)) {

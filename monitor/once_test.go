@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // monTimed records when each of its checks began, then checks with inner.
@@ -31,13 +33,13 @@ func TestCheckOnce(t *testing.T) {
 		name      string
 		threshold int
 		script    []bool
-		want      State
+		want      track.State
 		checks    int
 	}{
-		{"up at once", 2, []bool{true}, Up, 1},
-		{"fails then passes", 3, []bool{false, true}, Up, 2},
-		{"down after the threshold", 3, []bool{false, false, false, true}, Down, 3},
-		{"down at once with threshold 1", 1, []bool{false, true}, Down, 1},
+		{"up at once", 2, []bool{true}, track.Up, 1},
+		{"fails then passes", 3, []bool{false, true}, track.Up, 2},
+		{"down after the threshold", 3, []bool{false, false, false, true}, track.Down, 3},
+		{"down at once with threshold 1", 1, []bool{false, true}, track.Down, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,7 +51,7 @@ func TestCheckOnce(t *testing.T) {
 			if got.State != tt.want || got.Spark.Len() != tt.checks || len(c.starts) != tt.checks {
 				t.Errorf("CheckOnce() = %v after %d checks (%d calls), want %v after %d", got.State, got.Spark.Len(), len(c.starts), tt.want, tt.checks)
 			}
-			if _, open := got.OpenOutage(); tt.want == Down && (!open || got.Reason != "scripted failure") {
+			if _, open := got.OpenOutage(); tt.want == track.Down && (!open || got.Reason != "scripted failure") {
 				t.Errorf("CheckOnce() outage %v, reason %q; want an open outage, %q", got.Outage, got.Reason, "scripted failure")
 			}
 			for k := 1; k < len(c.starts); k++ {
@@ -84,9 +86,9 @@ func TestCheckAll(t *testing.T) {
 		t.Fatalf("CheckAll() returned %d statuses, want %d", len(got), n)
 	}
 	for i, s := range got {
-		want, checks := Up, 1
+		want, checks := track.Up, 1
 		if i%2 == 1 {
-			want, checks = Down, 2
+			want, checks = track.Down, 2
 		}
 		if s.State != want || s.Spark.Len() != checks {
 			t.Errorf("CheckAll()[%d] = %v after %d checks, want %v after %d", i, s.State, s.Spark.Len(), want, checks)
@@ -107,7 +109,7 @@ func TestCheckAllCancelled(t *testing.T) {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		done := make(chan []Status, 1)
+		done := make(chan []track.Status, 1)
 		go func() { done <- CheckAll(ctx, targets, 2) }()
 		for range 2 {
 			select {
@@ -120,7 +122,7 @@ func TestCheckAllCancelled(t *testing.T) {
 		select {
 		case got := <-done:
 			for i, s := range got {
-				if s.State == Up {
+				if s.State == track.Up {
 					t.Errorf("CheckAll(cancelled)[%d] = UP, want not UP", i)
 				}
 			}
@@ -128,4 +130,14 @@ func TestCheckAllCancelled(t *testing.T) {
 			t.Fatalf("CheckAll did not return within 2s of cancel")
 		}
 	})
+}
+
+// TestPolicyOfWordsSlow: the monitor hands its trackers probe's wording of a slow check.
+func TestPolicyOfWordsSlow(t *testing.T) {
+	tr := track.NewTracker(policyOf(config.Service{FailureThreshold: 1, SuccessThreshold: 1, Slow: 800 * time.Millisecond}))
+	now := time.Now()
+	tr.Observe(track.Check{Start: now, Latency: 1240 * time.Millisecond, OK: true})
+	if got, want := tr.Status(now).Reason, "slow: 1.24s > 800ms"; got != want {
+		t.Errorf("Status().Reason = %q, want %q", got, want)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // schedule is a min-heap of services ordered by when their next check is due. It keeps each
@@ -31,12 +32,6 @@ func newSchedule(n int) *schedule {
 	}
 	return s
 }
-
-// len returns how many services are scheduled.
-func (s *schedule) len() int { return len(s.items) }
-
-// has reports whether id is scheduled.
-func (s *schedule) has(id int) bool { return s.pos[id] >= 0 }
 
 // peek returns the earliest slot; ok is false when nothing is scheduled.
 func (s *schedule) peek() (next slot, ok bool) {
@@ -149,7 +144,8 @@ type scheduler struct {
 	svcs  []svcState
 	cmds  []command
 	batch []outcome
-	evs   [][]Event
+	evs   [][]track.Event
+	buf   track.Check // the slices checkOf reuses
 }
 
 // svcState is the scheduler's view of one service.
@@ -183,7 +179,7 @@ func newScheduler(m *Monitor) *scheduler {
 	}
 	// Spread the first checks over min(1s, interval) so that thousands of services do not
 	// all connect in the same millisecond.
-	t0 := m.now()
+	t0 := time.Now()
 	for i, t := range m.targets {
 		sv := &s.svcs[i]
 		sv.interval, _, sv.retry = cadence(t.Service)
@@ -199,7 +195,7 @@ func (s *scheduler) loop(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		now := s.m.now()
+		now := time.Now()
 		s.startDue(ctx, now)
 		if next, ok := s.queue.peek(); ok {
 			timer.Reset(next.due.Sub(now))
@@ -250,7 +246,7 @@ func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time
 	if !s.slots.acquire(ctx) {
 		return
 	}
-	r := runCheck(ctx, s.m.targets[id], s.m.now)
+	r := runCheck(ctx, s.m.targets[id])
 	s.slots.release()
 	if s.m.trace != nil {
 		s.m.trace(id, due, r.Start)
@@ -264,7 +260,7 @@ func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time
 // finish feeds the batch of results to the trackers and schedules each service's next check.
 func (s *scheduler) finish() {
 	m := s.m
-	now := m.now()
+	now := time.Now()
 	s.evs = s.evs[:0]
 	m.mu.Lock()
 	for _, o := range s.batch {
@@ -278,7 +274,7 @@ func (s *scheduler) finish() {
 			s.evs = append(s.evs, nil)
 			continue
 		}
-		s.evs = append(s.evs, m.trackers[o.id].Observe(o.r))
+		s.evs = append(s.evs, m.trackers[o.id].Observe(checkOf(&o.r, &s.buf)))
 		m.markDirty(o.id)
 		s.queue.set(o.id, sv.nextDue(o.r, now))
 	}
@@ -289,7 +285,7 @@ func (s *scheduler) finish() {
 	for k, o := range s.batch {
 		if o.gen == s.svcs[o.id].gen {
 			r := &o.r
-			c := Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning}
+			c := track.Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning}
 			m.onResult(m.targets[o.id].Service.Name, c, s.evs[k])
 		}
 	}
@@ -314,10 +310,10 @@ func (s *scheduler) apply() {
 		return
 	}
 	m := s.m
-	now := m.now()
+	now := time.Now()
 	type record struct {
 		id  int
-		evs []Event
+		evs []track.Event
 	}
 	var recs []record
 	m.mu.Lock()
@@ -327,7 +323,7 @@ func (s *scheduler) apply() {
 			continue
 		}
 		sv.paused = c.pause
-		var evs []Event
+		var evs []track.Event
 		if c.pause {
 			sv.gen++
 			s.queue.remove(c.id)
@@ -344,7 +340,7 @@ func (s *scheduler) apply() {
 	m.mu.Unlock()
 	if m.onResult != nil {
 		for _, r := range recs {
-			m.onResult(m.targets[r.id].Service.Name, Check{}, r.evs)
+			m.onResult(m.targets[r.id].Service.Name, track.Check{}, r.evs)
 		}
 	}
 }

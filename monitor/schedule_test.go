@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // schedDrain pops everything and returns the ids in pop order.
@@ -224,10 +225,10 @@ func TestMonitorRetryInterval(t *testing.T) {
 		name      string
 		threshold int
 		script    []bool
-		want      []State // the states entered, in order
+		want      []track.State // the states entered, in order
 	}{
-		{"pending and back", 3, []bool{false, false, true, true}, []State{Pending, Up}},
-		{"down and back", 2, []bool{false, false, false, true, true}, []State{Pending, Down, Up}},
+		{"pending and back", 3, []bool{false, false, true, true}, []track.State{track.Pending, track.Up}},
+		{"down and back", 2, []bool{false, false, false, true, true}, []track.State{track.Pending, track.Down, track.Up}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,9 +255,9 @@ func TestMonitorRetryInterval(t *testing.T) {
 						t.Errorf("check %d after a pass: due %v after the first and %v after the pass, want the next multiple of %v", k, off, due.Sub(prev.Start), every)
 					}
 				}
-				var got []State
+				var got []track.State
 				for _, e := range rec.events[0] {
-					if e.Kind == StateChanged {
+					if e.Kind == track.StateChanged {
 						got = append(got, e.To)
 					}
 				}
@@ -331,3 +332,9 @@ func TestMonitorConcurrencyBound(t *testing.T) {
 		}
 	})
 }
+
+// len returns how many services are scheduled.
+func (s *schedule) len() int { return len(s.items) }
+
+// has reports whether id is scheduled.
+func (s *schedule) has(id int) bool { return s.pos[id] >= 0 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // BenchmarkStatusBytes measures what a live monitor costs per service once every tracker's
@@ -36,7 +36,7 @@ func statusBytes(n int) (heap, snap float64) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	m := NewMonitor(targets, Options{Now: func() time.Time { return time.Unix(1e9, 0) }})
+	m := NewMonitor(targets, Options{})
 	for _, t := range m.trackers {
 		fillTracker(t)
 	}
@@ -55,14 +55,14 @@ func statusBytes(n int) (heap, snap float64) {
 
 // fillTracker fills every ring of a tracker: outages to the cap, then results with the facts
 // and phases of a typical HTTP check.
-func fillTracker(t *Tracker) {
+func fillTracker(t *track.Tracker) {
 	at := time.Unix(1e9, 0)
-	facts := []probe.Fact{{Label: "status", Value: "200 OK"}, {Label: "tls", Value: "TLS 1.3"}, {Label: "cert", Value: "expires in 80d"}}
-	phases := []probe.Phase{{Name: "dns", Duration: time.Millisecond}, {Name: "connect", Duration: 2 * time.Millisecond},
+	facts := []track.Fact{{Label: "status", Value: "200 OK"}, {Label: "tls", Value: "TLS 1.3"}, {Label: "cert", Value: "expires in 80d"}}
+	phases := []track.Phase{{Name: "dns", Duration: time.Millisecond}, {Name: "connect", Duration: 2 * time.Millisecond},
 		{Name: "tls", Duration: 5 * time.Millisecond}, {Name: "response", Duration: 20 * time.Millisecond}}
-	next := func(ok bool) probe.Result {
+	next := func(ok bool) track.Check {
 		at = at.Add(time.Second)
-		r := probe.Result{Start: at, Latency: 30 * time.Millisecond, OK: ok, Facts: facts, Phases: phases}
+		r := track.Check{Start: at, Latency: 30 * time.Millisecond, OK: ok, Facts: facts, Phases: phases}
 		if !ok {
 			r.Reason = "connection refused"
 		}

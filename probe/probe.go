@@ -1,6 +1,7 @@
-// Package probe checks services and tracks their state: the checkers for each kind of target,
-// the state machine that turns results into UP/DOWN and outages, and the monitor that schedules
-// every check and owns the goroutines that run them.
+// Package probe checks services once: the Checker interface, one registry of kinds (Kinds, New)
+// with one file per kind, and the one runner, Run, that bounds every check by its timeout and
+// masks and cleans its result. Tracking state over many checks is package track's; scheduling
+// them is package monitor's.
 package probe
 
 import (

@@ -183,3 +183,9 @@ func statusReason(code int, want string) string {
 func quote(s string) string {
 	return strconv.Quote(text.CleanText(s, quotedMax))
 }
+
+// SlowReason words why a passing check slower than the service's slow bound made it DEGRADED:
+// "slow: 1.24s > 1s". It is track.Policy's SlowReason.
+func SlowReason(latency, slow time.Duration) string {
+	return "slow: " + text.FormatLatency(latency) + " > " + text.FormatSetting(slow)
+}

@@ -108,3 +108,19 @@ func TestExpiryText(t *testing.T) {
 		}
 	}
 }
+
+func TestSlowReason(t *testing.T) {
+	tests := []struct {
+		latency, slow time.Duration
+		want          string
+	}{
+		{1240 * time.Millisecond, 800 * time.Millisecond, "slow: 1.24s > 800ms"},
+		{1500 * time.Millisecond, time.Second, "slow: 1.50s > 1s"},
+		{900 * time.Millisecond, 1500 * time.Millisecond / 2, "slow: 900ms > 750ms"},
+	}
+	for _, tt := range tests {
+		if got := SlowReason(tt.latency, tt.slow); got != tt.want {
+			t.Errorf("SlowReason(%v, %v) = %q, want %q", tt.latency, tt.slow, got, tt.want)
+		}
+	}
+}

@@ -82,9 +82,11 @@ func parseWS(o *config.Options) any {
 
 // wsChecker performs a WebSocket opening handshake (RFC 6455), by hand over net/http's request
 // writer and response parser rather than with a WebSocket library: all the check needs is the
-// handshake and a close frame, every step must end when ctx does (coder/websocket's Close waits
-// up to 5s+5s on timers of its own), and wss:// must go through the very TLS path and
-// certificate judgement that tls:// uses.
+// handshake and a close frame, every step must end when ctx does, and wss:// must go through the
+// very TLS path and certificate judgement that tls:// uses. coder/websocket v1.8.15 cannot end
+// the close with ctx: its Close waits for the server's close frame on a 5s timer of its own,
+// which a concurrent CloseNow waits out too, and CloseNow alone sends no close frame, so the
+// server would see an abnormal closure (TestWSLibraryCloseIgnoresDeadline shows both).
 type wsChecker struct {
 	addr    string   // host:port, with the scheme's default port
 	request *url.URL // http(s) form of the target, for the request line and Host

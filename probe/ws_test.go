@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -326,5 +327,65 @@ func TestWSCheckHidesEchoedSecrets(t *testing.T) {
 	r := Run(t.Context(), c, svc)
 	if r.OK || strings.Contains(r.Reason, "hunter2xyz") || strings.Contains(r.Reason, "s3cr3t-value") {
 		t.Errorf("Check(echo) = OK %v, reason %q; want a failure that hides the token and header", r.OK, r.Reason)
+	}
+}
+
+// serveHungClose serves WebSocket upgrades correctly, then reads and ignores everything, the
+// client's close frame included, until the client hangs up: a server whose close never comes.
+func serveHungClose(tb testing.TB) string {
+	return serveConns(tb, func(conn net.Conn) {
+		br := bufio.NewReader(conn)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		_, _ = conn.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Accept: " + wsAccept(req.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n"))
+		_, _ = io.Copy(io.Discard, br)
+	})
+}
+
+// TestWSCheckHungClose: a server that upgrades and never answers the close must not hold the
+// check past its timeout. The check has passed by then; only the wait for a polite close is cut.
+func TestWSCheckHungClose(t *testing.T) {
+	noGoroutineLeaks(t)
+	timeout := 200 * time.Millisecond
+	svc := config.Service{URL: "ws://" + serveHungClose(t) + "/ws", Timeout: timeout}
+	c := wsTestChecker(t, svc, nil)
+	start := time.Now()
+	r := Run(t.Context(), c, svc)
+	// Below wsCloseWait: the timeout, not the close wait, ended the check.
+	if elapsed := time.Since(start); elapsed >= wsCloseWait {
+		t.Errorf("Check() took %v with a %v timeout, want under %v", elapsed, timeout, wsCloseWait)
+	}
+	if !r.OK {
+		t.Errorf("Check() = OK false, reason %q; want OK: the upgrade succeeded", r.Reason)
+	}
+}
+
+// TestWSLibraryCloseIgnoresDeadline shows why the checker is not written on coder/websocket:
+// against the same server, the library's Close waits for the close frame on timers of its own
+// (5s), whatever the deadline, and a CloseNow from another goroutine does not cut it short but
+// waits for it. CloseNow alone keeps the deadline but sends no close frame, and TestWSCheck
+// wants the server to see a normal closure.
+func TestWSLibraryCloseIgnoresDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes the library's 5s close timeout")
+	}
+	noGoroutineLeaks(t)
+	deadline := 200 * time.Millisecond
+	ctx, cancel := context.WithTimeout(t.Context(), deadline)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws://"+serveHungClose(t)+"/ws", nil)
+	if err != nil {
+		t.Fatalf("websocket.Dial = %v, want a connection", err)
+	}
+	start := time.Now()
+	stop := context.AfterFunc(ctx, func() { _ = conn.CloseNow() })
+	defer stop()
+	_ = conn.Close(websocket.StatusNormalClosure, "")
+	if elapsed := time.Since(start); elapsed < 2*time.Second {
+		t.Errorf("coder/websocket Close took %v with a %v deadline and CloseNow at the deadline; "+
+			"if it now ends with the deadline, the checker can use the library", elapsed, deadline)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 func TestWriteCheckTable(t *testing.T) {
@@ -107,12 +107,12 @@ func TestWriteCheckJSON(t *testing.T) {
 func TestReasonText(t *testing.T) {
 	tests := []struct {
 		name string
-		st   monitor.Status
+		st   track.Status
 		want string
 	}{
-		{"up has none", monitor.Status{State: monitor.Up, Reason: "ignored"}, ""},
-		{"down", monitor.Status{State: monitor.Down, Reason: "timeout after 3s"}, "timeout after 3s"},
-		{"never checked", monitor.Status{}, "not checked"},
+		{"up has none", track.Status{State: track.Up, Reason: "ignored"}, ""},
+		{"down", track.Status{State: track.Down, Reason: "timeout after 3s"}, "timeout after 3s"},
+		{"never checked", track.Status{}, "not checked"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,10 @@
-// Package track holds what is tracked of a service: its State, the Status the list and
-// `uptty check` show, the Detail the detail view asks for, the Outages and Events a tracker
-// emits, and the Saved state history gives back after a restart. It imports nothing of uptty's,
-// so that the UI and history can speak of services without depending on how they are checked.
+// Package track is the pure state machine of a service: check results and timestamps go in
+// (Tracker.Observe, Pause, Resume), and its State, outages and uptime come out, as the Status
+// the list and `uptty check` show, the Detail the detail view asks for, and the Events history
+// stores; a Tracker restores from the Saved state history gives back after a restart. It reads
+// no clock and imports nothing of uptty's, so hours of history replay in a test in
+// microseconds and the UI and history speak of services without depending on how they are
+// checked.
 package track
 
 import (
@@ -68,17 +71,17 @@ type Sample struct {
 	OK      bool
 }
 
-// Packed is a Sample in four bytes: the latency in microseconds (at most about 35 minutes,
+// packed is a Sample in four bytes: the latency in microseconds (at most about 35 minutes,
 // far beyond any timeout) with the top bit set for a failed check. It keeps a Status and a
 // tracker's ring small at 10,000 services.
-type Packed uint32
+type packed uint32
 
 const failBit = 1 << 31
 
-// Pack packs a sample.
-func Pack(x Sample) Packed {
+// pack packs a sample.
+func pack(x Sample) packed {
 	us := min(max(x.Latency.Microseconds(), 0), failBit-1)
-	p := Packed(us)
+	p := packed(us)
 	if !x.OK {
 		p |= failBit
 	}
@@ -86,7 +89,7 @@ func Pack(x Sample) Packed {
 }
 
 // Sample unpacks p.
-func (p Packed) Sample() Sample {
+func (p packed) Sample() Sample {
 	return Sample{Latency: time.Duration(p&^failBit) * time.Microsecond, OK: p&failBit == 0}
 }
 
@@ -94,16 +97,7 @@ func (p Packed) Sample() Sample {
 // copies more than SparkCap samples, however long the service has been checked.
 type Spark struct {
 	n    uint8
-	vals [SparkCap]Packed
-}
-
-// SparkOf returns the newest SparkCap of samples, oldest first.
-func SparkOf(samples ...Sample) Spark {
-	var s Spark
-	for _, x := range samples {
-		s.Push(x)
-	}
-	return s
+	vals [SparkCap]packed
 }
 
 // Len returns how many samples there are.
@@ -113,10 +107,10 @@ func (s *Spark) Len() int { return int(s.n) }
 func (s *Spark) At(i int) Sample { return s.vals[i].Sample() }
 
 // Push adds the newest sample, dropping the oldest when full.
-func (s *Spark) Push(x Sample) { s.Append(Pack(x)) }
+func (s *Spark) Push(x Sample) { s.appendPacked(pack(x)) }
 
-// Append adds the newest packed sample, dropping the oldest when full.
-func (s *Spark) Append(p Packed) {
+// appendPacked adds the newest packed sample, dropping the oldest when full.
+func (s *Spark) appendPacked(p packed) {
 	if int(s.n) == SparkCap {
 		copy(s.vals[:], s.vals[1:])
 		s.n--
@@ -165,7 +159,7 @@ type Detail struct {
 	P50, P95 time.Duration
 }
 
-// Saved is a service's tracked state as history kept it, what a tracker restores from (monitor.Tracker.Restore). It
+// Saved is a service's tracked state as history kept it, what a tracker restores from (Tracker.Restore). It
 // must be consistent: an open outage, last in Outages, goes with DOWN (or PAUSED), and DOWN
 // with an open outage. History repairs what a crash left disagreeing before handing it over.
 type Saved struct {

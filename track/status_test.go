@@ -44,8 +44,9 @@ func TestSpark(t *testing.T) {
 			t.Fatalf("At(%d) = %v, want %v", i, got, want)
 		}
 	}
-	one := SparkOf(Sample{Latency: 10 * time.Minute})
+	var one Spark
+	one.Push(Sample{Latency: 10 * time.Minute})
 	if got := one.At(0); got != (Sample{Latency: 10 * time.Minute}) {
-		t.Errorf("SparkOf(10m failed).At(0) = %v, want it back", got)
+		t.Errorf("Push(10m failed), At(0) = %v, want it back", got)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // The monitor is the real Source.
@@ -21,23 +22,23 @@ var _ Source = (*monitor.Monitor)(nil)
 
 // fakeSource is a Source fed by the test through channels.
 type fakeSource struct {
-	updates chan map[string]monitor.Status
+	updates chan map[string]track.Status
 	paused  chan string
 	resumed chan string
 	mu      sync.Mutex
-	details map[string]monitor.Detail
+	details map[string]track.Detail
 }
 
 func newFakeSource() *fakeSource {
 	return &fakeSource{
-		updates: make(chan map[string]monitor.Status),
+		updates: make(chan map[string]track.Status),
 		paused:  make(chan string, 4),
 		resumed: make(chan string, 4),
-		details: map[string]monitor.Detail{},
+		details: map[string]track.Detail{},
 	}
 }
 
-func (f *fakeSource) Next(ctx context.Context) (map[string]monitor.Status, error) {
+func (f *fakeSource) Next(ctx context.Context) (map[string]track.Status, error) {
 	select {
 	case u := <-f.updates:
 		return u, nil
@@ -46,14 +47,14 @@ func (f *fakeSource) Next(ctx context.Context) (map[string]monitor.Status, error
 	}
 }
 
-func (f *fakeSource) Detail(name string) (monitor.Detail, bool) {
+func (f *fakeSource) Detail(name string) (track.Detail, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	d, ok := f.details[name]
 	return d, ok
 }
 
-func (f *fakeSource) setDetail(name string, d monitor.Detail) {
+func (f *fakeSource) setDetail(name string, d track.Detail) {
 	f.mu.Lock()
 	f.details[name] = d
 	f.mu.Unlock()
@@ -63,7 +64,7 @@ func (f *fakeSource) Pause(name string)  { f.paused <- name }
 func (f *fakeSource) Resume(name string) { f.resumed <- name }
 
 // send hands the UI a batch, failing the test if the UI is not reading.
-func (f *fakeSource) send(t *testing.T, u map[string]monitor.Status) {
+func (f *fakeSource) send(t *testing.T, u map[string]track.Status) {
 	t.Helper()
 	select {
 	case f.updates <- u:
@@ -98,9 +99,9 @@ func appModel(src Source) Model {
 		svc("결제 게이트웨이", "payments", "https://pay.example.kr/health", kindHTTP),
 		svc("Search", "search", "http://search.internal/health", kindHTTP),
 	}
-	up := monitor.Status{State: monitor.Up, Since: fixedNow, LastAt: fixedNow, LastLatency: 87 * time.Millisecond, LastOK: true,
+	up := track.Status{State: track.Up, Since: fixedNow, LastAt: fixedNow, LastLatency: 87 * time.Millisecond, LastOK: true,
 		AsOf: fixedNow, Observed: time.Hour}
-	initial := map[string]monitor.Status{}
+	initial := map[string]track.Status{}
 	for _, s := range services {
 		initial[s.Name] = up
 	}
@@ -117,10 +118,10 @@ func TestApp(t *testing.T) {
 
 	start := time.Now().Add(-time.Minute)
 	const pay = "결제 게이트웨이"
-	src.setDetail(pay, monitor.Detail{Recent: []monitor.Check{{Start: start, Latency: 1234 * time.Millisecond, Reason: "status 503, want 200-399"}}})
-	src.send(t, map[string]monitor.Status{pay: {
-		State: monitor.Down, Since: start, Reason: "status 503, want 200-399",
-		Outage: monitor.Outage{Start: start, Cause: "status 503, want 200-399"},
+	src.setDetail(pay, track.Detail{Recent: []track.Check{{Start: start, Latency: 1234 * time.Millisecond, Reason: "status 503, want 200-399"}}})
+	src.send(t, map[string]track.Status{pay: {
+		State: track.Down, Since: start, Reason: "status 503, want 200-399",
+		Outage: track.Outage{Start: start, Cause: "status 503, want 200-399"},
 		LastAt: start, LastLatency: 1234 * time.Millisecond,
 	}})
 	waitFor(t, tm, "uptty: 1 DOWN, 2 UP") // the window title
@@ -141,7 +142,7 @@ func TestApp(t *testing.T) {
 	if name := receive(t, src.paused, "Pause call"); name != pay {
 		t.Fatalf("Pause(%q), want Pause(%q)", name, pay)
 	}
-	src.send(t, map[string]monitor.Status{pay: {State: monitor.Paused, Since: time.Now()}})
+	src.send(t, map[string]track.Status{pay: {State: track.Paused, Since: time.Now()}})
 	waitFor(t, tm, "1 PAUSED")
 	tm.Type("p")
 	if name := receive(t, src.resumed, "Resume call"); name != pay {
@@ -151,7 +152,7 @@ func TestApp(t *testing.T) {
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	final := tm.FinalModel(t).(Model)
-	if got := final.status[1].State; got != monitor.Paused {
+	if got := final.status[1].State; got != track.Paused {
 		t.Errorf("final status[1].State = %v, want PAUSED", got)
 	}
 	if final.cursor != 1 {

@@ -9,25 +9,25 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/uptty/uptty/config"
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // bigModel is 1,000 services in 50 groups with full sample rings, at 200x60, in colour.
 func bigModel(b *testing.B) Model {
 	b.Helper()
 	services := make([]config.Service, 1000)
-	st := make(map[string]monitor.Status, len(services))
+	st := make(map[string]track.Status, len(services))
 	for i := range services {
 		services[i] = svc(fmt.Sprintf("service %04d", i), fmt.Sprintf("group %02d", i/20), "https://example.com/", kindHTTP)
 		ss := samples(fixedNow, 240, time.Duration(20+i%50)*time.Millisecond, 7)
-		s := monitor.Status{
-			State: monitor.Up, Since: fixedNow.Add(-time.Hour), Spark: spark(ss),
+		s := track.Status{
+			State: track.Up, Since: fixedNow.Add(-time.Hour), Spark: spark(ss),
 			LastAt: fixedNow, LastLatency: ss[len(ss)-1].latency, LastOK: true,
 			AsOf: fixedNow, Observed: time.Hour, Downtime: time.Duration(i%3) * time.Second,
 		}
 		if i%10 == 0 {
-			s.State, s.Reason = monitor.Down, "status 503, want 200-399"
-			s.Outage = monitor.Outage{Start: fixedNow.Add(-4 * time.Minute)}
+			s.State, s.Reason = track.Down, "status 503, want 200-399"
+			s.Outage = track.Outage{Start: fixedNow.Add(-4 * time.Minute)}
 		}
 		st[services[i].Name] = s
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // countingWriter counts what the program writes to its terminal.
@@ -30,13 +31,13 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // idleSource never reports a change, like a monitor whose services all stay the same.
 type idleSource struct{}
 
-func (idleSource) Next(ctx context.Context) (map[string]monitor.Status, error) {
+func (idleSource) Next(ctx context.Context) (map[string]track.Status, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
-func (idleSource) Detail(string) (monitor.Detail, bool) { return monitor.Detail{}, false }
-func (idleSource) Pause(string)                         {}
-func (idleSource) Resume(string)                        {}
+func (idleSource) Detail(string) (track.Detail, bool) { return track.Detail{}, false }
+func (idleSource) Pause(string)                       {}
+func (idleSource) Resume(string)                      {}
 
 // runProgram runs the real Bubble Tea program on model at 120x50, writing to out, for warm+measure
 // of wall time, and returns the bytes written during the measured part.

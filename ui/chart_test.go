@@ -11,7 +11,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/uptty/uptty/history"
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 const ms = time.Millisecond
@@ -240,12 +240,12 @@ func TestMergeOutages(t *testing.T) {
 		{Start: at(5 * time.Hour), End: end(5*time.Hour - 15*time.Second), Cause: "timeout"},
 		{Start: at(30 * time.Hour), End: end(29 * time.Hour), Cause: "refused"},
 	}
-	session := []monitor.Outage{
+	session := []track.Outage{
 		{Start: at(26 * time.Hour), End: at(25 * time.Hour), Cause: "session, ended before the window"},
 		{Start: at(2 * time.Minute), End: at(time.Minute), Cause: "session copy"},
 		{Start: at(10 * time.Second), Cause: "session, open"},
 	}
-	causes := func(os []monitor.Outage) []string {
+	causes := func(os []track.Outage) []string {
 		var c []string
 		for _, o := range os {
 			c = append(c, o.Cause)

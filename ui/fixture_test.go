@@ -9,7 +9,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/uptty/uptty/config"
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // kst is a fixed zone so that golden files do not depend on the machine's.
@@ -64,18 +64,18 @@ func samples(now time.Time, n int, base time.Duration, failEvery int) []sample {
 	return out
 }
 
-func spark(ss []sample) monitor.Spark {
-	var sp monitor.Spark
+func spark(ss []sample) track.Spark {
+	var sp track.Spark
 	for _, s := range ss {
-		sp.Push(monitor.Sample{Latency: s.latency, OK: s.ok})
+		sp.Push(track.Sample{Latency: s.latency, OK: s.ok})
 	}
 	return sp
 }
 
-func recent(ss []sample, reason string) []monitor.Check {
-	out := make([]monitor.Check, 0, len(ss))
+func recent(ss []sample, reason string) []track.Check {
+	out := make([]track.Check, 0, len(ss))
 	for _, s := range ss {
-		r := monitor.Check{Start: s.at, Latency: s.latency, OK: s.ok}
+		r := track.Check{Start: s.at, Latency: s.latency, OK: s.ok}
 		if !s.ok {
 			r.Reason = reason
 		}
@@ -86,12 +86,12 @@ func recent(ss []sample, reason string) []monitor.Check {
 
 // fixtureService is one service of the fixture: its snapshot and its detail.
 type fixtureService struct {
-	monitor.Status
-	detail monitor.Detail
+	track.Status
+	detail track.Detail
 }
 
 // setLast makes c the newest check, in the snapshot and in the detail.
-func (f *fixtureService) setLast(c monitor.Check) {
+func (f *fixtureService) setLast(c track.Check) {
 	f.LastAt, f.LastLatency, f.LastOK = c.Start, c.Latency, c.OK
 	if n := len(f.detail.Recent); n > 0 && f.detail.Recent[n-1].Start.Equal(c.Start) {
 		f.detail.Recent[n-1] = c
@@ -101,7 +101,7 @@ func (f *fixtureService) setLast(c monitor.Check) {
 }
 
 // setOutages sets the outage list, oldest first, and the snapshot's newest outage.
-func (f *fixtureService) setOutages(list ...monitor.Outage) {
+func (f *fixtureService) setOutages(list ...track.Outage) {
 	f.detail.Outages = list
 	f.detail.OutageCount = len(list)
 	if n := len(list); n > 0 {
@@ -129,76 +129,76 @@ func fixture(now time.Time) ([]config.Service, []fixtureService) {
 		ss := samples(now, 40, base, fail)
 		last := ss[len(ss)-1]
 		f := fixtureService{
-			Status: monitor.Status{
-				State: monitor.Up, Since: now.Add(-3 * time.Hour), Spark: spark(ss),
+			Status: track.Status{
+				State: track.Up, Since: now.Add(-3 * time.Hour), Spark: spark(ss),
 				AsOf: now.Add(-10 * time.Second), Observed: 2 * time.Hour, Downtime: 15 * time.Second,
 			},
-			detail: monitor.Detail{
+			detail: track.Detail{
 				Recent: recent(ss[len(ss)-5:], "timeout after 10s"),
 				P50:    base + 10*time.Millisecond, P95: base + 20*time.Millisecond,
 				Checks: 120, Failures: 3,
 			},
 		}
-		f.setLast(monitor.Check{Start: last.at, Latency: last.latency, OK: true, Facts: []monitor.Fact{{Label: "status", Value: "200 OK"}}})
+		f.setLast(track.Check{Start: last.at, Latency: last.latency, OK: true, Facts: []track.Fact{{Label: "status", Value: "200 OK"}}})
 		return f
 	}
 	st := make([]fixtureService, len(services))
 
 	st[0] = up(80*time.Millisecond, 0)
 	last := st[0].detail.Recent[len(st[0].detail.Recent)-1]
-	last.Phases = []monitor.Phase{
+	last.Phases = []track.Phase{
 		{Name: "DNS", Duration: 2 * time.Millisecond}, {Name: "connect", Duration: 9 * time.Millisecond},
 		{Name: "TLS", Duration: 31 * time.Millisecond}, {Name: "first byte", Duration: 45 * time.Millisecond},
 	}
 	st[0].setLast(last)
-	st[0].setOutages(monitor.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute), Cause: "connection refused"})
+	st[0].setOutages(track.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute), Cause: "connection refused"})
 
 	start := time.Date(2026, 11, 25, 21, 47, 2, 0, kst)
 	ss := samples(now, 30, 120*time.Millisecond, 3)
 	st[1] = fixtureService{
-		Status: monitor.Status{
-			State: monitor.Down, Since: start.Add(35 * time.Second), Reason: "status 503, want 200-399",
+		Status: track.Status{
+			State: track.Down, Since: start.Add(35 * time.Second), Reason: "status 503, want 200-399",
 			Spark: spark(ss),
 			AsOf:  now.Add(-4 * time.Second), Observed: time.Hour, Downtime: 4 * time.Minute,
 		},
-		detail: monitor.Detail{Recent: recent(ss[25:], "status 503, want 200-399"), Checks: 30, Failures: 10},
+		detail: track.Detail{Recent: recent(ss[25:], "status 503, want 200-399"), Checks: 30, Failures: 10},
 	}
-	st[1].setLast(monitor.Check{Start: now.Add(-4 * time.Second), Latency: 140 * time.Millisecond, Reason: "status 503, want 200-399"})
-	st[1].setOutages(monitor.Outage{Start: start, Cause: "status 503, want 200-399"})
+	st[1].setLast(track.Check{Start: now.Add(-4 * time.Second), Latency: 140 * time.Millisecond, Reason: "status 503, want 200-399"})
+	st[1].setOutages(track.Outage{Start: start, Cause: "status 503, want 200-399"})
 
 	st[2] = up(1100*time.Millisecond, 0)
-	st[2].State, st[2].Reason = monitor.Degraded, "slow: 1.24s > 800ms"
+	st[2].State, st[2].Reason = track.Degraded, "slow: 1.24s > 800ms"
 	last = st[2].detail.Recent[len(st[2].detail.Recent)-1]
 	last.Latency, last.Warning = 1240*time.Millisecond, "slow: 1.24s > 800ms"
 	st[2].setLast(last)
 
 	st[3] = up(3*time.Millisecond, 5)
-	st[3].State, st[3].Reason = monitor.Pending, "connection refused"
-	st[3].setLast(monitor.Check{Start: now.Add(-2 * time.Second), Latency: 300 * time.Microsecond, Reason: "connection refused"})
+	st[3].State, st[3].Reason = track.Pending, "connection refused"
+	st[3].setLast(track.Check{Start: now.Add(-2 * time.Second), Latency: 300 * time.Microsecond, Reason: "connection refused"})
 
 	st[4] = fixtureService{} // never checked
 
 	st[5] = up(2*time.Second, 0)
-	st[5].State = monitor.Paused
+	st[5].State = track.Paused
 
 	st[6] = up(45*time.Millisecond, 7)
 
 	st[7] = up(12*time.Millisecond, 0)
-	st[7].setOutages(monitor.Outage{Start: now.Add(-26 * time.Hour), End: now.Add(-25*time.Hour - 30*time.Minute), Cause: "timeout after 10s"})
+	st[7].setOutages(track.Outage{Start: now.Add(-26 * time.Hour), End: now.Add(-25*time.Hour - 30*time.Minute), Cause: "timeout after 10s"})
 	return services, st
 }
 
 // fixtureSource answers Detail with the fixture's details and never sends a change.
 type fixtureSource struct {
-	details map[string]monitor.Detail
+	details map[string]track.Detail
 }
 
-func (f fixtureSource) Next(ctx context.Context) (map[string]monitor.Status, error) {
+func (f fixtureSource) Next(ctx context.Context) (map[string]track.Status, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
 
-func (f fixtureSource) Detail(name string) (monitor.Detail, bool) {
+func (f fixtureSource) Detail(name string) (track.Detail, bool) {
 	d, ok := f.details[name]
 	return d, ok
 }
@@ -207,9 +207,9 @@ func (fixtureSource) Pause(string)  {}
 func (fixtureSource) Resume(string) {}
 
 // split is the fixture as New and a Source take it: snapshots and details by name.
-func split(services []config.Service, st []fixtureService) (map[string]monitor.Status, fixtureSource) {
-	snaps := make(map[string]monitor.Status, len(st))
-	src := fixtureSource{details: make(map[string]monitor.Detail, len(st))}
+func split(services []config.Service, st []fixtureService) (map[string]track.Status, fixtureSource) {
+	snaps := make(map[string]track.Status, len(st))
+	src := fixtureSource{details: make(map[string]track.Detail, len(st))}
 	for i, f := range st {
 		snaps[services[i].Name] = f.Status
 		src.details[services[i].Name] = f.detail

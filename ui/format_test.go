@@ -6,24 +6,24 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 func TestUptimeText(t *testing.T) {
 	now := fixedNow
 	tests := []struct {
 		name string
-		st   monitor.Status
+		st   track.Status
 		want string
 	}{
-		{"never checked", monitor.Status{}, "—"},
-		{"no downtime", monitor.Status{State: monitor.Up, AsOf: now, Observed: time.Hour}, "100%"},
-		{"rounds down", monitor.Status{State: monitor.Up, AsOf: now, Observed: 100000 * time.Second, Downtime: time.Second}, "99.99%"},
-		{"two decimals", monitor.Status{State: monitor.Up, AsOf: now, Observed: 10000 * time.Second, Downtime: 5 * time.Second}, "99.95%"},
-		{"extended to now while down", monitor.Status{
-			State: monitor.Down, AsOf: now.Add(-time.Hour), Observed: time.Hour, Outage: monitor.Outage{Start: now.Add(-time.Hour)},
+		{"never checked", track.Status{}, "—"},
+		{"no downtime", track.Status{State: track.Up, AsOf: now, Observed: time.Hour}, "100%"},
+		{"rounds down", track.Status{State: track.Up, AsOf: now, Observed: 100000 * time.Second, Downtime: time.Second}, "99.99%"},
+		{"two decimals", track.Status{State: track.Up, AsOf: now, Observed: 10000 * time.Second, Downtime: 5 * time.Second}, "99.95%"},
+		{"extended to now while down", track.Status{
+			State: track.Down, AsOf: now.Add(-time.Hour), Observed: time.Hour, Outage: track.Outage{Start: now.Add(-time.Hour)},
 		}, "50.00%"},
-		{"all down", monitor.Status{State: monitor.Down, AsOf: now, Observed: time.Hour, Downtime: time.Hour}, "0.00%"},
+		{"all down", track.Status{State: track.Down, AsOf: now, Observed: time.Hour, Downtime: time.Hour}, "0.00%"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,22 +39,22 @@ func TestOutageText(t *testing.T) {
 	start := time.Date(2026, 11, 25, 21, 47, 2, 0, kst)
 	tests := []struct {
 		name string
-		st   monitor.Status
+		st   track.Status
 		want string
 	}{
-		{"up, never down", monitor.Status{State: monitor.Up}, ""},
-		{"open outage", monitor.Status{State: monitor.Down, Outage: monitor.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
-		{"open since yesterday", monitor.Status{State: monitor.Down, Outage: monitor.Outage{Start: start.Add(-24 * time.Hour)}},
+		{"up, never down", track.Status{State: track.Up}, ""},
+		{"open outage", track.Status{State: track.Down, Outage: track.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
+		{"open since yesterday", track.Status{State: track.Down, Outage: track.Outage{Start: start.Add(-24 * time.Hour)}},
 			"DOWN 1d00h since Nov 24 21:47:02"},
-		{"open since last year", monitor.Status{State: monitor.Down, Outage: monitor.Outage{Start: start.AddDate(-1, 0, 0)}},
+		{"open since last year", track.Status{State: track.Down, Outage: track.Outage{Start: start.AddDate(-1, 0, 0)}},
 			"DOWN 365d00h since 2025-11-25 21:47:02"},
-		{"pending shows the reason", monitor.Status{State: monitor.Pending, Reason: "connection refused",
-			Outage: monitor.Outage{Start: start, End: start.Add(time.Second)}}, "connection refused"},
-		{"degraded shows the reason", monitor.Status{State: monitor.Degraded, Reason: "slow: 1.24s > 800ms"}, "slow: 1.24s > 800ms"},
-		{"last outage", monitor.Status{State: monitor.Up,
-			Outage: monitor.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute)}},
+		{"pending shows the reason", track.Status{State: track.Pending, Reason: "connection refused",
+			Outage: track.Outage{Start: start, End: start.Add(time.Second)}}, "connection refused"},
+		{"degraded shows the reason", track.Status{State: track.Degraded, Reason: "slow: 1.24s > 800ms"}, "slow: 1.24s > 800ms"},
+		{"last outage", track.Status{State: track.Up,
+			Outage: track.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute)}},
 			"last down 15s, 2m ago"},
-		{"paused keeps the open outage", monitor.Status{State: monitor.Paused, Outage: monitor.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
+		{"paused keeps the open outage", track.Status{State: track.Paused, Outage: track.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,27 +91,30 @@ func TestAmbiguousWideFromEnv(t *testing.T) {
 
 func TestSparkline(t *testing.T) {
 	ms := time.Millisecond
-	ok := func(d time.Duration) monitor.Sample { return monitor.Sample{Latency: d, OK: true} }
-	fail := monitor.Sample{Latency: 10 * time.Second}
+	ok := func(d time.Duration) track.Sample { return track.Sample{Latency: d, OK: true} }
+	fail := track.Sample{Latency: 10 * time.Second}
 	tests := []struct {
 		name    string
-		samples []monitor.Sample
+		samples []track.Sample
 		width   int
 		wide    bool
 		want    string
 	}{
 		{"empty", nil, 4, false, "    "},
-		{"zero width", []monitor.Sample{ok(ms)}, 0, false, ""},
-		{"scaled to the slowest", []monitor.Sample{ok(0), ok(50 * ms), ok(100 * ms)}, 3, false, "▁▅█"},
-		{"failures are marked whatever their latency", []monitor.Sample{ok(100 * ms), fail, ok(100 * ms)}, 3, false, "█×█"},
-		{"padded left, newest right", []monitor.Sample{ok(10 * ms)}, 3, false, "  █"},
-		{"keeps the newest", []monitor.Sample{fail, ok(0), ok(10 * ms)}, 2, false, "▁█"},
-		{"all failed", []monitor.Sample{fail, fail}, 2, false, "××"},
-		{"braille", []monitor.Sample{ok(0), ok(50 * ms), ok(100 * ms), fail}, 5, true, " ⣀⣶⣿!"},
+		{"zero width", []track.Sample{ok(ms)}, 0, false, ""},
+		{"scaled to the slowest", []track.Sample{ok(0), ok(50 * ms), ok(100 * ms)}, 3, false, "▁▅█"},
+		{"failures are marked whatever their latency", []track.Sample{ok(100 * ms), fail, ok(100 * ms)}, 3, false, "█×█"},
+		{"padded left, newest right", []track.Sample{ok(10 * ms)}, 3, false, "  █"},
+		{"keeps the newest", []track.Sample{fail, ok(0), ok(10 * ms)}, 2, false, "▁█"},
+		{"all failed", []track.Sample{fail, fail}, 2, false, "××"},
+		{"braille", []track.Sample{ok(0), ok(50 * ms), ok(100 * ms), fail}, 5, true, " ⣀⣶⣿!"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spark := monitor.SparkOf(tt.samples...)
+			var spark track.Spark
+			for _, x := range tt.samples {
+				spark.Push(x)
+			}
 			got := sparkline(&spark, tt.width, glyphsFor(tt.wide))
 			if got != tt.want {
 				t.Errorf("sparkline(%s) = %q, want %q", tt.name, got, tt.want)
@@ -214,9 +217,9 @@ func TestWindowTitle(t *testing.T) {
 		want string
 	}{
 		{"none", tally{}, "uptty"},
-		{"down and up", count(0, int(monitor.Up), 12, int(monitor.Down), 1), "uptty: 1 DOWN, 12 UP"},
-		{"paused in an outage", count(1, int(monitor.Up), 3, int(monitor.Down), 1), "uptty: 1 DOWN (paused), 3 UP"},
-		{"some of the down paused", count(1, int(monitor.Down), 2, int(monitor.Paused), 1), "uptty: 2 DOWN (1 paused), 1 PAUSED"},
+		{"down and up", count(0, int(track.Up), 12, int(track.Down), 1), "uptty: 1 DOWN, 12 UP"},
+		{"paused in an outage", count(1, int(track.Up), 3, int(track.Down), 1), "uptty: 1 DOWN (paused), 3 UP"},
+		{"some of the down paused", count(1, int(track.Down), 2, int(track.Paused), 1), "uptty: 2 DOWN (1 paused), 1 PAUSED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

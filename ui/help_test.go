@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,6 +48,34 @@ func TestHelpWraps(t *testing.T) {
 		last := ansi.Strip(all[len(all)-1])
 		if !strings.Contains(bottom, last) {
 			t.Errorf("width %d: after G the help does not show its last line %q:\n%s", w, last, bottom)
+		}
+	}
+}
+
+// TestFooterNamesItsKeys: every key a footer entry names is one its binding answers to, in
+// every view, so the footer cannot drift from the keymap.
+func TestFooterNamesItsKeys(t *testing.T) {
+	k := newKeyMap()
+	for _, v := range []view{listView, detailView, helpView} {
+		for _, history := range []bool{false, true} {
+			for _, b := range k.footer(v, history) {
+				label := b.Help().Key
+				var named []string
+				for _, part := range strings.Split(strings.ReplaceAll(label, " or ", "/"), "/") {
+					if lo, hi, ok := strings.Cut(part, "-"); ok && len(lo) == 1 && len(hi) == 1 {
+						for c := lo[0]; c <= hi[0]; c++ {
+							named = append(named, string(c))
+						}
+						continue
+					}
+					named = append(named, part)
+				}
+				for _, n := range named {
+					if !slices.Contains(b.Keys(), n) {
+						t.Errorf("footer(%v, %v) entry %q names %q, not one of its keys %v", v, history, label, n, b.Keys())
+					}
+				}
+			}
 		}
 	}
 }

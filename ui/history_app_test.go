@@ -14,7 +14,7 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 // runCmd runs cmd and the Cmds of any batch it returns, and returns their messages. The
@@ -167,16 +167,16 @@ func TestArchiveStore(t *testing.T) {
 	store.Register(name, "payments", 30*time.Second)
 	at := func(k int) time.Time { return fixedNow.Add(-time.Hour + time.Duration(k)*30*time.Second) }
 	for k := range 120 {
-		r := monitor.Check{Start: at(k), Latency: 80 * time.Millisecond, OK: k < 100 || k > 110}
+		r := track.Check{Start: at(k), Latency: 80 * time.Millisecond, OK: k < 100 || k > 110}
 		if !r.OK {
 			r.Reason = "status 503, want 200-399"
 		}
 		store.RecordResult(name, r)
 	}
-	o := monitor.Outage{Start: at(100), Cause: "status 503, want 200-399"}
-	store.RecordEvent(name, "payments", monitor.Event{Kind: monitor.OutageStarted, At: at(101), Outage: o})
+	o := track.Outage{Start: at(100), Cause: "status 503, want 200-399"}
+	store.RecordEvent(name, "payments", track.Event{Kind: track.OutageStarted, At: at(101), Outage: o})
 	o.End = at(111)
-	store.RecordEvent(name, "payments", monitor.Event{Kind: monitor.OutageEnded, At: at(111), Outage: o})
+	store.RecordEvent(name, "payments", track.Event{Kind: track.OutageEnded, At: at(111), Outage: o})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := store.Flush(ctx); err != nil {
@@ -205,10 +205,10 @@ func TestWindowsNeverPassed(t *testing.T) {
 	store.Register(name, "payments", 30*time.Second)
 	at := func(k int) time.Time { return fixedNow.Add(-10*time.Minute + time.Duration(k)*30*time.Second) }
 	for k := range 20 {
-		store.RecordResult(name, monitor.Check{Start: at(k), Latency: time.Second, Reason: "connection refused"})
+		store.RecordResult(name, track.Check{Start: at(k), Latency: time.Second, Reason: "connection refused"})
 	}
-	store.RecordEvent(name, "payments", monitor.Event{Kind: monitor.OutageStarted, At: at(1),
-		Outage: monitor.Outage{Start: at(0), Cause: "connection refused"}})
+	store.RecordEvent(name, "payments", track.Event{Kind: track.OutageStarted, At: at(1),
+		Outage: track.Outage{Start: at(0), Cause: "connection refused"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := store.Flush(ctx); err != nil {
@@ -238,8 +238,8 @@ func TestAppHistory(t *testing.T) {
 	defer goleak.VerifyNone(t, ignoreTeatest)
 	fa := newFakeArchive(time.Now())
 	services := []config.Service{svc("Checkout API", "payments", "https://api.example.com/healthz", kindHTTP)}
-	up := monitor.Status{State: monitor.Up, Since: time.Now(), AsOf: time.Now(), Observed: time.Hour}
-	m := New(services, map[string]monitor.Status{"Checkout API": up}, newFakeSource(), Options{Renderer: renderer(termenv.Ascii), Location: kst, Archive: fa})
+	up := track.Status{State: track.Up, Since: time.Now(), AsOf: time.Now(), Observed: time.Hour}
+	m := New(services, map[string]track.Status{"Checkout API": up}, newFakeSource(), Options{Renderer: renderer(termenv.Ascii), Location: kst, Archive: fa})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 40))
 	waitFor(t, tm, "1 UP")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})

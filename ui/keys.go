@@ -1,6 +1,9 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+)
 
 // keyMap is every key the UI answers to; the help view lists them all from here, so a key
 // cannot exist without being documented. Help labels are ASCII on purpose: arrows are ambiguous
@@ -46,17 +49,33 @@ func (k keyMap) groups() []keyGroup {
 	}
 }
 
-// footerHint is the short key reminder under each view; history says whether the detail view
-// has history panes.
-func footerHint(v view, history bool) string {
+// footerHelp renders the footer's key reminder from bindings, in the footer's own style: the
+// footer line styles it as a whole.
+var footerHelp = help.Model{ShortSeparator: "  "}
+
+// footer lists the bindings the footer of view v reminds of, each with the keys of the keymap's
+// own bindings under a short label, so that the footer cannot name a key the UI does not answer
+// to (TestFooterNamesItsKeys checks the labels); a disabled binding is left out.
+func (k keyMap) footer(v view, history bool) []key.Binding {
+	help, quit := brief("?", "help", k.Help), brief("q", "quit", k.Quit)
 	switch v {
 	case detailView:
-		if history {
-			return "esc back  j/k scroll  1-4 window  p pause  ? help  q quit"
-		}
-		return "esc back  j/k scroll  p pause  ? help  q quit"
+		window := brief("1-4", "window", k.Window)
+		window.SetEnabled(history)
+		return []key.Binding{brief("esc", "back", k.Back), brief("j/k", "scroll", k.Down, k.Up), window,
+			brief("p", "pause", k.Pause), help, quit}
 	case helpView:
-		return "esc or ? close  q quit"
+		return []key.Binding{brief("esc or ?", "close", k.Back, k.Help), quit}
 	}
-	return "j/k move  enter details  p pause  ? help  q quit"
+	return []key.Binding{brief("j/k", "move", k.Down, k.Up), brief("enter", "details", k.Open),
+		brief("p", "pause", k.Pause), help, quit}
+}
+
+// brief is one footer entry: the keys of bindings under a short label.
+func brief(label, desc string, bindings ...key.Binding) key.Binding {
+	var keys []string
+	for _, b := range bindings {
+		keys = append(keys, b.Keys()...)
+	}
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(label, desc))
 }

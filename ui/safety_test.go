@@ -9,8 +9,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/muesli/termenv"
 
-	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
 )
 
 // hostileModel is the fixture with escape sequences in every text that reaches the screen:
@@ -25,14 +25,14 @@ func hostileModel(p termenv.Profile) Model {
 	services[0].Group = c("pay" + esc + "ments")
 	services[0].URL = "https://api.example.com/" + esc
 	s := &st[0]
-	s.State, s.Reason = monitor.Down, c("status"+esc+" 503")
-	s.setOutages(append(s.detail.Outages, monitor.Outage{Start: fixedNow.Add(-time.Minute), Cause: c("cause" + esc)})...)
+	s.State, s.Reason = track.Down, c("status"+esc+" 503")
+	s.setOutages(append(s.detail.Outages, track.Outage{Start: fixedNow.Add(-time.Minute), Cause: c("cause" + esc)})...)
 	last := s.detail.Recent[len(s.detail.Recent)-1]
-	last.Facts = append(last.Facts, monitor.Fact{Label: c("lab" + esc), Value: c("val" + esc)})
-	last.Phases = append(last.Phases, monitor.Phase{Name: c("ph" + esc), Duration: time.Millisecond})
+	last.Facts = append(last.Facts, track.Fact{Label: c("lab" + esc), Value: c("val" + esc)})
+	last.Phases = append(last.Phases, track.Phase{Name: c("ph" + esc), Duration: time.Millisecond})
 	last.Warning = c("warn" + esc)
 	s.setLast(last)
-	s.detail.Recent = append(s.detail.Recent[:len(s.detail.Recent)-1], monitor.Check{Start: fixedNow, Reason: c("recent" + esc)}, last)
+	s.detail.Recent = append(s.detail.Recent[:len(s.detail.Recent)-1], track.Check{Start: fixedNow, Reason: c("recent" + esc)}, last)
 	snaps, src := split(services, st)
 	m := New(services, snaps, src, Options{
 		Hint: "hint" + esc, Renderer: renderer(p), Now: func() time.Time { return fixedNow }, Location: kst,

@@ -168,7 +168,7 @@ func (m Model) footerLine(w, pageLen int) string {
 			pos = itoa(first+1) + "-" + itoa(first+h) + "/" + itoa(n)
 		}
 	}
-	hint := footerHint(m.view, m.hist.src != nil)
+	hint := footerHelp.ShortHelpView(m.keys.footer(m.view, m.hist.src != nil))
 	if why := m.selectedReason(); why != "" {
 		hint = why + "  ? help"
 	}

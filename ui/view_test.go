@@ -14,7 +14,7 @@ import (
 	"github.com/muesli/termenv"
 	"golang.org/x/text/width"
 
-	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/track"
 )
 
 func press(m Model, keys ...string) Model {
@@ -166,7 +166,7 @@ func isServiceRow(l string) bool {
 	if len(l) < 10 {
 		return false
 	}
-	for _, s := range monitor.States() {
+	for _, s := range track.States() {
 		if strings.HasPrefix(l[2:], s.String()+" ") {
 			return true
 		}
@@ -218,21 +218,21 @@ func TestHelpListsEveryKey(t *testing.T) {
 // goes on, so the header and the window title still count it as DOWN, marked paused; a
 // service paused while up stays a plain PAUSED.
 func TestHeaderPausedOutage(t *testing.T) {
-	open := monitor.Outage{Start: fixedNow.Add(-4 * time.Minute), Cause: "connection refused"}
+	open := track.Outage{Start: fixedNow.Add(-4 * time.Minute), Cause: "connection refused"}
 	type step struct {
-		set           map[string]monitor.Status
+		set           map[string]track.Status
 		header, title string
 	}
-	paused := monitor.Status{State: monitor.Paused, Outage: open, Reason: "connection refused"}
+	paused := track.Status{State: track.Paused, Outage: open, Reason: "connection refused"}
 	steps := []step{
 		// The fixture's DOWN service (1) is paused in its outage; one other (5) is paused up.
-		{map[string]monitor.Status{"결제 게이트웨이": paused}, "1 DOWN (paused)  1 PENDING  1 DEGRADED  3 UP  1 UNKNOWN  1 PAUSED",
+		{map[string]track.Status{"결제 게이트웨이": paused}, "1 DOWN (paused)  1 PENDING  1 DEGRADED  3 UP  1 UNKNOWN  1 PAUSED",
 			"uptty: 1 DOWN (paused), 1 PENDING, 1 DEGRADED, 3 UP, 1 UNKNOWN, 1 PAUSED"},
 		// Another goes down while it is paused: 2 DOWN, one of them paused.
-		{map[string]monitor.Status{"Checkout API": {State: monitor.Down, Outage: open}}, "2 DOWN (1 paused)  1 PENDING  1 DEGRADED  2 UP",
+		{map[string]track.Status{"Checkout API": {State: track.Down, Outage: open}}, "2 DOWN (1 paused)  1 PENDING  1 DEGRADED  2 UP",
 			"uptty: 2 DOWN (1 paused), 1 PENDING, 1 DEGRADED, 2 UP, 1 UNKNOWN, 1 PAUSED"},
 		// Resumed, still down: a plain DOWN again.
-		{map[string]monitor.Status{"결제 게이트웨이": {State: monitor.Down, Outage: open}}, "2 DOWN  1 PENDING  1 DEGRADED  2 UP",
+		{map[string]track.Status{"결제 게이트웨이": {State: track.Down, Outage: open}}, "2 DOWN  1 PENDING  1 DEGRADED  2 UP",
 			"uptty: 2 DOWN, 1 PENDING, 1 DEGRADED, 2 UP, 1 UNKNOWN, 1 PAUSED"},
 	}
 	m := fixtureModel(120, 40, termenv.Ascii, false)
@@ -248,7 +248,7 @@ func TestHeaderPausedOutage(t *testing.T) {
 			t.Errorf("step %d: title = %q, want %q", k, m.title, s.title)
 		}
 		for name, st := range s.set {
-			if st.State == monitor.Paused && !strings.Contains(v, "PAUSED   "+name) {
+			if st.State == track.Paused && !strings.Contains(v, "PAUSED   "+name) {
 				t.Errorf("step %d: %s's row does not read PAUSED:\n%s", k, name, v)
 			}
 		}
@@ -260,10 +260,10 @@ func TestHeaderPausedOutage(t *testing.T) {
 func TestUpdateStatus(t *testing.T) {
 	m := fixtureModel(80, 24, termenv.Ascii, false)
 	m.src = nil
-	down := monitor.Status{State: monitor.Down, Outage: monitor.Outage{Start: fixedNow}}
+	down := track.Status{State: track.Down, Outage: track.Outage{Start: fixedNow}}
 	next, cmd := m.Update(statusMsg{"Checkout API": down, "no such service": down, "": down})
 	m = next.(Model)
-	if m.status[0].State != monitor.Down {
+	if m.status[0].State != track.Down {
 		t.Errorf("status[0].State = %v, want DOWN", m.status[0].State)
 	}
 	if want := "uptty: 2 DOWN, 1 PENDING, 1 DEGRADED, 2 UP, 1 UNKNOWN, 1 PAUSED"; m.title != want {
@@ -292,7 +292,7 @@ func TestUpdateStatus(t *testing.T) {
 func TestFooterSaysWhySelectedIsDown(t *testing.T) {
 	m := fixtureModel(80, 24, termenv.Ascii, false)
 	for k := range m.order {
-		if m.status[m.order[k]].State == monitor.Down {
+		if m.status[m.order[k]].State == track.Down {
 			m.cursor = k
 		}
 	}

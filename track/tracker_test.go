@@ -1,12 +1,10 @@
-package monitor
+package track
 
 import (
 	"math"
 	"reflect"
 	"testing"
 	"time"
-
-	"github.com/uptty/uptty/probe"
 )
 
 const ms = time.Millisecond
@@ -18,23 +16,29 @@ var t0 = time.Date(2026, 5, 5, 21, 0, 0, 0, time.FixedZone("KST", 9*3600))
 type step struct {
 	at  time.Duration
 	op  byte // 'r' result, 'p' pause, 'u' resume
-	res probe.Result
+	res Check
 }
 
 func up(at time.Duration) step {
-	return step{at: at, op: 'r', res: probe.Result{OK: true, Latency: 87 * ms}}
+	return step{at: at, op: 'r', res: Check{OK: true, Latency: 87 * ms}}
 }
 
 func upIn(at, latency time.Duration) step {
-	return step{at: at, op: 'r', res: probe.Result{OK: true, Latency: latency}}
+	return step{at: at, op: 'r', res: Check{OK: true, Latency: latency}}
 }
 
 func warned(at time.Duration, warning string) step {
-	return step{at: at, op: 'r', res: probe.Result{OK: true, Latency: 87 * ms, Warning: warning}}
+	return step{at: at, op: 'r', res: Check{OK: true, Latency: 87 * ms, Warning: warning}}
 }
 
 func down(at time.Duration, reason string) step {
-	return step{at: at, op: 'r', res: probe.Result{Latency: 3 * time.Second, Reason: reason}}
+	return step{at: at, op: 'r', res: Check{Latency: 3 * time.Second, Reason: reason}}
+}
+
+// slowWords stands in for probe.SlowReason, whose wording probe tests: here only where the
+// tracker puts it matters, and track's tests build for every OS without the checkers.
+func slowWords(latency, slow time.Duration) string {
+	return "slow: " + latency.String() + " > " + slow.String()
 }
 
 func pause(at time.Duration) step  { return step{at: at, op: 'p'} }
@@ -139,16 +143,18 @@ func TestTrackerStates(t *testing.T) {
 		{name: "DEGRADED by warning", policy: std,
 			steps: script(up(0), warned(time.Minute, "certificate expires in 9d")),
 			state: Degraded, since: time.Minute, reason: "certificate expires in 9d", checks: 2},
-		{name: "DEGRADED by slow", policy: Policy{Slow: 800 * ms},
+		{name: "DEGRADED by slow", policy: Policy{Slow: 800 * ms, SlowReason: slowWords},
 			steps: script(upIn(0, 800*ms), upIn(time.Minute, 1240*ms)),
 			state: Degraded, since: time.Minute, reason: "slow: 1.24s > 800ms", checks: 2},
-		{name: "slow and warned", policy: Policy{Slow: time.Second},
-			steps: script(step{op: 'r', res: probe.Result{OK: true, Latency: 1500 * ms, Warning: "expires in 2d"}}),
-			state: Degraded, reason: "expires in 2d; slow: 1.50s > 1s", checks: 1},
-		{name: "DEGRADED back to UP", policy: Policy{Slow: 800 * ms},
+		{name: "slow and warned", policy: Policy{Slow: time.Second, SlowReason: slowWords},
+			steps: script(step{op: 'r', res: Check{OK: true, Latency: 1500 * ms, Warning: "expires in 2d"}}),
+			state: Degraded, reason: "expires in 2d; slow: 1.5s > 1s", checks: 1},
+		{name: "slow without wording", policy: Policy{Slow: 800 * ms},
+			steps: script(upIn(0, 900*ms)), state: Degraded, reason: "slow", checks: 1},
+		{name: "DEGRADED back to UP", policy: Policy{Slow: 800 * ms, SlowReason: slowWords},
 			steps: script(upIn(0, 2*time.Second), upIn(time.Minute, 80*ms)),
 			state: Up, since: time.Minute, checks: 2},
-		{name: "DOWN recovers to DEGRADED", policy: Policy{FailureThreshold: 1, Slow: 800 * ms},
+		{name: "DOWN recovers to DEGRADED", policy: Policy{FailureThreshold: 1, Slow: 800 * ms, SlowReason: slowWords},
 			steps: script(down(0, "refused"), upIn(time.Minute, 900*ms)),
 			state: Degraded, since: time.Minute, reason: "slow: 900ms > 800ms",
 			outages: []Outage{span(0, time.Minute, "refused")}, checks: 2, bad: 1},

@@ -1,13 +1,9 @@
-package monitor
+package track
 
 import (
 	"cmp"
 	"slices"
 	"time"
-
-	"github.com/uptty/uptty/probe"
-	"github.com/uptty/uptty/text"
-	"github.com/uptty/uptty/track"
 )
 
 // failedReason stands in for the reason of a failed result that gave none.
@@ -18,6 +14,11 @@ type Policy struct {
 	FailureThreshold int           // consecutive failures before DOWN (>=1)
 	SuccessThreshold int           // consecutive successes before UP again after DOWN (>=1)
 	Slow             time.Duration // if > 0, a passing check slower than this is DEGRADED
+	// SlowReason words the reason of a check slower than Slow ("slow: 1.24s > 1s"); nil says
+	// "slow". It is a function so that the wording of durations stays with the text helpers
+	// while this package imports nothing of uptty's, and it is called only when the reason is
+	// read, so that a steadily slow service costs no allocation per check.
+	SlowReason func(latency, slow time.Duration) string
 }
 
 // Tracker turns one service's check results into its state, outages and uptime. It is a pure
@@ -57,7 +58,7 @@ type Tracker struct {
 	downtime  time.Duration
 	resumedAt time.Time // results that began before this were in flight across a pause
 
-	samples ring[track.Packed]
+	samples ring[packed]
 	recent  ring[Check]
 	outages ring[Outage]
 }
@@ -68,7 +69,7 @@ func NewTracker(p Policy) *Tracker {
 	p.SuccessThreshold = max(p.SuccessThreshold, 1)
 	return &Tracker{
 		policy:  p,
-		samples: newRing[track.Packed](SampleCap),
+		samples: newRing[packed](SampleCap),
 		recent:  newRing[Check](RecentCap),
 		outages: newRing[Outage](OutageCap),
 	}
@@ -77,10 +78,11 @@ func NewTracker(p Policy) *Tracker {
 // State returns the current state.
 func (t *Tracker) State() State { return t.state }
 
-// Observe feeds one result, whose Start is taken as the time it happened, and returns what
-// changed, in order; nil when nothing did. A result is ignored while paused, and so is one that
-// began before the last Resume: it was in flight when checks were paused.
-func (t *Tracker) Observe(r probe.Result) []Event {
+// Observe feeds one check's result, whose Start is taken as the time it happened, and returns
+// what changed, in order; nil when nothing did. The tracker keeps copies of r's facts and
+// phases, never r's slices. A result is ignored while paused, and so is one that began before
+// the last Resume: it was in flight when checks were paused.
+func (t *Tracker) Observe(r Check) []Event {
 	if t.state == Paused || r.Start.Before(t.resumedAt) {
 		return nil
 	}
@@ -141,7 +143,7 @@ func (t *Tracker) Status(now time.Time) Status {
 	}
 	n := t.samples.count()
 	for i := max(n-SparkCap, 0); i < n; i++ {
-		s.Spark.Append(*t.samples.at(i)) // never full before the last: nothing shifts
+		s.Spark.appendPacked(*t.samples.at(i)) // never full before the last: nothing shifts
 	}
 	if t.outages.count() > 0 {
 		s.Outage = *t.outages.last()
@@ -175,7 +177,7 @@ func (t *Tracker) Restore(s Saved, now time.Time) {
 		t.keepCheck(c)
 	}
 	for _, x := range s.Samples {
-		*t.samples.push() = track.Pack(x)
+		*t.samples.push() = pack(x)
 	}
 	for _, o := range s.Outages {
 		*t.outages.push() = o
@@ -271,24 +273,14 @@ func (t *Tracker) advance(to time.Time) {
 	t.asOf = to
 }
 
-// record counts the result and keeps it in the bounded rings, reusing the evicted slot's
-// slices.
-func (t *Tracker) record(r probe.Result) {
+// record counts the result and keeps it in the bounded rings.
+func (t *Tracker) record(r Check) {
 	t.checks++
 	if !r.OK {
 		t.failures++
 	}
-	*t.samples.push() = track.Pack(Sample{Latency: r.Latency, OK: r.OK})
-	slot := t.recent.push()
-	facts, phases := slot.Facts[:0], slot.Phases[:0]
-	*slot = Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning}
-	for _, f := range r.Facts {
-		facts = append(facts, Fact(f))
-	}
-	for _, p := range r.Phases {
-		phases = append(phases, Phase(p))
-	}
-	slot.Facts, slot.Phases = facts, phases
+	*t.samples.push() = pack(Sample{Latency: r.Latency, OK: r.OK})
+	t.keepCheck(r)
 }
 
 // keepCheck copies a check into the recent ring, reusing the evicted slot's slices.
@@ -300,7 +292,7 @@ func (t *Tracker) keepCheck(c Check) {
 	slot.Phases = append(phases, c.Phases...)
 }
 
-func (t *Tracker) pass(r probe.Result) []Event {
+func (t *Tracker) pass(r Check) []Event {
 	t.fails = 0
 	var evs []Event
 	if t.state == Down && t.open {
@@ -330,7 +322,7 @@ func (t *Tracker) pass(r probe.Result) []Event {
 	return t.moveTo(to, r.Start, evs)
 }
 
-func (t *Tracker) fail(r probe.Result) []Event {
+func (t *Tracker) fail(r Check) []Event {
 	t.passes = 0
 	t.fails++
 	t.reason, t.slowBy = r.Reason, 0
@@ -375,7 +367,10 @@ func (t *Tracker) reasonText() string {
 		if t.slowBy == 0 {
 			return t.reason
 		}
-		slow := "slow: " + text.FormatLatency(t.slowBy) + " > " + text.FormatSetting(t.policy.Slow)
+		slow := "slow"
+		if t.policy.SlowReason != nil {
+			slow = t.policy.SlowReason(t.slowBy, t.policy.Slow)
+		}
 		if t.reason == "" {
 			return slow
 		}

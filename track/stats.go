@@ -1,10 +1,8 @@
-package monitor
+package track
 
 import (
 	"slices"
 	"time"
-
-	"github.com/uptty/uptty/track"
 )
 
 // ring keeps the newest values up to a fixed size. It grows as values arrive, so a service that
@@ -48,7 +46,7 @@ func (r *ring[T]) last() *T { return r.at(r.n - 1) }
 // percentiles returns the nearest-rank P50 and P95 of the passing samples' latencies, zero
 // when none passed. Failed checks are left out: a timeout's latency is the timeout, not the
 // service's speed.
-func percentiles(samples *ring[track.Packed]) (p50, p95 time.Duration) {
+func percentiles(samples *ring[packed]) (p50, p95 time.Duration) {
 	var buf [SampleCap]time.Duration
 	lat := buf[:0]
 	for i := range samples.count() {

@@ -1,19 +1,17 @@
-package monitor
+package track
 
 import (
 	"reflect"
 	"testing"
 	"time"
-
-	"github.com/uptty/uptty/probe"
 )
 
 func TestDetailDeepCopy(t *testing.T) {
 	tr := NewTracker(Policy{FailureThreshold: 1})
-	facts := []probe.Fact{{Label: "status", Value: "200"}}
-	phases := []probe.Phase{{Name: "connect", Duration: 3 * ms}}
+	facts := []Fact{{Label: "status", Value: "200"}}
+	phases := []Phase{{Name: "connect", Duration: 3 * ms}}
 	run(tr, script(down(0, "refused"), up(time.Minute), down(2*time.Minute, "reset")))
-	tr.Observe(probe.Result{Start: t0.Add(3 * time.Minute), Facts: facts, Phases: phases, Reason: "x"})
+	tr.Observe(Check{Start: t0.Add(3 * time.Minute), Facts: facts, Phases: phases, Reason: "x"})
 	facts[0].Value, phases[0].Duration = "mutated by the checker", time.Hour
 
 	want := tr.Detail()
@@ -36,10 +34,10 @@ func TestDetailDeepCopy(t *testing.T) {
 func TestStatusLastIsTheResult(t *testing.T) {
 	tr := NewTracker(Policy{})
 	for i := range 2 * RecentCap {
-		tr.Observe(probe.Result{Start: t0.Add(time.Duration(i) * time.Second), OK: true,
-			Facts: []probe.Fact{{Label: "n", Value: "1"}}, Phases: []probe.Phase{{Name: "dns"}}})
+		tr.Observe(Check{Start: t0.Add(time.Duration(i) * time.Second), OK: true,
+			Facts: []Fact{{Label: "n", Value: "1"}}, Phases: []Phase{{Name: "dns"}}})
 	}
-	last := probe.Result{Start: t0.Add(time.Hour), Latency: 9 * ms, Reason: "refused"}
+	last := Check{Start: t0.Add(time.Hour), Latency: 9 * ms, Reason: "refused"}
 	tr.Observe(last)
 	s := tr.Status(t0.Add(time.Hour))
 	if !s.LastAt.Equal(last.Start) || s.LastLatency != last.Latency || s.LastOK {
@@ -63,8 +61,8 @@ func TestBoundedMemory(t *testing.T) {
 	const n = 10_000
 	// fail, fail, pass: an outage every three results.
 	for i := range n {
-		r := probe.Result{Start: t0.Add(time.Duration(i) * time.Second), Latency: time.Duration(i) * ms, OK: i%3 == 2,
-			Facts: []probe.Fact{{Label: "i", Value: "x"}}}
+		r := Check{Start: t0.Add(time.Duration(i) * time.Second), Latency: time.Duration(i) * ms, OK: i%3 == 2,
+			Facts: []Fact{{Label: "i", Value: "x"}}}
 		if !r.OK {
 			r.Reason = "refused"
 		}

@@ -1,11 +1,8 @@
-package monitor
+package track
 
 import (
 	"testing"
 	"time"
-
-	"github.com/uptty/uptty/probe"
-	"github.com/uptty/uptty/track"
 )
 
 func TestPercentiles(t *testing.T) {
@@ -31,9 +28,9 @@ func TestPercentiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRing[track.Packed](SampleCap)
+			r := newRing[packed](SampleCap)
 			for _, s := range tt.samples {
-				*r.push() = track.Pack(s)
+				*r.push() = pack(s)
 			}
 			if p50, p95 := percentiles(&r); p50 != tt.p50 || p95 != tt.p95 {
 				t.Errorf("percentiles() = %v, %v, want %v, %v", p50, p95, tt.p50, tt.p95)
@@ -53,21 +50,21 @@ func TestRing(t *testing.T) {
 }
 
 func BenchmarkObserve(b *testing.B) {
-	facts := []probe.Fact{{Label: "status", Value: "200"}, {Label: "server", Value: "nginx"}}
-	phases := []probe.Phase{{Name: "dns", Duration: ms}, {Name: "connect", Duration: 2 * ms}}
+	facts := []Fact{{Label: "status", Value: "200"}, {Label: "server", Value: "nginx"}}
+	phases := []Phase{{Name: "dns", Duration: ms}, {Name: "connect", Duration: 2 * ms}}
 	bench := []struct {
 		name string
-		res  func(i int) probe.Result
+		res  func(i int) Check
 	}{
-		{"steady", func(i int) probe.Result {
-			return probe.Result{OK: true, Latency: time.Duration(50+i%7) * ms, Facts: facts, Phases: phases}
+		{"steady", func(i int) Check {
+			return Check{OK: true, Latency: time.Duration(50+i%7) * ms, Facts: facts, Phases: phases}
 		}},
-		{"slow", func(i int) probe.Result {
-			return probe.Result{OK: true, Latency: time.Duration(900+i%7) * ms, Facts: facts, Phases: phases}
+		{"slow", func(i int) Check {
+			return Check{OK: true, Latency: time.Duration(900+i%7) * ms, Facts: facts, Phases: phases}
 		}},
 		// A state change every check is the worst case: each allocates its events.
-		{"flapping", func(i int) probe.Result {
-			return probe.Result{OK: i%2 == 0, Reason: "refused", Latency: 50 * ms, Facts: facts, Phases: phases}
+		{"flapping", func(i int) Check {
+			return Check{OK: i%2 == 0, Reason: "refused", Latency: 50 * ms, Facts: facts, Phases: phases}
 		}},
 	}
 	for _, bb := range bench {
@@ -93,9 +90,9 @@ func BenchmarkObserve(b *testing.B) {
 
 func BenchmarkStatus(b *testing.B) {
 	tr := NewTracker(Policy{FailureThreshold: 2})
-	facts := []probe.Fact{{Label: "status", Value: "200"}}
+	facts := []Fact{{Label: "status", Value: "200"}}
 	for i := range 1000 {
-		tr.Observe(probe.Result{Start: t0.Add(time.Duration(i) * time.Second), OK: i%50 < 45, Reason: "refused",
+		tr.Observe(Check{Start: t0.Add(time.Duration(i) * time.Second), OK: i%50 < 45, Reason: "refused",
 			Latency: time.Duration(i%97) * ms, Facts: facts})
 	}
 	now := t0.Add(time.Hour)
