@@ -67,7 +67,9 @@ Flags:
 
 History is kept in history.path (default $XDG_STATE_HOME/uptty/history.db); see README.md.
 
-Exit codes: 0 ok (check: all up or degraded), 1 check found a service down, 2 usage or config error.
+Exit codes: 0 ok (check: all up or degraded), 1 check found a service down, 2 usage or config error,
+3 the live monitor crashed (a panic, or SIGQUIT/SIGABRT): the terminal is restored, the history
+closed and a crash dump written to $XDG_STATE_HOME/uptty/crash-TIME.txt.
 `
 
 // noConfig is what a subcommand says when it finds no config.
@@ -302,7 +304,7 @@ func buildTargets(cfg *config.Config) ([]monitor.Target, error) {
 	return targets, errors.Join(errs...)
 }
 
-func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, bool)) int {
+func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, bool)) (code int) {
 	var cfg *config.Config
 	hint := ""
 	isDemo := opts.demo
@@ -342,13 +344,19 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
 	}
-	// Deferred first, so it runs last: after the monitor has stopped calling the recorder. A
-	// failure is told after the screen is gone: it means the last results were not saved.
-	defer func() {
-		if err := hist.Close(); err != nil {
-			fmt.Fprintln(stderr, "uptty: history not saved:", err)
-		}
-	}()
+	// Closed after the monitor has stopped calling the recorder: by the deferred call, or
+	// before a crash dump is written. A failure is told after the screen is gone: it means the
+	// last results were not saved.
+	var closeOnce sync.Once
+	closeHistory := func() {
+		closeOnce.Do(func() {
+			if err := hist.Close(); err != nil {
+				fmt.Fprintln(stderr, "uptty: history not saved:", err)
+			}
+		})
+	}
+	// Deferred first, so it runs last.
+	defer closeHistory()
 	if hint == "" {
 		hint = hist.Hint
 	}
@@ -374,8 +382,26 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		defer wg.Done()
 		_ = monitor.Run(ctx)
 	}()
-	defer wg.Wait()
-	defer cancel()
+	// stopAll stops the monitor and closes the history; it is what every way out does first.
+	stopAll := func() {
+		cancel()
+		wg.Wait()
+		closeHistory()
+	}
+	defer stopAll()
+
+	guard := &crashGuard{}
+	saved := saveTerminal()
+	// A panic on this goroutine outside the UI: the screen may still be up.
+	defer func() {
+		if r := recover(); r != nil {
+			guard.panicked(r)
+			saved.restore(os.Stdout)
+			stopAll()
+			reason, stack, _ := guard.report()
+			code = finishCrash(stderr, getenv, reason, stack)
+		}
+	}()
 
 	model := ui.New(cfg.Services, monitor.Snapshot(), monitor, ui.Options{
 		Demo:          isDemo,
@@ -385,21 +411,78 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Ctx:           ctx,
 		Archive:       hist.View,
 	})
-	program := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
+	testPanic, _ := getenv(testPanicEnv)
+	program := tea.NewProgram(crashModel{Model: model, guard: guard, testPanic: testPanic == "1"},
+		tea.WithAltScreen(), tea.WithContext(ctx))
+	guard.mu.Lock()
+	guard.program = program
+	guard.mu.Unlock()
+	ran := make(chan struct{})
+	ranDone := sync.OnceFunc(func() { close(ran) })
+	defer ranDone()
+	watchDumpSignals(guard, ran, saved, stopAll, stderr, getenv)
+
 	_, err = program.Run()
+	ranDone()
 	// The title carries live counts; left behind, a tmux tab would keep showing a status that
 	// nobody checks any more. Cleared on every way out: q, a signal, an error.
 	if xterm.IsTerminal(os.Stdout.Fd()) {
 		fmt.Fprint(os.Stdout, "\x1b]2;\x07")
 	}
+	if reason, stack, crashed := guard.report(); crashed || errors.Is(err, tea.ErrProgramPanic) {
+		if !crashed {
+			// Bubble Tea caught it (and printed it) itself.
+			reason, stack = "panic in the terminal UI", allStacks()
+		}
+		stopAll()
+		return finishCrash(stderr, getenv, reason, stack)
+	}
 	switch {
 	case err == nil, errors.Is(err, tea.ErrInterrupted):
 		return exitOK // q, ctrl+c, or SIGINT: the user quit
-	case errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrProgramPanic) && ctx.Err() != nil:
+	case errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
 		return exitOK // a closed terminal (SIGHUP) stopped us, after history was saved
 	}
 	fmt.Fprintln(stderr, "uptty:", strings.TrimSpace(err.Error()))
 	return exitFailed
+}
+
+// watchDumpSignals turns a dump signal (SIGQUIT, SIGABRT) into a crash: the program is killed
+// and runMonitor takes it from there. When the UI is stuck and the program does not stop
+// (ran is not closed) within a second, this restores the terminal, stops the monitor, closes
+// the history and exits by itself.
+func watchDumpSignals(guard *crashGuard, ran <-chan struct{}, saved savedTerminal, stopAll func(),
+	stderr io.Writer, getenv func(string) (string, bool)) {
+	if len(dumpSignals) == 0 {
+		return
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, dumpSignals...)
+	go func() {
+		defer signal.Stop(sigs)
+		select {
+		case <-ran:
+			return
+		case sig := <-sigs:
+			if !guard.crashed("signal "+signalName(sig), allStacks()) {
+				return
+			}
+		}
+		select {
+		case <-ran:
+		case <-time.After(time.Second):
+			saved.restore(os.Stdout)
+			reason, stack, _ := guard.report()
+			stopped := make(chan struct{})
+			go func() { stopAll(); close(stopped) }()
+			select {
+			case <-stopped:
+			case <-time.After(5 * time.Second):
+				fmt.Fprintln(stderr, "uptty: history not closed: the monitor did not stop")
+			}
+			os.Exit(finishCrash(stderr, getenv, reason, stack))
+		}
+	}()
 }
 
 func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
