@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -96,7 +97,8 @@ func (g *crashGuard) wrap(cmd tea.Cmd) tea.Cmd {
 type crashModel struct {
 	tea.Model
 	guard     *crashGuard
-	testPanic bool // testPanicEnv is set
+	log       *slog.Logger // the debug log
+	testPanic bool         // testPanicEnv is set
 }
 
 func (m crashModel) Init() (cmd tea.Cmd) {
@@ -112,6 +114,7 @@ func (m crashModel) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	if _, key := msg.(tea.KeyMsg); key && m.testPanic {
 		panic(testPanicEnv + " is set: panic on a key press")
 	}
+	logMsg(m.log, msg)
 	next, cmd := m.Model.Update(msg)
 	m.Model = next
 	return m, m.guard.wrap(cmd)

@@ -48,7 +48,8 @@ const (
 const usage = `uptty: service uptime in your terminal
 
 Usage:
-  uptty [--config FILE] [--theme dark|light]   live monitor (the demo when no config is found)
+  uptty [--config FILE] [--theme dark|light] [--debug-log FILE]
+                                                live monitor (the demo when no config is found)
   uptty --demo                                  live monitor of built-in simulated services
   uptty check [--config FILE] [--json]          check every service once; exit 1 if any is down
   uptty validate [--config FILE]                check the config file and say what is wrong
@@ -59,6 +60,10 @@ Usage:
 Flags:
   -c, --config FILE   config file (default: $UPTTY_CONFIG, ./uptty.yaml,
                       $XDG_CONFIG_HOME/uptty/config.yaml)
+      --debug-log FILE
+                      (live monitor) append a debug log to FILE (mode 0600): config loaded,
+                      monitor start and stop, state changes, history problems, terminal
+                      size changes; service names and states, never URLs or headers
       --demo          monitor the built-in demo services
       --json          (check, incidents) print JSON instead of a table
       --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
@@ -80,15 +85,16 @@ const defaultSince = 7 * 24 * time.Hour
 
 // options are the parsed command line.
 type options struct {
-	command string // "", "check", "validate" or "incidents"
-	config  string
-	demo    bool
-	json    bool
-	theme   string
-	version bool
-	help    bool
-	since   time.Duration // incidents: how far back; 0 for all
-	service string        // incidents: only this service
+	command  string // "", "check", "validate" or "incidents"
+	config   string
+	demo     bool
+	json     bool
+	theme    string
+	version  bool
+	help     bool
+	since    time.Duration // incidents: how far back; 0 for all
+	service  string        // incidents: only this service
+	debugLog string        // live monitor: the debug log's path, "" for none
 }
 
 func main() {
@@ -137,6 +143,7 @@ func parseArgs(args []string) (options, error) {
 	fs.BoolVar(&opts.help, "h", false, "")
 	fs.StringVar(&since, "since", "", "")
 	fs.StringVar(&opts.service, "service", "", "")
+	fs.StringVar(&opts.debugLog, "debug-log", "", "")
 
 	rest := args
 	for {
@@ -175,6 +182,9 @@ func parseArgs(args []string) (options, error) {
 	}
 	if opts.demo && opts.command != "" {
 		return opts, fmt.Errorf("--demo does not go with %q", opts.command)
+	}
+	if opts.debugLog != "" && opts.command != "" {
+		return opts, fmt.Errorf("--debug-log goes with the live monitor, not %q", opts.command)
 	}
 	if opts.demo && opts.config != "" {
 		return opts, errors.New("--demo and --config exclude each other")
@@ -305,12 +315,20 @@ func buildTargets(cfg *config.Config) ([]monitor.Target, error) {
 }
 
 func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, bool)) (code int) {
+	dlog, logFile, err := openDebugLog(opts.debugLog)
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty: --debug-log:", err)
+		return exitUsage
+	}
+	defer logFile.Close()
+	defer func() { dlog.Info("exit", "code", code) }()
 	var cfg *config.Config
 	hint := ""
 	isDemo := opts.demo
 	if !isDemo {
 		loaded, found, err := loadConfig(opts, getenv)
 		if err != nil {
+			dlog.Error("config not loaded") // the error may quote the config: it goes to stderr only
 			fmt.Fprintln(stderr, err)
 			return exitUsage
 		}
@@ -330,8 +348,10 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		defer d.Close()
 		cfg = d.Config
 	}
+	logConfig(dlog, cfg, isDemo)
 	targets, err := buildTargets(cfg)
 	if err != nil {
+		dlog.Error("config invalid") // the error may quote the config: it goes to stderr only
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
@@ -341,6 +361,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	log.SetOutput(io.Discard)
 	hist, err := history.OpenLive(cfg.History, cfg.Services, isDemo, 3*time.Second) // the demo never touches the user's files
 	if err != nil {
+		dlog.Error("history not opened")
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
 	}
@@ -351,12 +372,19 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	closeHistory := func() {
 		closeOnce.Do(func() {
 			if err := hist.Close(); err != nil {
+				dlog.Warn("history problem", "error", err.Error())
 				fmt.Fprintln(stderr, "uptty: history not saved:", err)
+			} else {
+				dlog.Info("history closed")
 			}
 		})
 	}
 	// Deferred first, so it runs last.
 	defer closeHistory()
+	dlog.Info("history opened", "path", hist.Store.Path(), "in_memory", hist.Store.Path() == "")
+	if hist.Hint != "" {
+		dlog.Warn("history problem", "hint", hist.Hint)
+	}
 	if hint == "" {
 		hint = hist.Hint
 	}
@@ -374,18 +402,21 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	monitor := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
 		Restore:     hist.Restore,
-		OnResult:    hist.Recorder(cfg.Services),
+		OnResult:    loggingRecorder(dlog, cfg.Services, hist, hist.Recorder(cfg.Services)),
 	})
 	var wg sync.WaitGroup
 	wg.Add(1)
+	dlog.Info("monitor started", "services", len(targets))
 	go func() {
 		defer wg.Done()
 		_ = monitor.Run(ctx)
 	}()
 	// stopAll stops the monitor and closes the history; it is what every way out does first.
+	var stopOnce sync.Once
 	stopAll := func() {
 		cancel()
 		wg.Wait()
+		stopOnce.Do(func() { dlog.Info("monitor stopped") })
 		closeHistory()
 	}
 	defer stopAll()
@@ -400,6 +431,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 			stopAll()
 			reason, stack, _ := guard.report()
 			code = finishCrash(stderr, getenv, reason, stack)
+			dlog.Error("crash", "reason", reason)
 		}
 	}()
 
@@ -412,7 +444,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Archive:       hist.View,
 	})
 	testPanic, _ := getenv(testPanicEnv)
-	program := tea.NewProgram(crashModel{Model: model, guard: guard, testPanic: testPanic == "1"},
+	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"},
 		tea.WithAltScreen(), tea.WithContext(ctx))
 	guard.mu.Lock()
 	guard.program = program
@@ -434,6 +466,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 			// Bubble Tea caught it (and printed it) itself.
 			reason, stack = "panic in the terminal UI", allStacks()
 		}
+		dlog.Error("crash", "reason", reason)
 		stopAll()
 		return finishCrash(stderr, getenv, reason, stack)
 	}
