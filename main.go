@@ -49,7 +49,8 @@ const (
 const usage = `uptty: service uptime in your terminal
 
 Usage:
-  uptty [--config FILE] [--theme dark|light]   live monitor (the demo when no config is found)
+  uptty [--config FILE] [--theme dark|light] [--debug-log FILE]
+                                                live monitor (the demo when no config is found)
   uptty --demo                                  live monitor of built-in simulated services
   uptty check [--config FILE] [--json]          check every service once; exit 1 if any is down
   uptty validate [--config FILE]                check the config file and say what is wrong
@@ -60,6 +61,10 @@ Usage:
 Flags:
   -c, --config FILE   config file (default: $UPTTY_CONFIG, ./uptty.yaml,
                       $XDG_CONFIG_HOME/uptty/config.yaml)
+      --debug-log FILE
+                      (live monitor) append a debug log to FILE (mode 0600): config loaded,
+                      monitor start and stop, state changes, history problems, terminal
+                      size changes; service names and states, never URLs or headers
       --demo          monitor the built-in demo services
       --json          (check, incidents) print JSON instead of a table
       --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
@@ -68,7 +73,9 @@ Flags:
 
 History is kept in history.path (default $XDG_STATE_HOME/uptty/history.db); see README.md.
 
-Exit codes: 0 ok (check: all up or degraded), 1 check found a service down, 2 usage or config error.
+Exit codes: 0 ok (check: all up or degraded), 1 check found a service down, 2 usage or config error,
+3 the live monitor crashed (a panic, or SIGQUIT/SIGABRT): the terminal is restored, the history
+closed and a crash dump written to $XDG_STATE_HOME/uptty/crash-TIME.txt.
 `
 
 // noConfig is what a subcommand says when it finds no config.
@@ -79,15 +86,16 @@ const defaultSince = 7 * 24 * time.Hour
 
 // options are the parsed command line.
 type options struct {
-	command string // "", "check", "validate" or "incidents"
-	config  string
-	demo    bool
-	json    bool
-	theme   string
-	version bool
-	help    bool
-	since   time.Duration // incidents: how far back; 0 for all
-	service string        // incidents: only this service
+	command  string // "", "check", "validate" or "incidents"
+	config   string
+	demo     bool
+	json     bool
+	theme    string
+	version  bool
+	help     bool
+	since    time.Duration // incidents: how far back; 0 for all
+	service  string        // incidents: only this service
+	debugLog string        // live monitor: the debug log's path, "" for none
 }
 
 func main() {
@@ -136,6 +144,7 @@ func parseArgs(args []string) (options, error) {
 	fs.BoolVar(&opts.help, "h", false, "")
 	fs.StringVar(&since, "since", "", "")
 	fs.StringVar(&opts.service, "service", "", "")
+	fs.StringVar(&opts.debugLog, "debug-log", "", "")
 
 	rest := args
 	for {
@@ -174,6 +183,9 @@ func parseArgs(args []string) (options, error) {
 	}
 	if opts.demo && opts.command != "" {
 		return opts, fmt.Errorf("--demo does not go with %q", opts.command)
+	}
+	if opts.debugLog != "" && opts.command != "" {
+		return opts, fmt.Errorf("--debug-log goes with the live monitor, not %q", opts.command)
 	}
 	if opts.demo && opts.config != "" {
 		return opts, errors.New("--demo and --config exclude each other")
@@ -312,13 +324,21 @@ func buildTargets(cfg *config.Config) ([]monitor.Target, error) {
 	return targets, errors.Join(errs...)
 }
 
-func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, bool)) int {
+func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, bool)) (code int) {
+	dlog, logFile, err := openDebugLog(opts.debugLog)
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty: --debug-log:", err)
+		return exitUsage
+	}
+	defer logFile.Close()
+	defer func() { dlog.Info("exit", "code", code) }()
 	var cfg *config.Config
 	hint := ""
 	isDemo := opts.demo
 	if !isDemo {
 		loaded, found, err := loadConfig(opts, getenv)
 		if err != nil {
+			dlog.Error("config not loaded") // the error may quote the config: it goes to stderr only
 			fmt.Fprintln(stderr, err)
 			return exitUsage
 		}
@@ -338,8 +358,10 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		defer d.Close()
 		cfg = d.Config
 	}
+	logConfig(dlog, cfg, isDemo)
 	targets, err := buildTargets(cfg)
 	if err != nil {
+		dlog.Error("config invalid") // the error may quote the config: it goes to stderr only
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
@@ -353,21 +375,36 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	}
 	hist, err := history.OpenLive(histPath, cfg.History.Retention, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
+		dlog.Error("history not opened")
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
 	}
-	// Deferred first, so it runs last: after the monitor has stopped calling the recorder. A
-	// failure is told after the screen is gone: it means the last results were not saved.
-	defer func() {
-		err := hist.Close()
-		// Saving that stopped and resumed lost results too; the screen said so only meanwhile.
-		if note := hist.Unsaved(); note != "" {
-			fmt.Fprintln(stderr, "uptty:", note)
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, "uptty: history not saved:", err)
-		}
-	}()
+	// Closed after the monitor has stopped calling the recorder: by the deferred call, or
+	// before a crash dump is written. A failure is told after the screen is gone: it means the
+	// last results were not saved.
+	var closeOnce sync.Once
+	closeHistory := func() {
+		closeOnce.Do(func() {
+			err := hist.Close()
+			// Saving that stopped and resumed lost results too; the screen said so only meanwhile.
+			if note := hist.Unsaved(); note != "" {
+				dlog.Warn("history problem", "unsaved", note)
+				fmt.Fprintln(stderr, "uptty:", note)
+			}
+			if err != nil {
+				dlog.Warn("history problem", "error", err.Error())
+				fmt.Fprintln(stderr, "uptty: history not saved:", err)
+			} else {
+				dlog.Info("history closed")
+			}
+		})
+	}
+	// Deferred first, so it runs last.
+	defer closeHistory()
+	dlog.Info("history opened", "path", hist.Store.Path(), "in_memory", hist.Store.Path() == "")
+	if hist.Hint != "" {
+		dlog.Warn("history problem", "hint", hist.Hint)
+	}
 	if hint == "" {
 		hint = hist.Hint
 	}
@@ -385,16 +422,38 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	monitor := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
 		Restore:     hist.Restore,
-		OnResult:    hist.Record,
+		OnResult:    loggingRecorder(dlog, hist, hist.Record),
 	})
 	var wg sync.WaitGroup
 	wg.Add(1)
+	dlog.Info("monitor started", "services", len(targets))
 	go func() {
 		defer wg.Done()
 		_ = monitor.Run(ctx)
 	}()
-	defer wg.Wait()
-	defer cancel()
+	// stopAll stops the monitor and closes the history; it is what every way out does first.
+	var stopOnce sync.Once
+	stopAll := func() {
+		cancel()
+		wg.Wait()
+		stopOnce.Do(func() { dlog.Info("monitor stopped") })
+		closeHistory()
+	}
+	defer stopAll()
+
+	guard := &crashGuard{}
+	saved := saveTerminal()
+	// A panic on this goroutine outside the UI: the screen may still be up.
+	defer func() {
+		if r := recover(); r != nil {
+			guard.panicked(r)
+			saved.restore(os.Stdout)
+			stopAll()
+			reason, stack, _ := guard.report()
+			code = finishCrash(stderr, getenv, reason, stack)
+			dlog.Error("crash", "reason", reason)
+		}
+	}()
 
 	model := ui.New(cfg.Services, monitor.Snapshot(), monitor, ui.Options{
 		Demo:          isDemo,
@@ -404,21 +463,79 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Ctx:           ctx,
 		Archive:       hist.View,
 	})
-	program := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
+	testPanic, _ := getenv(testPanicEnv)
+	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"},
+		tea.WithAltScreen(), tea.WithContext(ctx))
+	guard.mu.Lock()
+	guard.program = program
+	guard.mu.Unlock()
+	ran := make(chan struct{})
+	ranDone := sync.OnceFunc(func() { close(ran) })
+	defer ranDone()
+	watchDumpSignals(guard, ran, saved, stopAll, stderr, getenv)
+
 	_, err = program.Run()
+	ranDone()
 	// The title carries live counts; left behind, a tmux tab would keep showing a status that
 	// nobody checks any more. Cleared on every way out: q, a signal, an error.
 	if xterm.IsTerminal(os.Stdout.Fd()) {
 		fmt.Fprint(os.Stdout, "\x1b]2;\x07")
 	}
+	if reason, stack, crashed := guard.report(); crashed || errors.Is(err, tea.ErrProgramPanic) {
+		if !crashed {
+			// Bubble Tea caught it (and printed it) itself.
+			reason, stack = "panic in the terminal UI", allStacks()
+		}
+		dlog.Error("crash", "reason", reason)
+		stopAll()
+		return finishCrash(stderr, getenv, reason, stack)
+	}
 	switch {
 	case err == nil, errors.Is(err, tea.ErrInterrupted):
 		return exitOK // q, ctrl+c, or SIGINT: the user quit
-	case errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrProgramPanic) && ctx.Err() != nil:
+	case errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
 		return exitOK // a closed terminal (SIGHUP) stopped us, after history was saved
 	}
 	fmt.Fprintln(stderr, "uptty:", strings.TrimSpace(err.Error()))
 	return exitFailed
+}
+
+// watchDumpSignals turns a dump signal (SIGQUIT, SIGABRT) into a crash: the program is killed
+// and runMonitor takes it from there. When the UI is stuck and the program does not stop
+// (ran is not closed) within a second, this restores the terminal, stops the monitor, closes
+// the history and exits by itself.
+func watchDumpSignals(guard *crashGuard, ran <-chan struct{}, saved savedTerminal, stopAll func(),
+	stderr io.Writer, getenv func(string) (string, bool)) {
+	if len(dumpSignals) == 0 {
+		return
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, dumpSignals...)
+	go func() {
+		defer signal.Stop(sigs)
+		select {
+		case <-ran:
+			return
+		case sig := <-sigs:
+			if !guard.crashed("signal "+signalName(sig), allStacks()) {
+				return
+			}
+		}
+		select {
+		case <-ran:
+		case <-time.After(time.Second):
+			saved.restore(os.Stdout)
+			reason, stack, _ := guard.report()
+			stopped := make(chan struct{})
+			go func() { stopAll(); close(stopped) }()
+			select {
+			case <-stopped:
+			case <-time.After(5 * time.Second):
+				fmt.Fprintln(stderr, "uptty: history not closed: the monitor did not stop")
+			}
+			os.Exit(finishCrash(stderr, getenv, reason, stack))
+		}
+	}()
 }
 
 func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {

@@ -8,11 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"strconv"
-	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/text"
@@ -50,10 +46,10 @@ func newCommandChecker(svc config.Service) (Checker, error) {
 	return &commandChecker{argv: svc.Command, timeout: svc.Timeout}, nil
 }
 
-// Check runs the command in its own process group. When ctx is done the whole group is killed,
-// so that children that ignore SIGTERM (or were started in the background) die with it; once
-// the command has exited, whatever it left running in its group is killed too, so checks never
-// leak processes.
+// Check runs the command in its own process group (a job object on Windows). When ctx is done
+// the whole group is killed, so that children that ignore SIGTERM (or were started in the
+// background) die with it; once the command has exited, whatever it left running in its group
+// is killed too, so checks never leak processes.
 func (c *commandChecker) Check(ctx context.Context) Result {
 	res := Result{Start: time.Now()}
 	if ctx.Err() != nil {
@@ -69,18 +65,17 @@ func (c *commandChecker) Check(ctx context.Context) Result {
 	defer pr.Close()
 	cmd := exec.Command(c.argv[0], c.argv[1:]...)
 	cmd.Stdout, cmd.Stderr = pw, pw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	err = cmd.Start()
+	group, err := startGroup(cmd)
 	pw.Close()
 	if err != nil {
 		res.Latency = time.Since(res.Start)
 		res.Reason = startReason(c.argv[0], err)
 		return res
 	}
-	pgid := cmd.Process.Pid
+	defer group.release()
 	killed := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
-		killGroup(pgid)
+		group.kill()
 		close(killed)
 	})
 	out := make(chan []byte, 1)
@@ -94,19 +89,19 @@ func (c *commandChecker) Check(ctx context.Context) Result {
 	}
 	// The leader is reaped, but while any member of its group lives the group id cannot be
 	// reused, so this reaches only what the command left behind.
-	killGroup(pgid)
+	group.kill()
 	_ = pr.SetReadDeadline(time.Now().Add(outputGrace))
 	line := firstLine(<-out, reasonMax)
 
-	status := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	status := cmd.ProcessState
 	res.Facts = append(res.Facts, Fact{Label: "exit code", Value: exitCode(status)})
 	if line != "" {
 		res.Facts = append(res.Facts, Fact{Label: "output", Value: line})
 	}
 	switch {
-	case status.Exited() && status.ExitStatus() == 0:
+	case status.Success():
 		res.OK = true
-	case timedOut && status.Signaled() && status.Signal() == syscall.SIGKILL:
+	case timedOut && killedByGroup(status):
 		res.Reason = c.doneReason(ctx)
 	case line != "":
 		res.Reason = line
@@ -120,9 +115,6 @@ func (c *commandChecker) Check(ctx context.Context) Result {
 func (c *commandChecker) doneReason(ctx context.Context) string {
 	return checkErrReason(ctx, ctx.Err(), c.timeout)
 }
-
-// killGroup sends SIGKILL to every process in the group; the group may already be gone.
-func killGroup(pgid int) { _ = syscall.Kill(-pgid, syscall.SIGKILL) }
 
 // startReason says why a program could not be started, naming it but none of its arguments,
 // which may hold secrets.
@@ -139,30 +131,6 @@ func startReason(prog string, err error) string {
 		err = ee.Err
 	}
 	return text.CleanText("cannot run "+prog+": "+err.Error(), reasonMax)
-}
-
-// exitText describes how a process ended: "exit status 3" or "killed by SIGSEGV".
-func exitText(ws syscall.WaitStatus) string {
-	if ws.Signaled() {
-		return "killed by " + signalName(ws.Signal())
-	}
-	return "exit status " + strconv.Itoa(ws.ExitStatus())
-}
-
-// exitCode is the exit code fact: "3", or the signal that ended the process.
-func exitCode(ws syscall.WaitStatus) string {
-	if ws.Signaled() {
-		return signalName(ws.Signal())
-	}
-	return strconv.Itoa(ws.ExitStatus())
-}
-
-// signalName is a signal's name, "SIGSEGV", or its number when it has none.
-func signalName(sig syscall.Signal) string {
-	if name := unix.SignalName(sig); name != "" {
-		return name
-	}
-	return "signal " + strconv.Itoa(int(sig))
 }
 
 // readHead reads r to its end or first error, keeping at most max bytes.

@@ -1,8 +1,9 @@
+//go:build unix
+
 package probe
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +14,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	"golang.org/x/sys/unix"
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/text"
@@ -224,29 +224,4 @@ func readPID(tb testing.TB, path string) int {
 		tb.Fatalf("child pid = %q, want a process id", b)
 	}
 	return pid
-}
-
-// assertGone waits up to 5s for process pid to exit, by polling a pidfd, which becomes readable
-// when the process exits even if nobody reaps it.
-func assertGone(tb testing.TB, pid int) {
-	tb.Helper()
-	fd, err := unix.PidfdOpen(pid, 0)
-	if errors.Is(err, unix.ESRCH) {
-		return
-	}
-	if err != nil {
-		tb.Fatalf("pidfd_open(%d) = %v", pid, err)
-	}
-	defer unix.Close(fd)
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	for {
-		n, err := unix.Poll(fds, 5000)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil || n == 0 {
-			tb.Errorf("process %d still running 5s after the check (poll = %d, %v)", pid, n, err)
-		}
-		return
-	}
 }
