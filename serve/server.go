@@ -121,6 +121,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		_ = s.opts.Monitor.Run(ctx)
 	})
 	wg.Go(func() { s.fanout(ctx) })
+	if s.opts.History != nil {
+		wg.Go(func() { s.watchHistory(ctx) })
+	}
 
 	srv := &http.Server{
 		Handler:           s.Handler(),
@@ -177,6 +180,34 @@ func (s *Server) auth(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// historyEvery is how often Serve looks at the history's health, to log its problems.
+const historyEvery = 5 * time.Second
+
+// watchHistory logs when history stops being saved, and when it is saved again.
+func (s *Server) watchHistory(ctx context.Context) {
+	tick := time.NewTicker(historyEvery)
+	defer tick.Stop()
+	last := ""
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		now := ""
+		if err := s.opts.History.Store.Err(); err != nil {
+			now = err.Error()
+		}
+		switch {
+		case now != "" && now != last:
+			s.log.Error("history not saved", "err", now)
+		case now == "" && last != "":
+			s.log.Info("history saved again")
+		}
+		last = now
+	}
 }
 
 // unhealthy says why the server is not doing its job, "" when it is.
