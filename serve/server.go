@@ -110,7 +110,7 @@ func (s *Server) Handler() http.Handler { return s.auth(s.mux) }
 // Serve runs the monitor, the fan-out to event streams and the HTTP API on ln until ctx is done,
 // then stops them all: streams end, requests in progress get two seconds to finish, and the
 // monitor stops checking. It returns once every goroutine it started has ended, so the caller
-// may commit history right after. It closes ln.
+// may commit history right after. It closes ln. Serve may be called only once.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
