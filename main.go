@@ -56,6 +56,8 @@ Usage:
   uptty validate [--config FILE]                check the config file and say what is wrong
   uptty incidents [--config FILE] [--since 7d] [--service NAME] [--json]
                                                 list outages from the history, newest first
+  uptty serve [--config FILE] [--listen ADDR] [--token-file FILE] [--log-format text|json]
+                                                no screen: the monitor and history behind an HTTP API
   uptty --version | --help
 
 Flags:
@@ -70,6 +72,10 @@ Flags:
       --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
       --service NAME  (incidents) only this service's outages
       --theme NAME    dark (default) or light: colours for the terminal's background
+      --listen ADDR   (serve) address of the HTTP API (default 127.0.0.1:9870); one that is not
+                      loopback needs a token: $UPTTY_TOKEN or --token-file
+      --token-file F  (serve) file holding the bearer token every request must carry
+      --log-format F  (serve) text (default) or json logs on stderr
 
 History is kept in history.path (default $XDG_STATE_HOME/uptty/history.db); see README.md.
 
@@ -86,7 +92,7 @@ const defaultSince = 7 * 24 * time.Hour
 
 // options are the parsed command line.
 type options struct {
-	command  string // "", "check", "validate" or "incidents"
+	command  string // "", "check", "validate", "incidents" or "serve"
 	config   string
 	demo     bool
 	json     bool
@@ -96,6 +102,7 @@ type options struct {
 	since    time.Duration // incidents: how far back; 0 for all
 	service  string        // incidents: only this service
 	debugLog string        // live monitor: the debug log's path, "" for none
+	serve    serveOptions  // serve's own flags
 }
 
 func main() {
@@ -124,6 +131,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 		return runValidate(opts, stdout, stderr, getenv)
 	case "incidents":
 		return runIncidents(opts, stdout, stderr, getenv)
+	case "serve":
+		return runServe(opts, stderr, getenv)
 	}
 	return runMonitor(opts, stderr, getenv)
 }
@@ -145,6 +154,7 @@ func parseArgs(args []string) (options, error) {
 	fs.StringVar(&since, "since", "", "")
 	fs.StringVar(&opts.service, "service", "", "")
 	fs.StringVar(&opts.debugLog, "debug-log", "", "")
+	serveFlags(fs, &opts.serve)
 
 	rest := args
 	for {
@@ -164,14 +174,14 @@ func parseArgs(args []string) (options, error) {
 			return opts, fmt.Errorf("unexpected argument %q", word)
 		}
 		switch word {
-		case "check", "validate", "incidents":
+		case "check", "validate", "incidents", "serve":
 			opts.command = word
 		case "help":
 			opts.help = true
 		case "version":
 			opts.version = true
 		default:
-			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents)", word)
+			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, serve)", word)
 		}
 		rest = rest[1:]
 	}
@@ -189,6 +199,9 @@ func parseArgs(args []string) (options, error) {
 	}
 	if opts.demo && opts.config != "" {
 		return opts, errors.New("--demo and --config exclude each other")
+	}
+	if err := checkServeFlags(opts); err != nil {
+		return opts, err
 	}
 	return incidentFlags(opts, since)
 }

@@ -60,14 +60,16 @@ func WriteCheckTable(w io.Writer, services []config.Service, st []track.Status, 
 	return bw.Flush()
 }
 
-// checkJSON is the `uptty check --json` document, as in the contract.
-type checkJSON struct {
-	CheckedAt string        `json:"checked_at"`
-	Services  []serviceJSON `json:"services"`
-	Summary   summaryJSON   `json:"summary"`
+// CheckDoc is the `uptty check --json` document, as in the contract.
+type CheckDoc struct {
+	CheckedAt string         `json:"checked_at"`
+	Services  []CheckService `json:"services"`
+	Summary   Summary        `json:"summary"`
 }
 
-type serviceJSON struct {
+// CheckService is one service as `uptty check --json` shows it. `uptty serve` embeds it, so
+// that its status document names and words a service exactly as check does.
+type CheckService struct {
 	Name      string  `json:"name"`
 	Group     string  `json:"group"`
 	URL       string  `json:"url"`
@@ -76,44 +78,60 @@ type serviceJSON struct {
 	Error     string  `json:"error"`
 }
 
-type summaryJSON struct {
+// Summary counts the services up, degraded and down, as `uptty check --json` shows them.
+type Summary struct {
 	Up       int `json:"up"`
 	Degraded int `json:"degraded"`
 	Down     int `json:"down"`
 }
 
-// WriteCheckJSON writes the `uptty check --json` document: checked_at (RFC 3339, in checkedAt's
-// zone), every service with its lower-case state, latency in milliseconds to 0.1 and the error
-// ("" when up; userinfo is removed from URLs), and the up/degraded/down summary.
-func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service, st []track.Status) error {
-	doc := checkJSON{
+// Count adds a service in state st to the summary.
+func (s *Summary) Count(st track.State) {
+	switch st {
+	case track.Up:
+		s.Up++
+	case track.Degraded:
+		s.Degraded++
+	case track.Down:
+		s.Down++
+	}
+}
+
+// CheckServiceOf is svc with status s as `uptty check --json` shows it: the lower-case state,
+// latency in milliseconds to 0.1 and the error ("" when up); the URL in its display form, with
+// no userinfo and its secrets masked.
+func CheckServiceOf(svc config.Service, s track.Status) CheckService {
+	return CheckService{
+		Name:      svc.Name,
+		Group:     svc.Group,
+		URL:       svc.DisplayURL(),
+		State:     s.State.Lower(),
+		LatencyMS: math.Round(float64(s.LastLatency)/float64(100*time.Microsecond)) / 10,
+		Error:     reasonText(s),
+	}
+}
+
+// CheckDocOf is the `uptty check --json` document of services at checkedAt (written in RFC
+// 3339, in its zone); st[i] is the status of services[i].
+func CheckDocOf(checkedAt time.Time, services []config.Service, st []track.Status) CheckDoc {
+	doc := CheckDoc{
 		CheckedAt: checkedAt.Format(time.RFC3339),
-		Services:  make([]serviceJSON, 0, len(services)),
+		Services:  make([]CheckService, 0, len(services)),
 	}
 	for i, svc := range services {
 		s := statusAt(st, i)
-		u := svc.DisplayURL()
-		doc.Services = append(doc.Services, serviceJSON{
-			Name:      svc.Name,
-			Group:     svc.Group,
-			URL:       u,
-			State:     s.State.Lower(),
-			LatencyMS: math.Round(float64(s.LastLatency)/float64(100*time.Microsecond)) / 10,
-			Error:     reasonText(s),
-		})
-		switch s.State {
-		case track.Up:
-			doc.Summary.Up++
-		case track.Degraded:
-			doc.Summary.Degraded++
-		case track.Down:
-			doc.Summary.Down++
-		}
+		doc.Services = append(doc.Services, CheckServiceOf(svc, s))
+		doc.Summary.Count(s.State)
 	}
+	return doc
+}
+
+// WriteCheckJSON writes the `uptty check --json` document (see CheckDocOf), indented.
+func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service, st []track.Status) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return enc.Encode(CheckDocOf(checkedAt, services, st))
 }
 
 // reasonText is the one-line reason a service is not UP ("" when it is).

@@ -1,0 +1,261 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
+)
+
+// hub is the set of event stream clients. The fan-out goroutine fills their queues; each
+// client's handler drains its own.
+type hub struct {
+	mu      sync.Mutex
+	clients map[*client]struct{}
+	// wantSnap is set when some client needs a snapshot; interrupt wakes the fan-out from
+	// Next to take it.
+	wantSnap  bool
+	interrupt context.CancelFunc
+	// overflows counts the times a client fell behind and lost its backlog.
+	overflows int
+}
+
+// client is one event stream's queue.
+type client struct {
+	wake chan struct{} // cap 1: the queue has something
+
+	mu       sync.Mutex
+	queue    [][]byte // encoded events, oldest first
+	size     int      // bytes in queue
+	needSnap bool     // the backlog was dropped (or never began): a snapshot comes next
+}
+
+// push queues ev (events already encoded) for c unless that would pass limit bytes; then it
+// drops the backlog and reports that c needs a snapshot instead.
+func (c *client) push(ev []byte, limit int) (overflow bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.needSnap {
+		return false // a snapshot is coming: it tells more than ev
+	}
+	if c.size+len(ev) > limit {
+		c.queue, c.size, c.needSnap = nil, 0, true
+		return true
+	}
+	c.queue = append(c.queue, ev)
+	c.size += len(ev)
+	c.signal()
+	return false
+}
+
+// take empties c's queue.
+func (c *client) take() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q := c.queue
+	c.queue, c.size = nil, 0
+	return q
+}
+
+func (c *client) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// subscribe adds a client that starts with a snapshot.
+func (s *Server) subscribe() *client {
+	c := &client{wake: make(chan struct{}, 1), needSnap: true}
+	s.hub.mu.Lock()
+	s.hub.clients[c] = struct{}{}
+	s.hub.mu.Unlock()
+	s.wantSnapshot()
+	return c
+}
+
+func (s *Server) unsubscribe(c *client) {
+	s.hub.mu.Lock()
+	delete(s.hub.clients, c)
+	s.hub.mu.Unlock()
+}
+
+// wantSnapshot asks the fan-out for a snapshot for the clients that need one.
+func (s *Server) wantSnapshot() {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	s.hub.wantSnap = true
+	if s.hub.interrupt != nil {
+		s.hub.interrupt()
+	}
+}
+
+// fanout is the one reader of the monitor's Next: it logs state changes and hands every
+// stream client its events, and it takes the snapshots clients need. Snapshots are taken here,
+// between batches, so that no client gets a batch older than the snapshot it already has.
+func (s *Server) fanout(ctx context.Context) {
+	last := s.snapshot() // states as restored from history: only changes are logged
+	states := make(map[string]track.State, len(last))
+	for i, svc := range s.opts.Services {
+		states[svc.Name] = last[i].State
+	}
+	for {
+		s.hub.mu.Lock()
+		snap := s.hub.wantSnap
+		s.hub.wantSnap = false
+		next, cancel := context.WithCancel(ctx)
+		s.hub.interrupt = cancel
+		s.hub.mu.Unlock()
+		if snap {
+			cancel()
+			s.sendSnapshots()
+			continue
+		}
+		batch, err := s.opts.Monitor.Next(next)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			continue // interrupted for a snapshot
+		}
+		s.logChanges(batch, states)
+		s.broadcast(batch)
+	}
+}
+
+// sendSnapshots queues one fresh snapshot for every client that needs one.
+func (s *Server) sendSnapshots() {
+	now := s.opts.Now()
+	ev := encodeEvent("snapshot", s.statusOf(s.snapshot(), now))
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	for c := range s.hub.clients {
+		c.mu.Lock()
+		if c.needSnap {
+			c.queue, c.size, c.needSnap = [][]byte{ev}, len(ev), false
+			c.signal()
+		}
+		c.mu.Unlock()
+	}
+}
+
+// broadcast queues a `service` event per changed service for every client; the bytes are
+// encoded once and shared.
+func (s *Server) broadcast(batch map[string]track.Status) {
+	now := s.opts.Now()
+	var buf bytes.Buffer
+	for i, svc := range s.opts.Services { // in the config's order, as the snapshot lists them
+		if st, ok := batch[svc.Name]; ok {
+			buf.Write(encodeEvent("service", serviceOf(s.opts.Services[i], st, now)))
+		}
+	}
+	if buf.Len() == 0 {
+		return
+	}
+	ev := buf.Bytes()
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	for c := range s.hub.clients {
+		if c.push(ev, s.opts.ClientBuffer) {
+			s.hub.wantSnap = true
+			s.hub.overflows++
+			s.log.Debug("event stream client fell behind: its backlog is dropped and a snapshot sent instead")
+		}
+	}
+}
+
+// logChanges logs every service whose state differs from states, and records the new states.
+// Only names, states, masked reasons and display URLs are logged: never a secret.
+func (s *Server) logChanges(batch map[string]track.Status, states map[string]track.State) {
+	for _, svc := range s.opts.Services {
+		st, ok := batch[svc.Name]
+		if !ok || st.State == states[svc.Name] {
+			continue
+		}
+		from := states[svc.Name]
+		states[svc.Name] = st.State
+		attrs := []any{"service", svc.Name, "from", from.String(), "to", st.State.String()}
+		if svc.Group != "" {
+			attrs = append(attrs, "group", svc.Group)
+		}
+		if u := svc.DisplayURL(); u != "" {
+			attrs = append(attrs, "url", u)
+		}
+		if st.Reason != "" {
+			attrs = append(attrs, "reason", st.Reason)
+		}
+		level := slog.LevelInfo
+		switch o, ended := st.EndedOutage(); {
+		case st.State == track.Down:
+			level = slog.LevelWarn
+		case from == track.Down && ended:
+			d := o.Duration(o.End)
+			attrs = append(attrs, "outage", text.FormatDuration(d), "outage_s", int64(d/time.Second))
+		}
+		s.log.Log(context.Background(), level, "state changed", attrs...)
+	}
+}
+
+// encodeEvent is one Server-Sent Event: its name and v as one line of JSON.
+func encodeEvent(name string, v any) []byte {
+	var b bytes.Buffer
+	b.WriteString("event: " + name + "\ndata: ")
+	enc := json.NewEncoder(&b) // one line: strings escape their newlines
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // our own types always encode
+	b.WriteString("\n")
+	return b.Bytes()
+}
+
+// heartbeat is the comment an idle stream gets; clients ignore it.
+var heartbeat = []byte(": heartbeat\n\n")
+
+// events streams a snapshot, then the changes, until the client or the server goes away.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx would hold events back
+	c := s.subscribe()
+	defer s.unsubscribe(c)
+
+	write := func(chunks ...[]byte) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
+		for _, b := range chunks {
+			if _, err := w.Write(b); err != nil {
+				return false
+			}
+		}
+		return rc.Flush() == nil
+	}
+	w.WriteHeader(http.StatusOK)
+	if !write() {
+		return
+	}
+	beat := time.NewTicker(s.opts.Heartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-c.wake:
+			if q := c.take(); len(q) > 0 && !write(q...) {
+				return
+			}
+		case <-beat.C:
+			if !write(heartbeat) {
+				return
+			}
+		case <-r.Context().Done():
+			return
+		case <-s.stop:
+			return
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package serve
+
+import (
+	"encoding/json"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/report"
+	"github.com/uptty/uptty/track"
+)
+
+// statusDoc is the /api/v1/status document: `uptty check --json`'s, each service with more.
+type statusDoc struct {
+	CheckedAt string         `json:"checked_at"`
+	Services  []serviceDoc   `json:"services"`
+	Summary   report.Summary `json:"summary"`
+}
+
+// serviceDoc is one service in the status document and in a `service` event: check's fields,
+// then since when it is in its state, its open or last outage, and its uptime.
+type serviceDoc struct {
+	report.CheckService
+	Since  *string    `json:"since"`
+	Outage *outageDoc `json:"outage"`
+	// Uptime is the fraction of observed time not inside an outage, 0 to 1; null before any
+	// time was observed.
+	Uptime *float64 `json:"uptime"`
+}
+
+// outageDoc is an outage as `uptty incidents --json` writes one: times to the second, end null
+// while it lasts, duration_s the whole seconds between the times written (or until now).
+type outageDoc struct {
+	Start     string  `json:"start"`
+	End       *string `json:"end"`
+	DurationS int64   `json:"duration_s"`
+}
+
+// apiTime writes t as incidents do: RFC 3339 to the second, in the local zone.
+func apiTime(t time.Time) string { return t.Truncate(time.Second).Local().Format(time.RFC3339) }
+
+func serviceOf(svc config.Service, st track.Status, now time.Time) serviceDoc {
+	d := serviceDoc{CheckService: report.CheckServiceOf(svc, st)}
+	if !st.Since.IsZero() {
+		d.Since = new(apiTime(st.Since))
+	}
+	if o := st.Outage; !o.Start.IsZero() {
+		end := now
+		d.Outage = &outageDoc{Start: apiTime(o.Start)}
+		if !o.Open() {
+			end = o.End
+			d.Outage.End = new(apiTime(o.End))
+		}
+		d.Outage.DurationS = int64(max(end.Truncate(time.Second).Sub(o.Start.Truncate(time.Second)), 0) / time.Second)
+	}
+	if u, ok := st.Uptime(now); ok {
+		d.Uptime = new(math.Round(u*1e6) / 1e6)
+	}
+	return d
+}
+
+// statusOf is the status document of every service as st shows them at now; st[i] is the
+// status of the i-th service.
+func (s *Server) statusOf(st []track.Status, now time.Time) statusDoc {
+	doc := statusDoc{CheckedAt: now.UTC().Format(time.RFC3339), Services: make([]serviceDoc, len(s.opts.Services))}
+	for i, svc := range s.opts.Services {
+		doc.Services[i] = serviceOf(svc, st[i], now)
+		doc.Summary.Count(st[i].State)
+	}
+	return doc
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.statusOf(s.snapshot(), s.opts.Now()))
+}
+
+// writeJSON answers v as JSON with code.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the client went away
+}
+
+// errorJSON answers {"error": msg} with code.
+func errorJSON(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, struct {
+		Error string `json:"error"`
+	}{msg})
+}

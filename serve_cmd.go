@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/serve"
+)
+
+// defaultListen is where `uptty serve` listens without --listen: loopback only, so that nothing
+// is exposed, and no token is needed, until the user says otherwise.
+const defaultListen = "127.0.0.1:9870"
+
+// serveOptions are the flags only `uptty serve` takes.
+type serveOptions struct {
+	listen    string // "" for defaultListen
+	logFormat string // "" or "text", or "json"
+	tokenFile string
+}
+
+// serveFlags adds serve's flags to the command line's flag set.
+func serveFlags(fs *flag.FlagSet, so *serveOptions) {
+	fs.StringVar(&so.listen, "listen", "", "")
+	fs.StringVar(&so.logFormat, "log-format", "", "")
+	fs.StringVar(&so.tokenFile, "token-file", "", "")
+}
+
+// checkServeFlags refuses serve's flags on other commands and a log format it does not know.
+func checkServeFlags(opts options) error {
+	so := opts.serve
+	if opts.command != "serve" {
+		for _, f := range []struct{ name, v string }{{"--listen", so.listen}, {"--log-format", so.logFormat}, {"--token-file", so.tokenFile}} {
+			if f.v != "" {
+				return fmt.Errorf("%s goes with 'serve'", f.name)
+			}
+		}
+		return nil
+	}
+	if so.logFormat != "" && so.logFormat != "text" && so.logFormat != "json" {
+		return fmt.Errorf("--log-format %q: want text or json", so.logFormat)
+	}
+	return nil
+}
+
+// runServe is `uptty serve`: the monitor and history with no screen, behind the HTTP API.
+// Everything that can be wrong with the command line, the config, the address or the history
+// file is said, with exit status 2, before any check starts.
+func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)) int {
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	cfg, err := requireConfig(opts, getenv)
+	if err != nil {
+		return fail(err)
+	}
+	targets, err := buildTargets(cfg)
+	if err != nil {
+		return fail(err)
+	}
+	addr := opts.serve.listen
+	if addr == "" {
+		addr = defaultListen
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fail(fmt.Errorf("uptty: --listen %q: want HOST:PORT, such as %s", addr, defaultListen))
+	}
+	token, err := serveToken(opts.serve.tokenFile, getenv)
+	if err != nil {
+		return fail(err)
+	}
+	if token == "" && !isLoopback(host) {
+		return fail(fmt.Errorf("uptty: --listen %s is reachable from other machines: set UPTTY_TOKEN or pass --token-file FILE, and every request must then carry Authorization: Bearer TOKEN", addr))
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fail(fmt.Errorf("uptty: cannot listen on %s: the address is in use (another uptty serve?); pick another with --listen", addr))
+		}
+		return fail(fmt.Errorf("uptty: cannot listen on %s: %w", addr, err))
+	}
+	hist, err := history.OpenLive(cfg.History.Path, cfg.History.Retention, historyServices(cfg.Services), 3*time.Second)
+	if err != nil {
+		ln.Close()
+		return fail(fmt.Errorf("uptty: %w", err))
+	}
+
+	logger := newLogger(stderr, opts.serve.logFormat)
+	notSaving := ""
+	if hist.Hint != "" {
+		logger.Warn(hist.Hint)
+		if hist.Store.Path() == "" && cfg.History.Path != "" {
+			notSaving = hist.Hint
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Registered before the first check, so that a SIGHUP never ends the monitor.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	hups := make(chan struct{})
+	go func() {
+		defer close(hups)
+		ignoreHangups(ctx, hup, logger)
+	}()
+	defer func() { <-hups }()
+	defer stop() // before waiting for hups: deferred calls run last first
+
+	mon := monitor.NewMonitor(targets, monitor.Options{
+		Concurrency: cfg.Concurrency,
+		Restore:     hist.Restore,
+		OnResult:    hist.Record,
+	})
+	srv := serve.New(serve.Options{
+		Services:  cfg.Services,
+		Monitor:   mon,
+		History:   hist,
+		NotSaving: notSaving,
+		Logger:    logger,
+		Token:     token,
+	})
+	auth := "none (loopback)"
+	if token != "" {
+		auth = "bearer token"
+	}
+	where := hist.Store.Path()
+	if where == "" {
+		where = "memory"
+	}
+	logger.Info("serving", "services", len(cfg.Services), "listen", ln.Addr().String(), "config", cfg.Path,
+		"history", where, "auth", auth, "version", buildVersion())
+	err = srv.Serve(ctx, ln)
+	code := exitOK
+	if err != nil {
+		logger.Error("server failed", "err", err.Error())
+		code = exitFailed
+	}
+	// The monitor has stopped: what it recorded is committed now.
+	closeErr := hist.Close()
+	if note := hist.Unsaved(); note != "" {
+		logger.Warn(note)
+	}
+	if closeErr != nil {
+		logger.Error("history not saved", "err", closeErr.Error())
+		return exitFailed
+	}
+	logger.Info("stopped", "history", "saved")
+	return code
+}
+
+// ignoreHangups keeps serve running on SIGHUP, which will reload the config in a later
+// version, until ctx is done.
+func ignoreHangups(ctx context.Context, hup <-chan os.Signal, logger *slog.Logger) {
+	for {
+		select {
+		case <-hup:
+			logger.Warn("reload not supported yet: restart uptty serve to apply config changes")
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// serveToken is the bearer token from --token-file, else $UPTTY_TOKEN; "" for none.
+func serveToken(file string, getenv func(string) (string, bool)) (string, error) {
+	if file == "" {
+		v, _ := getenv("UPTTY_TOKEN")
+		return strings.TrimSpace(v), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("uptty: --token-file: %w", err)
+	}
+	token := strings.TrimSpace(string(b))
+	if token == "" {
+		return "", fmt.Errorf("uptty: --token-file %s is empty", file)
+	}
+	return token, nil
+}
+
+// isLoopback reports whether host reaches this machine only. An empty host is every
+// interface; any name but localhost might resolve anywhere.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Split(host, "%")[0])
+	return ip != nil && ip.IsLoopback()
+}
+
+// newLogger logs to w as text, or as JSON lines for format "json".
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}

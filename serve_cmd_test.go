@@ -1,0 +1,292 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/uptty/uptty/history"
+)
+
+func TestServeFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    serveOptions
+		wantErr string
+	}{
+		{args: []string{"serve"}},
+		{args: []string{"serve", "--listen", "127.0.0.1:1", "--log-format", "json", "--token-file", "t"},
+			want: serveOptions{listen: "127.0.0.1:1", logFormat: "json", tokenFile: "t"}},
+		{args: []string{"--listen=[::1]:9870", "serve"}, want: serveOptions{listen: "[::1]:9870"}},
+		{args: []string{"serve", "--log-format", "xml"}, wantErr: `--log-format "xml": want text or json`},
+		{args: []string{"check", "--listen", ":1"}, wantErr: "--listen goes with 'serve'"},
+		{args: []string{"--token-file", "t"}, wantErr: "--token-file goes with 'serve'"},
+		{args: []string{"incidents", "--log-format", "json"}, wantErr: "--log-format goes with 'serve'"},
+		{args: []string{"serve", "--json"}, wantErr: "--json goes with 'check' or 'incidents'"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			got, err := parseArgs(tt.args)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("parseArgs(%q) error = %v, want %q", tt.args, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got.command != "serve" || got.serve != tt.want {
+				t.Errorf("parseArgs(%q) = %+v, %v; want serve with %+v", tt.args, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.1.2.3": true, "::1": true, "localhost": true, "fe80::1%lo": false,
+		"": false, "0.0.0.0": false, "::": false, "192.168.1.10": false, "example.com": false,
+	} {
+		if got := isLoopback(host); got != want {
+			t.Errorf("isLoopback(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
+
+// TestServeRefuses: whatever is wrong is said, with exit status 2, before anything starts: no
+// check runs and the history file is not created.
+func TestServeRefuses(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer up.Close()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dir := t.TempDir()
+	hist := filepath.Join(dir, "history.db")
+	good := writeConfig(t, "history: {path: "+hist+"}\nservices:\n  - {name: Good, url: \""+up.URL+"\"}\n")
+	bad := writeConfig(t, "services:\n  - {name: Good, url: \""+up.URL+"\", intervall: 5s}\n")
+	empty := filepath.Join(dir, "empty-token")
+	os.WriteFile(empty, []byte("\n"), 0o600)
+
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"bad config", []string{"serve", "-c", bad}, "intervall"},
+		{"no config", []string{"serve"}, "no config found"},
+		{"port in use", []string{"serve", "-c", good, "--listen", busy.Addr().String()},
+			"uptty: cannot listen on " + busy.Addr().String() + ": the address is in use"},
+		{"all interfaces without a token", []string{"serve", "-c", good, "--listen", ":0"},
+			"uptty: --listen :0 is reachable from other machines: set UPTTY_TOKEN or pass --token-file FILE"},
+		{"another address without a token", []string{"serve", "-c", good, "--listen", "192.0.2.1:9870"}, "reachable from other machines"},
+		{"no port", []string{"serve", "-c", good, "--listen", "127.0.0.1"}, `--listen "127.0.0.1": want HOST:PORT`},
+		{"missing token file", []string{"serve", "-c", good, "--token-file", filepath.Join(dir, "nope")}, "--token-file"},
+		{"empty token file", []string{"serve", "-c", good, "--token-file", empty, "--listen", ":0"}, "is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tt.args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.wantErr) || stdout != "" {
+				t.Errorf("uptty %q = %d, stdout %q, stderr %q; want 2 saying %q", tt.args, code, stdout, stderr, tt.wantErr)
+			}
+			if _, err := os.Stat(hist); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("uptty %q created the history file: %v", tt.args, err)
+			}
+		})
+	}
+}
+
+// logLines collects a process's JSON log lines and lets a test wait for one.
+type logLines struct {
+	mu    sync.Mutex
+	lines []map[string]any
+	raw   strings.Builder
+	more  chan struct{} // cap 1: a line arrived
+	bad   atomic.Value  // a line that is not JSON
+}
+
+func readLogs(r io.Reader) (*logLines, <-chan struct{}) {
+	l := &logLines{more: make(chan struct{}, 1)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			var m map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+				l.bad.Store(sc.Text())
+				m = map[string]any{}
+			}
+			l.mu.Lock()
+			l.lines = append(l.lines, m)
+			l.raw.WriteString(sc.Text() + "\n")
+			l.mu.Unlock()
+			select {
+			case l.more <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return l, done
+}
+
+// waitFor returns the first log line for which match is true, failing after a while.
+func (l *logLines) waitFor(t *testing.T, what string, match func(map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for seen := 0; ; {
+		l.mu.Lock()
+		for ; seen < len(l.lines); seen++ {
+			if match(l.lines[seen]) {
+				m := l.lines[seen]
+				l.mu.Unlock()
+				return m
+			}
+		}
+		l.mu.Unlock()
+		select {
+		case <-l.more:
+		case <-deadline:
+			t.Fatalf("no log line with %s; logs:\n%s", what, l.String())
+		}
+	}
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.raw.String()
+}
+
+func msgIs(msg string) func(map[string]any) bool {
+	return func(m map[string]any) bool { return m["msg"] == msg }
+}
+
+// TestServeEndToEnd runs the built binary: it logs its start as JSON, serves the status, keeps
+// running on SIGHUP, logs a state change without the secret in the URL, and on SIGTERM commits
+// history and exits 0.
+func TestServeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	var down atomic.Bool
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer up.Close()
+	dir := t.TempDir()
+	hist := filepath.Join(dir, "history.db")
+	const secret = "s3cret-query-token"
+	cfg := writeConfig(t, fmt.Sprintf(`
+history: {path: %s}
+defaults: {interval: 1s, timeout: 1s, retry_interval: 50ms, failure_threshold: 1}
+services:
+  - {name: Checkout API, group: payments, url: "%s/health?token=${API_TOKEN}"}
+`, hist, up.URL))
+	cmd := exec.Command(bin, "serve", "-c", cfg, "--listen", "127.0.0.1:0", "--log-format", "json")
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_STATE_HOME="+dir, "API_TOKEN="+secret)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{}) // closed once waitErr is set
+	var waitErr error
+	logs, logsDone := readLogs(stderr)
+	go func() { <-logsDone; waitErr = cmd.Wait(); close(exited) }()
+	defer func() {
+		cmd.Process.Kill()
+		<-exited
+	}()
+
+	start := logs.waitFor(t, "the start", msgIs("serving"))
+	if start["services"] != 1.0 || start["auth"] != "none (loopback)" || start["history"] != hist {
+		t.Errorf("start log = %v, want 1 service, no auth, history at %s", start, hist)
+	}
+	base := "http://" + start["listen"].(string)
+	get := func(path string) (int, string) {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	logs.waitFor(t, "Checkout API up", func(m map[string]any) bool { return m["msg"] == "state changed" && m["to"] == "UP" })
+	if code, body := get("/api/v1/status"); code != http.StatusOK || !strings.Contains(body, `"state":"up"`) || strings.Contains(body, secret) {
+		t.Errorf("GET /api/v1/status = %d %s, want 200 with the service up and no secret", code, body)
+	}
+
+	cmd.Process.Signal(syscall.SIGHUP)
+	logs.waitFor(t, "the SIGHUP note", func(m map[string]any) bool {
+		s, _ := m["msg"].(string)
+		return strings.HasPrefix(s, "reload not supported yet")
+	})
+	if code, body := get("/healthz"); code != http.StatusOK || body != "ok\n" {
+		t.Errorf("GET /healthz after SIGHUP = %d %q, want 200 ok: still running", code, body)
+	}
+
+	down.Store(true)
+	logs.waitFor(t, "Checkout API down", func(m map[string]any) bool {
+		return m["msg"] == "state changed" && m["to"] == "DOWN" && m["level"] == "WARN"
+	})
+	down.Store(false)
+	back := logs.waitFor(t, "Checkout API back up", func(m map[string]any) bool {
+		return m["msg"] == "state changed" && m["from"] == "DOWN" && m["to"] == "UP"
+	})
+	if _, ok := back["outage"].(string); !ok {
+		t.Errorf("recovery log = %v, want the outage's duration", back)
+	}
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+		err = waitErr
+	case <-time.After(30 * time.Second):
+		t.Fatalf("uptty serve still running 30s after SIGTERM; logs:\n%s", logs)
+	}
+	if err != nil {
+		t.Errorf("uptty serve after SIGTERM: %v, want exit 0; logs:\n%s", err, logs)
+	}
+	all := logs.String()
+	if bad := logs.bad.Load(); bad != nil {
+		t.Errorf("log line %q is not JSON", bad)
+	}
+	if strings.Contains(all, secret) {
+		t.Errorf("logs show the secret:\n%s", all)
+	}
+	if !strings.Contains(all, `"msg":"stopped","history":"saved"`) {
+		t.Errorf("logs lack the clean stop:\n%s", all)
+	}
+	// History was committed and let go: it opens for writing and holds the outage.
+	store, err := history.Open(hist, history.Options{})
+	if err != nil {
+		t.Fatalf("history after SIGTERM: %v", err)
+	}
+	defer store.Close()
+	list, err := store.Incidents(time.Time{}, "")
+	if err != nil || len(list) != 1 || list[0].End == nil || list[0].Service != "Checkout API" {
+		t.Errorf("incidents after SIGTERM = %+v, %v; want Checkout API's one ended outage", list, err)
+	}
+}
