@@ -100,7 +100,12 @@ func start(t *testing.T, yaml string, tune func(*Options), ln ...net.Listener) *
 		}
 		targets[i] = monitor.Target{Service: svc, Checker: c}
 	}
-	hist, err := history.OpenLive(cfg.History, cfg.Services, true, 0)
+	names := make([]history.Service, len(cfg.Services))
+	for i, s := range cfg.Services {
+		names[i] = history.Service{Name: s.Name, Group: s.Group, Interval: s.Interval}
+	}
+	hist, err := history.OpenLive("", 0, names, 0) // in memory
+
 	if err != nil {
 		t.Fatal(err)
 	}
