@@ -22,6 +22,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	xterm "github.com/charmbracelet/x/term"
 
+	"github.com/uptty/uptty/alert"
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/demo"
 	"github.com/uptty/uptty/history"
@@ -48,19 +49,22 @@ const (
 const usage = `uptty: service uptime in your terminal
 
 Usage:
-  uptty [--config FILE] [--theme dark|light]   live monitor (the demo when no config is found)
+  uptty [--config FILE] [--theme dark|light] [--quiet]
+                                                live monitor (the demo when no config is found)
   uptty --demo                                  live monitor of built-in simulated services
   uptty check [--config FILE] [--json]          check every service once; exit 1 if any is down
   uptty validate [--config FILE]                check the config file and say what is wrong
   uptty incidents [--config FILE] [--since 7d] [--service NAME] [--json]
                                                 list outages from the history, newest first
+  uptty alerts [--config FILE] [--json]         list alerts sent, pending, failed and given up
   uptty --version | --help
 
 Flags:
   -c, --config FILE   config file (default: $UPTTY_CONFIG, ./uptty.yaml,
                       $XDG_CONFIG_HOME/uptty/config.yaml)
       --demo          monitor the built-in demo services
-      --json          (check, incidents) print JSON instead of a table
+      --json          (check, incidents, alerts) print JSON instead of a table
+      --quiet         (live monitor) no bell nor desktop notification on DOWN and recovery
       --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
       --service NAME  (incidents) only this service's outages
       --theme NAME    dark (default) or light: colours for the terminal's background
@@ -78,7 +82,8 @@ const defaultSince = 7 * 24 * time.Hour
 
 // options are the parsed command line.
 type options struct {
-	command string // "", "check", "validate" or "incidents"
+	command string // "", "check", "validate", "incidents" or "alerts"
+	quiet   bool   // live monitor: no terminal alerts
 	config  string
 	demo    bool
 	json    bool
@@ -115,6 +120,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 		return runValidate(opts, stdout, stderr, getenv)
 	case "incidents":
 		return runIncidents(opts, stdout, stderr, getenv)
+	case "alerts":
+		return runAlerts(opts, stdout, stderr, getenv)
 	}
 	return runMonitor(opts, stderr, getenv)
 }
@@ -135,6 +142,7 @@ func parseArgs(args []string) (options, error) {
 	fs.BoolVar(&opts.help, "h", false, "")
 	fs.StringVar(&since, "since", "", "")
 	fs.StringVar(&opts.service, "service", "", "")
+	fs.BoolVar(&opts.quiet, "quiet", false, "")
 
 	rest := args
 	for {
@@ -154,22 +162,25 @@ func parseArgs(args []string) (options, error) {
 			return opts, fmt.Errorf("unexpected argument %q", word)
 		}
 		switch word {
-		case "check", "validate", "incidents":
+		case "check", "validate", "incidents", "alerts":
 			opts.command = word
 		case "help":
 			opts.help = true
 		case "version":
 			opts.version = true
 		default:
-			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents)", word)
+			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, alerts)", word)
 		}
 		rest = rest[1:]
 	}
 	if opts.theme != "dark" && opts.theme != "light" {
 		return opts, fmt.Errorf("--theme %q: want dark or light", opts.theme)
 	}
-	if opts.json && opts.command != "check" && opts.command != "incidents" {
-		return opts, errors.New("--json goes with 'check' or 'incidents'")
+	if opts.json && opts.command != "check" && opts.command != "incidents" && opts.command != "alerts" {
+		return opts, errors.New("--json goes with 'check', 'incidents' or 'alerts'")
+	}
+	if opts.quiet && opts.command != "" {
+		return opts, errors.New("--quiet goes with the live monitor")
 	}
 	if opts.demo && opts.command != "" {
 		return opts, fmt.Errorf("--demo does not go with %q", opts.command)
@@ -333,6 +344,16 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
+	var tty io.Writer = os.Stdout
+	if opts.quiet {
+		tty = nil
+	}
+	_, tmux := getenv("TMUX")
+	senders, err := buildSenders(cfg, tty, tmux)
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty:", err)
+		return exitUsage
+	}
 	// net/http (and the demo's servers) report oddities, such as a server that talks before it
 	// is asked, through the standard logger: on a full-screen UI those lines would scribble
 	// over the table. What matters reaches the screen as a check's reason instead.
@@ -368,11 +389,21 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// A closed terminal sends SIGHUP: stop as on q, so that history is committed and closed.
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP)
 	defer cancel()
+	var alerts *liveAlerts
 	monitor := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
 		Restore:     hist.Restore,
-		OnResult:    hist.Record,
+		// Set before Run, which is the first to call it.
+		OnResult: func(name string, c monitor.Check, events []monitor.Event) { alerts.engine.OnResult(name, c, events) },
 	})
+	alerts, err = startAlerts(cfg, hist, senders, monitor.Snapshot(), alert.Options{})
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty:", err)
+		return exitUsage
+	}
+	// Deferred before the monitor's, so it runs after the monitor stopped calling OnResult,
+	// and before history closes: the senders' last outcomes reach the outbox.
+	defer alerts.stop()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -389,6 +420,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
 		Ctx:           ctx,
 		Archive:       hist.View,
+		Via:           alerts.engine.Via,
 	})
 	program := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
 	_, err = program.Run()
@@ -446,6 +478,51 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 		return exitUsage
 	}
 	return exitOK
+}
+
+func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
+	cfg, found, err := loadConfig(opts, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	if !found {
+		cfg = &config.Config{History: config.History{Path: config.DefaultHistoryPath(getenv)}}
+	}
+	var list []history.Outgoing
+	switch path := cfg.History.Path; {
+	case path == "":
+		fmt.Fprintln(stderr, `uptty: history is kept in memory (history.path is ""), so no alerts were saved`)
+	default:
+		if list, err = readAlerts(path); err != nil {
+			fmt.Fprintln(stderr, "uptty:", err)
+			return exitUsage
+		}
+	}
+	if opts.json {
+		err = report.WriteAlertsJSON(stdout, list)
+	} else {
+		err = report.WriteAlertsTable(stdout, list, time.Local)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty:", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// readAlerts lists the outbox of the history file at path, newest first; a file that does not
+// exist yet holds none.
+func readAlerts(path string) ([]history.Outgoing, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	store, err := history.Open(path, history.Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	return store.Alerts(0)
 }
 
 // readIncidents lists the incidents in the history file at path as opts asks; a file that does
