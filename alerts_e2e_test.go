@@ -315,3 +315,34 @@ func TestAlertsMaintenanceAndDependencies(t *testing.T) {
 }
 
 func noEnv(string) (string, bool) { return "", false }
+
+// TestAlertsCommand: no history file yet lists nothing and exits 0; a file that is not a
+// history, or a bad config, exits 2.
+func TestAlertsCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := writeAlertsConfig(t, dir, "  - {name: api, url: \"http://127.0.0.1:1\"}\n")
+	tests := []struct {
+		name     string
+		args     []string
+		prepare  func()
+		code     int
+		out, err string
+	}{
+		{"no history yet", []string{"alerts", "-c", path}, nil, exitOK, "no alerts\n", ""},
+		{"no history yet, JSON", []string{"alerts", "--json", "-c", path}, nil, exitOK, "{\n  \"alerts\": []\n}\n", ""},
+		{"not a history", []string{"alerts", "-c", path}, func() {
+			os.WriteFile(filepath.Join(dir, "history.db"), bytes.Repeat([]byte("x"), 8192), 0o600)
+		}, exitUsage, "", "is not an uptty history"},
+		{"bad config", []string{"alerts", "-c", filepath.Join(dir, "missing.yaml")}, nil, exitUsage, "", "missing.yaml"},
+	}
+	for _, tt := range tests {
+		if tt.prepare != nil {
+			tt.prepare()
+		}
+		var out, errb bytes.Buffer
+		code := run(tt.args, &out, &errb, noEnv)
+		if code != tt.code || out.String() != tt.out || !strings.Contains(errb.String(), tt.err) {
+			t.Errorf("%s: run(%q) = %d, %q, %q; want %d, %q, stderr with %q", tt.name, tt.args, code, out.String(), errb.String(), tt.code, tt.out, tt.err)
+		}
+	}
+}
