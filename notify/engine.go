@@ -99,6 +99,9 @@ type service struct {
 	outage track.Outage // the open outage
 	maint  bool         // it began in a maintenance window
 	via    string       // the dependency that was failing when it began: no alert of its own
+	// hit are the dependents whose outages were put down to this one during its outage, for
+	// its up alert, whether or not they are still down by then.
+	hit []string
 	upAt   time.Time    // when it last stopped failing
 }
 
@@ -220,16 +223,19 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 				out = e.admit(out, s, now, a)
 			}
 		case track.OutageStarted:
-			s.down, s.outage, s.via = true, ev.Outage, ""
+			s.down, s.outage, s.via, s.hit = true, ev.Outage, "", nil
 			if s.maint = e.inMaintenance(s, now); s.maint {
 				maint = true
 				continue
 			}
 			if s.via = e.failingNeed(s); s.via != "" {
+				if d := e.services[s.via]; !slices.Contains(d.hit, name) {
+					d.hit = append(d.hit, name)
+				}
 				continue
 			}
 			a := e.downAlert(s, ev.Outage, ev.At)
-			a.Dependents = e.affected(s, false)
+			a.Dependents = e.affected(s)
 			out = e.admit(out, s, now, a)
 		case track.OutageEnded:
 			o := ev.Outage
@@ -237,8 +243,8 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 			a := alert.Alert{ID: alert.NewID(name, alert.EventUp, o.Start), Event: alert.EventUp,
 				Service: name, Group: s.group, State: track.Up.String(), Reason: o.Cause,
 				Start: o.Start, End: &end, Duration: end.Sub(o.Start), At: ev.At,
-				Dependents: e.affected(s, true), Maintenance: s.maint}
-			s.down, s.via, s.maint = false, "", false
+				Dependents: s.hit, Maintenance: s.maint}
+			s.down, s.via, s.maint, s.hit = false, "", false, nil
 			// The policy drops an up whose down was never sent (maintenance, a dependency).
 			out = e.admit(out, s, now, a)
 		}
@@ -304,13 +310,11 @@ func (e *Engine) failingNeed(s *service) string {
 	return pending
 }
 
-// affected lists the services that depend on s and fail with it: those failing now, or, with
-// viaOnly, those whose outage was put down to s.
-func (e *Engine) affected(s *service, viaOnly bool) []string {
+// affected lists the services that depend on s and are failing now.
+func (e *Engine) affected(s *service) []string {
 	var list []string
 	for _, name := range s.dependents {
-		d := e.services[name]
-		if d.down && d.via == s.name || !viaOnly && d.failing() {
+		if e.services[name].failing() {
 			list = append(list, name)
 		}
 	}
