@@ -85,17 +85,17 @@ func target(t testing.TB) (*httptest.Server, *atomic.Bool) {
 
 // live is the live monitor's wiring without the screen: history, alerts and the monitor.
 type live struct {
-	hist   *history.Live
-	sent   chan string // "sender id" for every delivery
+	hist *history.Live
+	sent chan string // "sender id" for every delivery
 	// seen is each service's state as the engine last saw it, and changed a signal that it
 	// changed: waits are on what the engine has processed, not just on the tracker.
 	mu      sync.Mutex
 	seen    map[string]monitor.State
 	changed chan struct{}
-	alerts *liveAlerts
-	mon    *monitor.Monitor
-	cancel context.CancelFunc
-	done   chan struct{}
+	alerts  *liveAlerts
+	mon     *monitor.Monitor
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
 
 // startLive loads the config at path, adds alerts to it (and what edit sets), and runs the monitor as runMonitor

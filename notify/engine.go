@@ -101,8 +101,8 @@ type service struct {
 	via    string       // the dependency that was failing when it began: no alert of its own
 	// hit are the dependents whose outages were put down to this one during its outage, for
 	// its up alert, whether or not they are still down by then.
-	hit []string
-	upAt   time.Time    // when it last stopped failing
+	hit  []string
+	upAt time.Time // when it last stopped failing
 }
 
 func (s *service) failing() bool { return s.state == track.Down || s.state == track.Pending }
