@@ -242,3 +242,31 @@ func TestOutboxKill9(t *testing.T) {
 		t.Errorf("PendingAlerts after resuming = %d rows, %v; want none", len(p), err)
 	}
 }
+
+// BenchmarkOutbox is how many alerts a second the outbox sustains: each op is one alert
+// committed with the result and events that caused it, then its sent outcome, both through the
+// writer's queue into a file, flushed every 1,000 so that the queue never drops.
+func BenchmarkOutbox(b *testing.B) {
+	s, _ := openTest(b, Options{})
+	payload := []byte(`{"id":"x","event":"down","service":"api","group":"","state":"DOWN","reason":"status 503","start":"2026-12-01T21:47:02Z","end":null,"duration_s":0,"at":"2026-12-01T21:47:02Z"}`)
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		id := "a" + strconv.Itoa(n)
+		at := time.Duration(n) * time.Second
+		o := track.Outage{Start: t0.Add(at), Cause: "status 503"}
+		s.RecordWith("api", "", result(at, time.Millisecond, false, "status 503"),
+			[]track.Event{{Kind: track.OutageStarted, At: t0.Add(at), Outage: o}},
+			Extra{Alerts: []Outgoing{{ID: id, Sender: "team", Service: "api", Event: "down", Payload: payload}}})
+		s.AlertSent(id, "team", t0.Add(at))
+		n++
+		if n%1000 == 0 {
+			flush(b, s)
+		}
+	}
+	flush(b, s)
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "alerts/s")
+	if st := s.Stats(); st.Dropped > 0 || st.Failed > 0 {
+		b.Fatalf("stats = %+v, want nothing dropped or lost", st)
+	}
+}
