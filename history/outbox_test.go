@@ -68,6 +68,33 @@ func TestOutboxWithEvents(t *testing.T) {
 	}
 }
 
+// TestOutboxPruned: a rollup drops settled alerts older than twice the retention, and keeps
+// pending ones however old.
+func TestOutboxPruned(t *testing.T) {
+	s, _ := openTest(t, Options{Retention: time.Hour})
+	old, recent := outgoing("old", "team"), outgoing("recent", "team")
+	recent.Created = t0.Add(3 * time.Hour)
+	stuck := outgoing("stuck", "team")
+	s.RecordWith("api", "", result(0, time.Millisecond, false, "refused"), nil, Extra{Alerts: []Outgoing{old, recent, stuck}})
+	s.AlertSent("old", "team", t0)
+	s.AlertSent("recent", "team", t0.Add(3*time.Hour))
+	flush(t, s)
+	if err := s.Rollup(t0.Add(4 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.Alerts(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range list {
+		ids = append(ids, a.ID)
+	}
+	if got := strings.Join(ids, " "); got != "recent stuck" && got != "stuck recent" {
+		t.Errorf("after a rollup 4h on with 1h retention, outbox = %q, want recent and stuck", got)
+	}
+}
+
 // flaky is a sender for the kill -9 test: "ok" delivers, "bad" always fails; every delivery is
 // counted by id.
 type flaky struct {

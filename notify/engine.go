@@ -103,6 +103,8 @@ type service struct {
 	// its up alert, whether or not they are still down by then.
 	hit  []string
 	upAt time.Time // when it last stopped failing
+	// degradedAt is when it last became DEGRADED.
+	degradedAt time.Time
 }
 
 func (s *service) failing() bool { return s.state == track.Down || s.state == track.Pending }
@@ -216,7 +218,13 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 			if s.failing() && ev.To != track.Down && ev.To != track.Pending {
 				s.upAt = ev.At
 			}
+			if ev.From == track.Degraded && ev.To == track.Up && !s.down {
+				out = e.clearDegraded(out, s, ev.At)
+			}
 			s.state = ev.To
+			if ev.To == track.Degraded {
+				s.degradedAt = ev.At
+			}
 			if ev.To == track.Degraded && !e.inMaintenance(s, now) {
 				a := alert.Alert{ID: alert.NewID(name, alert.EventDegraded, ev.At), Event: alert.EventDegraded,
 					Service: name, Group: s.group, State: ev.To.String(), Reason: ev.Reason, Start: ev.At, At: ev.At}
@@ -264,6 +272,25 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 		default:
 		}
 	}
+}
+
+// clearDegraded resolves a degraded alert at a Resend sender (Alertmanager) when the service is
+// UP again: that sender re-posts a firing alert until an up alert comes, and without an outage
+// no up would. Other senders are not told: an up after a degradation would read as a recovery
+// from an outage that never was.
+func (e *Engine) clearDegraded(out []Delivery, s *service, at time.Time) []Delivery {
+	for _, sender := range s.senders {
+		r := e.rule(sender)
+		if !r.Resend || !slices.Contains(r.On, alert.EventDegraded) {
+			continue
+		}
+		end := at
+		out = append(out, Delivery{Sender: sender, Alert: alert.Alert{
+			ID: alert.NewID(s.name, alert.EventUp, s.degradedAt), Event: alert.EventUp, Service: s.name,
+			Group: s.group, State: track.Up.String(), Start: s.degradedAt, End: &end,
+			Duration: at.Sub(s.degradedAt), At: at}})
+	}
+	return out
 }
 
 // downAlert is the down alert of an outage, as of at.

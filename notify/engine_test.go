@@ -125,6 +125,29 @@ func TestDownUp(t *testing.T) {
 	}
 }
 
+// TestDegradedCleared: a degradation that ends is resolved at an Alertmanager that got it
+// (which would re-post it for ever otherwise), and told to nobody else.
+func TestDegradedCleared(t *testing.T) {
+	deg := []alert.Event{alert.EventDegraded}
+	rules := []Rule{{Name: "am", On: deg, Resend: true}, {Name: "chat", On: deg}}
+	e, r := newEngine(t, []config.Service{{Name: "api"}}, rules, nil, t0)
+	e.OnResult("api", track.Check{Start: t0, OK: true, Warning: "cert"},
+		[]track.Event{{Kind: track.StateChanged, At: t0, From: track.Up, To: track.Degraded, Reason: "cert"}})
+	if got, want := r.take(), []string{"am:degraded:api", "chat:degraded:api"}; !slices.Equal(got, want) {
+		t.Errorf("DEGRADED sent %v, want %v", got, want)
+	}
+	t1 := t0.Add(time.Hour)
+	e.OnResult("api", track.Check{Start: t1, OK: true},
+		[]track.Event{{Kind: track.StateChanged, At: t1, From: track.Degraded, To: track.Up}})
+	a := r.lastAlert()
+	if got, want := r.take(), []string{"am:up:api"}; !slices.Equal(got, want) {
+		t.Errorf("back UP sent %v, want %v", got, want)
+	}
+	if a.End == nil || !a.End.Equal(t1) || !a.Start.Equal(t0) {
+		t.Errorf("resolving alert = %+v, want start %v and end %v", a, t0, t1)
+	}
+}
+
 // TestMaintenance: an outage that begins in a window sends nothing, down nor up, and is marked.
 func TestMaintenance(t *testing.T) {
 	svcs := []config.Service{{Name: "api"}, {Name: "db"}}
