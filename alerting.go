@@ -146,7 +146,14 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 			disp.Enqueue(a, p.Sender)
 		}
 	}
-	for _, d := range la.engine.Seed(statuses) {
+	known := func(id, sender string) bool {
+		if !set.durable[sender] {
+			return true // the terminal keeps no rows: ring on recovery as before
+		}
+		ok, err := store.AlertKnown(id, sender)
+		return ok || err != nil // unsure: a recovery too many beats one missed
+	}
+	for _, d := range la.engine.Seed(statuses, known) {
 		disp.Enqueue(d.Alert, d.Sender)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

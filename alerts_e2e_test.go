@@ -376,3 +376,36 @@ func TestAlertsCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertsAcrossRestart: uptty stops during an outage whose down alert was delivered; the
+// next uptty sends its recovery, and not the down again.
+func TestAlertsAcrossRestart(t *testing.T) {
+	srv, healthy := target(t)
+	recv := newReceiver(t, 0)
+	dir := t.TempDir()
+	path := writeAlertsConfig(t, dir, fmt.Sprintf("  - {name: api, url: %q}\n", srv.URL))
+	hooks := []config.Alert{{Name: "team", Type: config.SenderWebhook, URL: recv.srv.URL}}
+	l := startLive(t, path, hooks, nil)
+	l.waitState(t, "api", monitor.Up, 10*time.Second)
+	healthy.Store(false)
+	down := recv.next(t, "down alert", 10*time.Second)
+	l.waitSent(t, 1)
+	l.stop(t)
+
+	l = startLive(t, path, hooks, nil)
+	if st := l.mon.Snapshot()["api"].State; st != monitor.Down {
+		t.Fatalf("restored state = %v, want DOWN", st)
+	}
+	healthy.Store(true)
+	up := recv.next(t, "up alert", 10*time.Second)
+	l.waitSent(t, 1)
+	l.stop(t)
+	if down.Event != "down" || up.Event != "up" || !strings.Contains(up.Text, "api is UP after ") {
+		t.Errorf("receiver got %+v then %+v, want the down, then after the restart the up", down, up)
+	}
+	select {
+	case p := <-recv.got:
+		t.Errorf("receiver got one more: %+v", p)
+	default:
+	}
+}

@@ -131,6 +131,14 @@ func (w *writer) applyOutcome(tx *sql.Tx, o *outcome) error {
 	return err
 }
 
+// AlertKnown reports whether the outbox holds the alert id for sender, in any state: after a
+// restart, whether a sender was given an outage's down alert.
+func (s *Store) AlertKnown(id, sender string) (bool, error) {
+	var n int
+	err := s.ro.QueryRowContext(context.Background(), "SELECT count(*) FROM outbox WHERE id = ? AND sender = ?", id, sender).Scan(&n)
+	return n > 0, s.readErr(err)
+}
+
 // PendingAlerts returns the alerts not yet delivered nor given up (pending or failed), oldest
 // first, for a monitor starting up to hand to its senders again under the same ids.
 func (s *Store) PendingAlerts() ([]Outgoing, error) {

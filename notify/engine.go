@@ -150,9 +150,11 @@ func New(opt Options) *Engine {
 }
 
 // Seed tells the engine what the services showed when the monitor started, restored from
-// history: an outage going on was alerted before the restart (or is pending in the outbox), so
-// its recovery is alerted. It returns the down alerts to send again to Resend senders.
-func (e *Engine) Seed(statuses map[string]track.Status) []Delivery {
+// history: the recovery of an outage going on is alerted to each sender that was given its
+// down alert before the restart (known reports that, from the outbox; nil takes every sender),
+// and not to those that never were (maintenance, a dependency). It returns the down alerts to
+// send again to Resend senders.
+func (e *Engine) Seed(statuses map[string]track.Status, known func(id, sender string) bool) []Delivery {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
@@ -170,6 +172,9 @@ func (e *Engine) Seed(statuses map[string]track.Status) []Delivery {
 		s.down, s.outage = true, o
 		a := e.downAlert(s, o, now)
 		for _, sender := range s.senders {
+			if known != nil && !known(a.ID, sender) {
+				continue
+			}
 			e.policies[sender].Admit(now, a)
 			if e.rule(sender).Resend {
 				again = append(again, Delivery{Alert: a, Sender: sender})

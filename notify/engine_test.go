@@ -241,7 +241,7 @@ func TestRepeatAndSeed(t *testing.T) {
 		}
 
 		e2 := New(Options{Services: []config.Service{{Name: "api"}}, Rules: []Rule{{Name: "team"}, {Name: "am", Resend: true}}, Sink: r.sink})
-		again := e2.Seed(map[string]track.Status{"api": {State: track.Down, Since: start, Outage: track.Outage{Start: start, Cause: "refused"}}})
+		again := e2.Seed(map[string]track.Status{"api": {State: track.Down, Since: start, Outage: track.Outage{Start: start, Cause: "refused"}}}, nil)
 		if len(again) != 1 || again[0].Sender != "am" || again[0].Alert.ID != alert.NewID("api", alert.EventDown, start) {
 			t.Errorf("Seed = %+v, want the down alert again for am", again)
 		}
@@ -249,6 +249,15 @@ func TestRepeatAndSeed(t *testing.T) {
 		e2.OnResult("api", track.Check{Start: now, OK: true}, up(start, now, now))
 		if got, want := r.take(), []string{"team:up:api", "am:up:api"}; !slices.Equal(got, want) {
 			t.Errorf("recovery after a restart sent %v, want %v", got, want)
+		}
+
+		// An outage whose down went to nobody (maintenance) sends no up after a restart either.
+		e3 := New(Options{Services: []config.Service{{Name: "api"}}, Rules: []Rule{{Name: "team"}}, Sink: r.sink})
+		e3.Seed(map[string]track.Status{"api": {State: track.Down, Since: start, Outage: track.Outage{Start: start}}},
+			func(string, string) bool { return false })
+		e3.OnResult("api", track.Check{Start: now, OK: true}, up(start, now, now))
+		if got := r.take(); len(got) != 0 {
+			t.Errorf("recovery of an outage never alerted, after a restart, sent %v; want nothing", got)
 		}
 	})
 }
