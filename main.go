@@ -22,6 +22,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	xterm "github.com/charmbracelet/x/term"
 
+	"github.com/uptty/uptty/alert"
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/demo"
 	"github.com/uptty/uptty/history"
@@ -49,13 +50,14 @@ const (
 const usage = `uptty: service uptime in your terminal
 
 Usage:
-  uptty [--config FILE] [--theme dark|light] [--debug-log FILE]
+  uptty [--config FILE] [--theme dark|light] [--quiet] [--debug-log FILE]
                                                 live monitor (the demo when no config is found)
   uptty --demo                                  live monitor of built-in simulated services
   uptty check [--config FILE] [--json]          check every service once; exit 1 if any is down
   uptty validate [--config FILE]                check the config file and say what is wrong
   uptty incidents [--config FILE] [--since 7d] [--service NAME] [--json]
                                                 list outages from the history, newest first
+  uptty alerts [--config FILE] [--json]         list alerts sent, pending, failed and given up
   uptty serve [--config FILE] [--listen ADDR] [--token-file FILE] [--log-format text|json]
                                                 no screen: the monitor and history behind an HTTP API
   uptty --version | --help
@@ -68,7 +70,8 @@ Flags:
                       monitor start and stop, state changes, history problems, terminal
                       size changes; service names and states, never URLs or headers
       --demo          monitor the built-in demo services
-      --json          (check, incidents) print JSON instead of a table
+      --json          (check, incidents, alerts) print JSON instead of a table
+      --quiet         (live monitor) no bell nor desktop notification on DOWN and recovery
       --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
       --service NAME  (incidents) only this service's outages
       --theme NAME    dark (default) or light: colours for the terminal's background
@@ -92,7 +95,8 @@ const defaultSince = 7 * 24 * time.Hour
 
 // options are the parsed command line.
 type options struct {
-	command  string // "", "check", "validate", "incidents" or "serve"
+	command  string // "", "check", "validate", "incidents", "alerts" or "serve"
+	quiet    bool   // live monitor: no terminal alerts
 	config   string
 	demo     bool
 	json     bool
@@ -131,6 +135,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 		return runValidate(opts, stdout, stderr, getenv)
 	case "incidents":
 		return runIncidents(opts, stdout, stderr, getenv)
+	case "alerts":
+		return runAlerts(opts, stdout, stderr, getenv)
 	case "serve":
 		return runServe(opts, stderr, getenv)
 	}
@@ -154,6 +160,7 @@ func parseArgs(args []string) (options, error) {
 	fs.StringVar(&since, "since", "", "")
 	fs.StringVar(&opts.service, "service", "", "")
 	fs.StringVar(&opts.debugLog, "debug-log", "", "")
+	fs.BoolVar(&opts.quiet, "quiet", false, "")
 	serveFlags(fs, &opts.serve)
 
 	rest := args
@@ -174,22 +181,25 @@ func parseArgs(args []string) (options, error) {
 			return opts, fmt.Errorf("unexpected argument %q", word)
 		}
 		switch word {
-		case "check", "validate", "incidents", "serve":
+		case "check", "validate", "incidents", "alerts", "serve":
 			opts.command = word
 		case "help":
 			opts.help = true
 		case "version":
 			opts.version = true
 		default:
-			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, serve)", word)
+			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, alerts, serve)", word)
 		}
 		rest = rest[1:]
 	}
 	if opts.theme != "dark" && opts.theme != "light" {
 		return opts, fmt.Errorf("--theme %q: want dark or light", opts.theme)
 	}
-	if opts.json && opts.command != "check" && opts.command != "incidents" {
-		return opts, errors.New("--json goes with 'check' or 'incidents'")
+	if opts.json && opts.command != "check" && opts.command != "incidents" && opts.command != "alerts" {
+		return opts, errors.New("--json goes with 'check', 'incidents' or 'alerts'")
+	}
+	if opts.quiet && opts.command != "" {
+		return opts, errors.New("--quiet goes with the live monitor")
 	}
 	if opts.demo && opts.command != "" {
 		return opts, fmt.Errorf("--demo does not go with %q", opts.command)
@@ -378,6 +388,16 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
+	var tty io.Writer = os.Stdout
+	if opts.quiet {
+		tty = nil
+	}
+	_, tmux := getenv("TMUX")
+	senders, err := buildSenders(cfg, tty, tmux)
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty:", err)
+		return exitUsage
+	}
 	// net/http (and the demo's servers) report oddities, such as a server that talks before it
 	// is asked, through the standard logger: on a full-screen UI those lines would scribble
 	// over the table. What matters reaches the screen as a check's reason instead.
@@ -432,11 +452,24 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// A closed terminal sends SIGHUP: stop as on q, so that history is committed and closed.
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP)
 	defer cancel()
+	var alerts *liveAlerts
 	monitor := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
 		Restore:     hist.Restore,
-		OnResult:    loggingRecorder(dlog, hist, hist.Record),
+		// The engine records to history, with the alerts the events caused, in one batch; set
+		// before Run, which is the first to call it.
+		OnResult: loggingRecorder(dlog, hist, func(name string, c track.Check, events []track.Event) {
+			alerts.engine.OnResult(name, c, events)
+		}),
 	})
+	alerts, err = startAlerts(cfg, hist, senders, monitor.Snapshot(), alert.Options{})
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty:", err)
+		return exitUsage
+	}
+	// Deferred before the monitor's, so it runs after the monitor stopped calling OnResult,
+	// and before history closes: the senders' last outcomes reach the outbox.
+	defer alerts.stop()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	dlog.Info("monitor started", "services", len(targets))
@@ -475,6 +508,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
 		Ctx:           ctx,
 		Archive:       hist.View,
+		Via:           alerts.engine.Via,
 	})
 	testPanic, _ := getenv(testPanicEnv)
 	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"},
@@ -590,6 +624,51 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 		return exitUsage
 	}
 	return exitOK
+}
+
+func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
+	cfg, found, err := loadConfig(opts, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	if !found {
+		cfg = &config.Config{History: config.History{Path: config.DefaultHistoryPath(getenv)}}
+	}
+	var list []history.Outgoing
+	switch path := cfg.History.Path; {
+	case path == "":
+		fmt.Fprintln(stderr, `uptty: history is kept in memory (history.path is ""), so no alerts were saved`)
+	default:
+		if list, err = readAlerts(path); err != nil {
+			fmt.Fprintln(stderr, "uptty:", err)
+			return exitUsage
+		}
+	}
+	if opts.json {
+		err = report.WriteAlertsJSON(stdout, list)
+	} else {
+		err = report.WriteAlertsTable(stdout, list, time.Local)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty:", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// readAlerts lists the outbox of the history file at path, newest first; a file that does not
+// exist yet holds none.
+func readAlerts(path string) ([]history.Outgoing, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	store, err := history.Open(path, history.Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	return store.Alerts(0)
 }
 
 // readIncidents lists the incidents in the history file at path as opts asks; a file that does

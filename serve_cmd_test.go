@@ -36,7 +36,7 @@ func TestServeFlags(t *testing.T) {
 		{args: []string{"check", "--listen", ":1"}, wantErr: "--listen goes with 'serve'"},
 		{args: []string{"--token-file", "t"}, wantErr: "--token-file goes with 'serve'"},
 		{args: []string{"incidents", "--log-format", "json"}, wantErr: "--log-format goes with 'serve'"},
-		{args: []string{"serve", "--json"}, wantErr: "--json goes with 'check' or 'incidents'"},
+		{args: []string{"serve", "--json"}, wantErr: "--json goes with 'check', 'incidents' or 'alerts'"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

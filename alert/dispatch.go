@@ -24,6 +24,9 @@ type Options struct {
 	FirstRetry, MaxRetry time.Duration
 	// GiveUpAfter is how long one alert is retried, counted from its first attempt; 0 is 24h.
 	GiveUpAfter time.Duration
+	// GiveUpAfterFor overrides GiveUpAfter for the senders it names (the config's
+	// alerts[].give_up_after); a value of 0 takes GiveUpAfter.
+	GiveUpAfterFor map[string]time.Duration
 
 	// The hooks run on the sender's goroutine (OnDropped on the caller's), so they must be
 	// quick and safe for concurrent use, and must not call Stop; nil hooks are skipped.
@@ -209,6 +212,10 @@ func (d *Dispatcher) deliver(ctx context.Context, w *worker, a Alert) {
 	name := w.s.Name()
 	first := time.Now()
 	wait := d.opt.FirstRetry
+	giveUp := d.opt.GiveUpAfter
+	if g := d.opt.GiveUpAfterFor[name]; g > 0 {
+		giveUp = g
+	}
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -229,7 +236,7 @@ func (d *Dispatcher) deliver(ctx context.Context, w *worker, a Alert) {
 			return
 		}
 		next := now.Add(wait)
-		if next.Sub(first) > d.opt.GiveUpAfter {
+		if next.Sub(first) > giveUp {
 			if d.opt.OnGaveUp != nil {
 				d.opt.OnGaveUp(a.ID, name, err, attempt)
 			}

@@ -111,6 +111,29 @@ func TestBackoff(t *testing.T) {
 	})
 }
 
+// TestGiveUpAfterFor: a sender with its own give_up_after gives up then, the others at
+// GiveUpAfter.
+func TestGiveUpAfterFor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fail := func(context.Context, Alert) error { return errors.New("webhook: status 500") }
+		l := newLog()
+		d, err := NewDispatcher([]Sender{&funcSender{name: "quick", send: fail}, &funcSender{name: "slow", send: fail}},
+			l.options(Options{GiveUpAfter: time.Hour, GiveUpAfterFor: map[string]time.Duration{"quick": 10 * time.Second}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Enqueue(downAlert("A"))
+		time.Sleep(30 * time.Second)
+		synctest.Wait()
+		l.mu.Lock()
+		if fmt.Sprint(l.gaveUp) != "[4]" {
+			t.Errorf("after 30s gave up %v, want quick only, after 4 attempts (0, 1, 3, 7s)", l.gaveUp)
+		}
+		l.mu.Unlock()
+		stop(t, d)
+	})
+}
+
 // TestRetryThenDeliver checks an alert that fails twice is delivered once, then the next one.
 func TestRetryThenDeliver(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

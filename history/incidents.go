@@ -20,6 +20,9 @@ type Incident struct {
 	// it, so nothing will end it, and "ongoing" would be a guess. Set by the caller, who knows
 	// the config.
 	Unmonitored bool
+	// Maintenance marks an outage that began in a maintenance window: no alert was sent, and
+	// uptime reports may leave it out.
+	Maintenance bool
 }
 
 // MarshalJSON writes the incident as the contract shows it: times in RFC 3339 to the second in
@@ -35,10 +38,13 @@ func (i Incident) MarshalJSON() ([]byte, error) {
 		Cause     string  `json:"cause"`
 		// Beyond the contract, and only when true: see Incident.Unmonitored.
 		Unmonitored bool `json:"unmonitored,omitempty"`
+		// Only when true, as the contract says.
+		Maintenance bool `json:"maintenance,omitempty"`
 	}
 	start := i.Start.Truncate(time.Second)
 	o := out{Service: i.Service, Group: i.Group, Start: start.Local().Format(time.RFC3339), Cause: i.Cause,
-		DurationS: int64(i.WrittenDuration() / time.Second), Unmonitored: i.Unmonitored}
+		DurationS: int64(i.WrittenDuration() / time.Second), Unmonitored: i.Unmonitored,
+		Maintenance: i.Maintenance}
 	if i.End != nil {
 		o.End = new(i.End.Truncate(time.Second).Local().Format(time.RFC3339))
 	}
@@ -85,7 +91,7 @@ func sinceMilli(since time.Time) int64 {
 
 // incidents lists at most limit incidents (all when limit < 0), newest first.
 func (s *Store) incidents(since time.Time, service string, limit int) ([]Incident, error) {
-	rows, err := s.ro.QueryContext(context.Background(), `SELECT s.name, s.grp, o.started, o.ended, o.cause
+	rows, err := s.ro.QueryContext(context.Background(), `SELECT s.name, s.grp, o.started, o.ended, o.cause, o.maintenance
 		FROM outage o JOIN service s ON s.id = o.service
 		WHERE (o.ended IS NULL OR o.ended >= ?) AND (? = '' OR s.name = ?)
 		ORDER BY o.started DESC, o.id DESC LIMIT ?`, sinceMilli(since), service, service, limit)
@@ -99,7 +105,7 @@ func (s *Store) incidents(since time.Time, service string, limit int) ([]Inciden
 		var in Incident
 		var start int64
 		var end sql.NullInt64
-		if err := rows.Scan(&in.Service, &in.Group, &start, &end, &in.Cause); err != nil {
+		if err := rows.Scan(&in.Service, &in.Group, &start, &end, &in.Cause, &in.Maintenance); err != nil {
 			return nil, s.readErr(err)
 		}
 		in.Start, in.Duration = time.UnixMilli(start), now.Sub(time.UnixMilli(start))

@@ -120,6 +120,12 @@ func (h *Live) Record(name string, r track.Check, events []track.Event) {
 	h.Store.record(name, "", false, r, events)
 }
 
+// RecordWith is Record with the alerts the result caused and the maintenance mark of an
+// outage it starts (see Store.RecordWith).
+func (h *Live) RecordWith(name string, r track.Check, events []track.Event, x Extra) {
+	h.Store.recordWith(name, "", false, r, events, x)
+}
+
 // Close commits what is queued and closes the stores. An error means the last results were
 // not saved.
 func (h *Live) Close() error {

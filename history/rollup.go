@@ -48,6 +48,11 @@ func (w *writer) rollupOnce(now time.Time) error {
 			return fileErr(w.s.path, "cannot roll up old results", nil, err)
 		}
 	}
+	// Alerts that are settled (sent or given up) are kept as long as the per-minute
+	// aggregates; pending ones are kept until they settle, however old.
+	if _, err := w.db.Exec("DELETE FROM outbox WHERE state IN ('sent', 'gave_up') AND created < ?", minuteCutoff); err != nil {
+		return fileErr(w.s.path, "cannot roll up old alerts", nil, err)
+	}
 	return nil
 }
 

@@ -94,6 +94,28 @@ PRAGMA application_id = 1970304121;
 		// 2: result.state was written with every result and never read; state changes are in
 		// state_change.
 		`ALTER TABLE result DROP COLUMN state;`,
+		// 3: alerts. The outbox holds every alert for every durable sender, written in the
+		// transaction of the state change that caused it and updated as the sender answers;
+		// outages in a maintenance window are marked.
+		`
+ALTER TABLE outage ADD COLUMN maintenance INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE outbox (
+	id         TEXT NOT NULL, -- the alert's id: the same for every retry
+	sender     TEXT NOT NULL,
+	service    TEXT NOT NULL,
+	event      TEXT NOT NULL,
+	payload    TEXT NOT NULL, -- the alert as the generic JSON body
+	state      TEXT NOT NULL DEFAULT 'pending', -- pending | sent | failed | gave_up
+	attempts   INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT '',
+	created    INTEGER NOT NULL,
+	next_at    INTEGER, -- the next attempt, while failed
+	sent_at    INTEGER,
+	PRIMARY KEY (id, sender)
+) WITHOUT ROWID;
+CREATE INDEX outbox_open ON outbox (state) WHERE state IN ('pending', 'failed');
+CREATE INDEX outbox_by_created ON outbox (created);
+`,
 	}
 }
 

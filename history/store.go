@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -188,15 +187,7 @@ func (s *Store) Record(service, group string, r track.Check, events []track.Even
 
 // record is Record; without hasGroup, the group is the one the service was registered with.
 func (s *Store) record(service, group string, hasGroup bool, r track.Check, events []track.Event) {
-	o := op{kind: opEvent, service: service}
-	switch {
-	case !r.Start.IsZero():
-		o = resultOp(service, r)
-	case len(events) == 0:
-		return
-	}
-	o.group, o.hasGroup, o.events = group, hasGroup, slices.Clone(events)
-	s.enqueue(o)
+	s.recordWith(service, group, hasGroup, r, events, Extra{})
 }
 
 // RecordEvent queues a state change or an outage boundary of service, which belongs to group.

@@ -21,9 +21,10 @@ type opKind uint8
 const (
 	opResult opKind = iota + 1
 	opEvent
-	opFlush  // answer once everything queued before is committed
-	opRollup // roll up as of now
-	opExec   // tests: call hook, run sql on the writer's connection (a full disk...)
+	opFlush   // answer once everything queued before is committed
+	opRollup  // roll up as of now
+	opExec    // tests: call hook, run sql on the writer's connection (a full disk...)
+	opOutcome // a sender's answer about one alert, for its outbox row
 )
 
 // op is one queued write or request. Results are copied into it field by field, so that the
@@ -39,12 +40,15 @@ type op struct {
 	ok          bool
 	reason      string
 
-	event  track.Event
-	events []track.Event // the events a result caused, committed with it
-	now    time.Time
-	sql    string
-	hook   func()
-	done   chan error
+	event   track.Event
+	events  []track.Event // the events a result caused, committed with it
+	maint   bool          // an outage started by events is in a maintenance window
+	alerts  []Outgoing    // the alerts the events caused, committed with them
+	outcome *outcome
+	now     time.Time
+	sql     string
+	hook    func()
+	done    chan error
 }
 
 // writer is the goroutine that owns the write connection. Everything in it is touched by that
@@ -135,7 +139,7 @@ func (w *writer) drain() bool {
 func (w *writer) process(batch []op) {
 	from := 0
 	for i, o := range batch {
-		if o.kind == opResult || o.kind == opEvent {
+		if o.kind == opResult || o.kind == opEvent || o.kind == opOutcome {
 			continue
 		}
 		w.commit(batch[from:i])
@@ -236,6 +240,12 @@ func (w *writer) write(ops []op) (err error) {
 	hours := map[aggKey]*agg{}
 	for i := range ops {
 		o := &ops[i]
+		if o.kind == opOutcome {
+			if err := w.applyOutcome(tx, o.outcome); err != nil {
+				return err
+			}
+			continue
+		}
 		id, err := w.serviceID(tx, o)
 		if err != nil {
 			return err
@@ -244,12 +254,15 @@ func (w *writer) write(ops []op) (err error) {
 		case o.kind == opResult:
 			err = w.result(tx, id, o, hours)
 		case o.event.Kind != 0:
-			err = w.event(tx, id, o.event)
+			err = w.event(tx, id, o.event, false)
 		}
 		for _, e := range o.events {
 			if err == nil {
-				err = w.event(tx, id, e)
+				err = w.event(tx, id, e, o.maint)
 			}
+		}
+		if err == nil && len(o.alerts) > 0 {
+			err = w.outbox(tx, o.service, o.alerts)
 		}
 		if err != nil {
 			return err
@@ -318,7 +331,8 @@ func (w *writer) result(tx *sql.Tx, id int64, o *op, hours map[aggKey]*agg) erro
 	return w.extend(tx, id, o.at, o.span.Milliseconds())
 }
 
-func (w *writer) event(tx *sql.Tx, id int64, e track.Event) error {
+// event writes one event; maint marks an outage it starts as in a maintenance window.
+func (w *writer) event(tx *sql.Tx, id int64, e track.Event, maint bool) error {
 	switch e.Kind {
 	case track.StateChanged:
 		if _, err := tx.Exec("INSERT INTO state_change (service, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
@@ -330,9 +344,9 @@ func (w *writer) event(tx *sql.Tx, id int64, e track.Event) error {
 		}
 	case track.OutageStarted:
 		start := e.Outage.Start.UnixMilli()
-		_, err := tx.Exec(`INSERT INTO outage (service, started, cause) SELECT ?, ?, ?
+		_, err := tx.Exec(`INSERT INTO outage (service, started, cause, maintenance) SELECT ?, ?, ?, ?
 			WHERE NOT EXISTS (SELECT 1 FROM outage WHERE service = ? AND started = ?)`,
-			id, start, e.Outage.Cause, id, start)
+			id, start, e.Outage.Cause, maint, id, start)
 		return err
 	case track.OutageEnded:
 		start, end := e.Outage.Start.UnixMilli(), e.Outage.End.UnixMilli()
@@ -347,9 +361,9 @@ func (w *writer) event(tx *sql.Tx, id int64, e track.Event) error {
 			return err
 		}
 		// An outage that began before history did: keep it whole.
-		_, err = tx.Exec(`INSERT INTO outage (service, started, ended, cause) SELECT ?, ?, ?, ?
+		_, err = tx.Exec(`INSERT INTO outage (service, started, ended, cause, maintenance) SELECT ?, ?, ?, ?, ?
 			WHERE NOT EXISTS (SELECT 1 FROM outage WHERE service = ? AND started = ?)`,
-			id, start, end, e.Outage.Cause, id, start)
+			id, start, end, e.Outage.Cause, maint, id, start)
 		return err
 	}
 	return nil

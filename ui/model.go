@@ -59,6 +59,10 @@ type Options struct {
 	// Archive is the stored history shown in the detail view (latency chart, uptime windows,
 	// outages) and whose health the header shows; nil for none, and no history panes.
 	Archive Archive
+	// Via names the dependency a service is DOWN because of ("" when none), for its row to
+	// say so; nil when there are no dependencies. It is called while drawing, so it must be
+	// quick and safe from the UI's goroutine.
+	Via func(name string) string
 }
 
 // view is which screen is showing.
@@ -88,6 +92,7 @@ type Model struct {
 	keys   keyMap
 	st     *styles
 	demo   bool
+	via    func(name string) string
 	hint   string
 	loc    *time.Location
 
@@ -156,6 +161,7 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		keys:     newKeyMap(),
 		st:       newStyles(r, opts.Theme, opts.AmbiguousWide),
 		demo:     opts.Demo,
+		via:      opts.Via,
 		hint:     text.CleanText(opts.Hint, 0),
 		loc:      loc,
 		now:      now(),

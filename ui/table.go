@@ -246,15 +246,23 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 		}
 		if cell != "" || selected {
 			b.WriteString(gap(2))
-			b.WriteString(m.outageCell(cell, s, l.out, rs, selected))
+			b.WriteString(m.outageCell(cell, s, m.viaOf(i), l.out, rs, selected))
 		}
 	}
 	return b.String()
 }
 
+// viaOf is the dependency the i-th service is down because of, "" when none.
+func (m Model) viaOf(i int) string {
+	if m.via == nil || m.status[i].State != track.Down {
+		return ""
+	}
+	return m.via(m.names[i])
+}
+
 // outageCell is the outage column; during an outage the failure reason follows the duration
 // when there is room for it. Only the selected row pads it, for its selection bar.
-func (m Model) outageCell(cell string, s track.Status, w int, rs *rowStyles, selected bool) string {
+func (m Model) outageCell(cell string, s track.Status, via string, w int, rs *rowStyles, selected bool) string {
 	g := m.st.g
 	cut := func(t string, w int) string {
 		if selected {
@@ -270,6 +278,10 @@ func (m Model) outageCell(cell string, s track.Status, w int, rs *rowStyles, sel
 		return style.paint(cut(cell, w))
 	}
 	reason := s.Reason
+	if via != "" {
+		// DOWN (via Core router): the root cause first, the service's own failure after it.
+		reason = strings.TrimSpace("(via " + text.CleanText(via, 0) + ") " + reason)
+	}
 	if reason == "" || ansi.StringWidth(cell)+2+6 > w {
 		return rs.down.paint(cut(cell, w))
 	}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/uptty/uptty/alert"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/notify"
+	"github.com/uptty/uptty/track"
+)
+
+// stopAlertsWait bounds how long quitting waits for senders with an attempt in flight: what
+// they had not delivered stays pending in the outbox and goes at the next start.
+const stopAlertsWait = 2 * time.Second
+
+// senderSet is the senders the config asks for, and what the engine and the dispatcher need to
+// know of them.
+type senderSet struct {
+	senders []alert.Sender
+	rules   []notify.Rule
+	// durable are the senders whose alerts go through the outbox: all but the live monitor's
+	// own terminal, whose bell for an alert of a previous run would only confuse.
+	durable map[string]bool
+	giveUp  map[string]time.Duration
+}
+
+// buildSenders makes a sender for every alert in the config, and, when tty is not nil, one for
+// the terminal the live monitor draws on (unless the config has a terminal sender already).
+func buildSenders(cfg *config.Config, tty io.Writer, tmux bool) (senderSet, error) {
+	set := senderSet{durable: map[string]bool{}, giveUp: map[string]time.Duration{}}
+	hasTerminal := false
+	var errs []error
+	for _, a := range cfg.Alerts {
+		var s alert.Sender
+		switch a.Type {
+		case config.SenderWebhook:
+			h := make(map[string]string, len(a.Headers))
+			for _, x := range a.Headers {
+				h[x.Name] = x.Value
+			}
+			s = &alert.Webhook{ID: a.Name, URL: a.URL, Format: alert.Format(a.Format), Headers: h, Timeout: a.Timeout}
+		case config.SenderCommand:
+			s = &alert.Command{ID: a.Name, Argv: a.Command, Timeout: a.Timeout}
+		case config.SenderAlertmanager:
+			s = &alert.Alertmanager{ID: a.Name, URL: a.URL, Timeout: a.Timeout}
+		case config.SenderTerminal:
+			hasTerminal = true
+			w := tty
+			if w == nil {
+				w = io.Discard // --quiet silences the terminal, even one the config names
+			}
+			s = &alert.Terminal{ID: a.Name, W: w, Tmux: tmux}
+		default:
+			errs = append(errs, errors.New("alerts: "+a.Name+": unknown type "+a.Type))
+			continue
+		}
+		set.senders = append(set.senders, s)
+		set.rules = append(set.rules, notify.RuleOf(a))
+		set.durable[a.Name] = true
+		if a.GiveUpAfter > 0 {
+			set.giveUp[a.Name] = a.GiveUpAfter
+		}
+	}
+	if tty != nil && !hasTerminal {
+		name := "terminal"
+		for _, a := range cfg.Alerts {
+			if a.Name == name {
+				name = "tty"
+			}
+		}
+		// The bell and the notification are written to the terminal in one Write each (see
+		// alert.Terminal), on the same *os.File Bubble Tea draws on. An os.File holds its write
+		// lock for a whole Write, and Bubble Tea v1's renderer writes each frame in one Write,
+		// so the sequence lands between two frames, never inside one; BEL and OSC move no
+		// cursor, so the renderer's idea of the screen stays true.
+		set.senders = append(set.senders, &alert.Terminal{ID: name, W: tty, Tmux: tmux})
+		set.rules = append(set.rules, notify.Rule{Name: name, Every: true})
+	}
+	return set, errors.Join(errs...)
+}
+
+// liveAlerts is the live monitor's alerting: the engine that makes alerts of the monitor's
+// events, the dispatcher that delivers them, and the outbox in history that keeps them.
+type liveAlerts struct {
+	engine  *notify.Engine
+	disp    *alert.Dispatcher
+	hist    *history.Live
+	durable map[string]bool
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// startAlerts starts delivering, with the dispatcher tuned by opt (its OnSent, if any, is
+// called after the outbox's): the alerts the outbox still holds from before (under their
+// ids), then what the engine makes of the monitor's events from statuses on.
+func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses map[string]track.Status, opt alert.Options) (*liveAlerts, error) {
+	store := hist.Store
+	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{})}
+	opt.GiveUpAfterFor = set.giveUp
+	sent := opt.OnSent // a caller's hook (tests) sees a delivery after the outbox was told
+	opt.OnSent = func(id, sender string, at time.Time) {
+		if la.durable[sender] {
+			store.AlertSent(id, sender, at)
+		}
+		if sent != nil {
+			sent(id, sender, at)
+		}
+	}
+	opt.OnFailed = func(id, sender string, err error, _ int, next time.Time) {
+		if la.durable[sender] {
+			store.AlertFailed(id, sender, err.Error(), next)
+		}
+	}
+	opt.OnGaveUp = func(id, sender string, err error, _ int) {
+		if la.durable[sender] {
+			store.AlertGaveUp(id, sender, err.Error())
+		}
+	}
+	// A full queue (OnDropped) needs nothing: the outbox row stays pending until a restart.
+	disp, err := alert.NewDispatcher(set.senders, opt)
+	if err != nil {
+		return nil, err
+	}
+	la.disp = disp
+	la.engine = notify.New(notify.Options{
+		Services: cfg.Services, Rules: set.rules, Maintenance: cfg.Maintenance, Sink: la.sink,
+	})
+	pending, err := store.PendingAlerts()
+	if err != nil {
+		disp.Stop(context.Background())
+		return nil, err
+	}
+	for _, p := range pending {
+		a, err := alert.Decode(p.Payload)
+		switch {
+		case err != nil:
+			store.AlertGaveUp(p.ID, p.Sender, "unreadable in the outbox")
+		case !set.durable[p.Sender]:
+			store.AlertGaveUp(p.ID, p.Sender, "sender no longer in the config")
+		default:
+			disp.Enqueue(a, p.Sender)
+		}
+	}
+	known := func(id, sender string) bool {
+		if !set.durable[sender] {
+			return true // the terminal keeps no rows: ring on recovery as before
+		}
+		ok, err := store.AlertKnown(id, sender)
+		return ok || err != nil // unsure: a recovery too many beats one missed
+	}
+	for _, d := range la.engine.Seed(statuses, known) {
+		disp.Enqueue(d.Alert, d.Sender)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	la.cancel = cancel
+	go func() {
+		defer close(la.done)
+		la.engine.Run(ctx)
+	}()
+	return la, nil
+}
+
+// sink commits the alerts with the result and events that caused them, then queues them: the
+// outbox row is ahead of the sender's outcome in the writer's queue.
+func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, maint bool, out []Delivery) {
+	var rows []history.Outgoing
+	if len(out) > 0 {
+		now := time.Now()
+		for _, d := range out {
+			if !la.durable[d.Sender] {
+				continue
+			}
+			payload, err := json.Marshal(d.Alert)
+			if err != nil {
+				continue
+			}
+			rows = append(rows, history.Outgoing{ID: d.Alert.ID, Sender: d.Sender, Service: name,
+				Event: string(d.Alert.Event), Payload: payload, Created: now})
+		}
+	}
+	la.hist.RecordWith(name, c, events, history.Extra{Maintenance: maint, Alerts: rows})
+	for _, d := range out {
+		la.disp.Enqueue(d.Alert, d.Sender)
+	}
+}
+
+// Delivery is notify.Delivery, short for the sink's signature.
+type Delivery = notify.Delivery
+
+// stop stops the reminders and the senders, waiting at most stopAlertsWait for an attempt in
+// flight; it must run after the monitor stopped and before history closes.
+func (la *liveAlerts) stop() {
+	la.cancel()
+	<-la.done
+	ctx, cancel := context.WithTimeout(context.Background(), stopAlertsWait)
+	defer cancel()
+	_ = la.disp.Stop(ctx)
+}

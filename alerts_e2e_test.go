@@ -1,0 +1,412 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/uptty/uptty/alert"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
+)
+
+// posted is one request a webhook receiver got, and what it answered.
+type posted struct {
+	ID, Event, Service string
+	Dependents         []string
+	Status             int
+	Text               string // the alert's line, rebuilt from the body
+}
+
+// receiver is a webhook receiver on loopback that answers 500 to the first fail requests.
+type receiver struct {
+	srv  *httptest.Server
+	fail atomic.Int32
+	got  chan posted
+}
+
+func newReceiver(t testing.TB, fail int) *receiver {
+	r := &receiver{got: make(chan posted, 1024)}
+	r.fail.Store(int32(fail))
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		a, err := alert.Decode(body)
+		if err != nil {
+			t.Errorf("receiver: %v in %s", err, body)
+		}
+		p := posted{ID: a.ID, Event: string(a.Event), Service: a.Service, Dependents: a.Dependents, Status: 200, Text: a.Text()}
+		if r.fail.Add(-1) >= 0 {
+			p.Status = 500
+		}
+		w.WriteHeader(p.Status)
+		r.got <- p
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// next waits for the next request, at most d.
+func (r *receiver) next(t testing.TB, what string, d time.Duration) posted {
+	t.Helper()
+	select {
+	case p := <-r.got:
+		return p
+	case <-time.After(d):
+		t.Fatalf("receiver: no %s within %v", what, d)
+		return posted{}
+	}
+}
+
+// target is a loopback HTTP service whose health the test switches.
+func target(t testing.TB) (*httptest.Server, *atomic.Bool) {
+	healthy := &atomic.Bool{}
+	healthy.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if !healthy.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, healthy
+}
+
+// live is the live monitor's wiring without the screen: history, alerts and the monitor.
+type live struct {
+	hist *history.Live
+	sent chan string // "sender id" for every delivery
+	// seen is each service's state as the engine last saw it, and changed a signal that it
+	// changed: waits are on what the engine has processed, not just on the tracker.
+	mu      sync.Mutex
+	seen    map[string]track.State
+	changed chan struct{}
+	alerts  *liveAlerts
+	mon     *monitor.Monitor
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// startLive loads the config at path, adds alerts to it (and what edit sets), and runs the monitor as runMonitor
+// does, without a terminal.
+func startLive(t testing.TB, path string, alerts []config.Alert, edit func(*config.Config)) *live {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse(data, path, func(string) (string, bool) { return "", false }, probe.Kinds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Alerts = alerts
+	if edit != nil {
+		edit(cfg) // what the loader will read from the file: maintenance, depends_on
+	}
+	targets, err := buildTargets(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := buildSenders(cfg, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &live{done: make(chan struct{}), sent: make(chan string, 1024), seen: map[string]track.State{}, changed: make(chan struct{}, 1)}
+	if l.hist, err = history.OpenLive(cfg.History.Path, cfg.History.Retention, historyServices(cfg.Services), 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	l.mon = monitor.NewMonitor(targets, monitor.Options{Restore: l.hist.Restore, MinBatchInterval: -1,
+		OnResult: func(name string, c track.Check, evs []track.Event) {
+			l.alerts.engine.OnResult(name, c, evs)
+			for _, e := range evs {
+				if e.Kind == track.StateChanged {
+					l.mu.Lock()
+					l.seen[name] = e.To
+					l.mu.Unlock()
+					select {
+					case l.changed <- struct{}{}:
+					default:
+					}
+				}
+			}
+		}})
+	for name, st := range l.mon.Snapshot() {
+		l.seen[name] = st.State // as restored from history
+	}
+	l.alerts, err = startAlerts(cfg, l.hist, set, l.mon.Snapshot(), alert.Options{FirstRetry: 20 * time.Millisecond,
+		OnSent: func(id, sender string, _ time.Time) { l.sent <- sender + " " + id }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	go func() {
+		defer close(l.done)
+		l.mon.Run(ctx)
+	}()
+	return l
+}
+
+// stop stops as runMonitor does: the monitor, then the alerts, then history.
+func (l *live) stop(t testing.TB) {
+	l.cancel()
+	<-l.done
+	l.alerts.stop()
+	if err := l.hist.Close(); err != nil {
+		t.Errorf("history Close = %v", err)
+	}
+}
+
+// waitSent waits for n deliveries to be reported (and so queued for the outbox).
+func (l *live) waitSent(t testing.TB, n int) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for i := range n {
+		select {
+		case <-l.sent:
+		case <-deadline:
+			t.Fatalf("%d of %d deliveries reported within 10s", i, n)
+		}
+	}
+}
+
+// waitState waits until the engine has seen the service named name enter state want.
+func (l *live) waitState(t testing.TB, name string, want track.State, d time.Duration) {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		l.mu.Lock()
+		st := l.seen[name]
+		l.mu.Unlock()
+		if st == want {
+			return
+		}
+		select {
+		case <-l.changed:
+		case <-deadline:
+			t.Fatalf("%s not %v within %v", name, want, d)
+		}
+	}
+}
+
+func writeAlertsConfig(t testing.TB, dir, services string) string {
+	t.Helper()
+	path := filepath.Join(dir, "uptty.yaml")
+	body := fmt.Sprintf("history: {path: %q}\ndefaults: {interval: 500ms, timeout: 450ms, retry_interval: 100ms, failure_threshold: 2}\nservices:\n%s",
+		filepath.Join(dir, "history.db"), services)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestAlertsEndToEnd: a loopback service goes down and comes back; a webhook receiver that
+// answers 500 first gets the down again under the same id, then the up, which says how long
+// it was down; `uptty alerts --json` shows both sent. A restart sends nothing again.
+func TestAlertsEndToEnd(t *testing.T) {
+	srv, healthy := target(t)
+	recv := newReceiver(t, 1)
+	dir := t.TempDir()
+	path := writeAlertsConfig(t, dir, fmt.Sprintf("  - {name: Checkout API, url: %q}\n", srv.URL))
+	hooks := []config.Alert{{Name: "team", Type: config.SenderWebhook, URL: recv.srv.URL}}
+	l := startLive(t, path, hooks, nil)
+	l.waitState(t, "Checkout API", track.Up, 10*time.Second)
+	healthy.Store(false)
+	first := recv.next(t, "down alert", 10*time.Second)
+	retry := recv.next(t, "retried down alert", 10*time.Second)
+	if first.Event != "down" || first.Status != 500 || retry.Event != "down" || retry.Status != 200 || retry.ID != first.ID {
+		t.Errorf("receiver got %+v then %+v, want the down answered 500, then again with the same id", first, retry)
+	}
+	healthy.Store(true)
+	upAlert := recv.next(t, "up alert", 10*time.Second)
+	if upAlert.Event != "up" || !strings.Contains(upAlert.Text, "Checkout API is UP after ") || upAlert.ID == first.ID {
+		t.Errorf("up alert = %+v, want a new id and the text \"Checkout API is UP after …\"", upAlert)
+	}
+	l.waitState(t, "Checkout API", track.Up, 10*time.Second)
+	l.waitSent(t, 2)
+	l.stop(t)
+	select {
+	case p := <-recv.got:
+		t.Errorf("receiver got one more: %+v", p)
+	default:
+	}
+
+	var out, errb bytes.Buffer
+	if code := run([]string{"alerts", "--json", "--config", path}, &out, &errb, noEnv); code != exitOK {
+		t.Fatalf("uptty alerts --json = %d, %s", code, errb.String())
+	}
+	var doc struct {
+		Alerts []struct {
+			ID, Event, Sender, State string
+			Attempts                 int
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("uptty alerts --json = %s: %v", out.String(), err)
+	}
+	got := fmt.Sprint(doc.Alerts)
+	want := fmt.Sprintf("[{%s up team sent 1} {%s down team sent 2}]", upAlert.ID, first.ID)
+	if got != want {
+		t.Errorf("uptty alerts --json = %s, want %s", got, want)
+	}
+
+	// A restart finds nothing pending: the receiver hears nothing more.
+	l = startLive(t, path, hooks, nil)
+	l.waitState(t, "Checkout API", track.Up, 10*time.Second)
+	l.stop(t)
+	select {
+	case p := <-recv.got:
+		t.Errorf("after a restart the receiver got %+v, want nothing", p)
+	default:
+	}
+}
+
+// TestAlertsMaintenanceAndDependencies: in a maintenance window an outage sends nothing and is
+// stored marked; a dependent failing while its dependency is down sends nothing of its own and
+// shows via, and the dependency's recovery lists it.
+func TestAlertsMaintenanceAndDependencies(t *testing.T) {
+	core, coreOK := target(t)
+	web, webOK := target(t)
+	deploy, deployOK := target(t)
+	recv := newReceiver(t, 0)
+	dir := t.TempDir()
+	path := writeAlertsConfig(t, dir, fmt.Sprintf(`  - {name: core, url: %q, failure_threshold: 1}
+  - {name: web, url: %q, failure_threshold: 3}
+  - {name: deploy, url: %q}
+`, core.URL, web.URL, deploy.URL))
+	now := time.Now()
+	maint := []config.Maintenance{{Name: "release", Services: []string{"deploy"}, Start: now.Add(-time.Hour), End: now.Add(time.Hour)}}
+	l := startLive(t, path, []config.Alert{{Name: "team", Type: config.SenderWebhook, URL: recv.srv.URL}}, func(cfg *config.Config) {
+		cfg.Maintenance = maint
+		cfg.Services[1].DependsOn = []string{"core"}
+	})
+	for _, n := range []string{"core", "web", "deploy"} {
+		l.waitState(t, n, track.Up, 10*time.Second)
+	}
+	deployOK.Store(false)
+	l.waitState(t, "deploy", track.Down, 10*time.Second)
+	deployOK.Store(true)
+	l.waitState(t, "deploy", track.Up, 10*time.Second)
+	// core fails first and web after it, as when a router dies and then its dependents are
+	// checked; were web checked DOWN first, it would alert on its own, rightly.
+	coreOK.Store(false)
+	down := recv.next(t, "core's down", 10*time.Second)
+	webOK.Store(false)
+	l.waitState(t, "web", track.Down, 10*time.Second)
+	if via := l.alerts.engine.Via("web"); via != "core" {
+		t.Errorf("Via(web) = %q, want core", via)
+	}
+	// web comes back first: were core back first, web's next failing check would make its
+	// outage its own (alerted), which is right but not what this test is about.
+	webOK.Store(true)
+	l.waitState(t, "web", track.Up, 10*time.Second)
+	coreOK.Store(true)
+	up := recv.next(t, "core's up", 10*time.Second)
+	l.waitSent(t, 2)
+	l.stop(t)
+	if down.Service != "core" || up.Service != "core" || up.Event != "up" || fmt.Sprint(up.Dependents) != "[web]" {
+		t.Errorf("receiver got %+v and %+v, want core's down and up, the up listing web", down, up)
+	}
+	select {
+	case p := <-recv.got:
+		t.Errorf("receiver got one more: %+v (deploy in maintenance and web via core send nothing)", p)
+	default:
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"incidents", "--json", "--config", path}, &out, &errb, noEnv); code != exitOK {
+		t.Fatalf("uptty incidents --json = %d, %s", code, errb.String())
+	}
+	var doc struct {
+		Incidents []struct {
+			Service     string
+			Maintenance bool
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(doc.Incidents); !strings.Contains(got, "{deploy true}") || !strings.Contains(got, "{core false}") {
+		t.Errorf("incidents = %s, want deploy's in maintenance and core's not", got)
+	}
+	if n := strings.Count(out.String(), `"maintenance"`); n != 1 {
+		t.Errorf("incidents --json has \"maintenance\" %d times, want once (only when true):\n%s", n, out.String())
+	}
+}
+
+func noEnv(string) (string, bool) { return "", false }
+
+// TestAlertsCommand: no history file yet lists nothing and exits 0; a file that is not a
+// history, or a bad config, exits 2.
+func TestAlertsCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := writeAlertsConfig(t, dir, "  - {name: api, url: \"http://127.0.0.1:1\"}\n")
+	tests := []struct {
+		name     string
+		args     []string
+		prepare  func()
+		code     int
+		out, err string
+	}{
+		{"no history yet", []string{"alerts", "-c", path}, nil, exitOK, "no alerts\n", ""},
+		{"no history yet, JSON", []string{"alerts", "--json", "-c", path}, nil, exitOK, "{\n  \"alerts\": []\n}\n", ""},
+		{"not a history", []string{"alerts", "-c", path}, func() {
+			os.WriteFile(filepath.Join(dir, "history.db"), bytes.Repeat([]byte("x"), 8192), 0o600)
+		}, exitUsage, "", "is not an uptty history"},
+		{"bad config", []string{"alerts", "-c", filepath.Join(dir, "missing.yaml")}, nil, exitUsage, "", "missing.yaml"},
+	}
+	for _, tt := range tests {
+		if tt.prepare != nil {
+			tt.prepare()
+		}
+		var out, errb bytes.Buffer
+		code := run(tt.args, &out, &errb, noEnv)
+		if code != tt.code || out.String() != tt.out || !strings.Contains(errb.String(), tt.err) {
+			t.Errorf("%s: run(%q) = %d, %q, %q; want %d, %q, stderr with %q", tt.name, tt.args, code, out.String(), errb.String(), tt.code, tt.out, tt.err)
+		}
+	}
+}
+
+// TestAlertsAcrossRestart: uptty stops during an outage whose down alert was delivered; the
+// next uptty sends its recovery, and not the down again.
+func TestAlertsAcrossRestart(t *testing.T) {
+	srv, healthy := target(t)
+	recv := newReceiver(t, 0)
+	dir := t.TempDir()
+	path := writeAlertsConfig(t, dir, fmt.Sprintf("  - {name: api, url: %q}\n", srv.URL))
+	hooks := []config.Alert{{Name: "team", Type: config.SenderWebhook, URL: recv.srv.URL}}
+	l := startLive(t, path, hooks, nil)
+	l.waitState(t, "api", track.Up, 10*time.Second)
+	healthy.Store(false)
+	down := recv.next(t, "down alert", 10*time.Second)
+	l.waitSent(t, 1)
+	l.stop(t)
+
+	l = startLive(t, path, hooks, nil)
+	if st := l.mon.Snapshot()["api"].State; st != track.Down {
+		t.Fatalf("restored state = %v, want DOWN", st)
+	}
+	healthy.Store(true)
+	up := recv.next(t, "up alert", 10*time.Second)
+	l.waitSent(t, 1)
+	l.stop(t)
+	if down.Event != "down" || up.Event != "up" || !strings.Contains(up.Text, "api is UP after ") {
+		t.Errorf("receiver got %+v then %+v, want the down, then after the restart the up", down, up)
+	}
+	select {
+	case p := <-recv.got:
+		t.Errorf("receiver got one more: %+v", p)
+	default:
+	}
+}

@@ -1,0 +1,186 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
+)
+
+// The states of an alert in the outbox, as `uptty alerts` shows them.
+const (
+	// AlertPending is an alert not yet delivered nor tried.
+	AlertPending = "pending"
+	// AlertSent is an alert its sender delivered.
+	AlertSent = "sent"
+	// AlertFailed is an alert whose last attempt failed; it is tried again at NextAt.
+	AlertFailed = "failed"
+	// AlertGaveUp is an alert given up after its sender's give_up_after of failures.
+	AlertGaveUp = "gave_up"
+)
+
+// Outgoing is one alert for one sender, as the outbox keeps it. History does not know what an
+// alert is made of: Payload is the alert as its owner wrote it (JSON), read back as it was.
+type Outgoing struct {
+	ID      string // the alert's id, the same for every retry
+	Sender  string
+	Service string
+	Event   string // down, up, degraded
+	Payload []byte
+	// State is AlertPending, AlertSent, AlertFailed or AlertGaveUp.
+	State     string
+	Attempts  int
+	LastError string
+	Created   time.Time
+	NextAt    time.Time // zero when no attempt is planned
+	SentAt    time.Time // zero until sent
+}
+
+// Extra is what comes with a check's result besides its events: the alerts it caused, to be
+// committed in the same transaction, and whether an outage it starts is in a maintenance window.
+type Extra struct {
+	Maintenance bool
+	Alerts      []Outgoing
+}
+
+// outcome is what a sender made of one alert, for the outbox row.
+type outcome struct {
+	id, sender, state, err string
+	at, next               time.Time
+}
+
+// RecordWith is Record with the alerts the result caused, committed with it (or dropped with
+// it when the queue is full), and the maintenance mark of an outage it starts. It never blocks.
+func (s *Store) RecordWith(service, group string, r track.Check, events []track.Event, x Extra) {
+	s.recordWith(service, group, true, r, events, x)
+}
+
+func (s *Store) recordWith(service, group string, hasGroup bool, r track.Check, events []track.Event, x Extra) {
+	o := op{kind: opEvent, service: service}
+	switch {
+	case !r.Start.IsZero():
+		o = resultOp(service, r)
+	case len(events) == 0 && len(x.Alerts) == 0:
+		return
+	}
+	o.group, o.hasGroup, o.events = group, hasGroup, slices.Clone(events)
+	o.maint, o.alerts = x.Maintenance, slices.Clone(x.Alerts)
+	s.enqueue(o)
+}
+
+// AlertSent records that sender delivered the alert id at at. Like every outcome it goes
+// through the writer's queue and never blocks; a lost outcome leaves the row pending, and the
+// alert is sent again (same id) after a restart.
+func (s *Store) AlertSent(id, sender string, at time.Time) {
+	s.alertOutcome(outcome{id: id, sender: sender, state: AlertSent, at: at})
+}
+
+// AlertFailed records a failed attempt of sender at the alert id, to be tried again at next.
+func (s *Store) AlertFailed(id, sender string, reason string, next time.Time) {
+	s.alertOutcome(outcome{id: id, sender: sender, state: AlertFailed, err: reason, next: next})
+}
+
+// AlertGaveUp records that sender gave the alert id up after a last failed attempt.
+func (s *Store) AlertGaveUp(id, sender string, reason string) {
+	s.alertOutcome(outcome{id: id, sender: sender, state: AlertGaveUp, err: reason})
+}
+
+func (s *Store) alertOutcome(o outcome) {
+	o.err = text.CleanText(o.err, 200)
+	s.enqueue(op{kind: opOutcome, outcome: &o})
+}
+
+// outbox inserts a result's alerts; one already there (the same id and sender) is kept as is.
+func (w *writer) outbox(tx *sql.Tx, service string, list []Outgoing) error {
+	for _, a := range list {
+		created := a.Created
+		if created.IsZero() {
+			created = w.s.now()
+		}
+		state := a.State
+		if state == "" {
+			state = AlertPending
+		}
+		if _, err := tx.Exec(`INSERT INTO outbox (id, sender, service, event, payload, state, created)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			a.ID, a.Sender, service, a.Event, string(a.Payload), state, created.UnixMilli()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyOutcome updates an outbox row; every outcome is one attempt. A row already sent stays
+// sent: an attempt that raced a restart must not make a delivered alert look pending.
+func (w *writer) applyOutcome(tx *sql.Tx, o *outcome) error {
+	var at, next any
+	if !o.at.IsZero() {
+		at = o.at.UnixMilli()
+	}
+	if !o.next.IsZero() {
+		next = o.next.UnixMilli()
+	}
+	_, err := tx.Exec(`UPDATE outbox SET state = ?, attempts = attempts + 1,
+			last_error = CASE WHEN ? = '' THEN last_error ELSE ? END, next_at = ?, sent_at = coalesce(?, sent_at)
+		WHERE id = ? AND sender = ? AND state <> 'sent'`,
+		o.state, o.err, o.err, next, at, o.id, o.sender)
+	return err
+}
+
+// AlertKnown reports whether the outbox holds the alert id for sender, in any state: after a
+// restart, whether a sender was given an outage's down alert.
+func (s *Store) AlertKnown(id, sender string) (bool, error) {
+	var n int
+	err := s.ro.QueryRowContext(context.Background(), "SELECT count(*) FROM outbox WHERE id = ? AND sender = ?", id, sender).Scan(&n)
+	return n > 0, s.readErr(err)
+}
+
+// PendingAlerts returns the alerts not yet delivered nor given up (pending or failed), oldest
+// first, for a monitor starting up to hand to its senders again under the same ids.
+func (s *Store) PendingAlerts() ([]Outgoing, error) {
+	return s.alerts(`WHERE state IN ('pending', 'failed') ORDER BY created, id, sender`)
+}
+
+// Alerts returns the newest limit alerts of the outbox (all for limit < 1), newest first.
+func (s *Store) Alerts(limit int) ([]Outgoing, error) {
+	if limit < 1 {
+		limit = -1
+	}
+	return s.alerts(`ORDER BY created DESC, id DESC, sender LIMIT ?`, limit)
+}
+
+func (s *Store) alerts(tail string, args ...any) ([]Outgoing, error) {
+	rows, err := s.ro.QueryContext(context.Background(), `SELECT id, sender, service, event, payload, state,
+		attempts, last_error, created, next_at, sent_at FROM outbox `+tail, args...)
+	if err != nil {
+		if strings.Contains(err.Error(), "no such table") {
+			return nil, nil // a history from before alerts holds none
+		}
+		return nil, s.readErr(err)
+	}
+	defer rows.Close()
+	var list []Outgoing
+	for rows.Next() {
+		var a Outgoing
+		var payload string
+		var created int64
+		var next, sent sql.NullInt64
+		if err := rows.Scan(&a.ID, &a.Sender, &a.Service, &a.Event, &payload, &a.State, &a.Attempts,
+			&a.LastError, &created, &next, &sent); err != nil {
+			return nil, s.readErr(err)
+		}
+		a.Payload, a.Created = []byte(payload), time.UnixMilli(created)
+		if next.Valid {
+			a.NextAt = time.UnixMilli(next.Int64)
+		}
+		if sent.Valid {
+			a.SentAt = time.UnixMilli(sent.Int64)
+		}
+		list = append(list, a)
+	}
+	return list, s.readErr(rows.Err())
+}

@@ -1,0 +1,407 @@
+// Package notify decides who is told what: it turns a monitor's events into alerts for each
+// sender, after the config's rules (the events each sender wants, reminders, maintenance
+// windows, dependencies), and hands them, with the events that caused them, to one sink that
+// commits them to the outbox and queues them for delivery.
+//
+// It sits between the monitor and the senders: it knows the config and the tracked state
+// (track), builds alert.Alerts, and leaves storing and sending to its caller, so package alert
+// stays free of the config and history free of alerts.
+package notify
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/uptty/uptty/alert"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/track"
+)
+
+// DefaultMinGap is the least time between two down alerts of one service to one sender: a
+// service that flaps inside it sends one down (and its up) rather than a storm; a second
+// outage that is still going on when the gap has passed is sent then.
+const DefaultMinGap = time.Minute
+
+// Rule is one sender as the engine sees it: its name and what it wants.
+type Rule struct {
+	// Name is the sender's name (the config's alerts[].name).
+	Name string
+	// On are the events the sender wants; nil is down and up.
+	On []alert.Event
+	// Repeat re-sends a reminder this often while a service stays down; 0 never does.
+	Repeat time.Duration
+	// Every makes the sender get every service's alerts, whatever services[].alerts says: the
+	// live monitor's own terminal.
+	Every bool
+	// Resend marks a sender whose destination forgets a firing alert (Alertmanager): after a
+	// restart, Seed returns the open outages' down alerts for it again.
+	Resend bool
+}
+
+// RuleOf is the engine's rule for a config alert.
+func RuleOf(a config.Alert) Rule {
+	r := Rule{Name: a.Name, Repeat: a.Repeat, Resend: a.Type == config.SenderAlertmanager}
+	for _, e := range a.On {
+		r.On = append(r.On, alert.Event(e))
+	}
+	return r
+}
+
+// Delivery is one alert for one sender.
+type Delivery struct {
+	Alert  alert.Alert
+	Sender string
+}
+
+// Sink receives a check's result and events with what the engine made of them: whether an
+// outage they start is in a maintenance window, and the alerts to send. A reminder comes with
+// a zero check and no events. It is called in order, from one goroutine at a time, and must not
+// block: it runs on the monitor's scheduler.
+type Sink func(name string, c track.Check, events []track.Event, maintenance bool, out []Delivery)
+
+// Options configure an Engine.
+type Options struct {
+	Services    []config.Service
+	Rules       []Rule
+	Maintenance []config.Maintenance
+	// MinGap is the flap damping gap (see DefaultMinGap); negative for none.
+	MinGap time.Duration
+	// Now is the clock for maintenance windows and reminders; nil is time.Now.
+	Now  func() time.Time
+	Sink Sink
+}
+
+// Engine turns events into alerts. Its methods are safe for concurrent use: OnResult is called
+// by the monitor's scheduler, Run by a goroutine of its own, Via by the UI.
+type Engine struct {
+	now   func() time.Time
+	sink  Sink
+	maint []config.Maintenance
+	rules []Rule
+
+	mu       sync.Mutex
+	services map[string]*service
+	policies map[string]*alert.Policy // by sender
+	wake     chan struct{}
+}
+
+// service is what the engine knows of one service.
+type service struct {
+	name, group string
+	needs       []string // depends_on
+	dependents  []string // the services that depend on this one, in config order
+	senders     []string
+
+	state  track.State
+	down   bool         // an outage is going on
+	outage track.Outage // the open outage
+	maint  bool         // it began in a maintenance window
+	via    string       // the dependency that was failing when it began: no alert of its own
+	// hit are the dependents whose outages were put down to this one during its outage, for
+	// its up alert, whether or not they are still down by then.
+	hit  []string
+	upAt time.Time // when it last stopped failing
+	// degradedAt is when it last became DEGRADED.
+	degradedAt time.Time
+}
+
+func (s *service) failing() bool { return s.state == track.Down || s.state == track.Pending }
+
+// New returns an engine; nothing runs until Run, which sends reminders and held alerts.
+func New(opt Options) *Engine {
+	e := &Engine{
+		now: opt.Now, sink: opt.Sink, maint: opt.Maintenance, rules: opt.Rules,
+		services: make(map[string]*service, len(opt.Services)),
+		policies: make(map[string]*alert.Policy, len(opt.Rules)),
+		wake:     make(chan struct{}, 1),
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.sink == nil {
+		e.sink = func(string, track.Check, []track.Event, bool, []Delivery) {}
+	}
+	gap := opt.MinGap
+	if gap == 0 {
+		gap = DefaultMinGap
+	}
+	for _, r := range opt.Rules {
+		e.policies[r.Name] = &alert.Policy{On: r.On, Repeat: r.Repeat, MinGap: max(gap, 0)}
+	}
+	for _, c := range opt.Services {
+		s := &service{name: c.Name, group: c.Group, needs: c.DependsOn}
+		for _, r := range opt.Rules {
+			if r.Every || c.Alerts == nil || slices.Contains(c.Alerts, r.Name) {
+				s.senders = append(s.senders, r.Name)
+			}
+		}
+		e.services[c.Name] = s
+	}
+	for _, c := range opt.Services {
+		for _, need := range c.DependsOn {
+			if d := e.services[need]; d != nil {
+				d.dependents = append(d.dependents, c.Name)
+			}
+		}
+	}
+	return e
+}
+
+// Seed tells the engine what the services showed when the monitor started, restored from
+// history: the recovery of an outage going on is alerted to each sender that was given its
+// down alert before the restart (known reports that, from the outbox; nil takes every sender),
+// and not to those that never were (maintenance, a dependency). It returns the down alerts to
+// send again to Resend senders.
+func (e *Engine) Seed(statuses map[string]track.Status, known func(id, sender string) bool) []Delivery {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	var again []Delivery
+	for name, st := range statuses {
+		s := e.services[name]
+		if s == nil {
+			continue
+		}
+		s.state = st.State
+		o, open := st.OpenOutage()
+		if !open {
+			continue
+		}
+		s.down, s.outage = true, o
+		a := e.downAlert(s, o, now)
+		for _, sender := range s.senders {
+			if known != nil && !known(a.ID, sender) {
+				continue
+			}
+			e.policies[sender].Admit(now, a)
+			if e.rule(sender).Resend {
+				again = append(again, Delivery{Alert: a, Sender: sender})
+			}
+		}
+	}
+	return again
+}
+
+func (e *Engine) rule(name string) Rule {
+	for _, r := range e.rules {
+		if r.Name == name {
+			return r
+		}
+	}
+	return Rule{}
+}
+
+// Via returns the dependency the service named name is down because of, "" when it is not
+// down or down on its own: the screen shows DOWN (via NAME).
+func (e *Engine) Via(name string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s := e.services[name]; s != nil && s.down {
+		return s.via
+	}
+	return ""
+}
+
+// OnResult is the monitor's Options.OnResult: it makes the alerts a result's events call for
+// and hands everything to the sink.
+func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.services[name]
+	if s == nil || len(events) == 0 && (s.via == "" || c.OK) {
+		e.sink(name, c, events, false, nil)
+		return
+	}
+	now := e.now()
+	var out []Delivery
+	maint := false
+	for _, ev := range events {
+		switch ev.Kind {
+		case track.StateChanged:
+			if s.failing() && ev.To != track.Down && ev.To != track.Pending {
+				s.upAt = ev.At
+			}
+			if ev.From == track.Degraded && ev.To == track.Up && !s.down {
+				out = e.clearDegraded(out, s, ev.At)
+			}
+			s.state = ev.To
+			if ev.To == track.Degraded {
+				s.degradedAt = ev.At
+			}
+			if ev.To == track.Degraded && !e.inMaintenance(s, now) {
+				a := alert.Alert{ID: alert.NewID(name, alert.EventDegraded, ev.At), Event: alert.EventDegraded,
+					Service: name, Group: s.group, State: ev.To.String(), Reason: ev.Reason, Start: ev.At, At: ev.At}
+				out = e.admit(out, s, now, a)
+			}
+		case track.OutageStarted:
+			s.down, s.outage, s.via, s.hit = true, ev.Outage, "", nil
+			if s.maint = e.inMaintenance(s, now); s.maint {
+				maint = true
+				continue
+			}
+			if s.via = e.failingNeed(s); s.via != "" {
+				if d := e.services[s.via]; !slices.Contains(d.hit, name) {
+					d.hit = append(d.hit, name)
+				}
+				continue
+			}
+			a := e.downAlert(s, ev.Outage, ev.At)
+			a.Dependents = e.affected(s)
+			out = e.admit(out, s, now, a)
+		case track.OutageEnded:
+			o := ev.Outage
+			end := o.End
+			a := alert.Alert{ID: alert.NewID(name, alert.EventUp, o.Start), Event: alert.EventUp,
+				Service: name, Group: s.group, State: track.Up.String(), Reason: o.Cause,
+				Start: o.Start, End: &end, Duration: end.Sub(o.Start), At: ev.At,
+				Dependents: s.hit, Maintenance: s.maint}
+			s.down, s.via, s.maint, s.hit = false, "", false, nil
+			// The policy drops an up whose down was never sent (maintenance, a dependency).
+			out = e.admit(out, s, now, a)
+		}
+	}
+	// Down because of a dependency that has recovered since, and failing a check that began
+	// after that: the outage is its own now, and alerted as such.
+	if s.down && s.via != "" && !c.OK && !c.Start.IsZero() {
+		if d := e.services[s.via]; d != nil && !d.failing() && c.Start.After(d.upAt) {
+			s.via = ""
+			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
+		}
+	}
+	e.sink(name, c, events, maint, out)
+	if len(out) > 0 {
+		select {
+		case e.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// clearDegraded resolves a degraded alert at a Resend sender (Alertmanager) when the service is
+// UP again: that sender re-posts a firing alert until an up alert comes, and without an outage
+// no up would. Other senders are not told: an up after a degradation would read as a recovery
+// from an outage that never was.
+func (e *Engine) clearDegraded(out []Delivery, s *service, at time.Time) []Delivery {
+	for _, sender := range s.senders {
+		r := e.rule(sender)
+		if !r.Resend || !slices.Contains(r.On, alert.EventDegraded) {
+			continue
+		}
+		end := at
+		out = append(out, Delivery{Sender: sender, Alert: alert.Alert{
+			ID: alert.NewID(s.name, alert.EventUp, s.degradedAt), Event: alert.EventUp, Service: s.name,
+			Group: s.group, State: track.Up.String(), Start: s.degradedAt, End: &end,
+			Duration: at.Sub(s.degradedAt), At: at}})
+	}
+	return out
+}
+
+// downAlert is the down alert of an outage, as of at.
+func (e *Engine) downAlert(s *service, o track.Outage, at time.Time) alert.Alert {
+	return alert.Alert{ID: alert.NewID(s.name, alert.EventDown, o.Start), Event: alert.EventDown,
+		Service: s.name, Group: s.group, State: track.Down.String(), Reason: o.Cause,
+		Start: o.Start, Duration: at.Sub(o.Start), At: at}
+}
+
+// admit passes a through the policy of each of s's senders.
+func (e *Engine) admit(out []Delivery, s *service, now time.Time, a alert.Alert) []Delivery {
+	for _, sender := range s.senders {
+		for _, x := range e.policies[sender].Admit(now, a) {
+			out = append(out, Delivery{Alert: x, Sender: sender})
+		}
+	}
+	return out
+}
+
+// inMaintenance reports whether a maintenance window covering s is open at t.
+func (e *Engine) inMaintenance(s *service, t time.Time) bool {
+	for _, m := range e.maint {
+		if m.Covers(s.name, s.group) && m.Active(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// failingNeed is the first of s's dependencies that is failing (DOWN first, then PENDING, which
+// is on its way and usually the same cause), "" when none is.
+func (e *Engine) failingNeed(s *service) string {
+	pending := ""
+	for _, need := range s.needs {
+		d := e.services[need]
+		switch {
+		case d == nil:
+		case d.state == track.Down:
+			return need
+		case d.state == track.Pending && pending == "":
+			pending = need
+		}
+	}
+	return pending
+}
+
+// affected lists the services that depend on s and are failing now.
+func (e *Engine) affected(s *service) []string {
+	var list []string
+	for _, name := range s.dependents {
+		if e.services[name].failing() {
+			list = append(list, name)
+		}
+	}
+	return list
+}
+
+// Run sends reminders and held alerts when they are due, until ctx is done.
+func (e *Engine) Run(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		e.mu.Lock()
+		next := time.Time{}
+		for _, p := range e.policies {
+			if n := p.Next(); !n.IsZero() && (next.IsZero() || n.Before(next)) {
+				next = n
+			}
+		}
+		e.mu.Unlock()
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = max(time.Until(next), 0)
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.wake: // something was admitted: Next may be sooner
+			continue
+		case <-timer.C:
+		}
+		e.due()
+	}
+}
+
+// due sends what the policies have due now, service by service.
+func (e *Engine) due() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	by := map[string][]Delivery{}
+	var order []string
+	for _, r := range e.rules {
+		for _, a := range e.policies[r.Name].Due(now) {
+			s := e.services[a.Service]
+			if s == nil || !s.down || s.via != "" || e.inMaintenance(s, now) {
+				continue
+			}
+			if _, ok := by[a.Service]; !ok {
+				order = append(order, a.Service)
+			}
+			by[a.Service] = append(by[a.Service], Delivery{Alert: a, Sender: r.Name})
+		}
+	}
+	for _, name := range order {
+		e.sink(name, track.Check{}, nil, false, by[name])
+	}
+}
