@@ -19,6 +19,9 @@ type Config struct {
 	Concurrency int
 	// Services are in file order; names are unique.
 	Services []Service
+	// Location names where this uptty runs (a region, a site), for the location label of its
+	// metrics, so that the same config run in several places tells its probes apart; "" for none.
+	Location string
 	// History says where check results are kept across restarts.
 	History History
 	// Secrets are every service's secrets together, for outputs not tied to one service.

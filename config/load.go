@@ -50,7 +50,7 @@ func Parse(data []byte, filename string, getenv func(string) (string, bool), kin
 }
 
 func topKeys() []string {
-	return []string{"defaults", "services", "history", "concurrency", "alerts", "maintenance"}
+	return []string{"defaults", "services", "history", "concurrency", "alerts", "maintenance", "location"}
 }
 
 // topHint points at the right place for a key written at the top level.
@@ -99,6 +99,9 @@ func (l *loader) config(root *yaml.Node) *Config {
 	}
 	if fl, ok := f["history"]; ok {
 		l.history(fl, &cfg.History)
+	}
+	if fl, ok := f["location"]; ok {
+		cfg.Location, _ = l.label(fl, true)
 	}
 	if fl, ok := f["alerts"]; ok {
 		cfg.Alerts = l.alerts(fl)

@@ -235,6 +235,8 @@ func TestParseTopLevel(t *testing.T) {
 			config.Config{Concurrency: 1000, History: config.History{Path: "/home/u/h.db", Retention: 90 * 24 * time.Hour, Set: true}}},
 		{"relative to the file", svc + "history: {path: state/h.db}\n", nil,
 			config.Config{Concurrency: 1000, History: config.History{Path: "/etc/uptty/state/h.db", Retention: 90 * 24 * time.Hour, Set: true}}},
+		{"location", svc + "location: eu-west\n", nil,
+			config.Config{Concurrency: 1000, History: config.History{Retention: 90 * 24 * time.Hour}, Location: "eu-west"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,6 +248,9 @@ func TestParseTopLevel(t *testing.T) {
 			if cfg.Path != "/etc/uptty/uptty.yaml" || cfg.Concurrency != tt.want.Concurrency || cfg.History != tt.want.History {
 				t.Errorf("Parse() = path %q, concurrency %d, history %+v; want %q, %d, %+v", cfg.Path,
 					cfg.Concurrency, cfg.History, "/etc/uptty/uptty.yaml", tt.want.Concurrency, tt.want.History)
+			}
+			if cfg.Location != tt.want.Location {
+				t.Errorf("Parse().Location = %q, want %q", cfg.Location, tt.want.Location)
 			}
 		})
 	}

@@ -32,6 +32,10 @@ type Options struct {
 	// Pause or a Resume. OnResult must not block (hand the data to a buffered queue): the
 	// scheduler waits for it. A history store uses it to record everything.
 	OnResult func(name string, c track.Check, events []track.Event)
+	// Lateness, if set, is told how long after it was due each check began (its wait for a
+	// concurrency slot included): what says that checks run late, with too little concurrency
+	// or on an overloaded machine. It is called from the checks' goroutines, concurrently.
+	Lateness func(late time.Duration)
 	// Restore, if set, is asked by NewMonitor for each service's state from before a restart;
 	// when ok, the service's tracker starts from it (see track.Tracker.Restore) rather than UNKNOWN.
 	Restore func(name string) (s track.Saved, ok bool)
@@ -49,6 +53,7 @@ type Monitor struct {
 	slots    int
 	minBatch time.Duration
 	onResult func(string, track.Check, []track.Event)
+	lateness func(time.Duration)
 	// trace, set by tests and benchmarks, sees when each finished check was due and began.
 	trace func(i int, due, start time.Time)
 
@@ -79,6 +84,7 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 		slots:    opts.Concurrency,
 		minBatch: opts.MinBatchInterval,
 		onResult: opts.OnResult,
+		lateness: opts.Lateness,
 		wake:     make(chan struct{}, 1),
 		changed:  make(chan struct{}, 1),
 		trackers: make([]*track.Tracker, len(targets)),
@@ -154,6 +160,34 @@ func (m *Monitor) Snapshot() map[string]track.Status {
 		out[m.targets[i].Service.Name] = t.Status(now)
 	}
 	return out
+}
+
+// Reading is what a metrics scrape reads of one service.
+type Reading struct {
+	// Service is the service as configured; it is shared, not to be changed.
+	Service *config.Service
+	Status  track.Status
+	// Last is the newest check, without its Facts (see track.Tracker.Last); HasLast is false
+	// before the first.
+	Last    track.Check
+	HasLast bool
+	// Outages counts the service's outages, over all history after a restart.
+	Outages int
+}
+
+// Readings appends a Reading of every service, in the config's order, to buf and returns it.
+// It copies under the monitor's lock and builds nothing else there, so that a scrape holds up
+// the scheduler for as little as possible.
+func (m *Monitor) Readings(buf []Reading) []Reading {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	for i, t := range m.trackers {
+		r := Reading{Service: &m.targets[i].Service, Status: t.Status(now), Outages: t.OutageCount()}
+		r.Last, r.HasLast = t.Last()
+		buf = append(buf, r)
+	}
+	return buf
 }
 
 // Detail returns what the detail view shows of the service named name beyond its Status; ok
@@ -259,7 +293,7 @@ func checkOf(r *probe.Result, buf *track.Check) track.Check {
 		buf.Phases = append(buf.Phases, track.Phase(p))
 	}
 	return track.Check{Start: r.Start, Latency: r.Latency, OK: r.OK, Reason: r.Reason, Warning: r.Warning,
-		Facts: buf.Facts, Phases: buf.Phases}
+		Facts: buf.Facts, Phases: buf.Phases, StatusCode: r.StatusCode, CertExpiry: r.CertExpiry}
 }
 
 // cadence returns a service's interval, timeout and retry interval, as the config resolved them.

@@ -251,6 +251,9 @@ func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time
 	if s.m.trace != nil {
 		s.m.trace(id, due, r.Start)
 	}
+	if s.m.lateness != nil {
+		s.m.lateness(max(r.Start.Sub(due), 0))
+	}
 	select {
 	case s.done <- outcome{id: id, gen: gen, r: r}:
 	case <-ctx.Done():

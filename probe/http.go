@@ -336,6 +336,10 @@ func (h *httpChecker) Check(ctx context.Context) Result {
 	// With keep-alives off, closing the body closes the connection without reading the rest.
 	defer resp.Body.Close()
 	res.Facts = h.facts(resp, time.Now())
+	res.StatusCode = resp.StatusCode
+	if resp.TLS != nil {
+		res.CertExpiry = earliestExpiry(resp.TLS.PeerCertificates)
+	}
 	res.OK, res.Reason = h.judge(ctx, resp)
 	if res.OK {
 		res.Warning = certWarning(resp.TLS, h.expect.certWarn, time.Now())

@@ -35,6 +35,12 @@ type Result struct {
 	Facts []Fact
 	// Phases split Latency into steps (DNS, connect, TLS, first byte) where the kind knows them.
 	Phases []Phase
+	// StatusCode is the final response's HTTP status code (http and ws kinds); 0 when no
+	// response came or the kind has none. Metrics read it rather than parse a Fact.
+	StatusCode int
+	// CertExpiry is the earliest expiry of the certificates the server presented (https, tls,
+	// wss); zero when there was no TLS handshake.
+	CertExpiry time.Time
 }
 
 // Fact is one labelled detail of a check result.

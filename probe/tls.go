@@ -173,6 +173,7 @@ func (p certPolicy) judge(res *Result, state tls.ConnectionState, now time.Time)
 		res.Reason = "no certificate"
 		return
 	}
+	res.CertExpiry = earliestExpiry(certs)
 	res.Facts = append(res.Facts, leafFacts(certs[0], now)...)
 	res.Facts = append(res.Facts, Fact{Label: "tls", Value: tls.VersionName(state.Version)})
 	if p.insecure {
@@ -210,6 +211,18 @@ func (p certPolicy) verify(certs []*x509.Certificate, now time.Time) string {
 		return text.CleanText("certificate not trusted: "+otherReason(err), reasonMax)
 	}
 	return ""
+}
+
+// earliestExpiry is when the first of certs expires, as blackbox_exporter's
+// probe_ssl_earliest_cert_expiry: the chain stops working then, whichever certificate it is.
+func earliestExpiry(certs []*x509.Certificate) time.Time {
+	var first time.Time
+	for _, c := range certs {
+		if first.IsZero() || c.NotAfter.Before(first) {
+			first = c.NotAfter
+		}
+	}
+	return first
 }
 
 // leafFacts describe a leaf certificate: its subject and names, then what https:// shows too

@@ -169,6 +169,7 @@ func (c *wsChecker) Check(ctx context.Context) Result {
 		return res
 	}
 	res.Facts = append(res.Facts, Fact{Label: "status", Value: text.CleanText(resp.Status, quotedMax)})
+	res.StatusCode = resp.StatusCode
 	if reason := upgradeProblem(resp, key); reason != "" {
 		res.OK, res.Warning, res.Reason = false, "", reason
 		return res

@@ -140,6 +140,10 @@ type Check struct {
 	Warning string // a passing check's warning
 	Facts   []Fact
 	Phases  []Phase
+	// StatusCode and CertExpiry are probe.Result's, for metrics: the HTTP status code (0 for
+	// none) and the earliest certificate expiry (zero for none).
+	StatusCode int
+	CertExpiry time.Time
 }
 
 // Detail is what the detail view shows of a service beyond its Status, copied on demand by

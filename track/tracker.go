@@ -165,6 +165,20 @@ func (t *Tracker) Detail() Detail {
 	return d
 }
 
+// Last returns the newest check with a copy of its Phases and without its Facts, which a
+// metrics scrape has no use for; ok is false before the first check.
+func (t *Tracker) Last() (c Check, ok bool) {
+	if t.recent.count() == 0 {
+		return Check{}, false
+	}
+	c = *t.recent.last()
+	c.Facts, c.Phases = nil, slices.Clone(c.Phases)
+	return c, true
+}
+
+// OutageCount counts the outages, over all history after a restart.
+func (t *Tracker) OutageCount() int { return t.outageCount }
+
 // Restore replaces the tracker's state with one saved by history before a restart, so that the
 // service shows what it showed before. s must be consistent (see Saved). The time from s.AsOf
 // to now is a gap, uptty not running, and counts neither up nor down; results that began
