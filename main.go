@@ -50,7 +50,7 @@ const (
 const usage = `uptty: service uptime in your terminal
 
 Usage:
-  uptty [--config FILE] [--theme dark|light] [--quiet] [--debug-log FILE]
+  uptty [--config FILE] [--theme dark|light] [--quiet] [--debug-log FILE] [--metrics ADDR]
                                                 live monitor (the demo when no config is found)
   uptty --demo                                  live monitor of built-in simulated services
   uptty check [--config FILE] [--json]          check every service once; exit 1 if any is down
@@ -70,6 +70,8 @@ Flags:
                       monitor start and stop, state changes, history problems, terminal
                       size changes; service names and states, never URLs or headers
       --demo          monitor the built-in demo services
+      --metrics ADDR  (live monitor) serve Prometheus metrics on http://ADDR/metrics; an
+                      address that is not loopback needs a token: $UPTTY_TOKEN or --token-file
       --json          (check, incidents, alerts) print JSON instead of a table
       --quiet         (live monitor) no bell nor desktop notification on DOWN and recovery
       --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
@@ -107,6 +109,7 @@ type options struct {
 	service  string        // incidents: only this service
 	debugLog string        // live monitor: the debug log's path, "" for none
 	serve    serveOptions  // serve's own flags
+	metrics  string        // live monitor: serve GET /metrics on this address
 }
 
 func main() {
@@ -162,6 +165,7 @@ func parseArgs(args []string) (options, error) {
 	fs.StringVar(&opts.debugLog, "debug-log", "", "")
 	fs.BoolVar(&opts.quiet, "quiet", false, "")
 	serveFlags(fs, &opts.serve)
+	fs.StringVar(&opts.metrics, "metrics", "", "")
 
 	rest := args
 	for {
@@ -211,6 +215,9 @@ func parseArgs(args []string) (options, error) {
 		return opts, errors.New("--demo and --config exclude each other")
 	}
 	if err := checkServeFlags(opts); err != nil {
+		return opts, err
+	}
+	if err := checkMetricsFlag(opts); err != nil {
 		return opts, err
 	}
 	return incidentFlags(opts, since)
@@ -453,9 +460,11 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP)
 	defer cancel()
 	var alerts *liveAlerts
+	met := newMetrics(cfg, hist)
 	monitor := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
 		Restore:     hist.Restore,
+		Lateness:    met.Lateness,
 		// The engine records to history, with the alerts the events caused, in one batch; set
 		// before Run, which is the first to call it.
 		OnResult: loggingRecorder(dlog, hist, func(name string, c track.Check, events []track.Event) {
@@ -470,6 +479,14 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// Deferred before the monitor's, so it runs after the monitor stopped calling OnResult,
 	// and before history closes: the senders' last outcomes reach the outbox.
 	defer alerts.stop()
+	if opts.metrics != "" {
+		_, stopMetrics, err := startMetrics(opts.metrics, opts, getenv, met, monitor)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitUsage
+		}
+		defer stopMetrics()
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	dlog.Info("monitor started", "services", len(targets))

@@ -42,7 +42,8 @@ func checkServeFlags(opts options) error {
 	so := opts.serve
 	if opts.command != "serve" {
 		for _, f := range []struct{ name, v string }{{"--listen", so.listen}, {"--log-format", so.logFormat}, {"--token-file", so.tokenFile}} {
-			if f.v != "" {
+			// The live monitor's --metrics takes a token too.
+			if f.v != "" && (f.name != "--token-file" || opts.metrics == "") {
 				return fmt.Errorf("%s goes with 'serve'", f.name)
 			}
 		}
@@ -119,10 +120,12 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	defer func() { <-hups }()
 	defer stop() // before waiting for hups: deferred calls run last first
 
+	met := newMetrics(cfg, hist)
 	mon := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
 		Restore:     hist.Restore,
 		OnResult:    hist.Record,
+		Lateness:    met.Lateness,
 	})
 	srv := serve.New(serve.Options{
 		Services:  cfg.Services,
@@ -131,6 +134,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		NotSaving: notSaving,
 		Logger:    logger,
 		Token:     token,
+		Metrics:   met,
 	})
 	auth := "none (loopback)"
 	if token != "" {

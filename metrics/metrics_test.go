@@ -1,25 +1,21 @@
 package metrics_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/metrics"
+	"github.com/uptty/uptty/metrics/metricstest"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/text"
@@ -73,41 +69,7 @@ func scrape(t *testing.T, h http.Handler) (map[string]*dto.MetricFamily, string)
 		t.Fatalf("GET /metrics = %d %s", rec.Code, rec.Body)
 	}
 	body := rec.Body.String()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("parsing /metrics: %v\n%s", err, body)
-	}
-	return fams, body
-}
-
-// value finds the sample of family name whose labels include want; ok is false when none does.
-func value(fams map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
-	f := fams[name]
-	if f == nil {
-		return 0, false
-	}
-next:
-	for _, m := range f.GetMetric() {
-		got := map[string]string{}
-		for _, lp := range m.GetLabel() {
-			got[lp.GetName()] = lp.GetValue()
-		}
-		for k, v := range want {
-			if got[k] != v {
-				continue next
-			}
-		}
-		switch {
-		case m.Gauge != nil:
-			return m.GetGauge().GetValue(), true
-		case m.Counter != nil:
-			return m.GetCounter().GetValue(), true
-		case m.Histogram != nil:
-			return float64(m.GetHistogram().GetSampleCount()), true
-		}
-	}
-	return 0, false
+	return metricstest.Parse(t, body), body
 }
 
 func TestScrape(t *testing.T) {
@@ -154,7 +116,7 @@ func TestScrape(t *testing.T) {
 		{"uptty_check_lateness_seconds", nil, 1},
 	}
 	for _, tt := range tests {
-		got, ok := value(fams, tt.name, tt.labels)
+		got, ok := metricstest.Value(fams, tt.name, tt.labels)
 		if !ok || got != tt.want {
 			t.Errorf("%s%v = %v (found %v), want %v", tt.name, tt.labels, got, ok, tt.want)
 		}
@@ -171,7 +133,7 @@ func TestScrape(t *testing.T) {
 		{"probe_http_duration_seconds", map[string]string{"phase": "transfer"}}, // not measured
 	}
 	for _, a := range absent {
-		if got, ok := value(fams, a.name, a.labels); ok {
+		if got, ok := metricstest.Value(fams, a.name, a.labels); ok {
 			t.Errorf("%s%v = %v, want no such series", a.name, a.labels, got)
 		}
 	}
@@ -259,11 +221,11 @@ services:
 		if tt.name == "uptty_check_lateness_seconds" {
 			l = nil
 		}
-		if got, ok := value(fams, tt.name, l); !ok || got != tt.want {
+		if got, ok := metricstest.Value(fams, tt.name, l); !ok || got != tt.want {
 			t.Errorf("%s%v = %v (found %v), want %v", tt.name, l, got, ok, tt.want)
 		}
 	}
-	if got, ok := value(fams, "probe_duration_seconds", labels); !ok || got <= 0 || got > 10 {
+	if got, ok := metricstest.Value(fams, "probe_duration_seconds", labels); !ok || got <= 0 || got > 10 {
 		t.Errorf("probe_duration_seconds = %v (found %v), want a latency", got, ok)
 	}
 	for _, secret := range []string{secretToken, "n4me-secret", "token=", "127.0.0.1"} {
@@ -271,26 +233,7 @@ services:
 			t.Errorf("/metrics shows %q:\n%s", secret, body)
 		}
 	}
-	PromtoolCheck(t, []byte(body))
-}
-
-// PromtoolCheck runs `promtool check metrics` on a page: the linter Prometheus ships, with
-// its rules on names, units and help texts. Without promtool it skips, except under CI.
-func PromtoolCheck(t *testing.T, page []byte) {
-	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool not found; CI installs it with the prometheus package")
-		}
-		t.Skip("promtool not found (apt-get install prometheus)")
-	}
-	cmd := exec.Command(path, "check", "metrics")
-	cmd.Stdin = bytes.NewReader(page)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Errorf("promtool check metrics: %v\n%s", err, out)
-	}
+	metricstest.Promtool(t, body)
 }
 
 func TestPromtool(t *testing.T) {
@@ -298,7 +241,7 @@ func TestPromtool(t *testing.T) {
 	m.Watch(readings())
 	m.Lateness(time.Second)
 	_, body := scrape(t, m.Handler())
-	PromtoolCheck(t, []byte(body))
+	metricstest.Promtool(t, body)
 }
 
 // many is n HTTP services, all up, with a full set of phases and a certificate.

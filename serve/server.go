@@ -24,6 +24,7 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/metrics"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/track"
 )
@@ -56,6 +57,10 @@ type Options struct {
 	WriteTimeout time.Duration
 	// Now returns the current time (default time.Now).
 	Now func() time.Time
+	// Metrics, when set, are served on GET /metrics, read from Monitor (see metricsRoutes).
+	Metrics *metrics.Metrics
+	// Probe, when set, answers GET /probe: one check of a target with a config module.
+	Probe http.Handler
 }
 
 // Server is the HTTP API over one monitor. Make it with New, run it with Serve.
@@ -162,6 +167,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/services/{name}/history", s.history)
 	m.HandleFunc("POST /api/v1/services/{name}/pause", s.pause)
 	m.HandleFunc("POST /api/v1/services/{name}/resume", s.resume)
+	s.metricsRoutes(m)
 	s.mux = m
 }
 
