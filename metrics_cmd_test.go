@@ -145,6 +145,8 @@ func TestServeMetricsPrometheus(t *testing.T) {
 history: {path: ""}
 location: lab-1
 defaults: {interval: 1s, timeout: 1s}
+modules:
+  http_2xx: {expect: {status: [200]}}
 services:
   - {name: Checkout API, group: payments, url: "%s/health?token=${API_TOKEN}"}
 `, up.URL))
@@ -171,6 +173,25 @@ services:
 		t.Errorf("/metrics shows the secret:\n%s", page)
 	}
 	metricstest.Promtool(t, string(page))
+
+	// /probe checks a configured service's URL with a module; an unknown module is a 400.
+	probeURL := func(module string) string {
+		return "http://" + target + "/probe?" + url.Values{"module": {module}, "target": {up.URL + "/health?token=" + secret}}.Encode()
+	}
+	resp, err = http.Get(probeURL("http_2xx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if v, ok := metricstest.Value(metricstest.Parse(t, string(page)), "probe_success", nil); resp.StatusCode != http.StatusOK || !ok || v != 1 {
+		t.Errorf("GET /probe?module=http_2xx = %d, probe_success %v (found %v), want 200 and 1:\n%s", resp.StatusCode, v, ok, page)
+	}
+	if resp, err := http.Get(probeURL("nope")); err != nil || resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("GET /probe?module=nope = %v, %v; want 400", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
 
 	// Prometheus takes no port 0: a free port, taken just before it starts.
 	l, err := net.Listen("tcp", "127.0.0.1:0")

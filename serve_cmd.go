@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/metrics"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/serve"
 )
@@ -135,6 +136,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		Logger:    logger,
 		Token:     token,
 		Metrics:   met,
+		Probe:     metrics.NewProber(cfg),
 	})
 	auth := "none (loopback)"
 	if token != "" {

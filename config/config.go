@@ -22,6 +22,11 @@ type Config struct {
 	// Location names where this uptty runs (a region, a site), for the location label of its
 	// metrics, so that the same config run in several places tells its probes apart; "" for none.
 	Location string
+	// Modules are the named service templates of /probe (the top-level modules map).
+	Modules map[string]*Module
+	// ProbeTargets are patterns of the targets /probe may check besides the services' URLs
+	// (see ProbeAllowed).
+	ProbeTargets []string
 	// History says where check results are kept across restarts.
 	History History
 	// Secrets are every service's secrets together, for outputs not tied to one service.

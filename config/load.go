@@ -46,11 +46,14 @@ func Parse(data []byte, filename string, getenv func(string) (string, bool), kin
 	}
 	cfg.Path = filename
 	secrets(cfg, env)
+	for _, m := range cfg.Modules {
+		m.env = env
+	}
 	return cfg, nil
 }
 
 func topKeys() []string {
-	return []string{"defaults", "services", "history", "concurrency", "alerts", "maintenance", "location"}
+	return []string{"defaults", "services", "history", "concurrency", "alerts", "maintenance", "location", "modules", "probe_targets"}
 }
 
 // topHint points at the right place for a key written at the top level.
@@ -111,6 +114,12 @@ func (l *loader) config(root *yaml.Node) *Config {
 		cfg.Services, refs = l.services(fl, defs)
 	} else {
 		l.errorf(root, "", "missing services: list what to check, each with a name and a url")
+	}
+	if fl, ok := f["modules"]; ok {
+		cfg.Modules = l.modules(fl, defs)
+	}
+	if fl, ok := f["probe_targets"]; ok {
+		cfg.ProbeTargets = l.probeTargets(fl)
 	}
 	var windows []windowRefs
 	if fl, ok := f["maintenance"]; ok {

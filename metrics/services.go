@@ -170,12 +170,7 @@ func (c *services) families(src Source) []*dto.MetricFamily {
 		counter: make([]dto.Counter, 0, n),
 		values:  make([]float64, 0, n*perService),
 	}
-	var fams [nFamilies]*dto.MetricFamily
-	for i, f := range families {
-		fams[i] = &dto.MetricFamily{Name: proto.String(f.name), Help: proto.String(f.help), Type: f.typ.Enum()}
-	}
-	fams[fState].Metric = make([]*dto.Metric, 0, n*len(allStates))
-	fams[fOutages].Metric = make([]*dto.Metric, 0, n)
+	fams := newFamilies(n)
 	clear(c.scratch)
 	for i := range c.buf {
 		r := &c.buf[i]
@@ -184,11 +179,27 @@ func (c *services) families(src Source) []*dto.MetricFamily {
 			ls = c.labelsOf(r.Service)
 		}
 		c.scratch[r.Service] = ls
-		add(b, &fams, r, ls)
+		add(b, fams, r, ls)
 		r.Last.Phases = nil // the buffer is kept; its phases need not be
 	}
 	// Only the services of this scrape stay cached, so that a reload's old ones go away.
 	c.labels, c.scratch = c.scratch, c.labels
+	return nonEmpty(fams)
+}
+
+// newFamilies returns empty families, with room for n services' states and outages.
+func newFamilies(n int) *[nFamilies]*dto.MetricFamily {
+	var fams [nFamilies]*dto.MetricFamily
+	for i, f := range families {
+		fams[i] = &dto.MetricFamily{Name: proto.String(f.name), Help: proto.String(f.help), Type: f.typ.Enum()}
+	}
+	fams[fState].Metric = make([]*dto.Metric, 0, n*len(allStates))
+	fams[fOutages].Metric = make([]*dto.Metric, 0, n)
+	return &fams
+}
+
+// nonEmpty returns the families that have series.
+func nonEmpty(fams *[nFamilies]*dto.MetricFamily) []*dto.MetricFamily {
 	out := make([]*dto.MetricFamily, 0, nFamilies)
 	for _, f := range fams {
 		if len(f.Metric) > 0 {
@@ -209,9 +220,13 @@ func add(b *slab, fams *[nFamilies]*dto.MetricFamily, r *monitor.Reading, ls *la
 	}
 	// A paused service's last check is old news: its probe series go away, as they would for
 	// a blackbox target no longer scraped, and alert rules on them resolve.
-	if !r.HasLast || r.Status.State == track.Paused {
-		return
+	if r.HasLast && r.Status.State != track.Paused {
+		addProbe(b, fams, r, ls)
 	}
+}
+
+// addProbe adds the probe_* series of r's last check.
+func addProbe(b *slab, fams *[nFamilies]*dto.MetricFamily, r *monitor.Reading, ls *labelSet) {
 	last := &r.Last
 	b.add(fams[fSuccess], ls.base, bool01(last.OK))
 	b.add(fams[fDuration], ls.base, last.Latency.Seconds())

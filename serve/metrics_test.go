@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/metrics"
 	"github.com/uptty/uptty/metrics/metricstest"
 )
@@ -61,11 +62,17 @@ func TestMetricsAuth(t *testing.T) {
 	f := start(t, twoServices(up.URL, up.URL), func(o *Options) {
 		o.Token = token
 		o.Metrics = metrics.New(metrics.Options{})
+		o.Probe = metrics.NewProber(&config.Config{})
 	})
-	for _, tok := range []string{"", "wrong"} {
-		if code, _ := f.do(t, "GET", "/metrics", tok); code != http.StatusUnauthorized {
-			t.Errorf("GET /metrics with token %q = %d, want 401", tok, code)
+	for _, path := range []string{"/metrics", "/probe?module=m&target=tcp://127.0.0.1:1"} {
+		for _, tok := range []string{"", "wrong"} {
+			if code, _ := f.do(t, "GET", path, tok); code != http.StatusUnauthorized {
+				t.Errorf("GET %s with token %q = %d, want 401", path, tok, code)
+			}
 		}
+	}
+	if code, body := f.do(t, "GET", "/probe?module=m&target=tcp://127.0.0.1:1", token); code != http.StatusBadRequest {
+		t.Errorf("GET /probe with the token and no modules = %d %s, want 400", code, body)
 	}
 	if code, body := f.do(t, "GET", "/metrics", token); code != http.StatusOK || !strings.Contains(body, "uptty_service_state") {
 		t.Errorf("GET /metrics with the token = %d %s, want 200 and the series", code, body)
