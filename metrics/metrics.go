@@ -92,8 +92,8 @@ func (m *Metrics) Gather() ([]*dto.MetricFamily, error) {
 	return fams, err
 }
 
-// Handler answers a scrape in whichever format the scraper asks for (text, OpenMetrics), with
-// the compression it accepts. A scrape that fails to gather says so with a 500 rather than
+// Handler answers a scrape in whichever format the scraper asks for (the text format, or
+// protobuf), with the compression it accepts. A scrape that fails to gather says so with a 500 rather than
 // serving a partial page, which Prometheus would take for services vanishing.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m, promhttp.HandlerOpts{
