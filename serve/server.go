@@ -62,9 +62,9 @@ type Options struct {
 type Server struct {
 	opts Options
 	// svcMu guards the service list, which SetServices replaces (never changes in place).
-	svcMu  sync.RWMutex
-	svcs   []config.Service
-	byName map[string]int // a service's name to its position in svcs
+	svcMu   sync.RWMutex
+	svcs    []config.Service
+	byName  map[string]int // a service's name to its position in svcs
 	log     *slog.Logger
 	token   [sha256.Size]byte
 	mux     *http.ServeMux
