@@ -449,9 +449,13 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		return exitUsage
 	}
 
-	// A closed terminal sends SIGHUP: stop as on q, so that history is committed and closed.
-	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP)
+	// SIGHUP reloads the config; from a closed terminal it stops as q does, so that history is
+	// committed and closed (see tuiReloads).
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	var alerts *liveAlerts
 	monitor := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
@@ -501,6 +505,13 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		}
 	}()
 
+	var reload ui.ReloadFunc
+	cfgPath := ""
+	if !isDemo {
+		cfgPath = cfg.Path
+		rl := &reloader{path: cfg.Path, getenv: getenv, mon: monitor, hist: hist}
+		reload = tuiReload(rl, &alerts, ruleNames(senders.rules), tty, tmux, dlog)
+	}
 	model := ui.New(cfg.Services, monitor.Snapshot(), monitor, ui.Options{
 		Demo:          isDemo,
 		Hint:          hint,
@@ -509,6 +520,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Ctx:           ctx,
 		Archive:       hist.View,
 		Via:           alerts.engine.Via,
+		Reload:        reload,
 	})
 	testPanic, _ := getenv(testPanicEnv)
 	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"},
@@ -520,6 +532,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	ranDone := sync.OnceFunc(func() { close(ran) })
 	defer ranDone()
 	watchDumpSignals(guard, ran, saved, stopAll, stderr, getenv)
+	var reloads sync.WaitGroup
+	defer func() { cancel(); reloads.Wait() }()
+	reloads.Go(func() { tuiReloads(ctx, cancel, hup, program, cfgPath, dlog) })
 
 	_, err = program.Run()
 	ranDone()
