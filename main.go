@@ -60,6 +60,8 @@ Usage:
   uptty alerts [--config FILE] [--json]         list alerts sent, pending, failed and given up
   uptty serve [--config FILE] [--listen ADDR] [--token-file FILE] [--log-format text|json]
                                                 no screen: the monitor and history behind an HTTP API
+  uptty attach URL [--token-file FILE] [--theme dark|light]
+                                                the live screen on a running uptty serve
   uptty --version | --help
 
 Flags:
@@ -77,7 +79,7 @@ Flags:
       --theme NAME    dark (default) or light: colours for the terminal's background
       --listen ADDR   (serve) address of the HTTP API (default 127.0.0.1:9870); one that is not
                       loopback needs a token: $UPTTY_TOKEN or --token-file
-      --token-file F  (serve) file holding the bearer token every request must carry
+      --token-file F  (serve, attach) file holding the bearer token every request carries
       --log-format F  (serve) text (default) or json logs on stderr
 
 History is kept in history.path (default $XDG_STATE_HOME/uptty/history.db); see README.md.
@@ -107,6 +109,8 @@ type options struct {
 	service  string        // incidents: only this service
 	debugLog string        // live monitor: the debug log's path, "" for none
 	serve    serveOptions  // serve's own flags
+	// attachURL is attach's server address.
+	attachURL string
 }
 
 func main() {
@@ -139,6 +143,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 		return runAlerts(opts, stdout, stderr, getenv)
 	case "serve":
 		return runServe(opts, stderr, getenv)
+	case "attach":
+		return runAttach(opts, stderr, getenv)
 	}
 	return runMonitor(opts, stderr, getenv)
 }
@@ -177,20 +183,31 @@ func parseArgs(args []string) (options, error) {
 			break
 		}
 		word := rest[0]
+		if opts.command == "attach" && opts.attachURL == "" {
+			opts.attachURL = word
+			rest = rest[1:]
+			continue
+		}
 		if opts.command != "" {
 			return opts, fmt.Errorf("unexpected argument %q", word)
 		}
 		switch word {
-		case "check", "validate", "incidents", "alerts", "serve":
+		case "check", "validate", "incidents", "alerts", "serve", "attach":
 			opts.command = word
 		case "help":
 			opts.help = true
 		case "version":
 			opts.version = true
 		default:
-			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, alerts, serve)", word)
+			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, alerts, serve, attach)", word)
 		}
 		rest = rest[1:]
+	}
+	if opts.command == "attach" && opts.attachURL == "" {
+		return opts, errors.New("attach: which server? uptty attach URL, such as http://127.0.0.1:9870")
+	}
+	if opts.command == "attach" && opts.config != "" {
+		return opts, errors.New("--config does not go with 'attach': the server's config is used")
 	}
 	if opts.theme != "dark" && opts.theme != "light" {
 		return opts, fmt.Errorf("--theme %q: want dark or light", opts.theme)

@@ -43,7 +43,11 @@ func serveFlags(fs *flag.FlagSet, so *serveOptions) {
 func checkServeFlags(opts options) error {
 	so := opts.serve
 	if opts.command != "serve" {
-		for _, f := range []struct{ name, v string }{{"--listen", so.listen}, {"--log-format", so.logFormat}, {"--token-file", so.tokenFile}} {
+		tokenFile := so.tokenFile
+		if opts.command == "attach" {
+			tokenFile = "" // attach sends it
+		}
+		for _, f := range []struct{ name, v string }{{"--listen", so.listen}, {"--log-format", so.logFormat}, {"--token-file", tokenFile}} {
 			if f.v != "" {
 				return fmt.Errorf("%s goes with 'serve'", f.name)
 			}
