@@ -389,5 +389,3 @@ func stateOf(word string) track.State {
 	}
 	return track.Unknown
 }
-
-
