@@ -82,6 +82,9 @@ Flags:
       --token-file F  (serve, attach) file holding the bearer token every request carries
       --log-format F  (serve) text (default) or json logs on stderr
 
+Reload: SIGHUP, saving the config file, or r in the live screen re-read the config (uptty and
+uptty serve) without missing a check; an invalid file changes nothing and says why.
+
 History is kept in history.path (default $XDG_STATE_HOME/uptty/history.db); see README.md.
 
 Exit codes: 0 ok (check: all up or degraded), 1 check found a service down, 2 usage or config error,
