@@ -67,6 +67,7 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 		Theme:         opts.theme,
 		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
 		Ctx:           ctx,
+		Archive:       client.Archive(),
 	})
 	program = tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
 	ready.Done()
