@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -170,4 +171,62 @@ func TestReconfigurePauseKept(t *testing.T) {
 			t.Errorf("after Pause(b), Resume(a): a = %v, b = %v, want UP and PAUSED", snap["a"].State, snap["b"].State)
 		}
 	})
+}
+
+// TestReconfigureMissesNoTick: 1,000 services at 10 s, reloaded with a new checker each (the
+// same settings) between two rounds: every service is still checked on its grid, none late,
+// none skipped, none twice.
+func TestReconfigureMissesNoTick(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		const n = 1000
+		var log reloadLog
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{Service: monSvc(fmt.Sprintf("s%04d", i), 10*time.Second, time.Second, time.Second),
+				Checker: monFunc(reloadPass)}
+		}
+		m := NewMonitor(targets, Options{OnResult: log.onResult})
+		runReload(t, m)
+		start := time.Now()
+		time.Sleep(15 * time.Second)
+		again := make([]Target, n)
+		for i, tg := range targets {
+			again[i] = Target{Service: tg.Service, Checker: monFunc(reloadPass)}
+		}
+		<-m.Reconfigure(again)
+		time.Sleep(14 * time.Second) // to start+29s: three rounds in all
+		synctest.Wait()
+		for _, tg := range targets {
+			got := log.checks(tg.Service.Name)
+			if len(got) != 3 {
+				t.Fatalf("%s: %d checks in 29s, want 3: %v", tg.Service.Name, len(got), got)
+			}
+			for k := 1; k < len(got); k++ {
+				if d := got[k].Sub(got[k-1]); d != 10*time.Second {
+					t.Fatalf("%s: checks %v apart across the reload, want 10s (first at %v)", tg.Service.Name, d, got[0].Sub(start))
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkReconfigure is the time the scheduler takes to apply a reload of 1,000 services
+// (all kept, new checkers), from Reconfigure to its channel closing.
+func BenchmarkReconfigure(b *testing.B) {
+	const n = 1000
+	targets := make([]Target, n)
+	for i := range targets {
+		targets[i] = Target{Service: monSvc(fmt.Sprintf("s%04d", i), time.Hour, time.Second, time.Second),
+			Checker: monFunc(reloadPass)}
+	}
+	m := NewMonitor(targets, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	<-m.Reconfigure(targets) // after the first round is under way
+	b.ResetTimer()
+	for b.Loop() {
+		<-m.Reconfigure(targets)
+	}
 }
