@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/history"
 )
 
 // TestReloadInTmux: the live screen reloads its config when the file is saved, on r and on
@@ -115,4 +117,60 @@ func upttyPID(t *testing.T, s *tmuxSession) int {
 		t.Fatal(err)
 	}
 	return pid
+}
+
+// TestHangupStillQuits: SIGHUP from a terminal that went away (the tmux session killed, as an
+// ssh link dropping) is not a reload: uptty commits its history and exits.
+func TestHangupStillQuits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	steady := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer steady.Close()
+	dir := t.TempDir()
+	hist := filepath.Join(dir, "history.db")
+	cfg := filepath.Join(dir, "uptty.yaml")
+	body := fmt.Sprintf("history: {path: %q}\ndefaults: {interval: 1s, timeout: 1s}\nservices:\n  - {name: Steady, url: %q}\n", hist, steady.URL)
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startTmux(t, 100, 20, []string{"TERM=xterm-256color", "HOME=" + dir, "XDG_STATE_HOME=" + dir}, bin, "--config", cfg,
+		"--debug-log", filepath.Join(dir, "debug.log"))
+	s.waitFor("Steady UP", 30*time.Second, func(sc string) bool { return strings.Contains(lineWith(sc, "Steady"), "UP") })
+	pid := upttyPID(t, s)
+	s.tmux("kill-session", "-t", s.name)
+	deadline := time.After(20 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for running(pid) {
+		select {
+		case <-deadline:
+			t.Fatalf("uptty (pid %d) still running 20s after its terminal went away", pid)
+		case <-tick.C:
+		}
+	}
+	dlog, _ := os.ReadFile(filepath.Join(dir, "debug.log"))
+	if !strings.Contains(string(dlog), "terminal hung up") || !strings.Contains(string(dlog), "msg=exit code=0") {
+		t.Errorf("debug log lacks the hang-up and exit 0:\n%s", dlog)
+	}
+	store, err := history.Open(hist, history.Options{})
+	if err != nil {
+		t.Fatalf("history after the hang-up: %v, want it closed and free", err)
+	}
+	defer store.Close()
+	if w, err := store.Uptime("Steady", time.Hour, time.Now()); err != nil || w.Checks == 0 {
+		t.Errorf("history after the hang-up: %+v, %v; want Steady's checks saved", w, err)
+	}
+}
+
+// running reports whether pid is alive: a zombie (exited, not yet reaped by whoever adopted it)
+// is not.
+func running(pid int) bool {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return syscall.Kill(pid, 0) == nil
+	}
+	_, after, _ := strings.Cut(string(b), ") ")
+	return !strings.HasPrefix(after, "Z") && !strings.HasPrefix(after, "X")
 }

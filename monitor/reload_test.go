@@ -107,8 +107,11 @@ func TestReconfigureKeepsAddsRemoves(t *testing.T) {
 		if snap["fresh"].State != track.Up {
 			t.Errorf("fresh = %v, want UP", snap["fresh"].State)
 		}
-		// A reload back to the first config: gone is new again, checked at once, UNKNOWN first.
-		<-m.Reconfigure([]Target{down, gone})
+		// A reload back to the first names: gone is new again, UNKNOWN until its first check
+		// (which here never ends), whatever it was before.
+		slow := monFunc(func(ctx context.Context) probe.Result { <-ctx.Done(); return probe.Result{} })
+		<-m.Reconfigure([]Target{down, {Service: gone.Service, Checker: slow}})
+		synctest.Wait()
 		if st := m.Snapshot()["gone"].State; st != track.Unknown {
 			t.Errorf("gone re-added = %v, want UNKNOWN until its first check", st)
 		}
