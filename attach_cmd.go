@@ -41,9 +41,9 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 			ready.Wait()
 			program.Send(ui.Reloaded{Services: services, Status: fresh, Quiet: true})
 		},
-		OnLink: func(down bool, since time.Time) {
+		OnLink: func(down bool, since time.Time, status map[string]track.Status) {
 			ready.Wait()
-			program.Send(ui.LinkMsg{Down: down, Since: since})
+			program.Send(ui.LinkMsg{Down: down, Since: since, Status: status})
 		},
 	})
 	if err != nil {

@@ -43,8 +43,9 @@ type Options struct {
 	// list: every service in order, with the status of those new to the list.
 	OnServices func(services []config.Service, fresh map[string]track.Status)
 	// OnLink is called, from Run's goroutine, when the link goes down (down true, since when)
-	// and when a snapshot after that brings it back (down false).
-	OnLink func(down bool, since time.Time)
+	// and when a snapshot after that brings it back (down false, with every status from the
+	// snapshot, and after OnServices for it).
+	OnLink func(down bool, since time.Time, status map[string]track.Status)
 	// HTTP is the client used (default: one with no overall timeout, for the stream).
 	HTTP *http.Client
 	// Now is the clock (default time.Now).
@@ -143,9 +144,9 @@ func (c *Client) Run(ctx context.Context) error {
 	backoff := MinBackoff
 	var downSince time.Time
 	for {
-		gotSnapshot, _ := c.stream(ctx, func() {
+		gotSnapshot, _ := c.stream(ctx, func(st map[string]track.Status) {
 			if !downSince.IsZero() && c.opts.OnLink != nil {
-				c.opts.OnLink(false, time.Time{})
+				c.opts.OnLink(false, time.Time{}, st)
 			}
 			downSince = time.Time{}
 		})
@@ -158,7 +159,7 @@ func (c *Client) Run(ctx context.Context) error {
 		if downSince.IsZero() {
 			downSince = c.opts.Now()
 			if c.opts.OnLink != nil {
-				c.opts.OnLink(true, downSince)
+				c.opts.OnLink(true, downSince, nil)
 			}
 		}
 		t := time.NewTimer(backoff)
@@ -172,9 +173,9 @@ func (c *Client) Run(ctx context.Context) error {
 	}
 }
 
-// stream reads one connection's events until it ends; up is called after each snapshot is
-// applied. It reports whether a snapshot arrived.
-func (c *Client) stream(ctx context.Context, up func()) (gotSnapshot bool, err error) {
+// stream reads one connection's events until it ends; up is called with each snapshot's
+// statuses once it is applied. It reports whether a snapshot arrived.
+func (c *Client) stream(ctx context.Context, up func(map[string]track.Status)) (gotSnapshot bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	resp, err := c.do(ctx, http.MethodGet, "/api/v1/events")
@@ -196,9 +197,9 @@ func (c *Client) stream(ctx context.Context, up func()) (gotSnapshot bool, err e
 		switch {
 		case len(line) == 0:
 			if event != "" && len(data) > 0 {
-				if c.dispatch(event, data) && event == "snapshot" {
+				if st, ok := c.dispatch(event, data); ok && event == "snapshot" {
 					gotSnapshot = true
-					up()
+					up(st)
 				}
 			}
 			event, data = "", data[:0]
@@ -211,34 +212,34 @@ func (c *Client) stream(ctx context.Context, up func()) (gotSnapshot bool, err e
 	}
 }
 
-// dispatch applies one event; it reports whether the event was understood.
-func (c *Client) dispatch(event string, data []byte) bool {
+// dispatch applies one event; it reports whether the event was understood, and returns a
+// snapshot's statuses.
+func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, bool) {
 	switch event {
 	case "snapshot":
 		var doc statusDoc
 		if json.Unmarshal(data, &doc) != nil {
-			return false
+			return nil, false
 		}
-		c.applySnapshot(doc, true)
-		return true
+		_, st := c.applySnapshot(doc, true)
+		return st, true
 	case "service":
 		var d serviceDoc
 		if json.Unmarshal(data, &d) != nil {
-			return false
+			return nil, false
 		}
 		c.mu.Lock()
+		defer c.mu.Unlock()
 		prev, ok := c.known[d.Name]
 		if !ok {
-			c.mu.Unlock()
-			return false // a snapshot will bring it
+			return nil, false // a snapshot will bring it
 		}
 		st := statusOf(d, prev, c.opts.Now(), true)
 		c.known[d.Name] = st
 		c.queue(map[string]track.Status{d.Name: st})
-		c.mu.Unlock()
-		return true
+		return nil, true
 	}
-	return false
+	return nil, false
 }
 
 // applySnapshot takes a whole status document: every status goes to Next, and a different

@@ -100,7 +100,7 @@ func TestClient(t *testing.T) {
 	links := make(chan link, 4)
 	lists := make(chan []config.Service, 4)
 	c, err := New(srv.URL[len("http://"):], Options{Token: "tok",
-		OnLink:     func(down bool, since time.Time) { links <- link{down, since} },
+		OnLink:     func(down bool, since time.Time, _ map[string]track.Status) { links <- link{down, since} },
 		OnServices: func(s []config.Service, _ map[string]track.Status) { lists <- s },
 	})
 	if err != nil {

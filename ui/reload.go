@@ -42,10 +42,13 @@ type Reloaded struct {
 }
 
 // LinkMsg tells an attached UI about its link to the server: while Down, the header says
-// `disconnected` with how long, and every row is marked stale until the next snapshot.
+// `disconnected` with how long, and every row is marked stale until the link is back. The
+// message that says it is back carries the snapshot that proved it, applied before the marks go,
+// so that no row is ever shown as live with what was known before.
 type LinkMsg struct {
-	Down  bool
-	Since time.Time // when the link went down
+	Down   bool
+	Since  time.Time               // when the link went down
+	Status map[string]track.Status // back up: every service's status, by name
 }
 
 // reloadState is what the header shows of reloads and of an attached link.
@@ -86,8 +89,18 @@ func (m Model) reloadUpdate(msg tea.Msg) (Model, tea.Cmd, bool) {
 		}
 		return m, tea.Batch(cmds...), true
 	case LinkMsg:
+		for name, st := range msg.Status {
+			if i, ok := m.index[name]; ok {
+				m.status[i] = st
+			}
+		}
 		m.rl.linkErr, m.rl.since = msg.Down, msg.Since
-		return m, nil, true
+		var cmd tea.Cmd
+		if t := windowTitle(m.counts()); t != m.title {
+			m.title = t
+			cmd = tea.SetWindowTitle(t)
+		}
+		return m, cmd, true
 	}
 	return m, nil, false
 }

@@ -90,8 +90,12 @@ func TestLinkDownStale(t *testing.T) {
 	if n := strings.Count(screen, "\n?"); n != 2 {
 		t.Errorf("%d rows marked stale, want 2:\n%s", n, screen)
 	}
-	next, _ = m.Update(LinkMsg{})
-	if screen := ansi.Strip(next.(Model).View()); strings.Contains(screen, "disconnected") || strings.Contains(screen, "\n?") {
+	next, _ = m.Update(LinkMsg{Status: map[string]track.Status{"api": {State: track.Up}}})
+	m = next.(Model)
+	if screen := ansi.Strip(m.View()); strings.Contains(screen, "disconnected") || strings.Contains(screen, "\n?") {
 		t.Errorf("still stale after the link came back:\n%s", screen)
+	}
+	if got := m.status[m.index["api"]].State; got != track.Up {
+		t.Errorf("api after the link came back = %v, want UP from the snapshot it brought", got)
 	}
 }
