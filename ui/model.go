@@ -172,6 +172,7 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		hist:     archiveState{src: opts.Archive, spans: history.StandardWindows(), errSvc: -1},
 		rl:       reloadState{fn: opts.Reload},
 	}
+	m.keys.Reload.SetEnabled(opts.Reload != nil)
 	for i, s := range services {
 		m.names[i] = s.Name
 		m.index[s.Name] = i
