@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -73,6 +74,8 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 // created, renamed or removed, once it has been quiet for reloadDebounce; it returns when ctx
 // is done. It watches the file's directory, not the file: editors that save by writing a new
 // file and renaming it over the old one would leave a watch on the file looking at nothing.
+// When the config is a symbolic link (a Kubernetes ConfigMap swaps a link in the directory to
+// update it), any change in the directory counts.
 func watchConfig(ctx context.Context, path string, changed func()) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -97,7 +100,7 @@ func watchConfig(ctx context.Context, path string, changed func()) error {
 			if !ok {
 				return errors.New("config watch closed")
 			}
-			if filepath.Clean(ev.Name) != abs || ev.Op == fsnotify.Chmod {
+			if ev.Op == fsnotify.Chmod || filepath.Clean(ev.Name) != abs && !isLink(abs) {
 				continue
 			}
 			quiet.Reset(reloadDebounce)
@@ -111,6 +114,12 @@ func watchConfig(ctx context.Context, path string, changed func()) error {
 			changed()
 		}
 	}
+}
+
+// isLink reports whether path is a symbolic link.
+func isLink(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.Mode()&os.ModeSymlink != 0
 }
 
 // reloadCounts says how the service list changed, for the log.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -199,4 +200,55 @@ func BenchmarkReload(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestWatchConfigMap: a config reached through symbolic links, updated as Kubernetes updates a
+// ConfigMap (a new directory, and a link to it renamed over the old link), is seen to change.
+func TestWatchConfigMap(t *testing.T) {
+	dir := t.TempDir()
+	for _, v := range []string{"v1", "v2"} {
+		if err := os.Mkdir(filepath.Join(dir, v), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, v, "uptty.yaml"), []byte("services: []\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.Symlink("v1", filepath.Join(dir, "..data")))
+	must(os.Symlink(filepath.Join("..data", "uptty.yaml"), filepath.Join(dir, "uptty.yaml")))
+	changed := make(chan struct{}, 4)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	ready := make(chan struct{})
+	go func() {
+		close(ready)
+		done <- watchConfig(ctx, filepath.Join(dir, "uptty.yaml"), func() { changed <- struct{}{} })
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("watchConfig = %v", err)
+		}
+	}()
+	<-ready
+	// The watch may not be in place yet when the swap happens: swap until it is seen.
+	deadline := time.After(20 * time.Second)
+	for _, v := range slices.Repeat([]string{"v2", "v1"}, 100) {
+		must(os.Symlink(v, filepath.Join(dir, "..data_tmp")))
+		must(os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")))
+		select {
+		case <-changed:
+			return
+		case <-time.After(time.Second):
+		case <-deadline:
+			t.Fatal("no change seen in 20s")
+		}
+	}
+	t.Fatal("no change seen")
 }
