@@ -530,7 +530,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	if !isDemo {
 		cfgPath = cfg.Path
 		rl := &reloader{path: cfg.Path, getenv: getenv, mon: monitor, hist: hist}
-		reload = tuiReload(rl, &alerts, ruleNames(senders.rules), tty, tmux, dlog)
+		reload = tuiReload(rl, alerts, ruleNames(senders.rules), tty, tmux, dlog)
 	}
 	model := ui.New(cfg.Services, monitor.Snapshot(), monitor, ui.Options{
 		Demo:          isDemo,

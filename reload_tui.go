@@ -53,7 +53,7 @@ func tuiReloads(ctx context.Context, cancel context.CancelFunc, hup <-chan os.Si
 // tuiReload is the live monitor's ui.ReloadFunc: it applies the config to the monitor and
 // history (rl), and to the alert engine, whose senders stay those it started with: a sender
 // added to the config is logged and waits for a restart.
-func tuiReload(rl *reloader, alerts **liveAlerts, started map[string]bool, tty io.Writer, tmux bool,
+func tuiReload(rl *reloader, alerts *liveAlerts, started map[string]bool, tty io.Writer, tmux bool,
 	dlog *slog.Logger) ui.ReloadFunc {
 	rl.apply = func(cfg *config.Config) {
 		set, _ := buildSenders(cfg, tty, tmux) // a bad sender was refused by config.Parse already
@@ -65,7 +65,7 @@ func tuiReload(rl *reloader, alerts **liveAlerts, started map[string]bool, tty i
 			}
 			rules = append(rules, r)
 		}
-		(*alerts).engine.Reconfigure(cfg.Services, rules, cfg.Maintenance)
+		alerts.engine.Reconfigure(cfg.Services, rules, cfg.Maintenance)
 	}
 	return func(ctx context.Context) ([]config.Service, map[string]track.Status, error) {
 		cfg, err := rl.reload(ctx)
