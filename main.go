@@ -60,6 +60,8 @@ Usage:
   uptty alerts [--config FILE] [--json]         list alerts sent, pending, failed and given up
   uptty serve [--config FILE] [--listen ADDR] [--token-file FILE] [--log-format text|json]
                                                 no screen: the monitor and history behind an HTTP API
+  uptty attach URL [--token-file FILE] [--theme dark|light]
+                                                the live screen on a running uptty serve
   uptty --version | --help
 
 Flags:
@@ -79,8 +81,11 @@ Flags:
       --theme NAME    dark (default) or light: colours for the terminal's background
       --listen ADDR   (serve) address of the HTTP API (default 127.0.0.1:9870); one that is not
                       loopback needs a token: $UPTTY_TOKEN or --token-file
-      --token-file F  (serve) file holding the bearer token every request must carry
+      --token-file F  (serve, attach) file holding the bearer token every request carries
       --log-format F  (serve) text (default) or json logs on stderr
+
+Reload: SIGHUP, saving the config file, or r in the live screen re-read the config (uptty and
+uptty serve) without missing a check; an invalid file changes nothing and says why.
 
 History is kept in history.path (default $XDG_STATE_HOME/uptty/history.db); see README.md.
 
@@ -110,6 +115,8 @@ type options struct {
 	debugLog string        // live monitor: the debug log's path, "" for none
 	serve    serveOptions  // serve's own flags
 	metrics  string        // live monitor: serve GET /metrics on this address
+	// attachURL is attach's server address.
+	attachURL string
 }
 
 func main() {
@@ -142,6 +149,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 		return runAlerts(opts, stdout, stderr, getenv)
 	case "serve":
 		return runServe(opts, stderr, getenv)
+	case "attach":
+		return runAttach(opts, stderr, getenv)
 	}
 	return runMonitor(opts, stderr, getenv)
 }
@@ -181,20 +190,31 @@ func parseArgs(args []string) (options, error) {
 			break
 		}
 		word := rest[0]
+		if opts.command == "attach" && opts.attachURL == "" {
+			opts.attachURL = word
+			rest = rest[1:]
+			continue
+		}
 		if opts.command != "" {
 			return opts, fmt.Errorf("unexpected argument %q", word)
 		}
 		switch word {
-		case "check", "validate", "incidents", "alerts", "serve":
+		case "check", "validate", "incidents", "alerts", "serve", "attach":
 			opts.command = word
 		case "help":
 			opts.help = true
 		case "version":
 			opts.version = true
 		default:
-			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, alerts, serve)", word)
+			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, alerts, serve, attach)", word)
 		}
 		rest = rest[1:]
+	}
+	if opts.command == "attach" && opts.attachURL == "" {
+		return opts, errors.New("attach: which server? uptty attach URL, such as http://127.0.0.1:9870")
+	}
+	if opts.command == "attach" && opts.config != "" {
+		return opts, errors.New("--config does not go with 'attach': the server's config is used")
 	}
 	if opts.theme != "dark" && opts.theme != "light" {
 		return opts, fmt.Errorf("--theme %q: want dark or light", opts.theme)
@@ -456,9 +476,13 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		return exitUsage
 	}
 
-	// A closed terminal sends SIGHUP: stop as on q, so that history is committed and closed.
-	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP)
+	// SIGHUP reloads the config; from a closed terminal it stops as q does, so that history is
+	// committed and closed (see tuiReloads).
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	var alerts *liveAlerts
 	met := newMetrics(cfg, hist)
 	monitor := monitor.NewMonitor(targets, monitor.Options{
@@ -518,6 +542,13 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		}
 	}()
 
+	var reload ui.ReloadFunc
+	cfgPath := ""
+	if !isDemo {
+		cfgPath = cfg.Path
+		rl := &reloader{path: cfg.Path, getenv: getenv, mon: monitor, hist: hist}
+		reload = tuiReload(rl, alerts, ruleNames(senders.rules), tty, tmux, dlog)
+	}
 	model := ui.New(cfg.Services, monitor.Snapshot(), monitor, ui.Options{
 		Demo:          isDemo,
 		Hint:          hint,
@@ -526,6 +557,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Ctx:           ctx,
 		Archive:       hist.View,
 		Via:           alerts.engine.Via,
+		Reload:        reload,
 	})
 	testPanic, _ := getenv(testPanicEnv)
 	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"},
@@ -537,6 +569,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	ranDone := sync.OnceFunc(func() { close(ran) })
 	defer ranDone()
 	watchDumpSignals(guard, ran, saved, stopAll, stderr, getenv)
+	var reloads sync.WaitGroup
+	defer func() { cancel(); reloads.Wait() }()
+	reloads.Go(func() { tuiReloads(ctx, cancel, hup, program, cfgPath, dlog) })
 
 	_, err = program.Run()
 	ranDone()

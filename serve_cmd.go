@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/metrics"
 	"github.com/uptty/uptty/monitor"
@@ -42,7 +44,11 @@ func serveFlags(fs *flag.FlagSet, so *serveOptions) {
 func checkServeFlags(opts options) error {
 	so := opts.serve
 	if opts.command != "serve" {
-		for _, f := range []struct{ name, v string }{{"--listen", so.listen}, {"--log-format", so.logFormat}, {"--token-file", so.tokenFile}} {
+		tokenFile := so.tokenFile
+		if opts.command == "attach" {
+			tokenFile = "" // attach sends it
+		}
+		for _, f := range []struct{ name, v string }{{"--listen", so.listen}, {"--log-format", so.logFormat}, {"--token-file", tokenFile}} {
 			// The live monitor's --metrics takes a token too.
 			if f.v != "" && (f.name != "--token-file" || opts.metrics == "") {
 				return fmt.Errorf("%s goes with 'serve'", f.name)
@@ -111,15 +117,13 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// Registered before the first check, so that a SIGHUP never ends the monitor.
 	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
+	if len(reloadSignals) > 0 {
+		signal.Notify(hup, reloadSignals...)
+	}
 	defer signal.Stop(hup)
-	hups := make(chan struct{})
-	go func() {
-		defer close(hups)
-		ignoreHangups(ctx, hup, logger)
-	}()
-	defer func() { <-hups }()
-	defer stop() // before waiting for hups: deferred calls run last first
+	var reloads sync.WaitGroup
+	defer reloads.Wait()
+	defer stop() // before waiting for the reloads: deferred calls run last first
 
 	met := newMetrics(cfg, hist)
 	mon := monitor.NewMonitor(targets, monitor.Options{
@@ -148,6 +152,45 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	}
 	logger.Info("serving", "services", len(cfg.Services), "listen", ln.Addr().String(), "config", cfg.Path,
 		"history", where, "auth", auth, "version", buildVersion())
+	names := serviceNames(cfg.Services)
+	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, apply: func(cfg *config.Config) {
+		srv.SetServices(cfg.Services)
+	}}
+	trigger := make(chan string, 1)
+	reloads.Go(func() {
+		err := watchConfig(ctx, cfg.Path, func() {
+			select {
+			case trigger <- "file changed":
+			default:
+			}
+		})
+		if err != nil {
+			logger.Warn("config file not watched: reload with SIGHUP", "err", err.Error())
+		}
+	})
+	reloads.Go(func() {
+		for {
+			why := ""
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				why = "SIGHUP"
+			case why = <-trigger:
+			}
+			next, err := rl.reload(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					logger.Error("reload failed: "+strings.ReplaceAll(err.Error(), "\n", "; "), "trigger", why)
+				}
+				continue
+			}
+			after := serviceNames(next.Services)
+			added, removed := reloadCounts(names, after)
+			names = after
+			logger.Info("reloaded", "trigger", why, "services", len(after), "added", added, "removed", removed)
+		}
+	})
 	err = srv.Serve(ctx, ln)
 	code := exitOK
 	if err != nil {
@@ -165,19 +208,6 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	}
 	logger.Info("stopped", "history", "saved")
 	return code
-}
-
-// ignoreHangups keeps serve running on SIGHUP, which will reload the config in a later
-// version, until ctx is done.
-func ignoreHangups(ctx context.Context, hup <-chan os.Signal, logger *slog.Logger) {
-	for {
-		select {
-		case <-hup:
-			logger.Warn("reload not supported yet: restart uptty serve to apply config changes")
-		case <-ctx.Done():
-			return
-		}
-	}
 }
 
 // serveToken is the bearer token from --token-file, else $UPTTY_TOKEN; "" for none.

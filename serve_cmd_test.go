@@ -178,7 +178,7 @@ func msgIs(msg string) func(map[string]any) bool {
 }
 
 // TestServeEndToEnd runs the built binary: it logs its start as JSON, serves the status, keeps
-// running on SIGHUP, logs a state change without the secret in the URL, and on SIGTERM commits
+// running when SIGHUP finds the config invalid, adds a service on SIGHUP, logs a state change without the secret in the URL, and on SIGTERM commits
 // history and exits 0.
 func TestServeEndToEnd(t *testing.T) {
 	if testing.Short() {
@@ -238,22 +238,44 @@ services:
 		t.Errorf("GET /api/v1/status = %d %s, want 200 with the service up and no secret", code, body)
 	}
 
+	// An invalid file changes nothing and says why, at ERROR.
+	if err := os.WriteFile(cfg, []byte("services: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd.Process.Signal(syscall.SIGHUP)
-	logs.waitFor(t, "the SIGHUP note", func(m map[string]any) bool {
+	logs.waitFor(t, "reload failed", func(m map[string]any) bool {
 		s, _ := m["msg"].(string)
-		return strings.HasPrefix(s, "reload not supported yet")
+		return strings.HasPrefix(s, "reload failed: ") && m["level"] == "ERROR" && m["trigger"] == "SIGHUP"
 	})
 	if code, body := get("/healthz"); code != http.StatusOK || body != "ok\n" {
-		t.Errorf("GET /healthz after SIGHUP = %d %q, want 200 ok: still running", code, body)
+		t.Errorf("GET /healthz after a failed reload = %d %q, want 200 ok: still running", code, body)
+	}
+	// A valid one adds a service on SIGHUP; the one that stays keeps running.
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`
+history: {path: %s}
+defaults: {interval: 1s, timeout: 1s, retry_interval: 50ms, failure_threshold: 1}
+services:
+  - {name: Checkout API, group: payments, url: "%s/health?token=${API_TOKEN}"}
+  - {name: Search, url: "%s/search"}
+`, hist, up.URL, up.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGHUP)
+	logs.waitFor(t, "reloaded on SIGHUP", func(m map[string]any) bool {
+		return m["msg"] == "reloaded" && m["trigger"] == "SIGHUP" && m["services"] == 2.0
+	})
+	if code, body := get("/api/v1/status"); code != http.StatusOK || !strings.Contains(body, `"name":"Search"`) ||
+		!strings.Contains(body, `"name":"Checkout API"`) {
+		t.Errorf("GET /api/v1/status after the reload = %d %s, want both services", code, body)
 	}
 
 	down.Store(true)
 	logs.waitFor(t, "Checkout API down", func(m map[string]any) bool {
-		return m["msg"] == "state changed" && m["to"] == "DOWN" && m["level"] == "WARN"
+		return m["msg"] == "state changed" && m["to"] == "DOWN" && m["level"] == "WARN" && m["service"] == "Checkout API"
 	})
 	down.Store(false)
 	back := logs.waitFor(t, "Checkout API back up", func(m map[string]any) bool {
-		return m["msg"] == "state changed" && m["from"] == "DOWN" && m["to"] == "UP"
+		return m["msg"] == "state changed" && m["from"] == "DOWN" && m["to"] == "UP" && m["service"] == "Checkout API"
 	})
 	if _, ok := back["outage"].(string); !ok {
 		t.Errorf("recovery log = %v, want the outage's duration", back)
@@ -285,7 +307,7 @@ services:
 		t.Fatalf("history after SIGTERM: %v", err)
 	}
 	defer store.Close()
-	list, err := store.Incidents(time.Time{}, "")
+	list, err := store.Incidents(time.Time{}, "Checkout API")
 	if err != nil || len(list) != 1 || list[0].End == nil || list[0].Service != "Checkout API" {
 		t.Errorf("incidents after SIGTERM = %+v, %v; want Checkout API's one ended outage", list, err)
 	}

@@ -48,8 +48,12 @@ type Options struct {
 // A service is known by its name, everywhere: to the monitor's callers, to history and to the
 // UI. Names are unique in a config; positions are the scheduler's own business.
 type Monitor struct {
+	// targets, index and trackers are indexed by a service's id, its position in targets. Ids
+	// are never reused: a service a reload removes leaves a hole (a nil tracker), so that a
+	// check in flight across the reload can never be taken for another service's. They change
+	// in the scheduler goroutine only, under mu; that goroutine reads them without it.
 	targets  []Target
-	index    map[string]int // a service's name to its position in targets
+	index    map[string]int // a service's name to its id
 	slots    int
 	minBatch time.Duration
 	onResult func(string, track.Check, []track.Event)
@@ -66,12 +70,13 @@ type Monitor struct {
 	dirty     []int            // services changed since the last batch
 	isDirty   []bool
 	commands  []command
+	reconfig  []reconfig
 	lastBatch time.Time
 }
 
 // command is a Pause or Resume waiting for the scheduler.
 type command struct {
-	id    int
+	name  string
 	pause bool
 }
 
@@ -136,14 +141,14 @@ func (m *Monitor) Pause(name string) { m.queue(name, true) }
 func (m *Monitor) Resume(name string) { m.queue(name, false) }
 
 func (m *Monitor) queue(name string, pause bool) {
-	i, ok := m.index[name]
-	if !ok {
-		return
-	}
-	c := command{id: i, pause: pause}
 	m.mu.Lock()
-	m.commands = append(m.commands, c)
+	m.commands = append(m.commands, command{name: name, pause: pause})
 	m.mu.Unlock()
+	m.poke()
+}
+
+// poke wakes the scheduler to apply what was queued.
+func (m *Monitor) poke() {
 	select {
 	case m.wake <- struct{}{}:
 	default:
@@ -155,9 +160,11 @@ func (m *Monitor) Snapshot() map[string]track.Status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := time.Now()
-	out := make(map[string]track.Status, len(m.trackers))
+	out := make(map[string]track.Status, len(m.index))
 	for i, t := range m.trackers {
-		out[m.targets[i].Service.Name] = t.Status(now)
+		if t != nil {
+			out[m.targets[i].Service.Name] = t.Status(now)
+		}
 	}
 	return out
 }
@@ -194,12 +201,12 @@ func (m *Monitor) Readings(buf []Reading) []Reading {
 // is false for an unknown name. It copies under the monitor's lock and never waits for a
 // check, so a UI may call it from a tea.Cmd at any time.
 func (m *Monitor) Detail(name string) (d track.Detail, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	i, ok := m.index[name]
 	if !ok {
 		return track.Detail{}, false
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	return m.trackers[i].Detail(), true
 }
 

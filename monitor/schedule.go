@@ -158,6 +158,7 @@ type svcState struct {
 	gen      uint32
 	inFlight bool
 	paused   bool
+	gone     bool // a reload removed it: nothing more is started or recorded for it
 }
 
 // outcome is a finished check on its way back to the scheduler.
@@ -191,6 +192,7 @@ func newScheduler(m *Monitor) *scheduler {
 
 // loop runs the schedule until ctx is done; every check it starts gets ctx.
 func (s *scheduler) loop(ctx context.Context) {
+	s.reconfigure(time.Now())
 	s.apply()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -207,6 +209,7 @@ func (s *scheduler) loop(ctx context.Context) {
 			return
 		case <-timer.C:
 		case <-s.m.wake:
+			s.reconfigure(time.Now())
 			s.apply()
 		case o := <-s.done:
 			s.batch = append(s.batch[:0], o)
@@ -235,18 +238,19 @@ func (s *scheduler) startDue(ctx context.Context, now time.Time) {
 		sv := &s.svcs[next.id]
 		sv.inFlight = true
 		s.wg.Add(1)
-		go s.check(ctx, next.id, sv.gen, next.due)
+		go s.check(ctx, next.id, sv.gen, next.due, s.m.targets[next.id])
 	}
 }
 
-// check runs in its own goroutine: it waits for a slot, checks, and reports back. It reads
-// nothing of the scheduler's but its arguments and the channels.
-func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time) {
+// check runs in its own goroutine: it waits for a slot, checks t, and reports back. It reads
+// nothing of the scheduler's but its arguments and the channels: a reload may replace the
+// targets meanwhile.
+func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time, t Target) {
 	defer s.wg.Done()
 	if !s.slots.acquire(ctx) {
 		return
 	}
-	r := runCheck(ctx, s.m.targets[id])
+	r := runCheck(ctx, t)
 	s.slots.release()
 	if s.m.trace != nil {
 		s.m.trace(id, due, r.Start)
@@ -270,8 +274,9 @@ func (s *scheduler) finish() {
 		sv := &s.svcs[o.id]
 		sv.inFlight = false
 		if o.gen != sv.gen {
-			// In flight across a pause: its result is stale. Resume has asked for a check at once.
-			if !sv.paused {
+			// In flight across a pause or a removal: its result is stale. Resume has asked for
+			// a check at once.
+			if !sv.paused && !sv.gone {
 				s.queue.set(o.id, now)
 			}
 			s.evs = append(s.evs, nil)
@@ -321,7 +326,11 @@ func (s *scheduler) apply() {
 	var recs []record
 	m.mu.Lock()
 	for _, c := range s.cmds {
-		sv := &s.svcs[c.id]
+		id, ok := m.index[c.name]
+		if !ok {
+			continue
+		}
+		sv := &s.svcs[id]
 		if c.pause == sv.paused {
 			continue
 		}
@@ -329,16 +338,16 @@ func (s *scheduler) apply() {
 		var evs []track.Event
 		if c.pause {
 			sv.gen++
-			s.queue.remove(c.id)
-			evs = m.trackers[c.id].Pause(now)
+			s.queue.remove(id)
+			evs = m.trackers[id].Pause(now)
 		} else {
-			evs = m.trackers[c.id].Resume(now)
+			evs = m.trackers[id].Resume(now)
 			if !sv.inFlight {
-				s.queue.set(c.id, now)
+				s.queue.set(id, now)
 			}
 		}
-		m.markDirty(c.id)
-		recs = append(recs, record{c.id, evs})
+		m.markDirty(id)
+		recs = append(recs, record{id, evs})
 	}
 	m.mu.Unlock()
 	if m.onResult != nil {

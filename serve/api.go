@@ -41,7 +41,7 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for k := range list {
-		_, known := s.byName[list[k].Service]
+		known := s.known(list[k].Service)
 		list[k].Unmonitored = list[k].End == nil && !known
 	}
 	var b bytes.Buffer
@@ -105,7 +105,7 @@ func ratio(x float64) float64         { return math.Round(x*1e6) / 1e6 }
 // history answers a service's history over window (default 24h) in buckets (default 60).
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	if _, ok := s.byName[name]; !ok {
+	if !s.known(name) {
 		errorJSON(w, http.StatusNotFound, fmt.Sprintf("no service named %q", name))
 		return
 	}
@@ -170,7 +170,7 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request) { s.command(w, r
 // in the status and the event stream.
 func (s *Server) command(w http.ResponseWriter, r *http.Request, pause bool) {
 	name := r.PathValue("name")
-	if _, ok := s.byName[name]; !ok {
+	if !s.known(name) {
 		errorJSON(w, http.StatusNotFound, fmt.Sprintf("no service named %q", name))
 		return
 	}

@@ -100,9 +100,9 @@ func (s *Server) wantSnapshot() {
 // stream client its events, and it takes the snapshots clients need. Snapshots are taken here,
 // between batches, so that no client gets a batch older than the snapshot it already has.
 func (s *Server) fanout(ctx context.Context) {
-	last := s.snapshot() // states as restored from history: only changes are logged
+	svcs, last := s.snapshot() // states as restored from history: only changes are logged
 	states := make(map[string]track.State, len(last))
-	for i, svc := range s.opts.Services {
+	for i, svc := range svcs {
 		states[svc.Name] = last[i].State
 	}
 	for {
@@ -133,7 +133,7 @@ func (s *Server) fanout(ctx context.Context) {
 // sendSnapshots queues one fresh snapshot for every client that needs one.
 func (s *Server) sendSnapshots() {
 	now := s.opts.Now()
-	ev := encodeEvent("snapshot", s.statusOf(s.snapshot(), now))
+	ev := encodeEvent("snapshot", s.statusOf(now))
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
 	for c := range s.hub.clients {
@@ -151,9 +151,9 @@ func (s *Server) sendSnapshots() {
 func (s *Server) broadcast(batch map[string]track.Status) {
 	now := s.opts.Now()
 	var buf bytes.Buffer
-	for i, svc := range s.opts.Services { // in the config's order, as the snapshot lists them
+	for _, svc := range s.services() { // in the config's order, as the snapshot lists them
 		if st, ok := batch[svc.Name]; ok {
-			buf.Write(encodeEvent("service", serviceOf(s.opts.Services[i], st, now)))
+			buf.Write(encodeEvent("service", serviceOf(svc, st, now)))
 		}
 	}
 	if buf.Len() == 0 {
@@ -174,7 +174,7 @@ func (s *Server) broadcast(batch map[string]track.Status) {
 // logChanges logs every service whose state differs from states, and records the new states.
 // Only names, states, masked reasons and display URLs are logged: never a secret.
 func (s *Server) logChanges(batch map[string]track.Status, states map[string]track.State) {
-	for _, svc := range s.opts.Services {
+	for _, svc := range s.services() {
 		st, ok := batch[svc.Name]
 		if !ok || st.State == states[svc.Name] {
 			continue

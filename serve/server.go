@@ -65,8 +65,11 @@ type Options struct {
 
 // Server is the HTTP API over one monitor. Make it with New, run it with Serve.
 type Server struct {
-	opts    Options
-	byName  map[string]int // a service's name to its position in opts.Services
+	opts Options
+	// svcMu guards the service list, which SetServices replaces (never changes in place).
+	svcMu   sync.RWMutex
+	svcs    []config.Service
+	byName  map[string]int // a service's name to its position in svcs
 	log     *slog.Logger
 	token   [sha256.Size]byte
 	mux     *http.ServeMux
@@ -99,6 +102,7 @@ func New(opts Options) *Server {
 		stop:   make(chan struct{}),
 		hub:    hub{clients: map[*client]struct{}{}},
 	}
+	s.svcs = opts.Services
 	for i, svc := range opts.Services {
 		s.byName[svc.Name] = i
 	}
@@ -244,12 +248,13 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
-// stateOf is the current status of every service, in the config's order.
-func (s *Server) snapshot() []track.Status {
+// snapshot is the services and the current status of each, in the config's order.
+func (s *Server) snapshot() ([]config.Service, []track.Status) {
+	svcs := s.services()
 	snap := s.opts.Monitor.Snapshot()
-	out := make([]track.Status, len(s.opts.Services))
-	for i, svc := range s.opts.Services {
+	out := make([]track.Status, len(svcs))
+	for i, svc := range svcs {
 		out[i] = snap[svc.Name]
 	}
-	return out
+	return svcs, out
 }

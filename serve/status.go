@@ -62,9 +62,10 @@ func serviceOf(svc config.Service, st track.Status, now time.Time) serviceDoc {
 
 // statusOf is the status document of every service as st shows them at now; st[i] is the
 // status of the i-th service.
-func (s *Server) statusOf(st []track.Status, now time.Time) statusDoc {
-	doc := statusDoc{CheckedAt: now.UTC().Format(time.RFC3339), Services: make([]serviceDoc, len(s.opts.Services))}
-	for i, svc := range s.opts.Services {
+func (s *Server) statusOf(now time.Time) statusDoc {
+	svcs, st := s.snapshot()
+	doc := statusDoc{CheckedAt: now.UTC().Format(time.RFC3339), Services: make([]serviceDoc, len(svcs))}
+	for i, svc := range svcs {
 		doc.Services[i] = serviceOf(svc, st[i], now)
 		doc.Summary.Count(st[i].State)
 	}
@@ -72,7 +73,7 @@ func (s *Server) statusOf(st []track.Status, now time.Time) statusDoc {
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.statusOf(s.snapshot(), s.opts.Now()))
+	writeJSON(w, http.StatusOK, s.statusOf(s.opts.Now()))
 }
 
 // writeJSON answers v as JSON with code.

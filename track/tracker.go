@@ -392,3 +392,11 @@ func (t *Tracker) reasonText() string {
 	}
 	return ""
 }
+
+// SetPolicy changes the thresholds from the next result on, as a config reload does; the
+// state, streaks and outages stay. Thresholds below 1 count as 1.
+func (t *Tracker) SetPolicy(p Policy) {
+	p.FailureThreshold = max(p.FailureThreshold, 1)
+	p.SuccessThreshold = max(p.SuccessThreshold, 1)
+	t.policy = p
+}

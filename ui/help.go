@@ -16,6 +16,9 @@ func (m Model) helpLines() []string {
 	for _, g := range m.keys.groups() {
 		lines = append(lines, st.section.Render(g.title))
 		for _, b := range g.bindings {
+			if !b.Enabled() {
+				continue // a key that does nothing here (r with nothing to reload)
+			}
 			h := b.Help()
 			lines = append(lines, helpEntry(st.key.Render(text.Fit(h.Key, helpLabelW, "")), h.Desc, w, st.g.ellipsis)...)
 		}

@@ -11,6 +11,7 @@ import (
 type keyMap struct {
 	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
 	Open, Back, Pause, Help, Quit           key.Binding
+	Reload                                  key.Binding
 	Window, NextWindow                      key.Binding // the detail chart's window
 }
 
@@ -26,6 +27,7 @@ func newKeyMap() keyMap {
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to the list")),
 		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause / resume the selected service")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "show / hide this help")),
+		Reload:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload the config file")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q, ctrl+c", "quit")),
 		// The keys are in the order of history.StandardWindows.
 		Window:     key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "details: history of the last 1h, 24h, 7d, 30d")),
@@ -45,7 +47,7 @@ func (k keyMap) groups() []keyGroup {
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}},
 		{"Services", []key.Binding{k.Open, k.Back, k.Pause}},
 		{"History", []key.Binding{k.Window, k.NextWindow}},
-		{"General", []key.Binding{k.Help, k.Quit}},
+		{"General", []key.Binding{k.Reload, k.Help, k.Quit}},
 	}
 }
 

@@ -63,6 +63,9 @@ type Options struct {
 	// say so; nil when there are no dependencies. It is called while drawing, so it must be
 	// quick and safe from the UI's goroutine.
 	Via func(name string) string
+	// Reload re-reads the config for `r` and ReloadRequest; nil when there is nothing to reload
+	// (the demo, an attached UI).
+	Reload ReloadFunc
 }
 
 // view is which screen is showing.
@@ -109,6 +112,7 @@ type Model struct {
 	// detail is what Source.Detail last said of service detailOf (-1: nothing yet).
 	detail   track.Detail
 	detailOf int
+	rl       reloadState // reloads and, attached, the link (reload.go)
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
@@ -166,7 +170,9 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		loc:      loc,
 		now:      now(),
 		hist:     archiveState{src: opts.Archive, spans: history.StandardWindows(), errSvc: -1},
+		rl:       reloadState{fn: opts.Reload},
 	}
+	m.keys.Reload.SetEnabled(opts.Reload != nil)
 	for i, s := range services {
 		m.names[i] = s.Name
 		m.index[s.Name] = i
@@ -216,6 +222,9 @@ func tick(ctx context.Context) tea.Cmd {
 
 // Update handles one message.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, cmd, ok := m.reloadUpdate(msg); ok {
+		return m, cmd
+	}
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.now = time.Time(msg)

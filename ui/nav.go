@@ -30,6 +30,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.back, m.view, m.pageOff = m.view, helpView, 0
 		}
 		return m, nil
+	case key.Matches(msg, k.Reload) && m.view != helpView:
+		return m, m.reload()
 	case key.Matches(msg, k.Back):
 		switch m.view {
 		case helpView:

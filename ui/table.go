@@ -169,6 +169,10 @@ func (m Model) tableLines(w, h int) []string {
 			lines = append(lines, m.st.heading.Render(ansi.Truncate(r.group, max(w-markW, 0), m.st.g.ellipsis)))
 			continue
 		}
+		if m.stale() {
+			lines = append(lines, m.staleRow(r.svc, i == m.cursorLine(), lay))
+			continue
+		}
 		lines = append(lines, m.renderRow(r.svc, i == m.cursorLine(), lay))
 	}
 	return lines

@@ -126,6 +126,15 @@ func (m Model) headerLine(w int) string {
 		left += "  " + st.noSave.Render(mark)
 		leftW += 2 + len(mark)
 	}
+	if note, alarm := m.reloadNote(); note != "" && w >= leftW+2+1+len(clock) {
+		style := st.hint
+		if alarm {
+			style = st.noSave
+		}
+		note = ansi.Truncate(note, w-leftW-2-1-len(clock), st.g.ellipsis)
+		left += "  " + style.Render(note)
+		leftW += 2 + ansi.StringWidth(note)
+	}
 	var parts []string
 	for _, e := range m.counts().entries() {
 		parts = append(parts, st.count[e.state].Render(e.text))

@@ -1,0 +1,392 @@
+// Package attach is the client side of `uptty serve`: it follows a server's event stream and
+// serves what it learns as the UI's Source, so that `uptty attach` shows the server's poller
+// with the same screen as a local monitor, running no check of its own.
+//
+// One goroutine (Client.Run, owned by the caller) holds the stream: it reconnects with backoff
+// when the link drops, and reports the link and every change of the service list through
+// callbacks; the UI reads the statuses with Next, like a monitor's.
+package attach
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/track"
+)
+
+// Backoff bounds between reconnection attempts.
+const (
+	MinBackoff = time.Second
+	MaxBackoff = 30 * time.Second
+)
+
+// idleLimit is how long a stream may stay silent before it is taken for dead: the server sends
+// a heartbeat every 15 s, and a link that died without a reset sends nothing at all.
+const idleLimit = 45 * time.Second
+
+// Options configure a Client.
+type Options struct {
+	// Token is sent as "Authorization: Bearer TOKEN" when set.
+	Token string
+	// OnServices is called, from Run's goroutine, when a snapshot brings a different service
+	// list: every service in order, with the status of those new to the list.
+	OnServices func(services []config.Service, fresh map[string]track.Status)
+	// OnLink is called, from Run's goroutine, when the link goes down (down true, since when)
+	// and when a snapshot after that brings it back (down false, with every status from the
+	// snapshot, and after OnServices for it).
+	OnLink func(down bool, since time.Time, status map[string]track.Status)
+	// HTTP is the client used (default: one with no overall timeout, for the stream).
+	HTTP *http.Client
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Client follows one server. Make it with New, fetch the first status with Initial, then run
+// Run in a goroutine; Next, Detail, Pause and Resume make it a ui.Source.
+type Client struct {
+	base *url.URL
+	opts Options
+
+	mu      sync.Mutex
+	pending map[string]track.Status // changes not yet taken by Next
+	wake    chan struct{}           // cap 1: pending became non-empty
+	known   map[string]track.Status // the newest status of each service, sparkline included
+	names   []string                // the service list, in the server's order
+}
+
+// New returns a client for the server at rawURL ("http://host:port"; "host:port" means http).
+func New(rawURL string, opts Options) (*Client, error) {
+	if !strings.Contains(rawURL, "://") {
+		rawURL = "http://" + rawURL
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q: want the server's address, such as http://127.0.0.1:9870", rawURL)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	if opts.HTTP == nil {
+		opts.HTTP = &http.Client{}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Client{base: u, opts: opts, pending: map[string]track.Status{}, wake: make(chan struct{}, 1),
+		known: map[string]track.Status{}}, nil
+}
+
+// URL is the server's address.
+func (c *Client) URL() string { return c.base.String() }
+
+// Initial asks the server for its status document: the services and their statuses to start the
+// UI from. An error says why the server cannot be used (unreachable, a wrong token).
+func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]track.Status, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	resp, err := c.do(ctx, http.MethodGet, "/api/v1/status")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	var doc statusDoc
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&doc); err != nil {
+		return nil, nil, fmt.Errorf("%s: not an uptty serve status document: %w", c.base, err)
+	}
+	svcs, st := c.applySnapshot(doc, false)
+	c.mu.Lock()
+	clear(c.pending) // the UI starts from st
+	c.mu.Unlock()
+	return svcs, st, nil
+}
+
+// do sends a request with the token and fails on any status but 2xx.
+func (c *Client) do(ctx context.Context, method, path string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if c.opts.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.opts.Token)
+	}
+	if path == "/api/v1/events" {
+		req.Header.Set("Accept", "text/event-stream")
+	}
+	resp, err := c.opts.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		resp.Body.Close()
+		msg := strings.TrimSpace(string(body))
+		if resp.StatusCode == http.StatusUnauthorized {
+			msg = "the server wants a token: pass --token-file FILE or set UPTTY_TOKEN"
+		}
+		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, msg)
+	}
+	return resp, nil
+}
+
+// Run follows the event stream until ctx is done, reconnecting after 1 s, then twice as long
+// each time up to 30 s, while the server cannot be reached; the wait starts again from 1 s once
+// a snapshot arrives.
+func (c *Client) Run(ctx context.Context) error {
+	backoff := MinBackoff
+	var downSince time.Time
+	for {
+		gotSnapshot, _ := c.stream(ctx, func(st map[string]track.Status) {
+			if !downSince.IsZero() && c.opts.OnLink != nil {
+				c.opts.OnLink(false, time.Time{}, st)
+			}
+			downSince = time.Time{}
+		})
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if gotSnapshot {
+			backoff = MinBackoff
+		}
+		if downSince.IsZero() {
+			downSince = c.opts.Now()
+			if c.opts.OnLink != nil {
+				c.opts.OnLink(true, downSince, nil)
+			}
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		backoff = min(backoff*2, MaxBackoff)
+	}
+}
+
+// stream reads one connection's events until it ends; up is called with each snapshot's
+// statuses once it is applied. It reports whether a snapshot arrived.
+func (c *Client) stream(ctx context.Context, up func(map[string]track.Status)) (gotSnapshot bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	resp, err := c.do(ctx, http.MethodGet, "/api/v1/events")
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	idle := time.AfterFunc(idleLimit, cancel)
+	defer idle.Stop()
+	r := bufio.NewReaderSize(resp.Body, 64<<10)
+	event, data := "", []byte(nil)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			return gotSnapshot, err
+		}
+		idle.Reset(idleLimit)
+		line = []byte(strings.TrimRight(string(line), "\r\n"))
+		switch {
+		case len(line) == 0:
+			if event != "" && len(data) > 0 {
+				if st, ok := c.dispatch(event, data); ok && event == "snapshot" {
+					gotSnapshot = true
+					up(st)
+				}
+			}
+			event, data = "", data[:0]
+		case line[0] == ':': // a heartbeat
+		case strings.HasPrefix(string(line), "event:"):
+			event = strings.TrimSpace(string(line[len("event:"):]))
+		case strings.HasPrefix(string(line), "data:"):
+			data = append(data, strings.TrimPrefix(string(line[len("data:"):]), " ")...)
+		}
+	}
+}
+
+// dispatch applies one event; it reports whether the event was understood, and returns a
+// snapshot's statuses.
+func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, bool) {
+	switch event {
+	case "snapshot":
+		var doc statusDoc
+		if json.Unmarshal(data, &doc) != nil {
+			return nil, false
+		}
+		_, st := c.applySnapshot(doc, true)
+		return st, true
+	case "service":
+		var d serviceDoc
+		if json.Unmarshal(data, &d) != nil {
+			return nil, false
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		prev, ok := c.known[d.Name]
+		if !ok {
+			return nil, false // a snapshot will bring it
+		}
+		st := statusOf(d, prev, c.opts.Now(), true)
+		c.known[d.Name] = st
+		c.queue(map[string]track.Status{d.Name: st})
+		return nil, true
+	}
+	return nil, false
+}
+
+// applySnapshot takes a whole status document: every status goes to Next, and a different
+// service list to OnServices when notify is set. It returns the services and statuses.
+func (c *Client) applySnapshot(doc statusDoc, notify bool) ([]config.Service, map[string]track.Status) {
+	now := c.opts.Now()
+	svcs := make([]config.Service, len(doc.Services))
+	names := make([]string, len(doc.Services))
+	st := make(map[string]track.Status, len(doc.Services))
+	c.mu.Lock()
+	fresh := map[string]track.Status{}
+	for i, d := range doc.Services {
+		svcs[i] = config.Service{Name: d.Name, Group: d.Group, URL: d.URL}
+		names[i] = d.Name
+		prev, ok := c.known[d.Name]
+		st[d.Name] = statusOf(d, prev, now, false)
+		if !ok {
+			fresh[d.Name] = st[d.Name]
+		}
+	}
+	changed := !slices.Equal(names, c.names)
+	c.known, c.names = st, names
+	clear(c.pending)
+	c.queue(st)
+	c.mu.Unlock()
+	if changed && notify && c.opts.OnServices != nil {
+		c.opts.OnServices(svcs, fresh)
+	}
+	return svcs, st
+}
+
+// queue hands statuses to Next; c.mu must be held.
+func (c *Client) queue(st map[string]track.Status) {
+	for name, s := range st {
+		c.pending[name] = s
+	}
+	if len(c.pending) > 0 {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Next returns the statuses changed since the last call, blocking until there are some.
+func (c *Client) Next(ctx context.Context) (map[string]track.Status, error) {
+	for {
+		c.mu.Lock()
+		if len(c.pending) > 0 {
+			out := c.pending
+			c.pending = map[string]track.Status{}
+			c.mu.Unlock()
+			return out, nil
+		}
+		c.mu.Unlock()
+		select {
+		case <-c.wake:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Detail has nothing beyond the status to give: the API does not carry the recent checks.
+func (c *Client) Detail(string) (track.Detail, bool) { return track.Detail{}, false }
+
+// Pause asks the server to pause the service named name.
+func (c *Client) Pause(name string) { c.command(name, "pause") }
+
+// Resume asks the server to resume the service named name.
+func (c *Client) Resume(name string) { c.command(name, "resume") }
+
+// command posts a pause or resume; the change comes back on the stream. A failure is dropped:
+// the row simply does not change.
+func (c *Client) command(name, action string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := c.do(ctx, http.MethodPost, "/api/v1/services/"+url.PathEscape(name)+"/"+action)
+	if err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+// statusDoc and serviceDoc are the server's documents (see package serve), as far as the
+// screen uses them.
+type statusDoc struct {
+	Services []serviceDoc `json:"services"`
+}
+
+type serviceDoc struct {
+	Name      string   `json:"name"`
+	Group     string   `json:"group"`
+	URL       string   `json:"url"`
+	State     string   `json:"state"`
+	LatencyMS float64  `json:"latency_ms"`
+	Error     string   `json:"error"`
+	Since     *string  `json:"since"`
+	Uptime    *float64 `json:"uptime"`
+	Outage    *struct {
+		Start string  `json:"start"`
+		End   *string `json:"end"`
+	} `json:"outage"`
+}
+
+// uptimeBase is the observed time an attached status claims, so that the server's uptime
+// ratio reads the same and barely moves between events.
+const uptimeBase = 30 * 24 * time.Hour
+
+// statusOf is d as the UI shows a status. A `service` event (check true) is one check: its
+// latency joins the sparkline kept from prev.
+func statusOf(d serviceDoc, prev track.Status, now time.Time, check bool) track.Status {
+	st := track.Status{State: stateOf(d.State), Reason: d.Error, Spark: prev.Spark,
+		LastAt: prev.LastAt, LastLatency: prev.LastLatency, LastOK: prev.LastOK}
+	if st.State == track.Unknown || st.State == track.Paused {
+		st.Reason = ""
+	}
+	if d.Since != nil {
+		st.Since, _ = time.Parse(time.RFC3339, *d.Since)
+	}
+	if o := d.Outage; o != nil {
+		st.Outage.Start, _ = time.Parse(time.RFC3339, o.Start)
+		if o.End != nil {
+			st.Outage.End, _ = time.Parse(time.RFC3339, *o.End)
+		}
+	}
+	if d.Uptime != nil {
+		st.AsOf, st.Observed = now, uptimeBase
+		st.Downtime = time.Duration(math.Round((1 - *d.Uptime) * float64(uptimeBase)))
+	}
+	lat := time.Duration(d.LatencyMS * float64(time.Millisecond))
+	ok := st.State == track.Up || st.State == track.Degraded
+	if st.State != track.Unknown && st.State != track.Paused && (check || prev.LastAt.IsZero()) {
+		st.LastAt, st.LastLatency, st.LastOK = now, lat, ok
+		if check {
+			st.Spark.Push(track.Sample{Latency: lat, OK: ok})
+		}
+	}
+	return st
+}
+
+// stateOf reads a state word as the JSON writes it.
+func stateOf(word string) track.State {
+	for _, s := range track.States() {
+		if s.Lower() == word {
+			return s
+		}
+	}
+	return track.Unknown
+}

@@ -1,0 +1,171 @@
+package attach
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/track"
+)
+
+const waitLimit = 20 * time.Second
+
+func svcJSON(name, state string) string {
+	return fmt.Sprintf(`{"name":%q,"group":"","url":"http://x","state":%q,"latency_ms":12.5,"error":"","since":null,"outage":null,"uptime":1}`, name, state)
+}
+
+// fakeServer speaks the event stream: a snapshot of the services in snap, then whatever is sent
+// on events, until the stream is dropped with drop.
+type fakeServer struct {
+	mu      sync.Mutex
+	snap    []string // service objects
+	events  chan string
+	drop    chan struct{}
+	posts   chan string
+	streams chan struct{} // a value per stream opened
+}
+
+func (f *fakeServer) doc() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := `{"checked_at":"2026-12-01T00:00:00Z","services":[`
+	for i, x := range f.snap {
+		if i > 0 {
+			s += ","
+		}
+		s += x
+	}
+	return s + `],"summary":{"up":0,"degraded":0,"down":0}}`
+}
+
+func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer tok" {
+		http.Error(w, "no", http.StatusUnauthorized)
+		return
+	}
+	switch {
+	case r.Method == http.MethodPost:
+		f.posts <- r.URL.Path
+		w.WriteHeader(http.StatusAccepted)
+	case r.URL.Path == "/api/v1/status":
+		fmt.Fprint(w, f.doc())
+	case r.URL.Path == "/api/v1/events":
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "event: snapshot\ndata: %s\n\n", f.doc())
+		w.(http.Flusher).Flush()
+		f.streams <- struct{}{}
+		for {
+			select {
+			case ev := <-f.events:
+				fmt.Fprintf(w, ": heartbeat\n\nevent: service\ndata: %s\n\n", ev)
+				w.(http.Flusher).Flush()
+			case <-f.drop:
+				return
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}
+}
+
+// TestClient: the first status, a service event through Next, pause on the server, a dropped
+// link reported and a reconnection that brings a new service list.
+func TestClient(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	f := &fakeServer{snap: []string{svcJSON("a", "up")}, events: make(chan string), drop: make(chan struct{}),
+		posts: make(chan string, 1), streams: make(chan struct{}, 4)}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+
+	if _, err := New(srv.URL, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	noToken, _ := New(srv.URL, Options{})
+	if _, _, err := noToken.Initial(t.Context()); err == nil {
+		t.Errorf("Initial without the token: no error")
+	}
+
+	type link struct {
+		down  bool
+		since time.Time
+	}
+	links := make(chan link, 4)
+	lists := make(chan []config.Service, 4)
+	c, err := New(srv.URL[len("http://"):], Options{Token: "tok",
+		OnLink:     func(down bool, since time.Time, _ map[string]track.Status) { links <- link{down, since} },
+		OnServices: func(s []config.Service, _ map[string]track.Status) { lists <- s },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svcs, st, err := c.Initial(t.Context())
+	if err != nil || len(svcs) != 1 || svcs[0].Name != "a" || st["a"].State != track.Up {
+		t.Fatalf("Initial() = %v, %v, %v; want a UP", svcs, st, err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	next := func() map[string]track.Status {
+		t.Helper()
+		ctx, stop := context.WithTimeout(t.Context(), waitLimit)
+		defer stop()
+		got, err := c.Next(ctx)
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		return got
+	}
+	<-f.streams
+	next() // the stream's snapshot
+	f.events <- svcJSON("a", "down")
+	if a := next()["a"]; a.State != track.Down || a.Spark.Len() != 1 {
+		t.Errorf("after a service event: %+v, want a DOWN with one sample", a)
+	}
+	c.Pause("a")
+	if p := <-f.posts; p != "/api/v1/services/a/pause" {
+		t.Errorf("Pause posted %s", p)
+	}
+
+	f.mu.Lock()
+	f.snap = []string{svcJSON("a", "up"), svcJSON("b", "up")}
+	f.mu.Unlock()
+	f.drop <- struct{}{}
+	select {
+	case l := <-links:
+		if !l.down || l.since.IsZero() {
+			t.Errorf("link after the drop = %+v, want down with a time", l)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("no OnLink after the stream dropped")
+	}
+	select {
+	case <-f.streams: // the reconnection, 1s later
+	case <-time.After(waitLimit):
+		t.Fatal("no reconnection")
+	}
+	select {
+	case l := <-lists:
+		if len(l) != 2 || l[1].Name != "b" {
+			t.Errorf("OnServices after the reconnection = %v, want a and b", l)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("no OnServices after the reconnection")
+	}
+	select {
+	case l := <-links:
+		if l.down {
+			t.Errorf("link after the reconnection = %+v, want up", l)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("no OnLink after the reconnection")
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	xterm "github.com/charmbracelet/x/term"
+
+	"github.com/uptty/uptty/attach"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/track"
+	"github.com/uptty/uptty/ui"
+)
+
+// runAttach is `uptty attach URL`: the live screen on a server's event stream. It checks
+// nothing and keeps no history itself; pausing asks the server.
+func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool)) int {
+	token, err := serveToken(opts.serve.tokenFile, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP, syscall.SIGTERM)
+	defer cancel()
+	var program *tea.Program
+	var ready sync.WaitGroup // program is set
+	ready.Add(1)
+	client, err := attach.New(opts.attachURL, attach.Options{
+		Token: token,
+		OnServices: func(services []config.Service, fresh map[string]track.Status) {
+			ready.Wait()
+			program.Send(ui.Reloaded{Services: services, Status: fresh, Quiet: true})
+		},
+		OnLink: func(down bool, since time.Time, status map[string]track.Status) {
+			ready.Wait()
+			program.Send(ui.LinkMsg{Down: down, Since: since, Status: status})
+		},
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty: attach:", err)
+		return exitUsage
+	}
+	services, statuses, err := client.Initial(ctx)
+	if err != nil {
+		ready.Done()
+		fmt.Fprintln(stderr, "uptty: attach:", strings.TrimSpace(err.Error()))
+		return exitUsage
+	}
+	if !xterm.IsTerminal(os.Stdout.Fd()) {
+		ready.Done()
+		fmt.Fprintln(stderr, "uptty: attach needs a terminal; for scripts read the server's /api/v1/status")
+		return exitUsage
+	}
+	log.SetOutput(io.Discard) // as the live monitor: nothing may scribble over the screen
+	model := ui.New(services, statuses, client, ui.Options{
+		Hint:          "attached to " + client.URL(),
+		Theme:         opts.theme,
+		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
+		Ctx:           ctx,
+		Archive:       client.Archive(),
+	})
+	program = tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
+	ready.Done()
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = client.Run(ctx) })
+	_, err = program.Run()
+	cancel()
+	wg.Wait()
+	if xterm.IsTerminal(os.Stdout.Fd()) {
+		fmt.Fprint(os.Stdout, "\x1b]2;\x07")
+	}
+	switch {
+	case err == nil, errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled):
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "uptty:", strings.TrimSpace(err.Error()))
+	return exitFailed
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startServe runs `uptty serve` on addr until the test ends or kill is called; it returns once
+// the server logs that it is serving.
+func startServe(t *testing.T, bin, cfg, addr string) (kill func()) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "-c", cfg, "--listen", addr, "--log-format", "json")
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logs, done := readLogs(stderr)
+	exited := make(chan struct{})
+	go func() { <-done; cmd.Wait(); close(exited) }()
+	kill = func() {
+		cmd.Process.Signal(syscall.SIGKILL)
+		<-exited
+	}
+	t.Cleanup(kill)
+	logs.waitFor(t, "the start", msgIs("serving"))
+	return kill
+}
+
+// TestAttachEndToEnd: `uptty attach` in tmux shows a served monitor's rows, follows a service
+// going DOWN, says disconnected and marks every row stale when the server is killed, and is
+// live again once the server is back.
+func TestAttachEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	var down atomic.Bool
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() && r.URL.Path == "/checkout" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer up.Close()
+	cfg := writeConfig(t, fmt.Sprintf(`
+history: {path: ""}
+defaults: {interval: 1s, timeout: 1s, retry_interval: 200ms, failure_threshold: 1}
+services:
+  - {name: Checkout, url: "%s/checkout"}
+  - {name: Search, url: "%s/search"}
+`, up.URL, up.URL))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // the server takes it, and takes it again after its restart
+	kill := startServe(t, bin, cfg, addr)
+
+	s := startTmux(t, 100, 16, nil, bin, "attach", "http://"+addr)
+	row := func(name, want string) func(string) bool {
+		return func(screen string) bool { return strings.Contains(lineWith(screen, name), want) }
+	}
+	s.waitFor("Checkout UP", 30*time.Second, row("Checkout", "UP"))
+	s.waitFor("Search UP", 30*time.Second, row("Search", "UP"))
+
+	down.Store(true)
+	s.waitFor("Checkout DOWN", 30*time.Second, row("Checkout", "DOWN"))
+
+	kill()
+	screen := s.waitFor("disconnected", 30*time.Second, func(screen string) bool {
+		return strings.Contains(screen, "disconnected") &&
+			strings.HasPrefix(lineWith(screen, "Checkout"), "?") && strings.HasPrefix(lineWith(screen, "Search"), "?")
+	})
+	if !strings.Contains(lineWith(screen, "uptty"), "disconnected") {
+		t.Errorf("the header does not say disconnected:\n%s", screen)
+	}
+
+	down.Store(false)
+	startServe(t, bin, cfg, addr)
+	s.waitFor("live again", 60*time.Second, func(screen string) bool {
+		return !strings.Contains(screen, "disconnected") && !strings.HasPrefix(lineWith(screen, "Checkout"), "?") &&
+			strings.Contains(lineWith(screen, "Search"), "UP")
+	})
+	s.tmux("send-keys", "-t", s.name, "q")
+	if code := s.exitStatus(10 * time.Second); code != "0" {
+		t.Errorf("uptty attach exit status after q = %s, want 0", code)
+	}
+}

@@ -1,0 +1,133 @@
+package monitor
+
+import (
+	"time"
+
+	"github.com/uptty/uptty/track"
+)
+
+// reconfig is a Reconfigure waiting for the scheduler.
+type reconfig struct {
+	targets []Target
+	done    chan struct{}
+}
+
+// Reconfigure makes targets the monitored services, as a reload of the config does, without
+// stopping anything else. A service whose name stays keeps its tracker (state, outage,
+// sparkline, pause); its new checker and settings take over from its next check, and a
+// changed interval moves that check no later than one new interval from now. A new name
+// starts UNKNOWN and is checked at once. A removed name stops: a check of it in flight is
+// discarded, and it is gone from Snapshot, Next and Detail.
+//
+// It is safe from any goroutine and returns at once; the scheduler goroutine applies it
+// shortly after (or when Run starts), and then closes the returned channel. A Reconfigure
+// queued after Run has returned is never applied.
+func (m *Monitor) Reconfigure(targets []Target) <-chan struct{} {
+	r := reconfig{targets: targets, done: make(chan struct{})}
+	m.mu.Lock()
+	m.reconfig = append(m.reconfig, r)
+	m.mu.Unlock()
+	m.poke()
+	return r.done
+}
+
+// reconfigure applies the queued Reconfigures, in order. It runs in the scheduler goroutine and
+// does no I/O: the monitor's lock is held only while the tables change.
+func (s *scheduler) reconfigure(now time.Time) {
+	m := s.m
+	m.mu.Lock()
+	queued := m.reconfig
+	m.reconfig = nil
+	if len(queued) == 0 {
+		m.mu.Unlock()
+		return
+	}
+	for _, r := range queued {
+		s.replace(r.targets, now)
+	}
+	m.mu.Unlock()
+	for _, r := range queued {
+		close(r.done)
+	}
+}
+
+// replace makes targets the monitored services; m.mu must be held.
+func (s *scheduler) replace(targets []Target, now time.Time) {
+	m := s.m
+	keep := make(map[string]int, len(targets))
+	for _, t := range targets {
+		keep[t.Service.Name] = -1
+	}
+	// Removed names first: their ids become holes and their results are discarded.
+	for name, id := range m.index {
+		if _, ok := keep[name]; ok {
+			continue
+		}
+		sv := &s.svcs[id]
+		sv.gone = true
+		sv.gen++
+		s.queue.remove(id)
+		m.trackers[id] = nil
+		if m.isDirty[id] {
+			m.isDirty[id] = false
+			m.dirty = deleteID(m.dirty, id)
+		}
+		delete(m.index, name)
+	}
+	for _, t := range targets {
+		id, ok := m.index[t.Service.Name]
+		if !ok {
+			s.add(t, now)
+			continue
+		}
+		m.targets[id] = t
+		m.trackers[id].SetPolicy(policyOf(t.Service))
+		sv := &s.svcs[id]
+		interval, _, retry := cadence(t.Service)
+		if interval == sv.interval && retry == sv.retry {
+			continue
+		}
+		sv.interval, sv.retry = interval, retry
+		if sv.paused || sv.inFlight || s.queue.pos[id] < 0 {
+			continue // finish schedules it on the new cadence
+		}
+		due := s.queue.items[s.queue.pos[id]].due
+		if limit := now.Add(interval); due.After(limit) {
+			due = limit
+		}
+		sv.phase = due // the new grid starts at the next check
+		s.queue.set(id, due)
+	}
+}
+
+// add starts monitoring t, new, under a new id: UNKNOWN, checked at once; m.mu must be held.
+func (s *scheduler) add(t Target, now time.Time) {
+	m := s.m
+	id := len(m.targets)
+	m.targets = append(m.targets, t)
+	m.trackers = append(m.trackers, track.NewTracker(policyOf(t.Service)))
+	m.isDirty = append(m.isDirty, false)
+	m.index[t.Service.Name] = id
+	interval, _, retry := cadence(t.Service)
+	s.svcs = append(s.svcs, svcState{phase: now, interval: interval, retry: retry})
+	s.queue.grow(id + 1)
+	s.queue.set(id, now)
+	m.markDirty(id) // viewers learn of it before its first result
+}
+
+// grow makes room for ids up to n-1.
+func (s *schedule) grow(n int) {
+	for len(s.pos) < n {
+		s.pos = append(s.pos, -1)
+	}
+}
+
+// deleteID removes id from ids, keeping the order.
+func deleteID(ids []int, id int) []int {
+	for k, x := range ids {
+		if x == id {
+			return append(ids[:k], ids[k+1:]...)
+		}
+	}
+	return ids
+}

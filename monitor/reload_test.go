@@ -1,0 +1,235 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
+)
+
+// reloadLog is what a monitor reported, by service name.
+type reloadLog struct {
+	mu      sync.Mutex
+	results map[string][]time.Time // when each recorded check began
+}
+
+func (l *reloadLog) onResult(name string, c track.Check, _ []track.Event) {
+	if c.Start.IsZero() {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.results == nil {
+		l.results = map[string][]time.Time{}
+	}
+	l.results[name] = append(l.results[name], c.Start)
+}
+
+func (l *reloadLog) checks(name string) []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Time(nil), l.results[name]...)
+}
+
+func reloadFail(context.Context) probe.Result { return probe.Result{Reason: "refused"} }
+func reloadPass(context.Context) probe.Result { return probe.Result{OK: true} }
+
+// runReload runs m in the bubble until the test's end.
+func runReload(t *testing.T, m *Monitor) {
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = m.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
+
+// TestReconfigureKeepsAddsRemoves: a service that stays keeps its outage; a new one is checked
+// at once; a removed one disappears, and its check in flight across the reload is dropped.
+func TestReconfigureKeepsAddsRemoves(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		var log reloadLog
+		release := make(chan struct{})
+		hung := monFunc(func(ctx context.Context) probe.Result {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return probe.Result{OK: true}
+		})
+		down := Target{Service: monSvc("down", 10*time.Second, 5*time.Second, 2*time.Second), Checker: monFunc(reloadFail)}
+		gone := Target{Service: monSvc("gone", 10*time.Second, time.Minute, 2*time.Second), Checker: hung}
+		m := NewMonitor([]Target{down, gone}, Options{OnResult: log.onResult})
+		runReload(t, m)
+
+		time.Sleep(5 * time.Second) // fake time: two failures, the outage has begun
+		synctest.Wait()
+		before := m.Snapshot()["down"]
+		o, open := before.OpenOutage()
+		if before.State != track.Down || !open {
+			t.Fatalf("before the reload: down is %v (open outage %v), want DOWN with an open outage", before.State, open)
+		}
+
+		fresh := Target{Service: monSvc("fresh", 10*time.Second, 5*time.Second, 2*time.Second), Checker: monFunc(reloadPass)}
+		at := time.Now()
+		<-m.Reconfigure([]Target{down, fresh})
+		close(release) // the removed service's check ends after the reload
+		synctest.Wait()
+
+		snap := m.Snapshot()
+		if _, ok := snap["gone"]; ok {
+			t.Errorf("Snapshot() after removing gone still has it")
+		}
+		if _, ok := m.Detail("gone"); ok {
+			t.Errorf("Detail(gone) after its removal: ok, want not found")
+		}
+		after := snap["down"]
+		o2, open2 := after.OpenOutage()
+		if after.State != track.Down || !open2 || !o2.Start.Equal(o.Start) {
+			t.Errorf("down after the reload = %v, outage from %v (open %v), want DOWN, outage from %v", after.State, o2.Start, open2, o.Start)
+		}
+		if got := log.checks("gone"); len(got) != 0 {
+			t.Errorf("gone's check in flight across its removal was recorded: %v", got)
+		}
+		got := log.checks("fresh")
+		if len(got) == 0 || !got[0].Equal(at) {
+			t.Fatalf("fresh's checks = %v, want the first at %v, right after the reload", got, at)
+		}
+		if snap["fresh"].State != track.Up {
+			t.Errorf("fresh = %v, want UP", snap["fresh"].State)
+		}
+		// A reload back to the first names: gone is new again, UNKNOWN until its first check
+		// (which here never ends), whatever it was before.
+		slow := monFunc(func(ctx context.Context) probe.Result { <-ctx.Done(); return probe.Result{} })
+		<-m.Reconfigure([]Target{down, {Service: gone.Service, Checker: slow}})
+		synctest.Wait()
+		if st := m.Snapshot()["gone"].State; st != track.Unknown {
+			t.Errorf("gone re-added = %v, want UNKNOWN until its first check", st)
+		}
+	})
+}
+
+// TestReconfigureInterval: a longer interval applies after the check already due; a shorter one
+// brings the next check to at most one new interval from the reload.
+func TestReconfigureInterval(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		var log reloadLog
+		svc := monSvc("a", time.Minute, time.Second, time.Second)
+		m := NewMonitor([]Target{{Service: svc, Checker: monFunc(reloadPass)}}, Options{OnResult: log.onResult})
+		runReload(t, m)
+		synctest.Wait()
+		start := time.Now()
+		if n := len(log.checks("a")); n != 1 {
+			t.Fatalf("first checks = %d, want 1", n)
+		}
+		time.Sleep(10 * time.Second)
+		svc.Interval = 5 * time.Second
+		<-m.Reconfigure([]Target{{Service: svc, Checker: monFunc(reloadPass)}})
+		time.Sleep(12 * time.Second)
+		synctest.Wait()
+		got := log.checks("a")
+		want := []time.Time{start, start.Add(15 * time.Second), start.Add(20 * time.Second)}
+		if len(got) != len(want) {
+			t.Fatalf("checks = %v, want %v", got, want)
+		}
+		for k := range want {
+			if !got[k].Equal(want[k]) {
+				t.Errorf("check %d at %v, want %v", k, got[k].Sub(start), want[k].Sub(start))
+			}
+		}
+	})
+}
+
+// TestReconfigurePauseKept: a paused service stays paused across a reload, and Pause and Resume
+// find services by name after ids moved.
+func TestReconfigurePauseKept(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		a := Target{Service: monSvc("a", time.Minute, time.Second, time.Second), Checker: monFunc(reloadPass)}
+		b := Target{Service: monSvc("b", time.Minute, time.Second, time.Second), Checker: monFunc(reloadPass)}
+		m := NewMonitor([]Target{a}, Options{})
+		runReload(t, m)
+		synctest.Wait()
+		m.Pause("a")
+		synctest.Wait()
+		<-m.Reconfigure([]Target{b, a})
+		synctest.Wait()
+		snap := m.Snapshot()
+		if snap["a"].State != track.Paused || snap["b"].State != track.Up {
+			t.Fatalf("after the reload a = %v, b = %v, want PAUSED and UP", snap["a"].State, snap["b"].State)
+		}
+		m.Pause("b")
+		m.Resume("a")
+		synctest.Wait()
+		snap = m.Snapshot()
+		if snap["a"].State != track.Up || snap["b"].State != track.Paused {
+			t.Errorf("after Pause(b), Resume(a): a = %v, b = %v, want UP and PAUSED", snap["a"].State, snap["b"].State)
+		}
+	})
+}
+
+// TestReconfigureMissesNoTick: 1,000 services at 10 s, reloaded with a new checker each (the
+// same settings) between two rounds: every service is still checked on its grid, none late,
+// none skipped, none twice.
+func TestReconfigureMissesNoTick(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		const n = 1000
+		var log reloadLog
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{Service: monSvc(fmt.Sprintf("s%04d", i), 10*time.Second, time.Second, time.Second),
+				Checker: monFunc(reloadPass)}
+		}
+		m := NewMonitor(targets, Options{OnResult: log.onResult})
+		runReload(t, m)
+		start := time.Now()
+		time.Sleep(15 * time.Second)
+		again := make([]Target, n)
+		for i, tg := range targets {
+			again[i] = Target{Service: tg.Service, Checker: monFunc(reloadPass)}
+		}
+		<-m.Reconfigure(again)
+		time.Sleep(14 * time.Second) // to start+29s: three rounds in all
+		synctest.Wait()
+		for _, tg := range targets {
+			got := log.checks(tg.Service.Name)
+			if len(got) != 3 {
+				t.Fatalf("%s: %d checks in 29s, want 3: %v", tg.Service.Name, len(got), got)
+			}
+			for k := 1; k < len(got); k++ {
+				if d := got[k].Sub(got[k-1]); d != 10*time.Second {
+					t.Fatalf("%s: checks %v apart across the reload, want 10s (first at %v)", tg.Service.Name, d, got[0].Sub(start))
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkReconfigure is the time the scheduler takes to apply a reload of 1,000 services
+// (all kept, new checkers), from Reconfigure to its channel closing.
+func BenchmarkReconfigure(b *testing.B) {
+	const n = 1000
+	targets := make([]Target, n)
+	for i := range targets {
+		targets[i] = Target{Service: monSvc(fmt.Sprintf("s%04d", i), time.Hour, time.Second, time.Second),
+			Checker: monFunc(reloadPass)}
+	}
+	m := NewMonitor(targets, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	<-m.Reconfigure(targets) // after the first round is under way
+	b.ResetTimer()
+	for b.Loop() {
+		<-m.Reconfigure(targets)
+	}
+}

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
+)
+
+// reloadListen accepts TCP connections on 127.0.0.1 until the test ends.
+func reloadListen(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+	})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// reloadClosed is a loopback address nothing listens on.
+func reloadClosed(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// waitMonitor waits for cond, asked again at every batch of changes of mon, for at most 20s (a
+// loaded machine, -race).
+func waitMonitor(t *testing.T, mon *monitor.Monitor, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	for !cond() {
+		if _, err := mon.Next(ctx); err != nil {
+			t.Fatalf("waited 20s for %s", what)
+		}
+	}
+}
+
+// waitReload waits for the next reload's outcome.
+func waitReload(t *testing.T, outcomes <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-outcomes:
+		return err
+	case <-time.After(20 * time.Second):
+		t.Fatal("waited 20s for a reload")
+		return nil
+	}
+}
+
+// replaceFile writes body to path as editors do: a new file renamed over the old one.
+func replaceFile(t *testing.T, path, body string) {
+	t.Helper()
+	tmp := filepath.Join(filepath.Dir(path), ".uptty.yaml.swp")
+	if err := os.WriteFile(tmp, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReloadOnFileChange: the config replaced on disk (rename over it) adds and removes services,
+// and the one that stays keeps its outage; an invalid file changes nothing and says why.
+func TestReloadOnFileChange(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) }) // first registered, last run
+	up, dead := reloadListen(t), reloadClosed(t)
+	head := "defaults: {interval: 1s, timeout: 1s, retry_interval: 100ms, failure_threshold: 1}\nservices:\n"
+	path := writeConfig(t, head+fmt.Sprintf("  - {name: db, url: \"tcp://%s\"}\n  - {name: old, url: \"tcp://%s\"}\n", dead, up))
+	getenv := envFrom(nil)
+	data, err := config.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse(data, path, getenv, probe.Kinds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets, err := buildTargets(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := history.OpenLive("", 0, historyServices(cfg.Services), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hist.Close()
+	mon := monitor.NewMonitor(targets, monitor.Options{OnResult: hist.Record})
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { _ = mon.Run(ctx) })
+
+	outcomes := make(chan error, 16)
+	rl := &reloader{path: path, getenv: getenv, mon: mon, hist: hist}
+	wg.Go(func() {
+		_ = watchConfig(ctx, path, func() {
+			_, err := rl.reload(ctx)
+			outcomes <- err
+		})
+	})
+
+	var outage track.Outage
+	waitMonitor(t, mon, "db DOWN", func() bool {
+		st := mon.Snapshot()["db"]
+		var open bool
+		outage, open = st.OpenOutage()
+		return open
+	})
+	replaceFile(t, path, head+fmt.Sprintf("  - {name: db, url: \"tcp://%s\"}\n  - {name: new, url: \"tcp://%s\"}\n", dead, up))
+	if err := waitReload(t, outcomes); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	snap := mon.Snapshot()
+	if _, ok := snap["old"]; ok {
+		t.Errorf("old is still monitored after its removal")
+	}
+	db := snap["db"]
+	if o, open := db.OpenOutage(); !open || !o.Start.Equal(outage.Start) {
+		t.Errorf("db's outage after the reload starts %v (open %v), want %v: kept", o.Start, open, outage.Start)
+	}
+	waitMonitor(t, mon, "new UP", func() bool { return mon.Snapshot()["new"].State == track.Up })
+
+	replaceFile(t, path, "services: [\n")
+	if err := waitReload(t, outcomes); err == nil || !strings.Contains(err.Error(), filepath.Base(path)) {
+		t.Errorf("reload of an invalid file = %v, want an error naming the file", err)
+	}
+	snap = mon.Snapshot()
+	if _, ok := snap["new"]; !ok || len(snap) != 2 {
+		t.Errorf("after a failed reload the services are %v, want db and new as before", snap)
+	}
+}
+
+// BenchmarkReload is a whole reload of a 1,000-service config: read, parse, a checker each,
+// history told, and the monitor's scheduler applying it.
+func BenchmarkReload(b *testing.B) {
+	var body strings.Builder
+	body.WriteString("history: {path: \"\"}\ndefaults: {interval: 1h, timeout: 1s}\nservices:\n")
+	for i := range 1000 {
+		fmt.Fprintf(&body, "  - {name: s%04d, group: g%d, url: \"http://127.0.0.1:9/%d\"}\n", i, i%10, i)
+	}
+	path := filepath.Join(b.TempDir(), "uptty.yaml")
+	if err := os.WriteFile(path, []byte(body.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	getenv := envFrom(nil)
+	hist, err := history.OpenLive("", 0, nil, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer hist.Close()
+	mon := monitor.NewMonitor(nil, monitor.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = mon.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	rl := &reloader{path: path, getenv: getenv, mon: mon, hist: hist}
+	if _, err := rl.reload(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := rl.reload(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestWatchConfigMap: a config reached through symbolic links, updated as Kubernetes updates a
+// ConfigMap (a new directory, and a link to it renamed over the old link), is seen to change.
+func TestWatchConfigMap(t *testing.T) {
+	dir := t.TempDir()
+	for _, v := range []string{"v1", "v2"} {
+		if err := os.Mkdir(filepath.Join(dir, v), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, v, "uptty.yaml"), []byte("services: []\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.Symlink("v1", filepath.Join(dir, "..data")))
+	must(os.Symlink(filepath.Join("..data", "uptty.yaml"), filepath.Join(dir, "uptty.yaml")))
+	changed := make(chan struct{}, 4)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	ready := make(chan struct{})
+	go func() {
+		close(ready)
+		done <- watchConfig(ctx, filepath.Join(dir, "uptty.yaml"), func() { changed <- struct{}{} })
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("watchConfig = %v", err)
+		}
+	}()
+	<-ready
+	// The watch may not be in place yet when the swap happens: swap until it is seen.
+	deadline := time.After(20 * time.Second)
+	for _, v := range slices.Repeat([]string{"v2", "v1"}, 100) {
+		must(os.Symlink(v, filepath.Join(dir, "..data_tmp")))
+		must(os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")))
+		select {
+		case <-changed:
+			return
+		case <-time.After(time.Second):
+		case <-deadline:
+			t.Fatal("no change seen in 20s")
+		}
+	}
+	t.Fatal("no change seen")
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+
+	tea "github.com/charmbracelet/bubbletea"
+	xterm "github.com/charmbracelet/x/term"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/notify"
+	"github.com/uptty/uptty/track"
+	"github.com/uptty/uptty/ui"
+)
+
+// tuiReloads turns the reload signals and the config file changing into ReloadRequests for the
+// UI, which reloads through its Options.Reload, one at a time, and shows the outcome; path is
+// "" when there is no file to watch (the demo). A SIGHUP that finds the terminal gone is a
+// hang-up, not a reload: it stops the program as q does, so that history is committed. It
+// returns when ctx is done.
+func tuiReloads(ctx context.Context, cancel context.CancelFunc, hup <-chan os.Signal, program *tea.Program,
+	path string, dlog *slog.Logger) {
+	if path != "" {
+		var watch sync.WaitGroup
+		defer watch.Wait()
+		watch.Go(func() {
+			err := watchConfig(ctx, path, func() { program.Send(ui.ReloadRequest{}) })
+			if err != nil {
+				dlog.Warn("config file not watched", "error", err.Error())
+			}
+		})
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if !xterm.IsTerminal(os.Stdout.Fd()) {
+				dlog.Info("terminal hung up")
+				cancel()
+				return
+			}
+			if path != "" {
+				program.Send(ui.ReloadRequest{})
+			}
+		}
+	}
+}
+
+// tuiReload is the live monitor's ui.ReloadFunc: it applies the config to the monitor and
+// history (rl), and to the alert engine, whose senders stay those it started with: a sender
+// added to the config is logged and waits for a restart.
+func tuiReload(rl *reloader, alerts *liveAlerts, started map[string]bool, tty io.Writer, tmux bool,
+	dlog *slog.Logger) ui.ReloadFunc {
+	rl.apply = func(cfg *config.Config) {
+		set, _ := buildSenders(cfg, tty, tmux) // a bad sender was refused by config.Parse already
+		var rules []notify.Rule
+		for _, r := range set.rules {
+			if !started[r.Name] {
+				dlog.Warn("alert sender added: it is used after a restart", "sender", r.Name)
+				continue
+			}
+			rules = append(rules, r)
+		}
+		alerts.engine.Reconfigure(cfg.Services, rules, cfg.Maintenance)
+	}
+	return func(ctx context.Context) ([]config.Service, map[string]track.Status, error) {
+		cfg, err := rl.reload(ctx)
+		if err != nil {
+			dlog.Warn("reload failed") // the error may quote the config: the screen shows it
+			return nil, nil, err
+		}
+		dlog.Info("config reloaded", "services", len(cfg.Services))
+		return cfg.Services, rl.mon.Snapshot(), nil
+	}
+}
+
+// ruleNames are the names of the senders' rules.
+func ruleNames(rules []notify.Rule) map[string]bool {
+	out := make(map[string]bool, len(rules))
+	for _, r := range rules {
+		out[r.Name] = true
+	}
+	return out
+}

@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/track"
+)
+
+func reloadModel(t *testing.T, fn ReloadFunc) Model {
+	t.Helper()
+	services := []config.Service{svc("api", "", "http://a", kindHTTP), svc("old", "", "http://o", kindHTTP)}
+	initial := map[string]track.Status{"api": {State: track.Down, Reason: "refused"}, "old": {State: track.Up}}
+	m := New(services, initial, nil, Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow },
+		Location: kst, Reload: fn})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 12})
+	return next.(Model)
+}
+
+// press sends key r and runs the Cmd it returns, as Bubble Tea would.
+func reloadPress(t *testing.T, m Model) Model {
+	t.Helper()
+	next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'r'}})
+	if cmd == nil {
+		t.Fatal("r returned no Cmd")
+	}
+	next, _ = next.Update(cmd())
+	return next.(Model)
+}
+
+// TestReloadKey: r reloads; the service that stays keeps its status and the cursor, a new one
+// reads UNKNOWN, a removed one goes; the header says when; a failed reload changes nothing and
+// says why.
+func TestReloadKey(t *testing.T) {
+	var fail error
+	fresh := []config.Service{svc("new", "", "http://n", kindHTTP), svc("api", "", "http://a", kindHTTP)}
+	m := reloadModel(t, func(context.Context) ([]config.Service, map[string]track.Status, error) {
+		if fail != nil {
+			return nil, nil, fail
+		}
+		return fresh, nil, nil
+	})
+	m = reloadPress(t, m)
+	screen := ansi.Strip(m.View())
+	if !strings.Contains(screen, "reloaded "+fixedNow.In(kst).Format("15:04:05")) {
+		t.Errorf("header after r lacks the reloaded note:\n%s", screen)
+	}
+	if strings.Contains(screen, "old") {
+		t.Errorf("the removed service is still shown:\n%s", screen)
+	}
+	if got := m.status[m.index["api"]].State; got != track.Down {
+		t.Errorf("api after the reload = %v, want DOWN as before", got)
+	}
+	if got := m.status[m.index["new"]].State; got != track.Unknown {
+		t.Errorf("new after the reload = %v, want UNKNOWN", got)
+	}
+	fail = errors.New("uptty.yaml:3:5: services[0].interval: bad duration")
+	m = reloadPress(t, m)
+	screen = ansi.Strip(m.View())
+	if !strings.Contains(screen, "reload failed: uptty.yaml:3:5") {
+		t.Errorf("header after a failed reload lacks the error:\n%s", screen)
+	}
+	if len(m.services) != 2 || m.services[0].Name != "new" {
+		t.Errorf("a failed reload changed the services: %v", m.names)
+	}
+	later, _ := m.Update(tickMsg(fixedNow.Add(reloadFailedFor)))
+	if screen := ansi.Strip(later.(Model).View()); strings.Contains(screen, "reload failed") {
+		t.Errorf("the failure is still shown after %v:\n%s", reloadFailedFor, screen)
+	}
+}
+
+// TestLinkDownStale: while an attached link is down, the header says for how long and every
+// row is marked stale; back up, the rows are plain again.
+func TestLinkDownStale(t *testing.T) {
+	m := reloadModel(t, nil)
+	next, _ := m.Update(LinkMsg{Down: true, Since: fixedNow.Add(-12 * time.Second)})
+	m = next.(Model)
+	screen := ansi.Strip(m.View())
+	if !strings.Contains(screen, "disconnected 12s") {
+		t.Errorf("header lacks disconnected 12s:\n%s", screen)
+	}
+	if n := strings.Count(screen, "\n?"); n != 2 {
+		t.Errorf("%d rows marked stale, want 2:\n%s", n, screen)
+	}
+	next, _ = m.Update(LinkMsg{Status: map[string]track.Status{"api": {State: track.Up}}})
+	m = next.(Model)
+	if screen := ansi.Strip(m.View()); strings.Contains(screen, "disconnected") || strings.Contains(screen, "\n?") {
+		t.Errorf("still stale after the link came back:\n%s", screen)
+	}
+	if got := m.status[m.index["api"]].State; got != track.Up {
+		t.Errorf("api after the link came back = %v, want UP from the snapshot it brought", got)
+	}
+}
