@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/notify"
+)
+
+// silencePollEvery is how often a running uptty reads the silences from the history file:
+// `uptty silence` in another shell writes them there, and the table is a handful of rows.
+const silencePollEvery = 2 * time.Second
+
+// silencePoller keeps a notify.Quiet's silences in step with the history's silence table.
+type silencePoller struct {
+	hist  *history.Live
+	quiet *notify.Quiet
+	now   func() time.Time
+}
+
+func newSilencePoller(hist *history.Live, quiet *notify.Quiet) *silencePoller {
+	return &silencePoller{hist: hist, quiet: quiet, now: time.Now}
+}
+
+// poll reads the silences once; a failed read keeps the ones known, which a moment of a busy
+// file must not end.
+func (p *silencePoller) poll() {
+	list, err := p.hist.Silences(p.now())
+	if err != nil {
+		return
+	}
+	p.quiet.SetSilences(silencesOf(list))
+}
+
+// run polls every interval until ctx is done.
+func (p *silencePoller) run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			p.poll()
+		}
+	}
+}
+
+// set stores a silence and applies it at once, without waiting for the next poll.
+func (p *silencePoller) set(ctx context.Context, x history.Silence) error {
+	if err := p.hist.SetSilence(ctx, x); err != nil {
+		return err
+	}
+	p.poll()
+	return nil
+}
+
+// unset removes the silences named by names, and applies that at once.
+func (p *silencePoller) unset(ctx context.Context, names ...string) (int, error) {
+	total := 0
+	for _, name := range names {
+		n, err := p.hist.Unsilence(ctx, name)
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	p.poll()
+	return total, nil
+}
+
+// silencesOf is history's silences as the notify engine takes them.
+func silencesOf(list []history.Silence) []notify.Silence {
+	out := make([]notify.Silence, len(list))
+	for i, x := range list {
+		out[i] = notify.Silence{Group: x.Kind == history.SilenceGroup, Name: x.Name, Until: x.Until, Reason: x.Reason}
+	}
+	return out
+}
