@@ -46,7 +46,7 @@ type op struct {
 	maint   bool          // an outage started by events is in a maintenance window
 	via     string        // the dependency an outage started by events is put down to
 	write   func(*sql.Tx) error
-	alerts  []Outgoing    // the alerts the events caused, committed with them
+	alerts  []Outgoing // the alerts the events caused, committed with them
 	outcome *outcome
 	now     time.Time
 	sql     string
