@@ -58,6 +58,11 @@ Usage:
   uptty incidents [--config FILE] [--since 7d] [--service NAME] [--json]
                                                 list outages from the history, newest first
   uptty alerts [--config FILE] [--json]         list alerts sent, pending, failed and given up
+  uptty silence NAME DURATION [--reason TEXT] [--group] [--config FILE]
+                                                no alerts from a service (or, with --group, a
+                                                group) for DURATION; a running uptty heeds it
+  uptty silence --list [--json]                 list the silences in force
+  uptty unsilence NAME [--config FILE]          end the silences of a service or group
   uptty serve [--config FILE] [--listen ADDR] [--token-file FILE] [--log-format text|json]
                                                 no screen: the monitor and history behind an HTTP API
   uptty --version | --help
@@ -70,7 +75,10 @@ Flags:
                       monitor start and stop, state changes, history problems, terminal
                       size changes; service names and states, never URLs or headers
       --demo          monitor the built-in demo services
-      --json          (check, incidents, alerts) print JSON instead of a table
+      --json          (check, incidents, alerts, silence --list) print JSON instead of a table
+      --reason TEXT   (silence) why, shown with the silence
+      --group         (silence) NAME is a group: silence every service in it
+      --list          (silence) list the silences in force
       --quiet         (live monitor) no bell nor desktop notification on DOWN and recovery
       --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
       --service NAME  (incidents) only this service's outages
@@ -107,6 +115,8 @@ type options struct {
 	service  string        // incidents: only this service
 	debugLog string        // live monitor: the debug log's path, "" for none
 	serve    serveOptions  // serve's own flags
+	silence  silenceOptions
+	args     []string // silence, unsilence: the words after the command
 }
 
 func main() {
@@ -139,6 +149,10 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 		return runAlerts(opts, stdout, stderr, getenv)
 	case "serve":
 		return runServe(opts, stderr, getenv)
+	case "silence":
+		return runSilence(opts, stdout, stderr, getenv)
+	case "unsilence":
+		return runUnsilence(opts, stdout, stderr, getenv)
 	}
 	return runMonitor(opts, stderr, getenv)
 }
@@ -162,6 +176,7 @@ func parseArgs(args []string) (options, error) {
 	fs.StringVar(&opts.debugLog, "debug-log", "", "")
 	fs.BoolVar(&opts.quiet, "quiet", false, "")
 	serveFlags(fs, &opts.serve)
+	silenceFlags(fs, &opts.silence)
 
 	rest := args
 	for {
@@ -177,26 +192,31 @@ func parseArgs(args []string) (options, error) {
 			break
 		}
 		word := rest[0]
+		if opts.command == "silence" || opts.command == "unsilence" {
+			opts.args = append(opts.args, word)
+			rest = rest[1:]
+			continue
+		}
 		if opts.command != "" {
 			return opts, fmt.Errorf("unexpected argument %q", word)
 		}
 		switch word {
-		case "check", "validate", "incidents", "alerts", "serve":
+		case "check", "validate", "incidents", "alerts", "serve", "silence", "unsilence":
 			opts.command = word
 		case "help":
 			opts.help = true
 		case "version":
 			opts.version = true
 		default:
-			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, alerts, serve)", word)
+			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, alerts, serve, silence, unsilence)", word)
 		}
 		rest = rest[1:]
 	}
 	if opts.theme != "dark" && opts.theme != "light" {
 		return opts, fmt.Errorf("--theme %q: want dark or light", opts.theme)
 	}
-	if opts.json && opts.command != "check" && opts.command != "incidents" && opts.command != "alerts" {
-		return opts, errors.New("--json goes with 'check', 'incidents' or 'alerts'")
+	if opts.json && opts.command != "check" && opts.command != "incidents" && opts.command != "alerts" && !opts.silence.list {
+		return opts, errors.New("--json goes with 'check', 'incidents', 'alerts' or 'silence --list'")
 	}
 	if opts.quiet && opts.command != "" {
 		return opts, errors.New("--quiet goes with the live monitor")
@@ -211,6 +231,9 @@ func parseArgs(args []string) (options, error) {
 		return opts, errors.New("--demo and --config exclude each other")
 	}
 	if err := checkServeFlags(opts); err != nil {
+		return opts, err
+	}
+	if err := checkSilenceFlags(opts); err != nil {
 		return opts, err
 	}
 	return incidentFlags(opts, since)

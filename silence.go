@@ -17,10 +17,13 @@ type silencePoller struct {
 	hist  *history.Live
 	quiet *notify.Quiet
 	now   func() time.Time
+	// polled is signalled after each read (without waiting for anyone): tests wait on it
+	// rather than on the clock.
+	polled chan struct{}
 }
 
 func newSilencePoller(hist *history.Live, quiet *notify.Quiet) *silencePoller {
-	return &silencePoller{hist: hist, quiet: quiet, now: time.Now}
+	return &silencePoller{hist: hist, quiet: quiet, now: time.Now, polled: make(chan struct{}, 1)}
 }
 
 // poll reads the silences once; a failed read keeps the ones known, which a moment of a busy
@@ -31,6 +34,10 @@ func (p *silencePoller) poll() {
 		return
 	}
 	p.quiet.SetSilences(silencesOf(list))
+	select {
+	case p.polled <- struct{}{}:
+	default:
+	}
 }
 
 // run polls every interval until ctx is done.
