@@ -532,6 +532,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Ctx:           ctx,
 		Archive:       hist.View,
 		Via:           alerts.engine.Via,
+		Mark:          alerts.engine.Mark,
+		Silence:       func(x history.Silence) error { return alerts.silences.set(ctx, x) },
+		Unsilence:     func(names ...string) (int, error) { return alerts.silences.unset(ctx, names...) },
 	})
 	testPanic, _ := getenv(testPanicEnv)
 	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"},

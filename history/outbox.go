@@ -187,3 +187,12 @@ func (s *Store) alerts(tail string, args ...any) ([]Outgoing, error) {
 	}
 	return list, s.readErr(rows.Err())
 }
+
+// ServiceAlerts returns the newest limit alerts of service (all for limit < 1), newest first:
+// the detail view's Alerts section.
+func (s *Store) ServiceAlerts(service string, limit int) ([]Outgoing, error) {
+	if limit < 1 {
+		limit = -1
+	}
+	return s.alerts(`WHERE service = ? ORDER BY created DESC, id DESC, sender LIMIT ?`, service, limit)
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
@@ -63,6 +64,13 @@ type Options struct {
 	// say so; nil when there are no dependencies. It is called while drawing, so it must be
 	// quick and safe from the UI's goroutine.
 	Via func(name string) string
+	// Mark is a service's MAINT or SILENCED mark, for its row; nil for none. Like Via, it is
+	// called while drawing.
+	Mark func(name string) notify.Mark
+	// Silence stores a silence and Unsilence ends the silences of the names given (services or
+	// groups); they are called from tea.Cmds, never from Update. nil turns the m key off.
+	Silence   func(history.Silence) error
+	Unsilence func(names ...string) (int, error)
 }
 
 // view is which screen is showing.
@@ -93,8 +101,15 @@ type Model struct {
 	st     *styles
 	demo   bool
 	via    func(name string) string
-	hint   string
-	loc    *time.Location
+	mark   func(name string) notify.Mark
+	// silence and unsilence write silences; mute is the prompt, note the footer's word on the
+	// last one (until the next key).
+	silence   func(history.Silence) error
+	unsilence func(names ...string) (int, error)
+	mute      muteState
+	note      string
+	hint      string
+	loc       *time.Location
 
 	now           time.Time
 	width, height int
@@ -150,27 +165,34 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		opts.Archive = nil // a nil store in the interface would not read as "no history"
 	}
 	m := Model{
-		services: services,
-		names:    make([]string, len(services)),
-		status:   make([]track.Status, len(services)),
-		index:    make(map[string]int, len(services)),
-		detailOf: -1,
-		src:      src,
-		ctx:      ctx,
-		cancel:   cancel,
-		keys:     newKeyMap(),
-		st:       newStyles(r, opts.Theme, opts.AmbiguousWide),
-		demo:     opts.Demo,
-		via:      opts.Via,
-		hint:     text.CleanText(opts.Hint, 0),
-		loc:      loc,
-		now:      now(),
-		hist:     archiveState{src: opts.Archive, spans: history.StandardWindows(), errSvc: -1},
+		services:  services,
+		names:     make([]string, len(services)),
+		status:    make([]track.Status, len(services)),
+		index:     make(map[string]int, len(services)),
+		detailOf:  -1,
+		src:       src,
+		ctx:       ctx,
+		cancel:    cancel,
+		keys:      newKeyMap(),
+		st:        newStyles(r, opts.Theme, opts.AmbiguousWide),
+		demo:      opts.Demo,
+		via:       opts.Via,
+		mark:      opts.Mark,
+		silence:   opts.Silence,
+		unsilence: opts.Unsilence,
+		hint:      text.CleanText(opts.Hint, 0),
+		loc:       loc,
+		now:       now(),
+		hist:      archiveState{src: opts.Archive, spans: history.StandardWindows(), errSvc: -1},
 	}
 	for i, s := range services {
 		m.names[i] = s.Name
 		m.index[s.Name] = i
 		m.status[i] = initial[s.Name]
+	}
+	if opts.Silence == nil || opts.Unsilence == nil {
+		m.silence, m.unsilence = nil, nil
+		m.keys.Mute.SetEnabled(false)
 	}
 	m.rows, m.order, m.lineOf = buildRows(services)
 	m.nameW = measureNames(m.names)
@@ -224,6 +246,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(tick(m.ctx), m.checkSave(), ask)
 	case archiveMsg:
 		return m.answer(msg)
+	case silencedMsg:
+		return m.silenced(msg)
 	case saveErrMsg:
 		m.hist.saveErr = msg.err
 		return m, nil
