@@ -325,7 +325,13 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 	checkedAt := time.Now().UTC() // as the contract writes it: 2026-11-25T13:00:00Z
 	statuses := monitor.CheckAll(ctx, targets, cfg.Concurrency)
 	if opts.json {
-		err = report.WriteCheckJSON(stdout, checkedAt, cfg.Services, statuses)
+		doc := report.CheckDocOf(checkedAt, cfg.Services, statuses)
+		quiet := checkQuiet(cfg, checkedAt)
+		for i := range doc.Services {
+			mk := quiet.Mark(doc.Services[i].Name, checkedAt)
+			doc.Services[i].SetMark(mk.Maintenance, mk.SilencedUntil)
+		}
+		err = report.WriteCheckDoc(stdout, doc)
 	} else {
 		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/serve"
 )
 
@@ -124,6 +125,15 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		Restore:     hist.Restore,
 		OnResult:    hist.Record,
 	})
+	// Silences set by `uptty silence` or the API show in the status within a poll.
+	silences := newSilencePoller(hist, notify.NewQuiet(cfg.Services, cfg.Maintenance))
+	silences.poll()
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	polling := make(chan struct{})
+	go func() {
+		defer close(polling)
+		silences.run(pollCtx, silencePollEvery)
+	}()
 	srv := serve.New(serve.Options{
 		Services:  cfg.Services,
 		Monitor:   mon,
@@ -131,6 +141,8 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		NotSaving: notSaving,
 		Logger:    logger,
 		Token:     token,
+		Quiet:     silences.quiet,
+		Refresh:   silences.poll,
 	})
 	auth := "none (loopback)"
 	if token != "" {
@@ -143,6 +155,8 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	logger.Info("serving", "services", len(cfg.Services), "listen", ln.Addr().String(), "config", cfg.Path,
 		"history", where, "auth", auth, "version", buildVersion())
 	err = srv.Serve(ctx, ln)
+	stopPolling() // before history closes: the poller reads it
+	<-polling
 	code := exitOK
 	if err != nil {
 		logger.Error("server failed", "err", err.Error())

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"os"
 	"time"
 
+	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/notify"
 )
@@ -84,4 +86,19 @@ func silencesOf(list []history.Silence) []notify.Silence {
 		out[i] = notify.Silence{Group: x.Kind == history.SilenceGroup, Name: x.Name, Until: x.Until, Reason: x.Reason}
 	}
 	return out
+}
+
+// checkQuiet is the maintenance windows and silences `uptty check` marks services with: the
+// silences from the history file, when there is one to read.
+func checkQuiet(cfg *config.Config, now time.Time) *notify.Quiet {
+	q := notify.NewQuiet(cfg.Services, cfg.Maintenance)
+	if path := cfg.History.Path; path != "" {
+		if _, err := os.Stat(path); err == nil {
+			// Unreadable silences leave the marks out; the check itself is what matters here.
+			if list, err := history.SilencesAt(path, now); err == nil {
+				q.SetSilences(silencesOf(list))
+			}
+		}
+	}
+	return q
 }

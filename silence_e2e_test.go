@@ -120,3 +120,35 @@ func TestSilenceCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckJSONMarks: `uptty check --json` marks a service in a maintenance window and one
+// silenced in the history file, and no other.
+func TestCheckJSONMarks(t *testing.T) {
+	srv, _ := target(t)
+	dir := t.TempDir()
+	now := time.Now()
+	path := writeAlertsConfig(t, dir, fmt.Sprintf("  - {name: api, url: %q}\n  - {name: web, url: %q}\n  - {name: db, url: %q}\nmaintenance:\n  - {name: deploy, services: [web], start: %q, end: %q}\n",
+		srv.URL, srv.URL, srv.URL, now.Add(-time.Hour).Format(time.RFC3339), now.Add(time.Hour).Format(time.RFC3339)))
+	var out, errb bytes.Buffer
+	if code := run([]string{"silence", "api", "2h", "-c", path}, &out, &errb, noEnv); code != exitOK {
+		t.Fatalf("silence = %d %s", code, errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"check", "--json", "-c", path}, &out, &errb, noEnv); code != exitOK {
+		t.Fatalf("check --json = %d %s", code, errb.String())
+	}
+	var doc struct {
+		Services []map[string]any
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range doc.Services {
+		_, silenced := s["silenced_until"]
+		_, maint := s["maintenance"]
+		want := map[string][2]bool{"api": {true, false}, "web": {false, true}, "db": {false, false}}[s["name"].(string)]
+		if silenced != want[0] || maint != want[1] || maint && s["maintenance"] != true {
+			t.Errorf("check --json service %v: silenced_until %v, maintenance %v; want %v", s, silenced, maint, want)
+		}
+	}
+}

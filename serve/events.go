@@ -153,7 +153,7 @@ func (s *Server) broadcast(batch map[string]track.Status) {
 	var buf bytes.Buffer
 	for i, svc := range s.opts.Services { // in the config's order, as the snapshot lists them
 		if st, ok := batch[svc.Name]; ok {
-			buf.Write(encodeEvent("service", serviceOf(s.opts.Services[i], st, now)))
+			buf.Write(encodeEvent("service", s.serviceOf(s.opts.Services[i], st, now)))
 		}
 	}
 	if buf.Len() == 0 {

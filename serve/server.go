@@ -25,6 +25,7 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/track"
 )
 
@@ -56,6 +57,11 @@ type Options struct {
 	WriteTimeout time.Duration
 	// Now returns the current time (default time.Now).
 	Now func() time.Time
+	// Quiet is the maintenance windows and silences the status marks services with; nil for
+	// none. Silences set through the API go to History, and Refresh (if set) reads them back
+	// into Quiet at once.
+	Quiet   *notify.Quiet
+	Refresh func()
 }
 
 // Server is the HTTP API over one monitor. Make it with New, run it with Serve.
@@ -162,6 +168,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/services/{name}/history", s.history)
 	m.HandleFunc("POST /api/v1/services/{name}/pause", s.pause)
 	m.HandleFunc("POST /api/v1/services/{name}/resume", s.resume)
+	m.HandleFunc("POST /api/v1/services/{name}/silence", s.silence)
+	m.HandleFunc("DELETE /api/v1/services/{name}/silence", s.unsilence)
 	s.mux = m
 }
 

@@ -40,8 +40,12 @@ type outageDoc struct {
 // apiTime writes t as incidents do: RFC 3339 to the second, in the local zone.
 func apiTime(t time.Time) string { return t.Truncate(time.Second).Local().Format(time.RFC3339) }
 
-func serviceOf(svc config.Service, st track.Status, now time.Time) serviceDoc {
+func (s *Server) serviceOf(svc config.Service, st track.Status, now time.Time) serviceDoc {
 	d := serviceDoc{CheckService: report.CheckServiceOf(svc, st)}
+	if q := s.opts.Quiet; q != nil {
+		mk := q.Mark(svc.Name, now)
+		d.SetMark(mk.Maintenance, mk.SilencedUntil)
+	}
 	if !st.Since.IsZero() {
 		d.Since = new(apiTime(st.Since))
 	}
@@ -65,7 +69,7 @@ func serviceOf(svc config.Service, st track.Status, now time.Time) serviceDoc {
 func (s *Server) statusOf(st []track.Status, now time.Time) statusDoc {
 	doc := statusDoc{CheckedAt: now.UTC().Format(time.RFC3339), Services: make([]serviceDoc, len(s.opts.Services))}
 	for i, svc := range s.opts.Services {
-		doc.Services[i] = serviceOf(svc, st[i], now)
+		doc.Services[i] = s.serviceOf(svc, st[i], now)
 		doc.Summary.Count(st[i].State)
 	}
 	return doc
