@@ -152,3 +152,47 @@ func TestCheckJSONMarks(t *testing.T) {
 		}
 	}
 }
+
+// TestViaAcrossRestart: a dependent DOWN because of its dependency is still DOWN (via it)
+// after a restart, and its recovery sends nothing, while the dependency's does.
+func TestViaAcrossRestart(t *testing.T) {
+	core, coreOK := target(t)
+	web, webOK := target(t)
+	recv := newReceiver(t, 0)
+	dir := t.TempDir()
+	path := writeAlertsConfig(t, dir, fmt.Sprintf("  - {name: core, url: %q, failure_threshold: 1}\n  - {name: web, url: %q, failure_threshold: 3}\n", core.URL, web.URL))
+	hooks := []config.Alert{{Name: "team", Type: config.SenderWebhook, URL: recv.srv.URL}}
+	deps := func(cfg *config.Config) { cfg.Services[1].DependsOn = []string{"core"} }
+	l := startLive(t, path, hooks, deps)
+	l.waitState(t, "core", track.Up, 10*time.Second)
+	l.waitState(t, "web", track.Up, 10*time.Second)
+	coreOK.Store(false)
+	if p := recv.next(t, "core's down", 10*time.Second); p.Service != "core" || p.Event != "down" {
+		t.Fatalf("receiver got %+v, want core's down", p)
+	}
+	webOK.Store(false)
+	l.waitState(t, "web", track.Down, 10*time.Second)
+	if via := l.alerts.engine.Via("web"); via != "core" {
+		t.Fatalf("Via(web) = %q, want core", via)
+	}
+	l.waitSent(t, 1)
+	l.stop(t)
+
+	l = startLive(t, path, hooks, deps)
+	if via := l.alerts.engine.Via("web"); via != "core" {
+		t.Errorf("Via(web) after a restart = %q, want core", via)
+	}
+	webOK.Store(true)
+	l.waitState(t, "web", track.Up, 10*time.Second)
+	coreOK.Store(true)
+	if p := recv.next(t, "core's up", 10*time.Second); p.Service != "core" || p.Event != "up" {
+		t.Errorf("receiver got %+v, want core's up", p)
+	}
+	l.waitSent(t, 1)
+	l.stop(t)
+	select {
+	case p := <-recv.got:
+		t.Errorf("receiver got one more: %+v (web's outage was core's)", p)
+	default:
+	}
+}
