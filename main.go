@@ -216,7 +216,7 @@ func parseArgs(args []string) (options, error) {
 		return opts, fmt.Errorf("--theme %q: want dark or light", opts.theme)
 	}
 	if opts.json && opts.command != "check" && opts.command != "incidents" && opts.command != "alerts" && !opts.silence.list {
-		return opts, errors.New("--json goes with 'check', 'incidents', 'alerts' or 'silence --list'")
+		return opts, errors.New("--json goes with 'check', 'incidents' or 'alerts' (or 'silence --list')")
 	}
 	if opts.quiet && opts.command != "" {
 		return opts, errors.New("--quiet goes with the live monitor")

@@ -53,7 +53,7 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"check", "--since", "1h"}, wantErr: "--since goes with 'incidents'"},
 		{args: []string{"--service", "x"}, wantErr: "--service goes with 'incidents'"},
 		{args: []string{"incidents", "--demo"}, wantErr: `--demo does not go with "incidents"`},
-		{args: []string{"validate", "--json"}, wantErr: "--json goes with 'check', 'incidents', 'alerts' or 'silence --list'"},
+		{args: []string{"validate", "--json"}, wantErr: "--json goes with 'check', 'incidents' or 'alerts'"},
 		{args: []string{"alerts", "--json", "-c", "x.yaml"}, want: options{command: "alerts", config: "x.yaml", json: true, theme: "dark"}},
 		{args: []string{"--quiet"}, want: options{quiet: true, theme: "dark"}},
 		{args: []string{"check", "--quiet"}, wantErr: "--quiet goes with the live monitor"},
