@@ -128,12 +128,6 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	// Silences set by `uptty silence` or the API show in the status within a poll.
 	silences := newSilencePoller(hist, notify.NewQuiet(cfg.Services, cfg.Maintenance))
 	silences.poll()
-	pollCtx, stopPolling := context.WithCancel(ctx)
-	polling := make(chan struct{})
-	go func() {
-		defer close(polling)
-		silences.run(pollCtx, silencePollEvery)
-	}()
 	srv := serve.New(serve.Options{
 		Services:  cfg.Services,
 		Monitor:   mon,
@@ -144,6 +138,13 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		Quiet:     silences.quiet,
 		Refresh:   silences.poll,
 	})
+	silences.onChange = srv.MarksChanged // set before the poller runs
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	polling := make(chan struct{})
+	go func() {
+		defer close(polling)
+		silences.run(pollCtx, silencePollEvery)
+	}()
 	auth := "none (loopback)"
 	if token != "" {
 		auth = "bearer token"

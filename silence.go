@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"os"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/uptty/uptty/config"
@@ -22,6 +24,12 @@ type silencePoller struct {
 	// polled is signalled after each read (without waiting for anyone): tests wait on it
 	// rather than on the clock.
 	polled chan struct{}
+	// onChange, if set, is called after a read that changed the silences in force.
+	onChange func()
+
+	// mu makes reads one at a time (the ticker's, and a write's own), in order.
+	mu   sync.Mutex
+	last []notify.Silence
 }
 
 func newSilencePoller(hist *history.Live, quiet *notify.Quiet) *silencePoller {
@@ -31,11 +39,20 @@ func newSilencePoller(hist *history.Live, quiet *notify.Quiet) *silencePoller {
 // poll reads the silences once; a failed read keeps the ones known, which a moment of a busy
 // file must not end.
 func (p *silencePoller) poll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	list, err := p.hist.Silences(p.now())
 	if err != nil {
 		return
 	}
-	p.quiet.SetSilences(silencesOf(list))
+	now := silencesOf(list)
+	p.quiet.SetSilences(now)
+	if !sameSilences(p.last, now) {
+		p.last = now
+		if p.onChange != nil {
+			p.onChange()
+		}
+	}
 	select {
 	case p.polled <- struct{}{}:
 	default:
@@ -77,6 +94,13 @@ func (p *silencePoller) unset(ctx context.Context, names ...string) (int, error)
 	}
 	p.poll()
 	return total, nil
+}
+
+// sameSilences reports whether a and b are the same silences.
+func sameSilences(a, b []notify.Silence) bool {
+	return slices.EqualFunc(a, b, func(x, y notify.Silence) bool {
+		return x.Group == y.Group && x.Name == y.Name && x.Until.Equal(y.Until) && x.Reason == y.Reason
+	})
 }
 
 // silencesOf is history's silences as the notify engine takes them.

@@ -112,8 +112,24 @@ func (s *Server) silenceTarget(w http.ResponseWriter, r *http.Request) (config.S
 	return s.opts.Services[i], true
 }
 
+// refresh reads back the silences after a write, and gives the streams a fresh snapshot.
 func (s *Server) refresh() {
 	if s.opts.Refresh != nil {
 		s.opts.Refresh()
 	}
+	s.MarksChanged()
+}
+
+// MarksChanged tells the event stream clients that silences changed: each gets a fresh
+// snapshot (which supersedes what was queued for it), as the status marks are not events of
+// the monitor's.
+func (s *Server) MarksChanged() {
+	s.hub.mu.Lock()
+	for c := range s.hub.clients {
+		c.mu.Lock()
+		c.queue, c.size, c.needSnap = nil, 0, true
+		c.mu.Unlock()
+	}
+	s.hub.mu.Unlock()
+	s.wantSnapshot()
 }

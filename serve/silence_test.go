@@ -149,3 +149,20 @@ func TestSilenceAPI(t *testing.T) {
 		t.Errorf("marks after refused requests = %v, want none", got)
 	}
 }
+
+// TestSilenceStream: a silence set through the API reaches the event stream as a fresh
+// snapshot that carries it.
+func TestSilenceStream(t *testing.T) {
+	up, down := newTarget(t), newTarget(t)
+	f := start(t, twoServices(up.URL, down.URL), quietOptions(""))
+	s := f.openStream(t, "")
+	if first := s.next("the first snapshot", func(event) bool { return true }); first.Name != "snapshot" {
+		t.Fatalf("first event = %q, want snapshot", first.Name)
+	}
+	if code, body := f.doBody(t, "POST", "/api/v1/services/Checkout%20API/silence", "", `{"for": "1h"}`); code != http.StatusOK {
+		t.Fatalf("POST silence = %d %s", code, body)
+	}
+	s.next("a snapshot with the silence", func(ev event) bool {
+		return ev.Name == "snapshot" && strings.Contains(ev.Data, `"name":"Checkout API"`) && strings.Contains(ev.Data, `"silenced_until":`)
+	})
+}
