@@ -101,15 +101,8 @@ type Model struct {
 	st     *styles
 	demo   bool
 	via    func(name string) string
-	mark   func(name string) notify.Mark
-	// silence and unsilence write silences; mute is the prompt, note the footer's word on the
-	// last one (until the next key).
-	silence   func(history.Silence) error
-	unsilence func(names ...string) (int, error)
-	mute      muteState
-	note      string
-	hint      string
-	loc       *time.Location
+	hint   string
+	loc    *time.Location
 
 	now           time.Time
 	width, height int
@@ -124,6 +117,14 @@ type Model struct {
 	// detail is what Source.Detail last said of service detailOf (-1: nothing yet).
 	detail   track.Detail
 	detailOf int
+
+	// mark, silence and unsilence are Options.Mark, Silence and Unsilence; mute is the
+	// silence prompt, note the footer's word on the last silence (until the next key).
+	mark      func(name string) notify.Mark
+	silence   func(history.Silence) error
+	unsilence func(names ...string) (int, error)
+	mute      muteState
+	note      string
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
@@ -165,33 +166,32 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		opts.Archive = nil // a nil store in the interface would not read as "no history"
 	}
 	m := Model{
-		services:  services,
-		names:     make([]string, len(services)),
-		status:    make([]track.Status, len(services)),
-		index:     make(map[string]int, len(services)),
-		detailOf:  -1,
-		src:       src,
-		ctx:       ctx,
-		cancel:    cancel,
-		keys:      newKeyMap(),
-		st:        newStyles(r, opts.Theme, opts.AmbiguousWide),
-		demo:      opts.Demo,
-		via:       opts.Via,
-		mark:      opts.Mark,
-		silence:   opts.Silence,
-		unsilence: opts.Unsilence,
-		hint:      text.CleanText(opts.Hint, 0),
-		loc:       loc,
-		now:       now(),
-		hist:      archiveState{src: opts.Archive, spans: history.StandardWindows(), errSvc: -1},
+		services: services,
+		names:    make([]string, len(services)),
+		status:   make([]track.Status, len(services)),
+		index:    make(map[string]int, len(services)),
+		detailOf: -1,
+		src:      src,
+		ctx:      ctx,
+		cancel:   cancel,
+		keys:     newKeyMap(),
+		st:       newStyles(r, opts.Theme, opts.AmbiguousWide),
+		demo:     opts.Demo,
+		via:      opts.Via,
+		hint:     text.CleanText(opts.Hint, 0),
+		loc:      loc,
+		now:      now(),
+		hist:     archiveState{src: opts.Archive, spans: history.StandardWindows(), errSvc: -1},
 	}
 	for i, s := range services {
 		m.names[i] = s.Name
 		m.index[s.Name] = i
 		m.status[i] = initial[s.Name]
 	}
-	if opts.Silence == nil || opts.Unsilence == nil {
-		m.silence, m.unsilence = nil, nil
+	m.mark = opts.Mark
+	if opts.Silence != nil && opts.Unsilence != nil {
+		m.silence, m.unsilence = opts.Silence, opts.Unsilence
+	} else {
 		m.keys.Mute.SetEnabled(false)
 	}
 	m.rows, m.order, m.lineOf = buildRows(services)
