@@ -237,7 +237,7 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := e.services[name]
-	if s == nil || len(events) == 0 && (s.via == "" || c.OK) {
+	if s == nil || len(events) == 0 && (s.via == "" && !s.maint || c.OK) {
 		e.sink(name, c, events, Started{}, nil)
 		return
 	}
@@ -295,6 +295,15 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 	if s.down && s.via != "" && !c.OK && !c.Start.IsZero() {
 		if d := e.services[s.via]; d != nil && !d.failing() && c.Start.After(d.upAt) {
 			s.via = ""
+			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
+		}
+	}
+	// Down since a maintenance window or a silence that has ended, and failing a check after
+	// its end: the outage is alerted now (from its start), so that a deploy that broke a
+	// service does not leave it silent for good. It stays stored as maintenance: it began so.
+	if s.down && s.maint && !c.OK && !c.Start.IsZero() && !e.inMaintenance(s, now) {
+		s.maint = false
+		if s.via = e.failingNeed(s); s.via == "" {
 			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
 		}
 	}

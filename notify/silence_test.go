@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/alert"
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/track"
 )
@@ -75,3 +76,39 @@ func TestViaRestored(t *testing.T) {
 		t.Errorf("recovery of an outage put down to its dependency sent %v, want nothing", got)
 	}
 }
+
+// TestQuietEnds: a service still failing once its silence (or maintenance window) has ended is
+// alerted then, from its outage's start, and its recovery too.
+func TestQuietEnds(t *testing.T) {
+	now := t0
+	r := &recorder{}
+	e := New(Options{Services: []config.Service{{Name: "api"}}, Rules: []Rule{{Name: "team"}}, MinGap: -1,
+		Now: func() time.Time { return now }, Sink: r.sink})
+	e.Quiet().SetSilences([]Silence{{Name: "api", Until: t0.Add(time.Hour)}})
+	e.OnResult("api", failed(t0), down(t0, t0))
+	now = t0.Add(30 * time.Minute)
+	e.OnResult("api", failed(now), nil)
+	if got := r.take(); len(got) != 0 {
+		t.Errorf("while silenced sent %v, want nothing", got)
+	}
+	now = t0.Add(61 * time.Minute)
+	e.OnResult("api", failed(now), nil)
+	a := r.lastAlert()
+	if got, want := r.take(), []string{"team:down:api"}; !slices.Equal(got, want) {
+		t.Errorf("failing after the silence sent %v, want %v", got, want)
+	}
+	if !a.Start.Equal(t0) || a.ID != alertID("api", t0) {
+		t.Errorf("down alert = %+v, want it from the outage's start", a)
+	}
+	e.OnResult("api", failed(now.Add(time.Minute)), nil)
+	if got := r.take(); len(got) != 0 {
+		t.Errorf("the next failure sent %v, want nothing more", got)
+	}
+	end := now.Add(2 * time.Minute)
+	e.OnResult("api", track.Check{Start: end, OK: true}, up(t0, end, end))
+	if got, want := r.take(), []string{"team:up:api"}; !slices.Equal(got, want) {
+		t.Errorf("recovery sent %v, want %v", got, want)
+	}
+}
+
+func alertID(name string, start time.Time) string { return alert.NewID(name, alert.EventDown, start) }
