@@ -66,6 +66,7 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"silence", "api"}, wantErr: "silence takes a name and a duration"},
 		{args: []string{"silence", "api", "soon"}, wantErr: `duration "soon"`},
 		{args: []string{"silence", "api", "0s"}, wantErr: `duration "0s"`},
+		{args: []string{"silence", "api", "400d"}, wantErr: `duration "400d": want one from 1s to 366d`},
 		{args: []string{"silence", "--list", "api"}, wantErr: "silence --list takes no name"},
 		{args: []string{"unsilence"}, wantErr: "unsilence takes a name"},
 		{args: []string{"check", "--reason", "x"}, wantErr: "--reason goes with 'silence'"},

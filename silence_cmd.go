@@ -16,6 +16,10 @@ import (
 	"github.com/uptty/uptty/text"
 )
 
+// maxSilence bounds a silence, as the API does: a longer one is a mistake more often than not,
+// and a maintenance window in the config says it better.
+const maxSilence = 366 * 24 * time.Hour
+
 // silenceOptions are the flags only `uptty silence` takes.
 type silenceOptions struct {
 	reason string
@@ -53,8 +57,8 @@ func checkSilenceFlags(opts options) error {
 		if len(opts.args) != 2 {
 			return errors.New("silence takes a name and a duration: uptty silence NAME DURATION [--reason TEXT] [--group]")
 		}
-		if d, err := config.ParseDuration(opts.args[1]); err != nil || d <= 0 {
-			return fmt.Errorf("silence: duration %q: want one such as 30m, 2h or 1d", opts.args[1])
+		if d, err := config.ParseDuration(opts.args[1]); err != nil || d <= 0 || d > maxSilence {
+			return fmt.Errorf("silence: duration %q: want one from 1s to 366d, such as 30m, 2h or 1d", opts.args[1])
 		}
 	case "unsilence":
 		if len(opts.args) != 1 {
