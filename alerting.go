@@ -93,6 +93,9 @@ type liveAlerts struct {
 	durable map[string]bool
 	cancel  context.CancelFunc
 	done    chan struct{}
+
+	silences    *silencePoller
+	silenceDone chan struct{}
 }
 
 // startAlerts starts delivering, with the dispatcher tuned by opt (its OnSent, if any, is
@@ -129,7 +132,11 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	la.disp = disp
 	la.engine = notify.New(notify.Options{
 		Services: cfg.Services, Rules: set.rules, Maintenance: cfg.Maintenance, Sink: la.sink,
+		Vias: hist.Vias(),
 	})
+	// Read before the first result, so that a silence set before the start holds from it.
+	la.silences = newSilencePoller(hist, la.engine.Quiet())
+	la.silences.poll()
 	pending, err := store.PendingAlerts()
 	if err != nil {
 		disp.Stop(context.Background())
@@ -162,12 +169,17 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 		defer close(la.done)
 		la.engine.Run(ctx)
 	}()
+	la.silenceDone = make(chan struct{})
+	go func() {
+		defer close(la.silenceDone)
+		la.silences.run(ctx, silencePollEvery)
+	}()
 	return la, nil
 }
 
 // sink commits the alerts with the result and events that caused them, then queues them: the
 // outbox row is ahead of the sender's outcome in the writer's queue.
-func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, maint bool, out []Delivery) {
+func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, started notify.Started, out []Delivery) {
 	var rows []history.Outgoing
 	if len(out) > 0 {
 		now := time.Now()
@@ -183,7 +195,7 @@ func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, mai
 				Event: string(d.Alert.Event), Payload: payload, Created: now})
 		}
 	}
-	la.hist.RecordWith(name, c, events, history.Extra{Maintenance: maint, Alerts: rows})
+	la.hist.RecordWith(name, c, events, history.Extra{Maintenance: started.Maintenance, Via: started.Via, Alerts: rows})
 	for _, d := range out {
 		la.disp.Enqueue(d.Alert, d.Sender)
 	}
@@ -197,6 +209,7 @@ type Delivery = notify.Delivery
 func (la *liveAlerts) stop() {
 	la.cancel()
 	<-la.done
+	<-la.silenceDone
 	ctx, cancel := context.WithTimeout(context.Background(), stopAlertsWait)
 	defer cancel()
 	_ = la.disp.Stop(ctx)

@@ -58,6 +58,11 @@ Usage:
   uptty incidents [--config FILE] [--since 7d] [--service NAME] [--json]
                                                 list outages from the history, newest first
   uptty alerts [--config FILE] [--json]         list alerts sent, pending, failed and given up
+  uptty silence NAME DURATION [--reason TEXT] [--group] [--config FILE]
+                                                no alerts from a service (or, with --group, a
+                                                group) for DURATION; a running uptty heeds it
+  uptty silence --list [--json]                 list the silences in force
+  uptty unsilence NAME [--config FILE]          end the silences of a service or group
   uptty serve [--config FILE] [--listen ADDR] [--token-file FILE] [--log-format text|json]
                                                 no screen: the monitor and history behind an HTTP API
   uptty attach URL [--token-file FILE] [--theme dark|light]
@@ -74,7 +79,10 @@ Flags:
       --demo          monitor the built-in demo services
       --metrics ADDR  (live monitor) serve Prometheus metrics on http://ADDR/metrics; an
                       address that is not loopback needs a token: $UPTTY_TOKEN or --token-file
-      --json          (check, incidents, alerts) print JSON instead of a table
+      --json          (check, incidents, alerts, silence --list) print JSON instead of a table
+      --reason TEXT   (silence) why, shown with the silence
+      --group         (silence) NAME is a group: silence every service in it
+      --list          (silence) list the silences in force
       --quiet         (live monitor) no bell nor desktop notification on DOWN and recovery
       --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
       --service NAME  (incidents) only this service's outages
@@ -117,6 +125,8 @@ type options struct {
 	metrics  string        // live monitor: serve GET /metrics on this address
 	// attachURL is attach's server address.
 	attachURL string
+	silence   silenceOptions
+	args      []string // silence, unsilence: the words after the command
 }
 
 func main() {
@@ -151,6 +161,10 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 		return runServe(opts, stderr, getenv)
 	case "attach":
 		return runAttach(opts, stderr, getenv)
+	case "silence":
+		return runSilence(opts, stdout, stderr, getenv)
+	case "unsilence":
+		return runUnsilence(opts, stdout, stderr, getenv)
 	}
 	return runMonitor(opts, stderr, getenv)
 }
@@ -175,6 +189,7 @@ func parseArgs(args []string) (options, error) {
 	fs.BoolVar(&opts.quiet, "quiet", false, "")
 	serveFlags(fs, &opts.serve)
 	fs.StringVar(&opts.metrics, "metrics", "", "")
+	silenceFlags(fs, &opts.silence)
 
 	rest := args
 	for {
@@ -195,18 +210,23 @@ func parseArgs(args []string) (options, error) {
 			rest = rest[1:]
 			continue
 		}
+		if opts.command == "silence" || opts.command == "unsilence" {
+			opts.args = append(opts.args, word)
+			rest = rest[1:]
+			continue
+		}
 		if opts.command != "" {
 			return opts, fmt.Errorf("unexpected argument %q", word)
 		}
 		switch word {
-		case "check", "validate", "incidents", "alerts", "serve", "attach":
+		case "check", "validate", "incidents", "alerts", "serve", "attach", "silence", "unsilence":
 			opts.command = word
 		case "help":
 			opts.help = true
 		case "version":
 			opts.version = true
 		default:
-			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, alerts, serve, attach)", word)
+			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, alerts, serve, attach, silence, unsilence)", word)
 		}
 		rest = rest[1:]
 	}
@@ -219,8 +239,8 @@ func parseArgs(args []string) (options, error) {
 	if opts.theme != "dark" && opts.theme != "light" {
 		return opts, fmt.Errorf("--theme %q: want dark or light", opts.theme)
 	}
-	if opts.json && opts.command != "check" && opts.command != "incidents" && opts.command != "alerts" {
-		return opts, errors.New("--json goes with 'check', 'incidents' or 'alerts'")
+	if opts.json && opts.command != "check" && opts.command != "incidents" && opts.command != "alerts" && !opts.silence.list {
+		return opts, errors.New("--json goes with 'check', 'incidents' or 'alerts' (or 'silence --list')")
 	}
 	if opts.quiet && opts.command != "" {
 		return opts, errors.New("--quiet goes with the live monitor")
@@ -238,6 +258,9 @@ func parseArgs(args []string) (options, error) {
 		return opts, err
 	}
 	if err := checkMetricsFlag(opts); err != nil {
+		return opts, err
+	}
+	if err := checkSilenceFlags(opts); err != nil {
 		return opts, err
 	}
 	return incidentFlags(opts, since)
@@ -329,7 +352,13 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 	checkedAt := time.Now().UTC() // as the contract writes it: 2026-11-25T13:00:00Z
 	statuses := monitor.CheckAll(ctx, targets, cfg.Concurrency)
 	if opts.json {
-		err = report.WriteCheckJSON(stdout, checkedAt, cfg.Services, statuses)
+		doc := report.CheckDocOf(checkedAt, cfg.Services, statuses)
+		quiet := checkQuiet(cfg, checkedAt)
+		for i := range doc.Services {
+			mk := quiet.Mark(doc.Services[i].Name, checkedAt)
+			doc.Services[i].SetMark(mk.Maintenance, mk.SilencedUntil)
+		}
+		err = report.WriteCheckDoc(stdout, doc)
 	} else {
 		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false)
 	}
@@ -558,6 +587,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Archive:       hist.View,
 		Via:           alerts.engine.Via,
 		Reload:        reload,
+		Mark:          alerts.engine.Mark,
+		Silence:       func(x history.Silence) error { return alerts.silences.set(ctx, x) },
+		Unsilence:     func(names ...string) (int, error) { return alerts.silences.unset(ctx, names...) },
 	})
 	testPanic, _ := getenv(testPanicEnv)
 	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"},

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -56,6 +57,20 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"alerts", "--json", "-c", "x.yaml"}, want: options{command: "alerts", config: "x.yaml", json: true, theme: "dark"}},
 		{args: []string{"--quiet"}, want: options{quiet: true, theme: "dark"}},
 		{args: []string{"check", "--quiet"}, wantErr: "--quiet goes with the live monitor"},
+		{args: []string{"silence", "Checkout API", "2h", "--reason", "deploy", "-c", "x.yaml"},
+			want: options{command: "silence", config: "x.yaml", theme: "dark", args: []string{"Checkout API", "2h"}, silence: silenceOptions{reason: "deploy"}}},
+		{args: []string{"silence", "--group", "payments", "30m"},
+			want: options{command: "silence", theme: "dark", args: []string{"payments", "30m"}, silence: silenceOptions{group: true}}},
+		{args: []string{"silence", "--list", "--json"}, want: options{command: "silence", theme: "dark", json: true, silence: silenceOptions{list: true}}},
+		{args: []string{"unsilence", "api"}, want: options{command: "unsilence", theme: "dark", args: []string{"api"}}},
+		{args: []string{"silence", "api"}, wantErr: "silence takes a name and a duration"},
+		{args: []string{"silence", "api", "soon"}, wantErr: `duration "soon"`},
+		{args: []string{"silence", "api", "0s"}, wantErr: `duration "0s"`},
+		{args: []string{"silence", "api", "400d"}, wantErr: `duration "400d": want one from 1s to 366d`},
+		{args: []string{"silence", "--list", "api"}, wantErr: "silence --list takes no name"},
+		{args: []string{"unsilence"}, wantErr: "unsilence takes a name"},
+		{args: []string{"check", "--reason", "x"}, wantErr: "--reason goes with 'silence'"},
+		{args: []string{"silence", "api", "1h", "--json"}, wantErr: "--json goes with"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -69,7 +84,7 @@ func TestParseArgs(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parseArgs(%q) error = %v", tt.args, err)
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("parseArgs(%q) = %+v, want %+v", tt.args, got, tt.want)
 			}
 		})

@@ -19,6 +19,7 @@ import (
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/metrics"
 	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/serve"
 )
 
@@ -132,6 +133,9 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		OnResult:    hist.Record,
 		Lateness:    met.Lateness,
 	})
+	// Silences set by `uptty silence` or the API show in the status within a poll.
+	silences := newSilencePoller(hist, notify.NewQuiet(cfg.Services, cfg.Maintenance))
+	silences.poll()
 	srv := serve.New(serve.Options{
 		Services:  cfg.Services,
 		Monitor:   mon,
@@ -141,7 +145,16 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		Token:     token,
 		Metrics:   met,
 		Probe:     metrics.NewProber(cfg),
+		Quiet:     silences.quiet,
+		Refresh:   silences.poll,
 	})
+	silences.onChange = srv.MarksChanged // set before the poller runs
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	polling := make(chan struct{})
+	go func() {
+		defer close(polling)
+		silences.run(pollCtx, silencePollEvery)
+	}()
 	auth := "none (loopback)"
 	if token != "" {
 		auth = "bearer token"
@@ -192,6 +205,8 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		}
 	})
 	err = srv.Serve(ctx, ln)
+	stopPolling() // before history closes: the poller reads it
+	<-polling
 	code := exitOK
 	if err != nil {
 		logger.Error("server failed", "err", err.Error())

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,6 +21,7 @@ type Live struct {
 	// Hint is what the user should know about the history, "" when all is well.
 	Hint  string
 	saved map[string]track.Saved // by service name: what history last saw of the services it knew
+	vias  map[string]string      // by service name: the dependency its open outage was put down to
 }
 
 // Service is what history is told of a monitored service: the name it is known by, its group,
@@ -78,6 +80,9 @@ func OpenLive(path string, retention time.Duration, services []Service, wait tim
 		h.View = store
 	}
 	h.saved = make(map[string]track.Saved, len(services))
+	if source != nil {
+		h.vias, _ = source.OpenVias() // without them, a dependent reads DOWN on its own until it recovers
+	}
 	for _, svc := range services {
 		store.Register(svc.Name, svc.Group, svc.Interval)
 		h.View.Register(svc.Name, svc.Group, svc.Interval)
@@ -112,6 +117,33 @@ func pidOf(err error) string {
 func (h *Live) Restore(name string) (track.Saved, bool) {
 	st, ok := h.saved[name]
 	return st, ok
+}
+
+// Via is the dependency the open outage of the service named name was put down to before the
+// restart, "" when none.
+func (h *Live) Via(name string) string { return h.vias[name] }
+
+// Vias are the dependencies the open outages were put down to before the restart, by service.
+func (h *Live) Vias() map[string]string { return h.vias }
+
+// Silences returns the silences in force at now, from the file when another uptty writes it.
+func (h *Live) Silences(now time.Time) ([]Silence, error) { return h.View.Silences(now) }
+
+// SetSilence stores x where Silences reads it: through this uptty's writer, or beside the
+// other uptty that holds the file.
+func (h *Live) SetSilence(ctx context.Context, x Silence) error {
+	if h.View != h.Store {
+		return SetSilenceAt(h.View.Path(), x)
+	}
+	return h.Store.SetSilence(ctx, x)
+}
+
+// Unsilence removes the silences named name, as SetSilence stores them.
+func (h *Live) Unsilence(ctx context.Context, name string) (int, error) {
+	if h.View != h.Store {
+		return UnsilenceAt(h.View.Path(), name)
+	}
+	return h.Store.Unsilence(ctx, name)
 }
 
 // Record is the monitor's Options.OnResult: it hands every result and event to the store,

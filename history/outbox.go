@@ -44,7 +44,10 @@ type Outgoing struct {
 // committed in the same transaction, and whether an outage it starts is in a maintenance window.
 type Extra struct {
 	Maintenance bool
-	Alerts      []Outgoing
+	// Via is the dependency an outage it starts is put down to, "" for none: kept so that a
+	// restart still shows DOWN (via NAME).
+	Via    string
+	Alerts []Outgoing
 }
 
 // outcome is what a sender made of one alert, for the outbox row.
@@ -68,7 +71,7 @@ func (s *Store) recordWith(service, group string, hasGroup bool, r track.Check, 
 		return
 	}
 	o.group, o.hasGroup, o.events = group, hasGroup, slices.Clone(events)
-	o.maint, o.alerts = x.Maintenance, slices.Clone(x.Alerts)
+	o.maint, o.via, o.alerts = x.Maintenance, x.Via, slices.Clone(x.Alerts)
 	s.enqueue(o)
 }
 
@@ -183,4 +186,13 @@ func (s *Store) alerts(tail string, args ...any) ([]Outgoing, error) {
 		list = append(list, a)
 	}
 	return list, s.readErr(rows.Err())
+}
+
+// ServiceAlerts returns the newest limit alerts of service (all for limit < 1), newest first:
+// the detail view's Alerts section.
+func (s *Store) ServiceAlerts(service string, limit int) ([]Outgoing, error) {
+	if limit < 1 {
+		limit = -1
+	}
+	return s.alerts(`WHERE service = ? ORDER BY created DESC, id DESC, sender LIMIT ?`, service, limit)
 }

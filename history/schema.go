@@ -116,6 +116,20 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_open ON outbox (state) WHERE state IN ('pending', 'failed');
 CREATE INDEX outbox_by_created ON outbox (created);
 `,
+		// 4: silences, set from the TUI, the API or `uptty silence` (another process: the table
+		// is how they reach a running uptty); and the dependency an open outage was put down
+		// to, so that a restart keeps DOWN (via NAME).
+		`
+ALTER TABLE outage ADD COLUMN via TEXT NOT NULL DEFAULT '';
+CREATE TABLE silence (
+	kind    TEXT NOT NULL, -- service | group
+	name    TEXT NOT NULL,
+	until   INTEGER NOT NULL,
+	reason  TEXT NOT NULL DEFAULT '',
+	created INTEGER NOT NULL,
+	PRIMARY KEY (kind, name)
+) WITHOUT ROWID;
+`,
 	}
 }
 

@@ -25,6 +25,7 @@ const (
 	opRollup  // roll up as of now
 	opExec    // tests: call hook, run sql on the writer's connection (a full disk...)
 	opOutcome // a sender's answer about one alert, for its outbox row
+	opWrite   // run write in a transaction of its own and answer its error (silences)
 )
 
 // op is one queued write or request. Results are copied into it field by field, so that the
@@ -43,7 +44,9 @@ type op struct {
 	event   track.Event
 	events  []track.Event // the events a result caused, committed with it
 	maint   bool          // an outage started by events is in a maintenance window
-	alerts  []Outgoing    // the alerts the events caused, committed with them
+	via     string        // the dependency an outage started by events is put down to
+	write   func(*sql.Tx) error
+	alerts  []Outgoing // the alerts the events caused, committed with them
 	outcome *outcome
 	now     time.Time
 	sql     string
@@ -155,6 +158,8 @@ func (w *writer) process(batch []op) {
 			} else {
 				o.done <- w.rollup(o.now)
 			}
+		case opWrite:
+			o.done <- w.writeTx(o.write)
 		case opExec:
 			var err error
 			if o.hook != nil {
@@ -254,11 +259,11 @@ func (w *writer) write(ops []op) (err error) {
 		case o.kind == opResult:
 			err = w.result(tx, id, o, hours)
 		case o.event.Kind != 0:
-			err = w.event(tx, id, o.event, false)
+			err = w.event(tx, id, o.event, false, "")
 		}
 		for _, e := range o.events {
 			if err == nil {
-				err = w.event(tx, id, e, o.maint)
+				err = w.event(tx, id, e, o.maint, o.via)
 			}
 		}
 		if err == nil && len(o.alerts) > 0 {
@@ -331,8 +336,9 @@ func (w *writer) result(tx *sql.Tx, id int64, o *op, hours map[aggKey]*agg) erro
 	return w.extend(tx, id, o.at, o.span.Milliseconds())
 }
 
-// event writes one event; maint marks an outage it starts as in a maintenance window.
-func (w *writer) event(tx *sql.Tx, id int64, e track.Event, maint bool) error {
+// event writes one event; maint marks an outage it starts as in a maintenance window, via
+// names the dependency it is put down to.
+func (w *writer) event(tx *sql.Tx, id int64, e track.Event, maint bool, via string) error {
 	switch e.Kind {
 	case track.StateChanged:
 		if _, err := tx.Exec("INSERT INTO state_change (service, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
@@ -344,9 +350,9 @@ func (w *writer) event(tx *sql.Tx, id int64, e track.Event, maint bool) error {
 		}
 	case track.OutageStarted:
 		start := e.Outage.Start.UnixMilli()
-		_, err := tx.Exec(`INSERT INTO outage (service, started, cause, maintenance) SELECT ?, ?, ?, ?
+		_, err := tx.Exec(`INSERT INTO outage (service, started, cause, maintenance, via) SELECT ?, ?, ?, ?, ?
 			WHERE NOT EXISTS (SELECT 1 FROM outage WHERE service = ? AND started = ?)`,
-			id, start, e.Outage.Cause, maint, id, start)
+			id, start, e.Outage.Cause, maint, via, id, start)
 		return err
 	case track.OutageEnded:
 		start, end := e.Outage.Start.UnixMilli(), e.Outage.End.UnixMilli()
@@ -367,6 +373,19 @@ func (w *writer) event(tx *sql.Tx, id int64, e track.Event, maint bool) error {
 		return err
 	}
 	return nil
+}
+
+// writeTx runs fn in a transaction of its own.
+func (w *writer) writeTx(fn func(*sql.Tx) error) error {
+	tx, err := w.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // endSession ends coverage now for every service this session checked, and the session.

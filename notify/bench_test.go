@@ -22,7 +22,7 @@ func BenchmarkOnResult(b *testing.B) {
 		svcs = append(svcs, config.Service{Name: names[i]})
 	}
 	e := New(Options{Services: svcs, Rules: []Rule{{Name: "a"}, {Name: "b"}, {Name: "c", Repeat: time.Hour}},
-		MinGap: -1, Sink: func(string, track.Check, []track.Event, bool, []Delivery) {}})
+		MinGap: -1, Sink: func(string, track.Check, []track.Event, Started, []Delivery) {}})
 	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	i := 0
 	for b.Loop() {

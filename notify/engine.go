@@ -55,17 +55,31 @@ type Delivery struct {
 	Sender string
 }
 
-// Sink receives a check's result and events with what the engine made of them: whether an
-// outage they start is in a maintenance window, and the alerts to send. A reminder comes with
+// Started is what the engine made of an outage a result starts: whether it began quiet (in a
+// maintenance window or silenced: stored marked maintenance) and the dependency it is put down
+// to ("" for none).
+type Started struct {
+	Maintenance bool
+	Via         string
+}
+
+// Sink receives a check's result and events with what the engine made of them: how an outage
+// they start began, and the alerts to send. A reminder comes with
 // a zero check and no events. It is called in order, from one goroutine at a time, and must not
 // block: it runs on the monitor's scheduler.
-type Sink func(name string, c track.Check, events []track.Event, maintenance bool, out []Delivery)
+type Sink func(name string, c track.Check, events []track.Event, started Started, out []Delivery)
 
 // Options configure an Engine.
 type Options struct {
 	Services    []config.Service
 	Rules       []Rule
 	Maintenance []config.Maintenance
+	// Quiet, when set, is the maintenance windows and silences to heed (shared with the
+	// screen); nil makes one of Services and Maintenance.
+	Quiet *Quiet
+	// Vias are the dependencies open outages were put down to before a restart, by service
+	// (history keeps them): Seed restores DOWN (via NAME).
+	Vias map[string]string
 	// MinGap is the flap damping gap (see DefaultMinGap); negative for none.
 	MinGap time.Duration
 	// Now is the clock for maintenance windows and reminders; nil is time.Now.
@@ -78,7 +92,8 @@ type Options struct {
 type Engine struct {
 	now   func() time.Time
 	sink  Sink
-	maint []config.Maintenance
+	quiet *Quiet
+	vias  map[string]string
 	rules []Rule
 
 	mu       sync.Mutex
@@ -112,7 +127,7 @@ func (s *service) failing() bool { return s.state == track.Down || s.state == tr
 // New returns an engine; nothing runs until Run, which sends reminders and held alerts.
 func New(opt Options) *Engine {
 	e := &Engine{
-		now: opt.Now, sink: opt.Sink, maint: opt.Maintenance, rules: opt.Rules,
+		now: opt.Now, sink: opt.Sink, quiet: opt.Quiet, vias: opt.Vias, rules: opt.Rules,
 		services: make(map[string]*service, len(opt.Services)),
 		policies: make(map[string]*alert.Policy, len(opt.Rules)),
 		wake:     make(chan struct{}, 1),
@@ -121,7 +136,10 @@ func New(opt Options) *Engine {
 		e.now = time.Now
 	}
 	if e.sink == nil {
-		e.sink = func(string, track.Check, []track.Event, bool, []Delivery) {}
+		e.sink = func(string, track.Check, []track.Event, Started, []Delivery) {}
+	}
+	if e.quiet == nil {
+		e.quiet = NewQuiet(opt.Services, opt.Maintenance)
 	}
 	gap := opt.MinGap
 	if gap == 0 {
@@ -170,6 +188,9 @@ func (e *Engine) Seed(statuses map[string]track.Status, known func(id, sender st
 			continue
 		}
 		s.down, s.outage = true, o
+		if via := e.vias[name]; e.services[via] != nil && slices.Contains(s.needs, via) {
+			s.via = via
+		}
 		a := e.downAlert(s, o, now)
 		for _, sender := range s.senders {
 			if known != nil && !known(a.ID, sender) {
@@ -193,6 +214,12 @@ func (e *Engine) rule(name string) Rule {
 	return Rule{}
 }
 
+// Quiet is the maintenance windows and silences the engine heeds.
+func (e *Engine) Quiet() *Quiet { return e.quiet }
+
+// Mark is the service's MAINT or SILENCED mark now.
+func (e *Engine) Mark(name string) Mark { return e.quiet.Mark(name, e.now()) }
+
 // Via returns the dependency the service named name is down because of, "" when it is not
 // down or down on its own: the screen shows DOWN (via NAME).
 func (e *Engine) Via(name string) string {
@@ -210,13 +237,13 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := e.services[name]
-	if s == nil || len(events) == 0 && (s.via == "" || c.OK) {
-		e.sink(name, c, events, false, nil)
+	if s == nil || len(events) == 0 && (s.via == "" && !s.maint || c.OK) {
+		e.sink(name, c, events, Started{}, nil)
 		return
 	}
 	now := e.now()
 	var out []Delivery
-	maint := false
+	var started Started
 	for _, ev := range events {
 		switch ev.Kind {
 		case track.StateChanged:
@@ -238,10 +265,11 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 		case track.OutageStarted:
 			s.down, s.outage, s.via, s.hit = true, ev.Outage, "", nil
 			if s.maint = e.inMaintenance(s, now); s.maint {
-				maint = true
+				started.Maintenance = true
 				continue
 			}
 			if s.via = e.failingNeed(s); s.via != "" {
+				started.Via = s.via
 				if d := e.services[s.via]; !slices.Contains(d.hit, name) {
 					d.hit = append(d.hit, name)
 				}
@@ -270,7 +298,16 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
 		}
 	}
-	e.sink(name, c, events, maint, out)
+	// Down since a maintenance window or a silence that has ended, and failing a check after
+	// its end: the outage is alerted now (from its start), so that a deploy that broke a
+	// service does not leave it silent for good. It stays stored as maintenance: it began so.
+	if s.down && s.maint && !c.OK && !c.Start.IsZero() && !e.inMaintenance(s, now) {
+		s.maint = false
+		if s.via = e.failingNeed(s); s.via == "" {
+			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
+		}
+	}
+	e.sink(name, c, events, started, out)
 	if len(out) > 0 {
 		select {
 		case e.wake <- struct{}{}:
@@ -315,14 +352,10 @@ func (e *Engine) admit(out []Delivery, s *service, now time.Time, a alert.Alert)
 	return out
 }
 
-// inMaintenance reports whether a maintenance window covering s is open at t.
+// inMaintenance reports whether s is quiet at t: a maintenance window covering it is open, or
+// it is silenced.
 func (e *Engine) inMaintenance(s *service, t time.Time) bool {
-	for _, m := range e.maint {
-		if m.Covers(s.name, s.group) && m.Active(t) {
-			return true
-		}
-	}
-	return false
+	return e.quiet.Mark(s.name, t).Quiet()
 }
 
 // failingNeed is the first of s's dependencies that is failing (DOWN first, then PENDING, which
@@ -402,6 +435,6 @@ func (e *Engine) due() {
 		}
 	}
 	for _, name := range order {
-		e.sink(name, track.Check{}, nil, false, by[name])
+		e.sink(name, track.Check{}, nil, Started{}, by[name])
 	}
 }

@@ -29,10 +29,10 @@ type recorder struct {
 	calls []call
 }
 
-func (r *recorder) sink(name string, _ track.Check, _ []track.Event, maint bool, out []Delivery) {
+func (r *recorder) sink(name string, _ track.Check, _ []track.Event, started Started, out []Delivery) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls = append(r.calls, call{name, maint, out})
+	r.calls = append(r.calls, call{name, started.Maintenance, out})
 }
 
 // take returns the deliveries since the last take, as "sender:event:service".

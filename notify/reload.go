@@ -50,7 +50,8 @@ func (e *Engine) Reconfigure(services []config.Service, rules []Rule, maintenanc
 			}
 		}
 	}
-	e.services, e.policies, e.rules, e.maint = known, policies, rules, maintenance
+	e.services, e.policies, e.rules = known, policies, rules
+	e.quiet.SetConfig(services, maintenance)
 	select {
 	case e.wake <- struct{}{}: // reminders may be due sooner, or no more
 	default:

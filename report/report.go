@@ -76,6 +76,21 @@ type CheckService struct {
 	State     string  `json:"state"`
 	LatencyMS float64 `json:"latency_ms"`
 	Error     string  `json:"error"`
+	// Maintenance is written, true, only while a maintenance window covers the service.
+	Maintenance bool `json:"maintenance,omitempty"`
+	// SilencedUntil is when the service's silence ends (RFC 3339, local zone, to the second),
+	// written only while it is silenced.
+	SilencedUntil *string `json:"silenced_until,omitempty"`
+}
+
+// SetMark adds a service's quiet marks: in a maintenance window, silenced until until (zero
+// for not silenced).
+func (c *CheckService) SetMark(maintenance bool, until time.Time) {
+	c.Maintenance = maintenance
+	c.SilencedUntil = nil
+	if !until.IsZero() {
+		c.SilencedUntil = new(until.Truncate(time.Second).Local().Format(time.RFC3339))
+	}
 }
 
 // Summary counts the services up, degraded and down, as `uptty check --json` shows them.
@@ -132,6 +147,15 @@ func WriteCheckJSON(w io.Writer, checkedAt time.Time, services []config.Service,
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(CheckDocOf(checkedAt, services, st))
+}
+
+// WriteCheckDoc writes a `uptty check --json` document as WriteCheckJSON does, for a caller
+// that added to it (SetMark).
+func WriteCheckDoc(w io.Writer, doc CheckDoc) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
 }
 
 // reasonText is the one-line reason a service is not UP ("" when it is).

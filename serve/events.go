@@ -153,7 +153,7 @@ func (s *Server) broadcast(batch map[string]track.Status) {
 	var buf bytes.Buffer
 	for _, svc := range s.services() { // in the config's order, as the snapshot lists them
 		if st, ok := batch[svc.Name]; ok {
-			buf.Write(encodeEvent("service", serviceOf(svc, st, now)))
+			buf.Write(encodeEvent("service", s.serviceOf(svc, st, now)))
 		}
 	}
 	if buf.Len() == 0 {

@@ -26,6 +26,7 @@ import (
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/metrics"
 	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/track"
 )
 
@@ -61,6 +62,11 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// Probe, when set, answers GET /probe: one check of a target with a config module.
 	Probe http.Handler
+	// Quiet is the maintenance windows and silences the status marks services with; nil for
+	// none. Silences set through the API go to History, and Refresh (if set) reads them back
+	// into Quiet at once.
+	Quiet   *notify.Quiet
+	Refresh func()
 }
 
 // Server is the HTTP API over one monitor. Make it with New, run it with Serve.
@@ -172,6 +178,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/services/{name}/pause", s.pause)
 	m.HandleFunc("POST /api/v1/services/{name}/resume", s.resume)
 	s.metricsRoutes(m)
+	m.HandleFunc("POST /api/v1/services/{name}/silence", s.silence)
+	m.HandleFunc("DELETE /api/v1/services/{name}/silence", s.unsilence)
 	s.mux = m
 }
 

@@ -40,8 +40,12 @@ type outageDoc struct {
 // apiTime writes t as incidents do: RFC 3339 to the second, in the local zone.
 func apiTime(t time.Time) string { return t.Truncate(time.Second).Local().Format(time.RFC3339) }
 
-func serviceOf(svc config.Service, st track.Status, now time.Time) serviceDoc {
+func (s *Server) serviceOf(svc config.Service, st track.Status, now time.Time) serviceDoc {
 	d := serviceDoc{CheckService: report.CheckServiceOf(svc, st)}
+	if q := s.opts.Quiet; q != nil {
+		mk := q.Mark(svc.Name, now)
+		d.SetMark(mk.Maintenance, mk.SilencedUntil)
+	}
 	if !st.Since.IsZero() {
 		d.Since = new(apiTime(st.Since))
 	}
@@ -66,7 +70,7 @@ func (s *Server) statusOf(now time.Time) statusDoc {
 	svcs, st := s.snapshot()
 	doc := statusDoc{CheckedAt: now.UTC().Format(time.RFC3339), Services: make([]serviceDoc, len(svcs))}
 	for i, svc := range svcs {
-		doc.Services[i] = serviceOf(svc, st[i], now)
+		doc.Services[i] = s.serviceOf(svc, st[i], now)
 		doc.Summary.Count(st[i].State)
 	}
 	return doc

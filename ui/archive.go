@@ -61,6 +61,7 @@ type archiveMsg struct {
 	chart          []history.Bucket
 	outages        []history.Incident // newest first, at most maxOutages
 	total          int                // the outages in the window, listed or not
+	alerts         []history.Outgoing // the service's newest alerts, when the Archive keeps them
 	err            error
 }
 
@@ -101,7 +102,13 @@ func (m Model) ask() (Model, tea.Cmd) {
 			msg.err = err
 			return msg
 		}
-		msg.outages, msg.total, msg.err = src.RecentIncidents(now.Add(-span), name, maxOutages)
+		if msg.outages, msg.total, err = src.RecentIncidents(now.Add(-span), name, maxOutages); err != nil {
+			msg.err = err
+			return msg
+		}
+		if aa, ok := src.(AlertArchive); ok {
+			msg.alerts, msg.err = aa.ServiceAlerts(name, maxAlerts)
+		}
 		return msg
 	}
 }

@@ -31,6 +31,7 @@ func (m Model) detailLines() []string {
 		return append(lines, m.recentLines(i, w)...)
 	}
 	lines = append(lines, m.historyLines(i, w)...)
+	lines = append(lines, m.alertLines(i, w)...)
 	lines = append(lines, "", m.st.section.Render("Service"))
 	lines = append(lines, m.serviceLines(i, w, "  ")...)
 	lines = append(lines, m.lastCheckLines(i, w)...)

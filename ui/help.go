@@ -33,6 +33,9 @@ func (m Model) helpLines() []string {
 	} {
 		lines = append(lines, helpEntry(st.label.Render(text.Fit(c[0], helpLabelW, "")), c[1], w, st.g.ellipsis)...)
 	}
+	for _, c := range m.markHelp() {
+		lines = append(lines, helpEntry(st.label.Render(text.Fit(c[0], helpLabelW, "")), c[1], w, st.g.ellipsis)...)
+	}
 	if m.hist.src == nil {
 		return lines
 	}

@@ -12,6 +12,7 @@ type keyMap struct {
 	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
 	Open, Back, Pause, Help, Quit           key.Binding
 	Reload                                  key.Binding
+	Mute                                    key.Binding // silence or unsilence the selected service
 	Window, NextWindow                      key.Binding // the detail chart's window
 }
 
@@ -26,6 +27,7 @@ func newKeyMap() keyMap {
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details of the selected service")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to the list")),
 		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause / resume the selected service")),
+		Mute:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "silence (mute) / unsilence the selected service or its group")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "show / hide this help")),
 		Reload:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload the config file")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q, ctrl+c", "quit")),
@@ -45,10 +47,21 @@ type keyGroup struct {
 func (k keyMap) groups() []keyGroup {
 	return []keyGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}},
-		{"Services", []key.Binding{k.Open, k.Back, k.Pause}},
+		{"Services", enabled(k.Open, k.Back, k.Pause, k.Mute)},
 		{"History", []key.Binding{k.Window, k.NextWindow}},
 		{"General", []key.Binding{k.Reload, k.Help, k.Quit}},
 	}
+}
+
+// enabled keeps the bindings that are on: a key the UI does not answer to is not listed.
+func enabled(bindings ...key.Binding) []key.Binding {
+	var out []key.Binding
+	for _, b := range bindings {
+		if b.Enabled() {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // footerHelp renders the footer's key reminder from bindings, in the footer's own style: the

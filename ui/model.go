@@ -17,6 +17,7 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
@@ -66,6 +67,13 @@ type Options struct {
 	// Reload re-reads the config for `r` and ReloadRequest; nil when there is nothing to reload
 	// (the demo, an attached UI).
 	Reload ReloadFunc
+	// Mark is a service's MAINT or SILENCED mark, for its row; nil for none. Like Via, it is
+	// called while drawing.
+	Mark func(name string) notify.Mark
+	// Silence stores a silence and Unsilence ends the silences of the names given (services or
+	// groups); they are called from tea.Cmds, never from Update. nil turns the m key off.
+	Silence   func(history.Silence) error
+	Unsilence func(names ...string) (int, error)
 }
 
 // view is which screen is showing.
@@ -113,6 +121,14 @@ type Model struct {
 	detail   track.Detail
 	detailOf int
 	rl       reloadState // reloads and, attached, the link (reload.go)
+
+	// mark, silence and unsilence are Options.Mark, Silence and Unsilence; mute is the
+	// silence prompt, note the footer's word on the last silence (until the next key).
+	mark      func(name string) notify.Mark
+	silence   func(history.Silence) error
+	unsilence func(names ...string) (int, error)
+	mute      muteState
+	note      string
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
@@ -178,6 +194,12 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		m.index[s.Name] = i
 		m.status[i] = initial[s.Name]
 	}
+	m.mark = opts.Mark
+	if opts.Silence != nil && opts.Unsilence != nil {
+		m.silence, m.unsilence = opts.Silence, opts.Unsilence
+	} else {
+		m.keys.Mute.SetEnabled(false)
+	}
 	m.rows, m.order, m.lineOf = buildRows(services)
 	m.nameW = measureNames(m.names)
 	m.title = windowTitle(m.counts())
@@ -233,6 +255,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(tick(m.ctx), m.checkSave(), ask)
 	case archiveMsg:
 		return m.answer(msg)
+	case silencedMsg:
+		return m.silenced(msg)
 	case saveErrMsg:
 		m.hist.saveErr = msg.err
 		return m, nil

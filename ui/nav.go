@@ -19,8 +19,14 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return model, tea.Batch(cmds...)
 	}
+	m.note = ""
+	if m.mute.open {
+		return m.muteKey(msg)
+	}
 	k := m.keys
 	switch {
+	case key.Matches(msg, k.Mute) && m.view != helpView:
+		return m.startMute()
 	case key.Matches(msg, k.Quit):
 		return m, m.quit()
 	case key.Matches(msg, k.Help):

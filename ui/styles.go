@@ -120,6 +120,7 @@ type rowStyles struct {
 	fail  span
 	down  span // an open outage in the outage column
 	mark  span // the ">" of the selected row
+	quiet span // MAINT and SILENCED
 }
 
 // styles is every style the UI uses, built once from a renderer and theme; views only apply them.
@@ -166,6 +167,7 @@ func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
 			fail:  spanOf(base.Foreground(p.state[track.Down]).Bold(true)),
 			down:  spanOf(base.Foreground(p.state[track.Down]).Bold(true)),
 			mark:  spanOf(base.Foreground(p.accent).Bold(true)),
+			quiet: spanOf(base.Foreground(p.accent)),
 		}
 		for st := range rs.state {
 			rs.state[st] = spanOf(base.Foreground(p.state[st]).Bold(track.State(st) == track.Down))

@@ -248,7 +248,10 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 		if cell == "" && m.services[i].Brief.Insecure {
 			cell = text.InsecureNote
 		}
-		if cell != "" || selected {
+		if mark := m.markText(i); mark != "" {
+			b.WriteString(gap(2))
+			b.WriteString(m.markCell(mark, cell, i, l.out, rs, selected))
+		} else if cell != "" || selected {
 			b.WriteString(gap(2))
 			b.WriteString(m.outageCell(cell, s, m.viaOf(i), l.out, rs, selected))
 		}

@@ -206,6 +206,9 @@ func TestHelpListsEveryKey(t *testing.T) {
 	km := reflect.ValueOf(m.keys)
 	for i := range km.NumField() {
 		b := km.Field(i).Interface().(key.Binding)
+		if !b.Enabled() {
+			continue // off in this UI (m without Options.Silence): not listed, see TestMuteFlow
+		}
 		h := b.Help()
 		if !listed[h.Key] {
 			t.Errorf("binding %s (%q) is not in keyMap.groups()", km.Type().Field(i).Name, h.Key)

@@ -1,0 +1,82 @@
+package history
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/uptty/uptty/track"
+)
+
+// TestSilencesReachTheWriter: a silence written from another process while uptty holds the file
+// is read by that uptty; unsilence removes it; a restart keeps it; ended ones are not listed.
+func TestSilencesReachTheWriter(t *testing.T) {
+	s, path := openTest(t, Options{})
+	ctx := context.Background()
+	now := time.Now()
+	if err := s.SetSilence(ctx, Silence{Kind: SilenceGroup, Name: "payments", Until: now.Add(time.Hour), Reason: "deploy\x1b[2J"}); err != nil {
+		t.Fatalf("SetSilence = %v", err)
+	}
+	// The file is in use: this goes beside the writer, as `uptty silence` does.
+	if err := SetSilenceAt(path, Silence{Kind: SilenceService, Name: "api", Until: now.Add(2 * time.Hour)}); err != nil {
+		t.Fatalf("SetSilenceAt(in use) = %v", err)
+	}
+	if err := SetSilenceAt(path, Silence{Kind: SilenceService, Name: "old", Until: now.Add(-time.Minute)}); err != nil {
+		t.Fatalf("SetSilenceAt(ended) = %v", err)
+	}
+	list, err := s.Silences(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Name != "payments" || list[0].Kind != SilenceGroup || list[1].Name != "api" {
+		t.Fatalf("Silences = %+v, want payments (group) then api", list)
+	}
+	if list[0].Reason != "deploy[2J" && list[0].Reason != "deploy" {
+		// CleanText drops the escape; what is left of it is plain text.
+		t.Errorf("reason = %q, want it without the escape", list[0].Reason)
+	}
+	if n, err := UnsilenceAt(path, "api"); err != nil || n != 1 {
+		t.Fatalf("UnsilenceAt(api) = %d, %v; want 1, nil", n, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	list, err = SilencesAt(path, now)
+	if err != nil || len(list) != 1 || list[0].Name != "payments" {
+		t.Fatalf("SilencesAt after restart = %+v, %v; want payments only", list, err)
+	}
+	if n, err := UnsilenceAt(path, "payments"); err != nil || n != 1 {
+		t.Fatalf("UnsilenceAt(payments, not in use) = %d, %v; want 1, nil", n, err)
+	}
+	if list, _ := SilencesAt(path, now); len(list) != 0 {
+		t.Fatalf("SilencesAt after unsilence = %+v, want none", list)
+	}
+}
+
+// TestViaSurvivesRestart: the dependency an open outage was put down to is read back.
+func TestViaSurvivesRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	h, err := OpenLive(path, 0, []Service{{Name: "app"}, {Name: "router"}}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := track.Outage{Start: t0, Cause: "refused"}
+	ev := []track.Event{{Kind: track.OutageStarted, At: t0, Outage: o}}
+	h.RecordWith("router", track.Check{Start: t0}, ev, Extra{})
+	h.RecordWith("app", track.Check{Start: t0}, ev, Extra{Via: "router"})
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h, err = OpenLive(path, 0, []Service{{Name: "app"}, {Name: "router"}}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if got := h.Via("app"); got != "router" {
+		t.Errorf("Via(app) = %q, want router", got)
+	}
+	if got := h.Via("router"); got != "" {
+		t.Errorf("Via(router) = %q, want none", got)
+	}
+}
