@@ -116,6 +116,14 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_open ON outbox (state) WHERE state IN ('pending', 'failed');
 CREATE INDEX outbox_by_created ON outbox (created);
 `,
+		// 4: what the screen was showing (filter, sort, collapsed groups), so that a restart
+		// comes back to it; key/value, the screen owns the keys and their encoding.
+		`
+CREATE TABLE ui_state (
+	key   TEXT NOT NULL PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+`,
 	}
 }
 
