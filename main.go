@@ -324,6 +324,16 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 }
 
 // historyServices is what history is told of the services.
+// screenPrefs reads the screen's saved state from the history the screen shows; nil when
+// it cannot be read.
+func screenPrefs(hist *history.Live) map[string]string {
+	prefs, err := hist.View.Prefs()
+	if err != nil {
+		return nil
+	}
+	return prefs
+}
+
 func historyServices(services []config.Service) []history.Service {
 	out := make([]history.Service, len(services))
 	for i, s := range services {
@@ -509,6 +519,10 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Ctx:           ctx,
 		Archive:       hist.View,
 		Via:           alerts.engine.Via,
+		// What the screen showed last time (filter, sort, collapsed groups): kept with the
+		// history, so a restart comes back to it; unreadable, it starts from the defaults.
+		Prefs:     screenPrefs(hist),
+		SavePrefs: hist.Store.SetPrefs,
 	})
 	testPanic, _ := getenv(testPanicEnv)
 	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"},

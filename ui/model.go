@@ -63,6 +63,13 @@ type Options struct {
 	// say so; nil when there are no dependencies. It is called while drawing, so it must be
 	// quick and safe from the UI's goroutine.
 	Via func(name string) string
+	// Prefs is the screen's state as SavePrefs last saved it (filter, problems only, sort,
+	// collapsed groups), as history.Store.Prefs returns it; nil starts from the defaults.
+	Prefs map[string]string
+	// SavePrefs keeps the screen's state when it changes, for Prefs after a restart; nil keeps
+	// nothing. It is called from a tea.Cmd, and should not block (history.Store.SetPrefs
+	// queues the write).
+	SavePrefs func(map[string]string)
 }
 
 // view is which screen is showing.
@@ -109,6 +116,16 @@ type Model struct {
 	// detail is what Source.Detail last said of service detailOf (-1: nothing yet).
 	detail   track.Detail
 	detailOf int
+
+	// What the list shows (find.go): the filter, problems only, sort and collapsed groups.
+	find      finder
+	typing    bool             // the filter line has the keyboard
+	fields    []fields         // each service's searchable texts
+	groups    []string         // group names in order of first appearance
+	members   map[string][]int // each group's services in file order ("" for none)
+	shown     []bool           // shown[i]: service i passes the filter and problems only
+	nShown    int              // how many do
+	savePrefs func(map[string]string)
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
@@ -172,7 +189,7 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		m.index[s.Name] = i
 		m.status[i] = initial[s.Name]
 	}
-	m.rows, m.order, m.lineOf = buildRows(services)
+	m.initFind(opts)
 	m.nameW = measureNames(m.names)
 	m.title = windowTitle(m.counts())
 	return m
@@ -238,6 +255,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				}
 			}
 		}
+		m = m.restack()
 		if t := windowTitle(m.counts()); t != m.title {
 			m.title = t
 			cmds = append(cmds, tea.SetWindowTitle(t))
@@ -275,10 +293,11 @@ func (m Model) quit() tea.Cmd {
 
 // togglePause pauses the selected service, or resumes it when it is paused.
 func (m Model) togglePause() tea.Cmd {
-	if m.src == nil || len(m.order) == 0 {
+	i := m.selected()
+	if m.src == nil || i < 0 {
 		return nil
 	}
-	src, i := m.src, m.order[m.cursor]
+	src := m.src
 	name := m.services[i].Name
 	if m.status[i].State == track.Paused {
 		return func() tea.Msg { src.Resume(name); return nil }
@@ -321,16 +340,21 @@ type tally struct {
 func (m Model) counts() tally {
 	var c tally
 	for _, s := range m.status {
-		state := s.State
-		if _, open := s.OpenOutage(); open && state == track.Paused {
-			state = track.Down
-			c.pausedDown++
-		}
-		if int(state) < len(c.n) {
-			c.n[state]++
-		}
+		c.add(s)
 	}
 	return c
+}
+
+// add counts one service.
+func (c *tally) add(s track.Status) {
+	state := s.State
+	if _, open := s.OpenOutage(); open && state == track.Paused {
+		state = track.Down
+		c.pausedDown++
+	}
+	if int(state) < len(c.n) {
+		c.n[state]++
+	}
 }
 
 // countEntry is one state's count as the header and the title write it.

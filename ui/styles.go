@@ -20,6 +20,9 @@ type glyphs struct {
 	arrow    string   // from -> to
 	block    string   // one cell of a phase bar
 	loading  string   // a pane waiting for its data
+	sep      string   // between a group heading's counts
+	open     string   // before an open group's name
+	closed   string   // before a collapsed group's name
 
 	// The detail chart: its y axis (a plain and a labelled row), the corner, the x axis (a
 	// plain cell and a labelled time), and an outage on the x axis; a failure there is fail.
@@ -32,12 +35,14 @@ func glyphsFor(ambiguousWide bool) glyphs {
 		return glyphs{
 			bars: []string{"⣀", "⣤", "⣶", "⣿"}, fail: "!", ellipsis: "~",
 			none: "-", arrow: "->", block: "⣿", loading: "loading...",
+			sep: ", ", open: "-", closed: "+",
 			yAxis: "|", yTick: "+", corner: "+", xAxis: "-", xTick: "+", outage: "#",
 		}
 	}
 	return glyphs{
 		bars: []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"}, fail: "×", ellipsis: "…",
 		none: "—", arrow: "→", block: "█", loading: "loading…",
+		sep: " · ", open: "▾", closed: "▸",
 		yAxis: "│", yTick: "┤", corner: "└", xAxis: "─", xTick: "┬", outage: "━",
 	}
 }
@@ -120,6 +125,7 @@ type rowStyles struct {
 	fail  span
 	down  span // an open outage in the outage column
 	mark  span // the ">" of the selected row
+	match span // a name's characters the filter matched
 }
 
 // styles is every style the UI uses, built once from a renderer and theme; views only apply them.
@@ -143,6 +149,10 @@ type styles struct {
 	phaseBar lipgloss.Style
 	noSave   lipgloss.Style // the header's "history not saved"
 	tab      lipgloss.Style // the selected chart window
+	groupSep lipgloss.Style // between a group heading's counts
+	finding  lipgloss.Style // the header's filter, problems only and sort
+	prompt   lipgloss.Style // the filter line while typing
+	cursor   lipgloss.Style // the filter line's cursor
 }
 
 func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
@@ -166,6 +176,7 @@ func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
 			fail:  spanOf(base.Foreground(p.state[track.Down]).Bold(true)),
 			down:  spanOf(base.Foreground(p.state[track.Down]).Bold(true)),
 			mark:  spanOf(base.Foreground(p.accent).Bold(true)),
+			match: spanOf(name.Foreground(p.accent).Bold(true).Underline(true)),
 		}
 		for st := range rs.state {
 			rs.state[st] = spanOf(base.Foreground(p.state[st]).Bold(track.State(st) == track.Down))
@@ -190,5 +201,9 @@ func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
 	s.phaseBar = r.NewStyle().Foreground(p.spark)
 	s.noSave = r.NewStyle().Foreground(p.errFg).Bold(true)
 	s.tab = r.NewStyle().Foreground(p.accent).Bold(true)
+	s.groupSep = r.NewStyle().Foreground(p.dim)
+	s.finding = r.NewStyle().Foreground(p.accent)
+	s.prompt = r.NewStyle().Foreground(p.accent).Bold(true)
+	s.cursor = r.NewStyle().Reverse(true)
 	return s
 }

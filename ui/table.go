@@ -1,49 +1,21 @@
 package ui
 
 import (
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
 // row is one table line: a group heading (svc < 0) or a service.
 type row struct {
-	group string
-	svc   int
-}
-
-// buildRows orders services by group, groups in order of first appearance and services in file
-// order within a group. Services without a group come first and without a heading: placed last
-// they would read as part of the last group.
-func buildRows(services []config.Service) (rows []row, order, lineOf []int) {
-	var groups []string
-	members := map[string][]int{}
-	for i, s := range services {
-		g := s.Group
-		if _, ok := members[g]; !ok && g != "" {
-			groups = append(groups, g)
-		}
-		members[g] = append(members[g], i)
-	}
-	add := func(i int) {
-		order = append(order, i)
-		lineOf = append(lineOf, len(rows))
-		rows = append(rows, row{svc: i})
-	}
-	for _, i := range members[""] {
-		add(i)
-	}
-	for _, g := range groups {
-		rows = append(rows, row{group: g, svc: -1})
-		for _, i := range members[g] {
-			add(i)
-		}
-	}
-	return rows, order, lineOf
+	group     string
+	svc       int
+	collapsed bool // a heading standing for its group's services, which the cursor can select
 }
 
 // nameWidths are what the layout needs to know of the service names, in cells.
@@ -156,22 +128,43 @@ func (m Model) tableLines(w, h int) []string {
 	lay := fitColumns(w, m.nameW)
 	lines := make([]string, 0, h)
 	if m.colHeadShown() {
-		lines = append(lines, m.st.colHead.Render(m.columnTitles(lay)))
+		lines = append(lines, m.titleLine(lay, w))
 		h--
 	}
-	if len(m.rows) == 0 {
+	if len(m.services) == 0 {
 		return append(lines, m.st.hint.Render("no services"))
 	}
+	if len(m.rows) == 0 {
+		return append(lines, m.st.hint.Render(ansi.Truncate("no service matches; esc clears the filter, ! shows all states", w, m.st.g.ellipsis)))
+	}
 	off := scrollTo(m.offset, m.cursorLine(), h, len(m.rows))
+	terms := filterTerms(m.find.filter)
 	for i := off; i < len(m.rows) && i < off+h; i++ {
 		r := m.rows[i]
 		if r.svc < 0 {
-			lines = append(lines, m.st.heading.Render(ansi.Truncate(r.group, max(w-markW, 0), m.st.g.ellipsis)))
+			lines = append(lines, m.groupLine(r, i == m.cursorLine(), w))
 			continue
 		}
-		lines = append(lines, m.renderRow(r.svc, i == m.cursorLine(), lay))
+		lines = append(lines, m.renderRow(r.svc, i == m.cursorLine(), lay, terms))
 	}
 	return lines
+}
+
+// titleLine is the column titles; when the header had no room to say how the list is
+// filtered and sorted, they say it at their right.
+func (m Model) titleLine(lay layout, w int) string {
+	titles := m.columnTitles(lay)
+	seg := m.findingText()
+	if seg == "" || m.findingInHeader(w) {
+		return m.st.colHead.Render(titles)
+	}
+	tw := ansi.StringWidth(titles)
+	room := w - tw - 2
+	if room < 8 {
+		return m.st.colHead.Render(titles)
+	}
+	seg = ansi.Truncate(seg, room, m.st.g.ellipsis)
+	return m.st.colHead.Render(titles) + strings.Repeat(" ", w-tw-ansi.StringWidth(seg)) + m.st.finding.Render(seg)
 }
 
 func (m Model) columnTitles(l layout) string {
@@ -197,7 +190,8 @@ func (m Model) columnTitles(l layout) string {
 
 // renderRow draws service i's row. Each cell is cut and padded by display width before it is
 // styled, so that wide names align and styling never changes a width.
-func (m Model) renderRow(i int, selected bool, l layout) string {
+// The name's characters that match the filter's terms are highlighted.
+func (m Model) renderRow(i int, selected bool, l layout, terms []string) string {
 	sel := 0
 	if selected {
 		sel = 1
@@ -222,7 +216,7 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 	}
 	b.WriteString(rs.state[state].paint(text.Fit(state.String(), stateW, "")))
 	b.WriteString(gap(1))
-	b.WriteString(rs.name.paint(text.Fit(m.names[i], l.name, g.ellipsis)))
+	b.WriteString(m.nameCell(i, l.name, rs, terms))
 	if l.lat > 0 {
 		lat := g.none
 		if s.LastOK && !s.LastAt.IsZero() {
@@ -286,4 +280,96 @@ func (m Model) outageCell(cell string, s track.Status, via string, w int, rs *ro
 		return rs.down.paint(cut(cell, w))
 	}
 	return rs.down.paint(cell) + rs.dim.paint("  "+cut(reason, w-ansi.StringWidth(cell)-2))
+}
+
+// nameCell is the name, cut and padded to w cells, with the characters the filter matched in
+// the match style.
+func (m Model) nameCell(i, w int, rs *rowStyles, terms []string) string {
+	cell := text.Fit(m.names[i], w, m.st.g.ellipsis)
+	if len(terms) == 0 {
+		return rs.name.paint(cell)
+	}
+	pos, _ := m.matches(i, terms, nil)
+	if len(pos) == 0 {
+		return rs.name.paint(cell)
+	}
+	slices.Sort(pos)
+	// The cell starts with the name's runes, as many as fit; only those can be highlighted.
+	name := []rune(m.names[i])
+	var b strings.Builder
+	k, run, hi := 0, strings.Builder{}, false
+	flush := func() {
+		if run.Len() == 0 {
+			return
+		}
+		if hi {
+			b.WriteString(rs.match.paint(run.String()))
+		} else {
+			b.WriteString(rs.name.paint(run.String()))
+		}
+		run.Reset()
+	}
+	whole := true
+	for _, r := range cell {
+		isHi := false
+		if whole && k < len(name) && name[k] == r {
+			_, isHi = slices.BinarySearch(pos, k)
+		} else {
+			whole = false
+		}
+		if isHi != hi {
+			flush()
+			hi = isHi
+		}
+		run.WriteRune(r)
+		k++
+	}
+	flush()
+	return b.String()
+}
+
+// groupLine is a group heading with its counts, worst state first, and its longest open
+// outage: "▾ payments  1 DOWN · 5 UP · worst 2m13s". The counts are of the services the filter
+// shows. A collapsed group's heading ("▸") stands for its services, and can be selected.
+func (m Model) groupLine(r row, selected bool, w int) string {
+	st, g := m.st, m.st.g
+	var c tally
+	var worst time.Duration
+	for _, i := range m.members[r.group] {
+		if !m.shown[i] {
+			continue
+		}
+		s := m.status[i]
+		c.add(s)
+		if o, open := s.OpenOutage(); open {
+			worst = max(worst, o.Duration(m.now))
+		}
+	}
+	var b strings.Builder
+	if selected {
+		b.WriteString(st.row[1].mark.paint("> "))
+	} else {
+		b.WriteString("  ")
+	}
+	fold := g.open
+	if r.collapsed {
+		fold = g.closed
+	}
+	b.WriteString(st.heading.Render(fold + " " + r.group))
+	b.WriteString("  ")
+	for k, e := range c.entries() {
+		if k > 0 {
+			b.WriteString(st.groupSep.Render(g.sep))
+		}
+		b.WriteString(st.count[e.state].Render(e.text))
+	}
+	if worst > 0 {
+		b.WriteString(st.groupSep.Render(g.sep))
+		b.WriteString(st.count[track.Down].Render("worst " + text.FormatDuration(worst)))
+	}
+	line := b.String()
+	if ansi.StringWidth(line) > w {
+		line = ansi.Truncate(line, max(w, 0), g.ellipsis)
+	}
+	return line
 }
