@@ -189,26 +189,35 @@ type fields struct {
 func (m Model) matches(i int, terms []string, pos []int) ([]int, bool) {
 	f := &m.fields[i]
 	s := &m.status[i]
-	var state, reason string
 	for _, t := range terms {
 		if p, ok := subsequenceAt(f.name, t, pos); ok {
 			pos = p
 			continue
 		}
-		if subsequence(f.group, t) || subsequence(f.kind, t) {
-			continue
-		}
-		if state == "" {
-			state = strings.ToLower(shownState(*s).String() + " " + s.State.String())
-			reason = strings.ToLower(s.Reason)
-		}
-		if subsequence(state, t) || subsequence(reason, t) {
+		if subsequence(f.group, t) || subsequence(f.kind, t) || subsequence(stateWord(s.State), t) ||
+			shownState(*s) != s.State && subsequence(stateWord(shownState(*s)), t) || subsequence(strings.ToLower(s.Reason), t) {
 			continue
 		}
 		return pos, false
 	}
 	return pos, true
 }
+
+// stateWord is the state's word in lower case.
+func stateWord(st track.State) string {
+	if int(st) < len(stateWords) {
+		return stateWords[st]
+	}
+	return stateWords[track.Unknown]
+}
+
+// stateWords are the state words in lower case, for the filter.
+var stateWords = func() (w [track.Paused + 1]string) {
+	for i := range w {
+		w[i] = strings.ToLower(track.State(i).String())
+	}
+	return w
+}()
 
 // visible says whether the filter and problems only keep service i.
 func (m Model) visible(i int, terms []string) bool {
@@ -309,7 +318,7 @@ func (m *Model) initFind(opts Options) {
 func (m *Model) buildRows() {
 	terms := filterTerms(m.find.filter)
 	active := m.find.active()
-	m.shown = m.shown[:0]
+	m.shown = make([]bool, 0, len(m.services))
 	for i := range m.services {
 		m.shown = append(m.shown, !active || m.visible(i, terms))
 	}
@@ -319,11 +328,18 @@ func (m *Model) buildRows() {
 			m.nShown++
 		}
 	}
-	m.rows, m.order, m.lineOf = m.rows[:0], m.order[:0], m.lineOf[:0]
+	// New slices, not the old ones cut: copies of the model made before share those.
+	m.rows = make([]row, 0, len(m.rows))
+	m.order, m.lineOf, m.heads = make([]int, 0, len(m.order)), make([]int, 0, len(m.order)), make([]string, 0, len(m.order))
 	add := func(r row) {
 		if r.svc >= 0 || r.collapsed {
 			m.order = append(m.order, r.svc)
 			m.lineOf = append(m.lineOf, len(m.rows))
+			if r.svc >= 0 {
+				m.heads = append(m.heads, "")
+			} else {
+				m.heads = append(m.heads, r.group)
+			}
 		}
 		m.rows = append(m.rows, r)
 	}
@@ -332,6 +348,9 @@ func (m *Model) buildRows() {
 			if m.shown[i] {
 				add(row{svc: i})
 			}
+		}
+		if m.buildGrid() {
+			return
 		}
 		for _, g := range m.groups {
 			first := slices.IndexFunc(m.members[g], func(i int) bool { return m.shown[i] })
@@ -371,6 +390,41 @@ func (m *Model) buildRows() {
 	}
 }
 
+// gridCellMin is the narrowest cell of the grid of collapsed groups.
+const gridCellMin = 36
+
+// buildGrid lays out a board whose groups are all collapsed as a grid of headings, in columns
+// as ls does, so that 40 groups fit an 80x24 screen; it says whether it did.
+func (m *Model) buildGrid() bool {
+	var heads []string
+	for _, g := range m.groups {
+		if slices.ContainsFunc(m.members[g], func(i int) bool { return m.shown[i] }) {
+			if !m.find.collapsed[g] {
+				return false
+			}
+			heads = append(heads, g)
+		}
+	}
+	w, _ := m.size()
+	cols := min(w/gridCellMin, len(heads))
+	if cols < 2 {
+		return false
+	}
+	lines := (len(heads) + cols - 1) / cols
+	base := len(m.rows)
+	for range lines {
+		m.rows = append(m.rows, row{svc: -1, collapsed: true, cols: cols})
+	}
+	for k, g := range heads {
+		line := base + k%lines
+		m.rows[line].grid = append(m.rows[line].grid, g)
+		m.order = append(m.order, -1)
+		m.lineOf = append(m.lineOf, line)
+		m.heads = append(m.heads, g)
+	}
+	return true
+}
+
 // mark is what the cursor is on: a service, or a collapsed group's heading.
 type mark struct {
 	svc   int
@@ -385,31 +439,54 @@ func (m Model) cursorMark() mark {
 	if i := m.order[k]; i >= 0 {
 		return mark{svc: i}
 	}
-	return mark{svc: -1, group: m.rows[m.lineOf[k]].group}
+	return mark{svc: -1, group: m.heads[k]}
 }
 
 // relayout rebuilds the rows and puts the cursor back on what it was on: the same service, or
-// its group's heading when that group was just collapsed; when it is gone, the cursor stays at
-// its place in the list.
+// its group's heading when that group was just collapsed; when it is gone, on the nearest one
+// after it (else before it) that is still listed.
 func (m Model) relayout() Model {
-	was := m.cursorMark()
+	oldOrder, oldHeads, oldCursor := m.order, m.heads, m.cursor
 	m.buildRows()
-	at := -1
+	// Where each service and collapsed group is now.
+	svcAt := make(map[int]int, len(m.order))
+	headAt := map[string]int{}
 	for k, i := range m.order {
-		switch {
-		case i >= 0 && i == was.svc:
-			at = k
-		case i < 0 && was.svc < 0 && m.rows[m.lineOf[k]].group == was.group:
-			at = k
-		case i < 0 && was.svc >= 0 && m.rows[m.lineOf[k]].group == m.services[was.svc].Group:
-			at = k
-		}
-		if at >= 0 {
-			break
+		if i >= 0 {
+			svcAt[i] = k
+		} else {
+			headAt[m.heads[k]] = k
 		}
 	}
-	if at >= 0 {
-		m.cursor = at
+	find := func(k int) (int, bool) {
+		if i := oldOrder[k]; i >= 0 {
+			if at, ok := svcAt[i]; ok {
+				return at, true
+			}
+			at, ok := headAt[m.services[i].Group]
+			return at, ok
+		}
+		if at, ok := headAt[oldHeads[k]]; ok {
+			return at, true
+		}
+		// The group was opened: its first service listed.
+		for _, i := range m.members[oldHeads[k]] {
+			if at, ok := svcAt[i]; ok {
+				return at, true
+			}
+		}
+		return 0, false
+	}
+	m.cursor = 0
+	if n := len(oldOrder); n > 0 {
+		c := min(max(oldCursor, 0), n-1)
+		found := false
+		for k := c; k < n && !found; k++ {
+			m.cursor, found = find(k)
+		}
+		for k := c - 1; k >= 0 && !found; k-- {
+			m.cursor, found = find(k)
+		}
 	}
 	m.cursor = min(max(m.cursor, 0), max(len(m.order)-1, 0))
 	m.offset = m.follow()
@@ -434,7 +511,7 @@ func (m Model) itemIsProblem(k int, want func(track.Status) bool) bool {
 	if i := m.order[k]; i >= 0 {
 		return want(m.status[i])
 	}
-	for _, i := range m.members[m.rows[m.lineOf[k]].group] {
+	for _, i := range m.members[m.heads[k]] {
 		if m.shown[i] && want(m.status[i]) {
 			return true
 		}

@@ -123,6 +123,7 @@ type Model struct {
 	fields    []fields         // each service's searchable texts
 	groups    []string         // group names in order of first appearance
 	members   map[string][]int // each group's services in file order ("" for none)
+	heads     []string         // heads[k]: the group of item k when it is a collapsed heading
 	shown     []bool           // shown[i]: service i passes the filter and problems only
 	nShown    int              // how many do
 	savePrefs func(map[string]string)
@@ -273,6 +274,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.WindowSizeMsg:
 		m.width, m.height, m.sized = msg.Width, msg.Height, true
+		if len(m.find.collapsed) > 0 {
+			m = m.relayout() // the grid of collapsed groups has as many columns as fit
+		}
 		m.offset = m.follow()
 		if m.view == detailView && m.hist.data.n != m.chartWidth() {
 			return m.ask()

@@ -150,9 +150,14 @@ type styles struct {
 	noSave   lipgloss.Style // the header's "history not saved"
 	tab      lipgloss.Style // the selected chart window
 	groupSep lipgloss.Style // between a group heading's counts
-	finding  lipgloss.Style // the header's filter, problems only and sort
-	prompt   lipgloss.Style // the filter line while typing
-	cursor   lipgloss.Style // the filter line's cursor
+	// Group headings are painted with spans, like rows: a board of collapsed groups is
+	// mostly headings.
+	headSpan  span
+	sepSpan   span
+	countSpan [track.Paused + 1]span
+	finding   lipgloss.Style // the header's filter, problems only and sort
+	prompt    lipgloss.Style // the filter line while typing
+	cursor    lipgloss.Style // the filter line's cursor
 }
 
 func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
@@ -202,6 +207,10 @@ func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
 	s.noSave = r.NewStyle().Foreground(p.errFg).Bold(true)
 	s.tab = r.NewStyle().Foreground(p.accent).Bold(true)
 	s.groupSep = r.NewStyle().Foreground(p.dim)
+	s.headSpan, s.sepSpan = spanOf(s.heading), spanOf(s.groupSep)
+	for st := range s.countSpan {
+		s.countSpan[st] = spanOf(s.count[st])
+	}
 	s.finding = r.NewStyle().Foreground(p.accent)
 	s.prompt = r.NewStyle().Foreground(p.accent).Bold(true)
 	s.cursor = r.NewStyle().Reverse(true)

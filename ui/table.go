@@ -15,7 +15,9 @@ import (
 type row struct {
 	group     string
 	svc       int
-	collapsed bool // a heading standing for its group's services, which the cursor can select
+	collapsed bool     // a heading standing for its group's services, which the cursor can select
+	grid      []string // a line of the grid of collapsed groups: the groups, one per cell
+	cols      int      // the grid's columns
 }
 
 // nameWidths are what the layout needs to know of the service names, in cells.
@@ -141,8 +143,12 @@ func (m Model) tableLines(w, h int) []string {
 	terms := filterTerms(m.find.filter)
 	for i := off; i < len(m.rows) && i < off+h; i++ {
 		r := m.rows[i]
+		if r.grid != nil {
+			lines = append(lines, m.gridLine(r, w))
+			continue
+		}
 		if r.svc < 0 {
-			lines = append(lines, m.groupLine(r, i == m.cursorLine(), w))
+			lines = append(lines, m.groupLine(r.group, r.collapsed, i == m.cursorLine(), w))
 			continue
 		}
 		lines = append(lines, m.renderRow(r.svc, i == m.cursorLine(), lay, terms))
@@ -328,14 +334,30 @@ func (m Model) nameCell(i, w int, rs *rowStyles, terms []string) string {
 	return b.String()
 }
 
+// gridLine is a line of the grid of collapsed groups, each in a cell of the same width.
+func (m Model) gridLine(r row, w int) string {
+	groups, cell := r.grid, w/max(r.cols, 1)
+	sel := m.cursorMark()
+	var b strings.Builder
+	for k, g := range groups {
+		line := m.groupLine(g, true, sel.svc < 0 && sel.group == g, cell-1)
+		b.WriteString(line)
+		if k < len(groups)-1 {
+			b.WriteString(strings.Repeat(" ", max(cell-ansi.StringWidth(line), 0)))
+		}
+	}
+	return b.String()
+}
+
 // groupLine is a group heading with its counts, worst state first, and its longest open
-// outage: "▾ payments  1 DOWN · 5 UP · worst 2m13s". The counts are of the services the filter
-// shows. A collapsed group's heading ("▸") stands for its services, and can be selected.
-func (m Model) groupLine(r row, selected bool, w int) string {
+// outage: "▾ payments  1 DOWN · 5 UP · worst 4m12s", at most w cells wide; a long name is cut
+// before the counts are. The counts are of the services the filter shows. A collapsed group's
+// heading ("▸") stands for its services, and can be selected.
+func (m Model) groupLine(group string, collapsed, selected bool, w int) string {
 	st, g := m.st, m.st.g
 	var c tally
 	var worst time.Duration
-	for _, i := range m.members[r.group] {
+	for _, i := range m.members[group] {
 		if !m.shown[i] {
 			continue
 		}
@@ -345,6 +367,25 @@ func (m Model) groupLine(r row, selected bool, w int) string {
 			worst = max(worst, o.Duration(m.now))
 		}
 	}
+	var counts strings.Builder
+	cw := 0
+	for k, e := range c.entries() {
+		if k > 0 {
+			counts.WriteString(st.sepSpan.paint(g.sep))
+			cw += ansi.StringWidth(g.sep)
+		}
+		counts.WriteString(st.countSpan[e.state].paint(e.text))
+		cw += ansi.StringWidth(e.text)
+	}
+	if worst > 0 {
+		t := "worst " + text.FormatDuration(worst)
+		if 2+2+ansi.StringWidth(group)+2+cw+ansi.StringWidth(g.sep)+len(t) > w {
+			t = text.FormatDuration(worst) // a cell of the grid: the clock matters, the word less
+		}
+		counts.WriteString(st.sepSpan.paint(g.sep))
+		counts.WriteString(st.countSpan[track.Down].paint(t))
+		cw += ansi.StringWidth(g.sep) + len(t)
+	}
 	var b strings.Builder
 	if selected {
 		b.WriteString(st.row[1].mark.paint("> "))
@@ -352,21 +393,17 @@ func (m Model) groupLine(r row, selected bool, w int) string {
 		b.WriteString("  ")
 	}
 	fold := g.open
-	if r.collapsed {
+	if collapsed {
 		fold = g.closed
 	}
-	b.WriteString(st.heading.Render(fold + " " + r.group))
+	lead := 2 + ansi.StringWidth(fold) + 1
+	name := group
+	if room := max(w-lead-2-cw, min(8, ansi.StringWidth(name))); ansi.StringWidth(name) > room {
+		name = ansi.Truncate(name, room, g.ellipsis)
+	}
+	b.WriteString(st.headSpan.paint(fold + " " + name))
 	b.WriteString("  ")
-	for k, e := range c.entries() {
-		if k > 0 {
-			b.WriteString(st.groupSep.Render(g.sep))
-		}
-		b.WriteString(st.count[e.state].Render(e.text))
-	}
-	if worst > 0 {
-		b.WriteString(st.groupSep.Render(g.sep))
-		b.WriteString(st.count[track.Down].Render("worst " + text.FormatDuration(worst)))
-	}
+	b.WriteString(counts.String())
 	line := b.String()
 	if ansi.StringWidth(line) > w {
 		line = ansi.Truncate(line, max(w, 0), g.ellipsis)
