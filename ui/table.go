@@ -3,7 +3,6 @@ package ui
 import (
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -332,81 +331,4 @@ func (m Model) nameCell(i, w int, rs *rowStyles, terms []string) string {
 	}
 	flush()
 	return b.String()
-}
-
-// gridLine is a line of the grid of collapsed groups, each in a cell of the same width.
-func (m Model) gridLine(r row, w int) string {
-	groups, cell := r.grid, w/max(r.cols, 1)
-	sel := m.cursorMark()
-	var b strings.Builder
-	for k, g := range groups {
-		line := m.groupLine(g, true, sel.svc < 0 && sel.group == g, cell-1)
-		b.WriteString(line)
-		if k < len(groups)-1 {
-			b.WriteString(strings.Repeat(" ", max(cell-ansi.StringWidth(line), 0)))
-		}
-	}
-	return b.String()
-}
-
-// groupLine is a group heading with its counts, worst state first, and its longest open
-// outage: "▾ payments  1 DOWN · 5 UP · worst 4m12s", at most w cells wide; a long name is cut
-// before the counts are. The counts are of the services the filter shows. A collapsed group's
-// heading ("▸") stands for its services, and can be selected.
-func (m Model) groupLine(group string, collapsed, selected bool, w int) string {
-	st, g := m.st, m.st.g
-	var c tally
-	var worst time.Duration
-	for _, i := range m.members[group] {
-		if !m.shown[i] {
-			continue
-		}
-		s := m.status[i]
-		c.add(s)
-		if o, open := s.OpenOutage(); open {
-			worst = max(worst, o.Duration(m.now))
-		}
-	}
-	var counts strings.Builder
-	cw := 0
-	for k, e := range c.entries() {
-		if k > 0 {
-			counts.WriteString(st.sepSpan.paint(g.sep))
-			cw += ansi.StringWidth(g.sep)
-		}
-		counts.WriteString(st.countSpan[e.state].paint(e.text))
-		cw += ansi.StringWidth(e.text)
-	}
-	if worst > 0 {
-		t := "worst " + text.FormatDuration(worst)
-		if 2+2+ansi.StringWidth(group)+2+cw+ansi.StringWidth(g.sep)+len(t) > w {
-			t = text.FormatDuration(worst) // a cell of the grid: the clock matters, the word less
-		}
-		counts.WriteString(st.sepSpan.paint(g.sep))
-		counts.WriteString(st.countSpan[track.Down].paint(t))
-		cw += ansi.StringWidth(g.sep) + len(t)
-	}
-	var b strings.Builder
-	if selected {
-		b.WriteString(st.row[1].mark.paint("> "))
-	} else {
-		b.WriteString("  ")
-	}
-	fold := g.open
-	if collapsed {
-		fold = g.closed
-	}
-	lead := 2 + ansi.StringWidth(fold) + 1
-	name := group
-	if room := max(w-lead-2-cw, min(8, ansi.StringWidth(name))); ansi.StringWidth(name) > room {
-		name = ansi.Truncate(name, room, g.ellipsis)
-	}
-	b.WriteString(st.headSpan.paint(fold + " " + name))
-	b.WriteString("  ")
-	b.WriteString(counts.String())
-	line := b.String()
-	if ansi.StringWidth(line) > w {
-		line = ansi.Truncate(line, max(w, 0), g.ellipsis)
-	}
-	return line
 }

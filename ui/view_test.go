@@ -118,7 +118,7 @@ func TestViewDeterministic(t *testing.T) {
 func TestViewAnySize(t *testing.T) {
 	for _, wide := range []bool{false, true} {
 		base := fixtureModel(80, 24, termenv.ANSI256, wide)
-		for _, keys := range [][]string{nil, {"j", "enter"}, {"?"}} {
+		for _, keys := range [][]string{nil, {"j", "enter"}, {"?"}, {"z"}, {"/", "p"}, {"/", "p", "enter", "!", "s"}, {"j", "j", "tab"}} {
 			m := press(base, keys...)
 			for w := -1; w <= 40; w++ {
 				for h := -1; h <= 16; h++ {
