@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,7 +51,7 @@ const (
 const usage = `uptty: service uptime in your terminal
 
 Usage:
-  uptty [--config FILE] [--theme dark|light] [--quiet] [--debug-log FILE]
+  uptty [--config FILE] [--theme dark|light] [--ascii] [--quiet] [--debug-log FILE]
                                                 live monitor (the demo when no config is found)
   uptty --demo                                  live monitor of built-in simulated services
   uptty check [--config FILE] [--json]          check every service once; exit 1 if any is down
@@ -75,6 +76,8 @@ Flags:
       --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
       --service NAME  (incidents) only this service's outages
       --theme NAME    dark (default) or light: colours for the terminal's background
+      --ascii         (live monitor) draw with ASCII only; the default on TERM=linux or vt*
+                      and under a locale that is not UTF-8 (--ascii=false turns it off)
       --listen ADDR   (serve) address of the HTTP API (default 127.0.0.1:9870); one that is not
                       loopback needs a token: $UPTTY_TOKEN or --token-file
       --token-file F  (serve) file holding the bearer token every request must carry
@@ -106,6 +109,8 @@ type options struct {
 	since    time.Duration // incidents: how far back; 0 for all
 	service  string        // incidents: only this service
 	debugLog string        // live monitor: the debug log's path, "" for none
+	ascii    bool          // live monitor: --ascii as given, when asciiSet
+	asciiSet bool          // --ascii was given; otherwise the environment decides
 	serve    serveOptions  // serve's own flags
 }
 
@@ -161,6 +166,11 @@ func parseArgs(args []string) (options, error) {
 	fs.StringVar(&opts.service, "service", "", "")
 	fs.StringVar(&opts.debugLog, "debug-log", "", "")
 	fs.BoolVar(&opts.quiet, "quiet", false, "")
+	fs.BoolFunc("ascii", "", func(v string) error {
+		b, err := strconv.ParseBool(v)
+		opts.ascii, opts.asciiSet = b, true
+		return err
+	})
 	serveFlags(fs, &opts.serve)
 
 	rest := args
@@ -200,6 +210,9 @@ func parseArgs(args []string) (options, error) {
 	}
 	if opts.quiet && opts.command != "" {
 		return opts, errors.New("--quiet goes with the live monitor")
+	}
+	if opts.asciiSet && opts.command != "" {
+		return opts, errors.New("--ascii goes with the live monitor")
 	}
 	if opts.demo && opts.command != "" {
 		return opts, fmt.Errorf("--demo does not go with %q", opts.command)
@@ -324,6 +337,15 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 }
 
 // historyServices is what history is told of the services.
+// asciiScreen says whether the screen draws with ASCII only: as --ascii says, else as the
+// terminal and locale suggest.
+func asciiScreen(opts options, getenv func(string) (string, bool)) bool {
+	if opts.asciiSet {
+		return opts.ascii
+	}
+	return ui.ASCIIFromEnv(func(k string) string { v, _ := getenv(k); return v })
+}
+
 // screenPrefs reads the screen's saved state from the history the screen shows; nil when
 // it cannot be read.
 func screenPrefs(hist *history.Live) map[string]string {
@@ -516,6 +538,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Hint:          hint,
 		Theme:         opts.theme,
 		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
+		ASCII:         asciiScreen(opts, getenv),
 		Ctx:           ctx,
 		Archive:       hist.View,
 		Via:           alerts.engine.Via,

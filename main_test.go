@@ -56,6 +56,10 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"alerts", "--json", "-c", "x.yaml"}, want: options{command: "alerts", config: "x.yaml", json: true, theme: "dark"}},
 		{args: []string{"--quiet"}, want: options{quiet: true, theme: "dark"}},
 		{args: []string{"check", "--quiet"}, wantErr: "--quiet goes with the live monitor"},
+		{args: []string{"--ascii"}, want: options{ascii: true, asciiSet: true, theme: "dark"}},
+		{args: []string{"--ascii=false", "--demo"}, want: options{asciiSet: true, demo: true, theme: "dark"}},
+		{args: []string{"--ascii=maybe"}, wantErr: "invalid boolean value"},
+		{args: []string{"check", "--ascii"}, wantErr: "--ascii goes with the live monitor"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -48,6 +48,9 @@ type Options struct {
 	// AmbiguousWide avoids every East Asian ambiguous-width glyph, for terminals that draw them
 	// two cells wide (see AmbiguousWideFromEnv).
 	AmbiguousWide bool
+	// ASCII draws with ASCII characters only (see ASCIIFromEnv): the sparkline from " .:-=+*#",
+	// x for a failed check, | and - for the chart's axes. Names are drawn as they are.
+	ASCII bool
 	// Renderer renders styles; nil means lipgloss's default. Tests pin a colour profile with it.
 	Renderer *lipgloss.Renderer
 	// Now seeds the clock; nil means time.Now. Live time arrives as tick messages.
@@ -177,7 +180,7 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		ctx:      ctx,
 		cancel:   cancel,
 		keys:     newKeyMap(),
-		st:       newStyles(r, opts.Theme, opts.AmbiguousWide),
+		st:       newStyles(r, opts.Theme, opts.AmbiguousWide, opts.ASCII),
 		demo:     opts.Demo,
 		via:      opts.Via,
 		hint:     text.CleanText(opts.Hint, 0),

@@ -30,6 +30,20 @@ type glyphs struct {
 }
 
 func glyphsFor(ambiguousWide bool) glyphs {
+	return glyphsOf(ambiguousWide, false)
+}
+
+// glyphsOf is glyphsFor, or ASCII only when ascii is set: for the Linux console, serial
+// terminals and locales that are not UTF-8, where anything else prints as garbage.
+func glyphsOf(ambiguousWide, ascii bool) glyphs {
+	if ascii {
+		return glyphs{
+			bars: []string{" ", ".", ":", "-", "=", "+", "*", "#"}, fail: "x", ellipsis: "~",
+			none: "-", arrow: "->", block: "#", loading: "loading...",
+			sep: ", ", open: "-", closed: "+",
+			yAxis: "|", yTick: "+", corner: "+", xAxis: "-", xTick: "+", outage: "=",
+		}
+	}
 	if ambiguousWide {
 		// Braille is neutral width, so it is one cell everywhere.
 		return glyphs{
@@ -61,6 +75,26 @@ func AmbiguousWideFromEnv(getenv func(string) string) bool {
 	}
 	return false
 }
+
+// ASCIIFromEnv reports whether the terminal likely cannot draw anything but ASCII: TERM is
+// the Linux console or a VT terminal (linux, vt100, vt220…), or the locale (LC_ALL, LC_CTYPE
+// or LANG, the first one set) names a character set other than UTF-8 ("C", "POSIX" and
+// "en_US.ISO-8859-1" do). No locale set at all says nothing, and is taken as UTF-8.
+func ASCIIFromEnv(getenv func(string) string) bool {
+	if t := strings.ToLower(getenv("TERM")); t == "linux" || strings.HasPrefix(t, "vt") {
+		return true
+	}
+	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := strings.ToLower(getenv(k)); v != "" {
+			return !strings.Contains(v, "utf-8") && !strings.Contains(v, "utf8")
+		}
+	}
+	return false
+}
+
+// asciiOnly replaces, width for width, the non-ASCII characters other packages put into text
+// the screen shows (the ellipsis of cut text, the mask of secrets), for the ASCII screen.
+var asciiOnly = strings.NewReplacer("…", "~", "•", "*", "—", "-", "×", "x", "·", ".")
 
 // palette holds a theme's colours as ANSI 256 indices: they degrade predictably to 16 colours,
 // and a fixed theme never has to ask the terminal for its background (which can block for
@@ -130,8 +164,9 @@ type rowStyles struct {
 
 // styles is every style the UI uses, built once from a renderer and theme; views only apply them.
 type styles struct {
-	g   glyphs
-	row [2]rowStyles // [0] plain, [1] selected
+	g     glyphs
+	ascii bool         // draw ASCII only (see glyphsOf)
+	row   [2]rowStyles // [0] plain, [1] selected
 
 	count    [track.Paused + 1]lipgloss.Style // header counts
 	app      lipgloss.Style                   // the "uptty" in the header
@@ -160,9 +195,9 @@ type styles struct {
 	cursor    lipgloss.Style // the filter line's cursor
 }
 
-func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
+func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide, ascii bool) *styles {
 	p := paletteFor(theme)
-	s := &styles{g: glyphsFor(ambiguousWide)}
+	s := &styles{g: glyphsOf(ambiguousWide, ascii), ascii: ascii}
 	for sel := range s.row {
 		base := r.NewStyle()
 		if sel == 1 {

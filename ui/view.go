@@ -65,7 +65,11 @@ func (m Model) View() string {
 			lines[i] = ansi.Truncate(l, w, "")
 		}
 	}
-	return strings.Join(lines, "\n")
+	out := strings.Join(lines, "\n")
+	if m.st.ascii {
+		out = asciiOnly.Replace(out)
+	}
+	return out
 }
 
 // chrome says which optional lines fit: the footer, the Source error and the hint give way, in
