@@ -51,7 +51,7 @@ const (
 const usage = `uptty: service uptime in your terminal
 
 Usage:
-  uptty [--config FILE] [--theme dark|light] [--ascii] [--quiet] [--debug-log FILE]
+  uptty [--config FILE] [--theme dark|light] [--ascii] [--wall[=groups]] [--quiet] [--debug-log FILE]
                                                 live monitor (the demo when no config is found)
   uptty --demo                                  live monitor of built-in simulated services
   uptty check [--config FILE] [--json]          check every service once; exit 1 if any is down
@@ -78,6 +78,10 @@ Flags:
       --theme NAME    dark (default) or light: colours for the terminal's background
       --ascii         (live monitor) draw with ASCII only; the default on TERM=linux or vt*
                       and under a locale that is not UTF-8 (--ascii=false turns it off)
+      --wall[=groups] (live monitor) start on the wallboard: a tile per service (or per group),
+                      problems first and largest; W switches between it and the list
+      --wall-page DUR (live monitor) how long the wallboard shows a page of healthy tiles
+                      when they do not all fit (default 10s)
       --listen ADDR   (serve) address of the HTTP API (default 127.0.0.1:9870); one that is not
                       loopback needs a token: $UPTTY_TOKEN or --token-file
       --token-file F  (serve) file holding the bearer token every request must carry
@@ -111,6 +115,8 @@ type options struct {
 	debugLog string        // live monitor: the debug log's path, "" for none
 	ascii    bool          // live monitor: --ascii as given, when asciiSet
 	asciiSet bool          // --ascii was given; otherwise the environment decides
+	wall     string        // live monitor: "" (the list), "services" or "groups"
+	wallPage time.Duration // live monitor: --wall-page; 0 for the default
 	serve    serveOptions  // serve's own flags
 }
 
@@ -171,6 +177,20 @@ func parseArgs(args []string) (options, error) {
 		opts.ascii, opts.asciiSet = b, true
 		return err
 	})
+	fs.BoolFunc("wall", "", func(v string) error {
+		switch v {
+		case "true", "services":
+			opts.wall = "services"
+		case "false":
+			opts.wall = ""
+		case "groups":
+			opts.wall = "groups"
+		default:
+			return fmt.Errorf("want services or groups")
+		}
+		return nil
+	})
+	fs.DurationVar(&opts.wallPage, "wall-page", 0, "")
 	serveFlags(fs, &opts.serve)
 
 	rest := args
@@ -213,6 +233,12 @@ func parseArgs(args []string) (options, error) {
 	}
 	if opts.asciiSet && opts.command != "" {
 		return opts, errors.New("--ascii goes with the live monitor")
+	}
+	if (opts.wall != "" || opts.wallPage != 0) && opts.command != "" {
+		return opts, errors.New("--wall and --wall-page go with the live monitor")
+	}
+	if opts.wallPage < 0 || opts.wallPage > 0 && opts.wallPage < time.Second {
+		return opts, fmt.Errorf("--wall-page %s: want at least 1s", opts.wallPage)
 	}
 	if opts.demo && opts.command != "" {
 		return opts, fmt.Errorf("--demo does not go with %q", opts.command)
@@ -539,6 +565,8 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Theme:         opts.theme,
 		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
 		ASCII:         asciiScreen(opts, getenv),
+		Wall:          opts.wall,
+		WallPage:      opts.wallPage,
 		Ctx:           ctx,
 		Archive:       hist.View,
 		Via:           alerts.engine.Via,

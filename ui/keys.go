@@ -15,6 +15,7 @@ type keyMap struct {
 	// Finding a row: the filter, problems only, jumps, the sort and collapsing groups.
 	Find, Problems, NextProblem, PrevProblem, FirstDown key.Binding
 	Sort, Fold, FoldAll                                 key.Binding
+	Wall                                                key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -42,6 +43,7 @@ func newKeyMap() keyMap {
 		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by config, problems, name, latency or uptime")),
 		Fold:        key.NewBinding(key.WithKeys("tab", " "), key.WithHelp("tab, space", "collapse / open the selected group")),
 		FoldAll:     key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "collapse / open every group")),
+		Wall:        key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "wallboard (tiles, problems first and largest) / the list")),
 	}
 }
 
@@ -57,6 +59,7 @@ func (k keyMap) groups() []keyGroup {
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}},
 		{"Services", []key.Binding{k.Open, k.Back, k.Pause}},
 		{"Find", []key.Binding{k.Find, k.Problems, k.NextProblem, k.PrevProblem, k.FirstDown, k.Sort, k.Fold, k.FoldAll}},
+		{"Wallboard", []key.Binding{k.Wall}},
 		{"History", []key.Binding{k.Window, k.NextWindow}},
 		{"General", []key.Binding{k.Help, k.Quit}},
 	}

@@ -73,6 +73,12 @@ type Options struct {
 	// nothing. It is called from a tea.Cmd, and should not block (history.Store.SetPrefs
 	// queues the write).
 	SavePrefs func(map[string]string)
+	// Wall starts on the wallboard: "services" (a tile per service) or "groups" (a tile per
+	// group); "" starts on the list. W toggles it, showing services when Wall is "".
+	Wall string
+	// WallPage is how long the wallboard shows a page of healthy services when they do not
+	// all fit (default 10s).
+	WallPage time.Duration
 }
 
 // view is which screen is showing.
@@ -130,6 +136,10 @@ type Model struct {
 	shown     []bool           // shown[i]: service i passes the filter and problems only
 	nShown    int              // how many do
 	savePrefs func(map[string]string)
+
+	// The wallboard (wall.go): shown when wall is not wallOff; W switches to wallKind.
+	wall, wallKind wallMode
+	wallPage       time.Duration
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
@@ -194,6 +204,13 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		m.status[i] = initial[s.Name]
 	}
 	m.initFind(opts)
+	m.wallKind, m.wallPage = wallServices, opts.WallPage
+	switch opts.Wall {
+	case "services":
+		m.wall = wallServices
+	case "groups":
+		m.wall, m.wallKind = wallGroups, wallGroups
+	}
 	m.nameW = measureNames(m.names)
 	m.title = windowTitle(m.counts())
 	return m

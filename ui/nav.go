@@ -184,6 +184,13 @@ func (m Model) findKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.jumpProblem(-1), nil
 	case key.Matches(msg, k.FirstDown):
 		return m.firstDown(), nil
+	case key.Matches(msg, k.Wall):
+		if m.wall == wallOff {
+			m.wall = m.wallKind
+		} else {
+			m.wall = wallOff
+		}
+		return m, nil
 	default:
 		return m, nil
 	}

@@ -23,6 +23,8 @@ type glyphs struct {
 	sep      string   // between a group heading's counts
 	open     string   // before an open group's name
 	closed   string   // before a collapsed group's name
+	// The wallboard's tile borders.
+	boxTL, boxTR, boxBL, boxBR, boxH, boxV string
 
 	// The detail chart: its y axis (a plain and a labelled row), the corner, the x axis (a
 	// plain cell and a labelled time), and an outage on the x axis; a failure there is fail.
@@ -41,6 +43,7 @@ func glyphsOf(ambiguousWide, ascii bool) glyphs {
 			bars: []string{" ", ".", ":", "-", "=", "+", "*", "#"}, fail: "x", ellipsis: "~",
 			none: "-", arrow: "->", block: "#", loading: "loading...",
 			sep: ", ", open: "-", closed: "+",
+			boxTL: "+", boxTR: "+", boxBL: "+", boxBR: "+", boxH: "-", boxV: "|",
 			yAxis: "|", yTick: "+", corner: "+", xAxis: "-", xTick: "+", outage: "=",
 		}
 	}
@@ -50,6 +53,7 @@ func glyphsOf(ambiguousWide, ascii bool) glyphs {
 			bars: []string{"⣀", "⣤", "⣶", "⣿"}, fail: "!", ellipsis: "~",
 			none: "-", arrow: "->", block: "⣿", loading: "loading...",
 			sep: ", ", open: "-", closed: "+",
+			boxTL: "+", boxTR: "+", boxBL: "+", boxBR: "+", boxH: "-", boxV: "|",
 			yAxis: "|", yTick: "+", corner: "+", xAxis: "-", xTick: "+", outage: "#",
 		}
 	}
@@ -57,6 +61,7 @@ func glyphsOf(ambiguousWide, ascii bool) glyphs {
 		bars: []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"}, fail: "×", ellipsis: "…",
 		none: "—", arrow: "→", block: "█", loading: "loading…",
 		sep: " · ", open: "▾", closed: "▸",
+		boxTL: "╭", boxTR: "╮", boxBL: "╰", boxBR: "╯", boxH: "─", boxV: "│",
 		yAxis: "│", yTick: "┤", corner: "└", xAxis: "─", xTick: "┬", outage: "━",
 	}
 }

@@ -29,6 +29,7 @@ func (m Model) View() string {
 	bh := m.bodyHeight()
 	var body []string
 	pageLen := 0 // lines of the whole detail or help page, for the footer
+	wallPage, wallPages := 0, 0
 	switch m.view {
 	case detailView, helpView:
 		all := m.detailLines
@@ -37,7 +38,11 @@ func (m Model) View() string {
 		}
 		pageLines := all()
 		body, pageLen = page(pageLines, m.pageOff, bh), len(pageLines)
-	default:
+	case listView:
+		if m.wall != wallOff {
+			body, wallPage, wallPages = m.wallLines(w, bh)
+			break
+		}
 		body = m.tableLines(w, bh)
 	}
 	bodyStart := len(lines)
@@ -48,6 +53,8 @@ func (m Model) View() string {
 	switch {
 	case footer && m.typing && m.view == listView:
 		lines = append(lines, m.filterLine(w))
+	case footer && m.wall != wallOff && m.view == listView:
+		lines = append(lines, m.wallFooter(w, wallPage, wallPages))
 	case footer:
 		lines = append(lines, m.footerLine(w, pageLen))
 	}
@@ -56,7 +63,7 @@ func (m Model) View() string {
 	}
 	// Table rows are cut to their columns when they are built; measuring them again would
 	// double the cost of a frame, so only a screen too narrow for their fixed part is checked.
-	trusted := m.view == listView && w >= markW+stateW+1
+	trusted := m.view == listView && m.wall == wallOff && w >= markW+stateW+1
 	for i, l := range lines {
 		if trusted && i >= bodyStart && i < bodyStart+len(body) {
 			continue
