@@ -51,7 +51,7 @@ const (
 const usage = `uptty: service uptime in your terminal
 
 Usage:
-  uptty [--config FILE] [--theme dark|light] [--ascii] [--wall[=groups]] [--quiet] [--debug-log FILE]
+  uptty [--config FILE] [--theme dark|light] [--ascii] [--wall[=groups]] [--mouse] [--quiet] [--debug-log FILE]
                                                 live monitor (the demo when no config is found)
   uptty --demo                                  live monitor of built-in simulated services
   uptty check [--config FILE] [--json]          check every service once; exit 1 if any is down
@@ -80,6 +80,8 @@ Flags:
                       and under a locale that is not UTF-8 (--ascii=false turns it off)
       --wall[=groups] (live monitor) start on the wallboard: a tile per service (or per group),
                       problems first and largest; W switches between it and the list
+      --mouse         (live monitor) the wheel moves and scrolls, a click selects and opens; off
+                      by default, so that selecting text with the mouse works
       --wall-page DUR (live monitor) how long the wallboard shows a page of healthy tiles
                       when they do not all fit (default 10s)
       --listen ADDR   (serve) address of the HTTP API (default 127.0.0.1:9870); one that is not
@@ -117,6 +119,7 @@ type options struct {
 	asciiSet bool          // --ascii was given; otherwise the environment decides
 	wall     string        // live monitor: "" (the list), "services" or "groups"
 	wallPage time.Duration // live monitor: --wall-page; 0 for the default
+	mouse    bool          // live monitor: read the mouse
 	serve    serveOptions  // serve's own flags
 }
 
@@ -191,6 +194,7 @@ func parseArgs(args []string) (options, error) {
 		return nil
 	})
 	fs.DurationVar(&opts.wallPage, "wall-page", 0, "")
+	fs.BoolVar(&opts.mouse, "mouse", false, "")
 	serveFlags(fs, &opts.serve)
 
 	rest := args
@@ -236,6 +240,9 @@ func parseArgs(args []string) (options, error) {
 	}
 	if (opts.wall != "" || opts.wallPage != 0) && opts.command != "" {
 		return opts, errors.New("--wall and --wall-page go with the live monitor")
+	}
+	if opts.mouse && opts.command != "" {
+		return opts, errors.New("--mouse goes with the live monitor")
 	}
 	if opts.wallPage < 0 || opts.wallPage > 0 && opts.wallPage < time.Second {
 		return opts, fmt.Errorf("--wall-page %s: want at least 1s", opts.wallPage)
@@ -576,8 +583,11 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		SavePrefs: hist.Store.SetPrefs,
 	})
 	testPanic, _ := getenv(testPanicEnv)
-	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"},
-		tea.WithAltScreen(), tea.WithContext(ctx))
+	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	if opts.mouse {
+		programOpts = append(programOpts, tea.WithMouseCellMotion())
+	}
+	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"}, programOpts...)
 	guard.mu.Lock()
 	guard.program = program
 	guard.mu.Unlock()

@@ -65,6 +65,8 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"--wall=tiles"}, wantErr: "want services or groups"},
 		{args: []string{"--wall-page", "10ms"}, wantErr: "--wall-page 10ms: want at least 1s"},
 		{args: []string{"serve", "--wall"}, wantErr: "--wall and --wall-page go with the live monitor"},
+		{args: []string{"--mouse"}, want: options{mouse: true, theme: "dark"}},
+		{args: []string{"check", "--mouse"}, wantErr: "--mouse goes with the live monitor"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
