@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,7 +51,8 @@ const (
 const usage = `uptty: service uptime in your terminal
 
 Usage:
-  uptty [--config FILE] [--theme dark|light] [--quiet] [--debug-log FILE] [--metrics ADDR]
+  uptty [--config FILE] [--theme dark|light] [--ascii] [--wall[=groups]] [--mouse] [--quiet]
+        [--debug-log FILE] [--metrics ADDR]
                                                 live monitor (the demo when no config is found)
   uptty --demo                                  live monitor of built-in simulated services
   uptty check [--config FILE] [--json]          check every service once; exit 1 if any is down
@@ -87,6 +89,14 @@ Flags:
       --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
       --service NAME  (incidents) only this service's outages
       --theme NAME    dark (default) or light: colours for the terminal's background
+      --ascii         (live monitor) draw with ASCII only; the default on TERM=linux or vt*
+                      and under a locale that is not UTF-8 (--ascii=false turns it off)
+      --wall[=groups] (live monitor) start on the wallboard: a tile per service (or per group),
+                      problems first and largest; W switches between it and the list
+      --mouse         (live monitor) the wheel moves and scrolls, a click selects and opens; off
+                      by default, so that selecting text with the mouse works
+      --wall-page DUR (live monitor) how long the wallboard shows a page of healthy tiles
+                      when they do not all fit (default 10s)
       --listen ADDR   (serve) address of the HTTP API (default 127.0.0.1:9870); one that is not
                       loopback needs a token: $UPTTY_TOKEN or --token-file
       --token-file F  (serve, attach) file holding the bearer token every request carries
@@ -121,6 +131,11 @@ type options struct {
 	since    time.Duration // incidents: how far back; 0 for all
 	service  string        // incidents: only this service
 	debugLog string        // live monitor: the debug log's path, "" for none
+	ascii    bool          // live monitor: --ascii as given, when asciiSet
+	asciiSet bool          // --ascii was given; otherwise the environment decides
+	wall     string        // live monitor: "" (the list), "services" or "groups"
+	wallPage time.Duration // live monitor: --wall-page; 0 for the default
+	mouse    bool          // live monitor: read the mouse
 	serve    serveOptions  // serve's own flags
 	metrics  string        // live monitor: serve GET /metrics on this address
 	// attachURL is attach's server address.
@@ -187,6 +202,26 @@ func parseArgs(args []string) (options, error) {
 	fs.StringVar(&opts.service, "service", "", "")
 	fs.StringVar(&opts.debugLog, "debug-log", "", "")
 	fs.BoolVar(&opts.quiet, "quiet", false, "")
+	fs.BoolFunc("ascii", "", func(v string) error {
+		b, err := strconv.ParseBool(v)
+		opts.ascii, opts.asciiSet = b, true
+		return err
+	})
+	fs.BoolFunc("wall", "", func(v string) error {
+		switch v {
+		case "true", "services":
+			opts.wall = "services"
+		case "false":
+			opts.wall = ""
+		case "groups":
+			opts.wall = "groups"
+		default:
+			return fmt.Errorf("want services or groups")
+		}
+		return nil
+	})
+	fs.DurationVar(&opts.wallPage, "wall-page", 0, "")
+	fs.BoolVar(&opts.mouse, "mouse", false, "")
 	serveFlags(fs, &opts.serve)
 	fs.StringVar(&opts.metrics, "metrics", "", "")
 	silenceFlags(fs, &opts.silence)
@@ -244,6 +279,18 @@ func parseArgs(args []string) (options, error) {
 	}
 	if opts.quiet && opts.command != "" {
 		return opts, errors.New("--quiet goes with the live monitor")
+	}
+	if opts.asciiSet && opts.command != "" {
+		return opts, errors.New("--ascii goes with the live monitor")
+	}
+	if (opts.wall != "" || opts.wallPage != 0) && opts.command != "" {
+		return opts, errors.New("--wall and --wall-page go with the live monitor")
+	}
+	if opts.mouse && opts.command != "" {
+		return opts, errors.New("--mouse goes with the live monitor")
+	}
+	if opts.wallPage < 0 || opts.wallPage > 0 && opts.wallPage < time.Second {
+		return opts, fmt.Errorf("--wall-page %s: want at least 1s", opts.wallPage)
 	}
 	if opts.demo && opts.command != "" {
 		return opts, fmt.Errorf("--demo does not go with %q", opts.command)
@@ -380,6 +427,25 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 }
 
 // historyServices is what history is told of the services.
+// asciiScreen says whether the screen draws with ASCII only: as --ascii says, else as the
+// terminal and locale suggest.
+func asciiScreen(opts options, getenv func(string) (string, bool)) bool {
+	if opts.asciiSet {
+		return opts.ascii
+	}
+	return ui.ASCIIFromEnv(func(k string) string { v, _ := getenv(k); return v })
+}
+
+// screenPrefs reads the screen's saved state from the history the screen shows; nil when
+// it cannot be read.
+func screenPrefs(hist *history.Live) map[string]string {
+	prefs, err := hist.View.Prefs()
+	if err != nil {
+		return nil
+	}
+	return prefs
+}
+
 func historyServices(services []config.Service) []history.Service {
 	out := make([]history.Service, len(services))
 	for i, s := range services {
@@ -583,6 +649,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Hint:          hint,
 		Theme:         opts.theme,
 		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
+		ASCII:         asciiScreen(opts, getenv),
+		Wall:          opts.wall,
+		WallPage:      opts.wallPage,
 		Ctx:           ctx,
 		Archive:       hist.View,
 		Via:           alerts.engine.Via,
@@ -590,10 +659,17 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Mark:          alerts.engine.Mark,
 		Silence:       func(x history.Silence) error { return alerts.silences.set(ctx, x) },
 		Unsilence:     func(names ...string) (int, error) { return alerts.silences.unset(ctx, names...) },
+		// What the screen showed last time (filter, sort, collapsed groups): kept with the
+		// history, so a restart comes back to it; unreadable, it starts from the defaults.
+		Prefs:     screenPrefs(hist),
+		SavePrefs: hist.Store.SetPrefs,
 	})
 	testPanic, _ := getenv(testPanicEnv)
-	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"},
-		tea.WithAltScreen(), tea.WithContext(ctx))
+	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	if opts.mouse {
+		programOpts = append(programOpts, tea.WithMouseCellMotion())
+	}
+	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"}, programOpts...)
 	guard.mu.Lock()
 	guard.program = program
 	guard.mu.Unlock()

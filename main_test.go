@@ -71,6 +71,17 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"unsilence"}, wantErr: "unsilence takes a name"},
 		{args: []string{"check", "--reason", "x"}, wantErr: "--reason goes with 'silence'"},
 		{args: []string{"silence", "api", "1h", "--json"}, wantErr: "--json goes with"},
+		{args: []string{"--ascii"}, want: options{ascii: true, asciiSet: true, theme: "dark"}},
+		{args: []string{"--ascii=false", "--demo"}, want: options{asciiSet: true, demo: true, theme: "dark"}},
+		{args: []string{"--ascii=maybe"}, wantErr: "invalid boolean value"},
+		{args: []string{"check", "--ascii"}, wantErr: "--ascii goes with the live monitor"},
+		{args: []string{"--wall"}, want: options{wall: "services", theme: "dark"}},
+		{args: []string{"--wall=groups", "--wall-page", "30s"}, want: options{wall: "groups", wallPage: 30 * time.Second, theme: "dark"}},
+		{args: []string{"--wall=tiles"}, wantErr: "want services or groups"},
+		{args: []string{"--wall-page", "10ms"}, wantErr: "--wall-page 10ms: want at least 1s"},
+		{args: []string{"serve", "--wall"}, wantErr: "--wall and --wall-page go with the live monitor"},
+		{args: []string{"--mouse"}, want: options{mouse: true, theme: "dark"}},
+		{args: []string{"check", "--mouse"}, wantErr: "--mouse goes with the live monitor"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -130,6 +130,14 @@ CREATE TABLE silence (
 	PRIMARY KEY (kind, name)
 ) WITHOUT ROWID;
 `,
+		// 5: what the screen was showing (filter, sort, collapsed groups), so that a restart
+		// comes back to it; key/value, the screen owns the keys and their encoding.
+		`
+CREATE TABLE ui_state (
+	key   TEXT NOT NULL PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+`,
 	}
 }
 

@@ -26,6 +26,7 @@ const (
 	opExec    // tests: call hook, run sql on the writer's connection (a full disk...)
 	opOutcome // a sender's answer about one alert, for its outbox row
 	opWrite   // run write in a transaction of its own and answer its error (silences)
+	opPrefs   // the screen's saved state, replaced key by key
 )
 
 // op is one queued write or request. Results are copied into it field by field, so that the
@@ -48,6 +49,7 @@ type op struct {
 	write   func(*sql.Tx) error
 	alerts  []Outgoing // the alerts the events caused, committed with them
 	outcome *outcome
+	prefs   map[string]string // opPrefs: "" deletes a key
 	now     time.Time
 	sql     string
 	hook    func()
@@ -142,7 +144,7 @@ func (w *writer) drain() bool {
 func (w *writer) process(batch []op) {
 	from := 0
 	for i, o := range batch {
-		if o.kind == opResult || o.kind == opEvent || o.kind == opOutcome {
+		if o.kind == opResult || o.kind == opEvent || o.kind == opOutcome || o.kind == opPrefs {
 			continue
 		}
 		w.commit(batch[from:i])
@@ -247,6 +249,12 @@ func (w *writer) write(ops []op) (err error) {
 		o := &ops[i]
 		if o.kind == opOutcome {
 			if err := w.applyOutcome(tx, o.outcome); err != nil {
+				return err
+			}
+			continue
+		}
+		if o.kind == opPrefs {
+			if err := writePrefs(tx, o.prefs); err != nil {
 				return err
 			}
 			continue

@@ -66,7 +66,13 @@ func runProgram(b *testing.B, model tea.Model, out *countingWriter, warm, measur
 // BenchmarkTerminalBytes measures bytes written to the terminal per second by the real program:
 // with 40 live HTTP services checked every second, and with 40 services that never change (only
 // the clock ticks). Run with -benchtime=1x; each run takes about 10 s of wall time.
-func BenchmarkTerminalBytes(b *testing.B) {
+func BenchmarkTerminalBytes(b *testing.B) { terminalBytes(b, false) }
+
+// BenchmarkTerminalBytesASCII is BenchmarkTerminalBytes on an ASCII terminal without colour, as
+// over a 9600 baud serial line (960 bytes/s).
+func BenchmarkTerminalBytesASCII(b *testing.B) { terminalBytes(b, true) }
+
+func terminalBytes(b *testing.B, ascii bool) {
 	const n = 40
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
@@ -88,6 +94,9 @@ func BenchmarkTerminalBytes(b *testing.B) {
 	}
 	renderer := lipgloss.NewRenderer(nil)
 	renderer.SetColorProfile(termenv.ANSI256)
+	if ascii {
+		renderer.SetColorProfile(termenv.Ascii)
+	}
 	renderer.SetHasDarkBackground(true)
 
 	for b.Loop() {
@@ -98,13 +107,13 @@ func BenchmarkTerminalBytes(b *testing.B) {
 			defer close(done)
 			_ = mon.Run(ctx)
 		}()
-		live := New(services, mon.Snapshot(), mon, Options{Renderer: renderer, Ctx: ctx})
+		live := New(services, mon.Snapshot(), mon, Options{Renderer: renderer, Ctx: ctx, ASCII: ascii})
 		var liveOut countingWriter
 		liveBytes := runProgram(b, live, &liveOut, 2*time.Second, 3*time.Second)
 		cancel()
 		<-done
 
-		idle := New(services, mon.Snapshot(), idleSource{}, Options{Renderer: renderer, Ctx: context.Background()})
+		idle := New(services, mon.Snapshot(), idleSource{}, Options{Renderer: renderer, Ctx: context.Background(), ASCII: ascii})
 		var idleOut countingWriter
 		idleBytes := runProgram(b, idle, &idleOut, time.Second, 3*time.Second)
 

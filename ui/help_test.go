@@ -61,7 +61,11 @@ func TestFooterNamesItsKeys(t *testing.T) {
 			for _, b := range k.footer(v, history) {
 				label := b.Help().Key
 				var named []string
-				for _, part := range strings.Split(strings.ReplaceAll(label, " or ", "/"), "/") {
+				parts := strings.Split(strings.ReplaceAll(label, " or ", "/"), "/")
+				if label == "/" {
+					parts = []string{"/"} // the filter's own key, not a separator
+				}
+				for _, part := range parts {
 					if lo, hi, ok := strings.Cut(part, "-"); ok && len(lo) == 1 && len(hi) == 1 {
 						for c := lo[0]; c <= hi[0]; c++ {
 							named = append(named, string(c))

@@ -14,6 +14,10 @@ type keyMap struct {
 	Reload                                  key.Binding
 	Mute                                    key.Binding // silence or unsilence the selected service
 	Window, NextWindow                      key.Binding // the detail chart's window
+	// Finding a row: the filter, problems only, jumps, the sort and collapsing groups.
+	Find, Problems, NextProblem, PrevProblem, FirstDown key.Binding
+	Sort, Fold, FoldAll                                 key.Binding
+	Wall                                                key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -34,6 +38,16 @@ func newKeyMap() keyMap {
 		// The keys are in the order of history.StandardWindows.
 		Window:     key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "details: history of the last 1h, 24h, 7d, 30d")),
 		NextWindow: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "details: the next history window")),
+
+		Find:        key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter: name, group, state, kind, reason; enter keeps, esc clears")),
+		Problems:    key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "only problems: DOWN, PENDING, DEGRADED, paused in an outage")),
+		NextProblem: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next problem")),
+		PrevProblem: key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous problem")),
+		FirstDown:   key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "first DOWN service")),
+		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by config, problems, name, latency or uptime")),
+		Fold:        key.NewBinding(key.WithKeys("tab", " "), key.WithHelp("tab, space", "collapse / open the selected group")),
+		FoldAll:     key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "collapse / open every group")),
+		Wall:        key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "wallboard (tiles, problems first and largest) / the list")),
 	}
 }
 
@@ -48,6 +62,8 @@ func (k keyMap) groups() []keyGroup {
 	return []keyGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}},
 		{"Services", enabled(k.Open, k.Back, k.Pause, k.Mute)},
+		{"Find", []key.Binding{k.Find, k.Problems, k.NextProblem, k.PrevProblem, k.FirstDown, k.Sort, k.Fold, k.FoldAll}},
+		{"Wallboard", []key.Binding{k.Wall}},
 		{"History", []key.Binding{k.Window, k.NextWindow}},
 		{"General", []key.Binding{k.Reload, k.Help, k.Quit}},
 	}
@@ -83,7 +99,7 @@ func (k keyMap) footer(v view, history bool) []key.Binding {
 		return []key.Binding{brief("esc or ?", "close", k.Back, k.Help), quit}
 	}
 	return []key.Binding{brief("j/k", "move", k.Down, k.Up), brief("enter", "details", k.Open),
-		brief("p", "pause", k.Pause), help, quit}
+		brief("/", "find", k.Find), brief("p", "pause", k.Pause), help, quit}
 }
 
 // brief is one footer entry: the keys of bindings under a short label.

@@ -49,6 +49,9 @@ type Options struct {
 	// AmbiguousWide avoids every East Asian ambiguous-width glyph, for terminals that draw them
 	// two cells wide (see AmbiguousWideFromEnv).
 	AmbiguousWide bool
+	// ASCII draws with ASCII characters only (see ASCIIFromEnv): the sparkline from " .:-=+*#",
+	// x for a failed check, | and - for the chart's axes. Names are drawn as they are.
+	ASCII bool
 	// Renderer renders styles; nil means lipgloss's default. Tests pin a colour profile with it.
 	Renderer *lipgloss.Renderer
 	// Now seeds the clock; nil means time.Now. Live time arrives as tick messages.
@@ -74,6 +77,19 @@ type Options struct {
 	// groups); they are called from tea.Cmds, never from Update. nil turns the m key off.
 	Silence   func(history.Silence) error
 	Unsilence func(names ...string) (int, error)
+	// Prefs is the screen's state as SavePrefs last saved it (filter, problems only, sort,
+	// collapsed groups), as history.Store.Prefs returns it; nil starts from the defaults.
+	Prefs map[string]string
+	// SavePrefs keeps the screen's state when it changes, for Prefs after a restart; nil keeps
+	// nothing. It is called from a tea.Cmd, and should not block (history.Store.SetPrefs
+	// queues the write).
+	SavePrefs func(map[string]string)
+	// Wall starts on the wallboard: "services" (a tile per service) or "groups" (a tile per
+	// group); "" starts on the list. W toggles it, showing services when Wall is "".
+	Wall string
+	// WallPage is how long the wallboard shows a page of healthy services when they do not
+	// all fit (default 10s).
+	WallPage time.Duration
 }
 
 // view is which screen is showing.
@@ -129,6 +145,21 @@ type Model struct {
 	unsilence func(names ...string) (int, error)
 	mute      muteState
 	note      string
+
+	// What the list shows (find.go): the filter, problems only, sort and collapsed groups.
+	find      finder
+	typing    bool             // the filter line has the keyboard
+	fields    []fields         // each service's searchable texts
+	groups    []string         // group names in order of first appearance
+	members   map[string][]int // each group's services in file order ("" for none)
+	heads     []string         // heads[k]: the group of item k when it is a collapsed heading
+	shown     []bool           // shown[i]: service i passes the filter and problems only
+	nShown    int              // how many do
+	savePrefs func(map[string]string)
+
+	// The wallboard (wall.go): shown when wall is not wallOff; W switches to wallKind.
+	wall, wallKind wallMode
+	wallPage       time.Duration
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
@@ -179,7 +210,7 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		ctx:      ctx,
 		cancel:   cancel,
 		keys:     newKeyMap(),
-		st:       newStyles(r, opts.Theme, opts.AmbiguousWide),
+		st:       newStyles(r, opts.Theme, opts.AmbiguousWide, opts.ASCII),
 		demo:     opts.Demo,
 		via:      opts.Via,
 		hint:     text.CleanText(opts.Hint, 0),
@@ -200,7 +231,14 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 	} else {
 		m.keys.Mute.SetEnabled(false)
 	}
-	m.rows, m.order, m.lineOf = buildRows(services)
+	m.initFind(opts)
+	m.wallKind, m.wallPage = wallServices, opts.WallPage
+	switch opts.Wall {
+	case "services":
+		m.wall = wallServices
+	case "groups":
+		m.wall, m.wallKind = wallGroups, wallGroups
+	}
 	m.nameW = measureNames(m.names)
 	m.title = windowTitle(m.counts())
 	return m
@@ -271,6 +309,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				}
 			}
 		}
+		m = m.restack()
 		if t := windowTitle(m.counts()); t != m.title {
 			m.title = t
 			cmds = append(cmds, tea.SetWindowTitle(t))
@@ -288,6 +327,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.WindowSizeMsg:
 		m.width, m.height, m.sized = msg.Width, msg.Height, true
+		if len(m.find.collapsed) > 0 {
+			m = m.relayout() // the grid of collapsed groups has as many columns as fit
+		}
 		m.offset = m.follow()
 		if m.view == detailView && m.hist.data.n != m.chartWidth() {
 			return m.ask()
@@ -295,6 +337,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)
+	case tea.MouseMsg:
+		return m.mouse(msg)
 	}
 	return m, nil
 }
@@ -308,10 +352,11 @@ func (m Model) quit() tea.Cmd {
 
 // togglePause pauses the selected service, or resumes it when it is paused.
 func (m Model) togglePause() tea.Cmd {
-	if m.src == nil || len(m.order) == 0 {
+	i := m.selected()
+	if m.src == nil || i < 0 {
 		return nil
 	}
-	src, i := m.src, m.order[m.cursor]
+	src := m.src
 	name := m.services[i].Name
 	if m.status[i].State == track.Paused {
 		return func() tea.Msg { src.Resume(name); return nil }
@@ -354,16 +399,21 @@ type tally struct {
 func (m Model) counts() tally {
 	var c tally
 	for _, s := range m.status {
-		state := s.State
-		if _, open := s.OpenOutage(); open && state == track.Paused {
-			state = track.Down
-			c.pausedDown++
-		}
-		if int(state) < len(c.n) {
-			c.n[state]++
-		}
+		c.add(s)
 	}
 	return c
+}
+
+// add counts one service.
+func (c *tally) add(s track.Status) {
+	state := s.State
+	if _, open := s.OpenOutage(); open && state == track.Paused {
+		state = track.Down
+		c.pausedDown++
+	}
+	if int(state) < len(c.n) {
+		c.n[state]++
+	}
 }
 
 // countEntry is one state's count as the header and the title write it.

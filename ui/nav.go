@@ -1,12 +1,18 @@
 package ui
 
 import (
+	"maps"
+	"strings"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
 // handleKey answers a key press: quit and help work everywhere, the rest depends on the view.
 func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.typing && m.view == listView {
+		return m.filterKey(msg)
+	}
 	// Over a slow link (ssh, a held-down key) several keys arrive in one read, and Bubble Tea
 	// hands them over as one message ("jj") that matches no binding: take them one by one.
 	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
@@ -32,6 +38,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Help):
 		if m.view == helpView {
 			m.view, m.pageOff = m.back, 0
+			m = m.restack()
 		} else {
 			m.back, m.view, m.pageOff = m.view, helpView, 0
 		}
@@ -42,8 +49,16 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		switch m.view {
 		case helpView:
 			m.view, m.pageOff = m.back, 0
+			m = m.restack()
 		case detailView:
 			m.view = listView
+			m = m.restack()
+		case listView:
+			if m.find.filter != "" {
+				m.find.filter = ""
+				m = m.relayout()
+				return m, m.savePrefsCmd()
+			}
 		}
 		return m, nil
 	}
@@ -82,6 +97,8 @@ func (m Model) listKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.cursor -= page
 	case key.Matches(msg, k.PageDown):
 		m.cursor += page
+	case key.Matches(msg, k.Open) && n > 0 && m.selected() < 0:
+		return m.fold()
 	case key.Matches(msg, k.Open):
 		if n > 0 {
 			m.view, m.pageOff = detailView, 0
@@ -92,7 +109,7 @@ func (m Model) listKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Pause):
 		return m, m.togglePause()
 	default:
-		return m, nil
+		return m.findKey(msg)
 	}
 	m.cursor = min(max(m.cursor, 0), max(n-1, 0))
 	m.offset = m.follow()
@@ -151,4 +168,132 @@ func scrollTo(off, line, h, total int) int {
 		off = line - h + 1
 	}
 	return min(max(off, 0), max(total-h, 0))
+}
+
+// findKey answers the keys that find rows: the filter, problems only, jumps, the sort and
+// collapsing groups. A change to what is shown is saved (see Options.SavePrefs).
+func (m Model) findKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Find):
+		m.typing = true
+		return m, nil
+	case key.Matches(msg, k.Problems):
+		m.find.problems = !m.find.problems
+	case key.Matches(msg, k.Sort):
+		m.find.sort = (m.find.sort + 1) % sortModes
+	case key.Matches(msg, k.Fold):
+		return m.fold()
+	case key.Matches(msg, k.FoldAll):
+		return m.foldAll()
+	case key.Matches(msg, k.NextProblem) && len(m.order) > 0:
+		return m.jumpProblem(1), nil
+	case key.Matches(msg, k.PrevProblem) && len(m.order) > 0:
+		return m.jumpProblem(-1), nil
+	case key.Matches(msg, k.FirstDown):
+		return m.firstDown(), nil
+	case key.Matches(msg, k.Wall):
+		if m.wall == wallOff {
+			m.wall = m.wallKind
+		} else {
+			m.wall = wallOff
+		}
+		return m, nil
+	default:
+		return m, nil
+	}
+	m = m.relayout()
+	return m, m.savePrefsCmd()
+}
+
+// filterKey edits the filter while the filter line has the keyboard: the rows follow each
+// key; enter keeps the filter, esc clears it, and the arrows still move the cursor.
+func (m Model) filterKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	f := m.find.filter
+	switch msg.Type {
+	case tea.KeyCtrlC:
+		return m, m.quit()
+	case tea.KeyEnter:
+		m.typing = false
+		return m, m.savePrefsCmd()
+	case tea.KeyEsc:
+		m.typing, m.find.filter = false, ""
+		m = m.relayout()
+		return m, m.savePrefsCmd()
+	case tea.KeyUp, tea.KeyDown, tea.KeyPgUp, tea.KeyPgDown, tea.KeyHome, tea.KeyEnd:
+		return m.listKey(msg)
+	case tea.KeyBackspace:
+		if r := []rune(f); len(r) > 0 {
+			f = string(r[:len(r)-1])
+		}
+	case tea.KeyCtrlU:
+		f = ""
+	case tea.KeyCtrlW:
+		f = strings.TrimRight(f, " ")
+		f = f[:strings.LastIndex(f, " ")+1]
+	case tea.KeySpace:
+		f += " "
+	case tea.KeyRunes:
+		if msg.Alt {
+			return m, nil
+		}
+		f += string(msg.Runes)
+	default:
+		return m, nil
+	}
+	if f = cleanFilter(f); f == m.find.filter {
+		return m, nil
+	}
+	// A new filter starts at its first match: that is the row enter then keeps selected.
+	m.find.filter, m.cursor, m.offset = f, 0, 0
+	m.buildRows()
+	return m, nil
+}
+
+// fold collapses the selected row's group into its heading, or opens it again.
+func (m Model) fold() (tea.Model, tea.Cmd) {
+	mk := m.cursorMark()
+	g := mk.group
+	if mk.svc >= 0 {
+		g = m.services[mk.svc].Group
+	}
+	if g == "" {
+		return m, nil
+	}
+	m.find.collapsed = maps.Clone(m.find.collapsed)
+	if m.find.collapsed[g] {
+		delete(m.find.collapsed, g)
+	} else {
+		m.find.collapsed[g] = true
+	}
+	m = m.relayout()
+	return m, m.savePrefsCmd()
+}
+
+// foldAll collapses every group, or opens them all when they all are collapsed.
+func (m Model) foldAll() (tea.Model, tea.Cmd) {
+	all := true
+	for _, g := range m.groups {
+		all = all && m.find.collapsed[g]
+	}
+	m.find.collapsed = map[string]bool{}
+	if !all {
+		for _, g := range m.groups {
+			m.find.collapsed[g] = true
+		}
+	}
+	m = m.relayout()
+	return m, m.savePrefsCmd()
+}
+
+// savePrefsCmd hands the screen's state to Options.SavePrefs, off the Update path.
+func (m Model) savePrefsCmd() tea.Cmd {
+	if m.savePrefs == nil {
+		return nil
+	}
+	save, p := m.savePrefs, m.find.prefs(m.groups)
+	return func() tea.Msg {
+		save(p)
+		return nil
+	}
 }

@@ -142,7 +142,8 @@ func (m Model) setServices(services []config.Service, status map[string]track.St
 		}
 		m.status[i] = st
 	}
-	m.rows, m.order, m.lineOf = buildRows(services)
+	m.indexServices()
+	m.buildRows()
 	m.nameW = measureNames(m.names)
 	m.cursor = 0
 	sel, stays := m.index[selName]
@@ -184,7 +185,7 @@ func (m Model) stale() bool { return m.rl.linkErr }
 // staleRow is service i's row while the attached link is down: a `?` mark and the whole row
 // dimmed, so that nothing on it reads as live.
 func (m Model) staleRow(i int, selected bool, l layout) string {
-	plain := []rune(ansi.Strip(m.renderRow(i, selected, l)))
+	plain := []rune(ansi.Strip(m.renderRow(i, selected, l, nil)))
 	if len(plain) > 0 {
 		plain[0] = '?'
 	}

@@ -20,6 +20,11 @@ type glyphs struct {
 	arrow    string   // from -> to
 	block    string   // one cell of a phase bar
 	loading  string   // a pane waiting for its data
+	sep      string   // between a group heading's counts
+	open     string   // before an open group's name
+	closed   string   // before a collapsed group's name
+	// The wallboard's tile borders.
+	boxTL, boxTR, boxBL, boxBR, boxH, boxV string
 
 	// The detail chart: its y axis (a plain and a labelled row), the corner, the x axis (a
 	// plain cell and a labelled time), and an outage on the x axis; a failure there is fail.
@@ -27,17 +32,36 @@ type glyphs struct {
 }
 
 func glyphsFor(ambiguousWide bool) glyphs {
+	return glyphsOf(ambiguousWide, false)
+}
+
+// glyphsOf is glyphsFor, or ASCII only when ascii is set: for the Linux console, serial
+// terminals and locales that are not UTF-8, where anything else prints as garbage.
+func glyphsOf(ambiguousWide, ascii bool) glyphs {
+	if ascii {
+		return glyphs{
+			bars: []string{" ", ".", ":", "-", "=", "+", "*", "#"}, fail: "x", ellipsis: "~",
+			none: "-", arrow: "->", block: "#", loading: "loading...",
+			sep: ", ", open: "-", closed: "+",
+			boxTL: "+", boxTR: "+", boxBL: "+", boxBR: "+", boxH: "-", boxV: "|",
+			yAxis: "|", yTick: "+", corner: "+", xAxis: "-", xTick: "+", outage: "=",
+		}
+	}
 	if ambiguousWide {
 		// Braille is neutral width, so it is one cell everywhere.
 		return glyphs{
 			bars: []string{"⣀", "⣤", "⣶", "⣿"}, fail: "!", ellipsis: "~",
 			none: "-", arrow: "->", block: "⣿", loading: "loading...",
+			sep: ", ", open: "-", closed: "+",
+			boxTL: "+", boxTR: "+", boxBL: "+", boxBR: "+", boxH: "-", boxV: "|",
 			yAxis: "|", yTick: "+", corner: "+", xAxis: "-", xTick: "+", outage: "#",
 		}
 	}
 	return glyphs{
 		bars: []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"}, fail: "×", ellipsis: "…",
 		none: "—", arrow: "→", block: "█", loading: "loading…",
+		sep: " · ", open: "▾", closed: "▸",
+		boxTL: "╭", boxTR: "╮", boxBL: "╰", boxBR: "╯", boxH: "─", boxV: "│",
 		yAxis: "│", yTick: "┤", corner: "└", xAxis: "─", xTick: "┬", outage: "━",
 	}
 }
@@ -56,6 +80,26 @@ func AmbiguousWideFromEnv(getenv func(string) string) bool {
 	}
 	return false
 }
+
+// ASCIIFromEnv reports whether the terminal likely cannot draw anything but ASCII: TERM is
+// the Linux console or a VT terminal (linux, vt100, vt220…), or the locale (LC_ALL, LC_CTYPE
+// or LANG, the first one set) names a character set other than UTF-8 ("C", "POSIX" and
+// "en_US.ISO-8859-1" do). No locale set at all says nothing, and is taken as UTF-8.
+func ASCIIFromEnv(getenv func(string) string) bool {
+	if t := strings.ToLower(getenv("TERM")); t == "linux" || strings.HasPrefix(t, "vt") {
+		return true
+	}
+	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := strings.ToLower(getenv(k)); v != "" {
+			return !strings.Contains(v, "utf-8") && !strings.Contains(v, "utf8")
+		}
+	}
+	return false
+}
+
+// asciiOnly replaces, width for width, the non-ASCII characters other packages put into text
+// the screen shows (the ellipsis of cut text, the mask of secrets), for the ASCII screen.
+var asciiOnly = strings.NewReplacer("…", "~", "•", "*", "—", "-", "×", "x", "·", ".")
 
 // palette holds a theme's colours as ANSI 256 indices: they degrade predictably to 16 colours,
 // and a fixed theme never has to ask the terminal for its background (which can block for
@@ -121,12 +165,14 @@ type rowStyles struct {
 	down  span // an open outage in the outage column
 	mark  span // the ">" of the selected row
 	quiet span // MAINT and SILENCED
+	match span // a name's characters the filter matched
 }
 
 // styles is every style the UI uses, built once from a renderer and theme; views only apply them.
 type styles struct {
-	g   glyphs
-	row [2]rowStyles // [0] plain, [1] selected
+	g     glyphs
+	ascii bool         // draw ASCII only (see glyphsOf)
+	row   [2]rowStyles // [0] plain, [1] selected
 
 	count    [track.Paused + 1]lipgloss.Style // header counts
 	app      lipgloss.Style                   // the "uptty" in the header
@@ -144,11 +190,20 @@ type styles struct {
 	phaseBar lipgloss.Style
 	noSave   lipgloss.Style // the header's "history not saved"
 	tab      lipgloss.Style // the selected chart window
+	groupSep lipgloss.Style // between a group heading's counts
+	// Group headings are painted with spans, like rows: a board of collapsed groups is
+	// mostly headings.
+	headSpan  span
+	sepSpan   span
+	countSpan [track.Paused + 1]span
+	finding   lipgloss.Style // the header's filter, problems only and sort
+	prompt    lipgloss.Style // the filter line while typing
+	cursor    lipgloss.Style // the filter line's cursor
 }
 
-func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
+func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide, ascii bool) *styles {
 	p := paletteFor(theme)
-	s := &styles{g: glyphsFor(ambiguousWide)}
+	s := &styles{g: glyphsOf(ambiguousWide, ascii), ascii: ascii}
 	for sel := range s.row {
 		base := r.NewStyle()
 		if sel == 1 {
@@ -168,6 +223,7 @@ func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
 			down:  spanOf(base.Foreground(p.state[track.Down]).Bold(true)),
 			mark:  spanOf(base.Foreground(p.accent).Bold(true)),
 			quiet: spanOf(base.Foreground(p.accent)),
+			match: spanOf(name.Foreground(p.accent).Bold(true).Underline(true)),
 		}
 		for st := range rs.state {
 			rs.state[st] = spanOf(base.Foreground(p.state[st]).Bold(track.State(st) == track.Down))
@@ -192,5 +248,13 @@ func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide bool) *styles {
 	s.phaseBar = r.NewStyle().Foreground(p.spark)
 	s.noSave = r.NewStyle().Foreground(p.errFg).Bold(true)
 	s.tab = r.NewStyle().Foreground(p.accent).Bold(true)
+	s.groupSep = r.NewStyle().Foreground(p.dim)
+	s.headSpan, s.sepSpan = spanOf(s.heading), spanOf(s.groupSep)
+	for st := range s.countSpan {
+		s.countSpan[st] = spanOf(s.count[st])
+	}
+	s.finding = r.NewStyle().Foreground(p.accent)
+	s.prompt = r.NewStyle().Foreground(p.accent).Bold(true)
+	s.cursor = r.NewStyle().Reverse(true)
 	return s
 }

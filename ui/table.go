@@ -1,49 +1,22 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
 // row is one table line: a group heading (svc < 0) or a service.
 type row struct {
-	group string
-	svc   int
-}
-
-// buildRows orders services by group, groups in order of first appearance and services in file
-// order within a group. Services without a group come first and without a heading: placed last
-// they would read as part of the last group.
-func buildRows(services []config.Service) (rows []row, order, lineOf []int) {
-	var groups []string
-	members := map[string][]int{}
-	for i, s := range services {
-		g := s.Group
-		if _, ok := members[g]; !ok && g != "" {
-			groups = append(groups, g)
-		}
-		members[g] = append(members[g], i)
-	}
-	add := func(i int) {
-		order = append(order, i)
-		lineOf = append(lineOf, len(rows))
-		rows = append(rows, row{svc: i})
-	}
-	for _, i := range members[""] {
-		add(i)
-	}
-	for _, g := range groups {
-		rows = append(rows, row{group: g, svc: -1})
-		for _, i := range members[g] {
-			add(i)
-		}
-	}
-	return rows, order, lineOf
+	group     string
+	svc       int
+	collapsed bool     // a heading standing for its group's services, which the cursor can select
+	grid      []string // a line of the grid of collapsed groups: the groups, one per cell
+	cols      int      // the grid's columns
 }
 
 // nameWidths are what the layout needs to know of the service names, in cells.
@@ -156,26 +129,51 @@ func (m Model) tableLines(w, h int) []string {
 	lay := fitColumns(w, m.nameW)
 	lines := make([]string, 0, h)
 	if m.colHeadShown() {
-		lines = append(lines, m.st.colHead.Render(m.columnTitles(lay)))
+		lines = append(lines, m.titleLine(lay, w))
 		h--
 	}
-	if len(m.rows) == 0 {
+	if len(m.services) == 0 {
 		return append(lines, m.st.hint.Render("no services"))
 	}
+	if len(m.rows) == 0 {
+		return append(lines, m.st.hint.Render(ansi.Truncate("no service matches; esc clears the filter, ! shows all states", w, m.st.g.ellipsis)))
+	}
 	off := scrollTo(m.offset, m.cursorLine(), h, len(m.rows))
+	terms := filterTerms(m.find.filter)
 	for i := off; i < len(m.rows) && i < off+h; i++ {
 		r := m.rows[i]
+		if r.grid != nil {
+			lines = append(lines, m.gridLine(r, w))
+			continue
+		}
 		if r.svc < 0 {
-			lines = append(lines, m.st.heading.Render(ansi.Truncate(r.group, max(w-markW, 0), m.st.g.ellipsis)))
+			lines = append(lines, m.groupLine(r.group, r.collapsed, i == m.cursorLine(), w))
 			continue
 		}
 		if m.stale() {
 			lines = append(lines, m.staleRow(r.svc, i == m.cursorLine(), lay))
 			continue
 		}
-		lines = append(lines, m.renderRow(r.svc, i == m.cursorLine(), lay))
+		lines = append(lines, m.renderRow(r.svc, i == m.cursorLine(), lay, terms))
 	}
 	return lines
+}
+
+// titleLine is the column titles; when the header had no room to say how the list is
+// filtered and sorted, they say it at their right.
+func (m Model) titleLine(lay layout, w int) string {
+	titles := m.columnTitles(lay)
+	seg := m.findingText()
+	if seg == "" || m.findingInHeader(w) {
+		return m.st.colHead.Render(titles)
+	}
+	tw := ansi.StringWidth(titles)
+	room := w - tw - 2
+	if room < 8 {
+		return m.st.colHead.Render(titles)
+	}
+	seg = ansi.Truncate(seg, room, m.st.g.ellipsis)
+	return m.st.colHead.Render(titles) + strings.Repeat(" ", w-tw-ansi.StringWidth(seg)) + m.st.finding.Render(seg)
 }
 
 func (m Model) columnTitles(l layout) string {
@@ -201,7 +199,8 @@ func (m Model) columnTitles(l layout) string {
 
 // renderRow draws service i's row. Each cell is cut and padded by display width before it is
 // styled, so that wide names align and styling never changes a width.
-func (m Model) renderRow(i int, selected bool, l layout) string {
+// The name's characters that match the filter's terms are highlighted.
+func (m Model) renderRow(i int, selected bool, l layout, terms []string) string {
 	sel := 0
 	if selected {
 		sel = 1
@@ -226,7 +225,7 @@ func (m Model) renderRow(i int, selected bool, l layout) string {
 	}
 	b.WriteString(rs.state[state].paint(text.Fit(state.String(), stateW, "")))
 	b.WriteString(gap(1))
-	b.WriteString(rs.name.paint(text.Fit(m.names[i], l.name, g.ellipsis)))
+	b.WriteString(m.nameCell(i, l.name, rs, terms))
 	if l.lat > 0 {
 		lat := g.none
 		if s.LastOK && !s.LastAt.IsZero() {
@@ -293,4 +292,50 @@ func (m Model) outageCell(cell string, s track.Status, via string, w int, rs *ro
 		return rs.down.paint(cut(cell, w))
 	}
 	return rs.down.paint(cell) + rs.dim.paint("  "+cut(reason, w-ansi.StringWidth(cell)-2))
+}
+
+// nameCell is the name, cut and padded to w cells, with the characters the filter matched in
+// the match style.
+func (m Model) nameCell(i, w int, rs *rowStyles, terms []string) string {
+	cell := text.Fit(m.names[i], w, m.st.g.ellipsis)
+	if len(terms) == 0 {
+		return rs.name.paint(cell)
+	}
+	pos, _ := m.matches(i, terms, nil)
+	if len(pos) == 0 {
+		return rs.name.paint(cell)
+	}
+	slices.Sort(pos)
+	// The cell starts with the name's runes, as many as fit; only those can be highlighted.
+	name := []rune(m.names[i])
+	var b strings.Builder
+	k, run, hi := 0, strings.Builder{}, false
+	flush := func() {
+		if run.Len() == 0 {
+			return
+		}
+		if hi {
+			b.WriteString(rs.match.paint(run.String()))
+		} else {
+			b.WriteString(rs.name.paint(run.String()))
+		}
+		run.Reset()
+	}
+	whole := true
+	for _, r := range cell {
+		isHi := false
+		if whole && k < len(name) && name[k] == r {
+			_, isHi = slices.BinarySearch(pos, k)
+		} else {
+			whole = false
+		}
+		if isHi != hi {
+			flush()
+			hi = isHi
+		}
+		run.WriteRune(r)
+		k++
+	}
+	flush()
+	return b.String()
 }

@@ -29,6 +29,7 @@ func (m Model) View() string {
 	bh := m.bodyHeight()
 	var body []string
 	pageLen := 0 // lines of the whole detail or help page, for the footer
+	wallPage, wallPages := 0, 0
 	switch m.view {
 	case detailView, helpView:
 		all := m.detailLines
@@ -37,7 +38,11 @@ func (m Model) View() string {
 		}
 		pageLines := all()
 		body, pageLen = page(pageLines, m.pageOff, bh), len(pageLines)
-	default:
+	case listView:
+		if m.wall != wallOff {
+			body, wallPage, wallPages = m.wallLines(w, bh)
+			break
+		}
 		body = m.tableLines(w, bh)
 	}
 	bodyStart := len(lines)
@@ -45,7 +50,12 @@ func (m Model) View() string {
 	for range bh - len(body) {
 		lines = append(lines, "")
 	}
-	if footer {
+	switch {
+	case footer && m.typing && m.view == listView:
+		lines = append(lines, m.filterLine(w))
+	case footer && m.wall != wallOff && m.view == listView:
+		lines = append(lines, m.wallFooter(w, wallPage, wallPages))
+	case footer:
 		lines = append(lines, m.footerLine(w, pageLen))
 	}
 	if len(lines) > h {
@@ -53,7 +63,7 @@ func (m Model) View() string {
 	}
 	// Table rows are cut to their columns when they are built; measuring them again would
 	// double the cost of a frame, so only a screen too narrow for their fixed part is checked.
-	trusted := m.view == listView && w >= markW+stateW+1
+	trusted := m.view == listView && m.wall == wallOff && w >= markW+stateW+1
 	for i, l := range lines {
 		if trusted && i >= bodyStart && i < bodyStart+len(body) {
 			continue
@@ -62,7 +72,11 @@ func (m Model) View() string {
 			lines[i] = ansi.Truncate(l, w, "")
 		}
 	}
-	return strings.Join(lines, "\n")
+	out := strings.Join(lines, "\n")
+	if m.st.ascii {
+		out = asciiOnly.Replace(out)
+	}
+	return out
 }
 
 // chrome says which optional lines fit: the footer, the Source error and the hint give way, in
@@ -143,6 +157,39 @@ func (m Model) headerLine(w int) string {
 		return left
 	}
 	avail := w - leftW - 2 - len(clock) - 2 // two spaces either side of the counts
+	// What the list hides or reorders is said before the clock when the counts leave room
+	// (they matter more); else the column titles say it (see findingInHeader).
+	if seg := m.findingText(); m.findingInHeader(w) {
+		sw := ansi.StringWidth(seg)
+		return m.headerWith(left, leftW, parts, avail-sw-2, st.finding.Render(seg)+"  "+st.clock.Render(clock), sw+2+len(clock), w)
+	}
+	return m.headerWith(left, leftW, parts, avail, st.clock.Render(clock), len(clock), w)
+}
+
+// findingInHeader says whether the header has room for findingText beside every count, with
+// the counts closed up: where it has not, the column titles carry it.
+func (m Model) findingInHeader(w int) bool {
+	seg := m.findingText()
+	if seg == "" {
+		return false
+	}
+	used := 5 + 2 + 8 + 2 + 2 + ansi.StringWidth(seg) // uptty, the clock, the gaps
+	if m.demo {
+		used += 7
+	}
+	if m.hist.saveErr != nil {
+		used += 2 + len("history not saved")
+	}
+	var texts []string
+	for _, e := range m.counts().entries() {
+		texts = append(texts, e.text)
+	}
+	return used+ansi.StringWidth(strings.Join(texts, " ")) <= w
+}
+
+// headerWith lays out the header's counts between left and right (clockW cells wide).
+func (m Model) headerWith(left string, leftW int, parts []string, avail int, right string, rightW, w int) string {
+	st := m.st
 	counts := strings.Join(parts, "  ")
 	if ansi.StringWidth(counts) > avail {
 		counts = strings.Join(parts, " ")
@@ -154,12 +201,62 @@ func (m Model) headerLine(w int) string {
 			counts = ""
 		}
 	}
-	gap := w - leftW - ansi.StringWidth(counts) - len(clock)
+	gap := w - leftW - ansi.StringWidth(counts) - rightW
 	if counts != "" {
 		counts = "  " + counts
 		gap -= 2
 	}
-	return left + counts + strings.Repeat(" ", max(gap, 1)) + st.clock.Render(clock)
+	return left + counts + strings.Repeat(" ", max(gap, 1)) + right
+}
+
+// findingText is what the header says of the filter, problems only and the sort, "" when
+// the list shows everything in config order: "/pay  problems only  sort: problems".
+func (m Model) findingText() string {
+	var parts []string
+	if m.find.filter != "" && !m.typing {
+		f := m.find.filter
+		if ansi.StringWidth(f) > 16 {
+			f = ansi.Truncate(f, 16, m.st.g.ellipsis)
+		}
+		parts = append(parts, "/"+f)
+	}
+	if m.find.problems {
+		parts = append(parts, "problems only")
+	}
+	if m.find.sort != sortConfig {
+		parts = append(parts, "sort: "+m.find.sort.String())
+	}
+	return strings.Join(parts, "  ")
+}
+
+// shownText is how many services the filter and problems only show: "12 of 300 shown".
+func (m Model) shownText() string {
+	return itoa(m.nShown) + " of " + itoa(len(m.services)) + " shown"
+}
+
+// filterLine replaces the footer while the filter is typed: the filter with its cursor, what
+// enter and esc do, and how many services it shows. A filter too long for the line shows its
+// end, where the typing is.
+func (m Model) filterLine(w int) string {
+	st := m.st
+	right := "  enter keep  esc clear  " + m.shownText()
+	if w < 40 {
+		right = "  " + m.shownText()
+	}
+	room := w - 1 - 1 - ansi.StringWidth(right) // the "/" and the cursor
+	if room < 4 {
+		right, room = "", w-2
+	}
+	f := m.find.filter
+	if fw := ansi.StringWidth(f); fw > room {
+		f = st.g.ellipsis + ansi.TruncateLeft(f, fw-room+ansi.StringWidth(st.g.ellipsis), "")
+	}
+	line := st.prompt.Render("/"+f) + st.cursor.Render(" ")
+	gap := w - ansi.StringWidth(line) - ansi.StringWidth(right)
+	if right != "" && gap > 0 {
+		line += strings.Repeat(" ", gap) + st.footer.Render(strings.TrimLeft(right, " "))
+	}
+	return line
 }
 
 // footerLine is the key reminder, with the position in the list or page at the right; pageLen
@@ -171,7 +268,9 @@ func (m Model) footerLine(w, pageLen int) string {
 	pos := ""
 	switch m.view {
 	case listView:
-		if n := len(m.order); n > 0 {
+		if m.find.active() {
+			pos = m.shownText()
+		} else if n := len(m.order); n > 0 {
 			pos = itoa(m.cursor+1) + "/" + itoa(n)
 		}
 	case detailView, helpView:
@@ -200,10 +299,10 @@ func (m Model) footerLine(w, pageLen int) string {
 // at 80 columns a DOWN row has no room for it beside its outage timer, and the one row the user
 // is looking at should not need the detail view to say why.
 func (m Model) selectedReason() string {
-	if m.view != listView || len(m.order) == 0 {
+	i := m.selected()
+	if m.view != listView || i < 0 {
 		return ""
 	}
-	i := m.order[m.cursor]
 	s := m.status[i]
 	if s.State != track.Down && s.State != track.Pending && s.State != track.Degraded {
 		return ""

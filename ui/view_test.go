@@ -27,6 +27,16 @@ func press(m Model, keys ...string) Model {
 			msg = tea.KeyMsg{Type: tea.KeyEsc}
 		case "pgdown":
 			msg = tea.KeyMsg{Type: tea.KeyPgDown}
+		case "tab":
+			msg = tea.KeyMsg{Type: tea.KeyTab}
+		case "space":
+			msg = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+		case "backspace":
+			msg = tea.KeyMsg{Type: tea.KeyBackspace}
+		case "up":
+			msg = tea.KeyMsg{Type: tea.KeyUp}
+		case "down":
+			msg = tea.KeyMsg{Type: tea.KeyDown}
 		default:
 			msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 		}
@@ -53,6 +63,15 @@ func TestViewGolden(t *testing.T) {
 		{"detail_60x12_scrolled", 60, 12, termenv.Ascii, false, []string{"j", "enter", "pgdown"}},
 		{"help_80x24", 80, 24, termenv.Ascii, false, []string{"?"}},
 		{"help_60x12", 60, 12, termenv.Ascii, false, []string{"?"}},
+		{"filtering_80x24", 80, 24, termenv.Ascii, false, []string{"/", "p", "a", "y"}},
+		{"filtering_60x12", 60, 12, termenv.Ascii, false, []string{"/", "p", "a", "y"}},
+		{"filtered_80x24", 80, 24, termenv.Ascii, false, []string{"/", "t", "c", "p", "enter"}},
+		{"filtered_problems_80x24", 80, 24, termenv.Ascii, false, []string{"!"}},
+		{"filtered_80x24_ansi256", 80, 24, termenv.ANSI256, false, []string{"/", "a", "p", "i", "enter"}},
+		{"sorted_problems_80x24", 80, 24, termenv.Ascii, false, []string{"s"}},
+		{"collapsed_80x24", 80, 24, termenv.Ascii, false, []string{"z"}},
+		{"collapsed_60x12", 60, 12, termenv.Ascii, false, []string{"z", "j", "j"}},
+		{"collapsed_80x24_wide", 80, 24, termenv.Ascii, true, []string{"j", "j", "tab"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,7 +118,7 @@ func TestViewDeterministic(t *testing.T) {
 func TestViewAnySize(t *testing.T) {
 	for _, wide := range []bool{false, true} {
 		base := fixtureModel(80, 24, termenv.ANSI256, wide)
-		for _, keys := range [][]string{nil, {"j", "enter"}, {"?"}} {
+		for _, keys := range [][]string{nil, {"j", "enter"}, {"?"}, {"z"}, {"/", "p"}, {"/", "p", "enter", "!", "s"}, {"j", "j", "tab"}} {
 			m := press(base, keys...)
 			for w := -1; w <= 40; w++ {
 				for h := -1; h <= 16; h++ {

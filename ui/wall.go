@@ -1,0 +1,337 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/track"
+)
+
+// wallMode is what the wallboard shows a tile of; wallOff is the list.
+type wallMode uint8
+
+const (
+	wallOff wallMode = iota
+	wallServices
+	wallGroups
+)
+
+// defaultWallPage is how long the wallboard shows a page of healthy tiles.
+const defaultWallPage = 10 * time.Second
+
+// wallItem is one tile: a service, or a group summed up.
+type wallItem struct {
+	name    string
+	state   track.State // the state it counts as; a group's worst
+	outage  time.Duration
+	open    bool   // an outage goes on
+	since   string // when it began, as a clock
+	reason  string
+	note    string // a service's latency; a group's counts
+	problem bool
+}
+
+// wallItems are the tiles, problems first (DOWN by oldest outage, PENDING, DEGRADED), then in
+// config order; the filter and problems only apply.
+func (m Model) wallItems() []wallItem {
+	byProblem := m
+	byProblem.find.sort = sortProblems
+	var list []int
+	for i, v := range m.shown {
+		if v {
+			list = append(list, i)
+		}
+	}
+	slices.SortFunc(list, byProblem.compareServices)
+	if m.wall != wallGroups {
+		out := make([]wallItem, 0, len(list))
+		for _, i := range list {
+			s := m.status[i]
+			it := wallItem{name: m.names[i], state: shownState(s), reason: s.Reason, problem: isProblem(s)}
+			if o, open := s.OpenOutage(); open {
+				it.open, it.outage, it.since = true, o.Duration(m.now), clockText(m.now, o.Start, m.loc)
+			}
+			if s.LastOK && !s.LastAt.IsZero() {
+				it.note = text.FormatLatency(s.LastLatency)
+			}
+			out = append(out, it)
+		}
+		return out
+	}
+	// Groups, in the order of their worst service; services without a group are tiles of
+	// their own, as in the list.
+	var out []wallItem
+	seen := map[string]int{}
+	for _, i := range list {
+		g := m.services[i].Group
+		if g == "" {
+			s := m.status[i]
+			out = append(out, wallItem{name: m.names[i], state: shownState(s), reason: s.Reason, problem: isProblem(s)})
+			continue
+		}
+		if _, ok := seen[g]; !ok {
+			seen[g] = len(out)
+			out = append(out, wallItem{name: g})
+		}
+	}
+	for g, k := range seen {
+		var c tally
+		it := &out[k]
+		for _, i := range m.members[g] {
+			if !m.shown[i] {
+				continue
+			}
+			s := m.status[i]
+			c.add(s)
+			it.problem = it.problem || isProblem(s)
+			if o, open := s.OpenOutage(); open && o.Duration(m.now) > it.outage {
+				it.open, it.outage, it.since, it.reason = true, o.Duration(m.now), clockText(m.now, o.Start, m.loc), m.names[i]+": "+s.Reason
+			}
+		}
+		var parts []string
+		for _, e := range c.entries() {
+			parts = append(parts, e.text)
+		}
+		it.note = strings.Join(parts, m.st.g.sep)
+		if es := c.entries(); len(es) > 0 {
+			it.state = es[0].state // the worst
+		}
+	}
+	return out
+}
+
+// wallLines draws the wallboard's body in w x h: problems as the largest tiles that fit, first;
+// healthy services below as tiles when they fit, else as one-line cells paged every page.
+// A tile shows the name, the state in big letters and, while the outage goes on, its clock
+// in big digits, as room allows; colour only repeats what the words say.
+func (m Model) wallLines(w, h int) (lines []string, page, pages int) {
+	items := m.wallItems()
+	if len(items) == 0 || w <= 0 || h <= 0 {
+		return []string{m.st.hint.Render(ansi.Truncate("nothing to show; esc clears the filter, ! shows all states", max(w, 0), m.st.g.ellipsis))}, 0, 1
+	}
+	split := 0
+	for split < len(items) && items[split].problem {
+		split++
+	}
+	problems, healthy := items[:split], items[split:]
+	if len(problems) == 0 {
+		if t, ok := tileGrid(len(items), w, h); ok {
+			return m.drawTiles(items, t), 0, 1
+		}
+		return m.wallCells(items, w, h)
+	}
+	// Problems take two thirds of the screen (all of it when nothing else is left), the
+	// rest goes to the healthy ones: tiles if they fit, else cells that page.
+	ph := h
+	if len(healthy) > 0 {
+		ph = max(h*2/3, min(h, tileMinH))
+	}
+	t, ok := tileGrid(len(problems), w, ph)
+	if !ok {
+		// Too many problems for tiles: one-line cells, problems first, paged.
+		return m.wallCells(items, w, h)
+	}
+	lines = m.drawTiles(problems, t)
+	rest := h - t.rows*t.h
+	if len(healthy) == 0 {
+		return lines, 0, 1
+	}
+	if t, ok := tileGrid(len(healthy), w, rest); ok {
+		return append(lines, m.drawTiles(healthy, t)...), 0, 1
+	}
+	cells, page, pages := m.wallCells(healthy, w, rest)
+	return append(lines, cells...), page, pages
+}
+
+// tiling is a grid of tiles: cols x rows tiles of w x h cells.
+type tiling struct{ cols, rows, w, h int }
+
+// tileMin are the smallest tile's sizes: a name and a state word in a box.
+const (
+	tileMinW = 14
+	tileMinH = 3
+	tileMaxH = 15
+)
+
+// tileGrid picks the columns for n tiles in w x h that give the largest tiles, about twice
+// as wide as tall (a cell is about twice as tall as wide); ok is false when they do not fit.
+func tileGrid(n, w, h int) (tiling, bool) {
+	var best tiling
+	score := -1
+	for cols := 1; cols <= n; cols++ {
+		rows := (n + cols - 1) / cols
+		t := tiling{cols: cols, rows: rows, w: w / cols, h: min(h/rows, tileMaxH)}
+		if t.w < tileMinW || t.h < tileMinH {
+			continue
+		}
+		if s := min(t.w, 2*t.h); s > score {
+			best, score = t, s
+		}
+	}
+	return best, score >= 0
+}
+
+// drawTiles lays items out in t, row by row.
+func (m Model) drawTiles(items []wallItem, t tiling) []string {
+	var lines []string
+	for r := 0; r < t.rows; r++ {
+		rowLines := make([]strings.Builder, t.h)
+		for c := 0; c < t.cols; c++ {
+			k := r*t.cols + c
+			if k >= len(items) {
+				break
+			}
+			for y, l := range m.tile(items[k], t.w-1, t.h) {
+				rowLines[y].WriteString(l)
+				if c < t.cols-1 {
+					rowLines[y].WriteString(strings.Repeat(" ", max(t.w-ansi.StringWidth(l), 0)))
+				}
+			}
+		}
+		for y := range rowLines {
+			lines = append(lines, rowLines[y].String())
+		}
+	}
+	return lines
+}
+
+// tile draws one tile in w x h cells: a box in the state's colour around the name, the state
+// word (big when it fits) and the outage clock (big when it fits), else the latency.
+func (m Model) tile(it wallItem, w, h int) []string {
+	st, g := m.st, m.st.g
+	paint := st.countSpan[min(int(it.state), len(st.countSpan)-1)]
+	boxed := h >= 4 && w >= 8
+	iw, ih := w, h
+	if boxed {
+		iw, ih = w-4, h-2 // a border and a space of padding either side
+	}
+	var in []string
+	add := func(s string) {
+		if len(in) < ih {
+			in = append(in, s)
+		}
+	}
+	add(st.headSpan.paint(ansi.Truncate(it.name, iw, g.ellipsis)))
+	word := it.state.String()
+	clock := ""
+	if it.open {
+		clock = text.FormatDuration(it.outage)
+	}
+	// Big letters for the word when it fits with the line under it; the clock too if room.
+	bigWord := bigWidth(word) <= iw && ih >= 1+bigHeight+1
+	bigClock := it.open && bigWidth(clock) > 0 && bigWidth(clock) <= iw && ih >= 1+2*bigHeight+2
+	if bigWord {
+		for _, l := range bigText(word, g.block) {
+			add(paint.paint(l))
+		}
+	} else {
+		add(paint.paint(ansi.Truncate(word+" "+clock, iw, g.ellipsis)))
+	}
+	switch {
+	case bigClock:
+		for _, l := range bigText(clock, g.block) {
+			add(paint.paint(l))
+		}
+		add(st.row[0].dim.paint(ansi.Truncate("since "+it.since, iw, g.ellipsis)))
+	case it.open && bigWord:
+		add(paint.paint(ansi.Truncate(clock+" since "+it.since, iw, g.ellipsis)))
+	}
+	if it.reason != "" && it.problem {
+		add(st.row[0].dim.paint(ansi.Truncate(it.reason, iw, g.ellipsis)))
+	}
+	if it.note != "" {
+		add(st.row[0].dim.paint(ansi.Truncate(it.note, iw, g.ellipsis)))
+	}
+	for len(in) < ih {
+		in = append(in, "")
+	}
+	if !boxed {
+		return in
+	}
+	out := make([]string, 0, h)
+	out = append(out, paint.paint(g.boxTL+strings.Repeat(g.boxH, w-2)+g.boxTR))
+	for _, l := range in {
+		pad := max(iw-ansi.StringWidth(l), 0)
+		out = append(out, paint.paint(g.boxV)+" "+l+strings.Repeat(" ", pad)+" "+paint.paint(g.boxV))
+	}
+	return append(out, paint.paint(g.boxBL+strings.Repeat(g.boxH, w-2)+g.boxBR))
+}
+
+// wallCellW is the width of a one-line cell of the wallboard.
+const wallCellW = 26
+
+// wallCells draws items as one-line cells ("DOWN  name  4m12s"), in columns, as many as fit
+// in h lines; the pages turn with the clock, every wallPage.
+func (m Model) wallCells(items []wallItem, w, h int) (lines []string, page, pages int) {
+	if h <= 0 || len(items) == 0 {
+		return nil, 0, 1
+	}
+	cols := max(w/wallCellW, 1)
+	cw := w / cols
+	per := cols * h
+	pages = (len(items) + per - 1) / per
+	every := m.wallPage
+	if every <= 0 {
+		every = defaultWallPage
+	}
+	page = int(m.now.Unix()/int64(every/time.Second)) % pages
+	items = items[page*per : min((page+1)*per, len(items))]
+	rows := (len(items) + cols - 1) / cols
+	for r := range rows {
+		var b strings.Builder
+		for c := range cols {
+			k := c*rows + r
+			if k >= len(items) {
+				break
+			}
+			cell := m.wallCell(items[k], cw-1)
+			b.WriteString(cell)
+			if c < cols-1 {
+				b.WriteString(strings.Repeat(" ", max(cw-ansi.StringWidth(cell), 0)))
+			}
+		}
+		lines = append(lines, b.String())
+	}
+	return lines, page, pages
+}
+
+// wallCell is one item on one line, w cells at most.
+func (m Model) wallCell(it wallItem, w int) string {
+	st, g := m.st, m.st.g
+	paint := st.countSpan[min(int(it.state), len(st.countSpan)-1)]
+	tail := it.note
+	if it.open {
+		tail = text.FormatDuration(it.outage)
+	}
+	word := text.Fit(it.state.String(), stateW, "")
+	room := w - stateW - 1 - 1 - ansi.StringWidth(tail)
+	name := ansi.Truncate(it.name, max(room, 0), g.ellipsis)
+	line := paint.paint(word) + " " + name
+	if tail != "" && room > 0 {
+		line += strings.Repeat(" ", max(room-ansi.StringWidth(name), 0)+1) + paint.paint(tail)
+	}
+	return ansi.Truncate(line, max(w, 0), "")
+}
+
+// wallFooter says which page of tiles shows and how to leave.
+func (m Model) wallFooter(w, page, pages int) string {
+	hint := "W list  / find  ! problems  ? help  q quit"
+	pos := ""
+	if pages > 1 {
+		pos = "page " + itoa(page+1) + "/" + itoa(pages)
+	}
+	if m.find.active() {
+		pos = strings.TrimSpace(m.shownText() + "  " + pos)
+	}
+	room := w - ansi.StringWidth(pos) - 1
+	hint = ansi.Truncate(hint, max(room, 0), "")
+	gap := w - ansi.StringWidth(hint) - ansi.StringWidth(pos)
+	if pos == "" || gap < 1 {
+		return m.st.footer.Render(hint)
+	}
+	return m.st.footer.Render(hint + strings.Repeat(" ", gap) + pos)
+}

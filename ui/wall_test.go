@@ -1,0 +1,127 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/muesli/termenv"
+)
+
+func TestWallGolden(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		w, h   int
+		groups bool
+	}{
+		{"wall_80x24", 80, 24, false},
+		{"wall_60x12", 60, 12, false},
+		{"wall_groups_80x24", 80, 24, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := press(fixtureModel(tt.w, tt.h, termenv.Ascii, false), "W")
+			if tt.groups {
+				m.wall = wallGroups
+			}
+			golden.RequireEqual(t, []byte(m.View()))
+		})
+	}
+}
+
+// TestWallKey: W shows the wallboard and the list again.
+func TestWallKey(t *testing.T) {
+	m := press(fixtureModel(80, 24, termenv.Ascii, false), "W")
+	if m.wall != wallServices || !strings.Contains(m.View(), "W list") {
+		t.Fatalf("after W: wall = %v, screen:\n%s", m.wall, m.View())
+	}
+	if m = press(m, "W"); m.wall != wallOff || !strings.Contains(m.View(), "STATE") {
+		t.Errorf("after W W: wall = %v, screen:\n%s", m.wall, m.View())
+	}
+}
+
+// TestWallEveryDownShown: on the wallboard of 300 services with 8 DOWN, at every size from
+// 60x12 to 400x100, every DOWN service is on the screen, by name and word, problems first; no
+// line overflows.
+func TestWallEveryDownShown(t *testing.T) {
+	down := []int{7, 48, 91, 130, 177, 204, 251, 299}
+	base := press(bigBoard(300, down, 100, 30), "W")
+	for _, size := range [][2]int{{60, 12}, {80, 24}, {100, 30}, {120, 40}, {200, 50}, {400, 100}} {
+		next, _ := base.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		v := next.(Model).View()
+		lines := strings.Split(v, "\n")
+		if len(lines) > size[1] {
+			t.Errorf("%v: %d lines", size, len(lines))
+		}
+		for _, l := range lines {
+			if ansi.StringWidth(l) > size[0] {
+				t.Errorf("%v: line %q is too wide", size, l)
+			}
+		}
+		for _, i := range down {
+			if name := fmt.Sprintf("svc-%03d", i); !strings.Contains(v, name) {
+				t.Errorf("%v: %s is not on the wallboard:\n%s", size, name, v)
+			}
+		}
+		if !strings.Contains(v, "8 DOWN") {
+			t.Errorf("%v: the header does not count 8 DOWN", size)
+		}
+	}
+}
+
+// TestWallPages: healthy tiles that do not fit turn pages with the clock; the problems stay.
+func TestWallPages(t *testing.T) {
+	m := press(bigBoard(300, []int{42}, 100, 30), "W")
+	w, _ := m.size()
+	_, page, pages := m.wallLines(w, m.bodyHeight())
+	if pages < 2 {
+		t.Fatalf("the wallboard of 300 services has %d pages, want several", pages)
+	}
+	want := fmt.Sprintf("page %d/%d", page+1, pages)
+	if v := m.View(); !strings.Contains(v, want) {
+		t.Errorf("the footer does not say %q:\n%s", want, v)
+	}
+	next, _ := m.Update(tickMsg(fixedNow.Add(10 * time.Second)))
+	m = next.(Model)
+	want = fmt.Sprintf("page %d/%d", (page+1)%pages+1, pages)
+	if v := m.View(); !strings.Contains(v, want) || !strings.Contains(v, "svc-042") {
+		t.Errorf("10s later: want %q with svc-042 still shown:\n%s", want, v)
+	}
+}
+
+// TestWallAnySize draws the wallboard at every size up to 40x16 in both kinds: nothing panics
+// or overflows.
+func TestWallAnySize(t *testing.T) {
+	for _, groups := range []bool{false, true} {
+		m := press(fixtureModel(80, 24, termenv.ANSI256, true), "W")
+		if groups {
+			m.wall = wallGroups
+		}
+		for w := -1; w <= 40; w++ {
+			for h := -1; h <= 16; h++ {
+				next, _ := m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+				v := next.(Model).View()
+				if v == "" {
+					continue
+				}
+				for _, l := range strings.Split(v, "\n") {
+					if ansi.StringWidth(l) > max(w, 0) {
+						t.Errorf("%dx%d groups=%v: line %q is too wide", w, h, groups, l)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkWallView1000 draws the wallboard of 1,000 services (100 DOWN) at 200x60.
+func BenchmarkWallView1000(b *testing.B) {
+	m := press(bigModel(b), "W")
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = m.View()
+	}
+}
