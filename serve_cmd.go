@@ -136,6 +136,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	// Silences set by `uptty silence` or the API show in the status within a poll.
 	silences := newSilencePoller(hist, notify.NewQuiet(cfg.Services, cfg.Maintenance))
 	silences.poll()
+	prober := metrics.NewProber(cfg)
 	srv := serve.New(serve.Options{
 		Services:  cfg.Services,
 		Monitor:   mon,
@@ -144,7 +145,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		Logger:    logger,
 		Token:     token,
 		Metrics:   met,
-		Probe:     metrics.NewProber(cfg),
+		Probe:     prober,
 		Quiet:     silences.quiet,
 		Refresh:   silences.poll,
 	})
@@ -168,6 +169,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	names := serviceNames(cfg.Services)
 	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, apply: func(cfg *config.Config) {
 		srv.SetServices(cfg.Services)
+		prober.SetConfig(cfg)
 	}}
 	trigger := make(chan string, 1)
 	reloads.Go(func() {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,20 +31,26 @@ const maxProbes = 64
 // scrape config's relabelling names the target. A missing or unknown module, a target that is
 // not allowed or that the module cannot check is a 400 with the reason.
 type Prober struct {
-	modules map[string]*config.Module
-	allowed func(target string) bool
-	slots   chan struct{}
-	labels  *labelSet
+	// cfg is swapped whole by SetConfig on a reload, while scrapes read it.
+	cfg    atomic.Pointer[config.Config]
+	slots  chan struct{}
+	labels *labelSet
 }
 
 // NewProber returns the /probe handler for cfg's modules and the targets cfg allows.
 func NewProber(cfg *config.Config) *Prober {
-	return &Prober{
-		modules: cfg.Modules,
-		allowed: cfg.ProbeAllowed,
-		slots:   make(chan struct{}, maxProbes),
-		labels:  probeLabels(),
+	p := &Prober{
+		slots:  make(chan struct{}, maxProbes),
+		labels: probeLabels(),
 	}
+	p.cfg.Store(cfg)
+	return p
+}
+
+// SetConfig makes cfg's modules, probe_targets and service URLs the ones /probe uses, after a
+// reload of the config; a probe in flight finishes with the old ones.
+func (p *Prober) SetConfig(cfg *config.Config) {
+	p.cfg.Store(cfg)
 }
 
 // probeLabels are the label sets of /probe's series: none but the phase.
@@ -61,21 +68,23 @@ func (p *Prober) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bad := func(format string, args ...any) {
 		http.Error(w, fmt.Sprintf(format, args...), http.StatusBadRequest)
 	}
-	m := p.modules[name]
+	cfg := p.cfg.Load()
+	modules := cfg.Modules
+	m := modules[name]
 	switch {
-	case len(p.modules) == 0:
+	case len(modules) == 0:
 		bad("no modules: add a modules map to the config to use /probe")
 		return
 	case name == "":
-		bad("module is missing (modules: %s)", strings.Join(slices.Sorted(maps.Keys(p.modules)), ", "))
+		bad("module is missing (modules: %s)", strings.Join(slices.Sorted(maps.Keys(modules)), ", "))
 		return
 	case m == nil:
-		bad("unknown module %q (modules: %s)", name, strings.Join(slices.Sorted(maps.Keys(p.modules)), ", "))
+		bad("unknown module %q (modules: %s)", name, strings.Join(slices.Sorted(maps.Keys(modules)), ", "))
 		return
 	case target == "":
 		bad("target is missing")
 		return
-	case !p.allowed(target):
+	case !cfg.ProbeAllowed(target):
 		bad("target not allowed: it is neither a configured service's url nor matched by probe_targets")
 		return
 	}

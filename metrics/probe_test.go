@@ -97,3 +97,25 @@ services:
 		t.Errorf("/probe with no modules = %d %q, want 400 saying so", rec.Code, rec.Body)
 	}
 }
+
+// TestProbeSetConfig: a reload that adds modules and probe_targets is what /probe uses next,
+// without a restart.
+func TestProbeSetConfig(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	parse := func(yaml string) *config.Config {
+		t.Helper()
+		cfg, err := config.Parse([]byte(yaml), "uptty.yaml", nil, probe.Kinds())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	h := metrics.NewProber(parse("services:\n  - {name: A, url: \"tcp://127.0.0.1:1\"}\n"))
+	h.SetConfig(parse(fmt.Sprintf("modules:\n  http_2xx: {timeout: 5s}\nprobe_targets: [\"%s/*\"]\nservices:\n  - {name: A, url: \"tcp://127.0.0.1:1\"}\n", srv.URL)))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/probe?"+url.Values{"module": {"http_2xx"}, "target": {srv.URL + "/x"}}.Encode(), nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("/probe after SetConfig added a module = %d %q, want 200", rec.Code, rec.Body)
+	}
+}
