@@ -68,6 +68,7 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
 		Ctx:           ctx,
 		Archive:       client.Archive(),
+		Mark:          client.Mark,
 	})
 	program = tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
 	ready.Done()

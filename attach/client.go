@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/track"
 )
 
@@ -63,6 +64,7 @@ type Client struct {
 	wake    chan struct{}           // cap 1: pending became non-empty
 	known   map[string]track.Status // the newest status of each service, sparkline included
 	names   []string                // the service list, in the server's order
+	marks   map[string]notify.Mark  // MAINT and SILENCED marks, as the server last said
 }
 
 // New returns a client for the server at rawURL ("http://host:port"; "host:port" means http).
@@ -236,6 +238,7 @@ func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, b
 		}
 		st := statusOf(d, prev, c.opts.Now(), true)
 		c.known[d.Name] = st
+		c.setMark(d)
 		c.queue(map[string]track.Status{d.Name: st})
 		return nil, true
 	}
@@ -251,11 +254,13 @@ func (c *Client) applySnapshot(doc statusDoc, notify bool) ([]config.Service, ma
 	st := make(map[string]track.Status, len(doc.Services))
 	c.mu.Lock()
 	fresh := map[string]track.Status{}
+	clear(c.marks) // a snapshot is the whole truth: ended silences go
 	for i, d := range doc.Services {
 		svcs[i] = config.Service{Name: d.Name, Group: d.Group, URL: d.URL}
 		names[i] = d.Name
 		prev, ok := c.known[d.Name]
 		st[d.Name] = statusOf(d, prev, now, false)
+		c.setMark(d)
 		if !ok {
 			fresh[d.Name] = st[d.Name]
 		}
@@ -269,6 +274,30 @@ func (c *Client) applySnapshot(doc statusDoc, notify bool) ([]config.Service, ma
 		c.opts.OnServices(svcs, fresh)
 	}
 	return svcs, st
+}
+
+// setMark keeps d's MAINT or SILENCED mark; c.mu must be held.
+func (c *Client) setMark(d serviceDoc) {
+	var mk notify.Mark
+	mk.Maintenance = d.Maintenance
+	if d.SilencedUntil != "" {
+		mk.SilencedUntil, _ = time.Parse(time.RFC3339, d.SilencedUntil)
+	}
+	if !mk.Quiet() {
+		delete(c.marks, d.Name)
+		return
+	}
+	if c.marks == nil {
+		c.marks = map[string]notify.Mark{}
+	}
+	c.marks[d.Name] = mk
+}
+
+// Mark is the service's MAINT or SILENCED mark as the server last said, for ui.Options.Mark.
+func (c *Client) Mark(name string) notify.Mark {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.marks[name]
 }
 
 // queue hands statuses to Next; c.mu must be held.
@@ -339,7 +368,10 @@ type serviceDoc struct {
 	Error     string   `json:"error"`
 	Since     *string  `json:"since"`
 	Uptime    *float64 `json:"uptime"`
-	Outage    *struct {
+	// Maintenance and SilencedUntil are there only when they apply.
+	Maintenance   bool   `json:"maintenance"`
+	SilencedUntil string `json:"silenced_until"`
+	Outage        *struct {
 		Start string  `json:"start"`
 		End   *string `json:"end"`
 	} `json:"outage"`

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/track"
 )
 
@@ -167,5 +168,35 @@ func TestClient(t *testing.T) {
 		}
 	case <-time.After(waitLimit):
 		t.Fatal("no OnLink after the reconnection")
+	}
+}
+
+// TestMarks: the MAINT and SILENCED marks of the server's documents are the attached screen's,
+// and a snapshot without them ends them.
+func TestMarks(t *testing.T) {
+	c, err := New("http://127.0.0.1:1", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	silenced := `{"name":"a","state":"down","silenced_until":"2026-12-01T02:00:00Z"}`
+	maint := `{"name":"b","state":"down","maintenance":true}`
+	if _, ok := c.dispatch("snapshot", []byte(`{"services":[`+silenced+`,`+maint+`,{"name":"c","state":"up"}]}`)); !ok {
+		t.Fatal("snapshot not understood")
+	}
+	until := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	for name, want := range map[string]notify.Mark{"a": {SilencedUntil: until}, "b": {Maintenance: true}, "c": {}} {
+		if got := c.Mark(name); !got.SilencedUntil.Equal(want.SilencedUntil) || got.Maintenance != want.Maintenance {
+			t.Errorf("Mark(%s) = %+v, want %+v", name, got, want)
+		}
+	}
+	c.dispatch("service", []byte(`{"name":"c","state":"down","silenced_until":"2026-12-01T02:00:00Z"}`))
+	if got := c.Mark("c"); !got.SilencedUntil.Equal(until) {
+		t.Errorf("Mark(c) after a service event = %+v, want silenced until %v", got, until)
+	}
+	c.dispatch("snapshot", []byte(`{"services":[{"name":"a","state":"down"},{"name":"b","state":"down"},{"name":"c","state":"down"}]}`))
+	for _, name := range []string{"a", "b", "c"} {
+		if got := c.Mark(name); got.Quiet() {
+			t.Errorf("Mark(%s) after a snapshot without marks = %+v, want none", name, got)
+		}
 	}
 }
