@@ -52,6 +52,18 @@ func (m Model) wallItems() []wallItem {
 		for _, i := range list {
 			s := m.status[i]
 			it := wallItem{name: m.names[i], state: shownState(s), reason: s.Reason, problem: isProblem(s)}
+			// A silenced, maintained or paused outage says so, as its row does: the board
+			// shows it as DOWN, and whoever looks at the wall must not take it for unheeded.
+			var notes []string
+			if s.State == track.Paused && it.state != track.Paused {
+				notes = append(notes, "PAUSED")
+			}
+			if mk := m.markText(i); mk != "" {
+				notes = append(notes, mk)
+			}
+			if len(notes) > 0 {
+				it.reason = strings.TrimSpace(strings.Join(notes, ", ") + "  " + it.reason)
+			}
 			if o, open := s.OpenOutage(); open {
 				it.open, it.outage, it.since = true, o.Duration(m.now), clockText(m.now, o.Start, m.loc)
 			}

@@ -10,6 +10,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/muesli/termenv"
+
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/track"
 )
 
 func TestWallGolden(t *testing.T) {
@@ -123,5 +126,58 @@ func BenchmarkWallView1000(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = m.View()
+	}
+}
+
+// TestWallMarks: a DOWN tile that is silenced, in maintenance or paused says so, as its row
+// does, for the board shows it as DOWN all the same.
+func TestWallMarks(t *testing.T) {
+	services, st := fixture(fixedNow)
+	var down string
+	for i, f := range st {
+		if f.State == track.Down {
+			down = services[i].Name
+		}
+	}
+	if down == "" {
+		t.Fatal("the fixture has no DOWN service")
+	}
+	for _, tt := range []struct {
+		name string
+		set  func(s *silences)
+		want string
+	}{
+		{"silenced", func(s *silences) {
+			s.list = []history.Silence{{Kind: history.SilenceService, Name: down, Until: fixedNow.Add(2 * time.Hour)}}
+		}, "SILENCED until"},
+		{"maintenance", func(s *silences) { s.maint[down] = true }, "MAINT"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			snaps, src := split(services, st)
+			s := newSilences()
+			tt.set(s)
+			m := New(services, snaps, src, s.options(Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst}))
+			next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+			if v := press(next.(Model), "W").View(); !strings.Contains(v, tt.want) {
+				t.Errorf("the wallboard does not say %q of %s:\n%s", tt.want, down, v)
+			}
+		})
+	}
+}
+
+// TestWallPausedOutage: a service paused during its outage is a DOWN tile that says PAUSED.
+func TestWallPausedOutage(t *testing.T) {
+	services, st := fixture(fixedNow)
+	for i := range st {
+		if st[i].State == track.Down {
+			st[i].State = track.Paused
+		}
+	}
+	snaps, src := split(services, st)
+	m := New(services, snaps, src, Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	v := press(next.(Model), "W").View()
+	if !strings.Contains(v, "PAUSED  status 503") {
+		t.Errorf("the paused outage's tile does not say PAUSED before its reason:\n%s", v)
 	}
 }
