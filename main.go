@@ -13,6 +13,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -204,8 +205,11 @@ func parseArgs(args []string) (options, error) {
 	fs.BoolVar(&opts.quiet, "quiet", false, "")
 	fs.BoolFunc("ascii", "", func(v string) error {
 		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("want true or false")
+		}
 		opts.ascii, opts.asciiSet = b, true
-		return err
+		return nil
 	})
 	fs.BoolFunc("wall", "", func(v string) error {
 		switch v {
@@ -233,7 +237,7 @@ func parseArgs(args []string) (options, error) {
 				opts.help = true
 				return opts, nil
 			}
-			return opts, err
+			return opts, valueError(err)
 		}
 		rest = fs.Args()
 		if len(rest) == 0 {
@@ -856,4 +860,17 @@ func hasService(cfg *config.Config, name string) bool {
 		}
 	}
 	return false
+}
+
+// badValue is how the flag package words a value that --ascii or --wall refuses.
+var badValue = regexp.MustCompile(`^invalid boolean value (".*") for -([a-z-]+): (.*)$`)
+
+// valueError words a refused value of --ascii or --wall as uptty's other flags do
+// (`--wall "tiles": want services or groups`): the flag package calls them booleans, which
+// --wall=groups is not, and names them with one dash.
+func valueError(err error) error {
+	if m := badValue.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Errorf("--%s %s: %s", m[2], m[1], m[3])
+	}
+	return err
 }
