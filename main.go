@@ -64,7 +64,8 @@ Usage:
   uptty silence NAME DURATION [--reason TEXT] [--group] [--config FILE]
                                                 no alerts from a service (or, with --group, a
                                                 group) for DURATION; a running uptty heeds it
-  uptty silence --list [--json]                 list the silences in force
+  uptty silence --list [--json] [--config FILE]
+                                                list the silences in force
   uptty unsilence NAME [--config FILE]          end the silences of a service or group
   uptty serve [--config FILE] [--listen ADDR] [--token-file FILE] [--log-format text|json]
                                                 no screen: the monitor and history behind an HTTP API

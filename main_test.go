@@ -325,3 +325,23 @@ func TestREADMEConfigsAreValid(t *testing.T) {
 		t.Errorf("found %d README configs with services, want at least 2", tested)
 	}
 }
+
+// TestUsageConfig: every usage line of a command that reads the config or its history says
+// --config, as silence --list and unsilence need one like the rest.
+func TestUsageConfig(t *testing.T) {
+	for _, cmd := range []string{"uptty check", "uptty validate", "uptty incidents", "uptty alerts",
+		"uptty silence NAME", "uptty silence --list", "uptty unsilence", "uptty serve"} {
+		found := false
+		for _, line := range strings.Split(usage, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), cmd+" ") {
+				found = true
+				if !strings.Contains(line, "[--config FILE]") {
+					t.Errorf("usage line %q does not say [--config FILE]", strings.TrimSpace(line))
+				}
+			}
+		}
+		if !found {
+			t.Errorf("usage has no line for %q", cmd)
+		}
+	}
+}
