@@ -131,7 +131,10 @@ func (c *Client) do(ctx context.Context, method, path string) (*http.Response, e
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		resp.Body.Close()
 		msg := strings.TrimSpace(string(body))
-		if resp.StatusCode == http.StatusUnauthorized {
+		switch {
+		case resp.StatusCode == http.StatusUnauthorized && c.opts.Token != "":
+			msg = "the server refused the token (from --token-file or UPTTY_TOKEN)"
+		case resp.StatusCode == http.StatusUnauthorized:
 			msg = "the server wants a token: pass --token-file FILE or set UPTTY_TOKEN"
 		}
 		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, msg)

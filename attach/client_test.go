@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -197,6 +198,27 @@ func TestMarks(t *testing.T) {
 	for _, name := range []string{"a", "b", "c"} {
 		if got := c.Mark(name); got.Quiet() {
 			t.Errorf("Mark(%s) after a snapshot without marks = %+v, want none", name, got)
+		}
+	}
+}
+
+// TestUnauthorized: a 401 says to pass a token when none was sent, and that it was refused
+// when one was.
+func TestUnauthorized(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	for _, tt := range []struct{ token, want string }{
+		{"", "the server wants a token"},
+		{"wrong", "the server refused the token"},
+	} {
+		c, err := New(srv.URL, Options{Token: tt.token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.Initial(t.Context()); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Initial with token %q: error = %v, want it to say %q", tt.token, err, tt.want)
 		}
 	}
 }
