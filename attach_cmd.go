@@ -69,8 +69,15 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 		Ctx:           ctx,
 		Archive:       client.Archive(),
 		Mark:          client.Mark,
+		ASCII:         asciiScreen(opts, getenv),
+		Wall:          opts.wall,
+		WallPage:      opts.wallPage,
 	})
-	program = tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx))
+	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	if opts.mouse {
+		programOpts = append(programOpts, tea.WithMouseCellMotion())
+	}
+	program = tea.NewProgram(model, programOpts...)
 	ready.Done()
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = client.Run(ctx) })

@@ -99,3 +99,39 @@ services:
 		t.Errorf("uptty attach exit status after q = %s, want 0", code)
 	}
 }
+
+// TestAttachWallASCII: `uptty attach --wall --ascii` is the wallboard, in ASCII, on a server's
+// stream: a wall display fed by one poller, or a Linux console.
+func TestAttachWallASCII(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer up.Close()
+	cfg := writeConfig(t, fmt.Sprintf(`
+history: {path: ""}
+services:
+  - {name: Checkout, url: "%s/checkout"}
+`, up.URL))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	startServe(t, bin, cfg, addr)
+	s := startTmux(t, 80, 24, nil, bin, "attach", "http://"+addr, "--wall", "--ascii")
+	screen := s.waitFor("the wallboard", 30*time.Second, func(screen string) bool {
+		return strings.Contains(screen, "W list") && strings.Contains(screen, "Checkout")
+	})
+	for _, r := range screen {
+		if r > 0x7e {
+			t.Fatalf("the attached wallboard with --ascii draws %q:\n%s", r, screen)
+		}
+	}
+	s.tmux("send-keys", "-t", s.name, "q")
+	if code := s.exitStatus(10 * time.Second); code != "0" {
+		t.Errorf("uptty attach exit status after q = %s, want 0", code)
+	}
+}

@@ -69,7 +69,8 @@ Usage:
   uptty unsilence NAME [--config FILE]          end the silences of a service or group
   uptty serve [--config FILE] [--listen ADDR] [--token-file FILE] [--log-format text|json]
                                                 no screen: the monitor and history behind an HTTP API
-  uptty attach URL [--token-file FILE] [--theme dark|light]
+  uptty attach URL [--token-file FILE] [--theme dark|light] [--ascii] [--wall[=groups]]
+        [--mouse]
                                                 the live screen on a running uptty serve
   uptty --version | --help
 
@@ -91,13 +92,13 @@ Flags:
       --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
       --service NAME  (incidents) only this service's outages
       --theme NAME    dark (default) or light: colours for the terminal's background
-      --ascii         (live monitor) draw with ASCII only; the default on TERM=linux or vt*
+      --ascii         (live monitor, attach) draw with ASCII only; the default on TERM=linux or vt*
                       and under a locale that is not UTF-8 (--ascii=false turns it off)
-      --wall[=groups] (live monitor) start on the wallboard: a tile per service (or per group),
+      --wall[=groups] (live monitor, attach) start on the wallboard: a tile per service (or per group),
                       problems first and largest; W switches between it and the list
-      --mouse         (live monitor) the wheel moves and scrolls, a click selects and opens; off
+      --mouse         (live monitor, attach) the wheel moves and scrolls, a click selects and opens; off
                       by default, so that selecting text with the mouse works
-      --wall-page DUR (live monitor) how long the wallboard shows a page of healthy tiles
+      --wall-page DUR (live monitor, attach) how long the wallboard shows a page of healthy tiles
                       when they do not all fit (default 10s)
       --listen ADDR   (serve) address of the HTTP API (default 127.0.0.1:9870); one that is not
                       loopback needs a token: $UPTTY_TOKEN or --token-file
@@ -285,13 +286,16 @@ func parseArgs(args []string) (options, error) {
 	if opts.quiet && opts.command != "" {
 		return opts, errors.New("--quiet goes with the live monitor")
 	}
-	if opts.asciiSet && opts.command != "" {
+	// The screen's own flags serve an attached screen as well: a wallboard on a server's
+	// stream, a Linux console.
+	screen := opts.command == "" || opts.command == "attach"
+	if opts.asciiSet && !screen {
 		return opts, errors.New("--ascii goes with the live monitor")
 	}
-	if (opts.wall != "" || opts.wallPage != 0) && opts.command != "" {
+	if (opts.wall != "" || opts.wallPage != 0) && !screen {
 		return opts, errors.New("--wall and --wall-page go with the live monitor")
 	}
-	if opts.mouse && opts.command != "" {
+	if opts.mouse && !screen {
 		return opts, errors.New("--mouse goes with the live monitor")
 	}
 	if opts.wallPage < 0 || opts.wallPage > 0 && opts.wallPage < time.Second {

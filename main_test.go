@@ -81,6 +81,8 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"--wall-page", "10ms"}, wantErr: "--wall-page 10ms: want at least 1s"},
 		{args: []string{"serve", "--wall"}, wantErr: "--wall and --wall-page go with the live monitor"},
 		{args: []string{"--mouse"}, want: options{mouse: true, theme: "dark"}},
+		{args: []string{"attach", "http://127.0.0.1:9870", "--ascii", "--wall=groups", "--wall-page", "5s", "--mouse"},
+			want: options{command: "attach", attachURL: "http://127.0.0.1:9870", ascii: true, asciiSet: true, wall: "groups", wallPage: 5 * time.Second, mouse: true, theme: "dark"}},
 		{args: []string{"check", "--mouse"}, wantErr: "--mouse goes with the live monitor"},
 	}
 	for _, tt := range tests {
