@@ -101,7 +101,11 @@ type liveAlerts struct {
 // startAlerts starts delivering, with the dispatcher tuned by opt (its OnSent, if any, is
 // called after the outbox's): the alerts the outbox still holds from before (under their
 // ids), then what the engine makes of the monitor's events from statuses on.
-func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses map[string]track.Status, opt alert.Options) (*liveAlerts, error) {
+//
+// onSilences, if not nil, is called after the silences in force changed (serve sends its event
+// streams a fresh snapshot then).
+func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses map[string]track.Status, opt alert.Options,
+	onSilences func()) (*liveAlerts, error) {
 	store := hist.Store
 	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{})}
 	opt.GiveUpAfterFor = set.giveUp
@@ -136,6 +140,7 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	})
 	// Read before the first result, so that a silence set before the start holds from it.
 	la.silences = newSilencePoller(hist, la.engine.Quiet())
+	la.silences.onChange = onSilences
 	la.silences.poll()
 	pending, err := store.PendingAlerts()
 	if err != nil {
@@ -175,6 +180,21 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 		la.silences.run(ctx, silencePollEvery)
 	}()
 	return la, nil
+}
+
+// reconfigure gives the engine a reloaded config's services, rules and windows. Its senders stay
+// those it started with (set.rules of a sender not in started are left out, and said to warn):
+// a sender added to the config is used after a restart.
+func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map[string]bool, warn func(sender string)) {
+	var rules []notify.Rule
+	for _, r := range set.rules {
+		if !started[r.Name] {
+			warn(r.Name)
+			continue
+		}
+		rules = append(rules, r)
+	}
+	la.engine.Reconfigure(cfg.Services, rules, cfg.Maintenance)
 }
 
 // sink commits the alerts with the result and events that caused them, then queues them: the

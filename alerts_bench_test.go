@@ -57,7 +57,7 @@ func BenchmarkAlertLatency(b *testing.B) {
 			b.Fatal(err)
 		}
 		set, _ := buildSenders(cfg, nil, false)
-		la, err := startAlerts(cfg, hist, set, nil, alert.Options{})
+		la, err := startAlerts(cfg, hist, set, nil, alert.Options{}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -153,7 +153,7 @@ func runCPU(b *testing.B, withAlerts bool) (time.Duration, int64) {
 	var la *liveAlerts
 	if withAlerts {
 		set, _ := buildSenders(cfg, nil, false)
-		if la, err = startAlerts(cfg, hist, set, nil, alert.Options{}); err != nil {
+		if la, err = startAlerts(cfg, hist, set, nil, alert.Options{}, nil); err != nil {
 			b.Fatal(err)
 		}
 		onResult = la.engine.OnResult

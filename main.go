@@ -599,7 +599,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 			alerts.engine.OnResult(name, c, events)
 		}),
 	})
-	alerts, err = startAlerts(cfg, hist, senders, monitor.Snapshot(), alert.Options{})
+	alerts, err = startAlerts(cfg, hist, senders, monitor.Snapshot(), alert.Options{}, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage

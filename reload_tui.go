@@ -57,15 +57,9 @@ func tuiReload(rl *reloader, alerts *liveAlerts, started map[string]bool, tty io
 	dlog *slog.Logger) ui.ReloadFunc {
 	rl.apply = func(cfg *config.Config) {
 		set, _ := buildSenders(cfg, tty, tmux) // a bad sender was refused by config.Parse already
-		var rules []notify.Rule
-		for _, r := range set.rules {
-			if !started[r.Name] {
-				dlog.Warn("alert sender added: it is used after a restart", "sender", r.Name)
-				continue
-			}
-			rules = append(rules, r)
-		}
-		alerts.engine.Reconfigure(cfg.Services, rules, cfg.Maintenance)
+		alerts.reconfigure(cfg, set, started, func(sender string) {
+			dlog.Warn("alert sender added: it is used after a restart", "sender", sender)
+		})
 	}
 	return func(ctx context.Context) ([]config.Service, map[string]track.Status, error) {
 		cfg, err := rl.reload(ctx)

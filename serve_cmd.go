@@ -12,15 +12,17 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/uptty/uptty/alert"
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/metrics"
 	"github.com/uptty/uptty/monitor"
-	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/serve"
+	"github.com/uptty/uptty/track"
 )
 
 // defaultListen is where `uptty serve` listens without --listen: loopback only, so that nothing
@@ -127,15 +129,35 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	defer stop() // before waiting for the reloads: deferred calls run last first
 
 	met := newMetrics(cfg, hist)
+	// The config's senders; a terminal one writes nowhere, since serve has no screen.
+	senders, err := buildSenders(cfg, nil, false)
+	if err != nil {
+		ln.Close()
+		hist.Close()
+		return fail(fmt.Errorf("uptty: %w", err))
+	}
+	var alerts *liveAlerts
 	mon := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
 		Restore:     hist.Restore,
-		OnResult:    hist.Record,
-		Lateness:    met.Lateness,
+		// The engine records to history, with the alerts the events caused, in one batch; set
+		// before Run, which is the first to call it.
+		OnResult: func(name string, c track.Check, events []track.Event) { alerts.engine.OnResult(name, c, events) },
+		Lateness: met.Lateness,
 	})
-	// Silences set by `uptty silence` or the API show in the status within a poll.
-	silences := newSilencePoller(hist, notify.NewQuiet(cfg.Services, cfg.Maintenance))
-	silences.poll()
+	// Silences set by `uptty silence` or the API reach the engine and the status within a
+	// poll; the event streams get a fresh snapshot when they change.
+	var srvRef atomic.Pointer[serve.Server]
+	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), alert.Options{}, func() {
+		if s := srvRef.Load(); s != nil {
+			s.MarksChanged()
+		}
+	})
+	if err != nil {
+		ln.Close()
+		hist.Close()
+		return fail(fmt.Errorf("uptty: %w", err))
+	}
 	prober := metrics.NewProber(cfg)
 	srv := serve.New(serve.Options{
 		Services:  cfg.Services,
@@ -146,16 +168,10 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		Token:     token,
 		Metrics:   met,
 		Probe:     prober,
-		Quiet:     silences.quiet,
-		Refresh:   silences.poll,
+		Quiet:     alerts.engine.Quiet(),
+		Refresh:   alerts.silences.poll,
 	})
-	silences.onChange = srv.MarksChanged // set before the poller runs
-	pollCtx, stopPolling := context.WithCancel(ctx)
-	polling := make(chan struct{})
-	go func() {
-		defer close(polling)
-		silences.run(pollCtx, silencePollEvery)
-	}()
+	srvRef.Store(srv)
 	auth := "none (loopback)"
 	if token != "" {
 		auth = "bearer token"
@@ -167,9 +183,14 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	logger.Info("serving", "services", len(cfg.Services), "listen", ln.Addr().String(), "config", cfg.Path,
 		"history", where, "auth", auth, "version", buildVersion())
 	names := serviceNames(cfg.Services)
+	started := ruleNames(senders.rules)
 	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, apply: func(cfg *config.Config) {
 		srv.SetServices(cfg.Services)
 		prober.SetConfig(cfg)
+		set, _ := buildSenders(cfg, nil, false) // a bad sender was refused by config.Parse already
+		alerts.reconfigure(cfg, set, started, func(sender string) {
+			logger.Warn("alert sender added: it is used after a restart", "sender", sender)
+		})
 	}}
 	trigger := make(chan string, 1)
 	reloads.Go(func() {
@@ -207,8 +228,9 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		}
 	})
 	err = srv.Serve(ctx, ln)
-	stopPolling() // before history closes: the poller reads it
-	<-polling
+	// The monitor has stopped calling the engine; the senders' last outcomes reach the outbox
+	// before history closes.
+	alerts.stop()
 	code := exitOK
 	if err != nil {
 		logger.Error("server failed", "err", err.Error())

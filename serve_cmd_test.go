@@ -192,15 +192,25 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 	}))
 	defer up.Close()
+	// serve alerts as the live monitor does: a webhook hears of the outage and the recovery.
+	hooks := make(chan map[string]any, 16)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&body); err == nil {
+			hooks <- body
+		}
+	}))
+	defer hook.Close()
 	dir := t.TempDir()
 	hist := filepath.Join(dir, "history.db")
 	const secret = "s3cret-query-token"
 	cfg := writeConfig(t, fmt.Sprintf(`
 history: {path: %s}
 defaults: {interval: 1s, timeout: 1s, retry_interval: 50ms, failure_threshold: 1}
+alerts: [{name: hook, type: webhook, url: "%s"}]
 services:
   - {name: Checkout API, group: payments, url: "%s/health?token=${API_TOKEN}"}
-`, hist, up.URL))
+`, hist, hook.URL, up.URL))
 	cmd := exec.Command(bin, "serve", "-c", cfg, "--listen", "127.0.0.1:0", "--log-format", "json")
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_STATE_HOME="+dir, "API_TOKEN="+secret)
 	stderr, err := cmd.StderrPipe()
@@ -254,10 +264,11 @@ services:
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`
 history: {path: %s}
 defaults: {interval: 1s, timeout: 1s, retry_interval: 50ms, failure_threshold: 1}
+alerts: [{name: hook, type: webhook, url: "%s"}]
 services:
   - {name: Checkout API, group: payments, url: "%s/health?token=${API_TOKEN}"}
   - {name: Search, url: "%s/search"}
-`, hist, up.URL, up.URL)), 0o600); err != nil {
+`, hist, hook.URL, up.URL, up.URL)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Process.Signal(syscall.SIGHUP)
@@ -279,6 +290,19 @@ services:
 	})
 	if _, ok := back["outage"].(string); !ok {
 		t.Errorf("recovery log = %v, want the outage's duration", back)
+	}
+	for _, want := range []string{"down", "up"} {
+		select {
+		case body := <-hooks:
+			if body["event"] != want || body["service"] != "Checkout API" {
+				t.Errorf("webhook got %v, want the %s alert of Checkout API", body, want)
+			}
+			if b, _ := json.Marshal(body); strings.Contains(string(b), secret) {
+				t.Errorf("webhook body shows the secret: %s", b)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("webhook got no %s alert in 30s; logs:\n%s", want, logs)
+		}
 	}
 
 	cmd.Process.Signal(syscall.SIGTERM)
