@@ -99,12 +99,7 @@ func (s *Server) wantSnapshot() {
 // fanout is the one reader of the monitor's Next: it logs state changes and hands every
 // stream client its events, and it takes the snapshots clients need. Snapshots are taken here,
 // between batches, so that no client gets a batch older than the snapshot it already has.
-func (s *Server) fanout(ctx context.Context) {
-	svcs, last := s.snapshot() // states as restored from history: only changes are logged
-	states := make(map[string]track.State, len(last))
-	for i, svc := range svcs {
-		states[svc.Name] = last[i].State
-	}
+func (s *Server) fanout(ctx context.Context, states map[string]track.State) {
 	for {
 		s.hub.mu.Lock()
 		snap := s.hub.wantSnap
@@ -169,6 +164,17 @@ func (s *Server) broadcast(batch map[string]track.Status) {
 			s.log.Debug("event stream client fell behind: its backlog is dropped and a snapshot sent instead")
 		}
 	}
+}
+
+// loggedStates are the services' states as restored from history: only changes from them are
+// logged.
+func (s *Server) loggedStates() map[string]track.State {
+	svcs, last := s.snapshot()
+	states := make(map[string]track.State, len(last))
+	for i, svc := range svcs {
+		states[svc.Name] = last[i].State
+	}
+	return states
 }
 
 // logChanges logs every service whose state differs from states, and records the new states.
