@@ -459,7 +459,7 @@ func TestLoadKeys(t *testing.T) {
 	dir := t.TempDir()
 	for _, tt := range []struct {
 		name, text, wantErr string
-		want               int
+		want                int
 	}{
 		{"two keys", "# team\n\n" + key + key, "", 2},
 		{"empty", "\n# nobody\n", "no public key", 0},
