@@ -45,7 +45,7 @@ func serveFlags(fs *flag.FlagSet, so *serveOptions) {
 	fs.StringVar(&so.ssh, "ssh", "", "")
 	fs.StringVar(&so.authorizedKeys, "authorized-keys", "", "")
 	fs.StringVar(&so.sshOperators, "ssh-operators", "", "")
-	fs.IntVar(&so.sshMaxSessions, "ssh-max-sessions", 32, "")
+	fs.IntVar(&so.sshMaxSessions, "ssh-max-sessions", 0, "") // 0: sshview's default, 32
 }
 
 // checkServeFlags refuses serve's flags on other commands and a log format it does not know.

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	gossh "golang.org/x/crypto/ssh"
+
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/notify"
@@ -44,7 +46,7 @@ func prepareSSH(opts options, cfg *config.Config, getenv func(string) (string, b
 	if so.authorizedKeys == "" {
 		return nil, errors.New("uptty: --ssh needs --authorized-keys FILE: the public keys that may log in, one a line")
 	}
-	if so.sshMaxSessions < 1 {
+	if so.sshMaxSessions < 0 {
 		return nil, fmt.Errorf("uptty: --ssh-max-sessions %d: want 1 or more", so.sshMaxSessions)
 	}
 	if _, _, err := net.SplitHostPort(so.ssh); err != nil {
@@ -106,6 +108,7 @@ func (v *sshViewers) run(ctx context.Context, srv *serve.Server, opts options, h
 		return err
 	}
 	logger.Info("ssh viewers", "listen", v.ln.Addr().String(), "viewers", len(o.Viewers),
-		"operators", len(o.Operators), "max_sessions", o.MaxSessions, "host_key", v.hostKey)
+		"operators", len(o.Operators), "max_sessions", s.MaxSessions(), "host_key", v.hostKey,
+		"host_key_fingerprint", gossh.FingerprintSHA256(o.HostKey.PublicKey()))
 	return s.Serve(ctx, v.ln)
 }

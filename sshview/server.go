@@ -117,6 +117,9 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// MaxSessions is how many viewers may be connected at once.
+func (s *Server) MaxSessions() int { return s.opts.MaxSessions }
+
 // Serve accepts viewers on ln until ctx is done, then ends every session and returns once
 // their handlers have. It closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
