@@ -54,6 +54,9 @@ type Options struct {
 	HostKey gossh.Signer
 	// MaxSessions bounds the viewers at once (default 32); one more is told so and let go.
 	MaxSessions int
+	// LoginTimeout is how long a connection may take to log in and open its session before it
+	// is closed (default 30s), so that connections that never log in do not pile up.
+	LoginTimeout time.Duration
 	// WriteTimeout is how long a viewer's terminal may take to accept a write before the viewer
 	// is dropped (default 10s).
 	WriteTimeout time.Duration
@@ -70,13 +73,19 @@ type Server struct {
 	log      *slog.Logger
 	srv      *ssh.Server
 	sessions atomic.Int64
+	mu       sync.Mutex
+	closing  bool           // Serve is ending: no new session handler may start
 	wg       sync.WaitGroup // running session handlers
 }
 
 type ctxKey struct{ name string }
 
-// subKey is where a session's Subscription is kept, for the guard to close it.
-var subKey = &ctxKey{"subscription"}
+// subKey is where a session's Subscription is kept, for the guard to close it; loginKey the
+// timer that closes a connection that has not opened its session in time.
+var (
+	subKey   = &ctxKey{"subscription"}
+	loginKey = &ctxKey{"login timer"}
+)
 
 // New returns a server for opts; nothing runs until Serve.
 func New(opts Options) (*Server, error) {
@@ -85,6 +94,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxSessions <= 0 {
 		opts.MaxSessions = 32
+	}
+	if opts.LoginTimeout <= 0 {
+		opts.LoginTimeout = 30 * time.Second
 	}
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 10 * time.Second
@@ -113,6 +125,10 @@ func New(opts Options) (*Server, error) {
 	srv.SubsystemHandlers = nil
 	srv.LocalPortForwardingCallback, srv.ReversePortForwardingCallback = nil, nil
 	srv.Version = "uptty"
+	srv.ConnCallback = func(ctx ssh.Context, c net.Conn) net.Conn {
+		ctx.SetValue(loginKey, time.AfterFunc(opts.LoginTimeout, func() { c.Close() }))
+		return c
+	}
 	s.srv = srv
 	return s, nil
 }
@@ -126,12 +142,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	served := make(chan error, 1)
 	go func() { served <- s.srv.Serve(ln) }()
 	var err error
+	stopped := false
 	select {
 	case <-ctx.Done():
-		_ = s.srv.Close()
-		err = <-served
 	case err = <-served:
-		_ = s.srv.Close()
+		stopped = true
+	}
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	_ = s.srv.Close() // the listener and every connection: their sessions end
+	if !stopped {
+		err = <-served
 	}
 	s.wg.Wait()
 	if errors.Is(err, ssh.ErrServerClosed) {
@@ -154,7 +176,16 @@ func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 // terminal through to the screen, and closes the session's subscription after it.
 func (s *Server) guard(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		if t, ok := sess.Context().Value(loginKey).(*time.Timer); ok {
+			t.Stop()
+		}
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			return
+		}
 		s.wg.Add(1)
+		s.mu.Unlock()
 		defer s.wg.Done()
 		n := s.sessions.Add(1)
 		defer s.sessions.Add(-1)

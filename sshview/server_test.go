@@ -483,3 +483,25 @@ func TestLoadKeys(t *testing.T) {
 		t.Error("LoadKeys of a missing file = nil error")
 	}
 }
+
+// TestLoginTimeout: a connection that never logs in is closed after LoginTimeout; a viewer who
+// did log in stays past it. (The timeout leaves the viewer time to log in on a loaded machine.)
+func TestLoginTimeout(t *testing.T) {
+	f := start(t, func(o *Options) { o.LoginTimeout = 3 * time.Second })
+	v := f.open(t, f.viewer)
+	c, err := net.Dial("tcp", f.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(wait))
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		t.Errorf("a connection that never logs in: %v, want closed by the server", err)
+	}
+	f.mu.Lock()
+	sub := f.subs[0]
+	f.mu.Unlock()
+	sub.batches <- map[string]track.Status{"Search": {State: track.Up}} // the viewer is still there
+	v.out.waitFor(t, "Search UP", rowIs("Search", "UP"))
+	v.quit(t)
+}
