@@ -175,6 +175,21 @@ services:
 		}
 	}
 	logs.waitFor(t, "the refusal", msgIs("ssh key refused"))
+
+	// SIGTERM with a viewer on: the session ends and serve exits 0 with history saved.
+	last := startTmux(t, 100, 16, nil, sshArgs(viewerKey, port, "-tt", "127.0.0.1")...)
+	last.waitFor("the board for a third viewer", 30*time.Second, row("Checkout", "UP"))
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("uptty serve still running 30s after SIGTERM with a viewer on; logs:\n%s", logs.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("uptty serve exit status after SIGTERM = %d, want 0; logs:\n%s", code, logs.String())
+	}
+	last.exitStatus(10 * time.Second) // the viewer's ssh ended too
+	logs.waitFor(t, "the stop", msgIs("stopped"))
 }
 
 // exitCode is a finished command's exit status.
