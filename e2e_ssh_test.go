@@ -125,7 +125,9 @@ services:
 	if strings.Contains(screen, "pause / resume") {
 		t.Errorf("a read-only viewer's help offers p:\n%s", screen)
 	}
-	s.tmux("send-keys", "-t", s.name, "Escape")
+	// ? again, not Escape: an escape byte followed at once by q would read as alt+q.
+	s.tmux("send-keys", "-t", s.name, "?")
+	s.waitFor("the board again", 10*time.Second, row("Checkout", "UP"))
 	res, err := http.Get(api + "/api/v1/status")
 	if err != nil {
 		t.Fatal(err)

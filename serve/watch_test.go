@@ -10,14 +10,18 @@ import (
 	"github.com/uptty/uptty/track"
 )
 
-// nextUntil reads w until every named service is in state.
+// nextUntil reads w until every named service is in state, starting from its snapshot: a
+// service may have got there before the watch began.
 func nextUntil(t *testing.T, w *Watch, state track.State, names ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
+	_, now := w.Snapshot()
 	left := map[string]bool{}
 	for _, n := range names {
-		left[n] = true
+		if now[n].State != state {
+			left[n] = true
+		}
 	}
 	for len(left) > 0 {
 		batch, err := w.Next(ctx)
