@@ -227,7 +227,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	go func() {
 		defer close(sshDone)
 		if viewers != nil {
-			if err := viewers.run(sshCtx, srv, opts, hist, silences.quiet, logger); err != nil {
+			if err := viewers.run(sshCtx, srv, opts, hist, silences, logger); err != nil {
 				logger.Error("ssh viewers stopped", "err", err.Error())
 			}
 		}

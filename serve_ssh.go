@@ -90,9 +90,10 @@ func prepareSSH(opts options, cfg *config.Config, getenv func(string) (string, b
 }
 
 // run serves the viewers from srv's monitor until ctx is done. Every viewer sees the screen
-// the local monitor draws, marks and stored history included.
+// the local monitor draws, marks and stored history included; operators silence through the
+// same history as `uptty silence` and the API.
 func (v *sshViewers) run(ctx context.Context, srv *serve.Server, opts options, hist *history.Live,
-	quiet *notify.Quiet, logger *slog.Logger) error {
+	silences *silencePoller, logger *slog.Logger) error {
 	o := v.opts
 	o.Logger = logger
 	o.Watch = func() sshview.Subscription { return srv.Watch() }
@@ -100,7 +101,10 @@ func (v *sshViewers) run(ctx context.Context, srv *serve.Server, opts options, h
 		Theme:   opts.theme,
 		ASCII:   opts.asciiSet && opts.ascii,
 		Archive: hist.View,
-		Mark:    func(name string) notify.Mark { return quiet.Mark(name, time.Now()) },
+		Mark:    func(name string) notify.Mark { return silences.quiet.Mark(name, time.Now()) },
+		// Operators only: sshview turns them off for the others.
+		Silence:   func(x history.Silence) error { return silences.set(ctx, x) },
+		Unsilence: func(names ...string) (int, error) { return silences.unset(ctx, names...) },
 	}
 	s, err := sshview.New(o)
 	if err != nil {

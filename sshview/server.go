@@ -27,6 +27,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/track"
 	"github.com/uptty/uptty/ui"
 )
@@ -246,6 +247,16 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	o.Reload, o.Prefs, o.SavePrefs = nil, nil, nil // the server's config and screen are not a viewer's
 	if !op {
 		o.Silence, o.Unsilence = nil, nil
+	} else if silence, unsilence := o.Silence, o.Unsilence; silence != nil && unsilence != nil {
+		who := sess.User()
+		o.Silence = func(x history.Silence) error {
+			s.log.Info("silence requested", "name", x.Name, "kind", x.Kind, "until", x.Until.Format(time.RFC3339), "ssh_user", who)
+			return silence(x)
+		}
+		o.Unsilence = func(names ...string) (int, error) {
+			s.log.Info("unsilence requested", "names", names, "ssh_user", who)
+			return unsilence(names...)
+		}
 	}
 	out := &watchdog{w: sess}
 	go out.watch(sess.Context(), s.opts.WriteTimeout, func() {

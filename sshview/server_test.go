@@ -20,6 +20,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/track"
 )
 
@@ -256,15 +257,19 @@ func TestViewer(t *testing.T) {
 	again.quit(t)
 }
 
-// TestReadOnly: a viewer's p does nothing and its help does not offer it; an operator's pauses.
+// TestReadOnly: a viewer's p does nothing and its help offers neither p nor m; an operator's
+// p pauses, and its help offers both.
 func TestReadOnly(t *testing.T) {
-	f := start(t, nil)
+	f := start(t, func(o *Options) {
+		o.UI.Silence = func(history.Silence) error { return nil }
+		o.UI.Unsilence = func(...string) (int, error) { return 0, nil }
+	})
 	v := f.open(t, f.viewer)
 	v.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
 	io.WriteString(v.keys, "p?")
 	v.out.waitFor(t, "the help", func(s string) bool { return strings.Contains(s, "move up / scroll up") })
-	if strings.Contains(v.out.text(), "pause / resume") {
-		t.Error("a read-only viewer's help offers p")
+	if text := v.out.text(); strings.Contains(text, "pause / resume") || strings.Contains(text, "silence (mute)") {
+		t.Error("a read-only viewer's help offers p or m")
 	}
 	v.quit(t)
 
@@ -282,6 +287,10 @@ func TestReadOnly(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("operator's p paused nothing")
 	}
+	io.WriteString(op.keys, "?")
+	op.out.waitFor(t, "the operator's help offering p and m", func(s string) bool {
+		return strings.Contains(s, "pause / resume") && strings.Contains(s, "silence (mute)")
+	})
 	op.quit(t)
 	f.mu.Lock()
 	defer f.mu.Unlock()
