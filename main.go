@@ -68,7 +68,9 @@ Usage:
                                                 list the silences in force
   uptty unsilence NAME [--config FILE]          end the silences of a service or group
   uptty serve [--config FILE] [--listen ADDR] [--token-file FILE] [--log-format text|json]
+        [--ssh ADDR --authorized-keys FILE [--ssh-operators FILE] [--ssh-max-sessions N]]
                                                 no screen: the monitor and history behind an HTTP API
+                                                (and, with --ssh, the live screen over SSH)
   uptty attach URL [--token-file FILE] [--theme dark|light] [--ascii] [--wall[=groups]]
         [--mouse]
                                                 the live screen on a running uptty serve
@@ -104,6 +106,14 @@ Flags:
                       loopback needs a token: $UPTTY_TOKEN or --token-file
       --token-file F  (serve, attach) file holding the bearer token every request carries
       --log-format F  (serve) text (default) or json logs on stderr
+      --ssh ADDR      (serve) let viewers log in with ssh -p PORT HOST and get the live screen;
+                      needs --authorized-keys; the host key is kept beside the history
+      --authorized-keys F
+                      (serve) the public keys that may log in over SSH, one a line; no passwords
+      --ssh-operators F
+                      (serve) keys that may also pause (p) and silence (m); others only look
+      --ssh-max-sessions N
+                      (serve) SSH viewers at once (default 32)
 
 Reload: SIGHUP, saving the config file, or r in the live screen re-read the config (uptty and
 uptty serve) without missing a check; an invalid file changes nothing and says why.

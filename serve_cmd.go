@@ -34,6 +34,9 @@ type serveOptions struct {
 	listen    string // "" for defaultListen
 	logFormat string // "" or "text", or "json"
 	tokenFile string
+	// SSH viewers (serve_ssh.go): the address, who may log in, who may also act, how many.
+	ssh, authorizedKeys, sshOperators string
+	sshMaxSessions                    int
 }
 
 // serveFlags adds serve's flags to the command line's flag set.
@@ -41,6 +44,10 @@ func serveFlags(fs *flag.FlagSet, so *serveOptions) {
 	fs.StringVar(&so.listen, "listen", "", "")
 	fs.StringVar(&so.logFormat, "log-format", "", "")
 	fs.StringVar(&so.tokenFile, "token-file", "", "")
+	fs.StringVar(&so.ssh, "ssh", "", "")
+	fs.StringVar(&so.authorizedKeys, "authorized-keys", "", "")
+	fs.StringVar(&so.sshOperators, "ssh-operators", "", "")
+	fs.IntVar(&so.sshMaxSessions, "ssh-max-sessions", 0, "") // 0: sshview's default, 32
 }
 
 // checkServeFlags refuses serve's flags on other commands and a log format it does not know.
@@ -51,7 +58,8 @@ func checkServeFlags(opts options) error {
 		if opts.command == "attach" {
 			tokenFile = "" // attach sends it
 		}
-		for _, f := range []struct{ name, v string }{{"--listen", so.listen}, {"--log-format", so.logFormat}, {"--token-file", tokenFile}} {
+		for _, f := range []struct{ name, v string }{{"--listen", so.listen}, {"--log-format", so.logFormat}, {"--token-file", tokenFile},
+			{"--ssh", so.ssh}, {"--authorized-keys", so.authorizedKeys}, {"--ssh-operators", so.sshOperators}} {
 			// The live monitor's --metrics takes a token too.
 			if f.v != "" && (f.name != "--token-file" || opts.metrics == "") {
 				return fmt.Errorf("%s goes with 'serve'", f.name)
@@ -96,8 +104,15 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	if token == "" && !isLoopback(host) {
 		return fail(fmt.Errorf("uptty: --listen %s is reachable from other machines: set UPTTY_TOKEN or pass --token-file FILE, and every request must then carry Authorization: Bearer TOKEN", addr))
 	}
+	viewers, err := prepareSSH(opts, cfg, getenv)
+	if err != nil {
+		return fail(err)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		if viewers != nil {
+			viewers.ln.Close()
+		}
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return fail(fmt.Errorf("uptty: cannot listen on %s: the address is in use (another uptty serve?); pick another with --listen", addr))
 		}
@@ -106,6 +121,9 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	hist, err := history.OpenLive(cfg.History.Path, cfg.History.Retention, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		ln.Close()
+		if viewers != nil {
+			viewers.ln.Close()
+		}
 		return fail(fmt.Errorf("uptty: %w", err))
 	}
 
@@ -227,7 +245,19 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 			logger.Info("reloaded", "trigger", why, "services", len(after), "added", added, "removed", removed)
 		}
 	})
+	sshCtx, stopSSH := context.WithCancel(ctx)
+	sshDone := make(chan struct{})
+	go func() {
+		defer close(sshDone)
+		if viewers != nil {
+			if err := viewers.run(sshCtx, srv, opts, hist, alerts.silences, logger); err != nil {
+				logger.Error("ssh viewers stopped", "err", err.Error())
+			}
+		}
+	}()
 	err = srv.Serve(ctx, ln)
+	stopSSH() // the viewers read history: they end before it closes
+	<-sshDone
 	// The monitor has stopped calling the engine; the senders' last outcomes reach the outbox
 	// before history closes.
 	alerts.stop()

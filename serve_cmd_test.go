@@ -81,6 +81,9 @@ func TestServeRefuses(t *testing.T) {
 	bad := writeConfig(t, "services:\n  - {name: Good, url: \""+up.URL+"\", intervall: 5s}\n")
 	empty := filepath.Join(dir, "empty-token")
 	os.WriteFile(empty, []byte("\n"), 0o600)
+	_, keyLine := sshKeyPair(t, dir, "viewer")
+	keys := filepath.Join(dir, "authorized_keys")
+	os.WriteFile(keys, []byte(keyLine), 0o600)
 
 	tests := []struct {
 		name    string
@@ -97,6 +100,14 @@ func TestServeRefuses(t *testing.T) {
 		{"no port", []string{"serve", "-c", good, "--listen", "127.0.0.1"}, `--listen "127.0.0.1": want HOST:PORT`},
 		{"missing token file", []string{"serve", "-c", good, "--token-file", filepath.Join(dir, "nope")}, "--token-file"},
 		{"empty token file", []string{"serve", "-c", good, "--token-file", empty, "--listen", ":0"}, "is empty"},
+		{"ssh without keys", []string{"serve", "-c", good, "--ssh", "127.0.0.1:0"}, "--ssh needs --authorized-keys FILE"},
+		{"ssh with an empty key file", []string{"serve", "-c", good, "--ssh", "127.0.0.1:0", "--authorized-keys", empty}, "no public key"},
+		{"ssh with a missing key file", []string{"serve", "-c", good, "--ssh", "127.0.0.1:0", "--authorized-keys", filepath.Join(dir, "nope")},
+			"--authorized-keys: open"},
+		{"keys without ssh", []string{"serve", "-c", good, "--authorized-keys", empty}, "--authorized-keys goes with --ssh"},
+		{"ssh port in use", []string{"serve", "-c", good, "--ssh", busy.Addr().String(), "--authorized-keys", keys},
+			"cannot listen on " + busy.Addr().String() + " for ssh: the address is in use"},
+		{"ssh on check", []string{"check", "-c", good, "--ssh", "127.0.0.1:0"}, "--ssh goes with 'serve'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -24,6 +24,8 @@ type hub struct {
 	interrupt context.CancelFunc
 	// overflows counts the times a client fell behind and lost its backlog.
 	overflows int
+	// watches are the in-process subscribers (watch.go).
+	watches map[*Watch]struct{}
 }
 
 // client is one event stream's queue.
@@ -144,6 +146,9 @@ func (s *Server) sendSnapshots() {
 // broadcast queues a `service` event per changed service for every client; the bytes are
 // encoded once and shared.
 func (s *Server) broadcast(batch map[string]track.Status) {
+	s.hub.mu.Lock()
+	s.hub.watchBroadcast(batch)
+	s.hub.mu.Unlock()
 	now := s.opts.Now()
 	var buf bytes.Buffer
 	for _, svc := range s.services() { // in the config's order, as the snapshot lists them

@@ -19,6 +19,9 @@ func (s *Server) SetServices(services []config.Service) {
 		c.queue, c.size, c.needSnap = nil, 0, true
 		c.mu.Unlock()
 	}
+	for w := range s.hub.watches {
+		w.reloaded()
+	}
 	s.hub.mu.Unlock()
 	s.wantSnapshot()
 }

@@ -102,11 +102,15 @@ func (k keyMap) footer(v view, history bool) []key.Binding {
 		brief("/", "find", k.Find), brief("p", "pause", k.Pause), help, quit}
 }
 
-// brief is one footer entry: the keys of bindings under a short label.
+// brief is one footer entry: the keys of bindings under a short label, off when they all are.
 func brief(label, desc string, bindings ...key.Binding) key.Binding {
 	var keys []string
+	on := false
 	for _, b := range bindings {
 		keys = append(keys, b.Keys()...)
+		on = on || b.Enabled()
 	}
-	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(label, desc))
+	e := key.NewBinding(key.WithKeys(keys...), key.WithHelp(label, desc))
+	e.SetEnabled(on)
+	return e
 }

@@ -90,6 +90,9 @@ type Options struct {
 	// WallPage is how long the wallboard shows a page of healthy services when they do not
 	// all fit (default 10s).
 	WallPage time.Duration
+	// ReadOnly turns off the keys that change what the monitor does (p, m), for a viewer who
+	// may look but not act, such as an SSH viewer whose key is not an operator's.
+	ReadOnly bool
 }
 
 // view is which screen is showing.
@@ -220,13 +223,14 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		rl:       reloadState{fn: opts.Reload},
 	}
 	m.keys.Reload.SetEnabled(opts.Reload != nil)
+	m.keys.Pause.SetEnabled(!opts.ReadOnly)
 	for i, s := range services {
 		m.names[i] = s.Name
 		m.index[s.Name] = i
 		m.status[i] = initial[s.Name]
 	}
 	m.mark = opts.Mark
-	if opts.Silence != nil && opts.Unsilence != nil {
+	if opts.Silence != nil && opts.Unsilence != nil && !opts.ReadOnly {
 		m.silence, m.unsilence = opts.Silence, opts.Unsilence
 	} else {
 		m.keys.Mute.SetEnabled(false)

@@ -1,0 +1,373 @@
+// Package sshview serves uptty's live screen over SSH: each viewer who logs in with a listed key
+// gets the same Bubble Tea UI as the local monitor, with its own window size, colour profile and
+// keys, fed by the one monitor `uptty serve` runs.
+//
+// A session runs nothing but the screen: no command, no subsystem, no forwarding, no password.
+// Its screen reads a subscription that never makes the monitor wait (changes not yet drawn are
+// merged by service), and a viewer whose terminal stops reading for WriteTimeout is dropped.
+package sshview
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	bm "github.com/charmbracelet/wish/bubbletea"
+	"github.com/muesli/termenv"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/track"
+	"github.com/uptty/uptty/ui"
+)
+
+// Subscription is one viewer's feed of the monitor (serve.Watch is one): the Source the screen
+// reads, the snapshot it starts from, and word of a reload.
+type Subscription interface {
+	ui.Source
+	// Snapshot is every service and its status by name, as they are now.
+	Snapshot() ([]config.Service, map[string]track.Status)
+	// ServicesChanged reports, once, that the service list changed since the last Snapshot.
+	ServicesChanged() bool
+	// Close ends the subscription.
+	Close()
+}
+
+// Options configure a Server. Watch, Viewers and HostKey are required.
+type Options struct {
+	// Watch subscribes a new viewer to the monitor.
+	Watch func() Subscription
+	// Viewers are the keys that may log in; Operators may log in too, and may also pause and
+	// resume services (p) and silence them (m, when UI has Silence).
+	Viewers, Operators []gossh.PublicKey
+	// HostKey is the server's identity (see HostKey).
+	HostKey gossh.Signer
+	// MaxSessions bounds the viewers at once (default 32); one more is told so and let go.
+	MaxSessions int
+	// LoginTimeout is how long a connection may take to log in and open its session before it
+	// is closed (default 30s), so that connections that never log in do not pile up.
+	LoginTimeout time.Duration
+	// WriteTimeout is how long a viewer's terminal may take to accept a write before the viewer
+	// is dropped (default 10s).
+	WriteTimeout time.Duration
+	// UI is the screen's options shared by every viewer (theme, archive, marks…); Renderer,
+	// Ctx, ReadOnly, Reload and the saved screen state are set per session.
+	UI ui.Options
+	// Logger gets logins, refusals and drops (default: discard).
+	Logger *slog.Logger
+}
+
+// Server is the SSH server for viewers. Make it with New, run it with Serve.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	srv      *ssh.Server
+	sessions atomic.Int64
+	mu       sync.Mutex
+	closing  bool           // Serve is ending: no new session handler may start
+	wg       sync.WaitGroup // running session handlers
+}
+
+type ctxKey struct{ name string }
+
+// subKey is where a session's Subscription is kept, for the guard to close it; loginKey the
+// timer that closes a connection that has not opened its session in time.
+var (
+	subKey   = &ctxKey{"subscription"}
+	loginKey = &ctxKey{"login timer"}
+)
+
+// New returns a server for opts; nothing runs until Serve.
+func New(opts Options) (*Server, error) {
+	if opts.Watch == nil || opts.HostKey == nil || len(opts.Viewers)+len(opts.Operators) == 0 {
+		return nil, errors.New("sshview: Watch, HostKey and some keys are required")
+	}
+	if opts.MaxSessions <= 0 {
+		opts.MaxSessions = 32
+	}
+	if opts.LoginTimeout <= 0 {
+		opts.LoginTimeout = 30 * time.Second
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 10 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opts: opts, log: opts.Logger}
+	srv, err := wish.NewServer(
+		// First: without a host key wish would write one of its own to the working directory.
+		func(srv *ssh.Server) error { srv.AddHostKey(opts.HostKey); return nil },
+		wish.WithPublicKeyAuth(s.authorize),
+		// The screen draws to the SSH channel itself: no pseudo-terminal device on the host.
+		ssh.EmulatePty(),
+		wish.WithMiddleware(
+			bm.MiddlewareWithProgramHandler(s.program, termenv.Ascii),
+			s.guard,
+		),
+	)
+	if err != nil {
+		return nil, err
+	}
+	// No password or keyboard-interactive handler: OpenSSH is offered public keys only. No
+	// forwarding handlers, no subsystems: those requests are refused.
+	srv.PasswordHandler, srv.KeyboardInteractiveHandler = nil, nil
+	srv.SubsystemHandlers = nil
+	srv.LocalPortForwardingCallback, srv.ReversePortForwardingCallback = nil, nil
+	srv.Version = "uptty"
+	srv.ConnCallback = func(ctx ssh.Context, c net.Conn) net.Conn {
+		ctx.SetValue(loginKey, time.AfterFunc(opts.LoginTimeout, func() { c.Close() }))
+		return c
+	}
+	s.srv = srv
+	return s, nil
+}
+
+// MaxSessions is how many viewers may be connected at once.
+func (s *Server) MaxSessions() int { return s.opts.MaxSessions }
+
+// Serve accepts viewers on ln until ctx is done, then ends every session and returns once
+// their handlers have. It closes ln.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	served := make(chan error, 1)
+	go func() { served <- s.srv.Serve(ln) }()
+	var err error
+	stopped := false
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+		stopped = true
+	}
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	_ = s.srv.Close() // the listener and every connection: their sessions end
+	if !stopped {
+		err = <-served
+	}
+	s.wg.Wait()
+	if errors.Is(err, ssh.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// authorize lets in the listed keys.
+func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
+	if listed(s.opts.Viewers, key) || listed(s.opts.Operators, key) {
+		return true
+	}
+	s.log.Warn("ssh key refused", "user", ctx.User(), "remote", ctx.RemoteAddr().String(),
+		"key", gossh.FingerprintSHA256(key))
+	return false
+}
+
+// guard runs first in every session: it bounds the sessions, lets only an interactive
+// terminal through to the screen, and closes the session's subscription after it.
+func (s *Server) guard(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		if t, ok := sess.Context().Value(loginKey).(*time.Timer); ok {
+			t.Stop()
+		}
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			return
+		}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		defer s.wg.Done()
+		n := s.sessions.Add(1)
+		defer s.sessions.Add(-1)
+		refuse := func(msg string) {
+			fmt.Fprintln(sess.Stderr(), "uptty: "+msg+"\r")
+			_ = sess.Exit(1)
+		}
+		_, _, pty := sess.Pty()
+		switch {
+		case sess.RawCommand() != "" || sess.Subsystem() != "":
+			s.log.Warn("ssh command refused", "user", sess.User(), "remote", sess.RemoteAddr().String())
+			refuse("this server shows the status screen and runs nothing else: connect without a command")
+			return
+		case !pty:
+			refuse("the status screen needs a terminal: connect with ssh -t")
+			return
+		case n > int64(s.opts.MaxSessions):
+			s.log.Warn("ssh viewer refused: too many sessions", "max", s.opts.MaxSessions,
+				"user", sess.User(), "remote", sess.RemoteAddr().String())
+			refuse(fmt.Sprintf("too many viewers (at most %d): try again later", s.opts.MaxSessions))
+			return
+		}
+		role := "viewer"
+		if s.operator(sess.PublicKey()) {
+			role = "operator"
+		}
+		attrs := []any{"user", sess.User(), "remote", sess.RemoteAddr().String(), "role", role,
+			"key", gossh.FingerprintSHA256(sess.PublicKey())}
+		s.log.Info("ssh viewer connected", attrs...)
+		start := time.Now()
+		next(sess)
+		if sub, ok := sess.Context().Value(subKey).(Subscription); ok {
+			sub.Close()
+		}
+		s.log.Info("ssh viewer left", append(attrs, "after", time.Since(start).Round(time.Second).String())...)
+	}
+}
+
+func (s *Server) operator(key ssh.PublicKey) bool { return listed(s.opts.Operators, key) }
+
+// program builds a viewer's screen: the UI on a fresh subscription, drawn with the session's
+// own colour profile to a writer that drops the viewer when it stops reading.
+func (s *Server) program(sess ssh.Session) *tea.Program {
+	op := s.operator(sess.PublicKey())
+	sub := s.opts.Watch()
+	sess.Context().SetValue(subKey, sub)
+	services, status := sub.Snapshot()
+	src := &source{Subscription: sub, operator: op, log: s.log, who: sess.User()}
+
+	o := s.opts.UI
+	env := sessionEnv(sess)
+	o.Renderer = renderer(sess, env)
+	// What the viewer's terminal and locale can draw, as the local screen decides it.
+	o.ASCII = o.ASCII || ui.ASCIIFromEnv(env.Getenv)
+	o.AmbiguousWide = o.AmbiguousWide || ui.AmbiguousWideFromEnv(env.Getenv)
+	o.Ctx = sess.Context()
+	o.ReadOnly = !op
+	o.Reload, o.Prefs, o.SavePrefs = nil, nil, nil // the server's config and screen are not a viewer's
+	if !op {
+		o.Silence, o.Unsilence = nil, nil
+	} else if silence, unsilence := o.Silence, o.Unsilence; silence != nil && unsilence != nil {
+		who := sess.User()
+		o.Silence = func(x history.Silence) error {
+			s.log.Info("silence requested", "name", x.Name, "kind", x.Kind, "until", x.Until.Format(time.RFC3339), "ssh_user", who)
+			return silence(x)
+		}
+		o.Unsilence = func(names ...string) (int, error) {
+			s.log.Info("unsilence requested", "names", names, "ssh_user", who)
+			return unsilence(names...)
+		}
+	}
+	out := &watchdog{w: sess}
+	go out.watch(sess.Context(), s.opts.WriteTimeout, func() {
+		s.log.Warn("ssh viewer dropped: not reading", "user", sess.User(), "remote", sess.RemoteAddr().String())
+		if c, ok := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
+			_ = c.Close() // unblocks the write: the channel alone would wait for window space
+		}
+	})
+	p := tea.NewProgram(ui.New(services, status, src, o),
+		tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(),
+		// Signals are the server's: a viewer's program must not take them.
+		tea.WithoutSignalHandler())
+	src.program = p
+	return p
+}
+
+// renderer is a lipgloss renderer for the session's terminal: its colour profile comes from
+// the TERM the client sent (and COLORTERM, NO_COLOR if it sent those). Unlike wish's
+// MakeRenderer it never asks the terminal for its background, for the reason ui.Options.Theme
+// gives: a terminal that does not answer would hold the viewer for a second, and its answer
+// would race the keys.
+func renderer(sess ssh.Session, env environ) *lipgloss.Renderer {
+	if t := env.Getenv("TERM"); t == "" || t == "dumb" {
+		return lipgloss.NewRenderer(sess, termenv.WithProfile(termenv.Ascii))
+	}
+	return lipgloss.NewRenderer(sess, termenv.WithEnvironment(env), termenv.WithUnsafe(), termenv.WithColorCache(true))
+}
+
+// sessionEnv is what the client sent of its environment (OpenSSH sends LANG and LC_* by
+// default), with TERM from its terminal request.
+func sessionEnv(sess ssh.Session) environ {
+	pty, _, _ := sess.Pty()
+	return environ(append(sess.Environ(), "TERM="+pty.Term))
+}
+
+// environ is a session's environment, for termenv and the screen's choices.
+type environ []string
+
+func (e environ) Environ() []string { return e }
+
+func (e environ) Getenv(k string) string {
+	v := ""
+	for _, kv := range e { // the last one wins, as TERM from the pty request is appended
+		if len(kv) > len(k) && kv[:len(k)] == k && kv[len(k)] == '=' {
+			v = kv[len(k)+1:]
+		}
+	}
+	return v
+}
+
+// source is a viewer's ui.Source: the subscription, with a reload turned into a new service
+// list for the screen, and pausing only for operators.
+type source struct {
+	Subscription
+	operator bool
+	log      *slog.Logger
+	who      string
+	program  *tea.Program
+}
+
+func (s *source) Next(ctx context.Context) (map[string]track.Status, error) {
+	batch, err := s.Subscription.Next(ctx)
+	if err == nil && s.Subscription.ServicesChanged() {
+		services, status := s.Subscription.Snapshot()
+		// Sent before the batch is returned, so that no later batch is overwritten by it.
+		s.program.Send(ui.Reloaded{Services: services, Status: status, Quiet: true})
+	}
+	return batch, err
+}
+
+func (s *source) Pause(name string) {
+	if s.operator {
+		s.log.Info("pause requested", "service", name, "ssh_user", s.who)
+		s.Subscription.Pause(name)
+	}
+}
+
+func (s *source) Resume(name string) {
+	if s.operator {
+		s.log.Info("resume requested", "service", name, "ssh_user", s.who)
+		s.Subscription.Resume(name)
+	}
+}
+
+// watchdog passes writes to the terminal and calls drop once one has waited for longer than
+// the timeout: the client stopped reading and its window is full.
+type watchdog struct {
+	w     io.Writer
+	since atomic.Int64 // UnixNano when the write in progress began; 0 when none
+}
+
+func (d *watchdog) Write(p []byte) (int, error) {
+	d.since.Store(time.Now().UnixNano())
+	defer d.since.Store(0)
+	return d.w.Write(p)
+}
+
+// watch checks the write in progress until ctx is done.
+func (d *watchdog) watch(ctx context.Context, timeout time.Duration, drop func()) {
+	every := min(timeout/4, time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if at := d.since.Load(); at != 0 && now.Sub(time.Unix(0, at)) > timeout {
+				drop()
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,516 @@
+package sshview
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/track"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// wait is the deadline for a condition: generous, for -race on a loaded 2-core machine.
+const wait = 20 * time.Second
+
+// fakeSub is a Subscription fed by the test.
+type fakeSub struct {
+	batches chan map[string]track.Status
+	mu      sync.Mutex
+	paused  []string
+	closed  bool
+	pauses  chan string
+}
+
+var services = []config.Service{{Name: "Checkout"}, {Name: "Search"}}
+
+func (f *fakeSub) Next(ctx context.Context) (map[string]track.Status, error) {
+	select {
+	case b := <-f.batches:
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+func (f *fakeSub) Detail(string) (track.Detail, bool) { return track.Detail{}, false }
+func (f *fakeSub) Pause(name string) {
+	f.mu.Lock()
+	f.paused = append(f.paused, name)
+	f.mu.Unlock()
+	f.pauses <- name
+}
+func (f *fakeSub) Resume(string) {}
+func (f *fakeSub) Snapshot() ([]config.Service, map[string]track.Status) {
+	return services, map[string]track.Status{"Checkout": {State: track.Up}, "Search": {State: track.Down}}
+}
+func (f *fakeSub) ServicesChanged() bool { return false }
+func (f *fakeSub) Close() {
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
+}
+
+// fixture is a running viewer server and the keys that may and may not log in.
+type fixture struct {
+	addr               string
+	viewer, op, nobody gossh.Signer
+	mu                 sync.Mutex
+	subs               []*fakeSub
+}
+
+func newKey(t *testing.T) gossh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func start(t *testing.T, tune func(*Options)) *fixture {
+	t.Helper()
+	f := &fixture{viewer: newKey(t), op: newKey(t), nobody: newKey(t)}
+	opts := Options{
+		Watch: func() Subscription {
+			s := &fakeSub{batches: make(chan map[string]track.Status), pauses: make(chan string, 8)}
+			f.mu.Lock()
+			f.subs = append(f.subs, s)
+			f.mu.Unlock()
+			return s
+		},
+		Viewers:   []gossh.PublicKey{f.viewer.PublicKey()},
+		Operators: []gossh.PublicKey{f.op.PublicKey()},
+		HostKey:   newKey(t),
+	}
+	if tune != nil {
+		tune(&opts)
+	}
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.addr = ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Serve = %v, want nil", err)
+			}
+		case <-time.After(wait):
+			t.Errorf("Serve still running %v after its context ended", wait)
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for i, s := range f.subs {
+			if !s.closed {
+				t.Errorf("subscription %d not closed", i)
+			}
+		}
+	})
+	return f
+}
+
+func (f *fixture) dial(t *testing.T, auth ...gossh.AuthMethod) (*gossh.Client, error) {
+	t.Helper()
+	return gossh.Dial("tcp", f.addr, &gossh.ClientConfig{
+		User: "alice", Auth: auth, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: wait,
+	})
+}
+
+// screen is a session's output as it arrives.
+type screen struct {
+	mu  sync.Mutex
+	b   bytes.Buffer
+	got chan struct{}
+}
+
+func (s *screen) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	s.b.Write(p)
+	s.mu.Unlock()
+	select {
+	case s.got <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+var ansiSeq = regexp.MustCompile(`\x1b\[[0-9;?]*[a-zA-Z]|\x1b\][^\x07]*\x07`)
+
+// text is what arrived so far, escape sequences removed.
+func (s *screen) text() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ansiSeq.ReplaceAllString(s.b.String(), "")
+}
+
+func (s *screen) waitFor(t *testing.T, what string, match func(string) bool) {
+	t.Helper()
+	deadline := time.After(wait)
+	for !match(s.text()) {
+		select {
+		case <-s.got:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s; got:\n%q", what, s.text())
+		}
+	}
+}
+
+// viewer is an interactive session: a terminal, a shell, keys in, the screen out.
+type viewer struct {
+	client *gossh.Client
+	sess   *gossh.Session
+	keys   io.WriteCloser
+	out    *screen
+}
+
+func (f *fixture) open(t *testing.T, key gossh.Signer) *viewer {
+	t.Helper()
+	c, err := f.dial(t, gossh.PublicKeys(key))
+	if err != nil {
+		t.Fatalf("dial with a listed key: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 24, 100, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	v := &viewer{client: c, sess: sess, out: &screen{got: make(chan struct{}, 1)}}
+	sess.Stdout, sess.Stderr = v.out, v.out
+	if v.keys, err = sess.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// quit presses q and waits for the session to end well.
+func (v *viewer) quit(t *testing.T) {
+	t.Helper()
+	io.WriteString(v.keys, "q")
+	done := make(chan error, 1)
+	go func() { done <- v.sess.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("session after q = %v, want a clean end", err)
+		}
+	case <-time.After(wait):
+		t.Fatalf("session still open %v after q", wait)
+	}
+	v.client.Close()
+}
+
+func rowIs(name, state string) func(string) bool {
+	re := regexp.MustCompile(state + `\s+` + name)
+	return func(s string) bool { return re.MatchString(s) }
+}
+
+// TestViewer: a listed key gets the screen with the services, follows their changes, and q
+// ends the session and its subscription while the server goes on.
+func TestViewer(t *testing.T) {
+	f := start(t, nil)
+	v := f.open(t, f.viewer)
+	v.out.waitFor(t, "the board", func(s string) bool { return rowIs("Checkout", "UP")(s) && rowIs("Search", "DOWN")(s) })
+	f.mu.Lock()
+	sub := f.subs[0]
+	f.mu.Unlock()
+	sub.batches <- map[string]track.Status{"Checkout": {State: track.Down}}
+	v.out.waitFor(t, "Checkout DOWN", rowIs("Checkout", "DOWN"))
+	v.quit(t)
+
+	again := f.open(t, f.viewer) // the server is still there
+	again.out.waitFor(t, "the board again", rowIs("Checkout", "UP"))
+	again.quit(t)
+}
+
+// TestReadOnly: a viewer's p does nothing and its help offers neither p nor m; an operator's
+// p pauses, and its help offers both.
+func TestReadOnly(t *testing.T) {
+	f := start(t, func(o *Options) {
+		o.UI.Silence = func(history.Silence) error { return nil }
+		o.UI.Unsilence = func(...string) (int, error) { return 0, nil }
+	})
+	v := f.open(t, f.viewer)
+	v.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	io.WriteString(v.keys, "p?")
+	v.out.waitFor(t, "the help", func(s string) bool { return strings.Contains(s, "move up / scroll up") })
+	if text := v.out.text(); strings.Contains(text, "pause / resume") || strings.Contains(text, "silence (mute)") {
+		t.Error("a read-only viewer's help offers p or m")
+	}
+	v.quit(t)
+
+	op := f.open(t, f.op)
+	op.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	io.WriteString(op.keys, "p")
+	f.mu.Lock()
+	opSub := f.subs[1]
+	f.mu.Unlock()
+	select {
+	case name := <-opSub.pauses:
+		if name != "Checkout" {
+			t.Errorf("operator's p paused %q, want Checkout", name)
+		}
+	case <-time.After(wait):
+		t.Fatal("operator's p paused nothing")
+	}
+	io.WriteString(op.keys, "?")
+	op.out.waitFor(t, "the operator's help offering p and m", func(s string) bool {
+		return strings.Contains(s, "pause / resume") && strings.Contains(s, "silence (mute)")
+	})
+	op.quit(t)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if p := f.subs[0].paused; len(p) != 0 {
+		t.Errorf("read-only viewer paused %v, want nothing", p)
+	}
+}
+
+// TestRefused: an unlisted key, a password and keyboard-interactive never get in.
+func TestRefused(t *testing.T) {
+	f := start(t, nil)
+	for _, tt := range []struct {
+		name string
+		auth gossh.AuthMethod
+	}{
+		{"unlisted key", gossh.PublicKeys(f.nobody)},
+		{"password", gossh.Password("hunter2")},
+		{"keyboard-interactive", gossh.KeyboardInteractive(func(string, string, []string, []bool) ([]string, error) {
+			return []string{"hunter2"}, nil
+		})},
+	} {
+		c, err := f.dial(t, tt.auth)
+		if err == nil {
+			c.Close()
+			t.Errorf("%s: logged in, want refused", tt.name)
+		} else if !strings.Contains(err.Error(), "unable to authenticate") {
+			t.Errorf("%s: %v, want unable to authenticate", tt.name, err)
+		}
+	}
+}
+
+// TestOnlyTheScreen: a command, a subsystem and a session without a terminal are refused with
+// a word on why; forwarding is refused.
+func TestOnlyTheScreen(t *testing.T) {
+	f := start(t, nil)
+	c, err := f.dial(t, gossh.PublicKeys(f.viewer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sess.CombinedOutput("id")
+	var exit *gossh.ExitError
+	if !errors.As(err, &exit) || exit.ExitStatus() != 1 || !strings.Contains(string(out), "runs nothing else") {
+		t.Errorf("exec id = %v, %q; want exit 1 saying it runs nothing else", err, out)
+	}
+
+	sess, err = c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestSubsystem("sftp"); err == nil {
+		t.Error("subsystem sftp accepted, want refused")
+	}
+	sess.Close()
+
+	sess, err = c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	sess.Stderr = &b
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Wait(); !errors.As(err, &exit) || exit.ExitStatus() != 1 || !strings.Contains(b.String(), "needs a terminal") {
+		t.Errorf("shell without a terminal = %v, %q; want exit 1 saying it needs a terminal", err, b.String())
+	}
+
+	if ln, err := c.Listen("tcp", "127.0.0.1:0"); err == nil {
+		ln.Close()
+		t.Error("remote forwarding accepted, want refused")
+	}
+	if conn, err := c.Dial("tcp", f.addr); err == nil {
+		conn.Close()
+		t.Error("local forwarding accepted, want refused")
+	}
+}
+
+// TestMaxSessions: one viewer past the limit is told so and let go; the others stay.
+func TestMaxSessions(t *testing.T) {
+	f := start(t, func(o *Options) { o.MaxSessions = 1 })
+	v := f.open(t, f.viewer)
+	v.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	extra := f.open(t, f.op)
+	done := make(chan error, 1)
+	go func() { done <- extra.sess.Wait() }()
+	select {
+	case err := <-done:
+		var exit *gossh.ExitError
+		if !errors.As(err, &exit) || exit.ExitStatus() != 1 || !strings.Contains(extra.out.text(), "too many viewers") {
+			t.Errorf("the viewer past the limit = %v, %q; want exit 1 saying too many viewers", err, extra.out.text())
+		}
+	case <-time.After(wait):
+		t.Fatal("the viewer past the limit was let in")
+	}
+	v.quit(t)
+}
+
+// blockedWriter never returns from Write until released.
+type blockedWriter struct{ release chan struct{} }
+
+func (w blockedWriter) Write(p []byte) (int, error) { <-w.release; return 0, io.ErrClosedPipe }
+
+// TestWatchdog: a write that does not return within the timeout drops the viewer; one that
+// does, does not.
+func TestWatchdog(t *testing.T) {
+	w := blockedWriter{release: make(chan struct{})}
+	d := &watchdog{w: w}
+	dropped := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go d.watch(ctx, 50*time.Millisecond, func() { close(dropped); close(w.release) })
+	if _, err := d.Write([]byte("x")); err == nil {
+		t.Error("Write = nil error, want the writer's")
+	}
+	select {
+	case <-dropped:
+	case <-time.After(wait):
+		t.Fatal("a blocked write did not drop the viewer")
+	}
+
+	quick := &watchdog{w: io.Discard}
+	called := make(chan struct{}, 1)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel2()
+	go func() {
+		for ctx2.Err() == nil {
+			quick.Write([]byte("x"))
+		}
+	}()
+	quick.watch(ctx2, 50*time.Millisecond, func() { called <- struct{}{} })
+	select {
+	case <-called:
+		t.Error("writes that return dropped the viewer")
+	default:
+	}
+}
+
+// TestHostKey: the key is created once, 0600, and read back the same; a key others may read
+// is refused.
+func TestHostKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state", "ssh_host_ed25519_key")
+	a, err := HostKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("host key file = %v, %v; want mode 0600", fi, err)
+	}
+	b, err := HostKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.PublicKey().Marshal(), b.PublicKey().Marshal()) {
+		t.Error("HostKey read back a different key")
+	}
+	if a.PublicKey().Type() != gossh.KeyAlgoED25519 {
+		t.Errorf("host key type = %s, want ed25519", a.PublicKey().Type())
+	}
+	os.Chmod(path, 0o644)
+	if _, err := HostKey(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("HostKey of a world-readable key = %v, want refused", err)
+	}
+}
+
+// TestLoadKeys: keys, comments and blank lines; nothing, junk and options are errors.
+func TestLoadKeys(t *testing.T) {
+	key := string(gossh.MarshalAuthorizedKey(newKey(t).PublicKey()))
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name, text, wantErr string
+		want                int
+	}{
+		{"two keys", "# team\n\n" + key + key, "", 2},
+		{"empty", "\n# nobody\n", "no public key", 0},
+		{"junk", "hello\n", "not a public key", 0},
+		{"options", `from="10.0.0.1" ` + key, "not supported", 0},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_"))
+		os.WriteFile(path, []byte(tt.text), 0o600)
+		keys, err := LoadKeys(path)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("LoadKeys(%s) = %v, want an error saying %q", tt.name, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || len(keys) != tt.want {
+			t.Errorf("LoadKeys(%s) = %d keys, %v; want %d", tt.name, len(keys), err, tt.want)
+		}
+	}
+	if _, err := LoadKeys(filepath.Join(dir, "missing")); err == nil {
+		t.Error("LoadKeys of a missing file = nil error")
+	}
+}
+
+// TestLoginTimeout: a connection that never logs in is closed after LoginTimeout; a viewer who
+// did log in stays past it. (The timeout leaves the viewer time to log in on a loaded machine.)
+func TestLoginTimeout(t *testing.T) {
+	f := start(t, func(o *Options) { o.LoginTimeout = 3 * time.Second })
+	v := f.open(t, f.viewer)
+	c, err := net.Dial("tcp", f.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(wait))
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		t.Errorf("a connection that never logs in: %v, want closed by the server", err)
+	}
+	f.mu.Lock()
+	sub := f.subs[0]
+	f.mu.Unlock()
+	sub.batches <- map[string]track.Status{"Search": {State: track.Up}} // the viewer is still there
+	v.out.waitFor(t, "Search UP", rowIs("Search", "UP"))
+	v.quit(t)
+}
