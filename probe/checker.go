@@ -14,7 +14,7 @@ const (
 	PhaseDNS       = "dns"        // name resolution
 	PhaseConnect   = "connect"    // TCP connection
 	PhaseTLS       = "tls"        // TLS handshake
-	PhaseFirstByte = "first byte" // from having a connection to the first response byte
+	PhaseFirstByte = "first byte" // from the request sent (or the connection, if it never was) to the first response byte
 )
 
 // phaseRecorder times the steps of one check through an httptrace.ClientTrace, which net.Dialer
@@ -48,7 +48,10 @@ func (p *phaseRecorder) trace() *httptrace.ClientTrace {
 			p.tlsErr = err
 			p.mu.Unlock()
 		},
-		GotConn:              func(httptrace.GotConnInfo) { p.begin(&p.firstByte, false) },
+		GotConn: func(httptrace.GotConnInfo) { p.begin(&p.firstByte, false) },
+		// The wait for the answer starts when the request has been written to the socket, not
+		// when the transport's goroutines got round to writing it.
+		WroteRequest:         func(httptrace.WroteRequestInfo) { p.restart(&p.firstByte) },
 		GotFirstResponseByte: func() { p.end(&p.firstByte) },
 	}
 }
@@ -71,6 +74,16 @@ func (p *phaseRecorder) begin(step *[2]time.Time, keepFirst bool) {
 		return
 	}
 	step[0], step[1] = time.Now(), time.Time{}
+}
+
+// restart moves the start of a step that is running to now; a step that has ended (a server may
+// answer before it has read the whole request) or never began is left alone.
+func (p *phaseRecorder) restart(step *[2]time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !step[0].IsZero() && step[1].IsZero() {
+		step[0] = time.Now()
+	}
 }
 
 func (p *phaseRecorder) end(step *[2]time.Time) {
@@ -116,6 +129,29 @@ func (p *phaseRecorder) phases() []Phase {
 		return nil
 	}
 	return out
+}
+
+// latency is the time the network took for a request that got an answer: any redirects, then
+// the last request's DNS, connect, TLS and wait from the request written to the first response
+// byte, each timed by the hook at its edge. What lies between the steps (the transport handing
+// the connection from its dialing goroutine to the writing one, the check's goroutine waking
+// once the response has been parsed) is the program's own scheduling, which on a busy machine
+// can take longer than the network: it is not counted. ok is false when the answer never came.
+func (p *phaseRecorder) latency() (d time.Duration, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.firstByte[1].IsZero() {
+		return 0, false
+	}
+	if p.requests > 1 {
+		d = p.lastReq.Sub(p.start)
+	}
+	for _, se := range [...][2]time.Time{p.dns, p.connect, p.tls, p.firstByte} {
+		if !se[0].IsZero() && !se[1].IsZero() {
+			d += se[1].Sub(se[0])
+		}
+	}
+	return d, true
 }
 
 // withTrace returns ctx carrying p's hooks.

@@ -313,8 +313,9 @@ func redirectPolicy(follow bool) func(*http.Request, []*http.Request) error {
 	}
 }
 
-// Check sends the request and judges the response. Latency runs to the response headers of the
-// last request; the body, read only when an expectation needs it, is not timed.
+// Check sends the request and judges the response. Latency is the network's time up to the
+// first byte of the last response (see phaseRecorder.latency); the body, read only when an
+// expectation needs it, is not timed. A request that got no answer is timed from Start.
 func (h *httpChecker) Check(ctx context.Context) Result {
 	res := Result{Start: time.Now()}
 	rec := newPhaseRecorder(res.Start)
@@ -327,6 +328,9 @@ func (h *httpChecker) Check(ctx context.Context) Result {
 	defer h.transport.CloseIdleConnections()
 	resp, err := h.client.Do(req)
 	res.Latency = time.Since(res.Start)
+	if d, ok := rec.latency(); ok && err == nil {
+		res.Latency = max(d, 1)
+	}
 	res.Phases = rec.phases()
 	if err != nil {
 		res.Reason = h.failure(ctx, err, rec)
