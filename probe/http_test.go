@@ -41,6 +41,13 @@ func httpService(rawURL string) config.Service {
 	}
 }
 
+// httpOwnTransport gives c a transport of its own, for a test to change without touching the
+// one it shares with other checkers.
+func httpOwnTransport(c *httpChecker) {
+	c.transport = newTransport(c.timeout, c.insecure)
+	c.client.Transport = c.transport
+}
+
 // httpRun builds the checker for svc, with its secrets as the config loader finds them, lets
 // setup adjust it before first use, and checks once through Run.
 func httpRun(t testing.TB, svc config.Service, setup func(*httpChecker)) Result {
