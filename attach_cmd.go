@@ -73,7 +73,7 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 		Wall:          opts.wall,
 		WallPage:      opts.wallPage,
 	})
-	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}
 	if opts.mouse {
 		programOpts = append(programOpts, tea.WithMouseCellMotion())
 	}

@@ -392,8 +392,8 @@ func TestMonitorPauseResume(t *testing.T) {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		calls0 := rec.calls[0]
-		if off := calls0[len(calls0)-1].due.Sub(calls0[0].due); off%every == 0 {
-			t.Errorf("check after Resume due %v after the first, a multiple of %v; want at once, off the grid", off, every)
+		if due := calls0[len(calls0)-1].due; monOnGrid("paused", every, due) {
+			t.Errorf("check after Resume due %v after the first, on its grid of %v; want at once, off the grid", due.Sub(calls0[0].due), every)
 		}
 		var states []track.State
 		for _, e := range rec.events[0] {

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"hash/fnv"
 	"sync"
 	"time"
 
@@ -178,16 +179,39 @@ func newScheduler(m *Monitor) *scheduler {
 		svcs:  make([]svcState, n),
 		batch: make([]outcome, 0, 256),
 	}
-	// Spread the first checks over min(1s, interval) so that thousands of services do not
-	// all connect in the same millisecond.
+	// The first checks spread over min(1s, interval) so that every row has a state within a
+	// second without thousands of services connecting in the same millisecond; after them, each
+	// service keeps to its own grid (see gridPhase), which spreads the steady state evenly.
 	t0 := time.Now()
 	for i, t := range m.targets {
 		sv := &s.svcs[i]
 		sv.interval, _, sv.retry = cadence(t.Service)
-		sv.phase = t0.Add(time.Duration(int64(i) * int64(min(time.Second, sv.interval)) / int64(n)))
-		s.queue.set(i, sv.phase)
+		sv.phase = gridPhase(t.Service.Name, sv.interval, t0)
+		s.queue.set(i, t0.Add(time.Duration(int64(i)*int64(min(time.Second, sv.interval))/int64(n))))
 	}
 	return s
+}
+
+// gridPhase returns the first point at or after now of the grid on which the service named name
+// is checked every interval. The grid is offset from the Unix epoch by a hash of the name, so
+// that services with the same interval are spread over the whole of it rather than bunched
+// where they happened to start (1,000 services at 10s issue an even ~10 checks per 100ms, not
+// a burst of 1,000 in one second), and a restart or a reload keeps every service's phase.
+// The result carries now's monotonic reading, so a wall-clock step later does not move the grid.
+func gridPhase(name string, interval time.Duration, now time.Time) time.Time {
+	if interval <= 0 {
+		return now
+	}
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	iv := int64(interval)
+	offset := int64(h.Sum64() % uint64(iv))
+	// How far now is past its last grid point, in [0, interval).
+	past := ((now.UnixNano()-offset)%iv + iv) % iv
+	if past == 0 {
+		return now
+	}
+	return now.Add(time.Duration(iv - past))
 }
 
 // loop runs the schedule until ctx is done; every check it starts gets ctx.

@@ -200,8 +200,8 @@ func TestMonitorHungTargetsDoNotDelayOthers(t *testing.T) {
 				if late := c.start.Sub(c.due); late != 0 {
 					t.Errorf("service %d check %d: start - due = %v, want 0", i, k, late)
 				}
-				if k > 0 && (c.due.Sub(calls[0].due)%every != 0 || !c.due.After(calls[k-1].due)) {
-					t.Errorf("service %d check %d: due %v after first, want a later multiple of %v", i, k, c.due.Sub(calls[0].due), every)
+				if k > 0 && (!monOnGrid(targets[i].Service.Name, every, c.due) || !c.due.After(calls[k-1].due)) {
+					t.Errorf("service %d check %d: due %v after first, want later, on its grid of %v", i, k, c.due.Sub(calls[0].due), every)
 				}
 			}
 		}
@@ -251,8 +251,8 @@ func TestMonitorRetryInterval(t *testing.T) {
 						}
 						continue
 					}
-					if off := due.Sub(calls[0].due); off%every != 0 || !due.After(prev.Start) || due.Sub(prev.Start) > every {
-						t.Errorf("check %d after a pass: due %v after the first and %v after the pass, want the next multiple of %v", k, off, due.Sub(prev.Start), every)
+					if !monOnGrid(svc.Name, every, due) || !due.After(prev.Start) || due.Sub(prev.Start) > every {
+						t.Errorf("check %d after a pass: due %v after the first and %v after the pass, want the next point of its grid of %v", k, due.Sub(calls[0].due), due.Sub(prev.Start), every)
 					}
 				}
 				var got []track.State
@@ -296,8 +296,8 @@ func TestMonitorStablePhase(t *testing.T) {
 				if late := c.start.Sub(c.due); late != 0 {
 					t.Errorf("service %d check %d: start - due = %v, want 0", i, k, late)
 				}
-				if off := c.due.Sub(calls[0].due); k > 0 && (off%every != 0 || !c.due.After(calls[k-1].due)) {
-					t.Errorf("service %d check %d: due %v after the first, want a later multiple of %v", i, k, off, every)
+				if k > 0 && (!monOnGrid(targets[i].Service.Name, every, c.due) || !c.due.After(calls[k-1].due)) {
+					t.Errorf("service %d check %d: due %v after the first, want later, on its grid of %v", i, k, c.due.Sub(calls[0].due), every)
 				}
 			}
 		}

@@ -14,7 +14,7 @@ const (
 	PhaseDNS       = "dns"        // name resolution
 	PhaseConnect   = "connect"    // TCP connection
 	PhaseTLS       = "tls"        // TLS handshake
-	PhaseFirstByte = "first byte" // from having a connection to the first response byte
+	PhaseFirstByte = "first byte" // from the request sent (or the connection, if it never was) to the first response byte received
 )
 
 // phaseRecorder times the steps of one check through an httptrace.ClientTrace, which net.Dialer
@@ -28,7 +28,13 @@ type phaseRecorder struct {
 	// Each step's start and end; an end that is zero means the step never finished.
 	dns, connect, tls, firstByte [2]time.Time
 	tlsErr                       error // the TLS handshake's error, if it failed
+	// rx is when the kernel received the data of the connection's latest read, where the
+	// connection can tell (stampConn); zero otherwise.
+	rx time.Time
 }
+
+// recorderKey is the context key under which a check's phaseRecorder reaches its connection.
+type recorderKey struct{}
 
 func newPhaseRecorder(start time.Time) *phaseRecorder { return &phaseRecorder{start: start} }
 
@@ -48,8 +54,11 @@ func (p *phaseRecorder) trace() *httptrace.ClientTrace {
 			p.tlsErr = err
 			p.mu.Unlock()
 		},
-		GotConn:              func(httptrace.GotConnInfo) { p.begin(&p.firstByte, false) },
-		GotFirstResponseByte: func() { p.end(&p.firstByte) },
+		GotConn: func(httptrace.GotConnInfo) { p.begin(&p.firstByte, false) },
+		// The wait for the answer starts when the request has been written to the socket, not
+		// when the transport's goroutines got round to writing it.
+		WroteRequest:         func(httptrace.WroteRequestInfo) { p.restart(&p.firstByte) },
+		GotFirstResponseByte: func() { p.endFirstByte() },
 	}
 }
 
@@ -62,6 +71,7 @@ func (p *phaseRecorder) newRequest() {
 	p.lastReq = time.Now()
 	p.dns, p.connect, p.tls, p.firstByte = [2]time.Time{}, [2]time.Time{}, [2]time.Time{}, [2]time.Time{}
 	p.tlsErr = nil
+	p.rx = time.Time{}
 }
 
 func (p *phaseRecorder) begin(step *[2]time.Time, keepFirst bool) {
@@ -73,11 +83,48 @@ func (p *phaseRecorder) begin(step *[2]time.Time, keepFirst bool) {
 	step[0], step[1] = time.Now(), time.Time{}
 }
 
+// restart moves the start of a step that is running to now; a step that has ended (a server may
+// answer before it has read the whole request) or never began is left alone.
+func (p *phaseRecorder) restart(step *[2]time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !step[0].IsZero() && step[1].IsZero() {
+		step[0] = time.Now()
+	}
+}
+
 func (p *phaseRecorder) end(step *[2]time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !step[0].IsZero() {
 		step[1] = time.Now()
+	}
+}
+
+// received records that the kernel received the data of a read at at.
+func (p *phaseRecorder) received(at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rx = at
+}
+
+// endFirstByte ends the wait for the answer. The read that brought the first response byte is
+// the latest one, so when the connection told when its data arrived, the wait ends then: the
+// time until this hook runs is the program waiting for a CPU, not the network. A receive time
+// outside the wait (a wall-clock step) is not trusted.
+func (p *phaseRecorder) endFirstByte() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	step := &p.firstByte
+	if step[0].IsZero() {
+		return
+	}
+	now := time.Now()
+	step[1] = now
+	if rx := p.rx; !rx.IsZero() && !rx.Before(step[0].Round(0)) && !rx.After(now.Round(0)) {
+		// rx has no monotonic reading: the step's start loses its own, so that both are wall
+		// clock and the step's duration is end minus start on one clock.
+		step[0], step[1] = step[0].Round(0), rx
 	}
 }
 
@@ -118,7 +165,30 @@ func (p *phaseRecorder) phases() []Phase {
 	return out
 }
 
+// latency is the time the network took for a request that got an answer: any redirects, then
+// the last request's DNS, connect, TLS and wait from the request written to the first response
+// byte, each timed by the hook at its edge. What lies between the steps (the transport handing
+// the connection from its dialing goroutine to the writing one, the check's goroutine waking
+// once the response has been parsed) is the program's own scheduling, which on a busy machine
+// can take longer than the network: it is not counted. ok is false when the answer never came.
+func (p *phaseRecorder) latency() (d time.Duration, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.firstByte[1].IsZero() {
+		return 0, false
+	}
+	if p.requests > 1 {
+		d = p.lastReq.Sub(p.start)
+	}
+	for _, se := range [...][2]time.Time{p.dns, p.connect, p.tls, p.firstByte} {
+		if !se[0].IsZero() && !se[1].IsZero() {
+			d += se[1].Sub(se[0])
+		}
+	}
+	return d, true
+}
+
 // withTrace returns ctx carrying p's hooks.
 func (p *phaseRecorder) withTrace(ctx context.Context) context.Context {
-	return httptrace.WithClientTrace(ctx, p.trace())
+	return httptrace.WithClientTrace(context.WithValue(ctx, recorderKey{}, p), p.trace())
 }

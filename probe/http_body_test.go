@@ -31,6 +31,7 @@ func (c httpCountConn) Read(p []byte) (int, error) {
 // httpCountReads makes c count every byte it reads from its connections.
 func httpCountReads(c *httpChecker) *atomic.Int64 {
 	n := new(atomic.Int64)
+	httpOwnTransport(c)
 	dial := c.transport.DialContext
 	c.transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := dial(ctx, network, addr)

@@ -38,6 +38,7 @@ func TestHTTPTLS(t *testing.T) {
 		return ca.issue(t, spec)
 	}
 	trust := func(c *httpChecker) {
+		httpOwnTransport(c)
 		c.transport.TLSClientConfig.RootCAs = ca.pool
 	}
 	good := leaf(leafSpec{cn: "good"})

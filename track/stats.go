@@ -67,32 +67,24 @@ func nearestRank(sorted []time.Duration, p int) time.Duration {
 	return sorted[max(rank, 1)-1]
 }
 
-// copyRecent copies the recent results with one backing array each for all their facts and
-// phases, rather than two per result. Empty ones come out nil, whatever the ring slot they sat
-// in held before.
+// copyRecent copies the recent results; the newest carries a copy of its facts and phases.
 func (t *Tracker) copyRecent() []Check {
 	n := t.recent.count()
 	if n == 0 {
 		return nil
 	}
-	var nf, np int
-	for i := range n {
-		nf, np = nf+len(t.recent.at(i).Facts), np+len(t.recent.at(i).Phases)
-	}
-	facts, phases := make([]Fact, 0, nf), make([]Phase, 0, np)
 	recent := make([]Check, n)
 	for i := range n {
-		r := *t.recent.at(i)
-		r.Facts, r.Phases = nil, nil
-		if f := t.recent.at(i).Facts; len(f) > 0 {
-			facts = append(facts, f...)
-			r.Facts = facts[len(facts)-len(f) : len(facts) : len(facts)]
-		}
-		if p := t.recent.at(i).Phases; len(p) > 0 {
-			phases = append(phases, p...)
-			r.Phases = phases[len(phases)-len(p) : len(phases) : len(phases)]
-		}
-		recent[i] = r
+		k := t.recent.at(i)
+		recent[i] = Check{Start: k.Start, Latency: k.Latency, OK: k.OK, Reason: k.Reason, Warning: k.Warning}
+	}
+	last := &recent[n-1]
+	last.StatusCode, last.CertExpiry = t.lastCode, t.lastExpiry
+	if len(t.lastFacts) > 0 {
+		last.Facts = slices.Clone(t.lastFacts)
+	}
+	if len(t.lastPhases) > 0 {
+		last.Phases = slices.Clone(t.lastPhases)
 	}
 	return recent
 }

@@ -149,7 +149,8 @@ type Check struct {
 // Detail is what the detail view shows of a service beyond its Status, copied on demand by
 // monitor.Monitor.Detail rather than sent with every change.
 type Detail struct {
-	// Recent are recent checks, oldest first, bounded.
+	// Recent are recent checks, oldest first, bounded. Only the newest has its Facts and Phases,
+	// the only ones shown.
 	Recent []Check
 	// Outages are the latest outages (this session's, and history's after a restart), oldest
 	// first, bounded; the open one, if any, is last.

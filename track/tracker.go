@@ -59,8 +59,15 @@ type Tracker struct {
 	resumedAt time.Time // results that began before this were in flight across a pause
 
 	samples ring[packed]
-	recent  ring[Check]
+	recent  ring[keptCheck]
 	outages ring[Outage]
+	// lastFacts and lastPhases are the newest check's, kept apart so that the ring holds no
+	// slices: 50 checks' worth of facts and phases were most of a service's memory.
+	lastFacts  []Fact
+	lastPhases []Phase
+	// lastCode and lastExpiry are the newest check's StatusCode and CertExpiry, for metrics.
+	lastCode   int
+	lastExpiry time.Time
 }
 
 // NewTracker returns a tracker in state UNKNOWN. Thresholds below 1 count as 1.
@@ -70,7 +77,7 @@ func NewTracker(p Policy) *Tracker {
 	return &Tracker{
 		policy:  p,
 		samples: newRing[packed](SampleCap),
-		recent:  newRing[Check](RecentCap),
+		recent:  newRing[keptCheck](RecentCap),
 		outages: newRing[Outage](OutageCap),
 	}
 }
@@ -171,9 +178,9 @@ func (t *Tracker) Last() (c Check, ok bool) {
 	if t.recent.count() == 0 {
 		return Check{}, false
 	}
-	c = *t.recent.last()
-	c.Facts, c.Phases = nil, slices.Clone(c.Phases)
-	return c, true
+	k := t.recent.last()
+	return Check{Start: k.Start, Latency: k.Latency, OK: k.OK, Reason: k.Reason, Warning: k.Warning,
+		Phases: slices.Clone(t.lastPhases), StatusCode: t.lastCode, CertExpiry: t.lastExpiry}, true
 }
 
 // OutageCount counts the outages, over all history after a restart.
@@ -297,13 +304,23 @@ func (t *Tracker) record(r Check) {
 	t.keepCheck(r)
 }
 
-// keepCheck copies a check into the recent ring, reusing the evicted slot's slices.
+// keptCheck is a Check in the recent ring: without facts and phases, which only the newest
+// check shows (Tracker.lastFacts), it is 72 bytes rather than 120.
+type keptCheck struct {
+	Start   time.Time
+	Latency time.Duration
+	OK      bool
+	Reason  string
+	Warning string
+}
+
+// keepCheck copies a check into the recent ring, and its facts and phases, the only ones the
+// detail view shows, into the tracker's own slices, reused from check to check.
 func (t *Tracker) keepCheck(c Check) {
-	slot := t.recent.push()
-	facts, phases := slot.Facts[:0], slot.Phases[:0]
-	*slot = c
-	slot.Facts = append(facts, c.Facts...)
-	slot.Phases = append(phases, c.Phases...)
+	*t.recent.push() = keptCheck{Start: c.Start, Latency: c.Latency, OK: c.OK, Reason: c.Reason, Warning: c.Warning}
+	t.lastFacts = append(t.lastFacts[:0], c.Facts...)
+	t.lastPhases = append(t.lastPhases[:0], c.Phases...)
+	t.lastCode, t.lastExpiry = c.StatusCode, c.CertExpiry
 }
 
 func (t *Tracker) pass(r Check) []Event {

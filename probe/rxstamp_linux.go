@@ -1,0 +1,95 @@
+package probe
+
+import (
+	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// stampConn makes conn, an HTTP check's connection, tell the check's phaseRecorder when the
+// kernel received the data each read returns (SO_TIMESTAMPNS), so that the wait for the
+// answer ends when the answer arrived rather than when a busy machine got round to running the
+// goroutine that reads it. conn is returned as it is if anything of that is unavailable.
+func stampConn(ctx context.Context, conn net.Conn) net.Conn {
+	rec, _ := ctx.Value(recorderKey{}).(*phaseRecorder)
+	tcp, ok := conn.(*net.TCPConn)
+	if rec == nil || !ok {
+		return conn
+	}
+	raw, err := tcp.SyscallConn()
+	if err != nil {
+		return conn
+	}
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+	}); err != nil || serr != nil {
+		return conn
+	}
+	return &rxConn{TCPConn: tcp, raw: raw, rec: rec}
+}
+
+// rxConn reads with recvmsg to get the kernel's receive time of what it reads.
+type rxConn struct {
+	*net.TCPConn
+	raw syscall.RawConn
+	rec *phaseRecorder
+	oob [64]byte
+}
+
+func (c *rxConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return c.TCPConn.Read(p)
+	}
+	var n, oobn int
+	var rerr error
+	err := c.raw.Read(func(fd uintptr) bool {
+		n, oobn, _, _, rerr = unix.Recvmsg(int(fd), p, c.oob[:], 0)
+		return rerr != unix.EAGAIN
+	})
+	if err != nil {
+		// A deadline or a close: the same errors a plain Read gives, but for the operation.
+		if oe, ok := err.(*net.OpError); ok {
+			oe.Op = "read"
+		}
+		return 0, err
+	}
+	if rerr != nil {
+		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(),
+			Err: os.NewSyscallError("read", rerr)}
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	if at, ok := rxTime(c.oob[:oobn]); ok {
+		c.rec.received(at)
+	}
+	return n, nil
+}
+
+// rxTime finds the receive time in a recvmsg's control messages.
+func rxTime(oob []byte) (time.Time, bool) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return time.Time{}, false
+	}
+	for _, m := range msgs {
+		if m.Header.Level != unix.SOL_SOCKET || m.Header.Type != unix.SCM_TIMESTAMPNS {
+			continue
+		}
+		// A struct timespec: two longs, of the platform's size.
+		switch d := m.Data; len(d) {
+		case 16:
+			return time.Unix(int64(binary.NativeEndian.Uint64(d)), int64(binary.NativeEndian.Uint64(d[8:]))), true
+		case 8:
+			return time.Unix(int64(int32(binary.NativeEndian.Uint32(d))), int64(int32(binary.NativeEndian.Uint32(d[4:])))), true
+		}
+	}
+	return time.Time{}, false
+}
