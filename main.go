@@ -771,16 +771,22 @@ func watchDumpSignals(guard *crashGuard, ran <-chan struct{}, saved savedTermina
 // coalesced, which also saves terminal bytes.
 const frameRate = 20
 
+// historyConfig loads the config for the commands that read the history file: a postmortem may
+// be written on a machine that has only that file, so without a config the default history path
+// is read (found is false then).
+func historyConfig(opts options, getenv func(string) (string, bool)) (cfg *config.Config, found bool, err error) {
+	cfg, found, err = loadConfig(opts, getenv)
+	if err == nil && !found {
+		cfg = &config.Config{History: config.History{Path: config.DefaultHistoryPath(getenv)}}
+	}
+	return cfg, found, err
+}
+
 func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
-	// A postmortem may be written on a machine that has only the history file: without a
-	// config, the default history path is read.
-	cfg, found, err := loadConfig(opts, getenv)
+	cfg, found, err := historyConfig(opts, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
-	}
-	if !found {
-		cfg = &config.Config{History: config.History{Path: config.DefaultHistoryPath(getenv)}}
 	}
 	var list []history.Incident
 	switch path := cfg.History.Path; {
@@ -813,13 +819,10 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 }
 
 func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
-	cfg, found, err := loadConfig(opts, getenv)
+	cfg, _, err := historyConfig(opts, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
-	}
-	if !found {
-		cfg = &config.Config{History: config.History{Path: config.DefaultHistoryPath(getenv)}}
 	}
 	var list []history.Outgoing
 	switch path := cfg.History.Path; {
