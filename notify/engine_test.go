@@ -230,7 +230,7 @@ func TestRepeatAndSeed(t *testing.T) {
 		start := time.Now()
 		e.OnResult("api", failed(start), down(start, start))
 		r.take()
-		time.Sleep(time.Hour + time.Second)
+		time.Sleep(time.Hour + time.Second) // fake time: the bubble's clock
 		synctest.Wait()
 		a := r.lastAlert()
 		if got, want := r.take(), []string{"team:down:api"}; !slices.Equal(got, want) {
