@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/serve"
 )
 
 // maxBuckets is the most chart buckets the server gives in one answer.
@@ -35,33 +36,12 @@ type Archive struct {
 // Archive returns the server's history as the UI's Archive.
 func (c *Client) Archive() *Archive { return &Archive{c: c} }
 
-// historyDoc is the server's history answer (see package serve).
+// historyDoc is the server's history answer, read with serve's own types where they decode
+// (its outages are written by history.Incident, which only encodes).
 type historyDoc struct {
-	WindowS int64 `json:"window_s"`
-	Buckets []struct {
-		From     string  `json:"from"`
-		To       string  `json:"to"`
-		Checks   int64   `json:"checks"`
-		Failures int64   `json:"failures"`
-		MinMS    float64 `json:"min_ms"`
-		P50MS    float64 `json:"p50_ms"`
-		MaxMS    float64 `json:"max_ms"`
-		CoveredS float64 `json:"covered_s"`
-		DownS    float64 `json:"down_s"`
-	} `json:"buckets"`
-	Windows []struct {
-		WindowS   int64   `json:"window_s"`
-		Uptime    float64 `json:"uptime"`
-		Coverage  float64 `json:"coverage"`
-		Incidents int     `json:"incidents"`
-		MTTRS     float64 `json:"mttr_s"`
-		MTBFS     float64 `json:"mtbf_s"`
-		Checks    int64   `json:"checks"`
-		Failures  int64   `json:"failures"`
-		P50MS     float64 `json:"p50_ms"`
-		P95MS     float64 `json:"p95_ms"`
-		P99MS     float64 `json:"p99_ms"`
-	} `json:"windows"`
+	WindowS int64             `json:"window_s"`
+	Buckets []serve.BucketDoc `json:"buckets"`
+	Windows []serve.WindowDoc `json:"windows"`
 	Outages []struct {
 		Service     string  `json:"service"`
 		Group       string  `json:"group"`

@@ -62,14 +62,15 @@ const maxBuckets = 240
 type historyDoc struct {
 	Service string             `json:"service"`
 	WindowS int64              `json:"window_s"`
-	Buckets []bucketDoc        `json:"buckets"`
-	Windows []windowDoc        `json:"windows"`
+	Buckets []BucketDoc        `json:"buckets"`
+	Windows []WindowDoc        `json:"windows"`
 	Outages []history.Incident `json:"outages"`
 	// OutagesTotal counts the outages in window; Outages holds the newest of them.
 	OutagesTotal int `json:"outages_total"`
 }
 
-type bucketDoc struct {
+// BucketDoc is one chart bucket of the history answer (GET /api/v1/services/{name}/history).
+type BucketDoc struct {
 	From     string  `json:"from"`
 	To       string  `json:"to"`
 	Checks   int64   `json:"checks"`
@@ -82,7 +83,8 @@ type bucketDoc struct {
 	DownS    float64 `json:"down_s"`
 }
 
-type windowDoc struct {
+// WindowDoc is one uptime window of the history answer.
+type WindowDoc struct {
 	WindowS   int64   `json:"window_s"`
 	Uptime    float64 `json:"uptime"`
 	Coverage  float64 `json:"coverage"`
@@ -134,7 +136,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		n = k
 	}
 	now := s.opts.Now()
-	doc := historyDoc{Service: name, WindowS: int64(window / time.Second), Buckets: []bucketDoc{}, Windows: []windowDoc{}}
+	doc := historyDoc{Service: name, WindowS: int64(window / time.Second), Buckets: []BucketDoc{}, Windows: []WindowDoc{}}
 	buckets, err := h.View.Chart(name, window, now, n)
 	var windows []history.Window
 	if err == nil {
@@ -148,12 +150,12 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, b := range buckets {
-		doc.Buckets = append(doc.Buckets, bucketDoc{From: apiTime(b.From), To: apiTime(b.To), Checks: b.Checks,
+		doc.Buckets = append(doc.Buckets, BucketDoc{From: apiTime(b.From), To: apiTime(b.To), Checks: b.Checks,
 			Failures: b.Failures, MinMS: millis(b.Min), P50MS: millis(b.P50), MaxMS: millis(b.Max),
 			CoveredS: seconds(b.Covered), DownS: seconds(b.Down)})
 	}
 	for _, x := range windows {
-		doc.Windows = append(doc.Windows, windowDoc{WindowS: int64(x.To.Sub(x.From) / time.Second), Uptime: ratio(x.Up),
+		doc.Windows = append(doc.Windows, WindowDoc{WindowS: int64(x.To.Sub(x.From) / time.Second), Uptime: ratio(x.Up),
 			Coverage: ratio(x.Coverage), Incidents: x.Incidents, MTTRS: seconds(x.MTTR), MTBFS: seconds(x.MTBF),
 			Checks: x.Checks, Failures: x.Failures, P50MS: millis(x.P50), P95MS: millis(x.P95), P99MS: millis(x.P99)})
 	}
