@@ -105,9 +105,15 @@ func TestServeTLSRefuses(t *testing.T) {
 		{"missing cert", filepath.Join(dir, "nope.pem"), key, "--tls-cert " + filepath.Join(dir, "nope.pem")},
 		{"a key that is not the certificate's", cert, otherKey, "private key does not match public key"},
 		{"key and cert swapped", key, cert, "--tls-cert " + key},
+		// TLS hides the token on the wire; it does not replace it.
+		{"all interfaces over TLS without a token", cert, key, "--listen :0 is reachable from other machines: set UPTTY_TOKEN"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := runCLI(t, "serve", "-c", cfg, "--listen", "127.0.0.1:0", "--tls-cert", tt.cert, "--tls-key", tt.key)
+			listen := "127.0.0.1:0"
+			if strings.Contains(tt.name, "all interfaces") {
+				listen = ":0"
+			}
+			code, stdout, stderr := runCLI(t, "serve", "-c", cfg, "--listen", listen, "--tls-cert", tt.cert, "--tls-key", tt.key)
 			if code != exitUsage || !strings.Contains(stderr, tt.wantErr) || stdout != "" || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
 				t.Errorf("uptty serve %s = %d, stdout %q, stderr %q; want 2 saying %q in one line", tt.name, code, stdout, stderr, tt.wantErr)
 			}

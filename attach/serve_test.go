@@ -95,7 +95,10 @@ type testCA struct {
 	certFile, keyFile string // the server's
 }
 
-func newTestCA(t *testing.T) testCA {
+func newTestCA(t *testing.T) testCA { t.Helper(); return newTestCAFor(t, true) }
+
+// newTestCAFor is newTestCA; without ips, the server's certificate names localhost only.
+func newTestCAFor(t *testing.T, ips bool) testCA {
 	t.Helper()
 	dir := t.TempDir()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -117,8 +120,11 @@ func newTestCA(t *testing.T) testCA {
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "uptty serve"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+		DNSNames: []string{"localhost"}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	if ips {
+		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
 	if err != nil {
 		t.Fatal(err)
@@ -218,6 +224,20 @@ func TestTLS(t *testing.T) {
 	if _, _, err := c2.Initial(t.Context()); err == nil || !strings.Contains(err.Error(), "does not speak TLS: use http://"+plain) {
 		t.Errorf("https to a plain server: Initial = %v, want %q", err, "does not speak TLS: use http://"+plain)
 	}
+
+	// A certificate for another name: it says which names it is valid for.
+	named := newTestCAFor(t, false)
+	namedCert, err := serve.LoadCertificate(named.certFile, named.keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := realServer(t, func(o *serve.Options) { o.TLS = namedCert.Config() })
+	c3, _ := New("https://"+byName, Options{RootCAs: named.pool})
+	want := "the server's certificate is not valid for 127.0.0.1 (it names localhost)"
+	if _, _, err := c3.Initial(t.Context()); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a certificate for localhost at 127.0.0.1: Initial = %v, want %q", err, want)
+	}
+	c3.opts.HTTP.CloseIdleConnections()
 
 	if _, err := LoadCA(ca.keyFile); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
 		t.Errorf("LoadCA(a key) = %v, want no PEM certificate", err)
