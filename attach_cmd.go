@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -30,13 +31,21 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
+	var roots *x509.CertPool
+	if opts.serve.ca != "" {
+		if roots, err = attach.LoadCA(opts.serve.ca); err != nil {
+			fmt.Fprintln(stderr, "uptty: attach:", err)
+			return exitUsage
+		}
+	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP, syscall.SIGTERM)
 	defer cancel()
 	var program *tea.Program
 	var ready sync.WaitGroup // program is set
 	ready.Add(1)
 	client, err := attach.New(opts.attachURL, attach.Options{
-		Token: token,
+		Token:   token,
+		RootCAs: roots,
 		OnServices: func(services []config.Service, fresh map[string]track.Status) {
 			ready.Wait()
 			program.Send(ui.Reloaded{Services: services, Status: fresh, Quiet: true})
@@ -69,6 +78,8 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 		Ctx:           ctx,
 		Archive:       client.Archive(),
 		Mark:          client.Mark,
+		Silence:       client.Silence,
+		Unsilence:     client.Unsilence,
 		ASCII:         asciiScreen(opts, getenv),
 		Wall:          opts.wall,
 		WallPage:      opts.wallPage,

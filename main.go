@@ -68,11 +68,12 @@ Usage:
                                                 list the silences in force
   uptty unsilence NAME [--config FILE]          end the silences of a service or group
   uptty serve [--config FILE] [--listen ADDR] [--token-file FILE] [--log-format text|json]
+        [--tls-cert FILE --tls-key FILE] [--max-streams N]
         [--ssh ADDR --authorized-keys FILE [--ssh-operators FILE] [--ssh-max-sessions N]]
                                                 no screen: the monitor and history behind an HTTP API
                                                 (and, with --ssh, the live screen over SSH)
-  uptty attach URL [--token-file FILE] [--theme dark|light] [--ascii] [--wall[=groups]]
-        [--mouse]
+  uptty attach URL [--token-file FILE] [--ca FILE] [--theme dark|light] [--ascii]
+        [--wall[=groups]] [--mouse]
                                                 the live screen on a running uptty serve
   uptty --version | --help
 
@@ -106,6 +107,14 @@ Flags:
                       loopback needs a token: $UPTTY_TOKEN or --token-file
       --token-file F  (serve, attach) file holding the bearer token every request carries
       --log-format F  (serve) text (default) or json logs on stderr
+      --tls-cert F, --tls-key F
+                      (serve) serve the API over TLS (1.2 at least) with this PEM certificate
+                      (chain) and its key; SIGHUP reads them again. A token is still needed
+                      off loopback
+      --max-streams N (serve) event streams (attached screens) at once (default 256); past it
+                      /api/v1/events answers 503 with Retry-After
+      --ca FILE       (attach) trust the PEM certificates in FILE (a private CA) for an https://
+                      server, instead of the system's
       --ssh ADDR      (serve) let viewers log in with ssh -p PORT HOST and get the live screen;
                       needs --authorized-keys; the host key is kept beside the history
       --authorized-keys F

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,6 +38,9 @@ type serveOptions struct {
 	// SSH viewers (serve_ssh.go): the address, who may log in, who may also act, how many.
 	ssh, authorizedKeys, sshOperators string
 	sshMaxSessions                    int
+	// TLS for the API (both or neither), the CA attach trusts, the cap on event streams.
+	tlsCert, tlsKey, ca string
+	maxStreams          int
 }
 
 // serveFlags adds serve's flags to the command line's flag set.
@@ -48,18 +52,29 @@ func serveFlags(fs *flag.FlagSet, so *serveOptions) {
 	fs.StringVar(&so.authorizedKeys, "authorized-keys", "", "")
 	fs.StringVar(&so.sshOperators, "ssh-operators", "", "")
 	fs.IntVar(&so.sshMaxSessions, "ssh-max-sessions", 0, "") // 0: sshview's default, 32
+	fs.StringVar(&so.tlsCert, "tls-cert", "", "")
+	fs.StringVar(&so.tlsKey, "tls-key", "", "")
+	fs.StringVar(&so.ca, "ca", "", "")              // attach's
+	fs.IntVar(&so.maxStreams, "max-streams", 0, "") // 0: serve's default, 256
 }
 
 // checkServeFlags refuses serve's flags on other commands and a log format it does not know.
 func checkServeFlags(opts options) error {
 	so := opts.serve
+	if so.ca != "" && opts.command != "attach" {
+		return errors.New("--ca goes with 'attach'")
+	}
 	if opts.command != "serve" {
+		if so.maxStreams != 0 {
+			return errors.New("--max-streams goes with 'serve'")
+		}
 		tokenFile := so.tokenFile
 		if opts.command == "attach" {
 			tokenFile = "" // attach sends it
 		}
 		for _, f := range []struct{ name, v string }{{"--listen", so.listen}, {"--log-format", so.logFormat}, {"--token-file", tokenFile},
-			{"--ssh", so.ssh}, {"--authorized-keys", so.authorizedKeys}, {"--ssh-operators", so.sshOperators}} {
+			{"--ssh", so.ssh}, {"--authorized-keys", so.authorizedKeys}, {"--ssh-operators", so.sshOperators},
+			{"--tls-cert", so.tlsCert}, {"--tls-key", so.tlsKey}} {
 			// The live monitor's --metrics takes a token too.
 			if f.v != "" && (f.name != "--token-file" || opts.metrics == "") {
 				return fmt.Errorf("%s goes with 'serve'", f.name)
@@ -69,6 +84,12 @@ func checkServeFlags(opts options) error {
 	}
 	if so.logFormat != "" && so.logFormat != "text" && so.logFormat != "json" {
 		return fmt.Errorf("--log-format %q: want text or json", so.logFormat)
+	}
+	if (so.tlsCert == "") != (so.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together: the certificate and its private key")
+	}
+	if so.maxStreams < 0 {
+		return fmt.Errorf("--max-streams %d: want at least 1 (default %d)", so.maxStreams, serve.DefaultMaxStreams)
 	}
 	return nil
 }
@@ -103,6 +124,12 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	}
 	if token == "" && !isLoopback(host) {
 		return fail(fmt.Errorf("uptty: --listen %s is reachable from other machines: set UPTTY_TOKEN or pass --token-file FILE, and every request must then carry Authorization: Bearer TOKEN", addr))
+	}
+	var cert *serve.Certificate
+	if opts.serve.tlsCert != "" {
+		if cert, err = serve.LoadCertificate(opts.serve.tlsCert, opts.serve.tlsKey); err != nil {
+			return fail(fmt.Errorf("uptty: %w", err))
+		}
 	}
 	viewers, err := prepareSSH(opts, cfg, getenv)
 	if err != nil {
@@ -177,17 +204,23 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		return fail(fmt.Errorf("uptty: %w", err))
 	}
 	prober := metrics.NewProber(cfg)
+	var tlsConfig *tls.Config
+	if cert != nil {
+		tlsConfig = cert.Config()
+	}
 	srv := serve.New(serve.Options{
-		Services:  cfg.Services,
-		Monitor:   mon,
-		History:   hist,
-		NotSaving: notSaving,
-		Logger:    logger,
-		Token:     token,
-		Metrics:   met,
-		Probe:     prober,
-		Quiet:     alerts.engine.Quiet(),
-		Refresh:   alerts.silences.poll,
+		TLS:        tlsConfig,
+		MaxStreams: opts.serve.maxStreams,
+		Services:   cfg.Services,
+		Monitor:    mon,
+		History:    hist,
+		NotSaving:  notSaving,
+		Logger:     logger,
+		Token:      token,
+		Metrics:    met,
+		Probe:      prober,
+		Quiet:      alerts.engine.Quiet(),
+		Refresh:    alerts.silences.poll,
 	})
 	srvRef.Store(srv)
 	auth := "none (loopback)"
@@ -198,7 +231,11 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	if where == "" {
 		where = "memory"
 	}
-	logger.Info("serving", "services", len(cfg.Services), "listen", ln.Addr().String(), "config", cfg.Path,
+	scheme := "http"
+	if cert != nil {
+		scheme = "https"
+	}
+	logger.Info("serving", "services", len(cfg.Services), "listen", ln.Addr().String(), "scheme", scheme, "config", cfg.Path,
 		"history", where, "auth", auth, "version", buildVersion())
 	names := serviceNames(cfg.Services)
 	started := ruleNames(senders.rules)
@@ -230,6 +267,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 				return
 			case <-hup:
 				why = "SIGHUP"
+				reloadCert(cert, logger)
 			case why = <-trigger:
 			}
 			next, err := rl.reload(ctx)
@@ -277,6 +315,19 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	}
 	logger.Info("stopped", "history", "saved")
 	return code
+}
+
+// reloadCert reads the TLS certificate's files again, on SIGHUP: a renewed certificate is
+// served from the next connection on. A bad pair is logged and the old one kept.
+func reloadCert(cert *serve.Certificate, logger *slog.Logger) {
+	if cert == nil {
+		return
+	}
+	if err := cert.Reload(); err != nil {
+		logger.Error("TLS certificate not reloaded: the old one is kept", "err", err.Error())
+		return
+	}
+	logger.Info("TLS certificate reloaded", "not_after", cert.NotAfter().Format(time.RFC3339))
 }
 
 // serveToken is the bearer token from --token-file, else $UPTTY_TOKEN; "" for none.

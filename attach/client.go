@@ -9,13 +9,18 @@ package attach
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -47,8 +52,12 @@ type Options struct {
 	// and when a snapshot after that brings it back (down false, with every status from the
 	// snapshot, and after OnServices for it).
 	OnLink func(down bool, since time.Time, status map[string]track.Status)
-	// HTTP is the client used (default: one with no overall timeout, for the stream).
+	// HTTP is the client used (default: one with no overall timeout, for the stream, trusting
+	// RootCAs over https).
 	HTTP *http.Client
+	// RootCAs are the authorities an https server's certificate must chain to (default: the
+	// system's); see LoadCA.
+	RootCAs *x509.CertPool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -64,6 +73,7 @@ type Client struct {
 	wake    chan struct{}           // cap 1: pending became non-empty
 	known   map[string]track.Status // the newest status of each service, sparkline included
 	names   []string                // the service list, in the server's order
+	groups  map[string]string       // each service's group, "" for none
 	marks   map[string]notify.Mark  // MAINT and SILENCED marks, as the server last said
 }
 
@@ -78,7 +88,9 @@ func New(rawURL string, opts Options) (*Client, error) {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	if opts.HTTP == nil {
-		opts.HTTP = &http.Client{}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opts.RootCAs}
+		opts.HTTP = &http.Client{Transport: tr}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -113,9 +125,21 @@ func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]trac
 
 // do sends a request with the token and fails on any status but 2xx.
 func (c *Client) do(ctx context.Context, method, path string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, nil)
+	return c.doBody(ctx, method, path, nil)
+}
+
+// doBody is do with a JSON body (none when nil); a refusal is a *StatusError.
+func (c *Client) doBody(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, rd)
 	if err != nil {
 		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.opts.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.opts.Token)
@@ -125,21 +149,93 @@ func (c *Client) do(ctx context.Context, method, path string) (*http.Response, e
 	}
 	resp, err := c.opts.HTTP.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, c.linkError(err)
 	}
 	if resp.StatusCode/100 != 2 {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		resp.Body.Close()
-		msg := strings.TrimSpace(string(body))
+		msg := strings.TrimSpace(string(b))
+		var doc struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(b, &doc) == nil && doc.Error != "" {
+			msg = doc.Error // the API's own errors are {"error": "…"}
+		}
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized && c.opts.Token != "":
 			msg = "the server refused the token (from --token-file or UPTTY_TOKEN)"
 		case resp.StatusCode == http.StatusUnauthorized:
 			msg = "the server wants a token: pass --token-file FILE or set UPTTY_TOKEN"
+		case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "HTTPS server"):
+			msg = "the server speaks TLS: use https://" + c.base.Host
 		}
-		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, msg)
+		return nil, &StatusError{Method: method, Path: path, Status: resp.Status, Msg: msg}
 	}
 	return resp, nil
+}
+
+// StatusError is a request the server answered with a status other than 2xx.
+type StatusError struct {
+	Method, Path string
+	Status       string // "401 Unauthorized"
+	Msg          string // why, from the server's answer
+}
+
+// Error is the request, the status and why: "GET /api/v1/status: 401 Unauthorized: …".
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s %s: %s: %s", e.Method, e.Path, e.Status, e.Msg)
+}
+
+// linkError says in one line what a TLS failure means and what to do about it; other errors
+// are returned as they are.
+func (c *Client) linkError(err error) error {
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		record   tls.RecordHeaderError
+	)
+	switch {
+	case errors.As(err, &unknown):
+		return fmt.Errorf("%s: the server's certificate is not signed by an authority this machine trusts; pass --ca FILE with the CA that signed it", c.base)
+	case errors.As(err, &hostname):
+		return fmt.Errorf("%s: the server's certificate is not valid for %s (it names %s)", c.base, c.base.Hostname(), certNames(hostname.Certificate))
+	case errors.As(err, &invalid):
+		return fmt.Errorf("%s: the server's certificate is not valid: %s", c.base, invalid.Error())
+	case errors.As(err, &record), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return fmt.Errorf("%s: the server does not speak TLS: use http://%s", c.base, c.base.Host)
+	}
+	return err
+}
+
+// certNames are the names and addresses a certificate is valid for, for an error.
+func certNames(cert *x509.Certificate) string {
+	if cert == nil {
+		return "none"
+	}
+	var names []string
+	names = append(names, cert.DNSNames...)
+	for _, ip := range cert.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		return "no name"
+	}
+	return strings.Join(names, ", ")
+}
+
+// LoadCA reads the PEM certificates of the authorities an https server's certificate may chain
+// to, for Options.RootCAs: a private CA, instead of the system's.
+func LoadCA(file string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("--ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("--ca %s: no PEM certificate in it", file)
+	}
+	return pool, nil
 }
 
 // Run follows the event stream until ctx is done, reconnecting after 1 s, then twice as long
@@ -258,7 +354,9 @@ func (c *Client) applySnapshot(doc statusDoc, notify bool) ([]config.Service, ma
 	c.mu.Lock()
 	fresh := map[string]track.Status{}
 	clear(c.marks) // a snapshot is the whole truth: ended silences go
+	c.groups = make(map[string]string, len(doc.Services))
 	for i, d := range doc.Services {
+		c.groups[d.Name] = d.Group
 		svcs[i] = config.Service{Name: d.Name, Group: d.Group, URL: d.URL}
 		names[i] = d.Name
 		prev, ok := c.known[d.Name]

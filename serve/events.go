@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -22,8 +23,10 @@ type hub struct {
 	// Next to take it.
 	wantSnap  bool
 	interrupt context.CancelFunc
-	// overflows counts the times a client fell behind and lost its backlog.
-	overflows int
+	// overflows counts the times a client fell behind and lost its backlog; refused, the
+	// streams refused for being over MaxStreams.
+	overflows, refused int
+	refusing           bool // the last stream was refused, and none has ended since
 	// watches are the in-process subscribers (watch.go).
 	watches map[*Watch]struct{}
 }
@@ -72,10 +75,30 @@ func (c *client) signal() {
 	}
 }
 
-// subscribe adds a client that starts with a snapshot.
+// DefaultMaxStreams is how many event streams a server holds at once unless told otherwise:
+// far more people than look at one poller, few enough that their buffers (256 KiB each at
+// most) stay within 64 MiB.
+const DefaultMaxStreams = 256
+
+// streamRetry is the Retry-After of a stream refused for being over the cap, in seconds.
+const streamRetry = "10"
+
+// subscribe adds a client that starts with a snapshot; nil when MaxStreams are open already.
+// The first refusal of a run of them is logged, not every one: a client that retries in a loop
+// must not flood the log.
 func (s *Server) subscribe() *client {
 	c := &client{wake: make(chan struct{}, 1), needSnap: true}
 	s.hub.mu.Lock()
+	if len(s.hub.clients) >= s.opts.MaxStreams {
+		s.hub.refused++
+		first := !s.hub.refusing
+		s.hub.refusing = true
+		s.hub.mu.Unlock()
+		if first {
+			s.log.Warn("event streams refused: too many open", "max_streams", s.opts.MaxStreams)
+		}
+		return nil
+	}
 	s.hub.clients[c] = struct{}{}
 	s.hub.mu.Unlock()
 	s.wantSnapshot()
@@ -85,6 +108,7 @@ func (s *Server) subscribe() *client {
 func (s *Server) unsubscribe(c *client) {
 	s.hub.mu.Lock()
 	delete(s.hub.clients, c)
+	s.hub.refusing = false
 	s.hub.mu.Unlock()
 }
 
@@ -230,13 +254,19 @@ var heartbeat = []byte(": heartbeat\n\n")
 
 // events streams a snapshot, then the changes, until the client or the server goes away.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	c := s.subscribe()
+	if c == nil {
+		w.Header().Set("Retry-After", streamRetry)
+		http.Error(w, fmt.Sprintf("too many event streams open (%d, the server's --max-streams): retry later", s.opts.MaxStreams),
+			http.StatusServiceUnavailable)
+		return
+	}
+	defer s.unsubscribe(c)
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx would hold events back
-	c := s.subscribe()
-	defer s.unsubscribe(c)
 
 	write := func(chunks ...[]byte) bool {
 		_ = rc.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))

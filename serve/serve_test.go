@@ -82,6 +82,12 @@ type fixture struct {
 // the test ends; tune adjusts the options.
 func start(t *testing.T, yaml string, tune func(*Options), ln ...net.Listener) *fixture {
 	t.Helper()
+	return startMon(t, yaml, nil, tune, ln...)
+}
+
+// startMon is start with the monitor's options adjusted by tuneMon (after history's are set).
+func startMon(t *testing.T, yaml string, tuneMon func(*monitor.Options), tune func(*Options), ln ...net.Listener) *fixture {
+	t.Helper()
 	getenv := func(k string) (string, bool) {
 		if k == "API_KEY" {
 			return secret, true
@@ -109,8 +115,11 @@ func start(t *testing.T, yaml string, tune func(*Options), ln ...net.Listener) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	mon := monitor.NewMonitor(targets, monitor.Options{MinBatchInterval: 10 * time.Millisecond,
-		Restore: hist.Restore, OnResult: hist.Record})
+	monOpts := monitor.Options{MinBatchInterval: 10 * time.Millisecond, Restore: hist.Restore, OnResult: hist.Record}
+	if tuneMon != nil {
+		tuneMon(&monOpts)
+	}
+	mon := monitor.NewMonitor(targets, monOpts)
 	logs := &syncBuffer{}
 	opts := Options{Services: cfg.Services, Monitor: mon, History: hist,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -56,6 +57,12 @@ type Options struct {
 	// WriteTimeout bounds one write to a stream client (default 10s): a client that accepts
 	// nothing for that long is dropped.
 	WriteTimeout time.Duration
+	// MaxStreams bounds the event streams open at once (default DefaultMaxStreams); past it,
+	// /api/v1/events answers 503 with Retry-After. Each stream may hold ClientBuffer bytes,
+	// so the bound is also one on memory.
+	MaxStreams int
+	// TLS, when set, serves the API over TLS with this configuration (see Certificate).
+	TLS *tls.Config
 	// Now returns the current time (default time.Now).
 	Now func() time.Time
 	// Metrics, when set, are served on GET /metrics, read from Monitor (see metricsRoutes).
@@ -100,6 +107,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.MaxStreams <= 0 {
+		opts.MaxStreams = DefaultMaxStreams
 	}
 	s := &Server{
 		opts:   opts,
@@ -148,6 +158,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	if s.opts.TLS != nil {
+		ln = tls.NewListener(ln, s.opts.TLS)
 	}
 	served := make(chan error, 1)
 	wg.Go(func() { served <- srv.Serve(ln) })

@@ -1,0 +1,322 @@
+//go:build unix
+
+package serve_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/uptty/uptty/attach"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/serve"
+	"github.com/uptty/uptty/track"
+)
+
+// flipper is a checker that needs no network: with flip, every check changes the service's
+// state (UP, DOWN, UP…), so that each result is a state change; without, it stays UP. It
+// records when each state was last entered, for the latency from a change to a viewer.
+type flipper struct {
+	flip   bool
+	n      atomic.Int64
+	upAt   atomic.Int64 // unix nanoseconds
+	downAt atomic.Int64
+}
+
+func (f *flipper) Check(context.Context) probe.Result {
+	start := time.Now()
+	n := f.n.Add(1)
+	// The first check passes: a failure is retried retry_interval after it, which would keep
+	// the start-up round's burst, while a pass is next checked on the service's own grid.
+	ok := !f.flip || n%2 == 1
+	lat := time.Duration(1000+n%7*250) * time.Microsecond // a latency that moves, as a real one
+	r := probe.Result{Start: start, Latency: lat, OK: ok}
+	if !ok {
+		r.Reason = "connection refused"
+	}
+	if at := time.Now().UnixNano(); ok {
+		f.upAt.Store(at)
+	} else {
+		f.downAt.Store(at)
+	}
+	return r
+}
+
+// changedAt is when the service last entered st.
+func (f *flipper) changedAt(st track.State) time.Time {
+	if st == track.Down {
+		return time.Unix(0, f.downAt.Load())
+	}
+	return time.Unix(0, f.upAt.Load())
+}
+
+// rig is a running serve.Server on loopback over flippers, as `uptty serve` runs it (default
+// batching: at most five batches a second), without history.
+type rig struct {
+	srv      *serve.Server
+	addr     string
+	flippers map[string]*flipper
+	results  atomic.Int64
+	result   chan struct{} // cap 1: a result arrived
+	stop     func()
+}
+
+func startRig(b *testing.B, services int, interval time.Duration, flip bool) *rig {
+	b.Helper()
+	var yaml strings.Builder
+	fmt.Fprintf(&yaml, "defaults: {interval: %s, timeout: %s, retry_interval: %s, failure_threshold: 1, success_threshold: 1}\nservices:\n",
+		interval, min(interval, time.Second), interval)
+	for i := range services {
+		fmt.Fprintf(&yaml, "  - {name: svc-%04d, group: g%d, url: \"http://127.0.0.1:1/%d\"}\n", i, i%20, i)
+	}
+	cfg, err := config.Parse([]byte(yaml.String()), "bench.yaml", func(string) (string, bool) { return "", false }, probe.Kinds())
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &rig{flippers: map[string]*flipper{}, result: make(chan struct{}, 1)}
+	targets := make([]monitor.Target, len(cfg.Services))
+	for i, svc := range cfg.Services {
+		f := &flipper{flip: flip}
+		r.flippers[svc.Name] = f
+		targets[i] = monitor.Target{Service: svc, Checker: f}
+	}
+	mon := monitor.NewMonitor(targets, monitor.Options{OnResult: func(string, track.Check, []track.Event) {
+		r.results.Add(1)
+		select {
+		case r.result <- struct{}{}:
+		default:
+		}
+	}})
+	r.srv = serve.New(serve.Options{Services: cfg.Services, Monitor: mon, MaxStreams: 1000})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.addr = ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = r.srv.Serve(ctx, ln) }()
+	r.stop = func() { cancel(); <-done }
+	b.Cleanup(r.stop)
+	return r
+}
+
+// waitResults waits until the monitor has given n results in all.
+func (r *rig) waitResults(b *testing.B, n int64) {
+	b.Helper()
+	deadline := time.After(2 * time.Minute)
+	for r.results.Load() < n {
+		select {
+		case <-r.result:
+		case <-deadline:
+			b.Fatalf("%d results, want %d", r.results.Load(), n)
+		}
+	}
+}
+
+// sseViewer reads one event stream as a client that draws nothing would: it counts the bytes
+// and tells when its first snapshot is in.
+type sseViewer struct {
+	bytes atomic.Int64
+	ready chan struct{} // closed at the first snapshot
+}
+
+func (r *rig) openSSE(b *testing.B, ctx context.Context, wg *sync.WaitGroup) *sseViewer {
+	b.Helper()
+	conn, err := net.Dial("tcp", r.addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := &sseViewer{ready: make(chan struct{})}
+	fmt.Fprintf(conn, "GET /api/v1/events HTTP/1.1\r\nHost: bench\r\n\r\n")
+	wg.Go(func() {
+		defer conn.Close()
+		stop := context.AfterFunc(ctx, func() { conn.Close() })
+		defer stop()
+		buf := make([]byte, 64<<10)
+		ready := false
+		for {
+			n, err := conn.Read(buf)
+			v.bytes.Add(int64(n))
+			if !ready && strings.Contains(string(buf[:n]), "event: snapshot") {
+				ready = true
+				close(v.ready)
+			}
+			if err != nil {
+				if !ready {
+					close(v.ready)
+				}
+				return
+			}
+		}
+	})
+	return v
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkViewerCPU is the CPU `uptty serve` spends per state change with 0, 1 and 50 event
+// stream viewers, and with 50 in-process watches (what each SSH viewer reads, without its
+// screen: see sshview's BenchmarkSSHViewerCPU for the screens): 1,000 services at 10 s, every
+// check a state change (100 a second). An op is one second's worth of changes (100 results);
+// cpu-µs/change counts the whole process, the viewers' reading included (a read per batch).
+// Run it with -benchtime=10x.
+func BenchmarkViewerCPU(b *testing.B) {
+	for _, tc := range []struct {
+		name       string
+		sse, watch int
+	}{{"sse=0", 0, 0}, {"sse=1", 1, 0}, {"sse=50", 50, 0}, {"watch=50", 0, 50}} {
+		b.Run(tc.name, func(b *testing.B) {
+			const services, interval = 1000, 10 * time.Second
+			r := startRig(b, services, interval, true)
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			defer cancel()
+			for range tc.sse {
+				<-r.openSSE(b, ctx, &wg).ready
+			}
+			for range tc.watch {
+				w := r.srv.Watch()
+				wg.Go(func() {
+					defer w.Close()
+					for {
+						if _, err := w.Next(ctx); err != nil {
+							return
+						}
+					}
+				})
+			}
+			// The start-up round checks every service at once: the steady state begins after it.
+			r.waitResults(b, services+services/10)
+			start, cpu0 := r.results.Load(), cpuTime()
+			b.ResetTimer()
+			for i := range b.N {
+				r.waitResults(b, start+int64(i+1)*services/10)
+			}
+			b.StopTimer()
+			cpu, changes := cpuTime()-cpu0, r.results.Load()-start
+			b.ReportMetric(float64(cpu.Microseconds())/float64(changes), "cpu-µs/change")
+			b.ReportMetric(float64(cpu)/float64(b.Elapsed()), "cpu-s/s")
+		})
+	}
+}
+
+// BenchmarkViewerBytes is what one event stream viewer receives, in bytes a minute, with 40
+// services checked every second (a change each check, as a latency moves: every check is a
+// `service` event). An op is one second (40 results). Run it with -benchtime=20x.
+func BenchmarkViewerBytes(b *testing.B) {
+	const services, interval = 40, time.Second
+	r := startRig(b, services, interval, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	v := r.openSSE(b, ctx, &wg)
+	<-v.ready
+	r.waitResults(b, 2*services)
+	start, bytes0, t0 := r.results.Load(), v.bytes.Load(), time.Now()
+	b.ResetTimer()
+	for i := range b.N {
+		r.waitResults(b, start+int64(i+1)*services)
+	}
+	b.StopTimer()
+	got, elapsed := v.bytes.Load()-bytes0, time.Since(t0)
+	b.ReportMetric(float64(got)/elapsed.Minutes(), "bytes/viewer/min")
+	b.ReportMetric(float64(got)/float64(r.results.Load()-start), "bytes/result")
+}
+
+// BenchmarkViewerLatency is the time from a state change (the check's result in the monitor's
+// hands) to an attached screen's source (attach.Client.Next, what `uptty attach` draws from),
+// p50 and p99, with 1 and 50 attached clients: 40 services at 1 s, every check a state
+// change. The server batches changes at most five times a second, so up to 200 ms of it is
+// that wait by design. An op is one second (40 changes). Run it with -benchtime=20x.
+func BenchmarkViewerLatency(b *testing.B) {
+	for _, viewers := range []int{1, 50} {
+		b.Run(fmt.Sprintf("attach=%d", viewers), func(b *testing.B) {
+			const services, interval = 40, time.Second
+			r := startRig(b, services, interval, true)
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			defer cancel()
+			var mu sync.Mutex
+			var samples []time.Duration
+			measuring := atomic.Bool{}
+			tr := &http.Transport{}
+			defer tr.CloseIdleConnections()
+			for range viewers {
+				c, err := attach.New("http://"+r.addr, attach.Options{HTTP: &http.Client{Transport: tr}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, st, err := c.Initial(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				wg.Go(func() { _ = c.Run(ctx) })
+				wg.Go(func() {
+					last := map[string]track.State{}
+					for name, s := range st {
+						last[name] = s.State
+					}
+					for {
+						batch, err := c.Next(ctx)
+						if err != nil {
+							return
+						}
+						now := time.Now()
+						for name, s := range batch {
+							if s.State == last[name] {
+								continue
+							}
+							last[name] = s.State
+							if f := r.flippers[name]; f != nil && measuring.Load() && (s.State == track.Up || s.State == track.Down) {
+								mu.Lock()
+								samples = append(samples, now.Sub(f.changedAt(s.State)))
+								mu.Unlock()
+							}
+						}
+					}
+				})
+			}
+			r.waitResults(b, 2*services)
+			measuring.Store(true)
+			start := r.results.Load()
+			b.ResetTimer()
+			for i := range b.N {
+				r.waitResults(b, start+int64(i+1)*services)
+			}
+			b.StopTimer()
+			measuring.Store(false)
+			mu.Lock()
+			defer mu.Unlock()
+			if len(samples) == 0 {
+				b.Fatal("no state change reached a viewer")
+			}
+			slices.Sort(samples)
+			q := func(p float64) float64 {
+				return float64(samples[min(len(samples)-1, int(p*float64(len(samples))))]) / float64(time.Millisecond)
+			}
+			b.ReportMetric(q(0.50), "p50-ms")
+			b.ReportMetric(q(0.99), "p99-ms")
+			b.ReportMetric(float64(samples[len(samples)-1])/float64(time.Millisecond), "max-ms")
+			b.ReportMetric(float64(len(samples)), "samples")
+		})
+	}
+}
