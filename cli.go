@@ -181,9 +181,6 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 	)
 	root.SetHelpCommand(c.helpCommand())
 	root.SetHelpFunc(c.help(root.HelpFunc()))
-	// Shorter than cobra's default; the long flag list goes in each command's help.
-	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(), `Use "{{.CommandPath}} [command] --help" for more information about a command.`,
-		`Use "{{.CommandPath}} [command] --help" for a command's flags and examples.`, 1))
 	return c
 }
 
@@ -231,12 +228,15 @@ func (c *cli) screenFlags(f *pflag.FlagSet) {
 func (c *cli) runE(command string) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		c.opts.command = command
+		if command == "version" {
+			c.opts.version = true
+		}
 		if c.opts.version {
 			c.opts.command = ""
 			return c.run(cmd)
 		}
 		switch command {
-		case "silence", "unsilence":
+		case "silence", "unsilence", "completion":
 			if len(args) > 0 {
 				c.opts.args = args
 			}
@@ -244,13 +244,8 @@ func (c *cli) runE(command string) func(*cobra.Command, []string) error {
 			c.opts.attachURL = args[0]
 		case "init":
 			c.opts.init.urls = append(c.opts.init.urls, args...)
-		case "completion":
-			c.opts.args = args
-		case "version":
-			c.opts.command, c.opts.version = "", true
-			return c.run(cmd)
 		}
-		if err := c.check(cmd); err != nil {
+		if err := c.check(); err != nil {
 			return err
 		}
 		return c.run(cmd)
@@ -265,7 +260,7 @@ func (c *cli) run(cmd *cobra.Command) error {
 }
 
 // check refuses the flags that do not go together and the values cobra cannot judge alone.
-func (c *cli) check(cmd *cobra.Command) error {
+func (c *cli) check() error {
 	opts := &c.opts
 	if opts.theme != "dark" && opts.theme != "light" {
 		return fmt.Errorf("--theme %q: want dark or light", opts.theme)
@@ -299,7 +294,7 @@ func (c *cli) check(cmd *cobra.Command) error {
 			return errors.New(jsonGoesWith)
 		}
 	case "init":
-		return checkInitFlags(cmd, c.opts)
+		return checkInitFlags(c.opts)
 	}
 	if err := checkServeFlags(*opts); err != nil {
 		return err

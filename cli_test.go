@@ -352,7 +352,7 @@ func TestInit(t *testing.T) {
 	}
 	data, _ := os.ReadFile(path)
 	for _, s := range []string{"name: api.example.com\n    url: https://api.example.com/healthz", "name: db.example.com\n    url: tcp://db.example.com:5432",
-		"# no scheme, so https\n  - name: example.org\n    url: https://example.org", "url: dns:example.com?type=MX", "name: example.com DNS"} {
+		"# no scheme given: checked over https\n  - name: example.org\n    url: https://example.org", "url: dns:example.com?type=MX", "name: example.com DNS"} {
 		if !strings.Contains(string(data), s) {
 			t.Errorf("config from --from lacks %q:\n%s", s, data)
 		}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -54,7 +55,7 @@ func (c *cli) initCommand() *cobra.Command {
 }
 
 // checkInitFlags refuses words without --from.
-func checkInitFlags(_ *cobra.Command, opts options) error {
+func checkInitFlags(opts options) error {
 	if !opts.init.from && len(opts.init.urls) > 0 {
 		return fmt.Errorf("unexpected argument %q: to write a service per URL, uptty init --from URL...", opts.init.urls[0])
 	}
@@ -100,8 +101,24 @@ func runInit(opts options, stdout, stderr io.Writer, getenv func(string) (string
 	}
 	n := len(services)
 	if n == 0 {
-		n = 1
+		n = 1 // the example
 	}
-	fmt.Fprintf(stdout, "wrote %s (%d services); check it with: uptty validate -c %s\n", path, n, path)
+	try := "uptty check"
+	if opts.config != "" {
+		try += " -c " + shellWord(path)
+	}
+	plural := "s"
+	if n == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d service%s); try it: %s, then %s\n", path, n, plural, try, strings.Replace(try, " check", "", 1))
 	return exitOK
+}
+
+// shellWord quotes s for a shell when it must be.
+func shellWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>()*?[]{}~#!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -62,14 +62,14 @@ func starterService(raw string, schemes []string) (StarterService, error) {
 	}
 	if host, port, err := net.SplitHostPort(raw); err == nil && host != "" && !strings.Contains(port, "/") {
 		if _, err := strconv.ParseUint(port, 10, 16); err == nil {
-			return StarterService{Name: host, URL: "tcp://" + raw, Guess: "host:port, so a TCP connect"}, nil
+			return StarterService{Name: host, URL: "tcp://" + raw, Guess: "host:port without a scheme: checked by a TCP connect"}, nil
 		}
 	}
 	u, err := url.Parse("https://" + raw)
 	if err != nil || u.Hostname() == "" {
 		return StarterService{}, fmt.Errorf("%q: want a URL (https://host/path, tcp://host:port, dns:name...), host:port or a host", raw)
 	}
-	return StarterService{Name: u.Hostname(), URL: u.String(), Guess: "no scheme, so https"}, nil
+	return StarterService{Name: u.Hostname(), URL: u.String(), Guess: "no scheme given: checked over https"}, nil
 }
 
 // hostOf is what a service checking u is named after: the host, or for DNS the name asked about.
@@ -130,7 +130,7 @@ func Starter(services []StarterService) []byte {
 		if s.Guess != "" {
 			fmt.Fprintf(&b, "  # %s\n", s.Guess)
 		}
-		fmt.Fprintf(&b, "  - name: %s\n    url: %s\n    # group: web\n", yamlScalar(s.Name), yamlScalar(s.URL))
+		fmt.Fprintf(&b, "  - name: %s\n    url: %s\n", yamlScalar(s.Name), yamlScalar(s.URL))
 	}
 	return []byte(b.String())
 }
@@ -171,6 +171,7 @@ defaults:
 #     format: slack        # generic | slack | discord | teams | ntfy
 
 # What to check: a unique name and a url each; the URL's scheme picks the probe.
+# Each service may also set group (the screen groups rows by it), expect, and any key of defaults.
 `
 
 const starterExamples = `  - name: Example site
