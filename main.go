@@ -223,6 +223,7 @@ func dispatch(cmd *cobra.Command, opts options, stdout, stderr io.Writer, getenv
 		return runCompletion(cmd.Root(), opts.args[0], stdout, stderr)
 	case "man":
 		return runMan(cmd.Root(), opts.manDir, stdout, stderr, getenv)
+		// case "import": uptty import gatus|kuma FILE (package importer), with its command in newCLI.
 	}
 	return runMonitor(opts, stderr, getenv)
 }
