@@ -6,16 +6,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"log"
 	"os"
 	"os/signal"
-	"regexp"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,6 +20,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	xterm "github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
 
 	"github.com/uptty/uptty/alert"
 	"github.com/uptty/uptty/config"
@@ -75,7 +73,15 @@ Usage:
   uptty attach URL [--token-file FILE] [--ca FILE] [--theme dark|light] [--ascii]
         [--wall[=groups]] [--mouse]
                                                 the live screen on a running uptty serve
-  uptty --version | --help
+  uptty init [--config FILE] [--force] [--from URL...]
+                                                write a starter config (default ./uptty.yaml); with
+                                                --from, a service per URL, the kind from its scheme
+  uptty completion bash|zsh|fish|powershell     print the shell's completion script (commands,
+                                                flags and the config's service names)
+  uptty man [--dir DIR]                         write the man pages (uptty.1, uptty-check.1...) to
+                                                DIR (default: the current directory)
+  uptty help COMMAND, uptty COMMAND --help      a command's flags, with examples
+  uptty --version | --help, uptty version
 
 Flags:
   -c, --config FILE   config file (default: $UPTTY_CONFIG, ./uptty.yaml,
@@ -123,6 +129,13 @@ Flags:
                       (serve) keys that may also pause (p) and silence (m); others only look
       --ssh-max-sessions N
                       (serve) SSH viewers at once (default 32)
+      --force         (init) overwrite the config file if it exists
+      --from URL...   (init) a service per URL: a scheme uptty checks is kept, host:port is
+                      tcp://host:port, a bare host (or host/path) is https://
+      --dir DIR       (man) where to write the pages (default: the current directory)
+
+Flags go before or after the command (uptty -c x.yaml check --json); uptty COMMAND --help lists
+a command's own.
 
 Reload: SIGHUP, saving the config file, or r in the live screen re-read the config (uptty and
 uptty serve) without missing a check; an invalid file changes nothing and says why.
@@ -142,7 +155,7 @@ const defaultSince = 7 * 24 * time.Hour
 
 // options are the parsed command line.
 type options struct {
-	command  string // "", "check", "validate", "incidents", "alerts" or "serve"
+	command  string // "" (the live monitor) or the command's name: "check", "serve"...
 	quiet    bool   // live monitor: no terminal alerts
 	config   string
 	demo     bool
@@ -163,7 +176,9 @@ type options struct {
 	// attachURL is attach's server address.
 	attachURL string
 	silence   silenceOptions
-	args      []string // silence, unsilence: the words after the command
+	args      []string // silence, unsilence, completion: the words after the command
+	init      initOptions
+	manDir    string // man: --dir, "" for the current directory
 }
 
 func main() {
@@ -172,16 +187,25 @@ func main() {
 
 // run is the whole program, with its environment passed in so that tests can drive it.
 func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
-	opts, err := parseArgs(args)
-	if err != nil {
-		fmt.Fprintf(stderr, "uptty: %v\nRun 'uptty --help' for usage.\n", err)
+	c := newCLI(stdout, stderr, getenv, func(cmd *cobra.Command, opts options) int {
+		return dispatch(cmd, opts, stdout, stderr, getenv)
+	})
+	if cmd, err := c.execute(args); err != nil {
+		// cobra's own printing is off (it would add the whole usage): one line, and where to
+		// read more.
+		path := "uptty"
+		if cmd != nil && cmd.HasParent() {
+			path = cmd.CommandPath()
+		}
+		fmt.Fprintf(stderr, "uptty: %v\nRun '%s --help' for usage.\n", err, path)
 		return exitUsage
 	}
-	switch {
-	case opts.help:
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	case opts.version:
+	return c.code
+}
+
+// dispatch runs the command the command line named.
+func dispatch(cmd *cobra.Command, opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
+	if opts.version {
 		fmt.Fprintf(stdout, "uptty %s\n", buildVersion())
 		return exitOK
 	}
@@ -202,165 +226,15 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 		return runSilence(opts, stdout, stderr, getenv)
 	case "unsilence":
 		return runUnsilence(opts, stdout, stderr, getenv)
+	case "init":
+		return runInit(opts, stdout, stderr, getenv)
+	case "completion":
+		return runCompletion(cmd.Root(), opts.args[0], stdout, stderr)
+	case "man":
+		return runMan(cmd.Root(), opts.manDir, stdout, stderr, getenv)
+		// case "import": uptty import gatus|kuma FILE (package importer), with its command in newCLI.
 	}
 	return runMonitor(opts, stderr, getenv)
-}
-
-// parseArgs accepts flags before or after the subcommand (uptty check -c x.yaml --json).
-func parseArgs(args []string) (options, error) {
-	var opts options
-	since := ""
-	fs := flag.NewFlagSet("uptty", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.StringVar(&opts.config, "config", "", "")
-	fs.StringVar(&opts.config, "c", "", "")
-	fs.BoolVar(&opts.demo, "demo", false, "")
-	fs.BoolVar(&opts.json, "json", false, "")
-	fs.StringVar(&opts.theme, "theme", "dark", "")
-	fs.BoolVar(&opts.version, "version", false, "")
-	fs.BoolVar(&opts.help, "help", false, "")
-	fs.BoolVar(&opts.help, "h", false, "")
-	fs.StringVar(&since, "since", "", "")
-	fs.StringVar(&opts.service, "service", "", "")
-	fs.StringVar(&opts.debugLog, "debug-log", "", "")
-	fs.BoolVar(&opts.quiet, "quiet", false, "")
-	fs.BoolFunc("ascii", "", func(v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return errors.New("want true or false")
-		}
-		opts.ascii, opts.asciiSet = b, true
-		return nil
-	})
-	fs.BoolFunc("wall", "", func(v string) error {
-		switch v {
-		case "true", "services":
-			opts.wall = "services"
-		case "false":
-			opts.wall = ""
-		case "groups":
-			opts.wall = "groups"
-		default:
-			return fmt.Errorf("want services or groups")
-		}
-		return nil
-	})
-	fs.DurationVar(&opts.wallPage, "wall-page", 0, "")
-	fs.BoolVar(&opts.mouse, "mouse", false, "")
-	serveFlags(fs, &opts.serve)
-	fs.StringVar(&opts.metrics, "metrics", "", "")
-	silenceFlags(fs, &opts.silence)
-
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				opts.help = true
-				return opts, nil
-			}
-			return opts, valueError(err)
-		}
-		rest = fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		word := rest[0]
-		if opts.command == "attach" && opts.attachURL == "" {
-			opts.attachURL = word
-			rest = rest[1:]
-			continue
-		}
-		if opts.command == "silence" || opts.command == "unsilence" {
-			opts.args = append(opts.args, word)
-			rest = rest[1:]
-			continue
-		}
-		if opts.command != "" {
-			return opts, fmt.Errorf("unexpected argument %q", word)
-		}
-		switch word {
-		case "check", "validate", "incidents", "alerts", "serve", "attach", "silence", "unsilence":
-			opts.command = word
-		case "help":
-			opts.help = true
-		case "version":
-			opts.version = true
-		default:
-			return opts, fmt.Errorf("unknown command %q (commands: check, validate, incidents, alerts, serve, attach, silence, unsilence)", word)
-		}
-		rest = rest[1:]
-	}
-	if opts.command == "attach" && opts.attachURL == "" {
-		return opts, errors.New("attach: which server? uptty attach URL, such as http://127.0.0.1:9870")
-	}
-	if opts.command == "attach" && opts.config != "" {
-		return opts, errors.New("--config does not go with 'attach': the server's config is used")
-	}
-	if opts.theme != "dark" && opts.theme != "light" {
-		return opts, fmt.Errorf("--theme %q: want dark or light", opts.theme)
-	}
-	if opts.json && opts.command != "check" && opts.command != "incidents" && opts.command != "alerts" && !opts.silence.list {
-		return opts, errors.New("--json goes with 'check', 'incidents' or 'alerts' (or 'silence --list')")
-	}
-	if opts.quiet && opts.command != "" {
-		return opts, errors.New("--quiet goes with the live monitor")
-	}
-	// The screen's own flags serve an attached screen as well: a wallboard on a server's
-	// stream, a Linux console.
-	screen := opts.command == "" || opts.command == "attach"
-	if opts.asciiSet && !screen {
-		return opts, errors.New("--ascii goes with the live monitor")
-	}
-	if (opts.wall != "" || opts.wallPage != 0) && !screen {
-		return opts, errors.New("--wall and --wall-page go with the live monitor")
-	}
-	if opts.mouse && !screen {
-		return opts, errors.New("--mouse goes with the live monitor")
-	}
-	if opts.wallPage < 0 || opts.wallPage > 0 && opts.wallPage < time.Second {
-		return opts, fmt.Errorf("--wall-page %s: want at least 1s", opts.wallPage)
-	}
-	if opts.demo && opts.command != "" {
-		return opts, fmt.Errorf("--demo does not go with %q", opts.command)
-	}
-	if opts.debugLog != "" && opts.command != "" {
-		return opts, fmt.Errorf("--debug-log goes with the live monitor, not %q", opts.command)
-	}
-	if opts.demo && opts.config != "" {
-		return opts, errors.New("--demo and --config exclude each other")
-	}
-	if err := checkServeFlags(opts); err != nil {
-		return opts, err
-	}
-	if err := checkMetricsFlag(opts); err != nil {
-		return opts, err
-	}
-	if err := checkSilenceFlags(opts); err != nil {
-		return opts, err
-	}
-	return incidentFlags(opts, since)
-}
-
-// incidentFlags checks the flags that only `uptty incidents` takes and parses --since.
-func incidentFlags(opts options, since string) (options, error) {
-	if opts.command != "incidents" {
-		switch {
-		case since != "":
-			return opts, errors.New("--since goes with 'incidents'")
-		case opts.service != "":
-			return opts, errors.New("--service goes with 'incidents'")
-		}
-		return opts, nil
-	}
-	opts.since = defaultSince
-	if since != "" {
-		d, err := config.ParseDuration(since)
-		if err != nil || d < 0 {
-			return opts, fmt.Errorf("--since %q: want a duration such as 7d, 12h or 30m (0 for all)", since)
-		}
-		opts.since = d
-	}
-	return opts, nil
 }
 
 func buildVersion() string {
@@ -894,17 +768,4 @@ func hasService(cfg *config.Config, name string) bool {
 		}
 	}
 	return false
-}
-
-// badValue is how the flag package words a value that --ascii or --wall refuses.
-var badValue = regexp.MustCompile(`^invalid boolean value (".*") for -([a-z-]+): (.*)$`)
-
-// valueError words a refused value of --ascii or --wall as uptty's other flags do
-// (`--wall "tiles": want services or groups`): the flag package calls them booleans, which
-// --wall=groups is not, and names them with one dash.
-func valueError(err error) error {
-	if m := badValue.FindStringSubmatch(err.Error()); m != nil {
-		return fmt.Errorf("--%s %s: %s", m[2], m[1], m[3])
-	}
-	return err
 }

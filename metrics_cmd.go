@@ -26,21 +26,6 @@ func newMetrics(cfg *config.Config, hist *history.Live) *metrics.Metrics {
 	})
 }
 
-// checkMetricsFlag refuses --metrics on anything but the live monitor: `uptty serve` has
-// /metrics on its --listen address already.
-func checkMetricsFlag(opts options) error {
-	if opts.metrics == "" {
-		return nil
-	}
-	switch {
-	case opts.command == "serve":
-		return errors.New("--metrics goes with the live monitor; uptty serve answers GET /metrics on its --listen address")
-	case opts.command != "":
-		return fmt.Errorf("--metrics goes with the live monitor, not %q", opts.command)
-	}
-	return nil
-}
-
 // startMetrics serves GET /metrics of mon on addr for the live monitor (--metrics ADDR), with
 // serve's rules: an address off loopback needs a token ($UPTTY_TOKEN or --token-file), which
 // every scrape must then carry. Every problem (a bad address, a port in use) is an error before

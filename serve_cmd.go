@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +15,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/uptty/uptty/alert"
 	"github.com/uptty/uptty/config"
@@ -43,46 +44,24 @@ type serveOptions struct {
 	maxStreams          int
 }
 
-// serveFlags adds serve's flags to the command line's flag set.
-func serveFlags(fs *flag.FlagSet, so *serveOptions) {
-	fs.StringVar(&so.listen, "listen", "", "")
-	fs.StringVar(&so.logFormat, "log-format", "", "")
-	fs.StringVar(&so.tokenFile, "token-file", "", "")
-	fs.StringVar(&so.ssh, "ssh", "", "")
-	fs.StringVar(&so.authorizedKeys, "authorized-keys", "", "")
-	fs.StringVar(&so.sshOperators, "ssh-operators", "", "")
-	fs.IntVar(&so.sshMaxSessions, "ssh-max-sessions", 0, "") // 0: sshview's default, 32
-	fs.StringVar(&so.tlsCert, "tls-cert", "", "")
-	fs.StringVar(&so.tlsKey, "tls-key", "", "")
-	fs.StringVar(&so.ca, "ca", "", "")              // attach's
-	fs.IntVar(&so.maxStreams, "max-streams", 0, "") // 0: serve's default, 256
+// serveFlags adds serve's flags to its command.
+func serveFlags(fs *pflag.FlagSet, so *serveOptions) {
+	fs.StringVar(&so.listen, "listen", "", "`ADDR`ess of the HTTP API (default "+defaultListen+"); one that is not loopback needs a token: $UPTTY_TOKEN or --token-file")
+	fs.StringVar(&so.logFormat, "log-format", "", "`text` (default) or json logs on stderr")
+	fs.StringVar(&so.tokenFile, "token-file", "", "`FILE` holding the bearer token every request carries (else $UPTTY_TOKEN)")
+	fs.StringVar(&so.ssh, "ssh", "", "let viewers log in with ssh -p PORT HOST at `ADDR` and get the live screen; needs --authorized-keys")
+	fs.StringVar(&so.authorizedKeys, "authorized-keys", "", "with --ssh: the public keys that may log in, one a line (`FILE`); no passwords")
+	fs.StringVar(&so.sshOperators, "ssh-operators", "", "with --ssh: keys that may also pause (p) and silence (m) (`FILE`); others only look")
+	fs.IntVar(&so.sshMaxSessions, "ssh-max-sessions", 0, "with --ssh: SSH viewers at once (default 32)") // 0: sshview's default
+	fs.StringVar(&so.tlsCert, "tls-cert", "", "serve the API over TLS with this certificate `FILE` (PEM; with --tls-key; re-read on reload)")
+	fs.StringVar(&so.tlsKey, "tls-key", "", "the TLS certificate's private key `FILE` (PEM; with --tls-cert)")
+	fs.IntVar(&so.maxStreams, "max-streams", 0, "event streams (/api/v1/events) open at once; more are answered 503 (default 256)") // 0: serve's default
 }
 
-// checkServeFlags refuses serve's flags on other commands and a log format it does not know.
+// checkServeFlags refuses a log format serve does not know.
 func checkServeFlags(opts options) error {
 	so := opts.serve
-	if so.ca != "" && opts.command != "attach" {
-		return errors.New("--ca goes with 'attach'")
-	}
-	if opts.command != "serve" {
-		if so.maxStreams != 0 {
-			return errors.New("--max-streams goes with 'serve'")
-		}
-		tokenFile := so.tokenFile
-		if opts.command == "attach" {
-			tokenFile = "" // attach sends it
-		}
-		for _, f := range []struct{ name, v string }{{"--listen", so.listen}, {"--log-format", so.logFormat}, {"--token-file", tokenFile},
-			{"--ssh", so.ssh}, {"--authorized-keys", so.authorizedKeys}, {"--ssh-operators", so.sshOperators},
-			{"--tls-cert", so.tlsCert}, {"--tls-key", so.tlsKey}} {
-			// The live monitor's --metrics takes a token too.
-			if f.v != "" && (f.name != "--token-file" || opts.metrics == "") {
-				return fmt.Errorf("%s goes with 'serve'", f.name)
-			}
-		}
-		return nil
-	}
-	if so.logFormat != "" && so.logFormat != "text" && so.logFormat != "json" {
+	if opts.command == "serve" && so.logFormat != "" && so.logFormat != "text" && so.logFormat != "json" {
 		return fmt.Errorf("--log-format %q: want text or json", so.logFormat)
 	}
 	if (so.tlsCert == "") != (so.tlsKey == "") {

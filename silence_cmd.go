@@ -2,13 +2,14 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"slices"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
@@ -27,25 +28,16 @@ type silenceOptions struct {
 	list   bool
 }
 
-func silenceFlags(fs *flag.FlagSet, so *silenceOptions) {
-	fs.StringVar(&so.reason, "reason", "", "")
-	fs.BoolVar(&so.group, "group", false, "")
-	fs.BoolVar(&so.list, "list", false, "")
+// silenceFlags adds silence's flags to its command.
+func silenceFlags(fs *pflag.FlagSet, so *silenceOptions) {
+	fs.StringVar(&so.reason, "reason", "", "why, shown with the silence (`TEXT`)")
+	fs.BoolVar(&so.group, "group", false, "NAME is a group: silence every service in it")
+	fs.BoolVar(&so.list, "list", false, "list the silences in force")
 }
 
-// checkSilenceFlags refuses silence's flags elsewhere and checks its words.
+// checkSilenceFlags checks silence's and unsilence's words and silence's flags together.
 func checkSilenceFlags(opts options) error {
 	so := opts.silence
-	if opts.command != "silence" {
-		switch {
-		case so.reason != "":
-			return errors.New("--reason goes with 'silence'")
-		case so.group:
-			return errors.New("--group goes with 'silence'")
-		case so.list:
-			return errors.New("--list goes with 'silence'")
-		}
-	}
 	switch opts.command {
 	case "silence":
 		if so.list {

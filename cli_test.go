@@ -1,0 +1,392 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// TestCommandLine: what cobra parses, on top of TestParseArgs (the hand-made parser's cases):
+// flags before the command with their values apart, long flags with one dash as Go's flag
+// package took them, the new commands, and flags of one command named as such on another.
+func TestCommandLine(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    options
+		wantErr string
+	}{
+		{args: []string{"--json", "check"}, want: options{command: "check", json: true, theme: "dark"}},
+		{args: []string{"--since", "36h", "incidents", "-c", "x.yaml"}, want: options{command: "incidents", config: "x.yaml", theme: "dark", since: 36 * time.Hour}},
+		{args: []string{"-json", "check", "-config", "x.yaml"}, want: options{command: "check", config: "x.yaml", json: true, theme: "dark"}},
+		{args: []string{"check", "-c=x.yaml", "--theme", "light"}, want: options{command: "check", config: "x.yaml", theme: "light"}},
+		{args: []string{"-cx.yaml", "validate"}, want: options{command: "validate", config: "x.yaml", theme: "dark"}},
+		{args: []string{"silence", "--reason", "-json", "api", "1h"},
+			want: options{command: "silence", theme: "dark", args: []string{"api", "1h"}, silence: silenceOptions{reason: "-json"}}},
+		{args: []string{"check", "--version"}, want: options{version: true, theme: "dark"}},
+		{args: []string{"version"}, want: options{version: true, theme: "dark"}},
+		{args: []string{"help"}, want: options{help: true, theme: "dark"}},
+		{args: []string{"help", "check"}, want: options{help: true, theme: "dark"}},
+		{args: []string{"check", "--help"}, want: options{help: true, theme: "dark"}},
+		{args: []string{"init"}, want: options{command: "init", theme: "dark"}},
+		{args: []string{"init", "-c", "new.yaml", "--force", "--from", "https://a.example/", "b.example:5432", "--from", "c.example"},
+			want: options{command: "init", config: "new.yaml", theme: "dark",
+				init: initOptions{force: true, from: true, urls: []string{"https://a.example/", "c.example", "b.example:5432"}}}},
+		{args: []string{"completion", "bash"}, want: options{command: "completion", theme: "dark", args: []string{"bash"}}},
+		{args: []string{"man", "--dir", "out"}, want: options{command: "man", theme: "dark", manDir: "out"}},
+		{args: []string{"init", "example.com"}, wantErr: `unexpected argument "example.com": to write a service per URL, uptty init --from URL`},
+		{args: []string{"init", "--json"}, wantErr: "--json goes with 'check'"},
+		{args: []string{"completion"}, wantErr: "completion: which shell?"},
+		{args: []string{"completion", "tcsh"}, wantErr: `completion: shell "tcsh": want bash, zsh, fish, powershell`},
+		{args: []string{"help", "bogus"}, wantErr: `unknown command "bogus"`},
+		{args: []string{"chek"}, wantErr: `did you mean "check"?`},
+		{args: []string{"check", "-quiet"}, wantErr: "--quiet goes with the live monitor"},
+		{args: []string{"validate", "--ssh-max-sessions", "3"}, wantErr: "--ssh-max-sessions goes with 'serve'"},
+		{args: []string{"check", "--force"}, wantErr: "--force goes with 'init'"},
+		{args: []string{"check", "--mouse"}, wantErr: "--mouse goes with the live monitor and 'attach'"},
+		{args: []string{"-c"}, wantErr: "flag needs an argument: --config"},
+		{args: []string{"--wall-page", "soon"}, wantErr: `--wall-page "soon": want a duration`},
+		{args: []string{"serve", "--ssh-max-sessions", "many"}, wantErr: `--ssh-max-sessions "many": want a whole number`},
+		{args: []string{"man", "extra"}, wantErr: `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			got, err := parseArgs(tt.args)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("parseArgs(%q) error = %v, want %q", tt.args, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parseArgs(%q) error = %v", tt.args, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("parseArgs(%q) = %+v, want %+v", tt.args, got, tt.want)
+			}
+		})
+	}
+}
+
+// commands are every command a user may type, by name.
+func commands(t *testing.T) []*cobra.Command {
+	t.Helper()
+	c := newCLI(nil, nil, nil, nil)
+	c.root.InitDefaultHelpCmd()
+	var out []*cobra.Command
+	for _, sub := range c.root.Commands() {
+		if !sub.Hidden {
+			out = append(out, sub)
+		}
+	}
+	if len(out) < 12 {
+		t.Fatalf("found %d commands, want at least 12", len(out))
+	}
+	return out
+}
+
+// TestEveryCommandHelp: uptty COMMAND --help shows an example, exits 0 and says nothing on
+// stderr; uptty --help (and uptty help) is the usage, which names every command.
+func TestEveryCommandHelp(t *testing.T) {
+	for _, cmd := range commands(t) {
+		name := cmd.Name()
+		if cmd.Example == "" {
+			t.Errorf("uptty %s has no Example", name)
+		}
+		if !strings.Contains(usage, "uptty "+name) {
+			t.Errorf("usage does not mention uptty %s", name)
+		}
+		code, stdout, stderr := runCLI(t, name, "--help")
+		if code != exitOK || stderr != "" || !strings.Contains(stdout, "Examples:\n  ") || !strings.Contains(stdout, "Usage:\n  uptty "+name) {
+			t.Errorf("uptty %s --help = %d, stderr %q, stdout:\n%s\nwant 0 with usage and examples", name, code, stderr, stdout)
+		}
+	}
+	// The usage lists every flag, each command's and the ones every command takes.
+	for _, cmd := range append(commands(t), commands(t)[0].Root()) {
+		cmd.NonInheritedFlags().VisitAll(func(f *pflag.Flag) {
+			if !f.Hidden && f.Name != "help" && !strings.Contains(usage, "--"+f.Name+" ") && !strings.Contains(usage, "--"+f.Name+"[") {
+				t.Errorf("usage does not list %s's --%s", cmd.Name(), f.Name)
+			}
+		})
+	}
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
+		if code, stdout, stderr := runCLI(t, args...); code != exitOK || stdout != usage || stderr != "" {
+			t.Errorf("uptty %q = %d, stderr %q, stdout:\n%s\nwant the usage", args, code, stderr, stdout)
+		}
+	}
+	if code, stdout, _ := runCLI(t, "help", "silence"); code != exitOK || !strings.Contains(stdout, `uptty silence "Checkout API" 2h`) {
+		t.Errorf("uptty help silence = %d, %q; want silence's help", code, stdout)
+	}
+}
+
+// TestUsageErrorIsOneLine: a usage error is one line and a pointer to --help on stderr, exit 2,
+// nothing on stdout: cobra's usage dump and its "Error:" prefix stay off.
+func TestUsageErrorIsOneLine(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--nope"}, "uptty: unknown flag: --nope\nRun 'uptty --help' for usage.\n"},
+		{[]string{"frobnicate"}, "uptty: unknown command \"frobnicate\" (commands: alerts, attach, check, completion, incidents, init, man, serve, silence, unsilence, validate, version)\nRun 'uptty --help' for usage.\n"},
+		{[]string{"check", "--since", "1h"}, "uptty: --since goes with 'incidents'\nRun 'uptty check --help' for usage.\n"},
+		{[]string{"-c", "x.yaml", "silence", "api"}, "uptty: silence takes a name and a duration: uptty silence NAME DURATION [--reason TEXT] [--group]\nRun 'uptty silence --help' for usage.\n"},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := runCLI(t, tt.args...)
+		if code != exitUsage || stdout != "" || stderr != tt.want {
+			t.Errorf("uptty %q = %d, stdout %q, stderr %q; want 2 and %q", tt.args, code, stdout, stderr, tt.want)
+		}
+	}
+}
+
+// completionConfig is a config whose names completion offers; its ${VAR} is unset, as a
+// token may well be in the shell that completes.
+const completionConfig = `services:
+  - {name: Checkout API, group: payments, url: "https://127.0.0.1:1/healthz", headers: {Authorization: "Bearer ${COMPLETION_UNSET_TOKEN}"}}
+  - {name: Search, group: web, url: "tcp://127.0.0.1:9"}
+  - {name: Status page, group: web, url: "http://127.0.0.1:1/"}
+`
+
+// TestCompleteNames drives cobra's __complete, which every shell's script calls.
+func TestCompleteNames(t *testing.T) {
+	cfg := writeConfig(t, completionConfig)
+	valid := writeConfig(t, "services:\n  - {name: Solo, url: \"tcp://127.0.0.1:9\"}\n")
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-c", cfg, "silence", ""}, []string{"Checkout API", "Search", "Status page"}},
+		{[]string{"--config", cfg, "silence", "S"}, []string{"Search", "Status page"}},
+		{[]string{"silence", "--group", "-c", cfg, ""}, []string{"payments", "web"}},
+		{[]string{"silence", "-c", cfg, "Search", ""}, []string{"30m", "1h", "2h", "4h", "1d"}},
+		{[]string{"silence", "-c", cfg, "Search", "1h", ""}, nil},
+		{[]string{"unsilence", "-c", cfg, ""}, []string{"Checkout API", "Search", "Status page", "payments", "web"}},
+		{[]string{"incidents", "-c", cfg, "--service", "Ch"}, []string{"Checkout API"}},
+		{[]string{"incidents", "-c", valid, "--service", ""}, []string{"Solo"}},
+		// No config anywhere: nothing offered, and no error.
+		{[]string{"silence", ""}, nil},
+		{[]string{"-c", filepath.Join(t.TempDir(), "missing.yaml"), "silence", ""}, nil},
+		{[]string{"--theme", ""}, []string{"dark", "light"}},
+		{[]string{"serve", "--log-format", ""}, []string{"text", "json"}},
+		{[]string{"completion", ""}, []string{"bash", "zsh", "fish", "powershell"}},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := runCLI(t, append([]string{"__complete"}, tt.args...)...)
+		lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+		if code != exitOK || len(lines) == 0 || !strings.HasPrefix(lines[len(lines)-1], ":") {
+			t.Errorf("uptty __complete %q = %d, %q, %q; want 0 and completions ending in :directive", tt.args, code, stdout, stderr)
+			continue
+		}
+		var got []string
+		for _, l := range lines[:len(lines)-1] {
+			name, _, _ := strings.Cut(l, "\t") // a description may follow
+			got = append(got, name)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("uptty __complete %q = %q, want %q", tt.args, got, tt.want)
+		}
+	}
+}
+
+// TestCompletionScripts: each shell's script is written, and bash's, sourced in a real bash,
+// completes commands, flags and the config's service names through the built binary.
+func TestCompletionScripts(t *testing.T) {
+	marks := map[string]string{"bash": "complete -o default -F __start_uptty uptty", "zsh": "#compdef uptty",
+		"fish": "complete -c uptty", "powershell": "Register-ArgumentCompleter"}
+	for _, shell := range shells {
+		code, stdout, stderr := runCLI(t, "completion", shell)
+		if code != exitOK || stderr != "" || !strings.Contains(stdout, marks[shell]) || !strings.Contains(stdout, "__complete") {
+			t.Errorf("uptty completion %s = %d, stderr %q, %d bytes; want a script with %q", shell, code, stderr, len(stdout), marks[shell])
+		}
+	}
+	if testing.Short() {
+		t.Skip("builds the binary and runs bash")
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "uptty.bash")
+	var out bytes.Buffer
+	if code := run([]string{"completion", "bash"}, &out, &out, envFrom(nil)); code != exitOK {
+		t.Fatal(out.String())
+	}
+	os.WriteFile(script, out.Bytes(), 0o600)
+	cfg := writeConfig(t, completionConfig)
+	// Outside a real completion, bash-completion's helpers may be missing (and compopt
+	// refuses to run): stand-ins for them, as their definitions say they behave.
+	driver := `source "$SCRIPT" || exit 1
+complete -p uptty || exit 1
+if ! type _get_comp_words_by_ref >/dev/null 2>&1; then
+  _get_comp_words_by_ref() { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
+fi
+compopt() { :; }
+drive() {
+  COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMPREPLY=()
+  __start_uptty uptty "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+  printf '%s|' "${COMPREPLY[@]}"; echo
+}
+drive uptty silence ''
+drive uptty silence Ch
+drive uptty -c "$UPTTY_CONFIG" unsilence ''
+drive uptty incidents --service St
+drive uptty vali
+drive uptty check --j
+`
+	cmd := exec.Command(bash, "--norc", "--noprofile", "-c", driver)
+	cmd.Env = []string{"PATH=" + filepath.Dir(bin) + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"SCRIPT=" + script, "UPTTY_CONFIG=" + cfg, "HOME=" + dir}
+	got, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("bash: %v\n%s", err, got)
+	}
+	want := strings.Join([]string{
+		"complete -o default -F __start_uptty uptty",
+		"Checkout API|Search|Status page|",
+		`Checkout\ API|`, // the one match, escaped for the command line
+		"Checkout API|Search|Status page|payments|web|",
+		`Status\ page|`,
+		"validate|",
+		"--json|",
+	}, "\n") + "\n"
+	if string(got) != want {
+		t.Errorf("bash completions:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestMan: uptty man writes uptty.1 and a page per command, man(1) pages with NAME and SYNOPSIS,
+// dated by $SOURCE_DATE_EPOCH, and lists them.
+func TestMan(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "man1")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"man", "--dir", dir}, &stdout, &stderr, envFrom(map[string]string{"SOURCE_DATE_EPOCH": "1798761600"}))
+	if code != exitOK || stderr.Len() != 0 {
+		t.Fatalf("uptty man = %d, %q", code, stderr.String())
+	}
+	want := []string{filepath.Join(dir, "uptty.1")}
+	for _, cmd := range commands(t) {
+		if cmd.Name() != "help" {
+			want = append(want, filepath.Join(dir, "uptty-"+cmd.Name()+".1"))
+		}
+	}
+	slices.Sort(want)
+	listed := strings.Fields(stdout.String())
+	slices.Sort(listed)
+	if !slices.Equal(listed, want) {
+		t.Errorf("uptty man listed %q, want %q", listed, want)
+	}
+	written, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if !slices.Equal(written, want) {
+		t.Errorf("uptty man wrote %q, want %q", written, want)
+	}
+	for _, page := range want {
+		data, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		name := strings.TrimSuffix(filepath.Base(page), ".1")
+		for _, s := range []string{`.TH "` + strings.ToUpper(name) + `" "1" "Jan 2027"`, ".SH NAME", ".SH SYNOPSIS", ".SH DESCRIPTION", ".SH EXAMPLE",
+			name + " - "} {
+			if !strings.Contains(text, s) {
+				t.Errorf("%s lacks %q:\n%s", page, s, text)
+			}
+		}
+	}
+	root, _ := os.ReadFile(filepath.Join(dir, "uptty.1"))
+	for _, s := range []string{"Exit status", "--config", "uptty-check(1)"} {
+		if !strings.Contains(string(root), s) {
+			t.Errorf("uptty.1 lacks %q", s)
+		}
+	}
+	check, _ := os.ReadFile(filepath.Join(dir, "uptty-check.1"))
+	if !strings.Contains(string(check), "--json") {
+		t.Errorf("uptty-check.1 lacks --json:\n%s", check)
+	}
+}
+
+// TestInit: uptty init writes a config that uptty validate accepts, refuses to overwrite one
+// without --force, and turns --from URLs into services.
+func TestInit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "new.yaml")
+	code, stdout, stderr := runCLI(t, "init", "-c", path)
+	if code != exitOK || !strings.Contains(stdout, "wrote "+path) || stderr != "" {
+		t.Fatalf("uptty init = %d, %q, %q", code, stdout, stderr)
+	}
+	if code, stdout, stderr := runCLI(t, "validate", "-c", path); code != exitOK || !strings.Contains(stdout, "ok, 1 services") {
+		t.Errorf("uptty validate of the starter = %d, %q, %q", code, stdout, stderr)
+	}
+	info, err := os.Stat(path)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("starter config mode = %v, %v; want 0600 (headers hold secrets)", info.Mode(), err)
+	}
+	before, _ := os.ReadFile(path)
+
+	code, stdout, stderr = runCLI(t, "init", "-c", path, "--from", "tcp://127.0.0.1:9")
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, path+" exists; pass --force to overwrite it") {
+		t.Errorf("uptty init over a file = %d, %q, %q; want 2 and --force", code, stdout, stderr)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Error("uptty init without --force changed the file")
+	}
+
+	code, _, stderr = runCLI(t, "--from", "https://api.example.com/healthz", "init", "--force", "-c", path,
+		"db.example.com:5432", "example.org", "dns:example.com?type=MX", "icmp://router.example.com", "grpc://127.0.0.1:9090", "wss://feed.example.com/socket")
+	if code != exitOK {
+		t.Fatalf("uptty init --force --from = %d, %q", code, stderr)
+	}
+	code, stdout, stderr = runCLI(t, "validate", "-c", path)
+	if code != exitOK || !strings.Contains(stdout, "ok, 7 services") {
+		t.Errorf("uptty validate after init --from = %d, %q, %q", code, stdout, stderr)
+	}
+	data, _ := os.ReadFile(path)
+	for _, s := range []string{"name: api.example.com\n    url: https://api.example.com/healthz", "name: db.example.com\n    url: tcp://db.example.com:5432",
+		"# no scheme given: checked over https\n  - name: example.org\n    url: https://example.org", "url: dns:example.com?type=MX", "name: example.com DNS"} {
+		if !strings.Contains(string(data), s) {
+			t.Errorf("config from --from lacks %q:\n%s", s, data)
+		}
+	}
+
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"init", "-c", filepath.Join(dir, "x.yaml"), "--from", "ftp://files.example.com"}, `uptty does not check ftp:// URLs`},
+		{[]string{"init", "-c", filepath.Join(dir, "x.yaml"), "--from", "https://example.com/${UNSET_PATH}"}, "the config would not load"},
+		{[]string{"init", "-c", filepath.Join(dir, "missing", "x.yaml")}, "no such file or directory"},
+	} {
+		code, _, stderr := runCLI(t, tt.args...)
+		if code != exitUsage || !strings.Contains(stderr, "uptty: init: ") || !strings.Contains(stderr, tt.want) {
+			t.Errorf("uptty %q = %d, %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.yaml")); err == nil {
+		t.Error("a refused uptty init wrote its file")
+	}
+}
+
+// TestInitDefaultPath: without --config, uptty init writes ./uptty.yaml, which the lookup then
+// finds.
+func TestInitDefaultPath(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if code, _, stderr := runCLI(t, "init", "--from", "tcp://127.0.0.1:9"); code != exitOK {
+		t.Fatalf("uptty init = %d, %q", code, stderr)
+	}
+	if code, stdout, stderr := runCLI(t, "validate"); code != exitOK || !strings.Contains(stdout, "uptty.yaml: ok, 1 services") {
+		t.Errorf("uptty validate = %d, %q, %q", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, "init"); code != exitUsage || !strings.Contains(stderr, "uptty.yaml exists") {
+		t.Errorf("second uptty init = %d, %q; want 2", code, stderr)
+	}
+}

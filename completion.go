@@ -1,0 +1,149 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/probe"
+)
+
+// shells are what uptty completion writes scripts for.
+var shells = []string{"bash", "zsh", "fish", "powershell"}
+
+func (c *cli) completionCommand() *cobra.Command {
+	return c.command(&cobra.Command{
+		Use:   "completion bash|zsh|fish|powershell",
+		Short: "print the shell completion script (commands, flags, service names)",
+		Long: "Prints the completion script for the shell. It completes commands and flags, and service names " +
+			"(for --service and the names of silence and unsilence) from the config that --config or the usual lookup finds.",
+		Example: `  source <(uptty completion bash)                                  # this shell only
+  uptty completion bash > /etc/bash_completion.d/uptty                # bash, for everyone
+  uptty completion zsh > "${fpath[1]}/_uptty"                        # zsh
+  uptty completion fish > ~/.config/fish/completions/uptty.fish       # fish
+  uptty completion powershell | Out-String | Invoke-Expression       # PowerShell`,
+		Args:      completionArgs,
+		ValidArgs: shells,
+	}, nil)
+}
+
+func completionArgs(_ *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return fmt.Errorf("completion: which shell? uptty completion %s", strings.Join(shells, "|"))
+	case len(args) > 1:
+		return fmt.Errorf("unexpected argument %q", args[1])
+	case !slices.Contains(shells, args[0]):
+		return fmt.Errorf("completion: shell %q: want %s", args[0], strings.Join(shells, ", "))
+	}
+	return nil
+}
+
+// runCompletion writes shell's completion script for root.
+func runCompletion(root *cobra.Command, shell string, stdout, stderr io.Writer) int {
+	var err error
+	switch shell {
+	case "bash":
+		err = root.GenBashCompletionV2(stdout, true)
+	case "zsh":
+		err = root.GenZshCompletion(stdout)
+	case "fish":
+		err = root.GenFishCompletion(stdout, true)
+	case "powershell":
+		err = root.GenPowerShellCompletionWithDesc(stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty: completion:", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// completeServices offers the config's service names.
+func (c *cli) completeServices(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	services, _ := c.names()
+	return matching(services, toComplete), cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeSilence offers service names (group names with --group), then a few durations.
+func (c *cli) completeSilence(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if c.opts.silence.list {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	switch len(args) {
+	case 0:
+		services, groups := c.names()
+		if c.opts.silence.group {
+			services = groups
+		}
+		return matching(services, toComplete), cobra.ShellCompDirectiveNoFileComp
+	case 1:
+		return matching([]string{"30m", "1h", "2h", "4h", "1d"}, toComplete), cobra.ShellCompDirectiveNoFileComp
+	}
+	return nil, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeUnsilence offers service and group names: either may be silenced.
+func (c *cli) completeUnsilence(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	services, groups := c.names()
+	return matching(slices.Concat(services, groups), toComplete), cobra.ShellCompDirectiveNoFileComp
+}
+
+func matching(names []string, prefix string) []cobra.Completion {
+	var out []cobra.Completion
+	for _, n := range names {
+		if strings.HasPrefix(n, prefix) && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// names returns the service and group names of the config that --config or the lookup finds;
+// none when there is none. A config that does not load (an unset ${VAR} in the shell that
+// completes) still gives the names it spells out: completion must not need the secrets.
+func (c *cli) names() (services, groups []string) {
+	path, found, err := config.Find(c.opts.config, c.getenv)
+	if err != nil || !found {
+		return nil, nil
+	}
+	data, err := config.ReadFile(path)
+	if err != nil {
+		return nil, nil
+	}
+	if cfg, err := config.Parse(data, path, c.getenv, probe.Kinds()); err == nil {
+		for _, s := range cfg.Services {
+			services = append(services, s.Name)
+			if s.Group != "" && !slices.Contains(groups, s.Group) {
+				groups = append(groups, s.Group)
+			}
+		}
+		return services, groups
+	}
+	var doc struct {
+		Services []struct {
+			Name  string `yaml:"name"`
+			Group string `yaml:"group"`
+		} `yaml:"services"`
+	}
+	if yaml.Unmarshal(data, &doc) != nil {
+		return nil, nil
+	}
+	for _, s := range doc.Services {
+		if s.Name != "" {
+			services = append(services, s.Name)
+		}
+		if s.Group != "" && !slices.Contains(groups, s.Group) {
+			groups = append(groups, s.Group)
+		}
+	}
+	return services, groups
+}

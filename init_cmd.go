@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/probe"
+)
+
+// initOptions are the flags only `uptty init` takes.
+type initOptions struct {
+	force bool
+	from  bool     // --from was given: the URLs are the services
+	urls  []string // --from's, and the words after them
+}
+
+// defaultInitPath is where `uptty init` writes without --config: the first place the lookup
+// reads.
+const defaultInitPath = "uptty.yaml"
+
+func (c *cli) initCommand() *cobra.Command {
+	var from []string
+	cmd := c.command(&cobra.Command{
+		Use:   "init [--from URL...]",
+		Short: "write a starter config (./uptty.yaml by default)",
+		Long: "Writes a starter config to ./uptty.yaml (or --config FILE), its keys commented with their defaults, that uptty validate accepts. " +
+			"With --from, one service per URL given, the kind guessed from the scheme: a URL with a scheme uptty checks (http, https, tcp, tls, dns, icmp, grpc, grpcs, ws, wss) is kept; " +
+			"host:port becomes tcp://host:port; a bare host, or a host and path, becomes https://. Each service is named after its host. " +
+			"An existing file is never overwritten without --force.",
+		Example: `  uptty init
+  uptty init --from https://api.example.com/healthz db.example.com:5432 example.org
+  uptty init -c /etc/uptty/config.yaml --force --from icmp://router.example.com`,
+		Args: cobra.ArbitraryArgs,
+	}, func(cmd *cobra.Command) {
+		f := cmd.Flags()
+		f.BoolVar(&c.opts.init.force, "force", false, "overwrite the file if it exists")
+		f.StringArrayVar(&from, "from", nil, "a `URL` to check; more may follow, as words or more --from")
+		_ = cmd.RegisterFlagCompletionFunc("from", cobra.NoFileCompletions)
+	})
+	run := cmd.RunE
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c.opts.init.from = cmd.Flags().Changed("from")
+		c.opts.init.urls = slices.Clone(from)
+		return run(cmd, args)
+	}
+	return cmd
+}
+
+// checkInitFlags refuses words without --from.
+func checkInitFlags(opts options) error {
+	if !opts.init.from && len(opts.init.urls) > 0 {
+		return fmt.Errorf("unexpected argument %q: to write a service per URL, uptty init --from URL...", opts.init.urls[0])
+	}
+	return nil
+}
+
+// runInit writes the starter config, refusing to overwrite a file without --force and to
+// write one that uptty validate would refuse.
+func runInit(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "uptty: init: "+format+"\n", a...)
+		return exitUsage
+	}
+	path := opts.config
+	if path == "" {
+		path = defaultInitPath
+	}
+	services, err := config.StarterServices(opts.init.urls, probe.Kinds())
+	if err != nil {
+		return fail("%v", err)
+	}
+	data := config.Starter(services)
+	if _, err := config.Parse(data, path, getenv, probe.Kinds()); err != nil {
+		return fail("the config would not load:\n%v", err)
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if opts.init.force {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0o600) // headers may hold secrets
+	if errors.Is(err, fs.ErrExist) {
+		return fail("%s exists; pass --force to overwrite it, or --config FILE to write elsewhere", path)
+	}
+	if err != nil {
+		return fail("%v", err)
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fail("%v", err)
+	}
+	n := len(services)
+	if n == 0 {
+		n = 1 // the example
+	}
+	try := "uptty check"
+	if opts.config != "" {
+		try += " -c " + shellWord(path)
+	}
+	plural := "s"
+	if n == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d service%s); try it: %s, then %s\n", path, n, plural, try, strings.Replace(try, " check", "", 1))
+	return exitOK
+}
+
+// shellWord quotes s for a shell when it must be.
+func shellWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>()*?[]{}~#!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
