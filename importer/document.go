@@ -59,6 +59,14 @@ func (d *document) finish() Result {
 			res.Services++
 		}
 	}
+	if res.Services == 0 {
+		// Still written, so that the commented-out entries can be taken up by hand, but uptty
+		// will not load a config without services, and says so.
+		n := Note{File: d.File, Text: "no service could be converted: uncomment or add one before loading the config"}
+		d.Lost = append(d.Lost, n)
+		n.Text = "not carried over: " + n.Text
+		res.Notes = append(res.Notes, n)
+	}
 	res.YAML = d.render(d.Services)
 	return res
 }

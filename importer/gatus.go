@@ -97,7 +97,7 @@ func Gatus(data []byte, file string) (Result, error) {
 			d.Lost = append(d.Lost, Note{File: file, Line: k.Line, Text: text})
 		}
 	}
-	if endpoints == nil && len(g.errs) == 0 {
+	if (endpoints == nil || len(endpoints.Content) == 0) && len(g.errs) == 0 {
 		return Result{}, g.errorf(top, "no endpoints: not a Gatus config")
 	}
 	if endpoints != nil {
@@ -164,7 +164,18 @@ func (g *gatus) fail(n *yaml.Node, format string, args ...any) {
 // fields reads a mapping, failing on keys not in known. Merge keys (<<: *defaults), which
 // Gatus configs use to share settings between endpoints, bring in the keys the mapping lacks.
 func (g *gatus) fields(n *yaml.Node, where string, known []string) (map[string]*yaml.Node, []string) {
+	return g.merged(n, where, known, map[*yaml.Node]bool{})
+}
+
+// merged reads one mapping of a merge. seen holds the mappings already read: a mapping merged
+// twice brings nothing new, and aliases merging aliases could otherwise double the work at each
+// level.
+func (g *gatus) merged(n *yaml.Node, where string, known []string, seen map[*yaml.Node]bool) (map[string]*yaml.Node, []string) {
 	n = deref(n)
+	if seen[n] {
+		return nil, nil
+	}
+	seen[n] = true
 	if n.Kind != yaml.MappingNode {
 		g.fail(n, "%s: want a mapping", where)
 		return nil, nil
@@ -190,7 +201,7 @@ func (g *gatus) fields(n *yaml.Node, where string, known []string) (map[string]*
 		order = append(order, k.Value)
 	}
 	for _, m := range merges {
-		more, moreOrder := g.fields(m, where, known)
+		more, moreOrder := g.merged(m, where, known, seen)
 		for _, k := range moreOrder {
 			if _, ok := out[k]; !ok {
 				out[k] = more[k]

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -263,3 +264,18 @@ func TestDuration(t *testing.T) {
 }
 
 func yamlUnmarshal(data []byte, v any) error { return yaml.Unmarshal(data, v) }
+
+// TestMergeKeysDoNotExplode merges an alias that merges itself twice, forty levels deep: read
+// naively that is 2^40 mappings.
+func TestMergeKeysDoNotExplode(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x0: &a0\n  interval: 30s\n")
+	for i := 1; i < 40; i++ {
+		fmt.Fprintf(&b, "x%d: &a%d\n  <<: [*a%d, *a%d]\n", i, i, i-1, i-1)
+	}
+	b.WriteString("endpoints:\n  - <<: *a39\n    name: x\n    url: https://x.example/\n    conditions: ['[STATUS] == 200']\n")
+	res, err := Gatus([]byte(b.String()), "merge.yaml")
+	if err != nil || !strings.Contains(string(res.YAML), "    interval: 30s\n") {
+		t.Errorf("Gatus(deep merges) = %v, %s, want the endpoint with interval 30s", err, res.YAML)
+	}
+}
