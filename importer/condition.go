@@ -252,16 +252,13 @@ func wholeBody(s *service, k kind, c condition) string {
 	if c.Op != "==" {
 		return "uptty checks what a body contains or matches, not what it is not"
 	}
-	if hasEnv(c.Right) {
-		return "the value comes from the environment, which uptty does not expand in a regular expression"
-	}
 	switch k.Name {
 	case "http":
 		return bodyMatch(s, c.Right)
 	case "dns":
 		if strings.HasPrefix(c.Right, "pat(") && strings.HasSuffix(c.Right, ")") {
 			if lit, ok := containsPattern(c.Right[4 : len(c.Right)-1]); ok {
-				s.AnswerContains = lit
+				s.AnswerContains = gatusEnv(lit)
 				return ""
 			}
 			return "uptty matches DNS answers by the text they contain, not by pattern"
@@ -269,7 +266,7 @@ func wholeBody(s *service, k kind, c condition) string {
 		if isFunc(c.Right) {
 			return "uptty matches one answer text (expect.answer_contains)"
 		}
-		s.AnswerContains = c.Right
+		s.AnswerContains = gatusEnv(c.Right)
 		return ""
 	}
 	return "uptty's " + k.Name + " check reads no body"
@@ -278,17 +275,20 @@ func wholeBody(s *service, k kind, c condition) string {
 // bodyMatch turns [BODY] == pat(*ok*) into body_contains, other patterns and values into an
 // anchored body_regex.
 func bodyMatch(s *service, v string) string {
+	if lit, ok := containsPattern(strings.TrimSuffix(strings.TrimPrefix(v, "pat("), ")")); ok && strings.HasPrefix(v, "pat(") {
+		if lit == "" {
+			return "" // pat(*) matches any body
+		}
+		return setOnce(&s.BodyContains, gatusEnv(lit), "body_contains")
+	}
+	if hasEnv(v) {
+		return "the value comes from the environment, which uptty does not expand into a regular expression"
+	}
+	v = strings.ReplaceAll(v, "$$", "$") // Gatus's literal $, before it is quoted for the regex
 	var re string
 	switch {
 	case strings.HasPrefix(v, "pat(") && strings.HasSuffix(v, ")"):
-		p := v[4 : len(v)-1]
-		if lit, ok := containsPattern(p); ok {
-			if lit == "" {
-				return "" // pat(*) matches any body
-			}
-			return setOnce(&s.BodyContains, lit, "body_contains")
-		}
-		r, ok := patternRegex(p)
+		r, ok := patternRegex(v[4 : len(v)-1])
 		if !ok {
 			return "a malformed pattern"
 		}

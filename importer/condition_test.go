@@ -1,10 +1,14 @@
 package importer
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/probe"
 )
 
 // TestConditions translates each condition form in Gatus's README (and the ones around it)
@@ -44,6 +48,9 @@ func TestConditions(t *testing.T) {
 		{https, []string{"[BODY] == any(up, ok)"}, false, service{BodyRegex: `^(?:up|ok)$`}, ""},
 		{https, []string{"[BODY] != down"}, false, service{}, "not what it is not"},
 		{https, []string{"[BODY] == ${EXPECTED}"}, false, service{}, "environment"},
+		{https, []string{"[BODY] == pat(*$EXPECTED*)"}, false, service{BodyContains: "${EXPECTED}"}, ""},
+		{https, []string{"[BODY] == pat(*$${literal}*)"}, false, service{BodyContains: "$${literal}"}, ""},
+		{https, []string{"[BODY] == cost: $$5"}, false, service{BodyRegex: `^cost: \$5$`}, ""},
 		{https, []string{"[BODY].user.name == john"}, false, service{JSON: []pair{{"user.name", "john"}}}, ""},
 		{https, []string{"[BODY].data[0].id == 1"}, false, service{JSON: []pair{{"data.0.id", "1"}}}, ""},
 		{https, []string{"[BODY].ok == true"}, false, service{JSON: []pair{{"ok", "true"}}}, ""},
@@ -164,6 +171,23 @@ func TestPatternRegex(t *testing.T) {
 	}
 }
 
+// TestLiteral loads texts written by literal with uptty's loader: each reads back as it was,
+// with no variable expanded.
+func TestLiteral(t *testing.T) {
+	for _, text := range []string{"plain", "${X}", "$$", "a$", "$ {", "${", "$$${Y}$", "ok$"} {
+		doc := "services:\n  - name: x\n    url: https://x.example/\n    expect:\n      body_contains: " +
+			scalar(literal(text)) + "\n"
+		cfg, err := config.Parse([]byte(doc), "x.yaml", nil, probe.Kinds())
+		if err != nil {
+			t.Errorf("literal(%q) = %q: %v", text, literal(text), err)
+			continue
+		}
+		if got := cfg.Services[0].Options.(probe.HTTPOptions).Expect.BodyContains; got != text {
+			t.Errorf("literal(%q) = %q, which uptty reads as %q", text, literal(text), got)
+		}
+	}
+}
+
 func TestGatusEnv(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"plain", "plain"},
@@ -180,6 +204,31 @@ func TestGatusEnv(t *testing.T) {
 	for _, tt := range tests {
 		if got := gatusEnv(tt.in); got != tt.want {
 			t.Errorf("gatusEnv(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestGatusEnvMeansTheSame expands texts the way Gatus does (os.ExpandEnv, $$ a literal $) and
+// the way uptty reads what gatusEnv made of them: both must give the same text.
+func TestGatusEnvMeansTheSame(t *testing.T) {
+	env := map[string]string{"API_TOKEN": "tok-1234", "HOST": "db.example"}
+	gatus := func(s string) string {
+		s = strings.ReplaceAll(s, "$$", "\x00")
+		s = os.Expand(s, func(k string) string { return env[k] })
+		return strings.ReplaceAll(s, "\x00", "$")
+	}
+	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	for _, text := range []string{"Bearer ${API_TOKEN}", "$HOST:5432", "cost $$5", "$${HOST}", "ok$",
+		"a $ b", "$HOST$API_TOKEN", "x$$$HOST"} {
+		doc := "services:\n  - name: x\n    url: https://x.example/\n    expect:\n      body_contains: " +
+			scalar(gatusEnv(text)) + "\n"
+		cfg, err := config.Parse([]byte(doc), "x.yaml", getenv, probe.Kinds())
+		if err != nil {
+			t.Errorf("gatusEnv(%q) = %q: %v", text, gatusEnv(text), err)
+			continue
+		}
+		if got, want := cfg.Services[0].Options.(probe.HTTPOptions).Expect.BodyContains, gatus(text); got != want {
+			t.Errorf("gatusEnv(%q) = %q, which uptty reads as %q, want %q as Gatus does", text, gatusEnv(text), got, want)
 		}
 	}
 }

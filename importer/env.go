@@ -73,3 +73,19 @@ func isNameByte(c byte, first bool) bool {
 	letter := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 	return letter || (!first && c >= '0' && c <= '9')
 }
+
+// literal writes a text that has no environment references (Kuma has none) so that uptty reads
+// it back as it is: a $ before { or $ is doubled.
+func literal(s string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] == '$' && i+1 < len(s) && (s[i+1] == '{' || s[i+1] == '$') {
+			b.WriteByte('$')
+		}
+	}
+	return b.String()
+}

@@ -183,7 +183,7 @@ func (k *kuma) http(s *service, m kumaMonitor, typ string) {
 	switch auth := m.str("authMethod"); auth {
 	case "", "null":
 	case "basic":
-		cred := base64.StdEncoding.EncodeToString([]byte(m.str("basic_auth_user") + ":" + m.str("basic_auth_pass")))
+		cred := base64.StdEncoding.EncodeToString([]byte(m.raw("basic_auth_user") + ":" + m.raw("basic_auth_pass")))
 		s.Headers = append(s.Headers, pair{"Authorization", "Basic " + cred})
 		s.Info = append(s.Info, "Authorization from Kuma's basic auth; consider moving it to ${VAR}")
 	default:

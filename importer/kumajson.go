@@ -20,7 +20,13 @@ type kumaMonitor struct {
 	line   int
 }
 
+// str reads a text as uptty will read it back: Kuma has no ${VAR}, so any $ is literal.
 func (m kumaMonitor) str(key string) string {
+	return literal(m.raw(key))
+}
+
+// raw reads a text as Kuma has it, for values the import computes from (basic auth).
+func (m kumaMonitor) raw(key string) string {
 	switch v := m.fields[key].(type) {
 	case string:
 		return v
