@@ -29,7 +29,7 @@ func Kuma(data []byte, file string) (Result, error) {
 	}
 	if b.proxies > 0 {
 		d.Lost = append(d.Lost, Note{File: file, Line: b.proxyLine,
-			Text: fmt.Sprintf("proxies (%d): uptty connects directly (Go's HTTPS_PROXY applies to http checks)", b.proxies)})
+			Text: fmt.Sprintf("proxies (%d): uptty connects directly, through no proxy", b.proxies)})
 	}
 	byID := map[string]kumaMonitor{}
 	for _, m := range b.monitors {
@@ -71,7 +71,7 @@ func (k *kuma) monitor(m kumaMonitor, byID map[string]kumaMonitor) *service {
 	case "push":
 		s.Skip = "push monitor: uptty checks services itself and receives no pushes (a `command:` service can check what the pusher checked)"
 	case "docker":
-		s.Skip = fmt.Sprintf("docker monitor of container %q: no uptty equivalent (a `command:` service running `docker inspect` can stand in)", m.str("docker_container"))
+		s.Skip = fmt.Sprintf("docker monitor of container %q: no uptty equivalent (a `command:` service running a script that asks docker can stand in)", m.str("docker_container"))
 	case "real-browser":
 		s.URL = m.str("url")
 		s.Skip = "real-browser monitor: uptty makes a plain HTTP request, runs no browser; uncomment to check the URL that way"
