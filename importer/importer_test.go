@@ -279,3 +279,24 @@ func TestMergeKeysDoNotExplode(t *testing.T) {
 		t.Errorf("Gatus(deep merges) = %v, %s, want the endpoint with interval 30s", err, res.YAML)
 	}
 }
+
+// TestReadmeExample converts the Gatus endpoint of README's "Coming from Gatus / Uptime Kuma"
+// and finds what the README says the import writes, so that the two never drift apart.
+func TestReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)A Gatus endpoint:\n\n```yaml\n(.*?)```\n\nand what `uptty import gatus` writes for it[^\n]*\n\n```yaml\n(.*?)```").
+		FindSubmatch(readme)
+	if blocks == nil {
+		t.Fatal("README has no Gatus example followed by its conversion")
+	}
+	res, err := Gatus(blocks[1], "config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasSuffix(res.YAML, blocks[2]) {
+		t.Errorf("Gatus(README's example) =\n%s\nwant it to end with README's\n%s", res.YAML, blocks[2])
+	}
+}
