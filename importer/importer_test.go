@@ -46,7 +46,11 @@ func TestGolden(t *testing.T) {
 			for _, n := range res.Notes {
 				notes.WriteString(n.String() + "\n")
 			}
-			notes.WriteString(res.summary(strings.SplitN(filepath.Base(file), "-", 2)[0]) + "\n")
+			kind := "gatus"
+			if strings.HasPrefix(filepath.Base(file), "kuma") {
+				kind = "kuma"
+			}
+			notes.WriteString(res.summary(kind) + "\n")
 			t.Run("yaml", func(t *testing.T) { golden.RequireEqual(t, res.YAML) })
 			t.Run("notes", func(t *testing.T) { golden.RequireEqual(t, notes.Bytes()) })
 		})

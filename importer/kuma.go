@@ -198,7 +198,7 @@ func (k *kuma) http(s *service, m kumaMonitor, typ string) {
 		case r == 0:
 			s.NoRedirects, follow = true, false
 		case r != 10:
-			s.lose("maxredirects %v: uptty follows at most 10 redirects", r)
+			s.lose("maxredirects %v: uptty follows up to 10 redirects, not %v", r, r)
 		}
 	}
 	k.statuses(s, m, follow)
