@@ -48,6 +48,9 @@ func (d *document) finish() Result {
 		res.Notes = append(res.Notes, n)
 	}
 	for _, s := range d.Services {
+		if s.Renamed != "" {
+			res.Notes = append(res.Notes, Note{File: d.File, Line: s.Line, Service: s.Name, Text: s.Renamed})
+		}
 		for _, l := range s.Lost {
 			res.Notes = append(res.Notes, Note{File: d.File, Line: s.Line, Service: s.Name, Text: "not carried over: " + l})
 		}
@@ -88,7 +91,8 @@ func (d *document) uniqueNames() {
 			name = s.Name + " " + strconv.Itoa(i)
 		}
 		if name != s.Name {
-			s.Info = append(s.Info, "renamed from "+strconv.Quote(s.Name)+": uptty names must be unique")
+			s.Renamed = "renamed from " + strconv.Quote(s.Name) + ": uptty names must be unique"
+			s.Info = append(s.Info, s.Renamed)
 			s.Name = name
 		}
 		taken[name] = true

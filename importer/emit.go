@@ -39,6 +39,8 @@ type service struct {
 	Lost []string
 	// Skip, when set, says why the whole entry is written commented out.
 	Skip string
+	// Renamed, when set, says the name was taken and what it was.
+	Renamed string
 }
 
 // pair is one key and value in file order.
