@@ -28,6 +28,7 @@ type document struct {
 	Defaults defaults
 	Services []*service
 	Lost     []Note // for the file as a whole
+	Empty    string // when no service is left, says so at the top
 }
 
 // finish checks every service against uptty's loader, turning one it rejects into a commented
@@ -65,10 +66,8 @@ func (d *document) finish() Result {
 	if res.Services == 0 {
 		// Still written, so that the commented-out entries can be taken up by hand, but uptty
 		// will not load a config without services, and says so.
-		n := Note{File: d.File, Text: "no service could be converted: uncomment or add one before loading the config"}
-		d.Lost = append(d.Lost, n)
-		n.Text = "not carried over: " + n.Text
-		res.Notes = append(res.Notes, n)
+		d.Empty = "No service could be converted: uncomment or add one before loading the config."
+		res.Notes = append(res.Notes, Note{File: d.File, Text: d.Empty})
 	}
 	res.YAML = d.render(d.Services)
 	return res

@@ -56,6 +56,9 @@ func (d *document) render(services []*service) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Converted from the %s %s by `uptty import %s`.\n", d.Source, comment(d.File), d.Command)
 	b.WriteString("# Check it with `uptty validate`. \"not carried over\" marks what needs your attention.\n")
+	if d.Empty != "" {
+		b.WriteString("# " + d.Empty + "\n")
+	}
 	for _, n := range d.Lost {
 		b.WriteString("# not carried over: " + comment(n.Text) + "\n")
 	}

@@ -304,3 +304,17 @@ func TestReadmeExample(t *testing.T) {
 		t.Errorf("Gatus(README's example) =\n%s\nwant it to end with README's\n%s", res.YAML, blocks[2])
 	}
 }
+
+// TestNothingConverted still writes the commented-out entries, and says the config needs one.
+func TestNothingConverted(t *testing.T) {
+	in := "endpoints:\n  - name: ssh\n    url: ssh://bastion.example.com:22\n    conditions: ['[CONNECTED] == true']\n"
+	res, err := Gatus([]byte(in), "ssh.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "No service could be converted: uncomment or add one before loading the config."
+	if res.Services != 0 || !strings.Contains(string(res.YAML), "# "+want+"\n") ||
+		!strings.Contains(string(res.YAML), "  # - name: ssh\n") || res.Notes[len(res.Notes)-1].Text != want {
+		t.Errorf("Gatus(only ssh) = %d services, notes %v, config:\n%s\nwant none, and %q", res.Services, res.Notes, res.YAML, want)
+	}
+}
