@@ -173,7 +173,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			c.screenFlags(cmd.Flags())
 		}),
 		c.initCommand(),
-		// uptty import gatus|kuma FILE (package importer) joins here, as c.importCommand().
+		c.importCommand(),
 		c.completionCommand(),
 		c.manCommand(),
 		c.command(&cobra.Command{
@@ -239,7 +239,7 @@ func (c *cli) runE(command string) func(*cobra.Command, []string) error {
 			return c.run(cmd)
 		}
 		switch command {
-		case "silence", "unsilence", "completion":
+		case "silence", "unsilence", "completion", "import":
 			if len(args) > 0 {
 				c.opts.args = args
 			}

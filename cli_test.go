@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -135,7 +136,7 @@ func TestUsageErrorIsOneLine(t *testing.T) {
 		want string
 	}{
 		{[]string{"--nope"}, "uptty: unknown flag: --nope\nRun 'uptty --help' for usage.\n"},
-		{[]string{"frobnicate"}, "uptty: unknown command \"frobnicate\" (commands: alerts, attach, check, completion, incidents, init, man, serve, silence, unsilence, validate, version)\nRun 'uptty --help' for usage.\n"},
+		{[]string{"frobnicate"}, "uptty: unknown command \"frobnicate\" (commands: alerts, attach, check, completion, import, incidents, init, man, serve, silence, unsilence, validate, version)\nRun 'uptty --help' for usage.\n"},
 		{[]string{"check", "--since", "1h"}, "uptty: --since goes with 'incidents'\nRun 'uptty check --help' for usage.\n"},
 		{[]string{"-c", "x.yaml", "silence", "api"}, "uptty: silence takes a name and a duration: uptty silence NAME DURATION [--reason TEXT] [--group]\nRun 'uptty silence --help' for usage.\n"},
 	}
@@ -388,5 +389,47 @@ func TestInitDefaultPath(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "init"); code != exitUsage || !strings.Contains(stderr, "uptty.yaml exists") {
 		t.Errorf("second uptty init = %d, %q; want 2", code, stderr)
+	}
+}
+
+// TestImport runs uptty import as a user would: the config on stdout loads with validate, the
+// notes on stderr, and usage mistakes exit 2 before anything is read.
+func TestImport(t *testing.T) {
+	dir := t.TempDir()
+	for _, kind := range []struct{ kind, file string }{
+		{"gatus", "importer/testdata/gatus.yaml"},
+		{"kuma", "importer/testdata/kuma.json"},
+	} {
+		code, stdout, stderr := runCLI(t, "import", kind.kind, kind.file)
+		if code != exitOK || !strings.Contains(stdout, "services:") || !strings.Contains(stderr, "not carried over") {
+			t.Fatalf("uptty import %s = %d, %d bytes, %q", kind.kind, code, len(stdout), stderr)
+		}
+		path := filepath.Join(dir, kind.kind+".yaml")
+		if err := os.WriteFile(path, []byte(stdout), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// The import keeps the source's ${VAR} references: give each one a value.
+		env := map[string]string{}
+		for _, m := range regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`).FindAllStringSubmatch(stdout, -1) {
+			env[m[1]] = "example.org"
+		}
+		code, out, errOut := runCLIEnv(t, env, "validate", "-c", path)
+		if code != exitOK {
+			t.Errorf("uptty validate of the %s import = %d, %q, %q", kind.kind, code, out, errOut)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import"}, "import: from what?"},
+		{[]string{"import", "gatus"}, "which file?"},
+		{[]string{"import", "nagios", "x"}, `"nagios": want gatus or kuma`},
+		{[]string{"import", "kuma", filepath.Join(dir, "missing.json")}, "missing.json"},
+	} {
+		code, stdout, stderr := runCLI(t, tc.args...)
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, tc.want) {
+			t.Errorf("uptty %s = %d, %q, %q; want 2 and %q", strings.Join(tc.args, " "), code, stdout, stderr, tc.want)
+		}
 	}
 }

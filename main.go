@@ -26,6 +26,7 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/demo"
 	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/importer"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/report"
@@ -76,6 +77,9 @@ Usage:
   uptty init [--config FILE] [--force] [--from URL...]
                                                 write a starter config (default ./uptty.yaml); with
                                                 --from, a service per URL, the kind from its scheme
+  uptty import gatus|kuma FILE                  convert a Gatus config or an Uptime Kuma backup:
+                                                the config on stdout, what was not carried over
+                                                on stderr (and as comments in the config)
   uptty completion bash|zsh|fish|powershell     print the shell's completion script (commands,
                                                 flags and the config's service names)
   uptty man [--dir DIR]                         write the man pages (uptty.1, uptty-check.1...) to
@@ -232,7 +236,8 @@ func dispatch(cmd *cobra.Command, opts options, stdout, stderr io.Writer, getenv
 		return runCompletion(cmd.Root(), opts.args[0], stdout, stderr)
 	case "man":
 		return runMan(cmd.Root(), opts.manDir, stdout, stderr, getenv)
-		// case "import": uptty import gatus|kuma FILE (package importer), with its command in newCLI.
+	case "import":
+		return importer.Run(opts.args[0], opts.args[1], stdout, stderr)
 	}
 	return runMonitor(opts, stderr, getenv)
 }

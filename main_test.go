@@ -124,12 +124,22 @@ func writeConfig(t *testing.T, body string) string {
 // runCLI runs the program in-process with an isolated environment.
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runCLIEnv(t, nil, args...)
+}
+
+// runCLIEnv is runCLI with more variables in the environment.
+func runCLIEnv(t *testing.T, extra map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	home := t.TempDir()
-	var out, errb bytes.Buffer
-	code = run(args, &out, &errb, envFrom(map[string]string{
+	env := map[string]string{
 		"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config"),
 		"XDG_STATE_HOME": filepath.Join(home, ".state"), "API_TOKEN": "s3cret-token",
-	}))
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb, envFrom(env))
 	return code, out.String(), errb.String()
 }
 
