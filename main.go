@@ -74,6 +74,8 @@ Usage:
   uptty attach URL [--token-file FILE] [--theme dark|light] [--ascii] [--wall[=groups]]
         [--mouse]
                                                 the live screen on a running uptty serve
+  uptty attach prometheus+http://HOST:PORT [--selector '{job="blackbox"}'] [screen flags]
+                                                the live screen over Prometheus's probe_* series
   uptty --version | --help
 
 Flags:
@@ -105,6 +107,8 @@ Flags:
       --listen ADDR   (serve) address of the HTTP API (default 127.0.0.1:9870); one that is not
                       loopback needs a token: $UPTTY_TOKEN or --token-file
       --token-file F  (serve, attach) file holding the bearer token every request carries
+      --selector SEL  (attach prometheus+…) label matchers every query carries, such as
+                      '{job="blackbox"}' (default: every probe_success series)
       --log-format F  (serve) text (default) or json logs on stderr
       --ssh ADDR      (serve) let viewers log in with ssh -p PORT HOST and get the live screen;
                       needs --authorized-keys; the host key is kept beside the history
@@ -151,8 +155,9 @@ type options struct {
 	mouse    bool          // live monitor: read the mouse
 	serve    serveOptions  // serve's own flags
 	metrics  string        // live monitor: serve GET /metrics on this address
-	// attachURL is attach's server address.
+	// attachURL is attach's server address; selector narrows attach prometheus+http://….
 	attachURL string
+	selector  string
 	silence   silenceOptions
 	args      []string // silence, unsilence: the words after the command
 }
@@ -238,6 +243,7 @@ func parseArgs(args []string) (options, error) {
 	})
 	fs.DurationVar(&opts.wallPage, "wall-page", 0, "")
 	fs.BoolVar(&opts.mouse, "mouse", false, "")
+	fs.StringVar(&opts.selector, "selector", "", "")
 	serveFlags(fs, &opts.serve)
 	fs.StringVar(&opts.metrics, "metrics", "", "")
 	silenceFlags(fs, &opts.silence)
@@ -283,6 +289,9 @@ func parseArgs(args []string) (options, error) {
 	}
 	if opts.command == "attach" && opts.attachURL == "" {
 		return opts, errors.New("attach: which server? uptty attach URL, such as http://127.0.0.1:9870")
+	}
+	if opts.selector != "" && (opts.command != "attach" || !strings.HasPrefix(opts.attachURL, "prometheus+")) {
+		return opts, errors.New("--selector goes with 'attach prometheus+http://HOST:PORT'")
 	}
 	if opts.command == "attach" && opts.config != "" {
 		return opts, errors.New("--config does not go with 'attach': the server's config is used")
