@@ -552,9 +552,12 @@ func listed(locs []string) string {
 	return strings.Join(locs[:3], ", ") + fmt.Sprintf(" +%d", len(locs)-3)
 }
 
-// startWindows are the looks back for when a problem began: a fine step over the last hour,
-// coarser ones beyond. Each is one subquery per batch of services.
+// startWindows are the looks back for when a problem began: a step of a second over the last
+// five minutes (finer than any scrape interval, so that a short spell of passing is not
+// stepped over), coarser ones beyond. Each is one or two subqueries per batch of services,
+// of at most 1,440 steps.
 var startWindows = []struct{ window, step time.Duration }{
+	{5 * time.Minute, time.Second},
 	{time.Hour, 5 * time.Second},
 	{24 * time.Hour, time.Minute},
 	{7 * 24 * time.Hour, 10 * time.Minute},
@@ -618,7 +621,7 @@ func (c *Client) findBatch(ctx context.Context, now time.Time, label, agg string
 			label, agg, label, c.sel("probe_success", match), win)
 		res, err := c.instant(ctx, lastUp, now)
 		if err != nil {
-			break
+			return // the start stays at the poll that saw the problem
 		}
 		for _, x := range res {
 			if s := left[x.labels[label]]; s != nil {
@@ -631,7 +634,7 @@ func (c *Client) findBatch(ctx context.Context, now time.Time, label, agg string
 		first := fmt.Sprintf("min by (%s) (min_over_time(timestamp(%s)%s))", label, c.sel("probe_success", match), win)
 		res, err = c.instant(ctx, first, now)
 		if err != nil {
-			break
+			return
 		}
 		for _, x := range res {
 			// A series younger than the window, never up: its problem began with it.
@@ -644,11 +647,7 @@ func (c *Client) findBatch(ctx context.Context, now time.Time, label, agg string
 		}
 	}
 	for _, s := range left {
-		if s.st.State == track.Down {
-			if len(startWindows) > 0 {
-				set(s, now.Add(-startWindows[len(startWindows)-1].window))
-			}
-		}
+		set(s, now.Add(-startWindows[len(startWindows)-1].window))
 	}
 }
 
