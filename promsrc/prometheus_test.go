@@ -194,6 +194,36 @@ func TestPrometheus(t *testing.T) {
 			began.Format(time.TimeOnly), flipped.Format(time.TimeOnly))
 	}
 
+	// The detail view's history panes, from range queries.
+	arch := c.Archive()
+	chart, err := arch.Chart("Cart", time.Minute, time.Now(), 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checks, failures int64
+	for _, b := range chart {
+		checks += b.Checks
+		failures += b.Failures
+	}
+	if len(chart) != 30 || checks == 0 || failures == 0 || failures >= checks {
+		t.Errorf("Chart(Cart, 1m, 30) = %d buckets, %d checks, %d failures; want 30 buckets with checks, some failed", len(chart), checks, failures)
+	}
+	windows, err := arch.Windows("Cart", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(windows) != 4 || windows[0].Checks == 0 || windows[0].Up <= 0 || windows[0].Up >= 1 || windows[0].Incidents != 1 ||
+		windows[0].Coverage <= 0 || windows[0].Coverage > 0.2 || windows[0].P50 != 12*time.Millisecond {
+		t.Errorf("Windows(Cart)[1h] = %+v, want checks, 0 < up < 1, one incident, a few minutes covered, p50 12ms", windows[0])
+	}
+	incidents, total, err := arch.RecentIncidents(time.Now().Add(-time.Hour), "Cart", 20)
+	if err != nil || total != 1 || len(incidents) != 1 || incidents[0].End != nil {
+		t.Errorf("RecentIncidents(Cart) = %+v, %d, %v; want one open outage", incidents, total, err)
+	}
+	if _, err := arch.Chart("nope", time.Hour, time.Now(), 10); err == nil {
+		t.Error("Chart of an unknown service: no error")
+	}
+
 	runDone := make(chan error)
 	go func() { runDone <- c.Run(ctx) }()
 	// Checkout comes back in eu: UP again, everywhere.

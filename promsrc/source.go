@@ -99,6 +99,7 @@ type Client struct {
 	pending map[string]track.Status // changes not yet taken by Next
 	wake    chan struct{}
 	known   map[string]track.Status
+	keys    map[string][2]string // a shown name's raw key and key label, for the Archive
 }
 
 // service is one row: a service's series from every location.
@@ -233,10 +234,15 @@ func (c *Client) rows() ([]config.Service, map[string]track.Status) {
 	})
 	svcs := make([]config.Service, len(list))
 	st := make(map[string]track.Status, len(list))
+	keys := make(map[string][2]string, len(list))
 	for i, s := range list {
 		svcs[i] = config.Service{Name: s.name, Group: s.group}
 		st[s.name] = s.st
+		keys[s.name] = [2]string{s.key, s.keyLabel}
 	}
+	c.mu.Lock()
+	c.keys = keys
+	c.mu.Unlock()
 	return svcs, st
 }
 
