@@ -125,3 +125,52 @@ services:
 		t.Errorf("uptty attach exit status after q = %s, want 0", code)
 	}
 }
+
+func TestSelectorFlag(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{args: []string{"attach", "prometheus+http://127.0.0.1:9090", "--selector", `{job="blackbox"}`}, want: `{job="blackbox"}`},
+		{args: []string{"--selector", `job="x"`, "attach", "prometheus+https://prom"}, want: `job="x"`},
+		{args: []string{"attach", "prometheus+http://127.0.0.1:9090"}, want: ""},
+		{args: []string{"attach", "http://127.0.0.1:9870", "--selector", `{job="x"}`}, wantErr: "--selector goes with 'attach prometheus+http://HOST:PORT'"},
+		{args: []string{"--selector", `{job="x"}`}, wantErr: "--selector goes with"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			got, err := parseArgs(tt.args)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("parseArgs(%q) error = %v, want %q", tt.args, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got.selector != tt.want {
+				t.Errorf("parseArgs(%q) = %q, %v; want --selector %q", tt.args, got.selector, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestAttachPrometheusRefused: a Prometheus that cannot be reached, or a selector that is not
+// one, is exit status 2 with the reason, before any screen.
+func TestAttachPrometheusRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	srv.Close()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"attach", "prometheus+http://" + addr}, "connection refused"},
+		{[]string{"attach", "prometheus+http://" + addr, "--selector", "probe_success{}"}, "want label matchers"},
+		{[]string{"attach", "prometheus+http://user:hunter22@" + addr}, "user:xxxxx@"},
+	} {
+		code, _, stderr := runCLI(t, tt.args...)
+		if code != exitUsage || !strings.Contains(stderr, tt.want) || strings.Contains(stderr, "hunter22") {
+			t.Errorf("uptty %q = %d, %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}
