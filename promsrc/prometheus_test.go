@@ -20,6 +20,7 @@ import (
 // prober is a tiny blackbox-style /metrics page for one location: probe_success,
 // probe_duration_seconds and probe_http_status_code per service, as the test sets them.
 type prober struct {
+	srv      *httptest.Server
 	location string
 	mu       sync.Mutex
 	svcs     map[string]probeResult
@@ -32,9 +33,9 @@ type probeResult struct {
 
 func newProber(t *testing.T, location string, svcs map[string]probeResult) (*prober, string) {
 	p := &prober{location: location, svcs: svcs}
-	srv := httptest.NewServer(p)
-	t.Cleanup(srv.Close)
-	return p, strings.TrimPrefix(srv.URL, "http://")
+	p.srv = httptest.NewServer(p)
+	t.Cleanup(p.srv.Close)
+	return p, strings.TrimPrefix(p.srv.URL, "http://")
 }
 
 func (p *prober) set(name string, r probeResult) {
@@ -83,16 +84,16 @@ var (
 type linkLog struct {
 	mu    sync.Mutex
 	calls []string
-	ch    chan string
+	read  int           // calls wait has looked at
+	ch    chan struct{} // cap 1: a call was recorded
 }
 
 func (l *linkLog) on(down bool, since time.Time, note string, _ map[string]track.Status) {
-	s := fmt.Sprintf("down=%v note=%q", down, note)
 	l.mu.Lock()
-	l.calls = append(l.calls, s)
+	l.calls = append(l.calls, fmt.Sprintf("down=%v note=%q", down, note))
 	l.mu.Unlock()
 	select {
-	case l.ch <- s:
+	case l.ch <- struct{}{}:
 	default:
 	}
 }
@@ -122,7 +123,7 @@ func TestPrometheus(t *testing.T) {
 		return len(s) == 1 && s[0].Value == 5
 	})
 
-	links := &linkLog{ch: make(chan string, 16)}
+	links := &linkLog{ch: make(chan struct{}, 1)}
 	var servicesMu sync.Mutex
 	var lastServices []config.Service
 	servicesCh := make(chan struct{}, 1)
@@ -245,15 +246,37 @@ func TestPrometheus(t *testing.T) {
 			break
 		}
 	}
+	// The us prober cannot be scraped any more: the header says so.
+	us.srv.Close()
+	links.wait(t, ctx, `note="not scraped: `+usAddr+`"`)
 	// Prometheus stops answering: the link is down.
 	prom.Stop()
-	for s := range links.ch {
-		if strings.HasPrefix(s, "down=true") {
-			break
-		}
-	}
+	links.wait(t, ctx, "down=true")
 	cancel()
 	<-runDone
+}
+
+// wait waits for an OnLink call after the last one waited for that says want.
+func (l *linkLog) wait(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	for {
+		l.mu.Lock()
+		for l.read < len(l.calls) {
+			l.read++
+			if strings.Contains(l.calls[l.read-1], want) {
+				l.mu.Unlock()
+				return
+			}
+		}
+		l.mu.Unlock()
+		select {
+		case <-l.ch:
+		case <-ctx.Done():
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			t.Fatalf("no OnLink with %s; calls: %q", want, l.calls)
+		}
+	}
 }
 
 // waitStatus reads c.Next until name's status satisfies ok.

@@ -93,6 +93,7 @@ type Client struct {
 	down       bool
 	downSince  time.Time
 	note       string
+	unscraped  []string // the targets of the selector Prometheus fails to scrape (up == 0)
 	lastPollOK time.Time
 
 	mu      sync.Mutex
@@ -298,13 +299,19 @@ func (c *Client) step(ctx context.Context) {
 	if !slices.Equal(names, prevOrder) && c.opts.OnServices != nil && len(svcs) > 0 {
 		c.opts.OnServices(svcs, fresh)
 	}
-	note := ""
+	var notes []string
 	switch {
 	case c.emptyNow():
-		note = "no " + c.sel("probe_success") + " series now"
+		notes = append(notes, "no "+c.sel("probe_success")+" series now")
 	case took > c.opts.Slow:
-		note = "Prometheus slow: " + took.Round(100*time.Millisecond).String() + " a poll"
+		notes = append(notes, "Prometheus slow: "+took.Round(100*time.Millisecond).String()+" a poll")
 	}
+	if len(c.unscraped) > 0 {
+		// A prober Prometheus cannot scrape drops out of its services' locations (its series
+		// go stale): say so, or "1/1 locations up" would hide a blind spot.
+		notes = append(notes, "not scraped: "+listed(c.unscraped))
+	}
+	note := strings.Join(notes, "; ")
 	if c.down || note != c.note {
 		back := c.down
 		c.down, c.note = false, note
@@ -344,17 +351,25 @@ func (c *Client) poll(ctx context.Context) error {
 	wg.Go(func() { succ, errS = c.instant(ctx, c.sel("probe_success"), now) })
 	wg.Go(func() { dur, errD = c.instant(ctx, c.sel("probe_duration_seconds"), now) })
 	wg.Go(func() { code, errC = c.instant(ctx, c.sel("probe_http_status_code"), now) })
+	var down []series
+	var errUp error
+	wg.Go(func() { down, errUp = c.instant(ctx, c.sel("up")+" == 0", now) })
 	if wantUptime {
 		wg.Go(func() {
 			uptime, errU = c.instant(ctx, "avg_over_time("+c.sel("probe_success")+"["+promDuration(uptimeWindow)+"])", now)
 		})
 	}
 	wg.Wait()
-	for _, err := range []error{errS, errD, errC, errU} {
+	for _, err := range []error{errS, errD, errC, errU, errUp} {
 		if err != nil {
 			return err
 		}
 	}
+	c.unscraped = c.unscraped[:0]
+	for _, x := range down {
+		c.unscraped = append(c.unscraped, text.CleanText(cmp.Or(x.labels["location"], x.labels["instance"], x.labels["job"]), 60))
+	}
+	slices.Sort(c.unscraped)
 	if wantUptime {
 		c.uptimeAt = now
 	}
