@@ -39,8 +39,9 @@ func startServeEnv(t *testing.T, bin, cfg string, env ...string) string {
 // (Checkout API's target comes from the environment: from eu-west it answers, from us-east it
 // answers 503), with a real Prometheus scraping both. PromQL sees
 // both locations and the outage in one of them; `uptty attach prometheus+…` (its Source, then
-// the binary in tmux) shows Checkout API DEGRADED, down in us-east only, and Search UP; with
-// Prometheus stopped the screen says disconnected.
+// the binary in tmux) shows Checkout API DEGRADED, down in us-east only, and Search UP, and
+// the detail view's uptime windows from Prometheus; with Prometheus stopped the screen says
+// disconnected.
 func TestTwoLocationsPrometheus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary and Prometheus")
@@ -108,13 +109,22 @@ services:
 	}
 
 	// The binary, on a screen.
-	s := startTmux(t, 120, 16, nil, bin, "attach", "prometheus+http://"+prom.Addr, "--selector", `{job="uptty"}`)
+	s := startTmux(t, 120, 40, nil, bin, "attach", "prometheus+http://"+prom.Addr, "--selector", `{job="uptty"}`)
 	row := func(name, want string) func(string) bool {
 		return func(screen string) bool { return strings.Contains(lineWith(screen, name), want) }
 	}
 	s.waitFor("Checkout API DEGRADED", 30*time.Second, row("Checkout API", "DEGRADED"))
 	s.waitFor("down in us-east", 30*time.Second, row("Checkout API", "down in us-east"))
 	s.waitFor("Search UP", 30*time.Second, row("Search", "UP"))
+	// The detail view's history panes come from Prometheus: the uptime windows, the outages.
+	s.tmux("send-keys", "-t", s.name, "Enter")
+	s.waitFor("the detail view's history", 30*time.Second, func(screen string) bool {
+		return windowLine(screen, "1h", "50.00%") && strings.Contains(screen, "Outages, last 1h")
+	})
+	if screen := s.screen(); strings.Contains(screen, "Thresholds") || strings.Contains(screen, "every 0s") {
+		t.Errorf("the detail view shows a check setting for a service configured elsewhere:\n%s", screen)
+	}
+	s.tmux("send-keys", "-t", s.name, "Escape")
 
 	prom.Stop()
 	s.waitFor("disconnected, rows stale", 60*time.Second, func(screen string) bool {
@@ -173,4 +183,14 @@ func TestAttachPrometheusRefused(t *testing.T) {
 			t.Errorf("uptty %q = %d, %q; want 2 and %q", tt.args, code, stderr, tt.want)
 		}
 	}
+}
+
+// windowLine reports that the uptime window table's row for window holds want.
+func windowLine(screen, window, want string) bool {
+	for _, l := range strings.Split(screen, "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[0] == window && strings.Contains(l, want) {
+			return true
+		}
+	}
+	return false
 }

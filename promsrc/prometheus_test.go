@@ -195,6 +195,14 @@ func TestPrometheus(t *testing.T) {
 			began.Format(time.TimeOnly), flipped.Format(time.TimeOnly))
 	}
 
+	// The detail view's recent checks are this screen's polls.
+	if d, ok := c.Detail("Cart"); !ok || len(d.Recent) != 1 || d.Recent[0].OK || d.Recent[0].Reason != "down in all 2 locations: HTTP 500" || d.Checks != 1 || d.Failures != 1 {
+		t.Errorf("Detail(Cart) = %+v, %v; want one failed poll", d, ok)
+	}
+	if d, ok := c.Detail("Search"); !ok || len(d.Recent) != 1 || !d.Recent[0].OK || d.P50 != 12*time.Millisecond {
+		t.Errorf("Detail(Search) = %+v, %v; want one passing poll of 12ms", d, ok)
+	}
+
 	// The detail view's history panes, from range queries.
 	arch := c.Archive()
 	chart, err := arch.Chart("Cart", time.Minute, time.Now(), 30)

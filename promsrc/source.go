@@ -101,6 +101,7 @@ type Client struct {
 	wake    chan struct{}
 	known   map[string]track.Status
 	keys    map[string][2]string // a shown name's raw key and key label, for the Archive
+	byName  map[string]*service  // for Detail
 }
 
 // service is one row: a service's series from every location.
@@ -109,6 +110,10 @@ type service struct {
 	name, group   string // as shown
 	points        map[string]*point
 	st            track.Status
+	// recent are this screen's polls of the service, newest last, and how many there were
+	// and failed, for the detail view; c.mu guards them.
+	recent          []track.Check
+	checks, failing int
 	uptime        float64
 	hasUptime     bool
 	seen          bool // in the newest poll
@@ -209,7 +214,10 @@ func (c *Client) sel(metric string, extra ...string) string {
 // or no series matching it (an empty board would look healthy).
 func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]track.Status, error) {
 	if err := c.poll(ctx); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", c.base.Redacted(), err)
+		if !strings.Contains(err.Error(), c.base.Redacted()) {
+			err = fmt.Errorf("%s: %w", c.base.Redacted(), err)
+		}
+		return nil, nil, err
 	}
 	if len(c.svcs) == 0 {
 		return nil, nil, fmt.Errorf("%s has no %s series: nothing to show (check --selector and that Prometheus scrapes uptty serve or blackbox_exporter)",
@@ -217,6 +225,10 @@ func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]trac
 	}
 	c.fillSparks(ctx) // a failure leaves the sparklines to fill as polls come
 	svcs, st := c.rows()
+	c.order = make([]string, len(svcs))
+	for i, s := range svcs {
+		c.order[i] = s.Name
+	}
 	c.mu.Lock()
 	c.known = st
 	clear(c.pending)
@@ -236,13 +248,15 @@ func (c *Client) rows() ([]config.Service, map[string]track.Status) {
 	svcs := make([]config.Service, len(list))
 	st := make(map[string]track.Status, len(list))
 	keys := make(map[string][2]string, len(list))
+	byName := make(map[string]*service, len(list))
 	for i, s := range list {
 		svcs[i] = config.Service{Name: s.name, Group: s.group}
 		st[s.name] = s.st
 		keys[s.name] = [2]string{s.key, s.keyLabel}
+		byName[s.name] = s
 	}
 	c.mu.Lock()
-	c.keys = keys
+	c.keys, c.byName = keys, byName
 	c.mu.Unlock()
 	return svcs, st
 }
@@ -544,6 +558,20 @@ func (c *Client) update(s *service, now time.Time) bool {
 		st.LastAt, st.LastOK = now, false
 	}
 	st.Spark.Push(sample)
+	poll := track.Check{Start: now, Latency: sample.Latency, OK: sample.OK}
+	if !poll.OK {
+		poll.Reason = st.Reason
+	}
+	c.mu.Lock()
+	if len(s.recent) == recentPolls {
+		s.recent = append(s.recent[:0], s.recent[1:]...)
+	}
+	s.recent = append(s.recent, poll)
+	s.checks++
+	if !poll.OK {
+		s.failing++
+	}
+	c.mu.Unlock()
 	if s.hasUptime {
 		st.AsOf, st.Observed = now, uptimeWindow
 		st.Downtime = time.Duration(math.Round((1 - s.uptime) * float64(uptimeWindow)))
@@ -796,8 +824,32 @@ func (c *Client) Next(ctx context.Context) (map[string]track.Status, error) {
 	}
 }
 
-// Detail has nothing beyond the status: Prometheus keeps no check's facts.
-func (c *Client) Detail(string) (track.Detail, bool) { return track.Detail{}, false }
+// recentPolls is how many of this screen's polls the detail view lists.
+const recentPolls = 20
+
+// Detail is this screen's recent polls of the service (Prometheus keeps no check's facts or
+// phases), their count and their latency percentiles.
+func (c *Client) Detail(name string) (track.Detail, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.byName[name]
+	if s == nil {
+		return track.Detail{}, false
+	}
+	d := track.Detail{Recent: slices.Clone(s.recent), Checks: s.checks, Failures: s.failing}
+	var lat []time.Duration
+	for _, r := range s.recent {
+		if r.OK {
+			lat = append(lat, r.Latency)
+		}
+	}
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		rank := func(q float64) time.Duration { return lat[int(math.Ceil(q*float64(len(lat))))-1] }
+		d.P50, d.P95 = rank(0.5), rank(0.95)
+	}
+	return d, true
+}
 
 // Pause does nothing: Prometheus's scrapes are not uptty's to pause (the UI runs read-only).
 func (c *Client) Pause(string) {}
