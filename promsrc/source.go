@@ -114,9 +114,9 @@ type service struct {
 	// and failed, for the detail view; c.mu guards them.
 	recent          []track.Check
 	checks, failing int
-	uptime        float64
-	hasUptime     bool
-	seen          bool // in the newest poll
+	uptime          float64
+	hasUptime       bool
+	seen            bool // in the newest poll
 }
 
 // point is one series of probe_success: the service seen from one location.
