@@ -26,6 +26,9 @@ import (
 // runAttach is `uptty attach URL`: the live screen on a server's event stream. It checks
 // nothing and keeps no history itself; pausing asks the server.
 func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool)) int {
+	if strings.HasPrefix(opts.attachURL, "prometheus+") {
+		return runAttachProm(opts, stderr, getenv)
+	}
 	token, err := serveToken(opts.serve.tokenFile, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)

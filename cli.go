@@ -164,11 +164,13 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			Long:  "The live screen on a running uptty serve's event stream: no checks and no history of its own; pausing and silencing ask the server.",
 			Example: `  uptty attach http://127.0.0.1:9870
   uptty attach https://uptty.example.com --token-file ~/.config/uptty/token --wall
-  uptty attach https://10.0.0.5:9870 --ca /etc/uptty/ca.pem`,
+  uptty attach https://10.0.0.5:9870 --ca /etc/uptty/ca.pem
+  uptty attach prometheus+http://prometheus:9090 --selector '{job="blackbox"}'`,
 			Args:              c.attachArgs,
 			ValidArgsFunction: cobra.NoFileCompletions,
 		}, func(cmd *cobra.Command) {
 			cmd.Flags().StringVar(&c.opts.serve.tokenFile, "token-file", "", "`FILE` holding the bearer token every request carries (else $UPTTY_TOKEN)")
+			cmd.Flags().StringVar(&c.opts.selector, "selector", "", "with a prometheus+http:// URL: label matchers every query carries, such as '{job=\"blackbox\"}' (default: every probe_success series)")
 			cmd.Flags().StringVar(&c.opts.serve.ca, "ca", "", "trust the server's certificate if this CA `FILE` (PEM) signed it, for a private CA (default: the system's roots)")
 			c.screenFlags(cmd.Flags())
 		}),
@@ -282,6 +284,9 @@ func (c *cli) check() error {
 	case "attach":
 		if opts.config != "" {
 			return errors.New("--config does not go with 'attach': the server's config is used")
+		}
+		if opts.selector != "" && !strings.HasPrefix(opts.attachURL, "prometheus+") {
+			return errors.New("--selector goes with 'attach prometheus+http://HOST:PORT'")
 		}
 	case "incidents":
 		opts.since = defaultSince

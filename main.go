@@ -74,6 +74,8 @@ Usage:
   uptty attach URL [--token-file FILE] [--ca FILE] [--theme dark|light] [--ascii]
         [--wall[=groups]] [--mouse]
                                                 the live screen on a running uptty serve
+  uptty attach prometheus+http://HOST:PORT [--selector '{job="blackbox"}'] [screen flags]
+                                                the live screen over Prometheus's probe_* series
   uptty init [--config FILE] [--force] [--from URL...]
                                                 write a starter config (default ./uptty.yaml); with
                                                 --from, a service per URL, the kind from its scheme
@@ -116,6 +118,8 @@ Flags:
       --listen ADDR   (serve) address of the HTTP API (default 127.0.0.1:9870); one that is not
                       loopback needs a token: $UPTTY_TOKEN or --token-file
       --token-file F  (serve, attach) file holding the bearer token every request carries
+      --selector SEL  (attach prometheus+…) label matchers every query carries, such as
+                      '{job="blackbox"}' (default: every probe_success series)
       --log-format F  (serve) text (default) or json logs on stderr
       --tls-cert F, --tls-key F
                       (serve) serve the API over TLS (1.2 at least) with this PEM certificate
@@ -177,8 +181,9 @@ type options struct {
 	mouse    bool          // live monitor: read the mouse
 	serve    serveOptions  // serve's own flags
 	metrics  string        // live monitor: serve GET /metrics on this address
-	// attachURL is attach's server address.
+	// attachURL is attach's server address; selector narrows attach prometheus+http://….
 	attachURL string
+	selector  string
 	silence   silenceOptions
 	args      []string // silence, unsilence, completion: the words after the command
 	init      initOptions

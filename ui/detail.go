@@ -76,13 +76,17 @@ func (m Model) serviceLines(i, w int, indent string) []string {
 	add := func(label, value string) {
 		lines = append(lines, indent+m.kv(w-len(indent), label, value))
 	}
-	if svc.URL == "" {
-		add("Command", commandText(svc.Command, svc.Secrets))
-	} else {
+	switch {
+	case svc.URL != "":
 		add("URL", svc.DisplayURL())
+	case svc.Kind != "":
+		add("Command", commandText(svc.Command, svc.Secrets))
 	}
-	add("Check", checkText(svc))
-	add("Thresholds", thresholdText(svc))
+	// An attached service (no kind: configured elsewhere) has no interval or thresholds here.
+	if svc.Kind != "" {
+		add("Check", checkText(svc))
+		add("Thresholds", thresholdText(svc))
+	}
 	if d.Checks > 0 {
 		if d.Checks > d.Failures {
 			add("Latency", "p50 "+text.FormatLatency(d.P50)+"  p95 "+text.FormatLatency(d.P95))

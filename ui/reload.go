@@ -49,6 +49,8 @@ type LinkMsg struct {
 	Down   bool
 	Since  time.Time               // when the link went down
 	Status map[string]track.Status // back up: every service's status, by name
+	// Note is a word for the header while the link is up, such as slow answers; "" for none.
+	Note string
 }
 
 // reloadState is what the header shows of reloads and of an attached link.
@@ -59,6 +61,7 @@ type reloadState struct {
 	err     error     // the last reload's error; nil after a success
 	linkErr bool      // attached: the link is down
 	since   time.Time // attached: since when
+	note    string    // attached: LinkMsg.Note, sanitized
 }
 
 // reloadUpdate handles the reload and link messages; ok is false for any other message.
@@ -94,7 +97,7 @@ func (m Model) reloadUpdate(msg tea.Msg) (Model, tea.Cmd, bool) {
 				m.status[i] = st
 			}
 		}
-		m.rl.linkErr, m.rl.since = msg.Down, msg.Since
+		m.rl.linkErr, m.rl.since, m.rl.note = msg.Down, msg.Since, text.CleanText(msg.Note, 0)
 		var cmd tea.Cmd
 		if t := windowTitle(m.counts()); t != m.title {
 			m.title = t
@@ -169,6 +172,8 @@ func (m Model) reloadNote() (note string, alarm bool) {
 	switch {
 	case m.rl.linkErr:
 		return "disconnected " + text.FormatDuration(max(m.now.Sub(m.rl.since), 0).Truncate(time.Second)), true
+	case m.rl.note != "":
+		return m.rl.note, true
 	case m.rl.at.IsZero():
 		return "", false
 	case m.rl.err != nil && m.now.Sub(m.rl.at) < reloadFailedFor:

@@ -99,3 +99,20 @@ func TestLinkDownStale(t *testing.T) {
 		t.Errorf("api after the link came back = %v, want UP from the snapshot it brought", got)
 	}
 }
+
+// TestLinkNote: a note on a live link (a slow Prometheus) is in the header, sanitized, and
+// rows stay live; the next LinkMsg without one takes it away.
+func TestLinkNote(t *testing.T) {
+	m := reloadModel(t, nil)
+	next, _ := m.Update(LinkMsg{Note: "Prometheus slow: 3.4s a poll\x1b[2J"})
+	m = next.(Model)
+	raw := m.View()
+	screen := ansi.Strip(raw)
+	if !strings.Contains(screen, "Prometheus slow: 3.4s a poll") || strings.Contains(raw, "\x1b[2J") || strings.Contains(screen, "\n?") {
+		t.Errorf("header lacks the sanitized note, or rows are stale:\n%s", screen)
+	}
+	next, _ = m.Update(LinkMsg{})
+	if screen := ansi.Strip(next.(Model).View()); strings.Contains(screen, "slow") {
+		t.Errorf("the note stayed:\n%s", screen)
+	}
+}

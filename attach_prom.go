@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	xterm "github.com/charmbracelet/x/term"
+
+	"github.com/uptty/uptty/attach"
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/promsrc"
+	"github.com/uptty/uptty/track"
+	"github.com/uptty/uptty/ui"
+)
+
+// runAttachProm is `uptty attach prometheus+http://HOST:PORT`: the live screen over the
+// probe_* series Prometheus holds, polled every few seconds. It checks nothing itself, and
+// nothing on it can be paused or silenced.
+func runAttachProm(opts options, stderr io.Writer, getenv func(string) (string, bool)) int {
+	token, err := serveToken(opts.serve.tokenFile, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	var httpClient *http.Client
+	if opts.serve.ca != "" {
+		roots, err := attach.LoadCA(opts.serve.ca)
+		if err != nil {
+			fmt.Fprintln(stderr, "uptty: attach:", err)
+			return exitUsage
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
+		httpClient = &http.Client{Transport: tr}
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP, syscall.SIGTERM)
+	defer cancel()
+	var program *tea.Program
+	var ready sync.WaitGroup // program is set
+	ready.Add(1)
+	client, err := promsrc.New(opts.attachURL, promsrc.Options{
+		Selector: opts.selector,
+		Token:    token,
+		HTTP:     httpClient,
+		OnServices: func(services []config.Service, fresh map[string]track.Status) {
+			ready.Wait()
+			program.Send(ui.Reloaded{Services: services, Status: fresh, Quiet: true})
+		},
+		OnLink: func(down bool, since time.Time, note string, status map[string]track.Status) {
+			ready.Wait()
+			program.Send(ui.LinkMsg{Down: down, Since: since, Status: status, Note: note})
+		},
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "uptty: attach:", err)
+		return exitUsage
+	}
+	services, statuses, err := client.Initial(ctx)
+	if err != nil {
+		ready.Done()
+		fmt.Fprintln(stderr, "uptty: attach:", strings.TrimSpace(err.Error()))
+		return exitUsage
+	}
+	if !xterm.IsTerminal(os.Stdout.Fd()) {
+		ready.Done()
+		fmt.Fprintln(stderr, "uptty: attach needs a terminal; for scripts ask Prometheus's /api/v1/query")
+		return exitUsage
+	}
+	log.SetOutput(io.Discard) // as the live monitor: nothing may scribble over the screen
+	hint := "Prometheus " + strings.TrimPrefix(client.URL(), "prometheus+")
+	if opts.selector != "" {
+		hint += " " + client.Selector()
+	}
+	model := ui.New(services, statuses, client, ui.Options{
+		Hint:          hint + " (no PENDING: Prometheus holds checks, not thresholds)",
+		Theme:         opts.theme,
+		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
+		Ctx:           ctx,
+		Archive:       client.Archive(),
+		ASCII:         asciiScreen(opts, getenv),
+		Wall:          opts.wall,
+		WallPage:      opts.wallPage,
+		ReadOnly:      true,
+	})
+	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}
+	if opts.mouse {
+		programOpts = append(programOpts, tea.WithMouseCellMotion())
+	}
+	program = tea.NewProgram(model, programOpts...)
+	ready.Done()
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = client.Run(ctx) })
+	_, err = program.Run()
+	cancel()
+	wg.Wait()
+	if xterm.IsTerminal(os.Stdout.Fd()) {
+		fmt.Fprint(os.Stdout, "\x1b]2;\x07")
+	}
+	switch {
+	case err == nil, errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled):
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "uptty:", strings.TrimSpace(err.Error()))
+	return exitFailed
+}

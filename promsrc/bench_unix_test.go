@@ -1,0 +1,110 @@
+//go:build unix
+
+package promsrc
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/uptty/uptty/metrics/metricstest"
+)
+
+// BenchmarkPoll measures one poll against a real Prometheus holding n services from 2
+// locations (one in ten failing in one location): time, queries and answer bytes per poll,
+// with and without the once-a-minute 24h uptime query, and the first screen's cost (Initial,
+// sparklines included). Run: go test ./promsrc -run '^$' -bench Poll -benchtime 20x
+func BenchmarkPoll(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) { benchPoll(b, n) })
+	}
+}
+
+func benchPoll(b *testing.B, n int) {
+	page := func(loc string) string {
+		var sb strings.Builder
+		for _, f := range []string{"probe_success", "probe_duration_seconds", "probe_http_status_code"} {
+			fmt.Fprintf(&sb, "# TYPE %s gauge\n", f)
+			for i := range n {
+				v := map[string]float64{"probe_success": 1, "probe_duration_seconds": 0.0123, "probe_http_status_code": 200}[f]
+				if i%10 == 0 && loc == "us" && f == "probe_success" {
+					v = 0
+				}
+				fmt.Fprintf(&sb, "%s{service=\"service-%04d\",group=\"group-%02d\",location=%q} %g\n", f, i, i%40, loc, v)
+			}
+		}
+		return sb.String()
+	}
+	var targets []string
+	for _, loc := range []string{"eu", "us"} {
+		body := page(loc)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }))
+		b.Cleanup(srv.Close)
+		targets = append(targets, strconv.Quote(strings.TrimPrefix(srv.URL, "http://")))
+	}
+	prom := metricstest.StartPrometheus(b, "  - job_name: blackbox\n    static_configs: [{targets: ["+strings.Join(targets, ",")+"]}]\n")
+	prom.WaitFor(b, "every series", `count(probe_success)`, 120*time.Second, func(s []metricstest.Sample) bool {
+		return len(s) == 1 && s[0].Value == float64(2*n)
+	})
+	c, err := New("prometheus+http://"+prom.Addr, Options{Selector: `{job="blackbox"}`})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	began := time.Now()
+	if _, _, err := c.Initial(ctx); err != nil {
+		b.Fatal(err)
+	}
+	first := time.Since(began)
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	b.ReportMetric(float64(first.Milliseconds()), "initial-ms")
+	b.ReportMetric(float64(c.Queries()), "initial-queries")
+	b.ReportMetric(float64(c.Bytes())/1024, "initial-KiB")
+	b.ReportMetric(float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/1024, "heap-KiB")
+	for _, withUptime := range []bool{false, true} {
+		q0, by0, cpu0 := c.Queries(), c.Bytes(), cpuTime()
+		var took time.Duration
+		polls := 0
+		for range b.N {
+			if withUptime {
+				c.uptimeAt = time.Time{}
+			} else {
+				c.uptimeAt = time.Now()
+			}
+			t0 := time.Now()
+			if err := c.poll(ctx); err != nil {
+				b.Fatal(err)
+			}
+			took += time.Since(t0)
+			polls++
+		}
+		tag := "poll"
+		if withUptime {
+			tag = "poll+uptime"
+		}
+		b.ReportMetric(float64(took.Microseconds())/float64(polls)/1000, tag+"-ms")
+		b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(polls)/1000, tag+"-client-cpu-ms")
+		b.ReportMetric(float64(c.Queries()-q0)/float64(polls), tag+"-queries")
+		b.ReportMetric(float64(c.Bytes()-by0)/float64(polls)/1024, tag+"-KiB")
+	}
+}
+
+// cpuTime is the CPU time this process (not Prometheus) has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
