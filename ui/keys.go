@@ -13,6 +13,7 @@ type keyMap struct {
 	Open, Back, Pause, Help, Quit           key.Binding
 	Reload                                  key.Binding
 	Mute                                    key.Binding // silence or unsilence the selected service
+	Ack                                     key.Binding // acknowledge the selected outage, or remove its ack
 	Window, NextWindow                      key.Binding // the detail chart's window
 	// Finding a row: the filter, problems only, jumps, the sort and collapsing groups.
 	Find, Problems, NextProblem, PrevProblem, FirstDown key.Binding
@@ -32,6 +33,7 @@ func newKeyMap() keyMap {
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to the list")),
 		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause / resume the selected service")),
 		Mute:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "silence (mute) / unsilence the selected service or its group")),
+		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge the selected outage (an optional note) / remove its ack")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "show / hide this help")),
 		Reload:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload the config file")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q, ctrl+c", "quit")),
@@ -61,7 +63,7 @@ type keyGroup struct {
 func (k keyMap) groups() []keyGroup {
 	return []keyGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}},
-		{"Services", enabled(k.Open, k.Back, k.Pause, k.Mute)},
+		{"Services", enabled(k.Open, k.Back, k.Pause, k.Mute, k.Ack)},
 		{"Find", []key.Binding{k.Find, k.Problems, k.NextProblem, k.PrevProblem, k.FirstDown, k.Sort, k.Fold, k.FoldAll}},
 		{"Wallboard", []key.Binding{k.Wall}},
 		{"History", []key.Binding{k.Window, k.NextWindow}},

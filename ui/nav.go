@@ -13,6 +13,10 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if m.typing && m.view == listView {
 		return m.filterKey(msg)
 	}
+	if m.acking.open { // before the runes are split: a pasted note stays whole
+		m.note = ""
+		return m.ackKey(msg)
+	}
 	// Over a slow link (ssh, a held-down key) several keys arrive in one read, and Bubble Tea
 	// hands them over as one message ("jj") that matches no binding: take them one by one.
 	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
@@ -33,6 +37,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, k.Mute) && m.view != helpView:
 		return m.startMute()
+	case key.Matches(msg, k.Ack) && (m.view == detailView || m.view == listView && m.wall == wallOff):
+		return m.startAck()
 	case key.Matches(msg, k.Quit):
 		return m, m.quit()
 	case key.Matches(msg, k.Help):

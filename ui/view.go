@@ -262,6 +262,9 @@ func (m Model) filterLine(w int) string {
 // footerLine is the key reminder, with the position in the list or page at the right; pageLen
 // is the length of the detail or help page shown.
 func (m Model) footerLine(w, pageLen int) string {
+	if line, ok := m.ackFooter(w); ok {
+		return line
+	}
 	if line, ok := m.silenceFooter(w); ok {
 		return line
 	}

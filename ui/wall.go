@@ -33,6 +33,7 @@ type wallItem struct {
 	reason  string
 	note    string // a service's latency; a group's counts
 	problem bool
+	acked   bool // its outage is acknowledged
 }
 
 // wallItems are the tiles, problems first (DOWN by oldest outage, PENDING, DEGRADED), then in
@@ -60,6 +61,10 @@ func (m Model) wallItems() []wallItem {
 			}
 			if mk := m.markText(i); mk != "" {
 				notes = append(notes, mk)
+			}
+			if ack := m.ackText(i); ack != "" {
+				notes = append(notes, ack)
+				it.acked = true
 			}
 			if len(notes) > 0 {
 				it.reason = strings.TrimSpace(strings.Join(notes, ", ") + "  " + it.reason)
@@ -98,7 +103,7 @@ func (m Model) wallItems() []wallItem {
 				continue
 			}
 			s := m.status[i]
-			c.add(s)
+			c.add(s, m.isAcked(i))
 			it.problem = it.problem || isProblem(s)
 			if o, open := s.OpenOutage(); open && o.Duration(m.now) > it.outage {
 				it.open, it.outage, it.since, it.reason = true, o.Duration(m.now), clockText(m.now, o.Start, m.loc), m.names[i]+": "+s.Reason
@@ -318,6 +323,9 @@ func (m Model) wallCell(it wallItem, w int) string {
 	tail := it.note
 	if it.open {
 		tail = text.FormatDuration(it.outage)
+	}
+	if it.acked {
+		tail = "ACK " + tail
 	}
 	word := text.Fit(it.state.String(), stateW, "")
 	room := w - stateW - 1 - 1 - ansi.StringWidth(tail)
