@@ -215,3 +215,29 @@ func receiveAck(t *testing.T, ch <-chan track.Ack) track.Ack {
 		return track.Ack{}
 	}
 }
+
+// TestVimPages: ctrl+f and ctrl+b page like pgdown and pgup, ctrl+d and ctrl+u move half as
+// far (vim's keys), on the list of 1,000 services at 200x60.
+func TestVimPages(t *testing.T) {
+	m := bigModel(&testing.B{})
+	page := m.listHeight() - 1
+	for _, tt := range []struct {
+		keys []tea.KeyType
+		want int
+	}{
+		{[]tea.KeyType{tea.KeyCtrlF}, page},
+		{[]tea.KeyType{tea.KeyCtrlF, tea.KeyCtrlB}, 0},
+		{[]tea.KeyType{tea.KeyCtrlD}, page / 2},
+		{[]tea.KeyType{tea.KeyCtrlD, tea.KeyCtrlD, tea.KeyCtrlU}, page / 2},
+		{[]tea.KeyType{tea.KeyPgDown}, page},
+	} {
+		got := m
+		for _, k := range tt.keys {
+			next, _ := got.Update(tea.KeyMsg{Type: k})
+			got = next.(Model)
+		}
+		if got.cursor != tt.want {
+			t.Errorf("cursor after %v = %d, want %d", tt.keys, got.cursor, tt.want)
+		}
+	}
+}

@@ -99,10 +99,14 @@ func (m Model) listKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.cursor = 0
 	case key.Matches(msg, k.Bottom):
 		m.cursor = n - 1
-	case key.Matches(msg, k.PageUp):
+	case key.Matches(msg, k.PageUp, k.FullUp):
 		m.cursor -= page
-	case key.Matches(msg, k.PageDown):
+	case key.Matches(msg, k.PageDown, k.FullDown):
 		m.cursor += page
+	case key.Matches(msg, k.HalfUp):
+		m.cursor -= max(page/2, 1)
+	case key.Matches(msg, k.HalfDown):
+		m.cursor += max(page/2, 1)
 	case key.Matches(msg, k.Open) && n > 0 && m.selected() < 0:
 		return m.fold()
 	case key.Matches(msg, k.Open):
@@ -134,10 +138,14 @@ func (m Model) scrollPage(msg tea.KeyMsg, off, total int) int {
 		off = 0
 	case key.Matches(msg, k.Bottom):
 		off = total
-	case key.Matches(msg, k.PageUp):
+	case key.Matches(msg, k.PageUp, k.FullUp):
 		off -= h
-	case key.Matches(msg, k.PageDown):
+	case key.Matches(msg, k.PageDown, k.FullDown):
 		off += h
+	case key.Matches(msg, k.HalfUp):
+		off -= max(h/2, 1)
+	case key.Matches(msg, k.HalfDown):
+		off += max(h/2, 1)
 	}
 	return min(max(off, 0), max(total-h, 0))
 }
