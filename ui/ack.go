@@ -154,11 +154,7 @@ func (m Model) acknowledged(msg ackedMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
 		m.note = "ack failed: " + text.CleanText(msg.err.Error(), 0)
 	}
-	if t := windowTitle(m.counts()); t != m.title {
-		m.title = t
-		return m, tea.SetWindowTitle(t)
-	}
-	return m, nil
+	return m.retitle()
 }
 
 // ackFooter is the footer while the prompt is open; ok is false otherwise.

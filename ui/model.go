@@ -138,6 +138,7 @@ type Model struct {
 	loc    *time.Location
 
 	now           time.Time
+	tally         tally // the counts the header and the title show, as of the last retitle
 	width, height int
 	sized         bool // a WindowSizeMsg has arrived
 	view, back    view // back is where `?` returns to
@@ -272,7 +273,8 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		m.wall, m.wallKind = wallGroups, wallGroups
 	}
 	m.nameW = measureNames(m.names)
-	m.title = windowTitle(m.counts())
+	m.tally = m.counts()
+	m.title = windowTitle(m.tally)
 	return m
 }
 
@@ -320,9 +322,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.now = time.Time(msg)
-		var ask tea.Cmd
+		var ask, title tea.Cmd
 		m, ask = m.refresh()
-		return m, tea.Batch(tick(m.ctx), m.checkSave(), ask)
+		// Acks made elsewhere (the API, an SSH operator) change the counts without a status.
+		m, title = m.retitle()
+		return m, tea.Batch(tick(m.ctx), m.checkSave(), ask, title)
 	case archiveMsg:
 		return m.answer(msg)
 	case silencedMsg:
@@ -344,11 +348,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		m = m.restack()
-		if t := windowTitle(m.counts()); t != m.title {
-			m.title = t
-			cmds = append(cmds, tea.SetWindowTitle(t))
-		}
-		return m, tea.Batch(cmds...)
+		var title tea.Cmd
+		m, title = m.retitle()
+		return m, tea.Batch(append(cmds, title)...)
 	case detailMsg:
 		if msg.svc == m.selected() {
 			m.detail, m.detailOf = msg.detail, msg.svc
@@ -428,6 +430,18 @@ type tally struct {
 	n          [track.Paused + 1]int
 	pausedDown int // how many of n[track.Down] are paused
 	ackedDown  int // how many of n[track.Down] are acknowledged
+}
+
+// retitle counts the services again, for the header, and sets the window title when the
+// counts changed. Counting is a pass over every service: it is done when states change, not
+// for every frame.
+func (m Model) retitle() (Model, tea.Cmd) {
+	m.tally = m.counts()
+	if t := windowTitle(m.tally); t != m.title {
+		m.title = t
+		return m, tea.SetWindowTitle(t)
+	}
+	return m, nil
 }
 
 // counts tallies the services by state.

@@ -76,11 +76,8 @@ func (m Model) reloadUpdate(msg tea.Msg) (Model, tea.Cmd, bool) {
 			m.rl.err, m.rl.at = nil, m.now
 		}
 		m = m.setServices(msg.Services, msg.Status)
-		cmds := []tea.Cmd{}
-		if t := windowTitle(m.counts()); t != m.title {
-			m.title = t
-			cmds = append(cmds, tea.SetWindowTitle(t))
-		}
+		m, title := m.retitle()
+		cmds := []tea.Cmd{title}
 		if m.view == detailView {
 			cmds = append(cmds, m.fetchDetail())
 			var ask tea.Cmd
@@ -95,11 +92,7 @@ func (m Model) reloadUpdate(msg tea.Msg) (Model, tea.Cmd, bool) {
 			}
 		}
 		m.rl.linkErr, m.rl.since = msg.Down, msg.Since
-		var cmd tea.Cmd
-		if t := windowTitle(m.counts()); t != m.title {
-			m.title = t
-			cmd = tea.SetWindowTitle(t)
-		}
+		m, cmd := m.retitle()
 		return m, cmd, true
 	}
 	return m, nil, false

@@ -41,13 +41,20 @@ type wallItem struct {
 func (m Model) wallItems() []wallItem {
 	byProblem := m
 	byProblem.find.sort = sortProblems
-	var list []int
+	// Only the problems need sorting: the rest tie, and ties are in config order. Sorting
+	// 10,000 services for every frame cost 30 ms; the problems are a handful.
+	var list, rest []int
 	for i, v := range m.shown {
-		if v {
+		switch {
+		case !v:
+		case problemRank(m.status[i]) < 3:
 			list = append(list, i)
+		default:
+			rest = append(rest, i)
 		}
 	}
 	slices.SortFunc(list, byProblem.compareServices)
+	list = append(list, rest...)
 	if m.wall != wallGroups {
 		out := make([]wallItem, 0, len(list))
 		for _, i := range list {
