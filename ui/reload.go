@@ -123,6 +123,8 @@ func (m Model) setServices(services []config.Service, status map[string]track.St
 		old[s.Name] = m.status[i]
 	}
 	m.services = services
+	// A prompt open on a service holds its index, which the new list reuses for another.
+	m.acking, m.mute = ackState{}, muteState{}
 	m.names = make([]string, len(services))
 	m.status = make([]track.Status, len(services))
 	m.index = make(map[string]int, len(services))
