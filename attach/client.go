@@ -149,6 +149,10 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		resp.Body.Close()
 		msg := strings.TrimSpace(string(body))
+		var doc struct{ Error string }
+		if json.Unmarshal(body, &doc) == nil && doc.Error != "" {
+			msg = doc.Error // the API's {"error": why}
+		}
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized && c.opts.Token != "":
 			msg = "the server refused the token (from --token-file or UPTTY_TOKEN)"
