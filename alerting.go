@@ -96,6 +96,7 @@ type liveAlerts struct {
 
 	silences    *silencePoller
 	silenceDone chan struct{}
+	acks        *acker
 }
 
 // startAlerts starts delivering, with the dispatcher tuned by opt (its OnSent, if any, is
@@ -136,8 +137,9 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	la.disp = disp
 	la.engine = notify.New(notify.Options{
 		Services: cfg.Services, Rules: set.rules, Maintenance: cfg.Maintenance, Sink: la.sink,
-		Vias: hist.Vias(),
+		Vias: hist.Vias(), Acks: hist.Acks(),
 	})
+	la.acks = &acker{engine: la.engine, hist: hist}
 	// Read before the first result, so that a silence set before the start holds from it.
 	la.silences = newSilencePoller(hist, la.engine.Quiet())
 	la.silences.onChange = onSilences

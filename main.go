@@ -571,6 +571,10 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Mark:          alerts.engine.Mark,
 		Silence:       func(x history.Silence) error { return alerts.silences.set(ctx, x) },
 		Unsilence:     func(names ...string) (int, error) { return alerts.silences.unset(ctx, names...) },
+		Acked:         alerts.acks.Acked,
+		Ack:           func(name string, a track.Ack) error { _, err := alerts.acks.Ack(ctx, name, a); return err },
+		Unack:         func(name string) error { _, err := alerts.acks.Unack(ctx, name); return err },
+		User:          loginName(getenv),
 		// What the screen showed last time (filter, sort, collapsed groups): kept with the
 		// history, so a restart comes back to it; unreadable, it starts from the defaults.
 		Prefs:     screenPrefs(hist),

@@ -200,6 +200,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		Probe:      prober,
 		Quiet:      alerts.engine.Quiet(),
 		Refresh:    alerts.silences.poll,
+		Acks:       alerts.acks,
 	})
 	srvRef.Store(srv)
 	auth := "none (loopback)"
@@ -267,7 +268,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	go func() {
 		defer close(sshDone)
 		if viewers != nil {
-			if err := viewers.run(sshCtx, srv, opts, hist, alerts.silences, logger); err != nil {
+			if err := viewers.run(sshCtx, srv, opts, hist, alerts.silences, alerts.acks, logger); err != nil {
 				logger.Error("ssh viewers stopped", "err", err.Error())
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/serve"
 	"github.com/uptty/uptty/sshview"
+	"github.com/uptty/uptty/track"
 	"github.com/uptty/uptty/ui"
 )
 
@@ -93,7 +94,7 @@ func prepareSSH(opts options, cfg *config.Config, getenv func(string) (string, b
 // the local monitor draws, marks and stored history included; operators silence through the
 // same history as `uptty silence` and the API.
 func (v *sshViewers) run(ctx context.Context, srv *serve.Server, opts options, hist *history.Live,
-	silences *silencePoller, logger *slog.Logger) error {
+	silences *silencePoller, acks *acker, logger *slog.Logger) error {
 	o := v.opts
 	o.Logger = logger
 	o.Watch = func() sshview.Subscription { return srv.Watch() }
@@ -105,6 +106,22 @@ func (v *sshViewers) run(ctx context.Context, srv *serve.Server, opts options, h
 		// Operators only: sshview turns them off for the others.
 		Silence:   func(x history.Silence) error { return silences.set(ctx, x) },
 		Unsilence: func(names ...string) (int, error) { return silences.unset(ctx, names...) },
+		Acked:     acks.Acked,
+		// Operators only, as their SSH user (sshview sets who); the streams see it at once.
+		Ack: func(name string, a track.Ack) error {
+			_, err := acks.Ack(ctx, name, a)
+			if err == nil {
+				srv.MarksChanged()
+			}
+			return err
+		},
+		Unack: func(name string) error {
+			removed, err := acks.Unack(ctx, name)
+			if removed {
+				srv.MarksChanged()
+			}
+			return err
+		},
 	}
 	s, err := sshview.New(o)
 	if err != nil {

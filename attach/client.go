@@ -75,6 +75,7 @@ type Client struct {
 	names   []string                // the service list, in the server's order
 	groups  map[string]string       // each service's group, "" for none
 	marks   map[string]notify.Mark  // MAINT and SILENCED marks, as the server last said
+	acks    map[string]track.Ack    // the acks of outages going on, as the server last said
 }
 
 // New returns a client for the server at rawURL ("http://host:port"; "host:port" means http).
@@ -126,6 +127,18 @@ func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]trac
 // do sends a request with the token and fails on any status but 2xx.
 func (c *Client) do(ctx context.Context, method, path string) (*http.Response, error) {
 	return c.doBody(ctx, method, path, nil)
+}
+
+// send is doBody with v marshalled as its JSON body (none when v is nil).
+func (c *Client) send(ctx context.Context, method, path string, v any) (*http.Response, error) {
+	if v == nil {
+		return c.doBody(ctx, method, path, nil)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return c.doBody(ctx, method, path, b)
 }
 
 // doBody is do with a JSON body (none when nil); a refusal is a *StatusError.
@@ -355,6 +368,7 @@ func (c *Client) applySnapshot(doc statusDoc, notify bool) ([]config.Service, ma
 	fresh := map[string]track.Status{}
 	clear(c.marks) // a snapshot is the whole truth: ended silences go
 	c.groups = make(map[string]string, len(doc.Services))
+	clear(c.acks)
 	for i, d := range doc.Services {
 		c.groups[d.Name] = d.Group
 		svcs[i] = config.Service{Name: d.Name, Group: d.Group, URL: d.URL}
@@ -377,8 +391,9 @@ func (c *Client) applySnapshot(doc statusDoc, notify bool) ([]config.Service, ma
 	return svcs, st
 }
 
-// setMark keeps d's MAINT or SILENCED mark; c.mu must be held.
+// setMark keeps d's MAINT or SILENCED mark and its outage's ack; c.mu must be held.
 func (c *Client) setMark(d serviceDoc) {
+	c.setAck(d)
 	var mk notify.Mark
 	mk.Maintenance = d.Maintenance
 	if d.SilencedUntil != "" {
@@ -392,6 +407,54 @@ func (c *Client) setMark(d serviceDoc) {
 		c.marks = map[string]notify.Mark{}
 	}
 	c.marks[d.Name] = mk
+}
+
+// setAck keeps the ack of d's outage going on; c.mu must be held.
+func (c *Client) setAck(d serviceDoc) {
+	o := d.Outage
+	if o == nil || o.End != nil || o.Ack == nil {
+		delete(c.acks, d.Name)
+		return
+	}
+	a := track.Ack{By: o.Ack.By, Note: o.Ack.Note}
+	a.Start, _ = time.Parse(time.RFC3339, o.Start)
+	a.At, _ = time.Parse(time.RFC3339, o.Ack.At)
+	if c.acks == nil {
+		c.acks = map[string]track.Ack{}
+	}
+	c.acks[d.Name] = a
+}
+
+// Acked is the ack of the service's outage going on as the server last said, for
+// ui.Options.Acked.
+func (c *Client) Acked(name string) (track.Ack, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.acks[name]
+	return a, ok
+}
+
+// Ack asks the server to acknowledge the service's outage going on, as a.By with a.Note; the
+// ack comes back on the stream.
+func (c *Client) Ack(name string, a track.Ack) error {
+	return c.ackRequest(http.MethodPost, name, struct {
+		Note string `json:"note"`
+		By   string `json:"by"`
+	}{a.Note, a.By})
+}
+
+// Unack asks the server to remove the ack of the service's outage.
+func (c *Client) Unack(name string) error { return c.ackRequest(http.MethodDelete, name, nil) }
+
+func (c *Client) ackRequest(method, name string, body any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := c.send(ctx, method, "/api/v1/services/"+url.PathEscape(name)+"/ack", body)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	return resp.Body.Close()
 }
 
 // Mark is the service's MAINT or SILENCED mark as the server last said, for ui.Options.Mark.
@@ -475,6 +538,11 @@ type serviceDoc struct {
 	Outage        *struct {
 		Start string  `json:"start"`
 		End   *string `json:"end"`
+		Ack   *struct {
+			By   string `json:"by"`
+			At   string `json:"at"`
+			Note string `json:"note"`
+		} `json:"ack"`
 	} `json:"outage"`
 }
 

@@ -3,6 +3,7 @@ package attach
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -220,5 +221,60 @@ func TestUnauthorized(t *testing.T) {
 		if _, _, err := c.Initial(t.Context()); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Initial with token %q: error = %v, want it to say %q", tt.token, err, tt.want)
 		}
+	}
+}
+
+// TestAcks: the ack of an outage going on comes from the server's documents (not that of an
+// ended one); Ack and Unack ask the server, with the note and who, and the token.
+func TestAcks(t *testing.T) {
+	type call struct{ method, path, body, auth string }
+	calls := make(chan call, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		calls <- call{r.Method, r.URL.EscapedPath(), string(b), r.Header.Get("Authorization")}
+		if r.URL.Path == "/api/v1/services/Gone/ack" {
+			http.Error(w, `{"error": "no outage going on to acknowledge"}`, http.StatusConflict)
+		}
+	}))
+	defer srv.Close()
+	c, err := New(srv.URL, Options{Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := `{"name":"a","state":"down","outage":{"start":"2026-12-01T01:00:00Z","end":null,
+		"ack":{"by":"alice","at":"2026-12-01T01:05:00Z","note":"on it"}}}`
+	ended := `{"name":"b","state":"up","outage":{"start":"2026-12-01T01:00:00Z","end":"2026-12-01T01:10:00Z",
+		"ack":{"by":"bob","at":"2026-12-01T01:05:00Z","note":""}}}`
+	if _, ok := c.dispatch("snapshot", []byte(`{"services":[`+open+`,`+ended+`]}`)); !ok {
+		t.Fatal("snapshot not understood")
+	}
+	a, ok := c.Acked("a")
+	start := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+	if !ok || a.By != "alice" || a.Note != "on it" || !a.Start.Equal(start) || !a.At.Equal(start.Add(5*time.Minute)) {
+		t.Errorf("Acked(a) = %+v, %v; want alice's of the outage at %v", a, ok, start)
+	}
+	if a, ok := c.Acked("b"); ok {
+		t.Errorf("Acked(b) = %+v, want none: its outage has ended", a)
+	}
+	c.dispatch("service", []byte(`{"name":"a","state":"down","outage":{"start":"2026-12-01T01:00:00Z","end":null,"ack":null}}`))
+	if a, ok := c.Acked("a"); ok {
+		t.Errorf("Acked(a) after an event without it = %+v, want none", a)
+	}
+
+	if err := c.Ack("Checkout API", track.Ack{By: "carol", Note: "db"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-calls; got.method != "POST" || got.path != "/api/v1/services/Checkout%20API/ack" ||
+		got.body != `{"note":"db","by":"carol"}` || got.auth != "Bearer tok" {
+		t.Errorf("Ack sent %+v", got)
+	}
+	if err := c.Unack("Checkout API"); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-calls; got.method != "DELETE" || got.path != "/api/v1/services/Checkout%20API/ack" {
+		t.Errorf("Unack sent %+v", got)
+	}
+	if err := c.Ack("Gone", track.Ack{By: "carol"}); err == nil || !strings.Contains(err.Error(), "no outage going on") {
+		t.Errorf("Ack(Gone) = %v, want the server's 409 and why", err)
 	}
 }

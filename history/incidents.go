@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"time"
+
+	"github.com/uptty/uptty/track"
 )
 
 // Incident is one outage as `uptty incidents` lists it.
@@ -23,6 +25,23 @@ type Incident struct {
 	// Maintenance marks an outage that began in a maintenance window: no alert was sent, and
 	// uptime reports may leave it out.
 	Maintenance bool
+	// Ack is the outage's acknowledgement, nil when it had none.
+	Ack *track.Ack
+}
+
+// ackDoc is an ack as the JSON writes it: who, when (as start and end are), the note.
+type ackDoc struct {
+	By   string `json:"by"`
+	At   string `json:"at"`
+	Note string `json:"note"`
+}
+
+// AckJSON is a as the JSON documents write it: null when there is none.
+func AckJSON(a *track.Ack) any {
+	if a == nil {
+		return nil
+	}
+	return ackDoc{By: a.By, At: a.At.Truncate(time.Second).Local().Format(time.RFC3339), Note: a.Note}
 }
 
 // MarshalJSON writes the incident as the contract shows it: times in RFC 3339 to the second in
@@ -40,11 +59,13 @@ func (i Incident) MarshalJSON() ([]byte, error) {
 		Unmonitored bool `json:"unmonitored,omitempty"`
 		// Only when true, as the contract says.
 		Maintenance bool `json:"maintenance,omitempty"`
+		// Beyond the contract's first shape, always there: {by, at, note} or null.
+		Ack any `json:"ack"`
 	}
 	start := i.Start.Truncate(time.Second)
 	o := out{Service: i.Service, Group: i.Group, Start: start.Local().Format(time.RFC3339), Cause: i.Cause,
 		DurationS: int64(i.WrittenDuration() / time.Second), Unmonitored: i.Unmonitored,
-		Maintenance: i.Maintenance}
+		Maintenance: i.Maintenance, Ack: AckJSON(i.Ack)}
 	if i.End != nil {
 		o.End = new(i.End.Truncate(time.Second).Local().Format(time.RFC3339))
 	}
@@ -91,7 +112,8 @@ func sinceMilli(since time.Time) int64 {
 
 // incidents lists at most limit incidents (all when limit < 0), newest first.
 func (s *Store) incidents(since time.Time, service string, limit int) ([]Incident, error) {
-	rows, err := s.ro.QueryContext(context.Background(), `SELECT s.name, s.grp, o.started, o.ended, o.cause, o.maintenance
+	rows, err := s.ro.QueryContext(context.Background(), `SELECT s.name, s.grp, o.started, o.ended, o.cause, o.maintenance,
+		o.ack_by, o.ack_at, o.ack_note
 		FROM outage o JOIN service s ON s.id = o.service
 		WHERE (o.ended IS NULL OR o.ended >= ?) AND (? = '' OR s.name = ?)
 		ORDER BY o.started DESC, o.id DESC LIMIT ?`, sinceMilli(since), service, service, limit)
@@ -104,9 +126,14 @@ func (s *Store) incidents(since time.Time, service string, limit int) ([]Inciden
 	for rows.Next() {
 		var in Incident
 		var start int64
-		var end sql.NullInt64
-		if err := rows.Scan(&in.Service, &in.Group, &start, &end, &in.Cause, &in.Maintenance); err != nil {
+		var end, ackAt sql.NullInt64
+		var ack track.Ack
+		if err := rows.Scan(&in.Service, &in.Group, &start, &end, &in.Cause, &in.Maintenance, &ack.By, &ackAt, &ack.Note); err != nil {
 			return nil, s.readErr(err)
+		}
+		if ackAt.Valid {
+			ack.Start, ack.At = time.UnixMilli(start), time.UnixMilli(ackAt.Int64)
+			in.Ack = &ack
 		}
 		in.Start, in.Duration = time.UnixMilli(start), now.Sub(time.UnixMilli(start))
 		if end.Valid {

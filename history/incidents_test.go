@@ -78,9 +78,9 @@ func TestIncidentJSON(t *testing.T) {
 		{"ended", Incident{Service: "Checkout API", Group: "payments", Start: start, End: &end, Duration: end.Sub(start),
 			Cause: "status 503, want 200-399"},
 			`{"service":"Checkout API","group":"payments","start":"2026-05-05T21:47:02+09:00",` +
-				`"end":"2026-05-06T00:08:11+09:00","duration_s":8469,"cause":"status 503, want 200-399"}`},
+				`"end":"2026-05-06T00:08:11+09:00","duration_s":8469,"cause":"status 503, want 200-399","ack":null}`},
 		{"open", Incident{Service: "db", Start: start, Duration: 90 * time.Second, Cause: "refused"},
-			`{"service":"db","group":"","start":"2026-05-05T21:47:02+09:00","end":null,"duration_s":90,"cause":"refused"}`},
+			`{"service":"db","group":"","start":"2026-05-05T21:47:02+09:00","end":null,"duration_s":90,"cause":"refused","ack":null}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,6 +22,7 @@ type Live struct {
 	Hint  string
 	saved map[string]track.Saved // by service name: what history last saw of the services it knew
 	vias  map[string]string      // by service name: the dependency its open outage was put down to
+	acks  map[string]track.Ack   // by service name: its open outage's ack
 }
 
 // Service is what history is told of a monitored service: the name it is known by, its group,
@@ -82,6 +83,7 @@ func OpenLive(path string, retention time.Duration, services []Service, wait tim
 	h.saved = make(map[string]track.Saved, len(services))
 	if source != nil {
 		h.vias, _ = source.OpenVias() // without them, a dependent reads DOWN on its own until it recovers
+		h.acks, _ = source.OpenAcks() // without them, an acked outage reminds again: noise, not a loss
 	}
 	for _, svc := range services {
 		store.Register(svc.Name, svc.Group, svc.Interval)
@@ -125,6 +127,20 @@ func (h *Live) Via(name string) string { return h.vias[name] }
 
 // Vias are the dependencies the open outages were put down to before the restart, by service.
 func (h *Live) Vias() map[string]string { return h.vias }
+
+// Acks are the acks of the outages going on before the restart, by service.
+func (h *Live) Acks() map[string]track.Ack { return h.acks }
+
+// SetAck stores an ack with the outage it belongs to, in the history this monitor writes its
+// outages to.
+func (h *Live) SetAck(ctx context.Context, name string, a track.Ack) error {
+	return h.Store.SetAck(ctx, name, a)
+}
+
+// Unack removes the ack of the outage that began at start.
+func (h *Live) Unack(ctx context.Context, name string, start time.Time) error {
+	return h.Store.Unack(ctx, name, start)
+}
 
 // Silences returns the silences in force at now, from the file when another uptty writes it.
 func (h *Live) Silences(now time.Time) ([]Silence, error) { return h.View.Silences(now) }

@@ -138,6 +138,13 @@ CREATE TABLE ui_state (
 	value TEXT NOT NULL
 ) WITHOUT ROWID;
 `,
+		// 6: acknowledgements. An ack belongs to its outage (it ends with it), so it is kept on
+		// the outage's row; ack_at is NULL when the outage was not acknowledged.
+		`
+ALTER TABLE outage ADD COLUMN ack_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE outage ADD COLUMN ack_at INTEGER;
+ALTER TABLE outage ADD COLUMN ack_note TEXT NOT NULL DEFAULT '';
+`,
 	}
 }
 

@@ -80,6 +80,9 @@ type Options struct {
 	// Vias are the dependencies open outages were put down to before a restart, by service
 	// (history keeps them): Seed restores DOWN (via NAME).
 	Vias map[string]string
+	// Acks are the acks of open outages before a restart, by service (history keeps them):
+	// Seed restores those whose outage is still the one going on.
+	Acks map[string]track.Ack
 	// MinGap is the flap damping gap (see DefaultMinGap); negative for none.
 	MinGap time.Duration
 	// Now is the clock for maintenance windows and reminders; nil is time.Now.
@@ -94,6 +97,7 @@ type Engine struct {
 	sink  Sink
 	quiet *Quiet
 	vias  map[string]string
+	acks  map[string]track.Ack
 	rules []Rule
 
 	mu       sync.Mutex
@@ -116,7 +120,9 @@ type service struct {
 	via    string       // the dependency that was failing when it began: no alert of its own
 	// hit are the dependents whose outages were put down to this one during its outage, for
 	// its up alert, whether or not they are still down by then.
-	hit  []string
+	hit []string
+	// ack is the open outage's acknowledgement, nil when none: no reminders while it holds.
+	ack  *track.Ack
 	upAt time.Time // when it last stopped failing
 	// degradedAt is when it last became DEGRADED.
 	degradedAt time.Time
@@ -127,7 +133,7 @@ func (s *service) failing() bool { return s.state == track.Down || s.state == tr
 // New returns an engine; nothing runs until Run, which sends reminders and held alerts.
 func New(opt Options) *Engine {
 	e := &Engine{
-		now: opt.Now, sink: opt.Sink, quiet: opt.Quiet, vias: opt.Vias, rules: opt.Rules,
+		now: opt.Now, sink: opt.Sink, quiet: opt.Quiet, vias: opt.Vias, acks: opt.Acks, rules: opt.Rules,
 		services: make(map[string]*service, len(opt.Services)),
 		policies: make(map[string]*alert.Policy, len(opt.Rules)),
 		wake:     make(chan struct{}, 1),
@@ -190,6 +196,9 @@ func (e *Engine) Seed(statuses map[string]track.Status, known func(id, sender st
 		s.down, s.outage = true, o
 		if via := e.vias[name]; e.services[via] != nil && slices.Contains(s.needs, via) {
 			s.via = via
+		}
+		if a, ok := e.acks[name]; ok && a.Of(o) {
+			s.ack = &a
 		}
 		a := e.downAlert(s, o, now)
 		for _, sender := range s.senders {
@@ -263,7 +272,7 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 				out = e.admit(out, s, now, a)
 			}
 		case track.OutageStarted:
-			s.down, s.outage, s.via, s.hit = true, ev.Outage, "", nil
+			s.down, s.outage, s.via, s.hit, s.ack = true, ev.Outage, "", nil, nil
 			if s.maint = e.inMaintenance(s, now); s.maint {
 				started.Maintenance = true
 				continue
@@ -285,7 +294,7 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 				Service: name, Group: s.group, State: track.Up.String(), Reason: o.Cause,
 				Start: o.Start, End: &end, Duration: end.Sub(o.Start), At: ev.At,
 				Dependents: s.hit, Maintenance: s.maint}
-			s.down, s.via, s.maint, s.hit = false, "", false, nil
+			s.down, s.via, s.maint, s.hit, s.ack = false, "", false, nil, nil
 			// The policy drops an up whose down was never sent (maintenance, a dependency).
 			out = e.admit(out, s, now, a)
 		}
@@ -426,6 +435,11 @@ func (e *Engine) due() {
 		for _, a := range e.policies[r.Name].Due(now) {
 			s := e.services[a.Service]
 			if s == nil || !s.down || s.via != "" || e.inMaintenance(s, now) {
+				continue
+			}
+			// Acknowledged: someone is on it, reminders would only be noise. A held down
+			// alert (flap damping) still goes: its receivers have not heard of the outage.
+			if s.ack != nil && a.ID != alert.NewID(a.Service, alert.EventDown, a.Start) {
 				continue
 			}
 			if _, ok := by[a.Service]; !ok {

@@ -18,9 +18,9 @@ import (
 const incidentTime = "2006-01-02 15:04:05 MST"
 
 // WriteIncidentsTable writes the `uptty incidents` table, in the order given (newest first):
-// START, END ("ongoing" while the outage lasts), DURATION (compact, as on the screen), SERVICE
-// and CAUSE, times in loc (nil means time.Local), columns aligned by display width. An empty
-// list writes "no incidents".
+// START, END ("ongoing" while the outage lasts), DURATION (compact, as on the screen), SERVICE,
+// ACK (who acknowledged it and when; only when some incident was) and CAUSE, times in loc (nil
+// means time.Local), columns aligned by display width. An empty list writes "no incidents".
 func WriteIncidentsTable(w io.Writer, list []history.Incident, loc *time.Location) error {
 	bw := bufio.NewWriter(w)
 	if len(list) == 0 {
@@ -30,8 +30,12 @@ func WriteIncidentsTable(w io.Writer, list []history.Incident, loc *time.Locatio
 	if loc == nil {
 		loc = time.Local
 	}
-	rows := make([][5]string, 0, len(list)+1)
-	rows = append(rows, [5]string{"START", "END", "DURATION", "SERVICE", "CAUSE"})
+	acks := false
+	for _, in := range list {
+		acks = acks || in.Ack != nil
+	}
+	rows := make([][6]string, 0, len(list)+1)
+	rows = append(rows, [6]string{"START", "END", "DURATION", "SERVICE", "ACK", "CAUSE"})
 	for _, in := range list {
 		end := "ongoing"
 		if in.Unmonitored {
@@ -40,10 +44,14 @@ func WriteIncidentsTable(w io.Writer, list []history.Incident, loc *time.Locatio
 		if in.End != nil {
 			end = in.End.In(loc).Format(incidentTime)
 		}
-		rows = append(rows, [5]string{in.Start.In(loc).Format(incidentTime), end,
-			text.FormatDuration(in.WrittenDuration()), text.CleanText(in.Service, 0), text.CleanText(in.Cause, 0)})
+		ack := ""
+		if a := in.Ack; a != nil {
+			ack = text.CleanText(a.By, 0) + " " + a.At.In(loc).Format("15:04")
+		}
+		rows = append(rows, [6]string{in.Start.In(loc).Format(incidentTime), end,
+			text.FormatDuration(in.WrittenDuration()), text.CleanText(in.Service, 0), ack, text.CleanText(in.Cause, 0)})
 	}
-	var width [4]int // the last column is not padded
+	var width [5]int // the last column is not padded
 	for _, r := range rows {
 		for c := range width {
 			width[c] = max(width[c], ansi.StringWidth(r[c]))
@@ -55,7 +63,11 @@ func WriteIncidentsTable(w io.Writer, list []history.Incident, loc *time.Locatio
 			dur = text.Fit(r[2], width[2], "")
 		}
 		l := text.Fit(r[0], width[0], "") + "  " + text.Fit(r[1], width[1], "") + "  " + dur + "  " +
-			text.Fit(r[3], width[3], "") + "  " + r[4]
+			text.Fit(r[3], width[3], "") + "  "
+		if acks {
+			l += text.Fit(r[4], width[4], "") + "  "
+		}
+		l += r[5]
 		bw.WriteString(strings.TrimRight(l, " ") + "\n")
 	}
 	return bw.Flush()

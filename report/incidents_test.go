@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/track"
 )
 
 func incidentFixture() []history.Incident {
@@ -20,6 +21,41 @@ func incidentFixture() []history.Incident {
 			Duration: 12*time.Minute + 3*time.Second, Cause: "connection refused"},
 		{Service: "Checkout API", Group: "payments", Start: start, End: &end,
 			Duration: end.Sub(start), Cause: "status 503, want 200-399\x1b[2J"},
+	}
+}
+
+// ackedFixture is incidentFixture with the open outage acknowledged by alice.
+func ackedFixture() []history.Incident {
+	list := incidentFixture()
+	list[0].Ack = &track.Ack{Start: list[0].Start, By: "alice", At: list[0].Start.Add(5 * time.Minute), Note: "failing over"}
+	return list
+}
+
+// TestIncidentsAckJSON: an acked incident's JSON has ack {by, at, note}, at as start is
+// written; the others ack null.
+func TestIncidentsAckJSON(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteIncidentsJSON(&b, ackedFixture()); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Incidents []struct {
+			Ack *struct{ By, At, Note string } `json:"ack"`
+		} `json:"incidents"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil || len(doc.Incidents) != 2 {
+		t.Fatalf("WriteIncidentsJSON() = %s, %v", b.String(), err)
+	}
+	a := doc.Incidents[0].Ack
+	if a == nil {
+		t.Fatalf("incidents[0].ack = null, want alice's:\n%s", b.String())
+	}
+	at, _ := time.Parse(time.RFC3339, a.At)
+	if a.By != "alice" || a.Note != "failing over" || !at.Equal(time.Date(2026, 5, 6, 12, 52, 2, 0, time.UTC)) {
+		t.Errorf("incidents[0].ack = %+v, want alice's at 12:52:02Z, failing over", a)
+	}
+	if doc.Incidents[1].Ack != nil || !strings.Contains(b.String(), `"ack": null`) {
+		t.Errorf("incidents[1].ack = %+v, want null:\n%s", doc.Incidents[1].Ack, b.String())
 	}
 }
 
@@ -35,6 +71,11 @@ func TestWriteIncidentsTable(t *testing.T) {
 			"START                    END                      DURATION  SERVICE          CAUSE",
 			"2026-05-06 21:47:02 KST  ongoing                    12m03s  결제 게이트웨이  connection refused",
 			"2026-05-05 21:47:02 KST  2026-05-06 00:08:11 KST     2h21m  Checkout API     status 503, want 200-399",
+		}},
+		{"acked", ackedFixture(), []string{
+			"START                    END                      DURATION  SERVICE          ACK          CAUSE",
+			"2026-05-06 21:47:02 KST  ongoing                    12m03s  결제 게이트웨이  alice 21:52  connection refused",
+			"2026-05-05 21:47:02 KST  2026-05-06 00:08:11 KST     2h21m  Checkout API                  status 503, want 200-399",
 		}},
 	}
 	for _, tt := range tests {
@@ -70,8 +111,8 @@ func TestWriteIncidentsJSON(t *testing.T) {
 	}{
 		{"none", nil, `[]`},
 		{"open and ended", incidentFixture(), `[` +
-			`{"cause":"connection refused","duration_s":723,"end":null,"group":"payments","service":"결제 게이트웨이","start":"2026-05-06T12:47:02Z"},` +
-			`{"cause":"status 503, want 200-399\u001b[2J","duration_s":8469,"end":"2026-05-05T15:08:11Z","group":"payments","service":"Checkout API","start":"2026-05-05T12:47:02Z"}]`},
+			`{"ack":null,"cause":"connection refused","duration_s":723,"end":null,"group":"payments","service":"결제 게이트웨이","start":"2026-05-06T12:47:02Z"},` +
+			`{"ack":null,"cause":"status 503, want 200-399\u001b[2J","duration_s":8469,"end":"2026-05-05T15:08:11Z","group":"payments","service":"Checkout API","start":"2026-05-05T12:47:02Z"}]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

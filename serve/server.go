@@ -74,6 +74,9 @@ type Options struct {
 	// into Quiet at once.
 	Quiet   *notify.Quiet
 	Refresh func()
+	// Acks acknowledges outages (POST and DELETE /api/v1/services/{name}/ack) and says which
+	// are, for the status and the events; nil for none.
+	Acks Acker
 }
 
 // Server is the HTTP API over one monitor. Make it with New, run it with Serve.
@@ -196,6 +199,8 @@ func (s *Server) routes() {
 	s.metricsRoutes(m)
 	m.HandleFunc("POST /api/v1/services/{name}/silence", s.silence)
 	m.HandleFunc("DELETE /api/v1/services/{name}/silence", s.unsilence)
+	m.HandleFunc("POST /api/v1/services/{name}/ack", s.ack)
+	m.HandleFunc("DELETE /api/v1/services/{name}/ack", s.unack)
 	s.mux = m
 }
 

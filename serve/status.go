@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/report"
 	"github.com/uptty/uptty/track"
 )
@@ -35,6 +36,8 @@ type outageDoc struct {
 	Start     string  `json:"start"`
 	End       *string `json:"end"`
 	DurationS int64   `json:"duration_s"`
+	// Ack is the open outage's acknowledgement, {by, at, note}, or null.
+	Ack any `json:"ack"`
 }
 
 // apiTime writes t as incidents do: RFC 3339 to the second, in the local zone.
@@ -51,7 +54,7 @@ func (s *Server) serviceOf(svc config.Service, st track.Status, now time.Time) s
 	}
 	if o := st.Outage; !o.Start.IsZero() {
 		end := now
-		d.Outage = &outageDoc{Start: apiTime(o.Start)}
+		d.Outage = &outageDoc{Start: apiTime(o.Start), Ack: history.AckJSON(s.ackOf(svc.Name, st))}
 		if !o.Open() {
 			end = o.End
 			d.Outage.End = new(apiTime(o.End))

@@ -49,7 +49,8 @@ type Options struct {
 	// Watch subscribes a new viewer to the monitor.
 	Watch func() Subscription
 	// Viewers are the keys that may log in; Operators may log in too, and may also pause and
-	// resume services (p) and silence them (m, when UI has Silence).
+	// resume services (p), silence them (m, when UI has Silence) and acknowledge outages (a,
+	// when UI has Ack: as the SSH user they logged in as).
 	Viewers, Operators []gossh.PublicKey
 	// HostKey is the server's identity (see HostKey).
 	HostKey gossh.Signer
@@ -62,7 +63,7 @@ type Options struct {
 	// is dropped (default 10s).
 	WriteTimeout time.Duration
 	// UI is the screen's options shared by every viewer (theme, archive, marks…); Renderer,
-	// Ctx, ReadOnly, Reload and the saved screen state are set per session.
+	// Ctx, ReadOnly, User, Reload and the saved screen state are set per session.
 	UI ui.Options
 	// Logger gets logins, refusals and drops (default: discard).
 	Logger *slog.Logger
@@ -245,6 +246,22 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	o.Ctx = sess.Context()
 	o.ReadOnly = !op
 	o.Reload, o.Prefs, o.SavePrefs = nil, nil, nil // the server's config and screen are not a viewer's
+	// Who acknowledges is the SSH user the viewer logged in as (its key is what let it in).
+	o.User = sess.User()
+	if !op {
+		o.Ack, o.Unack = nil, nil
+	} else if ack, unack := o.Ack, o.Unack; ack != nil && unack != nil {
+		who := sess.User()
+		o.Ack = func(name string, a track.Ack) error {
+			a.By = who
+			s.log.Info("ack requested", "service", name, "note", a.Note, "ssh_user", who)
+			return ack(name, a)
+		}
+		o.Unack = func(name string) error {
+			s.log.Info("unack requested", "service", name, "ssh_user", who)
+			return unack(name)
+		}
+	}
 	if !op {
 		o.Silence, o.Unsilence = nil, nil
 	} else if silence, unsilence := o.Silence, o.Unsilence; silence != nil && unsilence != nil {

@@ -514,3 +514,54 @@ func TestLoginTimeout(t *testing.T) {
 	v.out.waitFor(t, "Search UP", rowIs("Search", "UP"))
 	v.quit(t)
 }
+
+// TestAckAsSSHUser: an operator's a acknowledges the outage as the SSH user it logged in as,
+// whatever the shared options say; a read-only viewer is not offered a.
+func TestAckAsSSHUser(t *testing.T) {
+	acks := make(chan track.Ack, 4)
+	f := start(t, func(o *Options) {
+		o.UI.User = "server"
+		o.UI.Acked = func(string) (track.Ack, bool) { return track.Ack{}, false }
+		o.UI.Ack = func(name string, a track.Ack) error { acks <- a; return nil }
+		o.UI.Unack = func(string) error { return nil }
+	})
+	outage := map[string]track.Status{"Search": {State: track.Down, Outage: track.Outage{Start: time.Now().Add(-time.Minute)}}}
+	v := f.open(t, f.viewer)
+	v.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	f.mu.Lock()
+	sub := f.subs[0]
+	f.mu.Unlock()
+	sub.batches <- outage
+	v.out.waitFor(t, "Search's outage", func(s string) bool { return strings.Contains(s, "DOWN 1m") })
+	io.WriteString(v.keys, "ja?")
+	v.out.waitFor(t, "the help", func(s string) bool { return strings.Contains(s, "move up / scroll up") })
+	if text := v.out.text(); strings.Contains(text, "acknowledge") || strings.Contains(text, "Ack Search") {
+		t.Error("a read-only viewer is offered a")
+	}
+	v.quit(t)
+
+	op := f.open(t, f.op)
+	op.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	f.mu.Lock()
+	sub = f.subs[1]
+	f.mu.Unlock()
+	sub.batches <- outage
+	op.out.waitFor(t, "Search's outage", func(s string) bool { return strings.Contains(s, "DOWN 1m") })
+	io.WriteString(op.keys, "ja")
+	op.out.waitFor(t, "the ack prompt", func(s string) bool { return strings.Contains(s, "Ack Search as alice, note:") })
+	io.WriteString(op.keys, "on it\r")
+	select {
+	case a := <-acks:
+		if a.By != "alice" || a.Note != "on it" {
+			t.Errorf("operator's ack = %+v, want by alice (the SSH user), note \"on it\"", a)
+		}
+	case <-time.After(wait):
+		t.Fatal("operator's a acked nothing")
+	}
+	op.quit(t)
+	select {
+	case a := <-acks:
+		t.Errorf("one ack too many: %+v", a)
+	default:
+	}
+}

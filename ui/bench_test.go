@@ -13,12 +13,16 @@ import (
 )
 
 // bigModel is 1,000 services in 50 groups with full sample rings, at 200x60, in colour.
-func bigModel(b *testing.B) Model {
+func bigModel(b *testing.B) Model { return bigModelN(b, 1000) }
+
+// bigModelN is n services, 20 a group, every tenth DOWN and every other DOWN one acked.
+func bigModelN(b *testing.B, n int) Model {
 	b.Helper()
-	services := make([]config.Service, 1000)
+	services := make([]config.Service, n)
+	acked := map[string]track.Ack{}
 	st := make(map[string]track.Status, len(services))
 	for i := range services {
-		services[i] = svc(fmt.Sprintf("service %04d", i), fmt.Sprintf("group %02d", i/20), "https://example.com/", kindHTTP)
+		services[i] = svc(fmt.Sprintf("service %04d", i), fmt.Sprintf("group %03d", i/20), "https://example.com/", kindHTTP)
 		ss := samples(fixedNow, 240, time.Duration(20+i%50)*time.Millisecond, 7)
 		s := track.Status{
 			State: track.Up, Since: fixedNow.Add(-time.Hour), Spark: spark(ss),
@@ -28,11 +32,15 @@ func bigModel(b *testing.B) Model {
 		if i%10 == 0 {
 			s.State, s.Reason = track.Down, "status 503, want 200-399"
 			s.Outage = track.Outage{Start: fixedNow.Add(-4 * time.Minute)}
+			if i%20 == 0 {
+				acked[services[i].Name] = track.Ack{Start: s.Outage.Start, By: "alice", At: fixedNow}
+			}
 		}
 		st[services[i].Name] = s
 	}
 	m := New(services, st, nil, Options{
 		Renderer: renderer(termenv.ANSI256), Now: func() time.Time { return fixedNow }, Location: kst,
+		Acked: func(name string) (track.Ack, bool) { a, ok := acked[name]; return a, ok },
 	})
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
 	return next.(Model)
@@ -60,4 +68,53 @@ func BenchmarkTick1000(b *testing.B) {
 		m = next.(Model)
 		_ = m.View()
 	}
+}
+
+// The same at 10,000 services (500 groups): what a frame costs that the number of services
+// should not, beyond the rows shown.
+
+func BenchmarkView10000(b *testing.B) { benchView(b, bigModelN(b, 10000)) }
+
+func BenchmarkView10000Filtered(b *testing.B) {
+	benchView(b, press(bigModelN(b, 10000), "/", "0", "0", "enter"))
+}
+
+func BenchmarkView10000Collapsed(b *testing.B) { benchView(b, press(bigModelN(b, 10000), "z")) }
+
+func BenchmarkWallView10000(b *testing.B) { benchView(b, press(bigModelN(b, 10000), "W")) }
+
+func BenchmarkFilterKey10000(b *testing.B) {
+	m := press(bigModelN(b, 10000), "/", "s", "e", "r")
+	keys := []tea.KeyMsg{{Type: tea.KeyRunes, Runes: []rune("1")}, {Type: tea.KeyBackspace}}
+	b.ReportAllocs()
+	k := 0
+	for b.Loop() {
+		next, _ := m.Update(keys[k%2])
+		m = next.(Model)
+		_ = m.View()
+		k++
+	}
+}
+
+func BenchmarkTick10000(b *testing.B) {
+	m := bigModelN(b, 10000)
+	b.ReportAllocs()
+	at := fixedNow
+	for b.Loop() {
+		at = at.Add(time.Second)
+		next, _ := m.Update(tickMsg(at))
+		m = next.(Model)
+		_ = m.View()
+	}
+}
+
+// benchView draws m's frame over and over.
+func benchView(b *testing.B, m Model) {
+	b.Helper()
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		n = len(m.View())
+	}
+	b.ReportMetric(float64(n), "bytes/frame")
 }

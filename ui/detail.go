@@ -66,6 +66,9 @@ func (m Model) stateLines(i, w int) []string {
 	if r := s.Reason; r != "" {
 		lines = append(lines, m.kv(w, "Reason", r))
 	}
+	if l, ok := m.ackLine(i, w); ok {
+		lines = append(lines, l)
+	}
 	return lines
 }
 

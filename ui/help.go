@@ -33,7 +33,7 @@ func (m Model) helpLines() []string {
 	} {
 		lines = append(lines, helpEntry(st.label.Render(text.Fit(c[0], helpLabelW, "")), c[1], w, st.g.ellipsis)...)
 	}
-	for _, c := range m.markHelp() {
+	for _, c := range append(m.markHelp(), m.ackHelp()...) {
 		lines = append(lines, helpEntry(st.label.Render(text.Fit(c[0], helpLabelW, "")), c[1], w, st.g.ellipsis)...)
 	}
 	if m.hist.src == nil {

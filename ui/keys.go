@@ -10,10 +10,14 @@ import (
 // width under East Asian locales.
 type keyMap struct {
 	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
-	Open, Back, Pause, Help, Quit           key.Binding
-	Reload                                  key.Binding
-	Mute                                    key.Binding // silence or unsilence the selected service
-	Window, NextWindow                      key.Binding // the detail chart's window
+	// vim's (and less's) page keys: a whole page with ctrl+b and ctrl+f, half with ctrl+u and
+	// ctrl+d. Bindings of their own, so that the help's key column stays narrow.
+	FullUp, FullDown, HalfUp, HalfDown key.Binding
+	Open, Back, Pause, Help, Quit      key.Binding
+	Reload                             key.Binding
+	Mute                               key.Binding // silence or unsilence the selected service
+	Ack                                key.Binding // acknowledge the selected outage, or remove its ack
+	Window, NextWindow                 key.Binding // the detail chart's window
 	// Finding a row: the filter, problems only, jumps, the sort and collapsing groups.
 	Find, Problems, NextProblem, PrevProblem, FirstDown key.Binding
 	Sort, Fold, FoldAll                                 key.Binding
@@ -28,10 +32,15 @@ func newKeyMap() keyMap {
 		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G, end", "go to the last row")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdown", "page down")),
+		FullUp:   key.NewBinding(key.WithKeys("ctrl+b"), key.WithHelp("ctrl+b", "page up")),
+		FullDown: key.NewBinding(key.WithKeys("ctrl+f"), key.WithHelp("ctrl+f", "page down")),
+		HalfUp:   key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half a page up")),
+		HalfDown: key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half a page down")),
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details of the selected service")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to the list")),
 		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause / resume the selected service")),
 		Mute:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "silence (mute) / unsilence the selected service or its group")),
+		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge the selected outage (an optional note) / remove its ack")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "show / hide this help")),
 		Reload:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload the config file")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q, ctrl+c", "quit")),
@@ -60,8 +69,8 @@ type keyGroup struct {
 // groups lists every binding for the help view.
 func (k keyMap) groups() []keyGroup {
 	return []keyGroup{
-		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}},
-		{"Services", enabled(k.Open, k.Back, k.Pause, k.Mute)},
+		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.FullUp, k.FullDown, k.HalfUp, k.HalfDown}},
+		{"Services", enabled(k.Open, k.Back, k.Pause, k.Mute, k.Ack)},
 		{"Find", []key.Binding{k.Find, k.Problems, k.NextProblem, k.PrevProblem, k.FirstDown, k.Sort, k.Fold, k.FoldAll}},
 		{"Wallboard", []key.Binding{k.Wall}},
 		{"History", []key.Binding{k.Window, k.NextWindow}},

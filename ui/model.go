@@ -10,6 +10,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -90,9 +91,19 @@ type Options struct {
 	// WallPage is how long the wallboard shows a page of healthy services when they do not
 	// all fit (default 10s).
 	WallPage time.Duration
-	// ReadOnly turns off the keys that change what the monitor does (p, m), for a viewer who
-	// may look but not act, such as an SSH viewer whose key is not an operator's.
+	// ReadOnly turns off the keys that change what the monitor does (p, m, a), for a viewer
+	// who may look but not act, such as an SSH viewer whose key is not an operator's.
 	ReadOnly bool
+	// Acked is the ack of a service's outage going on; nil when there are no acks. Like Mark,
+	// it is called while drawing.
+	Acked func(name string) (track.Ack, bool)
+	// Ack acknowledges a service's outage (a.Start is the outage the screen showed) and Unack
+	// removes its ack; they are called from tea.Cmds, never from Update. nil turns the a key
+	// off, as does ReadOnly.
+	Ack   func(name string, a track.Ack) error
+	Unack func(name string) error
+	// User is who acknowledges from this screen: the login name ($USER, or an SSH viewer's).
+	User string
 }
 
 // view is which screen is showing.
@@ -127,6 +138,7 @@ type Model struct {
 	loc    *time.Location
 
 	now           time.Time
+	tally         tally // the counts the header and the title show, as of the last retitle
 	width, height int
 	sized         bool // a WindowSizeMsg has arrived
 	view, back    view // back is where `?` returns to
@@ -148,6 +160,14 @@ type Model struct {
 	unsilence func(names ...string) (int, error)
 	mute      muteState
 	note      string
+
+	// acked, ack and unack are Options.Acked, Ack and Unack; acking is the ack prompt, user
+	// who acks.
+	acked  func(name string) (track.Ack, bool)
+	ack    func(name string, a track.Ack) error
+	unack  func(name string) error
+	acking ackState
+	user   string
 
 	// What the list shows (find.go): the filter, problems only, sort and collapsed groups.
 	find      finder
@@ -235,6 +255,15 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 	} else {
 		m.keys.Mute.SetEnabled(false)
 	}
+	m.acked, m.user = opts.Acked, opts.User
+	if m.user == "" {
+		m.user = "unknown"
+	}
+	if opts.Ack != nil && opts.Unack != nil && !opts.ReadOnly {
+		m.ack, m.unack = opts.Ack, opts.Unack
+	} else {
+		m.keys.Ack.SetEnabled(false)
+	}
 	m.initFind(opts)
 	m.wallKind, m.wallPage = wallServices, opts.WallPage
 	switch opts.Wall {
@@ -244,7 +273,8 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		m.wall, m.wallKind = wallGroups, wallGroups
 	}
 	m.nameW = measureNames(m.names)
-	m.title = windowTitle(m.counts())
+	m.tally = m.counts()
+	m.title = windowTitle(m.tally)
 	return m
 }
 
@@ -292,13 +322,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.now = time.Time(msg)
-		var ask tea.Cmd
+		var ask, title tea.Cmd
 		m, ask = m.refresh()
-		return m, tea.Batch(tick(m.ctx), m.checkSave(), ask)
+		// Acks made elsewhere (the API, an SSH operator) change the counts without a status.
+		m, title = m.retitle()
+		return m, tea.Batch(tick(m.ctx), m.checkSave(), ask, title)
 	case archiveMsg:
 		return m.answer(msg)
 	case silencedMsg:
 		return m.silenced(msg)
+	case ackedMsg:
+		return m.acknowledged(msg)
 	case saveErrMsg:
 		m.hist.saveErr = msg.err
 		return m, nil
@@ -314,11 +348,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		m = m.restack()
-		if t := windowTitle(m.counts()); t != m.title {
-			m.title = t
-			cmds = append(cmds, tea.SetWindowTitle(t))
-		}
-		return m, tea.Batch(cmds...)
+		var title tea.Cmd
+		m, title = m.retitle()
+		return m, tea.Batch(append(cmds, title)...)
 	case detailMsg:
 		if msg.svc == m.selected() {
 			m.detail, m.detailOf = msg.detail, msg.svc
@@ -397,23 +429,49 @@ func (m Model) detailFor(i int) track.Detail {
 type tally struct {
 	n          [track.Paused + 1]int
 	pausedDown int // how many of n[track.Down] are paused
+	ackedDown  int // how many of n[track.Down] are acknowledged
+}
+
+// retitle counts the services again, for the header, and sets the window title when the
+// counts changed. Counting is a pass over every service: it is done when states change, not
+// for every frame.
+func (m Model) retitle() (Model, tea.Cmd) {
+	m.tally = m.counts()
+	if t := windowTitle(m.tally); t != m.title {
+		m.title = t
+		return m, tea.SetWindowTitle(t)
+	}
+	return m, nil
 }
 
 // counts tallies the services by state.
 func (m Model) counts() tally {
 	var c tally
-	for _, s := range m.status {
-		c.add(s)
+	for i, s := range m.status {
+		c.add(s, m.isAcked(i))
 	}
 	return c
 }
 
-// add counts one service.
-func (c *tally) add(s track.Status) {
+// isAcked reports whether service i's outage going on is acknowledged.
+func (m Model) isAcked(i int) bool {
+	if m.acked == nil {
+		return false
+	}
+	_, ok := m.ackOf(i)
+	return ok
+}
+
+// add counts one service; acked says its outage is acknowledged.
+func (c *tally) add(s track.Status, acked bool) {
 	state := s.State
-	if _, open := s.OpenOutage(); open && state == track.Paused {
+	_, open := s.OpenOutage()
+	if open && state == track.Paused {
 		state = track.Down
 		c.pausedDown++
+	}
+	if open && acked && state == track.Down {
+		c.ackedDown++
 	}
 	if int(state) < len(c.n) {
 		c.n[state]++
@@ -435,16 +493,32 @@ func (c tally) entries() []countEntry {
 			continue
 		}
 		text := itoa(n) + " " + s.String()
-		if s == track.Down && c.pausedDown > 0 {
-			if c.pausedDown == n {
-				text += " (paused)"
-			} else {
-				text += " (" + itoa(c.pausedDown) + " paused)"
-			}
+		if s == track.Down {
+			text += c.downNotes(n)
 		}
 		out = append(out, countEntry{s, text})
 	}
 	return out
+}
+
+// downNotes is what the DOWN count says of the n DOWN services: " (paused)" when all are
+// paused, " (1 paused, 2 ack)" for some; "" when none is paused or acknowledged.
+func (c tally) downNotes(n int) string {
+	var notes []string
+	switch {
+	case c.pausedDown == 0:
+	case c.pausedDown == n:
+		notes = append(notes, "paused")
+	default:
+		notes = append(notes, itoa(c.pausedDown)+" paused")
+	}
+	if c.ackedDown > 0 {
+		notes = append(notes, itoa(c.ackedDown)+" ack")
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(notes, ", ") + ")"
 }
 
 // windowTitle is the terminal title: the non-zero counts, worst first.

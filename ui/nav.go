@@ -13,6 +13,10 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if m.typing && m.view == listView {
 		return m.filterKey(msg)
 	}
+	if m.acking.open { // before the runes are split: a pasted note stays whole
+		m.note = ""
+		return m.ackKey(msg)
+	}
 	// Over a slow link (ssh, a held-down key) several keys arrive in one read, and Bubble Tea
 	// hands them over as one message ("jj") that matches no binding: take them one by one.
 	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
@@ -33,6 +37,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, k.Mute) && m.view != helpView:
 		return m.startMute()
+	case key.Matches(msg, k.Ack) && (m.view == detailView || m.view == listView && m.wall == wallOff):
+		return m.startAck()
 	case key.Matches(msg, k.Quit):
 		return m, m.quit()
 	case key.Matches(msg, k.Help):
@@ -93,10 +99,14 @@ func (m Model) listKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.cursor = 0
 	case key.Matches(msg, k.Bottom):
 		m.cursor = n - 1
-	case key.Matches(msg, k.PageUp):
+	case key.Matches(msg, k.PageUp, k.FullUp):
 		m.cursor -= page
-	case key.Matches(msg, k.PageDown):
+	case key.Matches(msg, k.PageDown, k.FullDown):
 		m.cursor += page
+	case key.Matches(msg, k.HalfUp):
+		m.cursor -= max(page/2, 1)
+	case key.Matches(msg, k.HalfDown):
+		m.cursor += max(page/2, 1)
 	case key.Matches(msg, k.Open) && n > 0 && m.selected() < 0:
 		return m.fold()
 	case key.Matches(msg, k.Open):
@@ -128,10 +138,14 @@ func (m Model) scrollPage(msg tea.KeyMsg, off, total int) int {
 		off = 0
 	case key.Matches(msg, k.Bottom):
 		off = total
-	case key.Matches(msg, k.PageUp):
+	case key.Matches(msg, k.PageUp, k.FullUp):
 		off -= h
-	case key.Matches(msg, k.PageDown):
+	case key.Matches(msg, k.PageDown, k.FullDown):
 		off += h
+	case key.Matches(msg, k.HalfUp):
+		off -= max(h/2, 1)
+	case key.Matches(msg, k.HalfDown):
+		off += max(h/2, 1)
 	}
 	return min(max(off, 0), max(total-h, 0))
 }

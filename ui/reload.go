@@ -79,11 +79,8 @@ func (m Model) reloadUpdate(msg tea.Msg) (Model, tea.Cmd, bool) {
 			m.rl.err, m.rl.at = nil, m.now
 		}
 		m = m.setServices(msg.Services, msg.Status)
-		cmds := []tea.Cmd{}
-		if t := windowTitle(m.counts()); t != m.title {
-			m.title = t
-			cmds = append(cmds, tea.SetWindowTitle(t))
-		}
+		m, title := m.retitle()
+		cmds := []tea.Cmd{title}
 		if m.view == detailView {
 			cmds = append(cmds, m.fetchDetail())
 			var ask tea.Cmd
@@ -98,11 +95,7 @@ func (m Model) reloadUpdate(msg tea.Msg) (Model, tea.Cmd, bool) {
 			}
 		}
 		m.rl.linkErr, m.rl.since, m.rl.note = msg.Down, msg.Since, text.CleanText(msg.Note, 0)
-		var cmd tea.Cmd
-		if t := windowTitle(m.counts()); t != m.title {
-			m.title = t
-			cmd = tea.SetWindowTitle(t)
-		}
+		m, cmd := m.retitle()
 		return m, cmd, true
 	}
 	return m, nil, false
@@ -133,6 +126,8 @@ func (m Model) setServices(services []config.Service, status map[string]track.St
 		old[s.Name] = m.status[i]
 	}
 	m.services = services
+	// A prompt open on a service holds its index, which the new list reuses for another.
+	m.acking, m.mute = ackState{}, muteState{}
 	m.names = make([]string, len(services))
 	m.status = make([]track.Status, len(services))
 	m.index = make(map[string]int, len(services))

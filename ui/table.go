@@ -247,7 +247,14 @@ func (m Model) renderRow(i int, selected bool, l layout, terms []string) string 
 		if cell == "" && m.services[i].Brief.Insecure {
 			cell = text.InsecureNote
 		}
-		if mark := m.markText(i); mark != "" {
+		mark := m.markText(i)
+		if mark == "" {
+			// Acked: who and when first, then the clock; the state column already says DOWN.
+			if mark = m.ackText(i); mark != "" {
+				cell = strings.TrimPrefix(cell, "DOWN ")
+			}
+		}
+		if mark != "" {
 			b.WriteString(gap(2))
 			b.WriteString(m.markCell(mark, cell, i, l.out, rs, selected))
 		} else if cell != "" || selected {

@@ -150,7 +150,7 @@ func (m Model) headerLine(w int) string {
 		leftW += 2 + ansi.StringWidth(note)
 	}
 	var parts []string
-	for _, e := range m.counts().entries() {
+	for _, e := range m.tally.entries() {
 		parts = append(parts, st.count[e.state].Render(e.text))
 	}
 	if w < leftW+1+len(clock) {
@@ -181,7 +181,7 @@ func (m Model) findingInHeader(w int) bool {
 		used += 2 + len("history not saved")
 	}
 	var texts []string
-	for _, e := range m.counts().entries() {
+	for _, e := range m.tally.entries() {
 		texts = append(texts, e.text)
 	}
 	return used+ansi.StringWidth(strings.Join(texts, " ")) <= w
@@ -262,6 +262,9 @@ func (m Model) filterLine(w int) string {
 // footerLine is the key reminder, with the position in the list or page at the right; pageLen
 // is the length of the detail or help page shown.
 func (m Model) footerLine(w, pageLen int) string {
+	if line, ok := m.ackFooter(w); ok {
+		return line
+	}
 	if line, ok := m.silenceFooter(w); ok {
 		return line
 	}

@@ -212,7 +212,7 @@ func TestWideModeNoAmbiguous(t *testing.T) {
 
 // TestHelpListsEveryKey: every binding in keyMap is in the help view's groups and on screen.
 func TestHelpListsEveryKey(t *testing.T) {
-	m := fixtureModel(80, 60, termenv.Ascii, false)
+	m := fixtureModel(80, 80, termenv.Ascii, false)
 	m.keys.Reload.SetEnabled(true) // as with a config to reload; the demo fixture has none
 	m = press(m, "?")
 	v := m.View()

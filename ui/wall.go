@@ -33,47 +33,71 @@ type wallItem struct {
 	reason  string
 	note    string // a service's latency; a group's counts
 	problem bool
+	acked   bool // its outage is acknowledged
+}
+
+// wallList is the wallboard's tiles in order, problems first. A service's tile is made when it
+// is drawn: a board of 10,000 services draws a page of them, and making every one for each
+// frame cost more than drawing the page.
+type wallList struct {
+	m        *Model
+	order    []int      // a tile per service: the services in order
+	items    []wallItem // a tile per group: the tiles
+	problems int        // how many of the first tiles are problems
+}
+
+func (l wallList) len() int {
+	if l.items != nil {
+		return len(l.items)
+	}
+	return len(l.order)
+}
+
+// slice makes tiles a to b.
+func (l wallList) slice(a, b int) []wallItem {
+	if l.items != nil {
+		return l.items[a:b]
+	}
+	out := make([]wallItem, 0, b-a)
+	for _, i := range l.order[a:b] {
+		out = append(out, l.m.serviceTile(i))
+	}
+	return out
+}
+
+// sub is tiles a to b, still to be made.
+func (l wallList) sub(a, b int) wallList {
+	if l.items != nil {
+		l.items = l.items[a:b]
+	} else {
+		l.order = l.order[a:b]
+	}
+	l.problems = min(max(l.problems-a, 0), b-a)
+	return l
 }
 
 // wallItems are the tiles, problems first (DOWN by oldest outage, PENDING, DEGRADED), then in
 // config order; the filter and problems only apply.
-func (m Model) wallItems() []wallItem {
+func (m Model) wallItems() wallList {
 	byProblem := m
 	byProblem.find.sort = sortProblems
-	var list []int
+	// Only the problems need sorting: the rest tie, and ties are in config order. Sorting
+	// 10,000 services for every frame cost 30 ms; the problems are a handful.
+	var list, rest []int
 	for i, v := range m.shown {
-		if v {
+		switch {
+		case !v:
+		case isProblem(m.status[i]):
 			list = append(list, i)
+		default:
+			rest = append(rest, i)
 		}
 	}
 	slices.SortFunc(list, byProblem.compareServices)
 	if m.wall != wallGroups {
-		out := make([]wallItem, 0, len(list))
-		for _, i := range list {
-			s := m.status[i]
-			it := wallItem{name: m.names[i], state: shownState(s), reason: s.Reason, problem: isProblem(s)}
-			// A silenced, maintained or paused outage says so, as its row does: the board
-			// shows it as DOWN, and whoever looks at the wall must not take it for unheeded.
-			var notes []string
-			if s.State == track.Paused && it.state != track.Paused {
-				notes = append(notes, "PAUSED")
-			}
-			if mk := m.markText(i); mk != "" {
-				notes = append(notes, mk)
-			}
-			if len(notes) > 0 {
-				it.reason = strings.TrimSpace(strings.Join(notes, ", ") + "  " + it.reason)
-			}
-			if o, open := s.OpenOutage(); open {
-				it.open, it.outage, it.since = true, o.Duration(m.now), clockText(m.now, o.Start, m.loc)
-			}
-			if s.LastOK && !s.LastAt.IsZero() {
-				it.note = text.FormatLatency(s.LastLatency)
-			}
-			out = append(out, it)
-		}
-		return out
+		return wallList{m: &m, order: append(list, rest...), problems: len(list)}
 	}
+	list = append(list, rest...)
 	// Groups, in the order of their worst service; services without a group are tiles of
 	// their own, as in the list.
 	var out []wallItem
@@ -98,7 +122,7 @@ func (m Model) wallItems() []wallItem {
 				continue
 			}
 			s := m.status[i]
-			c.add(s)
+			c.add(s, m.isAcked(i))
 			it.problem = it.problem || isProblem(s)
 			if o, open := s.OpenOutage(); open && o.Duration(m.now) > it.outage {
 				it.open, it.outage, it.since, it.reason = true, o.Duration(m.now), clockText(m.now, o.Start, m.loc), m.names[i]+": "+s.Reason
@@ -113,7 +137,40 @@ func (m Model) wallItems() []wallItem {
 			it.state = es[0].state // the worst
 		}
 	}
-	return out
+	n := 0
+	for n < len(out) && out[n].problem {
+		n++
+	}
+	return wallList{m: &m, items: out, problems: n}
+}
+
+// serviceTile is service i's tile.
+func (m Model) serviceTile(i int) wallItem {
+	s := m.status[i]
+	it := wallItem{name: m.names[i], state: shownState(s), reason: s.Reason, problem: isProblem(s)}
+	// A silenced, maintained or paused outage says so, as its row does: the board shows it as
+	// DOWN, and whoever looks at the wall must not take it for unheeded.
+	var notes []string
+	if s.State == track.Paused && it.state != track.Paused {
+		notes = append(notes, "PAUSED")
+	}
+	if mk := m.markText(i); mk != "" {
+		notes = append(notes, mk)
+	}
+	if ack := m.ackText(i); ack != "" {
+		notes = append(notes, ack)
+		it.acked = true
+	}
+	if len(notes) > 0 {
+		it.reason = strings.TrimSpace(strings.Join(notes, ", ") + "  " + it.reason)
+	}
+	if o, open := s.OpenOutage(); open {
+		it.open, it.outage, it.since = true, o.Duration(m.now), clockText(m.now, o.Start, m.loc)
+	}
+	if s.LastOK && !s.LastAt.IsZero() {
+		it.note = text.FormatLatency(s.LastLatency)
+	}
+	return it
 }
 
 // wallLines draws the wallboard's body in w x h: problems as the largest tiles that fit, first;
@@ -122,38 +179,36 @@ func (m Model) wallItems() []wallItem {
 // in big digits, as room allows; colour only repeats what the words say.
 func (m Model) wallLines(w, h int) (lines []string, page, pages int) {
 	items := m.wallItems()
-	if len(items) == 0 || w <= 0 || h <= 0 {
+	n := items.len()
+	if n == 0 || w <= 0 || h <= 0 {
 		return []string{m.st.hint.Render(ansi.Truncate("nothing to show; esc clears the filter, ! shows all states", max(w, 0), m.st.g.ellipsis))}, 0, 1
 	}
-	split := 0
-	for split < len(items) && items[split].problem {
-		split++
-	}
-	problems, healthy := items[:split], items[split:]
-	if len(problems) == 0 {
-		if t, ok := tileGrid(len(items), w, h); ok {
-			return m.drawTiles(items, t), 0, 1
+	split := items.problems
+	problems, healthy := items.sub(0, split), items.sub(split, n)
+	if split == 0 {
+		if t, ok := tileGrid(n, w, h); ok {
+			return m.drawTiles(items.slice(0, n), t), 0, 1
 		}
 		return m.wallCells(items, w, h)
 	}
 	// Problems take two thirds of the screen (all of it when nothing else is left), the
 	// rest goes to the healthy ones: tiles if they fit, else cells that page.
 	ph := h
-	if len(healthy) > 0 {
+	if healthy.len() > 0 {
 		ph = max(h*2/3, min(h, tileMinH))
 	}
-	t, ok := tileGrid(len(problems), w, ph)
+	t, ok := tileGrid(split, w, ph)
 	if !ok {
 		// Too many problems for tiles: one-line cells, problems first, paged.
 		return m.wallCells(items, w, h)
 	}
-	lines = m.drawTiles(problems, t)
+	lines = m.drawTiles(problems.slice(0, split), t)
 	rest := h - t.rows*t.h
-	if len(healthy) == 0 {
+	if healthy.len() == 0 {
 		return lines, 0, 1
 	}
-	if t, ok := tileGrid(len(healthy), w, rest); ok {
-		return append(lines, m.drawTiles(healthy, t)...), 0, 1
+	if t, ok := tileGrid(healthy.len(), w, rest); ok {
+		return append(lines, m.drawTiles(healthy.slice(0, healthy.len()), t)...), 0, 1
 	}
 	cells, page, pages := m.wallCells(healthy, w, rest)
 	return append(lines, cells...), page, pages
@@ -278,20 +333,20 @@ const wallCellW = 26
 
 // wallCells draws items as one-line cells ("DOWN  name  4m12s"), in columns, as many as fit
 // in h lines; the pages turn with the clock, every wallPage.
-func (m Model) wallCells(items []wallItem, w, h int) (lines []string, page, pages int) {
-	if h <= 0 || len(items) == 0 {
+func (m Model) wallCells(list wallList, w, h int) (lines []string, page, pages int) {
+	if h <= 0 || list.len() == 0 {
 		return nil, 0, 1
 	}
 	cols := max(w/wallCellW, 1)
 	cw := w / cols
 	per := cols * h
-	pages = (len(items) + per - 1) / per
+	pages = (list.len() + per - 1) / per
 	every := m.wallPage
 	if every <= 0 {
 		every = defaultWallPage
 	}
 	page = int(m.now.Unix()/int64(every/time.Second)) % pages
-	items = items[page*per : min((page+1)*per, len(items))]
+	items := list.slice(page*per, min((page+1)*per, list.len()))
 	rows := (len(items) + cols - 1) / cols
 	for r := range rows {
 		var b strings.Builder
@@ -318,6 +373,9 @@ func (m Model) wallCell(it wallItem, w int) string {
 	tail := it.note
 	if it.open {
 		tail = text.FormatDuration(it.outage)
+	}
+	if it.acked {
+		tail = "ACK " + tail
 	}
 	word := text.Fit(it.state.String(), stateW, "")
 	room := w - stateW - 1 - 1 - ansi.StringWidth(tail)
