@@ -213,3 +213,48 @@ func fixture(b *testing.B) (string, time.Time) {
 	}
 	return path, now
 }
+
+// BenchmarkWriter10k measures the writer's sustained capacity at the scale of the issue:
+// 10,000 services checked every second, the results handed to the queue as fast as the writer
+// takes them (so every commit is a full batch, as in a burst). It reports results/s, the
+// process's CPU per result (the writer goroutine included) and the bytes the file grows by
+// per result (raw results and aggregates, WAL checkpointed).
+func BenchmarkWriter10k(b *testing.B) {
+	const services = 10_000
+	s, path := openTest(b, Options{})
+	names := make([]string, services)
+	for i := range names {
+		names[i] = fmt.Sprintf("api-%05d.example.com", i)
+		s.Register(names[i], fmt.Sprint("group-", i%20), time.Second)
+	}
+	// Every service known to the file first: the benchmark is the steady state.
+	for i, name := range names {
+		s.queue <- resultOp(name, track.Check{Start: t0.Add(time.Duration(i) * 50 * time.Microsecond), Latency: time.Millisecond, OK: true})
+	}
+	flush(b, s)
+	empty := dbSize(b, s, path)
+	cpu0 := cpuTime()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		round, k := i/services+1, i%services
+		r := track.Check{Start: t0.Add(time.Duration(round)*time.Second + time.Duration(k)*50*time.Microsecond),
+			Latency: time.Duration(20_000+(i*7919)%80_000) * time.Microsecond, OK: i%100 != 0}
+		if !r.OK {
+			r.Reason = "status 503, want 200-399"
+		}
+		o := resultOp(names[k], r)
+		o.group, o.hasGroup, o.span = "", false, 2*time.Second
+		s.queue <- o // blocking: the writer's pace, nothing dropped
+	}
+	execWriter(b, s, "") // a barrier: everything before it is committed
+	b.StopTimer()
+	cpu := cpuTime() - cpu0
+	flush(b, s)
+	if st := s.Stats(); st.Dropped+st.Failed > 0 {
+		b.Fatalf("Stats() = %+v, want nothing dropped or failed", st)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "results/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/result")
+	b.ReportMetric(float64(dbSize(b, s, path)-empty)/float64(b.N), "B/result")
+}

@@ -8,7 +8,11 @@
 // writer goroutine, owned by the Store, commits in batches (whatever has queued up since the
 // last commit, so a kill -9 loses at most the writes not yet committed). When the queue is full
 // the write is dropped and counted; Err reports it, and any failed commit (disk full, read-only
-// file), while the monitor goes on.
+// file), while the monitor goes on. The writer's statements are prepared once; the hourly
+// aggregate of a service's current hour is kept in memory and added to the file once a minute
+// (an hour that ended at once), so a result costs one row written, not an aggregate read and
+// rewritten. After an uptty that did not close, Open rebuilds the newest hours of every
+// service from the raw results.
 //
 // # Coverage and gaps
 //

@@ -94,7 +94,7 @@ func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
 		return true, nil
 	}
 	for k, a := range minutes {
-		if err := mergeAgg(tx, "agg_minute", k, a); err != nil {
+		if err := w.mergeAgg(tx, "agg_minute", k, a); err != nil {
 			return false, err
 		}
 	}

@@ -24,6 +24,9 @@ const (
 	// as rollupDelay, so that startup is not slowed by it.
 	rollupEvery = time.Hour
 	rollupDelay = time.Minute
+	// flushEvery is how often the hourly aggregates kept in memory are added to the file: they
+	// lag the raw results by at most that much (an hour that ended is written at once).
+	flushEvery = time.Minute
 )
 
 // Options tune a Store. The zero value is ready to use.
