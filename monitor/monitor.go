@@ -115,8 +115,8 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 	return m
 }
 
-// Run checks every service until ctx is done: the first checks spread over the first second,
-// then each service on its interval, on a grid whose phase comes from its name, or every
+// Run checks every service until ctx is done: the first checks spread over the first second
+// (at most startRate a second: over 2s for 10,000 services), then each service on its interval, on a grid whose phase comes from its name, or every
 // retry_interval while failing. It returns ctx's
 // error once every goroutine it started has ended. Run may be called only once.
 func (m *Monitor) Run(ctx context.Context) error {
