@@ -547,7 +547,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	if isDemo {
 		histPath = "" // the demo never touches the user's files
 	}
-	hist, err := history.OpenLive(histPath, cfg.History.Retention, historyServices(cfg.Services), 3*time.Second)
+	hist, err := history.OpenLiveWith(histPath, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw}, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		dlog.Error("history not opened")
 		fmt.Fprintln(stderr, "uptty:", err)

@@ -258,3 +258,89 @@ func BenchmarkWriter10k(b *testing.B) {
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/result")
 	b.ReportMetric(float64(dbSize(b, s, path)-empty)/float64(b.N), "B/result")
 }
+
+// BenchmarkHistorySize drives the writer on a fake clock (hours of checks in a second or two)
+// for services checked every 1 s, 10 s and 30 s (the default), rolls up what is older than
+// half the run, and measures what each tier's rows take on disk (SQLite's dbstat: pages, so
+// B-tree overhead and free space included). From those it reports the steady-state size of
+// a history at the default tiers (raw results 48 h, per-minute 30 days, per-hour 90 days) for
+// 1,000 services: MB a day while all three tiers fill, and MB for 90 days. Run with
+// -benchtime=1x.
+func BenchmarkHistorySize(b *testing.B) {
+	for _, c := range []struct {
+		every    time.Duration
+		services int
+		span     time.Duration
+	}{{time.Second, 10, 6 * time.Hour}, {10 * time.Second, 20, 12 * time.Hour}, {30 * time.Second, 40, 24 * time.Hour}} {
+		b.Run(fmt.Sprint("every=", c.every), func(b *testing.B) {
+			for b.Loop() {
+				rowBytes := historyRowBytes(b, c.services, c.every, c.span)
+				const services, days = 1000, 90
+				perDay := float64(24*time.Hour/c.every) * rowBytes["result"]
+				raw := 2 * perDay
+				minutes := 30 * 1440 * rowBytes["agg_minute"]
+				hours := days * 24 * rowBytes["agg_hour"]
+				b.ReportMetric(rowBytes["result"], "B/raw-result")
+				b.ReportMetric(rowBytes["agg_minute"], "B/minute-row")
+				b.ReportMetric(rowBytes["agg_hour"], "B/hour-row")
+				b.ReportMetric(services*(perDay+1440*rowBytes["agg_minute"]+24*rowBytes["agg_hour"])/1e6, "MB/day-all-tiers")
+				b.ReportMetric(services*(raw+minutes+hours)/1e6, "MB/90d-tiered")
+				b.ReportMetric(services*days*(perDay+24*rowBytes["agg_hour"])/1e6, "MB/90d-raw-kept")
+			}
+		})
+	}
+}
+
+// historyRowBytes records services checked every `every` for span on a fake clock, rolling up
+// every hour with raw results kept for half the span, and returns the bytes on disk per row of
+// result, agg_minute and agg_hour.
+func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[string]float64 {
+	clk := newClock(t0)
+	s, _ := openTest(b, Options{Retention: 90 * 24 * time.Hour, Raw: span / 2, Now: clk.Now})
+	names := make([]string, services)
+	for i := range names {
+		names[i] = fmt.Sprintf("api-%03d.example.com", i)
+		s.Register(names[i], "", every)
+	}
+	n := 0
+	for at := time.Duration(0); at < span; at += every {
+		if at%time.Hour == 0 && at > 0 {
+			clk.Set(t0.Add(at))
+			if err := s.Rollup(t0.Add(at)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for i, name := range names {
+			r := track.Check{Start: t0.Add(at + time.Duration(i)*every/time.Duration(services)),
+				Latency: time.Duration(20_000+(n*7919)%30_000) * time.Microsecond, OK: n%100 != 0}
+			if !r.OK {
+				r.Reason = "status 503, want 200-399"
+			}
+			o := resultOp(name, r)
+			o.span = 2 * every
+			s.queue <- o // blocking: nothing dropped
+			n++
+		}
+	}
+	clk.Set(t0.Add(span))
+	if err := s.Rollup(t0.Add(span)); err != nil {
+		b.Fatal(err)
+	}
+	flush(b, s)
+	execWriter(b, s, "PRAGMA wal_checkpoint(TRUNCATE)")
+	out := map[string]float64{}
+	for _, table := range []string{"result", "agg_minute", "agg_hour"} {
+		var pages, rows int64
+		if err := s.ro.QueryRow("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?", table).Scan(&pages); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.ro.QueryRow("SELECT count(*) FROM " + table).Scan(&rows); err != nil {
+			b.Fatal(err)
+		}
+		if rows == 0 {
+			b.Fatalf("no rows in %s", table)
+		}
+		out[table] = float64(pages) / float64(rows)
+	}
+	return out
+}

@@ -26,14 +26,17 @@
 //
 // # What is kept, and for how long
 //
-// Raw results are kept for Options.Retention (default 90 days). Older ones are rolled up into
-// per-minute aggregates, kept for as long again; hourly aggregates are written along with the raw
-// results from the start and kept for good (about 9,000 rows per service a year), so nothing is
-// ever dropped without a summary. An aggregate holds the number of checks and failures, and the
-// minimum, maximum and a latency histogram of the passing checks (a failed check's latency is
-// its timeout, not the service's speed). The histogram has 16 buckets per doubling, so
-// percentiles read from aggregates are within 2.2% of the exact value. State changes, outages and
-// coverage are small and kept for good.
+// Raw results are kept for Options.Raw (default 48 hours). Older ones are rolled up into
+// per-minute aggregates, kept for a third of Options.Retention (default 90 days, so 30) but at
+// least twice Raw; hourly aggregates are written along with the raw results from the start
+// and kept for good (about 9,000 rows per service a year), so nothing is ever dropped without
+// a summary. Queries read each stretch of time from one tier (whole hours from the hourly
+// aggregates, the rest from raw results or, where those were rolled up, per-minute ones), so
+// they answer the same before and after a rollup. An aggregate holds the number of checks and
+// failures, and the minimum, maximum and a latency histogram of the passing checks (a failed
+// check's latency is its timeout, not the service's speed). The histogram has 16 buckets per
+// doubling, so percentiles read from aggregates are within 2.2% of the exact value. State
+// changes, outages and coverage are small and kept for good.
 //
 // # Files
 //

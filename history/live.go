@@ -44,7 +44,11 @@ type Service struct {
 // quitting may still be committing its last results, and the new one must not give up saving
 // for its whole run because it started a few milliseconds early.
 func OpenLive(path string, retention time.Duration, services []Service, wait time.Duration) (*Live, error) {
-	opts := Options{Retention: retention}
+	return OpenLiveWith(path, Options{Retention: retention}, services, wait)
+}
+
+// OpenLiveWith is OpenLive with the store's options: Retention and Raw as the config sets them.
+func OpenLiveWith(path string, opts Options, services []Service, wait time.Duration) (*Live, error) {
 	h := &Live{}
 	store, err := openWaiting(path, opts, wait)
 	source := store

@@ -17,6 +17,7 @@ import (
 // Defaults for Options.
 const (
 	defaultRetention = 90 * 24 * time.Hour
+	defaultRaw       = 48 * time.Hour
 	defaultQueueSize = 4096
 	// defaultInterval is assumed for a service that was never registered.
 	defaultInterval = time.Minute
@@ -31,10 +32,14 @@ const (
 
 // Options tune a Store. The zero value is ready to use.
 type Options struct {
-	// Retention is how long raw check results are kept before they are rolled up into
-	// per-minute aggregates, which are kept as long again (default 90 days). Hourly aggregates
-	// are kept for good.
+	// Retention sets how long history keeps detail (default 90 days): per-minute aggregates
+	// are kept for a third of it, but at least twice Raw. Hourly aggregates are kept for good,
+	// so nothing is dropped without a summary.
 	Retention time.Duration
+	// Raw is how long raw check results are kept before they are rolled up into per-minute
+	// aggregates (default 48 hours, at most Retention): at 1,000 services checked every
+	// second, each day of raw results takes about 2 GB.
+	Raw time.Duration
 	// Now is the clock for rollups, the end of coverage at Close and the duration of open
 	// incidents (default time.Now).
 	Now func() time.Time
@@ -107,6 +112,10 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Retention <= 0 {
 		opts.Retention = defaultRetention
 	}
+	if opts.Raw <= 0 {
+		opts.Raw = defaultRaw
+	}
+	opts.Raw = min(opts.Raw, opts.Retention)
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = defaultQueueSize
 	}
@@ -226,11 +235,17 @@ func (s *Store) Flush(ctx context.Context) error {
 	return s.request(ctx, op{kind: opFlush})
 }
 
-// Rollup rolls up the raw results older than the retention as of now into per-minute
-// aggregates, and deletes the per-minute aggregates older than twice the retention (their
-// hours are kept). The writer does it every hour by itself; Rollup is for tests and tools.
+// Rollup rolls up the raw results older than Options.Raw as of now into per-minute
+// aggregates, and deletes the per-minute aggregates older than minuteKeep (their hours are
+// kept). The writer does it every hour by itself; Rollup is for tests and tools.
 func (s *Store) Rollup(now time.Time) error {
 	return s.request(context.Background(), op{kind: opRollup, now: now})
+}
+
+// minuteKeep is how long per-minute aggregates are kept: a third of the retention, at least
+// twice the raw results' time.
+func (o Options) minuteKeep() time.Duration {
+	return max(o.Retention/3, 2*o.Raw)
 }
 
 // request hands o to the writer, waiting for room in the queue, and waits for its answer.
