@@ -344,3 +344,43 @@ func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[
 	}
 	return out
 }
+
+// BenchmarkWriterPaced feeds the writer at a steady rate, as a monitor does (1,000 services at
+// 10 s: 100 results a second; 10,000: 1,000), for two seconds per iteration, and reports the
+// process's CPU per result and the commits per second: at these rates the cost of a commit,
+// not of a row, is what the writer spends. Run with -benchtime=1x.
+func BenchmarkWriterPaced(b *testing.B) {
+	for _, rate := range []int{100, 1000} {
+		b.Run(fmt.Sprint("results/s=", rate), func(b *testing.B) {
+			s, _ := openTest(b, Options{})
+			const services = 1000
+			names := make([]string, services)
+			for i := range names {
+				names[i] = fmt.Sprintf("api-%04d.example.com", i)
+				s.Register(names[i], "", 10*time.Second)
+			}
+			var results, commits uint64
+			var cpu time.Duration
+			for b.Loop() {
+				flush(b, s)
+				commits0 := s.commits.Load()
+				cpu0 := cpuTime()
+				tick := time.NewTicker(time.Second / time.Duration(rate))
+				start := time.Now()
+				for n := 0; n < 2*rate; n++ {
+					<-tick.C
+					i := int(results) + n
+					s.RecordResult(names[i%services], track.Check{Start: start.Add(time.Duration(n) * time.Second / time.Duration(rate)),
+						Latency: time.Duration(20_000+(i*7919)%30_000) * time.Microsecond, OK: true})
+				}
+				tick.Stop()
+				execWriter(b, s, "")
+				cpu += cpuTime() - cpu0
+				commits += s.commits.Load() - commits0
+				results += uint64(2 * rate)
+			}
+			b.ReportMetric(float64(cpu.Microseconds())/float64(results), "cpu-µs/result")
+			b.ReportMetric(float64(commits)/2/float64(b.N), "commits/s")
+		})
+	}
+}

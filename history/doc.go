@@ -6,7 +6,8 @@
 //
 // RecordResult and RecordEvent never block: they put the write on a bounded queue that one
 // writer goroutine, owned by the Store, commits in batches (whatever has queued up since the
-// last commit, so a kill -9 loses at most the writes not yet committed). When the queue is full
+// last commit, and what follows within 100ms, so a kill -9 loses at most the writes not yet
+// committed). When the queue is full
 // the write is dropped and counted; Err reports it, and any failed commit (disk full, read-only
 // file), while the monitor goes on. The writer's statements are prepared once; the hourly
 // aggregate of a service's current hour is kept in memory and added to the file once a minute
