@@ -69,7 +69,7 @@ func runChild(role, path string) int {
 			return 1
 		}
 		fmt.Println("committed", n)
-		time.Sleep(time.Minute) // killed long before
+		<-time.After(time.Minute) // killed long before; never outlives a parent that forgot it
 		return 0
 	case "outbox":
 		return runOutboxChild(path)
