@@ -99,6 +99,21 @@ type liveAlerts struct {
 	acks        *acker
 }
 
+// seed tells the engine what the services showed when the monitor started, restored from
+// history (see notify.Engine.Seed), and sends again what it says to; nil statuses are none.
+func (la *liveAlerts) seed(statuses map[string]track.Status) {
+	known := func(id, sender string) bool {
+		if !la.durable[sender] {
+			return true // the terminal keeps no rows: ring on recovery as before
+		}
+		ok, err := la.hist.Store.AlertKnown(id, sender)
+		return ok || err != nil // unsure: a recovery too many beats one missed
+	}
+	for _, d := range la.engine.Seed(statuses, known) {
+		la.disp.Enqueue(d.Alert, d.Sender)
+	}
+}
+
 // startAlerts starts delivering, with the dispatcher tuned by opt (its OnSent, if any, is
 // called after the outbox's): the alerts the outbox still holds from before (under their
 // ids), then what the engine makes of the monitor's events from statuses on.
@@ -160,16 +175,7 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 			disp.Enqueue(a, p.Sender)
 		}
 	}
-	known := func(id, sender string) bool {
-		if !set.durable[sender] {
-			return true // the terminal keeps no rows: ring on recovery as before
-		}
-		ok, err := store.AlertKnown(id, sender)
-		return ok || err != nil // unsure: a recovery too many beats one missed
-	}
-	for _, d := range la.engine.Seed(statuses, known) {
-		disp.Enqueue(d.Alert, d.Sender)
-	}
+	la.seed(statuses)
 	ctx, cancel := context.WithCancel(context.Background())
 	la.cancel = cancel
 	go func() {

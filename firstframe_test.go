@@ -8,11 +8,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"golang.org/x/sys/unix"
+
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
+	"github.com/uptty/uptty/ui"
 )
 
 // openPTY returns a new pseudo-terminal's controller and the terminal for a child process.
@@ -113,4 +122,101 @@ func TestFirstFrameWithoutBackgroundAnswer(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatal("uptty did not quit on q")
 	}
+}
+
+// BenchmarkStartup10000 times each step between starting uptty on 10,000 services and having a
+// first frame to draw, as runMonitor takes them: reading the config (config.Parse), a checker
+// per service (buildTargets), opening the history (OpenLiveDeferred on a file that holds 20
+// results of each service), the monitor (NewMonitor) and the model with its first View at
+// 120x40; then what follows the first frame: every service restored from history
+// (RestoreAll, Monitor.Restore). Each is reported in ms per start.
+func BenchmarkStartup10000(b *testing.B) {
+	const n = 10_000
+	dir := b.TempDir()
+	histPath := filepath.Join(dir, "history.db")
+	var body strings.Builder
+	fmt.Fprintf(&body, "history: {path: %q}\ndefaults: {interval: 10s, timeout: 2s}\nservices:\n", histPath)
+	for i := range n {
+		fmt.Fprintf(&body, "  - {name: api-%05d, group: g%02d, url: \"http://127.0.0.1:9/%d\"}\n", i, i%50, i)
+	}
+	cfgPath := filepath.Join(dir, "uptty.yaml")
+	data := []byte(body.String())
+	if err := os.WriteFile(cfgPath, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	getenv := envFrom(nil)
+	cfg, err := config.Parse(data, cfgPath, getenv, probe.Kinds())
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A history that knows every service: 20 results each.
+	store, err := history.Open(histPath, history.Options{QueueSize: 1 << 18})
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now().Add(-time.Hour)
+	for k := range 20 {
+		for i, svc := range cfg.Services {
+			store.Record(svc.Name, svc.Group, track.Check{Start: t0.Add(time.Duration(k)*10*time.Second + time.Duration(i)*time.Millisecond),
+				Latency: time.Duration(20+i%30) * time.Millisecond, OK: true}, nil)
+		}
+	}
+	if err := store.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if st := store.Stats(); st.Dropped > 0 {
+		b.Fatalf("history setup dropped %d results", st.Dropped)
+	}
+	var parse, build, open, monitorT, frame, restore time.Duration
+	for b.Loop() {
+		t := time.Now()
+		cfg, err := config.Parse(data, cfgPath, getenv, probe.Kinds())
+		if err != nil {
+			b.Fatal(err)
+		}
+		parse += time.Since(t)
+		t = time.Now()
+		targets, err := buildTargets(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		build += time.Since(t)
+		t = time.Now()
+		hist, err := history.OpenLiveDeferred(histPath, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw}, historyServices(cfg.Services), 0)
+		if err != nil || hist.Hint != "" {
+			b.Fatalf("OpenLive = %v, hint %q", err, hist.Hint)
+		}
+		open += time.Since(t)
+		t = time.Now()
+		mon := monitor.NewMonitor(targets, monitor.Options{})
+		monitorT += time.Since(t)
+		t = time.Now()
+		m := ui.New(cfg.Services, mon.Snapshot(), mon, ui.Options{})
+		next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+		if v := next.View(); !strings.Contains(v, "STATE") {
+			b.Fatalf("first frame lacks the header:\n%s", v)
+		}
+		frame += time.Since(t)
+		// After the first frame, as runMonitor does it before the first checks.
+		t = time.Now()
+		if note := hist.RestoreAll(); note != "" {
+			b.Fatal(note)
+		}
+		mon.Restore(hist.Restore)
+		restore += time.Since(t)
+		if _, ok := hist.Restore(cfg.Services[n-1].Name); !ok {
+			b.Fatalf("nothing restored for %s", cfg.Services[n-1].Name)
+		}
+		b.StopTimer()
+		hist.Close()
+		b.StartTimer()
+	}
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+	b.ReportMetric(per(parse), "ms-parse")
+	b.ReportMetric(per(build), "ms-checkers")
+	b.ReportMetric(per(open), "ms-history-open")
+	b.ReportMetric(per(monitorT), "ms-monitor")
+	b.ReportMetric(per(frame), "ms-frame")
+	b.ReportMetric(per(parse+build+open+monitorT+frame), "ms-to-first-frame")
+	b.ReportMetric(per(restore), "ms-restore-after")
 }

@@ -12,6 +12,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -367,16 +368,32 @@ func historyServices(services []config.Service) []history.Service {
 }
 
 // buildTargets makes a checker for every service; an error names the service and its line.
+// The checkers are made on every CPU: 10,000 of them take tens of milliseconds, on the way to
+// the first frame.
 func buildTargets(cfg *config.Config) ([]monitor.Target, error) {
-	targets := make([]monitor.Target, 0, len(cfg.Services))
-	var errs []error
-	for i, svc := range cfg.Services {
-		checker, err := probe.New(svc)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s:%d: services[%d] (%s): %w", cfg.Path, svc.Line, i, svc.Name, err))
-			continue
+	all := make([]monitor.Target, len(cfg.Services))
+	errs := make([]error, len(cfg.Services))
+	workers := min(runtime.GOMAXPROCS(0), max(len(cfg.Services)/256, 1))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(cfg.Services); i += workers {
+				svc := cfg.Services[i]
+				checker, err := probe.New(svc)
+				if err != nil {
+					errs[i] = fmt.Errorf("%s:%d: services[%d] (%s): %w", cfg.Path, svc.Line, i, svc.Name, err)
+					continue
+				}
+				all[i] = monitor.Target{Service: svc, Checker: checker}
+			}
+		})
+	}
+	wg.Wait()
+	targets := all[:0]
+	for i, t := range all {
+		if errs[i] == nil {
+			targets = append(targets, t)
 		}
-		targets = append(targets, monitor.Target{Service: svc, Checker: checker})
 	}
 	return targets, errors.Join(errs...)
 }
@@ -440,7 +457,8 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	if isDemo {
 		histPath = "" // the demo never touches the user's files
 	}
-	hist, err := history.OpenLive(histPath, cfg.History.Retention, historyServices(cfg.Services), 3*time.Second)
+	// What each service showed before is read after the first frame (hist.RestoreAll below).
+	hist, err := history.OpenLiveDeferred(histPath, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw}, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		dlog.Error("history not opened")
 		fmt.Fprintln(stderr, "uptty:", err)
@@ -494,7 +512,6 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	met := newMetrics(cfg, hist)
 	monitor := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
-		Restore:     hist.Restore,
 		Lateness:    met.Lateness,
 		// The engine records to history, with the alerts the events caused, in one batch; set
 		// before Run, which is the first to call it.
@@ -502,7 +519,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 			alerts.engine.OnResult(name, c, events)
 		}),
 	})
-	alerts, err = startAlerts(cfg, hist, senders, monitor.Snapshot(), alert.Options{}, nil)
+	alerts, err = startAlerts(cfg, hist, senders, nil, alert.Options{}, nil) // seeded once restored
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
@@ -523,7 +540,16 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	dlog.Info("monitor started", "services", len(targets))
 	go func() {
 		defer wg.Done()
-		_ = monitor.Run(ctx)
+		// Restored while the first frame is drawn (10,000 services take about a second); rows
+		// fill in as it arrives, and the first checks wait for it.
+		if note := hist.RestoreAll(); note != "" {
+			dlog.Warn("history problem", "hint", note)
+		}
+		monitor.Restore(hist.Restore)
+		alerts.seed(monitor.Snapshot())
+		if ctx.Err() == nil {
+			_ = monitor.Run(ctx)
+		}
 	}()
 	// stopAll stops the monitor and closes the history; it is what every way out does first.
 	var stopOnce sync.Once

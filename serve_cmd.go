@@ -124,7 +124,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		}
 		return fail(fmt.Errorf("uptty: cannot listen on %s: %w", addr, err))
 	}
-	hist, err := history.OpenLive(cfg.History.Path, cfg.History.Retention, historyServices(cfg.Services), 3*time.Second)
+	hist, err := history.OpenLiveWith(cfg.History.Path, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw}, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		ln.Close()
 		if viewers != nil {

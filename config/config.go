@@ -44,6 +44,9 @@ type History struct {
 	Path string
 	// Retention is how long raw check results are kept before they are rolled up (default 90d).
 	Retention time.Duration
+	// Raw is how long raw check results are kept before they are rolled up into per-minute
+	// aggregates, at most Retention; 0 when the file does not set it (history's default, 48h).
+	Raw time.Duration
 	// Set reports whether the file has a history section; when false, Path and Retention are
 	// the defaults.
 	Set bool

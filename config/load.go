@@ -176,7 +176,7 @@ func (l *loader) services(fl field, defs timing) ([]Service, []serviceRefs) {
 // history reads the history section over its defaults.
 func (l *loader) history(fl field, h *History) {
 	h.Set = true
-	f, _ := l.fields(fl.val, fl.path, "a mapping", []string{"path", "retention"}, nil)
+	f, _ := l.fields(fl.val, fl.path, "a mapping", []string{"path", "retention", "raw"}, nil)
 	if p, ok := f["path"]; ok {
 		if raw, ok := l.text(p.val, p.path, `a file path (or "" to keep history in memory)`); ok {
 			path, problem := resolvePath(raw, l.dir, l.getenv)
@@ -190,6 +190,16 @@ func (l *loader) history(fl field, h *History) {
 	if r, ok := f["retention"]; ok {
 		if d, ok := l.duration(r.val, r.path, true); ok {
 			h.Retention = d
+		}
+	}
+	if r, ok := f["raw"]; ok {
+		if d, ok := l.duration(r.val, r.path, true); ok {
+			if d > h.Retention {
+				l.errorf(r.val, r.path, "raw results are kept at most as long as the retention (%s); write %s or less",
+					formatDuration(h.Retention), formatDuration(h.Retention))
+			} else {
+				h.Raw = d
+			}
 		}
 	}
 }

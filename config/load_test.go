@@ -231,6 +231,8 @@ func TestParseTopLevel(t *testing.T) {
 			config.Config{Concurrency: 1000, History: config.History{Retention: 90 * 24 * time.Hour}}},
 		{"in memory", svc + "history: {path: \"\", retention: 7d}\nconcurrency: 8\n", map[string]string{"HOME": "/home/u"},
 			config.Config{Concurrency: 8, History: config.History{Retention: 7 * 24 * time.Hour, Set: true}}},
+		{"raw", svc + "history: {path: \"\", retention: 7d, raw: 12h}\n", nil,
+			config.Config{Concurrency: 1000, History: config.History{Retention: 7 * 24 * time.Hour, Raw: 12 * time.Hour, Set: true}}},
 		{"tilde", svc + "history: {path: ~/h.db}\n", map[string]string{"HOME": "/home/u"},
 			config.Config{Concurrency: 1000, History: config.History{Path: "/home/u/h.db", Retention: 90 * 24 * time.Hour, Set: true}}},
 		{"relative to the file", svc + "history: {path: state/h.db}\n", nil,

@@ -161,9 +161,9 @@ func scanAgg(s interface{ Scan(...any) error }, a *agg) error {
 }
 
 // mergeAgg adds a to the stored aggregate at k in table (agg_minute or agg_hour), creating it.
-func mergeAgg(tx *sql.Tx, table string, k aggKey, a *agg) error {
-	rows, err := tx.Query("SELECT checks, failures, lat_min, lat_max, hist FROM "+table+
-		" WHERE service = ? AND start = ?", k.service, k.start)
+// a ends up holding the sum.
+func (w *writer) mergeAgg(tx *sql.Tx, table string, k aggKey, a *agg) error {
+	rows, err := w.stmts.query(tx, qSelectAgg(table), k.service, k.start)
 	if err != nil {
 		return err
 	}
@@ -177,9 +177,7 @@ func mergeAgg(tx *sql.Tx, table string, k aggKey, a *agg) error {
 	if a.passed() > 0 {
 		lo, p50, p95, hi = a.min, a.quantile(0.50), a.quantile(0.95), a.max
 	}
-	_, err = tx.Exec("INSERT OR REPLACE INTO "+table+
-		" (service, start, checks, failures, lat_min, lat_p50, lat_p95, lat_max, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		k.service, k.start, a.checks, a.failures, lo, p50, p95, hi, encodeHist(a.hist))
+	_, err = w.stmts.exec(tx, qReplaceAgg(table), k.service, k.start, a.checks, a.failures, lo, p50, p95, hi, encodeHist(a.hist))
 	return err
 }
 

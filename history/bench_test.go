@@ -213,3 +213,185 @@ func fixture(b *testing.B) (string, time.Time) {
 	}
 	return path, now
 }
+
+// BenchmarkWriter10k measures the writer's sustained capacity at the scale of the issue:
+// 10,000 services checked every second, the results handed to the queue as fast as the writer
+// takes them (so every commit is a full batch, as in a burst). It reports results/s, the
+// process's CPU per result (the writer goroutine included) and the bytes the file grows by
+// per result (raw results and aggregates, WAL checkpointed).
+func BenchmarkWriter10k(b *testing.B) {
+	const services = 10_000
+	s, path := openTest(b, Options{})
+	names := make([]string, services)
+	for i := range names {
+		names[i] = fmt.Sprintf("api-%05d.example.com", i)
+		s.Register(names[i], fmt.Sprint("group-", i%20), time.Second)
+	}
+	// Every service known to the file first: the benchmark is the steady state.
+	for i, name := range names {
+		s.queue <- resultOp(name, track.Check{Start: t0.Add(time.Duration(i) * 50 * time.Microsecond), Latency: time.Millisecond, OK: true})
+	}
+	flush(b, s)
+	empty := dbSize(b, s, path)
+	cpu0 := cpuTime()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		round, k := i/services+1, i%services
+		r := track.Check{Start: t0.Add(time.Duration(round)*time.Second + time.Duration(k)*50*time.Microsecond),
+			Latency: time.Duration(20_000+(i*7919)%80_000) * time.Microsecond, OK: i%100 != 0}
+		if !r.OK {
+			r.Reason = "status 503, want 200-399"
+		}
+		o := resultOp(names[k], r)
+		o.group, o.hasGroup, o.span = "", false, 2*time.Second
+		s.queue <- o // blocking: the writer's pace, nothing dropped
+	}
+	execWriter(b, s, "") // a barrier: everything before it is committed
+	b.StopTimer()
+	cpu := cpuTime() - cpu0
+	flush(b, s)
+	if st := s.Stats(); st.Dropped+st.Failed > 0 {
+		b.Fatalf("Stats() = %+v, want nothing dropped or failed", st)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "results/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/result")
+	b.ReportMetric(float64(dbSize(b, s, path)-empty)/float64(b.N), "B/result")
+}
+
+// BenchmarkHistorySize drives the writer on a fake clock (hours of checks in a second or two)
+// for services checked every 1 s, 10 s and 30 s (the default), rolls up what is older than
+// half the run, and measures what each tier's rows take on disk (SQLite's dbstat: pages, so
+// B-tree overhead and free space included). From those it reports the steady-state size of
+// a history at the default tiers (raw results 48 h, per-minute 30 days, per-hour 90 days) for
+// 1,000 services: MB a day while all three tiers fill, and MB for 90 days. Run with
+// -benchtime=1x.
+func BenchmarkHistorySize(b *testing.B) {
+	for _, c := range []struct {
+		every    time.Duration
+		services int
+		span     time.Duration
+	}{{time.Second, 10, 6 * time.Hour}, {10 * time.Second, 20, 12 * time.Hour}, {30 * time.Second, 40, 24 * time.Hour}} {
+		b.Run(fmt.Sprint("every=", c.every), func(b *testing.B) {
+			for b.Loop() {
+				rowBytes := historyRowBytes(b, c.services, c.every, c.span)
+				const services, days = 1000, 90
+				perDay := float64(24*time.Hour/c.every) * rowBytes["result"]
+				raw := 2 * perDay
+				minutes := 30 * 1440 * rowBytes["agg_minute"]
+				hours := days * 24 * rowBytes["agg_hour"]
+				b.ReportMetric(rowBytes["result"], "B/raw-result")
+				b.ReportMetric(rowBytes["agg_minute"], "B/minute-row")
+				b.ReportMetric(rowBytes["agg_hour"], "B/hour-row")
+				b.ReportMetric(services*(perDay+1440*rowBytes["agg_minute"]+24*rowBytes["agg_hour"])/1e6, "MB/day-all-tiers")
+				b.ReportMetric(services*(raw+minutes+hours)/1e6, "MB/90d-tiered")
+				b.ReportMetric(services*days*(perDay+24*rowBytes["agg_hour"])/1e6, "MB/90d-raw-kept")
+			}
+		})
+	}
+}
+
+// historyRowBytes records services checked every `every` for span on a fake clock, rolling up
+// every hour with raw results kept for half the span, and returns the bytes on disk per row of
+// result, agg_minute and agg_hour.
+func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[string]float64 {
+	clk := newClock(t0)
+	s, _ := openTest(b, Options{Retention: 90 * 24 * time.Hour, Raw: span / 2, Now: clk.Now})
+	names := make([]string, services)
+	for i := range names {
+		names[i] = fmt.Sprintf("api-%03d.example.com", i)
+		s.Register(names[i], "", every)
+	}
+	n := 0
+	for at := time.Duration(0); at < span; at += every {
+		if at%time.Hour == 0 && at > 0 {
+			clk.Set(t0.Add(at))
+			if err := s.Rollup(t0.Add(at)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for i, name := range names {
+			r := track.Check{Start: t0.Add(at + time.Duration(i)*every/time.Duration(services)),
+				Latency: time.Duration(20_000+(n*7919)%30_000) * time.Microsecond, OK: n%100 != 0}
+			if !r.OK {
+				r.Reason = "status 503, want 200-399"
+			}
+			o := resultOp(name, r)
+			o.span = 2 * every
+			s.queue <- o // blocking: nothing dropped
+			n++
+		}
+	}
+	clk.Set(t0.Add(span))
+	if err := s.Rollup(t0.Add(span)); err != nil {
+		b.Fatal(err)
+	}
+	flush(b, s)
+	execWriter(b, s, "PRAGMA wal_checkpoint(TRUNCATE)")
+	out := map[string]float64{}
+	for _, table := range []string{"result", "agg_minute", "agg_hour"} {
+		var pages, rows int64
+		if err := s.ro.QueryRow("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?", table).Scan(&pages); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.ro.QueryRow("SELECT count(*) FROM " + table).Scan(&rows); err != nil {
+			b.Fatal(err)
+		}
+		if rows == 0 {
+			b.Fatalf("no rows in %s", table)
+		}
+		out[table] = float64(pages) / float64(rows)
+	}
+	return out
+}
+
+// BenchmarkWriterPaced feeds the writer at a steady rate through RecordResult and the default
+// queue, as a monitor does (1,000 services at 10 s: 100 results a second; 10,000: 1,000;
+// 10,000 at 1 s: 10,000), for two seconds per iteration, and reports the process's CPU per
+// result, the commits per second and the results dropped because the queue was full (the
+// issue's bar: none at 10,000 a second). At the lower rates the cost of a commit, not of a
+// row, is what the writer spends. Run with -benchtime=1x.
+func BenchmarkWriterPaced(b *testing.B) {
+	for _, rate := range []int{100, 1000, 10_000} {
+		b.Run(fmt.Sprint("results/s=", rate), func(b *testing.B) {
+			s, _ := openTest(b, Options{})
+			services, every := 10*rate, 10*time.Second // 1,000 or 10,000 at 10 s
+			if rate > 1000 {
+				services, every = rate, time.Second // 10,000 at 1 s
+			}
+			names := make([]string, services)
+			for i := range names {
+				names[i] = fmt.Sprintf("api-%05d.example.com", i)
+				s.Register(names[i], "", every)
+			}
+			var results, commits uint64
+			var cpu time.Duration
+			for b.Loop() {
+				flush(b, s)
+				commits0 := s.commits.Load()
+				cpu0 := cpuTime()
+				// One tick a millisecond at most, with the results due by then: a ticker per
+				// result cannot keep 10,000 a second.
+				step := max(time.Second/time.Duration(rate), time.Millisecond)
+				tick := time.NewTicker(step)
+				start := time.Now()
+				for n := 0; n < 2*rate; n++ {
+					if due := start.Add(time.Duration(n) * time.Second / time.Duration(rate)); time.Until(due) > 0 {
+						<-tick.C
+					}
+					i := int(results) + n
+					s.RecordResult(names[i%services], track.Check{Start: start.Add(time.Duration(n) * time.Second / time.Duration(rate)),
+						Latency: time.Duration(20_000+(i*7919)%30_000) * time.Microsecond, OK: true})
+				}
+				tick.Stop()
+				execWriter(b, s, "")
+				cpu += cpuTime() - cpu0
+				commits += s.commits.Load() - commits0
+				results += uint64(2 * rate)
+			}
+			b.ReportMetric(float64(cpu.Microseconds())/float64(results), "cpu-µs/result")
+			b.ReportMetric(float64(commits)/2/float64(b.N), "commits/s")
+			b.ReportMetric(float64(s.Stats().Dropped), "dropped")
+		})
+	}
+}

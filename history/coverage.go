@@ -9,12 +9,11 @@ func (w *writer) runOf(tx *sql.Tx, service int64) (*run, error) {
 		return r, nil
 	}
 	r := &run{}
-	err := tx.QueryRow("SELECT id, started, ended FROM coverage WHERE service = ? ORDER BY started DESC LIMIT 1",
-		service).Scan(&r.id, &r.start, &r.end)
+	err := w.stmts.queryRow(tx, qSelectRun, service).Scan(&r.id, &r.start, &r.end)
 	if err != nil && err != sql.ErrNoRows {
 		return nil, err
 	}
-	r.last = r.start
+	r.last, r.service = r.start, service
 	w.runs[service] = r
 	return r, nil
 }
@@ -31,7 +30,7 @@ func (w *writer) extend(tx *sql.Tx, service, at, span int64) error {
 		if err := w.saveRun(tx, service, r); err != nil {
 			return err
 		}
-		*r = run{start: at, end: at + span, last: at}
+		*r = run{service: service, start: at, end: at + span, last: at}
 	case at < r.start:
 		// A late result from before the run: it joins it only if it reaches it, so that runs
 		// never overlap.
@@ -42,8 +41,17 @@ func (w *writer) extend(tx *sql.Tx, service, at, span int64) error {
 	default:
 		r.end, r.last = max(r.end, at+span), max(r.last, at)
 	}
-	r.dirty, r.live = true, true
+	w.markRun(r)
+	r.live = true
 	return nil
+}
+
+// markRun notes that r changed since it was last saved.
+func (w *writer) markRun(r *run) {
+	if !r.dirty {
+		r.dirty = true
+		w.dirtyRuns = append(w.dirtyRuns, r)
+	}
 }
 
 // pause ends the service's coverage at `at`: paused time is neither up nor down.
@@ -53,17 +61,21 @@ func (w *writer) pause(tx *sql.Tx, service, at int64) error {
 		return err
 	}
 	if at < r.end {
-		r.end, r.dirty = max(at, r.last), true
+		r.end = max(at, r.last)
+		w.markRun(r)
 	}
 	return nil
 }
 
+// saveRuns saves the runs changed since they were last saved; a service's runs are not walked
+// unless it changed.
 func (w *writer) saveRuns(tx *sql.Tx) error {
-	for service, r := range w.runs {
-		if err := w.saveRun(tx, service, r); err != nil {
+	for _, r := range w.dirtyRuns {
+		if err := w.saveRun(tx, r.service, r); err != nil {
 			return err
 		}
 	}
+	w.dirtyRuns = w.dirtyRuns[:0]
 	return nil
 }
 
@@ -72,11 +84,11 @@ func (w *writer) saveRun(tx *sql.Tx, service int64, r *run) error {
 		return nil
 	}
 	if r.id != 0 {
-		if _, err := tx.Exec("UPDATE coverage SET started = ?, ended = ? WHERE id = ?", r.start, r.end, r.id); err != nil {
+		if _, err := w.stmts.exec(tx, qUpdateRun, r.start, r.end, r.id); err != nil {
 			return err
 		}
 	} else {
-		res, err := tx.Exec("INSERT INTO coverage (service, started, ended) VALUES (?, ?, ?)", service, r.start, r.end)
+		res, err := w.stmts.exec(tx, qInsertRun, service, r.start, r.end)
 		if err != nil {
 			return err
 		}

@@ -6,9 +6,14 @@
 //
 // RecordResult and RecordEvent never block: they put the write on a bounded queue that one
 // writer goroutine, owned by the Store, commits in batches (whatever has queued up since the
-// last commit, so a kill -9 loses at most the writes not yet committed). When the queue is full
+// last commit, and what follows within 100ms, so a kill -9 loses at most the writes not yet
+// committed). When the queue is full
 // the write is dropped and counted; Err reports it, and any failed commit (disk full, read-only
-// file), while the monitor goes on.
+// file), while the monitor goes on. The writer's statements are prepared once; the hourly
+// aggregate of a service's current hour is kept in memory and added to the file once a minute
+// (an hour that ended at once), so a result costs one row written, not an aggregate read and
+// rewritten. After an uptty that did not close, Open rebuilds the newest hours of every
+// service from the raw results.
 //
 // # Coverage and gaps
 //
@@ -22,14 +27,17 @@
 //
 // # What is kept, and for how long
 //
-// Raw results are kept for Options.Retention (default 90 days). Older ones are rolled up into
-// per-minute aggregates, kept for as long again; hourly aggregates are written along with the raw
-// results from the start and kept for good (about 9,000 rows per service a year), so nothing is
-// ever dropped without a summary. An aggregate holds the number of checks and failures, and the
-// minimum, maximum and a latency histogram of the passing checks (a failed check's latency is
-// its timeout, not the service's speed). The histogram has 16 buckets per doubling, so
-// percentiles read from aggregates are within 2.2% of the exact value. State changes, outages and
-// coverage are small and kept for good.
+// Raw results are kept for Options.Raw (default 48 hours). Older ones are rolled up into
+// per-minute aggregates, kept for a third of Options.Retention (default 90 days, so 30) but at
+// least twice Raw; hourly aggregates are written along with the raw results from the start
+// and kept for good (about 9,000 rows per service a year), so nothing is ever dropped without
+// a summary. Queries read each stretch of time from one tier (whole hours from the hourly
+// aggregates, the rest from raw results or, where those were rolled up, per-minute ones), so
+// they answer the same before and after a rollup. An aggregate holds the number of checks and
+// failures, and the minimum, maximum and a latency histogram of the passing checks (a failed
+// check's latency is its timeout, not the service's speed). The histogram has 16 buckets per
+// doubling, so percentiles read from aggregates are within 2.2% of the exact value. State
+// changes, outages and coverage are small and kept for good.
 //
 // # Files
 //

@@ -50,6 +50,27 @@ func runChild(role, path string) int {
 			fmt.Println("committed", n)
 		}
 		return 0
+	case "unflushed":
+		// Results committed, their current hours still in the writer's memory, then killed.
+		s, err := Open(path, Options{})
+		if err != nil {
+			fmt.Println("error", err)
+			return 1
+		}
+		n := 0
+		for at := time.Duration(0); at < 150*time.Minute; at += 30 * time.Second {
+			for i := range 5 {
+				s.RecordResult(fmt.Sprint("svc", i), result(at, time.Duration(1+n%40)*time.Millisecond, n%9 != 0, "refused"))
+				n++
+			}
+		}
+		if err := s.request(context.Background(), op{kind: opExec}); err != nil { // commits, does not flush
+			fmt.Println("error", err)
+			return 1
+		}
+		fmt.Println("committed", n)
+		<-time.After(time.Minute) // killed long before; never outlives a parent that forgot it
+		return 0
 	case "outbox":
 		return runOutboxChild(path)
 	case "second":
@@ -125,6 +146,7 @@ func TestKill9(t *testing.T) {
 		t.Fatalf("Open after kill -9 = %v, want the lock released and the file usable", err)
 	}
 	defer s.Close()
+	flush(t, s) // after the rebuild of the hours the killed writer kept in memory
 	if got := scalar[string](t, s, "PRAGMA integrity_check"); got != "ok" {
 		t.Errorf("integrity_check after kill -9 = %q, want ok", got)
 	}
@@ -132,6 +154,65 @@ func TestKill9(t *testing.T) {
 	hours := scalar[int](t, s, "SELECT sum(checks) FROM agg_hour")
 	if raw < committed || hours != raw {
 		t.Errorf("after kill -9: %d results, %d in hourly aggregates; want at least the %d committed, and equal", raw, hours, committed)
+	}
+}
+
+// TestKill9KeptHours kills a writer whose newest hourly aggregates were still in its memory
+// (committed results, not yet added to agg_hour): the next Open rebuilds them from the raw
+// results, so every hour counts exactly the checks it holds.
+func TestKill9KeptHours(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	cmd := child(t, "unflushed", path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "committed ") {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("writer said %q, %v; want committed N", line, err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	before := func() int {
+		db, err := sql.Open("sqlite", dsn(path, false, true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		db.QueryRow("SELECT coalesce(sum(checks), 0) FROM agg_hour").Scan(&n)
+		return n
+	}()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open after kill -9 = %v", err)
+	}
+	defer s.Close()
+	flush(t, s)
+	raw := scalar[int](t, s, "SELECT count(*) FROM result")
+	if raw != 5*300 || before >= raw {
+		t.Fatalf("before reopening: %d results, %d in hourly aggregates; want %d, and fewer (the current hours were in memory)", raw, before, 5*300)
+	}
+	rows, err := s.ro.Query(`SELECT r.service, r.h, r.n, coalesce(a.checks, 0) FROM
+		(SELECT service, at - at % 3600000 AS h, count(*) AS n FROM result GROUP BY 1, 2) r
+		LEFT JOIN agg_hour a ON a.service = r.service AND a.start = r.h`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var svc, h, n, got int64
+		if err := rows.Scan(&svc, &h, &n, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got != n {
+			t.Errorf("service %d, hour %v: agg_hour counts %d checks, want %d", svc, time.UnixMilli(h).UTC(), got, n)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptty/uptty/track"
@@ -23,6 +24,14 @@ type Live struct {
 	saved map[string]track.Saved // by service name: what history last saw of the services it knew
 	vias  map[string]string      // by service name: the dependency its open outage was put down to
 	acks  map[string]track.Ack   // by service name: its open outage's ack
+
+	// What RestoreAll reads from, and whether it closes it after: the file read-only when
+	// this uptty could not write it.
+	names       []string
+	source      *Store
+	closeSource bool
+	restoreOnce sync.Once
+	readHint    string
 }
 
 // Service is what history is told of a monitored service: the name it is known by, its group,
@@ -45,10 +54,29 @@ type Service struct {
 // quitting may still be committing its last results, and the new one must not give up saving
 // for its whole run because it started a few milliseconds early.
 func OpenLive(path string, retention time.Duration, services []Service, wait time.Duration) (*Live, error) {
-	opts := Options{Retention: retention}
+	return OpenLiveWith(path, Options{Retention: retention}, services, wait)
+}
+
+// OpenLiveWith is OpenLive with the store's options: Retention and Raw as the config sets them.
+func OpenLiveWith(path string, opts Options, services []Service, wait time.Duration) (*Live, error) {
+	h, err := OpenLiveDeferred(path, opts, services, wait)
+	if err != nil {
+		return nil, err
+	}
+	if hint := h.RestoreAll(); h.Hint == "" {
+		h.Hint = hint
+	}
+	return h, nil
+}
+
+// OpenLiveDeferred is OpenLiveWith without reading back what the services showed: RestoreAll
+// does that, so that a screen can draw its first frame before the restore, which takes about
+// a second for 10,000 services.
+func OpenLiveDeferred(path string, opts Options, services []Service, wait time.Duration) (*Live, error) {
 	h := &Live{}
 	store, err := openWaiting(path, opts, wait)
 	source := store
+	closeSource := false
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrNotHistory) || errors.Is(err, ErrNewerSchema):
@@ -73,7 +101,7 @@ func OpenLive(path string, retention time.Duration, services []Service, wait tim
 		case inUse:
 			h.View = source // closed by close
 		default:
-			defer source.Close()
+			closeSource = true // once restored
 		}
 	}
 	h.Store = store
@@ -85,24 +113,42 @@ func OpenLive(path string, retention time.Duration, services []Service, wait tim
 		h.vias, _ = source.OpenVias() // without them, a dependent reads DOWN on its own until it recovers
 		h.acks, _ = source.OpenAcks() // without them, an acked outage reminds again: noise, not a loss
 	}
-	for _, svc := range services {
+	h.names = make([]string, len(services))
+	for i, svc := range services {
 		store.Register(svc.Name, svc.Group, svc.Interval)
 		h.View.Register(svc.Name, svc.Group, svc.Interval)
-		if source == nil {
-			continue
-		}
-		st, err := source.Restore(svc.Name)
-		if err != nil {
-			if h.Hint == "" {
-				h.Hint = "history not read: " + err.Error()
-			}
-			continue
-		}
-		if len(st.Recent) > 0 || st.State != track.Unknown || len(st.Outages) > 0 {
-			h.saved[svc.Name] = st
-		}
+		h.names[i] = svc.Name
 	}
+	h.source, h.closeSource = source, closeSource
 	return h, nil
+}
+
+// RestoreAll reads back what each service showed before, for Restore, once; OpenLiveWith has
+// done it already. It returns what the user should know when history could not be read, ""
+// when all is well.
+func (h *Live) RestoreAll() string {
+	h.restoreOnce.Do(func() {
+		if h.source == nil {
+			return
+		}
+		for i, r := range h.source.RestoreAll(h.names) {
+			st, err := r.Saved, r.Err
+			if err != nil {
+				if h.readHint == "" {
+					h.readHint = "history not read: " + err.Error()
+				}
+				continue
+			}
+			if len(st.Recent) > 0 || st.State != track.Unknown || len(st.Outages) > 0 {
+				h.saved[h.names[i]] = st
+			}
+		}
+		if h.closeSource {
+			h.source.Close()
+		}
+		h.source = nil
+	})
+	return h.readHint
 }
 
 // pidOf finds " (pid N)" in an in-use error's message, "" when it has none.
@@ -177,6 +223,11 @@ func (h *Live) RecordWith(name string, r track.Check, events []track.Event, x Ex
 // Close commits what is queued and closes the stores. An error means the last results were
 // not saved.
 func (h *Live) Close() error {
+	h.restoreOnce.Do(func() {}) // no restore after this
+	if h.closeSource && h.source != nil {
+		h.source.Close()
+		h.source = nil
+	}
 	if h.View != h.Store {
 		h.View.Close()
 	}

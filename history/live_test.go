@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -184,5 +185,75 @@ func TestOpenLiveWaitsForTheQuittingOne(t *testing.T) {
 	defer h.Close()
 	if h.Hint != "" || h.Store.Path() != path {
 		t.Errorf("OpenLive() = hint %q, path %q; want the file, saving", h.Hint, h.Store.Path())
+	}
+}
+
+// TestRestoreAllAsRestore: RestoreAll (parallel, prepared, one read transaction per worker)
+// answers exactly as Restore one service at a time, and OpenLiveDeferred then RestoreAll gives
+// the live monitor what OpenLive does.
+func TestRestoreAllAsRestore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	var services []Service
+	var names []string
+	for i := range 300 {
+		services = append(services, Service{Name: fmt.Sprint("svc", i), Interval: time.Second})
+		names = append(names, fmt.Sprint("svc", i))
+	}
+	names = append(names, "never seen")
+	live, err := OpenLive(path, 0, services, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i := range 300 {
+		tr := track.NewTracker(track.Policy{FailureThreshold: 2})
+		for k := range 5 + i%7 {
+			r := track.Check{Start: now.Add(time.Duration(k-20) * time.Second), Latency: time.Duration(1+i) * time.Millisecond, OK: (i+k)%4 != 0}
+			if !r.OK {
+				r.Reason = "connection refused"
+			}
+			live.Record(names[i], r, tr.Observe(r))
+		}
+	}
+	if err := live.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	all := s.RestoreAll(names)
+	for i, name := range names {
+		want, err := s.Restore(name)
+		if all[i].Err != nil || err != nil || !reflect.DeepEqual(all[i].Saved, want) {
+			t.Errorf("RestoreAll()[%s] = %+v, %v; want %+v, %v as Restore", name, all[i].Saved, all[i].Err, want, err)
+		}
+	}
+	eager, err := OpenLive(path, 0, services, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wants []track.Saved
+	for _, name := range names {
+		st, _ := eager.Restore(name)
+		wants = append(wants, st)
+	}
+	eager.Close()
+	lazy, err := OpenLiveDeferred(path, Options{}, services, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lazy.Close()
+	if _, ok := lazy.Restore("svc1"); ok {
+		t.Error("OpenLiveDeferred restored before RestoreAll")
+	}
+	if hint := lazy.RestoreAll(); hint != "" {
+		t.Errorf("RestoreAll() = %q, want no hint", hint)
+	}
+	for i, name := range names {
+		if got, _ := lazy.Restore(name); !reflect.DeepEqual(got, wants[i]) {
+			t.Errorf("deferred Restore(%s) = %+v, want %+v as OpenLive's", name, got, wants[i])
+		}
 	}
 }

@@ -20,7 +20,10 @@ import (
 // with no history gives the zero Saved. It loads no more than a tracker keeps:
 // track.SampleCap samples, track.RecentCap results and track.OutageCap outages.
 func (s *Store) Restore(service string) (track.Saved, error) {
-	ctx := context.Background()
+	return s.restore(context.Background(), service)
+}
+
+func (s *Store) restore(ctx context.Context, service string) (track.Saved, error) {
 	var st track.Saved
 	id, ok, err := s.serviceID(ctx, service)
 	if err != nil || !ok {
@@ -43,7 +46,7 @@ func (s *Store) Restore(service string) (track.Saved, error) {
 	if err := s.restoreOutages(ctx, id, track.OutageCap, &st); err != nil {
 		return st, err
 	}
-	err = s.ro.QueryRowContext(ctx, "SELECT coalesce(sum(checks), 0), coalesce(sum(failures), 0) FROM agg_hour WHERE service = ?",
+	err = s.q(ctx).QueryRowContext(ctx, "SELECT coalesce(sum(checks), 0), coalesce(sum(failures), 0) FROM agg_hour WHERE service = ?",
 		id).Scan(&st.Checks, &st.Failures)
 	if err != nil {
 		return st, s.readErr(err)
@@ -88,7 +91,7 @@ const failedReason = "check failed"
 
 // recentResults returns a service's newest n results, oldest first.
 func (s *Store) recentResults(ctx context.Context, id int64, n int) ([]track.Check, error) {
-	rows, err := s.ro.QueryContext(ctx, "SELECT at, latency, ok, reason FROM result WHERE service = ? ORDER BY at DESC LIMIT ?", id, n)
+	rows, err := s.q(ctx).QueryContext(ctx, "SELECT at, latency, ok, reason FROM result WHERE service = ? ORDER BY at DESC LIMIT ?", id, n)
 	if err != nil {
 		return nil, s.readErr(err)
 	}
@@ -122,7 +125,7 @@ func (s *Store) recentResults(ctx context.Context, id int64, n int) ([]track.Che
 func (s *Store) restoreState(ctx context.Context, id int64, st *track.Saved) error {
 	var at int64
 	var to int
-	err := s.ro.QueryRowContext(ctx, "SELECT at, to_state, reason FROM state_change WHERE service = ? ORDER BY at DESC, id DESC LIMIT 1",
+	err := s.q(ctx).QueryRowContext(ctx, "SELECT at, to_state, reason FROM state_change WHERE service = ? ORDER BY at DESC, id DESC LIMIT 1",
 		id).Scan(&at, &to, &st.Reason)
 	if err == sql.ErrNoRows {
 		return nil
@@ -152,12 +155,12 @@ func (s *Store) restoreOutages(ctx context.Context, id int64, n int, st *track.S
 	}
 	slices.Reverse(list)
 	st.Outages = list
-	err = s.ro.QueryRowContext(ctx, "SELECT count(*) FROM outage WHERE service = ?", id).Scan(&st.OutageCount)
+	err = s.q(ctx).QueryRowContext(ctx, "SELECT count(*) FROM outage WHERE service = ?", id).Scan(&st.OutageCount)
 	return s.readErr(err)
 }
 
 func (s *Store) outages(ctx context.Context, query string, args ...any) ([]track.Outage, error) {
-	rows, err := s.ro.QueryContext(ctx, query, args...)
+	rows, err := s.q(ctx).QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, s.readErr(err)
 	}
@@ -181,7 +184,7 @@ func (s *Store) outages(ctx context.Context, query string, args ...any) ([]track
 
 // serviceID finds a service by name; ok is false when history has never seen it.
 func (s *Store) serviceID(ctx context.Context, name string) (id int64, ok bool, err error) {
-	err = s.ro.QueryRowContext(ctx, "SELECT id FROM service WHERE name = ?", name).Scan(&id)
+	err = s.q(ctx).QueryRowContext(ctx, "SELECT id FROM service WHERE name = ?", name).Scan(&id)
 	if err == sql.ErrNoRows {
 		return 0, false, nil
 	}

@@ -26,9 +26,9 @@ func (w *writer) rollup(now time.Time) error {
 }
 
 func (w *writer) rollupOnce(now time.Time) error {
-	retention := w.s.opts.Retention.Milliseconds()
-	rawCutoff := floorTo(now.UnixMilli()-retention, minuteMS)
-	minuteCutoff := floorTo(now.UnixMilli()-2*retention, hourMS)
+	rawCutoff := floorTo(now.UnixMilli()-w.s.opts.Raw.Milliseconds(), minuteMS)
+	minuteCutoff := floorTo(now.UnixMilli()-w.s.opts.minuteKeep().Milliseconds(), hourMS)
+	outboxCutoff := floorTo(now.UnixMilli()-2*w.s.opts.Retention.Milliseconds(), hourMS)
 	ids, err := w.serviceIDs()
 	if err != nil {
 		return fileErr(w.s.path, "cannot roll up old results", nil, err)
@@ -48,9 +48,9 @@ func (w *writer) rollupOnce(now time.Time) error {
 			return fileErr(w.s.path, "cannot roll up old results", nil, err)
 		}
 	}
-	// Alerts that are settled (sent or given up) are kept as long as the per-minute
-	// aggregates; pending ones are kept until they settle, however old.
-	if _, err := w.db.Exec("DELETE FROM outbox WHERE state IN ('sent', 'gave_up') AND created < ?", minuteCutoff); err != nil {
+	// Alerts that are settled (sent or given up) are kept for twice the retention; pending
+	// ones are kept until they settle, however old.
+	if _, err := w.db.Exec("DELETE FROM outbox WHERE state IN ('sent', 'gave_up') AND created < ?", outboxCutoff); err != nil {
 		return fileErr(w.s.path, "cannot roll up old alerts", nil, err)
 	}
 	return nil
@@ -94,7 +94,7 @@ func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
 		return true, nil
 	}
 	for k, a := range minutes {
-		if err := mergeAgg(tx, "agg_minute", k, a); err != nil {
+		if err := w.mergeAgg(tx, "agg_minute", k, a); err != nil {
 			return false, err
 		}
 	}

@@ -3,9 +3,12 @@ package history
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/track"
 )
 
 // sample is one synthetic result: ms since the epoch, latency in µs.
@@ -172,5 +175,128 @@ func TestHistogram(t *testing.T) {
 		if err := b.addHist(bad); err == nil {
 			t.Errorf("addHist(%x) = nil error, want one", bad)
 		}
+	}
+}
+
+// TestTiersAnswerAlike asks the same questions before and after a rollup moves results down
+// the tiers (raw results older than Raw become per-minute aggregates; per-minute aggregates
+// older than minuteKeep are deleted, their hours kept): uptime windows, chart buckets, the
+// restored state (sparkline and recent checks) and incidents answer exactly alike, as long as
+// a window's edges lie where per-minute detail is kept.
+func TestTiersAnswerAlike(t *testing.T) {
+	now := t0.Add(6*24*time.Hour + 17*time.Minute)
+	s, _ := openTest(t, Options{Retention: 9 * 24 * time.Hour, Now: newClock(now).Now, QueueSize: 100_000})
+	if got, want := s.opts.Raw, 48*time.Hour; got != want {
+		t.Fatalf("Raw by default = %v, want %v", got, want)
+	}
+	if got, want := s.opts.minuteKeep(), 4*24*time.Hour; got != want {
+		t.Fatalf("minuteKeep() = %v, want %v", got, want)
+	}
+	for i := range 2 {
+		s.Register(fmt.Sprint("svc", i), "", 40*time.Second)
+	}
+	// An outage a day for svc0, 30 minutes from 03:00.
+	for d := range 6 {
+		start := t0.Add(time.Duration(d)*24*time.Hour + 15*time.Hour)
+		o := track.Outage{Start: start, Cause: "refused"}
+		s.RecordEvent("svc0", "", track.Event{Kind: track.OutageStarted, At: start, Outage: o})
+		o.End = start.Add(30 * time.Minute)
+		s.RecordEvent("svc0", "", track.Event{Kind: track.OutageEnded, At: o.End, Outage: o})
+	}
+	synth(s, 2, now.Sub(t0), 40*time.Second)
+	flush(t, s)
+	if st := s.Stats(); st.Dropped+st.Failed > 0 {
+		t.Fatalf("Stats() = %+v, want nothing dropped or failed", st)
+	}
+
+	type answers struct {
+		windows map[string]Window
+		charts  map[string][]Bucket
+		saved   map[string]track.Saved
+		inc     []Incident
+	}
+	ask := func() answers {
+		a := answers{windows: map[string]Window{}, charts: map[string][]Bucket{}, saved: map[string]track.Saved{}}
+		for i := range 2 {
+			name := fmt.Sprint("svc", i)
+			for _, w := range []time.Duration{time.Hour, 24 * time.Hour, 3 * 24 * time.Hour, 90 * time.Minute} {
+				if w < 48*time.Hour { // ends where raw results end after the rollup, starts after minuteKeep
+					got, err := s.Uptime(name, w, now.Add(-2*24*time.Hour))
+					if err != nil {
+						t.Fatal(err)
+					}
+					a.windows[fmt.Sprint(name, " ", w, " ending 2d ago")] = got
+				}
+				got, err := s.Uptime(name, w, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				a.windows[fmt.Sprint(name, " ", w)] = got
+			}
+			for _, c := range []struct {
+				window time.Duration
+				n      int
+			}{{time.Hour, 120}, {24 * time.Hour, 96}, {3 * 24 * time.Hour, 144}, {3 * 24 * time.Hour, 72}, {6 * 24 * time.Hour, 144}} {
+				got, err := s.Chart(name, c.window, now, c.n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				a.charts[fmt.Sprint(name, " ", c.window, "/", c.n)] = got
+			}
+			st, err := s.Restore(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.saved[name] = st
+		}
+		var err error
+		if a.inc, err = s.Incidents(time.Time{}, ""); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	before := ask()
+	rawBefore := scalar[int](t, s, "SELECT count(*) FROM result")
+	if err := s.Rollup(now); err != nil {
+		t.Fatalf("Rollup = %v", err)
+	}
+	after := ask()
+
+	rawCut, minuteCut := now.Add(-48*time.Hour).UnixMilli(), now.Add(-4*24*time.Hour).UnixMilli()
+	if n := scalar[int](t, s, "SELECT count(*) FROM result WHERE at < ?", floorTo(rawCut, minuteMS)); n != 0 {
+		t.Errorf("%d raw results older than Raw after Rollup, want 0", n)
+	}
+	if n := scalar[int](t, s, "SELECT count(*) FROM result"); n >= rawBefore/2 {
+		t.Errorf("%d raw results after Rollup, %d before: want the older two thirds rolled up", n, rawBefore)
+	}
+	if n := scalar[int](t, s, "SELECT count(*) FROM agg_minute WHERE start < ?", floorTo(minuteCut, hourMS)); n != 0 {
+		t.Errorf("%d per-minute aggregates older than minuteKeep after Rollup, want 0", n)
+	}
+	if n := scalar[int](t, s, "SELECT count(*) FROM agg_minute"); n == 0 {
+		t.Error("no per-minute aggregates after Rollup, want those between Raw and minuteKeep")
+	}
+	for k, w := range before.windows {
+		if after.windows[k] != w {
+			t.Errorf("Uptime(%s) after Rollup = %+v, want %+v as before", k, after.windows[k], w)
+		}
+	}
+	for k, c := range before.charts {
+		if !slices.Equal(after.charts[k], c) {
+			for i := range c {
+				if i < len(after.charts[k]) && after.charts[k][i] != c[i] {
+					t.Errorf("Chart(%s) bucket %d after Rollup = %+v, want %+v as before", k, i, after.charts[k][i], c[i])
+				}
+			}
+		}
+	}
+	for k, st := range before.saved {
+		if !reflect.DeepEqual(after.saved[k], st) {
+			a := after.saved[k]
+			t.Errorf("Restore(%s) after Rollup = %d recent, %d samples, %d checks, %v observed; want as before: %d, %d, %d, %v",
+				k, len(a.Recent), len(a.Samples), a.Checks, a.Observed, len(st.Recent), len(st.Samples), st.Checks, st.Observed)
+		}
+	}
+	if !reflect.DeepEqual(after.inc, before.inc) {
+		t.Errorf("Incidents after Rollup = %+v, want %+v as before", after.inc, before.inc)
 	}
 }

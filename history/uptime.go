@@ -109,7 +109,7 @@ func (s *Store) coverage(ctx context.Context, id, from, to int64) (covered, down
 
 // runs returns the coverage in [from, to), clipped to it, sorted and without overlaps.
 func (s *Store) runs(ctx context.Context, id, from, to int64) ([]span, error) {
-	rows, err := s.ro.QueryContext(ctx, "SELECT started, ended FROM coverage WHERE service = ? AND started < ? AND ended > ? ORDER BY started",
+	rows, err := s.q(ctx).QueryContext(ctx, "SELECT started, ended FROM coverage WHERE service = ? AND started < ? AND ended > ? ORDER BY started",
 		id, to, from)
 	if err != nil {
 		return nil, s.readErr(err)
@@ -134,7 +134,7 @@ func (s *Store) runs(ctx context.Context, id, from, to int64) ([]span, error) {
 // outageSpans returns the outages overlapping [from, to), whole (MTTR needs their whole
 // duration): callers clip them. An open outage ends at to.
 func (s *Store) outageSpans(ctx context.Context, id, from, to int64) ([]outageSpan, error) {
-	rows, err := s.ro.QueryContext(ctx, `SELECT started, ended FROM outage
+	rows, err := s.q(ctx).QueryContext(ctx, `SELECT started, ended FROM outage
 		WHERE service = ? AND started < ? AND (ended IS NULL OR ended > ?) ORDER BY started`, id, to, from)
 	if err != nil {
 		return nil, s.readErr(err)

@@ -115,8 +115,30 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 	return m
 }
 
-// Run checks every service until ctx is done: the first checks spread over the first second,
-// then each service on its interval, on a grid whose phase comes from its name, or every
+// Restore starts each service's tracker from what restore gives for it, as Options.Restore
+// does in NewMonitor, for a monitor whose screen is drawn before history is read. It must be
+// called before Run. The services restored are reported by Next, as if they had changed; the
+// lock is taken a few hundred services at a time, so a screen asking meanwhile is not held up.
+func (m *Monitor) Restore(restore func(name string) (s track.Saved, ok bool)) {
+	if m.running.Load() {
+		return // a tracker that has seen a check must not be set back
+	}
+	const chunk = 256
+	for from := 0; from < len(m.targets); from += chunk {
+		m.mu.Lock()
+		now := time.Now()
+		for i := from; i < min(from+chunk, len(m.targets)); i++ {
+			if st, ok := restore(m.targets[i].Service.Name); ok && m.trackers[i] != nil {
+				m.trackers[i].Restore(st, now)
+				m.markDirty(i)
+			}
+		}
+		m.mu.Unlock()
+	}
+}
+
+// Run checks every service until ctx is done: the first checks spread over the first second
+// (at most startRate a second: over 2s for 10,000 services), then each service on its interval, on a grid whose phase comes from its name, or every
 // retry_interval while failing. It returns ctx's
 // error once every goroutine it started has ended. Run may be called only once.
 func (m *Monitor) Run(ctx context.Context) error {

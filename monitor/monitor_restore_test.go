@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -69,5 +70,33 @@ func TestMonitorRestore(t *testing.T) {
 	}
 	if ended == nil || !ended.Start.Equal(outageStart) || ended.End.IsZero() {
 		t.Errorf("events after the first pass = %+v, want the restored outage from %v ended", rec.events[0], outageStart)
+	}
+}
+
+// TestMonitorRestoreLater restores after NewMonitor, as the live screen does once its first
+// frame is drawn: the restored service comes out of Next, as a change, with its state.
+func TestMonitorRestoreLater(t *testing.T) {
+	monLeakCheck(t)
+	now := time.Now()
+	saved := track.Saved{State: track.Down, Since: now.Add(-4 * time.Minute), Reason: "connection refused",
+		Outages: []track.Outage{{Start: now.Add(-5 * time.Minute), Cause: "connection refused"}}, OutageCount: 1}
+	targets := []Target{{monSvc("restored", time.Hour, time.Second, time.Second), monScript()},
+		{monSvc("fresh", time.Hour, time.Second, time.Second), monScript()}}
+	m := NewMonitor(targets, Options{MinBatchInterval: -1})
+	if got := m.Snapshot()["restored"].State; got != track.Unknown {
+		t.Fatalf("Snapshot()[restored] before Restore = %v, want UNKNOWN", got)
+	}
+	m.Restore(func(name string) (track.Saved, bool) { return saved, name == "restored" })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	changed, err := m.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := changed["restored"]; !ok || st.State != track.Down || len(changed) != 1 {
+		t.Errorf("Next() after Restore = %v, want only restored, DOWN", changed)
+	}
+	if got := m.Snapshot()["fresh"].State; got != track.Unknown {
+		t.Errorf("Snapshot()[fresh] after Restore = %v, want UNKNOWN", got)
 	}
 }

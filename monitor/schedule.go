@@ -179,18 +179,26 @@ func newScheduler(m *Monitor) *scheduler {
 		svcs:  make([]svcState, n),
 		batch: make([]outcome, 0, 256),
 	}
-	// The first checks spread over min(1s, interval) so that every row has a state within a
-	// second without thousands of services connecting in the same millisecond; after them, each
-	// service keeps to its own grid (see gridPhase), which spreads the steady state evenly.
+	// The first checks spread over a second, or over as long as startRate needs for them all
+	// (2s for 10,000), but never over more than a service's interval: every row has a state
+	// within seconds without thousands of services connecting in the same millisecond or a
+	// start-up round that starves the machine; after them, each service keeps to its own grid
+	// (see gridPhase), which spreads the steady state evenly.
 	t0 := time.Now()
+	round := max(time.Second, time.Duration(n)*time.Second/startRate)
 	for i, t := range m.targets {
 		sv := &s.svcs[i]
 		sv.interval, _, sv.retry = cadence(t.Service)
 		sv.phase = gridPhase(t.Service.Name, sv.interval, t0)
-		s.queue.set(i, t0.Add(time.Duration(int64(i)*int64(min(time.Second, sv.interval))/int64(n))))
+		s.queue.set(i, t0.Add(time.Duration(int64(i)*int64(min(round, sv.interval))/int64(n))))
 	}
 	return s
 }
+
+// startRate bounds the checks started per second in the first round, beyond its first second:
+// 5,000 a second is what a few hundred HTTP checks in flight cost this kind of machine without
+// queueing on its CPU, and 10,000 services still all have a state after 2 seconds.
+const startRate = 5000
 
 // gridPhase returns the first point at or after now of the grid on which the service named name
 // is checked every interval. The grid is offset from the Unix epoch by a hash of the name, so

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -91,4 +92,54 @@ func TestGridPhase(t *testing.T) {
 	if a, b := gridPhase("api", every, t0), gridPhase("db", every, t0); a.Equal(b) {
 		t.Errorf("gridPhase(api) = gridPhase(db) = %v, want the names spread", a)
 	}
+}
+
+// TestMonitorStartupRound starts services at 10 s and counts the checks of the first round
+// started in each 100 ms: every service is checked within about two seconds (a row has a
+// state soon after the start), but never faster than the start-up rate (startRate), so that
+// 10,000 services do not open 10,000 connections in one second. Run with -v for the figures.
+func TestMonitorStartupRound(t *testing.T) {
+	const every, window = 10 * time.Second, 100 * time.Millisecond
+	for _, n := range []int{100, 1000, 10_000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			counts, last := startupRound(t, n, every, window)
+			peak := slices.Max(counts)
+			limit := (min(n, startRate)*int(window) + int(time.Second) - 1) / int(time.Second)
+			t.Logf("%d services at %v: first round over %v, peak %d checks per %v (limit %d)", n, every, last, peak, window, limit)
+			if peak > limit+1 {
+				t.Errorf("peak checks started per %v = %d, want at most %d", window, peak, limit)
+			}
+			if want := max(time.Second, time.Duration(n)*time.Second/startRate); last >= want {
+				t.Errorf("last first check started %v after the start, want within %v", last, want)
+			}
+		})
+	}
+}
+
+// startupRound runs n services at every in a bubble and returns the first checks started in
+// each window from the start, and when the last of them started.
+func startupRound(t *testing.T, n int, every, window time.Duration) (counts []int, last time.Duration) {
+	monBubble(t, func(t *testing.T) {
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{monSvc(fmt.Sprintf("api-%d.example.com", i), every, every, every), monBusy(20 * time.Millisecond)}
+		}
+		var mu sync.Mutex
+		seen := make([]bool, n)
+		counts = make([]int, every/window)
+		t0 := time.Now()
+		m := NewMonitor(targets, Options{})
+		m.trace = func(i int, _, start time.Time) {
+			mu.Lock()
+			defer mu.Unlock()
+			if d := start.Sub(t0); !seen[i] && d < every {
+				seen[i] = true
+				counts[d/window]++
+				last = max(last, d)
+			}
+		}
+		monRun(t, m)
+		time.Sleep(every)
+	})
+	return counts, last
 }

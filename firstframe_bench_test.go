@@ -1,0 +1,141 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/track"
+)
+
+// BenchmarkFirstFrame10000 runs the built binary on 10,000 services (loopback, checked every
+// 10 s) with a history file that holds 20 results of each, on a 120x40 pseudo-terminal that
+// answers the cursor position query, and reports the time from starting the process to the
+// first frame (the header drawn): the first-frame figure. Run with -benchtime=3x.
+func BenchmarkFirstFrame10000(b *testing.B) {
+	const n = 10_000
+	dir := b.TempDir()
+	histPath := filepath.Join(dir, "history.db")
+	var body strings.Builder
+	fmt.Fprintf(&body, "history: {path: %q}\ndefaults: {interval: 10s, timeout: 2s}\nservices:\n", histPath)
+	for i := range n {
+		fmt.Fprintf(&body, "  - {name: api-%05d, group: g%02d, url: \"http://127.0.0.1:9/%d\"}\n", i, i%50, i)
+	}
+	cfgPath := filepath.Join(dir, "uptty.yaml")
+	if err := os.WriteFile(cfgPath, []byte(body.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	store, err := history.Open(histPath, history.Options{QueueSize: 1 << 18})
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now().Add(-time.Hour)
+	for k := range 20 {
+		for i := range n {
+			store.Record(fmt.Sprintf("api-%05d", i), fmt.Sprintf("g%02d", i%50), track.Check{
+				Start: t0.Add(time.Duration(k)*10*time.Second + time.Duration(i)*time.Millisecond), Latency: 20 * time.Millisecond, OK: true}, nil)
+		}
+	}
+	if err := store.Close(); err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(dir, "uptty")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	home := b.TempDir()
+	env := []string{"TERM=xterm-256color", "HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"),
+		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"), "PATH=" + os.Getenv("PATH")}
+	var total time.Duration
+	for b.Loop() {
+		total += firstFrameOf(b, env, bin, "-c", cfgPath)
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-first-frame")
+}
+
+// firstFrameOf starts argv on a 120x40 pseudo-terminal that answers cursor position queries,
+// returns how long the first frame took, then quits it with q.
+func firstFrameOf(b *testing.B, env []string, argv ...string) time.Duration {
+	ctl, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		b.Skipf("no pseudo-terminals here: %v", err)
+	}
+	defer ctl.Close()
+	fd := int(ctl.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		b.Fatal(err)
+	}
+	pts, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		b.Fatal(err)
+	}
+	term, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", pts), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer term.Close()
+	unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, &unix.Winsize{Row: 40, Col: 120})
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = term, term, term
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	framed := make(chan time.Duration, 1)
+	go func() {
+		var screen []byte
+		buf := make([]byte, 64<<10)
+		answered, sent := 0, false
+		for {
+			k, err := ctl.Read(buf)
+			if err != nil {
+				return
+			}
+			screen = append(screen, buf[:k]...)
+			for ; bytes.Count(screen, []byte("\x1b[6n")) > answered; answered++ {
+				ctl.Write([]byte("\x1b[1;1R"))
+			}
+			if !sent && bytes.Contains(screen, []byte("STATE")) {
+				framed <- time.Since(start)
+				sent = true
+				screen = nil
+			}
+		}
+	}()
+	var took time.Duration
+	select {
+	case took = <-framed:
+	case err := <-exited:
+		b.Fatalf("uptty exited before drawing: %v", err)
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		b.Fatal("no first frame within 30s")
+	}
+	b.StopTimer()
+	defer b.StartTimer()
+	ctl.Write([]byte("q"))
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-exited
+	}
+	return took
+}
