@@ -173,7 +173,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	case opts.version:
-		fmt.Fprintf(stdout, "uptty %s\n", buildVersion())
+		fmt.Fprintln(stdout, versionLine())
 		return exitOK
 	}
 	switch opts.command {
