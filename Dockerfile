@@ -14,13 +14,14 @@ COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath \
       -ldflags "-s -w -X main.version=${VERSION}" -o /out/uptty . && \
-    mkdir -p /out/data
+    mkdir -p /out/root/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/uptty /usr/bin/uptty
 COPY packaging/healthcheck.yaml /etc/uptty/healthcheck.yaml
-# Owned by nonroot here, so that a new named volume on /data starts writable by uptty.
-COPY --from=build --chown=65532:65532 /out/data /data
+# /data owned by nonroot in the image, so that a new named volume on it starts writable by
+# uptty. Copied as a directory's content, so that --chown surely applies to it.
+COPY --from=build --chown=65532:65532 /out/root/ /
 # History (unless the config's history.path says otherwise) goes to /data/uptty/history.db,
 # and the SSH host key of --ssh beside it.
 ENV XDG_STATE_HOME=/data
