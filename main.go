@@ -216,7 +216,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 // dispatch runs the command the command line named.
 func dispatch(cmd *cobra.Command, opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
 	if opts.version {
-		fmt.Fprintf(stdout, "uptty %s\n", buildVersion())
+		fmt.Fprintln(stdout, versionLine())
 		return exitOK
 	}
 	switch opts.command {
