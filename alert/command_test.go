@@ -58,6 +58,8 @@ func helper(mode string, args []string) {
 			os.Exit(2)
 		}
 		helper("hold", args)
+	case "sleep": // never finish
+		select {}
 	case "hold":
 		c, err := net.Dial("tcp", args[0])
 		if err != nil {
@@ -160,28 +162,52 @@ func TestCommandHang(t *testing.T) {
 			conns <- c
 		}
 	}()
-	c := &Command{ID: "hook", Argv: helperArgv("hang", l.Addr().String()), Timeout: 500 * time.Millisecond}
-	start := time.Now()
-	err = c.Send(context.Background(), downAlert("A"))
-	took := time.Since(start)
-	if msg := errText(err); msg != "command: timeout after 500ms" {
-		t.Errorf("Send = %q, want %q", msg, "command: timeout after 500ms")
-	}
-	if took > 5*time.Second {
-		t.Errorf("Send took %v, want about the 500ms timeout", took)
-	}
-	// Each process holds a connection; the kernel closes it when the process dies.
-	for i := range 2 {
-		var conn net.Conn
+	// The program and its child are killed together when the send ends, here by the caller's
+	// cancel once both hold a connection: a timeout could fire before a loaded machine has
+	// started them, and there would be nothing left to kill (TestCommandTimeout has the timeout).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := &Command{ID: "hook", Argv: helperArgv("hang", l.Addr().String()), Timeout: time.Minute}
+	sent := make(chan error, 1)
+	go func() { sent <- c.Send(ctx, downAlert("A")) }()
+	var held [2]net.Conn
+	for i := range held {
 		select {
-		case conn = <-conns:
-		case <-time.After(10 * time.Second):
+		case held[i] = <-conns:
+		case err := <-sent:
+			t.Fatalf("Send = %v before process %d connected", err, i+1)
+		case <-time.After(time.Minute):
 			t.Fatalf("process %d never connected", i+1)
 		}
+	}
+	cancel()
+	select {
+	case err := <-sent:
+		if msg := errText(err); msg != "command: canceled" {
+			t.Errorf("Send = %q, want %q", msg, "command: canceled")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Send did not return after its context was canceled")
+	}
+	// Each process held a connection; the kernel closes it when the process dies.
+	for i, conn := range held {
 		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 		if _, err := io.ReadAll(bufio.NewReader(conn)); err != nil {
 			t.Errorf("process %d still holds its connection: %v", i+1, err)
 		}
 		conn.Close()
+	}
+}
+
+// TestCommandTimeout: a program that never ends is killed at the timeout, and the error says so.
+func TestCommandTimeout(t *testing.T) {
+	c := &Command{ID: "hook", Argv: helperArgv("sleep"), Timeout: 300 * time.Millisecond}
+	start := time.Now()
+	err := c.Send(context.Background(), downAlert("A"))
+	if msg := errText(err); msg != "command: timeout after 300ms" {
+		t.Errorf("Send = %q, want %q", msg, "command: timeout after 300ms")
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("Send took %v, want about the 300ms timeout", took)
 	}
 }
