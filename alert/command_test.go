@@ -142,7 +142,7 @@ func TestCommandFlood(t *testing.T) {
 	}
 }
 
-// TestCommandHang checks that at the timeout the program and the child it started are killed.
+// TestCommandHang checks that when a send ends the program and the child it started are killed.
 func TestCommandHang(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("process groups are a unix thing; on windows only the program itself is killed")
