@@ -86,6 +86,7 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 		Acked:         client.Acked,
 		Ack:           client.Ack,
 		Unack:         client.Unack,
+		SetPaused:     client.SetPaused,
 		User:          loginName(getenv),
 		ASCII:         asciiScreen(opts, getenv),
 		Wall:          opts.wall,

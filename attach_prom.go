@@ -84,7 +84,7 @@ func runAttachProm(opts options, stderr io.Writer, getenv func(string) (string, 
 		hint += " " + client.Selector()
 	}
 	model := ui.New(services, statuses, client, ui.Options{
-		Hint:          hint + " (no PENDING: Prometheus holds checks, not thresholds)",
+		Hint:          hint + " (PENDING and PAUSED from uptty serve's series only: blackbox has no thresholds)",
 		Theme:         opts.theme,
 		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
 		Ctx:           ctx,

@@ -81,6 +81,10 @@ services:
 		}
 		return len(got) == 2 && got["Checkout API"] == 1 && got["Search"] == 2
 	})
+	// …and uptty in us-east has counted enough failures to call it DOWN, not PENDING.
+	prom.WaitFor(t, "Checkout API DOWN in us-east", `uptty_service_state{job="uptty",service="Checkout API",state="down"} == 1`, 30*time.Second, func(s []metricstest.Sample) bool {
+		return len(s) == 1 && s[0].Metric["location"] == "us-east"
+	})
 	down, err := prom.Query(`probe_success{job="uptty"} == 0`)
 	if err != nil || len(down) != 1 || down[0].Metric["location"] != "us-east" || down[0].Metric["service"] != "Checkout API" {
 		t.Errorf(`probe_success == 0: %v, %v; want Checkout API in us-east only`, down, err)

@@ -499,22 +499,34 @@ func (c *Client) Next(ctx context.Context) (map[string]track.Status, error) {
 // Detail has nothing beyond the status to give: the API does not carry the recent checks.
 func (c *Client) Detail(string) (track.Detail, bool) { return track.Detail{}, false }
 
-// Pause asks the server to pause the service named name.
-func (c *Client) Pause(name string) { c.command(name, "pause") }
+// Pause asks the server to pause the service named name; a failure is dropped (SetPaused
+// says it).
+func (c *Client) Pause(name string) { _ = c.SetPaused(name, true) }
 
-// Resume asks the server to resume the service named name.
-func (c *Client) Resume(name string) { c.command(name, "resume") }
+// Resume asks the server to resume the service named name, as Pause.
+func (c *Client) Resume(name string) { _ = c.SetPaused(name, false) }
 
-// command posts a pause or resume; the change comes back on the stream. A failure is dropped:
-// the row simply does not change.
-func (c *Client) command(name, action string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+// SetPaused asks the server to pause (pause true) or resume the service named name, for p
+// (ui.Options.SetPaused); the change comes back on the stream. A refusal reads as the server
+// gave it, without the request line: the footer has one line for it.
+func (c *Client) SetPaused(name string, pause bool) error {
+	action := "resume"
+	if pause {
+		action = "pause"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	resp, err := c.do(ctx, http.MethodPost, "/api/v1/services/"+url.PathEscape(name)+"/"+action)
-	if err == nil {
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+	if err != nil {
+		var se *StatusError
+		if errors.As(err, &se) {
+			return fmt.Errorf("%s: %s", se.Status, se.Msg)
+		}
+		return err
 	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return nil
 }
 
 // statusDoc and serviceDoc are the server's documents (see package serve), as far as the

@@ -157,7 +157,16 @@ func TestSelector(t *testing.T) {
 // TestMerge: the locations of a service make one row, as an on-call engineer reads it.
 func TestMerge(t *testing.T) {
 	pt := func(loc string, ok bool, code int) *point {
-		return &point{loc: loc, ok: ok, code: code, latency: 20 * time.Millisecond, hasLat: true}
+		return &point{loc: loc, probed: true, ok: ok, code: code, latency: 20 * time.Millisecond, hasLat: true}
+	}
+	// ut is a location of uptty serve: its state, and its last check as probe_success says.
+	ut := func(loc string, state track.State, code int) *point {
+		p := pt(loc, state == track.Up || state == track.Degraded, code)
+		p.uptty, p.state = true, state
+		if state == track.Paused || state == track.Unknown {
+			p.probed = false // no probe_* series then
+		}
+		return p
 	}
 	tests := []struct {
 		name   string
@@ -174,6 +183,19 @@ func TestMerge(t *testing.T) {
 		{"mixed codes", []*point{pt("a", false, 503), pt("b", false, 0), pt("c", true, 200)}, track.Degraded, "down in a, b (1/3 locations up)"},
 		{"4 of 5 down", []*point{pt("a", false, 0), pt("b", false, 0), pt("c", false, 0), pt("d", false, 0), pt("e", true, 0)},
 			track.Degraded, "down in a, b, c +1 (1/5 locations up)"},
+		// uptty's own states, from uptty_service_state.
+		{"uptty pending", []*point{ut("", track.Pending, 503)}, track.Pending, "probe failed: HTTP 503"},
+		{"uptty pending in one of 2", []*point{ut("eu", track.Pending, 503), ut("us", track.Up, 200)}, track.Pending,
+			"failing in eu, not down yet: HTTP 503"},
+		{"uptty down and pending", []*point{ut("eu", track.Down, 503), ut("us", track.Pending, 503)}, track.Degraded,
+			"down in eu (1/2 locations up): HTTP 503"},
+		{"uptty paused", []*point{ut("", track.Paused, 0)}, track.Paused, ""},
+		{"uptty paused in one of 2", []*point{ut("eu", track.Paused, 0), ut("us", track.Down, 500)}, track.Down, "probe failed: HTTP 500"},
+		{"uptty not checked yet", []*point{ut("", track.Unknown, 0)}, track.Unknown, ""},
+		{"uptty slow", []*point{ut("", track.Degraded, 200)}, track.Degraded, "a soft bound is breached (slow, or a certificate near expiry)"},
+		{"uptty slow in one of 2", []*point{ut("eu", track.Degraded, 200), ut("us", track.Up, 200)}, track.Degraded, "degraded in eu"},
+		{"uptty and blackbox", []*point{ut("eu", track.Pending, 503), pt("us", false, 503)}, track.Degraded,
+			"down in us (1/2 locations up): HTTP 503"},
 	}
 	for _, tt := range tests {
 		s := &service{points: map[string]*point{}}
@@ -184,6 +206,41 @@ func TestMerge(t *testing.T) {
 		c.update(s, time.Now())
 		if s.st.State != tt.state || s.st.Reason != tt.reason {
 			t.Errorf("%s: update = %v %q, want %v %q", tt.name, s.st.State, s.st.Reason, tt.state, tt.reason)
+		}
+	}
+}
+
+// TestUpttyOutageStart: uptty's outage starts are the row's, to the millisecond: DOWN since the
+// last location went down, DEGRADED since the first; without them the start is looked up.
+func TestUpttyOutageStart(t *testing.T) {
+	now := time.Date(2026, 12, 2, 2, 0, 0, 0, time.UTC)
+	down := func(loc string, start time.Time) *point {
+		return &point{loc: loc, probed: true, code: 503, uptty: true, state: track.Down, outage: start}
+	}
+	up := &point{loc: "us", probed: true, ok: true, uptty: true, state: track.Up}
+	a, b := now.Add(-5*time.Minute+250*time.Millisecond), now.Add(-2*time.Minute)
+	tests := []struct {
+		name       string
+		points     []*point
+		state      track.State
+		since      time.Time
+		outage     time.Time
+		wantLookup bool
+	}{
+		{"one location", []*point{down("", a)}, track.Down, a, a, false},
+		{"two down", []*point{down("eu", a), down("us", b)}, track.Down, b, b, false},
+		{"one of two", []*point{down("eu", a), up}, track.Degraded, a, time.Time{}, false},
+		{"no start", []*point{down("", time.Time{})}, track.Down, now, now, true},
+	}
+	for _, tt := range tests {
+		s := &service{points: map[string]*point{}, st: track.Status{State: track.Up}}
+		for _, p := range tt.points {
+			s.points[p.loc] = p
+		}
+		lookup := (&Client{}).update(s, now)
+		if s.st.State != tt.state || !s.st.Since.Equal(tt.since) || !s.st.Outage.Start.Equal(tt.outage) || lookup != tt.wantLookup {
+			t.Errorf("%s: update = %v since %v, outage %v, lookup %v; want %v since %v, outage %v, lookup %v", tt.name,
+				s.st.State, s.st.Since, s.st.Outage.Start, lookup, tt.state, tt.since, tt.outage, tt.wantLookup)
 		}
 	}
 }

@@ -20,14 +20,17 @@ import (
 // BenchmarkPoll measures one poll against a real Prometheus holding n services from 2
 // locations (one in ten failing in one location): time, queries and answer bytes per poll,
 // with and without the once-a-minute 24h uptime query, and the first screen's cost (Initial,
-// sparklines included). Run: go test ./promsrc -run '^$' -bench Poll -benchtime 20x
+// sparklines included). The uptty cases add what uptty serve exports besides: the one-hot
+// uptty_service_state (six series a service) and the failing ones' outage starts.
+// Run: go test ./promsrc -run '^$' -bench Poll -benchtime 20x
 func BenchmarkPoll(b *testing.B) {
 	for _, n := range []int{100, 1000} {
-		b.Run(strconv.Itoa(n), func(b *testing.B) { benchPoll(b, n) })
+		b.Run(strconv.Itoa(n), func(b *testing.B) { benchPoll(b, n, false) })
+		b.Run(strconv.Itoa(n)+"-uptty", func(b *testing.B) { benchPoll(b, n, true) })
 	}
 }
 
-func benchPoll(b *testing.B, n int) {
+func benchPoll(b *testing.B, n int, uptty bool) {
 	page := func(loc string) string {
 		var sb strings.Builder
 		for _, f := range []string{"probe_success", "probe_duration_seconds", "probe_http_status_code"} {
@@ -39,6 +42,23 @@ func benchPoll(b *testing.B, n int) {
 				}
 				fmt.Fprintf(&sb, "%s{service=\"service-%04d\",group=\"group-%02d\",location=%q} %g\n", f, i, i%40, loc, v)
 			}
+		}
+		if !uptty {
+			return sb.String()
+		}
+		sb.WriteString("# TYPE uptty_service_state gauge\n")
+		for i := range n {
+			for _, st := range []string{"unknown", "up", "degraded", "pending", "down", "paused"} {
+				want := "up"
+				if i%10 == 0 && loc == "us" {
+					want = "down"
+				}
+				fmt.Fprintf(&sb, "uptty_service_state{service=\"service-%04d\",group=\"group-%02d\",location=%q,state=%q} %d\n", i, i%40, loc, st, map[bool]int{true: 1}[st == want])
+			}
+		}
+		sb.WriteString("# TYPE uptty_outage_start_timestamp_seconds gauge\n")
+		for i := 0; i < n && loc == "us"; i += 10 {
+			fmt.Fprintf(&sb, "uptty_outage_start_timestamp_seconds{service=\"service-%04d\",group=\"group-%02d\",location=%q} %d\n", i, i%40, loc, time.Now().Unix()-600)
 		}
 		return sb.String()
 	}

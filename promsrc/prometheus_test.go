@@ -184,6 +184,10 @@ func TestPrometheus(t *testing.T) {
 	if u, ok := st["Search"].Uptime(time.Now()); !ok || u != 1 {
 		t.Errorf("Search uptime = %v (%v), want 1", u, ok)
 	}
+	// No recording rules here: the uptime is read from the raw samples.
+	if got, want := c.UptimeFrom(), `avg_over_time(probe_success{job="blackbox"}[24h])`; got != want {
+		t.Errorf("uptime from %q, want %q", got, want)
+	}
 	// Cart went down at flipped: its outage starts within a scrape and a lookup step of it.
 	cart, legacy := st["Cart"], st["Legacy"]
 	if o, open := cart.OpenOutage(); !open || o.Start.Before(flipped.Add(-time.Second)) || o.Start.After(flipped.Add(8*time.Second)) {

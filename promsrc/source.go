@@ -6,8 +6,13 @@
 // A row is a service: the series' `service` label, else `instance`, else `target`. The series
 // of one service from several places (the `location` label, else the instance or job) are
 // one row: UP when every location passes, DOWN when every one fails, and DEGRADED with
-// "down in eu-west (2/3 locations up)" in between. PENDING does not exist here: Prometheus
-// holds each check's result, not uptty's failure thresholds.
+// "down in eu-west (2/3 locations up)" in between. Where the series come from uptty serve
+// (uptty_service_state is there for a service and location), uptty's own state counts
+// instead of the last check alone: PENDING (failing, not yet at its failure threshold),
+// PAUSED, uptty's DEGRADED (a soft bound), and the outage's exact start from
+// uptty_outage_start_timestamp_seconds. blackbox_exporter's series have no thresholds: there
+// a failed check is a location down, and an outage's start is looked up in the history.
+// The 24-hour uptime comes from the README's recording rule when Prometheus has it.
 //
 // The PromQL it runs is listed in the README ("The live screen over Prometheus").
 package promsrc
@@ -46,6 +51,9 @@ const (
 	uptimeWindow = 24 * time.Hour
 	// maxRegex bounds how many services one outage-start query names.
 	maxRegex = 50
+	// recordedUptime is the README's recording rule of each series' 24-hour uptime: one
+	// sample a series to read instead of a day of them.
+	recordedUptime = "service_location:probe_success:avg1d"
 )
 
 // Options configure a Client.
@@ -95,6 +103,7 @@ type Client struct {
 	note       string
 	unscraped  []string // the targets of the selector Prometheus fails to scrape (up == 0)
 	lastPollOK time.Time
+	uptimeFrom atomic.Value // string: the series the last uptime came from, for tests
 
 	mu      sync.Mutex
 	pending map[string]track.Status // changes not yet taken by Next
@@ -119,13 +128,31 @@ type service struct {
 	seen            bool // in the newest poll
 }
 
-// point is one series of probe_success: the service seen from one location.
+// point is the service seen from one location: a series of probe_success, of
+// uptty_service_state, or both.
 type point struct {
 	loc     string
+	probed  bool // there is a probe_success: ok says whether it passed
 	ok      bool
 	latency time.Duration
 	hasLat  bool
 	code    int
+	// uptty is set when uptty_service_state says the location's state; outage is then
+	// uptty_outage_start_timestamp_seconds, zero when there is none.
+	uptty  bool
+	state  track.State
+	outage time.Time
+}
+
+// class is the point's state: uptty's own, else UP or DOWN from its last check.
+func (p *point) class() track.State {
+	switch {
+	case p.uptty:
+		return p.state
+	case p.ok:
+		return track.Up
+	}
+	return track.Down
 }
 
 // New returns a client for the Prometheus at rawURL: prometheus+http://host:port (or
@@ -359,22 +386,26 @@ func (c *Client) poll(ctx context.Context) error {
 	var (
 		wg                      sync.WaitGroup
 		succ, dur, code, uptime []series
+		states, starts          []series
 		errS, errD, errC, errU  error
+		errSt, errO             error
 		wantUptime              = now.Sub(c.uptimeAt) >= uptimeEvery
 	)
 	wg.Go(func() { succ, errS = c.instant(ctx, c.sel("probe_success"), now) })
 	wg.Go(func() { dur, errD = c.instant(ctx, c.sel("probe_duration_seconds"), now) })
 	wg.Go(func() { code, errC = c.instant(ctx, c.sel("probe_http_status_code"), now) })
+	// UP is left out: a location absent from the answer reads from its last check, which
+	// for uptty UP has passed; in a healthy fleet the answer is then next to nothing.
+	wg.Go(func() { states, errSt = c.instant(ctx, c.sel("uptty_service_state", `state!="up"`)+" == 1", now) })
+	wg.Go(func() { starts, errO = c.instant(ctx, c.sel("uptty_outage_start_timestamp_seconds"), now) })
 	var down []series
 	var errUp error
 	wg.Go(func() { down, errUp = c.instant(ctx, c.sel("up")+" == 0", now) })
 	if wantUptime {
-		wg.Go(func() {
-			uptime, errU = c.instant(ctx, "avg_over_time("+c.sel("probe_success")+"["+promDuration(uptimeWindow)+"])", now)
-		})
+		wg.Go(func() { uptime, errU = c.uptime(ctx, now) })
 	}
 	wg.Wait()
-	for _, err := range []error{errS, errD, errC, errU, errUp} {
+	for _, err := range []error{errS, errD, errC, errU, errUp, errSt, errO} {
 		if err != nil {
 			return err
 		}
@@ -387,8 +418,41 @@ func (c *Client) poll(ctx context.Context) error {
 	if wantUptime {
 		c.uptimeAt = now
 	}
-	c.apply(ctx, now, succ, dur, code, uptime, wantUptime)
+	c.apply(ctx, now, answers{succ, dur, code, uptime, states, starts}, wantUptime)
 	return nil
+}
+
+// uptime is every series' 24-hour uptime: the recording rule's series when Prometheus has
+// them (one cheap query to find out), else avg_over_time over a day of raw samples.
+func (c *Client) uptime(ctx context.Context, now time.Time) ([]series, error) {
+	rec, err := c.instant(ctx, c.sel(recordedUptime), now)
+	if err != nil {
+		return nil, err
+	}
+	if len(rec) > 0 {
+		c.uptimeFrom.Store(recordedUptime)
+		return rec, nil
+	}
+	q := "avg_over_time(" + c.sel("probe_success") + "[" + promDuration(uptimeWindow) + "])"
+	c.uptimeFrom.Store(q)
+	return c.instant(ctx, q, now)
+}
+
+// answers are one poll's answers.
+type answers struct {
+	succ, dur, code, uptime []series
+	// states are uptty_service_state's series that are 1, starts uptty's open outages'.
+	states, starts []series
+}
+
+// stateOf reads uptty_service_state's state label.
+func stateOf(word string) track.State {
+	for _, s := range track.States() {
+		if s.Lower() == word {
+			return s
+		}
+	}
+	return track.Unknown
 }
 
 // keyOf is the series' service key and the label it comes from.
@@ -414,12 +478,12 @@ func locOf(l map[string]string, keyLabel string) string {
 }
 
 // apply brings the services up to date with one poll's answers.
-func (c *Client) apply(ctx context.Context, now time.Time, succ, dur, code, uptime []series, withUptime bool) {
+func (c *Client) apply(ctx context.Context, now time.Time, a answers, withUptime bool) {
 	type ref struct {
 		s *service
 		p *point
 	}
-	byID := make(map[string]ref, len(succ))
+	byID := make(map[string]ref, len(a.succ))
 	for _, s := range c.svcs {
 		s.seen = false
 		clear(s.points)
@@ -428,8 +492,24 @@ func (c *Client) apply(ctx context.Context, now time.Time, succ, dur, code, upti
 	for _, s := range c.svcs {
 		names[s.name] = s.key
 	}
-	for _, x := range succ {
-		key, label := keyOf(x.labels)
+	// uptty's state and outage start per series, by the labels probe_success has.
+	type upttyState struct {
+		labels map[string]string
+		state  track.State
+	}
+	states := make(map[string]upttyState, len(a.states))
+	for _, x := range a.states {
+		st := stateOf(x.labels["state"])
+		delete(x.labels, "state")
+		states[identity(x.labels)] = upttyState{x.labels, st}
+	}
+	starts := make(map[string]time.Time, len(a.starts))
+	for _, x := range a.starts {
+		starts[identity(x.labels)] = fromSeconds(x.value)
+	}
+	// add counts one location of the series labelled l; probed says probe_success has it.
+	add := func(l map[string]string, probed, ok bool) *point {
+		key, label := keyOf(l)
 		s := c.svcs[key]
 		if s == nil {
 			s = &service{key: key, keyLabel: label, points: map[string]*point{}}
@@ -437,31 +517,48 @@ func (c *Client) apply(ctx context.Context, now time.Time, succ, dur, code, upti
 			names[s.name] = key
 			c.svcs[key] = s
 		}
-		g := cmp.Or(x.labels["group"], x.labels["job"])
-		s.group = text.CleanText(g, 200)
+		s.group = text.CleanText(cmp.Or(l["group"], l["job"]), 200)
 		s.seen = true
-		loc := text.CleanText(locOf(x.labels, label), 60)
-		p := &point{loc: loc, ok: x.value == 1}
+		id := identity(l)
+		loc := text.CleanText(locOf(l, label), 60)
+		p := &point{loc: loc, probed: probed, ok: ok}
+		if u, has := states[id]; has {
+			p.uptty, p.state, p.outage = true, u.state, starts[id]
+		}
 		if old, dup := s.points[loc]; dup {
 			// Two series for one place (say, two Prometheus jobs): the worse one counts.
 			p.ok = p.ok && old.ok
+			p.probed = p.probed || old.probed
+			if worse(old.class(), p.class()) {
+				p.uptty, p.state, p.outage = true, old.class(), old.outage
+			}
 		}
 		s.points[loc] = p
-		byID[identity(x.labels)] = ref{s, p}
+		byID[id] = ref{s, p}
+		return p
 	}
-	for _, x := range dur {
+	for _, x := range a.succ {
+		add(x.labels, true, x.value == 1)
+	}
+	// A service uptty has paused, or not checked yet, has a state but no probe_success.
+	for id, u := range states {
+		if _, done := byID[id]; !done {
+			add(u.labels, false, false)
+		}
+	}
+	for _, x := range a.dur {
 		if r, ok := byID[identity(x.labels)]; ok {
 			r.p.latency, r.p.hasLat = time.Duration(x.value*float64(time.Second)), true
 		}
 	}
-	for _, x := range code {
+	for _, x := range a.code {
 		if r, ok := byID[identity(x.labels)]; ok {
 			r.p.code = int(x.value)
 		}
 	}
 	if withUptime {
 		sums := map[*service][2]float64{}
-		for _, x := range uptime {
+		for _, x := range a.uptime {
 			if r, ok := byID[identity(x.labels)]; ok {
 				v := sums[r.s]
 				sums[r.s] = [2]float64{v[0] + x.value, v[1] + 1}
@@ -505,73 +602,124 @@ func uniqueName(name, key string, taken map[string]string) string {
 	}
 }
 
-// update sets s's status from its points; it reports that s has just become DOWN or DEGRADED,
-// so that when it started must be looked up.
+// severity orders the states a location can be in, for the worse of two series of one place.
+var severity = map[track.State]int{track.Unknown: 0, track.Paused: 1, track.Up: 2, track.Degraded: 3, track.Pending: 4, track.Down: 5}
+
+// worse reports that a is a worse state than b.
+func worse(a, b track.State) bool { return severity[a] > severity[b] }
+
+// update sets s's status from its points; it reports that s has just become DOWN or DEGRADED
+// with a location down and that when it started must be looked up in the history (uptty's
+// series say it themselves).
 func (c *Client) update(s *service, now time.Time) bool {
 	locs := make([]*point, 0, len(s.points))
 	for _, p := range s.points {
 		locs = append(locs, p)
 	}
 	slices.SortFunc(locs, func(a, b *point) int { return cmp.Compare(a.loc, b.loc) })
-	var failed []string
+	// A paused location, or one uptty has not checked yet, checks nothing: it counts
+	// neither up nor down.
+	var down, pending, soft []*point
+	var failed []string // locations whose last check failed
 	var lat time.Duration
-	nLat := 0
+	nLat, n, paused, probed := 0, 0, 0, 0
 	codes := map[int]bool{}
 	for _, p := range locs {
-		if !p.ok {
-			failed = append(failed, p.loc)
-			codes[p.code] = true
+		if p.probed {
+			probed++
+			if !p.ok {
+				failed = append(failed, p.loc)
+				codes[p.code] = true
+			}
+			if p.hasLat && p.ok {
+				lat += p.latency
+				nLat++
+			}
 		}
-		if p.hasLat && p.ok {
-			lat += p.latency
-			nLat++
+		switch p.class() {
+		case track.Paused:
+			paused++
+			continue
+		case track.Unknown:
+			continue
+		case track.Down:
+			down = append(down, p)
+		case track.Pending:
+			pending = append(pending, p)
+		case track.Degraded:
+			soft = append(soft, p)
 		}
+		n++
 	}
-	n := len(locs)
+	where := func(ps []*point) string {
+		l := make([]string, len(ps))
+		for i, p := range ps {
+			l[i] = p.loc
+		}
+		return listed(l)
+	}
 	prev := s.st
 	st := prev
 	switch {
-	case len(failed) == 0:
-		st.State, st.Reason = track.Up, ""
-	case len(failed) == n:
+	case n == 0 && paused == len(locs):
+		st.State, st.Reason = track.Paused, ""
+	case n == 0:
+		st.State, st.Reason = track.Unknown, ""
+	case len(down) == n:
 		st.State = track.Down
 		st.Reason = "probe failed"
 		if n > 1 {
 			st.Reason = fmt.Sprintf("down in all %d locations", n)
 		}
-	default:
+	case len(down) > 0:
 		st.State = track.Degraded
-		st.Reason = fmt.Sprintf("down in %s (%d/%d locations up)", listed(failed), n-len(failed), n)
+		st.Reason = fmt.Sprintf("down in %s (%d/%d locations up)", where(down), n-len(down), n)
+	case len(pending) > 0:
+		st.State = track.Pending
+		st.Reason = "probe failed"
+		if n > 1 {
+			st.Reason = "failing in " + where(pending) + ", not down yet"
+		}
+	case len(soft) > 0:
+		st.State = track.Degraded
+		st.Reason = "a soft bound is breached (slow, or a certificate near expiry)"
+		if n > 1 {
+			st.Reason = "degraded in " + where(soft)
+		}
+	default:
+		st.State, st.Reason = track.Up, ""
 	}
-	if len(codes) == 1 && st.State != track.Up {
+	if len(codes) == 1 && (st.State == track.Down || st.State == track.Pending || len(down) > 0) {
 		for code := range codes {
 			if code >= 100 {
 				st.Reason += ": HTTP " + strconv.Itoa(code)
 			}
 		}
 	}
-	sample := track.Sample{OK: len(failed) == 0}
-	if nLat > 0 {
-		st.LastAt, st.LastLatency, st.LastOK = now, lat/time.Duration(nLat), true
-		sample.Latency = st.LastLatency
-	} else {
-		st.LastAt, st.LastOK = now, false
+	if probed > 0 {
+		sample := track.Sample{OK: len(failed) == 0}
+		if nLat > 0 {
+			st.LastAt, st.LastLatency, st.LastOK = now, lat/time.Duration(nLat), true
+			sample.Latency = st.LastLatency
+		} else {
+			st.LastAt, st.LastOK = now, false
+		}
+		st.Spark.Push(sample)
+		poll := track.Check{Start: now, Latency: sample.Latency, OK: sample.OK}
+		if !poll.OK {
+			poll.Reason = st.Reason
+		}
+		c.mu.Lock()
+		if len(s.recent) == recentPolls {
+			s.recent = append(s.recent[:0], s.recent[1:]...)
+		}
+		s.recent = append(s.recent, poll)
+		s.checks++
+		if !poll.OK {
+			s.failing++
+		}
+		c.mu.Unlock()
 	}
-	st.Spark.Push(sample)
-	poll := track.Check{Start: now, Latency: sample.Latency, OK: sample.OK}
-	if !poll.OK {
-		poll.Reason = st.Reason
-	}
-	c.mu.Lock()
-	if len(s.recent) == recentPolls {
-		s.recent = append(s.recent[:0], s.recent[1:]...)
-	}
-	s.recent = append(s.recent, poll)
-	s.checks++
-	if !poll.OK {
-		s.failing++
-	}
-	c.mu.Unlock()
 	if s.hasUptime {
 		st.AsOf, st.Observed = now, uptimeWindow
 		st.Downtime = time.Duration(math.Round((1 - s.uptime) * float64(uptimeWindow)))
@@ -583,14 +731,36 @@ func (c *Client) update(s *service, now time.Time) bool {
 		st.Since = now
 	}
 	if st.State == track.Down && prev.State != track.Down {
-		st.Outage = track.Outage{Start: now} // until findStarts finds better
+		st.Outage = track.Outage{Start: now} // until uptty's start or findStarts says better
 	}
 	if prev.State == track.Down && st.State != track.Down {
 		st.Outage.End = now
 	}
 	st.Outage.Cause = ""
+	// uptty says when each location's outage began: the service is DOWN since the last of
+	// them (when it was down everywhere), DEGRADED since the first.
+	exact := len(down) > 0
+	var first, last time.Time
+	for _, p := range down {
+		if p.outage.IsZero() {
+			exact = false
+			break
+		}
+		if first.IsZero() || p.outage.Before(first) {
+			first = p.outage
+		}
+		if p.outage.After(last) {
+			last = p.outage
+		}
+	}
+	switch {
+	case exact && st.State == track.Down:
+		st.Since, st.Outage = last, track.Outage{Start: last}
+	case exact:
+		st.Since = first
+	}
 	s.st = st
-	return changed && (st.State == track.Down || st.State == track.Degraded)
+	return changed && !exact && len(down) > 0
 }
 
 // listed names up to three locations, and how many more.

@@ -104,6 +104,10 @@ type Options struct {
 	Unack func(name string) error
 	// User is who acknowledges from this screen: the login name ($USER, or an SSH viewer's).
 	User string
+	// SetPaused pauses (pause true) or resumes a service for p, and says why it could not,
+	// which the footer then shows; nil uses the Source's Pause and Resume, which cannot fail.
+	// It is called from a tea.Cmd, never from Update.
+	SetPaused func(name string, pause bool) error
 }
 
 // view is which screen is showing.
@@ -168,6 +172,8 @@ type Model struct {
 	unack  func(name string) error
 	acking ackState
 	user   string
+	// setPaused is Options.SetPaused.
+	setPaused func(name string, pause bool) error
 
 	// What the list shows (find.go): the filter, problems only, sort and collapsed groups.
 	find      finder
@@ -255,7 +261,7 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 	} else {
 		m.keys.Mute.SetEnabled(false)
 	}
-	m.acked, m.user = opts.Acked, opts.User
+	m.acked, m.user, m.setPaused = opts.Acked, opts.User, opts.SetPaused
 	if m.user == "" {
 		m.user = "unknown"
 	}
@@ -331,6 +337,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.answer(msg)
 	case silencedMsg:
 		return m.silenced(msg)
+	case pausedMsg:
+		if msg.err != nil {
+			m.note = msg.verb + " failed: " + text.CleanText(msg.err.Error(), 0)
+		}
+		return m, nil
 	case ackedMsg:
 		return m.acknowledged(msg)
 	case saveErrMsg:
@@ -394,10 +405,25 @@ func (m Model) togglePause() tea.Cmd {
 	}
 	src := m.src
 	name := m.services[i].Name
-	if m.status[i].State == track.Paused {
+	pause := m.status[i].State != track.Paused
+	if set := m.setPaused; set != nil {
+		verb := "resume"
+		if pause {
+			verb = "pause"
+		}
+		return func() tea.Msg { return pausedMsg{verb: verb, err: set(name, pause)} }
+	}
+	if !pause {
 		return func() tea.Msg { src.Resume(name); return nil }
 	}
 	return func() tea.Msg { src.Pause(name); return nil }
+}
+
+// pausedMsg is the outcome of Options.SetPaused: a failure shows in the footer until the
+// next key; success shows on the row, when the Source brings the new state.
+type pausedMsg struct {
+	verb string // pause or resume
+	err  error
 }
 
 // fetchDetail asks the Source for the selected service's detail. The answer is a copy the

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -74,5 +75,26 @@ func Promtool(t testing.TB, page string) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Errorf("promtool check metrics: %v\n%s\npage:\n%s", err, out, page)
+	}
+}
+
+// PromtoolRules runs `promtool check rules` on a rules file's YAML, failing the test with its
+// complaint; without promtool it skips the test, as Promtool does.
+func PromtoolRules(t testing.TB, rules string) {
+	t.Helper()
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("promtool not found; CI installs it with the prometheus package")
+		}
+		t.Skip("promtool not found (apt-get install prometheus)")
+	}
+	file := filepath.Join(t.TempDir(), "rules.yml")
+	if err := os.WriteFile(file, []byte(rules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(path, "check", "rules", file).CombinedOutput()
+	if err != nil {
+		t.Errorf("promtool check rules: %v\n%s\nrules:\n%s", err, out, rules)
 	}
 }

@@ -39,6 +39,12 @@ type Sample struct {
 // skips the test, except under CI (CI=true), which installs it.
 func StartPrometheus(t testing.TB, scrapeConfigs string) *Prometheus {
 	t.Helper()
+	return StartPrometheusRules(t, scrapeConfigs, "")
+}
+
+// StartPrometheusRules is StartPrometheus with a rules file: rules is its YAML ("" for none).
+func StartPrometheusRules(t testing.TB, scrapeConfigs, rules string) *Prometheus {
+	t.Helper()
 	bin, err := exec.LookPath("prometheus")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -56,6 +62,13 @@ func StartPrometheus(t testing.TB, scrapeConfigs string) *Prometheus {
 	l.Close()
 	cfg := filepath.Join(dir, "prometheus.yml")
 	body := "global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}\nscrape_configs:\n" + scrapeConfigs
+	if rules != "" {
+		file := filepath.Join(dir, "rules.yml")
+		if err := os.WriteFile(file, []byte(rules), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		body += "rule_files: [" + strconv.Quote(file) + "]\n"
+	}
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
