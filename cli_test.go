@@ -325,7 +325,7 @@ func TestInit(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "wrote "+path) || stderr != "" {
 		t.Fatalf("uptty init = %d, %q, %q", code, stdout, stderr)
 	}
-	if code, stdout, stderr := runCLI(t, "validate", "-c", path); code != exitOK || !strings.Contains(stdout, "ok, 1 services") {
+	if code, stdout, stderr := runCLI(t, "validate", "-c", path); code != exitOK || !strings.Contains(stdout, "ok, 1 service") {
 		t.Errorf("uptty validate of the starter = %d, %q, %q", code, stdout, stderr)
 	}
 	info, err := os.Stat(path)
@@ -384,7 +384,7 @@ func TestInitDefaultPath(t *testing.T) {
 	if code, _, stderr := runCLI(t, "init", "--from", "tcp://127.0.0.1:9"); code != exitOK {
 		t.Fatalf("uptty init = %d, %q", code, stderr)
 	}
-	if code, stdout, stderr := runCLI(t, "validate"); code != exitOK || !strings.Contains(stdout, "uptty.yaml: ok, 1 services") {
+	if code, stdout, stderr := runCLI(t, "validate"); code != exitOK || !strings.Contains(stdout, "uptty.yaml: ok, 1 service") {
 		t.Errorf("uptty validate = %d, %q, %q", code, stdout, stderr)
 	}
 	if code, _, stderr := runCLI(t, "init"); code != exitUsage || !strings.Contains(stderr, "uptty.yaml exists") {
