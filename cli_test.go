@@ -364,7 +364,9 @@ func TestInit(t *testing.T) {
 		want string
 	}{
 		{[]string{"init", "-c", filepath.Join(dir, "x.yaml"), "--from", "ftp://files.example.com"}, `uptty does not check ftp:// URLs`},
-		{[]string{"init", "-c", filepath.Join(dir, "x.yaml"), "--from", "https://example.com/${UNSET_PATH}"}, "the config would not load"},
+		// The URL at fault and why, not a line of a file that was never written.
+		{[]string{"init", "-c", filepath.Join(dir, "x.yaml"), "--from", "https://example.com/${UNSET_PATH}"}, `init: "https://example.com/${UNSET_PATH}": environment variable UNSET_PATH is not set`},
+		{[]string{"init", "-c", filepath.Join(dir, "x.yaml"), "--from", "example.com", "db.example.com:99999"}, `init: "https://db.example.com:99999": port "99999" is not from 1 to 65535`},
 		{[]string{"init", "-c", filepath.Join(dir, "missing", "x.yaml")}, "no such file or directory"},
 	} {
 		code, _, stderr := runCLI(t, tt.args...)
