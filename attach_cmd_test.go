@@ -36,11 +36,20 @@ func TestAttachArgs(t *testing.T) {
 	}
 }
 
-// TestAttachUnreachable: a server that does not answer is exit status 2, said before any screen.
+// TestAttachUnreachable: a server that does not answer is exit status 2, said before any
+// screen in one line: what (connection refused), where (the URL) and what to do, not Go's
+// "Get …: dial tcp …: connect: connection refused".
 func TestAttachUnreachable(t *testing.T) {
 	addr := reloadClosed(t)
-	code, _, stderr := runCLI(t, "attach", "http://"+addr)
-	if code != exitUsage || !strings.Contains(stderr, "uptty: attach:") {
-		t.Errorf("attach to a closed port = %d, %q; want 2 and the reason", code, stderr)
+	for _, tt := range []struct{ url, todo string }{
+		{"http://" + addr, "start uptty serve there (uptty serve --listen " + addr + ")"},
+		{"prometheus+http://" + addr, "is Prometheus running there?"},
+	} {
+		code, _, stderr := runCLI(t, "attach", tt.url)
+		want := "uptty: attach: " + tt.url + ": connection refused: nothing is listening there; "
+		if code != exitUsage || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, tt.todo) ||
+			strings.Contains(stderr, "dial tcp") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("attach %s to a closed port = %d, %q; want 2 and one line %q…%q", tt.url, code, stderr, want, tt.todo)
+		}
 	}
 }

@@ -70,6 +70,10 @@ func runAttachProm(opts options, stderr io.Writer, getenv func(string) (string, 
 	services, statuses, err := client.Initial(ctx)
 	if err != nil {
 		ready.Done()
+		if why := attach.NetReason(err); why != "" {
+			fmt.Fprintf(stderr, "uptty: attach: %s: %s; is Prometheus running there? (check the address and port)\n", client.URL(), why)
+			return exitUsage
+		}
 		fmt.Fprintln(stderr, "uptty: attach:", strings.TrimSpace(err.Error()))
 		return exitUsage
 	}

@@ -106,19 +106,24 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 		c.command(&cobra.Command{
 			Use:   "incidents",
 			Short: "list outages from the history, newest first",
+			Long: "Lists the outages in the history, newest first, in the local time zone: start, end (ongoing while it lasts), duration, service and cause. " +
+				"Without a config it reads the default history file; it reads the file while a live uptty writes it.\n\n" +
+				"Exit status: 0 (also with no incidents), 2 a usage or config error or a history file it cannot read.",
 			Example: `  uptty incidents
   uptty incidents --since 30d --service "Checkout API"
   uptty incidents --since 0 --json`,
 		}, func(cmd *cobra.Command) {
 			f := cmd.Flags()
 			f.StringVar(&c.since, "since", "", "outages going on within `DUR` of now (default 7d; 0 for all)")
-			f.StringVar(&c.opts.service, "service", "", "only this service's outages (`NAME`)")
+			f.StringVar(&c.opts.service, "service", "", "only the outages of the service `NAME`")
 			f.BoolVar(&c.opts.json, "json", false, "print JSON instead of a table")
 			_ = cmd.RegisterFlagCompletionFunc("service", c.completeServices)
 		}),
 		c.command(&cobra.Command{
 			Use:   "alerts",
 			Short: "list alerts sent, pending, failed and given up",
+			Long: "Lists the alerts in the history's outbox, newest first: sent, pending, failed (retrying) and given up, with the last error.\n\n" +
+				"Exit status: 0, 2 a usage or config error or a history file it cannot read.",
 			Example: `  uptty alerts
   uptty alerts --json`,
 		}, func(cmd *cobra.Command) {
@@ -128,7 +133,8 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			Use:   "silence NAME DURATION",
 			Short: "no alerts from a service (or group) for a while; a running uptty heeds it",
 			Long: "Silences a service (with --group, every service of a group) for DURATION (30m, 2h, 1d): still checked and drawn, no alert, outages stored as maintenance. " +
-				"A running uptty or uptty serve on the same history file heeds it within 2 s. With --list, lists the silences in force.",
+				"A running uptty or uptty serve on the same history file heeds it within 2 s. With --list, lists the silences in force.\n\n" +
+				"Exit status: 0, 2 a usage or config error, an unknown service or group, or a history it cannot write.",
 			Example: `  uptty silence "Checkout API" 2h --reason deploy
   uptty silence --group payments 30m
   uptty silence --list --json`,
@@ -140,6 +146,8 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 		c.command(&cobra.Command{
 			Use:   "unsilence NAME",
 			Short: "end the silences of a service or group",
+			Long: "Ends the silences of the service or group NAME; a running uptty or uptty serve on the same history file heeds it within 2 s.\n\n" +
+				"Exit status: 0 (also when NAME was not silenced, or is no longer in the config), 2 a usage or config error or a history it cannot write.",
 			Example: `  uptty unsilence "Checkout API"
   uptty unsilence payments`,
 			ValidArgsFunction: c.completeUnsilence,
@@ -170,7 +178,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			ValidArgsFunction: cobra.NoFileCompletions,
 		}, func(cmd *cobra.Command) {
 			cmd.Flags().StringVar(&c.opts.serve.tokenFile, "token-file", "", "`FILE` holding the bearer token every request carries (else $UPTTY_TOKEN)")
-			cmd.Flags().StringVar(&c.opts.selector, "selector", "", "with a prometheus+http:// URL: label matchers every query carries, such as '{job=\"blackbox\"}' (default: every probe_success series)")
+			cmd.Flags().StringVar(&c.opts.selector, "selector", "", "with a prometheus+http:// URL: `SEL`, label matchers every query carries, such as '{job=\"blackbox\"}' (default: every probe_success series)")
 			cmd.Flags().StringVar(&c.opts.serve.ca, "ca", "", "trust the server's certificate if this CA `FILE` (PEM) signed it, for a private CA (default: the system's roots)")
 			c.screenFlags(cmd.Flags())
 		}),
@@ -224,7 +232,7 @@ func (c *cli) screenFlags(f *pflag.FlagSet) {
 		"draw with ASCII only; the default on TERM=linux or vt* and under a locale that is not UTF-8 (--ascii=false turns it off)").NoOptDefVal = "true"
 	f.VarPF(wallValue{&c.opts.wall}, "wall", "",
 		"start on the wallboard: a tile per service (--wall=groups: per group), problems first and largest; W switches between it and the list").NoOptDefVal = "services"
-	f.DurationVar(&c.opts.wallPage, "wall-page", 0, "how long the wallboard shows a page of healthy tiles when they do not all fit (default 10s)")
+	f.DurationVar(&c.opts.wallPage, "wall-page", 0, "how long (`DUR`) the wallboard shows a page of healthy tiles when they do not all fit (default 10s)")
 	f.BoolVar(&c.opts.mouse, "mouse", false, "the wheel moves and scrolls, a click selects and opens; off by default, so that selecting text works")
 }
 

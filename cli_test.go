@@ -325,7 +325,7 @@ func TestInit(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "wrote "+path) || stderr != "" {
 		t.Fatalf("uptty init = %d, %q, %q", code, stdout, stderr)
 	}
-	if code, stdout, stderr := runCLI(t, "validate", "-c", path); code != exitOK || !strings.Contains(stdout, "ok, 1 services") {
+	if code, stdout, stderr := runCLI(t, "validate", "-c", path); code != exitOK || !strings.Contains(stdout, "ok, 1 service") {
 		t.Errorf("uptty validate of the starter = %d, %q, %q", code, stdout, stderr)
 	}
 	info, err := os.Stat(path)
@@ -364,7 +364,9 @@ func TestInit(t *testing.T) {
 		want string
 	}{
 		{[]string{"init", "-c", filepath.Join(dir, "x.yaml"), "--from", "ftp://files.example.com"}, `uptty does not check ftp:// URLs`},
-		{[]string{"init", "-c", filepath.Join(dir, "x.yaml"), "--from", "https://example.com/${UNSET_PATH}"}, "the config would not load"},
+		// The URL at fault and why, not a line of a file that was never written.
+		{[]string{"init", "-c", filepath.Join(dir, "x.yaml"), "--from", "https://example.com/${UNSET_PATH}"}, `init: "https://example.com/${UNSET_PATH}": environment variable UNSET_PATH is not set`},
+		{[]string{"init", "-c", filepath.Join(dir, "x.yaml"), "--from", "example.com", "db.example.com:99999"}, `init: "https://db.example.com:99999": port "99999" is not from 1 to 65535`},
 		{[]string{"init", "-c", filepath.Join(dir, "missing", "x.yaml")}, "no such file or directory"},
 	} {
 		code, _, stderr := runCLI(t, tt.args...)
@@ -384,7 +386,7 @@ func TestInitDefaultPath(t *testing.T) {
 	if code, _, stderr := runCLI(t, "init", "--from", "tcp://127.0.0.1:9"); code != exitOK {
 		t.Fatalf("uptty init = %d, %q", code, stderr)
 	}
-	if code, stdout, stderr := runCLI(t, "validate"); code != exitOK || !strings.Contains(stdout, "uptty.yaml: ok, 1 services") {
+	if code, stdout, stderr := runCLI(t, "validate"); code != exitOK || !strings.Contains(stdout, "uptty.yaml: ok, 1 service") {
 		t.Errorf("uptty validate = %d, %q, %q", code, stdout, stderr)
 	}
 	if code, _, stderr := runCLI(t, "init"); code != exitUsage || !strings.Contains(stderr, "uptty.yaml exists") {

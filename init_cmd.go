@@ -79,6 +79,17 @@ func runInit(opts options, stdout, stderr io.Writer, getenv func(string) (string
 	}
 	data := config.Starter(services)
 	if _, err := config.Parse(data, path, getenv, probe.Kinds()); err != nil {
+		// The file's lines mean nothing to someone who never saw it: say which URL, and why.
+		for _, s := range services {
+			one := config.Starter([]config.StarterService{s})
+			if _, err := config.Parse(one, path, getenv, probe.Kinds()); err != nil {
+				var why []string
+				for _, e := range config.Errors(err) {
+					why = append(why, e.Msg)
+				}
+				return fail("%q: %s", s.URL, strings.Join(why, "; "))
+			}
+		}
 		return fail("the config would not load:\n%v", err)
 	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL

@@ -292,7 +292,11 @@ func runValidate(opts options, stdout, stderr io.Writer, getenv func(string) (st
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	fmt.Fprintf(stdout, "%s: ok, %d services\n", cfg.Path, len(cfg.Services))
+	noun := "services"
+	if len(cfg.Services) == 1 {
+		noun = "service"
+	}
+	fmt.Fprintf(stdout, "%s: ok, %d %s\n", cfg.Path, len(cfg.Services), noun)
 	return exitOK
 }
 

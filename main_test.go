@@ -189,7 +189,7 @@ services:
 		{name: "version", args: []string{"--version"}, wantCode: 0, wantOut: "uptty "},
 		{name: "help", args: []string{"--help"}, wantCode: 0, wantOut: "Usage:"},
 		{name: "usage error", args: []string{"bogus"}, wantCode: 2, wantErr: "unknown command"},
-		{name: "validate ok", args: []string{"validate", "-c", good}, wantCode: 0, wantOut: "ok, 1 services"},
+		{name: "validate ok", args: []string{"validate", "-c", good}, wantCode: 0, wantOut: "ok, 1 service"},
 		{name: "validate bad", args: []string{"validate", "-c", bad}, wantCode: 2, wantErr: "intervall"},
 		{name: "validate missing file", args: []string{"validate", "-c", "/nonexistent/uptty.yaml"}, wantCode: 2, wantErr: "/nonexistent/uptty.yaml"},
 		{name: "validate huge file", args: []string{"validate", "-c", huge}, wantCode: 2, wantErr: "config " + huge + ": larger than 4 MiB, uptty's limit for a config file"},

@@ -23,7 +23,7 @@ func (c *cli) manCommand() *cobra.Command {
   uptty man --dir build/man && gzip -9 build/man/*.1
   man -l uptty.1`,
 	}, func(cmd *cobra.Command) {
-		cmd.Flags().StringVar(&c.opts.manDir, "dir", "", "the `DIR`ectory to write the pages to (default: the current directory)")
+		cmd.Flags().StringVar(&c.opts.manDir, "dir", "", "the directory `DIR` to write the pages to (default: the current directory)")
 		_ = cmd.MarkFlagDirname("dir")
 	})
 }

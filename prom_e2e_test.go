@@ -53,20 +53,18 @@ func TestTwoLocationsPrometheus(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	defer failing.Close()
-	// The location is written in each file: a ${VAR} value is a secret, and would be masked
-	// in the location label as everywhere else.
-	config := func(location string) string {
-		return writeConfig(t, fmt.Sprintf(`
+	// One file for both places, as the README has it: the location is a label, so its
+	// ${VAR} is shown as it is, while the URL's stays a secret.
+	config := writeConfig(t, fmt.Sprintf(`
 history: {path: ""}
-location: %s
+location: ${UPTTY_LOCATION}
 defaults: {interval: 1s, timeout: 1s}
 services:
   - {name: Checkout API, group: payments, url: "${CHECKOUT_URL}"}
   - {name: Search, group: web, url: "%s/search"}
-`, location, ok.URL))
-	}
-	eu := startServeEnv(t, bin, config("eu-west"), "CHECKOUT_URL="+ok.URL+"/checkout")
-	us := startServeEnv(t, bin, config("us-east"), "CHECKOUT_URL="+failing.URL+"/checkout")
+`, ok.URL))
+	eu := startServeEnv(t, bin, config, "UPTTY_LOCATION=eu-west", "CHECKOUT_URL="+ok.URL+"/checkout")
+	us := startServeEnv(t, bin, config, "UPTTY_LOCATION=us-east", "CHECKOUT_URL="+failing.URL+"/checkout")
 	prom := metricstest.StartPrometheus(t, fmt.Sprintf("  - job_name: uptty\n    static_configs: [{targets: [%q, %q]}]\n", eu, us))
 
 	// Both locations answer, each with both services.

@@ -46,16 +46,16 @@ type serveOptions struct {
 
 // serveFlags adds serve's flags to its command.
 func serveFlags(fs *pflag.FlagSet, so *serveOptions) {
-	fs.StringVar(&so.listen, "listen", "", "`ADDR`ess of the HTTP API (default "+defaultListen+"); one that is not loopback needs a token: $UPTTY_TOKEN or --token-file")
-	fs.StringVar(&so.logFormat, "log-format", "", "`text` (default) or json logs on stderr")
+	fs.StringVar(&so.listen, "listen", "", "the address `ADDR` of the HTTP API (default "+defaultListen+"); one that is not loopback needs a token: $UPTTY_TOKEN or --token-file")
+	fs.StringVar(&so.logFormat, "log-format", "", "the `FORMAT` of the logs on stderr: text (default) or json")
 	fs.StringVar(&so.tokenFile, "token-file", "", "`FILE` holding the bearer token every request carries (else $UPTTY_TOKEN)")
 	fs.StringVar(&so.ssh, "ssh", "", "let viewers log in with ssh -p PORT HOST at `ADDR` and get the live screen; needs --authorized-keys")
-	fs.StringVar(&so.authorizedKeys, "authorized-keys", "", "with --ssh: the public keys that may log in, one a line (`FILE`); no passwords")
-	fs.StringVar(&so.sshOperators, "ssh-operators", "", "with --ssh: keys that may also pause (p) and silence (m) (`FILE`); others only look")
-	fs.IntVar(&so.sshMaxSessions, "ssh-max-sessions", 0, "with --ssh: SSH viewers at once (default 32)") // 0: sshview's default
+	fs.StringVar(&so.authorizedKeys, "authorized-keys", "", "with --ssh: the `FILE` of public keys that may log in, one a line; no passwords")
+	fs.StringVar(&so.sshOperators, "ssh-operators", "", "with --ssh: the `FILE` of keys that may also pause (p) and silence (m); others only look")
+	fs.IntVar(&so.sshMaxSessions, "ssh-max-sessions", 0, "with --ssh: at most `N` SSH viewers at once (default 32)") // 0: sshview's default
 	fs.StringVar(&so.tlsCert, "tls-cert", "", "serve the API over TLS with this certificate `FILE` (PEM; with --tls-key; re-read on reload)")
 	fs.StringVar(&so.tlsKey, "tls-key", "", "the TLS certificate's private key `FILE` (PEM; with --tls-cert)")
-	fs.IntVar(&so.maxStreams, "max-streams", 0, "event streams (/api/v1/events) open at once; more are answered 503 (default 256)") // 0: serve's default
+	fs.IntVar(&so.maxStreams, "max-streams", 0, "at most `N` event streams (/api/v1/events) open at once; more are answered 503 (default 256)") // 0: serve's default
 }
 
 // checkServeFlags refuses a log format serve does not know.

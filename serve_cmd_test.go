@@ -259,14 +259,15 @@ services:
 		t.Errorf("GET /api/v1/status = %d %s, want 200 with the service up and no secret", code, body)
 	}
 
-	// An invalid file changes nothing and says why, at ERROR.
+	// An invalid file changes nothing and says why, at ERROR, as uptty validate would: the
+	// file, line and column (a syntax error's too: the [ left open).
 	if err := os.WriteFile(cfg, []byte("services: [\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Process.Signal(syscall.SIGHUP)
 	logs.waitFor(t, "reload failed", func(m map[string]any) bool {
 		s, _ := m["msg"].(string)
-		return strings.HasPrefix(s, "reload failed: ") && m["level"] == "ERROR" && m["trigger"] == "SIGHUP"
+		return strings.HasPrefix(s, "reload failed: "+cfg+":1:11: invalid YAML: ") && m["level"] == "ERROR" && m["trigger"] == "SIGHUP"
 	})
 	if code, body := get("/healthz"); code != http.StatusOK || body != "ok\n" {
 		t.Errorf("GET /healthz after a failed reload = %d %q, want 200 ok: still running", code, body)

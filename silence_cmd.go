@@ -30,7 +30,7 @@ type silenceOptions struct {
 
 // silenceFlags adds silence's flags to its command.
 func silenceFlags(fs *pflag.FlagSet, so *silenceOptions) {
-	fs.StringVar(&so.reason, "reason", "", "why, shown with the silence (`TEXT`)")
+	fs.StringVar(&so.reason, "reason", "", "`TEXT` saying why, shown with the silence")
 	fs.BoolVar(&so.group, "group", false, "NAME is a group: silence every service in it")
 	fs.BoolVar(&so.list, "list", false, "list the silences in force")
 }

@@ -18,16 +18,20 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/notify"
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
@@ -106,10 +110,17 @@ func (c *Client) URL() string { return c.base.String() }
 // Initial asks the server for its status document: the services and their statuses to start the
 // UI from. An error says why the server cannot be used (unreachable, a wrong token).
 func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]track.Status, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	const wait = 10 * time.Second
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	resp, err := c.do(ctx, http.MethodGet, "/api/v1/status")
-	if err != nil {
+	var refused *StatusError
+	switch {
+	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return nil, nil, fmt.Errorf("%s: no answer within %s; is the address right, and is it an uptty serve?", c.base, wait)
+	case errors.As(err, &refused) && refused.Code == http.StatusNotFound:
+		return nil, nil, fmt.Errorf("%s: not an uptty serve: it answered %s to GET /api/v1/status; check the address and port", c.base, refused.Status)
+	case err != nil:
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
@@ -171,8 +182,11 @@ func (c *Client) doBody(ctx context.Context, method, path string, body []byte) (
 		var doc struct {
 			Error string `json:"error"`
 		}
-		if json.Unmarshal(b, &doc) == nil && doc.Error != "" {
+		switch {
+		case json.Unmarshal(b, &doc) == nil && doc.Error != "":
 			msg = doc.Error // the API's own errors are {"error": "…"}
+		case strings.ContainsAny(msg, "\n<"):
+			msg = "" // a page from something else (a proxy, another web server): no help on one line
 		}
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized && c.opts.Token != "":
@@ -182,7 +196,7 @@ func (c *Client) doBody(ctx context.Context, method, path string, body []byte) (
 		case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "HTTPS server"):
 			msg = "the server speaks TLS: use https://" + c.base.Host
 		}
-		return nil, &StatusError{Method: method, Path: path, Status: resp.Status, Msg: msg}
+		return nil, &StatusError{Method: method, Path: path, Status: resp.Status, Code: resp.StatusCode, Msg: text.CleanText(msg, 200)}
 	}
 	return resp, nil
 }
@@ -191,11 +205,15 @@ func (c *Client) doBody(ctx context.Context, method, path string, body []byte) (
 type StatusError struct {
 	Method, Path string
 	Status       string // "401 Unauthorized"
-	Msg          string // why, from the server's answer
+	Code         int    // 401
+	Msg          string // why, from the server's answer; "" when it gave none worth showing
 }
 
 // Error is the request, the status and why: "GET /api/v1/status: 401 Unauthorized: …".
 func (e *StatusError) Error() string {
+	if e.Msg == "" {
+		return fmt.Sprintf("%s %s: %s", e.Method, e.Path, e.Status)
+	}
 	return fmt.Sprintf("%s %s: %s: %s", e.Method, e.Path, e.Status, e.Msg)
 }
 
@@ -218,7 +236,41 @@ func (c *Client) linkError(err error) error {
 	case errors.As(err, &record), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return fmt.Errorf("%s: the server does not speak TLS: use http://%s", c.base, c.base.Host)
 	}
+	why := NetReason(err)
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("%s: %s; start uptty serve there (uptty serve --listen %s) or check the address", c.base, why, c.base.Host)
+	case why != "":
+		return fmt.Errorf("%s: %s", c.base, why)
+	}
 	return err
+}
+
+// NetReason says in words what a failed connection means, or "" for an error that is not
+// one: Go's own text ("Get …: dial tcp 127.0.0.1:9870: connect: connection refused") names the
+// request and the system call, not the problem.
+func NetReason(err error) string {
+	var (
+		dnsErr *net.DNSError
+		opErr  *net.OpError
+	)
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused: nothing is listening there"
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return "no such host " + strconv.Quote(dnsErr.Name)
+	case errors.As(err, &dnsErr):
+		return "cannot look up " + strconv.Quote(dnsErr.Name) + ": " + dnsErr.Err
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return "no answer in time"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed before an answer came"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "the host cannot be reached from here (no route)"
+	case errors.As(err, &opErr):
+		return "cannot connect: " + opErr.Err.Error()
+	}
+	return ""
 }
 
 // certNames are the names and addresses a certificate is valid for, for an error.

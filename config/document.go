@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -70,7 +71,80 @@ func syntaxError(data []byte, file string, err error) *Error {
 	if col := tabIndent(data, ends, line); col > 0 && tabTrouble(msg) {
 		return &Error{File: file, Line: line, Column: col, Msg: "tabs are not allowed for indentation in YAML; use spaces"}
 	}
-	return &Error{File: file, Line: line, Msg: "invalid YAML: " + oneLine(msg)}
+	return &Error{File: file, Line: line, Column: syntaxColumn(data, ends, line, msg), Msg: "invalid YAML: " + oneLine(msg) + syntaxHint(msg)}
+}
+
+// syntaxColumn finds the column of a syntax error on its line, which yaml.v3 does not say: the
+// first character such that the file up to it fails with the same message (a binary search
+// again, of the line's prefixes). For a flow list or mapping left open, that is somewhere
+// inside it, so its bracket is named instead. It is 0 when no prefix of the line fails so.
+func syntaxColumn(data []byte, ends []int, line int, msg string) int {
+	if line > len(ends) {
+		return 0
+	}
+	start := 0
+	if line > 1 {
+		start = ends[line-2]
+	}
+	n := ends[line-1] - start
+	k := sort.Search(n, func(i int) bool {
+		_, err := documents(data[:start+i+1])
+		if err == nil {
+			return false
+		}
+		_, m := splitYAMLError(err)
+		return m == msg
+	})
+	if k == n {
+		return 0
+	}
+	if strings.HasPrefix(msg, "did not find expected ',' or ") {
+		k = openBracket(data[start:start+k], k)
+	}
+	// Columns count characters, as yaml.v3's own do.
+	return utf8.RuneCount(data[start:start+k]) + 1
+}
+
+// openBracket returns the offset in line of the last [ or { that is still open there, outside
+// quotes, or def when there is none.
+func openBracket(line []byte, def int) int {
+	var open []int
+	var quote byte
+	for i, c := range line {
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '[' || c == '{':
+			open = append(open, i)
+		case (c == ']' || c == '}') && len(open) > 0:
+			open = open[:len(open)-1]
+		}
+	}
+	if len(open) == 0 {
+		return def
+	}
+	return open[len(open)-1]
+}
+
+// syntaxHint says what usually causes one of yaml.v3's terser messages, or "".
+func syntaxHint(msg string) string {
+	switch {
+	case msg == "did not find expected '-' indicator":
+		return " (check this line's indentation against the lines above)"
+	case msg == "did not find expected key":
+		return " (check the indentation, or text after a closing quote)"
+	case msg == "mapping values are not allowed in this context":
+		return " (a second \": \" on the line: quote the value, or check the indentation)"
+	case strings.HasPrefix(msg, "did not find expected ',' or "):
+		return " (a [ or { left open, or a value in one that needs quotes: , [ ] { } :)"
+	case msg == "found unexpected end of stream":
+		return " (a quote opened here is never closed)"
+	}
+	return ""
 }
 
 // tabTrouble reports whether a yaml.v3 message is one a tab in the indentation causes: the

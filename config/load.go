@@ -42,8 +42,13 @@ func Parse(data []byte, filename string, getenv func(string) (string, bool), kin
 	cfg := l.config(root)
 	env = append(env, l.env...)
 	if err := joinErrors(l.errs); err != nil {
-		return nil, hideAll(err, env)
+		return nil, hideAll(err, env) // labels' values too: a message may come from anywhere
 	}
+	// A value only labels use is no secret; one a header, a URL… uses as well stays one, and
+	// is masked in the label too.
+	env = slices.DeleteFunc(env, func(v string) bool {
+		return slices.Contains(l.shown, v) && !slices.Contains(l.env, v)
+	})
 	cfg.Path = filename
 	secrets(cfg, env)
 	for _, m := range cfg.Modules {

@@ -17,13 +17,13 @@ func (s Service) DisplayURL() string {
 	return text.DisplayURL(s.URL, s.Secrets)
 }
 
-// shortSecret says why a ${VAR} value cannot be used, or "": every such value is masked as a
-// secret wherever it appears, and a value of one to three characters cannot be masked without
+// shortSecret says why a ${VAR} value cannot be used, or "": every such value but a label's is
+// masked as a secret wherever it appears, and a value of one to three characters cannot be masked without
 // blotting out ordinary text (or be masked safely at all). An empty value shows nothing.
 func shortSecret(name, v string) string {
 	if n := utf8.RuneCountInString(v); n > 0 && n < text.MinSecret {
 		return "environment variable " + name + " is too short to hide (" + strconv.Itoa(n) +
-			" characters): every ${VAR} value is masked as a secret and needs at least " +
+			" characters): a ${VAR} value outside a name, group or location is masked as a secret and needs at least " +
 			strconv.Itoa(text.MinSecret) + "; write short values in the file itself"
 	}
 	return ""

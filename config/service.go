@@ -169,9 +169,10 @@ func urlSecrets(s *text.Secrets, raw string) {
 	}
 }
 
-// label reads a name or group: any Unicode text a terminal can show on one line.
+// label reads a name, a group or the location: any Unicode text a terminal can show on one
+// line. Its ${VAR}s are not secrets (see plain).
 func (l *loader) label(fl field, mayBeEmpty bool) (string, bool) {
-	s, ok := l.text(fl.val, fl.path, "text")
+	s, ok := l.plain(fl.val, fl.path, "text")
 	if !ok || (s == "" && mayBeEmpty) {
 		return s, ok
 	}

@@ -147,7 +147,8 @@ func yamlScalar(s string) string {
 const starterHead = `# uptty config, written by uptty init. Check it with: uptty validate
 # Every key is in config.example.yaml (and README.md); the ones commented out below show
 # their defaults. Durations are Go durations plus d for days: 500ms, 30s, 5m, 14d.
-# ${VAR} in any text value is the environment variable VAR, kept secret on screen.
+# ${VAR} in any text value is the environment variable VAR, kept secret on screen
+# (except in name, group and location, which are shown as they are).
 
 # Defaults for every service; a service may set any of these itself.
 defaults:

@@ -22,6 +22,9 @@ type loader struct {
 	errs   []*Error
 	// env holds every value that ${VAR} expanded to: secrets, masked in every message.
 	env []string
+	// shown holds the values ${VAR} expanded to in labels (names, groups, the location),
+	// which are not secrets unless env has them too.
+	shown []string
 	// serviceNames, groupNames and alertNames hold every name written, usable or not (as
 	// written and expanded), so that a reference to one that failed to load is not reported
 	// a second time.
@@ -140,20 +143,34 @@ func (l *loader) scalar(n *yaml.Node, path, want string) bool {
 }
 
 // text returns a scalar as text, with ${VAR} expanded. A number or true/false counts as its
-// text, so `name: 404` names the service "404".
+// text, so `name: 404` names the service "404". Every value a ${VAR} brings is a secret.
 func (l *loader) text(n *yaml.Node, path, want string) (string, bool) {
+	return l.expanded(n, path, want, true)
+}
+
+// plain is text for a label that identifies something (a name, a group, the location): the
+// values its ${VAR}s bring are shown as they are, since a label that reads ••• labels nothing.
+// A value that some other key uses as well is still masked everywhere, that label included.
+func (l *loader) plain(n *yaml.Node, path, want string) (string, bool) {
+	return l.expanded(n, path, want, false)
+}
+
+func (l *loader) expanded(n *yaml.Node, path, want string, secret bool) (string, bool) {
 	if !l.scalar(n, path, want) {
 		return "", false
 	}
 	short := false
 	s, problems := expand(n.Value, func(name string) (string, bool) {
 		v, ok := l.getenv(name)
-		if ok {
+		switch {
+		case ok && secret:
 			if msg := shortSecret(name, v); msg != "" {
 				l.errorf(n, path, "%s", msg)
 				short = true
 			}
 			l.env = append(l.env, v)
+		case ok:
+			l.shown = append(l.shown, v)
 		}
 		return v, ok
 	})

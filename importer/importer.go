@@ -6,6 +6,7 @@
 package importer
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -63,6 +64,9 @@ func Run(kind, file string, stdout, stderr io.Writer) int {
 	res, err := convert(data, file)
 	if err != nil {
 		fmt.Fprintf(stderr, "uptty import: %v\n", err)
+		if other := sniff(data); other != "" && other != kind {
+			fmt.Fprintf(stderr, "uptty import: %s looks like %s; try: uptty import %s %s\n", file, sourceName[other], other, file)
+		}
 		return 2
 	}
 	if _, err := stdout.Write(res.YAML); err != nil {
@@ -74,6 +78,23 @@ func Run(kind, file string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, res.summary(kind))
 	return 0
+}
+
+// sourceName is what each kind of input is called in messages.
+var sourceName = map[string]string{"gatus": "a Gatus config", "kuma": "an Uptime Kuma backup"}
+
+// sniff guesses which kind of input data is, or "": a JSON object with a monitor list is a
+// Kuma backup, YAML with endpoints a Gatus config. Only used to point at the other command
+// when the one asked for refused the file.
+func sniff(data []byte) string {
+	trimmed := bytes.TrimSpace(data)
+	switch {
+	case bytes.HasPrefix(trimmed, []byte("{")) && bytes.Contains(data, []byte(`"monitorList"`)):
+		return "kuma"
+	case !bytes.HasPrefix(trimmed, []byte("{")) && bytes.Contains(data, []byte("endpoints:")):
+		return "gatus"
+	}
+	return ""
 }
 
 func (r Result) summary(kind string) string {

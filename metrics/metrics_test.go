@@ -168,8 +168,9 @@ func TestNoLocation(t *testing.T) {
 const secretToken = "s3cret-query-token"
 
 // TestScrapeLiveMonitor runs a real monitor against a real server on loopback, whose URL and
-// name carry secrets, and scrapes the result: the series of a real check, no secret in any
-// label, and a page that promtool accepts.
+// name carry secrets (the name's ${VAR} is one because a header uses it too; a name's own
+// ${VAR} would be a plain label), and scrapes the result: the series of a real check, no
+// secret in any label, and a page that promtool accepts.
 func TestScrapeLiveMonitor(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
@@ -180,6 +181,7 @@ services:
   - name: "Checkout ${NAME_SECRET}"
     group: payments
     url: %s/health?token=${TOKEN}
+    headers: {X-Name: "${NAME_SECRET}"}
     expect: {status: [204]}
     interval: 1h
 `, srv.URL)

@@ -183,11 +183,15 @@ func (m Model) reloadNote() (note string, alarm bool) {
 func (m Model) stale() bool { return m.rl.linkErr }
 
 // staleRow is service i's row while the attached link is down: a `?` mark and the whole row
-// dimmed, so that nothing on it reads as live.
+// dimmed, so that nothing on it reads as live. The selected row keeps its cursor beside the
+// mark (`?>`): without colour, reverse video is dropped and nothing else would show it.
 func (m Model) staleRow(i int, selected bool, l layout) string {
 	plain := []rune(ansi.Strip(m.renderRow(i, selected, l, nil)))
 	if len(plain) > 0 {
 		plain[0] = '?'
+	}
+	if selected && len(plain) > 1 {
+		plain[1] = '>'
 	}
 	style := m.st.hint
 	if selected {
