@@ -55,7 +55,14 @@ func fileErr(path, what string, kind, cause error) error {
 	return &fileError{msg: b.String(), kind: kind, cause: cause}
 }
 
-// errInUse is what lockFile returns when another process holds the lock.
-type errInUse struct{ pid int }
+// errClosing marks an ErrInUse whose holder is closing the file: worth waiting for.
+var errClosing = errors.New("it is closing the file")
+
+// errInUse is what lockFile returns when another process holds the lock; closing when that
+// process has begun to close the file.
+type errInUse struct {
+	pid     int
+	closing bool
+}
 
 func (e errInUse) Error() string { return "locked by pid " + strconv.Itoa(e.pid) }

@@ -237,14 +237,16 @@ func (h *Live) Close() error {
 // Unsaved is Store.Unsaved: how long history was not saved, to tell at exit.
 func (h *Live) Unsaved() string { return h.Store.Unsaved() }
 
-// openWaiting opens path, retrying while another uptty holds it, for at most wait.
+// openWaiting opens path, retrying for at most wait while another uptty holds it and is closing
+// it (a restart: the old one commits its last results). One that holds it and runs is
+// answered at once: waiting for it would only delay the first frame.
 func openWaiting(path string, opts Options, wait time.Duration) (*Store, error) {
 	deadline := time.Now().Add(wait)
 	retry := time.NewTicker(50 * time.Millisecond)
 	defer retry.Stop()
 	for {
 		store, err := Open(path, opts)
-		if !errors.Is(err, ErrInUse) || time.Now().After(deadline) {
+		if !errors.Is(err, errClosing) || time.Now().After(deadline) {
 			return store, err
 		}
 		<-retry.C

@@ -171,20 +171,59 @@ func TestRecordCommitsResultWithItsEvents(t *testing.T) {
 // TestOpenLiveWaitsForTheQuittingOne: a restart starts the new uptty while the old one is still
 // closing the file; the new one must get the file, not give up saving for its whole run.
 func TestOpenLiveWaitsForTheQuittingOne(t *testing.T) {
+	if !canLock {
+		t.Skip("no lock file here")
+	}
 	path := filepath.Join(t.TempDir(), "history.db")
 	old, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	old.closing() // what Close says first, while it still commits
 	released := time.AfterFunc(200*time.Millisecond, func() { old.Close() })
 	defer released.Stop()
-	h, err := OpenLive(path, 0, []Service{{Name: "API"}}, 10*time.Second)
+	h, err := OpenLive(path, 0, []Service{{Name: "API"}}, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.Close()
 	if h.Hint != "" || h.Store.Path() != path {
 		t.Errorf("OpenLive() = hint %q, path %q; want the file, saving", h.Hint, h.Store.Path())
+	}
+}
+
+// TestOpenLiveDoesNotWaitForARunningOne: an uptty that holds the file and runs (uptty serve
+// beside the screen) is not waited for: the screen starts at once, saying it is not saving.
+func TestOpenLiveDoesNotWaitForARunningOne(t *testing.T) {
+	if !canLock {
+		t.Skip("no lock file here")
+	}
+	path := filepath.Join(t.TempDir(), "history.db")
+	running, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer running.Close()
+	opened := make(chan *Live, 1)
+	go func() {
+		h, err := OpenLive(path, 0, []Service{{Name: "API"}}, time.Hour)
+		if err != nil {
+			t.Error(err)
+		}
+		opened <- h
+	}()
+	select {
+	case h := <-opened:
+		if h == nil {
+			return
+		}
+		defer h.Close()
+		want := fmt.Sprintf("history: in use by another uptty (pid %d); this one is not saving", os.Getpid())
+		if h.Hint != want {
+			t.Errorf("OpenLive() hint = %q, want %q", h.Hint, want)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("OpenLive waited for an uptty that holds the file and is not closing")
 	}
 }
 

@@ -17,35 +17,41 @@ const canLock = true
 // lockFile takes an exclusive advisory lock on path, creating it (mode 0600, never through a
 // symbolic link: the pid written below would overwrite the file it points to), and writes our pid into it so
 // that a second uptty can say who holds it. The kernel drops the lock when the process dies,
-// even by kill -9, so a stale lock file never keeps anyone out.
-func lockFile(path string) (unlock func() error, err error) {
+// even by kill -9, so a stale lock file never keeps anyone out. closing adds "closing" after
+// the pid: a newcomer waits for a holder that is closing (a restart), not for one that runs.
+func lockFile(path string) (unlock func() error, closing func(), err error) {
 	f, _, err := openOwn(path, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, errInUse{pid: readPID(path)}
+			pid, closing := readLock(path)
+			return nil, nil, errInUse{pid: pid, closing: closing}
 		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		return nil, nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	// The pid is a courtesy for the message above; failing to write it is no reason to fail.
+	pid := strconv.Itoa(os.Getpid())
 	if f.Truncate(0) == nil {
-		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		f.WriteAt([]byte(pid+"\n"), 0)
 	}
-	return f.Close, nil
+	closing = func() { f.WriteAt([]byte(pid+" closing\n"), 0) }
+	return f.Close, closing, nil
 }
 
-// readPID returns the pid written in a lock file, 0 if there is none yet.
-func readPID(path string) int {
+// readLock returns the pid written in a lock file (0 if there is none yet) and whether its
+// holder is closing.
+func readLock(path string) (pid int, closing bool) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0
+		return 0, false
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	word, rest, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+	pid, err = strconv.Atoi(word)
 	if err != nil {
-		return 0
+		return 0, false
 	}
-	return pid
+	return pid, rest == "closing"
 }

@@ -38,9 +38,11 @@ func (s *Store) openFile(ctx context.Context) error {
 	if err := checkDir(dir, s.path); err != nil {
 		return err
 	}
-	unlock, err := lockFile(s.path + ".lock")
+	unlock, closing, err := lockFile(s.path + ".lock")
 	var inUse errInUse
 	switch {
+	case errors.As(err, &inUse) && inUse.closing:
+		return fileErr(s.path, fmt.Sprintf("is in use by another uptty (pid %d)", inUse.pid), ErrInUse, errClosing)
 	case errors.As(err, &inUse) && inUse.pid > 0:
 		return fileErr(s.path, fmt.Sprintf("is in use by another uptty (pid %d)", inUse.pid), ErrInUse, nil)
 	case errors.As(err, &inUse):
@@ -50,7 +52,7 @@ func (s *Store) openFile(ctx context.Context) error {
 	case err != nil:
 		return fileErr(s.path, "cannot be locked for writing", nil, err)
 	}
-	s.unlock = unlock
+	s.unlock, s.closing = unlock, closing
 	checked, err := prepareFiles(ctx, s.path)
 	if err != nil {
 		return err

@@ -67,6 +67,7 @@ type Store struct {
 	rw      *sql.DB // the writer's single connection; nil when read-only
 	ro      *sql.DB // connections for queries
 	unlock  func() error
+	closing func() // says in the lock file that Close has begun
 	session int64
 
 	mu       sync.RWMutex
@@ -327,6 +328,9 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	if s.closing != nil {
+		s.closing()
+	}
 	var err error
 	if s.stop != nil {
 		close(s.stop)
