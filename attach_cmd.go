@@ -92,19 +92,27 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 		Wall:          opts.wall,
 		WallPage:      opts.wallPage,
 	})
+	return runAttached(ctx, cancel, model, opts, &program, &ready, client.Run, stderr)
+}
+
+// runAttached runs an attached screen until the user quits, with feed (the client's loop that
+// sends the program what the server or Prometheus says) beside it. It sets *program and
+// releases ready before feed starts, so the client's callbacks can send to the program.
+func runAttached(ctx context.Context, cancel context.CancelFunc, model tea.Model, opts options, program **tea.Program,
+	ready *sync.WaitGroup, feed func(context.Context) error, stderr io.Writer) int {
 	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}
 	if opts.mouse {
 		programOpts = append(programOpts, tea.WithMouseCellMotion())
 	}
-	program = tea.NewProgram(model, programOpts...)
+	*program = tea.NewProgram(model, programOpts...)
 	ready.Done()
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = client.Run(ctx) })
-	_, err = program.Run()
+	wg.Go(func() { _ = feed(ctx) })
+	_, err := (*program).Run()
 	cancel()
 	wg.Wait()
 	if xterm.IsTerminal(os.Stdout.Fd()) {
-		fmt.Fprint(os.Stdout, "\x1b]2;\x07")
+		fmt.Fprint(os.Stdout, "\x1b]2;\x07") // the window title back to the terminal's own
 	}
 	switch {
 	case err == nil, errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled):

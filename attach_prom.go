@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -98,24 +97,5 @@ func runAttachProm(opts options, stderr io.Writer, getenv func(string) (string, 
 		WallPage:      opts.wallPage,
 		ReadOnly:      true,
 	})
-	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}
-	if opts.mouse {
-		programOpts = append(programOpts, tea.WithMouseCellMotion())
-	}
-	program = tea.NewProgram(model, programOpts...)
-	ready.Done()
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = client.Run(ctx) })
-	_, err = program.Run()
-	cancel()
-	wg.Wait()
-	if xterm.IsTerminal(os.Stdout.Fd()) {
-		fmt.Fprint(os.Stdout, "\x1b]2;\x07")
-	}
-	switch {
-	case err == nil, errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled):
-		return exitOK
-	}
-	fmt.Fprintln(stderr, "uptty:", strings.TrimSpace(err.Error()))
-	return exitFailed
+	return runAttached(ctx, cancel, model, opts, &program, &ready, client.Run, stderr)
 }
