@@ -56,6 +56,7 @@ type options struct {
 	failEvery int
 	hang      int
 	hogs      int
+	settle    time.Duration
 	ports     int
 	tui       bool
 	bin       string
@@ -77,6 +78,7 @@ func main() {
 	flag.IntVar(&o.failEvery, "fail-every", 10, "every Kth endpoint answers 503 (0: none)")
 	flag.IntVar(&o.hang, "hang", 0, "endpoints that never answer (spread over the farm; uptty's timeout ends them)")
 	flag.IntVar(&o.hogs, "hogs", 0, "busy goroutines in a child process: other work on the same cores")
+	flag.DurationVar(&o.settle, "settle", 0, "start of the steady state after uptty's start (default one interval, at most half the duration)")
 	flag.IntVar(&o.ports, "ports", 0, "listeners of the farm (default one per 500 services)")
 	flag.BoolVar(&o.tui, "tui", false, "run the TUI in a 120x40 tmux pane instead of uptty serve")
 	flag.StringVar(&o.bin, "bin", "", "uptty binary to measure (default: go build this checkout)")
@@ -263,6 +265,9 @@ func run(o options) error {
 	var bytesSteady0 int64
 	var steadyAt time.Time
 	steady := t0.Add(min(o.interval, o.duration/2))
+	if o.settle > 0 {
+		steady = t0.Add(min(o.settle, o.duration))
+	}
 	end := t0.Add(o.duration)
 	tick := time.NewTicker(time.Second)
 	for now := range tick.C {
@@ -297,7 +302,7 @@ func run(o options) error {
 		return fmt.Errorf("reading uptty's history: %w", err)
 	}
 
-	r := report(o, recs, results, t0, steadyAt, stopAt)
+	r := report(f, o, recs, results, t0, steadyAt, stopAt)
 	r.CPUPerCheckMS = ms(cpuEnd-cpuSteady0) / float64(max(r.SteadyRequests, 1))
 	r.CPUShare = float64(cpuEnd-cpuSteady0) / float64(stopAt.Sub(steadyAt))
 	r.CPUTotalS = cpuEnd.Seconds()
@@ -526,38 +531,39 @@ func readHistory(path string) ([]result, error) {
 
 // figures is what one run measured.
 type figures struct {
-	Services       int     `json:"services"`
-	IntervalS      float64 `json:"interval_s"`
-	DurationS      float64 `json:"duration_s"`
-	Hogs           int     `json:"hogs"`
-	Hung           int     `json:"hung"`
-	TUI            bool    `json:"tui"`
-	Requests       int     `json:"requests"`
-	SteadyRequests int     `json:"steady_requests"`
-	SteadyExpected float64 `json:"steady_expected"`
-	FirstRoundS    float64 `json:"first_round_s"`
-	StartPeak100ms int     `json:"start_peak_per_100ms"`
-	Mean100ms      float64 `json:"steady_mean_per_100ms"`
-	Peak100ms      int     `json:"steady_peak_per_100ms"`
-	Stored         int     `json:"stored"`
-	Matched        int     `json:"matched"`
-	ErrMeanMS      float64 `json:"latency_error_mean_ms"`
-	ErrP50MS       float64 `json:"latency_error_p50_ms"`
-	ErrP99MS       float64 `json:"latency_error_p99_ms"`
-	ErrMaxMS       float64 `json:"latency_error_max_ms"`
-	StartErrMeanMS float64 `json:"startup_latency_error_mean_ms"`
-	StartErrP99MS  float64 `json:"startup_latency_error_p99_ms"`
-	HandlerMeanMS  float64 `json:"handler_mean_ms"`
-	CPUPerCheckMS  float64 `json:"cpu_per_check_ms"`
-	CPUShare       float64 `json:"cpu_share_of_one_core"`
-	CPUTotalS      float64 `json:"cpu_total_s"`
-	RSSLastMB      float64 `json:"rss_last_mb"`
-	RSSMaxMB       float64 `json:"rss_max_mb"`
-	HWMMB          float64 `json:"vm_hwm_mb"`
-	TermBytesPerS  float64 `json:"terminal_bytes_per_s,omitempty"`
+	Services        int     `json:"services"`
+	IntervalS       float64 `json:"interval_s"`
+	DurationS       float64 `json:"duration_s"`
+	Hogs            int     `json:"hogs"`
+	Hung            int     `json:"hung"`
+	TUI             bool    `json:"tui"`
+	Requests        int     `json:"requests"`
+	SteadyRequests  int     `json:"steady_requests"`
+	SteadyExpected  float64 `json:"steady_expected"`
+	FirstRoundS     float64 `json:"first_round_s"`
+	StartPeak100ms  int     `json:"start_peak_per_100ms"`
+	Mean100ms       float64 `json:"steady_mean_per_100ms"`
+	Peak100ms       int     `json:"steady_peak_per_100ms"`
+	StartsPeak100ms int     `json:"steady_check_starts_peak_per_100ms"`
+	Stored          int     `json:"stored"`
+	Matched         int     `json:"matched"`
+	ErrMeanMS       float64 `json:"latency_error_mean_ms"`
+	ErrP50MS        float64 `json:"latency_error_p50_ms"`
+	ErrP99MS        float64 `json:"latency_error_p99_ms"`
+	ErrMaxMS        float64 `json:"latency_error_max_ms"`
+	StartErrMeanMS  float64 `json:"startup_latency_error_mean_ms"`
+	StartErrP99MS   float64 `json:"startup_latency_error_p99_ms"`
+	HandlerMeanMS   float64 `json:"handler_mean_ms"`
+	CPUPerCheckMS   float64 `json:"cpu_per_check_ms"`
+	CPUShare        float64 `json:"cpu_share_of_one_core"`
+	CPUTotalS       float64 `json:"cpu_total_s"`
+	RSSLastMB       float64 `json:"rss_last_mb"`
+	RSSMaxMB        float64 `json:"rss_max_mb"`
+	HWMMB           float64 `json:"vm_hwm_mb"`
+	TermBytesPerS   float64 `json:"terminal_bytes_per_s,omitempty"`
 }
 
-func report(o options, recs []record, results []result, t0, steadyAt, stopAt time.Time) figures {
+func report(f *farm, o options, recs []record, results []result, t0, steadyAt, stopAt time.Time) figures {
 	r := figures{Services: o.n, IntervalS: o.interval.Seconds(), DurationS: o.duration.Seconds(),
 		Hogs: o.hogs, Hung: o.hang, TUI: o.tui, Requests: len(recs), Stored: len(results)}
 	slices.SortFunc(recs, func(a, b record) int { return cmp64(a.start, b.start) })
@@ -597,16 +603,39 @@ func report(o options, recs []record, results []result, t0, steadyAt, stopAt tim
 	}
 	_, r.StartPeak100ms = bucket(t0, steadyAt)
 	r.Mean100ms, r.Peak100ms = bucket(steadyAt, stopAt)
+	// The same count from uptty's side: when it says each check started. A peak here and not
+	// above is uptty's schedule; a peak above only is queueing between the two.
+	if from, n := steadyAt.UnixMilli(), int(stopAt.Sub(steadyAt)/(100*time.Millisecond)); n > 0 {
+		counts := make([]int, n)
+		for _, x := range results {
+			if k := int((x.at - from) / 100); x.at >= from && k < n {
+				counts[k]++
+			}
+		}
+		r.StartsPeak100ms = slices.Max(counts)
+	}
 	for _, x := range recs {
 		if x.start >= steadyAt.UnixNano() && x.start < stopAt.UnixNano() {
 			r.SteadyRequests++
 		}
 	}
-	r.SteadyExpected = float64(o.n-o.hang) * stopAt.Sub(steadyAt).Seconds() / o.interval.Seconds()
+	// A failing service is checked again after the retry interval (5 s, or the interval if
+	// shorter) rather than the interval.
+	failing := 0
+	if o.failEvery > 0 {
+		for i := range o.n {
+			if i%o.failEvery == o.failEvery-1 && !f.hung(i) {
+				failing++
+			}
+		}
+	}
+	w := stopAt.Sub(steadyAt).Seconds()
+	r.SteadyExpected = float64(o.n-o.hang-failing)*w/o.interval.Seconds() + float64(failing)*w/min(5*time.Second, o.interval).Seconds()
 
 	// Match each stored result to the request it made: per service, the first request not yet
 	// matched that the handler entered after the check started (less 2 ms of clock rounding:
-	// `at` is whole milliseconds) and within 2 s of it.
+	// `at` is whole milliseconds) and within the check's timeout of it (a check may wait that
+	// long for its connection when uptty is behind).
 	bySvc := make([][]record, o.n)
 	for _, x := range recs {
 		bySvc[x.svc] = append(bySvc[x.svc], x)
@@ -630,7 +659,7 @@ func report(o options, recs []record, results []result, t0, steadyAt, stopAt tim
 		for j < len(list) && list[j].start < at-int64(2*time.Millisecond) {
 			j++
 		}
-		if j == len(list) || list[j].start > at+int64(2*time.Second) {
+		if j == len(list) || list[j].start > at+int64(min(10*time.Second, o.interval)) {
 			continue
 		}
 		next[res.svc] = j + 1
@@ -672,8 +701,9 @@ func (r figures) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "uptty %s: %d services at %gs for %gs, hogs %d, hung %d\n", mode, r.Services, r.IntervalS, r.DurationS, r.Hogs, r.Hung)
 	fmt.Fprintf(w, "  first round         all services checked %.2f s after start; start-up peak %d requests per 100 ms\n", r.FirstRoundS, r.StartPeak100ms)
-	fmt.Fprintf(w, "  requests / 100 ms   steady mean %.1f, peak %d (%.1fx the mean); %d requests in the steady state, %.0f due\n",
+	fmt.Fprintf(w, "  requests / 100 ms   steady mean %.1f, peak %d (%.1fx the mean); %d requests in the steady state, %.0f due (retries included)\n",
 		r.Mean100ms, r.Peak100ms, float64(r.Peak100ms)/math.Max(r.Mean100ms, 1e-9), r.SteadyRequests, r.SteadyExpected)
+	fmt.Fprintf(w, "  check starts        steady peak %d per 100 ms by uptty's own start times\n", r.StartsPeak100ms)
 	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f; start-up mean %+.2f, p99 %+.2f (handler %.2f ms)\n",
 		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.StartErrMeanMS, r.StartErrP99MS, r.HandlerMeanMS)
 	fmt.Fprintf(w, "  history             %d results stored for %d requests (%d matched)\n", r.Stored, r.Requests, r.Matched)
