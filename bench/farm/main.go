@@ -27,6 +27,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math"
 	"net"
@@ -545,6 +546,10 @@ type figures struct {
 	Mean100ms       float64 `json:"steady_mean_per_100ms"`
 	Peak100ms       int     `json:"steady_peak_per_100ms"`
 	StartsPeak100ms int     `json:"steady_check_starts_peak_per_100ms"`
+	GridPeak100ms   int     `json:"grid_peak_per_100ms"`
+	LateP50MS       float64 `json:"start_lateness_p50_ms"`
+	LateP99MS       float64 `json:"start_lateness_p99_ms"`
+	LateMaxMS       float64 `json:"start_lateness_max_ms"`
 	Stored          int     `json:"stored"`
 	Matched         int     `json:"matched"`
 	ErrMeanMS       float64 `json:"latency_error_mean_ms"`
@@ -614,6 +619,7 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 		}
 		r.StartsPeak100ms = slices.Max(counts)
 	}
+	r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS = lateness(f, o, results, steadyAt, stopAt)
 	for _, x := range recs {
 		if x.start >= steadyAt.UnixNano() && x.start < stopAt.UnixNano() {
 			r.SteadyRequests++
@@ -681,6 +687,41 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 	return r
 }
 
+// lateness compares the steady state's passing checks with the grid uptty schedules them on
+// (monitor.gridPhase: the interval offset from the Unix epoch by the FNV-64a hash of the name;
+// keep the two in step): how late each started (at ms precision), and the peak per 100 ms the
+// grid alone would give.
+func lateness(f *farm, o options, results []result, from, to time.Time) (gridPeak int, p50, p99, maxV float64) {
+	iv := int64(o.interval)
+	counts := make([]int, max(iv/int64(100*time.Millisecond), 1))
+	offset := make([]int64, o.n)
+	for i := range o.n {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "svc-%05d", i)
+		offset[i] = int64(h.Sum64() % uint64(iv))
+		if !f.hung(i) {
+			counts[min(offset[i]/int64(100*time.Millisecond), int64(len(counts)-1))]++
+		}
+	}
+	var late []float64
+	for _, x := range results {
+		at := x.at * int64(time.Millisecond)
+		if !x.ok || at < from.UnixNano() || at >= to.UnixNano() {
+			continue
+		}
+		// at is whole milliseconds, rounded down: a check started on its grid point may read
+		// up to 1 ms before it.
+		ms := int64(time.Millisecond)
+		past := ((at+ms-offset[x.svc])%iv+iv)%iv - ms
+		if past > iv/2 {
+			continue // not on the grid: a retry's or the start-up round's
+		}
+		late = append(late, float64(past)/1e6)
+	}
+	_, p50, p99, maxV = stats(late)
+	return slices.Max(counts), p50, p99, maxV
+}
+
 func stats(v []float64) (mean, p50, p99, maxV float64) {
 	if len(v) == 0 {
 		return math.NaN(), math.NaN(), math.NaN(), math.NaN()
@@ -703,7 +744,8 @@ func (r figures) print(w io.Writer) {
 	fmt.Fprintf(w, "  first round         all services checked %.2f s after start; start-up peak %d requests per 100 ms\n", r.FirstRoundS, r.StartPeak100ms)
 	fmt.Fprintf(w, "  requests / 100 ms   steady mean %.1f, peak %d (%.1fx the mean); %d requests in the steady state, %.0f due (retries included)\n",
 		r.Mean100ms, r.Peak100ms, float64(r.Peak100ms)/math.Max(r.Mean100ms, 1e-9), r.SteadyRequests, r.SteadyExpected)
-	fmt.Fprintf(w, "  check starts        steady peak %d per 100 ms by uptty's own start times\n", r.StartsPeak100ms)
+	fmt.Fprintf(w, "  check starts        steady peak %d per 100 ms by uptty's own start times (its grid alone: %d); passing checks start late by p50 %.0f ms, p99 %.0f, max %.0f\n",
+		r.StartsPeak100ms, r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS)
 	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f; start-up mean %+.2f, p99 %+.2f (handler %.2f ms)\n",
 		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.StartErrMeanMS, r.StartErrP99MS, r.HandlerMeanMS)
 	fmt.Fprintf(w, "  history             %d results stored for %d requests (%d matched)\n", r.Stored, r.Requests, r.Matched)
