@@ -222,7 +222,12 @@ func run(o options) error {
 	defer f.srv.Close()
 
 	cfgPath := filepath.Join(dir, "uptty.yaml")
-	dbPath := filepath.Join(dir, "history.db")
+	// The history in a directory of its own, as by default (the state directory, not the
+	// config's): uptty watches the config's directory, and every commit would wake it.
+	dbPath := filepath.Join(dir, "state", "history.db")
+	if err := os.Mkdir(filepath.Dir(dbPath), 0o700); err != nil {
+		return err
+	}
 	if err := writeConfig(cfgPath, dbPath, f, o); err != nil {
 		return err
 	}
