@@ -192,7 +192,10 @@ type options struct {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
+	stop := startCPUProfile(os.Getenv("UPTTY_CPUPROFILE"))
+	code := run(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	stop()
+	os.Exit(code)
 }
 
 // run is the whole program, with its environment passed in so that tests can drive it.

@@ -172,7 +172,13 @@ func (s *Server) sendSnapshots() {
 func (s *Server) broadcast(batch map[string]track.Status) {
 	s.hub.mu.Lock()
 	s.hub.watchBroadcast(batch)
+	streams := len(s.hub.clients)
 	s.hub.mu.Unlock()
+	if streams == 0 {
+		// Nobody to encode for: a stream opened from now on starts with a snapshot, taken
+		// after this batch is in the monitor's status.
+		return
+	}
 	now := s.opts.Now()
 	var buf bytes.Buffer
 	for _, svc := range s.services() { // in the config's order, as the snapshot lists them

@@ -1,0 +1,775 @@
+//go:build linux
+
+// Command farm measures the built uptty against a loopback target farm, the way issue #11's
+// figures were taken: N HTTP endpoints on 127.0.0.1 (several listeners, so that connections
+// without keep-alive do not run out of ephemeral ports), each answering after a handler delay,
+// every 10th with 503; uptty checks them every interval, headless (`uptty serve`) or in a
+// 120x40 tmux pane (--tui), optionally with CPU hogs in another process. It reports:
+//
+//   - requests per 100 ms as the targets saw them (mean and peak, start-up and steady state),
+//     and how long the first round took;
+//   - latency error: the latency uptty stored in its history for each check less the
+//     target's own handler time for the same request (matched per service by time);
+//   - CPU per check (utime+stime of /proc/PID/stat over the steady state ÷ requests) and the
+//     share of one core;
+//   - RSS (VmRSS sampled each second, VmHWM);
+//   - with --tui, bytes written to the terminal per second (tmux pipe-pane);
+//   - results stored in history against requests served.
+//
+// Run from the repository root: go run ./bench/farm --help.
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	_ "modernc.org/sqlite" // to read the results uptty stored
+)
+
+// hogEnv, when set, turns this program into the CPU hog child: that many busy goroutines.
+const hogEnv = "UPTTY_FARM_HOGS"
+
+type options struct {
+	n         int
+	interval  time.Duration
+	duration  time.Duration
+	delay     time.Duration
+	failEvery int
+	hang      int
+	hogs      int
+	settle    time.Duration
+	ports     int
+	tui       bool
+	bin       string
+	profile   string
+	keep      bool
+	jsonOut   string
+}
+
+func main() {
+	if v := os.Getenv(hogEnv); v != "" {
+		hog(v)
+		return
+	}
+	var o options
+	flag.IntVar(&o.n, "n", 1000, "services (one endpoint each)")
+	flag.DurationVar(&o.interval, "interval", 10*time.Second, "check interval of every service")
+	flag.DurationVar(&o.duration, "duration", 60*time.Second, "how long uptty runs")
+	flag.DurationVar(&o.delay, "delay", 20*time.Millisecond, "the targets' handler delay")
+	flag.IntVar(&o.failEvery, "fail-every", 10, "every Kth endpoint answers 503 (0: none)")
+	flag.IntVar(&o.hang, "hang", 0, "endpoints that never answer (spread over the farm; uptty's timeout ends them)")
+	flag.IntVar(&o.hogs, "hogs", 0, "busy goroutines in a child process: other work on the same cores")
+	flag.DurationVar(&o.settle, "settle", 0, "start of the steady state after uptty's start (default one interval, at most half the duration)")
+	flag.IntVar(&o.ports, "ports", 0, "listeners of the farm (default one per 500 services)")
+	flag.BoolVar(&o.tui, "tui", false, "run the TUI in a 120x40 tmux pane instead of uptty serve")
+	flag.StringVar(&o.bin, "bin", "", "uptty binary to measure (default: go build this checkout)")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write uptty's CPU profile to `FILE` (UPTTY_CPUPROFILE)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (config, history, logs)")
+	flag.StringVar(&o.jsonOut, "json", "", "also write the figures as JSON to `FILE`")
+	flag.Parse()
+	if o.n < 1 || o.interval <= 0 || o.duration <= 0 {
+		fmt.Fprintln(os.Stderr, "farm: want -n ≥ 1, -interval and -duration > 0")
+		os.Exit(2)
+	}
+	if o.ports <= 0 {
+		o.ports = (o.n + 499) / 500
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "farm:", err)
+		os.Exit(1)
+	}
+}
+
+// hog spins k goroutines until killed.
+func hog(v string) {
+	k, _ := strconv.Atoi(v)
+	k = max(k, 1)
+	runtime.GOMAXPROCS(k)
+	for range k - 1 {
+		go spin()
+	}
+	spin()
+}
+
+func spin() {
+	x := 0
+	for {
+		x++
+	}
+}
+
+// record is one request as the target saw it.
+type record struct {
+	svc   int32
+	start int64 // Unix ns at the handler's entry
+	dur   int64 // ns in the handler, up to writing the answer
+}
+
+type farm struct {
+	o       options
+	mu      sync.Mutex
+	records []record
+	lns     []net.Listener
+	srv     *http.Server
+}
+
+func (f *farm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/s/"))
+	if err != nil || i < 0 || i >= f.o.n {
+		http.NotFound(w, r)
+		return
+	}
+	if f.hung(i) {
+		<-r.Context().Done()
+		return
+	}
+	time.Sleep(f.o.delay)
+	code := http.StatusOK
+	if f.o.failEvery > 0 && i%f.o.failEvery == f.o.failEvery-1 {
+		code = http.StatusServiceUnavailable
+	}
+	d := time.Since(start)
+	w.Header().Set("Content-Length", "3")
+	w.WriteHeader(code)
+	io.WriteString(w, "ok\n")
+	f.mu.Lock()
+	f.records = append(f.records, record{svc: int32(i), start: start.UnixNano(), dur: int64(d)})
+	f.mu.Unlock()
+}
+
+// hung reports whether endpoint i never answers: -hang of them, spread evenly and never a
+// failing one.
+func (f *farm) hung(i int) bool {
+	if f.o.hang <= 0 {
+		return false
+	}
+	step := max(f.o.n/f.o.hang, 1)
+	return i%step == step/2 && i/step < f.o.hang
+}
+
+func (f *farm) start() error {
+	f.srv = &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
+	f.srv.SetKeepAlivesEnabled(false)
+	for range f.o.ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		f.lns = append(f.lns, ln)
+		go f.srv.Serve(ln)
+	}
+	return nil
+}
+
+func (f *farm) url(i int) string {
+	return fmt.Sprintf("http://%s/s/%05d", f.lns[i%len(f.lns)].Addr(), i)
+}
+
+func (f *farm) snapshot() []record {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.records)
+}
+
+func run(o options) error {
+	dir, err := os.MkdirTemp("", "uptty-farm-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Println("dir:", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	bin := o.bin
+	if bin == "" {
+		bin = filepath.Join(dir, "uptty")
+		cmd := exec.Command("go", "build", "-o", bin, ".")
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("go build (run from the repository root, or pass --bin): %w", err)
+		}
+	} else if bin, err = filepath.Abs(bin); err != nil {
+		return err
+	}
+
+	f := &farm{o: o, records: make([]record, 0, int(float64(o.n)*o.duration.Seconds()/o.interval.Seconds()*1.3)+16)}
+	if err := f.start(); err != nil {
+		return err
+	}
+	defer f.srv.Close()
+
+	cfgPath := filepath.Join(dir, "uptty.yaml")
+	// The history in a directory of its own, as by default (the state directory, not the
+	// config's): uptty watches the config's directory, and every commit would wake it.
+	dbPath := filepath.Join(dir, "state", "history.db")
+	if err := os.Mkdir(filepath.Dir(dbPath), 0o700); err != nil {
+		return err
+	}
+	if err := writeConfig(cfgPath, dbPath, f, o); err != nil {
+		return err
+	}
+
+	if o.hogs > 0 {
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		h := exec.Command(self)
+		h.Env = append(os.Environ(), fmt.Sprintf("%s=%d", hogEnv, o.hogs))
+		if err := h.Start(); err != nil {
+			return err
+		}
+		defer func() { h.Process.Kill(); h.Wait() }()
+	}
+
+	env := os.Environ()
+	if o.profile != "" {
+		p, err := filepath.Abs(o.profile)
+		if err != nil {
+			return err
+		}
+		env = append(env, "UPTTY_CPUPROFILE="+p)
+	}
+	var u *upttyProc
+	if o.tui {
+		u, err = startTUI(bin, cfgPath, dir, env)
+	} else {
+		u, err = startServe(bin, cfgPath, dir, env)
+	}
+	if err != nil {
+		return err
+	}
+	t0 := u.started
+
+	// Sample RSS each second; CPU at the end of the first interval (the start-up round) and
+	// at the end.
+	var rssMax, rssLast int64
+	var cpuSteady0 time.Duration
+	var bytesSteady0 int64
+	var steadyAt time.Time
+	steady := t0.Add(min(o.interval, o.duration/2))
+	if o.settle > 0 {
+		steady = t0.Add(min(o.settle, o.duration))
+	}
+	end := t0.Add(o.duration)
+	tick := time.NewTicker(time.Second)
+	for now := range tick.C {
+		if !u.alive() {
+			tick.Stop()
+			return fmt.Errorf("uptty exited early; see %s", u.log)
+		}
+		if rss, _, err := memory(u.pid); err == nil {
+			rssLast = rss
+			rssMax = max(rssMax, rss)
+		}
+		if steadyAt.IsZero() && !now.Before(steady) {
+			steadyAt = now
+			cpuSteady0, _ = cpu(u.pid)
+			bytesSteady0 = u.termBytes()
+		}
+		if !now.Before(end) {
+			break
+		}
+	}
+	tick.Stop()
+	stopAt := time.Now()
+	cpuEnd, _ := cpu(u.pid)
+	bytesEnd := u.termBytes()
+	_, hwm, _ := memory(u.pid)
+	if err := u.stop(); err != nil {
+		return err
+	}
+	recs := f.snapshot()
+	results, err := readHistory(dbPath)
+	if err != nil {
+		return fmt.Errorf("reading uptty's history: %w", err)
+	}
+
+	r := report(f, o, recs, results, t0, steadyAt, stopAt)
+	r.CPUPerCheckMS = ms(cpuEnd-cpuSteady0) / float64(max(r.SteadyRequests, 1))
+	r.CPUShare = float64(cpuEnd-cpuSteady0) / float64(stopAt.Sub(steadyAt))
+	r.CPUTotalS = cpuEnd.Seconds()
+	r.RSSLastMB, r.RSSMaxMB, r.HWMMB = mb(rssLast), mb(rssMax), mb(hwm)
+	if o.tui {
+		r.TermBytesPerS = float64(bytesEnd-bytesSteady0) / stopAt.Sub(steadyAt).Seconds()
+	}
+	r.print(os.Stdout)
+	if o.jsonOut != "" {
+		b, _ := json.MarshalIndent(r, "", "  ")
+		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeConfig(path, db string, f *farm, o options) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "defaults:\n  interval: %s\n", o.interval)
+	if o.interval < 10*time.Second {
+		fmt.Fprintf(&b, "  timeout: %s\n", o.interval)
+	}
+	fmt.Fprintf(&b, "concurrency: %d\nhistory:\n  path: %s\nservices:\n", min(max(o.n, 1), 100000), db)
+	for i := range o.n {
+		fmt.Fprintf(&b, "  - name: svc-%05d\n    url: %s\n", i, f.url(i))
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// upttyProc is the running uptty: a child process (serve) or a tmux pane (TUI).
+type upttyProc struct {
+	pid     int
+	started time.Time
+	log     string
+	alive   func() bool
+	stop    func() error
+	// termBytes is how many bytes uptty wrote to its terminal so far (TUI only).
+	termBytes func() int64
+}
+
+func startServe(bin, cfg, dir string, env []string) (*upttyProc, error) {
+	logPath := filepath.Join(dir, "serve.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait(); logf.Close() }()
+	exited := false
+	return &upttyProc{
+		pid: cmd.Process.Pid, started: time.Now(), log: logPath,
+		alive: func() bool {
+			select {
+			case <-done:
+				exited = true
+			default:
+			}
+			return !exited
+		},
+		stop: func() error {
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case err := <-done:
+				if err != nil {
+					return fmt.Errorf("uptty serve: %v; see %s", err, logPath)
+				}
+				return nil
+			case <-time.After(60 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				return fmt.Errorf("uptty serve did not end within 60 s of SIGTERM")
+			}
+		},
+		termBytes: func() int64 { return 0 },
+	}, nil
+}
+
+func startTUI(bin, cfg, dir string, env []string) (*upttyProc, error) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		return nil, errors.New("--tui needs tmux")
+	}
+	sess := fmt.Sprintf("uptty-farm-%d", os.Getpid())
+	out := filepath.Join(dir, "terminal.out")
+	// A tmux server of our own: its panes get our environment, and no one else's sessions are
+	// touched.
+	tmux := func(args ...string) ([]byte, error) {
+		cmd := exec.Command("tmux", append([]string{"-L", sess, "-f", "/dev/null"}, args...)...)
+		cmd.Env = env
+		return cmd.CombinedOutput()
+	}
+	// exec: the pane's process is uptty itself, not a shell around it.
+	line := fmt.Sprintf("exec %q --config %q 2>%q", bin, cfg, filepath.Join(dir, "tui.stderr"))
+	if b, err := tmux("new-session", "-d", "-s", sess, "-x", "120", "-y", "40", line); err != nil {
+		return nil, fmt.Errorf("tmux new-session: %v: %s", err, b)
+	}
+	started := time.Now()
+	if b, err := tmux("pipe-pane", "-o", "-t", sess, "cat >> "+strconv.Quote(out)); err != nil {
+		tmux("kill-session", "-t", sess)
+		return nil, fmt.Errorf("tmux pipe-pane: %v: %s", err, b)
+	}
+	b, err := tmux("list-panes", "-t", sess, "-F", "#{pane_pid}")
+	if err != nil {
+		tmux("kill-session", "-t", sess)
+		return nil, fmt.Errorf("tmux list-panes: %v: %s", err, b)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		tmux("kill-session", "-t", sess)
+		return nil, fmt.Errorf("tmux pane pid %q", b)
+	}
+	alive := func() bool { return syscall.Kill(pid, 0) == nil }
+	return &upttyProc{
+		pid: pid, started: started, log: filepath.Join(dir, "tui.stderr"),
+		alive: alive,
+		stop: func() error {
+			defer tmux("kill-server")
+			tmux("send-keys", "-t", sess, "q")
+			for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				if !alive() {
+					return nil
+				}
+			}
+			return errors.New("the TUI did not quit within 60 s of q")
+		},
+		termBytes: func() int64 {
+			st, err := os.Stat(out)
+			if err != nil {
+				return 0
+			}
+			return st.Size()
+		},
+	}, nil
+}
+
+// cpu is the user + system time of process pid.
+func cpu(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name may hold spaces: fields count from after its closing parenthesis.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / clkTck, nil
+}
+
+// clkTck is USER_HZ, 100 on every Linux this runs on.
+const clkTck = 100
+
+// memory is VmRSS and VmHWM of process pid, in bytes.
+func memory(pid int) (rss, hwm int64, err error) {
+	fh, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer fh.Close()
+	sc := bufio.NewScanner(fh)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		var n int64
+		fmt.Sscanf(strings.TrimSpace(v), "%d", &n)
+		switch k {
+		case "VmRSS":
+			rss = n << 10
+		case "VmHWM":
+			hwm = n << 10
+		}
+	}
+	return rss, hwm, sc.Err()
+}
+
+// result is one check as uptty stored it.
+type result struct {
+	svc     int32
+	at      int64 // Unix ms of the check's start
+	latency int64 // µs
+	ok      bool
+}
+
+// readHistory reads every raw result from uptty's history file. It knows the history's
+// result table; if the schema changes, this is the one place to follow it.
+func readHistory(path string) ([]result, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(context.Background(),
+		`SELECT s.name, r.at, r.latency, r.ok FROM result r JOIN service s ON s.id = r.service`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []result
+	for rows.Next() {
+		var name string
+		var r result
+		if err := rows.Scan(&name, &r.at, &r.latency, &r.ok); err != nil {
+			return nil, err
+		}
+		i, err := strconv.Atoi(strings.TrimPrefix(name, "svc-"))
+		if err != nil {
+			continue
+		}
+		r.svc = int32(i)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// figures is what one run measured.
+type figures struct {
+	Services        int     `json:"services"`
+	IntervalS       float64 `json:"interval_s"`
+	DurationS       float64 `json:"duration_s"`
+	Hogs            int     `json:"hogs"`
+	Hung            int     `json:"hung"`
+	TUI             bool    `json:"tui"`
+	Requests        int     `json:"requests"`
+	SteadyRequests  int     `json:"steady_requests"`
+	SteadyExpected  float64 `json:"steady_expected"`
+	FirstRoundS     float64 `json:"first_round_s"`
+	StartPeak100ms  int     `json:"start_peak_per_100ms"`
+	Mean100ms       float64 `json:"steady_mean_per_100ms"`
+	Peak100ms       int     `json:"steady_peak_per_100ms"`
+	StartsPeak100ms int     `json:"steady_check_starts_peak_per_100ms"`
+	GridPeak100ms   int     `json:"grid_peak_per_100ms"`
+	LateP50MS       float64 `json:"start_lateness_p50_ms"`
+	LateP99MS       float64 `json:"start_lateness_p99_ms"`
+	LateMaxMS       float64 `json:"start_lateness_max_ms"`
+	Stored          int     `json:"stored"`
+	Matched         int     `json:"matched"`
+	ErrMeanMS       float64 `json:"latency_error_mean_ms"`
+	ErrP50MS        float64 `json:"latency_error_p50_ms"`
+	ErrP99MS        float64 `json:"latency_error_p99_ms"`
+	ErrMaxMS        float64 `json:"latency_error_max_ms"`
+	StartErrMeanMS  float64 `json:"startup_latency_error_mean_ms"`
+	StartErrP99MS   float64 `json:"startup_latency_error_p99_ms"`
+	HandlerMeanMS   float64 `json:"handler_mean_ms"`
+	CPUPerCheckMS   float64 `json:"cpu_per_check_ms"`
+	CPUShare        float64 `json:"cpu_share_of_one_core"`
+	CPUTotalS       float64 `json:"cpu_total_s"`
+	RSSLastMB       float64 `json:"rss_last_mb"`
+	RSSMaxMB        float64 `json:"rss_max_mb"`
+	HWMMB           float64 `json:"vm_hwm_mb"`
+	TermBytesPerS   float64 `json:"terminal_bytes_per_s,omitempty"`
+}
+
+func report(f *farm, o options, recs []record, results []result, t0, steadyAt, stopAt time.Time) figures {
+	r := figures{Services: o.n, IntervalS: o.interval.Seconds(), DurationS: o.duration.Seconds(),
+		Hogs: o.hogs, Hung: o.hang, TUI: o.tui, Requests: len(recs), Stored: len(results)}
+	slices.SortFunc(recs, func(a, b record) int { return cmp64(a.start, b.start) })
+
+	// The first round: when the last service got its first request.
+	seen := make([]bool, o.n)
+	left := o.n - o.hang
+	for _, x := range recs {
+		if !seen[x.svc] {
+			seen[x.svc] = true
+			if left--; left == 0 {
+				r.FirstRoundS = float64(x.start-t0.UnixNano()) / 1e9
+				break
+			}
+		}
+	}
+	if left > 0 {
+		r.FirstRoundS = math.Inf(1)
+	}
+
+	// Requests per 100 ms, start-up (before steadyAt) and steady state.
+	bucket := func(from, to time.Time) (mean float64, peak int) {
+		n := int(to.Sub(from) / (100 * time.Millisecond))
+		if n <= 0 {
+			return 0, 0
+		}
+		counts := make([]int, n)
+		total := 0
+		for _, x := range recs {
+			k := int((x.start - from.UnixNano()) / int64(100*time.Millisecond))
+			if x.start >= from.UnixNano() && k < n {
+				counts[k]++
+				total++
+			}
+		}
+		return float64(total) / float64(n), slices.Max(counts)
+	}
+	_, r.StartPeak100ms = bucket(t0, steadyAt)
+	r.Mean100ms, r.Peak100ms = bucket(steadyAt, stopAt)
+	// The same count from uptty's side: when it says each check started. A peak here and not
+	// above is uptty's schedule; a peak above only is queueing between the two.
+	if from, n := steadyAt.UnixMilli(), int(stopAt.Sub(steadyAt)/(100*time.Millisecond)); n > 0 {
+		counts := make([]int, n)
+		for _, x := range results {
+			if k := int((x.at - from) / 100); x.at >= from && k < n {
+				counts[k]++
+			}
+		}
+		r.StartsPeak100ms = slices.Max(counts)
+	}
+	r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS = lateness(f, o, results, steadyAt, stopAt)
+	for _, x := range recs {
+		if x.start >= steadyAt.UnixNano() && x.start < stopAt.UnixNano() {
+			r.SteadyRequests++
+		}
+	}
+	// A failing service is checked again after the retry interval (5 s, or the interval if
+	// shorter) rather than the interval.
+	failing := 0
+	if o.failEvery > 0 {
+		for i := range o.n {
+			if i%o.failEvery == o.failEvery-1 && !f.hung(i) {
+				failing++
+			}
+		}
+	}
+	w := stopAt.Sub(steadyAt).Seconds()
+	r.SteadyExpected = float64(o.n-o.hang-failing)*w/o.interval.Seconds() + float64(failing)*w/min(5*time.Second, o.interval).Seconds()
+
+	// Match each stored result to the request it made: per service, the first request not yet
+	// matched that the handler entered after the check started (less 2 ms of clock rounding:
+	// `at` is whole milliseconds) and within the check's timeout of it (a check may wait that
+	// long for its connection when uptty is behind).
+	bySvc := make([][]record, o.n)
+	for _, x := range recs {
+		bySvc[x.svc] = append(bySvc[x.svc], x)
+	}
+	slices.SortFunc(results, func(a, b result) int {
+		if a.svc != b.svc {
+			return int(a.svc - b.svc)
+		}
+		return cmp64(a.at, b.at)
+	})
+	var steadyErr, startErr []float64
+	var handler float64
+	next := make([]int, o.n)
+	for _, res := range results {
+		if int(res.svc) >= o.n {
+			continue
+		}
+		list := bySvc[res.svc]
+		at := res.at * int64(time.Millisecond)
+		j := next[res.svc]
+		for j < len(list) && list[j].start < at-int64(2*time.Millisecond) {
+			j++
+		}
+		if j == len(list) || list[j].start > at+int64(min(10*time.Second, o.interval)) {
+			continue
+		}
+		next[res.svc] = j + 1
+		x := list[j]
+		e := float64(res.latency)/1e3 - float64(x.dur)/1e6
+		handler += float64(x.dur) / 1e6
+		r.Matched++
+		if x.start >= steadyAt.UnixNano() {
+			steadyErr = append(steadyErr, e)
+		} else {
+			startErr = append(startErr, e)
+		}
+	}
+	if r.Matched > 0 {
+		r.HandlerMeanMS = handler / float64(r.Matched)
+	}
+	r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS = stats(steadyErr)
+	r.StartErrMeanMS, _, r.StartErrP99MS, _ = stats(startErr)
+	return r
+}
+
+// lateness compares the steady state's passing checks with the grid uptty schedules them on
+// (monitor.gridPhase: the interval offset from the Unix epoch by the FNV-64a hash of the name;
+// keep the two in step): how late each started (at ms precision), and the peak per 100 ms the
+// grid alone would give.
+func lateness(f *farm, o options, results []result, from, to time.Time) (gridPeak int, p50, p99, maxV float64) {
+	iv := int64(o.interval)
+	counts := make([]int, max(iv/int64(100*time.Millisecond), 1))
+	offset := make([]int64, o.n)
+	for i := range o.n {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "svc-%05d", i)
+		offset[i] = int64(h.Sum64() % uint64(iv))
+		if !f.hung(i) {
+			counts[min(offset[i]/int64(100*time.Millisecond), int64(len(counts)-1))]++
+		}
+	}
+	var late []float64
+	for _, x := range results {
+		at := x.at * int64(time.Millisecond)
+		if !x.ok || at < from.UnixNano() || at >= to.UnixNano() {
+			continue
+		}
+		// at is whole milliseconds, rounded down: a check started on its grid point may read
+		// up to 1 ms before it.
+		ms := int64(time.Millisecond)
+		past := ((at+ms-offset[x.svc])%iv+iv)%iv - ms
+		if past > iv/2 {
+			continue // not on the grid: a retry's or the start-up round's
+		}
+		late = append(late, float64(past)/1e6)
+	}
+	_, p50, p99, maxV = stats(late)
+	return slices.Max(counts), p50, p99, maxV
+}
+
+func stats(v []float64) (mean, p50, p99, maxV float64) {
+	if len(v) == 0 {
+		return math.NaN(), math.NaN(), math.NaN(), math.NaN()
+	}
+	slices.Sort(v)
+	sum := 0.0
+	for _, x := range v {
+		sum += x
+	}
+	q := func(p float64) float64 { return v[min(int(p*float64(len(v))), len(v)-1)] }
+	return sum / float64(len(v)), q(0.50), q(0.99), v[len(v)-1]
+}
+
+func (r figures) print(w io.Writer) {
+	mode := "serve"
+	if r.TUI {
+		mode = "tui 120x40"
+	}
+	fmt.Fprintf(w, "uptty %s: %d services at %gs for %gs, hogs %d, hung %d\n", mode, r.Services, r.IntervalS, r.DurationS, r.Hogs, r.Hung)
+	fmt.Fprintf(w, "  first round         all services checked %.2f s after start; start-up peak %d requests per 100 ms\n", r.FirstRoundS, r.StartPeak100ms)
+	fmt.Fprintf(w, "  requests / 100 ms   steady mean %.1f, peak %d (%.1fx the mean); %d requests in the steady state, %.0f due (retries included)\n",
+		r.Mean100ms, r.Peak100ms, float64(r.Peak100ms)/math.Max(r.Mean100ms, 1e-9), r.SteadyRequests, r.SteadyExpected)
+	fmt.Fprintf(w, "  check starts        steady peak %d per 100 ms by uptty's own start times (its grid alone: %d); passing checks start late by p50 %.0f ms, p99 %.0f, max %.0f\n",
+		r.StartsPeak100ms, r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS)
+	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f; start-up mean %+.2f, p99 %+.2f (handler %.2f ms)\n",
+		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.StartErrMeanMS, r.StartErrP99MS, r.HandlerMeanMS)
+	fmt.Fprintf(w, "  history             %d results stored for %d requests (%d matched)\n", r.Stored, r.Requests, r.Matched)
+	fmt.Fprintf(w, "  CPU                 %.3f ms per check, %.1f%% of one core (steady state); %.2f CPU-s in all\n", r.CPUPerCheckMS, 100*r.CPUShare, r.CPUTotalS)
+	fmt.Fprintf(w, "  memory              RSS %.1f MB at the end, %.1f MB max sampled, VmHWM %.1f MB\n", r.RSSLastMB, r.RSSMaxMB, r.HWMMB)
+	if r.TUI {
+		fmt.Fprintf(w, "  terminal            %.0f bytes per second (steady state)\n", r.TermBytesPerS)
+	}
+}
+
+func cmp64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+func mb(b int64) float64         { return float64(b) / (1 << 20) }

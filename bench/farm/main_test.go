@@ -1,0 +1,55 @@
+//go:build linux
+
+package main
+
+import (
+	"hash/fnv"
+	"math"
+	"testing"
+	"time"
+)
+
+// TestReport matches stored results to the requests they made and counts from both sides, on
+// made-up records: two services at 10 s, one request of each in the steady state dropped from
+// the history.
+func TestReport(t *testing.T) {
+	o := options{n: 2, interval: 10 * time.Second, duration: 60 * time.Second, failEvery: 0}
+	f := &farm{o: o}
+	t0 := time.Unix(1_800_000_000, 0)
+	steady, stop := t0.Add(10*time.Second), t0.Add(60*time.Second)
+	var recs []record
+	var results []result
+	for svc := range 2 {
+		h := fnv.New64a()
+		h.Write([]byte([]string{"svc-00000", "svc-00001"}[svc]))
+		offset := time.Duration(h.Sum64() % uint64(10*time.Second))
+		for k := range 7 {
+			start := t0.Truncate(10 * time.Second).Add(time.Duration(k)*10*time.Second + offset)
+			if start.Before(t0) || !start.Before(stop) {
+				continue
+			}
+			late := time.Duration(k) * time.Millisecond // the k-th check starts k ms late
+			at := start.Add(late)
+			// The handler enters 0.3 ms after the check starts and takes 20 ms; uptty reports
+			// 21 ms: an error of +1 ms.
+			recs = append(recs, record{svc: int32(svc), start: at.Add(300 * time.Microsecond).UnixNano(), dur: int64(20 * time.Millisecond)})
+			if k == 3 {
+				continue // dropped by the history
+			}
+			results = append(results, result{svc: int32(svc), at: at.UnixMilli(), latency: 21_000, ok: true})
+		}
+	}
+	r := report(f, o, recs, results, t0, steady, stop)
+	if r.Requests != len(recs) || r.Stored != len(results) || r.Matched != len(results) {
+		t.Errorf("requests, stored, matched = %d, %d, %d; want %d, %d, %d", r.Requests, r.Stored, r.Matched, len(recs), len(results), len(results))
+	}
+	if math.Abs(r.ErrMeanMS-1) > 0.01 || math.Abs(r.ErrP99MS-1) > 0.01 {
+		t.Errorf("latency error mean, p99 = %.3f, %.3f ms; want 1, 1", r.ErrMeanMS, r.ErrP99MS)
+	}
+	if r.LateMaxMS < 4 || r.LateMaxMS > 6 {
+		t.Errorf("lateness max = %.1f ms, want 5 or 6 (the 6th check, at ms precision)", r.LateMaxMS)
+	}
+	if r.GridPeak100ms < 1 || r.GridPeak100ms > 2 {
+		t.Errorf("grid peak = %d, want 1 or 2", r.GridPeak100ms)
+	}
+}
