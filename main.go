@@ -275,6 +275,39 @@ func loadConfig(opts options, getenv func(string) (string, bool)) (cfg *config.C
 	return cfg, true, err
 }
 
+// unsetMark stands in for a variable that is not set when loadConfigForHistory retries.
+const unsetMark = "uptty-unset-variable-"
+
+// loadConfigForHistory is loadConfig for the commands that only name services and read or write
+// the history file (incidents, alerts, silence, unsilence): the operator who silences a service
+// during an incident may not have its secrets in the shell. When the config fails only for
+// want of variables, it is read again with a placeholder for each, and used if neither the
+// history path nor a service's name or group depends on one; otherwise the first error stands.
+func loadConfigForHistory(opts options, getenv func(string) (string, bool)) (*config.Config, bool, error) {
+	cfg, found, err := loadConfig(opts, getenv)
+	if err == nil || !found {
+		return cfg, found, err
+	}
+	unset := 0
+	lenient := func(name string) (string, bool) {
+		if v, ok := getenv(name); ok {
+			return v, true
+		}
+		unset++
+		return unsetMark + name, true
+	}
+	retry, _, rerr := loadConfig(opts, lenient)
+	if rerr != nil || unset == 0 || strings.Contains(retry.History.Path, unsetMark) {
+		return cfg, found, err
+	}
+	for _, s := range retry.Services {
+		if strings.Contains(s.Name, unsetMark) || strings.Contains(s.Group, unsetMark) {
+			return cfg, found, err
+		}
+	}
+	return retry, found, nil
+}
+
 // requireConfig loads the config for the commands that cannot do without one (check,
 // validate, incidents): unlike the live monitor, they have no demo to fall back to.
 func requireConfig(opts options, getenv func(string) (string, bool)) (*config.Config, error) {
@@ -705,7 +738,7 @@ const frameRate = 20
 // be written on a machine that has only that file, so without a config the default history path
 // is read (found is false then).
 func historyConfig(opts options, getenv func(string) (string, bool)) (cfg *config.Config, found bool, err error) {
-	cfg, found, err = loadConfig(opts, getenv)
+	cfg, found, err = loadConfigForHistory(opts, getenv)
 	if err == nil && !found {
 		cfg = &config.Config{History: config.History{Path: config.DefaultHistoryPath(getenv)}}
 	}

@@ -62,7 +62,10 @@ func checkSilenceFlags(opts options) error {
 
 // silenceHistory is the history file the silences of the config go to.
 func silenceHistory(opts options, getenv func(string) (string, bool)) (*config.Config, string, error) {
-	cfg, err := requireConfig(opts, getenv)
+	cfg, found, err := loadConfigForHistory(opts, getenv)
+	if err == nil && !found {
+		err = errors.New(noConfig)
+	}
 	if err != nil {
 		return nil, "", err
 	}

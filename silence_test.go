@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -49,4 +52,41 @@ func TestSilencePoller(t *testing.T) {
 			t.Errorf("Mark after the end = %+v, want none", m)
 		}
 	})
+}
+
+// TestSilenceWithoutTheSecrets: the operator who silences a service during an incident may not
+// have its secrets in the shell; silence, unsilence, incidents and alerts only need its name and
+// the history file. A history path that needs an unset variable is still an error.
+func TestSilenceWithoutTheSecrets(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "uptty.yaml")
+	write := func(historyPath string) {
+		t.Helper()
+		body := "services:\n" +
+			"  - name: Checkout API\n    url: http://127.0.0.1:9/\n    headers: {Authorization: \"Bearer ${PAGER_ONLY_SECRET}\"}\n" +
+			"history:\n  path: " + historyPath + "\n"
+		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(dir, "history.db"))
+	for _, args := range [][]string{
+		{"silence", "-c", cfg, "Checkout API", "30m", "--reason", "deploy"},
+		{"silence", "-c", cfg, "--list"},
+		{"incidents", "-c", cfg},
+		{"alerts", "-c", cfg},
+		{"unsilence", "-c", cfg, "Checkout API"},
+	} {
+		if code, stdout, stderr := runCLI(t, args...); code != exitOK {
+			t.Errorf("uptty %s without PAGER_ONLY_SECRET = %d, %q, %q; want 0", strings.Join(args, " "), code, stdout, stderr)
+		}
+	}
+	// Checking still needs the secret: the header goes out with every check.
+	if code, _, stderr := runCLI(t, "validate", "-c", cfg); code != exitUsage || !strings.Contains(stderr, "PAGER_ONLY_SECRET is not set") {
+		t.Errorf("uptty validate without PAGER_ONLY_SECRET = %d, %q; want 2 naming the variable", code, stderr)
+	}
+	write("${UNSET_STATE_DIR}/history.db")
+	if code, _, stderr := runCLI(t, "silence", "-c", cfg, "Checkout API", "30m"); code != exitUsage || !strings.Contains(stderr, "UNSET_STATE_DIR is not set") {
+		t.Errorf("uptty silence with an unset history path = %d, %q; want 2 naming the variable", code, stderr)
+	}
 }
