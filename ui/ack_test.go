@@ -202,7 +202,7 @@ func TestAckFlow(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "ack failed: history: disk full")
 	tm.Type("q")
-	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(waitLimit))
 }
 
 func receiveAck(t *testing.T, ch <-chan track.Ack) track.Ack {

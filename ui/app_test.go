@@ -84,10 +84,14 @@ func receive(t *testing.T, ch <-chan string, what string) string {
 	}
 }
 
+// waitLimit bounds each wait for the screen: what a user reads arrives in milliseconds, but
+// a 2-core machine running other builds under -race has been seen to take over 5 s.
+const waitLimit = 20 * time.Second
+
 func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
 	t.Helper()
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
-		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+		teatest.WithDuration(waitLimit), teatest.WithCheckInterval(10*time.Millisecond))
 }
 
 // ignoreTeatest skips teatest's own SIGINT watcher, which outlives every test by design.
@@ -150,7 +154,7 @@ func TestApp(t *testing.T) {
 	}
 
 	tm.Type("q")
-	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(waitLimit))
 	final := tm.FinalModel(t).(Model)
 	if got := final.status[1].State; got != track.Paused {
 		t.Errorf("final status[1].State = %v, want PAUSED", got)
@@ -176,6 +180,6 @@ func TestAppQuitAnywhere(t *testing.T) {
 			tm.Send(k)
 		}
 		tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
-		tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+		tm.WaitFinished(t, teatest.WithFinalTimeout(waitLimit))
 	}
 }

@@ -251,7 +251,7 @@ func TestAppHistory(t *testing.T) {
 	fa.set(nil, errString("disk full"))
 	waitFor(t, tm, "history not saved")
 	tm.Type("q")
-	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(waitLimit))
 	if got := tm.FinalModel(t).(Model).hist.window; got != 3 {
 		t.Errorf("final window = %d, want 3 (30d)", got)
 	}

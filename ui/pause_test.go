@@ -64,5 +64,5 @@ func TestSetPaused(t *testing.T) {
 	default:
 	}
 	tm.Type("q")
-	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(waitLimit))
 }

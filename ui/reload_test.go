@@ -71,6 +71,17 @@ func TestReloadKey(t *testing.T) {
 	if len(m.services) != 2 || m.services[0].Name != "new" {
 		t.Errorf("a failed reload changed the services: %v", m.names)
 	}
+	// At 80 columns a long reason does not push the counts out of the header: the header keeps
+	// them and gives the reason what is left; the footer has it whole.
+	fail = errors.New("uptty.yaml:3:5: services[0].interval: bad duration \"5 minutes\": write a Go duration such as 5m, 30s or 1h30m")
+	m = reloadPress(t, m)
+	lines := strings.Split(ansi.Strip(m.View()), "\n")
+	if header := lines[0]; !strings.Contains(header, "1 DOWN") || !strings.Contains(header, "reload failed") {
+		t.Errorf("header after a long failed reload = %q; want the counts and \"reload failed\"", header)
+	}
+	if footer := lines[len(lines)-1]; !strings.Contains(footer, "reload failed: uptty.yaml:3:5: services[0].interval: bad duration") {
+		t.Errorf("footer after a failed reload = %q; want the reason", footer)
+	}
 	later, _ := m.Update(tickMsg(fixedNow.Add(reloadFailedFor)))
 	if screen := ansi.Strip(later.(Model).View()); strings.Contains(screen, "reload failed") {
 		t.Errorf("the failure is still shown after %v:\n%s", reloadFailedFor, screen)

@@ -160,7 +160,7 @@ func TestMuteFlow(t *testing.T) {
 	tm.Type("1")
 	waitFor(t, tm, "silence failed: disk full")
 	tm.Type("q")
-	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(waitLimit))
 }
 
 // waitForAll waits for output that holds every text: what one frame draws.
@@ -173,7 +173,7 @@ func waitForAll(t *testing.T, tm *teatest.TestModel, texts ...string) {
 			}
 		}
 		return true
-	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	}, teatest.WithDuration(waitLimit), teatest.WithCheckInterval(10*time.Millisecond))
 }
 
 func receiveSilence(t *testing.T, ch <-chan history.Silence) history.Silence {

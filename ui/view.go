@@ -140,18 +140,25 @@ func (m Model) headerLine(w int) string {
 		left += "  " + st.noSave.Render(mark)
 		leftW += 2 + len(mark)
 	}
-	if note, alarm := m.reloadNote(); note != "" && w >= leftW+2+1+len(clock) {
+	var parts, texts []string
+	for _, e := range m.tally.entries() {
+		parts = append(parts, st.count[e.state].Render(e.text))
+		texts = append(texts, e.text)
+	}
+	// A link that is down outranks the counts (they are stale); a reload's word does not: the
+	// counts keep their room, closed up, and a failed reload's whole reason is in the footer.
+	room := w - leftW - 2 - 1 - len(clock)
+	if !m.stale() && m.rl.note == "" && len(texts) > 0 {
+		room -= ansi.StringWidth(strings.Join(texts, " ")) + 2
+	}
+	if note, alarm := m.reloadNote(); note != "" && room >= 1 {
 		style := st.hint
 		if alarm {
 			style = st.noSave
 		}
-		note = ansi.Truncate(note, w-leftW-2-1-len(clock), st.g.ellipsis)
+		note = ansi.Truncate(note, room, st.g.ellipsis)
 		left += "  " + style.Render(note)
 		leftW += 2 + ansi.StringWidth(note)
-	}
-	var parts []string
-	for _, e := range m.tally.entries() {
-		parts = append(parts, st.count[e.state].Render(e.text))
 	}
 	if w < leftW+1+len(clock) {
 		return left
