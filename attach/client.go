@@ -73,8 +73,7 @@ type Client struct {
 	opts Options
 
 	mu      sync.Mutex
-	pending map[string]track.Status // changes not yet taken by Next
-	wake    chan struct{}           // cap 1: pending became non-empty
+	changes *track.Changes          // what Next hands the screen
 	known   map[string]track.Status // the newest status of each service, sparkline included
 	names   []string                // the service list, in the server's order
 	groups  map[string]string       // each service's group, "" for none
@@ -100,7 +99,7 @@ func New(rawURL string, opts Options) (*Client, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Client{base: u, opts: opts, pending: map[string]track.Status{}, wake: make(chan struct{}, 1),
+	return &Client{base: u, opts: opts, changes: track.NewChanges(),
 		known: map[string]track.Status{}}, nil
 }
 
@@ -129,9 +128,7 @@ func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]trac
 		return nil, nil, fmt.Errorf("%s: not an uptty serve status document: %w", c.base, err)
 	}
 	svcs, st := c.applySnapshot(doc, false)
-	c.mu.Lock()
-	clear(c.pending) // the UI starts from st
-	c.mu.Unlock()
+	c.changes.Clear() // the UI starts from st
 	return svcs, st, nil
 }
 
@@ -403,7 +400,7 @@ func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, b
 		st := statusOf(d, prev, c.opts.Now(), true)
 		c.known[d.Name] = st
 		c.setMark(d)
-		c.queue(map[string]track.Status{d.Name: st})
+		c.changes.Put(map[string]track.Status{d.Name: st})
 		return nil, true
 	}
 	return nil, false
@@ -434,8 +431,8 @@ func (c *Client) applySnapshot(doc statusDoc, notify bool) ([]config.Service, ma
 	}
 	changed := !slices.Equal(names, c.names)
 	c.known, c.names = st, names
-	clear(c.pending)
-	c.queue(st)
+	c.changes.Clear()
+	c.changes.Put(st)
 	c.mu.Unlock()
 	if changed && notify && c.opts.OnServices != nil {
 		c.opts.OnServices(svcs, fresh)
@@ -516,36 +513,9 @@ func (c *Client) Mark(name string) notify.Mark {
 	return c.marks[name]
 }
 
-// queue hands statuses to Next; c.mu must be held.
-func (c *Client) queue(st map[string]track.Status) {
-	for name, s := range st {
-		c.pending[name] = s
-	}
-	if len(c.pending) > 0 {
-		select {
-		case c.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
 // Next returns the statuses changed since the last call, blocking until there are some.
 func (c *Client) Next(ctx context.Context) (map[string]track.Status, error) {
-	for {
-		c.mu.Lock()
-		if len(c.pending) > 0 {
-			out := c.pending
-			c.pending = map[string]track.Status{}
-			c.mu.Unlock()
-			return out, nil
-		}
-		c.mu.Unlock()
-		select {
-		case <-c.wake:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
+	return c.changes.Next(ctx)
 }
 
 // Detail has nothing beyond the status to give: the API does not carry the recent checks.

@@ -106,8 +106,7 @@ type Client struct {
 	uptimeFrom atomic.Value // string: the series the last uptime came from, for tests
 
 	mu      sync.Mutex
-	pending map[string]track.Status // changes not yet taken by Next
-	wake    chan struct{}
+	changes *track.Changes // what Next hands the screen
 	known   map[string]track.Status
 	keys    map[string][2]string // a shown name's raw key and key label, for the Archive
 	byName  map[string]*service  // for Detail
@@ -181,7 +180,7 @@ func New(rawURL string, opts Options) (*Client, error) {
 	opts.MaxSeries = cmp.Or(opts.MaxSeries, DefaultMaxSeries)
 	opts.MaxBytes = cmp.Or(opts.MaxBytes, DefaultMaxBytes)
 	return &Client{base: u, inner: inner, opts: opts, svcs: map[string]*service{},
-		pending: map[string]track.Status{}, wake: make(chan struct{}, 1), known: map[string]track.Status{}}, nil
+		changes: track.NewChanges(), known: map[string]track.Status{}}, nil
 }
 
 // redact hides a password in a URL that failed to parse as one.
@@ -258,7 +257,7 @@ func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]trac
 	}
 	c.mu.Lock()
 	c.known = st
-	clear(c.pending)
+	c.changes.Clear()
 	c.mu.Unlock()
 	return svcs, st, nil
 }
@@ -335,7 +334,7 @@ func (c *Client) step(ctx context.Context) {
 		}
 	}
 	c.known = st
-	c.queue(st)
+	c.changes.Put(st)
 	c.mu.Unlock()
 	if !slices.Equal(names, prevOrder) && c.opts.OnServices != nil && len(svcs) > 0 {
 		c.opts.OnServices(svcs, fresh)
@@ -962,36 +961,9 @@ func promDuration(d time.Duration) string {
 	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 }
 
-// queue hands statuses to Next; c.mu must be held.
-func (c *Client) queue(st map[string]track.Status) {
-	for name, s := range st {
-		c.pending[name] = s
-	}
-	if len(c.pending) > 0 {
-		select {
-		case c.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
 // Next returns the statuses changed since the last call, blocking until there are some.
 func (c *Client) Next(ctx context.Context) (map[string]track.Status, error) {
-	for {
-		c.mu.Lock()
-		if len(c.pending) > 0 {
-			out := c.pending
-			c.pending = map[string]track.Status{}
-			c.mu.Unlock()
-			return out, nil
-		}
-		c.mu.Unlock()
-		select {
-		case <-c.wake:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
+	return c.changes.Next(ctx)
 }
 
 // recentPolls is how many of this screen's polls the detail view lists.
