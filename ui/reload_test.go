@@ -76,8 +76,8 @@ func TestReloadKey(t *testing.T) {
 	fail = errors.New("uptty.yaml:3:5: services[0].interval: bad duration \"5 minutes\": write a Go duration such as 5m, 30s or 1h30m")
 	m = reloadPress(t, m)
 	lines := strings.Split(ansi.Strip(m.View()), "\n")
-	if header := lines[0]; !strings.Contains(header, "1 DOWN") || !strings.Contains(header, "reload failed") {
-		t.Errorf("header after a long failed reload = %q; want the counts and \"reload failed\"", header)
+	if header := lines[0]; !strings.Contains(header, "1 DOWN") || !strings.Contains(header, "1 UNKNOWN") || !strings.Contains(header, "reload failed") {
+		t.Errorf("header after a long failed reload = %q; want every count and \"reload failed\"", header)
 	}
 	if footer := lines[len(lines)-1]; !strings.Contains(footer, "reload failed: uptty.yaml:3:5: services[0].interval: bad duration") {
 		t.Errorf("footer after a failed reload = %q; want the reason", footer)

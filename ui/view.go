@@ -149,7 +149,7 @@ func (m Model) headerLine(w int) string {
 	// counts keep their room, closed up, and a failed reload's whole reason is in the footer.
 	room := w - leftW - 2 - 1 - len(clock)
 	if !m.stale() && m.rl.note == "" && len(texts) > 0 {
-		room -= ansi.StringWidth(strings.Join(texts, " ")) + 2
+		room -= ansi.StringWidth(strings.Join(texts, " ")) + 4 // two spaces either side of them
 	}
 	if note, alarm := m.reloadNote(); note != "" && room >= 1 {
 		style := st.hint
