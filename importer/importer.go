@@ -53,24 +53,24 @@ func (n Note) String() string {
 func Run(kind, file string, stdout, stderr io.Writer) int {
 	convert := map[string]func([]byte, string) (Result, error){"gatus": Gatus, "kuma": Kuma}[kind]
 	if convert == nil {
-		fmt.Fprintf(stderr, "uptty import: unknown source %q: want gatus or kuma (uptty import gatus|kuma FILE)\n", kind)
+		fmt.Fprintf(stderr, "uptty: import: unknown source %q: want gatus or kuma (uptty import gatus|kuma FILE)\n", kind)
 		return 2
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		fmt.Fprintf(stderr, "uptty import: %v\n", err)
+		fmt.Fprintf(stderr, "uptty: import: %v\n", err)
 		return 2
 	}
 	res, err := convert(data, file)
 	if err != nil {
-		fmt.Fprintf(stderr, "uptty import: %v\n", err)
+		fmt.Fprintf(stderr, "uptty: import: %v\n", err)
 		if other := sniff(data); other != "" && other != kind {
-			fmt.Fprintf(stderr, "uptty import: %s looks like %s; try: uptty import %s %s\n", file, sourceName[other], other, file)
+			fmt.Fprintf(stderr, "uptty: import: %s looks like %s; try: uptty import %s %s\n", file, sourceName[other], other, file)
 		}
 		return 2
 	}
 	if _, err := stdout.Write(res.YAML); err != nil {
-		fmt.Fprintf(stderr, "uptty import: %v\n", err)
+		fmt.Fprintf(stderr, "uptty: import: %v\n", err)
 		return 1
 	}
 	for _, n := range res.Notes {

@@ -204,9 +204,9 @@ func TestRun(t *testing.T) {
 		{"kuma", "testdata/kuma.json", 0, "  - name: Checkout API\n", "written commented out: push monitor"},
 		{"kuma", "testdata/gatus-example.yaml", 2, "", "testdata/gatus-example.yaml:1:1: not valid JSON"},
 		// The other kind of file: the command that reads it is named.
-		{"kuma", "testdata/gatus.yaml", 2, "", "uptty import: testdata/gatus.yaml looks like a Gatus config; try: uptty import gatus testdata/gatus.yaml\n"},
-		{"gatus", "testdata/kuma.json", 2, "", "uptty import: testdata/kuma.json looks like an Uptime Kuma backup; try: uptty import kuma testdata/kuma.json\n"},
-		{"gatus", "testdata/no-such-file.yaml", 2, "", "uptty import: open testdata/no-such-file.yaml: no such file or directory"},
+		{"kuma", "testdata/gatus.yaml", 2, "", "uptty: import: testdata/gatus.yaml looks like a Gatus config; try: uptty import gatus testdata/gatus.yaml\n"},
+		{"gatus", "testdata/kuma.json", 2, "", "uptty: import: testdata/kuma.json looks like an Uptime Kuma backup; try: uptty import kuma testdata/kuma.json\n"},
+		{"gatus", "testdata/no-such-file.yaml", 2, "", "uptty: import: open testdata/no-such-file.yaml: no such file or directory"},
 		{"nagios", "testdata/gatus.yaml", 2, "", `unknown source "nagios": want gatus or kuma`},
 	}
 	for _, tt := range tests {
