@@ -460,7 +460,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 			cfg = loaded
 		} else {
 			isDemo = true
-			hint = "Demo: no config found. Monitor yours with uptty --config FILE (uptty --help)."
+			hint = "Demo: no config found. uptty init writes one (uptty --help)."
 		}
 	}
 	if isDemo {
