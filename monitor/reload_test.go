@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -221,6 +222,62 @@ func TestReconfigureMissesNoTick(t *testing.T) {
 			}
 			if next := got[len(got)-1].Add(10 * time.Second); !next.After(end) {
 				t.Fatalf("%s: no check at %v, on its grid before the end", tg.Service.Name, next.Sub(start))
+			}
+		}
+	})
+}
+
+// TestReconfigureNewTakeFreeSlots: 100 services at 10 s, then a reload keeping them and adding
+// 100 more: the kept ones stay on their grids, and the new ones take the free slots of the 200 in
+// between, so that after the reload no two services are checked within a quarter slot (12.5 ms)
+// of each other.
+func TestReconfigureNewTakeFreeSlots(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		const n, every = 100, 10 * time.Second
+		var log reloadLog
+		targets := make([]Target, 2*n)
+		for i := range targets {
+			targets[i] = Target{Service: monSvc(fmt.Sprintf("s%04d", i), every, time.Second, time.Second),
+				Checker: monFunc(reloadPass)}
+		}
+		m := NewMonitor(targets[:n], Options{OnResult: log.onResult})
+		runReload(t, m)
+		start := time.Now()
+		time.Sleep(15 * time.Second)
+		<-m.Reconfigure(targets)
+		time.Sleep(25 * time.Second) // to start+40s
+		synctest.Wait()
+		var phases []time.Duration
+		for i, tg := range targets {
+			got := log.checks(tg.Service.Name)
+			var last time.Time
+			for _, c := range got {
+				if c.Sub(start) >= 28*time.Second && c.Sub(start) < 38*time.Second {
+					if !last.IsZero() {
+						t.Fatalf("%s: two checks in one interval after the reload: %v", tg.Service.Name, got)
+					}
+					last = c
+				}
+			}
+			if last.IsZero() {
+				t.Fatalf("%s: no check from 28s to 38s: %v", tg.Service.Name, got)
+			}
+			if i < n { // kept: on the grid it had before the reload
+				if d := last.Sub(got[1]); d%every != 0 {
+					t.Errorf("%s: check at %v, %v after its first grid check, want a multiple of %v", tg.Service.Name, last.Sub(start), d, every)
+				}
+			}
+			phases = append(phases, time.Duration(last.UnixNano()%int64(every)))
+		}
+		slices.Sort(phases)
+		quarter := every / (2 * n) / 4
+		for k := range phases {
+			next := phases[(k+1)%len(phases)]
+			if k == len(phases)-1 {
+				next += every
+			}
+			if d := next - phases[k]; d < quarter {
+				t.Errorf("checks at %v and %v of the interval, %v apart, want at least %v", phases[k], next, d, quarter)
 			}
 		}
 	})
