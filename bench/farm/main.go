@@ -9,9 +9,12 @@
 //   - requests per 100 ms as the targets saw them (mean and peak, start-up and steady state),
 //     and how long the first round took;
 //   - latency error: the latency uptty stored in its history for each check less the
-//     target's own handler time for the same request (matched per service by time);
+//     target's own handler time for the same request (matched per service by time), beside
+//     the floor's, measured in the same run: a raw client in this process (one fresh
+//     connection per request, a hand-written GET, read to the first byte; see floor.go)
+//     probing the same targets at a low rate, its error computed the same way;
 //   - CPU per check (utime+stime of /proc/PID/stat over the steady state ÷ requests) and the
-//     share of one core;
+//     share of one core, beside the floor client's CPU per request (a child, after the run);
 //   - RSS (VmRSS sampled each second, VmHWM);
 //   - with --tui, bytes written to the terminal per second (tmux pipe-pane);
 //   - results stored in history against requests served.
