@@ -15,9 +15,11 @@ type reconfig struct {
 // Reconfigure makes targets the monitored services, as a reload of the config does, without
 // stopping anything else. A service whose name stays keeps its tracker (state, outage,
 // sparkline, pause); its new checker and settings take over from its next check, and a
-// changed interval moves that check no later than one new interval from now. A new name
-// starts UNKNOWN and is checked at once. A removed name stops: a check of it in flight is
-// discarded, and it is gone from Snapshot, Next and Detail.
+// changed interval moves that check no later than one new interval from now. A kept service
+// keeps its slot of its interval (its phase); a new one, or one whose interval changed, takes
+// the free slot nearest the hash of its name. A new name starts UNKNOWN and is checked at once.
+// A removed name stops: a check of it in flight is discarded, and it is gone from Snapshot,
+// Next and Detail.
 //
 // It is safe from any goroutine and returns at once; the scheduler goroutine applies it
 // shortly after (or when Run starts), and then closes the returned channel. A Reconfigure
