@@ -138,9 +138,10 @@ func (m *Monitor) Restore(restore func(name string) (s track.Saved, ok bool)) {
 }
 
 // Run checks every service until ctx is done: the first checks spread over the first second
-// (at most startRate a second: over 2s for 10,000 services), then each service on its interval, on a grid whose phase comes from its name, or every
-// retry_interval while failing. It returns ctx's
-// error once every goroutine it started has ended. Run may be called only once.
+// (at most startRate a second: over 2s for 10,000 services), then each service on its interval,
+// in its own slot of it (near the hash of its name, see scheduler.place), or every
+// retry_interval while failing. It returns ctx's error once every goroutine it started has
+// ended. Run may be called only once.
 func (m *Monitor) Run(ctx context.Context) error {
 	if !m.running.CompareAndSwap(false, true) {
 		return errors.New("monitor: Monitor.Run called twice")

@@ -392,7 +392,7 @@ func TestMonitorPauseResume(t *testing.T) {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		calls0 := rec.calls[0]
-		if due := calls0[len(calls0)-1].due; monOnGrid("paused", every, due) {
+		if due := calls0[len(calls0)-1].due; monOnGrid(monPhases(targets)[0], due) {
 			t.Errorf("check after Resume due %v after the first, on its grid of %v; want at once, off the grid", due.Sub(calls0[0].due), every)
 		}
 		var states []track.State

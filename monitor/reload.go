@@ -15,9 +15,11 @@ type reconfig struct {
 // Reconfigure makes targets the monitored services, as a reload of the config does, without
 // stopping anything else. A service whose name stays keeps its tracker (state, outage,
 // sparkline, pause); its new checker and settings take over from its next check, and a
-// changed interval moves that check no later than one new interval from now. A new name
-// starts UNKNOWN and is checked at once. A removed name stops: a check of it in flight is
-// discarded, and it is gone from Snapshot, Next and Detail.
+// changed interval moves that check no later than one new interval from now. A kept service
+// keeps its slot of its interval (its phase); a new one, or one whose interval changed, takes
+// the free slot nearest the hash of its name. A new name starts UNKNOWN and is checked at once.
+// A removed name stops: a check of it in flight is discarded, and it is gone from Snapshot,
+// Next and Detail.
 //
 // It is safe from any goroutine and returns at once; the scheduler goroutine applies it
 // shortly after (or when Run starts), and then closes the returned channel. A Reconfigure
@@ -74,34 +76,44 @@ func (s *scheduler) replace(targets []Target, now time.Time) {
 		}
 		delete(m.index, name)
 	}
+	// New services and those whose interval changed get a slot of their interval, among the
+	// services that keep theirs; a changed retry alone keeps the slot.
+	var placed, moved []int
 	for _, t := range targets {
 		id, ok := m.index[t.Service.Name]
 		if !ok {
-			s.add(t, now)
+			placed = append(placed, s.add(t, now))
 			continue
 		}
 		m.targets[id] = t
 		m.trackers[id].SetPolicy(policyOf(t.Service))
 		sv := &s.svcs[id]
 		interval, _, retry := cadence(t.Service)
-		if interval == sv.interval && retry == sv.retry {
+		sv.retry = retry
+		if interval == sv.interval {
 			continue
 		}
-		sv.interval, sv.retry = interval, retry
+		sv.interval = interval
+		placed = append(placed, id)
+		moved = append(moved, id)
+	}
+	s.place(placed, now)
+	for _, id := range moved {
+		sv := &s.svcs[id]
 		if sv.paused || sv.inFlight || s.queue.pos[id] < 0 {
-			continue // finish schedules it on the new cadence
+			continue // finish schedules it on the new grid
 		}
-		due := s.queue.items[s.queue.pos[id]].due
-		if limit := now.Add(interval); due.After(limit) {
-			due = limit
+		// A longer interval applies after the check already due; a shorter one brings the
+		// next check to its new slot, within one new interval.
+		if due := s.queue.items[s.queue.pos[id]].due; sv.phase.Before(due) {
+			s.queue.set(id, sv.phase)
 		}
-		sv.phase = due // the new grid starts at the next check
-		s.queue.set(id, due)
 	}
 }
 
 // add starts monitoring t, new, under a new id: UNKNOWN, checked at once; m.mu must be held.
-func (s *scheduler) add(t Target, now time.Time) {
+// It returns the id; the caller places it on its interval.
+func (s *scheduler) add(t Target, now time.Time) int {
 	m := s.m
 	id := len(m.targets)
 	m.targets = append(m.targets, t)
@@ -113,6 +125,7 @@ func (s *scheduler) add(t Target, now time.Time) {
 	s.queue.grow(id + 1)
 	s.queue.set(id, now)
 	m.markDirty(id) // viewers learn of it before its first result
+	return id
 }
 
 // grow makes room for ids up to n-1.

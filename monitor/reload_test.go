@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -118,8 +119,9 @@ func TestReconfigureKeepsAddsRemoves(t *testing.T) {
 	})
 }
 
-// TestReconfigureInterval: a longer interval applies after the check already due; a shorter one
-// brings the next check to at most one new interval from the reload.
+// TestReconfigureInterval: a shorter interval brings the next check to at most one new interval
+// from the reload (to the service's slot on it), and the checks after it keep to the new
+// interval.
 func TestReconfigureInterval(t *testing.T) {
 	monBubble(t, func(t *testing.T) {
 		var log reloadLog
@@ -127,23 +129,26 @@ func TestReconfigureInterval(t *testing.T) {
 		m := NewMonitor([]Target{{Service: svc, Checker: monFunc(reloadPass)}}, Options{OnResult: log.onResult})
 		runReload(t, m)
 		synctest.Wait()
-		start := time.Now()
 		if n := len(log.checks("a")); n != 1 {
 			t.Fatalf("first checks = %d, want 1", n)
 		}
 		time.Sleep(10 * time.Second)
+		before := len(log.checks("a"))
+		reload := time.Now()
 		svc.Interval = 5 * time.Second
 		<-m.Reconfigure([]Target{{Service: svc, Checker: monFunc(reloadPass)}})
-		time.Sleep(12 * time.Second)
+		time.Sleep(16 * time.Second)
 		synctest.Wait()
-		got := log.checks("a")
-		want := []time.Time{start, start.Add(15 * time.Second), start.Add(20 * time.Second)}
-		if len(got) != len(want) {
-			t.Fatalf("checks = %v, want %v", got, want)
+		got := log.checks("a")[before:]
+		if len(got) < 3 {
+			t.Fatalf("checks after the reload = %v, want at least 3 in 16s", got)
 		}
-		for k := range want {
-			if !got[k].Equal(want[k]) {
-				t.Errorf("check %d at %v, want %v", k, got[k].Sub(start), want[k].Sub(start))
+		if d := got[0].Sub(reload); d < 0 || d > 5*time.Second {
+			t.Errorf("first check %v after the reload, want within the new interval, 5s", d)
+		}
+		for k := 1; k < len(got); k++ {
+			if d := got[k].Sub(got[k-1]); d != 5*time.Second {
+				t.Errorf("checks %d and %d %v apart, want 5s", k-1, k, d)
 			}
 		}
 	})
@@ -217,6 +222,62 @@ func TestReconfigureMissesNoTick(t *testing.T) {
 			}
 			if next := got[len(got)-1].Add(10 * time.Second); !next.After(end) {
 				t.Fatalf("%s: no check at %v, on its grid before the end", tg.Service.Name, next.Sub(start))
+			}
+		}
+	})
+}
+
+// TestReconfigureNewTakeFreeSlots: 100 services at 10 s, then a reload keeping them and adding
+// 100 more: the kept ones stay on their grids, and the new ones take the free slots of the 200 in
+// between, so that after the reload no two services are checked within a quarter slot (12.5 ms)
+// of each other.
+func TestReconfigureNewTakeFreeSlots(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		const n, every = 100, 10 * time.Second
+		var log reloadLog
+		targets := make([]Target, 2*n)
+		for i := range targets {
+			targets[i] = Target{Service: monSvc(fmt.Sprintf("s%04d", i), every, time.Second, time.Second),
+				Checker: monFunc(reloadPass)}
+		}
+		m := NewMonitor(targets[:n], Options{OnResult: log.onResult})
+		runReload(t, m)
+		start := time.Now()
+		time.Sleep(15 * time.Second)
+		<-m.Reconfigure(targets)
+		time.Sleep(25 * time.Second) // to start+40s
+		synctest.Wait()
+		var phases []time.Duration
+		for i, tg := range targets {
+			got := log.checks(tg.Service.Name)
+			var last time.Time
+			for _, c := range got {
+				if c.Sub(start) >= 28*time.Second && c.Sub(start) < 38*time.Second {
+					if !last.IsZero() {
+						t.Fatalf("%s: two checks in one interval after the reload: %v", tg.Service.Name, got)
+					}
+					last = c
+				}
+			}
+			if last.IsZero() {
+				t.Fatalf("%s: no check from 28s to 38s: %v", tg.Service.Name, got)
+			}
+			if i < n { // kept: on the grid it had before the reload
+				if d := last.Sub(got[1]); d%every != 0 {
+					t.Errorf("%s: check at %v, %v after its first grid check, want a multiple of %v", tg.Service.Name, last.Sub(start), d, every)
+				}
+			}
+			phases = append(phases, time.Duration(last.UnixNano()%int64(every)))
+		}
+		slices.Sort(phases)
+		quarter := every / (2 * n) / 4
+		for k := range phases {
+			next := phases[(k+1)%len(phases)]
+			if k == len(phases)-1 {
+				next += every
+			}
+			if d := next - phases[k]; d < quarter {
+				t.Errorf("checks at %v and %v of the interval, %v apart, want at least %v", phases[k], next, d, quarter)
 			}
 		}
 	})

@@ -1,8 +1,11 @@
 package monitor
 
 import (
+	"cmp"
 	"context"
 	"hash/fnv"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -155,6 +158,11 @@ type svcState struct {
 	// check durations and late starts never make the schedule drift.
 	phase           time.Time
 	interval, retry time.Duration
+	// offset is the grid's from the Unix epoch, in [0, interval): the service's slot; width is
+	// the slot width of its interval when it was placed, and retries fall half a slot after
+	// the grid (retryDue).
+	offset int64
+	width  time.Duration
 	// gen counts pauses; a result from an earlier gen was in flight across a pause.
 	gen      uint32
 	inFlight bool
@@ -166,6 +174,7 @@ type svcState struct {
 type outcome struct {
 	id  int
 	gen uint32
+	due time.Time
 	r   probe.Result
 }
 
@@ -182,16 +191,18 @@ func newScheduler(m *Monitor) *scheduler {
 	// The first checks spread over a second, or over as long as startRate needs for them all
 	// (2s for 10,000), but never over more than a service's interval: every row has a state
 	// within seconds without thousands of services connecting in the same millisecond or a
-	// start-up round that starves the machine; after them, each service keeps to its own grid
-	// (see gridPhase), which spreads the steady state evenly.
+	// start-up round that starves the machine; after them, each service keeps to its own slot
+	// of its interval (see place), which spreads the steady state evenly.
 	t0 := time.Now()
 	round := max(time.Second, time.Duration(n)*time.Second/startRate)
+	ids := make([]int, n)
 	for i, t := range m.targets {
 		sv := &s.svcs[i]
 		sv.interval, _, sv.retry = cadence(t.Service)
-		sv.phase = gridPhase(t.Service.Name, sv.interval, t0)
+		ids[i] = i
 		s.queue.set(i, t0.Add(time.Duration(int64(i)*int64(min(round, sv.interval))/int64(n))))
 	}
+	s.place(ids, t0)
 	return s
 }
 
@@ -200,20 +211,154 @@ func newScheduler(m *Monitor) *scheduler {
 // queueing on its CPU, and 10,000 services still all have a state after 2 seconds.
 const startRate = 5000
 
-// gridPhase returns the first point at or after now of the grid on which the service named name
-// is checked every interval. The grid is offset from the Unix epoch by a hash of the name, so
-// that services with the same interval are spread over the whole of it rather than bunched
-// where they happened to start (1,000 services at 10s issue an even ~10 checks per 100ms, not
-// a burst of 1,000 in one second), and a restart or a reload keeps every service's phase.
-// The result carries now's monotonic reading, so a wall-clock step later does not move the grid.
-func gridPhase(name string, interval time.Duration, now time.Time) time.Time {
+// place gives each service of ids a slot on its interval, and its grid from now on; the
+// services not in ids keep theirs. Services with the same interval share it out in slots of
+// interval/n (n of them, the kept ones included): a kept service holds the slot nearest its
+// phase, and each placed one takes the free slot nearest the hash of its name (slotOffsets).
+// Random phases bunch (1,000 hashed phases in 100 bins put ~20 in the fullest, twice the
+// mean); slots make the stream even, and nearest-to-hash keeps them stable: the same config
+// gives the same phases at every start, whatever the order of its services, and a reload moves
+// no kept service. It runs in the scheduler goroutine (or before it starts).
+func (s *scheduler) place(ids []int, now time.Time) {
+	if len(ids) == 0 {
+		return
+	}
+	type group struct {
+		kept  []int64
+		ids   []int
+		names []string
+	}
+	groups := map[time.Duration]*group{}
+	placing := make(map[int]bool, len(ids))
+	for _, id := range ids {
+		placing[id] = true
+		iv := s.svcs[id].interval
+		g := groups[iv]
+		if g == nil {
+			g = &group{}
+			groups[iv] = g
+		}
+		g.ids = append(g.ids, id)
+		g.names = append(g.names, s.m.targets[id].Service.Name)
+	}
+	for _, id := range s.m.index {
+		if sv := &s.svcs[id]; !placing[id] && !sv.gone {
+			if g := groups[sv.interval]; g != nil {
+				g.kept = append(g.kept, sv.offset)
+			}
+		}
+	}
+	for iv, g := range groups {
+		offsets, width := slotOffsets(iv, g.kept, g.names)
+		for k, id := range g.ids {
+			sv := &s.svcs[id]
+			sv.offset, sv.width = offsets[k], width
+			sv.phase = gridAt(sv.offset, iv, now)
+		}
+	}
+}
+
+// slotOffsets shares an interval out among the services named names and those already at the
+// offsets kept: n slots of interval/n (n counting both), on a grid offset from the Unix epoch
+// by a hash of the interval, so that the grids of two intervals do not line up. Each kept
+// offset holds the slot nearest it; then each name, in the order of its hash (not of the
+// config), takes the free slot nearest its hash, probing later and earlier in turn. The kept
+// services hold at most len(kept) slots, so one is free for every name. With nothing kept, the
+// names take the slots in the order of their hashes instead (see below). It returns the names'
+// offsets, in [0, interval), and the slot width.
+func slotOffsets(interval time.Duration, kept []int64, names []string) (offsets []int64, width time.Duration) {
+	offsets = make([]int64, len(names))
+	iv := int64(interval)
+	if iv <= 0 || len(names) == 0 {
+		return offsets, interval
+	}
+	n := int(min(int64(len(kept)+len(names)), iv))
+	w := iv / int64(n)
+	base := int64(hash64(interval.String()) % uint64(w))
+	index := func(offset int64) int {
+		k := int((((offset-base)%iv+iv)%iv + w/2) / w)
+		if k >= n {
+			k = 0 // nearer the first slot, across the wrap
+		}
+		return k
+	}
+	taken := make([]bool, n)
+	for _, o := range kept {
+		taken[index(o)] = true
+	}
+	order := make([]int, len(names))
+	hashed := make([]int64, len(names))
+	for k, name := range names {
+		order[k] = k
+		hashed[k] = hashOffset(name, interval)
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(hashed[a], hashed[b]); c != 0 {
+			return c
+		}
+		return strings.Compare(names[a], names[b])
+	})
+	if len(kept) == 0 {
+		// Nothing kept (a start): the names in hash order onto the slots in order, turned
+		// so that the median one is at its hash. This moves each about as little as an even
+		// spread allows (the farthest by about √n slots, where probing for the nearest free
+		// slot sends the last few across the interval), and one service more or less moves
+		// the others by about a slot, not a cascade.
+		shift := make([]int64, len(order))
+		for rank, k := range order {
+			shift[rank] = (((hashed[k]-base)%iv+iv)%iv+w/2)/w - int64(rank)
+		}
+		slices.Sort(shift)
+		r := shift[len(shift)/2]
+		for rank, k := range order {
+			offsets[k] = (base + ((int64(rank)+r)%int64(n)+int64(n))%int64(n)*w) % iv
+		}
+		return offsets, time.Duration(w)
+	}
+	for _, k := range order {
+		at := index(hashed[k])
+		free := -1
+		for step := 0; step < 2*n; step++ {
+			d := (step + 1) / 2
+			if step%2 == 0 {
+				d = -d
+			}
+			if j := ((at+d)%n + n) % n; !taken[j] {
+				free = j
+				break
+			}
+		}
+		if free < 0 {
+			offsets[k] = hashed[k] // only when kept services fill every slot: n ≥ interval in ns
+			continue
+		}
+		taken[free] = true
+		offsets[k] = (base + int64(free)*w) % iv
+	}
+	return offsets, time.Duration(w)
+}
+
+// hashOffset is where the hash of name falls on a grid of interval from the Unix epoch: the
+// phase a service would have on its own, and the one its slot is nearest.
+func hashOffset(name string, interval time.Duration) int64 {
+	return int64(hash64(name) % uint64(interval))
+}
+
+func hash64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// gridAt returns the first point at or after now of the grid of interval offset from the Unix
+// epoch by offset. The grid is the wall clock's, so that a restart keeps every service's
+// phase; the result carries now's monotonic reading, so a wall-clock step later does not move
+// it.
+func gridAt(offset int64, interval time.Duration, now time.Time) time.Time {
 	if interval <= 0 {
 		return now
 	}
-	h := fnv.New64a()
-	h.Write([]byte(name))
 	iv := int64(interval)
-	offset := int64(h.Sum64() % uint64(iv))
 	// How far now is past its last grid point, in [0, interval).
 	past := ((now.UnixNano()-offset)%iv + iv) % iv
 	if past == 0 {
@@ -291,7 +436,7 @@ func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time
 		s.m.lateness(max(r.Start.Sub(due), 0))
 	}
 	select {
-	case s.done <- outcome{id: id, gen: gen, r: r}:
+	case s.done <- outcome{id: id, gen: gen, due: due, r: r}:
 	case <-ctx.Done():
 	}
 }
@@ -316,7 +461,7 @@ func (s *scheduler) finish() {
 		}
 		s.evs = append(s.evs, m.trackers[o.id].Observe(checkOf(&o.r, &s.buf)))
 		m.markDirty(o.id)
-		s.queue.set(o.id, sv.nextDue(o.r, now))
+		s.queue.set(o.id, sv.nextDue(o.due, o.r, now))
 	}
 	m.mu.Unlock()
 	if m.onResult == nil {
@@ -331,16 +476,47 @@ func (s *scheduler) finish() {
 	}
 }
 
-// nextDue is when to check again after r, which finished by now: on the next grid point after
-// a pass, retry after the start of a failed check.
-func (sv *svcState) nextDue(r probe.Result, now time.Time) time.Time {
+// nextDue is when to check again after r, due at due and finished by now: on the next grid
+// point after a pass, about a retry interval after the check's due time after a failure
+// (retryDue).
+func (sv *svcState) nextDue(due time.Time, r probe.Result, now time.Time) time.Time {
 	if !r.OK {
-		return r.Start.Add(sv.retry)
+		return sv.retryDue(due, now)
 	}
 	if now.Before(sv.phase) {
 		return sv.phase
 	}
 	return sv.phase.Add((now.Sub(sv.phase)/sv.interval + 1) * sv.interval)
+}
+
+// retryDue is when to check again after a failed check due at due, finished by now: the point
+// nearest due+retry of a grid of retry anchored half a slot after the service's own, and after
+// now. The retries of failing services make a second stream: anchored on the slots, not on
+// when each failed check happened to start, it stays as even as the first and does not drift
+// (a start a little late each time would move it a little more each time, and the start-up
+// round's failures would stay bunched in its second or two for good); half a slot puts each
+// retry between two other services' checks, not on one of them. After a pass on the grid,
+// with a retry that divides the interval, that is due+retry plus half a slot; after a check
+// off the grid (the start-up round, a new or resumed service) it is within retry/2 of
+// due+retry.
+func (sv *svcState) retryDue(due, now time.Time) time.Time {
+	if sv.retry <= 0 {
+		return due.Add(sv.retry)
+	}
+	anchor := sv.phase.Add(sv.width / 2)
+	target := due.Add(sv.retry)
+	k := target.Sub(anchor) / sv.retry
+	if target.Before(anchor) {
+		k-- // round towards minus infinity
+	}
+	at := anchor.Add(k * sv.retry) // at or before target, within retry of it
+	if target.Sub(at) > sv.retry/2 {
+		at = at.Add(sv.retry)
+	}
+	for !at.After(now) {
+		at = at.Add(sv.retry)
+	}
+	return at
 }
 
 // apply carries out queued Pause and Resume commands.

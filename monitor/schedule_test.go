@@ -173,6 +173,7 @@ func TestMonitorHungTargetsDoNotDelayOthers(t *testing.T) {
 		}
 		rec := newMonRecorder()
 		monRun(t, rec.monitor(targets, Options{}))
+		phases := monPhases(targets)
 		for range hungN {
 			select {
 			case <-started:
@@ -200,7 +201,7 @@ func TestMonitorHungTargetsDoNotDelayOthers(t *testing.T) {
 				if late := c.start.Sub(c.due); late != 0 {
 					t.Errorf("service %d check %d: start - due = %v, want 0", i, k, late)
 				}
-				if k > 0 && (!monOnGrid(targets[i].Service.Name, every, c.due) || !c.due.After(calls[k-1].due)) {
+				if k > 0 && (!monOnGrid(phases[i], c.due) || !c.due.After(calls[k-1].due)) {
 					t.Errorf("service %d check %d: due %v after first, want later, on its grid of %v", i, k, c.due.Sub(calls[0].due), every)
 				}
 			}
@@ -236,7 +237,13 @@ func TestMonitorRetryInterval(t *testing.T) {
 				svc := monSvc("svc", every, every, retry)
 				svc.FailureThreshold = tt.threshold
 				rec := newMonRecorder()
-				monRun(t, rec.monitor([]Target{{svc, monScript(tt.script...)}}, Options{}))
+				targets := []Target{{svc, monScript(tt.script...)}}
+				monRun(t, rec.monitor(targets, Options{}))
+				sv := monPhases(targets)[0]
+				// Retries keep to a grid of retry half a slot after the service's own.
+				onRetryGrid := func(due time.Time) bool {
+					return gridAt(sv.offset+int64(sv.width/2), retry, due).Equal(due)
+				}
 				n := len(tt.script)
 				rec.waitFor(t, fmt.Sprint(n, " results"), func() bool { return len(rec.results[0]) >= n })
 
@@ -246,12 +253,16 @@ func TestMonitorRetryInterval(t *testing.T) {
 				for k := 1; k < n; k++ {
 					prev, due := results[k-1], calls[k].due
 					if !prev.OK {
-						if want := prev.Start.Add(retry); !due.Equal(want) {
-							t.Errorf("check %d after a failure: due %v after the failed start, want %v", k, due.Sub(prev.Start), retry)
+						// A retry after a retry comes exactly retry later; the first, after a
+						// check off that grid, at its point nearest retry later.
+						after := due.Sub(calls[k-1].due)
+						exact := onRetryGrid(calls[k-1].due)
+						if !onRetryGrid(due) || exact && after != retry || after < retry/2 || after > retry+retry/2 {
+							t.Errorf("check %d after a failure: due %v after the failed one's due, want %v on its retry grid", k, after, retry)
 						}
 						continue
 					}
-					if !monOnGrid(svc.Name, every, due) || !due.After(prev.Start) || due.Sub(prev.Start) > every {
+					if !monOnGrid(sv, due) || !due.After(prev.Start) || due.Sub(prev.Start) > every {
 						t.Errorf("check %d after a pass: due %v after the first and %v after the pass, want the next point of its grid of %v", k, due.Sub(calls[0].due), due.Sub(prev.Start), every)
 					}
 				}
@@ -279,6 +290,7 @@ func TestMonitorStablePhase(t *testing.T) {
 		}
 		rec := newMonRecorder()
 		monRun(t, rec.monitor(targets, Options{}))
+		phases := monPhases(targets)
 		rec.waitFor(t, fmt.Sprint(checks, " results from every service"), func() bool {
 			for i := range n {
 				if len(rec.results[i]) < checks {
@@ -296,7 +308,7 @@ func TestMonitorStablePhase(t *testing.T) {
 				if late := c.start.Sub(c.due); late != 0 {
 					t.Errorf("service %d check %d: start - due = %v, want 0", i, k, late)
 				}
-				if k > 0 && (!monOnGrid(targets[i].Service.Name, every, c.due) || !c.due.After(calls[k-1].due)) {
+				if k > 0 && (!monOnGrid(phases[i], c.due) || !c.due.After(calls[k-1].due)) {
 					t.Errorf("service %d check %d: due %v after the first, want later, on its grid of %v", i, k, c.due.Sub(calls[0].due), every)
 				}
 			}

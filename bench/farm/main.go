@@ -9,9 +9,12 @@
 //   - requests per 100 ms as the targets saw them (mean and peak, start-up and steady state),
 //     and how long the first round took;
 //   - latency error: the latency uptty stored in its history for each check less the
-//     target's own handler time for the same request (matched per service by time);
+//     target's own handler time for the same request (matched per service by time), beside
+//     the floor's, measured in the same run: a raw client in this process (one fresh
+//     connection per request, a hand-written GET, read to the first byte; see floor.go)
+//     probing the same targets at a low rate, its error computed the same way;
 //   - CPU per check (utime+stime of /proc/PID/stat over the steady state ÷ requests) and the
-//     share of one core;
+//     share of one core, beside the floor client's CPU per request (a child, after the run);
 //   - RSS (VmRSS sampled each second, VmHWM);
 //   - with --tui, bytes written to the terminal per second (tmux pipe-pane);
 //   - results stored in history against requests served.
@@ -27,7 +30,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math"
 	"net"
@@ -64,11 +66,17 @@ type options struct {
 	profile   string
 	keep      bool
 	jsonOut   string
+	floorRate float64
+	floorCPU  int
 }
 
 func main() {
 	if v := os.Getenv(hogEnv); v != "" {
 		hog(v)
+		return
+	}
+	if v := os.Getenv(floorEnv); v != "" {
+		floorChild(v)
 		return
 	}
 	var o options
@@ -86,6 +94,8 @@ func main() {
 	flag.StringVar(&o.profile, "cpuprofile", "", "write uptty's CPU profile to `FILE` (UPTTY_CPUPROFILE)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (config, history, logs)")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the figures as JSON to `FILE`")
+	flag.Float64Var(&o.floorRate, "floor-rate", 10, "requests per second of the floor client during the steady state (0: none)")
+	flag.IntVar(&o.floorCPU, "floor-cpu", 2000, "requests of the floor client timed for CPU in a child after the run (0: none)")
 	flag.Parse()
 	if o.n < 1 || o.interval <= 0 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "farm: want -n ≥ 1, -interval and -duration > 0")
@@ -126,17 +136,29 @@ type record struct {
 }
 
 type farm struct {
-	o       options
-	mu      sync.Mutex
-	records []record
-	lns     []net.Listener
-	srv     *http.Server
+	o        options
+	mu       sync.Mutex
+	records  []record
+	floorDur map[int]time.Duration // the floor client's requests: handler time by sequence
+	lns      []net.Listener
+	srv      *http.Server
 }
 
+// ServeHTTP answers /s/N (uptty's checks, recorded), /f/N/SEQ (the floor client's, recorded
+// by SEQ) and /c/N (the floor's CPU loop, not recorded), all alike: after the handler delay,
+// 503 from every failEvery-th endpoint.
 func (f *farm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/s/"))
-	if err != nil || i < 0 || i >= f.o.n {
+	kind, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	svc, seqText, _ := strings.Cut(rest, "/")
+	i, err := strconv.Atoi(svc)
+	seq := -1
+	if kind == "f" {
+		if seq, err = strconv.Atoi(seqText); seq < 0 {
+			err = errors.New("bad sequence")
+		}
+	}
+	if err != nil || i < 0 || i >= f.o.n || (kind != "s" && kind != "f" && kind != "c") {
 		http.NotFound(w, r)
 		return
 	}
@@ -153,9 +175,16 @@ func (f *farm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", "3")
 	w.WriteHeader(code)
 	io.WriteString(w, "ok\n")
-	f.mu.Lock()
-	f.records = append(f.records, record{svc: int32(i), start: start.UnixNano(), dur: int64(d)})
-	f.mu.Unlock()
+	switch kind {
+	case "s":
+		f.mu.Lock()
+		f.records = append(f.records, record{svc: int32(i), start: start.UnixNano(), dur: int64(d)})
+		f.mu.Unlock()
+	case "f":
+		f.mu.Lock()
+		f.floorDur[seq] = d
+		f.mu.Unlock()
+	}
 }
 
 // hung reports whether endpoint i never answers: -hang of them, spread evenly and never a
@@ -183,7 +212,12 @@ func (f *farm) start() error {
 }
 
 func (f *farm) url(i int) string {
-	return fmt.Sprintf("http://%s/s/%05d", f.lns[i%len(f.lns)].Addr(), i)
+	return fmt.Sprintf("http://%s/s/%05d", f.addr(i), i)
+}
+
+// addr is the listener of endpoint i.
+func (f *farm) addr(i int) string {
+	return f.lns[i%len(f.lns)].Addr().String()
 }
 
 func (f *farm) snapshot() []record {
@@ -215,7 +249,8 @@ func run(o options) error {
 		return err
 	}
 
-	f := &farm{o: o, records: make([]record, 0, int(float64(o.n)*o.duration.Seconds()/o.interval.Seconds()*1.3)+16)}
+	f := &farm{o: o, records: make([]record, 0, int(float64(o.n)*o.duration.Seconds()/o.interval.Seconds()*1.3)+16),
+		floorDur: map[int]time.Duration{}}
 	if err := f.start(); err != nil {
 		return err
 	}
@@ -263,6 +298,13 @@ func run(o options) error {
 		return err
 	}
 	t0 := u.started
+	steady := t0.Add(min(o.interval, o.duration/2))
+	if o.settle > 0 {
+		steady = t0.Add(min(o.settle, o.duration))
+	}
+	end := t0.Add(o.duration)
+	floorDone := make(chan []floorSample, 1)
+	go func() { floorDone <- f.floor(steady, end) }()
 
 	// Sample RSS each second; CPU at the end of the first interval (the start-up round) and
 	// at the end.
@@ -270,11 +312,6 @@ func run(o options) error {
 	var cpuSteady0 time.Duration
 	var bytesSteady0 int64
 	var steadyAt time.Time
-	steady := t0.Add(min(o.interval, o.duration/2))
-	if o.settle > 0 {
-		steady = t0.Add(min(o.settle, o.duration))
-	}
-	end := t0.Add(o.duration)
 	tick := time.NewTicker(time.Second)
 	for now := range tick.C {
 		if !u.alive() {
@@ -302,6 +339,12 @@ func run(o options) error {
 	if err := u.stop(); err != nil {
 		return err
 	}
+	floor := <-floorDone
+	// The floor's CPU after uptty has stopped, so that neither takes the other's cores.
+	floorCPU, floorErr := f.floorCPU()
+	if floorErr != nil {
+		fmt.Fprintln(os.Stderr, "farm: the floor's CPU:", floorErr)
+	}
 	recs := f.snapshot()
 	results, err := readHistory(dbPath)
 	if err != nil {
@@ -309,6 +352,8 @@ func run(o options) error {
 	}
 
 	r := report(f, o, recs, results, t0, steadyAt, stopAt)
+	f.floorFigures(&r, floor)
+	r.FloorCPUPerReqMS = floorCPU
 	r.CPUPerCheckMS = ms(cpuEnd-cpuSteady0) / float64(max(r.SteadyRequests, 1))
 	r.CPUShare = float64(cpuEnd-cpuSteady0) / float64(stopAt.Sub(steadyAt))
 	r.CPUTotalS = cpuEnd.Seconds()
@@ -537,40 +582,47 @@ func readHistory(path string) ([]result, error) {
 
 // figures is what one run measured.
 type figures struct {
-	Services        int     `json:"services"`
-	IntervalS       float64 `json:"interval_s"`
-	DurationS       float64 `json:"duration_s"`
-	Hogs            int     `json:"hogs"`
-	Hung            int     `json:"hung"`
-	TUI             bool    `json:"tui"`
-	Requests        int     `json:"requests"`
-	SteadyRequests  int     `json:"steady_requests"`
-	SteadyExpected  float64 `json:"steady_expected"`
-	FirstRoundS     float64 `json:"first_round_s"`
-	StartPeak100ms  int     `json:"start_peak_per_100ms"`
-	Mean100ms       float64 `json:"steady_mean_per_100ms"`
-	Peak100ms       int     `json:"steady_peak_per_100ms"`
-	StartsPeak100ms int     `json:"steady_check_starts_peak_per_100ms"`
-	GridPeak100ms   int     `json:"grid_peak_per_100ms"`
-	LateP50MS       float64 `json:"start_lateness_p50_ms"`
-	LateP99MS       float64 `json:"start_lateness_p99_ms"`
-	LateMaxMS       float64 `json:"start_lateness_max_ms"`
-	Stored          int     `json:"stored"`
-	Matched         int     `json:"matched"`
-	ErrMeanMS       float64 `json:"latency_error_mean_ms"`
-	ErrP50MS        float64 `json:"latency_error_p50_ms"`
-	ErrP99MS        float64 `json:"latency_error_p99_ms"`
-	ErrMaxMS        float64 `json:"latency_error_max_ms"`
-	StartErrMeanMS  float64 `json:"startup_latency_error_mean_ms"`
-	StartErrP99MS   float64 `json:"startup_latency_error_p99_ms"`
-	HandlerMeanMS   float64 `json:"handler_mean_ms"`
-	CPUPerCheckMS   float64 `json:"cpu_per_check_ms"`
-	CPUShare        float64 `json:"cpu_share_of_one_core"`
-	CPUTotalS       float64 `json:"cpu_total_s"`
-	RSSLastMB       float64 `json:"rss_last_mb"`
-	RSSMaxMB        float64 `json:"rss_max_mb"`
-	HWMMB           float64 `json:"vm_hwm_mb"`
-	TermBytesPerS   float64 `json:"terminal_bytes_per_s,omitempty"`
+	Services         int     `json:"services"`
+	IntervalS        float64 `json:"interval_s"`
+	DurationS        float64 `json:"duration_s"`
+	Hogs             int     `json:"hogs"`
+	Hung             int     `json:"hung"`
+	TUI              bool    `json:"tui"`
+	Requests         int     `json:"requests"`
+	SteadyRequests   int     `json:"steady_requests"`
+	SteadyExpected   float64 `json:"steady_expected"`
+	FirstRoundS      float64 `json:"first_round_s"`
+	StartPeak100ms   int     `json:"start_peak_per_100ms"`
+	Mean100ms        float64 `json:"steady_mean_per_100ms"`
+	Peak100ms        int     `json:"steady_peak_per_100ms"`
+	StartsPeak100ms  int     `json:"steady_check_starts_peak_per_100ms"`
+	GridPeak100ms    int     `json:"grid_peak_per_100ms"`
+	LateP50MS        float64 `json:"start_lateness_p50_ms"`
+	LateP99MS        float64 `json:"start_lateness_p99_ms"`
+	LateMaxMS        float64 `json:"start_lateness_max_ms"`
+	Stored           int     `json:"stored"`
+	Matched          int     `json:"matched"`
+	ErrMeanMS        float64 `json:"latency_error_mean_ms"`
+	ErrP50MS         float64 `json:"latency_error_p50_ms"`
+	ErrP99MS         float64 `json:"latency_error_p99_ms"`
+	ErrMaxMS         float64 `json:"latency_error_max_ms"`
+	StartErrMeanMS   float64 `json:"startup_latency_error_mean_ms"`
+	StartErrP99MS    float64 `json:"startup_latency_error_p99_ms"`
+	HandlerMeanMS    float64 `json:"handler_mean_ms"`
+	FloorRequests    int     `json:"floor_requests"`
+	FloorErrMeanMS   float64 `json:"floor_latency_error_mean_ms"`
+	FloorErrP50MS    float64 `json:"floor_latency_error_p50_ms"`
+	FloorErrP99MS    float64 `json:"floor_latency_error_p99_ms"`
+	FloorErrMaxMS    float64 `json:"floor_latency_error_max_ms"`
+	FloorConnectMS   float64 `json:"floor_connect_mean_ms"`
+	FloorCPUPerReqMS float64 `json:"floor_cpu_per_request_ms"`
+	CPUPerCheckMS    float64 `json:"cpu_per_check_ms"`
+	CPUShare         float64 `json:"cpu_share_of_one_core"`
+	CPUTotalS        float64 `json:"cpu_total_s"`
+	RSSLastMB        float64 `json:"rss_last_mb"`
+	RSSMaxMB         float64 `json:"rss_max_mb"`
+	HWMMB            float64 `json:"vm_hwm_mb"`
+	TermBytesPerS    float64 `json:"terminal_bytes_per_s,omitempty"`
 }
 
 func report(f *farm, o options, recs []record, results []result, t0, steadyAt, stopAt time.Time) figures {
@@ -692,39 +744,57 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 	return r
 }
 
-// lateness compares the steady state's passing checks with the grid uptty schedules them on
-// (monitor.gridPhase: the interval offset from the Unix epoch by the FNV-64a hash of the name;
-// keep the two in step): how late each started (at ms precision), and the peak per 100 ms the
-// grid alone would give.
+// lateness compares the steady state's passing checks with the grid uptty schedules them on,
+// as the checks themselves show it, so that it holds for any binary (--bin) whatever its way of
+// placing services: a service's grid point is its earliest passing check's start in the steady
+// state, modulo the interval (at the history's ms precision). It returns the peak per 100 ms
+// those grid points alone give, and how late each passing check started against its service's.
 func lateness(f *farm, o options, results []result, from, to time.Time) (gridPeak int, p50, p99, maxV float64) {
 	iv := int64(o.interval)
+	ms := int64(time.Millisecond)
+	// Each service's passing steady checks, as offsets on its grid relative to the first one,
+	// in (-iv/2, iv/2]: the earliest of them is the grid point.
+	first := make([]int64, o.n)
+	least := make([]int64, o.n)
+	seen := make([]bool, o.n)
+	var picked []result
+	for _, x := range results {
+		at := x.at * ms
+		if !x.ok || at < from.UnixNano() || at >= to.UnixNano() || int(x.svc) >= o.n {
+			continue
+		}
+		picked = append(picked, x)
+		if !seen[x.svc] {
+			seen[x.svc], first[x.svc] = true, at
+		}
+		least[x.svc] = min(least[x.svc], around(at-first[x.svc], iv))
+	}
 	counts := make([]int, max(iv/int64(100*time.Millisecond), 1))
-	offset := make([]int64, o.n)
 	for i := range o.n {
-		h := fnv.New64a()
-		fmt.Fprintf(h, "svc-%05d", i)
-		offset[i] = int64(h.Sum64() % uint64(iv))
-		if !f.hung(i) {
-			counts[min(offset[i]/int64(100*time.Millisecond), int64(len(counts)-1))]++
+		if seen[i] {
+			phase := ((first[i]+least[i])%iv + iv) % iv
+			counts[min(phase/int64(100*time.Millisecond), int64(len(counts)-1))]++
 		}
 	}
 	var late []float64
-	for _, x := range results {
-		at := x.at * int64(time.Millisecond)
-		if !x.ok || at < from.UnixNano() || at >= to.UnixNano() {
-			continue
-		}
-		// at is whole milliseconds, rounded down: a check started on its grid point may read
-		// up to 1 ms before it.
-		ms := int64(time.Millisecond)
-		past := ((at+ms-offset[x.svc])%iv+iv)%iv - ms
-		if past > iv/2 {
-			continue // not on the grid: a retry's or the start-up round's
+	for _, x := range picked {
+		past := around(x.at*ms-first[x.svc], iv) - least[x.svc]
+		if past > iv/4 {
+			continue // not on the grid: a retry's, a pass after one
 		}
 		late = append(late, float64(past)/1e6)
 	}
 	_, p50, p99, maxV = stats(late)
 	return slices.Max(counts), p50, p99, maxV
+}
+
+// around maps d onto (-iv/2, iv/2] modulo iv.
+func around(d, iv int64) int64 {
+	d = (d%iv + iv) % iv
+	if d > iv/2 {
+		d -= iv
+	}
+	return d
 }
 
 func stats(v []float64) (mean, p50, p99, maxV float64) {
@@ -751,10 +821,16 @@ func (r figures) print(w io.Writer) {
 		r.Mean100ms, r.Peak100ms, float64(r.Peak100ms)/math.Max(r.Mean100ms, 1e-9), r.SteadyRequests, r.SteadyExpected)
 	fmt.Fprintf(w, "  check starts        steady peak %d per 100 ms by uptty's own start times (its grid alone: %d); passing checks start late by p50 %.0f ms, p99 %.0f, max %.0f\n",
 		r.StartsPeak100ms, r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS)
-	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f; start-up mean %+.2f, p99 %+.2f (handler %.2f ms)\n",
-		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.StartErrMeanMS, r.StartErrP99MS, r.HandlerMeanMS)
+	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f (floor mean %+.2f, p99 %+.2f); start-up mean %+.2f, p99 %+.2f (handler %.2f ms)\n",
+		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.FloorErrMeanMS, r.FloorErrP99MS, r.StartErrMeanMS, r.StartErrP99MS, r.HandlerMeanMS)
+	cpuFloor := "not measured"
+	if r.FloorCPUPerReqMS > 0 {
+		cpuFloor = fmt.Sprintf("%.3f ms per request", r.FloorCPUPerReqMS)
+	}
+	fmt.Fprintf(w, "  floor               a raw client in this process, same targets, same run: latency error mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f over %d requests (connect %.2f ms of it); CPU %s\n",
+		r.FloorErrMeanMS, r.FloorErrP50MS, r.FloorErrP99MS, r.FloorErrMaxMS, r.FloorRequests, r.FloorConnectMS, cpuFloor)
 	fmt.Fprintf(w, "  history             %d results stored for %d requests (%d matched)\n", r.Stored, r.Requests, r.Matched)
-	fmt.Fprintf(w, "  CPU                 %.3f ms per check, %.1f%% of one core (steady state); %.2f CPU-s in all\n", r.CPUPerCheckMS, 100*r.CPUShare, r.CPUTotalS)
+	fmt.Fprintf(w, "  CPU                 %.3f ms per check, %.1f%% of one core (steady state); %.2f CPU-s in all; floor %s\n", r.CPUPerCheckMS, 100*r.CPUShare, r.CPUTotalS, cpuFloor)
 	fmt.Fprintf(w, "  memory              RSS %.1f MB at the end, %.1f MB max sampled, VmHWM %.1f MB\n", r.RSSLastMB, r.RSSMaxMB, r.HWMMB)
 	if r.TUI {
 		fmt.Fprintf(w, "  terminal            %.0f bytes per second (steady state)\n", r.TermBytesPerS)
