@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -297,10 +298,10 @@ func (s *Screen) flush(pt *painter) bool {
 
 // render appends to b what turns the terminal's screen into frame.
 func (pt *painter) render(b []byte, frame string, w, h int, full bool) []byte {
-	next := parseFrame(frame, w, h)
+	next := parseFrame(frame, w, h, &pt.last)
 	if full || pt.last.w != w || pt.last.h != h {
 		b = append(b, "\x1b[m\x1b[H\x1b[2J"...)
-		pt.pen = sgrState{known: true}
+		pt.pen = sgrState{known: true, placed: true}
 		pt.last = blankGrid(w, h)
 	}
 	b = diffFrames(b, &pt.last, &next, &pt.pen)
@@ -466,10 +467,13 @@ type style struct {
 	fg, bg, ul color
 }
 
-// sgrState is the pen of the terminal: the style its next character takes, if known.
+// sgrState is the pen of the terminal: the style its next character takes, if known, and
+// where the cursor is, if known.
 type sgrState struct {
 	style
-	known bool
+	known  bool
+	x, y   int
+	placed bool
 }
 
 // cell is one column of the screen. A wide grapheme is in its first column; the second has
@@ -489,7 +493,8 @@ type screenLine struct {
 	cells  []cell
 	opaque bool
 	raw    string
-	start  style
+	start  style // the pen before the line
+	end    style // the pen after it
 }
 
 // screenGrid is what the screen shows, a line per row.
@@ -515,8 +520,9 @@ func blankLine(w int) screenLine {
 }
 
 // parseFrame lays frame out on a w x h screen as Bubble Tea's renderer did: lines cut to the
-// width, and only the last h lines when there are more.
-func parseFrame(frame string, w, h int) screenGrid {
+// width, and only the last h lines when there are more. A line as in prev (the frame before)
+// is taken from it: most lines of most frames did not change.
+func parseFrame(frame string, w, h int, prev *screenGrid) screenGrid {
 	g := screenGrid{w: w, h: h, lines: make([]screenLine, h)}
 	lines := strings.Split(frame, "\n")
 	skipped := lines
@@ -535,8 +541,16 @@ func parseFrame(frame string, w, h int) screenGrid {
 			g.lines[i] = blankLine(w)
 			continue
 		}
+		if prev != nil && prev.w == w && i < len(prev.lines) {
+			if l := &prev.lines[i]; l.raw == lines[i] && l.start == pen && l.cells != nil {
+				g.lines[i] = *l
+				pen = l.end
+				continue
+			}
+		}
 		g.lines[i] = parseLine(lines[i], w, pen, p)
 		pen = endStyle(lines[i], pen, p)
+		g.lines[i].end = pen
 	}
 	return g
 }
@@ -795,12 +809,12 @@ func diffFrames(b []byte, old, next *screenGrid, pen *sgrState) []byte {
 
 // rawLine writes line l at row y whole, cut to the width w, and erases what is after it.
 func rawLine(b []byte, y int, l *screenLine, w int, pen *sgrState) []byte {
-	b = moveTo(b, y, 0)
+	b = moveTo(b, pen, y, 0)
 	pen.known = false
 	b = setPen(b, pen, l.start)
 	line := ansi.Truncate(l.raw, w, "")
 	b = append(b, line...)
-	pen.known = false
+	pen.known, pen.placed = false, false
 	if ansi.StringWidth(line) < w {
 		b = setPen(b, pen, style{})
 		b = append(b, "\x1b[K"...)
@@ -808,13 +822,56 @@ func rawLine(b []byte, y int, l *screenLine, w int, pen *sgrState) []byte {
 	return b
 }
 
-// mergeGap is how many unchanged cells between two changed runs are rewritten rather than
-// jumped over: a cursor move costs about as much.
-const mergeGap = 6
+// mergeGap is how many bytes of unchanged cells between two changed runs are rewritten
+// rather than jumped over: a cursor move on the row costs 3-5.
+const mergeGap = 4
 
-// diffLine appends what turns row y's cells o into n; a nil o matches nothing.
+// minShift is how many bytes of cells a shift must spare to be used: its sequences cost
+// about 15.
+const minShift = 24
+
+// findShifts returns the runs [a, e) of n that are o moved one cell to the left (a sparkline
+// that took a sample) and worth moving rather than writing. Rows with wide graphemes have
+// none.
+func findShifts(o, n []cell) [][2]int {
+	w := len(n)
+	for i := range w {
+		if o[i].width != 1 || n[i].width != 1 {
+			return nil
+		}
+	}
+	var shifts [][2]int
+	for a := 0; a < w-1; {
+		if n[a] == o[a] || n[a] != o[a+1] {
+			a++
+			continue
+		}
+		e, spared := a, 0
+		for e < w-1 && n[e] == o[e+1] {
+			if n[e] != o[e] {
+				spared += len(n[e].s)
+			}
+			e++
+		}
+		if spared >= minShift {
+			shifts = append(shifts, [2]int{a, e})
+		}
+		a = e + 1
+	}
+	return shifts
+}
+
+// diffLine appends what turns row y's cells o into n; a nil o matches nothing. A run that
+// moved one cell left is moved by deleting a cell at its start and inserting one at its end:
+// what comes after it stays in place, and only the new last cell is written.
 func diffLine(b []byte, y int, o, n []cell, pen *sgrState) []byte {
 	w := len(n)
+	var shifts [][2]int
+	if o != nil {
+		if shifts = findShifts(o, n); shifts != nil {
+			o = slices.Clone(o) // as the terminal shows it, shifts done
+		}
+	}
 	same := func(x int) bool { return o != nil && o[x] == n[x] }
 	// end is where n's last non-blank cell ends: past it, erasing is cheaper than writing.
 	end := w
@@ -822,23 +879,44 @@ func diffLine(b []byte, y int, o, n []cell, pen *sgrState) []byte {
 		end--
 	}
 	for x := 0; x < w; x++ {
+		if len(shifts) > 0 && x == shifts[0][0] {
+			a, e := shifts[0][0], shifts[0][1]
+			shifts = shifts[1:]
+			if !pen.known || pen.bg != 0 {
+				b = setPen(b, pen, style{}) // the blanks take the pen's background
+			}
+			b = moveTo(b, pen, y, a)
+			b = append(b, "\x1b[P"...)
+			b = moveTo(b, pen, y, e)
+			b = append(b, "\x1b[@"...)
+			copy(o[a:e], n[a:e])
+			o[e] = blankCell
+		}
 		if same(x) {
 			continue
+		}
+		limit := w // a run stops where a shift starts
+		if len(shifts) > 0 {
+			limit = shifts[0][0]
 		}
 		from, last := x, x
 		for from > 0 && n[from].width == 0 {
 			from-- // the change is in the second half of a wide grapheme: write it whole
 		}
-		for j := x + 1; j < w && j-last <= mergeGap; j++ {
+		for j, gap := x+1, 0; j < limit; j++ {
 			if !same(j) {
-				last = j
+				last, gap = j, 0
+				continue
+			}
+			if gap += len(n[j].s); gap > mergeGap || n[j].style != n[last].style {
+				break
 			}
 		}
 		to := last + 1
 		for to < w && n[to].width == 0 {
 			to++
 		}
-		b = moveTo(b, y, from)
+		b = moveTo(b, pen, y, from)
 		erase := to > end
 		if erase {
 			// The rest of the row is blank in n: erased instead of written as spaces.
@@ -848,8 +926,11 @@ func diffLine(b []byte, y int, o, n []cell, pen *sgrState) []byte {
 			if c := n[i]; c.width > 0 {
 				b = setPen(b, pen, c.style)
 				b = append(b, c.s...)
+				pen.x += int(c.width)
 			}
 		}
+		// At the last column the cursor waits to wrap: where it is next is not trusted.
+		pen.placed = pen.placed && pen.x < w
 		if erase {
 			b = setPen(b, pen, style{})
 			return append(b, "\x1b[K"...)
@@ -859,8 +940,28 @@ func diffLine(b []byte, y int, o, n []cell, pen *sgrState) []byte {
 	return b
 }
 
-// moveTo appends the cursor's move to row y, column x (both from 0).
-func moveTo(b []byte, y, x int) []byte {
+// moveTo appends the cursor's move to row y, column x (both from 0), unless it is there.
+func moveTo(b []byte, pen *sgrState, y, x int) []byte {
+	if pen.placed && pen.y == y {
+		// On the same row a relative move is shorter.
+		dx := x - pen.x
+		pen.x = x
+		switch {
+		case dx == 0:
+			return b
+		case x == 0:
+			return append(b, '\r')
+		case dx == 1:
+			return append(b, "\x1b[C"...)
+		case dx > 0:
+			return append(strconv.AppendInt(append(b, "\x1b["...), int64(dx), 10), 'C')
+		case dx == -1:
+			return append(b, "\x1b[D"...)
+		default:
+			return append(strconv.AppendInt(append(b, "\x1b["...), int64(-dx), 10), 'D')
+		}
+	}
+	pen.x, pen.y, pen.placed = x, y, true
 	b = append(b, "\x1b["...)
 	b = strconv.AppendInt(b, int64(y+1), 10)
 	if x > 0 {

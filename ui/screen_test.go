@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -120,6 +121,22 @@ func (v *vterm) csi(t *testing.T, seq string, p *ansi.Parser) {
 		v.y, v.x = min(param(0, 1), v.h)-1, min(param(1, 1), v.w)-1
 	case 'C':
 		v.x = min(v.x+param(0, 1), v.w-1)
+	case 'D':
+		v.x = max(min(v.x, v.w-1)-param(0, 1), 0)
+	case 'P': // DCH: the rest of the row moves left, blanks come in at its end
+		n := param(0, 1)
+		row := v.cells[v.y]
+		copy(row[v.x:], row[min(v.x+n, v.w):])
+		for x := max(v.w-n, v.x); x < v.w; x++ {
+			row[x] = vcell{s: " ", pen: vpen{bg: v.pen.bg}}
+		}
+	case '@': // ICH: the rest of the row moves right, what passes its end is lost
+		n := param(0, 1)
+		row := v.cells[v.y]
+		copy(row[min(v.x+n, v.w):], row[v.x:])
+		for x := v.x; x < min(v.x+n, v.w); x++ {
+			row[x] = vcell{s: " ", pen: vpen{bg: v.pen.bg}}
+		}
 	case 'K':
 		if n, _ := p.Param(0, 0); n != 0 {
 			t.Fatalf("vterm: EL %d", n)
@@ -278,23 +295,27 @@ func TestScreenDiffGolden(t *testing.T) {
 		{"outage clock in a styled row", 30, 1,
 			"> DOWN  " + red + "DOWN 9s" + reset + " since 03:40",
 			"> DOWN  " + red + "DOWN 10s" + reset + " since 03:40",
-			"\x1b[1;14H\x1b[38;5;203m10s\x1b[m since 03:40"},
-		{"line gets shorter", 20, 1, "connection refused", "ok", "\x1b[1Hok\x1b[K"},
-		{"line gets empty", 20, 2, "a\nhello", "a\n", "\x1b[2H\x1b[K"},
+			"\x1b[14D\x1b[38;5;203m10s\x1b[m since 03:40"},
+		{"line gets shorter", 20, 1, "connection refused", "ok", "\rok\x1b[K"},
+		{"line gets empty", 20, 2, "a\nhello", "a\n", "\r\x1b[K"},
 		{"style changes mid-line", 20, 1, "state " + red + "DOWN" + reset, "state " + bold + "DOWN" + reset,
-			"\x1b[1;7H\x1b[0;1mDOWN"},
-		{"only the style of a word changes back", 20, 1, "a " + bold + "UP" + reset + " b", "a UP b", "\x1b[1;3HUP"},
-		{"wide runes", 12, 1, "名前 x", "名前 y", "\x1b[1;6Hy"},
-		{"wide rune replaced by narrow", 12, 1, "a名b", "axyb", "\x1b[1;2Hxy"},
-		{"narrow replaced by wide", 12, 1, "axyb", "a名b", "\x1b[1;2H名"},
+			"\x1b[4D\x1b[0;1mDOWN"},
+		{"only the style of a word changes back", 20, 1, "a " + bold + "UP" + reset + " b", "a UP b", "\x1b[4DUP"},
+		{"wide runes", 12, 1, "名前 x", "名前 y", "\x1b[Dy"},
+		{"wide rune replaced by narrow", 12, 1, "a名b", "axyb", "\x1b[3Dxy"},
+		{"narrow replaced by wide", 12, 1, "axyb", "a名b", "\x1b[3D名"},
 		{"emoji cluster line is written whole", 12, 1, "👍🏽 ok", "👍🏽 no", "\x1b[1H\x1b[m👍🏽 no\x1b[m\x1b[K"},
 		{"cut to the width", 5, 1, "abcdefgh", "abcdeXgh", ""},
-		{"cut to the height keeps the last lines", 5, 2, "1\n2\n3", "1\n2\n4", "\x1b[2H4"},
+		{"cut to the height keeps the last lines", 5, 2, "1\n2\n3", "1\n2\n4", "\r4"},
 		{"1x1", 1, 1, "a", "b", "\x1b[1Hb"},
 		{"1x1 wide rune does not fit", 1, 1, "a", "名", "\x1b[1H\x1b[K"},
 		{"two runs far apart", 40, 1, "a                                      b", "c                                      d",
-			"\x1b[1Hc\x1b[1;40Hd"},
-		{"two runs close together are one", 20, 1, "a12345b", "c12345d", "\x1b[1Hc12345d"},
+			"\x1b[1Hc\x1b[38Cd"},
+		{"a sparkline takes a sample: the cells move left", 16, 1, "ab▁▂▃▄▅▆▇█▁▂ x", "ab▂▃▄▅▆▇█▁▂▃ x",
+			"\x1b[12D\x1b[P\x1b[9C\x1b[@▃"},
+		{"a short run is written, not moved", 16, 1, "ab1234 x", "ab2345 x", "\x1b[6D2345"},
+		{"two runs close together are one", 20, 1, "a123b", "c123d", "\rc123d"},
+		{"a gap of five is jumped", 20, 1, "a12345b", "c12345d", "\rc\x1b[5Cd"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -328,11 +349,11 @@ func TestScreenResizeRepaintsAll(t *testing.T) {
 	var pt painter
 	pt.step("abc\ndef", 10, 2, true)
 	got := pt.step("abc\ndef", 8, 3, false)
-	if want := "\x1b[m\x1b[H\x1b[2J\x1b[1Habc\x1b[2Hdef"; got != want {
+	if want := "\x1b[m\x1b[H\x1b[2Jabc\x1b[2Hdef"; got != want {
 		t.Errorf("after a resize = %q, want %q", got, want)
 	}
 	// And ClearScreen's full repaint at the same size.
-	if got := pt.step("abc\ndef", 8, 3, true); got != "\x1b[m\x1b[H\x1b[2J\x1b[1Habc\x1b[2Hdef" {
+	if got := pt.step("abc\ndef", 8, 3, true); got != "\x1b[m\x1b[H\x1b[2Jabc\x1b[2Hdef" {
 		t.Errorf("full repaint = %q", got)
 	}
 	if got := pt.step("abc\ndef", 8, 3, false); got != "" {
@@ -342,7 +363,7 @@ func TestScreenResizeRepaintsAll(t *testing.T) {
 
 // TestScreenDiffApplies checks random edits of styled, wide and narrow text on a vterm.
 func TestScreenDiffApplies(t *testing.T) {
-	words := []string{"a", "bc", "DOWN", "12:00:0", "名前", "é", "│", "×", " ", "  ", "🙂", red, bold, reset,
+	words := []string{"▁▂▃▄▅▆▇█", "▂▃▄▅▆▇█▁", "a", "bc", "DOWN", "12:00:0", "名前", "é", "│", "×", " ", "  ", "🙂", red, bold, reset,
 		"\x1b[48;5;237m", "\x1b[38;2;1;2;3m", "\x1b[7m", "\x1b[22m", "\x1b[4m", "\x1b[31m", "\x1b[39m"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	frame := func(lines int) [][]string {
@@ -368,12 +389,41 @@ func TestScreenDiffApplies(t *testing.T) {
 		if rng.IntN(3) > 0 {
 			f = frame(rng.IntN(h + 2))
 		} else if len(f) > 0 && len(f[0]) > 0 { // a small edit: a word of the first line
-			f[0][rng.IntN(len(f[0]))] = words[rng.IntN(10)]
+			f[0][rng.IntN(len(f[0]))] = words[rng.IntN(12)]
 		}
 		next := join(f)
 		t.Run(fmt.Sprint(i), func(t *testing.T) { checkApplies(t, old, next, w, h) })
 		if t.Failed() {
 			t.Fatalf("old %q new %q at %dx%d", old, next, w, h)
+		}
+	}
+}
+
+// TestScreenShiftApplies checks sparklines that take samples, between other changing text.
+func TestScreenShiftApplies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	bars := []rune("▁▂▃▄▅▆▇█")
+	styles := []string{"", red, bold, "\x1b[48;5;237m"}
+	for i := range 500 {
+		spark := make([]rune, 10+rng.IntN(25))
+		for j := range spark {
+			spark[j] = bars[rng.IntN(len(bars))]
+		}
+		row := func(lat string, spark []rune) string {
+			st := styles[rng.IntN(len(styles))]
+			return fmt.Sprintf("%s %s %s%s%s  since", lat, reset, st, string(spark), reset)
+		}
+		var old, next []string
+		for range 1 + rng.IntN(4) {
+			old = append(old, row(fmt.Sprint(rng.IntN(100), "ms"), spark))
+			next = append(next, row(fmt.Sprint(rng.IntN(100), "ms"), append(slices.Clone(spark[1:]), bars[rng.IntN(len(bars))])))
+		}
+		w := 20 + rng.IntN(40)
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			checkApplies(t, strings.Join(old, "\n"), strings.Join(next, "\n"), w, len(old))
+		})
+		if t.Failed() {
+			t.Fatalf("old %q new %q at width %d", old, next, w)
 		}
 	}
 }
@@ -413,6 +463,7 @@ func TestScreenSleepsAndCoalesces(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		out := newSignalWriter()
 		s := NewScreen(ScreenOptions{Out: out, FPS: 10})
+		defer s.Close()
 		s.start()
 		s.resize(10, 2)
 		s.draw("a", "")
@@ -431,7 +482,7 @@ func TestScreenSleepsAndCoalesces(t *testing.T) {
 		time.Sleep(100 * time.Millisecond) // the fake clock: one frame
 		synctest.Wait()
 		got, n := out.state()
-		if n != 2 || !strings.HasSuffix(got, "\x1b[1Hb4") {
+		if n != 2 || !strings.HasSuffix(got, "\rb4") {
 			t.Fatalf("after a frame: %d writes ending %q, want 2 ending with b4", n, got[max(0, len(got)-10):])
 		}
 		s.draw("b4", "") // the same frame: nothing to write
@@ -496,7 +547,7 @@ func TestScreenProgram(t *testing.T) {
 	if !strings.HasPrefix(got, screenEnter) || !strings.HasSuffix(got, screenLeave) {
 		t.Errorf("output %q does not enter and leave the screen", got)
 	}
-	if !strings.Contains(got, "\x1b[1Hhello\x1b[2Hworld") {
+	if !strings.Contains(got, "\x1b[H\x1b[2Jhello\x1b[2Hworld") {
 		t.Errorf("output %q lacks the frame", got)
 	}
 }
