@@ -792,11 +792,12 @@ func setPen(b []byte, pen *sgrState, st style) []byte {
 func diffFrames(b []byte, old, next *screenGrid, pen *sgrState) []byte {
 	for y := range next.lines {
 		o, n := &old.lines[y], &next.lines[y]
+		if o.raw == n.raw && o.start == n.start && o.opaque == n.opaque && len(o.cells) == len(n.cells) {
+			continue // laid out the same: most lines of most frames
+		}
 		switch {
 		case n.opaque:
-			if !o.opaque || o.raw != n.raw || o.start != n.start {
-				b = rawLine(b, y, n, next.w, pen)
-			}
+			b = rawLine(b, y, n, next.w, pen)
 		case o.opaque:
 			// Where the terminal put o's cells is not known: every cell of n is written.
 			b = diffLine(b, y, nil, n.cells, pen)

@@ -551,3 +551,25 @@ func TestScreenProgram(t *testing.T) {
 		t.Errorf("output %q lacks the frame", got)
 	}
 }
+
+// BenchmarkScreenFrame is what the screen adds to a second of a 200x60 list of 1,000 services:
+// the frame after a tick laid out in cells and diffed against the one before.
+func BenchmarkScreenFrame(b *testing.B) {
+	m := bigModel(b)
+	at := fixedNow
+	frames := make([]string, 2)
+	for i := range frames {
+		at = at.Add(time.Second)
+		next, _ := m.Update(tickMsg(at))
+		m = next.(Model)
+		frames[i] = m.View()
+	}
+	var pt painter
+	pt.render(nil, frames[1], 200, 60, true)
+	b.ReportAllocs()
+	var n int
+	for i := 0; b.Loop(); i++ {
+		n = len(pt.render(pt.buf[:0], frames[i%2], 200, 60, false))
+	}
+	b.ReportMetric(float64(n), "bytes/frame")
+}
