@@ -464,9 +464,10 @@ func TestScreenSleepsAndCoalesces(t *testing.T) {
 		out := newSignalWriter()
 		s := NewScreen(ScreenOptions{Out: out, FPS: 10})
 		defer s.Close()
-		s.start()
+		// Handed over before the start, so that the first write holds the first frame.
 		s.resize(10, 2)
 		s.draw("a", "")
+		s.start()
 		synctest.Wait()
 		_, n := out.state()
 		if n != 1 {
