@@ -100,15 +100,13 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 // releases ready before feed starts, so the client's callbacks can send to the program.
 func runAttached(ctx context.Context, cancel context.CancelFunc, model tea.Model, opts options, program **tea.Program,
 	ready *sync.WaitGroup, feed func(context.Context) error, stderr io.Writer) int {
-	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}
-	if opts.mouse {
-		programOpts = append(programOpts, tea.WithMouseCellMotion())
-	}
-	*program = tea.NewProgram(model, programOpts...)
+	var closeScreen func()
+	*program, closeScreen = newScreenProgram(ctx, model, opts.mouse)
 	ready.Done()
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = feed(ctx) })
 	_, err := (*program).Run()
+	closeScreen()
 	cancel()
 	wg.Wait()
 	if xterm.IsTerminal(os.Stdout.Fd()) {

@@ -647,11 +647,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		SavePrefs: hist.Store.SetPrefs,
 	})
 	testPanic, _ := getenv(testPanicEnv)
-	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}
-	if opts.mouse {
-		programOpts = append(programOpts, tea.WithMouseCellMotion())
-	}
-	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"}, programOpts...)
+	program, closeScreen := newScreenProgram(ctx, crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"}, opts.mouse)
 	guard.mu.Lock()
 	guard.program = program
 	guard.mu.Unlock()
@@ -664,6 +660,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	reloads.Go(func() { tuiReloads(ctx, cancel, hup, program, cfgPath, dlog) })
 
 	_, err = program.Run()
+	closeScreen()
 	ranDone()
 	// The title carries live counts; left behind, a tmux tab would keep showing a status that
 	// nobody checks any more. Cleared on every way out: q, a signal, an error.
@@ -727,11 +724,13 @@ func watchDumpSignals(guard *crashGuard, ran <-chan struct{}, saved savedTermina
 	}()
 }
 
-// frameRate is how many times a second Bubble Tea's renderer wakes to draw what changed. It
-// wakes at that rate for the whole run, changed or not: at the default 60 the wake-ups alone
-// were ~90% of an idle monitor's CPU (one service checked hourly: 0.45 CPU-s a minute, 0.18 at
-// 20; sh bench/idle-cpu.sh). At 20 a key press shows within 50 ms, and faster changes are
-// coalesced, which also saves terminal bytes.
+// frameRate is how many frames a second the screen writes at most. ui.Screen writes a frame
+// as soon as one changes after a quiet spell (a key press shows at once), and coalesces faster
+// changes into the next frame 1/frameRate later, which also saves terminal bytes; it does not
+// wake while nothing changes (sh bench/idle-cpu.sh: 0.06-0.07 CPU-s a minute, 0.22-0.23 with
+// Bubble Tea's renderer at 20). Bubble Tea's renderer (Windows) wakes at this rate for the
+// whole run, changed or not: at its default 60 the wake-ups alone were ~90% of an idle
+// monitor's CPU.
 const frameRate = 20
 
 // historyConfig loads the config for the commands that read the history file: a postmortem may

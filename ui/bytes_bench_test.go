@@ -39,13 +39,17 @@ func (idleSource) Detail(string) (track.Detail, bool) { return track.Detail{}, f
 func (idleSource) Pause(string)                       {}
 func (idleSource) Resume(string)                      {}
 
-// runProgram runs the real Bubble Tea program on model at 120x50, writing to out, for warm+measure
-// of wall time, and returns the bytes written during the measured part.
+// runProgram runs the real Bubble Tea program on model at 120x50, drawn by a Screen at 20 frames
+// a second as the live monitor's, writing to out, for warm+measure of wall time, and returns the
+// bytes written during the measured part.
 func runProgram(b *testing.B, model tea.Model, out *countingWriter, warm, measure time.Duration) int64 {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p := tea.NewProgram(model, tea.WithOutput(out), tea.WithInput(nil), tea.WithoutSignalHandler(), tea.WithContext(ctx))
+	screen := NewScreen(ScreenOptions{Out: out, FPS: 20})
+	defer screen.Close()
+	p := tea.NewProgram(screen.Model(model), append(screen.ProgramOptions(),
+		tea.WithOutput(out), tea.WithInput(nil), tea.WithoutSignalHandler(), tea.WithContext(ctx))...)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
