@@ -149,7 +149,7 @@ func TestAckFlow(t *testing.T) {
 	src := newFakeSource()
 	base := appModel(src)
 	m := New(base.services, nil, src, k.options(Options{Renderer: renderer(termenv.Ascii), Location: kst, User: "alice"}))
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 24))
+	tm := newTestModel(t, m, 100, 24)
 	waitFor(t, tm, "3 UNKNOWN")
 
 	tm.Type("a")

@@ -112,12 +112,26 @@ func appModel(src Source) Model {
 	return New(services, initial, src, Options{Renderer: renderer(termenv.Ascii), Location: kst})
 }
 
+// TestTitleFollowsCounts: a batch that changes the counts retitles the window (the tmux
+// end-to-end tests see the title reach the terminal; under teatest it is off, see titleless).
+func TestTitleFollowsCounts(t *testing.T) {
+	m := appModel(newFakeSource())
+	if got, want := m.title, "uptty: 3 UP"; got != want {
+		t.Fatalf("title = %q, want %q", got, want)
+	}
+	start := time.Now().Add(-time.Minute)
+	next, cmd := m.Update(statusMsg{"결제 게이트웨이": {State: track.Down, Since: start, Outage: track.Outage{Start: start}}})
+	if got, want := next.(Model).title, "uptty: 1 DOWN, 2 UP"; got != want || cmd == nil {
+		t.Errorf("after a DOWN: title = %q (cmd %v), want %q and a command", got, cmd != nil, want)
+	}
+}
+
 // TestApp drives the UI as a user would: a service goes down, the user moves to it, opens and
 // closes its details and the help, pauses it, and quits.
 func TestApp(t *testing.T) {
 	defer goleak.VerifyNone(t, ignoreTeatest)
 	src := newFakeSource()
-	tm := teatest.NewTestModel(t, appModel(src), teatest.WithInitialTermSize(80, 24))
+	tm := newTestModel(t, appModel(src), 80, 24)
 	waitFor(t, tm, "3 UP")
 
 	start := time.Now().Add(-time.Minute)
@@ -128,7 +142,6 @@ func TestApp(t *testing.T) {
 		Outage: track.Outage{Start: start, Cause: "status 503, want 200-399"},
 		LastAt: start, LastLatency: 1234 * time.Millisecond,
 	}})
-	waitFor(t, tm, "uptty: 1 DOWN, 2 UP") // the window title
 	waitFor(t, tm, "1 DOWN  2 UP")
 
 	tm.Type("j")
@@ -174,7 +187,7 @@ func TestAppQuitAnywhere(t *testing.T) {
 		{{Type: tea.KeyEnter}, {Type: tea.KeyRunes, Runes: []rune("?")}},
 	} {
 		src := newFakeSource()
-		tm := teatest.NewTestModel(t, appModel(src), teatest.WithInitialTermSize(60, 12))
+		tm := newTestModel(t, appModel(src), 60, 12)
 		waitFor(t, tm, "3 UP")
 		for _, k := range keys {
 			tm.Send(k)
@@ -182,4 +195,12 @@ func TestAppQuitAnywhere(t *testing.T) {
 		tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 		tm.WaitFinished(t, teatest.WithFinalTimeout(waitLimit))
 	}
+}
+
+// newTestModel runs m under teatest at a w x h terminal, without the window title (see
+// Model.titleless).
+func newTestModel(t *testing.T, m Model, w, h int) *teatest.TestModel {
+	t.Helper()
+	m.titleless = true
+	return teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 }

@@ -160,7 +160,7 @@ func TestFindApp(t *testing.T) {
 	services, st := fixture(fixedNow)
 	snaps, src := split(services, st)
 	m := New(services, snaps, src, Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	tm := newTestModel(t, m, 80, 24)
 	waitFor(t, tm, "1 PAUSED")
 	tm.Type("/pay")
 	waitFor(t, tm, "2 of 8 shown")

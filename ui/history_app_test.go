@@ -240,7 +240,7 @@ func TestAppHistory(t *testing.T) {
 	services := []config.Service{svc("Checkout API", "payments", "https://api.example.com/healthz", kindHTTP)}
 	up := track.Status{State: track.Up, Since: time.Now(), AsOf: time.Now(), Observed: time.Hour}
 	m := New(services, map[string]track.Status{"Checkout API": up}, newFakeSource(), Options{Renderer: renderer(termenv.Ascii), Location: kst, Archive: fa})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 40))
+	tm := newTestModel(t, m, 100, 40)
 	waitFor(t, tm, "1 UP")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "incidents")

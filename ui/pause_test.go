@@ -33,7 +33,7 @@ func TestSetPaused(t *testing.T) {
 			calls <- call{name, pause}
 			return fail
 		}})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 24))
+	tm := newTestModel(t, m, 100, 24)
 	waitFor(t, tm, "3 UP")
 	receive := func(want call) {
 		t.Helper()

@@ -116,7 +116,7 @@ func TestMuteFlow(t *testing.T) {
 		s.groups[x.Name] = x.Group
 	}
 	m := New(base.services, nil, src, s.options(Options{Renderer: renderer(termenv.Ascii), Location: kst}))
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	tm := newTestModel(t, m, 80, 24)
 	waitFor(t, tm, "3 UNKNOWN")
 
 	tm.Type("m")
