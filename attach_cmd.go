@@ -100,7 +100,7 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 // releases ready before feed starts, so the client's callbacks can send to the program.
 func runAttached(ctx context.Context, cancel context.CancelFunc, model tea.Model, opts options, program **tea.Program,
 	ready *sync.WaitGroup, feed func(context.Context) error, stderr io.Writer) int {
-	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}
+	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(ui.FrameRate)}
 	if opts.mouse {
 		programOpts = append(programOpts, tea.WithMouseCellMotion())
 	}

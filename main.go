@@ -647,7 +647,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		SavePrefs: hist.Store.SetPrefs,
 	})
 	testPanic, _ := getenv(testPanicEnv)
-	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}
+	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(ui.FrameRate)}
 	if opts.mouse {
 		programOpts = append(programOpts, tea.WithMouseCellMotion())
 	}
@@ -726,13 +726,6 @@ func watchDumpSignals(guard *crashGuard, ran <-chan struct{}, saved savedTermina
 		}
 	}()
 }
-
-// frameRate is how many times a second Bubble Tea's renderer wakes to draw what changed. It
-// wakes at that rate for the whole run, changed or not: at the default 60 the wake-ups alone
-// were ~90% of an idle monitor's CPU (one service checked hourly: 0.45 CPU-s a minute, 0.18 at
-// 20; sh bench/idle-cpu.sh). At 20 a key press shows within 50 ms, and faster changes are
-// coalesced, which also saves terminal bytes.
-const frameRate = 20
 
 // historyConfig loads the config for the commands that read the history file: a postmortem may
 // be written on a machine that has only that file, so without a config the default history path

@@ -110,6 +110,15 @@ type Options struct {
 	SetPaused func(name string, pause bool) error
 }
 
+// FrameRate is how many times a second Bubble Tea's renderer should wake to draw what changed
+// (tea.WithFPS): every program showing this UI (the local screen, attach, each SSH viewer)
+// uses it. The renderer wakes at that rate for the whole run, changed or not: at Bubble Tea's
+// default 60 the wake-ups alone were ~90% of an idle monitor's CPU (one service checked
+// hourly: 0.45 CPU-s a minute, 0.18 at 20; sh bench/idle-cpu.sh), and 50 SSH viewers at 60
+// woke 3,000 times a second. At 20 a key press shows within 50 ms, and faster changes are
+// coalesced, which also saves terminal bytes.
+const FrameRate = 20
+
 // view is which screen is showing.
 type view uint8
 
@@ -142,7 +151,10 @@ type Model struct {
 	loc    *time.Location
 
 	now           time.Time
-	tally         tally // the counts the header and the title show, as of the last retitle
+	tally         tally // the counts the header and the title show
+	// tallied is, for each service, whether the tally counted its outage as acknowledged:
+	// what a change of its status takes back out. Shared between copies, like status.
+	tallied []bool
 	width, height int
 	sized         bool // a WindowSizeMsg has arrived
 	view, back    view // back is where `?` returns to
@@ -279,7 +291,7 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		m.wall, m.wallKind = wallGroups, wallGroups
 	}
 	m.nameW = measureNames(m.names)
-	m.tally = m.counts()
+	m.recount()
 	m.title = windowTitle(m.tally)
 	return m
 }
@@ -330,8 +342,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.now = time.Time(msg)
 		var ask, title tea.Cmd
 		m, ask = m.refresh()
-		// Acks made elsewhere (the API, an SSH operator) change the counts without a status.
-		m, title = m.retitle()
+		if m.acked != nil {
+			// Acks made elsewhere (the API, an SSH operator) change the counts without a
+			// status: they show within a second.
+			m, title = m.retitle()
+		}
 		return m, tea.Batch(tick(m.ctx), m.checkSave(), ask, title)
 	case archiveMsg:
 		return m.answer(msg)
@@ -352,15 +367,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		sel := m.selected()
 		for name, s := range msg {
 			if i, ok := m.index[name]; ok {
+				m.tally.add(m.status[i], m.tallied[i], -1)
 				m.status[i] = s
+				m.tallied[i] = m.isAcked(i)
+				m.tally.add(s, m.tallied[i], 1)
 				if i == sel && m.view == detailView {
 					cmds = append(cmds, m.fetchDetail())
 				}
 			}
 		}
 		m = m.restack()
-		var title tea.Cmd
-		m, title = m.retitle()
+		title := m.setTitle()
 		return m, tea.Batch(append(cmds, title)...)
 	case detailMsg:
 		if msg.svc == m.selected() {
@@ -459,24 +476,34 @@ type tally struct {
 }
 
 // retitle counts the services again, for the header, and sets the window title when the
-// counts changed. Counting is a pass over every service: it is done when states change, not
-// for every frame.
+// counts changed. Counting is a pass over every service: it is done when the service list
+// or an ack changed, not for every batch of statuses (those adjust the tally by the services
+// they change: with 50 SSH viewers of 1,000 services, a pass per viewer per batch was an
+// eighth of the server's CPU) nor for every frame.
 func (m Model) retitle() (Model, tea.Cmd) {
-	m.tally = m.counts()
-	if t := windowTitle(m.tally); t != m.title {
-		m.title = t
-		return m, tea.SetWindowTitle(t)
-	}
-	return m, nil
+	m.recount()
+	return m, m.setTitle()
 }
 
-// counts tallies the services by state.
-func (m Model) counts() tally {
-	var c tally
-	for i, s := range m.status {
-		c.add(s, m.isAcked(i))
+// setTitle sets the window title when the counts changed since it was last set.
+func (m *Model) setTitle() tea.Cmd {
+	if t := windowTitle(m.tally); t != m.title {
+		m.title = t
+		return tea.SetWindowTitle(t)
 	}
-	return c
+	return nil
+}
+
+// recount tallies the services by state, afresh.
+func (m *Model) recount() {
+	if len(m.tallied) != len(m.status) {
+		m.tallied = make([]bool, len(m.status))
+	}
+	m.tally = tally{}
+	for i := range m.status {
+		m.tallied[i] = m.isAcked(i)
+		m.tally.add(m.status[i], m.tallied[i], 1)
+	}
 }
 
 // isAcked reports whether service i's outage going on is acknowledged.
@@ -488,19 +515,20 @@ func (m Model) isAcked(i int) bool {
 	return ok
 }
 
-// add counts one service; acked says its outage is acknowledged.
-func (c *tally) add(s track.Status, acked bool) {
+// add counts one service (d is 1), or takes it back out (d is -1, with the status and acked
+// it was counted with); acked says its outage is acknowledged.
+func (c *tally) add(s track.Status, acked bool, d int) {
 	state := s.State
 	_, open := s.OpenOutage()
 	if open && state == track.Paused {
 		state = track.Down
-		c.pausedDown++
+		c.pausedDown += d
 	}
 	if open && acked && state == track.Down {
-		c.ackedDown++
+		c.ackedDown += d
 	}
 	if int(state) < len(c.n) {
-		c.n[state]++
+		c.n[state] += d
 	}
 }
 

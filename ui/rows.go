@@ -299,7 +299,7 @@ func (m Model) groupLine(group string, collapsed, selected bool, w int) string {
 			continue
 		}
 		s := m.status[i]
-		c.add(s, m.isAcked(i))
+		c.add(s, m.isAcked(i), 1)
 		if o, open := s.OpenOutage(); open {
 			worst = max(worst, o.Duration(m.now))
 		}
