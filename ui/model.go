@@ -152,9 +152,6 @@ type Model struct {
 
 	now           time.Time
 	tally         tally // the counts the header and the title show
-	// tallied is, for each service, whether the tally counted its outage as acknowledged:
-	// what a change of its status takes back out. Shared between copies, like status.
-	tallied []bool
 	width, height int
 	sized         bool // a WindowSizeMsg has arrived
 	view, back    view // back is where `?` returns to
@@ -201,6 +198,10 @@ type Model struct {
 	// The wallboard (wall.go): shown when wall is not wallOff; W switches to wallKind.
 	wall, wallKind wallMode
 	wallPage       time.Duration
+
+	// tallied is, for each service, whether the tally counted its outage as acknowledged:
+	// what a change of its status takes back out. Shared between copies, like status.
+	tallied []bool
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
