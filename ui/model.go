@@ -202,6 +202,8 @@ type Model struct {
 	// tallied is, for each service, whether the tally counted its outage as acknowledged:
 	// what a change of its status takes back out. Shared between copies, like status.
 	tallied []bool
+	// drawn is the table's rows as last drawn (table.go).
+	drawn *rowCache
 }
 
 // statusMsg carries the snapshots of the services that changed, from Source.Next.
@@ -248,6 +250,7 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		status:   make([]track.Status, len(services)),
 		index:    make(map[string]int, len(services)),
 		detailOf: -1,
+		drawn:    &rowCache{},
 		src:      src,
 		ctx:      ctx,
 		cancel:   cancel,
@@ -368,10 +371,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		sel := m.selected()
 		for name, s := range msg {
 			if i, ok := m.index[name]; ok {
-				m.tally.add(m.status[i], m.tallied[i], -1)
+				m.tally.add(&m.status[i], m.tallied[i], -1)
 				m.status[i] = s
 				m.tallied[i] = m.isAcked(i)
-				m.tally.add(s, m.tallied[i], 1)
+				m.tally.add(&m.status[i], m.tallied[i], 1)
 				if i == sel && m.view == detailView {
 					cmds = append(cmds, m.fetchDetail())
 				}
@@ -503,7 +506,7 @@ func (m *Model) recount() {
 	m.tally = tally{}
 	for i := range m.status {
 		m.tallied[i] = m.isAcked(i)
-		m.tally.add(m.status[i], m.tallied[i], 1)
+		m.tally.add(&m.status[i], m.tallied[i], 1)
 	}
 }
 
@@ -518,7 +521,7 @@ func (m Model) isAcked(i int) bool {
 
 // add counts one service (d is 1), or takes it back out (d is -1, with the status and acked
 // it was counted with); acked says its outage is acknowledged.
-func (c *tally) add(s track.Status, acked bool, d int) {
+func (c *tally) add(s *track.Status, acked bool, d int) {
 	state := s.State
 	_, open := s.OpenOutage()
 	if open && state == track.Paused {
