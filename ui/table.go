@@ -3,10 +3,12 @@ package ui
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
@@ -175,8 +177,9 @@ type cachedLine struct {
 
 // rowKey is everything a service row's look depends on. The service is known by its place
 // in the model's service list, which a reload replaces (so a row drawn before a reload never
-// matches after it); the clock and what the screen asks of others while drawing (marks,
-// acks, dependencies) are in the texts.
+// matches after it). What the screen asks of others while drawing (marks, acks,
+// dependencies) is asked again for every frame, as it may change without a message; only
+// the drawing is saved.
 type rowKey struct {
 	svc      *config.Service
 	status   track.Status
@@ -184,7 +187,11 @@ type rowKey struct {
 	lay      layout
 	filter   string
 	st       *styles
-	texts    rowTexts
+	now      time.Time
+	mark     notify.Mark
+	ack      track.Ack
+	acked    bool
+	via      string
 }
 
 // rowTexts are the parts of a service row that depend on the clock, or on what the screen
@@ -210,19 +217,19 @@ func (m Model) rowTexts(i int, l layout) rowTexts {
 // cachedRow is service i's row on the line-th line of the table, drawn again only when its
 // look changed since that line last showed it.
 func (m Model) cachedRow(line, i int, selected bool, l layout, terms []string) string {
-	tx := m.rowTexts(i, l)
 	c := m.drawn
 	if c == nil {
-		return m.drawRow(i, selected, l, terms, tx)
+		return m.renderRow(i, selected, l, terms)
 	}
 	for len(c.lines) <= line {
 		c.lines = append(c.lines, cachedLine{})
 	}
 	key := rowKey{svc: &m.services[i], status: m.status[i], selected: selected, lay: l,
-		filter: m.find.filter, st: m.st, texts: tx}
+		filter: m.find.filter, st: m.st, now: m.now, mark: m.markOf(i), via: m.viaOf(i)}
+	key.ack, key.acked = m.ackOf(i)
 	e := &c.lines[line]
 	if e.key != key {
-		e.key, e.text = key, m.drawRow(i, selected, l, terms, tx)
+		e.key, e.text = key, m.renderRow(i, selected, l, terms)
 	}
 	return e.text
 }
