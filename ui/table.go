@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/config"
@@ -168,7 +169,63 @@ func (m Model) tableLines(w, h int) []string {
 // viewer draws its own frames, so that drawing every row for every frame cost more than
 // everything else a viewer costs the server. It is shared between copies of a Model; a
 // stale entry is never wrong, only missed, as its key is everything its row depends on.
-type rowCache struct{ lines []cachedLine }
+type rowCache struct {
+	lines []cachedLine
+	// The footer's key help, and the footer and column titles styled, as last drawn, by
+	// what they were drawn from: they change with the view, not with the statuses, and
+	// drawing them was a fifth of a frame.
+	helpKey, help string
+	styled        [2]styledLine // footer, column titles
+}
+
+// styledLine is a line as styled last, and what it was styled from.
+type styledLine struct {
+	in, out string
+	st      *styles
+}
+
+// The lines styledLine keeps.
+const (
+	footerSlot = iota
+	colHeadSlot
+)
+
+// footerHelp is the footer's key help for bindings, drawn again only when they changed.
+func (c *rowCache) footerHelp(bindings []key.Binding) string {
+	if c == nil {
+		return footerHelp.ShortHelpView(bindings)
+	}
+	var k strings.Builder
+	for _, b := range bindings {
+		h := b.Help()
+		k.WriteString(h.Key + "\x00" + h.Desc + "\x00")
+		if b.Enabled() {
+			k.WriteByte('1')
+		}
+		k.WriteByte('\x00')
+	}
+	if key := k.String(); key != c.helpKey || c.help == "" {
+		c.helpKey, c.help = key, footerHelp.ShortHelpView(bindings)
+	}
+	return c.help
+}
+
+// style is s in the style of the line slot (footerSlot: st.footer, colHeadSlot:
+// st.colHead), styled again only when s changed.
+func (c *rowCache) style(slot int, st *styles, s string) string {
+	style := st.footer
+	if slot == colHeadSlot {
+		style = st.colHead
+	}
+	if c == nil {
+		return style.Render(s)
+	}
+	l := &c.styled[slot]
+	if s != l.in || st != l.st || l.out == "" {
+		l.in, l.st, l.out = s, st, style.Render(s)
+	}
+	return l.out
+}
 
 type cachedLine struct {
 	key  rowKey
@@ -238,17 +295,18 @@ func (m Model) cachedRow(line, i int, selected bool, l layout, terms []string) s
 // filtered and sorted, they say it at their right.
 func (m Model) titleLine(lay layout, w int) string {
 	titles := m.columnTitles(lay)
+	head := m.drawn.style(colHeadSlot, m.st, titles)
 	seg := m.findingText()
 	if seg == "" || m.findingInHeader(w) {
-		return m.st.colHead.Render(titles)
+		return head
 	}
 	tw := ansi.StringWidth(titles)
 	room := w - tw - 2
 	if room < 8 {
-		return m.st.colHead.Render(titles)
+		return head
 	}
 	seg = ansi.Truncate(seg, room, m.st.g.ellipsis)
-	return m.st.colHead.Render(titles) + strings.Repeat(" ", w-tw-ansi.StringWidth(seg)) + m.st.finding.Render(seg)
+	return head + strings.Repeat(" ", w-tw-ansi.StringWidth(seg)) + m.st.finding.Render(seg)
 }
 
 func (m Model) columnTitles(l layout) string {
