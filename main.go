@@ -724,15 +724,6 @@ func watchDumpSignals(guard *crashGuard, ran <-chan struct{}, saved savedTermina
 	}()
 }
 
-// frameRate is how many frames a second the screen writes at most. ui.Screen writes a frame
-// as soon as one changes after a quiet spell (a key press shows at once), and coalesces faster
-// changes into the next frame 1/frameRate later, which also saves terminal bytes; it does not
-// wake while nothing changes (sh bench/idle-cpu.sh: 0.06-0.07 CPU-s a minute, 0.22-0.23 with
-// Bubble Tea's renderer at 20). Bubble Tea's renderer (Windows) wakes at this rate for the
-// whole run, changed or not: at its default 60 the wake-ups alone were ~90% of an idle
-// monitor's CPU.
-const frameRate = 20
-
 // historyConfig loads the config for the commands that read the history file: a postmortem may
 // be written on a machine that has only that file, so without a config the default history path
 // is read (found is false then).

@@ -14,12 +14,12 @@ import (
 // newScreenProgram builds the program of a live screen on this process's terminal (the live
 // monitor, attach). It is drawn by ui.Screen, which sleeps while nothing changes and writes
 // only the cells that did; on Windows, whose console Bubble Tea sets up in its renderer's
-// start, by Bubble Tea's renderer at frameRate. closeScreen gives the terminal back: call it
+// start, by Bubble Tea's renderer at ui.FrameRate. closeScreen gives the terminal back: call it
 // when Run returned.
 func newScreenProgram(ctx context.Context, model tea.Model, mouse bool) (p *tea.Program, closeScreen func()) {
 	opts := []tea.ProgramOption{tea.WithContext(ctx)}
 	if runtime.GOOS == "windows" {
-		opts = append(opts, tea.WithAltScreen(), tea.WithFPS(frameRate))
+		opts = append(opts, tea.WithAltScreen(), tea.WithFPS(ui.FrameRate))
 		if mouse {
 			opts = append(opts, tea.WithMouseCellMotion())
 		}
@@ -33,7 +33,7 @@ func newScreenProgram(ctx context.Context, model tea.Model, mouse bool) (p *tea.
 			opts = append(opts, tea.WithInput(tty))
 		}
 	}
-	screen := ui.NewScreen(ui.ScreenOptions{Out: os.Stdout, TTY: in, FPS: frameRate, Mouse: mouse})
+	screen := ui.NewScreen(ui.ScreenOptions{Out: os.Stdout, TTY: in, FPS: ui.FrameRate, Mouse: mouse})
 	opts = append(opts, screen.ProgramOptions()...)
 	return tea.NewProgram(screen.Model(model), opts...), func() { screen.Close(); closeIn() }
 }

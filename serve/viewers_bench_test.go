@@ -3,11 +3,16 @@
 package serve_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -163,6 +168,91 @@ func (r *rig) openSSE(b *testing.B, ctx context.Context, wg *sync.WaitGroup) *ss
 	return v
 }
 
+// readersEnv, when set ("ADDR N"), makes this test binary the event stream readers of
+// BenchmarkViewerCPU instead of the tests: N streams from the server at ADDR, read until its
+// standard input closes. In a process of their own, their reading is not counted as the
+// server's CPU.
+const readersEnv = "UPTTY_BENCH_SSE_READERS"
+
+func init() {
+	if v := os.Getenv(readersEnv); v != "" {
+		os.Exit(sseReaders(v))
+	}
+}
+
+// sseReaders opens the streams readersEnv asks for, says "ready" on its standard output once
+// each has its snapshot, and reads them until its standard input closes.
+func sseReaders(v string) int {
+	addr, count, _ := strings.Cut(v, " ")
+	n, err := strconv.Atoi(count)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "readers:", err)
+		return 2
+	}
+	var ready sync.WaitGroup
+	for range n {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "readers:", err)
+			return 1
+		}
+		fmt.Fprintf(conn, "GET /api/v1/events HTTP/1.1\r\nHost: bench\r\n\r\n")
+		ready.Add(1)
+		go func() {
+			buf := make([]byte, 64<<10)
+			snap := false
+			for {
+				k, err := conn.Read(buf)
+				if !snap && (err != nil || strings.Contains(string(buf[:k]), "event: snapshot")) {
+					snap = true
+					ready.Done()
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	ready.Wait()
+	fmt.Println("ready")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 0
+}
+
+// openSSEElsewhere starts n event stream readers in a process of their own and waits until
+// every one has its snapshot.
+func (r *rig) openSSEElsewhere(b *testing.B, n int) {
+	b.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), readersEnv+"="+r.addr+" "+strconv.Itoa(n))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		l, _ := bufio.NewReader(stdout).ReadString('\n')
+		line <- l
+	}()
+	select {
+	case l := <-line:
+		if l != "ready\n" {
+			b.Fatalf("the readers' process said %q, want ready", l)
+		}
+	case <-time.After(time.Minute):
+		b.Fatal("the readers' process not ready in a minute")
+	}
+}
+
 // cpuTime is the process's user and system CPU time so far.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -174,13 +264,15 @@ func cpuTime() time.Duration {
 // stream viewers, and with 50 in-process watches (what each SSH viewer reads, without its
 // screen: see sshview's BenchmarkSSHViewerCPU for the screens): 1,000 services at 10 s, every
 // check a state change (100 a second). An op is one second's worth of changes (100 results);
-// cpu-µs/change counts the whole process, the viewers' reading included (a read per batch).
+// cpu-µs/change is the whole process's CPU. The sse=N viewers read in a process of their own,
+// so that only the server's side of their streams counts, as it would on a real server; the
+// sse=N/here ones read in the benchmark's process (a read per batch each, counted too).
 // Run it with -benchtime=10x.
 func BenchmarkViewerCPU(b *testing.B) {
 	for _, tc := range []struct {
-		name       string
-		sse, watch int
-	}{{"sse=0", 0, 0}, {"sse=1", 1, 0}, {"sse=50", 50, 0}, {"watch=50", 0, 50}} {
+		name             string
+		sse, here, watch int
+	}{{"sse=0", 0, 0, 0}, {"sse=1", 1, 0, 0}, {"sse=50", 50, 0, 0}, {"sse=50/here", 0, 50, 0}, {"watch=50", 0, 0, 50}} {
 		b.Run(tc.name, func(b *testing.B) {
 			const services, interval = 1000, 10 * time.Second
 			r := startRig(b, services, interval, true)
@@ -188,7 +280,10 @@ func BenchmarkViewerCPU(b *testing.B) {
 			var wg sync.WaitGroup
 			defer wg.Wait()
 			defer cancel()
-			for range tc.sse {
+			if tc.sse > 0 {
+				r.openSSEElsewhere(b, tc.sse)
+			}
+			for range tc.here {
 				<-r.openSSE(b, ctx, &wg).ready
 			}
 			for range tc.watch {

@@ -14,22 +14,29 @@ var ErrWatchClosed = errors.New("serve: watch closed")
 
 // Watch is an in-process subscriber to the monitor's changes, such as an SSH viewer's screen:
 // the fan-out hands it every batch the event streams get, as statuses rather than JSON. It
-// never makes the fan-out wait: changes not yet taken are merged by service name, so what a
-// watch holds is bounded by the number of services however slowly it is read.
+// never makes the fan-out wait: the batches not yet taken are kept as they are, shared with
+// every other watch (a batch is never written once the monitor made it), and once more than
+// a few are waiting they are merged by service name, so what a watch holds is bounded by the
+// number of services however slowly it is read.
 type Watch struct {
 	s    *Server
 	wake chan struct{} // cap 1: there is something to take
 
 	mu       sync.Mutex
-	pending  map[string]track.Status
-	services bool // the service list changed since the last ServicesChanged
+	pending  []map[string]track.Status // oldest first
+	services bool                      // the service list changed since the last ServicesChanged
 	closed   bool
 }
+
+// maxPending is how many batches a watch keeps as they came before it merges them into one.
+// Sharing the batch is what keeps 50 SSH viewers' feeds cheap: a copy of every changed
+// status for each of them, per batch, was most of what their feeds cost.
+const maxPending = 8
 
 // Watch subscribes to the monitor's changes from now on; the caller reads its first snapshot
 // with Snapshot. Close it when done.
 func (s *Server) Watch() *Watch {
-	w := &Watch{s: s, wake: make(chan struct{}, 1), pending: map[string]track.Status{}}
+	w := &Watch{s: s, wake: make(chan struct{}, 1)}
 	s.hub.mu.Lock()
 	if s.hub.watches == nil {
 		s.hub.watches = map[*Watch]struct{}{}
@@ -52,13 +59,14 @@ func (w *Watch) Snapshot() ([]config.Service, map[string]track.Status) {
 // Next blocks until some services changed and returns their latest statuses by name. It
 // returns ctx's error once ctx is done, and ErrWatchClosed once the watch is closed or the
 // server stopped. After a reload it returns an empty batch: ServicesChanged then says so.
+// The map may be shared with other watches: it must not be changed.
 func (w *Watch) Next(ctx context.Context) (map[string]track.Status, error) {
 	for {
 		w.mu.Lock()
 		closed := w.closed
 		if !closed && (len(w.pending) > 0 || w.services) {
-			batch := w.pending
-			w.pending = map[string]track.Status{}
+			batch := merge(w.pending)
+			w.pending = nil
 			w.mu.Unlock()
 			return batch, nil
 		}
@@ -121,20 +129,42 @@ func (w *Watch) signal() {
 	}
 }
 
-// push merges batch into what w has not taken yet.
+// push adds batch to what w has not taken yet.
 func (w *Watch) push(batch map[string]track.Status) {
 	w.mu.Lock()
-	for name, st := range batch {
-		w.pending[name] = st
+	w.pending = append(w.pending, batch)
+	if len(w.pending) > maxPending {
+		w.pending = append(w.pending[:0], merge(w.pending))
 	}
 	w.mu.Unlock()
 	w.signal()
 }
 
+// merge is batches as one: every service's latest status. A lone batch is itself.
+func merge(batches []map[string]track.Status) map[string]track.Status {
+	switch len(batches) {
+	case 0:
+		return map[string]track.Status{}
+	case 1:
+		return batches[0]
+	}
+	n := 0
+	for _, b := range batches {
+		n = max(n, len(b))
+	}
+	out := make(map[string]track.Status, n)
+	for _, b := range batches {
+		for name, st := range b {
+			out[name] = st
+		}
+	}
+	return out
+}
+
 // reloaded tells w the service list changed: what it held is stale.
 func (w *Watch) reloaded() {
 	w.mu.Lock()
-	w.pending, w.services = map[string]track.Status{}, true
+	w.pending, w.services = nil, true
 	w.mu.Unlock()
 	w.signal()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 
@@ -37,8 +38,9 @@ func nextUntil(t *testing.T, w *Watch, state track.State, names ...string) {
 }
 
 // TestWatch: a watch gets the monitor's changes as statuses, one that is not read holds at most
-// one status per service however many changes it missed (and the monitor and the other watches
-// go on meanwhile), pausing through it reaches the monitor, and Close ends a waiting Next.
+// a few batches of one status per service however many changes it missed (and the monitor and
+// the other watches go on meanwhile), pausing through it reaches the monitor, and Close ends a
+// waiting Next.
 func TestWatch(t *testing.T) {
 	up := newTarget(t)
 	const n = 4
@@ -70,10 +72,14 @@ func TestWatch(t *testing.T) {
 		nextUntil(t, w, track.Up, names...)
 	}
 	idle.mu.Lock()
-	held := len(idle.pending)
+	batches, most := len(idle.pending), 0
+	for _, b := range idle.pending {
+		most = max(most, len(b))
+	}
 	idle.mu.Unlock()
-	if held > n {
-		t.Errorf("an unread watch holds %d statuses, want at most %d (one per service)", held, n)
+	if batches > maxPending || most > n {
+		t.Errorf("an unread watch holds %d batches of up to %d statuses, want at most %d of at most %d (one per service)",
+			batches, most, maxPending, n)
 	}
 	batch, err := idle.Next(context.Background())
 	if err != nil || len(batch) == 0 {
@@ -106,5 +112,26 @@ func TestWatchReload(t *testing.T) {
 	}
 	if w.ServicesChanged() {
 		t.Error("ServicesChanged a second time = true, want false")
+	}
+}
+
+// TestWatchMerge: the batches a watch holds read as one, each service's latest status winning.
+func TestWatchMerge(t *testing.T) {
+	up, down := track.Status{State: track.Up}, track.Status{State: track.Down}
+	for _, tt := range []struct {
+		name    string
+		batches []map[string]track.Status
+		want    map[string]track.Status
+	}{
+		{"none", nil, map[string]track.Status{}},
+		{"one", []map[string]track.Status{{"a": up}}, map[string]track.Status{"a": up}},
+		{"latest wins", []map[string]track.Status{{"a": up, "b": up}, {"a": down}, {"c": down}},
+			map[string]track.Status{"a": down, "b": up, "c": down}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := merge(tt.batches); !maps.Equal(got, tt.want) {
+				t.Errorf("merge(%v) = %v, want %v", tt.batches, got, tt.want)
+			}
+		})
 	}
 }

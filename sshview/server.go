@@ -283,7 +283,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		}
 	})
 	p := tea.NewProgram(ui.New(services, status, src, o),
-		tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(),
+		tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(), tea.WithFPS(ui.FrameRate),
 		// Signals are the server's: a viewer's program must not take them.
 		tea.WithoutSignalHandler())
 	src.program = p

@@ -3,11 +3,17 @@
 package sshview_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
+	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,11 +54,18 @@ func (f *flipper) Check(context.Context) probe.Result {
 type rig struct {
 	sshAddr string
 	key     gossh.Signer
+	seed    []byte // key's private seed, for viewers in another process
 	results atomic.Int64
 	result  chan struct{}
 }
 
 func signer(b *testing.B) gossh.Signer {
+	s, _ := signerSeed(b)
+	return s
+}
+
+// signerSeed is a new key and its private seed.
+func signerSeed(b *testing.B) (gossh.Signer, []byte) {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		b.Fatal(err)
@@ -61,7 +74,7 @@ func signer(b *testing.B) gossh.Signer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return s
+	return s, priv.Seed()
 }
 
 func startRig(b *testing.B, services int, interval time.Duration, flip bool) *rig {
@@ -76,7 +89,8 @@ func startRig(b *testing.B, services int, interval time.Duration, flip bool) *ri
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := &rig{key: signer(b), result: make(chan struct{}, 1)}
+	r := &rig{result: make(chan struct{}, 1)}
+	r.key, r.seed = signerSeed(b)
 	targets := make([]monitor.Target, len(cfg.Services))
 	for i, svc := range cfg.Services {
 		targets[i] = monitor.Target{Service: svc, Checker: &flipper{flip: flip}}
@@ -141,29 +155,116 @@ func (c *counter) Write(p []byte) (int, error) {
 // openViewer logs in as a 120x40 xterm-256color terminal and counts what the screen sends.
 func (r *rig) openViewer(b *testing.B) (*counter, func()) {
 	b.Helper()
-	c, err := gossh.Dial("tcp", r.sshAddr, &gossh.ClientConfig{User: "bench", Auth: []gossh.AuthMethod{gossh.PublicKeys(r.key)},
+	out, closeViewer, err := dialViewer(r.sshAddr, r.key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out, closeViewer
+}
+
+// dialViewer logs in to addr as a 120x40 xterm-256color terminal, waits for the first frame,
+// and counts what the screen sends.
+func dialViewer(addr string, key gossh.Signer) (*counter, func(), error) {
+	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "bench", Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: time.Minute})
 	if err != nil {
-		b.Fatal(err)
+		return nil, nil, err
 	}
+	fail := func(err error) (*counter, func(), error) { c.Close(); return nil, nil, err }
 	sess, err := c.NewSession()
 	if err != nil {
-		b.Fatal(err)
+		return fail(err)
 	}
 	if err := sess.RequestPty("xterm-256color", 40, 120, gossh.TerminalModes{}); err != nil {
-		b.Fatal(err)
+		return fail(err)
 	}
 	out := &counter{first: make(chan struct{})}
 	sess.Stdout, sess.Stderr = out, out
 	if err := sess.Shell(); err != nil {
-		b.Fatal(err)
+		return fail(err)
 	}
 	select {
 	case <-out.first:
 	case <-time.After(time.Minute):
-		b.Fatal("no first frame in a minute")
+		return fail(fmt.Errorf("no first frame in a minute"))
 	}
-	return out, func() { sess.Close(); c.Close() }
+	return out, func() { sess.Close(); c.Close() }, nil
+}
+
+// viewersEnv, when set ("ADDR N SEED"), makes this test binary the SSH viewers of
+// BenchmarkSSHViewerCPU instead of the tests: N sessions to the server at ADDR with the
+// ed25519 key of the hex SEED, read until its standard input closes. In a process of their
+// own, the viewers' decryption is not counted as the server's CPU.
+const viewersEnv = "UPTTY_BENCH_SSH_VIEWERS"
+
+func init() {
+	if v := os.Getenv(viewersEnv); v != "" {
+		os.Exit(sshViewers(v))
+	}
+}
+
+// sshViewers opens the sessions viewersEnv asks for, says "ready" on its standard output once
+// each has its first frame, and keeps them until its standard input closes.
+func sshViewers(v string) int {
+	f := strings.Fields(v)
+	if len(f) != 3 {
+		fmt.Fprintf(os.Stderr, "viewers: %s=%q, want ADDR N SEED\n", viewersEnv, v)
+		return 2
+	}
+	n, err := strconv.Atoi(f[1])
+	seed, err2 := hex.DecodeString(f[2])
+	if err != nil || err2 != nil || len(seed) != ed25519.SeedSize {
+		fmt.Fprintln(os.Stderr, "viewers: bad count or seed")
+		return 2
+	}
+	key, err := gossh.NewSignerFromKey(ed25519.NewKeyFromSeed(seed))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "viewers:", err)
+		return 2
+	}
+	for range n {
+		if _, _, err := dialViewer(f[0], key); err != nil {
+			fmt.Fprintln(os.Stderr, "viewers:", err)
+			return 1
+		}
+	}
+	fmt.Println("ready")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 0
+}
+
+// openViewersElsewhere starts n viewers in a process of their own and waits until every one
+// has its first frame.
+func (r *rig) openViewersElsewhere(b *testing.B, n int) {
+	b.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d %x", viewersEnv, r.sshAddr, n, r.seed))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		l, _ := bufio.NewReader(stdout).ReadString('\n')
+		line <- l
+	}()
+	select {
+	case l := <-line:
+		if l != "ready\n" {
+			b.Fatalf("the viewers' process said %q, want ready", l)
+		}
+	case <-time.After(2 * time.Minute):
+		b.Fatal("the viewers' process not ready in two minutes")
+	}
 }
 
 func cpuTime() time.Duration {
@@ -174,15 +275,22 @@ func cpuTime() time.Duration {
 
 // BenchmarkSSHViewerCPU is the CPU `uptty serve --ssh` spends per state change with 0, 1 and 50
 // SSH viewers, each a 120x40 screen drawing the same monitor: 1,000 services at 10 s, every
-// check a state change (100 a second). The viewers' SSH clients run in the same process
-// (golang.org/x/crypto/ssh), so their decryption counts too. An op is one second's worth of
-// changes. Run it with -benchtime=10x.
+// check a state change (100 a second). An op is one second's worth of changes. The ssh=N
+// viewers' SSH clients (golang.org/x/crypto/ssh) run in a process of their own, so that only
+// the server's side counts, as it would on a real server; the ssh=N/here ones run in the
+// benchmark's process, their decryption counted too. Run it with -benchtime=10x.
 func BenchmarkSSHViewerCPU(b *testing.B) {
-	for _, viewers := range []int{0, 1, 50} {
-		b.Run(fmt.Sprintf("ssh=%d", viewers), func(b *testing.B) {
+	for _, tc := range []struct {
+		name      string
+		ssh, here int
+	}{{"ssh=0", 0, 0}, {"ssh=1", 1, 0}, {"ssh=50", 50, 0}, {"ssh=50/here", 0, 50}} {
+		b.Run(tc.name, func(b *testing.B) {
 			const services, interval = 1000, 10 * time.Second
 			r := startRig(b, services, interval, true)
-			for range viewers {
+			if tc.ssh > 0 {
+				r.openViewersElsewhere(b, tc.ssh)
+			}
+			for range tc.here {
 				_, closeViewer := r.openViewer(b)
 				defer closeViewer()
 			}

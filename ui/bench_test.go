@@ -118,3 +118,43 @@ func benchView(b *testing.B, m Model) {
 	}
 	b.ReportMetric(float64(n), "bytes/frame")
 }
+
+// BenchmarkViewerSecond1000 is a second of what one SSH viewer's screen does in sshview's
+// BenchmarkSSHViewerCPU, without the SSH: 1,000 services at 120x40, five batches of 20
+// changed services (every one a state change), each batch then its window title drawn (the
+// title changes with the counts, and Bubble Tea draws after every message), and the second's
+// tick.
+func BenchmarkViewerSecond1000(b *testing.B) {
+	m := bigModel(b)
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = next.(Model)
+	type titleMsg string // as Bubble Tea's own: a message the model does not handle
+	now, k := fixedNow, 0
+	b.ReportAllocs()
+	for b.Loop() {
+		for range 5 {
+			batch := statusMsg{}
+			for range 20 {
+				i := k * 7919 % len(m.services)
+				k++
+				s := m.status[i]
+				if s.State == track.Down {
+					s.State, s.Outage.End = track.Up, now
+				} else {
+					s.State, s.Outage = track.Down, track.Outage{Start: now}
+				}
+				batch[m.names[i]] = s
+			}
+			next, _ = m.Update(batch)
+			m = next.(Model)
+			_ = m.View()
+			next, _ = m.Update(titleMsg(m.title))
+			m = next.(Model)
+			_ = m.View()
+		}
+		now = now.Add(time.Second)
+		next, _ = m.Update(tickMsg(now))
+		m = next.(Model)
+		_ = m.View()
+	}
+}

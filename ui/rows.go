@@ -298,8 +298,8 @@ func (m Model) groupLine(group string, collapsed, selected bool, w int) string {
 		if !m.shown[i] {
 			continue
 		}
-		s := m.status[i]
-		c.add(s, m.isAcked(i))
+		s := &m.status[i] // not a copy: a heading is drawn every frame, over every member
+		c.add(s, m.isAcked(i), 1)
 		if o, open := s.OpenOutage(); open {
 			worst = max(worst, o.Duration(m.now))
 		}

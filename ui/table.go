@@ -3,9 +3,13 @@ package ui
 import (
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
@@ -154,26 +158,155 @@ func (m Model) tableLines(w, h int) []string {
 			lines = append(lines, m.staleRow(r.svc, i == m.cursorLine(), lay))
 			continue
 		}
-		lines = append(lines, m.renderRow(r.svc, i == m.cursorLine(), lay, terms))
+		lines = append(lines, m.cachedRow(len(lines), r.svc, i == m.cursorLine(), lay, terms))
 	}
 	return lines
+}
+
+// rowCache is what each line of a screen's table showed last, when it was a service's row: a
+// frame draws again only the rows whose look changed. Most frames change few rows (a batch
+// of statuses touches a few services; a tick, the rows whose durations moved), and each SSH
+// viewer draws its own frames, so that drawing every row for every frame cost more than
+// everything else a viewer costs the server. It is shared between copies of a Model; a
+// stale entry is never wrong, only missed, as its key is everything its row depends on.
+type rowCache struct {
+	lines []cachedLine
+	// The footer's key help, and the footer and column titles styled, as last drawn, by
+	// what they were drawn from: they change with the view, not with the statuses, and
+	// drawing them was a fifth of a frame.
+	helpKey, help string
+	styled        [2]styledLine // footer, column titles
+}
+
+// styledLine is a line as styled last, and what it was styled from.
+type styledLine struct {
+	in, out string
+	st      *styles
+}
+
+// The lines styledLine keeps.
+const (
+	footerSlot = iota
+	colHeadSlot
+)
+
+// footerHelp is the footer's key help for bindings, drawn again only when they changed.
+func (c *rowCache) footerHelp(bindings []key.Binding) string {
+	if c == nil {
+		return footerHelp.ShortHelpView(bindings)
+	}
+	var k strings.Builder
+	for _, b := range bindings {
+		h := b.Help()
+		k.WriteString(h.Key + "\x00" + h.Desc + "\x00")
+		if b.Enabled() {
+			k.WriteByte('1')
+		}
+		k.WriteByte('\x00')
+	}
+	if key := k.String(); key != c.helpKey || c.help == "" {
+		c.helpKey, c.help = key, footerHelp.ShortHelpView(bindings)
+	}
+	return c.help
+}
+
+// style is s in the style of the line slot (footerSlot: st.footer, colHeadSlot:
+// st.colHead), styled again only when s changed.
+func (c *rowCache) style(slot int, st *styles, s string) string {
+	style := st.footer
+	if slot == colHeadSlot {
+		style = st.colHead
+	}
+	if c == nil {
+		return style.Render(s)
+	}
+	l := &c.styled[slot]
+	if s != l.in || st != l.st || l.out == "" {
+		l.in, l.st, l.out = s, st, style.Render(s)
+	}
+	return l.out
+}
+
+type cachedLine struct {
+	key  rowKey
+	text string
+}
+
+// rowKey is everything a service row's look depends on. The service is known by its place
+// in the model's service list, which a reload replaces (so a row drawn before a reload never
+// matches after it). What the screen asks of others while drawing (marks, acks,
+// dependencies) is asked again for every frame, as it may change without a message; only
+// the drawing is saved.
+type rowKey struct {
+	svc      *config.Service
+	status   track.Status
+	selected bool
+	lay      layout
+	filter   string
+	st       *styles
+	now      time.Time
+	mark     notify.Mark
+	ack      track.Ack
+	acked    bool
+	via      string
+}
+
+// rowTexts are the parts of a service row that depend on the clock, or on what the screen
+// asks of others while drawing.
+type rowTexts struct{ uptime, outage, mark, ack, via string }
+
+// rowTexts computes service i's row texts for the columns l shows.
+func (m Model) rowTexts(i int, l layout) rowTexts {
+	var tx rowTexts
+	if l.up > 0 {
+		tx.uptime = uptimeText(m.now, m.status[i], m.st.g.none)
+	}
+	if l.out > 0 {
+		tx.outage = outageText(m.now, m.status[i], m.loc)
+		if tx.mark = m.markText(i); tx.mark == "" {
+			tx.ack = m.ackText(i)
+		}
+		tx.via = m.viaOf(i)
+	}
+	return tx
+}
+
+// cachedRow is service i's row on the line-th line of the table, drawn again only when its
+// look changed since that line last showed it.
+func (m Model) cachedRow(line, i int, selected bool, l layout, terms []string) string {
+	c := m.drawn
+	if c == nil {
+		return m.renderRow(i, selected, l, terms)
+	}
+	for len(c.lines) <= line {
+		c.lines = append(c.lines, cachedLine{})
+	}
+	key := rowKey{svc: &m.services[i], status: m.status[i], selected: selected, lay: l,
+		filter: m.find.filter, st: m.st, now: m.now, mark: m.markOf(i), via: m.viaOf(i)}
+	key.ack, key.acked = m.ackOf(i)
+	e := &c.lines[line]
+	if e.key != key {
+		e.key, e.text = key, m.renderRow(i, selected, l, terms)
+	}
+	return e.text
 }
 
 // titleLine is the column titles; when the header had no room to say how the list is
 // filtered and sorted, they say it at their right.
 func (m Model) titleLine(lay layout, w int) string {
 	titles := m.columnTitles(lay)
+	head := m.drawn.style(colHeadSlot, m.st, titles)
 	seg := m.findingText()
 	if seg == "" || m.findingInHeader(w) {
-		return m.st.colHead.Render(titles)
+		return head
 	}
 	tw := ansi.StringWidth(titles)
 	room := w - tw - 2
 	if room < 8 {
-		return m.st.colHead.Render(titles)
+		return head
 	}
 	seg = ansi.Truncate(seg, room, m.st.g.ellipsis)
-	return m.st.colHead.Render(titles) + strings.Repeat(" ", w-tw-ansi.StringWidth(seg)) + m.st.finding.Render(seg)
+	return head + strings.Repeat(" ", w-tw-ansi.StringWidth(seg)) + m.st.finding.Render(seg)
 }
 
 func (m Model) columnTitles(l layout) string {
@@ -201,6 +334,11 @@ func (m Model) columnTitles(l layout) string {
 // styled, so that wide names align and styling never changes a width.
 // The name's characters that match the filter's terms are highlighted.
 func (m Model) renderRow(i int, selected bool, l layout, terms []string) string {
+	return m.drawRow(i, selected, l, terms, m.rowTexts(i, l))
+}
+
+// drawRow is renderRow with the row's texts (see rowTexts) already computed.
+func (m Model) drawRow(i int, selected bool, l layout, terms []string, tx rowTexts) string {
 	sel := 0
 	if selected {
 		sel = 1
@@ -240,17 +378,17 @@ func (m Model) renderRow(i int, selected bool, l layout, terms []string) string 
 	}
 	if l.up > 0 {
 		b.WriteString(gap(1))
-		b.WriteString(rs.base.paint(text.FitLeft(uptimeText(m.now, s, g.none), l.up, "")))
+		b.WriteString(rs.base.paint(text.FitLeft(tx.uptime, l.up, "")))
 	}
 	if l.out > 0 {
-		cell := outageText(m.now, s, m.loc)
+		cell := tx.outage
 		if cell == "" && m.services[i].Brief.Insecure {
 			cell = text.InsecureNote
 		}
-		mark := m.markText(i)
+		mark := tx.mark
 		if mark == "" {
 			// Acked: who and when first, then the clock; the state column already says DOWN.
-			if mark = m.ackText(i); mark != "" {
+			if mark = tx.ack; mark != "" {
 				cell = strings.TrimPrefix(cell, "DOWN ")
 			}
 		}
@@ -259,7 +397,7 @@ func (m Model) renderRow(i int, selected bool, l layout, terms []string) string 
 			b.WriteString(m.markCell(mark, cell, i, l.out, rs, selected))
 		} else if cell != "" || selected {
 			b.WriteString(gap(2))
-			b.WriteString(m.outageCell(cell, s, m.viaOf(i), l.out, rs, selected))
+			b.WriteString(m.outageCell(cell, s, tx.via, l.out, rs, selected))
 		}
 	}
 	return b.String()

@@ -289,7 +289,7 @@ func (m Model) footerLine(w, pageLen int) string {
 			pos = itoa(first+1) + "-" + itoa(first+h) + "/" + itoa(n)
 		}
 	}
-	hint := footerHelp.ShortHelpView(m.keys.footer(m.view, m.hist.src != nil))
+	hint := m.drawn.footerHelp(m.keys.footer(m.view, m.hist.src != nil))
 	if why := m.selectedReason(); why != "" {
 		hint = why + "  ? help"
 	}
@@ -300,9 +300,9 @@ func (m Model) footerLine(w, pageLen int) string {
 	hint = ansi.Truncate(hint, max(room, 0), "")
 	gap := w - ansi.StringWidth(hint) - len(pos)
 	if pos == "" || gap < 1 {
-		return m.st.footer.Render(hint)
+		return m.drawn.style(footerSlot, m.st, hint)
 	}
-	return m.st.footer.Render(hint + strings.Repeat(" ", gap) + pos)
+	return m.drawn.style(footerSlot, m.st, hint+strings.Repeat(" ", gap)+pos)
 }
 
 // selectedReason is why the selected service is not plainly UP, for the footer of the list:

@@ -122,7 +122,7 @@ func (m Model) wallItems() wallList {
 				continue
 			}
 			s := m.status[i]
-			c.add(s, m.isAcked(i))
+			c.add(&s, m.isAcked(i), 1)
 			it.problem = it.problem || isProblem(s)
 			if o, open := s.OpenOutage(); open && o.Duration(m.now) > it.outage {
 				it.open, it.outage, it.since, it.reason = true, o.Duration(m.now), clockText(m.now, o.Start, m.loc), m.names[i]+": "+s.Reason
