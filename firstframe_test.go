@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -52,13 +53,50 @@ func openPTY(t *testing.T, rows, cols uint16) (ctl, term *os.File) {
 
 // TestFirstFrameWithoutBackgroundAnswer runs the binary on a terminal that answers the cursor
 // position query, as every VT100 descendant does, but ignores the background-colour query, as
-// many terminals and multiplexers do. termenv waits up to 5 s for an answer that never comes;
-// the first frame must not.
+// many terminals and multiplexers do; and on one that answers no query at all. termenv, from
+// Bubble Tea v1's package init, would wait up to 5 s for an answer that never comes; the first
+// frame must not, and nothing may be asked (package termquery keeps that init from asking),
+// while the screen still finds its colours.
 func TestFirstFrameWithoutBackgroundAnswer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildBinary(t)
+	for _, tc := range []struct {
+		name      string
+		answerDSR bool
+	}{
+		{"answers cursor position only", true},
+		{"answers nothing", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			took, screen := firstFrameOn(t, bin, tc.answerDSR)
+			// Well under termenv's 5 s wait, with room for a loaded machine.
+			if took > 3*time.Second {
+				t.Errorf("first frame after %v, want well under the 5s a background query can wait", took)
+			}
+			t.Logf("first frame after %v", took)
+			for _, q := range []string{"\x1b]11;?", "\x1b[6n"} {
+				if bytes.Contains(screen, []byte(q)) {
+					t.Errorf("the terminal was asked %q before the first frame, want no query", q)
+				}
+			}
+			// TERM=xterm-256color: lipgloss must still see a terminal on standard output.
+			if !colourSGR.Match(screen) {
+				t.Errorf("first frame has no colour:\n%q", screen)
+			}
+		})
+	}
+}
+
+// colourSGR matches a foreground colour set by SGR: 16 colours or 256.
+var colourSGR = regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;5;[0-9]+)m`)
+
+// firstFrameOn runs bin --demo on a new 80x24 pseudo-terminal that answers cursor position
+// queries when answerDSR is set and nothing otherwise, and returns how long the first frame
+// took and everything written up to it; then it quits with q.
+func firstFrameOn(t *testing.T, bin string, answerDSR bool) (time.Duration, []byte) {
+	t.Helper()
 	ctl, term := openPTY(t, 24, 80)
 	home := t.TempDir()
 	cmd := exec.Command(bin, "--demo")
@@ -73,7 +111,11 @@ func TestFirstFrameWithoutBackgroundAnswer(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
-	framed := make(chan time.Duration, 1)
+	type frame struct {
+		took   time.Duration
+		screen []byte
+	}
+	framed := make(chan frame, 1)
 	go func() {
 		var screen []byte
 		buf := make([]byte, 64<<10)
@@ -84,11 +126,11 @@ func TestFirstFrameWithoutBackgroundAnswer(t *testing.T) {
 				return
 			}
 			screen = append(screen, buf[:n]...)
-			for ; bytes.Count(screen, []byte("\x1b[6n")) > answered; answered++ {
+			for ; answerDSR && bytes.Count(screen, []byte("\x1b[6n")) > answered; answered++ {
 				ctl.Write([]byte("\x1b[1;1R"))
 			}
 			if bytes.Contains(screen, []byte("STATE")) {
-				framed <- time.Since(start)
+				framed <- frame{time.Since(start), screen}
 				// Keep draining so the program never blocks on a full terminal.
 				for {
 					if _, err := ctl.Read(buf); err != nil {
@@ -99,13 +141,9 @@ func TestFirstFrameWithoutBackgroundAnswer(t *testing.T) {
 		}
 	}()
 
+	var f frame
 	select {
-	case took := <-framed:
-		// Well under termenv's 5 s wait, with room for a loaded machine.
-		if took > 3*time.Second {
-			t.Errorf("first frame after %v, want well under the 5s a background query can wait", took)
-		}
-		t.Logf("first frame after %v", took)
+	case f = <-framed:
 	case err := <-exited:
 		t.Fatalf("uptty exited before drawing: %v", err)
 	case <-time.After(10 * time.Second):
@@ -121,6 +159,44 @@ func TestFirstFrameWithoutBackgroundAnswer(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("uptty did not quit on q")
+	}
+	return f.took, f.screen
+}
+
+// TestTermQueryInitOrder checks, in the built binary, what package termquery/hold relies on:
+// its init runs before termenv's (so Bubble Tea's init finds no terminal to ask), and
+// termquery's, which gives standard output back, right after Bubble Tea's.
+func TestTermQueryInitOrder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	cmd := exec.Command(bin, "--version")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("uptty --version: %v\n%s", err, out)
+	}
+	at := map[string]int{}
+	k := 0
+	for line := range strings.Lines(string(out)) {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "init" {
+			at[f[1]] = k
+			k++
+		}
+	}
+	hold, termenv := "github.com/uptty/uptty/termquery/hold", "github.com/muesli/termenv"
+	tea, release := "github.com/charmbracelet/bubbletea", "github.com/uptty/uptty/termquery"
+	for _, p := range []string{hold, termenv, tea, release} {
+		if _, ok := at[p]; !ok {
+			t.Fatalf("GODEBUG=inittrace=1 names no init of %s:\n%s", p, out)
+		}
+	}
+	if at[hold] > at[termenv] {
+		t.Errorf("init of %s at %d, after %s at %d; want before", hold, at[hold], termenv, at[termenv])
+	}
+	if at[release] < at[tea] {
+		t.Errorf("init of %s at %d, before %s at %d; want after", release, at[release], tea, at[tea])
 	}
 }
 

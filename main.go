@@ -31,6 +31,7 @@ import (
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/report"
+	_ "github.com/uptty/uptty/termquery" // its init: Bubble Tea v1 asks the terminal nothing at start-up
 	"github.com/uptty/uptty/track"
 	"github.com/uptty/uptty/ui"
 )
