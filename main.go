@@ -447,6 +447,12 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	}
 	defer logFile.Close()
 	defer func() { dlog.Info("exit", "code", code) }()
+	// Start-up makes much garbage at once (the config's YAML tree); collected at the default
+	// pace it cost a third of the time to read 10,000 services. Until the first frame is on its
+	// way the heap may grow further between collections.
+	gcPercent := debug.SetGCPercent(400)
+	gcBack := sync.OnceFunc(func() { debug.SetGCPercent(gcPercent) })
+	defer gcBack()
 	var cfg *config.Config
 	hint := ""
 	isDemo := opts.demo
@@ -474,8 +480,46 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		cfg = d.Config
 	}
 	logConfig(dlog, cfg, isDemo)
+
+	// On a terminal, the screen starts now, from the config alone (see earlyScreen); an error
+	// found after this stops it first (early.stop), and is told as before.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	guard := &crashGuard{}
+	testPanic, _ := getenv(testPanicEnv)
+	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}
+	if opts.mouse {
+		programOpts = append(programOpts, tea.WithMouseCellMotion())
+	}
+	var early *earlyScreen
+	var saved savedTerminal
+	if xterm.IsTerminal(os.Stdout.Fd()) {
+		saved = saveTerminal()
+		static := ui.New(cfg.Services, nil, nil, ui.Options{
+			Demo:          isDemo,
+			Hint:          hint,
+			Theme:         opts.theme,
+			AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
+			ASCII:         asciiScreen(opts, getenv),
+			Wall:          opts.wall,
+			WallPage:      opts.wallPage,
+		})
+		early = startEarly(crashModel{Model: startModel{static: static}, guard: guard, log: dlog, testPanic: testPanic == "1"}, programOpts...)
+		gcBack()
+		guard.mu.Lock()
+		guard.program = early.program
+		guard.mu.Unlock()
+		// A panic before the crash guard below is set up: the terminal is given back first.
+		defer func() {
+			if r := recover(); r != nil {
+				saved.restore(os.Stdout)
+				panic(r)
+			}
+		}()
+	}
 	targets, err := buildTargets(cfg)
 	if err != nil {
+		early.stop()
 		dlog.Error("config invalid") // the error may quote the config: it goes to stderr only
 		fmt.Fprintln(stderr, err)
 		return exitUsage
@@ -487,6 +531,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	_, tmux := getenv("TMUX")
 	senders, err := buildSenders(cfg, tty, tmux)
 	if err != nil {
+		early.stop()
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
 	}
@@ -501,6 +546,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// What each service showed before is read after the first frame (hist.RestoreAll below).
 	hist, err := history.OpenLiveDeferred(histPath, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw}, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
+		early.stop()
 		dlog.Error("history not opened")
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
@@ -544,8 +590,6 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 
 	// SIGHUP reloads the config; from a closed terminal it stops as q does, so that history is
 	// committed and closed (see tuiReloads).
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -562,6 +606,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	})
 	alerts, err = startAlerts(cfg, hist, senders, nil, alert.Options{}, nil) // seeded once restored
 	if err != nil {
+		early.stop()
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
 	}
@@ -571,6 +616,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	if opts.metrics != "" {
 		_, stopMetrics, err := startMetrics(opts.metrics, opts, getenv, met, monitor)
 		if err != nil {
+			early.stop()
 			fmt.Fprintln(stderr, err)
 			return exitUsage
 		}
@@ -602,8 +648,6 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	}
 	defer stopAll()
 
-	guard := &crashGuard{}
-	saved := saveTerminal()
 	// A panic on this goroutine outside the UI: the screen may still be up.
 	defer func() {
 		if r := recover(); r != nil {
@@ -647,15 +691,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Prefs:     screenPrefs(hist),
 		SavePrefs: hist.Store.SetPrefs,
 	})
-	testPanic, _ := getenv(testPanicEnv)
-	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}
-	if opts.mouse {
-		programOpts = append(programOpts, tea.WithMouseCellMotion())
-	}
-	program := tea.NewProgram(crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"}, programOpts...)
-	guard.mu.Lock()
-	guard.program = program
-	guard.mu.Unlock()
+	program := early.program
 	ran := make(chan struct{})
 	ranDone := sync.OnceFunc(func() { close(ran) })
 	defer ranDone()
@@ -664,7 +700,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	defer func() { cancel(); reloads.Wait() }()
 	reloads.Go(func() { tuiReloads(ctx, cancel, hup, program, cfgPath, dlog) })
 
-	_, err = program.Run()
+	err = early.use(model)
 	ranDone()
 	// The title carries live counts; left behind, a tmux tab would keep showing a status that
 	// nobody checks any more. Cleared on every way out: q, a signal, an error.
