@@ -481,45 +481,8 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	}
 	logConfig(dlog, cfg, isDemo)
 
-	// On a terminal, the screen starts now, from the config alone (see earlyScreen); an error
-	// found after this stops it first (early.stop), and is told as before.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	guard := &crashGuard{}
-	testPanic, _ := getenv(testPanicEnv)
-	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}
-	if opts.mouse {
-		programOpts = append(programOpts, tea.WithMouseCellMotion())
-	}
-	var early *earlyScreen
-	var saved savedTerminal
-	if xterm.IsTerminal(os.Stdout.Fd()) {
-		saved = saveTerminal()
-		static := ui.New(cfg.Services, nil, nil, ui.Options{
-			Demo:          isDemo,
-			Hint:          hint,
-			Theme:         opts.theme,
-			AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
-			ASCII:         asciiScreen(opts, getenv),
-			Wall:          opts.wall,
-			WallPage:      opts.wallPage,
-		})
-		early = startEarly(crashModel{Model: startModel{static: static}, guard: guard, log: dlog, testPanic: testPanic == "1"}, programOpts...)
-		gcBack()
-		guard.mu.Lock()
-		guard.program = early.program
-		guard.mu.Unlock()
-		// A panic before the crash guard below is set up: the terminal is given back first.
-		defer func() {
-			if r := recover(); r != nil {
-				saved.restore(os.Stdout)
-				panic(r)
-			}
-		}()
-	}
 	targets, err := buildTargets(cfg)
 	if err != nil {
-		early.stop()
 		dlog.Error("config invalid") // the error may quote the config: it goes to stderr only
 		fmt.Fprintln(stderr, err)
 		return exitUsage
@@ -531,7 +494,6 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	_, tmux := getenv("TMUX")
 	senders, err := buildSenders(cfg, tty, tmux)
 	if err != nil {
-		early.stop()
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
 	}
@@ -539,6 +501,44 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// is asked, through the standard logger: on a full-screen UI those lines would scribble
 	// over the table. What matters reaches the screen as a check's reason instead.
 	log.SetOutput(io.Discard)
+	// On a terminal, the screen starts now, from the config alone (see earlyScreen): every config
+	// error has been told, as the contract wants, before any screen is drawn. A history error
+	// found after this stops it first (early.stop), and is told as before. With --metrics the
+	// screen waits, since a port in use is a usage error too.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	guard := &crashGuard{}
+	testPanic, _ := getenv(testPanicEnv)
+	programOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}
+	if opts.mouse {
+		programOpts = append(programOpts, tea.WithMouseCellMotion())
+	}
+	var early *earlyScreen
+	var saved savedTerminal
+	if xterm.IsTerminal(os.Stdout.Fd()) && opts.metrics == "" {
+		saved = saveTerminal()
+		static := ui.New(cfg.Services, nil, nil, ui.Options{
+			Demo:          isDemo,
+			Hint:          hint,
+			Theme:         opts.theme,
+			AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
+			ASCII:         asciiScreen(opts, getenv),
+			Wall:          opts.wall,
+			WallPage:      opts.wallPage,
+		})
+		early = startEarly(crashModel{Model: startModel{static: static}, guard: guard, log: dlog, testPanic: testPanic == "1"}, programOpts...)
+		guard.mu.Lock()
+		guard.program = early.program
+		guard.mu.Unlock()
+		// A panic before the crash guard below is set up: the terminal is given back first.
+		defer func() {
+			if r := recover(); r != nil {
+				saved.restore(os.Stdout)
+				panic(r)
+			}
+		}()
+	}
+	gcBack()
 	histPath := cfg.History.Path
 	if isDemo {
 		histPath = "" // the demo never touches the user's files
