@@ -515,9 +515,15 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	}
 	var early *earlyScreen
 	var saved savedTerminal
-	if xterm.IsTerminal(os.Stdout.Fd()) && opts.metrics == "" {
+	startScreen := func(first tea.Model) {
 		saved = saveTerminal()
-		static := ui.New(cfg.Services, nil, nil, ui.Options{
+		early = startEarly(crashModel{Model: startModel{static: first}, guard: guard, log: dlog, testPanic: testPanic == "1"}, programOpts...)
+		guard.mu.Lock()
+		guard.program = early.program
+		guard.mu.Unlock()
+	}
+	if xterm.IsTerminal(os.Stdout.Fd()) && opts.metrics == "" {
+		startScreen(ui.New(cfg.Services, nil, nil, ui.Options{
 			Demo:          isDemo,
 			Hint:          hint,
 			Theme:         opts.theme,
@@ -525,11 +531,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 			ASCII:         asciiScreen(opts, getenv),
 			Wall:          opts.wall,
 			WallPage:      opts.wallPage,
-		})
-		early = startEarly(crashModel{Model: startModel{static: static}, guard: guard, log: dlog, testPanic: testPanic == "1"}, programOpts...)
-		guard.mu.Lock()
-		guard.program = early.program
-		guard.mu.Unlock()
+		}))
 		// A panic before the crash guard below is set up: the terminal is given back first.
 		defer func() {
 			if r := recover(); r != nil {
@@ -691,6 +693,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Prefs:     screenPrefs(hist),
 		SavePrefs: hist.Store.SetPrefs,
 	})
+	if early == nil {
+		startScreen(model) // --metrics: the screen starts with everything ready, as it always did
+	}
 	program := early.program
 	ran := make(chan struct{})
 	ranDone := sync.OnceFunc(func() { close(ran) })
