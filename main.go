@@ -480,7 +480,6 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		cfg = d.Config
 	}
 	logConfig(dlog, cfg, isDemo)
-
 	targets, err := buildTargets(cfg)
 	if err != nil {
 		dlog.Error("config invalid") // the error may quote the config: it goes to stderr only
