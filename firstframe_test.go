@@ -53,7 +53,8 @@ func openPTY(t *testing.T, rows, cols uint16) (ctl, term *os.File) {
 
 // TestFirstFrameWithoutBackgroundAnswer runs the binary on a terminal that answers the cursor
 // position query, as every VT100 descendant does, but ignores the background-colour query, as
-// many terminals and multiplexers do; and on one that answers no query at all. termenv, from
+// many terminals and multiplexers do; and on one that answers no query at all (and checks the
+// order of the package inits that keeps the query off). termenv, from
 // Bubble Tea v1's package init, would wait up to 5 s for an answer that never comes; the first
 // frame must not, and nothing may be asked (package termquery keeps that init from asking),
 // while the screen still finds its colours.
@@ -62,6 +63,7 @@ func TestFirstFrameWithoutBackgroundAnswer(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildBinary(t)
+	t.Run("init order", func(t *testing.T) { termQueryInitOrder(t, bin) })
 	for _, tc := range []struct {
 		name      string
 		answerDSR bool
@@ -163,14 +165,10 @@ func firstFrameOn(t *testing.T, bin string, answerDSR bool) (time.Duration, []by
 	return f.took, f.screen
 }
 
-// TestTermQueryInitOrder checks, in the built binary, what package termquery/hold relies on:
+// termQueryInitOrder checks, in the built binary bin, what package termquery/hold relies on:
 // its init runs before termenv's (so Bubble Tea's init finds no terminal to ask), and
 // termquery's, which gives standard output back, right after Bubble Tea's.
-func TestTermQueryInitOrder(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin := buildBinary(t)
+func termQueryInitOrder(t *testing.T, bin string) {
 	cmd := exec.Command(bin, "--version")
 	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
 	out, err := cmd.CombinedOutput()
