@@ -33,6 +33,3 @@ func Release() {
 		held = -1
 	}
 }
-
-// Diverted reports whether standard output is pointed away from the terminal right now.
-func Diverted() bool { return held >= 0 }
