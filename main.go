@@ -31,6 +31,7 @@ import (
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/report"
+	_ "github.com/uptty/uptty/termquery" // its init: Bubble Tea v1 asks the terminal nothing at start-up
 	"github.com/uptty/uptty/track"
 	"github.com/uptty/uptty/ui"
 )
@@ -446,6 +447,12 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	}
 	defer logFile.Close()
 	defer func() { dlog.Info("exit", "code", code) }()
+	// Start-up makes much garbage at once (the config's YAML tree); collected at the default
+	// pace it cost a third of the time to read 10,000 services. Until the first frame is on its
+	// way the heap may grow further between collections.
+	gcPercent := debug.SetGCPercent(400)
+	gcBack := sync.OnceFunc(func() { debug.SetGCPercent(gcPercent) })
+	defer gcBack()
 	var cfg *config.Config
 	hint := ""
 	isDemo := opts.demo
@@ -493,6 +500,42 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// is asked, through the standard logger: on a full-screen UI those lines would scribble
 	// over the table. What matters reaches the screen as a check's reason instead.
 	log.SetOutput(io.Discard)
+	// On a terminal, the screen starts now, from the config alone (see earlyScreen): every config
+	// error has been told, as the contract wants, before any screen is drawn. A history error
+	// found after this stops it first (early.stop), and is told as before. With --metrics the
+	// screen waits, since a port in use is a usage error too.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	guard := &crashGuard{}
+	testPanic, _ := getenv(testPanicEnv)
+	var early *earlyScreen
+	var saved savedTerminal
+	startScreen := func(first tea.Model) {
+		saved = saveTerminal()
+		early = startEarly(newScreenProgram(ctx, crashModel{Model: startModel{static: first}, guard: guard, log: dlog, testPanic: testPanic == "1"}, opts.mouse))
+		guard.mu.Lock()
+		guard.program = early.program
+		guard.mu.Unlock()
+	}
+	if xterm.IsTerminal(os.Stdout.Fd()) && opts.metrics == "" {
+		startScreen(ui.New(cfg.Services, nil, nil, ui.Options{
+			Demo:          isDemo,
+			Hint:          hint,
+			Theme:         opts.theme,
+			AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
+			ASCII:         asciiScreen(opts, getenv),
+			Wall:          opts.wall,
+			WallPage:      opts.wallPage,
+		}))
+		// A panic before the crash guard below is set up: the terminal is given back first.
+		defer func() {
+			if r := recover(); r != nil {
+				saved.restore(os.Stdout)
+				panic(r)
+			}
+		}()
+	}
+	gcBack()
 	histPath := cfg.History.Path
 	if isDemo {
 		histPath = "" // the demo never touches the user's files
@@ -500,6 +543,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// What each service showed before is read after the first frame (hist.RestoreAll below).
 	hist, err := history.OpenLiveDeferred(histPath, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw}, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
+		early.stop()
 		dlog.Error("history not opened")
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
@@ -543,8 +587,6 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 
 	// SIGHUP reloads the config; from a closed terminal it stops as q does, so that history is
 	// committed and closed (see tuiReloads).
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -561,6 +603,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	})
 	alerts, err = startAlerts(cfg, hist, senders, nil, alert.Options{}, nil) // seeded once restored
 	if err != nil {
+		early.stop()
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
 	}
@@ -570,6 +613,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	if opts.metrics != "" {
 		_, stopMetrics, err := startMetrics(opts.metrics, opts, getenv, met, monitor)
 		if err != nil {
+			early.stop()
 			fmt.Fprintln(stderr, err)
 			return exitUsage
 		}
@@ -601,8 +645,6 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	}
 	defer stopAll()
 
-	guard := &crashGuard{}
-	saved := saveTerminal()
 	// A panic on this goroutine outside the UI: the screen may still be up.
 	defer func() {
 		if r := recover(); r != nil {
@@ -646,11 +688,10 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Prefs:     screenPrefs(hist),
 		SavePrefs: hist.Store.SetPrefs,
 	})
-	testPanic, _ := getenv(testPanicEnv)
-	program, closeScreen := newScreenProgram(ctx, crashModel{Model: model, guard: guard, log: dlog, testPanic: testPanic == "1"}, opts.mouse)
-	guard.mu.Lock()
-	guard.program = program
-	guard.mu.Unlock()
+	if early == nil {
+		startScreen(model) // --metrics: the screen starts with everything ready, as it always did
+	}
+	program := early.program
 	ran := make(chan struct{})
 	ranDone := sync.OnceFunc(func() { close(ran) })
 	defer ranDone()
@@ -659,8 +700,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	defer func() { cancel(); reloads.Wait() }()
 	reloads.Go(func() { tuiReloads(ctx, cancel, hup, program, cfgPath, dlog) })
 
-	_, err = program.Run()
-	closeScreen()
+	err = early.use(model)
 	ranDone()
 	// The title carries live counts; left behind, a tmux tab would keep showing a status that
 	// nobody checks any more. Cleared on every way out: q, a signal, an error.

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/charmbracelet/x/ansi"
 	"gopkg.in/yaml.v3"
@@ -154,13 +157,12 @@ func (l *loader) services(fl field, defs timing) ([]Service, []serviceRefs) {
 		return nil, nil
 	}
 	out := make([]Service, 0, len(items))
-	refs := make([]serviceRefs, 0, len(items))
+	read, nameNodes, refs := l.readServices(items, fl.path, defs)
 	firstPath := make(map[string]string, len(items))
 	firstNode := make(map[string]*yaml.Node, len(items))
-	for i, item := range items {
+	for i := range items {
 		p := index(fl.path, i)
-		s, nameNode, r := l.service(item, p, defs)
-		refs = append(refs, r)
+		s, nameNode := read[i], nameNodes[i]
 		if w := ansi.StringWidth(s.Name); nameNode != nil && w > MaxLabelCells {
 			l.errorf(nameNode, join(p, "name"), "%d cells wide; a name may take at most %d", w, MaxLabelCells)
 			nameNode = nil
@@ -176,6 +178,61 @@ func (l *loader) services(fl field, defs timing) ([]Service, []serviceRefs) {
 		out = append(out, s)
 	}
 	return out, refs
+}
+
+// parallelServices is how many services each CPU must have to read before the list is split
+// between CPUs: below it, starting the goroutines costs more than it saves.
+const parallelServices = 256
+
+// readServices reads every item of the services list (see service), each returned at its
+// index. A long list is read on every CPU, each reading a stretch of it with a loader of its
+// own (10,000 services take tens of milliseconds on the way to the first frame); what they
+// found is then merged in list order, so that the config is the one a single reader makes.
+// When any stretch has a problem, the whole list is read again by l alone: every message,
+// and the order and wording of "did you mean" suggestions, stay exactly as before.
+func (l *loader) readServices(items []*yaml.Node, path string, defs timing) ([]Service, []*yaml.Node, []serviceRefs) {
+	n := len(items)
+	svcs, names, refs := make([]Service, n), make([]*yaml.Node, n), make([]serviceRefs, n)
+	read := func(r *loader, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			svcs[i], names[i], refs[i] = r.service(items[i], index(path, i), defs)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), n/parallelServices)
+	if workers < 2 {
+		read(l, 0, n)
+		return svcs, names, refs
+	}
+	// The caller's getenv need not be safe for concurrent use.
+	var envMu sync.Mutex
+	getenv := func(name string) (string, bool) {
+		envMu.Lock()
+		defer envMu.Unlock()
+		return l.getenv(name)
+	}
+	parts := make([]*loader, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		r := &loader{file: l.file, dir: l.dir, getenv: getenv, kinds: l.kinds,
+			serviceNames: map[string]bool{}, groupNames: map[string]bool{}, alertNames: map[string]bool{}}
+		parts[w] = r
+		wg.Go(func() { read(r, w*n/workers, (w+1)*n/workers) })
+	}
+	wg.Wait()
+	for _, r := range parts {
+		if len(r.errs) > 0 || r.suggested > 0 {
+			clear(svcs)
+			read(l, 0, n)
+			return svcs, names, refs
+		}
+	}
+	for _, r := range parts {
+		l.env = append(l.env, r.env...)
+		l.shown = append(l.shown, r.shown...)
+		maps.Copy(l.serviceNames, r.serviceNames)
+		maps.Copy(l.groupNames, r.groupNames)
+	}
+	return svcs, names, refs
 }
 
 // history reads the history section over its defaults.
