@@ -13,7 +13,7 @@ type earlyScreen struct {
 	program     *tea.Program
 	closeScreen func() // gives the terminal back once the program has stopped
 	done        chan struct{}
-	err     error // what Run returned, once done is closed
+	err         error // what Run returned, once done is closed
 }
 
 // startEarly runs program (whose model is a crashModel around a startModel) on a goroutine of
