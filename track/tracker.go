@@ -79,10 +79,10 @@ func NewTracker(p Policy) *Tracker {
 	p.SuccessThreshold = max(p.SuccessThreshold, 1)
 	return &Tracker{
 		policy: p,
-		// Every service fills its samples and recent checks within minutes: they take their
-		// whole size at once. Outages are rare; most services never keep one.
-		samples: newRing[packed](SampleCap, SampleCap),
-		recent:  newRing[keptCheck](RecentCap, RecentCap),
+		// A service checked hourly takes days to fill its rings, and most services never keep
+		// an outage: the rings start small.
+		samples: newRing[packed](SampleCap, 16),
+		recent:  newRing[keptCheck](RecentCap, 8),
 		outages: newRing[Outage](OutageCap, 2),
 	}
 }
