@@ -295,4 +295,8 @@ func TestRestoreAllAsRestore(t *testing.T) {
 			t.Errorf("deferred Restore(%s) = %+v, want %+v as OpenLive's", name, got, wants[i])
 		}
 	}
+	// Each state is handed over once, and then no longer held.
+	if _, ok := lazy.Restore(names[0]); ok || lazy.saved != nil {
+		t.Errorf("Restore(%s) again = found %v, %d states held; want none: each is handed over once", names[0], ok, len(lazy.saved))
+	}
 }

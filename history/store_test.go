@@ -183,7 +183,7 @@ func TestRestore(t *testing.T) {
 
 // TestRestoreLimits: Restore loads no more than a tracker keeps, the newest of each.
 func TestRestoreLimits(t *testing.T) {
-	const pairs = track.OutageCap + 2 // a failure and a pass each: one outage per pair
+	const pairs = max(track.OutageCap, track.SampleCap) + 2 // a failure and a pass each: one outage per pair
 	end := t0.Add(2 * pairs * time.Second)
 	s, _ := openTest(t, Options{Now: newClock(end).Now})
 	s.Register("API", "", time.Second)

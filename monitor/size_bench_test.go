@@ -25,6 +25,52 @@ func BenchmarkStatusBytes(b *testing.B) {
 	}
 }
 
+// BenchmarkFarmBytes measures the monitor's heap per service as bench/farm's services have it
+// (every 10th failing with a reason built per check, one outage open): after a minute at 10 s
+// (6 checks) and once the rings are full (200 checks). What a service adds between the two,
+// times the collector's headroom, is what a farm run of a minute does not show of a run of
+// hours. Run it with -benchtime=1x.
+func BenchmarkFarmBytes(b *testing.B) {
+	for _, k := range []int{6, 200} {
+		b.Run(fmt.Sprint(k, "checks"), func(b *testing.B) {
+			for range b.N {
+				b.ReportMetric(farmBytes(10000, k), "heap-B/svc")
+			}
+		})
+	}
+}
+
+// farmBytes builds a monitor of n services that have each seen k checks as the farm's do and
+// returns its heap per service.
+func farmBytes(n, k int) float64 {
+	noop := monFunc(nil)
+	targets := make([]Target, n)
+	for i := range targets {
+		targets[i] = Target{monSvc(fmt.Sprint("svc", i), 10*time.Second, time.Second, 5*time.Second), noop}
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	m := NewMonitor(targets, Options{})
+	facts := []track.Fact{{Label: "status", Value: "200 OK"}}
+	phases := []track.Phase{{Name: "connect", Duration: time.Millisecond}, {Name: "response", Duration: 20 * time.Millisecond}}
+	for i, t := range m.trackers {
+		at := time.Unix(1e9, 0)
+		for range k {
+			at = at.Add(10 * time.Second)
+			c := track.Check{Start: at, Latency: 21 * time.Millisecond, OK: i%10 != 0, Facts: facts, Phases: phases}
+			if !c.OK {
+				c.Reason = fmt.Sprint("status ", 503, ", want 200-399") // built per check, as a checker does
+			}
+			t.Observe(c)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(m)
+	return float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+}
+
 // statusBytes builds a monitor of n services with full trackers and returns its heap and the
 // bytes one Snapshot allocates, per service.
 func statusBytes(n int) (heap, snap float64) {

@@ -8,20 +8,32 @@ import (
 // ring keeps the newest values up to a fixed size. It grows as values arrive, so a service that
 // has been checked a few times costs a few entries, not the full size (at 10,000 services that is
 // the difference between kilobytes and hundreds of megabytes); once full it never allocates
-// again, which is what keeps Tracker.Observe allocation-free in the steady state.
+// again, which is what keeps Tracker.Observe allocation-free in the steady state. It grows to
+// exactly its size, never past it as append's doubling would (a ring of 50 took 64 slots).
 type ring[T any] struct {
-	buf  []T
-	size int
-	head int // index of the oldest value
-	n    int
+	buf   []T
+	size  int
+	first int // slots of the first allocation: size for a ring every service fills
+	head  int // index of the oldest value
+	n     int
 }
 
-func newRing[T any](size int) ring[T] { return ring[T]{size: size} }
+// newRing returns a ring of size values that allocates first slots at its first push, then
+// doubles up to size.
+func newRing[T any](size, first int) ring[T] {
+	return ring[T]{size: size, first: min(max(first, 1), size)}
+}
 
 // push makes room for a newest value and returns its slot. When full the slot is the oldest
 // value's, returned as it was so that callers can reuse the slices it holds.
 func (r *ring[T]) push() *T {
 	if r.n < r.size {
+		if len(r.buf) == cap(r.buf) && len(r.buf) < r.size {
+			// Only while not full, when the values are buf[:n] in order (head is 0).
+			grown := make([]T, len(r.buf), min(max(2*cap(r.buf), r.first), r.size))
+			copy(grown, r.buf)
+			r.buf = grown
+		}
 		if len(r.buf) < r.size {
 			var zero T
 			r.buf = append(r.buf, zero)
@@ -67,18 +79,20 @@ func nearestRank(sorted []time.Duration, p int) time.Duration {
 	return sorted[max(rank, 1)-1]
 }
 
-// copyRecent copies the recent results; the newest carries a copy of its facts and phases.
+// copyRecent copies the recent results; the newest carries its exact start and latency and a
+// copy of its facts and phases.
 func (t *Tracker) copyRecent() []Check {
 	n := t.recent.count()
 	if n == 0 {
 		return nil
 	}
 	recent := make([]Check, n)
+	loc := t.lastStart.Location()
 	for i := range n {
-		k := t.recent.at(i)
-		recent[i] = Check{Start: k.Start, Latency: k.Latency, OK: k.OK, Reason: k.Reason, Warning: k.Warning}
+		recent[i] = t.recent.at(i).check(loc)
 	}
 	last := &recent[n-1]
+	last.Start, last.Latency = t.lastStart, t.lastLatency
 	last.StatusCode, last.CertExpiry = t.lastCode, t.lastExpiry
 	if len(t.lastFacts) > 0 {
 		last.Facts = slices.Clone(t.lastFacts)

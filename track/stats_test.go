@@ -1,6 +1,7 @@
 package track
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -28,7 +29,7 @@ func TestPercentiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRing[packed](SampleCap)
+			r := newRing[packed](SampleCap, SampleCap)
 			for _, s := range tt.samples {
 				*r.push() = pack(s)
 			}
@@ -40,7 +41,7 @@ func TestPercentiles(t *testing.T) {
 }
 
 func TestRing(t *testing.T) {
-	r := newRing[int](3)
+	r := newRing[int](3, 1)
 	for i := range 7 {
 		*r.push() = i
 	}
@@ -99,5 +100,34 @@ func BenchmarkStatus(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = tr.Status(now)
+	}
+}
+
+func TestRingGrowsToItsSize(t *testing.T) {
+	tests := []struct {
+		size, first int
+		caps        []int // cap after each push, until full
+	}{
+		{size: 5, first: 5, caps: []int{5, 5, 5, 5, 5}},
+		{size: 5, first: 2, caps: []int{2, 2, 4, 4, 5}},
+		{size: 3, first: 1, caps: []int{1, 2, 3}},
+	}
+	for _, tt := range tests {
+		r := newRing[int](tt.size, tt.first)
+		var caps []int
+		for i := range 3 * tt.size {
+			*r.push() = i
+			if i < tt.size {
+				caps = append(caps, cap(r.buf))
+			} else if cap(r.buf) != tt.size {
+				t.Fatalf("newRing(%d, %d): cap after %d pushes = %d, want %d", tt.size, tt.first, i+1, cap(r.buf), tt.size)
+			}
+		}
+		if !slices.Equal(caps, tt.caps) {
+			t.Errorf("newRing(%d, %d): caps while filling = %v, want %v", tt.size, tt.first, caps, tt.caps)
+		}
+		if got := *r.at(0); got != 2*tt.size {
+			t.Errorf("newRing(%d, %d): oldest after %d pushes = %d, want %d", tt.size, tt.first, 3*tt.size, got, 2*tt.size)
+		}
 	}
 }

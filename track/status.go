@@ -61,8 +61,11 @@ const (
 	// SampleCap bounds the latency samples: twice the widest sparkline, and enough for p95. At
 	// 10,000 services each sample kept costs 40 KB.
 	SampleCap = 2 * SparkCap
-	RecentCap = 50  // checks, for the detail view
-	OutageCap = 100 // outages, the open one included
+	RecentCap = 50 // checks, for the detail view
+	// OutageCap bounds the outages a tracker keeps: as many as the detail view lists (it reads
+	// older ones from history), the open one included. At 100, a flapping service kept 8 KB of
+	// outages.
+	OutageCap = 20
 )
 
 // Sample is one check's latency and whether it passed, for sparklines and percentiles.

@@ -61,10 +61,13 @@ type Tracker struct {
 	samples ring[packed]
 	recent  ring[keptCheck]
 	outages ring[Outage]
-	// lastFacts and lastPhases are the newest check's, kept apart so that the ring holds no
-	// slices: 50 checks' worth of facts and phases were most of a service's memory.
-	lastFacts  []Fact
-	lastPhases []Phase
+	// lastStart and lastLatency are the newest check's, exactly: the recent ring keeps them
+	// compact. lastFacts and lastPhases are its facts and phases, kept apart so that the ring
+	// holds no slices: 50 checks' worth of facts and phases were most of a service's memory.
+	lastStart   time.Time
+	lastLatency time.Duration
+	lastFacts   []Fact
+	lastPhases  []Phase
 	// lastCode and lastExpiry are the newest check's StatusCode and CertExpiry, for metrics.
 	lastCode   int
 	lastExpiry time.Time
@@ -75,10 +78,12 @@ func NewTracker(p Policy) *Tracker {
 	p.FailureThreshold = max(p.FailureThreshold, 1)
 	p.SuccessThreshold = max(p.SuccessThreshold, 1)
 	return &Tracker{
-		policy:  p,
-		samples: newRing[packed](SampleCap),
-		recent:  newRing[keptCheck](RecentCap),
-		outages: newRing[Outage](OutageCap),
+		policy: p,
+		// A service checked hourly takes days to fill its rings, and most services never keep
+		// an outage: the rings start small.
+		samples: newRing[packed](SampleCap, 16),
+		recent:  newRing[keptCheck](RecentCap, 8),
+		outages: newRing[Outage](OutageCap, 2),
 	}
 }
 
@@ -145,8 +150,7 @@ func (t *Tracker) Status(now time.Time) Status {
 		}
 	}
 	if t.recent.count() > 0 {
-		last := t.recent.last()
-		s.LastAt, s.LastLatency, s.LastOK = last.Start, last.Latency, last.OK
+		s.LastAt, s.LastLatency, s.LastOK = t.lastStart, t.lastLatency, t.recent.last().ok()
 	}
 	n := t.samples.count()
 	for i := max(n-SparkCap, 0); i < n; i++ {
@@ -178,9 +182,10 @@ func (t *Tracker) Last() (c Check, ok bool) {
 	if t.recent.count() == 0 {
 		return Check{}, false
 	}
-	k := t.recent.last()
-	return Check{Start: k.Start, Latency: k.Latency, OK: k.OK, Reason: k.Reason, Warning: k.Warning,
-		Phases: slices.Clone(t.lastPhases), StatusCode: t.lastCode, CertExpiry: t.lastExpiry}, true
+	c = t.recent.last().check(time.Local)
+	c.Start, c.Latency = t.lastStart, t.lastLatency
+	c.Phases, c.StatusCode, c.CertExpiry = slices.Clone(t.lastPhases), t.lastCode, t.lastExpiry
+	return c, true
 }
 
 // OutageCount counts the outages, over all history after a restart.
@@ -304,20 +309,63 @@ func (t *Tracker) record(r Check) {
 	t.keepCheck(r)
 }
 
-// keptCheck is a Check in the recent ring: without facts and phases, which only the newest
-// check shows (Tracker.lastFacts), it is 72 bytes rather than 120.
+// keptCheck is a Check in the recent ring, in 32 bytes rather than 120: without facts and
+// phases, which only the newest check shows (Tracker.lastFacts); its start in Unix
+// nanoseconds, its latency and OK packed as a Sample, and one text, the reason of a failed
+// check or the warning of a passing one (a Check has only one of them).
 type keptCheck struct {
-	Start   time.Time
-	Latency time.Duration
-	OK      bool
-	Reason  string
-	Warning string
+	start  int64
+	sample packed
+	text   string
+}
+
+// noStart stands for a zero Start, whose Unix nanoseconds are out of range.
+const noStart = -1 << 63
+
+// keep packs c, sharing prev's text when c's is the same, so that a service failing for the
+// same reason check after check keeps that reason's bytes once, not once a check.
+func keep(c Check, prev *keptCheck) keptCheck {
+	k := keptCheck{start: noStart, sample: pack(Sample{Latency: c.Latency, OK: c.OK}), text: c.Reason}
+	if !c.Start.IsZero() {
+		k.start = c.Start.UnixNano()
+	}
+	if c.OK {
+		k.text = c.Warning
+	}
+	if prev != nil && prev.text == k.text {
+		k.text = prev.text
+	}
+	return k
+}
+
+func (k *keptCheck) ok() bool { return k.sample&failBit == 0 }
+
+// check unpacks k; its Start is to the nanosecond, in loc (the newest check's time zone: a
+// tracker's checks all come from one clock).
+func (k *keptCheck) check(loc *time.Location) Check {
+	s := k.sample.Sample()
+	c := Check{Latency: s.Latency, OK: s.OK}
+	if k.start != noStart {
+		c.Start = time.Unix(0, k.start).In(loc)
+	}
+	if c.OK {
+		c.Warning = k.text
+	} else {
+		c.Reason = k.text
+	}
+	return c
 }
 
 // keepCheck copies a check into the recent ring, and its facts and phases, the only ones the
 // detail view shows, into the tracker's own slices, reused from check to check.
 func (t *Tracker) keepCheck(c Check) {
-	*t.recent.push() = keptCheck{Start: c.Start, Latency: c.Latency, OK: c.OK, Reason: c.Reason, Warning: c.Warning}
+	var prev *keptCheck
+	if t.recent.count() > 0 {
+		prev = t.recent.last()
+	}
+	k := keep(c, prev)
+	*t.recent.push() = k
+	t.lastStart, t.lastLatency = c.Start, c.Latency
 	t.lastFacts = append(t.lastFacts[:0], c.Facts...)
 	t.lastPhases = append(t.lastPhases[:0], c.Phases...)
 	t.lastCode, t.lastExpiry = c.StatusCode, c.CertExpiry

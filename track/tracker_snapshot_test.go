@@ -2,8 +2,10 @@ package track
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestDetailDeepCopy(t *testing.T) {
@@ -191,6 +193,27 @@ func testRestore(t *testing.T, policy Policy, before []step, paused bool, after 
 			t.Fatalf("after %v: restored Status = %v %q %v %v/%v %d,\nwant %v %q %v %v/%v %d", s.at,
 				got.State, got.Reason, got.Outages, got.Downtime, got.Observed, got.Checks,
 				want.State, want.Reason, want.Outages, want.Downtime, want.Observed, want.Checks)
+		}
+	}
+}
+
+// TestRecentSharesRepeatedText: a service failing for the same reason check after check keeps
+// the reason's bytes once, and each recent check still reads back whole.
+func TestRecentSharesRepeatedText(t *testing.T) {
+	tr := NewTracker(Policy{})
+	for i := range RecentCap {
+		reason := strings.Clone("status 503, want 200-399") // a fresh string each time, as a checker builds it
+		tr.Observe(Check{Start: t0.Add(time.Duration(i) * time.Second), Latency: time.Duration(i) * ms, Reason: reason})
+	}
+	first, last := tr.recent.at(0).text, tr.recent.last().text
+	if unsafe.StringData(first) != unsafe.StringData(last) {
+		t.Errorf("recent reasons: oldest and newest have their own bytes, want one copy shared")
+	}
+	d := tr.Detail()
+	for i, c := range d.Recent {
+		want := Check{Start: t0.Add(time.Duration(i) * time.Second), Latency: time.Duration(i) * ms, Reason: "status 503, want 200-399"}
+		if !c.Start.Equal(want.Start) || c.Start.Location() != t0.Location() || c.Latency != want.Latency || c.OK || c.Reason != want.Reason || c.Warning != "" {
+			t.Errorf("Detail().Recent[%d] = %+v, want %+v", i, c, want)
 		}
 	}
 }
