@@ -192,3 +192,14 @@ func (p *phaseRecorder) latency() (d time.Duration, ok bool) {
 func (p *phaseRecorder) withTrace(ctx context.Context) context.Context {
 	return httptrace.WithClientTrace(context.WithValue(ctx, recorderKey{}, p), p.trace())
 }
+
+// dialTrace has the hooks a dial calls (net.Dialer honours them): the DNS lookup and the
+// connects, as trace times them.
+func (p *phaseRecorder) dialTrace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		DNSStart:     func(httptrace.DNSStartInfo) { p.begin(&p.dns, false) },
+		DNSDone:      func(httptrace.DNSDoneInfo) { p.end(&p.dns) },
+		ConnectStart: func(string, string) { p.begin(&p.connect, true) },
+		ConnectDone:  func(string, string, error) { p.end(&p.connect) },
+	}
+}

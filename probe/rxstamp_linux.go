@@ -18,6 +18,11 @@ import (
 // goroutine that reads it. conn is returned as it is if anything of that is unavailable.
 func stampConn(ctx context.Context, conn net.Conn) net.Conn {
 	rec, _ := ctx.Value(recorderKey{}).(*phaseRecorder)
+	return stampConnFor(rec, conn)
+}
+
+// stampConnFor is stampConn for the recorder rec.
+func stampConnFor(rec *phaseRecorder, conn net.Conn) net.Conn {
 	tcp, ok := conn.(*net.TCPConn)
 	if rec == nil || !ok {
 		return conn
