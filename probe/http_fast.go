@@ -149,7 +149,7 @@ func (a *httpAttempt) roundTrip(req *http.Request) (*http.Response, error) {
 	// Cancelling the check interrupts whatever the connection is blocked in; the deadline is the
 	// check's own.
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(aLongTimeAgo) })
-	resp, keep, err := a.exchange(req, conn, tlsHost)
+	resp, keep, err := a.exchange(req, conn, addr, tlsHost)
 	var body *fastBody
 	if err == nil {
 		body, _ = resp.Body.(*fastBody)
@@ -172,7 +172,7 @@ func (a *httpAttempt) roundTrip(req *http.Request) (*http.Response, error) {
 // exchange handshakes if the request is https, writes the request and reads the response head.
 // keep reports that the connection lives on, in the response's body or with the HTTP/2
 // Transport: the caller closes it otherwise.
-func (a *httpAttempt) exchange(req *http.Request, conn net.Conn, tlsHost string) (resp *http.Response, keep bool, err error) {
+func (a *httpAttempt) exchange(req *http.Request, conn net.Conn, addr, tlsHost string) (resp *http.Response, keep bool, err error) {
 	ctx, rec := a.ctx, a.rec
 	deadline, hasDeadline := ctx.Deadline()
 	setDeadline := func(d time.Time, has bool) error {
@@ -219,7 +219,7 @@ func (a *httpAttempt) exchange(req *http.Request, conn net.Conn, tlsHost string)
 			if err := setDeadline(time.Time{}, false); err != nil {
 				return nil, false, err
 			}
-			resp, err := a.handOffH2(req, tc)
+			resp, err := a.handOffH2(req, tc, addr)
 			return resp, true, err
 		}
 		conn = tc
@@ -428,8 +428,9 @@ type h2Conn struct{ conn atomic.Pointer[tls.Conn] }
 
 type h2ConnKey struct{}
 
-// h2Transport speaks HTTP/2 on connections the one-shot path dialled and handshook; it never
-// dials itself.
+// h2Transport speaks HTTP/2 on connections the one-shot path dialled and handshook, each a
+// ClientConn of its own outside any pool (a pooled one could serve another check's request); it
+// never dials itself.
 var h2Transport = &http.Transport{
 	DialTLSContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		if c, _ := ctx.Value(h2ConnKey{}).(*h2Conn); c != nil {
@@ -445,23 +446,40 @@ var h2Transport = &http.Transport{
 }
 
 // handOffH2 sends req on tc, where the server chose HTTP/2, through the Transport's HTTP/2
-// implementation, timing the wait for the answer with the same hooks.
-func (a *httpAttempt) handOffH2(req *http.Request, tc *tls.Conn) (*http.Response, error) {
+// implementation, timing the wait for the answer with the same hooks as the Transport's path.
+func (a *httpAttempt) handOffH2(req *http.Request, tc *tls.Conn, addr string) (*http.Response, error) {
 	hc := &h2Conn{}
 	hc.conn.Store(tc)
-	ctx := context.WithValue(req.Context(), h2ConnKey{}, hc)
-	rec := a.rec
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn:              func(httptrace.GotConnInfo) { rec.begin(&rec.firstByte, false) },
-		WroteRequest:         func(httptrace.WroteRequestInfo) { rec.restart(&rec.firstByte) },
-		GotFirstResponseByte: func() { rec.endFirstByte() },
-	})
-	resp, err := h2Transport.RoundTrip(req.WithContext(ctx))
+	cc, err := h2Transport.NewClientConn(context.WithValue(req.Context(), h2ConnKey{}, hc), "https", addr)
 	if conn := hc.conn.Swap(nil); conn != nil {
 		conn.Close() // the Transport failed before it took the connection
 	}
 	if err != nil {
 		return nil, err
 	}
+	rec := a.rec
+	rec.begin(&rec.firstByte, false)
+	ctx := httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteRequest:         func(httptrace.WroteRequestInfo) { rec.restart(&rec.firstByte) },
+		GotFirstResponseByte: func() { rec.endFirstByte() },
+	})
+	resp, err := cc.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cc.Close()
+		return nil, err
+	}
+	resp.Body = &h2Body{ReadCloser: resp.Body, cc: cc}
 	return resp, nil
+}
+
+// h2Body closes the connection with the body: each ClientConn serves one check.
+type h2Body struct {
+	io.ReadCloser
+	cc *http.ClientConn
+}
+
+func (b *h2Body) Close() error {
+	err := b.ReadCloser.Close()
+	b.cc.Close()
+	return err
 }

@@ -298,3 +298,40 @@ func TestHTTPCanceled(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPConcurrentH2 checks that concurrent checks of one HTTP/2 server each get an answer on
+// a connection of their own: a connection the one-shot path hands to HTTP/2 serves its own check
+// only.
+func TestHTTPConcurrentH2(t *testing.T) {
+	checkerLeakCheck(t)
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(httpTestMux())
+	srv.EnableHTTP2 = true
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	svc := httpService(srv.URL + "/ok")
+	httpOptions(&svc).Insecure = true
+	svc = withSecrets(svc)
+	c, err := newHTTPChecker(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	results := make(chan Result, n)
+	for range n {
+		go func() { results <- Run(context.Background(), c, svc) }()
+	}
+	for range n {
+		if r := <-results; !r.OK || httpFact(r, "protocol") != "HTTP/2.0" {
+			t.Errorf("Check(h2) = OK %v, reason %q, protocol %q; want OK over HTTP/2.0", r.OK, r.Reason, httpFact(r, "protocol"))
+		}
+	}
+	if got := conns.Load(); got != n {
+		t.Errorf("connections for %d checks = %d, want one each", n, got)
+	}
+}
