@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -313,11 +314,23 @@ func (a *httpAttempt) dial(ctx context.Context, addr string) (net.Conn, error) {
 	if dial == nil {
 		dial = httpDialer.DialContext
 	}
-	conn, err := dial(httptrace.WithClientTrace(ctx, a.rec.dialTrace()), "tcp", addr)
+	rec := a.rec
+	if _, err := netip.ParseAddrPort(addr); err == nil {
+		// An IP address needs no lookup and gets one connect: the dial is the connect step
+		// (its hook would start just before the socket is made), without the trace's cost.
+		rec.begin(&rec.connect, true)
+		conn, err := dial(ctx, "tcp", addr)
+		rec.end(&rec.connect)
+		if err != nil {
+			return nil, err
+		}
+		return stampConnFor(rec, conn), nil
+	}
+	conn, err := dial(httptrace.WithClientTrace(ctx, rec.dialTrace()), "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	return stampConnFor(a.rec, conn), nil
+	return stampConnFor(rec, conn), nil
 }
 
 // ctxErr is the context's error once the check is over, rather than the broken read or write

@@ -309,10 +309,16 @@ func TestHTTPPhases(t *testing.T) {
 	}{
 		{"/ok", []string{PhaseConnect, PhaseFirstByte}},
 		{"/r/2", []string{PhaseRedirects, PhaseConnect, PhaseFirstByte}},
+		// A name is looked up first (localhost, from the hosts file).
+		{"localhost/ok", []string{PhaseDNS, PhaseConnect, PhaseFirstByte}},
 	}
 	for _, path := range httpPaths {
 		for _, tt := range tests {
-			res := httpRun(t, httpService(srv.URL+tt.path), httpOn(path.transportOnly, nil))
+			u := srv.URL + tt.path
+			if name, p, ok := strings.Cut(tt.path, "/"); ok && name != "" {
+				u = strings.Replace(srv.URL, "127.0.0.1", name, 1) + "/" + p
+			}
+			res := httpRun(t, httpService(u), httpOn(path.transportOnly, nil))
 			var got []string
 			var sum time.Duration
 			for _, p := range res.Phases {

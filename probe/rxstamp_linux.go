@@ -37,7 +37,9 @@ func stampConnFor(rec *phaseRecorder, conn net.Conn) net.Conn {
 	}); err != nil || serr != nil {
 		return conn
 	}
-	return &rxConn{TCPConn: tcp, raw: raw, rec: rec}
+	c := &rxConn{TCPConn: tcp, raw: raw, rec: rec}
+	c.recvFn = c.recv
+	return c
 }
 
 // rxConn reads with recvmsg to get the kernel's receive time of what it reads.
@@ -46,18 +48,27 @@ type rxConn struct {
 	raw syscall.RawConn
 	rec *phaseRecorder
 	oob [64]byte
+	// The read in progress, for recvFn, a method value made once per connection: a closure
+	// made per Read would be an allocation each.
+	p       []byte
+	n, oobn int
+	rerr    error
+	recvFn  func(fd uintptr) bool
+}
+
+func (c *rxConn) recv(fd uintptr) bool {
+	c.n, c.oobn, _, _, c.rerr = unix.Recvmsg(int(fd), c.p, c.oob[:], 0)
+	return c.rerr != unix.EAGAIN
 }
 
 func (c *rxConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return c.TCPConn.Read(p)
 	}
-	var n, oobn int
-	var rerr error
-	err := c.raw.Read(func(fd uintptr) bool {
-		n, oobn, _, _, rerr = unix.Recvmsg(int(fd), p, c.oob[:], 0)
-		return rerr != unix.EAGAIN
-	})
+	c.p = p
+	err := c.raw.Read(c.recvFn)
+	n, oobn, rerr := c.n, c.oobn, c.rerr
+	c.p = nil
 	if err != nil {
 		// A deadline or a close: the same errors a plain Read gives, but for the operation.
 		if oe, ok := err.(*net.OpError); ok {
