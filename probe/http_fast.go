@@ -318,7 +318,7 @@ func (a *httpAttempt) dial(ctx context.Context, addr string) (net.Conn, error) {
 	if _, err := netip.ParseAddrPort(addr); err == nil {
 		// An IP address needs no lookup and gets one connect: the dial is the connect step
 		// (its hook would start just before the socket is made), without the trace's cost.
-		rec.begin(&rec.connect, true)
+		rec.connectStart()
 		conn, err := dial(ctx, "tcp", addr)
 		rec.end(&rec.connect)
 		if err != nil {

@@ -21,7 +21,9 @@ func stampConn(ctx context.Context, conn net.Conn) net.Conn {
 	return stampConnFor(rec, conn)
 }
 
-// stampConnFor is stampConn for the recorder rec.
+// stampConnFor is stampConn for the recorder rec. It also gives rec the kernel's measure of
+// the TCP handshake (TCP_INFO's round-trip time, a sample of exactly that on a new connection),
+// for the same reason: see phaseRecorder.handshakeRTT.
 func stampConnFor(rec *phaseRecorder, conn net.Conn) net.Conn {
 	tcp, ok := conn.(*net.TCPConn)
 	if rec == nil || !ok {
@@ -32,9 +34,17 @@ func stampConnFor(rec *phaseRecorder, conn net.Conn) net.Conn {
 		return conn
 	}
 	var serr error
+	var rtt time.Duration
 	if err := raw.Control(func(fd uintptr) {
+		if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
+			rtt = time.Duration(info.Rtt) * time.Microsecond
+		}
 		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-	}); err != nil || serr != nil {
+	}); err != nil {
+		return conn
+	}
+	rec.handshakeRTT(rtt)
+	if serr != nil {
 		return conn
 	}
 	c := &rxConn{TCPConn: tcp, raw: raw, rec: rec}
