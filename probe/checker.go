@@ -28,6 +28,7 @@ type phaseRecorder struct {
 	// Each step's start and end; an end that is zero means the step never finished.
 	dns, connect, tls, firstByte [2]time.Time
 	tlsErr                       error // the TLS handshake's error, if it failed
+	connects                     int   // connects the last request's dial started
 	// rx is when the kernel received the data of the connection's latest read, where the
 	// connection can tell (stampConn); zero otherwise.
 	rx time.Time
@@ -45,7 +46,7 @@ func (p *phaseRecorder) trace() *httptrace.ClientTrace {
 		DNSDone:  func(httptrace.DNSDoneInfo) { p.end(&p.dns) },
 		// Dual-stack dials start several connects: the step runs from the first start to the
 		// last end.
-		ConnectStart:      func(string, string) { p.begin(&p.connect, true) },
+		ConnectStart:      func(string, string) { p.connectStart() },
 		ConnectDone:       func(string, string, error) { p.end(&p.connect) },
 		TLSHandshakeStart: func() { p.begin(&p.tls, false) },
 		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
@@ -71,7 +72,31 @@ func (p *phaseRecorder) newRequest() {
 	p.lastReq = time.Now()
 	p.dns, p.connect, p.tls, p.firstByte = [2]time.Time{}, [2]time.Time{}, [2]time.Time{}, [2]time.Time{}
 	p.tlsErr = nil
+	p.connects = 0
 	p.rx = time.Time{}
+}
+
+// connectStart begins the connect step, or goes on with it: dual-stack dials start several
+// connects, and the step runs from the first start to the last end.
+func (p *phaseRecorder) connectStart() {
+	p.begin(&p.connect, true)
+	p.mu.Lock()
+	p.connects++
+	p.mu.Unlock()
+}
+
+// handshakeRTT shortens the connect step to rtt, the kernel's measure of the TCP handshake
+// (from the SYN sent to the SYN-ACK received), when the step was one connect that has ended
+// and took longer by the clock: the rest is the wait for the dialling goroutine to be woken
+// and given a CPU once the connection was up, which on a busy machine is often milliseconds.
+func (p *phaseRecorder) handshakeRTT(rtt time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	se := &p.connect
+	if p.connects != 1 || se[0].IsZero() || se[1].IsZero() || rtt <= 0 || rtt >= se[1].Sub(se[0]) {
+		return
+	}
+	se[0] = se[1].Add(-rtt)
 }
 
 func (p *phaseRecorder) begin(step *[2]time.Time, keepFirst bool) {
@@ -191,4 +216,15 @@ func (p *phaseRecorder) latency() (d time.Duration, ok bool) {
 // withTrace returns ctx carrying p's hooks.
 func (p *phaseRecorder) withTrace(ctx context.Context) context.Context {
 	return httptrace.WithClientTrace(context.WithValue(ctx, recorderKey{}, p), p.trace())
+}
+
+// dialTrace has the hooks a dial calls (net.Dialer honours them): the DNS lookup and the
+// connects, as trace times them.
+func (p *phaseRecorder) dialTrace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		DNSStart:     func(httptrace.DNSStartInfo) { p.begin(&p.dns, false) },
+		DNSDone:      func(httptrace.DNSDoneInfo) { p.end(&p.dns) },
+		ConnectStart: func(string, string) { p.connectStart() },
+		ConnectDone:  func(string, string, error) { p.end(&p.connect) },
+	}
 }

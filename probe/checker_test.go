@@ -50,3 +50,31 @@ func TestNew(t *testing.T) {
 		})
 	}
 }
+
+func TestHandshakeRTT(t *testing.T) {
+	t0 := time.Now()
+	tests := []struct {
+		name     string
+		connects int
+		took     time.Duration // by the clock
+		rtt      time.Duration
+		want     time.Duration
+	}{
+		{"woken late", 1, 5 * time.Millisecond, 40 * time.Microsecond, 40 * time.Microsecond},
+		{"no sample", 1, 5 * time.Millisecond, 0, 5 * time.Millisecond},
+		{"longer than the clock", 1, 30 * time.Microsecond, 40 * time.Microsecond, 30 * time.Microsecond},
+		{"several connects", 2, 5 * time.Millisecond, 40 * time.Microsecond, 5 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		p := newPhaseRecorder(t0)
+		p.connect = [2]time.Time{t0, t0.Add(tt.took)}
+		p.connects = tt.connects
+		p.handshakeRTT(tt.rtt)
+		if got := p.connect[1].Sub(p.connect[0]); got != tt.want {
+			t.Errorf("%s: handshakeRTT(%v) after %v = connect %v, want %v", tt.name, tt.rtt, tt.took, got, tt.want)
+		}
+		if !p.connect[1].Equal(t0.Add(tt.took)) {
+			t.Errorf("%s: handshakeRTT moved the connect's end, want it kept", tt.name)
+		}
+	}
+}

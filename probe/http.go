@@ -230,9 +230,15 @@ type httpChecker struct {
 
 	// A transport shared with every checker of the same timeout and TLS setting (see
 	// sharedTransport), with keep-alives off: every check dials afresh, so that a dead listener
-	// cannot hide behind a pooled connection.
+	// cannot hide behind a pooled connection. It sends the requests the one-shot path does not
+	// (see httpAttempt).
 	transport *http.Transport
-	client    *http.Client
+	redirect  func(*http.Request, []*http.Request) error // the http.Client's CheckRedirect
+	// The one-shot path's TLS settings and dialer (nil: httpDialer); tests change them.
+	tlsConfig *tls.Config
+	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
+	// transportOnly sends every request through the transport, for tests that compare the paths.
+	transportOnly bool
 }
 
 func newHTTPChecker(svc config.Service) (*httpChecker, error) {
@@ -278,7 +284,8 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 	}
 	h.expect = newHTTPExpect(opts, h.secrets)
 	h.transport = sharedTransport(svc.Timeout, opts.Insecure)
-	h.client = &http.Client{Transport: h.transport, CheckRedirect: redirectPolicy(opts.FollowRedirects)}
+	h.redirect = redirectPolicy(opts.FollowRedirects)
+	h.tlsConfig = httpTLSConfig(opts.Insecure)
 	return h, nil
 }
 
@@ -314,7 +321,7 @@ func sharedTransport(timeout time.Duration, insecure bool) *http.Transport {
 }
 
 func newTransport(timeout time.Duration, insecure bool) *http.Transport {
-	dialer := &net.Dialer{KeepAlive: -1}
+	dialer := httpDialer
 	return &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			// The transport lets a dial outlive the request that asked for it, to pool the
@@ -353,17 +360,27 @@ func redirectPolicy(follow bool) func(*http.Request, []*http.Request) error {
 // Check sends the request and judges the response. Latency is the network's time up to the
 // first byte of the last response (see phaseRecorder.latency); the body, read only when an
 // expectation needs it, is not timed. A request that got no answer is timed from Start.
+//
+// http.Client follows the redirects; each request goes out through an httpAttempt, on a
+// connection of its own, in this goroutine where it can (see http_fast.go).
 func (h *httpChecker) Check(ctx context.Context) Result {
 	res := Result{Start: time.Now()}
 	rec := newPhaseRecorder(res.Start)
-	req, err := h.newRequest(rec.withTrace(ctx))
+	req, err := h.newRequest(ctx)
 	if err != nil {
 		res.Reason = text.CleanText(err.Error(), reasonMax) // New built the same request: cannot happen
 		return res
 	}
-	// A dial the transport carries on after a timeout would run for no one: this cancels it.
-	defer h.transport.CloseIdleConnections()
-	resp, err := h.client.Do(req)
+	a := &httpAttempt{h: h, ctx: ctx, rec: rec}
+	client := &http.Client{Transport: a, CheckRedirect: h.redirect}
+	defer func() {
+		if a.usedTransport {
+			// A dial the transport carries on after a timeout would run for no one: this
+			// cancels it.
+			h.transport.CloseIdleConnections()
+		}
+	}()
+	resp, err := client.Do(req)
 	res.Latency = time.Since(res.Start)
 	if d, ok := rec.latency(); ok && err == nil {
 		res.Latency = max(d, 1)

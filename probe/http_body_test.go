@@ -28,18 +28,21 @@ func (c httpCountConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// httpCountReads makes c count every byte it reads from its connections.
+// httpCountReads makes c count every byte it reads from its connections, on either path.
 func httpCountReads(c *httpChecker) *atomic.Int64 {
 	n := new(atomic.Int64)
 	httpOwnTransport(c)
-	dial := c.transport.DialContext
-	c.transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := dial(ctx, network, addr)
-		if err != nil {
-			return nil, err
+	counting := func(dial func(context.Context, string, string) (net.Conn, error)) func(context.Context, string, string) (net.Conn, error) {
+		return func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := dial(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return httpCountConn{conn, n}, nil
 		}
-		return httpCountConn{conn, n}, nil
 	}
+	c.transport.DialContext = counting(c.transport.DialContext)
+	c.dial = counting(httpDialer.DialContext)
 	return n
 }
 
@@ -93,25 +96,27 @@ func TestHTTPEndlessBody(t *testing.T) {
 		{name: "json too large", path: "/", json: true,
 			reason: "body over 1 MiB (uptty's limit)", minRead: bodyLimit, maxRead: bodyLimit + slack},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			svc := httpService(srv.URL + tt.path)
-			httpOptions(&svc).Expect.BodyContains = tt.contains
-			if tt.regex != "" {
-				httpOptions(&svc).Expect.BodyRegex = regexp.MustCompile(tt.regex)
-			}
-			if tt.json {
-				httpJSONWant("a", 1)(&svc)
-			}
-			var read *atomic.Int64
-			res := httpRun(t, svc, func(c *httpChecker) { read = httpCountReads(c) })
-			if res.OK != (tt.reason == "") || res.Reason != tt.reason {
-				t.Errorf("Check(endless %s) = OK %v, reason %q; want reason %q", tt.path, res.OK, res.Reason, tt.reason)
-			}
-			if n := read.Load(); n < tt.minRead || n > tt.maxRead {
-				t.Errorf("Check(endless %s) read %d bytes, want %d to %d", tt.path, n, tt.minRead, tt.maxRead)
-			}
-		})
+	for _, path := range httpPaths {
+		for _, tt := range tests {
+			t.Run(path.name+"/"+tt.name, func(t *testing.T) {
+				svc := httpService(srv.URL + tt.path)
+				httpOptions(&svc).Expect.BodyContains = tt.contains
+				if tt.regex != "" {
+					httpOptions(&svc).Expect.BodyRegex = regexp.MustCompile(tt.regex)
+				}
+				if tt.json {
+					httpJSONWant("a", 1)(&svc)
+				}
+				var read *atomic.Int64
+				res := httpRun(t, svc, httpOn(path.transportOnly, func(c *httpChecker) { read = httpCountReads(c) }))
+				if res.OK != (tt.reason == "") || res.Reason != tt.reason {
+					t.Errorf("Check(endless %s) = OK %v, reason %q; want reason %q", tt.path, res.OK, res.Reason, tt.reason)
+				}
+				if n := read.Load(); n < tt.minRead || n > tt.maxRead {
+					t.Errorf("Check(endless %s) read %d bytes, want %d to %d", tt.path, n, tt.minRead, tt.maxRead)
+				}
+			})
+		}
 	}
 }
 
@@ -122,16 +127,18 @@ func TestHTTPBodyTimeout(t *testing.T) {
 	svc := httpService(srv.URL + "/stall")
 	svc.Timeout = 300 * time.Millisecond
 	httpOptions(&svc).Expect.BodyContains = "never"
-	start := time.Now()
-	res := httpRun(t, svc, nil)
-	if res.Reason != "timeout after 300ms" {
-		t.Errorf("Check(stalled body) reason = %q, want %q", res.Reason, "timeout after 300ms")
-	}
-	if elapsed := time.Since(start); elapsed > svc.Timeout+5*time.Second {
-		t.Errorf("Check(stalled body) took %v, want about %v", elapsed, svc.Timeout)
-	}
-	if res.Latency >= svc.Timeout {
-		t.Errorf("Check(stalled body) latency = %v, want the time to headers, under %v", res.Latency, svc.Timeout)
+	for _, path := range httpPaths {
+		start := time.Now()
+		res := httpRun(t, svc, httpOn(path.transportOnly, nil))
+		if res.Reason != "timeout after 300ms" {
+			t.Errorf("%s: Check(stalled body) reason = %q, want %q", path.name, res.Reason, "timeout after 300ms")
+		}
+		if elapsed := time.Since(start); elapsed > svc.Timeout+5*time.Second {
+			t.Errorf("%s: Check(stalled body) took %v, want about %v", path.name, elapsed, svc.Timeout)
+		}
+		if res.Latency >= svc.Timeout {
+			t.Errorf("%s: Check(stalled body) latency = %v, want the time to headers, under %v", path.name, res.Latency, svc.Timeout)
+		}
 	}
 }
 

@@ -41,11 +41,28 @@ func httpService(rawURL string) config.Service {
 	}
 }
 
-// httpOwnTransport gives c a transport of its own, for a test to change without touching the
-// one it shares with other checkers.
+// httpOwnTransport gives c a transport and one-shot TLS settings of its own, for a test to
+// change without touching those it shares with other checkers.
 func httpOwnTransport(c *httpChecker) {
 	c.transport = newTransport(c.timeout, c.insecure)
-	c.client.Transport = c.transport
+	c.tlsConfig = c.tlsConfig.Clone()
+}
+
+// httpPaths are the two ways a check sends its requests: the one-shot path (http_fast.go) and
+// the shared transport. Tests of what a check sees run over both: they must not differ.
+var httpPaths = []struct {
+	name          string
+	transportOnly bool
+}{{"fast", false}, {"transport", true}}
+
+// httpOn returns setup that first puts the checker on the path named transportOnly.
+func httpOn(transportOnly bool, setup func(*httpChecker)) func(*httpChecker) {
+	return func(c *httpChecker) {
+		c.transportOnly = transportOnly
+		if setup != nil {
+			setup(c)
+		}
+	}
 }
 
 // httpRun builds the checker for svc, with its secrets as the config loader finds them, lets
@@ -213,27 +230,29 @@ func TestHTTPCheck(t *testing.T) {
 			httpOptions(s).Expect.Headers = []config.Header{{Name: "X-Echo", Value: "nope"}}
 		}, reason: `header X-Echo = "•••", want "nope"`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			svc := httpService(srv.URL + tt.path)
-			if tt.edit != nil {
-				tt.edit(&svc)
-			}
-			res := httpRun(t, svc, nil)
-			if res.OK != (tt.reason == "") || res.Reason != tt.reason {
-				t.Errorf("Check(%s) = OK %v, reason %q; want reason %q", tt.path, res.OK, res.Reason, tt.reason)
-			}
-			for label, want := range tt.facts {
-				want = strings.ReplaceAll(want, "{srv}", srv.URL)
-				if got := httpFact(res, label); got != want {
-					t.Errorf("Check(%s) fact %q = %q, want %q", tt.path, label, got, want)
+	for _, path := range httpPaths {
+		for _, tt := range tests {
+			t.Run(path.name+"/"+tt.name, func(t *testing.T) {
+				svc := httpService(srv.URL + tt.path)
+				if tt.edit != nil {
+					tt.edit(&svc)
 				}
-			}
-			if res.Latency <= 0 || res.Start.IsZero() {
-				t.Errorf("Check(%s) Start, Latency = %v, %v; want both set", tt.path, res.Start, res.Latency)
-			}
-			httpAssertClean(t, res)
-		})
+				res := httpRun(t, svc, httpOn(path.transportOnly, nil))
+				if res.OK != (tt.reason == "") || res.Reason != tt.reason {
+					t.Errorf("Check(%s) = OK %v, reason %q; want reason %q", tt.path, res.OK, res.Reason, tt.reason)
+				}
+				for label, want := range tt.facts {
+					want = strings.ReplaceAll(want, "{srv}", srv.URL)
+					if got := httpFact(res, label); got != want {
+						t.Errorf("Check(%s) fact %q = %q, want %q", tt.path, label, got, want)
+					}
+				}
+				if res.Latency <= 0 || res.Start.IsZero() {
+					t.Errorf("Check(%s) Start, Latency = %v, %v; want both set", tt.path, res.Start, res.Latency)
+				}
+				httpAssertClean(t, res)
+			})
+		}
 	}
 }
 
@@ -271,10 +290,12 @@ func TestHTTPURLUserinfoNeverShown(t *testing.T) {
 	srv := httptest.NewServer(httpTestMux())
 	t.Cleanup(srv.Close)
 	u := strings.Replace(srv.URL, "http://", "http://admin:hunter2-pass@", 1) + "/r/1"
-	res := httpRun(t, httpService(u), nil)
-	want := srv.URL + "/ok?…"
-	if got := httpFact(res, "final URL"); got != want {
-		t.Errorf("Check(%s) fact final URL = %q, want %q", u, got, want)
+	for _, path := range httpPaths {
+		res := httpRun(t, httpService(u), httpOn(path.transportOnly, nil))
+		want := srv.URL + "/ok?…"
+		if got := httpFact(res, "final URL"); got != want {
+			t.Errorf("%s: Check(%s) fact final URL = %q, want %q", path.name, u, got, want)
+		}
 	}
 }
 
@@ -288,22 +309,30 @@ func TestHTTPPhases(t *testing.T) {
 	}{
 		{"/ok", []string{PhaseConnect, PhaseFirstByte}},
 		{"/r/2", []string{PhaseRedirects, PhaseConnect, PhaseFirstByte}},
+		// A name is looked up first (localhost, from the hosts file).
+		{"localhost/ok", []string{PhaseDNS, PhaseConnect, PhaseFirstByte}},
 	}
-	for _, tt := range tests {
-		res := httpRun(t, httpService(srv.URL+tt.path), nil)
-		var got []string
-		var sum time.Duration
-		for _, p := range res.Phases {
-			got = append(got, p.Name)
-			sum += p.Duration
-		}
-		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
-			t.Errorf("Check(%s) phases = %v, want %v", tt.path, got, tt.want)
-		}
-		// The latency is the network's time, step by step: the phases, without the program's
-		// own scheduling between them.
-		if sum != res.Latency {
-			t.Errorf("Check(%s) phases sum to %v, want the latency %v", tt.path, sum, res.Latency)
+	for _, path := range httpPaths {
+		for _, tt := range tests {
+			u := srv.URL + tt.path
+			if name, p, ok := strings.Cut(tt.path, "/"); ok && name != "" {
+				u = strings.Replace(srv.URL, "127.0.0.1", name, 1) + "/" + p
+			}
+			res := httpRun(t, httpService(u), httpOn(path.transportOnly, nil))
+			var got []string
+			var sum time.Duration
+			for _, p := range res.Phases {
+				got = append(got, p.Name)
+				sum += p.Duration
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("%s: Check(%s) phases = %v, want %v", path.name, tt.path, got, tt.want)
+			}
+			// The latency is the network's time, step by step: the phases, without the
+			// program's own scheduling between them.
+			if sum != res.Latency {
+				t.Errorf("%s: Check(%s) phases sum to %v, want the latency %v", path.name, tt.path, sum, res.Latency)
+			}
 		}
 	}
 }
@@ -344,21 +373,23 @@ func TestHTTPHostileResponse(t *testing.T) {
 			`json note = "` + strings.Repeat("!", quotedMax-1) + `…", want "x"`},
 		{"contains", func(s *config.Service) { accept503(s); httpOptions(s).Expect.BodyContains = "UP" }, `body does not contain "UP"`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			svc := httpService("http://" + addr + "/")
-			if tt.edit != nil {
-				tt.edit(&svc)
-			}
-			res := httpRun(t, svc, nil)
-			if res.Reason != tt.reason {
-				t.Errorf("Check(hostile) reason = %q, want %q", res.Reason, tt.reason)
-			}
-			if got, want := httpFact(res, "status"), "503 DOWN now"; got != want {
-				t.Errorf("Check(hostile) fact status = %q, want %q", got, want)
-			}
-			httpAssertClean(t, res)
-		})
+	for _, path := range httpPaths {
+		for _, tt := range tests {
+			t.Run(path.name+"/"+tt.name, func(t *testing.T) {
+				svc := httpService("http://" + addr + "/")
+				if tt.edit != nil {
+					tt.edit(&svc)
+				}
+				res := httpRun(t, svc, httpOn(path.transportOnly, nil))
+				if res.Reason != tt.reason {
+					t.Errorf("Check(hostile) reason = %q, want %q", res.Reason, tt.reason)
+				}
+				if got, want := httpFact(res, "status"), "503 DOWN now"; got != want {
+					t.Errorf("Check(hostile) fact status = %q, want %q", got, want)
+				}
+				httpAssertClean(t, res)
+			})
+		}
 	}
 }
 
@@ -383,14 +414,16 @@ func TestHTTPConnectionFailures(t *testing.T) {
 		{"bad header", "http://" + badHeader + "/", `malformed MIME header line: "X-Evil: \x1b]0;pwned\a"`},
 		{"https to plain", "https://" + banner + "/", "tls handshake failed: first record does not look like a TLS handshake"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res := httpRun(t, httpService(tt.url), nil)
-			if res.OK || res.Reason != tt.reason {
-				t.Errorf("Check(%s) = OK %v, reason %q; want reason %q", tt.url, res.OK, res.Reason, tt.reason)
-			}
-			httpAssertClean(t, res)
-		})
+	for _, path := range httpPaths {
+		for _, tt := range tests {
+			t.Run(path.name+"/"+tt.name, func(t *testing.T) {
+				res := httpRun(t, httpService(tt.url), httpOn(path.transportOnly, nil))
+				if res.OK || res.Reason != tt.reason {
+					t.Errorf("Check(%s) = OK %v, reason %q; want reason %q", tt.url, res.OK, res.Reason, tt.reason)
+				}
+				httpAssertClean(t, res)
+			})
+		}
 	}
 }
 
@@ -438,22 +471,24 @@ func TestHTTPTimeout(t *testing.T) {
 		{"http", PhaseFirstByte}, // connected, no response
 		{"https", PhaseTLS},      // connected, no handshake
 	}
-	for _, tt := range tests {
-		t.Run(tt.scheme, func(t *testing.T) {
-			svc := httpService(tt.scheme + "://" + addr + "/")
-			svc.Timeout = timeout
-			start := time.Now()
-			res := httpRun(t, svc, nil)
-			if elapsed := time.Since(start); elapsed > timeout+5*time.Second {
-				t.Errorf("Check(hung %s) took %v, want about %v", tt.scheme, elapsed, timeout)
-			}
-			if res.Reason != "timeout after 200ms" {
-				t.Errorf("Check(hung %s) reason = %q, want %q", tt.scheme, res.Reason, "timeout after 200ms")
-			}
-			if n := len(res.Phases); n == 0 || res.Phases[n-1].Name != tt.phase {
-				t.Errorf("Check(hung %s) phases = %v, want the last one %q", tt.scheme, res.Phases, tt.phase)
-			}
-		})
+	for _, path := range httpPaths {
+		for _, tt := range tests {
+			t.Run(path.name+"/"+tt.scheme, func(t *testing.T) {
+				svc := httpService(tt.scheme + "://" + addr + "/")
+				svc.Timeout = timeout
+				start := time.Now()
+				res := httpRun(t, svc, httpOn(path.transportOnly, nil))
+				if elapsed := time.Since(start); elapsed > timeout+5*time.Second {
+					t.Errorf("Check(hung %s) took %v, want about %v", tt.scheme, elapsed, timeout)
+				}
+				if res.Reason != "timeout after 200ms" {
+					t.Errorf("Check(hung %s) reason = %q, want %q", tt.scheme, res.Reason, "timeout after 200ms")
+				}
+				if n := len(res.Phases); n == 0 || res.Phases[n-1].Name != tt.phase {
+					t.Errorf("Check(hung %s) phases = %v, want the last one %q", tt.scheme, res.Phases, tt.phase)
+				}
+			})
+		}
 	}
 }
 
@@ -468,17 +503,20 @@ func BenchmarkHTTPCheck(b *testing.B) {
 		{"body_contains", "/ok", func(s *config.Service) { httpOptions(s).Expect.BodyContains = "ok" }},
 		{"json", "/json", httpJSONWant("data.count", 3, "items.0.ok", true)},
 	}
-	for _, bc := range cases {
-		b.Run(bc.name, func(b *testing.B) {
-			svc := httpService(srv.URL + bc.path)
-			if bc.edit != nil {
-				bc.edit(&svc)
-			}
-			c, err := newHTTPChecker(svc)
-			if err != nil {
-				b.Fatalf("newHTTPChecker = %v, want nil", err)
-			}
-			benchChecks(b, c)
-		})
+	for _, path := range httpPaths {
+		for _, bc := range cases {
+			b.Run(path.name+"/"+bc.name, func(b *testing.B) {
+				svc := httpService(srv.URL + bc.path)
+				if bc.edit != nil {
+					bc.edit(&svc)
+				}
+				c, err := newHTTPChecker(svc)
+				if err != nil {
+					b.Fatalf("newHTTPChecker = %v, want nil", err)
+				}
+				c.transportOnly = path.transportOnly
+				benchChecks(b, c)
+			})
+		}
 	}
 }

@@ -40,6 +40,7 @@ func TestHTTPTLS(t *testing.T) {
 	trust := func(c *httpChecker) {
 		httpOwnTransport(c)
 		c.transport.TLSClientConfig.RootCAs = ca.pool
+		c.tlsConfig.RootCAs = ca.pool
 	}
 	good := leaf(leafSpec{cn: "good"})
 	tests := []struct {
@@ -74,30 +75,32 @@ func TestHTTPTLS(t *testing.T) {
 		{name: "no common version", cert: good, trusted: true, maxTLS: tls.VersionTLS11,
 			reason: "tls handshake failed: protocol version not supported"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := httpTLSServer(t, tt.cert, tt.h2, tt.maxTLS)
-			svc := httpService(srv.URL + "/ok")
-			httpOptions(&svc).Insecure = tt.insecure
-			var setup func(*httpChecker)
-			if tt.trusted {
-				setup = trust
-			}
-			res := httpRun(t, svc, setup)
-			if res.OK != (tt.reason == "") || res.Reason != tt.reason || res.Warning != tt.warning {
-				t.Errorf("Check(%s) = OK %v, reason %q, warning %q; want reason %q, warning %q",
-					tt.name, res.OK, res.Reason, res.Warning, tt.reason, tt.warning)
-			}
-			for label, want := range tt.facts {
-				if got := httpFact(res, label); got != want {
-					t.Errorf("Check(%s) fact %q = %q, want %q", tt.name, label, got, want)
+	for _, path := range httpPaths {
+		for _, tt := range tests {
+			t.Run(path.name+"/"+tt.name, func(t *testing.T) {
+				srv := httpTLSServer(t, tt.cert, tt.h2, tt.maxTLS)
+				svc := httpService(srv.URL + "/ok")
+				httpOptions(&svc).Insecure = tt.insecure
+				var setup func(*httpChecker)
+				if tt.trusted {
+					setup = trust
 				}
-			}
-			if tt.reason == "" && !strings.HasPrefix(httpFact(res, "cert"), "expire") {
-				t.Errorf("Check(%s) fact cert = %q, want the expiry", tt.name, httpFact(res, "cert"))
-			}
-			httpAssertClean(t, res)
-		})
+				res := httpRun(t, svc, httpOn(path.transportOnly, setup))
+				if res.OK != (tt.reason == "") || res.Reason != tt.reason || res.Warning != tt.warning {
+					t.Errorf("Check(%s) = OK %v, reason %q, warning %q; want reason %q, warning %q",
+						tt.name, res.OK, res.Reason, res.Warning, tt.reason, tt.warning)
+				}
+				for label, want := range tt.facts {
+					if got := httpFact(res, label); got != want {
+						t.Errorf("Check(%s) fact %q = %q, want %q", tt.name, label, got, want)
+					}
+				}
+				if tt.reason == "" && !strings.HasPrefix(httpFact(res, "cert"), "expire") {
+					t.Errorf("Check(%s) fact cert = %q, want the expiry", tt.name, httpFact(res, "cert"))
+				}
+				httpAssertClean(t, res)
+			})
+		}
 	}
 }
 
@@ -107,17 +110,21 @@ func TestHTTPRedirectToTLS(t *testing.T) {
 	now := time.Now()
 	cert := newTestCA(t, "self").issue(t, leafSpec{cn: "self", ips: []net.IP{net.IPv4(127, 0, 0, 1)},
 		notAfter: now.Add(48 * time.Hour)})
-	tlsSrv := httpTLSServer(t, cert, false, 0)
-	plain := httptest.NewServer(http.RedirectHandler(tlsSrv.URL+"/ok", http.StatusMovedPermanently))
-	t.Cleanup(plain.Close)
-	svc := httpService(plain.URL)
-	httpOptions(&svc).Insecure = true
-	res := httpRun(t, svc, nil)
-	if !res.OK || res.Warning != "cert expires in 1d23h" {
-		t.Errorf("Check(redirect to https) = OK %v, reason %q, warning %q; want OK, warning %q",
-			res.OK, res.Reason, res.Warning, "cert expires in 1d23h")
-	}
-	if got, want := httpFact(res, "final URL"), tlsSrv.URL+"/ok"; got != want {
-		t.Errorf("Check(redirect to https) fact final URL = %q, want %q", got, want)
+	for _, h2 := range []bool{false, true} {
+		tlsSrv := httpTLSServer(t, cert, h2, 0)
+		plain := httptest.NewServer(http.RedirectHandler(tlsSrv.URL+"/ok", http.StatusMovedPermanently))
+		t.Cleanup(plain.Close)
+		svc := httpService(plain.URL)
+		httpOptions(&svc).Insecure = true
+		for _, path := range httpPaths {
+			res := httpRun(t, svc, httpOn(path.transportOnly, nil))
+			if !res.OK || res.Warning != "cert expires in 1d23h" {
+				t.Errorf("%s, h2 %v: Check(redirect to https) = OK %v, reason %q, warning %q; want OK, warning %q",
+					path.name, h2, res.OK, res.Reason, res.Warning, "cert expires in 1d23h")
+			}
+			if got, want := httpFact(res, "final URL"), tlsSrv.URL+"/ok"; got != want {
+				t.Errorf("%s, h2 %v: Check(redirect to https) fact final URL = %q, want %q", path.name, h2, got, want)
+			}
+		}
 	}
 }

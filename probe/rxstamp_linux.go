@@ -18,6 +18,13 @@ import (
 // goroutine that reads it. conn is returned as it is if anything of that is unavailable.
 func stampConn(ctx context.Context, conn net.Conn) net.Conn {
 	rec, _ := ctx.Value(recorderKey{}).(*phaseRecorder)
+	return stampConnFor(rec, conn)
+}
+
+// stampConnFor is stampConn for the recorder rec. It also gives rec the kernel's measure of
+// the TCP handshake (TCP_INFO's round-trip time, a sample of exactly that on a new connection),
+// for the same reason: see phaseRecorder.handshakeRTT.
+func stampConnFor(rec *phaseRecorder, conn net.Conn) net.Conn {
 	tcp, ok := conn.(*net.TCPConn)
 	if rec == nil || !ok {
 		return conn
@@ -27,12 +34,22 @@ func stampConn(ctx context.Context, conn net.Conn) net.Conn {
 		return conn
 	}
 	var serr error
+	var rtt time.Duration
 	if err := raw.Control(func(fd uintptr) {
+		if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
+			rtt = time.Duration(info.Rtt) * time.Microsecond
+		}
 		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-	}); err != nil || serr != nil {
+	}); err != nil {
 		return conn
 	}
-	return &rxConn{TCPConn: tcp, raw: raw, rec: rec}
+	rec.handshakeRTT(rtt)
+	if serr != nil {
+		return conn
+	}
+	c := &rxConn{TCPConn: tcp, raw: raw, rec: rec}
+	c.recvFn = c.recv
+	return c
 }
 
 // rxConn reads with recvmsg to get the kernel's receive time of what it reads.
@@ -41,18 +58,27 @@ type rxConn struct {
 	raw syscall.RawConn
 	rec *phaseRecorder
 	oob [64]byte
+	// The read in progress, for recvFn, a method value made once per connection: a closure
+	// made per Read would be an allocation each.
+	p       []byte
+	n, oobn int
+	rerr    error
+	recvFn  func(fd uintptr) bool
+}
+
+func (c *rxConn) recv(fd uintptr) bool {
+	c.n, c.oobn, _, _, c.rerr = unix.Recvmsg(int(fd), c.p, c.oob[:], 0)
+	return c.rerr != unix.EAGAIN
 }
 
 func (c *rxConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return c.TCPConn.Read(p)
 	}
-	var n, oobn int
-	var rerr error
-	err := c.raw.Read(func(fd uintptr) bool {
-		n, oobn, _, _, rerr = unix.Recvmsg(int(fd), p, c.oob[:], 0)
-		return rerr != unix.EAGAIN
-	})
+	c.p = p
+	err := c.raw.Read(c.recvFn)
+	n, oobn, rerr := c.n, c.oobn, c.rerr
+	c.p = nil
 	if err != nil {
 		// A deadline or a close: the same errors a plain Read gives, but for the operation.
 		if oe, ok := err.(*net.OpError); ok {
