@@ -278,12 +278,14 @@ func BenchmarkHistorySize(b *testing.B) {
 				const services, days = 1000, 90
 				perDay := float64(24*time.Hour/c.every) * rowBytes["result"]
 				raw := 2 * perDay
-				minutes := 30 * 1440 * rowBytes["agg_minute"]
+				minutes := 30 * 1440 * rowBytes["minute_pack"]
 				hours := days * 24 * rowBytes["agg_hour"]
+				allTiers := perDay + 1440*rowBytes["minute_pack"] + 24*rowBytes["agg_hour"]
 				b.ReportMetric(rowBytes["result"], "B/raw-result")
-				b.ReportMetric(rowBytes["agg_minute"], "B/minute-row")
+				b.ReportMetric(rowBytes["minute_pack"], "B/minute")
 				b.ReportMetric(rowBytes["agg_hour"], "B/hour-row")
-				b.ReportMetric(services*(perDay+1440*rowBytes["agg_minute"]+24*rowBytes["agg_hour"])/1e6, "MB/day-all-tiers")
+				b.ReportMetric(allTiers/1e3, "kB/service-day")
+				b.ReportMetric(services*allTiers/1e6, "MB/day-all-tiers")
 				b.ReportMetric(services*(raw+minutes+hours)/1e6, "MB/90d-tiered")
 				b.ReportMetric(services*days*(perDay+24*rowBytes["agg_hour"])/1e6, "MB/90d-raw-kept")
 			}
@@ -293,7 +295,7 @@ func BenchmarkHistorySize(b *testing.B) {
 
 // historyRowBytes records services checked every `every` for span on a fake clock, rolling up
 // every hour with raw results kept for half the span, and returns the bytes on disk per row of
-// result, agg_minute and agg_hour.
+// result and agg_hour, and per minute held in minute_pack.
 func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[string]float64 {
 	clk := newClock(t0)
 	s, _ := openTest(b, Options{Retention: 90 * 24 * time.Hour, Raw: span / 2, Now: clk.Now})
@@ -329,12 +331,14 @@ func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[
 	flush(b, s)
 	execWriter(b, s, "PRAGMA wal_checkpoint(TRUNCATE)")
 	out := map[string]float64{}
-	for _, table := range []string{"result", "agg_minute", "agg_hour"} {
+	for _, table := range []string{"result", "minute_pack", "agg_hour"} {
 		var pages, rows int64
 		if err := s.ro.QueryRow("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?", table).Scan(&pages); err != nil {
 			b.Fatal(err)
 		}
-		if err := s.ro.QueryRow("SELECT count(*) FROM " + table).Scan(&rows); err != nil {
+		if table == "minute_pack" {
+			rows = packedMinuteCount(b, s)
+		} else if err := s.ro.QueryRow("SELECT count(*) FROM " + table).Scan(&rows); err != nil {
 			b.Fatal(err)
 		}
 		if rows == 0 {
@@ -343,6 +347,25 @@ func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[
 		out[table] = float64(pages) / float64(rows)
 	}
 	return out
+}
+
+// packedMinuteCount is the number of minutes with checks held in minute_pack.
+func packedMinuteCount(b *testing.B, s *Store) (n int64) {
+	rows, err := s.ro.Query("SELECT data FROM minute_pack")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var blob []byte
+		if err := rows.Scan(&blob); err != nil {
+			b.Fatal(err)
+		}
+		if err := decodeMinutes(blob, func(int, *agg) { n++ }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return n
 }
 
 // BenchmarkWriterPaced feeds the writer at a steady rate through RecordResult and the default

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -137,8 +138,14 @@ func (s *Store) chartLatency(ctx context.Context, c *chart, id, to int64) error 
 	if c.width >= hourMS {
 		return s.chartAggs(ctx, c, "agg_hour", hourMS, id, to)
 	}
-	if err := s.chartAggs(ctx, c, "agg_minute", minuteMS, id, to); err != nil {
-		return err
+	// The minutes that overlap the chart, each in the bucket holding its middle, as hours are.
+	err := eachMinute(ctxQuerier{ctx, s.ro}, id, c.from-hourMS+1, to, func(start int64, a *agg) {
+		if start > c.from-minuteMS && start < to {
+			c.aggs[c.index(start+minuteMS/2)].merge(a)
+		}
+	})
+	if err != nil {
+		return s.readErr(err)
 	}
 	rows, err := s.ro.QueryContext(ctx, "SELECT at, latency, ok FROM result WHERE service = ? AND at >= ? AND at < ?", id, c.from, to)
 	if err != nil {
@@ -196,4 +203,14 @@ func (a *agg) merge(b *agg) {
 			a.count(i, n)
 		}
 	}
+}
+
+// ctxQuerier runs queries of a reader with its context.
+type ctxQuerier struct {
+	ctx context.Context
+	db  *sql.DB
+}
+
+func (q ctxQuerier) Query(query string, args ...any) (*sql.Rows, error) {
+	return q.db.QueryContext(q.ctx, query, args...)
 }

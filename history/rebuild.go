@@ -74,23 +74,13 @@ func (w *writer) rebuildService(tx *sql.Tx, id int64) (int64, error) {
 		}
 		return a
 	}
-	rows, err := tx.Query("SELECT start, checks, failures, lat_min, lat_max, hist FROM agg_minute WHERE service = ? AND start >= ?", id, from)
+	err := eachMinute(tx, id, from, math.MaxInt64, func(start int64, m *agg) {
+		at(floorTo(start, hourMS)).merge(m)
+	})
 	if err != nil {
 		return 0, err
 	}
-	var start int64
-	for rows.Next() {
-		var m agg
-		if err := scanAgg(startScanner{rows, &start}, &m); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		at(floorTo(start, hourMS)).merge(&m)
-	}
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	rows, err = tx.Query("SELECT at, latency, ok FROM result WHERE service = ? AND at >= ?", id, from)
+	rows, err := tx.Query("SELECT at, latency, ok FROM result WHERE service = ? AND at >= ?", id, from)
 	if err != nil {
 		return 0, err
 	}

@@ -44,7 +44,7 @@ func (w *writer) rollupOnce(now time.Time) error {
 			w.drain()
 		}
 		// The hourly aggregates already hold these minutes.
-		if _, err := w.db.Exec("DELETE FROM agg_minute WHERE service = ? AND start < ?", id, minuteCutoff); err != nil {
+		if _, err := w.db.Exec("DELETE FROM minute_pack WHERE service = ? AND start < ?", id, minuteCutoff); err != nil {
 			return fileErr(w.s.path, "cannot roll up old results", nil, err)
 		}
 	}
@@ -57,7 +57,7 @@ func (w *writer) rollupOnce(now time.Time) error {
 }
 
 // rollupRaw turns the oldest chunk of a service's raw results before cutoff into per-minute
-// aggregates, and deletes them, in one transaction. done reports that none are left.
+// aggregates (packed by the hour), and deletes them, in one transaction. done reports that none are left.
 func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
 	tx, err := w.db.Begin()
 	if err != nil {
@@ -69,7 +69,7 @@ func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	minutes := map[aggKey]*agg{}
+	hours := map[int64]*hourMinutes{}
 	n, last := 0, int64(0)
 	for rows.Next() {
 		var at, latency int64
@@ -78,13 +78,13 @@ func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
 			rows.Close()
 			return false, err
 		}
-		k := aggKey{service: service, start: floorTo(at, minuteMS)}
-		a := minutes[k]
-		if a == nil {
-			a = &agg{}
-			minutes[k] = a
+		hour := floorTo(at, hourMS)
+		m := hours[hour]
+		if m == nil {
+			m = &hourMinutes{}
+			hours[hour] = m
 		}
-		a.add(latency, ok)
+		m[(at-hour)/minuteMS].add(latency, ok)
 		n, last = n+1, at
 	}
 	if err := rows.Err(); err != nil {
@@ -93,8 +93,8 @@ func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
 	if n == 0 {
 		return true, nil
 	}
-	for k, a := range minutes {
-		if err := w.mergeAgg(tx, "agg_minute", k, a); err != nil {
+	for hour, m := range hours {
+		if err := w.mergeMinutes(tx, service, hour, m); err != nil {
 			return false, err
 		}
 	}

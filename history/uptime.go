@@ -172,8 +172,13 @@ func (s *Store) latency(ctx context.Context, id, from, to int64) (*agg, error) {
 		if e.start >= e.end {
 			continue
 		}
-		if err := s.mergeAggs(ctx, &sum, "agg_minute", id, e.start, e.end); err != nil {
-			return nil, err
+		err := eachMinute(ctxQuerier{ctx, s.ro}, id, floorTo(e.start, hourMS), e.end, func(start int64, a *agg) {
+			if start >= e.start && start < e.end {
+				sum.merge(a)
+			}
+		})
+		if err != nil {
+			return nil, s.readErr(err)
 		}
 		rows, err := s.ro.QueryContext(ctx, "SELECT latency, ok FROM result WHERE service = ? AND at >= ? AND at < ?", id, e.start, e.end)
 		if err != nil {
