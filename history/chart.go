@@ -2,7 +2,6 @@ package history
 
 import (
 	"context"
-	"database/sql"
 	"time"
 )
 
@@ -136,10 +135,15 @@ func (c *chart) spread(x span, add func(i int, d int64)) {
 // chartLatency adds to each bucket the checks that belong to it.
 func (s *Store) chartLatency(ctx context.Context, c *chart, id, to int64) error {
 	if c.width >= hourMS {
-		return s.chartAggs(ctx, c, "agg_hour", hourMS, id, to)
+		// Each hour in the bucket holding its middle (the first or the last bucket for those
+		// that stick out of the chart).
+		err := eachHour(ctx, s.ro, id, c.from-hourMS+1, to, func(start int64, a *agg) {
+			c.aggs[c.index(start+hourMS/2)].merge(a)
+		})
+		return s.readErr(err)
 	}
 	// The minutes that overlap the chart, each in the bucket holding its middle, as hours are.
-	err := eachMinute(ctxQuerier{ctx, s.ro}, id, c.from-hourMS+1, to, func(start int64, a *agg) {
+	err := eachMinute(ctx, s.ro, id, c.from-hourMS+1, to, func(start int64, a *agg) {
 		if start > c.from-minuteMS && start < to {
 			c.aggs[c.index(start+minuteMS/2)].merge(a)
 		}
@@ -163,28 +167,6 @@ func (s *Store) chartLatency(ctx context.Context, c *chart, id, to int64) error 
 	return s.readErr(rows.Err())
 }
 
-// chartAggs adds the aggregates of table (each unit ms long) that overlap the chart to the
-// bucket holding their middle.
-func (s *Store) chartAggs(ctx context.Context, c *chart, table string, unit, id, to int64) error {
-	rows, err := s.ro.QueryContext(ctx, "SELECT start, checks, failures, lat_min, lat_max, hist FROM "+table+
-		" WHERE service = ? AND start > ? AND start < ?", id, c.from-unit, to)
-	if err != nil {
-		return s.readErr(err)
-	}
-	defer rows.Close()
-	var start int64
-	var a agg // reused: its histogram is the bulk of a row
-	for rows.Next() {
-		a.checks, a.failures = 0, 0
-		clear(a.hist)
-		if err := scanAgg(startScanner{rows, &start}, &a); err != nil {
-			return s.readErr(err)
-		}
-		c.aggs[c.index(start+unit/2)].merge(&a)
-	}
-	return s.readErr(rows.Err())
-}
-
 // startScanner reads an aggregate's start column ahead of the columns scanAgg reads.
 type startScanner struct {
 	rows  interface{ Scan(...any) error }
@@ -203,14 +185,4 @@ func (a *agg) merge(b *agg) {
 			a.count(i, n)
 		}
 	}
-}
-
-// ctxQuerier runs queries of a reader with its context.
-type ctxQuerier struct {
-	ctx context.Context
-	db  *sql.DB
-}
-
-func (q ctxQuerier) Query(query string, args ...any) (*sql.Rows, error) {
-	return q.db.QueryContext(q.ctx, query, args...)
 }

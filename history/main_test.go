@@ -158,3 +158,9 @@ func packedMinutes(t testing.TB, s *Store, service string) map[int64]*agg {
 	}
 	return out
 }
+
+// hourChecks is the number of checks in the per-hour tier, packed or not.
+func hourChecks(t testing.TB, s *Store) int64 {
+	t.Helper()
+	return scalar[int64](t, s, "SELECT (SELECT coalesce(sum(checks), 0) FROM agg_hour) + (SELECT coalesce(sum(checks), 0) FROM hour_pack)")
+}

@@ -3,6 +3,7 @@ package history
 import (
 	"bytes"
 	"compress/flate"
+	"context"
 	"database/sql"
 	"encoding/binary"
 	"errors"
@@ -10,37 +11,43 @@ import (
 	"sync"
 )
 
-// The per-minute tier is packed: one minute_pack row per service per hour holds the hour's
-// per-minute aggregates as one blob. A row per minute cost 42-93 B on disk (the key, five
+// The per-minute and the per-hour tiers are packed: one minute_pack row per service per hour
+// holds the hour's per-minute aggregates as one blob, one hour_pack row per service per day
+// (UTC) the day's hourly aggregates. A row per minute cost 42-93 B on disk (the key, five
 // integer columns and the B-tree around them, for one or two checks at the default interval),
-// 1.8 GB of the 2.1 GB that 1,000 services took in 90 days.
+// 1.8 GB of the 2.1 GB that 1,000 services took in 90 days; a row per hour 94-205 B.
 //
-// A packed minute keeps its checks, its failures and the histogram of its passing latencies,
-// bucket for bucket, but not the exact fastest and slowest check: those become the middles of
-// the first and last buckets, within 2.2% like the percentiles. Storing them exactly would
-// cost about as much as the raw latencies.
+// A packed aggregate keeps its checks, its failures and the histogram of its passing
+// latencies, bucket for bucket. Hours keep their fastest and slowest check exactly; minutes
+// do not: theirs become the middles of their first and last buckets, within 2.2% like the
+// percentiles, because stored exactly they would cost about as much as the raw latencies.
 //
-// The blob is a format byte, then the body, plain or compressed with DEFLATE, whichever is
-// smaller. The body is columns of varints, so that the columns that barely change (which
-// minutes, how many checks and failures) compress to nearly nothing:
+// The blob is a format byte (packFlate, packExact), then the body, plain or compressed with
+// DEFLATE, whichever is smaller. The body is columns of varints, so that the columns that
+// barely change (which slots, how many checks and failures) compress to nearly nothing:
 //
-//	n                        minutes present (1-60)
-//	n × slot gap             minute of the hour minus the previous one's, minus 1
+//	n                        slots present
+//	n × slot gap             slot minus the previous one's, minus 1
 //	n × checks
 //	n × failures
-//	for each minute with passing checks: the counts of its buckets that are not empty, in
+//	packExact only, for each slot with passing checks: its fastest check (µs) as a zigzag
+//	  difference from the previous slot's, then slowest minus fastest
+//	for each slot with passing checks: the counts of its buckets that are not empty, in
 //	  order, until they add up to checks - failures
-//	for each such minute: its first bucket as a zigzag difference from the previous minute's
+//	for each such slot: its first bucket as a zigzag difference from the previous slot's
 //	  first bucket, then the gap minus 1 to each next bucket
 const (
 	packPlain = 0
-	packFlate = 1
+	packFlate = 1 << 0 // the body is DEFLATEd
+	packExact = 1 << 1 // the body holds exact min and max latencies
 	// packMaxBody bounds a body after decompression: a damaged blob must not make a reader
 	// allocate without limit. A real hour takes a few KB even checked 20 times a second.
 	packMaxBody = 1 << 20
-	// packMaxChecks bounds a minute's checks, far above any real interval, so that a damaged
-	// count never overflows the sums it goes into.
-	packMaxChecks = 1 << 40
+	// packMaxChecks bounds a slot's checks, far above any real interval, and packMaxLatency
+	// its latencies (µs, 35 years), so that a damaged blob never overflows the sums they go
+	// into.
+	packMaxChecks  = 1 << 40
+	packMaxLatency = 1 << 50
 )
 
 var errBadPack = errors.New("damaged per-minute aggregates")
@@ -49,21 +56,46 @@ var errBadPack = errors.New("damaged per-minute aggregates")
 // checks has none.
 type hourMinutes [60]agg
 
-// encodeMinutes packs an hour of per-minute aggregates. A minute whose histogram does not add
-// up to its passing checks (never written by this package) is stored with the failures it
-// has and the latencies in its histogram, so that every blob decodes.
-func encodeMinutes(m *hourMinutes) []byte {
-	body := appendMinutes(make([]byte, 0, 256), m)
+// dayHours is a day of hourly aggregates, by hour of the (UTC) day.
+type dayHours [24]agg
+
+// encodeMinutes packs an hour of per-minute aggregates.
+func encodeMinutes(m *hourMinutes) []byte { return encodePack(m[:], false) }
+
+// decodeMinutes calls fn with each minute in a packed hour, in order. a is reused between
+// calls; its min and max are the middles of its first and last buckets. A damaged blob is an
+// error, possibly after some minutes were handed to fn.
+func decodeMinutes(blob []byte, fn func(minute int, a *agg)) error {
+	return decodePack(blob, len(hourMinutes{}), fn)
+}
+
+// encodeHours packs a day of hourly aggregates, their min and max exact.
+func encodeHours(d *dayHours) []byte { return encodePack(d[:], true) }
+
+// decodeHours calls fn with each hour in a packed day, in order, as decodeMinutes.
+func decodeHours(blob []byte, fn func(hour int, a *agg)) error {
+	return decodePack(blob, len(dayHours{}), fn)
+}
+
+// encodePack packs aggregates by slot, with their exact min and max or not. A slot whose
+// histogram does not add up to its passing checks (never written by this package) is stored
+// with the failures it has and the latencies in its histogram, so that every blob decodes.
+func encodePack(slots []agg, exact bool) []byte {
+	body := appendPack(make([]byte, 0, 256), slots, exact)
+	format := byte(packPlain)
+	if exact {
+		format |= packExact
+	}
 	out := make([]byte, 0, len(body)+1)
 	if len(body) > 32 {
 		if z := deflate(body); len(z) < len(body) {
-			return append(append(out, packFlate), z...)
+			return append(append(out, format|packFlate), z...)
 		}
 	}
-	return append(append(out, packPlain), body...)
+	return append(append(out, format), body...)
 }
 
-func appendMinutes(b []byte, m *hourMinutes) []byte {
+func appendPack(b []byte, m []agg, exact bool) []byte {
 	var present []int
 	passed := func(a *agg) (n int64) {
 		for _, c := range a.hist {
@@ -87,6 +119,17 @@ func appendMinutes(b []byte, m *hourMinutes) []byte {
 	}
 	for _, i := range present {
 		b = binary.AppendUvarint(b, uint64(m[i].failures))
+	}
+	if exact {
+		var prevMin int64
+		for _, i := range present {
+			if passed(&m[i]) > 0 {
+				lo, hi := max(m[i].min, 0), max(m[i].max, m[i].min, 0)
+				b = binary.AppendVarint(b, lo-prevMin)
+				b = binary.AppendUvarint(b, uint64(hi-lo))
+				prevMin = lo
+			}
+		}
 	}
 	for _, i := range present {
 		for _, c := range m[i].hist {
@@ -114,34 +157,29 @@ func appendMinutes(b []byte, m *hourMinutes) []byte {
 	return b
 }
 
-// decodeMinutes calls fn with each minute in a packed hour, in order. a is reused between
-// calls; its min and max are the middles of its first and last buckets. A damaged blob is an
-// error, possibly after some minutes were handed to fn.
-func decodeMinutes(blob []byte, fn func(minute int, a *agg)) error {
-	if len(blob) == 0 {
+// decodePack calls fn with each slot of a blob of at most size slots, in order.
+func decodePack(blob []byte, size int, fn func(slot int, a *agg)) error {
+	if len(blob) == 0 || blob[0]&^(packFlate|packExact) != 0 {
 		return errBadPack
 	}
-	body := blob[1:]
-	switch blob[0] {
-	case packPlain:
-	case packFlate:
+	body, exact := blob[1:], blob[0]&packExact != 0
+	if blob[0]&packFlate != 0 {
 		var err error
 		if body, err = inflate(body); err != nil {
 			return err
 		}
-	default:
-		return errBadPack
 	}
 	d := packReader{b: body}
-	n := d.uvarint(60)
+	n := int(d.uvarint(uint64(size)))
 	var (
-		slots, entries [60]int
-		checks, fails  [60]int64
+		slots, entries = make([]int, n), make([]int, n)
+		checks, fails  = make([]int64, n), make([]int64, n)
+		mins, maxs     = make([]int64, n), make([]int64, n)
 	)
 	prev := -1
 	for i := range n {
-		prev += 1 + int(d.uvarint(59))
-		if prev >= 60 {
+		prev += 1 + int(d.uvarint(uint64(size-1)))
+		if prev >= size {
 			return errBadPack
 		}
 		slots[i] = prev
@@ -152,6 +190,21 @@ func decodeMinutes(blob []byte, fn func(minute int, a *agg)) error {
 	for i := range n {
 		if fails[i] = int64(d.uvarint(packMaxChecks)); fails[i] > checks[i] {
 			return errBadPack
+		}
+	}
+	if exact {
+		var lo int64
+		for i := range n {
+			if checks[i] > fails[i] {
+				z := d.varint()
+				if z < -packMaxLatency || z > packMaxLatency {
+					return errBadPack
+				}
+				if lo += z; lo < 0 || lo > packMaxLatency {
+					return errBadPack
+				}
+				mins[i], maxs[i] = lo, lo+int64(d.uvarint(packMaxLatency))
+			}
 		}
 	}
 	// The counts are read twice: once here to find where the buckets begin, once below.
@@ -188,6 +241,9 @@ func decodeMinutes(blob []byte, fn func(minute int, a *agg)) error {
 		}
 		if j >= 0 {
 			a.min, a.max = bucketMid(first), bucketMid(j)
+			if exact {
+				a.min, a.max = mins[i], maxs[i]
+			}
 		}
 		if d.err == nil {
 			fn(slots[i], &a)
@@ -290,10 +346,8 @@ func (w *writer) mergeMinutes(tx *sql.Tx, service, hour int64, m *hourMinutes) e
 
 // eachMinute calls fn with the start (ms) and aggregate of each stored minute of the service
 // in the hours whose start is in [from, to). a is reused between calls.
-func eachMinute(q interface {
-	Query(string, ...any) (*sql.Rows, error)
-}, id, from, to int64, fn func(start int64, a *agg)) error {
-	rows, err := q.Query("SELECT start, data FROM minute_pack WHERE service = ? AND start >= ? AND start < ? ORDER BY start", id, from, to)
+func eachMinute(ctx context.Context, q querier, id, from, to int64, fn func(start int64, a *agg)) error {
+	rows, err := q.QueryContext(ctx, "SELECT start, data FROM minute_pack WHERE service = ? AND start >= ? AND start < ? ORDER BY start", id, from, to)
 	if err != nil {
 		return err
 	}
@@ -310,4 +364,129 @@ func eachMinute(q interface {
 		}
 	}
 	return rows.Err()
+}
+
+// dayMS is the span of an hour_pack row: a UTC day.
+const dayMS = 24 * hourMS
+
+const (
+	qSelectDay  = "SELECT data FROM hour_pack WHERE service = ? AND start = ?"
+	qReplaceDay = "INSERT OR REPLACE INTO hour_pack (service, start, checks, failures, data) VALUES (?, ?, ?, ?, ?)"
+)
+
+// mergeHours adds a day of hourly aggregates to the service's stored day, creating it. d
+// ends up holding the sum.
+func (w *writer) mergeHours(tx *sql.Tx, service, day int64, d *dayHours) error {
+	var blob []byte
+	err := w.stmts.queryRow(tx, qSelectDay, service, day).Scan(&blob)
+	switch {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return err
+	default:
+		if err := decodeHours(blob, func(i int, a *agg) { d[i].merge(a) }); err != nil {
+			return err
+		}
+	}
+	var checks, failures int64
+	for i := range d {
+		checks, failures = checks+d[i].checks, failures+d[i].failures
+	}
+	_, err = w.stmts.exec(tx, qReplaceDay, service, day, checks, failures, encodeHours(d))
+	return err
+}
+
+// eachHour calls fn with the start (ms) and aggregate of each hourly aggregate of the service
+// that starts in [from, to): the rows of agg_hour (the newest days, and the hours being
+// written) and the packed days of hour_pack. An hour may come twice, once from each: its
+// aggregates add up. a is reused between calls.
+func eachHour(ctx context.Context, q querier, id, from, to int64, fn func(start int64, a *agg)) error {
+	rows, err := q.QueryContext(ctx, "SELECT start, checks, failures, lat_min, lat_max, hist FROM agg_hour WHERE service = ? AND start >= ? AND start < ?", id, from, to)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var start int64
+	var a agg // reused: its histogram is the bulk of a row
+	for rows.Next() {
+		a.checks, a.failures = 0, 0
+		clear(a.hist)
+		if err := scanAgg(startScanner{rows, &start}, &a); err != nil {
+			return err
+		}
+		fn(start, &a)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, "SELECT start, data FROM hour_pack WHERE service = ? AND start >= ? AND start < ? ORDER BY start", id, floorTo(from, dayMS), to)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var day int64
+		var blob sql.RawBytes
+		if err := rows.Scan(&day, &blob); err != nil {
+			return err
+		}
+		err := decodeHours(blob, func(i int, a *agg) {
+			if start := day + int64(i)*hourMS; start >= from && start < to {
+				fn(start, a)
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// packHours moves the oldest chunk of a service's hourly aggregates before cutoff (a day)
+// from agg_hour into hour_pack, in one transaction. done reports that none are left.
+func (w *writer) packHours(service, cutoff int64) (done bool, err error) {
+	tx, err := w.db.Begin()
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.Query("SELECT start, checks, failures, lat_min, lat_max, hist FROM agg_hour WHERE service = ? AND start < ? ORDER BY start LIMIT ?",
+		service, cutoff, w.s.opts.rollupChunk)
+	if err != nil {
+		return false, err
+	}
+	days := map[int64]*dayHours{}
+	n, last := 0, int64(0)
+	for rows.Next() {
+		var start int64
+		var a agg
+		if err := scanAgg(startScanner{rows, &start}, &a); err != nil {
+			rows.Close()
+			return false, err
+		}
+		day := floorTo(start, dayMS)
+		d := days[day]
+		if d == nil {
+			d = &dayHours{}
+			days[day] = d
+		}
+		d[(start-day)/hourMS].merge(&a)
+		n, last = n+1, start
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	if n == 0 {
+		return true, nil
+	}
+	for day, d := range days {
+		if err := w.mergeHours(tx, service, day, d); err != nil {
+			return false, err
+		}
+	}
+	if _, err := tx.Exec("DELETE FROM agg_hour WHERE service = ? AND start <= ?", service, last); err != nil {
+		return false, err
+	}
+	return n < w.s.opts.rollupChunk, tx.Commit()
 }

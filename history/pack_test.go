@@ -94,6 +94,40 @@ func TestPackRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPackHoursRoundTrip: a packed day of hours keeps every hour's counts and histogram, and
+// its fastest and slowest check exactly.
+func TestPackHoursRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, perHour := range []int{0, 1, 2, 120, 360, 3600} {
+		var in dayHours
+		for i := range in {
+			if rng.IntN(6) == 0 {
+				continue
+			}
+			for range perHour {
+				in[i].add(int64(rng.ExpFloat64()*50_000), rng.IntN(30) != 0)
+			}
+		}
+		blob := encodeHours(&in)
+		var out dayHours
+		if err := decodeHours(blob, func(i int, a *agg) { out[i].merge(a) }); err != nil {
+			t.Fatalf("%d an hour: decodeHours(encodeHours(d)) = %v", perHour, err)
+		}
+		for i := range in {
+			a, b := &in[i], &out[i]
+			if a.checks != b.checks || a.failures != b.failures || !slices.Equal(trim(a.hist), trim(b.hist)) ||
+				a.passed() > 0 && (a.min != b.min || a.max != b.max) {
+				t.Errorf("%d an hour: hour %d = %+v, want %+v", perHour, i, *b, *a)
+			}
+		}
+		for n := range len(blob) {
+			if err := decodeHours(blob[:n], func(int, *agg) {}); err == nil {
+				t.Fatalf("decodeHours(blob[:%d] of %d) = nil error, want one", n, len(blob))
+			}
+		}
+	}
+}
+
 // TestPackSize pins the cost of a minute at the default interval (two checks a minute),
 // the figure the 200 MB per 1,000 services per 90 days rests on.
 func TestPackSize(t *testing.T) {
@@ -133,13 +167,15 @@ func TestPackDamaged(t *testing.T) {
 
 // FuzzDecodeMinutes: any blob decodes or is an error, never a panic; what decodes is
 // consistent (failures within checks, a histogram holding the passing checks) and encodes to
-// a blob that decodes to the same.
+// a blob that decodes to the same. Hours are the same code with exact latencies (a flag in
+// the blob) and fewer slots.
 func FuzzDecodeMinutes(f *testing.F) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, n := range []int{1, 2, 60} {
 		f.Add(encodeMinutes(randomHour(rng, n, 30_000)))
 	}
 	f.Add([]byte{packPlain, 1, 0, 1, 0, 1, 0})
+	f.Add(encodeHours(&dayHours{{checks: 3, failures: 1, min: 10, max: 900, hist: []int64{0, 1, 0, 1}}}))
 	f.Fuzz(func(t *testing.T, blob []byte) {
 		m, err := decodeAll(blob)
 		if err != nil {

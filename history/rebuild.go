@@ -1,6 +1,7 @@
 package history
 
 import (
+	"context"
 	"database/sql"
 	"math"
 )
@@ -65,6 +66,15 @@ func (w *writer) rebuildService(tx *sql.Tx, id int64) (int64, error) {
 		return math.MaxInt64, err
 	}
 	from := floorTo(newest.Int64, hourMS) - hourMS
+	// Packed days are final: a service whose newest results are as old as them (removed from
+	// the config days ago) has its hours rebuilt from after them.
+	var packed sql.NullInt64
+	if err := tx.QueryRow("SELECT max(start) FROM hour_pack WHERE service = ?", id).Scan(&packed); err != nil {
+		return 0, err
+	}
+	if packed.Valid {
+		from = max(from, packed.Int64+dayMS)
+	}
 	hours := map[int64]*agg{}
 	at := func(start int64) *agg {
 		a := hours[start]
@@ -74,7 +84,7 @@ func (w *writer) rebuildService(tx *sql.Tx, id int64) (int64, error) {
 		}
 		return a
 	}
-	err := eachMinute(tx, id, from, math.MaxInt64, func(start int64, m *agg) {
+	err := eachMinute(context.Background(), tx, id, from, math.MaxInt64, func(start int64, m *agg) {
 		at(floorTo(start, hourMS)).merge(m)
 	})
 	if err != nil {

@@ -46,7 +46,9 @@ func (s *Store) restore(ctx context.Context, service string) (track.Saved, error
 	if err := s.restoreOutages(ctx, id, track.OutageCap, &st); err != nil {
 		return st, err
 	}
-	err = s.q(ctx).QueryRowContext(ctx, "SELECT coalesce(sum(checks), 0), coalesce(sum(failures), 0) FROM agg_hour WHERE service = ?",
+	err = s.q(ctx).QueryRowContext(ctx, `SELECT
+		(SELECT coalesce(sum(checks), 0) FROM agg_hour WHERE service = ?1) + (SELECT coalesce(sum(checks), 0) FROM hour_pack WHERE service = ?1),
+		(SELECT coalesce(sum(failures), 0) FROM agg_hour WHERE service = ?1) + (SELECT coalesce(sum(failures), 0) FROM hour_pack WHERE service = ?1)`,
 		id).Scan(&st.Checks, &st.Failures)
 	if err != nil {
 		return st, s.readErr(err)

@@ -43,6 +43,17 @@ func (w *writer) rollupOnce(now time.Time) error {
 			}
 			w.drain()
 		}
+		// Hours as old as the raw results rolled up are final but for late results (which
+		// add a row to agg_hour, packed at the next rollup).
+		for done := false; !done; {
+			if w.stopping() {
+				return nil
+			}
+			if done, err = w.packHours(id, floorTo(rawCutoff, dayMS)); err != nil {
+				return fileErr(w.s.path, "cannot roll up old results", nil, err)
+			}
+			w.drain()
+		}
 		// The hourly aggregates already hold these minutes.
 		if _, err := w.db.Exec("DELETE FROM minute_pack WHERE service = ? AND start < ?", id, minuteCutoff); err != nil {
 			return fileErr(w.s.path, "cannot roll up old results", nil, err)

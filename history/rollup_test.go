@@ -1,7 +1,9 @@
 package history
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -75,6 +77,22 @@ func near(got, want int64) bool {
 // packed per-minute tier.
 func stored(t *testing.T, s *Store, table, service string) map[int64]exact {
 	t.Helper()
+	if table == "agg_hour" { // and hour_pack
+		id := scalar[int64](t, s, "SELECT id FROM service WHERE name = ?", service)
+		m := map[int64]exact{}
+		err := eachHour(context.Background(), s.ro, id, math.MinInt64, math.MaxInt64, func(start int64, a *agg) {
+			e := m[start] // an hour in both tables: only late results make one
+			e.checks, e.failures = e.checks+a.checks, e.failures+a.failures
+			if a.passed() > 0 {
+				e.min, e.p50, e.p95, e.max = a.min, a.quantile(0.5), a.quantile(0.95), a.max
+			}
+			m[start] = e
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
 	if table == "minute_pack" {
 		m := map[int64]exact{}
 		for start, a := range packedMinutes(t, s, service) {
@@ -160,7 +178,7 @@ func TestRollup(t *testing.T) {
 			}
 			// Nothing was dropped without a summary: every check is in the hours, and over the
 			// last two hours also in the minutes and the raw results.
-			if n := scalar[int](t, s, "SELECT sum(checks) FROM agg_hour"); n != 3*900 {
+			if n := hourChecks(t, s); n != 3*900 {
 				t.Errorf("hourly aggregates count %d checks, want %d", n, 3*900)
 			}
 			if n := minuteChecks(t, s) + scalar[int64](t, s, "SELECT count(*) FROM result"); n != 3*360 {
@@ -307,6 +325,13 @@ func testTiersAnswerAlike(t *testing.T, exactly bool, round func(int64) int64) {
 	}
 	if n := scalar[int](t, s, "SELECT count(*) FROM minute_pack"); n == 0 {
 		t.Error("no per-minute aggregates after Rollup, want those between Raw and minuteKeep")
+	}
+	dayCut := floorTo(rawCut, dayMS)
+	if n := scalar[int](t, s, "SELECT count(*) FROM agg_hour WHERE start < ?", dayCut); n != 0 {
+		t.Errorf("%d hourly aggregates unpacked before the day of Raw after Rollup, want 0", n)
+	}
+	if n := scalar[int](t, s, "SELECT count(*) FROM hour_pack"); n != 2*int((dayCut-floorTo(t0.UnixMilli(), dayMS))/dayMS) {
+		t.Errorf("%d days of hours packed after Rollup, want every day before the day of Raw", n)
 	}
 	// alike reports whether two latencies are equal, or within 2.2% unless exactly.
 	alike := func(got, want *time.Duration) bool {

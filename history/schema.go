@@ -146,13 +146,23 @@ ALTER TABLE outage ADD COLUMN ack_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE outage ADD COLUMN ack_at INTEGER;
 ALTER TABLE outage ADD COLUMN ack_note TEXT NOT NULL DEFAULT '';
 `,
-		// 7: the per-minute tier is packed, an hour of a service's minutes to a row (see
-		// pack.go); packMinuteRows moves the rows of agg_minute over and drops it.
+		// 7: the per-minute tier is packed, an hour of a service's minutes to a row, and so are
+		// the hourly aggregates older than the raw results, a day to a row (see pack.go);
+		// packMinuteRows moves the rows of agg_minute over and drops it, the rollup packs
+		// the older rows of agg_hour.
 		`
 CREATE TABLE minute_pack (
 	service INTEGER NOT NULL,
 	start   INTEGER NOT NULL, -- the hour
 	data    BLOB NOT NULL,
+	PRIMARY KEY (service, start)
+) WITHOUT ROWID;
+CREATE TABLE hour_pack (
+	service  INTEGER NOT NULL,
+	start    INTEGER NOT NULL, -- the day (UTC)
+	checks   INTEGER NOT NULL, -- the day's, for totals without decoding
+	failures INTEGER NOT NULL,
+	data     BLOB NOT NULL,
 	PRIMARY KEY (service, start)
 ) WITHOUT ROWID;
 `,
