@@ -157,14 +157,17 @@ CREATE TABLE minute_pack (
 	data    BLOB NOT NULL,
 	PRIMARY KEY (service, start)
 ) WITHOUT ROWID;
+-- A day of hours takes up to a few KB (checked every second): in a table WITHOUT ROWID a row
+-- spills into overflow pages past about 1 KB, each page of its own, in a rowid table past 4 KB.
 CREATE TABLE hour_pack (
+	id       INTEGER PRIMARY KEY,
 	service  INTEGER NOT NULL,
 	start    INTEGER NOT NULL, -- the day (UTC)
 	checks   INTEGER NOT NULL, -- the day's, for totals without decoding
 	failures INTEGER NOT NULL,
-	data     BLOB NOT NULL,
-	PRIMARY KEY (service, start)
-) WITHOUT ROWID;
+	data     BLOB NOT NULL
+);
+CREATE UNIQUE INDEX hour_pack_key ON hour_pack (service, start);
 `,
 	}
 }
