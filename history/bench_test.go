@@ -260,13 +260,14 @@ func BenchmarkWriter10k(b *testing.B) {
 	b.ReportMetric(float64(dbSize(b, s, path)-empty)/float64(b.N), "B/result")
 }
 
-// BenchmarkHistorySize drives the writer on a fake clock (hours of checks in a second or two)
-// for services checked every 1 s, 10 s and 30 s (the default), rolls up what is older than
-// half the run, and measures what each tier's rows take on disk (SQLite's dbstat: pages, so
-// B-tree overhead and free space included). From those it reports the steady-state size of
-// a history at the default tiers (raw results 48 h, per-minute 30 days, per-hour 90 days) for
-// 1,000 services: MB a day while all three tiers fill, and MB for 90 days. Run with
-// -benchtime=1x.
+// BenchmarkHistorySize drives the writer on a fake clock (a day of checks in seconds) for
+// services checked every 1 s, 10 s and 30 s (the default), rolls up every hour with raw
+// results kept for half the run, and measures what each tier takes on disk (SQLite's dbstat:
+// pages, so B-tree overhead and free space included): a raw result as a row (the last hour or
+// two) and packed, a per-minute aggregate, an hourly one. From those it reports the size of a
+// history at the default tiers (raw results 48 h, per-minute 30 days, per-hour for good) for
+// 1,000 services: what a day adds while all three tiers fill (kB per service, MB for all),
+// and MB for 90 days. Run with -benchtime=1x.
 func BenchmarkHistorySize(b *testing.B) {
 	for _, c := range []struct {
 		every    time.Duration
@@ -275,20 +276,22 @@ func BenchmarkHistorySize(b *testing.B) {
 	}{{time.Second, 4, 24 * time.Hour}, {10 * time.Second, 10, 24 * time.Hour}, {30 * time.Second, 40, 24 * time.Hour}} {
 		b.Run(fmt.Sprint("every=", c.every), func(b *testing.B) {
 			for b.Loop() {
-				rowBytes := historyRowBytes(b, c.services, c.every, c.span)
+				size := historyRowBytes(b, c.services, c.every, c.span)
 				const services, days = 1000, 90
-				perDay := float64(24*time.Hour/c.every) * rowBytes["result"]
-				raw := 2 * perDay
-				minutes := 30 * 1440 * rowBytes["minute_pack"]
-				hours := days * 24 * rowBytes["agg_hour"]
-				allTiers := perDay + 1440*rowBytes["minute_pack"] + 24*rowBytes["agg_hour"]
-				b.ReportMetric(rowBytes["result"], "B/raw-result")
-				b.ReportMetric(rowBytes["minute_pack"], "B/minute")
-				b.ReportMetric(rowBytes["agg_hour"], "B/hour")
-				b.ReportMetric(allTiers/1e3, "kB/service-day")
-				b.ReportMetric(services*allTiers/1e6, "MB/day-all-tiers")
+				perHour := float64(time.Hour / c.every)
+				packedDay := 24 * perHour * size["raw_pack"]
+				raw := 2*perHour*size["result"] + 46*perHour*size["raw_pack"] // the last two hours are rows
+				minutes := 30 * 1440 * size["minute_pack"]
+				hours := days * 24 * size["agg_hour"]
+				day := packedDay + 1440*size["minute_pack"] + 24*size["agg_hour"]
+				b.ReportMetric(size["result"], "B/raw-row")
+				b.ReportMetric(size["raw_pack"], "B/packed-result")
+				b.ReportMetric(size["minute_pack"], "B/minute")
+				b.ReportMetric(size["agg_hour"], "B/hour")
+				b.ReportMetric(day/1e3, "kB/service-day")
+				b.ReportMetric(services*day/1e6, "MB/day-all-tiers")
 				b.ReportMetric(services*(raw+minutes+hours)/1e6, "MB/90d-tiered")
-				b.ReportMetric(services*days*(perDay+24*rowBytes["agg_hour"])/1e6, "MB/90d-raw-kept")
+				b.ReportMetric(services*days*(packedDay+24*size["agg_hour"])/1e6, "MB/90d-raw-kept")
 			}
 		})
 	}
@@ -296,7 +299,8 @@ func BenchmarkHistorySize(b *testing.B) {
 
 // historyRowBytes records services checked every `every` for span on a fake clock from a
 // midnight (UTC), rolling up every hour with raw results kept for half the span, and returns
-// the bytes on disk per row of result and per minute held in minute_pack; then it rolls up
+// the bytes on disk per row of result, per result packed in raw_pack (and its index) and per
+// minute held in minute_pack; then it rolls up
 // everything (hours are packed a day to a row once the raw results of their day are gone)
 // and returns the bytes used per hour held in hour_pack and its index, under "agg_hour".
 func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[string]float64 {
@@ -308,7 +312,8 @@ func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[
 		names[i] = fmt.Sprintf("api-%03d.example.com", i)
 		s.Register(names[i], "", every)
 	}
-	// Latencies at random over 20-50 ms: a sequence that repeats would flatter DEFLATE.
+	// Latencies at random over 20-50 ms, starts a few ms off: a sequence that repeats would
+	// flatter DEFLATE.
 	rng := rand.New(rand.NewPCG(1, 2))
 	n := 0
 	for at := time.Duration(0); at < span; at += every {
@@ -319,7 +324,8 @@ func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[
 			}
 		}
 		for i, name := range names {
-			r := track.Check{Start: start.Add(at + time.Duration(i)*every/time.Duration(services)),
+			// Checks start a few ms off their schedule, as timers fire.
+			r := track.Check{Start: start.Add(at + time.Duration(i)*every/time.Duration(services) + time.Duration(rng.IntN(5))*time.Millisecond),
 				Latency: time.Duration(20_000+rng.IntN(30_000)) * time.Microsecond, OK: n%100 != 0}
 			if !r.OK {
 				r.Reason = "status 503, want 200-399"
@@ -352,8 +358,25 @@ func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[
 		return pages(table) / float64(rows)
 	}
 	rollup(start.Add(span))
+	var packed int64
+	rows, err := s.ro.Query("SELECT start, data FROM raw_pack")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var hour int64
+		var blob []byte
+		if err := rows.Scan(&hour, &blob); err != nil {
+			b.Fatal(err)
+		}
+		if err := decodeRaw(hour, blob, func(rawResult) { packed++ }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rows.Close()
 	out := map[string]float64{
 		"result":      perRow("result", scalar[int64](b, s, "SELECT count(*) FROM result")),
+		"raw_pack":    (pages("raw_pack") + pages("raw_pack_key")) / float64(packed),
 		"minute_pack": perRow("minute_pack", packedCount(b, s, "minute_pack")),
 	}
 	days := (span + 24*time.Hour - 1) / (24 * time.Hour)

@@ -151,20 +151,10 @@ func (s *Store) chartLatency(ctx context.Context, c *chart, id, to int64) error 
 	if err != nil {
 		return s.readErr(err)
 	}
-	rows, err := s.ro.QueryContext(ctx, "SELECT at, latency, ok FROM result WHERE service = ? AND at >= ? AND at < ?", id, c.from, to)
-	if err != nil {
-		return s.readErr(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var at, latency int64
-		var ok bool
-		if err := rows.Scan(&at, &latency, &ok); err != nil {
-			return s.readErr(err)
-		}
-		c.aggs[c.index(at)].add(latency, ok)
-	}
-	return s.readErr(rows.Err())
+	err = eachRaw(ctx, s.ro, id, c.from, to, func(r rawResult) {
+		c.aggs[c.index(r.at)].add(r.latency, r.ok)
+	})
+	return s.readErr(err)
 }
 
 // startScanner reads an aggregate's start column ahead of the columns scanAgg reads.

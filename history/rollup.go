@@ -33,15 +33,26 @@ func (w *writer) rollupOnce(now time.Time) error {
 	if err != nil {
 		return fileErr(w.s.path, "cannot roll up old results", nil, err)
 	}
+	rawPackCutoff := floorTo(now.UnixMilli(), hourMS) - hourMS
 	for _, id := range ids {
-		for done := false; !done; {
-			if w.stopping() {
-				return nil
+		for _, step := range []struct {
+			do     func(service, cutoff int64) (bool, error)
+			cutoff int64
+		}{
+			{w.rollupRawPacks, rawCutoff},
+			{w.rollupRaw, rawCutoff},
+			// The results of the hours before the last one are packed.
+			{w.packRaw, rawPackCutoff},
+		} {
+			for done := false; !done; {
+				if w.stopping() {
+					return nil
+				}
+				if done, err = step.do(id, step.cutoff); err != nil {
+					return fileErr(w.s.path, "cannot roll up old results", nil, err)
+				}
+				w.drain()
 			}
-			if done, err = w.rollupRaw(id, rawCutoff); err != nil {
-				return fileErr(w.s.path, "cannot roll up old results", nil, err)
-			}
-			w.drain()
 		}
 		// Hours as old as the raw results rolled up are final but for late results (which
 		// add a row to agg_hour, packed at the next rollup).

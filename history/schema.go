@@ -146,10 +146,11 @@ ALTER TABLE outage ADD COLUMN ack_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE outage ADD COLUMN ack_at INTEGER;
 ALTER TABLE outage ADD COLUMN ack_note TEXT NOT NULL DEFAULT '';
 `,
-		// 7: the per-minute tier is packed, an hour of a service's minutes to a row, and so are
-		// the hourly aggregates older than the raw results, a day to a row (see pack.go);
-		// packMinuteRows moves the rows of agg_minute over and drops it, the rollup packs
-		// the older rows of agg_hour.
+		// 7: the per-minute tier is packed, an hour of a service's minutes to a row, the
+		// hourly aggregates older than the raw results a day to a row (see pack.go), and the
+		// raw results before the last hour an hour to a row (rawpack.go); packMinuteRows
+		// moves the rows of agg_minute over and drops it, the rollup packs the older rows of
+		// agg_hour and result.
 		`
 CREATE TABLE minute_pack (
 	service INTEGER NOT NULL,
@@ -168,6 +169,13 @@ CREATE TABLE hour_pack (
 	data     BLOB NOT NULL
 );
 CREATE UNIQUE INDEX hour_pack_key ON hour_pack (service, start);
+CREATE TABLE raw_pack (
+	id      INTEGER PRIMARY KEY,
+	service INTEGER NOT NULL,
+	start   INTEGER NOT NULL, -- the hour
+	data    BLOB NOT NULL
+);
+CREATE UNIQUE INDEX raw_pack_key ON raw_pack (service, start);
 `,
 	}
 }

@@ -180,20 +180,7 @@ func (s *Store) latency(ctx context.Context, id, from, to int64) (*agg, error) {
 		if err != nil {
 			return nil, s.readErr(err)
 		}
-		rows, err := s.ro.QueryContext(ctx, "SELECT latency, ok FROM result WHERE service = ? AND at >= ? AND at < ?", id, e.start, e.end)
-		if err != nil {
-			return nil, s.readErr(err)
-		}
-		for rows.Next() {
-			var latency int64
-			var ok bool
-			if err := rows.Scan(&latency, &ok); err != nil {
-				rows.Close()
-				return nil, s.readErr(err)
-			}
-			sum.add(latency, ok)
-		}
-		if err := rows.Err(); err != nil {
+		if err := eachRaw(ctx, s.ro, id, e.start, e.end, func(r rawResult) { sum.add(r.latency, r.ok) }); err != nil {
 			return nil, s.readErr(err)
 		}
 	}
