@@ -350,3 +350,11 @@ func newestRaw(ctx context.Context, q querier, id int64) (sql.NullInt64, error) 
 	})
 	return newest, err
 }
+
+// DecodeRawPack calls fn with each result of a packed hour of raw results (a raw_pack row:
+// its start and data), in order of start: ms, µs, passed. It is for tools that read a history
+// file themselves (bench/farm), and which see the results of the hours before the last one
+// only there. A damaged blob is an error.
+func DecodeRawPack(hour int64, blob []byte, fn func(at, latency int64, ok bool)) error {
+	return decodeRaw(hour, blob, func(r rawResult) { fn(r.at, r.latency, r.ok) })
+}
