@@ -162,3 +162,58 @@ func TestRestoreFromPackedResults(t *testing.T) {
 		t.Errorf("Restore(slow) after a second rollup differs")
 	}
 }
+
+// TestPackMutations damages valid blobs of each kind at random (bytes changed, cut, added) and
+// decodes them: each is an error or decodes, never a panic. The fuzz tests do the same without
+// end; this runs with every `go test`.
+func TestPackMutations(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	hour := t0.UnixMilli()
+	var day dayHours
+	for i := range day {
+		for range 100 {
+			day[i].add(rng.Int64N(80_000), rng.IntN(9) != 0)
+		}
+	}
+	blobs := map[string][]byte{
+		"raw":     encodeRaw(hour, randomRaw(rng, hour, 30_000)),
+		"minutes": encodeMinutes(randomHour(rng, 2, 30_000)),
+		"hours":   encodeHours(&day),
+	}
+	decode := map[string]func([]byte) error{
+		"raw":     func(b []byte) error { return decodeRaw(hour, b, func(rawResult) {}) },
+		"minutes": func(b []byte) error { return decodeMinutes(b, func(int, *agg) {}) },
+		"hours":   func(b []byte) error { return decodeHours(b, func(int, *agg) {}) },
+	}
+	for kind, blob := range blobs {
+		// Plain bodies too: DEFLATE's own checks would catch most damage first.
+		plain := append([]byte{blob[0] &^ packFlate}, blob[1:]...)
+		if blob[0]&packFlate != 0 {
+			body, err := inflate(blob[1:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain = append([]byte{blob[0] &^ packFlate}, body...)
+		}
+		for _, b := range [][]byte{blob, plain} {
+			if err := decode[kind](b); err != nil {
+				t.Fatalf("%s: decoding the undamaged blob = %v", kind, err)
+			}
+			for range 3000 {
+				m := slices.Clone(b)
+				switch rng.IntN(3) {
+				case 0:
+					for range 1 + rng.IntN(3) {
+						m[rng.IntN(len(m))] = byte(rng.IntN(256))
+					}
+				case 1:
+					m = m[:rng.IntN(len(m))]
+				case 2:
+					i := rng.IntN(len(m))
+					m = slices.Insert(m, i, byte(rng.IntN(256)))
+				}
+				decode[kind](m) // must not panic
+			}
+		}
+	}
+}
