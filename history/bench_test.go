@@ -67,9 +67,19 @@ func dbSize(b *testing.B, s *Store, path string) int64 {
 }
 
 // BenchmarkRestore measures a startup: Restore for each of 100 services with 30 days of
-// history (see fixture), then the same with the four uptime windows the UI shows.
+// history (see fixture), then the same with the four uptime windows the UI shows; as rows and
+// packed.
 func BenchmarkRestore(b *testing.B) {
+	for _, packed := range []bool{false, true} {
+		b.Run(fmt.Sprint("packed=", packed), func(b *testing.B) { benchRestore(b, packed) })
+	}
+}
+
+func benchRestore(b *testing.B, packed bool) {
 	path, now := fixture(b)
+	if packed {
+		packFixture(b, path, now)
+	}
 	s, err := Open(path, Options{Now: func() time.Time { return now }})
 	if err != nil {
 		b.Fatal(err)
@@ -86,7 +96,7 @@ func BenchmarkRestore(b *testing.B) {
 			for b.Loop() {
 				for i := range fixtureServices {
 					st, err := s.Restore(fixtureName(i))
-					if err != nil || len(st.Samples) != 240 {
+					if err != nil || len(st.Samples) != track.SampleCap {
 						b.Fatalf("Restore = %d samples, %v", len(st.Samples), err)
 					}
 					for _, w := range windows[:n] {
@@ -100,9 +110,19 @@ func BenchmarkRestore(b *testing.B) {
 	}
 }
 
-// BenchmarkUptimeWindow measures one Uptime query per window size over the fixture.
+// BenchmarkUptimeWindow measures one Uptime query per window size over the fixture, as rows
+// and packed (packedFixture).
 func BenchmarkUptimeWindow(b *testing.B) {
+	for _, packed := range []bool{false, true} {
+		b.Run(fmt.Sprint("packed=", packed), func(b *testing.B) { benchUptimeWindow(b, packed) })
+	}
+}
+
+func benchUptimeWindow(b *testing.B, packed bool) {
 	path, now := fixture(b)
+	if packed {
+		packFixture(b, path, now)
+	}
 	s, err := Open(path, Options{ReadOnly: true, Now: func() time.Time { return now }})
 	if err != nil {
 		b.Fatal(err)
@@ -120,6 +140,23 @@ func BenchmarkUptimeWindow(b *testing.B) {
 			}
 			b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "queries/s")
 		})
+	}
+}
+
+// packFixture rolls the fixture up as the writer would at its end: the hours of the days
+// before the raw results' packed a day to a row, its raw results but the last hour or two
+// packed an hour to a row.
+func packFixture(b *testing.B, path string, now time.Time) {
+	s, err := Open(path, Options{Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Rollup(now); err != nil {
+		b.Fatal(err)
+	}
+	if n := scalar[int](b, s, "SELECT count(*) FROM raw_pack"); n == 0 {
+		b.Fatal("nothing packed")
 	}
 }
 
@@ -171,7 +208,7 @@ func fixture(b *testing.B) (string, time.Time) {
 		return st
 	}
 	hour := prep("INSERT INTO agg_hour (service, start, checks, failures, lat_min, lat_p50, lat_p95, lat_max, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	raw := prep("INSERT INTO result (service, at, latency, ok, state, reason) VALUES (?, ?, ?, ?, ?, NULL)")
+	raw := prep("INSERT INTO result (service, at, latency, ok, reason) VALUES (?, ?, ?, ?, NULL)")
 	var a agg
 	for i := range 120 {
 		a.add(int64(40_000+(i*7919)%80_000), true)
@@ -187,7 +224,7 @@ func fixture(b *testing.B) (string, time.Time) {
 			}
 		}
 		for at := end - 24*hourMS; at < end; at += 30_000 {
-			if _, err := raw.Exec(id, at, 40_000+(at/30_000*7919)%80_000, true, int(track.Up)); err != nil {
+			if _, err := raw.Exec(id, at, 40_000+(at/30_000*7919)%80_000, true); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -78,8 +78,9 @@ func (w *writer) rollupOnce(now time.Time) error {
 	return nil
 }
 
-// rollupRaw turns the oldest chunk of a service's raw results before cutoff into per-minute
-// aggregates (packed by the hour), and deletes them, in one transaction. done reports that none are left.
+// rollupRaw turns the oldest chunk of a service's raw result rows before cutoff into
+// per-minute aggregates (packed by the hour), and deletes them, in one transaction. done
+// reports that none are left.
 func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
 	tx, err := w.db.Begin()
 	if err != nil {
