@@ -160,7 +160,7 @@ func scanAgg(s interface{ Scan(...any) error }, a *agg) error {
 	return a.addHist(hist)
 }
 
-// mergeAgg adds a to the stored aggregate at k in table (agg_minute or agg_hour), creating it.
+// mergeAgg adds a to the stored aggregate at k in table (agg_hour), creating it.
 // a ends up holding the sum.
 func (w *writer) mergeAgg(tx *sql.Tx, table string, k aggKey, a *agg) error {
 	rows, err := w.stmts.query(tx, qSelectAgg(table), k.service, k.start)

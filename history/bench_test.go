@@ -3,6 +3,7 @@ package history
 import (
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -66,9 +67,19 @@ func dbSize(b *testing.B, s *Store, path string) int64 {
 }
 
 // BenchmarkRestore measures a startup: Restore for each of 100 services with 30 days of
-// history (see fixture), then the same with the four uptime windows the UI shows.
+// history (see fixture), then the same with the four uptime windows the UI shows; as rows and
+// packed.
 func BenchmarkRestore(b *testing.B) {
+	for _, packed := range []bool{false, true} {
+		b.Run(fmt.Sprint("packed=", packed), func(b *testing.B) { benchRestore(b, packed) })
+	}
+}
+
+func benchRestore(b *testing.B, packed bool) {
 	path, now := fixture(b)
+	if packed {
+		packFixture(b, path, now)
+	}
 	s, err := Open(path, Options{Now: func() time.Time { return now }})
 	if err != nil {
 		b.Fatal(err)
@@ -85,7 +96,7 @@ func BenchmarkRestore(b *testing.B) {
 			for b.Loop() {
 				for i := range fixtureServices {
 					st, err := s.Restore(fixtureName(i))
-					if err != nil || len(st.Samples) != 240 {
+					if err != nil || len(st.Samples) != track.SampleCap {
 						b.Fatalf("Restore = %d samples, %v", len(st.Samples), err)
 					}
 					for _, w := range windows[:n] {
@@ -99,9 +110,19 @@ func BenchmarkRestore(b *testing.B) {
 	}
 }
 
-// BenchmarkUptimeWindow measures one Uptime query per window size over the fixture.
+// BenchmarkUptimeWindow measures one Uptime query per window size over the fixture, as rows
+// and packed (packedFixture).
 func BenchmarkUptimeWindow(b *testing.B) {
+	for _, packed := range []bool{false, true} {
+		b.Run(fmt.Sprint("packed=", packed), func(b *testing.B) { benchUptimeWindow(b, packed) })
+	}
+}
+
+func benchUptimeWindow(b *testing.B, packed bool) {
 	path, now := fixture(b)
+	if packed {
+		packFixture(b, path, now)
+	}
 	s, err := Open(path, Options{ReadOnly: true, Now: func() time.Time { return now }})
 	if err != nil {
 		b.Fatal(err)
@@ -119,6 +140,23 @@ func BenchmarkUptimeWindow(b *testing.B) {
 			}
 			b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "queries/s")
 		})
+	}
+}
+
+// packFixture rolls the fixture up as the writer would at its end: the hours of the days
+// before the raw results' packed a day to a row, its raw results but the last hour or two
+// packed an hour to a row.
+func packFixture(b *testing.B, path string, now time.Time) {
+	s, err := Open(path, Options{Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Rollup(now); err != nil {
+		b.Fatal(err)
+	}
+	if n := scalar[int](b, s, "SELECT count(*) FROM raw_pack"); n == 0 {
+		b.Fatal("nothing packed")
 	}
 }
 
@@ -170,7 +208,7 @@ func fixture(b *testing.B) (string, time.Time) {
 		return st
 	}
 	hour := prep("INSERT INTO agg_hour (service, start, checks, failures, lat_min, lat_p50, lat_p95, lat_max, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	raw := prep("INSERT INTO result (service, at, latency, ok, state, reason) VALUES (?, ?, ?, ?, ?, NULL)")
+	raw := prep("INSERT INTO result (service, at, latency, ok, reason) VALUES (?, ?, ?, ?, NULL)")
 	var a agg
 	for i := range 120 {
 		a.add(int64(40_000+(i*7919)%80_000), true)
@@ -186,7 +224,7 @@ func fixture(b *testing.B) (string, time.Time) {
 			}
 		}
 		for at := end - 24*hourMS; at < end; at += 30_000 {
-			if _, err := raw.Exec(id, at, 40_000+(at/30_000*7919)%80_000, true, int(track.Up)); err != nil {
+			if _, err := raw.Exec(id, at, 40_000+(at/30_000*7919)%80_000, true); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -259,60 +297,73 @@ func BenchmarkWriter10k(b *testing.B) {
 	b.ReportMetric(float64(dbSize(b, s, path)-empty)/float64(b.N), "B/result")
 }
 
-// BenchmarkHistorySize drives the writer on a fake clock (hours of checks in a second or two)
-// for services checked every 1 s, 10 s and 30 s (the default), rolls up what is older than
-// half the run, and measures what each tier's rows take on disk (SQLite's dbstat: pages, so
-// B-tree overhead and free space included). From those it reports the steady-state size of
-// a history at the default tiers (raw results 48 h, per-minute 30 days, per-hour 90 days) for
-// 1,000 services: MB a day while all three tiers fill, and MB for 90 days. Run with
-// -benchtime=1x.
+// BenchmarkHistorySize drives the writer on a fake clock (a day of checks in seconds) for
+// services checked every 1 s, 10 s and 30 s (the default), rolls up every hour with raw
+// results kept for half the run, and measures what each tier takes on disk (SQLite's dbstat:
+// pages, so B-tree overhead and free space included): a raw result as a row (the last hour or
+// two) and packed, a per-minute aggregate, an hourly one. From those it reports the size of a
+// history at the default tiers (raw results 48 h, per-minute 30 days, per-hour for good) for
+// 1,000 services: what a day adds while all three tiers fill (kB per service, MB for all),
+// and MB for 90 days. Run with -benchtime=1x.
 func BenchmarkHistorySize(b *testing.B) {
 	for _, c := range []struct {
 		every    time.Duration
 		services int
 		span     time.Duration
-	}{{time.Second, 10, 6 * time.Hour}, {10 * time.Second, 20, 12 * time.Hour}, {30 * time.Second, 40, 24 * time.Hour}} {
+	}{{time.Second, 4, 24 * time.Hour}, {10 * time.Second, 10, 24 * time.Hour}, {30 * time.Second, 40, 24 * time.Hour}} {
 		b.Run(fmt.Sprint("every=", c.every), func(b *testing.B) {
 			for b.Loop() {
-				rowBytes := historyRowBytes(b, c.services, c.every, c.span)
+				size := historyRowBytes(b, c.services, c.every, c.span)
 				const services, days = 1000, 90
-				perDay := float64(24*time.Hour/c.every) * rowBytes["result"]
-				raw := 2 * perDay
-				minutes := 30 * 1440 * rowBytes["agg_minute"]
-				hours := days * 24 * rowBytes["agg_hour"]
-				b.ReportMetric(rowBytes["result"], "B/raw-result")
-				b.ReportMetric(rowBytes["agg_minute"], "B/minute-row")
-				b.ReportMetric(rowBytes["agg_hour"], "B/hour-row")
-				b.ReportMetric(services*(perDay+1440*rowBytes["agg_minute"]+24*rowBytes["agg_hour"])/1e6, "MB/day-all-tiers")
+				perHour := float64(time.Hour / c.every)
+				packedDay := 24 * perHour * size["raw_pack"]
+				raw := 2*perHour*size["result"] + 46*perHour*size["raw_pack"] // the last two hours are rows
+				minutes := 30 * 1440 * size["minute_pack"]
+				hours := days * 24 * size["agg_hour"]
+				day := packedDay + 1440*size["minute_pack"] + 24*size["agg_hour"]
+				b.ReportMetric(size["result"], "B/raw-row")
+				b.ReportMetric(size["raw_pack"], "B/packed-result")
+				b.ReportMetric(size["minute_pack"], "B/minute")
+				b.ReportMetric(size["agg_hour"], "B/hour")
+				b.ReportMetric(day/1e3, "kB/service-day")
+				b.ReportMetric(services*day/1e6, "MB/day-all-tiers")
 				b.ReportMetric(services*(raw+minutes+hours)/1e6, "MB/90d-tiered")
-				b.ReportMetric(services*days*(perDay+24*rowBytes["agg_hour"])/1e6, "MB/90d-raw-kept")
+				b.ReportMetric(services*days*(packedDay+24*size["agg_hour"])/1e6, "MB/90d-raw-kept")
 			}
 		})
 	}
 }
 
-// historyRowBytes records services checked every `every` for span on a fake clock, rolling up
-// every hour with raw results kept for half the span, and returns the bytes on disk per row of
-// result, agg_minute and agg_hour.
+// historyRowBytes records services checked every `every` for span on a fake clock from a
+// midnight (UTC), rolling up every hour with raw results kept for half the span, and returns
+// the bytes on disk per row of result, per result packed in raw_pack (and its index) and per
+// minute held in minute_pack; then it rolls up
+// everything (hours are packed a day to a row once the raw results of their day are gone)
+// and returns the bytes used per hour held in hour_pack and its index, under "agg_hour".
 func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[string]float64 {
-	clk := newClock(t0)
+	start := t0.Add(12 * time.Hour)
+	clk := newClock(start)
 	s, _ := openTest(b, Options{Retention: 90 * 24 * time.Hour, Raw: span / 2, Now: clk.Now})
 	names := make([]string, services)
 	for i := range names {
 		names[i] = fmt.Sprintf("api-%03d.example.com", i)
 		s.Register(names[i], "", every)
 	}
+	// Latencies at random over 20-50 ms, starts a few ms off: a sequence that repeats would
+	// flatter DEFLATE.
+	rng := rand.New(rand.NewPCG(1, 2))
 	n := 0
 	for at := time.Duration(0); at < span; at += every {
 		if at%time.Hour == 0 && at > 0 {
-			clk.Set(t0.Add(at))
-			if err := s.Rollup(t0.Add(at)); err != nil {
+			clk.Set(start.Add(at))
+			if err := s.Rollup(start.Add(at)); err != nil {
 				b.Fatal(err)
 			}
 		}
 		for i, name := range names {
-			r := track.Check{Start: t0.Add(at + time.Duration(i)*every/time.Duration(services)),
-				Latency: time.Duration(20_000+(n*7919)%30_000) * time.Microsecond, OK: n%100 != 0}
+			// Checks start a few ms off their schedule, as timers fire.
+			r := track.Check{Start: start.Add(at + time.Duration(i)*every/time.Duration(services) + time.Duration(rng.IntN(5))*time.Millisecond),
+				Latency: time.Duration(20_000+rng.IntN(30_000)) * time.Microsecond, OK: n%100 != 0}
 			if !r.OK {
 				r.Reason = "status 503, want 200-399"
 			}
@@ -322,27 +373,83 @@ func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[
 			n++
 		}
 	}
-	clk.Set(t0.Add(span))
-	if err := s.Rollup(t0.Add(span)); err != nil {
-		b.Fatal(err)
+	rollup := func(at time.Time) {
+		clk.Set(at)
+		if err := s.Rollup(at); err != nil {
+			b.Fatal(err)
+		}
+		flush(b, s)
+		execWriter(b, s, "PRAGMA wal_checkpoint(TRUNCATE)")
 	}
-	flush(b, s)
-	execWriter(b, s, "PRAGMA wal_checkpoint(TRUNCATE)")
-	out := map[string]float64{}
-	for _, table := range []string{"result", "agg_minute", "agg_hour"} {
-		var pages, rows int64
-		if err := s.ro.QueryRow("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?", table).Scan(&pages); err != nil {
+	pages := func(table string) float64 {
+		var n int64
+		if err := s.ro.QueryRow("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?", table).Scan(&n); err != nil {
 			b.Fatal(err)
 		}
-		if err := s.ro.QueryRow("SELECT count(*) FROM " + table).Scan(&rows); err != nil {
-			b.Fatal(err)
-		}
+		return float64(n)
+	}
+	perRow := func(table string, rows int64) float64 {
 		if rows == 0 {
 			b.Fatalf("no rows in %s", table)
 		}
-		out[table] = float64(pages) / float64(rows)
+		return pages(table) / float64(rows)
 	}
+	rollup(start.Add(span))
+	var packed int64
+	rows, err := s.ro.Query("SELECT start, data FROM raw_pack")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var hour int64
+		var blob []byte
+		if err := rows.Scan(&hour, &blob); err != nil {
+			b.Fatal(err)
+		}
+		if err := decodeRaw(hour, blob, func(rawResult) { packed++ }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rows.Close()
+	out := map[string]float64{
+		"result":      perRow("result", scalar[int64](b, s, "SELECT count(*) FROM result")),
+		"raw_pack":    (pages("raw_pack") + pages("raw_pack_key")) / float64(packed),
+		"minute_pack": perRow("minute_pack", packedCount(b, s, "minute_pack")),
+	}
+	days := (span + 24*time.Hour - 1) / (24 * time.Hour)
+	rollup(start.Add(days*24*time.Hour + span/2))
+	if n := scalar[int64](b, s, "SELECT count(*) FROM agg_hour"); n != 0 {
+		b.Fatalf("%d rows left in agg_hour, want all packed", n)
+	}
+	// A few dozen rows of a day each fill a few pages: the free space of a part-filled last
+	// page would be most of the figure. Rows appended in rowid order fill their pages, so
+	// the bytes used are the steady state here.
+	var used int64
+	if err := s.ro.QueryRow("SELECT coalesce(sum(pgsize - unused), 0) FROM dbstat WHERE name IN ('hour_pack', 'hour_pack_key')").Scan(&used); err != nil {
+		b.Fatal(err)
+	}
+	out["agg_hour"] = float64(used) / float64(packedCount(b, s, "hour_pack"))
 	return out
+}
+
+// packedCount is the number of minutes (minute_pack) or hours (hour_pack) with checks held in
+// table.
+func packedCount(b *testing.B, s *Store, table string) (n int64) {
+	rows, err := s.ro.Query("SELECT data FROM " + table)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var blob []byte
+		if err := rows.Scan(&blob); err != nil {
+			b.Fatal(err)
+		}
+		if err := decodePack(blob, 60, func(int, *agg) { n++ }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return n
 }
 
 // BenchmarkWriterPaced feeds the writer at a steady rate through RecordResult and the default

@@ -135,47 +135,26 @@ func (c *chart) spread(x span, add func(i int, d int64)) {
 // chartLatency adds to each bucket the checks that belong to it.
 func (s *Store) chartLatency(ctx context.Context, c *chart, id, to int64) error {
 	if c.width >= hourMS {
-		return s.chartAggs(ctx, c, "agg_hour", hourMS, id, to)
+		// Each hour in the bucket holding its middle (the first or the last bucket for those
+		// that stick out of the chart).
+		err := eachHour(ctx, s.ro, id, c.from-hourMS+1, to, func(start int64, a *agg) {
+			c.aggs[c.index(start+hourMS/2)].merge(a)
+		})
+		return s.readErr(err)
 	}
-	if err := s.chartAggs(ctx, c, "agg_minute", minuteMS, id, to); err != nil {
-		return err
-	}
-	rows, err := s.ro.QueryContext(ctx, "SELECT at, latency, ok FROM result WHERE service = ? AND at >= ? AND at < ?", id, c.from, to)
+	// The minutes that overlap the chart, each in the bucket holding its middle, as hours are.
+	err := eachMinute(ctx, s.ro, id, c.from-hourMS+1, to, func(start int64, a *agg) {
+		if start > c.from-minuteMS && start < to {
+			c.aggs[c.index(start+minuteMS/2)].merge(a)
+		}
+	})
 	if err != nil {
 		return s.readErr(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var at, latency int64
-		var ok bool
-		if err := rows.Scan(&at, &latency, &ok); err != nil {
-			return s.readErr(err)
-		}
-		c.aggs[c.index(at)].add(latency, ok)
-	}
-	return s.readErr(rows.Err())
-}
-
-// chartAggs adds the aggregates of table (each unit ms long) that overlap the chart to the
-// bucket holding their middle.
-func (s *Store) chartAggs(ctx context.Context, c *chart, table string, unit, id, to int64) error {
-	rows, err := s.ro.QueryContext(ctx, "SELECT start, checks, failures, lat_min, lat_max, hist FROM "+table+
-		" WHERE service = ? AND start > ? AND start < ?", id, c.from-unit, to)
-	if err != nil {
-		return s.readErr(err)
-	}
-	defer rows.Close()
-	var start int64
-	var a agg // reused: its histogram is the bulk of a row
-	for rows.Next() {
-		a.checks, a.failures = 0, 0
-		clear(a.hist)
-		if err := scanAgg(startScanner{rows, &start}, &a); err != nil {
-			return s.readErr(err)
-		}
-		c.aggs[c.index(start+unit/2)].merge(&a)
-	}
-	return s.readErr(rows.Err())
+	err = eachRaw(ctx, s.ro, id, c.from, to, func(r rawResult) {
+		c.aggs[c.index(r.at)].add(r.latency, r.ok)
+	})
+	return s.readErr(err)
 }
 
 // startScanner reads an aggregate's start column ahead of the columns scanAgg reads.

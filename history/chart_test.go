@@ -224,9 +224,18 @@ func TestWindows(t *testing.T) {
 }
 
 // BenchmarkChart measures one 100-bucket chart per window over the fixture of
-// BenchmarkUptimeWindow (a check every 30s).
+// BenchmarkUptimeWindow (a check every 30s), as rows and packed.
 func BenchmarkChart(b *testing.B) {
+	for _, packed := range []bool{false, true} {
+		b.Run(fmt.Sprint("packed=", packed), func(b *testing.B) { benchChart(b, packed) })
+	}
+}
+
+func benchChart(b *testing.B, packed bool) {
 	path, now := fixture(b)
+	if packed {
+		packFixture(b, path, now)
+	}
 	s, err := Open(path, Options{ReadOnly: true, Now: func() time.Time { return now }})
 	if err != nil {
 		b.Fatal(err)

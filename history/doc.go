@@ -30,14 +30,22 @@
 // Raw results are kept for Options.Raw (default 48 hours). Older ones are rolled up into
 // per-minute aggregates, kept for a third of Options.Retention (default 90 days, so 30) but at
 // least twice Raw; hourly aggregates are written along with the raw results from the start
-// and kept for good (about 9,000 rows per service a year), so nothing is ever dropped without
-// a summary. Queries read each stretch of time from one tier (whole hours from the hourly
-// aggregates, the rest from raw results or, where those were rolled up, per-minute ones), so
-// they answer the same before and after a rollup. An aggregate holds the number of checks and
-// failures, and the minimum, maximum and a latency histogram of the passing checks (a failed
-// check's latency is its timeout, not the service's speed). The histogram has 16 buckets per
-// doubling, so percentiles read from aggregates are within 2.2% of the exact value. State
-// changes, outages and coverage are small and kept for good.
+// and kept for good, so nothing is ever dropped without a summary. Queries read each stretch
+// of time from one tier (whole hours from the hourly aggregates, the rest from raw results
+// or, where those were rolled up, per-minute ones), so they answer the same before and after
+// a rollup. An aggregate holds the number of checks and failures, and the minimum, maximum
+// and a latency histogram of the passing checks (a failed check's latency is its timeout, not
+// the service's speed). The histogram has 16 buckets per doubling, so percentiles read from
+// aggregates are within 2.2% of the exact value. State changes, outages and coverage are
+// small and kept for good.
+//
+// Each tier is packed, so that 1,000 services checked every 30 s take under 200 MB in 90
+// days: the raw results of the hours before the last one an hour of a service to a row
+// (rawpack.go: nothing of them is lost), the per-minute aggregates an hour to a row, and the
+// hourly aggregates of the days before the raw results' a day to a row (pack.go). The writer
+// writes rows (raw results, the current hours) as before; the rollup packs them. A packed
+// minute keeps its minimum and maximum to their histogram bucket (within 2.2%, like the
+// percentiles); a packed hour keeps them exactly.
 //
 // # Files
 //

@@ -115,3 +115,52 @@ func scalar[T any](t testing.TB, s *Store, query string, args ...any) T {
 	}
 	return v
 }
+
+// minuteChecks is the number of checks in the per-minute tier.
+func minuteChecks(t testing.TB, s *Store) int64 {
+	t.Helper()
+	var n int64
+	for _, m := range packedMinutes(t, s, "") {
+		n += m.checks
+	}
+	return n
+}
+
+// packedMinutes reads the per-minute tier of one service ("": all of them) by the start of
+// each minute; the aggregates of services with the same minute are added up.
+func packedMinutes(t testing.TB, s *Store, service string) map[int64]*agg {
+	t.Helper()
+	rows, err := s.ro.Query("SELECT p.start, p.data FROM minute_pack p JOIN service s ON s.id = p.service WHERE ? IN ('', s.name)", service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int64]*agg{}
+	for rows.Next() {
+		var hour int64
+		var blob []byte
+		if err := rows.Scan(&hour, &blob); err != nil {
+			t.Fatal(err)
+		}
+		err := decodeMinutes(blob, func(i int, a *agg) {
+			k := hour + int64(i)*minuteMS
+			if out[k] == nil {
+				out[k] = &agg{}
+			}
+			out[k].merge(a)
+		})
+		if err != nil {
+			t.Fatalf("minute_pack at %d: %v", hour, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// hourChecks is the number of checks in the per-hour tier, packed or not.
+func hourChecks(t testing.TB, s *Store) int64 {
+	t.Helper()
+	return scalar[int64](t, s, "SELECT (SELECT coalesce(sum(checks), 0) FROM agg_hour) + (SELECT coalesce(sum(checks), 0) FROM hour_pack)")
+}

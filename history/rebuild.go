@@ -1,6 +1,7 @@
 package history
 
 import (
+	"context"
 	"database/sql"
 	"math"
 )
@@ -60,11 +61,21 @@ func (w *writer) rebuildHours() error {
 // rebuildService rebuilds one service's hourly aggregates from the hour before its newest
 // result on, and returns that hour (MaxInt64 when the service has no result).
 func (w *writer) rebuildService(tx *sql.Tx, id int64) (int64, error) {
-	var newest sql.NullInt64
-	if err := tx.QueryRow("SELECT max(at) FROM result WHERE service = ?", id).Scan(&newest); err != nil || !newest.Valid {
+	ctx := context.Background()
+	newest, err := newestRaw(ctx, tx, id)
+	if err != nil || !newest.Valid {
 		return math.MaxInt64, err
 	}
 	from := floorTo(newest.Int64, hourMS) - hourMS
+	// Packed days are final: a service whose newest results are as old as them (removed from
+	// the config days ago) has its hours rebuilt from after them.
+	var packed sql.NullInt64
+	if err := tx.QueryRow("SELECT max(start) FROM hour_pack WHERE service = ?", id).Scan(&packed); err != nil {
+		return 0, err
+	}
+	if packed.Valid {
+		from = max(from, packed.Int64+dayMS)
+	}
 	hours := map[int64]*agg{}
 	at := func(start int64) *agg {
 		a := hours[start]
@@ -74,36 +85,14 @@ func (w *writer) rebuildService(tx *sql.Tx, id int64) (int64, error) {
 		}
 		return a
 	}
-	rows, err := tx.Query("SELECT start, checks, failures, lat_min, lat_max, hist FROM agg_minute WHERE service = ? AND start >= ?", id, from)
+	err = eachMinute(ctx, tx, id, from, math.MaxInt64, func(start int64, m *agg) {
+		at(floorTo(start, hourMS)).merge(m)
+	})
 	if err != nil {
 		return 0, err
 	}
-	var start int64
-	for rows.Next() {
-		var m agg
-		if err := scanAgg(startScanner{rows, &start}, &m); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		at(floorTo(start, hourMS)).merge(&m)
-	}
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	rows, err = tx.Query("SELECT at, latency, ok FROM result WHERE service = ? AND at >= ?", id, from)
+	err = eachRaw(ctx, tx, id, from, math.MaxInt64, func(r rawResult) { at(floorTo(r.at, hourMS)).add(r.latency, r.ok) })
 	if err != nil {
-		return 0, err
-	}
-	for rows.Next() {
-		var t, latency int64
-		var ok bool
-		if err := rows.Scan(&t, &latency, &ok); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		at(floorTo(t, hourMS)).add(latency, ok)
-	}
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	if _, err := tx.Exec("DELETE FROM agg_hour WHERE service = ? AND start >= ?", id, from); err != nil {

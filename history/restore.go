@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"math"
 	"slices"
 	"time"
 
@@ -46,7 +47,9 @@ func (s *Store) restore(ctx context.Context, service string) (track.Saved, error
 	if err := s.restoreOutages(ctx, id, track.OutageCap, &st); err != nil {
 		return st, err
 	}
-	err = s.q(ctx).QueryRowContext(ctx, "SELECT coalesce(sum(checks), 0), coalesce(sum(failures), 0) FROM agg_hour WHERE service = ?",
+	err = s.q(ctx).QueryRowContext(ctx, `SELECT
+		(SELECT coalesce(sum(checks), 0) FROM agg_hour WHERE service = ?1) + (SELECT coalesce(sum(checks), 0) FROM hour_pack WHERE service = ?1),
+		(SELECT coalesce(sum(failures), 0) FROM agg_hour WHERE service = ?1) + (SELECT coalesce(sum(failures), 0) FROM hour_pack WHERE service = ?1)`,
 		id).Scan(&st.Checks, &st.Failures)
 	if err != nil {
 		return st, s.readErr(err)
@@ -115,8 +118,39 @@ func (s *Store) recentResults(ctx context.Context, id int64, n int) ([]track.Che
 	if err := rows.Err(); err != nil {
 		return nil, s.readErr(err)
 	}
+	rows.Close()
+	// Fewer rows than asked for (all of them, then): the older results are packed. The n
+	// newest of rows and packs together are among the rows and the n newest packed.
+	if len(rs) < n {
+		var packed []track.Check
+		err := eachRawPack(ctx, s.q(ctx), id, math.MinInt64, math.MaxInt64, "DESC", func(hour int64, blob []byte) error {
+			err := decodeRaw(hour, blob, func(r rawResult) { packed = append(packed, r.check()) })
+			if err == nil && len(packed) >= n {
+				return errStop
+			}
+			return err
+		})
+		if err != nil {
+			return nil, s.readErr(err)
+		}
+		rs = append(rs, packed...)
+		slices.SortStableFunc(rs, func(a, b track.Check) int { return b.Start.Compare(a.Start) })
+		rs = slices.CompactFunc(rs, func(a, b track.Check) bool { return a.Start.Equal(b.Start) })
+		rs = rs[:min(len(rs), n)]
+	}
 	slices.Reverse(rs)
 	return rs, nil
+}
+
+// check is the result as the tracker keeps it.
+func (r rawResult) check() track.Check {
+	c := track.Check{Start: time.UnixMilli(r.at), Latency: time.Duration(r.latency) * time.Microsecond, OK: r.ok}
+	if r.ok {
+		c.Warning = r.reason
+	} else {
+		c.Reason = r.reason
+	}
+	return c
 }
 
 // restoreState sets State, Since and Reason from the last state change; the reason is the

@@ -33,18 +33,40 @@ func (w *writer) rollupOnce(now time.Time) error {
 	if err != nil {
 		return fileErr(w.s.path, "cannot roll up old results", nil, err)
 	}
+	rawPackCutoff := floorTo(now.UnixMilli(), hourMS) - hourMS
 	for _, id := range ids {
+		for _, step := range []struct {
+			do     func(service, cutoff int64) (bool, error)
+			cutoff int64
+		}{
+			{w.rollupRawPacks, rawCutoff},
+			{w.rollupRaw, rawCutoff},
+			// The results of the hours before the last one are packed.
+			{w.packRaw, rawPackCutoff},
+		} {
+			for done := false; !done; {
+				if w.stopping() {
+					return nil
+				}
+				if done, err = step.do(id, step.cutoff); err != nil {
+					return fileErr(w.s.path, "cannot roll up old results", nil, err)
+				}
+				w.drain()
+			}
+		}
+		// Hours as old as the raw results rolled up are final but for late results (which
+		// add a row to agg_hour, packed at the next rollup).
 		for done := false; !done; {
 			if w.stopping() {
 				return nil
 			}
-			if done, err = w.rollupRaw(id, rawCutoff); err != nil {
+			if done, err = w.packHours(id, floorTo(rawCutoff, dayMS)); err != nil {
 				return fileErr(w.s.path, "cannot roll up old results", nil, err)
 			}
 			w.drain()
 		}
 		// The hourly aggregates already hold these minutes.
-		if _, err := w.db.Exec("DELETE FROM agg_minute WHERE service = ? AND start < ?", id, minuteCutoff); err != nil {
+		if _, err := w.db.Exec("DELETE FROM minute_pack WHERE service = ? AND start < ?", id, minuteCutoff); err != nil {
 			return fileErr(w.s.path, "cannot roll up old results", nil, err)
 		}
 	}
@@ -56,8 +78,9 @@ func (w *writer) rollupOnce(now time.Time) error {
 	return nil
 }
 
-// rollupRaw turns the oldest chunk of a service's raw results before cutoff into per-minute
-// aggregates, and deletes them, in one transaction. done reports that none are left.
+// rollupRaw turns the oldest chunk of a service's raw result rows before cutoff into
+// per-minute aggregates (packed by the hour), and deletes them, in one transaction. done
+// reports that none are left.
 func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
 	tx, err := w.db.Begin()
 	if err != nil {
@@ -69,7 +92,7 @@ func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	minutes := map[aggKey]*agg{}
+	hours := map[int64]*hourMinutes{}
 	n, last := 0, int64(0)
 	for rows.Next() {
 		var at, latency int64
@@ -78,13 +101,13 @@ func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
 			rows.Close()
 			return false, err
 		}
-		k := aggKey{service: service, start: floorTo(at, minuteMS)}
-		a := minutes[k]
-		if a == nil {
-			a = &agg{}
-			minutes[k] = a
+		hour := floorTo(at, hourMS)
+		m := hours[hour]
+		if m == nil {
+			m = &hourMinutes{}
+			hours[hour] = m
 		}
-		a.add(latency, ok)
+		m[(at-hour)/minuteMS].add(latency, ok)
 		n, last = n+1, at
 	}
 	if err := rows.Err(); err != nil {
@@ -93,8 +116,8 @@ func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
 	if n == 0 {
 		return true, nil
 	}
-	for k, a := range minutes {
-		if err := w.mergeAgg(tx, "agg_minute", k, a); err != nil {
+	for hour, m := range hours {
+		if err := w.mergeMinutes(tx, service, hour, m); err != nil {
 			return false, err
 		}
 	}

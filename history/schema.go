@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -145,7 +146,91 @@ ALTER TABLE outage ADD COLUMN ack_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE outage ADD COLUMN ack_at INTEGER;
 ALTER TABLE outage ADD COLUMN ack_note TEXT NOT NULL DEFAULT '';
 `,
+		// 7: the per-minute tier is packed, an hour of a service's minutes to a row, the
+		// hourly aggregates older than the raw results a day to a row (see pack.go), and the
+		// raw results before the last hour an hour to a row (rawpack.go); packMinuteRows
+		// moves the rows of agg_minute over and drops it, the rollup packs the older rows of
+		// agg_hour and result.
+		`
+CREATE TABLE minute_pack (
+	service INTEGER NOT NULL,
+	start   INTEGER NOT NULL, -- the hour
+	data    BLOB NOT NULL,
+	PRIMARY KEY (service, start)
+) WITHOUT ROWID;
+-- A day of hours takes up to a few KB (checked every second): in a table WITHOUT ROWID a row
+-- spills into overflow pages past about 1 KB, each page of its own, in a rowid table past 4 KB.
+CREATE TABLE hour_pack (
+	id       INTEGER PRIMARY KEY,
+	service  INTEGER NOT NULL,
+	start    INTEGER NOT NULL, -- the day (UTC)
+	checks   INTEGER NOT NULL, -- the day's, for totals without decoding
+	failures INTEGER NOT NULL,
+	data     BLOB NOT NULL
+);
+CREATE UNIQUE INDEX hour_pack_key ON hour_pack (service, start);
+CREATE TABLE raw_pack (
+	id      INTEGER PRIMARY KEY,
+	service INTEGER NOT NULL,
+	start   INTEGER NOT NULL, -- the hour
+	data    BLOB NOT NULL
+);
+CREATE UNIQUE INDEX raw_pack_key ON raw_pack (service, start);
+`,
 	}
+}
+
+// migrationCode holds the steps that SQL cannot do alone, by the version they lead to: each
+// runs in the migration's transaction, after that version's SQL.
+var migrationCode = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	7: packMinuteRows,
+}
+
+// packMinuteRows moves the per-minute aggregates of agg_minute into minute_pack, an hour of a
+// service to a row, and drops agg_minute. A row whose histogram is damaged keeps its failures
+// and the part of its histogram that could be read.
+func packMinuteRows(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "SELECT service, start, checks, failures, lat_min, lat_max, hist FROM agg_minute ORDER BY service, start")
+	if err != nil {
+		return err
+	}
+	var (
+		m           hourMinutes
+		key         aggKey
+		have        bool
+		service, at int64
+		packs       []aggKey
+		blobs       [][]byte
+	)
+	flush := func() {
+		if have {
+			packs, blobs = append(packs, key), append(blobs, encodeMinutes(&m))
+		}
+		m, have = hourMinutes{}, false
+	}
+	for rows.Next() {
+		var a agg
+		if err := scanAgg(startScanner{startScanner{rows, &service}, &at}, &a); err != nil && err != errBadHist {
+			rows.Close()
+			return err
+		}
+		if k := (aggKey{service, floorTo(at, hourMS)}); !have || k != key {
+			flush()
+			key, have = k, true
+		}
+		m[(at-key.start)/minuteMS].merge(&a)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	flush()
+	for i, k := range packs {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO minute_pack (service, start, data) VALUES (?, ?, ?)", k.service, k.start, blobs[i]); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, "DROP TABLE agg_minute")
+	return err
 }
 
 // migrate brings the schema from its current version up to len(steps), in one transaction, so
@@ -167,9 +252,15 @@ func migrate(ctx context.Context, db *sql.DB, path string, steps []string) error
 	if version == len(steps) {
 		return nil
 	}
+	real := migrations()
 	for i := version; i < len(steps); i++ {
 		if _, err := tx.ExecContext(ctx, steps[i]); err != nil {
 			return fileErr(path, fmt.Sprintf("cannot be upgraded to schema version %d", i+1), nil, err)
+		}
+		if code := migrationCode[i+1]; code != nil && i < len(real) && steps[i] == real[i] {
+			if err := code(ctx, tx); err != nil {
+				return fileErr(path, fmt.Sprintf("cannot be upgraded to schema version %d", i+1), nil, err)
+			}
 		}
 	}
 	// PRAGMA takes no parameters; the version is ours, not user input.
@@ -178,6 +269,13 @@ func migrate(ctx context.Context, db *sql.DB, path string, steps []string) error
 	}
 	if err := tx.Commit(); err != nil {
 		return fileErr(path, "cannot be written", nil, err)
+	}
+	if version == 0 {
+		// A new file went through tables that later versions drop (agg_minute): their
+		// pages would stay free in it for good. Empty, it is copied in no time.
+		if _, err := db.ExecContext(ctx, "VACUUM"); err != nil {
+			return fileErr(path, "cannot be written", nil, err)
+		}
 	}
 	return nil
 }

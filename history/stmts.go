@@ -7,7 +7,7 @@ import "database/sql"
 // (40% of the writer's CPU at 10,000 results a second).
 var hotQueries = []string{
 	qInsertResult, qSelectService, qInsertService, qUpdateGroup,
-	qSelectAgg("agg_hour"), qReplaceAgg("agg_hour"), qSelectAgg("agg_minute"), qReplaceAgg("agg_minute"),
+	qSelectAgg("agg_hour"), qReplaceAgg("agg_hour"), qSelectPack, qReplacePack,
 	qUpdateRun, qInsertRun, qSelectRun,
 }
 

@@ -242,7 +242,9 @@ func (s *Store) Flush(ctx context.Context) error {
 
 // Rollup rolls up the raw results older than Options.Raw as of now into per-minute
 // aggregates, and deletes the per-minute aggregates older than minuteKeep (their hours are
-// kept). The writer does it every hour by itself; Rollup is for tests and tools.
+// kept); it packs the raw results of the hours before the last one, and the hourly
+// aggregates of the days before Options.Raw (see pack.go). The writer does it every hour by
+// itself; Rollup is for tests and tools.
 func (s *Store) Rollup(now time.Time) error {
 	return s.request(context.Background(), op{kind: opRollup, now: now})
 }

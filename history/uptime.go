@@ -164,51 +164,27 @@ func (s *Store) latency(ctx context.Context, id, from, to int64) (*agg, error) {
 	edges := []span{{from, to}}
 	if firstHour < lastHour {
 		edges = []span{{from, firstHour}, {lastHour, to}}
-		if err := s.mergeAggs(ctx, &sum, "agg_hour", id, firstHour, lastHour); err != nil {
-			return nil, err
+		if err := eachHour(ctx, s.ro, id, firstHour, lastHour, func(_ int64, a *agg) { sum.merge(a) }); err != nil {
+			return nil, s.readErr(err)
 		}
 	}
 	for _, e := range edges {
 		if e.start >= e.end {
 			continue
 		}
-		if err := s.mergeAggs(ctx, &sum, "agg_minute", id, e.start, e.end); err != nil {
-			return nil, err
-		}
-		rows, err := s.ro.QueryContext(ctx, "SELECT latency, ok FROM result WHERE service = ? AND at >= ? AND at < ?", id, e.start, e.end)
+		err := eachMinute(ctx, s.ro, id, floorTo(e.start, hourMS), e.end, func(start int64, a *agg) {
+			if start >= e.start && start < e.end {
+				sum.merge(a)
+			}
+		})
 		if err != nil {
 			return nil, s.readErr(err)
 		}
-		for rows.Next() {
-			var latency int64
-			var ok bool
-			if err := rows.Scan(&latency, &ok); err != nil {
-				rows.Close()
-				return nil, s.readErr(err)
-			}
-			sum.add(latency, ok)
-		}
-		if err := rows.Err(); err != nil {
+		if err := eachRaw(ctx, s.ro, id, e.start, e.end, func(r rawResult) { sum.add(r.latency, r.ok) }); err != nil {
 			return nil, s.readErr(err)
 		}
 	}
 	return &sum, nil
-}
-
-// mergeAggs adds to sum the aggregates of table that start in [from, to).
-func (s *Store) mergeAggs(ctx context.Context, sum *agg, table string, id, from, to int64) error {
-	rows, err := s.ro.QueryContext(ctx, "SELECT checks, failures, lat_min, lat_max, hist FROM "+table+
-		" WHERE service = ? AND start >= ? AND start < ?", id, from, to)
-	if err != nil {
-		return s.readErr(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scanAgg(rows, sum); err != nil {
-			return s.readErr(err)
-		}
-	}
-	return s.readErr(rows.Err())
 }
 
 func total(runs []span) (n int64) {

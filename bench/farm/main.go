@@ -46,6 +46,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // to read the results uptty stored
+
+	"github.com/uptty/uptty/history"
 )
 
 // hogEnv, when set, turns this program into the CPU hog child: that many busy goroutines.
@@ -550,7 +552,8 @@ type result struct {
 }
 
 // readHistory reads every raw result from uptty's history file. It knows the history's
-// result table; if the schema changes, this is the one place to follow it.
+// result table, and raw_pack (schema 7: the results of the hours before the last one, packed
+// by the rollup); if the schema changes, this is the one place to follow it.
 func readHistory(path string) ([]result, error) {
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
@@ -576,6 +579,37 @@ func readHistory(path string) ([]result, error) {
 		}
 		r.svc = int32(i)
 		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	var packed int
+	if err := db.QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'raw_pack'").Scan(&packed); err != nil || packed == 0 {
+		return out, err
+	}
+	rows, err = db.QueryContext(context.Background(), `SELECT s.name, p.start, p.data FROM raw_pack p JOIN service s ON s.id = p.service`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var hour int64
+		var blob []byte
+		if err := rows.Scan(&name, &hour, &blob); err != nil {
+			return nil, err
+		}
+		i, err := strconv.Atoi(strings.TrimPrefix(name, "svc-"))
+		if err != nil {
+			continue
+		}
+		err = history.DecodeRawPack(hour, blob, func(at, latency int64, ok bool) {
+			out = append(out, result{svc: int32(i), at: at, latency: latency, ok: ok})
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, rows.Err()
 }
