@@ -1,8 +1,8 @@
 package ui
 
 import (
-	"bytes"
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -90,8 +90,88 @@ const waitLimit = 20 * time.Second
 
 func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
 	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
-		teatest.WithDuration(waitLimit), teatest.WithCheckInterval(10*time.Millisecond))
+	waitForAll(t, tm, text)
+}
+
+// waitForAll waits until one frame shows every text. It reads the frames the program draws
+// (newTestModel records each View), not the bytes written to the terminal: Bubble Tea's
+// renderer writes only the lines that changed since the frame it wrote last, and which frames
+// it writes depends on how keys and ticks fall between its 60 frames a second, so a text
+// already on the screen may never be written again (the flake TestFindApp showed under load).
+func waitForAll(t *testing.T, tm *teatest.TestModel, texts ...string) {
+	t.Helper()
+	v, ok := frames.Load(tm)
+	if !ok {
+		t.Fatal("waitFor on a TestModel not made by newTestModel")
+	}
+	rec := v.(*frameRecorder)
+	deadline := time.After(waitLimit)
+	for {
+		frame := rec.last()
+		if containsAll(frame, texts) {
+			return
+		}
+		select {
+		case <-rec.drawn:
+		case <-deadline:
+			t.Fatalf("no frame showed %q in %s; the last one:\n%s", texts, waitLimit, frame)
+		}
+	}
+}
+
+func containsAll(s string, texts []string) bool {
+	for _, x := range texts {
+		if !strings.Contains(s, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// frames maps each TestModel made by newTestModel to the recorder of its frames.
+var frames sync.Map
+
+// frameRecorder keeps the newest frame the program drew and signals each new one.
+type frameRecorder struct {
+	mu    sync.Mutex
+	frame string
+	drawn chan struct{} // one pending signal at most
+}
+
+func (r *frameRecorder) last() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.frame
+}
+
+// recorded is a Model whose every View is recorded.
+type recorded struct {
+	Model
+	rec *frameRecorder
+}
+
+func (m recorded) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.Model.Update(msg)
+	m.Model = next.(Model)
+	return m, cmd
+}
+
+func (m recorded) View() string {
+	v := m.Model.View()
+	m.rec.mu.Lock()
+	m.rec.frame = v
+	m.rec.mu.Unlock()
+	select {
+	case m.rec.drawn <- struct{}{}:
+	default:
+	}
+	return v
+}
+
+// finalModel is the Model the program ended with.
+func finalModel(t *testing.T, tm *teatest.TestModel, opts ...teatest.FinalOpt) Model {
+	t.Helper()
+	return tm.FinalModel(t, opts...).(recorded).Model
 }
 
 // ignoreTeatest skips teatest's own SIGINT watcher, which outlives every test by design.
@@ -168,7 +248,7 @@ func TestApp(t *testing.T) {
 
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(waitLimit))
-	final := tm.FinalModel(t).(Model)
+	final := finalModel(t, tm)
 	if got := final.status[1].State; got != track.Paused {
 		t.Errorf("final status[1].State = %v, want PAUSED", got)
 	}
@@ -202,5 +282,9 @@ func TestAppQuitAnywhere(t *testing.T) {
 func newTestModel(t *testing.T, m Model, w, h int) *teatest.TestModel {
 	t.Helper()
 	m.titleless = true
-	return teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
+	rec := &frameRecorder{drawn: make(chan struct{}, 1)}
+	tm := teatest.NewTestModel(t, recorded{Model: m, rec: rec}, teatest.WithInitialTermSize(w, h))
+	frames.Store(tm, rec)
+	t.Cleanup(func() { frames.Delete(tm) })
+	return tm
 }

@@ -185,7 +185,7 @@ func TestFindApp(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
 	waitFor(t, tm, "> UP       Checkout API")
 	tm.Type("q")
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(waitLimit)).(Model)
+	final := finalModel(t, tm, teatest.WithFinalTimeout(waitLimit))
 	if f := final.find; f.filter != "" || f.problems || f.sort != sortConfig || len(f.collapsed) != 2 {
 		t.Errorf("final find state = %+v, want no filter, all shown, config order, search and data collapsed", f)
 	}

@@ -252,7 +252,7 @@ func TestAppHistory(t *testing.T) {
 	waitFor(t, tm, "history not saved")
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(waitLimit))
-	if got := tm.FinalModel(t).(Model).hist.window; got != 3 {
+	if got := finalModel(t, tm).hist.window; got != 3 {
 		t.Errorf("final window = %d, want 3 (30d)", got)
 	}
 }

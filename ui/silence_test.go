@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"errors"
 	"slices"
 	"strings"
@@ -161,19 +160,6 @@ func TestMuteFlow(t *testing.T) {
 	waitFor(t, tm, "silence failed: disk full")
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(waitLimit))
-}
-
-// waitForAll waits for output that holds every text: what one frame draws.
-func waitForAll(t *testing.T, tm *teatest.TestModel, texts ...string) {
-	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		for _, x := range texts {
-			if !bytes.Contains(b, []byte(x)) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(waitLimit), teatest.WithCheckInterval(10*time.Millisecond))
 }
 
 func receiveSilence(t *testing.T, ch <-chan history.Silence) history.Silence {
