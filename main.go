@@ -517,16 +517,18 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		guard.program = early.program
 		guard.mu.Unlock()
 	}
+	// How the screen looks, the same on the first frame and after it.
+	look := ui.Options{
+		Demo:          isDemo,
+		Hint:          hint,
+		Theme:         opts.theme,
+		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
+		ASCII:         asciiScreen(opts, getenv),
+		Wall:          opts.wall,
+		WallPage:      opts.wallPage,
+	}
 	if xterm.IsTerminal(os.Stdout.Fd()) && opts.metrics == "" {
-		startScreen(ui.New(cfg.Services, nil, nil, ui.Options{
-			Demo:          isDemo,
-			Hint:          hint,
-			Theme:         opts.theme,
-			AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
-			ASCII:         asciiScreen(opts, getenv),
-			Wall:          opts.wall,
-			WallPage:      opts.wallPage,
-		}))
+		startScreen(ui.New(cfg.Services, nil, nil, look))
 		// A panic before the crash guard below is set up: the terminal is given back first.
 		defer func() {
 			if r := recover(); r != nil {
@@ -664,30 +666,22 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		rl := &reloader{path: cfg.Path, getenv: getenv, mon: monitor, hist: hist}
 		reload = tuiReload(rl, alerts, ruleNames(senders.rules), tty, tmux, dlog)
 	}
-	model := ui.New(cfg.Services, monitor.Snapshot(), monitor, ui.Options{
-		Demo:          isDemo,
-		Hint:          hint,
-		Theme:         opts.theme,
-		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
-		ASCII:         asciiScreen(opts, getenv),
-		Wall:          opts.wall,
-		WallPage:      opts.wallPage,
-		Ctx:           ctx,
-		Archive:       hist.View,
-		Via:           alerts.engine.Via,
-		Reload:        reload,
-		Mark:          alerts.engine.Mark,
-		Silence:       func(x history.Silence) error { return alerts.silences.set(ctx, x) },
-		Unsilence:     func(names ...string) (int, error) { return alerts.silences.unset(ctx, names...) },
-		Acked:         alerts.acks.Acked,
-		Ack:           func(name string, a track.Ack) error { _, err := alerts.acks.Ack(ctx, name, a); return err },
-		Unack:         func(name string) error { _, err := alerts.acks.Unack(ctx, name); return err },
-		User:          loginName(getenv),
-		// What the screen showed last time (filter, sort, collapsed groups): kept with the
-		// history, so a restart comes back to it; unreadable, it starts from the defaults.
-		Prefs:     screenPrefs(hist),
-		SavePrefs: hist.Store.SetPrefs,
-	})
+	o := look
+	o.Ctx = ctx
+	o.Archive = hist.View
+	o.Via = alerts.engine.Via
+	o.Reload = reload
+	o.Mark = alerts.engine.Mark
+	o.Silence = func(x history.Silence) error { return alerts.silences.set(ctx, x) }
+	o.Unsilence = func(names ...string) (int, error) { return alerts.silences.unset(ctx, names...) }
+	o.Acked = alerts.acks.Acked
+	o.Ack = func(name string, a track.Ack) error { _, err := alerts.acks.Ack(ctx, name, a); return err }
+	o.Unack = func(name string) error { _, err := alerts.acks.Unack(ctx, name); return err }
+	o.User = loginName(getenv)
+	// What the screen showed last time (filter, sort, collapsed groups): kept with the
+	// history, so a restart comes back to it; unreadable, it starts from the defaults.
+	o.Prefs, o.SavePrefs = screenPrefs(hist), hist.Store.SetPrefs
+	model := ui.New(cfg.Services, monitor.Snapshot(), monitor, o)
 	if early == nil {
 		startScreen(model) // --metrics: the screen starts with everything ready, as it always did
 	}
