@@ -667,6 +667,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		reload = tuiReload(rl, alerts, ruleNames(senders.rules), tty, tmux, dlog)
 	}
 	o := look
+	o.Hint = hint // the history's own hint (in use by another uptty, not saved) came after the first frame
 	o.Ctx = ctx
 	o.Archive = hist.View
 	o.Via = alerts.engine.Via
