@@ -82,11 +82,13 @@ type Server struct {
 
 type ctxKey struct{ name string }
 
-// subKey is where a session's Subscription is kept, for the guard to close it; loginKey the
-// timer that closes a connection that has not opened its session in time.
+// subKey and screenKey are where a session's Subscription and ui.Screen are kept, for the
+// guard to close them; loginKey the timer that closes a connection that has not opened its
+// session in time.
 var (
-	subKey   = &ctxKey{"subscription"}
-	loginKey = &ctxKey{"login timer"}
+	subKey    = &ctxKey{"subscription"}
+	screenKey = &ctxKey{"screen"}
+	loginKey  = &ctxKey{"login timer"}
 )
 
 // New returns a server for opts; nothing runs until Serve.
@@ -219,6 +221,11 @@ func (s *Server) guard(next ssh.Handler) ssh.Handler {
 		s.log.Info("ssh viewer connected", attrs...)
 		start := time.Now()
 		next(sess)
+		// The program has stopped and the channel is still open: the viewer's terminal gets
+		// its main screen and cursor back.
+		if screen, ok := sess.Context().Value(screenKey).(*ui.Screen); ok {
+			screen.Close()
+		}
 		if sub, ok := sess.Context().Value(subKey).(Subscription); ok {
 			sub.Close()
 		}
@@ -282,10 +289,16 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 			_ = c.Close() // unblocks the write: the channel alone would wait for window space
 		}
 	})
-	p := tea.NewProgram(ui.New(services, status, src, o),
-		tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(), tea.WithFPS(ui.FrameRate),
+	// The viewer's screen is drawn by ui.Screen, as the local one is: nothing is written, and
+	// no timer wakes, while nothing changes, and only the cells that changed when something
+	// does (less to draw and to encrypt per viewer). Its size comes from the window-change
+	// messages wish sends the program.
+	screen := ui.NewScreen(ui.ScreenOptions{Out: out, FPS: ui.FrameRate})
+	sess.Context().SetValue(screenKey, screen)
+	p := tea.NewProgram(screen.Model(ui.New(services, status, src, o)), append(screen.ProgramOptions(),
+		tea.WithInput(sess), tea.WithOutput(out),
 		// Signals are the server's: a viewer's program must not take them.
-		tea.WithoutSignalHandler())
+		tea.WithoutSignalHandler())...)
 	src.program = p
 	return p
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/track"
+	"github.com/uptty/uptty/ui/uitest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -147,6 +148,7 @@ func (f *fixture) dial(t *testing.T, auth ...gossh.AuthMethod) (*gossh.Client, e
 
 // screen is a session's output as it arrives.
 type screen struct {
+	t   *testing.T
 	mu  sync.Mutex
 	b   bytes.Buffer
 	got chan struct{}
@@ -163,13 +165,15 @@ func (s *screen) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-var ansiSeq = regexp.MustCompile(`\x1b\[[0-9;?]*[a-zA-Z]|\x1b\][^\x07]*\x07`)
-
-// text is what arrived so far, escape sequences removed.
+// text is what the viewer's terminal (100x24, as open asks for) shows now: the screen writes
+// only the cells that change, so the bytes are read as a terminal reads them. Read from the
+// start every time, a stream cut in the middle of a sequence costs nothing.
 func (s *screen) text() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return ansiSeq.ReplaceAllString(s.b.String(), "")
+	term := uitest.NewLenient(100, 24)
+	term.Write(s.t, s.b.String())
+	return term.String()
 }
 
 func (s *screen) waitFor(t *testing.T, what string, match func(string) bool) {
@@ -206,7 +210,7 @@ func (f *fixture) open(t *testing.T, key gossh.Signer) *viewer {
 	if err := sess.RequestPty("xterm-256color", 24, 100, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
-	v := &viewer{client: c, sess: sess, out: &screen{got: make(chan struct{}, 1)}}
+	v := &viewer{client: c, sess: sess, out: &screen{t: t, got: make(chan struct{}, 1)}}
 	sess.Stdout, sess.Stderr = v.out, v.out
 	if v.keys, err = sess.StdinPipe(); err != nil {
 		t.Fatal(err)
