@@ -200,6 +200,13 @@ func (w *signalWriter) state() (string, int) {
 	return w.buf.String(), w.writes
 }
 
+// elapse moves the synctest bubble's fake clock on by d, then waits until every goroutine of
+// the bubble has done what that time brought.
+func elapse(d time.Duration) {
+	<-time.After(d)
+	synctest.Wait()
+}
+
 // TestScreenSleepsAndCoalesces checks, on a fake clock, that the screen writes a changed frame
 // at once after a quiet spell, coalesces a burst into one more write a frame later, and does
 // not write (nor wake) while nothing changes.
@@ -224,15 +231,13 @@ func TestScreenSleepsAndCoalesces(t *testing.T) {
 		if _, got := out.state(); got != 1 {
 			t.Fatalf("writes within a frame's time = %d, want still 1", got)
 		}
-		time.Sleep(100 * time.Millisecond) // the fake clock: one frame
-		synctest.Wait()
+		elapse(100 * time.Millisecond) // one frame
 		got, n := out.state()
 		if n != 2 || !strings.HasSuffix(got, "\rb4") {
 			t.Fatalf("after a frame: %d writes ending %q, want 2 ending with b4", n, got[max(0, len(got)-10):])
 		}
 		s.draw("b4", "") // the same frame: nothing to write
-		time.Sleep(time.Hour)
-		synctest.Wait()
+		elapse(time.Hour)
 		if _, n := out.state(); n != 2 {
 			t.Fatalf("writes after an idle hour = %d, want 2", n)
 		}
