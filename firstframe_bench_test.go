@@ -15,9 +15,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/uptty/uptty/history"
-	"github.com/uptty/uptty/track"
 )
 
 // BenchmarkFirstFrame10000 runs the built binary on 10,000 services (loopback, checked every
@@ -27,32 +24,7 @@ import (
 // first-frame figure; and the CPU time the process had used by then (user and system, from
 // /proc, in 10 ms ticks), which a loaded machine changes less. Run with -benchtime=3x.
 func BenchmarkFirstFrame10000(b *testing.B) {
-	const n = 10_000
-	dir := b.TempDir()
-	histPath := filepath.Join(dir, "history.db")
-	var body strings.Builder
-	fmt.Fprintf(&body, "history: {path: %q}\ndefaults: {interval: 10s, timeout: 2s}\nservices:\n", histPath)
-	for i := range n {
-		fmt.Fprintf(&body, "  - {name: api-%05d, group: g%02d, url: \"http://127.0.0.1:9/%d\"}\n", i, i%50, i)
-	}
-	cfgPath := filepath.Join(dir, "uptty.yaml")
-	if err := os.WriteFile(cfgPath, []byte(body.String()), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	store, err := history.Open(histPath, history.Options{QueueSize: 1 << 18})
-	if err != nil {
-		b.Fatal(err)
-	}
-	t0 := time.Now().Add(-time.Hour)
-	for k := range 20 {
-		for i := range n {
-			store.Record(fmt.Sprintf("api-%05d", i), fmt.Sprintf("g%02d", i%50), track.Check{
-				Start: t0.Add(time.Duration(k)*10*time.Second + time.Duration(i)*time.Millisecond), Latency: 20 * time.Millisecond, OK: true}, nil)
-		}
-	}
-	if err := store.Close(); err != nil {
-		b.Fatal(err)
-	}
+	dir, cfgPath, _ := startupFixture(b, 10_000)
 	bin := filepath.Join(dir, "uptty")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
