@@ -467,7 +467,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 			cfg = loaded
 		} else {
 			isDemo = true
-			hint = "Demo: no config found. uptty init writes one (uptty --help)."
+			hint = "Demo: no config found. Use --config FILE, or uptty init."
 		}
 	}
 	if isDemo {
