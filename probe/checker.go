@@ -14,7 +14,7 @@ const (
 	PhaseDNS       = "dns"        // name resolution
 	PhaseConnect   = "connect"    // TCP connection
 	PhaseTLS       = "tls"        // TLS handshake
-	PhaseFirstByte = "first byte" // from the request sent (or the connection, if it never was) to the first response byte received
+	PhaseFirstByte = "first byte" // from the request handed to the socket (or the connection, if it never was) to the first response byte received
 )
 
 // phaseRecorder times the steps of one check through an httptrace.ClientTrace, which net.Dialer
@@ -32,6 +32,9 @@ type phaseRecorder struct {
 	// rx is when the kernel received the data of the connection's latest read, where the
 	// connection can tell (stampConn); zero otherwise.
 	rx time.Time
+	// wrote is when the first write of the wait for the answer began (the clock read just
+	// before the write call), where the connection can tell (stampConn); zero otherwise.
+	wrote time.Time
 }
 
 // recorderKey is the context key under which a check's phaseRecorder reaches its connection.
@@ -56,9 +59,9 @@ func (p *phaseRecorder) trace() *httptrace.ClientTrace {
 			p.mu.Unlock()
 		},
 		GotConn: func(httptrace.GotConnInfo) { p.begin(&p.firstByte, false) },
-		// The wait for the answer starts when the request has been written to the socket, not
-		// when the transport's goroutines got round to writing it.
-		WroteRequest:         func(httptrace.WroteRequestInfo) { p.restart(&p.firstByte) },
+		// The wait for the answer starts when the request was handed to the socket, not when
+		// the transport's goroutines got round to writing it.
+		WroteRequest:         func(httptrace.WroteRequestInfo) { p.requestWritten() },
 		GotFirstResponseByte: func() { p.endFirstByte() },
 	}
 }
@@ -73,7 +76,7 @@ func (p *phaseRecorder) newRequest() {
 	p.dns, p.connect, p.tls, p.firstByte = [2]time.Time{}, [2]time.Time{}, [2]time.Time{}, [2]time.Time{}
 	p.tlsErr = nil
 	p.connects = 0
-	p.rx = time.Time{}
+	p.rx, p.wrote = time.Time{}, time.Time{}
 }
 
 // connectStart begins the connect step, or goes on with it: dual-stack dials start several
@@ -106,16 +109,40 @@ func (p *phaseRecorder) begin(step *[2]time.Time, keepFirst bool) {
 		return
 	}
 	step[0], step[1] = time.Now(), time.Time{}
+	if step == &p.firstByte {
+		p.wrote = time.Time{}
+	}
 }
 
-// restart moves the start of a step that is running to now; a step that has ended (a server may
-// answer before it has read the whole request) or never began is left alone.
-func (p *phaseRecorder) restart(step *[2]time.Time) {
+// writing records that a write to the connection is about to be made at at. The first one
+// while the wait for the answer runs is the request's first byte going to the kernel.
+func (p *phaseRecorder) writing(at time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !step[0].IsZero() && step[1].IsZero() {
-		step[0] = time.Now()
+	if p.wrote.IsZero() && !p.firstByte[0].IsZero() && p.firstByte[1].IsZero() {
+		p.wrote = at
 	}
+}
+
+// requestWritten starts the wait for the answer when the request's first byte went to the
+// kernel, where the connection told (writing), and otherwise now, as the last write has
+// returned. A wait that has ended (a server may answer before it has read the whole request) or
+// never began is left alone. Either is read while this goroutine runs: the moment the kernel took the request,
+// give or take the write call itself, whereas a clock read after the write returns may come
+// late by however long the thread was preempted on its way out of the call (the write wakes the
+// server's thread, which on loopback may take this CPU).
+func (p *phaseRecorder) requestWritten() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	step := &p.firstByte
+	if step[0].IsZero() || !step[1].IsZero() {
+		return
+	}
+	if w := p.wrote; !w.IsZero() && !w.Before(step[0]) {
+		step[0] = w
+		return
+	}
+	step[0] = time.Now()
 }
 
 func (p *phaseRecorder) end(step *[2]time.Time) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,7 +53,9 @@ func stampConnFor(rec *phaseRecorder, conn net.Conn) net.Conn {
 	return c
 }
 
-// rxConn reads with recvmsg to get the kernel's receive time of what it reads.
+// rxConn reads with recvmsg to get the kernel's receive time of what it reads, and reads the
+// clock just before each write, so that the wait for the answer starts when the request went to
+// the kernel (phaseRecorder.writing).
 type rxConn struct {
 	*net.TCPConn
 	raw syscall.RawConn
@@ -66,9 +69,21 @@ type rxConn struct {
 	recvFn  func(fd uintptr) bool
 }
 
+// rxTestDelay, when set, runs before each recvmsg with the connection's remote address: a
+// test's way to keep the reading goroutine from a response that has arrived.
+var rxTestDelay atomic.Pointer[func(remote net.Addr)]
+
 func (c *rxConn) recv(fd uintptr) bool {
+	if f := rxTestDelay.Load(); f != nil {
+		(*f)(c.RemoteAddr())
+	}
 	c.n, c.oobn, _, _, c.rerr = unix.Recvmsg(int(fd), c.p, c.oob[:], 0)
 	return c.rerr != unix.EAGAIN
+}
+
+func (c *rxConn) Write(p []byte) (int, error) {
+	c.rec.writing(time.Now())
+	return c.TCPConn.Write(p)
 }
 
 func (c *rxConn) Read(p []byte) (int, error) {

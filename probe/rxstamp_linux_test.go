@@ -3,8 +3,10 @@ package probe
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 )
@@ -45,5 +47,77 @@ func TestHTTPReceiveTime(t *testing.T) {
 	}
 	if d := wait[1].Sub(wait[0]); d < 5*time.Millisecond || d > 5*time.Second {
 		t.Errorf("wait = %v, want the handler's 5ms and a little", d)
+	}
+}
+
+// TestHTTPReceiveTimeHeld checks, on both paths, over HTTP/1.1, TLS and HTTP/2, that a reader
+// kept from the answer once it has arrived (here for 300 ms, as a busy machine keeps a thread
+// from a CPU) does not lengthen the latency: the wait ends when the kernel received the answer,
+// and it starts when the request went to the kernel, so it holds the handler's own pace and
+// little else.
+func TestHTTPReceiveTimeHeld(t *testing.T) {
+	checkerLeakCheck(t)
+	const (
+		pace = 5 * time.Millisecond
+		held = 300 * time.Millisecond
+	)
+	for _, proto := range []string{"http", "https", "h2"} {
+		for _, path := range httpPaths {
+			t.Run(proto+"/"+path.name, func(t *testing.T) {
+				answered := make(chan struct{})
+				srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					<-time.After(pace) // the handler's own pace, which the latency keeps
+					close(answered)
+					w.Header().Set("Content-Length", "2")
+					io.WriteString(w, "ok")
+					w.(http.Flusher).Flush()
+					// The connection stays open until the check closes it: a FIN arriving while the
+					// reader is held would give the kernel's receive time its own arrival (the
+					// kernel keeps one time per queued buffer, the latest's).
+					<-r.Context().Done()
+				}))
+				if proto == "http" {
+					srv.Start()
+				} else {
+					srv.EnableHTTP2 = proto == "h2"
+					srv.StartTLS()
+				}
+				t.Cleanup(srv.Close)
+				addr := srv.Listener.Addr().String()
+				var once sync.Once
+				hold := func(remote net.Addr) {
+					if remote.String() != addr {
+						return
+					}
+					select {
+					case <-answered:
+						once.Do(func() { <-time.After(held) }) // the reader kept from running
+					default:
+					}
+				}
+				rxTestDelay.Store(&hold)
+				t.Cleanup(func() { rxTestDelay.Store(nil) })
+
+				svc := httpService(srv.URL)
+				httpOptions(&svc).Insecure = true
+				start := time.Now()
+				res := httpRun(t, svc, httpOn(path.transportOnly, nil))
+				wall := time.Since(start)
+				if !res.OK {
+					t.Fatalf("Check() = %q, want OK", res.Reason)
+				}
+				if wall < held {
+					t.Fatalf("Check() took %v, want at least the %v the reader was held (the hold never ran)", wall, held)
+				}
+				if res.Latency < pace || res.Latency >= held/2 {
+					t.Errorf("Latency = %v, want the handler's %v and a little, not the %v the reader was held", res.Latency, pace, held)
+				}
+				for _, p := range res.Phases {
+					if p.Name == PhaseFirstByte && (p.Duration < pace || p.Duration >= held/2) {
+						t.Errorf("phase %s = %v, want the handler's %v and a little", p.Name, p.Duration, pace)
+					}
+				}
+			})
+		}
 	}
 }
