@@ -240,6 +240,23 @@ func (p *phaseRecorder) latency() (d time.Duration, ok bool) {
 	return d, true
 }
 
+// dialLatency is the time the network took to connect: the DNS lookup and the connect step (the
+// kernel's handshake round trip where handshakeRTT shortened it), each timed at its edges, the
+// program's own time between them not counted. ok is false when no connect ended.
+func (p *phaseRecorder) dialLatency() (d time.Duration, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.connect[0].IsZero() || p.connect[1].IsZero() {
+		return 0, false
+	}
+	for _, se := range [...][2]time.Time{p.dns, p.connect} {
+		if !se[0].IsZero() && !se[1].IsZero() {
+			d += se[1].Sub(se[0])
+		}
+	}
+	return d, true
+}
+
 // withTrace returns ctx carrying p's hooks.
 func (p *phaseRecorder) withTrace(ctx context.Context) context.Context {
 	return httptrace.WithClientTrace(context.WithValue(ctx, recorderKey{}, p), p.trace())

@@ -53,6 +53,27 @@ func stampConnFor(rec *phaseRecorder, conn net.Conn) net.Conn {
 	return c
 }
 
+// handshakeRTT is the kernel's measure of the TCP handshake of conn, a connection just made
+// (TCP_INFO's round-trip time, from the SYN sent to the SYN-ACK received), or 0 where it cannot
+// tell: see phaseRecorder.handshakeRTT.
+func handshakeRTT(conn net.Conn) time.Duration {
+	tcp, ok := conn.(*net.TCPConn)
+	if !ok {
+		return 0
+	}
+	raw, err := tcp.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	var rtt time.Duration
+	raw.Control(func(fd uintptr) {
+		if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
+			rtt = time.Duration(info.Rtt) * time.Microsecond
+		}
+	})
+	return rtt
+}
+
 // rxConn reads with recvmsg to get the kernel's receive time of what it reads, and reads the
 // clock just before each write, so that the wait for the answer starts when the request went to
 // the kernel (phaseRecorder.writing).
