@@ -9,6 +9,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/uptty/uptty/config"
 )
 
 // TestHTTPReceiveTime checks that on Linux the wait for the answer ends when the kernel received
@@ -119,5 +123,71 @@ func TestHTTPReceiveTimeHeld(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestDNSReceiveTimeHeld checks that a DNS check over UDP whose reader is kept from the answer
+// once it has arrived (300 ms) reports the wait for the answer by the kernel's clocks: the
+// server's own pace and little else.
+func TestDNSReceiveTimeHeld(t *testing.T) {
+	noGoroutineLeaks(t)
+	const (
+		pace = 5 * time.Millisecond
+		held = 300 * time.Millisecond
+	)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("net.ListenPacket = %v, want nil", err)
+	}
+	answered := make(chan struct{})
+	var answer sync.Once
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
+		<-time.After(pace) // the server's own pace, which the latency keeps
+		answer.Do(func() { close(answered) })
+		m := new(dns.Msg)
+		m.SetReply(req)
+		_ = w.WriteMsg(m)
+	})}
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	done := make(chan error, 1)
+	go func() { done <- srv.ActivateAndServe() }()
+	select {
+	case <-started:
+	case err := <-done:
+		t.Fatalf("dns.Server.ActivateAndServe = %v, want it serving", err)
+	}
+	t.Cleanup(func() {
+		_ = srv.Shutdown()
+		<-done
+	})
+	addr := pc.LocalAddr().String()
+	var once sync.Once
+	hold := func(remote net.Addr) {
+		if remote.String() != addr {
+			return
+		}
+		select {
+		case <-answered:
+			once.Do(func() { <-time.After(held) }) // the reader kept from running
+		default:
+		}
+	}
+	rxTestDelay.Store(&hold)
+	t.Cleanup(func() { rxTestDelay.Store(nil) })
+
+	url := "dns://" + addr + "/a.test"
+	c := mustDNSChecker(t, config.Service{URL: url, Timeout: 5 * time.Second})
+	start := time.Now()
+	res := c.Check(t.Context())
+	wall := time.Since(start)
+	if !res.OK {
+		t.Fatalf("Check(%q) = %q, want OK", url, res.Reason)
+	}
+	if wall < held {
+		t.Fatalf("Check(%q) took %v, want at least the %v the reader was held (the hold never ran)", url, wall, held)
+	}
+	if res.Latency < pace || res.Latency >= held/2 {
+		t.Errorf("Check(%q) latency = %v, want the server's %v and a little, not the %v the reader was held", url, res.Latency, pace, held)
 	}
 }

@@ -18,3 +18,6 @@ func stampConnFor(_ *phaseRecorder, conn net.Conn) net.Conn { return conn }
 // handshakeRTT returns 0: the kernel's handshake time is read on Linux only; elsewhere a connect
 // is the clock's.
 func handshakeRTT(net.Conn) time.Duration { return 0 }
+
+// stampUDP returns conn: see stampConn.
+func stampUDP(conn net.Conn, _ *udpStamp) net.Conn { return conn }
