@@ -218,8 +218,9 @@ func (p *phaseRecorder) phases() []Phase {
 }
 
 // latency is the time the network took for a request that got an answer: any redirects, then
-// the last request's DNS, connect, TLS and wait from the request written to the first response
-// byte, each timed by the hook at its edge. What lies between the steps (the transport handing
+// the last request's DNS, connect, TLS and wait from the request handed to the kernel to the
+// first response byte, each timed by the hook at its edge (or the kernel's clocks: see
+// requestWritten and endFirstByte). What lies between the steps (the transport handing
 // the connection from its dialing goroutine to the writing one, the check's goroutine waking
 // once the response has been parsed) is the program's own scheduling, which on a busy machine
 // can take longer than the network: it is not counted. ok is false when the answer never came.
