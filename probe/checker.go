@@ -32,7 +32,7 @@ type phaseRecorder struct {
 	// rx is when the kernel received the data of the connection's latest read, where the
 	// connection can tell (stampConn); zero otherwise.
 	rx time.Time
-	// wrote is when the first write of the wait for the answer began (the clock read just
+	// wrote is when the latest write of the wait for the answer began (the clock read just
 	// before the write call), where the connection can tell (stampConn); zero otherwise.
 	wrote time.Time
 }
@@ -114,18 +114,21 @@ func (p *phaseRecorder) begin(step *[2]time.Time, keepFirst bool) {
 	}
 }
 
-// writing records that a write to the connection is about to be made at at. The first one
-// while the wait for the answer runs is the request's first byte going to the kernel.
+// writing records that a write to the connection is about to be made at at. The latest one
+// while the wait for the answer runs, when the request has been written, is the one that
+// completed the request: for a request that fits one write (any GET), the one that carried its
+// first byte. The latest rather than the first, because HTTP/2's connection also writes
+// frames of its own (a SETTINGS acknowledgement) beside the request's.
 func (p *phaseRecorder) writing(at time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.wrote.IsZero() && !p.firstByte[0].IsZero() && p.firstByte[1].IsZero() {
+	if !p.firstByte[0].IsZero() && p.firstByte[1].IsZero() {
 		p.wrote = at
 	}
 }
 
-// requestWritten starts the wait for the answer when the request's first byte went to the
-// kernel, where the connection told (writing), and otherwise now, as the last write has
+// requestWritten starts the wait for the answer when the write that completed the request
+// began, where the connection told (writing), and otherwise now, as the last write has
 // returned. A wait that has ended (a server may answer before it has read the whole request) or
 // never began is left alone. Either is read while this goroutine runs: the moment the kernel took the request,
 // give or take the write call itself, whereas a clock read after the write returns may come
