@@ -130,10 +130,10 @@ func (p *phaseRecorder) writing(at time.Time) {
 // requestWritten starts the wait for the answer when the write that completed the request
 // began, where the connection told (writing), and otherwise now, as the last write has
 // returned. A wait that has ended (a server may answer before it has read the whole request) or
-// never began is left alone. Either is read while this goroutine runs: the moment the kernel took the request,
-// give or take the write call itself, whereas a clock read after the write returns may come
-// late by however long the thread was preempted on its way out of the call (the write wakes the
-// server's thread, which on loopback may take this CPU).
+// never began is left alone. The clock read before the write is read while the thread runs, so
+// it is the moment the kernel took the request, give or take the write call itself; a clock
+// read after the write returns comes late by however long the thread was preempted on its way
+// out of the call (the write wakes the server's thread, which on loopback may take this CPU).
 func (p *phaseRecorder) requestWritten() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
