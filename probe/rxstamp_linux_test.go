@@ -55,7 +55,7 @@ func TestHTTPReceiveTime(t *testing.T) {
 }
 
 // TestHTTPReceiveTimeHeld checks, on both paths, over HTTP/1.1, TLS and HTTP/2, that a reader
-// kept from the answer once it has arrived (here for 300 ms, as a busy machine keeps a thread
+// kept from the answer once it has arrived (here for 500 ms, as a busy machine keeps a thread
 // from a CPU) does not lengthen the latency: the wait ends when the kernel received the answer,
 // and it starts when the request went to the kernel, so it holds the handler's own pace and
 // little else.
@@ -63,7 +63,7 @@ func TestHTTPReceiveTimeHeld(t *testing.T) {
 	checkerLeakCheck(t)
 	const (
 		pace = 5 * time.Millisecond
-		held = 300 * time.Millisecond
+		held = 500 * time.Millisecond
 	)
 	for _, proto := range []string{"http", "https", "h2"} {
 		for _, path := range httpPaths {
@@ -113,8 +113,10 @@ func TestHTTPReceiveTimeHeld(t *testing.T) {
 				if wall < held {
 					t.Fatalf("Check() took %v, want at least the %v the reader was held (the hold never ran)", wall, held)
 				}
-				if res.Latency < pace || res.Latency >= held/2 {
-					t.Errorf("Latency = %v, want the handler's %v and a little, not the %v the reader was held", res.Latency, pace, held)
+				// The connect and the handshake are in the latency too, and slow on a loaded machine
+				// under -race: what is checked is that the hold is not.
+				if res.Latency < pace || wall-res.Latency < held/2 {
+					t.Errorf("Latency = %v of a check of %v, want the handler's %v and more, not the %v the reader was held", res.Latency, wall, pace, held)
 				}
 				for _, p := range res.Phases {
 					if p.Name == PhaseFirstByte && (p.Duration < pace || p.Duration >= held/2) {
@@ -127,13 +129,13 @@ func TestHTTPReceiveTimeHeld(t *testing.T) {
 }
 
 // TestDNSReceiveTimeHeld checks that a DNS check over UDP whose reader is kept from the answer
-// once it has arrived (300 ms) reports the wait for the answer by the kernel's clocks: the
+// once it has arrived (500 ms) reports the wait for the answer by the kernel's clocks: the
 // server's own pace and little else.
 func TestDNSReceiveTimeHeld(t *testing.T) {
 	noGoroutineLeaks(t)
 	const (
 		pace = 5 * time.Millisecond
-		held = 300 * time.Millisecond
+		held = 500 * time.Millisecond
 	)
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -187,7 +189,7 @@ func TestDNSReceiveTimeHeld(t *testing.T) {
 	if wall < held {
 		t.Fatalf("Check(%q) took %v, want at least the %v the reader was held (the hold never ran)", url, wall, held)
 	}
-	if res.Latency < pace || res.Latency >= held/2 {
-		t.Errorf("Check(%q) latency = %v, want the server's %v and a little, not the %v the reader was held", url, res.Latency, pace, held)
+	if res.Latency < pace || res.Latency >= held/2 || wall-res.Latency < held/2 {
+		t.Errorf("Check(%q) latency = %v of a check of %v, want the server's %v and a little, not the %v the reader was held", url, res.Latency, wall, pace, held)
 	}
 }
