@@ -14,7 +14,7 @@ const (
 	PhaseDNS       = "dns"        // name resolution
 	PhaseConnect   = "connect"    // TCP connection
 	PhaseTLS       = "tls"        // TLS handshake
-	PhaseFirstByte = "first byte" // from the request sent (or the connection, if it never was) to the first response byte received
+	PhaseFirstByte = "first byte" // from the request handed to the socket (or the connection, if it never was) to the first response byte received
 )
 
 // phaseRecorder times the steps of one check through an httptrace.ClientTrace, which net.Dialer
@@ -32,6 +32,9 @@ type phaseRecorder struct {
 	// rx is when the kernel received the data of the connection's latest read, where the
 	// connection can tell (stampConn); zero otherwise.
 	rx time.Time
+	// wrote is when the latest write of the wait for the answer began (the clock read just
+	// before the write call), where the connection can tell (stampConn); zero otherwise.
+	wrote time.Time
 }
 
 // recorderKey is the context key under which a check's phaseRecorder reaches its connection.
@@ -56,9 +59,9 @@ func (p *phaseRecorder) trace() *httptrace.ClientTrace {
 			p.mu.Unlock()
 		},
 		GotConn: func(httptrace.GotConnInfo) { p.begin(&p.firstByte, false) },
-		// The wait for the answer starts when the request has been written to the socket, not
-		// when the transport's goroutines got round to writing it.
-		WroteRequest:         func(httptrace.WroteRequestInfo) { p.restart(&p.firstByte) },
+		// The wait for the answer starts when the request was handed to the socket, not when
+		// the transport's goroutines got round to writing it.
+		WroteRequest:         func(httptrace.WroteRequestInfo) { p.requestWritten() },
 		GotFirstResponseByte: func() { p.endFirstByte() },
 	}
 }
@@ -73,7 +76,7 @@ func (p *phaseRecorder) newRequest() {
 	p.dns, p.connect, p.tls, p.firstByte = [2]time.Time{}, [2]time.Time{}, [2]time.Time{}, [2]time.Time{}
 	p.tlsErr = nil
 	p.connects = 0
-	p.rx = time.Time{}
+	p.rx, p.wrote = time.Time{}, time.Time{}
 }
 
 // connectStart begins the connect step, or goes on with it: dual-stack dials start several
@@ -106,16 +109,43 @@ func (p *phaseRecorder) begin(step *[2]time.Time, keepFirst bool) {
 		return
 	}
 	step[0], step[1] = time.Now(), time.Time{}
+	if step == &p.firstByte {
+		p.wrote = time.Time{}
+	}
 }
 
-// restart moves the start of a step that is running to now; a step that has ended (a server may
-// answer before it has read the whole request) or never began is left alone.
-func (p *phaseRecorder) restart(step *[2]time.Time) {
+// writing records that a write to the connection is about to be made at at. The latest one
+// while the wait for the answer runs, when the request has been written, is the one that
+// completed the request: for a request that fits one write (any GET), the one that carried its
+// first byte. The latest rather than the first, because HTTP/2's connection also writes
+// frames of its own (a SETTINGS acknowledgement) beside the request's.
+func (p *phaseRecorder) writing(at time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !step[0].IsZero() && step[1].IsZero() {
-		step[0] = time.Now()
+	if !p.firstByte[0].IsZero() && p.firstByte[1].IsZero() {
+		p.wrote = at
 	}
+}
+
+// requestWritten starts the wait for the answer when the write that completed the request
+// began, where the connection told (writing), and otherwise now, as the last write has
+// returned. A wait that has ended (a server may answer before it has read the whole request) or
+// never began is left alone. The clock read before the write is read while the thread runs, so
+// it is the moment the kernel took the request, give or take the write call itself; a clock
+// read after the write returns comes late by however long the thread was preempted on its way
+// out of the call (the write wakes the server's thread, which on loopback may take this CPU).
+func (p *phaseRecorder) requestWritten() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	step := &p.firstByte
+	if step[0].IsZero() || !step[1].IsZero() {
+		return
+	}
+	if w := p.wrote; !w.IsZero() && !w.Before(step[0]) {
+		step[0] = w
+		return
+	}
+	step[0] = time.Now()
 }
 
 func (p *phaseRecorder) end(step *[2]time.Time) {
@@ -191,8 +221,9 @@ func (p *phaseRecorder) phases() []Phase {
 }
 
 // latency is the time the network took for a request that got an answer: any redirects, then
-// the last request's DNS, connect, TLS and wait from the request written to the first response
-// byte, each timed by the hook at its edge. What lies between the steps (the transport handing
+// the last request's DNS, connect, TLS and wait from the request handed to the kernel to the
+// first response byte, each timed by the hook at its edge (or the kernel's clocks: see
+// requestWritten and endFirstByte). What lies between the steps (the transport handing
 // the connection from its dialing goroutine to the writing one, the check's goroutine waking
 // once the response has been parsed) is the program's own scheduling, which on a busy machine
 // can take longer than the network: it is not counted. ok is false when the answer never came.
@@ -206,6 +237,23 @@ func (p *phaseRecorder) latency() (d time.Duration, ok bool) {
 		d = p.lastReq.Sub(p.start)
 	}
 	for _, se := range [...][2]time.Time{p.dns, p.connect, p.tls, p.firstByte} {
+		if !se[0].IsZero() && !se[1].IsZero() {
+			d += se[1].Sub(se[0])
+		}
+	}
+	return d, true
+}
+
+// dialLatency is the time the network took to connect: the DNS lookup and the connect step (the
+// kernel's handshake round trip where handshakeRTT shortened it), each timed at its edges, the
+// program's own time between them not counted. ok is false when no connect ended.
+func (p *phaseRecorder) dialLatency() (d time.Duration, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.connect[0].IsZero() || p.connect[1].IsZero() {
+		return 0, false
+	}
+	for _, se := range [...][2]time.Time{p.dns, p.connect} {
 		if !se[0].IsZero() && !se[1].IsZero() {
 			d += se[1].Sub(se[0])
 		}

@@ -145,8 +145,12 @@ func (c *dnsChecker) Check(ctx context.Context) Result {
 	m.SetQuestion(c.name, c.qtype)
 	m.SetEdns0(dnsUDPSize, false)
 
-	r, network, err := c.exchange(ctx, m, server)
+	var st udpStamp
+	r, network, err := c.exchange(ctx, m, server, &st)
 	res.Latency = time.Since(res.Start)
+	if d, ok := st.latency(); ok && err == nil && network == "udp" {
+		res.Latency = max(d, 1)
+	}
 	res.Facts = append(res.Facts, Fact{Label: "server", Value: server + " over " + network})
 	if err != nil {
 		res.Reason = checkErrReason(ctx, err, c.timeout)
@@ -171,16 +175,37 @@ func (c *dnsChecker) Check(ctx context.Context) Result {
 	return res
 }
 
-func (c *dnsChecker) exchange(ctx context.Context, m *dns.Msg, server string) (*dns.Msg, string, error) {
-	r, err := c.exchangeOver(ctx, "udp", m, server)
+// exchange sends the query over UDP, and over TCP if the answer was truncated. st gets the clocks
+// of the UDP exchange where the socket can tell (stampUDP).
+func (c *dnsChecker) exchange(ctx context.Context, m *dns.Msg, server string, st *udpStamp) (*dns.Msg, string, error) {
+	r, err := c.exchangeOver(ctx, "udp", m, server, st)
 	if r != nil && r.Truncated {
-		r, err = c.exchangeOver(ctx, "tcp", m, server)
+		r, err = c.exchangeOver(ctx, "tcp", m, server, nil)
 		return r, "tcp", err
 	}
 	return r, "udp", err
 }
 
-func (c *dnsChecker) exchangeOver(ctx context.Context, network string, m *dns.Msg, server string) (*dns.Msg, error) {
+// udpStamp is when a UDP query went to the kernel (the clock read just before the write call)
+// and when the kernel received the datagram read last, the answer (a socket receive timestamp).
+type udpStamp struct{ wrote, rx time.Time }
+
+// latency is the wait for the answer by those clocks, on Linux the network's time alone: not
+// the socket's set-up, and not the wait for a CPU once the answer has arrived, which on a busy
+// machine is often milliseconds. ok is false when a clock is missing or the two do not fit
+// (the receive time before the query, or after now).
+func (s *udpStamp) latency() (time.Duration, bool) {
+	if s.wrote.IsZero() || s.rx.IsZero() {
+		return 0, false
+	}
+	w := s.wrote.Round(0) // the receive time is a wall clock: both on one clock
+	if s.rx.Before(w) || s.rx.After(time.Now().Round(0)) {
+		return 0, false
+	}
+	return s.rx.Sub(w), true
+}
+
+func (c *dnsChecker) exchangeOver(ctx context.Context, network string, m *dns.Msg, server string, st *udpStamp) (*dns.Msg, error) {
 	// Without Timeout the library caps every read at 2s whatever the context allows; the
 	// context's deadline still wins when it is sooner.
 	timeout := c.timeout
@@ -193,6 +218,9 @@ func (c *dnsChecker) exchangeOver(ctx context.Context, network string, m *dns.Ms
 		return nil, err
 	}
 	defer conn.Close()
+	if st != nil {
+		conn.Conn = stampUDP(conn.Conn, st)
+	}
 	// The library honours only the context's deadline; closing the socket honours cancellation.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()

@@ -257,7 +257,7 @@ func (a *httpAttempt) exchange(req *http.Request, conn net.Conn, addr, tlsHost s
 	if err != nil {
 		return nil, false, err
 	}
-	rec.restart(&rec.firstByte)
+	rec.requestWritten()
 
 	lc := &limitedConn{Conn: conn, left: maxHeaderBytes}
 	br := httpReaders.Get().(*bufio.Reader)
@@ -473,7 +473,7 @@ func (a *httpAttempt) handOffH2(req *http.Request, tc *tls.Conn, addr string) (*
 	rec := a.rec
 	rec.begin(&rec.firstByte, false)
 	ctx := httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-		WroteRequest:         func(httptrace.WroteRequestInfo) { rec.restart(&rec.firstByte) },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { rec.requestWritten() },
 		GotFirstResponseByte: func() { rec.endFirstByte() },
 	})
 	resp, err := cc.RoundTrip(req.WithContext(ctx))

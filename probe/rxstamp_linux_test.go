@@ -3,10 +3,16 @@ package probe
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/uptty/uptty/config"
 )
 
 // TestHTTPReceiveTime checks that on Linux the wait for the answer ends when the kernel received
@@ -45,5 +51,145 @@ func TestHTTPReceiveTime(t *testing.T) {
 	}
 	if d := wait[1].Sub(wait[0]); d < 5*time.Millisecond || d > 5*time.Second {
 		t.Errorf("wait = %v, want the handler's 5ms and a little", d)
+	}
+}
+
+// TestHTTPReceiveTimeHeld checks, on both paths, over HTTP/1.1, TLS and HTTP/2, that a reader
+// kept from the answer once it has arrived (here for 500 ms, as a busy machine keeps a thread
+// from a CPU) does not lengthen the latency: the wait ends when the kernel received the answer,
+// and it starts when the request went to the kernel, so it holds the handler's own pace and
+// little else.
+func TestHTTPReceiveTimeHeld(t *testing.T) {
+	checkerLeakCheck(t)
+	const (
+		pace = 5 * time.Millisecond
+		held = 500 * time.Millisecond
+	)
+	for _, proto := range []string{"http", "https", "h2"} {
+		for _, path := range httpPaths {
+			t.Run(proto+"/"+path.name, func(t *testing.T) {
+				answered := make(chan struct{})
+				srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					<-time.After(pace) // the handler's own pace, which the latency keeps
+					close(answered)
+					w.Header().Set("Content-Length", "2")
+					io.WriteString(w, "ok")
+					w.(http.Flusher).Flush()
+					// The connection stays open until the check closes it: a FIN arriving while the
+					// reader is held would give the kernel's receive time its own arrival (the
+					// kernel keeps one time per queued buffer, the latest's).
+					<-r.Context().Done()
+				}))
+				if proto == "http" {
+					srv.Start()
+				} else {
+					srv.EnableHTTP2 = proto == "h2"
+					srv.StartTLS()
+				}
+				t.Cleanup(srv.Close)
+				addr := srv.Listener.Addr().String()
+				var once sync.Once
+				hold := func(remote net.Addr) {
+					if remote.String() != addr {
+						return
+					}
+					select {
+					case <-answered:
+						once.Do(func() { <-time.After(held) }) // the reader kept from running
+					default:
+					}
+				}
+				rxTestDelay.Store(&hold)
+				t.Cleanup(func() { rxTestDelay.Store(nil) })
+
+				svc := httpService(srv.URL)
+				httpOptions(&svc).Insecure = true
+				start := time.Now()
+				res := httpRun(t, svc, httpOn(path.transportOnly, nil))
+				wall := time.Since(start)
+				if !res.OK {
+					t.Fatalf("Check() = %q, want OK", res.Reason)
+				}
+				if wall < held {
+					t.Fatalf("Check() took %v, want at least the %v the reader was held (the hold never ran)", wall, held)
+				}
+				// The connect and the handshake are in the latency too, and slow on a loaded machine
+				// under -race: what is checked is that the hold is not.
+				if res.Latency < pace || wall-res.Latency < held/2 {
+					t.Errorf("Latency = %v of a check of %v, want the handler's %v and more, not the %v the reader was held", res.Latency, wall, pace, held)
+				}
+				for _, p := range res.Phases {
+					if p.Name == PhaseFirstByte && (p.Duration < pace || p.Duration >= held/2) {
+						t.Errorf("phase %s = %v, want the handler's %v and a little", p.Name, p.Duration, pace)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestDNSReceiveTimeHeld checks that a DNS check over UDP whose reader is kept from the answer
+// once it has arrived (500 ms) reports the wait for the answer by the kernel's clocks: the
+// server's own pace and little else.
+func TestDNSReceiveTimeHeld(t *testing.T) {
+	noGoroutineLeaks(t)
+	const (
+		pace = 5 * time.Millisecond
+		held = 500 * time.Millisecond
+	)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("net.ListenPacket = %v, want nil", err)
+	}
+	answered := make(chan struct{})
+	var answer sync.Once
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
+		<-time.After(pace) // the server's own pace, which the latency keeps
+		answer.Do(func() { close(answered) })
+		m := new(dns.Msg)
+		m.SetReply(req)
+		_ = w.WriteMsg(m)
+	})}
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	done := make(chan error, 1)
+	go func() { done <- srv.ActivateAndServe() }()
+	select {
+	case <-started:
+	case err := <-done:
+		t.Fatalf("dns.Server.ActivateAndServe = %v, want it serving", err)
+	}
+	t.Cleanup(func() {
+		_ = srv.Shutdown()
+		<-done
+	})
+	addr := pc.LocalAddr().String()
+	var once sync.Once
+	hold := func(remote net.Addr) {
+		if remote.String() != addr {
+			return
+		}
+		select {
+		case <-answered:
+			once.Do(func() { <-time.After(held) }) // the reader kept from running
+		default:
+		}
+	}
+	rxTestDelay.Store(&hold)
+	t.Cleanup(func() { rxTestDelay.Store(nil) })
+
+	url := "dns://" + addr + "/a.test"
+	c := mustDNSChecker(t, config.Service{URL: url, Timeout: 5 * time.Second})
+	start := time.Now()
+	res := c.Check(t.Context())
+	wall := time.Since(start)
+	if !res.OK {
+		t.Fatalf("Check(%q) = %q, want OK", url, res.Reason)
+	}
+	if wall < held {
+		t.Fatalf("Check(%q) took %v, want at least the %v the reader was held (the hold never ran)", url, wall, held)
+	}
+	if res.Latency < pace || res.Latency >= held/2 || wall-res.Latency < held/2 {
+		t.Errorf("Check(%q) latency = %v of a check of %v, want the server's %v and a little, not the %v the reader was held", url, res.Latency, wall, pace, held)
 	}
 }

@@ -42,13 +42,20 @@ func newTCPChecker(svc config.Service) (*tcpChecker, error) {
 	}, nil
 }
 
-// Check connects and closes at once. Latency is the time to an established connection,
-// including name resolution; Phases split the two.
+// Check connects and closes at once. Latency is the time to an established connection: name
+// resolution and the connect, as Phases split them, timed at their edges (see
+// phaseRecorder.dialLatency); a check that failed is timed from Start.
 func (c *tcpChecker) Check(ctx context.Context) Result {
 	res := Result{Start: time.Now()}
 	rec := newPhaseRecorder(res.Start)
 	conn, err := c.dialer.DialContext(rec.withTrace(ctx), "tcp", c.addr)
 	res.Latency = time.Since(res.Start)
+	if err == nil {
+		rec.handshakeRTT(handshakeRTT(conn))
+		if d, ok := rec.dialLatency(); ok {
+			res.Latency = max(d, 1)
+		}
+	}
 	res.Phases = rec.phases()
 	if err != nil {
 		res.Reason = checkErrReason(ctx, err, c.timeout)

@@ -56,3 +56,25 @@ func TestTCPTimeout(t *testing.T) {
 		t.Errorf("Check(full backlog) took %v, want about %v", elapsed, svc.Timeout)
 	}
 }
+
+// TestTCPLatencyIsTheConnect checks that a TCP check's latency is its connect step, the kernel's
+// handshake time where that is shorter than the clock's, and not the wall time of the check.
+func TestTCPLatencyIsTheConnect(t *testing.T) {
+	checkerLeakCheck(t)
+	addr := tcpListen(t)
+	start := time.Now()
+	res := tcpRun(t, tcpService(addr))
+	wall := time.Since(start)
+	if !res.OK {
+		t.Fatalf("Check(%s) = %q, want OK", addr, res.Reason)
+	}
+	if len(res.Phases) != 1 || res.Phases[0].Name != PhaseConnect {
+		t.Fatalf("Check(%s) phases = %v, want one %q", addr, res.Phases, PhaseConnect)
+	}
+	if got, want := res.Latency, max(res.Phases[0].Duration, 1); got != want {
+		t.Errorf("Check(%s) latency = %v, want the connect step's %v", addr, got, want)
+	}
+	if res.Latency > wall {
+		t.Errorf("Check(%s) latency = %v, want at most the check's wall time %v", addr, res.Latency, wall)
+	}
+}
