@@ -59,9 +59,11 @@ func (p *silencePoller) poll() {
 	}
 }
 
-// run polls every interval until ctx is done.
+// run polls every interval until ctx is done, on the wall clock's multiples of every: at whole
+// seconds the screen's clock wakes the process anyway, and a poll that shares its wake-up
+// costs a query, not another wake-up of the whole runtime (what an idle monitor pays for).
 func (p *silencePoller) run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
+	t := time.NewTimer(untilNext(time.Now(), every))
 	defer t.Stop()
 	for {
 		select {
@@ -69,8 +71,14 @@ func (p *silencePoller) run(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 			p.poll()
+			t.Reset(untilNext(time.Now(), every))
 		}
 	}
+}
+
+// untilNext is the time from now to the wall clock's next multiple of every.
+func untilNext(now time.Time, every time.Duration) time.Duration {
+	return now.Truncate(every).Add(every).Sub(now)
 }
 
 // set stores a silence and applies it at once, without waiting for the next poll.
