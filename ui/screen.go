@@ -590,8 +590,7 @@ func layFrame(lines []string, w, h int, prev *screenGrid, p *ansi.Parser, spare 
 			}
 		}
 		g.lines[i] = parseLine(lines[i], w, pen, p)
-		pen = endStyle(lines[i], pen, p)
-		g.lines[i].end = pen
+		pen = g.lines[i].end
 	}
 	return g
 }
@@ -612,12 +611,22 @@ func endStyle(line string, pen style, p *ansi.Parser) style {
 	return pen
 }
 
-// parseLine reads line's first w columns into cells, line starting with the style pen.
+// parseLine reads line's first w columns into cells, line starting with the style pen, and
+// the pen after the whole line.
 func parseLine(line string, w int, pen style, p *ansi.Parser) screenLine {
 	l := screenLine{cells: make([]cell, 0, w), raw: line, start: pen}
 	var state byte
 	col := 0
 	for len(line) > 0 {
+		if c := line[0]; state == 0 && c >= 0x20 && c < 0x7f && col < w {
+			// Printable ASCII, most of a frame, is a cell each: decoding it as a sequence
+			// was most of a changed line's cost. A combining mark after it is decoded on its
+			// own and makes the line opaque, as its cluster would.
+			l.cells = append(l.cells, normal(cell{s: line[:1], width: 1, style: pen}))
+			col++
+			line = line[1:]
+			continue
+		}
 		seq, width, n, next := ansi.DecodeSequence(line, state, p)
 		state, line = next, line[n:]
 		switch {
@@ -637,7 +646,10 @@ func parseLine(line string, w int, pen style, p *ansi.Parser) screenLine {
 				l.opaque = true
 			}
 		case col+width > w:
-			line = "" // cut to the width; a wide grapheme that does not fit is left out
+			// Cut to the width (a wide grapheme that does not fit is left out); what the
+			// rest sets of the pen still carries over to the next line.
+			pen = endStyle(line, pen, p)
+			line = ""
 		default:
 			if width > 2 || len(seq) > 1 && !singleRune(seq) {
 				// Clusters (ZWJ emoji, flags, combining marks) are where terminals disagree
@@ -655,6 +667,7 @@ func parseLine(line string, w int, pen style, p *ansi.Parser) screenLine {
 	for len(l.cells) < w {
 		l.cells = append(l.cells, blankCell)
 	}
+	l.end = pen
 	return l
 }
 
