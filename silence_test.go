@@ -90,3 +90,79 @@ func TestSilenceWithoutTheSecrets(t *testing.T) {
 		t.Errorf("uptty silence with an unset history path = %d, %q; want 2 naming the variable", code, stderr)
 	}
 }
+
+// TestUntilNext: the silence poll waits for the wall clock's next multiple of its period, where
+// the screen's clock wakes the process anyway; at a multiple it waits a whole period.
+func TestUntilNext(t *testing.T) {
+	base := time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
+	tests := []struct {
+		now   time.Time
+		every time.Duration
+		want  time.Duration
+	}{
+		{base, 2 * time.Second, 2 * time.Second},
+		{base.Add(300 * time.Millisecond), 2 * time.Second, 1700 * time.Millisecond},
+		{base.Add(time.Second + 999*time.Millisecond), 2 * time.Second, time.Millisecond},
+		{base.Add(2 * time.Second), 2 * time.Second, 2 * time.Second},
+		{base.Add(250 * time.Millisecond), time.Second, 750 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := untilNext(tt.now, tt.every); got != tt.want {
+			t.Errorf("untilNext(%v, %v) = %v, want %v", tt.now.Format("15:04:05.000"), tt.every, got, tt.want)
+		}
+	}
+}
+
+// TestSilencePollSkipsAQuietFile: the ticker's poll reads the silence table only when the
+// history file changed since the last read, when a silence read then has ended, or when that
+// read is silenceRecheck old; a write's own read (poll) always reads.
+func TestSilencePollSkipsAQuietFile(t *testing.T) {
+	hist, err := history.OpenLive(filepath.Join(t.TempDir(), "h.db"), 0, []history.Service{{Name: "api"}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hist.Close()
+	// What the writer does as it opens is done before the first poll: only the writes below
+	// change the file.
+	if err := hist.Store.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	q := notify.NewQuiet([]config.Service{{Name: "api"}}, nil)
+	p := newSilencePoller(hist, q)
+	changes := 0
+	p.onChange = func() { changes++ }
+	now := time.Now()
+	p.now = func() time.Time { return now }
+	step := func(d time.Duration, wantRead bool, what string) {
+		t.Helper()
+		now = now.Add(d)
+		before := p.readAt
+		p.read(true)
+		if read := !p.readAt.Equal(before); read != wantRead {
+			t.Errorf("%s: poll read the table = %v, want %v", what, read, wantRead)
+		}
+	}
+	step(0, true, "first poll")
+	step(2*time.Second, false, "nothing changed")
+	until := now.Add(time.Minute)
+	if err := hist.Store.SetSilence(t.Context(), history.Silence{Kind: history.SilenceService, Name: "api", Until: until}); err != nil {
+		t.Fatal(err)
+	}
+	step(2*time.Second, true, "a silence written")
+	if m := q.Mark("api", now); !m.Quiet() || changes != 1 {
+		t.Errorf("after the write: Mark = %+v, %d changes; want silenced, 1 change", m, changes)
+	}
+	step(2*time.Second, false, "nothing changed since")
+	step(until.Sub(now), true, "the silence ended")
+	if changes != 2 {
+		t.Errorf("after the end: %d changes, want 2", changes)
+	}
+	step(2*time.Second, false, "nothing changed since the end")
+	step(silenceRecheck, true, "a minute without a read")
+	before := p.readAt
+	now = now.Add(time.Second)
+	p.poll()
+	if p.readAt.Equal(before) {
+		t.Error("poll (after a write of this process) skipped the read")
+	}
+}

@@ -146,9 +146,9 @@ func (m Model) refresh() (Model, tea.Cmd) {
 	return m, nil
 }
 
-// checkSave reports a change in Archive.Err. It runs as a Cmd once a second so that Update never
-// calls into the Archive; it sends nothing while the error stays the same, so a healthy
-// history costs no message and no redraw.
+// checkSave reports a change in Archive.Err. The tick runs it once a second, off Update so
+// that Update never calls into the Archive; it reports nothing while the error stays the same,
+// so a healthy history costs no message and no redraw.
 func (m Model) checkSave() tea.Cmd {
 	src, prev := m.hist.src, m.hist.saveErr
 	if src == nil {

@@ -158,3 +158,54 @@ func BenchmarkViewerSecond1000(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// BenchmarkSecond100 is a second of the live screen at 100 services every 10 s at 120x40
+// (bench/farm --n 100 --tui): five batches of two results (a new latency and sample, no
+// change of state), each drawn and laid out by the screen's painter, and the second's tick.
+// Every tenth service is DOWN, its outage clock ticking.
+func BenchmarkSecond100(b *testing.B) {
+	m := bigModelN(b, 100)
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = next.(Model)
+	var pt painter
+	pt.buf = pt.render(pt.buf, m.View(), 120, 40, true)
+	now, k := fixedNow, 0
+	b.ReportAllocs()
+	for b.Loop() {
+		for range 5 {
+			batch := statusMsg{}
+			for range 2 {
+				i := k * 37 % len(m.services)
+				k++
+				s := m.status[i]
+				s.LastLatency += time.Millisecond
+				s.Spark.Push(track.Sample{Latency: s.LastLatency, OK: s.State != track.Down})
+				s.LastAt, s.AsOf = now, now
+				batch[m.names[i]] = s
+			}
+			next, _ = m.Update(batch)
+			m = next.(Model)
+			pt.buf = pt.render(pt.buf[:0], m.View(), 120, 40, false)
+		}
+		now = now.Add(time.Second)
+		next, _ = m.Update(tickMsg(now))
+		m = next.(Model)
+		pt.buf = pt.render(pt.buf[:0], m.View(), 120, 40, false)
+	}
+}
+
+// BenchmarkIdleSecond is a second of the live screen with one service checked hourly: the
+// tick, its frame and the painter's layout of it.
+func BenchmarkIdleSecond(b *testing.B) {
+	m := quietModel(func() time.Time { return fixedNow })
+	var pt painter
+	pt.buf = pt.render(pt.buf, m.View(), 120, 40, true)
+	at := fixedNow
+	b.ReportAllocs()
+	for b.Loop() {
+		at = at.Add(time.Second)
+		next, _ := m.Update(tickMsg(at))
+		m = next.(Model)
+		pt.buf = pt.render(pt.buf[:0], m.View(), 120, 40, false)
+	}
+}

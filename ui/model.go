@@ -114,7 +114,8 @@ type Options struct {
 // attach, each SSH viewer). Screen writes a frame as soon as one changes after a quiet spell (a
 // key press shows at once) and coalesces faster changes into the next frame 1/FrameRate later,
 // which also saves terminal bytes; it does not wake while nothing changes (sh
-// bench/idle-cpu.sh: 0.06-0.07 CPU-s a minute, 0.22-0.23 with Bubble Tea's renderer at 20).
+// bench/idle-cpu.sh: 0.036-0.040 CPU-s a minute and 12 wake-ups a second, the clock's tick
+// and its frame; 0.22-0.23 with Bubble Tea's renderer at 20).
 // Bubble Tea's renderer (Windows; tea.WithFPS) wakes at this rate for the whole run, changed or
 // not: at its default 60 the wake-ups alone were ~90% of an idle monitor's CPU, and 50 SSH
 // viewers at 60 woke 3,000 times a second.
@@ -227,6 +228,12 @@ type sourceErrMsg struct{ err error }
 // tickMsg is a wall-clock second boundary; it moves the clock and every live duration.
 type tickMsg time.Time
 
+// tickSaveMsg is a tick that also brings a change in Archive.Err (see checkSave).
+type tickSaveMsg struct {
+	at   time.Time
+	save saveErrMsg
+}
+
 // New builds the UI for services, starting from the initial snapshots by name (missing ones
 // read UNKNOWN). src may be nil for a static screen.
 func New(services []config.Service, initial map[string]track.Status, src Source, opts Options) Model {
@@ -312,7 +319,7 @@ func (m Model) Init() tea.Cmd {
 	if !m.titleless {
 		title = tea.SetWindowTitle(m.title)
 	}
-	return tea.Batch(m.next(), tick(m.ctx), title, m.checkSave())
+	return tea.Batch(m.next(), m.tick(), title)
 }
 
 // next waits for the Source's next batch.
@@ -331,14 +338,22 @@ func (m Model) next() tea.Cmd {
 }
 
 // tick fires at the next wall-clock second boundary, or gives up when ctx is done so that no
-// timer outlives the program.
-func tick(ctx context.Context) tea.Cmd {
+// timer outlives the program. It reads the Archive's health there too (checkSave): a Cmd of
+// its own would cost a goroutine, a batch and an empty message every second, and on this
+// machine each goroutine woken is what an idle second costs.
+func (m Model) tick() tea.Cmd {
+	ctx, check := m.ctx, m.checkSave()
 	return func() tea.Msg {
 		now := time.Now()
 		t := time.NewTimer(now.Truncate(time.Second).Add(time.Second).Sub(now))
 		defer t.Stop()
 		select {
 		case at := <-t.C:
+			if check != nil {
+				if msg, ok := check().(saveErrMsg); ok {
+					return tickSaveMsg{at: at, save: msg}
+				}
+			}
 			return tickMsg(at)
 		case <-ctx.Done():
 			return nil
@@ -352,6 +367,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	switch msg := msg.(type) {
+	case tickSaveMsg:
+		m.hist.saveErr = msg.save.err
+		return m.Update(tickMsg(msg.at))
 	case tickMsg:
 		m.now = time.Time(msg)
 		var ask, title tea.Cmd
@@ -361,7 +379,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			// status: they show within a second.
 			m, title = m.retitle()
 		}
-		return m, tea.Batch(tick(m.ctx), m.checkSave(), ask, title)
+		return m, tea.Batch(m.tick(), ask, title)
 	case archiveMsg:
 		return m.answer(msg)
 	case silencedMsg:

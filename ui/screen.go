@@ -81,6 +81,12 @@ type painter struct {
 	last screenGrid // what the screen shows
 	pen  sgrState
 	buf  []byte
+	// p, spare and split are kept from frame to frame: a frame's parser (ansi.NewParser's
+	// buffer alone is 64 KB), lines and line texts were most of what a frame allocated, and
+	// of what an idle second cost in the garbage collector's time.
+	p     *ansi.Parser
+	spare []screenLine // the lines of the grid before last, for the next one
+	split []string
 }
 
 // NewScreen returns a Screen for opts; it draws nothing before the program starts.
@@ -298,15 +304,41 @@ func (s *Screen) flush(pt *painter) bool {
 
 // render appends to b what turns the terminal's screen into frame.
 func (pt *painter) render(b []byte, frame string, w, h int, full bool) []byte {
-	next := parseFrame(frame, w, h, &pt.last)
+	if pt.p == nil {
+		pt.p = newParser()
+	}
+	pt.split = splitLines(pt.split[:0], frame)
+	next := layFrame(pt.split, w, h, &pt.last, pt.p, pt.spare)
 	if full || pt.last.w != w || pt.last.h != h {
 		b = append(b, "\x1b[m\x1b[H\x1b[2J"...)
 		pt.pen = sgrState{known: true, placed: true}
 		pt.last = blankGrid(w, h)
 	}
 	b = diffFrames(b, &pt.last, &next, &pt.pen)
-	pt.last = next
+	// The old grid's lines are reused for the frame after next; their cells are not: a line
+	// that did not change shares its cells with the grid that follows.
+	pt.spare, pt.last = pt.last.lines, next
 	return b
+}
+
+// newParser is a parser for frames: the screen reads SGR parameters, never the data of an
+// OSC or DCS (a line holding one is written whole), so its data buffer is small.
+func newParser() *ansi.Parser {
+	p := new(ansi.Parser)
+	p.SetParamsSize(32)
+	p.SetDataSize(256)
+	return p
+}
+
+// splitLines appends the lines of frame to dst, as strings.Split(frame, "\n") would.
+func splitLines(dst []string, frame string) []string {
+	for {
+		i := strings.IndexByte(frame, '\n')
+		if i < 0 {
+			return append(dst, frame)
+		}
+		dst, frame = append(dst, frame[:i]), frame[i+1:]
+	}
 }
 
 // screenModel is a program's model drawn by a Screen.
@@ -523,15 +555,24 @@ func blankLine(w int) screenLine {
 // width, and only the last h lines when there are more. A line as in prev (the frame before)
 // is taken from it: most lines of most frames did not change.
 func parseFrame(frame string, w, h int, prev *screenGrid) screenGrid {
-	g := screenGrid{w: w, h: h, lines: make([]screenLine, h)}
-	lines := strings.Split(frame, "\n")
+	return layFrame(strings.Split(frame, "\n"), w, h, prev, newParser(), nil)
+}
+
+// layFrame is parseFrame of a frame's lines, with the parser p; the grid's lines reuse spare's
+// array when it is long enough.
+func layFrame(lines []string, w, h int, prev *screenGrid, p *ansi.Parser, spare []screenLine) screenGrid {
+	g := screenGrid{w: w, h: h}
+	if cap(spare) >= h {
+		g.lines = spare[:h]
+	} else {
+		g.lines = make([]screenLine, h)
+	}
 	skipped := lines
 	if len(lines) > h {
 		skipped, lines = lines[:len(lines)-h], lines[len(lines)-h:]
 	} else {
 		skipped = nil
 	}
-	p := ansi.NewParser()
 	var pen style
 	for _, l := range skipped { // their SGR carries over, as on a terminal
 		pen = endStyle(l, pen, p)
@@ -549,8 +590,7 @@ func parseFrame(frame string, w, h int, prev *screenGrid) screenGrid {
 			}
 		}
 		g.lines[i] = parseLine(lines[i], w, pen, p)
-		pen = endStyle(lines[i], pen, p)
-		g.lines[i].end = pen
+		pen = g.lines[i].end
 	}
 	return g
 }
@@ -571,12 +611,22 @@ func endStyle(line string, pen style, p *ansi.Parser) style {
 	return pen
 }
 
-// parseLine reads line's first w columns into cells, line starting with the style pen.
+// parseLine reads line's first w columns into cells, line starting with the style pen, and
+// the pen after the whole line.
 func parseLine(line string, w int, pen style, p *ansi.Parser) screenLine {
 	l := screenLine{cells: make([]cell, 0, w), raw: line, start: pen}
 	var state byte
 	col := 0
 	for len(line) > 0 {
+		if c := line[0]; state == 0 && c >= 0x20 && c < 0x7f && col < w {
+			// Printable ASCII, most of a frame, is a cell each: decoding it as a sequence
+			// was most of a changed line's cost. A combining mark after it is decoded on its
+			// own and makes the line opaque, as its cluster would.
+			l.cells = append(l.cells, normal(cell{s: line[:1], width: 1, style: pen}))
+			col++
+			line = line[1:]
+			continue
+		}
 		seq, width, n, next := ansi.DecodeSequence(line, state, p)
 		state, line = next, line[n:]
 		switch {
@@ -596,7 +646,10 @@ func parseLine(line string, w int, pen style, p *ansi.Parser) screenLine {
 				l.opaque = true
 			}
 		case col+width > w:
-			line = "" // cut to the width; a wide grapheme that does not fit is left out
+			// Cut to the width (a wide grapheme that does not fit is left out); what the
+			// rest sets of the pen still carries over to the next line.
+			pen = endStyle(line, pen, p)
+			line = ""
 		default:
 			if width > 2 || len(seq) > 1 && !singleRune(seq) {
 				// Clusters (ZWJ emoji, flags, combining marks) are where terminals disagree
@@ -614,6 +667,7 @@ func parseLine(line string, w int, pen style, p *ansi.Parser) screenLine {
 	for len(l.cells) < w {
 		l.cells = append(l.cells, blankCell)
 	}
+	l.end = pen
 	return l
 }
 

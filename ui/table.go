@@ -3,7 +3,6 @@ package ui
 import (
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
@@ -244,11 +243,10 @@ type rowKey struct {
 	lay      layout
 	filter   string
 	st       *styles
-	now      time.Time
+	tx       rowTexts // the texts that depend on the clock, the marks, acks and dependencies
 	mark     notify.Mark
 	ack      track.Ack
 	acked    bool
-	via      string
 }
 
 // rowTexts are the parts of a service row that depend on the clock, or on what the screen
@@ -281,12 +279,15 @@ func (m Model) cachedRow(line, i int, selected bool, l layout, terms []string) s
 	for len(c.lines) <= line {
 		c.lines = append(c.lines, cachedLine{})
 	}
+	// The row is keyed by what it shows of the clock, not by the clock: a second that changes
+	// no row's texts (an UP row at 100%, every row on a quiet screen) styles no row again.
+	tx := m.rowTexts(i, l)
 	key := rowKey{svc: &m.services[i], status: m.status[i], selected: selected, lay: l,
-		filter: m.find.filter, st: m.st, now: m.now, mark: m.markOf(i), via: m.viaOf(i)}
+		filter: m.find.filter, st: m.st, tx: tx, mark: m.markOf(i)}
 	key.ack, key.acked = m.ackOf(i)
 	e := &c.lines[line]
 	if e.key != key {
-		e.key, e.text = key, m.renderRow(i, selected, l, terms)
+		e.key, e.text = key, m.drawRow(i, selected, l, terms, tx)
 	}
 	return e.text
 }
