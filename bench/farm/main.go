@@ -70,6 +70,7 @@ type options struct {
 	jsonOut   string
 	floorRate float64
 	floorCPU  int
+	floorPace time.Duration
 }
 
 func main() {
@@ -97,7 +98,8 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (config, history, logs)")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the figures as JSON to `FILE`")
 	flag.Float64Var(&o.floorRate, "floor-rate", 10, "requests per second of the floor client during the steady state (0: none)")
-	flag.IntVar(&o.floorCPU, "floor-cpu", 2000, "requests of the floor client timed for CPU in a child after the run (0: none)")
+	flag.IntVar(&o.floorCPU, "floor-cpu", 2000, "requests of the floor client timed for CPU back to back in a child after the run (0: none)")
+	flag.DurationVar(&o.floorPace, "floor-paced", 15*time.Second, "how long the floor client is timed for CPU at uptty's steady request rate, evenly spread, in a child after the run (0: not)")
 	flag.Parse()
 	if o.n < 1 || o.interval <= 0 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "farm: want -n ≥ 1, -interval and -duration > 0")
@@ -342,11 +344,6 @@ func run(o options) error {
 		return err
 	}
 	floor := <-floorDone
-	// The floor's CPU after uptty has stopped, so that neither takes the other's cores.
-	floorCPU, floorErr := f.floorCPU()
-	if floorErr != nil {
-		fmt.Fprintln(os.Stderr, "farm: the floor's CPU:", floorErr)
-	}
 	recs := f.snapshot()
 	results, err := readHistory(dbPath)
 	if err != nil {
@@ -355,7 +352,18 @@ func run(o options) error {
 
 	r := report(f, o, recs, results, t0, steadyAt, stopAt)
 	f.floorFigures(&r, floor)
-	r.FloorCPUPerReqMS = floorCPU
+	// The floor's CPU after uptty has stopped, so that neither takes the other's cores: back to
+	// back, then paced as uptty's steady state was (its requests a second, the floor's own out).
+	if r.FloorCPUPerReqMS, err = f.floorCPU(o.floorCPU, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "farm: the floor's CPU:", err)
+	}
+	if d := stopAt.Sub(steadyAt).Seconds(); o.floorPace > 0 && d > 0 && r.SteadyRequests > 0 {
+		r.FloorPacedRate = float64(r.SteadyRequests) / d
+		n := int(r.FloorPacedRate * o.floorPace.Seconds())
+		if r.FloorPacedCPUPerReqMS, err = f.floorCPU(n, r.FloorPacedRate); err != nil {
+			fmt.Fprintln(os.Stderr, "farm: the paced floor's CPU:", err)
+		}
+	}
 	r.CPUPerCheckMS = ms(cpuEnd-cpuSteady0) / float64(max(r.SteadyRequests, 1))
 	r.CPUShare = float64(cpuEnd-cpuSteady0) / float64(stopAt.Sub(steadyAt))
 	r.CPUTotalS = cpuEnd.Seconds()
@@ -650,13 +658,17 @@ type figures struct {
 	FloorErrMaxMS    float64 `json:"floor_latency_error_max_ms"`
 	FloorConnectMS   float64 `json:"floor_connect_mean_ms"`
 	FloorCPUPerReqMS float64 `json:"floor_cpu_per_request_ms"`
-	CPUPerCheckMS    float64 `json:"cpu_per_check_ms"`
-	CPUShare         float64 `json:"cpu_share_of_one_core"`
-	CPUTotalS        float64 `json:"cpu_total_s"`
-	RSSLastMB        float64 `json:"rss_last_mb"`
-	RSSMaxMB         float64 `json:"rss_max_mb"`
-	HWMMB            float64 `json:"vm_hwm_mb"`
-	TermBytesPerS    float64 `json:"terminal_bytes_per_s,omitempty"`
+	// FloorPacedCPUPerReqMS is the floor's CPU per request at FloorPacedRate requests a second,
+	// evenly spread: uptty's own rate, the fair comparison for its CPU per check.
+	FloorPacedCPUPerReqMS float64 `json:"floor_paced_cpu_per_request_ms"`
+	FloorPacedRate        float64 `json:"floor_paced_rate_per_s"`
+	CPUPerCheckMS         float64 `json:"cpu_per_check_ms"`
+	CPUShare              float64 `json:"cpu_share_of_one_core"`
+	CPUTotalS             float64 `json:"cpu_total_s"`
+	RSSLastMB             float64 `json:"rss_last_mb"`
+	RSSMaxMB              float64 `json:"rss_max_mb"`
+	HWMMB                 float64 `json:"vm_hwm_mb"`
+	TermBytesPerS         float64 `json:"terminal_bytes_per_s,omitempty"`
 }
 
 func report(f *farm, o options, recs []record, results []result, t0, steadyAt, stopAt time.Time) figures {
@@ -858,8 +870,8 @@ func (r figures) print(w io.Writer) {
 	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f (floor mean %+.2f, p99 %+.2f); start-up mean %+.2f, p99 %+.2f (handler %.2f ms)\n",
 		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.FloorErrMeanMS, r.FloorErrP99MS, r.StartErrMeanMS, r.StartErrP99MS, r.HandlerMeanMS)
 	cpuFloor := "not measured"
-	if r.FloorCPUPerReqMS > 0 {
-		cpuFloor = fmt.Sprintf("%.3f ms per request", r.FloorCPUPerReqMS)
+	if r.FloorCPUPerReqMS > 0 || r.FloorPacedCPUPerReqMS > 0 {
+		cpuFloor = fmt.Sprintf("%.3f ms per request paced (%.0f a second, evenly), %.3f back to back", r.FloorPacedCPUPerReqMS, r.FloorPacedRate, r.FloorCPUPerReqMS)
 	}
 	fmt.Fprintf(w, "  floor               a raw client in this process, same targets, same run: latency error mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f over %d requests (connect %.2f ms of it); CPU %s\n",
 		r.FloorErrMeanMS, r.FloorErrP50MS, r.FloorErrP99MS, r.FloorErrMaxMS, r.FloorRequests, r.FloorConnectMS, cpuFloor)
