@@ -314,6 +314,7 @@ func run(o options) error {
 	// at the end.
 	var rssMax, rssLast int64
 	var cpuSteady0 time.Duration
+	var switches0 int64
 	var bytesSteady0 int64
 	var steadyAt time.Time
 	tick := time.NewTicker(time.Second)
@@ -329,6 +330,7 @@ func run(o options) error {
 		if steadyAt.IsZero() && !now.Before(steady) {
 			steadyAt = now
 			cpuSteady0, _ = cpu(u.pid)
+			switches0 = switches(u.pid)
 			bytesSteady0 = u.termBytes()
 		}
 		if !now.Before(end) {
@@ -338,6 +340,7 @@ func run(o options) error {
 	tick.Stop()
 	stopAt := time.Now()
 	cpuEnd, _ := cpu(u.pid)
+	switchesEnd := switches(u.pid)
 	bytesEnd := u.termBytes()
 	_, hwm, _ := memory(u.pid)
 	if err := u.stop(); err != nil {
@@ -366,6 +369,7 @@ func run(o options) error {
 	}
 	r.CPUPerCheckMS = ms(cpuEnd-cpuSteady0) / float64(max(r.SteadyRequests, 1))
 	r.CPUShare = float64(cpuEnd-cpuSteady0) / float64(stopAt.Sub(steadyAt))
+	r.SleepsPerCheck = float64(switchesEnd-switches0) / float64(max(r.SteadyRequests, 1))
 	r.CPUTotalS = cpuEnd.Seconds()
 	r.RSSLastMB, r.RSSMaxMB, r.HWMMB = mb(rssLast), mb(rssMax), mb(hwm)
 	if o.tui {
@@ -507,6 +511,26 @@ func startTUI(bin, cfg, dir string, env []string) (*upttyProc, error) {
 }
 
 // cpu is the user + system time of process pid.
+// switches is the context switches of every thread of process pid so far, voluntary (a thread
+// went to sleep: it will cost a wake-up) and not: a count of wake-ups that, unlike CPU time,
+// hardly depends on what else the machine runs.
+func switches(pid int) (n int64) {
+	dirs, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "voluntary_ctxt_switches:"); ok {
+				k, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				n += k
+			}
+		}
+	}
+	return n
+}
+
 func cpu(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
@@ -664,11 +688,14 @@ type figures struct {
 	FloorPacedRate        float64 `json:"floor_paced_rate_per_s"`
 	CPUPerCheckMS         float64 `json:"cpu_per_check_ms"`
 	CPUShare              float64 `json:"cpu_share_of_one_core"`
-	CPUTotalS             float64 `json:"cpu_total_s"`
-	RSSLastMB             float64 `json:"rss_last_mb"`
-	RSSMaxMB              float64 `json:"rss_max_mb"`
-	HWMMB                 float64 `json:"vm_hwm_mb"`
-	TermBytesPerS         float64 `json:"terminal_bytes_per_s,omitempty"`
+	// SleepsPerCheck is the voluntary context switches of uptty's threads per check in the
+	// steady state: each is a thread that went to sleep and was woken again.
+	SleepsPerCheck float64 `json:"thread_sleeps_per_check"`
+	CPUTotalS      float64 `json:"cpu_total_s"`
+	RSSLastMB      float64 `json:"rss_last_mb"`
+	RSSMaxMB       float64 `json:"rss_max_mb"`
+	HWMMB          float64 `json:"vm_hwm_mb"`
+	TermBytesPerS  float64 `json:"terminal_bytes_per_s,omitempty"`
 }
 
 func report(f *farm, o options, recs []record, results []result, t0, steadyAt, stopAt time.Time) figures {
@@ -877,6 +904,7 @@ func (r figures) print(w io.Writer) {
 		r.FloorErrMeanMS, r.FloorErrP50MS, r.FloorErrP99MS, r.FloorErrMaxMS, r.FloorRequests, r.FloorConnectMS, cpuFloor)
 	fmt.Fprintf(w, "  history             %d results stored for %d requests (%d matched)\n", r.Stored, r.Requests, r.Matched)
 	fmt.Fprintf(w, "  CPU                 %.3f ms per check, %.1f%% of one core (steady state); %.2f CPU-s in all; floor %s\n", r.CPUPerCheckMS, 100*r.CPUShare, r.CPUTotalS, cpuFloor)
+	fmt.Fprintf(w, "  thread sleeps       %.2f per check (voluntary context switches of uptty's threads, steady state)\n", r.SleepsPerCheck)
 	fmt.Fprintf(w, "  memory              RSS %.1f MB at the end, %.1f MB max sampled, VmHWM %.1f MB\n", r.RSSLastMB, r.RSSMaxMB, r.HWMMB)
 	if r.TUI {
 		fmt.Fprintf(w, "  terminal            %.0f bytes per second (steady state)\n", r.TermBytesPerS)
