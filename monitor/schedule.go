@@ -143,8 +143,9 @@ func (s *schedule) down(i int) {
 // goroutines share nothing with it but the slots and the results (results, poke, wakeAt).
 type scheduler struct {
 	m     *Monitor
-	wg    sync.WaitGroup // the check goroutines
-	slots slots          // shared with the check goroutines
+	wg    sync.WaitGroup // the workers
+	slots slots          // shared with the workers
+	jobs  chan job       // unbuffered: to a worker waiting for a check
 	queue *schedule
 	svcs  []svcState
 	cmds  []command
@@ -204,6 +205,7 @@ func newScheduler(m *Monitor) *scheduler {
 		slots: make(slots, m.slots),
 		queue: newSchedule(n),
 		svcs:  make([]svcState, n),
+		jobs:  make(chan job),
 		poke:  make(chan struct{}, 1),
 		t0:    time.Now(),
 	}
@@ -441,16 +443,60 @@ func (s *scheduler) startDue(ctx context.Context, now time.Time) {
 		s.queue.pop()
 		sv := &s.svcs[next.id]
 		sv.inFlight = true
-		s.wg.Add(1)
-		go s.check(ctx, next.id, sv.gen, next.due, s.m.targets[next.id])
+		j := job{id: next.id, gen: sv.gen, due: next.due, t: s.m.targets[next.id]}
+		select {
+		case s.jobs <- j: // a worker was waiting
+		default:
+			s.wg.Add(1)
+			go s.worker(ctx, j)
+		}
 	}
 }
 
-// check runs in its own goroutine: it waits for a slot, checks t, and hands the result to the
-// scheduler. It reads nothing of the scheduler's but its arguments and what it shares with the
-// check goroutines: a reload may replace the targets meanwhile.
-func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time, t Target) {
+// job is one check for a worker to run.
+type job struct {
+	id  int
+	gen uint32
+	due time.Time
+	t   Target
+}
+
+// workerIdle is how long a worker waits for another check before it ends: long enough to be
+// there for the next check at any steady rate worth pooling for, short enough that the workers a
+// burst of hung checks needed do not stay.
+const workerIdle = 30 * time.Second
+
+// worker runs j, then whatever check the scheduler hands it next, until it has waited workerIdle
+// for one or ctx is done. Checks run on workers rather than each in a goroutine of its own, so
+// that a check starts on a stack already grown to what checks need: a new goroutine's stack
+// grows (and is copied) a few times in every check. The workers are the scheduler's: Run waits
+// for them all (s.wg) once ctx is done.
+func (s *scheduler) worker(ctx context.Context, j job) {
 	defer s.wg.Done()
+	var idle *time.Timer
+	for {
+		s.check(ctx, j)
+		if idle == nil {
+			idle = time.NewTimer(workerIdle)
+			defer idle.Stop()
+		} else {
+			idle.Reset(workerIdle)
+		}
+		select {
+		case j = <-s.jobs:
+		case <-idle.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// check waits for a slot, checks j's target, and hands the result to the scheduler. It reads
+// nothing of the scheduler's but j and what it shares with the check goroutines: a reload may
+// replace the targets meanwhile.
+func (s *scheduler) check(ctx context.Context, j job) {
+	id, gen, due, t := j.id, j.gen, j.due, j.t
 	if !s.slots.acquire(ctx) {
 		return
 	}
