@@ -71,6 +71,20 @@ type options struct {
 	floorRate float64
 	floorCPU  int
 	floorPace time.Duration
+	env       envList
+}
+
+// envList is the repeatable --env flag: variables set for uptty alone.
+type envList []string
+
+func (e *envList) String() string { return strings.Join(*e, " ") }
+
+func (e *envList) Set(v string) error {
+	if !strings.Contains(v, "=") {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	*e = append(*e, v)
+	return nil
 }
 
 func main() {
@@ -100,6 +114,7 @@ func main() {
 	flag.Float64Var(&o.floorRate, "floor-rate", 10, "requests per second of the floor client during the steady state (0: none)")
 	flag.IntVar(&o.floorCPU, "floor-cpu", 2000, "requests of the floor client timed for CPU back to back in a child after the run (0: none)")
 	flag.DurationVar(&o.floorPace, "floor-paced", 15*time.Second, "how long the floor client is timed for CPU at uptty's steady request rate, evenly spread, in a child after the run (0: not)")
+	flag.Var(&o.env, "env", "`KEY=VALUE` set in uptty's environment alone, not the farm's (repeatable), e.g. GOMAXPROCS=1")
 	flag.Parse()
 	if o.n < 1 || o.interval <= 0 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "farm: want -n ≥ 1, -interval and -duration > 0")
@@ -284,7 +299,7 @@ func run(o options) error {
 		defer func() { h.Process.Kill(); h.Wait() }()
 	}
 
-	env := os.Environ()
+	env := append(os.Environ(), o.env...)
 	if o.profile != "" {
 		p, err := filepath.Abs(o.profile)
 		if err != nil {
@@ -315,6 +330,7 @@ func run(o options) error {
 	var rssMax, rssLast int64
 	var cpuSteady0 time.Duration
 	var switches0 int64
+	var threads0 map[string]int64
 	var bytesSteady0 int64
 	var steadyAt time.Time
 	tick := time.NewTicker(time.Second)
@@ -330,7 +346,7 @@ func run(o options) error {
 		if steadyAt.IsZero() && !now.Before(steady) {
 			steadyAt = now
 			cpuSteady0, _ = cpu(u.pid)
-			switches0 = switches(u.pid)
+			switches0, threads0 = switches(u.pid)
 			bytesSteady0 = u.termBytes()
 		}
 		if !now.Before(end) {
@@ -340,7 +356,7 @@ func run(o options) error {
 	tick.Stop()
 	stopAt := time.Now()
 	cpuEnd, _ := cpu(u.pid)
-	switchesEnd := switches(u.pid)
+	switchesEnd, threadsEnd := switches(u.pid)
 	bytesEnd := u.termBytes()
 	_, hwm, _ := memory(u.pid)
 	if err := u.stop(); err != nil {
@@ -370,6 +386,7 @@ func run(o options) error {
 	r.CPUPerCheckMS = ms(cpuEnd-cpuSteady0) / float64(max(r.SteadyRequests, 1))
 	r.CPUShare = float64(cpuEnd-cpuSteady0) / float64(stopAt.Sub(steadyAt))
 	r.SleepsPerCheck = float64(switchesEnd-switches0) / float64(max(r.SteadyRequests, 1))
+	r.SleepsBusiestPerCheck = float64(busiest(threads0, threadsEnd)) / float64(max(r.SteadyRequests, 1))
 	r.CPUTotalS = cpuEnd.Seconds()
 	r.RSSLastMB, r.RSSMaxMB, r.HWMMB = mb(rssLast), mb(rssMax), mb(hwm)
 	if o.tui {
@@ -511,10 +528,11 @@ func startTUI(bin, cfg, dir string, env []string) (*upttyProc, error) {
 }
 
 // cpu is the user + system time of process pid.
-// switches is the context switches of every thread of process pid so far, voluntary (a thread
-// went to sleep: it will cost a wake-up) and not: a count of wake-ups that, unlike CPU time,
-// hardly depends on what else the machine runs.
-func switches(pid int) (n int64) {
+// switches is the voluntary context switches of every thread of process pid so far (a thread
+// went to sleep: it will cost a wake-up), in all and by thread id: a count of wake-ups that,
+// unlike CPU time, hardly depends on what else the machine runs.
+func switches(pid int) (total int64, byThread map[string]int64) {
+	byThread = map[string]int64{}
 	dirs, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
 	for _, d := range dirs {
 		b, err := os.ReadFile(d)
@@ -524,9 +542,19 @@ func switches(pid int) (n int64) {
 		for _, line := range strings.Split(string(b), "\n") {
 			if v, ok := strings.CutPrefix(line, "voluntary_ctxt_switches:"); ok {
 				k, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-				n += k
+				total += k
+				byThread[filepath.Base(filepath.Dir(d))] = k
 			}
 		}
+	}
+	return total, byThread
+}
+
+// busiest is the most switches one thread made between two readings of switches: the Go
+// runtime's monitor thread (sysmon), which sleeps 20 µs at a time while it finds work to do.
+func busiest(before, after map[string]int64) (n int64) {
+	for t, k := range after {
+		n = max(n, k-before[t])
 	}
 	return n
 }
@@ -691,11 +719,14 @@ type figures struct {
 	// SleepsPerCheck is the voluntary context switches of uptty's threads per check in the
 	// steady state: each is a thread that went to sleep and was woken again.
 	SleepsPerCheck float64 `json:"thread_sleeps_per_check"`
-	CPUTotalS      float64 `json:"cpu_total_s"`
-	RSSLastMB      float64 `json:"rss_last_mb"`
-	RSSMaxMB       float64 `json:"rss_max_mb"`
-	HWMMB          float64 `json:"vm_hwm_mb"`
-	TermBytesPerS  float64 `json:"terminal_bytes_per_s,omitempty"`
+	// SleepsBusiestPerCheck is the part of SleepsPerCheck of the thread with the most: the Go
+	// runtime's sysmon.
+	SleepsBusiestPerCheck float64 `json:"thread_sleeps_busiest_per_check"`
+	CPUTotalS             float64 `json:"cpu_total_s"`
+	RSSLastMB             float64 `json:"rss_last_mb"`
+	RSSMaxMB              float64 `json:"rss_max_mb"`
+	HWMMB                 float64 `json:"vm_hwm_mb"`
+	TermBytesPerS         float64 `json:"terminal_bytes_per_s,omitempty"`
 }
 
 func report(f *farm, o options, recs []record, results []result, t0, steadyAt, stopAt time.Time) figures {
@@ -904,7 +935,7 @@ func (r figures) print(w io.Writer) {
 		r.FloorErrMeanMS, r.FloorErrP50MS, r.FloorErrP99MS, r.FloorErrMaxMS, r.FloorRequests, r.FloorConnectMS, cpuFloor)
 	fmt.Fprintf(w, "  history             %d results stored for %d requests (%d matched)\n", r.Stored, r.Requests, r.Matched)
 	fmt.Fprintf(w, "  CPU                 %.3f ms per check, %.1f%% of one core (steady state); %.2f CPU-s in all; floor %s\n", r.CPUPerCheckMS, 100*r.CPUShare, r.CPUTotalS, cpuFloor)
-	fmt.Fprintf(w, "  thread sleeps       %.2f per check (voluntary context switches of uptty's threads, steady state)\n", r.SleepsPerCheck)
+	fmt.Fprintf(w, "  thread sleeps       %.2f per check, %.2f without the busiest thread (sysmon) (voluntary context switches of uptty's threads, steady state)\n", r.SleepsPerCheck, r.SleepsPerCheck-r.SleepsBusiestPerCheck)
 	fmt.Fprintf(w, "  memory              RSS %.1f MB at the end, %.1f MB max sampled, VmHWM %.1f MB\n", r.RSSLastMB, r.RSSMaxMB, r.HWMMB)
 	if r.TUI {
 		fmt.Fprintf(w, "  terminal            %.0f bytes per second (steady state)\n", r.TermBytesPerS)
