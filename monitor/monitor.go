@@ -42,8 +42,9 @@ type Options struct {
 }
 
 // Monitor checks many services on their intervals and tracks their state. One scheduler
-// goroutine owns the schedule and the trackers and starts a goroutine per check in flight, so a
-// hung target never delays another's check and nothing runs for a service between its checks.
+// goroutine owns the schedule and the trackers and runs each check in flight on a goroutine of
+// its own (a pooled worker, see scheduler.worker), so a hung target never delays another's
+// check and nothing runs for a service between its checks.
 //
 // A service is known by its name, everywhere: to the monitor's callers, to history and to the
 // UI. Names are unique in a config; positions are the scheduler's own business.

@@ -146,6 +146,7 @@ type scheduler struct {
 	wg    sync.WaitGroup // the workers
 	slots slots          // shared with the workers
 	jobs  chan job       // unbuffered: to a worker waiting for a check
+	idle  atomic.Int32   // workers waiting for a check
 	queue *schedule
 	svcs  []svcState
 	cmds  []command
@@ -463,8 +464,15 @@ type job struct {
 
 // workerIdle is how long a worker waits for another check before it ends: long enough to be
 // there for the next check at any steady rate worth pooling for, short enough that the workers a
-// burst of hung checks needed do not stay.
-const workerIdle = 30 * time.Second
+// burst of hung checks needed do not stay. At most maxIdleWorkers wait at a time; a worker
+// finding that many waiting ends at once, so that the thousands a start-up round or a burst of
+// hung targets needed never hold their stacks (8-32 KB each) after it: 64 are more than the
+// checks in flight at 10,000 services every 10 s (~20 at 20 ms each), and past them a check
+// starts a goroutine as it would have without the pool.
+const (
+	workerIdle     = 30 * time.Second
+	maxIdleWorkers = 64
+)
 
 // worker runs j, then whatever check the scheduler hands it next, until it has waited workerIdle
 // for one or ctx is done. Checks run on workers rather than each in a goroutine of its own, so
@@ -476,6 +484,10 @@ func (s *scheduler) worker(ctx context.Context, j job) {
 	var idle *time.Timer
 	for {
 		s.check(ctx, j)
+		if s.idle.Add(1) > maxIdleWorkers {
+			s.idle.Add(-1)
+			return
+		}
 		if idle == nil {
 			idle = time.NewTimer(workerIdle)
 			defer idle.Stop()
@@ -484,9 +496,12 @@ func (s *scheduler) worker(ctx context.Context, j job) {
 		}
 		select {
 		case j = <-s.jobs:
+			s.idle.Add(-1)
 		case <-idle.C:
+			s.idle.Add(-1)
 			return
 		case <-ctx.Done():
+			s.idle.Add(-1)
 			return
 		}
 	}
