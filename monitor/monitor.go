@@ -26,6 +26,17 @@ type Options struct {
 	// 200ms; negative for none), so that thousands of results a second reach the UI as a few
 	// frames.
 	MinBatchInterval time.Duration
+	// StartAhead is how far ahead of its due time a check may start along with one that is due
+	// (default none: every check starts at its due time). Checks then start in small groups
+	// (at most 4), none late and none more than StartAhead early; a service's slots and grid do
+	// not change. What a check costs the process is for the most part what waking for it costs
+	// (the timer, the threads woken, the runtime's monitor thread set going each time the
+	// process leaves idle; on a small VM a fresh-connection request paced alone costs ~0.45 ms
+	// of CPU, in twos ~0.26), and that is paid once per group. 20 ms takes 27-30% off the CPU
+	// per check at 1,000 services every 10 s; it is off by default because requests started
+	// together also reach a server together (the bench farm's p50 latency error rose 0.14 ms,
+	// its one process answering pairs) and a check's start moves by up to StartAhead.
+	StartAhead time.Duration
 	// OnResult, if set, is called by the scheduler goroutine with every check of the service
 	// named name, in order, and the events it caused (nil if none). The check comes without its
 	// Facts and Phases, which history does not keep; it is the zero Check for the events of a
@@ -57,8 +68,10 @@ type Monitor struct {
 	index    map[string]int // a service's name to its id
 	slots    int
 	minBatch time.Duration
-	onResult func(string, track.Check, []track.Event)
-	lateness func(time.Duration)
+	// startAhead is Options.StartAhead, 0 for none.
+	startAhead time.Duration
+	onResult   func(string, track.Check, []track.Event)
+	lateness   func(time.Duration)
 	// trace, set by tests and benchmarks, sees when each finished check was due and began.
 	trace func(i int, due, start time.Time)
 
@@ -102,6 +115,7 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 	if m.minBatch == 0 {
 		m.minBatch = 200 * time.Millisecond
 	}
+	m.startAhead = max(opts.StartAhead, 0)
 	now := time.Now()
 	for i, t := range targets {
 		m.index[t.Service.Name] = i
