@@ -17,7 +17,8 @@ import (
 // connection made (the kernel answers it with success) and goes straight on. A connection still
 // under way (any real network) answers the net package's connect EALREADY, and it waits for it
 // as it would have: nothing changes there but one cheap system call. The handshake's time is
-// the kernel's either way (see phaseRecorder.handshakeRTT).
+// the kernel's either way (see phaseRecorder.handshakeRTT). It is for a Dialer without a
+// LocalAddr: the net package binds that after Control, and a connected socket is bound already.
 func connectEarly(network, address string, c syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil || ap.Addr().Zone() != "" {
