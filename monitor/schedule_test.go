@@ -1,12 +1,15 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/uptty/uptty/probe"
@@ -403,4 +406,61 @@ func TestMonitorStartAhead(t *testing.T) {
 			t.Errorf("%d checks started at %d instants, want at most half as many: in groups", checks, len(groups))
 		}
 	})
+}
+
+// TestMonitorIdleWorkers: 300 checks in flight at once need 300 workers; once they are done at
+// most maxIdleWorkers stay to wait for the next check, and none once they have waited workerIdle
+// for one.
+func TestMonitorIdleWorkers(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		const n = 300
+		release := make(chan struct{})
+		var inFlight atomic.Int32
+		blocked := monFunc(func(ctx context.Context) probe.Result {
+			inFlight.Add(1)
+			select {
+			case <-release:
+				return probe.Result{OK: true}
+			case <-ctx.Done():
+				return probe.Result{Reason: "cancelled"}
+			}
+		})
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{monSvc(fmt.Sprint("svc", i), time.Hour, time.Minute, time.Hour), blocked}
+		}
+		m := NewMonitor(targets, Options{})
+		monRun(t, m)
+		time.Sleep(2 * time.Second) // the first round's spread
+		synctest.Wait()
+		if got := inFlight.Load(); got != n {
+			t.Fatalf("checks in flight after the first round = %d, want %d", got, n)
+		}
+		if got := workers(); got != n {
+			t.Errorf("workers with %d checks in flight = %d, want %d", n, got, n)
+		}
+		close(release)
+		synctest.Wait()
+		if got := workers(); got > maxIdleWorkers {
+			t.Errorf("workers once every check is done = %d, want at most %d", got, maxIdleWorkers)
+		}
+		// Paused, so that no service's grid brings a check within workerIdle (300 hourly
+		// slots are 12 s apart).
+		for _, tg := range targets {
+			m.Pause(tg.Service.Name)
+		}
+		synctest.Wait()
+		time.Sleep(workerIdle)
+		synctest.Wait()
+		if got := workers(); got != 0 {
+			t.Errorf("workers after %v without a check = %d, want 0", workerIdle, got)
+		}
+	})
+}
+
+// workers counts the goroutines running scheduler.worker.
+func workers() int {
+	buf := make([]byte, 1<<22)
+	buf = buf[:runtime.Stack(buf, true)]
+	return bytes.Count(buf, []byte("monitor.(*scheduler).worker("))
 }
