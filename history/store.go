@@ -75,6 +75,9 @@ type Store struct {
 	services map[string]serviceInfo
 
 	queue chan op
+	// hurry (cap 1) ends the writer's wait for more writes to join a batch: a request waits
+	// for an answer, or the queue is filling up (see writer.gather).
+	hurry chan struct{}
 	stop  chan struct{}
 	done  chan struct{}
 
@@ -154,6 +157,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if !opts.ReadOnly {
 		s.queue = make(chan op, opts.QueueSize)
+		s.hurry = make(chan struct{}, 1)
 		s.stop = make(chan struct{})
 		s.done = make(chan struct{})
 		w := newWriter(s)
@@ -229,8 +233,19 @@ func (s *Store) enqueue(o op) {
 	}
 	select {
 	case s.queue <- o:
+		if len(s.queue) >= cap(s.queue)/2 {
+			s.poke() // the writer sleeps through its batch's wait: wake it before the queue is full
+		}
 	default:
 		s.dropped.Add(1)
+	}
+}
+
+// poke ends the writer's wait for more writes to join its batch, if it is waiting.
+func (s *Store) poke() {
+	select {
+	case s.hurry <- struct{}{}:
+	default:
 	}
 }
 
@@ -272,6 +287,7 @@ func (s *Store) request(ctx context.Context, o op) error {
 		return ctx.Err()
 	}
 	s.mu.RUnlock()
+	s.poke()
 	select {
 	case err := <-o.done:
 		return err

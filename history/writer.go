@@ -151,28 +151,29 @@ func (w *writer) collect(batch []op) []op {
 
 // gather waits up to commitDelay for more writes to join a batch of writes, so that a monitor's
 // steady trickle of results (100 a second at 1,000 services every 10 s) is committed ten times
-// a second rather than once per result: a commit costs far more than a row. A request (Flush,
-// Rollup...) or a full batch ends the wait.
+// a second rather than once per result: a commit costs far more than a row. It sleeps through
+// the wait and takes what was queued meanwhile at its end, rather than receiving each write as
+// it comes: a receive wakes the writer, and a wake-up (a thread woken, the scheduler run) costs
+// about as much as the write on this kind of machine. A request (Flush, Rollup...) or a queue
+// filling up (see Store.enqueue) pokes it to end the wait at once, as does a batch already
+// full or holding a request.
 func (w *writer) gather(batch []op) []op {
-	if len(batch) >= maxBatch || !isWrite(batch[len(batch)-1].kind) {
+	if len(batch) >= maxBatch {
 		return batch
 	}
-	timer := time.NewTimer(commitDelay)
-	defer timer.Stop()
-	for len(batch) < maxBatch {
-		select {
-		case o := <-w.s.queue:
-			batch = append(batch, o)
-			if !isWrite(o.kind) {
-				return batch
-			}
-		case <-timer.C:
-			return batch
-		case <-w.s.stop:
+	for _, o := range batch {
+		if !isWrite(o.kind) {
 			return batch
 		}
 	}
-	return batch
+	timer := time.NewTimer(commitDelay)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-w.s.hurry:
+	case <-w.s.stop:
+	}
+	return w.collect(batch)
 }
 
 // isWrite reports whether an op is a write that commits with others, rather than a request

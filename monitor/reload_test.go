@@ -202,7 +202,9 @@ func TestReconfigureMissesNoTick(t *testing.T) {
 			again[i] = Target{Service: tg.Service, Checker: monFunc(reloadPass)}
 		}
 		<-m.Reconfigure(again)
-		time.Sleep(14 * time.Second) // to start+29s: three rounds in all
+		// To start+29s: three rounds in all; a check's result reaches OnResult up to
+		// resultDelay after it.
+		time.Sleep(14*time.Second + resultDelay)
 		synctest.Wait()
 		end := start.Add(29 * time.Second)
 		for _, tg := range targets {

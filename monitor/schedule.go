@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"context"
 	"hash/fnv"
+	"math"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptty/uptty/probe"
@@ -138,19 +140,38 @@ func (s *schedule) down(i int) {
 }
 
 // scheduler is the state of one Run. Only the goroutine running loop touches it; the check
-// goroutines share nothing with it but the slots and the done channel.
+// goroutines share nothing with it but the slots and the results (results, poke, wakeAt).
 type scheduler struct {
 	m     *Monitor
-	wg    sync.WaitGroup // the check goroutines
-	slots slots          // shared with the check goroutines
-	done  chan outcome   // check goroutines send their results here
+	wg    sync.WaitGroup // the workers
+	slots slots          // shared with the workers
+	jobs  chan job       // unbuffered: to a worker waiting for a check
+	idle  atomic.Int32   // workers waiting for a check
 	queue *schedule
 	svcs  []svcState
 	cmds  []command
 	batch []outcome
 	evs   [][]track.Event
 	buf   track.Check // the slices checkOf reuses
+
+	// Finished checks wait in results for the scheduler's next wake-up, rather than each
+	// waking it: a wake-up (a thread woken, the Go scheduler run) costs about as much as the
+	// rest of what the scheduler does for a check, and with many services the scheduler wakes
+	// every few milliseconds anyway to start the next. A check whose result would wait longer
+	// than resultDelay pokes it (poke, cap 1). wakeAt is when the scheduler's timer fires next,
+	// in ns since t0 (0 while it runs: it looks at results before it sleeps again; MaxInt64
+	// with nothing scheduled).
+	resultsMu sync.Mutex
+	results   []outcome
+	poke      chan struct{}
+	wakeAt    atomic.Int64
+	t0        time.Time
 }
+
+// resultDelay is how long a finished check may wait to be seen by the scheduler before the
+// check wakes it: below what anyone could tell (the screen takes batches 200 ms apart, history
+// commits every 100 ms, and a result's times are the check's own).
+const resultDelay = 50 * time.Millisecond
 
 // svcState is the scheduler's view of one service.
 type svcState struct {
@@ -183,10 +204,11 @@ func newScheduler(m *Monitor) *scheduler {
 	s := &scheduler{
 		m:     m,
 		slots: make(slots, m.slots),
-		done:  make(chan outcome, min(n, 256)),
 		queue: newSchedule(n),
 		svcs:  make([]svcState, n),
-		batch: make([]outcome, 0, 256),
+		jobs:  make(chan job),
+		poke:  make(chan struct{}, 1),
+		t0:    time.Now(),
 	}
 	// The first checks spread over a second, or over as long as startRate needs for them all
 	// (2s for 10,000), but never over more than a service's interval: every row has a state
@@ -375,55 +397,138 @@ func (s *scheduler) loop(ctx context.Context) {
 	defer timer.Stop()
 	for {
 		now := time.Now()
+		s.finish(now)
 		s.startDue(ctx, now)
+		wakeAt := int64(math.MaxInt64)
 		if next, ok := s.queue.peek(); ok {
-			timer.Reset(next.due.Sub(now))
+			d := next.due.Sub(now)
+			timer.Reset(d)
+			wakeAt = int64(now.Sub(s.t0) + max(d, 0))
 		} else {
 			timer.Stop()
+		}
+		// Published before looking at the results: a check that finishes after the look
+		// sees when the scheduler will wake, and pokes it if that is too late.
+		s.wakeAt.Store(wakeAt)
+		if s.pending() {
+			s.wakeAt.Store(0)
+			continue
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
+		case <-s.poke:
 		case <-s.m.wake:
 			s.reconfigure(time.Now())
 			s.apply()
-		case o := <-s.done:
-			s.batch = append(s.batch[:0], o)
-		drain:
-			for len(s.batch) < cap(s.batch) {
-				select {
-				case o := <-s.done:
-					s.batch = append(s.batch, o)
-				default:
-					break drain
-				}
-			}
-			s.finish()
 		}
+		s.wakeAt.Store(0)
 	}
 }
 
-// startDue starts a check for every service due by now.
+// pending reports whether finished checks wait for the scheduler.
+func (s *scheduler) pending() bool {
+	s.resultsMu.Lock()
+	defer s.resultsMu.Unlock()
+	return len(s.results) > 0
+}
+
+// startDue starts a check for every service due by now and, when one was, for up to
+// maxAhead more due within the monitor's startAhead of now (see Options.StartAhead).
 func (s *scheduler) startDue(ctx context.Context, now time.Time) {
+	if next, ok := s.queue.peek(); !ok || next.due.After(now) {
+		return
+	}
+	until, ahead := now.Add(s.m.startAhead), 0
 	for {
 		next, ok := s.queue.peek()
-		if !ok || next.due.After(now) {
+		if !ok || next.due.After(until) {
 			return
+		}
+		if next.due.After(now) {
+			if ahead == maxAhead {
+				return
+			}
+			ahead++
 		}
 		s.queue.pop()
 		sv := &s.svcs[next.id]
 		sv.inFlight = true
-		s.wg.Add(1)
-		go s.check(ctx, next.id, sv.gen, next.due, s.m.targets[next.id])
+		j := job{id: next.id, gen: sv.gen, due: next.due, t: s.m.targets[next.id]}
+		select {
+		case s.jobs <- j: // a worker was waiting
+		default:
+			s.wg.Add(1)
+			go s.worker(ctx, j)
+		}
 	}
 }
 
-// check runs in its own goroutine: it waits for a slot, checks t, and reports back. It reads
-// nothing of the scheduler's but its arguments and the channels: a reload may replace the
-// targets meanwhile.
-func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time, t Target) {
+// maxAhead bounds the checks started ahead of their time with one that was due: at 10,000
+// services every 10 s, 20 ms holds 20 checks, which would reach their servers together and
+// queue there, and the start-up round's rate limit would give way to bursts. Groups of up to 4
+// keep most of the saving.
+const maxAhead = 3
+
+// job is one check for a worker to run.
+type job struct {
+	id  int
+	gen uint32
+	due time.Time
+	t   Target
+}
+
+// workerIdle is how long a worker waits for another check before it ends: long enough to be
+// there for the next check at any steady rate worth pooling for, short enough that the workers a
+// burst of hung checks needed do not stay. At most maxIdleWorkers wait at a time; a worker
+// finding that many waiting ends at once, so that the thousands a start-up round or a burst of
+// hung targets needed never hold their stacks (8-32 KB each) after it: 64 are more than the
+// checks in flight at 10,000 services every 10 s (~20 at 20 ms each), and past them a check
+// starts a goroutine as it would have without the pool.
+const (
+	workerIdle     = 30 * time.Second
+	maxIdleWorkers = 64
+)
+
+// worker runs j, then whatever check the scheduler hands it next, until it has waited workerIdle
+// for one or ctx is done. Checks run on workers rather than each in a goroutine of its own, so
+// that a check starts on a stack already grown to what checks need: a new goroutine's stack
+// grows (and is copied) a few times in every check. The workers are the scheduler's: Run waits
+// for them all (s.wg) once ctx is done.
+func (s *scheduler) worker(ctx context.Context, j job) {
 	defer s.wg.Done()
+	var idle *time.Timer
+	for {
+		s.check(ctx, j)
+		if s.idle.Add(1) > maxIdleWorkers {
+			s.idle.Add(-1)
+			return
+		}
+		if idle == nil {
+			idle = time.NewTimer(workerIdle)
+			defer idle.Stop()
+		} else {
+			idle.Reset(workerIdle)
+		}
+		select {
+		case j = <-s.jobs:
+			s.idle.Add(-1)
+		case <-idle.C:
+			s.idle.Add(-1)
+			return
+		case <-ctx.Done():
+			s.idle.Add(-1)
+			return
+		}
+	}
+}
+
+// check waits for a slot, checks j's target, and hands the result to the scheduler. It reads
+// nothing of the scheduler's but j and what it shares with the check goroutines: a reload may
+// replace the targets meanwhile.
+func (s *scheduler) check(ctx context.Context, j job) {
+	id, gen, due, t := j.id, j.gen, j.due, j.t
 	if !s.slots.acquire(ctx) {
 		return
 	}
@@ -435,16 +540,31 @@ func (s *scheduler) check(ctx context.Context, id int, gen uint32, due time.Time
 	if s.m.lateness != nil {
 		s.m.lateness(max(r.Start.Sub(due), 0))
 	}
-	select {
-	case s.done <- outcome{id: id, gen: gen, due: due, r: r}:
-	case <-ctx.Done():
+	if ctx.Err() != nil {
+		return
+	}
+	s.resultsMu.Lock()
+	s.results = append(s.results, outcome{id: id, gen: gen, due: due, r: r})
+	s.resultsMu.Unlock()
+	// After the append: a scheduler that published its wake-up time before it saw the
+	// results (see loop) either saw this one or has its time read here.
+	if time.Duration(s.wakeAt.Load())-time.Since(s.t0) > resultDelay {
+		select {
+		case s.poke <- struct{}{}:
+		default:
+		}
 	}
 }
 
-// finish feeds the batch of results to the trackers and schedules each service's next check.
-func (s *scheduler) finish() {
+// finish feeds the finished checks to the trackers and schedules each service's next check.
+func (s *scheduler) finish(now time.Time) {
+	s.resultsMu.Lock()
+	s.batch, s.results = s.results, s.batch[:0]
+	s.resultsMu.Unlock()
+	if len(s.batch) == 0 {
+		return
+	}
 	m := s.m
-	now := time.Now()
 	s.evs = s.evs[:0]
 	m.mu.Lock()
 	for _, o := range s.batch {

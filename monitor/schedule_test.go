@@ -1,12 +1,15 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/uptty/uptty/probe"
@@ -350,3 +353,114 @@ func (s *schedule) len() int { return len(s.items) }
 
 // has reports whether id is scheduled.
 func (s *schedule) has(id int) bool { return s.pos[id] >= 0 }
+
+// TestMonitorStartAhead: 100 services at 1 s, their slots 10 ms apart, with a StartAhead of
+// 20 ms: checks start in groups with a check that is due, none late, none more
+// than 20 ms early, at most 1+maxAhead together, and every service stays on its grid (each due
+// time a whole number of intervals after its first).
+func TestMonitorStartAhead(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		const n, every = 100, time.Second
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{monSvc(fmt.Sprint("svc", i), every, every/2, every), monBusy(time.Millisecond)}
+		}
+		rec := newMonRecorder()
+		stop := monRun(t, rec.monitor(targets, Options{StartAhead: 20 * time.Millisecond}))
+		time.Sleep(4 * every)
+		stop()
+
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		groups := map[time.Time]int{}
+		checks := 0
+		for i := range n {
+			calls := rec.calls[i]
+			if len(calls) < 3 {
+				t.Fatalf("service %d: %d checks in 4 intervals, want at least 3", i, len(calls))
+			}
+			for k, c := range calls {
+				if early := c.due.Sub(c.start); early < 0 || early > 20*time.Millisecond {
+					t.Errorf("service %d, check %d: started %v before it was due, want 0 to 20ms", i, k, early)
+				}
+				if k > 1 { // after the first round, on the service's grid
+					if d := c.due.Sub(calls[1].due); d%every != 0 {
+						t.Errorf("service %d, check %d: due %v after its first grid check, want a multiple of %v", i, k, d, every)
+					}
+				}
+				if k > 0 { // the first round's starts are the start-up spread's
+					groups[c.start]++
+					checks++
+				}
+			}
+		}
+		most := 0
+		for _, g := range groups {
+			most = max(most, g)
+		}
+		t.Logf("%d checks after the first round started at %d instants, at most %d together", checks, len(groups), most)
+		if most > 1+maxAhead {
+			t.Errorf("checks started together = %d at most, want at most %d", most, 1+maxAhead)
+		}
+		if len(groups) > checks/2 {
+			t.Errorf("%d checks started at %d instants, want at most half as many: in groups", checks, len(groups))
+		}
+	})
+}
+
+// TestMonitorIdleWorkers: 300 checks in flight at once need 300 workers; once they are done at
+// most maxIdleWorkers stay to wait for the next check, and none once they have waited workerIdle
+// for one.
+func TestMonitorIdleWorkers(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		const n = 300
+		release := make(chan struct{})
+		var inFlight atomic.Int32
+		blocked := monFunc(func(ctx context.Context) probe.Result {
+			inFlight.Add(1)
+			select {
+			case <-release:
+				return probe.Result{OK: true}
+			case <-ctx.Done():
+				return probe.Result{Reason: "cancelled"}
+			}
+		})
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{monSvc(fmt.Sprint("svc", i), time.Hour, time.Minute, time.Hour), blocked}
+		}
+		m := NewMonitor(targets, Options{})
+		monRun(t, m)
+		time.Sleep(2 * time.Second) // the first round's spread
+		synctest.Wait()
+		if got := inFlight.Load(); got != n {
+			t.Fatalf("checks in flight after the first round = %d, want %d", got, n)
+		}
+		if got := workers(); got != n {
+			t.Errorf("workers with %d checks in flight = %d, want %d", n, got, n)
+		}
+		close(release)
+		synctest.Wait()
+		if got := workers(); got > maxIdleWorkers {
+			t.Errorf("workers once every check is done = %d, want at most %d", got, maxIdleWorkers)
+		}
+		// Paused, so that no service's grid brings a check within workerIdle (300 hourly
+		// slots are 12 s apart).
+		for _, tg := range targets {
+			m.Pause(tg.Service.Name)
+		}
+		synctest.Wait()
+		time.Sleep(workerIdle)
+		synctest.Wait()
+		if got := workers(); got != 0 {
+			t.Errorf("workers after %v without a check = %d, want 0", workerIdle, got)
+		}
+	})
+}
+
+// workers counts the goroutines running scheduler.worker.
+func workers() int {
+	buf := make([]byte, 1<<22)
+	buf = buf[:runtime.Stack(buf, true)]
+	return bytes.Count(buf, []byte("monitor.(*scheduler).worker("))
+}

@@ -42,7 +42,7 @@ const (
 )
 
 // httpDialer dials every HTTP check's connection, on both paths.
-var httpDialer = &net.Dialer{KeepAlive: -1}
+var httpDialer = &net.Dialer{KeepAlive: -1, Control: connectEarly}
 
 // httpTLSConfigs are the one-shot path's TLS settings, verifying and not, offering the protocols
 // the Transport offers (it asks for HTTP/2 first), so that a server sees the same handshake on

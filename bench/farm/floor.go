@@ -131,10 +131,15 @@ type floorReport struct {
 	CPUNanos int64 `json:"cpu_ns"`
 }
 
-// floorCPU runs o.floorCPU floor requests in a child process and returns its CPU per request in
-// ms (getrusage of the child around the loop alone, not its start), or 0 when not asked for.
-func (f *farm) floorCPU() (float64, error) {
-	if f.o.floorCPU <= 0 {
+// floorCPU runs n floor requests in a child process and returns its CPU per request in ms
+// (getrusage of the child around the loop alone, not its start), or 0 when n is 0. With rate 0
+// they go back to back, 32 at a time: the child's threads never sleep, which is the cheapest a
+// request can be and not what uptty does. With a rate, they go evenly spread at rate a second,
+// each in a goroutine of its own started by a timer loop, as uptty's scheduler starts its checks:
+// each pays what waking a sleeping thread costs, as uptty's do, which makes it the floor to read
+// uptty's CPU per check against.
+func (f *farm) floorCPU(n int, rate float64) (float64, error) {
+	if n <= 0 {
 		return 0, nil
 	}
 	self, err := os.Executable()
@@ -155,7 +160,7 @@ func (f *farm) floorCPU() (float64, error) {
 		return 0, errors.New("no endpoint answers")
 	}
 	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d;%s;%s", floorEnv, f.o.floorCPU, strings.Join(addrs, ","), strings.Join(answering, ",")))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d;%s;%s;%g", floorEnv, n, strings.Join(addrs, ","), strings.Join(answering, ","), rate))
 	cmd.Stderr = os.Stderr
 	b, err := cmd.Output()
 	if err != nil {
@@ -168,40 +173,89 @@ func (f *farm) floorCPU() (float64, error) {
 	return float64(rep.CPUNanos) / float64(max(rep.Requests, 1)) / 1e6, nil
 }
 
-// floorChild is the floor's CPU child: v is "N;ADDR,ADDR…;SVC,SVC…". It makes N floor requests
-// to /c/SVC, 32 at a time (the handler's delay would make one at a time take N × 20 ms), and
-// writes the CPU the loop took (getrusage, user + system) as a floorReport.
+// floorChild is the floor's CPU child: v is "N;ADDR,ADDR…;SVC,SVC…;RATE". It makes N floor
+// requests to /c/SVC, back to back 32 at a time when RATE is 0 (the handler's delay would make
+// one at a time take N × 20 ms), else evenly spread at RATE a second, each in its own goroutine
+// (floorPaced), and writes the CPU the loop took (getrusage, user + system) as a floorReport.
 func floorChild(v string) {
-	parts := strings.SplitN(v, ";", 3)
-	if len(parts) != 3 {
+	parts := strings.SplitN(v, ";", 4)
+	if len(parts) < 3 {
 		fmt.Fprintln(os.Stderr, "farm: bad", floorEnv)
 		os.Exit(2)
 	}
 	n, _ := strconv.Atoi(parts[0])
 	addrs := strings.Split(parts[1], ",")
 	svcs := strings.Split(parts[2], ",")
-	usage := func() int64 {
-		var ru syscall.Rusage
-		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-		return ru.Utime.Nano() + ru.Stime.Nano()
+	var rate float64
+	if len(parts) == 4 {
+		rate, _ = strconv.ParseFloat(parts[3], 64)
 	}
+	request := func(k int) bool {
+		s := svcs[k%len(svcs)]
+		i, _ := strconv.Atoi(s)
+		_, _, err := floorRequest(addrs[i%len(addrs)], "/c/"+s)
+		return err == nil
+	}
+	before := usage()
+	var done int64
+	if rate > 0 {
+		done = floorPaced(n, rate, request)
+	} else {
+		done = floorBackToBack(n, request)
+	}
+	after := usage()
+	json.NewEncoder(os.Stdout).Encode(floorReport{Requests: int(done), CPUNanos: after - before})
+}
+
+// usage is the CPU this process has used, user and system.
+func usage() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// floorBackToBack makes n requests 32 at a time, each goroutine starting its next as soon as
+// its last is answered, and returns how many succeeded.
+func floorBackToBack(n int, request func(k int) bool) int64 {
 	var next, done atomic.Int64
 	var wg sync.WaitGroup
-	before := usage()
 	for range 32 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for k := int(next.Add(1)) - 1; k < n; k = int(next.Add(1)) - 1 {
-				s := svcs[k%len(svcs)]
-				i, _ := strconv.Atoi(s)
-				if _, _, err := floorRequest(addrs[i%len(addrs)], "/c/"+s); err == nil {
+				if request(k) {
 					done.Add(1)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	after := usage()
-	json.NewEncoder(os.Stdout).Encode(floorReport{Requests: int(done.Load()), CPUNanos: after - before})
+	return done.Load()
+}
+
+// floorPaced makes n requests at rate a second, the k-th due k/rate after the first (a timer
+// reset to the next due time, as uptty's scheduler loop does, so a late wake-up does not move
+// the ones after it), each in a goroutine of its own; it returns how many succeeded once all
+// have ended.
+func floorPaced(n int, rate float64, request func(k int) bool) int64 {
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	period := time.Duration(float64(time.Second) / rate)
+	t0 := time.Now()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for k := range n {
+		<-timer.C
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if request(k) {
+				done.Add(1)
+			}
+		}()
+		timer.Reset(time.Until(t0.Add(time.Duration(k+1) * period)))
+	}
+	wg.Wait()
+	return done.Load()
 }

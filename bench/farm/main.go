@@ -70,6 +70,21 @@ type options struct {
 	jsonOut   string
 	floorRate float64
 	floorCPU  int
+	floorPace time.Duration
+	env       envList
+}
+
+// envList is the repeatable --env flag: variables set for uptty alone.
+type envList []string
+
+func (e *envList) String() string { return strings.Join(*e, " ") }
+
+func (e *envList) Set(v string) error {
+	if !strings.Contains(v, "=") {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	*e = append(*e, v)
+	return nil
 }
 
 func main() {
@@ -97,7 +112,9 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (config, history, logs)")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the figures as JSON to `FILE`")
 	flag.Float64Var(&o.floorRate, "floor-rate", 10, "requests per second of the floor client during the steady state (0: none)")
-	flag.IntVar(&o.floorCPU, "floor-cpu", 2000, "requests of the floor client timed for CPU in a child after the run (0: none)")
+	flag.IntVar(&o.floorCPU, "floor-cpu", 2000, "requests of the floor client timed for CPU back to back in a child after the run (0: none)")
+	flag.DurationVar(&o.floorPace, "floor-paced", 15*time.Second, "how long the floor client is timed for CPU at uptty's steady request rate, evenly spread, in a child after the run (0: not)")
+	flag.Var(&o.env, "env", "`KEY=VALUE` set in uptty's environment alone, not the farm's (repeatable), e.g. GOMAXPROCS=1")
 	flag.Parse()
 	if o.n < 1 || o.interval <= 0 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "farm: want -n ≥ 1, -interval and -duration > 0")
@@ -282,7 +299,7 @@ func run(o options) error {
 		defer func() { h.Process.Kill(); h.Wait() }()
 	}
 
-	env := os.Environ()
+	env := append(os.Environ(), o.env...)
 	if o.profile != "" {
 		p, err := filepath.Abs(o.profile)
 		if err != nil {
@@ -312,6 +329,8 @@ func run(o options) error {
 	// at the end.
 	var rssMax, rssLast int64
 	var cpuSteady0 time.Duration
+	var switches0 int64
+	var threads0 map[string]int64
 	var bytesSteady0 int64
 	var steadyAt time.Time
 	tick := time.NewTicker(time.Second)
@@ -327,6 +346,7 @@ func run(o options) error {
 		if steadyAt.IsZero() && !now.Before(steady) {
 			steadyAt = now
 			cpuSteady0, _ = cpu(u.pid)
+			switches0, threads0 = switches(u.pid)
 			bytesSteady0 = u.termBytes()
 		}
 		if !now.Before(end) {
@@ -336,17 +356,13 @@ func run(o options) error {
 	tick.Stop()
 	stopAt := time.Now()
 	cpuEnd, _ := cpu(u.pid)
+	switchesEnd, threadsEnd := switches(u.pid)
 	bytesEnd := u.termBytes()
 	_, hwm, _ := memory(u.pid)
 	if err := u.stop(); err != nil {
 		return err
 	}
 	floor := <-floorDone
-	// The floor's CPU after uptty has stopped, so that neither takes the other's cores.
-	floorCPU, floorErr := f.floorCPU()
-	if floorErr != nil {
-		fmt.Fprintln(os.Stderr, "farm: the floor's CPU:", floorErr)
-	}
 	recs := f.snapshot()
 	results, err := readHistory(dbPath)
 	if err != nil {
@@ -355,9 +371,22 @@ func run(o options) error {
 
 	r := report(f, o, recs, results, t0, steadyAt, stopAt)
 	f.floorFigures(&r, floor)
-	r.FloorCPUPerReqMS = floorCPU
+	// The floor's CPU after uptty has stopped, so that neither takes the other's cores: back to
+	// back, then paced as uptty's steady state was (its requests a second, the floor's own out).
+	if r.FloorCPUPerReqMS, err = f.floorCPU(o.floorCPU, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "farm: the floor's CPU:", err)
+	}
+	if d := stopAt.Sub(steadyAt).Seconds(); o.floorPace > 0 && d > 0 && r.SteadyRequests > 0 {
+		r.FloorPacedRate = float64(r.SteadyRequests) / d
+		n := int(r.FloorPacedRate * o.floorPace.Seconds())
+		if r.FloorPacedCPUPerReqMS, err = f.floorCPU(n, r.FloorPacedRate); err != nil {
+			fmt.Fprintln(os.Stderr, "farm: the paced floor's CPU:", err)
+		}
+	}
 	r.CPUPerCheckMS = ms(cpuEnd-cpuSteady0) / float64(max(r.SteadyRequests, 1))
 	r.CPUShare = float64(cpuEnd-cpuSteady0) / float64(stopAt.Sub(steadyAt))
+	r.SleepsPerCheck = float64(switchesEnd-switches0) / float64(max(r.SteadyRequests, 1))
+	r.SleepsBusiestPerCheck = float64(busiest(threads0, threadsEnd)) / float64(max(r.SteadyRequests, 1))
 	r.CPUTotalS = cpuEnd.Seconds()
 	r.RSSLastMB, r.RSSMaxMB, r.HWMMB = mb(rssLast), mb(rssMax), mb(hwm)
 	if o.tui {
@@ -499,6 +528,37 @@ func startTUI(bin, cfg, dir string, env []string) (*upttyProc, error) {
 }
 
 // cpu is the user + system time of process pid.
+// switches is the voluntary context switches of every thread of process pid so far (a thread
+// went to sleep: it will cost a wake-up), in all and by thread id: a count of wake-ups that,
+// unlike CPU time, hardly depends on what else the machine runs.
+func switches(pid int) (total int64, byThread map[string]int64) {
+	byThread = map[string]int64{}
+	dirs, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "voluntary_ctxt_switches:"); ok {
+				k, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				total += k
+				byThread[filepath.Base(filepath.Dir(d))] = k
+			}
+		}
+	}
+	return total, byThread
+}
+
+// busiest is the most switches one thread made between two readings of switches: the Go
+// runtime's monitor thread (sysmon), which sleeps 20 µs at a time while it finds work to do.
+func busiest(before, after map[string]int64) (n int64) {
+	for t, k := range after {
+		n = max(n, k-before[t])
+	}
+	return n
+}
+
 func cpu(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
@@ -650,13 +710,23 @@ type figures struct {
 	FloorErrMaxMS    float64 `json:"floor_latency_error_max_ms"`
 	FloorConnectMS   float64 `json:"floor_connect_mean_ms"`
 	FloorCPUPerReqMS float64 `json:"floor_cpu_per_request_ms"`
-	CPUPerCheckMS    float64 `json:"cpu_per_check_ms"`
-	CPUShare         float64 `json:"cpu_share_of_one_core"`
-	CPUTotalS        float64 `json:"cpu_total_s"`
-	RSSLastMB        float64 `json:"rss_last_mb"`
-	RSSMaxMB         float64 `json:"rss_max_mb"`
-	HWMMB            float64 `json:"vm_hwm_mb"`
-	TermBytesPerS    float64 `json:"terminal_bytes_per_s,omitempty"`
+	// FloorPacedCPUPerReqMS is the floor's CPU per request at FloorPacedRate requests a second,
+	// evenly spread: uptty's own rate, the fair comparison for its CPU per check.
+	FloorPacedCPUPerReqMS float64 `json:"floor_paced_cpu_per_request_ms"`
+	FloorPacedRate        float64 `json:"floor_paced_rate_per_s"`
+	CPUPerCheckMS         float64 `json:"cpu_per_check_ms"`
+	CPUShare              float64 `json:"cpu_share_of_one_core"`
+	// SleepsPerCheck is the voluntary context switches of uptty's threads per check in the
+	// steady state: each is a thread that went to sleep and was woken again.
+	SleepsPerCheck float64 `json:"thread_sleeps_per_check"`
+	// SleepsBusiestPerCheck is the part of SleepsPerCheck of the thread with the most: the Go
+	// runtime's sysmon.
+	SleepsBusiestPerCheck float64 `json:"thread_sleeps_busiest_per_check"`
+	CPUTotalS             float64 `json:"cpu_total_s"`
+	RSSLastMB             float64 `json:"rss_last_mb"`
+	RSSMaxMB              float64 `json:"rss_max_mb"`
+	HWMMB                 float64 `json:"vm_hwm_mb"`
+	TermBytesPerS         float64 `json:"terminal_bytes_per_s,omitempty"`
 }
 
 func report(f *farm, o options, recs []record, results []result, t0, steadyAt, stopAt time.Time) figures {
@@ -858,13 +928,14 @@ func (r figures) print(w io.Writer) {
 	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f (floor mean %+.2f, p99 %+.2f); start-up mean %+.2f, p99 %+.2f (handler %.2f ms)\n",
 		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.FloorErrMeanMS, r.FloorErrP99MS, r.StartErrMeanMS, r.StartErrP99MS, r.HandlerMeanMS)
 	cpuFloor := "not measured"
-	if r.FloorCPUPerReqMS > 0 {
-		cpuFloor = fmt.Sprintf("%.3f ms per request", r.FloorCPUPerReqMS)
+	if r.FloorCPUPerReqMS > 0 || r.FloorPacedCPUPerReqMS > 0 {
+		cpuFloor = fmt.Sprintf("%.3f ms per request paced (%.0f a second, evenly), %.3f back to back", r.FloorPacedCPUPerReqMS, r.FloorPacedRate, r.FloorCPUPerReqMS)
 	}
 	fmt.Fprintf(w, "  floor               a raw client in this process, same targets, same run: latency error mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f over %d requests (connect %.2f ms of it); CPU %s\n",
 		r.FloorErrMeanMS, r.FloorErrP50MS, r.FloorErrP99MS, r.FloorErrMaxMS, r.FloorRequests, r.FloorConnectMS, cpuFloor)
 	fmt.Fprintf(w, "  history             %d results stored for %d requests (%d matched)\n", r.Stored, r.Requests, r.Matched)
 	fmt.Fprintf(w, "  CPU                 %.3f ms per check, %.1f%% of one core (steady state); %.2f CPU-s in all; floor %s\n", r.CPUPerCheckMS, 100*r.CPUShare, r.CPUTotalS, cpuFloor)
+	fmt.Fprintf(w, "  thread sleeps       %.2f per check, %.2f without the busiest thread (sysmon) (voluntary context switches of uptty's threads, steady state)\n", r.SleepsPerCheck, r.SleepsPerCheck-r.SleepsBusiestPerCheck)
 	fmt.Fprintf(w, "  memory              RSS %.1f MB at the end, %.1f MB max sampled, VmHWM %.1f MB\n", r.RSSLastMB, r.RSSMaxMB, r.HWMMB)
 	if r.TUI {
 		fmt.Fprintf(w, "  terminal            %.0f bytes per second (steady state)\n", r.TermBytesPerS)

@@ -5,6 +5,8 @@ package main
 import (
 	"hash/fnv"
 	"math"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -81,5 +83,30 @@ func TestFloor(t *testing.T) {
 	}
 	if len(f.snapshot()) != 0 {
 		t.Errorf("uptty's records = %d after floor requests only, want 0", len(f.snapshot()))
+	}
+}
+
+// TestFloorPaced checks that the paced floor spreads its requests at the rate asked, from the
+// first at once to the last (n-1)/rate later, and counts those that succeeded.
+func TestFloorPaced(t *testing.T) {
+	const n, rate = 10, 200.0
+	var mu sync.Mutex
+	var at []time.Time
+	t0 := time.Now()
+	done := floorPaced(n, rate, func(k int) bool {
+		mu.Lock()
+		at = append(at, time.Now())
+		mu.Unlock()
+		return k%2 == 0
+	})
+	if done != n/2 {
+		t.Errorf("floorPaced succeeded = %d, want %d", done, n/2)
+	}
+	if len(at) != n {
+		t.Fatalf("floorPaced requests = %d, want %d", len(at), n)
+	}
+	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
+	if span, want := at[n-1].Sub(t0), time.Duration(float64(n-1)/rate*float64(time.Second)); span < want {
+		t.Errorf("floorPaced spread its requests over %v, want at least %v", span, want)
 	}
 }

@@ -1,0 +1,54 @@
+package history
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/uptty/uptty/track"
+)
+
+// TestWriterBatchWait: the writer commits a trickle of results once, commitDelay after the
+// first, without being woken by each (nothing is committed half-way through the wait), and a
+// Flush ends the wait at once rather than after it.
+func TestWriterBatchWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, err := Open("", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		synctest.Wait() // the writer's start-up
+		base := s.commits.Load()
+		start := time.Now()
+		for i := range 3 {
+			s.RecordResult("a", track.Check{Start: start.Add(time.Duration(i) * time.Millisecond), Latency: time.Millisecond, OK: true})
+			time.Sleep(10 * time.Millisecond)
+		}
+		synctest.Wait()
+		if got := s.commits.Load() - base; got != 0 {
+			t.Errorf("commits %v after the first of 3 results = %d, want 0 (the batch waits %v)", time.Since(start), got, commitDelay)
+		}
+		time.Sleep(commitDelay)
+		synctest.Wait()
+		if got := s.commits.Load() - base; got != 1 {
+			t.Errorf("commits once the wait is over = %d, want 1", got)
+		}
+		if got := s.Stats().Written; got != 3 {
+			t.Errorf("results written = %d, want 3", got)
+		}
+
+		s.RecordResult("a", track.Check{Start: time.Now(), Latency: time.Millisecond, OK: true})
+		before := time.Now()
+		if err := s.Flush(context.Background()); err != nil {
+			t.Fatalf("Flush = %v", err)
+		}
+		if waited := time.Since(before); waited >= commitDelay {
+			t.Errorf("Flush behind a result waited %v, want less than the batch's %v", waited, commitDelay)
+		}
+		if got := s.Stats().Written; got != 4 {
+			t.Errorf("results written after Flush = %d, want 4", got)
+		}
+	})
+}
