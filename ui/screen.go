@@ -32,6 +32,11 @@ const (
 	mouseOff    = "\x1b[?1002l\x1b[?1003l\x1b[?1006l"
 )
 
+// LeaveScreen is what a Screen writes last (Close): it gives a terminal its main screen, cursor
+// and pen back. A terminal that joined a screen (Join) and leaves it before the screen closes
+// is written this.
+const LeaveScreen = screenLeave
+
 // ScreenOptions say where a Screen draws.
 type ScreenOptions struct {
 	// Out receives every byte: a terminal, or an SSH session.
