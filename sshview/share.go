@@ -249,6 +249,7 @@ type output struct {
 	q       [][]byte
 	n       int  // bytes in q
 	stale   bool // frames were dropped: nothing is queued until a repaint
+	asked   bool // the repaint was asked for
 	closed  bool // nothing more is queued; the writer ends once q is written
 	wake    chan struct{}
 	done    chan struct{} // the writer ended
@@ -282,7 +283,7 @@ func (o *output) resync(repaint []byte) {
 	if o.closed {
 		return
 	}
-	o.q, o.n, o.stale = [][]byte{repaint}, len(repaint), false
+	o.q, o.n, o.stale, o.asked = [][]byte{repaint}, len(repaint), false, false
 	o.start()
 	o.poke()
 }
@@ -306,21 +307,21 @@ func (o *output) run() {
 	defer close(o.done)
 	for {
 		o.mu.Lock()
-		for len(o.q) == 0 && !o.closed && !o.stale {
+		for len(o.q) == 0 && !o.closed && (!o.stale || o.asked) {
 			o.mu.Unlock()
 			<-o.wake
 			o.mu.Lock()
 		}
-		q, stale, closed := o.q, o.stale, o.closed
+		q, closed, ask := o.q, o.closed, o.stale && !o.asked && len(o.q) == 0
 		o.q, o.n = nil, 0
+		o.asked = o.asked || ask
 		o.mu.Unlock()
 		if len(q) == 0 {
 			if closed {
 				return
 			}
-			if stale {
+			if ask {
 				o.ask() // the repaint comes through resync
-				<-o.wake
 			}
 			continue
 		}

@@ -1,8 +1,10 @@
 package sshview
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -101,4 +103,61 @@ func TestSharedScreens(t *testing.T) {
 	for _, v := range append(all, late) {
 		v.quit(t)
 	}
+}
+
+// gateWriter takes a write only when the test lets it, and keeps what it took.
+type gateWriter struct {
+	entered chan struct{}
+	gate    chan struct{}
+	got     chan []byte
+}
+
+func (w *gateWriter) Write(p []byte) (int, error) {
+	w.entered <- struct{}{}
+	<-w.gate
+	w.got <- slices.Clone(p)
+	return len(p), nil
+}
+
+// TestOutputBehind: a grouped viewer's terminal that falls more than maxQueued behind has the
+// frames it missed dropped, never queued without bound, and is asked for a repaint; once that
+// is queued, frames are queued after it again.
+func TestOutputBehind(t *testing.T) {
+	w := &gateWriter{entered: make(chan struct{}, 4), gate: make(chan struct{}), got: make(chan []byte, 4)}
+	asked := make(chan struct{}, 1)
+	o := newOutput(w, func() { asked <- struct{}{} })
+	o.push([]byte("first")) // the writer takes it and waits at the gate
+	<-w.entered
+	frame := bytes.Repeat([]byte("x"), 1024)
+	for range maxQueued/len(frame) + 2 {
+		o.push(frame)
+	}
+	o.mu.Lock()
+	n, stale := o.n, o.stale
+	o.mu.Unlock()
+	if !stale || n > maxQueued {
+		t.Fatalf("after %d KB pushed behind a stuck write: stale %v, %d bytes queued; want stale, at most %d", maxQueued/1024+2, stale, n, maxQueued)
+	}
+	w.gate <- struct{}{}
+	if got := <-w.got; string(got) != "first" {
+		t.Fatalf("first write %q, want first", got)
+	}
+	select {
+	case <-asked:
+	case <-time.After(wait):
+		t.Fatal("no repaint asked for")
+	}
+	o.push([]byte("dropped: before the repaint"))
+	o.resync([]byte("repaint"))
+	o.push([]byte(" next"))
+	w.gate <- struct{}{}
+	got := string(<-w.got)
+	if got == "repaint" { // the writer took it before " next" came: a write of its own
+		w.gate <- struct{}{}
+		got += string(<-w.got)
+	}
+	if got != "repaint next" {
+		t.Fatalf("writes after the repaint was asked = %q, want the repaint and the frame after it", got)
+	}
+	o.close(wait)
 }
