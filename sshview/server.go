@@ -67,6 +67,9 @@ type Options struct {
 	UI ui.Options
 	// Logger gets logins, refusals and drops (default: discard).
 	Logger *slog.Logger
+
+	// noShare gives every viewer a model of its own from the start (tests compare with it).
+	noShare bool
 }
 
 // Server is the SSH server for viewers. Make it with New, run it with Serve.
@@ -77,17 +80,18 @@ type Server struct {
 	sessions atomic.Int64
 	mu       sync.Mutex
 	closing  bool           // Serve is ending: no new session handler may start
-	wg       sync.WaitGroup // running session handlers
+	wg       sync.WaitGroup // running session handlers and groups
+
+	gmu    sync.Mutex
+	groups map[groupKey]*group // the viewers who share a screen (share.go)
 }
 
 type ctxKey struct{ name string }
 
-// subKey and screenKey are where a session's Subscription and ui.Screen are kept, for the
-// guard to close them; loginKey the timer that closes a connection that has not opened its
-// session in time.
+// viewerKey is where a session's viewer is kept, for the guard to end it; loginKey the timer
+// that closes a connection that has not opened its session in time.
 var (
-	subKey    = &ctxKey{"subscription"}
-	screenKey = &ctxKey{"screen"}
+	viewerKey = &ctxKey{"viewer"}
 	loginKey  = &ctxKey{"login timer"}
 )
 
@@ -108,7 +112,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, log: opts.Logger}
+	s := &Server{opts: opts, log: opts.Logger, groups: map[groupKey]*group{}}
 	srv, err := wish.NewServer(
 		// First: without a host key wish would write one of its own to the working directory.
 		func(srv *ssh.Server) error { srv.AddHostKey(opts.HostKey); return nil },
@@ -223,11 +227,8 @@ func (s *Server) guard(next ssh.Handler) ssh.Handler {
 		next(sess)
 		// The program has stopped and the channel is still open: the viewer's terminal gets
 		// its main screen and cursor back.
-		if screen, ok := sess.Context().Value(screenKey).(*ui.Screen); ok {
-			screen.Close()
-		}
-		if sub, ok := sess.Context().Value(subKey).(Subscription); ok {
-			sub.Close()
+		if v, ok := sess.Context().Value(viewerKey).(*seat); ok {
+			v.end()
 		}
 		s.log.Info("ssh viewer left", append(attrs, "after", time.Since(start).Round(time.Second).String())...)
 	}
@@ -235,52 +236,17 @@ func (s *Server) guard(next ssh.Handler) ssh.Handler {
 
 func (s *Server) operator(key ssh.PublicKey) bool { return listed(s.opts.Operators, key) }
 
-// program builds a viewer's screen: the UI on a fresh subscription, drawn with the session's
-// own colour profile to a writer that drops the viewer when it stops reading.
+// program builds a viewer's program: until its first key the viewer is drawn by the group of
+// viewers alike (share.go), with the session's own colour profile and glyphs, to a writer that
+// drops the viewer when it stops reading.
 func (s *Server) program(sess ssh.Session) *tea.Program {
-	op := s.operator(sess.PublicKey())
-	sub := s.opts.Watch()
-	sess.Context().SetValue(subKey, sub)
-	services, status := sub.Snapshot()
-	src := &source{Subscription: sub, operator: op, log: s.log, who: sess.User()}
-
-	o := s.opts.UI
 	env := sessionEnv(sess)
-	o.Renderer = renderer(sess, env)
-	// What the viewer's terminal and locale can draw, as the local screen decides it.
-	o.ASCII = o.ASCII || ui.ASCIIFromEnv(env.Getenv)
-	o.AmbiguousWide = o.AmbiguousWide || ui.AmbiguousWideFromEnv(env.Getenv)
-	o.Ctx = sess.Context()
-	o.ReadOnly = !op
-	o.Reload, o.Prefs, o.SavePrefs = nil, nil, nil // the server's config and screen are not a viewer's
-	// Who acknowledges is the SSH user the viewer logged in as (its key is what let it in).
-	o.User = sess.User()
-	if !op {
-		o.Ack, o.Unack = nil, nil
-	} else if ack, unack := o.Ack, o.Unack; ack != nil && unack != nil {
-		who := sess.User()
-		o.Ack = func(name string, a track.Ack) error {
-			a.By = who
-			s.log.Info("ack requested", "service", name, "note", a.Note, "ssh_user", who)
-			return ack(name, a)
-		}
-		o.Unack = func(name string) error {
-			s.log.Info("unack requested", "service", name, "ssh_user", who)
-			return unack(name)
-		}
-	}
-	if !op {
-		o.Silence, o.Unsilence = nil, nil
-	} else if silence, unsilence := o.Silence, o.Unsilence; silence != nil && unsilence != nil {
-		who := sess.User()
-		o.Silence = func(x history.Silence) error {
-			s.log.Info("silence requested", "name", x.Name, "kind", x.Kind, "until", x.Until.Format(time.RFC3339), "ssh_user", who)
-			return silence(x)
-		}
-		o.Unsilence = func(names ...string) (int, error) {
-			s.log.Info("unsilence requested", "names", names, "ssh_user", who)
-			return unsilence(names...)
-		}
+	v := &seat{s: s, sess: sess, op: s.operator(sess.PublicKey())}
+	v.key = groupKey{
+		profile:  renderer(sess, env).ColorProfile(),
+		ascii:    ui.ASCIIFromEnv(env.Getenv), // what the viewer's terminal and locale can draw
+		wide:     ui.AmbiguousWideFromEnv(env.Getenv),
+		operator: v.op,
 	}
 	out := &watchdog{w: sess}
 	go out.watch(sess.Context(), s.opts.WriteTimeout, func() {
@@ -289,18 +255,50 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 			_ = c.Close() // unblocks the write: the channel alone would wait for window space
 		}
 	})
+	v.out = newOutput(out, func() { v.program.Send(resyncMsg{}) })
+	sess.Context().SetValue(viewerKey, v)
 	// The viewer's screen is drawn by ui.Screen, as the local one is: nothing is written, and
 	// no timer wakes, while nothing changes, and only the cells that changed when something
-	// does (less to draw and to encrypt per viewer). Its size comes from the window-change
-	// messages wish sends the program.
-	screen := ui.NewScreen(ui.ScreenOptions{Out: out, FPS: ui.FrameRate})
-	sess.Context().SetValue(screenKey, screen)
-	p := tea.NewProgram(screen.Model(ui.New(services, status, src, o)), append(screen.ProgramOptions(),
-		tea.WithInput(sess), tea.WithOutput(out),
+	// does. Its size comes from the window-change messages wish sends the program.
+	v.program = tea.NewProgram(v, tea.WithoutRenderer(), tea.WithInput(sess), tea.WithOutput(out),
 		// Signals are the server's: a viewer's program must not take them.
-		tea.WithoutSignalHandler())...)
-	src.program = p
-	return p
+		tea.WithoutSignalHandler())
+	return v.program
+}
+
+// uiOptions are the screen's options for a viewer, an operator or not, who logs in as user.
+func (s *Server) uiOptions(op bool, user string) ui.Options {
+	o := s.opts.UI
+	o.ReadOnly = !op
+	o.Reload, o.Prefs, o.SavePrefs = nil, nil, nil // the server's config and screen are not a viewer's
+	// Who acknowledges is the SSH user the viewer logged in as (its key is what let it in).
+	o.User = user
+	if !op {
+		o.Ack, o.Unack = nil, nil
+	} else if ack, unack := o.Ack, o.Unack; ack != nil && unack != nil {
+		o.Ack = func(name string, a track.Ack) error {
+			a.By = user
+			s.log.Info("ack requested", "service", name, "note", a.Note, "ssh_user", user)
+			return ack(name, a)
+		}
+		o.Unack = func(name string) error {
+			s.log.Info("unack requested", "service", name, "ssh_user", user)
+			return unack(name)
+		}
+	}
+	if !op {
+		o.Silence, o.Unsilence = nil, nil
+	} else if silence, unsilence := o.Silence, o.Unsilence; silence != nil && unsilence != nil {
+		o.Silence = func(x history.Silence) error {
+			s.log.Info("silence requested", "name", x.Name, "kind", x.Kind, "until", x.Until.Format(time.RFC3339), "ssh_user", user)
+			return silence(x)
+		}
+		o.Unsilence = func(names ...string) (int, error) {
+			s.log.Info("unsilence requested", "names", names, "ssh_user", user)
+			return unsilence(names...)
+		}
+	}
+	return o
 }
 
 // renderer is a lipgloss renderer for the session's terminal: its colour profile comes from
@@ -344,7 +342,7 @@ type source struct {
 	operator bool
 	log      *slog.Logger
 	who      string
-	program  *tea.Program
+	send     func(tea.Msg) // to the program the source feeds
 }
 
 func (s *source) Next(ctx context.Context) (map[string]track.Status, error) {
@@ -352,7 +350,7 @@ func (s *source) Next(ctx context.Context) (map[string]track.Status, error) {
 	if err == nil && s.Subscription.ServicesChanged() {
 		services, status := s.Subscription.Snapshot()
 		// Sent before the batch is returned, so that no later batch is overwritten by it.
-		s.program.Send(ui.Reloaded{Services: services, Status: status, Quiet: true})
+		s.send(ui.Reloaded{Services: services, Status: status, Quiet: true})
 	}
 	return batch, err
 }

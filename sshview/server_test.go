@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -30,13 +31,12 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // wait is the deadline for a condition: generous, for -race on a loaded 2-core machine.
 const wait = 20 * time.Second
 
-// fakeSub is a Subscription fed by the test.
+// fakeSub is a Subscription fed by the test (fixture.publish).
 type fakeSub struct {
+	f       *fixture
 	batches chan map[string]track.Status
 	mu      sync.Mutex
-	paused  []string
 	closed  bool
-	pauses  chan string
 }
 
 var services = []config.Service{{Name: "Checkout"}, {Name: "Search"}}
@@ -50,15 +50,12 @@ func (f *fakeSub) Next(ctx context.Context) (map[string]track.Status, error) {
 	}
 }
 func (f *fakeSub) Detail(string) (track.Detail, bool) { return track.Detail{}, false }
-func (f *fakeSub) Pause(name string) {
-	f.mu.Lock()
-	f.paused = append(f.paused, name)
-	f.mu.Unlock()
-	f.pauses <- name
-}
-func (f *fakeSub) Resume(string) {}
+func (f *fakeSub) Pause(name string)                  { f.f.pauses <- name }
+func (f *fakeSub) Resume(string)                      {}
 func (f *fakeSub) Snapshot() ([]config.Service, map[string]track.Status) {
-	return services, map[string]track.Status{"Checkout": {State: track.Up}, "Search": {State: track.Down}}
+	f.f.mu.Lock()
+	defer f.f.mu.Unlock()
+	return services, maps.Clone(f.f.state)
 }
 func (f *fakeSub) ServicesChanged() bool { return false }
 func (f *fakeSub) Close() {
@@ -67,12 +64,30 @@ func (f *fakeSub) Close() {
 	f.mu.Unlock()
 }
 
-// fixture is a running viewer server and the keys that may and may not log in.
+// fixture is a running viewer server and the keys that may and may not log in. Its
+// subscriptions (a group of viewers has one, a viewer who pressed a key has its own) all get
+// what publish sends, and start from the statuses it sent last, as serve.Watch's do.
 type fixture struct {
 	addr               string
 	viewer, op, nobody gossh.Signer
+	pauses             chan string // what the subscriptions were asked to pause
 	mu                 sync.Mutex
 	subs               []*fakeSub
+	state              map[string]track.Status
+}
+
+// publish hands batch to every open subscription.
+func (f *fixture) publish(batch map[string]track.Status) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	maps.Copy(f.state, batch)
+	for _, s := range f.subs {
+		s.mu.Lock()
+		if !s.closed {
+			s.batches <- batch
+		}
+		s.mu.Unlock()
+	}
 }
 
 func newKey(t *testing.T) gossh.Signer {
@@ -90,10 +105,11 @@ func newKey(t *testing.T) gossh.Signer {
 
 func start(t *testing.T, tune func(*Options)) *fixture {
 	t.Helper()
-	f := &fixture{viewer: newKey(t), op: newKey(t), nobody: newKey(t)}
+	f := &fixture{viewer: newKey(t), op: newKey(t), nobody: newKey(t), pauses: make(chan string, 8),
+		state: map[string]track.Status{"Checkout": {State: track.Up}, "Search": {State: track.Down}}}
 	opts := Options{
 		Watch: func() Subscription {
-			s := &fakeSub{batches: make(chan map[string]track.Status), pauses: make(chan string, 8)}
+			s := &fakeSub{f: f, batches: make(chan map[string]track.Status, 16)}
 			f.mu.Lock()
 			f.subs = append(f.subs, s)
 			f.mu.Unlock()
@@ -148,10 +164,11 @@ func (f *fixture) dial(t *testing.T, auth ...gossh.AuthMethod) (*gossh.Client, e
 
 // screen is a session's output as it arrives.
 type screen struct {
-	t   *testing.T
-	mu  sync.Mutex
-	b   bytes.Buffer
-	got chan struct{}
+	t    *testing.T
+	mu   sync.Mutex
+	b    bytes.Buffer
+	got  chan struct{}
+	w, h int // the terminal's size
 }
 
 func (s *screen) Write(p []byte) (int, error) {
@@ -168,12 +185,24 @@ func (s *screen) Write(p []byte) (int, error) {
 // text is what the viewer's terminal (100x24, as open asks for) shows now: the screen writes
 // only the cells that change, so the bytes are read as a terminal reads them. Read from the
 // start every time, a stream cut in the middle of a sequence costs nothing.
-func (s *screen) text() string {
+func (s *screen) text() string { return s.term().String() }
+
+// term is the viewer's terminal now.
+func (s *screen) term() *uitest.Term {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	term := uitest.NewLenient(100, 24)
+	term := uitest.NewLenient(s.w, s.h)
 	term.Write(s.t, s.b.String())
-	return term.String()
+	return term
+}
+
+// resize changes the terminal's size, as a terminal window resized; what was on it is gone,
+// as the screen repaints it all after a resize.
+func (s *screen) resize(w, h int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.w, s.h = w, h
+	s.b.Reset()
 }
 
 func (s *screen) waitFor(t *testing.T, what string, match func(string) bool) {
@@ -210,7 +239,7 @@ func (f *fixture) open(t *testing.T, key gossh.Signer) *viewer {
 	if err := sess.RequestPty("xterm-256color", 24, 100, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
-	v := &viewer{client: c, sess: sess, out: &screen{t: t, got: make(chan struct{}, 1)}}
+	v := &viewer{client: c, sess: sess, out: &screen{t: t, got: make(chan struct{}, 1), w: 100, h: 24}}
 	sess.Stdout, sess.Stderr = v.out, v.out
 	if v.keys, err = sess.StdinPipe(); err != nil {
 		t.Fatal(err)
@@ -249,15 +278,12 @@ func TestViewer(t *testing.T) {
 	f := start(t, nil)
 	v := f.open(t, f.viewer)
 	v.out.waitFor(t, "the board", func(s string) bool { return rowIs("Checkout", "UP")(s) && rowIs("Search", "DOWN")(s) })
-	f.mu.Lock()
-	sub := f.subs[0]
-	f.mu.Unlock()
-	sub.batches <- map[string]track.Status{"Checkout": {State: track.Down}}
+	f.publish(map[string]track.Status{"Checkout": {State: track.Down}})
 	v.out.waitFor(t, "Checkout DOWN", rowIs("Checkout", "DOWN"))
 	v.quit(t)
 
 	again := f.open(t, f.viewer) // the server is still there
-	again.out.waitFor(t, "the board again", rowIs("Checkout", "UP"))
+	again.out.waitFor(t, "the board again, as it is now", rowIs("Checkout", "DOWN"))
 	again.quit(t)
 }
 
@@ -280,11 +306,8 @@ func TestReadOnly(t *testing.T) {
 	op := f.open(t, f.op)
 	op.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
 	io.WriteString(op.keys, "p")
-	f.mu.Lock()
-	opSub := f.subs[1]
-	f.mu.Unlock()
 	select {
-	case name := <-opSub.pauses:
+	case name := <-f.pauses: // the first: the read-only viewer's p paused nothing
 		if name != "Checkout" {
 			t.Errorf("operator's p paused %q, want Checkout", name)
 		}
@@ -296,10 +319,10 @@ func TestReadOnly(t *testing.T) {
 		return strings.Contains(s, "pause / resume") && strings.Contains(s, "silence (mute)")
 	})
 	op.quit(t)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if p := f.subs[0].paused; len(p) != 0 {
-		t.Errorf("read-only viewer paused %v, want nothing", p)
+	select {
+	case name := <-f.pauses:
+		t.Errorf("one pause too many: %s", name)
+	default:
 	}
 }
 
@@ -514,10 +537,7 @@ func TestLoginTimeout(t *testing.T) {
 	if _, err := io.Copy(io.Discard, c); err != nil {
 		t.Errorf("a connection that never logs in: %v, want closed by the server", err)
 	}
-	f.mu.Lock()
-	sub := f.subs[0]
-	f.mu.Unlock()
-	sub.batches <- map[string]track.Status{"Search": {State: track.Up}} // the viewer is still there
+	f.publish(map[string]track.Status{"Search": {State: track.Up}}) // the viewer is still there
 	v.out.waitFor(t, "Search UP", rowIs("Search", "UP"))
 	v.quit(t)
 }
@@ -535,10 +555,7 @@ func TestAckAsSSHUser(t *testing.T) {
 	outage := map[string]track.Status{"Search": {State: track.Down, Outage: track.Outage{Start: time.Now().Add(-time.Minute)}}}
 	v := f.open(t, f.viewer)
 	v.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
-	f.mu.Lock()
-	sub := f.subs[0]
-	f.mu.Unlock()
-	sub.batches <- outage
+	f.publish(outage)
 	v.out.waitFor(t, "Search's outage", func(s string) bool { return strings.Contains(s, "DOWN 1m") })
 	io.WriteString(v.keys, "ja?")
 	v.out.waitFor(t, "the help", func(s string) bool { return strings.Contains(s, "move up / scroll up") })
@@ -549,10 +566,7 @@ func TestAckAsSSHUser(t *testing.T) {
 
 	op := f.open(t, f.op)
 	op.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
-	f.mu.Lock()
-	sub = f.subs[1]
-	f.mu.Unlock()
-	sub.batches <- outage
+	f.publish(outage)
 	op.out.waitFor(t, "Search's outage", func(s string) bool { return strings.Contains(s, "DOWN 1m") })
 	io.WriteString(op.keys, "ja")
 	op.out.waitFor(t, "the ack prompt", func(s string) bool { return strings.Contains(s, "Ack Search as alice, note:") })

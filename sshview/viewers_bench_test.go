@@ -4,6 +4,7 @@ package sshview_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -13,6 +14,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/uptty/uptty/config"
@@ -29,6 +33,7 @@ import (
 	"github.com/uptty/uptty/serve"
 	"github.com/uptty/uptty/sshview"
 	"github.com/uptty/uptty/track"
+	"github.com/uptty/uptty/ui/uitest"
 )
 
 // flipper is a checker that needs no network (as serve's viewer benchmarks): with flip, every
@@ -77,11 +82,54 @@ func signerSeed(b *testing.B) (gossh.Signer, []byte) {
 	return s, priv.Seed()
 }
 
+// marker is a checker whose every check changes the service's state, and which says when.
+type marker struct {
+	n  atomic.Int64
+	mu sync.Mutex
+	at [2]time.Time // when it last answered down, up
+}
+
+func (m *marker) Check(context.Context) probe.Result {
+	ok := m.n.Add(1)%2 == 1
+	now := time.Now()
+	m.mu.Lock()
+	if ok {
+		m.at[1] = now
+	} else {
+		m.at[0] = now
+	}
+	m.mu.Unlock()
+	r := probe.Result{Start: now, Latency: time.Millisecond, OK: ok}
+	if !ok {
+		r.Reason = "connection refused"
+	}
+	return r
+}
+
+// changedAt is when the check that turned the service down (or up) answered.
+func (m *marker) changedAt(down bool) time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if down {
+		return m.at[0]
+	}
+	return m.at[1]
+}
+
 func startRig(b *testing.B, services int, interval time.Duration, flip bool) *rig {
+	return startRigMarker(b, services, interval, flip, nil)
+}
+
+// startRigMarker is startRig with, when m is not nil, one more service first, "marker",
+// checked by m every second.
+func startRigMarker(b *testing.B, services int, interval time.Duration, flip bool, m *marker) *rig {
 	b.Helper()
 	var yaml strings.Builder
 	fmt.Fprintf(&yaml, "defaults: {interval: %s, timeout: %s, retry_interval: %s, failure_threshold: 1, success_threshold: 1}\nservices:\n",
 		interval, min(interval, time.Second), interval)
+	if m != nil {
+		fmt.Fprintf(&yaml, "  - {name: marker, interval: 1s, retry_interval: 1s, url: \"http://127.0.0.1:1/marker\"}\n")
+	}
 	for i := range services {
 		fmt.Fprintf(&yaml, "  - {name: svc-%04d, group: g%d, url: \"http://127.0.0.1:1/%d\"}\n", i, i%20, i)
 	}
@@ -94,6 +142,9 @@ func startRig(b *testing.B, services int, interval time.Duration, flip bool) *ri
 	targets := make([]monitor.Target, len(cfg.Services))
 	for i, svc := range cfg.Services {
 		targets[i] = monitor.Target{Service: svc, Checker: &flipper{flip: flip}}
+		if svc.Name == "marker" {
+			targets[i].Checker = m
+		}
 	}
 	mon := monitor.NewMonitor(targets, monitor.Options{OnResult: func(string, track.Check, []track.Event) {
 		r.results.Add(1)
@@ -162,9 +213,18 @@ func (r *rig) openViewer(b *testing.B) (*counter, func()) {
 	return out, closeViewer
 }
 
+// dialViewerTo logs in to addr as a 120x40 xterm-256color terminal and waits for the first
+// frame; what the screen sends is counted, and also written to also when it is not nil.
+func dialViewerTo(addr string, key gossh.Signer, also io.Writer) (func(), error) {
+	_, closeViewer, err := dial(addr, key, also)
+	return closeViewer, err
+}
+
 // dialViewer logs in to addr as a 120x40 xterm-256color terminal, waits for the first frame,
 // and counts what the screen sends.
-func dialViewer(addr string, key gossh.Signer) (*counter, func(), error) {
+func dialViewer(addr string, key gossh.Signer) (*counter, func(), error) { return dial(addr, key, nil) }
+
+func dial(addr string, key gossh.Signer, also io.Writer) (*counter, func(), error) {
 	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "bench", Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: time.Minute})
 	if err != nil {
@@ -180,6 +240,9 @@ func dialViewer(addr string, key gossh.Signer) (*counter, func(), error) {
 	}
 	out := &counter{first: make(chan struct{})}
 	sess.Stdout, sess.Stderr = out, out
+	if also != nil {
+		sess.Stdout = io.MultiWriter(out, also)
+	}
 	if err := sess.Shell(); err != nil {
 		return fail(err)
 	}
@@ -290,12 +353,20 @@ func BenchmarkSSHViewerCPU(b *testing.B) {
 			if tc.ssh > 0 {
 				r.openViewersElsewhere(b, tc.ssh)
 			}
+			var outs []*counter
 			for range tc.here {
-				_, closeViewer := r.openViewer(b)
+				out, closeViewer := r.openViewer(b)
 				defer closeViewer()
+				outs = append(outs, out)
+			}
+			received := func() (n int64) {
+				for _, o := range outs {
+					n += o.n.Load()
+				}
+				return n
 			}
 			r.waitResults(b, services+services/10)
-			start, cpu0 := r.results.Load(), cpuTime()
+			start, cpu0, bytes0 := r.results.Load(), cpuTime(), received()
 			b.ResetTimer()
 			for i := range b.N {
 				r.waitResults(b, start+int64(i+1)*services/10)
@@ -304,6 +375,92 @@ func BenchmarkSSHViewerCPU(b *testing.B) {
 			cpu, changes := cpuTime()-cpu0, r.results.Load()-start
 			b.ReportMetric(float64(cpu.Microseconds())/float64(changes), "cpu-µs/change")
 			b.ReportMetric(float64(cpu)/float64(b.Elapsed()), "cpu-s/s")
+			if tc.here > 0 {
+				b.ReportMetric(float64(received()-bytes0)/float64(tc.here)/b.Elapsed().Seconds(), "bytes/viewer/s")
+			}
+		})
+	}
+}
+
+// BenchmarkSSHWriteFloor is the floor under the SSH viewers' cost: what SSH alone costs the
+// server to send 50 sessions the bytes their screens get, with nothing drawn: size bytes rate
+// times a second to each (BenchmarkSSHViewerCPU's ssh=50/here reports its viewers' bytes a
+// second; a frame per batch, five a second, and the tick). A wish server as sshview's, the
+// clients in a process of their own. "one": one goroutine writes the frame to every session
+// in turn (encryption and the write alone); "each": each session's goroutine is woken to
+// write it, as a group's members' writers are. An op is one second. Run it with
+// -benchtime=10x and compare its cpu-s/s with BenchmarkSSHViewerCPU's ssh=50 less ssh=0.
+func BenchmarkSSHWriteFloor(b *testing.B) {
+	for _, tc := range []struct {
+		mode                string
+		viewers, size, rate int
+	}{{"one", 50, 300, 6}, {"each", 50, 300, 6}} {
+		b.Run(fmt.Sprintf("%s/ssh=%d/%dB×%d", tc.mode, tc.viewers, tc.size, tc.rate), func(b *testing.B) {
+			frame := []byte(strings.Repeat("\x1b[12;40Hx", tc.size/10))
+			var mu sync.Mutex
+			var sessions []ssh.Session
+			tick := make(chan struct{}) // closed and replaced at each tick
+			srv, err := wish.NewServer(
+				func(srv *ssh.Server) error { srv.AddHostKey(signer(b)); return nil },
+				wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
+				ssh.EmulatePty(),
+				wish.WithMiddleware(func(ssh.Handler) ssh.Handler {
+					return func(sess ssh.Session) {
+						_, _ = sess.Write(bytes.Repeat([]byte("x"), 2048)) // the first frame
+						mu.Lock()
+						sessions = append(sessions, sess)
+						mu.Unlock()
+						for {
+							mu.Lock()
+							t := tick
+							mu.Unlock()
+							select {
+							case <-sess.Context().Done():
+								return
+							case <-t:
+								if tc.mode == "each" {
+									if _, err := sess.Write(frame); err != nil {
+										return
+									}
+								}
+							}
+						}
+					}
+				}),
+			)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			go srv.Serve(ln)
+			defer srv.Close()
+			key, seed := signerSeed(b)
+			r := &rig{sshAddr: ln.Addr().String(), key: key, seed: seed}
+			r.openViewersElsewhere(b, tc.viewers)
+			t := time.NewTicker(time.Second / time.Duration(tc.rate))
+			defer t.Stop()
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			for range b.N * tc.rate { // the op is a second of ticks
+				<-t.C
+				mu.Lock()
+				close(tick)
+				tick = make(chan struct{})
+				all := slices.Clone(sessions)
+				mu.Unlock()
+				if tc.mode == "one" {
+					for _, sess := range all {
+						_, _ = sess.Write(frame)
+					}
+				}
+			}
+			b.StopTimer()
+			cpu := cpuTime() - cpu0
+			b.ReportMetric(float64(cpu)/float64(b.Elapsed()), "cpu-s/s")
+			b.ReportMetric(float64(cpu.Microseconds())/b.Elapsed().Seconds()/float64(tc.viewers), "cpu-µs/viewer/s")
 		})
 	}
 }
@@ -325,4 +482,84 @@ func BenchmarkSSHViewerBytes(b *testing.B) {
 	b.StopTimer()
 	got := out.n.Load() - bytes0
 	b.ReportMetric(float64(got)/time.Since(t0).Minutes(), "bytes/viewer/min")
+}
+
+// probeTerm is an SSH viewer's terminal read as it arrives: it notes when the header's counts
+// show the marker's state change (the only service that goes DOWN).
+type probeTerm struct {
+	b       *testing.B
+	m       *marker
+	term    *uitest.Term
+	down    bool
+	measure *atomic.Bool
+	mu      *sync.Mutex
+	samples *[]time.Duration
+}
+
+func (p *probeTerm) Write(buf []byte) (int, error) {
+	now := time.Now()
+	p.term.Write(p.b, string(buf))
+	header, _, _ := strings.Cut(p.term.String(), "\n")
+	if down := strings.Contains(header, "DOWN"); down != p.down {
+		p.down = down
+		if at := p.m.changedAt(down); p.measure.Load() && !at.IsZero() {
+			p.mu.Lock()
+			*p.samples = append(*p.samples, now.Sub(at))
+			p.mu.Unlock()
+		}
+	}
+	return len(buf), nil
+}
+
+// BenchmarkSSHViewerLatency is the time from a state change to an SSH viewer's screen: 1,000
+// services at 10 s whose latencies move (a status change each check, 100 a second, as
+// BenchmarkSSHViewerBytes's), and one more service whose every check (one a second) changes
+// its state, which the header's counts show. Of ssh=N viewers (120x40, Go's SSH client, in
+// the benchmark's process), three read their terminal as it arrives and note when the header
+// shows the change; the time is from the check's answer. An op is one second. Run it with
+// -benchtime=30x.
+func BenchmarkSSHViewerLatency(b *testing.B) {
+	for _, viewers := range []int{1, 50} {
+		b.Run(fmt.Sprintf("ssh=%d", viewers), func(b *testing.B) {
+			const services, interval = 1000, 10 * time.Second
+			m := &marker{}
+			r := startRigMarker(b, services, interval, false, m)
+			var mu sync.Mutex
+			var samples []time.Duration
+			var measuring atomic.Bool
+			for i := range viewers {
+				var out io.Writer
+				if i%25 == 0 || i == viewers-1 {
+					out = &probeTerm{b: b, m: m, term: uitest.NewLenient(120, 40), measure: &measuring, mu: &mu, samples: &samples}
+				}
+				closeViewer, err := dialViewerTo(r.sshAddr, r.key, out)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer closeViewer()
+			}
+			r.waitResults(b, services+services/10)
+			measuring.Store(true)
+			start := r.results.Load()
+			b.ResetTimer()
+			for i := range b.N {
+				r.waitResults(b, start+int64(i+1)*(services/10+1))
+			}
+			b.StopTimer()
+			measuring.Store(false)
+			mu.Lock()
+			defer mu.Unlock()
+			if len(samples) == 0 {
+				b.Fatal("no state change reached a viewer")
+			}
+			slices.Sort(samples)
+			q := func(p float64) float64 {
+				return float64(samples[min(len(samples)-1, int(p*float64(len(samples))))]) / float64(time.Millisecond)
+			}
+			b.ReportMetric(q(0.50), "p50-ms")
+			b.ReportMetric(q(0.99), "p99-ms")
+			b.ReportMetric(float64(samples[len(samples)-1])/float64(time.Millisecond), "max-ms")
+			b.ReportMetric(float64(len(samples)), "samples")
+		})
+	}
 }

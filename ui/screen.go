@@ -32,6 +32,11 @@ const (
 	mouseOff    = "\x1b[?1002l\x1b[?1003l\x1b[?1006l"
 )
 
+// LeaveScreen is what a Screen writes last (Close): it gives a terminal its main screen, cursor
+// and pen back. A terminal that joined a screen (Join) and leaves it before the screen closes
+// is written this.
+const LeaveScreen = screenLeave
+
 // ScreenOptions say where a Screen draws.
 type ScreenOptions struct {
 	// Out receives every byte: a terminal, or an SSH session.
@@ -74,6 +79,12 @@ type Screen struct {
 	saved   *term.State    // tty's mode before the run
 	ticks   chan os.Signal // size change signals
 	done    chan struct{}  // closed by Close
+	modes   [3]string      // the mouse, cursor and paste sequences last queued ("": as screenEnter left them)
+
+	// wmu is held while a frame is rendered and written, and by Join: pt is what the
+	// terminal shows.
+	wmu sync.Mutex
+	pt  painter
 }
 
 // painter is what one writer goroutine knows of the terminal.
@@ -243,14 +254,60 @@ func (s *Screen) send(seq string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seqs = append(s.seqs, seq)
+	switch seq {
+	case mouseOn, mouseAllOn, mouseOff:
+		s.modes[0] = seq
+	case "\x1b[?25h", "\x1b[?25l":
+		s.modes[1] = seq
+	case "\x1b[?2004h", "\x1b[?2004l":
+		s.modes[2] = seq
+	}
 	s.poke()
+}
+
+// Join calls attach with what draws the screen as it is now on a terminal that shows none of
+// it yet (the alternate screen, the modes, the title, every cell, and the pen where the next
+// frame expects it), while no frame is written. A writer that hands each frame's bytes to
+// several terminals adds one in attach: from then on the frames hold for it as for the
+// others, and the screen's model, render and encoding are paid once for all of them.
+func (s *Screen) Join(attach func(repaint []byte)) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	b := []byte(screenEnter)
+	if s.mouse {
+		b = append(b, mouseOn...)
+	}
+	for _, m := range s.modes {
+		b = append(b, m...)
+	}
+	if s.title != "" {
+		b = append(b, ansi.SetWindowTitle(s.title)...)
+	}
+	s.mu.Unlock()
+	if last := &s.pt.last; last.w > 0 && last.h > 0 {
+		// screenEnter cleared the screen and homed the cursor with the pen reset.
+		pen := sgrState{known: true, placed: true}
+		blank := blankGrid(last.w, last.h)
+		b = diffFrames(b, &blank, last, &pen)
+		// The next frame is written for the pen the others' terminals have.
+		if want := s.pt.pen; want.known || want.placed {
+			if want.known {
+				b = setPen(b, &pen, want.style)
+			}
+			if want.placed {
+				pen.placed = false
+				b = moveTo(b, &pen, want.y, want.x)
+			}
+		}
+	}
+	attach(b)
 }
 
 // loop writes frames until stop is closed: at once when one comes after a quiet spell, and no
 // sooner than interval after the last write otherwise. It holds no timer while idle.
 func (s *Screen) loop(stop <-chan struct{}, exited chan<- struct{}) {
 	defer close(exited)
-	var pt painter
 	var next time.Time
 	var timer *time.Timer
 	for {
@@ -272,14 +329,17 @@ func (s *Screen) loop(stop <-chan struct{}, exited chan<- struct{}) {
 				return
 			}
 		}
-		if s.flush(&pt) {
+		if s.flush() {
 			next = time.Now().Add(s.interval)
 		}
 	}
 }
 
 // flush writes what changed since the last write, and reports whether it wrote anything.
-func (s *Screen) flush(pt *painter) bool {
+func (s *Screen) flush() bool {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	pt := &s.pt
 	s.mu.Lock()
 	seqs, frame, dirty, full, w, h := s.seqs, s.frame, s.dirty, s.full, s.w, s.h
 	s.seqs, s.dirty = nil, false

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/ui/uitest"
 )
@@ -322,4 +323,56 @@ func BenchmarkScreenFrame(b *testing.B) {
 		n = len(pt.render(pt.buf[:0], frames[i%2], 200, 60, false))
 	}
 	b.ReportMetric(float64(n), "bytes/frame")
+}
+
+// TestScreenJoin checks that a terminal that joins a screen between frames, fed the repaint
+// Join gives and then the frames everyone gets, shows each frame as the terminal that saw
+// every byte does: random styled, wide and narrow frames, joined after a random number of them.
+func TestScreenJoin(t *testing.T) {
+	words := []string{"▁▂▃▄▅▆▇█", "▂▃▄▅▆▇█▁", "a", "bc", "DOWN", "12:00:0", "名前", "é", "│", " ", "  ", red, bold, reset,
+		"\x1b[48;5;237m", "\x1b[38;2;1;2;3m", "\x1b[7m", "\x1b[22m", "\x1b[4m", "\x1b[31m", "\x1b[39m"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	frame := func(h int) string {
+		lines := make([]string, rng.IntN(h+2))
+		for i := range lines {
+			for range rng.IntN(12) {
+				lines[i] += words[rng.IntN(len(words))]
+			}
+		}
+		return strings.Join(lines, "\n")
+	}
+	for i := range 500 {
+		w, h := 1+rng.IntN(30), 1+rng.IntN(5)
+		out := newSignalWriter()
+		s := NewScreen(ScreenOptions{Out: out})
+		s.resize(w, h)
+		s.send(mouseOn)
+		s.draw(frame(h), "title")
+		s.flush()
+		for range rng.IntN(3) {
+			s.draw(frame(h), "")
+			s.flush()
+		}
+		before, _ := out.state()
+		var joined []byte
+		s.Join(func(repaint []byte) { joined = slices.Clone(repaint) })
+		for k := range 1 + rng.IntN(3) {
+			f := frame(h)
+			s.draw(f, "")
+			s.flush()
+			all, _ := out.state()
+			got := uitest.New(w, h)
+			got.Write(t, string(joined)+all[len(before):])
+			want := uitest.New(w, h)
+			want.Write(t, all)
+			uitest.Same(t, got, want, fmt.Sprintf("case %d, frame %d after the join (%q)", i, k, f))
+			if !strings.HasPrefix(string(joined), screenEnter) || !strings.Contains(string(joined), mouseOn) ||
+				!strings.Contains(string(joined), ansi.SetWindowTitle("title")) {
+				t.Fatalf("case %d: repaint %q lacks the screen's modes or title", i, joined)
+			}
+		}
+		if t.Failed() {
+			return
+		}
+	}
 }

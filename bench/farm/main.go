@@ -17,6 +17,9 @@
 //     share of one core, beside the floor client's CPU per request (a child, after the run);
 //   - RSS (VmRSS sampled each second, VmHWM);
 //   - with --tui, bytes written to the terminal per second (tmux pipe-pane);
+//   - with --sse-viewers N / --ssh-viewers N (serve), N event streams / N SSH sessions (120x40)
+//     opened by this process before the steady state and read to the end: the bytes each
+//     viewer read per second, and serve's Go heap in use at the end (viewers.go);
 //   - results stored in history against requests served.
 //
 // Run from the repository root: go run ./bench/farm --help.
@@ -72,6 +75,7 @@ type options struct {
 	floorCPU  int
 	floorPace time.Duration
 	env       envList
+	sse, ssh  int // viewers of serve (viewers.go)
 }
 
 // envList is the repeatable --env flag: variables set for uptty alone.
@@ -115,9 +119,15 @@ func main() {
 	flag.IntVar(&o.floorCPU, "floor-cpu", 2000, "requests of the floor client timed for CPU back to back in a child after the run (0: none)")
 	flag.DurationVar(&o.floorPace, "floor-paced", 15*time.Second, "how long the floor client is timed for CPU at uptty's steady request rate, evenly spread, in a child after the run (0: not)")
 	flag.Var(&o.env, "env", "`KEY=VALUE` set in uptty's environment alone, not the farm's (repeatable), e.g. GOMAXPROCS=1")
+	flag.IntVar(&o.sse, "sse-viewers", 0, "event streams (/api/v1/events) read by this process during the run (serve only)")
+	flag.IntVar(&o.ssh, "ssh-viewers", 0, "SSH viewers (120x40, Go's SSH client) in this process during the run (serve --ssh only)")
 	flag.Parse()
 	if o.n < 1 || o.interval <= 0 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "farm: want -n ≥ 1, -interval and -duration > 0")
+		os.Exit(2)
+	}
+	if o.tui && o.sse+o.ssh > 0 {
+		fmt.Fprintln(os.Stderr, "farm: viewers are serve's: --sse-viewers and --ssh-viewers do not go with --tui")
 		os.Exit(2)
 	}
 	if o.ports <= 0 {
@@ -308,13 +318,26 @@ func run(o options) error {
 		env = append(env, "UPTTY_CPUPROFILE="+p)
 	}
 	var u *upttyProc
+	var ends *endpoints
 	if o.tui {
 		u, err = startTUI(bin, cfgPath, dir, env)
-	} else {
-		u, err = startServe(bin, cfgPath, dir, env)
+	} else if ends, err = newEndpoints(dir, o.ssh > 0); err == nil {
+		u, err = startServe(bin, cfgPath, dir, env, ends.args())
 	}
 	if err != nil {
 		return err
+	}
+	var views *viewers
+	if ends != nil {
+		if err := ends.ready(u.alive); err != nil {
+			u.stop()
+			return fmt.Errorf("%w; see %s", err, u.log)
+		}
+		if views, err = ends.open(o.sse, o.ssh); err != nil {
+			u.stop()
+			return fmt.Errorf("%w; see %s", err, u.log)
+		}
+		defer views.close()
 	}
 	t0 := u.started
 	steady := t0.Add(min(o.interval, o.duration/2))
@@ -331,7 +354,7 @@ func run(o options) error {
 	var cpuSteady0 time.Duration
 	var switches0 int64
 	var threads0 map[string]int64
-	var bytesSteady0 int64
+	var bytesSteady0, sseSteady0, sshSteady0 int64
 	var steadyAt time.Time
 	tick := time.NewTicker(time.Second)
 	for now := range tick.C {
@@ -348,6 +371,9 @@ func run(o options) error {
 			cpuSteady0, _ = cpu(u.pid)
 			switches0, threads0 = switches(u.pid)
 			bytesSteady0 = u.termBytes()
+			if views != nil {
+				sseSteady0, sshSteady0 = views.bytes()
+			}
 		}
 		if !now.Before(end) {
 			break
@@ -358,6 +384,12 @@ func run(o options) error {
 	cpuEnd, _ := cpu(u.pid)
 	switchesEnd, threadsEnd := switches(u.pid)
 	bytesEnd := u.termBytes()
+	var sseEnd, sshEnd, heap int64
+	if views != nil {
+		sseEnd, sshEnd = views.bytes()
+		heap = ends.heapInUse()
+		views.close()
+	}
 	_, hwm, _ := memory(u.pid)
 	if err := u.stop(); err != nil {
 		return err
@@ -391,6 +423,13 @@ func run(o options) error {
 	r.RSSLastMB, r.RSSMaxMB, r.HWMMB = mb(rssLast), mb(rssMax), mb(hwm)
 	if o.tui {
 		r.TermBytesPerS = float64(bytesEnd-bytesSteady0) / stopAt.Sub(steadyAt).Seconds()
+	}
+	r.SSEViewers, r.SSHViewers, r.HeapInUseMB = o.sse, o.ssh, mb(heap)
+	if o.sse > 0 {
+		r.SSEBytesPerViewerS = float64(sseEnd-sseSteady0) / float64(o.sse) / stopAt.Sub(steadyAt).Seconds()
+	}
+	if o.ssh > 0 {
+		r.SSHBytesPerViewerS = float64(sshEnd-sshSteady0) / float64(o.ssh) / stopAt.Sub(steadyAt).Seconds()
 	}
 	r.print(os.Stdout)
 	if o.jsonOut != "" {
@@ -426,13 +465,13 @@ type upttyProc struct {
 	termBytes func() int64
 }
 
-func startServe(bin, cfg, dir string, env []string) (*upttyProc, error) {
+func startServe(bin, cfg, dir string, env, args []string) (*upttyProc, error) {
 	logPath := filepath.Join(dir, "serve.log")
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	cmd := exec.Command(bin, append([]string{"serve", "--config", cfg}, args...)...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
@@ -727,6 +766,14 @@ type figures struct {
 	RSSMaxMB              float64 `json:"rss_max_mb"`
 	HWMMB                 float64 `json:"vm_hwm_mb"`
 	TermBytesPerS         float64 `json:"terminal_bytes_per_s,omitempty"`
+	SSEViewers            int     `json:"sse_viewers"`
+	SSHViewers            int     `json:"ssh_viewers"`
+	// SSEBytesPerViewerS and SSHBytesPerViewerS are what one viewer read a second in the
+	// steady state (SSH: the terminal's bytes, after decryption).
+	SSEBytesPerViewerS float64 `json:"sse_bytes_per_viewer_s,omitempty"`
+	SSHBytesPerViewerS float64 `json:"ssh_bytes_per_viewer_s,omitempty"`
+	// HeapInUseMB is serve's go_memstats_heap_inuse_bytes at the end, viewers attached.
+	HeapInUseMB float64 `json:"heap_inuse_mb,omitempty"`
 }
 
 func report(f *farm, o options, recs []record, results []result, t0, steadyAt, stopAt time.Time) figures {
@@ -936,7 +983,11 @@ func (r figures) print(w io.Writer) {
 	fmt.Fprintf(w, "  history             %d results stored for %d requests (%d matched)\n", r.Stored, r.Requests, r.Matched)
 	fmt.Fprintf(w, "  CPU                 %.3f ms per check, %.1f%% of one core (steady state); %.2f CPU-s in all; floor %s\n", r.CPUPerCheckMS, 100*r.CPUShare, r.CPUTotalS, cpuFloor)
 	fmt.Fprintf(w, "  thread sleeps       %.2f per check, %.2f without the busiest thread (sysmon) (voluntary context switches of uptty's threads, steady state)\n", r.SleepsPerCheck, r.SleepsPerCheck-r.SleepsBusiestPerCheck)
-	fmt.Fprintf(w, "  memory              RSS %.1f MB at the end, %.1f MB max sampled, VmHWM %.1f MB\n", r.RSSLastMB, r.RSSMaxMB, r.HWMMB)
+	fmt.Fprintf(w, "  memory              RSS %.1f MB at the end, %.1f MB max sampled, VmHWM %.1f MB; Go heap in use %.1f MB at the end\n", r.RSSLastMB, r.RSSMaxMB, r.HWMMB, r.HeapInUseMB)
+	if r.SSEViewers+r.SSHViewers > 0 {
+		fmt.Fprintf(w, "  viewers             %d event streams, %.0f bytes per second each; %d SSH viewers (120x40), %.0f terminal bytes per second each\n",
+			r.SSEViewers, r.SSEBytesPerViewerS, r.SSHViewers, r.SSHBytesPerViewerS)
+	}
 	if r.TUI {
 		fmt.Fprintf(w, "  terminal            %.0f bytes per second (steady state)\n", r.TermBytesPerS)
 	}
