@@ -37,9 +37,7 @@ func stampConnFor(rec *phaseRecorder, conn net.Conn) net.Conn {
 	var serr error
 	var rtt time.Duration
 	if err := raw.Control(func(fd uintptr) {
-		if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
-			rtt = time.Duration(info.Rtt) * time.Microsecond
-		}
+		rtt = tcpInfoRTT(fd)
 		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
 	}); err != nil {
 		return conn
@@ -48,9 +46,7 @@ func stampConnFor(rec *phaseRecorder, conn net.Conn) net.Conn {
 	if serr != nil {
 		return conn
 	}
-	c := &rxConn{TCPConn: tcp, raw: raw, rec: rec}
-	c.recvFn = c.recv
-	return c
+	return &rxConn{TCPConn: tcp, stampedReader: newStampedReader(raw, tcp.RemoteAddr()), rec: rec}
 }
 
 // handshakeRTT is the kernel's measure of the TCP handshake of conn, a connection just made
@@ -66,12 +62,17 @@ func handshakeRTT(conn net.Conn) time.Duration {
 		return 0
 	}
 	var rtt time.Duration
-	raw.Control(func(fd uintptr) {
-		if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
-			rtt = time.Duration(info.Rtt) * time.Microsecond
-		}
-	})
+	raw.Control(func(fd uintptr) { rtt = tcpInfoRTT(fd) })
 	return rtt
+}
+
+// tcpInfoRTT is TCP_INFO's round-trip time of the socket fd, 0 if the kernel does not say.
+func tcpInfoRTT(fd uintptr) time.Duration {
+	info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
+	if err != nil {
+		return 0
+	}
+	return time.Duration(info.Rtt) * time.Microsecond
 }
 
 // rxConn reads with recvmsg to get the kernel's receive time of what it reads, and reads the
@@ -79,9 +80,16 @@ func handshakeRTT(conn net.Conn) time.Duration {
 // the kernel (phaseRecorder.writing).
 type rxConn struct {
 	*net.TCPConn
-	raw syscall.RawConn
+	stampedReader
 	rec *phaseRecorder
-	oob [64]byte
+}
+
+// stampedReader is the recvmsg read of a socket with SO_TIMESTAMPNS set, shared by the TCP and
+// UDP connections that stamp their reads.
+type stampedReader struct {
+	raw    syscall.RawConn
+	remote net.Addr
+	oob    [64]byte
 	// The read in progress, for recvFn, a method value made once per connection: a closure
 	// made per Read would be an allocation each.
 	p       []byte
@@ -90,16 +98,45 @@ type rxConn struct {
 	recvFn  func(fd uintptr) bool
 }
 
+func newStampedReader(raw syscall.RawConn, remote net.Addr) stampedReader {
+	return stampedReader{raw: raw, remote: remote}
+}
+
 // rxTestDelay, when set, runs before each recvmsg with the connection's remote address: a
 // test's way to keep the reading goroutine from a response that has arrived.
 var rxTestDelay atomic.Pointer[func(remote net.Addr)]
 
-func (c *rxConn) recv(fd uintptr) bool {
+func (r *stampedReader) recv(fd uintptr) bool {
 	if f := rxTestDelay.Load(); f != nil {
-		(*f)(c.RemoteAddr())
+		(*f)(r.remote)
 	}
-	c.n, c.oobn, _, _, c.rerr = unix.Recvmsg(int(fd), c.p, c.oob[:], 0)
-	return c.rerr != unix.EAGAIN
+	r.n, r.oobn, _, _, r.rerr = unix.Recvmsg(int(fd), r.p, r.oob[:], 0)
+	return r.rerr != unix.EAGAIN
+}
+
+// read is one recvmsg into p, with the kernel's receive time of what it read when the kernel
+// gave one. Errors are those a plain Read of conn gives.
+func (r *stampedReader) read(p []byte, conn net.Conn, network string) (int, time.Time, bool, error) {
+	if r.recvFn == nil {
+		r.recvFn = r.recv
+	}
+	r.p = p
+	err := r.raw.Read(r.recvFn)
+	n, oobn, rerr := r.n, r.oobn, r.rerr
+	r.p = nil
+	if err != nil {
+		// A deadline or a close: the same errors a plain Read gives, but for the operation.
+		if oe, ok := err.(*net.OpError); ok {
+			oe.Op = "read"
+		}
+		return 0, time.Time{}, false, err
+	}
+	if rerr != nil {
+		return 0, time.Time{}, false, &net.OpError{Op: "read", Net: network, Source: conn.LocalAddr(), Addr: conn.RemoteAddr(),
+			Err: os.NewSyscallError("read", rerr)}
+	}
+	at, ok := rxTime(r.oob[:oobn])
+	return n, at, ok, nil
 }
 
 func (c *rxConn) Write(p []byte) (int, error) {
@@ -111,25 +148,14 @@ func (c *rxConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return c.TCPConn.Read(p)
 	}
-	c.p = p
-	err := c.raw.Read(c.recvFn)
-	n, oobn, rerr := c.n, c.oobn, c.rerr
-	c.p = nil
+	n, at, stamped, err := c.read(p, c, "tcp")
 	if err != nil {
-		// A deadline or a close: the same errors a plain Read gives, but for the operation.
-		if oe, ok := err.(*net.OpError); ok {
-			oe.Op = "read"
-		}
 		return 0, err
-	}
-	if rerr != nil {
-		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(),
-			Err: os.NewSyscallError("read", rerr)}
 	}
 	if n == 0 {
 		return 0, io.EOF
 	}
-	if at, ok := rxTime(c.oob[:oobn]); ok {
+	if stamped {
 		c.rec.received(at)
 	}
 	return n, nil
@@ -175,30 +201,15 @@ func stampUDP(conn net.Conn, st *udpStamp) net.Conn {
 	}); err != nil || serr != nil {
 		return conn
 	}
-	c := &rxUDPConn{UDPConn: u, raw: raw, st: st}
-	c.recvFn = c.recv
-	return c
+	return &rxUDPConn{UDPConn: u, stampedReader: newStampedReader(raw, u.RemoteAddr()), st: st}
 }
 
 // rxUDPConn is rxConn for a connected UDP socket: it stays a net.PacketConn, as the DNS
 // library tells datagram sockets by that.
 type rxUDPConn struct {
 	*net.UDPConn
-	raw     syscall.RawConn
-	st      *udpStamp
-	oob     [64]byte
-	p       []byte
-	n, oobn int
-	rerr    error
-	recvFn  func(fd uintptr) bool
-}
-
-func (c *rxUDPConn) recv(fd uintptr) bool {
-	if f := rxTestDelay.Load(); f != nil {
-		(*f)(c.RemoteAddr())
-	}
-	c.n, c.oobn, _, _, c.rerr = unix.Recvmsg(int(fd), c.p, c.oob[:], 0)
-	return c.rerr != unix.EAGAIN
+	stampedReader
+	st *udpStamp
 }
 
 func (c *rxUDPConn) Write(p []byte) (int, error) {
@@ -209,21 +220,11 @@ func (c *rxUDPConn) Write(p []byte) (int, error) {
 }
 
 func (c *rxUDPConn) Read(p []byte) (int, error) {
-	c.p = p
-	err := c.raw.Read(c.recvFn)
-	n, oobn, rerr := c.n, c.oobn, c.rerr
-	c.p = nil
+	n, at, stamped, err := c.read(p, c, "udp")
 	if err != nil {
-		if oe, ok := err.(*net.OpError); ok {
-			oe.Op = "read"
-		}
 		return 0, err
 	}
-	if rerr != nil {
-		return 0, &net.OpError{Op: "read", Net: "udp", Source: c.LocalAddr(), Addr: c.RemoteAddr(),
-			Err: os.NewSyscallError("read", rerr)}
-	}
-	if at, ok := rxTime(c.oob[:oobn]); ok {
+	if stamped {
 		c.st.rx = at
 	}
 	return n, nil
