@@ -68,6 +68,7 @@ type options struct {
 	profile   string
 	keep      bool
 	jsonOut   string
+	rssLog    string
 	floorRate float64
 	floorCPU  int
 }
@@ -96,6 +97,7 @@ func main() {
 	flag.StringVar(&o.profile, "cpuprofile", "", "write uptty's CPU profile to `FILE` (UPTTY_CPUPROFILE)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (config, history, logs)")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the figures as JSON to `FILE`")
+	flag.StringVar(&o.rssLog, "rss-log", "", "write uptty's RSS (all, anonymous, file) each second to `FILE`, for long runs")
 	flag.Float64Var(&o.floorRate, "floor-rate", 10, "requests per second of the floor client during the steady state (0: none)")
 	flag.IntVar(&o.floorCPU, "floor-cpu", 2000, "requests of the floor client timed for CPU in a child after the run (0: none)")
 	flag.Parse()
@@ -310,7 +312,16 @@ func run(o options) error {
 
 	// Sample RSS each second; CPU at the end of the first interval (the start-up round) and
 	// at the end.
-	var rssMax, rssLast int64
+	var rssMax int64
+	var memLast memStat
+	var rssLog *os.File
+	if o.rssLog != "" {
+		if rssLog, err = os.Create(o.rssLog); err != nil {
+			return err
+		}
+		defer rssLog.Close()
+		fmt.Fprintln(rssLog, "seconds\trss_mb\tanon_mb\tfile_mb")
+	}
 	var cpuSteady0 time.Duration
 	var bytesSteady0 int64
 	var steadyAt time.Time
@@ -320,9 +331,12 @@ func run(o options) error {
 			tick.Stop()
 			return fmt.Errorf("uptty exited early; see %s", u.log)
 		}
-		if rss, _, err := memory(u.pid); err == nil {
-			rssLast = rss
-			rssMax = max(rssMax, rss)
+		if m, err := memory(u.pid); err == nil {
+			memLast = m
+			rssMax = max(rssMax, m.rss)
+			if rssLog != nil {
+				fmt.Fprintf(rssLog, "%.0f\t%.1f\t%.1f\t%.1f\n", now.Sub(t0).Seconds(), mb(m.rss), mb(m.anon), mb(m.file))
+			}
 		}
 		if steadyAt.IsZero() && !now.Before(steady) {
 			steadyAt = now
@@ -337,7 +351,10 @@ func run(o options) error {
 	stopAt := time.Now()
 	cpuEnd, _ := cpu(u.pid)
 	bytesEnd := u.termBytes()
-	_, hwm, _ := memory(u.pid)
+	hwm := memLast.hwm
+	if m, err := memory(u.pid); err == nil {
+		hwm = m.hwm
+	}
 	if err := u.stop(); err != nil {
 		return err
 	}
@@ -359,7 +376,8 @@ func run(o options) error {
 	r.CPUPerCheckMS = ms(cpuEnd-cpuSteady0) / float64(max(r.SteadyRequests, 1))
 	r.CPUShare = float64(cpuEnd-cpuSteady0) / float64(stopAt.Sub(steadyAt))
 	r.CPUTotalS = cpuEnd.Seconds()
-	r.RSSLastMB, r.RSSMaxMB, r.HWMMB = mb(rssLast), mb(rssMax), mb(hwm)
+	r.RSSLastMB, r.RSSMaxMB, r.HWMMB = mb(memLast.rss), mb(rssMax), mb(hwm)
+	r.RSSAnonMB, r.RSSFileMB = mb(memLast.anon), mb(memLast.file)
 	if o.tui {
 		r.TermBytesPerS = float64(bytesEnd-bytesSteady0) / stopAt.Sub(steadyAt).Seconds()
 	}
@@ -518,11 +536,17 @@ func cpu(pid int) (time.Duration, error) {
 // clkTck is USER_HZ, 100 on every Linux this runs on.
 const clkTck = 100
 
-// memory is VmRSS and VmHWM of process pid, in bytes.
-func memory(pid int) (rss, hwm int64, err error) {
+// memStat is a process's resident memory, in bytes: all of it (VmRSS), its peak (VmHWM), and
+// the anonymous (heap, stacks) and file-backed (the binary's pages) parts of VmRSS.
+type memStat struct {
+	rss, hwm, anon, file int64
+}
+
+// memory reads process pid's memStat.
+func memory(pid int) (m memStat, err error) {
 	fh, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, err
+		return m, err
 	}
 	defer fh.Close()
 	sc := bufio.NewScanner(fh)
@@ -535,12 +559,16 @@ func memory(pid int) (rss, hwm int64, err error) {
 		fmt.Sscanf(strings.TrimSpace(v), "%d", &n)
 		switch k {
 		case "VmRSS":
-			rss = n << 10
+			m.rss = n << 10
 		case "VmHWM":
-			hwm = n << 10
+			m.hwm = n << 10
+		case "RssAnon":
+			m.anon = n << 10
+		case "RssFile":
+			m.file = n << 10
 		}
 	}
-	return rss, hwm, sc.Err()
+	return m, sc.Err()
 }
 
 // result is one check as uptty stored it.
@@ -656,6 +684,8 @@ type figures struct {
 	RSSLastMB        float64 `json:"rss_last_mb"`
 	RSSMaxMB         float64 `json:"rss_max_mb"`
 	HWMMB            float64 `json:"vm_hwm_mb"`
+	RSSAnonMB        float64 `json:"rss_anon_mb"`
+	RSSFileMB        float64 `json:"rss_file_mb"`
 	TermBytesPerS    float64 `json:"terminal_bytes_per_s,omitempty"`
 }
 
@@ -865,7 +895,7 @@ func (r figures) print(w io.Writer) {
 		r.FloorErrMeanMS, r.FloorErrP50MS, r.FloorErrP99MS, r.FloorErrMaxMS, r.FloorRequests, r.FloorConnectMS, cpuFloor)
 	fmt.Fprintf(w, "  history             %d results stored for %d requests (%d matched)\n", r.Stored, r.Requests, r.Matched)
 	fmt.Fprintf(w, "  CPU                 %.3f ms per check, %.1f%% of one core (steady state); %.2f CPU-s in all; floor %s\n", r.CPUPerCheckMS, 100*r.CPUShare, r.CPUTotalS, cpuFloor)
-	fmt.Fprintf(w, "  memory              RSS %.1f MB at the end, %.1f MB max sampled, VmHWM %.1f MB\n", r.RSSLastMB, r.RSSMaxMB, r.HWMMB)
+	fmt.Fprintf(w, "  memory              RSS %.1f MB at the end (anonymous %.1f, file %.1f), %.1f MB max sampled, VmHWM %.1f MB\n", r.RSSLastMB, r.RSSAnonMB, r.RSSFileMB, r.RSSMaxMB, r.HWMMB)
 	if r.TUI {
 		fmt.Fprintf(w, "  terminal            %.0f bytes per second (steady state)\n", r.TermBytesPerS)
 	}
