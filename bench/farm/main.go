@@ -292,6 +292,15 @@ func run(o options) error {
 		}
 		env = append(env, "UPTTY_CPUPROFILE="+p)
 	}
+	// The RSS log is opened before uptty starts, so that failing to open it leaves no uptty behind.
+	var rssLog *os.File
+	if o.rssLog != "" {
+		if rssLog, err = os.Create(o.rssLog); err != nil {
+			return err
+		}
+		defer rssLog.Close()
+		fmt.Fprintln(rssLog, "seconds\trss_mb\tanon_mb\tfile_mb")
+	}
 	var u *upttyProc
 	if o.tui {
 		u, err = startTUI(bin, cfgPath, dir, env)
@@ -314,14 +323,6 @@ func run(o options) error {
 	// at the end.
 	var rssMax int64
 	var memLast memStat
-	var rssLog *os.File
-	if o.rssLog != "" {
-		if rssLog, err = os.Create(o.rssLog); err != nil {
-			return err
-		}
-		defer rssLog.Close()
-		fmt.Fprintln(rssLog, "seconds\trss_mb\tanon_mb\tfile_mb")
-	}
 	var cpuSteady0 time.Duration
 	var bytesSteady0 int64
 	var steadyAt time.Time
