@@ -193,6 +193,7 @@ type options struct {
 }
 
 func main() {
+	setMemoryPolicy(os.LookupEnv)
 	stop := startCPUProfile(os.Getenv("UPTTY_CPUPROFILE"))
 	code := run(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
 	stop()

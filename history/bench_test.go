@@ -213,7 +213,7 @@ func fixture(b *testing.B) (string, time.Time) {
 	for i := range 120 {
 		a.add(int64(40_000+(i*7919)%80_000), true)
 	}
-	hist := encodeHist(a.hist)
+	hist := a.encodeHist()
 	begin, end := t0.UnixMilli(), now.UnixMilli()
 	for i := range fixtureServices {
 		id := int64(i + 1)

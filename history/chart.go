@@ -172,7 +172,7 @@ func (a *agg) merge(b *agg) {
 	a.mergeRange(b.checks, b.failures, b.min, b.max)
 	for i, n := range b.hist {
 		if n != 0 {
-			a.count(i, n)
+			a.count(b.lo+i, n)
 		}
 	}
 }

@@ -145,6 +145,7 @@ func appendPack(b []byte, m []agg, exact bool) []byte {
 			if c <= 0 {
 				continue
 			}
+			j += m[i].lo
 			if last < 0 {
 				b = binary.AppendVarint(b, int64(j-prevFirst))
 				prevFirst = j

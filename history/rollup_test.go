@@ -207,7 +207,7 @@ func TestHistogram(t *testing.T) {
 		}
 	}
 	var b agg
-	if err := b.addHist(encodeHist(a.hist)); err != nil || !slices.Equal(b.hist, a.hist) {
+	if err := b.addHist(a.encodeHist()); err != nil || !slices.Equal(b.dense(), a.dense()) {
 		t.Errorf("addHist(encodeHist(h)) = %v, %v; want h back", b.hist, err)
 	}
 	for _, bad := range [][]byte{{0x80}, {1}, {0xff, 0xff, 0xff, 0x7f, 1}} {

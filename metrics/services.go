@@ -61,8 +61,8 @@ var families = [nFamilies]struct {
 	fOutages:     {"uptty_outages_total", "Outages the service has had, over all its history.", dto.MetricType_COUNTER},
 }
 
-// labelSet is one service's label pairs, built once and shared by every scrape: read-only.
-// Each slice is sorted by label name, as the exposition wants them.
+// labelSet is the label pairs of one service's series. Each slice is sorted by label name,
+// as the exposition wants them.
 type labelSet struct {
 	base   []*dto.LabelPair // group, kind, location (when set), service
 	states [len(allStates)][]*dto.LabelPair
@@ -74,22 +74,38 @@ type labelSet struct {
 // readings. It does not go through prometheus.Collector: a const metric per series costs a
 // label-pair allocation, a consistency check and a hash each, and the registry sorts every
 // family by label values, which came to 35 ms for 1,000 services. Here label pairs are built
-// once per service and shared, the series of a scrape come from a few slabs, and they go out
-// in the config's order, which the exposition formats allow.
+// once and shared, the series of a scrape come from a few slabs, and they go out in the
+// config's order, which the exposition formats allow.
+//
+// Between scrapes it keeps a service's base labels only (its own service pair; the group and
+// kind pairs are shared by the services that have them, the state and phase pairs by all): a
+// labelSet kept per service was 2.7 KB a service with the readings' buffer, 27 MB at 10,000.
+// The slices of states and phases are laid out per scrape in a slab, a copy of a few pointers.
 type services struct {
 	location *dto.LabelPair // nil for none
+	states   [len(allStates)]*dto.LabelPair
+	phases   [len(httpPhases)]*dto.LabelPair
+	rtt      *dto.LabelPair
 
 	mu      sync.Mutex
-	buf     []monitor.Reading
-	labels  map[*config.Service]*labelSet
-	scratch map[*config.Service]*labelSet
+	pairs   map[[2]string]*dto.LabelPair // the group and kind pairs, by name and value
+	bases   map[*config.Service][]*dto.LabelPair
+	scratch map[*config.Service][]*dto.LabelPair
 }
 
 func newServices(location string) *services {
-	c := &services{labels: map[*config.Service]*labelSet{}, scratch: map[*config.Service]*labelSet{}}
+	c := &services{pairs: map[[2]string]*dto.LabelPair{},
+		bases: map[*config.Service][]*dto.LabelPair{}, scratch: map[*config.Service][]*dto.LabelPair{}}
 	if location != "" {
 		c.location = pair("location", location)
 	}
+	for i, st := range allStates {
+		c.states[i] = pair("state", st.Lower())
+	}
+	for i, p := range httpPhases {
+		c.phases[i] = pair("phase", p.theirs)
+	}
+	c.rtt = pair("phase", "rtt")
 	return c
 }
 
@@ -97,36 +113,40 @@ func pair(name, value string) *dto.LabelPair {
 	return &dto.LabelPair{Name: proto.String(name), Value: proto.String(value)}
 }
 
-// labelsOf builds s's label pairs, its name and group masked of its secrets.
-func (c *services) labelsOf(s *config.Service) *labelSet {
-	base := []*dto.LabelPair{pair("group", s.Secrets.Mask(s.Group)), pair("kind", string(s.Kind))}
+// shared returns the pair name=value, one for all the services that have it.
+func (c *services) shared(name, value string) *dto.LabelPair {
+	p := c.pairs[[2]string{name, value}]
+	if p == nil {
+		p = pair(name, value)
+		c.pairs[[2]string{name, value}] = p
+	}
+	return p
+}
+
+// baseOf builds s's base label pairs, its name and group masked of their secrets.
+func (c *services) baseOf(s *config.Service) []*dto.LabelPair {
+	base := make([]*dto.LabelPair, 0, 4)
+	base = append(base, c.shared("group", s.Secrets.Mask(s.Group)), c.shared("kind", string(s.Kind)))
 	if c.location != nil {
 		base = append(base, c.location)
 	}
-	base = append(base, pair("service", s.Secrets.Mask(s.Name)))
-	ls := &labelSet{base: base}
-	// "phase" sorts before "service", "state" after it.
-	with := func(name, value string, beforeLast bool) []*dto.LabelPair {
-		out := make([]*dto.LabelPair, 0, len(base)+1)
-		if beforeLast {
-			out = append(append(append(out, base[:len(base)-1]...), pair(name, value)), base[len(base)-1])
-		} else {
-			out = append(append(out, base...), pair(name, value))
-		}
-		return out
+	return append(base, pair("service", s.Secrets.Mask(s.Name)))
+}
+
+// labelsOf lays out the label sets of a service whose base labels are base in b, in ls.
+func (c *services) labelsOf(b *slab, kind config.Kind, base []*dto.LabelPair, ls *labelSet) {
+	ls.base = base
+	for i, p := range c.states {
+		ls.states[i] = b.with(base, p, false) // "state" sorts after "service"
 	}
-	for i, st := range allStates {
-		ls.states[i] = with("state", st.Lower(), false)
-	}
-	switch s.Kind {
+	switch kind {
 	case probe.KindHTTP:
-		for i, p := range httpPhases {
-			ls.phases[i] = with("phase", p.theirs, true)
+		for i, p := range c.phases {
+			ls.phases[i] = b.with(base, p, true) // "phase" sorts before "service"
 		}
 	case probe.KindICMP:
-		ls.rtt = with("phase", "rtt", true)
+		ls.rtt = b.with(base, c.rtt, true)
 	}
-	return ls
 }
 
 // slab hands out the series of one scrape from preallocated arrays.
@@ -135,6 +155,18 @@ type slab struct {
 	gauges  []dto.Gauge
 	counter []dto.Counter
 	values  []float64
+	labels  []*dto.LabelPair
+}
+
+// with returns base with p added, before its last pair or after it.
+func (b *slab) with(base []*dto.LabelPair, p *dto.LabelPair, beforeLast bool) []*dto.LabelPair {
+	start := len(b.labels)
+	if beforeLast {
+		b.labels = append(append(append(b.labels, base[:len(base)-1]...), p), base[len(base)-1])
+	} else {
+		b.labels = append(append(b.labels, base...), p)
+	}
+	return b.labels[start:len(b.labels):len(b.labels)]
 }
 
 // add appends a series to f. It reslices rather than appends, as protobuf messages must not
@@ -161,29 +193,33 @@ func (b *slab) add(f *dto.MetricFamily, labels []*dto.LabelPair, v float64) {
 func (c *services) families(src Source) []*dto.MetricFamily {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.buf = src.Readings(c.buf[:0])
-	n := len(c.buf)
+	// The readings are not kept for the next scrape: with their status, about 0.8 KB a
+	// service for the whole run.
+	buf := src.Readings(nil)
+	n := len(buf)
 	// The slabs are never grown, so that the pointers into them stay valid.
 	b := &slab{
 		metrics: make([]dto.Metric, 0, n*perService),
 		gauges:  make([]dto.Gauge, 0, n*perService),
 		counter: make([]dto.Counter, 0, n),
 		values:  make([]float64, 0, n*perService),
+		labels:  make([]*dto.LabelPair, 0, n*(len(allStates)+len(httpPhases))*5),
 	}
 	fams := newFamilies(n)
 	clear(c.scratch)
-	for i := range c.buf {
-		r := &c.buf[i]
-		ls := c.labels[r.Service]
-		if ls == nil {
-			ls = c.labelsOf(r.Service)
+	var ls labelSet
+	for i := range buf {
+		r := &buf[i]
+		base := c.bases[r.Service]
+		if base == nil {
+			base = c.baseOf(r.Service)
 		}
-		c.scratch[r.Service] = ls
-		add(b, fams, r, ls)
-		r.Last.Phases = nil // the buffer is kept; its phases need not be
+		c.scratch[r.Service] = base
+		c.labelsOf(b, r.Service.Kind, base, &ls)
+		add(b, fams, r, &ls)
 	}
 	// Only the services of this scrape stay cached, so that a reload's old ones go away.
-	c.labels, c.scratch = c.scratch, c.labels
+	c.bases, c.scratch = c.scratch, c.bases
 	return nonEmpty(fams)
 }
 

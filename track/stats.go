@@ -89,7 +89,7 @@ func (t *Tracker) copyRecent() []Check {
 	recent := make([]Check, n)
 	loc := t.lastStart.Location()
 	for i := range n {
-		recent[i] = t.recent.at(i).check(loc)
+		recent[i] = t.check(t.recent.at(i), loc)
 	}
 	last := &recent[n-1]
 	last.Start, last.Latency = t.lastStart, t.lastLatency

@@ -205,7 +205,7 @@ func TestRecentSharesRepeatedText(t *testing.T) {
 		reason := strings.Clone("status 503, want 200-399") // a fresh string each time, as a checker builds it
 		tr.Observe(Check{Start: t0.Add(time.Duration(i) * time.Second), Latency: time.Duration(i) * ms, Reason: reason})
 	}
-	first, last := tr.recent.at(0).text, tr.recent.last().text
+	first, last := tr.text(tr.recent.at(0).text), tr.text(tr.recent.last().text)
 	if unsafe.StringData(first) != unsafe.StringData(last) {
 		t.Errorf("recent reasons: oldest and newest have their own bytes, want one copy shared")
 	}

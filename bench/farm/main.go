@@ -71,6 +71,7 @@ type options struct {
 	profile   string
 	keep      bool
 	jsonOut   string
+	rssLog    string
 	floorRate float64
 	floorCPU  int
 	floorPace time.Duration
@@ -115,6 +116,7 @@ func main() {
 	flag.StringVar(&o.profile, "cpuprofile", "", "write uptty's CPU profile to `FILE` (UPTTY_CPUPROFILE)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (config, history, logs)")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the figures as JSON to `FILE`")
+	flag.StringVar(&o.rssLog, "rss-log", "", "write uptty's RSS (all, anonymous, file) each second to `FILE`, for long runs")
 	flag.Float64Var(&o.floorRate, "floor-rate", 10, "requests per second of the floor client during the steady state (0: none)")
 	flag.IntVar(&o.floorCPU, "floor-cpu", 2000, "requests of the floor client timed for CPU back to back in a child after the run (0: none)")
 	flag.DurationVar(&o.floorPace, "floor-paced", 15*time.Second, "how long the floor client is timed for CPU at uptty's steady request rate, evenly spread, in a child after the run (0: not)")
@@ -317,6 +319,15 @@ func run(o options) error {
 		}
 		env = append(env, "UPTTY_CPUPROFILE="+p)
 	}
+	// The RSS log is opened before uptty starts, so that failing to open it leaves no uptty behind.
+	var rssLog *os.File
+	if o.rssLog != "" {
+		if rssLog, err = os.Create(o.rssLog); err != nil {
+			return err
+		}
+		defer rssLog.Close()
+		fmt.Fprintln(rssLog, "seconds\trss_mb\tanon_mb\tfile_mb")
+	}
 	var u *upttyProc
 	var ends *endpoints
 	if o.tui {
@@ -350,7 +361,8 @@ func run(o options) error {
 
 	// Sample RSS each second; CPU at the end of the first interval (the start-up round) and
 	// at the end.
-	var rssMax, rssLast int64
+	var rssMax int64
+	var memLast memStat
 	var cpuSteady0 time.Duration
 	var switches0 int64
 	var threads0 map[string]int64
@@ -362,9 +374,12 @@ func run(o options) error {
 			tick.Stop()
 			return fmt.Errorf("uptty exited early; see %s", u.log)
 		}
-		if rss, _, err := memory(u.pid); err == nil {
-			rssLast = rss
-			rssMax = max(rssMax, rss)
+		if m, err := memory(u.pid); err == nil {
+			memLast = m
+			rssMax = max(rssMax, m.rss)
+			if rssLog != nil {
+				fmt.Fprintf(rssLog, "%.0f\t%.1f\t%.1f\t%.1f\n", now.Sub(t0).Seconds(), mb(m.rss), mb(m.anon), mb(m.file))
+			}
 		}
 		if steadyAt.IsZero() && !now.Before(steady) {
 			steadyAt = now
@@ -390,7 +405,10 @@ func run(o options) error {
 		heap = ends.heapInUse()
 		views.close()
 	}
-	_, hwm, _ := memory(u.pid)
+	hwm := memLast.hwm
+	if m, err := memory(u.pid); err == nil {
+		hwm = m.hwm
+	}
 	if err := u.stop(); err != nil {
 		return err
 	}
@@ -420,7 +438,8 @@ func run(o options) error {
 	r.SleepsPerCheck = float64(switchesEnd-switches0) / float64(max(r.SteadyRequests, 1))
 	r.SleepsBusiestPerCheck = float64(busiest(threads0, threadsEnd)) / float64(max(r.SteadyRequests, 1))
 	r.CPUTotalS = cpuEnd.Seconds()
-	r.RSSLastMB, r.RSSMaxMB, r.HWMMB = mb(rssLast), mb(rssMax), mb(hwm)
+	r.RSSLastMB, r.RSSMaxMB, r.HWMMB = mb(memLast.rss), mb(rssMax), mb(hwm)
+	r.RSSAnonMB, r.RSSFileMB = mb(memLast.anon), mb(memLast.file)
 	if o.tui {
 		r.TermBytesPerS = float64(bytesEnd-bytesSteady0) / stopAt.Sub(steadyAt).Seconds()
 	}
@@ -617,11 +636,17 @@ func cpu(pid int) (time.Duration, error) {
 // clkTck is USER_HZ, 100 on every Linux this runs on.
 const clkTck = 100
 
-// memory is VmRSS and VmHWM of process pid, in bytes.
-func memory(pid int) (rss, hwm int64, err error) {
+// memStat is a process's resident memory, in bytes: all of it (VmRSS), its peak (VmHWM), and
+// the anonymous (heap, stacks) and file-backed (the binary's pages) parts of VmRSS.
+type memStat struct {
+	rss, hwm, anon, file int64
+}
+
+// memory reads process pid's memStat.
+func memory(pid int) (m memStat, err error) {
 	fh, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, err
+		return m, err
 	}
 	defer fh.Close()
 	sc := bufio.NewScanner(fh)
@@ -634,12 +659,16 @@ func memory(pid int) (rss, hwm int64, err error) {
 		fmt.Sscanf(strings.TrimSpace(v), "%d", &n)
 		switch k {
 		case "VmRSS":
-			rss = n << 10
+			m.rss = n << 10
 		case "VmHWM":
-			hwm = n << 10
+			m.hwm = n << 10
+		case "RssAnon":
+			m.anon = n << 10
+		case "RssFile":
+			m.file = n << 10
 		}
 	}
-	return rss, hwm, sc.Err()
+	return m, sc.Err()
 }
 
 // result is one check as uptty stored it.
@@ -765,6 +794,8 @@ type figures struct {
 	RSSLastMB             float64 `json:"rss_last_mb"`
 	RSSMaxMB              float64 `json:"rss_max_mb"`
 	HWMMB                 float64 `json:"vm_hwm_mb"`
+	RSSAnonMB             float64 `json:"rss_anon_mb"`
+	RSSFileMB             float64 `json:"rss_file_mb"`
 	TermBytesPerS         float64 `json:"terminal_bytes_per_s,omitempty"`
 	SSEViewers            int     `json:"sse_viewers"`
 	SSHViewers            int     `json:"ssh_viewers"`
@@ -983,7 +1014,11 @@ func (r figures) print(w io.Writer) {
 	fmt.Fprintf(w, "  history             %d results stored for %d requests (%d matched)\n", r.Stored, r.Requests, r.Matched)
 	fmt.Fprintf(w, "  CPU                 %.3f ms per check, %.1f%% of one core (steady state); %.2f CPU-s in all; floor %s\n", r.CPUPerCheckMS, 100*r.CPUShare, r.CPUTotalS, cpuFloor)
 	fmt.Fprintf(w, "  thread sleeps       %.2f per check, %.2f without the busiest thread (sysmon) (voluntary context switches of uptty's threads, steady state)\n", r.SleepsPerCheck, r.SleepsPerCheck-r.SleepsBusiestPerCheck)
-	fmt.Fprintf(w, "  memory              RSS %.1f MB at the end, %.1f MB max sampled, VmHWM %.1f MB; Go heap in use %.1f MB at the end\n", r.RSSLastMB, r.RSSMaxMB, r.HWMMB, r.HeapInUseMB)
+	heap := ""
+	if r.HeapInUseMB > 0 { // read from serve's /metrics, with viewers
+		heap = fmt.Sprintf("; Go heap in use %.1f MB at the end", r.HeapInUseMB)
+	}
+	fmt.Fprintf(w, "  memory              RSS %.1f MB at the end (anonymous %.1f, file %.1f), %.1f MB max sampled, VmHWM %.1f MB%s\n", r.RSSLastMB, r.RSSAnonMB, r.RSSFileMB, r.RSSMaxMB, r.HWMMB, heap)
 	if r.SSEViewers+r.SSHViewers > 0 {
 		fmt.Fprintf(w, "  viewers             %d event streams, %.0f bytes per second each; %d SSH viewers (120x40), %.0f terminal bytes per second each\n",
 			r.SSEViewers, r.SSEBytesPerViewerS, r.SSHViewers, r.SSHBytesPerViewerS)
