@@ -88,19 +88,7 @@ func TestHTTPReceiveTimeHeld(t *testing.T) {
 				}
 				t.Cleanup(srv.Close)
 				addr := srv.Listener.Addr().String()
-				var once sync.Once
-				hold := func(remote net.Addr) {
-					if remote.String() != addr {
-						return
-					}
-					select {
-					case <-answered:
-						once.Do(func() { <-time.After(held) }) // the reader kept from running
-					default:
-					}
-				}
-				rxTestDelay.Store(&hold)
-				t.Cleanup(func() { rxTestDelay.Store(nil) })
+				holdReader(t, addr, answered, held)
 
 				svc := httpService(srv.URL)
 				httpOptions(&svc).Insecure = true
@@ -164,19 +152,7 @@ func TestDNSReceiveTimeHeld(t *testing.T) {
 		<-done
 	})
 	addr := pc.LocalAddr().String()
-	var once sync.Once
-	hold := func(remote net.Addr) {
-		if remote.String() != addr {
-			return
-		}
-		select {
-		case <-answered:
-			once.Do(func() { <-time.After(held) }) // the reader kept from running
-		default:
-		}
-	}
-	rxTestDelay.Store(&hold)
-	t.Cleanup(func() { rxTestDelay.Store(nil) })
+	holdReader(t, addr, answered, held)
 
 	url := "dns://" + addr + "/a.test"
 	c := mustDNSChecker(t, config.Service{URL: url, Timeout: 5 * time.Second})
@@ -192,4 +168,22 @@ func TestDNSReceiveTimeHeld(t *testing.T) {
 	if res.Latency < pace || res.Latency >= held/2 || wall-res.Latency < held/2 {
 		t.Errorf("Check(%q) latency = %v of a check of %v, want the server's %v and a little, not the %v the reader was held", url, res.Latency, wall, pace, held)
 	}
+}
+
+// holdReader keeps the reader of a connection to addr from running for held, once, at its first
+// read after answered is closed (the answer has arrived): what a busy machine does to it.
+func holdReader(t *testing.T, addr string, answered <-chan struct{}, held time.Duration) {
+	var once sync.Once
+	hold := func(remote net.Addr) {
+		if remote.String() != addr {
+			return
+		}
+		select {
+		case <-answered:
+			once.Do(func() { <-time.After(held) })
+		default:
+		}
+	}
+	rxTestDelay.Store(&hold)
+	t.Cleanup(func() { rxTestDelay.Store(nil) })
 }
