@@ -36,6 +36,13 @@ import (
 	"github.com/uptty/uptty/ui"
 )
 
+// checkStartAhead is how far ahead of its due time uptty and uptty serve start a check along
+// with one that is due (monitor.Options.StartAhead): on a small VM a check's CPU is mostly the
+// waking for it, paid once per group. Measured on the bench farm (README "The load farm"): -36%
+// CPU per check at 1,000 services every 10 s, 44% → 31% of a core at 10,000, the latency error
+// within 0.03 ms of its figure without; a check starts at most 20 ms early, never late.
+const checkStartAhead = 20 * time.Millisecond
+
 // version is set at build time with -ldflags "-X main.version=v0.1.0"; otherwise it comes from
 // the module's build info.
 var version = ""
@@ -597,6 +604,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	met := newMetrics(cfg, hist)
 	monitor := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
+		StartAhead:  checkStartAhead,
 		Lateness:    met.Lateness,
 		// The engine records to history, with the alerts the events caused, in one batch; set
 		// before Run, which is the first to call it.

@@ -163,6 +163,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	var alerts *liveAlerts
 	mon := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
+		StartAhead:  checkStartAhead,
 		Restore:     hist.Restore,
 		// The engine records to history, with the alerts the events caused, in one batch; set
 		// before Run, which is the first to call it.

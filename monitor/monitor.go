@@ -33,9 +33,9 @@ type Options struct {
 	// (the timer, the threads woken, the runtime's monitor thread set going each time the
 	// process leaves idle; on a small VM a fresh-connection request paced alone costs ~0.45 ms
 	// of CPU, in twos ~0.26), and that is paid once per group. 20 ms takes 27-30% off the CPU
-	// per check at 1,000 services every 10 s; it is off by default because requests started
-	// together also reach a server together (the bench farm's p50 latency error rose 0.14 ms,
-	// its one process answering pairs) and a check's start moves by up to StartAhead.
+	// per check at 1,000 services every 10 s. It is off unless set, so that a check's start
+	// moves only where its owner chose (uptty and uptty serve set 20 ms: see main.go's
+	// checkStartAhead); requests started together also reach a server together.
 	StartAhead time.Duration
 	// OnResult, if set, is called by the scheduler goroutine with every check of the service
 	// named name, in order, and the events it caused (nil if none). The check comes without its
