@@ -24,14 +24,12 @@ func TestWriterBatchWait(t *testing.T) {
 		start := time.Now()
 		for i := range 3 {
 			s.RecordResult("a", track.Check{Start: start.Add(time.Duration(i) * time.Millisecond), Latency: time.Millisecond, OK: true})
-			time.Sleep(10 * time.Millisecond)
+			elapse(10 * time.Millisecond)
 		}
-		synctest.Wait()
 		if got := s.commits.Load() - base; got != 0 {
 			t.Errorf("commits %v after the first of 3 results = %d, want 0 (the batch waits %v)", time.Since(start), got, commitDelay)
 		}
-		time.Sleep(commitDelay)
-		synctest.Wait()
+		elapse(commitDelay)
 		if got := s.commits.Load() - base; got != 1 {
 			t.Errorf("commits once the wait is over = %d, want 1", got)
 		}
@@ -51,4 +49,11 @@ func TestWriterBatchWait(t *testing.T) {
 			t.Errorf("results written after Flush = %d, want 4", got)
 		}
 	})
+}
+
+// elapse moves the synctest bubble's fake clock on by d, then waits until every goroutine of
+// the bubble has done what that time brought.
+func elapse(d time.Duration) {
+	<-time.After(d)
+	synctest.Wait()
 }

@@ -69,7 +69,7 @@ func evenStream(t *testing.T, n int, every []time.Duration, retry, window, from,
 			}
 		}
 		monRun(t, m)
-		time.Sleep(to + time.Second)
+		elapse(to + time.Second)
 		mu.Lock()
 		defer mu.Unlock()
 		total := 0
@@ -243,7 +243,7 @@ func startupRound(t *testing.T, n int, every, window time.Duration) (counts []in
 			}
 		}
 		monRun(t, m)
-		time.Sleep(every)
+		elapse(every)
 	})
 	return counts, last
 }

@@ -38,7 +38,7 @@ func quietModel(now func() time.Time) Model {
 // second, which is what an idle monitor costs).
 func TestQuietTickIsOneCmd(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		time.Sleep(300 * time.Millisecond) // off the second, as a real start is
+		elapse(300 * time.Millisecond) // off the second, as a real start is
 		m := quietModel(time.Now)
 		defer m.cancel()
 		for range 3 {
