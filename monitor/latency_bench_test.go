@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/bench/child"
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/track"
@@ -105,40 +106,23 @@ func benchLatencyError(b *testing.B, n int, every, runFor time.Duration, hogs in
 // the monitor's, and returns its address and a function that stops it and returns each
 // service's handler times, in order.
 func startLatencyTarget(b *testing.B, n int) (addr string, handled func() [][]time.Duration) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLatencyTarget$")
-	cmd.Env = append(os.Environ(), latencyTargetEnv+"=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	lines := bufio.NewScanner(stdout)
-	if !lines.Scan() {
-		b.Fatal("the target server did not start")
-	}
-	addr = strings.TrimPrefix(lines.Text(), "listening on ")
+	target := child.Start(b, latencyTargetEnv+"=1", "-test.run=^TestLatencyTarget$")
+	addr = strings.TrimPrefix(target.Line(b, time.Minute), "listening on ")
 	times := make([][]time.Duration, n)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for lines.Scan() {
+		for l := range target.Lines() {
 			var i int
 			var ns int64
-			if _, err := fmt.Sscan(lines.Text(), &i, &ns); err == nil && i >= 0 && i < n {
+			if _, err := fmt.Sscan(l, &i, &ns); err == nil && i >= 0 && i < n {
 				times[i] = append(times[i], time.Duration(ns))
 			}
 		}
 	}()
 	return addr, func() [][]time.Duration {
-		stdin.Close() // the target exits when its stdin closes
+		target.Stop() // the target exits when its stdin closes
 		<-done
-		cmd.Wait()
 		return times
 	}
 }

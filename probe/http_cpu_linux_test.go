@@ -1,18 +1,18 @@
 package probe
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/bench/child"
 )
 
 // TestHTTPTargetProcess is not a test: BenchmarkHTTPCheckCPU runs the test binary with
@@ -42,28 +42,8 @@ func TestHTTPTargetProcess(t *testing.T) {
 // checking process alone, on each path: 50 checks at a time against a target in another
 // process, as a monitor runs them. The floor for a fresh-connection GET was 0.19-0.20 ms.
 func BenchmarkHTTPCheckCPU(b *testing.B) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHTTPTargetProcess$")
-	cmd.Env = append(os.Environ(), "UPTTY_HTTP_TARGET=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		stdin.Close()
-		cmd.Wait()
-	}()
-	addr, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		b.Fatalf("target process: %v", err)
-	}
-	go io.Copy(io.Discard, stdout)
+	target := child.Start(b, "UPTTY_HTTP_TARGET=1", "-test.run=^TestHTTPTargetProcess$")
+	addr := target.Line(b, time.Minute)
 	url := "http://" + strings.TrimSpace(addr) + "/"
 	for _, path := range httpPaths {
 		b.Run(path.name, func(b *testing.B) {

@@ -3,24 +3,22 @@
 package serve_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/uptty/uptty/attach"
+	"github.com/uptty/uptty/bench/child"
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
@@ -223,41 +221,10 @@ func sseReaders(v string) int {
 // every one has its snapshot.
 func (r *rig) openSSEElsewhere(b *testing.B, n int) {
 	b.Helper()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), readersEnv+"="+r.addr+" "+strconv.Itoa(n))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
+	readers := child.Start(b, readersEnv+"="+r.addr+" "+strconv.Itoa(n))
+	if l := readers.Line(b, time.Minute); l != "ready" {
+		b.Fatalf("the readers' process said %q, want ready", l)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
-	line := make(chan string, 1)
-	go func() {
-		l, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- l
-	}()
-	select {
-	case l := <-line:
-		if l != "ready\n" {
-			b.Fatalf("the readers' process said %q, want ready", l)
-		}
-	case <-time.After(time.Minute):
-		b.Fatal("the readers' process not ready in a minute")
-	}
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkViewerCPU is the CPU `uptty serve` spends per state change with 0, 1 and 50 event
@@ -299,13 +266,13 @@ func BenchmarkViewerCPU(b *testing.B) {
 			}
 			// The start-up round checks every service at once: the steady state begins after it.
 			r.waitResults(b, services+services/10)
-			start, cpu0 := r.results.Load(), cpuTime()
+			start, cpu0 := r.results.Load(), child.CPUTime()
 			b.ResetTimer()
 			for i := range b.N {
 				r.waitResults(b, start+int64(i+1)*services/10)
 			}
 			b.StopTimer()
-			cpu, changes := cpuTime()-cpu0, r.results.Load()-start
+			cpu, changes := child.CPUTime()-cpu0, r.results.Load()-start
 			b.ReportMetric(float64(cpu.Microseconds())/float64(changes), "cpu-µs/change")
 			b.ReportMetric(float64(cpu)/float64(b.Elapsed()), "cpu-s/s")
 		})

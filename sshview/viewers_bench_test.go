@@ -3,7 +3,6 @@
 package sshview_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -13,13 +12,11 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +24,7 @@ import (
 	"github.com/charmbracelet/wish"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/uptty/uptty/bench/child"
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
@@ -300,40 +298,10 @@ func sshViewers(v string) int {
 // has its first frame.
 func (r *rig) openViewersElsewhere(b *testing.B, n int) {
 	b.Helper()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d %x", viewersEnv, r.sshAddr, n, r.seed))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
+	viewers := child.Start(b, fmt.Sprintf("%s=%s %d %x", viewersEnv, r.sshAddr, n, r.seed))
+	if l := viewers.Line(b, 2*time.Minute); l != "ready" {
+		b.Fatalf("the viewers' process said %q, want ready", l)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
-	line := make(chan string, 1)
-	go func() {
-		l, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- l
-	}()
-	select {
-	case l := <-line:
-		if l != "ready\n" {
-			b.Fatalf("the viewers' process said %q, want ready", l)
-		}
-	case <-time.After(2 * time.Minute):
-		b.Fatal("the viewers' process not ready in two minutes")
-	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkSSHViewerCPU is the CPU `uptty serve --ssh` spends per state change with 0, 1 and 50
@@ -366,13 +334,13 @@ func BenchmarkSSHViewerCPU(b *testing.B) {
 				return n
 			}
 			r.waitResults(b, services+services/10)
-			start, cpu0, bytes0 := r.results.Load(), cpuTime(), received()
+			start, cpu0, bytes0 := r.results.Load(), child.CPUTime(), received()
 			b.ResetTimer()
 			for i := range b.N {
 				r.waitResults(b, start+int64(i+1)*services/10)
 			}
 			b.StopTimer()
-			cpu, changes := cpuTime()-cpu0, r.results.Load()-start
+			cpu, changes := child.CPUTime()-cpu0, r.results.Load()-start
 			b.ReportMetric(float64(cpu.Microseconds())/float64(changes), "cpu-µs/change")
 			b.ReportMetric(float64(cpu)/float64(b.Elapsed()), "cpu-s/s")
 			if tc.here > 0 {
@@ -442,7 +410,7 @@ func BenchmarkSSHWriteFloor(b *testing.B) {
 			r.openViewersElsewhere(b, tc.viewers)
 			t := time.NewTicker(time.Second / time.Duration(tc.rate))
 			defer t.Stop()
-			cpu0 := cpuTime()
+			cpu0 := child.CPUTime()
 			b.ResetTimer()
 			for range b.N * tc.rate { // the op is a second of ticks
 				<-t.C
@@ -458,7 +426,7 @@ func BenchmarkSSHWriteFloor(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			cpu := cpuTime() - cpu0
+			cpu := child.CPUTime() - cpu0
 			b.ReportMetric(float64(cpu)/float64(b.Elapsed()), "cpu-s/s")
 			b.ReportMetric(float64(cpu.Microseconds())/b.Elapsed().Seconds()/float64(tc.viewers), "cpu-µs/viewer/s")
 		})
