@@ -11,24 +11,17 @@ import (
 	"path/filepath"
 	"slices"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/uptty/uptty/alert"
+	"github.com/uptty/uptty/bench/child"
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/track"
 )
-
-// cpuTime is the CPU time this process has used so far, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkAlertLatency measures the time from the result of the failing check that declares
 // a service DOWN reaching the monitor's OnResult to a loopback webhook receiver getting the
@@ -164,12 +157,12 @@ func runCPU(b *testing.B, withAlerts bool) (time.Duration, int64) {
 	}})
 	ctx, cancel := context.WithTimeout(context.Background(), runFor)
 	defer cancel()
-	cpu0 := cpuTime()
+	cpu0 := child.CPUTime()
 	mon.Run(ctx)
 	if la != nil {
 		la.stop()
 	}
 	hist.Close()
-	cpu := cpuTime() - cpu0
+	cpu := child.CPUTime() - cpu0
 	return cpu / time.Duration(max(checks.Load(), 1)), alerts.Load()
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/bench/child"
 	"github.com/uptty/uptty/track"
 )
 
@@ -27,7 +28,7 @@ func BenchmarkRecordResult(b *testing.B) {
 			}
 			flush(b, s)
 			empty := dbSize(b, s, path)
-			cpu0 := cpuTime()
+			cpu0 := child.CPUTime()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
@@ -43,7 +44,7 @@ func BenchmarkRecordResult(b *testing.B) {
 			}
 			flush(b, s)
 			b.StopTimer()
-			cpu := cpuTime() - cpu0
+			cpu := child.CPUTime() - cpu0
 			if st := s.Stats(); st.Dropped+st.Failed > 0 {
 				b.Fatalf("Stats() = %+v, want nothing dropped or failed", st)
 			}
@@ -271,7 +272,7 @@ func BenchmarkWriter10k(b *testing.B) {
 	}
 	flush(b, s)
 	empty := dbSize(b, s, path)
-	cpu0 := cpuTime()
+	cpu0 := child.CPUTime()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
@@ -287,7 +288,7 @@ func BenchmarkWriter10k(b *testing.B) {
 	}
 	execWriter(b, s, "") // a barrier: everything before it is committed
 	b.StopTimer()
-	cpu := cpuTime() - cpu0
+	cpu := child.CPUTime() - cpu0
 	flush(b, s)
 	if st := s.Stats(); st.Dropped+st.Failed > 0 {
 		b.Fatalf("Stats() = %+v, want nothing dropped or failed", st)
@@ -476,7 +477,7 @@ func BenchmarkWriterPaced(b *testing.B) {
 			for b.Loop() {
 				flush(b, s)
 				commits0 := s.commits.Load()
-				cpu0 := cpuTime()
+				cpu0 := child.CPUTime()
 				// One tick a millisecond at most, with the results due by then: a ticker per
 				// result cannot keep 10,000 a second.
 				step := max(time.Second/time.Duration(rate), time.Millisecond)
@@ -492,7 +493,7 @@ func BenchmarkWriterPaced(b *testing.B) {
 				}
 				tick.Stop()
 				execWriter(b, s, "")
-				cpu += cpuTime() - cpu0
+				cpu += child.CPUTime() - cpu0
 				commits += s.commits.Load() - commits0
 				results += uint64(2 * rate)
 			}

@@ -89,7 +89,7 @@ func runChild(role, path string) int {
 	return 2
 }
 
-func child(t *testing.T, role, path string) *exec.Cmd {
+func faultChild(t *testing.T, role, path string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+role, childPathEnv+"="+path)
@@ -100,7 +100,7 @@ func child(t *testing.T, role, path string) *exec.Cmd {
 // holds at least everything the process had committed.
 func TestKill9(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "history.db")
-	cmd := child(t, "writer", path)
+	cmd := faultChild(t, "writer", path)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +162,7 @@ func TestKill9(t *testing.T) {
 // results, so every hour counts exactly the checks it holds.
 func TestKill9KeptHours(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "history.db")
-	cmd := child(t, "unflushed", path)
+	cmd := faultChild(t, "unflushed", path)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +237,7 @@ func TestSecondWriter(t *testing.T) {
 		}
 	})
 	t.Run("other process", func(t *testing.T) {
-		out, err := child(t, "second", path).CombinedOutput()
+		out, err := faultChild(t, "second", path).CombinedOutput()
 		if err != nil {
 			t.Fatalf("child: %v\n%s", err, out)
 		}

@@ -167,7 +167,7 @@ func runOutboxChild(path string) int {
 // failing sender's receiver exactly once, and nothing marked sent is sent again.
 func TestOutboxKill9(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "history.db")
-	cmd := child(t, "outbox", path)
+	cmd := faultChild(t, "outbox", path)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

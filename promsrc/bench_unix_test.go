@@ -10,10 +10,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/bench/child"
 	"github.com/uptty/uptty/metrics/metricstest"
 )
 
@@ -93,7 +93,7 @@ func benchPoll(b *testing.B, n int, uptty bool) {
 	b.ReportMetric(float64(c.Bytes())/1024, "initial-KiB")
 	b.ReportMetric(float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/1024, "heap-KiB")
 	for _, withUptime := range []bool{false, true} {
-		q0, by0, cpu0 := c.Queries(), c.Bytes(), cpuTime()
+		q0, by0, cpu0 := c.Queries(), c.Bytes(), child.CPUTime()
 		var took time.Duration
 		polls := 0
 		for range b.N {
@@ -114,17 +114,8 @@ func benchPoll(b *testing.B, n int, uptty bool) {
 			tag = "poll+uptime"
 		}
 		b.ReportMetric(float64(took.Microseconds())/float64(polls)/1000, tag+"-ms")
-		b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(polls)/1000, tag+"-client-cpu-ms")
+		b.ReportMetric(float64((child.CPUTime()-cpu0).Microseconds())/float64(polls)/1000, tag+"-client-cpu-ms")
 		b.ReportMetric(float64(c.Queries()-q0)/float64(polls), tag+"-queries")
 		b.ReportMetric(float64(c.Bytes()-by0)/float64(polls)/1024, tag+"-KiB")
 	}
-}
-
-// cpuTime is the CPU time this process (not Prometheus) has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
