@@ -503,3 +503,47 @@ func BenchmarkWriterPaced(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRollup10k measures an hourly rollup at 10,000 services checked every 10 s: with
+// nothing old enough to roll up or pack (the first rollup, a minute after a start on a fresh
+// history), and with the hour before the last one to pack (every rollup after the first hour).
+// It reports the process's CPU per rollup.
+func BenchmarkRollup10k(b *testing.B) {
+	const services = 10_000
+	for _, c := range []struct {
+		name string
+		back time.Duration // how long before the rollup the service's results start
+	}{
+		{"nothing-old", 10 * time.Minute},
+		{"an-hour-to-pack", 2 * time.Hour},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s, _ := openTest(b, Options{})
+			names := make([]string, services)
+			for i := range names {
+				names[i] = fmt.Sprintf("api-%05d.example.com", i)
+				s.Register(names[i], "", 10*time.Second)
+			}
+			var cpu time.Duration
+			now := t0
+			for range b.N {
+				b.StopTimer()
+				now = now.Add(c.back)
+				for i, name := range names {
+					for at := now.Add(-c.back); at.Before(now); at = at.Add(10 * time.Minute) {
+						r := track.Check{Start: at.Add(time.Duration(i) * time.Millisecond), Latency: 20 * time.Millisecond, OK: true}
+						s.queue <- resultOp(name, r)
+					}
+				}
+				flush(b, s)
+				cpu0 := child.CPUTime()
+				b.StartTimer()
+				if err := s.Rollup(now); err != nil {
+					b.Fatal(err)
+				}
+				cpu += child.CPUTime() - cpu0
+			}
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/1e6, "cpu-ms/rollup")
+		})
+	}
+}

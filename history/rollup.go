@@ -34,8 +34,30 @@ func (w *writer) rollupOnce(now time.Time) error {
 		return fileErr(w.s.path, "cannot roll up old results", nil, err)
 	}
 	rawPackCutoff := floorTo(now.UnixMilli(), hourMS) - hourMS
+	hourCutoff := floorTo(rawCutoff, dayMS)
+	work, err := w.db.Prepare(qRollupWork)
+	if err != nil {
+		return fileErr(w.s.path, "cannot roll up old results", nil, err)
+	}
+	defer work.Close()
+	drained := time.Now()
 	for _, id := range ids {
-		for _, step := range []struct {
+		// What is recorded meanwhile is committed as often as between rollups.
+		if time.Since(drained) >= commitDelay {
+			w.drain()
+			drained = time.Now()
+		}
+		// Most services have nothing old enough in most tables: one query says which steps
+		// have work, rather than a transaction per step per service finding none (at 10,000
+		// services, 2.7 s of CPU for a rollup with nothing to do). A step runs once one before
+		// it did, as that may have left it work.
+		var has [5]bool
+		if err := work.QueryRow(id, rawCutoff, id, rawCutoff, id, rawPackCutoff, id, hourCutoff, id, minuteCutoff).
+			Scan(&has[0], &has[1], &has[2], &has[3], &has[4]); err != nil {
+			return fileErr(w.s.path, "cannot roll up old results", nil, err)
+		}
+		ran := false
+		for i, step := range []struct {
 			do     func(service, cutoff int64) (bool, error)
 			cutoff int64
 		}{
@@ -43,7 +65,14 @@ func (w *writer) rollupOnce(now time.Time) error {
 			{w.rollupRaw, rawCutoff},
 			// The results of the hours before the last one are packed.
 			{w.packRaw, rawPackCutoff},
+			// Hours as old as the raw results rolled up are final but for late results (which
+			// add a row to agg_hour, packed at the next rollup).
+			{w.packHours, hourCutoff},
 		} {
+			if !has[i] && !ran {
+				continue
+			}
+			ran = true
 			for done := false; !done; {
 				if w.stopping() {
 					return nil
@@ -54,16 +83,8 @@ func (w *writer) rollupOnce(now time.Time) error {
 				w.drain()
 			}
 		}
-		// Hours as old as the raw results rolled up are final but for late results (which
-		// add a row to agg_hour, packed at the next rollup).
-		for done := false; !done; {
-			if w.stopping() {
-				return nil
-			}
-			if done, err = w.packHours(id, floorTo(rawCutoff, dayMS)); err != nil {
-				return fileErr(w.s.path, "cannot roll up old results", nil, err)
-			}
-			w.drain()
+		if !has[4] && !ran {
+			continue
 		}
 		// The hourly aggregates already hold these minutes.
 		if _, err := w.db.Exec("DELETE FROM minute_pack WHERE service = ? AND start < ?", id, minuteCutoff); err != nil {
@@ -126,6 +147,16 @@ func (w *writer) rollupRaw(service, cutoff int64) (done bool, err error) {
 	}
 	return n < w.s.opts.rollupChunk, tx.Commit()
 }
+
+// qRollupWork says which of the rollup's steps have rows to work on for a service: raw_pack
+// and result before the raw cutoff, result before the last hour, agg_hour before the day of the
+// raw cutoff and minute_pack before the minute cutoff.
+const qRollupWork = `SELECT
+	EXISTS (SELECT 1 FROM raw_pack WHERE service = ? AND start < ?),
+	EXISTS (SELECT 1 FROM result WHERE service = ? AND at < ?),
+	EXISTS (SELECT 1 FROM result WHERE service = ? AND at < ?),
+	EXISTS (SELECT 1 FROM agg_hour WHERE service = ? AND start < ?),
+	EXISTS (SELECT 1 FROM minute_pack WHERE service = ? AND start < ?)`
 
 func (w *writer) serviceIDs() ([]int64, error) {
 	rows, err := w.db.Query("SELECT id FROM service ORDER BY id")
