@@ -79,6 +79,43 @@ func (w *writer) saveRuns(tx *sql.Tx) error {
 	return nil
 }
 
+// saveNewRuns saves the runs begun since the last commit, which need a row. The runs that were
+// only lengthened wait for saveRuns, once a minute with the hours (see flushMemory): at 10,000
+// services every 10 s, rewriting a service's run with every result was a row written per
+// result. A crash loses what they grew by since; the next start lengthens each service's
+// newest run to its newest result (see rebuildService).
+func (w *writer) saveNewRuns(tx *sql.Tx) error {
+	kept := w.dirtyRuns[:0]
+	for _, r := range w.dirtyRuns {
+		if r.id == 0 {
+			if err := w.saveRun(tx, r.service, r); err != nil {
+				return err
+			}
+		}
+		if r.dirty {
+			kept = append(kept, r)
+		}
+	}
+	clear(w.dirtyRuns[len(kept):])
+	w.dirtyRuns = kept
+	return nil
+}
+
+// extendToResults lengthens a service's newest run to its newest result, after an uptty that
+// did not close: the run's row lags its results by what it grew since it was last saved.
+func (w *writer) extendToResults(tx *sql.Tx, service, newest int64) error {
+	if r := w.runs[service]; r != nil {
+		if r.id != 0 && r.end < newest {
+			r.end, r.last = newest, max(r.last, newest)
+			w.markRun(r)
+		}
+		return nil
+	}
+	_, err := tx.Exec(`UPDATE coverage SET ended = ?1 WHERE ended < ?1 AND id =
+		(SELECT id FROM coverage WHERE service = ?2 ORDER BY started DESC LIMIT 1)`, newest, service)
+	return err
+}
+
 func (w *writer) saveRun(tx *sql.Tx, service int64, r *run) error {
 	if !r.dirty {
 		return nil

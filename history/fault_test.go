@@ -51,7 +51,8 @@ func runChild(role, path string) int {
 		}
 		return 0
 	case "unflushed":
-		// Results committed, their current hours still in the writer's memory, then killed.
+		// Results committed, their current hours and the coverage they added still in the
+		// writer's memory, then killed.
 		s, err := Open(path, Options{})
 		if err != nil {
 			fmt.Println("error", err)
@@ -59,6 +60,12 @@ func runChild(role, path string) int {
 		}
 		n := 0
 		for at := time.Duration(0); at < 150*time.Minute; at += 30 * time.Second {
+			if at == 75*time.Minute { // the coverage runs begun; what follows only lengthens them
+				if err := s.request(context.Background(), op{kind: opExec}); err != nil {
+					fmt.Println("error", err)
+					return 1
+				}
+			}
 			for i := range 5 {
 				s.RecordResult(fmt.Sprint("svc", i), result(at, time.Duration(1+n%40)*time.Millisecond, n%9 != 0, "refused"))
 				n++
@@ -213,6 +220,13 @@ func TestKill9KeptHours(t *testing.T) {
 		if got != n {
 			t.Errorf("service %d, hour %v: agg_hour counts %d checks, want %d", svc, time.UnixMilli(h).UTC(), got, n)
 		}
+	}
+	// The coverage runs' rows lagged their results (lengthened in memory); the reopen
+	// lengthens each to its service's newest result.
+	short := scalar[int](t, s, `SELECT count(*) FROM (SELECT service, max(at) AS newest FROM result GROUP BY service) r
+		WHERE r.newest > (SELECT max(ended) FROM coverage c WHERE c.service = r.service)`)
+	if short != 0 {
+		t.Errorf("after kill -9: %d services' coverage ends before their newest result, want none", short)
 	}
 }
 

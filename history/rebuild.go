@@ -66,6 +66,9 @@ func (w *writer) rebuildService(tx *sql.Tx, id int64) (int64, error) {
 	if err != nil || !newest.Valid {
 		return math.MaxInt64, err
 	}
+	if err := w.extendToResults(tx, id, newest.Int64); err != nil {
+		return 0, err
+	}
 	from := floorTo(newest.Int64, hourMS) - hourMS
 	// Packed days are final: a service whose newest results are as old as them (removed from
 	// the config days ago) has its hours rebuilt from after them.

@@ -43,7 +43,7 @@ type op struct {
 	ok          bool
 	reason      string
 
-	event   track.Event
+	event   *track.Event  // opEvent's: a pointer, as results (most of the queue) have none
 	events  []track.Event // the events a result caused, committed with it
 	maint   bool          // an outage started by events is in a maintenance window
 	via     string        // the dependency an outage started by events is put down to
@@ -73,7 +73,7 @@ type writer struct {
 	flushes    []op
 
 	stmts     stmts
-	dirtyRuns []*run // the runs changed since the last commit
+	dirtyRuns []*run // the runs changed since they were last saved (see saveNewRuns)
 	// hours are the hourly aggregates of committed results not yet added to agg_hour, so that
 	// a service's hour is read and rewritten about once a minute, not with every commit.
 	hours  map[aggKey]*agg
@@ -120,7 +120,7 @@ func (w *writer) run() {
 	for {
 		select {
 		case <-aggs.C:
-			w.setErr(w.flushHours())
+			w.setErr(w.flushMemory())
 		case o := <-w.s.queue:
 			w.batch = w.gather(w.collect(append(w.batch[:0], o)))
 			w.process(w.batch)
@@ -214,7 +214,7 @@ func (w *writer) process(batch []op) {
 			if w.rolling {
 				w.deferred = append(w.deferred, o)
 			} else {
-				w.setErr(w.flushHours())
+				w.setErr(w.flushMemory())
 				o.done <- w.rollup(o.now)
 			}
 		case opWrite:
@@ -236,7 +236,7 @@ func (w *writer) process(batch []op) {
 // answerFlush answers a Flush: everything before it is committed, the hours kept in memory
 // included, so that queries see it all.
 func (w *writer) answerFlush(o op) {
-	w.setErr(w.flushHours())
+	w.setErr(w.flushMemory())
 	w.s.errMu.Lock()
 	o.done <- w.s.writeErr
 	w.s.errMu.Unlock()
@@ -333,8 +333,8 @@ func (w *writer) write(ops []op) (err error) {
 		switch {
 		case o.kind == opResult:
 			err = w.result(tx, id, o, hours)
-		case o.event.Kind != 0:
-			err = w.event(tx, id, o.event, false, "")
+		case o.event != nil:
+			err = w.event(tx, id, *o.event, false, "")
 		}
 		for _, e := range o.events {
 			if err == nil {
@@ -356,7 +356,7 @@ func (w *writer) write(ops []op) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := w.saveRuns(tx); err != nil {
+	if err := w.saveNewRuns(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -369,7 +369,7 @@ func (w *writer) write(ops []op) (err error) {
 
 // addEndedHours adds to agg_hour the aggregates of the hours before the current one (the hour
 // of the newest result, current): those of the batch (hours) and those kept from earlier
-// commits; it returns their keys. The others stay in memory until flushHours, so that a
+// commits; it returns their keys. The others stay in memory until flushMemory, so that a
 // service's current hour is rewritten once a minute rather than with every commit. The
 // current hour follows the results, not the clock, so that history recorded after the fact
 // (tests, imports) is written as it comes.
@@ -424,9 +424,10 @@ func (w *writer) keepHours(hours map[aggKey]*agg, ended []aggKey) {
 	}
 }
 
-// flushHours adds every aggregate kept in memory to agg_hour, in a transaction of its own.
-func (w *writer) flushHours() error {
-	if len(w.hours) == 0 {
+// flushMemory adds every aggregate kept in memory to agg_hour and saves the coverage runs
+// lengthened since the last flush, in a transaction of its own.
+func (w *writer) flushMemory() error {
+	if len(w.hours) == 0 && len(w.dirtyRuns) == 0 {
 		return nil
 	}
 	err := w.writeTx(func(tx *sql.Tx) error {
@@ -437,9 +438,10 @@ func (w *writer) flushHours() error {
 				return err
 			}
 		}
-		return nil
+		return w.saveRuns(tx)
 	})
 	if err != nil {
+		w.reset() // the runs' rows are as they were: read them again
 		return fileErr(w.s.path, "cannot be written", nil, err)
 	}
 	clear(w.hours)
@@ -555,7 +557,7 @@ func (w *writer) endSession(now int64) error {
 	if w.s.session == 0 {
 		return nil
 	}
-	if err := w.flushHours(); err != nil {
+	if err := w.flushMemory(); err != nil {
 		return err
 	}
 	tx, err := w.db.Begin()
