@@ -74,6 +74,13 @@ func OpenLiveWith(path string, opts Options, services []Service, wait time.Durat
 // a second for 10,000 services.
 func OpenLiveDeferred(path string, opts Options, services []Service, wait time.Duration) (*Live, error) {
 	h := &Live{}
+	if opts.QueueSize <= 0 {
+		// The first round checks every service within a few seconds, while the checks take
+		// the CPU the writer would commit with: at 10,000 services a queue of 4,096 overflowed
+		// in it and lost ~4,000 first results. Room for a result of each service holds a round
+		// whatever the writer's pace.
+		opts.QueueSize = defaultQueueSize + len(services)
+	}
 	store, err := openWaiting(path, opts, wait)
 	source := store
 	closeSource := false

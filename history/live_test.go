@@ -300,3 +300,21 @@ func TestRestoreAllAsRestore(t *testing.T) {
 		t.Errorf("Restore(%s) again = found %v, %d states held; want none: each is handed over once", names[0], ok, len(lazy.saved))
 	}
 }
+
+// TestOpenLiveQueueHoldsARound checks that the live store's queue has room for a result of
+// every service beyond the default: the first round checks them all within seconds, faster
+// than the writer commits while the checks take the CPU.
+func TestOpenLiveQueueHoldsARound(t *testing.T) {
+	services := make([]Service, 10_000)
+	for i := range services {
+		services[i] = Service{Name: fmt.Sprint("svc-", i), Interval: 10 * time.Second}
+	}
+	h, err := OpenLive(filepath.Join(t.TempDir(), "history.db"), 0, services, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if got, want := cap(h.Store.queue), defaultQueueSize+len(services); got != want {
+		t.Errorf("queue of %d writes, want %d", got, want)
+	}
+}

@@ -214,7 +214,7 @@ func (s *Store) record(service, group string, hasGroup bool, r track.Check, even
 // RecordEvent queues a state change or an outage boundary of service, which belongs to group.
 // It never blocks, like RecordResult.
 func (s *Store) RecordEvent(service, group string, e track.Event) {
-	s.enqueue(op{kind: opEvent, service: service, group: group, hasGroup: true, event: e})
+	s.enqueue(op{kind: opEvent, service: service, group: group, hasGroup: true, event: &e})
 }
 
 func (s *Store) enqueue(o op) {
