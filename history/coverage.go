@@ -51,6 +51,9 @@ func (w *writer) markRun(r *run) {
 	if !r.dirty {
 		r.dirty = true
 		w.dirtyRuns = append(w.dirtyRuns, r)
+		if r.id == 0 {
+			w.newRuns = append(w.newRuns, r)
+		}
 	}
 }
 
@@ -75,7 +78,10 @@ func (w *writer) saveRuns(tx *sql.Tx) error {
 			return err
 		}
 	}
+	clear(w.dirtyRuns)
 	w.dirtyRuns = w.dirtyRuns[:0]
+	clear(w.newRuns)
+	w.newRuns = w.newRuns[:0]
 	return nil
 }
 
@@ -85,19 +91,15 @@ func (w *writer) saveRuns(tx *sql.Tx) error {
 // result. A crash loses what they grew by since; the next start lengthens each service's
 // newest run to its newest result (see rebuildService).
 func (w *writer) saveNewRuns(tx *sql.Tx) error {
-	kept := w.dirtyRuns[:0]
-	for _, r := range w.dirtyRuns {
+	for _, r := range w.newRuns {
 		if r.id == 0 {
 			if err := w.saveRun(tx, r.service, r); err != nil {
 				return err
 			}
 		}
-		if r.dirty {
-			kept = append(kept, r)
-		}
 	}
-	clear(w.dirtyRuns[len(kept):])
-	w.dirtyRuns = kept
+	clear(w.newRuns)
+	w.newRuns = w.newRuns[:0]
 	return nil
 }
 

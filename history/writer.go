@@ -74,6 +74,7 @@ type writer struct {
 
 	stmts     stmts
 	dirtyRuns []*run // the runs changed since they were last saved (see saveNewRuns)
+	newRuns   []*run // those of them begun since the last commit, with no row yet
 	// hours are the hourly aggregates of committed results not yet added to agg_hour, so that
 	// a service's hour is read and rewritten about once a minute, not with every commit.
 	hours  map[aggKey]*agg
@@ -106,6 +107,7 @@ func (w *writer) reset() {
 	w.ids = map[string]*serviceRow{}
 	w.runs = map[int64]*run{}
 	w.dirtyRuns = w.dirtyRuns[:0]
+	w.newRuns = w.newRuns[:0]
 }
 
 func (w *writer) run() {
