@@ -468,7 +468,8 @@ func (s *scheduler) startDue(ctx context.Context, now time.Time) {
 // maxAhead bounds the checks started ahead of their time with one that was due: at 10,000
 // services every 10 s, 20 ms holds 20 checks, which would reach their servers together and
 // queue there, and the start-up round's rate limit would give way to bursts. Groups of up to 4
-// keep most of the saving.
+// keep most of the saving: on the load farm at 10,000, groups of up to 8 took another 9% off
+// the CPU per check but put 0.25-0.35 ms on the latency error's p50 (README "The load farm").
 const maxAhead = 3
 
 // job is one check for a worker to run.
