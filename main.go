@@ -673,7 +673,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	cfgPath := ""
 	if !isDemo {
 		cfgPath = cfg.Path
-		rl := &reloader{path: cfg.Path, getenv: getenv, mon: monitor, hist: hist}
+		rl := &reloader{path: cfg.Path, getenv: getenv, mon: monitor, hist: hist, started: cfg}
 		reload = tuiReload(rl, alerts, ruleNames(senders.rules), tty, tmux, dlog)
 	}
 	o := look

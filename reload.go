@@ -32,6 +32,9 @@ type reloader struct {
 	// apply, if set, hands the new config to the rest of the program (the API's service list,
 	// the alert engine) once the monitor has taken it.
 	apply func(cfg *config.Config)
+	// started is the config the program started with, if set: what only a restart applies is
+	// told against it (restartKeys).
+	started *config.Config
 
 	mu sync.Mutex // one reload at a time: SIGHUP and the file may come together
 }
@@ -68,6 +71,24 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 		r.apply(cfg)
 	}
 	return cfg, nil
+}
+
+// restartKeys names the settings of cfg, a config just reloaded, that differ from those the
+// program started with and that only a restart applies, so that a reload does not look as if
+// it took them.
+func (r *reloader) restartKeys(cfg *config.Config) []string {
+	if r.started == nil {
+		return nil
+	}
+	was := r.started
+	var keys []string
+	if cfg.History.Path != was.History.Path || cfg.History.Retention != was.History.Retention || cfg.History.Raw != was.History.Raw {
+		keys = append(keys, "history")
+	}
+	if cfg.Concurrency != was.Concurrency {
+		keys = append(keys, "concurrency")
+	}
+	return keys
 }
 
 // watchConfig calls changed, from its own goroutine, after the file at path has been written,

@@ -294,3 +294,29 @@ func TestWatchConfigMap(t *testing.T) {
 	}
 	t.Fatal("no change seen")
 }
+
+// TestRestartKeys: a reload that changes history or concurrency names them, since they keep
+// their first value until a restart; one that changes services alone names nothing.
+func TestRestartKeys(t *testing.T) {
+	started := &config.Config{Concurrency: 64, History: config.History{Path: "/var/lib/uptty/history.db", Retention: 90 * 24 * time.Hour}}
+	rl := &reloader{started: started}
+	for _, tc := range []struct {
+		name string
+		edit func(c *config.Config)
+		want string
+	}{
+		{"services only", func(c *config.Config) { c.Services = []config.Service{{Name: "new"}} }, ""},
+		{"an explicit history section with the same values", func(c *config.Config) { c.History.Set = true }, ""},
+		{"history path", func(c *config.Config) { c.History.Path = "/tmp/other.db" }, "history"},
+		{"retention", func(c *config.Config) { c.History.Retention = time.Hour }, "history"},
+		{"both", func(c *config.Config) { c.History.Raw = time.Hour; c.Concurrency = 8 }, "history,concurrency"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			next := *started
+			tc.edit(&next)
+			if got := strings.Join(rl.restartKeys(&next), ","); got != tc.want {
+				t.Errorf("restartKeys = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -220,7 +220,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		"history", where, "auth", auth, "version", buildVersion())
 	names := serviceNames(cfg.Services)
 	started := ruleNames(senders.rules)
-	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, apply: func(cfg *config.Config) {
+	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, started: cfg, apply: func(cfg *config.Config) {
 		srv.SetServices(cfg.Services)
 		prober.SetConfig(cfg)
 		set, _ := buildSenders(cfg, nil, false) // a bad sender was refused by config.Parse already
@@ -262,6 +262,9 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 			added, removed := reloadCounts(names, after)
 			names = after
 			logger.Info("reloaded", "trigger", why, "services", len(after), "added", added, "removed", removed)
+			if keys := rl.restartKeys(next); len(keys) > 0 {
+				logger.Warn("changed settings apply after a restart", "keys", strings.Join(keys, ","))
+			}
 		}
 	})
 	sshCtx, stopSSH := context.WithCancel(ctx)
