@@ -73,6 +73,25 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 	return cfg, nil
 }
 
+// rewatchDir follows the config's directory dir through op, an event of dir itself: gone, the
+// watch moves to its parent; back (created there again), the watch moves back to it.
+func rewatchDir(w *fsnotify.Watcher, dir string, op fsnotify.Op) error {
+	parent := filepath.Dir(dir)
+	switch {
+	case op.Has(fsnotify.Remove) || op.Has(fsnotify.Rename):
+		_ = w.Remove(dir) // moved away, its watch would follow it elsewhere
+		if err := w.Add(parent); err != nil {
+			return fmt.Errorf("config directory %s is gone and %s cannot be watched for it: %w", dir, parent, err)
+		}
+	case op.Has(fsnotify.Create):
+		if err := w.Add(dir); err != nil {
+			return fmt.Errorf("watch %s: %w", dir, err)
+		}
+		_ = w.Remove(parent)
+	}
+	return nil
+}
+
 // restartKeys names the settings of cfg, a config just reloaded, that differ from those the
 // program started with and that only a restart applies, so that a reload does not look as if
 // it took them.
@@ -107,8 +126,9 @@ func watchConfig(ctx context.Context, path string, changed func()) error {
 	if err != nil {
 		return err
 	}
-	if err := w.Add(filepath.Dir(abs)); err != nil {
-		return fmt.Errorf("watch %s: %w", filepath.Dir(abs), err)
+	dir := filepath.Dir(abs)
+	if err := w.Add(dir); err != nil {
+		return fmt.Errorf("watch %s: %w", dir, err)
 	}
 	quiet := time.NewTimer(time.Hour)
 	quiet.Stop()
@@ -121,7 +141,18 @@ func watchConfig(ctx context.Context, path string, changed func()) error {
 			if !ok {
 				return errors.New("config watch closed")
 			}
-			if ev.Op == fsnotify.Chmod || filepath.Clean(ev.Name) != abs && !isLink(abs) {
+			name := filepath.Clean(ev.Name)
+			if name == dir {
+				// The directory itself went (removed, or moved away) or came back: while it is
+				// gone its parent is watched for it, so that a directory made again at its path
+				// (a deploy replacing it) is watched and its file read.
+				if err := rewatchDir(w, dir, ev.Op); err != nil {
+					return err
+				}
+				quiet.Reset(reloadDebounce)
+				continue
+			}
+			if ev.Op == fsnotify.Chmod || name != abs && !isLink(abs) {
 				continue
 			}
 			quiet.Reset(reloadDebounce)

@@ -295,6 +295,57 @@ func TestWatchConfigMap(t *testing.T) {
 	t.Fatal("no change seen")
 }
 
+// TestWatchConfigDirRecreated: the config's directory removed and made again (a deploy that
+// replaces it, a checkout) is watched again: saving the file there still reloads.
+func TestWatchConfigDirRecreated(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "conf")
+	path := filepath.Join(conf, "uptty.yaml")
+	write := func() {
+		t.Helper()
+		if err := os.MkdirAll(conf, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("services: []\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write()
+	changed := make(chan struct{}, 16)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- watchConfig(ctx, path, func() { changed <- struct{}{} }) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("watchConfig = %v", err)
+		}
+	}()
+	// The watch may not be in place yet when the file is written: write until it is seen.
+	seen := func(what string, again func()) {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for {
+			again()
+			select {
+			case <-changed:
+				return
+			case <-time.After(time.Second):
+			case <-deadline:
+				t.Fatalf("no change seen in 20s after %s", what)
+			}
+		}
+	}
+	seen("a write", write)
+	if err := os.RemoveAll(conf); err != nil {
+		t.Fatal(err)
+	}
+	seen("the directory's removal", func() {})
+	for len(changed) > 0 {
+		<-changed
+	}
+	seen("the directory made again", write)
+}
+
 // TestRestartKeys: a reload that changes history or concurrency names them, since they keep
 // their first value until a restart; one that changes services alone names nothing.
 func TestRestartKeys(t *testing.T) {
