@@ -38,3 +38,22 @@ func TestDetailAttached(t *testing.T) {
 		t.Errorf("the attached detail view has no uptime line:\n%s", page)
 	}
 }
+
+// TestFooterOffersResume: on a paused row the footer's p says what it will do, resume; on
+// any other, pause.
+func TestFooterOffersResume(t *testing.T) {
+	m := fixtureModel(100, 30, termenv.Ascii, false)
+	i := m.selected()
+	if i < 0 {
+		t.Fatal("no row selected")
+	}
+	footer := func() string { lines := strings.Split(m.View(), "\n"); return lines[len(lines)-1] }
+	m.status[i].State, m.status[i].Reason = track.Up, "" // a problem's footer is its reason instead
+	if f := footer(); !strings.Contains(f, "p pause") {
+		t.Fatalf("footer on a %v row = %q, want p pause", m.status[i].State, f)
+	}
+	m.status[i].State = track.Paused
+	if f := footer(); !strings.Contains(f, "p resume") {
+		t.Errorf("footer on a paused row = %q, want p resume", f)
+	}
+}
