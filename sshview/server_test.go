@@ -326,6 +326,31 @@ func TestStopRestoresTerminals(t *testing.T) {
 	}
 }
 
+// TestQuitGivesTheTitleBack: the screen titles the viewer's window with the counts ("uptty: 1
+// DOWN, 1 UP"); q gives the window its own title back, as the local screen does, whether the
+// viewer shared a screen or had one of its own, so that no stale count stays in a tab.
+func TestQuitGivesTheTitleBack(t *testing.T) {
+	f := start(t, nil)
+	shared, own := f.open(t, f.viewer), f.open(t, f.op)
+	shared.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	own.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	io.WriteString(own.keys, "j") // a key: a screen of its own
+	own.out.waitFor(t, "the cursor on Search", regexp.MustCompile(`>\s*DOWN\s+Search`).MatchString)
+	for name, v := range map[string]*viewer{"shared": shared, "own": own} {
+		v.quit(t)
+		v.out.mu.Lock()
+		out := v.out.b.String()
+		v.out.mu.Unlock()
+		set := strings.LastIndex(out, "\x1b]2;uptty")
+		if set < 0 {
+			t.Fatalf("%s: the screen never titled the window", name)
+		}
+		if strings.LastIndex(out, "\x1b]2;\x07") < set {
+			t.Errorf("%s: after q the window keeps the title %q", name, out[set:min(len(out), set+40)])
+		}
+	}
+}
+
 // TestReadOnly: a viewer's p does nothing and its help offers neither p nor m; an operator's
 // p pauses, and its help offers both.
 func TestReadOnly(t *testing.T) {
