@@ -15,6 +15,7 @@ import (
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // reloadDebounce is how long the config file must be quiet before it is read again: an editor
@@ -56,6 +57,7 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	saved := r.returning(targets)
 	for _, s := range historyServices(cfg.Services) {
 		r.hist.Store.Register(s.Name, s.Group, s.Interval)
 		if r.hist.View != r.hist.Store {
@@ -63,7 +65,7 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 		}
 	}
 	select {
-	case <-r.mon.Reconfigure(targets):
+	case <-r.mon.ReconfigureSaved(targets, saved):
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -90,6 +92,33 @@ func rewatchDir(w *fsnotify.Watcher, dir string, op fsnotify.Op) error {
 		_ = w.Remove(parent)
 	}
 	return nil
+}
+
+// returning is what history last saw of the targets the monitor does not have (added by this
+// reload): a name that comes back (a block deleted, saved, undone, saved) resumes its outage,
+// as after a restart, instead of starting a second one and leaving the first open for good. A
+// name history never saw starts UNKNOWN, as before.
+func (r *reloader) returning(targets []monitor.Target) map[string]track.Saved {
+	if r.hist == nil || r.hist.View == nil {
+		return nil
+	}
+	now := r.mon.Snapshot()
+	var names []string
+	for _, t := range targets {
+		if _, ok := now[t.Service.Name]; !ok {
+			names = append(names, t.Service.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	saved := map[string]track.Saved{}
+	for k, res := range r.hist.View.RestoreAll(names) {
+		if st := res.Saved; res.Err == nil && (st.State != track.Unknown || len(st.Recent) > 0 || len(st.Outages) > 0) {
+			saved[names[k]] = st
+		}
+	}
+	return saved
 }
 
 // restartKeys names the settings of cfg, a config just reloaded, that differ from those the

@@ -295,6 +295,64 @@ func TestWatchConfigMap(t *testing.T) {
 	t.Fatal("no change seen")
 }
 
+// TestReloadBringsBackAnOutage: a service removed by a reload and brought back by the next (a
+// block deleted, saved, undone, saved) resumes the outage it was in, from history, as after a
+// restart: one outage, not a second one beside the first left open for good, and no second DOWN.
+func TestReloadBringsBackAnOutage(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	up, dead := reloadListen(t), reloadClosed(t)
+	head := "defaults: {interval: 1s, timeout: 1s, retry_interval: 100ms, failure_threshold: 1}\nservices:\n"
+	both := head + fmt.Sprintf("  - {name: db, url: \"tcp://%s\"}\n  - {name: web, url: \"tcp://%s\"}\n", dead, up)
+	path := writeConfig(t, both)
+	getenv := envFrom(nil)
+	cfg, err := config.Parse([]byte(both), path, getenv, probe.Kinds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets, err := buildTargets(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := history.OpenLive("", 0, historyServices(cfg.Services), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hist.Close()
+	mon := monitor.NewMonitor(targets, monitor.Options{OnResult: hist.Record})
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { _ = mon.Run(ctx) })
+	rl := &reloader{path: path, getenv: getenv, mon: mon, hist: hist}
+
+	var outage track.Outage
+	waitMonitor(t, mon, "db DOWN", func() bool {
+		db := mon.Snapshot()["db"]
+		var open bool
+		outage, open = db.OpenOutage()
+		return open && db.State == track.Down
+	})
+	if err := hist.Store.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	replaceFile(t, path, head+fmt.Sprintf("  - {name: web, url: \"tcp://%s\"}\n", up))
+	if _, err := rl.reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	replaceFile(t, path, both)
+	if _, err := rl.reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db := mon.Snapshot()["db"]
+	// History keeps instants to the millisecond.
+	if o, open := db.OpenOutage(); db.State != track.Down || !open || o.Start.Sub(outage.Start).Abs() >= time.Millisecond {
+		t.Errorf("db brought back: %v, outage from %v (open %v); want DOWN, its outage from %v going on",
+			db.State, o.Start, open, outage.Start)
+	}
+}
+
 // TestWatchConfigDirRecreated: the config's directory removed and made again (a deploy that
 // replaces it, a checkout) is watched again: saving the file there still reloads.
 func TestWatchConfigDirRecreated(t *testing.T) {
