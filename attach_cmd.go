@@ -41,7 +41,7 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 			return exitUsage
 		}
 	}
-	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP, syscall.SIGTERM)
+	ctx, cancel := attachContext()
 	defer cancel()
 	var program *tea.Program
 	var ready sync.WaitGroup // program is set
@@ -93,6 +93,31 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 		WallPage:      opts.wallPage,
 	})
 	return runAttached(ctx, cancel, model, opts, &program, &ready, client.Run, stderr)
+}
+
+// attachContext is an attached screen's context: it ends on SIGTERM, and on a SIGHUP that finds
+// the terminal gone (an ssh link dropped, a tmux pane killed). A SIGHUP while the terminal is
+// there (pkill -HUP uptty, meant for a server's reload) changes nothing, as on the live
+// monitor: an attached screen has no config of its own to reload.
+func attachContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				if !xterm.IsTerminal(os.Stdout.Fd()) {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx, cancel
 }
 
 // runAttached runs an attached screen until the user quits, with feed (the client's loop that

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -44,7 +41,7 @@ func runAttachProm(opts options, stderr io.Writer, getenv func(string) (string, 
 		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
 		httpClient = &http.Client{Transport: tr}
 	}
-	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP, syscall.SIGTERM)
+	ctx, cancel := attachContext()
 	defer cancel()
 	var program *tea.Program
 	var ready sync.WaitGroup // program is set

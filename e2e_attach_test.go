@@ -94,6 +94,13 @@ services:
 		return !strings.Contains(screen, "disconnected") && !strings.HasPrefix(lineWith(screen, "Checkout"), "?") &&
 			strings.Contains(lineWith(screen, "Search"), "UP")
 	})
+	// A SIGHUP while the terminal is there (pkill -HUP uptty, meant for the server's reload)
+	// changes nothing, as on the live monitor: the screen still answers its keys.
+	if err := syscall.Kill(upttyPID(t, s), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	s.tmux("send-keys", "-t", s.name, "?")
+	s.waitFor("the help after a SIGHUP", 30*time.Second, func(screen string) bool { return strings.Contains(screen, "Keys") })
 	s.tmux("send-keys", "-t", s.name, "q")
 	if code := s.exitStatus(10 * time.Second); code != "0" {
 		t.Errorf("uptty attach exit status after q = %s, want 0", code)

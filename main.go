@@ -143,7 +143,8 @@ Flags:
       --authorized-keys F
                       (serve) the public keys that may log in over SSH, one a line; no passwords
       --ssh-operators F
-                      (serve) keys that may also pause (p) and silence (m); others only look
+                      (serve) keys that may also pause (p), silence (m) and acknowledge (a);
+                      others only look
       --ssh-max-sessions N
                       (serve) SSH viewers at once (default 32)
       --force         (init) overwrite the config file if it exists
@@ -672,7 +673,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	cfgPath := ""
 	if !isDemo {
 		cfgPath = cfg.Path
-		rl := &reloader{path: cfg.Path, getenv: getenv, mon: monitor, hist: hist}
+		rl := &reloader{path: cfg.Path, getenv: getenv, mon: monitor, hist: hist, started: cfg}
 		reload = tuiReload(rl, alerts, ruleNames(senders.rules), tty, tmux, dlog)
 	}
 	o := look

@@ -15,6 +15,7 @@ import (
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/track"
 )
 
 // reloadDebounce is how long the config file must be quiet before it is read again: an editor
@@ -32,6 +33,9 @@ type reloader struct {
 	// apply, if set, hands the new config to the rest of the program (the API's service list,
 	// the alert engine) once the monitor has taken it.
 	apply func(cfg *config.Config)
+	// started is the config the program started with, if set: what only a restart applies is
+	// told against it (restartKeys).
+	started *config.Config
 
 	mu sync.Mutex // one reload at a time: SIGHUP and the file may come together
 }
@@ -53,6 +57,7 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	saved := r.returning(targets)
 	for _, s := range historyServices(cfg.Services) {
 		r.hist.Store.Register(s.Name, s.Group, s.Interval)
 		if r.hist.View != r.hist.Store {
@@ -60,7 +65,7 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 		}
 	}
 	select {
-	case <-r.mon.Reconfigure(targets):
+	case <-r.mon.ReconfigureSaved(targets, saved):
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -68,6 +73,70 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 		r.apply(cfg)
 	}
 	return cfg, nil
+}
+
+// rewatchDir follows the config's directory dir through op, an event of dir itself: gone, the
+// watch moves to its parent; back (created there again), the watch moves back to it.
+func rewatchDir(w *fsnotify.Watcher, dir string, op fsnotify.Op) error {
+	parent := filepath.Dir(dir)
+	switch {
+	case op.Has(fsnotify.Remove) || op.Has(fsnotify.Rename):
+		_ = w.Remove(dir) // moved away, its watch would follow it elsewhere
+		if err := w.Add(parent); err != nil {
+			return fmt.Errorf("config directory %s is gone and %s cannot be watched for it: %w", dir, parent, err)
+		}
+	case op.Has(fsnotify.Create):
+		if err := w.Add(dir); err != nil {
+			return fmt.Errorf("watch %s: %w", dir, err)
+		}
+		_ = w.Remove(parent)
+	}
+	return nil
+}
+
+// returning is what history last saw of the targets the monitor does not have (added by this
+// reload): a name that comes back (a block deleted, saved, undone, saved) resumes its outage,
+// as after a restart, instead of starting a second one and leaving the first open for good. A
+// name history never saw starts UNKNOWN, as before.
+func (r *reloader) returning(targets []monitor.Target) map[string]track.Saved {
+	if r.hist == nil || r.hist.View == nil {
+		return nil
+	}
+	now := r.mon.Snapshot()
+	var names []string
+	for _, t := range targets {
+		if _, ok := now[t.Service.Name]; !ok {
+			names = append(names, t.Service.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	saved := map[string]track.Saved{}
+	for k, res := range r.hist.View.RestoreAll(names) {
+		if st := res.Saved; res.Err == nil && (st.State != track.Unknown || len(st.Recent) > 0 || len(st.Outages) > 0) {
+			saved[names[k]] = st
+		}
+	}
+	return saved
+}
+
+// restartKeys names the settings of cfg, a config just reloaded, that differ from those the
+// program started with and that only a restart applies, so that a reload does not look as if
+// it took them.
+func (r *reloader) restartKeys(cfg *config.Config) []string {
+	if r.started == nil {
+		return nil
+	}
+	was := r.started
+	var keys []string
+	if cfg.History.Path != was.History.Path || cfg.History.Retention != was.History.Retention || cfg.History.Raw != was.History.Raw {
+		keys = append(keys, "history")
+	}
+	if cfg.Concurrency != was.Concurrency {
+		keys = append(keys, "concurrency")
+	}
+	return keys
 }
 
 // watchConfig calls changed, from its own goroutine, after the file at path has been written,
@@ -86,8 +155,9 @@ func watchConfig(ctx context.Context, path string, changed func()) error {
 	if err != nil {
 		return err
 	}
-	if err := w.Add(filepath.Dir(abs)); err != nil {
-		return fmt.Errorf("watch %s: %w", filepath.Dir(abs), err)
+	dir := filepath.Dir(abs)
+	if err := w.Add(dir); err != nil {
+		return fmt.Errorf("watch %s: %w", dir, err)
 	}
 	quiet := time.NewTimer(time.Hour)
 	quiet.Stop()
@@ -100,7 +170,18 @@ func watchConfig(ctx context.Context, path string, changed func()) error {
 			if !ok {
 				return errors.New("config watch closed")
 			}
-			if ev.Op == fsnotify.Chmod || filepath.Clean(ev.Name) != abs && !isLink(abs) {
+			name := filepath.Clean(ev.Name)
+			if name == dir {
+				// The directory itself went (removed, or moved away) or came back: while it is
+				// gone its parent is watched for it, so that a directory made again at its path
+				// (a deploy replacing it) is watched and its file read.
+				if err := rewatchDir(w, dir, ev.Op); err != nil {
+					return err
+				}
+				quiet.Reset(reloadDebounce)
+				continue
+			}
+			if ev.Op == fsnotify.Chmod || name != abs && !isLink(abs) {
 				continue
 			}
 			quiet.Reset(reloadDebounce)

@@ -294,3 +294,138 @@ func TestWatchConfigMap(t *testing.T) {
 	}
 	t.Fatal("no change seen")
 }
+
+// TestReloadBringsBackAnOutage: a service removed by a reload and brought back by the next (a
+// block deleted, saved, undone, saved) resumes the outage it was in, from history, as after a
+// restart: one outage, not a second one beside the first left open for good, and no second DOWN.
+func TestReloadBringsBackAnOutage(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	up, dead := reloadListen(t), reloadClosed(t)
+	head := "defaults: {interval: 1s, timeout: 1s, retry_interval: 100ms, failure_threshold: 1}\nservices:\n"
+	both := head + fmt.Sprintf("  - {name: db, url: \"tcp://%s\"}\n  - {name: web, url: \"tcp://%s\"}\n", dead, up)
+	path := writeConfig(t, both)
+	getenv := envFrom(nil)
+	cfg, err := config.Parse([]byte(both), path, getenv, probe.Kinds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets, err := buildTargets(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := history.OpenLive("", 0, historyServices(cfg.Services), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hist.Close()
+	mon := monitor.NewMonitor(targets, monitor.Options{OnResult: hist.Record})
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { _ = mon.Run(ctx) })
+	rl := &reloader{path: path, getenv: getenv, mon: mon, hist: hist}
+
+	var outage track.Outage
+	waitMonitor(t, mon, "db DOWN", func() bool {
+		db := mon.Snapshot()["db"]
+		var open bool
+		outage, open = db.OpenOutage()
+		return open && db.State == track.Down
+	})
+	if err := hist.Store.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	replaceFile(t, path, head+fmt.Sprintf("  - {name: web, url: \"tcp://%s\"}\n", up))
+	if _, err := rl.reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	replaceFile(t, path, both)
+	if _, err := rl.reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db := mon.Snapshot()["db"]
+	// History keeps instants to the millisecond.
+	if o, open := db.OpenOutage(); db.State != track.Down || !open || o.Start.Sub(outage.Start).Abs() >= time.Millisecond {
+		t.Errorf("db brought back: %v, outage from %v (open %v); want DOWN, its outage from %v going on",
+			db.State, o.Start, open, outage.Start)
+	}
+}
+
+// TestWatchConfigDirRecreated: the config's directory removed and made again (a deploy that
+// replaces it, a checkout) is watched again: saving the file there still reloads.
+func TestWatchConfigDirRecreated(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "conf")
+	path := filepath.Join(conf, "uptty.yaml")
+	write := func() {
+		t.Helper()
+		if err := os.MkdirAll(conf, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("services: []\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write()
+	changed := make(chan struct{}, 16)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- watchConfig(ctx, path, func() { changed <- struct{}{} }) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("watchConfig = %v", err)
+		}
+	}()
+	// The watch may not be in place yet when the file is written: write until it is seen.
+	seen := func(what string, again func()) {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for {
+			again()
+			select {
+			case <-changed:
+				return
+			case <-time.After(time.Second):
+			case <-deadline:
+				t.Fatalf("no change seen in 20s after %s", what)
+			}
+		}
+	}
+	seen("a write", write)
+	if err := os.RemoveAll(conf); err != nil {
+		t.Fatal(err)
+	}
+	seen("the directory's removal", func() {})
+	for len(changed) > 0 {
+		<-changed
+	}
+	seen("the directory made again", write)
+}
+
+// TestRestartKeys: a reload that changes history or concurrency names them, since they keep
+// their first value until a restart; one that changes services alone names nothing.
+func TestRestartKeys(t *testing.T) {
+	started := &config.Config{Concurrency: 64, History: config.History{Path: "/var/lib/uptty/history.db", Retention: 90 * 24 * time.Hour}}
+	rl := &reloader{started: started}
+	for _, tc := range []struct {
+		name string
+		edit func(c *config.Config)
+		want string
+	}{
+		{"services only", func(c *config.Config) { c.Services = []config.Service{{Name: "new"}} }, ""},
+		{"an explicit history section with the same values", func(c *config.Config) { c.History.Set = true }, ""},
+		{"history path", func(c *config.Config) { c.History.Path = "/tmp/other.db" }, "history"},
+		{"retention", func(c *config.Config) { c.History.Retention = time.Hour }, "history"},
+		{"both", func(c *config.Config) { c.History.Raw = time.Hour; c.Concurrency = 8 }, "history,concurrency"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			next := *started
+			tc.edit(&next)
+			if got := strings.Join(rl.restartKeys(&next), ","); got != tc.want {
+				t.Errorf("restartKeys = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

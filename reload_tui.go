@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -68,6 +69,9 @@ func tuiReload(rl *reloader, alerts *liveAlerts, started map[string]bool, tty io
 			return nil, nil, err
 		}
 		dlog.Info("config reloaded", "services", len(cfg.Services))
+		if keys := rl.restartKeys(cfg); len(keys) > 0 {
+			dlog.Warn("changed settings apply after a restart", "keys", strings.Join(keys, ","))
+		}
 		return cfg.Services, rl.mon.Snapshot(), nil
 	}
 }

@@ -51,7 +51,7 @@ func serveFlags(fs *pflag.FlagSet, so *serveOptions) {
 	fs.StringVar(&so.tokenFile, "token-file", "", "`FILE` holding the bearer token every request carries (else $UPTTY_TOKEN)")
 	fs.StringVar(&so.ssh, "ssh", "", "let viewers log in with ssh -p PORT HOST at `ADDR` and get the live screen; needs --authorized-keys")
 	fs.StringVar(&so.authorizedKeys, "authorized-keys", "", "with --ssh: the `FILE` of public keys that may log in, one a line; no passwords")
-	fs.StringVar(&so.sshOperators, "ssh-operators", "", "with --ssh: the `FILE` of keys that may also pause (p) and silence (m); others only look")
+	fs.StringVar(&so.sshOperators, "ssh-operators", "", "with --ssh: the `FILE` of keys that may also pause (p), silence (m) and acknowledge (a); others only look")
 	fs.IntVar(&so.sshMaxSessions, "ssh-max-sessions", 0, "with --ssh: at most `N` SSH viewers at once (default 32)") // 0: sshview's default
 	fs.StringVar(&so.tlsCert, "tls-cert", "", "serve the API over TLS with this certificate `FILE` (PEM; with --tls-key; re-read on reload)")
 	fs.StringVar(&so.tlsKey, "tls-key", "", "the TLS certificate's private key `FILE` (PEM; with --tls-cert)")
@@ -220,7 +220,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		"history", where, "auth", auth, "version", buildVersion())
 	names := serviceNames(cfg.Services)
 	started := ruleNames(senders.rules)
-	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, apply: func(cfg *config.Config) {
+	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, started: cfg, apply: func(cfg *config.Config) {
 		srv.SetServices(cfg.Services)
 		prober.SetConfig(cfg)
 		set, _ := buildSenders(cfg, nil, false) // a bad sender was refused by config.Parse already
@@ -262,6 +262,9 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 			added, removed := reloadCounts(names, after)
 			names = after
 			logger.Info("reloaded", "trigger", why, "services", len(after), "added", added, "removed", removed)
+			if keys := rl.restartKeys(next); len(keys) > 0 {
+				logger.Warn("changed settings apply after a restart", "keys", strings.Join(keys, ","))
+			}
 		}
 	})
 	sshCtx, stopSSH := context.WithCancel(ctx)

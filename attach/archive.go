@@ -12,6 +12,7 @@ import (
 
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/serve"
+	"github.com/uptty/uptty/text"
 )
 
 // maxBuckets is the most chart buckets the server gives in one answer.
@@ -78,6 +79,10 @@ func (a *Archive) fetch(service string, window time.Duration, n int) (historyDoc
 	var doc historyDoc
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&doc); err != nil {
 		return historyDoc{}, err
+	}
+	for i := range doc.Outages { // as the status documents' texts (see serviceDoc.clean)
+		o := &doc.Outages[i]
+		o.Service, o.Group, o.Cause = text.CleanText(o.Service, 0), text.CleanText(o.Group, 0), text.CleanText(o.Cause, 0)
 	}
 	a.mu.Lock()
 	a.key, a.last, a.lastAt = key, doc, time.Now()

@@ -127,6 +127,7 @@ func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]trac
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&doc); err != nil {
 		return nil, nil, fmt.Errorf("%s: not an uptty serve status document: %w", c.base, err)
 	}
+	doc.clean()
 	svcs, st := c.applySnapshot(doc, false)
 	c.changes.Clear() // the UI starts from st
 	return svcs, st, nil
@@ -384,6 +385,7 @@ func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, b
 		if json.Unmarshal(data, &doc) != nil {
 			return nil, false
 		}
+		doc.clean()
 		_, st := c.applySnapshot(doc, true)
 		return st, true
 	case "service":
@@ -391,6 +393,7 @@ func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, b
 		if json.Unmarshal(data, &d) != nil {
 			return nil, false
 		}
+		d.clean()
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		prev, ok := c.known[d.Name]
@@ -578,6 +581,26 @@ type serviceDoc struct {
 			Note string `json:"note"`
 		} `json:"ack"`
 	} `json:"outage"`
+}
+
+// clean makes every text of doc safe to draw (see serviceDoc.clean).
+func (doc *statusDoc) clean() {
+	for i := range doc.Services {
+		doc.Services[i].clean()
+	}
+}
+
+// clean makes d's texts safe to draw: whatever answers at the address the user gave, not
+// necessarily an uptty serve, must not reach the terminal with an escape sequence in a name or
+// a reason. An uptty serve's texts are clean already and come out as they went in.
+func (d *serviceDoc) clean() {
+	for _, s := range []*string{&d.Name, &d.Group, &d.URL, &d.Error} {
+		*s = text.CleanText(*s, 0)
+	}
+	if d.Outage != nil && d.Outage.Ack != nil {
+		d.Outage.Ack.By = text.CleanText(d.Outage.Ack.By, 0)
+		d.Outage.Ack.Note = text.CleanText(d.Outage.Ack.Note, 0)
+	}
 }
 
 // uptimeBase is the observed time an attached status claims, so that the server's uptime

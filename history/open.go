@@ -81,6 +81,9 @@ func (s *Store) openFile(ctx context.Context) error {
 		return fileErr(s.path, "cannot be opened", nil, err)
 	}
 	s.ro.SetMaxOpenConns(readers)
+	if s.opened, err = os.Stat(s.path); err != nil {
+		return fileErr(s.path, "cannot be read", nil, err)
+	}
 	return nil
 }
 

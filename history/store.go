@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -87,6 +88,9 @@ type Store struct {
 	writeErr                 error  // the last commit's error; nil once a commit succeeds
 	droppedBefore            uint64 // dropped as of the start of the last good commit
 	unsaved                  unsaved
+	opened                   os.FileInfo // the file as opened, to tell that it is gone (gone)
+	lookedAt                 time.Time   // when gone last looked at the path
+	goneErr                  error       // what gone found then
 }
 
 // unsaved is the time history was not saved: the stretch going on, if any, and the ones that
@@ -305,10 +309,34 @@ func (s *Store) Err() error {
 	if s.writeErr != nil {
 		return s.writeErr
 	}
+	if err := s.gone(); err != nil {
+		return err
+	}
 	if n := s.dropped.Load() - s.droppedBefore; n > 0 {
 		return fileErr(s.path, fmt.Sprintf("is not keeping up: %d writes dropped because the queue was full", n), nil, nil)
 	}
 	return nil
+}
+
+// goneEvery is how often Err looks at the history file's path: often enough for a health
+// check, rarely enough that a screen asking every second costs next to nothing.
+const goneEvery = 5 * time.Second
+
+// gone reports that the history file was deleted or replaced since it was opened (its
+// directory removed, say): the commits still succeed, into a file nothing will read again,
+// so only a look at the path tells. It looks at most once per goneEvery; errMu is held.
+func (s *Store) gone() error {
+	if s.opened == nil {
+		return nil
+	}
+	if now := s.now(); s.lookedAt.IsZero() || now.Sub(s.lookedAt) >= goneEvery || now.Before(s.lookedAt) {
+		s.lookedAt = now
+		s.goneErr = nil
+		if fi, err := os.Stat(s.path); err != nil || !os.SameFile(fi, s.opened) {
+			s.goneErr = fileErr(s.path, "was deleted or replaced since uptty opened it, so history is not being saved: restart uptty", nil, nil)
+		}
+	}
+	return s.goneErr
 }
 
 // Unsaved says how long history was not saved because its commits failed, once they succeed

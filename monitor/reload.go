@@ -9,6 +9,7 @@ import (
 // reconfig is a Reconfigure waiting for the scheduler.
 type reconfig struct {
 	targets []Target
+	saved   map[string]track.Saved // what new names start from (ReconfigureSaved)
 	done    chan struct{}
 }
 
@@ -25,7 +26,14 @@ type reconfig struct {
 // shortly after (or when Run starts), and then closes the returned channel. A Reconfigure
 // queued after Run has returned is never applied.
 func (m *Monitor) Reconfigure(targets []Target) <-chan struct{} {
-	r := reconfig{targets: targets, done: make(chan struct{})}
+	return m.ReconfigureSaved(targets, nil)
+}
+
+// ReconfigureSaved is Reconfigure, with a new name found in saved starting from it, as
+// Options.Restore starts a service at a restart: a reload that brings a name back (a block
+// deleted, saved, undone, saved) resumes the outage it was in, rather than starting a second.
+func (m *Monitor) ReconfigureSaved(targets []Target, saved map[string]track.Saved) <-chan struct{} {
+	r := reconfig{targets: targets, saved: saved, done: make(chan struct{})}
 	m.mu.Lock()
 	m.reconfig = append(m.reconfig, r)
 	m.mu.Unlock()
@@ -45,7 +53,7 @@ func (s *scheduler) reconfigure(now time.Time) {
 		return
 	}
 	for _, r := range queued {
-		s.replace(r.targets, now)
+		s.replace(r.targets, r.saved, now)
 	}
 	m.mu.Unlock()
 	for _, r := range queued {
@@ -53,8 +61,9 @@ func (s *scheduler) reconfigure(now time.Time) {
 	}
 }
 
-// replace makes targets the monitored services; m.mu must be held.
-func (s *scheduler) replace(targets []Target, now time.Time) {
+// replace makes targets the monitored services, new names starting from saved; m.mu must be
+// held.
+func (s *scheduler) replace(targets []Target, saved map[string]track.Saved, now time.Time) {
 	m := s.m
 	keep := make(map[string]int, len(targets))
 	for _, t := range targets {
@@ -82,7 +91,7 @@ func (s *scheduler) replace(targets []Target, now time.Time) {
 	for _, t := range targets {
 		id, ok := m.index[t.Service.Name]
 		if !ok {
-			placed = append(placed, s.add(t, now))
+			placed = append(placed, s.add(t, saved, now))
 			continue
 		}
 		m.targets[id] = t
@@ -111,13 +120,16 @@ func (s *scheduler) replace(targets []Target, now time.Time) {
 	}
 }
 
-// add starts monitoring t, new, under a new id: UNKNOWN, checked at once; m.mu must be held.
-// It returns the id; the caller places it on its interval.
-func (s *scheduler) add(t Target, now time.Time) int {
+// add starts monitoring t, new, under a new id: UNKNOWN, or from saved, and checked at once;
+// m.mu must be held. It returns the id; the caller places it on its interval.
+func (s *scheduler) add(t Target, saved map[string]track.Saved, now time.Time) int {
 	m := s.m
 	id := len(m.targets)
 	m.targets = append(m.targets, t)
 	m.trackers = append(m.trackers, track.NewTracker(policyOf(t.Service)))
+	if st, ok := saved[t.Service.Name]; ok {
+		m.trackers[id].Restore(st, now)
+	}
 	m.isDirty = append(m.isDirty, false)
 	m.index[t.Service.Name] = id
 	interval, _, retry := cadence(t.Service)

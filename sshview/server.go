@@ -13,7 +13,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,12 +81,17 @@ type Server struct {
 	srv      *ssh.Server
 	sessions atomic.Int64
 	mu       sync.Mutex
-	closing  bool           // Serve is ending: no new session handler may start
-	wg       sync.WaitGroup // running session handlers and groups
+	closing  bool               // Serve is ending: no new session handler may start
+	seats    map[*seat]struct{} // the viewers whose screens run, for Serve to end them
+	wg       sync.WaitGroup     // running session handlers and groups
 
 	gmu    sync.Mutex
 	groups map[groupKey]*group // the viewers who share a screen (share.go)
 }
+
+// stopGrace is how long Serve's end waits for the viewers' terminals to be given back before
+// it closes their connections.
+const stopGrace = 2 * time.Second
 
 type ctxKey struct{ name string }
 
@@ -112,7 +119,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, log: opts.Logger, groups: map[groupKey]*group{}}
+	s := &Server{opts: opts, log: opts.Logger, groups: map[groupKey]*group{}, seats: map[*seat]struct{}{}}
 	srv, err := wish.NewServer(
 		// First: without a host key wish would write one of its own to the working directory.
 		func(srv *ssh.Server) error { srv.AddHostKey(opts.HostKey); return nil },
@@ -158,12 +165,25 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.mu.Lock()
 	s.closing = true
+	seats := slices.Collect(maps.Keys(s.seats))
 	s.mu.Unlock()
+	// Each screen is ended as q ends it, so that its viewer's terminal gets its main screen and
+	// cursor back (guard) before the connections are closed; a viewer that does not take that
+	// within stopGrace is cut off as it is.
+	for _, v := range seats {
+		go v.program.Quit()
+	}
+	handlers := make(chan struct{})
+	go func() { s.wg.Wait(); close(handlers) }()
+	select {
+	case <-handlers:
+	case <-time.After(stopGrace):
+	}
 	_ = s.srv.Close() // the listener and every connection: their sessions end
 	if !stopped {
 		err = <-served
 	}
-	s.wg.Wait()
+	<-handlers
 	if errors.Is(err, ssh.ErrServerClosed) {
 		err = nil
 	}
@@ -229,6 +249,13 @@ func (s *Server) guard(next ssh.Handler) ssh.Handler {
 		// its main screen and cursor back.
 		if v, ok := sess.Context().Value(viewerKey).(*seat); ok {
 			v.end()
+			s.mu.Lock()
+			delete(s.seats, v)
+			closing := s.closing
+			s.mu.Unlock()
+			if closing {
+				fmt.Fprintln(sess.Stderr(), "uptty: the server stopped\r")
+			}
 		}
 		s.log.Info("ssh viewer left", append(attrs, "after", time.Since(start).Round(time.Second).String())...)
 	}
@@ -263,6 +290,13 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	v.program = tea.NewProgram(v, tea.WithoutRenderer(), tea.WithInput(sess), tea.WithOutput(out),
 		// Signals are the server's: a viewer's program must not take them.
 		tea.WithoutSignalHandler())
+	s.mu.Lock()
+	s.seats[v] = struct{}{}
+	closing := s.closing
+	s.mu.Unlock()
+	if closing { // Serve's ending missed this one: it ends at once
+		go v.program.Quit()
+	}
 	return v.program
 }
 

@@ -69,6 +69,7 @@ func (f *fakeSub) Close() {
 // what publish sends, and start from the statuses it sent last, as serve.Watch's do.
 type fixture struct {
 	addr               string
+	stop               context.CancelFunc // ends Serve's context, as serve's SIGTERM does
 	viewer, op, nobody gossh.Signer
 	pauses             chan string // what the subscriptions were asked to pause
 	mu                 sync.Mutex
@@ -132,6 +133,7 @@ func start(t *testing.T, tune func(*Options)) *fixture {
 	}
 	f.addr = ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
+	f.stop = cancel
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln) }()
 	t.Cleanup(func() {
@@ -285,6 +287,68 @@ func TestViewer(t *testing.T) {
 	again := f.open(t, f.viewer) // the server is still there
 	again.out.waitFor(t, "the board again, as it is now", rowIs("Checkout", "DOWN"))
 	again.quit(t)
+}
+
+// TestStopRestoresTerminals: when the server stops (serve's SIGTERM), every viewer, one
+// sharing a screen and one with a screen of its own, gets its main screen and cursor back and
+// a line saying why before its session ends, as after q, rather than a terminal left on the
+// alternate screen with no cursor.
+func TestStopRestoresTerminals(t *testing.T) {
+	f := start(t, nil)
+	shared, own := f.open(t, f.viewer), f.open(t, f.op)
+	shared.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	own.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	io.WriteString(own.keys, "j") // a key: a screen of its own
+	own.out.waitFor(t, "the cursor on Search", regexp.MustCompile(`>\s*DOWN\s+Search`).MatchString)
+	f.stop()
+	for name, v := range map[string]*viewer{"shared": shared, "own": own} {
+		done := make(chan error, 1)
+		go func() { done <- v.sess.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("%s: session after the server stopped = %v, want a clean end", name, err)
+			}
+		case <-time.After(wait):
+			t.Fatalf("%s: session still open %v after the server stopped", name, wait)
+		}
+		v.out.mu.Lock()
+		out := v.out.b.String()
+		v.out.mu.Unlock()
+		for _, pair := range [][2]string{{"\x1b[?1049h", "\x1b[?1049l"}, {"\x1b[?25l", "\x1b[?25h"}} {
+			if strings.LastIndex(out, pair[1]) < strings.LastIndex(out, pair[0]) {
+				t.Errorf("%s: the terminal's last word on %q is %q, want %q", name, pair[0][2:], pair[0], pair[1])
+			}
+		}
+		if !strings.Contains(out, "uptty: the server stopped") {
+			t.Errorf("%s: output ends %q, want it to say the server stopped", name, out[max(0, len(out)-200):])
+		}
+	}
+}
+
+// TestQuitGivesTheTitleBack: the screen titles the viewer's window with the counts ("uptty: 1
+// DOWN, 1 UP"); q gives the window its own title back, as the local screen does, whether the
+// viewer shared a screen or had one of its own, so that no stale count stays in a tab.
+func TestQuitGivesTheTitleBack(t *testing.T) {
+	f := start(t, nil)
+	shared, own := f.open(t, f.viewer), f.open(t, f.op)
+	shared.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	own.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	io.WriteString(own.keys, "j") // a key: a screen of its own
+	own.out.waitFor(t, "the cursor on Search", regexp.MustCompile(`>\s*DOWN\s+Search`).MatchString)
+	for name, v := range map[string]*viewer{"shared": shared, "own": own} {
+		v.quit(t)
+		v.out.mu.Lock()
+		out := v.out.b.String()
+		v.out.mu.Unlock()
+		set := strings.LastIndex(out, "\x1b]2;uptty")
+		if set < 0 {
+			t.Fatalf("%s: the screen never titled the window", name)
+		}
+		if strings.LastIndex(out, "\x1b]2;\x07") < set {
+			t.Errorf("%s: after q the window keeps the title %q", name, out[set:min(len(out), set+40)])
+		}
+	}
 }
 
 // TestReadOnly: a viewer's p does nothing and its help offers neither p nor m; an operator's

@@ -219,16 +219,21 @@ func (v *seat) end() {
 	v.mu.Unlock()
 	v.s.leave(v)
 	if grouped {
-		v.out.push([]byte(ui.LeaveScreen))
+		v.out.push([]byte(ui.LeaveScreen + titleBack))
 	}
 	v.out.close(time.Second)
 	if screen != nil {
 		screen.Close()
+		_, _ = v.out.w.Write([]byte(titleBack)) // after the screen's last bytes
 	}
 	if sub != nil {
 		sub.Close()
 	}
 }
+
+// titleBack gives the viewer's window its own title back (an empty OSC 2, as the local screen
+// leaves it): the screen titled it with the counts, which would stay in a tab as if live.
+const titleBack = "\x1b]2;\x07"
 
 // resyncMsg tells a grouped viewer that frames were dropped for it: it needs a repaint.
 type resyncMsg struct{}

@@ -97,6 +97,10 @@ func (m Model) serviceLines(i, w int, indent string) []string {
 			add("Latency", m.st.g.none+" (no check has passed)")
 		}
 	}
+	if m.noDetailOf(i) { // no count of checks to show: "0 checks" would read as none made
+		add("Uptime", uptimeText(m.now, s, m.st.g.none))
+		return lines
+	}
 	add("Checks", strconv.Itoa(d.Checks)+", "+strconv.Itoa(d.Failures)+" failed  uptime "+uptimeText(m.now, s, m.st.g.none))
 	return lines
 }
@@ -120,6 +124,9 @@ func (m Model) lastCheckLines(i, w int) []string {
 // sessionOutageLines list the outages of this session, newest first: the detail view without
 // an Archive.
 func (m Model) sessionOutageLines(i, w int) []string {
+	if m.noDetailOf(i) {
+		return nil // none kept here: the state line has the outage going on
+	}
 	outages := m.detailFor(i).Outages
 	lines := []string{"", m.st.section.Render("Outages this session")}
 	if len(outages) == 0 {
@@ -133,6 +140,9 @@ func (m Model) sessionOutageLines(i, w int) []string {
 
 // recentLines list the recent checks, newest first.
 func (m Model) recentLines(i, w int) []string {
+	if m.noDetailOf(i) {
+		return nil
+	}
 	recent, st := m.detailFor(i).Recent, m.st
 	lines := []string{"", st.section.Render("Recent checks, newest first")}
 	if len(recent) == 0 {
@@ -146,6 +156,10 @@ func (m Model) recentLines(i, w int) []string {
 	}
 	return lines
 }
+
+// noDetailOf says that the Source keeps no detail of service i (an attached screen: the server
+// sends no checks), so that the detail view leaves out what it would show empty.
+func (m Model) noDetailOf(i int) bool { return i == m.detailOf && m.noDetail }
 
 // kv is one "Label      value" line, the value cut to the width.
 func (m Model) kv(w int, label, value string) string {

@@ -58,7 +58,7 @@ func TestFooterNamesItsKeys(t *testing.T) {
 	k := newKeyMap()
 	for _, v := range []view{listView, detailView, helpView} {
 		for _, history := range []bool{false, true} {
-			for _, b := range k.footer(v, history) {
+			for _, b := range k.footer(v, history, history) {
 				label := b.Help().Key
 				var named []string
 				parts := strings.Split(strings.ReplaceAll(label, " or ", "/"), "/")

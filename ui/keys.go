@@ -95,20 +95,25 @@ var footerHelp = help.Model{ShortSeparator: "  "}
 
 // footer lists the bindings the footer of view v reminds of, each with the keys of the keymap's
 // own bindings under a short label, so that the footer cannot name a key the UI does not answer
-// to (TestFooterNamesItsKeys checks the labels); a disabled binding is left out.
-func (k keyMap) footer(v view, history bool) []key.Binding {
+// to (TestFooterNamesItsKeys checks the labels); a disabled binding is left out. paused says
+// that the selected service is paused, so that p offers what it will do: resume it.
+func (k keyMap) footer(v view, history, paused bool) []key.Binding {
 	help, quit := brief("?", "help", k.Help), brief("q", "quit", k.Quit)
+	pause := brief("p", "pause", k.Pause)
+	if paused {
+		pause = brief("p", "resume", k.Pause)
+	}
 	switch v {
 	case detailView:
 		window := brief("1-4", "window", k.Window)
 		window.SetEnabled(history)
 		return []key.Binding{brief("esc", "back", k.Back), brief("j/k", "scroll", k.Down, k.Up), window,
-			brief("p", "pause", k.Pause), help, quit}
+			pause, help, quit}
 	case helpView:
 		return []key.Binding{brief("esc or ?", "close", k.Back, k.Help), quit}
 	}
 	return []key.Binding{brief("j/k", "move", k.Down, k.Up), brief("enter", "details", k.Open),
-		brief("/", "find", k.Find), brief("p", "pause", k.Pause), help, quit}
+		brief("/", "find", k.Find), pause, help, quit}
 }
 
 // brief is one footer entry: the keys of bindings under a short label, off when they all are.

@@ -163,9 +163,11 @@ type Model struct {
 	title         string
 	err           error        // why the Source stopped, shown in the header
 	hist          archiveState // what the detail view shows of the Archive
-	// detail is what Source.Detail last said of service detailOf (-1: nothing yet).
+	// detail is what Source.Detail last said of service detailOf (-1: nothing yet); noDetail
+	// that it keeps none of it (an attached screen's server does not send its checks).
 	detail   track.Detail
 	detailOf int
+	noDetail bool
 	rl       reloadState // reloads and, attached, the link (reload.go)
 
 	// mark, silence and unsilence are Options.Mark, Silence and Unsilence; mute is the
@@ -220,6 +222,7 @@ type statusMsg map[string]track.Status
 type detailMsg struct {
 	svc    int
 	detail track.Detail
+	none   bool // the Source keeps no detail of it
 }
 
 // sourceErrMsg reports that Source.Next failed; the UI stops asking and shows why.
@@ -413,7 +416,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(append(cmds, title)...)
 	case detailMsg:
 		if msg.svc == m.selected() {
-			m.detail, m.detailOf = msg.detail, msg.svc
+			m.detail, m.detailOf, m.noDetail = msg.detail, msg.svc, msg.none
 		}
 		return m, nil
 	case sourceErrMsg:
@@ -484,8 +487,8 @@ func (m Model) fetchDetail() tea.Cmd {
 	}
 	src, name := m.src, m.services[i].Name
 	return func() tea.Msg {
-		d, _ := src.Detail(name)
-		return detailMsg{svc: i, detail: d}
+		d, ok := src.Detail(name)
+		return detailMsg{svc: i, detail: d, none: !ok}
 	}
 }
 

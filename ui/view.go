@@ -289,7 +289,8 @@ func (m Model) footerLine(w, pageLen int) string {
 			pos = itoa(first+1) + "-" + itoa(first+h) + "/" + itoa(n)
 		}
 	}
-	hint := m.drawn.footerHelp(m.keys.footer(m.view, m.hist.src != nil))
+	sel := m.selected()
+	hint := m.drawn.footerHelp(m.keys.footer(m.view, m.hist.src != nil, sel >= 0 && m.status[sel].State == track.Paused))
 	if why := m.selectedReason(); why != "" {
 		hint = why + "  ? help"
 	}
