@@ -267,7 +267,7 @@ services:
 	cmd.Process.Signal(syscall.SIGHUP)
 	logs.waitFor(t, "reload failed", func(m map[string]any) bool {
 		s, _ := m["msg"].(string)
-		return strings.HasPrefix(s, "reload failed: "+cfg+":1:11: invalid YAML: ") && m["level"] == "ERROR" && m["trigger"] == "SIGHUP"
+		return strings.HasPrefix(s, "reload failed: "+cfg+":1:11: services: invalid YAML: ") && m["level"] == "ERROR" && m["trigger"] == "SIGHUP"
 	})
 	if code, body := get("/healthz"); code != http.StatusOK || body != "ok\n" {
 		t.Errorf("GET /healthz after a failed reload = %d %q, want 200 ok: still running", code, body)

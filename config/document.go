@@ -68,10 +68,12 @@ func syntaxError(data []byte, file string, err error) *Error {
 		line = k + 1
 	}
 	line = max(line, 1)
+	path := syntaxPath(data, ends, line)
 	if col := tabIndent(data, ends, line); col > 0 && tabTrouble(msg) {
-		return &Error{File: file, Line: line, Column: col, Msg: "tabs are not allowed for indentation in YAML; use spaces"}
+		return &Error{File: file, Line: line, Column: col, Path: path, Msg: "tabs are not allowed for indentation in YAML; use spaces"}
 	}
-	return &Error{File: file, Line: line, Column: syntaxColumn(data, ends, line, msg), Msg: "invalid YAML: " + oneLine(msg) + syntaxHint(msg)}
+	return &Error{File: file, Line: line, Column: syntaxColumn(data, ends, line, msg), Path: path,
+		Msg: "invalid YAML: " + oneLine(msg) + syntaxHint(msg)}
 }
 
 // syntaxColumn finds the column of a syntax error on its line, which yaml.v3 does not say: the
