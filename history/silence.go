@@ -77,6 +77,10 @@ func (s *Store) Unsilence(ctx context.Context, name string) (int, error) {
 	return n, err
 }
 
+// CleanReason is a silence's reason as it is kept and shown: one line of at most 200 cells,
+// no control sequences (it comes from the API and the command line).
+func CleanReason(s string) string { return text.CleanText(s, 200) }
+
 func checkSilence(x *Silence, now time.Time) error {
 	if x.Kind != SilenceService && x.Kind != SilenceGroup {
 		return fmt.Errorf("history: silence kind %q: want service or group", x.Kind)
@@ -87,7 +91,7 @@ func checkSilence(x *Silence, now time.Time) error {
 	if x.Created.IsZero() {
 		x.Created = now
 	}
-	x.Reason = text.CleanText(x.Reason, 200)
+	x.Reason = CleanReason(x.Reason)
 	return nil
 }
 

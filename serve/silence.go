@@ -51,7 +51,7 @@ func (s *Server) silence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opts.Now()
-	x := history.Silence{Kind: history.SilenceService, Name: svc.Name, Until: now.Add(d), Reason: req.Reason, Created: now}
+	x := history.Silence{Kind: history.SilenceService, Name: svc.Name, Until: now.Add(d), Reason: history.CleanReason(req.Reason), Created: now}
 	if req.Group {
 		if svc.Group == "" {
 			errorJSON(w, http.StatusBadRequest, fmt.Sprintf("%q has no group", svc.Name))
@@ -65,7 +65,7 @@ func (s *Server) silence(w http.ResponseWriter, r *http.Request) {
 	}
 	s.refresh()
 	s.log.Info("silenced", "service", svc.Name, "kind", x.Kind, "name", x.Name, "for", d.String(), "remote", r.RemoteAddr)
-	writeJSON(w, http.StatusOK, silenceDoc{Service: svc.Name, Kind: x.Kind, Name: x.Name, Until: apiTime(x.Until), Reason: req.Reason})
+	writeJSON(w, http.StatusOK, silenceDoc{Service: svc.Name, Kind: x.Kind, Name: x.Name, Until: apiTime(x.Until), Reason: x.Reason})
 }
 
 // unsilence ends the service's silence, and its group's with ?group=true.
@@ -88,7 +88,11 @@ func (s *Server) unsilence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.refresh()
-	s.log.Info("unsilenced", "service", svc.Name, "name", name, "remote", r.RemoteAddr)
+	if n > 0 {
+		s.log.Info("unsilenced", "service", svc.Name, "name", name, "removed", n, "remote", r.RemoteAddr)
+	} else {
+		s.log.Info("no silence to end", "service", svc.Name, "name", name, "remote", r.RemoteAddr)
+	}
 	writeJSON(w, http.StatusOK, struct {
 		Service string `json:"service"`
 		Name    string `json:"name"`

@@ -124,6 +124,14 @@ func TestSilenceAPI(t *testing.T) {
 	if code, body := f.doBody(t, "DELETE", "/api/v1/services/Checkout%20API/silence?group=true", token, ""); code != http.StatusOK || !strings.Contains(body, `"removed":1`) {
 		t.Errorf("DELETE group silence = %d %s", code, body)
 	}
+	// A reason is kept and answered as it will be shown: without its control sequences.
+	code, body = f.doBody(t, "POST", "/api/v1/services/Checkout%20API/silence", token, `{"for": "1h", "reason": "\u001b]0;pwned\u0007deploy\u001b[2J"}`)
+	if code != http.StatusOK || strings.Contains(body, `\u001b`) || strings.Contains(body, `\u0007`) || !strings.Contains(body, "deploy") {
+		t.Errorf("POST silence with escapes in its reason = %d %s, want 200 and the reason cleaned", code, body)
+	}
+	if code, body := f.doBody(t, "DELETE", "/api/v1/services/Checkout%20API/silence", token, ""); code != http.StatusOK || !strings.Contains(body, `"removed":1`) {
+		t.Errorf("DELETE silence = %d %s, want 200 and one removed", code, body)
+	}
 
 	for _, tc := range []struct {
 		method, path, token, body string
