@@ -363,6 +363,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx would hold events back
+	// Not chunked: the stream ends only when the connection does, and a second's events then go
+	// out in one write call rather than three (net/http's 4 KB buffer, the data, the chunk's
+	// end), each a loopback segment and a wake-up of the reader to pay for.
+	h.Set("Transfer-Encoding", "identity")
 
 	write := func(chunks ...[]byte) bool {
 		_ = rc.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
