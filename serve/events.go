@@ -183,7 +183,10 @@ func (h *heldEvents) hold(batch map[string]track.Status) {
 		h.statuses[name] = st
 	}
 	if h.due.IsZero() {
-		h.due = time.Now().Add(heldLead).Truncate(time.Second).Add(time.Second - heldLead)
+		now := time.Now()
+		second := now.Add(heldLead).Truncate(time.Second).Add(time.Second - heldLead)
+		// A wait, not a wall-clock time: a clock stepped back must not hold events longer.
+		h.due = now.Add(second.Sub(now))
 	}
 }
 
