@@ -130,8 +130,8 @@ func (s *Server) wantSnapshot() {
 // was held goes with it; one that only moves latencies, samples or reasons is held until just
 // before the clock's next second (heldLead), each service's newest status once. A viewer
 // learns of a change of state as soon as before, and a stream costs one wake-up and one write
-// a second for the rest rather than one a batch (five a second): on a small VM each costs more
-// than its bytes.
+// a second for the rest rather than one a batch (five a second): on a small VM a wake-up and a
+// write cost about as much as the kilobytes they carry.
 func (s *Server) fanout(ctx context.Context, seen map[string]shown) {
 	held := heldEvents{statuses: map[string]track.Status{}}
 	for {
