@@ -36,9 +36,16 @@ import (
 // returns the server's address, host:port.
 func realServer(t *testing.T, tune func(*serve.Options)) string {
 	t.Helper()
+	return realServerWith(t, "", tune)
+}
+
+// realServerWith is realServer with defaults, a YAML line such as "defaults: {interval: 1s}\n",
+// before the services.
+func realServerWith(t *testing.T, defaults string, tune func(*serve.Options)) string {
+	t.Helper()
 	target := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(target.Close)
-	yaml := "services:\n  - {name: api, group: web, url: \"" + target.URL + "\"}\n  - {name: db, url: \"" + target.URL + "\"}\n"
+	yaml := defaults + "services:\n  - {name: api, group: web, url: \"" + target.URL + "\"}\n  - {name: db, url: \"" + target.URL + "\"}\n"
 	cfg, err := config.Parse([]byte(yaml), "t.yaml", func(string) (string, bool) { return "", false }, probe.Kinds())
 	if err != nil {
 		t.Fatal(err)
@@ -359,4 +366,37 @@ func TestSilence(t *testing.T) {
 		t.Errorf("Silence behind a read-only proxy = %v, want %q", err, want)
 	}
 	ro.opts.HTTP.CloseIdleConnections()
+}
+
+// TestLatencyMoves: services that stay UP, checked every 200 ms, still move on an attached
+// screen: the server sends such changes once a second rather than at once, but sends them.
+func TestLatencyMoves(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	addr := realServerWith(t, "defaults: {interval: 200ms, timeout: 200ms}\n", nil)
+	c, err := New("http://"+addr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Initial(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = c.Run(ctx) }()
+	defer func() { cancel(); <-done; c.opts.HTTP.CloseIdleConnections() }()
+	// Three batches in which api is UP and was UP before: its state did not change, its check did.
+	was, moved := track.Unknown, 0
+	for moved < 3 {
+		batch, err := c.Next(ctx)
+		if err != nil {
+			t.Fatalf("%d batches with api's latency moving, want 3: %v", moved, err)
+		}
+		if st, ok := batch["api"]; ok {
+			if st.State == track.Up && was == track.Up {
+				moved++
+			}
+			was = st.State
+		}
+	}
 }

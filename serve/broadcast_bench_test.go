@@ -30,8 +30,9 @@ func BenchmarkBroadcastNoStreams(b *testing.B) {
 	for i := 0; i < 1000; i += 50 {
 		batch[fmt.Sprintf("svc-%04d", i)] = track.Status{State: track.Up, LastAt: now, LastOK: true, LastLatency: 21 * time.Millisecond}
 	}
+	held := heldEvents{statuses: map[string]track.Status{}}
 	b.ReportAllocs()
 	for b.Loop() {
-		s.broadcast(batch)
+		s.broadcast(batch, &held)
 	}
 }

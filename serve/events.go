@@ -125,16 +125,27 @@ func (s *Server) wantSnapshot() {
 // fanout is the one reader of the monitor's Next: it logs state changes and hands every
 // stream client its events, and it takes the snapshots clients need. Snapshots are taken here,
 // between batches, so that no client gets a batch older than the snapshot it already has.
-func (s *Server) fanout(ctx context.Context, states map[string]track.State) {
+//
+// A batch that changes some service's state or outage goes to the streams at once, and what
+// was held goes with it; one that only moves latencies, samples or reasons is held until just
+// before the clock's next second (heldLead), each service's newest status once. A viewer
+// learns of a change of state as soon as before, and a stream costs one wake-up and one write
+// a second for the rest rather than one a batch (five a second): on a small VM a wake-up and a
+// write cost about as much as the kilobytes they carry.
+func (s *Server) fanout(ctx context.Context, seen map[string]shown) {
+	held := heldEvents{statuses: map[string]track.Status{}}
 	for {
 		s.hub.mu.Lock()
 		snap := s.hub.wantSnap
 		s.hub.wantSnap = false
-		next, cancel := context.WithCancel(ctx)
+		next, cancel := held.waiting(ctx)
 		s.hub.interrupt = cancel
 		s.hub.mu.Unlock()
 		if snap {
 			cancel()
+			// What is held is older than the snapshot: the clients that get one must not have
+			// it after it, the others must not lose it.
+			s.release(&held)
 			s.sendSnapshots()
 			continue
 		}
@@ -143,12 +154,58 @@ func (s *Server) fanout(ctx context.Context, states map[string]track.State) {
 		if ctx.Err() != nil {
 			return
 		}
-		if err != nil {
-			continue // interrupted for a snapshot
+		if err == nil { // else interrupted for a snapshot, or the second is up
+			changed := s.logChanges(batch, seen)
+			s.broadcast(batch, &held)
+			if changed {
+				s.release(&held)
+			}
 		}
-		s.logChanges(batch, states)
-		s.broadcast(batch)
+		if !held.due.IsZero() && !time.Now().Before(held.due) {
+			s.release(&held)
+		}
 	}
+}
+
+// heldEvents are the changes the fan-out holds back for the streams until the clock's next
+// second: each service's latest status, and when they go out.
+type heldEvents struct {
+	statuses map[string]track.Status
+	due      time.Time // zero while nothing is held
+}
+
+// hold adds batch to what is held, its statuses replacing older ones of the same services.
+func (h *heldEvents) hold(batch map[string]track.Status) {
+	if len(batch) == 0 {
+		return
+	}
+	for name, st := range batch {
+		h.statuses[name] = st
+	}
+	if h.due.IsZero() {
+		now := time.Now()
+		second := now.Add(heldLead).Truncate(time.Second).Add(time.Second - heldLead)
+		// A wait, not a wall-clock time: a clock stepped back must not hold events longer.
+		h.due = now.Add(second.Sub(now))
+	}
+}
+
+// heldLead is how long before the clock's second held events go out: an attached screen draws
+// such changes on its clock's tick, on the second, and they should be there by then, not a
+// second later, over a network and between clocks a little apart.
+const heldLead = 200 * time.Millisecond
+
+// waiting is ctx for the wait on the monitor's next batch: done when the held events are due.
+func (h *heldEvents) waiting(ctx context.Context) (context.Context, context.CancelFunc) {
+	if h.due.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, h.due)
+}
+
+func (h *heldEvents) clear() {
+	clear(h.statuses)
+	h.due = time.Time{}
 }
 
 // sendSnapshots queues one fresh snapshot for every client that needs one.
@@ -167,25 +224,36 @@ func (s *Server) sendSnapshots() {
 	}
 }
 
-// broadcast queues a `service` event per changed service for every client; the bytes are
-// encoded once and shared.
-func (s *Server) broadcast(batch map[string]track.Status) {
+// broadcast hands batch to the watches at once, and holds it for the event streams (see
+// release). With no stream open nothing is held: a stream opened from now on starts with a
+// snapshot, taken after this batch is in the monitor's status.
+func (s *Server) broadcast(batch map[string]track.Status, held *heldEvents) {
 	s.hub.mu.Lock()
 	s.hub.watchBroadcast(batch)
 	streams := len(s.hub.clients)
 	s.hub.mu.Unlock()
 	if streams == 0 {
-		// Nobody to encode for: a stream opened from now on starts with a snapshot, taken
-		// after this batch is in the monitor's status.
+		held.clear()
+		return
+	}
+	held.hold(batch)
+}
+
+// release queues a `service` event per held service for every client, and holds nothing
+// more; the bytes are encoded once and shared.
+func (s *Server) release(held *heldEvents) {
+	if len(held.statuses) == 0 {
+		held.clear()
 		return
 	}
 	now := s.opts.Now()
 	var buf bytes.Buffer
 	for _, svc := range s.services() { // in the config's order, as the snapshot lists them
-		if st, ok := batch[svc.Name]; ok {
+		if st, ok := held.statuses[svc.Name]; ok {
 			buf.Write(encodeEvent("service", s.serviceOf(svc, st, now)))
 		}
 	}
+	held.clear()
 	if buf.Len() == 0 {
 		return
 	}
@@ -201,27 +269,51 @@ func (s *Server) broadcast(batch map[string]track.Status) {
 	}
 }
 
-// loggedStates are the services' states as restored from history: only changes from them are
-// logged.
-func (s *Server) loggedStates() map[string]track.State {
-	svcs, last := s.snapshot()
-	states := make(map[string]track.State, len(last))
-	for i, svc := range svcs {
-		states[svc.Name] = last[i].State
-	}
-	return states
+// shown is what of a service's status a viewer must learn of at once: its state and its
+// outage's bounds.
+type shown struct {
+	state                  track.State
+	outageStart, outageEnd time.Time
 }
 
-// logChanges logs every service whose state differs from states, and records the new states.
-// Only names, states, masked reasons and display URLs are logged: never a secret.
-func (s *Server) logChanges(batch map[string]track.Status, states map[string]track.State) {
+func shownOf(st track.Status) shown {
+	return shown{st.State, st.Outage.Start, st.Outage.End}
+}
+
+func (a shown) same(b shown) bool {
+	return a.state == b.state && a.outageStart.Equal(b.outageStart) && a.outageEnd.Equal(b.outageEnd)
+}
+
+// loggedStates are the services' states and outages as restored from history: only changes
+// from them are logged.
+func (s *Server) loggedStates() map[string]shown {
+	svcs, last := s.snapshot()
+	seen := make(map[string]shown, len(last))
+	for i, svc := range svcs {
+		seen[svc.Name] = shownOf(last[i])
+	}
+	return seen
+}
+
+// logChanges logs every service whose state differs from seen's, records in seen what batch
+// shows, and reports whether any service's state or outage changed. Only names, states, masked
+// reasons and display URLs are logged: never a secret.
+func (s *Server) logChanges(batch map[string]track.Status, seen map[string]shown) (changed bool) {
 	for _, svc := range s.services() {
 		st, ok := batch[svc.Name]
-		if !ok || st.State == states[svc.Name] {
+		if !ok {
 			continue
 		}
-		from := states[svc.Name]
-		states[svc.Name] = st.State
+		was, is := seen[svc.Name], shownOf(st)
+		if was.same(is) {
+			continue
+		}
+		changed = true
+		seen[svc.Name] = is
+		if st.State == was.state {
+			continue
+		}
+		from := was.state
 		attrs := []any{"service", svc.Name, "from", from.String(), "to", st.State.String()}
 		if svc.Group != "" {
 			attrs = append(attrs, "group", svc.Group)
@@ -242,6 +334,7 @@ func (s *Server) logChanges(batch map[string]track.Status, states map[string]tra
 		}
 		s.log.Log(context.Background(), level, "state changed", attrs...)
 	}
+	return changed
 }
 
 // encodeEvent is one Server-Sent Event: its name and v as one line of JSON.
@@ -273,6 +366,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx would hold events back
+	// Not chunked: the stream ends only when the connection does, and a second's events then go
+	// out in one write call rather than three (net/http's 4 KB buffer, the data, the chunk's
+	// end), each a loopback segment and a wake-up of the reader to pay for.
+	h.Set("Transfer-Encoding", "identity")
 
 	write := func(chunks ...[]byte) bool {
 		_ = rc.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))

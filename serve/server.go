@@ -145,13 +145,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	// The states the log compares with are taken before the first check can finish, so that
 	// the first change of every service is logged, however soon it comes.
-	states := s.loggedStates()
+	seen := s.loggedStates()
 	s.running.Store(true)
 	wg.Go(func() {
 		defer s.running.Store(false)
 		_ = s.opts.Monitor.Run(ctx)
 	})
-	wg.Go(func() { s.fanout(ctx, states) })
+	wg.Go(func() { s.fanout(ctx, seen) })
 	if s.opts.History != nil {
 		wg.Go(func() { s.watchHistory(ctx) })
 	}

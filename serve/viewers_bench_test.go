@@ -233,16 +233,22 @@ func (r *rig) openSSEElsewhere(b *testing.B, n int) {
 // check a state change (100 a second). An op is one second's worth of changes (100 results);
 // cpu-µs/change is the whole process's CPU. The sse=N viewers read in a process of their own,
 // so that only the server's side of their streams counts, as it would on a real server; the
-// sse=N/here ones read in the benchmark's process (a read per batch each, counted too).
+// sse=N/here ones read in the benchmark's process (a read per batch each, counted too). The
+// steady/ cases are the same with no state changing, every check moving only a latency, as on
+// most days (a "change" there is a result): the streams then get their events once a second.
 // Run it with -benchtime=10x.
 func BenchmarkViewerCPU(b *testing.B) {
 	for _, tc := range []struct {
 		name             string
 		sse, here, watch int
-	}{{"sse=0", 0, 0, 0}, {"sse=1", 1, 0, 0}, {"sse=50", 50, 0, 0}, {"sse=50/here", 0, 50, 0}, {"watch=50", 0, 0, 50}} {
+		steady           bool
+	}{
+		{name: "sse=0"}, {name: "sse=1", sse: 1}, {name: "sse=50", sse: 50}, {name: "sse=50/here", here: 50}, {name: "watch=50", watch: 50},
+		{name: "steady/sse=0", steady: true}, {name: "steady/sse=50", sse: 50, steady: true},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
 			const services, interval = 1000, 10 * time.Second
-			r := startRig(b, services, interval, true)
+			r := startRig(b, services, interval, !tc.steady)
 			ctx, cancel := context.WithCancel(context.Background())
 			var wg sync.WaitGroup
 			defer wg.Wait()
@@ -307,7 +313,8 @@ func BenchmarkViewerBytes(b *testing.B) {
 // hands) to an attached screen's source (attach.Client.Next, what `uptty attach` draws from),
 // p50 and p99, with 1 and 50 attached clients: 40 services at 1 s, every check a state
 // change. The server batches changes at most five times a second, so up to 200 ms of it is
-// that wait by design. An op is one second (40 changes). Run it with -benchtime=20x.
+// that wait by design (a change of state does not wait for the next second, as a moved latency
+// does). An op is one second (40 changes). Run it with -benchtime=20x.
 func BenchmarkViewerLatency(b *testing.B) {
 	for _, viewers := range []int{1, 50} {
 		b.Run(fmt.Sprintf("attach=%d", viewers), func(b *testing.B) {
