@@ -26,6 +26,14 @@ func (s *Server) SetServices(services []config.Service) {
 	s.wantSnapshot()
 }
 
+// catalogue is the current service list and its index by name, the one a reload made them
+// together; neither may be changed.
+func (s *Server) catalogue() ([]config.Service, map[string]int) {
+	s.svcMu.RLock()
+	defer s.svcMu.RUnlock()
+	return s.svcs, s.byName
+}
+
 // services is the current service list, in the config's order; it must not be changed.
 func (s *Server) services() []config.Service {
 	s.svcMu.RLock()

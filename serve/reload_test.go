@@ -10,7 +10,8 @@ import (
 )
 
 // TestSetServices: after a reload the status lists the new services, a removed one is unknown
-// to every endpoint, and each stream gets a fresh snapshot with the new list.
+// to every endpoint (a new one known to all, silences too), and each stream gets a fresh
+// snapshot with the new list.
 func TestSetServices(t *testing.T) {
 	up := newTarget(t)
 	f := start(t, "services:\n  - {name: api, url: \""+up.URL+"\"}\n  - {name: old, url: \""+up.URL+"\"}\n", nil)
@@ -44,5 +45,9 @@ func TestSetServices(t *testing.T) {
 	}
 	if code, _ := f.do(t, "POST", "/api/v1/services/new/pause", ""); code != 202 {
 		t.Errorf("POST pause of a new service = %d, want 202", code)
+	}
+	// A silence names the service by the new list's index, not the first config's.
+	if code, body := f.doBody(t, "POST", "/api/v1/services/new/silence", "", `{"for": "1h"}`); code != 200 || !strings.Contains(body, `"service":"new"`) {
+		t.Errorf("POST silence of a new service = %d %s, want 200 for new", code, body)
 	}
 }

@@ -104,7 +104,8 @@ func (s *Server) unsilence(w http.ResponseWriter, r *http.Request) {
 // there is none, or no history to keep silences in.
 func (s *Server) silenceTarget(w http.ResponseWriter, r *http.Request) (config.Service, bool) {
 	name := r.PathValue("name")
-	i, ok := s.byName[name]
+	svcs, byName := s.catalogue()
+	i, ok := byName[name]
 	if !ok {
 		errorJSON(w, http.StatusNotFound, fmt.Sprintf("no service named %q", name))
 		return config.Service{}, false
@@ -113,7 +114,7 @@ func (s *Server) silenceTarget(w http.ResponseWriter, r *http.Request) (config.S
 		errorJSON(w, http.StatusServiceUnavailable, "silences are kept in the history, and this server keeps none")
 		return config.Service{}, false
 	}
-	return s.opts.Services[i], true
+	return svcs[i], true
 }
 
 // refresh reads back the silences after a write, and gives the streams a fresh snapshot.
