@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -297,23 +298,35 @@ func (s *Server) loggedStates() map[string]shown {
 
 // logChanges logs every service whose state differs from seen's, records in seen what batch
 // shows, and reports whether any service's state or outage changed. Only names, states, masked
-// reasons and display URLs are logged: never a secret.
+// reasons and display URLs are logged: never a secret. It walks the batch, not the config (at
+// 10,000 services a walk of every service per batch was 2% of serve's CPU); the services whose
+// state changed are logged in the config's order.
 func (s *Server) logChanges(batch map[string]track.Status, seen map[string]shown) (changed bool) {
-	for _, svc := range s.services() {
-		st, ok := batch[svc.Name]
+	svcs, byName := s.catalogue()
+	type move struct {
+		i    int // the service's position in the config
+		from track.State
+	}
+	var moved []move
+	for name, st := range batch {
+		i, ok := byName[name]
 		if !ok {
 			continue
 		}
-		was, is := seen[svc.Name], shownOf(st)
+		was, is := seen[name], shownOf(st)
 		if was.same(is) {
 			continue
 		}
 		changed = true
-		seen[svc.Name] = is
-		if st.State == was.state {
-			continue
+		seen[name] = is
+		if st.State != was.state {
+			moved = append(moved, move{i, was.state})
 		}
-		from := was.state
+	}
+	slices.SortFunc(moved, func(a, b move) int { return a.i - b.i })
+	for _, m := range moved {
+		svc, from := svcs[m.i], m.from
+		st := batch[svc.Name]
 		attrs := []any{"service", svc.Name, "from", from.String(), "to", st.State.String()}
 		if svc.Group != "" {
 			attrs = append(attrs, "group", svc.Group)
