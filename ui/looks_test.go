@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/track"
 )
 
@@ -74,4 +75,27 @@ func TestLooksOnlyWaitsForTheTick(t *testing.T) {
 			t.Errorf("the key's frame lacks the reason that waited:\n%s", screen)
 		}
 	})
+}
+
+// TestUnhandledMessageKeepsTheFrame: a message the model does not handle (Bubble Tea sends the
+// window title's back through it) draws nothing again, so that a mark set without a message
+// waits for the tick as it does after a batch that changes only looks.
+func TestUnhandledMessageKeepsTheFrame(t *testing.T) {
+	now := fixedNow
+	m := quietModel(func() time.Time { return now })
+	maint := false
+	m.mark = func(name string) notify.Mark { return notify.Mark{Maintenance: maint && name == "steady"} }
+	before := m.View()
+	maint = true
+	type titleMsg string
+	next, _ := m.Update(titleMsg("uptty: 1 DOWN"))
+	m = next.(Model)
+	if got := m.View(); got != before {
+		t.Errorf("after a message the model does not handle, View = \n%s\nwant the last frame:\n%s", got, before)
+	}
+	next, _ = m.Update(tickMsg(now.Add(time.Second)))
+	m = next.(Model)
+	if got := ansi.Strip(m.View()); !strings.Contains(got, "MAINT") {
+		t.Errorf("the tick's frame lacks the mark set before it:\n%s", got)
+	}
 }

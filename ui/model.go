@@ -364,8 +364,9 @@ func (m Model) tick() tea.Cmd {
 // Update handles one message. Everything it changes shows in the next View, but for a batch
 // of statuses that only changes how services look (see looksOnly).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var last string
 	if batch, ok := msg.(statusMsg); !ok || !m.looksOnly(batch) {
-		m.drawn.redraw()
+		last = m.drawn.redraw()
 	}
 	if m, cmd, ok := m.reloadUpdate(msg); ok {
 		return m, cmd
@@ -440,6 +441,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseMsg:
 		return m.mouse(msg)
 	}
+	// A message the model does not handle (a window title's, after a batch that changed the
+	// counts) changes nothing it draws: the frame stands.
+	m.drawn.keep(last)
 	return m, nil
 }
 

@@ -171,8 +171,8 @@ func (m Model) tableLines(w, h int) []string {
 // The whole frame is kept too, but by another rule: Update says when it is stale.
 type rowCache struct {
 	// frame is the screen as View last gave it, "" when the next View must draw it again:
-	// Update clears it for every message but a batch of statuses that changes only how
-	// services look (looksOnly).
+	// Update clears it for every message it handles but a batch of statuses that changes
+	// only how services look (looksOnly).
 	frame string
 	lines []cachedLine
 	// The footer's key help, and the footer and column titles styled, as last drawn, by
@@ -194,10 +194,20 @@ const (
 	colHeadSlot
 )
 
-// redraw makes the next View draw the screen again.
-func (c *rowCache) redraw() {
+// redraw makes the next View draw the screen again, and returns the frame it dropped.
+func (c *rowCache) redraw() string {
+	if c == nil {
+		return ""
+	}
+	last := c.frame
+	c.frame = ""
+	return last
+}
+
+// keep makes frame, which redraw dropped, the next View again.
+func (c *rowCache) keep(frame string) {
 	if c != nil {
-		c.frame = ""
+		c.frame = frame
 	}
 }
 
