@@ -99,3 +99,31 @@ func TestUnhandledMessageKeepsTheFrame(t *testing.T) {
 		t.Errorf("the tick's frame lacks the mark set before it:\n%s", got)
 	}
 }
+
+func TestLooksOnly(t *testing.T) {
+	m := quietModel(func() time.Time { return fixedNow })
+	down := m.status[1] // "down", its outage going on
+	up := m.status[0]
+	change := func(s track.Status, f func(*track.Status)) track.Status { f(&s); return s }
+	for _, tc := range []struct {
+		name  string
+		batch statusMsg
+		want  bool
+	}{
+		{"a new latency and sample", statusMsg{"steady": change(up, func(s *track.Status) {
+			s.LastLatency = time.Second
+			s.Spark.Push(track.Sample{Latency: time.Second, OK: true})
+		})}, true},
+		{"another reason, still DOWN", statusMsg{"down": change(down, func(s *track.Status) { s.Reason = "timeout" })}, true},
+		{"the outage's start in another zone", statusMsg{"down": change(down, func(s *track.Status) { s.Outage.Start = s.Outage.Start.UTC() })}, true},
+		{"a service it does not show", statusMsg{"gone": {State: track.Down}}, true},
+		{"UP to DEGRADED", statusMsg{"steady": change(up, func(s *track.Status) { s.State = track.Degraded })}, false},
+		{"paused", statusMsg{"down": change(down, func(s *track.Status) { s.State = track.Paused })}, false},
+		{"the outage ended", statusMsg{"down": change(down, func(s *track.Status) { s.State, s.Outage.End = track.Up, fixedNow })}, false},
+		{"one look and one state", statusMsg{"steady": change(up, func(s *track.Status) { s.LastLatency++ }), "down": change(down, func(s *track.Status) { s.State = track.Up })}, false},
+	} {
+		if got := m.looksOnly(tc.batch); got != tc.want {
+			t.Errorf("%s: looksOnly = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
