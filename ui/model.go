@@ -574,7 +574,7 @@ func (m *Model) recount() {
 }
 
 // isAcked reports whether service i's outage going on is acknowledged.
-func (m Model) isAcked(i int) bool {
+func (m *Model) isAcked(i int) bool {
 	if m.acked == nil {
 		return false
 	}
