@@ -33,7 +33,7 @@ type ackedMsg struct {
 }
 
 // ackOf is the ack of service i's outage going on, if any.
-func (m Model) ackOf(i int) (track.Ack, bool) {
+func (m *Model) ackOf(i int) (track.Ack, bool) {
 	if m.acked == nil {
 		return track.Ack{}, false
 	}

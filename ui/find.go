@@ -185,7 +185,7 @@ type fields struct {
 
 // matches says whether service i matches every term, and where in its name the terms that
 // matched the name did, for the highlight.
-func (m Model) matches(i int, terms []string, pos []int) ([]int, bool) {
+func (m *Model) matches(i int, terms []string, pos []int) ([]int, bool) {
 	f := &m.fields[i]
 	s := &m.status[i]
 	for _, t := range terms {
@@ -219,7 +219,7 @@ var stateWords = func() (w [track.Paused + 1]string) {
 }()
 
 // visible says whether the filter and problems only keep service i.
-func (m Model) visible(i int, terms []string) bool {
+func (m *Model) visible(i int, terms []string) bool {
 	if m.find.problems && !isProblem(m.status[i]) {
 		return false
 	}

@@ -16,7 +16,7 @@ func BenchmarkView1000Filtered(b *testing.B) {
 	b.ReportAllocs()
 	var n int
 	for b.Loop() {
-		n = len(m.View())
+		n = len(m.draw())
 	}
 	b.ReportMetric(float64(n), "bytes/frame")
 }
@@ -26,7 +26,7 @@ func BenchmarkView1000Collapsed(b *testing.B) {
 	m := press(bigModel(b), "z")
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = m.View()
+		_ = m.draw()
 	}
 }
 

@@ -22,7 +22,7 @@ func BenchmarkViewDetail(b *testing.B) {
 				b.ReportAllocs()
 				var n int
 				for b.Loop() {
-					n = len(m.View())
+					n = len(m.draw())
 				}
 				b.ReportMetric(float64(n), "bytes/frame")
 			})

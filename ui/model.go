@@ -206,7 +206,7 @@ type Model struct {
 	// tallied is, for each service, whether the tally counted its outage as acknowledged:
 	// what a change of its status takes back out. Shared between copies, like status.
 	tallied []bool
-	// drawn is the table's rows as last drawn (table.go).
+	// drawn is the screen and the table's rows as last drawn (table.go).
 	drawn *rowCache
 	// titleless leaves the terminal's title alone. Only the teatest tests set it: Bubble Tea
 	// v1.3.10's renderer writes a title without the lock its frames take, and teatest's
@@ -364,8 +364,13 @@ func (m Model) tick() tea.Cmd {
 	}
 }
 
-// Update handles one message.
+// Update handles one message. Everything it changes shows in the next View, but for a batch
+// of statuses that only changes how services look (see looksOnly).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var last string
+	if batch, ok := msg.(statusMsg); !ok || !m.looksOnly(batch) {
+		last = m.drawn.redraw()
+	}
 	if m, cmd, ok := m.reloadUpdate(msg); ok {
 		return m, cmd
 	}
@@ -439,7 +444,35 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseMsg:
 		return m.mouse(msg)
 	}
+	// A message the model does not handle (a window title's, after a batch that changed the
+	// counts) changes nothing it draws: the frame stands.
+	m.drawn.keep(last)
 	return m, nil
+}
+
+// looksOnly says whether batch changes only how its services look: their latency, sparkline,
+// uptime, the words of a reason in the same state. Such a batch is applied at once but makes
+// no frame of its own (View gives the last frame again): it shows with the next frame made
+// for another reason, at the latest the clock's tick at the next second. At 1,000 services
+// every 10 s the batches came five times a second, each a frame for the local screen and for
+// every group of SSH viewers, and each frame's bytes encrypted for every viewer. What a user
+// must see at once, a state or an outage opening or closing, still draws at once, as does
+// every other message (a key, a resize, a reload, an ack, the link going down).
+func (m Model) looksOnly(batch statusMsg) bool {
+	for name, s := range batch {
+		if i, ok := m.index[name]; ok {
+			if old := &m.status[i]; s.State != old.State || !sameOutage(old.Outage, s.Outage) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sameOutage compares outages by their instants: the statuses of an attached screen were
+// decoded from JSON, their times in zones of their own.
+func sameOutage(a, b track.Outage) bool {
+	return a.Start.Equal(b.Start) && a.End.Equal(b.End) && a.Cause == b.Cause
 }
 
 // quit cancels the pending Source.Next before quitting, in that order, so the Cmd waiting on it
@@ -544,7 +577,7 @@ func (m *Model) recount() {
 }
 
 // isAcked reports whether service i's outage going on is acknowledged.
-func (m Model) isAcked(i int) bool {
+func (m *Model) isAcked(i int) bool {
 	if m.acked == nil {
 		return false
 	}

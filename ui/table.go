@@ -168,7 +168,12 @@ func (m Model) tableLines(w, h int) []string {
 // viewer draws its own frames, so that drawing every row for every frame cost more than
 // everything else a viewer costs the server. It is shared between copies of a Model; a
 // stale entry is never wrong, only missed, as its key is everything its row depends on.
+// The whole frame is kept too, but by another rule: Update says when it is stale.
 type rowCache struct {
+	// frame is the screen as View last gave it, "" when the next View must draw it again:
+	// Update clears it for every message it handles but a batch of statuses that changes
+	// only how services look (looksOnly).
+	frame string
 	lines []cachedLine
 	// The footer's key help, and the footer and column titles styled, as last drawn, by
 	// what they were drawn from: they change with the view, not with the statuses, and
@@ -188,6 +193,23 @@ const (
 	footerSlot = iota
 	colHeadSlot
 )
+
+// redraw makes the next View draw the screen again, and returns the frame it dropped.
+func (c *rowCache) redraw() string {
+	if c == nil {
+		return ""
+	}
+	last := c.frame
+	c.frame = ""
+	return last
+}
+
+// keep makes frame, which redraw dropped, the next View again.
+func (c *rowCache) keep(frame string) {
+	if c != nil {
+		c.frame = frame
+	}
+}
 
 // footerHelp is the footer's key help for bindings, drawn again only when they changed.
 func (c *rowCache) footerHelp(bindings []key.Binding) string {

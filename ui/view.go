@@ -11,8 +11,22 @@ import (
 )
 
 // View draws the screen. It depends only on the model (time included), so the same model always
-// draws the same screen and Bubble Tea redraws only the lines that changed.
+// draws the same screen and the Screen writes only the cells that changed; but after a batch of
+// statuses that changes only how services look (looksOnly) it is the last frame again, which
+// the Screen does not write at all.
 func (m Model) View() string {
+	if c := m.drawn; c != nil && c.frame != "" {
+		return c.frame
+	}
+	out := m.draw()
+	if m.drawn != nil {
+		m.drawn.frame = out
+	}
+	return out
+}
+
+// draw draws the screen afresh (but for the rows whose look did not change; see rowCache).
+func (m Model) draw() string {
 	w, h := m.size()
 	if w <= 0 || h <= 0 {
 		return ""
