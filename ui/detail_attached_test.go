@@ -47,7 +47,8 @@ func TestFooterOffersResume(t *testing.T) {
 	if i < 0 {
 		t.Fatal("no row selected")
 	}
-	footer := func() string { lines := strings.Split(m.View(), "\n"); return lines[len(lines)-1] }
+	// draw, not View: the status is changed in place here, not by a message that redraws.
+	footer := func() string { lines := strings.Split(m.draw(), "\n"); return lines[len(lines)-1] }
 	m.status[i].State, m.status[i].Reason = track.Up, "" // a problem's footer is its reason instead
 	if f := footer(); !strings.Contains(f, "p pause") {
 		t.Fatalf("footer on a %v row = %q, want p pause", m.status[i].State, f)
