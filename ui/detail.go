@@ -51,16 +51,17 @@ func (m Model) stateLines(i, w int) []string {
 	}
 	stateText := st.count[state].Render(state.String())
 	open, isOpen := s.OpenOutage()
+	at := m.clocksAt()
 	switch {
 	case isOpen:
 		// The row's clock: the outage began with the first failed check of its streak, before
 		// DOWN was declared; both times are shown so that neither reads as a mistake.
-		stateText += " " + text.FormatDuration(open.Duration(m.now)) + " since " + clockText(m.now, open.Start, m.loc)
+		stateText += " " + text.FormatDuration(open.Duration(at)) + " since " + clockText(m.now, open.Start, m.loc)
 		if s.State == track.Down && s.Since.After(open.Start) {
 			stateText += ", declared " + clockText(m.now, s.Since, m.loc)
 		}
 	case !s.Since.IsZero():
-		stateText += " for " + text.FormatDuration(m.now.Sub(s.Since)) + ", since " + clockText(m.now, s.Since, m.loc)
+		stateText += " for " + text.FormatDuration(at.Sub(s.Since)) + ", since " + clockText(m.now, s.Since, m.loc)
 	}
 	lines := []string{title, st.label.Render(text.Fit("State", labelW, "")) + " " + stateText}
 	if r := s.Reason; r != "" {

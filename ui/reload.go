@@ -179,6 +179,16 @@ func (m Model) reloadNote() (note string, alarm bool) {
 	return "", false
 }
 
+// clocksAt is the instant the services' clocks (how long an outage or a state has lasted) run
+// to: now, but while the attached link is down the moment it went down. Past it nothing is
+// known, and a clock that went on ticking would read as live.
+func (m Model) clocksAt() time.Time {
+	if m.stale() && !m.rl.since.IsZero() {
+		return m.rl.since
+	}
+	return m.now
+}
+
 // stale reports that rows must not be shown as live: the attached link is down.
 func (m Model) stale() bool { return m.rl.linkErr }
 
@@ -186,6 +196,7 @@ func (m Model) stale() bool { return m.rl.linkErr }
 // dimmed, so that nothing on it reads as live. The selected row keeps its cursor beside the
 // mark (`?>`): without colour, reverse video is dropped and nothing else would show it.
 func (m Model) staleRow(i int, selected bool, l layout) string {
+	m.now = m.clocksAt()
 	plain := []rune(ansi.Strip(m.renderRow(i, selected, l, nil)))
 	if len(plain) > 0 {
 		plain[0] = '?'
