@@ -34,6 +34,7 @@ import (
 	_ "github.com/uptty/uptty/termquery" // its init: Bubble Tea v1 asks the terminal nothing at start-up
 	"github.com/uptty/uptty/track"
 	"github.com/uptty/uptty/ui"
+	"github.com/uptty/uptty/wallclock"
 )
 
 // checkStartAhead is how far ahead of its due time uptty and uptty serve start a check along
@@ -200,6 +201,7 @@ type options struct {
 }
 
 func main() {
+	wallclock.Enable()
 	setMemoryPolicy(os.LookupEnv)
 	stop := startCPUProfile(os.Getenv("UPTTY_CPUPROFILE"))
 	code := run(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)

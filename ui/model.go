@@ -21,6 +21,7 @@ import (
 	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
+	"github.com/uptty/uptty/wallclock"
 )
 
 // Source feeds the UI. The monitor.Monitor implements it. Services are known by name.
@@ -344,20 +345,16 @@ func (m Model) next() tea.Cmd {
 func (m Model) tick() tea.Cmd {
 	ctx, check := m.ctx, m.checkSave()
 	return func() tea.Msg {
-		now := time.Now()
-		t := time.NewTimer(now.Truncate(time.Second).Add(time.Second).Sub(now))
-		defer t.Stop()
-		select {
-		case at := <-t.C:
-			if check != nil {
-				if msg, ok := check().(saveErrMsg); ok {
-					return tickSaveMsg{at: at, save: msg}
-				}
-			}
-			return tickMsg(at)
-		case <-ctx.Done():
+		at, ok := wallclock.NextSecond(ctx)
+		if !ok {
 			return nil
 		}
+		if check != nil {
+			if msg, ok := check().(saveErrMsg); ok {
+				return tickSaveMsg{at: at, save: msg}
+			}
+		}
+		return tickMsg(at)
 	}
 }
 
