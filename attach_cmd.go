@@ -41,6 +41,7 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 			return exitUsage
 		}
 	}
+	setProcs(nil, getenv) // it checks nothing itself
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGHUP, syscall.SIGTERM)
 	defer cancel()
 	var program *tea.Program

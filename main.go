@@ -202,6 +202,7 @@ type options struct {
 
 func main() {
 	wallclock.Enable()
+	procsPolicy = true
 	setMemoryPolicy(os.LookupEnv)
 	stop := startCPUProfile(os.Getenv("UPTTY_CPUPROFILE"))
 	code := run(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
@@ -490,6 +491,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		cfg = d.Config
 	}
 	logConfig(dlog, cfg, isDemo)
+	setProcs(cfg.Services, getenv)
 	targets, err := buildTargets(cfg)
 	if err != nil {
 		dlog.Error("config invalid") // the error may quote the config: it goes to stderr only
