@@ -116,8 +116,7 @@ type Options struct {
 // key press shows at once) and coalesces faster changes into the next frame 1/FrameRate later,
 // which also saves terminal bytes; it does not wake while nothing changes (sh
 // bench/idle-cpu.sh: 1.4-2.2 wake-ups a second, the clock's tick and its frame on one thread
-// (package wallclock), 0.020 CPU-s a minute at load; 0.22-0.23 with Bubble Tea's renderer at
-// 20).
+// (package wallclock), 0.020-0.023 CPU-s a minute; 0.22-0.23 with Bubble Tea's renderer at 20).
 // Bubble Tea's renderer (Windows; tea.WithFPS) wakes at this rate for the whole run, changed or
 // not: at its default 60 the wake-ups alone were ~90% of an idle monitor's CPU, and 50 SSH
 // viewers at 60 woke 3,000 times a second.
