@@ -41,6 +41,7 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 			return exitUsage
 		}
 	}
+	setProcs(nil, getenv) // it checks nothing itself
 	ctx, cancel := attachContext()
 	defer cancel()
 	var program *tea.Program

@@ -34,6 +34,7 @@ import (
 	_ "github.com/uptty/uptty/termquery" // its init: Bubble Tea v1 asks the terminal nothing at start-up
 	"github.com/uptty/uptty/track"
 	"github.com/uptty/uptty/ui"
+	"github.com/uptty/uptty/wallclock"
 )
 
 // checkStartAhead is how far ahead of its due time uptty and uptty serve start a check along
@@ -201,6 +202,8 @@ type options struct {
 }
 
 func main() {
+	wallclock.Enable()
+	procsPolicy = true
 	setMemoryPolicy(os.LookupEnv)
 	stop := startCPUProfile(os.Getenv("UPTTY_CPUPROFILE"))
 	code := run(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
@@ -489,6 +492,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		cfg = d.Config
 	}
 	logConfig(dlog, cfg, isDemo)
+	setProcs(cfg.Services, getenv)
 	targets, err := buildTargets(cfg)
 	if err != nil {
 		dlog.Error("config invalid") // the error may quote the config: it goes to stderr only

@@ -72,6 +72,7 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 	if r.apply != nil {
 		r.apply(cfg)
 	}
+	setProcs(cfg.Services, r.getenv)
 	return cfg, nil
 }
 

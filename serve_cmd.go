@@ -89,6 +89,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	if err != nil {
 		return fail(err)
 	}
+	setProcs(cfg.Services, getenv)
 	addr := opts.serve.listen
 	if addr == "" {
 		addr = defaultListen

@@ -10,6 +10,7 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/notify"
+	"github.com/uptty/uptty/wallclock"
 )
 
 // silencePollEvery is how often a running uptty reads the silences from the history file:
@@ -60,14 +61,14 @@ func (p *silencePoller) stamp() (st fileStamp, ok bool) {
 	}
 	path := p.hist.Store.Path()
 	for i, name := range [2]string{path, path + "-wal"} {
-		fi, err := os.Stat(name)
+		size, mod, err := quietStat(name)
 		if err != nil {
 			if i == 0 || !os.IsNotExist(err) {
 				return st, false
 			}
 			continue // no WAL (yet) is a state of its own
 		}
-		st.size[i], st.mod[i] = fi.Size(), fi.ModTime()
+		st.size[i], st.mod[i] = size, mod
 	}
 	return st, true
 }
@@ -125,22 +126,14 @@ func (p *silencePoller) signal() {
 // seconds the screen's clock wakes the process anyway, and a poll that shares its wake-up
 // costs a query, not another wake-up of the whole runtime (what an idle monitor pays for).
 func (p *silencePoller) run(ctx context.Context, every time.Duration) {
-	t := time.NewTimer(untilNext(time.Now(), every))
+	t := wallclock.NewTicker(every)
 	defer t.Stop()
 	for {
-		select {
-		case <-ctx.Done():
+		if _, ok := t.Wait(ctx); !ok {
 			return
-		case <-t.C:
-			p.read(true)
-			t.Reset(untilNext(time.Now(), every))
 		}
+		p.read(true)
 	}
-}
-
-// untilNext is the time from now to the wall clock's next multiple of every.
-func untilNext(now time.Time, every time.Duration) time.Duration {
-	return now.Truncate(every).Add(every).Sub(now)
 }
 
 // set stores a silence and applies it at once, without waiting for the next poll.

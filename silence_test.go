@@ -91,28 +91,6 @@ func TestSilenceWithoutTheSecrets(t *testing.T) {
 	}
 }
 
-// TestUntilNext: the silence poll waits for the wall clock's next multiple of its period, where
-// the screen's clock wakes the process anyway; at a multiple it waits a whole period.
-func TestUntilNext(t *testing.T) {
-	base := time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
-	tests := []struct {
-		now   time.Time
-		every time.Duration
-		want  time.Duration
-	}{
-		{base, 2 * time.Second, 2 * time.Second},
-		{base.Add(300 * time.Millisecond), 2 * time.Second, 1700 * time.Millisecond},
-		{base.Add(time.Second + 999*time.Millisecond), 2 * time.Second, time.Millisecond},
-		{base.Add(2 * time.Second), 2 * time.Second, 2 * time.Second},
-		{base.Add(250 * time.Millisecond), time.Second, 750 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		if got := untilNext(tt.now, tt.every); got != tt.want {
-			t.Errorf("untilNext(%v, %v) = %v, want %v", tt.now.Format("15:04:05.000"), tt.every, got, tt.want)
-		}
-	}
-}
-
 // TestSilencePollSkipsAQuietFile: the ticker's poll reads the silence table only when the
 // history file changed since the last read, when a silence read then has ended, or when that
 // read is silenceRecheck old; a write's own read (poll) always reads.

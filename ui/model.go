@@ -21,6 +21,7 @@ import (
 	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
+	"github.com/uptty/uptty/wallclock"
 )
 
 // Source feeds the UI. The monitor.Monitor implements it. Services are known by name.
@@ -114,8 +115,8 @@ type Options struct {
 // attach, each SSH viewer). Screen writes a frame as soon as one changes after a quiet spell (a
 // key press shows at once) and coalesces faster changes into the next frame 1/FrameRate later,
 // which also saves terminal bytes; it does not wake while nothing changes (sh
-// bench/idle-cpu.sh: 0.036-0.040 CPU-s a minute and 12 wake-ups a second, the clock's tick
-// and its frame; 0.22-0.23 with Bubble Tea's renderer at 20).
+// bench/idle-cpu.sh: 1.4-2.2 wake-ups a second, the clock's tick and its frame on one thread
+// (package wallclock), 0.020-0.023 CPU-s a minute; 0.22-0.23 with Bubble Tea's renderer at 20).
 // Bubble Tea's renderer (Windows; tea.WithFPS) wakes at this rate for the whole run, changed or
 // not: at its default 60 the wake-ups alone were ~90% of an idle monitor's CPU, and 50 SSH
 // viewers at 60 woke 3,000 times a second.
@@ -347,20 +348,16 @@ func (m Model) next() tea.Cmd {
 func (m Model) tick() tea.Cmd {
 	ctx, check := m.ctx, m.checkSave()
 	return func() tea.Msg {
-		now := time.Now()
-		t := time.NewTimer(now.Truncate(time.Second).Add(time.Second).Sub(now))
-		defer t.Stop()
-		select {
-		case at := <-t.C:
-			if check != nil {
-				if msg, ok := check().(saveErrMsg); ok {
-					return tickSaveMsg{at: at, save: msg}
-				}
-			}
-			return tickMsg(at)
-		case <-ctx.Done():
+		at, ok := wallclock.NextSecond(ctx)
+		if !ok {
 			return nil
 		}
+		if check != nil {
+			if msg, ok := check().(saveErrMsg); ok {
+				return tickSaveMsg{at: at, save: msg}
+			}
+		}
+		return tickMsg(at)
 	}
 }
 

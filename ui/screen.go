@@ -60,6 +60,7 @@ type ScreenOptions struct {
 // program, and Close once the program's Run returned.
 type Screen struct {
 	out      io.Writer
+	raw      io.Closer // out's own terminal file (openRawTerminal), closed by Close
 	tty      *os.File
 	mouse    bool
 	interval time.Duration
@@ -106,8 +107,13 @@ func NewScreen(opts ScreenOptions) *Screen {
 	if fps <= 0 {
 		fps = 20
 	}
+	out := opts.Out
+	raw := openRawTerminal(out)
+	if raw != nil {
+		out = raw
+	}
 	return &Screen{
-		out: opts.Out, tty: opts.TTY, mouse: opts.Mouse,
+		out: out, raw: raw, tty: opts.TTY, mouse: opts.Mouse,
 		interval: time.Second / time.Duration(fps),
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
@@ -144,6 +150,13 @@ func (s *Screen) Close() {
 	}
 	s.mu.Unlock()
 	s.release()
+	s.mu.Lock()
+	raw := s.raw
+	s.raw = nil
+	s.mu.Unlock()
+	if raw != nil {
+		_ = raw.Close()
+	}
 }
 
 // start takes the terminal: raw input, the alternate screen, and the writer goroutine.
