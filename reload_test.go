@@ -107,20 +107,26 @@ func replaceFile(t *testing.T, path, body string) {
 	}
 }
 
-// TestReloadOnFileChange: the config replaced on disk (rename over it) adds and removes services,
-// and the one that stays keeps its outage; an invalid file changes nothing and says why.
-func TestReloadOnFileChange(t *testing.T) {
-	opt := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, opt) }) // first registered, last run
-	up, dead := reloadListen(t), reloadClosed(t)
-	head := "defaults: {interval: 1s, timeout: 1s, retry_interval: 100ms, failure_threshold: 1}\nservices:\n"
-	path := writeConfig(t, head+fmt.Sprintf("  - {name: db, url: \"tcp://%s\"}\n  - {name: old, url: \"tcp://%s\"}\n", dead, up))
-	getenv := envFrom(nil)
-	data, err := config.ReadFile(path)
+// reloadRig is a monitor with an in-memory history on a config file, as uptty runs one, for a
+// reloader to reload; it stops, and its goroutines (ctx's, in wg) with it, when the test ends.
+type reloadRig struct {
+	path   string
+	getenv func(string) (string, bool)
+	mon    *monitor.Monitor
+	hist   *history.Live
+	ctx    context.Context
+	wg     *sync.WaitGroup
+}
+
+// startReloadRig writes body as the config and starts the monitor on it.
+func startReloadRig(t *testing.T, body string) *reloadRig {
+	t.Helper()
+	r := &reloadRig{path: writeConfig(t, body), getenv: envFrom(nil), wg: new(sync.WaitGroup)}
+	data, err := config.ReadFile(r.path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse(data, path, getenv, probe.Kinds())
+	cfg, err := config.Parse(data, r.path, r.getenv, probe.Kinds())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,17 +134,28 @@ func TestReloadOnFileChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hist, err := history.OpenLive("", 0, historyServices(cfg.Services), 0)
-	if err != nil {
+	if r.hist, err = history.OpenLive("", 0, historyServices(cfg.Services), 0); err != nil {
 		t.Fatal(err)
 	}
-	defer hist.Close()
-	mon := monitor.NewMonitor(targets, monitor.Options{OnResult: hist.Record})
+	t.Cleanup(func() { r.hist.Close() }) // cleanups run last first: after the goroutines end
+	r.mon = monitor.NewMonitor(targets, monitor.Options{OnResult: r.hist.Record})
 	ctx, cancel := context.WithCancel(t.Context())
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	wg.Go(func() { _ = mon.Run(ctx) })
+	r.ctx = ctx
+	t.Cleanup(r.wg.Wait)
+	t.Cleanup(cancel)
+	r.wg.Go(func() { _ = r.mon.Run(ctx) })
+	return r
+}
+
+// TestReloadOnFileChange: the config replaced on disk (rename over it) adds and removes services,
+// and the one that stays keeps its outage; an invalid file changes nothing and says why.
+func TestReloadOnFileChange(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) }) // first registered, last run
+	up, dead := reloadListen(t), reloadClosed(t)
+	head := "defaults: {interval: 1s, timeout: 1s, retry_interval: 100ms, failure_threshold: 1}\nservices:\n"
+	r := startReloadRig(t, head+fmt.Sprintf("  - {name: db, url: \"tcp://%s\"}\n  - {name: old, url: \"tcp://%s\"}\n", dead, up))
+	path, getenv, mon, hist, ctx, wg := r.path, r.getenv, r.mon, r.hist, r.ctx, r.wg
 
 	outcomes := make(chan error, 16)
 	rl := &reloader{path: path, getenv: getenv, mon: mon, hist: hist}
@@ -304,27 +321,8 @@ func TestReloadBringsBackAnOutage(t *testing.T) {
 	up, dead := reloadListen(t), reloadClosed(t)
 	head := "defaults: {interval: 1s, timeout: 1s, retry_interval: 100ms, failure_threshold: 1}\nservices:\n"
 	both := head + fmt.Sprintf("  - {name: db, url: \"tcp://%s\"}\n  - {name: web, url: \"tcp://%s\"}\n", dead, up)
-	path := writeConfig(t, both)
-	getenv := envFrom(nil)
-	cfg, err := config.Parse([]byte(both), path, getenv, probe.Kinds())
-	if err != nil {
-		t.Fatal(err)
-	}
-	targets, err := buildTargets(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hist, err := history.OpenLive("", 0, historyServices(cfg.Services), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hist.Close()
-	mon := monitor.NewMonitor(targets, monitor.Options{OnResult: hist.Record})
-	ctx, cancel := context.WithCancel(t.Context())
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	wg.Go(func() { _ = mon.Run(ctx) })
+	r := startReloadRig(t, both)
+	path, getenv, mon, hist, ctx := r.path, r.getenv, r.mon, r.hist, r.ctx
 	rl := &reloader{path: path, getenv: getenv, mon: mon, hist: hist}
 
 	var outage track.Outage
