@@ -35,7 +35,7 @@ func TestTickerGoTimer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tk := NewTicker(2 * time.Second)
 		defer tk.Stop()
-		time.Sleep(300 * time.Millisecond)
+		elapse(300 * time.Millisecond)
 		for range 3 {
 			at, ok := tk.Wait(t.Context())
 			if !ok || !at.Equal(at.Truncate(2*time.Second)) {
@@ -43,10 +43,7 @@ func TestTickerGoTimer(t *testing.T) {
 			}
 		}
 		ctx, cancel := context.WithCancel(t.Context())
-		go func() {
-			time.Sleep(time.Second)
-			cancel()
-		}()
+		time.AfterFunc(time.Second, cancel)
 		if _, ok := tk.Wait(ctx); ok {
 			t.Error("Wait with its context cancelled = true")
 		}
@@ -119,4 +116,10 @@ func TestNextSecondShared(t *testing.T) {
 	if a.Sub(a.Truncate(time.Second)) > 500*time.Millisecond {
 		t.Logf("tick came %v after its second (a loaded machine?)", a.Sub(a.Truncate(time.Second)))
 	}
+}
+
+// elapse moves the bubble's fake clock on by d, then lets what it woke settle.
+func elapse(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
 }
