@@ -100,25 +100,6 @@ func outageSince(row string) string {
 	return after[:8]
 }
 
-// upttyPID is the pid of the uptty running in the tmux pane: the pane's shell's child.
-func upttyPID(t *testing.T, s *tmuxSession) int {
-	t.Helper()
-	shell := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_pid}"))
-	b, err := os.ReadFile(filepath.Join("/proc", shell, "task", shell, "children"))
-	if err != nil {
-		t.Skipf("no /proc children list: %v", err)
-	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		t.Fatalf("the pane's shell %s has no child", shell)
-	}
-	pid, err := strconv.Atoi(f[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
-}
-
 // TestHangupStillQuits: SIGHUP from a terminal that went away (the tmux session killed, as an
 // ssh link dropping) is not a reload: uptty commits its history and exits.
 func TestHangupStillQuits(t *testing.T) {
