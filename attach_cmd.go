@@ -111,7 +111,7 @@ func attachContext() (context.Context, context.CancelFunc) {
 			case <-ctx.Done():
 				return
 			case <-hup:
-				if !xterm.IsTerminal(os.Stdout.Fd()) {
+				if hungUp() {
 					cancel()
 					return
 				}

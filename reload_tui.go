@@ -39,7 +39,7 @@ func tuiReloads(ctx context.Context, cancel context.CancelFunc, hup <-chan os.Si
 		case <-ctx.Done():
 			return
 		case <-hup:
-			if !xterm.IsTerminal(os.Stdout.Fd()) {
+			if hungUp() {
 				dlog.Info("terminal hung up")
 				cancel()
 				return
@@ -84,3 +84,7 @@ func ruleNames(rules []notify.Rule) map[string]bool {
 	}
 	return out
 }
+
+// hungUp says that a SIGHUP is a hang-up, not a reload: the terminal the screen was on is gone
+// (an ssh link dropped, a tmux pane killed). One sent while it is there (pkill -HUP uptty) is not.
+func hungUp() bool { return !xterm.IsTerminal(os.Stdout.Fd()) }
