@@ -289,17 +289,32 @@ func TestViewer(t *testing.T) {
 	again.quit(t)
 }
 
+// sharedAndOwn opens two viewers on the board: one sharing a screen, and one that pressed a
+// key and so has a screen of its own.
+func (f *fixture) sharedAndOwn(t *testing.T) (shared, own *viewer) {
+	t.Helper()
+	shared, own = f.open(t, f.viewer), f.open(t, f.op)
+	shared.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	own.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
+	io.WriteString(own.keys, "j") // a key: a screen of its own
+	own.out.waitFor(t, "the cursor on Search", regexp.MustCompile(`>\s*DOWN\s+Search`).MatchString)
+	return shared, own
+}
+
+// written is every byte the viewer's terminal got, escape sequences and all.
+func (s *screen) written() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // TestStopRestoresTerminals: when the server stops (serve's SIGTERM), every viewer, one
 // sharing a screen and one with a screen of its own, gets its main screen and cursor back and
 // a line saying why before its session ends, as after q, rather than a terminal left on the
 // alternate screen with no cursor.
 func TestStopRestoresTerminals(t *testing.T) {
 	f := start(t, nil)
-	shared, own := f.open(t, f.viewer), f.open(t, f.op)
-	shared.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
-	own.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
-	io.WriteString(own.keys, "j") // a key: a screen of its own
-	own.out.waitFor(t, "the cursor on Search", regexp.MustCompile(`>\s*DOWN\s+Search`).MatchString)
+	shared, own := f.sharedAndOwn(t)
 	f.stop()
 	for name, v := range map[string]*viewer{"shared": shared, "own": own} {
 		done := make(chan error, 1)
@@ -312,9 +327,7 @@ func TestStopRestoresTerminals(t *testing.T) {
 		case <-time.After(wait):
 			t.Fatalf("%s: session still open %v after the server stopped", name, wait)
 		}
-		v.out.mu.Lock()
-		out := v.out.b.String()
-		v.out.mu.Unlock()
+		out := v.out.written()
 		for _, pair := range [][2]string{{"\x1b[?1049h", "\x1b[?1049l"}, {"\x1b[?25l", "\x1b[?25h"}} {
 			if strings.LastIndex(out, pair[1]) < strings.LastIndex(out, pair[0]) {
 				t.Errorf("%s: the terminal's last word on %q is %q, want %q", name, pair[0][2:], pair[0], pair[1])
@@ -331,16 +344,10 @@ func TestStopRestoresTerminals(t *testing.T) {
 // viewer shared a screen or had one of its own, so that no stale count stays in a tab.
 func TestQuitGivesTheTitleBack(t *testing.T) {
 	f := start(t, nil)
-	shared, own := f.open(t, f.viewer), f.open(t, f.op)
-	shared.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
-	own.out.waitFor(t, "the board", rowIs("Checkout", "UP"))
-	io.WriteString(own.keys, "j") // a key: a screen of its own
-	own.out.waitFor(t, "the cursor on Search", regexp.MustCompile(`>\s*DOWN\s+Search`).MatchString)
+	shared, own := f.sharedAndOwn(t)
 	for name, v := range map[string]*viewer{"shared": shared, "own": own} {
 		v.quit(t)
-		v.out.mu.Lock()
-		out := v.out.b.String()
-		v.out.mu.Unlock()
+		out := v.out.written()
 		set := strings.LastIndex(out, "\x1b]2;uptty")
 		if set < 0 {
 			t.Fatalf("%s: the screen never titled the window", name)
