@@ -133,7 +133,7 @@ func (s *Server) wantSnapshot() {
 // learns of a change of state as soon as before, and a stream costs one wake-up and one write
 // a second for the rest rather than one a batch (five a second): on a small VM a wake-up and a
 // write cost about as much as the kilobytes they carry.
-func (s *Server) fanout(ctx context.Context, seen map[string]shown) {
+func (s *Server) fanout(ctx context.Context, seen map[string]track.Standing) {
 	held := heldEvents{statuses: map[string]track.Status{}}
 	for {
 		s.hub.mu.Lock()
@@ -270,28 +270,13 @@ func (s *Server) release(held *heldEvents) {
 	}
 }
 
-// shown is what of a service's status a viewer must learn of at once: its state and its
-// outage's bounds.
-type shown struct {
-	state                  track.State
-	outageStart, outageEnd time.Time
-}
-
-func shownOf(st track.Status) shown {
-	return shown{st.State, st.Outage.Start, st.Outage.End}
-}
-
-func (a shown) same(b shown) bool {
-	return a.state == b.state && a.outageStart.Equal(b.outageStart) && a.outageEnd.Equal(b.outageEnd)
-}
-
 // loggedStates are the services' states and outages as restored from history: only changes
 // from them are logged.
-func (s *Server) loggedStates() map[string]shown {
+func (s *Server) loggedStates() map[string]track.Standing {
 	svcs, last := s.snapshot()
-	seen := make(map[string]shown, len(last))
+	seen := make(map[string]track.Standing, len(last))
 	for i, svc := range svcs {
-		seen[svc.Name] = shownOf(last[i])
+		seen[svc.Name] = last[i].Standing()
 	}
 	return seen
 }
@@ -301,7 +286,7 @@ func (s *Server) loggedStates() map[string]shown {
 // reasons and display URLs are logged: never a secret. It walks the batch, not the config (at
 // 10,000 services a walk of every service per batch was 2% of serve's CPU); the services whose
 // state changed are logged in the config's order.
-func (s *Server) logChanges(batch map[string]track.Status, seen map[string]shown) (changed bool) {
+func (s *Server) logChanges(batch map[string]track.Status, seen map[string]track.Standing) (changed bool) {
 	svcs, byName := s.catalogue()
 	type move struct {
 		i    int // the service's position in the config
@@ -313,14 +298,14 @@ func (s *Server) logChanges(batch map[string]track.Status, seen map[string]shown
 		if !ok {
 			continue
 		}
-		was, is := seen[name], shownOf(st)
-		if was.same(is) {
+		was, is := seen[name], st.Standing()
+		if was.Same(is) {
 			continue
 		}
 		changed = true
 		seen[name] = is
-		if st.State != was.state {
-			moved = append(moved, move{i, was.state})
+		if st.State != was.State {
+			moved = append(moved, move{i, was.State})
 		}
 	}
 	slices.SortFunc(moved, func(a, b move) int { return a.i - b.i })

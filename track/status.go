@@ -31,6 +31,24 @@ func (o Outage) Duration(now time.Time) time.Duration {
 	return o.End.Sub(o.Start)
 }
 
+// Standing is what of a service's status its viewers must learn of at once: its state and its
+// outage. The rest (latency, samples, a reason's words) only changes how it looks, and a screen
+// or a stream may wait for its next tick to show it.
+type Standing struct {
+	State  State
+	Outage Outage
+}
+
+// Standing is s's state and outage.
+func (s Status) Standing() Standing { return Standing{s.State, s.Outage} }
+
+// Same reports whether a and b stand alike. Outages are compared by their instants: statuses
+// decoded from JSON (an attached screen's) carry times in zones of their own.
+func (a Standing) Same(b Standing) bool {
+	return a.State == b.State && a.Outage.Start.Equal(b.Outage.Start) && a.Outage.End.Equal(b.Outage.End) &&
+		a.Outage.Cause == b.Outage.Cause
+}
+
 // EventKind says what an Event records.
 type EventKind uint8
 

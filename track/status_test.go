@@ -50,3 +50,28 @@ func TestSpark(t *testing.T) {
 		t.Errorf("Push(10m failed), At(0) = %v, want it back", got)
 	}
 }
+
+// TestStandingSame: a status stands as another when its state and outage match, its outage's
+// times compared as instants (an attached screen decodes them in a zone of its own); latency
+// and reason do not count.
+func TestStandingSame(t *testing.T) {
+	start := time.Date(2026, 12, 2, 21, 47, 0, 0, time.UTC)
+	a := Status{State: Down, Reason: "refused", Outage: Outage{Start: start, Cause: "refused"}}
+	tests := []struct {
+		name string
+		b    Status
+		want bool
+	}{
+		{"the same", a, true},
+		{"another zone, latency, reason", Status{State: Down, Reason: "timeout", LastLatency: time.Second,
+			Outage: Outage{Start: start.In(time.FixedZone("KST", 9*3600)), Cause: "refused"}}, true},
+		{"another state", Status{State: Up, Outage: a.Outage}, false},
+		{"the outage ended", Status{State: Down, Outage: Outage{Start: start, End: start.Add(time.Hour), Cause: "refused"}}, false},
+		{"another outage", Status{State: Down, Outage: Outage{Start: start.Add(time.Minute), Cause: "refused"}}, false},
+	}
+	for _, tt := range tests {
+		if got := a.Standing().Same(tt.b.Standing()); got != tt.want {
+			t.Errorf("%s: Same = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

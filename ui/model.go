@@ -458,18 +458,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) looksOnly(batch statusMsg) bool {
 	for name, s := range batch {
 		if i, ok := m.index[name]; ok {
-			if old := &m.status[i]; s.State != old.State || !sameOutage(old.Outage, s.Outage) {
+			if !m.status[i].Standing().Same(s.Standing()) {
 				return false
 			}
 		}
 	}
 	return true
-}
-
-// sameOutage compares outages by their instants: the statuses of an attached screen were
-// decoded from JSON, their times in zones of their own.
-func sameOutage(a, b track.Outage) bool {
-	return a.Start.Equal(b.Start) && a.End.Equal(b.End) && a.Cause == b.Cause
 }
 
 // quit cancels the pending Source.Next before quitting, in that order, so the Cmd waiting on it
