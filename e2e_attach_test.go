@@ -18,6 +18,13 @@ import (
 // the server logs that it is serving.
 func startServe(t *testing.T, bin, cfg, addr string) (kill func()) {
 	t.Helper()
+	_, kill = startServeLogs(t, bin, cfg, addr)
+	return kill
+}
+
+// startServeLogs is startServe that also hands back the server's log lines.
+func startServeLogs(t *testing.T, bin, cfg, addr string) (logs *logLines, kill func()) {
+	t.Helper()
 	cmd := exec.Command(bin, "serve", "-c", cfg, "--listen", addr, "--log-format", "json")
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
 	stderr, err := cmd.StderrPipe()
@@ -36,7 +43,7 @@ func startServe(t *testing.T, bin, cfg, addr string) (kill func()) {
 	}
 	t.Cleanup(kill)
 	logs.waitFor(t, "the start", msgIs("serving"))
-	return kill
+	return logs, kill
 }
 
 // TestAttachEndToEnd: `uptty attach` in tmux shows a served monitor's rows, follows a service

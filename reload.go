@@ -31,8 +31,9 @@ type reloader struct {
 	mon    *monitor.Monitor
 	hist   *history.Live
 	// apply, if set, hands the new config to the rest of the program (the API's service list,
-	// the alert engine) once the monitor has taken it.
-	apply func(cfg *config.Config)
+	// the alert engine) once the monitor has taken it, with what history holds of the services
+	// it brought back.
+	apply func(cfg *config.Config, back broughtBack)
 	// started is the config the program started with, if set: what only a restart applies is
 	// told against it (restartKeys).
 	started *config.Config
@@ -70,7 +71,7 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 		return nil, ctx.Err()
 	}
 	if r.apply != nil {
-		r.apply(cfg)
+		r.apply(cfg, r.broughtBack(saved))
 	}
 	setProcs(cfg.Services, r.getenv)
 	return cfg, nil
@@ -120,6 +121,53 @@ func (r *reloader) returning(targets []monitor.Target) map[string]track.Saved {
 		}
 	}
 	return saved
+}
+
+// broughtBack is what a reload's returning services resume from beyond their statuses: the
+// dependency each open outage was put down to and its ack, which the alert engine keeps (see
+// notify.Engine.Resume). Empty when the reload brought nothing back.
+type broughtBack struct {
+	statuses map[string]track.Status
+	vias     map[string]string
+	acks     map[string]track.Ack
+}
+
+// broughtBack reads the vias and acks of the services saved started from, with their statuses
+// as the monitor now has them.
+func (r *reloader) broughtBack(saved map[string]track.Saved) broughtBack {
+	if len(saved) == 0 {
+		return broughtBack{}
+	}
+	back := broughtBack{statuses: map[string]track.Status{}}
+	for name, st := range r.mon.Snapshot() {
+		if _, ok := saved[name]; ok {
+			back.statuses[name] = st
+		}
+	}
+	// Unreadable, they are missing as they are at a start: a dependent reads DOWN on its own
+	// and an ack must be given again; never a wrong one.
+	vias, _ := r.hist.View.OpenVias()
+	acks, _ := r.hist.View.OpenAcks()
+	for name, via := range vias {
+		if _, ok := saved[name]; ok {
+			back.vias = setKey(back.vias, name, via)
+		}
+	}
+	for name, a := range acks {
+		if _, ok := saved[name]; ok {
+			back.acks = setKey(back.acks, name, a)
+		}
+	}
+	return back
+}
+
+// setKey sets m[k] = v, making m if it is nil.
+func setKey[V any](m map[string]V, k string, v V) map[string]V {
+	if m == nil {
+		m = map[string]V{}
+	}
+	m[k] = v
+	return m
 }
 
 // restartKeys names the settings of cfg, a config just reloaded, that differ from those the

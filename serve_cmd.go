@@ -221,11 +221,11 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		"history", where, "auth", auth, "version", buildVersion())
 	names := serviceNames(cfg.Services)
 	started := ruleNames(senders.rules)
-	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, started: cfg, apply: func(cfg *config.Config) {
+	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, started: cfg, apply: func(cfg *config.Config, back broughtBack) {
 		srv.SetServices(cfg.Services)
 		prober.SetConfig(cfg)
 		set, _ := buildSenders(cfg, nil, false) // a bad sender was refused by config.Parse already
-		alerts.reconfigure(cfg, set, started, func(sender string) {
+		alerts.reconfigure(cfg, set, started, back, func(sender string) {
 			logger.Warn("alert sender added: it is used after a restart", "sender", sender)
 		})
 	}}
