@@ -8,14 +8,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
-// TestServeReloadBringsBackAnAck: an acknowledged service removed by a reload and brought back
-// by the next (a block deleted, saved, undone, saved) keeps its ack, and can be acknowledged
-// again: the alert engine resumes its outage as a restart does. Before, the engine took it for
-// a service that never failed: the status showed no ack and POST .../ack answered 409 "no
-// outage going on" while it was DOWN.
-func TestServeReloadBringsBackAnAck(t *testing.T) {
+// TestServeReloadRemoveAndBringBack: an acknowledged service removed by a reload during its
+// outage has that outage unmonitored, its duration stopped where it was removed; brought back
+// by the next reload (a block deleted, saved, undone, saved) it keeps its ack, and can be
+// acknowledged again: the alert engine resumes its outage as a restart does. Before, the
+// duration grew with the clock, and the engine took the service back for one that never
+// failed: the status showed no ack and POST .../ack answered 409 "no outage going on" while
+// it was DOWN.
+func TestServeReloadRemoveAndBringBack(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -50,6 +53,22 @@ func TestServeReloadBringsBackAnAck(t *testing.T) {
 
 	replaceFile(t, cfg, head)
 	logs.waitFor(t, "the reload that removes Checkout", func(m map[string]any) bool { return m["msg"] == "reloaded" && m["removed"] == 1.0 })
+	// Removed, its outage is unmonitored: its duration stops where it was removed, rather than
+	// growing with the clock (read again two seconds on: a wait for the clock, not a condition).
+	removed := func() (durationS float64) {
+		t.Helper()
+		var doc struct{ Incidents []map[string]any }
+		getJSON(t, base+"/api/v1/incidents?service=Checkout", &doc)
+		if len(doc.Incidents) != 1 || doc.Incidents[0]["unmonitored"] != true || doc.Incidents[0]["end"] != nil {
+			t.Fatalf("Checkout's incidents once removed = %v, want one, open and unmonitored", doc.Incidents)
+		}
+		return doc.Incidents[0]["duration_s"].(float64)
+	}
+	first := removed()
+	<-time.After(2100 * time.Millisecond)
+	if later := removed(); later != first {
+		t.Errorf("an unmonitored outage's duration_s went from %v to %v: it grows with the clock", first, later)
+	}
 	replaceFile(t, cfg, both)
 	logs.waitFor(t, "the reload that brings it back", func(m map[string]any) bool { return m["msg"] == "reloaded" && m["added"] == 1.0 })
 

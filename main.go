@@ -802,7 +802,9 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 	}
 	if found {
 		for k := range list {
-			list[k].Unmonitored = list[k].End == nil && !hasService(cfg, list[k].Service)
+			if !hasService(cfg, list[k].Service) {
+				list[k].MarkUnmonitored()
+			}
 		}
 	}
 	if len(list) == 0 && opts.service != "" && found && !hasService(cfg, opts.service) {

@@ -58,7 +58,8 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	saved := r.returning(targets)
+	before := r.mon.Snapshot()
+	saved := r.returning(targets, before)
 	for _, s := range historyServices(cfg.Services) {
 		r.hist.Store.Register(s.Name, s.Group, s.Interval)
 		if r.hist.View != r.hist.Store {
@@ -70,6 +71,7 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	r.stopped(targets, before)
 	if r.apply != nil {
 		r.apply(cfg, r.broughtBack(saved))
 	}
@@ -100,11 +102,10 @@ func rewatchDir(w *fsnotify.Watcher, dir string, op fsnotify.Op) error {
 // reload): a name that comes back (a block deleted, saved, undone, saved) resumes its outage,
 // as after a restart, instead of starting a second one and leaving the first open for good. A
 // name history never saw starts UNKNOWN, as before.
-func (r *reloader) returning(targets []monitor.Target) map[string]track.Saved {
+func (r *reloader) returning(targets []monitor.Target, now map[string]track.Status) map[string]track.Saved {
 	if r.hist == nil || r.hist.View == nil {
 		return nil
 	}
-	now := r.mon.Snapshot()
 	var names []string
 	for _, t := range targets {
 		if _, ok := now[t.Service.Name]; !ok {
@@ -121,6 +122,25 @@ func (r *reloader) returning(targets []monitor.Target) map[string]track.Saved {
 		}
 	}
 	return saved
+}
+
+// stopped tells history that the services of before (the monitor's before the reload) that
+// targets leave out are no longer checked, so that an outage one was in reads `unmonitored`
+// from now on, with the duration it had.
+func (r *reloader) stopped(targets []monitor.Target, before map[string]track.Status) {
+	if r.hist == nil || len(before) == 0 {
+		return
+	}
+	kept := make(map[string]bool, len(targets))
+	for _, t := range targets {
+		kept[t.Service.Name] = true
+	}
+	now := time.Now()
+	for name := range before {
+		if !kept[name] {
+			r.hist.Store.Stopped(name, now)
+		}
+	}
 }
 
 // broughtBack is what a reload's returning services resume from beyond their statuses: the

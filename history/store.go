@@ -215,6 +215,12 @@ func (s *Store) record(service, group string, hasGroup bool, r track.Check, even
 	s.recordWith(service, group, hasGroup, r, events, Extra{})
 }
 
+// Stopped queues the end of service's coverage at `at`: a reload removed it from the config,
+// and nothing checks it from then on. It never blocks, like RecordResult.
+func (s *Store) Stopped(service string, at time.Time) {
+	s.enqueue(op{kind: opStopped, service: service, at: at.UnixMilli()})
+}
+
 // RecordEvent queues a state change or an outage boundary of service, which belongs to group.
 // It never blocks, like RecordResult.
 func (s *Store) RecordEvent(service, group string, e track.Event) {
