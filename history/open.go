@@ -67,6 +67,9 @@ func (s *Store) openFile(ctx context.Context) error {
 	if err := migrate(ctx, s.rw, s.path, migrations()); err != nil {
 		return err
 	}
+	if err := closeSuperseded(ctx, s.rw); err != nil {
+		return fileErr(s.path, "cannot be written", nil, err)
+	}
 	// WAL lets readers (uptty incidents) read while we write. Where the file system cannot do
 	// WAL, SQLite keeps the old journal, which is still safe: readers wait for the busy timeout.
 	var mode string
