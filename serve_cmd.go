@@ -125,7 +125,12 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		}
 		return fail(fmt.Errorf("uptty: cannot listen on %s: %w", addr, err))
 	}
-	hist, err := history.OpenLiveWith(cfg.History.Path, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw}, historyServices(cfg.Services), 3*time.Second)
+	scheme := "http"
+	if cert != nil {
+		scheme = "https"
+	}
+	hist, err := history.OpenLiveWith(cfg.History.Path, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw,
+		Serving: attachURL(scheme, ln.Addr())}, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		ln.Close()
 		if viewers != nil {
@@ -212,10 +217,6 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	where := hist.Store.Path()
 	if where == "" {
 		where = "memory"
-	}
-	scheme := "http"
-	if cert != nil {
-		scheme = "https"
 	}
 	logger.Info("serving", "services", len(cfg.Services), "listen", ln.Addr().String(), "scheme", scheme, "config", cfg.Path,
 		"history", where, "auth", auth, "version", buildVersion())
@@ -340,6 +341,19 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(strings.Split(host, "%")[0])
 	return ip != nil && ip.IsLoopback()
+}
+
+// attachURL is the URL uptty attach reaches the API at from this machine: a server listening
+// on every interface (":9870") is reached at 127.0.0.1.
+func attachURL(scheme string, addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return scheme + "://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // newLogger logs to w as text, or as JSON lines for format "json".

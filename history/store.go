@@ -54,6 +54,9 @@ type Options struct {
 	// while another one writes): no lock is taken, nothing is written, Record* do nothing and
 	// Flush and Rollup return ErrClosed.
 	ReadOnly bool
+	// Serving is, for uptty serve, the URL of its API: written in the lock file, so that a
+	// second uptty that finds the file in use can point its user at uptty attach URL.
+	Serving string
 
 	rollupChunk int // tests: raw results rolled up per transaction (default rollupChunk)
 }
