@@ -71,3 +71,34 @@ func TestStaleClocksStop(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleWall: while the link is down the wallboard's tiles are dimmed and their names marked
+// `?`, as the rows are; live, they are not.
+func TestStaleWall(t *testing.T) {
+	services := []config.Service{svc("api", "", "http://a", kindHTTP), svc("db", "", "http://b", kindHTTP)}
+	initial := map[string]track.Status{"api": {State: track.Down, Since: fixedNow,
+		Outage: track.Outage{Start: fixedNow.Add(-time.Minute), Cause: "refused"}}, "db": {State: track.Up, Since: fixedNow}}
+	m := New(services, initial, nil, Options{Renderer: renderer(termenv.ANSI256), Now: func() time.Time { return fixedNow }, Location: kst})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 20})
+	next, _ = next.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("W")})
+	live := next.(Model).View()
+	if strings.Contains(ansi.Strip(live), "? api") {
+		t.Errorf("live wall marks a tile stale:\n%s", ansi.Strip(live))
+	}
+	next, _ = next.Update(LinkMsg{Down: true, Since: fixedNow})
+	stale := next.(Model).View()
+	if !strings.Contains(ansi.Strip(stale), "? api") || !strings.Contains(ansi.Strip(stale), "? db") {
+		t.Errorf("stale wall: want every tile's name marked ?:\n%s", ansi.Strip(stale))
+	}
+	red, _, _ := strings.Cut(next.(Model).st.countSpan[track.Down].paint("X"), "X")
+	body := func(view string) string { // the header says disconnected in the alarm colour
+		_, b, _ := strings.Cut(view, "\n")
+		return b
+	}
+	if red == "" || !strings.Contains(body(live), red) {
+		t.Fatalf("the live wall has no tile in DOWN's colour %q: the test does not see colours", red)
+	}
+	if strings.Contains(body(stale), red) {
+		t.Errorf("stale wall draws a tile in its live colour:\n%q", body(stale))
+	}
+}
