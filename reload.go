@@ -71,7 +71,7 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	r.stopped(targets, before)
+	r.stopped(ctx, targets, before)
 	if r.apply != nil {
 		r.apply(cfg, r.broughtBack(saved))
 	}
@@ -126,8 +126,9 @@ func (r *reloader) returning(targets []monitor.Target, now map[string]track.Stat
 
 // stopped tells history that the services of before (the monitor's before the reload) that
 // targets leave out are no longer checked, so that an outage one was in reads `unmonitored`
-// from now on, with the duration it had.
-func (r *reloader) stopped(targets []monitor.Target, before map[string]track.Status) {
+// from now on, with the duration it had; it is committed when the reload is done, so that
+// no one reads the outage lasting past its end meanwhile.
+func (r *reloader) stopped(ctx context.Context, targets []monitor.Target, before map[string]track.Status) {
 	if r.hist == nil || len(before) == 0 {
 		return
 	}
@@ -136,10 +137,15 @@ func (r *reloader) stopped(targets []monitor.Target, before map[string]track.Sta
 		kept[t.Service.Name] = true
 	}
 	now := time.Now()
+	removed := false
 	for name := range before {
 		if !kept[name] {
 			r.hist.Store.Stopped(name, now)
+			removed = true
 		}
+	}
+	if removed {
+		_ = r.hist.Store.Flush(ctx) // failing, it is told as every commit is: by Err
 	}
 }
 
