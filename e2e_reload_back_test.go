@@ -32,7 +32,7 @@ func TestServeReloadRemoveAndBringBack(t *testing.T) {
 		"services:\n  - {name: Search, url: %q}\n", filepath.Join(dir, "history.db"), down.URL+"/search")
 	both := head + fmt.Sprintf("  - {name: Checkout, url: %q}\n", down.URL+"/checkout")
 	cfg := writeConfig(t, both)
-	logs, _ := startServeLogs(t, bin, cfg, "127.0.0.1:0")
+	logs := startServeLogs(t, bin, cfg, "127.0.0.1:0").logs
 	base := "http://" + logs.waitFor(t, "the start", msgIs("serving"))["listen"].(string)
 	logs.waitFor(t, "Checkout DOWN", func(m map[string]any) bool {
 		return m["msg"] == "state changed" && m["service"] == "Checkout" && m["to"] == "DOWN"

@@ -392,6 +392,12 @@ func (s *Store) Close() error {
 		<-s.done
 		s.errMu.Lock()
 		err = s.writeErr
+		if err == nil {
+			// Looked at now, not as of the last look: a file deleted since went on taking
+			// commits, and "saved" would be a lie.
+			s.lookedAt = time.Time{}
+			err = s.gone()
+		}
 		s.errMu.Unlock()
 	}
 	return errors.Join(err, s.release())
