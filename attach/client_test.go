@@ -278,3 +278,28 @@ func TestAcks(t *testing.T) {
 		t.Errorf("Ack(Gone) = %v, want the server's 409 and why", err)
 	}
 }
+
+// TestPastedURL: a URL of one of the server's endpoints, pasted from the docs or a browser,
+// attaches to that server; a path before the API's (a proxy's prefix) is kept.
+func TestPastedURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:9870":                              "http://127.0.0.1:9870",
+		"http://127.0.0.1:9870/":                      "http://127.0.0.1:9870",
+		"http://127.0.0.1:9870/api/v1/events":         "http://127.0.0.1:9870",
+		"http://127.0.0.1:9870/api/v1/status?x=1#top": "http://127.0.0.1:9870",
+		"https://jump:9870/healthz":                   "https://jump:9870",
+		"http://jump/uptty/api/v1/incidents?since=7d": "http://jump/uptty",
+		"http://jump/uptty/metrics":                   "http://jump/uptty",
+		"http://jump/uptty/":                          "http://jump/uptty",
+		"http://jump/api/v1":                          "http://jump",
+	} {
+		c, err := New(in, Options{})
+		if err != nil {
+			t.Errorf("New(%q) = %v", in, err)
+			continue
+		}
+		if got := c.URL(); got != want {
+			t.Errorf("New(%q).URL() = %q, want %q", in, got, want)
+		}
+	}
+}
