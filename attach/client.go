@@ -134,6 +134,9 @@ func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]trac
 		return nil, nil, fmt.Errorf("%s: no answer within %s; is the address right, and is it an uptty serve?", c.base, wait)
 	case errors.As(err, &refused) && refused.Code == http.StatusNotFound:
 		return nil, nil, fmt.Errorf("%s: not an uptty serve: it answered %s to GET /api/v1/status; check the address and port", c.base, refused.Status)
+	case refused != nil:
+		// Named like every other failure to start: which server said no.
+		return nil, nil, fmt.Errorf("%s: %w", c.base, err)
 	case err != nil:
 		return nil, nil, err
 	}

@@ -203,8 +203,8 @@ func TestMarks(t *testing.T) {
 	}
 }
 
-// TestUnauthorized: a 401 says to pass a token when none was sent, and that it was refused
-// when one was.
+// TestUnauthorized: a 401 says which server refused, and to pass a token when none was sent,
+// and that it was refused when one was.
 func TestUnauthorized(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -218,8 +218,9 @@ func TestUnauthorized(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := c.Initial(t.Context()); err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Initial with token %q: error = %v, want it to say %q", tt.token, err, tt.want)
+		if _, _, err := c.Initial(t.Context()); err == nil || !strings.Contains(err.Error(), tt.want) ||
+			!strings.HasPrefix(err.Error(), srv.URL+": ") {
+			t.Errorf("Initial with token %q: error = %v, want it to begin %s: and say %q", tt.token, err, srv.URL, tt.want)
 		}
 	}
 }
