@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/history"
 )
 
 // TestScreenBesideServe: the live screen started on the history uptty serve holds says, within
@@ -59,5 +61,35 @@ func TestServeHistoryGone(t *testing.T) {
 		if m["msg"] == "stopped" {
 			t.Errorf("logged %v after its history file was deleted", m)
 		}
+	}
+}
+
+// TestServeBesideAScreen: uptty serve started on a history another uptty holds says so, keeps
+// history in memory (/healthz 503), and at its stop does not claim to have saved it.
+func TestServeBesideAScreen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	up := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer up.Close()
+	path := filepath.Join(t.TempDir(), "history.db")
+	holder, err := history.Open(path, history.Options{}) // the live screen, say
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	cfg := writeConfig(t, fmt.Sprintf("history: {path: %s}\nservices:\n  - {name: api, url: %q}\n", path, up.URL))
+	srv := startServeLogs(t, bin, cfg, "127.0.0.1:0")
+	srv.logs.waitFor(t, "the in-use warning", func(m map[string]any) bool {
+		msg, _ := m["msg"].(string)
+		return strings.HasPrefix(msg, "history in use by another uptty") && strings.Contains(msg, "quit that one first")
+	})
+	if code := srv.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("exit status %d on SIGTERM, want 0", code)
+	}
+	stopped := srv.logs.waitFor(t, "the stop", msgIs("stopped"))
+	if stopped["history"] != "memory" {
+		t.Errorf("stop log = %v, want history=memory: the file was another's", stopped)
 	}
 }

@@ -299,7 +299,11 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		logger.Error("history not saved", "err", closeErr.Error())
 		return exitFailed
 	}
-	logger.Info("stopped", "history", "saved")
+	saved := "saved"
+	if hist.Store.Path() == "" {
+		saved = "memory" // kept in memory (history.path "", or the file in use): nothing was saved
+	}
+	logger.Info("stopped", "history", saved)
 	return code
 }
 
