@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -91,5 +93,46 @@ func TestServeBesideAScreen(t *testing.T) {
 	stopped := srv.logs.waitFor(t, "the stop", msgIs("stopped"))
 	if stopped["history"] != "memory" {
 		t.Errorf("stop log = %v, want history=memory: the file was another's", stopped)
+	}
+}
+
+// TestIncidentsAfterTheStop: an outage going on when uptty serve stopped reads, in uptty
+// incidents, as unmonitored, its duration stopped where the server did, rather than ongoing and
+// growing with the clock as if something still checked it; while the server runs it is ongoing.
+func TestIncidentsAfterTheStop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	path := filepath.Join(t.TempDir(), "history.db")
+	cfg := writeConfig(t, fmt.Sprintf("history: {path: %s}\ndefaults: {interval: 1s, timeout: 1s, retry_interval: 100ms, failure_threshold: 1}\n"+
+		"services:\n  - {name: db, url: \"tcp://%s\"}\n", path, reloadClosed(t)))
+	srv := startServeLogs(t, bin, cfg, "127.0.0.1:0")
+	srv.logs.waitFor(t, "db DOWN", func(m map[string]any) bool { return m["msg"] == "state changed" && m["to"] == "DOWN" })
+	incident := func() map[string]any {
+		t.Helper()
+		// The outage is committed within 100 ms of the log line: asked again until it is.
+		for deadline := time.Now().Add(15 * time.Second); ; {
+			out, err := exec.Command(bin, "incidents", "--json", "-c", cfg).Output()
+			var doc struct{ Incidents []map[string]any }
+			if err == nil && json.Unmarshal(out, &doc) == nil && len(doc.Incidents) == 1 && doc.Incidents[0]["end"] == nil {
+				return doc.Incidents[0]
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("uptty incidents --json = %v\n%s\nwant one open incident", err, out)
+			}
+		}
+	}
+	if in := incident(); in["unmonitored"] != nil {
+		t.Errorf("while serve runs: %v, want it ongoing", in)
+	}
+	if code := srv.stop(syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit status %d on SIGTERM", code)
+	}
+	first := incident()
+	<-time.After(2100 * time.Millisecond) // a wait for the clock, not for a condition
+	later := incident()
+	if first["unmonitored"] != true || later["duration_s"] != first["duration_s"] {
+		t.Errorf("after the stop: %v, then %v; want it unmonitored, its duration stopped", first, later)
 	}
 }

@@ -48,6 +48,17 @@ func lockFile(path, serving string) (unlock func() error, closing func(), err er
 	return f.Close, closing, nil
 }
 
+// held reports whether a live process holds the lock file at path and is not closing: one that
+// exited (closing written, or killed: its pid gone) holds nothing, whatever the file says.
+func held(path string) bool {
+	pid, closing, _ := readLock(path)
+	if pid <= 0 || closing {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
 // servingWord comes before the API's URL in the lock file of uptty serve. An older uptty reads
 // only the pid and "closing", so it reads such a file as before.
 const servingWord = "serve"
