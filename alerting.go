@@ -102,14 +102,21 @@ type liveAlerts struct {
 // seed tells the engine what the services showed when the monitor started, restored from
 // history (see notify.Engine.Seed), and sends again what it says to; nil statuses are none.
 func (la *liveAlerts) seed(statuses map[string]track.Status) {
-	known := func(id, sender string) bool {
-		if !la.durable[sender] {
-			return true // the terminal keeps no rows: ring on recovery as before
-		}
-		ok, err := la.hist.Store.AlertKnown(id, sender)
-		return ok || err != nil // unsure: a recovery too many beats one missed
+	la.resend(la.engine.Seed(statuses, la.known))
+}
+
+// known reports whether the outbox holds the alert id for sender: whether it was given to it.
+func (la *liveAlerts) known(id, sender string) bool {
+	if !la.durable[sender] {
+		return true // the terminal keeps no rows: ring on recovery as before
 	}
-	for _, d := range la.engine.Seed(statuses, known) {
+	ok, err := la.hist.Store.AlertKnown(id, sender)
+	return ok || err != nil // unsure: a recovery too many beats one missed
+}
+
+// resend queues the down alerts Seed or Resume say to send again.
+func (la *liveAlerts) resend(again []Delivery) {
+	for _, d := range again {
 		la.disp.Enqueue(d.Alert, d.Sender)
 	}
 }
@@ -193,7 +200,11 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 // reconfigure gives the engine a reloaded config's services, rules and windows. Its senders stay
 // those it started with (set.rules of a sender not in started are left out, and said to warn):
 // a sender added to the config is used after a restart.
-func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map[string]bool, warn func(sender string)) {
+//
+// The services the reload brought back (back) resume their outage in the engine as after a
+// restart: its ack, its dependency, its reminders and its recovery alert.
+func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map[string]bool, back broughtBack,
+	warn func(sender string)) {
 	var rules []notify.Rule
 	for _, r := range set.rules {
 		if !started[r.Name] {
@@ -203,6 +214,9 @@ func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map
 		rules = append(rules, r)
 	}
 	la.engine.Reconfigure(cfg.Services, rules, cfg.Maintenance)
+	if len(back.statuses) > 0 {
+		la.resend(la.engine.Resume(back.statuses, back.vias, back.acks, la.known))
+	}
 }
 
 // sink commits the alerts with the result and events that caused them, then queues them: the

@@ -18,6 +18,21 @@ import (
 // the server logs that it is serving.
 func startServe(t *testing.T, bin, cfg, addr string) (kill func()) {
 	t.Helper()
+	return startServeLogs(t, bin, cfg, addr).kill
+}
+
+// served is an `uptty serve` a test runs: its log lines, and how to end it.
+type served struct {
+	logs *logLines
+	// stop sends sig and returns the exit code once it has exited.
+	stop func(sig os.Signal) int
+	// kill ends it with SIGKILL; it is also called when the test ends.
+	kill func()
+}
+
+// startServeLogs is startServe that also hands back the server's log lines and a stop.
+func startServeLogs(t *testing.T, bin, cfg, addr string) served {
+	t.Helper()
 	cmd := exec.Command(bin, "serve", "-c", cfg, "--listen", addr, "--log-format", "json")
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
 	stderr, err := cmd.StderrPipe()
@@ -30,13 +45,19 @@ func startServe(t *testing.T, bin, cfg, addr string) (kill func()) {
 	logs, done := readLogs(stderr)
 	exited := make(chan struct{})
 	go func() { <-done; cmd.Wait(); close(exited) }()
-	kill = func() {
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-exited
+	stop := func(sig os.Signal) int {
+		cmd.Process.Signal(sig)
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("uptty serve did not exit within 30s of %v; logs:\n%s", sig, logs)
+		}
+		return cmd.ProcessState.ExitCode()
 	}
+	kill := func() { stop(syscall.SIGKILL) }
 	t.Cleanup(kill)
 	logs.waitFor(t, "the start", msgIs("serving"))
-	return kill
+	return served{logs: logs, stop: stop, kill: kill}
 }
 
 // TestAttachEndToEnd: `uptty attach` in tmux shows a served monitor's rows, follows a service

@@ -85,6 +85,13 @@ func TestIncidents(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "history.db")
 	seedOutages(t, db, now)
+	// An uptty runs on it, so its open outage is ongoing (with none running, it is unmonitored:
+	// TestIncidentsAfterTheStop).
+	live, err := history.Open(db, history.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
 	foreign := filepath.Join(dir, "notes.db")
 	if err := os.WriteFile(foreign, []byte("these are my notes, not a database\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -800,9 +800,12 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 			return exitUsage
 		}
 	}
-	if found {
-		for k := range list {
-			list[k].Unmonitored = list[k].End == nil && !hasService(cfg, list[k].Service)
+	// Open outages nothing checks (no uptty running on the file, or their service left the
+	// config) last until they were last watched, not up to now.
+	unwatched := len(list) > 0 && !history.Watched(cfg.History.Path)
+	for k := range list {
+		if unwatched || found && !hasService(cfg, list[k].Service) {
+			list[k].MarkUnmonitored()
 		}
 	}
 	if len(list) == 0 && opts.service != "" && found && !hasService(cfg, opts.service) {

@@ -31,8 +31,9 @@ type reloader struct {
 	mon    *monitor.Monitor
 	hist   *history.Live
 	// apply, if set, hands the new config to the rest of the program (the API's service list,
-	// the alert engine) once the monitor has taken it.
-	apply func(cfg *config.Config)
+	// the alert engine) once the monitor has taken it, with what history holds of the services
+	// it brought back.
+	apply func(cfg *config.Config, back broughtBack)
 	// started is the config the program started with, if set: what only a restart applies is
 	// told against it (restartKeys).
 	started *config.Config
@@ -57,7 +58,8 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	saved := r.returning(targets)
+	before := r.mon.Snapshot()
+	saved := r.returning(targets, before)
 	for _, s := range historyServices(cfg.Services) {
 		r.hist.Store.Register(s.Name, s.Group, s.Interval)
 		if r.hist.View != r.hist.Store {
@@ -69,8 +71,9 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	r.stopped(ctx, targets, before)
 	if r.apply != nil {
-		r.apply(cfg)
+		r.apply(cfg, r.broughtBack(saved))
 	}
 	setProcs(cfg.Services, r.getenv)
 	return cfg, nil
@@ -99,11 +102,10 @@ func rewatchDir(w *fsnotify.Watcher, dir string, op fsnotify.Op) error {
 // reload): a name that comes back (a block deleted, saved, undone, saved) resumes its outage,
 // as after a restart, instead of starting a second one and leaving the first open for good. A
 // name history never saw starts UNKNOWN, as before.
-func (r *reloader) returning(targets []monitor.Target) map[string]track.Saved {
+func (r *reloader) returning(targets []monitor.Target, now map[string]track.Status) map[string]track.Saved {
 	if r.hist == nil || r.hist.View == nil {
 		return nil
 	}
-	now := r.mon.Snapshot()
 	var names []string
 	for _, t := range targets {
 		if _, ok := now[t.Service.Name]; !ok {
@@ -120,6 +122,78 @@ func (r *reloader) returning(targets []monitor.Target) map[string]track.Saved {
 		}
 	}
 	return saved
+}
+
+// stopped tells history that the services of before (the monitor's before the reload) that
+// targets leave out are no longer checked, so that an outage one was in reads `unmonitored`
+// from now on, with the duration it had; it is committed when the reload is done, so that
+// no one reads the outage lasting past its end meanwhile.
+func (r *reloader) stopped(ctx context.Context, targets []monitor.Target, before map[string]track.Status) {
+	if r.hist == nil || len(before) == 0 {
+		return
+	}
+	kept := make(map[string]bool, len(targets))
+	for _, t := range targets {
+		kept[t.Service.Name] = true
+	}
+	now := time.Now()
+	removed := false
+	for name := range before {
+		if !kept[name] {
+			r.hist.Store.Stopped(name, now)
+			removed = true
+		}
+	}
+	if removed {
+		_ = r.hist.Store.Flush(ctx) // failing, it is told as every commit is: by Err
+	}
+}
+
+// broughtBack is what a reload's returning services resume from beyond their statuses: the
+// dependency each open outage was put down to and its ack, which the alert engine keeps (see
+// notify.Engine.Resume). Empty when the reload brought nothing back.
+type broughtBack struct {
+	statuses map[string]track.Status
+	vias     map[string]string
+	acks     map[string]track.Ack
+}
+
+// broughtBack reads the vias and acks of the services saved started from, with their statuses
+// as the monitor now has them.
+func (r *reloader) broughtBack(saved map[string]track.Saved) broughtBack {
+	if len(saved) == 0 {
+		return broughtBack{}
+	}
+	back := broughtBack{statuses: map[string]track.Status{}}
+	for name, st := range r.mon.Snapshot() {
+		if _, ok := saved[name]; ok {
+			back.statuses[name] = st
+		}
+	}
+	// Unreadable, they are missing as they are at a start: a dependent reads DOWN on its own
+	// and an ack must be given again; never a wrong one.
+	vias, _ := r.hist.View.OpenVias()
+	acks, _ := r.hist.View.OpenAcks()
+	for name, via := range vias {
+		if _, ok := saved[name]; ok {
+			back.vias = setKey(back.vias, name, via)
+		}
+	}
+	for name, a := range acks {
+		if _, ok := saved[name]; ok {
+			back.acks = setKey(back.acks, name, a)
+		}
+	}
+	return back
+}
+
+// setKey sets m[k] = v, making m if it is nil.
+func setKey[V any](m map[string]V, k string, v V) map[string]V {
+	if m == nil {
+		m = map[string]V{}
+	}
+	m[k] = v
+	return m
 }
 
 // restartKeys names the settings of cfg, a config just reloaded, that differ from those the

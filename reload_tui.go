@@ -56,9 +56,9 @@ func tuiReloads(ctx context.Context, cancel context.CancelFunc, hup <-chan os.Si
 // added to the config is logged and waits for a restart.
 func tuiReload(rl *reloader, alerts *liveAlerts, started map[string]bool, tty io.Writer, tmux bool,
 	dlog *slog.Logger) ui.ReloadFunc {
-	rl.apply = func(cfg *config.Config) {
+	rl.apply = func(cfg *config.Config, back broughtBack) {
 		set, _ := buildSenders(cfg, tty, tmux) // a bad sender was refused by config.Parse already
-		alerts.reconfigure(cfg, set, started, func(sender string) {
+		alerts.reconfigure(cfg, set, started, back, func(sender string) {
 			dlog.Warn("alert sender added: it is used after a restart", "sender", sender)
 		})
 	}

@@ -125,7 +125,12 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		}
 		return fail(fmt.Errorf("uptty: cannot listen on %s: %w", addr, err))
 	}
-	hist, err := history.OpenLiveWith(cfg.History.Path, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw}, historyServices(cfg.Services), 3*time.Second)
+	scheme := "http"
+	if cert != nil {
+		scheme = "https"
+	}
+	hist, err := history.OpenLiveWith(cfg.History.Path, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw,
+		Serving: attachURL(scheme, ln.Addr())}, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		ln.Close()
 		if viewers != nil {
@@ -213,19 +218,15 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	if where == "" {
 		where = "memory"
 	}
-	scheme := "http"
-	if cert != nil {
-		scheme = "https"
-	}
 	logger.Info("serving", "services", len(cfg.Services), "listen", ln.Addr().String(), "scheme", scheme, "config", cfg.Path,
 		"history", where, "auth", auth, "version", buildVersion())
 	names := serviceNames(cfg.Services)
 	started := ruleNames(senders.rules)
-	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, started: cfg, apply: func(cfg *config.Config) {
+	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, started: cfg, apply: func(cfg *config.Config, back broughtBack) {
 		srv.SetServices(cfg.Services)
 		prober.SetConfig(cfg)
 		set, _ := buildSenders(cfg, nil, false) // a bad sender was refused by config.Parse already
-		alerts.reconfigure(cfg, set, started, func(sender string) {
+		alerts.reconfigure(cfg, set, started, back, func(sender string) {
 			logger.Warn("alert sender added: it is used after a restart", "sender", sender)
 		})
 	}}
@@ -298,7 +299,11 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		logger.Error("history not saved", "err", closeErr.Error())
 		return exitFailed
 	}
-	logger.Info("stopped", "history", "saved")
+	saved := "saved"
+	if hist.Store.Path() == "" {
+		saved = "memory" // kept in memory (history.path "", or the file in use): nothing was saved
+	}
+	logger.Info("stopped", "history", saved)
 	return code
 }
 
@@ -340,6 +345,19 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(strings.Split(host, "%")[0])
 	return ip != nil && ip.IsLoopback()
+}
+
+// attachURL is the URL uptty attach reaches the API at from this machine: a server listening
+// on every interface (":9870") is reached at 127.0.0.1.
+func attachURL(scheme string, addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return scheme + "://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // newLogger logs to w as text, or as JSON lines for format "json".

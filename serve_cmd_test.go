@@ -354,3 +354,25 @@ services:
 		t.Errorf("incidents after SIGTERM = %+v, %v; want Checkout API's one ended outage", list, err)
 	}
 }
+
+// TestAttachURL: the URL a second uptty is told to attach to reaches the server from this
+// machine: one listening on every interface is reached on loopback.
+func TestAttachURL(t *testing.T) {
+	for _, tc := range []struct {
+		scheme, addr, want string
+	}{
+		{"http", "127.0.0.1:9870", "http://127.0.0.1:9870"},
+		{"https", "[::]:9870", "https://127.0.0.1:9870"},
+		{"http", "0.0.0.0:9870", "http://127.0.0.1:9870"},
+		{"http", "[::1]:9870", "http://[::1]:9870"},
+		{"http", "192.168.1.5:9870", "http://192.168.1.5:9870"},
+	} {
+		addr, err := net.ResolveTCPAddr("tcp", tc.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := attachURL(tc.scheme, addr); got != tc.want {
+			t.Errorf("attachURL(%s, %s) = %s, want %s", tc.scheme, tc.addr, got, tc.want)
+		}
+	}
+}

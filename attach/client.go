@@ -90,7 +90,8 @@ func New(rawURL string, opts Options) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%q: want the server's address, such as http://127.0.0.1:9870", rawURL)
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.Path = serverPath(u.Path)
+	u.RawPath, u.RawQuery, u.Fragment = "", "", ""
 	if opts.HTTP == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opts.RootCAs}
@@ -101,6 +102,20 @@ func New(rawURL string, opts Options) (*Client, error) {
 	}
 	return &Client{base: u, opts: opts, changes: track.NewChanges(),
 		known: map[string]track.Status{}}, nil
+}
+
+// serverPath is the path of the server's root in path, the path of a URL given to attach: the
+// server's own (behind a proxy, "/uptty"), with one of the API's endpoints cut off its end, so
+// that a URL pasted from the API's docs or a browser (…/api/v1/events, …/healthz) attaches
+// to its server rather than failing as "not an uptty serve".
+func serverPath(path string) string {
+	if i := strings.Index(path+"/", "/api/v1/"); i >= 0 {
+		path = path[:i]
+	}
+	for _, end := range []string{"/healthz", "/metrics"} {
+		path = strings.TrimSuffix(path, end)
+	}
+	return strings.TrimSuffix(path, "/")
 }
 
 // URL is the server's address.
@@ -119,6 +134,9 @@ func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]trac
 		return nil, nil, fmt.Errorf("%s: no answer within %s; is the address right, and is it an uptty serve?", c.base, wait)
 	case errors.As(err, &refused) && refused.Code == http.StatusNotFound:
 		return nil, nil, fmt.Errorf("%s: not an uptty serve: it answered %s to GET /api/v1/status; check the address and port", c.base, refused.Status)
+	case refused != nil:
+		// Named like every other failure to start: which server said no.
+		return nil, nil, fmt.Errorf("%s: %w", c.base, err)
 	case err != nil:
 		return nil, nil, err
 	}

@@ -203,8 +203,8 @@ func TestMarks(t *testing.T) {
 	}
 }
 
-// TestUnauthorized: a 401 says to pass a token when none was sent, and that it was refused
-// when one was.
+// TestUnauthorized: a 401 says which server refused, and to pass a token when none was sent,
+// and that it was refused when one was.
 func TestUnauthorized(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -218,8 +218,9 @@ func TestUnauthorized(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := c.Initial(t.Context()); err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Initial with token %q: error = %v, want it to say %q", tt.token, err, tt.want)
+		if _, _, err := c.Initial(t.Context()); err == nil || !strings.Contains(err.Error(), tt.want) ||
+			!strings.HasPrefix(err.Error(), srv.URL+": ") {
+			t.Errorf("Initial with token %q: error = %v, want it to begin %s: and say %q", tt.token, err, srv.URL, tt.want)
 		}
 	}
 }
@@ -276,5 +277,30 @@ func TestAcks(t *testing.T) {
 	}
 	if err := c.Ack("Gone", track.Ack{By: "carol"}); err == nil || !strings.Contains(err.Error(), "no outage going on") {
 		t.Errorf("Ack(Gone) = %v, want the server's 409 and why", err)
+	}
+}
+
+// TestPastedURL: a URL of one of the server's endpoints, pasted from the docs or a browser,
+// attaches to that server; a path before the API's (a proxy's prefix) is kept.
+func TestPastedURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:9870":                              "http://127.0.0.1:9870",
+		"http://127.0.0.1:9870/":                      "http://127.0.0.1:9870",
+		"http://127.0.0.1:9870/api/v1/events":         "http://127.0.0.1:9870",
+		"http://127.0.0.1:9870/api/v1/status?x=1#top": "http://127.0.0.1:9870",
+		"https://jump:9870/healthz":                   "https://jump:9870",
+		"http://jump/uptty/api/v1/incidents?since=7d": "http://jump/uptty",
+		"http://jump/uptty/metrics":                   "http://jump/uptty",
+		"http://jump/uptty/":                          "http://jump/uptty",
+		"http://jump/api/v1":                          "http://jump",
+	} {
+		c, err := New(in, Options{})
+		if err != nil {
+			t.Errorf("New(%q) = %v", in, err)
+			continue
+		}
+		if got := c.URL(); got != want {
+			t.Errorf("New(%q).URL() = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -70,6 +70,17 @@ func (w *writer) pause(tx *sql.Tx, service, at int64) error {
 	return nil
 }
 
+// stopped ends the service's coverage at `at`, when it stopped being checked, and saves it at
+// once rather than with the minute's runs: an open outage it leaves reads `unmonitored` from
+// there on (see Incident.Observed), and must not seem to end a minute later, or two intervals
+// past its last check.
+func (w *writer) stopped(tx *sql.Tx, service, at int64) error {
+	if err := w.pause(tx, service, at); err != nil {
+		return err
+	}
+	return w.saveRun(tx, service, w.runs[service])
+}
+
 // saveRuns saves the runs changed since they were last saved; a service's runs are not walked
 // unless it changed.
 func (w *writer) saveRuns(tx *sql.Tx) error {

@@ -23,12 +23,23 @@ var (
 // fileError is an error about the history file: its message names the file and says what went
 // wrong in words, and it unwraps to a sentinel above (if any) and the underlying cause.
 type fileError struct {
-	msg   string
-	kind  error
-	cause error
+	msg     string
+	kind    error
+	cause   error
+	serving string // ErrInUse's: the holder's API, when it is uptty serve
 }
 
 func (e *fileError) Error() string { return e.msg }
+
+// InUseServing returns, for an ErrInUse whose holder is uptty serve, the URL of its API (for
+// uptty attach); "" otherwise.
+func InUseServing(err error) string {
+	var fe *fileError
+	if errors.As(err, &fe) {
+		return fe.serving
+	}
+	return ""
+}
 
 func (e *fileError) Unwrap() []error {
 	var errs []error
@@ -63,6 +74,7 @@ var errClosing = errors.New("it is closing the file")
 type errInUse struct {
 	pid     int
 	closing bool
+	serving string // the API's URL, when the holder is uptty serve
 }
 
 func (e errInUse) Error() string { return "locked by pid " + strconv.Itoa(e.pid) }

@@ -33,3 +33,23 @@ func TestErrFileGone(t *testing.T) {
 		t.Fatalf("Err() once its directory is removed = %v, want it to say the file was deleted", err)
 	}
 }
+
+// TestCloseFileGone: Close of a history whose file was deleted under it says so, however soon
+// after: the commits went into a file nothing will read, and a stop that logged "history
+// saved" (uptty serve did) would be a lie.
+func TestCloseFileGone(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	s, err := Open(filepath.Join(dir, "history.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Err(); err != nil {
+		t.Fatalf("Err() of a new history = %v, want nil", err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err == nil || !strings.Contains(err.Error(), "deleted") {
+		t.Fatalf("Close() once its directory is removed = %v, want it to say the file was deleted", err)
+	}
+}

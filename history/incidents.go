@@ -20,8 +20,12 @@ type Incident struct {
 	Cause    string // the reason of the first failed check
 	// Unmonitored marks an open outage of a service the config no longer has: nothing checks
 	// it, so nothing will end it, and "ongoing" would be a guess. Set by the caller, who knows
-	// the config.
+	// the config, with MarkUnmonitored.
 	Unmonitored bool
+	// Observed is, for an open outage, when its service was last watched: the end of its
+	// newest stretch of coverage (the last check and what it covers, cut where a reload
+	// removed the service or uptty stopped). Zero when history has none.
+	Observed time.Time
 	// Maintenance marks an outage that began in a maintenance window: no alert was sent, and
 	// uptime reports may leave it out.
 	Maintenance bool
@@ -72,6 +76,19 @@ func (i Incident) MarshalJSON() ([]byte, error) {
 	return json.Marshal(o)
 }
 
+// MarkUnmonitored marks an open outage as one nothing checks any more (its service is not in
+// the config): its duration stops where its service was last watched, rather than growing
+// with the clock as if someone were still looking.
+func (i *Incident) MarkUnmonitored() {
+	if i.End != nil {
+		return
+	}
+	i.Unmonitored = true
+	if !i.Observed.IsZero() {
+		i.Duration = min(i.Duration, max(i.Observed.Sub(i.Start), 0))
+	}
+}
+
 // WrittenDuration is the time between the start and end as reports write them, to the second,
 // so that a report's duration agrees with its own times (21:47:02 to 00:08:11 is 2h21m09s).
 func (i Incident) WrittenDuration() time.Duration {
@@ -113,7 +130,8 @@ func sinceMilli(since time.Time) int64 {
 // incidents lists at most limit incidents (all when limit < 0), newest first.
 func (s *Store) incidents(since time.Time, service string, limit int) ([]Incident, error) {
 	rows, err := s.ro.QueryContext(context.Background(), `SELECT s.name, s.grp, o.started, o.ended, o.cause, o.maintenance,
-		o.ack_by, o.ack_at, o.ack_note
+		o.ack_by, o.ack_at, o.ack_note,
+		CASE WHEN o.ended IS NULL THEN (SELECT max(c.ended) FROM coverage c WHERE c.service = o.service) END
 		FROM outage o JOIN service s ON s.id = o.service
 		WHERE (o.ended IS NULL OR o.ended >= ?) AND (? = '' OR s.name = ?)
 		ORDER BY o.started DESC, o.id DESC LIMIT ?`, sinceMilli(since), service, service, limit)
@@ -126,10 +144,13 @@ func (s *Store) incidents(since time.Time, service string, limit int) ([]Inciden
 	for rows.Next() {
 		var in Incident
 		var start int64
-		var end, ackAt sql.NullInt64
+		var end, ackAt, observed sql.NullInt64
 		var ack track.Ack
-		if err := rows.Scan(&in.Service, &in.Group, &start, &end, &in.Cause, &in.Maintenance, &ack.By, &ackAt, &ack.Note); err != nil {
+		if err := rows.Scan(&in.Service, &in.Group, &start, &end, &in.Cause, &in.Maintenance, &ack.By, &ackAt, &ack.Note, &observed); err != nil {
 			return nil, s.readErr(err)
+		}
+		if observed.Valid {
+			in.Observed = time.UnixMilli(observed.Int64)
 		}
 		if ackAt.Valid {
 			ack.Start, ack.At = time.UnixMilli(start), time.UnixMilli(ackAt.Int64)

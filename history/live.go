@@ -92,9 +92,14 @@ func OpenLiveDeferred(path string, opts Options, services []Service, wait time.D
 		return nil, err // the message says what to do
 	default:
 		inUse := errors.Is(err, ErrInUse)
-		if inUse {
-			h.Hint = "history: in use by another uptty" + pidOf(err) + "; this one is not saving"
-		} else {
+		switch url := InUseServing(err); {
+		// Said within 80 columns (the hint line is cut there), what to do included.
+		case url != "":
+			// One poller is the point: the screen of that one, not a second.
+			h.Hint = "history in use by uptty serve, not saving: uptty attach " + url
+		case inUse:
+			h.Hint = "history in use by another uptty" + pidOf(err) + ": not saving; quit that one first"
+		default:
 			h.Hint = "history not saved: " + err.Error()
 		}
 		if store, err = Open("", opts); err != nil {

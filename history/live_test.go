@@ -62,7 +62,7 @@ func TestOpenLive(t *testing.T) {
 		wantPath  string // of the store written to: "" in memory
 		wantView  string // of the store read for charts
 	}{
-		{name: "in use", path: saved, wantHint: fmt.Sprintf("history: in use by another uptty (pid %d); this one is not saving", os.Getpid()),
+		{name: "in use", path: saved, wantHint: fmt.Sprintf("history in use by another uptty (pid %d): not saving; quit that one first", os.Getpid()),
 			wantFound: true, wantView: saved},
 		{name: "in memory", path: ""},
 		{name: "not a history", path: foreign, wantErr: foreign},
@@ -218,7 +218,7 @@ func TestOpenLiveDoesNotWaitForARunningOne(t *testing.T) {
 			return
 		}
 		defer h.Close()
-		want := fmt.Sprintf("history: in use by another uptty (pid %d); this one is not saving", os.Getpid())
+		want := fmt.Sprintf("history in use by another uptty (pid %d): not saving; quit that one first", os.Getpid())
 		if h.Hint != want {
 			t.Errorf("OpenLive() hint = %q, want %q", h.Hint, want)
 		}
@@ -316,5 +316,36 @@ func TestOpenLiveQueueHoldsARound(t *testing.T) {
 	defer h.Close()
 	if got, want := cap(h.Store.queue), defaultQueueSize+len(services); got != want {
 		t.Errorf("queue of %d writes, want %d", got, want)
+	}
+}
+
+// TestInUseByServe: an uptty that finds the history held by uptty serve says where that one
+// serves, and that uptty attach shows it, rather than only that it is in use; one held by
+// another live screen says what to do to save here.
+func TestInUseByServe(t *testing.T) {
+	if !canLock {
+		t.Skip("no file locks here")
+	}
+	path := filepath.Join(t.TempDir(), "history.db")
+	const url = "http://127.0.0.1:9870"
+	server, err := Open(path, Options{Serving: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(path, Options{})
+	if !errors.Is(err, ErrInUse) || InUseServing(err) != url || !strings.Contains(err.Error(), "in use by uptty serve at "+url) {
+		t.Errorf("Open beside uptty serve = %v (serving %q), want in use by uptty serve at %s", err, InUseServing(err), url)
+	}
+	h, err := OpenLive(path, 0, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "history in use by uptty serve, not saving: uptty attach " + url
+	if h.Hint != want {
+		t.Errorf("hint beside uptty serve = %q, want %q", h.Hint, want)
+	}
+	h.Close()
+	if err := server.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -19,7 +19,10 @@ const canLock = true
 // that a second uptty can say who holds it. The kernel drops the lock when the process dies,
 // even by kill -9, so a stale lock file never keeps anyone out. closing adds "closing" after
 // the pid: a newcomer waits for a holder that is closing (a restart), not for one that runs.
-func lockFile(path string) (unlock func() error, closing func(), err error) {
+//
+// serving, if not "", is the URL of uptty serve's API, written after the pid for the newcomer
+// to point its user at (see InUseServing).
+func lockFile(path, serving string) (unlock func() error, closing func(), err error) {
 	f, _, err := openOwn(path, true)
 	if err != nil {
 		return nil, nil, err
@@ -27,31 +30,53 @@ func lockFile(path string) (unlock func() error, closing func(), err error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			pid, closing := readLock(path)
-			return nil, nil, errInUse{pid: pid, closing: closing}
+			pid, closing, serving := readLock(path)
+			return nil, nil, errInUse{pid: pid, closing: closing, serving: serving}
 		}
 		return nil, nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	// The pid is a courtesy for the message above; failing to write it is no reason to fail.
 	pid := strconv.Itoa(os.Getpid())
+	line := pid
+	if serving != "" {
+		line += " " + servingWord + " " + serving
+	}
 	if f.Truncate(0) == nil {
-		f.WriteAt([]byte(pid+"\n"), 0)
+		f.WriteAt([]byte(line+"\n"), 0)
 	}
 	closing = func() { f.WriteAt([]byte(pid+" closing\n"), 0) }
 	return f.Close, closing, nil
 }
 
-// readLock returns the pid written in a lock file (0 if there is none yet) and whether its
-// holder is closing.
-func readLock(path string) (pid int, closing bool) {
+// held reports whether a live process holds the lock file at path and is not closing: one that
+// exited (closing written, or killed: its pid gone) holds nothing, whatever the file says.
+func held(path string) bool {
+	pid, closing, _ := readLock(path)
+	if pid <= 0 || closing {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// servingWord comes before the API's URL in the lock file of uptty serve. An older uptty reads
+// only the pid and "closing", so it reads such a file as before.
+const servingWord = "serve"
+
+// readLock returns the pid written in a lock file (0 if there is none yet), whether its holder
+// is closing and, for uptty serve, its API's URL.
+func readLock(path string) (pid int, closing bool, serving string) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0, false
+		return 0, false, ""
 	}
 	word, rest, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
 	pid, err = strconv.Atoi(word)
 	if err != nil {
-		return 0, false
+		return 0, false, ""
 	}
-	return pid, rest == "closing"
+	if url, ok := strings.CutPrefix(rest, servingWord+" "); ok && !strings.ContainsAny(url, " \t\n") {
+		serving = url
+	}
+	return pid, rest == "closing", serving
 }

@@ -38,11 +38,15 @@ func (s *Store) openFile(ctx context.Context) error {
 	if err := checkDir(dir, s.path); err != nil {
 		return err
 	}
-	unlock, closing, err := lockFile(s.path + ".lock")
+	unlock, closing, err := lockFile(s.path+".lock", s.opts.Serving)
 	var inUse errInUse
 	switch {
 	case errors.As(err, &inUse) && inUse.closing:
 		return fileErr(s.path, fmt.Sprintf("is in use by another uptty (pid %d)", inUse.pid), ErrInUse, errClosing)
+	case errors.As(err, &inUse) && inUse.serving != "":
+		fe := fileErr(s.path, fmt.Sprintf("is in use by uptty serve at %s (pid %d)", inUse.serving, inUse.pid), ErrInUse, nil).(*fileError)
+		fe.serving = inUse.serving
+		return fe
 	case errors.As(err, &inUse) && inUse.pid > 0:
 		return fileErr(s.path, fmt.Sprintf("is in use by another uptty (pid %d)", inUse.pid), ErrInUse, nil)
 	case errors.As(err, &inUse):
@@ -66,6 +70,9 @@ func (s *Store) openFile(ctx context.Context) error {
 	}
 	if err := migrate(ctx, s.rw, s.path, migrations()); err != nil {
 		return err
+	}
+	if err := closeSuperseded(ctx, s.rw); err != nil {
+		return fileErr(s.path, "cannot be written", nil, err)
 	}
 	// WAL lets readers (uptty incidents) read while we write. Where the file system cannot do
 	// WAL, SQLite keeps the old journal, which is still safe: readers wait for the busy timeout.

@@ -54,6 +54,9 @@ type Options struct {
 	// while another one writes): no lock is taken, nothing is written, Record* do nothing and
 	// Flush and Rollup return ErrClosed.
 	ReadOnly bool
+	// Serving is, for uptty serve, the URL of its API: written in the lock file, so that a
+	// second uptty that finds the file in use can point its user at uptty attach URL.
+	Serving string
 
 	rollupChunk int // tests: raw results rolled up per transaction (default rollupChunk)
 }
@@ -213,6 +216,12 @@ func (s *Store) Record(service, group string, r track.Check, events []track.Even
 // record is Record; without hasGroup, the group is the one the service was registered with.
 func (s *Store) record(service, group string, hasGroup bool, r track.Check, events []track.Event) {
 	s.recordWith(service, group, hasGroup, r, events, Extra{})
+}
+
+// Stopped queues the end of service's coverage at `at`: a reload removed it from the config,
+// and nothing checks it from then on. It never blocks, like RecordResult.
+func (s *Store) Stopped(service string, at time.Time) {
+	s.enqueue(op{kind: opStopped, service: service, at: at.UnixMilli()})
 }
 
 // RecordEvent queues a state change or an outage boundary of service, which belongs to group.
@@ -383,6 +392,12 @@ func (s *Store) Close() error {
 		<-s.done
 		s.errMu.Lock()
 		err = s.writeErr
+		if err == nil {
+			// Looked at now, not as of the last look: a file deleted since went on taking
+			// commits, and "saved" would be a lie.
+			s.lookedAt = time.Time{}
+			err = s.gone()
+		}
 		s.errMu.Unlock()
 	}
 	return errors.Join(err, s.release())

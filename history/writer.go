@@ -28,6 +28,7 @@ const (
 	opOutcome // a sender's answer about one alert, for its outbox row
 	opWrite   // run write in a transaction of its own and answer its error (silences)
 	opPrefs   // the screen's saved state, replaced key by key
+	opStopped // the service is no longer checked (a reload removed it): its coverage ends at `at`
 )
 
 // op is one queued write or request. Results are copied into it field by field, so that the
@@ -181,7 +182,7 @@ func (w *writer) gather(batch []op) []op {
 // isWrite reports whether an op is a write that commits with others, rather than a request
 // answered once what was queued before it is committed.
 func isWrite(k opKind) bool {
-	return k == opResult || k == opEvent || k == opOutcome || k == opPrefs
+	return k == opResult || k == opEvent || k == opOutcome || k == opPrefs || k == opStopped
 }
 
 // drain processes one batch of whatever is queued and reports whether there was any. It has a
@@ -335,6 +336,8 @@ func (w *writer) write(ops []op) (err error) {
 		switch {
 		case o.kind == opResult:
 			err = w.result(tx, id, o, hours)
+		case o.kind == opStopped:
+			err = w.stopped(tx, id, o.at)
 		case o.event != nil:
 			err = w.event(tx, id, *o.event, false, "")
 		}

@@ -181,6 +181,23 @@ func New(opt Options) *Engine {
 func (e *Engine) Seed(statuses map[string]track.Status, known func(id, sender string) bool) []Delivery {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.seed(statuses, e.vias, e.acks, known)
+}
+
+// Resume is Seed for services a reload brought back (removed by an earlier reload, their
+// outage left open in history), with the vias and acks history holds for them now: without
+// it the engine took such a service for one that never failed, so `a` found no outage to
+// acknowledge, its ack and DOWN (via NAME) were gone and its reminders stopped.
+func (e *Engine) Resume(statuses map[string]track.Status, vias map[string]string, acks map[string]track.Ack,
+	known func(id, sender string) bool) []Delivery {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.seed(statuses, vias, acks, known)
+}
+
+// seed is Seed with the vias and acks to restore; e.mu must be held.
+func (e *Engine) seed(statuses map[string]track.Status, vias map[string]string, acks map[string]track.Ack,
+	known func(id, sender string) bool) []Delivery {
 	now := e.now()
 	var again []Delivery
 	for name, st := range statuses {
@@ -194,10 +211,10 @@ func (e *Engine) Seed(statuses map[string]track.Status, known func(id, sender st
 			continue
 		}
 		s.down, s.outage = true, o
-		if via := e.vias[name]; e.services[via] != nil && slices.Contains(s.needs, via) {
+		if via := vias[name]; e.services[via] != nil && slices.Contains(s.needs, via) {
 			s.via = via
 		}
-		if a, ok := e.acks[name]; ok && a.Of(o) {
+		if a, ok := acks[name]; ok && a.Of(o) {
 			s.ack = &a
 		}
 		a := e.downAlert(s, o, now)

@@ -41,8 +41,9 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for k := range list {
-		known := s.known(list[k].Service)
-		list[k].Unmonitored = list[k].End == nil && !known
+		if !s.known(list[k].Service) {
+			list[k].MarkUnmonitored()
+		}
 	}
 	var b bytes.Buffer
 	if err := report.WriteIncidentsJSON(&b, list); err != nil {

@@ -192,6 +192,15 @@ func (m Model) clocksAt() time.Time {
 // stale reports that rows must not be shown as live: the attached link is down.
 func (m Model) stale() bool { return m.rl.linkErr }
 
+// staleMark is what a tile's name begins with while the attached link is down: the `?` the
+// rows carry, so that the wallboard reads as stale without colour too.
+func (m Model) staleMark() string {
+	if m.stale() {
+		return "? "
+	}
+	return ""
+}
+
 // staleRow is service i's row while the attached link is down: a `?` mark and the whole row
 // dimmed, so that nothing on it reads as live. The selected row keeps its cursor beside the
 // mark (`?>`): without colour, reverse video is dropped and nothing else would show it.

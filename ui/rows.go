@@ -294,6 +294,7 @@ func (m Model) groupLine(group string, collapsed, selected bool, w int) string {
 	st, g := m.st, m.st.g
 	var c tally
 	var worst time.Duration
+	at := m.clocksAt() // stopped, as the rows' clocks, while the attached link is down
 	for _, i := range m.members[group] {
 		if !m.shown[i] {
 			continue
@@ -301,7 +302,7 @@ func (m Model) groupLine(group string, collapsed, selected bool, w int) string {
 		s := &m.status[i] // not a copy: a heading is drawn every frame, over every member
 		c.add(s, m.isAcked(i), 1)
 		if o, open := s.OpenOutage(); open {
-			worst = max(worst, o.Duration(m.now))
+			worst = max(worst, o.Duration(at))
 		}
 	}
 	var counts strings.Builder

@@ -35,36 +35,70 @@ func TestStaleCursorGolden(t *testing.T) {
 	golden.RequireEqual(t, []byte(view)) // testdata/TestStaleCursorGolden.golden; -update rewrites
 }
 
-// TestStaleClocksStop: while the link is down an outage's clock, on its row and in the detail
-// view, stops where the link dropped (the last that is known of it), while the header's
-// "disconnected" goes on counting.
+// TestStaleClocksStop: while the link is down an outage's clock, on its row, its group's
+// heading ("worst"), the wallboard and in the detail view, stops where the link dropped (the
+// last that is known of it), while the header's "disconnected" goes on counting.
 func TestStaleClocksStop(t *testing.T) {
 	now := fixedNow
-	services := []config.Service{svc("api", "", "http://a", kindHTTP)}
+	services := []config.Service{svc("api", "payments", "http://a", kindHTTP)}
 	initial := map[string]track.Status{"api": {State: track.Down, Since: fixedNow.Add(-4 * time.Minute),
 		Outage: track.Outage{Start: fixedNow.Add(-5 * time.Minute), Cause: "refused"}}}
 	m := New(services, initial, nil, Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return now },
 		Location: kst})
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 12})
 	next, _ = next.Update(LinkMsg{Down: true, Since: fixedNow})
-	screens := func(next tea.Model) (list, detail string) {
+	screens := func(next tea.Model) (list, detail, wall string) {
 		list = ansi.Strip(next.(Model).View())
+		w, _ := next.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("W")})
+		wall = ansi.Strip(w.(Model).View())
 		d, _ := next.Update(tea.KeyMsg{Type: tea.KeyEnter})
-		return list, ansi.Strip(d.(Model).View())
+		return list, ansi.Strip(d.(Model).View()), wall
 	}
-	list, detail := screens(next)
-	if !strings.Contains(list, "DOWN 5m00s") || !strings.Contains(detail, "DOWN 5m00s") {
-		t.Fatalf("at the drop: want the outage at 5m0s on the row and in the detail view:\n%s\n%s", list, detail)
+	list, detail, wall := screens(next)
+	if !strings.Contains(list, "DOWN 5m00s") || !strings.Contains(list, "worst 5m00s") || !strings.Contains(detail, "DOWN 5m00s") ||
+		!strings.Contains(wall, "5m00s") {
+		t.Fatalf("at the drop: want the outage at 5m0s on the row, its group, the detail view and the wall:\n%s\n%s\n%s", list, detail, wall)
 	}
 	now = fixedNow.Add(90 * time.Second)
 	next, _ = next.Update(tickMsg(now))
-	list, detail = screens(next)
+	list, detail, wall = screens(next)
 	if !strings.Contains(list, "disconnected 1m30s") {
 		t.Errorf("90 s after the drop: want the header at disconnected 1m30s:\n%s", list)
 	}
-	for _, screen := range []string{list, detail} {
-		if !strings.Contains(screen, "DOWN 5m00s") || strings.Contains(screen, "6m30s") {
+	for _, screen := range []string{list, detail, wall} {
+		if !strings.Contains(screen, "5m00s") || strings.Contains(screen, "6m30s") {
 			t.Errorf("90 s after the drop: want the outage's clock still at 5m0s, stopped:\n%s", screen)
 		}
+	}
+}
+
+// TestStaleWall: while the link is down the wallboard's tiles are dimmed and their names marked
+// `?`, as the rows are; live, they are not.
+func TestStaleWall(t *testing.T) {
+	services := []config.Service{svc("api", "", "http://a", kindHTTP), svc("db", "", "http://b", kindHTTP)}
+	initial := map[string]track.Status{"api": {State: track.Down, Since: fixedNow,
+		Outage: track.Outage{Start: fixedNow.Add(-time.Minute), Cause: "refused"}}, "db": {State: track.Up, Since: fixedNow}}
+	m := New(services, initial, nil, Options{Renderer: renderer(termenv.ANSI256), Now: func() time.Time { return fixedNow }, Location: kst})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 20})
+	next, _ = next.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("W")})
+	live := next.(Model).View()
+	if strings.Contains(ansi.Strip(live), "? api") {
+		t.Errorf("live wall marks a tile stale:\n%s", ansi.Strip(live))
+	}
+	next, _ = next.Update(LinkMsg{Down: true, Since: fixedNow})
+	stale := next.(Model).View()
+	if !strings.Contains(ansi.Strip(stale), "? api") || !strings.Contains(ansi.Strip(stale), "? db") {
+		t.Errorf("stale wall: want every tile's name marked ?:\n%s", ansi.Strip(stale))
+	}
+	red, _, _ := strings.Cut(next.(Model).st.countSpan[track.Down].paint("X"), "X")
+	body := func(view string) string { // the header says disconnected in the alarm colour
+		_, b, _ := strings.Cut(view, "\n")
+		return b
+	}
+	if red == "" || !strings.Contains(body(live), red) {
+		t.Fatalf("the live wall has no tile in DOWN's colour %q: the test does not see colours", red)
+	}
+	if strings.Contains(body(stale), red) {
+		t.Errorf("stale wall draws a tile in its live colour:\n%q", body(stale))
 	}
 }

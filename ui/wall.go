@@ -114,6 +114,7 @@ func (m Model) wallItems() wallList {
 			out = append(out, wallItem{name: g})
 		}
 	}
+	at := m.clocksAt() // stopped, as the rows' clocks, while the attached link is down
 	for g, k := range seen {
 		var c tally
 		it := &out[k]
@@ -124,8 +125,8 @@ func (m Model) wallItems() wallList {
 			s := m.status[i]
 			c.add(&s, m.isAcked(i), 1)
 			it.problem = it.problem || isProblem(s)
-			if o, open := s.OpenOutage(); open && o.Duration(m.now) > it.outage {
-				it.open, it.outage, it.since, it.reason = true, o.Duration(m.now), clockText(m.now, o.Start, m.loc), m.names[i]+": "+s.Reason
+			if o, open := s.OpenOutage(); open && o.Duration(at) > it.outage {
+				it.open, it.outage, it.since, it.reason = true, o.Duration(at), clockText(m.now, o.Start, m.loc), m.names[i]+": "+s.Reason
 			}
 		}
 		var parts []string
@@ -165,7 +166,7 @@ func (m Model) serviceTile(i int) wallItem {
 		it.reason = strings.TrimSpace(strings.Join(notes, ", ") + "  " + it.reason)
 	}
 	if o, open := s.OpenOutage(); open {
-		it.open, it.outage, it.since = true, o.Duration(m.now), clockText(m.now, o.Start, m.loc)
+		it.open, it.outage, it.since = true, o.Duration(m.clocksAt()), clockText(m.now, o.Start, m.loc)
 	}
 	if s.LastOK && !s.LastAt.IsZero() {
 		it.note = text.FormatLatency(s.LastLatency)
@@ -177,7 +178,21 @@ func (m Model) serviceTile(i int) wallItem {
 // healthy services below as tiles when they fit, else as one-line cells paged every page.
 // A tile shows the name, the state in big letters and, while the outage goes on, its clock
 // in big digits, as room allows; colour only repeats what the words say.
+//
+// While the attached link is down every tile is dimmed and its name marked `?`, as the rows
+// are: a board on a wall is read at a glance, and its colours must not read as live.
 func (m Model) wallLines(w, h int) (lines []string, page, pages int) {
+	lines, page, pages = m.wallBody(w, h)
+	if m.stale() {
+		for k, l := range lines {
+			lines[k] = m.st.hint.Render(ansi.Strip(l))
+		}
+	}
+	return lines, page, pages
+}
+
+// wallBody is wallLines before a link that is down dims it.
+func (m Model) wallBody(w, h int) (lines []string, page, pages int) {
 	items := m.wallItems()
 	n := items.len()
 	if n == 0 || w <= 0 || h <= 0 {
@@ -270,6 +285,7 @@ func (m Model) drawTiles(items []wallItem, t tiling) []string {
 // word (big when it fits) and the outage clock (big when it fits), else the latency.
 func (m Model) tile(it wallItem, w, h int) []string {
 	st, g := m.st, m.st.g
+	it.name = m.staleMark() + it.name
 	paint := st.countSpan[min(int(it.state), len(st.countSpan)-1)]
 	boxed := h >= 4 && w >= 8
 	iw, ih := w, h
@@ -369,6 +385,7 @@ func (m Model) wallCells(list wallList, w, h int) (lines []string, page, pages i
 // wallCell is one item on one line, w cells at most.
 func (m Model) wallCell(it wallItem, w int) string {
 	st, g := m.st, m.st.g
+	it.name = m.staleMark() + it.name
 	paint := st.countSpan[min(int(it.state), len(st.countSpan)-1)]
 	tail := it.note
 	if it.open {
