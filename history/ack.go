@@ -17,21 +17,21 @@ func (s *Store) SetAck(ctx context.Context, name string, a track.Ack) error {
 	if a.Start.IsZero() || a.At.IsZero() {
 		return errors.New("history: an ack needs its outage's start and its time")
 	}
-	return s.request(ctx, op{kind: opWrite, write: func(tx *sql.Tx) error {
+	return s.request(ctx, op{kind: opWrite, more: &opMore{write: func(tx *sql.Tx) error {
 		_, err := tx.Exec(`UPDATE outage SET ack_by = ?, ack_at = ?, ack_note = ?
 			WHERE service = (SELECT id FROM service WHERE name = ?) AND started = ?`,
 			a.By, a.At.UnixMilli(), a.Note, name, a.Start.UnixMilli())
 		return err
-	}})
+	}}})
 }
 
 // Unack removes the ack of the outage of the service named name that began at start.
 func (s *Store) Unack(ctx context.Context, name string, start time.Time) error {
-	return s.request(ctx, op{kind: opWrite, write: func(tx *sql.Tx) error {
+	return s.request(ctx, op{kind: opWrite, more: &opMore{write: func(tx *sql.Tx) error {
 		_, err := tx.Exec(`UPDATE outage SET ack_by = '', ack_at = NULL, ack_note = ''
 			WHERE service = (SELECT id FROM service WHERE name = ?) AND started = ?`, name, start.UnixMilli())
 		return err
-	}})
+	}}})
 }
 
 // OpenAcks returns the acks of the outages going on, by service: what a restart restores. A

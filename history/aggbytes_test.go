@@ -5,6 +5,10 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/uptty/uptty/track"
 )
 
 // hourAggBytes returns the heap per service of n hourly aggregates as the writer keeps them in
@@ -54,5 +58,18 @@ func BenchmarkHourAggBytes(b *testing.B) {
 				b.ReportMetric(hourAggBytes(10_000, interval), "heap-B/svc")
 			}
 		})
+	}
+}
+
+// TestQueuedResultBytes guards the size of the writer's queue, allocated whole (4,096 ops and
+// one per service) and all of it resident once the ring has gone round: a plain result is an op
+// without more, which must stay small (256 bytes when every op carried every field).
+func TestQueuedResultBytes(t *testing.T) {
+	if size := unsafe.Sizeof(op{}); size > 88 {
+		t.Errorf("an op is %d bytes, want at most 88", size)
+	}
+	o := resultOp("api", track.Check{Start: time.Now(), Latency: time.Millisecond, OK: true})
+	if o.more != nil {
+		t.Errorf("resultOp(...).more = %+v, want nil: a plain result carries nothing else", o.more)
 	}
 }

@@ -69,7 +69,7 @@ func flush(t testing.TB, s *Store) {
 // execWriter runs sql on the writer's connection, after everything queued before it.
 func execWriter(t testing.TB, s *Store, sql string) {
 	t.Helper()
-	if err := s.request(context.Background(), op{kind: opExec, sql: sql}); err != nil {
+	if err := s.request(context.Background(), op{kind: opExec, more: &opMore{sql: sql}}); err != nil {
 		t.Fatalf("exec %q = %v", sql, err)
 	}
 }
@@ -80,7 +80,7 @@ func holdWriter(t testing.TB, s *Store) (release func()) {
 	held, free := make(chan struct{}), make(chan struct{})
 	errc := make(chan error, 1)
 	go func() {
-		errc <- s.request(context.Background(), op{kind: opExec, hook: func() { close(held); <-free }})
+		errc <- s.request(context.Background(), op{kind: opExec, more: &opMore{hook: func() { close(held); <-free }}})
 	}()
 	select {
 	case <-held:

@@ -70,8 +70,10 @@ func (s *Store) recordWith(service, group string, hasGroup bool, r track.Check, 
 	case len(events) == 0 && len(x.Alerts) == 0:
 		return
 	}
-	o.group, o.hasGroup, o.events = group, hasGroup, slices.Clone(events)
-	o.maint, o.via, o.alerts = x.Maintenance, x.Via, slices.Clone(x.Alerts)
+	o.group, o.hasGroup = group, hasGroup
+	if len(events) > 0 || len(x.Alerts) > 0 || x.Maintenance || x.Via != "" {
+		o.more = &opMore{events: slices.Clone(events), maint: x.Maintenance, via: x.Via, alerts: slices.Clone(x.Alerts)}
+	}
 	s.enqueue(o)
 }
 
@@ -94,7 +96,7 @@ func (s *Store) AlertGaveUp(id, sender string, reason string) {
 
 func (s *Store) alertOutcome(o outcome) {
 	o.err = text.CleanText(o.err, 200)
-	s.enqueue(op{kind: opOutcome, outcome: &o})
+	s.enqueue(op{kind: opOutcome, more: &opMore{outcome: &o}})
 }
 
 // outbox inserts a result's alerts; one already there (the same id and sender) is kept as is.

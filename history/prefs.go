@@ -42,7 +42,7 @@ func (s *Store) SetPrefs(prefs map[string]string) {
 	if len(prefs) == 0 {
 		return
 	}
-	s.enqueue(op{kind: opPrefs, prefs: maps.Clone(prefs)})
+	s.enqueue(op{kind: opPrefs, more: &opMore{prefs: maps.Clone(prefs)}})
 }
 
 func writePrefs(tx *sql.Tx, prefs map[string]string) error {

@@ -20,7 +20,7 @@ func (w *writer) rollup(now time.Time) error {
 	for len(w.deferred) > 0 {
 		o := w.deferred[0]
 		w.deferred = w.deferred[1:]
-		o.done <- w.rollup(o.now)
+		o.more.done <- w.rollup(o.more.now)
 	}
 	return err
 }

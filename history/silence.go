@@ -66,14 +66,14 @@ func (s *Store) SetSilence(ctx context.Context, x Silence) error {
 	if err := checkSilence(&x, s.now()); err != nil {
 		return err
 	}
-	return s.request(ctx, op{kind: opWrite, write: setSilence(x)})
+	return s.request(ctx, op{kind: opWrite, more: &opMore{write: setSilence(x)}})
 }
 
 // Unsilence removes the silences named name (of a service or a group, whichever there are) and
 // reports how many there were in force.
 func (s *Store) Unsilence(ctx context.Context, name string) (int, error) {
 	var n int
-	err := s.request(ctx, op{kind: opWrite, write: unsilence(name, s.now(), &n)})
+	err := s.request(ctx, op{kind: opWrite, more: &opMore{write: unsilence(name, s.now(), &n)}})
 	return n, err
 }
 
@@ -142,7 +142,7 @@ func writeAt(path string, fn func(*sql.Tx) error) error {
 	}
 	store, err := Open(path, Options{})
 	if err == nil {
-		return errors.Join(store.request(context.Background(), op{kind: opWrite, write: fn}), store.Close())
+		return errors.Join(store.request(context.Background(), op{kind: opWrite, more: &opMore{write: fn}}), store.Close())
 	}
 	if !errors.Is(err, ErrInUse) {
 		return err

@@ -227,7 +227,7 @@ func (s *Store) Stopped(service string, at time.Time) {
 // RecordEvent queues a state change or an outage boundary of service, which belongs to group.
 // It never blocks, like RecordResult.
 func (s *Store) RecordEvent(service, group string, e track.Event) {
-	s.enqueue(op{kind: opEvent, service: service, group: group, hasGroup: true, event: &e})
+	s.enqueue(op{kind: opEvent, service: service, group: group, hasGroup: true, more: &opMore{event: &e}})
 }
 
 func (s *Store) enqueue(o op) {
@@ -274,7 +274,7 @@ func (s *Store) Flush(ctx context.Context) error {
 // aggregates of the days before Options.Raw (see pack.go). The writer does it every hour by
 // itself; Rollup is for tests and tools.
 func (s *Store) Rollup(now time.Time) error {
-	return s.request(context.Background(), op{kind: opRollup, now: now})
+	return s.request(context.Background(), op{kind: opRollup, more: &opMore{now: now}})
 }
 
 // minuteKeep is how long per-minute aggregates are kept: a third of the retention, at least
@@ -285,7 +285,10 @@ func (o Options) minuteKeep() time.Duration {
 
 // request hands o to the writer, waiting for room in the queue, and waits for its answer.
 func (s *Store) request(ctx context.Context, o op) error {
-	o.done = make(chan error, 1)
+	if o.more == nil {
+		o.more = &opMore{}
+	}
+	o.more.done = make(chan error, 1)
 	s.mu.RLock()
 	if s.closed || s.queue == nil {
 		s.mu.RUnlock()
@@ -302,7 +305,7 @@ func (s *Store) request(ctx context.Context, o op) error {
 	s.mu.RUnlock()
 	s.poke()
 	select {
-	case err := <-o.done:
+	case err := <-o.more.done:
 		return err
 	case <-ctx.Done():
 		return ctx.Err()

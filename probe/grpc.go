@@ -7,17 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/status"
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/text"
@@ -67,7 +62,9 @@ func parseGRPC(o *config.Options) any {
 
 // grpcChecker calls grpc.health.v1.Health/Check on a fresh connection each time, so that a
 // server that stops accepting connections is seen at once rather than hidden behind one that
-// stays open.
+// stays open. The call is one HTTP/2 request through net/http (grpcwire.go), not through
+// grpc-go's client: that one library was 5 MB of uptty's 25 MB of code and read-only data, all
+// of it mapped and most of it resident in every uptty, checking gRPC or not (README "Memory").
 type grpcChecker struct {
 	addr     string // host:port
 	host     string // for TLS verification
@@ -116,34 +113,16 @@ func newGRPCChecker(svc config.Service) (Checker, error) {
 	return c, nil
 }
 
-// Check makes one health call. Dial and handshake errors are caught on their way into gRPC,
-// whose own status for them is a long "connection error: desc = ..." string.
+// Check makes one health call. Dial and handshake errors are caught in the transport's dialers,
+// so that the reason names them rather than what HTTP/2 made of them.
 func (c *grpcChecker) Check(ctx context.Context) Result {
 	res := Result{Start: time.Now()}
 	var cause grpcCause
-	var creds credentials.TransportCredentials = insecure.NewCredentials()
-	if c.tls {
-		creds = recordingCreds{credentials.NewTLS(&tls.Config{
-			ServerName:         c.host,
-			RootCAs:            c.roots,
-			InsecureSkipVerify: c.insecure, // the user asked for it, and the row says so
-			MinVersion:         tls.VersionTLS12,
-		}), &cause}
-	}
-	// passthrough: the dialer resolves the name within ctx, and no resolver goroutine outlives
-	// the check.
-	conn, err := grpc.NewClient("passthrough:///"+c.addr,
-		grpc.WithTransportCredentials(creds),
-		grpc.WithContextDialer(cause.dial),
-		grpc.WithUserAgent("uptty"),
-	)
-	if err != nil {
-		res.Reason = checkErrReason(ctx, err, c.timeout)
-		return res
-	}
-	defer conn.Close()
-
-	resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: c.service})
+	tr := c.transport(&cause)
+	// The connection is this check's alone: closing the transport's idle connections ends it
+	// and its read loop.
+	defer tr.CloseIdleConnections()
+	st, err := callHealth(ctx, tr, c.tls, c.addr, c.service)
 	res.Latency = time.Since(res.Start)
 	res.Phases = cause.phases()
 	service := c.service
@@ -155,54 +134,92 @@ func (c *grpcChecker) Check(ctx context.Context) Result {
 		res.Reason = c.errReason(ctx, err, &cause)
 		return res
 	}
-	st := resp.GetStatus()
-	res.Facts = append(res.Facts, Fact{Label: "status", Value: st.String()})
-	if st != healthpb.HealthCheckResponse_SERVING {
-		res.Reason = "status " + st.String()
+	name := st.String()
+	res.Facts = append(res.Facts, Fact{Label: "status", Value: name})
+	if st != servingStatusServing {
+		res.Reason = "status " + name
 		return res
 	}
 	res.OK = true
 	return res
 }
 
+// transport is an HTTP/2-only transport for one check (h2c for grpc://), whose dialers record
+// in cause how long connecting and the handshake took, or why they failed.
+func (c *grpcChecker) transport(cause *grpcCause) *http.Transport {
+	var protocols http.Protocols
+	tr := &http.Transport{DialContext: cause.dialWatched, Protocols: &protocols, DisableCompression: true}
+	if !c.tls {
+		protocols.SetUnencryptedHTTP2(true)
+		return tr
+	}
+	protocols.SetHTTP2(true)
+	cfg := &tls.Config{
+		ServerName:         c.host,
+		RootCAs:            c.roots,
+		InsecureSkipVerify: c.insecure, // the user asked for it, and the row says so
+		MinVersion:         tls.VersionTLS12,
+		NextProtos:         []string{"h2"},
+	}
+	tr.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		raw, err := cause.dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		conn := tls.Client(raw, cfg)
+		if err := conn.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			cause.set(err, true)
+			return nil, err
+		}
+		cause.took(&cause.tls, start)
+		if conn.ConnectionState().NegotiatedProtocol != "h2" {
+			// net/http needs the *tls.Conn itself to use HTTP/2 on it, so its first frame is not
+			// watched as plaintext's is: ALPN says it instead.
+			conn.Close()
+			cause.set(errNoH2, false)
+			return nil, errNoH2
+		}
+		return conn, nil
+	}
+	return tr
+}
+
+// errNoH2 is a TLS server that did not agree to HTTP/2, which gRPC runs on.
+var errNoH2 = errors.New("server did not offer HTTP/2 (ALPN h2): not a gRPC port")
+
 func (c *grpcChecker) errReason(ctx context.Context, err error, cause *grpcCause) string {
 	if ctx.Err() != nil {
 		return checkErrReason(ctx, ctx.Err(), c.timeout)
 	}
-	st := status.Convert(err)
-	switch st.Code() {
-	case codes.NotFound:
-		return "service unknown"
-	case codes.Unimplemented:
-		return "unimplemented: no health service"
-	case codes.Unavailable:
-		handshake, dialErr := cause.get()
-		if dialErr != nil && handshake {
-			return handshakeReason(ctx, dialErr, c.timeout)
+	var st *grpcStatus
+	if errors.As(err, &st) {
+		switch st.code {
+		case grpcNotFound:
+			return "service unknown"
+		case grpcUnimplemented:
+			return "unimplemented: no health service"
 		}
-		if dialErr != nil {
-			return checkErrReason(ctx, dialErr, c.timeout)
-		}
+		return text.CleanText(grpcCodeText(st.code)+": "+st.message, reasonMax)
+	}
+	handshake, dialErr := cause.get()
+	if dialErr != nil && handshake {
+		return handshakeReason(ctx, dialErr, c.timeout)
+	}
+	if dialErr != nil {
+		return checkErrReason(ctx, dialErr, c.timeout)
+	}
+	if cause.connected() && !cause.spokeHTTP2() {
 		// The server hung up (EOF or reset, whichever the race gives) instead of answering
 		// HTTP/2: most often a TLS port asked in plaintext.
-		if strings.Contains(st.Message(), "error reading server preface") {
-			return "server hung up before speaking gRPC (not a gRPC port, or TLS: try grpcs://)"
-		}
+		return "server hung up before speaking gRPC (not a gRPC port, or TLS: try grpcs://)"
 	}
-	return text.CleanText(grpcCodeText(st.Code())+": "+grpcMessage(st.Message()), reasonMax)
-}
-
-// grpcMessage strips the wrapping gRPC puts around transport errors:
-// connection error: desc = "transport: error reading server preface: EOF".
-func grpcMessage(msg string) string {
-	if inner, ok := strings.CutPrefix(msg, `connection error: desc = "`); ok {
-		msg = strings.TrimSuffix(inner, `"`)
-	}
-	return strings.TrimPrefix(msg, "transport: ")
+	return text.CleanText("unavailable: "+otherReason(err), reasonMax)
 }
 
 // grpcCodeText is a code as the gRPC docs write it in prose: "unavailable", "permission denied".
-func grpcCodeText(code codes.Code) string {
+func grpcCodeText(code grpcCode) string {
 	var b []byte
 	lower := false // whether the previous letter was lower case, so "OK" stays one word
 	for _, r := range code.String() {
@@ -220,14 +237,16 @@ func grpcCodeText(code codes.Code) string {
 	return string(b)
 }
 
-// grpcCause keeps the first dial or handshake error of one check, and how long the first
-// successful dial and handshake took.
+// grpcCause keeps the first dial or handshake error of one check, how long the first
+// successful dial and handshake took, and the connection, to tell whether the server spoke
+// HTTP/2 on it.
 type grpcCause struct {
 	mu        sync.Mutex
 	err       error
 	handshake bool
 	connect   time.Duration
 	tls       time.Duration
+	conn      *prefaceConn
 }
 
 // phases are the steps timed so far, in order.
@@ -266,35 +285,66 @@ func (g *grpcCause) get() (handshake bool, err error) {
 	return g.handshake, g.err
 }
 
-func (g *grpcCause) dial(ctx context.Context, addr string) (net.Conn, error) {
+// spokeHTTP2 reports whether the server began HTTP/2 on the check's connection (inside TLS, if
+// any: the handshake reads below the watching).
+func (g *grpcCause) spokeHTTP2() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.conn != nil && g.conn.spoke.Load()
+}
+
+// connected reports whether a plaintext dial succeeded.
+func (g *grpcCause) connected() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.conn != nil
+}
+
+func (g *grpcCause) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	var d net.Dialer
 	start := time.Now()
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	conn, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		g.set(err, false)
-	} else {
-		g.took(&g.connect, start)
+		return nil, err
 	}
-	return conn, err
+	g.took(&g.connect, start)
+	return conn, nil
 }
 
-// recordingCreds are TLS credentials that remember why a handshake failed.
-type recordingCreds struct {
-	credentials.TransportCredentials
-	cause *grpcCause
-}
-
-func (r recordingCreds) ClientHandshake(ctx context.Context, authority string, conn net.Conn) (net.Conn, credentials.AuthInfo, error) {
-	start := time.Now()
-	c, info, err := r.TransportCredentials.ClientHandshake(ctx, authority, conn)
+// dialWatched is dial for plaintext HTTP/2, whose first frame prefaceConn watches.
+func (g *grpcCause) dialWatched(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := g.dial(ctx, network, addr)
 	if err != nil {
-		r.cause.set(err, true)
-	} else {
-		r.cause.took(&r.cause.tls, start)
+		return nil, err
 	}
-	return c, info, err
+	watched := &prefaceConn{Conn: conn}
+	g.mu.Lock()
+	g.conn = watched
+	g.mu.Unlock()
+	return watched, nil
 }
 
-func (r recordingCreds) Clone() credentials.TransportCredentials {
-	return recordingCreds{r.TransportCredentials.Clone(), r.cause}
+// prefaceConn watches the first frame the server sends: HTTP/2 starts with the server's
+// SETTINGS frame, and a server that sends something else or nothing before it hangs up does not
+// speak gRPC (grpc-go's "error reading server preface").
+type prefaceConn struct {
+	net.Conn
+	head  [4]byte // the frame header's length (3 bytes) and type, as far as read; the transport's read loop alone touches it
+	got   int
+	spoke atomic.Bool // the first frame is SETTINGS
+}
+
+// http2FrameSettings is the type of HTTP/2's SETTINGS frame (RFC 9113, 6.5).
+const http2FrameSettings = 0x4
+
+func (c *prefaceConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if c.got < len(c.head) {
+		c.got += copy(c.head[c.got:], p[:n])
+		if c.got == len(c.head) && c.head[3] == http2FrameSettings {
+			c.spoke.Store(true)
+		}
+	}
+	return n, err
 }

@@ -221,7 +221,7 @@ func TestGRPCCodeText(t *testing.T) {
 		{codes.Code(99), "code(99)"},
 	}
 	for _, tt := range tests {
-		if got := grpcCodeText(tt.code); got != tt.want {
+		if got := grpcCodeText(grpcCode(tt.code)); got != tt.want {
 			t.Errorf("grpcCodeText(%v) = %q, want %q", tt.code, got, tt.want)
 		}
 	}

@@ -257,7 +257,7 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 	h := &httpChecker{
 		url:      svc.URL,
 		method:   opts.Method,
-		header:   http.Header{},
+		header:   defaultRequestHeader,
 		body:     opts.Body,
 		insecure: opts.Insecure,
 		timeout:  svc.Timeout,
@@ -265,6 +265,9 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 	}
 	if _, err := http.NewRequest(h.method, h.url, nil); err != nil {
 		return nil, fmt.Errorf("http: bad method %q", h.method)
+	}
+	if len(opts.Headers) > 0 {
+		h.header = http.Header{}
 	}
 	for _, hd := range opts.Headers {
 		if !httpguts.ValidHeaderFieldName(hd.Name) {
@@ -288,6 +291,11 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 	h.tlsConfig = httpTLSConfig(opts.Insecure)
 	return h, nil
 }
+
+// defaultRequestHeader is the request header of every checker whose service configures no
+// headers: one map that all share, as requests never change it (see httpChecker.header), rather
+// than one each (0.4 KB of heap a service).
+var defaultRequestHeader = http.Header{"User-Agent": {"uptty"}}
 
 // transports holds the transports that checkers share, by what makes them differ.
 var transports struct {
