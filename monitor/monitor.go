@@ -250,20 +250,28 @@ func (m *Monitor) Detail(name string) (d track.Detail, ok bool) {
 	return m.trackers[i].Detail(), true
 }
 
-// lookHold is how long after the last batch one that only changes how services look may wait
-// for a change that wakes Next anyway (see Next).
-const lookHold = time.Second
+// lookLead is how long before the wall clock's second a batch that only changes how services
+// look goes out at the latest (see Next): a screen draws such changes on its clock's tick, on
+// the second, and serve's event streams send them 200 ms before it (serve's heldLead).
+const lookLead = 250 * time.Millisecond
+
+// lookDue is when a batch of changes to looks alone goes out at the latest after a batch at
+// last: lookLead before the first wall-clock second it may (MinBatchInterval after last).
+func lookDue(last time.Time, minBatch time.Duration) time.Time {
+	earliest := last.Add(minBatch)
+	return earliest.Add(lookLead - 1).Truncate(time.Second).Add(time.Second - lookLead)
+}
 
 // Next blocks until at least one service has changed since the last batch, then returns the
 // status of each changed service keyed by its name. Batches are at least MinBatchInterval
 // apart: changes that come sooner wait, gathered into the next batch. Changes that only move
 // how services look (their latency, samples, uptime; no state or outage changed: see
-// markDirty) wait past the interval for the next change, which wakes Next anyway, or at most
-// lookHold after the last batch: a screen shows such changes at its clock's next tick, not at
-// once (ui's looksOnly), and a timer of their own was a wake-up of the process for each batch
-// (at 100 services every 10 s, five a second beside the checks' ten). A change of state or
-// outage ends the wait at MinBatchInterval, as before. It returns ctx.Err() when ctx is done
-// first.
+// markDirty) wait past the interval for the next change, which wakes Next anyway, or until
+// just before the clock's next second (lookDue): a screen shows such changes at its clock's
+// tick, not at once (ui's looksOnly), so they still reach it by the tick they were shown at,
+// and a timer of their own was a wake-up of the process for each batch (at 100 services every
+// 10 s, five a second beside the checks' ten). A change of state or outage ends the wait at
+// MinBatchInterval, as before. It returns ctx.Err() when ctx is done first.
 func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
 	var timer *time.Timer
 	defer func() {
@@ -288,17 +296,18 @@ func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
 			m.mu.Unlock()
 			return out, nil
 		}
-		hold := max(m.minBatch, lookHold)
-		if m.urgent {
-			hold = m.minBatch
+		wait := m.minBatch - since
+		if !m.urgent {
+			// Read on the wall clock, so bounded: a clock stepped back must not hold them longer.
+			wait = min(max(time.Until(lookDue(m.lastBatch, m.minBatch)), wait), wait+time.Second)
 		}
 		m.mu.Unlock()
 		var expired <-chan time.Time
 		if pending {
 			if timer == nil {
-				timer = time.NewTimer(hold - since)
+				timer = time.NewTimer(wait)
 			} else {
-				timer.Reset(hold - since)
+				timer.Reset(wait)
 			}
 			expired = timer.C
 		}

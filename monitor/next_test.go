@@ -9,9 +9,9 @@ import (
 )
 
 // TestMonitorNextHoldsLooks: a batch of changes that only move how services look waits past
-// MinBatchInterval for the next change (handed out with it at once) or for lookHold after the
-// last batch, with no timer firing at MinBatchInterval; a change of standing (urgent) is
-// handed out at MinBatchInterval, as every change was before.
+// MinBatchInterval for the next change (handed out with it at once) or until lookLead before
+// the wall clock's next second it may go out at, with no timer firing at MinBatchInterval; a
+// change of standing (urgent) is handed out at MinBatchInterval, as every change was before.
 func TestMonitorNextHoldsLooks(t *testing.T) {
 	monBubble(t, func(t *testing.T) {
 		const minBatch = 200 * time.Millisecond
@@ -75,10 +75,17 @@ func TestMonitorNextHoldsLooks(t *testing.T) {
 
 		change(0, false)
 		next()
-		elapse(lookHold - time.Millisecond)
-		none("looks changed, just short of lookHold")
+		elapse(250*time.Millisecond - time.Millisecond)
+		none("looks changed, just short of lookLead before the second")
 		elapse(time.Millisecond)
-		want("looks held for lookHold", []string{"a"}, bubbleStart.Add(500*time.Millisecond+lookHold))
+		want("looks held until lookLead before the second", []string{"a"}, bubbleStart.Add(750*time.Millisecond))
+
+		change(0, false)
+		next()
+		elapse(time.Second - time.Millisecond)
+		none("looks changed within MinBatchInterval of lookLead before the second")
+		elapse(time.Millisecond)
+		want("looks held until lookLead before the second after", []string{"a"}, bubbleStart.Add(1750*time.Millisecond))
 
 		last := time.Now()
 		change(0, false)
