@@ -36,9 +36,10 @@ const (
 	// 10 s (10 results a second) a 100 ms wait made a commit of one result per check, and a
 	// second's wait makes one commit a second (README "The load farm").
 	commitDelay = time.Second
-	// batchFull is the batch worth committing without waiting longer: at 1,000 results a
-	// second or more the writer commits as often as a 100 ms wait had it, with batches as
-	// large as they were then.
+	// batchFull is the batch worth committing without waiting longer, so that at 1,000
+	// results a second or more the writer commits about as often as a 100 ms wait had it
+	// (BenchmarkWriterPaced at 10,000 a second: 15-18 commits a second against 9-10, the CPU
+	// per result unchanged), and the queue never fills while it waits.
 	batchFull = 1000
 )
 
