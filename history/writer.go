@@ -162,15 +162,15 @@ func (w *writer) collect(batch []op) []op {
 }
 
 // gather waits up to commitDelay for more writes to join a batch of writes, so that a monitor's
-// steady trickle of results (100 a second at 1,000 services every 10 s) is committed ten times
-// a second rather than once per result: a commit costs far more than a row. It sleeps through
+// steady trickle of results (100 a second at 1,000 services every 10 s) is committed once a
+// second rather than once per result: a commit costs far more than a row. It sleeps through
 // the wait and takes what was queued meanwhile at its end, rather than receiving each write as
 // it comes: a receive wakes the writer, and a wake-up (a thread woken, the scheduler run) costs
-// about as much as the write on this kind of machine. A request (Flush, Rollup...) or a queue
-// filling up (see Store.enqueue) pokes it to end the wait at once, as does a batch already
-// full or holding a request.
+// about as much as the write on this kind of machine. A request (Flush, Rollup...) or a batch's
+// worth queued (batchFull, see Store.enqueue) pokes it to end the wait at once, as does a batch
+// already that full or holding a request.
 func (w *writer) gather(batch []op) []op {
-	if len(batch) >= maxBatch {
+	if len(batch) >= batchFull {
 		return batch
 	}
 	for _, o := range batch {

@@ -51,6 +51,32 @@ func TestWriterBatchWait(t *testing.T) {
 	})
 }
 
+// TestWriterBatchFull: a batch's worth of results (batchFull) is committed at once, not after
+// commitDelay, so that at a thousand results a second or more the writer commits as often as
+// before the wait grew to a second.
+func TestWriterBatchFull(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, err := Open("", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		synctest.Wait() // the writer's start-up
+		base := s.commits.Load()
+		start := time.Now()
+		for i := range batchFull {
+			s.RecordResult("a", track.Check{Start: start.Add(time.Duration(i) * time.Millisecond), Latency: time.Millisecond, OK: true})
+		}
+		synctest.Wait()
+		if got := s.commits.Load() - base; got != 1 {
+			t.Errorf("commits of %d results queued at once, before any time passed = %d, want 1", batchFull, got)
+		}
+		if got := s.Stats().Written; got != batchFull {
+			t.Errorf("results written = %d, want %d", got, batchFull)
+		}
+	})
+}
+
 // elapse moves the synctest bubble's fake clock on by d, then waits until every goroutine of
 // the bubble has done what that time brought.
 func elapse(d time.Duration) {

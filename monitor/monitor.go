@@ -24,7 +24,7 @@ type Options struct {
 	Concurrency int
 	// MinBatchInterval is the shortest time between two batches returned by Next (default
 	// 200ms; negative for none), so that thousands of results a second reach the UI as a few
-	// frames.
+	// frames. A batch that only changes how services look may wait longer (see Next).
 	MinBatchInterval time.Duration
 	// StartAhead is how far ahead of its due time a check may start along with one that is due
 	// (default none: every check starts at its due time). Checks then start in small groups
@@ -77,12 +77,13 @@ type Monitor struct {
 
 	running atomic.Bool
 	wake    chan struct{} // cap 1: a command was queued
-	changed chan struct{} // cap 1: the dirty set became non-empty
+	changed chan struct{} // cap 1: a change Next may hand out a batch for (see markDirty)
 
 	mu        sync.Mutex
 	trackers  []*track.Tracker // changed by the scheduler goroutine only, always under mu
 	dirty     []int            // services changed since the last batch
 	isDirty   []bool
+	urgent    bool // a change since the last batch moved a service's standing (see markDirty)
 	commands  []command
 	reconfig  []reconfig
 	lastBatch time.Time
@@ -145,7 +146,7 @@ func (m *Monitor) Restore(restore func(name string) (s track.Saved, ok bool)) {
 		for i := from; i < min(from+chunk, len(m.targets)); i++ {
 			if st, ok := restore(m.targets[i].Service.Name); ok && m.trackers[i] != nil {
 				m.trackers[i].Restore(st, now)
-				m.markDirty(i)
+				m.markDirty(i, true)
 			}
 		}
 		m.mu.Unlock()
@@ -249,16 +250,40 @@ func (m *Monitor) Detail(name string) (d track.Detail, ok bool) {
 	return m.trackers[i].Detail(), true
 }
 
+// lookLead is how long before the wall clock's second a batch that only changes how services
+// look goes out at the latest (see Next): a screen draws such changes on its clock's tick, on
+// the second, and serve's event streams send them 200 ms before it (serve's heldLead).
+const lookLead = 250 * time.Millisecond
+
+// lookDue is when a batch of changes to looks alone goes out at the latest after a batch at
+// last: lookLead before the first wall-clock second it may (MinBatchInterval after last).
+func lookDue(last time.Time, minBatch time.Duration) time.Time {
+	earliest := last.Add(minBatch)
+	return earliest.Add(lookLead - 1).Truncate(time.Second).Add(time.Second - lookLead)
+}
+
 // Next blocks until at least one service has changed since the last batch, then returns the
-// status of each changed service keyed by its name. Batches are at least
-// MinBatchInterval apart: Next waits out the rest of the interval, gathering more changes,
-// before it returns. It returns ctx.Err() when ctx is done first.
+// status of each changed service keyed by its name. Batches are at least MinBatchInterval
+// apart: changes that come sooner wait, gathered into the next batch. Changes that only move
+// how services look (their latency, samples, uptime; no state or outage changed: see
+// markDirty) wait past the interval for the next change, which wakes Next anyway, or until
+// just before the clock's next second (lookDue): a screen shows such changes at its clock's
+// tick, not at once (ui's looksOnly), so they still reach it by the tick they were shown at,
+// and a timer of their own was a wake-up of the process for each batch (at 100 services every
+// 10 s, five a second beside the checks' ten). A change of state or outage ends the wait at
+// MinBatchInterval, as before. It returns ctx.Err() when ctx is done first.
 func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for {
 		m.mu.Lock()
 		pending := len(m.dirty) > 0
-		wait := m.minBatch - time.Since(m.lastBatch)
-		if pending && wait <= 0 {
+		since := time.Since(m.lastBatch)
+		if pending && since >= m.minBatch {
 			now := time.Now()
 			out := make(map[string]track.Status, len(m.dirty))
 			for _, i := range m.dirty {
@@ -266,45 +291,50 @@ func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
 				m.isDirty[i] = false
 			}
 			m.dirty = m.dirty[:0]
+			m.urgent = false
 			m.lastBatch = time.Now()
 			m.mu.Unlock()
 			return out, nil
 		}
-		m.mu.Unlock()
-		if err := m.await(ctx, pending, wait); err != nil {
-			return nil, err
+		wait := m.minBatch - since
+		if !m.urgent {
+			// Read on the wall clock, so bounded: a clock stepped back must not hold them longer.
+			wait = min(max(time.Until(lookDue(m.lastBatch, m.minBatch)), wait), wait+time.Second)
 		}
-	}
-}
-
-// await waits for a change, or for wait to pass when a change is already pending.
-func (m *Monitor) await(ctx context.Context, pending bool, wait time.Duration) error {
-	if !pending {
+		m.mu.Unlock()
+		var expired <-chan time.Time
+		if pending {
+			if timer == nil {
+				timer = time.NewTimer(wait)
+			} else {
+				timer.Reset(wait)
+			}
+			expired = timer.C
+		}
 		select {
 		case <-m.changed:
-			return nil
+		case <-expired:
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 
-// markDirty records that service i changed; m.mu must be held.
-func (m *Monitor) markDirty(i int) {
-	if m.isDirty[i] {
-		return
+// markDirty records that service i changed; m.mu must be held. urgent says the change moved
+// what viewers must learn of at once, the service's state or outage (a check that caused
+// events, a pause, a restore, a reload): Next hands it out after MinBatchInterval, where a
+// change of looks alone may wait longer. It wakes Next only when that may hand out a batch:
+// for the first change since the last, a change of standing, or any change once
+// MinBatchInterval has passed; at thousands of results a second the changes in between do not
+// each wake it.
+func (m *Monitor) markDirty(i int, urgent bool) {
+	wake := len(m.dirty) == 0 || urgent && !m.urgent
+	if !m.isDirty[i] {
+		m.isDirty[i] = true
+		m.dirty = append(m.dirty, i)
 	}
-	m.isDirty[i] = true
-	m.dirty = append(m.dirty, i)
-	if len(m.dirty) == 1 {
+	m.urgent = m.urgent || urgent
+	if wake || time.Since(m.lastBatch) >= m.minBatch {
 		select {
 		case m.changed <- struct{}{}:
 		default:

@@ -136,7 +136,7 @@ func (s *scheduler) add(t Target, saved map[string]track.Saved, now time.Time) i
 	s.svcs = append(s.svcs, svcState{phase: now, interval: interval, retry: retry})
 	s.queue.grow(id + 1)
 	s.queue.set(id, now)
-	m.markDirty(id) // viewers learn of it before its first result
+	m.markDirty(id, true) // viewers learn of it before its first result
 	return id
 }
 

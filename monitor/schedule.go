@@ -580,8 +580,9 @@ func (s *scheduler) finish(now time.Time) {
 			s.evs = append(s.evs, nil)
 			continue
 		}
-		s.evs = append(s.evs, m.trackers[o.id].Observe(checkOf(&o.r, &s.buf)))
-		m.markDirty(o.id)
+		evs := m.trackers[o.id].Observe(checkOf(&o.r, &s.buf))
+		s.evs = append(s.evs, evs)
+		m.markDirty(o.id, len(evs) > 0)
 		s.queue.set(o.id, sv.nextDue(o.due, o.r, now))
 	}
 	m.mu.Unlock()
@@ -675,7 +676,7 @@ func (s *scheduler) apply() {
 				s.queue.set(id, now)
 			}
 		}
-		m.markDirty(id)
+		m.markDirty(id, true)
 		recs = append(recs, record{id, evs})
 	}
 	m.mu.Unlock()
