@@ -275,8 +275,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		wide:     ui.AmbiguousWideFromEnv(env.Getenv),
 		operator: v.op,
 	}
-	out := &watchdog{w: sess}
-	go out.watch(sess.Context(), s.opts.WriteTimeout, func() {
+	out := newWatchdog(sess, s.opts.WriteTimeout, func() {
 		s.log.Warn("ssh viewer dropped: not reading", "user", sess.User(), "remote", sess.RemoteAddr().String())
 		if c, ok := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
 			_ = c.Close() // unblocks the write: the channel alone would wait for window space
@@ -404,32 +403,62 @@ func (s *source) Resume(name string) {
 }
 
 // watchdog passes writes to the terminal and calls drop once one has waited for longer than
-// the timeout: the client stopped reading and its window is full.
+// the timeout: the client stopped reading and its window is full. Its timer runs only while a
+// write is in progress, so that a session whose terminal keeps up costs no wake-up: a ticker
+// per session was 50 wake-ups a second for 50 viewers, each at its own phase.
 type watchdog struct {
-	w     io.Writer
-	since atomic.Int64 // UnixNano when the write in progress began; 0 when none
+	w       io.Writer
+	timeout time.Duration
+	drop    func()
+
+	mu      sync.Mutex
+	writing int         // writes in progress
+	since   time.Time   // when the timer was last armed
+	timer   *time.Timer // armed while writing > 0
+	dropped bool
+}
+
+func newWatchdog(w io.Writer, timeout time.Duration, drop func()) *watchdog {
+	return &watchdog{w: w, timeout: timeout, drop: drop}
 }
 
 func (d *watchdog) Write(p []byte) (int, error) {
-	d.since.Store(time.Now().UnixNano())
-	defer d.since.Store(0)
-	return d.w.Write(p)
+	d.mu.Lock()
+	d.writing++
+	if d.writing == 1 {
+		d.arm()
+	}
+	d.mu.Unlock()
+	n, err := d.w.Write(p)
+	d.mu.Lock()
+	d.writing--
+	if d.writing == 0 {
+		d.timer.Stop()
+	} else {
+		d.arm() // another write is still in progress: it gets the whole timeout from here
+	}
+	d.mu.Unlock()
+	return n, err
 }
 
-// watch checks the write in progress until ctx is done.
-func (d *watchdog) watch(ctx context.Context, timeout time.Duration, drop func()) {
-	every := min(timeout/4, time.Second)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			if at := d.since.Load(); at != 0 && now.Sub(time.Unix(0, at)) > timeout {
-				drop()
-				return
-			}
-		}
+// arm starts the timeout from now; d.mu is held.
+func (d *watchdog) arm() {
+	d.since = time.Now()
+	if d.timer == nil {
+		d.timer = time.AfterFunc(d.timeout, d.expire)
+	} else {
+		d.timer.Reset(d.timeout)
+	}
+}
+
+// expire drops the viewer if a write has been in progress for the timeout: a timer that fired
+// just as the write returned, or for an arming since replaced, does not.
+func (d *watchdog) expire() {
+	d.mu.Lock()
+	late := d.writing > 0 && !d.dropped && time.Since(d.since) >= d.timeout
+	d.dropped = d.dropped || late
+	d.mu.Unlock()
+	if late {
+		d.drop()
 	}
 }

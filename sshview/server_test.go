@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -30,6 +31,13 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // wait is the deadline for a condition: generous, for -race on a loaded 2-core machine.
 const wait = 20 * time.Second
+
+// elapse moves the synctest bubble's fake clock on by d, then waits until every goroutine of
+// the bubble has done what that time brought.
+func elapse(d time.Duration) {
+	<-time.After(d)
+	synctest.Wait()
+}
 
 // fakeSub is a Subscription fed by the test (fixture.publish).
 type fakeSub struct {
@@ -497,42 +505,29 @@ type blockedWriter struct{ release chan struct{} }
 
 func (w blockedWriter) Write(p []byte) (int, error) { <-w.release; return 0, io.ErrClosedPipe }
 
-// TestWatchdog: a write that does not return within the timeout drops the viewer; one that
-// does, does not.
+// TestWatchdog, on a fake clock: a write that does not return within the timeout drops the
+// viewer, once; writes that return never do, however long the session lasts, and no timer
+// wakes between them.
 func TestWatchdog(t *testing.T) {
-	w := blockedWriter{release: make(chan struct{})}
-	d := &watchdog{w: w}
-	dropped := make(chan struct{})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go d.watch(ctx, 50*time.Millisecond, func() { close(dropped); close(w.release) })
-	if _, err := d.Write([]byte("x")); err == nil {
-		t.Error("Write = nil error, want the writer's")
-	}
-	select {
-	case <-dropped:
-	case <-time.After(wait):
-		t.Fatal("a blocked write did not drop the viewer")
-	}
-
-	// A timeout that a loaded machine's scheduling cannot reach in the middle of a write that
-	// returns at once (at 50 ms it was, under -race beside other builds), and time for a few
-	// of the watchdog's checks.
-	quick := &watchdog{w: io.Discard}
-	called := make(chan struct{}, 1)
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 1200*time.Millisecond)
-	defer cancel2()
-	go func() {
-		for ctx2.Err() == nil {
-			quick.Write([]byte("x"))
+	synctest.Test(t, func(t *testing.T) {
+		w := blockedWriter{release: make(chan struct{})}
+		drops := 0
+		d := newWatchdog(w, time.Second, func() { drops++; close(w.release) })
+		start := time.Now()
+		if _, err := d.Write([]byte("x")); err == nil {
+			t.Error("Write = nil error, want the writer's")
 		}
-	}()
-	quick.watch(ctx2, time.Second, func() { called <- struct{}{} })
-	select {
-	case <-called:
-		t.Error("writes that return dropped the viewer")
-	default:
-	}
+		if waited := time.Since(start); drops != 1 || waited != time.Second {
+			t.Errorf("a blocked write: %d drops after %v, want 1 after the timeout", drops, waited)
+		}
+
+		quick := newWatchdog(io.Discard, time.Second, func() { t.Error("writes that return dropped the viewer") })
+		for range 5 {
+			quick.Write([]byte("x"))
+			elapse(700 * time.Millisecond) // quiet spells: no timer is armed in them
+		}
+		elapse(5 * time.Second)
+	})
 }
 
 // TestHostKey: the key is created once, 0600, and read back the same; a key others may read
