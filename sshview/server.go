@@ -385,19 +385,20 @@ type source struct {
 
 func (s *source) Next(ctx context.Context) (map[string]track.Status, error) {
 	batch, err := s.Subscription.Next(ctx)
-	if err == nil && s.Subscription.ServicesChanged() {
+	if err != nil {
+		return batch, err
+	}
+	if s.Subscription.ServicesChanged() {
 		services, status := s.Subscription.Snapshot()
 		// Sent before the batch is returned, so that no later batch is overwritten by it.
 		s.send(ui.Reloaded{Services: services, Status: status, Quiet: true})
 	}
-	if err == nil {
-		// The header says it as the server's own screen would: a viewer who edits the config
-		// sees whether it was taken.
-		if at, why := s.Subscription.Reload(); !at.IsZero() {
-			s.send(ui.ReloadNote{At: at, Err: why})
-		}
+	// The header says it as the server's own screen would: a viewer who edits the config sees
+	// whether it was taken.
+	if at, why := s.Subscription.Reload(); !at.IsZero() {
+		s.send(ui.ReloadNote{At: at, Err: why})
 	}
-	return batch, err
+	return batch, nil
 }
 
 func (s *source) Pause(name string) {
