@@ -58,6 +58,10 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 			ready.Wait()
 			program.Send(ui.LinkMsg{Down: down, Since: since, Status: status})
 		},
+		OnReload: func(at time.Time, err error) {
+			ready.Wait()
+			program.Send(ui.ReloadNote{At: at, Err: err})
+		},
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty: attach:", err)

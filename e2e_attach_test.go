@@ -30,10 +30,11 @@ type served struct {
 	kill func()
 }
 
-// startServeLogs is startServe that also hands back the server's log lines and a stop.
-func startServeLogs(t *testing.T, bin, cfg, addr string) served {
+// startServeLogs is startServe that also hands back the server's log lines and a stop; more
+// are flags after serve's own (--ssh …).
+func startServeLogs(t *testing.T, bin, cfg, addr string, more ...string) served {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "-c", cfg, "--listen", addr, "--log-format", "json")
+	cmd := exec.Command(bin, append([]string{"serve", "-c", cfg, "--listen", addr, "--log-format", "json"}, more...)...)
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

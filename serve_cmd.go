@@ -257,9 +257,11 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 			if err != nil {
 				if ctx.Err() == nil {
 					logger.Error("reload failed: "+strings.ReplaceAll(err.Error(), "\n", "; "), "trigger", why)
+					srv.Reloaded(time.Now(), err) // the screens on the server say it too
 				}
 				continue
 			}
+			srv.Reloaded(time.Now(), nil)
 			after := serviceNames(next.Services)
 			added, removed := reloadCounts(names, after)
 			names = after

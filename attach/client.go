@@ -56,6 +56,11 @@ type Options struct {
 	// and when a snapshot after that brings it back (down false, with every status from the
 	// snapshot, and after OnServices for it).
 	OnLink func(down bool, since time.Time, status map[string]track.Status)
+	// OnReload is called, from Run's goroutine, when the server says how a reload of its
+	// config ended (a `reload` event): when, and why it failed (nil for a good one). A snapshot
+	// tells of a reload the client did not hear of as it happened: on the first one, an error
+	// that still stands; after that, one newer than the last heard of (the link was down).
+	OnReload func(at time.Time, err error)
 	// HTTP is the client used (default: one with no overall timeout, for the stream, trusting
 	// RootCAs over https).
 	HTTP *http.Client
@@ -79,6 +84,10 @@ type Client struct {
 	groups  map[string]string       // each service's group, "" for none
 	marks   map[string]notify.Mark  // MAINT and SILENCED marks, as the server last said
 	acks    map[string]track.Ack    // the acks of outages going on, as the server last said
+	// reloadAt is when the newest reload heard of ended; streamed, that the stream brought a
+	// snapshot once (Run's goroutine only).
+	reloadAt time.Time
+	streamed bool
 }
 
 // New returns a client for the server at rawURL ("http://host:port"; "host:port" means http).
@@ -405,7 +414,22 @@ func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, b
 		}
 		doc.clean()
 		_, st := c.applySnapshot(doc, true)
+		c.snapshotReload(doc.Reload)
 		return st, true
+	case "reload":
+		var d reloadDoc
+		if json.Unmarshal(data, &d) != nil {
+			return nil, false
+		}
+		at, err := d.outcome()
+		if at.IsZero() {
+			return nil, false
+		}
+		c.reloadAt = later(c.reloadAt, at)
+		if c.opts.OnReload != nil {
+			c.opts.OnReload(at, err)
+		}
+		return nil, true
 	case "service":
 		var d serviceDoc
 		if json.Unmarshal(data, &d) != nil {
@@ -459,6 +483,34 @@ func (c *Client) applySnapshot(doc statusDoc, notify bool) ([]config.Service, ma
 		c.opts.OnServices(svcs, fresh)
 	}
 	return svcs, st
+}
+
+// snapshotReload tells OnReload of the reload a snapshot carries, r (nil from a server that
+// has not reloaded, or one that does not say), when it is news: an error on the stream's first
+// snapshot (it still stands), and after that any reload newer than the last heard of. A
+// snapshot may have been read before the last `reload` event was sent, so an older one is not.
+func (c *Client) snapshotReload(r *reloadDoc) {
+	first := !c.streamed
+	c.streamed = true
+	if r == nil {
+		return
+	}
+	at, err := r.outcome()
+	if at.IsZero() || !at.After(c.reloadAt) {
+		return
+	}
+	c.reloadAt = at
+	if (err != nil || !first) && c.opts.OnReload != nil {
+		c.opts.OnReload(at, err)
+	}
+}
+
+// later is the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // setMark keeps d's MAINT or SILENCED mark and its outage's ack; c.mu must be held.
@@ -576,6 +628,28 @@ func (c *Client) SetPaused(name string, pause bool) error {
 // screen uses them.
 type statusDoc struct {
 	Services []serviceDoc `json:"services"`
+	// Reload is the server's last reload of its config; nil from a server that has not
+	// reloaded, or one too old to say.
+	Reload *reloadDoc `json:"reload"`
+}
+
+// reloadDoc is how a reload of the server's config ended, in a snapshot or a `reload` event.
+type reloadDoc struct {
+	At    string `json:"at"`
+	Error string `json:"error"`
+}
+
+// outcome is r read: when the reload ended and why it failed (nil for a good one), its reason
+// made safe to draw; at is zero when r says no time.
+func (r reloadDoc) outcome() (at time.Time, err error) {
+	at, perr := time.Parse(time.RFC3339, r.At)
+	if perr != nil {
+		return time.Time{}, nil
+	}
+	if r.Error != "" {
+		err = errors.New(text.CleanText(r.Error, 0))
+	}
+	return at, err
 }
 
 type serviceDoc struct {

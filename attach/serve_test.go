@@ -43,6 +43,14 @@ func realServer(t *testing.T, tune func(*serve.Options)) string {
 // before the services.
 func realServerWith(t *testing.T, defaults string, tune func(*serve.Options)) string {
 	t.Helper()
+	addr, _ := realServe(t, defaults, tune)
+	return addr
+}
+
+// realServe is realServerWith that also hands back the server, for a test to act as
+// serve_cmd does (a reload's outcome).
+func realServe(t *testing.T, defaults string, tune func(*serve.Options)) (string, *serve.Server) {
+	t.Helper()
 	target := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(target.Close)
 	yaml := defaults + "services:\n  - {name: api, group: web, url: \"" + target.URL + "\"}\n  - {name: db, url: \"" + target.URL + "\"}\n"
@@ -91,7 +99,7 @@ func realServerWith(t *testing.T, defaults string, tune func(*serve.Options)) st
 		<-done
 		hist.Close()
 	})
-	return ln.Addr().String()
+	return ln.Addr().String(), srv
 }
 
 // testCA is a certificate authority made for one test, and a server certificate it signed

@@ -30,6 +30,8 @@ type hub struct {
 	refusing           bool // the last stream was refused, and none has ended since
 	// watches are the in-process subscribers (watch.go).
 	watches map[*Watch]struct{}
+	// reload is how the last reload of the config went (see Server.Reloaded).
+	reload reloadOutcome
 }
 
 // client is one event stream's queue.
@@ -40,6 +42,9 @@ type client struct {
 	queue    [][]byte // encoded events, oldest first
 	size     int      // bytes in queue
 	needSnap bool     // the backlog was dropped (or never began): a snapshot comes next
+	// reload is the newest `reload` event not yet written. It is kept apart from the queue,
+	// which a snapshot replaces: the snapshot may have been read before the reload ended.
+	reload []byte
 }
 
 // push queues ev (events already encoded) for c unless that would pass limit bytes; then it
@@ -60,12 +65,23 @@ func (c *client) push(ev []byte, limit int) (overflow bool) {
 	return false
 }
 
-// take empties c's queue.
+// note queues ev, a `reload` event, after what is queued, in place of one not yet written.
+func (c *client) note(ev []byte) {
+	c.mu.Lock()
+	c.reload = ev
+	c.mu.Unlock()
+	c.signal()
+}
+
+// take empties c's queue, the reload event last.
 func (c *client) take() [][]byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	q := c.queue
-	c.queue, c.size = nil, 0
+	if c.reload != nil {
+		q = append(q, c.reload)
+	}
+	c.queue, c.size, c.reload = nil, 0, nil
 	return q
 }
 

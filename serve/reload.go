@@ -1,6 +1,11 @@
 package serve
 
-import "github.com/uptty/uptty/config"
+import (
+	"strings"
+	"time"
+
+	"github.com/uptty/uptty/config"
+)
 
 // SetServices makes services the list the API shows, after a reload of the config (the caller
 // has given the monitor the same list with Monitor.Reconfigure). Every event stream gets a fresh
@@ -47,4 +52,53 @@ func (s *Server) known(name string) bool {
 	defer s.svcMu.RUnlock()
 	_, ok := s.byName[name]
 	return ok
+}
+
+// reloadOutcome is how a reload of the config went: when it ended and, if it failed, why (one
+// line). The zero value is no reload yet.
+type reloadOutcome struct {
+	at  time.Time
+	err string
+}
+
+// reloadDoc is a reload's outcome in the status document and in a `reload` event.
+type reloadDoc struct {
+	At    string `json:"at"`
+	Error string `json:"error,omitempty"`
+}
+
+func (r reloadOutcome) doc() *reloadDoc {
+	if r.at.IsZero() {
+		return nil
+	}
+	return &reloadDoc{At: apiTime(r.at), Error: r.err}
+}
+
+// Reloaded tells everyone watching how a reload of the config ended at at: err is why it failed
+// and nothing changed, nil for a good one (after SetServices). Every event stream gets a
+// `reload` event and every watch a note (Watch.Reload), so that a screen fed by the server
+// says `reloaded` or `reload failed: …` as the live monitor's does; the status document keeps
+// the last one, so that a screen opened while an error stands says it too.
+func (s *Server) Reloaded(at time.Time, err error) {
+	r := reloadOutcome{at: at}
+	if err != nil {
+		r.err = strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+	}
+	ev := encodeEvent("reload", r.doc())
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	s.hub.reload = r
+	for c := range s.hub.clients {
+		c.note(ev)
+	}
+	for w := range s.hub.watches {
+		w.noteReload(r)
+	}
+}
+
+// lastReload is how the last reload went; zero before the first.
+func (s *Server) lastReload() reloadOutcome {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	return s.hub.reload
 }

@@ -17,6 +17,8 @@ type statusDoc struct {
 	CheckedAt string         `json:"checked_at"`
 	Services  []serviceDoc   `json:"services"`
 	Summary   report.Summary `json:"summary"`
+	// Reload is how the last reload of the config went; absent before the first.
+	Reload *reloadDoc `json:"reload,omitempty"`
 }
 
 // serviceDoc is one service in the status document and in a `service` event: check's fields,
@@ -71,7 +73,8 @@ func (s *Server) serviceOf(svc config.Service, st track.Status, now time.Time) s
 // status of the i-th service.
 func (s *Server) statusOf(now time.Time) statusDoc {
 	svcs, st := s.snapshot()
-	doc := statusDoc{CheckedAt: now.UTC().Format(time.RFC3339), Services: make([]serviceDoc, len(svcs))}
+	doc := statusDoc{CheckedAt: now.UTC().Format(time.RFC3339), Services: make([]serviceDoc, len(svcs)),
+		Reload: s.lastReload().doc()}
 	for i, svc := range svcs {
 		doc.Services[i] = s.serviceOf(svc, st[i], now)
 		doc.Summary.Count(st[i].State)

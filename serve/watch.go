@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/track"
@@ -25,6 +26,7 @@ type Watch struct {
 	mu       sync.Mutex
 	pending  []map[string]track.Status // oldest first
 	services bool                      // the service list changed since the last ServicesChanged
+	reload   reloadOutcome             // a reload's outcome not yet taken by Reload; zero for none
 	closed   bool
 }
 
@@ -38,6 +40,9 @@ const maxPending = 8
 func (s *Server) Watch() *Watch {
 	w := &Watch{s: s, wake: make(chan struct{}, 1)}
 	s.hub.mu.Lock()
+	if s.hub.reload.err != "" {
+		w.reload = s.hub.reload // an error still standing: a new screen says it too
+	}
 	if s.hub.watches == nil {
 		s.hub.watches = map[*Watch]struct{}{}
 	}
@@ -58,13 +63,14 @@ func (w *Watch) Snapshot() ([]config.Service, map[string]track.Status) {
 
 // Next blocks until some services changed and returns their latest statuses by name. It
 // returns ctx's error once ctx is done, and ErrWatchClosed once the watch is closed or the
-// server stopped. After a reload it returns an empty batch: ServicesChanged then says so.
+// server stopped. After a reload it returns an empty batch: ServicesChanged and Reload then
+// say so.
 // The map may be shared with other watches: it must not be changed.
 func (w *Watch) Next(ctx context.Context) (map[string]track.Status, error) {
 	for {
 		w.mu.Lock()
 		closed := w.closed
-		if !closed && (len(w.pending) > 0 || w.services) {
+		if !closed && (len(w.pending) > 0 || w.services || !w.reload.at.IsZero()) {
 			batch := merge(w.pending)
 			w.pending = nil
 			w.mu.Unlock()
@@ -92,6 +98,20 @@ func (w *Watch) ServicesChanged() bool {
 	ch := w.services
 	w.services = false
 	return ch
+}
+
+// Reload reports, once, how the newest reload of the config the watch has not been told of
+// ended: when, and why it failed (nil for a good one). A new watch is told of the last reload
+// if it failed. at is zero when there is nothing new.
+func (w *Watch) Reload() (at time.Time, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := w.reload
+	w.reload = reloadOutcome{}
+	if r.err != "" {
+		err = errors.New(r.err)
+	}
+	return r.at, err
 }
 
 // Close ends the subscription; a pending Next returns ErrWatchClosed.
@@ -165,6 +185,14 @@ func merge(batches []map[string]track.Status) map[string]track.Status {
 func (w *Watch) reloaded() {
 	w.mu.Lock()
 	w.pending, w.services = nil, true
+	w.mu.Unlock()
+	w.signal()
+}
+
+// noteReload tells w how a reload ended. Called with hub.mu held.
+func (w *Watch) noteReload(r reloadOutcome) {
+	w.mu.Lock()
+	w.reload = r
 	w.mu.Unlock()
 	w.signal()
 }

@@ -42,6 +42,10 @@ type Subscription interface {
 	Snapshot() ([]config.Service, map[string]track.Status)
 	// ServicesChanged reports, once, that the service list changed since the last Snapshot.
 	ServicesChanged() bool
+	// Reload reports, once, how the server's newest reload of its config ended: when (zero
+	// for no news), and why it failed (nil for a good one). A new subscription is told of an
+	// error that still stands.
+	Reload() (at time.Time, err error)
 	// Close ends the subscription.
 	Close()
 }
@@ -369,7 +373,7 @@ func (e environ) Getenv(k string) string {
 }
 
 // source is a viewer's ui.Source: the subscription, with a reload turned into a new service
-// list for the screen, and pausing only for operators.
+// list and the header's note of it for the screen, and pausing only for operators.
 type source struct {
 	Subscription
 	operator bool
@@ -380,12 +384,20 @@ type source struct {
 
 func (s *source) Next(ctx context.Context) (map[string]track.Status, error) {
 	batch, err := s.Subscription.Next(ctx)
-	if err == nil && s.Subscription.ServicesChanged() {
+	if err != nil {
+		return batch, err
+	}
+	if s.Subscription.ServicesChanged() {
 		services, status := s.Subscription.Snapshot()
 		// Sent before the batch is returned, so that no later batch is overwritten by it.
 		s.send(ui.Reloaded{Services: services, Status: status, Quiet: true})
 	}
-	return batch, err
+	// The header says it as the server's own screen would: a viewer who edits the config sees
+	// whether it was taken.
+	if at, why := s.Subscription.Reload(); !at.IsZero() {
+		s.send(ui.ReloadNote{At: at, Err: why})
+	}
+	return batch, nil
 }
 
 func (s *source) Pause(name string) {

@@ -45,6 +45,9 @@ type fakeSub struct {
 	batches chan map[string]track.Status
 	mu      sync.Mutex
 	closed  bool
+	// reloadAt and reloadErr are the reload not yet taken by Reload (fixture.reloaded).
+	reloadAt  time.Time
+	reloadErr error
 }
 
 var services = []config.Service{{Name: "Checkout"}, {Name: "Search"}}
@@ -66,6 +69,13 @@ func (f *fakeSub) Snapshot() ([]config.Service, map[string]track.Status) {
 	return services, maps.Clone(f.f.state)
 }
 func (f *fakeSub) ServicesChanged() bool { return false }
+func (f *fakeSub) Reload() (time.Time, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	at, err := f.reloadAt, f.reloadErr
+	f.reloadAt, f.reloadErr = time.Time{}, nil
+	return at, err
+}
 func (f *fakeSub) Close() {
 	f.mu.Lock()
 	f.closed = true
@@ -83,6 +93,23 @@ type fixture struct {
 	mu                 sync.Mutex
 	subs               []*fakeSub
 	state              map[string]track.Status
+	standing           error // the last reload's error, told to a new subscription, as serve.Watch does
+}
+
+// reloaded tells every open subscription that the server reloaded at at, as serve.Reloaded
+// does: why it failed, or nil.
+func (f *fixture) reloaded(at time.Time, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.standing = err
+	for _, s := range f.subs {
+		s.mu.Lock()
+		if !s.closed {
+			s.reloadAt, s.reloadErr = at, err
+			s.batches <- map[string]track.Status{}
+		}
+		s.mu.Unlock()
+	}
 }
 
 // publish hands batch to every open subscription.
@@ -120,6 +147,10 @@ func start(t *testing.T, tune func(*Options)) *fixture {
 		Watch: func() Subscription {
 			s := &fakeSub{f: f, batches: make(chan map[string]track.Status, 16)}
 			f.mu.Lock()
+			if f.standing != nil {
+				s.reloadAt, s.reloadErr = time.Now(), f.standing
+				s.batches <- map[string]track.Status{}
+			}
 			f.subs = append(f.subs, s)
 			f.mu.Unlock()
 			return s
@@ -295,6 +326,39 @@ func TestViewer(t *testing.T) {
 	again := f.open(t, f.viewer) // the server is still there
 	again.out.waitFor(t, "the board again, as it is now", rowIs("Checkout", "DOWN"))
 	again.quit(t)
+}
+
+// TestReloadNote: when the server reloads its config, every viewer's header says so as the
+// local screen's does, one sharing a screen and one with a screen of its own: `reload failed:`
+// with the reason (the footer has it whole), then `reloaded HH:MM:SS` once a good one is read;
+// a viewer who logs in while the error stands is told it too.
+func TestReloadNote(t *testing.T) {
+	f := start(t, nil)
+	shared, own := f.sharedAndOwn(t)
+	header := func(want string) func(string) bool {
+		return func(s string) bool { return strings.Contains(strings.SplitN(s, "\n", 2)[0], want) }
+	}
+	f.reloaded(time.Now(), errors.New("uptty.yaml:3:5: services[0].interval: bad duration \"5 minutes\""))
+	for _, v := range []*viewer{shared, own} {
+		v.out.waitFor(t, "reload failed in the header", header("reload failed: uptty.yaml:3:5"))
+		v.out.waitFor(t, "the reason in the footer", func(s string) bool {
+			return strings.Contains(s, `reload failed: uptty.yaml:3:5: services[0].interval: bad duration "5 minutes"`)
+		})
+	}
+	late := f.open(t, f.viewer)
+	late.out.waitFor(t, "the standing error for a viewer who logs in after it", header("reload failed: uptty.yaml:3:5"))
+
+	at := time.Now()
+	f.reloaded(at, nil)
+	for _, v := range []*viewer{shared, own, late} {
+		v.out.waitFor(t, "reloaded in the header", header("reloaded "+at.Format("15:04:05")))
+	}
+	if s := own.out.text(); !rowIs("Checkout", "UP")(s) || strings.Contains(s, "reload failed") {
+		t.Errorf("after the good reload the screen = \n%s\nwant the rows as they were and no failure", s)
+	}
+	for _, v := range []*viewer{shared, own, late} {
+		v.quit(t)
+	}
 }
 
 // sharedAndOwn opens two viewers on the board: one sharing a screen, and one that pressed a

@@ -41,6 +41,18 @@ type Reloaded struct {
 	Quiet bool
 }
 
+// ReloadNote tells the UI how a reload it did not run went: a server's, for a screen that
+// watches it (an SSH viewer, `uptty attach`). The header says so as it does of the UI's own
+// reloads, for as long, and the service list is left as it is (a new one comes as Reloaded).
+type ReloadNote struct {
+	// At is when the reload ended. The note lasts from then when that is within its time
+	// here, else from now: an error still standing when the screen opened, or a clock that
+	// is not this one's, is said for the whole time.
+	At time.Time
+	// Err is why the reload failed; nil for a good one.
+	Err error
+}
+
 // LinkMsg tells an attached UI about its link to the server: while Down, the header says
 // `disconnected` with how long, and every row is marked stale until the link is back. The
 // message that says it is back carries the snapshot that proved it, applied before the marks go,
@@ -88,6 +100,9 @@ func (m Model) reloadUpdate(msg tea.Msg) (Model, tea.Cmd, bool) {
 			cmds = append(cmds, ask)
 		}
 		return m, tea.Batch(cmds...), true
+	case ReloadNote:
+		m.rl.err, m.rl.at = msg.Err, noteStart(msg, m.now)
+		return m, nil, true
 	case LinkMsg:
 		for name, st := range msg.Status {
 			if i, ok := m.index[name]; ok {
@@ -99,6 +114,20 @@ func (m Model) reloadUpdate(msg tea.Msg) (Model, tea.Cmd, bool) {
 		return m, cmd, true
 	}
 	return m, nil, false
+}
+
+// noteStart is when the header's note of n begins, as the screen's clock reads now: n.At when
+// the note would still be shown from then, else now. The screen's clock moves on its ticks,
+// so a note of this very second may come from a little after it.
+func noteStart(n ReloadNote, now time.Time) time.Time {
+	lasts := reloadedFor
+	if n.Err != nil {
+		lasts = reloadFailedFor
+	}
+	if n.At.IsZero() || n.At.After(now.Add(2*time.Second)) || now.Sub(n.At) >= lasts {
+		return now
+	}
+	return n.At
 }
 
 // reload runs the ReloadFunc, unless one is running already.

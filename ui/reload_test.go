@@ -127,3 +127,39 @@ func TestLinkNote(t *testing.T) {
 		t.Errorf("the note stayed:\n%s", screen)
 	}
 }
+
+// TestReloadNote: a server's reload is said in the header as the screen's own is, for as
+// long, without touching the rows; an error older than its time here (standing when the screen
+// opened) or from a clock far ahead is said from now on, for the whole time.
+func TestReloadNote(t *testing.T) {
+	m := reloadModel(t, nil)
+	header := func(m tea.Model) string { return strings.Split(ansi.Strip(m.View()), "\n")[0] }
+	at := fixedNow.Add(-2 * time.Second)
+	next, _ := m.Update(ReloadNote{At: at})
+	if h := header(next); !strings.Contains(h, "reloaded "+at.In(kst).Format("15:04:05")) {
+		t.Errorf("header after a server's good reload = %q, want reloaded at its time", h)
+	}
+	if got := next.(Model).names; len(got) != 2 {
+		t.Errorf("a reload note changed the rows: %v", got)
+	}
+	later, _ := next.Update(tickMsg(at.Add(reloadedFor)))
+	if h := header(later); strings.Contains(h, "reloaded") {
+		t.Errorf("header %v after the server's reload = %q: the note outlasts the local one", reloadedFor, h)
+	}
+
+	bad := errors.New("uptty.yaml:3:5: services[0]: \x1b[31mbad")
+	for _, at := range []time.Time{fixedNow.Add(-time.Hour), fixedNow.Add(time.Hour), {}} {
+		next, _ = m.Update(ReloadNote{At: at, Err: bad})
+		if h := header(next); !strings.Contains(h, "reload failed: uptty.yaml:3:5") || strings.Contains(h, "\x1b") {
+			t.Errorf("header after a failed reload at %v = %q, want the reason, clean", at, h)
+		}
+		almost, _ := next.Update(tickMsg(fixedNow.Add(reloadFailedFor - time.Second)))
+		if h := header(almost); !strings.Contains(h, "reload failed") {
+			t.Errorf("a failed reload at %v is gone from the header before %v: %q", at, reloadFailedFor, h)
+		}
+		gone, _ := next.Update(tickMsg(fixedNow.Add(reloadFailedFor)))
+		if h := header(gone); strings.Contains(h, "reload failed") {
+			t.Errorf("a failed reload at %v is still said after %v: %q", at, reloadFailedFor, h)
+		}
+	}
+}
