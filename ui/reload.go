@@ -12,7 +12,9 @@ import (
 	"github.com/uptty/uptty/track"
 )
 
-// How long the header keeps a reload's outcome.
+// How long the header says a reload worked, and how long the footer gives a failed one's reason
+// whole. The header says a reload failed until the next reload's outcome: until then the file
+// on disk is not what runs, and a restart would refuse it.
 const (
 	reloadedFor     = 5 * time.Second
 	reloadFailedFor = 10 * time.Second
@@ -200,7 +202,7 @@ func (m Model) reloadNote() (note string, alarm bool) {
 		return m.rl.note, true
 	case m.rl.at.IsZero():
 		return "", false
-	case m.rl.err != nil && m.now.Sub(m.rl.at) < reloadFailedFor:
+	case m.rl.err != nil:
 		return "reload failed: " + text.CleanText(m.rl.err.Error(), 0), true
 	case m.rl.err == nil && m.now.Sub(m.rl.at) < reloadedFor:
 		return "reloaded " + m.rl.at.In(m.loc).Format("15:04:05"), false
