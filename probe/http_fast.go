@@ -153,6 +153,7 @@ func (a *httpAttempt) roundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
+	closeWaiting() // connections of checks that ended before: see closeSoon
 	// Cancelling the check interrupts whatever the connection is blocked in; the deadline is the
 	// check's own.
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(aLongTimeAgo) })
@@ -167,7 +168,7 @@ func (a *httpAttempt) roundTrip(req *http.Request) (*http.Response, error) {
 		stop()
 	}
 	if !keep {
-		conn.Close()
+		closeSoon(conn)
 	}
 	if err != nil {
 		closeBody(req)
@@ -463,7 +464,7 @@ func (b *fastBody) Close() error {
 	}
 	b.closed = true
 	b.stop()
-	err := b.conn.Close()
+	err := closeSoon(b.conn)
 	b.release()
 	return err
 }

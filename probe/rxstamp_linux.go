@@ -128,7 +128,9 @@ func (r *stampedReader) recv(fd uintptr) bool {
 	r.msg = unix.Msghdr{Iov: &r.iov, Control: &r.oob[0]}
 	r.msg.SetIovlen(1)
 	r.msg.SetControllen(len(r.oob))
-	n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), 0)
+	// Raw, not through the runtime's syscall entry, which would wake its monitor thread when
+	// every P was idle (see closeSoon): the socket is non-blocking, so the call never waits.
+	n, _, e := unix.RawSyscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), 0)
 	r.iov.Base, r.msg.Iov = nil, nil // keep no pointer to the caller's buffer
 	if e != 0 {
 		r.rerr = e
