@@ -239,6 +239,14 @@ type httpChecker struct {
 	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
 	// transportOnly sends every request through the transport, for tests that compare the paths.
 	transportOnly bool
+
+	// What every check's first request shares, made once rather than per check (each was
+	// allocations a check, and the collector's work after them): the URL as http.NewRequest
+	// parses it, the address and TLS name the one-shot path dials for it, and the header with
+	// the Accept-Encoding the one-shot path adds (nil when it adds none).
+	reqURL           *url.URL
+	reqAddr, reqName string
+	gzipHeader       http.Header
 }
 
 func newHTTPChecker(svc config.Service) (*httpChecker, error) {
@@ -263,9 +271,11 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 		timeout:  svc.Timeout,
 		secrets:  svc.Secrets,
 	}
-	if _, err := http.NewRequest(h.method, h.url, nil); err != nil {
+	tmpl, err := http.NewRequest(h.method, h.url, nil)
+	if err != nil {
 		return nil, fmt.Errorf("http: bad method %q", h.method)
 	}
+	h.method = tmpl.Method // "" is GET
 	if len(opts.Headers) > 0 {
 		h.header = http.Header{}
 	}
@@ -285,6 +295,9 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 	if h.header.Get("User-Agent") == "" {
 		h.header.Set("User-Agent", "uptty")
 	}
+	h.reqURL = tmpl.URL
+	h.reqAddr, h.reqName = fastAddr(h.reqURL)
+	h.gzipHeader = gzipHeaderFor(h.header, h.method)
 	h.expect = newHTTPExpect(opts, h.secrets)
 	h.transport = sharedTransport(svc.Timeout, opts.Insecure)
 	h.redirect = redirectPolicy(opts.FollowRedirects)
@@ -379,7 +392,7 @@ func (h *httpChecker) Check(ctx context.Context) Result {
 		res.Reason = text.CleanText(err.Error(), reasonMax) // New built the same request: cannot happen
 		return res
 	}
-	a := &httpAttempt{h: h, ctx: ctx, rec: rec}
+	a := &httpAttempt{h: h, ctx: ctx, rec: rec, first: req}
 	client := &http.Client{Transport: a, CheckRedirect: h.redirect}
 	defer func() {
 		if a.usedTransport {
@@ -414,6 +427,14 @@ func (h *httpChecker) Check(ctx context.Context) Result {
 }
 
 func (h *httpChecker) newRequest(ctx context.Context) (*http.Request, error) {
+	if h.body == "" && h.reqURL != nil {
+		// What http.NewRequestWithContext makes of a request without a body, on the URL it
+		// parsed once. Host is left empty, which means the URL's host (the same value
+		// NewRequest would set): with it set, http.Client copies the URL for every request.
+		tmpl := http.Request{Method: h.method, URL: h.reqURL, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: h.header, Body: http.NoBody, Host: h.host}
+		return tmpl.WithContext(ctx), nil
+	}
 	var body io.Reader = http.NoBody
 	if h.body != "" {
 		body = strings.NewReader(h.body)

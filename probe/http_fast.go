@@ -73,6 +73,9 @@ type httpAttempt struct {
 	// usedTransport reports that a request went through the Transport, whose dials a check
 	// that gives up leaves running: Check then ends them.
 	usedTransport bool
+	// first is the check's own request (the others are redirects'), whose address and header
+	// the checker has made already.
+	first *http.Request
 }
 
 // RoundTrip sends req on a connection of its own.
@@ -141,12 +144,16 @@ func closeBody(req *http.Request) {
 func (a *httpAttempt) roundTrip(req *http.Request) (*http.Response, error) {
 	ctx, rec := a.ctx, a.rec
 	rec.newRequest()
-	addr, tlsHost := fastAddr(req.URL)
+	addr, tlsHost := a.h.reqAddr, a.h.reqName
+	if req.URL != a.h.reqURL {
+		addr, tlsHost = fastAddr(req.URL)
+	}
 	conn, err := a.dial(ctx, addr)
 	if err != nil {
 		closeBody(req)
 		return nil, err
 	}
+	closeWaiting() // connections of checks that ended before: see closeSoon
 	// Cancelling the check interrupts whatever the connection is blocked in; the deadline is the
 	// check's own.
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(aLongTimeAgo) })
@@ -161,7 +168,7 @@ func (a *httpAttempt) roundTrip(req *http.Request) (*http.Response, error) {
 		stop()
 	}
 	if !keep {
-		conn.Close()
+		closeSoon(conn)
 	}
 	if err != nil {
 		closeBody(req)
@@ -240,11 +247,11 @@ func (a *httpAttempt) exchange(req *http.Request, conn net.Conn, addr, tlsHost s
 	out.Close = true
 	addedGzip := req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == "" && req.Method != http.MethodHead
 	if addedGzip {
-		out.Header = req.Header.Clone()
-		if out.Header == nil {
-			out.Header = http.Header{}
+		if req == a.first && a.h.gzipHeader != nil {
+			out.Header = a.h.gzipHeader
+		} else {
+			out.Header = withGzip(req.Header)
 		}
-		out.Header["Accept-Encoding"] = gzipOnly
 	}
 	bw := httpWriters.Get().(*bufio.Writer)
 	bw.Reset(conn)
@@ -295,6 +302,32 @@ func (a *httpAttempt) exchange(req *http.Request, conn net.Conn, addr, tlsHost s
 }
 
 var gzipOnly = []string{"gzip"}
+
+// withGzip is a copy of h that asks for gzip.
+func withGzip(h http.Header) http.Header {
+	out := h.Clone()
+	if out == nil {
+		out = http.Header{}
+	}
+	out["Accept-Encoding"] = gzipOnly
+	return out
+}
+
+// defaultGzipHeader is the header with gzip of every checker that sends only uptty's
+// User-Agent, shared: nothing writes to it.
+var defaultGzipHeader = withGzip(http.Header{"User-Agent": {"uptty"}})
+
+// gzipHeaderFor is the header the one-shot path sends for a request with header h and method:
+// h with the Accept-Encoding it adds, or nil when it adds none (see exchange).
+func gzipHeaderFor(h http.Header, method string) http.Header {
+	if h.Get("Accept-Encoding") != "" || h.Get("Range") != "" || method == http.MethodHead {
+		return nil
+	}
+	if len(h) == 1 && len(h["User-Agent"]) == 1 && h["User-Agent"][0] == "uptty" {
+		return defaultGzipHeader
+	}
+	return withGzip(h)
+}
 
 // aLongTimeAgo is a deadline in the past, which interrupts a connection's reads and writes.
 var aLongTimeAgo = time.Unix(1, 0)
@@ -431,7 +464,7 @@ func (b *fastBody) Close() error {
 	}
 	b.closed = true
 	b.stop()
-	err := b.conn.Close()
+	err := closeSoon(b.conn)
 	b.release()
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -68,8 +69,13 @@ func handshakeRTT(conn net.Conn) time.Duration {
 
 // tcpInfoRTT is TCP_INFO's round-trip time of the socket fd, 0 if the kernel does not say.
 func tcpInfoRTT(fd uintptr) time.Duration {
-	info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
-	if err != nil {
+	// The system call itself, into a TCPInfo on the stack: unix.GetsockoptTCPInfo allocates
+	// one for every call, one per check.
+	var info unix.TCPInfo
+	size := uint32(unsafe.Sizeof(info))
+	_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.IPPROTO_TCP, unix.TCP_INFO,
+		uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&size)), 0)
+	if e != 0 || size < uint32(unsafe.Offsetof(info.Rtt)+unsafe.Sizeof(info.Rtt)) {
 		return 0
 	}
 	return time.Duration(info.Rtt) * time.Microsecond
@@ -91,11 +97,14 @@ type stampedReader struct {
 	remote net.Addr
 	oob    [64]byte
 	// The read in progress, for recvFn, a method value made once per connection: a closure
-	// made per Read would be an allocation each.
+	// made per Read would be an allocation each. msg and iov are recvmsg's arguments, kept
+	// here rather than made by unix.Recvmsg for every call (two allocations each).
 	p       []byte
 	n, oobn int
 	rerr    error
 	recvFn  func(fd uintptr) bool
+	msg     unix.Msghdr
+	iov     unix.Iovec
 }
 
 func newStampedReader(raw syscall.RawConn, remote net.Addr) stampedReader {
@@ -110,8 +119,25 @@ func (r *stampedReader) recv(fd uintptr) bool {
 	if f := rxTestDelay.Load(); f != nil {
 		(*f)(r.remote)
 	}
-	r.n, r.oobn, _, _, r.rerr = unix.Recvmsg(int(fd), r.p, r.oob[:], 0)
-	return r.rerr != unix.EAGAIN
+	r.n, r.oobn, r.rerr = 0, 0, nil
+	r.iov.Base = nil
+	if len(r.p) > 0 {
+		r.iov.Base = &r.p[0]
+	}
+	r.iov.SetLen(len(r.p))
+	r.msg = unix.Msghdr{Iov: &r.iov, Control: &r.oob[0]}
+	r.msg.SetIovlen(1)
+	r.msg.SetControllen(len(r.oob))
+	// Raw, not through the runtime's syscall entry, which would wake its monitor thread when
+	// every P was idle (see closeSoon): the socket is non-blocking, so the call never waits.
+	n, _, e := unix.RawSyscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), 0)
+	r.iov.Base, r.msg.Iov = nil, nil // keep no pointer to the caller's buffer
+	if e != 0 {
+		r.rerr = e
+		return e != unix.EAGAIN
+	}
+	r.n, r.oobn = int(n), int(r.msg.Controllen)
+	return true
 }
 
 // read is one recvmsg into p, with the kernel's receive time of what it read when the kernel
