@@ -91,8 +91,11 @@ type Store struct {
 	// hurry (cap 1) ends the writer's wait for more writes to join a batch: a request waits
 	// for an answer, or the queue is filling up (see writer.gather).
 	hurry chan struct{}
-	stop  chan struct{}
-	done  chan struct{}
+	// gathering is how many writes the writer holds while it waits for more to join them:
+	// with those queued, they make the batch that ends its wait (batchFull).
+	gathering atomic.Int64
+	stop      chan struct{}
+	done      chan struct{}
 
 	written, dropped, failed atomic.Uint64
 	commits                  atomic.Uint64 // transactions of results and events, for benchmarks
@@ -257,7 +260,7 @@ func (s *Store) enqueue(o op) {
 	case s.queue <- o:
 		// The writer sleeps through its batch's wait: wake it once a batch is worth committing,
 		// and before the queue is full.
-		if n := len(s.queue); n >= batchFull || n >= cap(s.queue)/2 {
+		if n := len(s.queue); n+int(s.gathering.Load()) >= batchFull || n >= cap(s.queue)/2 {
 			s.poke()
 		}
 	default:

@@ -178,6 +178,12 @@ func (w *writer) gather(batch []op) []op {
 			return batch
 		}
 	}
+	// Told before the queue is read: a write queued after the read sees the count and pokes.
+	w.s.gathering.Store(int64(len(batch)))
+	defer w.s.gathering.Store(0)
+	if len(batch)+len(w.s.queue) >= batchFull {
+		return w.collect(batch)
+	}
 	timer := time.NewTimer(commitDelay)
 	defer timer.Stop()
 	select {

@@ -74,6 +74,17 @@ func TestWriterBatchFull(t *testing.T) {
 		if got := s.Stats().Written; got != batchFull {
 			t.Errorf("results written = %d, want %d", got, batchFull)
 		}
+
+		// The writer already waiting with the first of them: those it holds count too.
+		s.RecordResult("a", track.Check{Start: start.Add(time.Hour), Latency: time.Millisecond, OK: true})
+		synctest.Wait()
+		for i := 1; i < batchFull; i++ {
+			s.RecordResult("a", track.Check{Start: start.Add(time.Hour + time.Duration(i)*time.Millisecond), Latency: time.Millisecond, OK: true})
+		}
+		synctest.Wait()
+		if got := s.commits.Load() - base; got != 2 {
+			t.Errorf("commits once the writer waiting with 1 result had %d more queued = %d, want 2 in all", batchFull-1, got)
+		}
 	})
 }
 
