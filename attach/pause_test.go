@@ -19,21 +19,11 @@ func TestSetPaused(t *testing.T) {
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 	addr := realServer(t, func(o *serve.Options) { o.Token = "tok" })
-	c, err := New("http://"+addr, Options{Token: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := c.Initial(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = c.Run(ctx) }()
-	defer func() { cancel(); <-done; c.opts.HTTP.CloseIdleConnections() }()
+	c := runClient(t, "http://"+addr, Options{Token: "tok"})
 	// state waits until the stream brings db in a state that is (or is not) PAUSED.
 	state := func(what string, paused bool) {
 		t.Helper()
-		nctx, ncancel := context.WithTimeout(ctx, waitLimit)
+		nctx, ncancel := context.WithTimeout(t.Context(), waitLimit)
 		defer ncancel()
 		for {
 			got, err := c.Next(nctx)

@@ -19,7 +19,15 @@ type reloadHeard struct {
 func follow(t *testing.T, addr string) <-chan reloadHeard {
 	t.Helper()
 	heard := make(chan reloadHeard, 8)
-	c, err := New(addr, Options{OnReload: func(at time.Time, err error) { heard <- reloadHeard{at, err} }})
+	runClient(t, addr, Options{OnReload: func(at time.Time, err error) { heard <- reloadHeard{at, err} }})
+	return heard
+}
+
+// runClient starts a client of the server at addr, takes its first snapshot and runs it until
+// the test ends, when it stops and closes its idle connections.
+func runClient(t *testing.T, addr string, opts Options) *Client {
+	t.Helper()
+	c, err := New(addr, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,8 +37,8 @@ func follow(t *testing.T, addr string) <-chan reloadHeard {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = c.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return heard
+	t.Cleanup(func() { cancel(); <-done; c.opts.HTTP.CloseIdleConnections() })
+	return c
 }
 
 // nextHeard is the next reload heard, failing after waitLimit.

@@ -201,7 +201,7 @@ func TestTLS(t *testing.T) {
 	defer func() { cancel(); <-done; c.opts.HTTP.CloseIdleConnections() }()
 	deadline := time.After(waitLimit)
 	for up := false; !up; {
-		nctx, ncancel := context.WithTimeout(ctx, waitLimit)
+		nctx, ncancel := context.WithTimeout(t.Context(), waitLimit)
 		batch, err := c.Next(nctx)
 		ncancel()
 		if err != nil {
@@ -279,17 +279,7 @@ func TestSilence(t *testing.T) {
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 	addr := realServer(t, func(o *serve.Options) { o.Token = "tok" })
-	c, err := New("http://"+addr, Options{Token: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := c.Initial(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = c.Run(ctx) }()
-	defer func() { cancel(); <-done; c.opts.HTTP.CloseIdleConnections() }()
+	c := runClient(t, "http://"+addr, Options{Token: "tok"})
 	// mark waits until the stream has brought the marks wanted (silenced or not, by name).
 	mark := func(what string, want map[string]bool) {
 		t.Helper()
@@ -302,7 +292,7 @@ func TestSilence(t *testing.T) {
 			if ok {
 				return
 			}
-			nctx, ncancel := context.WithTimeout(ctx, waitLimit)
+			nctx, ncancel := context.WithTimeout(t.Context(), waitLimit)
 			_, err := c.Next(nctx)
 			ncancel()
 			select {
@@ -369,7 +359,7 @@ func TestSilence(t *testing.T) {
 	defer forbid.Close()
 	ro, _ := New(forbid.URL, Options{})
 	likeAttached(ro, c)
-	err = ro.Silence(history.Silence{Kind: history.SilenceService, Name: "db", Until: until})
+	err := ro.Silence(history.Silence{Kind: history.SilenceService, Name: "db", Until: until})
 	if want := "403 Forbidden: read-only: this proxy lets viewers look, not act"; err == nil || err.Error() != want {
 		t.Errorf("Silence behind a read-only proxy = %v, want %q", err, want)
 	}
