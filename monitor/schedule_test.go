@@ -367,7 +367,7 @@ func TestMonitorStartAhead(t *testing.T) {
 		}
 		rec := newMonRecorder()
 		stop := monRun(t, rec.monitor(targets, Options{StartAhead: 20 * time.Millisecond}))
-		time.Sleep(4 * every)
+		elapse(4 * every)
 		stop()
 
 		rec.mu.Lock()
@@ -431,8 +431,7 @@ func TestMonitorIdleWorkers(t *testing.T) {
 		}
 		m := NewMonitor(targets, Options{})
 		monRun(t, m)
-		time.Sleep(2 * time.Second) // the first round's spread
-		synctest.Wait()
+		elapse(2 * time.Second) // the first round's spread
 		if got := inFlight.Load(); got != n {
 			t.Fatalf("checks in flight after the first round = %d, want %d", got, n)
 		}
@@ -450,8 +449,7 @@ func TestMonitorIdleWorkers(t *testing.T) {
 			m.Pause(tg.Service.Name)
 		}
 		synctest.Wait()
-		time.Sleep(workerIdle)
-		synctest.Wait()
+		elapse(workerIdle)
 		if got := workers(); got != 0 {
 			t.Errorf("workers after %v without a check = %d, want 0", workerIdle, got)
 		}

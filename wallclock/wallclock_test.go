@@ -120,6 +120,6 @@ func TestNextSecondShared(t *testing.T) {
 
 // elapse moves the bubble's fake clock on by d, then lets what it woke settle.
 func elapse(d time.Duration) {
-	time.Sleep(d)
+	<-time.After(d)
 	synctest.Wait()
 }
