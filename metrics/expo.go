@@ -8,12 +8,22 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/uptty/uptty/monitor"
 )
 
 // contentType is the Prometheus text format, version 0.0.4, which every Prometheus (and
 // promtool, VictoriaMetrics, the OpenTelemetry collector…) reads. Names here are all legal
 // in the old rules, so no escaping scheme changes them.
 const contentType = "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"
+
+// scrape is what one page is written from.
+type scrape struct {
+	readings []monitor.Reading
+	labels   []serviceLabels // the readings'
+	runtime  runtimeFigures
+	process  processFigures
+}
 
 // family is one metric family of a page: its name, help and type, and what writes its samples
 // (with page.sample) from one scrape. A family with no sample is left out of the page.

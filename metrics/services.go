@@ -45,14 +45,6 @@ func init() {
 // wrote them. On /probe both are empty: blackbox_exporter's series have no labels of their own.
 type serviceLabels struct{ head, svc string }
 
-// scrape is what one page is written from.
-type scrape struct {
-	readings []monitor.Reading
-	labels   []serviceLabels // the readings'
-	runtime  runtimeFigures
-	process  processFigures
-}
-
 // services keeps the labels of every service between scrapes: its service label, and its group
 // and kind (and the location), which are shared by the services that have the same.
 type services struct {
