@@ -45,7 +45,6 @@ func runMan(root *cobra.Command, dir string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintln(stderr, "uptty: man:", err)
 		return exitUsage
 	}
-	// Each page's title is its own command's (UPTTY-CHECK), as man -k lists it.
 	pages, err := writeManTree(root, manHeader{section: "1", date: date, source: "uptty " + buildVersion(), manual: "uptty manual"}, dir)
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty: man:", err)

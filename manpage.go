@@ -58,7 +58,7 @@ func manSubcommands(cmd *cobra.Command) []*cobra.Command {
 	return subs
 }
 
-// manPage is cmd's man page in roff.
+// manPage is cmd's man page in roff, titled after the command (UPTTY-CHECK), as man -k lists it.
 func manPage(cmd *cobra.Command, h manHeader) []byte {
 	// As --help shows them: the help command and each command's -h.
 	cmd.InitDefaultHelpCmd()
