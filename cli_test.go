@@ -298,7 +298,7 @@ func TestMan(t *testing.T) {
 		text := string(data)
 		name := strings.TrimSuffix(filepath.Base(page), ".1")
 		for _, s := range []string{`.TH "` + strings.ToUpper(name) + `" "1" "Jan 2027"`, ".SH NAME", ".SH SYNOPSIS", ".SH DESCRIPTION", ".SH EXAMPLE",
-			name + " - "} {
+			name + ` \- `} {
 			if !strings.Contains(text, s) {
 				t.Errorf("%s lacks %q:\n%s", page, s, text)
 			}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/cobra/doc"
 )
 
 func (c *cli) manCommand() *cobra.Command {
@@ -42,29 +41,17 @@ func runMan(root *cobra.Command, dir string, stdout, stderr io.Writer, getenv fu
 		}
 		date = time.Unix(sec, 0).UTC()
 	}
-	// No title: each page gets its own command's (UPTTY-CHECK), as man -k lists it.
-	header := &doc.GenManHeader{Section: "1", Date: &date, Source: "uptty " + buildVersion(), Manual: "uptty manual"}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintln(stderr, "uptty: man:", err)
 		return exitUsage
 	}
-	if err := doc.GenManTreeFromOpts(root, doc.GenManTreeOptions{Header: header, Path: dir, CommandSeparator: "-"}); err != nil {
+	pages, err := writeManTree(root, manHeader{section: "1", date: date, source: "uptty " + buildVersion(), manual: "uptty manual"}, dir)
+	if err != nil {
 		fmt.Fprintln(stderr, "uptty: man:", err)
 		return exitUsage
 	}
-	for _, name := range manPages(root) {
+	for _, name := range pages {
 		fmt.Fprintln(stdout, filepath.Join(dir, name))
 	}
 	return exitOK
-}
-
-// manPages are the names of the pages of root and its commands, as cobra/doc writes them.
-func manPages(root *cobra.Command) []string {
-	names := []string{"uptty.1"}
-	for _, sub := range root.Commands() {
-		if sub.IsAvailableCommand() {
-			names = append(names, "uptty-"+sub.Name()+".1")
-		}
-	}
-	return names
 }

@@ -8,19 +8,21 @@
 // No label carries a URL: a URL may hold a password or a token in its query, and the service
 // name already identifies the series. Names, groups and the location are masked with the
 // service's secrets like every other output.
+//
+// The page is written here in the text format, without Prometheus's client library: with the
+// protobuf runtime and procfs it needs, that was 1.6 MB of code and tables that every uptty
+// kept resident, and its package inits allocated 160 KB, for a page of fixed families. The Go
+// and process families are the ones its collectors gave, under the same names.
 package metrics
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/uptty/uptty/monitor"
 )
@@ -40,64 +42,122 @@ type Options struct {
 	Dropped func() uint64
 }
 
-// Metrics is the Prometheus registry of one uptty: its services' series, the lateness
-// histogram, and the Go and process collectors. Make it with New, give the monitor its
+// maxScrapes bounds the scrapes served at once; more are answered 503 at once rather than
+// each building a page of every service.
+const maxScrapes = 4
+
+// Metrics is the /metrics page of one uptty: its services' series, the lateness histogram,
+// and the Go runtime's and the process's figures. Make it with New, give the monitor its
 // Lateness, then its Source with Watch.
 type Metrics struct {
-	reg  *prometheus.Registry
-	late prometheus.Histogram
-	svcs *services
-	src  atomic.Pointer[Source]
+	fams  []family // every family, by name
+	late  *histogram
+	svcs  *services
+	src   atomic.Pointer[Source]
+	slots chan struct{}
+	// lastSize is the last page's size: the next one's buffer is allocated whole.
+	lastSize atomic.Int64
 }
 
 // New returns the metrics of one uptty; until Watch, they have no per-service series.
 func New(opts Options) *Metrics {
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
-		late: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "uptty_check_lateness_seconds",
-			Help: "How long after it was due each check began, its wait for a concurrency slot included.",
-			// From scheduling noise to checks running a whole interval behind.
-			Buckets: []float64{.001, .005, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
-		}),
-		svcs: newServices(opts.Location),
+		// From scheduling noise to checks running a whole interval behind.
+		late:  newHistogram(.001, .005, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60),
+		svcs:  newServices(opts.Location),
+		slots: make(chan struct{}, maxScrapes),
 	}
-	m.reg.MustRegister(m.late,
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.fams = append(m.fams, goFamilies...)
+	m.fams = append(m.fams, processFamilies...)
+	m.fams = append(m.fams, serviceFamilies...)
+	m.fams = append(m.fams, family{name: "uptty_check_lateness_seconds", typ: "histogram",
+		help:  "How long after it was due each check began, its wait for a concurrency slot included.",
+		write: func(p *page, _ *scrape) { m.late.write(p, "uptty_check_lateness_seconds") }})
 	if opts.Dropped != nil {
-		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "uptty_history_queue_dropped_total",
-			Help: "History writes dropped because the writer's queue was full (results not saved).",
-		}, func() float64 { return float64(opts.Dropped()) }))
+		m.fams = append(m.fams, family{name: "uptty_history_queue_dropped_total", typ: "counter",
+			help: "History writes dropped because the writer's queue was full (results not saved).",
+			write: func(p *page, _ *scrape) {
+				p.sample("uptty_history_queue_dropped_total", float64(opts.Dropped()))
+			}})
 	}
+	slices.SortFunc(m.fams, func(a, b family) int { return strings.Compare(a.name, b.name) })
 	return m
 }
 
 // Lateness records how late a check began; it is what monitor.Options.Lateness takes, and is
 // safe from any goroutine.
-func (m *Metrics) Lateness(late time.Duration) { m.late.Observe(late.Seconds()) }
+func (m *Metrics) Lateness(late time.Duration) { m.late.observe(late.Seconds()) }
 
 // Watch makes src the source of the per-service series from the next scrape on.
 func (m *Metrics) Watch(src Source) { m.src.Store(&src) }
 
-// Gather returns every family: the registry's (lateness, history, Go, process) and the
-// services', sorted by name. It is a prometheus.Gatherer.
-func (m *Metrics) Gather() ([]*dto.MetricFamily, error) {
-	fams, err := m.reg.Gather()
+// Page returns the page a scrape gets now.
+func (m *Metrics) Page() []byte {
+	s := &scrape{}
+	s.readRuntime()
+	s.readProcess()
 	if src := m.src.Load(); src != nil {
-		fams = append(fams, m.svcs.families(*src)...)
-		slices.SortFunc(fams, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+		m.svcs.read(*src, s)
 	}
-	return fams, err
+	page := writeFamilies(m.fams, s, make([]byte, 0, m.lastSize.Load()*9/8))
+	m.lastSize.Store(int64(len(page)))
+	return page
 }
 
-// Handler answers a scrape in whichever format the scraper asks for (the text format, or
-// protobuf), with the compression it accepts. A scrape that fails to gather says so with a 500 rather than
-// serving a partial page, which Prometheus would take for services vanishing.
+// Handler answers a scrape in the text format, gzipped when the scraper takes it. Past
+// maxScrapes at once, it answers 503.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m, promhttp.HandlerOpts{
-		ErrorHandling:       promhttp.HTTPErrorOnError,
-		MaxRequestsInFlight: 4,
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case m.slots <- struct{}{}:
+			defer func() { <-m.slots }()
+		default:
+			http.Error(w, fmt.Sprintf("Limit of concurrent requests reached (%d), try again later.", maxScrapes),
+				http.StatusServiceUnavailable)
+			return
+		}
+		respond(w, r, m.Page())
 	})
+}
+
+// histogram is a Prometheus histogram that any goroutine observes into without a lock.
+type histogram struct {
+	bounds  []float64       // the buckets' upper bounds, inclusive
+	les     []string        // their le labels, +Inf's last
+	counts  []atomic.Uint64 // per bucket, not cumulative; the last one is +Inf's
+	sumBits atomic.Uint64   // the sum of the observations, a float64's bits
+}
+
+// newHistogram returns a histogram with buckets up to each bound, and one to +Inf.
+func newHistogram(bounds ...float64) *histogram {
+	h := &histogram{bounds: bounds, counts: make([]atomic.Uint64, len(bounds)+1)}
+	for _, b := range bounds {
+		h.les = append(h.les, pair("le", string(appendFloat(nil, b))))
+	}
+	h.les = append(h.les, pair("le", "+Inf"))
+	return h
+}
+
+func (h *histogram) observe(v float64) {
+	i, _ := slices.BinarySearch(h.bounds, v) // the first bound >= v: bounds are inclusive
+	h.counts[i].Add(1)
+	for {
+		old := h.sumBits.Load()
+		if h.sumBits.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+			return
+		}
+	}
+}
+
+// write writes the histogram's samples: its count is its buckets' sum, so that the +Inf
+// bucket and the count agree however observations race with the scrape.
+func (h *histogram) write(p *page, name string) {
+	var total uint64
+	bucket := name + "_bucket"
+	for i := range h.counts {
+		total += h.counts[i].Load()
+		p.count(bucket, total, h.les[i])
+	}
+	p.sample(name+"_sum", math.Float64frombits(h.sumBits.Load()))
+	p.count(name+"_count", total)
 }

@@ -11,10 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
@@ -32,16 +28,14 @@ const maxProbes = 64
 // not allowed or that the module cannot check is a 400 with the reason.
 type Prober struct {
 	// cfg is swapped whole by SetConfig on a reload, while scrapes read it.
-	cfg    atomic.Pointer[config.Config]
-	slots  chan struct{}
-	labels *labelSet
+	cfg   atomic.Pointer[config.Config]
+	slots chan struct{}
 }
 
 // NewProber returns the /probe handler for cfg's modules and the targets cfg allows.
 func NewProber(cfg *config.Config) *Prober {
 	p := &Prober{
-		slots:  make(chan struct{}, maxProbes),
-		labels: probeLabels(),
+		slots: make(chan struct{}, maxProbes),
 	}
 	p.cfg.Store(cfg)
 	return p
@@ -53,14 +47,16 @@ func (p *Prober) SetConfig(cfg *config.Config) {
 	p.cfg.Store(cfg)
 }
 
-// probeLabels are the label sets of /probe's series: none but the phase.
-func probeLabels() *labelSet {
-	ls := &labelSet{rtt: []*dto.LabelPair{pair("phase", "rtt")}}
-	for i, p := range httpPhases {
-		ls.phases[i] = []*dto.LabelPair{pair("phase", p.theirs)}
+// probeFamilies are /probe's: the probe_* ones.
+var probeFamilies = func() []family {
+	var fams []family
+	for _, f := range serviceFamilies {
+		if strings.HasPrefix(f.name, "probe_") {
+			fams = append(fams, f)
+		}
 	}
-	return ls
-}
+	return fams
+}()
 
 func (p *Prober) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -119,13 +115,6 @@ func (p *Prober) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, ph := range res.Phases {
 		reading.Last.Phases = append(reading.Last.Phases, track.Phase(ph))
 	}
-	b := &slab{
-		metrics: make([]dto.Metric, 0, perService),
-		gauges:  make([]dto.Gauge, 0, perService),
-		values:  make([]float64, 0, perService),
-	}
-	fams := newFamilies(1)
-	addProbe(b, fams, &reading, p.labels)
-	gather := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return nonEmpty(fams), nil })
-	promhttp.HandlerFor(gather, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError}).ServeHTTP(w, r)
+	// One service without labels of its own, as blackbox_exporter answers.
+	respond(w, r, writeFamilies(probeFamilies, &scrape{readings: []monitor.Reading{reading}, labels: make([]serviceLabels, 1)}, nil))
 }

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
+)
+
+// TestManPagesAsCobraDoc: uptty's pages are the ones cobra/doc wrote before it left the binary,
+// byte for byte, but for the NAME line's separator, which cobra/doc meant to be "\-" and lost in
+// its Markdown step, and characters beyond ASCII, named for groff. cobra/doc is a test
+// dependency only.
+func TestManPagesAsCobraDoc(t *testing.T) {
+	date := time.Unix(1798761600, 0).UTC()
+	ours, theirs := t.TempDir(), t.TempDir()
+	if _, err := writeManTree(newCLI(nil, nil, nil, nil).root, manHeader{section: "1", date: date, source: "uptty dev", manual: "uptty manual"}, ours); err != nil {
+		t.Fatal(err)
+	}
+	header := &doc.GenManHeader{Section: "1", Date: &date, Source: "uptty dev", Manual: "uptty manual"}
+	if err := doc.GenManTreeFromOpts(newCLI(nil, nil, nil, nil).root, doc.GenManTreeOptions{Header: header, Path: theirs, CommandSeparator: "-"}); err != nil {
+		t.Fatal(err)
+	}
+	pages, _ := filepath.Glob(filepath.Join(theirs, "*.1"))
+	if len(pages) < 13 {
+		t.Fatalf("cobra/doc wrote %d pages, want 13 or more", len(pages))
+	}
+	for _, want := range pages {
+		name := filepath.Base(want)
+		w, _ := os.ReadFile(want)
+		w = []byte(namedRunes(string(w)))
+		g, err := os.ReadFile(filepath.Join(ours, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		dashed := strings.TrimSuffix(name, ".1")
+		g = bytes.Replace(g, []byte("\n"+dashed+` \- `), []byte("\n"+dashed+" - "), 1)
+		if !bytes.Equal(g, w) {
+			t.Errorf("%s differs from cobra/doc's:\n%s\nwant:\n%s", name, g, w)
+		}
+	}
+	if ourPages, _ := filepath.Glob(filepath.Join(ours, "*")); len(ourPages) != len(pages) {
+		t.Errorf("wrote %d pages, cobra/doc %d", len(ourPages), len(pages))
+	}
+}
+
+// namedRunes is s with its characters beyond ASCII named for groff, as roffLines names them.
+func namedRunes(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= utf8.RuneSelf {
+			fmt.Fprintf(&b, `\[u%04X]`, r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// TestManPageEscapes: help texts go into the page as the plain text they are in --help: a
+// backslash is printed, a line starting with a dot or a quote is not a roff request, a
+// `VALUE` is bold; and groff reads the page without a warning.
+func TestManPageEscapes(t *testing.T) {
+	root := &cobra.Command{Use: "uptty", Short: "root", DisableAutoGenTag: true}
+	sub := &cobra.Command{Use: "odd", Short: `a \ and a "quote" → …`, DisableAutoGenTag: true,
+		Long:    "First line\n.TH not a request\n'also text\n\nC:\\path and `FILE` and *not emphasis*.",
+		Example: "  uptty odd 'x\\y'\n.not a request",
+		Run:     func(*cobra.Command, []string) {}}
+	sub.Flags().String("path", `C:\x`, "read `FILE` \\ here")
+	root.AddCommand(sub)
+	page := string(manPage(sub, manHeader{section: "1", date: time.Unix(0, 0).UTC(), source: "uptty dev", manual: "uptty manual"}))
+	for _, want := range []string{
+		`uptty-odd \- a \e and a "quote" \[u2192] \[u2026]` + "\n",
+		"First line\n\\&.TH not a request\n\\&'also text\n\n.PP\nC:\\epath and \\fBFILE\\fR and *not emphasis*.\n",
+		"\\fB--path\\fP=\"C:\\e\\ex\"\n\tread \\fBFILE\\fR \\e here\n",
+		".EX\n  uptty odd 'x\\ey'\n\\&.not a request\n.EE\n",
+		"\\fBuptty(1)\\fP\n",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q:\n%s", want, page)
+		}
+	}
+	groff, err := exec.LookPath("groff")
+	if err != nil {
+		t.Skip("no groff to read the page")
+	}
+	cmd := exec.Command(groff, "-man", "-Tutf8", "-ww", "-z")
+	cmd.Stdin = strings.NewReader(page)
+	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("groff -ww: %v\n%s", err, out)
+	}
+}
