@@ -38,6 +38,8 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"-h"}, want: options{help: true, theme: "dark"}},
 		{args: []string{"frobnicate"}, wantErr: `unknown command "frobnicate"`},
 		{args: []string{"check", "extra"}, wantErr: `unexpected argument "extra"`},
+		{args: []string{"check", "my.yaml"}, wantErr: `unexpected argument "my.yaml": a config file goes after --config (-c): uptty check -c my.yaml`},
+		{args: []string{"my conf.YML"}, wantErr: `unknown command "my conf.YML": a config file goes after --config (-c): uptty -c 'my conf.YML'`},
 		{args: []string{"--nope"}, wantErr: "unknown flag: --nope"},
 		{args: []string{"--json"}, wantErr: "--json goes with 'check'"},
 		{args: []string{"--theme", "pink"}, wantErr: `--theme "pink": want dark or light`},
