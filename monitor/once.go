@@ -16,7 +16,7 @@ import (
 // check that ctx cut short is not counted, so a target with no check finished is UNKNOWN. A
 // target that is waiting to retry holds no slot, so failing services do not hold up the rest.
 func CheckAll(ctx context.Context, targets []Target, concurrency int) []track.Status {
-	sem := make(slots, concurrency)
+	sem := make(slots, slotsFor(concurrency))
 	out := make([]track.Status, len(targets))
 	var wg sync.WaitGroup
 	for i, t := range targets {
