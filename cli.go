@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -347,11 +348,21 @@ func wrap(s string, width int) string {
 }
 
 // noArgs refuses any word after a command that takes none.
-func noArgs(_ *cobra.Command, args []string) error {
+func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return fmt.Errorf("unexpected argument %q", args[0])
+		return fmt.Errorf("unexpected argument %q%s", args[0], configHint(cmd, args[0]))
 	}
 	return nil
+}
+
+// configHint points a word that names a YAML file at --config, since `uptty check my.yaml`
+// and `uptty my.yaml` are what a newcomer tries first; "" for any other word.
+func configHint(cmd *cobra.Command, word string) string {
+	ext := strings.ToLower(filepath.Ext(word))
+	if ext != ".yaml" && ext != ".yml" {
+		return ""
+	}
+	return fmt.Sprintf(": a config file goes after --config (-c): %s -c %s", cmd.CommandPath(), shellWord(word))
 }
 
 // unknownCommand is the live monitor's: it takes no words, so a word is a command uptty does
@@ -365,6 +376,9 @@ func (c *cli) unknownCommand(cmd *cobra.Command, args []string) error {
 		if sub.IsAvailableCommand() {
 			names = append(names, sub.Name())
 		}
+	}
+	if hint := configHint(cmd, args[0]); hint != "" {
+		return fmt.Errorf("unknown command %q%s", args[0], hint)
 	}
 	hint := ""
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {

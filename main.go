@@ -277,8 +277,11 @@ func buildVersion() string {
 // loadConfig finds and loads the config; found is false when none exists anywhere.
 func loadConfig(opts options, getenv func(string) (string, bool)) (cfg *config.Config, found bool, err error) {
 	path, found, err := config.Find(opts.config, getenv)
-	if err != nil || !found {
-		return nil, found, err
+	if err != nil {
+		return nil, found, fmt.Errorf("uptty: %w", err) // as a file too big to read says it
+	}
+	if !found {
+		return nil, false, nil
 	}
 	data, err := config.ReadFile(path)
 	if err != nil {

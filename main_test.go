@@ -38,6 +38,8 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"-h"}, want: options{help: true, theme: "dark"}},
 		{args: []string{"frobnicate"}, wantErr: `unknown command "frobnicate"`},
 		{args: []string{"check", "extra"}, wantErr: `unexpected argument "extra"`},
+		{args: []string{"check", "my.yaml"}, wantErr: `unexpected argument "my.yaml": a config file goes after --config (-c): uptty check -c my.yaml`},
+		{args: []string{"my conf.YML"}, wantErr: `unknown command "my conf.YML": a config file goes after --config (-c): uptty -c 'my conf.YML'`},
 		{args: []string{"--nope"}, wantErr: "unknown flag: --nope"},
 		{args: []string{"--json"}, wantErr: "--json goes with 'check'"},
 		{args: []string{"--theme", "pink"}, wantErr: `--theme "pink": want dark or light`},
@@ -191,8 +193,9 @@ services:
 		{name: "usage error", args: []string{"bogus"}, wantCode: 2, wantErr: "unknown command"},
 		{name: "validate ok", args: []string{"validate", "-c", good}, wantCode: 0, wantOut: "ok, 1 service"},
 		{name: "validate bad", args: []string{"validate", "-c", bad}, wantCode: 2, wantErr: "intervall"},
-		{name: "validate missing file", args: []string{"validate", "-c", "/nonexistent/uptty.yaml"}, wantCode: 2, wantErr: "/nonexistent/uptty.yaml"},
-		{name: "validate huge file", args: []string{"validate", "-c", huge}, wantCode: 2, wantErr: "config " + huge + ": larger than 4 MiB, uptty's limit for a config file"},
+		{name: "validate missing file", args: []string{"validate", "-c", "/nonexistent/uptty.yaml"}, wantCode: 2, wantErr: "uptty: config /nonexistent/uptty.yaml: no such file or directory\n"},
+		{name: "validate a directory", args: []string{"validate", "-c", t.TempDir()}, wantCode: 2, wantErr: "uptty: config "},
+		{name: "validate huge file", args: []string{"validate", "-c", huge}, wantCode: 2, wantErr: "uptty: config " + huge + ": larger than 4 MiB, uptty's limit for a config file"},
 		{name: "validate no config", args: []string{"validate"}, wantCode: 2, wantErr: "no config found"},
 		{name: "check up", args: []string{"check", "-c", good}, wantCode: 0, wantOut: "Good", notInOuput: "s3cret-token"},
 		{name: "check down", args: []string{"check", "--config", down}, wantCode: 1, wantOut: "connection refused"},
@@ -286,8 +289,8 @@ func TestCheckInterrupted(t *testing.T) {
 	defer hung.Close()
 	cfg := writeConfig(t, "defaults: {interval: 30s, timeout: 20s}\nservices:\n  - {name: Hung, url: \""+hung.URL+"\"}\n")
 	cmd := exec.Command(bin, "check", "-c", cfg)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -303,6 +306,10 @@ func TestCheckInterrupted(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
 		t.Errorf("interrupted check = %v, stderr %q; want exit status 1 saying it was interrupted", err, stderr.String())
+	}
+	// The check was cut short, not failed: Hung was never judged.
+	if out := stdout.String(); !strings.Contains(out, "UNKNOWN") || !strings.Contains(out, "not checked") {
+		t.Errorf("interrupted check printed %q, want Hung UNKNOWN, not checked", out)
 	}
 }
 

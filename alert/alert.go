@@ -44,7 +44,8 @@ type Alert struct {
 	Start time.Time
 	// End is when it ended; nil while it lasts.
 	End *time.Time
-	// Duration is how long it lasted, or has lasted so far when the alert was made.
+	// Duration is how long it lasted, or has lasted so far when the alert was made. What the
+	// alert says is writtenDuration, which agrees with the times it writes.
 	Duration time.Duration
 	// At is when the alert was made.
 	At time.Time
@@ -103,7 +104,7 @@ func (a Alert) Summary(loc *time.Location) string {
 	switch a.Event {
 	case EventUp:
 		b.WriteString(" is UP after ")
-		b.WriteString(text.FormatDuration(a.Duration))
+		b.WriteString(text.FormatDuration(a.writtenDuration()))
 		b.WriteString(" (down ")
 		b.WriteString(clock(a.Start))
 		if a.End != nil {
@@ -134,6 +135,17 @@ func (a Alert) Summary(loc *time.Location) string {
 		b.WriteString(" [maintenance]")
 	}
 	return b.String()
+}
+
+// writtenDuration is the alert's duration as its start and end (or start and duration so far)
+// are written, to the second: an outage from 21:47:02.8 to 21:47:05.1 is 3s, as those times
+// say and as `uptty incidents` and the API say, not the 2.3s measured.
+func (a Alert) writtenDuration() time.Duration {
+	end := a.Start.Add(a.Duration)
+	if a.End != nil {
+		end = *a.End
+	}
+	return text.WrittenDuration(a.Start, end)
 }
 
 // dependents lists at most max names, then how many more there are.
@@ -174,7 +186,7 @@ func (a Alert) MarshalJSON() ([]byte, error) {
 	b := body{
 		ID: a.ID, Event: a.Event, Service: a.Service, Group: a.Group, State: a.State,
 		Reason: a.Reason, Start: a.Start.Format(time.RFC3339),
-		DurationS: int64(a.Duration / time.Second), At: a.At.Format(time.RFC3339),
+		DurationS: int64(a.writtenDuration() / time.Second), At: a.At.Format(time.RFC3339),
 		Link: a.Link, Dependents: a.Dependents, Maintenance: a.Maintenance,
 	}
 	if a.End != nil {

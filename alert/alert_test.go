@@ -32,6 +32,18 @@ func upAlert(service string) Alert {
 	}
 }
 
+// shortUp is a recovery measured at 2.3s whose times, written to the second, are 3s apart:
+// the alert must say 3s, as `uptty incidents` and the API say of the same outage.
+func shortUp() Alert {
+	start := tStart.Add(800 * time.Millisecond)
+	end := start.Add(2300 * time.Millisecond)
+	return Alert{
+		ID: NewID("Login", EventUp, start), Event: EventUp, Service: "Login",
+		State: "UP", Reason: "connection refused", Start: start, End: &end,
+		Duration: end.Sub(start), At: end,
+	}
+}
+
 func TestNewID(t *testing.T) {
 	id := NewID("Checkout API", EventDown, tStart)
 	if len(id) != 24 {
@@ -75,6 +87,7 @@ func TestSummary(t *testing.T) {
 		{"down", downAlert("Checkout API"), nil, "Checkout API is DOWN since 21:47:02: status 503, want 200-399"},
 		{"up", upAlert("Checkout API"), nil, "Checkout API is UP after 2h21m (down 21:47:02 → 00:08:11)"},
 		{"up in UTC", upAlert("Checkout API"), time.UTC, "Checkout API is UP after 2h21m (down 12:47:02 → 15:08:11)"},
+		{"up within seconds", shortUp(), nil, "Login is UP after 3s (down 21:47:02 → 21:47:05)"},
 		{"over a day", long, nil, "DB is UP after 2d02h (down Nov 29 21:47:02 → Dec 2 00:08:11)"},
 		{"degraded", deg, nil, "Shop is DEGRADED since 21:47:02: certificate expires in 5d"},
 		{"dependents", deps, nil, "Core router is DOWN since 21:47:02: status 503, want 200-399 (affects a, b, c, d, e, +2 more)"},
@@ -103,6 +116,10 @@ func TestMarshalJSON(t *testing.T) {
 			`","event":"up","service":"Checkout API","group":"payments","state":"UP",` +
 			`"reason":"status 503, want 200-399","start":"2026-12-01T21:47:02+09:00",` +
 			`"end":"2026-12-02T00:08:11+09:00","duration_s":8469,"at":"2026-12-02T00:08:11+09:00"}`},
+		{"up within seconds", shortUp(), `{"id":"` + shortUp().ID +
+			`","event":"up","service":"Login","group":"","state":"UP",` +
+			`"reason":"connection refused","start":"2026-12-01T21:47:02+09:00",` +
+			`"end":"2026-12-01T21:47:05+09:00","duration_s":3,"at":"2026-12-01T21:47:05+09:00"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := json.Marshal(tc.a)

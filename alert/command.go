@@ -97,7 +97,7 @@ func commandEnv(a Alert) []string {
 		"UPTTY_REASON=" + a.Reason,
 		"UPTTY_START=" + a.Start.Format(time.RFC3339),
 		"UPTTY_END=" + end,
-		"UPTTY_DURATION_S=" + strconv.FormatInt(int64(a.Duration/time.Second), 10),
+		"UPTTY_DURATION_S=" + strconv.FormatInt(int64(a.writtenDuration()/time.Second), 10),
 		"UPTTY_AT=" + a.At.Format(time.RFC3339),
 		"UPTTY_LINK=" + a.Link,
 		"UPTTY_SUMMARY=" + a.Text(),

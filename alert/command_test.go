@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +210,14 @@ func TestCommandTimeout(t *testing.T) {
 	}
 	if took := time.Since(start); took > 30*time.Second {
 		t.Errorf("Send took %v, want about the 300ms timeout", took)
+	}
+}
+
+// TestCommandEnvDuration: $UPTTY_DURATION_S agrees with $UPTTY_START and $UPTTY_END, as the
+// JSON on stdin does.
+func TestCommandEnvDuration(t *testing.T) {
+	env := commandEnv(shortUp())
+	if !slices.Contains(env, "UPTTY_DURATION_S=3") {
+		t.Errorf("commandEnv(2.3s outage over 3 written seconds) = %q, want UPTTY_DURATION_S=3", env)
 	}
 }

@@ -143,6 +143,8 @@ func syntaxHint(msg string) string {
 		return " (a second \": \" on the line: quote the value, or check the indentation)"
 	case strings.HasPrefix(msg, "did not find expected ',' or "):
 		return " (a [ or { left open, or a value in one that needs quotes: , [ ] { } :)"
+	case msg == "did not find expected node content":
+		return " (a value is missing: a [ or { never closed, a ] or } that closes nothing, or a comma too many)"
 	case msg == "found unexpected end of stream":
 		return " (a quote opened here is never closed)"
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
@@ -96,7 +97,7 @@ func (i Incident) WrittenDuration() time.Duration {
 	if i.End != nil {
 		end = *i.End
 	}
-	return max(end.Truncate(time.Second).Sub(i.Start.Truncate(time.Second)), 0)
+	return text.WrittenDuration(i.Start, end)
 }
 
 // Incidents lists the outages that were going on at or after since (all of them for the zero

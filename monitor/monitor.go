@@ -20,7 +20,8 @@ type Target struct {
 
 // Options tune a Monitor. The zero value is ready to use.
 type Options struct {
-	// Concurrency bounds how many checks may be in flight at once (default 1000).
+	// Concurrency bounds how many checks may be in flight at once (default 1000), and the
+	// open-file limit bounds it in turn (see slotsFor).
 	Concurrency int
 	// MinBatchInterval is the shortest time between two batches returned by Next (default
 	// 200ms; negative for none), so that thousands of results a second reach the UI as a few
@@ -113,6 +114,7 @@ func NewMonitor(targets []Target, opts Options) *Monitor {
 	if m.slots <= 0 {
 		m.slots = 1000
 	}
+	m.slots = slotsFor(m.slots)
 	if m.minBatch == 0 {
 		m.minBatch = 200 * time.Millisecond
 	}

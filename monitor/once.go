@@ -12,10 +12,11 @@ import (
 // checks in flight (the config's, already defaulted), and returns the statuses in target
 // order. Each target is checked once if it passes; if it fails, again every retry_interval
 // (from the start of one check to the next) until a check passes or failure_threshold
-// consecutive failures make it DOWN; when ctx is done first, its status is the one so far. A
+// consecutive failures make it DOWN; when ctx is done first, its status is the one so far: a
+// check that ctx cut short is not counted, so a target with no check finished is UNKNOWN. A
 // target that is waiting to retry holds no slot, so failing services do not hold up the rest.
 func CheckAll(ctx context.Context, targets []Target, concurrency int) []track.Status {
-	sem := make(slots, concurrency)
+	sem := make(slots, slotsFor(concurrency))
 	out := make([]track.Status, len(targets))
 	var wg sync.WaitGroup
 	for i, t := range targets {
@@ -45,6 +46,11 @@ func checkOnce(ctx context.Context, t Target, sem slots, held bool) track.Status
 		held = false
 		r := runCheck(ctx, t)
 		sem.release()
+		if ctx.Err() != nil {
+			// Cut short by the caller, not failed: judging it would report a service that was
+			// never seen failing as PENDING ("canceled") instead of UNKNOWN.
+			break
+		}
 		tr.Observe(checkOf(&r, &buf))
 		if r.OK {
 			break

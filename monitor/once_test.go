@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/uptty/uptty/config"
@@ -102,32 +103,40 @@ func TestCheckAll(t *testing.T) {
 	}
 }
 
+// TestCheckAllCancelled: a check cut short by ctx is no verdict. Interrupting `uptty check`
+// once reported hung services PENDING with the reason "canceled", as if they had failed.
 func TestCheckAllCancelled(t *testing.T) {
 	monBubble(t, func(t *testing.T) {
-		const n = 5
-		started := make(chan struct{}, n)
-		targets := make([]Target, n)
+		const hung = 4
+		started := make(chan struct{}, hung)
+		targets := make([]Target, hung, hung+1)
 		for i := range targets {
 			targets[i] = Target{monSvc(fmt.Sprint("hung", i), time.Hour, time.Hour, time.Hour), monHung(started)}
 		}
+		// Fails once, then waits an hour to retry: its failure is a verdict, kept.
+		targets = append(targets, Target{monSvc("failed once", time.Hour, time.Hour, time.Hour), monScript(false)})
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		done := make(chan []track.Status, 1)
-		go func() { done <- CheckAll(ctx, targets, 2) }()
-		for range 2 {
+		go func() { done <- CheckAll(ctx, targets, len(targets)) }()
+		for range hung {
 			select {
 			case <-started:
 			case <-time.After(monWait):
 				t.Fatalf("checks not started within %v", monWait)
 			}
 		}
+		synctest.Wait() // "failed once" has failed and waits to retry
 		cancel()
 		select {
 		case got := <-done:
-			for i, s := range got {
-				if s.State == track.Up {
-					t.Errorf("CheckAll(cancelled)[%d] = UP, want not UP", i)
+			for i, s := range got[:hung] {
+				if s.State != track.Unknown || s.Reason != "" || s.Spark.Len() != 0 {
+					t.Errorf("CheckAll(cancelled)[%d] = %v %q after %d checks, want UNKNOWN with no check", i, s.State, s.Reason, s.Spark.Len())
 				}
+			}
+			if s := got[hung]; s.State != track.Pending || s.Reason != "scripted failure" {
+				t.Errorf("CheckAll(cancelled)[failed once] = %v %q, want PENDING %q", s.State, s.Reason, "scripted failure")
 			}
 		case <-time.After(2 * time.Second):
 			t.Fatalf("CheckAll did not return within 2s of cancel")

@@ -343,7 +343,7 @@ func (s *Server) logChanges(batch map[string]track.Status, seen map[string]track
 		case st.State == track.Down:
 			level = slog.LevelWarn
 		case from == track.Down && ended:
-			d := o.Duration(o.End)
+			d := text.WrittenDuration(o.Start, o.End) // as the API and `uptty incidents` say it
 			attrs = append(attrs, "outage", text.FormatDuration(d), "outage_s", int64(d/time.Second))
 		}
 		s.log.Log(context.Background(), level, "state changed", attrs...)

@@ -9,6 +9,7 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/report"
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
@@ -61,7 +62,7 @@ func (s *Server) serviceOf(svc config.Service, st track.Status, now time.Time) s
 			end = o.End
 			d.Outage.End = new(apiTime(o.End))
 		}
-		d.Outage.DurationS = int64(max(end.Truncate(time.Second).Sub(o.Start.Truncate(time.Second)), 0) / time.Second)
+		d.Outage.DurationS = int64(text.WrittenDuration(o.Start, end) / time.Second)
 	}
 	if u, ok := st.Uptime(now); ok {
 		d.Uptime = new(math.Round(u*1e6) / 1e6)

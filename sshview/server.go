@@ -347,7 +347,9 @@ func renderer(sess ssh.Session, env environ) *lipgloss.Renderer {
 	if t := env.Getenv("TERM"); t == "" || t == "dumb" {
 		return lipgloss.NewRenderer(sess, termenv.WithProfile(termenv.Ascii))
 	}
-	return lipgloss.NewRenderer(sess, termenv.WithEnvironment(env), termenv.WithUnsafe(), termenv.WithColorCache(true))
+	r := lipgloss.NewRenderer(sess, termenv.WithEnvironment(env), termenv.WithUnsafe(), termenv.WithColorCache(true))
+	r.SetColorProfile(ui.ColorProfile(env.Getenv, r.ColorProfile()))
+	return r
 }
 
 // sessionEnv is what the client sent of its environment (OpenSSH sends LANG and LC_* by

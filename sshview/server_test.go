@@ -268,6 +268,12 @@ type viewer struct {
 
 func (f *fixture) open(t *testing.T, key gossh.Signer) *viewer {
 	t.Helper()
+	return f.openTerm(t, key, "xterm-256color")
+}
+
+// openTerm logs in as open does, from a terminal whose TERM is term.
+func (f *fixture) openTerm(t *testing.T, key gossh.Signer, term string) *viewer {
+	t.Helper()
 	c, err := f.dial(t, gossh.PublicKeys(key))
 	if err != nil {
 		t.Fatalf("dial with a listed key: %v", err)
@@ -277,7 +283,7 @@ func (f *fixture) open(t *testing.T, key gossh.Signer) *viewer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sess.RequestPty("xterm-256color", 24, 100, gossh.TerminalModes{}); err != nil {
+	if err := sess.RequestPty(term, 24, 100, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
 	v := &viewer{client: c, sess: sess, out: &screen{t: t, got: make(chan struct{}, 1), w: 100, h: 24}}
@@ -326,6 +332,28 @@ func TestViewer(t *testing.T) {
 	again := f.open(t, f.viewer) // the server is still there
 	again.out.waitFor(t, "the board again, as it is now", rowIs("Checkout", "DOWN"))
 	again.quit(t)
+}
+
+// TestViewerColours: a viewer under GNU screen or tmux (TERM=screen, tmux) gets colours, as
+// one in an xterm does; termenv alone gave them none. A monochrome terminal gets none.
+func TestViewerColours(t *testing.T) {
+	f := start(t, nil)
+	for _, tc := range []struct {
+		term   string
+		colour bool
+	}{{"xterm-256color", true}, {"screen", true}, {"tmux", true}, {"screen.xterm-new", true}, {"xterm-mono", false}} {
+		t.Run(tc.term, func(t *testing.T) {
+			v := f.openTerm(t, f.viewer, tc.term)
+			v.out.waitFor(t, "Search DOWN", rowIs("Search", "DOWN"))
+			// Every colour the theme uses is a foreground one: 16 colours write 30-37 or
+			// 90-97, 256 write 38;5;N.
+			coloured := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;5;[0-9]+)m`).MatchString(v.out.written())
+			if coloured != tc.colour {
+				t.Errorf("TERM=%s: coloured = %v, want %v", tc.term, coloured, tc.colour)
+			}
+			v.quit(t)
+		})
+	}
 }
 
 // TestReloadNote: when the server reloads its config, every viewer's header says so as the

@@ -29,6 +29,13 @@ func FormatDuration(d time.Duration) string {
 	}
 }
 
+// WrittenDuration is the time from start to end as documents write them, each cut to its second
+// (21:47:02 to 00:08:11 is 2h21m09s), so that a duration_s, or a duration in words, agrees with
+// the times printed beside it; never negative.
+func WrittenDuration(start, end time.Time) time.Duration {
+	return max(end.Truncate(time.Second).Sub(start.Truncate(time.Second)), 0)
+}
+
 // FormatLatency writes a latency: 87ms, 1.24s; 0.4ms and 12.3s at the ends.
 func FormatLatency(d time.Duration) string {
 	if d < 0 {

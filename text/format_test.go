@@ -104,3 +104,23 @@ func TestFormatSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestWrittenDuration(t *testing.T) {
+	at := func(s float64) time.Time {
+		return time.Date(2026, 12, 1, 21, 47, 0, 0, time.UTC).Add(time.Duration(s * float64(time.Second)))
+	}
+	tests := []struct {
+		start, end float64
+		want       time.Duration
+	}{
+		{2.8, 5.1, 3 * time.Second}, // 21:47:02 to 21:47:05, though 2.3s passed
+		{2.0, 5.0, 3 * time.Second},
+		{2.1, 2.9, 0},
+		{5.0, 2.0, 0}, // never negative
+	}
+	for _, tt := range tests {
+		if got := WrittenDuration(at(tt.start), at(tt.end)); got != tt.want {
+			t.Errorf("WrittenDuration(%v, %v) = %v, want %v", tt.start, tt.end, got, tt.want)
+		}
+	}
+}

@@ -33,6 +33,37 @@ func TestASCIIFromEnv(t *testing.T) {
 	}
 }
 
+// TestColorProfile: the TERMs of GNU screen, tmux, rxvt, PuTTY… get 16 colours where termenv
+// found none; what termenv found, NO_COLOR and monochrome terminals stand.
+func TestColorProfile(t *testing.T) {
+	tests := []struct {
+		env      map[string]string
+		detected termenv.Profile
+		want     termenv.Profile
+	}{
+		{map[string]string{"TERM": "screen"}, termenv.Ascii, termenv.ANSI},
+		{map[string]string{"TERM": "screen.xterm-new"}, termenv.Ascii, termenv.ANSI},
+		{map[string]string{"TERM": "tmux"}, termenv.Ascii, termenv.ANSI},
+		{map[string]string{"TERM": "rxvt-unicode"}, termenv.Ascii, termenv.ANSI},
+		{map[string]string{"TERM": "putty"}, termenv.Ascii, termenv.ANSI},
+		{map[string]string{"TERM": "st"}, termenv.Ascii, termenv.ANSI},
+		{map[string]string{"TERM": "screen-256color"}, termenv.ANSI256, termenv.ANSI256},
+		{map[string]string{"TERM": "xterm-256color"}, termenv.TrueColor, termenv.TrueColor},
+		{map[string]string{"TERM": "screen", "NO_COLOR": "1"}, termenv.Ascii, termenv.Ascii},
+		{map[string]string{"TERM": "screen", "CLICOLOR": "0"}, termenv.Ascii, termenv.Ascii},
+		{map[string]string{"TERM": "xterm-mono"}, termenv.Ascii, termenv.Ascii},
+		{map[string]string{"TERM": "rxvt-mono"}, termenv.Ascii, termenv.Ascii},
+		{map[string]string{"TERM": "dumb"}, termenv.Ascii, termenv.Ascii},
+		{map[string]string{"TERM": "stterm"}, termenv.Ascii, termenv.Ascii},
+		{map[string]string{}, termenv.Ascii, termenv.Ascii},
+	}
+	for _, tt := range tests {
+		if got := ColorProfile(func(k string) string { return tt.env[k] }, tt.detected); got != tt.want {
+			t.Errorf("ColorProfile(%v, %v) = %v, want %v", tt.env, tt.detected, got, tt.want)
+		}
+	}
+}
+
 // TestASCIIScreen: with ASCII set, every screen is ASCII but for the names themselves.
 func TestASCIIScreen(t *testing.T) {
 	for _, keys := range [][]string{nil, {"j", "enter"}, {"?"}, {"z"}, {"j", "j", "tab"}, {"/", "p", "a"}} {

@@ -56,7 +56,7 @@ func (m Model) stateLines(i, w int) []string {
 	case isOpen:
 		// The row's clock: the outage began with the first failed check of its streak, before
 		// DOWN was declared; both times are shown so that neither reads as a mistake.
-		stateText += " " + text.FormatDuration(open.Duration(at)) + " since " + clockText(m.now, open.Start, m.loc)
+		stateText += " " + text.FormatDuration(outageFor(open, at)) + " since " + clockText(m.now, open.Start, m.loc)
 		if s.State == track.Down && s.Since.After(open.Start) {
 			stateText += ", declared " + clockText(m.now, s.Since, m.loc)
 		}
@@ -187,7 +187,7 @@ func (m Model) outageLine(w int, o track.Outage) string {
 	if !o.Open() {
 		end = clockText(o.Start, o.End, m.loc)
 	}
-	head := "  " + clockText(m.now, o.Start, m.loc) + " " + g.arrow + " " + end + "  " + text.FormatDuration(o.Duration(m.now))
+	head := "  " + clockText(m.now, o.Start, m.loc) + " " + g.arrow + " " + end + "  " + text.FormatDuration(outageFor(o, m.now))
 	style := m.st.row[0].dim
 	if o.Open() {
 		style = m.st.row[0].down

@@ -48,6 +48,17 @@ func coverageText(ratio float64) string {
 	return strconv.FormatInt(int64(math.Floor(max(ratio, 0)*100)), 10) + "%"
 }
 
+// outageFor is how long o has lasted at now as the screen writes it: from its start to its end
+// (or now) as clocks write them, to the second, so that a row reads "DOWN 6s since 16:11:31"
+// beside the header's 16:11:37, and an ended outage the duration `uptty incidents` gives it.
+func outageFor(o track.Outage, now time.Time) time.Duration {
+	end := now
+	if !o.Open() {
+		end = o.End
+	}
+	return text.WrittenDuration(o.Start, end)
+}
+
 // outageText is the row's outage column: a live outage with its start, the reason while PENDING
 // or DEGRADED, else the last outage and how long ago it ended, else nothing.
 func outageText(now time.Time, st track.Status, loc *time.Location) string {
@@ -55,12 +66,12 @@ func outageText(now time.Time, st track.Status, loc *time.Location) string {
 	ended, isEnded := st.EndedOutage()
 	switch {
 	case isOpen:
-		return "DOWN " + text.FormatDuration(open.Duration(now)) + " since " + clockText(now, open.Start, loc)
+		return "DOWN " + text.FormatDuration(outageFor(open, now)) + " since " + clockText(now, open.Start, loc)
 	case st.State == track.Pending || st.State == track.Degraded || st.State == track.Down:
 		return st.Reason
 	case isEnded:
 		o := ended
-		return "last down " + text.FormatDuration(o.Duration(now)) + ", " + text.FormatAgo(now.Sub(o.End)) + " ago"
+		return "last down " + text.FormatDuration(outageFor(o, now)) + ", " + text.FormatAgo(now.Sub(o.End)) + " ago"
 	}
 	return ""
 }

@@ -54,6 +54,13 @@ func TestOutageText(t *testing.T) {
 		{"last outage", track.Status{State: track.Up,
 			Outage: track.Outage{Start: now.Add(-2*time.Minute - 15*time.Second), End: now.Add(-2 * time.Minute)}},
 			"last down 15s, 2m ago"},
+		// The first failed check began 0.9s into 21:47:02: at 21:51:14 the clock and the
+		// start say 4m12s, as `uptty incidents` would; 4m11.1s measured read 4m11s.
+		{"open outage from within a second", track.Status{State: track.Down, Outage: track.Outage{Start: start.Add(900 * time.Millisecond)}},
+			"DOWN 4m12s since 21:47:02"},
+		{"last outage within seconds", track.Status{State: track.Up,
+			Outage: track.Outage{Start: start.Add(800 * time.Millisecond), End: start.Add(3100 * time.Millisecond)}},
+			"last down 3s, 4m ago"},
 		{"paused keeps the open outage", track.Status{State: track.Paused, Outage: track.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
 	}
 	for _, tt := range tests {

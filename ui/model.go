@@ -10,6 +10,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"time"
 
@@ -54,7 +55,8 @@ type Options struct {
 	// ASCII draws with ASCII characters only (see ASCIIFromEnv): the sparkline from " .:-=+*#",
 	// x for a failed check, | and - for the chart's axes. Names are drawn as they are.
 	ASCII bool
-	// Renderer renders styles; nil means lipgloss's default. Tests pin a colour profile with it.
+	// Renderer renders styles; nil means lipgloss's default, with its colour profile corrected
+	// by ColorProfile. Tests pin a colour profile with it.
 	Renderer *lipgloss.Renderer
 	// Now seeds the clock; nil means time.Now. Live time arrives as tick messages.
 	Now func() time.Time
@@ -244,6 +246,7 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 	r := opts.Renderer
 	if r == nil {
 		r = lipgloss.DefaultRenderer()
+		r.SetColorProfile(ColorProfile(os.Getenv, r.ColorProfile()))
 	}
 	now := time.Now
 	if opts.Now != nil {

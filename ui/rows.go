@@ -302,7 +302,7 @@ func (m Model) groupLine(group string, collapsed, selected bool, w int) string {
 		s := &m.status[i] // not a copy: a heading is drawn every frame, over every member
 		c.add(s, m.isAcked(i), 1)
 		if o, open := s.OpenOutage(); open {
-			worst = max(worst, o.Duration(at))
+			worst = max(worst, outageFor(o, at))
 		}
 	}
 	var counts strings.Builder

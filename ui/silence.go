@@ -165,7 +165,24 @@ func (m Model) silenceFooter(w int) (string, bool) {
 		if m.mute.group {
 			what = "group " + svc.Group
 		}
-		line := m.st.key.Render("Silence "+text.CleanText(what, 0)+":") + m.st.footer.Render(m.promptChoices(svc.Group != ""))
+		what = text.CleanText(what, 0)
+		// The choices come before the name and the way out: "esc cancel" (esc cancels every
+		// prompt) is left out first, then a long name cut, then the last presets left out
+		// (their keys still work), so that "g group" stays in sight.
+		presets, cancel := len(mutePresets), true
+		choices := m.promptChoices(svc.Group != "", presets, cancel)
+		room := func() int { return w - len("Silence :") - ansi.StringWidth(choices) }
+		if room() < ansi.StringWidth(what) {
+			cancel = false
+			choices = m.promptChoices(svc.Group != "", presets, cancel)
+		}
+		for ; room() < min(ansi.StringWidth(what), 8) && presets > 1; presets-- {
+			choices = m.promptChoices(svc.Group != "", presets-1, cancel)
+		}
+		if r := room(); r >= 4 && ansi.StringWidth(what) > r {
+			what = ansi.Truncate(what, r, m.st.g.ellipsis)
+		}
+		line := m.st.key.Render("Silence "+what+":") + m.st.footer.Render(choices)
 		return ansi.Truncate(line, max(w, 0), m.st.g.ellipsis), true
 	case m.note != "":
 		return m.st.footer.Render(ansi.Truncate(m.note, max(w, 0), m.st.g.ellipsis)), true
@@ -177,10 +194,11 @@ func (m Model) silenceFooter(w int) (string, bool) {
 	return "", false
 }
 
-// promptChoices lists the prompt's keys.
-func (m Model) promptChoices(hasGroup bool) string {
+// promptChoices lists the prompt's keys: the first presets of mutePresets, g when the service
+// has a group, and esc when cancel is set.
+func (m Model) promptChoices(hasGroup bool, presets int, cancel bool) string {
 	s := ""
-	for k, p := range mutePresets {
+	for k, p := range mutePresets[:presets] {
 		s += "  " + itoa(k+1) + " " + p.label
 	}
 	if hasGroup {
@@ -190,7 +208,10 @@ func (m Model) promptChoices(hasGroup bool) string {
 			s += "  g group"
 		}
 	}
-	return s + "  esc cancel"
+	if cancel {
+		s += "  esc cancel"
+	}
+	return s
 }
 
 // markHelp is what the help page says of the row marks, when there are any.

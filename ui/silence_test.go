@@ -15,6 +15,7 @@ import (
 	"github.com/muesli/termenv"
 	"go.uber.org/goleak"
 
+	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/notify"
 )
@@ -219,5 +220,29 @@ func TestDetailAlerts(t *testing.T) {
 	}
 	if strings.Contains(v, "\x1b[2J") || strings.Contains(v, "Search") && strings.Contains(v, "up       team") {
 		t.Errorf("detail view shows an escape or another service's alert:\n%s", v)
+	}
+}
+
+// TestMutePromptFits: from 60 columns up the silence prompt keeps g group in sight (and esc
+// cancel where it fits beside the whole name), cutting a long name and then leaving out the
+// last presets, rather than ending in "5 tomorrow 09:00 …".
+func TestMutePromptFits(t *testing.T) {
+	for w := 60; w <= 120; w++ {
+		m := fixtureModel(w, 24, termenv.Ascii, false)
+		i := slices.IndexFunc(m.services, func(s config.Service) bool { return s.Group != "" })
+		m.names[i] = "A service whose name is far too long for the footer"
+		m.mute.open, m.mute.svc = true, i
+		line, ok := m.silenceFooter(w)
+		if !ok || ansi.StringWidth(line) > w {
+			t.Fatalf("width %d: silenceFooter = %q, %v; want a prompt that fits", w, line, ok)
+		}
+		for _, want := range []string{"Silence A serv", "1 30m", "g group"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("width %d: prompt %q lacks %q", w, line, want)
+			}
+		}
+		if full := "Silence " + m.names[i] + ":  1 30m  2 1h  3 2h  4 4h  5 tomorrow 09:00  g group  esc cancel"; w >= len(full) && line != full {
+			t.Errorf("width %d: prompt = %q, want %q", w, line, full)
+		}
 	}
 }

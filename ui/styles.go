@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/uptty/uptty/track"
 )
@@ -95,6 +96,28 @@ func ASCIIFromEnv(getenv func(string) string) bool {
 		}
 	}
 	return false
+}
+
+// ColorProfile corrects the colour profile termenv detected from the environment: termenv
+// knows colour only from TERMs that say "color" or "ansi" and a few by name, so under GNU
+// screen (TERM=screen), tmux set to TERM=tmux or screen, rxvt, PuTTY, Cygwin or Konsole, all
+// with 8 colours or more, it detected none and the screen lost every colour. Those get 16
+// colours, which every one of them draws; a profile termenv found, NO_COLOR and
+// CLICOLOR=0 stand.
+func ColorProfile(getenv func(string) string, detected termenv.Profile) termenv.Profile {
+	if detected != termenv.Ascii || getenv("NO_COLOR") != "" || getenv("CLICOLOR") == "0" {
+		return detected
+	}
+	term := strings.ToLower(getenv("TERM"))
+	if strings.Contains(term, "mono") {
+		return detected
+	}
+	for _, family := range []string{"screen", "tmux", "rxvt", "putty", "cygwin", "konsole", "eterm", "st"} {
+		if term == family || strings.HasPrefix(term, family+"-") || strings.HasPrefix(term, family+".") {
+			return termenv.ANSI
+		}
+	}
+	return detected
 }
 
 // asciiOnly replaces, width for width, the non-ASCII characters other packages put into text

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/text"
@@ -303,21 +305,53 @@ func (m Model) footerLine(w, pageLen int) string {
 			pos = itoa(first+1) + "-" + itoa(first+h) + "/" + itoa(n)
 		}
 	}
-	sel := m.selected()
-	hint := m.drawn.footerHelp(m.keys.footer(m.view, m.hist.src != nil, sel >= 0 && m.status[sel].State == track.Paused))
-	if why := m.selectedReason(); why != "" {
-		hint = why + "  ? help"
-	}
 	room := w - len(pos) - 1
 	if pos == "" {
 		room = w
 	}
-	hint = ansi.Truncate(hint, max(room, 0), "")
+	room = max(room, 0)
+	var hint string
+	if why := m.selectedReason(); why != "" {
+		const help = "  ? help"
+		if ansi.StringWidth(why)+len(help) > room && room > len(help)+8 {
+			why = ansi.Truncate(why, room-len(help), "…") // the reason is cut, not "? help"
+		}
+		hint = why + help
+	} else {
+		hint = m.footerKeys(room)
+	}
+	hint = ansi.Truncate(hint, room, "")
 	gap := w - ansi.StringWidth(hint) - len(pos)
 	if pos == "" || gap < 1 {
 		return m.drawn.style(footerSlot, m.st, hint)
 	}
 	return m.drawn.style(footerSlot, m.st, hint+strings.Repeat(" ", gap)+pos)
+}
+
+// footerKeys is the key reminder that fits in room: reminders are left out whole, from the
+// last before "? help" and "q quit" back, rather than the line cut mid-word ("q qui" at 60
+// columns).
+func (m Model) footerKeys(room int) string {
+	sel := m.selected()
+	bindings := m.keys.footer(m.view, m.hist.src != nil, sel >= 0 && m.status[sel].State == track.Paused)
+	for helpWidth(bindings) > room && len(bindings) > 2 {
+		bindings = slices.Delete(bindings, len(bindings)-3, len(bindings)-2)
+	}
+	return m.drawn.footerHelp(bindings)
+}
+
+// helpWidth is how wide footerHelp draws bindings, measured without drawing them, so that
+// finding what fits costs the cached footer nothing.
+func helpWidth(bindings []key.Binding) int {
+	w, n := 0, 0
+	for _, b := range bindings {
+		if b.Enabled() {
+			h := b.Help()
+			w += ansi.StringWidth(h.Key) + 1 + ansi.StringWidth(h.Desc)
+			n++
+		}
+	}
+	return w + max(n-1, 0)*len(footerHelp.ShortSeparator)
 }
 
 // selectedReason is why the selected service is not plainly UP, for the footer of the list:

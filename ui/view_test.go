@@ -326,3 +326,32 @@ func TestFooterSaysWhySelectedIsDown(t *testing.T) {
 		t.Errorf("footer = %q, want the selected DOWN service's reason", footer)
 	}
 }
+
+// TestFooterFitsWhole: from 60 columns up, the footer leaves reminders out whole rather than
+// cutting one mid-word ("q qui" at 60), "? help" and "q quit" always stay, and a problem's
+// reason is cut with an ellipsis before "? help" is.
+func TestFooterFitsWhole(t *testing.T) {
+	labels := []string{"j/k move", "enter details", "/ find", "p pause", "? help", "q quit"}
+	for w := 60; w <= 100; w++ {
+		m := fixtureModel(w, 24, termenv.Ascii, false)
+		m.status[m.selected()].State, m.status[m.selected()].Reason = track.Up, ""
+		lines := strings.Split(m.draw(), "\n")
+		footer := lines[len(lines)-1]
+		if !strings.Contains(footer, "? help  q quit") {
+			t.Errorf("width %d: footer = %q, want ? help  q quit", w, footer)
+		}
+		rest := footer
+		for _, l := range labels {
+			rest = strings.Replace(rest, l, "", 1)
+		}
+		if strings.Trim(rest, " 0123456789/") != "" {
+			t.Errorf("width %d: footer = %q, has %q beside its whole reminders", w, footer, strings.TrimSpace(rest))
+		}
+		m.status[m.selected()].State = track.Down
+		m.status[m.selected()].Reason = "status 503, want 200-399, " + strings.Repeat("and a long story ", 5)
+		lines = strings.Split(m.draw(), "\n")
+		if footer := lines[len(lines)-1]; !strings.Contains(footer, "…  ? help") {
+			t.Errorf("width %d: footer on a long reason = %q, want it cut before ? help", w, footer)
+		}
+	}
+}

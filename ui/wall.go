@@ -125,8 +125,8 @@ func (m Model) wallItems() wallList {
 			s := m.status[i]
 			c.add(&s, m.isAcked(i), 1)
 			it.problem = it.problem || isProblem(s)
-			if o, open := s.OpenOutage(); open && o.Duration(at) > it.outage {
-				it.open, it.outage, it.since, it.reason = true, o.Duration(at), clockText(m.now, o.Start, m.loc), m.names[i]+": "+s.Reason
+			if o, open := s.OpenOutage(); open && outageFor(o, at) > it.outage {
+				it.open, it.outage, it.since, it.reason = true, outageFor(o, at), clockText(m.now, o.Start, m.loc), m.names[i]+": "+s.Reason
 			}
 		}
 		var parts []string
@@ -166,7 +166,7 @@ func (m Model) serviceTile(i int) wallItem {
 		it.reason = strings.TrimSpace(strings.Join(notes, ", ") + "  " + it.reason)
 	}
 	if o, open := s.OpenOutage(); open {
-		it.open, it.outage, it.since = true, o.Duration(m.clocksAt()), clockText(m.now, o.Start, m.loc)
+		it.open, it.outage, it.since = true, outageFor(o, m.clocksAt()), clockText(m.now, o.Start, m.loc)
 	}
 	if s.LastOK && !s.LastAt.IsZero() {
 		it.note = text.FormatLatency(s.LastLatency)
