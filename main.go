@@ -86,7 +86,7 @@ Usage:
                                                 the live screen on a running uptty serve
   uptty attach prometheus+http://HOST:PORT [--selector '{job="blackbox"}'] [screen flags]
                                                 the live screen over Prometheus's probe_* series
-  uptty init [--config FILE] [--force] [--from URL...]
+  uptty init [--config FILE] [--force] [--from URL... | -]
                                                 write a starter config (default ./uptty.yaml); with
                                                 --from, a service per URL, the kind from its scheme
   uptty import gatus|kuma FILE                  convert a Gatus config or an Uptime Kuma backup:
@@ -253,7 +253,7 @@ func dispatch(cmd *cobra.Command, opts options, stdout, stderr io.Writer, getenv
 	case "unsilence":
 		return runUnsilence(opts, stdout, stderr, getenv)
 	case "init":
-		return runInit(opts, stdout, stderr, getenv)
+		return runInit(opts, os.Stdin, stdout, stderr, getenv)
 	case "completion":
 		return runCompletion(cmd.Root(), opts.args[0], stdout, stderr)
 	case "man":
