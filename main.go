@@ -543,7 +543,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Wall:          opts.wall,
 		WallPage:      opts.wallPage,
 	}
-	if xterm.IsTerminal(os.Stdout.Fd()) && opts.metrics == "" {
+	if xterm.IsTerminal(os.Stdout.Fd()) && !dumbTerminal(getenv) && opts.metrics == "" {
 		startScreen(ui.New(cfg.Services, nil, nil, look))
 		// A panic before the crash guard below is set up: the terminal is given back first.
 		defer func() {
@@ -600,6 +600,11 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// them); then the screen needs a terminal to draw on.
 	if !xterm.IsTerminal(os.Stdout.Fd()) {
 		fmt.Fprintln(stderr, "uptty: the live monitor needs a terminal; for scripts and cron use 'uptty check' (--json)")
+		return exitUsage
+	}
+	if dumbTerminal(getenv) {
+		fmt.Fprintln(stderr, dumbScreenMessage("the live monitor",
+			"use 'uptty check' for one pass (--json for scripts), or 'uptty serve' to monitor without a screen (and 'uptty attach' from a full terminal)"))
 		return exitUsage
 	}
 
