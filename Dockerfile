@@ -33,5 +33,6 @@ USER nonroot:nonroot
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["/usr/bin/uptty", "check", "--config", "/etc/uptty/healthcheck.yaml"]
 # Off loopback, serve refuses to start without a token: docker run -e UPTTY_TOKEN=… (or append
-# --token-file /run/secrets/uptty_token). Arguments after the image name add to these.
+# --token-file /run/secrets/uptty_token); each ${VAR} the config uses needs its -e VAR=… too.
+# Arguments after the image name add to these.
 ENTRYPOINT ["/usr/bin/uptty", "serve", "--config", "/config/uptty.yaml", "--listen", "0.0.0.0:9870"]

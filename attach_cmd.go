@@ -78,6 +78,11 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 		fmt.Fprintln(stderr, "uptty: attach needs a terminal; for scripts read the server's /api/v1/status")
 		return exitUsage
 	}
+	if dumbTerminal(getenv) {
+		ready.Done()
+		fmt.Fprintln(stderr, dumbScreenMessage("attach", "read the server's /api/v1/status (curl "+client.URL()+"/api/v1/status)"))
+		return exitUsage
+	}
 	log.SetOutput(io.Discard) // as the live monitor: nothing may scribble over the screen
 	model := ui.New(services, statuses, client, ui.Options{
 		Hint:          "attached to " + client.URL(),

@@ -78,6 +78,11 @@ func runAttachProm(opts options, stderr io.Writer, getenv func(string) (string, 
 		fmt.Fprintln(stderr, "uptty: attach needs a terminal; for scripts ask Prometheus's /api/v1/query")
 		return exitUsage
 	}
+	if dumbTerminal(getenv) {
+		ready.Done()
+		fmt.Fprintln(stderr, dumbScreenMessage("attach", "ask Prometheus's /api/v1/query"))
+		return exitUsage
+	}
 	log.SetOutput(io.Discard) // as the live monitor: nothing may scribble over the screen
 	hint := "Prometheus " + strings.TrimPrefix(client.URL(), "prometheus+")
 	if opts.selector != "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -432,6 +433,43 @@ func TestImport(t *testing.T) {
 		code, stdout, stderr := runCLI(t, tc.args...)
 		if code != exitUsage || stdout != "" || !strings.Contains(stderr, tc.want) {
 			t.Errorf("uptty %s = %d, %q, %q; want 2 and %q", strings.Join(tc.args, " "), code, stdout, stderr, tc.want)
+		}
+	}
+}
+
+// TestInitFromStdin: uptty init --from - reads the URLs from stdin rather than writing a
+// service for https://-, and a word no host name can be is refused.
+func TestInitFromStdin(t *testing.T) {
+	dir := t.TempDir()
+	noEnv := func(string) (string, bool) { return "", false }
+	path := filepath.Join(dir, "from-stdin.yaml")
+	opts := options{config: path, init: initOptions{from: true, urls: []string{"-", "example.org"}}}
+	var stdout, stderr strings.Builder
+	in := strings.NewReader("# services\nhttps://api.example.com/healthz\n\ndb.example.com:5432  # the database\n")
+	if code := runInit(opts, in, &stdout, &stderr, noEnv); code != exitOK {
+		t.Fatalf("uptty init --from - = %d, %q", code, stderr.String())
+	}
+	data, _ := os.ReadFile(path)
+	for _, want := range []string{"url: https://api.example.com/healthz", "url: tcp://db.example.com:5432", "url: https://example.org"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("config from stdin lacks %q:\n%s", want, data)
+		}
+	}
+	if strings.Contains(string(data), "https://-") {
+		t.Errorf("config from stdin has a service for https://-:\n%s", data)
+	}
+	for _, tt := range []struct {
+		urls    []string
+		stdin   string
+		wantErr string
+	}{
+		{[]string{"-"}, "\n# nothing\n", "--from -: stdin had no URL"},
+		{[]string{"-x"}, "", `"-x": want a URL`},
+	} {
+		stderr.Reset()
+		opts := options{config: filepath.Join(dir, "no.yaml"), init: initOptions{from: true, urls: tt.urls}}
+		if code := runInit(opts, strings.NewReader(tt.stdin), io.Discard, &stderr, noEnv); code != exitUsage || !strings.Contains(stderr.String(), tt.wantErr) {
+			t.Errorf("uptty init --from %q = %d, %q; want 2 and %q", tt.urls, code, stderr.String(), tt.wantErr)
 		}
 	}
 }

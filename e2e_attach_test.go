@@ -168,3 +168,41 @@ services:
 		t.Errorf("uptty attach exit status after q = %s, want 0", code)
 	}
 }
+
+// TestAttachStartsWithSparklines: a screen attaching to a server that checked before it came
+// draws each row's sparkline at once from the server's history, rather than blank until the
+// next check (here an hour away).
+func TestAttachStartsWithSparklines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	up := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer up.Close()
+	cfg := writeConfig(t, fmt.Sprintf(`
+history: {path: ""}
+defaults: {interval: 1h, timeout: 5s}
+services:
+  - {name: Checkout, url: "%s/checkout"}
+`, up.URL))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := startServeLogs(t, bin, cfg, addr)
+	srv.logs.waitFor(t, "Checkout UP", func(m map[string]any) bool { return m["msg"] == "state changed" && m["to"] == "UP" })
+
+	s := startTmux(t, 100, 16, nil, bin, "attach", "--ascii", "http://"+addr)
+	// One check, the slowest shown: a full bar, '#' in ASCII.
+	screen := s.waitFor("Checkout UP with its sparkline", 30*time.Second, func(screen string) bool {
+		row := lineWith(screen, "Checkout")
+		return strings.Contains(row, "UP") && strings.Contains(row, "#")
+	})
+	t.Logf("attached:\n%s", screen)
+	s.tmux("send-keys", "-t", s.name, "q")
+	if code := s.exitStatus(10 * time.Second); code != "0" {
+		t.Errorf("uptty attach exit status after q = %s, want 0", code)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -34,10 +35,12 @@ func (c *cli) initCommand() *cobra.Command {
 		Long: "Writes a starter config to ./uptty.yaml (or --config FILE), its keys commented with their defaults, that uptty validate accepts. " +
 			"With --from, one service per URL given, the kind guessed from the scheme: a URL with a scheme uptty checks (http, https, tcp, tls, dns, icmp, grpc, grpcs, ws, wss) is kept; " +
 			"host:port becomes tcp://host:port; a bare host, or a host and path, becomes https://. Each service is named after its host. " +
+			"--from - reads the URLs from stdin, one a line (# starts a comment). " +
 			"An existing file is never overwritten without --force.",
 		Example: `  uptty init
   uptty init --from https://api.example.com/healthz db.example.com:5432 example.org
-  uptty init -c /etc/uptty/config.yaml --force --from icmp://router.example.com`,
+  uptty init -c /etc/uptty/config.yaml --force --from icmp://router.example.com
+  uptty init --from - < urls.txt`,
 		Args: cobra.ArbitraryArgs,
 	}, func(cmd *cobra.Command) {
 		f := cmd.Flags()
@@ -64,7 +67,7 @@ func checkInitFlags(opts options) error {
 
 // runInit writes the starter config, refusing to overwrite a file without --force and to
 // write one that uptty validate would refuse.
-func runInit(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
+func runInit(opts options, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "uptty: init: "+format+"\n", a...)
 		return exitUsage
@@ -73,7 +76,11 @@ func runInit(opts options, stdout, stderr io.Writer, getenv func(string) (string
 	if path == "" {
 		path = defaultInitPath
 	}
-	services, err := config.StarterServices(opts.init.urls, probe.Kinds())
+	urls, err := initURLs(opts.init.urls, stdin)
+	if err != nil {
+		return fail("%v", err)
+	}
+	services, err := config.StarterServices(urls, probe.Kinds())
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -124,6 +131,39 @@ func runInit(opts options, stdout, stderr io.Writer, getenv func(string) (string
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d service%s); try it: %s, then %s\n", path, n, plural, try, strings.Replace(try, " check", "", 1))
 	return exitOK
+}
+
+// initURLs is --from's URLs with "-" read from stdin, as Unix tools read it: one URL a line
+// (or several, between spaces), blank lines and # comments skipped, so that a list kept in a
+// file becomes a config (uptty init --from - < urls.txt).
+func initURLs(words []string, stdin io.Reader) ([]string, error) {
+	var out []string
+	read := false
+	for _, w := range words {
+		if w != "-" {
+			out = append(out, w)
+			continue
+		}
+		if read {
+			continue // one stdin: a second "-" has nothing left to read
+		}
+		read = true
+		sc := bufio.NewScanner(stdin)
+		n := 0
+		for sc.Scan() {
+			line, _, _ := strings.Cut(sc.Text(), "#")
+			fields := strings.Fields(line)
+			out = append(out, fields...)
+			n += len(fields)
+		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("--from -: reading stdin: %w", err)
+		}
+		if n == 0 {
+			return nil, errors.New("--from -: stdin had no URL: give one a line (uptty init --from - < urls.txt)")
+		}
+	}
+	return out, nil
 }
 
 // shellWord quotes s for a shell when it must be.

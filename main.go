@@ -86,7 +86,7 @@ Usage:
                                                 the live screen on a running uptty serve
   uptty attach prometheus+http://HOST:PORT [--selector '{job="blackbox"}'] [screen flags]
                                                 the live screen over Prometheus's probe_* series
-  uptty init [--config FILE] [--force] [--from URL...]
+  uptty init [--config FILE] [--force] [--from URL... | -]
                                                 write a starter config (default ./uptty.yaml); with
                                                 --from, a service per URL, the kind from its scheme
   uptty import gatus|kuma FILE                  convert a Gatus config or an Uptime Kuma backup:
@@ -253,7 +253,7 @@ func dispatch(cmd *cobra.Command, opts options, stdout, stderr io.Writer, getenv
 	case "unsilence":
 		return runUnsilence(opts, stdout, stderr, getenv)
 	case "init":
-		return runInit(opts, stdout, stderr, getenv)
+		return runInit(opts, os.Stdin, stdout, stderr, getenv)
 	case "completion":
 		return runCompletion(cmd.Root(), opts.args[0], stdout, stderr)
 	case "man":
@@ -543,7 +543,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		Wall:          opts.wall,
 		WallPage:      opts.wallPage,
 	}
-	if xterm.IsTerminal(os.Stdout.Fd()) && opts.metrics == "" {
+	if xterm.IsTerminal(os.Stdout.Fd()) && !dumbTerminal(getenv) && opts.metrics == "" {
 		startScreen(ui.New(cfg.Services, nil, nil, look))
 		// A panic before the crash guard below is set up: the terminal is given back first.
 		defer func() {
@@ -600,6 +600,11 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// them); then the screen needs a terminal to draw on.
 	if !xterm.IsTerminal(os.Stdout.Fd()) {
 		fmt.Fprintln(stderr, "uptty: the live monitor needs a terminal; for scripts and cron use 'uptty check' (--json)")
+		return exitUsage
+	}
+	if dumbTerminal(getenv) {
+		fmt.Fprintln(stderr, dumbScreenMessage("the live monitor",
+			"use 'uptty check' for one pass (--json for scripts), or 'uptty serve' to monitor without a screen (and 'uptty attach' from a full terminal)"))
 		return exitUsage
 	}
 

@@ -33,9 +33,9 @@ func newMetrics(cfg *config.Config, hist *history.Live) *metrics.Metrics {
 // scrape in progress a second.
 func startMetrics(addr string, opts options, getenv func(string) (string, bool), met *metrics.Metrics,
 	mon *monitor.Monitor) (listening string, stop func(), err error) {
-	host, _, err := net.SplitHostPort(addr)
+	host, err := listenHost("--metrics", addr, "127.0.0.1:9871")
 	if err != nil {
-		return "", nil, fmt.Errorf("uptty: --metrics %q: want HOST:PORT, such as 127.0.0.1:9871", addr)
+		return "", nil, err
 	}
 	token, err := serveToken(opts.serve.tokenFile, getenv)
 	if err != nil {

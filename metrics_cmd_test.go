@@ -78,6 +78,7 @@ func TestStartMetrics(t *testing.T) {
 	for _, tt := range []struct{ addr, wantErr string }{
 		{":0", "--metrics :0 is reachable from other machines: set UPTTY_TOKEN or pass --token-file FILE"},
 		{"192.0.2.1:9871", "reachable from other machines"},
+		{":abc", `--metrics ":abc": bad port "abc"`},
 		{"127.0.0.1", `--metrics "127.0.0.1": want HOST:PORT`},
 		{busy.Addr().String(), "the address is in use"},
 	} {

@@ -94,9 +94,9 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	if addr == "" {
 		addr = defaultListen
 	}
-	host, _, err := net.SplitHostPort(addr)
+	host, err := listenHost("--listen", addr, defaultListen)
 	if err != nil {
-		return fail(fmt.Errorf("uptty: --listen %q: want HOST:PORT, such as %s", addr, defaultListen))
+		return fail(err)
 	}
 	token, err := serveToken(opts.serve.tokenFile, getenv)
 	if err != nil {
@@ -337,6 +337,20 @@ func serveToken(file string, getenv func(string) (string, bool)) (string, error)
 		return "", fmt.Errorf("uptty: --token-file %s is empty", file)
 	}
 	return token, nil
+}
+
+// listenHost checks an address given to flag, HOST:PORT, before anything else is said of it (a
+// bad port must not be taken for an address off loopback), and returns its host. A port is a
+// number or a service name, as net.Listen takes it.
+func listenHost(flag, addr, example string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("uptty: %s %q: want HOST:PORT, such as %s", flag, addr, example)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return "", fmt.Errorf("uptty: %s %q: bad port %q: want a number from 0 to 65535, such as %s", flag, addr, port, example)
+	}
+	return host, nil
 }
 
 // isLoopback reports whether host reaches this machine only. An empty host is every

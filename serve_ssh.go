@@ -50,8 +50,8 @@ func prepareSSH(opts options, cfg *config.Config, getenv func(string) (string, b
 	if so.sshMaxSessions < 0 {
 		return nil, fmt.Errorf("uptty: --ssh-max-sessions %d: want 1 or more", so.sshMaxSessions)
 	}
-	if _, _, err := net.SplitHostPort(so.ssh); err != nil {
-		return nil, fmt.Errorf("uptty: --ssh %q: want HOST:PORT, such as 127.0.0.1:2222", so.ssh)
+	if _, err := listenHost("--ssh", so.ssh, "127.0.0.1:2222"); err != nil {
+		return nil, err
 	}
 	viewers, err := sshview.LoadKeys(so.authorizedKeys)
 	if err != nil {

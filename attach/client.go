@@ -661,6 +661,8 @@ type serviceDoc struct {
 	Error     string   `json:"error"`
 	Since     *string  `json:"since"`
 	Uptime    *float64 `json:"uptime"`
+	// Recent is the sparkline's latencies, in a snapshot only.
+	Recent *recentMS `json:"recent_ms"`
 	// Maintenance and SilencedUntil are there only when they apply.
 	Maintenance   bool   `json:"maintenance"`
 	SilencedUntil string `json:"silenced_until"`
@@ -719,6 +721,9 @@ func statusOf(d serviceDoc, prev track.Status, now time.Time, check bool) track.
 	if d.Uptime != nil {
 		st.AsOf, st.Observed = now, uptimeBase
 		st.Downtime = time.Duration(math.Round((1 - *d.Uptime) * float64(uptimeBase)))
+	}
+	if d.Recent != nil {
+		st.Spark = d.Recent.spark // the server's whole sparkline, newer than what was kept
 	}
 	lat := time.Duration(d.LatencyMS * float64(time.Millisecond))
 	ok := st.State == track.Up || st.State == track.Degraded

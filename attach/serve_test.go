@@ -398,3 +398,67 @@ func TestLatencyMoves(t *testing.T) {
 		}
 	}
 }
+
+// TestStartsWithSparklines: a screen attaching to a server that has been checking draws each
+// row's sparkline from the start, from the status document and the stream's snapshot, rather
+// than blank until the server's next check (up to 30 s at the default interval).
+func TestStartsWithSparklines(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	addr := realServerWith(t, "defaults: {interval: 100ms, timeout: 100ms}\n", nil)
+	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
+	defer cancel()
+	// A first viewer sees api checked twice: the server's sparkline holds two samples or more.
+	first, err := New("http://"+addr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := first.Initial(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = first.Run(runCtx) }()
+	for checks := 0; checks < 2; {
+		batch, err := first.Next(ctx)
+		if err != nil {
+			t.Fatalf("api checked %d times, want 2: %v", checks, err)
+		}
+		if st, ok := batch["api"]; ok && st.State == track.Up {
+			checks++
+		}
+	}
+	stop()
+	<-done
+	first.opts.HTTP.CloseIdleConnections()
+
+	late, err := New("http://"+addr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, st, err := late.Initial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sparkOK := func(from string, s track.Status) {
+		t.Helper()
+		if s.Spark.Len() < 2 {
+			t.Fatalf("%s: api's sparkline has %d samples, want the server's (2 or more)", from, s.Spark.Len())
+		}
+		for i := range s.Spark.Len() {
+			if x := s.Spark.At(i); !x.OK || x.Latency > time.Second {
+				t.Errorf("%s: sample %d = %+v, want a passing loopback check", from, i, x)
+			}
+		}
+	}
+	sparkOK("the status document", st["api"])
+	runCtx, stop = context.WithCancel(ctx)
+	done = make(chan struct{})
+	go func() { defer close(done); _ = late.Run(runCtx) }()
+	defer func() { stop(); <-done; late.opts.HTTP.CloseIdleConnections() }()
+	batch, err := late.Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sparkOK("the stream's snapshot", batch["api"])
+}

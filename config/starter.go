@@ -66,7 +66,9 @@ func starterService(raw string, schemes []string) (StarterService, error) {
 		}
 	}
 	u, err := url.Parse("https://" + raw)
-	if err != nil || u.Hostname() == "" {
+	// A host name never starts with "-": such a word is a mistyped flag (or "-" for stdin
+	// where it is not read), not a web site.
+	if err != nil || u.Hostname() == "" || strings.HasPrefix(u.Hostname(), "-") {
 		return StarterService{}, fmt.Errorf("%q: want a URL (https://host/path, tcp://host:port, dns:name...), host:port or a host", raw)
 	}
 	return StarterService{Name: u.Hostname(), URL: u.String(), Guess: "no scheme given: checked over https"}, nil

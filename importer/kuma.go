@@ -37,11 +37,33 @@ func Kuma(data []byte, file string) (Result, error) {
 	}
 	for _, m := range b.monitors {
 		if m.str("type") == "group" {
-			continue // a folder of monitors: it becomes their group
+			// A folder of monitors becomes their group; its own up/down (down when a member
+			// is) has no uptty service to go to, and the user must hear that it went.
+			d.Lost = append(d.Lost, Note{File: file, Line: m.line, Service: m.str("name"), Text: kumaGroupNote(m, b.monitors)})
+			continue
 		}
 		d.Services = append(d.Services, k.monitor(m, byID))
 	}
 	return d.finish(), nil
+}
+
+// kumaGroupNote says what became of a group monitor g: the group of the monitors in it, its own
+// state checked by none.
+func kumaGroupNote(g kumaMonitor, monitors []kumaMonitor) string {
+	n := 0
+	for _, m := range monitors {
+		if p := m.str("parent"); p != "" && p == g.str("id") {
+			n++
+		}
+	}
+	if n == 0 {
+		return "group monitor " + strconv.Quote(g.str("name")) + ": an empty group, nothing to check"
+	}
+	plural := "s"
+	if n == 1 {
+		plural = ""
+	}
+	return fmt.Sprintf("group monitor %q: its %d monitor%s carry the group %q (the screen's heading counts their states); no service checks the group's own UP/DOWN or alerts on it", g.str("name"), n, plural, g.str("name"))
 }
 
 // monitor converts one monitor.

@@ -1,10 +1,12 @@
 package probe
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -89,12 +91,14 @@ type dnsChecker struct {
 	// resolvConf is read on every check without a server, so a laptop that changes networks
 	// follows its resolver. Tests point it elsewhere.
 	resolvConf string
+	// resolver looks up a server given by name; tests send it to their own DNS server.
+	resolver *net.Resolver
 }
 
 // newDNSChecker builds the checker for a dns: URL (RFC 4501) as parseDNSURL reads it:
 // dns:name, dns:///name, dns://server/name or dns://server:port/name, with ?type=T (default A).
 func newDNSChecker(svc config.Service) (Checker, error) {
-	c := &dnsChecker{timeout: svc.Timeout, resolvConf: dnsResolvConf}
+	c := &dnsChecker{timeout: svc.Timeout, resolvConf: dnsResolvConf, resolver: net.DefaultResolver}
 	if err := c.parseURL(svc.URL); err != nil {
 		return nil, err
 	}
@@ -146,12 +150,16 @@ func (c *dnsChecker) Check(ctx context.Context) Result {
 	m.SetEdns0(dnsUDPSize, false)
 
 	var st udpStamp
-	r, network, err := c.exchange(ctx, m, server, &st)
+	r, network, via, err := c.exchangeAny(ctx, m, server, &st)
 	res.Latency = time.Since(res.Start)
 	if d, ok := st.latency(); ok && err == nil && network == "udp" {
 		res.Latency = max(d, 1)
 	}
-	res.Facts = append(res.Facts, Fact{Label: "server", Value: server + " over " + network})
+	shown := server
+	if via != "" {
+		shown += " (" + via + ")"
+	}
+	res.Facts = append(res.Facts, Fact{Label: "server", Value: shown + " over " + network})
 	if err != nil {
 		res.Reason = checkErrReason(ctx, err, c.timeout)
 		return res
@@ -173,6 +181,63 @@ func (c *dnsChecker) Check(ctx context.Context) Result {
 		res.OK = true
 	}
 	return res
+}
+
+// exchangeAny is exchange with a server given by name tried at each of its addresses in turn
+// until one answers, as net.Dialer tries them for a connection: over UDP nothing refuses the
+// "connection", so the first address (often an IPv6 one where only IPv4 listens) would be
+// the only one tried. Each address but the last gets a share of the time left, as net.Dialer
+// gives it. via is the address that answered (or the last tried), "" for a server given by
+// address; the error is the first address's, as net.Dialer reports.
+func (c *dnsChecker) exchangeAny(ctx context.Context, m *dns.Msg, server string, st *udpStamp) (r *dns.Msg, network, via string, err error) {
+	host, port, splitErr := net.SplitHostPort(server)
+	if _, ipErr := netip.ParseAddr(host); splitErr != nil || ipErr == nil {
+		r, network, err = c.exchange(ctx, m, server, st)
+		return r, network, "", err
+	}
+	ips, err := c.resolver.LookupNetIP(ctx, "ip", host)
+	if err == nil && len(ips) == 0 {
+		err = &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	if err != nil {
+		return nil, "udp", "", err
+	}
+	var first error
+	for i, ip := range ips {
+		via = ip.Unmap().String()
+		actx, cancel := c.addrContext(ctx, len(ips)-i)
+		*st = udpStamp{}
+		r, network, err = c.exchange(actx, m, net.JoinHostPort(via, port), st)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		first = cmp.Or(first, err)
+	}
+	if err != nil {
+		err = cmp.Or(first, err)
+	}
+	return r, network, via, err
+}
+
+// addrContext is ctx for one of left addresses: as net.Dialer shares a dial's time, the time
+// left (to ctx's deadline, else the check's timeout) split evenly, but at least 2s (all of it if
+// less is left); the last address gets all that is left.
+func (c *dnsChecker) addrContext(ctx context.Context, left int) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(cmp.Or(c.timeout, 10*time.Second))
+	}
+	if left <= 1 {
+		return context.WithDeadline(ctx, deadline)
+	}
+	remaining := time.Until(deadline)
+	const saneMinimum = 2 * time.Second
+	share := remaining / time.Duration(left)
+	if share < saneMinimum {
+		share = min(remaining, saneMinimum)
+	}
+	return context.WithTimeout(ctx, share)
 }
 
 // exchange sends the query over UDP, and over TCP if the answer was truncated. st gets the clocks

@@ -18,7 +18,7 @@ import (
 const evilTXT = "\x1b[31mred\x1b[0m \x1b]0;owned\x07bell\x07\r\nnext\tline \u202eevil"
 
 // dnsTestServer answers on 127.0.0.1 over UDP and TCP on the same port, by query name:
-// a.test (A), loop.test (A 127.0.0.1), cname.test (CNAME then A), txt.test and evil.test (TXT), many.test (7 A),
+// a.test (A), loop.test (A 127.0.0.1), dual.test (AAAA ::1 and A 127.0.0.1), six.test (AAAA ::1), cname.test (CNAME then A), txt.test and evil.test (TXT), many.test (7 A),
 // big.test (truncated over UDP, whole over TCP), nx.test and *.invalid (NXDOMAIN), refused.test
 // (REFUSED) and silent.test (no reply; its name is sent on asked instead). Other names have no
 // records.
@@ -43,6 +43,16 @@ func dnsTestServer(tb testing.TB) (addr string, asked <-chan string) {
 		case "loop.test.":
 			if q.Qtype == dns.TypeA {
 				rr("loop.test. 60 IN A 127.0.0.1")
+			}
+		case "dual.test.": // IPv6 first, as Go's resolver orders loopback answers
+			if q.Qtype == dns.TypeAAAA {
+				rr("dual.test. 60 IN AAAA ::1")
+			} else if q.Qtype == dns.TypeA {
+				rr("dual.test. 60 IN A 127.0.0.1")
+			}
+		case "six.test.":
+			if q.Qtype == dns.TypeAAAA {
+				rr("six.test. 60 IN AAAA ::1")
 			}
 		case "cname.test.":
 			rr("cname.test. 60 IN CNAME a.test.")
@@ -255,6 +265,43 @@ func TestDNSCheck(t *testing.T) {
 			t.Errorf("Check(%q) = %v %q, want false %q", url, r.OK, r.Reason, "connection refused")
 		}
 	})
+}
+
+// TestDNSServerByName: a server given by a name that resolves to IPv6 then IPv4, listening on
+// IPv4 only, answers: each address is tried in turn, as a TCP dial tries them, rather than the
+// first alone being refused.
+func TestDNSServerByName(t *testing.T) {
+	noGoroutineLeaks(t)
+	addr, _ := dnsTestServer(t)
+	_, port, _ := net.SplitHostPort(addr)
+	_, closedPort, _ := net.SplitHostPort(dnsRefusedAddr(t))
+	tests := []struct {
+		server     string
+		ok         bool
+		reason     string
+		serverFact string
+	}{
+		{"dual.test:" + port, true, "", "dual.test:" + port + " (127.0.0.1) over udp"},
+		{"six.test:" + port, false, "connection refused", "six.test:" + port + " (::1) over udp"},
+		{"dual.test:" + closedPort, false, "connection refused", ""},
+		{"nx.test:" + port, false, "no such host", "nx.test:" + port + " over udp"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.server, func(t *testing.T) {
+			url := "dns://" + tt.server + "/a.test"
+			c := mustDNSChecker(t, config.Service{URL: url, Timeout: 2 * time.Second})
+			c.resolver = icmpResolver(addr)
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+			defer cancel()
+			r := c.Check(ctx)
+			if r.OK != tt.ok || r.Reason != tt.reason {
+				t.Errorf("Check(%q) = %v %q, want %v %q", url, r.OK, r.Reason, tt.ok, tt.reason)
+			}
+			if got := factOf(r.Facts, "server"); tt.serverFact != "" && got != tt.serverFact {
+				t.Errorf("Check(%q) server = %q, want %q", url, got, tt.serverFact)
+			}
+		})
+	}
 }
 
 // dnsRefusedAddr is a loopback UDP address nothing listens on, so a query gets ICMP port

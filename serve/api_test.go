@@ -56,12 +56,13 @@ func TestStatus(t *testing.T) {
 	if _, err := time.Parse(time.RFC3339, doc.CheckedAt); err != nil || !strings.HasSuffix(doc.CheckedAt, "Z") {
 		t.Errorf("checked_at = %q, want RFC 3339 in UTC", doc.CheckedAt)
 	}
-	wantKeys := []string{"error", "group", "latency_ms", "name", "outage", "since", "state", "uptime", "url"}
+	wantKeys := []string{"error", "group", "latency_ms", "name", "outage", "recent_ms", "since", "state", "uptime", "url"}
 	type service struct {
 		Name, Group, URL, State, Error string
 		LatencyMS                      float64 `json:"latency_ms"`
 		Since                          *string
 		Uptime                         *float64
+		Recent                         []*float64 `json:"recent_ms"`
 		Outage                         *struct {
 			Start     string
 			End       *string
@@ -88,6 +89,9 @@ func TestStatus(t *testing.T) {
 	if bad.Name != "Broken" || bad.State != "down" || bad.Error != "status 503, want 200-399" || bad.Outage == nil ||
 		bad.Outage.End != nil || bad.Outage.DurationS == nil || bad.Uptime == nil || *bad.Uptime != 0 {
 		t.Errorf("down service = %+v, want down with its reason, an open outage (end null) and uptime 0", bad)
+	}
+	if len(ok.Recent) == 0 || ok.Recent[len(ok.Recent)-1] == nil || len(bad.Recent) == 0 || bad.Recent[len(bad.Recent)-1] != nil {
+		t.Errorf("recent_ms = %v and %v, want the sparklines: up's newest a latency, down's newest null", ok.Recent, bad.Recent)
 	}
 	if bad.Outage != nil {
 		if _, err := time.Parse(time.RFC3339, bad.Outage.Start); err != nil {
@@ -132,6 +136,8 @@ func TestEvents(t *testing.T) {
 	ev := s.next("Broken down", serviceIs("Broken", "down"))
 	if k := keys(t, json.RawMessage(ev.Data)); !slices.Contains(k, "outage") || !slices.Contains(k, "uptime") {
 		t.Errorf("service event keys = %v, want a status document service", k)
+	} else if slices.Contains(k, "recent_ms") {
+		t.Errorf("service event keys = %v, want no recent_ms: an event is one check, the snapshot has the sparkline", k)
 	}
 	s.next("a heartbeat", func(ev event) bool { return ev.Name == "comment" && ev.Data == ": heartbeat" })
 	if strings.Contains(f.logs.String(), secret) {

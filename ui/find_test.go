@@ -100,6 +100,14 @@ func TestFindKeys(t *testing.T) {
 		{"D finds DOWN in a collapsed group", []string{"z", "D"}, []string{"Login", "DNS", "[payments]", "[search]", "[data]"}, "[payments]", false, ""},
 		{"a sorted board keeps collapsed groups where their worst service goes", []string{"z", "s"},
 			[]string{"[payments]", "Login", "[search]", "[data]", "DNS"}, "Login", false, "sort: problems"},
+		{"sort: name lists collapsed groups first, by name", []string{"z", "s", "s"},
+			[]string{"[data]", "[payments]", "[search]", "DNS", "Login"}, "Login", false, "sort: name"},
+		{"sort: latency lists a collapsed group before the services", []string{"j", "j", "tab", "s", "s", "s"},
+			[]string{"[payments]", "Nightly report", "Search", "A very long service name that cannot fit in any column", "DNS", "Login", "Billing DB"},
+			"[payments]", false, "sort: latency"},
+		{"sort: uptime too", []string{"j", "j", "tab", "s", "s", "s", "s"},
+			[]string{"[payments]", "Nightly report", "Search", "Login", "A very long service name that cannot fit in any column", "DNS", "Billing DB"},
+			"[payments]", false, "sort: uptime"},
 		{"problems only and a filter", []string{"!", "/", "s", "e", "a"}, []string{"Search"}, "Search", true, "1 of 8 shown"},
 	}
 	for _, tt := range tests {

@@ -38,7 +38,8 @@ func (m *Model) indexServices() {
 // a group first, without a heading: placed last they would read as part of the last group),
 // or, in any other sort, one flat list. The filter and problems only hide services, and a
 // group none of whose services is shown; a collapsed group is its heading alone, placed in a
-// flat list where its first service would be. order lists what the cursor can select: a
+// flat list where its first service would be (the problems sort) or before the services (the
+// other sorts, addCollapsedFirst). order lists what the cursor can select: a
 // service, or a collapsed group (-1, its heading); lineOf is the row of each.
 func (m *Model) buildRows() {
 	terms := filterTerms(m.find.filter)
@@ -101,6 +102,10 @@ func (m *Model) buildRows() {
 		}
 	}
 	slices.SortFunc(list, m.compareServices)
+	if m.find.sort != sortProblems {
+		m.addCollapsedFirst(list, add)
+		return
+	}
 	seen := map[string]bool{}
 	for _, i := range list {
 		g := m.services[i].Group
@@ -111,6 +116,30 @@ func (m *Model) buildRows() {
 		if !seen[g] {
 			seen[g] = true
 			add(row{group: g, svc: -1, collapsed: true})
+		}
+	}
+}
+
+// addCollapsedFirst lays out a sort whose key a heading does not show (name, latency,
+// uptime): the collapsed groups' headings first, by group name, as a file manager lists
+// folders before files, then the sorted services of the open groups. Among the services, a
+// heading placed where its first service sorts would read as out of order (a group named
+// "search" between "Billing DB" and "Checkout API"). The problems sort keeps a heading where
+// its worst service ranks instead: its counts say why it is there.
+func (m *Model) addCollapsedFirst(list []int, add func(row)) {
+	var heads []string
+	for _, g := range m.groups {
+		if m.find.collapsed[g] && slices.ContainsFunc(m.members[g], func(i int) bool { return m.shown[i] }) {
+			heads = append(heads, g)
+		}
+	}
+	slices.SortStableFunc(heads, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	for _, g := range heads {
+		add(row{group: g, svc: -1, collapsed: true})
+	}
+	for _, i := range list {
+		if g := m.services[i].Group; g == "" || !m.find.collapsed[g] {
+			add(row{svc: i})
 		}
 	}
 }

@@ -1,0 +1,19 @@
+package main
+
+import "strings"
+
+// dumbTerminal reports whether TERM says the terminal cannot move its cursor: TERM=dumb, as
+// Emacs's M-x shell, many IDE consoles and CI runners set it. There the live screen would come
+// out as a stream of escape codes, each frame below the last, so uptty says what to use instead
+// rather than draw it. An unset TERM is not dumb: Windows consoles set none.
+func dumbTerminal(getenv func(string) (string, bool)) bool {
+	term, _ := getenv("TERM")
+	return strings.EqualFold(strings.TrimSpace(term), "dumb")
+}
+
+// dumbScreenMessage is what a screen command (the live monitor, attach) says on a dumb
+// terminal; instead is what to run in its place.
+func dumbScreenMessage(command, instead string) string {
+	return "uptty: " + command + " cannot draw on this terminal (TERM=dumb: it cannot move the cursor); " +
+		instead + "; or run it in a terminal that can (in Emacs: M-x term or vterm), or with TERM set to the terminal's type"
+}
