@@ -994,10 +994,26 @@ func findShifts(o, n []cell) [][2]int {
 // what comes after it stays in place, and only the new last cell is written.
 func diffLine(b []byte, y int, o, n []cell, pen *sgrState) []byte {
 	w := len(n)
+	// Cells before lo are the same in o and n: most changes are a few cells (a clock's
+	// digits), and neither the runs nor the shifts below need to look there.
+	lo := 0
 	var shifts [][2]int
 	if o != nil {
-		if shifts = findShifts(o, n); shifts != nil {
-			o = slices.Clone(o) // as the terminal shows it, shifts done
+		for lo < w && o[lo] == n[lo] {
+			lo++
+		}
+		if lo == w {
+			return b
+		}
+		hi := w
+		for hi > lo && o[hi-1] == n[hi-1] {
+			hi--
+		}
+		// A shift spares at most the changed cells' bytes, all of them between lo and hi.
+		if spanBytes(n[lo:hi]) >= minShift {
+			if shifts = findShifts(o, n); shifts != nil {
+				o = slices.Clone(o) // as the terminal shows it, shifts done
+			}
 		}
 	}
 	same := func(x int) bool { return o != nil && o[x] == n[x] }
@@ -1006,7 +1022,7 @@ func diffLine(b []byte, y int, o, n []cell, pen *sgrState) []byte {
 	for end > 0 && n[end-1] == blankCell {
 		end--
 	}
-	for x := 0; x < w; x++ {
+	for x := lo; x < w; x++ {
 		if len(shifts) > 0 && x == shifts[0][0] {
 			a, e := shifts[0][0], shifts[0][1]
 			shifts = shifts[1:]
@@ -1066,6 +1082,15 @@ func diffLine(b []byte, y int, o, n []cell, pen *sgrState) []byte {
 		x = to - 1
 	}
 	return b
+}
+
+// spanBytes is how many bytes cells write.
+func spanBytes(cells []cell) int {
+	n := 0
+	for i := range cells {
+		n += len(cells[i].s)
+	}
+	return n
 }
 
 // moveTo appends the cursor's move to row y, column x (both from 0), unless it is there.

@@ -180,6 +180,49 @@ type rowCache struct {
 	// drawing them was a fifth of a frame.
 	helpKey, help string
 	styled        [2]styledLine // footer, column titles
+	// The header, the footer and the column titles as last drawn, by what they show: a tick
+	// changes none of them but the header's clock.
+	header cachedHeader
+	footer memo[footerKey]
+	titles memo[titlesKey]
+}
+
+// memo is a line as last drawn, and the key of everything it was drawn from.
+type memo[K comparable] struct {
+	key  K
+	line string
+	ok   bool
+}
+
+// get is the line drawn from key, if it is the one kept; a nil memo keeps none.
+func (c *memo[K]) get(key K) (string, bool) {
+	if c == nil || !c.ok || c.key != key {
+		return "", false
+	}
+	return c.line, true
+}
+
+// put keeps line, drawn from key, and returns it.
+func (c *memo[K]) put(key K, line string) string {
+	if c != nil {
+		c.key, c.line, c.ok = key, line, true
+	}
+	return line
+}
+
+// footerMemo and titlesMemo are c's memos; nil when c is.
+func (c *rowCache) footerMemo() *memo[footerKey] {
+	if c == nil {
+		return nil
+	}
+	return &c.footer
+}
+
+func (c *rowCache) titlesMemo() *memo[titlesKey] {
+	if c == nil {
+		return nil
+	}
+	return &c.titles
 }
 
 // styledLine is a line as styled last, and what it was styled from.
@@ -317,10 +360,29 @@ func (m Model) cachedRow(line, i int, selected bool, l layout, terms []string) s
 // titleLine is the column titles; when the header had no room to say how the list is
 // filtered and sorted, they say it at their right.
 func (m Model) titleLine(lay layout, w int) string {
+	seg := m.findingText()
+	key := titlesKey{lay: lay, w: w, st: m.st, seg: seg, inHeader: seg != "" && m.findingInHeader(w)}
+	memo := m.drawn.titlesMemo()
+	if line, ok := memo.get(key); ok {
+		return line
+	}
+	return memo.put(key, m.layTitles(lay, w, seg, key.inHeader))
+}
+
+// titlesKey is everything the column titles' line shows.
+type titlesKey struct {
+	lay      layout
+	w        int
+	st       *styles
+	seg      string // findingText
+	inHeader bool   // findingInHeader
+}
+
+// layTitles is titleLine drawn afresh.
+func (m Model) layTitles(lay layout, w int, seg string, inHeader bool) string {
 	titles := m.columnTitles(lay)
 	head := m.drawn.style(colHeadSlot, m.st, titles)
-	seg := m.findingText()
-	if seg == "" || m.findingInHeader(w) {
+	if seg == "" || inHeader {
 		return head
 	}
 	tw := ansi.StringWidth(titles)

@@ -3,6 +3,7 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -138,8 +139,65 @@ func page(lines []string, off, h int) []string {
 }
 
 // headerLine is `uptty [DEMO]  2 DOWN  12 UP ... HH:MM:SS`. On a narrow screen the counts close
-// up, then get cut, so that the clock stays.
+// up, then get cut, so that the clock stays. All of it but the clock is laid out and styled
+// again only when what it shows changed (headerKey): a tick changes the clock alone, and
+// styling the rest with lipgloss was most of an idle second's frame.
 func (m Model) headerLine(w int) string {
+	clock := hms(m.now.In(m.loc))
+	note, alarm := m.reloadNote()
+	key := headerKey{w: w, st: m.st, demo: m.demo, saveErr: m.hist.saveErr != nil, tally: m.tally,
+		stale: m.stale(), rlNote: m.rl.note, note: note, alarm: alarm, finding: m.findingText()}
+	c := m.drawn
+	if c != nil && c.header.ok && c.header.key == key {
+		return c.header.with(m.st, clock)
+	}
+	line, clocked := m.layHeader(w, clock, note, alarm)
+	if c != nil {
+		c.header = cachedHeader{key: key, ok: true, clocked: clocked, head: line}
+		if clocked {
+			c.header.head = line[:len(line)-len(m.st.clock.paint(clock))]
+		}
+	}
+	return line
+}
+
+// headerKey is everything the header shows but the clock's time.
+type headerKey struct {
+	w                     int
+	st                    *styles
+	demo, saveErr, stale  bool
+	tally                 tally
+	rlNote, note, finding string
+	alarm                 bool
+}
+
+// cachedHeader is the header as last laid out: head is the line up to the clock when clocked
+// (the clock is its last part), the whole line when the screen has no room for the clock.
+type cachedHeader struct {
+	key         headerKey
+	ok, clocked bool
+	head        string
+}
+
+// with is the header with the clock reading clock.
+func (h *cachedHeader) with(st *styles, clock string) string {
+	if !h.clocked {
+		return h.head
+	}
+	return h.head + st.clock.paint(clock)
+}
+
+// hms is t as the header's clock shows it, "15:04:05": written out by hand, as
+// time.Format's layout parsing was a tenth of an idle tick.
+func hms(t time.Time) string {
+	h, mi, s := t.Clock()
+	b := [8]byte{byte('0' + h/10), byte('0' + h%10), ':', byte('0' + mi/10), byte('0' + mi%10), ':', byte('0' + s/10), byte('0' + s%10)}
+	return string(b[:])
+}
+
+// layHeader lays the header out afresh with the clock reading clock and the reload note
+// note; clocked says the line ends with the clock (a screen too narrow has none).
+func (m Model) layHeader(w int, clock, note string, alarm bool) (line string, clocked bool) {
 	st := m.st
 	left := st.app.Render("uptty")
 	leftW := 5
@@ -147,7 +205,6 @@ func (m Model) headerLine(w int) string {
 		left += " " + st.demo.Render(" DEMO ")
 		leftW += 7
 	}
-	clock := m.now.In(m.loc).Format("15:04:05")
 	// The detail view says why; the mark only has to be seen, and gives way to the clock.
 	const mark = "history not saved"
 	if m.hist.saveErr != nil && w >= leftW+2+len(mark)+1+len(clock) {
@@ -165,7 +222,7 @@ func (m Model) headerLine(w int) string {
 	if !m.stale() && m.rl.note == "" && len(texts) > 0 {
 		room -= ansi.StringWidth(strings.Join(texts, " ")) + 4 // two spaces either side of them
 	}
-	if note, alarm := m.reloadNote(); note != "" && room >= 1 {
+	if note != "" && room >= 1 {
 		style := st.hint
 		if alarm {
 			style = st.noSave
@@ -175,16 +232,17 @@ func (m Model) headerLine(w int) string {
 		leftW += 2 + ansi.StringWidth(note)
 	}
 	if w < leftW+1+len(clock) {
-		return left
+		return left, false
 	}
 	avail := w - leftW - 2 - len(clock) - 2 // two spaces either side of the counts
+	styled := st.clock.paint(clock)
 	// What the list hides or reorders is said before the clock when the counts leave room
 	// (they matter more); else the column titles say it (see findingInHeader).
 	if seg := m.findingText(); m.findingInHeader(w) {
 		sw := ansi.StringWidth(seg)
-		return m.headerWith(left, leftW, parts, avail-sw-2, st.finding.Render(seg)+"  "+st.clock.Render(clock), sw+2+len(clock), w)
+		return m.headerWith(left, leftW, parts, avail-sw-2, st.finding.Render(seg)+"  "+styled, sw+2+len(clock), w), true
 	}
-	return m.headerWith(left, leftW, parts, avail, st.clock.Render(clock), len(clock), w)
+	return m.headerWith(left, leftW, parts, avail, styled, len(clock), w), true
 }
 
 // findingInHeader says whether the header has room for findingText beside every count, with
@@ -304,9 +362,30 @@ func (m Model) footerLine(w, pageLen int) string {
 		}
 	}
 	sel := m.selected()
-	hint := m.drawn.footerHelp(m.keys.footer(m.view, m.hist.src != nil, sel >= 0 && m.status[sel].State == track.Paused))
-	if why := m.selectedReason(); why != "" {
-		hint = why + "  ? help"
+	key := footerKey{w: w, st: m.st, view: m.view, history: m.hist.src != nil,
+		paused: sel >= 0 && m.status[sel].State == track.Paused, pos: pos, why: m.selectedReason()}
+	memo := m.drawn.footerMemo()
+	if line, ok := memo.get(key); ok {
+		return line
+	}
+	return memo.put(key, m.layFooter(key))
+}
+
+// footerKey is everything the footer's key reminder shows.
+type footerKey struct {
+	w               int
+	st              *styles
+	view            view
+	history, paused bool
+	pos, why        string
+}
+
+// layFooter is the footer's key reminder drawn afresh.
+func (m Model) layFooter(k footerKey) string {
+	w, pos := k.w, k.pos
+	hint := m.drawn.footerHelp(m.keys.footer(k.view, k.history, k.paused))
+	if k.why != "" {
+		hint = k.why + "  ? help"
 	}
 	room := w - len(pos) - 1
 	if pos == "" {
