@@ -970,13 +970,13 @@ func findShifts(o, n []cell) [][2]int {
 	}
 	var shifts [][2]int
 	for a := 0; a < w-1; {
-		if n[a] == o[a] || n[a] != o[a+1] {
+		if sameCell(&n[a], &o[a]) || !sameCell(&n[a], &o[a+1]) {
 			a++
 			continue
 		}
 		e, spared := a, 0
-		for e < w-1 && n[e] == o[e+1] {
-			if n[e] != o[e] {
+		for e < w-1 && sameCell(&n[e], &o[e+1]) {
+			if !sameCell(&n[e], &o[e]) {
 				spared += len(n[e].s)
 			}
 			e++
@@ -999,14 +999,14 @@ func diffLine(b []byte, y int, o, n []cell, pen *sgrState) []byte {
 	lo := 0
 	var shifts [][2]int
 	if o != nil {
-		for lo < w && o[lo] == n[lo] {
+		for lo < w && sameCell(&o[lo], &n[lo]) {
 			lo++
 		}
 		if lo == w {
 			return b
 		}
 		hi := w
-		for hi > lo && o[hi-1] == n[hi-1] {
+		for hi > lo && sameCell(&o[hi-1], &n[hi-1]) {
 			hi--
 		}
 		// A shift spares at most the changed cells' bytes, all of them between lo and hi.
@@ -1016,10 +1016,10 @@ func diffLine(b []byte, y int, o, n []cell, pen *sgrState) []byte {
 			}
 		}
 	}
-	same := func(x int) bool { return o != nil && o[x] == n[x] }
+	same := func(x int) bool { return o != nil && sameCell(&o[x], &n[x]) }
 	// end is where n's last non-blank cell ends: past it, erasing is cheaper than writing.
 	end := w
-	for end > 0 && n[end-1] == blankCell {
+	for end > 0 && sameCell(&n[end-1], &blankCell) {
 		end--
 	}
 	for x := lo; x < w; x++ {
@@ -1082,6 +1082,18 @@ func diffLine(b []byte, y int, o, n []cell, pen *sgrState) []byte {
 		x = to - 1
 	}
 	return b
+}
+
+// sameCell is *a == *b without the call a string comparison makes: most cells are a byte,
+// and the diff compares every cell of a changed line.
+func sameCell(a, b *cell) bool {
+	if a.style != b.style || a.width != b.width || len(a.s) != len(b.s) {
+		return false
+	}
+	if len(a.s) == 1 {
+		return a.s[0] == b.s[0]
+	}
+	return a.s == b.s
 }
 
 // spanBytes is how many bytes cells write.

@@ -60,7 +60,7 @@ func (m Model) draw() string {
 		}
 		body = m.tableLines(w, bh)
 	}
-	bodyStart := len(lines)
+	bodyStart, footerAt := len(lines), -1
 	lines = append(lines, body...)
 	for range bh - len(body) {
 		lines = append(lines, "")
@@ -72,26 +72,35 @@ func (m Model) draw() string {
 		lines = append(lines, m.wallFooter(w, wallPage, wallPages))
 	case footer:
 		lines = append(lines, m.footerLine(w, pageLen))
+		footerAt = len(lines) - 1
 	}
 	if len(lines) > h {
 		lines = lines[:h]
 	}
 	// Table rows are cut to their columns when they are built; measuring them again would
 	// double the cost of a frame, so only a screen too narrow for their fixed part is checked.
+	// The header and the footer are cut by headerLine and footerLine, once for as long as
+	// they are kept.
 	trusted := m.view == listView && m.wall == wallOff && w >= markW+stateW+1
 	for i, l := range lines {
-		if trusted && i >= bodyStart && i < bodyStart+len(body) {
+		if trusted && i >= bodyStart && i < bodyStart+len(body) || i == 0 || i == footerAt {
 			continue
 		}
-		if len(l) > w && ansi.StringWidth(l) > w {
-			lines[i] = ansi.Truncate(l, w, "")
-		}
+		lines[i] = fit(l, w)
 	}
 	out := strings.Join(lines, "\n")
 	if m.st.ascii {
 		out = asciiOnly.Replace(out)
 	}
 	return out
+}
+
+// fit is line cut to w cells.
+func fit(line string, w int) string {
+	if len(line) > w && ansi.StringWidth(line) > w {
+		return ansi.Truncate(line, w, "")
+	}
+	return line
 }
 
 // chrome says which optional lines fit: the footer, the Source error and the hint give way, in
@@ -139,7 +148,7 @@ func page(lines []string, off, h int) []string {
 }
 
 // headerLine is `uptty [DEMO]  2 DOWN  12 UP ... HH:MM:SS`. On a narrow screen the counts close
-// up, then get cut, so that the clock stays. All of it but the clock is laid out and styled
+// up, then get cut, so that the clock stays; the line is cut to w cells. All of it but the clock is laid out and styled
 // again only when what it shows changed (headerKey): a tick changes the clock alone, and
 // styling the rest with lipgloss was most of an idle second's frame.
 func (m Model) headerLine(w int) string {
@@ -152,6 +161,9 @@ func (m Model) headerLine(w int) string {
 		return c.header.with(m.st, clock)
 	}
 	line, clocked := m.layHeader(w, clock, note, alarm)
+	if fitted := fit(line, w); fitted != line {
+		return fitted // cut into the clock, if it has one: not kept
+	}
 	if c != nil {
 		c.header = cachedHeader{key: key, ok: true, clocked: clocked, head: line}
 		if clocked {
@@ -339,13 +351,13 @@ func (m Model) filterLine(w int) string {
 }
 
 // footerLine is the key reminder, with the position in the list or page at the right; pageLen
-// is the length of the detail or help page shown.
+// is the length of the detail or help page shown. It is cut to w cells.
 func (m Model) footerLine(w, pageLen int) string {
 	if line, ok := m.ackFooter(w); ok {
-		return line
+		return fit(line, w)
 	}
 	if line, ok := m.silenceFooter(w); ok {
-		return line
+		return fit(line, w)
 	}
 	pos := ""
 	switch m.view {
@@ -368,7 +380,7 @@ func (m Model) footerLine(w, pageLen int) string {
 	if line, ok := memo.get(key); ok {
 		return line
 	}
-	return memo.put(key, m.layFooter(key))
+	return memo.put(key, fit(m.layFooter(key), w))
 }
 
 // footerKey is everything the footer's key reminder shows.
