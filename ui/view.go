@@ -147,10 +147,10 @@ func page(lines []string, off, h int) []string {
 	return append([]string{title}, rest...)
 }
 
-// headerLine is `uptty [DEMO]  2 DOWN  12 UP ... HH:MM:SS`. On a narrow screen the counts close
-// up, then get cut, so that the clock stays; the line is cut to w cells. All of it but the clock is laid out and styled
-// again only when what it shows changed (headerKey): a tick changes the clock alone, and
-// styling the rest with lipgloss was most of an idle second's frame.
+// headerLine is `uptty [DEMO]  2 DOWN  12 UP ... HH:MM:SS`, cut to w cells. On a narrow screen
+// the counts close up, then get cut, so that the clock stays. All of it but the clock is laid
+// out and styled again only when what it shows changed (headerKey): a tick changes the clock
+// alone, and styling the rest with lipgloss was most of an idle second's frame.
 func (m Model) headerLine(w int) string {
 	clock := hms(m.now.In(m.loc))
 	note, alarm := m.reloadNote()
