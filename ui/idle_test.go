@@ -144,7 +144,7 @@ func sameCells(a, b []cell) bool {
 // for cell, with the pen of the SGR around it.
 func TestParseLineASCIIFastPath(t *testing.T) {
 	line := "ok \x1b[1mbold\x1b[22m ~!" + strings.Repeat("x", 30)
-	got := parseLine(line, 20, style{}, newParser())
+	got := parseLine(line, 20, style{}, newParser(), nil)
 	if len(got.cells) != 20 || got.opaque {
 		t.Fatalf("parseLine = %d cells, opaque %v; want 20, not opaque", len(got.cells), got.opaque)
 	}

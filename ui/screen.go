@@ -632,7 +632,9 @@ func parseFrame(frame string, w, h int, prev *screenGrid) screenGrid {
 }
 
 // layFrame is parseFrame of a frame's lines, with the parser p; the grid's lines reuse spare's
-// array when it is long enough.
+// array when it is long enough, and a line parsed anew the cells of spare's line at its row
+// when prev does not share them. spare is the grid before prev: its lines are prev's where
+// they did not change, and their cells are no one's once prev's differ.
 func layFrame(lines []string, w, h int, prev *screenGrid, p *ansi.Parser, spare []screenLine) screenGrid {
 	g := screenGrid{w: w, h: h}
 	if cap(spare) >= h {
@@ -662,10 +664,25 @@ func layFrame(lines []string, w, h int, prev *screenGrid, p *ansi.Parser, spare 
 				continue
 			}
 		}
-		g.lines[i] = parseLine(lines[i], w, pen, p)
+		g.lines[i] = parseLine(lines[i], w, pen, p, freeCells(spare, prev, i))
 		pen = g.lines[i].end
 	}
 	return g
+}
+
+// freeCells is the cells of spare's line i when prev's line i does not share them, emptied,
+// for a line to be parsed into; nil when there are none.
+func freeCells(spare []screenLine, prev *screenGrid, i int) []cell {
+	if i >= len(spare) || cap(spare[i].cells) == 0 {
+		return nil
+	}
+	c := spare[i].cells[:0]
+	if prev != nil && i < len(prev.lines) {
+		if p := prev.lines[i].cells; cap(p) > 0 && &p[:1][0] == &c[:1][0] {
+			return nil
+		}
+	}
+	return c
 }
 
 // endStyle is the pen after line, which started with pen.
@@ -685,9 +702,12 @@ func endStyle(line string, pen style, p *ansi.Parser) style {
 }
 
 // parseLine reads line's first w columns into cells, line starting with the style pen, and
-// the pen after the whole line.
-func parseLine(line string, w int, pen style, p *ansi.Parser) screenLine {
-	l := screenLine{cells: make([]cell, 0, w), raw: line, start: pen}
+// the pen after the whole line. The cells are appended to buf, nil or empty.
+func parseLine(line string, w int, pen style, p *ansi.Parser, buf []cell) screenLine {
+	if cap(buf) < w {
+		buf = make([]cell, 0, w)
+	}
+	l := screenLine{cells: buf, raw: line, start: pen}
 	var state byte
 	col := 0
 	for len(line) > 0 {

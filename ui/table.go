@@ -130,7 +130,7 @@ func (m Model) tableLines(w, h int) []string {
 		return nil
 	}
 	lay := fitColumns(w, m.nameW)
-	lines := make([]string, 0, h)
+	lines := m.drawn.buffer(tableBuf, h)
 	if m.colHeadShown() {
 		lines = append(lines, m.titleLine(lay, w))
 		h--
@@ -159,6 +159,7 @@ func (m Model) tableLines(w, h int) []string {
 		}
 		lines = append(lines, m.cachedRow(len(lines), r.svc, i == m.cursorLine(), lay, terms))
 	}
+	m.drawn.keepBuffer(tableBuf, lines)
 	return lines
 }
 
@@ -185,6 +186,31 @@ type rowCache struct {
 	header cachedHeader
 	footer memo[footerKey]
 	titles memo[titlesKey]
+	// bufs are the slices of lines a frame and its table were gathered in, for the next
+	// frame's: the frame is joined into a string of its own.
+	bufs [2][]string
+}
+
+// The line buffers rowCache keeps.
+const (
+	frameBuf = iota
+	tableBuf
+)
+
+// buffer is the slice of lines buf holds, emptied, with room for n; a new one when c is nil.
+// It is valid until the next frame's buffer of the same kind.
+func (c *rowCache) buffer(buf, n int) []string {
+	if c == nil || cap(c.bufs[buf]) < n {
+		return make([]string, 0, n)
+	}
+	return c.bufs[buf][:0]
+}
+
+// keepBuffer keeps lines, from buffer, for the next frame; they stay valid until then.
+func (c *rowCache) keepBuffer(buf int, lines []string) {
+	if c != nil {
+		c.bufs[buf] = lines[:0]
+	}
 }
 
 // memo is a line as last drawn, and the key of everything it was drawn from.

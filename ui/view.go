@@ -33,7 +33,7 @@ func (m Model) draw() string {
 		return ""
 	}
 	hint, errLine, footer := m.chrome()
-	lines := make([]string, 0, h)
+	lines := m.drawn.buffer(frameBuf, h)
 	lines = append(lines, m.headerLine(w))
 	if hint {
 		lines = append(lines, m.st.hint.Render(ansi.Truncate(m.hint, w, m.st.g.ellipsis)))
@@ -89,6 +89,7 @@ func (m Model) draw() string {
 		lines[i] = fit(l, w)
 	}
 	out := strings.Join(lines, "\n")
+	m.drawn.keepBuffer(frameBuf, lines)
 	if m.st.ascii {
 		out = asciiOnly.Replace(out)
 	}
