@@ -344,15 +344,16 @@ type rowKey struct {
 // asks of others while drawing.
 type rowTexts struct{ uptime, outage, mark, ack, via string }
 
-// rowTexts computes service i's row texts for the columns l shows.
-func (m Model) rowTexts(i int, l layout) rowTexts {
+// rowTexts computes service i's row texts for the columns l shows; mk is its mark (markOf,
+// which asks the alert engine: a frame asks once a row).
+func (m Model) rowTexts(i int, l layout, mk notify.Mark) rowTexts {
 	var tx rowTexts
 	if l.up > 0 {
 		tx.uptime = uptimeText(m.now, m.status[i], m.st.g.none)
 	}
 	if l.out > 0 {
 		tx.outage = outageText(m.now, m.status[i], m.loc)
-		if tx.mark = m.markText(i); tx.mark == "" {
+		if tx.mark = m.markWords(mk); tx.mark == "" {
 			tx.ack = m.ackText(i)
 		}
 		tx.via = m.viaOf(i)
@@ -372,9 +373,10 @@ func (m Model) cachedRow(line, i int, selected bool, l layout, terms []string) s
 	}
 	// The row is keyed by what it shows of the clock, not by the clock: a second that changes
 	// no row's texts (an UP row at 100%, every row on a quiet screen) styles no row again.
-	tx := m.rowTexts(i, l)
+	mk := m.markOf(i)
+	tx := m.rowTexts(i, l, mk)
 	key := rowKey{svc: &m.services[i], status: m.status[i], selected: selected, lay: l,
-		filter: m.find.filter, st: m.st, tx: tx, mark: m.markOf(i)}
+		filter: m.find.filter, st: m.st, tx: tx, mark: mk}
 	key.ack, key.acked = m.ackOf(i)
 	e := &c.lines[line]
 	if e.key != key {
@@ -445,7 +447,7 @@ func (m Model) columnTitles(l layout) string {
 // styled, so that wide names align and styling never changes a width.
 // The name's characters that match the filter's terms are highlighted.
 func (m Model) renderRow(i int, selected bool, l layout, terms []string) string {
-	return m.drawRow(i, selected, l, terms, m.rowTexts(i, l))
+	return m.drawRow(i, selected, l, terms, m.rowTexts(i, l, m.markOf(i)))
 }
 
 // drawRow is renderRow with the row's texts (see rowTexts) already computed.
