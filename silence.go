@@ -10,6 +10,7 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/notify"
+	"github.com/uptty/uptty/quietsys"
 	"github.com/uptty/uptty/wallclock"
 )
 
@@ -55,22 +56,23 @@ type fileStamp struct {
 
 // stamp stats the history's files; ok is false for a history in memory, or one stat cannot
 // read, which is then queried every time.
-func (p *silencePoller) stamp() (st fileStamp, ok bool) {
+func (p *silencePoller) stamp() (stamp fileStamp, ok bool) {
 	if p.hist == nil || p.hist.Store == nil || p.hist.Store.Path() == "" {
-		return st, false
+		return stamp, false
 	}
 	path := p.hist.Store.Path()
 	for i, name := range [2]string{path, path + "-wal"} {
-		size, mod, err := quietStat(name)
+		// Without telling the runtime, which would wake its monitor thread (package quietsys).
+		st, err := quietsys.Stat(name)
 		if err != nil {
 			if i == 0 || !os.IsNotExist(err) {
-				return st, false
+				return stamp, false
 			}
 			continue // no WAL (yet) is a state of its own
 		}
-		st.size[i], st.mod[i] = size, mod
+		stamp.size[i], stamp.mod[i] = st.Size, st.Mod
 	}
-	return st, true
+	return stamp, true
 }
 
 func newSilencePoller(hist *history.Live, quiet *notify.Quiet) *silencePoller {

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/uptty/uptty/quietsys"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
@@ -358,7 +359,9 @@ func (s *Store) gone() error {
 	if now := s.now(); s.lookedAt.IsZero() || now.Sub(s.lookedAt) >= goneEvery || now.Before(s.lookedAt) {
 		s.lookedAt = now
 		s.goneErr = nil
-		if fi, err := os.Stat(s.path); err != nil || !os.SameFile(fi, s.opened) {
+		// Without telling the runtime: a screen asks every second, and its monitor thread
+		// would wake for it (see package quietsys).
+		if same, err := quietsys.SameFile(s.path, s.opened); err != nil || !same {
 			s.goneErr = fileErr(s.path, "was deleted or replaced since uptty opened it, so history is not being saved: restart uptty", nil, nil)
 		}
 	}

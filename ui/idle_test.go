@@ -144,7 +144,7 @@ func sameCells(a, b []cell) bool {
 // for cell, with the pen of the SGR around it.
 func TestParseLineASCIIFastPath(t *testing.T) {
 	line := "ok \x1b[1mbold\x1b[22m ~!" + strings.Repeat("x", 30)
-	got := parseLine(line, 20, style{}, newParser())
+	got := parseLine(line, 20, style{}, newParser(), nil)
 	if len(got.cells) != 20 || got.opaque {
 		t.Fatalf("parseLine = %d cells, opaque %v; want 20, not opaque", len(got.cells), got.opaque)
 	}
@@ -157,5 +157,87 @@ func TestParseLineASCIIFastPath(t *testing.T) {
 	}
 	if want := "ok bold ~!" + strings.Repeat("x", 10); text.String() != want {
 		t.Errorf("cells read %q, want %q", text.String(), want)
+	}
+}
+
+// TestKeptLinesAreAFreshDraw: the header, footer and column titles kept from frame to frame
+// (headerKey, footerKey, titlesKey) are what a fresh draw gives, through ticks, a state change,
+// a filter, a reload's note, widths too narrow for the clock and back, and a cursor move.
+func TestKeptLinesAreAFreshDraw(t *testing.T) {
+	now := fixedNow
+	m := quietModel(func() time.Time { return now })
+	check := func(step string) {
+		t.Helper()
+		got := m.View()
+		fresh := m
+		fresh.drawn = nil
+		if want := fresh.View(); got != want {
+			t.Fatalf("%s: the screen differs from a fresh draw:\n%s\nwant:\n%s", step, got, want)
+		}
+	}
+	update := func(msg tea.Msg) {
+		next, _ := m.Update(msg)
+		m = next.(Model)
+	}
+	tick := func() {
+		now = now.Add(time.Second)
+		update(tickMsg(now))
+	}
+	check("start")
+	tick()
+	check("a tick")
+	s := m.status[m.index["steady"]]
+	s.State, s.Reason, s.Outage = track.Down, "timeout", track.Outage{Start: now}
+	update(statusMsg{"steady": s})
+	check("steady goes DOWN")
+	tick()
+	check("a tick with two outages")
+	update(Reloaded{Services: m.services})
+	check("reloaded")
+	for _, w := range []int{12, 20, 40, 120} {
+		update(tea.WindowSizeMsg{Width: w, Height: 10})
+		check("width " + itoa(w))
+		tick()
+		check("a tick at width " + itoa(w))
+	}
+	m = press(m, "down", "!")
+	check("a cursor move and problems only")
+	tick()
+	check("a tick with problems only")
+	// Where the header has no room for it, the column titles say what the list hides.
+	for _, w := range []int{30, 33, 36, 40, 44} {
+		update(tea.WindowSizeMsg{Width: w, Height: 10})
+		check("problems only at width " + itoa(w))
+		m = press(m, "!")
+		check("problems only off at width " + itoa(w))
+		m = press(m, "!")
+		check("problems only on again at width " + itoa(w))
+	}
+	update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	now = now.Add(reloadedFor)
+	update(tickMsg(now))
+	check("the reload's note gone")
+}
+
+// TestPainterReusesCellsOfLinesThatAlternate: a line parsed into the cells of the line it
+// replaced two frames back, while the frame between shares other lines' cells, is laid out as
+// a fresh parse gives it, and the diff against the frame before still sees that frame.
+func TestPainterReusesCellsOfLinesThatAlternate(t *testing.T) {
+	frames := []string{"aaaa\nbbbb\ncccc", "aaaa\nBBBB\ncccc", "AAAA\nbbbb\ncccc", "aaaa\nbbbb\nCCCC", "aaaa\nBBBB\ncccc", "aaaa\nBBBB\ncccc"}
+	var pt painter
+	for k, f := range frames {
+		pt.buf = pt.render(pt.buf[:0], f, 4, 3, k == 0)
+		want := parseFrame(f, 4, 3, nil)
+		for y := range want.lines {
+			if g := pt.last.lines[y]; g.raw != want.lines[y].raw || !sameCells(g.cells, want.lines[y].cells) {
+				t.Errorf("frame %d line %d = %q %v, want %q", k, y, g.raw, g.cells, want.lines[y].raw)
+			}
+		}
+		if k > 0 && f != frames[k-1] && len(pt.buf) == 0 {
+			t.Errorf("frame %d changed but wrote nothing", k)
+		}
+		if k > 0 && f == frames[k-1] && len(pt.buf) != 0 {
+			t.Errorf("frame %d is the one before but wrote %q", k, pt.buf)
+		}
 	}
 }

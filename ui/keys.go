@@ -24,8 +24,8 @@ type keyMap struct {
 	Wall                                                key.Binding
 }
 
-func newKeyMap() keyMap {
-	return keyMap{
+func newKeyMap() *keyMap {
+	return &keyMap{
 		Up:       key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("k, up", "move up / scroll up")),
 		Down:     key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j, down", "move down / scroll down")),
 		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g, home", "go to the first row")),
@@ -67,7 +67,7 @@ type keyGroup struct {
 }
 
 // groups lists every binding for the help view.
-func (k keyMap) groups() []keyGroup {
+func (k *keyMap) groups() []keyGroup {
 	return []keyGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.FullUp, k.FullDown, k.HalfUp, k.HalfDown}},
 		{"Services", enabled(k.Open, k.Back, k.Pause, k.Mute, k.Ack)},
@@ -97,7 +97,7 @@ var footerHelp = help.Model{ShortSeparator: "  "}
 // own bindings under a short label, so that the footer cannot name a key the UI does not answer
 // to (TestFooterNamesItsKeys checks the labels); a disabled binding is left out. paused says
 // that the selected service is paused, so that p offers what it will do: resume it.
-func (k keyMap) footer(v view, history, paused bool) []key.Binding {
+func (k *keyMap) footer(v view, history, paused bool) []key.Binding {
 	help, quit := brief("?", "help", k.Help), brief("q", "quit", k.Quit)
 	pause := brief("p", "pause", k.Pause)
 	if paused {

@@ -148,7 +148,7 @@ type Model struct {
 	src    Source
 	ctx    context.Context
 	cancel context.CancelFunc
-	keys   keyMap
+	keys   *keyMap // set up by New, the same for every copy of the Model after it
 	st     *styles
 	demo   bool
 	via    func(name string) string
@@ -543,7 +543,11 @@ type tally struct {
 // they change: with 50 SSH viewers of 1,000 services, a pass per viewer per batch was an
 // eighth of the server's CPU) nor for every frame.
 func (m Model) retitle() (Model, tea.Cmd) {
+	before := m.tally
 	m.recount()
+	if m.tally == before {
+		return m, nil // the title is the counts': the same
+	}
 	return m, m.setTitle()
 }
 

@@ -632,7 +632,9 @@ func parseFrame(frame string, w, h int, prev *screenGrid) screenGrid {
 }
 
 // layFrame is parseFrame of a frame's lines, with the parser p; the grid's lines reuse spare's
-// array when it is long enough.
+// array when it is long enough, and a line parsed anew the cells of spare's line at its row
+// when prev does not share them. spare is the grid before prev: its lines are prev's where
+// they did not change, and their cells are no one's once prev's differ.
 func layFrame(lines []string, w, h int, prev *screenGrid, p *ansi.Parser, spare []screenLine) screenGrid {
 	g := screenGrid{w: w, h: h}
 	if cap(spare) >= h {
@@ -662,10 +664,25 @@ func layFrame(lines []string, w, h int, prev *screenGrid, p *ansi.Parser, spare 
 				continue
 			}
 		}
-		g.lines[i] = parseLine(lines[i], w, pen, p)
+		g.lines[i] = parseLine(lines[i], w, pen, p, freeCells(spare, prev, i))
 		pen = g.lines[i].end
 	}
 	return g
+}
+
+// freeCells is the cells of spare's line i when prev's line i does not share them, emptied,
+// for a line to be parsed into; nil when there are none.
+func freeCells(spare []screenLine, prev *screenGrid, i int) []cell {
+	if i >= len(spare) || cap(spare[i].cells) == 0 {
+		return nil
+	}
+	c := spare[i].cells[:0]
+	if prev != nil && i < len(prev.lines) {
+		if p := prev.lines[i].cells; cap(p) > 0 && &p[:1][0] == &c[:1][0] {
+			return nil
+		}
+	}
+	return c
 }
 
 // endStyle is the pen after line, which started with pen.
@@ -685,9 +702,12 @@ func endStyle(line string, pen style, p *ansi.Parser) style {
 }
 
 // parseLine reads line's first w columns into cells, line starting with the style pen, and
-// the pen after the whole line.
-func parseLine(line string, w int, pen style, p *ansi.Parser) screenLine {
-	l := screenLine{cells: make([]cell, 0, w), raw: line, start: pen}
+// the pen after the whole line. The cells are appended to buf, nil or empty.
+func parseLine(line string, w int, pen style, p *ansi.Parser, buf []cell) screenLine {
+	if cap(buf) < w {
+		buf = make([]cell, 0, w)
+	}
+	l := screenLine{cells: buf, raw: line, start: pen}
 	var state byte
 	col := 0
 	for len(line) > 0 {
@@ -970,13 +990,13 @@ func findShifts(o, n []cell) [][2]int {
 	}
 	var shifts [][2]int
 	for a := 0; a < w-1; {
-		if n[a] == o[a] || n[a] != o[a+1] {
+		if sameCell(&n[a], &o[a]) || !sameCell(&n[a], &o[a+1]) {
 			a++
 			continue
 		}
 		e, spared := a, 0
-		for e < w-1 && n[e] == o[e+1] {
-			if n[e] != o[e] {
+		for e < w-1 && sameCell(&n[e], &o[e+1]) {
+			if !sameCell(&n[e], &o[e]) {
 				spared += len(n[e].s)
 			}
 			e++
@@ -994,19 +1014,35 @@ func findShifts(o, n []cell) [][2]int {
 // what comes after it stays in place, and only the new last cell is written.
 func diffLine(b []byte, y int, o, n []cell, pen *sgrState) []byte {
 	w := len(n)
+	// Cells before lo are the same in o and n: most changes are a few cells (a clock's
+	// digits), and neither the runs nor the shifts below need to look there.
+	lo := 0
 	var shifts [][2]int
 	if o != nil {
-		if shifts = findShifts(o, n); shifts != nil {
-			o = slices.Clone(o) // as the terminal shows it, shifts done
+		for lo < w && sameCell(&o[lo], &n[lo]) {
+			lo++
+		}
+		if lo == w {
+			return b
+		}
+		hi := w
+		for hi > lo && sameCell(&o[hi-1], &n[hi-1]) {
+			hi--
+		}
+		// A shift spares at most the changed cells' bytes, all of them between lo and hi.
+		if spanBytes(n[lo:hi]) >= minShift {
+			if shifts = findShifts(o, n); shifts != nil {
+				o = slices.Clone(o) // as the terminal shows it, shifts done
+			}
 		}
 	}
-	same := func(x int) bool { return o != nil && o[x] == n[x] }
+	same := func(x int) bool { return o != nil && sameCell(&o[x], &n[x]) }
 	// end is where n's last non-blank cell ends: past it, erasing is cheaper than writing.
 	end := w
-	for end > 0 && n[end-1] == blankCell {
+	for end > 0 && sameCell(&n[end-1], &blankCell) {
 		end--
 	}
-	for x := 0; x < w; x++ {
+	for x := lo; x < w; x++ {
 		if len(shifts) > 0 && x == shifts[0][0] {
 			a, e := shifts[0][0], shifts[0][1]
 			shifts = shifts[1:]
@@ -1066,6 +1102,27 @@ func diffLine(b []byte, y int, o, n []cell, pen *sgrState) []byte {
 		x = to - 1
 	}
 	return b
+}
+
+// sameCell is *a == *b without the call a string comparison makes: most cells are a byte,
+// and the diff compares every cell of a changed line.
+func sameCell(a, b *cell) bool {
+	if a.style != b.style || a.width != b.width || len(a.s) != len(b.s) {
+		return false
+	}
+	if len(a.s) == 1 {
+		return a.s[0] == b.s[0]
+	}
+	return a.s == b.s
+}
+
+// spanBytes is how many bytes cells write.
+func spanBytes(cells []cell) int {
+	n := 0
+	for i := range cells {
+		n += len(cells[i].s)
+	}
+	return n
 }
 
 // moveTo appends the cursor's move to row y, column x (both from 0), unless it is there.

@@ -53,8 +53,10 @@ func (m Model) markOf(i int) notify.Mark {
 }
 
 // markText is the mark as a row shows it: "MAINT", "SILENCED until 14:00", "" for none.
-func (m Model) markText(i int) string {
-	mk := m.markOf(i)
+func (m Model) markText(i int) string { return m.markWords(m.markOf(i)) }
+
+// markWords is markText of the mark mk.
+func (m Model) markWords(mk notify.Mark) string {
 	switch {
 	case !mk.SilencedUntil.IsZero():
 		return "SILENCED until " + text.FormatUntil(m.now, mk.SilencedUntil, m.loc)

@@ -200,7 +200,7 @@ type styles struct {
 	count    [track.Paused + 1]lipgloss.Style // header counts
 	app      lipgloss.Style                   // the "uptty" in the header
 	demo     lipgloss.Style
-	clock    lipgloss.Style
+	clock    span // the header's clock: a span, as it is styled every second
 	hint     lipgloss.Style
 	err      lipgloss.Style
 	colHead  lipgloss.Style // table column titles
@@ -258,7 +258,7 @@ func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide, ascii bool) *s
 	}
 	s.app = r.NewStyle().Foreground(p.accent).Bold(true)
 	s.demo = r.NewStyle().Foreground(p.demoFg).Background(p.demoBg).Bold(true)
-	s.clock = r.NewStyle()
+	s.clock = spanOf(r.NewStyle())
 	s.hint = r.NewStyle().Foreground(p.dim).Italic(true)
 	s.err = r.NewStyle().Foreground(p.errFg)
 	s.colHead = r.NewStyle().Foreground(p.dim)

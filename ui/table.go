@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/config"
@@ -130,7 +129,7 @@ func (m Model) tableLines(w, h int) []string {
 		return nil
 	}
 	lay := fitColumns(w, m.nameW)
-	lines := make([]string, 0, h)
+	lines := m.drawn.buffer(tableBuf, h)
 	if m.colHeadShown() {
 		lines = append(lines, m.titleLine(lay, w))
 		h--
@@ -159,98 +158,8 @@ func (m Model) tableLines(w, h int) []string {
 		}
 		lines = append(lines, m.cachedRow(len(lines), r.svc, i == m.cursorLine(), lay, terms))
 	}
+	m.drawn.keepBuffer(tableBuf, lines)
 	return lines
-}
-
-// rowCache is what each line of a screen's table showed last, when it was a service's row: a
-// frame draws again only the rows whose look changed. Most frames change few rows (a batch
-// of statuses touches a few services; a tick, the rows whose durations moved), and each SSH
-// viewer draws its own frames, so that drawing every row for every frame cost more than
-// everything else a viewer costs the server. It is shared between copies of a Model; a
-// stale entry is never wrong, only missed, as its key is everything its row depends on.
-// The whole frame is kept too, but by another rule: Update says when it is stale.
-type rowCache struct {
-	// frame is the screen as View last gave it, "" when the next View must draw it again:
-	// Update clears it for every message it handles but a batch of statuses that changes
-	// only how services look (looksOnly).
-	frame string
-	lines []cachedLine
-	// The footer's key help, and the footer and column titles styled, as last drawn, by
-	// what they were drawn from: they change with the view, not with the statuses, and
-	// drawing them was a fifth of a frame.
-	helpKey, help string
-	styled        [2]styledLine // footer, column titles
-}
-
-// styledLine is a line as styled last, and what it was styled from.
-type styledLine struct {
-	in, out string
-	st      *styles
-}
-
-// The lines styledLine keeps.
-const (
-	footerSlot = iota
-	colHeadSlot
-)
-
-// redraw makes the next View draw the screen again, and returns the frame it dropped.
-func (c *rowCache) redraw() string {
-	if c == nil {
-		return ""
-	}
-	last := c.frame
-	c.frame = ""
-	return last
-}
-
-// keep makes frame, which redraw dropped, the next View again.
-func (c *rowCache) keep(frame string) {
-	if c != nil {
-		c.frame = frame
-	}
-}
-
-// footerHelp is the footer's key help for bindings, drawn again only when they changed.
-func (c *rowCache) footerHelp(bindings []key.Binding) string {
-	if c == nil {
-		return footerHelp.ShortHelpView(bindings)
-	}
-	var k strings.Builder
-	for _, b := range bindings {
-		h := b.Help()
-		k.WriteString(h.Key + "\x00" + h.Desc + "\x00")
-		if b.Enabled() {
-			k.WriteByte('1')
-		}
-		k.WriteByte('\x00')
-	}
-	if key := k.String(); key != c.helpKey || c.help == "" {
-		c.helpKey, c.help = key, footerHelp.ShortHelpView(bindings)
-	}
-	return c.help
-}
-
-// style is s in the style of the line slot (footerSlot: st.footer, colHeadSlot:
-// st.colHead), styled again only when s changed.
-func (c *rowCache) style(slot int, st *styles, s string) string {
-	style := st.footer
-	if slot == colHeadSlot {
-		style = st.colHead
-	}
-	if c == nil {
-		return style.Render(s)
-	}
-	l := &c.styled[slot]
-	if s != l.in || st != l.st || l.out == "" {
-		l.in, l.st, l.out = s, st, style.Render(s)
-	}
-	return l.out
-}
-
-type cachedLine struct {
-	key  rowKey
-	text string
 }
 
 // rowKey is everything a service row's look depends on. The service is known by its place
@@ -275,15 +184,16 @@ type rowKey struct {
 // asks of others while drawing.
 type rowTexts struct{ uptime, outage, mark, ack, via string }
 
-// rowTexts computes service i's row texts for the columns l shows.
-func (m Model) rowTexts(i int, l layout) rowTexts {
+// rowTexts computes service i's row texts for the columns l shows; mk is its mark (markOf,
+// which asks the alert engine: a frame asks once a row).
+func (m Model) rowTexts(i int, l layout, mk notify.Mark) rowTexts {
 	var tx rowTexts
 	if l.up > 0 {
 		tx.uptime = uptimeText(m.now, m.status[i], m.st.g.none)
 	}
 	if l.out > 0 {
 		tx.outage = outageText(m.now, m.status[i], m.loc)
-		if tx.mark = m.markText(i); tx.mark == "" {
+		if tx.mark = m.markWords(mk); tx.mark == "" {
 			tx.ack = m.ackText(i)
 		}
 		tx.via = m.viaOf(i)
@@ -303,9 +213,10 @@ func (m Model) cachedRow(line, i int, selected bool, l layout, terms []string) s
 	}
 	// The row is keyed by what it shows of the clock, not by the clock: a second that changes
 	// no row's texts (an UP row at 100%, every row on a quiet screen) styles no row again.
-	tx := m.rowTexts(i, l)
+	mk := m.markOf(i)
+	tx := m.rowTexts(i, l, mk)
 	key := rowKey{svc: &m.services[i], status: m.status[i], selected: selected, lay: l,
-		filter: m.find.filter, st: m.st, tx: tx, mark: m.markOf(i)}
+		filter: m.find.filter, st: m.st, tx: tx, mark: mk}
 	key.ack, key.acked = m.ackOf(i)
 	e := &c.lines[line]
 	if e.key != key {
@@ -317,10 +228,29 @@ func (m Model) cachedRow(line, i int, selected bool, l layout, terms []string) s
 // titleLine is the column titles; when the header had no room to say how the list is
 // filtered and sorted, they say it at their right.
 func (m Model) titleLine(lay layout, w int) string {
+	seg := m.findingText()
+	key := titlesKey{lay: lay, w: w, st: m.st, seg: seg, inHeader: seg != "" && m.findingInHeader(w)}
+	memo := m.drawn.titlesMemo()
+	if line, ok := memo.get(key); ok {
+		return line
+	}
+	return memo.put(key, m.layTitles(lay, w, seg, key.inHeader))
+}
+
+// titlesKey is everything the column titles' line shows.
+type titlesKey struct {
+	lay      layout
+	w        int
+	st       *styles
+	seg      string // findingText
+	inHeader bool   // findingInHeader
+}
+
+// layTitles is titleLine drawn afresh.
+func (m Model) layTitles(lay layout, w int, seg string, inHeader bool) string {
 	titles := m.columnTitles(lay)
 	head := m.drawn.style(colHeadSlot, m.st, titles)
-	seg := m.findingText()
-	if seg == "" || m.findingInHeader(w) {
+	if seg == "" || inHeader {
 		return head
 	}
 	tw := ansi.StringWidth(titles)
@@ -357,7 +287,7 @@ func (m Model) columnTitles(l layout) string {
 // styled, so that wide names align and styling never changes a width.
 // The name's characters that match the filter's terms are highlighted.
 func (m Model) renderRow(i int, selected bool, l layout, terms []string) string {
-	return m.drawRow(i, selected, l, terms, m.rowTexts(i, l))
+	return m.drawRow(i, selected, l, terms, m.rowTexts(i, l, m.markOf(i)))
 }
 
 // drawRow is renderRow with the row's texts (see rowTexts) already computed.

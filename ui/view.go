@@ -34,7 +34,7 @@ func (m Model) draw() string {
 		return ""
 	}
 	hint, errLine, footer := m.chrome()
-	lines := make([]string, 0, h)
+	lines := m.drawn.buffer(frameBuf, h)
 	lines = append(lines, m.headerLine(w))
 	if hint {
 		lines = append(lines, m.st.hint.Render(ansi.Truncate(m.hint, w, m.st.g.ellipsis)))
@@ -61,7 +61,7 @@ func (m Model) draw() string {
 		}
 		body = m.tableLines(w, bh)
 	}
-	bodyStart := len(lines)
+	bodyStart, footerAt := len(lines), -1
 	lines = append(lines, body...)
 	for range bh - len(body) {
 		lines = append(lines, "")
@@ -73,26 +73,36 @@ func (m Model) draw() string {
 		lines = append(lines, m.wallFooter(w, wallPage, wallPages))
 	case footer:
 		lines = append(lines, m.footerLine(w, pageLen))
+		footerAt = len(lines) - 1
 	}
 	if len(lines) > h {
 		lines = lines[:h]
 	}
 	// Table rows are cut to their columns when they are built; measuring them again would
 	// double the cost of a frame, so only a screen too narrow for their fixed part is checked.
+	// The header and the footer are cut by headerLine and footerLine, once for as long as
+	// they are kept.
 	trusted := m.view == listView && m.wall == wallOff && w >= markW+stateW+1
 	for i, l := range lines {
-		if trusted && i >= bodyStart && i < bodyStart+len(body) {
+		if trusted && i >= bodyStart && i < bodyStart+len(body) || i == 0 || i == footerAt {
 			continue
 		}
-		if len(l) > w && ansi.StringWidth(l) > w {
-			lines[i] = ansi.Truncate(l, w, "")
-		}
+		lines[i] = fit(l, w)
 	}
 	out := strings.Join(lines, "\n")
+	m.drawn.keepBuffer(frameBuf, lines)
 	if m.st.ascii {
 		out = asciiOnly.Replace(out)
 	}
 	return out
+}
+
+// fit is line cut to w cells.
+func fit(line string, w int) string {
+	if len(line) > w && ansi.StringWidth(line) > w {
+		return ansi.Truncate(line, w, "")
+	}
+	return line
 }
 
 // chrome says which optional lines fit: the footer, the Source error and the hint give way, in
@@ -137,99 +147,6 @@ func page(lines []string, off, h int) []string {
 		rest = rest[:h-1]
 	}
 	return append([]string{title}, rest...)
-}
-
-// headerLine is `uptty [DEMO]  2 DOWN  12 UP ... HH:MM:SS`. On a narrow screen the counts close
-// up, then get cut, so that the clock stays.
-func (m Model) headerLine(w int) string {
-	st := m.st
-	left := st.app.Render("uptty")
-	leftW := 5
-	if m.demo {
-		left += " " + st.demo.Render(" DEMO ")
-		leftW += 7
-	}
-	clock := m.now.In(m.loc).Format("15:04:05")
-	// The detail view says why; the mark only has to be seen, and gives way to the clock.
-	const mark = "history not saved"
-	if m.hist.saveErr != nil && w >= leftW+2+len(mark)+1+len(clock) {
-		left += "  " + st.noSave.Render(mark)
-		leftW += 2 + len(mark)
-	}
-	var parts, texts []string
-	for _, e := range m.tally.entries() {
-		parts = append(parts, st.count[e.state].Render(e.text))
-		texts = append(texts, e.text)
-	}
-	// A link that is down outranks the counts (they are stale); a reload's word does not: the
-	// counts keep their room, closed up, and a failed reload's whole reason is in the footer.
-	room := w - leftW - 2 - 1 - len(clock)
-	if !m.stale() && m.rl.note == "" && len(texts) > 0 {
-		room -= ansi.StringWidth(strings.Join(texts, " ")) + 4 // two spaces either side of them
-	}
-	if note, alarm := m.reloadNote(); note != "" && room >= 1 {
-		style := st.hint
-		if alarm {
-			style = st.noSave
-		}
-		note = ansi.Truncate(note, room, st.g.ellipsis)
-		left += "  " + style.Render(note)
-		leftW += 2 + ansi.StringWidth(note)
-	}
-	if w < leftW+1+len(clock) {
-		return left
-	}
-	avail := w - leftW - 2 - len(clock) - 2 // two spaces either side of the counts
-	// What the list hides or reorders is said before the clock when the counts leave room
-	// (they matter more); else the column titles say it (see findingInHeader).
-	if seg := m.findingText(); m.findingInHeader(w) {
-		sw := ansi.StringWidth(seg)
-		return m.headerWith(left, leftW, parts, avail-sw-2, st.finding.Render(seg)+"  "+st.clock.Render(clock), sw+2+len(clock), w)
-	}
-	return m.headerWith(left, leftW, parts, avail, st.clock.Render(clock), len(clock), w)
-}
-
-// findingInHeader says whether the header has room for findingText beside every count, with
-// the counts closed up: where it has not, the column titles carry it.
-func (m Model) findingInHeader(w int) bool {
-	seg := m.findingText()
-	if seg == "" {
-		return false
-	}
-	used := 5 + 2 + 8 + 2 + 2 + ansi.StringWidth(seg) // uptty, the clock, the gaps
-	if m.demo {
-		used += 7
-	}
-	if m.hist.saveErr != nil {
-		used += 2 + len("history not saved")
-	}
-	var texts []string
-	for _, e := range m.tally.entries() {
-		texts = append(texts, e.text)
-	}
-	return used+ansi.StringWidth(strings.Join(texts, " ")) <= w
-}
-
-// headerWith lays out the header's counts between left and right (clockW cells wide).
-func (m Model) headerWith(left string, leftW int, parts []string, avail int, right string, rightW, w int) string {
-	st := m.st
-	counts := strings.Join(parts, "  ")
-	if ansi.StringWidth(counts) > avail {
-		counts = strings.Join(parts, " ")
-	}
-	// Still too wide: keep the worst states whole and mark the rest as cut.
-	for n := len(parts) - 1; n >= 0 && ansi.StringWidth(counts) > avail; n-- {
-		counts = strings.Join(parts[:n], " ") + " " + st.g.ellipsis
-		if n == 0 {
-			counts = ""
-		}
-	}
-	gap := w - leftW - ansi.StringWidth(counts) - rightW
-	if counts != "" {
-		counts = "  " + counts
-		gap -= 2
-	}
-	return left + counts + strings.Repeat(" ", max(gap, 1)) + right
 }
 
 // findingText is what the header says of the filter, problems only and the sort, "" when
@@ -283,13 +200,13 @@ func (m Model) filterLine(w int) string {
 }
 
 // footerLine is the key reminder, with the position in the list or page at the right; pageLen
-// is the length of the detail or help page shown.
+// is the length of the detail or help page shown. It is cut to w cells.
 func (m Model) footerLine(w, pageLen int) string {
 	if line, ok := m.ackFooter(w); ok {
-		return line
+		return fit(line, w)
 	}
 	if line, ok := m.silenceFooter(w); ok {
-		return line
+		return fit(line, w)
 	}
 	pos := ""
 	switch m.view {
@@ -305,20 +222,42 @@ func (m Model) footerLine(w, pageLen int) string {
 			pos = itoa(first+1) + "-" + itoa(first+h) + "/" + itoa(n)
 		}
 	}
+	sel := m.selected()
+	key := footerKey{w: w, st: m.st, view: m.view, history: m.hist.src != nil,
+		paused: sel >= 0 && m.status[sel].State == track.Paused, pos: pos, why: m.selectedReason()}
+	memo := m.drawn.footerMemo()
+	if line, ok := memo.get(key); ok {
+		return line
+	}
+	return memo.put(key, fit(m.layFooter(key), w))
+}
+
+// footerKey is everything the footer's key reminder shows.
+type footerKey struct {
+	w               int
+	st              *styles
+	view            view
+	history, paused bool
+	pos, why        string
+}
+
+// layFooter is the footer's key reminder drawn afresh.
+func (m Model) layFooter(k footerKey) string {
+	w, pos := k.w, k.pos
 	room := w - len(pos) - 1
 	if pos == "" {
 		room = w
 	}
 	room = max(room, 0)
 	var hint string
-	if why := m.selectedReason(); why != "" {
+	if why := k.why; why != "" {
 		const help = "  ? help"
 		if ansi.StringWidth(why)+len(help) > room && room > len(help)+8 {
 			why = ansi.Truncate(why, room-len(help), "…") // the reason is cut, not "? help"
 		}
 		hint = why + help
 	} else {
-		hint = m.footerKeys(room)
+		hint = m.footerKeys(k, room)
 	}
 	hint = ansi.Truncate(hint, room, "")
 	gap := w - ansi.StringWidth(hint) - len(pos)
@@ -331,9 +270,8 @@ func (m Model) footerLine(w, pageLen int) string {
 // footerKeys is the key reminder that fits in room: reminders are left out whole, from the
 // last before "? help" and "q quit" back, rather than the line cut mid-word ("q qui" at 60
 // columns).
-func (m Model) footerKeys(room int) string {
-	sel := m.selected()
-	bindings := m.keys.footer(m.view, m.hist.src != nil, sel >= 0 && m.status[sel].State == track.Paused)
+func (m Model) footerKeys(k footerKey, room int) string {
+	bindings := m.keys.footer(k.view, k.history, k.paused)
 	for helpWidth(bindings) > room && len(bindings) > 2 {
 		bindings = slices.Delete(bindings, len(bindings)-3, len(bindings)-2)
 	}

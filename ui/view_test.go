@@ -222,7 +222,7 @@ func TestHelpListsEveryKey(t *testing.T) {
 			listed[b.Help().Key] = true
 		}
 	}
-	km := reflect.ValueOf(m.keys)
+	km := reflect.ValueOf(*m.keys)
 	for i := range km.NumField() {
 		b := km.Field(i).Interface().(key.Binding)
 		if !b.Enabled() {
