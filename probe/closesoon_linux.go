@@ -58,7 +58,7 @@ func closeSoon(conn net.Conn) error {
 	case *rxConn:
 		c = conn.TCPConn
 	case *rawConn:
-		c = conn.f
+		c = conn
 	default:
 		return conn.Close()
 	}

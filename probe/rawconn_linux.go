@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -142,6 +143,9 @@ type rawConn struct {
 	raddr   *net.TCPAddr
 	rec     *phaseRecorder
 	stamped bool // SO_TIMESTAMPNS is set
+	// closed is set by Close: the os.File's raw reads and writes then fail with an error of
+	// the poller's own, which the net package words as net.ErrClosed.
+	closed atomic.Bool
 }
 
 func (c *rawConn) Read(p []byte) (int, error) {
@@ -176,7 +180,7 @@ func (c *rawConn) opErr(op string, err error) error {
 	if errors.As(err, &oe) {
 		return err
 	}
-	if errors.Is(err, os.ErrClosed) {
+	if c.closed.Load() {
 		err = net.ErrClosed
 	}
 	return &net.OpError{Op: op, Net: "tcp", Source: c.LocalAddr(), Addr: c.raddr, Err: err}
@@ -184,6 +188,7 @@ func (c *rawConn) opErr(op string, err error) error {
 
 // Close closes the socket, through the runtime's syscall entry (see closeSoon).
 func (c *rawConn) Close() error {
+	c.closed.Store(true)
 	if err := c.f.Close(); err != nil {
 		return c.opErr("close", err)
 	}
