@@ -179,6 +179,15 @@ func TestCloseSoonBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
 	var conns []*net.TCPConn
 	for range closeKeep + closeBatch + 2 {
 		c, err := net.Dial("tcp4", ln.Addr().String())
