@@ -5,7 +5,6 @@ package probe
 import (
 	"context"
 	"net"
-	"net/netip"
 	"time"
 )
 
@@ -22,9 +21,3 @@ func handshakeRTT(net.Conn) time.Duration { return 0 }
 
 // stampUDP returns conn: see stampConn.
 func stampUDP(conn net.Conn, _ *udpStamp) net.Conn { return conn }
-
-// dialIP does not dial: the one-shot path dials through the net package (see
-// rawconn_linux.go).
-func dialIP(context.Context, netip.AddrPort, *phaseRecorder) (conn net.Conn, ok bool, err error) {
-	return nil, false, nil
-}
