@@ -26,13 +26,13 @@ import (
 // call that is still in the kernel when sysmon looks twice (a loopback connect does the whole
 // handshake in the call, and the write wakes the server, which may take the CPU) has its P
 // handed to another thread, which wakes only to find nothing to do. A raw system call
-// (syscall.RawSyscall) keeps the P and tells sysmon nothing: sysmon then wakes for the
-// check's timer, sleeps 10 ms, and sleeps again. Every call here is a non-blocking one on a
+// (syscall.RawSyscall) keeps the P and tells sysmon nothing: with the scheduler's timerfd
+// (monitor's alarm), sysmon sleeps through a check. Every call here is a non-blocking one on a
 // non-blocking socket, so none can hold the thread: waits (the connect's, the answer's, room
 // to write) are the runtime poller's, through an os.File's syscall.RawConn, as the net
 // package's are. os.NewFile registers a non-blocking socket with the poller without a system
-// call through that entry; only its Close makes one, which closeSoon puts off to the start of
-// a later check.
+// call through that entry; only its Close makes one, which closeSoon puts off to a Go timer's
+// round.
 
 // dialIP connects to ap with raw system calls, for a check whose recorder is rec: the
 // connection reads the kernel's receive time of the answer and tells rec of the write of the
