@@ -393,8 +393,8 @@ func gridAt(offset int64, interval time.Duration, now time.Time) time.Time {
 func (s *scheduler) loop(ctx context.Context) {
 	s.reconfigure(time.Now())
 	s.apply()
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+	timer := newAlarm()
+	defer timer.Close()
 	for {
 		now := time.Now()
 		s.finish(now)
@@ -417,7 +417,7 @@ func (s *scheduler) loop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-timer.C:
+		case <-timer.C():
 		case <-s.poke:
 		case <-s.m.wake:
 			s.reconfigure(time.Now())

@@ -3,24 +3,27 @@
 package probe
 
 import (
+	"io"
 	"net"
 	"sync"
 	"time"
 )
 
-// The one-shot path's plain connections are closed by the checks that connect after them (a
-// few each), not when their own check ends. On Linux the Go runtime's monitor thread (sysmon)
-// sleeps while every P is idle, and the first system call made through the runtime's syscall
-// entry (close is one; recvmsg is made raw, see stampedReader.recv) wakes it and sets it
-// polling every 20 µs until the Ps are idle again. A check's end is such a burst of its own:
-// the answer arrives, is read, the connection closed. Without the close it makes no system
-// call through that entry, and sysmon sleeps through it; the close goes with a later check's
-// start, whose connect wakes sysmon anyway. At 10,000 services every 10 s this took sysmon
-// from 17-19% of uptty's CPU to 4-8% (README, "The load farm"). The TCP close is unchanged (a
-// FIN, after the target's, a few milliseconds later); the file descriptor is kept that long.
+// The one-shot path's plain connections that got their answer are closed after their check,
+// not at its end: by a timer once a second, all together, or by the checks that connect after
+// them (a few each) once more than closeKeep wait. On Linux the Go runtime's monitor thread
+// (sysmon) sleeps while every P is idle, and a system call made through the runtime's syscall
+// entry (close is one: an os.File's or a net.Conn's close cannot be made raw) wakes it and sets
+// it polling every 20 µs for its next 50 looks. A check makes no other such call (see
+// rawconn_linux.go and stampedReader.recv): its close, at its end or at a later check's start,
+// would wake sysmon for each check. A Go timer's expiry wakes sysmon anyway (it sleeps until
+// the next one), and at that moment a close does not. At 10,000 services every 10 s, closes
+// moved to later checks took sysmon from 17-19% of uptty's CPU to 4-8% (README, "The load
+// farm"). The TCP close is unchanged (a FIN, after the target's, up to a second later); the
+// file descriptor is kept that long. A check that failed or gave up on its answer closes its
+// connection at once: the server may still be sending.
 
-// closeSoonMax is how long a connection waits for a check to close it before a timer does:
-// checks less often than this pay a timer's wake-up for it, as their close did before.
+// closeSoonMax is how long a connection waits for a check to close it before the timer does.
 var closeSoonMax = time.Second
 
 // closeBatch is the most connections a check closes: at a steady rate each check leaves one,
@@ -28,31 +31,42 @@ var closeSoonMax = time.Second
 // would keep its own connection waiting that long.
 const closeBatch = 4
 
+// closeKeep is how many connections the checks leave waiting for the timer: below ~250 checks
+// a second they close none, and the timer closes each second's in one go. At 1,000 services
+// every 10 s, 64 left the checks closing and sysmon woken ~16 times a second for it: 256 halved
+// its wake-ups (README, "Session 8").
+const closeKeep = 256
+
 // lateClose holds the connections waiting to be closed.
 var lateClose lateCloser
 
 type lateCloser struct {
 	mu    sync.Mutex
-	conns []*net.TCPConn // oldest first
-	timer *time.Timer    // armed while conns is not empty
+	conns []io.Closer // oldest first
+	timer *time.Timer // armed while conns is not empty
 	// closing is held by the one closeSome at work: a check finding it held leaves the
 	// waiting connections to the next. spare is the slice its last round emptied.
 	closing sync.Mutex
-	spare   []*net.TCPConn
+	spare   []io.Closer
 }
 
-// closeSoon closes conn, a connection of the one-shot path done with, now or soon: a plain
-// connection (stamped, see stampConnFor) waits for a later check's closeWaiting or for
-// closeSoonMax, anything else (TLS, which writes its close_notify first) is closed now. Its
-// error is that of the close when it closes now, nil otherwise.
+// closeSoon closes conn, a connection of the one-shot path that got its answer, now or soon: a
+// plain connection (stamped, see stampConnFor, or made by dialIP) waits for a later check's
+// closeWaiting or for closeSoonMax, anything else (TLS, which writes its close_notify first) is
+// closed now. Its error is that of the close when it closes now, nil otherwise.
 func closeSoon(conn net.Conn) error {
-	rc, ok := conn.(*rxConn)
-	if !ok {
+	var c io.Closer
+	switch conn := conn.(type) {
+	case *rxConn:
+		c = conn.TCPConn
+	case *rawConn:
+		c = conn
+	default:
 		return conn.Close()
 	}
 	l := &lateClose
 	l.mu.Lock()
-	l.conns = append(l.conns, rc.TCPConn)
+	l.conns = append(l.conns, c)
 	if len(l.conns) == 1 {
 		if l.timer == nil {
 			l.timer = time.AfterFunc(closeSoonMax, func() { l.closeSome(0) })
@@ -64,13 +78,13 @@ func closeSoon(conn net.Conn) error {
 	return nil
 }
 
-// closeWaiting closes the oldest connections waiting, up to closeBatch: a check calls it once
-// its connection is made, before its request, so that the closes hold up neither the
-// measured wait for the answer nor the reading of it.
+// closeWaiting closes the oldest connections waiting beyond closeKeep, up to closeBatch: a
+// check calls it once its connection is made, before its request, so that the closes hold up
+// neither the measured wait for the answer nor the reading of it.
 func closeWaiting() { lateClose.closeSome(closeBatch) }
 
-// closeSome closes up to most of the waiting connections, all of them when most is 0 (the
-// timer, which waits its turn; a check does not).
+// closeSome closes up to most of the waiting connections beyond closeKeep, or all of them when
+// most is 0 (the timer, which waits its turn; a check does not).
 func (l *lateCloser) closeSome(most int) {
 	if most == 0 {
 		l.closing.Lock()
@@ -84,8 +98,12 @@ func (l *lateCloser) closeSome(most int) {
 		l.mu.Unlock()
 		return
 	}
-	if most > 0 && n > most {
-		n = most
+	if most > 0 {
+		n = min(most, n-closeKeep)
+		if n <= 0 {
+			l.mu.Unlock()
+			return
+		}
 	}
 	batch := append(l.spare[:0], l.conns[:n]...)
 	left := copy(l.conns, l.conns[n:])

@@ -74,38 +74,81 @@ func closeTestCheck(t *testing.T, url string) {
 	}
 }
 
-// TestCloseSoon: a one-shot check's connection stays open after its check, and the next check
-// closes it, cleanly (a FIN: the server reads to its end without a reset); with no
-// check after it, the timer closes it.
+// TestCloseSoon: a one-shot check's connection stays open after its check and after the
+// next one's (fewer than closeKeep wait), and the timer closes them, cleanly (a FIN: the
+// server reads to its end without a reset).
 func TestCloseSoon(t *testing.T) {
 	old := closeSoonMax
 	t.Cleanup(func() {
 		closeSoonMax = old
-		closeWaiting()
+		lateClose.closeSome(0)
 	})
-	closeWaiting() // what earlier tests left
+	lateClose.closeSome(0) // what earlier tests left
 	closeSoonMax = time.Hour
 	ct := newCloseTarget(t)
 
 	closeTestCheck(t, ct.url)
+	closeTestCheck(t, ct.url)
 	select {
 	case err := <-ct.closed:
-		t.Fatalf("the first check's connection ended with its check (%v), want it left for the next", err)
+		t.Fatalf("a connection ended with the checks (%v), want both left for the timer", err)
 	default:
 	}
-	closeTestCheck(t, ct.url)
-	if err := ct.ended(t); err != nil {
-		t.Errorf("the first connection ended with %v, want a clean close", err)
-	}
-
-	closeWaiting() // the second check's
-	if err := ct.ended(t); err != nil {
-		t.Errorf("the second connection ended with %v, want a clean close", err)
+	lateClose.closeSome(0) // the timer's round
+	for i := range 2 {
+		if err := ct.ended(t); err != nil {
+			t.Errorf("connection %d ended with %v, want a clean close", i, err)
+		}
 	}
 	closeSoonMax = time.Millisecond
 	closeTestCheck(t, ct.url)
 	if err := ct.ended(t); err != nil {
-		t.Errorf("with no check after it, the connection ended with %v, want a clean close by the timer", err)
+		t.Errorf("the timer ended the connection with %v, want a clean close", err)
+	}
+}
+
+// TestCloseSoonGaveUp: a check that gave up on its answer (its timeout ended the body's read)
+// closes its connection at once: the server may still be sending.
+func TestCloseSoonGaveUp(t *testing.T) {
+	old := closeSoonMax
+	t.Cleanup(func() {
+		closeSoonMax = old
+		lateClose.closeSome(0)
+	})
+	closeSoonMax = time.Hour
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ended := make(chan struct{})
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+			// Half of the body, then nothing until the client goes.
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nok")
+			io.Copy(io.Discard, c)
+		}
+		close(ended)
+	}()
+	svc := httpService("http://" + ln.Addr().String() + "/")
+	svc.Timeout = 200 * time.Millisecond
+	httpOptions(&svc).Expect.BodyContains = "never"
+	c, err := newHTTPChecker(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := Run(context.Background(), c, svc); r.Reason != "timeout after 200ms" {
+		t.Fatalf("check = %q, want a timeout", r.Reason)
+	}
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server's connection did not end within 10 s of the check")
 	}
 }
 
@@ -121,13 +164,13 @@ func TestCloseSoonOnlyPlain(t *testing.T) {
 	}
 }
 
-// TestCloseSoonBatch: a check closes the oldest closeBatch connections waiting and leaves the
-// rest to the next.
+// TestCloseSoonBatch: once more than closeKeep connections wait, a check closes the oldest of
+// them, up to closeBatch, and leaves closeKeep to the timer.
 func TestCloseSoonBatch(t *testing.T) {
 	old := closeSoonMax
 	t.Cleanup(func() {
 		closeSoonMax = old
-		closeWaiting()
+		lateClose.closeSome(0)
 	})
 	lateClose.closeSome(0) // what earlier tests left
 	closeSoonMax = time.Hour
@@ -136,8 +179,17 @@ func TestCloseSoonBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
 	var conns []*net.TCPConn
-	for range closeBatch + 2 {
+	for range closeKeep + closeBatch + 2 {
 		c, err := net.Dial("tcp4", ln.Addr().String())
 		if err != nil {
 			t.Fatal(err)
@@ -146,16 +198,18 @@ func TestCloseSoonBatch(t *testing.T) {
 		closeSoon(&rxConn{TCPConn: c.(*net.TCPConn)})
 	}
 	isClosed := func(c *net.TCPConn) bool { return errors.Is(c.SetDeadline(time.Time{}), net.ErrClosed) }
-	closeWaiting()
-	for i, c := range conns {
-		if want := i < closeBatch; isClosed(c) != want {
-			t.Errorf("connection %d closed = %v after one check, want %v", i, !want, want)
+	for round, closed := range []int{closeBatch, closeBatch + 2, closeBatch + 2} {
+		closeWaiting()
+		for i, c := range conns {
+			if want := i < closed; isClosed(c) != want {
+				t.Errorf("connection %d closed = %v after %d checks, want %v", i, !want, round+1, want)
+			}
 		}
 	}
-	closeWaiting()
+	lateClose.closeSome(0)
 	for i, c := range conns {
 		if !isClosed(c) {
-			t.Errorf("connection %d open after two checks", i)
+			t.Errorf("connection %d open after the timer's round", i)
 		}
 	}
 }

@@ -168,7 +168,11 @@ func (a *httpAttempt) roundTrip(req *http.Request) (*http.Response, error) {
 		stop()
 	}
 	if !keep {
-		closeSoon(conn)
+		if err != nil {
+			conn.Close() // a failed exchange: the server may still be at it
+		} else {
+			closeSoon(conn)
+		}
 	}
 	if err != nil {
 		closeBody(req)
@@ -348,10 +352,20 @@ func (a *httpAttempt) dial(ctx context.Context, addr string) (net.Conn, error) {
 		dial = httpDialer.DialContext
 	}
 	rec := a.rec
-	if _, err := netip.ParseAddrPort(addr); err == nil {
+	if ap, err := netip.ParseAddrPort(addr); err == nil {
 		// An IP address needs no lookup and gets one connect: the dial is the connect step
 		// (its hook would start just before the socket is made), without the trace's cost.
 		rec.connectStart()
+		if a.h.dial == nil {
+			if conn, ok, err := dialIP(ctx, ap, rec); ok {
+				rec.end(&rec.connect)
+				if err != nil {
+					return nil, err
+				}
+				rec.handshakeRTT(handshakeRTT(conn))
+				return conn, nil
+			}
+		}
 		conn, err := dial(ctx, "tcp", addr)
 		rec.end(&rec.connect)
 		if err != nil {
@@ -431,6 +445,7 @@ type fastBody struct {
 	zr      *gzip.Reader
 	zerr    error
 	closed  bool
+	broken  bool // a read failed (the deadline, say)
 }
 
 var errReadOnClosed = errors.New("http: read on closed response body")
@@ -451,6 +466,7 @@ func (b *fastBody) Read(p []byte) (n int, err error) {
 		n, err = b.rc.Read(p)
 	}
 	if err != nil && err != io.EOF {
+		b.broken = true
 		if cerr := b.ctx.Err(); cerr != nil {
 			err = cerr
 		}
@@ -464,7 +480,13 @@ func (b *fastBody) Close() error {
 	}
 	b.closed = true
 	b.stop()
-	err := closeSoon(b.conn)
+	var err error
+	if b.broken || b.ctx.Err() != nil {
+		// The check gave up on the body: the server may still be sending it.
+		err = b.conn.Close()
+	} else {
+		err = closeSoon(b.conn)
+	}
 	b.release()
 	return err
 }

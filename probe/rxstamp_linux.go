@@ -39,7 +39,7 @@ func stampConnFor(rec *phaseRecorder, conn net.Conn) net.Conn {
 	var rtt time.Duration
 	if err := raw.Control(func(fd uintptr) {
 		rtt = tcpInfoRTT(fd)
-		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+		serr = rawSetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
 	}); err != nil {
 		return conn
 	}
@@ -47,19 +47,23 @@ func stampConnFor(rec *phaseRecorder, conn net.Conn) net.Conn {
 	if serr != nil {
 		return conn
 	}
-	return &rxConn{TCPConn: tcp, stampedReader: newStampedReader(raw, tcp.RemoteAddr()), rec: rec}
+	return &rxConn{TCPConn: tcp, stampedReader: newStampedReader(raw, tcp.RemoteAddr()), rawWriter: rawWriter{raw: raw}, rec: rec}
 }
 
 // handshakeRTT is the kernel's measure of the TCP handshake of conn, a connection just made
 // (TCP_INFO's round-trip time, from the SYN sent to the SYN-ACK received), or 0 where it cannot
 // tell: see phaseRecorder.handshakeRTT.
 func handshakeRTT(conn net.Conn) time.Duration {
-	tcp, ok := conn.(*net.TCPConn)
-	if !ok {
-		return 0
-	}
-	raw, err := tcp.SyscallConn()
-	if err != nil {
+	var raw syscall.RawConn
+	switch c := conn.(type) {
+	case *net.TCPConn:
+		var err error
+		if raw, err = c.SyscallConn(); err != nil {
+			return 0
+		}
+	case *rawConn:
+		raw = c.stampedReader.raw
+	default:
 		return 0
 	}
 	var rtt time.Duration
@@ -73,7 +77,7 @@ func tcpInfoRTT(fd uintptr) time.Duration {
 	// one for every call, one per check.
 	var info unix.TCPInfo
 	size := uint32(unsafe.Sizeof(info))
-	_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.IPPROTO_TCP, unix.TCP_INFO,
+	_, _, e := unix.RawSyscall6(unix.SYS_GETSOCKOPT, fd, unix.IPPROTO_TCP, unix.TCP_INFO,
 		uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&size)), 0)
 	if e != 0 || size < uint32(unsafe.Offsetof(info.Rtt)+unsafe.Sizeof(info.Rtt)) {
 		return 0
@@ -87,6 +91,7 @@ func tcpInfoRTT(fd uintptr) time.Duration {
 type rxConn struct {
 	*net.TCPConn
 	stampedReader
+	rawWriter
 	rec *phaseRecorder
 }
 
@@ -167,7 +172,7 @@ func (r *stampedReader) read(p []byte, conn net.Conn, network string) (int, time
 
 func (c *rxConn) Write(p []byte) (int, error) {
 	c.rec.writing(time.Now())
-	return c.TCPConn.Write(p)
+	return c.rawWriter.write(p, c, "tcp")
 }
 
 func (c *rxConn) Read(p []byte) (int, error) {
@@ -252,6 +257,71 @@ func (c *rxUDPConn) Read(p []byte) (int, error) {
 	}
 	if stamped {
 		c.st.rx = at
+	}
+	return n, nil
+}
+
+// rawSetsockoptInt is setsockopt(2) of an int, as a raw system call: see stampedReader.recv.
+func rawSetsockoptInt(fd uintptr, level, opt, value int) error {
+	v := int32(value)
+	_, _, e := unix.RawSyscall6(unix.SYS_SETSOCKOPT, fd, uintptr(level), uintptr(opt), uintptr(unsafe.Pointer(&v)), 4, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// rawWriter writes a stream socket with raw system calls (see stampedReader.recv), waiting
+// for room on the runtime's poller as the net package does.
+type rawWriter struct {
+	raw syscall.RawConn
+	// The write in progress, for sendFn, made once per connection (see stampedReader).
+	p      []byte
+	n      int
+	werr   syscall.Errno
+	sendFn func(fd uintptr) bool
+}
+
+func (w *rawWriter) send(fd uintptr) bool {
+	for w.n < len(w.p) {
+		// MSG_NOSIGNAL: a reset connection answers EPIPE without a SIGPIPE.
+		n, _, e := unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(&w.p[w.n])), uintptr(len(w.p)-w.n),
+			unix.MSG_NOSIGNAL, 0, 0)
+		switch e {
+		case 0:
+			w.n += int(n)
+		case unix.EINTR:
+		case unix.EAGAIN:
+			return false
+		default:
+			w.werr = e
+			return true
+		}
+	}
+	return true
+}
+
+// write writes all of p, as a net.Conn's Write does, with its errors.
+func (w *rawWriter) write(p []byte, conn net.Conn, network string) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if w.sendFn == nil {
+		w.sendFn = w.send
+	}
+	w.p, w.n, w.werr = p, 0, 0
+	err := w.raw.Write(w.sendFn)
+	n, werr := w.n, w.werr
+	w.p = nil
+	if err != nil {
+		if oe, ok := err.(*net.OpError); ok {
+			oe.Op = "write"
+		}
+		return n, err
+	}
+	if werr != 0 {
+		return n, &net.OpError{Op: "write", Net: network, Source: conn.LocalAddr(), Addr: conn.RemoteAddr(),
+			Err: os.NewSyscallError("write", werr)}
 	}
 	return n, nil
 }
