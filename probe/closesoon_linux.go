@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -34,8 +35,29 @@ const closeBatch = 4
 // closeKeep is how many connections the checks leave waiting for the timer: below ~250 checks
 // a second they close none, and the timer closes each second's in one go. At 1,000 services
 // every 10 s, 64 left the checks closing and sysmon woken ~16 times a second for it: 256 halved
-// its wake-ups (README, "Session 8").
-const closeKeep = 256
+// its wake-ups (README, "Session 8"). Under a low limit on open files (a container's
+// `ulimit -n 256`) it is a quarter of what the monitor leaves beside its checks in flight
+// (monitor/fdlimit.go takes half of the limit less 64), so that connections waiting to be
+// closed never turn a healthy service's check into "too many open files".
+var closeKeep = keepUnder(openFileLimit())
+
+// keepUnder is closeKeep under a limit of limit open files (0: none that matters).
+func keepUnder(limit int) int {
+	if limit <= 0 {
+		return 256
+	}
+	return min(256, max(0, (limit-64)/4))
+}
+
+// openFileLimit is the process's soft limit on open files, or 0 when it cannot be read or is
+// too large to matter.
+func openFileLimit() int {
+	var r syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil || r.Cur > 1<<30 {
+		return 0
+	}
+	return int(r.Cur)
+}
 
 // lateClose holds the connections waiting to be closed.
 var lateClose lateCloser

@@ -213,3 +213,20 @@ func TestCloseSoonBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepUnderFileLimit: under a low limit on open files the connections left waiting to be
+// closed stay within a quarter of what the monitor leaves beside its checks in flight (half of
+// the limit less 64), so that both together stay under the limit.
+func TestKeepUnderFileLimit(t *testing.T) {
+	for _, c := range []struct{ limit, want int }{
+		{0, 256}, {1 << 20, 256}, {1088, 256}, {256, 48}, {128, 16}, {64, 0}, {10, 0},
+	} {
+		got := keepUnder(c.limit)
+		if got != c.want {
+			t.Errorf("keepUnder(%d) = %d, want %d", c.limit, got, c.want)
+		}
+		if inFlight := max(0, (c.limit-64)/2); c.limit > 0 && got+inFlight+64 > max(c.limit, 64) {
+			t.Errorf("limit %d: %d waiting + %d in flight + 64 is over it", c.limit, got, inFlight)
+		}
+	}
+}
