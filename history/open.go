@@ -83,11 +83,10 @@ func (s *Store) openFile(ctx context.Context) error {
 	if err := s.startSession(ctx); err != nil {
 		return err
 	}
-	s.ro, err = sql.Open("sqlite", dsn(s.path, false, true))
+	s.ro, err = openReaders(dsn(s.path, false, true))
 	if err != nil {
 		return fileErr(s.path, "cannot be opened", nil, err)
 	}
-	s.ro.SetMaxOpenConns(readers)
 	if s.opened, err = os.Stat(s.path); err != nil {
 		return fileErr(s.path, "cannot be read", nil, err)
 	}
@@ -106,10 +105,9 @@ func (s *Store) openReadOnly(ctx context.Context) error {
 	if err := refuseLinks(s.path, s.path+sidecars[0], s.path+sidecars[1]); err != nil {
 		return err
 	}
-	if s.ro, err = sql.Open("sqlite", dsn(s.path, false, true)); err != nil {
+	if s.ro, err = openReaders(dsn(s.path, false, true)); err != nil {
 		return fileErr(s.path, "cannot be opened", nil, err)
 	}
-	s.ro.SetMaxOpenConns(readers)
 	if err := checkFile(ctx, s.ro, s.path, false, false); err != nil {
 		return err
 	}
@@ -142,10 +140,9 @@ func (s *Store) openMemory(ctx context.Context) error {
 	if err := s.startSession(ctx); err != nil {
 		return err
 	}
-	if s.ro, err = sql.Open("sqlite", dsn(name, true, true)); err != nil {
+	if s.ro, err = openReaders(dsn(name, true, true)); err != nil {
 		return fileErr("", "cannot be opened", nil, err)
 	}
-	s.ro.SetMaxOpenConns(readers)
 	return nil
 }
 
@@ -308,14 +305,15 @@ func dsn(path string, memory, readOnly bool) string {
 		q = append(q, "vfs=memdb")
 	}
 	if readOnly {
-		q = append(q, "_pragma=query_only(1)")
+		q = append(q, "_pragma=query_only(1)", fmt.Sprintf("_pragma=cache_size(-%d)", readerCacheKiB))
 		if !memory {
 			q = append(q, "mode=ro")
 		}
 	} else {
 		// IMMEDIATE: the writer takes the write lock when its transaction begins, so that it
 		// waits (busy timeout) rather than failing when it would upgrade a read lock.
-		q = append(q, "_txlock=immediate", "_pragma=synchronous(NORMAL)")
+		q = append(q, "_txlock=immediate", "_pragma=synchronous(NORMAL)",
+			fmt.Sprintf("_pragma=cache_size(-%d)", writerCacheKiB), fmt.Sprintf("_pragma=temp.cache_size(-%d)", writerTempCacheKiB))
 	}
 	u := url.URL{Scheme: "file", Path: path}
 	return u.String() + "?" + strings.Join(q, "&")
