@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -22,12 +21,7 @@ func TestAttachPauseRefused(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer up.Close()
 	cfg := writeConfig(t, fmt.Sprintf("history: {path: \"\"}\nservices:\n  - {name: Checkout, url: \"%s/checkout\"}\n", up.URL))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeLoopbackAddr(t)
 	startServe(t, bin, cfg, addr)
 	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
 	rp.FlushInterval = -1 // the event stream goes through as it comes

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,12 +20,7 @@ func TestAttachSilence(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer up.Close()
 	cfg := writeConfig(t, fmt.Sprintf("history: {path: \"\"}\nservices:\n  - {name: Checkout, url: \"%s/checkout\"}\n", up.URL))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeLoopbackAddr(t)
 	startServe(t, bin, cfg, addr)
 	status := func() string {
 		resp, err := http.Get("http://" + addr + "/api/v1/status")

@@ -83,12 +83,7 @@ services:
   - {name: Checkout, url: "%s/checkout"}
   - {name: Search, url: "%s/search"}
 `, up.URL, up.URL))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // the server takes it, and takes it again after its restart
+	addr := freeLoopbackAddr(t) // the server takes it, and takes it again after its restart
 	kill := startServe(t, bin, cfg, addr)
 
 	s := startTmux(t, 100, 16, nil, bin, "attach", "http://"+addr)
@@ -147,12 +142,7 @@ history: {path: ""}
 services:
   - {name: Checkout, url: "%s/checkout"}
 `, up.URL))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeLoopbackAddr(t)
 	startServe(t, bin, cfg, addr)
 	s := startTmux(t, 80, 24, nil, bin, "attach", "http://"+addr, "--wall", "--ascii")
 	screen := s.waitFor("the wallboard", 30*time.Second, func(screen string) bool {
@@ -185,12 +175,7 @@ defaults: {interval: 1h, timeout: 5s}
 services:
   - {name: Checkout, url: "%s/checkout"}
 `, up.URL))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeLoopbackAddr(t)
 	srv := startServeLogs(t, bin, cfg, addr)
 	srv.logs.waitFor(t, "Checkout UP", func(m map[string]any) bool { return m["msg"] == "state changed" && m["to"] == "UP" })
 
@@ -205,4 +190,16 @@ services:
 	if code := s.exitStatus(10 * time.Second); code != "0" {
 		t.Errorf("uptty attach exit status after q = %s, want 0", code)
 	}
+}
+
+// freeLoopbackAddr is a loopback address with a port nothing listens on, for a server the test
+// starts as a process of its own.
+func freeLoopbackAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
