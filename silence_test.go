@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/notify"
 )
 
@@ -41,13 +42,11 @@ func TestSilencePoller(t *testing.T) {
 		if m := q.Mark("api", time.Now()); m.Quiet() {
 			t.Errorf("Mark before a poll = %+v, want none", m)
 		}
-		time.Sleep(silencePollEvery)
-		synctest.Wait()
+		fakeclock.Elapse(silencePollEvery)
 		if m := q.Mark("api", time.Now()); !m.SilencedUntil.Equal(start.Add(time.Minute).Truncate(time.Millisecond)) {
 			t.Errorf("Mark after a poll = %+v, want silenced until %v", m, start.Add(time.Minute))
 		}
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		fakeclock.Elapse(time.Minute)
 		if m := q.Mark("api", time.Now()); m.Quiet() {
 			t.Errorf("Mark after the end = %+v, want none", m)
 		}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/uptty/uptty/internal/fakeclock"
 )
 
 // funcSender is a Sender made of a function, for the dispatcher's own logic under synctest.
@@ -76,13 +78,6 @@ func stop(t testing.TB, d *Dispatcher) {
 	}
 }
 
-// elapse moves the synctest bubble's fake clock on by d, then waits until every goroutine of
-// the bubble has done what that time brought.
-func elapse(d time.Duration) {
-	<-time.After(d)
-	synctest.Wait()
-}
-
 // TestBackoff checks the retry schedule (1s doubling to 5m) and giving up after 24h.
 func TestBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -97,7 +92,7 @@ func TestBackoff(t *testing.T) {
 			t.Fatal(err)
 		}
 		d.Enqueue(downAlert("A"))
-		elapse(25 * time.Hour)
+		fakeclock.Elapse(25 * time.Hour)
 		stop(t, d)
 		// Attempt k+1 is sum(min(2^i, 300), i<k) seconds after the first; the attempt whose
 		// retry would fall past 24h is the last: 10 attempts in the first 511s, then one
@@ -129,7 +124,7 @@ func TestGiveUpAfterFor(t *testing.T) {
 			t.Fatal(err)
 		}
 		d.Enqueue(downAlert("A"))
-		elapse(30 * time.Second)
+		fakeclock.Elapse(30 * time.Second)
 		l.mu.Lock()
 		if fmt.Sprint(l.gaveUp) != "[4]" {
 			t.Errorf("after 30s gave up %v, want quick only, after 4 attempts (0, 1, 3, 7s)", l.gaveUp)
@@ -155,7 +150,7 @@ func TestRetryThenDeliver(t *testing.T) {
 		down, up := downAlert("A"), upAlert("A")
 		d.Enqueue(down)
 		d.Enqueue(up)
-		elapse(10 * time.Second)
+		fakeclock.Elapse(10 * time.Second)
 		stop(t, d)
 		want := fmt.Sprint([]string{down.ID, down.ID, down.ID, up.ID})
 		if fmt.Sprint(got) != want {
@@ -211,9 +206,9 @@ func TestResend(t *testing.T) {
 		}}}
 		d, _ := NewDispatcher([]Sender{s}, Options{})
 		d.Enqueue(downAlert("A"))
-		elapse(3*time.Minute + 30*time.Second)
+		fakeclock.Elapse(3*time.Minute + 30*time.Second)
 		d.Enqueue(upAlert("A"))
-		elapse(5 * time.Minute)
+		fakeclock.Elapse(5 * time.Minute)
 		stop(t, d)
 		if want := "[down down down down up]"; fmt.Sprint(sends) != want {
 			t.Errorf("sends = %v, want %v", sends, want)

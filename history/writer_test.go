@@ -6,6 +6,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/track"
 )
 
@@ -24,12 +25,12 @@ func TestWriterBatchWait(t *testing.T) {
 		start := time.Now()
 		for i := range 3 {
 			s.RecordResult("a", track.Check{Start: start.Add(time.Duration(i) * time.Millisecond), Latency: time.Millisecond, OK: true})
-			elapse(10 * time.Millisecond)
+			fakeclock.Elapse(10 * time.Millisecond)
 		}
 		if got := s.commits.Load() - base; got != 0 {
 			t.Errorf("commits %v after the first of 3 results = %d, want 0 (the batch waits %v)", time.Since(start), got, commitDelay)
 		}
-		elapse(commitDelay)
+		fakeclock.Elapse(commitDelay)
 		if got := s.commits.Load() - base; got != 1 {
 			t.Errorf("commits once the wait is over = %d, want 1", got)
 		}
@@ -86,11 +87,4 @@ func TestWriterBatchFull(t *testing.T) {
 			t.Errorf("commits once the writer waiting with 1 result had %d more queued = %d, want 2 in all", batchFull-1, got)
 		}
 	})
-}
-
-// elapse moves the synctest bubble's fake clock on by d, then waits until every goroutine of
-// the bubble has done what that time brought.
-func elapse(d time.Duration) {
-	<-time.After(d)
-	synctest.Wait()
 }

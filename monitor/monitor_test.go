@@ -42,13 +42,6 @@ func monBubble(t *testing.T, f func(t *testing.T)) {
 	synctest.Test(t, f)
 }
 
-// elapse moves the synctest bubble's fake clock on by d, then waits until every goroutine of
-// the bubble has done what that time brought.
-func elapse(d time.Duration) {
-	<-time.After(d)
-	synctest.Wait()
-}
-
 // monListen serves TCP on 127.0.0.1, accepting and closing connections, until the test ends.
 func monListen(t *testing.T) string {
 	t.Helper()

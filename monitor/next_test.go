@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/internal/fakeclock"
 )
 
 // TestMonitorNextHoldsLooks: a batch of changes that only move how services look waits past
@@ -37,7 +39,7 @@ func TestMonitorNextHoldsLooks(t *testing.T) {
 				}
 				got <- batch{slices.Sorted(maps.Keys(b)), time.Now()}
 			}()
-			elapse(0)
+			fakeclock.Elapse(0)
 		}
 		want := func(what string, names []string, at time.Time) {
 			t.Helper()
@@ -65,34 +67,34 @@ func TestMonitorNextHoldsLooks(t *testing.T) {
 
 		change(0, false)
 		next()
-		elapse(minBatch)
+		fakeclock.Elapse(minBatch)
 		none("looks changed within MinBatchInterval, no change since")
-		elapse(300 * time.Millisecond)
+		fakeclock.Elapse(300 * time.Millisecond)
 		none("looks changed, 500 ms on, no change since")
 		change(1, false)
-		elapse(0)
+		fakeclock.Elapse(0)
 		want("the next change after MinBatchInterval", []string{"a", "b"}, bubbleStart.Add(500*time.Millisecond))
 
 		change(0, false)
 		next()
-		elapse(250*time.Millisecond - time.Millisecond)
+		fakeclock.Elapse(250*time.Millisecond - time.Millisecond)
 		none("looks changed, just short of lookLead before the second")
-		elapse(time.Millisecond)
+		fakeclock.Elapse(time.Millisecond)
 		want("looks held until lookLead before the second", []string{"a"}, bubbleStart.Add(750*time.Millisecond))
 
 		change(0, false)
 		next()
-		elapse(time.Second - time.Millisecond)
+		fakeclock.Elapse(time.Second - time.Millisecond)
 		none("looks changed within MinBatchInterval of lookLead before the second")
-		elapse(time.Millisecond)
+		fakeclock.Elapse(time.Millisecond)
 		want("looks held until lookLead before the second after", []string{"a"}, bubbleStart.Add(1750*time.Millisecond))
 
 		last := time.Now()
 		change(0, false)
 		next()
-		elapse(50 * time.Millisecond)
+		fakeclock.Elapse(50 * time.Millisecond)
 		change(1, true)
-		elapse(minBatch - 50*time.Millisecond)
+		fakeclock.Elapse(minBatch - 50*time.Millisecond)
 		want("a change of standing", []string{"a", "b"}, last.Add(minBatch))
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/track"
 )
@@ -72,7 +73,7 @@ func TestReconfigureKeepsAddsRemoves(t *testing.T) {
 		m := NewMonitor([]Target{down, gone}, Options{OnResult: log.onResult})
 		runReload(t, m)
 
-		elapse(5 * time.Second) // two failures: the outage has begun
+		fakeclock.Elapse(5 * time.Second) // two failures: the outage has begun
 		before := m.Snapshot()["down"]
 		o, open := before.OpenOutage()
 		if before.State != track.Down || !open {
@@ -131,12 +132,12 @@ func TestReconfigureInterval(t *testing.T) {
 		if n := len(log.checks("a")); n != 1 {
 			t.Fatalf("first checks = %d, want 1", n)
 		}
-		elapse(10 * time.Second)
+		fakeclock.Elapse(10 * time.Second)
 		before := len(log.checks("a"))
 		reload := time.Now()
 		svc.Interval = 5 * time.Second
 		<-m.Reconfigure([]Target{{Service: svc, Checker: monFunc(reloadPass)}})
-		elapse(16 * time.Second)
+		fakeclock.Elapse(16 * time.Second)
 		got := log.checks("a")[before:]
 		if len(got) < 3 {
 			t.Fatalf("checks after the reload = %v, want at least 3 in 16s", got)
@@ -194,7 +195,7 @@ func TestReconfigureMissesNoTick(t *testing.T) {
 		m := NewMonitor(targets, Options{OnResult: log.onResult})
 		runReload(t, m)
 		start := time.Now()
-		elapse(15 * time.Second)
+		fakeclock.Elapse(15 * time.Second)
 		again := make([]Target, n)
 		for i, tg := range targets {
 			again[i] = Target{Service: tg.Service, Checker: monFunc(reloadPass)}
@@ -202,7 +203,7 @@ func TestReconfigureMissesNoTick(t *testing.T) {
 		<-m.Reconfigure(again)
 		// To start+29s: three rounds in all; a check's result reaches OnResult up to
 		// resultDelay after it.
-		elapse(14*time.Second + resultDelay)
+		fakeclock.Elapse(14*time.Second + resultDelay)
 		end := start.Add(29 * time.Second)
 		for _, tg := range targets {
 			// The first round checks every service at once; then each keeps its own grid (a
@@ -242,9 +243,9 @@ func TestReconfigureNewTakeFreeSlots(t *testing.T) {
 		m := NewMonitor(targets[:n], Options{OnResult: log.onResult})
 		runReload(t, m)
 		start := time.Now()
-		elapse(15 * time.Second)
+		fakeclock.Elapse(15 * time.Second)
 		<-m.Reconfigure(targets)
-		elapse(25 * time.Second) // to start+40s
+		fakeclock.Elapse(25 * time.Second) // to start+40s
 		var phases []time.Duration
 		for i, tg := range targets {
 			got := log.checks(tg.Service.Name)

@@ -12,6 +12,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/track"
 )
@@ -367,7 +368,7 @@ func TestMonitorStartAhead(t *testing.T) {
 		}
 		rec := newMonRecorder()
 		stop := monRun(t, rec.monitor(targets, Options{StartAhead: 20 * time.Millisecond}))
-		elapse(4 * every)
+		fakeclock.Elapse(4 * every)
 		stop()
 
 		rec.mu.Lock()
@@ -431,7 +432,7 @@ func TestMonitorIdleWorkers(t *testing.T) {
 		}
 		m := NewMonitor(targets, Options{})
 		monRun(t, m)
-		elapse(2 * time.Second) // the first round's spread
+		fakeclock.Elapse(2 * time.Second) // the first round's spread
 		if got := inFlight.Load(); got != n {
 			t.Fatalf("checks in flight after the first round = %d, want %d", got, n)
 		}
@@ -449,7 +450,7 @@ func TestMonitorIdleWorkers(t *testing.T) {
 			m.Pause(tg.Service.Name)
 		}
 		synctest.Wait()
-		elapse(workerIdle)
+		fakeclock.Elapse(workerIdle)
 		if got := workers(); got != 0 {
 			t.Errorf("workers after %v without a check = %d, want 0", workerIdle, got)
 		}

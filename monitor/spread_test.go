@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/probe"
 )
 
@@ -69,7 +70,7 @@ func evenStream(t *testing.T, n int, every []time.Duration, retry, window, from,
 			}
 		}
 		monRun(t, m)
-		elapse(to + time.Second)
+		fakeclock.Elapse(to + time.Second)
 		mu.Lock()
 		defer mu.Unlock()
 		total := 0
@@ -243,7 +244,7 @@ func startupRound(t *testing.T, n int, every, window time.Duration) (counts []in
 			}
 		}
 		monRun(t, m)
-		elapse(every)
+		fakeclock.Elapse(every)
 	})
 	return counts, last
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/track"
 )
 
@@ -38,14 +39,14 @@ func TestAckStopsReminders(t *testing.T) {
 		if got, ok := e.Acked("api"); !ok || got != a {
 			t.Errorf("Acked(api) = %+v, %v; want %+v", got, ok, a)
 		}
-		elapse(3*time.Hour + time.Second)
+		fakeclock.Elapse(3*time.Hour + time.Second)
 		if got := r.take(); len(got) != 0 {
 			t.Errorf("3h into an acked outage sent %v, want no reminder", got)
 		}
 		if _, ok := e.Unack("api"); !ok {
 			t.Error("Unack(api) = false, want the ack removed")
 		}
-		elapse(time.Hour)
+		fakeclock.Elapse(time.Hour)
 		if got, want := r.take(), []string{"team:down:api"}; !slices.Equal(got, want) {
 			t.Errorf("an hour after unack sent %v, want a reminder %v", got, want)
 		}
@@ -61,13 +62,13 @@ func TestAckStopsReminders(t *testing.T) {
 			t.Errorf("Acked(api) after the recovery = %+v, want none: the ack ends with its outage", a)
 		}
 		// The next outage starts without an ack: reminders again.
-		elapse(2 * time.Minute) // past the flap gap
+		fakeclock.Elapse(2 * time.Minute) // past the flap gap
 		start2 := time.Now()
 		e.OnResult("api", failed(start2), down(start2, start2))
 		if _, ok := e.Acked("api"); ok {
 			t.Error("a new outage starts acked")
 		}
-		elapse(time.Hour + time.Second)
+		fakeclock.Elapse(time.Hour + time.Second)
 		if got, want := r.take(), []string{"team:down:api", "team:down:api"}; !slices.Equal(got, want) {
 			t.Errorf("new outage, an hour on, sent %v, want its down and a reminder %v", got, want)
 		}

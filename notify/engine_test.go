@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptty/uptty/alert"
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/track"
 )
 
@@ -217,14 +218,6 @@ func TestDependencies(t *testing.T) {
 	}
 }
 
-// elapse moves the synctest bubble's fake clock on by d (the test's timer is the only thing
-// that waits on real time, and in the bubble none does), then waits until every goroutine of the
-// bubble has done what that time brought: timers fired, alerts sunk.
-func elapse(d time.Duration) {
-	<-time.After(d)
-	synctest.Wait()
-}
-
 // TestRepeatAndSeed: reminders while down, under synctest's clock; after a restart an open
 // outage's recovery is still sent, and a Resend sender gets the down again.
 func TestRepeatAndSeed(t *testing.T) {
@@ -238,7 +231,7 @@ func TestRepeatAndSeed(t *testing.T) {
 		start := time.Now()
 		e.OnResult("api", failed(start), down(start, start))
 		r.take()
-		elapse(time.Hour + time.Second)
+		fakeclock.Elapse(time.Hour + time.Second)
 		a := r.lastAlert()
 		if got, want := r.take(), []string{"team:down:api"}; !slices.Equal(got, want) {
 			t.Errorf("an hour later sent %v, want a reminder %v", got, want)

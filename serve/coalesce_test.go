@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/probe"
 )
@@ -20,13 +21,6 @@ import (
 // is fake and moves only when every goroutine waits: a check due at T runs at T exactly, and
 // an event queued at T is read at T. The streams are the hub's clients without HTTP (real I/O
 // does not wait durably); the HTTP side is the same for every event and is tested elsewhere.
-
-// elapse moves the bubble's clock on by d, then waits until every goroutine of the bubble has
-// done what that time brought.
-func elapse(d time.Duration) {
-	<-time.After(d)
-	synctest.Wait()
-}
 
 // scripted is a checker that needs no network, whose results the test sets: passing or not,
 // with a latency that is the check's number in milliseconds (1 ms, 2 ms…), so that every
@@ -272,7 +266,7 @@ func TestCosmeticEventsWaitForTheSecond(t *testing.T) {
 		b := startBubble(t, 250*time.Millisecond, "a", "b", "c")
 		v := b.watch(t)
 		start := time.Now() // on a whole second, as a bubble's clock starts
-		elapse(5*time.Second + 500*time.Millisecond)
+		fakeclock.Elapse(5*time.Second + 500*time.Millisecond)
 		b.checkStream(t, v)
 		// After the first round (UNKNOWN to UP, sent at once) only latencies move.
 		var writes, want []time.Duration
@@ -296,13 +290,13 @@ func TestStateChangeGoesAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		b := startBubble(t, 250*time.Millisecond, "a", "b", "c")
 		v := b.watch(t)
-		elapse(2*time.Second + 100*time.Millisecond)
+		fakeclock.Elapse(2*time.Second + 100*time.Millisecond)
 		failFrom := time.Now()
 		b.checkers["a"].setFail(true)
-		elapse(300 * time.Millisecond) // a checks once more meanwhile
+		fakeclock.Elapse(300 * time.Millisecond) // a checks once more meanwhile
 		pausedAt := time.Now()
 		b.srv.opts.Monitor.Pause("b")
-		elapse(2 * time.Second)
+		fakeclock.Elapse(2 * time.Second)
 		b.checkStream(t, v)
 
 		downAt := b.checkers["a"].firstFrom(failFrom)
@@ -335,11 +329,11 @@ func TestNoEventLostAcrossSnapshot(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		b := startBubble(t, 250*time.Millisecond, "a", "b", "c")
 		first := b.watch(t)
-		elapse(2*time.Second + 600*time.Millisecond)
+		fakeclock.Elapse(2*time.Second + 600*time.Millisecond)
 		openedAt := time.Now()
 		second := b.watch(t)
 		synctest.Wait()
-		elapse(3 * time.Second)
+		fakeclock.Elapse(3 * time.Second)
 		b.checkStream(t, first, openedAt)
 		b.checkStream(t, second)
 		if rs := second.taken(); !rs[0].at.Equal(openedAt) {

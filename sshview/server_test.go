@@ -23,6 +23,7 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/track"
 	"github.com/uptty/uptty/ui/uitest"
 )
@@ -31,13 +32,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // wait is the deadline for a condition: generous, for -race on a loaded 2-core machine.
 const wait = 20 * time.Second
-
-// elapse moves the synctest bubble's fake clock on by d, then waits until every goroutine of
-// the bubble has done what that time brought.
-func elapse(d time.Duration) {
-	<-time.After(d)
-	synctest.Wait()
-}
 
 // fakeSub is a Subscription fed by the test (fixture.publish).
 type fakeSub struct {
@@ -616,9 +610,9 @@ func TestWatchdog(t *testing.T) {
 		quick := newWatchdog(io.Discard, time.Second, func() { t.Error("writes that return dropped the viewer") })
 		for range 5 {
 			quick.Write([]byte("x"))
-			elapse(700 * time.Millisecond) // quiet spells: no timer is armed in them
+			fakeclock.Elapse(700 * time.Millisecond) // quiet spells: no timer is armed in them
 		}
-		elapse(5 * time.Second)
+		fakeclock.Elapse(5 * time.Second)
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/track"
 )
 
@@ -38,7 +39,7 @@ func quietModel(now func() time.Time) Model {
 // second, which is what an idle monitor costs).
 func TestQuietTickIsOneCmd(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		elapse(300 * time.Millisecond) // off the second, as a real start is
+		fakeclock.Elapse(300 * time.Millisecond) // off the second, as a real start is
 		m := quietModel(time.Now)
 		defer m.cancel()
 		for range 3 {

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/track"
 )
@@ -31,7 +32,7 @@ func TestLooksOnlyWaitsForTheTick(t *testing.T) {
 			t.Helper()
 			tm, _ = tm.Update(msg)
 			tm.View()
-			elapse(time.Second / FrameRate) // past the screen's frame interval
+			fakeclock.Elapse(time.Second / FrameRate) // past the screen's frame interval
 			return ansi.Strip(tm.(screenModel).Model.(Model).View())
 		}
 		send(nil)

@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/ui/uitest"
 )
 
@@ -201,13 +202,6 @@ func (w *signalWriter) state() (string, int) {
 	return w.buf.String(), w.writes
 }
 
-// elapse moves the synctest bubble's fake clock on by d, then waits until every goroutine of
-// the bubble has done what that time brought.
-func elapse(d time.Duration) {
-	<-time.After(d)
-	synctest.Wait()
-}
-
 // TestScreenSleepsAndCoalesces checks, on a fake clock, that the screen writes a changed frame
 // at once after a quiet spell, coalesces a burst into one more write a frame later, and does
 // not write (nor wake) while nothing changes.
@@ -232,13 +226,13 @@ func TestScreenSleepsAndCoalesces(t *testing.T) {
 		if _, got := out.state(); got != 1 {
 			t.Fatalf("writes within a frame's time = %d, want still 1", got)
 		}
-		elapse(100 * time.Millisecond) // one frame
+		fakeclock.Elapse(100 * time.Millisecond) // one frame
 		got, n := out.state()
 		if n != 2 || !strings.HasSuffix(got, "\rb4") {
 			t.Fatalf("after a frame: %d writes ending %q, want 2 ending with b4", n, got[max(0, len(got)-10):])
 		}
 		s.draw("b4", "") // the same frame: nothing to write
-		elapse(time.Hour)
+		fakeclock.Elapse(time.Hour)
 		if _, n := out.state(); n != 2 {
 			t.Fatalf("writes after an idle hour = %d, want 2", n)
 		}

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/uptty/uptty/internal/fakeclock"
 )
 
 // TestUntilNext: a ticker waits for the wall clock's next multiple of its period, at a multiple
@@ -35,7 +37,7 @@ func TestTickerGoTimer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tk := NewTicker(2 * time.Second)
 		defer tk.Stop()
-		elapse(300 * time.Millisecond)
+		fakeclock.Elapse(300 * time.Millisecond)
 		for range 3 {
 			at, ok := tk.Wait(t.Context())
 			if !ok || !at.Equal(at.Truncate(2*time.Second)) {
@@ -116,10 +118,4 @@ func TestNextSecondShared(t *testing.T) {
 	if a.Sub(a.Truncate(time.Second)) > 500*time.Millisecond {
 		t.Logf("tick came %v after its second (a loaded machine?)", a.Sub(a.Truncate(time.Second)))
 	}
-}
-
-// elapse moves the bubble's fake clock on by d, then lets what it woke settle.
-func elapse(d time.Duration) {
-	<-time.After(d)
-	synctest.Wait()
 }
