@@ -78,13 +78,7 @@ func closeTestCheck(t *testing.T, url string) {
 // next one's (fewer than closeKeep wait), and the timer closes them, cleanly (a FIN: the
 // server reads to its end without a reset).
 func TestCloseSoon(t *testing.T) {
-	old := closeSoonMax
-	t.Cleanup(func() {
-		closeSoonMax = old
-		lateClose.closeSome(0)
-	})
-	lateClose.closeSome(0) // what earlier tests left
-	closeSoonMax = time.Hour
+	holdLateCloses(t)
 	ct := newCloseTarget(t)
 
 	closeTestCheck(t, ct.url)
@@ -110,12 +104,7 @@ func TestCloseSoon(t *testing.T) {
 // TestCloseSoonGaveUp: a check that gave up on its answer (its timeout ended the body's read)
 // closes its connection at once: the server may still be sending.
 func TestCloseSoonGaveUp(t *testing.T) {
-	old := closeSoonMax
-	t.Cleanup(func() {
-		closeSoonMax = old
-		lateClose.closeSome(0)
-	})
-	closeSoonMax = time.Hour
+	holdLateCloses(t)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -167,13 +156,7 @@ func TestCloseSoonOnlyPlain(t *testing.T) {
 // TestCloseSoonBatch: once more than closeKeep connections wait, a check closes the oldest of
 // them, up to closeBatch, and leaves closeKeep to the timer.
 func TestCloseSoonBatch(t *testing.T) {
-	old := closeSoonMax
-	t.Cleanup(func() {
-		closeSoonMax = old
-		lateClose.closeSome(0)
-	})
-	lateClose.closeSome(0) // what earlier tests left
-	closeSoonMax = time.Hour
+	holdLateCloses(t)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -229,4 +212,17 @@ func TestKeepUnderFileLimit(t *testing.T) {
 			t.Errorf("limit %d: %d waiting + %d in flight + 64 is over it", c.limit, got, inFlight)
 		}
 	}
+}
+
+// holdLateCloses starts a test of the late closes with none waiting (what earlier tests left is
+// closed) and the timer an hour away, so that only the test closes them; at its end the timer
+// is as it was and what the test left waiting is closed.
+func holdLateCloses(t *testing.T) {
+	old := closeSoonMax
+	t.Cleanup(func() {
+		closeSoonMax = old
+		lateClose.closeSome(0)
+	})
+	lateClose.closeSome(0)
+	closeSoonMax = time.Hour
 }
