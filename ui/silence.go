@@ -188,10 +188,6 @@ func (m Model) silenceFooter(w int) (string, bool) {
 		return ansi.Truncate(line, max(w, 0), m.st.g.ellipsis), true
 	case m.note != "":
 		return m.st.footer.Render(ansi.Truncate(m.note, max(w, 0), m.st.g.ellipsis)), true
-	case m.rl.err != nil && !m.rl.at.IsZero() && m.now.Sub(m.rl.at) < reloadFailedFor:
-		// The header gives a failed reload what room the counts leave, until the next reload;
-		// the footer has the reason whole for a while, then its keys again.
-		return m.st.noSave.Render(ansi.Truncate("reload failed: "+text.CleanText(m.rl.err.Error(), 0), max(w, 0), m.st.g.ellipsis)), true
 	}
 	return "", false
 }
