@@ -340,10 +340,11 @@ func (m Model) drawRow(i int, selected bool, l layout, terms []string, tx rowTex
 		}
 		mark := tx.mark
 		if mark == "" {
-			// Acked: who and when first, then the clock; the state column already says DOWN.
-			if mark = tx.ack; mark != "" {
-				cell = strings.TrimPrefix(cell, "DOWN ")
-			}
+			mark = tx.ack // acked: who and when first, then the clock
+		}
+		if mark != "" && (tx.mark == "" || s.State == track.Down) {
+			// The state column already says DOWN: the mark leaves little room, kept for the clock.
+			cell = strings.TrimPrefix(cell, "DOWN ")
 		}
 		if mark != "" {
 			b.WriteString(gap(2))
