@@ -93,6 +93,9 @@ func (m Model) ask() (Model, tea.Cmd) {
 	}
 	a.seq++
 	a.busy, a.again, a.asked = true, false, m.now
+	if m.now.Sub(m.status[svc].Since) < archiveSettle {
+		m.refreshSoon() // opened on a change the history may not have committed yet
+	}
 	src, name, span, now, n := a.src, m.services[svc].Name, a.spans[a.window], m.now, m.chartWidth()
 	msg := archiveMsg{seq: a.seq, svc: svc, window: a.window, n: n}
 	return m, func() tea.Msg {

@@ -288,6 +288,14 @@ func TestArchiveRefreshOnStateChange(t *testing.T) {
 	if len(got) != 1 {
 		t.Errorf("%d Archive messages %v after %s went DOWN, want 1", len(got), archiveSettle, name)
 	}
+	// Opened on a change of this very second, it asks again as soon.
+	fresh := archiveModel(80, 24, termenv.Ascii, false, fa)
+	next, _ = fresh.Update(statusMsg{name: down})
+	fresh = pressSettled(t, next.(Model), "enter")
+	fresh.cancel()
+	if _, got := tickAt(t, fresh, fixedNow.Add(archiveSettle)); len(got) != 1 {
+		t.Errorf("%d Archive messages %v after opening on a change, want 1", len(got), archiveSettle)
+	}
 	// The same state again (a check that changed only the latency) asks nothing sooner.
 	next, _ = m.Update(statusMsg{name: down})
 	m = next.(Model)
