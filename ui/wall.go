@@ -406,7 +406,6 @@ func (m Model) wallCell(it wallItem, w int) string {
 
 // wallFooter says which page of tiles shows and how to leave.
 func (m Model) wallFooter(w, page, pages int) string {
-	hint := "W list  / find  ! problems  ? help  q quit"
 	pos := ""
 	if pages > 1 {
 		pos = "page " + itoa(page+1) + "/" + itoa(pages)
@@ -415,7 +414,27 @@ func (m Model) wallFooter(w, page, pages int) string {
 		pos = strings.TrimSpace(m.shownText() + "  " + pos)
 	}
 	room := w - ansi.StringWidth(pos) - 1
-	hint = ansi.Truncate(hint, max(room, 0), "")
+	// Keys that do not fit are left out whole, ? help (which lists them all) last.
+	keys := []string{"W list", "/ find", "! problems", "? help", "q quit"}
+	on := make([]bool, len(keys))
+	hint := ""
+	for _, k := range []int{3, 4, 0, 1, 2} {
+		on[k] = true
+		var shown []string
+		for j, key := range keys {
+			if on[j] {
+				shown = append(shown, key)
+			}
+		}
+		if line := strings.Join(shown, "  "); ansi.StringWidth(line) <= room {
+			hint = line
+		} else {
+			on[k] = false
+		}
+	}
+	if hint == "" {
+		hint = ansi.Truncate(keys[3], max(room, 0), "")
+	}
 	gap := w - ansi.StringWidth(hint) - ansi.StringWidth(pos)
 	if pos == "" || gap < 1 {
 		return m.st.footer.Render(hint)
