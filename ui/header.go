@@ -129,8 +129,9 @@ func (m Model) layHeader(w int, clock, note string, alarm bool) (line string, cl
 // downFirstHeader is the header of a screen too narrow for the usual one to keep the DOWN
 // count: the count, whole, is what a paged user looks for, so everything else gives way to it,
 // in this order (the last first): a failing reload's or a dropped link's note (which says the
-// count may be stale), the clock (which says the screen is live), the DEMO mark, the mark that
-// more counts were cut, "history not saved", a passing note, and the name.
+// count may be stale), the DEMO mark (the count is not real), the clock (which says the screen
+// is live), the mark that more counts were cut, "history not saved", a passing note, and the
+// name.
 func (m Model) downFirstHeader(w int, clock, note string, alarm bool) (line string, clocked bool) {
 	st := m.st
 	entries := m.tally.entries()
@@ -195,7 +196,7 @@ func (m Model) downFirstHeader(w int, clock, note string, alarm bool) (line stri
 	if note != "" {
 		noteP = piece{m.noteStyle(alarm).Render(note), ansi.StringWidth(note), false}
 	}
-	order := []*piece{&clockP, &demo, &more, &noSave, &app}
+	order := []*piece{&demo, &clockP, &more, &noSave, &app}
 	if alarm {
 		order = append([]*piece{&noteP}, order...)
 	} else {
