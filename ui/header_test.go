@@ -54,6 +54,10 @@ func TestHeaderKeepsDownCount(t *testing.T) {
 				if !strings.Contains(header, want) {
 					t.Errorf("width %d: header %q lost %q", w, header, want)
 				}
+				// Next to the count, the demo says it is one (the count is not real).
+				if tc.name == "demo" && w >= len(" DEMO   1 DOWN") && !strings.Contains(header, "DEMO") {
+					t.Errorf("width %d: header %q lost the DEMO mark", w, header)
+				}
 			}
 		})
 	}
