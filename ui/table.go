@@ -138,7 +138,7 @@ func (m Model) tableLines(w, h int) []string {
 		return append(lines, m.st.hint.Render("no services"))
 	}
 	if len(m.rows) == 0 {
-		return append(lines, m.st.hint.Render(ansi.Truncate("no service matches; esc clears the filter, ! shows all states", w, m.st.g.ellipsis)))
+		return append(lines, m.st.hint.Render(ansi.Truncate(m.nothingShown(), w, m.st.g.ellipsis)))
 	}
 	off := scrollTo(m.offset, m.cursorLine(), h, len(m.rows))
 	terms := filterTerms(m.find.filter)

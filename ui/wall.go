@@ -196,7 +196,7 @@ func (m Model) wallBody(w, h int) (lines []string, page, pages int) {
 	items := m.wallItems()
 	n := items.len()
 	if n == 0 || w <= 0 || h <= 0 {
-		return []string{m.st.hint.Render(ansi.Truncate("nothing to show; esc clears the filter, ! shows all states", max(w, 0), m.st.g.ellipsis))}, 0, 1
+		return []string{m.st.hint.Render(ansi.Truncate(m.nothingShown(), max(w, 0), m.st.g.ellipsis))}, 0, 1
 	}
 	split := items.problems
 	problems, healthy := items.sub(0, split), items.sub(split, n)
