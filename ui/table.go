@@ -357,16 +357,6 @@ func (m Model) drawRow(i int, selected bool, l layout, terms []string, tx rowTex
 	return b.String()
 }
 
-// withVia is a DOWN service's reason as the screen gives it: with via, the dependency it is
-// down because of, first (the root cause), its own failure after it: "(via Core router)
-// connection refused".
-func withVia(reason, via string) string {
-	if via == "" {
-		return reason
-	}
-	return strings.TrimSpace("(via " + text.CleanText(via, 0) + ") " + reason)
-}
-
 // viaOf is the dependency the i-th service is down because of, "" when none.
 func (m Model) viaOf(i int) string {
 	if m.via == nil || m.status[i].State != track.Down {
@@ -392,7 +382,7 @@ func (m Model) outageCell(cell string, s track.Status, via string, w int, rs *ro
 		}
 		return style.paint(cut(cell, w))
 	}
-	reason := withVia(s.Reason, via)
+	reason := text.WithVia(s.Reason, via)
 	if reason == "" || ansi.StringWidth(cell)+2+6 > w {
 		return rs.down.paint(cut(cell, w))
 	}

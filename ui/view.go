@@ -338,7 +338,7 @@ func (m Model) selectedReason() string {
 	if s.State != track.Down && s.State != track.Pending && s.State != track.Degraded {
 		return ""
 	}
-	why := withVia(s.Reason, m.viaOf(i))
+	why := text.WithVia(s.Reason, m.viaOf(i))
 	if why == "" {
 		return ""
 	}

@@ -106,7 +106,7 @@ func (m Model) wallItems() wallList {
 		g := m.services[i].Group
 		if g == "" {
 			s := m.status[i]
-			out = append(out, wallItem{name: m.names[i], state: shownState(s), reason: withVia(s.Reason, m.viaOf(i)), problem: isProblem(s)})
+			out = append(out, wallItem{name: m.names[i], state: shownState(s), reason: text.WithVia(s.Reason, m.viaOf(i)), problem: isProblem(s)})
 			continue
 		}
 		if _, ok := seen[g]; !ok {
@@ -126,7 +126,7 @@ func (m Model) wallItems() wallList {
 			c.add(&s, m.isAcked(i), 1)
 			it.problem = it.problem || isProblem(s)
 			if o, open := s.OpenOutage(); open && outageFor(o, at) > it.outage {
-				it.open, it.outage, it.since, it.reason = true, outageFor(o, at), clockText(m.now, o.Start, m.loc), m.names[i]+": "+withVia(s.Reason, m.viaOf(i))
+				it.open, it.outage, it.since, it.reason = true, outageFor(o, at), clockText(m.now, o.Start, m.loc), m.names[i]+": "+text.WithVia(s.Reason, m.viaOf(i))
 			}
 		}
 		var parts []string
@@ -148,7 +148,7 @@ func (m Model) wallItems() wallList {
 // serviceTile is service i's tile.
 func (m Model) serviceTile(i int) wallItem {
 	s := m.status[i]
-	it := wallItem{name: m.names[i], state: shownState(s), reason: withVia(s.Reason, m.viaOf(i)), problem: isProblem(s)}
+	it := wallItem{name: m.names[i], state: shownState(s), reason: text.WithVia(s.Reason, m.viaOf(i)), problem: isProblem(s)}
 	// A silenced, maintained or paused outage says so, as its row does: the board shows it as
 	// DOWN, and whoever looks at the wall must not take it for unheeded.
 	var notes []string
