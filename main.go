@@ -32,6 +32,7 @@ import (
 	"github.com/uptty/uptty/probe"
 	"github.com/uptty/uptty/report"
 	_ "github.com/uptty/uptty/termquery" // its init: Bubble Tea v1 asks the terminal nothing at start-up
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 	"github.com/uptty/uptty/ui"
 	"github.com/uptty/uptty/wallclock"
@@ -367,6 +368,7 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 	defer stop()
 	checkedAt := time.Now().UTC() // as the contract writes it: 2026-11-25T13:00:00Z
 	statuses := monitor.CheckAll(ctx, targets, cfg.Concurrency)
+	markVia(cfg.Services, statuses)
 	if opts.json {
 		doc := report.CheckDocOf(checkedAt, cfg.Services, statuses)
 		quiet := checkQuiet(cfg, checkedAt)
@@ -393,6 +395,27 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 		}
 	}
 	return exitOK
+}
+
+// markVia writes the dependency a DOWN service is down because of before its reason, as the
+// screen does ("(via Core router) connection refused"): the first of its depends_on that the
+// same pass found DOWN.
+func markVia(services []config.Service, st []track.Status) {
+	down := make(map[string]bool, len(services))
+	for i, s := range services {
+		down[s.Name] = i < len(st) && st[i].State == track.Down
+	}
+	for i, s := range services {
+		if i >= len(st) || st[i].State != track.Down {
+			continue
+		}
+		for _, d := range s.DependsOn {
+			if down[d] {
+				st[i].Reason = text.WithVia(st[i].Reason, d)
+				break
+			}
+		}
+	}
 }
 
 // historyServices is what history is told of the services.

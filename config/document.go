@@ -50,6 +50,12 @@ func documents(data []byte) (docs []*yaml.Node, err error) {
 	return docs, nil
 }
 
+// SyntaxError is err, the yaml.v3 error from parsing data (the file named file), as the
+// loader reports one of a config: on the line that is wrong (yaml.v3's is often where the
+// enclosing block began), with its column, the key there and a hint at the usual cause. For
+// other YAML that uptty reads, such as the files `uptty import` converts.
+func SyntaxError(data []byte, file string, err error) error { return syntaxError(data, file, err) }
+
 // syntaxError turns a yaml.v3 syntax error into an Error on its line. yaml.v3 often names the
 // line where the enclosing block began (or none, for the first line) rather than the line that
 // is wrong, so the line is found again: the first one such that the file up to it fails with

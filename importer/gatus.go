@@ -3,13 +3,14 @@ package importer
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/uptty/uptty/config"
 )
 
 // gatusTop are the top-level keys of a Gatus config (config/config.go), with what uptty has in
@@ -47,9 +48,6 @@ var gatusClientKeys = []string{"proxy-url", "insecure", "ignore-redirect", "time
 // dnsTypes are the query types uptty's DNS check asks.
 var dnsTypes = []string{"A", "AAAA", "CNAME", "MX", "TXT", "NS", "SOA", "SRV", "CAA", "PTR"}
 
-// yamlLine finds the line in a YAML syntax error ("line 3: did not find expected key").
-var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
-
 // gatusDefaultInterval is how often Gatus checks an endpoint that does not say.
 const gatusDefaultInterval = time.Minute
 
@@ -59,11 +57,7 @@ const gatusDefaultInterval = time.Minute
 func Gatus(data []byte, file string) (Result, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			return Result{}, fmt.Errorf("%s:%s: not YAML: %s", file, m[1], m[2])
-		}
-		return Result{}, fmt.Errorf("%s: not YAML: %s", file, msg)
+		return Result{}, config.SyntaxError(data, file, err)
 	}
 	g := &gatus{file: file}
 	if len(root.Content) == 0 {

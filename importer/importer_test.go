@@ -165,7 +165,7 @@ func TestInvalid(t *testing.T) {
 		{"gatus-unknown-top.yaml", `^testdata/invalid/gatus-unknown-top.yaml:6:1: unknown key "alerts": not a Gatus config key \(want .*alerting.*\)$`},
 		{"gatus-unknown-endpoint-key.yaml", `^testdata/invalid/gatus-unknown-endpoint-key.yaml:4:5: endpoints\[0\]: unknown key "condition" \(Gatus knows .*conditions.*\)\n` +
 			`testdata/invalid/gatus-unknown-endpoint-key.yaml:9:7: endpoints\[1\].client: unknown key "timout" \(Gatus knows .*timeout.*\)$`},
-		{"gatus-not-yaml.yaml", `^testdata/invalid/gatus-not-yaml.yaml:1: not YAML: did not find expected '-' indicator$`},
+		{"gatus-not-yaml.yaml", `^testdata/invalid/gatus-not-yaml.yaml:3:4: url: invalid YAML: did not find expected '-' indicator \(check this line's indentation against the lines above\)$`},
 		{"gatus-no-endpoints.yaml", `^testdata/invalid/gatus-no-endpoints.yaml:1:1: no endpoints: not a Gatus config$`},
 		{"kuma-truncated.json", `^testdata/invalid/kuma-truncated.json:8:24: the JSON ends early: the file is cut short$`},
 		{"kuma-version-2.json", `^testdata/invalid/kuma-version-2.json:2:16: a backup of Uptime Kuma "2.0.0-beta.2": uptty reads the JSON export of Uptime Kuma 1.x \(1.6 to 1.23\)$`},

@@ -103,3 +103,13 @@ func twoDigits(n int64) string {
 	}
 	return strconv.FormatInt(n, 10)
 }
+
+// WithVia is a DOWN service's reason with via, the dependency it is down because of, first
+// (the root cause), its own failure after it: "(via Core router) connection refused"; the
+// reason alone when via is "". The screen and `uptty check` write it so.
+func WithVia(reason, via string) string {
+	if via == "" {
+		return reason
+	}
+	return strings.TrimSpace("(via " + CleanText(via, 0) + ") " + reason)
+}

@@ -26,6 +26,9 @@ type Archive interface {
 const (
 	// refreshEvery is how often the open detail view asks the Archive again.
 	refreshEvery = 10 * time.Second
+	// archiveSettle is how soon after the shown service changes state the detail view asks
+	// again: once the history has committed the change (it commits within a second).
+	archiveSettle = 2 * time.Second
 	// maxOutages bounds the outages the detail view holds and lists, however many the window
 	// had: the UI's memory must not grow with history.
 	maxOutages = 20
@@ -90,6 +93,9 @@ func (m Model) ask() (Model, tea.Cmd) {
 	}
 	a.seq++
 	a.busy, a.again, a.asked = true, false, m.now
+	if m.now.Sub(m.status[svc].Since) < archiveSettle {
+		m.refreshSoon() // opened on a change the history may not have committed yet
+	}
 	src, name, span, now, n := a.src, m.services[svc].Name, a.spans[a.window], m.now, m.chartWidth()
 	msg := archiveMsg{seq: a.seq, svc: svc, window: a.window, n: n}
 	return m, func() tea.Msg {
@@ -144,6 +150,15 @@ func (m Model) refresh() (Model, tea.Cmd) {
 		return m.ask()
 	}
 	return m, nil
+}
+
+// refreshSoon makes the open detail view ask the Archive again archiveSettle from now, unless
+// it is due sooner: its uptime windows and incidents are the Archive's, and after a change of
+// state they would read as before it for up to refreshEvery.
+func (m *Model) refreshSoon() {
+	if due := m.now.Add(archiveSettle - refreshEvery); m.hist.asked.After(due) {
+		m.hist.asked = due
+	}
 }
 
 // checkSave reports a change in Archive.Err. The tick runs it once a second, off Update so

@@ -64,7 +64,7 @@ func (m Model) stateLines(i, w int) []string {
 		stateText += " for " + text.FormatDuration(at.Sub(s.Since)) + ", since " + clockText(m.now, s.Since, m.loc)
 	}
 	lines := []string{title, st.label.Render(text.Fit("State", labelW, "")) + " " + stateText}
-	if r := s.Reason; r != "" {
+	if r := text.WithVia(s.Reason, m.viaOf(i)); r != "" {
 		lines = append(lines, m.kv(w, "Reason", r))
 	}
 	if l, ok := m.ackLine(i, w); ok {

@@ -47,6 +47,20 @@ type finder struct {
 // active says whether some services may be hidden by the filter or problems only.
 func (f finder) active() bool { return f.filter != "" || f.problems }
 
+// nothingShown is what the list and the wallboard say when they have no row: why, and the
+// keys that undo what hides the rows (only those: ! under a filter alone would hide more).
+func (m Model) nothingShown() string {
+	switch f := m.find; {
+	case f.filter != "" && f.problems:
+		return "no problem matches; esc clears the filter, ! shows all states"
+	case f.filter != "":
+		return "no service matches; esc clears the filter"
+	case f.problems:
+		return "no problems; ! shows all states"
+	}
+	return "nothing to show"
+}
+
 // Keys of the screen's state in the history's ui_state table.
 const (
 	prefFilter    = "screen.filter"

@@ -484,3 +484,46 @@ func TestFilterBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestNothingShownHint: when the list (or the wallboard) shows nothing, it says why with the
+// keys that undo what hides the rows, and only those: it offered "! shows all states" under
+// a filter alone, where ! would hide more, and "no service matches" when problems only found
+// nothing wrong.
+func TestNothingShownHint(t *testing.T) {
+	cases := []struct {
+		keys      []string
+		want, not string
+	}{
+		{[]string{"/", "z", "z", "q", "enter"}, "no service matches; esc clears the filter", "!"},
+		{[]string{"/", "z", "z", "q", "enter", "!"}, "no problem matches; esc clears the filter, ! shows all states", ""},
+	}
+	for _, tc := range cases {
+		m := press(fixtureModel(80, 24, termenv.Ascii, false), tc.keys...)
+		for _, v := range []Model{m, press(m, "W")} {
+			screen := ansi.Strip(v.View())
+			hint := ""
+			for _, l := range strings.Split(screen, "\n") {
+				if strings.Contains(l, "esc clears") {
+					hint = l
+				}
+			}
+			if !strings.Contains(hint, tc.want) || tc.not != "" && strings.Contains(hint, tc.not) {
+				t.Errorf("keys %v (wall %v): want %q without %q:\n%s", tc.keys, v.wall != wallOff, tc.want, tc.not, screen)
+			}
+		}
+	}
+	// Problems only with none: all is well, and ! brings the rest back.
+	services, st := fixture(fixedNow)
+	snaps, src := split(services, st)
+	for name := range snaps {
+		snaps[name] = track.Status{State: track.Up}
+	}
+	m := New(services, snaps, src, Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = press(next.(Model), "!")
+	for _, v := range []Model{m, press(m, "W")} {
+		if screen := ansi.Strip(v.View()); !strings.Contains(screen, "no problems; ! shows all states") {
+			t.Errorf("problems only, none (wall %v): want \"no problems; ! shows all states\":\n%s", v.wall != wallOff, screen)
+		}
+	}
+}

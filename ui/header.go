@@ -4,11 +4,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/uptty/uptty/track"
 )
 
 // headerLine is `uptty [DEMO]  2 DOWN  12 UP ... HH:MM:SS`, cut to w cells. On a narrow screen
-// the counts close up, then get cut, so that the clock stays. All of it but the clock is laid
+// the counts close up, then get cut, so that the clock stays; narrower still, everything but
+// the DOWN count gives way to it (downFirstHeader). All of it but the clock is laid
 // out and styled again only when what it shows changed (headerKey): a tick changes the clock
 // alone, and styling the rest with lipgloss was most of an idle second's frame.
 func (m Model) headerLine(w int) string {
@@ -95,26 +99,136 @@ func (m Model) layHeader(w int, clock, note string, alarm bool) (line string, cl
 		room -= ansi.StringWidth(strings.Join(texts, " ")) + 4 // two spaces either side of them
 	}
 	if note != "" && room >= 1 {
-		style := st.hint
-		if alarm {
-			style = st.noSave
-		}
-		note = ansi.Truncate(note, room, st.g.ellipsis)
-		left += "  " + style.Render(note)
-		leftW += 2 + ansi.StringWidth(note)
+		cut := ansi.Truncate(note, room, st.g.ellipsis)
+		left += "  " + m.noteStyle(alarm).Render(cut)
+		leftW += 2 + ansi.StringWidth(cut)
 	}
 	if w < leftW+1+len(clock) {
+		if m.tally.n[track.Down] > 0 {
+			return m.downFirstHeader(w, clock, note, alarm)
+		}
 		return left, false
 	}
 	avail := w - leftW - 2 - len(clock) - 2 // two spaces either side of the counts
 	styled := st.clock.paint(clock)
 	// What the list hides or reorders is said before the clock when the counts leave room
 	// (they matter more); else the column titles say it (see findingInHeader).
+	right, rightW := styled, len(clock)
 	if seg := m.findingText(); m.findingInHeader(w) {
 		sw := ansi.StringWidth(seg)
-		return m.headerWith(left, leftW, parts, avail-sw-2, st.finding.Render(seg)+"  "+styled, sw+2+len(clock), w), true
+		avail -= sw + 2
+		right, rightW = st.finding.Render(seg)+"  "+styled, sw+2+len(clock)
 	}
-	return m.headerWith(left, leftW, parts, avail, styled, len(clock), w), true
+	line, counted := m.headerWith(left, leftW, parts, avail, right, rightW, w)
+	if !counted && m.tally.n[track.Down] > 0 {
+		return m.downFirstHeader(w, clock, note, alarm)
+	}
+	return line, true
+}
+
+// downFirstHeader is the header of a screen too narrow for the usual one to keep the DOWN
+// count: the count, whole, is what a paged user looks for, so everything else gives way to it,
+// in this order (the last first): a failing reload's or a dropped link's note (which says the
+// count may be stale), the DEMO mark (the count is not real), the clock (which says the screen
+// is live), the mark that more counts were cut, "history not saved", a passing note, and the
+// name.
+func (m Model) downFirstHeader(w int, clock, note string, alarm bool) (line string, clocked bool) {
+	st := m.st
+	entries := m.tally.entries()
+	down := entries[0].text         // worst first: DOWN, when any service is
+	if w < ansi.StringWidth(down) { // "2 DOWN (1 paused)": the count without its notes
+		down = itoa(m.tally.n[track.Down]) + " " + track.Down.String()
+	}
+	if w <= ansi.StringWidth(down) {
+		return st.count[track.Down].Render(ansi.Truncate(down, w, "")), false
+	}
+	type piece struct {
+		text string
+		w    int
+		on   bool
+	}
+	var app, demo, noSave, noteP, more piece
+	app = piece{st.app.Render("uptty"), 5, false}
+	if m.demo {
+		demo = piece{st.demo.Render(" DEMO "), 6, false}
+	}
+	if m.hist.saveErr != nil {
+		const mark = "history not saved"
+		noSave = piece{st.noSave.Render(mark), len(mark), false}
+	}
+	if len(entries) > 1 {
+		more = piece{st.g.ellipsis, ansi.StringWidth(st.g.ellipsis), false}
+	}
+	clockP := piece{st.clock.paint(clock), len(clock), false}
+	left := func() []*piece { return []*piece{&app, &demo, &noSave, &noteP} }
+	width := func() int {
+		n := ansi.StringWidth(down)
+		for _, p := range left() {
+			if p.on {
+				n += p.w + 2
+			}
+		}
+		if more.on {
+			n += 1 + more.w
+		}
+		if clockP.on {
+			n += 1 + clockP.w
+		}
+		return n
+	}
+	// try shows p if it fits beside what is shown already; a note is cut to fit.
+	try := func(p *piece) {
+		if p.w == 0 {
+			return
+		}
+		p.on = true
+		if width() <= w {
+			return
+		}
+		p.on = false
+		if p == &noteP {
+			if room := w - width() - 2; room >= 4 {
+				cut := ansi.Truncate(note, room, st.g.ellipsis)
+				noteP.text, noteP.w, noteP.on = m.noteStyle(alarm).Render(cut), ansi.StringWidth(cut), true
+			}
+		}
+	}
+	if note != "" {
+		noteP = piece{m.noteStyle(alarm).Render(note), ansi.StringWidth(note), false}
+	}
+	order := []*piece{&demo, &clockP, &more, &noSave, &app}
+	if alarm {
+		order = append([]*piece{&noteP}, order...)
+	} else {
+		order = append(order[:4], &noteP, &app)
+	}
+	for _, p := range order {
+		try(p)
+	}
+	var b strings.Builder
+	for _, p := range left() {
+		if p.on {
+			b.WriteString(p.text + "  ")
+		}
+	}
+	b.WriteString(st.count[track.Down].Render(down))
+	if more.on {
+		b.WriteString(" " + more.text)
+	}
+	if !clockP.on {
+		return b.String(), false
+	}
+	b.WriteString(strings.Repeat(" ", w-width()+1) + clockP.text)
+	return b.String(), true
+}
+
+// noteStyle is the style of the header's note: an alarm (a failed reload, a dropped link)
+// stands out, a passing note ("reloaded 14:02:11") does not.
+func (m Model) noteStyle(alarm bool) lipgloss.Style {
+	if alarm {
+		return m.st.noSave
+	}
+	return m.st.hint
 }
 
 // findingInHeader says whether the header has room for findingText beside every count, with
@@ -138,8 +252,9 @@ func (m Model) findingInHeader(w int) bool {
 	return used+ansi.StringWidth(strings.Join(texts, " ")) <= w
 }
 
-// headerWith lays out the header's counts between left and right (clockW cells wide).
-func (m Model) headerWith(left string, leftW int, parts []string, avail int, right string, rightW, w int) string {
+// headerWith lays out the header's counts between left and right (rightW cells wide); counted
+// says the worst count is on it.
+func (m Model) headerWith(left string, leftW int, parts []string, avail int, right string, rightW, w int) (line string, counted bool) {
 	st := m.st
 	counts := strings.Join(parts, "  ")
 	if ansi.StringWidth(counts) > avail {
@@ -157,5 +272,5 @@ func (m Model) headerWith(left string, leftW int, parts []string, avail int, rig
 		counts = "  " + counts
 		gap -= 2
 	}
-	return left + counts + strings.Repeat(" ", max(gap, 1)) + right
+	return left + counts + strings.Repeat(" ", max(gap, 1)) + right, counts != "" || len(parts) == 0
 }

@@ -266,3 +266,40 @@ func TestAppHistory(t *testing.T) {
 		t.Errorf("final window = %d, want 3 (30d)", got)
 	}
 }
+
+// TestArchiveRefreshOnStateChange: when the service the detail view shows changes state, the
+// view asks the Archive again once the history has committed it, not up to refreshEvery later:
+// opened as an outage began (as a paged user does), its uptime table read 100% and no
+// incident beside the ongoing outage for up to ten seconds.
+func TestArchiveRefreshOnStateChange(t *testing.T) {
+	fa := newFakeArchive(fixedNow)
+	m := pressSettled(t, archiveModel(80, 24, termenv.Ascii, false, fa), "enter")
+	m.cancel()
+	name := m.names[m.selected()]
+	st := m.status[m.selected()]
+	if st.State == track.Down {
+		t.Fatalf("the selected %s is DOWN already", name)
+	}
+	down := track.Status{State: track.Down, Since: fixedNow, Reason: "connection refused",
+		Outage: track.Outage{Start: fixedNow.Add(-5 * time.Second), Cause: "connection refused"}}
+	next, _ := m.Update(statusMsg{name: down})
+	m = next.(Model)
+	m, got := tickAt(t, m, fixedNow.Add(archiveSettle))
+	if len(got) != 1 {
+		t.Errorf("%d Archive messages %v after %s went DOWN, want 1", len(got), archiveSettle, name)
+	}
+	// Opened on a change of this very second, it asks again as soon.
+	fresh := archiveModel(80, 24, termenv.Ascii, false, fa)
+	next, _ = fresh.Update(statusMsg{name: down})
+	fresh = pressSettled(t, next.(Model), "enter")
+	fresh.cancel()
+	if _, got := tickAt(t, fresh, fixedNow.Add(archiveSettle)); len(got) != 1 {
+		t.Errorf("%d Archive messages %v after opening on a change, want 1", len(got), archiveSettle)
+	}
+	// The same state again (a check that changed only the latency) asks nothing sooner.
+	next, _ = m.Update(statusMsg{name: down})
+	m = next.(Model)
+	if _, got := tickAt(t, m, fixedNow.Add(2*archiveSettle)); len(got) != 0 {
+		t.Errorf("%d Archive messages after a status with the same state, want 0", len(got))
+	}
+}

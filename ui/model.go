@@ -408,11 +408,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for name, s := range msg {
 			if i, ok := m.index[name]; ok {
 				m.tally.add(&m.status[i], m.tallied[i], -1)
+				was := m.status[i]
 				m.status[i] = s
 				m.tallied[i] = m.isAcked(i)
 				m.tally.add(&m.status[i], m.tallied[i], 1)
 				if i == sel && m.view == detailView {
 					cmds = append(cmds, m.fetchDetail())
+					if was.State != s.State || !was.Outage.Start.Equal(s.Outage.Start) || !was.Outage.End.Equal(s.Outage.End) {
+						m.refreshSoon()
+					}
 				}
 			}
 		}

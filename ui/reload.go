@@ -87,6 +87,7 @@ func (m Model) reloadUpdate(msg tea.Msg) (Model, tea.Cmd, bool) {
 		m.rl.busy = false
 		if msg.Err != nil {
 			m.rl.err, m.rl.at = msg.Err, m.now
+			m.note = "" // an earlier action's note would hide the reason for its whole time
 			return m, nil, true
 		}
 		if !msg.Quiet {
@@ -104,6 +105,9 @@ func (m Model) reloadUpdate(msg tea.Msg) (Model, tea.Cmd, bool) {
 		return m, tea.Batch(cmds...), true
 	case ReloadNote:
 		m.rl.err, m.rl.at = msg.Err, noteStart(msg, m.now)
+		if msg.Err != nil {
+			m.note = "" // as for a reload of our own
+		}
 		return m, nil, true
 	case LinkMsg:
 		for name, st := range msg.Status {

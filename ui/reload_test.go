@@ -79,8 +79,8 @@ func TestReloadKey(t *testing.T) {
 	if header := lines[0]; !strings.Contains(header, "1 DOWN") || !strings.Contains(header, "1 UNKNOWN") || !strings.Contains(header, "reload failed") {
 		t.Errorf("header after a long failed reload = %q; want every count and \"reload failed\"", header)
 	}
-	if footer := lines[len(lines)-1]; !strings.Contains(footer, "reload failed: uptty.yaml:3:5: services[0].interval: bad duration") {
-		t.Errorf("footer after a failed reload = %q; want the reason", footer)
+	if footer := strings.Join(lines[len(lines)-2:], " "); !strings.Contains(footer, "reload failed: "+fail.Error()) {
+		t.Errorf("footer after a failed reload = %q; want the reason, wrapped", footer)
 	}
 	// Until the next reload the header says it failed (the file is not what runs); the footer
 	// gives its keys back after a while.
@@ -171,6 +171,26 @@ func TestReloadNote(t *testing.T) {
 		standing, _ := next.Update(tickMsg(fixedNow.Add(time.Hour)))
 		if h := header(standing); !strings.Contains(h, "reload failed") {
 			t.Errorf("a failed reload at %v is gone from the header before the next reload: %q", at, h)
+		}
+	}
+}
+
+// TestReloadFailedOverNote: a failed reload's reason reaches the footer whole, wrapped at 80
+// columns, even when the footer still held the note of an earlier action ("unsilenced api",
+// kept until the next key): the note hid the reason for its whole time, the footer cut a
+// reason wider than the screen, and the header had room for its start only.
+func TestReloadFailedOverNote(t *testing.T) {
+	reason := "uptty.yaml:47:5: services[13].timout: unknown key; did you mean timeout?"
+	for _, msg := range []tea.Msg{Reloaded{Err: errors.New(reason)}, ReloadNote{At: fixedNow, Err: errors.New(reason)}} {
+		m := reloadModel(t, nil)
+		m.note = "unsilenced api"
+		next, _ := m.Update(msg)
+		lines := strings.Split(ansi.Strip(next.(Model).View()), "\n")
+		if len(lines) != 12 {
+			t.Errorf("%T: %d lines, want the screen's 12", msg, len(lines))
+		}
+		if footer := strings.Join(lines[len(lines)-2:], " "); !strings.Contains(footer, "reload failed: "+reason) {
+			t.Errorf("%T: footer = %q, want the reason whole", msg, footer)
 		}
 	}
 }

@@ -24,9 +24,12 @@ import (
 
 // screenEnter and screenLeave are what the screen turns on and off around a run: the alternate
 // screen (cleared), the hidden cursor and bracketed paste, with the pen reset on the way out.
+// The alternate screen is cleared before it is left too: tmux resizes it to the main screen's
+// size as it leaves it, and in a pane that grew meanwhile what was drawn past the old width
+// came back on the shell's screen, a stale frame above the prompt.
 const (
 	screenEnter = "\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l\x1b[?2004h"
-	screenLeave = "\x1b[m\x1b[?2004l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1049l\x1b[?25h"
+	screenLeave = "\x1b[m\x1b[H\x1b[2J\x1b[?2004l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1049l\x1b[?25h"
 	mouseOn     = "\x1b[?1002h\x1b[?1006h"
 	mouseAllOn  = "\x1b[?1003h\x1b[?1006h"
 	mouseOff    = "\x1b[?1002l\x1b[?1003l\x1b[?1006l"

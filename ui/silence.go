@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -73,10 +74,20 @@ func (m Model) markCell(mark, cell string, i int, w int, rs *rowStyles, selected
 	if ansi.StringWidth(mark) >= w {
 		return rs.quiet.paint(text.Fit(mark, w, g.ellipsis))
 	}
+	// An open outage's clock ("4m12s since 21:47:02") goes on under the mark and must stay in
+	// sight: where the whole mark leaves it no room (a SILENCED row at 80 columns) the mark is
+	// its first word, the rest being in the detail view. Other text cut shorter than 8 cells
+	// says nothing.
+	clock, _, _ := strings.Cut(cell, " ")
+	if _, open := m.status[i].OpenOutage(); open && w-ansi.StringWidth(mark)-2 < ansi.StringWidth(clock) {
+		mark, _, _ = strings.Cut(mark, " ")
+	} else if !open {
+		clock = cell
+	}
 	out := rs.quiet.paint(mark)
 	rest := w - ansi.StringWidth(mark) - 2
 	switch {
-	case rest >= 8 && cell != "":
+	case (rest >= 8 || rest >= ansi.StringWidth(clock)) && cell != "":
 		gap := "  "
 		if selected {
 			gap = rs.base.paint(gap)
@@ -188,10 +199,6 @@ func (m Model) silenceFooter(w int) (string, bool) {
 		return ansi.Truncate(line, max(w, 0), m.st.g.ellipsis), true
 	case m.note != "":
 		return m.st.footer.Render(ansi.Truncate(m.note, max(w, 0), m.st.g.ellipsis)), true
-	case m.rl.err != nil && !m.rl.at.IsZero() && m.now.Sub(m.rl.at) < reloadFailedFor:
-		// The header gives a failed reload what room the counts leave, until the next reload;
-		// the footer has the reason whole for a while, then its keys again.
-		return m.st.noSave.Render(ansi.Truncate("reload failed: "+text.CleanText(m.rl.err.Error(), 0), max(w, 0), m.st.g.ellipsis)), true
 	}
 	return "", false
 }

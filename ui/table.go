@@ -138,7 +138,7 @@ func (m Model) tableLines(w, h int) []string {
 		return append(lines, m.st.hint.Render("no services"))
 	}
 	if len(m.rows) == 0 {
-		return append(lines, m.st.hint.Render(ansi.Truncate("no service matches; esc clears the filter, ! shows all states", w, m.st.g.ellipsis)))
+		return append(lines, m.st.hint.Render(ansi.Truncate(m.nothingShown(), w, m.st.g.ellipsis)))
 	}
 	off := scrollTo(m.offset, m.cursorLine(), h, len(m.rows))
 	terms := filterTerms(m.find.filter)
@@ -340,10 +340,11 @@ func (m Model) drawRow(i int, selected bool, l layout, terms []string, tx rowTex
 		}
 		mark := tx.mark
 		if mark == "" {
-			// Acked: who and when first, then the clock; the state column already says DOWN.
-			if mark = tx.ack; mark != "" {
-				cell = strings.TrimPrefix(cell, "DOWN ")
-			}
+			mark = tx.ack // acked: who and when first, then the clock
+		}
+		if mark != "" && (tx.mark == "" || s.State == track.Down) {
+			// The state column already says DOWN: the mark leaves little room, kept for the clock.
+			cell = strings.TrimPrefix(cell, "DOWN ")
 		}
 		if mark != "" {
 			b.WriteString(gap(2))
@@ -381,11 +382,7 @@ func (m Model) outageCell(cell string, s track.Status, via string, w int, rs *ro
 		}
 		return style.paint(cut(cell, w))
 	}
-	reason := s.Reason
-	if via != "" {
-		// DOWN (via Core router): the root cause first, the service's own failure after it.
-		reason = strings.TrimSpace("(via " + text.CleanText(via, 0) + ") " + reason)
-	}
+	reason := text.WithVia(s.Reason, via)
 	if reason == "" || ansi.StringWidth(cell)+2+6 > w {
 		return rs.down.paint(cut(cell, w))
 	}

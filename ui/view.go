@@ -72,6 +72,10 @@ func (m Model) draw() string {
 	case footer && m.wall != wallOff && m.view == listView:
 		lines = append(lines, m.wallFooter(w, wallPage, wallPages))
 	case footer:
+		if why := m.reloadFailedLines(); len(why) > 0 {
+			lines = append(lines, why...)
+			break
+		}
 		lines = append(lines, m.footerLine(w, pageLen))
 		footerAt = len(lines) - 1
 	}
@@ -121,7 +125,37 @@ func (m Model) bodyHeight() int {
 			h--
 		}
 	}
+	if footer {
+		h -= max(len(m.reloadFailedLines())-1, 0)
+	}
 	return max(h-1, 0)
+}
+
+// reloadFailedLines is the footer while it gives a failed reload's reason, wrapped to the
+// screen, nil when it does not: for reloadFailedFor after the failure, unless a prompt or
+// the note of an action holds the footer. The header gives the failure what room the counts
+// leave, until the next reload; at 80 columns a reason with its file, line, column and key
+// path is often wider than the screen, and nowhere else on it is it whole. At most three
+// lines, fewer on a short screen, so that the rows stay.
+func (m Model) reloadFailedLines() []string {
+	if m.rl.err == nil || m.rl.at.IsZero() || m.now.Sub(m.rl.at) >= reloadFailedFor ||
+		m.acking.open || m.mute.open || m.note != "" || m.view == listView && (m.typing || m.wall != wallOff) {
+		return nil
+	}
+	w, h := m.size()
+	if w <= 0 {
+		return nil
+	}
+	why := "reload failed: " + text.CleanText(m.rl.err.Error(), 0)
+	lines := strings.Split(ansi.Wrap(why, w, " "), "\n")
+	if most := max(1, min(3, h/4)); len(lines) > most {
+		lines = lines[:most]
+		lines[most-1] = ansi.Truncate(lines[most-1]+" "+m.st.g.ellipsis, w, m.st.g.ellipsis)
+	}
+	for i, l := range lines {
+		lines[i] = m.st.noSave.Render(strings.TrimRight(l, " "))
+	}
+	return lines
 }
 
 // colHeadShown says whether the table has room for its column titles.
@@ -304,7 +338,7 @@ func (m Model) selectedReason() string {
 	if s.State != track.Down && s.State != track.Pending && s.State != track.Degraded {
 		return ""
 	}
-	why := s.Reason
+	why := text.WithVia(s.Reason, m.viaOf(i))
 	if why == "" {
 		return ""
 	}

@@ -106,7 +106,7 @@ func (m Model) wallItems() wallList {
 		g := m.services[i].Group
 		if g == "" {
 			s := m.status[i]
-			out = append(out, wallItem{name: m.names[i], state: shownState(s), reason: s.Reason, problem: isProblem(s)})
+			out = append(out, wallItem{name: m.names[i], state: shownState(s), reason: text.WithVia(s.Reason, m.viaOf(i)), problem: isProblem(s)})
 			continue
 		}
 		if _, ok := seen[g]; !ok {
@@ -126,7 +126,7 @@ func (m Model) wallItems() wallList {
 			c.add(&s, m.isAcked(i), 1)
 			it.problem = it.problem || isProblem(s)
 			if o, open := s.OpenOutage(); open && outageFor(o, at) > it.outage {
-				it.open, it.outage, it.since, it.reason = true, outageFor(o, at), clockText(m.now, o.Start, m.loc), m.names[i]+": "+s.Reason
+				it.open, it.outage, it.since, it.reason = true, outageFor(o, at), clockText(m.now, o.Start, m.loc), m.names[i]+": "+text.WithVia(s.Reason, m.viaOf(i))
 			}
 		}
 		var parts []string
@@ -148,7 +148,7 @@ func (m Model) wallItems() wallList {
 // serviceTile is service i's tile.
 func (m Model) serviceTile(i int) wallItem {
 	s := m.status[i]
-	it := wallItem{name: m.names[i], state: shownState(s), reason: s.Reason, problem: isProblem(s)}
+	it := wallItem{name: m.names[i], state: shownState(s), reason: text.WithVia(s.Reason, m.viaOf(i)), problem: isProblem(s)}
 	// A silenced, maintained or paused outage says so, as its row does: the board shows it as
 	// DOWN, and whoever looks at the wall must not take it for unheeded.
 	var notes []string
@@ -196,7 +196,7 @@ func (m Model) wallBody(w, h int) (lines []string, page, pages int) {
 	items := m.wallItems()
 	n := items.len()
 	if n == 0 || w <= 0 || h <= 0 {
-		return []string{m.st.hint.Render(ansi.Truncate("nothing to show; esc clears the filter, ! shows all states", max(w, 0), m.st.g.ellipsis))}, 0, 1
+		return []string{m.st.hint.Render(ansi.Truncate(m.nothingShown(), max(w, 0), m.st.g.ellipsis))}, 0, 1
 	}
 	split := items.problems
 	problems, healthy := items.sub(0, split), items.sub(split, n)
@@ -406,7 +406,6 @@ func (m Model) wallCell(it wallItem, w int) string {
 
 // wallFooter says which page of tiles shows and how to leave.
 func (m Model) wallFooter(w, page, pages int) string {
-	hint := "W list  / find  ! problems  ? help  q quit"
 	pos := ""
 	if pages > 1 {
 		pos = "page " + itoa(page+1) + "/" + itoa(pages)
@@ -415,7 +414,27 @@ func (m Model) wallFooter(w, page, pages int) string {
 		pos = strings.TrimSpace(m.shownText() + "  " + pos)
 	}
 	room := w - ansi.StringWidth(pos) - 1
-	hint = ansi.Truncate(hint, max(room, 0), "")
+	// Keys that do not fit are left out whole, ? help (which lists them all) last.
+	keys := []string{"W list", "/ find", "! problems", "? help", "q quit"}
+	on := make([]bool, len(keys))
+	hint := ""
+	for _, k := range []int{3, 4, 0, 1, 2} {
+		on[k] = true
+		var shown []string
+		for j, key := range keys {
+			if on[j] {
+				shown = append(shown, key)
+			}
+		}
+		if line := strings.Join(shown, "  "); ansi.StringWidth(line) <= room {
+			hint = line
+		} else {
+			on[k] = false
+		}
+	}
+	if hint == "" {
+		hint = ansi.Truncate(keys[3], max(room, 0), "")
+	}
 	gap := w - ansi.StringWidth(hint) - ansi.StringWidth(pos)
 	if pos == "" || gap < 1 {
 		return m.st.footer.Render(hint)

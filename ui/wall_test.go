@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -180,5 +181,24 @@ func TestWallPausedOutage(t *testing.T) {
 	v := press(next.(Model), "W").View()
 	if !strings.Contains(v, "PAUSED  status 503") {
 		t.Errorf("the paused outage's tile does not say PAUSED before its reason:\n%s", v)
+	}
+}
+
+// TestWallFooterWholeKeys: a narrow wallboard's footer leaves keys out whole, keeping ? help
+// and q quit, rather than cutting its line mid-key ("! problems  ? h page 1/2" at 40 columns).
+func TestWallFooterWholeKeys(t *testing.T) {
+	keys := []string{"W list", "/ find", "! problems", "? help", "q quit"}
+	m := fixtureModel(80, 24, termenv.Ascii, false)
+	for w := 20; w <= 80; w++ {
+		line := ansi.Strip(m.wallFooter(w, 0, 2))
+		hint := strings.TrimSpace(strings.TrimSuffix(line, "page 1/2"))
+		for _, part := range strings.Split(hint, "  ") {
+			if part != "" && !slices.Contains(keys, part) {
+				t.Errorf("width %d: footer %q has %q, a key cut short", w, line, part)
+			}
+		}
+		if !strings.Contains(line, "? help") || !strings.HasSuffix(line, "page 1/2") {
+			t.Errorf("width %d: footer %q lost ? help or the page", w, line)
+		}
 	}
 }
