@@ -130,7 +130,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		scheme = "https"
 	}
 	hist, err := history.OpenLiveWith(cfg.History.Path, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw,
-		Serving: attachURL(scheme, ln.Addr())}, historyServices(cfg.Services), 3*time.Second)
+		Serving: attachURL(scheme, ln.Addr()), MustWrite: true}, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		ln.Close()
 		if viewers != nil {
