@@ -221,7 +221,7 @@ func (c *Client) doBody(ctx context.Context, method, path string, body []byte) (
 		case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "HTTPS server"):
 			msg = "the server speaks TLS: use https://" + c.base.Host
 		}
-		return nil, &StatusError{Method: method, Path: path, Status: resp.Status, Code: resp.StatusCode, Msg: text.CleanText(msg, 200)}
+		return nil, &StatusError{Method: method, Path: path, Status: text.CleanText(resp.Status, 80), Code: resp.StatusCode, Msg: text.CleanText(msg, 200)}
 	}
 	return resp, nil
 }
@@ -229,7 +229,7 @@ func (c *Client) doBody(ctx context.Context, method, path string, body []byte) (
 // StatusError is a request the server answered with a status other than 2xx.
 type StatusError struct {
 	Method, Path string
-	Status       string // "401 Unauthorized"
+	Status       string // "401 Unauthorized", cleaned: the server wrote it
 	Code         int    // 401
 	Msg          string // why, from the server's answer; "" when it gave none worth showing
 }
@@ -257,7 +257,7 @@ func (c *Client) linkError(err error) error {
 	case errors.As(err, &hostname):
 		return fmt.Errorf("%s: the server's certificate is not valid for %s (it names %s)", c.base, c.base.Hostname(), certNames(hostname.Certificate))
 	case errors.As(err, &invalid):
-		return fmt.Errorf("%s: the server's certificate is not valid: %s", c.base, invalid.Error())
+		return fmt.Errorf("%s: the server's certificate is not valid: %s", c.base, text.CleanText(invalid.Error(), 200))
 	case errors.As(err, &record), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return fmt.Errorf("%s: the server does not speak TLS: use http://%s", c.base, c.base.Host)
 	}
@@ -311,7 +311,7 @@ func certNames(cert *x509.Certificate) string {
 	if len(names) == 0 {
 		return "no name"
 	}
-	return strings.Join(names, ", ")
+	return text.CleanText(strings.Join(names, ", "), 200) // the server's words
 }
 
 // LoadCA reads the PEM certificates of the authorities an https server's certificate may chain

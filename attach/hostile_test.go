@@ -1,11 +1,21 @@
 package attach
 
 import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,4 +91,85 @@ func TestHostileServer(t *testing.T) {
 	clean("outage service", incs[0].Service)
 	clean("outage group", incs[0].Group)
 	clean("outage cause", incs[0].Cause)
+}
+
+// TestHostileStatusLine: a server's status line is text from the network too. `uptty attach`
+// prints the refusal on the terminal it was started from, and the footer says a refused pause:
+// neither may carry the server's escape sequences.
+func TestHostileStatusLine(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); conns.Wait() })
+	conns.Go(func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Go(func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil || line == "\r\n" {
+						break
+					}
+				}
+				fmt.Fprintf(conn, "HTTP/1.1 503 %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", hostile)
+			})
+		}
+	})
+	c, err := New("http://"+ln.Addr().String(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Initial(t.Context())
+	if err == nil {
+		t.Fatal("Initial() = nil error, want the 503")
+	}
+	if v := text.Violation(err.Error(), 0); v != "" || !strings.Contains(err.Error(), "503") {
+		t.Errorf("Initial() error = %q: %s; want the 503 without control characters", err, v)
+	}
+}
+
+// TestHostileCertificateNames: the names a server's certificate gives are the server's words
+// too, said when they do not match the address attached to.
+func TestHostileCertificateNames(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "evil"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		DNSNames: []string{"x\u001b]0;PWNED\u0007\u001b[2J.example"}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	srv.StartTLS()
+	defer srv.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+	c, err := New(srv.URL, Options{RootCAs: roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Initial(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "not valid for") {
+		t.Fatalf("Initial() error = %v, want the certificate's names refused", err)
+	}
+	if v := text.Violation(err.Error(), 0); v != "" {
+		t.Errorf("Initial() error = %q: %s", err, v)
+	}
 }
