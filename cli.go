@@ -258,6 +258,10 @@ func (c *cli) runE(command string) func(*cobra.Command, []string) error {
 			c.opts.attachURL = args[0]
 		case "init":
 			c.opts.init.urls = append(c.opts.init.urls, args...)
+		case "serve":
+			if err := checkServeCounts(cmd.Flags()); err != nil {
+				return err
+			}
 		}
 		if err := c.check(); err != nil {
 			return err

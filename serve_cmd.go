@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 	"github.com/uptty/uptty/metrics"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/serve"
+	"github.com/uptty/uptty/sshview"
 	"github.com/uptty/uptty/track"
 )
 
@@ -67,8 +69,23 @@ func checkServeFlags(opts options) error {
 	if (so.tlsCert == "") != (so.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: the certificate and its private key")
 	}
-	if so.maxStreams < 0 {
-		return fmt.Errorf("--max-streams %d: want at least 1 (default %d)", so.maxStreams, serve.DefaultMaxStreams)
+	return nil
+}
+
+// checkServeCounts refuses a count below 1 given to serve. Their zero value stands for "not
+// given" (the default), so it is the flag set that tells an explicit 0 from none.
+func checkServeCounts(fs *pflag.FlagSet) error {
+	for _, count := range []struct {
+		name string
+		def  int
+	}{{"max-streams", serve.DefaultMaxStreams}, {"ssh-max-sessions", sshview.DefaultMaxSessions}} {
+		f := fs.Lookup(count.name)
+		if f == nil || !f.Changed {
+			continue
+		}
+		if n, err := strconv.Atoi(f.Value.String()); err == nil && n < 1 {
+			return fmt.Errorf("--%s %d: want at least 1 (default %d)", count.name, n, count.def)
+		}
 	}
 	return nil
 }
