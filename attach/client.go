@@ -226,6 +226,17 @@ func (c *Client) doBody(ctx context.Context, method, path string, body []byte) (
 	return resp, nil
 }
 
+// servicePath is the API's path to one service's endpoint: "/api/v1/services/NAME/" + rest,
+// the name one escaped segment. The dots of a name "." or ".." are escaped too: as they are,
+// HTTP servers and proxies clean such a segment away, and the request reaches no service.
+func servicePath(name, rest string) string {
+	segment := url.PathEscape(name)
+	if name == "." || name == ".." {
+		segment = strings.ReplaceAll(name, ".", "%2E")
+	}
+	return "/api/v1/services/" + segment + "/" + rest
+}
+
 // StatusError is a request the server answered with a status other than 2xx.
 type StatusError struct {
 	Method, Path string
@@ -571,7 +582,7 @@ func (c *Client) Unack(name string) error { return c.ackRequest(http.MethodDelet
 func (c *Client) ackRequest(method, name string, body any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	resp, err := c.send(ctx, method, "/api/v1/services/"+url.PathEscape(name)+"/ack", body)
+	resp, err := c.send(ctx, method, servicePath(name, "ack"), body)
 	if err != nil {
 		return err
 	}
@@ -611,7 +622,7 @@ func (c *Client) SetPaused(name string, pause bool) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := c.do(ctx, http.MethodPost, "/api/v1/services/"+url.PathEscape(name)+"/"+action)
+	resp, err := c.do(ctx, http.MethodPost, servicePath(name, action))
 	if err != nil {
 		var se *StatusError
 		if errors.As(err, &se) {
