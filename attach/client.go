@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -88,6 +89,8 @@ type Client struct {
 	// snapshot once (Run's goroutine only).
 	reloadAt time.Time
 	streamed bool
+	// idleLimit is idleLimit but in tests (New sets it).
+	idleLimit time.Duration
 }
 
 // New returns a client for the server at rawURL ("http://host:port"; "host:port" means http).
@@ -110,7 +113,7 @@ func New(rawURL string, opts Options) (*Client, error) {
 		opts.Now = time.Now
 	}
 	return &Client{base: u, opts: opts, changes: track.NewChanges(),
-		known: map[string]track.Status{}}, nil
+		known: map[string]track.Status{}, idleLimit: idleLimit}, nil
 }
 
 // serverPath is the path of the server's root in path, the path of a URL given to attach: the
@@ -346,7 +349,7 @@ func (c *Client) Run(ctx context.Context) error {
 	backoff := MinBackoff
 	var downSince time.Time
 	for {
-		gotSnapshot, _ := c.stream(ctx, func(st map[string]track.Status) {
+		gotSnapshot, silentSince, _ := c.stream(ctx, func(st map[string]track.Status) {
 			if !downSince.IsZero() && c.opts.OnLink != nil {
 				c.opts.OnLink(false, time.Time{}, st)
 			}
@@ -360,6 +363,9 @@ func (c *Client) Run(ctx context.Context) error {
 		}
 		if downSince.IsZero() {
 			downSince = c.opts.Now()
+			if !silentSince.IsZero() {
+				downSince = silentSince // a hung server: gone since it last said anything
+			}
 			if c.opts.OnLink != nil {
 				c.opts.OnLink(true, downSince, nil)
 			}
@@ -376,25 +382,32 @@ func (c *Client) Run(ctx context.Context) error {
 }
 
 // stream reads one connection's events until it ends; up is called with each snapshot's
-// statuses once it is applied. It reports whether a snapshot arrived.
-func (c *Client) stream(ctx context.Context, up func(map[string]track.Status)) (gotSnapshot bool, err error) {
+// statuses once it is applied. It reports whether a snapshot arrived and, when the stream was
+// given up for its silence (idleLimit), when it last brought anything.
+func (c *Client) stream(ctx context.Context, up func(map[string]track.Status)) (gotSnapshot bool, silentSince time.Time, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	resp, err := c.do(ctx, http.MethodGet, "/api/v1/events")
 	if err != nil {
-		return false, err
+		return false, time.Time{}, err
 	}
 	defer resp.Body.Close()
-	idle := time.AfterFunc(idleLimit, cancel)
+	heard := c.opts.Now()
+	var silent atomic.Bool
+	idle := time.AfterFunc(c.idleLimit, func() { silent.Store(true); cancel() })
 	defer idle.Stop()
 	r := bufio.NewReaderSize(resp.Body, 64<<10)
 	event, data := "", []byte(nil)
 	for {
 		line, err := r.ReadBytes('\n')
 		if err != nil {
-			return gotSnapshot, err
+			if silent.Load() {
+				return gotSnapshot, heard, err
+			}
+			return gotSnapshot, time.Time{}, err
 		}
-		idle.Reset(idleLimit)
+		heard = c.opts.Now()
+		idle.Reset(c.idleLimit)
 		line = []byte(strings.TrimRight(string(line), "\r\n"))
 		switch {
 		case len(line) == 0:
