@@ -1,24 +1,16 @@
 package attach
 
 import (
-	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/internal/rawhttp"
 	"github.com/uptty/uptty/text"
 )
 
@@ -97,32 +89,8 @@ func TestHostileServer(t *testing.T) {
 // prints the refusal on the terminal it was started from, and the footer says a refused pause:
 // neither may carry the server's escape sequences.
 func TestHostileStatusLine(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); conns.Wait() })
-	conns.Go(func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Go(func() {
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil || line == "\r\n" {
-						break
-					}
-				}
-				fmt.Fprintf(conn, "HTTP/1.1 503 %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", hostile)
-			})
-		}
-	})
-	c, err := New("http://"+ln.Addr().String(), Options{})
+	addr := rawhttp.Serve(t, "HTTP/1.1 503 "+hostile+"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+	c, err := New("http://"+addr, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,30 +106,16 @@ func TestHostileStatusLine(t *testing.T) {
 // TestHostileCertificateNames: the names a server's certificate gives are the server's words
 // too, said when they do not match the address attached to.
 func TestHostileCertificateNames(t *testing.T) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "evil"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		DNSNames: []string{"x\u001b]0;PWNED\u0007\u001b[2J.example"}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
+	ca := newTestCAFor(t, false, "x\u001b]0;PWNED\u0007\u001b[2J.example")
+	pair, err := tls.LoadX509KeyPair(ca.certFile, ca.keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
 	srv.StartTLS()
 	defer srv.Close()
-	roots := x509.NewCertPool()
-	roots.AddCert(cert)
-	c, err := New(srv.URL, Options{RootCAs: roots})
+	c, err := New(srv.URL, Options{RootCAs: ca.pool})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,15 +3,13 @@ package promsrc
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/internal/rawhttp"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
@@ -255,28 +253,9 @@ func TestUpttyOutageStart(t *testing.T) {
 // and in its header, so neither may carry an escape sequence.
 func TestHostileAnswerText(t *testing.T) {
 	const hostile = "x\u001b]0;PWNED\u0007\u001b[2J\u001b[31m\u009b2J\u202ey"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); conns.Wait() })
-	conns.Go(func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Go(func() {
-				defer conn.Close()
-				conn.Read(make([]byte, 64<<10))
-				fmt.Fprintf(conn, "HTTP/1.1 502 %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", hostile)
-			})
-		}
-	})
 	envelope, _ := json.Marshal(map[string]string{"status": "error", "errorType": "bad" + hostile, "error": "why" + hostile})
 	for name, url := range map[string]string{
-		"status line":    "prometheus+http://" + ln.Addr().String(),
+		"status line":    "prometheus+http://" + rawhttp.Serve(t, "HTTP/1.1 502 "+hostile+"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
 		"error envelope": serveBody(t, 400, string(envelope)),
 	} {
 		t.Run(name, func(t *testing.T) {
