@@ -137,6 +137,10 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		if viewers != nil {
 			viewers.ln.Close()
 		}
+		if errors.Is(err, syscall.EADDRINUSE) && viewers != nil && samePort(viewers.ln.Addr(), addr) {
+			// Taken by serve's own SSH listener, not by another program.
+			return fail(fmt.Errorf("uptty: --ssh %s and --listen %s are the same port: give SSH viewers one of their own, such as :2222", opts.serve.ssh, addr))
+		}
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return fail(fmt.Errorf("uptty: cannot listen on %s: the address is in use (another uptty serve?); pick another with --listen", addr))
 		}
@@ -324,6 +328,17 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	}
 	logger.Info("stopped", "history", saved)
 	return code
+}
+
+// samePort reports whether the address addr asks for is ln's port, the port it could not have.
+func samePort(ln net.Addr, addr string) bool {
+	_, service, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	port, err := net.LookupPort("tcp", service)
+	tcp, ok := ln.(*net.TCPAddr)
+	return err == nil && ok && port == tcp.Port
 }
 
 // reloadCert reads the TLS certificate's files again, on SIGHUP: a renewed certificate is
