@@ -93,6 +93,15 @@ func startAlertmanager(t *testing.T, addr string) {
 	}
 }
 
+// runAlertmanager starts a real Alertmanager for the test (or skips it) and returns its URL.
+func runAlertmanager(t *testing.T) string {
+	t.Helper()
+	needAlertmanager(t)
+	addr := freeAddr(t)
+	startAlertmanager(t, addr)
+	return "http://" + addr
+}
+
 // amAlert is what GET /api/v2/alerts says of one alert.
 type amAlert struct {
 	Labels      map[string]string
@@ -140,10 +149,7 @@ func nowAlerts(service string) (Alert, Alert) {
 }
 
 func TestAlertmanagerReal(t *testing.T) {
-	needAlertmanager(t)
-	addr := freeAddr(t)
-	startAlertmanager(t, addr)
-	base := "http://" + addr
+	base := runAlertmanager(t)
 	l := newLog()
 	d, err := NewDispatcher([]Sender{&Alertmanager{ID: "am", URL: base}}, l.options(Options{FirstRetry: 50 * time.Millisecond}))
 	if err != nil {
@@ -227,10 +233,7 @@ func TestAlertmanagerLate(t *testing.T) {
 // one alert: the first place to see the service recover resolved it for both, while the other
 // still saw it down, and its next re-post fired it again (a recovery page, then a new outage).
 func TestAlertmanagerLocations(t *testing.T) {
-	needAlertmanager(t)
-	addr := freeAddr(t)
-	startAlertmanager(t, addr)
-	base := "http://" + addr
+	base := runAlertmanager(t)
 	l := newLog()
 	d, err := NewDispatcher([]Sender{&Alertmanager{ID: "eu", URL: base, Location: "eu-west"},
 		&Alertmanager{ID: "us", URL: base, Location: "us-east"}}, l.options(Options{FirstRetry: 50 * time.Millisecond}))
