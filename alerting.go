@@ -47,7 +47,7 @@ func buildSenders(cfg *config.Config, tty io.Writer, tmux bool) (senderSet, erro
 		case config.SenderCommand:
 			s = &alert.Command{ID: a.Name, Argv: a.Command, Timeout: a.Timeout}
 		case config.SenderAlertmanager:
-			s = &alert.Alertmanager{ID: a.Name, URL: a.URL, Timeout: a.Timeout}
+			s = &alert.Alertmanager{ID: a.Name, URL: a.URL, Timeout: a.Timeout, Location: cfg.Location}
 		case config.SenderTerminal:
 			hasTerminal = true
 			w := tty

@@ -157,7 +157,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			Use:   "serve",
 			Short: "no screen: the monitor and history behind an HTTP API (and the live screen over SSH)",
 			Long: "Runs the monitor and keeps the history with no screen, behind an HTTP API (status, events, incidents, history, pause, silences, /metrics, /probe, /healthz); " +
-				"with --ssh, viewers get the live screen over SSH. Everything wrong (config, address, token, key files) is said before anything starts.\n\n" +
+				"with --ssh, viewers get the live screen over SSH. Everything wrong (config, address, token, key files, a history file it cannot keep) is said before anything starts.\n\n" +
 				"Exit status: 0 on SIGTERM or SIGINT, 2 a usage or config error, 1 the server failed.",
 			Example: `  uptty serve -c /etc/uptty/config.yaml
   UPTTY_TOKEN=s3cret uptty serve --listen :9870 --log-format json
@@ -258,6 +258,10 @@ func (c *cli) runE(command string) func(*cobra.Command, []string) error {
 			c.opts.attachURL = args[0]
 		case "init":
 			c.opts.init.urls = append(c.opts.init.urls, args...)
+		case "serve":
+			if err := checkServeCounts(cmd.Flags()); err != nil {
+				return err
+			}
 		}
 		if err := c.check(); err != nil {
 			return err

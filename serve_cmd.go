@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 	"github.com/uptty/uptty/metrics"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/serve"
+	"github.com/uptty/uptty/sshview"
 	"github.com/uptty/uptty/track"
 )
 
@@ -67,8 +69,23 @@ func checkServeFlags(opts options) error {
 	if (so.tlsCert == "") != (so.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: the certificate and its private key")
 	}
-	if so.maxStreams < 0 {
-		return fmt.Errorf("--max-streams %d: want at least 1 (default %d)", so.maxStreams, serve.DefaultMaxStreams)
+	return nil
+}
+
+// checkServeCounts refuses a count below 1 given to serve. Their zero value stands for "not
+// given" (the default), so it is the flag set that tells an explicit 0 from none.
+func checkServeCounts(fs *pflag.FlagSet) error {
+	for _, count := range []struct {
+		name string
+		def  int
+	}{{"max-streams", serve.DefaultMaxStreams}, {"ssh-max-sessions", sshview.DefaultMaxSessions}} {
+		f := fs.Lookup(count.name)
+		if f == nil || !f.Changed {
+			continue
+		}
+		if n, err := strconv.Atoi(f.Value.String()); err == nil && n < 1 {
+			return fmt.Errorf("--%s %d: want at least 1 (default %d)", count.name, n, count.def)
+		}
 	}
 	return nil
 }
@@ -120,6 +137,10 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		if viewers != nil {
 			viewers.ln.Close()
 		}
+		if errors.Is(err, syscall.EADDRINUSE) && viewers != nil && samePort(viewers.ln.Addr(), addr) {
+			// Taken by serve's own SSH listener, not by another program.
+			return fail(fmt.Errorf("uptty: --ssh %s and --listen %s are the same port: give SSH viewers one of their own, such as :2222", opts.serve.ssh, addr))
+		}
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return fail(fmt.Errorf("uptty: cannot listen on %s: the address is in use (another uptty serve?); pick another with --listen", addr))
 		}
@@ -130,7 +151,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		scheme = "https"
 	}
 	hist, err := history.OpenLiveWith(cfg.History.Path, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw,
-		Serving: attachURL(scheme, ln.Addr())}, historyServices(cfg.Services), 3*time.Second)
+		Serving: attachURL(scheme, ln.Addr()), MustWrite: true}, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		ln.Close()
 		if viewers != nil {
@@ -307,6 +328,17 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	}
 	logger.Info("stopped", "history", saved)
 	return code
+}
+
+// samePort reports whether the address addr asks for is ln's port, the port it could not have.
+func samePort(ln net.Addr, addr string) bool {
+	_, service, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	port, err := net.LookupPort("tcp", service)
+	tcp, ok := ln.(*net.TCPAddr)
+	return err == nil && ok && port == tcp.Port
 }
 
 // reloadCert reads the TLS certificate's files again, on SIGHUP: a renewed certificate is

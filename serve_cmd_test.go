@@ -81,6 +81,15 @@ func TestServeRefuses(t *testing.T) {
 	bad := writeConfig(t, "services:\n  - {name: Good, url: \""+up.URL+"\", intervall: 5s}\n")
 	empty := filepath.Join(dir, "empty-token")
 	os.WriteFile(empty, []byte("\n"), 0o600)
+	// A history file serve cannot create is refused as one that is not a history: unattended,
+	// a session kept in memory would be lost at the next restart with nobody told.
+	notDir := filepath.Join(dir, "file")
+	os.WriteFile(notDir, nil, 0o600)
+	uncreatable := writeConfig(t, "history: {path: "+filepath.Join(notDir, "history.db")+"}\nservices:\n  - {name: Good, url: \""+up.URL+"\"}\n")
+	foreign := filepath.Join(dir, "foreign.db")
+	os.WriteFile(foreign, []byte("not a database at all, but a file someone cares about"), 0o600)
+	notHistory := writeConfig(t, "history: {path: "+foreign+"}\nservices:\n  - {name: Good, url: \""+up.URL+"\"}\n")
+	shared := freeLoopbackAddr(t)
 	_, keyLine := sshKeyPair(t, dir, "viewer")
 	keys := filepath.Join(dir, "authorized_keys")
 	os.WriteFile(keys, []byte(keyLine), 0o600)
@@ -112,6 +121,15 @@ func TestServeRefuses(t *testing.T) {
 		{"ssh port in use", []string{"serve", "-c", good, "--ssh", busy.Addr().String(), "--authorized-keys", keys},
 			"cannot listen on " + busy.Addr().String() + " for ssh: the address is in use"},
 		{"ssh on check", []string{"check", "-c", good, "--ssh", "127.0.0.1:0"}, "--ssh goes with 'serve'"},
+		{"ssh on the API's port", []string{"serve", "-c", good, "--listen", shared, "--ssh", shared, "--authorized-keys", keys},
+			"uptty: --ssh " + shared + " and --listen " + shared + " are the same port: give SSH viewers one of their own, such as :2222"},
+		{"no event streams", []string{"serve", "-c", good, "--max-streams", "0"}, "--max-streams 0: want at least 1"},
+		{"no ssh viewers", []string{"serve", "-c", good, "--ssh", "127.0.0.1:0", "--authorized-keys", keys, "--ssh-max-sessions", "0"},
+			"--ssh-max-sessions 0: want at least 1 (default 32)"},
+		{"history that cannot be created", []string{"serve", "-c", uncreatable, "--listen", "127.0.0.1:0"},
+			"uptty: history file " + filepath.Join(notDir, "history.db") + " cannot be created"},
+		{"history that is not one", []string{"serve", "-c", notHistory, "--listen", "127.0.0.1:0"},
+			"uptty: history file " + foreign + " is not an uptty history"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,9 +47,6 @@ func prepareSSH(opts options, cfg *config.Config, getenv func(string) (string, b
 	if so.authorizedKeys == "" {
 		return nil, errors.New("uptty: --ssh needs --authorized-keys FILE: the public keys that may log in, one a line")
 	}
-	if so.sshMaxSessions < 0 {
-		return nil, fmt.Errorf("uptty: --ssh-max-sessions %d: want 1 or more", so.sshMaxSessions)
-	}
 	if _, err := listenHost("--ssh", so.ssh, "127.0.0.1:2222"); err != nil {
 		return nil, err
 	}

@@ -32,6 +32,10 @@ type Alertmanager struct {
 	URL string
 	// Timeout bounds one attempt; 0 is 10s.
 	Timeout time.Duration
+	// Location, when set (the config's location:), is every alert's location label: the
+	// uptty serves of several places that watch one service fire and resolve an alert each,
+	// as they label their series.
+	Location string
 	// ResendEvery is how often the Dispatcher re-posts a firing alert; 0 is 1m.
 	ResendEvery time.Duration
 	// Client is the HTTP client; nil uses one that never follows redirects.
@@ -90,7 +94,7 @@ func (m *Alertmanager) alerts(a Alert) []postableAlert {
 	}
 	one := func(alertname string, ends time.Time) postableAlert {
 		return postableAlert{
-			Labels: amLabels(a, alertname), Annotations: ann,
+			Labels: amLabels(a, alertname, m.Location), Annotations: ann,
 			StartsAt: a.Start.UTC(), EndsAt: ends.UTC(), GeneratorURL: a.Link,
 		}
 	}
@@ -108,16 +112,19 @@ func (m *Alertmanager) alerts(a Alert) []postableAlert {
 	}
 }
 
-// amLabels are the labels that identify one service's alert in Alertmanager: the same for the
-// firing and the resolving post, so they meet as one alert. Prometheus treats an empty label
-// as absent, so an empty group is left out.
-func amLabels(a Alert, alertname string) map[string]string {
+// amLabels are the labels that identify one service's alert in Alertmanager (from one
+// location): the same for the firing and the resolving post, so they meet as one alert.
+// Prometheus treats an empty label as absent, so an empty group or location is left out.
+func amLabels(a Alert, alertname, location string) map[string]string {
 	l := map[string]string{"alertname": alertname, "service": text.CleanText(a.Service, 0), "severity": "critical"}
 	if alertname == AlertnameDegraded {
 		l["severity"] = "warning"
 	}
 	if g := text.CleanText(a.Group, 0); g != "" {
 		l["group"] = g
+	}
+	if loc := text.CleanText(location, 0); loc != "" {
+		l["location"] = loc
 	}
 	return l
 }

@@ -93,6 +93,15 @@ func startAlertmanager(t *testing.T, addr string) {
 	}
 }
 
+// runAlertmanager starts a real Alertmanager for the test (or skips it) and returns its URL.
+func runAlertmanager(t *testing.T) string {
+	t.Helper()
+	needAlertmanager(t)
+	addr := freeAddr(t)
+	startAlertmanager(t, addr)
+	return "http://" + addr
+}
+
 // amAlert is what GET /api/v2/alerts says of one alert.
 type amAlert struct {
 	Labels      map[string]string
@@ -105,6 +114,16 @@ type amAlert struct {
 // amAlerts lists Alertmanager's current (unresolved) alerts by service.
 func amAlerts(t *testing.T, base string) map[string]amAlert {
 	t.Helper()
+	m := map[string]amAlert{}
+	for _, a := range amList(t, base) {
+		m[a.Labels["service"]] = a
+	}
+	return m
+}
+
+// amList is what GET /api/v2/alerts lists: Alertmanager's current (unresolved) alerts.
+func amList(t *testing.T, base string) []amAlert {
+	t.Helper()
 	resp, err := http.Get(base + "/api/v2/alerts")
 	if err != nil {
 		t.Fatal(err)
@@ -114,11 +133,7 @@ func amAlerts(t *testing.T, base string) map[string]amAlert {
 	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
 		t.Fatal(err)
 	}
-	m := map[string]amAlert{}
-	for _, a := range list {
-		m[a.Labels["service"]] = a
-	}
-	return m
+	return list
 }
 
 // nowAlerts are a down and an up alert for service around now, as Alertmanager only keeps
@@ -134,10 +149,7 @@ func nowAlerts(service string) (Alert, Alert) {
 }
 
 func TestAlertmanagerReal(t *testing.T) {
-	needAlertmanager(t)
-	addr := freeAddr(t)
-	startAlertmanager(t, addr)
-	base := "http://" + addr
+	base := runAlertmanager(t)
 	l := newLog()
 	d, err := NewDispatcher([]Sender{&Alertmanager{ID: "am", URL: base}}, l.options(Options{FirstRetry: 50 * time.Millisecond}))
 	if err != nil {
@@ -214,4 +226,41 @@ func TestAlertmanagerLate(t *testing.T) {
 	if _, ok := got["A"]; ok || len(got) != 2 || got["B"].Labels == nil || got["C"].Labels == nil {
 		t.Errorf("alertmanager lists %v, want B and C firing and A resolved", got)
 	}
+}
+
+// TestAlertmanagerLocations: two uptty serves in two places (each with its config's
+// location:) that watch one service post an alert each. Without the location label they were
+// one alert: the first place to see the service recover resolved it for both, while the other
+// still saw it down, and its next re-post fired it again (a recovery page, then a new outage).
+func TestAlertmanagerLocations(t *testing.T) {
+	base := runAlertmanager(t)
+	l := newLog()
+	d, err := NewDispatcher([]Sender{&Alertmanager{ID: "eu", URL: base, Location: "eu-west"},
+		&Alertmanager{ID: "us", URL: base, Location: "us-east"}}, l.options(Options{FirstRetry: 50 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop(t, d)
+	down, up := nowAlerts("Checkout API")
+	d.Enqueue(down) // to both senders
+	wantSent(t, l, 2)
+	if n := len(amLocations(t, base)); n != 2 {
+		t.Fatalf("alertmanager has %d alerts for Checkout API from two locations, want 2", n)
+	}
+	if err := (&Alertmanager{ID: "eu", URL: base, Location: "eu-west"}).Send(t.Context(), up); err != nil {
+		t.Fatal(err)
+	}
+	if got := amLocations(t, base); len(got) != 1 || got[0] != "us-east" {
+		t.Errorf("after eu-west's recovery alertmanager fires for %q, want us-east's alert still firing", got)
+	}
+}
+
+// amLocations lists the location labels of Alertmanager's current alerts.
+func amLocations(t *testing.T, base string) []string {
+	t.Helper()
+	var out []string
+	for _, a := range amList(t, base) {
+		out = append(out, a.Labels["location"])
+	}
+	return out
 }

@@ -71,7 +71,7 @@ func (a *Archive) fetch(service string, window time.Duration, n int) (historyDoc
 	a.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := a.c.do(ctx, http.MethodGet, "/api/v1/services/"+url.PathEscape(service)+"/history?"+q.Encode())
+	resp, err := a.c.do(ctx, http.MethodGet, servicePath(service, "history?"+q.Encode()))
 	if err != nil {
 		return historyDoc{}, err
 	}

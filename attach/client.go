@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -88,6 +89,8 @@ type Client struct {
 	// snapshot once (Run's goroutine only).
 	reloadAt time.Time
 	streamed bool
+	// idleLimit is idleLimit but in tests (New sets it).
+	idleLimit time.Duration
 }
 
 // New returns a client for the server at rawURL ("http://host:port"; "host:port" means http).
@@ -110,7 +113,7 @@ func New(rawURL string, opts Options) (*Client, error) {
 		opts.Now = time.Now
 	}
 	return &Client{base: u, opts: opts, changes: track.NewChanges(),
-		known: map[string]track.Status{}}, nil
+		known: map[string]track.Status{}, idleLimit: idleLimit}, nil
 }
 
 // serverPath is the path of the server's root in path, the path of a URL given to attach: the
@@ -221,15 +224,26 @@ func (c *Client) doBody(ctx context.Context, method, path string, body []byte) (
 		case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "HTTPS server"):
 			msg = "the server speaks TLS: use https://" + c.base.Host
 		}
-		return nil, &StatusError{Method: method, Path: path, Status: resp.Status, Code: resp.StatusCode, Msg: text.CleanText(msg, 200)}
+		return nil, &StatusError{Method: method, Path: path, Status: text.CleanText(resp.Status, 80), Code: resp.StatusCode, Msg: text.CleanText(msg, 200)}
 	}
 	return resp, nil
+}
+
+// servicePath is the API's path to one service's endpoint: "/api/v1/services/NAME/" + rest,
+// the name one escaped segment. The dots of a name "." or ".." are escaped too: as they are,
+// HTTP servers and proxies clean such a segment away, and the request reaches no service.
+func servicePath(name, rest string) string {
+	segment := url.PathEscape(name)
+	if name == "." || name == ".." {
+		segment = strings.ReplaceAll(name, ".", "%2E")
+	}
+	return "/api/v1/services/" + segment + "/" + rest
 }
 
 // StatusError is a request the server answered with a status other than 2xx.
 type StatusError struct {
 	Method, Path string
-	Status       string // "401 Unauthorized"
+	Status       string // "401 Unauthorized", cleaned: the server wrote it
 	Code         int    // 401
 	Msg          string // why, from the server's answer; "" when it gave none worth showing
 }
@@ -257,7 +271,7 @@ func (c *Client) linkError(err error) error {
 	case errors.As(err, &hostname):
 		return fmt.Errorf("%s: the server's certificate is not valid for %s (it names %s)", c.base, c.base.Hostname(), certNames(hostname.Certificate))
 	case errors.As(err, &invalid):
-		return fmt.Errorf("%s: the server's certificate is not valid: %s", c.base, invalid.Error())
+		return fmt.Errorf("%s: the server's certificate is not valid: %s", c.base, text.CleanText(invalid.Error(), 200))
 	case errors.As(err, &record), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return fmt.Errorf("%s: the server does not speak TLS: use http://%s", c.base, c.base.Host)
 	}
@@ -311,7 +325,7 @@ func certNames(cert *x509.Certificate) string {
 	if len(names) == 0 {
 		return "no name"
 	}
-	return strings.Join(names, ", ")
+	return text.CleanText(strings.Join(names, ", "), 200) // the server's words
 }
 
 // LoadCA reads the PEM certificates of the authorities an https server's certificate may chain
@@ -335,7 +349,7 @@ func (c *Client) Run(ctx context.Context) error {
 	backoff := MinBackoff
 	var downSince time.Time
 	for {
-		gotSnapshot, _ := c.stream(ctx, func(st map[string]track.Status) {
+		gotSnapshot, silentSince, _ := c.stream(ctx, func(st map[string]track.Status) {
 			if !downSince.IsZero() && c.opts.OnLink != nil {
 				c.opts.OnLink(false, time.Time{}, st)
 			}
@@ -349,6 +363,9 @@ func (c *Client) Run(ctx context.Context) error {
 		}
 		if downSince.IsZero() {
 			downSince = c.opts.Now()
+			if !silentSince.IsZero() {
+				downSince = silentSince // a hung server: gone since it last said anything
+			}
 			if c.opts.OnLink != nil {
 				c.opts.OnLink(true, downSince, nil)
 			}
@@ -365,25 +382,32 @@ func (c *Client) Run(ctx context.Context) error {
 }
 
 // stream reads one connection's events until it ends; up is called with each snapshot's
-// statuses once it is applied. It reports whether a snapshot arrived.
-func (c *Client) stream(ctx context.Context, up func(map[string]track.Status)) (gotSnapshot bool, err error) {
+// statuses once it is applied. It reports whether a snapshot arrived and, when the stream was
+// given up for its silence (idleLimit), when it last brought anything.
+func (c *Client) stream(ctx context.Context, up func(map[string]track.Status)) (gotSnapshot bool, silentSince time.Time, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	resp, err := c.do(ctx, http.MethodGet, "/api/v1/events")
 	if err != nil {
-		return false, err
+		return false, time.Time{}, err
 	}
 	defer resp.Body.Close()
-	idle := time.AfterFunc(idleLimit, cancel)
+	heard := c.opts.Now()
+	var silent atomic.Bool
+	idle := time.AfterFunc(c.idleLimit, func() { silent.Store(true); cancel() })
 	defer idle.Stop()
 	r := bufio.NewReaderSize(resp.Body, 64<<10)
 	event, data := "", []byte(nil)
 	for {
 		line, err := r.ReadBytes('\n')
 		if err != nil {
-			return gotSnapshot, err
+			if silent.Load() {
+				return gotSnapshot, heard, err
+			}
+			return gotSnapshot, time.Time{}, err
 		}
-		idle.Reset(idleLimit)
+		heard = c.opts.Now()
+		idle.Reset(c.idleLimit)
 		line = []byte(strings.TrimRight(string(line), "\r\n"))
 		switch {
 		case len(line) == 0:
@@ -571,7 +595,7 @@ func (c *Client) Unack(name string) error { return c.ackRequest(http.MethodDelet
 func (c *Client) ackRequest(method, name string, body any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	resp, err := c.send(ctx, method, "/api/v1/services/"+url.PathEscape(name)+"/ack", body)
+	resp, err := c.send(ctx, method, servicePath(name, "ack"), body)
 	if err != nil {
 		return err
 	}
@@ -611,7 +635,7 @@ func (c *Client) SetPaused(name string, pause bool) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := c.do(ctx, http.MethodPost, "/api/v1/services/"+url.PathEscape(name)+"/"+action)
+	resp, err := c.do(ctx, http.MethodPost, servicePath(name, action))
 	if err != nil {
 		var se *StatusError
 		if errors.As(err, &se) {

@@ -1,6 +1,7 @@
 package attach
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/internal/rawhttp"
 	"github.com/uptty/uptty/text"
 )
 
@@ -81,4 +83,47 @@ func TestHostileServer(t *testing.T) {
 	clean("outage service", incs[0].Service)
 	clean("outage group", incs[0].Group)
 	clean("outage cause", incs[0].Cause)
+}
+
+// TestHostileStatusLine: a server's status line is text from the network too. `uptty attach`
+// prints the refusal on the terminal it was started from, and the footer says a refused pause:
+// neither may carry the server's escape sequences.
+func TestHostileStatusLine(t *testing.T) {
+	addr := rawhttp.Serve(t, "HTTP/1.1 503 "+hostile+"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+	c, err := New("http://"+addr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Initial(t.Context())
+	if err == nil {
+		t.Fatal("Initial() = nil error, want the 503")
+	}
+	if v := text.Violation(err.Error(), 0); v != "" || !strings.Contains(err.Error(), "503") {
+		t.Errorf("Initial() error = %q: %s; want the 503 without control characters", err, v)
+	}
+}
+
+// TestHostileCertificateNames: the names a server's certificate gives are the server's words
+// too, said when they do not match the address attached to.
+func TestHostileCertificateNames(t *testing.T) {
+	ca := newTestCAFor(t, false, "x\u001b]0;PWNED\u0007\u001b[2J.example")
+	pair, err := tls.LoadX509KeyPair(ca.certFile, ca.keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
+	srv.StartTLS()
+	defer srv.Close()
+	c, err := New(srv.URL, Options{RootCAs: ca.pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Initial(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "not valid for") {
+		t.Fatalf("Initial() error = %v, want the certificate's names refused", err)
+	}
+	if v := text.Violation(err.Error(), 0); v != "" {
+		t.Errorf("Initial() error = %q: %s", err, v)
+	}
 }

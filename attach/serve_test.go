@@ -112,8 +112,9 @@ type testCA struct {
 
 func newTestCA(t *testing.T) testCA { t.Helper(); return newTestCAFor(t, true) }
 
-// newTestCAFor is newTestCA; without ips, the server's certificate names localhost only.
-func newTestCAFor(t *testing.T, ips bool) testCA {
+// newTestCAFor is newTestCA; without ips, the server's certificate names localhost only, or
+// the names given.
+func newTestCAFor(t *testing.T, ips bool, names ...string) testCA {
 	t.Helper()
 	dir := t.TempDir()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -137,6 +138,9 @@ func newTestCAFor(t *testing.T, ips bool) testCA {
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		DNSNames: []string{"localhost"}, KeyUsage: x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	if len(names) > 0 {
+		tmpl.DNSNames = names
+	}
 	if ips {
 		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/uptty/uptty/history"
@@ -86,7 +85,7 @@ func (c *Client) silenceTarget(kind, name string) (svc string, group bool, err e
 func (c *Client) silenceRequest(method, svc string, group bool, body []byte) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	path := "/api/v1/services/" + url.PathEscape(svc) + "/silence"
+	path := servicePath(svc, "silence")
 	if group {
 		path += "?group=true"
 	}

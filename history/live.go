@@ -90,6 +90,8 @@ func OpenLiveDeferred(path string, opts Options, services []Service, wait time.D
 		return nil, fmt.Errorf("%w\nmove it away, or set history.path in the config to use another file", err)
 	case errors.Is(err, ErrUnsafe):
 		return nil, err // the message says what to do
+	case opts.MustWrite && !errors.Is(err, ErrInUse):
+		return nil, fmt.Errorf("%w\nfix that, or set history.path in the config to another file (\"\" keeps history in memory)", err)
 	default:
 		inUse := errors.Is(err, ErrInUse)
 		switch url := InUseServing(err); {

@@ -67,6 +67,11 @@ type Options struct {
 	// Serving is, for uptty serve, the URL of its API: written in the lock file, so that a
 	// second uptty that finds the file in use can point its user at uptty attach URL.
 	Serving string
+	// MustWrite makes OpenLive refuse a file it cannot create or write, as it refuses one that
+	// is not a history, rather than keep the session in memory: uptty serve runs unattended,
+	// where a hint nobody reads would let a whole run's history go at the next restart. A
+	// file in use by another uptty is still kept in memory and said.
+	MustWrite bool
 
 	rollupChunk int // tests: raw results rolled up per transaction (default rollupChunk)
 }

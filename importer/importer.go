@@ -12,6 +12,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/uptty/uptty/text"
 )
 
 // Result is a converted config.
@@ -32,7 +34,8 @@ type Note struct {
 	Text    string // what was not carried over, and why
 }
 
-// String formats the note as file:line: service: text.
+// String formats the note as file:line: service: text, cleaned of control characters: names
+// and conditions come from someone else's file, and the notes go to a terminal.
 func (n Note) String() string {
 	var b strings.Builder
 	b.WriteString(n.File)
@@ -44,7 +47,7 @@ func (n Note) String() string {
 		b.WriteString(n.Service + ": ")
 	}
 	b.WriteString(n.Text)
-	return b.String()
+	return text.CleanText(b.String(), 0)
 }
 
 // Run is the whole `uptty import gatus|kuma FILE` command: the config on stdout, the notes and a

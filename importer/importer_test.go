@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/probe"
+	"github.com/uptty/uptty/text"
 )
 
 // fixtures are the configs written from the peers' documented formats, with their converter.
@@ -319,5 +321,32 @@ func TestNothingConverted(t *testing.T) {
 	if res.Services != 0 || !strings.Contains(string(res.YAML), "# "+want+"\n") ||
 		!strings.Contains(string(res.YAML), "  # - name: ssh\n") || res.Notes[len(res.Notes)-1].Text != want {
 		t.Errorf("Gatus(only ssh) = %d services, notes %v, config:\n%s\nwant none, and %q", res.Services, res.Notes, res.YAML, want)
+	}
+}
+
+// TestRunNotesClean: a backup or config from elsewhere can hold escape sequences in its names
+// and conditions; the notes quote them on stderr, which is most often a terminal.
+func TestRunNotesClean(t *testing.T) {
+	dir := t.TempDir()
+	const hostile = "\u001b]0;PWNED\u0007\u001b[2J\u001b[31m\u202e"
+	kuma, _ := json.Marshal(map[string]any{"version": "1.23.0", "monitorList": []map[string]any{
+		{"id": 1, "name": "evil" + hostile, "type": "http", "url": "http://127.0.0.1:1/", "interval": 60, "active": true},
+		{"id": 2, "name": "push" + hostile, "type": "push", "interval": 60, "active": true}}})
+	gatus := "endpoints:\n  - name: \"g\\e[2J\"\n    url: \"http://127.0.0.1:1/\"\n  - name: ok\n    url: \"https://127.0.0.1:1/\"\n" +
+		"    conditions: [\"[STATUS] == 200\", \"[DOMAIN_EXPIRATION] > 1h\\e]0;PWNED\\a\"]\n"
+	for kind, data := range map[string][]byte{"kuma": kuma, "gatus": []byte(gatus)} {
+		file := filepath.Join(dir, kind)
+		if err := os.WriteFile(file, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := Run(kind, file, &stdout, &stderr); code != 0 {
+			t.Fatalf("Run(%s) = %d: %s", kind, code, stderr.String())
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n") {
+			if v := text.Violation(line, 0); v != "" {
+				t.Errorf("Run(%s) stderr line %q: %s", kind, line, v)
+			}
+		}
 	}
 }

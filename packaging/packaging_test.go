@@ -5,6 +5,8 @@ package packaging
 import (
 	"compress/gzip"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path"
@@ -260,6 +262,42 @@ func TestGenerated(t *testing.T) {
 		}
 		if !strings.Contains(string(page), `.TH "UPTTY`) || !strings.Contains(string(page), `"Jan 2027"`) {
 			t.Errorf("%s: want a .TH line dated Jan 2027 ($SOURCE_DATE_EPOCH), got:\n%.300s", p, page)
+		}
+	}
+}
+
+// TestStarterWithAToken: the service the packages' starter config monitors is up on a server
+// that has a token, as /etc/default/uptty says to set one before listening off loopback. The
+// stand-in answers as uptty serve does then: 401 to a request without the token, /healthz
+// included.
+func TestStarterWithAToken(t *testing.T) {
+	const token = "token-for-the-test"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="uptty"`)
+			http.Error(w, "unauthorized: send Authorization: Bearer TOKEN", http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	}))
+	defer srv.Close()
+	b, err := os.ReadFile("config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = []byte(strings.ReplaceAll(string(b), "127.0.0.1:9870", srv.Listener.Addr().String()))
+	env := map[string]string{"UPTTY_TOKEN": token, "HOME": t.TempDir()}
+	cfg, err := config.Parse(b, "config.yaml", func(k string) (string, bool) { v, ok := env[k]; return v, ok }, probe.Kinds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range cfg.Services {
+		c, err := probe.New(svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := probe.Run(t.Context(), c, svc); !r.OK {
+			t.Errorf("the starter's %q on a server with a token: %s; want it up", svc.Name, r.Reason)
 		}
 	}
 }

@@ -162,7 +162,7 @@ func TestGRPCCheck(t *testing.T) {
 		{name: "grpcs unknown CA", url: "grpcs://" + secure, reason: "certificate signed by unknown authority"},
 		{name: "grpcs insecure", url: "grpcs://" + secure, insecure: true, status: "SERVING"},
 		{name: "grpcs to plaintext", url: "grpcs://" + plain, roots: ca.pool,
-			reason: "tls handshake failed: first record does not look like a TLS handshake"},
+			reason: "tls handshake failed: the server does not speak TLS"},
 		{name: "grpc to TLS", url: "grpc://" + secure, reason: "server hung up before speaking gRPC (not a gRPC port, or TLS: try grpcs://)"},
 	}
 	for _, tt := range tests {

@@ -413,7 +413,7 @@ func TestHTTPConnectionFailures(t *testing.T) {
 		{"closed at once", "http://" + closing + "/", "server closed the connection"},
 		{"not http", "http://" + garbage + "/", `malformed HTTP response "SSH-2.0-OpenSSH_9.6"`},
 		{"bad header", "http://" + badHeader + "/", `malformed MIME header line: "X-Evil: \x1b]0;pwned\a"`},
-		{"https to plain", "https://" + banner + "/", "tls handshake failed: first record does not look like a TLS handshake"},
+		{"https to plain", "https://" + banner + "/", "tls handshake failed: the server does not speak TLS"},
 	}
 	for _, path := range httpPaths {
 		for _, tt := range tests {

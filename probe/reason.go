@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -44,6 +45,9 @@ func classify(ctx context.Context, err error, timeout time.Duration, handshake b
 		return r
 	}
 	r := errnoReason(err)
+	if r == "" {
+		r = notTLSReason(err)
+	}
 	var netErr net.Error
 	if r == "" && errors.As(err, &netErr) && netErr.Timeout() {
 		// The transport's own bounds (dial, TLS handshake) are set to the check's timeout.
@@ -128,6 +132,23 @@ func errnoReason(err error) string {
 		return "dns lookup failed: " + text.CleanText(steadyText(dnsErr.Err), reasonMax)
 	case errors.As(err, &alert):
 		return "remote error: " + strings.TrimPrefix(alert.Error(), "tls: ")
+	}
+	return ""
+}
+
+// notTLSReason names a plain port behind a TLS URL (https://, tls://, wss://, grpcs://) in the
+// same words for every kind, "" for other errors. crypto/tls says "first record does not look
+// like a TLS handshake", and net/http, when the answer was HTTP, "server gave HTTP response to
+// HTTPS client": two wordings for one mistake, the first of them in the protocol's terms.
+func notTLSReason(err error) string {
+	var record tls.RecordHeaderError
+	switch {
+	case errors.As(err, &record) && bytes.HasPrefix(record.RecordHeader[:], []byte("HTTP/")),
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return "the server answered in plain HTTP, not TLS"
+	case errors.As(err, &record) && record.Conn != nil:
+		// Conn is set for the first record only: the server's opening bytes were not TLS.
+		return "the server does not speak TLS"
 	}
 	return ""
 }

@@ -135,7 +135,7 @@ func TestTLSCheckFailures(t *testing.T) {
 		{name: "silent server", addr: serveSilent, reason: "timeout after 300ms"},
 		{name: "not TLS", addr: func(tb testing.TB) string {
 			return serveRaw(tb, "HTTP/1.0 400 Bad Request\r\n\r\n")
-		}, reason: "tls handshake failed: first record does not look like a TLS handshake"},
+		}, reason: "tls handshake failed: the server answered in plain HTTP, not TLS"},
 		{name: "closed at once", addr: func(tb testing.TB) string { return serveRaw(tb, "") },
 			reason: "tls handshake failed: server closed the connection"},
 	}

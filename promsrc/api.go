@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/uptty/uptty/text"
 )
 
 // series is one series of an instant answer: its labels (without __name__) and value.
@@ -100,18 +102,19 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) (*apiDoc, e
 	var doc apiDoc
 	decErr := json.NewDecoder(counted).Decode(&doc)
 	c.bytes.Add(counted.n)
+	status := text.CleanText(resp.Status, 80) // what answers may write anything there
 	switch {
 	case counted.n > c.opts.MaxBytes:
 		return nil, fmt.Errorf("an answer over %d MiB: narrow --selector", c.opts.MaxBytes>>20)
 	case decErr != nil && resp.StatusCode/100 == 2:
-		return nil, fmt.Errorf("%s: not a Prometheus API answer (%s)", path, resp.Status)
+		return nil, fmt.Errorf("%s: not a Prometheus API answer (%s)", path, status)
 	case doc.Status == "error":
-		return nil, fmt.Errorf("Prometheus: %s: %s", doc.ErrorType, doc.Error)
+		return nil, fmt.Errorf("Prometheus: %s: %s", text.CleanText(doc.ErrorType, 40), text.CleanText(doc.Error, 200))
 	case decErr != nil || resp.StatusCode/100 != 2:
 		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-			return nil, fmt.Errorf("%s: %s: pass a token with --token-file or UPTTY_TOKEN, or credentials in the URL", path, resp.Status)
+			return nil, fmt.Errorf("%s: %s: pass a token with --token-file or UPTTY_TOKEN, or credentials in the URL", path, status)
 		}
-		return nil, fmt.Errorf("%s: %s", path, resp.Status)
+		return nil, fmt.Errorf("%s: %s", path, status)
 	}
 	return &doc, nil
 }

@@ -2,12 +2,15 @@ package promsrc
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/internal/rawhttp"
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
@@ -242,5 +245,31 @@ func TestUpttyOutageStart(t *testing.T) {
 			t.Errorf("%s: update = %v since %v, outage %v, lookup %v; want %v since %v, outage %v, lookup %v", tt.name,
 				s.st.State, s.st.Since, s.st.Outage.Start, lookup, tt.state, tt.since, tt.outage, tt.wantLookup)
 		}
+	}
+}
+
+// TestHostileAnswerText: what answers in Prometheus's place writes the status line and the
+// error envelope; `uptty attach prometheus+…` prints them on the terminal it was started from
+// and in its header, so neither may carry an escape sequence.
+func TestHostileAnswerText(t *testing.T) {
+	const hostile = "x\u001b]0;PWNED\u0007\u001b[2J\u001b[31m\u009b2J\u202ey"
+	envelope, _ := json.Marshal(map[string]string{"status": "error", "errorType": "bad" + hostile, "error": "why" + hostile})
+	for name, url := range map[string]string{
+		"status line":    "prometheus+http://" + rawhttp.Serve(t, "HTTP/1.1 502 "+hostile+"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+		"error envelope": serveBody(t, 400, string(envelope)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := New(url, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.instant(context.Background(), "probe_success", time.Now())
+			if err == nil {
+				t.Fatal("instant() = nil error, want the refusal")
+			}
+			if v := text.Violation(err.Error(), 0); v != "" {
+				t.Errorf("instant() error = %q: %s", err, v)
+			}
+		})
 	}
 }

@@ -81,7 +81,11 @@ func TestMetricsAuth(t *testing.T) {
 	for _, tt := range []struct {
 		auth string
 		want int
-	}{{"", http.StatusUnauthorized}, {"Bearer " + token, http.StatusOK}} {
+	}{{"", http.StatusUnauthorized}, {"Bearer " + token, http.StatusOK},
+		// The scheme is case-insensitive (RFC 9110 11.1): clients that write it in lower case
+		// send the right token.
+		{"bearer " + token, http.StatusOK}, {"BEARER  " + token, http.StatusOK},
+		{"Bearer" + token, http.StatusUnauthorized}, {"Basic " + token, http.StatusUnauthorized}} {
 		req, _ := http.NewRequest("GET", "/metrics", nil)
 		if tt.auth != "" {
 			req.Header.Set("Authorization", tt.auth)

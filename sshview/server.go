@@ -93,6 +93,9 @@ type Server struct {
 	groups map[groupKey]*group // the viewers who share a screen (share.go)
 }
 
+// DefaultMaxSessions is how many viewers may be connected at once unless Options say otherwise.
+const DefaultMaxSessions = 32
+
 // stopGrace is how long Serve's end waits for the viewers' terminals to be given back before
 // it closes their connections.
 const stopGrace = 2 * time.Second
@@ -112,7 +115,7 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("sshview: Watch, HostKey and some keys are required")
 	}
 	if opts.MaxSessions <= 0 {
-		opts.MaxSessions = 32
+		opts.MaxSessions = DefaultMaxSessions
 	}
 	if opts.LoginTimeout <= 0 {
 		opts.LoginTimeout = 30 * time.Second
