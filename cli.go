@@ -540,6 +540,12 @@ func (c *cli) help(def func(*cobra.Command, []string)) func(*cobra.Command, []st
 	return func(cmd *cobra.Command, args []string) {
 		c.opts.help = true
 		if cmd == c.root {
+			// uptty ack --help: cobra found no command "ack" and asks the root for its help;
+			// the word is still a command uptty does not have.
+			if err := c.unknownCommand(cmd, cmd.Flags().Args()); err != nil {
+				c.code = usageError(cmd.ErrOrStderr(), cmd, err)
+				return
+			}
 			fmt.Fprint(cmd.OutOrStdout(), usage)
 			return
 		}

@@ -124,6 +124,17 @@ func TestEveryCommandHelp(t *testing.T) {
 			t.Errorf("uptty %q = %d, stderr %q, stdout:\n%s\nwant the usage", args, code, stderr, stdout)
 		}
 	}
+	// A word that is no command stays an error with --help: uptty ack --help is not the usage.
+	for _, args := range [][]string{{"ack", "--help"}, {"ack", "-h"}, {"-c", "x.yaml", "bogus", "--help"}} {
+		code, stdout, stderr := runCLI(t, args...)
+		want := "uptty: unknown command \"" + args[len(args)-2] + "\""
+		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) || !strings.HasSuffix(stderr, "Run 'uptty --help' for usage.\n") {
+			t.Errorf("uptty %q = %d, stdout %.40q…, stderr %q; want 2 and %q", args, code, stdout, stderr, want)
+		}
+	}
+	if code, _, stderr := runCLI(t, "help", "ack"); code != exitUsage || !strings.HasSuffix(stderr, "Run 'uptty --help' for usage.\n") {
+		t.Errorf("uptty help ack = %d, stderr %q; want 2 and a pointer to uptty --help", code, stderr)
+	}
 	if code, stdout, _ := runCLI(t, "help", "silence"); code != exitOK || !strings.Contains(stdout, `uptty silence "Checkout API" 2h`) {
 		t.Errorf("uptty help silence = %d, %q; want silence's help", code, stdout)
 	}

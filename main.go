@@ -218,16 +218,21 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 		return dispatch(cmd, opts, stdout, stderr, getenv)
 	})
 	if cmd, err := c.execute(args); err != nil {
-		// cobra's own printing is off (it would add the whole usage): one line, and where to
-		// read more.
-		path := "uptty"
-		if cmd != nil && cmd.HasParent() {
-			path = cmd.CommandPath()
-		}
-		fmt.Fprintf(stderr, "uptty: %v\nRun '%s --help' for usage.\n", err, path)
-		return exitUsage
+		return usageError(stderr, cmd, err)
 	}
 	return c.code
+}
+
+// usageError says err in one line, and where to read more, and returns exitUsage: cobra's own
+// printing is off (it would add the whole usage). cmd is the command that refused, when
+// parsing got that far; help's pointer is uptty --help, as its errors are unknown commands.
+func usageError(stderr io.Writer, cmd *cobra.Command, err error) int {
+	path := "uptty"
+	if cmd != nil && cmd.HasParent() && cmd.Name() != "help" {
+		path = cmd.CommandPath()
+	}
+	fmt.Fprintf(stderr, "uptty: %v\nRun '%s --help' for usage.\n", err, path)
+	return exitUsage
 }
 
 // dispatch runs the command the command line named.
