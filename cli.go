@@ -67,15 +67,16 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 	root.SetFlagErrorFunc(c.flagError)
 	c.root = root
 
-	// Accepted by every command, as before: an alias such as uptty --theme light keeps working
-	// in front of any command.
 	pf := root.PersistentFlags()
 	pf.StringVarP(&c.opts.config, "config", "c", "", "config `FILE` (default: $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml)")
-	pf.StringVar(&c.opts.theme, "theme", "dark", "the colour `theme` for the terminal's background: dark or light (live monitor, attach, serve --ssh)")
+	// Accepted by every command, as before: an alias such as uptty --theme light keeps working
+	// in front of any command. Only the commands that draw a screen list it, each with a
+	// visible copy of its own (themeFlag), which cobra prefers to the inherited one.
+	pf.StringVar(&c.opts.theme, "theme", "dark", themeUsage)
+	_ = pf.MarkHidden("theme")
 	pf.BoolVar(&c.opts.version, "version", false, "print the version")
 	_ = pf.MarkHidden("version") // the root's help says uptty --version; a subcommand's need not
 	_ = root.MarkPersistentFlagFilename("config", "yaml", "yml")
-	_ = root.RegisterFlagCompletionFunc("theme", cobra.FixedCompletions([]string{"dark", "light"}, cobra.ShellCompDirectiveNoFileComp))
 
 	f := root.Flags()
 	f.BoolVar(&c.opts.demo, "demo", false, "monitor the built-in demo services")
@@ -84,6 +85,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 	f.StringVar(&c.opts.metrics, "metrics", "", "serve Prometheus metrics on http://`ADDR`/metrics; an address that is not loopback needs a token: $UPTTY_TOKEN or --token-file")
 	f.StringVar(&c.opts.serve.tokenFile, "token-file", "", "with --metrics: `FILE` holding the bearer token every scrape carries")
 	c.screenFlags(f)
+	c.themeFlag(root)
 
 	root.AddCommand(
 		c.command(&cobra.Command{
@@ -165,6 +167,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
   uptty serve --listen :9870 --tls-cert cert.pem --tls-key key.pem --token-file /etc/uptty/token`,
 		}, func(cmd *cobra.Command) {
 			serveFlags(cmd.Flags(), &c.opts.serve)
+			c.themeFlag(cmd) // the SSH viewers' screen
 			_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 		}),
 		c.command(&cobra.Command{
@@ -182,6 +185,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			cmd.Flags().StringVar(&c.opts.selector, "selector", "", "with a prometheus+http:// URL: `SEL`, label matchers every query carries, such as '{job=\"blackbox\"}' (default: every probe_success series)")
 			cmd.Flags().StringVar(&c.opts.serve.ca, "ca", "", "trust the server's certificate if this CA `FILE` (PEM) signed it, for a private CA (default: the system's roots)")
 			c.screenFlags(cmd.Flags())
+			c.themeFlag(cmd)
 		}),
 		c.initCommand(),
 		c.importCommand(),
@@ -225,6 +229,16 @@ func (c *cli) command(cmd *cobra.Command, flags func(*cobra.Command)) *cobra.Com
 		flags(cmd)
 	}
 	return cmd
+}
+
+// themeUsage is --theme's line in the help of the commands that draw a screen.
+const themeUsage = "the colour `theme` for the terminal's background: dark or light"
+
+// themeFlag lists --theme on cmd, one of the commands that draw a screen: the live monitor,
+// attach, and serve for its SSH viewers.
+func (c *cli) themeFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&c.opts.theme, "theme", "dark", themeUsage)
+	_ = cmd.RegisterFlagCompletionFunc("theme", cobra.FixedCompletions([]string{"dark", "light"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
 // screenFlags are the live screen's, on the live monitor and on attach.

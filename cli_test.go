@@ -140,6 +140,26 @@ func TestEveryCommandHelp(t *testing.T) {
 	}
 }
 
+// TestThemeOnlyWhereAScreenIs: --theme is listed by the commands that draw a screen (the live
+// monitor, attach, serve for its SSH viewers) and by no other, while every command still takes it
+// (uptty --theme light check, from an alias).
+func TestThemeOnlyWhereAScreenIs(t *testing.T) {
+	screens := map[string]bool{"attach": true, "serve": true}
+	for _, cmd := range commands(t) {
+		name := cmd.Name()
+		_, stdout, _ := runCLI(t, name, "--help")
+		if got := strings.Contains(stdout, "--theme"); got != screens[name] {
+			t.Errorf("uptty %s --help lists --theme: %v, want %v", name, got, screens[name])
+		}
+	}
+	if code, stdout, _ := runCLI(t, "--help"); code != exitOK || !strings.Contains(stdout, "--theme") {
+		t.Errorf("uptty --help = %d, does not list --theme", code)
+	}
+	if got, err := parseArgs([]string{"--theme", "light", "validate"}); err != nil || got.theme != "light" {
+		t.Errorf("parseArgs(--theme light validate) = %+v, %v; want theme light", got, err)
+	}
+}
+
 // TestUsageErrorIsOneLine: a usage error is one line and a pointer to --help on stderr, exit 2,
 // nothing on stdout: cobra's usage dump and its "Error:" prefix stay off.
 func TestUsageErrorIsOneLine(t *testing.T) {
