@@ -52,6 +52,8 @@ type Webhook struct {
 	Headers map[string]string
 	// Timeout bounds one attempt, connection to last byte read; 0 is 10s.
 	Timeout time.Duration
+	// Location, when set (the config's location:), is the generic body's "location".
+	Location string
 	// Client is the HTTP client; nil uses one that never follows redirects.
 	Client *http.Client
 }
@@ -90,7 +92,7 @@ func (w *Webhook) body(a Alert) ([]byte, string, map[string]string, error) {
 	var v any
 	switch w.Format {
 	case "", FormatGeneric:
-		b, err := json.Marshal(a)
+		b, err := a.genericBody(w.Location)
 		return b, js, nil, err
 	case FormatSlack:
 		v = map[string]string{"text": slackEscape(line)}

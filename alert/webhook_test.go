@@ -220,3 +220,26 @@ func errText(err error) string {
 	}
 	return msg
 }
+
+// TestWebhookLocation: the generic body says where uptty runs (the config's location:), as the
+// Alertmanager sender's label does, and leaves the key out when no location is set.
+func TestWebhookLocation(t *testing.T) {
+	for _, loc := range []string{"eu-west", ""} {
+		srv, got := receiver(t, nil)
+		w := &Webhook{ID: "hook", URL: srv.URL, Location: loc}
+		if err := w.Send(context.Background(), downAlert("Checkout API")); err != nil {
+			t.Fatalf("Send = %v, want nil", err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal((<-got).body, &m); err != nil {
+			t.Fatal(err)
+		}
+		v, ok := m["location"]
+		if loc == "" && ok || loc != "" && v != loc {
+			t.Errorf("Location %q: body's location = %v (present %v), want %q, absent when empty", loc, v, ok, loc)
+		}
+		if m["service"] != "Checkout API" || m["event"] != "down" {
+			t.Errorf("body = %v, want the contract's keys as before", m)
+		}
+	}
+}
