@@ -243,3 +243,20 @@ func TestWebhookLocation(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookChatLocation: a chat message says where uptty runs when the config sets location:,
+// so that the alerts of two places about one outage read apart.
+func TestWebhookChatLocation(t *testing.T) {
+	a := downAlert("Checkout API")
+	want := "[eu-west] Checkout API is DOWN since 21:47:02: " + a.Reason
+	for _, f := range []Format{FormatSlack, FormatDiscord, FormatNtfy} {
+		srv, got := receiver(t, nil)
+		w := &Webhook{ID: "hook", URL: srv.URL, Format: f, Location: "eu-west"}
+		if err := w.Send(context.Background(), a); err != nil {
+			t.Fatalf("Send = %v, want nil", err)
+		}
+		if r := <-got; !strings.Contains(string(r.body), want) {
+			t.Errorf("%s body = %s, want it to say %q", f, r.body, want)
+		}
+	}
+}
