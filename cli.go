@@ -67,16 +67,17 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 	root.SetFlagErrorFunc(c.flagError)
 	c.root = root
 
+	// Accepted by every command, as before: an alias such as uptty --theme light or uptty -c
+	// prod.yaml keeps working in front of any command (attach then refuses --config). Only the
+	// commands that use them list them, each with a visible copy of its own (themeFlag,
+	// configFlag), which cobra prefers to the inherited one.
 	pf := root.PersistentFlags()
-	pf.StringVarP(&c.opts.config, "config", "c", "", "config `FILE` (default: $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml)")
-	// Accepted by every command, as before: an alias such as uptty --theme light keeps working
-	// in front of any command. Only the commands that draw a screen list it, each with a
-	// visible copy of its own (themeFlag), which cobra prefers to the inherited one.
+	pf.StringVarP(&c.opts.config, "config", "c", "", configUsage)
+	_ = pf.MarkHidden("config")
 	pf.StringVar(&c.opts.theme, "theme", "dark", themeUsage)
 	_ = pf.MarkHidden("theme")
 	pf.BoolVar(&c.opts.version, "version", false, "print the version")
 	_ = pf.MarkHidden("version") // the root's help says uptty --version; a subcommand's need not
-	_ = root.MarkPersistentFlagFilename("config", "yaml", "yml")
 
 	f := root.Flags()
 	f.BoolVar(&c.opts.demo, "demo", false, "monitor the built-in demo services")
@@ -86,6 +87,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 	f.StringVar(&c.opts.serve.tokenFile, "token-file", "", "with --metrics: `FILE` holding the bearer token every scrape carries")
 	c.screenFlags(f)
 	c.themeFlag(root)
+	c.configFlag(root)
 
 	root.AddCommand(
 		c.command(&cobra.Command{
@@ -223,6 +225,9 @@ func (c *cli) command(cmd *cobra.Command, flags func(*cobra.Command)) *cobra.Com
 		cmd.ValidArgsFunction = cobra.NoFileCompletions
 	}
 	cmd.RunE = c.runE(strings.Fields(cmd.Use)[0])
+	if !slices.Contains(withoutConfig, cmd.Name()) {
+		c.configFlag(cmd)
+	}
 	cmd.Long = wrap(cmd.Long, 96)
 	cmd.DisableAutoGenTag = true
 	if flags != nil {
@@ -230,6 +235,19 @@ func (c *cli) command(cmd *cobra.Command, flags func(*cobra.Command)) *cobra.Com
 	}
 	return cmd
 }
+
+// configUsage is --config's line in the help of the commands that read a config.
+const configUsage = "config `FILE` (default: $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml)"
+
+// configFlag lists --config (-c) on cmd, one of the commands that read a config (init: that
+// write one).
+func (c *cli) configFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&c.opts.config, "config", "c", "", configUsage)
+	_ = cmd.MarkFlagFilename("config", "yaml", "yml")
+}
+
+// withoutConfig are the commands that have no use for --config.
+var withoutConfig = []string{"attach", "man", "import", "version"}
 
 // themeUsage is --theme's line in the help of the commands that draw a screen.
 const themeUsage = "the colour `theme` for the terminal's background: dark or light"

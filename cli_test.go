@@ -160,6 +160,25 @@ func TestThemeOnlyWhereAScreenIs(t *testing.T) {
 	}
 }
 
+// TestConfigOnlyWhereUsed: --config is listed by the commands that read (or, init, write) a
+// config, and by no other: attach refuses it, man, import and version ignore it.
+func TestConfigOnlyWhereUsed(t *testing.T) {
+	unused := map[string]bool{"attach": true, "man": true, "import": true, "version": true, "help": true}
+	for _, cmd := range commands(t) {
+		name := cmd.Name()
+		_, stdout, _ := runCLI(t, name, "--help")
+		if got := strings.Contains(stdout, "--config"); got == unused[name] {
+			t.Errorf("uptty %s --help lists --config: %v, want %v", name, got, !unused[name])
+		}
+	}
+	if got, err := parseArgs([]string{"-c", "x.yaml", "check"}); err != nil || got.config != "x.yaml" {
+		t.Errorf("parseArgs(-c x.yaml check) = %+v, %v; want config x.yaml", got, err)
+	}
+	if _, err := parseArgs([]string{"attach", "-c", "x.yaml", "http://127.0.0.1:9870"}); err == nil || !strings.Contains(err.Error(), "--config does not go with 'attach'") {
+		t.Errorf("parseArgs(attach -c x.yaml URL) error = %v, want --config does not go with 'attach'", err)
+	}
+}
+
 // TestUsageErrorIsOneLine: a usage error is one line and a pointer to --help on stderr, exit 2,
 // nothing on stdout: cobra's usage dump and its "Error:" prefix stay off.
 func TestUsageErrorIsOneLine(t *testing.T) {
