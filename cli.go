@@ -250,7 +250,7 @@ func (c *cli) configFlag(cmd *cobra.Command) {
 var withoutConfig = []string{"attach", "man", "import", "version"}
 
 // themeUsage is --theme's line in the help of the commands that draw a screen.
-const themeUsage = "the colour `theme` for the terminal's background: dark or light"
+const themeUsage = "`NAME` of the colour theme for the terminal's background: dark or light"
 
 // themeFlag lists --theme on cmd, one of the commands that draw a screen: the live monitor,
 // attach, and serve for its SSH viewers.

@@ -151,6 +151,9 @@ func TestThemeOnlyWhereAScreenIs(t *testing.T) {
 		if got := strings.Contains(stdout, "--theme"); got != screens[name] {
 			t.Errorf("uptty %s --help lists --theme: %v, want %v", name, got, screens[name])
 		}
+		if screens[name] && !strings.Contains(stdout, "--theme NAME ") {
+			t.Errorf("uptty %s --help does not say --theme NAME, as uptty --help does", name)
+		}
 	}
 	if code, stdout, _ := runCLI(t, "--help"); code != exitOK || !strings.Contains(stdout, "--theme") {
 		t.Errorf("uptty --help = %d, does not list --theme", code)
