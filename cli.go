@@ -166,7 +166,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			Example: `  uptty serve -c /etc/uptty/config.yaml
   UPTTY_TOKEN=s3cret uptty serve --listen :9870 --log-format json
   uptty serve --ssh :2222 --authorized-keys ~/.ssh/authorized_keys
-  uptty serve --listen :9870 --tls-cert cert.pem --tls-key key.pem --token-file /etc/uptty/token`,
+  uptty serve --listen :9870 --tls-cert c.pem --tls-key k.pem --token-file tok`,
 		}, func(cmd *cobra.Command) {
 			serveFlags(cmd.Flags(), &c.opts.serve)
 			c.themeFlag(cmd) // the SSH viewers' screen
@@ -177,7 +177,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			Short: "the live screen on a running uptty serve",
 			Long:  "The live screen on a running uptty serve's event stream: no checks and no history of its own; pausing and silencing ask the server.",
 			Example: `  uptty attach http://127.0.0.1:9870
-  uptty attach https://uptty.example.com --token-file ~/.config/uptty/token --wall
+  uptty attach https://uptty.example.com --token-file ~/.uptty-token --wall
   uptty attach https://10.0.0.5:9870 --ca /etc/uptty/ca.pem
   uptty attach prometheus+http://prometheus:9090 --selector '{job="blackbox"}'`,
 			Args:              c.attachArgs,
@@ -201,7 +201,29 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 	)
 	root.SetHelpCommand(c.helpCommand())
 	root.SetHelpFunc(c.help(root.HelpFunc()))
+	root.SetUsageFunc(commandUsage)
 	return c
+}
+
+// helpWidth is the width every help page fits: the terminal a new user most often has.
+const helpWidth = 80
+
+// commandUsage is cobra's usage of a command (uptty --help is usage's), with the flags'
+// descriptions wrapped to helpWidth: cobra leaves them on one line, up to 160 columns.
+func commandUsage(cmd *cobra.Command) error {
+	w := cmd.OutOrStderr()
+	fmt.Fprintf(w, "Usage:\n  %s", cmd.UseLine())
+	if cmd.HasExample() {
+		fmt.Fprintf(w, "\n\nExamples:\n%s", cmd.Example)
+	}
+	if cmd.HasAvailableLocalFlags() {
+		fmt.Fprintf(w, "\n\nFlags:\n%s", strings.TrimRight(cmd.LocalFlags().FlagUsagesWrapped(helpWidth), " \n"))
+	}
+	if cmd.HasAvailableInheritedFlags() {
+		fmt.Fprintf(w, "\n\nGlobal Flags:\n%s", strings.TrimRight(cmd.InheritedFlags().FlagUsagesWrapped(helpWidth), " \n"))
+	}
+	fmt.Fprintln(w)
+	return nil
 }
 
 // rootLong describes uptty in its man page; uptty --help prints usage instead.
@@ -228,7 +250,7 @@ func (c *cli) command(cmd *cobra.Command, flags func(*cobra.Command)) *cobra.Com
 	if !slices.Contains(withoutConfig, cmd.Name()) {
 		c.configFlag(cmd)
 	}
-	cmd.Long = wrap(cmd.Long, 96)
+	cmd.Long = wrap(cmd.Long, helpWidth)
 	cmd.DisableAutoGenTag = true
 	if flags != nil {
 		flags(cmd)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -179,6 +180,23 @@ func TestConfigOnlyWhereUsed(t *testing.T) {
 	}
 	if _, err := parseArgs([]string{"attach", "-c", "x.yaml", "http://127.0.0.1:9870"}); err == nil || !strings.Contains(err.Error(), "--config does not go with 'attach'") {
 		t.Errorf("parseArgs(attach -c x.yaml URL) error = %v, want --config does not go with 'attach'", err)
+	}
+}
+
+// TestHelpFitsEighty: uptty --help and every command's --help fit an 80-column terminal, the
+// size a new user most often has, without a line wrapping.
+func TestHelpFitsEighty(t *testing.T) {
+	pages := [][]string{{"--help"}}
+	for _, cmd := range commands(t) {
+		pages = append(pages, []string{cmd.Name(), "--help"})
+	}
+	for _, args := range pages {
+		_, stdout, _ := runCLI(t, args...)
+		for i, l := range strings.Split(stdout, "\n") {
+			if w := utf8.RuneCountInString(l); w > 80 {
+				t.Errorf("uptty %s line %d is %d columns: %q", strings.Join(args, " "), i+1, w, l)
+			}
+		}
 	}
 }
 
