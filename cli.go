@@ -464,6 +464,10 @@ func (c *cli) flagError(cmd *cobra.Command, err error) error {
 	switch {
 	case errors.As(err, &unknown):
 		name := unknown.GetSpecifiedName()
+		if short := unknown.GetSpecifiedShortnames(); short != "" && short[0] >= '0' && short[0] <= '9' {
+			// uptty silence api -5m: pflag reads a flag -5 there.
+			return fmt.Errorf("%q is not a flag (no duration or number uptty takes is negative)", "-"+short)
+		}
 		if unknown.GetSpecifiedShortnames() == "" {
 			if msg := c.misplaced(name, cmd); msg != "" {
 				return errors.New(msg)

@@ -59,6 +59,7 @@ func TestCommandLine(t *testing.T) {
 		{args: []string{"--wall-page", "soon"}, wantErr: `--wall-page "soon": want a duration`},
 		{args: []string{"serve", "--ssh-max-sessions", "many"}, wantErr: `--ssh-max-sessions "many": want a whole number`},
 		{args: []string{"man", "extra"}, wantErr: `unexpected argument "extra"`},
+		{args: []string{"silence", "api", "-5m"}, wantErr: `"-5m" is not a flag (no duration or number uptty takes is negative)`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
