@@ -43,9 +43,9 @@ func buildSenders(cfg *config.Config, tty io.Writer, tmux bool) (senderSet, erro
 			for _, x := range a.Headers {
 				h[x.Name] = x.Value
 			}
-			s = &alert.Webhook{ID: a.Name, URL: a.URL, Format: alert.Format(a.Format), Headers: h, Timeout: a.Timeout}
+			s = &alert.Webhook{ID: a.Name, URL: a.URL, Format: alert.Format(a.Format), Headers: h, Timeout: a.Timeout, Location: cfg.Location}
 		case config.SenderCommand:
-			s = &alert.Command{ID: a.Name, Argv: a.Command, Timeout: a.Timeout}
+			s = &alert.Command{ID: a.Name, Argv: a.Command, Timeout: a.Timeout, Location: cfg.Location}
 		case config.SenderAlertmanager:
 			s = &alert.Alertmanager{ID: a.Name, URL: a.URL, Timeout: a.Timeout, Location: cfg.Location}
 		case config.SenderTerminal:

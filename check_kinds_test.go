@@ -213,6 +213,8 @@ services:
   - {name: TLS expiring, url: "tls://%[7]s"}
   - {name: TLS untrusted, url: "tls://%[8]s"}
   - {name: TLS insecure, url: "tls://%[8]s", insecure: true, expect: {cert_warn: 0s}}
+  - {name: TLS insecure expiring, url: "tls://%[7]s", insecure: true}
+  - {name: TLS insecure warned, url: "tls://%[7]s", insecure: true, expect: {cert_warn: 7d}}
   - {name: DNS A, url: "dns://%[9]s/up.test?type=A", expect: {answer_contains: 127.0.0.7}}
   - {name: DNS NXDOMAIN, url: "dns://%[9]s/gone.test?type=A"}
   - {name: DNS TXT, url: "dns://%[9]s/status.test?type=TXT", expect: {answer_contains: all systems go}}
@@ -228,26 +230,29 @@ services:
 		startWS(t), startHostileWS(t)))
 
 	want := map[string]wantService{
-		"HTTP ok":          {state: "up"},
-		"HTTP 503":         {state: "down", err: "status 503, want 200-399"},
-		"HTTP slow":        {state: "degraded", errRE: `^slow: \d+(ms|\.\d+s) > 50ms$`},
-		"TCP open":         {state: "up"},
-		"TCP refused":      {state: "down", err: "connection refused"},
-		"TLS valid":        {state: "up"},
-		"TLS expiring":     {state: "degraded", err: "cert expires in 3d11h"},
-		"TLS untrusted":    {state: "down", err: "certificate signed by unknown authority"},
-		"TLS insecure":     {state: "up"},
-		"DNS A":            {state: "up"},
-		"DNS NXDOMAIN":     {state: "down", err: "rcode NXDOMAIN, want NOERROR"},
-		"DNS TXT":          {state: "up"},
-		"ICMP loopback":    {state: "up", icmp: true},
-		"gRPC serving":     {state: "up"},
-		"gRPC not serving": {state: "down", err: "status NOT_SERVING"},
-		"gRPC hostile":     {state: "down", err: "internal: db down"},
-		"WS ok":            {state: "up"},
-		"WS hostile":       {state: "down", err: `not an HTTP response: "SSH-2.0-evil"`},
-		"Command ok":       {state: "up"},
-		"Command hostile":  {state: "down", err: "disk full"},
+		"HTTP ok":       {state: "up"},
+		"HTTP 503":      {state: "down", err: "status 503, want 200-399"},
+		"HTTP slow":     {state: "degraded", errRE: `^slow: \d+(ms|\.\d+s) > 50ms$`},
+		"TCP open":      {state: "up"},
+		"TCP refused":   {state: "down", err: "connection refused"},
+		"TLS valid":     {state: "up"},
+		"TLS expiring":  {state: "degraded", err: "cert expires in 3d11h"},
+		"TLS untrusted": {state: "down", err: "certificate signed by unknown authority"},
+		"TLS insecure":  {state: "up"},
+		// insecure: the certificate is not checked, so its expiry degrades only if asked to
+		"TLS insecure expiring": {state: "up"},
+		"TLS insecure warned":   {state: "degraded", err: "cert expires in 3d11h"},
+		"DNS A":                 {state: "up"},
+		"DNS NXDOMAIN":          {state: "down", err: "rcode NXDOMAIN, want NOERROR"},
+		"DNS TXT":               {state: "up"},
+		"ICMP loopback":         {state: "up", icmp: true},
+		"gRPC serving":          {state: "up"},
+		"gRPC not serving":      {state: "down", err: "status NOT_SERVING"},
+		"gRPC hostile":          {state: "down", err: "internal: db down"},
+		"WS ok":                 {state: "up"},
+		"WS hostile":            {state: "down", err: `not an HTTP response: "SSH-2.0-evil"`},
+		"Command ok":            {state: "up"},
+		"Command hostile":       {state: "down", err: "disk full"},
 	}
 	env := []string{"HOME=" + dir, "XDG_CONFIG_HOME=" + filepath.Join(dir, ".config"),
 		"XDG_STATE_HOME=" + filepath.Join(dir, ".state"), "SSL_CERT_FILE=" + ca.pemFile(t)}

@@ -67,15 +67,17 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 	root.SetFlagErrorFunc(c.flagError)
 	c.root = root
 
-	// Accepted by every command, as before: an alias such as uptty --theme light keeps working
-	// in front of any command.
+	// Accepted by every command, as before: an alias such as uptty --theme light or uptty -c
+	// prod.yaml keeps working in front of any command (attach then refuses --config). Only the
+	// commands that use them list them, each with a visible copy of its own (themeFlag,
+	// configFlag), which cobra prefers to the inherited one.
 	pf := root.PersistentFlags()
-	pf.StringVarP(&c.opts.config, "config", "c", "", "config `FILE` (default: $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml)")
-	pf.StringVar(&c.opts.theme, "theme", "dark", "the colour `theme` for the terminal's background: dark or light (live monitor, attach, serve --ssh)")
+	pf.StringVarP(&c.opts.config, "config", "c", "", configUsage)
+	_ = pf.MarkHidden("config")
+	pf.StringVar(&c.opts.theme, "theme", "dark", themeUsage)
+	_ = pf.MarkHidden("theme")
 	pf.BoolVar(&c.opts.version, "version", false, "print the version")
 	_ = pf.MarkHidden("version") // the root's help says uptty --version; a subcommand's need not
-	_ = root.MarkPersistentFlagFilename("config", "yaml", "yml")
-	_ = root.RegisterFlagCompletionFunc("theme", cobra.FixedCompletions([]string{"dark", "light"}, cobra.ShellCompDirectiveNoFileComp))
 
 	f := root.Flags()
 	f.BoolVar(&c.opts.demo, "demo", false, "monitor the built-in demo services")
@@ -84,6 +86,8 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 	f.StringVar(&c.opts.metrics, "metrics", "", "serve Prometheus metrics on http://`ADDR`/metrics; an address that is not loopback needs a token: $UPTTY_TOKEN or --token-file")
 	f.StringVar(&c.opts.serve.tokenFile, "token-file", "", "with --metrics: `FILE` holding the bearer token every scrape carries")
 	c.screenFlags(f)
+	c.themeFlag(root)
+	c.configFlag(root)
 
 	root.AddCommand(
 		c.command(&cobra.Command{
@@ -162,9 +166,10 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			Example: `  uptty serve -c /etc/uptty/config.yaml
   UPTTY_TOKEN=s3cret uptty serve --listen :9870 --log-format json
   uptty serve --ssh :2222 --authorized-keys ~/.ssh/authorized_keys
-  uptty serve --listen :9870 --tls-cert cert.pem --tls-key key.pem --token-file /etc/uptty/token`,
+  uptty serve --listen :9870 --tls-cert c.pem --tls-key k.pem --token-file tok`,
 		}, func(cmd *cobra.Command) {
 			serveFlags(cmd.Flags(), &c.opts.serve)
+			c.themeFlag(cmd) // the SSH viewers' screen
 			_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 		}),
 		c.command(&cobra.Command{
@@ -172,7 +177,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			Short: "the live screen on a running uptty serve",
 			Long:  "The live screen on a running uptty serve's event stream: no checks and no history of its own; pausing and silencing ask the server.",
 			Example: `  uptty attach http://127.0.0.1:9870
-  uptty attach https://uptty.example.com --token-file ~/.config/uptty/token --wall
+  uptty attach https://uptty.example.com --token-file ~/.uptty-token --wall
   uptty attach https://10.0.0.5:9870 --ca /etc/uptty/ca.pem
   uptty attach prometheus+http://prometheus:9090 --selector '{job="blackbox"}'`,
 			Args:              c.attachArgs,
@@ -182,6 +187,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			cmd.Flags().StringVar(&c.opts.selector, "selector", "", "with a prometheus+http:// URL: `SEL`, label matchers every query carries, such as '{job=\"blackbox\"}' (default: every probe_success series)")
 			cmd.Flags().StringVar(&c.opts.serve.ca, "ca", "", "trust the server's certificate if this CA `FILE` (PEM) signed it, for a private CA (default: the system's roots)")
 			c.screenFlags(cmd.Flags())
+			c.themeFlag(cmd)
 		}),
 		c.initCommand(),
 		c.importCommand(),
@@ -195,7 +201,29 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 	)
 	root.SetHelpCommand(c.helpCommand())
 	root.SetHelpFunc(c.help(root.HelpFunc()))
+	root.SetUsageFunc(commandUsage)
 	return c
+}
+
+// helpWidth is the width every help page fits: the terminal a new user most often has.
+const helpWidth = 80
+
+// commandUsage is cobra's usage of a command (uptty --help is usage's), with the flags'
+// descriptions wrapped to helpWidth: cobra leaves them on one line, up to 160 columns.
+func commandUsage(cmd *cobra.Command) error {
+	w := cmd.OutOrStderr()
+	fmt.Fprintf(w, "Usage:\n  %s", cmd.UseLine())
+	if cmd.HasExample() {
+		fmt.Fprintf(w, "\n\nExamples:\n%s", cmd.Example)
+	}
+	if cmd.HasAvailableLocalFlags() {
+		fmt.Fprintf(w, "\n\nFlags:\n%s", strings.TrimRight(cmd.LocalFlags().FlagUsagesWrapped(helpWidth), " \n"))
+	}
+	if cmd.HasAvailableInheritedFlags() {
+		fmt.Fprintf(w, "\n\nGlobal Flags:\n%s", strings.TrimRight(cmd.InheritedFlags().FlagUsagesWrapped(helpWidth), " \n"))
+	}
+	fmt.Fprintln(w)
+	return nil
 }
 
 // rootLong describes uptty in its man page; uptty --help prints usage instead.
@@ -219,12 +247,38 @@ func (c *cli) command(cmd *cobra.Command, flags func(*cobra.Command)) *cobra.Com
 		cmd.ValidArgsFunction = cobra.NoFileCompletions
 	}
 	cmd.RunE = c.runE(strings.Fields(cmd.Use)[0])
-	cmd.Long = wrap(cmd.Long, 96)
+	if !slices.Contains(withoutConfig, cmd.Name()) {
+		c.configFlag(cmd)
+	}
+	cmd.Long = wrap(cmd.Long, helpWidth)
 	cmd.DisableAutoGenTag = true
 	if flags != nil {
 		flags(cmd)
 	}
 	return cmd
+}
+
+// configUsage is --config's line in the help of the commands that read a config.
+const configUsage = "config `FILE` (default: $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml)"
+
+// configFlag lists --config (-c) on cmd, one of the commands that read a config (init: that
+// write one).
+func (c *cli) configFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&c.opts.config, "config", "c", "", configUsage)
+	_ = cmd.MarkFlagFilename("config", "yaml", "yml")
+}
+
+// withoutConfig are the commands that have no use for --config.
+var withoutConfig = []string{"attach", "man", "import", "version"}
+
+// themeUsage is --theme's line in the help of the commands that draw a screen.
+const themeUsage = "`NAME` of the colour theme for the terminal's background: dark or light"
+
+// themeFlag lists --theme on cmd, one of the commands that draw a screen: the live monitor,
+// attach, and serve for its SSH viewers.
+func (c *cli) themeFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&c.opts.theme, "theme", "dark", themeUsage)
+	_ = cmd.RegisterFlagCompletionFunc("theme", cobra.FixedCompletions([]string{"dark", "light"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
 // screenFlags are the live screen's, on the live monitor and on attach.
@@ -410,6 +464,10 @@ func (c *cli) flagError(cmd *cobra.Command, err error) error {
 	switch {
 	case errors.As(err, &unknown):
 		name := unknown.GetSpecifiedName()
+		if short := unknown.GetSpecifiedShortnames(); short != "" && short[0] >= '0' && short[0] <= '9' {
+			// uptty silence api -5m: pflag reads a flag -5 there.
+			return fmt.Errorf("%q is not a flag (no duration or number uptty takes is negative)", "-"+short)
+		}
 		if unknown.GetSpecifiedShortnames() == "" {
 			if msg := c.misplaced(name, cmd); msg != "" {
 				return errors.New(msg)
@@ -540,6 +598,12 @@ func (c *cli) help(def func(*cobra.Command, []string)) func(*cobra.Command, []st
 	return func(cmd *cobra.Command, args []string) {
 		c.opts.help = true
 		if cmd == c.root {
+			// uptty ack --help: cobra found no command "ack" and asks the root for its help;
+			// the word is still a command uptty does not have.
+			if err := c.unknownCommand(cmd, cmd.Flags().Args()); err != nil {
+				c.code = usageError(cmd.ErrOrStderr(), cmd, err)
+				return
+			}
 			fmt.Fprint(cmd.OutOrStdout(), usage)
 			return
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -58,6 +59,7 @@ func TestCommandLine(t *testing.T) {
 		{args: []string{"--wall-page", "soon"}, wantErr: `--wall-page "soon": want a duration`},
 		{args: []string{"serve", "--ssh-max-sessions", "many"}, wantErr: `--ssh-max-sessions "many": want a whole number`},
 		{args: []string{"man", "extra"}, wantErr: `unexpected argument "extra"`},
+		{args: []string{"silence", "api", "-5m"}, wantErr: `"-5m" is not a flag (no duration or number uptty takes is negative)`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -124,8 +126,78 @@ func TestEveryCommandHelp(t *testing.T) {
 			t.Errorf("uptty %q = %d, stderr %q, stdout:\n%s\nwant the usage", args, code, stderr, stdout)
 		}
 	}
+	// A word that is no command stays an error with --help: uptty ack --help is not the usage.
+	for _, args := range [][]string{{"ack", "--help"}, {"ack", "-h"}, {"-c", "x.yaml", "bogus", "--help"}} {
+		code, stdout, stderr := runCLI(t, args...)
+		want := "uptty: unknown command \"" + args[len(args)-2] + "\""
+		if code != exitUsage || stdout != "" || !strings.HasPrefix(stderr, want) || !strings.HasSuffix(stderr, "Run 'uptty --help' for usage.\n") {
+			t.Errorf("uptty %q = %d, stdout %.40q…, stderr %q; want 2 and %q", args, code, stdout, stderr, want)
+		}
+	}
+	if code, _, stderr := runCLI(t, "help", "ack"); code != exitUsage || !strings.HasSuffix(stderr, "Run 'uptty --help' for usage.\n") {
+		t.Errorf("uptty help ack = %d, stderr %q; want 2 and a pointer to uptty --help", code, stderr)
+	}
 	if code, stdout, _ := runCLI(t, "help", "silence"); code != exitOK || !strings.Contains(stdout, `uptty silence "Checkout API" 2h`) {
 		t.Errorf("uptty help silence = %d, %q; want silence's help", code, stdout)
+	}
+}
+
+// TestThemeOnlyWhereAScreenIs: --theme is listed by the commands that draw a screen (the live
+// monitor, attach, serve for its SSH viewers) and by no other, while every command still takes it
+// (uptty --theme light check, from an alias).
+func TestThemeOnlyWhereAScreenIs(t *testing.T) {
+	screens := map[string]bool{"attach": true, "serve": true}
+	for _, cmd := range commands(t) {
+		name := cmd.Name()
+		_, stdout, _ := runCLI(t, name, "--help")
+		if got := strings.Contains(stdout, "--theme"); got != screens[name] {
+			t.Errorf("uptty %s --help lists --theme: %v, want %v", name, got, screens[name])
+		}
+		if screens[name] && !strings.Contains(stdout, "--theme NAME ") {
+			t.Errorf("uptty %s --help does not say --theme NAME, as uptty --help does", name)
+		}
+	}
+	if code, stdout, _ := runCLI(t, "--help"); code != exitOK || !strings.Contains(stdout, "--theme") {
+		t.Errorf("uptty --help = %d, does not list --theme", code)
+	}
+	if got, err := parseArgs([]string{"--theme", "light", "validate"}); err != nil || got.theme != "light" {
+		t.Errorf("parseArgs(--theme light validate) = %+v, %v; want theme light", got, err)
+	}
+}
+
+// TestConfigOnlyWhereUsed: --config is listed by the commands that read (or, init, write) a
+// config, and by no other: attach refuses it, man, import and version ignore it.
+func TestConfigOnlyWhereUsed(t *testing.T) {
+	unused := map[string]bool{"attach": true, "man": true, "import": true, "version": true, "help": true}
+	for _, cmd := range commands(t) {
+		name := cmd.Name()
+		_, stdout, _ := runCLI(t, name, "--help")
+		if got := strings.Contains(stdout, "--config"); got == unused[name] {
+			t.Errorf("uptty %s --help lists --config: %v, want %v", name, got, !unused[name])
+		}
+	}
+	if got, err := parseArgs([]string{"-c", "x.yaml", "check"}); err != nil || got.config != "x.yaml" {
+		t.Errorf("parseArgs(-c x.yaml check) = %+v, %v; want config x.yaml", got, err)
+	}
+	if _, err := parseArgs([]string{"attach", "-c", "x.yaml", "http://127.0.0.1:9870"}); err == nil || !strings.Contains(err.Error(), "--config does not go with 'attach'") {
+		t.Errorf("parseArgs(attach -c x.yaml URL) error = %v, want --config does not go with 'attach'", err)
+	}
+}
+
+// TestHelpFitsEighty: uptty --help and every command's --help fit an 80-column terminal, the
+// size a new user most often has, without a line wrapping.
+func TestHelpFitsEighty(t *testing.T) {
+	pages := [][]string{{"--help"}}
+	for _, cmd := range commands(t) {
+		pages = append(pages, []string{cmd.Name(), "--help"})
+	}
+	for _, args := range pages {
+		_, stdout, _ := runCLI(t, args...)
+		for i, l := range strings.Split(stdout, "\n") {
+			if w := utf8.RuneCountInString(l); w > 80 {
+				t.Errorf("uptty %s line %d is %d columns: %q", strings.Join(args, " "), i+1, w, l)
+			}
+		}
 	}
 }
 

@@ -22,11 +22,11 @@ func (c *cli) completionCommand() *cobra.Command {
 		Short: "print the shell completion script (commands, flags, service names)",
 		Long: "Prints the completion script for the shell. It completes commands and flags, and service names " +
 			"(for --service and the names of silence and unsilence) from the config that --config or the usual lookup finds.",
-		Example: `  source <(uptty completion bash)                                  # this shell only
-  uptty completion bash > /etc/bash_completion.d/uptty                # bash, for everyone
-  uptty completion zsh > "${fpath[1]}/_uptty"                        # zsh
-  uptty completion fish > ~/.config/fish/completions/uptty.fish       # fish
-  uptty completion powershell | Out-String | Invoke-Expression       # PowerShell`,
+		Example: `  source <(uptty completion bash)                       # this shell only
+  uptty completion bash > /etc/bash_completion.d/uptty  # bash, for everyone
+  uptty completion zsh > "${fpath[1]}/_uptty"           # zsh
+  uptty completion fish > ~/.config/fish/completions/uptty.fish
+  uptty completion powershell | Out-String | Invoke-Expression`,
 		Args:      completionArgs,
 		ValidArgs: shells,
 	}, nil)

@@ -38,7 +38,7 @@ func (c *cli) initCommand() *cobra.Command {
 			"--from - reads the URLs from stdin, one a line (# starts a comment). " +
 			"An existing file is never overwritten without --force.",
 		Example: `  uptty init
-  uptty init --from https://api.example.com/healthz db.example.com:5432 example.org
+  uptty init --from https://api.example.com/healthz db.example.com:5432 x.org
   uptty init -c /etc/uptty/config.yaml --force --from icmp://router.example.com
   uptty init --from - < urls.txt`,
 		Args: cobra.ArbitraryArgs,

@@ -62,109 +62,141 @@ const (
 const usage = `uptty: service uptime in your terminal
 
 Usage:
-  uptty [--config FILE] [--theme dark|light] [--ascii] [--wall[=groups]] [--mouse] [--quiet]
-        [--debug-log FILE] [--metrics ADDR]
-                                                live monitor (the demo when no config is found)
-  uptty --demo                                  live monitor of built-in simulated services
-  uptty check [--config FILE] [--json]          check every service once; exit 1 if any is down
-  uptty validate [--config FILE]                check the config file and say what is wrong
+  uptty [--config FILE] [--theme dark|light] [--ascii] [--wall[=groups]]
+        [--mouse] [--quiet] [--debug-log FILE] [--metrics ADDR]
+      the live monitor (the demo when no config is found)
+  uptty --demo
+      the live monitor of built-in simulated services
+  uptty check [--config FILE] [--json]
+      check every service once; exit 1 if any is down
+  uptty validate [--config FILE]
+      check the config file and say what is wrong
   uptty incidents [--config FILE] [--since 7d] [--service NAME] [--json]
-                                                list outages from the history, newest first
-  uptty alerts [--config FILE] [--json]         list alerts sent, pending, failed and given up
+      list outages from the history, newest first
+  uptty alerts [--config FILE] [--json]
+      list alerts sent, pending, failed and given up
   uptty silence NAME DURATION [--reason TEXT] [--group] [--config FILE]
-                                                no alerts from a service (or, with --group, a
-                                                group) for DURATION; a running uptty heeds it
+      no alerts from a service (or, with --group, a group) for DURATION;
+      a running uptty heeds it
   uptty silence --list [--json] [--config FILE]
-                                                list the silences in force
-  uptty unsilence NAME [--config FILE]          end the silences of a service or group
-  uptty serve [--config FILE] [--listen ADDR] [--token-file FILE] [--log-format text|json]
-        [--tls-cert FILE --tls-key FILE] [--max-streams N]
-        [--ssh ADDR --authorized-keys FILE [--ssh-operators FILE] [--ssh-max-sessions N]]
-                                                no screen: the monitor and history behind an HTTP API
-                                                (and, with --ssh, the live screen over SSH)
-  uptty attach URL [--token-file FILE] [--ca FILE] [--theme dark|light] [--ascii]
-        [--wall[=groups]] [--mouse]
-                                                the live screen on a running uptty serve
-  uptty attach prometheus+http://HOST:PORT [--selector '{job="blackbox"}'] [screen flags]
-                                                the live screen over Prometheus's probe_* series
+      list the silences in force
+  uptty unsilence NAME [--config FILE]
+      end the silences of a service or group
+  uptty serve [--config FILE] [--listen ADDR] [--token-file FILE]
+        [--log-format text|json] [--tls-cert FILE --tls-key FILE]
+        [--max-streams N] [--ssh ADDR --authorized-keys FILE
+        [--ssh-operators FILE] [--ssh-max-sessions N]]
+      no screen: the monitor and history behind an HTTP API (and, with
+      --ssh, the live screen over SSH)
+  uptty attach URL [--token-file FILE] [--ca FILE] [--theme dark|light]
+        [--ascii] [--wall[=groups]] [--mouse]
+      the live screen on a running uptty serve
+  uptty attach prometheus+http://HOST:PORT [--selector '{job="blackbox"}']
+        [screen flags]
+      the live screen over Prometheus's probe_* series
   uptty init [--config FILE] [--force] [--from URL... | -]
-                                                write a starter config (default ./uptty.yaml); with
-                                                --from, a service per URL, the kind from its scheme
-  uptty import gatus|kuma FILE                  convert a Gatus config or an Uptime Kuma backup:
-                                                the config on stdout, what was not carried over
-                                                on stderr (and as comments in the config)
-  uptty completion bash|zsh|fish|powershell     print the shell's completion script (commands,
-                                                flags and the config's service names)
-  uptty man [--dir DIR]                         write the man pages (uptty.1, uptty-check.1...) to
-                                                DIR (default: the current directory)
-  uptty help COMMAND, uptty COMMAND --help      a command's flags, with examples
+      write a starter config (default ./uptty.yaml); with --from, a
+      service per URL, the kind from its scheme
+  uptty import gatus|kuma FILE
+      convert a Gatus config or an Uptime Kuma backup: the config on
+      stdout, what was not carried over on stderr (and as comments)
+  uptty completion bash|zsh|fish|powershell
+      print the shell's completion script (commands, flags and the
+      config's service names)
+  uptty man [--dir DIR]
+      write the man pages (uptty.1, uptty-check.1...) to DIR (default:
+      the current directory)
+  uptty help COMMAND, uptty COMMAND --help
+      a command's flags, with examples
   uptty --version | --help, uptty version
 
 Flags:
   -c, --config FILE   config file (default: $UPTTY_CONFIG, ./uptty.yaml,
                       $XDG_CONFIG_HOME/uptty/config.yaml)
       --debug-log FILE
-                      (live monitor) append a debug log to FILE (mode 0600): config loaded,
-                      monitor start and stop, state changes, history problems, terminal
-                      size changes; service names and states, never URLs or headers
+                      (live monitor) append a debug log to FILE (mode 0600):
+                      config loaded, monitor start and stop, state changes,
+                      history problems, terminal size changes; service
+                      names and states, never URLs or headers
       --demo          monitor the built-in demo services
-      --metrics ADDR  (live monitor) serve Prometheus metrics on http://ADDR/metrics; an
-                      address that is not loopback needs a token: $UPTTY_TOKEN or --token-file
-      --json          (check, incidents, alerts, silence --list) print JSON instead of a table
+      --metrics ADDR  (live monitor) serve Prometheus metrics on
+                      http://ADDR/metrics; an address that is not loopback
+                      needs a token: $UPTTY_TOKEN or --token-file
+      --json          (check, incidents, alerts, silence --list) print JSON
+                      instead of a table
       --reason TEXT   (silence) why, shown with the silence
       --group         (silence) NAME is a group: silence every service in it
       --list          (silence) list the silences in force
-      --quiet         (live monitor) no bell nor desktop notification on DOWN and recovery
-      --since DUR     (incidents) outages going on within DUR of now (default 7d; 0 for all)
+      --quiet         (live monitor) no bell nor desktop notification on
+                      DOWN and recovery
+      --since DUR     (incidents) outages going on within DUR of now
+                      (default 7d; 0 for all)
       --service NAME  (incidents) only this service's outages
-      --theme NAME    dark (default) or light: colours for the terminal's background
-      --ascii         (live monitor, attach) draw with ASCII only; the default on TERM=linux or vt*
-                      and under a locale that is not UTF-8 (--ascii=false turns it off)
-      --wall[=groups] (live monitor, attach) start on the wallboard: a tile per service (or per group),
-                      problems first and largest; W switches between it and the list
-      --mouse         (live monitor, attach) the wheel moves and scrolls, a click selects and opens; off
-                      by default, so that selecting text with the mouse works
-      --wall-page DUR (live monitor, attach) how long the wallboard shows a page of healthy tiles
-                      when they do not all fit (default 10s)
-      --listen ADDR   (serve) address of the HTTP API (default 127.0.0.1:9870); one that is not
-                      loopback needs a token: $UPTTY_TOKEN or --token-file
-      --token-file F  (serve, attach) file holding the bearer token every request carries
-      --selector SEL  (attach prometheus+…) label matchers every query carries, such as
-                      '{job="blackbox"}' (default: every probe_success series)
+      --theme NAME    dark (default) or light: colours for the terminal's
+                      background
+      --ascii         (live monitor, attach) draw with ASCII only; the
+                      default on TERM=linux or vt* and under a locale that
+                      is not UTF-8 (--ascii=false turns it off)
+      --wall[=groups] (live monitor, attach) start on the wallboard: a tile
+                      per service (or per group), problems first and
+                      largest; W switches between it and the list
+      --mouse         (live monitor, attach) the wheel moves and scrolls, a
+                      click selects and opens; off by default, so that
+                      selecting text with the mouse works
+      --wall-page DUR (live monitor, attach) how long the wallboard shows a
+                      page of healthy tiles when they do not all fit
+                      (default 10s)
+      --listen ADDR   (serve) address of the HTTP API (default
+                      127.0.0.1:9870); one that is not loopback needs a
+                      token: $UPTTY_TOKEN or --token-file
+      --token-file F  (serve, attach) file holding the bearer token every
+                      request carries
+      --selector SEL  (attach prometheus+…) label matchers every query
+                      carries, such as '{job="blackbox"}' (default: every
+                      probe_success series)
       --log-format F  (serve) text (default) or json logs on stderr
       --tls-cert F, --tls-key F
-                      (serve) serve the API over TLS (1.2 at least) with this PEM certificate
-                      (chain) and its key; SIGHUP reads them again. A token is still needed
-                      off loopback
-      --max-streams N (serve) event streams (attached screens) at once (default 256); past it
-                      /api/v1/events answers 503 with Retry-After
-      --ca FILE       (attach) trust the PEM certificates in FILE (a private CA) for an https://
-                      server, instead of the system's
-      --ssh ADDR      (serve) let viewers log in with ssh -p PORT HOST and get the live screen;
-                      needs --authorized-keys; the host key is kept beside the history
+                      (serve) serve the API over TLS (1.2 at least) with
+                      this PEM certificate (chain) and its key; SIGHUP
+                      reads them again. A token is still needed off
+                      loopback
+      --max-streams N (serve) event streams (attached screens) at once
+                      (default 256); past it /api/v1/events answers 503
+                      with Retry-After
+      --ca FILE       (attach) trust the PEM certificates in FILE (a private
+                      CA) for an https:// server, instead of the system's
+      --ssh ADDR      (serve) let viewers log in with ssh -p PORT HOST and
+                      get the live screen; needs --authorized-keys; the
+                      host key is kept beside the history
       --authorized-keys F
-                      (serve) the public keys that may log in over SSH, one a line; no passwords
+                      (serve) the public keys that may log in over SSH, one
+                      a line; no passwords
       --ssh-operators F
-                      (serve) keys that may also pause (p), silence (m) and acknowledge (a);
-                      others only look
+                      (serve) keys that may also pause (p), silence (m) and
+                      acknowledge (a); others only look
       --ssh-max-sessions N
                       (serve) SSH viewers at once (default 32)
       --force         (init) overwrite the config file if it exists
-      --from URL...   (init) a service per URL: a scheme uptty checks is kept, host:port is
-                      tcp://host:port, a bare host (or host/path) is https://
-      --dir DIR       (man) where to write the pages (default: the current directory)
+      --from URL...   (init) a service per URL: a scheme uptty checks is
+                      kept, host:port is tcp://host:port, a bare host (or
+                      host/path) is https://
+      --dir DIR       (man) where to write the pages (default: the current
+                      directory)
 
-Flags go before or after the command (uptty -c x.yaml check --json); uptty COMMAND --help lists
-a command's own.
+Flags go before or after the command (uptty -c x.yaml check --json); uptty
+COMMAND --help lists a command's own.
 
-Reload: SIGHUP, saving the config file, or r in the live screen re-read the config (uptty and
-uptty serve) without missing a check; an invalid file changes nothing and says why.
+Reload: SIGHUP, saving the config file, or r in the live screen re-read the
+config (uptty and uptty serve) without missing a check; an invalid file
+changes nothing and says why.
 
-History is kept in history.path (default $XDG_STATE_HOME/uptty/history.db); see README.md.
+History is kept in history.path (default $XDG_STATE_HOME/uptty/history.db);
+see README.md.
 
-Exit codes: 0 ok (check: all up or degraded), 1 check found a service down, 2 usage or config error,
-3 the live monitor crashed (a panic, or SIGQUIT/SIGABRT): the terminal is restored, the history
-closed and a crash dump written to $XDG_STATE_HOME/uptty/crash-TIME.txt.
+Exit codes: 0 ok (check: all up or degraded), 1 check found a service down,
+2 usage or config error, 3 the live monitor crashed (a panic, or
+SIGQUIT/SIGABRT): the terminal is restored, the history closed and a crash
+dump written to $XDG_STATE_HOME/uptty/crash-TIME.txt.
 `
 
 // noConfig is what a subcommand says when it finds no config.
@@ -218,16 +250,21 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) (string, b
 		return dispatch(cmd, opts, stdout, stderr, getenv)
 	})
 	if cmd, err := c.execute(args); err != nil {
-		// cobra's own printing is off (it would add the whole usage): one line, and where to
-		// read more.
-		path := "uptty"
-		if cmd != nil && cmd.HasParent() {
-			path = cmd.CommandPath()
-		}
-		fmt.Fprintf(stderr, "uptty: %v\nRun '%s --help' for usage.\n", err, path)
-		return exitUsage
+		return usageError(stderr, cmd, err)
 	}
 	return c.code
+}
+
+// usageError says err in one line, and where to read more, and returns exitUsage: cobra's own
+// printing is off (it would add the whole usage). cmd is the command that refused, when
+// parsing got that far; help's pointer is uptty --help, as its errors are unknown commands.
+func usageError(stderr io.Writer, cmd *cobra.Command, err error) int {
+	path := "uptty"
+	if cmd != nil && cmd.HasParent() && cmd.Name() != "help" {
+		path = cmd.CommandPath()
+	}
+	fmt.Fprintf(stderr, "uptty: %v\nRun '%s --help' for usage.\n", err, path)
+	return exitUsage
 }
 
 // dispatch runs the command the command line named.

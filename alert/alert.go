@@ -177,17 +177,24 @@ type body struct {
 	Link        string   `json:"link,omitempty"`
 	Dependents  []string `json:"dependents,omitempty"`
 	Maintenance bool     `json:"maintenance,omitempty"`
+	Location    string   `json:"location,omitempty"`
 }
 
 // MarshalJSON writes the contract's generic body: {"id", "event", "service", "group", "state",
 // "reason", "start", "end" (null while down), "duration_s", "at"}, plus "link", "dependents"
 // and "maintenance" when set. Times are RFC 3339 in the alert's own zone.
-func (a Alert) MarshalJSON() ([]byte, error) {
+func (a Alert) MarshalJSON() ([]byte, error) { return a.genericBody("") }
+
+// genericBody is MarshalJSON with "location" added when location (the config's location:,
+// where this uptty runs) is set: the same outage seen from two places is two alerts, and the
+// receiver can tell them apart, as Alertmanager does by its location label.
+func (a Alert) genericBody(location string) ([]byte, error) {
 	b := body{
 		ID: a.ID, Event: a.Event, Service: a.Service, Group: a.Group, State: a.State,
 		Reason: a.Reason, Start: a.Start.Format(time.RFC3339),
 		DurationS: int64(a.writtenDuration() / time.Second), At: a.At.Format(time.RFC3339),
 		Link: a.Link, Dependents: a.Dependents, Maintenance: a.Maintenance,
+		Location: text.CleanText(location, 0),
 	}
 	if a.End != nil {
 		end := a.End.Format(time.RFC3339)

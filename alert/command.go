@@ -3,7 +3,6 @@ package alert
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -35,6 +34,9 @@ type Command struct {
 	Argv []string
 	// Timeout bounds one run; 0 is 10s.
 	Timeout time.Duration
+	// Location, when set (the config's location:), is the body's "location" and
+	// $UPTTY_LOCATION.
+	Location string
 }
 
 // Name returns the sender's name.
@@ -45,7 +47,7 @@ func (c *Command) Send(ctx context.Context, a Alert) error {
 	if len(c.Argv) == 0 || c.Argv[0] == "" {
 		return &sendError{msg: "command: no program"}
 	}
-	payload, err := json.Marshal(a)
+	payload, err := a.genericBody(c.Location)
 	if err != nil {
 		return &sendError{msg: "command: " + text.CleanText(err.Error(), reasonMax)}
 	}
@@ -53,7 +55,7 @@ func (c *Command) Send(ctx context.Context, a Alert) error {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(actx, c.Argv[0], c.Argv[1:]...)
-	cmd.Env = append(os.Environ(), commandEnv(a)...)
+	cmd.Env = append(os.Environ(), commandEnv(a, c.Location)...)
 	cmd.Stdin = bytes.NewReader(payload)
 	out := &headBuffer{max: maxCommandOutput}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -83,7 +85,7 @@ func (c *Command) Send(ctx context.Context, a Alert) error {
 }
 
 // commandEnv is the alert as environment variables.
-func commandEnv(a Alert) []string {
+func commandEnv(a Alert, location string) []string {
 	end := ""
 	if a.End != nil {
 		end = a.End.Format(time.RFC3339)
@@ -101,6 +103,7 @@ func commandEnv(a Alert) []string {
 		"UPTTY_AT=" + a.At.Format(time.RFC3339),
 		"UPTTY_LINK=" + a.Link,
 		"UPTTY_SUMMARY=" + a.Text(),
+		"UPTTY_LOCATION=" + text.CleanText(location, 0),
 	}
 }
 

@@ -78,7 +78,7 @@ func helperArgv(mode string, args ...string) []string {
 
 func TestCommandEnvAndStdin(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "got.json")
-	c := &Command{ID: "hook", Argv: helperArgv("record", out)}
+	c := &Command{ID: "hook", Argv: helperArgv("record", out), Location: "eu-west"}
 	a := upAlert("Checkout API")
 	if err := c.Send(context.Background(), a); err != nil {
 		t.Fatalf("Send = %v, want nil", err)
@@ -95,6 +95,7 @@ func TestCommandEnvAndStdin(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := json.Marshal(a)
+	want = append(want[:len(want)-1], `,"location":"eu-west"}`...)
 	if got.Stdin != string(want) {
 		t.Errorf("stdin = %s, want %s", got.Stdin, want)
 	}
@@ -102,7 +103,7 @@ func TestCommandEnvAndStdin(t *testing.T) {
 		"UPTTY_ALERT_ID": a.ID, "UPTTY_EVENT": "up", "UPTTY_SERVICE": "Checkout API",
 		"UPTTY_GROUP": "payments", "UPTTY_STATE": "UP", "UPTTY_REASON": "status 503, want 200-399",
 		"UPTTY_START": "2026-12-01T21:47:02+09:00", "UPTTY_END": "2026-12-02T00:08:11+09:00",
-		"UPTTY_DURATION_S": "8469", "UPTTY_SUMMARY": a.Text(),
+		"UPTTY_DURATION_S": "8469", "UPTTY_SUMMARY": a.Text(), "UPTTY_LOCATION": "eu-west",
 	} {
 		if got.Env[k] != v {
 			t.Errorf("$%s = %q, want %q", k, got.Env[k], v)
@@ -216,7 +217,7 @@ func TestCommandTimeout(t *testing.T) {
 // TestCommandEnvDuration: $UPTTY_DURATION_S agrees with $UPTTY_START and $UPTTY_END, as the
 // JSON on stdin does.
 func TestCommandEnvDuration(t *testing.T) {
-	env := commandEnv(shortUp())
+	env := commandEnv(shortUp(), "")
 	if !slices.Contains(env, "UPTTY_DURATION_S=3") {
 		t.Errorf("commandEnv(2.3s outage over 3 written seconds) = %q, want UPTTY_DURATION_S=3", env)
 	}

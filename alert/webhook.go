@@ -52,6 +52,9 @@ type Webhook struct {
 	Headers map[string]string
 	// Timeout bounds one attempt, connection to last byte read; 0 is 10s.
 	Timeout time.Duration
+	// Location, when set (the config's location:), is the generic body's "location", and
+	// starts a chat format's line: [eu-west] Checkout API is DOWN...
+	Location string
 	// Client is the HTTP client; nil uses one that never follows redirects.
 	Client *http.Client
 }
@@ -84,13 +87,16 @@ func (w *Webhook) client() *http.Client {
 func (w *Webhook) body(a Alert) ([]byte, string, map[string]string, error) {
 	const js = "application/json"
 	line := text.CleanText(a.Text(), chatMax)
+	if loc := text.CleanText(w.Location, 60); loc != "" {
+		line = "[" + loc + "] " + line
+	}
 	if a.Link != "" {
 		line += "\n" + text.CleanText(a.Link, chatMax)
 	}
 	var v any
 	switch w.Format {
 	case "", FormatGeneric:
-		b, err := json.Marshal(a)
+		b, err := a.genericBody(w.Location)
 		return b, js, nil, err
 	case FormatSlack:
 		v = map[string]string{"text": slackEscape(line)}

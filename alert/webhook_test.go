@@ -220,3 +220,43 @@ func errText(err error) string {
 	}
 	return msg
 }
+
+// TestWebhookLocation: the generic body says where uptty runs (the config's location:), as the
+// Alertmanager sender's label does, and leaves the key out when no location is set.
+func TestWebhookLocation(t *testing.T) {
+	for _, loc := range []string{"eu-west", ""} {
+		srv, got := receiver(t, nil)
+		w := &Webhook{ID: "hook", URL: srv.URL, Location: loc}
+		if err := w.Send(context.Background(), downAlert("Checkout API")); err != nil {
+			t.Fatalf("Send = %v, want nil", err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal((<-got).body, &m); err != nil {
+			t.Fatal(err)
+		}
+		v, ok := m["location"]
+		if loc == "" && ok || loc != "" && v != loc {
+			t.Errorf("Location %q: body's location = %v (present %v), want %q, absent when empty", loc, v, ok, loc)
+		}
+		if m["service"] != "Checkout API" || m["event"] != "down" {
+			t.Errorf("body = %v, want the contract's keys as before", m)
+		}
+	}
+}
+
+// TestWebhookChatLocation: a chat message says where uptty runs when the config sets location:,
+// so that the alerts of two places about one outage read apart.
+func TestWebhookChatLocation(t *testing.T) {
+	a := downAlert("Checkout API")
+	want := "[eu-west] Checkout API is DOWN since 21:47:02: " + a.Reason
+	for _, f := range []Format{FormatSlack, FormatDiscord, FormatNtfy} {
+		srv, got := receiver(t, nil)
+		w := &Webhook{ID: "hook", URL: srv.URL, Format: f, Location: "eu-west"}
+		if err := w.Send(context.Background(), a); err != nil {
+			t.Fatalf("Send = %v, want nil", err)
+		}
+		if r := <-got; !strings.Contains(string(r.body), want) {
+			t.Errorf("%s body = %s, want it to say %q", f, r.body, want)
+		}
+	}
+}

@@ -56,7 +56,7 @@ func TestParseGood(t *testing.T) {
 		{"tls", "services:\n  - name: Mail\n    url: tls://mail.example.com:465\n    insecure: true\n",
 			func(s *config.Service) {
 				*s = bare("Mail", "tls://mail.example.com:465", probe.KindTLS,
-					probe.TLSOptions{Insecure: true, CertWarn: 14 * 24 * time.Hour})
+					probe.TLSOptions{Insecure: true}) // insecure: no default cert_warn
 			}},
 		{"dns", "services:\n  - name: MX\n    url: dns://9.9.9.9/example.com?TYPE=mx\n    expect: {rcode: nxdomain, answer_contains: mail}\n",
 			func(s *config.Service) {

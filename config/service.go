@@ -52,7 +52,12 @@ func (l *loader) service(n *yaml.Node, path string, defs timing) (Service, *yaml
 	var nameNode *yaml.Node
 	if fl, ok := f["name"]; ok {
 		l.serviceNames[fl.val.Value] = true
-		if name, ok := l.label(fl, false); ok {
+		if name, ok := l.label(fl, false); ok && (name == "." || name == "..") {
+			// /api/v1/services/../pause would be cleaned to another path on its way, by
+			// HTTP clients and servers alike: the service could never be paused or silenced
+			// from attach or the API.
+			l.errorf(fl.val, fl.path, "%s cannot be a service name: it is a path segment in the API's and attach's URLs (/api/v1/services/NAME/pause)", quote(name))
+		} else if ok {
 			s.Name, nameNode = name, fl.val
 			l.serviceNames[name] = true
 		}

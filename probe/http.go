@@ -95,6 +95,21 @@ func (h HTTPOptions) Brief() config.Brief {
 	return certBrief(b, h.CertWarn, h.Insecure)
 }
 
+// certWarnOf is a service's expect.cert_warn as the config sets it, else def; with insecure
+// (the certificate is not verified, often a self-signed one renewed by hand or never) no
+// expiry makes the service DEGRADED unless the config asks for it by setting cert_warn.
+func certWarnOf(o *config.Options, insecure bool, def time.Duration) time.Duration {
+	if v, ok := o.Get("expect.cert_warn"); ok {
+		if d, ok := v.Duration(false); ok {
+			return d
+		}
+	}
+	if insecure {
+		return 0
+	}
+	return def
+}
+
 func certBrief(b config.Brief, warn time.Duration, insecure bool) config.Brief {
 	if warn > 0 {
 		b.Limits = append(b.Limits, "cert warn "+text.FormatSetting(warn))
@@ -155,11 +170,7 @@ func parseHTTP(o *config.Options) any {
 	if v, ok := o.Get("expect.headers"); ok {
 		h.Expect.Headers = v.Headers()
 	}
-	if v, ok := o.Get("expect.cert_warn"); ok {
-		if d, ok := v.Duration(false); ok {
-			h.CertWarn = d
-		}
-	}
+	h.CertWarn = certWarnOf(o, h.Insecure, h.CertWarn)
 	return h
 }
 

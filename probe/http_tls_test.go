@@ -69,7 +69,7 @@ func TestHTTPTLS(t *testing.T) {
 			reason: "certificate not valid for 127.0.0.1", facts: map[string]string{"cert names": "other.example"}},
 		{name: "insecure skips verification", cert: good, insecure: true,
 			facts: map[string]string{"insecure": "certificate not verified"}},
-		{name: "insecure still warns of expiry", insecure: true,
+		{name: "insecure with a cert_warn warns of expiry", insecure: true,
 			cert:    leaf(leafSpec{cn: "old", notBefore: now.Add(-30 * day), notAfter: now.Add(-2*day - time.Hour)}),
 			warning: "cert expired 2d ago"},
 		{name: "no common version", cert: good, trusted: true, maxTLS: tls.VersionTLS11,

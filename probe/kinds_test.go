@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ var kindExamples = map[config.Kind]struct {
 	KindDNS:     {"url: dns://127.0.0.1/example.com", "expect: {rcode: nxdomain, answer_contains: x}", DNSOptions{Rcode: "NXDOMAIN", AnswerContains: "x"}},
 	KindICMP:    {"url: icmp://127.0.0.1", "count: 5\n    expect: {max_loss: 10%}", ICMPOptions{Count: 5, MaxLoss: 0.1}},
 	KindGRPC:    {"url: grpcs://127.0.0.1:50051/svc", "insecure: true", GRPCOptions{Insecure: true}},
-	KindWS:      {"url: wss://127.0.0.1/feed", "headers: {Origin: o}\n    insecure: true", WSOptions{Headers: []config.Header{{Name: "Origin", Value: "o"}}, Insecure: true, CertWarn: defaultCertWarn}},
+	KindWS:      {"url: wss://127.0.0.1/feed", "headers: {Origin: o}\n    insecure: true", WSOptions{Headers: []config.Header{{Name: "Origin", Value: "o"}}, Insecure: true}},
 	KindCommand: {"command: [true]", "", nil},
 }
 
@@ -192,5 +193,46 @@ func TestRun(t *testing.T) {
 	}
 	if r := Run(context.Background(), deadlineChecker{}, svc); r.Warning != "true" {
 		t.Errorf("Run() context deadline within the timeout = %s, want true (%q)", r.Warning, r.Reason)
+	}
+}
+
+// TestInsecureCertWarn: insecure: true means the certificate is not checked, so its expiry does
+// not make the service DEGRADED by default (the detail view still shows it); a cert_warn the
+// config sets is kept, for whoever wants the warning anyway.
+func TestInsecureCertWarn(t *testing.T) {
+	week := 7 * 24 * time.Hour
+	for _, tt := range []struct {
+		keys string
+		want time.Duration
+	}{
+		{"url: https://127.0.0.1/\n    insecure: true", 0},
+		{"url: https://127.0.0.1/\n    insecure: true\n    expect: {cert_warn: 7d}", week},
+		{"url: https://127.0.0.1/\n    insecure: false", defaultCertWarn},
+		{"url: tls://127.0.0.1:465\n    insecure: true", 0},
+		{"url: tls://127.0.0.1:465\n    insecure: true\n    expect: {cert_warn: 7d}", week},
+		{"url: tls://127.0.0.1:465", defaultCertWarn},
+		{"url: wss://127.0.0.1/feed\n    insecure: true", 0},
+		{"url: wss://127.0.0.1/feed", defaultCertWarn},
+	} {
+		yaml := "services:\n  - name: x\n    " + tt.keys + "\n"
+		cfg, err := config.Parse([]byte(yaml), "insecure.yaml", nil, Kinds())
+		if err != nil {
+			t.Fatalf("Parse(%q) error: %v", tt.keys, err)
+		}
+		var got time.Duration
+		switch o := cfg.Services[0].Options.(type) {
+		case HTTPOptions:
+			got = o.CertWarn
+		case TLSOptions:
+			got = o.CertWarn
+		case WSOptions:
+			got = o.CertWarn
+		}
+		if got != tt.want {
+			t.Errorf("Parse(%q) CertWarn = %v, want %v", tt.keys, got, tt.want)
+		}
+		if b := cfg.Services[0].Brief; tt.want == 0 && slices.ContainsFunc(b.Limits, func(l string) bool { return strings.HasPrefix(l, "cert warn") }) {
+			t.Errorf("Parse(%q) brief %v, want no cert warn", tt.keys, b.Limits)
+		}
 	}
 }

@@ -50,11 +50,7 @@ func parseTLS(o *config.Options) any {
 	if v, ok := o.Get("insecure"); ok {
 		t.Insecure, _ = v.Bool()
 	}
-	if v, ok := o.Get("expect.cert_warn"); ok {
-		if d, ok := v.Duration(false); ok {
-			t.CertWarn = d
-		}
-	}
+	t.CertWarn = certWarnOf(o, t.Insecure, t.CertWarn)
 	return t
 }
 
@@ -177,7 +173,7 @@ func (p certPolicy) judge(res *Result, state tls.ConnectionState, now time.Time)
 	res.Facts = append(res.Facts, leafFacts(certs[0], now)...)
 	res.Facts = append(res.Facts, Fact{Label: "tls", Value: tls.VersionName(state.Version)})
 	if p.insecure {
-		// Expiry still warns: it is worth knowing even for a certificate nobody verifies.
+		// Expiry warns only if cert_warn was set for it (see certWarnOf); the facts say it.
 		res.Facts = append(res.Facts, Fact{Label: "insecure", Value: "certificate not verified"})
 	} else if reason := p.verify(certs, now); reason != "" {
 		res.Reason = reason

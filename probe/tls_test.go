@@ -85,7 +85,7 @@ func TestTLSCheck(t *testing.T) {
 			reason: "certificate signed by unknown authority", facts: map[string]string{"issuer": "stranger CA"}},
 		{name: "insecure skips verification", issuer: stranger, spec: otherName, insecure: true, wantOK: true,
 			facts: map[string]string{"insecure": "certificate not verified"}},
-		{name: "insecure still warns of expiry", issuer: stranger, spec: expired, insecure: true, wantOK: true,
+		{name: "insecure with a cert_warn warns of expiry", issuer: stranger, spec: expired, insecure: true, wantOK: true,
 			warning: "cert expired 2d ago"},
 	}
 	for _, tt := range tests {

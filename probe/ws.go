@@ -52,7 +52,7 @@ type WSOptions struct {
 	Headers  []config.Header // sent with the upgrade request; values are secrets
 	Insecure bool            // wss: skip certificate verification
 	// CertWarn makes a wss service DEGRADED when its certificate expires within it: always the
-	// default 14d, since cert_warn is not a ws key; 0 for ws.
+	// default 14d, since cert_warn is not a ws key; 0 for ws and for an insecure wss.
 	CertWarn time.Duration
 }
 
@@ -77,6 +77,7 @@ func parseWS(o *config.Options) any {
 	if v, ok := o.Get("insecure"); ok {
 		w.Insecure, _ = v.Bool()
 	}
+	w.CertWarn = certWarnOf(o, w.Insecure, w.CertWarn)
 	return w
 }
 

@@ -36,15 +36,20 @@ func WrittenDuration(start, end time.Time) time.Duration {
 	return max(end.Truncate(time.Second).Sub(start.Truncate(time.Second)), 0)
 }
 
-// FormatLatency writes a latency: 87ms, 1.24s; 0.4ms and 12.3s at the ends.
+// FormatLatency writes a latency: 87ms, 1.24s; <0.1ms, 0.4ms and 12.3s at the ends.
 func FormatLatency(d time.Duration) string {
 	if d < 0 {
 		d = 0
 	}
 	if d < time.Millisecond {
 		tenths := int64(math.Round(float64(d) / float64(100*time.Microsecond)))
-		if tenths == 0 {
+		switch {
+		case d == 0:
 			return "0ms"
+		case tenths == 0:
+			// A loopback connect takes tens of microseconds: 0ms would read as nothing
+			// measured.
+			return "<0.1ms"
 		}
 		if tenths < 10 {
 			return "0." + strconv.FormatInt(tenths, 10) + "ms"

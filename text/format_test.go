@@ -60,6 +60,10 @@ func TestFormatLatency(t *testing.T) {
 		want string
 	}{
 		{0, "0ms"},
+		// a loopback connect takes tens of microseconds: measured, so not 0ms
+		{20 * time.Microsecond, "<0.1ms"},
+		{49 * time.Microsecond, "<0.1ms"},
+		{50 * time.Microsecond, "0.1ms"},
 		{400 * time.Microsecond, "0.4ms"},
 		{949 * time.Microsecond, "0.9ms"},
 		{960 * time.Microsecond, "1ms"},

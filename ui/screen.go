@@ -305,7 +305,7 @@ func (s *Screen) Join(attach func(repaint []byte)) {
 		// screenEnter cleared the screen and homed the cursor with the pen reset.
 		pen := sgrState{known: true, placed: true}
 		blank := blankGrid(last.w, last.h)
-		b = diffFrames(b, &blank, last, &pen)
+		b = diffFrames(b, &blank, last, &pen, newParser())
 		// The next frame is written for the pen the others' terminals have.
 		if want := s.pt.pen; want.known || want.placed {
 			if want.known {
@@ -390,7 +390,7 @@ func (pt *painter) render(b []byte, frame string, w, h int, full bool) []byte {
 		pt.pen = sgrState{known: true, placed: true}
 		pt.last = blankGrid(w, h)
 	}
-	b = diffFrames(b, &pt.last, &next, &pt.pen)
+	b = diffFrames(b, &pt.last, &next, &pt.pen, pt.p)
 	// The old grid's lines are reused for the frame after next; their cells are not: a line
 	// that did not change shares its cells with the grid that follows.
 	pt.spare, pt.last = pt.last.lines, next
@@ -939,7 +939,7 @@ func setPen(b []byte, pen *sgrState, st style) []byte {
 
 // diffFrames appends what turns the screen old into next: each changed run of cells, from its
 // first changed cell, and the end of a line that got shorter erased.
-func diffFrames(b []byte, old, next *screenGrid, pen *sgrState) []byte {
+func diffFrames(b []byte, old, next *screenGrid, pen *sgrState, p *ansi.Parser) []byte {
 	for y := range next.lines {
 		o, n := &old.lines[y], &next.lines[y]
 		if o.raw == n.raw && o.start == n.start && o.opaque == n.opaque && len(o.cells) == len(n.cells) {
@@ -947,7 +947,7 @@ func diffFrames(b []byte, old, next *screenGrid, pen *sgrState) []byte {
 		}
 		switch {
 		case n.opaque:
-			b = rawLine(b, y, n, next.w, pen)
+			b = rawLine(b, y, n, next.w, pen, p)
 		case o.opaque:
 			// Where the terminal put o's cells is not known: every cell of n is written.
 			b = diffLine(b, y, nil, n.cells, pen)
@@ -958,15 +958,46 @@ func diffFrames(b []byte, old, next *screenGrid, pen *sgrState) []byte {
 	return b
 }
 
-// rawLine writes line l at row y whole, cut to the width w, and erases what is after it.
-func rawLine(b []byte, y int, l *screenLine, w int, pen *sgrState) []byte {
+// rawLine writes line l at row y whole, cut to the width w (what the rest sets of the pen
+// still written), and erases what is after it. After each grapheme of several code points (a
+// ZWJ sequence, a flag, a skin tone, a variation selector) the cursor is put where the frame's
+// next column is: terminals disagree on such widths (tmux 3.3 draws 👍🏽 four cells wide and ❤️
+// one, xterm 👨‍👩‍👧 six), and the columns after a name would otherwise be off by the difference.
+// Where the terminal draws the grapheme wider, what follows overwrites its tail; narrower, a
+// blank cell is left.
+func rawLine(b []byte, y int, l *screenLine, w int, pen *sgrState, p *ansi.Parser) []byte {
 	b = moveTo(b, pen, y, 0)
 	pen.known = false
 	b = setPen(b, pen, l.start)
-	line := ansi.Truncate(l.raw, w, "")
-	b = append(b, line...)
+	line, col, cut := l.raw, 0, false
+	var state byte
+	for len(line) > 0 {
+		seq, width, n, next := ansi.DecodeSequence(line, state, p)
+		state, line = next, line[n:]
+		switch {
+		case width == 0 && len(seq) > 0 && seq[0] >= 0x20 && seq[0] != ansi.ESC && (seq[0] < 0x80 || seq[0] >= 0xa0):
+			// A zero-width mark goes with the grapheme before it, if that was written.
+			if !cut {
+				b = append(b, seq...)
+			}
+		case width == 0:
+			b = append(b, seq...) // sequences: the pen, a hyperlink...
+		case cut || col+width > w:
+			cut = true
+		default:
+			b = append(b, seq...)
+			col += width
+			if col < w && !singleRune(seq) {
+				b = append(b, "\x1b["...)
+				b = strconv.AppendInt(b, int64(y+1), 10)
+				b = append(b, ';')
+				b = strconv.AppendInt(b, int64(col+1), 10)
+				b = append(b, 'H')
+			}
+		}
+	}
 	pen.known, pen.placed = false, false
-	if ansi.StringWidth(line) < w {
+	if col < w {
 		b = setPen(b, pen, style{})
 		b = append(b, "\x1b[K"...)
 	}

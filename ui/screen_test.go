@@ -15,7 +15,10 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/internal/fakeclock"
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/ui/uitest"
+	"golang.org/x/text/width"
+	"unicode"
 )
 
 // step renders frame after what the painter drew before, and returns the bytes.
@@ -50,7 +53,7 @@ func TestScreenDiffGolden(t *testing.T) {
 		{"wide runes", 12, 1, "名前 x", "名前 y", "\x1b[Dy"},
 		{"wide rune replaced by narrow", 12, 1, "a名b", "axyb", "\x1b[3Dxy"},
 		{"narrow replaced by wide", 12, 1, "axyb", "a名b", "\x1b[3D名"},
-		{"emoji cluster line is written whole", 12, 1, "👍🏽 ok", "👍🏽 no", "\x1b[1H\x1b[m👍🏽 no\x1b[m\x1b[K"},
+		{"emoji cluster line is written whole, the cursor put after the cluster", 12, 1, "👍🏽 ok", "👍🏽 no", "\x1b[1H\x1b[m👍🏽\x1b[1;3H no\x1b[m\x1b[K"},
 		{"cut to the width", 5, 1, "abcdefgh", "abcdeXgh", ""},
 		{"cut to the height keeps the last lines", 5, 2, "1\n2\n3", "1\n2\n4", "\r4"},
 		{"1x1", 1, 1, "a", "b", "\x1b[1Hb"},
@@ -367,6 +370,57 @@ func TestScreenJoin(t *testing.T) {
 		}
 		if t.Failed() {
 			return
+		}
+	}
+}
+
+// perCodePoint is how wide a terminal that adds up code points draws a grapheme, as tmux 3.3
+// and xterm do: 👍🏽 four cells, ❤️ one, 👨‍👩‍👧 six.
+func perCodePoint(g string) int {
+	n := 0
+	for _, r := range g {
+		switch k := width.LookupRune(r).Kind(); {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		case k == width.EastAsianWide || k == width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// TestScreenPinsClusters: on a terminal that draws a grapheme of several code points (a ZWJ
+// sequence, a flag, a skin tone, a variation selector) at another width than uptty measures,
+// every column after it is still where the frame has it, on the first frame and after a diff.
+func TestScreenPinsClusters(t *testing.T) {
+	names := []string{"👨‍👩‍👧 Family", "🇫🇷 Paris", "👍🏽 Thumbs", "❤️ Heart", "🏳️‍🌈 Pride", "Plain", "a 👩🏽‍💻 b 🇰🇷"}
+	frame := func(state string) string {
+		lines := make([]string, len(names))
+		for i, n := range names {
+			lines[i] = text.Fit(n, 12, "") + "│" + red + state + reset
+		}
+		return strings.Join(lines, "\n")
+	}
+	const w = 20
+	h := len(names)
+	var pt painter
+	v := uitest.New(w, h)
+	v.Widths = perCodePoint
+	for _, step := range []struct {
+		state string
+		full  bool
+	}{{"UP", true}, {"DOWN", false}, {"UP", false}} {
+		v.Write(t, pt.step(frame(step.state), w, h, step.full))
+		for y, n := range names {
+			row := v.Cells[y]
+			var got strings.Builder
+			for _, c := range row[12:] {
+				got.WriteString(c.S)
+			}
+			if want := "│" + step.state; !strings.HasPrefix(got.String(), want) {
+				t.Errorf("%s: row %q from column 12 = %q, want %q\n%s", step.state, n, got.String(), want, v)
+			}
 		}
 	}
 }

@@ -15,12 +15,15 @@ import (
 // not know fails the test; lenient, it is skipped (a stream read as it comes, which may stop
 // in the middle of a sequence).
 type Term struct {
-	W, H   int
-	Cells  [][]Cell
-	X, Y   int
-	Pen    Pen
-	Clip   bool // print nothing past the last column instead of wrapping
-	Wraps  int  // times a print wrapped to the next row
+	W, H  int
+	Cells [][]Cell
+	X, Y  int
+	Pen   Pen
+	Clip  bool // print nothing past the last column instead of wrapping
+	// Widths, when set, is how wide this terminal draws a grapheme, for one that disagrees
+	// with uptty's measure (tmux 3.3 and xterm add up the widths of its code points).
+	Widths func(grapheme string) int
+	Wraps  int // times a print wrapped to the next row
 	strict bool
 }
 
@@ -89,6 +92,9 @@ func (v *Term) Write(t testing.TB, b string) {
 		case seq == "\n":
 			v.Y = min(v.Y+1, v.H-1)
 		case width > 0:
+			if v.Widths != nil {
+				width = v.Widths(seq)
+			}
 			v.print(t, seq, width)
 		case strings.HasPrefix(seq, "\x1b["):
 			v.csi(t, seq, p)

@@ -1,0 +1,73 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/muesli/termenv"
+)
+
+// emojiNames are names made of grapheme clusters of several code points: a ZWJ family, a flag,
+// a skin tone, a combining accent, a ZWJ sequence with a variation selector, a keycap.
+var emojiNames = []string{"👨‍👩‍👧 Family API", "🇫🇷 Paris edge", "👍🏽 Thumbs", "Cafe\u0301 menu",
+	"👩🏽‍💻 Dev portal 👨‍👩‍👧‍👦 and a long tail", "🏳️‍🌈 Pride", "❤️ Heart", "1️⃣ First"}
+
+// TestEmojiGolden: names of multi-code-point graphemes take the cells ansi.StringWidth gives
+// each cluster in every column that follows them, in the list and on the wallboard, and are
+// cut between clusters, never after a joiner. (How a terminal that measures otherwise shows
+// them is TestScreenPinsClusters'.)
+func TestEmojiGolden(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		keys []string
+	}{{"list_80x24", nil}, {"wall_80x24", []string{"W"}}, {"detail_80x24", []string{"enter"}}} {
+		t.Run(tt.name, func(t *testing.T) {
+			services, st := fixture(fixedNow)
+			for i := range services {
+				services[i].Name = emojiNames[i]
+			}
+			snaps, src := split(services, st)
+			m := New(services, snaps, src, Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst})
+			next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+			got := press(next.(Model), tt.keys...).View()
+			golden.RequireEqual(t, []byte(got))
+			for i, l := range strings.Split(got, "\n") {
+				if w := ansi.StringWidth(l); w > 80 {
+					t.Errorf("line %d is %d cells wide, want at most 80: %q", i, w, l)
+				}
+				if strings.Contains(l, "\u200d…") || strings.Contains(l, "\u200d ") {
+					t.Errorf("line %d cut a joined emoji after its joiner: %q", i, l)
+				}
+			}
+			if tt.name == "list_80x24" {
+				// every service row has its uptime figure ending in the same column
+				col := -1
+				for _, l := range strings.Split(got, "\n") {
+					if k := strings.Index(l, "%"); k > 0 && strings.Contains(l, "  ") {
+						if c := ansi.StringWidth(l[:k]); col < 0 {
+							col = c
+						} else if c != col {
+							t.Errorf("uptime ends at cell %d, want %d: %q", c, col, l)
+						}
+					}
+				}
+			}
+			if tt.name == "wall_80x24" {
+				// a band of tiles: every line of it as wide as its top border
+				band := -1
+				for _, l := range strings.Split(got, "\n") {
+					switch {
+					case strings.HasPrefix(l, "╭"):
+						band = ansi.StringWidth(l)
+					case strings.HasPrefix(l, "│") && band >= 0 && ansi.StringWidth(l) != band:
+						t.Errorf("tile line is %d cells wide, its band %d: %q", ansi.StringWidth(l), band, l)
+					}
+				}
+			}
+		})
+	}
+}
