@@ -367,15 +367,25 @@ func newTransport(timeout time.Duration, insecure bool) *http.Transport {
 }
 
 func redirectPolicy(follow bool) func(*http.Request, []*http.Request) error {
-	return func(_ *http.Request, via []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
 		switch {
 		case !follow:
 			return http.ErrUseLastResponse
 		case len(via) > maxRedirects:
 			return errTooManyRedirects
+		case req.URL.Scheme != "http" && req.URL.Scheme != "https":
+			return redirectSchemeError(req.URL.Scheme)
 		}
 		return nil
 	}
+}
+
+// redirectSchemeError is a redirect to a URL that is not http(s) (ftp://, a custom app
+// scheme): said as a redirect, since "unsupported protocol scheme" reads as a config error.
+type redirectSchemeError string
+
+func (e redirectSchemeError) Error() string {
+	return "redirected to " + text.CleanText(string(e), quotedMax) + "://, not followed: only http and https are"
 }
 
 // Check sends the request and judges the response. Latency is the network's time up to the
@@ -455,6 +465,8 @@ func (h *httpChecker) failure(ctx context.Context, err error, rec *phaseRecorder
 	switch {
 	case errors.Is(err, errTooManyRedirects):
 		return errTooManyRedirects.Error()
+	case errors.As(err, new(redirectSchemeError)):
+		return innermost(err).Error()
 	case strings.HasPrefix(msg, "net/http: server response headers exceeded"):
 		return "response headers over 64 KiB (uptty's limit)"
 	case timedOut(ctx, err):

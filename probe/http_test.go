@@ -128,6 +128,10 @@ func httpTestMux() *http.ServeMux {
 		}
 		http.Redirect(w, r, to, http.StatusFound)
 	})
+	mux.HandleFunc("/ftp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "ftp://files.example.invalid/pub")
+		w.WriteHeader(http.StatusFound)
+	})
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/loop", http.StatusFound)
 	})
@@ -209,6 +213,7 @@ func TestHTTPCheck(t *testing.T) {
 		{name: "ten redirects", path: "/r/10", facts: map[string]string{"redirects": "10"}},
 		{name: "eleven redirects", path: "/r/11", reason: "stopped after 10 redirects"},
 		{name: "redirect loop", path: "/loop", reason: "stopped after 10 redirects"},
+		{name: "redirect to another protocol", path: "/ftp", reason: "redirected to ftp://, not followed: only http and https are"},
 		{name: "redirect not followed", path: "/r/1", edit: func(s *config.Service) { httpOptions(s).FollowRedirects = false },
 			facts: map[string]string{"status": "302 Found"}},
 		{name: "redirect judged by status", path: "/r/1",
