@@ -556,3 +556,34 @@ func TestHTTPRequestHeaderShared(t *testing.T) {
 		t.Errorf("default request header %v, want User-Agent uptty alone", a.header)
 	}
 }
+
+// TestHTTPToATLSPort: http:// to a port that speaks TLS gets the web server's canned 400
+// (Go's, nginx's, Apache's); the reason says what to change, as a https:// URL to a plain
+// port says it the other way round.
+func TestHTTPToATLSPort(t *testing.T) {
+	checkerLeakCheck(t)
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(tlsSrv.Close)
+	nginx := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, "<html><body><center><h1>400 Bad Request</h1></center>\n<center>The plain HTTP request was sent to HTTPS port</center></body></html>")
+	}))
+	t.Cleanup(nginx.Close)
+	plain400 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "missing parameter", http.StatusBadRequest)
+	}))
+	t.Cleanup(plain400.Close)
+	const hint = "status 400, want 200-399: the server speaks TLS: use https://"
+	for _, path := range httpPaths {
+		for _, tt := range []struct{ name, url, reason string }{
+			{"Go's TLS server", "http://" + tlsSrv.Listener.Addr().String() + "/", hint},
+			{"nginx", nginx.URL + "/", hint},
+			{"another 400", plain400.URL + "/", "status 400, want 200-399"},
+		} {
+			res := httpRun(t, httpService(tt.url), httpOn(path.transportOnly, nil))
+			if res.OK || res.Reason != tt.reason {
+				t.Errorf("%s: Check(%s) = OK %v, reason %q; want %q", path.name, tt.name, res.OK, res.Reason, tt.reason)
+			}
+		}
+	}
+}
