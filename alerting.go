@@ -114,6 +114,16 @@ func (la *liveAlerts) known(id, sender string) bool {
 	return ok || err != nil // unsure: a recovery too many beats one missed
 }
 
+// reminders is how many reminders of the down alert id the outbox holds for sender: those
+// after a restart are numbered on from there.
+func (la *liveAlerts) reminders(id, sender string) int {
+	if !la.durable[sender] {
+		return 0
+	}
+	n, _ := la.hist.Store.Reminders(id, sender) // unreadable: numbered from 1, as before
+	return n
+}
+
 // resend queues the down alerts Seed or Resume say to send again.
 func (la *liveAlerts) resend(again []Delivery) {
 	for _, d := range again {
@@ -159,7 +169,7 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	la.disp = disp
 	la.engine = notify.New(notify.Options{
 		Services: cfg.Services, Rules: set.rules, Maintenance: cfg.Maintenance, Sink: la.sink,
-		Vias: hist.Vias(), Acks: hist.Acks(),
+		Vias: hist.Vias(), Acks: hist.Acks(), Reminders: la.reminders,
 	})
 	la.acks = &acker{engine: la.engine, hist: hist}
 	// Read before the first result, so that a silence set before the start holds from it.

@@ -229,6 +229,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		Quiet:      alerts.engine.Quiet(),
 		Refresh:    alerts.silences.poll,
 		Acks:       alerts.acks,
+		Via:        alerts.engine.Via,
 	})
 	srvRef.Store(srv)
 	auth := "none (loopback)"
@@ -297,7 +298,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	go func() {
 		defer close(sshDone)
 		if viewers != nil {
-			if err := viewers.run(sshCtx, srv, opts, hist, alerts.silences, alerts.acks, logger); err != nil {
+			if err := viewers.run(sshCtx, srv, opts, hist, alerts.silences, alerts.acks, alerts.engine.Via, logger); err != nil {
 				logger.Error("ssh viewers stopped", "err", err.Error())
 			}
 		}

@@ -91,7 +91,7 @@ func prepareSSH(opts options, cfg *config.Config, getenv func(string) (string, b
 // the local monitor draws, marks and stored history included; operators silence through the
 // same history as `uptty silence` and the API.
 func (v *sshViewers) run(ctx context.Context, srv *serve.Server, opts options, hist *history.Live,
-	silences *silencePoller, acks *acker, logger *slog.Logger) error {
+	silences *silencePoller, acks *acker, via func(name string) string, logger *slog.Logger) error {
 	o := v.opts
 	o.Logger = logger
 	o.Watch = func() sshview.Subscription { return srv.Watch() }
@@ -99,6 +99,7 @@ func (v *sshViewers) run(ctx context.Context, srv *serve.Server, opts options, h
 		Theme:   opts.theme,
 		ASCII:   opts.asciiSet && opts.ascii,
 		Archive: hist.View,
+		Via:     via,
 		Mark:    func(name string) notify.Mark { return silences.quiet.Mark(name, time.Now()) },
 		// Operators only: sshview turns them off for the others.
 		Silence:   func(x history.Silence) error { return silences.set(ctx, x) },

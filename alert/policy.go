@@ -95,6 +95,14 @@ func (s *serviceAlerts) sendDown(now time.Time, a Alert, repeat time.Duration) A
 	return a
 }
 
+// Reminded says that n reminders of the service's down alert were sent before, by an earlier
+// run: the next is the n+1th, so that no two reminders share an id.
+func (p *Policy) Reminded(service string, n int) {
+	if s := p.services[service]; s != nil && s.down != nil && n > s.repeats {
+		s.repeats = n
+	}
+}
+
 // Due returns what is to be sent at now: held down alerts whose gap has passed, and reminders
 // for services still down (each a new alert, RepeatID(id, n), with At and Duration as of now).
 // Services come in name order.

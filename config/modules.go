@@ -2,8 +2,11 @@ package config
 
 import (
 	"errors"
+	"net"
+	"net/netip"
 	"net/url"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -156,10 +159,31 @@ func (c *Config) ProbeAllowed(target string) bool {
 		return false
 	}
 	canon := strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + u.EscapedPath()
+	_, ipErr := netip.ParseAddr(u.Hostname())
 	for _, p := range c.ProbeTargets {
-		if ok, _ := path.Match(p, canon); ok {
+		if ok, _ := path.Match(p, canon); ok && (ipErr == nil || !addressPattern(p)) {
 			return true
 		}
 	}
 	return false
+}
+
+// patternClasses are a pattern's [a-z] character classes.
+var patternClasses = regexp.MustCompile(`\[[^\]]*\]`)
+
+// addressPattern reports whether pattern's host is an IP address with wildcards (10.0.0.*,
+// 192.168.[1-2].?): it means those addresses, and only a target written as one matches it, not
+// a host name that happens to match its text (10.0.0.evil.test, whose DNS may point anywhere).
+func addressPattern(pattern string) bool {
+	_, rest, ok := strings.Cut(pattern, "://")
+	if !ok {
+		return false
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	host = strings.NewReplacer("*", "0", "?", "0").Replace(patternClasses.ReplaceAllString(host, "0"))
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	_, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil
 }

@@ -90,3 +90,34 @@ func TestProbeAllowed(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeAllowedAddressPatterns: a pattern of addresses (10.0.0.*, as README's example) lets
+// /probe reach those addresses, not a host name that happens to match the text
+// (10.0.0.evil.test, whose DNS points anywhere) or an address written as a name (10.0.0.1.).
+func TestProbeAllowedAddressPatterns(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+probe_targets: ["tcp://10.0.0.*:5432", "http://192.168.[1-2].?/ok", "https://*.example.com/healthz", "tcp://*:22"]
+services:
+  - {name: A, url: "https://a.example.com"}
+`), "uptty.yaml", testEnv, probe.Kinds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for target, want := range map[string]bool{
+		"tcp://10.0.0.7:5432":                   true,
+		"tcp://10.0.0.254:5432":                 true,
+		"tcp://10.0.0.evil.test:5432":           false,
+		"tcp://10.0.0.1.:5432":                  false,
+		"tcp://10.0.0.1.nip.io:5432":            false,
+		"http://192.168.1.9/ok":                 true,
+		"http://192.168.2.x/ok":                 false,
+		"https://a.b.example.com/healthz":       true, // a host name pattern matches names, as before
+		"https://evil.test.example.com/healthz": true,
+		"tcp://db.internal:22":                  true,
+		"tcp://10.1.1.1:22":                     true,
+	} {
+		if got := cfg.ProbeAllowed(target); got != want {
+			t.Errorf("ProbeAllowed(%q) = %v, want %v", target, got, want)
+		}
+	}
+}

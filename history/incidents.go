@@ -18,7 +18,7 @@ type Incident struct {
 	End     *time.Time // nil while the outage lasts
 	// Duration is how long the outage lasted, or had lasted when it was read if it is open.
 	Duration time.Duration
-	Cause    string // the reason of the first failed check
+	Cause    string // the reason of the first failed check, "(via NAME) …" when put down to a dependency
 	// Unmonitored marks an open outage of a service the config no longer has: nothing checks
 	// it, so nothing will end it, and "ongoing" would be a guess. Set by the caller, who knows
 	// the config, with MarkUnmonitored.
@@ -130,7 +130,7 @@ func sinceMilli(since time.Time) int64 {
 
 // incidents lists at most limit incidents (all when limit < 0), newest first.
 func (s *Store) incidents(since time.Time, service string, limit int) ([]Incident, error) {
-	rows, err := s.ro.QueryContext(context.Background(), `SELECT s.name, s.grp, o.started, o.ended, o.cause, o.maintenance,
+	rows, err := s.ro.QueryContext(context.Background(), `SELECT s.name, s.grp, o.started, o.ended, o.cause, o.via, o.maintenance,
 		o.ack_by, o.ack_at, o.ack_note,
 		CASE WHEN o.ended IS NULL THEN (SELECT max(c.ended) FROM coverage c WHERE c.service = o.service) END
 		FROM outage o JOIN service s ON s.id = o.service
@@ -147,9 +147,12 @@ func (s *Store) incidents(since time.Time, service string, limit int) ([]Inciden
 		var start int64
 		var end, ackAt, observed sql.NullInt64
 		var ack track.Ack
-		if err := rows.Scan(&in.Service, &in.Group, &start, &end, &in.Cause, &in.Maintenance, &ack.By, &ackAt, &ack.Note, &observed); err != nil {
+		var via string
+		if err := rows.Scan(&in.Service, &in.Group, &start, &end, &in.Cause, &via, &in.Maintenance, &ack.By, &ackAt, &ack.Note, &observed); err != nil {
 			return nil, s.readErr(err)
 		}
+		// The dependency it was put down to comes first, as on its row: "(via Core router) …".
+		in.Cause = text.WithVia(in.Cause, via)
 		if observed.Valid {
 			in.Observed = time.UnixMilli(observed.Int64)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -142,6 +143,30 @@ func (s *Store) AlertKnown(id, sender string) (bool, error) {
 	var n int
 	err := s.ro.QueryRowContext(context.Background(), "SELECT count(*) FROM outbox WHERE id = ? AND sender = ?", id, sender).Scan(&n)
 	return n > 0, s.readErr(err)
+}
+
+// Reminders returns how many reminders of the down alert id sender was given (the highest n
+// of the outbox's alert.RepeatID(id, n)), 0 for none: after a restart the next ones are
+// numbered on from there, since the outbox and the receivers know an alert by its id.
+func (s *Store) Reminders(id, sender string) (int, error) {
+	prefix := id + "-r"
+	rows, err := s.ro.QueryContext(context.Background(), "SELECT id FROM outbox WHERE id >= ? AND id < ? AND sender = ?",
+		prefix, id+"-s", sender)
+	if err != nil {
+		return 0, s.readErr(err)
+	}
+	defer rows.Close()
+	most := 0
+	for rows.Next() {
+		var got string
+		if err := rows.Scan(&got); err != nil {
+			return 0, s.readErr(err)
+		}
+		if n, err := strconv.Atoi(strings.TrimPrefix(got, prefix)); err == nil && n > most {
+			most = n
+		}
+	}
+	return most, s.readErr(rows.Err())
 }
 
 // PendingAlerts returns the alerts not yet delivered nor given up (pending or failed), oldest

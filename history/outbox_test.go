@@ -300,3 +300,25 @@ func BenchmarkOutbox(b *testing.B) {
 		b.Fatalf("stats = %+v, want nothing dropped or lost", st)
 	}
 }
+
+// TestOutboxReminders: how many reminders of a down alert a sender was given, from the
+// outbox, for a restart to number the next ones on from: the highest -rN, whatever else the
+// outbox holds (another sender's, another outage's, the down alert itself).
+func TestOutboxReminders(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	down := alert.NewID("api", alert.EventDown, t0)
+	other := alert.NewID("api", alert.EventDown, t0.Add(time.Hour))
+	rows := []Outgoing{outgoing(down, "team"), outgoing(alert.RepeatID(down, 1), "team"),
+		outgoing(alert.RepeatID(down, 2), "team"), outgoing(alert.RepeatID(down, 10), "team"),
+		outgoing(alert.RepeatID(down, 11), "ops"), outgoing(alert.RepeatID(other, 40), "team")}
+	s.RecordWith("api", "", result(0, time.Millisecond, false, "refused"), nil, Extra{Alerts: rows})
+	flush(t, s)
+	for _, tt := range []struct {
+		id, sender string
+		want       int
+	}{{down, "team", 10}, {down, "ops", 11}, {down, "pager", 0}, {other, "team", 40}, {alert.NewID("web", alert.EventDown, t0), "team", 0}} {
+		if got, err := s.Reminders(tt.id, tt.sender); err != nil || got != tt.want {
+			t.Errorf("Reminders(%s, %s) = %d, %v; want %d", tt.id, tt.sender, got, err, tt.want)
+		}
+	}
+}

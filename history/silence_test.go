@@ -80,3 +80,39 @@ func TestViaSurvivesRestart(t *testing.T) {
 		t.Errorf("Via(router) = %q, want none", got)
 	}
 }
+
+// TestIncidentNamesVia: an outage put down to a dependency says so in its cause, as the row
+// and `uptty check` do ("(via router) refused"), so that `uptty incidents` and the API's
+// incidents do not list it as a failure of its own beside its dependency's.
+func TestIncidentNamesVia(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	h, err := OpenLive(path, 0, []Service{{Name: "app"}, {Name: "router"}}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := track.Outage{Start: t0, Cause: "refused"}
+	ev := []track.Event{{Kind: track.OutageStarted, At: t0, Outage: o}}
+	h.RecordWith("router", track.Check{Start: t0}, ev, Extra{})
+	h.RecordWith("app", track.Check{Start: t0}, ev, Extra{Via: "router"})
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	store, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	list, err := store.Incidents(time.Time{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"app": "(via router) refused", "router": "refused"}
+	if len(list) != 2 {
+		t.Fatalf("incidents = %+v, want app's and router's", list)
+	}
+	for _, in := range list {
+		if in.Cause != want[in.Service] {
+			t.Errorf("%s's cause = %q, want %q", in.Service, in.Cause, want[in.Service])
+		}
+	}
+}

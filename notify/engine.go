@@ -83,6 +83,10 @@ type Options struct {
 	// Acks are the acks of open outages before a restart, by service (history keeps them):
 	// Seed restores those whose outage is still the one going on.
 	Acks map[string]track.Ack
+	// Reminders, when set, says how many reminders of the down alert id sender was given
+	// before a restart (the outbox keeps them): Seed numbers the next ones on from there, so
+	// that no two reminders share an id.
+	Reminders func(id, sender string) int
 	// MinGap is the flap damping gap (see DefaultMinGap); negative for none.
 	MinGap time.Duration
 	// Now is the clock for maintenance windows and reminders; nil is time.Now.
@@ -98,7 +102,9 @@ type Engine struct {
 	quiet *Quiet
 	vias  map[string]string
 	acks  map[string]track.Ack
-	rules []Rule
+	// reminders is Options.Reminders.
+	reminders func(id, sender string) int
+	rules     []Rule
 
 	mu       sync.Mutex
 	services map[string]*service
@@ -134,9 +140,10 @@ func (s *service) failing() bool { return s.state == track.Down || s.state == tr
 func New(opt Options) *Engine {
 	e := &Engine{
 		now: opt.Now, sink: opt.Sink, quiet: opt.Quiet, vias: opt.Vias, acks: opt.Acks, rules: opt.Rules,
-		services: make(map[string]*service, len(opt.Services)),
-		policies: make(map[string]*alert.Policy, len(opt.Rules)),
-		wake:     make(chan struct{}, 1),
+		reminders: opt.Reminders,
+		services:  make(map[string]*service, len(opt.Services)),
+		policies:  make(map[string]*alert.Policy, len(opt.Rules)),
+		wake:      make(chan struct{}, 1),
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -223,6 +230,9 @@ func (e *Engine) seed(statuses map[string]track.Status, vias map[string]string, 
 				continue
 			}
 			e.policies[sender].Admit(now, a)
+			if e.reminders != nil {
+				e.policies[sender].Reminded(name, e.reminders(a.ID, sender))
+			}
 			if e.rule(sender).Resend {
 				again = append(again, Delivery{Alert: a, Sender: sender})
 			}

@@ -261,3 +261,34 @@ func TestRepeatAndSeed(t *testing.T) {
 		}
 	})
 }
+
+// TestRemindersAfterRestart: the reminders of an outage that goes on across a restart carry
+// new ids, numbered on from those sent before it: a receiver that drops repeated ids (as ids
+// are for) would drop every reminder until the count passed the old one, and the outbox,
+// keyed by id, kept none of them.
+func TestRemindersAfterRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{}
+		start := time.Now().Add(-5 * time.Hour)
+		down := alert.NewID("api", alert.EventDown, start)
+		e := New(Options{Services: []config.Service{{Name: "api"}}, Rules: []Rule{{Name: "team", Repeat: time.Hour}}, Sink: r.sink,
+			Reminders: func(id, sender string) int {
+				if id == down && sender == "team" {
+					return 4
+				}
+				return 0
+			}})
+		e.Seed(map[string]track.Status{"api": {State: track.Down, Since: start, Outage: track.Outage{Start: start, Cause: "refused"}}}, nil)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go e.Run(ctx)
+		fakeclock.Elapse(time.Hour + time.Second)
+		a := r.lastAlert()
+		if got, want := r.take(), []string{"team:down:api"}; !slices.Equal(got, want) {
+			t.Fatalf("an hour after the restart sent %v, want a reminder %v", got, want)
+		}
+		if want := alert.RepeatID(down, 5); a.ID != want {
+			t.Errorf("first reminder after the restart = %s, want %s: the four before it had 1 to 4", a.ID, want)
+		}
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -244,7 +245,8 @@ func (c *dnsChecker) addrContext(ctx context.Context, left int) (context.Context
 // of the UDP exchange where the socket can tell (stampUDP).
 func (c *dnsChecker) exchange(ctx context.Context, m *dns.Msg, server string, st *udpStamp) (*dns.Msg, string, error) {
 	r, err := c.exchangeOver(ctx, "udp", m, server, st)
-	if r != nil && r.Truncated {
+	var oversized *oversizedAnswer
+	if (r != nil && r.Truncated) || errors.As(err, &oversized) {
 		r, err = c.exchangeOver(ctx, "tcp", m, server, nil)
 		return r, "tcp", err
 	}
@@ -285,6 +287,11 @@ func (c *dnsChecker) exchangeOver(ctx context.Context, network string, m *dns.Ms
 	defer conn.Close()
 	if st != nil {
 		conn.Conn = stampUDP(conn.Conn, st)
+	}
+	if _, ok := conn.Conn.(net.PacketConn); ok {
+		whole := &wholeDatagrams{Conn: conn.Conn, buf: datagramBufs.Get().(*[]byte)}
+		defer datagramBufs.Put(whole.buf)
+		conn.Conn = whole
 	}
 	// The library honours only the context's deadline; closing the socket honours cancellation.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -506,4 +513,43 @@ func dnsNameProblem(name string) string {
 		}
 	}
 	return ""
+}
+
+// oversizedAnswer is a UDP answer larger than the EDNS0 size the query asked for, from a
+// server that should have truncated it (TC) instead: it is asked again over TCP, as for TC.
+type oversizedAnswer struct{ size, room int }
+
+func (e *oversizedAnswer) Error() string {
+	return fmt.Sprintf("answer over UDP of %d bytes, more than the %d asked for", e.size, e.room)
+}
+
+// datagramBufs hold a whole datagram, the largest UDP allows.
+var datagramBufs = sync.Pool{New: func() any { b := make([]byte, dns.MaxMsgSize); return &b }}
+
+// wholeDatagrams reads each datagram whole, so that one larger than the buffer the DNS library
+// reads into (the EDNS0 size asked for) is told apart from a malformed one: the kernel would
+// cut it to the buffer, and the cut message fail to parse ("dns: overflowing header size").
+// It stays a net.PacketConn, as the library tells datagram sockets by that.
+type wholeDatagrams struct {
+	net.Conn
+	buf *[]byte
+}
+
+func (c *wholeDatagrams) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(*c.buf)
+	if err != nil {
+		return 0, err
+	}
+	if n > len(p) {
+		return 0, &oversizedAnswer{size: n, room: len(p)}
+	}
+	return copy(p, (*c.buf)[:n]), nil
+}
+
+func (c *wholeDatagrams) ReadFrom(p []byte) (int, net.Addr, error) {
+	return c.Conn.(net.PacketConn).ReadFrom(p)
+}
+
+func (c *wholeDatagrams) WriteTo(p []byte, addr net.Addr) (int, error) {
+	return c.Conn.(net.PacketConn).WriteTo(p, addr)
 }

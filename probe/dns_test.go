@@ -74,6 +74,16 @@ func dnsTestServer(tb testing.TB) (addr string, asked <-chan string) {
 			} else {
 				rr("big.test. 60 IN A 192.0.2.99")
 			}
+		case "oversized.test.":
+			// Over UDP, an answer far over the 1232 bytes asked for, not truncated (TC) as it
+			// should be; over TCP, a short one.
+			if w.RemoteAddr().Network() == "udp" {
+				for range 40 {
+					rr(`oversized.test. 60 IN TXT "` + strings.Repeat("x", 200) + `"`)
+				}
+			} else {
+				rr("oversized.test. 60 IN A 192.0.2.98")
+			}
 		case "nx.test.":
 			m.Rcode = dns.RcodeNameError
 		case "refused.test.":
@@ -231,6 +241,7 @@ func TestDNSCheck(t *testing.T) {
 		{"many", "/many.test", DNSOptions{AnswerContains: "192.0.2.7"}, true, "",
 			"192.0.2.1, 192.0.2.2, 192.0.2.3, 192.0.2.4, 192.0.2.5 (+2 more)", "udp"},
 		{"truncated", "/big.test", DNSOptions{}, true, "", "192.0.2.99", "tcp"},
+		{"over the UDP size, not truncated", "/oversized.test", DNSOptions{}, true, "", "192.0.2.98", "tcp"},
 		{"NXDOMAIN", "/nx.test", DNSOptions{}, false, "rcode NXDOMAIN, want NOERROR", "none", "udp"},
 		{"NXDOMAIN wanted", "/nx.test", DNSOptions{Rcode: "nxdomain"}, true, "", "none", "udp"},
 		{"REFUSED", "/refused.test", DNSOptions{}, false, "rcode REFUSED, want NOERROR", "none", "udp"},

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -378,15 +379,25 @@ func newTransport(timeout time.Duration, insecure bool) *http.Transport {
 }
 
 func redirectPolicy(follow bool) func(*http.Request, []*http.Request) error {
-	return func(_ *http.Request, via []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
 		switch {
 		case !follow:
 			return http.ErrUseLastResponse
 		case len(via) > maxRedirects:
 			return errTooManyRedirects
+		case req.URL.Scheme != "http" && req.URL.Scheme != "https":
+			return redirectSchemeError(req.URL.Scheme)
 		}
 		return nil
 	}
+}
+
+// redirectSchemeError is a redirect to a URL that is not http(s) (ftp://, a custom app
+// scheme): said as a redirect, since "unsupported protocol scheme" reads as a config error.
+type redirectSchemeError string
+
+func (e redirectSchemeError) Error() string {
+	return "redirected to " + text.CleanText(string(e), quotedMax) + "://, not followed: only http and https are"
 }
 
 // Check sends the request and judges the response. Latency is the network's time up to the
@@ -466,6 +477,8 @@ func (h *httpChecker) failure(ctx context.Context, err error, rec *phaseRecorder
 	switch {
 	case errors.Is(err, errTooManyRedirects):
 		return errTooManyRedirects.Error()
+	case errors.As(err, new(redirectSchemeError)):
+		return innermost(err).Error()
 	case strings.HasPrefix(msg, "net/http: server response headers exceeded"):
 		return "response headers over 64 KiB (uptty's limit)"
 	case timedOut(ctx, err):
@@ -483,7 +496,11 @@ func (h *httpChecker) failure(ctx context.Context, err error, rec *phaseRecorder
 // body only if an expectation needs it.
 func (h *httpChecker) judge(ctx context.Context, resp *http.Response) (bool, string) {
 	if !h.expect.statusOK(resp.StatusCode) {
-		return false, statusReason(resp.StatusCode, h.expect.statusText)
+		r := statusReason(resp.StatusCode, h.expect.statusText)
+		if plainToTLSPort(resp) {
+			r += ": the server speaks TLS: use https://"
+		}
+		return false, r
 	}
 	for _, want := range h.expect.headers {
 		if r := headerMismatch(resp.Header, want, h.secrets); r != "" {
@@ -501,6 +518,21 @@ func (h *httpChecker) judge(ctx context.Context, resp *http.Response) (bool, str
 		return false, "reading body: " + checkErrReason(ctx, r.err, h.timeout)
 	}
 	return r.reason == "", r.reason
+}
+
+// tlsPortAnswers are what web servers answer plain HTTP sent to their TLS port with, in a 400:
+// Go's, nginx's, Apache's.
+var tlsPortAnswers = []string{"HTTP request to an HTTPS server", "plain HTTP request was sent to HTTPS port",
+	"speaking plain HTTP to an SSL-enabled server port"}
+
+// plainToTLSPort reports whether resp is a web server's 400 to plain HTTP sent to its TLS port,
+// from the first bytes of its body.
+func plainToTLSPort(resp *http.Response) bool {
+	if resp.StatusCode != http.StatusBadRequest || resp.Request == nil || resp.Request.URL.Scheme != "http" {
+		return false
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	return slices.ContainsFunc(tlsPortAnswers, func(s string) bool { return bytes.Contains(b, []byte(s)) })
 }
 
 func headerMismatch(got http.Header, want config.Header, hide *text.Secrets) string {

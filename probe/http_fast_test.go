@@ -204,6 +204,12 @@ func TestHTTPHostileServers(t *testing.T) {
 		}
 	})
 	hung := httpHungServer(t)
+	// A status line cut short by the timeout: what was read of it is not the reason.
+	halfLine := serveConns(t, func(conn net.Conn) {
+		httpReadHead(conn)
+		io.WriteString(conn, "HTTP/1")
+		io.Copy(io.Discard, conn) // until the client goes away
+	})
 	badStatus := httpRawServer(t, "HTTP/1.1 abc OK\r\n\r\n", true)
 	binary := httpRawServer(t, "\x00\x01\x02\xff\r\n\r\n", true)
 	early := httpRawServer(t, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"+
@@ -219,6 +225,7 @@ func TestHTTPHostileServers(t *testing.T) {
 		{name: "slowloris headers", addr: slowloris, reason: "timeout after 300ms"},
 		{name: "endless headers", addr: flood, reason: "response headers over 64 KiB (uptty's limit)"},
 		{name: "hung", addr: hung, reason: "timeout after 300ms"},
+		{name: "half a status line, then nothing", addr: halfLine, reason: "timeout after 300ms"},
 		{name: "garbage status", addr: badStatus, reason: `malformed HTTP status code "abc"`},
 		{name: "binary status line", addr: binary, reason: `malformed HTTP response "\x00\x01\x02\xff"`},
 		{name: "1xx before the answer", addr: early, contains: "ok"},

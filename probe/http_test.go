@@ -128,6 +128,10 @@ func httpTestMux() *http.ServeMux {
 		}
 		http.Redirect(w, r, to, http.StatusFound)
 	})
+	mux.HandleFunc("/ftp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "ftp://files.example.invalid/pub")
+		w.WriteHeader(http.StatusFound)
+	})
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/loop", http.StatusFound)
 	})
@@ -209,6 +213,7 @@ func TestHTTPCheck(t *testing.T) {
 		{name: "ten redirects", path: "/r/10", facts: map[string]string{"redirects": "10"}},
 		{name: "eleven redirects", path: "/r/11", reason: "stopped after 10 redirects"},
 		{name: "redirect loop", path: "/loop", reason: "stopped after 10 redirects"},
+		{name: "redirect to another protocol", path: "/ftp", reason: "redirected to ftp://, not followed: only http and https are"},
 		{name: "redirect not followed", path: "/r/1", edit: func(s *config.Service) { httpOptions(s).FollowRedirects = false },
 			facts: map[string]string{"status": "302 Found"}},
 		{name: "redirect judged by status", path: "/r/1",
@@ -549,5 +554,36 @@ func TestHTTPRequestHeaderShared(t *testing.T) {
 	}
 	if got := a.header.Get("User-Agent"); got != "uptty" || len(a.header) != 1 {
 		t.Errorf("default request header %v, want User-Agent uptty alone", a.header)
+	}
+}
+
+// TestHTTPToATLSPort: http:// to a port that speaks TLS gets the web server's canned 400
+// (Go's, nginx's, Apache's); the reason says what to change, as a https:// URL to a plain
+// port says it the other way round.
+func TestHTTPToATLSPort(t *testing.T) {
+	checkerLeakCheck(t)
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(tlsSrv.Close)
+	nginx := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, "<html><body><center><h1>400 Bad Request</h1></center>\n<center>The plain HTTP request was sent to HTTPS port</center></body></html>")
+	}))
+	t.Cleanup(nginx.Close)
+	plain400 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "missing parameter", http.StatusBadRequest)
+	}))
+	t.Cleanup(plain400.Close)
+	const hint = "status 400, want 200-399: the server speaks TLS: use https://"
+	for _, path := range httpPaths {
+		for _, tt := range []struct{ name, url, reason string }{
+			{"Go's TLS server", "http://" + tlsSrv.Listener.Addr().String() + "/", hint},
+			{"nginx", nginx.URL + "/", hint},
+			{"another 400", plain400.URL + "/", "status 400, want 200-399"},
+		} {
+			res := httpRun(t, httpService(tt.url), httpOn(path.transportOnly, nil))
+			if res.OK || res.Reason != tt.reason {
+				t.Errorf("%s: Check(%s) = OK %v, reason %q; want %q", path.name, tt.name, res.OK, res.Reason, tt.reason)
+			}
+		}
 	}
 }

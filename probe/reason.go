@@ -66,8 +66,14 @@ func classify(ctx context.Context, err error, timeout time.Duration, handshake b
 	return text.CleanText(r, reasonMax)
 }
 
-// timedOut reports whether the check's deadline ended it.
+// timedOut reports whether the check's deadline ended it. Past the deadline it did, even
+// before ctx's timer says so: the connection's deadline is the same instant and can cut a read
+// first, and what was read by then (half a status line, which bufio hands over without the
+// timeout) is not what went wrong.
 func timedOut(ctx context.Context, err error) bool {
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return true
+	}
 	return errors.Is(ctx.Err(), context.DeadlineExceeded) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
 }

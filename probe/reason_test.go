@@ -124,3 +124,28 @@ func TestSlowReason(t *testing.T) {
 		}
 	}
 }
+
+// deadlinePassed is a check's context in the instant after its deadline and before its timer
+// has marked it done: the connection's deadline, set to the same instant, can end a read first.
+type deadlinePassed struct{ context.Context }
+
+func (deadlinePassed) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
+
+// TestReasonAtTheDeadline: a read cut by the deadline can surface as whatever the half-read
+// answer looked like (a status line "HTTP/1" that bufio hands over without the timeout), before
+// the context says it is done. Past the check's deadline the reason is the timeout, whatever
+// the error.
+func TestReasonAtTheDeadline(t *testing.T) {
+	ctx := deadlinePassed{context.Background()}
+	if ctx.Err() != nil {
+		t.Fatal("the test's context must not be done yet")
+	}
+	for _, err := range []error{errors.New(`malformed HTTP response "HTTP/1"`), io.ErrUnexpectedEOF} {
+		if got, want := checkErrReason(ctx, err, 3*time.Second), "timeout after 3s"; got != want {
+			t.Errorf("checkErrReason(past the deadline, %v) = %q, want %q", err, got, want)
+		}
+	}
+	if got := checkErrReason(context.Background(), errors.New(`malformed HTTP response "HTTP/1"`), 3*time.Second); got != `malformed HTTP response "HTTP/1"` {
+		t.Errorf("checkErrReason(before any deadline) = %q, want the error", got)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -242,7 +243,7 @@ func (c *wsChecker) handshake(conn net.Conn, key string) (*http.Response, *bufio
 	if err := bw.Flush(); err != nil {
 		return nil, nil, err
 	}
-	br := bufio.NewReaderSize(&io.LimitedReader{R: conn, N: wsReadMax}, 4096)
+	br := bufio.NewReaderSize(&wsCapped{r: conn, left: wsReadMax}, 4096)
 	// Anything but HTTP is named by its first line, which ReadResponse would quote raw.
 	if head, err := br.Peek(5); err == nil && string(head) != "HTTP/" {
 		line, _ := br.ReadSlice('\n')
@@ -253,6 +254,28 @@ func (c *wsChecker) handshake(conn net.Conn, key string) (*http.Response, *bufio
 		return nil, nil, err
 	}
 	return resp, br, nil
+}
+
+// errWSReadMax is what stops a read past wsReadMax: said as the limit, where the io.EOF of an
+// io.LimitedReader would read as the server closing the connection.
+var errWSReadMax = errors.New("response head over " + strconv.Itoa(wsReadMax>>10) + " KiB (uptty's limit)")
+
+// wsCapped reads at most left bytes from r, then fails with errWSReadMax.
+type wsCapped struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *wsCapped) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, errWSReadMax
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 // upgradeProblem says what is wrong with a response to an upgrade request, if anything.

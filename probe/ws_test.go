@@ -163,6 +163,10 @@ func TestWSCheckFailures(t *testing.T) {
 			reason: `upgraded to "h2c", want websocket`},
 		{name: "not HTTP", addr: func(tb testing.TB) string { return serveRaw(tb, garbage) },
 			reason: `not an HTTP response: "SSH-2.0-OpenSSH"`},
+		// Past the limit it is the limit that stops the read, not the server closing.
+		{name: "endless head", addr: func(tb testing.TB) string {
+			return serveRaw(tb, "HTTP/1.1 101 Switching Protocols\r\nX-A: "+strings.Repeat("a", 1<<20))
+		}, reason: "response head over 256 KiB (uptty's limit)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -306,6 +307,56 @@ func TestIncidentsAndHistory(t *testing.T) {
 	} {
 		if code, _ := f.do(t, "GET", tt.path, ""); code != http.StatusNotFound && code != http.StatusBadRequest {
 			t.Errorf("GET %s = %d, want 404 or 400", tt.path, code)
+		}
+	}
+}
+
+// A dependent DOWN because of its dependency reads so in the status and its events, as on the
+// screen and in `uptty check --json`: "(via Broken) status 503, want 200-399". Without it an
+// attached screen, an SSH viewer's or a script sees a second independent outage.
+func TestStatusNamesVia(t *testing.T) {
+	down := newTarget(t)
+	down.down.Store(true)
+	yaml := fmt.Sprintf(`
+defaults: {interval: 1s, timeout: 1s, retry_interval: 50ms, failure_threshold: 1}
+services:
+  - {name: Broken, url: "%s/a"}
+  - {name: Dependent, url: "%s/b", depends_on: [Broken]}
+`, down.URL, down.URL)
+	f := start(t, yaml, func(o *Options) {
+		o.Via = func(name string) string {
+			if name == "Dependent" {
+				return "Broken"
+			}
+			return ""
+		}
+	})
+	s := f.until(t, "down", "Broken", "Dependent")
+	ev := s.next("a service event of Dependent", func(ev event) bool {
+		return ev.Name == "service" && strings.Contains(ev.Data, `"name":"Dependent"`)
+	})
+	const want = "(via Broken) status 503, want 200-399"
+	var d struct{ Error string }
+	if json.Unmarshal([]byte(ev.Data), &d); d.Error != want {
+		t.Errorf("service event's error = %q, want %q", d.Error, want)
+	}
+	if logs := f.logs.String(); !strings.Contains(logs, `service=Dependent from=UNKNOWN to=DOWN url=`+down.URL+`/b reason="status 503, want 200-399" via=Broken`) {
+		t.Errorf("the log's DOWN line does not name the dependency (via=Broken):\n%s", logs)
+	}
+	_, body := f.do(t, "GET", "/api/v1/status", "")
+	var doc struct {
+		Services []struct{ Name, Error string }
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range doc.Services {
+		wantErr := "status 503, want 200-399"
+		if s.Name == "Dependent" {
+			wantErr = want
+		}
+		if s.Error != wantErr {
+			t.Errorf("status: %s's error = %q, want %q", s.Name, s.Error, wantErr)
 		}
 	}
 }

@@ -342,6 +342,11 @@ func (s *Server) logChanges(batch map[string]track.Status, seen map[string]track
 		switch o, ended := st.EndedOutage(); {
 		case st.State == track.Down:
 			level = slog.LevelWarn
+			if s.opts.Via != nil {
+				if via := s.opts.Via(svc.Name); via != "" {
+					attrs = append(attrs, "via", via)
+				}
+			}
 		case from == track.Down && ended:
 			d := text.WrittenDuration(o.Start, o.End) // as the API and `uptty incidents` say it
 			attrs = append(attrs, "outage", text.FormatDuration(d), "outage_s", int64(d/time.Second))

@@ -77,6 +77,10 @@ type Options struct {
 	// Acks acknowledges outages (POST and DELETE /api/v1/services/{name}/ack) and says which
 	// are, for the status and the events; nil for none.
 	Acks Acker
+	// Via names the dependency a DOWN service is down because of ("" for none), which its
+	// error then starts with, as on the screen: "(via Core router) connection refused"; nil
+	// for none.
+	Via func(name string) string
 }
 
 // Server is the HTTP API over one monitor. Make it with New, run it with Serve.

@@ -83,6 +83,9 @@ func apiTime(t time.Time) string { return t.Truncate(time.Second).Local().Format
 
 func (s *Server) serviceOf(svc config.Service, st track.Status, now time.Time) serviceDoc {
 	d := serviceDoc{CheckService: report.CheckServiceOf(svc, st)}
+	if st.State == track.Down && s.opts.Via != nil {
+		d.Error = text.WithVia(d.Error, s.opts.Via(svc.Name))
+	}
 	if q := s.opts.Quiet; q != nil {
 		mk := q.Mark(svc.Name, now)
 		d.SetMark(mk.Maintenance, mk.SilencedUntil)

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeNamesVia: a service DOWN because its dependency is reads so in serve's log and
+// status, as on the live screen and in `uptty check --json` ("(via Core router) status 503…"),
+// so that an attached screen, an SSH viewer or a script does not take it for an outage of its own.
+func TestServeNamesVia(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	dir := t.TempDir()
+	// The dependent is checked after its dependency is DOWN: 100 ms into each second.
+	cfg := writeConfig(t, fmt.Sprintf(`
+history: {path: %s}
+defaults: {interval: 1s, timeout: 1s, retry_interval: 50ms, failure_threshold: 1}
+services:
+  - {name: Core router, url: "%s/router"}
+  - {name: Checkout API, url: "%s/checkout", depends_on: [Core router]}
+`, filepath.Join(dir, "history.db"), down.URL, down.URL))
+	args := []string{"serve", "-c", cfg, "--listen", "127.0.0.1:0", "--log-format", "json"}
+	// An SSH viewer's board says it too, when the OpenSSH client is here to look.
+	withSSH := sshClient(t)
+	var viewerKey, port string
+	if withSSH {
+		var line string
+		viewerKey, line = sshKeyPair(t, dir, "viewer")
+		authorized := filepath.Join(dir, "authorized_keys")
+		if err := os.WriteFile(authorized, []byte(line), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sshAddr := ln.Addr().String()
+		ln.Close()
+		_, port, _ = net.SplitHostPort(sshAddr)
+		args = append(args, "--ssh", sshAddr, "--authorized-keys", authorized)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_STATE_HOME="+dir)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logs, logsDone := readLogs(stderr)
+	defer func() {
+		cmd.Process.Kill()
+		<-logsDone
+		cmd.Wait()
+	}()
+	start := logs.waitFor(t, "the start", msgIs("serving"))
+	logs.waitFor(t, "Checkout API DOWN via Core router", func(m map[string]any) bool {
+		return m["msg"] == "state changed" && m["service"] == "Checkout API" && m["to"] == "DOWN" && m["via"] == "Core router"
+	})
+	resp, err := http.Get("http://" + start["listen"].(string) + "/api/v1/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var doc struct {
+		Services []struct{ Name, State, Error string }
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || len(doc.Services) != 2 {
+		t.Fatalf("status = %s, %v", b, err)
+	}
+	if got, want := doc.Services[1].Error, "(via Core router) status 503, want 200-399"; got != want {
+		t.Errorf("status: Checkout API's error = %q, want %q", got, want)
+	}
+	if got, want := doc.Services[0].Error, "status 503, want 200-399"; got != want {
+		t.Errorf("status: Core router's error = %q, want %q", got, want)
+	}
+	if !withSSH {
+		return
+	}
+	logs.waitFor(t, "the ssh listener", msgIs("ssh viewers"))
+	s := startTmux(t, 140, 12, nil, sshArgs(viewerKey, port, "-tt", "127.0.0.1")...)
+	s.waitFor("Checkout API DOWN (via Core router) on the viewer's board", 30*time.Second, func(screen string) bool {
+		return strings.Contains(lineWith(screen, "Checkout API"), "(via Core router)")
+	})
+	s.tmux("send-keys", "-t", s.name, "q")
+	s.exitStatus(10 * time.Second)
+}
