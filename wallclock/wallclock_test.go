@@ -119,3 +119,100 @@ func TestNextSecondShared(t *testing.T) {
 		t.Logf("tick came %v after its second (a loaded machine?)", a.Sub(a.Truncate(time.Second)))
 	}
 }
+
+// TestNextSecondCGoTimer: before Enable, NextSecondC is closed at the wall clock's next whole
+// second, not before it.
+func TestNextSecondCGoTimer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fakeclock.Elapse(300 * time.Millisecond)
+		c := NextSecondC()
+		fakeclock.Elapse(699 * time.Millisecond)
+		select {
+		case <-c:
+			t.Fatalf("closed at %v, before the second", time.Now().Format("05.000"))
+		default:
+		}
+		fakeclock.Elapse(time.Millisecond)
+		select {
+		case <-c:
+		default:
+			t.Fatalf("open at %v, the whole second", time.Now().Format("05.000"))
+		}
+	})
+}
+
+// TestNextSecondCShared: once enabled, NextSecondC is the beat NextSecond waits for: the
+// process's once-a-second jobs and its screens are woken by one timerfd.
+func TestNextSecondCShared(t *testing.T) {
+	probe := newSysTicker(time.Second)
+	if probe == nil {
+		t.Skip("no system ticker here")
+	}
+	probe.close()
+	enabled = true
+	defer func() { enabled = false }()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if _, ok := NextSecond(ctx); !ok {
+		t.Fatal("NextSecond = false")
+	}
+	// Just after a tick: the next is most of a second away.
+	c := NextSecondC()
+	if c != NextSecondC() {
+		t.Fatal("two calls in one second gave two channels")
+	}
+	got := make(chan time.Time, 1)
+	go func() {
+		at, _ := NextSecond(ctx)
+		got <- at
+	}()
+	select {
+	case <-c:
+	case <-ctx.Done():
+		t.Fatal("NextSecondC not closed within 10 s")
+	}
+	closed := time.Now()
+	at := <-got
+	if at.IsZero() || closed.Before(at.Truncate(time.Second)) {
+		t.Errorf("NextSecondC closed at %v, NextSecond's second came at %v", closed, at)
+	}
+}
+
+// TestAtNextSecond: AtNextSecond calls its func at the next whole second, before Enable on a Go
+// timer and after it on the shared beat, with NextSecond's waiters of that second.
+func TestAtNextSecond(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fakeclock.Elapse(400 * time.Millisecond)
+		var at time.Time
+		AtNextSecond(func() { at = time.Now() })
+		fakeclock.Elapse(time.Second)
+		if !at.Equal(at.Truncate(time.Second)) || at.IsZero() {
+			t.Errorf("called at %v, want the whole second", at)
+		}
+	})
+	if probe := newSysTicker(time.Second); probe == nil {
+		t.Skip("no system ticker here")
+	} else {
+		probe.close()
+	}
+	enabled = true
+	defer func() { enabled = false }()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if _, ok := NextSecond(ctx); !ok {
+		t.Fatal("NextSecond = false")
+	}
+	called := make(chan struct{})
+	AtNextSecond(func() { close(called) })
+	beat := NextSecondC()
+	select {
+	case <-called:
+	case <-ctx.Done():
+		t.Fatal("not called within 10 s")
+	}
+	select {
+	case <-beat:
+	default:
+		t.Error("called before its second's waiters were woken")
+	}
+}
