@@ -30,9 +30,8 @@ const (
 	// flushEvery is how often the hourly aggregates kept in memory are added to the file: they
 	// lag the raw results by at most that much (an hour that ended is written at once).
 	flushEvery = time.Minute
-	// commitDelay is the longest the writer waits for more writes to commit with the first of a
-	// batch (it waits for the wall clock's next whole second, see writer.gather), unless
-	// batchFull of them come sooner: what a kill -9 can lose beyond the queue
+	// commitDelay is how long the writer waits for more writes to commit with the first of a
+	// batch, unless batchFull of them come sooner: what a kill -9 can lose beyond the queue
 	// (SIGTERM, q and a panic commit it). A commit is a wake-up of the writer and a few pages
 	// appended to the WAL whether it holds one result or a thousand: at 100 services every
 	// 10 s (10 results a second) a 100 ms wait made a commit of one result per check, and a

@@ -11,7 +11,6 @@ import (
 
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
-	"github.com/uptty/uptty/wallclock"
 )
 
 // maxBatch bounds the writes committed in one transaction, so that a flood of results still
@@ -162,12 +161,9 @@ func (w *writer) collect(batch []op) []op {
 	return batch
 }
 
-// gather waits until the wall clock's next whole second (at most commitDelay) for more writes
-// to join a batch of writes, so that a monitor's steady trickle of results (100 a second at
-// 1,000 services every 10 s) is committed once a second rather than once per result: a commit
-// costs far more than a row. The second is the process's shared one (wallclock.NextSecondC),
-// which wakes the screen's clock and the probes' late closes too: a timer of the writer's own
-// would wake a thread at a moment of its own. It sleeps through
+// gather waits up to commitDelay for more writes to join a batch of writes, so that a monitor's
+// steady trickle of results (100 a second at 1,000 services every 10 s) is committed once a
+// second rather than once per result: a commit costs far more than a row. It sleeps through
 // the wait and takes what was queued meanwhile at its end, rather than receiving each write as
 // it comes: a receive wakes the writer, and a wake-up (a thread woken, the scheduler run) costs
 // about as much as the write on this kind of machine. A request (Flush, Rollup...) or a batch's
@@ -188,8 +184,10 @@ func (w *writer) gather(batch []op) []op {
 	if len(batch)+len(w.s.queue) >= batchFull {
 		return w.collect(batch)
 	}
+	timer := time.NewTimer(commitDelay)
+	defer timer.Stop()
 	select {
-	case <-wallclock.NextSecondC():
+	case <-timer.C:
 	case <-w.s.hurry:
 	case <-w.s.stop:
 	}

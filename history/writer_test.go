@@ -10,9 +10,9 @@ import (
 	"github.com/uptty/uptty/track"
 )
 
-// TestWriterBatchWait: the writer commits a trickle of results once, at the wall clock's next
-// whole second (at most commitDelay after the first), without being woken by each (nothing is
-// committed half-way through the wait), and a Flush ends the wait at once rather than after it.
+// TestWriterBatchWait: the writer commits a trickle of results once, commitDelay after the
+// first, without being woken by each (nothing is committed half-way through the wait), and a
+// Flush ends the wait at once rather than after it.
 func TestWriterBatchWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, err := Open("", Options{})
@@ -85,31 +85,6 @@ func TestWriterBatchFull(t *testing.T) {
 		synctest.Wait()
 		if got := s.commits.Load() - base; got != 2 {
 			t.Errorf("commits once the writer waiting with 1 result had %d more queued = %d, want 2 in all", batchFull-1, got)
-		}
-	})
-}
-
-// TestWriterCommitsOnTheSecond: a result that comes part-way through a second is committed at
-// the wall clock's next whole second, the process's shared one (wallclock.NextSecondC), not a
-// whole commitDelay after it: within a second of its coming, and woken with the screen's clock.
-func TestWriterCommitsOnTheSecond(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		s, err := Open("", Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		synctest.Wait() // the writer's start-up
-		fakeclock.Elapse(time.Until(time.Now().Truncate(time.Second).Add(1600 * time.Millisecond)))
-		base := s.commits.Load()
-		s.RecordResult("a", track.Check{Start: time.Now(), Latency: time.Millisecond, OK: true})
-		fakeclock.Elapse(399 * time.Millisecond)
-		if got := s.commits.Load() - base; got != 0 {
-			t.Fatalf("commits at %s, before the second = %d, want 0", time.Now().Format("05.000"), got)
-		}
-		fakeclock.Elapse(time.Millisecond)
-		if got := s.commits.Load() - base; got != 1 {
-			t.Errorf("commits at the whole second %s = %d, want 1", time.Now().Format("05.000"), got)
 		}
 	})
 }

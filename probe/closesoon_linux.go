@@ -7,37 +7,33 @@ import (
 	"net"
 	"sync"
 	"syscall"
-
-	"github.com/uptty/uptty/wallclock"
+	"time"
 )
 
 // The one-shot path's plain connections that got their answer are closed after their check,
-// not at its end: at the wall clock's next whole second, all together, or by the checks that
-// connect after them (a few each) once more than closeKeep wait. On Linux the Go runtime's
-// monitor thread (sysmon) sleeps while every P is idle, and a system call made through the
-// runtime's syscall entry (close is one: an os.File's or a net.Conn's close cannot be made raw)
-// wakes it and sets it polling every 20 µs for its next 50 looks. A check makes no other such
-// call (see rawconn_linux.go and stampedReader.recv): its close, at its end or at a later
-// check's start, would wake sysmon for each check. At 10,000 services every 10 s, closes moved
-// to later checks took sysmon from 17-19% of uptty's CPU to 4-8% (README, "The load farm").
-// The second is the process's shared one (wallclock.NextSecondC), which wakes the screen's
-// clock and history's commit too: a timer of the closes' own woke a thread (and sysmon) at a
-// moment of its own, once a second (README, "Session 10: the shared second"). The TCP close is
-// unchanged (a FIN, after the target's, up to a second later); the file descriptor is kept that
-// long. A check that failed or gave up on its answer closes its connection at once: the server
-// may still be sending.
+// not at its end: by a timer once a second, all together, or by the checks that connect after
+// them (a few each) once more than closeKeep wait. On Linux the Go runtime's monitor thread
+// (sysmon) sleeps while every P is idle, and a system call made through the runtime's syscall
+// entry (close is one: an os.File's or a net.Conn's close cannot be made raw) wakes it and sets
+// it polling every 20 µs for its next 50 looks. A check makes no other such call (see
+// rawconn_linux.go and stampedReader.recv): its close, at its end or at a later check's start,
+// would wake sysmon for each check. A Go timer's expiry wakes sysmon anyway (it sleeps until
+// the next one), and at that moment a close does not. At 10,000 services every 10 s, closes
+// moved to later checks took sysmon from 17-19% of uptty's CPU to 4-8% (README, "The load
+// farm"). The TCP close is unchanged (a FIN, after the target's, up to a second later); the
+// file descriptor is kept that long. A check that failed or gave up on its answer closes its
+// connection at once: the server may still be sending.
 
-// atLateClose calls its func when the connections waiting are to be closed, if no check closed
-// them first: at the next second; tests hold it.
-var atLateClose = wallclock.AtNextSecond
+// closeSoonMax is how long a connection waits for a check to close it before the timer does.
+var closeSoonMax = time.Second
 
 // closeBatch is the most connections a check closes: at a steady rate each check leaves one,
 // and a check that closed every one left in a burst of starts (10,000 services' first round)
 // would keep its own connection waiting that long.
 const closeBatch = 4
 
-// closeKeep is how many connections the checks leave waiting for the second's round: below
-// ~250 checks a second they close none, and the round closes each second's in one go. At 1,000 services
+// closeKeep is how many connections the checks leave waiting for the timer: below ~250 checks
+// a second they close none, and the timer closes each second's in one go. At 1,000 services
 // every 10 s, 64 left the checks closing and sysmon woken ~16 times a second for it: 256 halved
 // its wake-ups (README, "Session 8"). Under a low limit on open files (a container's
 // `ulimit -n 256`) it is a quarter of what the monitor leaves beside its checks in flight
@@ -69,9 +65,7 @@ var lateClose lateCloser
 type lateCloser struct {
 	mu    sync.Mutex
 	conns []io.Closer // oldest first
-	// due says a round that closes all of conns is to come (atLateClose); round counts them.
-	due   bool
-	round uint64
+	timer *time.Timer // armed while conns is not empty
 	// closing is held by the one closeSome at work: a check finding it held leaves the
 	// waiting connections to the next. spare is the slice its last round emptied.
 	closing sync.Mutex
@@ -80,7 +74,7 @@ type lateCloser struct {
 
 // closeSoon closes conn, a connection of the one-shot path that got its answer, now or soon: a
 // plain connection (stamped, see stampConnFor, or made by dialIP) waits for a later check's
-// closeWaiting or for the next second (atLateClose), anything else (TLS, which writes its close_notify first) is
+// closeWaiting or for closeSoonMax, anything else (TLS, which writes its close_notify first) is
 // closed now. Its error is that of the close when it closes now, nil otherwise.
 func closeSoon(conn net.Conn) error {
 	var c io.Closer
@@ -95,28 +89,15 @@ func closeSoon(conn net.Conn) error {
 	l := &lateClose
 	l.mu.Lock()
 	l.conns = append(l.conns, c)
-	if !l.due {
-		l.due = true
-		round := l.round
-		atLateClose(func() { l.closeRound(round) })
+	if len(l.conns) == 1 {
+		if l.timer == nil {
+			l.timer = time.AfterFunc(closeSoonMax, func() { l.closeSome(0) })
+		} else {
+			l.timer.Reset(closeSoonMax)
+		}
 	}
 	l.mu.Unlock()
 	return nil
-}
-
-// closeRound closes all the connections waiting, unless a test forgot the round meanwhile
-// (holdLateCloses).
-func (l *lateCloser) closeRound(round uint64) {
-	l.mu.Lock()
-	current := l.due && l.round == round
-	if current {
-		l.due = false
-		l.round++
-	}
-	l.mu.Unlock()
-	if current {
-		l.closeSome(0)
-	}
 }
 
 // closeWaiting closes the oldest connections waiting beyond closeKeep, up to closeBatch: a
@@ -125,7 +106,7 @@ func (l *lateCloser) closeRound(round uint64) {
 func closeWaiting() { lateClose.closeSome(closeBatch) }
 
 // closeSome closes up to most of the waiting connections beyond closeKeep, or all of them when
-// most is 0 (the second's round, which waits its turn; a check does not).
+// most is 0 (the timer, which waits its turn; a check does not).
 func (l *lateCloser) closeSome(most int) {
 	if most == 0 {
 		l.closing.Lock()
@@ -150,6 +131,9 @@ func (l *lateCloser) closeSome(most int) {
 	left := copy(l.conns, l.conns[n:])
 	clear(l.conns[left:])
 	l.conns = l.conns[:left]
+	if left == 0 {
+		l.timer.Stop()
+	}
 	l.mu.Unlock()
 	for i, c := range batch {
 		c.Close()

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 )
@@ -76,29 +75,29 @@ func closeTestCheck(t *testing.T, url string) {
 }
 
 // TestCloseSoon: a one-shot check's connection stays open after its check and after the
-// next one's (fewer than closeKeep wait), and the second's round closes them, cleanly (a FIN: the
+// next one's (fewer than closeKeep wait), and the timer closes them, cleanly (a FIN: the
 // server reads to its end without a reset).
 func TestCloseSoon(t *testing.T) {
-	release := holdLateCloses(t)
+	holdLateCloses(t)
 	ct := newCloseTarget(t)
 
 	closeTestCheck(t, ct.url)
 	closeTestCheck(t, ct.url)
 	select {
 	case err := <-ct.closed:
-		t.Fatalf("a connection ended with the checks (%v), want both left for the second's round", err)
+		t.Fatalf("a connection ended with the checks (%v), want both left for the timer", err)
 	default:
 	}
-	lateClose.closeSome(0) // a round of its own, with the second's still to come
+	lateClose.closeSome(0) // the timer's round
 	for i := range 2 {
 		if err := ct.ended(t); err != nil {
 			t.Errorf("connection %d ended with %v, want a clean close", i, err)
 		}
 	}
+	closeSoonMax = time.Millisecond
 	closeTestCheck(t, ct.url)
-	release()
 	if err := ct.ended(t); err != nil {
-		t.Errorf("the second's round ended the connection with %v, want a clean close", err)
+		t.Errorf("the timer ended the connection with %v, want a clean close", err)
 	}
 }
 
@@ -155,7 +154,7 @@ func TestCloseSoonOnlyPlain(t *testing.T) {
 }
 
 // TestCloseSoonBatch: once more than closeKeep connections wait, a check closes the oldest of
-// them, up to closeBatch, and leaves closeKeep to the second's round.
+// them, up to closeBatch, and leaves closeKeep to the timer.
 func TestCloseSoonBatch(t *testing.T) {
 	holdLateCloses(t)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
@@ -193,7 +192,7 @@ func TestCloseSoonBatch(t *testing.T) {
 	lateClose.closeSome(0)
 	for i, c := range conns {
 		if !isClosed(c) {
-			t.Errorf("connection %d open after a round of all", i)
+			t.Errorf("connection %d open after the timer's round", i)
 		}
 	}
 }
@@ -216,46 +215,14 @@ func TestKeepUnderFileLimit(t *testing.T) {
 }
 
 // holdLateCloses starts a test of the late closes with none waiting (what earlier tests left is
-// closed, a round to come is forgotten) and their second held, so that only the test closes
-// them, or release, which lets the held second come; at its end the second is as it was and
-// what the test left waiting is closed.
-func holdLateCloses(t *testing.T) (release func()) {
-	old := atLateClose
-	var (
-		mu    sync.Mutex
-		held  []func()
-		freed bool
-	)
-	release = func() {
-		mu.Lock()
-		funcs := held
-		held, freed = nil, true
-		mu.Unlock()
-		for _, f := range funcs {
-			f()
-		}
-	}
-	forget := func() {
-		lateClose.mu.Lock()
-		lateClose.due = false
-		lateClose.round++
-		lateClose.mu.Unlock()
-	}
+// closed) and the timer an hour away, so that only the test closes them; at its end the timer
+// is as it was and what the test left waiting is closed.
+func holdLateCloses(t *testing.T) {
+	old := closeSoonMax
 	t.Cleanup(func() {
-		atLateClose = old
-		forget()
+		closeSoonMax = old
 		lateClose.closeSome(0)
 	})
-	forget()
 	lateClose.closeSome(0)
-	atLateClose = func(f func()) {
-		mu.Lock()
-		defer mu.Unlock()
-		if freed {
-			f()
-			return
-		}
-		held = append(held, f)
-	}
-	return release
+	closeSoonMax = time.Hour
 }

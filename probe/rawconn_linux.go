@@ -31,7 +31,7 @@ import (
 // non-blocking socket, so none can hold the thread: waits (the connect's, the answer's, room
 // to write) are the runtime poller's, through an os.File's syscall.RawConn, as the net
 // package's are. os.NewFile registers a non-blocking socket with the poller without a system
-// call through that entry; only its Close makes one, which closeSoon puts off to the second's
+// call through that entry; only its Close makes one, which closeSoon puts off to a Go timer's
 // round.
 
 // dialIP connects to ap with raw system calls, for a check whose recorder is rec: the

@@ -101,12 +101,10 @@ var seconds struct {
 	running bool
 }
 
-// beat is one second: done is closed when it comes, at is when that was, and funcs are called
-// then (AtNextSecond).
+// beat is one second: done is closed when it comes, at is when that was.
 type beat struct {
-	done  chan struct{}
-	at    time.Time
-	funcs []func()
+	done chan struct{}
+	at   time.Time
 }
 
 // NextSecond waits for the wall clock's next whole second and returns the time it came; false
@@ -118,50 +116,8 @@ func NextSecond(ctx context.Context) (time.Time, bool) {
 		defer t.Stop()
 		return t.Wait(ctx)
 	}
-	seconds.mu.Lock()
-	b := nextBeat()
-	seconds.mu.Unlock()
-	select {
-	case <-b.done:
-		return b.at, true
-	case <-ctx.Done():
-		return time.Time{}, false
-	}
-}
-
-// NextSecondC returns a channel closed at the wall clock's next whole second, the one NextSecond
-// waits for: for a goroutine that waits on other things too (history's commits), so that what
-// the process does once a second is woken by the one timer, with the screen's clock, rather
-// than each by a timer of its own at a moment of its own.
-func NextSecondC() <-chan struct{} {
-	if !enabled {
-		c := make(chan struct{})
-		time.AfterFunc(untilNext(time.Now(), time.Second), func() { close(c) })
-		return c
-	}
-	seconds.mu.Lock()
-	defer seconds.mu.Unlock()
-	return nextBeat().done
-}
-
-// AtNextSecond calls f at the wall clock's next whole second, the one NextSecond waits for, on
-// the goroutine that hands it out: for work done once a second that waits for nothing else (the
-// probes' late closes), which no goroutine need wait for. f must not block.
-func AtNextSecond(f func()) {
-	if !enabled {
-		time.AfterFunc(untilNext(time.Now(), time.Second), f)
-		return
-	}
-	seconds.mu.Lock()
-	defer seconds.mu.Unlock()
-	b := nextBeat()
-	b.funcs = append(b.funcs, f)
-}
-
-// nextBeat returns the second to come, starting the clock of seconds if it was not running;
-// seconds.mu must be held.
-func nextBeat() *beat {
 	s := &seconds
+	s.mu.Lock()
 	s.used = true
 	if s.beat == nil {
 		s.beat = &beat{done: make(chan struct{})}
@@ -170,17 +126,23 @@ func nextBeat() *beat {
 		s.ticker, s.running = NewTicker(time.Second), true
 		go beatSeconds(s.ticker)
 	}
-	return s.beat
+	b := s.beat
+	s.mu.Unlock()
+	select {
+	case <-b.done:
+		return b.at, true
+	case <-ctx.Done():
+		return time.Time{}, false
+	}
 }
 
-// beatSeconds hands each second of t to those waiting for it, until a second nobody waited for.
+// beatSeconds hands each second of t to NextSecond's waiters, until a second nobody waited for.
 func beatSeconds(t *Ticker) {
 	s := &seconds
 	for {
 		at, _ := t.Wait(context.Background())
 		s.mu.Lock()
 		b, idle := s.beat, !s.used
-		funcs := b.funcs // none are added once it is not s.beat
 		s.beat, s.used = &beat{done: make(chan struct{})}, false
 		if idle {
 			s.running, s.ticker = false, nil
@@ -189,9 +151,6 @@ func beatSeconds(t *Ticker) {
 		s.mu.Unlock()
 		b.at = at
 		close(b.done)
-		for _, f := range funcs {
-			f()
-		}
 		if idle {
 			return
 		}
