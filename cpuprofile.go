@@ -38,7 +38,8 @@ func startCPUProfile(path string) func() {
 // once at exit: by then the monitor and its trackers are garbage, and the profile would show
 // the shutdown rather than the steady state. Beside it, path.metrics gets the runtime's own
 // figures (runtime/metrics: live heap, heap goal, stacks, memory not returned to the system,
-// the collector's CPU), which say where the RSS goes that the profile does not show.
+// the collector's CPU), which say where the RSS goes that the profile does not show, and
+// path.goroutines every goroutine's stack, counted by where they wait (their stacks are RSS too).
 func startMemProfile(path string, period time.Duration) func() {
 	if path == "" {
 		return func() {}
@@ -47,11 +48,7 @@ func startMemProfile(path string, period time.Duration) func() {
 	// bytes shows up by its own name rather than by the luck of the sampling.
 	runtime.MemProfileRate = 4096
 	write := func() {
-		err := writeAtomic(path, func(f *os.File) error { return pprof.Lookup("heap").WriteTo(f, 0) })
-		if err == nil {
-			err = writeAtomic(path+".metrics", writeRuntimeMetrics)
-		}
-		if err != nil {
+		if err := writeMemProfiles(path); err != nil {
 			fmt.Fprintf(os.Stderr, "uptty: UPTTY_MEMPROFILE: %v\n", err)
 		}
 	}
@@ -69,6 +66,19 @@ func startMemProfile(path string, period time.Duration) func() {
 		}
 	}()
 	return func() { close(done) }
+}
+
+// writeMemProfiles writes the heap profile to path, the runtime's figures to path.metrics and
+// every goroutine's stack, counted by where they wait, to path.goroutines.
+func writeMemProfiles(path string) error {
+	err := writeAtomic(path, func(f *os.File) error { return pprof.Lookup("heap").WriteTo(f, 0) })
+	if err == nil {
+		err = writeAtomic(path+".metrics", writeRuntimeMetrics)
+	}
+	if err == nil {
+		err = writeAtomic(path+".goroutines", func(f *os.File) error { return pprof.Lookup("goroutine").WriteTo(f, 1) })
+	}
+	return err
 }
 
 // writeAtomic writes path through a temporary file, so that a reader never sees half of it.

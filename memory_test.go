@@ -1,8 +1,11 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -39,6 +42,28 @@ func TestMemoryPolicy(t *testing.T) {
 		}
 		if runtime.MemProfileRate != tt.wantRate {
 			t.Errorf("%s: MemProfileRate %d, want %d", tt.name, runtime.MemProfileRate, tt.wantRate)
+		}
+	}
+}
+
+// TestMemProfiles: UPTTY_MEMPROFILE=F writes the heap profile to F, the runtime's figures to
+// F.metrics and the goroutines' stacks to F.goroutines.
+func TestMemProfiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "heap")
+	if err := writeMemProfiles(path); err != nil {
+		t.Fatal(err)
+	}
+	for suffix, want := range map[string]string{
+		"":            "",
+		".metrics":    "/gc/heap/live:bytes ",
+		".goroutines": "goroutine profile: total ",
+	} {
+		b, err := os.ReadFile(path + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) == 0 || !strings.Contains(string(b), want) {
+			t.Errorf("%s: %d bytes without %q", path+suffix, len(b), want)
 		}
 	}
 }

@@ -61,9 +61,10 @@ func BenchmarkHourAggBytes(b *testing.B) {
 	}
 }
 
-// TestQueuedResultBytes guards the size of the writer's queue, allocated whole (4,096 ops and
-// one per service) and all of it resident once the ring has gone round: a plain result is an op
-// without more, which must stay small (256 bytes when every op carried every field).
+// TestQueuedResultBytes guards the size of a queued write: the queue holds a second of results
+// (1,000 at 1,000 services every second) and, behind a slow commit, up to Options.QueueSize (4,096
+// and one per service): a plain result is an op without more, which must stay small (256 bytes
+// when every op carried every field).
 func TestQueuedResultBytes(t *testing.T) {
 	if size := unsafe.Sizeof(op{}); size > 88 {
 		t.Errorf("an op is %d bytes, want at most 88", size)

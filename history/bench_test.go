@@ -1,6 +1,7 @@
 package history
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
@@ -268,7 +269,7 @@ func BenchmarkWriter10k(b *testing.B) {
 	}
 	// Every service known to the file first: the benchmark is the steady state.
 	for i, name := range names {
-		s.queue <- resultOp(name, track.Check{Start: t0.Add(time.Duration(i) * 50 * time.Microsecond), Latency: time.Millisecond, OK: true})
+		s.queue.put(context.Background(), resultOp(name, track.Check{Start: t0.Add(time.Duration(i) * 50 * time.Microsecond), Latency: time.Millisecond, OK: true}))
 	}
 	flush(b, s)
 	empty := dbSize(b, s, path)
@@ -284,7 +285,7 @@ func BenchmarkWriter10k(b *testing.B) {
 		}
 		o := resultOp(names[k], r)
 		o.group, o.hasGroup, o.span = "", false, 2*time.Second
-		s.queue <- o // blocking: the writer's pace, nothing dropped
+		s.queue.put(context.Background(), o) // blocking: the writer's pace, nothing dropped
 	}
 	execWriter(b, s, "") // a barrier: everything before it is committed
 	b.StopTimer()
@@ -370,7 +371,7 @@ func historyRowBytes(b *testing.B, services int, every, span time.Duration) map[
 			}
 			o := resultOp(name, r)
 			o.span = 2 * every
-			s.queue <- o // blocking: nothing dropped
+			s.queue.put(context.Background(), o) // blocking: nothing dropped
 			n++
 		}
 	}
@@ -532,7 +533,7 @@ func BenchmarkRollup10k(b *testing.B) {
 				for i, name := range names {
 					for at := now.Add(-c.back); at.Before(now); at = at.Add(10 * time.Minute) {
 						r := track.Check{Start: at.Add(time.Duration(i) * time.Millisecond), Latency: 20 * time.Millisecond, OK: true}
-						s.queue <- resultOp(name, r)
+						s.queue.put(context.Background(), resultOp(name, r))
 					}
 				}
 				flush(b, s)

@@ -49,7 +49,7 @@ func BenchmarkWriter1kAt1s(b *testing.B) {
 					r := track.Check{Start: at, Latency: time.Duration(20_000+(i*7919)%80_000) * time.Microsecond, OK: i%10 != 0}
 					o := resultOp(names[k], r)
 					o.group, o.hasGroup, o.span = "", false, 2*time.Second
-					s.queue <- o
+					s.queue.put(context.Background(), o)
 					i++
 				}
 				execWriter(b, s, "") // one commit a round, as at 1 s

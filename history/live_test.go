@@ -314,7 +314,7 @@ func TestOpenLiveQueueHoldsARound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	if got, want := cap(h.Store.queue), defaultQueueSize+len(services); got != want {
+	if got, want := h.Store.queue.limit, defaultQueueSize+len(services); got != want {
 		t.Errorf("queue of %d writes, want %d", got, want)
 	}
 }

@@ -93,7 +93,7 @@ type Store struct {
 	closed   bool
 	services map[string]serviceInfo
 
-	queue chan op
+	queue *opQueue // nil when read-only
 	// hurry (cap 1) ends the writer's wait for more writes to join a batch: a request waits
 	// for an answer, or the queue is filling up (see writer.gather).
 	hurry chan struct{}
@@ -181,7 +181,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if !opts.ReadOnly {
-		s.queue = make(chan op, opts.QueueSize)
+		s.queue = newOpQueue(opts.QueueSize)
 		s.hurry = make(chan struct{}, 1)
 		s.stop = make(chan struct{})
 		s.done = make(chan struct{})
@@ -262,15 +262,15 @@ func (s *Store) enqueue(o op) {
 	if info.interval > 0 {
 		o.span = 2 * info.interval
 	}
-	select {
-	case s.queue <- o:
-		// The writer sleeps through its batch's wait: wake it once a batch is worth committing,
-		// and before the queue is full.
-		if n := len(s.queue); n+int(s.gathering.Load()) >= batchFull || n >= cap(s.queue)/2 {
-			s.poke()
-		}
-	default:
+	n, ok := s.queue.add(o)
+	if !ok {
 		s.dropped.Add(1)
+		return
+	}
+	// The writer sleeps through its batch's wait: wake it once a batch is worth committing,
+	// and before the queue is full.
+	if n+int(s.gathering.Load()) >= batchFull || n >= s.opts.QueueSize/2 {
+		s.poke()
 	}
 }
 
@@ -315,12 +315,10 @@ func (s *Store) request(ctx context.Context, o op) error {
 		return ErrClosed
 	}
 	// Close waits for the read lock to be released, and the writer keeps draining the queue
-	// until then, so this send cannot block forever.
-	select {
-	case s.queue <- o:
-	case <-ctx.Done():
+	// until then, so this cannot wait forever.
+	if err := s.queue.put(ctx, o); err != nil {
 		s.mu.RUnlock()
-		return ctx.Err()
+		return err
 	}
 	s.mu.RUnlock()
 	s.poke()

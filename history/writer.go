@@ -133,8 +133,11 @@ func (w *writer) run() {
 		select {
 		case <-aggs.C:
 			w.setErr(w.flushMemory())
-		case o := <-w.s.queue:
-			w.batch = w.gather(w.collect(append(w.batch[:0], o)))
+		case <-w.s.queue.ready:
+			if w.batch = w.collect(w.batch[:0]); len(w.batch) == 0 {
+				continue // what woke it was taken by the last batch's collect
+			}
+			w.batch = w.gather(w.batch)
 			w.process(w.batch)
 		case <-rollup.C:
 			w.setErr(w.rollup(w.s.now()))
@@ -150,15 +153,7 @@ func (w *writer) run() {
 
 // collect adds to batch whatever else is queued, without waiting.
 func (w *writer) collect(batch []op) []op {
-	for len(batch) < maxBatch {
-		select {
-		case o := <-w.s.queue:
-			batch = append(batch, o)
-		default:
-			return batch
-		}
-	}
-	return batch
+	return w.s.queue.take(batch, maxBatch-len(batch))
 }
 
 // gather waits up to commitDelay for more writes to join a batch of writes, so that a monitor's
@@ -181,7 +176,7 @@ func (w *writer) gather(batch []op) []op {
 	// Told before the queue is read: a write queued after the read sees the count and pokes.
 	w.s.gathering.Store(int64(len(batch)))
 	defer w.s.gathering.Store(0)
-	if len(batch)+len(w.s.queue) >= batchFull {
+	if len(batch)+w.s.queue.len() >= batchFull {
 		return w.collect(batch)
 	}
 	timer := time.NewTimer(commitDelay)

@@ -457,6 +457,53 @@ func TestMonitorIdleWorkers(t *testing.T) {
 	})
 }
 
+// TestMonitorIdleWorkersEnd: the workers a burst left behind end once the steady state needs
+// fewer of them, even though checks keep coming. 100 checks held in flight at once leave
+// maxIdleWorkers waiting; then every service is checked each 10 s and each check returns at
+// once, so a few workers do all the work, and the others, never handed a check, end
+// after workerIdle. Handing each check to the longest waiting worker kept all 64 busy enough
+// never to end.
+func TestMonitorIdleWorkersEnd(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		const n = 100
+		release := make(chan struct{})
+		var inFlight atomic.Int32
+		check := monFunc(func(ctx context.Context) probe.Result {
+			select {
+			case <-release:
+				return probe.Result{OK: true}
+			default:
+			}
+			inFlight.Add(1)
+			select {
+			case <-release:
+				return probe.Result{OK: true}
+			case <-ctx.Done():
+				return probe.Result{Reason: "cancelled"}
+			}
+		})
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{monSvc(fmt.Sprint("svc", i), 10*time.Second, 5*time.Second, 10*time.Second), check}
+		}
+		m := NewMonitor(targets, Options{})
+		monRun(t, m)
+		fakeclock.Elapse(time.Second) // the first round's spread
+		if got := inFlight.Load(); got != n {
+			t.Fatalf("checks in flight in the first round = %d, want %d", got, n)
+		}
+		close(release)
+		synctest.Wait()
+		if got := workers(); got != maxIdleWorkers {
+			t.Fatalf("workers once the first round is done = %d, want %d", got, maxIdleWorkers)
+		}
+		fakeclock.Elapse(workerIdle + 2*time.Second)
+		if got := workers(); got > 1+maxAhead {
+			t.Errorf("workers after %v of checks that return at once = %d, want at most %d (the checks started together)", workerIdle, got, 1+maxAhead)
+		}
+	})
+}
+
 // workers counts the goroutines running scheduler.worker.
 func workers() int {
 	buf := make([]byte, 1<<22)
