@@ -45,7 +45,8 @@ type Options struct {
 	// scheduler waits for it. A history store uses it to record everything.
 	OnResult func(name string, c track.Check, events []track.Event)
 	// Lateness, if set, is told how long after it was due each check began (its wait for a
-	// concurrency slot included): what says that checks run late, with too little concurrency
+	// concurrency slot, and for its turn when checks are caught up after a stall, included):
+	// what says that checks run late, with too little concurrency
 	// or on an overloaded machine. It is called from the checks' goroutines, concurrently.
 	Lateness func(late time.Duration)
 	// Restore, if set, is asked by NewMonitor for each service's state from before a restart;
