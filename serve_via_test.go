@@ -47,12 +47,7 @@ services:
 		if err := os.WriteFile(authorized, []byte(line), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		sshAddr := ln.Addr().String()
-		ln.Close()
+		sshAddr := freeLoopbackAddr(t)
 		_, port, _ = net.SplitHostPort(sshAddr)
 		args = append(args, "--ssh", sshAddr, "--authorized-keys", authorized)
 	}
