@@ -4,7 +4,7 @@ import "time"
 
 // arrival is when data the kernel stamped rx arrived, as a reading of the monotonic clock that
 // start and now carry. A socket receive time is a wall-clock reading, and a VM's wall clock is
-// moved now and then to keep it right (on the machine this was measured on, for an hour on end,
+// moved now and then to keep it right (on the machine this was measured on, for minutes on end,
 // by 0.5% of the time passing): a wall-clock span carries whatever moves fell in it. rx is
 // carried onto the monotonic clock across the shorter of its two wall-clock spans, from the
 // wait's start to rx (the network's time) or from rx to now (the wait for a CPU to read it),
