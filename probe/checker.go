@@ -166,7 +166,7 @@ func (p *phaseRecorder) received(at time.Time) {
 // endFirstByte ends the wait for the answer. The read that brought the first response byte is
 // the latest one, so when the connection told when its data arrived, the wait ends then: the
 // time until this hook runs is the program waiting for a CPU, not the network. A receive time
-// outside the wait (a wall-clock step) is not trusted.
+// outside the wait is not trusted (see arrival).
 func (p *phaseRecorder) endFirstByte() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -176,10 +176,8 @@ func (p *phaseRecorder) endFirstByte() {
 	}
 	now := time.Now()
 	step[1] = now
-	if rx := p.rx; !rx.IsZero() && !rx.Before(step[0].Round(0)) && !rx.After(now.Round(0)) {
-		// rx has no monotonic reading: the step's start loses its own, so that both are wall
-		// clock and the step's duration is end minus start on one clock.
-		step[0], step[1] = step[0].Round(0), rx
+	if !p.rx.IsZero() {
+		step[1], _ = arrival(step[0], now, now.Round(0), p.rx)
 	}
 }
 

@@ -260,16 +260,17 @@ type udpStamp struct{ wrote, rx time.Time }
 // latency is the wait for the answer by those clocks, on Linux the network's time alone: not
 // the socket's set-up, and not the wait for a CPU once the answer has arrived, which on a busy
 // machine is often milliseconds. ok is false when a clock is missing or the two do not fit
-// (the receive time before the query, or after now).
+// (see arrival).
 func (s *udpStamp) latency() (time.Duration, bool) {
 	if s.wrote.IsZero() || s.rx.IsZero() {
 		return 0, false
 	}
-	w := s.wrote.Round(0) // the receive time is a wall clock: both on one clock
-	if s.rx.Before(w) || s.rx.After(time.Now().Round(0)) {
+	now := time.Now()
+	at, ok := arrival(s.wrote, now, now.Round(0), s.rx)
+	if !ok {
 		return 0, false
 	}
-	return s.rx.Sub(w), true
+	return at.Sub(s.wrote), true
 }
 
 func (c *dnsChecker) exchangeOver(ctx context.Context, network string, m *dns.Msg, server string, st *udpStamp) (*dns.Msg, error) {

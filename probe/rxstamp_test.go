@@ -58,3 +58,43 @@ func TestFirstByteClocks(t *testing.T) {
 		})
 	}
 }
+
+// TestArrivalAcrossWallClockMoves checks that a move of the wall clock during the wait for an
+// answer (a VM's clock being corrected, by a step or at a rate) stays out of the latency where
+// either span of the wait avoids it: the receive time is a wall-clock reading, the wait's start
+// and end monotonic ones.
+func TestArrivalAcrossWallClockMoves(t *testing.T) {
+	ms := time.Millisecond
+	start := time.Now()
+	tests := []struct {
+		name          string
+		net, cpu      time.Duration // the wait: the network's time, then the wait to read it
+		before, after time.Duration // how far the wall clock moved in each
+		want          time.Duration
+	}{
+		{"no move", 18 * ms, 2 * ms, 0, 0, 18 * ms},
+		{"a step forward in the network's time", 18 * ms, 2 * ms, 500 * ms, 0, 18 * ms},
+		{"a step back in the network's time", 18 * ms, 2 * ms, -500 * ms, 0, 18 * ms},
+		{"an hour's step", 18 * ms, 2 * ms, time.Hour, 0, 18 * ms},
+		{"a step while the reader waited", 5 * ms, 500 * ms, 0, 300 * ms, 5 * ms},
+		// 0.5% fast: the longer span gains 2.5 ms, the shorter 25 µs.
+		{"fast clock, reader held", 5 * ms, 500 * ms, 25 * time.Microsecond, 2500 * time.Microsecond, 5*ms + 25*time.Microsecond},
+		{"fast clock, slow network", 500 * ms, 5 * ms, 2500 * time.Microsecond, 25 * time.Microsecond, 500*ms - 25*time.Microsecond},
+	}
+	for _, tt := range tests {
+		now := start.Add(tt.net + tt.cpu)
+		rx := start.Round(0).Add(tt.net + tt.before)
+		nowWall := rx.Add(tt.cpu + tt.after)
+		at, ok := arrival(start, now, nowWall, rx)
+		if !ok || at.Sub(start) != tt.want {
+			t.Errorf("%s: arrival %v after the start (ok %v), want %v", tt.name, at.Sub(start), ok, tt.want)
+		}
+	}
+	// A receive time after now, or before the wait began, by both spans is not this wait's.
+	for _, rx := range []time.Time{start.Round(0).Add(time.Hour), start.Round(0).Add(-time.Hour)} {
+		now := start.Add(20 * ms)
+		if at, ok := arrival(start, now, now.Round(0), rx); ok || !at.Equal(now) {
+			t.Errorf("rx %v from the start: arrival %v, ok %v; want now, false", rx.Sub(start.Round(0)), at.Sub(start), ok)
+		}
+	}
+}
