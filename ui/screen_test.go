@@ -391,10 +391,12 @@ func perCodePoint(g string) int {
 }
 
 // TestScreenPinsClusters: on a terminal that draws a grapheme of several code points (a ZWJ
-// sequence, a flag, a skin tone, a variation selector) at another width than uptty measures,
-// every column after it is still where the frame has it, on the first frame and after a diff.
+// sequence, a flag, a skin tone, a variation selector, a keycap) at another width than uptty
+// measures, every column after it is still where the frame has it, on the first frame and
+// after a diff; and a keycap, which uptty measures two cells wide, is drawn whole on a
+// grapheme-aware terminal that draws it so.
 func TestScreenPinsClusters(t *testing.T) {
-	names := []string{"👨‍👩‍👧 Family", "🇫🇷 Paris", "👍🏽 Thumbs", "❤️ Heart", "🏳️‍🌈 Pride", "Plain", "a 👩🏽‍💻 b 🇰🇷"}
+	names := []string{"👨‍👩‍👧 Family", "🇫🇷 Paris", "👍🏽 Thumbs", "❤️ Heart", "🏳️‍🌈 Pride", "Plain", "a 👩🏽‍💻 b 🇰🇷", "1️⃣ One #️⃣"}
 	frame := func(state string) string {
 		lines := make([]string, len(names))
 		for i, n := range names {
@@ -404,23 +406,36 @@ func TestScreenPinsClusters(t *testing.T) {
 	}
 	const w = 20
 	h := len(names)
-	var pt painter
-	v := uitest.New(w, h)
-	v.Widths = perCodePoint
-	for _, step := range []struct {
-		state string
-		full  bool
-	}{{"UP", true}, {"DOWN", false}, {"UP", false}} {
-		v.Write(t, pt.step(frame(step.state), w, h, step.full))
-		for y, n := range names {
-			row := v.Cells[y]
-			var got strings.Builder
-			for _, c := range row[12:] {
-				got.WriteString(c.S)
+	for _, term := range []struct {
+		name   string
+		widths func(string) int
+	}{{"per code point", perCodePoint}, {"grapheme-aware", nil}} {
+		t.Run(term.name, func(t *testing.T) {
+			var pt painter
+			v := uitest.New(w, h)
+			v.Widths = term.widths
+			for _, step := range []struct {
+				state string
+				full  bool
+			}{{"UP", true}, {"DOWN", false}, {"UP", false}} {
+				v.Write(t, pt.step(frame(step.state), w, h, step.full))
+				for y, n := range names {
+					row := v.Cells[y]
+					var got, all strings.Builder
+					for x, c := range row {
+						if x >= 12 {
+							got.WriteString(c.S)
+						}
+						all.WriteString(c.S)
+					}
+					if want := "│" + step.state; !strings.HasPrefix(got.String(), want) {
+						t.Errorf("%s: row %q from column 12 = %q, want %q\n%s", step.state, n, got.String(), want, v)
+					}
+					if strings.HasPrefix(n, "1️⃣") && term.widths == nil && !strings.HasPrefix(all.String(), "1️⃣ One #️⃣") {
+						t.Errorf("%s: row %q = %q, want its keycaps whole", step.state, n, all.String())
+					}
+				}
 			}
-			if want := "│" + step.state; !strings.HasPrefix(got.String(), want) {
-				t.Errorf("%s: row %q from column 12 = %q, want %q\n%s", step.state, n, got.String(), want, v)
-			}
-		}
+		})
 	}
 }

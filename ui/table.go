@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/text"
@@ -30,7 +28,7 @@ type nameWidths struct {
 func measureNames(names []string) nameWidths {
 	var nw nameWidths
 	for _, n := range names {
-		w := ansi.StringWidth(n)
+		w := text.Width(n)
 		nw.widest = max(nw.widest, w)
 		if w <= nameCap {
 			nw.full = max(nw.full, w)
@@ -138,7 +136,7 @@ func (m Model) tableLines(w, h int) []string {
 		return append(lines, m.st.hint.Render("no services"))
 	}
 	if len(m.rows) == 0 {
-		return append(lines, m.st.hint.Render(ansi.Truncate(m.nothingShown(), w, m.st.g.ellipsis)))
+		return append(lines, m.st.hint.Render(text.Truncate(m.nothingShown(), w, m.st.g.ellipsis)))
 	}
 	off := scrollTo(m.offset, m.cursorLine(), h, len(m.rows))
 	terms := filterTerms(m.find.filter)
@@ -253,13 +251,13 @@ func (m Model) layTitles(lay layout, w int, seg string, inHeader bool) string {
 	if seg == "" || inHeader {
 		return head
 	}
-	tw := ansi.StringWidth(titles)
+	tw := text.Width(titles)
 	room := w - tw - 2
 	if room < 8 {
 		return head
 	}
-	seg = ansi.Truncate(seg, room, m.st.g.ellipsis)
-	return head + strings.Repeat(" ", w-tw-ansi.StringWidth(seg)) + m.st.finding.Render(seg)
+	seg = text.Truncate(seg, room, m.st.g.ellipsis)
+	return head + strings.Repeat(" ", w-tw-text.Width(seg)) + m.st.finding.Render(seg)
 }
 
 func (m Model) columnTitles(l layout) string {
@@ -373,7 +371,7 @@ func (m Model) outageCell(cell string, s track.Status, via string, w int, rs *ro
 		if selected {
 			return text.Fit(t, w, g.ellipsis)
 		}
-		return ansi.Truncate(t, w, g.ellipsis)
+		return text.Truncate(t, w, g.ellipsis)
 	}
 	if _, open := s.OpenOutage(); !open {
 		style := rs.dim
@@ -383,10 +381,10 @@ func (m Model) outageCell(cell string, s track.Status, via string, w int, rs *ro
 		return style.paint(cut(cell, w))
 	}
 	reason := text.WithVia(s.Reason, via)
-	if reason == "" || ansi.StringWidth(cell)+2+6 > w {
+	if reason == "" || text.Width(cell)+2+6 > w {
 		return rs.down.paint(cut(cell, w))
 	}
-	return rs.down.paint(cell) + rs.dim.paint("  "+cut(reason, w-ansi.StringWidth(cell)-2))
+	return rs.down.paint(cell) + rs.dim.paint("  "+cut(reason, w-text.Width(cell)-2))
 }
 
 // nameCell is the name, cut and padded to w cells, with the characters the filter matched in

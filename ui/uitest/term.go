@@ -27,6 +27,8 @@ type Term struct {
 	strict bool
 }
 
+const keycapMark = "\uFE0F\u20E3"
+
 // Cell is one column of the screen.
 type Cell struct {
 	S   string // "" for the second column of a wide grapheme
@@ -86,6 +88,11 @@ func (v *Term) Write(t testing.TB, b string) {
 	for len(b) > 0 {
 		seq, width, n, next := ansi.DecodeSequence(b, state, p)
 		state, b = next, b[n:]
+		if len(seq) == 1 && strings.IndexByte("0123456789#*", seq[0]) >= 0 && strings.HasPrefix(b, keycapMark) {
+			// A keycap (1️⃣), which ansi decodes as its ASCII base and its marks: one
+			// grapheme, two cells wide as grapheme-aware terminals draw it.
+			seq, width, b = seq+keycapMark, 2, b[len(keycapMark):]
+		}
 		switch {
 		case seq == "\r":
 			v.X = 0
@@ -96,6 +103,14 @@ func (v *Term) Write(t testing.TB, b string) {
 				width = v.Widths(seq)
 			}
 			v.print(t, seq, width)
+		case len(seq) > 0 && seq[0] >= 0x20 && seq[0] != 0x1b && (seq[0] < 0x80 || seq[0] >= 0xa0):
+			// A mark of no width (a combining accent) joins the grapheme before the cursor.
+			if x := min(v.X, v.W) - 1; x >= 0 {
+				for x > 0 && v.Cells[v.Y][x].S == "" {
+					x--
+				}
+				v.Cells[v.Y][x].S += seq
+			}
 		case strings.HasPrefix(seq, "\x1b["):
 			v.csi(t, seq, p)
 		case strings.HasPrefix(seq, "\x1b]"):
