@@ -415,7 +415,9 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 		}
 		err = report.WriteCheckDoc(stdout, doc)
 	} else {
-		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false)
+		f, isFile := stdout.(*os.File)
+		terminal := isFile && xterm.IsTerminal(f.Fd()) && !dumbTerminal(getenv)
+		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false, terminal)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)

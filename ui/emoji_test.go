@@ -61,7 +61,7 @@ func TestEmojiGolden(t *testing.T) {
 			if tt.name == "list_80x24" {
 				// drawn by the screen on a terminal that measures as uptty does and on one that
 				// adds up code points (tmux 3.3, xterm), the uptime figures still line up
-				for _, widths := range []func(string) int{nil, perCodePoint} {
+				for _, widths := range []func(string) int{nil, uitest.PerCodePoint} {
 					var pt painter
 					v := uitest.New(80, 24)
 					v.Widths = widths

@@ -17,8 +17,6 @@ import (
 	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/ui/uitest"
-	"golang.org/x/text/width"
-	"unicode"
 )
 
 // step renders frame after what the painter drew before, and returns the bytes.
@@ -374,22 +372,6 @@ func TestScreenJoin(t *testing.T) {
 	}
 }
 
-// perCodePoint is how wide a terminal that adds up code points draws a grapheme, as tmux 3.3
-// and xterm do: 👍🏽 four cells, ❤️ one, 👨‍👩‍👧 six.
-func perCodePoint(g string) int {
-	n := 0
-	for _, r := range g {
-		switch k := width.LookupRune(r).Kind(); {
-		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
-		case k == width.EastAsianWide || k == width.EastAsianFullwidth:
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
-}
-
 // TestScreenPinsClusters: on a terminal that draws a grapheme of several code points (a ZWJ
 // sequence, a flag, a skin tone, a variation selector, a keycap) at another width than uptty
 // measures, every column after it is still where the frame has it, on the first frame and
@@ -409,7 +391,7 @@ func TestScreenPinsClusters(t *testing.T) {
 	for _, term := range []struct {
 		name   string
 		widths func(string) int
-	}{{"per code point", perCodePoint}, {"grapheme-aware", nil}} {
+	}{{"per code point", uitest.PerCodePoint}, {"grapheme-aware", nil}} {
 		t.Run(term.name, func(t *testing.T) {
 			var pt painter
 			v := uitest.New(w, h)

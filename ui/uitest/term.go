@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/charmbracelet/x/ansi"
+	"golang.org/x/text/width"
 )
 
 // Term is a small terminal, for tests only: it applies what a screen writes (printable
-// graphemes with autowrap, CUP, CUF, CUB, DCH, ICH, EL, ED 2, SGR, CR, LF; modes and OSC are
+// graphemes with autowrap, CUP, CUF, CUB, CHA, DCH, ICH, EL, ED 2, SGR, CR, LF; modes and OSC are
 // ignored) to a grid of cells, without sharing the screen's code. Strict, a sequence it does
 // not know fails the test; lenient, it is skipped (a stream read as it comes, which may stop
 // in the middle of a sequence).
@@ -25,6 +27,22 @@ type Term struct {
 	Widths func(grapheme string) int
 	Wraps  int // times a print wrapped to the next row
 	strict bool
+}
+
+// PerCodePoint is how wide a terminal that adds up code points draws a grapheme, as tmux 3.3
+// and xterm do: 👍🏽 four cells, ❤️ one, 👨‍👩‍👧 six, 1️⃣ one. Set it as a Term's Widths.
+func PerCodePoint(g string) int {
+	n := 0
+	for _, r := range g {
+		switch k := width.LookupRune(r).Kind(); {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		case k == width.EastAsianWide || k == width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 const keycapMark = "\uFE0F\u20E3"
@@ -168,6 +186,8 @@ func (v *Term) csi(t testing.TB, seq string, p *ansi.Parser) {
 		v.Y, v.X = min(param(0, 1), v.H)-1, min(param(1, 1), v.W)-1
 	case 'C':
 		v.X = min(v.X+param(0, 1), v.W-1)
+	case 'G': // CHA
+		v.X = min(param(0, 1), v.W) - 1
 	case 'D':
 		v.X = max(min(v.X, v.W-1)-param(0, 1), 0)
 	case 'P': // DCH: the rest of the row moves left, blanks come in at its end
