@@ -60,6 +60,11 @@ func TestCommandLine(t *testing.T) {
 		{args: []string{"serve", "--ssh-max-sessions", "many"}, wantErr: `--ssh-max-sessions "many": want a whole number`},
 		{args: []string{"man", "extra"}, wantErr: `unexpected argument "extra"`},
 		{args: []string{"silence", "api", "-5m"}, wantErr: `"-5m" is not a flag (no duration or number uptty takes is negative)`},
+		{args: []string{"check", "--json=maybe"}, wantErr: `--json "maybe": want true or false`},
+		// -c "$CFG" with CFG unset must not check whatever ./uptty.yaml happens to be
+		{args: []string{"check", "--config="}, wantErr: "--config is empty"},
+		{args: []string{"-c", "", "check"}, wantErr: "--config is empty"},
+		{args: []string{"-c", ""}, wantErr: "--config is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
