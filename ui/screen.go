@@ -981,7 +981,7 @@ func diffFrames(b []byte, old, next *screenGrid, pen *sgrState, p *ansi.Parser) 
 // next column is: terminals disagree on such widths (tmux 3.3 draws 👍🏽 four cells wide and ❤️
 // one, xterm 👨‍👩‍👧 six), and the columns after a name would otherwise be off by the difference.
 // Where the terminal draws the grapheme wider, what follows overwrites its tail; narrower, a
-// blank cell is left.
+// blank cell is left (its cells are erased before it is written).
 func rawLine(b []byte, y int, l *screenLine, w int, pen *sgrState, p *ansi.Parser) []byte {
 	b = moveTo(b, pen, y, 0)
 	pen.known = false
@@ -1002,9 +1002,17 @@ func rawLine(b []byte, y int, l *screenLine, w int, pen *sgrState, p *ansi.Parse
 		case cut || col+width > w:
 			cut = true
 		default:
+			pinned := !singleRune(seq)
+			if pinned {
+				// Blank its cells first (ECH, in the pen's background): a terminal that
+				// draws it narrower would otherwise leave what the row showed before.
+				b = append(b, "\x1b["...)
+				b = strconv.AppendInt(b, int64(width), 10)
+				b = append(b, 'X')
+			}
 			b = append(b, seq...)
 			col += width
-			if col < w && !singleRune(seq) {
+			if col < w && pinned {
 				b = append(b, "\x1b["...)
 				b = strconv.AppendInt(b, int64(y+1), 10)
 				b = append(b, ';')

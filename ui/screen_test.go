@@ -51,7 +51,7 @@ func TestScreenDiffGolden(t *testing.T) {
 		{"wide runes", 12, 1, "名前 x", "名前 y", "\x1b[Dy"},
 		{"wide rune replaced by narrow", 12, 1, "a名b", "axyb", "\x1b[3Dxy"},
 		{"narrow replaced by wide", 12, 1, "axyb", "a名b", "\x1b[3D名"},
-		{"emoji cluster line is written whole, the cursor put after the cluster", 12, 1, "👍🏽 ok", "👍🏽 no", "\x1b[1H\x1b[m👍🏽\x1b[1;3H no\x1b[m\x1b[K"},
+		{"emoji cluster line is written whole, the cursor put after the cluster", 12, 1, "👍🏽 ok", "👍🏽 no", "\x1b[1H\x1b[m\x1b[2X👍🏽\x1b[1;3H no\x1b[m\x1b[K"},
 		{"cut to the width", 5, 1, "abcdefgh", "abcdeXgh", ""},
 		{"cut to the height keeps the last lines", 5, 2, "1\n2\n3", "1\n2\n4", "\r4"},
 		{"1x1", 1, 1, "a", "b", "\x1b[1Hb"},
@@ -368,6 +368,41 @@ func TestScreenJoin(t *testing.T) {
 		}
 		if t.Failed() {
 			return
+		}
+	}
+}
+
+// TestScreenClustersOverOldText: on a terminal that draws an emoji narrower than uptty
+// measures it (tmux 3.3: ❤️ and 1️⃣ one cell), the cell the cursor skips after it is blank, not
+// what the row showed before (a filter that brings the row up, a resize).
+func TestScreenClustersOverOldText(t *testing.T) {
+	names := []string{"❤️ Heart", "1️⃣ One", "👍🏽 Thumbs", "خدمة API"}
+	frame := func(fill bool) string {
+		lines := make([]string, len(names))
+		for i, n := range names {
+			if fill {
+				n = "%%%%%%%%%%%%"
+			}
+			lines[i] = text.Fit(n, 12, "") + "│" + red + "UP" + reset
+		}
+		return strings.Join(lines, "\n")
+	}
+	const w = 20
+	h := len(names)
+	for _, widths := range []func(string) int{uitest.PerCodePoint, nil} {
+		var pt painter
+		v := uitest.New(w, h)
+		v.Widths = widths
+		v.Write(t, pt.step(frame(true), w, h, true))
+		v.Write(t, pt.step(frame(false), w, h, false))
+		for y, n := range names {
+			var got strings.Builder
+			for _, c := range v.Cells[y] {
+				got.WriteString(c.S)
+			}
+			if strings.Contains(got.String(), "%") {
+				t.Errorf("per code point %v: row %q = %q, want nothing left of the row before\n%s", widths != nil, n, got.String(), v)
+			}
 		}
 	}
 }

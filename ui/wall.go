@@ -176,6 +176,7 @@ func (m Model) serviceTile(i int) wallItem {
 
 // wallLines draws the wallboard's body in w x h: problems as the largest tiles that fit, first;
 // healthy services below as tiles when they fit, else as one-line cells paged every page.
+// Problems too many for tiles are cells themselves, paged, and only their pages are shown.
 // A tile shows the name, the state in big letters and, while the outage goes on, its clock
 // in big digits, as room allows; colour only repeats what the words say.
 //
@@ -214,8 +215,13 @@ func (m Model) wallBody(w, h int) (lines []string, page, pages int) {
 	}
 	t, ok := tileGrid(split, w, ph)
 	if !ok {
-		// Too many problems for tiles: one-line cells, problems first, paged.
-		return m.wallCells(items, w, h)
+		// Too many problems for tiles: one-line cells, problems first, paged through the
+		// pages that hold a problem only; healthy services fill what the last one leaves.
+		// Paging through every healthy service too left a wall all UP most of the time
+		// while dozens were DOWN (the header still counts them all).
+		per := max(w/wallCellW, 1) * h
+		shown := min(items.len(), (split+per-1)/per*per)
+		return m.wallCells(items.sub(0, shown), w, h)
 	}
 	lines = m.drawTiles(problems.slice(0, split), t)
 	rest := h - t.rows*t.h

@@ -12,7 +12,7 @@ import (
 )
 
 // Term is a small terminal, for tests only: it applies what a screen writes (printable
-// graphemes with autowrap, CUP, CUF, CUB, CHA, DCH, ICH, EL, ED 2, SGR, CR, LF; modes and OSC are
+// graphemes with autowrap, CUP, CUF, CUB, CHA, DCH, ECH, ICH, EL, ED 2, SGR, CR, LF; modes and OSC are
 // ignored) to a grid of cells, without sharing the screen's code. Strict, a sequence it does
 // not know fails the test; lenient, it is skipped (a stream read as it comes, which may stop
 // in the middle of a sequence).
@@ -210,6 +210,9 @@ func (v *Term) csi(t testing.TB, seq string, p *ansi.Parser) {
 			return
 		}
 		v.erase(min(v.X, v.W-1), v.Y, v.W, v.Y+1)
+	case 'X': // ECH: n cells from the cursor blanked, the cursor stays
+		x := min(v.X, v.W-1)
+		v.erase(x, v.Y, min(x+param(0, 1), v.W), v.Y+1)
 	case 'J':
 		if n, _ := p.Param(0, 0); n != 2 {
 			v.fail(t, "ED %d", n)
