@@ -70,6 +70,10 @@ func shortClock(now, t time.Time, loc *time.Location) string {
 // not it opens the prompt for a note, and without an outage it says there is nothing to ack.
 func (m Model) startAck() (Model, tea.Cmd) {
 	i := m.selected()
+	if m.ack != nil && i < 0 && m.cursorMark().group != "" {
+		m.note = "a acknowledges one service's outage: tab opens the group"
+		return m, nil
+	}
 	if m.ack == nil || i < 0 {
 		return m, nil
 	}

@@ -116,6 +116,9 @@ func (m Model) listKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, tea.Batch(ask, m.fetchDetail())
 		}
 		return m, nil
+	case key.Matches(msg, k.Pause) && n > 0 && m.selected() < 0:
+		m.note = "p pauses one service: tab opens the group"
+		return m, nil
 	case key.Matches(msg, k.Pause):
 		return m, m.togglePause()
 	default:

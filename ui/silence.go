@@ -102,6 +102,12 @@ func (m Model) markCell(mark, cell string, i int, w int, rs *rowStyles, selected
 // silences it); any other opens the prompt.
 func (m Model) startMute() (Model, tea.Cmd) {
 	i := m.selected()
+	group := false
+	if g := m.cursorMark().group; i < 0 && g != "" && len(m.members[g]) > 0 {
+		// A collapsed group's heading stands for the group: the prompt offers it, through
+		// its first service (g switches to that service).
+		i, group = m.members[g][0], true
+	}
 	if m.silence == nil || i < 0 {
 		return m, nil
 	}
@@ -118,7 +124,7 @@ func (m Model) startMute() (Model, tea.Cmd) {
 			return silencedMsg{note: "unsilenced " + name}
 		}
 	}
-	m.mute = muteState{open: true, svc: i}
+	m.mute = muteState{open: true, svc: i, group: group}
 	return m, nil
 }
 
