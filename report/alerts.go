@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/text"
 )
@@ -37,13 +35,14 @@ func WriteAlertsTable(w io.Writer, list []history.Outgoing, loc *time.Location) 
 	var width [6]int // the last column is not padded
 	for _, r := range rows {
 		for c := range width {
-			width[c] = max(width[c], ansi.StringWidth(r[c]))
+			width[c] = max(width[c], text.Width(r[c]))
 		}
 	}
+	width[1] = min(width[1], maxNameW)
 	for k, r := range rows {
 		var b strings.Builder
 		for c := range width {
-			cell := text.Fit(r[c], width[c], "")
+			cell := text.Fit(r[c], width[c], text.Ellipsis)
 			if c == 5 && k > 0 {
 				cell = text.FitLeft(r[c], width[c], "")
 			}

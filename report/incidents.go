@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/text"
 )
@@ -54,16 +52,17 @@ func WriteIncidentsTable(w io.Writer, list []history.Incident, loc *time.Locatio
 	var width [5]int // the last column is not padded
 	for _, r := range rows {
 		for c := range width {
-			width[c] = max(width[c], ansi.StringWidth(r[c]))
+			width[c] = max(width[c], text.Width(r[c]))
 		}
 	}
+	width[3] = min(width[3], maxNameW)
 	for k, r := range rows {
 		dur := text.FitLeft(r[2], width[2], "")
 		if k == 0 {
 			dur = text.Fit(r[2], width[2], "")
 		}
 		l := text.Fit(r[0], width[0], "") + "  " + text.Fit(r[1], width[1], "") + "  " + dur + "  " +
-			text.Fit(r[3], width[3], "") + "  "
+			text.Fit(r[3], width[3], text.Ellipsis) + "  "
 		if acks {
 			l += text.Fit(r[4], width[4], "") + "  "
 		}

@@ -42,12 +42,12 @@ func WriteCheckTable(w io.Writer, services []config.Service, st []track.Status, 
 	for i, s := range services {
 		names[i] = s.Name
 	}
-	nameW := max(text.Widest(names), len("NAME"))
+	nameW := min(max(text.Widest(names), len("NAME")), maxNameW)
 
 	bw := bufio.NewWriter(w)
 	line := func(state, stateText, name, lat, reason string) {
 		rest := "  " + text.FitLeft(lat, latW, "") + "  " + reason
-		nameText := text.Fit(name, nameW, "")
+		nameText := text.Fit(name, nameW, text.Ellipsis)
 		if terminal && !plainASCII(name) {
 			// To where the latency's figure starts, over no blank: a name the terminal
 			// draws wider keeps what of its tail fits in the gap.
@@ -217,7 +217,11 @@ func styles(r *lipgloss.Renderer) (state [track.Paused + 1]lipgloss.Style, head 
 // The check table's fixed column widths.
 const (
 	stateW = 8 // "DEGRADED"
-	latW   = 7 // "LATENCY"; values are at most 6 cells
+	// maxNameW is the widest a table's name column gets: past it a name is cut with "…", so
+	// that one long name does not push every row's other columns off an 80-column terminal
+	// (--json has names whole).
+	maxNameW = 48
+	latW     = 7 // "LATENCY"; values are at most 6 cells
 )
 
 func plainASCII(s string) bool {
