@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -98,6 +99,11 @@ func runInit(opts options, stdin io.Reader, stdout, stderr io.Writer, getenv fun
 			}
 		}
 		return fail("the config would not load:\n%v", err)
+	}
+	// A directory that does not exist yet is made, 0700 as the XDG spec asks: the lookup's own
+	// ~/.config/uptty/config.yaml is where a first config often goes.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fail("%v", err)
 	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	if opts.init.force {
