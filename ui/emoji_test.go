@@ -96,3 +96,30 @@ func TestEmojiGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestEmojiHighlightWhole: a filter that matches a keycap's digit highlights the keycap whole:
+// split by a style sequence it was a digit and two stray marks, one cell short, and the row's
+// columns after it moved left.
+func TestEmojiHighlightWhole(t *testing.T) {
+	services, st := fixture(fixedNow)
+	for i := range services {
+		services[i].Name = emojiNames[i]
+	}
+	snaps, src := split(services, st)
+	m := New(services, snaps, src, Options{Renderer: renderer(termenv.ANSI256), Now: func() time.Time { return fixedNow }, Location: kst})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	got := press(next.(Model), "/", "1", "enter").View()
+	if !strings.Contains(got, "1️⃣") {
+		t.Errorf("the keycap is split by the highlight:\n%q", got)
+	}
+	col := -1
+	for _, l := range strings.Split(got, "\n") {
+		if k := strings.Index(l, "%"); k > 0 && strings.Contains(l, "ms") {
+			if c := text.Width(l[:k]); col < 0 {
+				col = c
+			} else if c != col {
+				t.Errorf("uptime ends at cell %d, want %d: %q", c, col, l)
+			}
+		}
+	}
+}

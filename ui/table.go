@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/text"
@@ -414,20 +416,34 @@ func (m Model) nameCell(i, w int, rs *rowStyles, terms []string) string {
 		}
 		run.Reset()
 	}
+	// A grapheme cluster takes its first rune's look whole: a style sequence inside one (a
+	// keycap's digit highlighted apart from its marks) breaks it into pieces that the screen
+	// and the terminal measure apart.
 	whole := true
-	for _, r := range cell {
+	for rest := cell; rest != ""; {
+		var g string
+		if rest[0] < 0x80 && (len(rest) == 1 || rest[1] < 0x80) {
+			g = rest[:1] // ASCII before ASCII: a cluster of its own, most names throughout
+		} else if g, _ = ansi.FirstGraphemeCluster(rest, ansi.GraphemeWidth); g == "" {
+			g = rest
+		}
+		rest = rest[len(g):]
 		isHi := false
-		if whole && k < len(name) && name[k] == r {
-			_, isHi = slices.BinarySearch(pos, k)
-		} else {
-			whole = false
+		for j, r := range g {
+			if whole && k < len(name) && name[k] == r {
+				if j == 0 {
+					_, isHi = slices.BinarySearch(pos, k)
+				}
+			} else {
+				whole = false
+			}
+			k++
 		}
 		if isHi != hi {
 			flush()
 			hi = isHi
 		}
-		run.WriteRune(r)
-		k++
+		run.WriteString(g)
 	}
 	flush()
 	return b.String()
