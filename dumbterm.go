@@ -1,6 +1,12 @@
 package main
 
-import "strings"
+import (
+	"io"
+	"os"
+	"strings"
+
+	xterm "github.com/charmbracelet/x/term"
+)
 
 // dumbTerminal reports whether TERM says the terminal cannot move its cursor: TERM=dumb, as
 // Emacs's M-x shell, many IDE consoles and CI runners set it. There the live screen would come
@@ -16,4 +22,11 @@ func dumbTerminal(getenv func(string) (string, bool)) bool {
 func dumbScreenMessage(command, instead string) string {
 	return "uptty: " + command + " cannot draw on this terminal (TERM=dumb: it cannot move the cursor); " +
 		instead + "; or run it in a terminal that can (in Emacs: M-x term or vterm), or with TERM set to the terminal's type"
+}
+
+// onTerminal reports whether w is a terminal that can move its cursor, for the tables that
+// keep their columns after an emoji by moving it (report.WriteCheckTable).
+func onTerminal(w io.Writer, getenv func(string) (string, bool)) bool {
+	f, ok := w.(*os.File)
+	return ok && xterm.IsTerminal(f.Fd()) && !dumbTerminal(getenv)
 }

@@ -415,9 +415,7 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 		}
 		err = report.WriteCheckDoc(stdout, doc)
 	} else {
-		f, isFile := stdout.(*os.File)
-		terminal := isFile && xterm.IsTerminal(f.Fd()) && !dumbTerminal(getenv)
-		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false, terminal)
+		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false, onTerminal(stdout, getenv))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
@@ -884,7 +882,7 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 	if opts.json {
 		err = report.WriteIncidentsJSON(stdout, list)
 	} else {
-		err = report.WriteIncidentsTable(stdout, list, time.Local)
+		err = report.WriteIncidentsTable(stdout, list, time.Local, onTerminal(stdout, getenv))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
@@ -912,7 +910,7 @@ func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (stri
 	if opts.json {
 		err = report.WriteAlertsJSON(stdout, list)
 	} else {
-		err = report.WriteAlertsTable(stdout, list, time.Local)
+		err = report.WriteAlertsTable(stdout, list, time.Local, onTerminal(stdout, getenv))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)

@@ -224,6 +224,17 @@ const (
 	latW     = 7 // "LATENCY"; values are at most 6 cells
 )
 
+// pinned is cell, the padded text of a column and its gap, for a table that ends at column
+// next (from 0): on a terminal, a cell that is not plain ASCII ends in a cursor move to next
+// instead of its blanks, so that the columns after an emoji stay where the header has them
+// whatever width the terminal draws it at (see WriteCheckTable).
+func pinned(cell string, next int, terminal bool) string {
+	if !terminal || plainASCII(cell) {
+		return cell
+	}
+	return strings.TrimRight(cell, " ") + "\x1b[" + strconv.Itoa(next+1) + "G"
+}
+
 func plainASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/track"
 	"github.com/uptty/uptty/ui/uitest"
 )
@@ -184,4 +185,63 @@ func row(v *uitest.Term, y int) string {
 		}
 	}
 	return b.String()
+}
+
+// TestWriteIncidentsTableOnTerminal: as TestWriteCheckTableOnTerminal, for uptty incidents:
+// ACK and CAUSE stay under their headings after a service whose emoji the terminal draws at
+// another width.
+func TestWriteIncidentsTableOnTerminal(t *testing.T) {
+	list := ackedFixture()
+	list = append(list, list...)
+	for i, name := range []string{"👍🏽 Thumbs", "❤️ Heart", "1️⃣ First", "Plain"} {
+		list[i].Service = name
+	}
+	for _, tt := range []struct {
+		name   string
+		widths func(string) int
+	}{{"per code point", uitest.PerCodePoint}, {"grapheme-aware", nil}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := WriteIncidentsTable(&b, list, kst, true); err != nil {
+				t.Fatal(err)
+			}
+			v := uitest.New(160, len(list)+2)
+			v.Widths = tt.widths
+			v.Write(t, strings.ReplaceAll(b.String(), "\n", "\r\n"))
+			header := row(v, 0)
+			ack, cause := strings.Index(header, "ACK"), strings.Index(header, "CAUSE")
+			for y := 1; y <= len(list); y++ {
+				r := row(v, y)
+				if list[y-1].Ack != nil && r[ack] != 'a' {
+					t.Errorf("row %d = %q: column %d = %q, want the ack's alice", y, r, ack, r[ack])
+				}
+				if c := r[cause]; r[cause-1] != ' ' || c != 'c' && c != 's' {
+					t.Errorf("row %d = %q: column %d = %q, want the start of the cause", y, r, cause, c)
+				}
+			}
+		})
+	}
+}
+
+// TestWriteAlertsTableOnTerminal: as TestWriteCheckTableOnTerminal, for uptty alerts: EVENT
+// stays under its heading after a service whose emoji the terminal draws at another width.
+func TestWriteAlertsTableOnTerminal(t *testing.T) {
+	at := time.Date(2026, 12, 1, 21, 47, 2, 0, time.UTC)
+	var list []history.Outgoing
+	for _, name := range []string{"👍🏽 Thumbs", "❤️ Heart", "1️⃣ First", "Plain"} {
+		list = append(list, history.Outgoing{ID: name, Service: name, Event: "down", Sender: "team", State: "sent", Attempts: 1, Created: at})
+	}
+	var b bytes.Buffer
+	if err := WriteAlertsTable(&b, list, time.UTC, true); err != nil {
+		t.Fatal(err)
+	}
+	v := uitest.New(120, len(list)+2)
+	v.Widths = uitest.PerCodePoint
+	v.Write(t, strings.ReplaceAll(b.String(), "\n", "\r\n"))
+	event := strings.Index(row(v, 0), "EVENT")
+	for y := 1; y <= len(list); y++ {
+		if r := row(v, y); !strings.HasPrefix(r[event:], "down   team") {
+			t.Errorf("row %d = %q: EVENT does not start at column %d", y, r, event)
+		}
+	}
 }
