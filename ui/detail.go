@@ -80,7 +80,15 @@ func (m Model) serviceLines(i, w int, indent string) []string {
 	}
 	switch {
 	case svc.URL != "":
-		add("URL", svc.DisplayURL())
+		// Wrapped, not cut: the on-call engineer needs the exact URL, and the list has no
+		// room for it.
+		for k, part := range wrapCells(svc.DisplayURL(), w-len(indent)-labelW-1, maxURLLines, m.st.g.ellipsis) {
+			label := "URL"
+			if k > 0 {
+				label = ""
+			}
+			add(label, part)
+		}
 	case svc.Kind != "":
 		add("Command", commandText(svc.Command, svc.Secrets))
 	}
@@ -159,6 +167,30 @@ func (m Model) recentLines(i, w int) []string {
 // noDetailOf says that the Source keeps no detail of service i (an attached screen: the server
 // sends no checks), so that the detail view leaves out what it would show empty.
 func (m Model) noDetailOf(i int) bool { return i == m.detailOf && m.noDetail }
+
+// maxURLLines is how many lines the detail view gives a URL before it is cut.
+const maxURLLines = 8
+
+// wrapCells splits s into pieces of at most w cells each, at most n of them, the last ending
+// in tail when s did not fit.
+func wrapCells(s string, w, n int, tail string) []string {
+	if w <= 0 || text.Width(s) <= w {
+		return []string{s}
+	}
+	var out []string
+	for s != "" && len(out) < n-1 {
+		part := text.Truncate(s, w, "")
+		if part == "" {
+			break // a grapheme wider than the line
+		}
+		out = append(out, part)
+		s = s[len(part):]
+	}
+	if s != "" {
+		out = append(out, text.Truncate(s, w, tail))
+	}
+	return out
+}
 
 // kv is one "Label      value" line, the value cut to the width.
 func (m Model) kv(w int, label, value string) string {
