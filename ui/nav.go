@@ -10,6 +10,15 @@ import (
 
 // handleKey answers a key press: quit and help work everywhere, the rest depends on the view.
 func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if msg.Alt && !msg.Paste {
+		// Esc and the next key in one read (typed fast, or joined on the way over ssh) reach
+		// Bubble Tea as alt+key. uptty binds no alt key: they are the two keys, as vim takes
+		// them, rather than one that does nothing.
+		next, esc := m.handleKey(tea.KeyMsg{Type: tea.KeyEsc})
+		msg.Alt = false
+		next, key := next.(Model).handleKey(msg)
+		return next, tea.Batch(esc, key)
+	}
 	if m.typing && m.view == listView {
 		return m.filterKey(msg)
 	}

@@ -393,3 +393,18 @@ func TestDetailLongURL(t *testing.T) {
 		t.Errorf("the detail view's URL = %q, want it whole: %q", url.String(), want)
 	}
 }
+
+// TestEscThenKeyInOneRead: esc and the next key arriving in one read (typed fast, or joined by
+// ssh) reach Bubble Tea as alt+key; uptty binds no alt key, so it takes them as the two keys:
+// esc / in the detail view goes back and opens the filter, rather than doing nothing.
+func TestEscThenKeyInOneRead(t *testing.T) {
+	m := press(fixtureModel(80, 24, termenv.Ascii, false), "enter")
+	if m.view != detailView {
+		t.Fatalf("enter did not open the detail view")
+	}
+	next, _ := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'/'}, Alt: true})
+	m = next.(Model)
+	if m.view != listView || !m.typing {
+		t.Errorf("alt+/ in the detail view: view %v, typing %v; want the list with the filter open", m.view, m.typing)
+	}
+}
