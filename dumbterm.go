@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	xterm "github.com/charmbracelet/x/term"
@@ -25,8 +26,10 @@ func dumbScreenMessage(command, instead string) string {
 }
 
 // onTerminal reports whether w is a terminal that can move its cursor, for the tables that
-// keep their columns after an emoji by moving it (report.WriteCheckTable).
+// keep their columns after an emoji by moving it (report.WriteCheckTable). Not on Windows:
+// a console reads escape sequences only once asked to, which a one-shot table does not do,
+// and Windows Terminal measures emoji as the tables pad them.
 func onTerminal(w io.Writer, getenv func(string) (string, bool)) bool {
 	f, ok := w.(*os.File)
-	return ok && xterm.IsTerminal(f.Fd()) && !dumbTerminal(getenv)
+	return ok && runtime.GOOS != "windows" && xterm.IsTerminal(f.Fd()) && !dumbTerminal(getenv)
 }
