@@ -456,6 +456,24 @@ func TestInit(t *testing.T) {
 	}
 }
 
+// TestInitEveryBadURL: uptty init --from names every URL it cannot use at once, not the
+// first only, as a config's errors are all reported.
+func TestInitEveryBadURL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.yaml")
+	code, _, stderr := runCLI(t, "init", "-c", path, "--from", "http://exa mple", "ftp://files.example.com", "tcp://db.example.com", "example.org")
+	if code != exitUsage {
+		t.Fatalf("uptty init with bad URLs = %d, %q; want 2", code, stderr)
+	}
+	for _, want := range []string{`"http://exa mple"`, `"ftp://files.example.com"`, `"tcp://db.example.com"`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("uptty init stderr = %q; want it to name %s", stderr, want)
+		}
+	}
+	if strings.Contains(stderr, "example.org") {
+		t.Errorf("uptty init stderr = %q names example.org, which is fine", stderr)
+	}
+}
+
 // TestInitMakesDirectory: uptty init -c ~/.config/uptty/config.yaml on a machine where that
 // directory does not exist yet makes it (0700, as the XDG spec asks), rather than failing
 // with "no such file or directory" on the lookup's own path.
