@@ -217,8 +217,8 @@ func fitWidth(s string, maxWidth int, cut bool) string {
 		// Measured as Width measures: an ASCII byte is one cell even where a combining mark
 		// follows it, but a keycap is two.
 		n, w := 1, 1
-		if isKeycapBase(s[i]) && strings.HasPrefix(s[i+1:], keycapMark) {
-			n, w = 1+len(keycapMark), 2
+		if k := KeycapLen(s[i:]); k > 0 {
+			n, w = k, 2
 		} else if s[i] >= utf8.RuneSelf {
 			var cluster string
 			cluster, w = ansi.FirstGraphemeCluster(s[i:], ansi.GraphemeWidth)

@@ -47,6 +47,15 @@ const keycapMark = "\uFE0F\u20E3"
 
 func isKeycapBase(c byte) bool { return c >= '0' && c <= '9' || c == '#' || c == '*' }
 
+// KeycapLen is the length in bytes of the keycap s starts with, 0 if it starts with none: a
+// decoder that reads ASCII a byte at a time (ansi's) would split it.
+func KeycapLen(s string) int {
+	if len(s) > len(keycapMark) && isKeycapBase(s[0]) && strings.HasPrefix(s[1:], keycapMark) {
+		return 1 + len(keycapMark)
+	}
+	return 0
+}
+
 // Width is s's display width in cells, escape sequences left out: ansi.StringWidth's, which
 // measures each grapheme cluster as grapheme-aware terminals draw it, except a keycap (1️⃣),
 // whose ASCII base ansi reads on its own as one cell; such terminals draw it two cells wide,

@@ -14,6 +14,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
+
+	"github.com/uptty/uptty/text"
 )
 
 // Bubble Tea v1's own renderer wakes at its frame rate for the whole run, changed or not, and
@@ -714,7 +716,7 @@ func parseLine(line string, w int, pen style, p *ansi.Parser, buf []cell) screen
 	var state byte
 	col := 0
 	for len(line) > 0 {
-		if c := line[0]; state == 0 && c >= 0x20 && c < 0x7f && col < w && !keycapAt(line) {
+		if c := line[0]; state == 0 && c >= 0x20 && c < 0x7f && col < w && text.KeycapLen(line) == 0 {
 			// Printable ASCII, most of a frame, is a cell each: decoding it as a sequence
 			// was most of a changed line's cost. A combining mark after it is decoded on its
 			// own and makes the line opaque, as its cluster would.
@@ -767,19 +769,11 @@ func parseLine(line string, w int, pen style, p *ansi.Parser, buf []cell) screen
 	return l
 }
 
-// keycapMark is what follows a keycap's ASCII base (1️⃣): U+FE0F and U+20E3.
-const keycapMark = "\uFE0F\u20E3"
-
-// keycapAt reports whether s starts with a keycap.
-func keycapAt(s string) bool {
-	return len(s) > len(keycapMark) && strings.IndexByte("0123456789#*", s[0]) >= 0 && strings.HasPrefix(s[1:], keycapMark)
-}
-
-// decodeGrapheme is ansi.DecodeSequence, but a keycap, which ansi reads as its ASCII base and
-// marks of no width, is one grapheme two cells wide, as text.Width measures it.
+// decodeGrapheme is ansi.DecodeSequence, but a keycap (1️⃣), which ansi reads as its ASCII
+// base and marks of no width, is one grapheme two cells wide, as text.Width measures it.
 func decodeGrapheme(s string, state byte, p *ansi.Parser) (seq string, width, n int, next byte) {
-	if state == 0 && keycapAt(s) {
-		return s[:1+len(keycapMark)], 2, 1 + len(keycapMark), 0
+	if n := text.KeycapLen(s); state == 0 && n > 0 {
+		return s[:n], 2, n, 0
 	}
 	return ansi.DecodeSequence(s, state, p)
 }
@@ -977,8 +971,8 @@ func diffFrames(b []byte, old, next *screenGrid, pen *sgrState, p *ansi.Parser) 
 
 // rawLine writes line l at row y whole, cut to the width w (what the rest sets of the pen
 // still written), and erases what is after it. After each grapheme of several code points (a
-// ZWJ sequence, a flag, a skin tone, a variation selector, a keycap) the cursor is put where the frame's
-// next column is: terminals disagree on such widths (tmux 3.3 draws 👍🏽 four cells wide and ❤️
+// ZWJ sequence, a flag, a skin tone, a variation selector, a keycap) the cursor is put where
+// the frame's next column is: terminals disagree on such widths (tmux 3.3 draws 👍🏽 four cells wide and ❤️
 // one, xterm 👨‍👩‍👧 six), and the columns after a name would otherwise be off by the difference.
 // Where the terminal draws the grapheme wider, what follows overwrites its tail; narrower, a
 // blank cell is left (its cells are erased before it is written).
