@@ -272,27 +272,35 @@ func (m Model) itemIsProblem(k int, want func(track.Status) bool) bool {
 }
 
 // jumpProblem moves the cursor to the next (dir 1) or previous (dir -1) problem, wrapping.
+// With none, the footer says so: the key was taken, there is nothing to go to.
 func (m Model) jumpProblem(dir int) Model {
 	n := len(m.order)
-	for step := 1; step <= n; step++ {
+	found := false
+	for step := 1; step <= n && !found; step++ {
 		k := ((m.cursor+dir*step)%n + n) % n
-		if m.itemIsProblem(k, isProblem) {
+		if found = m.itemIsProblem(k, isProblem); found {
 			m.cursor = k
-			break
 		}
+	}
+	if !found {
+		m.note = "no problem to go to: nothing shown is DOWN, PENDING or DEGRADED"
 	}
 	m.offset = m.follow()
 	return m
 }
 
-// firstDown moves the cursor to the first DOWN row.
+// firstDown moves the cursor to the first DOWN row; with none, the footer says so.
 func (m Model) firstDown() Model {
 	down := func(s track.Status) bool { return shownState(s) == track.Down }
+	found := false
 	for k := range m.order {
 		if m.itemIsProblem(k, down) {
-			m.cursor = k
+			m.cursor, found = k, true
 			break
 		}
+	}
+	if !found {
+		m.note = "no service shown is DOWN"
 	}
 	m.offset = m.follow()
 	return m
