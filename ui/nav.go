@@ -60,6 +60,13 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Reload) && m.view != helpView:
 		return m, m.reload()
+	case msg.String() == "r" && m.rl.fn == nil && m.view != helpView && !m.typing:
+		// The key is not in the help here, but a hand used to it presses it anyway.
+		m.note = "nothing to reload: the server reloads its own config (SIGHUP, or its file saved)"
+		if m.demo {
+			m.note = "nothing to reload: the demo has no config file (uptty --config FILE)"
+		}
+		return m, nil
 	case key.Matches(msg, k.Back):
 		switch m.view {
 		case helpView:

@@ -408,3 +408,16 @@ func TestEscThenKeyInOneRead(t *testing.T) {
 		t.Errorf("alt+/ in the detail view: view %v, typing %v; want the list with the filter open", m.view, m.typing)
 	}
 }
+
+// TestReloadWithNothingToReload: r where there is no config file to read again (the demo, an
+// attached screen) says why, rather than doing nothing.
+func TestReloadWithNothingToReload(t *testing.T) {
+	m := fixtureModel(80, 24, termenv.Ascii, false)
+	if v := press(m, "r").View(); !strings.Contains(v, "nothing to reload") {
+		t.Errorf("r with no Reload: the screen does not say so:\n%s", v)
+	}
+	m.demo = true
+	if v := press(m, "r").View(); !strings.Contains(v, "the demo has no config file") {
+		t.Errorf("r in the demo: the screen does not say the demo has no config:\n%s", v)
+	}
+}
