@@ -317,6 +317,10 @@ func (c *cli) runE(command string) func(*cobra.Command, []string) error {
 				return err
 			}
 		}
+		if f := cmd.Flags().Lookup("config"); f != nil && f.Changed && c.opts.config == "" {
+			// -c "$CFG" with CFG unset: an explicit config is never replaced by the lookup's.
+			return errors.New("--config is empty: give the config file's path")
+		}
 		if err := c.check(); err != nil {
 			return err
 		}
@@ -483,6 +487,8 @@ func (c *cli) flagError(cmd *cobra.Command, err error) error {
 			cause = "want a duration such as 10s or 5m"
 		case "int":
 			cause = "want a whole number"
+		case "bool":
+			cause = "want true or false"
 		}
 		return fmt.Errorf("--%s %q: %s", f.Name, invalid.GetValue(), cause)
 	}

@@ -60,6 +60,11 @@ func TestCommandLine(t *testing.T) {
 		{args: []string{"serve", "--ssh-max-sessions", "many"}, wantErr: `--ssh-max-sessions "many": want a whole number`},
 		{args: []string{"man", "extra"}, wantErr: `unexpected argument "extra"`},
 		{args: []string{"silence", "api", "-5m"}, wantErr: `"-5m" is not a flag (no duration or number uptty takes is negative)`},
+		{args: []string{"check", "--json=maybe"}, wantErr: `--json "maybe": want true or false`},
+		// -c "$CFG" with CFG unset must not check whatever ./uptty.yaml happens to be
+		{args: []string{"check", "--config="}, wantErr: "--config is empty"},
+		{args: []string{"-c", "", "check"}, wantErr: "--config is empty"},
+		{args: []string{"-c", ""}, wantErr: "--config is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -440,7 +445,6 @@ func TestInit(t *testing.T) {
 		// The URL at fault and why, not a line of a file that was never written.
 		{[]string{"init", "-c", filepath.Join(dir, "x.yaml"), "--from", "https://example.com/${UNSET_PATH}"}, `init: "https://example.com/${UNSET_PATH}": environment variable UNSET_PATH is not set`},
 		{[]string{"init", "-c", filepath.Join(dir, "x.yaml"), "--from", "example.com", "db.example.com:99999"}, `init: "https://db.example.com:99999": port "99999" is not from 1 to 65535`},
-		{[]string{"init", "-c", filepath.Join(dir, "missing", "x.yaml")}, "no such file or directory"},
 	} {
 		code, _, stderr := runCLI(t, tt.args...)
 		if code != exitUsage || !strings.Contains(stderr, "uptty: init: ") || !strings.Contains(stderr, tt.want) {
@@ -449,6 +453,43 @@ func TestInit(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x.yaml")); err == nil {
 		t.Error("a refused uptty init wrote its file")
+	}
+}
+
+// TestInitEveryBadURL: uptty init --from names every URL it cannot use at once, not the
+// first only, as a config's errors are all reported.
+func TestInitEveryBadURL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.yaml")
+	code, _, stderr := runCLI(t, "init", "-c", path, "--from", "http://exa mple", "ftp://files.example.com", "tcp://db.example.com", "example.org")
+	if code != exitUsage {
+		t.Fatalf("uptty init with bad URLs = %d, %q; want 2", code, stderr)
+	}
+	for _, want := range []string{`"http://exa mple"`, `"ftp://files.example.com"`, `"tcp://db.example.com"`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("uptty init stderr = %q; want it to name %s", stderr, want)
+		}
+	}
+	if strings.Contains(stderr, "example.org") {
+		t.Errorf("uptty init stderr = %q names example.org, which is fine", stderr)
+	}
+}
+
+// TestInitMakesDirectory: uptty init -c ~/.config/uptty/config.yaml on a machine where that
+// directory does not exist yet makes it (0700, as the XDG spec asks), rather than failing
+// with "no such file or directory" on the lookup's own path.
+func TestInitMakesDirectory(t *testing.T) {
+	home := t.TempDir()
+	path := filepath.Join(home, ".config", "uptty", "config.yaml")
+	code, stdout, stderr := runCLI(t, "init", "-c", path)
+	if code != exitOK || !strings.Contains(stdout, "wrote "+path) {
+		t.Fatalf("uptty init -c %s = %d, %q, %q; want 0", path, code, stdout, stderr)
+	}
+	info, err := os.Stat(filepath.Dir(path))
+	if err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("the directory made = %v, %v; want 0700", info.Mode(), err)
+	}
+	if code, _, stderr := runCLIEnv(t, map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config")}, "validate"); code != exitOK {
+		t.Errorf("uptty validate with HOME=%s = %d, %q; want the lookup to find it", home, code, stderr)
 	}
 }
 

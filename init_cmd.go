@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -69,7 +70,9 @@ func checkInitFlags(opts options) error {
 // write one that uptty validate would refuse.
 func runInit(opts options, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
 	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "uptty: init: "+format+"\n", a...)
+		for _, line := range strings.Split(fmt.Sprintf(format, a...), "\n") {
+			fmt.Fprintf(stderr, "uptty: init: %s\n", line)
+		}
 		return exitUsage
 	}
 	path := opts.config
@@ -80,13 +83,15 @@ func runInit(opts options, stdin io.Reader, stdout, stderr io.Writer, getenv fun
 	if err != nil {
 		return fail("%v", err)
 	}
-	services, err := config.StarterServices(urls, probe.Kinds())
-	if err != nil {
-		return fail("%v", err)
-	}
+	services, urlErr := config.StarterServices(urls, probe.Kinds())
 	data := config.Starter(services)
-	if _, err := config.Parse(data, path, getenv, probe.Kinds()); err != nil {
-		// The file's lines mean nothing to someone who never saw it: say which URL, and why.
+	if _, err := config.Parse(data, path, getenv, probe.Kinds()); err != nil || urlErr != nil {
+		// The file's lines mean nothing to someone who never saw it: say which URLs, and why,
+		// all of them at once.
+		var bad []string
+		if urlErr != nil {
+			bad = append(bad, urlErr.Error())
+		}
 		for _, s := range services {
 			one := config.Starter([]config.StarterService{s})
 			if _, err := config.Parse(one, path, getenv, probe.Kinds()); err != nil {
@@ -94,10 +99,18 @@ func runInit(opts options, stdin io.Reader, stdout, stderr io.Writer, getenv fun
 				for _, e := range config.Errors(err) {
 					why = append(why, e.Msg)
 				}
-				return fail("%q: %s", s.URL, strings.Join(why, "; "))
+				bad = append(bad, fmt.Sprintf("%q: %s", s.URL, strings.Join(why, "; ")))
 			}
 		}
+		if len(bad) > 0 {
+			return fail("%s", strings.Join(bad, "\n"))
+		}
 		return fail("the config would not load:\n%v", err)
+	}
+	// A directory that does not exist yet is made, 0700 as the XDG spec asks: the lookup's own
+	// ~/.config/uptty/config.yaml is where a first config often goes.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fail("%v", err)
 	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	if opts.init.force {

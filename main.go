@@ -415,7 +415,7 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 		}
 		err = report.WriteCheckDoc(stdout, doc)
 	} else {
-		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false)
+		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false, onTerminal(stdout, getenv))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
@@ -882,7 +882,7 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 	if opts.json {
 		err = report.WriteIncidentsJSON(stdout, list)
 	} else {
-		err = report.WriteIncidentsTable(stdout, list, time.Local)
+		err = report.WriteIncidentsTable(stdout, list, time.Local, onTerminal(stdout, getenv))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
@@ -910,7 +910,7 @@ func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (stri
 	if opts.json {
 		err = report.WriteAlertsJSON(stdout, list)
 	} else {
-		err = report.WriteAlertsTable(stdout, list, time.Local)
+		err = report.WriteAlertsTable(stdout, list, time.Local, onTerminal(stdout, getenv))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)

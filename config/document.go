@@ -15,6 +15,9 @@ import (
 
 // decode parses the YAML into the root node of its one document.
 func decode(data []byte, file string) (*yaml.Node, error) {
+	if !utf8.Valid(data) {
+		return nil, notUTF8(data, file)
+	}
 	docs, err := documents(data)
 	if err != nil {
 		return nil, syntaxError(data, file, err)
@@ -27,6 +30,25 @@ func decode(data []byte, file string) (*yaml.Node, error) {
 			Msg: "a second YAML document; a config is one document (remove the ---)"}
 	}
 	return docs[0].Content[0], nil
+}
+
+// notUTF8 is the error for a file that is not UTF-8 (Latin-1 from an old editor, UTF-16), at
+// its first byte that is not: yaml.v3 says "invalid trailing UTF-8 octet", often a line or
+// a few columns off.
+func notUTF8(data []byte, file string) *Error {
+	i := 0
+	for i < len(data) {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		i += n
+	}
+	ends := lineEnds(data)
+	line := bytes.Count(data[:i], []byte("\n")) + 1
+	start := bytes.LastIndexByte(data[:i], '\n') + 1
+	return &Error{File: file, Line: line, Column: utf8.RuneCount(data[start:i]) + 1, Path: syntaxPath(data, ends, line),
+		Msg: fmt.Sprintf("not UTF-8 (byte 0x%02x is not a character): save the file as UTF-8", data[i])}
 }
 
 // documents parses every document in data, stopping after the second since one is an error.

@@ -11,8 +11,9 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/charmbracelet/x/ansi"
 	"gopkg.in/yaml.v3"
+
+	"github.com/uptty/uptty/text"
 )
 
 // Built-in defaults outside the timing keys.
@@ -163,7 +164,7 @@ func (l *loader) services(fl field, defs timing) ([]Service, []serviceRefs) {
 	for i := range items {
 		p := index(fl.path, i)
 		s, nameNode := read[i], nameNodes[i]
-		if w := ansi.StringWidth(s.Name); nameNode != nil && w > MaxLabelCells {
+		if w := text.Width(s.Name); nameNode != nil && w > MaxLabelCells {
 			l.errorf(nameNode, join(p, "name"), "%d cells wide; a name may take at most %d", w, MaxLabelCells)
 			nameNode = nil
 		}

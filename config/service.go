@@ -40,6 +40,18 @@ func (l *loader) serviceHint(key string) string {
 	return ""
 }
 
+// misspelt reports whether an unknown key of the item at path was answered "did you mean
+// key?": then the key is there, misspelt (Name, URL), and "missing key" would only repeat it.
+func (l *loader) misspelt(path, key string) bool {
+	for _, e := range l.errs {
+		own := strings.HasPrefix(e.Path, path+".") && !strings.ContainsAny(e.Path[len(path)+1:], ".[")
+		if own && strings.HasSuffix(e.Msg, "did you mean "+key+"?") {
+			return true
+		}
+	}
+	return false
+}
+
 // service reads one item of the services list. It returns the name's node when the name is
 // usable, for the duplicate check, and the names the service points at.
 func (l *loader) service(n *yaml.Node, path string, defs timing) (Service, *yaml.Node, serviceRefs) {
@@ -61,7 +73,7 @@ func (l *loader) service(n *yaml.Node, path string, defs timing) (Service, *yaml
 			s.Name, nameNode = name, fl.val
 			l.serviceNames[name] = true
 		}
-	} else {
+	} else if !l.misspelt(path, "name") {
 		l.errorf(n, path, "missing name")
 	}
 	if fl, ok := f["group"]; ok {
@@ -109,7 +121,7 @@ func (l *loader) service(n *yaml.Node, path string, defs timing) (Service, *yaml
 	case hasURL && hasCommand:
 		l.errorf(c.key, c.path, "a service has a url or a command, not both")
 		scheme, kind = "", nil
-	case !hasURL && !hasCommand:
+	case !hasURL && !hasCommand && !l.misspelt(path, "url") && !l.misspelt(path, "command"):
 		l.errorf(n, path, "missing url or command")
 	}
 	l.misplaced(f, "", scheme)

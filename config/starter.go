@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -25,27 +26,30 @@ type StarterService struct {
 // and a host answering only plain HTTP shows as DOWN with the reason, easy to fix). Names are
 // the host (the name asked about for dns), made unique with the port or path, then a number.
 // kinds are the probe kinds (probe.Kinds()); an unknown scheme is an error naming the ones
-// there are.
+// there are. The error joins every URL at fault; the services are the others.
 func StarterServices(raw []string, kinds []KindSpec) ([]StarterService, error) {
 	var schemes []string
 	for _, k := range kinds {
 		schemes = append(schemes, k.Schemes...)
 	}
 	var out []StarterService
+	var errs []error
 	taken := map[string]bool{}
 	for _, r := range raw {
 		r = strings.TrimSpace(r)
 		if r == "" {
-			return nil, fmt.Errorf("an empty URL")
+			errs = append(errs, errors.New("an empty URL"))
+			continue
 		}
 		s, err := starterService(r, schemes)
 		if err != nil {
-			return nil, err
+			errs = append(errs, err) // every URL at fault at once, as a config's errors
+			continue
 		}
 		s.Name = uniqueName(s.URL, s.Name, taken)
 		out = append(out, s)
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 func starterService(raw string, schemes []string) (StarterService, error) {

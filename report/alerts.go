@@ -8,17 +8,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/text"
 )
 
 // WriteAlertsTable writes the `uptty alerts` table, in the order given (newest first): TIME
 // (when the alert was made), SERVICE, EVENT, SENDER, STATE (pending, sent, failed, gave_up),
-// ATTEMPTS and ERROR (the last failure's reason), times in loc (nil means time.Local). An empty
-// list writes "no alerts".
-func WriteAlertsTable(w io.Writer, list []history.Outgoing, loc *time.Location) error {
+// ATTEMPTS and ERROR (the last failure's reason), times in loc (nil means time.Local); terminal
+// pins the columns after a name as WriteCheckTable does. An empty list writes "no alerts".
+func WriteAlertsTable(w io.Writer, list []history.Outgoing, loc *time.Location, terminal bool) error {
 	bw := bufio.NewWriter(w)
 	if len(list) == 0 {
 		bw.WriteString("no alerts\n")
@@ -37,18 +35,20 @@ func WriteAlertsTable(w io.Writer, list []history.Outgoing, loc *time.Location) 
 	var width [6]int // the last column is not padded
 	for _, r := range rows {
 		for c := range width {
-			width[c] = max(width[c], ansi.StringWidth(r[c]))
+			width[c] = max(width[c], text.Width(r[c]))
 		}
 	}
+	width[1] = min(width[1], maxNameW)
 	for k, r := range rows {
 		var b strings.Builder
+		col := 0
 		for c := range width {
-			cell := text.Fit(r[c], width[c], "")
+			cell := text.Fit(r[c], width[c], text.Ellipsis)
 			if c == 5 && k > 0 {
 				cell = text.FitLeft(r[c], width[c], "")
 			}
-			b.WriteString(cell)
-			b.WriteString("  ")
+			col += width[c] + 2
+			b.WriteString(pinned(cell+"  ", col, terminal))
 		}
 		b.WriteString(r[6])
 		bw.WriteString(strings.TrimRight(b.String(), " ") + "\n")

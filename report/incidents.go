@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/text"
 )
@@ -20,8 +18,9 @@ const incidentTime = "2006-01-02 15:04:05 MST"
 // WriteIncidentsTable writes the `uptty incidents` table, in the order given (newest first):
 // START, END ("ongoing" while the outage lasts), DURATION (compact, as on the screen), SERVICE,
 // ACK (who acknowledged it and when; only when some incident was) and CAUSE, times in loc (nil
-// means time.Local), columns aligned by display width. An empty list writes "no incidents".
-func WriteIncidentsTable(w io.Writer, list []history.Incident, loc *time.Location) error {
+// means time.Local), columns aligned by display width; terminal pins the columns after a name
+// as WriteCheckTable does. An empty list writes "no incidents".
+func WriteIncidentsTable(w io.Writer, list []history.Incident, loc *time.Location, terminal bool) error {
 	bw := bufio.NewWriter(w)
 	if len(list) == 0 {
 		bw.WriteString("no incidents\n")
@@ -54,18 +53,21 @@ func WriteIncidentsTable(w io.Writer, list []history.Incident, loc *time.Locatio
 	var width [5]int // the last column is not padded
 	for _, r := range rows {
 		for c := range width {
-			width[c] = max(width[c], ansi.StringWidth(r[c]))
+			width[c] = max(width[c], text.Width(r[c]))
 		}
 	}
+	width[3] = min(width[3], maxNameW)
 	for k, r := range rows {
 		dur := text.FitLeft(r[2], width[2], "")
 		if k == 0 {
 			dur = text.Fit(r[2], width[2], "")
 		}
-		l := text.Fit(r[0], width[0], "") + "  " + text.Fit(r[1], width[1], "") + "  " + dur + "  " +
-			text.Fit(r[3], width[3], "") + "  "
+		l := text.Fit(r[0], width[0], "") + "  " + text.Fit(r[1], width[1], "") + "  " + dur + "  "
+		col := width[0] + 2 + width[1] + 2 + width[2] + 2 + width[3] + 2
+		l += pinned(text.Fit(r[3], width[3], text.Ellipsis)+"  ", col, terminal)
 		if acks {
-			l += text.Fit(r[4], width[4], "") + "  "
+			col += width[4] + 2
+			l += pinned(text.Fit(r[4], width[4], "")+"  ", col, terminal)
 		}
 		l += r[5]
 		bw.WriteString(strings.TrimRight(l, " ") + "\n")

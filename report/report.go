@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +20,16 @@ import (
 // WriteCheckTable writes the `uptty check` table: STATE, NAME, LATENCY and REASON, aligned by
 // display width so that wide names line up. color adds the 16 basic ANSI colours to the state
 // words, which stay readable without them. st[i] is the status of services[i].
-func WriteCheckTable(w io.Writer, services []config.Service, st []track.Status, color bool) error {
+//
+// terminal says w is a terminal that can move its cursor. Terminals disagree on how wide an
+// emoji of several code points is (grapheme-aware ones draw 👍🏽 two cells, tmux 3.3 four,
+// and ❤️ or 1️⃣ one), and no padding suits them all: on a terminal, after a name that is not
+// plain ASCII, the cursor is put where LATENCY starts (CHA), so that what an on-call engineer
+// scans down, the latency and the reason, stays in its column on any terminal; at worst the
+// emoji loses its skin tone. A file or a pipe gets no escape sequences, padded by the
+// grapheme-aware measure (the UI's): what reads it cannot be known, and `--json` is the form
+// for programs.
+func WriteCheckTable(w io.Writer, services []config.Service, st []track.Status, color, terminal bool) error {
 	r := lipgloss.NewRenderer(w)
 	r.SetColorProfile(termenv.Ascii)
 	if color {
@@ -32,12 +42,20 @@ func WriteCheckTable(w io.Writer, services []config.Service, st []track.Status, 
 	for i, s := range services {
 		names[i] = s.Name
 	}
-	nameW := max(text.Widest(names), len("NAME"))
+	nameW := min(max(text.Widest(names), len("NAME")), maxNameW)
 
 	bw := bufio.NewWriter(w)
 	line := func(state, stateText, name, lat, reason string) {
-		l := stateText + strings.Repeat(" ", stateW-len(state)) + "  " + text.Fit(name, nameW, "") + "  " +
-			text.FitLeft(lat, latW, "") + "  " + reason
+		rest := "  " + text.FitLeft(lat, latW, "") + "  " + reason
+		nameText := text.Fit(name, nameW, text.Ellipsis)
+		if terminal && !plainASCII(name) {
+			// To where the latency's figure starts, over no blank: a name the terminal
+			// draws wider keeps what of its tail fits in the gap.
+			pad := len(rest) - len(strings.TrimLeft(rest, " "))
+			nameText = strings.TrimRight(nameText, " ") + "\x1b[" + strconv.Itoa(stateW+2+nameW+pad+1) + "G"
+			rest = rest[pad:]
+		}
+		l := stateText + strings.Repeat(" ", stateW-len(state)) + "  " + nameText + rest
 		bw.WriteString(strings.TrimRight(l, " ") + "\n")
 	}
 	line("STATE", head.Render("STATE"), head.Render(text.Fit("NAME", nameW, "")), head.Render("LATENCY"), head.Render("REASON"))
@@ -199,5 +217,29 @@ func styles(r *lipgloss.Renderer) (state [track.Paused + 1]lipgloss.Style, head 
 // The check table's fixed column widths.
 const (
 	stateW = 8 // "DEGRADED"
-	latW   = 7 // "LATENCY"; values are at most 6 cells
+	// maxNameW is the widest a table's name column gets: past it a name is cut with "…", so
+	// that one long name does not push every row's other columns off an 80-column terminal
+	// (--json has names whole).
+	maxNameW = 48
+	latW     = 7 // "LATENCY"; values are at most 6 cells
 )
+
+// pinned is cell, the padded text of a column and its gap, for a table that ends at column
+// next (from 0): on a terminal, a cell that is not plain ASCII ends in a cursor move to next
+// instead of its blanks, so that the columns after an emoji stay where the header has them
+// whatever width the terminal draws it at (see WriteCheckTable).
+func pinned(cell string, next int, terminal bool) string {
+	if !terminal || plainASCII(cell) {
+		return cell
+	}
+	return strings.TrimRight(cell, " ") + "\x1b[" + strconv.Itoa(next+1) + "G"
+}
+
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

@@ -10,14 +10,16 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/track"
+	"github.com/uptty/uptty/ui/uitest"
 )
 
 func TestWriteCheckTable(t *testing.T) {
 	services, st := fixture(fixedNow)
 	for _, color := range []bool{false, true} {
 		var b bytes.Buffer
-		if err := WriteCheckTable(&b, services, st, color); err != nil {
+		if err := WriteCheckTable(&b, services, st, color, false); err != nil {
 			t.Fatalf("WriteCheckTable(color=%v) = %v, want nil", color, err)
 		}
 		got := b.String()
@@ -132,4 +134,114 @@ func cellsOf(line string) map[int]string {
 		col += ansi.StringWidth(string(r))
 	}
 	return cells
+}
+
+// TestWriteCheckTableOnTerminal: names whose emoji a terminal draws at another width than uptty
+// measures (tmux 3.3 draws 👍🏽 four cells, ❤️ and 1️⃣ one) leave LATENCY and REASON where the
+// header has them when the table goes to a terminal; a file or pipe gets no escape sequences.
+func TestWriteCheckTableOnTerminal(t *testing.T) {
+	services, st := fixture(fixedNow)
+	for i, name := range []string{"👍🏽 Thumbs", "❤️ Heart", "1️⃣ First", "👨‍👩‍👧 Family"} {
+		services[i].Name = name
+	}
+	for _, tt := range []struct {
+		name   string
+		widths func(string) int
+	}{{"per code point", uitest.PerCodePoint}, {"grapheme-aware", nil}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := WriteCheckTable(&b, services, st, false, true); err != nil {
+				t.Fatalf("WriteCheckTable() = %v, want nil", err)
+			}
+			v := uitest.New(120, len(services)+2)
+			v.Widths = tt.widths
+			v.Write(t, strings.ReplaceAll(b.String(), "\n", "\r\n")) // as the terminal's line discipline does
+			header := row(v, 0)
+			lat, reason := strings.Index(header, "LATENCY"), strings.Index(header, "REASON")
+			for y := 1; y <= len(services); y++ {
+				r := row(v, y)
+				if c := r[lat+len("LATENCY")-1]; c != 's' && c != '-' {
+					t.Errorf("row %d = %q: column %d = %q, want the end of a latency", y, r, lat+len("LATENCY")-1, c)
+				}
+				if reason < len(r) && r[reason-1] != ' ' {
+					t.Errorf("row %d = %q: reason does not start at column %d", y, r, reason)
+				}
+			}
+		})
+	}
+}
+
+// row is line y of v as one character a cell, "#" standing for any wide or combined grapheme.
+func row(v *uitest.Term, y int) string {
+	var b strings.Builder
+	for _, c := range v.Cells[y] {
+		switch {
+		case c.S == "":
+			b.WriteByte('#')
+		case len(c.S) > 1:
+			b.WriteByte('#')
+		default:
+			b.WriteString(c.S)
+		}
+	}
+	return b.String()
+}
+
+// TestWriteIncidentsTableOnTerminal: as TestWriteCheckTableOnTerminal, for uptty incidents:
+// ACK and CAUSE stay under their headings after a service whose emoji the terminal draws at
+// another width.
+func TestWriteIncidentsTableOnTerminal(t *testing.T) {
+	list := ackedFixture()
+	list = append(list, list...)
+	for i, name := range []string{"👍🏽 Thumbs", "❤️ Heart", "1️⃣ First", "Plain"} {
+		list[i].Service = name
+	}
+	for _, tt := range []struct {
+		name   string
+		widths func(string) int
+	}{{"per code point", uitest.PerCodePoint}, {"grapheme-aware", nil}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := WriteIncidentsTable(&b, list, kst, true); err != nil {
+				t.Fatal(err)
+			}
+			v := uitest.New(160, len(list)+2)
+			v.Widths = tt.widths
+			v.Write(t, strings.ReplaceAll(b.String(), "\n", "\r\n"))
+			header := row(v, 0)
+			ack, cause := strings.Index(header, "ACK"), strings.Index(header, "CAUSE")
+			for y := 1; y <= len(list); y++ {
+				r := row(v, y)
+				if list[y-1].Ack != nil && r[ack] != 'a' {
+					t.Errorf("row %d = %q: column %d = %q, want the ack's alice", y, r, ack, r[ack])
+				}
+				if c := r[cause]; r[cause-1] != ' ' || c != 'c' && c != 's' {
+					t.Errorf("row %d = %q: column %d = %q, want the start of the cause", y, r, cause, c)
+				}
+			}
+		})
+	}
+}
+
+// TestWriteAlertsTableOnTerminal: as TestWriteCheckTableOnTerminal, for uptty alerts: EVENT
+// stays under its heading after a service whose emoji the terminal draws at another width.
+func TestWriteAlertsTableOnTerminal(t *testing.T) {
+	at := time.Date(2026, 12, 1, 21, 47, 2, 0, time.UTC)
+	var list []history.Outgoing
+	for _, name := range []string{"👍🏽 Thumbs", "❤️ Heart", "1️⃣ First", "Plain"} {
+		list = append(list, history.Outgoing{ID: name, Service: name, Event: "down", Sender: "team", State: "sent", Attempts: 1, Created: at})
+	}
+	var b bytes.Buffer
+	if err := WriteAlertsTable(&b, list, time.UTC, true); err != nil {
+		t.Fatal(err)
+	}
+	v := uitest.New(120, len(list)+2)
+	v.Widths = uitest.PerCodePoint
+	v.Write(t, strings.ReplaceAll(b.String(), "\n", "\r\n"))
+	event := strings.Index(row(v, 0), "EVENT")
+	for y := 1; y <= len(list); y++ {
+		if r := row(v, y); !strings.HasPrefix(r[event:], "down   team") {
+			t.Errorf("row %d = %q: EVENT does not start at column %d", y, r, event)
+		}
+	}
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/text"
 )
@@ -30,7 +28,7 @@ func WriteSilencesTable(w io.Writer, list []history.Silence, now time.Time, loc 
 	var width [4]int
 	for _, r := range rows {
 		for c := range width {
-			width[c] = max(width[c], ansi.StringWidth(r[c]))
+			width[c] = max(width[c], text.Width(r[c]))
 		}
 	}
 	for _, r := range rows {

@@ -214,10 +214,12 @@ func fitWidth(s string, maxWidth int, cut bool) string {
 	}
 	width, keep := 0, -1
 	for i := 0; i < len(s); {
-		// Measured as ansi.StringWidth, and so lipgloss, measures: an ASCII byte is one cell
-		// even where a combining mark follows it.
+		// Measured as Width measures: an ASCII byte is one cell even where a combining mark
+		// follows it, but a keycap is two.
 		n, w := 1, 1
-		if s[i] >= utf8.RuneSelf {
+		if k := KeycapLen(s[i:]); k > 0 {
+			n, w = k, 2
+		} else if s[i] >= utf8.RuneSelf {
 			var cluster string
 			cluster, w = ansi.FirstGraphemeCluster(s[i:], ansi.GraphemeWidth)
 			n = len(cluster)
@@ -264,7 +266,7 @@ func Violation(s string, max int) string {
 	if strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") || strings.Contains(s, "  ") {
 		return "untrimmed or doubled space"
 	}
-	if max > 0 && ansi.StringWidth(s) > max {
+	if max > 0 && Width(s) > max {
 		return "too wide"
 	}
 	return ""

@@ -50,6 +50,8 @@ func TestCleanText(t *testing.T) {
 		{"cut to one", "abc", 1, "…"},
 		{"ascii then wide mark", "0\u302e", 1, "…"},
 		{"ascii then wide mark fits", "0\u302e", 3, "0\u302e"},
+		{"keycap is two cells", "1️⃣2️⃣3️⃣", 5, "1️⃣2️⃣…"},
+		{"keycaps fit", "1️⃣2️⃣", 4, "1️⃣2️⃣"},
 		{"no space before Ellipsis", "ab cdef", 4, "ab…"},
 		{"cut after cleaning", "\x1b[1m" + strings.Repeat("x", 20) + "\x1b[0m", 8, "xxxxxxx…"},
 	}

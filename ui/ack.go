@@ -70,6 +70,10 @@ func shortClock(now, t time.Time, loc *time.Location) string {
 // not it opens the prompt for a note, and without an outage it says there is nothing to ack.
 func (m Model) startAck() (Model, tea.Cmd) {
 	i := m.selected()
+	if m.ack != nil && i < 0 && m.cursorMark().group != "" {
+		m.note = "a acknowledges one service's outage: tab opens the group"
+		return m, nil
+	}
 	if m.ack == nil || i < 0 {
 		return m, nil
 	}
@@ -170,28 +174,28 @@ func (m Model) ackFooter(w int) (string, bool) {
 			by = " by " + text.CleanText(a.By, 0)
 		}
 		line := st.key.Render("Remove the ack of "+what+by+"?") + st.footer.Render("  enter or y remove  esc keep")
-		return ansi.Truncate(line, max(w, 0), st.g.ellipsis), true
+		return text.Truncate(line, max(w, 0), st.g.ellipsis), true
 	}
 	label := "Ack " + what + " as " + text.CleanText(m.user, 0) + ", note: "
 	right := "  enter ack  esc cancel"
-	room := w - ansi.StringWidth(label) - 1 - ansi.StringWidth(right)
+	room := w - text.Width(label) - 1 - text.Width(right)
 	if room < 8 {
 		right = ""
-		room = w - ansi.StringWidth(label) - 1
+		room = w - text.Width(label) - 1
 	}
 	if room < 4 { // a narrow screen: the note and its cursor first, the label as far as it fits
-		label = ansi.Truncate(label, max(w/2, 0), st.g.ellipsis)
-		room = w - ansi.StringWidth(label) - 1
+		label = text.Truncate(label, max(w/2, 0), st.g.ellipsis)
+		room = w - text.Width(label) - 1
 	}
 	note := m.acking.note
-	if nw := ansi.StringWidth(note); nw > room && room > 0 {
-		note = st.g.ellipsis + ansi.TruncateLeft(note, nw-room+ansi.StringWidth(st.g.ellipsis), "")
+	if nw := text.Width(note); nw > room && room > 0 {
+		note = st.g.ellipsis + ansi.TruncateLeft(note, nw-room+text.Width(st.g.ellipsis), "")
 	}
 	line := st.key.Render(label) + st.prompt.Render(note) + st.cursor.Render(" ")
 	if right != "" {
 		line += st.footer.Render(right)
 	}
-	return ansi.Truncate(line, max(w, 0), ""), true
+	return text.Truncate(line, max(w, 0), ""), true
 }
 
 // ackLine is the detail view's line on the ack of the outage going on, "" for none.

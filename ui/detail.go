@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
@@ -41,7 +39,7 @@ func (m Model) detailLines() []string {
 // stateLines are the title, the state and the reason.
 func (m Model) stateLines(i, w int) []string {
 	svc, s, st := m.services[i], m.status[i], m.st
-	title := st.title.Render(ansi.Truncate(m.names[i], max(w-2, 1), st.g.ellipsis))
+	title := st.title.Render(text.Truncate(m.names[i], max(w-2, 1), st.g.ellipsis))
 	if g := svc.Group; g != "" {
 		title += "  " + st.label.Render(g)
 	}
@@ -82,7 +80,15 @@ func (m Model) serviceLines(i, w int, indent string) []string {
 	}
 	switch {
 	case svc.URL != "":
-		add("URL", svc.DisplayURL())
+		// Wrapped, not cut: the on-call engineer needs the exact URL, and the list has no
+		// room for it.
+		for k, part := range wrapCells(svc.DisplayURL(), w-len(indent)-labelW-1, maxURLLines, m.st.g.ellipsis) {
+			label := "URL"
+			if k > 0 {
+				label = ""
+			}
+			add(label, part)
+		}
 	case svc.Kind != "":
 		add("Command", commandText(svc.Command, svc.Secrets))
 	}
@@ -153,7 +159,7 @@ func (m Model) recentLines(i, w int) []string {
 		r := recent[k]
 		at := clockText(m.now, r.Start, m.loc)
 		line := "  " + text.Fit(at, max(8, len(at)), "") + " " + text.FitLeft(text.FormatLatency(r.Latency), latW, "") + "  "
-		lines = append(lines, line+ansi.Truncate(m.resultText(r), max(w-ansi.StringWidth(line), 0), st.g.ellipsis))
+		lines = append(lines, line+text.Truncate(m.resultText(r), max(w-text.Width(line), 0), st.g.ellipsis))
 	}
 	return lines
 }
@@ -162,10 +168,34 @@ func (m Model) recentLines(i, w int) []string {
 // sends no checks), so that the detail view leaves out what it would show empty.
 func (m Model) noDetailOf(i int) bool { return i == m.detailOf && m.noDetail }
 
+// maxURLLines is how many lines the detail view gives a URL before it is cut.
+const maxURLLines = 8
+
+// wrapCells splits s into pieces of at most w cells each, at most n of them, the last ending
+// in tail when s did not fit.
+func wrapCells(s string, w, n int, tail string) []string {
+	if w <= 0 || text.Width(s) <= w {
+		return []string{s}
+	}
+	var out []string
+	for s != "" && len(out) < n-1 {
+		part := text.Truncate(s, w, "")
+		if part == "" {
+			break // a grapheme wider than the line
+		}
+		out = append(out, part)
+		s = s[len(part):]
+	}
+	if s != "" {
+		out = append(out, text.Truncate(s, w, tail))
+	}
+	return out
+}
+
 // kv is one "Label      value" line, the value cut to the width.
 func (m Model) kv(w int, label, value string) string {
 	return m.st.label.Render(text.Fit(label, labelW, m.st.g.ellipsis)) + " " +
-		ansi.Truncate(value, max(w-labelW-1, 0), m.st.g.ellipsis)
+		text.Truncate(value, max(w-labelW-1, 0), m.st.g.ellipsis)
 }
 
 // resultText is OK, OK with its warning, or the failure glyph and reason.
@@ -192,8 +222,8 @@ func (m Model) outageLine(w int, o track.Outage) string {
 	if o.Open() {
 		style = m.st.row[0].down
 	}
-	text := head + "  " + o.Cause
-	return style.paint(ansi.Truncate(text, max(w, 0), g.ellipsis))
+	line := head + "  " + o.Cause
+	return style.paint(text.Truncate(line, max(w, 0), g.ellipsis))
 }
 
 // phaseLines draw the last result's phases as a small waterfall: each bar starts where the

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/text"
 )
@@ -30,7 +28,7 @@ func (m Model) alertLines(i, w int) []string {
 		if r := m.markOf(i).Reason; r != "" {
 			mark += ": " + text.CleanText(r, 0)
 		}
-		title += "  " + st.row[0].quiet.paint(ansi.Truncate(mark, max(w-8, 0), g.ellipsis))
+		title += "  " + st.row[0].quiet.paint(text.Truncate(mark, max(w-8, 0), g.ellipsis))
 	}
 	lines := []string{"", title}
 	if a.data.seq == 0 || a.data.svc != i {
@@ -52,7 +50,7 @@ func (m Model) alertLines(i, w int) []string {
 		if x.State == history.AlertFailed || x.State == history.AlertGaveUp {
 			style = st.row[0].down
 		}
-		lines = append(lines, style.paint(ansi.Truncate(line, max(w, 0), g.ellipsis)))
+		lines = append(lines, style.paint(text.Truncate(line, max(w, 0), g.ellipsis)))
 	}
 	return lines
 }

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
@@ -20,7 +18,7 @@ func (m Model) historyLines(i, w int) []string {
 	var lines []string
 	if a.saveErr != nil {
 		lines = append(lines, st.label.Render(text.Fit("History", labelW, ""))+" "+
-			st.err.Render(ansi.Truncate("not saved: "+text.CleanText(a.saveErr.Error(), 0), max(w-labelW-1, 0), g.ellipsis)))
+			st.err.Render(text.Truncate("not saved: "+text.CleanText(a.saveErr.Error(), 0), max(w-labelW-1, 0), g.ellipsis)))
 	}
 	have := a.data.seq != 0 && a.data.svc == i
 	haveWindow := have && a.data.window == a.window
@@ -28,7 +26,7 @@ func (m Model) historyLines(i, w int) []string {
 
 	lines = append(lines, "", m.chartTitle(w))
 	if a.err != nil && a.errSvc == i {
-		lines = append(lines, st.err.Render(ansi.Truncate("  history unavailable: "+text.CleanText(a.err.Error(), 0), max(w, 0), g.ellipsis)))
+		lines = append(lines, st.err.Render(text.Truncate("  history unavailable: "+text.CleanText(a.err.Error(), 0), max(w, 0), g.ellipsis)))
 		if !have {
 			// One line says it all; the session still knows its own outages.
 			return append(lines, m.sessionOutageLines(i, w)...)
@@ -44,7 +42,7 @@ func (m Model) historyLines(i, w int) []string {
 	}
 
 	lines = append(lines, "", st.section.Render("Uptime")+st.label.Render(
-		ansi.Truncate("  observed: how much of the window uptty was checking", max(w-6, 0), g.ellipsis)))
+		text.Truncate("  observed: how much of the window uptty was checking", max(w-6, 0), g.ellipsis)))
 	if have {
 		lines = append(lines, m.windowLines(a.data.windows, w)...)
 	} else {
@@ -87,7 +85,7 @@ func (m Model) chartTitle(w int) string {
 	if gap := w - len(left) - tabsW; gap >= 2 {
 		return st.section.Render(left) + strings.Repeat(" ", gap) + tabs
 	}
-	return st.section.Render(ansi.Truncate(left, max(w, 0), st.g.ellipsis))
+	return st.section.Render(text.Truncate(left, max(w, 0), st.g.ellipsis))
 }
 
 // chartRows is how many rows of bars the chart gets: about half of what the screen has left
@@ -201,13 +199,13 @@ func (m Model) windowLines(ws []history.Window, w int) []string {
 	for _, c := range cols {
 		head += text.FitLeft(c.head, c.w, "")
 	}
-	lines := []string{m.st.label.Render(ansi.Truncate(head, max(w, 0), ""))}
+	lines := []string{m.st.label.Render(text.Truncate(head, max(w, 0), ""))}
 	for _, x := range ws {
 		line := text.Fit("  "+spanLabel(x.To.Sub(x.From)), windowW, "")
 		for _, c := range cols {
 			line += text.FitLeft(c.value(x), c.w, "")
 		}
-		lines = append(lines, ansi.Truncate(line, max(w, 0), ""))
+		lines = append(lines, text.Truncate(line, max(w, 0), ""))
 	}
 	return lines
 }

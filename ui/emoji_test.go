@@ -6,9 +6,11 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/muesli/termenv"
+
+	"github.com/uptty/uptty/text"
+	"github.com/uptty/uptty/ui/uitest"
 )
 
 // emojiNames are names made of grapheme clusters of several code points: a ZWJ family, a flag,
@@ -16,8 +18,8 @@ import (
 var emojiNames = []string{"👨‍👩‍👧 Family API", "🇫🇷 Paris edge", "👍🏽 Thumbs", "Cafe\u0301 menu",
 	"👩🏽‍💻 Dev portal 👨‍👩‍👧‍👦 and a long tail", "🏳️‍🌈 Pride", "❤️ Heart", "1️⃣ First"}
 
-// TestEmojiGolden: names of multi-code-point graphemes take the cells ansi.StringWidth gives
-// each cluster in every column that follows them, in the list and on the wallboard, and are
+// TestEmojiGolden: names of multi-code-point graphemes take the cells text.Width gives
+// each cluster (two for each emoji, keycaps too) in every column that follows them, in the list and on the wallboard, and are
 // cut between clusters, never after a joiner. (How a terminal that measures otherwise shows
 // them is TestScreenPinsClusters'.)
 func TestEmojiGolden(t *testing.T) {
@@ -36,7 +38,7 @@ func TestEmojiGolden(t *testing.T) {
 			got := press(next.(Model), tt.keys...).View()
 			golden.RequireEqual(t, []byte(got))
 			for i, l := range strings.Split(got, "\n") {
-				if w := ansi.StringWidth(l); w > 80 {
+				if w := text.Width(l); w > 80 {
 					t.Errorf("line %d is %d cells wide, want at most 80: %q", i, w, l)
 				}
 				if strings.Contains(l, "\u200d…") || strings.Contains(l, "\u200d ") {
@@ -48,10 +50,33 @@ func TestEmojiGolden(t *testing.T) {
 				col := -1
 				for _, l := range strings.Split(got, "\n") {
 					if k := strings.Index(l, "%"); k > 0 && strings.Contains(l, "  ") {
-						if c := ansi.StringWidth(l[:k]); col < 0 {
+						if c := text.Width(l[:k]); col < 0 {
 							col = c
 						} else if c != col {
 							t.Errorf("uptime ends at cell %d, want %d: %q", c, col, l)
+						}
+					}
+				}
+			}
+			if tt.name == "list_80x24" {
+				// drawn by the screen on a terminal that measures as uptty does and on one that
+				// adds up code points (tmux 3.3, xterm), the uptime figures still line up
+				for _, widths := range []func(string) int{nil, uitest.PerCodePoint} {
+					var pt painter
+					v := uitest.New(80, 24)
+					v.Widths = widths
+					v.Write(t, pt.step(got, 80, 24, true))
+					col := -1
+					for y, row := range v.Cells {
+						for x, c := range row {
+							if c.S != "%" {
+								continue
+							}
+							if col < 0 {
+								col = x
+							} else if x != col {
+								t.Errorf("per code point %v: row %d's uptime ends at column %d, want %d\n%s", widths != nil, y, x, col, v)
+							}
 						}
 					}
 				}
@@ -62,12 +87,39 @@ func TestEmojiGolden(t *testing.T) {
 				for _, l := range strings.Split(got, "\n") {
 					switch {
 					case strings.HasPrefix(l, "╭"):
-						band = ansi.StringWidth(l)
-					case strings.HasPrefix(l, "│") && band >= 0 && ansi.StringWidth(l) != band:
-						t.Errorf("tile line is %d cells wide, its band %d: %q", ansi.StringWidth(l), band, l)
+						band = text.Width(l)
+					case strings.HasPrefix(l, "│") && band >= 0 && text.Width(l) != band:
+						t.Errorf("tile line is %d cells wide, its band %d: %q", text.Width(l), band, l)
 					}
 				}
 			}
 		})
+	}
+}
+
+// TestEmojiHighlightWhole: a filter that matches a keycap's digit highlights the keycap whole:
+// split by a style sequence it was a digit and two stray marks, one cell short, and the row's
+// columns after it moved left.
+func TestEmojiHighlightWhole(t *testing.T) {
+	services, st := fixture(fixedNow)
+	for i := range services {
+		services[i].Name = emojiNames[i]
+	}
+	snaps, src := split(services, st)
+	m := New(services, snaps, src, Options{Renderer: renderer(termenv.ANSI256), Now: func() time.Time { return fixedNow }, Location: kst})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	got := press(next.(Model), "/", "1", "enter").View()
+	if !strings.Contains(got, "1️⃣") {
+		t.Errorf("the keycap is split by the highlight:\n%q", got)
+	}
+	col := -1
+	for _, l := range strings.Split(got, "\n") {
+		if k := strings.Index(l, "%"); k > 0 && strings.Contains(l, "ms") {
+			if c := text.Width(l[:k]); col < 0 {
+				col = c
+			} else if c != col {
+				t.Errorf("uptime ends at cell %d, want %d: %q", c, col, l)
+			}
+		}
 	}
 }

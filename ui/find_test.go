@@ -527,3 +527,22 @@ func TestNothingShownHint(t *testing.T) {
 		}
 	}
 }
+
+// TestJumpWithoutProblems: n, N and D with nothing to go to say so in the footer, rather than
+// leaving the on-call engineer to wonder whether the key was taken.
+func TestJumpWithoutProblems(t *testing.T) {
+	m := bigBoard(20, nil, 80, 24)
+	for _, tt := range []struct{ key, want string }{
+		{"n", "no problem to go to"},
+		{"N", "no problem to go to"},
+		{"D", "no service shown is DOWN"},
+	} {
+		if v := press(m, tt.key).View(); !strings.Contains(v, tt.want) {
+			t.Errorf("%s with every service UP: the screen does not say %q:\n%s", tt.key, tt.want, v)
+		}
+	}
+	m = bigBoard(20, []int{5}, 80, 24)
+	if v := press(m, "n").View(); strings.Contains(v, "no problem") {
+		t.Errorf("n with a service DOWN says there is none:\n%s", v)
+	}
+}

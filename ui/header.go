@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
@@ -96,12 +96,12 @@ func (m Model) layHeader(w int, clock, note string, alarm bool) (line string, cl
 	// counts keep their room, closed up, and a failed reload's whole reason is in the footer.
 	room := w - leftW - 2 - 1 - len(clock)
 	if !m.stale() && m.rl.note == "" && len(texts) > 0 {
-		room -= ansi.StringWidth(strings.Join(texts, " ")) + 4 // two spaces either side of them
+		room -= text.Width(strings.Join(texts, " ")) + 4 // two spaces either side of them
 	}
 	if note != "" && room >= 1 {
-		cut := ansi.Truncate(note, room, st.g.ellipsis)
+		cut := text.Truncate(note, room, st.g.ellipsis)
 		left += "  " + m.noteStyle(alarm).Render(cut)
-		leftW += 2 + ansi.StringWidth(cut)
+		leftW += 2 + text.Width(cut)
 	}
 	if w < leftW+1+len(clock) {
 		if m.tally.n[track.Down] > 0 {
@@ -115,7 +115,7 @@ func (m Model) layHeader(w int, clock, note string, alarm bool) (line string, cl
 	// (they matter more); else the column titles say it (see findingInHeader).
 	right, rightW := styled, len(clock)
 	if seg := m.findingText(); m.findingInHeader(w) {
-		sw := ansi.StringWidth(seg)
+		sw := text.Width(seg)
 		avail -= sw + 2
 		right, rightW = st.finding.Render(seg)+"  "+styled, sw+2+len(clock)
 	}
@@ -135,12 +135,12 @@ func (m Model) layHeader(w int, clock, note string, alarm bool) (line string, cl
 func (m Model) downFirstHeader(w int, clock, note string, alarm bool) (line string, clocked bool) {
 	st := m.st
 	entries := m.tally.entries()
-	down := entries[0].text         // worst first: DOWN, when any service is
-	if w < ansi.StringWidth(down) { // "2 DOWN (1 paused)": the count without its notes
+	down := entries[0].text   // worst first: DOWN, when any service is
+	if w < text.Width(down) { // "2 DOWN (1 paused)": the count without its notes
 		down = itoa(m.tally.n[track.Down]) + " " + track.Down.String()
 	}
-	if w <= ansi.StringWidth(down) {
-		return st.count[track.Down].Render(ansi.Truncate(down, w, "")), false
+	if w <= text.Width(down) {
+		return st.count[track.Down].Render(text.Truncate(down, w, "")), false
 	}
 	type piece struct {
 		text string
@@ -157,12 +157,12 @@ func (m Model) downFirstHeader(w int, clock, note string, alarm bool) (line stri
 		noSave = piece{st.noSave.Render(mark), len(mark), false}
 	}
 	if len(entries) > 1 {
-		more = piece{st.g.ellipsis, ansi.StringWidth(st.g.ellipsis), false}
+		more = piece{st.g.ellipsis, text.Width(st.g.ellipsis), false}
 	}
 	clockP := piece{st.clock.paint(clock), len(clock), false}
 	left := func() []*piece { return []*piece{&app, &demo, &noSave, &noteP} }
 	width := func() int {
-		n := ansi.StringWidth(down)
+		n := text.Width(down)
 		for _, p := range left() {
 			if p.on {
 				n += p.w + 2
@@ -188,13 +188,13 @@ func (m Model) downFirstHeader(w int, clock, note string, alarm bool) (line stri
 		p.on = false
 		if p == &noteP {
 			if room := w - width() - 2; room >= 4 {
-				cut := ansi.Truncate(note, room, st.g.ellipsis)
-				noteP.text, noteP.w, noteP.on = m.noteStyle(alarm).Render(cut), ansi.StringWidth(cut), true
+				cut := text.Truncate(note, room, st.g.ellipsis)
+				noteP.text, noteP.w, noteP.on = m.noteStyle(alarm).Render(cut), text.Width(cut), true
 			}
 		}
 	}
 	if note != "" {
-		noteP = piece{m.noteStyle(alarm).Render(note), ansi.StringWidth(note), false}
+		noteP = piece{m.noteStyle(alarm).Render(note), text.Width(note), false}
 	}
 	order := []*piece{&demo, &clockP, &more, &noSave, &app}
 	if alarm {
@@ -238,7 +238,7 @@ func (m Model) findingInHeader(w int) bool {
 	if seg == "" {
 		return false
 	}
-	used := 5 + 2 + 8 + 2 + 2 + ansi.StringWidth(seg) // uptty, the clock, the gaps
+	used := 5 + 2 + 8 + 2 + 2 + text.Width(seg) // uptty, the clock, the gaps
 	if m.demo {
 		used += 7
 	}
@@ -249,7 +249,7 @@ func (m Model) findingInHeader(w int) bool {
 	for _, e := range m.tally.entries() {
 		texts = append(texts, e.text)
 	}
-	return used+ansi.StringWidth(strings.Join(texts, " ")) <= w
+	return used+text.Width(strings.Join(texts, " ")) <= w
 }
 
 // headerWith lays out the header's counts between left and right (rightW cells wide); counted
@@ -257,17 +257,17 @@ func (m Model) findingInHeader(w int) bool {
 func (m Model) headerWith(left string, leftW int, parts []string, avail int, right string, rightW, w int) (line string, counted bool) {
 	st := m.st
 	counts := strings.Join(parts, "  ")
-	if ansi.StringWidth(counts) > avail {
+	if text.Width(counts) > avail {
 		counts = strings.Join(parts, " ")
 	}
 	// Still too wide: keep the worst states whole and mark the rest as cut.
-	for n := len(parts) - 1; n >= 0 && ansi.StringWidth(counts) > avail; n-- {
+	for n := len(parts) - 1; n >= 0 && text.Width(counts) > avail; n-- {
 		counts = strings.Join(parts[:n], " ") + " " + st.g.ellipsis
 		if n == 0 {
 			counts = ""
 		}
 	}
-	gap := w - leftW - ansi.StringWidth(counts) - rightW
+	gap := w - leftW - text.Width(counts) - rightW
 	if counts != "" {
 		counts = "  " + counts
 		gap -= 2

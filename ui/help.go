@@ -67,7 +67,7 @@ const (
 func helpEntry(label, desc string, w int, ellipsis string) []string {
 	room := w - helpIndent
 	if room < helpWrapMin {
-		return []string{"  " + label + " " + ansi.Truncate(desc, max(room, 0), ellipsis)}
+		return []string{"  " + label + " " + text.Truncate(desc, max(room, 0), ellipsis)}
 	}
 	parts := strings.Split(ansi.Wrap(desc, room, ""), "\n")
 	out := make([]string, len(parts))

@@ -10,6 +10,15 @@ import (
 
 // handleKey answers a key press: quit and help work everywhere, the rest depends on the view.
 func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if msg.Alt && !msg.Paste {
+		// Esc and the next key in one read (typed fast, or joined on the way over ssh) reach
+		// Bubble Tea as alt+key. uptty binds no alt key: they are the two keys, as vim takes
+		// them, rather than one that does nothing.
+		next, esc := m.handleKey(tea.KeyMsg{Type: tea.KeyEsc})
+		msg.Alt = false
+		next, key := next.(Model).handleKey(msg)
+		return next, tea.Batch(esc, key)
+	}
 	if m.typing && m.view == listView {
 		return m.filterKey(msg)
 	}
@@ -51,6 +60,13 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Reload) && m.view != helpView:
 		return m, m.reload()
+	case msg.String() == "r" && m.rl.fn == nil && m.view != helpView && !m.typing:
+		// The key is not in the help here, but a hand used to it presses it anyway.
+		m.note = "nothing to reload: the server reloads its own config (SIGHUP, or its file saved)"
+		if m.demo {
+			m.note = "nothing to reload: the demo has no config file (uptty --config FILE)"
+		}
+		return m, nil
 	case key.Matches(msg, k.Back):
 		switch m.view {
 		case helpView:
@@ -115,6 +131,9 @@ func (m Model) listKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m, ask := m.ask()
 			return m, tea.Batch(ask, m.fetchDetail())
 		}
+		return m, nil
+	case key.Matches(msg, k.Pause) && n > 0 && m.selected() < 0:
+		m.note = "p pauses one service: tab opens the group"
 		return m, nil
 	case key.Matches(msg, k.Pause):
 		return m, m.togglePause()

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
@@ -274,27 +272,35 @@ func (m Model) itemIsProblem(k int, want func(track.Status) bool) bool {
 }
 
 // jumpProblem moves the cursor to the next (dir 1) or previous (dir -1) problem, wrapping.
+// With none, the footer says so: the key was taken, there is nothing to go to.
 func (m Model) jumpProblem(dir int) Model {
 	n := len(m.order)
-	for step := 1; step <= n; step++ {
+	found := false
+	for step := 1; step <= n && !found; step++ {
 		k := ((m.cursor+dir*step)%n + n) % n
-		if m.itemIsProblem(k, isProblem) {
+		if found = m.itemIsProblem(k, isProblem); found {
 			m.cursor = k
-			break
 		}
+	}
+	if !found {
+		m.note = "no problem to go to: nothing shown is DOWN, PENDING or DEGRADED"
 	}
 	m.offset = m.follow()
 	return m
 }
 
-// firstDown moves the cursor to the first DOWN row.
+// firstDown moves the cursor to the first DOWN row; with none, the footer says so.
 func (m Model) firstDown() Model {
 	down := func(s track.Status) bool { return shownState(s) == track.Down }
+	found := false
 	for k := range m.order {
 		if m.itemIsProblem(k, down) {
-			m.cursor = k
+			m.cursor, found = k, true
 			break
 		}
+	}
+	if !found {
+		m.note = "no service shown is DOWN"
 	}
 	m.offset = m.follow()
 	return m
@@ -309,7 +315,7 @@ func (m Model) gridLine(r row, w int) string {
 		line := m.groupLine(g, true, sel.svc < 0 && sel.group == g, cell-1)
 		b.WriteString(line)
 		if k < len(groups)-1 {
-			b.WriteString(strings.Repeat(" ", max(cell-ansi.StringWidth(line), 0)))
+			b.WriteString(strings.Repeat(" ", max(cell-text.Width(line), 0)))
 		}
 	}
 	return b.String()
@@ -339,19 +345,19 @@ func (m Model) groupLine(group string, collapsed, selected bool, w int) string {
 	for k, e := range c.entries() {
 		if k > 0 {
 			counts.WriteString(st.sepSpan.paint(g.sep))
-			cw += ansi.StringWidth(g.sep)
+			cw += text.Width(g.sep)
 		}
 		counts.WriteString(st.countSpan[e.state].paint(e.text))
-		cw += ansi.StringWidth(e.text)
+		cw += text.Width(e.text)
 	}
 	if worst > 0 {
 		t := "worst " + text.FormatDuration(worst)
-		if 2+2+ansi.StringWidth(group)+2+cw+ansi.StringWidth(g.sep)+len(t) > w {
+		if 2+2+text.Width(group)+2+cw+text.Width(g.sep)+len(t) > w {
 			t = text.FormatDuration(worst) // a cell of the grid: the clock matters, the word less
 		}
 		counts.WriteString(st.sepSpan.paint(g.sep))
 		counts.WriteString(st.countSpan[track.Down].paint(t))
-		cw += ansi.StringWidth(g.sep) + len(t)
+		cw += text.Width(g.sep) + len(t)
 	}
 	var b strings.Builder
 	if selected {
@@ -363,17 +369,17 @@ func (m Model) groupLine(group string, collapsed, selected bool, w int) string {
 	if collapsed {
 		fold = g.closed
 	}
-	lead := 2 + ansi.StringWidth(fold) + 1
+	lead := 2 + text.Width(fold) + 1
 	name := group
-	if room := max(w-lead-2-cw, min(8, ansi.StringWidth(name))); ansi.StringWidth(name) > room {
-		name = ansi.Truncate(name, room, g.ellipsis)
+	if room := max(w-lead-2-cw, min(8, text.Width(name))); text.Width(name) > room {
+		name = text.Truncate(name, room, g.ellipsis)
 	}
 	b.WriteString(st.headSpan.paint(fold + " " + name))
 	b.WriteString("  ")
 	b.WriteString(counts.String())
 	line := b.String()
-	if ansi.StringWidth(line) > w {
-		line = ansi.Truncate(line, max(w, 0), g.ellipsis)
+	if text.Width(line) > w {
+		line = text.Truncate(line, max(w, 0), g.ellipsis)
 	}
 	return line
 }

@@ -14,6 +14,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
+
+	"github.com/uptty/uptty/text"
 )
 
 // Bubble Tea v1's own renderer wakes at its frame rate for the whole run, changed or not, and
@@ -714,7 +716,7 @@ func parseLine(line string, w int, pen style, p *ansi.Parser, buf []cell) screen
 	var state byte
 	col := 0
 	for len(line) > 0 {
-		if c := line[0]; state == 0 && c >= 0x20 && c < 0x7f && col < w {
+		if c := line[0]; state == 0 && c >= 0x20 && c < 0x7f && col < w && text.KeycapLen(line) == 0 {
 			// Printable ASCII, most of a frame, is a cell each: decoding it as a sequence
 			// was most of a changed line's cost. A combining mark after it is decoded on its
 			// own and makes the line opaque, as its cluster would.
@@ -723,7 +725,7 @@ func parseLine(line string, w int, pen style, p *ansi.Parser, buf []cell) screen
 			line = line[1:]
 			continue
 		}
-		seq, width, n, next := ansi.DecodeSequence(line, state, p)
+		seq, width, n, next := decodeGrapheme(line, state, p)
 		state, line = next, line[n:]
 		switch {
 		case width == 0 && len(seq) > 0 && (seq[0] == ansi.ESC || seq[0] >= 0x80 && seq[0] < 0xa0):
@@ -765,6 +767,15 @@ func parseLine(line string, w int, pen style, p *ansi.Parser, buf []cell) screen
 	}
 	l.end = pen
 	return l
+}
+
+// decodeGrapheme is ansi.DecodeSequence, but a keycap (1️⃣), which ansi reads as its ASCII
+// base and marks of no width, is one grapheme two cells wide, as text.Width measures it.
+func decodeGrapheme(s string, state byte, p *ansi.Parser) (seq string, width, n int, next byte) {
+	if n := text.KeycapLen(s); state == 0 && n > 0 {
+		return s[:n], 2, n, 0
+	}
+	return ansi.DecodeSequence(s, state, p)
 }
 
 func singleRune(s string) bool {
@@ -960,11 +971,11 @@ func diffFrames(b []byte, old, next *screenGrid, pen *sgrState, p *ansi.Parser) 
 
 // rawLine writes line l at row y whole, cut to the width w (what the rest sets of the pen
 // still written), and erases what is after it. After each grapheme of several code points (a
-// ZWJ sequence, a flag, a skin tone, a variation selector) the cursor is put where the frame's
-// next column is: terminals disagree on such widths (tmux 3.3 draws 👍🏽 four cells wide and ❤️
+// ZWJ sequence, a flag, a skin tone, a variation selector, a keycap) the cursor is put where
+// the frame's next column is: terminals disagree on such widths (tmux 3.3 draws 👍🏽 four cells wide and ❤️
 // one, xterm 👨‍👩‍👧 six), and the columns after a name would otherwise be off by the difference.
 // Where the terminal draws the grapheme wider, what follows overwrites its tail; narrower, a
-// blank cell is left.
+// blank cell is left (its cells are erased before it is written).
 func rawLine(b []byte, y int, l *screenLine, w int, pen *sgrState, p *ansi.Parser) []byte {
 	b = moveTo(b, pen, y, 0)
 	pen.known = false
@@ -972,7 +983,7 @@ func rawLine(b []byte, y int, l *screenLine, w int, pen *sgrState, p *ansi.Parse
 	line, col, cut := l.raw, 0, false
 	var state byte
 	for len(line) > 0 {
-		seq, width, n, next := ansi.DecodeSequence(line, state, p)
+		seq, width, n, next := decodeGrapheme(line, state, p)
 		state, line = next, line[n:]
 		switch {
 		case width == 0 && len(seq) > 0 && seq[0] >= 0x20 && seq[0] != ansi.ESC && (seq[0] < 0x80 || seq[0] >= 0xa0):
@@ -985,9 +996,17 @@ func rawLine(b []byte, y int, l *screenLine, w int, pen *sgrState, p *ansi.Parse
 		case cut || col+width > w:
 			cut = true
 		default:
+			pinned := !singleRune(seq)
+			if pinned {
+				// Blank its cells first (ECH, in the pen's background): a terminal that
+				// draws it narrower would otherwise leave what the row showed before.
+				b = append(b, "\x1b["...)
+				b = strconv.AppendInt(b, int64(width), 10)
+				b = append(b, 'X')
+			}
 			b = append(b, seq...)
 			col += width
-			if col < w && !singleRune(seq) {
+			if col < w && pinned {
 				b = append(b, "\x1b["...)
 				b = strconv.AppendInt(b, int64(y+1), 10)
 				b = append(b, ';')

@@ -17,8 +17,6 @@ import (
 	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/ui/uitest"
-	"golang.org/x/text/width"
-	"unicode"
 )
 
 // step renders frame after what the painter drew before, and returns the bytes.
@@ -53,7 +51,7 @@ func TestScreenDiffGolden(t *testing.T) {
 		{"wide runes", 12, 1, "名前 x", "名前 y", "\x1b[Dy"},
 		{"wide rune replaced by narrow", 12, 1, "a名b", "axyb", "\x1b[3Dxy"},
 		{"narrow replaced by wide", 12, 1, "axyb", "a名b", "\x1b[3D名"},
-		{"emoji cluster line is written whole, the cursor put after the cluster", 12, 1, "👍🏽 ok", "👍🏽 no", "\x1b[1H\x1b[m👍🏽\x1b[1;3H no\x1b[m\x1b[K"},
+		{"emoji cluster line is written whole, the cursor put after the cluster", 12, 1, "👍🏽 ok", "👍🏽 no", "\x1b[1H\x1b[m\x1b[2X👍🏽\x1b[1;3H no\x1b[m\x1b[K"},
 		{"cut to the width", 5, 1, "abcdefgh", "abcdeXgh", ""},
 		{"cut to the height keeps the last lines", 5, 2, "1\n2\n3", "1\n2\n4", "\r4"},
 		{"1x1", 1, 1, "a", "b", "\x1b[1Hb"},
@@ -374,27 +372,48 @@ func TestScreenJoin(t *testing.T) {
 	}
 }
 
-// perCodePoint is how wide a terminal that adds up code points draws a grapheme, as tmux 3.3
-// and xterm do: 👍🏽 four cells, ❤️ one, 👨‍👩‍👧 six.
-func perCodePoint(g string) int {
-	n := 0
-	for _, r := range g {
-		switch k := width.LookupRune(r).Kind(); {
-		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
-		case k == width.EastAsianWide || k == width.EastAsianFullwidth:
-			n += 2
-		default:
-			n++
+// TestScreenClustersOverOldText: on a terminal that draws an emoji narrower than uptty
+// measures it (tmux 3.3: ❤️ and 1️⃣ one cell), the cell the cursor skips after it is blank, not
+// what the row showed before (a filter that brings the row up, a resize).
+func TestScreenClustersOverOldText(t *testing.T) {
+	names := []string{"❤️ Heart", "1️⃣ One", "👍🏽 Thumbs", "خدمة API"}
+	frame := func(fill bool) string {
+		lines := make([]string, len(names))
+		for i, n := range names {
+			if fill {
+				n = "%%%%%%%%%%%%"
+			}
+			lines[i] = text.Fit(n, 12, "") + "│" + red + "UP" + reset
+		}
+		return strings.Join(lines, "\n")
+	}
+	const w = 20
+	h := len(names)
+	for _, widths := range []func(string) int{uitest.PerCodePoint, nil} {
+		var pt painter
+		v := uitest.New(w, h)
+		v.Widths = widths
+		v.Write(t, pt.step(frame(true), w, h, true))
+		v.Write(t, pt.step(frame(false), w, h, false))
+		for y, n := range names {
+			var got strings.Builder
+			for _, c := range v.Cells[y] {
+				got.WriteString(c.S)
+			}
+			if strings.Contains(got.String(), "%") {
+				t.Errorf("per code point %v: row %q = %q, want nothing left of the row before\n%s", widths != nil, n, got.String(), v)
+			}
 		}
 	}
-	return n
 }
 
 // TestScreenPinsClusters: on a terminal that draws a grapheme of several code points (a ZWJ
-// sequence, a flag, a skin tone, a variation selector) at another width than uptty measures,
-// every column after it is still where the frame has it, on the first frame and after a diff.
+// sequence, a flag, a skin tone, a variation selector, a keycap) at another width than uptty
+// measures, every column after it is still where the frame has it, on the first frame and
+// after a diff; and a keycap, which uptty measures two cells wide, is drawn whole on a
+// grapheme-aware terminal that draws it so.
 func TestScreenPinsClusters(t *testing.T) {
-	names := []string{"👨‍👩‍👧 Family", "🇫🇷 Paris", "👍🏽 Thumbs", "❤️ Heart", "🏳️‍🌈 Pride", "Plain", "a 👩🏽‍💻 b 🇰🇷"}
+	names := []string{"👨‍👩‍👧 Family", "🇫🇷 Paris", "👍🏽 Thumbs", "❤️ Heart", "🏳️‍🌈 Pride", "Plain", "a 👩🏽‍💻 b 🇰🇷", "1️⃣ One #️⃣"}
 	frame := func(state string) string {
 		lines := make([]string, len(names))
 		for i, n := range names {
@@ -404,23 +423,36 @@ func TestScreenPinsClusters(t *testing.T) {
 	}
 	const w = 20
 	h := len(names)
-	var pt painter
-	v := uitest.New(w, h)
-	v.Widths = perCodePoint
-	for _, step := range []struct {
-		state string
-		full  bool
-	}{{"UP", true}, {"DOWN", false}, {"UP", false}} {
-		v.Write(t, pt.step(frame(step.state), w, h, step.full))
-		for y, n := range names {
-			row := v.Cells[y]
-			var got strings.Builder
-			for _, c := range row[12:] {
-				got.WriteString(c.S)
+	for _, term := range []struct {
+		name   string
+		widths func(string) int
+	}{{"per code point", uitest.PerCodePoint}, {"grapheme-aware", nil}} {
+		t.Run(term.name, func(t *testing.T) {
+			var pt painter
+			v := uitest.New(w, h)
+			v.Widths = term.widths
+			for _, step := range []struct {
+				state string
+				full  bool
+			}{{"UP", true}, {"DOWN", false}, {"UP", false}} {
+				v.Write(t, pt.step(frame(step.state), w, h, step.full))
+				for y, n := range names {
+					row := v.Cells[y]
+					var got, all strings.Builder
+					for x, c := range row {
+						if x >= 12 {
+							got.WriteString(c.S)
+						}
+						all.WriteString(c.S)
+					}
+					if want := "│" + step.state; !strings.HasPrefix(got.String(), want) {
+						t.Errorf("%s: row %q from column 12 = %q, want %q\n%s", step.state, n, got.String(), want, v)
+					}
+					if strings.HasPrefix(n, "1️⃣") && term.widths == nil && !strings.HasPrefix(all.String(), "1️⃣ One #️⃣") {
+						t.Errorf("%s: row %q = %q, want its keycaps whole", step.state, n, all.String())
+					}
+				}
 			}
-			if want := "│" + step.state; !strings.HasPrefix(got.String(), want) {
-				t.Errorf("%s: row %q from column 12 = %q, want %q\n%s", step.state, n, got.String(), want, v)
-			}
-		}
+		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/notify"
@@ -71,7 +70,7 @@ func (m Model) markWords(mk notify.Mark) string {
 // engineer must not miss at any width, then the outage cell in what room is left.
 func (m Model) markCell(mark, cell string, i int, w int, rs *rowStyles, selected bool) string {
 	g := m.st.g
-	if ansi.StringWidth(mark) >= w {
+	if text.Width(mark) >= w {
 		return rs.quiet.paint(text.Fit(mark, w, g.ellipsis))
 	}
 	// An open outage's clock ("4m12s since 21:47:02") goes on under the mark and must stay in
@@ -79,22 +78,22 @@ func (m Model) markCell(mark, cell string, i int, w int, rs *rowStyles, selected
 	// its first word, the rest being in the detail view. Other text cut shorter than 8 cells
 	// says nothing.
 	clock, _, _ := strings.Cut(cell, " ")
-	if _, open := m.status[i].OpenOutage(); open && w-ansi.StringWidth(mark)-2 < ansi.StringWidth(clock) {
+	if _, open := m.status[i].OpenOutage(); open && w-text.Width(mark)-2 < text.Width(clock) {
 		mark, _, _ = strings.Cut(mark, " ")
 	} else if !open {
 		clock = cell
 	}
 	out := rs.quiet.paint(mark)
-	rest := w - ansi.StringWidth(mark) - 2
+	rest := w - text.Width(mark) - 2
 	switch {
-	case (rest >= 8 || rest >= ansi.StringWidth(clock)) && cell != "":
+	case (rest >= 8 || rest >= text.Width(clock)) && cell != "":
 		gap := "  "
 		if selected {
 			gap = rs.base.paint(gap)
 		}
 		out += gap + m.outageCell(cell, m.status[i], m.viaOf(i), rest, rs, selected)
 	case selected:
-		out += rs.base.paint(text.Fit("", w-ansi.StringWidth(mark), ""))
+		out += rs.base.paint(text.Fit("", w-text.Width(mark), ""))
 	}
 	return out
 }
@@ -103,6 +102,12 @@ func (m Model) markCell(mark, cell string, i int, w int, rs *rowStyles, selected
 // silences it); any other opens the prompt.
 func (m Model) startMute() (Model, tea.Cmd) {
 	i := m.selected()
+	group := false
+	if g := m.cursorMark().group; i < 0 && g != "" && len(m.members[g]) > 0 {
+		// A collapsed group's heading stands for the group: the prompt offers it, through
+		// its first service (g switches to that service).
+		i, group = m.members[g][0], true
+	}
 	if m.silence == nil || i < 0 {
 		return m, nil
 	}
@@ -119,7 +124,7 @@ func (m Model) startMute() (Model, tea.Cmd) {
 			return silencedMsg{note: "unsilenced " + name}
 		}
 	}
-	m.mute = muteState{open: true, svc: i}
+	m.mute = muteState{open: true, svc: i, group: group}
 	return m, nil
 }
 
@@ -184,21 +189,21 @@ func (m Model) silenceFooter(w int) (string, bool) {
 		// (their keys still work), so that "g group" stays in sight.
 		presets, cancel := len(mutePresets), true
 		choices := m.promptChoices(svc.Group != "", presets, cancel)
-		room := func() int { return w - len("Silence :") - ansi.StringWidth(choices) }
-		if room() < ansi.StringWidth(what) {
+		room := func() int { return w - len("Silence :") - text.Width(choices) }
+		if room() < text.Width(what) {
 			cancel = false
 			choices = m.promptChoices(svc.Group != "", presets, cancel)
 		}
-		for ; room() < min(ansi.StringWidth(what), 8) && presets > 1; presets-- {
+		for ; room() < min(text.Width(what), 8) && presets > 1; presets-- {
 			choices = m.promptChoices(svc.Group != "", presets-1, cancel)
 		}
-		if r := room(); r >= 4 && ansi.StringWidth(what) > r {
-			what = ansi.Truncate(what, r, m.st.g.ellipsis)
+		if r := room(); r >= 4 && text.Width(what) > r {
+			what = text.Truncate(what, r, m.st.g.ellipsis)
 		}
 		line := m.st.key.Render("Silence "+what+":") + m.st.footer.Render(choices)
-		return ansi.Truncate(line, max(w, 0), m.st.g.ellipsis), true
+		return text.Truncate(line, max(w, 0), m.st.g.ellipsis), true
 	case m.note != "":
-		return m.st.footer.Render(ansi.Truncate(m.note, max(w, 0), m.st.g.ellipsis)), true
+		return m.st.footer.Render(text.Truncate(m.note, max(w, 0), m.st.g.ellipsis)), true
 	}
 	return "", false
 }

@@ -249,3 +249,41 @@ func TestMutePromptFits(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysOnCollapsedGroup: on a collapsed group's heading, m offers to silence the group (the
+// help says "the selected service or its group"), and p and a, which act on one service, say so
+// instead of doing nothing.
+func TestKeysOnCollapsedGroup(t *testing.T) {
+	services, st := fixture(fixedNow)
+	snaps, src := split(services, st)
+	s := newSilences()
+	acks := newAcks()
+	o := acks.options(s.options(Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst}))
+	m := New(services, snaps, src, o)
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = press(next.(Model), "g")
+	for k := 0; k < len(services) && m.selected() != 0; k++ {
+		m = press(m, "j") // to Checkout API, in payments
+	}
+	m = press(m, "tab")
+	if mk := m.cursorMark(); mk.group != "payments" {
+		t.Fatalf("after tab on Checkout API the cursor is on %+v, want the payments heading:\n%s", mk, m.View())
+	}
+	for _, tt := range []struct{ key, want string }{
+		{"p", "p pauses one service: tab opens the group"},
+		{"a", "a acknowledges one service's outage: tab opens the group"},
+		{"m", "Silence group payments:"},
+	} {
+		if v := press(m, tt.key).View(); !strings.Contains(v, tt.want) {
+			t.Errorf("%s on the payments heading: want %q:\n%s", tt.key, tt.want, v)
+		}
+	}
+	_, cmd := press(m, "m").Update(keyMsg("2"))
+	if cmd == nil {
+		t.Fatal("m 2 on the heading silenced nothing")
+	}
+	cmd()
+	if x := receiveSilence(t, s.wrote); x.Kind != history.SilenceGroup || x.Name != "payments" {
+		t.Errorf("m 2 on the heading silenced %+v, want group payments", x)
+	}
+}

@@ -30,7 +30,7 @@ type nameWidths struct {
 func measureNames(names []string) nameWidths {
 	var nw nameWidths
 	for _, n := range names {
-		w := ansi.StringWidth(n)
+		w := text.Width(n)
 		nw.widest = max(nw.widest, w)
 		if w <= nameCap {
 			nw.full = max(nw.full, w)
@@ -138,7 +138,7 @@ func (m Model) tableLines(w, h int) []string {
 		return append(lines, m.st.hint.Render("no services"))
 	}
 	if len(m.rows) == 0 {
-		return append(lines, m.st.hint.Render(ansi.Truncate(m.nothingShown(), w, m.st.g.ellipsis)))
+		return append(lines, m.st.hint.Render(text.Truncate(m.nothingShown(), w, m.st.g.ellipsis)))
 	}
 	off := scrollTo(m.offset, m.cursorLine(), h, len(m.rows))
 	terms := filterTerms(m.find.filter)
@@ -253,13 +253,13 @@ func (m Model) layTitles(lay layout, w int, seg string, inHeader bool) string {
 	if seg == "" || inHeader {
 		return head
 	}
-	tw := ansi.StringWidth(titles)
+	tw := text.Width(titles)
 	room := w - tw - 2
 	if room < 8 {
 		return head
 	}
-	seg = ansi.Truncate(seg, room, m.st.g.ellipsis)
-	return head + strings.Repeat(" ", w-tw-ansi.StringWidth(seg)) + m.st.finding.Render(seg)
+	seg = text.Truncate(seg, room, m.st.g.ellipsis)
+	return head + strings.Repeat(" ", w-tw-text.Width(seg)) + m.st.finding.Render(seg)
 }
 
 func (m Model) columnTitles(l layout) string {
@@ -373,7 +373,7 @@ func (m Model) outageCell(cell string, s track.Status, via string, w int, rs *ro
 		if selected {
 			return text.Fit(t, w, g.ellipsis)
 		}
-		return ansi.Truncate(t, w, g.ellipsis)
+		return text.Truncate(t, w, g.ellipsis)
 	}
 	if _, open := s.OpenOutage(); !open {
 		style := rs.dim
@@ -383,10 +383,10 @@ func (m Model) outageCell(cell string, s track.Status, via string, w int, rs *ro
 		return style.paint(cut(cell, w))
 	}
 	reason := text.WithVia(s.Reason, via)
-	if reason == "" || ansi.StringWidth(cell)+2+6 > w {
+	if reason == "" || text.Width(cell)+2+6 > w {
 		return rs.down.paint(cut(cell, w))
 	}
-	return rs.down.paint(cell) + rs.dim.paint("  "+cut(reason, w-ansi.StringWidth(cell)-2))
+	return rs.down.paint(cell) + rs.dim.paint("  "+cut(reason, w-text.Width(cell)-2))
 }
 
 // nameCell is the name, cut and padded to w cells, with the characters the filter matched in
@@ -416,20 +416,34 @@ func (m Model) nameCell(i, w int, rs *rowStyles, terms []string) string {
 		}
 		run.Reset()
 	}
+	// A grapheme cluster takes its first rune's look whole: a style sequence inside one (a
+	// keycap's digit highlighted apart from its marks) breaks it into pieces that the screen
+	// and the terminal measure apart.
 	whole := true
-	for _, r := range cell {
+	for rest := cell; rest != ""; {
+		var g string
+		if rest[0] < 0x80 && (len(rest) == 1 || rest[1] < 0x80) {
+			g = rest[:1] // ASCII before ASCII: a cluster of its own, most names throughout
+		} else if g, _ = ansi.FirstGraphemeCluster(rest, ansi.GraphemeWidth); g == "" {
+			g = rest
+		}
+		rest = rest[len(g):]
 		isHi := false
-		if whole && k < len(name) && name[k] == r {
-			_, isHi = slices.BinarySearch(pos, k)
-		} else {
-			whole = false
+		for j, r := range g {
+			if whole && k < len(name) && name[k] == r {
+				if j == 0 {
+					_, isHi = slices.BinarySearch(pos, k)
+				}
+			} else {
+				whole = false
+			}
+			k++
 		}
 		if isHi != hi {
 			flush()
 			hi = isHi
 		}
-		run.WriteRune(r)
-		k++
+		run.WriteString(g)
 	}
 	flush()
 	return b.String()

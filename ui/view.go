@@ -37,10 +37,10 @@ func (m Model) draw() string {
 	lines := m.drawn.buffer(frameBuf, h)
 	lines = append(lines, m.headerLine(w))
 	if hint {
-		lines = append(lines, m.st.hint.Render(ansi.Truncate(m.hint, w, m.st.g.ellipsis)))
+		lines = append(lines, m.st.hint.Render(text.Truncate(m.hint, w, m.st.g.ellipsis)))
 	}
 	if errLine {
-		lines = append(lines, m.st.err.Render(ansi.Truncate("source stopped: "+text.CleanText(m.err.Error(), 0), w, m.st.g.ellipsis)))
+		lines = append(lines, m.st.err.Render(text.Truncate("source stopped: "+text.CleanText(m.err.Error(), 0), w, m.st.g.ellipsis)))
 	}
 	bh := m.bodyHeight()
 	var body []string
@@ -103,8 +103,8 @@ func (m Model) draw() string {
 
 // fit is line cut to w cells.
 func fit(line string, w int) string {
-	if len(line) > w && ansi.StringWidth(line) > w {
-		return ansi.Truncate(line, w, "")
+	if len(line) > w && text.Width(line) > w {
+		return text.Truncate(line, w, "")
 	}
 	return line
 }
@@ -150,7 +150,7 @@ func (m Model) reloadFailedLines() []string {
 	lines := strings.Split(ansi.Wrap(why, w, " "), "\n")
 	if most := max(1, min(3, h/4)); len(lines) > most {
 		lines = lines[:most]
-		lines[most-1] = ansi.Truncate(lines[most-1]+" "+m.st.g.ellipsis, w, m.st.g.ellipsis)
+		lines[most-1] = text.Truncate(lines[most-1]+" "+m.st.g.ellipsis, w, m.st.g.ellipsis)
 	}
 	for i, l := range lines {
 		lines[i] = m.st.noSave.Render(strings.TrimRight(l, " "))
@@ -189,8 +189,8 @@ func (m Model) findingText() string {
 	var parts []string
 	if m.find.filter != "" && !m.typing {
 		f := m.find.filter
-		if ansi.StringWidth(f) > 16 {
-			f = ansi.Truncate(f, 16, m.st.g.ellipsis)
+		if text.Width(f) > 16 {
+			f = text.Truncate(f, 16, m.st.g.ellipsis)
 		}
 		parts = append(parts, "/"+f)
 	}
@@ -217,16 +217,16 @@ func (m Model) filterLine(w int) string {
 	if w < 40 {
 		right = "  " + m.shownText()
 	}
-	room := w - 1 - 1 - ansi.StringWidth(right) // the "/" and the cursor
+	room := w - 1 - 1 - text.Width(right) // the "/" and the cursor
 	if room < 4 {
 		right, room = "", w-2
 	}
 	f := m.find.filter
-	if fw := ansi.StringWidth(f); fw > room {
-		f = st.g.ellipsis + ansi.TruncateLeft(f, fw-room+ansi.StringWidth(st.g.ellipsis), "")
+	if fw := text.Width(f); fw > room {
+		f = st.g.ellipsis + ansi.TruncateLeft(f, fw-room+text.Width(st.g.ellipsis), "")
 	}
 	line := st.prompt.Render("/"+f) + st.cursor.Render(" ")
-	gap := w - ansi.StringWidth(line) - ansi.StringWidth(right)
+	gap := w - text.Width(line) - text.Width(right)
 	if right != "" && gap > 0 {
 		line += strings.Repeat(" ", gap) + st.footer.Render(strings.TrimLeft(right, " "))
 	}
@@ -286,15 +286,15 @@ func (m Model) layFooter(k footerKey) string {
 	var hint string
 	if why := k.why; why != "" {
 		const help = "  ? help"
-		if ansi.StringWidth(why)+len(help) > room && room > len(help)+8 {
-			why = ansi.Truncate(why, room-len(help), "…") // the reason is cut, not "? help"
+		if text.Width(why)+len(help) > room && room > len(help)+8 {
+			why = text.Truncate(why, room-len(help), "…") // the reason is cut, not "? help"
 		}
 		hint = why + help
 	} else {
 		hint = m.footerKeys(k, room)
 	}
-	hint = ansi.Truncate(hint, room, "")
-	gap := w - ansi.StringWidth(hint) - len(pos)
+	hint = text.Truncate(hint, room, "")
+	gap := w - text.Width(hint) - len(pos)
 	if pos == "" || gap < 1 {
 		return m.drawn.style(footerSlot, m.st, hint)
 	}
@@ -319,7 +319,7 @@ func helpWidth(bindings []key.Binding) int {
 	for _, b := range bindings {
 		if b.Enabled() {
 			h := b.Help()
-			w += ansi.StringWidth(h.Key) + 1 + ansi.StringWidth(h.Desc)
+			w += text.Width(h.Key) + 1 + text.Width(h.Desc)
 			n++
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/muesli/termenv"
 	"golang.org/x/text/width"
 
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
@@ -353,5 +354,70 @@ func TestFooterFitsWhole(t *testing.T) {
 		if footer := lines[len(lines)-1]; !strings.Contains(footer, "…  ? help") {
 			t.Errorf("width %d: footer on a long reason = %q, want it cut before ? help", w, footer)
 		}
+	}
+}
+
+// TestDetailLongURL: the detail view shows a URL too long for a line whole (in its display
+// form, query values masked), wrapped under its label: the list has no room for it, and the
+// on-call engineer needs the exact URL.
+func TestDetailLongURL(t *testing.T) {
+	services, st := fixture(fixedNow)
+	long := "https://api.example.com/" + strings.Repeat("segment/", 30) + "healthz?probe=1"
+	services[0].URL = long
+	snaps, src := split(services, st)
+	m := New(services, snaps, src, Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = next.(Model)
+	for k := 0; k < len(services) && m.selected() != 0; k++ {
+		m = press(m, "j")
+	}
+	m = press(m, "enter")
+	var url strings.Builder
+	in := false
+	for _, l := range m.detailLines() {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(l, "URL"):
+			in = true
+			url.WriteString(strings.TrimSpace(strings.TrimPrefix(l, "URL")))
+		case in && !strings.Contains(l, "  ") && l != "" && !strings.HasPrefix(l, "Check"):
+			url.WriteString(l)
+		default:
+			in = false
+		}
+		if text.Width(l) > 80 {
+			t.Errorf("line %q is wider than 80", l)
+		}
+	}
+	if want := services[0].DisplayURL(); url.String() != want || !strings.HasPrefix(want, long[:200]) {
+		t.Errorf("the detail view's URL = %q, want it whole: %q", url.String(), want)
+	}
+}
+
+// TestEscThenKeyInOneRead: esc and the next key arriving in one read (typed fast, or joined by
+// ssh) reach Bubble Tea as alt+key; uptty binds no alt key, so it takes them as the two keys:
+// esc / in the detail view goes back and opens the filter, rather than doing nothing.
+func TestEscThenKeyInOneRead(t *testing.T) {
+	m := press(fixtureModel(80, 24, termenv.Ascii, false), "enter")
+	if m.view != detailView {
+		t.Fatalf("enter did not open the detail view")
+	}
+	next, _ := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'/'}, Alt: true})
+	m = next.(Model)
+	if m.view != listView || !m.typing {
+		t.Errorf("alt+/ in the detail view: view %v, typing %v; want the list with the filter open", m.view, m.typing)
+	}
+}
+
+// TestReloadWithNothingToReload: r where there is no config file to read again (the demo, an
+// attached screen) says why, rather than doing nothing.
+func TestReloadWithNothingToReload(t *testing.T) {
+	m := fixtureModel(80, 24, termenv.Ascii, false)
+	if v := press(m, "r").View(); !strings.Contains(v, "nothing to reload") {
+		t.Errorf("r with no Reload: the screen does not say so:\n%s", v)
+	}
+	m.demo = true
+	if v := press(m, "r").View(); !strings.Contains(v, "the demo has no config file") {
+		t.Errorf("r in the demo: the screen does not say the demo has no config:\n%s", v)
 	}
 }

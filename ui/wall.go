@@ -176,6 +176,7 @@ func (m Model) serviceTile(i int) wallItem {
 
 // wallLines draws the wallboard's body in w x h: problems as the largest tiles that fit, first;
 // healthy services below as tiles when they fit, else as one-line cells paged every page.
+// Problems too many for tiles are cells themselves, paged, and only their pages are shown.
 // A tile shows the name, the state in big letters and, while the outage goes on, its clock
 // in big digits, as room allows; colour only repeats what the words say.
 //
@@ -196,7 +197,7 @@ func (m Model) wallBody(w, h int) (lines []string, page, pages int) {
 	items := m.wallItems()
 	n := items.len()
 	if n == 0 || w <= 0 || h <= 0 {
-		return []string{m.st.hint.Render(ansi.Truncate(m.nothingShown(), max(w, 0), m.st.g.ellipsis))}, 0, 1
+		return []string{m.st.hint.Render(text.Truncate(m.nothingShown(), max(w, 0), m.st.g.ellipsis))}, 0, 1
 	}
 	split := items.problems
 	problems, healthy := items.sub(0, split), items.sub(split, n)
@@ -214,8 +215,13 @@ func (m Model) wallBody(w, h int) (lines []string, page, pages int) {
 	}
 	t, ok := tileGrid(split, w, ph)
 	if !ok {
-		// Too many problems for tiles: one-line cells, problems first, paged.
-		return m.wallCells(items, w, h)
+		// Too many problems for tiles: one-line cells, problems first, paged through the
+		// pages that hold a problem only; healthy services fill what the last one leaves.
+		// Paging through every healthy service too left a wall all UP most of the time
+		// while dozens were DOWN (the header still counts them all).
+		per := max(w/wallCellW, 1) * h
+		shown := min(items.len(), (split+per-1)/per*per)
+		return m.wallCells(items.sub(0, shown), w, h)
 	}
 	lines = m.drawTiles(problems.slice(0, split), t)
 	rest := h - t.rows*t.h
@@ -270,7 +276,7 @@ func (m Model) drawTiles(items []wallItem, t tiling) []string {
 			for y, l := range m.tile(items[k], t.w-1, t.h) {
 				rowLines[y].WriteString(l)
 				if c < t.cols-1 {
-					rowLines[y].WriteString(strings.Repeat(" ", max(t.w-ansi.StringWidth(l), 0)))
+					rowLines[y].WriteString(strings.Repeat(" ", max(t.w-text.Width(l), 0)))
 				}
 			}
 		}
@@ -298,7 +304,7 @@ func (m Model) tile(it wallItem, w, h int) []string {
 			in = append(in, s)
 		}
 	}
-	add(st.headSpan.paint(ansi.Truncate(it.name, iw, g.ellipsis)))
+	add(st.headSpan.paint(text.Truncate(it.name, iw, g.ellipsis)))
 	word := it.state.String()
 	clock := ""
 	if it.open {
@@ -312,22 +318,22 @@ func (m Model) tile(it wallItem, w, h int) []string {
 			add(paint.paint(l))
 		}
 	} else {
-		add(paint.paint(ansi.Truncate(word+" "+clock, iw, g.ellipsis)))
+		add(paint.paint(text.Truncate(word+" "+clock, iw, g.ellipsis)))
 	}
 	switch {
 	case bigClock:
 		for _, l := range bigText(clock, g.block) {
 			add(paint.paint(l))
 		}
-		add(st.row[0].dim.paint(ansi.Truncate("since "+it.since, iw, g.ellipsis)))
+		add(st.row[0].dim.paint(text.Truncate("since "+it.since, iw, g.ellipsis)))
 	case it.open && bigWord:
-		add(paint.paint(ansi.Truncate(clock+" since "+it.since, iw, g.ellipsis)))
+		add(paint.paint(text.Truncate(clock+" since "+it.since, iw, g.ellipsis)))
 	}
 	if it.reason != "" && it.problem {
-		add(st.row[0].dim.paint(ansi.Truncate(it.reason, iw, g.ellipsis)))
+		add(st.row[0].dim.paint(text.Truncate(it.reason, iw, g.ellipsis)))
 	}
 	if it.note != "" {
-		add(st.row[0].dim.paint(ansi.Truncate(it.note, iw, g.ellipsis)))
+		add(st.row[0].dim.paint(text.Truncate(it.note, iw, g.ellipsis)))
 	}
 	for len(in) < ih {
 		in = append(in, "")
@@ -338,7 +344,7 @@ func (m Model) tile(it wallItem, w, h int) []string {
 	out := make([]string, 0, h)
 	out = append(out, paint.paint(g.boxTL+strings.Repeat(g.boxH, w-2)+g.boxTR))
 	for _, l := range in {
-		pad := max(iw-ansi.StringWidth(l), 0)
+		pad := max(iw-text.Width(l), 0)
 		out = append(out, paint.paint(g.boxV)+" "+l+strings.Repeat(" ", pad)+" "+paint.paint(g.boxV))
 	}
 	return append(out, paint.paint(g.boxBL+strings.Repeat(g.boxH, w-2)+g.boxBR))
@@ -374,7 +380,7 @@ func (m Model) wallCells(list wallList, w, h int) (lines []string, page, pages i
 			cell := m.wallCell(items[k], cw-1)
 			b.WriteString(cell)
 			if c < cols-1 {
-				b.WriteString(strings.Repeat(" ", max(cw-ansi.StringWidth(cell), 0)))
+				b.WriteString(strings.Repeat(" ", max(cw-text.Width(cell), 0)))
 			}
 		}
 		lines = append(lines, b.String())
@@ -395,13 +401,13 @@ func (m Model) wallCell(it wallItem, w int) string {
 		tail = "ACK " + tail
 	}
 	word := text.Fit(it.state.String(), stateW, "")
-	room := w - stateW - 1 - 1 - ansi.StringWidth(tail)
-	name := ansi.Truncate(it.name, max(room, 0), g.ellipsis)
+	room := w - stateW - 1 - 1 - text.Width(tail)
+	name := text.Truncate(it.name, max(room, 0), g.ellipsis)
 	line := paint.paint(word) + " " + name
 	if tail != "" && room > 0 {
-		line += strings.Repeat(" ", max(room-ansi.StringWidth(name), 0)+1) + paint.paint(tail)
+		line += strings.Repeat(" ", max(room-text.Width(name), 0)+1) + paint.paint(tail)
 	}
-	return ansi.Truncate(line, max(w, 0), "")
+	return text.Truncate(line, max(w, 0), "")
 }
 
 // wallFooter says which page of tiles shows and how to leave.
@@ -413,7 +419,7 @@ func (m Model) wallFooter(w, page, pages int) string {
 	if m.find.active() {
 		pos = strings.TrimSpace(m.shownText() + "  " + pos)
 	}
-	room := w - ansi.StringWidth(pos) - 1
+	room := w - text.Width(pos) - 1
 	// Keys that do not fit are left out whole, ? help (which lists them all) last.
 	keys := []string{"W list", "/ find", "! problems", "? help", "q quit"}
 	on := make([]bool, len(keys))
@@ -426,16 +432,16 @@ func (m Model) wallFooter(w, page, pages int) string {
 				shown = append(shown, key)
 			}
 		}
-		if line := strings.Join(shown, "  "); ansi.StringWidth(line) <= room {
+		if line := strings.Join(shown, "  "); text.Width(line) <= room {
 			hint = line
 		} else {
 			on[k] = false
 		}
 	}
 	if hint == "" {
-		hint = ansi.Truncate(keys[3], max(room, 0), "")
+		hint = text.Truncate(keys[3], max(room, 0), "")
 	}
-	gap := w - ansi.StringWidth(hint) - ansi.StringWidth(pos)
+	gap := w - text.Width(hint) - text.Width(pos)
 	if pos == "" || gap < 1 {
 		return m.st.footer.Render(hint)
 	}

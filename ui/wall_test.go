@@ -96,6 +96,34 @@ func TestWallPages(t *testing.T) {
 	}
 }
 
+// TestWallManyProblemsEveryPage: when the problems are too many for tiles and page as cells,
+// no page is without them: a wall must not read all UP while 72 services are DOWN. Every DOWN
+// service is on some page.
+func TestWallManyProblemsEveryPage(t *testing.T) {
+	var down []int
+	for i := 0; i < 500; i += 7 {
+		down = append(down, i)
+	}
+	m := press(bigBoard(500, down, 80, 24), "W")
+	seen := map[string]bool{}
+	for k := range 12 {
+		next, _ := m.Update(tickMsg(fixedNow.Add(time.Duration(k) * 10 * time.Second)))
+		v := next.(Model).View()
+		body := strings.Split(v, "\n")[1:]
+		if !strings.Contains(strings.Join(body, "\n"), "DOWN") {
+			t.Fatalf("page at +%ds shows no DOWN service, with %d DOWN:\n%s", k*10, len(down), v)
+		}
+		for _, i := range down {
+			if name := fmt.Sprintf("svc-%03d", i); strings.Contains(v, name) {
+				seen[name] = true
+			}
+		}
+	}
+	if len(seen) != len(down) {
+		t.Errorf("%d of %d DOWN services shown over 12 pages, want all", len(seen), len(down))
+	}
+}
+
 // TestWallAnySize draws the wallboard at every size up to 40x16 in both kinds: nothing panics
 // or overflows.
 func TestWallAnySize(t *testing.T) {

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/charmbracelet/x/ansi"
+	"golang.org/x/text/width"
 )
 
 // Term is a small terminal, for tests only: it applies what a screen writes (printable
-// graphemes with autowrap, CUP, CUF, CUB, DCH, ICH, EL, ED 2, SGR, CR, LF; modes and OSC are
+// graphemes with autowrap, CUP, CUF, CUB, CHA, DCH, ECH, ICH, EL, ED 2, SGR, CR, LF; modes and OSC are
 // ignored) to a grid of cells, without sharing the screen's code. Strict, a sequence it does
 // not know fails the test; lenient, it is skipped (a stream read as it comes, which may stop
 // in the middle of a sequence).
@@ -26,6 +28,24 @@ type Term struct {
 	Wraps  int // times a print wrapped to the next row
 	strict bool
 }
+
+// PerCodePoint is how wide a terminal that adds up code points draws a grapheme, as tmux 3.3
+// and xterm do: 👍🏽 four cells, ❤️ one, 👨‍👩‍👧 six, 1️⃣ one. Set it as a Term's Widths.
+func PerCodePoint(g string) int {
+	n := 0
+	for _, r := range g {
+		switch k := width.LookupRune(r).Kind(); {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		case k == width.EastAsianWide || k == width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+const keycapMark = "\uFE0F\u20E3"
 
 // Cell is one column of the screen.
 type Cell struct {
@@ -86,6 +106,11 @@ func (v *Term) Write(t testing.TB, b string) {
 	for len(b) > 0 {
 		seq, width, n, next := ansi.DecodeSequence(b, state, p)
 		state, b = next, b[n:]
+		if len(seq) == 1 && strings.IndexByte("0123456789#*", seq[0]) >= 0 && strings.HasPrefix(b, keycapMark) {
+			// A keycap (1️⃣), which ansi decodes as its ASCII base and its marks: one
+			// grapheme, two cells wide as grapheme-aware terminals draw it.
+			seq, width, b = seq+keycapMark, 2, b[len(keycapMark):]
+		}
 		switch {
 		case seq == "\r":
 			v.X = 0
@@ -96,6 +121,14 @@ func (v *Term) Write(t testing.TB, b string) {
 				width = v.Widths(seq)
 			}
 			v.print(t, seq, width)
+		case len(seq) > 0 && seq[0] >= 0x20 && seq[0] != 0x1b && (seq[0] < 0x80 || seq[0] >= 0xa0):
+			// A mark of no width (a combining accent) joins the grapheme before the cursor.
+			if x := min(v.X, v.W) - 1; x >= 0 {
+				for x > 0 && v.Cells[v.Y][x].S == "" {
+					x--
+				}
+				v.Cells[v.Y][x].S += seq
+			}
 		case strings.HasPrefix(seq, "\x1b["):
 			v.csi(t, seq, p)
 		case strings.HasPrefix(seq, "\x1b]"):
@@ -153,6 +186,8 @@ func (v *Term) csi(t testing.TB, seq string, p *ansi.Parser) {
 		v.Y, v.X = min(param(0, 1), v.H)-1, min(param(1, 1), v.W)-1
 	case 'C':
 		v.X = min(v.X+param(0, 1), v.W-1)
+	case 'G': // CHA
+		v.X = min(param(0, 1), v.W) - 1
 	case 'D':
 		v.X = max(min(v.X, v.W-1)-param(0, 1), 0)
 	case 'P': // DCH: the rest of the row moves left, blanks come in at its end
@@ -175,6 +210,9 @@ func (v *Term) csi(t testing.TB, seq string, p *ansi.Parser) {
 			return
 		}
 		v.erase(min(v.X, v.W-1), v.Y, v.W, v.Y+1)
+	case 'X': // ECH: n cells from the cursor blanked, the cursor stays
+		x := min(v.X, v.W-1)
+		v.erase(x, v.Y, min(x+param(0, 1), v.W), v.Y+1)
 	case 'J':
 		if n, _ := p.Param(0, 0); n != 2 {
 			v.fail(t, "ED %d", n)
