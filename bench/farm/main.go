@@ -928,17 +928,15 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 
 // lateness compares the steady state's passing checks with the grid uptty schedules them on,
 // as the checks themselves show it, so that it holds for any binary (--bin) whatever its way of
-// placing services: a service's grid point is its earliest passing check's start in the steady
-// state, modulo the interval (at the history's ms precision). It returns the peak per 100 ms
-// those grid points alone give, and how late each passing check started against its service's.
+// placing services: a service's grid point is the earliest of its passing checks' starts in the
+// steady state, modulo the interval (at the history's ms precision), that its checks keep
+// coming back to (gridPoint). It returns the peak per 100 ms those grid points alone give, and
+// how late each passing check started against its service's, up to a quarter interval (a later
+// start is not told from one on another grid: a retry's, a pass after one).
 func lateness(f *farm, o options, results []result, from, to time.Time) (gridPeak int, p50, p99, maxV float64) {
 	iv := int64(o.interval)
 	ms := int64(time.Millisecond)
-	// Each service's passing steady checks, as offsets on its grid relative to the first one,
-	// in (-iv/2, iv/2]: the earliest of them is the grid point.
-	first := make([]int64, o.n)
-	least := make([]int64, o.n)
-	seen := make([]bool, o.n)
+	starts := make([][]int64, o.n)
 	var picked []result
 	for _, x := range results {
 		at := x.at * ms
@@ -946,28 +944,52 @@ func lateness(f *farm, o options, results []result, from, to time.Time) (gridPea
 			continue
 		}
 		picked = append(picked, x)
-		if !seen[x.svc] {
-			seen[x.svc], first[x.svc] = true, at
-		}
-		least[x.svc] = min(least[x.svc], around(at-first[x.svc], iv))
+		starts[x.svc] = append(starts[x.svc], at)
 	}
+	grid := make([]int64, o.n)
 	counts := make([]int, max(iv/int64(100*time.Millisecond), 1))
-	for i := range o.n {
-		if seen[i] {
-			phase := ((first[i]+least[i])%iv + iv) % iv
+	for i, s := range starts {
+		if len(s) > 0 {
+			grid[i] = gridPoint(s, iv)
+			phase := (grid[i]%iv + iv) % iv
 			counts[min(phase/int64(100*time.Millisecond), int64(len(counts)-1))]++
 		}
 	}
 	var late []float64
 	for _, x := range picked {
-		past := around(x.at*ms-first[x.svc], iv) - least[x.svc]
-		if past > iv/4 {
-			continue // not on the grid: a retry's, a pass after one
+		past := around(x.at*ms-grid[x.svc], iv)
+		if past > iv/4 || past < -iv/4 {
+			continue // not on the grid: a retry's, a pass after one, or late by most of an interval
 		}
-		late = append(late, float64(past)/1e6)
+		late = append(late, float64(max(past, 0))/1e6)
 	}
 	_, p50, p99, maxV = stats(late)
 	return slices.Max(counts), p50, p99, maxV
+}
+
+// gridPoint is the grid point of a service whose checks started at starts (Unix ns), on a grid
+// of iv: the 1st percentile of the starts' offsets around their median, on the interval's
+// circle. Not their earliest: a check late by more than half an interval (every service due in
+// a stall of a second, at 1 s) reads as early on the circle, and as the grid point it made every
+// other check of its service read as late by up to half an interval (session 10's hour at 1 s:
+// late by 0-250 ms evenly, the farm's cap, and half the services' grid points on one 100 ms);
+// a service's checks come back to its grid point, a stall's come once. Checks started a little
+// ahead of their time (StartAhead) come back to theirs too, and count.
+func gridPoint(starts []int64, iv int64) int64 {
+	d := make([]int64, len(starts))
+	ref := starts[0]
+	for range 2 { // the second pass centres on the bulk even when the first start was off it
+		for k, at := range starts {
+			d[k] = around(at-ref, iv)
+		}
+		slices.Sort(d)
+		ref += d[len(d)/2]
+	}
+	for k, at := range starts {
+		d[k] = around(at-ref, iv)
+	}
+	slices.Sort(d)
+	return ref + d[len(d)/100]
 }
 
 // around maps d onto (-iv/2, iv/2] modulo iv.

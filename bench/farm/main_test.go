@@ -110,3 +110,38 @@ func TestFloorPaced(t *testing.T) {
 		t.Errorf("floorPaced spread its requests over %v, want at least %v", span, want)
 	}
 }
+
+// TestLatenessAfterStalls: 1,000 services at 1 s for 10 minutes, every check on time but for
+// two stalls of a second, after each of which every check due in it started at the wake-up
+// (a binary without catching up). The checks held up were late, some by more than half an
+// interval, which on the interval's circle reads as early: one such start must not become its
+// service's grid point, which made every other check of the service read as late by up to
+// half an interval (uniform 0-250 ms at the quarter-interval cap, p50 ~125 ms, and the grid
+// points of half the services on the wake-up's 100 ms), although the schedule kept its grid.
+func TestLatenessAfterStalls(t *testing.T) {
+	const n, iv = 1000, int64(time.Second)
+	o := options{n: n, interval: time.Second}
+	t0 := time.Unix(1_800_000_000, 0).UnixNano()
+	stalls := []struct{ at, d int64 }{{t0 + 100*iv + iv/3, iv}, {t0 + 200*iv + 7*iv/10, iv}}
+	var results []result
+	for svc := range n {
+		for k := range int64(600) {
+			due := t0 + k*iv + int64(svc)*iv/n
+			at := due + int64(svc%3)*int64(time.Millisecond)/2 // on time, within a ms
+			for _, s := range stalls {
+				if due >= s.at && due < s.at+s.d {
+					at = s.at + s.d
+				}
+			}
+			results = append(results, result{svc: int32(svc), at: at / int64(time.Millisecond), ok: true})
+		}
+	}
+	gridPeak, p50, p99, _ := lateness(&farm{o: o}, o, results, time.Unix(0, t0), time.Unix(0, t0+600*iv))
+	t.Logf("grid peak %d per 100 ms (mean %d), lateness p50 %.0f ms, p99 %.0f", gridPeak, n/10, p50, p99)
+	if p50 > 1 || p99 > 2 {
+		t.Errorf("lateness p50 %.0f ms, p99 %.0f; want within the checks' 1 ms (but for the stalls' few)", p50, p99)
+	}
+	if gridPeak > 2*n/10 {
+		t.Errorf("grid peak %d per 100 ms, want the grid's own (%d)", gridPeak, n/10)
+	}
+}
