@@ -123,7 +123,15 @@ func main() {
 	flag.Var(&o.env, "env", "`KEY=VALUE` set in uptty's environment alone, not the farm's (repeatable), e.g. GOMAXPROCS=1")
 	flag.IntVar(&o.sse, "sse-viewers", 0, "event streams (/api/v1/events) read by this process during the run (serve only)")
 	flag.IntVar(&o.ssh, "ssh-viewers", 0, "SSH viewers (120x40, Go's SSH client) in this process during the run (serve --ssh only)")
+	analyzeDir := flag.String("analyze", "", "run nothing: read the history of `DIR`, a directory kept by --keep, and print its steady state minute by minute (give the run's --n, --interval and --settle)")
 	flag.Parse()
+	if *analyzeDir != "" {
+		if err := analyze(*analyzeDir, o, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "farm:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if o.n < 1 || o.interval <= 0 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "farm: want -n ≥ 1, -interval and -duration > 0")
 		os.Exit(2)
@@ -935,9 +943,29 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 // start is not told from one on another grid: a retry's, a pass after one).
 func lateness(f *farm, o options, results []result, from, to time.Time) (gridPeak int, p50, p99, maxV float64) {
 	iv := int64(o.interval)
+	picked, grid, seen := grids(o, results, from, to)
+	counts := make([]int, max(iv/int64(100*time.Millisecond), 1))
+	for i, g := range grid {
+		if seen[i] {
+			phase := (g%iv + iv) % iv
+			counts[min(phase/int64(100*time.Millisecond), int64(len(counts)-1))]++
+		}
+	}
+	var late []float64
+	for _, x := range picked {
+		if past, ok := lateBy(x, grid, iv); ok {
+			late = append(late, float64(past)/1e6)
+		}
+	}
+	_, p50, p99, maxV = stats(late)
+	return slices.Max(counts), p50, p99, maxV
+}
+
+// grids returns the passing checks from from to to, and each service's grid point (Unix ns;
+// seen says which services have one).
+func grids(o options, results []result, from, to time.Time) (picked []result, grid []int64, seen []bool) {
 	ms := int64(time.Millisecond)
 	starts := make([][]int64, o.n)
-	var picked []result
 	for _, x := range results {
 		at := x.at * ms
 		if !x.ok || at < from.UnixNano() || at >= to.UnixNano() || int(x.svc) >= o.n {
@@ -946,25 +974,24 @@ func lateness(f *farm, o options, results []result, from, to time.Time) (gridPea
 		picked = append(picked, x)
 		starts[x.svc] = append(starts[x.svc], at)
 	}
-	grid := make([]int64, o.n)
-	counts := make([]int, max(iv/int64(100*time.Millisecond), 1))
+	grid, seen = make([]int64, o.n), make([]bool, o.n)
 	for i, s := range starts {
 		if len(s) > 0 {
-			grid[i] = gridPoint(s, iv)
-			phase := (grid[i]%iv + iv) % iv
-			counts[min(phase/int64(100*time.Millisecond), int64(len(counts)-1))]++
+			grid[i], seen[i] = gridPoint(s, int64(o.interval)), true
 		}
 	}
-	var late []float64
-	for _, x := range picked {
-		past := around(x.at*ms-grid[x.svc], iv)
-		if past > iv/4 || past < -iv/4 {
-			continue // not on the grid: a retry's, a pass after one, or late by most of an interval
-		}
-		late = append(late, float64(max(past, 0))/1e6)
+	return picked, grid, seen
+}
+
+// lateBy is how late x started against its service's grid point (ns, 0 for a start a little
+// ahead of it); ok is false for a start more than a quarter interval off the grid: a retry's,
+// a pass after one, or late by most of an interval, which cannot be told apart.
+func lateBy(x result, grid []int64, iv int64) (late int64, ok bool) {
+	past := around(x.at*int64(time.Millisecond)-grid[x.svc], iv)
+	if past > iv/4 || past < -iv/4 {
+		return 0, false
 	}
-	_, p50, p99, maxV = stats(late)
-	return slices.Max(counts), p50, p99, maxV
+	return max(past, 0), true
 }
 
 // gridPoint is the grid point of a service whose checks started at starts (Unix ns), on a grid

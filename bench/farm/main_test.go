@@ -121,12 +121,26 @@ func TestFloorPaced(t *testing.T) {
 func TestLatenessAfterStalls(t *testing.T) {
 	const n, iv = 1000, int64(time.Second)
 	o := options{n: n, interval: time.Second}
-	t0 := time.Unix(1_800_000_000, 0).UnixNano()
+	results, t0 := stalledResults(n, iv)
+	gridPeak, p50, p99, _ := lateness(&farm{o: o}, o, results, time.Unix(0, t0), time.Unix(0, t0+600*iv))
+	t.Logf("grid peak %d per 100 ms (mean %d), lateness p50 %.0f ms, p99 %.0f", gridPeak, n/10, p50, p99)
+	if p50 > 1 || p99 > 2 {
+		t.Errorf("lateness p50 %.0f ms, p99 %.0f; want within the checks' 1 ms (but for the stalls' few)", p50, p99)
+	}
+	if gridPeak > 2*n/10 {
+		t.Errorf("grid peak %d per 100 ms, want the grid's own (%d)", gridPeak, n/10)
+	}
+}
+
+// stalledResults are n services' passing checks every iv for 10 minutes from t0, on time but
+// for two stalls of a second (at 100 s and 200 s), after which every check due in them started
+// at the wake-up.
+func stalledResults(n int, iv int64) (results []result, t0 int64) {
+	t0 = time.Unix(1_800_000_000, 0).UnixNano()
 	stalls := []struct{ at, d int64 }{{t0 + 100*iv + iv/3, iv}, {t0 + 200*iv + 7*iv/10, iv}}
-	var results []result
 	for svc := range n {
 		for k := range int64(600) {
-			due := t0 + k*iv + int64(svc)*iv/n
+			due := t0 + k*iv + int64(svc)*iv/int64(n)
 			at := due + int64(svc%3)*int64(time.Millisecond)/2 // on time, within a ms
 			for _, s := range stalls {
 				if due >= s.at && due < s.at+s.d {
@@ -136,12 +150,29 @@ func TestLatenessAfterStalls(t *testing.T) {
 			results = append(results, result{svc: int32(svc), at: at / int64(time.Millisecond), ok: true})
 		}
 	}
-	gridPeak, p50, p99, _ := lateness(&farm{o: o}, o, results, time.Unix(0, t0), time.Unix(0, t0+600*iv))
-	t.Logf("grid peak %d per 100 ms (mean %d), lateness p50 %.0f ms, p99 %.0f", gridPeak, n/10, p50, p99)
-	if p50 > 1 || p99 > 2 {
-		t.Errorf("lateness p50 %.0f ms, p99 %.0f; want within the checks' 1 ms (but for the stalls' few)", p50, p99)
+	return results, t0
+}
+
+// TestMinutes: the minutes of a run show where its bursts and late starts fell, the two
+// stalls' in the 2nd and 4th minutes, the others even and on time.
+func TestMinutes(t *testing.T) {
+	const n, iv = 1000, int64(time.Second)
+	o := options{n: n, interval: time.Second}
+	results, t0 := stalledResults(n, iv)
+	ms := minutes(o, results, time.Unix(0, t0), time.Unix(0, t0+600*iv))
+	if len(ms) != 10 {
+		t.Fatalf("%d minutes, want 10", len(ms))
 	}
-	if gridPeak > 2*n/10 {
-		t.Errorf("grid peak %d per 100 ms, want the grid's own (%d)", gridPeak, n/10)
+	for k, m := range ms {
+		stalled := k == 1 || k == 3
+		if m.Starts != 60*n {
+			t.Errorf("minute %d: %d starts, want %d", k, m.Starts, 60*n)
+		}
+		if peak := m.Peak100ms; stalled != (peak > 2*n/10) {
+			t.Errorf("minute %d: peak %d per 100 ms, want a burst only in the stalls' minutes (1, 3)", k, peak)
+		}
+		if stalled != (m.OffGrid > 0) || m.LateP50MS > 1 {
+			t.Errorf("minute %d: %d checks off the grid, late p50 %.0f ms; want off-grid ones only in the stalls' minutes, p50 0", k, m.OffGrid, m.LateP50MS)
+		}
 	}
 }
