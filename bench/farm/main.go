@@ -752,24 +752,27 @@ func readHistory(path string) ([]result, error) {
 
 // figures is what one run measured.
 type figures struct {
-	Services         int     `json:"services"`
-	IntervalS        float64 `json:"interval_s"`
-	DurationS        float64 `json:"duration_s"`
-	Hogs             int     `json:"hogs"`
-	Hung             int     `json:"hung"`
-	TUI              bool    `json:"tui"`
-	Requests         int     `json:"requests"`
-	SteadyRequests   int     `json:"steady_requests"`
-	SteadyExpected   float64 `json:"steady_expected"`
-	FirstRoundS      float64 `json:"first_round_s"`
-	StartPeak100ms   int     `json:"start_peak_per_100ms"`
-	Mean100ms        float64 `json:"steady_mean_per_100ms"`
-	Peak100ms        int     `json:"steady_peak_per_100ms"`
-	StartsPeak100ms  int     `json:"steady_check_starts_peak_per_100ms"`
-	GridPeak100ms    int     `json:"grid_peak_per_100ms"`
-	LateP50MS        float64 `json:"start_lateness_p50_ms"`
-	LateP99MS        float64 `json:"start_lateness_p99_ms"`
-	LateMaxMS        float64 `json:"start_lateness_max_ms"`
+	Services        int     `json:"services"`
+	IntervalS       float64 `json:"interval_s"`
+	DurationS       float64 `json:"duration_s"`
+	Hogs            int     `json:"hogs"`
+	Hung            int     `json:"hung"`
+	TUI             bool    `json:"tui"`
+	Requests        int     `json:"requests"`
+	SteadyRequests  int     `json:"steady_requests"`
+	SteadyExpected  float64 `json:"steady_expected"`
+	FirstRoundS     float64 `json:"first_round_s"`
+	StartPeak100ms  int     `json:"start_peak_per_100ms"`
+	Mean100ms       float64 `json:"steady_mean_per_100ms"`
+	Peak100ms       int     `json:"steady_peak_per_100ms"`
+	StartsPeak100ms int     `json:"steady_check_starts_peak_per_100ms"`
+	GridPeak100ms   int     `json:"grid_peak_per_100ms"`
+	LateP50MS       float64 `json:"start_lateness_p50_ms"`
+	LateP99MS       float64 `json:"start_lateness_p99_ms"`
+	LateMaxMS       float64 `json:"start_lateness_max_ms"`
+	// LateOffGrid counts the passing checks left out of the lateness: more than a quarter
+	// interval off their grid (late by most of an interval after a stall, or on another grid).
+	LateOffGrid      int     `json:"start_off_grid"`
 	Stored           int     `json:"stored"`
 	Matched          int     `json:"matched"`
 	ErrMeanMS        float64 `json:"latency_error_mean_ms"`
@@ -866,7 +869,7 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 		}
 		r.StartsPeak100ms = slices.Max(counts)
 	}
-	r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS = lateness(f, o, results, steadyAt, stopAt)
+	r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS, r.LateOffGrid = lateness(f, o, results, steadyAt, stopAt)
 	for _, x := range recs {
 		if x.start >= steadyAt.UnixNano() && x.start < stopAt.UnixNano() {
 			r.SteadyRequests++
@@ -940,8 +943,9 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 // steady state, modulo the interval (at the history's ms precision), that its checks keep
 // coming back to (gridPoint). It returns the peak per 100 ms those grid points alone give, and
 // how late each passing check started against its service's, up to a quarter interval (a later
-// start is not told from one on another grid: a retry's, a pass after one).
-func lateness(f *farm, o options, results []result, from, to time.Time) (gridPeak int, p50, p99, maxV float64) {
+// start is not told from one on another grid: a retry's, a pass after one), and how many were
+// left out for that.
+func lateness(f *farm, o options, results []result, from, to time.Time) (gridPeak int, p50, p99, maxV float64, offGrid int) {
 	iv := int64(o.interval)
 	picked, grid, seen := grids(o, results, from, to)
 	counts := make([]int, max(iv/int64(100*time.Millisecond), 1))
@@ -955,10 +959,12 @@ func lateness(f *farm, o options, results []result, from, to time.Time) (gridPea
 	for _, x := range picked {
 		if past, ok := lateBy(x, grid, iv); ok {
 			late = append(late, float64(past)/1e6)
+		} else {
+			offGrid++
 		}
 	}
 	_, p50, p99, maxV = stats(late)
-	return slices.Max(counts), p50, p99, maxV
+	return slices.Max(counts), p50, p99, maxV, offGrid
 }
 
 // grids returns the passing checks from from to to, and each service's grid point (Unix ns;
@@ -1050,8 +1056,8 @@ func (r figures) print(w io.Writer) {
 	fmt.Fprintf(w, "  first round         all services checked %.2f s after start; start-up peak %d requests per 100 ms\n", r.FirstRoundS, r.StartPeak100ms)
 	fmt.Fprintf(w, "  requests / 100 ms   steady mean %.1f, peak %d (%.1fx the mean); %d requests in the steady state, %.0f due (retries included)\n",
 		r.Mean100ms, r.Peak100ms, float64(r.Peak100ms)/math.Max(r.Mean100ms, 1e-9), r.SteadyRequests, r.SteadyExpected)
-	fmt.Fprintf(w, "  check starts        steady peak %d per 100 ms by uptty's own start times (its grid alone: %d); passing checks start late by p50 %.0f ms, p99 %.0f, max %.0f\n",
-		r.StartsPeak100ms, r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS)
+	fmt.Fprintf(w, "  check starts        steady peak %d per 100 ms by uptty's own start times (its grid alone: %d); passing checks start late by p50 %.0f ms, p99 %.0f, max %.0f (%d more than a quarter interval off their grid, left out)\n",
+		r.StartsPeak100ms, r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS, r.LateOffGrid)
 	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f (floor mean %+.2f, p99 %+.2f); start-up mean %+.2f, p99 %+.2f (handler %.2f ms)\n",
 		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.FloorErrMeanMS, r.FloorErrP99MS, r.StartErrMeanMS, r.StartErrP99MS, r.HandlerMeanMS)
 	cpuFloor := "not measured"

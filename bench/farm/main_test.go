@@ -122,7 +122,7 @@ func TestLatenessAfterStalls(t *testing.T) {
 	const n, iv = 1000, int64(time.Second)
 	o := options{n: n, interval: time.Second}
 	results, t0 := stalledResults(n, iv)
-	gridPeak, p50, p99, _ := lateness(&farm{o: o}, o, results, time.Unix(0, t0), time.Unix(0, t0+600*iv))
+	gridPeak, p50, p99, _, _ := lateness(&farm{o: o}, o, results, time.Unix(0, t0), time.Unix(0, t0+600*iv))
 	t.Logf("grid peak %d per 100 ms (mean %d), lateness p50 %.0f ms, p99 %.0f", gridPeak, n/10, p50, p99)
 	if p50 > 1 || p99 > 2 {
 		t.Errorf("lateness p50 %.0f ms, p99 %.0f; want within the checks' 1 ms (but for the stalls' few)", p50, p99)
