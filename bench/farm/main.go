@@ -1001,13 +1001,14 @@ func lateBy(x result, grid []int64, iv int64) (late int64, ok bool) {
 }
 
 // gridPoint is the grid point of a service whose checks started at starts (Unix ns), on a grid
-// of iv: the 1st percentile of the starts' offsets around their median, on the interval's
-// circle. Not their earliest: a check late by more than half an interval (every service due in
-// a stall of a second, at 1 s) reads as early on the circle, and as the grid point it made every
-// other check of its service read as late by up to half an interval (session 10's hour at 1 s:
-// late by 0-250 ms evenly, the farm's cap, and half the services' grid points on one 100 ms);
-// a service's checks come back to its grid point, a stall's come once. Checks started a little
-// ahead of their time (StartAhead) come back to theirs too, and count.
+// of iv: on the interval's circle, centred on the starts' median, the earliest start that at
+// least one in 20 of them (3 at least) come within 2 ms after. Not the earliest outright: a
+// check late by more than half an interval (every service due in a stall of a second, at 1 s)
+// reads as early on the circle, and as the grid point it made every other check of its service
+// read as late by up to half an interval (session 10's hour at 1 s: late by 0-250 ms evenly,
+// the farm's cap, and half the services' grid points on one 100 ms). A service's checks come
+// back to its grid point, a stall's come once each; checks started a little ahead of their time
+// (StartAhead) come back to theirs too, and count. With fewer than 20 starts, the earliest.
 func gridPoint(starts []int64, iv int64) int64 {
 	d := make([]int64, len(starts))
 	ref := starts[0]
@@ -1022,7 +1023,21 @@ func gridPoint(starts []int64, iv int64) int64 {
 		d[k] = around(at-ref, iv)
 	}
 	slices.Sort(d)
-	return ref + d[len(d)/100]
+	if len(d) < 20 {
+		return ref + d[0]
+	}
+	need := max(3, len(d)/20)
+	const near = int64(2 * time.Millisecond)
+	j := 0
+	for i := range d {
+		for j < len(d) && d[j] <= d[i]+near {
+			j++
+		}
+		if j-i >= need {
+			return ref + d[i]
+		}
+	}
+	return ref // spread wider than any 2 ms: the median
 }
 
 // around maps d onto (-iv/2, iv/2] modulo iv.

@@ -82,6 +82,8 @@ func analyze(dir string, o options, w io.Writer) error {
 	from := time.UnixMilli(first).Add(settle)
 	to := time.UnixMilli(last)
 	fmt.Fprintf(w, "%s: %d results, steady state %s to %s UTC\n", dir, len(results), from.UTC().Format("15:04:05"), to.UTC().Format("15:04:05"))
+	gridPeak, p50, p99, maxV, offGrid := lateness(nil, o, results, from, to)
+	fmt.Fprintf(w, "in all: its grid alone %d per 100 ms; passing checks start late by p50 %.0f ms, p99 %.0f, max %.0f (%d more than a quarter interval off their grid)\n", gridPeak, p50, p99, maxV, offGrid)
 	fmt.Fprintf(w, "%-8s %7s %9s %8s %8s %8s %9s\n", "minute", "starts", "peak/100", "late p50", "p99", "max", "off grid")
 	for _, m := range minutes(o, results, from, to) {
 		fmt.Fprintf(w, "%-8s %7d %9d %8.0f %8.0f %8.0f %9d\n", m.At.UTC().Format("15:04"), m.Starts, m.Peak100ms, m.LateP50MS, m.LateP99MS, m.LateMaxMS, m.OffGrid)
