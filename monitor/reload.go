@@ -18,8 +18,9 @@ type reconfig struct {
 // sparkline, pause); its new checker and settings take over from its next check, and a
 // changed interval moves that check no later than one new interval from now. A kept service
 // keeps its slot of its interval (its phase); a new one, or one whose interval changed, takes
-// the free slot nearest the hash of its name. A new name starts UNKNOWN and is checked at once.
-// A removed name stops: a check of it in flight is discarded, and it is gone from Snapshot,
+// the free slot nearest the hash of its name. A new name starts UNKNOWN and is checked at once,
+// or, when the reload adds many, within the second or two of a start-up round (see
+// scheduler.firstRound). A removed name stops: a check of it in flight is discarded, and it is gone from Snapshot,
 // Next and Detail.
 //
 // It is safe from any goroutine and returns at once; the scheduler goroutine applies it
@@ -87,11 +88,13 @@ func (s *scheduler) replace(targets []Target, saved map[string]track.Saved, now 
 	}
 	// New services and those whose interval changed get a slot of their interval, among the
 	// services that keep theirs; a changed retry alone keeps the slot.
-	var placed, moved []int
+	var placed, added, moved []int
 	for _, t := range targets {
 		id, ok := m.index[t.Service.Name]
 		if !ok {
-			placed = append(placed, s.add(t, saved, now))
+			id = s.add(t, saved, now)
+			placed = append(placed, id)
+			added = append(added, id)
 			continue
 		}
 		m.targets[id] = t
@@ -107,6 +110,7 @@ func (s *scheduler) replace(targets []Target, saved map[string]track.Saved, now 
 		moved = append(moved, id)
 	}
 	s.place(placed, now)
+	s.firstRound(added, now)
 	for _, id := range moved {
 		sv := &s.svcs[id]
 		if sv.paused || sv.inFlight || s.queue.pos[id] < 0 {
@@ -120,8 +124,8 @@ func (s *scheduler) replace(targets []Target, saved map[string]track.Saved, now 
 	}
 }
 
-// add starts monitoring t, new, under a new id: UNKNOWN, or from saved, and checked at once;
-// m.mu must be held. It returns the id; the caller places it on its interval.
+// add starts monitoring t, new, under a new id: UNKNOWN, or from saved; m.mu must be held. It
+// returns the id; the caller places it on its interval and schedules its first check.
 func (s *scheduler) add(t Target, saved map[string]track.Saved, now time.Time) int {
 	m := s.m
 	id := len(m.targets)
@@ -135,7 +139,6 @@ func (s *scheduler) add(t Target, saved map[string]track.Saved, now time.Time) i
 	interval, _, retry := cadence(t.Service)
 	s.svcs = append(s.svcs, svcState{phase: now, interval: interval, retry: retry})
 	s.queue.grow(id + 1)
-	s.queue.set(id, now)
 	m.markDirty(id, true) // viewers learn of it before its first result
 	return id
 }

@@ -302,3 +302,146 @@ func BenchmarkReconfigure(b *testing.B) {
 		<-m.Reconfigure(targets)
 	}
 }
+
+// reloadStarts runs n services at every in a bubble for 15 s, reloads to the targets reload
+// gives them, and returns the checks started in each 100 ms of the 10 s from the reload, and
+// for each service kept (id < n) its due times from the first grid check on.
+func reloadStarts(t *testing.T, n int, every time.Duration, reload func([]Target) []Target) (counts []int, dues [][]time.Time, reloadAt time.Time) {
+	const window = 100 * time.Millisecond
+	monBubble(t, func(t *testing.T) {
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{Service: monSvc(fmt.Sprintf("s%04d", i), every, time.Second, time.Second), Checker: monBusy(20 * time.Millisecond)}
+		}
+		var mu sync.Mutex
+		dues = make([][]time.Time, n)
+		seen := make([]bool, n)
+		counts = make([]int, 10*time.Second/window)
+		m := NewMonitor(targets, Options{})
+		var late int
+		var lateMost time.Duration
+		m.trace = func(i int, due, at time.Time) {
+			mu.Lock()
+			defer mu.Unlock()
+			if d := at.Sub(reloadAt); !reloadAt.IsZero() && d >= 0 && d < 10*time.Second {
+				counts[d/window]++
+			}
+			if i >= n {
+				return
+			}
+			if !seen[i] { // the start-up round's
+				seen[i] = true
+				return
+			}
+			dues[i] = append(dues[i], due)
+			if !at.Equal(due) {
+				late++
+				lateMost = max(lateMost, at.Sub(due))
+			}
+		}
+		monRun(t, m)
+		fakeclock.Elapse(15 * time.Second)
+		mu.Lock()
+		reloadAt = time.Now()
+		mu.Unlock()
+		<-m.Reconfigure(reload(targets))
+		fakeclock.Elapse(10*time.Second + resultDelay)
+		mu.Lock()
+		defer mu.Unlock()
+		if late > 0 {
+			t.Errorf("%d checks of kept services started late, up to %v", late, lateMost)
+		}
+	})
+	return counts, dues, reloadAt
+}
+
+// TestReconfigureAddsWithoutABurst: a reload adding 1,000 services to 1,000 at 10 s starts the
+// new ones' first checks spread as the start-up round's are (within a second or two, at most
+// twice its mean rate in any 100 ms), not all in the same millisecond; then each joins its slot.
+// The kept services keep their due times.
+func TestReconfigureAddsWithoutABurst(t *testing.T) {
+	const n, every, window = 1000, 10 * time.Second, 100 * time.Millisecond
+	counts, dues, _ := reloadStarts(t, n, every, func(kept []Target) []Target {
+		all := slices.Clone(kept)
+		for i := range n {
+			all = append(all, Target{Service: monSvc(fmt.Sprintf("new%04d", i), every, time.Second, time.Second), Checker: monBusy(20 * time.Millisecond)})
+		}
+		return all
+	})
+	round := max(time.Second, time.Duration(n)*time.Second/startRate)
+	inRound := 0
+	for _, c := range counts[:round/window] {
+		inRound += c
+	}
+	mean := float64(inRound) / float64(round/window)
+	peak := slices.Max(counts)
+	t.Logf("reload adding %d to %d at %v: peak %d starts per %v, the round's mean %.1f (%.2fx)", n, n, every, peak, window, mean, float64(peak)/mean)
+	if inRound < n {
+		t.Errorf("%d checks started in the %v after the reload, want every new service's first (%d)", inRound, round, n)
+	}
+	if float64(peak) > 2*mean {
+		t.Errorf("peak %d starts per %v after the reload, want at most twice the round's mean %.1f", peak, window, mean)
+	}
+	// After the round, the new services are in their slots: the stream is even again.
+	steady := counts[2*time.Second/window:]
+	total := 0
+	for _, c := range steady {
+		total += c
+	}
+	if m := float64(total) / float64(len(steady)); float64(slices.Max(steady)) > 2*m {
+		t.Errorf("after the round: peak %d starts per %v, want at most twice the mean %.1f", slices.Max(steady), window, m)
+	}
+	reloadKeptOnGrid(t, dues, every)
+}
+
+// reloadKeptOnGrid checks that every kept service's due times stay a whole number of intervals
+// apart across the reload, none skipped.
+func reloadKeptOnGrid(t *testing.T, dues [][]time.Time, every time.Duration) {
+	t.Helper()
+	for i, d := range dues {
+		if len(d) < 2 {
+			t.Fatalf("kept %d: %d grid checks, want at least 2", i, len(d))
+		}
+		for k := 1; k < len(d); k++ {
+			if gap := d[k].Sub(d[k-1]); gap != every {
+				t.Fatalf("kept %d: due times %v apart across the reload, want %v", i, gap, every)
+			}
+		}
+	}
+}
+
+// TestReconfigureIntervalsWithoutABurst: a reload that changes the interval of half of 2,000
+// services at 10 s (to 5 s and to 20 s) moves each to a slot of its new interval without a
+// burst; the other half keep their due times.
+func TestReconfigureIntervalsWithoutABurst(t *testing.T) {
+	const n, every, window = 2000, 10 * time.Second, 100 * time.Millisecond
+	for _, to := range []time.Duration{5 * time.Second, 20 * time.Second} {
+		t.Run(to.String(), func(t *testing.T) {
+			counts, dues, _ := reloadStarts(t, n, every, func(kept []Target) []Target {
+				all := slices.Clone(kept)
+				for i := range all {
+					if i%2 == 1 {
+						all[i].Service.Interval = to
+					}
+				}
+				return all
+			})
+			total := 0
+			for _, c := range counts {
+				total += c
+			}
+			mean, peak := float64(total)/float64(len(counts)), slices.Max(counts)
+			t.Logf("reload moving %d of %d from %v to %v: peak %d starts per %v, mean %.1f (%.2fx)", n/2, n, every, to, peak, window, mean, float64(peak)/mean)
+			if float64(peak) > 2*mean {
+				t.Errorf("peak %d starts per %v after the reload, want at most twice the mean %.1f", peak, window, mean)
+			}
+			var unchanged [][]time.Time
+			for i, d := range dues {
+				if i%2 == 0 {
+					unchanged = append(unchanged, d)
+				}
+			}
+			reloadKeptOnGrid(t, unchanged, every)
+		})
+	}
+}

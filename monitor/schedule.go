@@ -215,22 +215,34 @@ func newScheduler(m *Monitor) *scheduler {
 	// start-up round that starves the machine; after them, each service keeps to its own slot
 	// of its interval (see place), which spreads the steady state evenly.
 	t0 := time.Now()
-	round := max(time.Second, time.Duration(n)*time.Second/startRate)
 	ids := make([]int, n)
 	for i, t := range m.targets {
 		sv := &s.svcs[i]
 		sv.interval, _, sv.retry = cadence(t.Service)
 		ids[i] = i
-		s.queue.set(i, t0.Add(time.Duration(int64(i)*int64(min(round, sv.interval))/int64(n))))
 	}
+	s.firstRound(ids, t0)
 	s.place(ids, t0)
 	return s
 }
 
-// startRate bounds the checks started per second in the first round, beyond its first second:
+// startRate bounds the checks started per second in a first round, beyond its first second:
 // 5,000 a second is what a few hundred HTTP checks in flight cost this kind of machine without
 // queueing on its CPU, and 10,000 services still all have a state after 2 seconds.
 const startRate = 5000
+
+// firstRound schedules the first checks of ids, new services, from t0 on: in their order,
+// evenly over a second or over as long as startRate needs for them all, but over no more than
+// a service's interval. The start and a reload that adds services both use it, so that 1,000
+// services added at once are not 1,000 connections in the same millisecond.
+func (s *scheduler) firstRound(ids []int, t0 time.Time) {
+	n := len(ids)
+	round := max(time.Second, time.Duration(n)*time.Second/startRate)
+	for k, id := range ids {
+		spread := min(round, s.svcs[id].interval)
+		s.queue.set(id, t0.Add(time.Duration(int64(k)*int64(spread)/int64(n))))
+	}
+}
 
 // place gives each service of ids a slot on its interval, and its grid from now on; the
 // services not in ids keep theirs. Services with the same interval share it out in slots of

@@ -123,7 +123,15 @@ func main() {
 	flag.Var(&o.env, "env", "`KEY=VALUE` set in uptty's environment alone, not the farm's (repeatable), e.g. GOMAXPROCS=1")
 	flag.IntVar(&o.sse, "sse-viewers", 0, "event streams (/api/v1/events) read by this process during the run (serve only)")
 	flag.IntVar(&o.ssh, "ssh-viewers", 0, "SSH viewers (120x40, Go's SSH client) in this process during the run (serve --ssh only)")
+	analyzeDir := flag.String("analyze", "", "run nothing: read the history of `DIR`, a directory kept by --keep, and print its steady state minute by minute (give the run's --n, --interval and --settle)")
 	flag.Parse()
+	if *analyzeDir != "" {
+		if err := analyze(*analyzeDir, o, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "farm:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if o.n < 1 || o.interval <= 0 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "farm: want -n ≥ 1, -interval and -duration > 0")
 		os.Exit(2)
@@ -744,24 +752,27 @@ func readHistory(path string) ([]result, error) {
 
 // figures is what one run measured.
 type figures struct {
-	Services         int     `json:"services"`
-	IntervalS        float64 `json:"interval_s"`
-	DurationS        float64 `json:"duration_s"`
-	Hogs             int     `json:"hogs"`
-	Hung             int     `json:"hung"`
-	TUI              bool    `json:"tui"`
-	Requests         int     `json:"requests"`
-	SteadyRequests   int     `json:"steady_requests"`
-	SteadyExpected   float64 `json:"steady_expected"`
-	FirstRoundS      float64 `json:"first_round_s"`
-	StartPeak100ms   int     `json:"start_peak_per_100ms"`
-	Mean100ms        float64 `json:"steady_mean_per_100ms"`
-	Peak100ms        int     `json:"steady_peak_per_100ms"`
-	StartsPeak100ms  int     `json:"steady_check_starts_peak_per_100ms"`
-	GridPeak100ms    int     `json:"grid_peak_per_100ms"`
-	LateP50MS        float64 `json:"start_lateness_p50_ms"`
-	LateP99MS        float64 `json:"start_lateness_p99_ms"`
-	LateMaxMS        float64 `json:"start_lateness_max_ms"`
+	Services        int     `json:"services"`
+	IntervalS       float64 `json:"interval_s"`
+	DurationS       float64 `json:"duration_s"`
+	Hogs            int     `json:"hogs"`
+	Hung            int     `json:"hung"`
+	TUI             bool    `json:"tui"`
+	Requests        int     `json:"requests"`
+	SteadyRequests  int     `json:"steady_requests"`
+	SteadyExpected  float64 `json:"steady_expected"`
+	FirstRoundS     float64 `json:"first_round_s"`
+	StartPeak100ms  int     `json:"start_peak_per_100ms"`
+	Mean100ms       float64 `json:"steady_mean_per_100ms"`
+	Peak100ms       int     `json:"steady_peak_per_100ms"`
+	StartsPeak100ms int     `json:"steady_check_starts_peak_per_100ms"`
+	GridPeak100ms   int     `json:"grid_peak_per_100ms"`
+	LateP50MS       float64 `json:"start_lateness_p50_ms"`
+	LateP99MS       float64 `json:"start_lateness_p99_ms"`
+	LateMaxMS       float64 `json:"start_lateness_max_ms"`
+	// LateOffGrid counts the passing checks left out of the lateness: more than a quarter
+	// interval off their grid (late by most of an interval after a stall, or on another grid).
+	LateOffGrid      int     `json:"start_off_grid"`
 	Stored           int     `json:"stored"`
 	Matched          int     `json:"matched"`
 	ErrMeanMS        float64 `json:"latency_error_mean_ms"`
@@ -858,7 +869,7 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 		}
 		r.StartsPeak100ms = slices.Max(counts)
 	}
-	r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS = lateness(f, o, results, steadyAt, stopAt)
+	r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS, r.LateOffGrid = lateness(f, o, results, steadyAt, stopAt)
 	for _, x := range recs {
 		if x.start >= steadyAt.UnixNano() && x.start < stopAt.UnixNano() {
 			r.SteadyRequests++
@@ -928,46 +939,105 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 
 // lateness compares the steady state's passing checks with the grid uptty schedules them on,
 // as the checks themselves show it, so that it holds for any binary (--bin) whatever its way of
-// placing services: a service's grid point is its earliest passing check's start in the steady
-// state, modulo the interval (at the history's ms precision). It returns the peak per 100 ms
-// those grid points alone give, and how late each passing check started against its service's.
-func lateness(f *farm, o options, results []result, from, to time.Time) (gridPeak int, p50, p99, maxV float64) {
+// placing services: a service's grid point is the earliest of its passing checks' starts in the
+// steady state, modulo the interval (at the history's ms precision), that its checks keep
+// coming back to (gridPoint). It returns the peak per 100 ms those grid points alone give, and
+// how late each passing check started against its service's, up to a quarter interval (a later
+// start is not told from one on another grid: a retry's, a pass after one), and how many were
+// left out for that.
+func lateness(f *farm, o options, results []result, from, to time.Time) (gridPeak int, p50, p99, maxV float64, offGrid int) {
 	iv := int64(o.interval)
+	picked, grid, seen := grids(o, results, from, to)
+	counts := make([]int, max(iv/int64(100*time.Millisecond), 1))
+	for i, g := range grid {
+		if seen[i] {
+			phase := (g%iv + iv) % iv
+			counts[min(phase/int64(100*time.Millisecond), int64(len(counts)-1))]++
+		}
+	}
+	var late []float64
+	for _, x := range picked {
+		if past, ok := lateBy(x, grid, iv); ok {
+			late = append(late, float64(past)/1e6)
+		} else {
+			offGrid++
+		}
+	}
+	_, p50, p99, maxV = stats(late)
+	return slices.Max(counts), p50, p99, maxV, offGrid
+}
+
+// grids returns the passing checks from from to to, and each service's grid point (Unix ns;
+// seen says which services have one).
+func grids(o options, results []result, from, to time.Time) (picked []result, grid []int64, seen []bool) {
 	ms := int64(time.Millisecond)
-	// Each service's passing steady checks, as offsets on its grid relative to the first one,
-	// in (-iv/2, iv/2]: the earliest of them is the grid point.
-	first := make([]int64, o.n)
-	least := make([]int64, o.n)
-	seen := make([]bool, o.n)
-	var picked []result
+	starts := make([][]int64, o.n)
 	for _, x := range results {
 		at := x.at * ms
 		if !x.ok || at < from.UnixNano() || at >= to.UnixNano() || int(x.svc) >= o.n {
 			continue
 		}
 		picked = append(picked, x)
-		if !seen[x.svc] {
-			seen[x.svc], first[x.svc] = true, at
-		}
-		least[x.svc] = min(least[x.svc], around(at-first[x.svc], iv))
+		starts[x.svc] = append(starts[x.svc], at)
 	}
-	counts := make([]int, max(iv/int64(100*time.Millisecond), 1))
-	for i := range o.n {
-		if seen[i] {
-			phase := ((first[i]+least[i])%iv + iv) % iv
-			counts[min(phase/int64(100*time.Millisecond), int64(len(counts)-1))]++
+	grid, seen = make([]int64, o.n), make([]bool, o.n)
+	for i, s := range starts {
+		if len(s) > 0 {
+			grid[i], seen[i] = gridPoint(s, int64(o.interval)), true
 		}
 	}
-	var late []float64
-	for _, x := range picked {
-		past := around(x.at*ms-first[x.svc], iv) - least[x.svc]
-		if past > iv/4 {
-			continue // not on the grid: a retry's, a pass after one
-		}
-		late = append(late, float64(past)/1e6)
+	return picked, grid, seen
+}
+
+// lateBy is how late x started against its service's grid point (ns, 0 for a start a little
+// ahead of it); ok is false for a start more than a quarter interval off the grid: a retry's,
+// a pass after one, or late by most of an interval, which cannot be told apart.
+func lateBy(x result, grid []int64, iv int64) (late int64, ok bool) {
+	past := around(x.at*int64(time.Millisecond)-grid[x.svc], iv)
+	if past > iv/4 || past < -iv/4 {
+		return 0, false
 	}
-	_, p50, p99, maxV = stats(late)
-	return slices.Max(counts), p50, p99, maxV
+	return max(past, 0), true
+}
+
+// gridPoint is the grid point of a service whose checks started at starts (Unix ns), on a grid
+// of iv: on the interval's circle, centred on the starts' median, the earliest start that at
+// least one in 20 of them (3 at least) come within 2 ms after. Not the earliest outright: a
+// check late by more than half an interval (every service due in a stall of a second, at 1 s)
+// reads as early on the circle, and as the grid point it made every other check of its service
+// read as late by up to half an interval (session 10's hour at 1 s: late by 0-250 ms evenly,
+// the farm's cap, and half the services' grid points on one 100 ms). A service's checks come
+// back to its grid point, a stall's come once each; checks started a little ahead of their time
+// (StartAhead) come back to theirs too, and count. With fewer than 20 starts, the earliest.
+func gridPoint(starts []int64, iv int64) int64 {
+	d := make([]int64, len(starts))
+	ref := starts[0]
+	for range 2 { // the second pass centres on the bulk even when the first start was off it
+		for k, at := range starts {
+			d[k] = around(at-ref, iv)
+		}
+		slices.Sort(d)
+		ref += d[len(d)/2]
+	}
+	for k, at := range starts {
+		d[k] = around(at-ref, iv)
+	}
+	slices.Sort(d)
+	if len(d) < 20 {
+		return ref + d[0]
+	}
+	need := max(3, len(d)/20)
+	const near = int64(2 * time.Millisecond)
+	j := 0
+	for i := range d {
+		for j < len(d) && d[j] <= d[i]+near {
+			j++
+		}
+		if j-i >= need {
+			return ref + d[i]
+		}
+	}
+	return ref // spread wider than any 2 ms: the median
 }
 
 // around maps d onto (-iv/2, iv/2] modulo iv.
@@ -1001,8 +1071,8 @@ func (r figures) print(w io.Writer) {
 	fmt.Fprintf(w, "  first round         all services checked %.2f s after start; start-up peak %d requests per 100 ms\n", r.FirstRoundS, r.StartPeak100ms)
 	fmt.Fprintf(w, "  requests / 100 ms   steady mean %.1f, peak %d (%.1fx the mean); %d requests in the steady state, %.0f due (retries included)\n",
 		r.Mean100ms, r.Peak100ms, float64(r.Peak100ms)/math.Max(r.Mean100ms, 1e-9), r.SteadyRequests, r.SteadyExpected)
-	fmt.Fprintf(w, "  check starts        steady peak %d per 100 ms by uptty's own start times (its grid alone: %d); passing checks start late by p50 %.0f ms, p99 %.0f, max %.0f\n",
-		r.StartsPeak100ms, r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS)
+	fmt.Fprintf(w, "  check starts        steady peak %d per 100 ms by uptty's own start times (its grid alone: %d); passing checks start late by p50 %.0f ms, p99 %.0f, max %.0f (%d more than a quarter interval off their grid, left out)\n",
+		r.StartsPeak100ms, r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS, r.LateOffGrid)
 	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f (floor mean %+.2f, p99 %+.2f); start-up mean %+.2f, p99 %+.2f (handler %.2f ms)\n",
 		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.FloorErrMeanMS, r.FloorErrP99MS, r.StartErrMeanMS, r.StartErrP99MS, r.HandlerMeanMS)
 	cpuFloor := "not measured"

@@ -110,3 +110,72 @@ func TestFloorPaced(t *testing.T) {
 		t.Errorf("floorPaced spread its requests over %v, want at least %v", span, want)
 	}
 }
+
+// TestLatenessAfterStalls: 1,000 services at 1 s for 10 minutes, every check on time but for
+// two stalls of a second, after each of which every check due in it started at the wake-up
+// (a binary without catching up). The checks held up were late, some by more than half an
+// interval, which on the interval's circle reads as early: one such start must not become its
+// service's grid point, which made every other check of the service read as late by up to
+// half an interval (uniform 0-250 ms at the quarter-interval cap, p50 ~125 ms, and the grid
+// points of half the services on the wake-up's 100 ms), although the schedule kept its grid.
+func TestLatenessAfterStalls(t *testing.T) {
+	const n, iv = 1000, int64(time.Second)
+	o := options{n: n, interval: time.Second}
+	results, t0 := stalledResults(n, iv)
+	// The whole 10 minutes, and 150 s of them with both stalls in: two held-up checks in 150.
+	for _, span := range []struct{ from, to int64 }{{0, 600}, {90, 240}} {
+		gridPeak, p50, p99, _, _ := lateness(&farm{o: o}, o, results, time.Unix(0, t0+span.from*iv), time.Unix(0, t0+span.to*iv))
+		t.Logf("%d-%d s: grid peak %d per 100 ms (mean %d), lateness p50 %.0f ms, p99 %.0f", span.from, span.to, gridPeak, n/10, p50, p99)
+		if p50 > 1 || p99 > 2 {
+			t.Errorf("%d-%d s: lateness p50 %.0f ms, p99 %.0f; want within the checks' 1 ms (but for the stalls' few)", span.from, span.to, p50, p99)
+		}
+		if gridPeak > 2*n/10 {
+			t.Errorf("%d-%d s: grid peak %d per 100 ms, want the grid's own (%d)", span.from, span.to, gridPeak, n/10)
+		}
+	}
+}
+
+// stalledResults are n services' passing checks every iv for 10 minutes from t0, on time but
+// for two stalls of a second (at 100 s and 200 s), after which every check due in them started
+// at the wake-up.
+func stalledResults(n int, iv int64) (results []result, t0 int64) {
+	t0 = time.Unix(1_800_000_000, 0).UnixNano()
+	stalls := []struct{ at, d int64 }{{t0 + 100*iv + iv/3, iv}, {t0 + 200*iv + 7*iv/10, iv}}
+	for svc := range n {
+		for k := range int64(600) {
+			due := t0 + k*iv + int64(svc)*iv/int64(n)
+			at := due + int64(svc%3)*int64(time.Millisecond)/2 // on time, within a ms
+			for _, s := range stalls {
+				if due >= s.at && due < s.at+s.d {
+					at = s.at + s.d
+				}
+			}
+			results = append(results, result{svc: int32(svc), at: at / int64(time.Millisecond), ok: true})
+		}
+	}
+	return results, t0
+}
+
+// TestMinutes: the minutes of a run show where its bursts and late starts fell, the two
+// stalls' in the 2nd and 4th minutes, the others even and on time.
+func TestMinutes(t *testing.T) {
+	const n, iv = 1000, int64(time.Second)
+	o := options{n: n, interval: time.Second}
+	results, t0 := stalledResults(n, iv)
+	ms := minutes(o, results, time.Unix(0, t0), time.Unix(0, t0+600*iv))
+	if len(ms) != 10 {
+		t.Fatalf("%d minutes, want 10", len(ms))
+	}
+	for k, m := range ms {
+		stalled := k == 1 || k == 3
+		if m.Starts != 60*n {
+			t.Errorf("minute %d: %d starts, want %d", k, m.Starts, 60*n)
+		}
+		if peak := m.Peak100ms; stalled != (peak > 2*n/10) {
+			t.Errorf("minute %d: peak %d per 100 ms, want a burst only in the stalls' minutes (1, 3)", k, peak)
+		}
+		if stalled != (m.OffGrid > 0) || m.LateP50MS > 1 {
+			t.Errorf("minute %d: %d checks off the grid, late p50 %.0f ms; want off-grid ones only in the stalls' minutes, p50 0", k, m.OffGrid, m.LateP50MS)
+		}
+	}
+}
