@@ -86,8 +86,6 @@ type Monitor struct {
 	dirty     []int            // services changed since the last batch
 	isDirty   []bool
 	urgent    bool // a change since the last batch moved a service's standing (see markDirty)
-	// looksFrom is when changes to looks alone may go out (see Next), zero before a batch.
-	looksFrom time.Time
 	commands  []command
 	reconfig  []reconfig
 	lastBatch time.Time
@@ -260,30 +258,23 @@ func (m *Monitor) Detail(name string) (d track.Detail, ok bool) {
 // the second, and serve's event streams send them 200 ms before it (serve's heldLead).
 const lookLead = 250 * time.Millisecond
 
-// lookSpan is how long before that a batch of looks may go out, with the change that wakes
-// Next: from lookLead+lookSpan to lookLead before each second (a window of lookSpan), once.
-const lookSpan = 400 * time.Millisecond
-
-// looksFrom is when a batch of changes to looks alone may go out after a batch at last: the
-// start of the first window of the wall clock's seconds (see lookSpan) that begins
-// MinBatchInterval after last or later. It is a wall-clock time (no monotonic reading).
-func looksFrom(last time.Time, minBatch time.Duration) time.Time {
-	earliest := last.Add(minBatch + lookLead + lookSpan)
-	return earliest.Add(time.Second - 1).Truncate(time.Second).Add(-lookLead - lookSpan)
+// lookDue is when a batch of changes to looks alone goes out at the latest after a batch at
+// last: lookLead before the first wall-clock second it may (MinBatchInterval after last).
+func lookDue(last time.Time, minBatch time.Duration) time.Time {
+	earliest := last.Add(minBatch)
+	return earliest.Add(lookLead - 1).Truncate(time.Second).Add(time.Second - lookLead)
 }
 
 // Next blocks until at least one service has changed since the last batch, then returns the
 // status of each changed service keyed by its name. Batches are at least MinBatchInterval
-// apart: changes that come sooner wait, gathered into the next batch. A change of state or
-// outage (see markDirty) ends the wait at MinBatchInterval. Changes that only move how services
-// look (their latency, samples, uptime) wait for a window before the clock's next second
-// (looksFrom, lookSpan): they go out with the first change in it, which wakes Next anyway, or
-// at its end, lookLead before the second, so that they reach a screen (which shows them at its
-// clock's tick, ui's looksOnly) and serve's streams (200 ms before it) in time for that second,
-// once a second. At 100 services every 10 s a batch at the first change after MinBatchInterval
-// was four batches a second, each a wake-up of the reader and of the screen's program for a
-// message that draws nothing; a timer of their own was a wake-up of the process for each batch
-// (five a second beside the checks' ten). It returns ctx.Err() when ctx is done first.
+// apart: changes that come sooner wait, gathered into the next batch. Changes that only move
+// how services look (their latency, samples, uptime; no state or outage changed: see
+// markDirty) wait past the interval for the next change, which wakes Next anyway, or until
+// just before the clock's next second (lookDue): a screen shows such changes at its clock's
+// tick, not at once (ui's looksOnly), so they still reach it by the tick they were shown at,
+// and a timer of their own was a wake-up of the process for each batch (at 100 services every
+// 10 s, five a second beside the checks' ten). A change of state or outage ends the wait at
+// MinBatchInterval, as before. It returns ctx.Err() when ctx is done first.
 func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
 	var timer *time.Timer
 	defer func() {
@@ -291,13 +282,12 @@ func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
 			timer.Stop()
 		}
 	}()
-	expired := false
 	for {
 		m.mu.Lock()
 		pending := len(m.dirty) > 0
-		now := time.Now()
-		since := now.Sub(m.lastBatch)
-		if pending && (expired || since >= m.minBatch && (m.urgent || !now.Before(m.looksFrom))) {
+		since := time.Since(m.lastBatch)
+		if pending && since >= m.minBatch {
+			now := time.Now()
 			out := make(map[string]track.Status, len(m.dirty))
 			for _, i := range m.dirty {
 				out[m.targets[i].Service.Name] = m.trackers[i].Status(now)
@@ -306,31 +296,27 @@ func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
 			m.dirty = m.dirty[:0]
 			m.urgent = false
 			m.lastBatch = time.Now()
-			if m.minBatch > 0 {
-				m.looksFrom = looksFrom(m.lastBatch, m.minBatch)
-			} // else no batching: looks go out at once too
 			m.mu.Unlock()
 			return out, nil
 		}
 		wait := m.minBatch - since
 		if !m.urgent {
 			// Read on the wall clock, so bounded: a clock stepped back must not hold them longer.
-			wait = min(max(m.looksFrom.Add(lookSpan).Sub(now), wait), wait+time.Second+lookSpan)
+			wait = min(max(time.Until(lookDue(m.lastBatch, m.minBatch)), wait), wait+time.Second)
 		}
 		m.mu.Unlock()
-		var fired <-chan time.Time
+		var expired <-chan time.Time
 		if pending {
 			if timer == nil {
 				timer = time.NewTimer(wait)
 			} else {
 				timer.Reset(wait)
 			}
-			fired = timer.C
+			expired = timer.C
 		}
 		select {
 		case <-m.changed:
-		case <-fired:
-			expired = true
+		case <-expired:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -340,10 +326,10 @@ func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
 // markDirty records that service i changed; m.mu must be held. urgent says the change moved
 // what viewers must learn of at once, the service's state or outage (a check that caused
 // events, a pause, a restore, a reload): Next hands it out after MinBatchInterval, where a
-// change of looks alone waits for its window (looksFrom). It wakes Next only when that may
-// hand out a batch or must set its timer: for the first change since the last batch, a change
-// of standing, or any change once its batch may go out; at thousands of results a second the
-// changes in between do not each wake it, nor at ten a second do those outside the window.
+// change of looks alone may wait longer. It wakes Next only when that may hand out a batch:
+// for the first change since the last, a change of standing, or any change once
+// MinBatchInterval has passed; at thousands of results a second the changes in between do not
+// each wake it.
 func (m *Monitor) markDirty(i int, urgent bool) {
 	wake := len(m.dirty) == 0 || urgent && !m.urgent
 	if !m.isDirty[i] {
@@ -351,11 +337,7 @@ func (m *Monitor) markDirty(i int, urgent bool) {
 		m.dirty = append(m.dirty, i)
 	}
 	m.urgent = m.urgent || urgent
-	if !wake {
-		now := time.Now()
-		wake = !now.Before(m.looksFrom) || m.urgent && now.Sub(m.lastBatch) >= m.minBatch
-	}
-	if wake {
+	if wake || time.Since(m.lastBatch) >= m.minBatch {
 		select {
 		case m.changed <- struct{}{}:
 		default:

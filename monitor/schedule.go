@@ -174,13 +174,29 @@ type scheduler struct {
 // commits every 100 ms, and a result's times are the check's own).
 const resultDelay = 50 * time.Millisecond
 
+// steadyWait is how long a steady result finished at now may wait for the scheduler: up to
+// steadyDelay, and no longer than the monitor holds changes for a batch anyway (minBatch, its
+// MinBatchInterval: none, none held), but not past the batch of looks due lookLead before the wall clock's next second
+// (see Next), and no longer than any result from then to the second, when screens draw and
+// serve's streams send (200 ms before it) what the monitor has: a steady result seen later
+// would show a second later than it did.
+func steadyWait(now time.Time, minBatch time.Duration) time.Duration {
+	into := now.Sub(now.Truncate(time.Second))
+	if into >= time.Second-lookLead {
+		return resultDelay
+	}
+	return max(resultDelay, min(steadyDelay, minBatch, time.Second-lookLead-into))
+}
+
 // steadyDelay is how long a steady result (a pass of a service that is UP, without a warning
 // and not slow: it moves no state and no outage) may wait for the scheduler's next wake-up.
 // Such a result changes how its row looks, which a screen shows at its clock's next second,
 // and history, which commits once a second: at 100 services every 10 s the scheduler wakes
 // every ~90 ms to start a check, and a result that waited for that wake-up instead of poking
-// saved a wake-up of the scheduler per check (README "Session 11"). A result that may change
-// standing (a failure, a recovery, a warning, a slow pass) still waits at most resultDelay.
+// saved a wake-up of the scheduler per check (README "Session 11"). It waits no later than the
+// batch of looks before the next second (steadyWait), so that it shows when it did. A result
+// that may change standing (a failure, a recovery, a warning, a slow pass) still waits at most
+// resultDelay.
 const steadyDelay = 200 * time.Millisecond
 
 // svcState is the scheduler's view of one service.
@@ -713,7 +729,7 @@ func (s *scheduler) check(ctx context.Context, j job) {
 	// results (see loop) either saw this one or has its time read here.
 	wait := resultDelay
 	if j.steadyResult(&r) {
-		wait = steadyDelay
+		wait = steadyWait(time.Now(), s.m.minBatch)
 	}
 	if time.Duration(s.wakeAt.Load())-time.Since(s.t0) > wait {
 		select {

@@ -571,3 +571,28 @@ func TestSchedulerSteadyResultWaits(t *testing.T) {
 		}
 	})
 }
+
+// TestSteadyWait: a steady result waits for the scheduler up to steadyDelay, no longer than the
+// monitor's MinBatchInterval, and not past the batch of looks lookLead before the next second;
+// from then to the second (when screens draw and serve's streams send) no longer than any result.
+func TestSteadyWait(t *testing.T) {
+	at := func(ms int) time.Time { return bubbleStart.Add(time.Duration(ms) * time.Millisecond) }
+	for _, c := range []struct {
+		now      time.Time
+		minBatch time.Duration
+		want     time.Duration
+	}{
+		{at(0), 200 * time.Millisecond, steadyDelay},
+		{at(400), 200 * time.Millisecond, steadyDelay},
+		{at(600), 200 * time.Millisecond, 150 * time.Millisecond},
+		{at(720), 200 * time.Millisecond, resultDelay},
+		{at(750), 200 * time.Millisecond, resultDelay},
+		{at(990), 200 * time.Millisecond, resultDelay},
+		{at(1100), 100 * time.Millisecond, 100 * time.Millisecond},
+		{at(1100), -1, resultDelay},
+	} {
+		if got := steadyWait(c.now, c.minBatch); got != c.want {
+			t.Errorf("steadyWait(+%v, MinBatchInterval %v) = %v, want %v", c.now.Sub(bubbleStart), c.minBatch, got, c.want)
+		}
+	}
+}
