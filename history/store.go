@@ -37,6 +37,13 @@ const (
 	// 10 s (10 results a second) a 100 ms wait made a commit of one result per check, and a
 	// second's wait makes one commit a second (README "The load farm").
 	commitDelay = time.Second
+	// commitSlack is how long past commitDelay the writer waits for a write to end its batch's
+	// wait: the first write queued once commitDelay is over wakes it (see Store.enqueue), on
+	// the wake-up that write came with, so that at a few results a second or more the commit
+	// takes no wake-up of its own (a timer's was two of one thread and one of the runtime's
+	// monitor thread on this kind of machine, README "Session 11"). Only when no write comes
+	// within it does the writer's own timer end the wait: what a kill -9 can lose then.
+	commitSlack = 250 * time.Millisecond
 	// batchFull is the batch worth committing without waiting longer, so that at 1,000
 	// results a second or more the writer commits about as often as a 100 ms wait had it
 	// (BenchmarkWriterPaced at 10,000 a second: 15-18 commits a second against 9-10, the CPU
@@ -100,6 +107,11 @@ type Store struct {
 	// gathering is how many writes the writer holds while it waits for more to join them:
 	// with those queued, they make the batch that ends its wait (batchFull).
 	gathering atomic.Int64
+	// commitAt is when the batch the writer holds may be committed, as time since epoch (0
+	// when it holds none, or a write has poked it already): the first write queued after it
+	// ends the wait (commitSlack).
+	commitAt  atomic.Int64
+	epoch     time.Time
 	stop      chan struct{}
 	done      chan struct{}
 
@@ -183,6 +195,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if !opts.ReadOnly {
 		s.queue = newOpQueue(opts.QueueSize)
 		s.hurry = make(chan struct{}, 1)
+		s.epoch = time.Now()
 		s.stop = make(chan struct{})
 		s.done = make(chan struct{})
 		w := newWriter(s)
@@ -270,6 +283,10 @@ func (s *Store) enqueue(o op) {
 	// The writer sleeps through its batch's wait: wake it once a batch is worth committing,
 	// and before the queue is full.
 	if n+int(s.gathering.Load()) >= batchFull || n >= s.opts.QueueSize/2 {
+		s.poke()
+		return
+	}
+	if at := s.commitAt.Load(); at != 0 && time.Since(s.epoch) >= time.Duration(at) && s.commitAt.CompareAndSwap(at, 0) {
 		s.poke()
 	}
 }

@@ -156,14 +156,15 @@ func (w *writer) collect(batch []op) []op {
 	return w.s.queue.take(batch, maxBatch-len(batch))
 }
 
-// gather waits up to commitDelay for more writes to join a batch of writes, so that a monitor's
+// gather waits commitDelay for more writes to join a batch of writes, so that a monitor's
 // steady trickle of results (100 a second at 1,000 services every 10 s) is committed once a
 // second rather than once per result: a commit costs far more than a row. It sleeps through
 // the wait and takes what was queued meanwhile at its end, rather than receiving each write as
 // it comes: a receive wakes the writer, and a wake-up (a thread woken, the scheduler run) costs
 // about as much as the write on this kind of machine. A request (Flush, Rollup...) or a batch's
 // worth queued (batchFull, see Store.enqueue) pokes it to end the wait at once, as does a batch
-// already that full or holding a request.
+// already that full or holding a request. The wait ends with the first write queued once
+// commitDelay is over, or commitSlack after that when none comes (see commitSlack).
 func (w *writer) gather(batch []op) []op {
 	if len(batch) >= batchFull {
 		return batch
@@ -173,13 +174,18 @@ func (w *writer) gather(batch []op) []op {
 			return batch
 		}
 	}
-	// Told before the queue is read: a write queued after the read sees the count and pokes.
+	// Told before the queue is read: a write queued after the read sees the count and pokes,
+	// as does the first write queued commitDelay on.
 	w.s.gathering.Store(int64(len(batch)))
-	defer w.s.gathering.Store(0)
+	w.s.commitAt.Store(int64(time.Since(w.s.epoch) + commitDelay))
+	defer func() {
+		w.s.gathering.Store(0)
+		w.s.commitAt.Store(0)
+	}()
 	if len(batch)+w.s.queue.len() >= batchFull {
 		return w.collect(batch)
 	}
-	timer := time.NewTimer(commitDelay)
+	timer := time.NewTimer(commitDelay + commitSlack)
 	defer timer.Stop()
 	select {
 	case <-timer.C:

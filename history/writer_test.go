@@ -10,9 +10,10 @@ import (
 	"github.com/uptty/uptty/track"
 )
 
-// TestWriterBatchWait: the writer commits a trickle of results once, commitDelay after the
-// first, without being woken by each (nothing is committed half-way through the wait), and a
-// Flush ends the wait at once rather than after it.
+// TestWriterBatchWait: the writer commits a trickle of results once, with the first result
+// queued commitDelay after the first of them or later (on that result's wake-up, not a timer's
+// of its own), or commitSlack after that if none comes; it is not woken by each result (nothing
+// is committed half-way through the wait), and a Flush ends the wait at once rather than after it.
 func TestWriterBatchWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, err := Open("", Options{})
@@ -23,20 +24,34 @@ func TestWriterBatchWait(t *testing.T) {
 		synctest.Wait() // the writer's start-up
 		base := s.commits.Load()
 		start := time.Now()
-		for i := range 3 {
-			s.RecordResult("a", track.Check{Start: start.Add(time.Duration(i) * time.Millisecond), Latency: time.Millisecond, OK: true})
+		result := func() {
+			s.RecordResult("a", track.Check{Start: time.Now(), Latency: time.Millisecond, OK: true})
+			synctest.Wait()
+		}
+		commits := func(what string, want uint64, written uint64) {
+			t.Helper()
+			if got := s.commits.Load() - base; got != want {
+				t.Errorf("commits %s (+%v) = %d, want %d", what, time.Since(start), got, want)
+			}
+			if got := s.Stats().Written; got != written {
+				t.Errorf("results written %s = %d, want %d", what, got, written)
+			}
+		}
+		for range 3 {
+			result()
 			fakeclock.Elapse(10 * time.Millisecond)
 		}
-		if got := s.commits.Load() - base; got != 0 {
-			t.Errorf("commits %v after the first of 3 results = %d, want 0 (the batch waits %v)", time.Since(start), got, commitDelay)
-		}
-		fakeclock.Elapse(commitDelay)
-		if got := s.commits.Load() - base; got != 1 {
-			t.Errorf("commits once the wait is over = %d, want 1", got)
-		}
-		if got := s.Stats().Written; got != 3 {
-			t.Errorf("results written = %d, want 3", got)
-		}
+		commits("after the first of 3 results", 0, 0)
+		fakeclock.Elapse(commitDelay - 30*time.Millisecond)
+		commits("commitDelay after the first, no result since", 0, 0)
+		result()
+		commits("with the first result commitDelay on", 1, 4)
+
+		result()
+		fakeclock.Elapse(commitDelay + commitSlack - time.Millisecond)
+		commits("a result alone, just short of commitDelay and commitSlack", 1, 4)
+		fakeclock.Elapse(time.Millisecond)
+		commits("a result alone, commitDelay and commitSlack on", 2, 5)
 
 		s.RecordResult("a", track.Check{Start: time.Now(), Latency: time.Millisecond, OK: true})
 		before := time.Now()
@@ -46,8 +61,8 @@ func TestWriterBatchWait(t *testing.T) {
 		if waited := time.Since(before); waited >= commitDelay {
 			t.Errorf("Flush behind a result waited %v, want less than the batch's %v", waited, commitDelay)
 		}
-		if got := s.Stats().Written; got != 4 {
-			t.Errorf("results written after Flush = %d, want 4", got)
+		if got := s.Stats().Written; got != 6 {
+			t.Errorf("results written after Flush = %d, want 6", got)
 		}
 	})
 }

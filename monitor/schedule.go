@@ -158,7 +158,8 @@ type scheduler struct {
 	// waking it: a wake-up (a thread woken, the Go scheduler run) costs about as much as the
 	// rest of what the scheduler does for a check, and with many services the scheduler wakes
 	// every few milliseconds anyway to start the next. A check whose result would wait longer
-	// than resultDelay pokes it (poke, cap 1). wakeAt is when the scheduler's timer fires next,
+	// than resultDelay (steadyDelay for one that cannot change its service's standing, see
+	// job.steady) pokes it (poke, cap 1). wakeAt is when the scheduler's timer fires next,
 	// in ns since t0 (0 while it runs: it looks at results before it sleeps again; MaxInt64
 	// with nothing scheduled).
 	resultsMu sync.Mutex
@@ -172,6 +173,31 @@ type scheduler struct {
 // check wakes it: below what anyone could tell (the screen takes batches 200 ms apart, history
 // commits every 100 ms, and a result's times are the check's own).
 const resultDelay = 50 * time.Millisecond
+
+// steadyWait is how long a steady result finished at now may wait for the scheduler: up to
+// steadyDelay, and no longer than the monitor holds changes for a batch anyway (minBatch, its
+// MinBatchInterval: none, none held), but not past the batch of looks due lookLead before the wall clock's next second
+// (see Next), and no longer than any result from then to the second, when screens draw and
+// serve's streams send (200 ms before it) what the monitor has: a steady result seen later
+// would show a second later than it did.
+func steadyWait(now time.Time, minBatch time.Duration) time.Duration {
+	into := now.Sub(now.Truncate(time.Second))
+	if into >= time.Second-lookLead {
+		return resultDelay
+	}
+	return max(resultDelay, min(steadyDelay, minBatch, time.Second-lookLead-into))
+}
+
+// steadyDelay is how long a steady result (a pass of a service that is UP, without a warning
+// and not slow: it moves no state and no outage) may wait for the scheduler's next wake-up.
+// Such a result changes how its row looks, which a screen shows at its clock's next second,
+// and history, which commits once a second: at 100 services every 10 s the scheduler wakes
+// every ~90 ms to start a check, and a result that waited for that wake-up instead of poking
+// saved a wake-up of the scheduler per check (README "Session 11"). It waits no later than the
+// batch of looks before the next second (steadyWait), so that it shows when it did. A result
+// that may change standing (a failure, a recovery, a warning, a slow pass) still waits at most
+// resultDelay.
+const steadyDelay = 200 * time.Millisecond
 
 // svcState is the scheduler's view of one service.
 type svcState struct {
@@ -406,17 +432,25 @@ func (s *scheduler) loop(ctx context.Context) {
 	s.apply()
 	timer := newAlarm()
 	defer timer.Close()
+	// armed is when the alarm is set to fire, zero when it is not: a wake-up for a result
+	// leaves the next check where it was, and the alarm needs no new setting (a system call).
+	var armed time.Time
 	for {
 		now := time.Now()
 		s.finish(now)
 		s.startDue(ctx, now)
 		wakeAt := int64(math.MaxInt64)
 		if next, ok := s.queue.peek(); ok {
-			d := s.pace.wakeAt(next.due).Sub(now)
-			timer.Reset(d)
+			at := s.pace.wakeAt(next.due)
+			d := at.Sub(now)
+			if !at.Equal(armed) || d <= 0 {
+				timer.Reset(d)
+				armed = at
+			}
 			wakeAt = int64(now.Sub(s.t0) + max(d, 0))
-		} else {
+		} else if !armed.IsZero() {
 			timer.Stop()
+			armed = time.Time{}
 		}
 		// Published before looking at the results: a check that finishes after the look
 		// sees when the scheduler will wake, and pokes it if that is too late.
@@ -429,6 +463,7 @@ func (s *scheduler) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-timer.C():
+			armed = time.Time{}
 		case <-s.poke:
 		case <-s.m.wake:
 			s.reconfigure(time.Now())
@@ -470,7 +505,8 @@ func (s *scheduler) startDue(ctx context.Context, now time.Time) {
 		s.queue.pop()
 		sv := &s.svcs[next.id]
 		sv.inFlight = true
-		j := job{id: next.id, gen: sv.gen, due: next.due, t: s.m.targets[next.id]}
+		j := job{id: next.id, gen: sv.gen, due: next.due, t: s.m.targets[next.id],
+			steady: s.m.trackers[next.id].State() == track.Up}
 		if w := s.idle.pop(); w != nil {
 			w <- j
 		} else {
@@ -570,6 +606,15 @@ type job struct {
 	gen uint32
 	due time.Time
 	t   Target
+	// steady says the service was UP when its check started: a pass without a warning, within
+	// its slow threshold, will change neither its state nor an outage (see steadyResult).
+	steady bool
+}
+
+// steadyResult says whether r, the result of j, leaves its service's standing as it was, so
+// that the scheduler may see it at its next wake-up (steadyDelay) rather than at once.
+func (j *job) steadyResult(r *probe.Result) bool {
+	return j.steady && r.OK && r.Warning == "" && (j.t.Service.Slow <= 0 || r.Latency <= j.t.Service.Slow)
 }
 
 // workerIdle is how long a worker waits for another check before it ends: long enough to be
@@ -694,7 +739,11 @@ func (s *scheduler) check(ctx context.Context, j job) {
 	s.resultsMu.Unlock()
 	// After the append: a scheduler that published its wake-up time before it saw the
 	// results (see loop) either saw this one or has its time read here.
-	if time.Duration(s.wakeAt.Load())-time.Since(s.t0) > resultDelay {
+	wait := resultDelay
+	if j.steadyResult(&r) {
+		wait = steadyWait(time.Now(), s.m.minBatch)
+	}
+	if time.Duration(s.wakeAt.Load())-time.Since(s.t0) > wait {
 		select {
 		case s.poke <- struct{}{}:
 		default:

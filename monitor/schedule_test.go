@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -509,4 +510,89 @@ func workers() int {
 	buf := make([]byte, 1<<22)
 	buf = buf[:runtime.Stack(buf, true)]
 	return bytes.Count(buf, []byte("monitor.(*scheduler).worker("))
+}
+
+// TestSchedulerSteadyResultWaits: a steady result (a pass of a service that is UP) waits for the
+// scheduler's next wake-up, the next check's start, when that comes within steadyDelay, rather
+// than waking the scheduler for itself; a result that may change the service's standing (its
+// first check, a failure, the pass after it) is seen at once, as every result was.
+func TestSchedulerSteadyResultWaits(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		const n, every, takes = 10, time.Second, 10 * time.Millisecond
+		var checks atomic.Int32
+		targets := make([]Target, n)
+		for i := range targets {
+			targets[i] = Target{monSvc(fmt.Sprint("s", i), every, every, every), monBusy(takes)}
+		}
+		busy := monBusy(takes)
+		targets[0].Checker = monFunc(func(ctx context.Context) probe.Result {
+			r := busy.Check(ctx)
+			if checks.Add(1) == 4 {
+				return probe.Result{Reason: "scripted failure"}
+			}
+			return r
+		})
+		type seen struct {
+			ok       bool
+			start, at time.Time
+		}
+		var mu sync.Mutex
+		var got []seen
+		m := NewMonitor(targets, Options{OnResult: func(name string, c track.Check, _ []track.Event) {
+			if name == "s0" && !c.Start.IsZero() {
+				mu.Lock()
+				got = append(got, seen{c.OK, c.Start, time.Now()})
+				mu.Unlock()
+			}
+		}})
+		stop := monRun(t, m)
+		fakeclock.Elapse(7 * every)
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) < 6 {
+			t.Fatalf("results of s0 = %d, want 6 or more", len(got))
+		}
+		long := 0 // steady results that waited longer than any other may
+		for k, s := range got {
+			waited := s.at.Sub(s.start) - takes
+			steady := k > 0 && s.ok && got[k-1].ok
+			switch {
+			case steady && (waited <= 0 || waited > steadyDelay):
+				t.Errorf("steady result %d seen %v after its check, want at the next check's start, within %v", k+1, waited, steadyDelay)
+			case steady && waited > resultDelay:
+				long++
+			case !steady && waited > resultDelay:
+				t.Errorf("result %d (ok %v, the one before ok %v) seen %v after its check, want within %v", k+1, s.ok, k > 0 && got[k-1].ok, waited, resultDelay)
+			}
+		}
+		if long < 3 {
+			t.Errorf("steady results seen at the next check's start, %v after their own: %d, want 3 or more", every/n-takes, long)
+		}
+	})
+}
+
+// TestSteadyWait: a steady result waits for the scheduler up to steadyDelay, no longer than the
+// monitor's MinBatchInterval, and not past the batch of looks lookLead before the next second;
+// from then to the second (when screens draw and serve's streams send) no longer than any result.
+func TestSteadyWait(t *testing.T) {
+	at := func(ms int) time.Time { return bubbleStart.Add(time.Duration(ms) * time.Millisecond) }
+	for _, c := range []struct {
+		now      time.Time
+		minBatch time.Duration
+		want     time.Duration
+	}{
+		{at(0), 200 * time.Millisecond, steadyDelay},
+		{at(400), 200 * time.Millisecond, steadyDelay},
+		{at(600), 200 * time.Millisecond, 150 * time.Millisecond},
+		{at(720), 200 * time.Millisecond, resultDelay},
+		{at(750), 200 * time.Millisecond, resultDelay},
+		{at(990), 200 * time.Millisecond, resultDelay},
+		{at(1100), 100 * time.Millisecond, 100 * time.Millisecond},
+		{at(1100), -1, resultDelay},
+	} {
+		if got := steadyWait(c.now, c.minBatch); got != c.want {
+			t.Errorf("steadyWait(+%v, MinBatchInterval %v) = %v, want %v", c.now.Sub(bubbleStart), c.minBatch, got, c.want)
+		}
+	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // The one-shot path's plain connections that got their answer are closed after their check,
-// not at its end: by a timer once a second, all together, or by the checks that connect after
-// them (a few each) once more than closeKeep wait. On Linux the Go runtime's monitor thread
+// not at its end: once a second, all together, by the first check that connects a second or
+// more after the first of them was left (or by a timer, when no check comes), or by the checks
+// that connect after them (a few each) once more than closeKeep wait. On Linux the Go runtime's monitor thread
 // (sysmon) sleeps while every P is idle, and a system call made through the runtime's syscall
 // entry (close is one: an os.File's or a net.Conn's close cannot be made raw) wakes it and sets
 // it polling every 20 µs for its next 50 looks. A check makes no other such call (see
@@ -20,12 +21,24 @@ import (
 // would wake sysmon for each check. A Go timer's expiry wakes sysmon anyway (it sleeps until
 // the next one), and at that moment a close does not. At 10,000 services every 10 s, closes
 // moved to later checks took sysmon from 17-19% of uptty's CPU to 4-8% (README, "The load
-// farm"). The TCP close is unchanged (a FIN, after the target's, up to a second later); the
+// farm"). The second's round is a check's rather than the timer's when a check comes in time:
+// the timer's expiry was a wake-up of the process of its own, once a second (two of a thread
+// where the runtime's poller rounds its wait to the millisecond), where a check's start is one
+// the process makes anyway, as the history's commit is (README "Session 11"). The TCP close is unchanged (a FIN, after the target's, up to a second later); the
 // file descriptor is kept that long. A check that failed or gave up on its answer closes its
 // connection at once: the server may still be sending.
 
-// closeSoonMax is how long a connection waits for a check to close it before the timer does.
+// closeSoonMax is how long the connections wait for the round that closes them all, which the
+// first check to connect after it takes (closeWaiting), or the timer closeSlack later.
 var closeSoonMax = time.Second
+
+// closeSlack is how long after closeSoonMax the timer waits for a check to take the round.
+var closeSlack = 250 * time.Millisecond
+
+// closeRoundMax is the most connections a check closes for the second's round: at 1,000
+// services every 10 s about 100 wait, which would hold its request up by a few milliseconds;
+// those left go with the next checks.
+const closeRoundMax = 32
 
 // closeBatch is the most connections a check closes: at a steady rate each check leaves one,
 // and a check that closed every one left in a burst of starts (10,000 services' first round)
@@ -66,6 +79,7 @@ type lateCloser struct {
 	mu    sync.Mutex
 	conns []io.Closer // oldest first
 	timer *time.Timer // armed while conns is not empty
+	due   time.Time   // when the round that closes them all is due; zero while none waits
 	// closing is held by the one closeSome at work: a check finding it held leaves the
 	// waiting connections to the next. spare is the slice its last round emptied.
 	closing sync.Mutex
@@ -90,23 +104,26 @@ func closeSoon(conn net.Conn) error {
 	l.mu.Lock()
 	l.conns = append(l.conns, c)
 	if len(l.conns) == 1 {
+		l.due = time.Now().Add(closeSoonMax)
 		if l.timer == nil {
-			l.timer = time.AfterFunc(closeSoonMax, func() { l.closeSome(0) })
+			l.timer = time.AfterFunc(closeSoonMax+closeSlack, func() { l.closeSome(0) })
 		} else {
-			l.timer.Reset(closeSoonMax)
+			l.timer.Reset(closeSoonMax + closeSlack)
 		}
 	}
 	l.mu.Unlock()
 	return nil
 }
 
-// closeWaiting closes the oldest connections waiting beyond closeKeep, up to closeBatch: a
-// check calls it once its connection is made, before its request, so that the closes hold up
-// neither the measured wait for the answer nor the reading of it.
+// closeWaiting closes the oldest connections waiting beyond closeKeep, up to closeBatch, or
+// when the second's round is due, up to closeRoundMax of all those waiting: a check calls it
+// once its connection is made, before its request, so that the closes hold up neither the
+// measured wait for the answer nor the reading of it.
 func closeWaiting() { lateClose.closeSome(closeBatch) }
 
-// closeSome closes up to most of the waiting connections beyond closeKeep, or all of them when
-// most is 0 (the timer, which waits its turn; a check does not).
+// closeSome closes up to most of the waiting connections beyond closeKeep (all of them up to
+// closeRoundMax once the round is due), or all of them when most is 0 (the timer, which waits
+// its turn; a check does not).
 func (l *lateCloser) closeSome(most int) {
 	if most == 0 {
 		l.closing.Lock()
@@ -121,7 +138,11 @@ func (l *lateCloser) closeSome(most int) {
 		return
 	}
 	if most > 0 {
-		n = min(most, n-closeKeep)
+		if time.Now().Before(l.due) {
+			n = min(most, n-closeKeep)
+		} else {
+			n = min(n, closeRoundMax)
+		}
 		if n <= 0 {
 			l.mu.Unlock()
 			return
@@ -133,6 +154,7 @@ func (l *lateCloser) closeSome(most int) {
 	l.conns = l.conns[:left]
 	if left == 0 {
 		l.timer.Stop()
+		l.due = time.Time{}
 	}
 	l.mu.Unlock()
 	for i, c := range batch {

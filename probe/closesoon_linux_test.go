@@ -218,11 +218,36 @@ func TestKeepUnderFileLimit(t *testing.T) {
 // closed) and the timer an hour away, so that only the test closes them; at its end the timer
 // is as it was and what the test left waiting is closed.
 func holdLateCloses(t *testing.T) {
-	old := closeSoonMax
+	old, oldSlack := closeSoonMax, closeSlack
 	t.Cleanup(func() {
-		closeSoonMax = old
+		closeSoonMax, closeSlack = old, oldSlack
 		lateClose.closeSome(0)
 	})
 	lateClose.closeSome(0)
 	closeSoonMax = time.Hour
+}
+
+// TestCloseSoonRoundByCheck: once the connections have waited closeSoonMax, the next check to
+// connect closes them all (fewer than closeKeep wait), cleanly, before its own request, rather
+// than the timer; its own connection waits for the next round.
+func TestCloseSoonRoundByCheck(t *testing.T) {
+	holdLateCloses(t)
+	closeSoonMax, closeSlack = 0, time.Hour // the round due at once; the timer never comes
+	ct := newCloseTarget(t)
+
+	closeTestCheck(t, ct.url)
+	select {
+	case err := <-ct.closed:
+		t.Fatalf("a connection ended with its check (%v), want it left for the round", err)
+	default:
+	}
+	closeTestCheck(t, ct.url)
+	if err := ct.ended(t); err != nil {
+		t.Errorf("the round the second check took ended the first connection with %v, want a clean close", err)
+	}
+	select {
+	case err := <-ct.closed:
+		t.Errorf("the second check's connection ended (%v), want it left for the next round", err)
+	default:
+	}
 }
