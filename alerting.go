@@ -247,7 +247,8 @@ func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, sta
 				Event: string(d.Alert.Event), Payload: payload, Created: now})
 		}
 	}
-	la.hist.RecordWith(name, c, events, history.Extra{Maintenance: started.Maintenance, Via: started.Via, Alerts: rows})
+	la.hist.RecordWith(name, c, events, history.Extra{Maintenance: started.Maintenance, Via: started.Via,
+		Reattributed: started.Reattributed, Alerts: rows})
 	for _, d := range out {
 		la.disp.Enqueue(d.Alert, d.Sender)
 	}

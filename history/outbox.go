@@ -47,8 +47,11 @@ type Extra struct {
 	Maintenance bool
 	// Via is the dependency an outage it starts is put down to, "" for none: kept so that a
 	// restart still shows DOWN (via NAME).
-	Via    string
-	Alerts []Outgoing
+	Via string
+	// Reattributed says that the open outage, started by an earlier result, is put down to Via
+	// from now on ("" for its own): its stored via is rewritten.
+	Reattributed bool
+	Alerts       []Outgoing
 }
 
 // outcome is what a sender made of one alert, for the outbox row.
@@ -72,8 +75,9 @@ func (s *Store) recordWith(service, group string, hasGroup bool, r track.Check, 
 		return
 	}
 	o.group, o.hasGroup = group, hasGroup
-	if len(events) > 0 || len(x.Alerts) > 0 || x.Maintenance || x.Via != "" {
-		o.more = &opMore{events: slices.Clone(events), maint: x.Maintenance, via: x.Via, alerts: slices.Clone(x.Alerts)}
+	if len(events) > 0 || len(x.Alerts) > 0 || x.Maintenance || x.Via != "" || x.Reattributed {
+		o.more = &opMore{events: slices.Clone(events), maint: x.Maintenance, via: x.Via, viaNow: x.Reattributed,
+			alerts: slices.Clone(x.Alerts)}
 	}
 	s.enqueue(o)
 }

@@ -61,6 +61,11 @@ type Delivery struct {
 type Started struct {
 	Maintenance bool
 	Via         string
+	// Reattributed is set when the result started no outage but changed what the open one is
+	// put down to, to Via: "" when the dependency recovered and the service still fails (its
+	// own outage now), a dependency when a quiet outage's window ended while one was down. The
+	// stored outage must follow, or a restart and `uptty incidents` say "(via NAME)" still.
+	Reattributed bool
 }
 
 // Sink receives a check's result and events with what the engine made of them: how an outage
@@ -331,6 +336,7 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 	if s.down && s.via != "" && !c.OK && !c.Start.IsZero() {
 		if d := e.services[s.via]; d != nil && !d.failing() && c.Start.After(d.upAt) {
 			s.via = ""
+			started = Started{Maintenance: started.Maintenance, Reattributed: true}
 			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
 		}
 	}
@@ -341,6 +347,8 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 		s.maint = false
 		if s.via = e.failingNeed(s); s.via == "" {
 			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
+		} else {
+			started = Started{Maintenance: started.Maintenance, Via: s.via, Reattributed: true}
 		}
 	}
 	e.sink(name, c, events, started, out)

@@ -19,9 +19,10 @@ var t0 = time.Date(2026, 12, 1, 21, 47, 2, 0, time.UTC)
 
 // call is one call of the sink.
 type call struct {
-	name  string
-	maint bool
-	out   []Delivery
+	name    string
+	maint   bool
+	started Started
+	out     []Delivery
 }
 
 // recorder is a sink that keeps every call.
@@ -33,7 +34,7 @@ type recorder struct {
 func (r *recorder) sink(name string, _ track.Check, _ []track.Event, started Started, out []Delivery) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls = append(r.calls, call{name, started.Maintenance, out})
+	r.calls = append(r.calls, call{name, started.Maintenance, started, out})
 }
 
 // take returns the deliveries since the last take, as "sender:event:service".
@@ -48,6 +49,16 @@ func (r *recorder) take() []string {
 	}
 	r.calls = nil
 	return got
+}
+
+// lastCall returns the last call not yet taken.
+func (r *recorder) lastCall() call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.calls) == 0 {
+		return call{}
+	}
+	return r.calls[len(r.calls)-1]
 }
 
 // last returns the last delivery of the calls not yet taken.
@@ -208,8 +219,11 @@ func TestDependencies(t *testing.T) {
 	if got := r.take(); len(got) != 0 {
 		t.Errorf("web recovering sent %v, want nothing", got)
 	}
-	// app still fails after core is back: its own outage now.
+	// app still fails after core is back: its own outage now, and history is told so.
 	e.OnResult("app", failed(t2.Add(5*time.Second)), nil)
+	if c := r.lastCall(); c.name != "app" || c.started != (Started{Reattributed: true}) {
+		t.Errorf("app's outage becoming its own: sink got %s %+v, want app %+v", c.name, c.started, Started{Reattributed: true})
+	}
 	if got, want := r.take(), []string{"team:down:app"}; !slices.Equal(got, want) {
 		t.Errorf("app failing after core recovered sent %v, want %v", got, want)
 	}
