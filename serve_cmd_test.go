@@ -398,3 +398,33 @@ func TestAttachURL(t *testing.T) {
 		}
 	}
 }
+
+// TestAttachCommand: the command a second uptty is told to run to see the server works as
+// written: the CA for a TLS server, the token's file or variable (never the token), paths
+// absolute (the hint is read in another directory) and quoted when the shell needs it.
+func TestAttachCommand(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name               string
+		url, ca, tokenFile string
+		envToken           bool
+		want               string
+	}{
+		{"plain", "http://127.0.0.1:9870", "", "", false, "uptty attach http://127.0.0.1:9870"},
+		{"token file", "http://127.0.0.1:9870", "", "/etc/uptty/token", false,
+			"uptty attach http://127.0.0.1:9870 --token-file /etc/uptty/token"},
+		{"token variable", "http://127.0.0.1:9870", "", "", true, "UPTTY_TOKEN=… uptty attach http://127.0.0.1:9870"},
+		{"tls", "https://127.0.0.1:9870", "/etc/uptty/tls/fullchain.pem", "/etc/uptty/token", false,
+			"uptty attach https://127.0.0.1:9870 --ca /etc/uptty/tls/fullchain.pem --token-file /etc/uptty/token"},
+		{"relative", "https://127.0.0.1:9870", "cert.pem", "", false,
+			"uptty attach https://127.0.0.1:9870 --ca " + filepath.Join(dir, "cert.pem")},
+		{"spaces", "https://127.0.0.1:9870", "/srv/my certs/it's.pem", "", false,
+			`uptty attach https://127.0.0.1:9870 --ca '/srv/my certs/it'\''s.pem'`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := attachCommand(dir, tc.url, tc.ca, tc.tokenFile, tc.envToken); got != tc.want {
+				t.Errorf("attachCommand = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

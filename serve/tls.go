@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
+	neturl "net/url"
 	"sync/atomic"
 	"time"
 )
@@ -45,6 +47,22 @@ func (c *Certificate) NotAfter() time.Time {
 		return p.Leaf.NotAfter
 	}
 	return time.Time{}
+}
+
+// Reachable is url (https://HOST:PORT, HOST an address of this machine) with a host the
+// certificate is valid for: localhost in place of a loopback address the certificate does not
+// name, when it names localhost; else url as it is.
+func (c *Certificate) Reachable(url string) string {
+	leaf := c.cur.Load().Leaf
+	u, err := neturl.Parse(url)
+	if leaf == nil || err != nil || leaf.VerifyHostname(u.Hostname()) == nil {
+		return url
+	}
+	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() || leaf.VerifyHostname("localhost") != nil {
+		return url
+	}
+	u.Host = net.JoinHostPort("localhost", u.Port())
+	return u.String()
 }
 
 // Config is the server's TLS configuration: TLS 1.2 at least, and the certificate read last.
