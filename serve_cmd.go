@@ -281,6 +281,10 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 				why = "SIGHUP"
 				reloadCert(cert, logger)
 			case why = <-trigger:
+				// Saved, then SIGHUP at once: the signal's reload read this save already.
+				if !rl.fileChanged() {
+					continue
+				}
 			}
 			next, err := rl.reload(ctx)
 			if err != nil {
