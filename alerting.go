@@ -142,6 +142,8 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	store := hist.Store
 	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{})}
 	opt.GiveUpAfterFor = set.giveUp
+	// The senders keep the config they started with, and so do their secrets.
+	opt.Secrets = cfg.Secrets
 	sent := opt.OnSent // a caller's hook (tests) sees a delivery after the outbox was told
 	opt.OnSent = func(id, sender string, at time.Time) {
 		if la.durable[sender] {

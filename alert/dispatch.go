@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/uptty/uptty/text"
 )
 
 // Defaults for Options.
@@ -27,6 +29,10 @@ type Options struct {
 	// GiveUpAfterFor overrides GiveUpAfter for the senders it names (the config's
 	// alerts[].give_up_after); a value of 0 takes GiveUpAfter.
 	GiveUpAfterFor map[string]time.Duration
+	// Secrets are masked in a failure's reason before a hook sees it: the reason is stored and
+	// shown (`uptty alerts`), and a sender may quote a secret in it (a command printing the
+	// token it was given, a receiver echoing its URL). nil masks nothing.
+	Secrets *text.Secrets
 
 	// The hooks run on the sender's goroutine (OnDropped on the caller's), so they must be
 	// quick and safe for concurrent use, and must not call Stop; nil hooks are skipped.
@@ -206,6 +212,16 @@ func (d *Dispatcher) run(ctx context.Context, w *worker) {
 	}
 }
 
+// maskedError is a sender's error with its text masked (Options.Secrets); it still unwraps to
+// the error, for errors.Is and As.
+type maskedError struct {
+	err error
+	msg string
+}
+
+func (e maskedError) Error() string { return e.msg }
+func (e maskedError) Unwrap() error { return e.err }
+
 // deliver sends a to w's sender, retrying with backoff until it is delivered, given up, or the
 // dispatcher stops.
 func (d *Dispatcher) deliver(ctx context.Context, w *worker, a Alert) {
@@ -226,6 +242,9 @@ func (d *Dispatcher) deliver(ctx context.Context, w *worker, a Alert) {
 		err := w.s.Send(ctx, a)
 		if ctx.Err() != nil {
 			return
+		}
+		if err != nil && d.opt.Secrets != nil {
+			err = maskedError{err, d.opt.Secrets.Mask(err.Error())}
 		}
 		now := time.Now()
 		if err == nil {

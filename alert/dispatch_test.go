@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/uptty/uptty/internal/fakeclock"
+	"github.com/uptty/uptty/text"
 )
 
 // funcSender is a Sender made of a function, for the dispatcher's own logic under synctest.
@@ -307,4 +308,43 @@ func wantSent(t *testing.T, l *log, n int) {
 			t.Fatalf("%d of %d alerts sent in 30s", i, n)
 		}
 	}
+}
+
+// TestFailureMasksSecrets: a sender's failure reason is stored and shown (`uptty alerts`), so
+// a secret in it, such as a command printing the token it was given, is masked before any hook
+// sees it, retried or given up.
+func TestFailureMasksSecrets(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fail := func(context.Context, Alert) error { return errors.New("command: exit status 3: failed with hookSECRET") }
+		var secrets text.Secrets
+		secrets.Add("hookSECRET")
+		var mu sync.Mutex
+		var reasons []string
+		keep := func(err error) {
+			mu.Lock()
+			reasons = append(reasons, err.Error())
+			mu.Unlock()
+		}
+		d, err := NewDispatcher([]Sender{&funcSender{name: "cmd", send: fail}}, Options{
+			GiveUpAfter: 2 * time.Second, Secrets: &secrets,
+			OnFailed:    func(_, _ string, err error, _ int, _ time.Time) { keep(err) },
+			OnGaveUp:    func(_, _ string, err error, _ int) { keep(err) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Enqueue(downAlert("A"))
+		fakeclock.Elapse(10 * time.Second)
+		stop(t, d)
+		mu.Lock()
+		defer mu.Unlock()
+		if len(reasons) < 2 {
+			t.Fatalf("hooks got %v, want failures and a give-up", reasons)
+		}
+		for _, r := range reasons {
+			if r != "command: exit status 3: failed with •••" {
+				t.Errorf("hook got %q, want the secret masked", r)
+			}
+		}
+	})
 }
