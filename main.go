@@ -906,6 +906,10 @@ func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (stri
 			return exitUsage
 		}
 	}
+	// Reasons are masked when stored; rows stored before that may still quote a secret.
+	for i := range list {
+		list[i].LastError = cfg.Secrets.Mask(list[i].LastError)
+	}
 	if opts.json {
 		err = report.WriteAlertsJSON(stdout, list)
 	} else {
