@@ -153,14 +153,21 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 			sent(id, sender, at)
 		}
 	}
-	opt.OnFailed = func(id, sender string, err error, _ int, next time.Time) {
+	failed, gaveUp := opt.OnFailed, opt.OnGaveUp // a caller's hooks (serve's log) come after the outbox's
+	opt.OnFailed = func(id, sender string, err error, attempt int, next time.Time) {
 		if la.durable[sender] {
 			store.AlertFailed(id, sender, err.Error(), next)
 		}
+		if failed != nil {
+			failed(id, sender, err, attempt, next)
+		}
 	}
-	opt.OnGaveUp = func(id, sender string, err error, _ int) {
+	opt.OnGaveUp = func(id, sender string, err error, attempts int) {
 		if la.durable[sender] {
 			store.AlertGaveUp(id, sender, err.Error())
+		}
+		if gaveUp != nil {
+			gaveUp(id, sender, err, attempts)
 		}
 	}
 	// A full queue (OnDropped) needs nothing: the outbox row stays pending until a restart.

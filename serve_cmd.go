@@ -207,7 +207,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	// Silences set by `uptty silence` or the API reach the engine and the status within a
 	// poll; the event streams get a fresh snapshot when they change.
 	var srvRef atomic.Pointer[serve.Server]
-	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), alert.Options{}, func() {
+	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), alertLog(logger), func() {
 		if s := srvRef.Load(); s != nil {
 			s.MarksChanged()
 		}
@@ -418,6 +418,21 @@ func attachURL(scheme string, addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// alertLog is the dispatcher's hooks that log each failed delivery at WARN and each alert given
+// up at ERROR: nobody watches serve's outbox, and alerts that do not go out must be said where
+// someone looks. The reasons come masked (alert.Options.Secrets).
+func alertLog(logger *slog.Logger) alert.Options {
+	return alert.Options{
+		OnFailed: func(id, sender string, err error, attempt int, next time.Time) {
+			logger.Warn("alert not delivered", "sender", sender, "id", id, "attempt", attempt, "err", err.Error(),
+				"retry_in", time.Until(next).Round(time.Second).String())
+		},
+		OnGaveUp: func(id, sender string, err error, attempts int) {
+			logger.Error("alert given up", "sender", sender, "id", id, "attempts", attempts, "err", err.Error())
+		},
+	}
 }
 
 // attachCommand is the uptty attach that shows the server at url from this machine, for the

@@ -428,3 +428,37 @@ func TestAttachCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestServeLogsAlertFailures: an alert its receiver refuses is said in serve's log, at WARN,
+// with the sender and the reason (its secrets masked), so that whoever watches the log learns
+// that alerts are not going out, not only `uptty alerts`.
+func TestServeLogsAlertFailures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer hook.Close()
+	dir := t.TempDir()
+	cfg := writeConfig(t, fmt.Sprintf(`history: {path: %s}
+defaults: {interval: 1s, timeout: 1s, retry_interval: 50ms, failure_threshold: 1}
+alerts:
+  - {name: team, type: webhook, url: "%s/hook?key=hookSECRET"}
+services:
+  - {name: api, url: "tcp://%s"}
+`, filepath.Join(dir, "history.db"), hook.URL, reloadClosed(t)))
+	srv := startServeLogs(t, bin, cfg, "127.0.0.1:0")
+	m := srv.logs.waitFor(t, "the failed alert", msgIs("alert not delivered"))
+	if m["level"] != "WARN" || m["sender"] != "team" || m["err"] != "webhook: status 500" {
+		t.Errorf("logged %v, want WARN, sender team, err webhook: status 500", m)
+	}
+	srv.logs.mu.Lock()
+	defer srv.logs.mu.Unlock()
+	for _, l := range srv.logs.lines {
+		if strings.Contains(fmt.Sprint(l), "hookSECRET") {
+			t.Errorf("logged a secret: %v", l)
+		}
+	}
+}
