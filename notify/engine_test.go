@@ -306,3 +306,26 @@ func TestRemindersAfterRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestQuietOutageThenVia: an outage that began in a maintenance window, still failing after it
+// while its dependency is down, is put down to the dependency from then on, and history is told
+// so (DOWN (via core) after a restart too), with no alert of its own.
+func TestQuietOutageThenVia(t *testing.T) {
+	svcs := []config.Service{{Name: "core"}, {Name: "web", DependsOn: []string{"core"}}}
+	maint := []config.Maintenance{{Name: "deploy", Services: []string{"web"}, Start: t0.Add(-time.Hour), End: t0.Add(time.Minute)}}
+	now := t0
+	r := &recorder{}
+	e := New(Options{Services: svcs, Rules: []Rule{{Name: "team"}}, Maintenance: maint, Now: func() time.Time { return now }, Sink: r.sink})
+	e.OnResult("web", failed(t0), down(t0, t0))
+	now = t0.Add(2 * time.Minute)
+	e.OnResult("core", failed(now), down(now, now))
+	r.take()
+	e.OnResult("web", failed(now.Add(time.Second)), nil)
+	c := r.lastCall()
+	if want := (Started{Via: "core", Reattributed: true}); c.name != "web" || c.started != want {
+		t.Errorf("web failing after its window while core is down: sink got %s %+v, want web %+v", c.name, c.started, want)
+	}
+	if got := r.take(); len(got) != 0 {
+		t.Errorf("sent %v, want nothing: core's outage is the cause", got)
+	}
+}
