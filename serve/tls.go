@@ -5,7 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
-	neturl "net/url"
+	"net/url"
 	"sync/atomic"
 	"time"
 )
@@ -49,17 +49,18 @@ func (c *Certificate) NotAfter() time.Time {
 	return time.Time{}
 }
 
-// Reachable is url (https://HOST:PORT, HOST an address of this machine) with a host the
-// certificate is valid for: localhost in place of a loopback address the certificate does not
-// name, when it names localhost; else url as it is.
-func (c *Certificate) Reachable(url string) string {
+// Reachable is the URL raw (https://HOST:PORT, HOST an address of this machine) with a host
+// the certificate is valid for: localhost in place of a loopback address the certificate does
+// not name, when it names localhost; else raw as it is. uptty attach checks the name it is
+// given against the certificate, so a hint that names 127.0.0.1 would not work.
+func (c *Certificate) Reachable(raw string) string {
 	leaf := c.cur.Load().Leaf
-	u, err := neturl.Parse(url)
+	u, err := url.Parse(raw)
 	if leaf == nil || err != nil || leaf.VerifyHostname(u.Hostname()) == nil {
-		return url
+		return raw
 	}
 	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() || leaf.VerifyHostname("localhost") != nil {
-		return url
+		return raw
 	}
 	u.Host = net.JoinHostPort("localhost", u.Port())
 	return u.String()
