@@ -266,10 +266,16 @@ func (e *Engine) Mark(name string) Mark { return e.quiet.Mark(name, e.now()) }
 func (e *Engine) Via(name string) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if s := e.services[name]; s != nil && s.down {
+	if s := e.services[name]; s != nil && s.down && e.viaHolds(s) {
 		return s.via
 	}
 	return ""
+}
+
+// viaHolds reports whether the dependency s's outage was put down to is still one of its
+// dependencies: a reload that removed it, or only the depends_on, makes the outage s's own.
+func (e *Engine) viaHolds(s *service) bool {
+	return s.via != "" && e.services[s.via] != nil && slices.Contains(s.needs, s.via)
 }
 
 // OnResult is the monitor's Options.OnResult: it makes the alerts a result's events call for
@@ -331,10 +337,10 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 			out = e.admit(out, s, now, a)
 		}
 	}
-	// Down because of a dependency that has recovered since, and failing a check that began
-	// after that: the outage is its own now, and alerted as such.
+	// Down because of a dependency that has recovered since (or that a reload took away), and
+	// failing a check that began after that: the outage is its own now, and alerted as such.
 	if s.down && s.via != "" && !c.OK && !c.Start.IsZero() {
-		if d := e.services[s.via]; d != nil && !d.failing() && c.Start.After(d.upAt) {
+		if d := e.services[s.via]; !e.viaHolds(s) || !d.failing() && c.Start.After(d.upAt) {
 			s.via = ""
 			started = Started{Maintenance: started.Maintenance, Reattributed: true}
 			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))

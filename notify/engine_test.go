@@ -329,3 +329,36 @@ func TestQuietOutageThenVia(t *testing.T) {
 		t.Errorf("sent %v, want nothing: core's outage is the cause", got)
 	}
 }
+
+// TestViaDependencyRemoved: a reload that removes the dependency a dependent's outage was put
+// down to (or only the depends_on) makes the outage its own: no more DOWN (via core) for a
+// service the config no longer has, and the dependent's next failure alerts, rather than never.
+func TestViaDependencyRemoved(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after []config.Service
+	}{
+		{"service removed", []config.Service{{Name: "web"}}},
+		{"depends_on removed", []config.Service{{Name: "core"}, {Name: "web"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svcs := []config.Service{{Name: "core"}, {Name: "web", DependsOn: []string{"core"}}}
+			e, r := newEngine(t, svcs, []Rule{{Name: "team"}}, nil, t0)
+			e.OnResult("core", failed(t0), down(t0, t0))
+			e.OnResult("web", failed(t0), down(t0, t0))
+			r.take()
+			e.Reconfigure(tc.after, []Rule{{Name: "team"}}, nil)
+			if v := e.Via("web"); v != "" {
+				t.Errorf("Via(web) after the reload = %q, want none", v)
+			}
+			e.OnResult("web", failed(t0.Add(time.Second)), nil)
+			c := r.lastCall()
+			if got, want := r.take(), []string{"team:down:web"}; !slices.Equal(got, want) {
+				t.Errorf("web failing after the reload sent %v, want %v", got, want)
+			}
+			if c.started != (Started{Reattributed: true}) {
+				t.Errorf("sink got %+v, want %+v: history must forget the via", c.started, Started{Reattributed: true})
+			}
+		})
+	}
+}
