@@ -170,6 +170,12 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 			gaveUp(id, sender, err, attempts)
 		}
 	}
+	// A reminder not worth sending any more is settled, so that a restart does not send it.
+	opt.OnSkipped = func(id, sender, reason string) {
+		if la.durable[sender] {
+			store.AlertGaveUp(id, sender, reason)
+		}
+	}
 	// A full queue (OnDropped) needs nothing: the outbox row stays pending until a restart.
 	disp, err := alert.NewDispatcher(set.senders, opt)
 	if err != nil {
