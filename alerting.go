@@ -173,7 +173,7 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	// A reminder not worth sending any more is settled, so that a restart does not send it.
 	opt.OnSkipped = func(id, sender, reason string) {
 		if la.durable[sender] {
-			store.AlertGaveUp(id, sender, reason)
+			store.AlertSkipped(id, sender, reason)
 		}
 	}
 	// A full queue (OnDropped) needs nothing: the outbox row stays pending until a restart.

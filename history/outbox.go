@@ -58,6 +58,7 @@ type Extra struct {
 type outcome struct {
 	id, sender, state, err string
 	at, next               time.Time
+	skipped                bool // settled without an attempt
 }
 
 // RecordWith is Record with the alerts the result caused, committed with it (or dropped with
@@ -99,6 +100,12 @@ func (s *Store) AlertGaveUp(id, sender string, reason string) {
 	s.alertOutcome(outcome{id: id, sender: sender, state: AlertGaveUp, err: reason})
 }
 
+// AlertSkipped records that the alert id was not sent to sender, and will not be, for reason
+// (a newer reminder of its outage came after it): settled as given up, with no attempt counted.
+func (s *Store) AlertSkipped(id, sender, reason string) {
+	s.alertOutcome(outcome{id: id, sender: sender, state: AlertGaveUp, err: reason, skipped: true})
+}
+
 func (s *Store) alertOutcome(o outcome) {
 	o.err = text.CleanText(o.err, 200)
 	s.enqueue(op{kind: opOutcome, more: &opMore{outcome: &o}})
@@ -134,10 +141,14 @@ func (w *writer) applyOutcome(tx *sql.Tx, o *outcome) error {
 	if !o.next.IsZero() {
 		next = o.next.UnixMilli()
 	}
-	_, err := tx.Exec(`UPDATE outbox SET state = ?, attempts = attempts + 1,
+	attempts := 1
+	if o.skipped {
+		attempts = 0
+	}
+	_, err := tx.Exec(`UPDATE outbox SET state = ?, attempts = attempts + ?,
 			last_error = CASE WHEN ? = '' THEN last_error ELSE ? END, next_at = ?, sent_at = coalesce(?, sent_at)
 		WHERE id = ? AND sender = ? AND state <> 'sent'`,
-		o.state, o.err, o.err, next, at, o.id, o.sender)
+		o.state, attempts, o.err, o.err, next, at, o.id, o.sender)
 	return err
 }
 
