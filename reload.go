@@ -68,6 +68,7 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 	defer r.mu.Unlock()
 	data, err := config.ReadFile(r.path)
 	if err != nil {
+		r.read = [sha256.Size]byte{} // the file that comes back, even as it was, is reloaded
 		return nil, err
 	}
 	r.read = sha256.Sum256(data) // good or not: the watcher's trigger for it is the same reload

@@ -456,8 +456,24 @@ func TestReloadCoalesced(t *testing.T) {
 	if rl.fileChanged() {
 		t.Errorf("fileChanged() after the SIGHUP's reload refused the save = true, want false: it would fail twice")
 	}
-	replaceFile(t, r.path, head+fmt.Sprintf("  - {name: c, url: \"tcp://%s\"}\n", up))
+	good := head + fmt.Sprintf("  - {name: c, url: \"tcp://%s\"}\n", up)
+	replaceFile(t, r.path, good)
 	if !rl.fileChanged() {
 		t.Errorf("fileChanged() after a second save = false, want true")
+	}
+	if _, err := rl.reload(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Gone, then back as it was: the reload that found it gone failed, so the file back
+	// must be reloaded, or "reload failed" would stand for a file that is fine.
+	if err := os.Remove(r.path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rl.reload(r.ctx); err == nil {
+		t.Fatal("reload of a missing file = nil, want an error")
+	}
+	replaceFile(t, r.path, good)
+	if !rl.fileChanged() {
+		t.Errorf("fileChanged() after the file came back as it was = false, want true")
 	}
 }
