@@ -142,6 +142,8 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	store := hist.Store
 	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{})}
 	opt.GiveUpAfterFor = set.giveUp
+	// The senders keep the config they started with, and so do their secrets.
+	opt.Secrets = cfg.Secrets
 	sent := opt.OnSent // a caller's hook (tests) sees a delivery after the outbox was told
 	opt.OnSent = func(id, sender string, at time.Time) {
 		if la.durable[sender] {
@@ -151,14 +153,27 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 			sent(id, sender, at)
 		}
 	}
-	opt.OnFailed = func(id, sender string, err error, _ int, next time.Time) {
+	failed, gaveUp := opt.OnFailed, opt.OnGaveUp // a caller's hooks (serve's log) come after the outbox's
+	opt.OnFailed = func(id, sender string, err error, attempt int, next time.Time) {
 		if la.durable[sender] {
 			store.AlertFailed(id, sender, err.Error(), next)
 		}
+		if failed != nil {
+			failed(id, sender, err, attempt, next)
+		}
 	}
-	opt.OnGaveUp = func(id, sender string, err error, _ int) {
+	opt.OnGaveUp = func(id, sender string, err error, attempts int) {
 		if la.durable[sender] {
 			store.AlertGaveUp(id, sender, err.Error())
+		}
+		if gaveUp != nil {
+			gaveUp(id, sender, err, attempts)
+		}
+	}
+	// A reminder not worth sending any more is settled, so that a restart does not send it.
+	opt.OnSkipped = func(id, sender, reason string) {
+		if la.durable[sender] {
+			store.AlertSkipped(id, sender, reason)
 		}
 	}
 	// A full queue (OnDropped) needs nothing: the outbox row stays pending until a restart.
@@ -247,7 +262,8 @@ func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, sta
 				Event: string(d.Alert.Event), Payload: payload, Created: now})
 		}
 	}
-	la.hist.RecordWith(name, c, events, history.Extra{Maintenance: started.Maintenance, Via: started.Via, Alerts: rows})
+	la.hist.RecordWith(name, c, events, history.Extra{Maintenance: started.Maintenance, Via: started.Via,
+		Reattributed: started.Reattributed, Alerts: rows})
 	for _, d := range out {
 		la.disp.Enqueue(d.Alert, d.Sender)
 	}

@@ -410,3 +410,37 @@ func TestAlertsAcrossRestart(t *testing.T) {
 	default:
 	}
 }
+
+// TestAlertsMasksStoredSecrets: `uptty alerts` masks the config's secrets in a stored failure
+// reason, also in a row written before reasons were masked when stored.
+func TestAlertsMasksStoredSecrets(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "history.db")
+	path := writeConfig(t, fmt.Sprintf(`history: {path: %s}
+alerts:
+  - {name: cmd, type: command, command: [notify, "${HOOK_KEY}"]}
+services:
+  - {name: api, url: "tcp://127.0.0.1:9"}
+`, db))
+	store, err := history.Open(db, history.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	store.RecordWith("api", "", track.Check{}, nil, history.Extra{Alerts: []history.Outgoing{
+		{ID: "a1", Sender: "cmd", Service: "api", Event: "down", Payload: []byte("{}"), Created: now}}})
+	store.AlertFailed("a1", "cmd", "command: exit status 3: failed with hookSECRET", now.Add(time.Minute))
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	env := envFrom(map[string]string{"HOOK_KEY": "hookSECRET"})
+	for _, args := range [][]string{{"alerts", "-c", path}, {"alerts", "--json", "-c", path}} {
+		var out, errb strings.Builder
+		if code := run(args, &out, &errb, env); code != exitOK {
+			t.Fatalf("%v = %d %s", args, code, errb.String())
+		}
+		if strings.Contains(out.String(), "hookSECRET") || !strings.Contains(out.String(), "failed with •••") {
+			t.Errorf("%v shows:\n%s\nwant the secret masked", args, out.String())
+		}
+	}
+}

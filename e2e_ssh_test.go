@@ -131,7 +131,7 @@ services:
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if strings.Contains(string(body), `"paused"`) {
+	if strings.Contains(string(body), `"state":"paused"`) {
 		t.Errorf("a read-only viewer's p paused a service: %s", body)
 	}
 	if strings.Contains(logs.String(), "pause requested") {

@@ -742,10 +742,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	}()
 
 	var reload ui.ReloadFunc
-	cfgPath := ""
+	var rl *reloader
 	if !isDemo {
-		cfgPath = cfg.Path
-		rl := &reloader{path: cfg.Path, getenv: getenv, mon: monitor, hist: hist, started: cfg}
+		rl = &reloader{path: cfg.Path, getenv: getenv, mon: monitor, hist: hist, started: cfg}
 		reload = tuiReload(rl, alerts, ruleNames(senders.rules), tty, tmux, dlog)
 	}
 	o := look
@@ -775,7 +774,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	watchDumpSignals(guard, ran, saved, stopAll, stderr, getenv)
 	var reloads sync.WaitGroup
 	defer func() { cancel(); reloads.Wait() }()
-	reloads.Go(func() { tuiReloads(ctx, cancel, hup, program, cfgPath, dlog) })
+	reloads.Go(func() { tuiReloads(ctx, cancel, hup, program, rl, dlog) })
 
 	err = early.use(model)
 	ranDone()
@@ -906,6 +905,10 @@ func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (stri
 			fmt.Fprintln(stderr, "uptty:", err)
 			return exitUsage
 		}
+	}
+	// Reasons are masked when stored; rows stored before that may still quote a secret.
+	for i := range list {
+		list[i].LastError = cfg.Secrets.Mask(list[i].LastError)
 	}
 	if opts.json {
 		err = report.WriteAlertsJSON(stdout, list)

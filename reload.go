@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -39,6 +40,25 @@ type reloader struct {
 	started *config.Config
 
 	mu sync.Mutex // one reload at a time: SIGHUP and the file may come together
+	// read is the digest of the file as the last reload read it (zero before the first), for
+	// fileChanged.
+	read [sha256.Size]byte
+}
+
+// fileChanged reports whether the config file differs from what the last reload read, waiting
+// for a reload in progress. The watcher's trigger goes through it, SIGHUP and `r` do not: a
+// SIGHUP sent right after saving reloads at once, and the watcher, a debounce later, would read
+// the same bytes again and reload (or fail) a second time. Comparing the bytes, not the time
+// since the last reload, coalesces exactly the same change: a save that came between them is
+// still reloaded. A file that cannot be read counts as changed, for the reload to say why.
+func (r *reloader) fileChanged() bool {
+	data, err := config.ReadFile(r.path)
+	if err != nil {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return sha256.Sum256(data) != r.read
 }
 
 // reload reads, checks and applies the config. An invalid file changes nothing: the error says
@@ -48,8 +68,10 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 	defer r.mu.Unlock()
 	data, err := config.ReadFile(r.path)
 	if err != nil {
+		r.read = [sha256.Size]byte{} // the file that comes back, even as it was, is reloaded
 		return nil, err
 	}
+	r.read = sha256.Sum256(data) // good or not: the watcher's trigger for it is the same reload
 	cfg, err := config.Parse(data, r.path, r.getenv, probe.Kinds())
 	if err != nil {
 		return nil, err

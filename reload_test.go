@@ -427,3 +427,53 @@ func TestRestartKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestReloadCoalesced: a SIGHUP right after saving the config reloads it, and the watcher's
+// trigger for that same save, which comes a debounce later, finds nothing new: one change,
+// one reload, and a refused file says so once. A later change counts as changed.
+func TestReloadCoalesced(t *testing.T) {
+	up := reloadListen(t)
+	head := "defaults: {interval: 1h, timeout: 1s}\nservices:\n"
+	r := startReloadRig(t, head+fmt.Sprintf("  - {name: a, url: \"tcp://%s\"}\n", up))
+	rl := &reloader{path: r.path, getenv: r.getenv, mon: r.mon, hist: r.hist}
+	if !rl.fileChanged() {
+		t.Errorf("fileChanged() before any reload = false, want true")
+	}
+	replaceFile(t, r.path, head+fmt.Sprintf("  - {name: b, url: \"tcp://%s\"}\n", up))
+	if !rl.fileChanged() {
+		t.Errorf("fileChanged() after a save = false, want true")
+	}
+	if _, err := rl.reload(r.ctx); err != nil { // the SIGHUP
+		t.Fatal(err)
+	}
+	if rl.fileChanged() {
+		t.Errorf("fileChanged() after the SIGHUP's reload of that save = true, want false: it would reload twice")
+	}
+	replaceFile(t, r.path, "services: [\n")
+	if _, err := rl.reload(r.ctx); err == nil {
+		t.Fatal("reload of an invalid file = nil, want an error")
+	}
+	if rl.fileChanged() {
+		t.Errorf("fileChanged() after the SIGHUP's reload refused the save = true, want false: it would fail twice")
+	}
+	good := head + fmt.Sprintf("  - {name: c, url: \"tcp://%s\"}\n", up)
+	replaceFile(t, r.path, good)
+	if !rl.fileChanged() {
+		t.Errorf("fileChanged() after a second save = false, want true")
+	}
+	if _, err := rl.reload(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Gone, then back as it was: the reload that found it gone failed, so the file back
+	// must be reloaded, or "reload failed" would stand for a file that is fine.
+	if err := os.Remove(r.path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rl.reload(r.ctx); err == nil {
+		t.Fatal("reload of a missing file = nil, want an error")
+	}
+	replaceFile(t, r.path, good)
+	if !rl.fileChanged() {
+		t.Errorf("fileChanged() after the file came back as it was = false, want true")
+	}
+}

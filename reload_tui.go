@@ -18,17 +18,23 @@ import (
 )
 
 // tuiReloads turns the reload signals and the config file changing into ReloadRequests for the
-// UI, which reloads through its Options.Reload, one at a time, and shows the outcome; path is
-// "" when there is no file to watch (the demo). A SIGHUP that finds the terminal gone is a
-// hang-up, not a reload: it stops the program as q does, so that history is committed. It
-// returns when ctx is done.
+// UI, which reloads through its Options.Reload (rl's), one at a time, and shows the outcome;
+// rl is nil when there is no file to watch (the demo). The file's change is asked for only when
+// its bytes differ from what the last reload read (see fileChanged): a SIGHUP right after a
+// save has reloaded it already. A SIGHUP that finds the terminal gone is a hang-up, not a
+// reload: it stops the program as q does, so that history is committed. It returns when ctx is
+// done.
 func tuiReloads(ctx context.Context, cancel context.CancelFunc, hup <-chan os.Signal, program *tea.Program,
-	path string, dlog *slog.Logger) {
-	if path != "" {
+	rl *reloader, dlog *slog.Logger) {
+	if rl != nil {
 		var watch sync.WaitGroup
 		defer watch.Wait()
 		watch.Go(func() {
-			err := watchConfig(ctx, path, func() { program.Send(ui.ReloadRequest{}) })
+			err := watchConfig(ctx, rl.path, func() {
+				if rl.fileChanged() {
+					program.Send(ui.ReloadRequest{})
+				}
+			})
 			if err != nil {
 				dlog.Warn("config file not watched", "error", err.Error())
 			}
@@ -44,7 +50,7 @@ func tuiReloads(ctx context.Context, cancel context.CancelFunc, hup <-chan os.Si
 				cancel()
 				return
 			}
-			if path != "" {
+			if rl != nil {
 				program.Send(ui.ReloadRequest{})
 			}
 		}

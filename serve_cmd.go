@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,8 +151,14 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	if cert != nil {
 		scheme = "https"
 	}
+	url := attachURL(scheme, ln.Addr())
+	if cert != nil {
+		url = cert.Reachable(url)
+	}
+	wd, _ := os.Getwd()
 	hist, err := history.OpenLiveWith(cfg.History.Path, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw,
-		Serving: attachURL(scheme, ln.Addr()), MustWrite: true}, historyServices(cfg.Services), 3*time.Second)
+		Serving: url, Attach: attachCommand(wd, url, opts.serve.tlsCert, opts.serve.tokenFile, token != "" && opts.serve.tokenFile == ""),
+		MustWrite: true}, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		ln.Close()
 		if viewers != nil {
@@ -200,7 +207,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	// Silences set by `uptty silence` or the API reach the engine and the status within a
 	// poll; the event streams get a fresh snapshot when they change.
 	var srvRef atomic.Pointer[serve.Server]
-	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), alert.Options{}, func() {
+	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), alertLog(logger), func() {
 		if s := srvRef.Load(); s != nil {
 			s.MarksChanged()
 		}
@@ -274,6 +281,10 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 				why = "SIGHUP"
 				reloadCert(cert, logger)
 			case why = <-trigger:
+				// Saved, then SIGHUP at once: the signal's reload read this save already.
+				if !rl.fileChanged() {
+					continue
+				}
 			}
 			next, err := rl.reload(ctx)
 			if err != nil {
@@ -407,6 +418,52 @@ func attachURL(scheme string, addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// alertLog is the dispatcher's hooks that log each failed delivery at WARN and each alert given
+// up at ERROR: nobody watches serve's outbox, and alerts that do not go out must be said where
+// someone looks. The reasons come masked (alert.Options.Secrets).
+func alertLog(logger *slog.Logger) alert.Options {
+	return alert.Options{
+		OnFailed: func(id, sender string, err error, attempt int, next time.Time) {
+			logger.Warn("alert not delivered", "sender", sender, "id", id, "attempt", attempt, "err", err.Error(),
+				"retry_in", time.Until(next).Round(time.Second).String())
+		},
+		OnGaveUp: func(id, sender string, err error, attempts int) {
+			logger.Error("alert given up", "sender", sender, "id", id, "attempts", attempts, "err", err.Error())
+		},
+	}
+}
+
+// attachCommand is the uptty attach that shows the server at url from this machine, for the
+// hint of a second uptty that finds the history in use: with --ca for a TLS server (its own
+// certificate file: Go trusts a certificate found among the roots, self-signed or not), and the
+// token's file, or its variable when the server read $UPTTY_TOKEN (never the token). Paths are
+// made absolute against dir, the server's working directory, as the hint is read elsewhere.
+func attachCommand(dir, url, ca, tokenFile string, envToken bool) string {
+	cmd := "uptty attach " + url
+	for _, f := range []struct{ flag, file string }{{"--ca", ca}, {"--token-file", tokenFile}} {
+		if f.file == "" {
+			continue
+		}
+		if !filepath.IsAbs(f.file) {
+			f.file = filepath.Join(dir, f.file)
+		}
+		cmd += " " + f.flag + " " + shellQuote(f.file)
+	}
+	if envToken {
+		cmd = "UPTTY_TOKEN=… " + cmd
+	}
+	return cmd
+}
+
+// shellQuote is s as one shell word: as it is when the shell would read it so, else in single
+// quotes.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:@,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // newLogger logs to w as text, or as JSON lines for format "json".

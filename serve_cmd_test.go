@@ -398,3 +398,67 @@ func TestAttachURL(t *testing.T) {
 		}
 	}
 }
+
+// TestAttachCommand: the command a second uptty is told to run to see the server works as
+// written: the CA for a TLS server, the token's file or variable (never the token), paths
+// absolute (the hint is read in another directory) and quoted when the shell needs it.
+func TestAttachCommand(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name               string
+		url, ca, tokenFile string
+		envToken           bool
+		want               string
+	}{
+		{"plain", "http://127.0.0.1:9870", "", "", false, "uptty attach http://127.0.0.1:9870"},
+		{"token file", "http://127.0.0.1:9870", "", "/etc/uptty/token", false,
+			"uptty attach http://127.0.0.1:9870 --token-file /etc/uptty/token"},
+		{"token variable", "http://127.0.0.1:9870", "", "", true, "UPTTY_TOKEN=… uptty attach http://127.0.0.1:9870"},
+		{"tls", "https://127.0.0.1:9870", "/etc/uptty/tls/fullchain.pem", "/etc/uptty/token", false,
+			"uptty attach https://127.0.0.1:9870 --ca /etc/uptty/tls/fullchain.pem --token-file /etc/uptty/token"},
+		{"relative", "https://127.0.0.1:9870", "cert.pem", "", false,
+			"uptty attach https://127.0.0.1:9870 --ca " + filepath.Join(dir, "cert.pem")},
+		{"spaces", "https://127.0.0.1:9870", "/srv/my certs/it's.pem", "", false,
+			`uptty attach https://127.0.0.1:9870 --ca '/srv/my certs/it'\''s.pem'`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := attachCommand(dir, tc.url, tc.ca, tc.tokenFile, tc.envToken); got != tc.want {
+				t.Errorf("attachCommand = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestServeLogsAlertFailures: an alert its receiver refuses is said in serve's log, at WARN,
+// with the sender and the reason (its secrets masked), so that whoever watches the log learns
+// that alerts are not going out, not only `uptty alerts`.
+func TestServeLogsAlertFailures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer hook.Close()
+	dir := t.TempDir()
+	cfg := writeConfig(t, fmt.Sprintf(`history: {path: %s}
+defaults: {interval: 1s, timeout: 1s, retry_interval: 50ms, failure_threshold: 1}
+alerts:
+  - {name: team, type: webhook, url: "%s/hook?key=hookSECRET"}
+services:
+  - {name: api, url: "tcp://%s"}
+`, filepath.Join(dir, "history.db"), hook.URL, reloadClosed(t)))
+	srv := startServeLogs(t, bin, cfg, "127.0.0.1:0")
+	m := srv.logs.waitFor(t, "the failed alert", msgIs("alert not delivered"))
+	if m["level"] != "WARN" || m["sender"] != "team" || m["err"] != "webhook: status 500" {
+		t.Errorf("logged %v, want WARN, sender team, err webhook: status 500", m)
+	}
+	srv.logs.mu.Lock()
+	defer srv.logs.mu.Unlock()
+	for _, l := range srv.logs.lines {
+		if strings.Contains(fmt.Sprint(l), "hookSECRET") {
+			t.Errorf("logged a secret: %v", l)
+		}
+	}
+}

@@ -3,8 +3,11 @@ package alert
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/uptty/uptty/text"
 )
 
 // Defaults for Options.
@@ -27,6 +30,10 @@ type Options struct {
 	// GiveUpAfterFor overrides GiveUpAfter for the senders it names (the config's
 	// alerts[].give_up_after); a value of 0 takes GiveUpAfter.
 	GiveUpAfterFor map[string]time.Duration
+	// Secrets are masked in a failure's reason before a hook sees it: the reason is stored and
+	// shown (`uptty alerts`), and a sender may quote a secret in it (a command printing the
+	// token it was given, a receiver echoing its URL). nil masks nothing.
+	Secrets *text.Secrets
 
 	// The hooks run on the sender's goroutine (OnDropped on the caller's), so they must be
 	// quick and safe for concurrent use, and must not call Stop; nil hooks are skipped.
@@ -40,6 +47,9 @@ type Options struct {
 	// OnDropped is called when a sender's queue is full and the alert was not queued for it.
 	// The durable copy (the outbox) still has it; re-enqueue it later.
 	OnDropped func(id, sender string)
+	// OnSkipped is called when a reminder is not sent because a newer reminder, or the
+	// recovery, of the same outage was queued for the sender behind it, with why.
+	OnSkipped func(id, sender, reason string)
 }
 
 // Resender is a Sender whose destination forgets an alert unless it is re-sent while it lasts
@@ -71,8 +81,15 @@ type Dispatcher struct {
 // worker is one sender's queue and goroutine.
 type worker struct {
 	s      Sender
-	q      chan Alert
+	q      chan queued
 	resend time.Duration
+	// mu guards seq and newest, which Enqueue writes and the worker's goroutine reads.
+	mu  sync.Mutex
+	seq uint64 // alerts queued so far
+	// newest is the last down (first or reminder) or up alert queued per outage, so that a
+	// reminder that has a newer one behind it is skipped: after a receiver was away for an
+	// hour, it gets the outage's newest reminder, not all twelve at once.
+	newest map[outageKey]newestAlert
 	// firing is the last down or degraded alert per service and event, re-sent to a
 	// Resender; only the worker's goroutine touches it.
 	firing map[firingKey]Alert
@@ -81,6 +98,87 @@ type worker struct {
 type firingKey struct {
 	service string
 	event   Event
+}
+
+// queued is an alert in a worker's queue, numbered in the order queued.
+type queued struct {
+	a   Alert
+	seq uint64
+}
+
+// outageKey names one outage of one service.
+type outageKey struct {
+	service string
+	start   int64 // Unix seconds, as in NewID
+}
+
+// newestAlert is the last alert of an outage queued for a sender: its number, and whether it is
+// the recovery.
+type newestAlert struct {
+	seq uint64
+	up  bool
+}
+
+// outageOf is the outage a down or up alert is about; ok is false for other alerts.
+func outageOf(a Alert) (k outageKey, ok bool) {
+	if a.Event != EventDown && a.Event != EventUp {
+		return outageKey{}, false
+	}
+	return outageKey{a.Service, a.Start.Unix()}, true
+}
+
+// isReminder reports whether a is a reminder (RepeatID) of its outage's down alert.
+func isReminder(a Alert) bool {
+	base, _, ok := strings.Cut(a.ID, "-r")
+	return ok && a.Event == EventDown && base == NewID(a.Service, EventDown, a.Start)
+}
+
+// put queues a unless the queue is full, and reports whether it did.
+func (w *worker) put(a Alert) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seq++
+	select {
+	case w.q <- queued{a, w.seq}:
+	default:
+		return false
+	}
+	if k, ok := outageOf(a); ok {
+		w.newest[k] = newestAlert{w.seq, a.Event == EventUp}
+	}
+	return true
+}
+
+// superseded says why the queued reminder x is not worth sending any more ("" when it is): a
+// newer reminder, or the recovery, of its outage is queued behind it.
+func (w *worker) superseded(x queued) string {
+	if !isReminder(x.a) {
+		return ""
+	}
+	k, _ := outageOf(x.a)
+	w.mu.Lock()
+	n := w.newest[k]
+	w.mu.Unlock()
+	switch {
+	case n.seq <= x.seq:
+		return ""
+	case n.up:
+		return "skipped: the outage ended before it was sent"
+	}
+	return "skipped: a newer reminder was queued"
+}
+
+// forget drops what newest holds of x's outage once x, its last alert, is done with.
+func (w *worker) forget(x queued) {
+	k, ok := outageOf(x.a)
+	if !ok || x.a.Event != EventUp {
+		return
+	}
+	w.mu.Lock()
+	if w.newest[k].seq == x.seq {
+		delete(w.newest, k)
+	}
+	w.mu.Unlock()
 }
 
 // NewDispatcher starts a Dispatcher for senders, whose names must be unique and non-empty.
@@ -107,7 +205,7 @@ func NewDispatcher(senders []Sender, opt Options) (*Dispatcher, error) {
 		if _, dup := d.workers[name]; dup {
 			return nil, errors.New("alert: two senders named " + name)
 		}
-		w := &worker{s: s, q: make(chan Alert, opt.QueueSize)}
+		w := &worker{s: s, q: make(chan queued, opt.QueueSize), newest: map[outageKey]newestAlert{}}
 		if r, ok := s.(Resender); ok {
 			w.resend, w.firing = r.ResendInterval(), map[firingKey]Alert{}
 		}
@@ -137,9 +235,7 @@ func (d *Dispatcher) Enqueue(a Alert, to ...string) bool {
 	}
 	ok := true
 	put := func(w *worker) {
-		select {
-		case w.q <- a:
-		default:
+		if !w.put(a) {
 			ok = false
 			if d.opt.OnDropped != nil {
 				d.opt.OnDropped(a.ID, w.s.Name())
@@ -192,8 +288,9 @@ func (d *Dispatcher) run(ctx context.Context, w *worker) {
 		select {
 		case <-ctx.Done():
 			return
-		case a := <-w.q:
-			d.deliver(ctx, w, a)
+		case x := <-w.q:
+			d.deliver(ctx, w, x)
+			w.forget(x)
 		case <-tick:
 			// A keep-alive, not a delivery: no hooks, and a failure waits for the next tick.
 			for _, a := range w.firing {
@@ -206,9 +303,20 @@ func (d *Dispatcher) run(ctx context.Context, w *worker) {
 	}
 }
 
+// maskedError is a sender's error with its text masked (Options.Secrets); it still unwraps to
+// the error, for errors.Is and As.
+type maskedError struct {
+	err error
+	msg string
+}
+
+func (e maskedError) Error() string { return e.msg }
+func (e maskedError) Unwrap() error { return e.err }
+
 // deliver sends a to w's sender, retrying with backoff until it is delivered, given up, or the
 // dispatcher stops.
-func (d *Dispatcher) deliver(ctx context.Context, w *worker, a Alert) {
+func (d *Dispatcher) deliver(ctx context.Context, w *worker, x queued) {
+	a := x.a
 	name := w.s.Name()
 	first := time.Now()
 	wait := d.opt.FirstRetry
@@ -223,9 +331,19 @@ func (d *Dispatcher) deliver(ctx context.Context, w *worker, a Alert) {
 		}
 	}()
 	for attempt := 1; ; attempt++ {
+		// Asked before every attempt: newer ones may have been queued while this one failed.
+		if why := w.superseded(x); why != "" {
+			if d.opt.OnSkipped != nil {
+				d.opt.OnSkipped(a.ID, name, why)
+			}
+			return
+		}
 		err := w.s.Send(ctx, a)
 		if ctx.Err() != nil {
 			return
+		}
+		if err != nil && d.opt.Secrets != nil {
+			err = maskedError{err, d.opt.Secrets.Mask(err.Error())}
 		}
 		now := time.Now()
 		if err == nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/uptty/uptty/internal/fakeclock"
+	"github.com/uptty/uptty/text"
 )
 
 // funcSender is a Sender made of a function, for the dispatcher's own logic under synctest.
@@ -307,4 +309,98 @@ func wantSent(t *testing.T, l *log, n int) {
 			t.Fatalf("%d of %d alerts sent in 30s", i, n)
 		}
 	}
+}
+
+// TestFailureMasksSecrets: a sender's failure reason is stored and shown (`uptty alerts`), so
+// a secret in it, such as a command printing the token it was given, is masked before any hook
+// sees it, retried or given up.
+func TestFailureMasksSecrets(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fail := func(context.Context, Alert) error {
+			return errors.New("command: exit status 3: failed with hookSECRET")
+		}
+		var secrets text.Secrets
+		secrets.Add("hookSECRET")
+		var mu sync.Mutex
+		var reasons []string
+		keep := func(err error) {
+			mu.Lock()
+			reasons = append(reasons, err.Error())
+			mu.Unlock()
+		}
+		d, err := NewDispatcher([]Sender{&funcSender{name: "cmd", send: fail}}, Options{
+			GiveUpAfter: 2 * time.Second, Secrets: &secrets,
+			OnFailed: func(_, _ string, err error, _ int, _ time.Time) { keep(err) },
+			OnGaveUp: func(_, _ string, err error, _ int) { keep(err) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Enqueue(downAlert("A"))
+		fakeclock.Elapse(10 * time.Second)
+		stop(t, d)
+		mu.Lock()
+		defer mu.Unlock()
+		if len(reasons) < 2 {
+			t.Fatalf("hooks got %v, want failures and a give-up", reasons)
+		}
+		for _, r := range reasons {
+			if r != "command: exit status 3: failed with •••" {
+				t.Errorf("hook got %q, want the secret masked", r)
+			}
+		}
+	})
+}
+
+// TestStaleRemindersSkipped: reminders queued behind an alert a receiver refused for a while
+// are not all sent in a burst when it comes back: a reminder with a newer reminder (or the
+// recovery) of the same outage behind it is skipped, and said so (OnSkipped) for the outbox.
+func TestStaleRemindersSkipped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var down atomic.Bool
+		down.Store(true)
+		var mu sync.Mutex
+		var got, skipped []string
+		s := &funcSender{name: "hook", send: func(_ context.Context, a Alert) error {
+			if down.Load() {
+				return errors.New("webhook: connection refused")
+			}
+			mu.Lock()
+			got = append(got, a.ID)
+			mu.Unlock()
+			return nil
+		}}
+		d, err := NewDispatcher([]Sender{s}, Options{OnSkipped: func(id, _, _ string) {
+			mu.Lock()
+			skipped = append(skipped, id)
+			mu.Unlock()
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := downAlert("A")
+		d.Enqueue(first)
+		for n := 1; n <= 3; n++ {
+			r := first
+			r.ID = RepeatID(first.ID, n)
+			d.Enqueue(r)
+		}
+		other := downAlert("B") // another service's alert is no reminder of A's
+		d.Enqueue(other)
+		fakeclock.Elapse(10 * time.Second)
+		down.Store(false)
+		fakeclock.Elapse(time.Minute)
+		d.Enqueue(upAlert("A"))
+		fakeclock.Elapse(time.Second)
+		stop(t, d)
+		mu.Lock()
+		defer mu.Unlock()
+		want := []string{first.ID, RepeatID(first.ID, 3), other.ID, upAlert("A").ID}
+		if !slices.Equal(got, want) {
+			t.Errorf("delivered %v, want %v: the down, the newest reminder, B's down, the up", got, want)
+		}
+		if w := []string{RepeatID(first.ID, 1), RepeatID(first.ID, 2)}; !slices.Equal(skipped, w) {
+			t.Errorf("skipped %v, want %v", skipped, w)
+		}
+	})
 }

@@ -145,7 +145,8 @@ func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]trac
 	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, nil, fmt.Errorf("%s: no answer within %s; is the address right, and is it an uptty serve?", c.base, wait)
 	case errors.As(err, &refused) && refused.Code == http.StatusNotFound:
-		return nil, nil, fmt.Errorf("%s: not an uptty serve: it answered %s to GET /api/v1/status; check the address and port", c.base, refused.Status)
+		return nil, nil, fmt.Errorf("%s: not an uptty serve: it answered %s to GET %s/api/v1/status; check the address and port",
+			c.base, refused.Status, c.base.EscapedPath())
 	case refused != nil:
 		// Named like every other failure to start: which server said no.
 		return nil, nil, fmt.Errorf("%s: %w", c.base, err)

@@ -41,7 +41,9 @@ func TestInitialErrors(t *testing.T) {
 		want      []string
 	}{
 		{"nothing listening", "http://" + closed, []string{"http://" + closed + ": connection refused", "uptty serve --listen " + closed}},
-		{"another web server", notUptty.URL, []string{notUptty.URL + ": not an uptty serve", "404 Not Found", "check the address"}},
+		{"another web server", notUptty.URL, []string{notUptty.URL + ": not an uptty serve", "404 Not Found to GET /api/v1/status", "check the address"}},
+		// Behind a proxy's path: the message names the path asked for, not another.
+		{"a path", notUptty.URL + "/uptty/", []string{notUptty.URL + "/uptty: not an uptty serve", "to GET /uptty/api/v1/status"}},
 		{"no answer", hangs.URL, []string{hangs.URL + ": no answer within"}},
 	}
 	for _, tt := range tests {

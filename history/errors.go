@@ -27,6 +27,7 @@ type fileError struct {
 	kind    error
 	cause   error
 	serving string // ErrInUse's: the holder's API, when it is uptty serve
+	attach  string // and the command that attaches to it
 }
 
 func (e *fileError) Error() string { return e.msg }
@@ -39,6 +40,19 @@ func InUseServing(err error) string {
 		return fe.serving
 	}
 	return ""
+}
+
+// InUseAttach returns, for an ErrInUse whose holder is uptty serve, the command that shows it:
+// uptty attach URL with what it needs besides (a CA, the token's source); "" otherwise.
+func InUseAttach(err error) string {
+	var fe *fileError
+	switch {
+	case !errors.As(err, &fe) || fe.serving == "":
+		return ""
+	case fe.attach != "":
+		return fe.attach
+	}
+	return "uptty attach " + fe.serving
 }
 
 func (e *fileError) Unwrap() []error {
@@ -75,6 +89,7 @@ type errInUse struct {
 	pid     int
 	closing bool
 	serving string // the API's URL, when the holder is uptty serve
+	attach  string // the command that attaches to it, "" for uptty attach URL
 }
 
 func (e errInUse) Error() string { return "locked by pid " + strconv.Itoa(e.pid) }

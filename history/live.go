@@ -94,11 +94,12 @@ func OpenLiveDeferred(path string, opts Options, services []Service, wait time.D
 		return nil, fmt.Errorf("%w\nfix that, or set history.path in the config to another file (\"\" keeps history in memory)", err)
 	default:
 		inUse := errors.Is(err, ErrInUse)
-		switch url := InUseServing(err); {
-		// Said within 80 columns (the hint line is cut there), what to do included.
-		case url != "":
+		switch attach := InUseAttach(err); {
+		// Said within 80 columns (the hint line is cut there), what to do included, unless
+		// the command needs more: a CA, the token's source.
+		case attach != "":
 			// One poller is the point: the screen of that one, not a second.
-			h.Hint = "history in use by uptty serve, not saving: uptty attach " + url
+			h.Hint = "history in use by uptty serve, not saving: " + attach
 		case inUse:
 			h.Hint = "history in use by another uptty" + pidOf(err) + ": not saving; quit that one first"
 		default:

@@ -348,4 +348,25 @@ func TestInUseByServe(t *testing.T) {
 	if err := server.Close(); err != nil {
 		t.Fatal(err)
 	}
+
+	// A server with TLS and a token: the command has what attach needs, so that it works as
+	// written, and the message still names the URL alone.
+	const cmd = "uptty attach https://127.0.0.1:9870 --ca /etc/uptty/tls/fullchain.pem --token-file /etc/uptty/token"
+	server, err = Open(path, Options{Serving: "https://127.0.0.1:9870", Attach: cmd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	if _, err = Open(path, Options{}); InUseServing(err) != "https://127.0.0.1:9870" ||
+		!strings.Contains(err.Error(), "in use by uptty serve at https://127.0.0.1:9870 (pid") {
+		t.Errorf("Open beside uptty serve with TLS = %v (serving %q), want in use by uptty serve at its URL", err, InUseServing(err))
+	}
+	h, err = OpenLive(path, 0, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if want := "history in use by uptty serve, not saving: " + cmd; h.Hint != want {
+		t.Errorf("hint beside uptty serve with TLS = %q, want %q", h.Hint, want)
+	}
 }

@@ -21,8 +21,9 @@ const canLock = true
 // the pid: a newcomer waits for a holder that is closing (a restart), not for one that runs.
 //
 // serving, if not "", is the URL of uptty serve's API, written after the pid for the newcomer
-// to point its user at (see InUseServing).
-func lockFile(path, serving string) (unlock func() error, closing func(), err error) {
+// to point its user at (see InUseServing), and attach, if not "", the command that attaches to
+// it, after the URL (see InUseAttach).
+func lockFile(path, serving, attach string) (unlock func() error, closing func(), err error) {
 	f, _, err := openOwn(path, true)
 	if err != nil {
 		return nil, nil, err
@@ -30,8 +31,8 @@ func lockFile(path, serving string) (unlock func() error, closing func(), err er
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			pid, closing, serving := readLock(path)
-			return nil, nil, errInUse{pid: pid, closing: closing, serving: serving}
+			pid, closing, serving, attach := readLock(path)
+			return nil, nil, errInUse{pid: pid, closing: closing, serving: serving, attach: attach}
 		}
 		return nil, nil, fmt.Errorf("lock %s: %w", path, err)
 	}
@@ -40,6 +41,9 @@ func lockFile(path, serving string) (unlock func() error, closing func(), err er
 	line := pid
 	if serving != "" {
 		line += " " + servingWord + " " + serving
+		if attach != "" && !strings.ContainsAny(attach, "\r\n") {
+			line += " " + attach
+		}
 	}
 	if f.Truncate(0) == nil {
 		f.WriteAt([]byte(line+"\n"), 0)
@@ -51,7 +55,7 @@ func lockFile(path, serving string) (unlock func() error, closing func(), err er
 // held reports whether a live process holds the lock file at path and is not closing: one that
 // exited (closing written, or killed: its pid gone) holds nothing, whatever the file says.
 func held(path string) bool {
-	pid, closing, _ := readLock(path)
+	pid, closing, _, _ := readLock(path)
 	if pid <= 0 || closing {
 		return false
 	}
@@ -64,19 +68,20 @@ func held(path string) bool {
 const servingWord = "serve"
 
 // readLock returns the pid written in a lock file (0 if there is none yet), whether its holder
-// is closing and, for uptty serve, its API's URL.
-func readLock(path string) (pid int, closing bool, serving string) {
+// is closing and, for uptty serve, its API's URL and the command that attaches to it ("" when
+// the lock file has none).
+func readLock(path string) (pid int, closing bool, serving, attach string) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0, false, ""
+		return 0, false, "", ""
 	}
 	word, rest, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
 	pid, err = strconv.Atoi(word)
 	if err != nil {
-		return 0, false, ""
+		return 0, false, "", ""
 	}
-	if url, ok := strings.CutPrefix(rest, servingWord+" "); ok && !strings.ContainsAny(url, " \t\n") {
-		serving = url
+	if after, ok := strings.CutPrefix(rest, servingWord+" "); ok && !strings.ContainsAny(after, "\t\n") {
+		serving, attach, _ = strings.Cut(after, " ")
 	}
-	return pid, rest == "closing", serving
+	return pid, rest == "closing", serving, attach
 }

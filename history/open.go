@@ -38,14 +38,14 @@ func (s *Store) openFile(ctx context.Context) error {
 	if err := checkDir(dir, s.path); err != nil {
 		return err
 	}
-	unlock, closing, err := lockFile(s.path+".lock", s.opts.Serving)
+	unlock, closing, err := lockFile(s.path+".lock", s.opts.Serving, s.opts.Attach)
 	var inUse errInUse
 	switch {
 	case errors.As(err, &inUse) && inUse.closing:
 		return fileErr(s.path, fmt.Sprintf("is in use by another uptty (pid %d)", inUse.pid), ErrInUse, errClosing)
 	case errors.As(err, &inUse) && inUse.serving != "":
 		fe := fileErr(s.path, fmt.Sprintf("is in use by uptty serve at %s (pid %d)", inUse.serving, inUse.pid), ErrInUse, nil).(*fileError)
-		fe.serving = inUse.serving
+		fe.serving, fe.attach = inUse.serving, inUse.attach
 		return fe
 	case errors.As(err, &inUse) && inUse.pid > 0:
 		return fileErr(s.path, fmt.Sprintf("is in use by another uptty (pid %d)", inUse.pid), ErrInUse, nil)

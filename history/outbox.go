@@ -47,14 +47,18 @@ type Extra struct {
 	Maintenance bool
 	// Via is the dependency an outage it starts is put down to, "" for none: kept so that a
 	// restart still shows DOWN (via NAME).
-	Via    string
-	Alerts []Outgoing
+	Via string
+	// Reattributed says that the open outage, started by an earlier result, is put down to Via
+	// from now on ("" for its own): its stored via is rewritten.
+	Reattributed bool
+	Alerts       []Outgoing
 }
 
 // outcome is what a sender made of one alert, for the outbox row.
 type outcome struct {
 	id, sender, state, err string
 	at, next               time.Time
+	skipped                bool // settled without an attempt
 }
 
 // RecordWith is Record with the alerts the result caused, committed with it (or dropped with
@@ -72,8 +76,9 @@ func (s *Store) recordWith(service, group string, hasGroup bool, r track.Check, 
 		return
 	}
 	o.group, o.hasGroup = group, hasGroup
-	if len(events) > 0 || len(x.Alerts) > 0 || x.Maintenance || x.Via != "" {
-		o.more = &opMore{events: slices.Clone(events), maint: x.Maintenance, via: x.Via, alerts: slices.Clone(x.Alerts)}
+	if len(events) > 0 || len(x.Alerts) > 0 || x.Maintenance || x.Via != "" || x.Reattributed {
+		o.more = &opMore{events: slices.Clone(events), maint: x.Maintenance, via: x.Via, viaNow: x.Reattributed,
+			alerts: slices.Clone(x.Alerts)}
 	}
 	s.enqueue(o)
 }
@@ -93,6 +98,12 @@ func (s *Store) AlertFailed(id, sender string, reason string, next time.Time) {
 // AlertGaveUp records that sender gave the alert id up after a last failed attempt.
 func (s *Store) AlertGaveUp(id, sender string, reason string) {
 	s.alertOutcome(outcome{id: id, sender: sender, state: AlertGaveUp, err: reason})
+}
+
+// AlertSkipped records that the alert id was not sent to sender, and will not be, for reason
+// (a newer reminder of its outage came after it): settled as given up, with no attempt counted.
+func (s *Store) AlertSkipped(id, sender, reason string) {
+	s.alertOutcome(outcome{id: id, sender: sender, state: AlertGaveUp, err: reason, skipped: true})
 }
 
 func (s *Store) alertOutcome(o outcome) {
@@ -130,10 +141,14 @@ func (w *writer) applyOutcome(tx *sql.Tx, o *outcome) error {
 	if !o.next.IsZero() {
 		next = o.next.UnixMilli()
 	}
-	_, err := tx.Exec(`UPDATE outbox SET state = ?, attempts = attempts + 1,
+	attempts := 1
+	if o.skipped {
+		attempts = 0
+	}
+	_, err := tx.Exec(`UPDATE outbox SET state = ?, attempts = attempts + ?,
 			last_error = CASE WHEN ? = '' THEN last_error ELSE ? END, next_at = ?, sent_at = coalesce(?, sent_at)
 		WHERE id = ? AND sender = ? AND state <> 'sent'`,
-		o.state, o.err, o.err, next, at, o.id, o.sender)
+		o.state, attempts, o.err, o.err, next, at, o.id, o.sender)
 	return err
 }
 

@@ -322,3 +322,23 @@ func TestOutboxReminders(t *testing.T) {
 		}
 	}
 }
+
+// TestOutboxSkipped: a reminder skipped for a newer one is settled (never sent again after a
+// restart) with why, and counts no attempt: none was made.
+func TestOutboxSkipped(t *testing.T) {
+	s, _ := openTest(t, Options{Now: func() time.Time { return t0.Add(time.Hour) }})
+	s.RecordWith("api", "", result(0, time.Millisecond, false, "refused"), nil,
+		Extra{Alerts: []Outgoing{outgoing("a1-r1", "team")}})
+	s.AlertSkipped("a1-r1", "team", "skipped: a newer reminder was queued")
+	flush(t, s)
+	all, err := s.Alerts(0)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("Alerts = %+v, %v; want one", all, err)
+	}
+	if a := all[0]; a.State != AlertGaveUp || a.Attempts != 0 || a.LastError != "skipped: a newer reminder was queued" {
+		t.Errorf("row = %+v, want gave_up after no attempt, with why", a)
+	}
+	if p, err := s.PendingAlerts(); err != nil || len(p) != 0 {
+		t.Errorf("PendingAlerts = %v, %v; want none", p, err)
+	}
+}

@@ -116,3 +116,42 @@ func TestIncidentNamesVia(t *testing.T) {
 		}
 	}
 }
+
+// TestViaClearedWhenOutageBecomesOwn: once the dependency has recovered and the service still
+// fails, its open outage is its own: history forgets the via, so that neither a restart (DOWN
+// (via router) again) nor `uptty incidents` ("(via router) refused") puts it down to router.
+func TestViaClearedWhenOutageBecomesOwn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	h, err := OpenLive(path, 0, []Service{{Name: "app"}, {Name: "router"}}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := track.Outage{Start: t0, Cause: "refused"}
+	h.RecordWith("app", track.Check{Start: t0}, []track.Event{{Kind: track.OutageStarted, At: t0, Outage: o}}, Extra{Via: "router"})
+	h.RecordWith("app", track.Check{Start: t0.Add(time.Minute)}, nil, Extra{Reattributed: true})
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h, err = OpenLive(path, 0, []Service{{Name: "app"}, {Name: "router"}}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Via("app"); got != "" {
+		t.Errorf("after a restart Via(app) = %q, want none: the outage became its own", got)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	store, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	list, err := store.Incidents(time.Time{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Cause != "refused" {
+		t.Errorf("incidents = %+v, want app's with cause %q", list, "refused")
+	}
+}

@@ -74,6 +74,10 @@ type Options struct {
 	// Serving is, for uptty serve, the URL of its API: written in the lock file, so that a
 	// second uptty that finds the file in use can point its user at uptty attach URL.
 	Serving string
+	// Attach is, for uptty serve, the whole command that attaches to it when the URL alone
+	// does not (a CA, the token's file or variable; never a token), written after Serving
+	// for the second uptty's hint; "" for uptty attach URL.
+	Attach string
 	// MustWrite makes OpenLive refuse a file it cannot create or write, as it refuses one that
 	// is not a history, rather than keep the session in memory: uptty serve runs unattended,
 	// where a hint nobody reads would let a whole run's history go at the next restart. A

@@ -57,6 +57,7 @@ type opMore struct {
 	events  []track.Event // the events a result caused, committed with it
 	maint   bool          // an outage started by events is in a maintenance window
 	via     string        // the dependency an outage started by events is put down to
+	viaNow  bool          // the open outage is put down to via from now on (Extra.Reattributed)
 	write   func(*sql.Tx) error
 	alerts  []Outgoing // the alerts the events caused, committed with them
 	outcome *outcome
@@ -261,6 +262,11 @@ func (w *writer) eventsOf(tx *sql.Tx, id int64, service string, m *opMore) error
 	}
 	for _, e := range m.events {
 		if err := w.event(tx, id, e, m.maint, m.via); err != nil {
+			return err
+		}
+	}
+	if m.viaNow {
+		if _, err := tx.Exec("UPDATE outage SET via = ? WHERE service = ? AND ended IS NULL", m.via, id); err != nil {
 			return err
 		}
 	}

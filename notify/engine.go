@@ -61,6 +61,11 @@ type Delivery struct {
 type Started struct {
 	Maintenance bool
 	Via         string
+	// Reattributed is set when the result started no outage but changed what the open one is
+	// put down to, to Via: "" when the dependency recovered and the service still fails (its
+	// own outage now), a dependency when a quiet outage's window ended while one was down. The
+	// stored outage must follow, or a restart and `uptty incidents` say "(via NAME)" still.
+	Reattributed bool
 }
 
 // Sink receives a check's result and events with what the engine made of them: how an outage
@@ -261,10 +266,16 @@ func (e *Engine) Mark(name string) Mark { return e.quiet.Mark(name, e.now()) }
 func (e *Engine) Via(name string) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if s := e.services[name]; s != nil && s.down {
+	if s := e.services[name]; s != nil && s.down && e.viaHolds(s) {
 		return s.via
 	}
 	return ""
+}
+
+// viaHolds reports whether the dependency s's outage was put down to is still one of its
+// dependencies: a reload that removed it, or only the depends_on, makes the outage s's own.
+func (e *Engine) viaHolds(s *service) bool {
+	return s.via != "" && e.services[s.via] != nil && slices.Contains(s.needs, s.via)
 }
 
 // OnResult is the monitor's Options.OnResult: it makes the alerts a result's events call for
@@ -326,11 +337,12 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 			out = e.admit(out, s, now, a)
 		}
 	}
-	// Down because of a dependency that has recovered since, and failing a check that began
-	// after that: the outage is its own now, and alerted as such.
+	// Down because of a dependency that has recovered since (or that a reload took away), and
+	// failing a check that began after that: the outage is its own now, and alerted as such.
 	if s.down && s.via != "" && !c.OK && !c.Start.IsZero() {
-		if d := e.services[s.via]; d != nil && !d.failing() && c.Start.After(d.upAt) {
+		if d := e.services[s.via]; !e.viaHolds(s) || !d.failing() && c.Start.After(d.upAt) {
 			s.via = ""
+			started = Started{Maintenance: started.Maintenance, Reattributed: true}
 			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
 		}
 	}
@@ -341,6 +353,8 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 		s.maint = false
 		if s.via = e.failingNeed(s); s.via == "" {
 			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
+		} else {
+			started = Started{Maintenance: started.Maintenance, Via: s.via, Reattributed: true}
 		}
 	}
 	e.sink(name, c, events, started, out)

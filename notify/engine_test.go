@@ -19,9 +19,10 @@ var t0 = time.Date(2026, 12, 1, 21, 47, 2, 0, time.UTC)
 
 // call is one call of the sink.
 type call struct {
-	name  string
-	maint bool
-	out   []Delivery
+	name    string
+	maint   bool
+	started Started
+	out     []Delivery
 }
 
 // recorder is a sink that keeps every call.
@@ -33,7 +34,7 @@ type recorder struct {
 func (r *recorder) sink(name string, _ track.Check, _ []track.Event, started Started, out []Delivery) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls = append(r.calls, call{name, started.Maintenance, out})
+	r.calls = append(r.calls, call{name, started.Maintenance, started, out})
 }
 
 // take returns the deliveries since the last take, as "sender:event:service".
@@ -48,6 +49,16 @@ func (r *recorder) take() []string {
 	}
 	r.calls = nil
 	return got
+}
+
+// lastCall returns the last call not yet taken.
+func (r *recorder) lastCall() call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.calls) == 0 {
+		return call{}
+	}
+	return r.calls[len(r.calls)-1]
 }
 
 // last returns the last delivery of the calls not yet taken.
@@ -208,8 +219,11 @@ func TestDependencies(t *testing.T) {
 	if got := r.take(); len(got) != 0 {
 		t.Errorf("web recovering sent %v, want nothing", got)
 	}
-	// app still fails after core is back: its own outage now.
+	// app still fails after core is back: its own outage now, and history is told so.
 	e.OnResult("app", failed(t2.Add(5*time.Second)), nil)
+	if c := r.lastCall(); c.name != "app" || c.started != (Started{Reattributed: true}) {
+		t.Errorf("app's outage becoming its own: sink got %s %+v, want app %+v", c.name, c.started, Started{Reattributed: true})
+	}
 	if got, want := r.take(), []string{"team:down:app"}; !slices.Equal(got, want) {
 		t.Errorf("app failing after core recovered sent %v, want %v", got, want)
 	}
@@ -291,4 +305,60 @@ func TestRemindersAfterRestart(t *testing.T) {
 			t.Errorf("first reminder after the restart = %s, want %s: the four before it had 1 to 4", a.ID, want)
 		}
 	})
+}
+
+// TestQuietOutageThenVia: an outage that began in a maintenance window, still failing after it
+// while its dependency is down, is put down to the dependency from then on, and history is told
+// so (DOWN (via core) after a restart too), with no alert of its own.
+func TestQuietOutageThenVia(t *testing.T) {
+	svcs := []config.Service{{Name: "core"}, {Name: "web", DependsOn: []string{"core"}}}
+	maint := []config.Maintenance{{Name: "deploy", Services: []string{"web"}, Start: t0.Add(-time.Hour), End: t0.Add(time.Minute)}}
+	now := t0
+	r := &recorder{}
+	e := New(Options{Services: svcs, Rules: []Rule{{Name: "team"}}, Maintenance: maint, Now: func() time.Time { return now }, Sink: r.sink})
+	e.OnResult("web", failed(t0), down(t0, t0))
+	now = t0.Add(2 * time.Minute)
+	e.OnResult("core", failed(now), down(now, now))
+	r.take()
+	e.OnResult("web", failed(now.Add(time.Second)), nil)
+	c := r.lastCall()
+	if want := (Started{Via: "core", Reattributed: true}); c.name != "web" || c.started != want {
+		t.Errorf("web failing after its window while core is down: sink got %s %+v, want web %+v", c.name, c.started, want)
+	}
+	if got := r.take(); len(got) != 0 {
+		t.Errorf("sent %v, want nothing: core's outage is the cause", got)
+	}
+}
+
+// TestViaDependencyRemoved: a reload that removes the dependency a dependent's outage was put
+// down to (or only the depends_on) makes the outage its own: no more DOWN (via core) for a
+// service the config no longer has, and the dependent's next failure alerts, rather than never.
+func TestViaDependencyRemoved(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after []config.Service
+	}{
+		{"service removed", []config.Service{{Name: "web"}}},
+		{"depends_on removed", []config.Service{{Name: "core"}, {Name: "web"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svcs := []config.Service{{Name: "core"}, {Name: "web", DependsOn: []string{"core"}}}
+			e, r := newEngine(t, svcs, []Rule{{Name: "team"}}, nil, t0)
+			e.OnResult("core", failed(t0), down(t0, t0))
+			e.OnResult("web", failed(t0), down(t0, t0))
+			r.take()
+			e.Reconfigure(tc.after, []Rule{{Name: "team"}}, nil)
+			if v := e.Via("web"); v != "" {
+				t.Errorf("Via(web) after the reload = %q, want none", v)
+			}
+			e.OnResult("web", failed(t0.Add(time.Second)), nil)
+			c := r.lastCall()
+			if got, want := r.take(), []string{"team:down:web"}; !slices.Equal(got, want) {
+				t.Errorf("web failing after the reload sent %v, want %v", got, want)
+			}
+			if c.started != (Started{Reattributed: true}) {
+				t.Errorf("sink got %+v, want %+v: history must forget the via", c.started, Started{Reattributed: true})
+			}
+		})
+	}
 }

@@ -111,11 +111,16 @@ func (c *CheckService) SetMark(maintenance bool, until time.Time) {
 	}
 }
 
-// Summary counts the services up, degraded and down, as `uptty check --json` shows them.
+// Summary counts the services in each state, as `uptty check --json` shows them. The contract
+// names up, degraded and down; the other three states are counted too, after them, so that the
+// counts add up to the number of services and a script need not count the list itself.
 type Summary struct {
 	Up       int `json:"up"`
 	Degraded int `json:"degraded"`
 	Down     int `json:"down"`
+	Pending  int `json:"pending"`
+	Paused   int `json:"paused"`
+	Unknown  int `json:"unknown"`
 }
 
 // Count adds a service in state st to the summary.
@@ -127,6 +132,12 @@ func (s *Summary) Count(st track.State) {
 		s.Degraded++
 	case track.Down:
 		s.Down++
+	case track.Pending:
+		s.Pending++
+	case track.Paused:
+		s.Paused++
+	default:
+		s.Unknown++
 	}
 }
 

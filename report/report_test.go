@@ -92,9 +92,11 @@ func TestWriteCheckJSON(t *testing.T) {
 			t.Errorf("services[%d] has keys %v, want exactly name, group, url, state, latency_ms, error", i, doc.Services[i])
 		}
 	}
-	wantSummary := map[string]string{"up": "3", "degraded": "1", "down": "1"}
+	// The contract's three counts, then one for each other state, so that the counts add up
+	// to the number of services.
+	wantSummary := map[string]string{"up": "3", "degraded": "1", "down": "1", "pending": "1", "paused": "1", "unknown": "1"}
 	if len(doc.Summary) != len(wantSummary) {
-		t.Errorf("summary = %v, want exactly up, degraded, down", doc.Summary)
+		t.Errorf("summary = %v, want exactly up, degraded, down, pending, paused, unknown", doc.Summary)
 	}
 	for k, v := range wantSummary {
 		if got := string(doc.Summary[k]); got != v {

@@ -101,7 +101,8 @@ func TestStatus(t *testing.T) {
 	}
 	var sum map[string]int
 	json.Unmarshal(doc.Summary, &sum)
-	if want := map[string]int{"up": 1, "degraded": 0, "down": 1}; !reflect.DeepEqual(sum, want) {
+	want := map[string]int{"up": 1, "degraded": 0, "down": 1, "pending": 0, "paused": 0, "unknown": 0}
+	if !reflect.DeepEqual(sum, want) {
 		t.Errorf("summary = %v, want %v", sum, want)
 	}
 

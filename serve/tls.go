@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
+	"net/url"
 	"sync/atomic"
 	"time"
 )
@@ -45,6 +47,23 @@ func (c *Certificate) NotAfter() time.Time {
 		return p.Leaf.NotAfter
 	}
 	return time.Time{}
+}
+
+// Reachable is the URL raw (https://HOST:PORT, HOST an address of this machine) with a host
+// the certificate is valid for: localhost in place of a loopback address the certificate does
+// not name, when it names localhost; else raw as it is. uptty attach checks the name it is
+// given against the certificate, so a hint that names 127.0.0.1 would not work.
+func (c *Certificate) Reachable(raw string) string {
+	leaf := c.cur.Load().Leaf
+	u, err := url.Parse(raw)
+	if leaf == nil || err != nil || leaf.VerifyHostname(u.Hostname()) == nil {
+		return raw
+	}
+	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() || leaf.VerifyHostname("localhost") != nil {
+		return raw
+	}
+	u.Host = net.JoinHostPort("localhost", u.Port())
+	return u.String()
 }
 
 // Config is the server's TLS configuration: TLS 1.2 at least, and the certificate read last.
