@@ -114,10 +114,10 @@ type Store struct {
 	// commitAt is when the batch the writer holds may be committed, as time since epoch (0
 	// when it holds none, or a write has poked it already): the first write queued after it
 	// ends the wait (commitSlack).
-	commitAt  atomic.Int64
-	epoch     time.Time
-	stop      chan struct{}
-	done      chan struct{}
+	commitAt atomic.Int64
+	epoch    time.Time
+	stop     chan struct{}
+	done     chan struct{}
 
 	written, dropped, failed atomic.Uint64
 	commits                  atomic.Uint64 // transactions of results and events, for benchmarks

@@ -533,7 +533,7 @@ func TestSchedulerSteadyResultWaits(t *testing.T) {
 			return r
 		})
 		type seen struct {
-			ok       bool
+			ok        bool
 			start, at time.Time
 		}
 		var mu sync.Mutex
