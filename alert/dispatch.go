@@ -71,8 +71,11 @@ type Dispatcher struct {
 	opt     Options
 	workers map[string]*worker
 	order   []*worker
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	// quit, closed by Stop, ends the senders' loops and their retries; cancel then ends the
+	// attempts still in flight, once Stop's wait for them is over.
+	quit   chan struct{}
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 
 	mu      sync.RWMutex
 	stopped bool
@@ -213,7 +216,7 @@ func NewDispatcher(senders []Sender, opt Options) (*Dispatcher, error) {
 		d.order = append(d.order, w)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
+	d.cancel, d.quit = cancel, make(chan struct{})
 	for _, w := range d.order {
 		d.wg.Add(1)
 		go func() {
@@ -256,23 +259,44 @@ func (d *Dispatcher) Enqueue(a Alert, to ...string) bool {
 	return ok
 }
 
-// Stop stops every goroutine, cancelling attempts in flight, and waits for them until ctx is
-// done. Alerts still queued are not delivered: their durable copy is the caller's.
+// Stop stops every goroutine. An attempt in flight may finish until ctx is done, and is then
+// cancelled: an alert the receiver took while uptty stopped would otherwise stay pending and
+// go again at the next start, a second page for one event where the receiver does not drop a
+// repeated id (a chat). Nothing else is attempted: no retry, no alert still queued (its
+// durable copy is the caller's). Stop returns ctx's error if it had to cancel an attempt, once
+// every goroutine has ended.
 func (d *Dispatcher) Stop(ctx context.Context) error {
 	d.mu.Lock()
+	if d.stopped {
+		d.mu.Unlock()
+		return nil
+	}
 	d.stopped = true
 	d.mu.Unlock()
-	d.cancel()
+	close(d.quit)
 	done := make(chan struct{})
 	go func() {
 		d.wg.Wait()
 		close(done)
 	}()
+	defer d.cancel()
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		d.cancel()
+		<-done
 		return ctx.Err()
+	}
+}
+
+// quitting reports whether Stop was called.
+func (d *Dispatcher) quitting() bool {
+	select {
+	case <-d.quit:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -286,15 +310,18 @@ func (d *Dispatcher) run(ctx context.Context, w *worker) {
 	}
 	for {
 		select {
-		case <-ctx.Done():
+		case <-d.quit:
 			return
 		case x := <-w.q:
+			if d.quitting() {
+				return
+			}
 			d.deliver(ctx, w, x)
 			w.forget(x)
 		case <-tick:
 			// A keep-alive, not a delivery: no hooks, and a failure waits for the next tick.
 			for _, a := range w.firing {
-				if ctx.Err() != nil {
+				if d.quitting() || ctx.Err() != nil {
 					return
 				}
 				_ = w.s.Send(ctx, a)
@@ -339,7 +366,7 @@ func (d *Dispatcher) deliver(ctx context.Context, w *worker, x queued) {
 			return
 		}
 		err := w.s.Send(ctx, a)
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || err != nil && d.quitting() {
 			return
 		}
 		if err != nil && d.opt.Secrets != nil {
@@ -369,7 +396,7 @@ func (d *Dispatcher) deliver(ctx context.Context, w *worker, x queued) {
 			timer.Reset(wait)
 		}
 		select {
-		case <-ctx.Done():
+		case <-d.quit:
 			return
 		case <-timer.C:
 		}

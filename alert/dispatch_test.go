@@ -191,7 +191,12 @@ func TestOverflow(t *testing.T) {
 		if !d.Enqueue(upAlert("A"), "fine") {
 			t.Errorf("Enqueue to fine alone = false, want true")
 		}
-		stop(t, d)
+		// The stuck attempt is cancelled when Stop's wait for it is over.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := d.Stop(ctx); err != context.DeadlineExceeded {
+			t.Errorf("Stop = %v with an attempt stuck, want %v", err, context.DeadlineExceeded)
+		}
 		if d.Enqueue(downAlert("E")) {
 			t.Errorf("Enqueue after Stop = true, want false")
 		}
@@ -290,7 +295,11 @@ func TestDispatchHangingWebhook(t *testing.T) {
 		t.Errorf("Enqueue took %v for %d alerts with a hanging sender, want well under the sender's 1m", enqueued, n)
 	}
 	stopStart := time.Now()
-	stop(t, d)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if err := d.Stop(ctx); err != context.DeadlineExceeded {
+		t.Errorf("Stop = %v with a request hanging past its wait, want %v", err, context.DeadlineExceeded)
+	}
 	if took := time.Since(stopStart); took > 10*time.Second {
 		t.Errorf("Stop took %v with a request in flight, want well under the sender's 1m", took)
 	}
@@ -403,4 +412,54 @@ func TestStaleRemindersSkipped(t *testing.T) {
 			t.Errorf("skipped %v, want %v", skipped, w)
 		}
 	})
+}
+
+// TestStopLetsAttemptInFlightFinish checks that an alert the receiver is taking while uptty
+// stops is delivered and recorded as sent, not cancelled: cancelled, it stayed pending and went
+// again at the next start, a second message for one event in a chat that does not drop
+// repeated ids.
+func TestStopLetsAttemptInFlightFinish(t *testing.T) {
+	arrived := make(chan struct{})
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	answer := func() { releaseOnce.Do(func() { close(release) }) }
+	srv, _ := receiver(t, func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-release
+	})
+	t.Cleanup(answer) // before the server's Close, which waits for the handler
+	l := newLog()
+	d, _ := NewDispatcher([]Sender{&Webhook{ID: "hook", URL: srv.URL}}, l.options(Options{}))
+	d.Enqueue(downAlert("Checkout API"))
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the receiver got no request in 10s")
+	}
+	stopped := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		stopped <- d.Stop(ctx)
+	}()
+	// Stop waits for the attempt: it has not returned while the receiver holds the request.
+	select {
+	case err := <-stopped:
+		t.Fatalf("Stop = %v before the receiver answered, want it to wait", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	answer()
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Errorf("Stop = %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Stop did not return in 10s after the receiver answered")
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.sent) != 1 {
+		t.Errorf("OnSent called for %v, want the alert in flight at Stop", l.sent)
+	}
 }
