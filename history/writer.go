@@ -135,6 +135,12 @@ func (w *writer) run() {
 		case <-aggs.C:
 			w.setErr(w.flushMemory())
 		case <-w.s.queue.ready:
+			// A poke left from before is for writes or a request this collect takes: kept, it
+			// would end the next batch's wait at once, however few had joined it.
+			select {
+			case <-w.s.hurry:
+			default:
+			}
 			if w.batch = w.collect(w.batch[:0]); len(w.batch) == 0 {
 				continue // what woke it was taken by the last batch's collect
 			}
