@@ -79,6 +79,12 @@ func RepeatID(id string, n int) string {
 	return id + "-r" + strconv.Itoa(n)
 }
 
+// isReminder reports whether a is a reminder (RepeatID) of its outage's down alert.
+func isReminder(a Alert) bool {
+	base, _, ok := strings.Cut(a.ID, "-r")
+	return ok && a.Event == EventDown && base == NewID(a.Service, EventDown, a.Start)
+}
+
 // Text is the alert as one human line, with times as they are in the alert.
 func (a Alert) Text() string { return a.Summary(nil) }
 

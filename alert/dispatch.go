@@ -3,7 +3,6 @@ package alert
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -128,12 +127,6 @@ func outageOf(a Alert) (k outageKey, ok bool) {
 		return outageKey{}, false
 	}
 	return outageKey{a.Service, a.Start.Unix()}, true
-}
-
-// isReminder reports whether a is a reminder (RepeatID) of its outage's down alert.
-func isReminder(a Alert) bool {
-	base, _, ok := strings.Cut(a.ID, "-r")
-	return ok && a.Event == EventDown && base == NewID(a.Service, EventDown, a.Start)
 }
 
 // put queues a unless the queue is full, and reports whether it did.
@@ -279,9 +272,9 @@ func (d *Dispatcher) Stop(ctx context.Context) error {
 		d.wg.Wait()
 		close(done)
 	}()
-	defer d.cancel()
 	select {
 	case <-done:
+		d.cancel()
 		return nil
 	case <-ctx.Done():
 		d.cancel()
