@@ -175,19 +175,24 @@ type record struct {
 	start int64 // Unix ns at the handler's entry
 	dur   int64 // ns in the handler, up to writing the answer: the handler's own clock
 	// rx is when the kernel received the request (Unix ns), 0 where it did not say;
-	// wrote and wroteEnd bracket the answer's write system call, 0 where unknown
-	// (rxstamp_linux.go).
-	rx, wrote, wroteEnd int64
+	// wrote and wroteEnd bracket the answer's write system call, and tx is when the kernel
+	// sent the answer, within it; each 0 where unknown (rxstamp_linux.go).
+	rx, wrote, wroteEnd, tx int64
 }
 
 // own is the target's own time for the request, as a monitor should report it: from the
-// kernel's receipt of the request to the answer's write. stamped is false where the stamps are
-// missing, and own the handler's clock.
+// kernel's receipt of the request to the kernel's sending of the answer (or, without the
+// latter, the clock just before the answer's write call). stamped is false where the request's
+// stamp is missing, and own the handler's clock.
 func (x record) own() (ns int64, stamped bool) {
-	if x.rx == 0 || x.wrote == 0 || x.wrote < x.rx {
+	end := x.tx
+	if end == 0 {
+		end = x.wrote
+	}
+	if x.rx == 0 || end == 0 || end < x.rx {
 		return x.dur, false
 	}
-	return x.wrote - x.rx, true
+	return end - x.rx, true
 }
 
 // unixNano is t's Unix ns, or 0 for the zero time.
@@ -244,8 +249,8 @@ func (f *farm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Written now rather than after the handler returns, so that the record has the write's
 	// clock (connStamps).
 	w.(http.Flusher).Flush()
-	rx, wrote, wroteEnd := connStamps(r)
-	x := record{svc: int32(i), start: start.UnixNano(), dur: int64(d), rx: unixNano(rx), wrote: unixNano(wrote), wroteEnd: unixNano(wroteEnd)}
+	rx, wrote, wroteEnd, tx := connStamps(r)
+	x := record{svc: int32(i), start: start.UnixNano(), dur: int64(d), rx: unixNano(rx), wrote: unixNano(wrote), wroteEnd: unixNano(wroteEnd), tx: unixNano(tx)}
 	f.mu.Lock()
 	if kind == "s" {
 		f.records = append(f.records, x)
@@ -822,8 +827,10 @@ type figures struct {
 	HandlerErrMaxMS  float64 `json:"latency_error_vs_handler_max_ms"`
 	// The farm's own delays in the steady state: from the kernel's receipt of the request to
 	// the handler's entry (ReadDelay), from the handler's clock's end to the answer's write
-	// (FlushDelay), and the write's system call (WriteCall). Unstamped counts the requests
-	// without the kernel's receive time, measured by the handler's clock instead.
+	// (FlushDelay), the write's system call (WriteCall), and how far into it the kernel sent
+	// the answer (TxInCall). Unstamped counts the requests without the kernel's receive time,
+	// measured by the handler's clock instead; NoTxStamp those without the kernel's transmit
+	// time, whose answer counts as sent when the write call began.
 	ReadDelayMeanMS  float64 `json:"farm_read_delay_mean_ms"`
 	ReadDelayP99MS   float64 `json:"farm_read_delay_p99_ms"`
 	ReadDelayMaxMS   float64 `json:"farm_read_delay_max_ms"`
@@ -831,7 +838,11 @@ type figures struct {
 	FlushDelayP99MS  float64 `json:"farm_flush_delay_p99_ms"`
 	WriteCallMeanMS  float64 `json:"farm_write_call_mean_ms"`
 	WriteCallP99MS   float64 `json:"farm_write_call_p99_ms"`
+	TxInCallMeanMS   float64 `json:"farm_tx_in_write_call_mean_ms"`
+	TxInCallP99MS    float64 `json:"farm_tx_in_write_call_p99_ms"`
+	TxInCallMaxMS    float64 `json:"farm_tx_in_write_call_max_ms"`
 	Unstamped        int     `json:"unstamped"`
+	NoTxStamp        int     `json:"no_tx_stamp"`
 	FloorRequests    int     `json:"floor_requests"`
 	FloorErrMeanMS   float64 `json:"floor_latency_error_mean_ms"`
 	FloorErrP50MS    float64 `json:"floor_latency_error_p50_ms"`
@@ -956,7 +967,7 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 		}
 		return cmp64(a.at, b.at)
 	})
-	var steadyErr, startErr, steadyHandlerErr, readDelay, flushDelay, writeCall []float64
+	var steadyErr, startErr, steadyHandlerErr, readDelay, flushDelay, writeCall, txInCall []float64
 	var handler, own float64
 	next := make([]int, o.n)
 	for _, res := range results {
@@ -992,6 +1003,11 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 		readDelay = append(readDelay, float64(x.start-x.rx)/1e6)
 		flushDelay = append(flushDelay, float64(x.wrote-x.start-x.dur)/1e6)
 		writeCall = append(writeCall, float64(x.wroteEnd-x.wrote)/1e6)
+		if x.tx == 0 {
+			r.NoTxStamp++
+		} else {
+			txInCall = append(txInCall, float64(x.tx-x.wrote)/1e6)
+		}
 	}
 	if r.Matched > 0 {
 		r.HandlerMeanMS = handler / float64(r.Matched)
@@ -1003,6 +1019,7 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 	r.ReadDelayMeanMS, _, r.ReadDelayP99MS, r.ReadDelayMaxMS = stats(readDelay)
 	r.FlushDelayMeanMS, _, r.FlushDelayP99MS, _ = stats(flushDelay)
 	r.WriteCallMeanMS, _, r.WriteCallP99MS, _ = stats(writeCall)
+	r.TxInCallMeanMS, _, r.TxInCallP99MS, r.TxInCallMaxMS = stats(txInCall)
 	return r
 }
 
@@ -1146,8 +1163,8 @@ func (r figures) print(w io.Writer) {
 		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.FloorErrMeanMS, r.FloorErrP99MS, r.StartErrMeanMS, r.StartErrP99MS, r.OwnMeanMS)
 	fmt.Fprintf(w, "    vs handler clock  steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f (floor mean %+.2f, p99 %+.2f) (handler %.2f ms; the yardstick before session 12)\n",
 		r.HandlerErrMeanMS, r.HandlerErrP50MS, r.HandlerErrP99MS, r.HandlerErrMaxMS, r.FloorHandlerErrMeanMS, r.FloorHandlerErrP99MS, r.HandlerMeanMS)
-	fmt.Fprintf(w, "    farm's delays     request received to handler mean %.2f ms, p99 %.2f, max %.1f (floor's p99 %.2f); handler's clock to the answer's write mean %.2f, p99 %.2f; the write call mean %.3f, p99 %.3f; %d requests unstamped\n",
-		r.ReadDelayMeanMS, r.ReadDelayP99MS, r.ReadDelayMaxMS, r.FloorReadDelayP99MS, r.FlushDelayMeanMS, r.FlushDelayP99MS, r.WriteCallMeanMS, r.WriteCallP99MS, r.Unstamped)
+	fmt.Fprintf(w, "    farm's delays     request received to handler mean %.2f ms, p99 %.2f, max %.1f (floor's p99 %.2f); handler's clock to the answer's write mean %.2f, p99 %.2f; the write call mean %.3f, p99 %.3f, the answer sent %.3f into it (p99 %.3f, max %.1f); %d requests unstamped, %d without the answer's transmit time\n",
+		r.ReadDelayMeanMS, r.ReadDelayP99MS, r.ReadDelayMaxMS, r.FloorReadDelayP99MS, r.FlushDelayMeanMS, r.FlushDelayP99MS, r.WriteCallMeanMS, r.WriteCallP99MS, r.TxInCallMeanMS, r.TxInCallP99MS, r.TxInCallMaxMS, r.Unstamped, r.NoTxStamp)
 	cpuFloor := "not measured"
 	if r.FloorCPUPerReqMS > 0 || r.FloorPacedCPUPerReqMS > 0 {
 		cpuFloor = fmt.Sprintf("%.3f ms per request paced (%.0f a second, evenly), %.3f back to back", r.FloorPacedCPUPerReqMS, r.FloorPacedRate, r.FloorCPUPerReqMS)

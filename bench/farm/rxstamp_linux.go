@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -73,8 +74,10 @@ type stampedConn struct {
 	firstRead bool
 	rx        time.Time
 	// writeStart and writeEnd bracket the first write's system call: the kernel hands the
-	// answer to the client (on loopback, stamping its arrival there) in between.
-	writeStart, writeEnd time.Time
+	// answer to the client (on loopback, stamping its arrival there) in between; tx is when
+	// it did, the kernel's transmit time (zero when it gave none). A farm preempted in the
+	// call (1-14 ms now and then under CPU hogs) delivers the answer anywhere in it.
+	writeStart, writeEnd, tx time.Time
 }
 
 func (c *stampedConn) Read(p []byte) (int, error) {
@@ -111,10 +114,53 @@ func (c *stampedConn) Write(p []byte) (int, error) {
 	if !c.writeStart.IsZero() {
 		return c.TCPConn.Write(p)
 	}
+	txOn := c.askTxStamp()
 	c.writeStart = time.Now()
 	n, err := c.TCPConn.Write(p)
 	c.writeEnd = time.Now()
+	if txOn {
+		c.tx = c.txStamp()
+	}
 	return n, err
+}
+
+// askTxStamp asks the kernel for the software transmit time of what is written next (the
+// driver's, for loopback the moment the data is handed to the receiving socket), reported on
+// the socket's error queue without the data. Set after the first read: the option's reporting
+// flag would add a second receive time to every read's control messages.
+func (c *stampedConn) askTxStamp() bool {
+	var serr error
+	err := c.raw.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPING,
+			unix.SOF_TIMESTAMPING_TX_SOFTWARE|unix.SOF_TIMESTAMPING_SOFTWARE|unix.SOF_TIMESTAMPING_OPT_TSONLY)
+	})
+	return err == nil && serr == nil
+}
+
+// txStamp reads the transmit time of the last write from the socket's error queue, or the
+// zero time. On loopback the kernel queues it within the write call.
+func (c *stampedConn) txStamp() time.Time {
+	var oob [256]byte
+	var oobn int
+	var rerr error
+	if err := c.raw.Control(func(fd uintptr) {
+		_, oobn, _, _, rerr = unix.Recvmsg(int(fd), nil, oob[:], unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
+	}); err != nil || rerr != nil {
+		return time.Time{}
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil {
+		return time.Time{}
+	}
+	for _, m := range msgs {
+		if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPING {
+			// Three timespecs, the software one first.
+			if at, ok := timespec(m.Data); ok && !at.Equal(time.Unix(0, 0)) {
+				return at
+			}
+		}
+	}
+	return time.Time{}
 }
 
 // rxTime finds the receive time in a recvmsg's control messages.
@@ -127,12 +173,18 @@ func rxTime(oob []byte) (time.Time, bool) {
 		if m.Header.Level != unix.SOL_SOCKET || m.Header.Type != unix.SCM_TIMESTAMPNS {
 			continue
 		}
-		switch d := m.Data; len(d) { // a struct timespec: two longs of the platform's size
-		case 16:
-			return time.Unix(int64(binary.NativeEndian.Uint64(d)), int64(binary.NativeEndian.Uint64(d[8:]))), true
-		case 8:
-			return time.Unix(int64(int32(binary.NativeEndian.Uint32(d))), int64(int32(binary.NativeEndian.Uint32(d[4:])))), true
-		}
+		return timespec(m.Data)
+	}
+	return time.Time{}, false
+}
+
+// timespec reads the struct timespec at the start of d: two longs of the platform's size.
+func timespec(d []byte) (time.Time, bool) {
+	if strconv.IntSize == 64 && len(d) >= 16 {
+		return time.Unix(int64(binary.NativeEndian.Uint64(d)), int64(binary.NativeEndian.Uint64(d[8:]))), true
+	}
+	if strconv.IntSize == 32 && len(d) >= 8 {
+		return time.Unix(int64(int32(binary.NativeEndian.Uint32(d))), int64(int32(binary.NativeEndian.Uint32(d[4:])))), true
 	}
 	return time.Time{}, false
 }
@@ -145,13 +197,13 @@ func withConn(ctx context.Context, c net.Conn) context.Context {
 	return context.WithValue(ctx, connKey{}, c)
 }
 
-// connStamps returns the kernel's receive time of the request on r's connection and the
-// clock on either side of the answer's write, each zero where unknown. The answer must have
-// been flushed.
-func connStamps(r *http.Request) (rx, writeStart, writeEnd time.Time) {
+// connStamps returns the kernel's receive time of the request on r's connection, the clock on
+// either side of the answer's write and the kernel's transmit time of the answer, each zero
+// where unknown. The answer must have been flushed.
+func connStamps(r *http.Request) (rx, writeStart, writeEnd, tx time.Time) {
 	c, ok := r.Context().Value(connKey{}).(*stampedConn)
 	if !ok {
-		return time.Time{}, time.Time{}, time.Time{}
+		return
 	}
-	return c.rx, c.writeStart, c.writeEnd
+	return c.rx, c.writeStart, c.writeEnd, c.tx
 }

@@ -14,8 +14,9 @@ import (
 // kernel's receipt of the request to the answer's write, and the handler's clock is kept
 // beside it. The farm took 5 ms to get round to the request and 0.5 ms after its handler's
 // clock stopped to write the answer; uptty reports 25.6 ms for a 20 ms handler: +0.1 ms of its
-// own, +5.6 against the handler's clock. A request without the kernel's stamp falls back to the
-// handler's clock and is counted.
+// own, +5.6 against the handler's clock. Where the kernel sent the answer 2 ms into a slow
+// write call, the target's time runs to then. A request without the kernel's stamp falls back
+// to the handler's clock and is counted.
 func TestYardstick(t *testing.T) {
 	o := options{n: 2, interval: 10 * time.Second, duration: 30 * time.Second}
 	t0 := time.Unix(1_800_000_000, 0)
@@ -27,8 +28,16 @@ func TestYardstick(t *testing.T) {
 		at := t0.Add(time.Duration(12+10*k) * time.Second).UnixNano()
 		rx := at + ms/10
 		start := rx + 5*ms
-		recs = append(recs, record{svc: 0, start: start, dur: 20 * ms, rx: rx, wrote: start + 20*ms + ms/2, wroteEnd: start + 20*ms + ms/2 + ms/20})
-		results = append(results, result{svc: 0, at: at / ms, latency: 25_600, ok: true})
+		x := record{svc: 0, start: start, dur: 20 * ms, rx: rx, wrote: start + 20*ms + ms/2, wroteEnd: start + 20*ms + ms/2 + ms/20}
+		latency := int64(25_600)
+		if k == 1 {
+			// Preempted in its write call: the kernel sent the answer 2 ms into it, and uptty's
+			// wait ended then.
+			x.wroteEnd, x.tx = x.wrote+3*ms, x.wrote+2*ms
+			latency += 2000
+		}
+		recs = append(recs, x)
+		results = append(results, result{svc: 0, at: at / ms, latency: latency, ok: true})
 	}
 	at := t0.Add(15 * time.Second).UnixNano()
 	recs = append(recs, record{svc: 1, start: at + ms, dur: 20 * ms}) // no stamps
@@ -45,8 +54,11 @@ func TestYardstick(t *testing.T) {
 	if !near(r.HandlerErrP50MS, 5.6) {
 		t.Errorf("latency error against the handler's clock p50 %.3f ms, want 5.6", r.HandlerErrP50MS)
 	}
-	if !near(r.ReadDelayMeanMS, 5) || !near(r.FlushDelayMeanMS, 0.5) || !near(r.WriteCallMeanMS, 0.05) {
-		t.Errorf("farm's delays: read %.3f, flush %.3f, write call %.3f ms; want 5, 0.5, 0.05", r.ReadDelayMeanMS, r.FlushDelayMeanMS, r.WriteCallMeanMS)
+	if !near(r.ReadDelayMeanMS, 5) || !near(r.FlushDelayMeanMS, 0.5) || !near(r.WriteCallMeanMS, 1.525) {
+		t.Errorf("farm's delays: read %.3f, flush %.3f, write call %.3f ms; want 5, 0.5, 1.525", r.ReadDelayMeanMS, r.FlushDelayMeanMS, r.WriteCallMeanMS)
+	}
+	if r.NoTxStamp != 1 || !near(r.TxInCallMaxMS, 2) {
+		t.Errorf("without a transmit time %d, sent into the write call max %.3f ms; want 1, 2", r.NoTxStamp, r.TxInCallMaxMS)
 	}
 }
 
@@ -107,8 +119,11 @@ func TestStamps(t *testing.T) {
 		t.Errorf("answer written at +%v to +%v of the handler's entry, want after its clock stopped (+%v)",
 			time.Duration(x.wrote-x.start), time.Duration(x.wroteEnd-x.start), time.Duration(x.dur))
 	}
+	if x.tx < x.wrote || x.tx > x.wroteEnd {
+		t.Errorf("answer sent at %v, want within its write call [%v, %v]", time.Unix(0, x.tx), time.Unix(0, x.wrote), time.Unix(0, x.wroteEnd))
+	}
 	own, stamped := x.own()
-	if !stamped || own < x.dur+int64(late) {
+	if !stamped || own != x.tx-x.rx || own < x.dur+int64(late) {
 		t.Errorf("own time %v (stamped %v), want the handler's %v and the %v before it", time.Duration(own), stamped, time.Duration(x.dur), late)
 	}
 }
