@@ -1159,7 +1159,7 @@ func (r figures) print(w io.Writer) {
 		r.Mean100ms, r.Peak100ms, float64(r.Peak100ms)/math.Max(r.Mean100ms, 1e-9), r.SteadyRequests, r.SteadyExpected)
 	fmt.Fprintf(w, "  check starts        steady peak %d per 100 ms by uptty's own start times (its grid alone: %d); passing checks start late by p50 %.0f ms, p99 %.0f, max %.0f (%d more than a quarter interval off their grid, left out)\n",
 		r.StartsPeak100ms, r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS, r.LateOffGrid)
-	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f (floor mean %+.2f, p99 %+.2f); start-up mean %+.2f, p99 %+.2f (target's own time %.2f ms, from the kernel's receipt of the request to the answer's write)\n",
+	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f (floor mean %+.2f, p99 %+.2f); start-up mean %+.2f, p99 %+.2f (target's own time %.2f ms, from the kernel's receipt of the request to its sending of the answer)\n",
 		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.FloorErrMeanMS, r.FloorErrP99MS, r.StartErrMeanMS, r.StartErrP99MS, r.OwnMeanMS)
 	fmt.Fprintf(w, "    vs handler clock  steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f (floor mean %+.2f, p99 %+.2f) (handler %.2f ms; the yardstick before session 12)\n",
 		r.HandlerErrMeanMS, r.HandlerErrP50MS, r.HandlerErrP99MS, r.HandlerErrMaxMS, r.FloorHandlerErrMeanMS, r.FloorHandlerErrP99MS, r.HandlerMeanMS)
