@@ -108,18 +108,25 @@ func (f *farm) floor(from, until time.Time) []floorSample {
 func (f *farm) floorFigures(r *figures, samples []floorSample) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var errs []float64
+	var errs, handlerErrs, readDelay []float64
 	var connect time.Duration
 	for _, s := range samples {
-		d, ok := f.floorDur[s.seq]
+		x, ok := f.floorRecs[s.seq]
 		if !ok {
 			continue
 		}
-		errs = append(errs, float64(s.connect+s.firstByte-d)/1e6)
+		own, stamped := x.own()
+		errs = append(errs, float64(s.connect+s.firstByte-time.Duration(own))/1e6)
+		handlerErrs = append(handlerErrs, float64(s.connect+s.firstByte-time.Duration(x.dur))/1e6)
+		if stamped {
+			readDelay = append(readDelay, float64(x.start-x.rx)/1e6)
+		}
 		connect += s.connect
 	}
 	r.FloorRequests = len(errs)
 	r.FloorErrMeanMS, r.FloorErrP50MS, r.FloorErrP99MS, r.FloorErrMaxMS = stats(errs)
+	r.FloorHandlerErrMeanMS, _, r.FloorHandlerErrP99MS, _ = stats(handlerErrs)
+	_, _, r.FloorReadDelayP99MS, _ = stats(readDelay)
 	if len(errs) > 0 {
 		r.FloorConnectMS = float64(connect) / float64(len(errs)) / 1e6
 	}

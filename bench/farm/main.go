@@ -9,7 +9,9 @@
 //   - requests per 100 ms as the targets saw them (mean and peak, start-up and steady state),
 //     and how long the first round took;
 //   - latency error: the latency uptty stored in its history for each check less the
-//     target's own handler time for the same request (matched per service by time), beside
+//     target's own time for the same request (matched per service by time): from the kernel's
+//     receipt of the request to the answer's write (rxstamp_linux.go), and, for comparison,
+//     against the handler's own clock, the farm's delays between the two apart; beside
 //     the floor's, measured in the same run: a raw client in this process (one fresh
 //     connection per request, a hand-written GET, read to the first byte; see floor.go)
 //     probing the same targets at a low rate, its error computed the same way;
@@ -171,16 +173,43 @@ func spin() {
 type record struct {
 	svc   int32
 	start int64 // Unix ns at the handler's entry
-	dur   int64 // ns in the handler, up to writing the answer
+	dur   int64 // ns in the handler, up to writing the answer: the handler's own clock
+	// rx is when the kernel received the request (Unix ns), 0 where it did not say;
+	// wrote and wroteEnd bracket the answer's write system call, and tx is when the kernel
+	// sent the answer, within it; each 0 where unknown (rxstamp_linux.go).
+	rx, wrote, wroteEnd, tx int64
+}
+
+// own is the target's own time for the request, as a monitor should report it: from the
+// kernel's receipt of the request to the kernel's sending of the answer (or, without the
+// latter, the clock just before the answer's write call). stamped is false where the request's
+// stamp is missing, and own the handler's clock.
+func (x record) own() (ns int64, stamped bool) {
+	end := x.tx
+	if end == 0 {
+		end = x.wrote
+	}
+	if x.rx == 0 || end == 0 || end < x.rx {
+		return x.dur, false
+	}
+	return end - x.rx, true
+}
+
+// unixNano is t's Unix ns, or 0 for the zero time.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 type farm struct {
-	o        options
-	mu       sync.Mutex
-	records  []record
-	floorDur map[int]time.Duration // the floor client's requests: handler time by sequence
-	lns      []net.Listener
-	srv      *http.Server
+	o         options
+	mu        sync.Mutex
+	records   []record
+	floorRecs map[int]record // the floor client's requests, by sequence
+	lns       []net.Listener
+	srv       *http.Server
 }
 
 // ServeHTTP answers /s/N (uptty's checks, recorded), /f/N/SEQ (the floor client's, recorded
@@ -214,16 +243,21 @@ func (f *farm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", "3")
 	w.WriteHeader(code)
 	io.WriteString(w, "ok\n")
-	switch kind {
-	case "s":
-		f.mu.Lock()
-		f.records = append(f.records, record{svc: int32(i), start: start.UnixNano(), dur: int64(d)})
-		f.mu.Unlock()
-	case "f":
-		f.mu.Lock()
-		f.floorDur[seq] = d
-		f.mu.Unlock()
+	if kind == "c" {
+		return
 	}
+	// Written now rather than after the handler returns, so that the record has the write's
+	// clock (connStamps).
+	w.(http.Flusher).Flush()
+	rx, wrote, wroteEnd, tx := connStamps(r)
+	x := record{svc: int32(i), start: start.UnixNano(), dur: int64(d), rx: unixNano(rx), wrote: unixNano(wrote), wroteEnd: unixNano(wroteEnd), tx: unixNano(tx)}
+	f.mu.Lock()
+	if kind == "s" {
+		f.records = append(f.records, x)
+	} else {
+		f.floorRecs[seq] = x
+	}
+	f.mu.Unlock()
 }
 
 // hung reports whether endpoint i never answers: -hang of them, spread evenly and never a
@@ -237,10 +271,10 @@ func (f *farm) hung(i int) bool {
 }
 
 func (f *farm) start() error {
-	f.srv = &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
+	f.srv = &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second, ConnContext: withConn}
 	f.srv.SetKeepAlivesEnabled(false)
 	for range f.o.ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := listenStamped("127.0.0.1:0")
 		if err != nil {
 			return err
 		}
@@ -289,7 +323,7 @@ func run(o options) error {
 	}
 
 	f := &farm{o: o, records: make([]record, 0, int(float64(o.n)*o.duration.Seconds()/o.interval.Seconds()*1.3)+16),
-		floorDur: map[int]time.Duration{}}
+		floorRecs: map[int]record{}}
 	if err := f.start(); err != nil {
 		return err
 	}
@@ -772,23 +806,54 @@ type figures struct {
 	LateMaxMS       float64 `json:"start_lateness_max_ms"`
 	// LateOffGrid counts the passing checks left out of the lateness: more than a quarter
 	// interval off their grid (late by most of an interval after a stall, or on another grid).
-	LateOffGrid      int     `json:"start_off_grid"`
-	Stored           int     `json:"stored"`
-	Matched          int     `json:"matched"`
-	ErrMeanMS        float64 `json:"latency_error_mean_ms"`
-	ErrP50MS         float64 `json:"latency_error_p50_ms"`
-	ErrP99MS         float64 `json:"latency_error_p99_ms"`
-	ErrMaxMS         float64 `json:"latency_error_max_ms"`
-	StartErrMeanMS   float64 `json:"startup_latency_error_mean_ms"`
-	StartErrP99MS    float64 `json:"startup_latency_error_p99_ms"`
-	HandlerMeanMS    float64 `json:"handler_mean_ms"`
+	LateOffGrid    int     `json:"start_off_grid"`
+	Stored         int     `json:"stored"`
+	Matched        int     `json:"matched"`
+	ErrMeanMS      float64 `json:"latency_error_mean_ms"`
+	ErrP50MS       float64 `json:"latency_error_p50_ms"`
+	ErrP99MS       float64 `json:"latency_error_p99_ms"`
+	ErrMaxMS       float64 `json:"latency_error_max_ms"`
+	StartErrMeanMS float64 `json:"startup_latency_error_mean_ms"`
+	StartErrP99MS  float64 `json:"startup_latency_error_p99_ms"`
+	HandlerMeanMS  float64 `json:"handler_mean_ms"`
+	// The latency error above is against the target's own time: from the kernel's receipt of
+	// the request to the answer's write (record.own). These are against the handler's own
+	// clock, the yardstick before session 12, which also charges the monitor with the target's
+	// wait to read the request: kept for comparison.
+	OwnMeanMS        float64 `json:"target_own_time_mean_ms"`
+	HandlerErrMeanMS float64 `json:"latency_error_vs_handler_mean_ms"`
+	HandlerErrP50MS  float64 `json:"latency_error_vs_handler_p50_ms"`
+	HandlerErrP99MS  float64 `json:"latency_error_vs_handler_p99_ms"`
+	HandlerErrMaxMS  float64 `json:"latency_error_vs_handler_max_ms"`
+	// The farm's own delays in the steady state: from the kernel's receipt of the request to
+	// the handler's entry (ReadDelay), from the handler's clock's end to the answer's write
+	// (FlushDelay), the write's system call (WriteCall), and how far into it the kernel sent
+	// the answer (TxInCall). Unstamped counts the requests without the kernel's receive time,
+	// measured by the handler's clock instead; NoTxStamp those without the kernel's transmit
+	// time, whose answer counts as sent when the write call began.
+	ReadDelayMeanMS  float64 `json:"farm_read_delay_mean_ms"`
+	ReadDelayP99MS   float64 `json:"farm_read_delay_p99_ms"`
+	ReadDelayMaxMS   float64 `json:"farm_read_delay_max_ms"`
+	FlushDelayMeanMS float64 `json:"farm_flush_delay_mean_ms"`
+	FlushDelayP99MS  float64 `json:"farm_flush_delay_p99_ms"`
+	WriteCallMeanMS  float64 `json:"farm_write_call_mean_ms"`
+	WriteCallP99MS   float64 `json:"farm_write_call_p99_ms"`
+	TxInCallMeanMS   float64 `json:"farm_tx_in_write_call_mean_ms"`
+	TxInCallP99MS    float64 `json:"farm_tx_in_write_call_p99_ms"`
+	TxInCallMaxMS    float64 `json:"farm_tx_in_write_call_max_ms"`
+	Unstamped        int     `json:"unstamped"`
+	NoTxStamp        int     `json:"no_tx_stamp"`
 	FloorRequests    int     `json:"floor_requests"`
 	FloorErrMeanMS   float64 `json:"floor_latency_error_mean_ms"`
 	FloorErrP50MS    float64 `json:"floor_latency_error_p50_ms"`
 	FloorErrP99MS    float64 `json:"floor_latency_error_p99_ms"`
 	FloorErrMaxMS    float64 `json:"floor_latency_error_max_ms"`
-	FloorConnectMS   float64 `json:"floor_connect_mean_ms"`
-	FloorCPUPerReqMS float64 `json:"floor_cpu_per_request_ms"`
+	// The floor's error against the handler's clock, as HandlerErr*.
+	FloorHandlerErrMeanMS float64 `json:"floor_latency_error_vs_handler_mean_ms"`
+	FloorHandlerErrP99MS  float64 `json:"floor_latency_error_vs_handler_p99_ms"`
+	FloorReadDelayP99MS   float64 `json:"floor_farm_read_delay_p99_ms"`
+	FloorConnectMS        float64 `json:"floor_connect_mean_ms"`
+	FloorCPUPerReqMS      float64 `json:"floor_cpu_per_request_ms"`
 	// FloorPacedCPUPerReqMS is the floor's CPU per request at FloorPacedRate requests a second,
 	// evenly spread: uptty's own rate, the fair comparison for its CPU per check.
 	FloorPacedCPUPerReqMS float64 `json:"floor_paced_cpu_per_request_ms"`
@@ -902,8 +967,8 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 		}
 		return cmp64(a.at, b.at)
 	})
-	var steadyErr, startErr []float64
-	var handler float64
+	var steadyErr, startErr, steadyHandlerErr, readDelay, flushDelay, writeCall, txInCall []float64
+	var handler, own float64
 	next := make([]int, o.n)
 	for _, res := range results {
 		if int(res.svc) >= o.n {
@@ -920,20 +985,41 @@ func report(f *farm, o options, recs []record, results []result, t0, steadyAt, s
 		}
 		next[res.svc] = j + 1
 		x := list[j]
-		e := float64(res.latency)/1e3 - float64(x.dur)/1e6
+		ownNS, stamped := x.own()
+		e := float64(res.latency)/1e3 - float64(ownNS)/1e6
 		handler += float64(x.dur) / 1e6
+		own += float64(ownNS) / 1e6
 		r.Matched++
-		if x.start >= steadyAt.UnixNano() {
-			steadyErr = append(steadyErr, e)
-		} else {
+		if x.start < steadyAt.UnixNano() {
 			startErr = append(startErr, e)
+			continue
+		}
+		steadyErr = append(steadyErr, e)
+		steadyHandlerErr = append(steadyHandlerErr, float64(res.latency)/1e3-float64(x.dur)/1e6)
+		if !stamped {
+			r.Unstamped++
+			continue
+		}
+		readDelay = append(readDelay, float64(x.start-x.rx)/1e6)
+		flushDelay = append(flushDelay, float64(x.wrote-x.start-x.dur)/1e6)
+		writeCall = append(writeCall, float64(x.wroteEnd-x.wrote)/1e6)
+		if x.tx == 0 {
+			r.NoTxStamp++
+		} else {
+			txInCall = append(txInCall, float64(x.tx-x.wrote)/1e6)
 		}
 	}
 	if r.Matched > 0 {
 		r.HandlerMeanMS = handler / float64(r.Matched)
+		r.OwnMeanMS = own / float64(r.Matched)
 	}
 	r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS = stats(steadyErr)
+	r.HandlerErrMeanMS, r.HandlerErrP50MS, r.HandlerErrP99MS, r.HandlerErrMaxMS = stats(steadyHandlerErr)
 	r.StartErrMeanMS, _, r.StartErrP99MS, _ = stats(startErr)
+	r.ReadDelayMeanMS, _, r.ReadDelayP99MS, r.ReadDelayMaxMS = stats(readDelay)
+	r.FlushDelayMeanMS, _, r.FlushDelayP99MS, _ = stats(flushDelay)
+	r.WriteCallMeanMS, _, r.WriteCallP99MS, _ = stats(writeCall)
+	r.TxInCallMeanMS, _, r.TxInCallP99MS, r.TxInCallMaxMS = stats(txInCall)
 	return r
 }
 
@@ -1073,8 +1159,12 @@ func (r figures) print(w io.Writer) {
 		r.Mean100ms, r.Peak100ms, float64(r.Peak100ms)/math.Max(r.Mean100ms, 1e-9), r.SteadyRequests, r.SteadyExpected)
 	fmt.Fprintf(w, "  check starts        steady peak %d per 100 ms by uptty's own start times (its grid alone: %d); passing checks start late by p50 %.0f ms, p99 %.0f, max %.0f (%d more than a quarter interval off their grid, left out)\n",
 		r.StartsPeak100ms, r.GridPeak100ms, r.LateP50MS, r.LateP99MS, r.LateMaxMS, r.LateOffGrid)
-	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f (floor mean %+.2f, p99 %+.2f); start-up mean %+.2f, p99 %+.2f (handler %.2f ms)\n",
-		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.FloorErrMeanMS, r.FloorErrP99MS, r.StartErrMeanMS, r.StartErrP99MS, r.HandlerMeanMS)
+	fmt.Fprintf(w, "  latency error       steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f (floor mean %+.2f, p99 %+.2f); start-up mean %+.2f, p99 %+.2f (target's own time %.2f ms, from the kernel's receipt of the request to its sending of the answer)\n",
+		r.ErrMeanMS, r.ErrP50MS, r.ErrP99MS, r.ErrMaxMS, r.FloorErrMeanMS, r.FloorErrP99MS, r.StartErrMeanMS, r.StartErrP99MS, r.OwnMeanMS)
+	fmt.Fprintf(w, "    vs handler clock  steady mean %+.2f ms, p50 %+.2f, p99 %+.2f, max %+.1f (floor mean %+.2f, p99 %+.2f) (handler %.2f ms; the yardstick before session 12)\n",
+		r.HandlerErrMeanMS, r.HandlerErrP50MS, r.HandlerErrP99MS, r.HandlerErrMaxMS, r.FloorHandlerErrMeanMS, r.FloorHandlerErrP99MS, r.HandlerMeanMS)
+	fmt.Fprintf(w, "    farm's delays     request received to handler mean %.2f ms, p99 %.2f, max %.1f (floor's p99 %.2f); handler's clock to the answer's write mean %.2f, p99 %.2f; the write call mean %.3f, p99 %.3f, the answer sent %.3f into it (p99 %.3f, max %.1f); %d requests unstamped, %d without the answer's transmit time\n",
+		r.ReadDelayMeanMS, r.ReadDelayP99MS, r.ReadDelayMaxMS, r.FloorReadDelayP99MS, r.FlushDelayMeanMS, r.FlushDelayP99MS, r.WriteCallMeanMS, r.WriteCallP99MS, r.TxInCallMeanMS, r.TxInCallP99MS, r.TxInCallMaxMS, r.Unstamped, r.NoTxStamp)
 	cpuFloor := "not measured"
 	if r.FloorCPUPerReqMS > 0 || r.FloorPacedCPUPerReqMS > 0 {
 		cpuFloor = fmt.Sprintf("%.3f ms per request paced (%.0f a second, evenly), %.3f back to back", r.FloorPacedCPUPerReqMS, r.FloorPacedRate, r.FloorCPUPerReqMS)

@@ -63,7 +63,7 @@ func TestReport(t *testing.T) {
 // handler's time) is positive, as the handler's time lies within it.
 func TestFloor(t *testing.T) {
 	o := options{n: 4, delay: time.Millisecond, failEvery: 2, ports: 2, floorRate: 100}
-	f := &farm{o: o, floorDur: map[int]time.Duration{}}
+	f := &farm{o: o, floorRecs: map[int]record{}}
 	if err := f.start(); err != nil {
 		t.Fatal(err)
 	}
