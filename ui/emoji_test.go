@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -122,4 +123,73 @@ func TestEmojiHighlightWhole(t *testing.T) {
 			}
 		}
 	}
+}
+
+// typeKeys sends each of keys as a terminal does, one key press of its runes each.
+func typeKeys(m Model, keys ...string) Model {
+	for _, k := range keys {
+		next, _ := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+		m = next.(Model)
+	}
+	return m
+}
+
+// lastLine is the bottom line of the screen.
+func lastLine(m Model) string {
+	lines := strings.Split(m.View(), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestKeycapTyped: keycaps (1️⃣) typed into the filter or an ack note are two cells each, as
+// in the tables: a line longer than its room showed "/…" and nothing of what was typed,
+// ansi.TruncateLeft taking each keycap for one cell; backspace took away the enclosing mark
+// and left a digit with a stray selector; and a filter filling its room pushed "N of M shown"
+// off the line.
+func TestKeycapTyped(t *testing.T) {
+	keycaps := make([]string, 30)
+	for i := range keycaps {
+		keycaps[i] = string(rune('0'+i%10)) + "\uFE0F\u20E3"
+	}
+	typed := "ab" + strings.Join(keycaps, "")
+	for _, size := range [][2]int{{80, 24}, {60, 12}} {
+		t.Run(fmt.Sprintf("filter_%dx%d", size[0], size[1]), func(t *testing.T) {
+			m := typeKeys(press(fixtureModel(size[0], size[1], termenv.Ascii, false), "/"), "a", "b")
+			m = typeKeys(m, keycaps...)
+			if m.find.filter != typed {
+				t.Fatalf("filter = %q, want %q", m.find.filter, typed)
+			}
+			line := lastLine(m)
+			golden.RequireEqual(t, []byte(line))
+			if w := text.Width(line); w != size[0] {
+				t.Errorf("filter line is %d cells, want %d: %q", w, size[0], line)
+			}
+			if !strings.Contains(line, "8\uFE0F\u20E39\uFE0F\u20E3 ") || !strings.HasSuffix(line, "0 of 8 shown") {
+				t.Errorf("filter line does not end in the last keycaps typed, the cursor and the count: %q", line)
+			}
+			m = press(m, "backspace")
+			if want := strings.TrimSuffix(typed, keycaps[29]); m.find.filter != want {
+				t.Errorf("after backspace filter = %q, want %q", m.find.filter, want)
+			}
+		})
+	}
+	t.Run("ack_80x24", func(t *testing.T) {
+		m, _ := ackFixture(t, Options{})
+		m = typeKeys(press(m, "a"), "a", "b")
+		m = typeKeys(m, keycaps...)
+		if m.acking.note != typed {
+			t.Fatalf("note = %q, want %q", m.acking.note, typed)
+		}
+		line := lastLine(m)
+		golden.RequireEqual(t, []byte(line))
+		if w := text.Width(line); w != 80 && w != 79 { // a cell left over cannot hold half a keycap
+			t.Errorf("ack line is %d cells, want the 80 of the screen: %q", w, line)
+		}
+		if !strings.Contains(line, "8\uFE0F\u20E39\uFE0F\u20E3 ") || !strings.HasSuffix(line, "esc cancel") {
+			t.Errorf("ack line does not end in the last keycaps typed, the cursor and its keys: %q", line)
+		}
+		m = press(m, "backspace")
+		if want := strings.TrimSuffix(typed, keycaps[29]); m.acking.note != want {
+			t.Errorf("after backspace note = %q, want %q", m.acking.note, want)
+		}
+	})
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/uptty/uptty/text"
 )
 
 // handleKey answers a key press: quit and help work everywhere, the rest depends on the view.
@@ -256,9 +258,7 @@ func (m Model) filterKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case tea.KeyUp, tea.KeyDown, tea.KeyPgUp, tea.KeyPgDown, tea.KeyHome, tea.KeyEnd:
 		return m.listKey(msg)
 	case tea.KeyBackspace:
-		if r := []rune(f); len(r) > 0 {
-			f = string(r[:len(r)-1])
-		}
+		f = text.DropLastCluster(f)
 	case tea.KeyCtrlU:
 		f = ""
 	case tea.KeyCtrlW:

@@ -213,22 +213,18 @@ func (m Model) shownText() string {
 // end, where the typing is.
 func (m Model) filterLine(w int) string {
 	st := m.st
-	right := "  enter keep  esc clear  " + m.shownText()
+	right := "enter keep  esc clear  " + m.shownText()
 	if w < 40 {
-		right = "  " + m.shownText()
+		right = m.shownText()
 	}
-	room := w - 1 - 1 - text.Width(right) // the "/" and the cursor
+	const gutter = 2 // between the cursor and what is on the right
+	room := w - 1 - 1 - gutter - text.Width(right) // the "/" and the cursor
 	if room < 4 {
 		right, room = "", w-2
 	}
-	f := m.find.filter
-	if fw := text.Width(f); fw > room {
-		f = st.g.ellipsis + ansi.TruncateLeft(f, fw-room+text.Width(st.g.ellipsis), "")
-	}
-	line := st.prompt.Render("/"+f) + st.cursor.Render(" ")
-	gap := w - text.Width(line) - text.Width(right)
-	if right != "" && gap > 0 {
-		line += strings.Repeat(" ", gap) + st.footer.Render(strings.TrimLeft(right, " "))
+	line := st.prompt.Render("/"+text.Tail(m.find.filter, room, st.g.ellipsis)) + st.cursor.Render(" ")
+	if right != "" {
+		line += strings.Repeat(" ", max(w-text.Width(line)-text.Width(right), gutter)) + st.footer.Render(right)
 	}
 	return line
 }
