@@ -455,7 +455,6 @@ func markVia(services []config.Service, st []track.Status) {
 	}
 }
 
-// historyServices is what history is told of the services.
 // asciiScreen says whether the screen draws with ASCII only: as --ascii says, else as the
 // terminal and locale suggest.
 func asciiScreen(opts options, getenv func(string) (string, bool)) bool {
@@ -465,16 +464,7 @@ func asciiScreen(opts options, getenv func(string) (string, bool)) bool {
 	return ui.ASCIIFromEnv(func(k string) string { v, _ := getenv(k); return v })
 }
 
-// screenPrefs reads the screen's saved state from the history the screen shows; nil when
-// it cannot be read.
-func screenPrefs(hist *history.Live) map[string]string {
-	prefs, err := hist.View.Prefs()
-	if err != nil {
-		return nil
-	}
-	return prefs
-}
-
+// historyServices is what history is told of the services.
 func historyServices(services []config.Service) []history.Service {
 	out := make([]history.Service, len(services))
 	for i, s := range services {
@@ -761,8 +751,8 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	o.Unack = func(name string) error { _, err := alerts.acks.Unack(ctx, name); return err }
 	o.User = loginName(getenv)
 	// What the screen showed last time (filter, sort, collapsed groups): kept with the
-	// history, so a restart comes back to it; unreadable, it starts from the defaults.
-	o.Prefs, o.SavePrefs = screenPrefs(hist), hist.Store.SetPrefs
+	// history, per config, so a restart comes back to it; unreadable, it starts from the defaults.
+	o.Prefs, o.SavePrefs = configPrefs(hist.View, hist.Store, cfg.Path)
 	model := ui.New(cfg.Services, monitor.Snapshot(), monitor, o)
 	if early == nil {
 		startScreen(model) // --metrics: the screen starts with everything ready, as it always did
