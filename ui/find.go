@@ -113,15 +113,24 @@ func (f finder) prefs(groups []string) map[string]string {
 }
 
 // cleanFilter keeps the printable runes of s, at most maxFilter of them: a pasted escape
-// sequence becomes plain text, and is matched literally like everything else.
+// sequence becomes plain text, and is matched literally like everything else. A line break
+// or a tab (a paste of several lines) is a space, so that the lines are words apart.
 func cleanFilter(s string) string {
 	var b strings.Builder
 	n := 0
+	var last rune
 	for _, r := range s {
 		if n == maxFilter {
 			break
 		}
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
+		cr := last == '\r'
+		last = r
+		switch {
+		case r == '\n' && cr: // \r\n is one break
+			continue
+		case r == '\r' || r == '\n' || r == '\t':
+			r = ' '
+		case r == utf8.RuneError || !unicode.IsPrint(r):
 			continue
 		}
 		b.WriteRune(r)

@@ -546,3 +546,17 @@ func TestJumpWithoutProblems(t *testing.T) {
 		t.Errorf("n with a service DOWN says there is none:\n%s", v)
 	}
 }
+
+// TestFilterPasteLines: a paste of several lines (names copied from a list, one a line) is
+// words of the filter, as typed with spaces: its line breaks were dropped and the last word
+// of each line ran into the first of the next ("web\napi" filtered by "webapi").
+func TestFilterPasteLines(t *testing.T) {
+	m := press(fixtureModel(80, 24, termenv.Ascii, false), "/")
+	next, _ := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("pay\r\ncheck\tapi\n"), Paste: true})
+	if got, want := next.(Model).find.filter, "pay check api "; got != want {
+		t.Errorf("filter after pasting three lines = %q, want %q", got, want)
+	}
+	if got := listed(next.(Model)); len(got) != 1 || got[0] != "Checkout API" {
+		t.Errorf("pasted filter shows %q, want Checkout API", got)
+	}
+}
