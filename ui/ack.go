@@ -184,7 +184,7 @@ func (m Model) ackFooter(w int) (string, bool) {
 		label = text.Truncate(label, max(w/2, 0), st.g.ellipsis)
 		room = w - text.Width(label) - 1
 	}
-	line := st.key.Render(label) + st.prompt.Render(text.Tail(m.acking.note, max(room, 0), st.g.ellipsis)) + st.cursor.Render(" ")
+	line := st.key.Render(label) + st.prompt.Render(text.Tail(m.acking.note, max(room, 0), st.g.ellipsis)) + st.cursor.Render(st.caret)
 	if right != "" {
 		line += st.footer.Render(right)
 	}

@@ -163,7 +163,7 @@ func TestKeycapTyped(t *testing.T) {
 			if w := text.Width(line); w != size[0] {
 				t.Errorf("filter line is %d cells, want %d: %q", w, size[0], line)
 			}
-			if !strings.Contains(line, "8\uFE0F\u20E39\uFE0F\u20E3 ") || !strings.HasSuffix(line, "0 of 8 shown") {
+			if !strings.Contains(line, "8\uFE0F\u20E39\uFE0F\u20E3_") || !strings.HasSuffix(line, "0 of 8 shown") {
 				t.Errorf("filter line does not end in the last keycaps typed, the cursor and the count: %q", line)
 			}
 			m = press(m, "backspace")
@@ -184,7 +184,7 @@ func TestKeycapTyped(t *testing.T) {
 		if w := text.Width(line); w != 80 && w != 79 { // a cell left over cannot hold half a keycap
 			t.Errorf("ack line is %d cells, want the 80 of the screen: %q", w, line)
 		}
-		if !strings.Contains(line, "8\uFE0F\u20E39\uFE0F\u20E3 ") || !strings.HasSuffix(line, "esc cancel") {
+		if !strings.Contains(line, "8\uFE0F\u20E39\uFE0F\u20E3_") || !strings.HasSuffix(line, "esc cancel") {
 			t.Errorf("ack line does not end in the last keycaps typed, the cursor and its keys: %q", line)
 		}
 		m = press(m, "backspace")

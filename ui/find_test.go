@@ -560,3 +560,23 @@ func TestFilterPasteLines(t *testing.T) {
 		t.Errorf("pasted filter shows %q, want Checkout API", got)
 	}
 }
+
+// TestCursorWithoutColour: without colour (NO_COLOR, a mono terminal) the filter line and
+// the ack prompt still show where the typing goes: their cursor, a reverse-video blank, lost
+// its attribute with the colours and was not there at all; it is an underscore there.
+func TestCursorWithoutColour(t *testing.T) {
+	for _, tt := range []struct {
+		profile termenv.Profile
+		want    string
+	}{{termenv.Ascii, "/web_"}, {termenv.ANSI256, "\x1b[7m \x1b[0m"}} {
+		m := typeKeys(press(fixtureModel(80, 24, tt.profile, false), "/"), "w", "e", "b")
+		if line := lastLine(m); !strings.Contains(line, tt.want) {
+			t.Errorf("profile %v: filter line = %q, want it to show the cursor as %q", tt.profile, line, tt.want)
+		}
+	}
+	m, _ := ackFixture(t, Options{})
+	m = typeKeys(press(m, "a"), "o", "k")
+	if line := lastLine(m); !strings.Contains(line, "note: ok_") {
+		t.Errorf("ack prompt without colour = %q, want its cursor as an underscore", line)
+	}
+}

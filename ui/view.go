@@ -222,7 +222,7 @@ func (m Model) filterLine(w int) string {
 	if room < 4 {
 		right, room = "", w-2
 	}
-	line := st.prompt.Render("/"+text.Tail(m.find.filter, room, st.g.ellipsis)) + st.cursor.Render(" ")
+	line := st.prompt.Render("/"+text.Tail(m.find.filter, room, st.g.ellipsis)) + st.cursor.Render(st.caret)
 	if right != "" {
 		line += strings.Repeat(" ", max(w-text.Width(line)-text.Width(right), gutter)) + st.footer.Render(right)
 	}
