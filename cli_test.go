@@ -619,3 +619,30 @@ func TestInitOddPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestManyConfigErrors: a config with a mistake repeated through it (a generated one) made the
+// live monitor and check print every error, 120,000 lines that scrolled its first ones away;
+// they print the first 20 and how many more there are, which uptty validate lists whole.
+func TestManyConfigErrors(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("services:\n")
+	for range 60 {
+		b.WriteString("  - name: s\n    url: bad://x\n")
+	}
+	path := filepath.Join(t.TempDir(), "many.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"check", "-c", path}, {"-c", path}} {
+		code, stdout, stderr := runCLI(t, args...)
+		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+		want := "… and 99 more errors: uptty validate -c " + path + " lists every one"
+		if code != exitUsage || stdout != "" || len(lines) != 21 || lines[20] != want {
+			t.Errorf("uptty %q = %d, %d lines on stderr ending %q; want 2, 21 lines ending %q", args, code, len(lines), lines[len(lines)-1], want)
+		}
+	}
+	code, _, stderr := runCLI(t, "validate", "-c", path)
+	if n := strings.Count(stderr, "\n"); code != exitUsage || n != 119 {
+		t.Errorf("uptty validate = %d, %d lines; want 2 and every one of the 119 errors", code, n)
+	}
+}

@@ -372,6 +372,24 @@ func requireConfig(opts options, getenv func(string) (string, bool)) (*config.Co
 	return cfg, err
 }
 
+// maxConfigErrors is how many of a config's errors the live monitor and check print: a
+// mistake repeated through a generated config would print thousands of lines and scroll the
+// first, which often explain the rest, out of sight. uptty validate prints every one.
+const maxConfigErrors = 20
+
+// writeConfigErr prints err, a config's errors after the first maxConfigErrors counted.
+func writeConfigErr(w io.Writer, err error) {
+	errs := config.Errors(err)
+	if len(errs) <= maxConfigErrors {
+		fmt.Fprintln(w, err)
+		return
+	}
+	for _, e := range errs[:maxConfigErrors] {
+		fmt.Fprintln(w, e)
+	}
+	fmt.Fprintf(w, "… and %d more errors: uptty validate -c %s lists every one\n", len(errs)-maxConfigErrors, shellWord(errs[0].File))
+}
+
 func runValidate(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
 	cfg, err := requireConfig(opts, getenv)
 	if err != nil {
@@ -393,12 +411,12 @@ func runValidate(opts options, stdout, stderr io.Writer, getenv func(string) (st
 func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
 	cfg, err := requireConfig(opts, getenv)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		writeConfigErr(stderr, err)
 		return exitUsage
 	}
 	targets, err := buildTargets(cfg)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		writeConfigErr(stderr, err)
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -525,7 +543,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		loaded, found, err := loadConfig(opts, getenv)
 		if err != nil {
 			dlog.Error("config not loaded") // the error may quote the config: it goes to stderr only
-			fmt.Fprintln(stderr, err)
+			writeConfigErr(stderr, err)
 			return exitUsage
 		}
 		if found {
@@ -549,7 +567,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	targets, err := buildTargets(cfg)
 	if err != nil {
 		dlog.Error("config invalid") // the error may quote the config: it goes to stderr only
-		fmt.Fprintln(stderr, err)
+		writeConfigErr(stderr, err)
 		return exitUsage
 	}
 	var tty io.Writer = os.Stdout
