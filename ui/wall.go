@@ -329,11 +329,21 @@ func (m Model) tile(it wallItem, w, h int) []string {
 	case it.open && bigWord:
 		add(paint.paint(text.Truncate(clock+" since "+it.since, iw, g.ellipsis)))
 	}
+	// The reason and the note wrap onto the lines left, the note keeping one of them.
+	addWrapped := func(s string, lines int) {
+		for _, l := range wrapWords(s, iw, max(lines, 1), g.ellipsis) {
+			add(st.row[0].dim.paint(text.Truncate(l, iw, g.ellipsis)))
+		}
+	}
 	if it.reason != "" && it.problem {
-		add(st.row[0].dim.paint(text.Truncate(it.reason, iw, g.ellipsis)))
+		keep := 0
+		if it.note != "" {
+			keep = 1
+		}
+		addWrapped(it.reason, ih-len(in)-keep)
 	}
 	if it.note != "" {
-		add(st.row[0].dim.paint(text.Truncate(it.note, iw, g.ellipsis)))
+		addWrapped(it.note, ih-len(in))
 	}
 	for len(in) < ih {
 		in = append(in, "")

@@ -230,3 +230,30 @@ func TestWallFooterWholeKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestWallWrapsReason: a tile with lines to spare wraps the outage's reason and the group's
+// counts onto them: at 80x24 the DOWN tile read "status 503, want 200…" over four blank lines,
+// and at 80 columns a group tile "3 DOWN · 1…", the UP count cut off.
+func TestWallWrapsReason(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		groups bool
+		want   []string
+	}{
+		{"services", false, []string{"│ status 503, want      │", "│ 200-399               │"}},
+		{"groups", true, []string{"│ 결제 게이트웨이:      │", "│ status 503, want      │", "│ 200-399               │", "│ 1 DOWN · 1 UP         │"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := press(fixtureModel(80, 24, termenv.Ascii, false), "W")
+			if tt.groups {
+				m.wall = wallGroups
+			}
+			v := m.View()
+			for _, w := range tt.want {
+				if !strings.Contains(v, w) {
+					t.Errorf("the wallboard lacks the line %q:\n%s", w, v)
+				}
+			}
+		})
+	}
+}
