@@ -236,6 +236,11 @@ func TestHelpListsEveryKey(t *testing.T) {
 		if !strings.Contains(v, h.Key) || !strings.Contains(v, h.Desc) {
 			t.Errorf("help view does not show %q %q", h.Key, h.Desc)
 		}
+		// Two blanks at least between a key and what it does: "tab, space collapse / open"
+		// read as the key tab and a space that collapses.
+		if first, _, _ := strings.Cut(h.Desc, " "); !strings.Contains(v, h.Key+"  ") || strings.Contains(v, h.Key+" "+first) {
+			t.Errorf("help view runs key %q into its description %q", h.Key, h.Desc)
+		}
 	}
 }
 
