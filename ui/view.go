@@ -217,7 +217,7 @@ func (m Model) filterLine(w int) string {
 	if w < 40 {
 		right = m.shownText()
 	}
-	const gutter = 2 // between the cursor and what is on the right
+	const gutter = 2                               // between the cursor and what is on the right
 	room := w - 1 - 1 - gutter - text.Width(right) // the "/" and the cursor
 	if room < 4 {
 		right, room = "", w-2
