@@ -433,7 +433,7 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 		}
 		err = report.WriteCheckDoc(stdout, doc)
 	} else {
-		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false, onTerminal(stdout, getenv))
+		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false, onTerminal(stdout, getenv), terminalWidth(stdout))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
