@@ -183,8 +183,9 @@ func page(lines []string, off, h int) []string {
 	return append([]string{title}, rest...)
 }
 
-// findingText is what the header says of the filter, problems only and the sort, "" when
-// the list shows everything in config order: "/pay  problems only  sort: problems".
+// findingText is what the header says of the filter, problems only and the sort (not on the
+// wallboard, which has an order of its own), "" when the list shows everything in config
+// order: "/pay  problems only  sort: problems".
 func (m Model) findingText() string {
 	var parts []string
 	if m.find.filter != "" && !m.typing {
@@ -197,7 +198,7 @@ func (m Model) findingText() string {
 	if m.find.problems {
 		parts = append(parts, "problems only")
 	}
-	if m.find.sort != sortConfig {
+	if m.find.sort != sortConfig && m.wall == wallOff { // the wallboard orders by problem
 		parts = append(parts, "sort: "+m.find.sort.String())
 	}
 	return strings.Join(parts, "  ")

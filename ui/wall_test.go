@@ -257,3 +257,17 @@ func TestWallWrapsReason(t *testing.T) {
 		})
 	}
 }
+
+// TestWallSaysNoSort: the wallboard orders its tiles by problem whatever the list's sort, so
+// its header does not say "sort: name" (it did, over tiles in problem order); the filter and
+// problems only, which apply to it, it says.
+func TestWallSaysNoSort(t *testing.T) {
+	m := press(fixtureModel(120, 30, termenv.Ascii, false), "s", "s", "!", "W")
+	head := strings.SplitN(m.View(), "\n", 2)[0]
+	if strings.Contains(head, "sort:") || !strings.Contains(head, "problems only") {
+		t.Errorf("wallboard header = %q, want problems only and no sort", head)
+	}
+	if head := strings.SplitN(press(m, "W").View(), "\n", 2)[0]; !strings.Contains(head, "sort: name") {
+		t.Errorf("list header = %q, want sort: name", head)
+	}
+}
