@@ -580,3 +580,30 @@ func TestCursorWithoutColour(t *testing.T) {
 		t.Errorf("ack prompt without colour = %q, want its cursor as an underscore", line)
 	}
 }
+
+// TestFindKeysFromDetail: the keys that find rows, which the help lists as the screen's, work
+// from the detail view too: they go back to the list and act there (they did nothing, and an
+// on-call engineer reading one DOWN service's details pressed n for the next in vain).
+func TestFindKeysFromDetail(t *testing.T) {
+	for _, tt := range []struct {
+		key  string
+		want func(Model) bool
+	}{
+		{"/", func(m Model) bool { return m.typing }},
+		{"!", func(m Model) bool { return m.find.problems }},
+		{"s", func(m Model) bool { return m.find.sort == sortProblems }},
+		{"W", func(m Model) bool { return m.wall != wallOff }},
+		{"n", func(m Model) bool { return selectedName(m) == pay }},
+		{"N", func(m Model) bool { return selectedName(m) == "Search" }},
+		{"D", func(m Model) bool { return selectedName(m) == pay }},
+	} {
+		m := withDetail(press(fixtureModel(80, 24, termenv.Ascii, false), "enter")) // Login's
+		if m.view != detailView {
+			t.Fatal("enter did not open the detail view")
+		}
+		m = press(m, tt.key)
+		if m.view != listView || !tt.want(m) {
+			t.Errorf("%s in the detail view: view %v, selected %q, find %+v, wall %v; want the list, the key done", tt.key, m.view, selectedName(m), m.find, m.wall)
+		}
+	}
+}

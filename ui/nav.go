@@ -97,6 +97,10 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m.setWindow(int(msg.String()[0] - '1'))
 		case key.Matches(msg, k.NextWindow):
 			return m.setWindow((m.hist.window + 1) % max(len(m.hist.spans), 1))
+		case key.Matches(msg, k.Find, k.Problems, k.Sort, k.Wall, k.NextProblem, k.PrevProblem, k.FirstDown):
+			// The screen's keys for finding rows: back to the list, which they act on.
+			m.view = listView
+			return m.restack().findKey(msg)
 		}
 		m.pageOff = m.scrollPage(msg, m.pageOff, len(m.detailLines())-1)
 	case helpView:
