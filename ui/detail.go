@@ -219,9 +219,9 @@ func wrapCells(s string, w, n int, tail string) []string {
 	return out
 }
 
-// wrapWords is wrapCells that breaks a line after its last space when the space is in the
-// line's second half, so that words stay whole where they can; the spaces are kept, at the
-// ends of the lines, so that the lines put together are s.
+// wrapWords is wrapCells that breaks lines between words where it can: at the last space of
+// a line when that space is in its second half, else between clusters. The spaces a line
+// breaks at are left out.
 func wrapWords(s string, w, n int, tail string) []string {
 	if w <= 0 || text.Width(s) <= w {
 		return []string{s}
@@ -232,14 +232,20 @@ func wrapWords(s string, w, n int, tail string) []string {
 		if part == "" {
 			break // a grapheme wider than the line
 		}
-		if k := strings.LastIndexByte(part, ' '); k >= 0 && text.Width(part[:k]) >= w/2 {
-			part = part[:k+1]
+		rest := s[len(part):]
+		switch k := strings.LastIndexByte(part, ' '); {
+		case strings.HasPrefix(rest, " "): // the line ends with a word
+		case k >= 0 && text.Width(part[:k]) >= w/2:
+			part, rest = part[:k], s[k:]
 		}
-		out = append(out, part)
-		s = s[len(part):]
+		out = append(out, strings.TrimRight(part, " "))
+		s = strings.TrimLeft(rest, " ")
+	}
+	if text.Width(s) > w { // cut, not after a blank: "name that…", not "name that …"
+		s = strings.TrimRight(text.Truncate(s, max(w-text.Width(tail), 0), ""), " ") + tail
 	}
 	if s != "" {
-		out = append(out, text.Truncate(s, w, tail))
+		out = append(out, s)
 	}
 	return out
 }

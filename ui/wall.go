@@ -304,7 +304,7 @@ func (m Model) tile(it wallItem, w, h int) []string {
 			in = append(in, s)
 		}
 	}
-	add(st.headSpan.paint(text.Truncate(it.name, iw, g.ellipsis)))
+	add("") // the name's first line: it wraps onto what the rest leaves, below
 	word := it.state.String()
 	clock := ""
 	if it.open {
@@ -344,6 +344,14 @@ func (m Model) tile(it wallItem, w, h int) []string {
 	}
 	if it.note != "" {
 		addWrapped(it.note, ih-len(in))
+	}
+	if len(in) > 0 {
+		// A name too long for its line takes up to two more of those left, pushing the rest down.
+		var name []string
+		for _, l := range wrapWords(it.name, iw, 1+min(ih-len(in), 2), g.ellipsis) {
+			name = append(name, st.headSpan.paint(text.Truncate(l, iw, g.ellipsis)))
+		}
+		in = append(name, in[1:]...)
 	}
 	for len(in) < ih {
 		in = append(in, "")

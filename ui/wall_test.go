@@ -271,3 +271,15 @@ func TestWallSaysNoSort(t *testing.T) {
 		t.Errorf("list header = %q, want sort: name", head)
 	}
 }
+
+// TestWallWrapsName: a tile's name too long for its line wraps onto the lines the tile has left
+// (up to three lines in all) rather than being cut over blank ones: at 80x24 the healthy tiles
+// read "Checkout A…" and "A very lon…" above two empty lines.
+func TestWallWrapsName(t *testing.T) {
+	v := press(fixtureModel(80, 24, termenv.Ascii, false), "W").View()
+	for _, want := range []string{"│ Checkout    │", "│ API         │", "│ A very long │", "│ service     │", "│ name that…  │"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the wallboard lacks the line %q:\n%s", want, v)
+		}
+	}
+}
