@@ -117,11 +117,7 @@ func (m Model) ackKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			p.note += string(msg.Runes)
 		}
 	}
-	if r := []rune(cleanFilter(p.note)); len(r) > maxAckNote {
-		p.note = string(r[:maxAckNote])
-	} else {
-		p.note = string(r)
-	}
+	p.note = cleanTyped(p.note, maxAckNote)
 	return m, nil
 }
 

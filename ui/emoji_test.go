@@ -193,3 +193,40 @@ func TestKeycapTyped(t *testing.T) {
 		}
 	})
 }
+
+// TestKeycapPasteCapped: a paste longer than the filter (or an ack note) may hold is cut
+// between clusters: cut by code points it could end in a digit and its variation selector
+// without the enclosing mark, which terminals draw as an emoji of another width.
+func TestKeycapPasteCapped(t *testing.T) {
+	paste := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(strings.Repeat("1\uFE0F\u20E3", 400)), Paste: true}
+	m := press(fixtureModel(80, 24, termenv.Ascii, false), "/")
+	next, _ := m.Update(paste)
+	if f := next.(Model).find.filter; !strings.HasSuffix(f, "1\uFE0F\u20E3") || len([]rune(f)) > maxFilter {
+		t.Errorf("filter of %d runes ends %q, want at most %d ending in a whole keycap", len([]rune(f)), f[len(f)-8:], maxFilter)
+	}
+	a, _ := ackFixture(t, Options{})
+	next, _ = press(a, "a").Update(paste)
+	if n := next.(Model).acking.note; !strings.HasSuffix(n, "1\uFE0F\u20E3") || len([]rune(n)) > maxAckNote {
+		t.Errorf("ack note of %d runes ends %q, want at most %d ending in a whole keycap", len([]rune(n)), n[len(n)-8:], maxAckNote)
+	}
+}
+
+// TestCleanTypedCutsWhole: the cap keeps a last cluster that is whole and drops one that the
+// rest of the text goes on with.
+func TestCleanTypedCutsWhole(t *testing.T) {
+	for _, tt := range []struct {
+		s     string
+		limit int
+		want  string
+	}{
+		{"abcd", 3, "abc"},
+		{"ab1\uFE0F\u20E3", 3, "ab"},
+		{"ab1\uFE0F\u20E3", 5, "ab1\uFE0F\u20E3"},
+		{"a1\uFE0F\u20E3b", 4, "a1\uFE0F\u20E3"},
+		{"ab\r\ncd", 3, "ab "},
+	} {
+		if got := cleanTyped(tt.s, tt.limit); got != tt.want {
+			t.Errorf("cleanTyped(%q, %d) = %q, want %q", tt.s, tt.limit, got, tt.want)
+		}
+	}
+}
