@@ -218,8 +218,9 @@ func (m Model) filterLine(w int) string {
 	if w < 40 {
 		right = m.shownText()
 	}
-	const gutter = 2                               // between the cursor and what is on the right
-	room := w - 1 - 1 - gutter - text.Width(right) // the "/" and the cursor
+	// The "/", the cursor and, between the cursor and what is on the right, a gutter.
+	const gutter = 2
+	room := w - 1 - 1 - gutter - text.Width(right)
 	if room < 4 {
 		right, room = "", w-2
 	}
