@@ -586,3 +586,63 @@ func TestInitFromStdin(t *testing.T) {
 		}
 	}
 }
+
+// TestInitOddPaths: uptty init -c - writes the config on stdout, as Unix tools take "-" (it
+// wrote a file named "-" and said to try uptty check -c -, which read that file by chance);
+// -c naming a directory says so, and which file to name instead (it said the directory
+// "exists; pass --force", and --force then failed with "open …: is a directory").
+func TestInitOddPaths(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	code, stdout, stderr := runCLI(t, "init", "-c", "-", "--from", "tcp://127.0.0.1:9")
+	if code != exitOK || stderr != "" || !strings.HasPrefix(stdout, "# uptty config") || !strings.Contains(stdout, "url: tcp://127.0.0.1:9") {
+		t.Errorf("uptty init -c - = %d, %q, %q; want the config on stdout", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "-")); err == nil {
+		t.Error(`uptty init -c - wrote a file named "-"`)
+	}
+	path := filepath.Join(dir, "out.yaml")
+	if err := os.WriteFile(path, []byte(stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, "validate", "-c", path); code != exitOK {
+		t.Errorf("uptty validate of init -c -'s output = %d, %q, %q", code, out, errOut)
+	}
+	for _, force := range []bool{false, true} {
+		args := []string{"init", "-c", dir}
+		if force {
+			args = append(args, "--force")
+		}
+		code, stdout, stderr := runCLI(t, args...)
+		if want := dir + " is a directory: uptty init -c " + filepath.Join(dir, "uptty.yaml"); code != exitUsage || stdout != "" || !strings.Contains(stderr, want) {
+			t.Errorf("uptty %q = %d, %q, %q; want 2 and %q", args, code, stdout, stderr, want)
+		}
+	}
+}
+
+// TestManyConfigErrors: a config with a mistake repeated through it (a generated one) made the
+// live monitor and check print every error, 120,000 lines that scrolled its first ones away;
+// they print the first 20 and how many more there are, which uptty validate lists whole.
+func TestManyConfigErrors(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("services:\n")
+	for range 60 {
+		b.WriteString("  - name: s\n    url: bad://x\n")
+	}
+	path := filepath.Join(t.TempDir(), "many.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"check", "-c", path}, {"-c", path}} {
+		code, stdout, stderr := runCLI(t, args...)
+		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+		want := "… and 99 more errors: uptty validate -c " + path + " lists every one"
+		if code != exitUsage || stdout != "" || len(lines) != 21 || lines[20] != want {
+			t.Errorf("uptty %q = %d, %d lines on stderr ending %q; want 2, 21 lines ending %q", args, code, len(lines), lines[len(lines)-1], want)
+		}
+	}
+	code, _, stderr := runCLI(t, "validate", "-c", path)
+	if n := strings.Count(stderr, "\n"); code != exitUsage || n != 119 {
+		t.Errorf("uptty validate = %d, %d lines; want 2 and every one of the 119 errors", code, n)
+	}
+}

@@ -33,3 +33,17 @@ func onTerminal(w io.Writer, getenv func(string) (string, bool)) bool {
 	f, ok := w.(*os.File)
 	return ok && runtime.GOOS != "windows" && xterm.IsTerminal(f.Fd()) && !dumbTerminal(getenv)
 }
+
+// terminalWidth is the width of the terminal w is, 0 when w is not one (a file, a pipe) or
+// does not say.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok || !xterm.IsTerminal(f.Fd()) {
+		return 0
+	}
+	width, _, err := xterm.GetSize(f.Fd())
+	if err != nil {
+		return 0
+	}
+	return width
+}

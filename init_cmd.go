@@ -36,7 +36,7 @@ func (c *cli) initCommand() *cobra.Command {
 		Long: "Writes a starter config to ./uptty.yaml (or --config FILE), its keys commented with their defaults, that uptty validate accepts. " +
 			"With --from, one service per URL given, the kind guessed from the scheme: a URL with a scheme uptty checks (http, https, tcp, tls, dns, icmp, grpc, grpcs, ws, wss) is kept; " +
 			"host:port becomes tcp://host:port; a bare host, or a host and path, becomes https://. Each service is named after its host. " +
-			"--from - reads the URLs from stdin, one a line (# starts a comment). " +
+			"--from - reads the URLs from stdin, one a line (# starts a comment); --config - writes the config on stdout. " +
 			"An existing file is never overwritten without --force.",
 		Example: `  uptty init
   uptty init --from https://api.example.com/healthz db.example.com:5432 x.org
@@ -106,6 +106,15 @@ func runInit(opts options, stdin io.Reader, stdout, stderr io.Writer, getenv fun
 			return fail("%s", strings.Join(bad, "\n"))
 		}
 		return fail("the config would not load:\n%v", err)
+	}
+	if path == "-" { // as Unix tools take it: stdout, for a pipe or a redirection
+		if _, err := stdout.Write(data); err != nil {
+			return fail("%v", err)
+		}
+		return exitOK
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return fail("%s is a directory: uptty init -c %s", path, shellWord(filepath.Join(path, defaultInitPath)))
 	}
 	// A directory that does not exist yet is made, 0700 as the XDG spec asks: the lookup's own
 	// ~/.config/uptty/config.yaml is where a first config often goes.

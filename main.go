@@ -372,6 +372,24 @@ func requireConfig(opts options, getenv func(string) (string, bool)) (*config.Co
 	return cfg, err
 }
 
+// maxConfigErrors is how many of a config's errors the live monitor and check print: a
+// mistake repeated through a generated config would print thousands of lines and scroll the
+// first, which often explain the rest, out of sight. uptty validate prints every one.
+const maxConfigErrors = 20
+
+// writeConfigErr prints err, a config's errors after the first maxConfigErrors counted.
+func writeConfigErr(w io.Writer, err error) {
+	errs := config.Errors(err)
+	if len(errs) <= maxConfigErrors {
+		fmt.Fprintln(w, err)
+		return
+	}
+	for _, e := range errs[:maxConfigErrors] {
+		fmt.Fprintln(w, e)
+	}
+	fmt.Fprintf(w, "… and %d more errors: uptty validate -c %s lists every one\n", len(errs)-maxConfigErrors, shellWord(errs[0].File))
+}
+
 func runValidate(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
 	cfg, err := requireConfig(opts, getenv)
 	if err != nil {
@@ -393,12 +411,12 @@ func runValidate(opts options, stdout, stderr io.Writer, getenv func(string) (st
 func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
 	cfg, err := requireConfig(opts, getenv)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		writeConfigErr(stderr, err)
 		return exitUsage
 	}
 	targets, err := buildTargets(cfg)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		writeConfigErr(stderr, err)
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -415,7 +433,7 @@ func runCheck(opts options, stdout, stderr io.Writer, getenv func(string) (strin
 		}
 		err = report.WriteCheckDoc(stdout, doc)
 	} else {
-		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false, onTerminal(stdout, getenv))
+		err = report.WriteCheckTable(stdout, cfg.Services, statuses, false, onTerminal(stdout, getenv), terminalWidth(stdout))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
@@ -455,7 +473,6 @@ func markVia(services []config.Service, st []track.Status) {
 	}
 }
 
-// historyServices is what history is told of the services.
 // asciiScreen says whether the screen draws with ASCII only: as --ascii says, else as the
 // terminal and locale suggest.
 func asciiScreen(opts options, getenv func(string) (string, bool)) bool {
@@ -465,16 +482,7 @@ func asciiScreen(opts options, getenv func(string) (string, bool)) bool {
 	return ui.ASCIIFromEnv(func(k string) string { v, _ := getenv(k); return v })
 }
 
-// screenPrefs reads the screen's saved state from the history the screen shows; nil when
-// it cannot be read.
-func screenPrefs(hist *history.Live) map[string]string {
-	prefs, err := hist.View.Prefs()
-	if err != nil {
-		return nil
-	}
-	return prefs
-}
-
+// historyServices is what history is told of the services.
 func historyServices(services []config.Service) []history.Service {
 	out := make([]history.Service, len(services))
 	for i, s := range services {
@@ -535,7 +543,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		loaded, found, err := loadConfig(opts, getenv)
 		if err != nil {
 			dlog.Error("config not loaded") // the error may quote the config: it goes to stderr only
-			fmt.Fprintln(stderr, err)
+			writeConfigErr(stderr, err)
 			return exitUsage
 		}
 		if found {
@@ -559,7 +567,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	targets, err := buildTargets(cfg)
 	if err != nil {
 		dlog.Error("config invalid") // the error may quote the config: it goes to stderr only
-		fmt.Fprintln(stderr, err)
+		writeConfigErr(stderr, err)
 		return exitUsage
 	}
 	var tty io.Writer = os.Stdout
@@ -761,8 +769,8 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	o.Unack = func(name string) error { _, err := alerts.acks.Unack(ctx, name); return err }
 	o.User = loginName(getenv)
 	// What the screen showed last time (filter, sort, collapsed groups): kept with the
-	// history, so a restart comes back to it; unreadable, it starts from the defaults.
-	o.Prefs, o.SavePrefs = screenPrefs(hist), hist.Store.SetPrefs
+	// history, per config, so a restart comes back to it; unreadable, it starts from the defaults.
+	o.Prefs, o.SavePrefs = configPrefs(hist.View, hist.Store, cfg.Path)
 	model := ui.New(cfg.Services, monitor.Snapshot(), monitor, o)
 	if early == nil {
 		startScreen(model) // --metrics: the screen starts with everything ready, as it always did

@@ -17,7 +17,7 @@ func TestTablesCutLongNames(t *testing.T) {
 	services, st := fixture(fixedNow)
 	services[0].Name = long
 	var b bytes.Buffer
-	if err := WriteCheckTable(&b, services, st, false, false); err != nil {
+	if err := WriteCheckTable(&b, services, st, false, false, 0); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(b.String(), "\n")

@@ -29,7 +29,11 @@ import (
 // emoji loses its skin tone. A file or a pipe gets no escape sequences, padded by the
 // grapheme-aware measure (the UI's): what reads it cannot be known, and `--json` is the form
 // for programs.
-func WriteCheckTable(w io.Writer, services []config.Service, st []track.Status, color, terminal bool) error {
+//
+// width is the terminal's width in cells, 0 for none (a file, a pipe): the name column then
+// gives up cells, down to minNameW, so that each row's reason fits the line rather than being
+// broken over two by the terminal; what the on-call engineer reads first is why.
+func WriteCheckTable(w io.Writer, services []config.Service, st []track.Status, color, terminal bool, width int) error {
 	r := lipgloss.NewRenderer(w)
 	r.SetColorProfile(termenv.Ascii)
 	if color {
@@ -43,6 +47,16 @@ func WriteCheckTable(w io.Writer, services []config.Service, st []track.Status, 
 		names[i] = s.Name
 	}
 	nameW := min(max(text.Widest(names), len("NAME")), maxNameW)
+	reasons := make([]string, len(services))
+	for i := range services {
+		reasons[i] = reasonText(statusAt(st, i))
+		if reasons[i] == "" && services[i].Brief.Insecure {
+			reasons[i] = text.InsecureNote
+		}
+	}
+	if fixed := stateW + 2 + 2 + latW + 2; width > 0 && fixed+nameW+text.Widest(reasons) > width {
+		nameW = max(width-fixed-text.Widest(reasons), min(nameW, minNameW))
+	}
 
 	bw := bufio.NewWriter(w)
 	line := func(state, stateText, name, lat, reason string) {
@@ -69,11 +83,7 @@ func WriteCheckTable(w io.Writer, services []config.Service, st []track.Status, 
 		if !s.LastAt.IsZero() && s.LastOK { // as on the screen: a failed check has no latency worth reading
 			lat = text.FormatLatency(s.LastLatency)
 		}
-		reason := reasonText(s)
-		if reason == "" && services[i].Brief.Insecure {
-			reason = text.InsecureNote
-		}
-		line(state.String(), stateStyle[state].Render(state.String()), names[i], lat, reason)
+		line(state.String(), stateStyle[state].Render(state.String()), names[i], lat, reasons[i])
 	}
 	return bw.Flush()
 }
@@ -232,6 +242,8 @@ const (
 	// that one long name does not push every row's other columns off an 80-column terminal
 	// (--json has names whole).
 	maxNameW = 48
+	// minNameW is the narrowest the name column gets on a narrow terminal, for the reasons.
+	minNameW = 20
 	latW     = 7 // "LATENCY"; values are at most 6 cells
 )
 

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 	"github.com/uptty/uptty/ui/uitest"
 )
@@ -19,7 +20,7 @@ func TestWriteCheckTable(t *testing.T) {
 	services, st := fixture(fixedNow)
 	for _, color := range []bool{false, true} {
 		var b bytes.Buffer
-		if err := WriteCheckTable(&b, services, st, color, false); err != nil {
+		if err := WriteCheckTable(&b, services, st, color, false, 0); err != nil {
 			t.Fatalf("WriteCheckTable(color=%v) = %v, want nil", color, err)
 		}
 		got := b.String()
@@ -152,7 +153,7 @@ func TestWriteCheckTableOnTerminal(t *testing.T) {
 	}{{"per code point", uitest.PerCodePoint}, {"grapheme-aware", nil}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := WriteCheckTable(&b, services, st, false, true); err != nil {
+			if err := WriteCheckTable(&b, services, st, false, true, 0); err != nil {
 				t.Fatalf("WriteCheckTable() = %v, want nil", err)
 			}
 			v := uitest.New(120, len(services)+2)
@@ -244,6 +245,36 @@ func TestWriteAlertsTableOnTerminal(t *testing.T) {
 	for y := 1; y <= len(list); y++ {
 		if r := row(v, y); !strings.HasPrefix(r[event:], "down   team") {
 			t.Errorf("row %d = %q: EVENT does not start at column %d", y, r, event)
+		}
+	}
+}
+
+// TestWriteCheckTableFitsTerminal: on a terminal, the name column gives up width (down to 20
+// cells) so that each row's reason fits the line: at 80 columns one long name pushed every
+// reason past the edge, and the terminal broke them over two lines ("connection" / "refused").
+// A file or a pipe (no width) keeps names up to 48 cells.
+func TestWriteCheckTableFitsTerminal(t *testing.T) {
+	services, st := fixture(fixedNow)
+	services[0].Name = "A really quite extraordinarily long service name that goes on"
+	st[1].State, st[1].Reason = track.Down, "connection refused after 3 tries"
+	for _, tt := range []struct {
+		width, nameW int
+	}{{80, 80 - 21 - len("connection refused after 3 tries")}, {200, 48}, {0, 48}, {40, 20}} {
+		var b bytes.Buffer
+		if err := WriteCheckTable(&b, services, st, false, false, tt.width); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+		if got := strings.Index(lines[0], "LATENCY") - 2 - len("STATE   ") - 2; got != tt.nameW {
+			t.Errorf("width %d: name column %d cells, want %d:\n%s", tt.width, got, tt.nameW, b.String())
+		}
+		for _, l := range lines {
+			if tt.width >= 80 && text.Width(l) > tt.width {
+				t.Errorf("width %d: line %q is %d cells", tt.width, l, text.Width(l))
+			}
+		}
+		if !strings.Contains(b.String(), "connection refused after 3 tries") {
+			t.Errorf("width %d: the reason is cut:\n%s", tt.width, b.String())
 		}
 	}
 }

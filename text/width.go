@@ -116,3 +116,51 @@ func Truncate(s string, w int, tail string) string {
 // InsecureNote marks a service whose certificates are not checked (insecure: true), wherever a
 // passing service's reason would go.
 const InsecureNote = "insecure: certificates not verified"
+
+// Tail is the end of plain text s in at most w cells, with mark in front where it was cut: a
+// line being typed shows where the typing is. It cuts between grapheme clusters, each
+// measured by Width, so a keycap or a family is kept or left out whole.
+func Tail(s string, w int, mark string) string {
+	if Width(s) <= w {
+		return s
+	}
+	room := w - Width(mark)
+	if room < 0 {
+		return ""
+	}
+	var clusters []string
+	for rest := s; rest != ""; {
+		c, _ := ansi.FirstGraphemeCluster(rest, ansi.GraphemeWidth)
+		if c == "" { // cannot happen on a non-empty string; guards the loop all the same
+			break
+		}
+		clusters = append(clusters, c)
+		rest = rest[len(c):]
+	}
+	start, used := len(clusters), 0
+	for start > 0 {
+		cw := Width(clusters[start-1])
+		if used+cw > room {
+			break
+		}
+		used += cw
+		start--
+	}
+	return mark + strings.Join(clusters[start:], "")
+}
+
+// DropLastCluster is s without its last grapheme cluster: what backspace takes away, the
+// whole of what the terminal drew as one character (a keycap, a flag, a letter and its
+// accent), never the last code point of one.
+func DropLastCluster(s string) string {
+	last := 0
+	for i := 0; i < len(s); {
+		c, _ := ansi.FirstGraphemeCluster(s[i:], ansi.GraphemeWidth)
+		if c == "" {
+			break
+		}
+		last = i
+		i += len(c)
+	}
+	return s[:last]
+}

@@ -50,3 +50,51 @@ func TestFitKeycap(t *testing.T) {
 		t.Errorf("Truncate(bold keycaps, 3) = %q, want the first keycap with its style sequences", got)
 	}
 }
+
+// TestTail: the end of a line being typed, cut in front at a cluster's edge, measured as Width
+// measures (a keycap two cells, which ansi.TruncateLeft took as one and so cut too much).
+func TestTail(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		w    int
+		want string
+	}{
+		{"abc", 3, "abc"},
+		{"abcd", 3, "…cd"},
+		{"1️⃣2️⃣3️⃣", 6, "1️⃣2️⃣3️⃣"},
+		{"1️⃣2️⃣3️⃣", 5, "…2️⃣3️⃣"},
+		{"1️⃣2️⃣3️⃣", 4, "…3️⃣"}, // the 1 cell left over cannot hold half a keycap
+		{"ab1️⃣2️⃣", 5, "…1️⃣2️⃣"},
+		{"결제결제", 5, "…결제"},
+		{"👨‍👩‍👧x", 2, "…x"},
+		{"Cafe\u0301", 3, "…fe\u0301"},
+		{"abc", 0, ""},
+		{"abcd", 1, "…"},
+	} {
+		got := Tail(tt.s, tt.w, "…")
+		if got != tt.want {
+			t.Errorf("Tail(%q, %d) = %q, want %q", tt.s, tt.w, got, tt.want)
+		}
+		if Width(got) > tt.w {
+			t.Errorf("Width(Tail(%q, %d)) = %d, want at most %d", tt.s, tt.w, Width(got), tt.w)
+		}
+	}
+}
+
+// TestDropLastCluster: backspace takes away what the terminal drew as one character: a keycap,
+// a family, a flag, a letter with its accent, not the last code point of one.
+func TestDropLastCluster(t *testing.T) {
+	for _, tt := range []struct{ s, want string }{
+		{"ab", "a"},
+		{"a1️⃣", "a"},
+		{"x👨‍👩‍👧", "x"},
+		{"🇫🇷🇰🇷", "🇫🇷"},
+		{"Cafe\u0301", "Caf"},
+		{"결제", "결"},
+		{"", ""},
+	} {
+		if got := DropLastCluster(tt.s); got != tt.want {
+			t.Errorf("DropLastCluster(%q) = %q, want %q", tt.s, got, tt.want)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
@@ -108,9 +107,7 @@ func (m Model) ackKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	switch msg.Type {
 	case tea.KeyBackspace:
-		if r := []rune(p.note); len(r) > 0 {
-			p.note = string(r[:len(r)-1])
-		}
+		p.note = text.DropLastCluster(p.note)
 	case tea.KeyCtrlU:
 		p.note = ""
 	case tea.KeySpace:
@@ -120,11 +117,7 @@ func (m Model) ackKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			p.note += string(msg.Runes)
 		}
 	}
-	if r := []rune(cleanFilter(p.note)); len(r) > maxAckNote {
-		p.note = string(r[:maxAckNote])
-	} else {
-		p.note = string(r)
-	}
+	p.note = cleanTyped(p.note, maxAckNote)
 	return m, nil
 }
 
@@ -187,11 +180,7 @@ func (m Model) ackFooter(w int) (string, bool) {
 		label = text.Truncate(label, max(w/2, 0), st.g.ellipsis)
 		room = w - text.Width(label) - 1
 	}
-	note := m.acking.note
-	if nw := text.Width(note); nw > room && room > 0 {
-		note = st.g.ellipsis + ansi.TruncateLeft(note, nw-room+text.Width(st.g.ellipsis), "")
-	}
-	line := st.key.Render(label) + st.prompt.Render(note) + st.cursor.Render(" ")
+	line := st.key.Render(label) + st.prompt.Render(text.Tail(m.acking.note, max(room, 0), st.g.ellipsis)) + st.cursor.Render(st.caret)
 	if right != "" {
 		line += st.footer.Render(right)
 	}

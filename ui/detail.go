@@ -36,13 +36,11 @@ func (m Model) detailLines() []string {
 	return append(lines, m.recentLines(i, w)...)
 }
 
-// stateLines are the title, the state and the reason.
+// stateLines are the title, the state and the reason, then what the title could not hold.
 func (m Model) stateLines(i, w int) []string {
-	svc, s, st := m.services[i], m.status[i], m.st
-	title := st.title.Render(text.Truncate(m.names[i], max(w-2, 1), st.g.ellipsis))
-	if g := svc.Group; g != "" {
-		title += "  " + st.label.Render(g)
-	}
+	s, st := m.status[i], m.st
+	title := m.titleLines(i, w)
+	lines := []string{title[0]}
 	state := s.State
 	if int(state) >= len(st.count) {
 		state = track.Unknown
@@ -61,12 +59,41 @@ func (m Model) stateLines(i, w int) []string {
 	case !s.Since.IsZero():
 		stateText += " for " + text.FormatDuration(at.Sub(s.Since)) + ", since " + clockText(m.now, s.Since, m.loc)
 	}
-	lines := []string{title, st.label.Render(text.Fit("State", labelW, "")) + " " + stateText}
+	lines = append(lines, st.label.Render(text.Fit("State", labelW, ""))+" "+stateText)
 	if r := text.WithVia(s.Reason, m.viaOf(i)); r != "" {
 		lines = append(lines, m.kv(w, "Reason", r))
 	}
 	if l, ok := m.ackLine(i, w); ok {
 		lines = append(lines, l)
+	}
+	return append(lines, title[1:]...)
+}
+
+// maxNameLines is how many lines the detail view gives a name too long for its title.
+const maxNameLines = 8
+
+// titleLines are the title, the name and its group when they fit, then the lines that say
+// what it could not hold: a name too long for the title is cut there with the ellipsis (the
+// title stays put while the page scrolls) and follows it whole, wrapped; a group left out
+// has a line of its own.
+func (m Model) titleLines(i, w int) []string {
+	name, group, st := m.names[i], text.CleanText(m.services[i].Group, 0), m.st
+	nw := text.Width(name)
+	if group != "" && nw+2+text.Width(group) <= w {
+		return []string{st.title.Render(name) + "  " + st.label.Render(group)}
+	}
+	lines := []string{st.title.Render(text.Truncate(name, max(w, 1), st.g.ellipsis))}
+	if nw > w {
+		for k, part := range wrapWords(name, w-labelW-1, maxNameLines, st.g.ellipsis) {
+			label := "Name"
+			if k > 0 {
+				label = ""
+			}
+			lines = append(lines, m.kv(w, label, part))
+		}
+	}
+	if group != "" {
+		lines = append(lines, m.kv(w, "Group", group))
 	}
 	return lines
 }
@@ -188,6 +215,37 @@ func wrapCells(s string, w, n int, tail string) []string {
 	}
 	if s != "" {
 		out = append(out, text.Truncate(s, w, tail))
+	}
+	return out
+}
+
+// wrapWords is wrapCells that breaks lines between words where it can: at the last space of
+// a line when that space is in its second half, else between clusters. The spaces a line
+// breaks at are left out.
+func wrapWords(s string, w, n int, tail string) []string {
+	if w <= 0 || text.Width(s) <= w {
+		return []string{s}
+	}
+	var out []string
+	for s != "" && len(out) < n-1 && text.Width(s) > w {
+		part := text.Truncate(s, w, "")
+		if part == "" {
+			break // a grapheme wider than the line
+		}
+		rest := s[len(part):]
+		switch k := strings.LastIndexByte(part, ' '); {
+		case strings.HasPrefix(rest, " "): // the line ends with a word
+		case k >= 0 && text.Width(part[:k]) >= w/2:
+			part, rest = part[:k], s[k:]
+		}
+		out = append(out, strings.TrimRight(part, " "))
+		s = strings.TrimLeft(rest, " ")
+	}
+	if text.Width(s) > w { // cut, not after a blank: "name that…", not "name that …"
+		s = strings.TrimRight(text.Truncate(s, max(w-text.Width(tail), 0), ""), " ") + tail
+	}
+	if s != "" {
+		out = append(out, s)
 	}
 	return out
 }

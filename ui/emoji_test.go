@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,112 @@ func TestEmojiHighlightWhole(t *testing.T) {
 			} else if c != col {
 				t.Errorf("uptime ends at cell %d, want %d: %q", c, col, l)
 			}
+		}
+	}
+}
+
+// typeKeys sends each of keys as a terminal does, one key press of its runes each.
+func typeKeys(m Model, keys ...string) Model {
+	for _, k := range keys {
+		next, _ := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+		m = next.(Model)
+	}
+	return m
+}
+
+// lastLine is the bottom line of the screen.
+func lastLine(m Model) string {
+	lines := strings.Split(m.View(), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestKeycapTyped: keycaps (1️⃣) typed into the filter or an ack note are two cells each, as
+// in the tables: a line longer than its room showed "/…" and nothing of what was typed,
+// ansi.TruncateLeft taking each keycap for one cell; backspace took away the enclosing mark
+// and left a digit with a stray selector; and a filter filling its room pushed "N of M shown"
+// off the line.
+func TestKeycapTyped(t *testing.T) {
+	keycaps := make([]string, 30)
+	for i := range keycaps {
+		keycaps[i] = string(rune('0'+i%10)) + "\uFE0F\u20E3"
+	}
+	typed := "ab" + strings.Join(keycaps, "")
+	for _, size := range [][2]int{{80, 24}, {60, 12}} {
+		t.Run(fmt.Sprintf("filter_%dx%d", size[0], size[1]), func(t *testing.T) {
+			m := typeKeys(press(fixtureModel(size[0], size[1], termenv.Ascii, false), "/"), "a", "b")
+			m = typeKeys(m, keycaps...)
+			if m.find.filter != typed {
+				t.Fatalf("filter = %q, want %q", m.find.filter, typed)
+			}
+			line := lastLine(m)
+			golden.RequireEqual(t, []byte(line))
+			if w := text.Width(line); w != size[0] {
+				t.Errorf("filter line is %d cells, want %d: %q", w, size[0], line)
+			}
+			if !strings.Contains(line, "8\uFE0F\u20E39\uFE0F\u20E3_") || !strings.HasSuffix(line, "0 of 8 shown") {
+				t.Errorf("filter line does not end in the last keycaps typed, the cursor and the count: %q", line)
+			}
+			m = press(m, "backspace")
+			if want := strings.TrimSuffix(typed, keycaps[29]); m.find.filter != want {
+				t.Errorf("after backspace filter = %q, want %q", m.find.filter, want)
+			}
+		})
+	}
+	t.Run("ack_80x24", func(t *testing.T) {
+		m, _ := ackFixture(t, Options{})
+		m = typeKeys(press(m, "a"), "a", "b")
+		m = typeKeys(m, keycaps...)
+		if m.acking.note != typed {
+			t.Fatalf("note = %q, want %q", m.acking.note, typed)
+		}
+		line := lastLine(m)
+		golden.RequireEqual(t, []byte(line))
+		if w := text.Width(line); w != 80 && w != 79 { // a cell left over cannot hold half a keycap
+			t.Errorf("ack line is %d cells, want the 80 of the screen: %q", w, line)
+		}
+		if !strings.Contains(line, "8\uFE0F\u20E39\uFE0F\u20E3_") || !strings.HasSuffix(line, "esc cancel") {
+			t.Errorf("ack line does not end in the last keycaps typed, the cursor and its keys: %q", line)
+		}
+		m = press(m, "backspace")
+		if want := strings.TrimSuffix(typed, keycaps[29]); m.acking.note != want {
+			t.Errorf("after backspace note = %q, want %q", m.acking.note, want)
+		}
+	})
+}
+
+// TestKeycapPasteCapped: a paste longer than the filter (or an ack note) may hold is cut
+// between clusters: cut by code points it could end in a digit and its variation selector
+// without the enclosing mark, which terminals draw as an emoji of another width.
+func TestKeycapPasteCapped(t *testing.T) {
+	paste := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(strings.Repeat("1\uFE0F\u20E3", 400)), Paste: true}
+	m := press(fixtureModel(80, 24, termenv.Ascii, false), "/")
+	next, _ := m.Update(paste)
+	if f := next.(Model).find.filter; !strings.HasSuffix(f, "1\uFE0F\u20E3") || len([]rune(f)) > maxFilter {
+		t.Errorf("filter of %d runes ends %q, want at most %d ending in a whole keycap", len([]rune(f)), f[len(f)-8:], maxFilter)
+	}
+	a, _ := ackFixture(t, Options{})
+	next, _ = press(a, "a").Update(paste)
+	if n := next.(Model).acking.note; !strings.HasSuffix(n, "1\uFE0F\u20E3") || len([]rune(n)) > maxAckNote {
+		t.Errorf("ack note of %d runes ends %q, want at most %d ending in a whole keycap", len([]rune(n)), n[len(n)-8:], maxAckNote)
+	}
+}
+
+// TestCleanTypedCutsWhole: the cap keeps a last cluster that is whole and drops one that the
+// rest of the text goes on with.
+func TestCleanTypedCutsWhole(t *testing.T) {
+	for _, tt := range []struct {
+		s     string
+		limit int
+		want  string
+	}{
+		{"abcd", 3, "abc"},
+		{"ab1\uFE0F\u20E3", 3, "ab"},
+		{"ab1\uFE0F\u20E3", 5, "ab1\uFE0F\u20E3"},
+		{"a1\uFE0F\u20E3b", 4, "a1\uFE0F\u20E3"},
+		{"ab\r\ncd", 3, "ab "},
+	} {
+		if got := cleanTyped(tt.s, tt.limit); got != tt.want {
+			t.Errorf("cleanTyped(%q, %d) = %q, want %q", tt.s, tt.limit, got, tt.want)
 		}
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
@@ -113,15 +116,34 @@ func (f finder) prefs(groups []string) map[string]string {
 }
 
 // cleanFilter keeps the printable runes of s, at most maxFilter of them: a pasted escape
-// sequence becomes plain text, and is matched literally like everything else.
-func cleanFilter(s string) string {
+// sequence becomes plain text, and is matched literally like everything else. A line break
+// or a tab (a paste of several lines) is a space, so that the lines are words apart.
+func cleanFilter(s string) string { return cleanTyped(s, maxFilter) }
+
+// cleanTyped is cleanFilter with at most limit runes, cut between grapheme clusters: a
+// keycap cut after its digit and selector is an emoji of another width.
+func cleanTyped(s string, limit int) string {
 	var b strings.Builder
 	n := 0
-	for _, r := range s {
-		if n == maxFilter {
-			break
+	var last rune
+	for k, r := range s {
+		if n == limit {
+			// The last cluster kept goes too if the rest of s goes on with it.
+			out := b.String()
+			whole := text.DropLastCluster(out)
+			if c, _ := ansi.FirstGraphemeCluster(out[len(whole):]+s[k:], ansi.GraphemeWidth); len(c) > len(out)-len(whole) {
+				return whole
+			}
+			return out
 		}
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
+		cr := last == '\r'
+		last = r
+		switch {
+		case r == '\n' && cr: // \r\n is one break
+			continue
+		case r == '\r' || r == '\n' || r == '\t':
+			r = ' '
+		case r == utf8.RuneError || !unicode.IsPrint(r):
 			continue
 		}
 		b.WriteRune(r)

@@ -546,3 +546,64 @@ func TestJumpWithoutProblems(t *testing.T) {
 		t.Errorf("n with a service DOWN says there is none:\n%s", v)
 	}
 }
+
+// TestFilterPasteLines: a paste of several lines (names copied from a list, one a line) is
+// words of the filter, as typed with spaces: its line breaks were dropped and the last word
+// of each line ran into the first of the next ("web\napi" filtered by "webapi").
+func TestFilterPasteLines(t *testing.T) {
+	m := press(fixtureModel(80, 24, termenv.Ascii, false), "/")
+	next, _ := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("pay\r\ncheck\tapi\n"), Paste: true})
+	if got, want := next.(Model).find.filter, "pay check api "; got != want {
+		t.Errorf("filter after pasting three lines = %q, want %q", got, want)
+	}
+	if got := listed(next.(Model)); len(got) != 1 || got[0] != "Checkout API" {
+		t.Errorf("pasted filter shows %q, want Checkout API", got)
+	}
+}
+
+// TestCursorWithoutColour: without colour (NO_COLOR, a mono terminal) the filter line and
+// the ack prompt still show where the typing goes: their cursor, a reverse-video blank, lost
+// its attribute with the colours and was not there at all; it is an underscore there.
+func TestCursorWithoutColour(t *testing.T) {
+	for _, tt := range []struct {
+		profile termenv.Profile
+		want    string
+	}{{termenv.Ascii, "/web_"}, {termenv.ANSI256, "\x1b[7m \x1b[0m"}} {
+		m := typeKeys(press(fixtureModel(80, 24, tt.profile, false), "/"), "w", "e", "b")
+		if line := lastLine(m); !strings.Contains(line, tt.want) {
+			t.Errorf("profile %v: filter line = %q, want it to show the cursor as %q", tt.profile, line, tt.want)
+		}
+	}
+	m, _ := ackFixture(t, Options{})
+	m = typeKeys(press(m, "a"), "o", "k")
+	if line := lastLine(m); !strings.Contains(line, "note: ok_") {
+		t.Errorf("ack prompt without colour = %q, want its cursor as an underscore", line)
+	}
+}
+
+// TestFindKeysFromDetail: the keys that find rows, which the help lists as the screen's, work
+// from the detail view too: they go back to the list and act there (they did nothing, and an
+// on-call engineer reading one DOWN service's details pressed n for the next in vain).
+func TestFindKeysFromDetail(t *testing.T) {
+	for _, tt := range []struct {
+		key  string
+		want func(Model) bool
+	}{
+		{"/", func(m Model) bool { return m.typing }},
+		{"!", func(m Model) bool { return m.find.problems }},
+		{"s", func(m Model) bool { return m.find.sort == sortProblems }},
+		{"W", func(m Model) bool { return m.wall != wallOff }},
+		{"n", func(m Model) bool { return selectedName(m) == pay }},
+		{"N", func(m Model) bool { return selectedName(m) == "Search" }},
+		{"D", func(m Model) bool { return selectedName(m) == pay }},
+	} {
+		m := withDetail(press(fixtureModel(80, 24, termenv.Ascii, false), "enter")) // Login's
+		if m.view != detailView {
+			t.Fatal("enter did not open the detail view")
+		}
+		m = press(m, tt.key)
+		if m.view != listView || !tt.want(m) {
+			t.Errorf("%s in the detail view: view %v, selected %q, find %+v, wall %v; want the list, the key done", tt.key, m.view, selectedName(m), m.find, m.wall)
+		}
+	}
+}

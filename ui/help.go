@@ -54,7 +54,7 @@ func (m Model) helpLines() []string {
 // helpLabelW is the width of the help page's key and column names; descriptions start after
 // them, indented by helpIndent.
 const (
-	helpLabelW = 10
+	helpLabelW = 11 // "tab, space" and a blank more than the one after every label
 	helpIndent = 2 + helpLabelW + 1
 	// helpWrapMin is the narrowest description worth wrapping: below it the lines would be a
 	// word or less each, and a cut line says as much in one line.

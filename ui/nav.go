@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/uptty/uptty/text"
 )
 
 // handleKey answers a key press: quit and help work everywhere, the rest depends on the view.
@@ -95,6 +97,10 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m.setWindow(int(msg.String()[0] - '1'))
 		case key.Matches(msg, k.NextWindow):
 			return m.setWindow((m.hist.window + 1) % max(len(m.hist.spans), 1))
+		case key.Matches(msg, k.Find, k.Problems, k.Sort, k.Wall, k.NextProblem, k.PrevProblem, k.FirstDown):
+			// The screen's keys for finding rows: back to the list, which they act on.
+			m.view = listView
+			return m.restack().findKey(msg)
 		}
 		m.pageOff = m.scrollPage(msg, m.pageOff, len(m.detailLines())-1)
 	case helpView:
@@ -256,9 +262,7 @@ func (m Model) filterKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case tea.KeyUp, tea.KeyDown, tea.KeyPgUp, tea.KeyPgDown, tea.KeyHome, tea.KeyEnd:
 		return m.listKey(msg)
 	case tea.KeyBackspace:
-		if r := []rune(f); len(r) > 0 {
-			f = string(r[:len(r)-1])
-		}
+		f = text.DropLastCluster(f)
 	case tea.KeyCtrlU:
 		f = ""
 	case tea.KeyCtrlW:

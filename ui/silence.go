@@ -76,8 +76,13 @@ func (m Model) markCell(mark, cell string, i int, w int, rs *rowStyles, selected
 	// An open outage's clock ("4m12s since 21:47:02") goes on under the mark and must stay in
 	// sight: where the whole mark leaves it no room (a SILENCED row at 80 columns) the mark is
 	// its first word, the rest being in the detail view. Other text cut shorter than 8 cells
-	// says nothing.
-	clock, _, _ := strings.Cut(cell, " ")
+	// says nothing. On a paused row the cell begins with DOWN, which the state column does not
+	// say: the clock is then the word and the duration after it.
+	clock, after, _ := strings.Cut(cell, " ")
+	if clock == "DOWN" {
+		d, _, _ := strings.Cut(after, " ")
+		clock += " " + d
+	}
 	if _, open := m.status[i].OpenOutage(); open && w-text.Width(mark)-2 < text.Width(clock) {
 		mark, _, _ = strings.Cut(mark, " ")
 	} else if !open {

@@ -18,6 +18,7 @@ import (
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/notify"
+	"github.com/uptty/uptty/track"
 )
 
 // silences is a fake store of silences, as main's poller keeps them, for Options.Mark,
@@ -285,5 +286,30 @@ func TestKeysOnCollapsedGroup(t *testing.T) {
 	cmd()
 	if x := receiveSilence(t, s.wrote); x.Kind != history.SilenceGroup || x.Name != "payments" {
 		t.Errorf("m 2 on the heading silenced %+v, want group payments", x)
+	}
+}
+
+// TestMarkPausedOutageClock: a paused row whose outage goes on, silenced, at 80 columns keeps
+// its outage's clock after the mark: its cell begins with the word DOWN (the state column says
+// PAUSED), which the mark took for the whole clock, and the row read "SILENCED until 23:51
+// DOW…".
+func TestMarkPausedOutageClock(t *testing.T) {
+	services, st := fixture(fixedNow)
+	snaps, src := split(services, st)
+	nightly := snaps["Nightly report"]
+	nightly.State, nightly.Outage = track.Paused, track.Outage{Start: fixedNow.Add(-252 * time.Second), Cause: "exit status 1"}
+	snaps["Nightly report"] = nightly
+	s := newSilences()
+	s.list = []history.Silence{{Kind: history.SilenceService, Name: "Nightly report", Until: fixedNow.Add(2 * time.Hour)}}
+	m := New(services, snaps, src, s.options(Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst}))
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	var row string
+	for _, line := range strings.Split(next.(Model).View(), "\n") {
+		if strings.Contains(line, "Nightly report") {
+			row = line
+		}
+	}
+	if !strings.Contains(row, "SILENCED") || !strings.Contains(row, "DOWN 4m12s") {
+		t.Errorf("the paused, silenced row in an outage = %q, want its mark and DOWN 4m12s", row)
 	}
 }

@@ -222,6 +222,9 @@ type styles struct {
 	finding   lipgloss.Style // the header's filter, problems only and sort
 	prompt    lipgloss.Style // the filter line while typing
 	cursor    lipgloss.Style // the filter line's cursor
+	// caret is what cursor paints: a blank in reverse video, or without any attribute (no
+	// colour: NO_COLOR, a mono terminal) an underscore, which shows without one.
+	caret string
 }
 
 func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide, ascii bool) *styles {
@@ -278,6 +281,9 @@ func newStyles(r *lipgloss.Renderer, theme string, ambiguousWide, ascii bool) *s
 	}
 	s.finding = r.NewStyle().Foreground(p.accent)
 	s.prompt = r.NewStyle().Foreground(p.accent).Bold(true)
-	s.cursor = r.NewStyle().Reverse(true)
+	s.cursor, s.caret = r.NewStyle().Reverse(true), " "
+	if r.ColorProfile() == termenv.Ascii {
+		s.caret = "_"
+	}
 	return s
 }

@@ -183,8 +183,9 @@ func page(lines []string, off, h int) []string {
 	return append([]string{title}, rest...)
 }
 
-// findingText is what the header says of the filter, problems only and the sort, "" when
-// the list shows everything in config order: "/pay  problems only  sort: problems".
+// findingText is what the header says of the filter, problems only and the sort (not on the
+// wallboard, which has an order of its own), "" when the list shows everything in config
+// order: "/pay  problems only  sort: problems".
 func (m Model) findingText() string {
 	var parts []string
 	if m.find.filter != "" && !m.typing {
@@ -197,7 +198,7 @@ func (m Model) findingText() string {
 	if m.find.problems {
 		parts = append(parts, "problems only")
 	}
-	if m.find.sort != sortConfig {
+	if m.find.sort != sortConfig && m.wall == wallOff { // the wallboard orders by problem
 		parts = append(parts, "sort: "+m.find.sort.String())
 	}
 	return strings.Join(parts, "  ")
@@ -213,22 +214,19 @@ func (m Model) shownText() string {
 // end, where the typing is.
 func (m Model) filterLine(w int) string {
 	st := m.st
-	right := "  enter keep  esc clear  " + m.shownText()
+	right := "enter keep  esc clear  " + m.shownText()
 	if w < 40 {
-		right = "  " + m.shownText()
+		right = m.shownText()
 	}
-	room := w - 1 - 1 - text.Width(right) // the "/" and the cursor
+	// The "/", the cursor and, between the cursor and what is on the right, a gutter.
+	const gutter = 2
+	room := w - 1 - 1 - gutter - text.Width(right)
 	if room < 4 {
 		right, room = "", w-2
 	}
-	f := m.find.filter
-	if fw := text.Width(f); fw > room {
-		f = st.g.ellipsis + ansi.TruncateLeft(f, fw-room+text.Width(st.g.ellipsis), "")
-	}
-	line := st.prompt.Render("/"+f) + st.cursor.Render(" ")
-	gap := w - text.Width(line) - text.Width(right)
-	if right != "" && gap > 0 {
-		line += strings.Repeat(" ", gap) + st.footer.Render(strings.TrimLeft(right, " "))
+	line := st.prompt.Render("/"+text.Tail(m.find.filter, room, st.g.ellipsis)) + st.cursor.Render(st.caret)
+	if right != "" {
+		line += strings.Repeat(" ", max(w-text.Width(line)-text.Width(right), gutter)) + st.footer.Render(right)
 	}
 	return line
 }

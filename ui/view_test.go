@@ -236,6 +236,11 @@ func TestHelpListsEveryKey(t *testing.T) {
 		if !strings.Contains(v, h.Key) || !strings.Contains(v, h.Desc) {
 			t.Errorf("help view does not show %q %q", h.Key, h.Desc)
 		}
+		// Two blanks at least between a key and what it does: "tab, space collapse / open"
+		// read as the key tab and a space that collapses.
+		if first, _, _ := strings.Cut(h.Desc, " "); !strings.Contains(v, h.Key+"  ") || strings.Contains(v, h.Key+" "+first) {
+			t.Errorf("help view runs key %q into its description %q", h.Key, h.Desc)
+		}
 	}
 }
 
@@ -419,5 +424,70 @@ func TestReloadWithNothingToReload(t *testing.T) {
 	m.demo = true
 	if v := press(m, "r").View(); !strings.Contains(v, "the demo has no config file") {
 		t.Errorf("r in the demo: the screen does not say the demo has no config:\n%s", v)
+	}
+}
+
+// TestDetailLongName: the detail view's title uses the whole width for the name and cuts it
+// with … only where it does not fit (it cut 2 cells early, and the group after it was cut off
+// by the screen's edge without a mark); the name is then there whole, wrapped under a Name
+// label, and the group, which the title had no room for, under its own.
+func TestDetailLongName(t *testing.T) {
+	long := strings.Repeat("Very long service name ", 5) + "결제 1️⃣ END"
+	for _, tt := range []struct {
+		name, svc string
+		w, h      int
+		title     string // what the title line is, trailing spaces left out
+		wrapped   bool   // the name is cut in the title and whole below it
+		group     bool   // the group has a line of its own
+	}{
+		{"long_80x24", long, 80, 24, text.Truncate(long, 80, "…"), true, true},
+		{"long_60x12", long, 60, 12, text.Truncate(long, 60, "…"), true, true},
+		{"fits_alone_80x24", strings.Repeat("x", 80), 80, 24, strings.Repeat("x", 80), false, true},
+		{"fits_with_group_80x24", strings.Repeat("x", 72), 80, 24, strings.Repeat("x", 72) + "  search", false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			services, st := fixture(fixedNow)
+			services[6].Name = tt.svc
+			snaps, src := split(services, st)
+			m := New(services, snaps, src, Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst})
+			next, _ := m.Update(tea.WindowSizeMsg{Width: tt.w, Height: tt.h})
+			m = next.(Model)
+			for k := 0; k < len(services) && m.selected() != 6; k++ {
+				m = press(m, "j")
+			}
+			m = withDetail(press(m, "enter"))
+			if tt.name == "long_80x24" || tt.name == "long_60x12" {
+				golden.RequireEqual(t, []byte(m.View()))
+			}
+			lines := m.detailLines()
+			if got := strings.TrimRight(lines[0], " "); got != tt.title {
+				t.Errorf("title = %q, want %q", got, tt.title)
+			}
+			var name strings.Builder
+			group, in := false, false
+			for _, l := range lines[1:] {
+				if text.Width(l) > tt.w {
+					t.Errorf("line %q is wider than %d", l, tt.w)
+				}
+				if len(l) <= labelW+1 {
+					continue
+				}
+				label, value := strings.TrimSpace(l[:labelW]), l[labelW+1:]
+				in = label == "Name" || in && label == ""
+				switch {
+				case in:
+					name.WriteString(value + " ")
+				case label == "Group":
+					group = value == "search"
+				}
+			}
+			// The spaces the lines break at are left out: the words are what must be whole.
+			if got := strings.Join(strings.Fields(name.String()), " "); tt.wrapped && got != strings.Join(strings.Fields(tt.svc), " ") || !tt.wrapped && got != "" {
+				t.Errorf("the Name lines say %q, want %q (wrapped: %v)", got, tt.svc, tt.wrapped)
+			}
+			if group != tt.group {
+				t.Errorf("a Group line saying search: %v, want %v", group, tt.group)
+			}
+		})
 	}
 }

@@ -304,7 +304,7 @@ func (m Model) tile(it wallItem, w, h int) []string {
 			in = append(in, s)
 		}
 	}
-	add(st.headSpan.paint(text.Truncate(it.name, iw, g.ellipsis)))
+	add("") // the name's first line: it wraps onto what the rest leaves, below
 	word := it.state.String()
 	clock := ""
 	if it.open {
@@ -329,11 +329,29 @@ func (m Model) tile(it wallItem, w, h int) []string {
 	case it.open && bigWord:
 		add(paint.paint(text.Truncate(clock+" since "+it.since, iw, g.ellipsis)))
 	}
+	// The reason and the note wrap onto the lines left, the note keeping one of them.
+	addWrapped := func(s string, lines int) {
+		for _, l := range wrapWords(s, iw, max(lines, 1), g.ellipsis) {
+			add(st.row[0].dim.paint(text.Truncate(l, iw, g.ellipsis)))
+		}
+	}
 	if it.reason != "" && it.problem {
-		add(st.row[0].dim.paint(text.Truncate(it.reason, iw, g.ellipsis)))
+		keep := 0
+		if it.note != "" {
+			keep = 1
+		}
+		addWrapped(it.reason, ih-len(in)-keep)
 	}
 	if it.note != "" {
-		add(st.row[0].dim.paint(text.Truncate(it.note, iw, g.ellipsis)))
+		addWrapped(it.note, ih-len(in))
+	}
+	if len(in) > 0 {
+		// A name too long for its line takes up to two more of those left, pushing the rest down.
+		var name []string
+		for _, l := range wrapWords(it.name, iw, 1+min(ih-len(in), 2), g.ellipsis) {
+			name = append(name, st.headSpan.paint(text.Truncate(l, iw, g.ellipsis)))
+		}
+		in = append(name, in[1:]...)
 	}
 	for len(in) < ih {
 		in = append(in, "")

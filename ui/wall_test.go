@@ -230,3 +230,56 @@ func TestWallFooterWholeKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestWallWrapsReason: a tile with lines to spare wraps the outage's reason and the group's
+// counts onto them: at 80x24 the DOWN tile read "status 503, want 200…" over four blank lines,
+// and at 80 columns a group tile "3 DOWN · 1…", the UP count cut off.
+func TestWallWrapsReason(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		groups bool
+		want   []string
+	}{
+		{"services", false, []string{"│ status 503, want      │", "│ 200-399               │"}},
+		{"groups", true, []string{"│ 결제 게이트웨이:      │", "│ status 503, want      │", "│ 200-399               │", "│ 1 DOWN · 1 UP         │"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := press(fixtureModel(80, 24, termenv.Ascii, false), "W")
+			if tt.groups {
+				m.wall = wallGroups
+			}
+			v := m.View()
+			for _, w := range tt.want {
+				if !strings.Contains(v, w) {
+					t.Errorf("the wallboard lacks the line %q:\n%s", w, v)
+				}
+			}
+		})
+	}
+}
+
+// TestWallSaysNoSort: the wallboard orders its tiles by problem whatever the list's sort, so
+// its header does not say "sort: name" (it did, over tiles in problem order); the filter and
+// problems only, which apply to it, it says.
+func TestWallSaysNoSort(t *testing.T) {
+	m := press(fixtureModel(120, 30, termenv.Ascii, false), "s", "s", "!", "W")
+	head := strings.SplitN(m.View(), "\n", 2)[0]
+	if strings.Contains(head, "sort:") || !strings.Contains(head, "problems only") {
+		t.Errorf("wallboard header = %q, want problems only and no sort", head)
+	}
+	if head := strings.SplitN(press(m, "W").View(), "\n", 2)[0]; !strings.Contains(head, "sort: name") {
+		t.Errorf("list header = %q, want sort: name", head)
+	}
+}
+
+// TestWallWrapsName: a tile's name too long for its line wraps onto the lines the tile has left
+// (up to three lines in all) rather than being cut over blank ones: at 80x24 the healthy tiles
+// read "Checkout A…" and "A very lon…" above two empty lines.
+func TestWallWrapsName(t *testing.T) {
+	v := press(fixtureModel(80, 24, termenv.Ascii, false), "W").View()
+	for _, want := range []string{"│ Checkout    │", "│ API         │", "│ A very long │", "│ service     │", "│ name that…  │"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the wallboard lacks the line %q:\n%s", want, v)
+		}
+	}
+}
