@@ -154,20 +154,20 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 		}
 	}
 	failed, gaveUp := opt.OnFailed, opt.OnGaveUp // a caller's hooks (serve's log) come after the outbox's
-	opt.OnFailed = func(id, sender string, err error, attempt int, next time.Time) {
+	opt.OnFailed = func(a alert.Alert, sender string, err error, attempt int, next time.Time) {
 		if la.durable[sender] {
-			store.AlertFailed(id, sender, err.Error(), next)
+			store.AlertFailed(a.ID, sender, err.Error(), next)
 		}
 		if failed != nil {
-			failed(id, sender, err, attempt, next)
+			failed(a, sender, err, attempt, next)
 		}
 	}
-	opt.OnGaveUp = func(id, sender string, err error, attempts int) {
+	opt.OnGaveUp = func(a alert.Alert, sender string, err error, attempts int) {
 		if la.durable[sender] {
-			store.AlertGaveUp(id, sender, err.Error())
+			store.AlertGaveUp(a.ID, sender, err.Error())
 		}
 		if gaveUp != nil {
-			gaveUp(id, sender, err, attempts)
+			gaveUp(a, sender, err, attempts)
 		}
 	}
 	// A reminder not worth sending any more is settled, so that a restart does not send it.

@@ -422,15 +422,17 @@ func attachURL(scheme string, addr net.Addr) string {
 
 // alertLog is the dispatcher's hooks that log each failed delivery at WARN and each alert given
 // up at ERROR: nobody watches serve's outbox, and alerts that do not go out must be said where
-// someone looks. The reasons come masked (alert.Options.Secrets).
+// someone looks, with the service whose page it was. The reasons come masked
+// (alert.Options.Secrets).
 func alertLog(logger *slog.Logger) alert.Options {
 	return alert.Options{
-		OnFailed: func(id, sender string, err error, attempt int, next time.Time) {
-			logger.Warn("alert not delivered", "sender", sender, "id", id, "attempt", attempt, "err", err.Error(),
-				"retry_in", time.Until(next).Round(time.Second).String())
+		OnFailed: func(a alert.Alert, sender string, err error, attempt int, next time.Time) {
+			logger.Warn("alert not delivered", "service", a.Service, "event", string(a.Event), "sender", sender, "id", a.ID,
+				"attempt", attempt, "err", err.Error(), "retry_in", time.Until(next).Round(time.Second).String())
 		},
-		OnGaveUp: func(id, sender string, err error, attempts int) {
-			logger.Error("alert given up", "sender", sender, "id", id, "attempts", attempts, "err", err.Error())
+		OnGaveUp: func(a alert.Alert, sender string, err error, attempts int) {
+			logger.Error("alert given up", "service", a.Service, "event", string(a.Event), "sender", sender, "id", a.ID,
+				"attempts", attempts, "err", err.Error())
 		},
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/alert"
 	"github.com/uptty/uptty/history"
 )
 
@@ -451,8 +453,8 @@ services:
 `, filepath.Join(dir, "history.db"), hook.URL, reloadClosed(t)))
 	srv := startServeLogs(t, bin, cfg, "127.0.0.1:0")
 	m := srv.logs.waitFor(t, "the failed alert", msgIs("alert not delivered"))
-	if m["level"] != "WARN" || m["sender"] != "team" || m["err"] != "webhook: status 500" {
-		t.Errorf("logged %v, want WARN, sender team, err webhook: status 500", m)
+	if m["level"] != "WARN" || m["sender"] != "team" || m["service"] != "api" || m["err"] != "webhook: status 500" {
+		t.Errorf("logged %v, want WARN, sender team, service api, err webhook: status 500", m)
 	}
 	srv.logs.mu.Lock()
 	defer srv.logs.mu.Unlock()
@@ -461,4 +463,72 @@ services:
 			t.Errorf("logged a secret: %v", l)
 		}
 	}
+}
+
+// TestAlertLogNamesService: serve's log lines of an alert not delivered and of one given up
+// name the service it is about (and its event), so that whoever reads the log knows whose page
+// did not go out, not only an id to look up.
+func TestAlertLogNamesService(t *testing.T) {
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer hook.Close()
+	var buf strings.Builder
+	var mu sync.Mutex
+	logger := newLogger(lockedWriter{&mu, &buf}, "json")
+	opt := alertLog(logger)
+	opt.FirstRetry = time.Hour // one failed attempt each: Stop ends the wait for the next
+	opt.GiveUpAfterFor = map[string]time.Duration{"pager": time.Nanosecond}
+	logged := make(chan struct{}, 2)
+	failed, gaveUp := opt.OnFailed, opt.OnGaveUp
+	opt.OnFailed = func(a alert.Alert, sender string, err error, attempt int, next time.Time) {
+		failed(a, sender, err, attempt, next)
+		logged <- struct{}{}
+	}
+	opt.OnGaveUp = func(a alert.Alert, sender string, err error, attempts int) {
+		gaveUp(a, sender, err, attempts)
+		logged <- struct{}{}
+	}
+	d, err := alert.NewDispatcher([]alert.Sender{&alert.Webhook{ID: "team", URL: hook.URL}, &alert.Webhook{ID: "pager", URL: hook.URL}}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	d.Enqueue(alert.Alert{ID: alert.NewID("Checkout API", alert.EventDown, start), Event: alert.EventDown,
+		Service: "Checkout API", State: "DOWN", Start: start, At: start})
+	for range 2 {
+		select {
+		case <-logged:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("not logged within 10s; log:\n%s", buf.String())
+		}
+	}
+	d.Stop(context.Background())
+	mu.Lock()
+	defer mu.Unlock()
+	got := map[string]map[string]any{}
+	for line := range strings.Lines(buf.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		got[m["msg"].(string)] = m
+	}
+	for _, msg := range []string{"alert not delivered", "alert given up"} {
+		if m := got[msg]; m["service"] != "Checkout API" || m["event"] != "down" {
+			t.Errorf("%s logged %v, want service Checkout API, event down", msg, m)
+		}
+	}
+}
+
+// lockedWriter is w for writers on several goroutines.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

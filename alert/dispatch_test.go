@@ -53,12 +53,12 @@ func (l *log) options(opt Options) Options {
 		l.mu.Unlock()
 		l.sentCh <- sender + " " + id
 	}
-	opt.OnFailed = func(_, _ string, _ error, _ int, next time.Time) {
+	opt.OnFailed = func(_ Alert, _ string, _ error, _ int, next time.Time) {
 		l.mu.Lock()
 		l.failed = append(l.failed, time.Until(next))
 		l.mu.Unlock()
 	}
-	opt.OnGaveUp = func(_, _ string, _ error, attempts int) {
+	opt.OnGaveUp = func(_ Alert, _ string, _ error, attempts int) {
 		l.mu.Lock()
 		l.gaveUp = append(l.gaveUp, attempts)
 		l.mu.Unlock()
@@ -339,8 +339,8 @@ func TestFailureMasksSecrets(t *testing.T) {
 		}
 		d, err := NewDispatcher([]Sender{&funcSender{name: "cmd", send: fail}}, Options{
 			GiveUpAfter: 2 * time.Second, Secrets: &secrets,
-			OnFailed: func(_, _ string, err error, _ int, _ time.Time) { keep(err) },
-			OnGaveUp: func(_, _ string, err error, _ int) { keep(err) },
+			OnFailed: func(_ Alert, _ string, err error, _ int, _ time.Time) { keep(err) },
+			OnGaveUp: func(_ Alert, _ string, err error, _ int) { keep(err) },
 		})
 		if err != nil {
 			t.Fatal(err)
