@@ -652,8 +652,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	if hist.Hint != "" {
 		dlog.Warn("history problem", "hint", hist.Hint)
 	}
+	atQuit := ""
 	if hint == "" {
-		hint = hist.Hint
+		hint, atQuit = screenHistoryHint(hist.Hint, hist.Attach)
 	}
 
 	// Config and history errors come first (a script may run uptty -c x.yaml just to see
@@ -782,6 +783,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// nobody checks any more. Cleared on every way out: q, a signal, an error.
 	if xterm.IsTerminal(os.Stdout.Fd()) {
 		fmt.Fprint(os.Stdout, "\x1b]2;\x07")
+	}
+	if atQuit != "" {
+		fmt.Fprintln(stderr, atQuit)
 	}
 	if reason, stack, crashed := guard.report(); crashed || errors.Is(err, tea.ErrProgramPanic) {
 		if !crashed {
@@ -952,6 +956,21 @@ func readIncidents(path string, opts options) ([]history.Incident, error) {
 		since = time.Now().Add(-opts.since)
 	}
 	return store.Incidents(since, opts.service)
+}
+
+// hintWidth is the terminal width the screen's hint is written for: wider, the hint line cuts it.
+const hintWidth = 80
+
+// screenHistoryHint is the history's hint as the screen shows it, and what to print when the
+// screen has quit. Beside uptty serve, an attach command too wide for the hint line (a CA, a
+// token file) would be cut there, unusable: the screen says to quit for it, and it is printed
+// then, wrapped to be copied as it is.
+func screenHistoryHint(hint, attach string) (screen, atQuit string) {
+	if attach == "" || text.Width(hint) <= hintWidth {
+		return hint, ""
+	}
+	return "history in use by uptty serve, not saving: quit (q) for its uptty attach command",
+		"uptty: history in use by uptty serve, not saved here; to see that server:\n" + wrapCommand(attach, hintWidth)
 }
 
 func hasService(cfg *config.Config, name string) bool {

@@ -27,6 +27,7 @@ import (
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/serve"
 	"github.com/uptty/uptty/sshview"
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
@@ -457,6 +458,53 @@ func attachCommand(dir, url, ca, tokenFile string, envToken bool) string {
 		cmd = "UPTTY_TOKEN=… " + cmd
 	}
 	return cmd
+}
+
+// wrapCommand is cmd (as attachCommand writes it) for a terminal width columns wide: as it is
+// when it fits, else one flag and its value per line, each line but the last ending in a
+// backslash, so that it still pastes into a shell as one command.
+func wrapCommand(cmd string, width int) string {
+	if text.Width(cmd) <= width {
+		return cmd
+	}
+	var lines []string
+	for _, w := range shellWords(cmd) {
+		if strings.HasPrefix(w, "--") || len(lines) == 0 {
+			lines = append(lines, w)
+			continue
+		}
+		lines[len(lines)-1] += " " + w
+	}
+	return strings.Join(lines, " \\\n  ")
+}
+
+// shellWords splits cmd at the spaces outside single quotes (the only quotes shellQuote
+// writes, with \' for a quote inside), keeping each word as written.
+func shellWords(cmd string) []string {
+	var words []string
+	var b strings.Builder
+	quoted, escaped := false, false
+	for _, r := range cmd {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\' && !quoted:
+			escaped = true
+		case r == '\'':
+			quoted = !quoted
+		case r == ' ' && !quoted:
+			if b.Len() > 0 {
+				words = append(words, b.String())
+				b.Reset()
+			}
+			continue
+		}
+		b.WriteRune(r)
+	}
+	if b.Len() > 0 {
+		words = append(words, b.String())
+	}
+	return words
 }
 
 // shellQuote is s as one shell word: as it is when the shell would read it so, else in single

@@ -532,3 +532,62 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// TestWrapCommand: an attach command wider than the terminal is one flag per line, each line
+// but the last ending in a backslash, so that it pastes into a shell as one command; one that
+// fits stays on one line; a quoted path with spaces is never split.
+func TestWrapCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name, cmd, want string
+	}{
+		{"fits", "uptty attach http://127.0.0.1:9870", "uptty attach http://127.0.0.1:9870"},
+		{"flags", "uptty attach https://127.0.0.1:9870 --ca /etc/uptty/tls/fullchain.pem --token-file /etc/uptty/token",
+			"uptty attach https://127.0.0.1:9870 \\\n  --ca /etc/uptty/tls/fullchain.pem \\\n  --token-file /etc/uptty/token"},
+		{"quoted", `uptty attach https://127.0.0.1:9870 --ca '/srv/my certs --ca/it'\''s.pem' --token-file /etc/uptty/token/for/this/server`,
+			"uptty attach https://127.0.0.1:9870 \\\n  --ca '/srv/my certs --ca/it'\\''s.pem' \\\n  --token-file /etc/uptty/token/for/this/server"},
+		{"variable", "UPTTY_TOKEN=… uptty attach https://localhost:9870 --ca /etc/uptty/tls/fullchain-of-this-server.pem",
+			"UPTTY_TOKEN=… uptty attach https://localhost:9870 \\\n  --ca /etc/uptty/tls/fullchain-of-this-server.pem"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := wrapCommand(tc.cmd, 80)
+			if got != tc.want {
+				t.Errorf("wrapCommand(%q, 80) =\n%s\nwant\n%s", tc.cmd, got, tc.want)
+			}
+			for line := range strings.Lines(got) {
+				if w := len([]rune(strings.TrimSuffix(line, "\n"))); w > 80 {
+					t.Errorf("line %q is %d columns wide", line, w)
+				}
+			}
+		})
+	}
+}
+
+// TestScreenHistoryHint: beside uptty serve, a hint with an attach command too wide for 80
+// columns is said shortly on screen, and the command, wrapped, is printed when the screen quits;
+// a hint that fits is shown whole and nothing is printed.
+func TestScreenHistoryHint(t *testing.T) {
+	short := "uptty attach http://127.0.0.1:9870"
+	long := "uptty attach https://127.0.0.1:9870 --ca /etc/uptty/tls/fullchain.pem --token-file /etc/uptty/token"
+	for _, tc := range []struct {
+		name, hint, attach, screen, atQuit string
+	}{
+		{"none", "", "", "", ""},
+		{"in use", "history in use by another uptty (pid 7): not saving; quit that one first", "",
+			"history in use by another uptty (pid 7): not saving; quit that one first", ""},
+		{"serve, fits", "history in use by uptty serve, not saving: " + short, short, "history in use by uptty serve, not saving: " + short, ""},
+		{"serve, too wide", "history in use by uptty serve, not saving: " + long, long,
+			"history in use by uptty serve, not saving: quit (q) for its uptty attach command",
+			"uptty: history in use by uptty serve, not saved here; to see that server:\n" +
+				"uptty attach https://127.0.0.1:9870 \\\n  --ca /etc/uptty/tls/fullchain.pem \\\n  --token-file /etc/uptty/token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			screen, atQuit := screenHistoryHint(tc.hint, tc.attach)
+			if screen != tc.screen || atQuit != tc.atQuit {
+				t.Errorf("screenHistoryHint = %q, %q; want %q, %q", screen, atQuit, tc.screen, tc.atQuit)
+			}
+			if len([]rune(screen)) > 80 {
+				t.Errorf("screen hint %q is wider than 80 columns", screen)
+			}
+		})
+	}
+}
