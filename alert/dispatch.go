@@ -374,12 +374,18 @@ func (d *Dispatcher) deliver(ctx context.Context, w *worker, x queued) {
 			}
 			return
 		}
-		next := now.Add(wait)
-		if next.Sub(first) > giveUp {
+		// The last attempt is at giveUp, not at the one whose doubled wait would pass it: that
+		// would give up after half of give_up_after.
+		deadline := first.Add(giveUp)
+		if !now.Before(deadline) {
 			if d.opt.OnGaveUp != nil {
 				d.opt.OnGaveUp(a, name, err, attempt)
 			}
 			return
+		}
+		next := now.Add(wait)
+		if next.After(deadline) {
+			next, wait = deadline, deadline.Sub(now)
 		}
 		if d.opt.OnFailed != nil {
 			d.opt.OnFailed(a, name, err, attempt, next)
