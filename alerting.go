@@ -84,6 +84,23 @@ func buildSenders(cfg *config.Config, tty io.Writer, tmux bool) (senderSet, erro
 	return set, errors.Join(errs...)
 }
 
+// terminalsOnly is set without the senders that reach anything but this terminal, and their
+// names: an uptty beside the one that writes the history (and sends the alerts from its outbox)
+// would page everyone a second time for each event both see.
+func (set senderSet) terminalsOnly() (kept senderSet, left []string) {
+	kept = senderSet{durable: map[string]bool{}, giveUp: set.giveUp}
+	for i, s := range set.senders {
+		if _, ok := s.(*alert.Terminal); !ok {
+			left = append(left, s.Name())
+			continue
+		}
+		kept.senders = append(kept.senders, s)
+		kept.rules = append(kept.rules, set.rules[i])
+		kept.durable[s.Name()] = set.durable[s.Name()]
+	}
+	return kept, left
+}
+
 // liveAlerts is the live monitor's alerting: the engine that makes alerts of the monitor's
 // events, the dispatcher that delivers them, and the outbox in history that keeps them.
 type liveAlerts struct {
@@ -97,6 +114,10 @@ type liveAlerts struct {
 	silences    *silencePoller
 	silenceDone chan struct{}
 	acks        *acker
+
+	// unused are the config's senders not used because another uptty writes the history and
+	// alerts (history.Live.InUse): only this terminal is told.
+	unused []string
 }
 
 // seed tells the engine what the services showed when the monitor started, restored from
@@ -140,7 +161,11 @@ func (la *liveAlerts) resend(again []Delivery) {
 func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses map[string]track.Status, opt alert.Options,
 	onSilences func()) (*liveAlerts, error) {
 	store := hist.Store
-	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{})}
+	var left []string
+	if hist.InUse {
+		set, left = set.terminalsOnly()
+	}
+	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{}), unused: left}
 	opt.GiveUpAfterFor = set.giveUp
 	// The senders keep the config they started with, and so do their secrets.
 	opt.Secrets = cfg.Secrets
@@ -230,6 +255,9 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 // restart: its ack, its dependency, its reminders and its recovery alert.
 func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map[string]bool, back broughtBack,
 	warn func(sender string)) {
+	if la.hist.InUse {
+		set, _ = set.terminalsOnly()
+	}
 	var rules []notify.Rule
 	for _, r := range set.rules {
 		if !started[r.Name] {

@@ -692,6 +692,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
 	}
+	if len(alerts.unused) > 0 {
+		dlog.Warn("alerts not sent: the uptty that writes the history sends them", "senders", strings.Join(alerts.unused, ","))
+	}
 	// Deferred before the monitor's, so it runs after the monitor stopped calling OnResult,
 	// and before history closes: the senders' last outcomes reach the outbox.
 	defer alerts.stop()

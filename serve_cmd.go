@@ -240,6 +240,9 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		Via:        alerts.engine.Via,
 	})
 	srvRef.Store(srv)
+	if len(alerts.unused) > 0 {
+		logger.Warn("alerts not sent: the uptty that writes the history sends them", "senders", strings.Join(alerts.unused, ","))
+	}
 	auth := "none (loopback)"
 	if token != "" {
 		auth = "bearer token"
