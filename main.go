@@ -350,7 +350,12 @@ func loadConfigForHistory(opts options, getenv func(string) (string, bool)) (*co
 		unset++
 		return unsetMark + name, true
 	}
-	retry, _, rerr := loadConfig(opts, lenient)
+	// The lookup ($UPTTY_CONFIG, $XDG_CONFIG_HOME) reads the real variables: a placeholder for
+	// an unset $UPTTY_CONFIG would be taken for the file to read.
+	path, _, _ := config.Find(opts.config, getenv)
+	atPath := opts
+	atPath.config = path
+	retry, _, rerr := loadConfig(atPath, lenient)
 	if rerr != nil || unset == 0 || strings.Contains(retry.History.Path, unsetMark) {
 		return cfg, found, err
 	}
