@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/uptty/uptty/alert"
@@ -84,23 +85,6 @@ func buildSenders(cfg *config.Config, tty io.Writer, tmux bool) (senderSet, erro
 	return set, errors.Join(errs...)
 }
 
-// terminalsOnly is set without the senders that reach anything but this terminal, and their
-// names: an uptty beside the one that writes the history (and sends the alerts from its outbox)
-// would page everyone a second time for each event both see.
-func (set senderSet) terminalsOnly() (kept senderSet, left []string) {
-	kept = senderSet{durable: map[string]bool{}, giveUp: set.giveUp}
-	for i, s := range set.senders {
-		if _, ok := s.(*alert.Terminal); !ok {
-			left = append(left, s.Name())
-			continue
-		}
-		kept.senders = append(kept.senders, s)
-		kept.rules = append(kept.rules, set.rules[i])
-		kept.durable[s.Name()] = set.durable[s.Name()]
-	}
-	return kept, left
-}
-
 // liveAlerts is the live monitor's alerting: the engine that makes alerts of the monitor's
 // events, the dispatcher that delivers them, and the outbox in history that keeps them.
 type liveAlerts struct {
@@ -115,9 +99,13 @@ type liveAlerts struct {
 	silenceDone chan struct{}
 	acks        *acker
 
-	// unused are the config's senders not used because another uptty writes the history and
-	// alerts (history.Live.InUse): only this terminal is told.
+	// unused are, when another uptty writes the history (history.Live.InUse), the config's
+	// senders that reach anything but this terminal: that one sends the alerts from its outbox,
+	// and a second sender of each would page everyone twice for every event both see. They
+	// are left to it while it runs (history.Watched of holder, the file's path); once it has
+	// gone, this one alerts, so that no page is lost to a holder that quit.
 	unused []string
+	holder string
 }
 
 // seed tells the engine what the services showed when the monitor started, restored from
@@ -161,11 +149,15 @@ func (la *liveAlerts) resend(again []Delivery) {
 func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses map[string]track.Status, opt alert.Options,
 	onSilences func()) (*liveAlerts, error) {
 	store := hist.Store
-	var left []string
+	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{})}
 	if hist.InUse {
-		set, left = set.terminalsOnly()
+		la.holder = cfg.History.Path
+		for _, s := range set.senders {
+			if _, ok := s.(*alert.Terminal); !ok {
+				la.unused = append(la.unused, s.Name())
+			}
+		}
 	}
-	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{}), unused: left}
 	opt.GiveUpAfterFor = set.giveUp
 	// The senders keep the config they started with, and so do their secrets.
 	opt.Secrets = cfg.Secrets
@@ -255,9 +247,6 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 // restart: its ack, its dependency, its reminders and its recovery alert.
 func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map[string]bool, back broughtBack,
 	warn func(sender string)) {
-	if la.hist.InUse {
-		set, _ = set.terminalsOnly()
-	}
 	var rules []notify.Rule
 	for _, r := range set.rules {
 		if !started[r.Name] {
@@ -275,6 +264,9 @@ func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map
 // sink commits the alerts with the result and events that caused them, then queues them: the
 // outbox row is ahead of the sender's outcome in the writer's queue.
 func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, started notify.Started, out []Delivery) {
+	if len(out) > 0 && la.holder != "" && history.Watched(la.holder) {
+		out = slices.DeleteFunc(slices.Clone(out), func(d Delivery) bool { return slices.Contains(la.unused, d.Sender) })
+	}
 	var rows []history.Outgoing
 	if len(out) > 0 {
 		now := time.Now()

@@ -447,7 +447,8 @@ services:
 
 // TestAlertsBesideAnotherUptty: a second uptty on a history file another one writes (a screen
 // beside uptty serve, a second serve) checks and shows, but leaves the alerts to the one that
-// writes the outbox: a receiver gets one page per event, not one from each.
+// writes the outbox while it runs: a receiver gets one page per event, not one from each; and
+// none is lost when the first quits.
 func TestAlertsBesideAnotherUptty(t *testing.T) {
 	srv, healthy := target(t)
 	recv := newReceiver(t, 0)
@@ -470,11 +471,16 @@ func TestAlertsBesideAnotherUptty(t *testing.T) {
 	}
 	first.waitSent(t, 1)
 	second.waitState(t, "Checkout API", track.Down, 10*time.Second)
-	second.stop(t)
+	// Once the first has gone, the second alerts: the recovery of the outage the first paged.
 	first.stop(t)
 	select {
 	case p := <-recv.got:
 		t.Errorf("receiver got a second page: %+v", p)
 	default:
 	}
+	healthy.Store(true)
+	if p := recv.next(t, "up alert from the second", 10*time.Second); p.Event != "up" {
+		t.Errorf("receiver got %+v, want the up alert", p)
+	}
+	second.stop(t)
 }

@@ -698,7 +698,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 		return exitUsage
 	}
 	if len(alerts.unused) > 0 {
-		dlog.Warn("alerts not sent: the uptty that writes the history sends them", "senders", strings.Join(alerts.unused, ","))
+		dlog.Warn("alerts left to the uptty that writes the history, while it runs", "senders", strings.Join(alerts.unused, ","))
 	}
 	// Deferred before the monitor's, so it runs after the monitor stopped calling OnResult,
 	// and before history closes: the senders' last outcomes reach the outbox.

@@ -241,7 +241,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	})
 	srvRef.Store(srv)
 	if len(alerts.unused) > 0 {
-		logger.Warn("alerts not sent: the uptty that writes the history sends them", "senders", strings.Join(alerts.unused, ","))
+		logger.Warn("alerts left to the uptty that writes the history, while it runs", "senders", strings.Join(alerts.unused, ","))
 	}
 	auth := "none (loopback)"
 	if token != "" {
