@@ -680,7 +680,8 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	var alerts *liveAlerts
-	met := newMetrics(cfg, hist)
+	counts := newAlertCounts(cfg)
+	met := newMetrics(cfg, hist, counts)
 	monitor := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
 		StartAhead:  checkStartAhead,
@@ -691,7 +692,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 			alerts.engine.OnResult(name, c, events)
 		}),
 	})
-	alerts, err = startAlerts(cfg, hist, senders, nil, alert.Options{}, nil) // seeded once restored
+	alerts, err = startAlerts(cfg, hist, senders, nil, counts.count(alert.Options{}), nil) // seeded once restored
 	if err != nil {
 		early.stop()
 		fmt.Fprintln(stderr, "uptty:", err)

@@ -187,7 +187,8 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	defer reloads.Wait()
 	defer stop() // before waiting for the reloads: deferred calls run last first
 
-	met := newMetrics(cfg, hist)
+	counts := newAlertCounts(cfg)
+	met := newMetrics(cfg, hist, counts)
 	// The config's senders; a terminal one writes nowhere, since serve has no screen.
 	senders, err := buildSenders(cfg, nil, false)
 	if err != nil {
@@ -208,7 +209,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	// Silences set by `uptty silence` or the API reach the engine and the status within a
 	// poll; the event streams get a fresh snapshot when they change.
 	var srvRef atomic.Pointer[serve.Server]
-	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), alertLog(logger), func() {
+	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), counts.count(alertLog(logger)), func() {
 		if s := srvRef.Load(); s != nil {
 			s.MarksChanged()
 		}

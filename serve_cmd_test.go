@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -455,6 +456,18 @@ services:
 	m := srv.logs.waitFor(t, "the failed alert", msgIs("alert not delivered"))
 	if m["level"] != "WARN" || m["sender"] != "team" || m["service"] != "api" || m["err"] != "webhook: status 500" {
 		t.Errorf("logged %v, want WARN, sender team, service api, err webhook: status 500", m)
+	}
+	// And on /metrics, for a dashboard or an alert on alerting.
+	listen := srv.logs.waitFor(t, "the start", msgIs("serving"))["listen"].(string)
+	resp, err := http.Get("http://" + listen + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`(?m)^uptty_alert_deliveries_total\{sender="team",result="failed"\} [1-9]`).Match(page) ||
+		!strings.Contains(string(page), `uptty_alert_deliveries_total{sender="team",result="sent"} 0`) {
+		t.Errorf("/metrics lacks team's failed attempts:\n%s", page)
 	}
 	srv.logs.mu.Lock()
 	defer srv.logs.mu.Unlock()
