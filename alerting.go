@@ -188,9 +188,13 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 		}
 	}
 	// A reminder not worth sending any more is settled, so that a restart does not send it.
+	skipped := opt.OnSkipped
 	opt.OnSkipped = func(id, sender, reason string) {
 		if la.durable[sender] {
 			store.AlertSkipped(id, sender, reason)
+		}
+		if skipped != nil {
+			skipped(id, sender, reason)
 		}
 	}
 	// A full queue (OnDropped) needs nothing: the outbox row stays pending until a restart.

@@ -427,18 +427,44 @@ func attachURL(scheme string, addr net.Addr) string {
 
 // alertLog is the dispatcher's hooks that log each failed delivery at WARN and each alert given
 // up at ERROR: nobody watches serve's outbox, and alerts that do not go out must be said where
-// someone looks, with the service whose page it was. The reasons come masked
+// someone looks, with the service whose page it was. An alert logged as failed is logged again
+// (INFO) once delivered, so that the log does not leave it looking lost. The reasons come masked
 // (alert.Options.Secrets).
 func alertLog(logger *slog.Logger) alert.Options {
+	type key struct{ id, sender string }
+	type failure struct {
+		a        alert.Alert
+		attempts int
+	}
+	var mu sync.Mutex
+	failing := map[key]failure{} // the alerts whose last attempt failed
+	settle := func(id, sender string) (failure, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		f, ok := failing[key{id, sender}]
+		delete(failing, key{id, sender})
+		return f, ok
+	}
 	return alert.Options{
+		OnSent: func(id, sender string, _ time.Time) {
+			if f, ok := settle(id, sender); ok {
+				logger.Info("alert delivered", "service", f.a.Service, "event", string(f.a.Event), "sender", sender, "id", id,
+					"attempts", f.attempts+1)
+			}
+		},
 		OnFailed: func(a alert.Alert, sender string, err error, attempt int, next time.Time) {
+			mu.Lock()
+			failing[key{a.ID, sender}] = failure{a, attempt}
+			mu.Unlock()
 			logger.Warn("alert not delivered", "service", a.Service, "event", string(a.Event), "sender", sender, "id", a.ID,
 				"attempt", attempt, "err", err.Error(), "retry_in", time.Until(next).Round(time.Second).String())
 		},
 		OnGaveUp: func(a alert.Alert, sender string, err error, attempts int) {
+			settle(a.ID, sender)
 			logger.Error("alert given up", "service", a.Service, "event", string(a.Event), "sender", sender, "id", a.ID,
 				"attempts", attempts, "err", err.Error())
 		},
+		OnSkipped: func(id, sender, _ string) { settle(id, sender) },
 	}
 }
 

@@ -604,3 +604,58 @@ func TestScreenHistoryHint(t *testing.T) {
 		})
 	}
 }
+
+// TestAlertLogSaysDelivered: an alert whose delivery failed and was logged at WARN is logged
+// again once delivered, with how many attempts it took, so that the log does not leave the
+// page looking lost; one delivered at once is not logged (the outbox has it).
+func TestAlertLogSaysDelivered(t *testing.T) {
+	var calls atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/flaky" && calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	}))
+	defer hook.Close()
+	var buf strings.Builder
+	var mu sync.Mutex
+	opt := alertLog(newLogger(lockedWriter{&mu, &buf}, "json"))
+	opt.FirstRetry = 10 * time.Millisecond
+	sent := make(chan struct{}, 2)
+	logged := opt.OnSent
+	opt.OnSent = func(id, sender string, at time.Time) {
+		logged(id, sender, at)
+		sent <- struct{}{}
+	}
+	d, err := alert.NewDispatcher([]alert.Sender{&alert.Webhook{ID: "flaky", URL: hook.URL + "/flaky"},
+		&alert.Webhook{ID: "fine", URL: hook.URL + "/fine"}}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop(context.Background())
+	start := time.Now()
+	d.Enqueue(alert.Alert{ID: alert.NewID("Checkout API", alert.EventDown, start), Event: alert.EventDown,
+		Service: "Checkout API", State: "DOWN", Start: start, At: start})
+	for range 2 {
+		select {
+		case <-sent:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("not delivered within 10s; log:\n%s", buf.String())
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var delivered []map[string]any
+	for line := range strings.Lines(buf.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if m["msg"] == "alert delivered" {
+			delivered = append(delivered, m)
+		}
+	}
+	if len(delivered) != 1 || delivered[0]["sender"] != "flaky" || delivered[0]["service"] != "Checkout API" ||
+		delivered[0]["attempts"] != 2.0 || delivered[0]["level"] != "INFO" {
+		t.Errorf("logged %v, want one INFO alert delivered: flaky, Checkout API, attempts 2; log:\n%s", delivered, buf.String())
+	}
+}
