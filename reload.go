@@ -235,12 +235,12 @@ func (r *reloader) restartKeys(cfg *config.Config) []string {
 		keys = append(keys, "concurrency")
 	}
 	// A sender keeps where and how it delivers (its rules reload): a webhook whose URL was
-	// fixed in the file would otherwise go on posting to the old one without a word.
-	for _, a := range cfg.Alerts {
-		for _, b := range was.Alerts {
-			if a.Name == b.Name && !sameDelivery(a, b) {
-				keys = append(keys, "alerts."+cfg.Secrets.Mask(a.Name))
-			}
+	// fixed in the file would otherwise go on posting to the old one without a word, and one
+	// removed goes on retrying what it has queued.
+	for _, b := range was.Alerts {
+		i := slices.IndexFunc(cfg.Alerts, func(a config.Alert) bool { return a.Name == b.Name })
+		if i < 0 || !sameDelivery(cfg.Alerts[i], b) {
+			keys = append(keys, "alerts."+was.Secrets.Mask(b.Name))
 		}
 	}
 	return keys

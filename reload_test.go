@@ -404,8 +404,8 @@ func TestWatchConfigDirRecreated(t *testing.T) {
 
 // TestRestartKeys: a reload that changes history or concurrency names them, since they keep
 // their first value until a restart, and so does one that changes where a sender delivers (its
-// URL, headers, format, command, timeout); one that changes services, or a sender's rules (on,
-// repeat: they reload), names nothing.
+// URL, headers, format, command, timeout) or removes one (what it has queued is still retried);
+// one that changes services, or a sender's rules (on, repeat: they reload), names nothing.
 func TestRestartKeys(t *testing.T) {
 	started := &config.Config{Concurrency: 64, History: config.History{Path: "/var/lib/uptty/history.db", Retention: 90 * 24 * time.Hour},
 		Alerts: []config.Alert{{Name: "team", Type: config.SenderWebhook, URL: "http://hooks/a", Headers: []config.Header{{Name: "X", Value: "1"}}},
@@ -435,7 +435,7 @@ func TestRestartKeys(t *testing.T) {
 		{"a header", alert(0, func(a *config.Alert) { a.Headers[0].Value = "2" }), "alerts.team"},
 		{"a command", alert(1, func(a *config.Alert) { a.Command[1] = "-q" }), "alerts.pager"},
 		{"a timeout", alert(1, func(a *config.Alert) { a.Timeout = time.Second }), "alerts.pager"},
-		{"a sender removed", func(c *config.Config) { c.Alerts = c.Alerts[1:] }, ""},
+		{"a sender removed", func(c *config.Config) { c.Alerts = c.Alerts[1:] }, "alerts.team"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			next := *started
