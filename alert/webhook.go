@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptty/uptty/text"
 )
@@ -202,14 +203,14 @@ const refusalMax = 512
 
 // refusal is what a receiver's answer says of why it refused an alert, for the reason: the
 // first line of its body ("invalid_token", "channel_not_found", Discord's {"message": …}),
-// the only clue to a revoked hook or a wrong channel. "" for none, or for an HTML error page,
-// whose first line says nothing. A receiver may quote the URL it was posted to, whose path or
+// the only clue to a revoked hook or a wrong channel. "" for none, for an HTML error page,
+// whose first line says nothing, and for bytes that are not text. A receiver may quote the URL it was posted to, whose path or
 // query holds the hook's token: their parts are masked.
 func refusal(body []byte, rawURL string) string {
 	line, _, _ := strings.Cut(string(body), "\n")
 	line = strings.TrimSpace(line)
-	if line == "" || strings.HasPrefix(line, "<") {
-		return ""
+	if line == "" || strings.HasPrefix(line, "<") || !utf8.ValidString(line) {
+		return "" // nothing, a page of HTML, or bytes that are not text (gzip)
 	}
 	var s text.Secrets
 	if u, err := neturl.Parse(rawURL); err == nil {

@@ -147,6 +147,12 @@ func TestWebhookFaults(t *testing.T) {
 				w.Write([]byte(`{"message": "Invalid Webhook Token", "code": 50027}`))
 			}
 		}, 10 * time.Second, `webhook: status 403: {"message": "Invalid Webhook Token", "code": 50027}`, 15 * time.Second},
+		{"500 gzip", func(*testing.T) http.HandlerFunc {
+			return func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(500)
+				w.Write([]byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\xca\x48\xcd"))
+			}
+		}, 10 * time.Second, "webhook: status 500", 15 * time.Second},
 		{"502 html", func(*testing.T) http.HandlerFunc {
 			return func(w http.ResponseWriter, _ *http.Request) {
 				w.WriteHeader(502)
