@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/uptty/uptty/alert"
@@ -97,6 +98,14 @@ type liveAlerts struct {
 	silences    *silencePoller
 	silenceDone chan struct{}
 	acks        *acker
+
+	// unused are, when another uptty writes the history (history.Live.InUse), the config's
+	// senders that reach anything but this terminal: that one sends the alerts from its outbox,
+	// and a second sender of each would page everyone twice for every event both see. They
+	// are left to it while it runs (history.Watched of holder, the file's path); once it has
+	// gone, this one alerts, so that no page is lost to a holder that quit.
+	unused []string
+	holder string
 }
 
 // seed tells the engine what the services showed when the monitor started, restored from
@@ -141,6 +150,14 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	onSilences func()) (*liveAlerts, error) {
 	store := hist.Store
 	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{})}
+	if hist.InUse {
+		la.holder = cfg.History.Path
+		for _, s := range set.senders {
+			if _, ok := s.(*alert.Terminal); !ok {
+				la.unused = append(la.unused, s.Name())
+			}
+		}
+	}
 	opt.GiveUpAfterFor = set.giveUp
 	// The senders keep the config they started with, and so do their secrets.
 	opt.Secrets = cfg.Secrets
@@ -154,26 +171,30 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 		}
 	}
 	failed, gaveUp := opt.OnFailed, opt.OnGaveUp // a caller's hooks (serve's log) come after the outbox's
-	opt.OnFailed = func(id, sender string, err error, attempt int, next time.Time) {
+	opt.OnFailed = func(a alert.Alert, sender string, err error, attempt int, next time.Time) {
 		if la.durable[sender] {
-			store.AlertFailed(id, sender, err.Error(), next)
+			store.AlertFailed(a.ID, sender, err.Error(), next)
 		}
 		if failed != nil {
-			failed(id, sender, err, attempt, next)
+			failed(a, sender, err, attempt, next)
 		}
 	}
-	opt.OnGaveUp = func(id, sender string, err error, attempts int) {
+	opt.OnGaveUp = func(a alert.Alert, sender string, err error, attempts int) {
 		if la.durable[sender] {
-			store.AlertGaveUp(id, sender, err.Error())
+			store.AlertGaveUp(a.ID, sender, err.Error())
 		}
 		if gaveUp != nil {
-			gaveUp(id, sender, err, attempts)
+			gaveUp(a, sender, err, attempts)
 		}
 	}
 	// A reminder not worth sending any more is settled, so that a restart does not send it.
+	skipped := opt.OnSkipped
 	opt.OnSkipped = func(id, sender, reason string) {
 		if la.durable[sender] {
 			store.AlertSkipped(id, sender, reason)
+		}
+		if skipped != nil {
+			skipped(id, sender, reason)
 		}
 	}
 	// A full queue (OnDropped) needs nothing: the outbox row stays pending until a restart.
@@ -247,6 +268,9 @@ func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map
 // sink commits the alerts with the result and events that caused them, then queues them: the
 // outbox row is ahead of the sender's outcome in the writer's queue.
 func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, started notify.Started, out []Delivery) {
+	if len(out) > 0 && la.holder != "" && history.Watched(la.holder) {
+		out = slices.DeleteFunc(slices.Clone(out), func(d Delivery) bool { return slices.Contains(la.unused, d.Sender) })
+	}
 	var rows []history.Outgoing
 	if len(out) > 0 {
 		now := time.Now()

@@ -444,3 +444,43 @@ services:
 		}
 	}
 }
+
+// TestAlertsBesideAnotherUptty: a second uptty on a history file another one writes (a screen
+// beside uptty serve, a second serve) checks and shows, but leaves the alerts to the one that
+// writes the outbox while it runs: a receiver gets one page per event, not one from each; and
+// none is lost when the first quits.
+func TestAlertsBesideAnotherUptty(t *testing.T) {
+	srv, healthy := target(t)
+	recv := newReceiver(t, 0)
+	dir := t.TempDir()
+	path := writeAlertsConfig(t, dir, fmt.Sprintf("  - {name: Checkout API, url: %q}\n", srv.URL))
+	hooks := []config.Alert{{Name: "team", Type: config.SenderWebhook, URL: recv.srv.URL}}
+	first := startLive(t, path, hooks, nil)
+	second := startLive(t, path, hooks, nil)
+	if !second.hist.InUse || first.hist.InUse {
+		t.Fatalf("InUse = %v for the first, %v for the second; want only the second", first.hist.InUse, second.hist.InUse)
+	}
+	if got := fmt.Sprint(second.alerts.unused); got != "[team]" {
+		t.Errorf("senders left unused beside the first = %s, want [team]", got)
+	}
+	first.waitState(t, "Checkout API", track.Up, 10*time.Second)
+	second.waitState(t, "Checkout API", track.Up, 10*time.Second)
+	healthy.Store(false)
+	if p := recv.next(t, "down alert", 10*time.Second); p.Event != "down" {
+		t.Errorf("receiver got %+v, want the down alert", p)
+	}
+	first.waitSent(t, 1)
+	second.waitState(t, "Checkout API", track.Down, 10*time.Second)
+	// Once the first has gone, the second alerts: the recovery of the outage the first paged.
+	first.stop(t)
+	select {
+	case p := <-recv.got:
+		t.Errorf("receiver got a second page: %+v", p)
+	default:
+	}
+	healthy.Store(true)
+	if p := recv.next(t, "up alert from the second", 10*time.Second); p.Event != "up" {
+		t.Errorf("receiver got %+v, want the up alert", p)
+	}
+	second.stop(t)
+}

@@ -34,6 +34,36 @@ func TestScreenBesideServe(t *testing.T) {
 	s.waitFor("the hint", 15*time.Second, func(sc string) bool { return strings.Contains(sc, want) })
 }
 
+// TestScreenBesideServeWithToken: beside a server whose attach command needs its token file,
+// too wide for the 80-column hint line, the screen says to quit for the command, and on quitting
+// uptty prints it one flag per line, each line within 80 columns.
+func TestScreenBesideServeWithToken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	up := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer up.Close()
+	dir := t.TempDir()
+	token := filepath.Join(dir, "token")
+	if err := os.WriteFile(token, []byte("s3cret-token-value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, fmt.Sprintf("history: {path: %s}\nservices:\n  - {name: api, url: %q}\n", filepath.Join(dir, "history.db"), up.URL))
+	logs := startServeLogs(t, bin, cfg, "127.0.0.1:0", "--token-file", token).logs
+	base := "http://" + logs.waitFor(t, "the start", msgIs("serving"))["listen"].(string)
+	s := startTmux(t, 80, 12, []string{"TERM=xterm-256color", "HOME=" + dir}, bin, "--config", cfg)
+	s.waitFor("the short hint", 15*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "history in use by uptty serve, not saving: quit (q) for its uptty attach command")
+	})
+	s.tmux("send-keys", "-t", s.name, "q")
+	if code := s.exitStatus(10 * time.Second); code != "0" {
+		t.Fatalf("exit status %s, want 0", code)
+	}
+	want := "uptty attach " + base + " \\\n  --token-file " + token
+	s.waitFor("the attach command", 5*time.Second, func(sc string) bool { return strings.Contains(sc, want) })
+}
+
 // TestServeHistoryGone: uptty serve whose history directory is removed under it (a cleanup job,
 // rm -rf of the state directory) answers /healthz 503, and on SIGTERM says that history was not
 // saved, with a failing exit status, rather than "stopped history=saved".

@@ -350,7 +350,12 @@ func loadConfigForHistory(opts options, getenv func(string) (string, bool)) (*co
 		unset++
 		return unsetMark + name, true
 	}
-	retry, _, rerr := loadConfig(opts, lenient)
+	// The lookup ($UPTTY_CONFIG, $XDG_CONFIG_HOME) reads the real variables: a placeholder for
+	// an unset $UPTTY_CONFIG would be taken for the file to read.
+	path, _, _ := config.Find(opts.config, getenv)
+	atPath := opts
+	atPath.config = path
+	retry, _, rerr := loadConfig(atPath, lenient)
 	if rerr != nil || unset == 0 || strings.Contains(retry.History.Path, unsetMark) {
 		return cfg, found, err
 	}
@@ -660,8 +665,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	if hist.Hint != "" {
 		dlog.Warn("history problem", "hint", hist.Hint)
 	}
+	atQuit := ""
 	if hint == "" {
-		hint = hist.Hint
+		hint, atQuit = screenHistoryHint(hist.Hint, hist.Attach)
 	}
 
 	// Config and history errors come first (a script may run uptty -c x.yaml just to see
@@ -682,7 +688,8 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	var alerts *liveAlerts
-	met := newMetrics(cfg, hist)
+	counts := newAlertCounts(cfg)
+	met := newMetrics(cfg, hist, counts)
 	monitor := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
 		StartAhead:  checkStartAhead,
@@ -693,11 +700,14 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 			alerts.engine.OnResult(name, c, events)
 		}),
 	})
-	alerts, err = startAlerts(cfg, hist, senders, nil, alert.Options{}, nil) // seeded once restored
+	alerts, err = startAlerts(cfg, hist, senders, nil, counts.count(alert.Options{}), nil) // seeded once restored
 	if err != nil {
 		early.stop()
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
+	}
+	if len(alerts.unused) > 0 {
+		dlog.Warn("alerts left to the uptty that writes the history, while it runs", "senders", strings.Join(alerts.unused, ","))
 	}
 	// Deferred before the monitor's, so it runs after the monitor stopped calling OnResult,
 	// and before history closes: the senders' last outcomes reach the outbox.
@@ -790,6 +800,9 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	// nobody checks any more. Cleared on every way out: q, a signal, an error.
 	if xterm.IsTerminal(os.Stdout.Fd()) {
 		fmt.Fprint(os.Stdout, "\x1b]2;\x07")
+	}
+	if atQuit != "" {
+		fmt.Fprintln(stderr, atQuit)
 	}
 	if reason, stack, crashed := guard.report(); crashed || errors.Is(err, tea.ErrProgramPanic) {
 		if !crashed {
@@ -960,6 +973,21 @@ func readIncidents(path string, opts options) ([]history.Incident, error) {
 		since = time.Now().Add(-opts.since)
 	}
 	return store.Incidents(since, opts.service)
+}
+
+// hintWidth is the terminal width the screen's hint is written for: wider, the hint line cuts it.
+const hintWidth = 80
+
+// screenHistoryHint is the history's hint as the screen shows it, and what to print when the
+// screen has quit. Beside uptty serve, an attach command too wide for the hint line (a CA, a
+// token file) would be cut there, unusable: the screen says to quit for it, and it is printed
+// then, wrapped to be copied as it is.
+func screenHistoryHint(hint, attach string) (screen, atQuit string) {
+	if attach == "" || text.Width(hint) <= hintWidth {
+		return hint, ""
+	}
+	return "history in use by uptty serve, not saving: quit (q) for its uptty attach command",
+		"uptty: history in use by uptty serve, not saved here; to see that server:\n" + wrapCommand(attach, hintWidth)
 }
 
 func hasService(cfg *config.Config, name string) bool {

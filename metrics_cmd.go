@@ -7,23 +7,98 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/uptty/uptty/alert"
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/metrics"
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/serve"
+	"github.com/uptty/uptty/text"
 )
 
 // newMetrics returns the Prometheus metrics of the monitor about to be made over cfg's
 // services: its Lateness goes in the monitor's options, then Watch is given the monitor.
-func newMetrics(cfg *config.Config, hist *history.Live) *metrics.Metrics {
+func newMetrics(cfg *config.Config, hist *history.Live, alerts *alertCounts) *metrics.Metrics {
 	return metrics.New(metrics.Options{
 		Location: cfg.Secrets.Mask(cfg.Location),
 		Dropped:  func() uint64 { return hist.Store.Stats().Dropped },
+		Alerts:   alerts.list,
 	})
+}
+
+// alertCounts counts what each alert sender did, for uptty_alert_deliveries_total: the
+// dispatcher's hooks (see count) add to it, a scrape reads it.
+type alertCounts struct {
+	secrets *text.Secrets
+	mu      sync.Mutex
+	order   []string
+	by      map[string]*metrics.AlertCount
+}
+
+// newAlertCounts counts the senders of cfg, each at 0 from the start: a counter that appears
+// only at its first failure hides that failure from increase().
+func newAlertCounts(cfg *config.Config) *alertCounts {
+	c := &alertCounts{secrets: cfg.Secrets, by: map[string]*metrics.AlertCount{}}
+	for _, a := range cfg.Alerts {
+		c.of(a.Name)
+	}
+	return c
+}
+
+// of is sender's counts; c.mu must be held, or c not shared yet.
+func (c *alertCounts) of(sender string) *metrics.AlertCount {
+	n := c.by[sender]
+	if n == nil {
+		n = &metrics.AlertCount{Sender: c.secrets.Mask(sender)}
+		c.by[sender] = n
+		c.order = append(c.order, sender)
+	}
+	return n
+}
+
+// count returns opt with hooks that count each delivery, failed attempt and alert given up
+// before calling opt's own.
+func (c *alertCounts) count(opt alert.Options) alert.Options {
+	sent, failed, gaveUp := opt.OnSent, opt.OnFailed, opt.OnGaveUp
+	add := func(sender string, f func(n *metrics.AlertCount)) {
+		c.mu.Lock()
+		f(c.of(sender))
+		c.mu.Unlock()
+	}
+	opt.OnSent = func(id, sender string, at time.Time) {
+		add(sender, func(n *metrics.AlertCount) { n.Sent++ })
+		if sent != nil {
+			sent(id, sender, at)
+		}
+	}
+	opt.OnFailed = func(a alert.Alert, sender string, err error, attempt int, next time.Time) {
+		add(sender, func(n *metrics.AlertCount) { n.Failed++ })
+		if failed != nil {
+			failed(a, sender, err, attempt, next)
+		}
+	}
+	opt.OnGaveUp = func(a alert.Alert, sender string, err error, attempts int) {
+		add(sender, func(n *metrics.AlertCount) { n.GaveUp++ })
+		if gaveUp != nil {
+			gaveUp(a, sender, err, attempts)
+		}
+	}
+	return opt
+}
+
+// list is the counts now, senders in the order first counted.
+func (c *alertCounts) list() []metrics.AlertCount {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]metrics.AlertCount, 0, len(c.order))
+	for _, s := range c.order {
+		out = append(out, *c.by[s])
+	}
+	return out
 }
 
 // startMetrics serves GET /metrics of mon on addr for the live monitor (--metrics ADDR), with

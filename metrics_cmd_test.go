@@ -67,7 +67,7 @@ func TestStartMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	met := newMetrics(cfg, hist)
+	met := newMetrics(cfg, hist, newAlertCounts(cfg))
 	mon := monitor.NewMonitor(targets, monitor.Options{Lateness: met.Lateness})
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

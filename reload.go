@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -233,7 +234,23 @@ func (r *reloader) restartKeys(cfg *config.Config) []string {
 	if cfg.Concurrency != was.Concurrency {
 		keys = append(keys, "concurrency")
 	}
+	// A sender keeps where and how it delivers (its rules reload): a webhook whose URL was
+	// fixed in the file would otherwise go on posting to the old one without a word, and one
+	// removed goes on retrying what it has queued.
+	for _, b := range was.Alerts {
+		i := slices.IndexFunc(cfg.Alerts, func(a config.Alert) bool { return a.Name == b.Name })
+		if i < 0 || !sameDelivery(cfg.Alerts[i], b) {
+			keys = append(keys, "alerts."+was.Secrets.Mask(b.Name))
+		}
+	}
 	return keys
+}
+
+// sameDelivery reports whether the senders a and b deliver alike: the same destination, format,
+// headers, command and bounds.
+func sameDelivery(a, b config.Alert) bool {
+	return a.Type == b.Type && a.URL == b.URL && a.Format == b.Format && slices.Equal(a.Headers, b.Headers) &&
+		slices.Equal(a.Command, b.Command) && a.Timeout == b.Timeout && a.GiveUpAfter == b.GiveUpAfter
 }
 
 // watchConfig calls changed, from its own goroutine, after the file at path has been written,

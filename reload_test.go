@@ -403,9 +403,22 @@ func TestWatchConfigDirRecreated(t *testing.T) {
 }
 
 // TestRestartKeys: a reload that changes history or concurrency names them, since they keep
-// their first value until a restart; one that changes services alone names nothing.
+// their first value until a restart, and so does one that changes where a sender delivers (its
+// URL, headers, format, command, timeout) or removes one (what it has queued is still retried);
+// one that changes services, or a sender's rules (on, repeat: they reload), names nothing.
 func TestRestartKeys(t *testing.T) {
-	started := &config.Config{Concurrency: 64, History: config.History{Path: "/var/lib/uptty/history.db", Retention: 90 * 24 * time.Hour}}
+	started := &config.Config{Concurrency: 64, History: config.History{Path: "/var/lib/uptty/history.db", Retention: 90 * 24 * time.Hour},
+		Alerts: []config.Alert{{Name: "team", Type: config.SenderWebhook, URL: "http://hooks/a", Headers: []config.Header{{Name: "X", Value: "1"}}},
+			{Name: "pager", Type: config.SenderCommand, Command: []string{"page", "-v"}}}}
+	alert := func(i int, edit func(a *config.Alert)) func(c *config.Config) {
+		return func(c *config.Config) {
+			c.Alerts = slices.Clone(c.Alerts)
+			a := c.Alerts[i]
+			a.Headers, a.Command = slices.Clone(a.Headers), slices.Clone(a.Command)
+			edit(&a)
+			c.Alerts[i] = a
+		}
+	}
 	rl := &reloader{started: started}
 	for _, tc := range []struct {
 		name string
@@ -417,6 +430,12 @@ func TestRestartKeys(t *testing.T) {
 		{"history path", func(c *config.Config) { c.History.Path = "/tmp/other.db" }, "history"},
 		{"retention", func(c *config.Config) { c.History.Retention = time.Hour }, "history"},
 		{"both", func(c *config.Config) { c.History.Raw = time.Hour; c.Concurrency = 8 }, "history,concurrency"},
+		{"a sender's rules", alert(0, func(a *config.Alert) { a.On = []string{"down"}; a.Repeat = time.Hour }), ""},
+		{"a webhook's URL", alert(0, func(a *config.Alert) { a.URL = "http://hooks/b" }), "alerts.team"},
+		{"a header", alert(0, func(a *config.Alert) { a.Headers[0].Value = "2" }), "alerts.team"},
+		{"a command", alert(1, func(a *config.Alert) { a.Command[1] = "-q" }), "alerts.pager"},
+		{"a timeout", alert(1, func(a *config.Alert) { a.Timeout = time.Second }), "alerts.pager"},
+		{"a sender removed", func(c *config.Config) { c.Alerts = c.Alerts[1:] }, "alerts.team"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			next := *started

@@ -27,6 +27,7 @@ import (
 	"github.com/uptty/uptty/monitor"
 	"github.com/uptty/uptty/serve"
 	"github.com/uptty/uptty/sshview"
+	"github.com/uptty/uptty/text"
 	"github.com/uptty/uptty/track"
 )
 
@@ -186,7 +187,8 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	defer reloads.Wait()
 	defer stop() // before waiting for the reloads: deferred calls run last first
 
-	met := newMetrics(cfg, hist)
+	counts := newAlertCounts(cfg)
+	met := newMetrics(cfg, hist, counts)
 	// The config's senders; a terminal one writes nowhere, since serve has no screen.
 	senders, err := buildSenders(cfg, nil, false)
 	if err != nil {
@@ -207,7 +209,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	// Silences set by `uptty silence` or the API reach the engine and the status within a
 	// poll; the event streams get a fresh snapshot when they change.
 	var srvRef atomic.Pointer[serve.Server]
-	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), alertLog(logger), func() {
+	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), counts.count(alertLog(logger)), func() {
 		if s := srvRef.Load(); s != nil {
 			s.MarksChanged()
 		}
@@ -239,6 +241,9 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		Via:        alerts.engine.Via,
 	})
 	srvRef.Store(srv)
+	if len(alerts.unused) > 0 {
+		logger.Warn("alerts left to the uptty that writes the history, while it runs", "senders", strings.Join(alerts.unused, ","))
+	}
 	auth := "none (loopback)"
 	if token != "" {
 		auth = "bearer token"
@@ -422,16 +427,44 @@ func attachURL(scheme string, addr net.Addr) string {
 
 // alertLog is the dispatcher's hooks that log each failed delivery at WARN and each alert given
 // up at ERROR: nobody watches serve's outbox, and alerts that do not go out must be said where
-// someone looks. The reasons come masked (alert.Options.Secrets).
+// someone looks, with the service whose page it was. An alert logged as failed is logged again
+// (INFO) once delivered, so that the log does not leave it looking lost. The reasons come masked
+// (alert.Options.Secrets).
 func alertLog(logger *slog.Logger) alert.Options {
+	type key struct{ id, sender string }
+	type failure struct {
+		a        alert.Alert
+		attempts int
+	}
+	var mu sync.Mutex
+	failing := map[key]failure{} // the alerts whose last attempt failed
+	settle := func(id, sender string) (failure, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		f, ok := failing[key{id, sender}]
+		delete(failing, key{id, sender})
+		return f, ok
+	}
 	return alert.Options{
-		OnFailed: func(id, sender string, err error, attempt int, next time.Time) {
-			logger.Warn("alert not delivered", "sender", sender, "id", id, "attempt", attempt, "err", err.Error(),
-				"retry_in", time.Until(next).Round(time.Second).String())
+		OnSent: func(id, sender string, _ time.Time) {
+			if f, ok := settle(id, sender); ok {
+				logger.Info("alert delivered", "service", f.a.Service, "event", string(f.a.Event), "sender", sender, "id", id,
+					"attempts", f.attempts+1)
+			}
 		},
-		OnGaveUp: func(id, sender string, err error, attempts int) {
-			logger.Error("alert given up", "sender", sender, "id", id, "attempts", attempts, "err", err.Error())
+		OnFailed: func(a alert.Alert, sender string, err error, attempt int, next time.Time) {
+			mu.Lock()
+			failing[key{a.ID, sender}] = failure{a, attempt}
+			mu.Unlock()
+			logger.Warn("alert not delivered", "service", a.Service, "event", string(a.Event), "sender", sender, "id", a.ID,
+				"attempt", attempt, "err", err.Error(), "retry_in", time.Until(next).Round(time.Second).String())
 		},
+		OnGaveUp: func(a alert.Alert, sender string, err error, attempts int) {
+			settle(a.ID, sender)
+			logger.Error("alert given up", "service", a.Service, "event", string(a.Event), "sender", sender, "id", a.ID,
+				"attempts", attempts, "err", err.Error())
+		},
+		OnSkipped: func(id, sender, _ string) { settle(id, sender) },
 	}
 }
 
@@ -455,6 +488,53 @@ func attachCommand(dir, url, ca, tokenFile string, envToken bool) string {
 		cmd = "UPTTY_TOKEN=… " + cmd
 	}
 	return cmd
+}
+
+// wrapCommand is cmd (as attachCommand writes it) for a terminal width columns wide: as it is
+// when it fits, else one flag and its value per line, each line but the last ending in a
+// backslash, so that it still pastes into a shell as one command.
+func wrapCommand(cmd string, width int) string {
+	if text.Width(cmd) <= width {
+		return cmd
+	}
+	var lines []string
+	for _, w := range shellWords(cmd) {
+		if strings.HasPrefix(w, "--") || len(lines) == 0 {
+			lines = append(lines, w)
+			continue
+		}
+		lines[len(lines)-1] += " " + w
+	}
+	return strings.Join(lines, " \\\n  ")
+}
+
+// shellWords splits cmd at the spaces outside single quotes (the only quotes shellQuote
+// writes, with \' for a quote inside), keeping each word as written.
+func shellWords(cmd string) []string {
+	var words []string
+	var b strings.Builder
+	quoted, escaped := false, false
+	for _, r := range cmd {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\' && !quoted:
+			escaped = true
+		case r == '\'':
+			quoted = !quoted
+		case r == ' ' && !quoted:
+			if b.Len() > 0 {
+				words = append(words, b.String())
+				b.Reset()
+			}
+			continue
+		}
+		b.WriteRune(r)
+	}
+	if b.Len() > 0 {
+		words = append(words, b.String())
+	}
+	return words
 }
 
 // shellQuote is s as one shell word: as it is when the shell would read it so, else in single

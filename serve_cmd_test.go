@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/alert"
 	"github.com/uptty/uptty/history"
 )
 
@@ -451,8 +454,20 @@ services:
 `, filepath.Join(dir, "history.db"), hook.URL, reloadClosed(t)))
 	srv := startServeLogs(t, bin, cfg, "127.0.0.1:0")
 	m := srv.logs.waitFor(t, "the failed alert", msgIs("alert not delivered"))
-	if m["level"] != "WARN" || m["sender"] != "team" || m["err"] != "webhook: status 500" {
-		t.Errorf("logged %v, want WARN, sender team, err webhook: status 500", m)
+	if m["level"] != "WARN" || m["sender"] != "team" || m["service"] != "api" || m["err"] != "webhook: status 500" {
+		t.Errorf("logged %v, want WARN, sender team, service api, err webhook: status 500", m)
+	}
+	// And on /metrics, for a dashboard or an alert on alerting.
+	listen := srv.logs.waitFor(t, "the start", msgIs("serving"))["listen"].(string)
+	resp, err := http.Get("http://" + listen + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`(?m)^uptty_alert_deliveries_total\{sender="team",result="failed"\} [1-9]`).Match(page) ||
+		!strings.Contains(string(page), `uptty_alert_deliveries_total{sender="team",result="sent"} 0`) {
+		t.Errorf("/metrics lacks team's failed attempts:\n%s", page)
 	}
 	srv.logs.mu.Lock()
 	defer srv.logs.mu.Unlock()
@@ -460,5 +475,187 @@ services:
 		if strings.Contains(fmt.Sprint(l), "hookSECRET") {
 			t.Errorf("logged a secret: %v", l)
 		}
+	}
+}
+
+// TestAlertLogNamesService: serve's log lines of an alert not delivered and of one given up
+// name the service it is about (and its event), so that whoever reads the log knows whose page
+// did not go out, not only an id to look up.
+func TestAlertLogNamesService(t *testing.T) {
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer hook.Close()
+	var buf strings.Builder
+	var mu sync.Mutex
+	logger := newLogger(lockedWriter{&mu, &buf}, "json")
+	opt := alertLog(logger)
+	opt.FirstRetry = time.Hour // one failed attempt each: Stop ends the wait for the next
+	opt.GiveUpAfterFor = map[string]time.Duration{"pager": time.Nanosecond}
+	logged := make(chan struct{}, 2)
+	failed, gaveUp := opt.OnFailed, opt.OnGaveUp
+	opt.OnFailed = func(a alert.Alert, sender string, err error, attempt int, next time.Time) {
+		failed(a, sender, err, attempt, next)
+		logged <- struct{}{}
+	}
+	opt.OnGaveUp = func(a alert.Alert, sender string, err error, attempts int) {
+		gaveUp(a, sender, err, attempts)
+		logged <- struct{}{}
+	}
+	d, err := alert.NewDispatcher([]alert.Sender{&alert.Webhook{ID: "team", URL: hook.URL}, &alert.Webhook{ID: "pager", URL: hook.URL}}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	d.Enqueue(alert.Alert{ID: alert.NewID("Checkout API", alert.EventDown, start), Event: alert.EventDown,
+		Service: "Checkout API", State: "DOWN", Start: start, At: start})
+	for range 2 {
+		select {
+		case <-logged:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("not logged within 10s; log:\n%s", buf.String())
+		}
+	}
+	d.Stop(context.Background())
+	mu.Lock()
+	defer mu.Unlock()
+	got := map[string]map[string]any{}
+	for line := range strings.Lines(buf.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		got[m["msg"].(string)] = m
+	}
+	for _, msg := range []string{"alert not delivered", "alert given up"} {
+		if m := got[msg]; m["service"] != "Checkout API" || m["event"] != "down" {
+			t.Errorf("%s logged %v, want service Checkout API, event down", msg, m)
+		}
+	}
+}
+
+// lockedWriter is w for writers on several goroutines.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// TestWrapCommand: an attach command wider than the terminal is one flag per line, each line
+// but the last ending in a backslash, so that it pastes into a shell as one command; one that
+// fits stays on one line; a quoted path with spaces is never split.
+func TestWrapCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name, cmd, want string
+	}{
+		{"fits", "uptty attach http://127.0.0.1:9870", "uptty attach http://127.0.0.1:9870"},
+		{"flags", "uptty attach https://127.0.0.1:9870 --ca /etc/uptty/tls/fullchain.pem --token-file /etc/uptty/token",
+			"uptty attach https://127.0.0.1:9870 \\\n  --ca /etc/uptty/tls/fullchain.pem \\\n  --token-file /etc/uptty/token"},
+		{"quoted", `uptty attach https://127.0.0.1:9870 --ca '/srv/my certs --ca/it'\''s.pem' --token-file /etc/uptty/token/for/this/server`,
+			"uptty attach https://127.0.0.1:9870 \\\n  --ca '/srv/my certs --ca/it'\\''s.pem' \\\n  --token-file /etc/uptty/token/for/this/server"},
+		{"variable", "UPTTY_TOKEN=… uptty attach https://localhost:9870 --ca /etc/uptty/tls/fullchain-of-this-server.pem",
+			"UPTTY_TOKEN=… uptty attach https://localhost:9870 \\\n  --ca /etc/uptty/tls/fullchain-of-this-server.pem"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := wrapCommand(tc.cmd, 80)
+			if got != tc.want {
+				t.Errorf("wrapCommand(%q, 80) =\n%s\nwant\n%s", tc.cmd, got, tc.want)
+			}
+			for line := range strings.Lines(got) {
+				if w := len([]rune(strings.TrimSuffix(line, "\n"))); w > 80 {
+					t.Errorf("line %q is %d columns wide", line, w)
+				}
+			}
+		})
+	}
+}
+
+// TestScreenHistoryHint: beside uptty serve, a hint with an attach command too wide for 80
+// columns is said shortly on screen, and the command, wrapped, is printed when the screen quits;
+// a hint that fits is shown whole and nothing is printed.
+func TestScreenHistoryHint(t *testing.T) {
+	short := "uptty attach http://127.0.0.1:9870"
+	long := "uptty attach https://127.0.0.1:9870 --ca /etc/uptty/tls/fullchain.pem --token-file /etc/uptty/token"
+	for _, tc := range []struct {
+		name, hint, attach, screen, atQuit string
+	}{
+		{"none", "", "", "", ""},
+		{"in use", "history in use by another uptty (pid 7): not saving; quit that one first", "",
+			"history in use by another uptty (pid 7): not saving; quit that one first", ""},
+		{"serve, fits", "history in use by uptty serve, not saving: " + short, short, "history in use by uptty serve, not saving: " + short, ""},
+		{"serve, too wide", "history in use by uptty serve, not saving: " + long, long,
+			"history in use by uptty serve, not saving: quit (q) for its uptty attach command",
+			"uptty: history in use by uptty serve, not saved here; to see that server:\n" +
+				"uptty attach https://127.0.0.1:9870 \\\n  --ca /etc/uptty/tls/fullchain.pem \\\n  --token-file /etc/uptty/token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			screen, atQuit := screenHistoryHint(tc.hint, tc.attach)
+			if screen != tc.screen || atQuit != tc.atQuit {
+				t.Errorf("screenHistoryHint = %q, %q; want %q, %q", screen, atQuit, tc.screen, tc.atQuit)
+			}
+			if len([]rune(screen)) > 80 {
+				t.Errorf("screen hint %q is wider than 80 columns", screen)
+			}
+		})
+	}
+}
+
+// TestAlertLogSaysDelivered: an alert whose delivery failed and was logged at WARN is logged
+// again once delivered, with how many attempts it took, so that the log does not leave the
+// page looking lost; one delivered at once is not logged (the outbox has it).
+func TestAlertLogSaysDelivered(t *testing.T) {
+	var calls atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/flaky" && calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	}))
+	defer hook.Close()
+	var buf strings.Builder
+	var mu sync.Mutex
+	opt := alertLog(newLogger(lockedWriter{&mu, &buf}, "json"))
+	opt.FirstRetry = 10 * time.Millisecond
+	sent := make(chan struct{}, 2)
+	logged := opt.OnSent
+	opt.OnSent = func(id, sender string, at time.Time) {
+		logged(id, sender, at)
+		sent <- struct{}{}
+	}
+	d, err := alert.NewDispatcher([]alert.Sender{&alert.Webhook{ID: "flaky", URL: hook.URL + "/flaky"},
+		&alert.Webhook{ID: "fine", URL: hook.URL + "/fine"}}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop(context.Background())
+	start := time.Now()
+	d.Enqueue(alert.Alert{ID: alert.NewID("Checkout API", alert.EventDown, start), Event: alert.EventDown,
+		Service: "Checkout API", State: "DOWN", Start: start, At: start})
+	for range 2 {
+		select {
+		case <-sent:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("not delivered within 10s; log:\n%s", buf.String())
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var delivered []map[string]any
+	for line := range strings.Lines(buf.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if m["msg"] == "alert delivered" {
+			delivered = append(delivered, m)
+		}
+	}
+	if len(delivered) != 1 || delivered[0]["sender"] != "flaky" || delivered[0]["service"] != "Checkout API" ||
+		delivered[0]["attempts"] != 2.0 || delivered[0]["level"] != "INFO" {
+		t.Errorf("logged %v, want one INFO alert delivered: flaky, Checkout API, attempts 2; log:\n%s", delivered, buf.String())
 	}
 }

@@ -243,3 +243,84 @@ func waitError(t *testing.T, errs <-chan string, want string) {
 		}
 	}
 }
+
+// TestServeViaMovesToDependencyStillDown: a dependent of two dependencies, both DOWN, whose
+// via recovers while the other is still down stays DOWN via the other one, in the status, the
+// webhook (no page of its own) and `uptty incidents`.
+func TestServeViaMovesToDependencyStillDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	var routerUp atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/router" && routerUp.Load() {
+			return
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	pages := make(chan string, 64)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var a struct{ Event, Service string }
+		json.NewDecoder(r.Body).Decode(&a)
+		select {
+		case pages <- a.Event + " " + a.Service:
+		default:
+		}
+	}))
+	defer hook.Close()
+	dir := t.TempDir()
+	cfg := writeConfig(t, fmt.Sprintf(`
+history: {path: %s}
+defaults: {interval: 1s, timeout: 1s, retry_interval: 50ms, failure_threshold: 1}
+alerts:
+  - {name: team, type: webhook, url: "%s"}
+services:
+  - {name: Core router, url: "%s/router"}
+  - {name: DNS, url: "%s/dns"}
+  - {name: Checkout API, url: "%s/checkout", depends_on: [Core router, DNS]}
+`, filepath.Join(dir, "history.db"), hook.URL, srv.URL, srv.URL, srv.URL))
+	s := startServeLogs(t, bin, cfg, "127.0.0.1:0")
+	start := s.logs.waitFor(t, "the start", msgIs("serving"))
+	events := serviceErrors(t, "http://"+start["listen"].(string)+"/api/v1/events", "Checkout API")
+	own := "status 503, want 200-399"
+	waitError(t, events, "(via Core router) "+own)
+	routerUp.Store(true)
+	waitError(t, events, "(via DNS) "+own)
+	// A few more checks of Checkout API, each still via DNS.
+	for range 3 {
+		select {
+		case e := <-events:
+			if e != "(via DNS) "+own {
+				t.Errorf("Checkout API's error = %q, want via DNS", e)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("no more events of Checkout API")
+		}
+	}
+	if code := s.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("serve after SIGTERM: exit %d", code)
+	}
+	close(pages)
+	for p := range pages {
+		if p == "down Checkout API" {
+			t.Errorf("Checkout API was paged on its own while DNS was down")
+		}
+	}
+	var out, errb strings.Builder
+	if code := run([]string{"incidents", "-c", cfg, "--json"}, &out, &errb, noEnv); code != exitOK {
+		t.Fatalf("uptty incidents = %d %s", code, errb.String())
+	}
+	var inc struct {
+		Incidents []struct{ Service, Cause string }
+	}
+	if err := json.Unmarshal([]byte(out.String()), &inc); err != nil {
+		t.Fatalf("incidents --json = %s: %v", out.String(), err)
+	}
+	for _, in := range inc.Incidents {
+		if in.Service == "Checkout API" && in.Cause != "(via DNS) "+own {
+			t.Errorf("incident of Checkout API: cause %q, want %q", in.Cause, "(via DNS) "+own)
+		}
+	}
+}

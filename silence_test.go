@@ -80,6 +80,27 @@ func TestSilenceWithoutTheSecrets(t *testing.T) {
 			t.Errorf("uptty %s without PAGER_ONLY_SECRET = %d, %q, %q; want 0", strings.Join(args, " "), code, stdout, stderr)
 		}
 	}
+	// Found without -c ($XDG_CONFIG_HOME/uptty/config.yaml), as on-call shells usually find it:
+	// the lookup's own variables ($UPTTY_CONFIG unset) are not the config's secrets.
+	xdg := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(xdg, "uptty"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(cfg)
+	if err := os.WriteFile(filepath.Join(xdg, "uptty", "config.yaml"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"silence", "Checkout API", "30m"},
+		{"incidents"},
+		{"alerts"},
+		{"unsilence", "Checkout API"},
+	} {
+		if code, stdout, stderr := runCLIEnv(t, map[string]string{"XDG_CONFIG_HOME": xdg}, args...); code != exitOK {
+			t.Errorf("uptty %s (config found in $XDG_CONFIG_HOME) without PAGER_ONLY_SECRET = %d, %q, %q; want 0",
+				strings.Join(args, " "), code, stdout, stderr)
+		}
+	}
 	// Checking still needs the secret: the header goes out with every check.
 	if code, _, stderr := runCLI(t, "validate", "-c", cfg); code != exitUsage || !strings.Contains(stderr, "PAGER_ONLY_SECRET is not set") {
 		t.Errorf("uptty validate without PAGER_ONLY_SECRET = %d, %q; want 2 naming the variable", code, stderr)

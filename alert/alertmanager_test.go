@@ -191,8 +191,8 @@ func TestAlertmanagerLate(t *testing.T) {
 	failed := make(chan struct{}, 1000)
 	opt := l.options(Options{FirstRetry: 20 * time.Millisecond, MaxRetry: 200 * time.Millisecond})
 	onFailed := opt.OnFailed
-	opt.OnFailed = func(id, sender string, err error, attempt int, next time.Time) {
-		onFailed(id, sender, err, attempt, next)
+	opt.OnFailed = func(a Alert, sender string, err error, attempt int, next time.Time) {
+		onFailed(a, sender, err, attempt, next)
 		failed <- struct{}{}
 	}
 	d, err := NewDispatcher([]Sender{&Alertmanager{ID: "am", URL: base}}, opt)

@@ -39,10 +39,11 @@ type Options struct {
 
 	// OnSent is called when a sender has delivered an alert.
 	OnSent func(id, sender string, at time.Time)
-	// OnFailed is called after each failed attempt that will be retried, at next.
-	OnFailed func(id, sender string, err error, attempt int, next time.Time)
+	// OnFailed is called after each failed attempt that will be retried, at next. It gets the
+	// whole alert, not only its id: a log of failures names the service whose page failed.
+	OnFailed func(a Alert, sender string, err error, attempt int, next time.Time)
 	// OnGaveUp is called when an alert is dropped after GiveUpAfter of failures.
-	OnGaveUp func(id, sender string, err error, attempts int)
+	OnGaveUp func(a Alert, sender string, err error, attempts int)
 	// OnDropped is called when a sender's queue is full and the alert was not queued for it.
 	// The durable copy (the outbox) still has it; re-enqueue it later.
 	OnDropped func(id, sender string)
@@ -373,15 +374,21 @@ func (d *Dispatcher) deliver(ctx context.Context, w *worker, x queued) {
 			}
 			return
 		}
-		next := now.Add(wait)
-		if next.Sub(first) > giveUp {
+		// The last attempt is at giveUp, not at the one whose doubled wait would pass it: that
+		// would give up after half of give_up_after.
+		deadline := first.Add(giveUp)
+		if !now.Before(deadline) {
 			if d.opt.OnGaveUp != nil {
-				d.opt.OnGaveUp(a.ID, name, err, attempt)
+				d.opt.OnGaveUp(a, name, err, attempt)
 			}
 			return
 		}
+		next := now.Add(wait)
+		if next.After(deadline) {
+			next, wait = deadline, deadline.Sub(now)
+		}
 		if d.opt.OnFailed != nil {
-			d.opt.OnFailed(a.ID, name, err, attempt, next)
+			d.opt.OnFailed(a, name, err, attempt, next)
 		}
 		if timer == nil {
 			timer = time.NewTimer(wait)

@@ -53,12 +53,12 @@ func (l *log) options(opt Options) Options {
 		l.mu.Unlock()
 		l.sentCh <- sender + " " + id
 	}
-	opt.OnFailed = func(_, _ string, _ error, _ int, next time.Time) {
+	opt.OnFailed = func(_ Alert, _ string, _ error, _ int, next time.Time) {
 		l.mu.Lock()
 		l.failed = append(l.failed, time.Until(next))
 		l.mu.Unlock()
 	}
-	opt.OnGaveUp = func(_, _ string, _ error, attempts int) {
+	opt.OnGaveUp = func(_ Alert, _ string, _ error, attempts int) {
 		l.mu.Lock()
 		l.gaveUp = append(l.gaveUp, attempts)
 		l.mu.Unlock()
@@ -96,25 +96,27 @@ func TestBackoff(t *testing.T) {
 		d.Enqueue(downAlert("A"))
 		fakeclock.Elapse(25 * time.Hour)
 		stop(t, d)
-		// Attempt k+1 is sum(min(2^i, 300), i<k) seconds after the first; the attempt whose
-		// retry would fall past 24h is the last: 10 attempts in the first 511s, then one
-		// every 300s up to 86311s.
+		// Attempt k+1 is sum(min(2^i, 300), i<k) seconds after the first, and the last is at
+		// 24h: 10 attempts in the first 511s, then one every 300s up to 86311s, then one at
+		// 86400s.
 		want := []time.Duration{}
 		for i := 0; i < 295; i++ {
 			want = append(want, min(time.Duration(1<<min(i, 20))*time.Second, 5*time.Minute))
 		}
+		want = append(want, 89*time.Second)
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if fmt.Sprint(l.failed) != fmt.Sprint(want) {
 			t.Errorf("waits between attempts = %v, want %v", l.failed, want)
 		}
-		if fmt.Sprint(l.gaveUp) != "[296]" || attempts.Load() != 296 {
-			t.Errorf("gave up after %v attempts (%d sent), want [296]", l.gaveUp, attempts.Load())
+		if fmt.Sprint(l.gaveUp) != "[297]" || attempts.Load() != 297 {
+			t.Errorf("gave up after %v attempts (%d sent), want [297]", l.gaveUp, attempts.Load())
 		}
 	})
 }
 
-// TestGiveUpAfterFor: a sender with its own give_up_after gives up then, the others at
+// TestGiveUpAfterFor: a sender with its own give_up_after gives up then, after a last attempt
+// at that time (not at the attempt whose doubled wait would pass it: half of it), the others at
 // GiveUpAfter.
 func TestGiveUpAfterFor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -126,10 +128,16 @@ func TestGiveUpAfterFor(t *testing.T) {
 			t.Fatal(err)
 		}
 		d.Enqueue(downAlert("A"))
-		fakeclock.Elapse(30 * time.Second)
+		fakeclock.Elapse(9 * time.Second)
 		l.mu.Lock()
-		if fmt.Sprint(l.gaveUp) != "[4]" {
-			t.Errorf("after 30s gave up %v, want quick only, after 4 attempts (0, 1, 3, 7s)", l.gaveUp)
+		if len(l.gaveUp) != 0 {
+			t.Errorf("after 9s gave up %v, want none: quick retries for 10s", l.gaveUp)
+		}
+		l.mu.Unlock()
+		fakeclock.Elapse(21 * time.Second)
+		l.mu.Lock()
+		if fmt.Sprint(l.gaveUp) != "[5]" {
+			t.Errorf("after 30s gave up %v, want quick only, after 5 attempts (0, 1, 3, 7, 10s)", l.gaveUp)
 		}
 		l.mu.Unlock()
 		stop(t, d)
@@ -339,8 +347,8 @@ func TestFailureMasksSecrets(t *testing.T) {
 		}
 		d, err := NewDispatcher([]Sender{&funcSender{name: "cmd", send: fail}}, Options{
 			GiveUpAfter: 2 * time.Second, Secrets: &secrets,
-			OnFailed: func(_, _ string, err error, _ int, _ time.Time) { keep(err) },
-			OnGaveUp: func(_, _ string, err error, _ int) { keep(err) },
+			OnFailed: func(_ Alert, _ string, err error, _ int, _ time.Time) { keep(err) },
+			OnGaveUp: func(_ Alert, _ string, err error, _ int) { keep(err) },
 		})
 		if err != nil {
 			t.Fatal(err)

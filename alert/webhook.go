@@ -7,9 +7,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptty/uptty/text"
 )
@@ -180,12 +182,45 @@ func post(ctx context.Context, prefix string, c *http.Client, url, ctype string,
 	defer resp.Body.Close()
 	// Once the status is in, the receiver has decided; the rest of its answer is not waited
 	// for past maxResponse or the deadline.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse))
+	head := make([]byte, refusalMax)
+	n, _ := io.ReadFull(resp.Body, head)
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse-int64(n)))
 	switch {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		return &sendError{msg: prefix + ": redirect (status " + strconv.Itoa(resp.StatusCode) + ") not followed"}
 	case resp.StatusCode < 200 || resp.StatusCode >= 300:
-		return &sendError{msg: prefix + ": status " + strconv.Itoa(resp.StatusCode)}
+		msg := prefix + ": status " + strconv.Itoa(resp.StatusCode)
+		if why := refusal(head[:n], url); why != "" {
+			msg += ": " + why
+		}
+		return &sendError{msg: msg}
 	}
 	return nil
+}
+
+// refusalMax bounds how much of a refusal's body is read for its reason.
+const refusalMax = 512
+
+// refusal is what a receiver's answer says of why it refused an alert, for the reason: the
+// first line of its body ("invalid_token", "channel_not_found", Discord's {"message": …}),
+// the only clue to a revoked hook or a wrong channel. "" for none, for an HTML error page,
+// whose first line says nothing, and for bytes that are not text. A receiver may quote the URL it was posted to, whose path or
+// query holds the hook's token: their parts are masked.
+func refusal(body []byte, rawURL string) string {
+	line, _, _ := strings.Cut(string(body), "\n")
+	line = strings.TrimSpace(line)
+	if line == "" || strings.HasPrefix(line, "<") || !utf8.ValidString(line) {
+		return "" // nothing, a page of HTML, or bytes that are not text (gzip)
+	}
+	var s text.Secrets
+	if u, err := neturl.Parse(rawURL); err == nil {
+		s.Add(u.RawQuery, u.Path)
+		for _, part := range strings.Split(u.Path, "/") {
+			s.Add(part)
+		}
+		for _, vs := range u.Query() {
+			s.Add(vs...)
+		}
+	}
+	return text.CleanText(s.Mask(line), reasonMax-30)
 }

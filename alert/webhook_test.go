@@ -133,6 +133,32 @@ func TestWebhookFaults(t *testing.T) {
 		{"500", func(*testing.T) http.HandlerFunc {
 			return func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }
 		}, 10 * time.Second, "webhook: status 500", 15 * time.Second},
+		// What the receiver says of its refusal is the only clue to a wrong channel or a
+		// revoked hook; its echo of the URL's token is not repeated.
+		{"400 saying why", func(*testing.T) http.HandlerFunc {
+			return func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(400)
+				w.Write([]byte("invalid_token for /T0KEN-s3cret-path\x1b[2J\nsecond line"))
+			}
+		}, 10 * time.Second, "webhook: status 400: invalid_token for •••", 15 * time.Second},
+		{"403 json", func(*testing.T) http.HandlerFunc {
+			return func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(403)
+				w.Write([]byte(`{"message": "Invalid Webhook Token", "code": 50027}`))
+			}
+		}, 10 * time.Second, `webhook: status 403: {"message": "Invalid Webhook Token", "code": 50027}`, 15 * time.Second},
+		{"500 gzip", func(*testing.T) http.HandlerFunc {
+			return func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(500)
+				w.Write([]byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\xca\x48\xcd"))
+			}
+		}, 10 * time.Second, "webhook: status 500", 15 * time.Second},
+		{"502 html", func(*testing.T) http.HandlerFunc {
+			return func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(502)
+				w.Write([]byte("<html>\r\n<head><title>502 Bad Gateway</title></head>"))
+			}
+		}, 10 * time.Second, "webhook: status 502", 15 * time.Second},
 		{"202", func(*testing.T) http.HandlerFunc {
 			return func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(202) }
 		}, 10 * time.Second, "", 15 * time.Second},
@@ -165,7 +191,7 @@ func TestWebhookFaults(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, got := receiver(t, tc.handle(t))
-			w := &Webhook{ID: "hook", URL: srv.URL + "/T0KEN", Timeout: tc.timeout}
+			w := &Webhook{ID: "hook", URL: srv.URL + "/T0KEN-s3cret-path", Timeout: tc.timeout}
 			start := time.Now()
 			err := w.Send(context.Background(), a)
 			took := time.Since(start)

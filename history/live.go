@@ -20,7 +20,15 @@ type Live struct {
 	// read-only while another uptty writes it, since that one holds the fuller history.
 	View *Store
 	// Hint is what the user should know about the history, "" when all is well.
-	Hint  string
+	Hint string
+	// Attach is, when uptty serve holds the history file, the uptty attach command that shows
+	// it (see InUseAttach), also at the end of Hint: a screen too narrow for the whole Hint
+	// can show the command elsewhere.
+	Attach string
+	// InUse says that another uptty writes the history file: this one keeps its results in
+	// memory, and leaves alerting to that one, whose outbox it is.
+	InUse bool
+
 	saved map[string]track.Saved // by service name: what history last saw of the services it knew
 	vias  map[string]string      // by service name: the dependency its open outage was put down to
 	acks  map[string]track.Ack   // by service name: its open outage's ack
@@ -94,12 +102,14 @@ func OpenLiveDeferred(path string, opts Options, services []Service, wait time.D
 		return nil, fmt.Errorf("%w\nfix that, or set history.path in the config to another file (\"\" keeps history in memory)", err)
 	default:
 		inUse := errors.Is(err, ErrInUse)
+		h.InUse = inUse
 		switch attach := InUseAttach(err); {
 		// Said within 80 columns (the hint line is cut there), what to do included, unless
-		// the command needs more: a CA, the token's source.
+		// the command needs more: a CA, the token's source (then see Attach).
 		case attach != "":
 			// One poller is the point: the screen of that one, not a second.
 			h.Hint = "history in use by uptty serve, not saving: " + attach
+			h.Attach = attach
 		case inUse:
 			h.Hint = "history in use by another uptty" + pidOf(err) + ": not saving; quit that one first"
 		default:

@@ -344,6 +344,9 @@ func TestInUseByServe(t *testing.T) {
 	if h.Hint != want {
 		t.Errorf("hint beside uptty serve = %q, want %q", h.Hint, want)
 	}
+	if h.Attach != "uptty attach "+url {
+		t.Errorf("Attach beside uptty serve = %q, want %q", h.Attach, "uptty attach "+url)
+	}
 	h.Close()
 	if err := server.Close(); err != nil {
 		t.Fatal(err)
@@ -368,5 +371,8 @@ func TestInUseByServe(t *testing.T) {
 	defer h.Close()
 	if want := "history in use by uptty serve, not saving: " + cmd; h.Hint != want {
 		t.Errorf("hint beside uptty serve with TLS = %q, want %q", h.Hint, want)
+	}
+	if h.Attach != cmd {
+		t.Errorf("Attach beside uptty serve with TLS = %q, want %q", h.Attach, cmd)
 	}
 }

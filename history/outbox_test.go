@@ -132,8 +132,8 @@ func runOutboxChild(path string) int {
 			s.AlertSent(id, sender, at)
 			sent <- struct{}{}
 		},
-		OnFailed: func(id, sender string, err error, _ int, next time.Time) {
-			s.AlertFailed(id, sender, err.Error(), next)
+		OnFailed: func(a alert.Alert, sender string, err error, _ int, next time.Time) {
+			s.AlertFailed(a.ID, sender, err.Error(), next)
 		},
 	})
 	if err != nil {

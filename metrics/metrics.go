@@ -40,6 +40,16 @@ type Options struct {
 	// Dropped, when set, returns how many history writes were dropped because the queue was
 	// full (history.Store's Stats().Dropped), for uptty_history_queue_dropped_total.
 	Dropped func() uint64
+	// Alerts, when set, returns each alert sender's counts so far, for
+	// uptty_alert_deliveries_total. The sender names must already be masked of secrets.
+	Alerts func() []AlertCount
+}
+
+// AlertCount is what one alert sender has done so far: alerts delivered, attempts that failed
+// (to be retried), and alerts given up after its give_up_after.
+type AlertCount struct {
+	Sender               string
+	Sent, Failed, GaveUp uint64
 }
 
 // maxScrapes bounds the scrapes served at once; more are answered 503 at once rather than
@@ -78,6 +88,20 @@ func New(opts Options) *Metrics {
 			help: "History writes dropped because the writer's queue was full (results not saved).",
 			write: func(p *page, _ *scrape) {
 				p.sample("uptty_history_queue_dropped_total", float64(opts.Dropped()))
+			}})
+	}
+	if opts.Alerts != nil {
+		// Counted by the hooks of the dispatcher, which serve also logs: a receiver that fails
+		// is seen on a dashboard, not only in a log nobody reads.
+		m.fams = append(m.fams, family{name: "uptty_alert_deliveries_total", typ: "counter",
+			help: "Alerts delivered (result sent), delivery attempts failed and to be retried (failed), and alerts given up after give_up_after (gave_up), by sender.",
+			write: func(p *page, _ *scrape) {
+				for _, c := range opts.Alerts() {
+					sender := pair("sender", c.Sender)
+					p.count("uptty_alert_deliveries_total", c.Sent, sender, `result="sent"`)
+					p.count("uptty_alert_deliveries_total", c.Failed, sender, `result="failed"`)
+					p.count("uptty_alert_deliveries_total", c.GaveUp, sender, `result="gave_up"`)
+				}
 			}})
 	}
 	slices.SortFunc(m.fams, func(a, b family) int { return strings.Compare(a.name, b.name) })

@@ -301,3 +301,29 @@ func (w *countingWriter) WriteHeader(int)             {}
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
 
 var _ io.Writer = (*countingWriter)(nil)
+
+// TestAlertDeliveries: each sender's deliveries, failed attempts and alerts given up are
+// counters by sender and result, so that an alert on alerting can be written in PromQL
+// (increase(uptty_alert_deliveries_total{result="gave_up"}[1h]) > 0); with no senders, none.
+func TestAlertDeliveries(t *testing.T) {
+	m := metrics.New(metrics.Options{Alerts: func() []metrics.AlertCount {
+		return []metrics.AlertCount{{Sender: "pager", Sent: 3, Failed: 2, GaveUp: 1}, {Sender: `te"am`, Sent: 1}}
+	}})
+	_, body := scrape(t, m.Handler())
+	for _, want := range []string{
+		"# TYPE uptty_alert_deliveries_total counter\n",
+		`uptty_alert_deliveries_total{sender="pager",result="sent"} 3` + "\n",
+		`uptty_alert_deliveries_total{sender="pager",result="failed"} 2` + "\n",
+		`uptty_alert_deliveries_total{sender="pager",result="gave_up"} 1` + "\n",
+		`uptty_alert_deliveries_total{sender="te\"am",result="sent"} 1` + "\n",
+		`uptty_alert_deliveries_total{sender="te\"am",result="gave_up"} 0` + "\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q:\n%s", want, body)
+		}
+	}
+	_, body = scrape(t, metrics.New(metrics.Options{}).Handler())
+	if strings.Contains(body, "uptty_alert_deliveries_total") {
+		t.Errorf("page without alerts has uptty_alert_deliveries_total:\n%s", body)
+	}
+}

@@ -63,7 +63,8 @@ type Started struct {
 	Via         string
 	// Reattributed is set when the result started no outage but changed what the open one is
 	// put down to, to Via: "" when the dependency recovered and the service still fails (its
-	// own outage now), a dependency when a quiet outage's window ended while one was down. The
+	// own outage now), another dependency when that one is still failing, a dependency when a
+	// quiet outage's window ended while one was down. The
 	// stored outage must follow, or a restart and `uptty incidents` say "(via NAME)" still.
 	Reattributed bool
 }
@@ -315,11 +316,9 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 				started.Maintenance = true
 				continue
 			}
-			if s.via = e.failingNeed(s); s.via != "" {
-				started.Via = s.via
-				if d := e.services[s.via]; !slices.Contains(d.hit, name) {
-					d.hit = append(d.hit, name)
-				}
+			if via := e.failingNeed(s); via != "" {
+				started.Via = via
+				e.putDownTo(s, via)
 				continue
 			}
 			a := e.downAlert(s, ev.Outage, ev.At)
@@ -338,12 +337,18 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 		}
 	}
 	// Down because of a dependency that has recovered since (or that a reload took away), and
-	// failing a check that began after that: the outage is its own now, and alerted as such.
+	// failing a check that began after that: put down to another dependency still failing, or
+	// else the outage is its own now, and alerted as such.
 	if s.down && s.via != "" && !c.OK && !c.Start.IsZero() {
 		if d := e.services[s.via]; !e.viaHolds(s) || !d.failing() && c.Start.After(d.upAt) {
 			s.via = ""
 			started = Started{Maintenance: started.Maintenance, Reattributed: true}
-			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
+			if via := e.failingNeed(s); via != "" {
+				started.Via = via
+				e.putDownTo(s, via)
+			} else {
+				out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
+			}
 		}
 	}
 	// Down since a maintenance window or a silence that has ended, and failing a check after
@@ -351,10 +356,11 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 	// service does not leave it silent for good. It stays stored as maintenance: it began so.
 	if s.down && s.maint && !c.OK && !c.Start.IsZero() && !e.inMaintenance(s, now) {
 		s.maint = false
-		if s.via = e.failingNeed(s); s.via == "" {
+		if via := e.failingNeed(s); via == "" {
 			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
 		} else {
-			started = Started{Maintenance: started.Maintenance, Via: s.via, Reattributed: true}
+			started = Started{Maintenance: started.Maintenance, Via: via, Reattributed: true}
+			e.putDownTo(s, via)
 		}
 	}
 	e.sink(name, c, events, started, out)
@@ -406,6 +412,15 @@ func (e *Engine) admit(out []Delivery, s *service, now time.Time, a alert.Alert)
 // it is silenced.
 func (e *Engine) inMaintenance(s *service, t time.Time) bool {
 	return e.quiet.Mark(s.name, t).Quiet()
+}
+
+// putDownTo puts s's open outage down to its dependency via, which lists s among the
+// dependents its outage hit (for its up alert).
+func (e *Engine) putDownTo(s *service, via string) {
+	s.via = via
+	if d := e.services[via]; !slices.Contains(d.hit, s.name) {
+		d.hit = append(d.hit, s.name)
+	}
 }
 
 // failingNeed is the first of s's dependencies that is failing (DOWN first, then PENDING, which

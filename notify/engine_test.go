@@ -362,3 +362,44 @@ func TestViaDependencyRemoved(t *testing.T) {
 		})
 	}
 }
+
+// TestViaMovesToDependencyStillDown: a dependent of two failing dependencies whose via recovers
+// while the other is still down stays a dependent's outage, put down to the one still down
+// (history is told, no alert of its own); once that one recovers too, the outage is its own.
+func TestViaMovesToDependencyStillDown(t *testing.T) {
+	svcs := []config.Service{{Name: "db"}, {Name: "dns"}, {Name: "web", DependsOn: []string{"db", "dns"}}}
+	e, r := newEngine(t, svcs, []Rule{{Name: "team"}}, nil, t0)
+	e.OnResult("db", failed(t0), down(t0, t0))
+	e.OnResult("dns", failed(t0), down(t0, t0))
+	e.OnResult("web", failed(t0), down(t0, t0))
+	r.take()
+	if v := e.Via("web"); v != "db" {
+		t.Fatalf("Via(web) = %q, want db", v)
+	}
+	t1 := t0.Add(time.Minute)
+	e.OnResult("db", track.Check{Start: t1, OK: true}, up(t0, t1, t1))
+	r.take()
+	e.OnResult("web", failed(t1.Add(time.Second)), nil)
+	if c, want := r.lastCall(), (Started{Via: "dns", Reattributed: true}); c.name != "web" || c.started != want {
+		t.Errorf("web failing after db recovered, dns still down: sink got %s %+v, want web %+v", c.name, c.started, want)
+	}
+	if got := r.take(); len(got) != 0 {
+		t.Errorf("sent %v, want nothing: dns is still down", got)
+	}
+	if v := e.Via("web"); v != "dns" {
+		t.Errorf("Via(web) = %q, want dns", v)
+	}
+	t2 := t1.Add(time.Minute)
+	e.OnResult("dns", track.Check{Start: t2, OK: true}, up(t0, t2, t2))
+	if a := r.lastAlert(); !slices.Equal(a.Dependents, []string{"web"}) {
+		t.Errorf("dns's up alert lists %v, want [web]", a.Dependents)
+	}
+	r.take()
+	e.OnResult("web", failed(t2.Add(time.Second)), nil)
+	if c := r.lastCall(); c.started != (Started{Reattributed: true}) {
+		t.Errorf("web failing after both recovered: sink got %+v, want %+v", c.started, Started{Reattributed: true})
+	}
+	if got, want := r.take(), []string{"team:down:web"}; !slices.Equal(got, want) {
+		t.Errorf("web failing after both recovered sent %v, want %v", got, want)
+	}
+}

@@ -14,7 +14,7 @@ import (
 
 // WriteAlertsTable writes the `uptty alerts` table, in the order given (newest first): TIME
 // (when the alert was made), SERVICE, EVENT, SENDER, STATE (pending, sent, failed, gave_up),
-// ATTEMPTS and ERROR (the last failure's reason), times in loc (nil means time.Local); terminal
+// ATTEMPTS and ERROR (the last failure's reason, see alertError), times in loc (nil means time.Local); terminal
 // pins the columns after a name as WriteCheckTable does. An empty list writes "no alerts".
 func WriteAlertsTable(w io.Writer, list []history.Outgoing, loc *time.Location, terminal bool) error {
 	bw := bufio.NewWriter(w)
@@ -30,7 +30,7 @@ func WriteAlertsTable(w io.Writer, list []history.Outgoing, loc *time.Location, 
 	for _, a := range list {
 		rows = append(rows, [7]string{a.Created.In(loc).Format(incidentTime), text.CleanText(a.Service, 0),
 			text.CleanText(a.Event, 0), text.CleanText(a.Sender, 0), text.CleanText(a.State, 0),
-			strconv.Itoa(a.Attempts), text.CleanText(a.LastError, 0)})
+			strconv.Itoa(a.Attempts), text.CleanText(alertError(a), 0)})
 	}
 	var width [6]int // the last column is not padded
 	for _, r := range rows {
@@ -54,6 +54,16 @@ func WriteAlertsTable(w io.Writer, list []history.Outgoing, loc *time.Location, 
 		bw.WriteString(strings.TrimRight(b.String(), " ") + "\n")
 	}
 	return bw.Flush()
+}
+
+// alertError is the alert's error as listed: none once it was sent. The outbox keeps the reason
+// of an attempt that failed before the one that delivered it, but shown beside "sent" it reads
+// as a failure of the delivered alert; ATTEMPTS says that it took more than one.
+func alertError(a history.Outgoing) string {
+	if a.State == history.AlertSent {
+		return ""
+	}
+	return a.LastError
 }
 
 // alertJSON is one alert of `uptty alerts --json`.
@@ -85,7 +95,7 @@ func WriteAlertsJSON(w io.Writer, list []history.Outgoing) error {
 	}
 	for _, a := range list {
 		out = append(out, alertJSON{ID: a.ID, Time: *stamp(a.Created), Service: a.Service, Event: a.Event,
-			Sender: a.Sender, State: a.State, Attempts: a.Attempts, LastError: a.LastError,
+			Sender: a.Sender, State: a.State, Attempts: a.Attempts, LastError: alertError(a),
 			NextAt: stamp(a.NextAt), SentAt: stamp(a.SentAt)})
 	}
 	enc := json.NewEncoder(w)
