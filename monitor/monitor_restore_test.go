@@ -100,3 +100,41 @@ func TestMonitorRestoreLater(t *testing.T) {
 		t.Errorf("Snapshot()[fresh] after Restore = %v, want UNKNOWN", got)
 	}
 }
+
+// TestMonitorRestorePaused: a service paused before a restart stays PAUSED and unchecked,
+// since the time it was paused, until it is resumed; the others start as usual.
+func TestMonitorRestorePaused(t *testing.T) {
+	monLeakCheck(t)
+	now := time.Now()
+	pausedAt := now.Add(-20 * time.Minute)
+	saved := track.Saved{State: track.Paused, Since: pausedAt,
+		Recent:  []track.Check{{Start: now.Add(-21 * time.Minute), Latency: time.Millisecond, OK: true}},
+		Samples: []track.Sample{{Latency: time.Millisecond, OK: true}}, Checks: 10,
+		AsOf: pausedAt, Observed: 10 * time.Minute}
+	// The paused service comes first: unpaused, its first check would be the first of the round.
+	targets := []Target{{monSvc("maintained", time.Hour, time.Second, time.Second), monScript()},
+		{monSvc("other", time.Hour, time.Second, time.Second), monScript()}}
+	rec := newMonRecorder()
+	m := rec.monitor(targets, Options{MinBatchInterval: -1, Restore: func(name string) (track.Saved, bool) {
+		return saved, name == "maintained"
+	}})
+	if st := m.Snapshot()["maintained"]; st.State != track.Paused || !st.Since.Equal(pausedAt) {
+		t.Fatalf("Snapshot()[maintained] before Run = %v since %v, want PAUSED since %v", st.State, st.Since, pausedAt)
+	}
+	monRun(t, m)
+	rec.waitFor(t, "the other service's first check", func() bool { return len(rec.results[1]) > 0 })
+	rec.mu.Lock()
+	checked := len(rec.results[0])
+	rec.mu.Unlock()
+	if checked != 0 {
+		t.Errorf("the restored paused service was checked %d times before its resume, want 0", checked)
+	}
+	if st := m.Snapshot()["maintained"]; st.State != track.Paused || !st.Since.Equal(pausedAt) {
+		t.Errorf("Snapshot()[maintained] while running = %v since %v, want PAUSED since %v", st.State, st.Since, pausedAt)
+	}
+	m.Resume("maintained")
+	rec.waitFor(t, "a check after the resume", func() bool { return len(rec.results[0]) > 0 })
+	if st := m.Snapshot()["maintained"]; st.State != track.Up {
+		t.Errorf("Snapshot()[maintained] after resume and a passing check = %v, want UP", st.State)
+	}
+}

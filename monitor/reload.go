@@ -111,6 +111,9 @@ func (s *scheduler) replace(targets []Target, saved map[string]track.Saved, now 
 	}
 	s.place(placed, now)
 	s.firstRound(added, now)
+	for _, id := range added {
+		s.keepPause(id)
+	}
 	for _, id := range moved {
 		sv := &s.svcs[id]
 		if sv.paused || sv.inFlight || s.queue.pos[id] < 0 {

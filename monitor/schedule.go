@@ -249,7 +249,21 @@ func newScheduler(m *Monitor) *scheduler {
 	}
 	s.firstRound(ids, t0)
 	s.place(ids, t0)
+	m.mu.Lock()
+	for i := range ids {
+		s.keepPause(i)
+	}
+	m.mu.Unlock()
 	return s
+}
+
+// keepPause leaves id unscheduled if history restored it PAUSED, as the user left it before a
+// restart; its place on the interval is kept for its Resume. m.mu must be held.
+func (s *scheduler) keepPause(id int) {
+	if s.m.trackers[id].State() == track.Paused {
+		s.svcs[id].paused = true
+		s.queue.remove(id)
+	}
 }
 
 // startRate bounds the checks started per second in a first round, beyond its first second:

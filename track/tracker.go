@@ -200,9 +200,11 @@ func (t *Tracker) OutageCount() int { return t.outageCount }
 // Restore replaces the tracker's state with one saved by history before a restart, so that the
 // service shows what it showed before. s must be consistent (see Saved). The time from s.AsOf
 // to now is a gap, uptty not running, and counts neither up nor down; results that began
-// before now are ignored. A PAUSED snapshot comes back resumed, as pausing is not kept across
-// restarts. Streaks are recounted from s.Recent; where they reach back past a pause, their
-// share of observed time is approximate.
+// before now are ignored. A PAUSED snapshot stays PAUSED, since the time it was paused: a pause
+// taken for maintenance must outlast a restart of uptty, or checks and pages would start again
+// in the middle of the work; Resume then returns to the state its recent results tell. Streaks
+// are recounted from s.Recent; where they reach back past a pause, their share of observed
+// time is approximate.
 func (t *Tracker) Restore(s Saved, now time.Time) {
 	*t = *NewTracker(t.policy)
 	for _, c := range s.Recent {
@@ -221,8 +223,10 @@ func (t *Tracker) Restore(s Saved, now time.Time) {
 	t.asOf, t.resumedAt = now, now
 
 	t.state, t.since, t.reason = s.State, s.Since, s.Reason
+	standing := t.state // the state the streaks below belong to: the one Resume returns to
 	if t.state == Paused {
-		t.state, t.since = t.underlying(s.Recent), now
+		t.before = t.underlying(s.Recent)
+		standing = t.before
 	}
 	// observedAt estimates the observed time at an earlier instant, as if there was no pause
 	// other than the one going on in s.
@@ -234,7 +238,7 @@ func (t *Tracker) Restore(s Saved, now time.Time) {
 		return min(max(s.Observed-clock.Sub(at), 0), s.Observed)
 	}
 	fails, first := trailing(s.Recent, false)
-	switch t.state {
+	switch standing {
 	case Pending:
 		t.fails = min(max(fails, 1), t.policy.FailureThreshold-1)
 		t.streakStart, t.streakCause = t.since, t.reason

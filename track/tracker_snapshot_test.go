@@ -180,6 +180,13 @@ func testRestore(t *testing.T, policy Policy, before []step, paused bool, after 
 
 	restored := NewTracker(policy)
 	restored.Restore(snap, t0.Add(gapTo))
+	if paused {
+		// A pause outlasts the restart, since when it was taken, until the user resumes.
+		if st := restored.Status(t0.Add(gapTo)); st.State != Paused || !st.Since.Equal(t0.Add(gapFrom)) {
+			t.Fatalf("restored from a PAUSED snapshot: %v since %v, want PAUSED since %v", st.State, st.Since, t0.Add(gapFrom))
+		}
+		run(restored, script(resume(gapTo)))
+	}
 	if got, want := restored.State(), orig.State(); got != want {
 		t.Errorf("State() after Restore = %v, want %v", got, want)
 	}
