@@ -104,7 +104,7 @@ func (r *reloader) reload(ctx context.Context) (*config.Config, error) {
 
 // rewatchDir follows the config's directory dir through op, an event of dir itself: gone, the
 // watch moves to its parent; back (created there again), the watch moves back to it.
-func rewatchDir(w *fsnotify.Watcher, dir string, op fsnotify.Op) error {
+func rewatchDir(w configWatcher, dir string, op fsnotify.Op) error {
 	parent := filepath.Dir(dir)
 	switch {
 	case op.Has(fsnotify.Remove) || op.Has(fsnotify.Rename):
@@ -255,20 +255,22 @@ func sameDelivery(a, b config.Alert) bool {
 
 // watchConfig calls changed, from its own goroutine, after the file at path has been written,
 // created, renamed or removed, once it has been quiet for reloadDebounce; it returns when ctx
-// is done. It watches the file's directory, not the file: editors that save by writing a new
-// file and renaming it over the old one would leave a watch on the file looking at nothing.
-// When the config is a symbolic link (a Kubernetes ConfigMap swaps a link in the directory to
+// is done. It watches the file's directory, not the file alone: editors that save by writing a
+// new file and renaming it over the old one would leave a watch on the file looking at nothing.
+// On Linux the directory is watched for its names and the file for its writes, so that other
+// files written there do not wake uptty (configwatch_linux.go). When the config is a symbolic
+// link (a Kubernetes ConfigMap swaps a link in the directory to
 // update it), any change in the directory counts.
 func watchConfig(ctx context.Context, path string, changed func()) error {
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		return err
-	}
-	defer w.Close()
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return err
 	}
+	w, err := newConfigWatcher(abs)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
 	dir := filepath.Dir(abs)
 	if err := w.Add(dir); err != nil {
 		return fmt.Errorf("watch %s: %w", dir, err)
@@ -280,7 +282,7 @@ func watchConfig(ctx context.Context, path string, changed func()) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case ev, ok := <-w.Events:
+		case ev, ok := <-w.Events():
 			if !ok {
 				return errors.New("config watch closed")
 			}
@@ -299,7 +301,7 @@ func watchConfig(ctx context.Context, path string, changed func()) error {
 				continue
 			}
 			quiet.Reset(reloadDebounce)
-		case err, ok := <-w.Errors:
+		case err, ok := <-w.Errors():
 			if !ok {
 				return errors.New("config watch closed")
 			}
@@ -309,6 +311,16 @@ func watchConfig(ctx context.Context, path string, changed func()) error {
 			changed()
 		}
 	}
+}
+
+// configWatcher is watchConfig's watch of the config's directory (configwatch_*.go): events
+// and errors as fsnotify's, a directory added or removed.
+type configWatcher interface {
+	Add(dir string) error
+	Remove(dir string) error
+	Events() <-chan fsnotify.Event
+	Errors() <-chan error
+	Close() error
 }
 
 // isLink reports whether path is a symbolic link.

@@ -41,38 +41,34 @@ type silencePoller struct {
 }
 
 // silenceRecheck is how long the poll may go without a query though the file looks the same:
-// a stamp can miss a commit that rewrote a reset WAL to its old size within the file
-// system's timestamp granularity (a few milliseconds), which this bounds.
+// a silence written by an uptty from before the file's time was moved for it (below), or a
+// time set within the file system's timestamp granularity, is read within it.
 const silenceRecheck = time.Minute
 
-// fileStamp is what stat says of the history file and its WAL: every commit writes the WAL
-// (appending, or rewriting it from the start after a checkpoint), and a checkpoint writes the
-// file. Two stats cost a fraction of the query (about 250 us of SQLite each 2 s, most of what an
-// idle monitor spent besides its clock).
+// fileStamp is what stat says of the history file itself, not its WAL: this uptty's own
+// commits go to the WAL (each second while results come), and the file is written only by a
+// checkpoint, now and then; a silence written from another process (`uptty silence`,
+// history.SetSilenceAt) moves the file's modification time once it is committed. The WAL's
+// stamp, which every commit moves, had the poll query every 2 s while checks came: 250 us of
+// SQLite each time, and its file locks, system calls the runtime sees, woke its monitor thread
+// (README "Benchmarks", session 12).
 type fileStamp struct {
-	size [2]int64
-	mod  [2]time.Time
+	size int64
+	mod  time.Time
 }
 
-// stamp stats the history's files; ok is false for a history in memory, or one stat cannot
+// stamp stats the history's file; ok is false for a history in memory, or one stat cannot
 // read, which is then queried every time.
 func (p *silencePoller) stamp() (stamp fileStamp, ok bool) {
 	if p.hist == nil || p.hist.Store == nil || p.hist.Store.Path() == "" {
 		return stamp, false
 	}
-	path := p.hist.Store.Path()
-	for i, name := range [2]string{path, path + "-wal"} {
-		// Without telling the runtime, which would wake its monitor thread (package quietsys).
-		st, err := quietsys.Stat(name)
-		if err != nil {
-			if i == 0 || !os.IsNotExist(err) {
-				return stamp, false
-			}
-			continue // no WAL (yet) is a state of its own
-		}
-		stamp.size[i], stamp.mod[i] = st.Size, st.Mod
+	// Without telling the runtime, which would wake its monitor thread (package quietsys).
+	st, err := quietsys.Stat(p.hist.Store.Path())
+	if err != nil {
+		return stamp, false
 	}
-	return stamp, true
+	return fileStamp{size: st.Size, mod: st.Mod}, true
 }
 
 func newSilencePoller(hist *history.Live, quiet *notify.Quiet) *silencePoller {

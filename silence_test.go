@@ -13,6 +13,7 @@ import (
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/internal/fakeclock"
 	"github.com/uptty/uptty/notify"
+	"github.com/uptty/uptty/track"
 )
 
 // TestSilencePoller: a silence written to the history by someone else is heeded at the next
@@ -111,11 +112,14 @@ func TestSilenceWithoutTheSecrets(t *testing.T) {
 	}
 }
 
-// TestSilencePollSkipsAQuietFile: the ticker's poll reads the silence table only when the
-// history file changed since the last read, when a silence read then has ended, or when that
-// read is silenceRecheck old; a write's own read (poll) always reads.
+// TestSilencePollSkipsAQuietFile: the ticker's poll reads the silence table only when a
+// silence was written from another process since the last read (`uptty silence`), when a
+// silence read then has ended, or when that read is silenceRecheck old, not when this
+// process's writer committed results (every second while checks come); a write's own read
+// (poll) always reads.
 func TestSilencePollSkipsAQuietFile(t *testing.T) {
-	hist, err := history.OpenLive(filepath.Join(t.TempDir(), "h.db"), 0, []history.Service{{Name: "api"}}, 0)
+	path := filepath.Join(t.TempDir(), "h.db")
+	hist, err := history.OpenLive(path, 0, []history.Service{{Name: "api"}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,11 +146,18 @@ func TestSilencePollSkipsAQuietFile(t *testing.T) {
 	}
 	step(0, true, "first poll")
 	step(2*time.Second, false, "nothing changed")
+	for i := range 3 {
+		hist.Record("api", track.Check{Start: time.Now(), OK: true, Latency: time.Duration(i+1) * time.Millisecond}, nil)
+		if err := hist.Store.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		step(2*time.Second, false, "results committed by this process")
+	}
 	until := now.Add(time.Minute)
-	if err := hist.Store.SetSilence(t.Context(), history.Silence{Kind: history.SilenceService, Name: "api", Until: until}); err != nil {
+	if err := history.SetSilenceAt(path, history.Silence{Kind: history.SilenceService, Name: "api", Until: until}); err != nil {
 		t.Fatal(err)
 	}
-	step(2*time.Second, true, "a silence written")
+	step(2*time.Second, true, "a silence written by another process")
 	if m := q.Mark("api", now); !m.Quiet() || changes != 1 {
 		t.Errorf("after the write: Mark = %+v, %d changes; want silenced, 1 change", m, changes)
 	}

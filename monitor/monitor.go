@@ -80,6 +80,10 @@ type Monitor struct {
 	running atomic.Bool
 	wake    chan struct{} // cap 1: a command was queued
 	changed chan struct{} // cap 1: a change Next may hand out a batch for (see markDirty)
+	// batchAlarm is Next's timer, kept from one call to the next (a timerfd on Linux: see
+	// Next), for one caller at a time (batchAlarmMu); nil until Next first waits on one.
+	batchAlarmMu sync.Mutex
+	batchAlarm   alarm
 
 	mu        sync.Mutex
 	trackers  []*track.Tracker // changed by the scheduler goroutine only, always under mu
@@ -275,11 +279,23 @@ func lookDue(last time.Time, minBatch time.Duration) time.Time {
 // and a timer of their own was a wake-up of the process for each batch (at 100 services every
 // 10 s, five a second beside the checks' ten). A change of state or outage ends the wait at
 // MinBatchInterval, as before. It returns ctx.Err() when ctx is done first.
+//
+// Its timer is the scheduler's kind of alarm (a timerfd once wallclock.Enable ran): the batch of
+// looks goes out on it every second at 100 services every 10 s, and as a Go timer it woke the
+// network poller's thread twice (a millisecond apart: the poller waits in whole milliseconds)
+// and the runtime's monitor thread, sysmon, which sleeps until the next Go timer and then
+// polls while the goroutines run (README "Benchmarks", session 12).
 func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
-	var timer *time.Timer
+	var timer alarm
+	var shared bool
 	defer func() {
 		if timer != nil {
 			timer.Stop()
+			if shared {
+				m.batchAlarmMu.Unlock()
+			} else {
+				timer.Close()
+			}
 		}
 	}()
 	for {
@@ -308,11 +324,11 @@ func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
 		var expired <-chan time.Time
 		if pending {
 			if timer == nil {
-				timer = time.NewTimer(wait)
-			} else {
-				timer.Reset(wait)
+				timer, shared = m.takeBatchAlarm()
 			}
-			expired = timer.C
+			// A fire left from an earlier call or Reset wakes this loop early: it looks again.
+			timer.Reset(wait)
+			expired = timer.C()
 		}
 		select {
 		case <-m.changed:
@@ -321,6 +337,19 @@ func (m *Monitor) Next(ctx context.Context) (map[string]track.Status, error) {
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// takeBatchAlarm is the monitor's batch alarm (shared), made at its first use, for Next to
+// Reset and to hand back (unlock batchAlarmMu) as it returns; a second caller of Next at the
+// same time gets a Go timer of its own, which it closes.
+func (m *Monitor) takeBatchAlarm() (a alarm, shared bool) {
+	if !m.batchAlarmMu.TryLock() {
+		return newGoAlarm(), false
+	}
+	if m.batchAlarm == nil {
+		m.batchAlarm = newAlarm()
+	}
+	return m.batchAlarm, true
 }
 
 // markDirty records that service i changed; m.mu must be held. urgent says the change moved

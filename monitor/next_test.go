@@ -101,3 +101,67 @@ func TestMonitorNextHoldsLooks(t *testing.T) {
 
 // bubbleStart is where a synctest bubble's fake clock begins.
 var bubbleStart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// TestMonitorNextConcurrentCallers: Next's alarm is the monitor's, kept from one call to the
+// next (a timerfd in the binary); a second caller at the same time waits on a timer of its own.
+// Both are handed their batches at MinBatchInterval, and the shared alarm is handed back.
+func TestMonitorNextConcurrentCallers(t *testing.T) {
+	monBubble(t, func(t *testing.T) {
+		const minBatch = 200 * time.Millisecond
+		m := NewMonitor([]Target{
+			{monSvc("a", time.Hour, time.Second, time.Second), monScript()},
+			{monSvc("b", time.Hour, time.Second, time.Second), monScript()},
+		}, Options{MinBatchInterval: minBatch})
+		change := func(i int) {
+			m.mu.Lock()
+			m.markDirty(i, true)
+			m.mu.Unlock()
+		}
+		got := make(chan time.Time, 2)
+		next := func() {
+			go func() {
+				if _, err := m.Next(context.Background()); err != nil {
+					t.Errorf("Next() error %v", err)
+				}
+				got <- time.Now()
+			}()
+		}
+		change(0)
+		next()
+		fakeclock.Elapse(0)
+		if at := <-got; !at.Equal(bubbleStart) {
+			t.Fatalf("first batch at +%v, want at once", at.Sub(bubbleStart))
+		}
+		change(0)
+		next()
+		next()
+		fakeclock.Elapse(minBatch)
+		change(1)
+		fakeclock.Elapse(minBatch)
+		for i := range 2 {
+			select {
+			case at := <-got:
+				if want := bubbleStart.Add(time.Duration(i+1) * minBatch); !at.Equal(want) {
+					t.Errorf("batch %d at +%v, want +%v", i+2, at.Sub(bubbleStart), want.Sub(bubbleStart))
+				}
+			default:
+				t.Fatalf("batch %d: none by +%v", i+2, time.Since(bubbleStart))
+			}
+		}
+		shared := m.batchAlarm
+		if shared == nil {
+			t.Fatal("no shared alarm after Next waited on one")
+		}
+		change(0)
+		next()
+		fakeclock.Elapse(minBatch)
+		<-got
+		if m.batchAlarm != shared {
+			t.Error("Next made a second shared alarm")
+		}
+		if !m.batchAlarmMu.TryLock() {
+			t.Fatal("the shared alarm was not handed back")
+		}
+		m.batchAlarmMu.Unlock()
+	})
+}
