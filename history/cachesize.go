@@ -26,7 +26,7 @@ const (
 	writerTempCacheKiB = 64
 	// readerCacheKiB is a reader's: a query reads each page of its range once, and the OS
 	// caches the file.
-	readerCacheKiB = 256
+	readerCacheKiB = 128
 )
 
 // readerIdle is how long a reader connection stays open unused: closing it takes its budget
