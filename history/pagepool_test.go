@@ -34,7 +34,7 @@ func TestPagePool(t *testing.T) {
 }
 
 // pageCacheStatus reads one of SQLite's SQLITE_STATUS_PAGECACHE_* counters.
-func pageCacheStatus(t *testing.T, op int32) int64 {
+func pageCacheStatus(t testing.TB, op int32) int64 {
 	tls := libc.NewTLS()
 	defer tls.Close()
 	p := libc.Xmalloc(tls, 16)
