@@ -25,8 +25,11 @@ const (
 	// budget counts in the group from the moment it exists, used or not.
 	writerTempCacheKiB = 64
 	// readerCacheKiB is a reader's: a query reads each page of its range once, and the OS
-	// caches the file.
-	readerCacheKiB = 256
+	// caches the file. Its ~30 pages count in the group's bound for every reader open, and the
+	// writer's pages fill them (the silence poll keeps one reader open in serve): 256 KiB
+	// (~60 pages) kept ~0.25 MB more of the writer's pages to no one's gain. SQLite's page pool
+	// (pagepool.go) is sized to this bound.
+	readerCacheKiB = 128
 )
 
 // readerIdle is how long a reader connection stays open unused: closing it takes its budget

@@ -89,6 +89,9 @@ func OpenLiveDeferred(path string, opts Options, services []Service, wait time.D
 		// whatever the writer's pace.
 		opts.QueueSize = defaultQueueSize + len(services)
 	}
+	if len(services) >= pagePoolFrom {
+		usePagePool() // an error leaves SQLite as it was: its pages in 8 KiB slots
+	}
 	store, err := openWaiting(path, opts, wait)
 	source := store
 	closeSource := false

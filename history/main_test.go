@@ -19,6 +19,11 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv(childEnv); role != "" {
 		os.Exit(runChild(role, os.Getenv(childPathEnv)))
 	}
+	// The tests run with SQLite's page pool, as a live history of pagePoolFrom services or
+	// more does; SQLite takes it only before the first database is open.
+	if err := usePagePool(); err != nil {
+		panic(err)
+	}
 	goleak.VerifyTestMain(m)
 }
 
