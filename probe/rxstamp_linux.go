@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"encoding/binary"
 	"io"
 	"net"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/uptty/uptty/internal/sockstamp"
 	"golang.org/x/sys/unix"
 )
 
@@ -166,7 +166,7 @@ func (r *stampedReader) read(p []byte, conn net.Conn, network string) (int, time
 		return 0, time.Time{}, false, &net.OpError{Op: "read", Net: network, Source: conn.LocalAddr(), Addr: conn.RemoteAddr(),
 			Err: os.NewSyscallError("read", rerr)}
 	}
-	at, ok := rxTime(r.oob[:oobn])
+	at, ok := sockstamp.Received(r.oob[:oobn])
 	return n, at, ok, nil
 }
 
@@ -190,27 +190,6 @@ func (c *rxConn) Read(p []byte) (int, error) {
 		c.rec.received(at)
 	}
 	return n, nil
-}
-
-// rxTime finds the receive time in a recvmsg's control messages.
-func rxTime(oob []byte) (time.Time, bool) {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return time.Time{}, false
-	}
-	for _, m := range msgs {
-		if m.Header.Level != unix.SOL_SOCKET || m.Header.Type != unix.SCM_TIMESTAMPNS {
-			continue
-		}
-		// A struct timespec: two longs, of the platform's size.
-		switch d := m.Data; len(d) {
-		case 16:
-			return time.Unix(int64(binary.NativeEndian.Uint64(d)), int64(binary.NativeEndian.Uint64(d[8:]))), true
-		case 8:
-			return time.Unix(int64(int32(binary.NativeEndian.Uint32(d))), int64(int32(binary.NativeEndian.Uint32(d[4:])))), true
-		}
-	}
-	return time.Time{}, false
 }
 
 // stampUDP makes conn, a DNS check's UDP socket, give st the clock just before its first write

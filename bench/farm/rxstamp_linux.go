@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/uptty/uptty/internal/sockstamp"
 	"golang.org/x/sys/unix"
 )
 
@@ -106,7 +105,7 @@ func (c *stampedConn) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	c.firstRead = true
-	c.rx, _ = rxTime(oob[:oobn])
+	c.rx, _ = sockstamp.Received(oob[:oobn])
 	return n, nil
 }
 
@@ -148,45 +147,8 @@ func (c *stampedConn) txStamp() time.Time {
 	}); err != nil || rerr != nil {
 		return time.Time{}
 	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil {
-		return time.Time{}
-	}
-	for _, m := range msgs {
-		if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPING {
-			// Three timespecs, the software one first.
-			if at, ok := timespec(m.Data); ok && !at.Equal(time.Unix(0, 0)) {
-				return at
-			}
-		}
-	}
-	return time.Time{}
-}
-
-// rxTime finds the receive time in a recvmsg's control messages.
-func rxTime(oob []byte) (time.Time, bool) {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return time.Time{}, false
-	}
-	for _, m := range msgs {
-		if m.Header.Level != unix.SOL_SOCKET || m.Header.Type != unix.SCM_TIMESTAMPNS {
-			continue
-		}
-		return timespec(m.Data)
-	}
-	return time.Time{}, false
-}
-
-// timespec reads the struct timespec at the start of d: two longs of the platform's size.
-func timespec(d []byte) (time.Time, bool) {
-	if strconv.IntSize == 64 && len(d) >= 16 {
-		return time.Unix(int64(binary.NativeEndian.Uint64(d)), int64(binary.NativeEndian.Uint64(d[8:]))), true
-	}
-	if strconv.IntSize == 32 && len(d) >= 8 {
-		return time.Unix(int64(int32(binary.NativeEndian.Uint32(d))), int64(int32(binary.NativeEndian.Uint32(d[4:])))), true
-	}
-	return time.Time{}, false
+	at, _ := sockstamp.Sent(oob[:oobn])
+	return at
 }
 
 // connKey is the context key under which a request's handler finds its connection.
