@@ -225,7 +225,7 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 		case !set.durable[p.Sender]:
 			store.AlertGaveUp(p.ID, p.Sender, "sender no longer in the config")
 		default:
-			disp.Enqueue(a, p.Sender)
+			disp.Requeue(a, p.Created, p.Sender)
 		}
 	}
 	la.seed(statuses)

@@ -24,7 +24,8 @@ type Options struct {
 	// FirstRetry is the first wait after a failure; each further failure doubles it up to
 	// MaxRetry. 0 is 1s and 5m.
 	FirstRetry, MaxRetry time.Duration
-	// GiveUpAfter is how long one alert is retried, counted from its first attempt; 0 is 24h.
+	// GiveUpAfter is how long one alert is retried, counted from its first attempt (for one
+	// kept from before a restart, from when it was first queued: Requeue); 0 is 24h.
 	GiveUpAfter time.Duration
 	// GiveUpAfterFor overrides GiveUpAfter for the senders it names (the config's
 	// alerts[].give_up_after); a value of 0 takes GiveUpAfter.
@@ -107,6 +108,9 @@ type firingKey struct {
 type queued struct {
 	a   Alert
 	seq uint64
+	// since is when a, queued before a restart, was first queued: its give-up clock runs
+	// from then (zero: from its first attempt now).
+	since time.Time
 }
 
 // outageKey names one outage of one service.
@@ -131,12 +135,12 @@ func outageOf(a Alert) (k outageKey, ok bool) {
 }
 
 // put queues a unless the queue is full, and reports whether it did.
-func (w *worker) put(a Alert) bool {
+func (w *worker) put(a Alert, since time.Time) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.seq++
 	select {
-	case w.q <- queued{a, w.seq}:
+	case w.q <- queued{a, w.seq, since}:
 	default:
 		return false
 	}
@@ -225,6 +229,17 @@ func NewDispatcher(senders []Sender, opt Options) (*Dispatcher, error) {
 // reports whether every one of them took it; a full queue calls OnDropped for that sender.
 // Unknown names are ignored: the config has checked them.
 func (d *Dispatcher) Enqueue(a Alert, to ...string) bool {
+	return d.enqueue(a, time.Time{}, to)
+}
+
+// Requeue is Enqueue for an alert kept from before a restart, first queued at since: it is
+// given up GiveUpAfter from since, not from its first attempt in this run, so a receiver that
+// stays dead while uptty restarts (a crash loop, a deploy) is not retried for ever.
+func (d *Dispatcher) Requeue(a Alert, since time.Time, to ...string) bool {
+	return d.enqueue(a, since, to)
+}
+
+func (d *Dispatcher) enqueue(a Alert, since time.Time, to []string) bool {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.stopped {
@@ -232,7 +247,7 @@ func (d *Dispatcher) Enqueue(a Alert, to ...string) bool {
 	}
 	ok := true
 	put := func(w *worker) {
-		if !w.put(a) {
+		if !w.put(a, since) {
 			ok = false
 			if d.opt.OnDropped != nil {
 				d.opt.OnDropped(a.ID, w.s.Name())
@@ -340,6 +355,9 @@ func (d *Dispatcher) deliver(ctx context.Context, w *worker, x queued) {
 	a := x.a
 	name := w.s.Name()
 	first := time.Now()
+	if !x.since.IsZero() && x.since.Before(first) {
+		first = x.since
+	}
 	wait := d.opt.FirstRetry
 	giveUp := d.opt.GiveUpAfter
 	if g := d.opt.GiveUpAfterFor[name]; g > 0 {

@@ -471,3 +471,31 @@ func TestStopLetsAttemptInFlightFinish(t *testing.T) {
 		t.Errorf("OnSent called for %v, want the alert in flight at Stop", l.sent)
 	}
 }
+
+// TestRequeueKeepsGiveUpClock: an alert kept from before a restart is given up GiveUpAfter from
+// when it was first queued, not retried for a whole GiveUpAfter again by every run.
+func TestRequeueKeepsGiveUpClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fail := func(context.Context, Alert) error { return errors.New("webhook: status 500") }
+		l := newLog()
+		d, err := NewDispatcher([]Sender{&funcSender{name: "dead", send: fail}}, l.options(Options{GiveUpAfter: time.Hour}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Requeue(downAlert("long ago"), time.Now().Add(-2*time.Hour))
+		d.Requeue(downAlert("recent"), time.Now().Add(-50*time.Minute))
+		fakeclock.Elapse(time.Second)
+		l.mu.Lock()
+		if fmt.Sprint(l.gaveUp) != "[1]" {
+			t.Errorf("gave up %v at the start, want the alert queued 2h ago after its one attempt in this run", l.gaveUp)
+		}
+		l.mu.Unlock()
+		fakeclock.Elapse(10 * time.Minute)
+		l.mu.Lock()
+		if len(l.gaveUp) != 2 {
+			t.Errorf("10 minutes on, gave up %v, want the one queued 50 minutes before the start too", l.gaveUp)
+		}
+		l.mu.Unlock()
+		stop(t, d)
+	})
+}
