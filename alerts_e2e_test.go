@@ -484,3 +484,63 @@ func TestAlertsBesideAnotherUptty(t *testing.T) {
 	}
 	second.stop(t)
 }
+
+// TestAlertsSince: `uptty alerts --since 1d` lists the alerts queued within a day, and an older
+// one still failing (an alert that has not gone is news however old); without --since, all.
+func TestAlertsSince(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "history.db")
+	path := writeConfig(t, fmt.Sprintf(`history: {path: %s}
+alerts:
+  - {name: team, type: webhook, url: "http://127.0.0.1:9/hook"}
+services:
+  - {name: api, url: "tcp://127.0.0.1:9"}
+`, db))
+	store, err := history.Open(db, history.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	old := now.Add(-72 * time.Hour)
+	store.RecordWith("api", "", track.Check{}, nil, history.Extra{Alerts: []history.Outgoing{
+		{ID: "old-sent", Sender: "team", Service: "api", Event: "down", Payload: []byte("{}"), Created: old},
+		{ID: "old-failing", Sender: "team", Service: "api", Event: "up", Payload: []byte("{}"), Created: old.Add(time.Minute)},
+		{ID: "new-sent", Sender: "team", Service: "api", Event: "down", Payload: []byte("{}"), Created: now.Add(-time.Hour)}}})
+	store.AlertSent("old-sent", "team", old.Add(time.Second))
+	store.AlertFailed("old-failing", "team", "webhook: status 500", now.Add(time.Minute))
+	store.AlertSent("new-sent", "team", now.Add(-time.Hour))
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"alerts", "--json", "--since", "1d", "-c", path}, []string{"new-sent", "old-failing"}},
+		{[]string{"alerts", "--json", "-c", path}, []string{"new-sent", "old-failing", "old-sent"}},
+	} {
+		var out, errb strings.Builder
+		if code := run(tt.args, &out, &errb, noEnv); code != exitOK {
+			t.Fatalf("%v = %d %s", tt.args, code, errb.String())
+		}
+		var doc struct {
+			Alerts []struct {
+				ID string `json:"id"`
+			} `json:"alerts"`
+		}
+		if err := json.Unmarshal([]byte(out.String()), &doc); err != nil {
+			t.Fatalf("%v: %v\n%s", tt.args, err, out.String())
+		}
+		var ids []string
+		for _, a := range doc.Alerts {
+			ids = append(ids, a.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(tt.want) {
+			t.Errorf("%v lists %v, want %v", tt.args, ids, tt.want)
+		}
+	}
+	var out, errb strings.Builder
+	if code := run([]string{"alerts", "--since", "soon", "-c", path}, &out, &errb, noEnv); code != exitUsage || !strings.Contains(errb.String(), `--since "soon"`) {
+		t.Errorf("alerts --since soon = %d %q, want a usage error naming the flag", code, errb.String())
+	}
+}

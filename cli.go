@@ -130,8 +130,10 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			Long: "Lists the alerts in the history's outbox, newest first: sent, pending, failed (retrying) and given up, with the last error.\n\n" +
 				"Exit status: 0, 2 a usage or config error or a history file it cannot read.",
 			Example: `  uptty alerts
+  uptty alerts --since 1d
   uptty alerts --json`,
 		}, func(cmd *cobra.Command) {
+			cmd.Flags().StringVar(&c.since, "since", "", "alerts queued within `DUR` of now, and every one still pending or failing (default: all)")
 			cmd.Flags().BoolVar(&c.opts.json, "json", false, "print JSON instead of a table")
 		}),
 		c.command(&cobra.Command{
@@ -359,8 +361,10 @@ func (c *cli) check() error {
 		if opts.selector != "" && !strings.HasPrefix(opts.attachURL, "prometheus+") {
 			return errors.New("--selector goes with 'attach prometheus+http://HOST:PORT'")
 		}
-	case "incidents":
-		opts.since = defaultSince
+	case "incidents", "alerts":
+		if opts.command == "incidents" {
+			opts.since = defaultSince
+		}
 		if c.since != "" {
 			d, err := config.ParseDuration(c.since)
 			if err != nil || d < 0 {

@@ -215,7 +215,7 @@ func TestUsageErrorIsOneLine(t *testing.T) {
 	}{
 		{[]string{"--nope"}, "uptty: unknown flag: --nope\nRun 'uptty --help' for usage.\n"},
 		{[]string{"frobnicate"}, "uptty: unknown command \"frobnicate\" (commands: alerts, attach, check, completion, import, incidents, init, man, serve, silence, unsilence, validate, version)\nRun 'uptty --help' for usage.\n"},
-		{[]string{"check", "--since", "1h"}, "uptty: --since goes with 'incidents'\nRun 'uptty check --help' for usage.\n"},
+		{[]string{"check", "--since", "1h"}, "uptty: --since goes with 'alerts' and 'incidents'\nRun 'uptty check --help' for usage.\n"},
 		{[]string{"-c", "x.yaml", "silence", "api"}, "uptty: silence takes a name and a duration: uptty silence NAME DURATION [--reason TEXT] [--group]\nRun 'uptty silence --help' for usage.\n"},
 	}
 	for _, tt := range tests {

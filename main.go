@@ -73,7 +73,7 @@ Usage:
       check the config file and say what is wrong
   uptty incidents [--config FILE] [--since 7d] [--service NAME] [--json]
       list outages from the history, newest first
-  uptty alerts [--config FILE] [--json]
+  uptty alerts [--config FILE] [--since DUR] [--json]
       list alerts sent, pending, failed and given up
   uptty silence NAME DURATION [--reason TEXT] [--group] [--config FILE]
       no alerts from a service (or, with --group, a group) for DURATION;
@@ -130,7 +130,8 @@ Flags:
       --quiet         (live monitor) no bell nor desktop notification on
                       DOWN and recovery
       --since DUR     (incidents) outages going on within DUR of now
-                      (default 7d; 0 for all)
+                      (default 7d; 0 for all); (alerts) alerts queued
+                      within DUR, and all still pending (default: all)
       --service NAME  (incidents) only this service's outages
       --theme NAME    dark (default) or light: colours for the terminal's
                       background
@@ -215,7 +216,7 @@ type options struct {
 	theme    string
 	version  bool
 	help     bool
-	since    time.Duration // incidents: how far back; 0 for all
+	since    time.Duration // incidents, alerts: how far back; 0 for all
 	service  string        // incidents: only this service
 	debugLog string        // live monitor: the debug log's path, "" for none
 	ascii    bool          // live monitor: --ascii as given, when asciiSet
@@ -922,7 +923,7 @@ func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (stri
 	case path == "":
 		fmt.Fprintln(stderr, `uptty: history is kept in memory (history.path is ""), so no alerts were saved`)
 	default:
-		if list, err = readAlerts(path); err != nil {
+		if list, err = readAlerts(path, opts.since); err != nil {
 			fmt.Fprintln(stderr, "uptty:", err)
 			return exitUsage
 		}
@@ -943,9 +944,10 @@ func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (stri
 	return exitOK
 }
 
-// readAlerts lists the outbox of the history file at path, newest first; a file that does not
-// exist yet holds none.
-func readAlerts(path string) ([]history.Outgoing, error) {
+// readAlerts lists the outbox of the history file at path, newest first: the alerts queued
+// within since of now (0: all) and those still pending or failing; a file that does not exist
+// yet holds none.
+func readAlerts(path string, since time.Duration) ([]history.Outgoing, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -954,6 +956,9 @@ func readAlerts(path string) ([]history.Outgoing, error) {
 		return nil, err
 	}
 	defer store.Close()
+	if since > 0 {
+		return store.AlertsSince(time.Now().Add(-since))
+	}
 	return store.Alerts(0)
 }
 

@@ -52,7 +52,7 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"incidents", "--since", "0"}, want: options{command: "incidents", theme: "dark"}},
 		{args: []string{"incidents", "--since", "week"}, wantErr: `--since "week": want a duration`},
 		{args: []string{"incidents", "--since", "-1h"}, wantErr: `--since "-1h": want a duration`},
-		{args: []string{"check", "--since", "1h"}, wantErr: "--since goes with 'incidents'"},
+		{args: []string{"check", "--since", "1h"}, wantErr: "--since goes with 'alerts' and 'incidents'"},
 		{args: []string{"--service", "x"}, wantErr: "--service goes with 'incidents'"},
 		{args: []string{"incidents", "--demo"}, wantErr: `--demo does not go with "incidents"`},
 		{args: []string{"validate", "--json"}, wantErr: "--json goes with 'check', 'incidents' or 'alerts'"},

@@ -198,6 +198,12 @@ func (s *Store) Alerts(limit int) ([]Outgoing, error) {
 	return s.alerts(`ORDER BY created DESC, id DESC, sender LIMIT ?`, limit)
 }
 
+// AlertsSince returns the alerts of the outbox queued at since or later, and every one still
+// pending or failing however old (an alert that has not gone is news), newest first.
+func (s *Store) AlertsSince(since time.Time) ([]Outgoing, error) {
+	return s.alerts(`WHERE created >= ? OR state IN ('pending', 'failed') ORDER BY created DESC, id DESC, sender`, since.UnixMilli())
+}
+
 func (s *Store) alerts(tail string, args ...any) ([]Outgoing, error) {
 	rows, err := s.ro.QueryContext(context.Background(), `SELECT id, sender, service, event, payload, state,
 		attempts, last_error, created, next_at, sent_at FROM outbox `+tail, args...)
