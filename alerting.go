@@ -51,11 +51,12 @@ func buildSenders(cfg *config.Config, tty io.Writer, tmux bool) (senderSet, erro
 			s = &alert.Alertmanager{ID: a.Name, URL: a.URL, Timeout: a.Timeout, Location: cfg.Location}
 		case config.SenderTerminal:
 			hasTerminal = true
-			w := tty
-			if w == nil {
-				w = io.Discard // --quiet silences the terminal, even one the config names
+			if tty == nil {
+				// No terminal (serve, --quiet): nothing to send, so no sender, whose alerts
+				// would be listed as sent by `uptty alerts` and the metrics yet go nowhere.
+				continue
 			}
-			s = &alert.Terminal{ID: a.Name, W: w, Tmux: tmux}
+			s = &alert.Terminal{ID: a.Name, W: tty, Tmux: tmux}
 		default:
 			errs = append(errs, errors.New("alerts: "+a.Name+": unknown type "+a.Type))
 			continue

@@ -544,3 +544,33 @@ services:
 		t.Errorf("alerts --since soon = %d %q, want a usage error naming the flag", code, errb.String())
 	}
 }
+
+// TestTerminalSenderWithoutTerminal: a `terminal` sender where there is no terminal (serve,
+// --quiet) is no sender at all: its alerts went nowhere, so none may be listed as sent.
+func TestTerminalSenderWithoutTerminal(t *testing.T) {
+	cfg := &config.Config{Alerts: []config.Alert{{Name: "desk", Type: config.SenderTerminal},
+		{Name: "team", Type: config.SenderWebhook, URL: "http://127.0.0.1:9/hook"}}}
+	set, err := buildSenders(cfg, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range set.senders {
+		names = append(names, s.Name())
+	}
+	if fmt.Sprint(names) != "[team]" || set.durable["desk"] {
+		t.Errorf("senders without a terminal = %v, durable %v; want [team] alone", names, set.durable)
+	}
+	var tty strings.Builder
+	set, err = buildSenders(cfg, &tty, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names = names[:0]
+	for _, s := range set.senders {
+		names = append(names, s.Name())
+	}
+	if fmt.Sprint(names) != "[desk team]" {
+		t.Errorf("senders with a terminal = %v, want [desk team]", names)
+	}
+}

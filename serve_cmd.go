@@ -196,6 +196,11 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		hist.Close()
 		return fail(fmt.Errorf("uptty: %w", err))
 	}
+	for _, a := range cfg.Alerts {
+		if a.Type == config.SenderTerminal {
+			logger.Warn("alert sender of type terminal sends nothing: serve has no screen", "sender", a.Name)
+		}
+	}
 	var alerts *liveAlerts
 	mon := monitor.NewMonitor(targets, monitor.Options{
 		Concurrency: cfg.Concurrency,
