@@ -48,7 +48,15 @@ func lockFile(path, serving, attach string) (unlock func() error, closing func()
 	if f.Truncate(0) == nil {
 		f.WriteAt([]byte(line+"\n"), 0)
 	}
-	closing = func() { f.WriteAt([]byte(pid+" closing\n"), 0) }
+	closing = func() {
+		// Written over the line, then cut to it: readLock reads the first line only, so a
+		// newcomer reading between the two sees "closing" already, not the rest of a longer
+		// line (uptty serve's URL) after it.
+		closed := pid + " closing\n"
+		if _, err := f.WriteAt([]byte(closed), 0); err == nil {
+			f.Truncate(int64(len(closed)))
+		}
+	}
 	return f.Close, closing, nil
 }
 
@@ -75,12 +83,13 @@ func readLock(path string) (pid int, closing bool, serving, attach string) {
 	if err != nil {
 		return 0, false, "", ""
 	}
-	word, rest, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+	first, _, _ := strings.Cut(string(b), "\n")
+	word, rest, _ := strings.Cut(strings.TrimSpace(first), " ")
 	pid, err = strconv.Atoi(word)
 	if err != nil {
 		return 0, false, "", ""
 	}
-	if after, ok := strings.CutPrefix(rest, servingWord+" "); ok && !strings.ContainsAny(after, "\t\n") {
+	if after, ok := strings.CutPrefix(rest, servingWord+" "); ok && !strings.ContainsAny(after, "\t") {
 		serving, attach, _ = strings.Cut(after, " ")
 	}
 	return pid, rest == "closing", serving, attach
