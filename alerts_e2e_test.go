@@ -124,7 +124,8 @@ func startLive(t testing.TB, path string, alerts []config.Alert, edit func(*conf
 		t.Fatal(err)
 	}
 	l := &live{done: make(chan struct{}), sent: make(chan string, 1024), seen: map[string]track.State{}, changed: make(chan struct{}, 1)}
-	if l.hist, err = history.OpenLive(cfg.History.Path, cfg.History.Retention, historyServices(cfg.Services), 3*time.Second); err != nil {
+	if l.hist, err = history.OpenLiveWith(cfg.History.Path, history.Options{Retention: cfg.History.Retention, Config: configIdentity(path)},
+		historyServices(cfg.Services), 3*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	l.mon = monitor.NewMonitor(targets, monitor.Options{Restore: l.hist.Restore, MinBatchInterval: -1,
@@ -573,4 +574,37 @@ func TestTerminalSenderWithoutTerminal(t *testing.T) {
 	if fmt.Sprint(names) != "[desk team]" {
 		t.Errorf("senders with a terminal = %v, want [desk team]", names)
 	}
+}
+
+// TestAlertsBesideAnotherConfig: a second uptty whose config is another file (the default
+// history file is shared by every config that names none) alerts for itself beside the one
+// writing the history: that one watches other services with other senders, and holding back for
+// it would lose these pages.
+func TestAlertsBesideAnotherConfig(t *testing.T) {
+	srv, healthy := target(t)
+	other, _ := target(t)
+	recvFirst, recvSecond := newReceiver(t, 0), newReceiver(t, 0)
+	dir := t.TempDir()
+	firstPath := writeAlertsConfig(t, dir, fmt.Sprintf("  - {name: Search, url: %q}\n", other.URL))
+	secondPath := filepath.Join(dir, "staging.yaml")
+	body := fmt.Sprintf("history: {path: %q}\ndefaults: {interval: 500ms, timeout: 450ms, retry_interval: 100ms, failure_threshold: 2}\nservices:\n  - {name: Checkout API, url: %q}\n",
+		filepath.Join(dir, "history.db"), srv.URL)
+	if err := os.WriteFile(secondPath, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	first := startLive(t, firstPath, []config.Alert{{Name: "team", Type: config.SenderWebhook, URL: recvFirst.srv.URL}}, nil)
+	second := startLive(t, secondPath, []config.Alert{{Name: "staging", Type: config.SenderWebhook, URL: recvSecond.srv.URL}}, nil)
+	if !second.hist.InUse {
+		t.Fatalf("the second uptty's history is not in use by the first")
+	}
+	if len(second.alerts.unused) != 0 {
+		t.Errorf("senders left unused beside another config's uptty = %v, want none", second.alerts.unused)
+	}
+	second.waitState(t, "Checkout API", track.Up, 10*time.Second)
+	healthy.Store(false)
+	if p := recvSecond.next(t, "down alert from the second", 10*time.Second); p.Event != "down" || p.Service != "Checkout API" {
+		t.Errorf("the second's receiver got %+v, want Checkout API's down alert", p)
+	}
+	second.stop(t)
+	first.stop(t)
 }

@@ -28,6 +28,7 @@ type fileError struct {
 	cause   error
 	serving string // ErrInUse's: the holder's API, when it is uptty serve
 	attach  string // and the command that attaches to it
+	config  string // ErrInUse's: the holder's config file, when it wrote it
 }
 
 func (e *fileError) Error() string { return e.msg }
@@ -38,6 +39,16 @@ func InUseServing(err error) string {
 	var fe *fileError
 	if errors.As(err, &fe) {
 		return fe.serving
+	}
+	return ""
+}
+
+// InUseConfig returns, for an ErrInUse, the holder's config file as it wrote it in the lock
+// file (see Options.Config), or "" when it did not (an older uptty, a history in memory).
+func InUseConfig(err error) string {
+	var fe *fileError
+	if errors.As(err, &fe) {
+		return fe.config
 	}
 	return ""
 }
@@ -90,6 +101,7 @@ type errInUse struct {
 	closing bool
 	serving string // the API's URL, when the holder is uptty serve
 	attach  string // the command that attaches to it, "" for uptty attach URL
+	config  string // the holder's config file, "" when it did not write it
 }
 
 func (e errInUse) Error() string { return "locked by pid " + strconv.Itoa(e.pid) }

@@ -26,8 +26,12 @@ type Live struct {
 	// can show the command elsewhere.
 	Attach string
 	// InUse says that another uptty writes the history file: this one keeps its results in
-	// memory, and leaves alerting to that one, whose outbox it is.
+	// memory, and leaves alerting to that one, whose outbox it is, when it has the same config
+	// (HolderConfig).
 	InUse bool
+	// HolderConfig is, when InUse, the config file of the uptty that writes the history (see
+	// Options.Config); "" when it did not say (an older uptty).
+	HolderConfig string
 
 	saved map[string]track.Saved // by service name: what history last saw of the services it knew
 	vias  map[string]string      // by service name: the dependency its open outage was put down to
@@ -105,7 +109,7 @@ func OpenLiveDeferred(path string, opts Options, services []Service, wait time.D
 		return nil, fmt.Errorf("%w\nfix that, or set history.path in the config to another file (\"\" keeps history in memory)", err)
 	default:
 		inUse := errors.Is(err, ErrInUse)
-		h.InUse = inUse
+		h.InUse, h.HolderConfig = inUse, InUseConfig(err)
 		switch attach := InUseAttach(err); {
 		// Said within 80 columns (the hint line is cut there), what to do included, unless
 		// the command needs more: a CA, the token's source (then see Attach).

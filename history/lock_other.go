@@ -11,6 +11,6 @@ func held(string) bool { return true }
 
 // lockFile does nothing where flock is not available: two uptty writing the same file is then
 // still safe (SQLite's own locking with WAL and a busy timeout), their results are just mixed.
-func lockFile(string, string, string) (unlock func() error, closing func(), err error) {
+func lockFile(string, string, string, string) (unlock func() error, closing func(), err error) {
 	return func() error { return nil }, func() {}, nil
 }

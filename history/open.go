@@ -38,19 +38,24 @@ func (s *Store) openFile(ctx context.Context) error {
 	if err := checkDir(dir, s.path); err != nil {
 		return err
 	}
-	unlock, closing, err := lockFile(s.path+".lock", s.opts.Serving, s.opts.Attach)
+	unlock, closing, err := lockFile(s.path+".lock", s.opts.Serving, s.opts.Attach, s.opts.Config)
 	var inUse errInUse
+	inUseErr := func(what string, cause error) error {
+		fe := fileErr(s.path, what, ErrInUse, cause).(*fileError)
+		fe.config = inUse.config
+		return fe
+	}
 	switch {
 	case errors.As(err, &inUse) && inUse.closing:
-		return fileErr(s.path, fmt.Sprintf("is in use by another uptty (pid %d)", inUse.pid), ErrInUse, errClosing)
+		return inUseErr(fmt.Sprintf("is in use by another uptty (pid %d)", inUse.pid), errClosing)
 	case errors.As(err, &inUse) && inUse.serving != "":
-		fe := fileErr(s.path, fmt.Sprintf("is in use by uptty serve at %s (pid %d)", inUse.serving, inUse.pid), ErrInUse, nil).(*fileError)
+		fe := inUseErr(fmt.Sprintf("is in use by uptty serve at %s (pid %d)", inUse.serving, inUse.pid), nil).(*fileError)
 		fe.serving, fe.attach = inUse.serving, inUse.attach
 		return fe
 	case errors.As(err, &inUse) && inUse.pid > 0:
-		return fileErr(s.path, fmt.Sprintf("is in use by another uptty (pid %d)", inUse.pid), ErrInUse, nil)
+		return inUseErr(fmt.Sprintf("is in use by another uptty (pid %d)", inUse.pid), nil)
 	case errors.As(err, &inUse):
-		return fileErr(s.path, "is in use by another uptty", ErrInUse, nil)
+		return inUseErr("is in use by another uptty", nil)
 	case errors.Is(err, ErrUnsafe):
 		return err
 	case err != nil:

@@ -78,6 +78,11 @@ type Options struct {
 	// does not (a CA, the token's file or variable; never a token), written after Serving
 	// for the second uptty's hint; "" for uptty attach URL.
 	Attach string
+	// Config names the config file of the uptty that opens the history (one way only: its
+	// absolute path, links resolved), written in the lock file, so that a second uptty can tell
+	// whether the one writing the file watches the same services with the same senders
+	// (Live.HolderConfig).
+	Config string
 	// MustWrite makes OpenLive refuse a file it cannot create or write, as it refuses one that
 	// is not a history, rather than keep the session in memory: uptty serve runs unattended,
 	// where a hint nobody reads would let a whole run's history go at the next restart. A
