@@ -154,7 +154,7 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	// Only a holder with the same config sends the same alerts: one with another config (the
 	// default history file is shared by every config that does not name one) may watch other
 	// services or have other senders, and holding back for it would lose those pages.
-	if hist.InUse && hist.HolderConfig != "" && hist.HolderConfig == configIdentity(cfg.Path) {
+	if hist.InUse && hist.HolderConfig != "" && hist.HolderConfig == config.Identity(cfg.Path) {
 		la.holder = cfg.History.Path
 		for _, s := range set.senders {
 			if _, ok := s.(*alert.Terminal); !ok {

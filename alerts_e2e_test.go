@@ -124,7 +124,7 @@ func startLive(t testing.TB, path string, alerts []config.Alert, edit func(*conf
 		t.Fatal(err)
 	}
 	l := &live{done: make(chan struct{}), sent: make(chan string, 1024), seen: map[string]track.State{}, changed: make(chan struct{}, 1)}
-	if l.hist, err = history.OpenLiveWith(cfg.History.Path, history.Options{Retention: cfg.History.Retention, Config: configIdentity(path)},
+	if l.hist, err = history.OpenLiveWith(cfg.History.Path, history.Options{Retention: cfg.History.Retention, Config: config.Identity(path)},
 		historyServices(cfg.Services), 3*time.Second); err != nil {
 		t.Fatal(err)
 	}

@@ -634,7 +634,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 	}
 	// What each service showed before is read after the first frame (hist.RestoreAll below).
 	hist, err := history.OpenLiveDeferred(histPath, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw,
-		Config: configIdentity(cfg.Path)}, historyServices(cfg.Services), 3*time.Second)
+		Config: config.Identity(cfg.Path)}, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		early.stop()
 		dlog.Error("history not opened")

@@ -1,9 +1,9 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 
+	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 )
 
@@ -50,22 +50,7 @@ func configPrefs(view, store *history.Store, path string) (map[string]string, fu
 	return mine, save
 }
 
-// prefScope is what the keys of config path's screen state begin with: its configIdentity.
+// prefScope is what the keys of config path's screen state begin with: its config.Identity.
 func prefScope(path string) string {
-	return "config " + configIdentity(path) + ": "
-}
-
-// configIdentity is the config file at path named one way only: its absolute path, symbolic
-// links resolved, so that ./uptty.yaml and the same file named otherwise agree.
-func configIdentity(path string) string {
-	if path == "" {
-		return "" // no file: the demo, a config made in memory
-	}
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
-	}
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
-	return path
+	return "config " + config.Identity(path) + ": "
 }

@@ -159,7 +159,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	wd, _ := os.Getwd()
 	hist, err := history.OpenLiveWith(cfg.History.Path, history.Options{Retention: cfg.History.Retention, Raw: cfg.History.Raw,
 		Serving: url, Attach: attachCommand(wd, url, opts.serve.tlsCert, opts.serve.tokenFile, token != "" && opts.serve.tokenFile == ""),
-		Config: configIdentity(cfg.Path), MustWrite: true}, historyServices(cfg.Services), 3*time.Second)
+		Config: config.Identity(cfg.Path), MustWrite: true}, historyServices(cfg.Services), 3*time.Second)
 	if err != nil {
 		ln.Close()
 		if viewers != nil {

@@ -267,6 +267,23 @@ func (l *loader) history(fl field, h *History) {
 	}
 }
 
+// Identity names the config file at path one way only: its absolute path, symbolic links
+// resolved, so that ./uptty.yaml and the same file named otherwise agree (the screen's saved
+// state is kept by it, and the history's lock file names its writer's config by it); "" for
+// none, a config made in memory (the demo).
+func Identity(path string) string {
+	if path == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	return path
+}
+
 // Find returns the config file to use: explicit (the --config flag) if given, else
 // $UPTTY_CONFIG, else ./uptty.yaml, else $XDG_CONFIG_HOME/uptty/config.yaml (by default
 // ~/.config/uptty/config.yaml). found is false when there is none, and the caller starts the
