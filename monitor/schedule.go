@@ -808,10 +808,14 @@ func (s *scheduler) finish(now time.Time) {
 
 // nextDue is when to check again after r, due at due and finished by now: on the next grid
 // point after a pass, about a retry interval after the check's due time after a failure
-// (retryDue).
+// (retryDue). A check started ahead of its time (StartAhead) can be over before it is due, a
+// fast target's always: the next grid point is then the one after due, not due again.
 func (sv *svcState) nextDue(due time.Time, r probe.Result, now time.Time) time.Time {
 	if !r.OK {
 		return sv.retryDue(due, now)
+	}
+	if due.After(now) {
+		now = due
 	}
 	if now.Before(sv.phase) {
 		return sv.phase
