@@ -29,8 +29,10 @@ type Options struct {
 	MinBatchInterval time.Duration
 	// StartAhead is how far ahead of its due time a check may start along with one that is due
 	// (default none: every check starts at its due time). Checks then start in small groups
-	// (at most 4), none late and none more than StartAhead early; a service's slots and grid do
-	// not change. What a check costs the process is for the most part what waking for it costs
+	// (at most 4), none late; a service's slots and grid do not change. Where checks are too
+	// sparse for StartAhead to group them, the window widens to twice their mean gap, but for
+	// no service to more than a fiftieth of its interval (see setAhead): at most the larger of
+	// StartAhead and 2% of the interval early. What a check costs the process is for the most part what waking for it costs
 	// (the timer, the threads woken, the runtime's monitor thread set going each time the
 	// process leaves idle; on a small VM a fresh-connection request paced alone costs ~0.45 ms
 	// of CPU, in twos ~0.26), and that is paid once per group. 20 ms takes 27-30% off the CPU

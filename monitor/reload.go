@@ -110,6 +110,7 @@ func (s *scheduler) replace(targets []Target, saved map[string]track.Saved, now 
 		moved = append(moved, id)
 	}
 	s.place(placed, now)
+	s.setAhead()
 	s.firstRound(added, now)
 	for _, id := range added {
 		s.keepPause(id)

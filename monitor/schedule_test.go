@@ -410,6 +410,80 @@ func TestMonitorStartAhead(t *testing.T) {
 	})
 }
 
+// TestMonitorStartAheadSparse: where checks are sparse (100 services every 10 s, a check due
+// every 100 ms or so), a StartAhead of 20 ms would rarely find a second check to start: the
+// window widens to twice the mean gap, at most a fiftieth of a service's interval (200 ms
+// here), so that checks still start in groups of up to 1+maxAhead; none starts late or more
+// than a fiftieth of its interval early, and each service is checked once a slot, a whole
+// interval after its check before, though its checks (1 ms) are over before they are due.
+// Services every second beside them keep their own bound, 20 ms, and are passed over. (A
+// failing service's retries are bounded by its retry interval: TestSetAheadRetrying.)
+func TestMonitorStartAheadSparse(t *testing.T) {
+	for _, fast := range []int{0, 10} {
+		t.Run(fmt.Sprintf("%d every second", fast), func(t *testing.T) {
+			monBubble(t, func(t *testing.T) { startAheadSparse(t, 100, fast) })
+		})
+	}
+}
+
+func startAheadSparse(t *testing.T, n, fast int) {
+	const every = 10 * time.Second
+	targets := make([]Target, 0, n+fast)
+	for i := range n {
+		// The retry interval is config's default, 5 s: a passing service's checks are on its
+		// interval's grid, and their bound is the interval's.
+		targets = append(targets, Target{monSvc(fmt.Sprint("svc", i), every, every/2, 5*time.Second), monBusy(time.Millisecond)})
+	}
+	for i := range fast {
+		targets = append(targets, Target{monSvc(fmt.Sprint("fast", i), time.Second, time.Second/2, time.Second), monBusy(time.Millisecond)})
+	}
+	rec := newMonRecorder()
+	stop := monRun(t, rec.monitor(targets, Options{StartAhead: 20 * time.Millisecond}))
+	fakeclock.Elapse(5 * every)
+	stop()
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	groups := map[time.Time]int{}
+	checks, widened := 0, 0
+	for i, svc := range targets {
+		interval, bound := svc.Service.Interval, svc.Service.Interval/50
+		calls := rec.calls[i]
+		if want := int(5*every/interval) - 1; len(calls) < want || len(calls) > want+2 {
+			t.Fatalf("%s: %d checks in %v, want %d to %d: once a slot", svc.Service.Name, len(calls), 5*every, want, want+2)
+		}
+		for k, c := range calls {
+			early := c.due.Sub(c.start)
+			if early < 0 || early > bound {
+				t.Errorf("%s, check %d: started %v before it was due, want 0 to %v", svc.Service.Name, k, early, bound)
+			}
+			if k > 1 {
+				if d := c.due.Sub(calls[k-1].due); d != interval {
+					t.Errorf("%s, check %d: due %v after the one before, want %v", svc.Service.Name, k, d, interval)
+				}
+			}
+			if k > 0 {
+				groups[c.start]++
+				checks++
+				if early > 20*time.Millisecond {
+					widened++
+				}
+			}
+		}
+	}
+	most := 0
+	for _, g := range groups {
+		most = max(most, g)
+	}
+	t.Logf("%d checks after the first round started at %d instants, at most %d together; %d more than 20 ms early", checks, len(groups), most, widened)
+	if most > 1+maxAhead {
+		t.Errorf("checks started together = %d at most, want at most %d", most, 1+maxAhead)
+	}
+	if len(groups)*3 > checks*2 {
+		t.Errorf("%d checks started at %d instants, want at most two thirds as many: in groups", checks, len(groups))
+	}
+}
+
 // TestMonitorIdleWorkers: 300 checks in flight at once need 300 workers; once they are done at
 // most maxIdleWorkers stay to wait for the next check, and none once they have waited workerIdle
 // for one.
@@ -609,5 +683,32 @@ func TestNextDueAfterStartAhead(t *testing.T) {
 		if got, want := sv.nextDue(due, probe.Result{OK: true}, due.Add(finished)), due.Add(10*time.Second); !got.Equal(want) {
 			t.Errorf("finished %v after its due time: next due %v after it, want %v", finished, got.Sub(due), want.Sub(due))
 		}
+	}
+}
+
+// TestSetAheadRetrying: a service on its retries' grid (its last check failed) may start early
+// by a fiftieth of its retry interval, on its interval's grid by a fiftieth of the interval,
+// within twice the mean gap between checks and never less than StartAhead.
+func TestSetAheadRetrying(t *testing.T) {
+	targets := make([]Target, 100)
+	for i := range targets {
+		targets[i] = Target{monSvc(fmt.Sprint("svc", i), 10*time.Second, 5*time.Second, 5*time.Second), monBusy(time.Millisecond)}
+	}
+	s := newScheduler(NewMonitor(targets, Options{StartAhead: 20 * time.Millisecond}))
+	sv := &s.svcs[0]
+	if got, want := sv.aheadBound(), 200*time.Millisecond; got != want {
+		t.Errorf("passing: ahead %v, want %v", got, want)
+	}
+	due := time.Now()
+	sv.nextDue(due, probe.Result{}, due)
+	if got, want := sv.aheadBound(), 100*time.Millisecond; got != want {
+		t.Errorf("failing: ahead %v, want %v", got, want)
+	}
+	sv.nextDue(due, probe.Result{OK: true}, due)
+	if got, want := sv.aheadBound(), 200*time.Millisecond; got != want {
+		t.Errorf("passing again: ahead %v, want %v", got, want)
+	}
+	if s := newScheduler(NewMonitor(targets, Options{})); s.svcs[0].aheadBound() != 0 || s.ahead != 0 {
+		t.Errorf("StartAhead off: ahead %v, window %v, want none", s.svcs[0].aheadBound(), s.ahead)
 	}
 }
