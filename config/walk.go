@@ -227,14 +227,37 @@ func (l *loader) duration(n *yaml.Node, path string, positive bool) (time.Durati
 	case err != nil:
 		l.errorf(n, path, "%v", err)
 		return 0, false
+	case d < 0 && positive:
+		l.errorf(n, path, "must not be negative, got %s: write a duration such as %s", s, durationExample(path))
+		return 0, false
 	case d < 0:
-		l.errorf(n, path, "must not be negative, got %s", s)
+		l.errorf(n, path, "must not be negative, got %s: write 0s or a duration such as %s", s, durationExample(path))
 		return 0, false
 	case d == 0 && positive:
-		l.errorf(n, path, "must be above 0")
+		l.errorf(n, path, "must be above 0, got %s: write a duration such as %s", s, durationExample(path))
 		return 0, false
 	}
 	return d, true
+}
+
+// durationExample is a likely value for the duration key at path, for a message that says what
+// to write: "retention: write a duration such as 30s" would mislead.
+func durationExample(path string) string {
+	switch path[strings.LastIndexByte(path, '.')+1:] {
+	case "timeout":
+		return "10s"
+	case "retry_interval":
+		return "5s"
+	case "retention":
+		return "90d"
+	case "for":
+		return "2h"
+	case "repeat":
+		return "30m"
+	case "give_up_after":
+		return "1d"
+	}
+	return "30s"
 }
 
 // list returns the items of a sequence.
