@@ -146,7 +146,7 @@ Flags:
                       selecting text with the mouse works
       --wall-page DUR (live monitor, attach) how long the wallboard shows a
                       page of healthy tiles when they do not all fit
-                      (default 10s)
+                      (default 10s); pgdown and pgup turn a page at once
       --listen ADDR   (serve) address of the HTTP API (default
                       127.0.0.1:9870); one that is not loopback needs a
                       token: $UPTTY_TOKEN or --token-file

@@ -22,6 +22,9 @@ type keyMap struct {
 	Find, Problems, NextProblem, PrevProblem, FirstDown key.Binding
 	Sort, Fold, FoldAll                                 key.Binding
 	Wall                                                key.Binding
+	// The wallboard's pages: the list's page keys turn them, a half page included, as a
+	// board has no half pages.
+	NextPage, PrevPage key.Binding
 }
 
 func newKeyMap() *keyMap {
@@ -57,6 +60,8 @@ func newKeyMap() *keyMap {
 		Fold:        key.NewBinding(key.WithKeys("tab", " "), key.WithHelp("tab, space", "collapse / open the selected group")),
 		FoldAll:     key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "collapse / open every group")),
 		Wall:        key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "wallboard (tiles, problems first and largest) / the list")),
+		NextPage:    key.NewBinding(key.WithKeys("pgdown", "ctrl+f", "ctrl+d"), key.WithHelp("pgdown", "wallboard: next page (ctrl+f, ctrl+d too)")),
+		PrevPage:    key.NewBinding(key.WithKeys("pgup", "ctrl+b", "ctrl+u"), key.WithHelp("pgup", "wallboard: previous page (ctrl+b, ctrl+u too)")),
 	}
 }
 
@@ -72,7 +77,7 @@ func (k *keyMap) groups() []keyGroup {
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.FullUp, k.FullDown, k.HalfUp, k.HalfDown}},
 		{"Services", enabled(k.Open, k.Back, k.Pause, k.Mute, k.Ack)},
 		{"Find", []key.Binding{k.Find, k.Problems, k.NextProblem, k.PrevProblem, k.FirstDown, k.Sort, k.Fold, k.FoldAll}},
-		{"Wallboard", []key.Binding{k.Wall}},
+		{"Wallboard", []key.Binding{k.Wall, k.NextPage, k.PrevPage}},
 		{"History", []key.Binding{k.Window, k.NextWindow}},
 		{"General", []key.Binding{k.Reload, k.Help, k.Quit}},
 	}

@@ -112,6 +112,14 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // listKey moves the cursor, opens the detail view or pauses the selected service.
 func (m Model) listKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k, n, page := m.keys, len(m.order), max(m.listHeight()-1, 1)
+	if m.wall != wallOff {
+		switch {
+		case key.Matches(msg, k.NextPage):
+			return m.turnWall(1), nil
+		case key.Matches(msg, k.PrevPage):
+			return m.turnWall(-1), nil
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Up):
 		m.cursor--

@@ -215,7 +215,7 @@ func TestWallPausedOutage(t *testing.T) {
 // TestWallFooterWholeKeys: a narrow wallboard's footer leaves keys out whole, keeping ? help
 // and q quit, rather than cutting its line mid-key ("! problems  ? h page 1/2" at 40 columns).
 func TestWallFooterWholeKeys(t *testing.T) {
-	keys := []string{"W list", "/ find", "! problems", "? help", "q quit"}
+	keys := []string{"W list", "/ find", "! problems", "? help", "q quit", "pgdown next"}
 	m := fixtureModel(80, 24, termenv.Ascii, false)
 	for w := 20; w <= 80; w++ {
 		line := ansi.Strip(m.wallFooter(w, 0, 2))
@@ -281,5 +281,51 @@ func TestWallWrapsName(t *testing.T) {
 		if !strings.Contains(v, want) {
 			t.Errorf("the wallboard lacks the line %q:\n%s", want, v)
 		}
+	}
+}
+
+// TestWallPageKeys: the list's page keys turn the wallboard's pages, which turned with the clock
+// only (ctrl+d moved a cursor the board does not show): ctrl+d, ctrl+f and pgdown the next page,
+// ctrl+u, ctrl+b and pgup the previous; the page turned to stays a whole --wall-page before
+// the board turns on, rather than turning at the clock's next step a second later.
+func TestWallPageKeys(t *testing.T) {
+	base := press(bigBoard(300, []int{42}, 100, 30), "W")
+	w, _ := base.size()
+	_, page, pages := base.wallLines(w, base.bodyHeight())
+	if pages < 3 {
+		t.Fatalf("the wallboard of 300 services has %d pages, want 3 or more", pages)
+	}
+	footer := func(m Model) string {
+		lines := strings.Split(m.View(), "\n")
+		return lines[len(lines)-1]
+	}
+	next, prev := (page+1)%pages, (page+pages-1)%pages
+	for _, tt := range []struct {
+		key  tea.KeyType
+		want int
+	}{
+		{tea.KeyCtrlD, next}, {tea.KeyCtrlF, next}, {tea.KeyPgDown, next},
+		{tea.KeyCtrlU, prev}, {tea.KeyCtrlB, prev}, {tea.KeyPgUp, prev},
+	} {
+		m, _ := base.Update(tea.KeyMsg{Type: tt.key})
+		want := fmt.Sprintf("page %d/%d", tt.want+1, pages)
+		if f := footer(m.(Model)); !strings.HasSuffix(f, want) || !strings.Contains(m.(Model).View(), "svc-042") {
+			t.Errorf("%v on page %d: footer %q, want %q with svc-042 still shown", tt.key, page+1, f, want)
+		}
+	}
+	// fixedNow is 4s into a 10s page of the clock's: the page a key turned to stays 10s.
+	m, _ := base.Update(tea.KeyMsg{Type: tea.KeyCtrlD})
+	for _, tt := range []struct {
+		after time.Duration
+		page  int
+	}{{6 * time.Second, next}, {9 * time.Second, next}, {10 * time.Second, (page + 2) % pages}} {
+		later, _ := m.Update(tickMsg(fixedNow.Add(tt.after)))
+		want := fmt.Sprintf("page %d/%d", tt.page+1, pages)
+		if f := footer(later.(Model)); !strings.HasSuffix(f, want) {
+			t.Errorf("%s after ctrl+d: footer %q, want %q", tt.after, f, want)
+		}
+	}
+	if help := press(base, "?").View(); !strings.Contains(help, "wallboard: next page") {
+		t.Errorf("the help does not list the wallboard's page keys:\n%s", help)
 	}
 }
