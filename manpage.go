@@ -119,30 +119,29 @@ func manPage(cmd *cobra.Command, h manHeader) []byte {
 	return b.Bytes()
 }
 
-// manFlags writes a paragraph per flag that help shows: its names in bold, its default, and
-// its usage indented below.
+// manFlags writes a tagged paragraph per flag that help shows: its head in bold and its usage
+// indented below, both as --help writes them. cobra/doc's heads (--flag=DEFAULT, run into the
+// usage in one justified paragraph) read "--wall[=]" for --wall[=services], "--wall-page=0s"
+// above "(default 10s)" and "--ascii[=false]" for a flag that turns ASCII on.
 func manFlags(b *bytes.Buffer, flags *pflag.FlagSet) {
-	first := true
 	flags.VisitAll(func(f *pflag.Flag) {
 		if f.Deprecated != "" || f.Hidden {
 			return
 		}
-		if !first {
-			b.WriteString("\n.PP\n")
-		}
-		first = false
-		if f.Shorthand != "" && f.ShorthandDeprecated == "" {
-			fmt.Fprintf(b, "\\fB-%s\\fP, ", f.Shorthand)
-		}
-		def := "=" + f.DefValue
-		if f.Value.Type() == "string" {
-			def = fmt.Sprintf("=%q", f.DefValue)
-		}
-		if f.NoOptDefVal != "" {
-			def = "[" + def + "]"
-		}
-		fmt.Fprintf(b, "\\fB--%s\\fP%s\n\t%s\n", f.Name, roffText(def), roffText(f.Usage))
+		head, usage := helpLine(f)
+		fmt.Fprintf(b, ".TP\n\\fB%s\\fP\n%s\n", roffLines(head), roffText(usage))
 	})
+}
+
+// helpLine is flag f's line in --help, cut into its head ("-c, --config FILE") and its usage
+// (with the default, when it is not the zero value), from pflag, which writes --help.
+func helpLine(f *pflag.Flag) (head, usage string) {
+	one := pflag.NewFlagSet("", pflag.ContinueOnError)
+	one.AddFlag(f)
+	line := strings.TrimSpace(one.FlagUsagesWrapped(0))
+	// pflag pads the head with at least three spaces; a head has no double space.
+	head, usage, _ = strings.Cut(line, "  ")
+	return head, strings.TrimSpace(usage)
 }
 
 // roffText is text for a roff paragraph: roffLines, with a `word` in backquotes (pflag's name
