@@ -538,6 +538,9 @@ func (c *cli) misplaced(name string, cmd *cobra.Command) string {
 
 // execute runs the command line; cmd is the command it named, when it got that far.
 func (c *cli) execute(args []string) (cmd *cobra.Command, err error) {
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		plainUsages(c.root)
+	}
 	// nil would make cobra read os.Args.
 	c.root.SetArgs(append([]string{}, commandFirst(c.root, args)...))
 	return c.root.ExecuteC()

@@ -275,6 +275,27 @@ func TestCompleteNames(t *testing.T) {
 	}
 }
 
+// TestCompleteFlagDescriptions: a flag's description in completion reads as in --help. cobra
+// gives the usage as written, so zsh and fish listed "--config  config `FILE` (default: …)"
+// and "--wall-page  how long (`DUR`) the wallboard…", pflag's value names in backquotes.
+func TestCompleteFlagDescriptions(t *testing.T) {
+	for _, args := range [][]string{{"--"}, {"check", "--"}, {"attach", "x", "--"}, {"serve", "--"}, {"init", "--"}} {
+		code, stdout, stderr := runCLI(t, append([]string{"__complete"}, args...)...)
+		if code != exitOK {
+			t.Errorf("uptty __complete %q = %d, %q, %q", args, code, stdout, stderr)
+		}
+		for _, l := range strings.Split(stdout, "\n") {
+			if strings.Contains(l, "`") {
+				t.Errorf("uptty __complete %q offers %q, with pflag's backquotes", args, l)
+			}
+		}
+	}
+	_, stdout, _ := runCLI(t, "__complete", "check", "--")
+	if !strings.Contains(stdout, "--config\tconfig FILE (default: ") {
+		t.Errorf("uptty __complete check -- = %q; want --config described as in --help", stdout)
+	}
+}
+
 // TestCompletionScripts: each shell's script is written, and bash's, sourced in a real bash,
 // completes commands, flags and the config's service names through the built binary.
 func TestCompletionScripts(t *testing.T) {
