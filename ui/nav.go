@@ -46,6 +46,11 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	k := m.keys
 	switch {
+	case m.view == listView && m.wall != wallOff && key.Matches(msg, k.Open, k.Pause, k.Mute, k.Ack, k.Fold):
+		// The wallboard draws no selection: these would act on a row nobody sees there (one
+		// moved to in the list), and p paused it, m then 1 silenced it, its prompt not drawn.
+		m.note = "p, m, a, enter and tab act on a row: W for the list"
+		return m, nil
 	case key.Matches(msg, k.Mute) && m.view != helpView:
 		return m.startMute()
 	case key.Matches(msg, k.Ack) && (m.view == detailView || m.view == listView && m.wall == wallOff):

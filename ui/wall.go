@@ -462,6 +462,9 @@ func (m Model) wallFooter(w, page, pages int) string {
 		pos = strings.TrimSpace(m.shownText() + "  " + pos)
 	}
 	room := w - text.Width(pos) - 2
+	if m.note != "" { // what the last key did, or why it did nothing, as the list's footer says
+		return m.wallFooterLine(w, text.Truncate(m.note, max(room, 0), m.st.g.ellipsis), pos)
+	}
 	// Keys that do not fit are left out whole, ? help (which lists them all) last.
 	keys := []string{"W list", "/ find", "! problems", "? help", "q quit"}
 	order := []int{3, 4, 0, 1, 2}
@@ -488,6 +491,11 @@ func (m Model) wallFooter(w, page, pages int) string {
 	if hint == "" {
 		hint = text.Truncate(keys[3], max(room, 0), "")
 	}
+	return m.wallFooterLine(w, hint, pos)
+}
+
+// wallFooterLine is the wallboard's footer: hint on the left, pos on the right.
+func (m Model) wallFooterLine(w int, hint, pos string) string {
 	gap := w - text.Width(hint) - text.Width(pos)
 	if pos == "" || gap < 1 {
 		return m.st.footer.Render(hint)

@@ -329,3 +329,51 @@ func TestWallPageKeys(t *testing.T) {
 		t.Errorf("the help does not list the wallboard's page keys:\n%s", help)
 	}
 }
+
+// TestWallActsOnNoHiddenRow: the wallboard shows no selection, so the keys that act on the
+// selected row do nothing there but say how to get a row: p paused, m then 1 silenced (its
+// prompt not drawn) and enter opened a service the board never pointed at, one moved to in
+// the list before.
+func TestWallActsOnNoHiddenRow(t *testing.T) {
+	services, st := fixture(fixedNow)
+	snaps, src := split(services, st)
+	s := newSilences()
+	m := New(services, snaps, src, s.options(Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst,
+		SetPaused: func(name string, pause bool) error {
+			t.Errorf("SetPaused(%q, %v) from the wallboard", name, pause)
+			return nil
+		},
+		Ack: func(name string, _ track.Ack) error {
+			t.Errorf("Ack(%q) from the wallboard", name)
+			return nil
+		},
+		Unack: func(name string) error {
+			t.Errorf("Unack(%q) from the wallboard", name)
+			return nil
+		}}))
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	base := press(next.(Model), "j", "W")
+	for _, k := range []string{"p", "m", "a", "enter", "tab"} {
+		msg := keyMsg(k)
+		if k == "tab" {
+			msg = tea.KeyMsg{Type: tea.KeyTab}
+		}
+		got, cmd := base.Update(msg)
+		g := got.(Model)
+		if cmd != nil {
+			if msg := cmd(); msg != nil {
+				t.Errorf("%s on the wallboard sent %T", k, msg)
+			}
+		}
+		if g.mute.open || g.acking.open || g.view != listView || g.wall == wallOff || !slices.Equal(listed(g), listed(base)) {
+			t.Errorf("%s on the wallboard acted: mute %v, ack %v, view %v, wall %v", k, g.mute.open, g.acking.open, g.view, g.wall)
+		}
+		lines := strings.Split(g.View(), "\n")
+		if footer := lines[len(lines)-1]; !strings.Contains(footer, "W for the list") {
+			t.Errorf("%s on the wallboard: footer %q, want it to say W for the list", k, footer)
+		}
+		if after := press(g, "1"); len(s.wrote) > 0 || after.View() == "" {
+			t.Errorf("%s 1 on the wallboard silenced %v", k, <-s.wrote)
+		}
+	}
+}
