@@ -346,6 +346,13 @@ func (c *cli) check() error {
 	if opts.wallPage < 0 || opts.wallPage > 0 && opts.wallPage < time.Second {
 		return fmt.Errorf("--wall-page %s: want at least 1s", opts.wallPage)
 	}
+	if opts.config != "-" { // init's stdout
+		path, err := config.ExpandHome(opts.config, c.getenv)
+		if err != nil {
+			return fmt.Errorf("--config %s: %w", opts.config, err)
+		}
+		opts.config = path
+	}
 	switch opts.command {
 	case "":
 		if opts.demo && opts.config != "" {

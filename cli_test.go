@@ -667,3 +667,28 @@ func TestManyConfigErrors(t *testing.T) {
 		t.Errorf("uptty validate = %d, %d lines; want 2 and every one of the 119 errors", code, n)
 	}
 }
+
+// TestConfigTilde: a shell expands ~ at the start of a word only, so --config=~/x.yaml and
+// UPTTY_CONFIG=~/x.yaml (a systemd unit, a Dockerfile) reached uptty as written: init made a
+// directory named ~ in the working directory, and check said "config ~/x.yaml: no such file"
+// of a file that is there. A leading ~/ is $HOME, as in history.path.
+func TestConfigTilde(t *testing.T) {
+	t.Chdir(t.TempDir())
+	home := t.TempDir()
+	env := map[string]string{"HOME": home}
+	code, stdout, stderr := runCLIEnv(t, env, "init", "--config=~/cfg/uptty.yaml")
+	want := filepath.Join(home, "cfg", "uptty.yaml")
+	if code != exitOK || !strings.Contains(stdout, "wrote "+want) {
+		t.Errorf("uptty init --config=~/cfg/uptty.yaml = %d, %q, %q; want it written to %s", code, stdout, stderr, want)
+	}
+	if _, err := os.Stat("~"); err == nil {
+		t.Error("uptty init --config=~/… made a directory named ~")
+	}
+	if code, stdout, stderr := runCLIEnv(t, env, "validate", "--config=~/cfg/uptty.yaml"); code != exitOK {
+		t.Errorf("uptty validate --config=~/cfg/uptty.yaml = %d, %q, %q", code, stdout, stderr)
+	}
+	env["UPTTY_CONFIG"] = "~/cfg/uptty.yaml"
+	if code, stdout, stderr := runCLIEnv(t, env, "validate"); code != exitOK {
+		t.Errorf("UPTTY_CONFIG=~/cfg/uptty.yaml uptty validate = %d, %q, %q", code, stdout, stderr)
+	}
+}
