@@ -15,6 +15,7 @@ type keyMap struct {
 	FullUp, FullDown, HalfUp, HalfDown key.Binding
 	Open, Back, Pause, Help, Quit      key.Binding
 	Reload                             key.Binding
+	Redraw                             key.Binding // the whole screen again, over what others wrote on it
 	Mute                               key.Binding // silence or unsilence the selected service
 	Ack                                key.Binding // acknowledge the selected outage, or remove its ack
 	Window, NextWindow                 key.Binding // the detail chart's window
@@ -46,6 +47,7 @@ func newKeyMap() *keyMap {
 		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge the selected outage (an optional note) / remove its ack")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "show / hide this help")),
 		Reload:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload the config file")),
+		Redraw:   key.NewBinding(key.WithKeys("ctrl+l"), key.WithHelp("ctrl+l", "redraw the screen")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q, ctrl+c", "quit")),
 		// The keys are in the order of history.StandardWindows.
 		Window:     key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "details: history of the last 1h, 24h, 7d, 30d")),
@@ -79,7 +81,7 @@ func (k *keyMap) groups() []keyGroup {
 		{"Find", []key.Binding{k.Find, k.Problems, k.NextProblem, k.PrevProblem, k.FirstDown, k.Sort, k.Fold, k.FoldAll}},
 		{"Wallboard", []key.Binding{k.Wall, k.NextPage, k.PrevPage}},
 		{"History", []key.Binding{k.Window, k.NextWindow}},
-		{"General", []key.Binding{k.Reload, k.Help, k.Quit}},
+		{"General", []key.Binding{k.Reload, k.Redraw, k.Help, k.Quit}},
 	}
 }
 

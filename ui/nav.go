@@ -21,6 +21,11 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		next, key := next.(Model).handleKey(msg)
 		return next, tea.Batch(esc, key)
 	}
+	if key.Matches(msg, m.keys.Redraw) {
+		// The screen writes only the cells that change: what another program wrote over it
+		// (a wall(1) message, a background job) stays until this, as in less, vim and top.
+		return m, tea.ClearScreen
+	}
 	if m.typing && m.view == listView {
 		return m.filterKey(msg)
 	}

@@ -491,3 +491,29 @@ func TestDetailLongName(t *testing.T) {
 		})
 	}
 }
+
+// TestRedrawKey: ctrl+l repaints the whole screen, as in less, vim and top: the screen writes
+// only the cells that change, so what another program wrote over it (a wall(1) message, a
+// background job's output) stayed until those cells changed, and ctrl+l did nothing. It works
+// in every view and prompt, and the help lists it.
+func TestRedrawKey(t *testing.T) {
+	base := fixtureModel(80, 24, termenv.Ascii, false)
+	for _, tt := range []struct {
+		name string
+		m    Model
+	}{
+		{"list", base}, {"detail", press(base, "enter")}, {"help", press(base, "?")},
+		{"wallboard", press(base, "W")}, {"typing a filter", press(base, "/", "p")},
+	} {
+		next, cmd := tt.m.Update(tea.KeyMsg{Type: tea.KeyCtrlL})
+		if cmd == nil || cmd() != tea.ClearScreen() {
+			t.Errorf("%s: ctrl+l did not ask for a full repaint", tt.name)
+		}
+		if got, want := next.(Model).View(), tt.m.View(); got != want {
+			t.Errorf("%s: ctrl+l changed the screen:\n%s\nwant\n%s", tt.name, got, want)
+		}
+	}
+	if help := strings.Join(base.helpLines(), "\n"); !strings.Contains(help, "ctrl+l") {
+		t.Errorf("the help does not list ctrl+l:\n%s", help)
+	}
+}
