@@ -201,7 +201,7 @@ dump written to $XDG_STATE_HOME/uptty/crash-TIME.txt.
 `
 
 // noConfig is what a subcommand says when it finds no config.
-const noConfig = "uptty: no config found (looked at $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml); pass --config FILE"
+const noConfig = "uptty: no config found (looked at $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml); pass --config FILE, or write one: uptty init"
 
 // defaultSince is how far back `uptty incidents` looks without --since.
 const defaultSince = 7 * 24 * time.Hour
