@@ -333,7 +333,7 @@ func TestWallPageKeys(t *testing.T) {
 // TestWallActsOnNoHiddenRow: the wallboard shows no selection, so the keys that act on the
 // selected row do nothing there but say how to get a row: p paused, m then 1 silenced (its
 // prompt not drawn) and enter opened a service the board never pointed at, one moved to in
-// the list before.
+// the list before. s and z, which change only the list, changed it unseen.
 func TestWallActsOnNoHiddenRow(t *testing.T) {
 	services, st := fixture(fixedNow)
 	snaps, src := split(services, st)
@@ -353,7 +353,7 @@ func TestWallActsOnNoHiddenRow(t *testing.T) {
 		}}))
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	base := press(next.(Model), "j", "W")
-	for _, k := range []string{"p", "m", "a", "enter", "tab"} {
+	for _, k := range []string{"p", "m", "a", "enter", "tab", "s", "z"} {
 		msg := keyMsg(k)
 		if k == "tab" {
 			msg = tea.KeyMsg{Type: tea.KeyTab}
@@ -365,7 +365,7 @@ func TestWallActsOnNoHiddenRow(t *testing.T) {
 				t.Errorf("%s on the wallboard sent %T", k, msg)
 			}
 		}
-		if g.mute.open || g.acking.open || g.view != listView || g.wall == wallOff || !slices.Equal(listed(g), listed(base)) {
+		if g.mute.open || g.acking.open || g.view != listView || g.wall == wallOff || !slices.Equal(listed(g), listed(base)) || g.find.sort != base.find.sort {
 			t.Errorf("%s on the wallboard acted: mute %v, ack %v, view %v, wall %v", k, g.mute.open, g.acking.open, g.view, g.wall)
 		}
 		lines := strings.Split(g.View(), "\n")
