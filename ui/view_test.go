@@ -517,3 +517,39 @@ func TestRedrawKey(t *testing.T) {
 		t.Errorf("the help does not list ctrl+l:\n%s", help)
 	}
 }
+
+// TestDetailLongGroup: a group too long for its line follows the name's rule, wrapped whole,
+// rather than cut ("Group  a group with quite a long name as well to see h…" at 60 columns,
+// under a name given whole over three lines).
+func TestDetailLongGroup(t *testing.T) {
+	group := "a group with quite a long name as well to see how headings are cut END"
+	services, st := fixture(fixedNow)
+	services[6].Group = group
+	snaps, src := split(services, st)
+	m := New(services, snaps, src, Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 60, Height: 12})
+	m = next.(Model)
+	for k := 0; k < len(services) && m.selected() != 6; k++ {
+		m = press(m, "j")
+	}
+	m = withDetail(press(m, "enter"))
+	var got []string
+	in := false
+	for _, l := range m.detailLines()[1:] {
+		if text.Width(l) > 60 {
+			t.Errorf("line %q is wider than 60", l)
+		}
+		label := strings.TrimSpace(text.Truncate(l, labelW, ""))
+		if label == "Group" {
+			in = true
+		} else if label != "" {
+			in = false
+		}
+		if in && len(l) > labelW+1 {
+			got = append(got, strings.TrimSpace(l[labelW+1:]))
+		}
+	}
+	if strings.Join(got, " ") != group {
+		t.Errorf("the Group lines read %q, want %q", strings.Join(got, " "), group)
+	}
+}
