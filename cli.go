@@ -346,7 +346,11 @@ func (c *cli) check() error {
 	if opts.wallPage < 0 || opts.wallPage > 0 && opts.wallPage < time.Second {
 		return fmt.Errorf("--wall-page %s: want at least 1s", opts.wallPage)
 	}
-	if opts.config != "-" { // init's stdout
+	if opts.config == "-" && opts.command != "init" {
+		// init -c - writes on stdout, so a pipe into check -c - is the next thing tried.
+		return errors.New("--config -: - is uptty init's stdout; to read the config from stdin: -c /dev/stdin")
+	}
+	if opts.config != "-" {
 		path, err := config.ExpandHome(opts.config, c.getenv)
 		if err != nil {
 			return fmt.Errorf("--config %s: %w", opts.config, err)

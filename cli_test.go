@@ -692,3 +692,15 @@ func TestConfigTilde(t *testing.T) {
 		t.Errorf("UPTTY_CONFIG=~/cfg/uptty.yaml uptty validate = %d, %q, %q", code, stdout, stderr)
 	}
 }
+
+// TestConfigDash: uptty init -c - writes the config on stdout, so a pipe into validate or check
+// with -c - is the next thing tried; it said "config -: no such file or directory". It says
+// what reads stdin: -c /dev/stdin.
+func TestConfigDash(t *testing.T) {
+	for _, args := range [][]string{{"validate", "-c", "-"}, {"check", "--config", "-"}, {"-c", "-"}} {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, "--config -: ") || !strings.Contains(stderr, "-c /dev/stdin") {
+			t.Errorf("uptty %q = %d, %q, %q; want 2 and -c /dev/stdin", args, code, stdout, stderr)
+		}
+	}
+}
