@@ -271,6 +271,10 @@ func durationExample(path string) string {
 		return "10s"
 	case "retry_interval":
 		return "5s"
+	case "slow":
+		return "1s"
+	case "cert_warn":
+		return "14d"
 	case "retention":
 		return "90d"
 	case "for":
