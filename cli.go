@@ -54,6 +54,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
   uptty -c prod.yaml --wall      # another config, on the wallboard
   uptty --demo                   # built-in simulated services, no network needed`,
 		Args:              c.unknownCommand,
+		Annotations:       map[string]string{drawsScreen: "yes"},
 		RunE:              c.runE(""),
 		SilenceErrors:     true,
 		SilenceUsage:      true,
@@ -183,6 +184,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
   uptty attach https://10.0.0.5:9870 --ca /etc/uptty/ca.pem
   uptty attach prometheus+http://prometheus:9090 --selector '{job="blackbox"}'`,
 			Args:              c.attachArgs,
+			Annotations:       map[string]string{drawsScreen: "yes"},
 			ValidArgsFunction: cobra.NoFileCompletions,
 		}, func(cmd *cobra.Command) {
 			cmd.Flags().StringVar(&c.opts.serve.tokenFile, "token-file", "", "`FILE` holding the bearer token every request carries (else $UPTTY_TOKEN)")

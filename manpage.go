@@ -12,7 +12,13 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/uptty/uptty/ui"
 )
+
+// drawsScreen is the annotation of the commands that draw the live screen: their pages list its
+// keys (KEYS).
+const drawsScreen = "uptty-draws-screen"
 
 // manHeader is what every page's .TH line carries besides its title.
 type manHeader struct {
@@ -94,6 +100,18 @@ func manPage(cmd *cobra.Command, h manHeader) []byte {
 	if flags := cmd.InheritedFlags(); flags.HasAvailableFlags() {
 		section("OPTIONS INHERITED FROM PARENT COMMANDS")
 		manFlags(&b, flags)
+	}
+	if cmd.Annotations[drawsScreen] != "" {
+		section("KEYS")
+		for i, g := range ui.Keys() {
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(&b, ".SS %s\n", roffLines(g.Title))
+			for _, k := range g.Keys {
+				fmt.Fprintf(&b, ".TP 12\n\\fB%s\\fP\n%s\n", roffLines(k[0]), roffLines(k[1]))
+			}
+		}
 	}
 	if cmd.Example != "" {
 		section("EXAMPLE")

@@ -54,11 +54,16 @@ func TestManPagesAsCobraDoc(t *testing.T) {
 	}
 }
 
-// withoutOptions is a page with its OPTIONS sections emptied.
+// withoutOptions is a page with its OPTIONS sections emptied and its KEYS left out, which
+// cobra/doc does not write.
 func withoutOptions(page []byte) []byte {
 	var out []string
 	skip := false
 	for _, l := range strings.Split(string(page), "\n") {
+		if l == ".SH KEYS" { // to the next section, whose blank lines before it stay
+			skip = true
+			continue
+		}
 		if strings.HasPrefix(l, ".SH ") {
 			skip = strings.HasPrefix(l, ".SH OPTIONS")
 			out = append(out, l)
@@ -139,5 +144,28 @@ func TestManFlagsAsHelp(t *testing.T) {
 		if strings.Contains(page, bad) {
 			t.Errorf("page has %q", bad)
 		}
+	}
+}
+
+// TestManKeys: the pages of the commands that draw the live screen (uptty, uptty attach) list
+// its keys, as its help does (?); man uptty had every flag and not one key.
+func TestManKeys(t *testing.T) {
+	root := newCLI(nil, nil, nil, nil).root
+	h := manHeader{section: "1", date: time.Unix(0, 0).UTC(), source: "uptty dev", manual: "uptty manual"}
+	attach, _, err := root.Find([]string{"attach"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check, _, _ := root.Find([]string{"check"})
+	for _, cmd := range []*cobra.Command{root, attach} {
+		page := string(manPage(cmd, h))
+		for _, want := range []string{"\n.SH KEYS\n", "\n.SS Wallboard\n", ".TP 12\n\\fBctrl+l\\fP\nredraw the screen\n", ".TP 12\n\\fBW\\fP\n", ".TP 12\n\\fB?\\fP\n"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s: page lacks %q", cmd.CommandPath(), want)
+			}
+		}
+	}
+	if page := string(manPage(check, h)); strings.Contains(page, ".SH KEYS") {
+		t.Error("uptty check's page lists the screen's keys")
 	}
 }

@@ -67,6 +67,27 @@ func newKeyMap() *keyMap {
 	}
 }
 
+// KeyGroup is a titled section of the screen's keys: each key as the help view writes it, and
+// what it does.
+type KeyGroup struct {
+	Title string
+	Keys  [][2]string
+}
+
+// Keys lists every key of the live screen, in the help view's sections and order, for the man
+// page: the help (?) and the page cannot disagree.
+func Keys() []KeyGroup {
+	var out []KeyGroup
+	for _, g := range newKeyMap().groups() {
+		kg := KeyGroup{Title: g.title}
+		for _, b := range g.bindings {
+			kg.Keys = append(kg.Keys, [2]string{b.Help().Key, b.Help().Desc})
+		}
+		out = append(out, kg)
+	}
+	return out
+}
+
 // keyGroup is a titled section of the help view.
 type keyGroup struct {
 	title    string
