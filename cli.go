@@ -493,6 +493,17 @@ func (c *cli) flagError(cmd *cobra.Command, err error) error {
 			if msg := c.misplaced(name, cmd); msg != "" {
 				return errors.New(msg)
 			}
+			var names []string
+			visit := func(f *pflag.Flag) {
+				if !f.Hidden && f.Deprecated == "" {
+					names = append(names, f.Name)
+				}
+			}
+			cmd.Flags().VisitAll(visit)
+			cmd.InheritedFlags().VisitAll(visit)
+			if best := config.Closest(name, names); best != "" {
+				return fmt.Errorf("unknown flag: --%s; did you mean --%s?", name, best)
+			}
 		}
 	case errors.As(err, &missing):
 		return fmt.Errorf("flag needs an argument: --%s", missing.GetFlag().Name)

@@ -704,3 +704,23 @@ func TestConfigDash(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagTypo: a flag mistyped is answered with the one meant, as a command's typo is
+// ("unknown flag: --jsn" left the user to read the help for --json).
+func TestFlagTypo(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check", "--jsn"}, "unknown flag: --jsn; did you mean --json?"},
+		{[]string{"check", "--confg", "x.yaml"}, "unknown flag: --confg; did you mean --config?"},
+		{[]string{"--wal"}, "unknown flag: --wal; did you mean --wall?"},
+		{[]string{"init", "--froce"}, "unknown flag: --froce; did you mean --force?"},
+		{[]string{"check", "--frobnicate"}, "unknown flag: --frobnicate\n"},
+	} {
+		code, _, stderr := runCLI(t, tt.args...)
+		if code != exitUsage || !strings.Contains(stderr, tt.want) {
+			t.Errorf("uptty %q = %d, %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}
