@@ -54,6 +54,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
   uptty -c prod.yaml --wall      # another config, on the wallboard
   uptty --demo                   # built-in simulated services, no network needed`,
 		Args:              c.unknownCommand,
+		Annotations:       map[string]string{drawsScreen: "yes"},
 		RunE:              c.runE(""),
 		SilenceErrors:     true,
 		SilenceUsage:      true,
@@ -183,6 +184,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
   uptty attach https://10.0.0.5:9870 --ca /etc/uptty/ca.pem
   uptty attach prometheus+http://prometheus:9090 --selector '{job="blackbox"}'`,
 			Args:              c.attachArgs,
+			Annotations:       map[string]string{drawsScreen: "yes"},
 			ValidArgsFunction: cobra.NoFileCompletions,
 		}, func(cmd *cobra.Command) {
 			cmd.Flags().StringVar(&c.opts.serve.tokenFile, "token-file", "", "`FILE` holding the bearer token every request carries (else $UPTTY_TOKEN)")
@@ -346,6 +348,17 @@ func (c *cli) check() error {
 	if opts.wallPage < 0 || opts.wallPage > 0 && opts.wallPage < time.Second {
 		return fmt.Errorf("--wall-page %s: want at least 1s", opts.wallPage)
 	}
+	if opts.config == "-" && opts.command != "init" {
+		// init -c - writes on stdout, so a pipe into check -c - is the next thing tried.
+		return errors.New("--config -: - is uptty init's stdout; to read the config from stdin: -c /dev/stdin")
+	}
+	if opts.config != "-" {
+		path, err := config.ExpandHome(opts.config, c.getenv)
+		if err != nil {
+			return fmt.Errorf("--config %s: %w", opts.config, err)
+		}
+		opts.config = path
+	}
 	switch opts.command {
 	case "":
 		if opts.demo && opts.config != "" {
@@ -480,6 +493,17 @@ func (c *cli) flagError(cmd *cobra.Command, err error) error {
 			if msg := c.misplaced(name, cmd); msg != "" {
 				return errors.New(msg)
 			}
+			var names []string
+			visit := func(f *pflag.Flag) {
+				if !f.Hidden && f.Deprecated == "" {
+					names = append(names, f.Name)
+				}
+			}
+			cmd.Flags().VisitAll(visit)
+			cmd.InheritedFlags().VisitAll(visit)
+			if best := config.Closest(name, names); best != "" {
+				return fmt.Errorf("unknown flag: --%s; did you mean --%s?", name, best)
+			}
 		}
 	case errors.As(err, &missing):
 		return fmt.Errorf("flag needs an argument: --%s", missing.GetFlag().Name)
@@ -538,6 +562,9 @@ func (c *cli) misplaced(name string, cmd *cobra.Command) string {
 
 // execute runs the command line; cmd is the command it named, when it got that far.
 func (c *cli) execute(args []string) (cmd *cobra.Command, err error) {
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		plainUsages(c.root)
+	}
 	// nil would make cobra read os.Args.
 	c.root.SetArgs(append([]string{}, commandFirst(c.root, args)...))
 	return c.root.ExecuteC()

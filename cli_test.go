@@ -275,6 +275,27 @@ func TestCompleteNames(t *testing.T) {
 	}
 }
 
+// TestCompleteFlagDescriptions: a flag's description in completion reads as in --help. cobra
+// gives the usage as written, so zsh and fish listed "--config  config `FILE` (default: …)"
+// and "--wall-page  how long (`DUR`) the wallboard…", pflag's value names in backquotes.
+func TestCompleteFlagDescriptions(t *testing.T) {
+	for _, args := range [][]string{{"--"}, {"check", "--"}, {"attach", "x", "--"}, {"serve", "--"}, {"init", "--"}} {
+		code, stdout, stderr := runCLI(t, append([]string{"__complete"}, args...)...)
+		if code != exitOK {
+			t.Errorf("uptty __complete %q = %d, %q, %q", args, code, stdout, stderr)
+		}
+		for _, l := range strings.Split(stdout, "\n") {
+			if strings.Contains(l, "`") {
+				t.Errorf("uptty __complete %q offers %q, with pflag's backquotes", args, l)
+			}
+		}
+	}
+	_, stdout, _ := runCLI(t, "__complete", "check", "--")
+	if !strings.Contains(stdout, "--config\tconfig FILE (default: ") {
+		t.Errorf("uptty __complete check -- = %q; want --config described as in --help", stdout)
+	}
+}
+
 // TestCompletionScripts: each shell's script is written, and bash's, sourced in a real bash,
 // completes commands, flags and the config's service names through the built binary.
 func TestCompletionScripts(t *testing.T) {
@@ -644,5 +665,62 @@ func TestManyConfigErrors(t *testing.T) {
 	code, _, stderr := runCLI(t, "validate", "-c", path)
 	if n := strings.Count(stderr, "\n"); code != exitUsage || n != 119 {
 		t.Errorf("uptty validate = %d, %d lines; want 2 and every one of the 119 errors", code, n)
+	}
+}
+
+// TestConfigTilde: a shell expands ~ at the start of a word only, so --config=~/x.yaml and
+// UPTTY_CONFIG=~/x.yaml (a systemd unit, a Dockerfile) reached uptty as written: init made a
+// directory named ~ in the working directory, and check said "config ~/x.yaml: no such file"
+// of a file that is there. A leading ~/ is $HOME, as in history.path.
+func TestConfigTilde(t *testing.T) {
+	t.Chdir(t.TempDir())
+	home := t.TempDir()
+	env := map[string]string{"HOME": home}
+	code, stdout, stderr := runCLIEnv(t, env, "init", "--config=~/cfg/uptty.yaml")
+	want := filepath.Join(home, "cfg", "uptty.yaml")
+	if code != exitOK || !strings.Contains(stdout, "wrote "+want) {
+		t.Errorf("uptty init --config=~/cfg/uptty.yaml = %d, %q, %q; want it written to %s", code, stdout, stderr, want)
+	}
+	if _, err := os.Stat("~"); err == nil {
+		t.Error("uptty init --config=~/… made a directory named ~")
+	}
+	if code, stdout, stderr := runCLIEnv(t, env, "validate", "--config=~/cfg/uptty.yaml"); code != exitOK {
+		t.Errorf("uptty validate --config=~/cfg/uptty.yaml = %d, %q, %q", code, stdout, stderr)
+	}
+	env["UPTTY_CONFIG"] = "~/cfg/uptty.yaml"
+	if code, stdout, stderr := runCLIEnv(t, env, "validate"); code != exitOK {
+		t.Errorf("UPTTY_CONFIG=~/cfg/uptty.yaml uptty validate = %d, %q, %q", code, stdout, stderr)
+	}
+}
+
+// TestConfigDash: uptty init -c - writes the config on stdout, so a pipe into validate or check
+// with -c - is the next thing tried; it said "config -: no such file or directory". It says
+// what reads stdin: -c /dev/stdin.
+func TestConfigDash(t *testing.T) {
+	for _, args := range [][]string{{"validate", "-c", "-"}, {"check", "--config", "-"}, {"-c", "-"}} {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, "--config -: ") || !strings.Contains(stderr, "-c /dev/stdin") {
+			t.Errorf("uptty %q = %d, %q, %q; want 2 and -c /dev/stdin", args, code, stdout, stderr)
+		}
+	}
+}
+
+// TestFlagTypo: a flag mistyped is answered with the one meant, as a command's typo is
+// ("unknown flag: --jsn" left the user to read the help for --json).
+func TestFlagTypo(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check", "--jsn"}, "unknown flag: --jsn; did you mean --json?"},
+		{[]string{"check", "--confg", "x.yaml"}, "unknown flag: --confg; did you mean --config?"},
+		{[]string{"--wal"}, "unknown flag: --wal; did you mean --wall?"},
+		{[]string{"init", "--froce"}, "unknown flag: --froce; did you mean --force?"},
+		{[]string{"check", "--frobnicate"}, "unknown flag: --frobnicate\n"},
+	} {
+		code, _, stderr := runCLI(t, tt.args...)
+		if code != exitUsage || !strings.Contains(stderr, tt.want) {
+			t.Errorf("uptty %q = %d, %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
 	}
 }

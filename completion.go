@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
 	"github.com/uptty/uptty/config"
@@ -62,6 +63,18 @@ func runCompletion(root *cobra.Command, shell string, stdout, stderr io.Writer) 
 		return exitUsage
 	}
 	return exitOK
+}
+
+// plainUsages takes pflag's backquotes out of every flag's usage, as --help does: cobra
+// describes a flag in completion by its usage as written, and zsh and fish listed
+// "config `FILE` (default: …)".
+func plainUsages(cmd *cobra.Command) {
+	plain := func(f *pflag.Flag) { _, f.Usage = pflag.UnquoteUsage(f) }
+	cmd.Flags().VisitAll(plain)
+	cmd.PersistentFlags().VisitAll(plain)
+	for _, sub := range cmd.Commands() {
+		plainUsages(sub)
+	}
 }
 
 // completeServices offers the config's service names.

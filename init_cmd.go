@@ -115,6 +115,10 @@ func runInit(opts options, stdin io.Reader, stdout, stderr io.Writer, getenv fun
 	}
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		return fail("%s is a directory: uptty init -c %s", path, shellWord(filepath.Join(path, defaultInitPath)))
+	} else if err == nil && !info.Mode().IsRegular() {
+		// --force overwrites a config, not a device: /dev/null took the config and init said
+		// it wrote it, and a named pipe held init until something read it.
+		return fail("%s is %s, not a file: uptty init writes a config file (uptty init -c - writes it on stdout)", path, fileKind(info.Mode()))
 	}
 	// A directory that does not exist yet is made, 0700 as the XDG spec asks: the lookup's own
 	// ~/.config/uptty/config.yaml is where a first config often goes.
@@ -186,6 +190,19 @@ func initURLs(words []string, stdin io.Reader) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// fileKind names what a path that is not a regular file or a directory is.
+func fileKind(mode fs.FileMode) string {
+	switch {
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }
 
 // shellWord quotes s for a shell when it must be.

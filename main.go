@@ -147,7 +147,7 @@ Flags:
                       selecting text with the mouse works
       --wall-page DUR (live monitor, attach) how long the wallboard shows a
                       page of healthy tiles when they do not all fit
-                      (default 10s)
+                      (default 10s); pgdown and pgup turn a page at once
       --listen ADDR   (serve) address of the HTTP API (default
                       127.0.0.1:9870); one that is not loopback needs a
                       token: $UPTTY_TOKEN or --token-file
@@ -202,7 +202,7 @@ dump written to $XDG_STATE_HOME/uptty/crash-TIME.txt.
 `
 
 // noConfig is what a subcommand says when it finds no config.
-const noConfig = "uptty: no config found (looked at $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml); pass --config FILE"
+const noConfig = "uptty: no config found (looked at $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml); pass --config FILE, or write one: uptty init"
 
 // defaultSince is how far back `uptty incidents` looks without --since.
 const defaultSince = 7 * 24 * time.Hour

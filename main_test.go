@@ -196,7 +196,7 @@ services:
 		{name: "validate missing file", args: []string{"validate", "-c", "/nonexistent/uptty.yaml"}, wantCode: 2, wantErr: "uptty: config /nonexistent/uptty.yaml: no such file or directory\n"},
 		{name: "validate a directory", args: []string{"validate", "-c", t.TempDir()}, wantCode: 2, wantErr: "uptty: config "},
 		{name: "validate huge file", args: []string{"validate", "-c", huge}, wantCode: 2, wantErr: "uptty: config " + huge + ": larger than 4 MiB, uptty's limit for a config file"},
-		{name: "validate no config", args: []string{"validate"}, wantCode: 2, wantErr: "no config found"},
+		{name: "validate no config", args: []string{"validate"}, wantCode: 2, wantErr: "no config found (looked at $UPTTY_CONFIG, ./uptty.yaml, $XDG_CONFIG_HOME/uptty/config.yaml); pass --config FILE, or write one: uptty init\n"},
 		{name: "check up", args: []string{"check", "-c", good}, wantCode: 0, wantOut: "Good", notInOuput: "s3cret-token"},
 		{name: "check down", args: []string{"check", "--config", down}, wantCode: 1, wantOut: "connection refused"},
 		{name: "check bad config", args: []string{"check", "-c", bad}, wantCode: 2, wantErr: "intervall"},

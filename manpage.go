@@ -12,7 +12,13 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/uptty/uptty/ui"
 )
+
+// drawsScreen is the annotation of the commands that draw the live screen: their pages list its
+// keys (KEYS).
+const drawsScreen = "uptty-draws-screen"
 
 // manHeader is what every page's .TH line carries besides its title.
 type manHeader struct {
@@ -95,6 +101,18 @@ func manPage(cmd *cobra.Command, h manHeader) []byte {
 		section("OPTIONS INHERITED FROM PARENT COMMANDS")
 		manFlags(&b, flags)
 	}
+	if cmd.Annotations[drawsScreen] != "" {
+		section("KEYS")
+		for i, g := range ui.Keys() {
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(&b, ".SS %s\n", roffLines(g.Title))
+			for _, k := range g.Keys {
+				fmt.Fprintf(&b, ".TP 12\n\\fB%s\\fP\n%s\n", roffLines(k[0]), roffLines(k[1]))
+			}
+		}
+	}
 	if cmd.Example != "" {
 		section("EXAMPLE")
 		fmt.Fprintf(&b, ".EX\n%s\n.EE\n", roffLines(cmd.Example))
@@ -119,30 +137,29 @@ func manPage(cmd *cobra.Command, h manHeader) []byte {
 	return b.Bytes()
 }
 
-// manFlags writes a paragraph per flag that help shows: its names in bold, its default, and
-// its usage indented below.
+// manFlags writes a tagged paragraph per flag that help shows: its head in bold and its usage
+// indented below, both as --help writes them. cobra/doc's heads (--flag=DEFAULT, run into the
+// usage in one justified paragraph) read "--wall[=]" for --wall[=services], "--wall-page=0s"
+// above "(default 10s)" and "--ascii[=false]" for a flag that turns ASCII on.
 func manFlags(b *bytes.Buffer, flags *pflag.FlagSet) {
-	first := true
 	flags.VisitAll(func(f *pflag.Flag) {
 		if f.Deprecated != "" || f.Hidden {
 			return
 		}
-		if !first {
-			b.WriteString("\n.PP\n")
-		}
-		first = false
-		if f.Shorthand != "" && f.ShorthandDeprecated == "" {
-			fmt.Fprintf(b, "\\fB-%s\\fP, ", f.Shorthand)
-		}
-		def := "=" + f.DefValue
-		if f.Value.Type() == "string" {
-			def = fmt.Sprintf("=%q", f.DefValue)
-		}
-		if f.NoOptDefVal != "" {
-			def = "[" + def + "]"
-		}
-		fmt.Fprintf(b, "\\fB--%s\\fP%s\n\t%s\n", f.Name, roffText(def), roffText(f.Usage))
+		head, usage := helpLine(f)
+		fmt.Fprintf(b, ".TP\n\\fB%s\\fP\n%s\n", roffLines(head), roffText(usage))
 	})
+}
+
+// helpLine is flag f's line in --help, cut into its head ("-c, --config FILE") and its usage
+// (with the default, when it is not the zero value), from pflag, which writes --help.
+func helpLine(f *pflag.Flag) (head, usage string) {
+	one := pflag.NewFlagSet("", pflag.ContinueOnError)
+	one.AddFlag(f)
+	line := strings.TrimSpace(one.FlagUsagesWrapped(0))
+	// pflag pads the head with at least three spaces; a head has no double space.
+	head, usage, _ = strings.Cut(line, "  ")
+	return head, strings.TrimSpace(usage)
 }
 
 // roffText is text for a roff paragraph: roffLines, with a `word` in backquotes (pflag's name

@@ -17,8 +17,8 @@ import (
 
 // TestManPagesAsCobraDoc: uptty's pages are the ones cobra/doc wrote before it left the binary,
 // byte for byte, but for the NAME line's separator, which cobra/doc meant to be "\-" and lost in
-// its Markdown step, and characters beyond ASCII, named for groff. cobra/doc is a test
-// dependency only.
+// its Markdown step, characters beyond ASCII, named for groff, and the flags, written as --help
+// writes them (TestManFlagsAsHelp). cobra/doc is a test dependency only.
 func TestManPagesAsCobraDoc(t *testing.T) {
 	date := time.Unix(1798761600, 0).UTC()
 	ours, theirs := t.TempDir(), t.TempDir()
@@ -44,6 +44,7 @@ func TestManPagesAsCobraDoc(t *testing.T) {
 		}
 		dashed := strings.TrimSuffix(name, ".1")
 		g = bytes.Replace(g, []byte("\n"+dashed+` \- `), []byte("\n"+dashed+" - "), 1)
+		g, w = withoutOptions(g), withoutOptions(w)
 		if !bytes.Equal(g, w) {
 			t.Errorf("%s differs from cobra/doc's:\n%s\nwant:\n%s", name, g, w)
 		}
@@ -51,6 +52,28 @@ func TestManPagesAsCobraDoc(t *testing.T) {
 	if ourPages, _ := filepath.Glob(filepath.Join(ours, "*")); len(ourPages) != len(pages) {
 		t.Errorf("wrote %d pages, cobra/doc %d", len(ourPages), len(pages))
 	}
+}
+
+// withoutOptions is a page with its OPTIONS sections emptied and its KEYS left out, which
+// cobra/doc does not write.
+func withoutOptions(page []byte) []byte {
+	var out []string
+	skip := false
+	for _, l := range strings.Split(string(page), "\n") {
+		if l == ".SH KEYS" { // to the next section, whose blank lines before it stay
+			skip = true
+			continue
+		}
+		if strings.HasPrefix(l, ".SH ") {
+			skip = strings.HasPrefix(l, ".SH OPTIONS")
+			out = append(out, l)
+			continue
+		}
+		if !skip {
+			out = append(out, l)
+		}
+	}
+	return []byte(strings.Join(out, "\n"))
 }
 
 // namedRunes is s with its characters beyond ASCII named for groff, as roffLines names them.
@@ -81,7 +104,7 @@ func TestManPageEscapes(t *testing.T) {
 	for _, want := range []string{
 		`uptty-odd \- a \e and a "quote" \[u2192] \[u2026]` + "\n",
 		"First line\n\\&.TH not a request\n\\&'also text\n\n.PP\nC:\\epath and \\fBFILE\\fR and *not emphasis*.\n",
-		"\\fB--path\\fP=\"C:\\e\\ex\"\n\tread \\fBFILE\\fR \\e here\n",
+		".TP\n\\fB--path FILE\\fP\nread FILE \\e here (default \"C:\\e\\ex\")\n",
 		".EX\n  uptty odd 'x\\ey'\n\\&.not a request\n.EE\n",
 		"\\fBuptty(1)\\fP\n",
 	} {
@@ -97,5 +120,52 @@ func TestManPageEscapes(t *testing.T) {
 	cmd.Stdin = strings.NewReader(page)
 	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
 		t.Errorf("groff -ww: %v\n%s", err, out)
+	}
+}
+
+// TestManFlagsAsHelp: each flag is headed in the page as --help heads it. The page wrote
+// cobra/doc's heads, "--wall[=]" for --wall[=services] and "--wall-page=0s" above "(default 10s)",
+// and "--ascii[=false]" for a flag that turns ASCII on.
+func TestManFlagsAsHelp(t *testing.T) {
+	root := newCLI(nil, nil, nil, nil).root
+	page := string(manPage(root, manHeader{section: "1", date: time.Unix(0, 0).UTC(), source: "uptty dev", manual: "uptty manual"}))
+	for _, want := range []string{
+		".TP\n\\fB-c, --config FILE\\fP\n",
+		".TP\n\\fB--wall[=services]\\fP\n",
+		".TP\n\\fB--wall-page DUR\\fP\n",
+		".TP\n\\fB--ascii\\fP\n",
+		".TP\n\\fB--theme NAME\\fP\nNAME of the colour theme for the terminal's background: dark or light (default \"dark\")\n",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q:\n%s", want, page)
+		}
+	}
+	for _, bad := range []string{"--wall[=]", "--wall-page=0s", "--ascii[=false]"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page has %q", bad)
+		}
+	}
+}
+
+// TestManKeys: the pages of the commands that draw the live screen (uptty, uptty attach) list
+// its keys, as its help does (?); man uptty had every flag and not one key.
+func TestManKeys(t *testing.T) {
+	root := newCLI(nil, nil, nil, nil).root
+	h := manHeader{section: "1", date: time.Unix(0, 0).UTC(), source: "uptty dev", manual: "uptty manual"}
+	attach, _, err := root.Find([]string{"attach"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check, _, _ := root.Find([]string{"check"})
+	for _, cmd := range []*cobra.Command{root, attach} {
+		page := string(manPage(cmd, h))
+		for _, want := range []string{"\n.SH KEYS\n", "\n.SS Wallboard\n", ".TP 12\n\\fBctrl+l\\fP\nredraw the screen\n", ".TP 12\n\\fBW\\fP\n", ".TP 12\n\\fB?\\fP\n"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s: page lacks %q", cmd.CommandPath(), want)
+			}
+		}
+	}
+	if page := string(manPage(check, h)); strings.Contains(page, ".SH KEYS") {
+		t.Error("uptty check's page lists the screen's keys")
 	}
 }

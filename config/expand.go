@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 )
@@ -79,21 +80,38 @@ func DefaultHistoryPath(getenv func(string) (string, bool)) string {
 	return ""
 }
 
+// ExpandHome expands a leading ~/ (or a lone ~) of path from $HOME, as a shell would: a shell
+// does so at the start of a word only, and --config=~/x.yaml or UPTTY_CONFIG=~/x.yaml reach
+// uptty as written. Other paths come back as they are; ~user/ is an error.
+func ExpandHome(path string, getenv func(string) (string, bool)) (string, error) {
+	if !strings.HasPrefix(path, "~") {
+		return path, nil
+	}
+	if path != "~" && !strings.HasPrefix(path, "~/") {
+		return "", errors.New("only ~/ is expanded, not ~user/")
+	}
+	home := ""
+	if getenv != nil {
+		home, _ = getenv("HOME")
+	}
+	if home == "" {
+		return "", errors.New("~ needs $HOME, which is not set")
+	}
+	return filepath.Join(home, path[1:]), nil
+}
+
 // resolvePath expands a leading ~/ from $HOME and makes a relative path relative to dir, the
 // config file's directory, so the file does not move with the working directory.
 func resolvePath(p, dir string, getenv func(string) (string, bool)) (string, string) {
 	if p == "" {
 		return "", ""
 	}
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		home, ok := getenv("HOME")
-		if !ok || home == "" {
-			return "", "~ needs $HOME, which is not set"
-		}
-		return filepath.Join(home, p[1:]), ""
-	}
 	if strings.HasPrefix(p, "~") {
-		return "", "only ~/ is expanded, not ~user/"
+		home, err := ExpandHome(p, getenv)
+		if err != nil {
+			return "", err.Error()
+		}
+		return home, ""
 	}
 	if filepath.IsAbs(p) {
 		return filepath.Clean(p), ""

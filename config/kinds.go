@@ -88,6 +88,7 @@ type kindSet struct {
 	command     *KindSpec         // the kind picked by `command`, if any
 	serviceKeys []string          // every key a service may have, in documentation order
 	expectKeys  []string          // every key under expect
+	schemes     []string          // the URL schemes, for a typo's suggestion
 	supported   string            // the URL schemes, for messages
 	scopes      map[string]string // each kind-specific key: the schemes that take it, worded
 }
@@ -129,7 +130,7 @@ func newKindSet(specs []KindSpec) *kindSet {
 		svc = append(svc, "expect")
 	}
 	ks.serviceKeys = append(append(svc, timingKeys()...), linkKeys...)
-	ks.supported = strings.Join(schemes, ", ")
+	ks.schemes, ks.supported = schemes, strings.Join(schemes, ", ")
 	ks.scopes = map[string]string{}
 	for _, k := range specs {
 		for _, key := range k.Keys {

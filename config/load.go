@@ -300,6 +300,10 @@ func Find(explicit string, getenv func(string) (string, bool)) (path string, fou
 		return explicit, true, nil
 	}
 	if p, ok := getenv("UPTTY_CONFIG"); ok && p != "" {
+		p, err := ExpandHome(p, getenv)
+		if err != nil {
+			return "", false, fmt.Errorf("$UPTTY_CONFIG: %w", err)
+		}
 		if err := readable(p); err != nil {
 			return "", false, fmt.Errorf("$UPTTY_CONFIG: %w", err)
 		}

@@ -18,6 +18,9 @@ func (ks *kindSet) checkURL(raw string) (scheme, problem string) {
 	}
 	scheme = strings.ToLower(head)
 	if ks.kindOf(scheme) == nil {
+		if best := closest(head, ks.schemes); best != "" {
+			return "", "unknown scheme " + quote(head) + "; did you mean " + best + "?"
+		}
 		return "", "unknown scheme " + quote(head) + "; supported: " + ks.supported
 	}
 	u, problem := parseURL(raw)

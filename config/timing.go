@@ -23,6 +23,10 @@ type setting[T any] struct {
 	node *yaml.Node // nil for a built-in default
 	path string
 	svc  bool // set on the service itself, not under defaults
+	// bad says the key is written but wrong: its error is reported where it is written, and
+	// comparing it with the other keys would judge them against a value nobody wrote (a
+	// timeout "above interval 30s (the default)" under "interval: 0s").
+	bad bool
 }
 
 // timing is the six keys shared by defaults and services.
@@ -47,12 +51,13 @@ func builtinTiming() timing {
 func (l *loader) timing(f map[string]field, t *timing, svc bool) {
 	dur := func(key string, s *setting[time.Duration], positive bool) {
 		if fl, ok := f[key]; ok {
+			*s = setting[time.Duration]{v: s.v, node: fl.val, path: fl.path, svc: svc, bad: true}
 			if d, ok := l.duration(fl.val, fl.path, positive); ok {
 				if least := minimum(key); d > 0 && d < least {
 					l.errorf(fl.val, fl.path, "must be at least %s (uptty's limit), got %s", formatDuration(least), formatDuration(d))
 					return
 				}
-				*s = setting[time.Duration]{v: d, node: fl.val, path: fl.path, svc: svc}
+				s.v, s.bad = d, false
 			}
 		}
 	}
@@ -109,7 +114,7 @@ func (l *loader) checkTiming(t timing, at *yaml.Node, path string) {
 // defaults, else the service itself. A clash within defaults is thus reported once, at defaults.
 func (l *loader) order(small, big setting[time.Duration], smallKey, bigKey string, strict bool,
 	interval setting[time.Duration], at *yaml.Node, path string) {
-	if small.v < big.v || (!strict && small.v == big.v) {
+	if small.v < big.v || (!strict && small.v == big.v) || small.bad || big.bad || interval.bad && (small.node == nil || big.node == nil) {
 		return
 	}
 	verb, back := "above", "below"
@@ -117,11 +122,17 @@ func (l *loader) order(small, big setting[time.Duration], smallKey, bigKey strin
 		verb, back = "not below", "not above"
 	}
 	s, b := formatDuration(small.v), formatDuration(big.v)
+	// What to write instead. Raising a strict bound (slow's timeout) is not offered: a default
+	// timeout is capped by the interval, so it may not be the user's to raise.
+	fix := ": set " + smallKey + " to " + b + " or less, or " + bigKey + " to " + s + " or more"
+	if strict {
+		fix = ": set " + smallKey + " below " + b
+	}
 	atSmall := func() {
-		l.errorf(small.node, small.path, "%s %s is %s %s %s%s", smallKey, s, verb, bigKey, b, origin(big, small))
+		l.errorf(small.node, small.path, "%s %s is %s %s %s%s%s", smallKey, s, verb, bigKey, b, origin(big, small), fix)
 	}
 	atBig := func() {
-		l.errorf(big.node, big.path, "%s %s is %s %s %s%s", bigKey, b, back, smallKey, s, origin(small, big))
+		l.errorf(big.node, big.path, "%s %s is %s %s %s%s%s", bigKey, b, back, smallKey, s, origin(small, big), fix)
 	}
 	switch {
 	case small.svc:
@@ -129,14 +140,14 @@ func (l *loader) order(small, big setting[time.Duration], smallKey, bigKey strin
 	case big.svc:
 		atBig()
 	case interval.svc && (small.node == nil || big.node == nil):
-		l.errorf(interval.node, interval.path, "%s %s%s is %s %s %s%s",
-			smallKey, s, origin(small, interval), verb, bigKey, b, origin(big, interval))
+		l.errorf(interval.node, interval.path, "%s %s%s is %s %s %s%s%s",
+			smallKey, s, origin(small, interval), verb, bigKey, b, origin(big, interval), fix)
 	case small.node != nil:
 		atSmall()
 	case big.node != nil:
 		atBig()
 	default:
-		l.errorf(at, path, "%s %s is %s %s %s", smallKey, s, verb, bigKey, b)
+		l.errorf(at, path, "%s %s is %s %s %s%s", smallKey, s, verb, bigKey, b, fix)
 	}
 }
 

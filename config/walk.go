@@ -188,7 +188,7 @@ func (l *loader) integer(n *yaml.Node, path string, lo, hi int) (int, bool) {
 	}
 	var v int
 	if n.ShortTag() != "!!int" {
-		l.errorf(n, path, "want %s, got %s", want, describe(n))
+		l.errorf(n, path, "want %s, got %s%s", want, describe(n), unquote(n, "!!int"))
 		return 0, false
 	}
 	if err := n.Decode(&v); err != nil || v < lo || v > hi {
@@ -210,10 +210,33 @@ func (l *loader) boolean(n *yaml.Node, path string) (bool, bool) {
 	}
 	var v bool
 	if n.ShortTag() != "!!bool" || n.Decode(&v) != nil {
-		l.errorf(n, path, "want %s, got %s", want, describe(n))
+		fix := unquote(n, "!!bool")
+		if fix == "" && n.Kind == yaml.ScalarNode {
+			// YAML 1.1's spellings, which YAML 1.2 (and uptty) read as text.
+			switch strings.ToLower(n.Value) {
+			case "yes", "y", "on":
+				fix = ": write true"
+			case "no", "n", "off":
+				fix = ": write false"
+			}
+		}
+		l.errorf(n, path, "want %s, got %s%s", want, describe(n), fix)
 		return false, false
 	}
 	return v, true
+}
+
+// unquote says to write n without its quotes when, so written, it would be of YAML type tag:
+// "want true or false, got the text "true"" read as a contradiction.
+func unquote(n *yaml.Node, tag string) string {
+	if n.Kind != yaml.ScalarNode || n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+		return ""
+	}
+	plain := yaml.Node{Kind: yaml.ScalarNode, Value: n.Value}
+	if plain.ShortTag() != tag {
+		return ""
+	}
+	return " in quotes: write " + n.Value + ", without them"
 }
 
 // duration returns a duration that is not negative, and above zero if positive is set.
@@ -227,14 +250,41 @@ func (l *loader) duration(n *yaml.Node, path string, positive bool) (time.Durati
 	case err != nil:
 		l.errorf(n, path, "%v", err)
 		return 0, false
+	case d < 0 && positive:
+		l.errorf(n, path, "must not be negative, got %s: write a duration such as %s", s, durationExample(path))
+		return 0, false
 	case d < 0:
-		l.errorf(n, path, "must not be negative, got %s", s)
+		l.errorf(n, path, "must not be negative, got %s: write 0s or a duration such as %s", s, durationExample(path))
 		return 0, false
 	case d == 0 && positive:
-		l.errorf(n, path, "must be above 0")
+		l.errorf(n, path, "must be above 0, got %s: write a duration such as %s", s, durationExample(path))
 		return 0, false
 	}
 	return d, true
+}
+
+// durationExample is a likely value for the duration key at path, for a message that says what
+// to write: "retention: write a duration such as 30s" would mislead.
+func durationExample(path string) string {
+	switch path[strings.LastIndexByte(path, '.')+1:] {
+	case "timeout":
+		return "10s"
+	case "retry_interval":
+		return "5s"
+	case "slow":
+		return "1s"
+	case "cert_warn":
+		return "14d"
+	case "retention":
+		return "90d"
+	case "for":
+		return "2h"
+	case "repeat":
+		return "30m"
+	case "give_up_after":
+		return "1d"
+	}
+	return "30s"
 }
 
 // list returns the items of a sequence.

@@ -75,7 +75,7 @@ const maxNameLines = 8
 // titleLines are the title, the name and its group when they fit, then the lines that say
 // what it could not hold: a name too long for the title is cut there with the ellipsis (the
 // title stays put while the page scrolls) and follows it whole, wrapped; a group left out
-// has a line of its own.
+// has lines of its own, wrapped likewise.
 func (m Model) titleLines(i, w int) []string {
 	name, group, st := m.names[i], text.CleanText(m.services[i].Group, 0), m.st
 	nw := text.Width(name)
@@ -83,17 +83,19 @@ func (m Model) titleLines(i, w int) []string {
 		return []string{st.title.Render(name) + "  " + st.label.Render(group)}
 	}
 	lines := []string{st.title.Render(text.Truncate(name, max(w, 1), st.g.ellipsis))}
-	if nw > w {
-		for k, part := range wrapWords(name, w-labelW-1, maxNameLines, st.g.ellipsis) {
-			label := "Name"
+	whole := func(label, value string) {
+		for k, part := range wrapWords(value, w-labelW-1, maxNameLines, st.g.ellipsis) {
 			if k > 0 {
 				label = ""
 			}
 			lines = append(lines, m.kv(w, label, part))
 		}
 	}
+	if nw > w {
+		whole("Name", name)
+	}
 	if group != "" {
-		lines = append(lines, m.kv(w, "Group", group))
+		whole("Group", group)
 	}
 	return lines
 }

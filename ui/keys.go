@@ -15,6 +15,7 @@ type keyMap struct {
 	FullUp, FullDown, HalfUp, HalfDown key.Binding
 	Open, Back, Pause, Help, Quit      key.Binding
 	Reload                             key.Binding
+	Redraw                             key.Binding // the whole screen again, over what others wrote on it
 	Mute                               key.Binding // silence or unsilence the selected service
 	Ack                                key.Binding // acknowledge the selected outage, or remove its ack
 	Window, NextWindow                 key.Binding // the detail chart's window
@@ -22,6 +23,9 @@ type keyMap struct {
 	Find, Problems, NextProblem, PrevProblem, FirstDown key.Binding
 	Sort, Fold, FoldAll                                 key.Binding
 	Wall                                                key.Binding
+	// The wallboard's pages: the list's page keys turn them, a half page included, as a
+	// board has no half pages.
+	NextPage, PrevPage key.Binding
 }
 
 func newKeyMap() *keyMap {
@@ -43,6 +47,7 @@ func newKeyMap() *keyMap {
 		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge the selected outage (an optional note) / remove its ack")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "show / hide this help")),
 		Reload:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload the config file")),
+		Redraw:   key.NewBinding(key.WithKeys("ctrl+l"), key.WithHelp("ctrl+l", "redraw the screen")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q, ctrl+c", "quit")),
 		// The keys are in the order of history.StandardWindows.
 		Window:     key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "details: history of the last 1h, 24h, 7d, 30d")),
@@ -57,7 +62,30 @@ func newKeyMap() *keyMap {
 		Fold:        key.NewBinding(key.WithKeys("tab", " "), key.WithHelp("tab, space", "collapse / open the selected group")),
 		FoldAll:     key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "collapse / open every group")),
 		Wall:        key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "wallboard (tiles, problems first and largest) / the list")),
+		NextPage:    key.NewBinding(key.WithKeys("pgdown", "ctrl+f", "ctrl+d"), key.WithHelp("pgdown", "wallboard: next page (ctrl+f, ctrl+d too)")),
+		PrevPage:    key.NewBinding(key.WithKeys("pgup", "ctrl+b", "ctrl+u"), key.WithHelp("pgup", "wallboard: previous page (ctrl+b, ctrl+u too)")),
 	}
+}
+
+// KeyGroup is a titled section of the screen's keys: each key as the help view writes it, and
+// what it does.
+type KeyGroup struct {
+	Title string
+	Keys  [][2]string
+}
+
+// Keys lists every key of the live screen, in the help view's sections and order, for the man
+// page: the help (?) and the page cannot disagree.
+func Keys() []KeyGroup {
+	var out []KeyGroup
+	for _, g := range newKeyMap().groups() {
+		kg := KeyGroup{Title: g.title}
+		for _, b := range g.bindings {
+			kg.Keys = append(kg.Keys, [2]string{b.Help().Key, b.Help().Desc})
+		}
+		out = append(out, kg)
+	}
+	return out
 }
 
 // keyGroup is a titled section of the help view.
@@ -72,9 +100,9 @@ func (k *keyMap) groups() []keyGroup {
 		{"Move", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.FullUp, k.FullDown, k.HalfUp, k.HalfDown}},
 		{"Services", enabled(k.Open, k.Back, k.Pause, k.Mute, k.Ack)},
 		{"Find", []key.Binding{k.Find, k.Problems, k.NextProblem, k.PrevProblem, k.FirstDown, k.Sort, k.Fold, k.FoldAll}},
-		{"Wallboard", []key.Binding{k.Wall}},
+		{"Wallboard", []key.Binding{k.Wall, k.NextPage, k.PrevPage}},
 		{"History", []key.Binding{k.Window, k.NextWindow}},
-		{"General", []key.Binding{k.Reload, k.Help, k.Quit}},
+		{"General", []key.Binding{k.Reload, k.Redraw, k.Help, k.Quit}},
 	}
 }
 

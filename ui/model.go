@@ -205,6 +205,7 @@ type Model struct {
 	// The wallboard (wall.go): shown when wall is not wallOff; W switches to wallKind.
 	wall, wallKind wallMode
 	wallPage       time.Duration
+	wallTurn       wallTurn // the page a key turned to; zero while the pages turn with the clock
 
 	// tallied is, for each service, whether the tally counted its outage as acknowledged:
 	// what a change of its status takes back out. Shared between copies, like status.

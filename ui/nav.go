@@ -21,6 +21,11 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		next, key := next.(Model).handleKey(msg)
 		return next, tea.Batch(esc, key)
 	}
+	if key.Matches(msg, m.keys.Redraw) {
+		// The screen writes only the cells that change: what another program wrote over it
+		// (a wall(1) message, a background job) stays until this, as in less, vim and top.
+		return m, tea.ClearScreen
+	}
 	if m.typing && m.view == listView {
 		return m.filterKey(msg)
 	}
@@ -46,6 +51,16 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	k := m.keys
 	switch {
+	case m.view == listView && m.wall != wallOff && key.Matches(msg, k.Open, k.Pause, k.Mute, k.Ack, k.Fold):
+		// The wallboard draws no selection: these would act on a row nobody sees there (one
+		// moved to in the list), and p paused it, m then 1 silenced it, its prompt not drawn.
+		m.note = "p, m, a, enter and tab act on a row: W for the list"
+		return m, nil
+	case m.view == listView && m.wall != wallOff && key.Matches(msg, k.Sort, k.FoldAll):
+		// The board is in problem order and has no groups to fold: these changed the list
+		// unseen, to be found changed (and saved) on the way back.
+		m.note = "s and z change the list: W for the list"
+		return m, nil
 	case key.Matches(msg, k.Mute) && m.view != helpView:
 		return m.startMute()
 	case key.Matches(msg, k.Ack) && (m.view == detailView || m.view == listView && m.wall == wallOff):
@@ -112,6 +127,14 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // listKey moves the cursor, opens the detail view or pauses the selected service.
 func (m Model) listKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k, n, page := m.keys, len(m.order), max(m.listHeight()-1, 1)
+	if m.wall != wallOff {
+		switch {
+		case key.Matches(msg, k.NextPage):
+			return m.turnWall(1), nil
+		case key.Matches(msg, k.PrevPage):
+			return m.turnWall(-1), nil
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Up):
 		m.cursor--

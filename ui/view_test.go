@@ -491,3 +491,65 @@ func TestDetailLongName(t *testing.T) {
 		})
 	}
 }
+
+// TestRedrawKey: ctrl+l repaints the whole screen, as in less, vim and top: the screen writes
+// only the cells that change, so what another program wrote over it (a wall(1) message, a
+// background job's output) stayed until those cells changed, and ctrl+l did nothing. It works
+// in every view and prompt, and the help lists it.
+func TestRedrawKey(t *testing.T) {
+	base := fixtureModel(80, 24, termenv.Ascii, false)
+	for _, tt := range []struct {
+		name string
+		m    Model
+	}{
+		{"list", base}, {"detail", press(base, "enter")}, {"help", press(base, "?")},
+		{"wallboard", press(base, "W")}, {"typing a filter", press(base, "/", "p")},
+	} {
+		next, cmd := tt.m.Update(tea.KeyMsg{Type: tea.KeyCtrlL})
+		if cmd == nil || cmd() != tea.ClearScreen() {
+			t.Errorf("%s: ctrl+l did not ask for a full repaint", tt.name)
+		}
+		if got, want := next.(Model).View(), tt.m.View(); got != want {
+			t.Errorf("%s: ctrl+l changed the screen:\n%s\nwant\n%s", tt.name, got, want)
+		}
+	}
+	if help := strings.Join(base.helpLines(), "\n"); !strings.Contains(help, "ctrl+l") {
+		t.Errorf("the help does not list ctrl+l:\n%s", help)
+	}
+}
+
+// TestDetailLongGroup: a group too long for its line follows the name's rule, wrapped whole,
+// rather than cut ("Group  a group with quite a long name as well to see h…" at 60 columns,
+// under a name given whole over three lines).
+func TestDetailLongGroup(t *testing.T) {
+	group := "a group with quite a long name as well to see how headings are cut END"
+	services, st := fixture(fixedNow)
+	services[6].Group = group
+	snaps, src := split(services, st)
+	m := New(services, snaps, src, Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 60, Height: 12})
+	m = next.(Model)
+	for k := 0; k < len(services) && m.selected() != 6; k++ {
+		m = press(m, "j")
+	}
+	m = withDetail(press(m, "enter"))
+	var got []string
+	in := false
+	for _, l := range m.detailLines()[1:] {
+		if text.Width(l) > 60 {
+			t.Errorf("line %q is wider than 60", l)
+		}
+		label := strings.TrimSpace(text.Truncate(l, labelW, ""))
+		if label == "Group" {
+			in = true
+		} else if label != "" {
+			in = false
+		}
+		if in && len(l) > labelW+1 {
+			got = append(got, strings.TrimSpace(l[labelW+1:]))
+		}
+	}
+	if strings.Join(got, " ") != group {
+		t.Errorf("the Group lines read %q, want %q", strings.Join(got, " "), group)
+	}
+}

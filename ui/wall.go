@@ -23,6 +23,34 @@ const (
 // defaultWallPage is how long the wallboard shows a page of healthy tiles.
 const defaultWallPage = 10 * time.Second
 
+// wallTurn is where a page key turned the wallboard: the pages turn on from there, each shown a
+// whole wallPage, rather than at the clock's next step a second after the key.
+type wallTurn struct {
+	at    time.Time
+	turns int64 // wallTurns at `at`, not yet taken modulo the pages
+}
+
+// wallTurns counts the wallboard's page turns: every wallPage with the clock, or from the last
+// page key. The page shown is this modulo the pages, so that a key turns a page whatever the
+// pages are when it is drawn.
+func (m Model) wallTurns() int64 {
+	every := m.wallPage
+	if every <= 0 {
+		every = defaultWallPage
+	}
+	secs := max(int64(every/time.Second), 1)
+	if m.wallTurn.at.IsZero() {
+		return m.now.Unix() / secs
+	}
+	return m.wallTurn.turns + (m.now.Unix()-m.wallTurn.at.Unix())/secs
+}
+
+// turnWall turns the wallboard's pages by n, now.
+func (m Model) turnWall(n int64) Model {
+	m.wallTurn = wallTurn{at: m.now, turns: m.wallTurns() + n}
+	return m
+}
+
 // wallItem is one tile: a service, or a group summed up.
 type wallItem struct {
 	name    string
@@ -381,11 +409,7 @@ func (m Model) wallCells(list wallList, w, h int) (lines []string, page, pages i
 	cw := w / cols
 	per := cols * h
 	pages = (list.len() + per - 1) / per
-	every := m.wallPage
-	if every <= 0 {
-		every = defaultWallPage
-	}
-	page = int(m.now.Unix()/int64(every/time.Second)) % pages
+	page = int((m.wallTurns()%int64(pages) + int64(pages)) % int64(pages))
 	items := list.slice(page*per, min((page+1)*per, list.len()))
 	rows := (len(items) + cols - 1) / cols
 	for r := range rows {
@@ -437,12 +461,20 @@ func (m Model) wallFooter(w, page, pages int) string {
 	if m.find.active() {
 		pos = strings.TrimSpace(m.shownText() + "  " + pos)
 	}
-	room := w - text.Width(pos) - 1
+	room := w - text.Width(pos) - 2
+	if m.note != "" { // what the last key did, or why it did nothing, as the list's footer says
+		return m.wallFooterLine(w, text.Truncate(m.note, max(room, 0), m.st.g.ellipsis), pos)
+	}
 	// Keys that do not fit are left out whole, ? help (which lists them all) last.
 	keys := []string{"W list", "/ find", "! problems", "? help", "q quit"}
+	order := []int{3, 4, 0, 1, 2}
+	if pages > 1 {
+		keys = append(keys, "pgdown next")
+		order = append(order, 5)
+	}
 	on := make([]bool, len(keys))
 	hint := ""
-	for _, k := range []int{3, 4, 0, 1, 2} {
+	for _, k := range order {
 		on[k] = true
 		var shown []string
 		for j, key := range keys {
@@ -459,6 +491,11 @@ func (m Model) wallFooter(w, page, pages int) string {
 	if hint == "" {
 		hint = text.Truncate(keys[3], max(room, 0), "")
 	}
+	return m.wallFooterLine(w, hint, pos)
+}
+
+// wallFooterLine is the wallboard's footer: hint on the left, pos on the right.
+func (m Model) wallFooterLine(w int, hint, pos string) string {
 	gap := w - text.Width(hint) - text.Width(pos)
 	if pos == "" || gap < 1 {
 		return m.st.footer.Render(hint)

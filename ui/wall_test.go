@@ -215,7 +215,7 @@ func TestWallPausedOutage(t *testing.T) {
 // TestWallFooterWholeKeys: a narrow wallboard's footer leaves keys out whole, keeping ? help
 // and q quit, rather than cutting its line mid-key ("! problems  ? h page 1/2" at 40 columns).
 func TestWallFooterWholeKeys(t *testing.T) {
-	keys := []string{"W list", "/ find", "! problems", "? help", "q quit"}
+	keys := []string{"W list", "/ find", "! problems", "? help", "q quit", "pgdown next"}
 	m := fixtureModel(80, 24, termenv.Ascii, false)
 	for w := 20; w <= 80; w++ {
 		line := ansi.Strip(m.wallFooter(w, 0, 2))
@@ -280,6 +280,100 @@ func TestWallWrapsName(t *testing.T) {
 	for _, want := range []string{"│ Checkout    │", "│ API         │", "│ A very long │", "│ service     │", "│ name that…  │"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("the wallboard lacks the line %q:\n%s", want, v)
+		}
+	}
+}
+
+// TestWallPageKeys: the list's page keys turn the wallboard's pages, which turned with the clock
+// only (ctrl+d moved a cursor the board does not show): ctrl+d, ctrl+f and pgdown the next page,
+// ctrl+u, ctrl+b and pgup the previous; the page turned to stays a whole --wall-page before
+// the board turns on, rather than turning at the clock's next step a second later.
+func TestWallPageKeys(t *testing.T) {
+	base := press(bigBoard(300, []int{42}, 100, 30), "W")
+	w, _ := base.size()
+	_, page, pages := base.wallLines(w, base.bodyHeight())
+	if pages < 3 {
+		t.Fatalf("the wallboard of 300 services has %d pages, want 3 or more", pages)
+	}
+	footer := func(m Model) string {
+		lines := strings.Split(m.View(), "\n")
+		return lines[len(lines)-1]
+	}
+	next, prev := (page+1)%pages, (page+pages-1)%pages
+	for _, tt := range []struct {
+		key  tea.KeyType
+		want int
+	}{
+		{tea.KeyCtrlD, next}, {tea.KeyCtrlF, next}, {tea.KeyPgDown, next},
+		{tea.KeyCtrlU, prev}, {tea.KeyCtrlB, prev}, {tea.KeyPgUp, prev},
+	} {
+		m, _ := base.Update(tea.KeyMsg{Type: tt.key})
+		want := fmt.Sprintf("page %d/%d", tt.want+1, pages)
+		if f := footer(m.(Model)); !strings.HasSuffix(f, want) || !strings.Contains(m.(Model).View(), "svc-042") {
+			t.Errorf("%v on page %d: footer %q, want %q with svc-042 still shown", tt.key, page+1, f, want)
+		}
+	}
+	// fixedNow is 4s into a 10s page of the clock's: the page a key turned to stays 10s.
+	m, _ := base.Update(tea.KeyMsg{Type: tea.KeyCtrlD})
+	for _, tt := range []struct {
+		after time.Duration
+		page  int
+	}{{6 * time.Second, next}, {9 * time.Second, next}, {10 * time.Second, (page + 2) % pages}} {
+		later, _ := m.Update(tickMsg(fixedNow.Add(tt.after)))
+		want := fmt.Sprintf("page %d/%d", tt.page+1, pages)
+		if f := footer(later.(Model)); !strings.HasSuffix(f, want) {
+			t.Errorf("%s after ctrl+d: footer %q, want %q", tt.after, f, want)
+		}
+	}
+	if help := press(base, "?").View(); !strings.Contains(help, "wallboard: next page") {
+		t.Errorf("the help does not list the wallboard's page keys:\n%s", help)
+	}
+}
+
+// TestWallActsOnNoHiddenRow: the wallboard shows no selection, so the keys that act on the
+// selected row do nothing there but say how to get a row: p paused, m then 1 silenced (its
+// prompt not drawn) and enter opened a service the board never pointed at, one moved to in
+// the list before. s and z, which change only the list, changed it unseen.
+func TestWallActsOnNoHiddenRow(t *testing.T) {
+	services, st := fixture(fixedNow)
+	snaps, src := split(services, st)
+	s := newSilences()
+	m := New(services, snaps, src, s.options(Options{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return fixedNow }, Location: kst,
+		SetPaused: func(name string, pause bool) error {
+			t.Errorf("SetPaused(%q, %v) from the wallboard", name, pause)
+			return nil
+		},
+		Ack: func(name string, _ track.Ack) error {
+			t.Errorf("Ack(%q) from the wallboard", name)
+			return nil
+		},
+		Unack: func(name string) error {
+			t.Errorf("Unack(%q) from the wallboard", name)
+			return nil
+		}}))
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	base := press(next.(Model), "j", "W")
+	for _, k := range []string{"p", "m", "a", "enter", "tab", "s", "z"} {
+		msg := keyMsg(k)
+		if k == "tab" {
+			msg = tea.KeyMsg{Type: tea.KeyTab}
+		}
+		got, cmd := base.Update(msg)
+		g := got.(Model)
+		if cmd != nil {
+			if msg := cmd(); msg != nil {
+				t.Errorf("%s on the wallboard sent %T", k, msg)
+			}
+		}
+		if g.mute.open || g.acking.open || g.view != listView || g.wall == wallOff || !slices.Equal(listed(g), listed(base)) || g.find.sort != base.find.sort {
+			t.Errorf("%s on the wallboard acted: mute %v, ack %v, view %v, wall %v", k, g.mute.open, g.acking.open, g.view, g.wall)
+		}
+		lines := strings.Split(g.View(), "\n")
+		if footer := lines[len(lines)-1]; !strings.Contains(footer, "W for the list") {
+			t.Errorf("%s on the wallboard: footer %q, want it to say W for the list", k, footer)
+		}
+		if after := press(g, "1"); len(s.wrote) > 0 || after.View() == "" {
+			t.Errorf("%s 1 on the wallboard silenced %v", k, <-s.wrote)
 		}
 	}
 }
