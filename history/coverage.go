@@ -1,6 +1,10 @@
 package history
 
-import "database/sql"
+import (
+	"database/sql"
+	"slices"
+	"sync"
+)
 
 // runOf returns the newest coverage run of a service, loading it on first use; its id is 0
 // when the service has none yet.
@@ -48,6 +52,10 @@ func (w *writer) extend(tx *sql.Tx, service, at, span int64) error {
 
 // markRun notes that r changed since it was last saved.
 func (w *writer) markRun(r *run) {
+	if !r.published {
+		r.published = true
+		w.unpublished = append(w.unpublished, r)
+	}
 	if !r.dirty {
 		r.dirty = true
 		w.dirtyRuns = append(w.dirtyRuns, r)
@@ -148,4 +156,64 @@ func (w *writer) saveRun(tx *sql.Tx, service int64, r *run) error {
 	}
 	r.dirty = false
 	return nil
+}
+
+// liveRuns holds each service's newest coverage run as the writer last committed it, by
+// service id. The writer saves a run's row when it begins and then once a minute (saveRuns),
+// so the row lags what was checked by up to a minute: Uptime in the same process reads the run
+// from here as well, and a service's detail agrees with its row (an outage of the last minute
+// read as 100% up). Another process reads the rows alone.
+type liveRuns struct {
+	mu sync.RWMutex
+	m  map[int64]span
+}
+
+// publish sets the runs changed by a commit.
+func (l *liveRuns) publish(runs []*run) {
+	if len(runs) == 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[int64]span{}
+	}
+	for _, r := range runs {
+		l.m[r.service] = span{r.start, r.end}
+	}
+}
+
+// forget drops every run: after a failed commit the rows are what there is.
+func (l *liveRuns) forget() {
+	l.mu.Lock()
+	clear(l.m)
+	l.mu.Unlock()
+}
+
+// of returns service's live run.
+func (l *liveRuns) of(service int64) (span, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	r, ok := l.m[service]
+	return r, ok
+}
+
+// withSpan adds r to runs, sorted and without overlaps, keeping them so.
+func withSpan(runs []span, r span) []span {
+	i, _ := slices.BinarySearchFunc(runs, r.start, func(x span, start int64) int {
+		if x.start <= start {
+			return -1
+		}
+		return 1
+	})
+	runs = slices.Insert(runs, i, r)
+	out := runs[:1]
+	for _, x := range runs[1:] {
+		if last := &out[len(out)-1]; x.start <= last.end {
+			last.end = max(last.end, x.end)
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }

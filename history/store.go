@@ -99,8 +99,12 @@ type Store struct {
 	opts Options
 	now  func() time.Time
 
-	rw      *sql.DB // the writer's single connection; nil when read-only
-	ro      *sql.DB // connections for queries
+	rw *sql.DB // the writer's single connection; nil when read-only
+	ro *sql.DB // connections for queries
+	// live is each service's newest coverage run as committed, for the readers of this
+	// process: its row is lengthened once a minute (saveRuns), and an outage begun since
+	// would read as no time down.
+	live    liveRuns
 	unlock  func() error
 	closing func() // says in the lock file that Close has begun
 	session int64

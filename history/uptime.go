@@ -128,7 +128,13 @@ func (s *Store) runs(ctx context.Context, id, from, to int64) ([]span, error) {
 		}
 		runs = append(runs, r)
 	}
-	return runs, s.readErr(rows.Err())
+	if err := s.readErr(rows.Err()); err != nil {
+		return nil, err
+	}
+	if l, ok := s.live.of(id); ok && l.start < to && l.end > from {
+		runs = withSpan(runs, span{max(l.start, from), min(l.end, to)})
+	}
+	return runs, nil
 }
 
 // outageSpans returns the outages overlapping [from, to), whole (MTTR needs their whole

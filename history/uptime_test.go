@@ -173,3 +173,26 @@ func TestUptimePercentiles(t *testing.T) {
 		t.Errorf("Uptime() checks, failures = %d, %d; want 400, 200", w.Checks, w.Failures)
 	}
 }
+
+// TestUptimeLiveCoverage: a live store saves its services' coverage once a minute with the
+// hours (flushMemory), but what it has committed counts at once: ten minutes checked, the last
+// two in an open outage, read before any minute's save, is ten minutes covered and two down, not
+// the first result's minute and none down (the detail view said 100% uptime, one incident,
+// while the row said 80%).
+func TestUptimeLiveCoverage(t *testing.T) {
+	clk := newClock(t0.Add(10 * time.Minute))
+	s, _ := openTest(t, Options{Now: clk.Now})
+	s.Register("api", "", time.Minute)
+	checkEvery(s, "api", 0, 5*time.Minute, 10*time.Millisecond)
+	execWriter(t, s, "SELECT 1") // committed: the run begins, and is saved as it is then
+	checkEvery(s, "api", 5*time.Minute, 10*time.Minute, 10*time.Millisecond, [2]time.Duration{8 * time.Minute, 10 * time.Minute})
+	outageEvents(s, "api", 8*time.Minute, 0)
+	execWriter(t, s, "SELECT 1") // committed, the run lengthened in memory only
+	w, err := s.Uptime("api", time.Hour, t0.Add(10*time.Minute))
+	if err != nil {
+		t.Fatalf("Uptime = %v", err)
+	}
+	if w.Covered != 10*time.Minute || w.Down != 2*time.Minute || w.Incidents != 1 {
+		t.Errorf("Uptime: covered %v, down %v, %d incidents; want 10m0s, 2m0s, 1", w.Covered, w.Down, w.Incidents)
+	}
+}

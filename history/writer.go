@@ -85,7 +85,9 @@ type writer struct {
 
 	stmts     stmts
 	dirtyRuns []*run // the runs changed since they were last saved (see saveNewRuns)
-	newRuns   []*run // those of them begun since the last commit, with no row yet
+	// unpublished are the runs changed since the last commit, for Store.live.
+	unpublished []*run
+	newRuns     []*run // those of them begun since the last commit, with no row yet
 	// hours are the hourly aggregates of committed results not yet added to agg_hour, so that
 	// a service's hour is read and rewritten about once a minute, not with every commit.
 	hours  map[aggKey]*agg
@@ -105,6 +107,7 @@ type run struct {
 	id               int64 // 0 until inserted
 	start, end, last int64 // ms; last is the newest result's start
 	dirty, live      bool
+	published        bool // in writer.unpublished, for Store.live after the commit
 }
 
 func newWriter(s *Store) *writer {
@@ -119,6 +122,8 @@ func (w *writer) reset() {
 	w.runs = map[int64]*run{}
 	w.dirtyRuns = w.dirtyRuns[:0]
 	w.newRuns = w.newRuns[:0]
+	w.unpublished = w.unpublished[:0]
+	w.s.live.forget()
 }
 
 func (w *writer) run() {
@@ -407,7 +412,18 @@ func (w *writer) write(ops []op) (err error) {
 	}
 	w.keepHours(hours, ended)
 	w.newest = newest
+	w.publishRuns()
 	return nil
+}
+
+// publishRuns hands the runs the last commit changed to the store's readers (Store.live).
+func (w *writer) publishRuns() {
+	w.s.live.publish(w.unpublished)
+	for _, r := range w.unpublished {
+		r.published = false
+	}
+	clear(w.unpublished)
+	w.unpublished = w.unpublished[:0]
 }
 
 // addEndedHours adds to agg_hour the aggregates of the hours before the current one (the hour
