@@ -214,7 +214,11 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	// Silences set by `uptty silence` or the API reach the engine and the status within a
 	// poll; the event streams get a fresh snapshot when they change.
 	var srvRef atomic.Pointer[serve.Server]
-	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), counts.count(alertLog(logger)), func() {
+	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), counts.count(alertLog(logger, func(service string) {
+		if s := srvRef.Load(); s != nil {
+			s.LogChange(service)
+		}
+	})), func() {
 		if s := srvRef.Load(); s != nil {
 			s.MarksChanged()
 		}
@@ -434,8 +438,10 @@ func attachURL(scheme string, addr net.Addr) string {
 // up at ERROR: nobody watches serve's outbox, and alerts that do not go out must be said where
 // someone looks, with the service whose page it was. An alert logged as failed is logged again
 // (INFO) once delivered, so that the log does not leave it looking lost. The reasons come masked
-// (alert.Options.Secrets).
-func alertLog(logger *slog.Logger) alert.Options {
+// (alert.Options.Secrets). cause, if not nil, is called with the alert's service before each
+// line: it logs the state change that caused the alert if the log has not said it yet (see
+// serve.Server.LogChange), so that the log reads cause, then page.
+func alertLog(logger *slog.Logger, cause func(service string)) alert.Options {
 	type key struct{ id, sender string }
 	type failure struct {
 		a        alert.Alert
@@ -450,9 +456,13 @@ func alertLog(logger *slog.Logger) alert.Options {
 		delete(failing, key{id, sender})
 		return f, ok
 	}
+	if cause == nil {
+		cause = func(string) {}
+	}
 	return alert.Options{
 		OnSent: func(id, sender string, _ time.Time) {
 			if f, ok := settle(id, sender); ok {
+				cause(f.a.Service)
 				logger.Info("alert delivered", "service", f.a.Service, "event", string(f.a.Event), "sender", sender, "id", id,
 					"attempts", f.attempts+1)
 			}
@@ -461,11 +471,13 @@ func alertLog(logger *slog.Logger) alert.Options {
 			mu.Lock()
 			failing[key{a.ID, sender}] = failure{a, attempt}
 			mu.Unlock()
+			cause(a.Service)
 			logger.Warn("alert not delivered", "service", a.Service, "event", string(a.Event), "sender", sender, "id", a.ID,
 				"attempt", attempt, "err", err.Error(), "retry_in", time.Until(next).Round(time.Second).String())
 		},
 		OnGaveUp: func(a alert.Alert, sender string, err error, attempts int) {
 			settle(a.ID, sender)
+			cause(a.Service)
 			logger.Error("alert given up", "service", a.Service, "event", string(a.Event), "sender", sender, "id", a.ID,
 				"attempts", attempts, "err", err.Error())
 		},
