@@ -107,6 +107,11 @@ type liveAlerts struct {
 	// gone, this one alerts, so that no page is lost to a holder that quit.
 	unused []string
 	holder string
+
+	// waiting and renamed are what the last reload told of the senders (see reconfigure): the
+	// added ones waiting for a restart, and the renamed ones, new name to old.
+	waiting []string
+	renamed map[string]string
 }
 
 // seed tells the engine what the services showed when the monitor started, restored from
@@ -248,25 +253,110 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 }
 
 // reconfigure gives the engine a reloaded config's services, rules and windows. Its senders stay
-// those it started with (set.rules of a sender not in started are left out, and said to warn):
-// a sender added to the config is used after a restart.
+// those it started with (started, from the config was): a sender added to the config is used
+// after a restart, and its rule is left out meanwhile. A sender renamed (see renamedSenders)
+// goes on under its old name, with the new name's rule, so that the services that now name it
+// are still paged, and its outages' recoveries and reminders still go where their downs went.
+//
+// note is told what only a restart applies, each thing once: at the reload that brought it, not
+// again at every reload after it while it waits.
 //
 // The services the reload brought back (back) resume their outage in the engine as after a
 // restart: its ack, its dependency, its reminders and its recovery alert.
-func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map[string]bool, back broughtBack,
-	warn func(sender string)) {
+func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map[string]bool, was *config.Config, back broughtBack,
+	note func(msg string, args ...any)) {
+	renamed := renamedSenders(was.Alerts, cfg.Alerts)
 	var rules []notify.Rule
+	var waiting []string
 	for _, r := range set.rules {
-		if !started[r.Name] {
-			warn(r.Name)
+		if old, ok := renamed[r.Name]; ok && started[old] {
+			r.Name = old
+		} else if !started[r.Name] {
+			waiting = append(waiting, r.Name)
 			continue
 		}
 		rules = append(rules, r)
 	}
-	la.engine.Reconfigure(cfg.Services, rules, cfg.Maintenance)
+	services := cfg.Services
+	if len(renamed) > 0 {
+		services = underOldNames(cfg.Services, renamed)
+	}
+	la.engine.Reconfigure(services, rules, cfg.Maintenance)
 	if len(back.statuses) > 0 {
 		la.resend(la.engine.Resume(back.statuses, back.vias, back.acks, la.known))
 	}
+	for _, name := range waiting {
+		if !slices.Contains(la.waiting, name) {
+			note("alert sender added: it is used after a restart", "sender", name)
+		}
+	}
+	for name, old := range renamed {
+		if la.renamed[name] != old && started[old] {
+			note("alert sender renamed: its alerts go out under its old name until a restart", "sender", name, "was", old)
+		}
+	}
+	la.waiting, la.renamed = waiting, renamed
+}
+
+// renamedSenders finds the senders of now that are senders of was renamed: one not in was that
+// delivers as one of was that is not in now (sameDelivery), each the only one of its side that
+// does. It maps the new name to the old.
+func renamedSenders(was, now []config.Alert) map[string]string {
+	named := func(list []config.Alert, name string) bool {
+		return slices.ContainsFunc(list, func(a config.Alert) bool { return a.Name == name })
+	}
+	var gone, added []config.Alert
+	for _, a := range was {
+		if !named(now, a.Name) {
+			gone = append(gone, a)
+		}
+	}
+	for _, a := range now {
+		if !named(was, a.Name) {
+			added = append(added, a)
+		}
+	}
+	var renamed map[string]string
+	for _, a := range added {
+		var match []config.Alert
+		for _, g := range gone {
+			if sameDelivery(a, g) {
+				match = append(match, g)
+			}
+		}
+		if len(match) != 1 {
+			continue
+		}
+		rivals := 0
+		for _, b := range added {
+			if sameDelivery(b, match[0]) {
+				rivals++
+			}
+		}
+		if rivals == 1 {
+			renamed = setKey(renamed, a.Name, match[0].Name)
+		}
+	}
+	return renamed
+}
+
+// underOldNames is services with the renamed senders in their alerts: lists under their old
+// names, the ones the engine and the dispatcher know; the others are shared, not copied.
+func underOldNames(services []config.Service, renamed map[string]string) []config.Service {
+	out := slices.Clone(services)
+	for i, svc := range out {
+		if !slices.ContainsFunc(svc.Alerts, func(n string) bool { _, ok := renamed[n]; return ok }) {
+			continue
+		}
+		names := slices.Clone(svc.Alerts)
+		for k, n := range names {
+			if old, ok := renamed[n]; ok {
+				names[k] = old
+			}
+		}
+		out[i].Alerts = names
+	}
+	return out
 }
 
 // sink commits the alerts with the result and events that caused them, then queues them: the

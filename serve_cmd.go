@@ -264,14 +264,12 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	logger.Info("serving", "services", len(cfg.Services), "listen", ln.Addr().String(), "scheme", scheme, "config", cfg.Path,
 		"history", where, "auth", auth, "version", buildVersion())
 	names := serviceNames(cfg.Services)
-	started := ruleNames(senders.rules)
+	started, first := ruleNames(senders.rules), cfg
 	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, started: cfg, apply: func(cfg *config.Config, back broughtBack) {
 		srv.SetServices(cfg.Services)
 		prober.SetConfig(cfg)
 		set, _ := buildSenders(cfg, nil, false) // a bad sender was refused by config.Parse already
-		alerts.reconfigure(cfg, set, started, back, func(sender string) {
-			logger.Warn("alert sender added: it is used after a restart", "sender", sender)
-		})
+		alerts.reconfigure(cfg, set, started, first, back, logger.Warn)
 	}}
 	trigger := make(chan string, 1)
 	reloads.Go(func() {
@@ -313,7 +311,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 			added, removed := reloadCounts(names, after)
 			names = after
 			logger.Info("reloaded", "trigger", why, "services", len(after), "added", added, "removed", removed)
-			if keys := rl.restartKeys(next); len(keys) > 0 {
+			if keys := rl.restartNews(next); len(keys) > 0 {
 				logger.Warn("changed settings apply after a restart", "keys", strings.Join(keys, ","))
 			}
 		}

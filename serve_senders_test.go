@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeReloadSenders: a reload says what it cannot apply to the alert senders once, not at
+// every reload after it; and a sender renamed in the config (same settings, the services'
+// alerts: lists updated) goes on paging them, under its old name until a restart, instead of
+// leaving them without any alert.
+func TestServeReloadSenders(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	recv := newReceiver(t, 0)
+	up, healthy := target(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "uptty.yaml")
+	retention := "90d"
+	write := func(senders, alerts, comment string) {
+		t.Helper()
+		body := fmt.Sprintf(`# %s
+history: {path: %s, retention: `+retention+`}
+defaults: {interval: 1s, timeout: 1s, failure_threshold: 1}
+alerts:
+%s
+services:
+  - {name: api, url: "%s", alerts: [%s]}
+`, comment, filepath.Join(dir, "history.db"), senders, up.URL, alerts)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	team := fmt.Sprintf(`  - {name: team, type: webhook, url: "%s/hook"}`, recv.srv.URL)
+	ops := `  - {name: ops, type: webhook, url: "http://127.0.0.1:9/ops"}`
+	write(team, "team", "v1")
+	srv := startServeLogs(t, bin, path, "127.0.0.1:0")
+	srv.logs.waitFor(t, "api UP", func(m map[string]any) bool { return m["msg"] == "state changed" && m["to"] == "UP" })
+	reloads := 0
+	reload := func(senders, alerts, comment string) {
+		t.Helper()
+		write(senders, alerts, comment)
+		reloads++
+		n := 0
+		srv.logs.waitFor(t, fmt.Sprintf("reload %d", reloads), func(m map[string]any) bool {
+			if m["msg"] == "reloaded" || strings.HasPrefix(fmt.Sprint(m["msg"]), "reload failed") {
+				n++
+			}
+			return n == reloads
+		})
+	}
+	count := func(msg string) int {
+		srv.logs.mu.Lock()
+		defer srv.logs.mu.Unlock()
+		n := 0
+		for _, m := range srv.logs.lines {
+			if m["msg"] == msg {
+				n++
+			}
+		}
+		return n
+	}
+	reload(team+"\n"+ops, "team", "v2: ops added")
+	reload(team+"\n"+ops, "team", "v2 again: nothing changed")
+	if n := count("alert sender added: it is used after a restart"); n != 1 {
+		t.Errorf("ops's wait for a restart was logged %d times, want once; logs:\n%s", n, srv.logs)
+	}
+
+	pager := strings.Replace(team, "name: team", "name: pager", 1)
+	reload(pager+"\n"+ops, "pager", "v3: team renamed pager")
+	m := srv.logs.waitFor(t, "the rename", func(m map[string]any) bool { return strings.HasPrefix(fmt.Sprint(m["msg"]), "alert sender renamed") })
+	if m["sender"] != "pager" || m["was"] != "team" {
+		t.Errorf("the rename logged %v, want sender pager, was team", m)
+	}
+	if n := count("alert sender added: it is used after a restart"); n != 1 {
+		t.Errorf("after the rename, a sender's wait for a restart was logged %d times, want once (ops's); logs:\n%s", n, srv.logs)
+	}
+	// The rename is no change that waits for a restart; a new retention is, said once.
+	retention = "30d"
+	reload(pager+"\n"+ops, "pager", "v4: a shorter retention")
+	reload(pager+"\n"+ops, "pager", "v4 again")
+	srv.logs.mu.Lock()
+	var restart []string
+	for _, m := range srv.logs.lines {
+		if m["msg"] == "changed settings apply after a restart" {
+			restart = append(restart, fmt.Sprint(m["keys"]))
+		}
+	}
+	srv.logs.mu.Unlock()
+	if strings.Join(restart, " ") != "history" {
+		t.Errorf("changed settings logged with keys %q, want history once; logs:\n%s", restart, srv.logs)
+	}
+	healthy.Store(false)
+	if p := recv.next(t, "api's down alert through the renamed sender", 20*time.Second); p.Service != "api" || p.Event != "down" {
+		t.Errorf("received %+v, want api's down alert", p)
+	}
+}
