@@ -3,6 +3,8 @@ package alert
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -95,7 +97,7 @@ type worker struct {
 	// hour, it gets the outage's newest reminder, not all twelve at once.
 	newest map[outageKey]newestAlert
 	// firing is the last down or degraded alert per service and event, re-sent to a
-	// Resender; only the worker's goroutine touches it.
+	// Resender; mu guards it too (Forget).
 	firing map[firingKey]Alert
 }
 
@@ -268,6 +270,24 @@ func (d *Dispatcher) enqueue(a Alert, since time.Time, to []string) bool {
 	return ok
 }
 
+// Forget stops re-sending the firing alerts of the services gone says are gone (removed from
+// the config by a reload): nothing will send their recovery, and a Resender's destination
+// lets an alert it is not sent again expire (see Alertmanager), as after a restart, which
+// re-sends only the outages of the services it has. Without it a service removed while DOWN
+// stayed firing in Alertmanager for as long as uptty ran.
+func (d *Dispatcher) Forget(gone func(service string) bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, w := range d.order {
+		if w.firing == nil {
+			continue
+		}
+		w.mu.Lock()
+		maps.DeleteFunc(w.firing, func(k firingKey, _ Alert) bool { return gone(k.service) })
+		w.mu.Unlock()
+	}
+}
+
 // Stop stops every goroutine. An attempt in flight may finish until ctx is done, and is then
 // cancelled: an alert the receiver took while uptty stopped would otherwise stay pending and
 // go again at the next start, a second page for one event where the receiver does not drop a
@@ -329,7 +349,10 @@ func (d *Dispatcher) run(ctx context.Context, w *worker) {
 			w.forget(x)
 		case <-tick:
 			// A keep-alive, not a delivery: no hooks, and a failure waits for the next tick.
-			for _, a := range w.firing {
+			w.mu.Lock()
+			firing := slices.Collect(maps.Values(w.firing))
+			w.mu.Unlock()
+			for _, a := range firing {
 				if d.quitting() || ctx.Err() != nil {
 					return
 				}
@@ -428,6 +451,8 @@ func (w *worker) track(a Alert) {
 	if w.firing == nil {
 		return
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	switch a.Event {
 	case EventUp:
 		delete(w.firing, firingKey{a.Service, EventDown})

@@ -231,6 +231,29 @@ func TestResend(t *testing.T) {
 	})
 }
 
+// TestResendForgets: a service the config no longer has (Forget) is re-sent no more: the
+// Resender stops vouching for its alert and lets it expire, as after a restart, instead of
+// keeping a removed service firing for as long as uptty runs.
+func TestResendForgets(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sends := map[string]int{}
+		s := &resendingSender{funcSender{name: "am", resend: time.Minute, send: func(_ context.Context, a Alert) error {
+			sends[a.Service]++
+			return nil
+		}}}
+		d, _ := NewDispatcher([]Sender{s}, Options{})
+		d.Enqueue(downAlert("Kept"))
+		d.Enqueue(downAlert("Ghost"))
+		fakeclock.Elapse(time.Minute + 30*time.Second)
+		d.Forget(func(service string) bool { return service == "Ghost" })
+		fakeclock.Elapse(2 * time.Minute)
+		stop(t, d)
+		if want := "map[Ghost:2 Kept:4]"; fmt.Sprint(sends) != want {
+			t.Errorf("sends = %v, want %v: Ghost's first and one resend, none after Forget", sends, want)
+		}
+	})
+}
+
 func TestNewDispatcherRejectsNames(t *testing.T) {
 	a, b := &funcSender{name: "x"}, &funcSender{name: "x"}
 	if _, err := NewDispatcher([]Sender{a, b}, Options{}); err == nil {
