@@ -261,8 +261,9 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 // note is told what only a restart applies, each thing once: at the reload that brought it, not
 // again at every reload after it while it waits.
 //
-// The services the reload removed are re-sent to Alertmanager no more (alert.Dispatcher.Forget):
-// their alerts there expire, as after a restart. The services it brought back (back) resume
+// An alert a reload no longer routes (its service removed, or its sender taken off the
+// service's alerts: list) is re-sent to Alertmanager no more (alert.Dispatcher.Forget): it
+// expires there, as after a restart. The services it brought back (back) resume
 // their outage in the engine as after a restart: its ack, its dependency, its reminders and its
 // recovery alert.
 func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map[string]bool, was *config.Config, back broughtBack,
@@ -284,11 +285,7 @@ func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map
 		services = underOldNames(cfg.Services, renamed)
 	}
 	la.engine.Reconfigure(services, rules, cfg.Maintenance)
-	kept := make(map[string]bool, len(cfg.Services))
-	for _, svc := range cfg.Services {
-		kept[svc.Name] = true
-	}
-	la.disp.Forget(func(service string) bool { return !kept[service] })
+	la.disp.Forget(func(sender, service string) bool { return !la.engine.Sends(service, sender) })
 	if len(back.statuses) > 0 {
 		la.resend(la.engine.Resume(back.statuses, back.vias, back.acks, la.known))
 	}

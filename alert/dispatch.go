@@ -270,20 +270,31 @@ func (d *Dispatcher) enqueue(a Alert, since time.Time, to []string) bool {
 	return ok
 }
 
-// Forget stops re-sending the firing alerts of the services gone says are gone (removed from
-// the config by a reload): nothing will send their recovery, and a Resender's destination
-// lets an alert it is not sent again expire (see Alertmanager), as after a restart, which
-// re-sends only the outages of the services it has. Without it a service removed while DOWN
-// stayed firing in Alertmanager for as long as uptty ran.
-func (d *Dispatcher) Forget(gone func(service string) bool) {
+// Forget stops re-sending the firing alerts that gone says no longer go from the service to
+// the sender (a reload removed the service, or took the sender off its alerts: list): nothing
+// will send their recovery there, and a Resender's destination lets an alert it is not sent
+// again expire (see Alertmanager), as after a restart, which re-sends only what the config
+// routes. Without it such an alert stayed firing in Alertmanager for as long as uptty ran.
+// gone is called without any of the dispatcher's locks held.
+func (d *Dispatcher) Forget(gone func(sender, service string) bool) {
 	d.mu.RLock()
-	defer d.mu.RUnlock()
-	for _, w := range d.order {
+	workers := slices.Clone(d.order)
+	d.mu.RUnlock()
+	for _, w := range workers {
 		if w.firing == nil {
 			continue
 		}
 		w.mu.Lock()
-		maps.DeleteFunc(w.firing, func(k firingKey, _ Alert) bool { return gone(k.service) })
+		keys := slices.Collect(maps.Keys(w.firing))
+		w.mu.Unlock()
+		keys = slices.DeleteFunc(keys, func(k firingKey) bool { return !gone(w.s.Name(), k.service) })
+		if len(keys) == 0 {
+			continue
+		}
+		w.mu.Lock()
+		for _, k := range keys {
+			delete(w.firing, k)
+		}
 		w.mu.Unlock()
 	}
 }

@@ -231,25 +231,31 @@ func TestResend(t *testing.T) {
 	})
 }
 
-// TestResendForgets: a service the config no longer has (Forget) is re-sent no more: the
-// Resender stops vouching for its alert and lets it expire, as after a restart, instead of
-// keeping a removed service firing for as long as uptty runs.
+// TestResendForgets: an alert of a service whose alerts no longer go to a sender (Forget: the
+// service was removed from the config, or its alerts: list no longer names the sender) is
+// re-sent no more: the Resender stops vouching for it and lets it expire, as after a restart,
+// instead of keeping it firing for as long as uptty runs, with no recovery ever to end it.
 func TestResendForgets(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex // two senders, two goroutines
 		sends := map[string]int{}
-		s := &resendingSender{funcSender{name: "am", resend: time.Minute, send: func(_ context.Context, a Alert) error {
-			sends[a.Service]++
-			return nil
-		}}}
-		d, _ := NewDispatcher([]Sender{s}, Options{})
+		resender := func(name string) Sender {
+			return &resendingSender{funcSender{name: name, resend: time.Minute, send: func(_ context.Context, a Alert) error {
+				mu.Lock()
+				defer mu.Unlock()
+				sends[name+" "+a.Service]++
+				return nil
+			}}}
+		}
+		d, _ := NewDispatcher([]Sender{resender("am"), resender("am2")}, Options{})
 		d.Enqueue(downAlert("Kept"))
 		d.Enqueue(downAlert("Ghost"))
 		fakeclock.Elapse(time.Minute + 30*time.Second)
-		d.Forget(func(service string) bool { return service == "Ghost" })
+		d.Forget(func(sender, service string) bool { return service == "Ghost" || sender == "am2" && service == "Kept" })
 		fakeclock.Elapse(2 * time.Minute)
 		stop(t, d)
-		if want := "map[Ghost:2 Kept:4]"; fmt.Sprint(sends) != want {
-			t.Errorf("sends = %v, want %v: Ghost's first and one resend, none after Forget", sends, want)
+		if want := "map[am Ghost:2 am Kept:4 am2 Ghost:2 am2 Kept:2]"; fmt.Sprint(sends) != want {
+			t.Errorf("sends = %v, want %v: the first post and one resend of those forgotten, none after Forget", sends, want)
 		}
 	})
 }

@@ -273,6 +273,15 @@ func (e *Engine) Via(name string) string {
 	return ""
 }
 
+// Sends reports whether the alerts of the service named service go to sender: false for a
+// service the config does not have, or whose alerts: list leaves the sender out.
+func (e *Engine) Sends(service, sender string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.services[service]
+	return s != nil && slices.Contains(s.senders, sender)
+}
+
 // viaHolds reports whether the dependency s's outage was put down to is still one of its
 // dependencies: a reload that removed it, or only the depends_on, makes the outage s's own.
 func (e *Engine) viaHolds(s *service) bool {
