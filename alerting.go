@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptty/uptty/alert"
@@ -108,10 +110,12 @@ type liveAlerts struct {
 	unused []string
 	holder string
 
-	// waiting and renamed are what the last reload told of the senders (see reconfigure): the
-	// added ones waiting for a restart, and the renamed ones, new name to old.
+	// waiting, renamed and silent are what the last reload told of the senders (see
+	// reconfigure): the added ones waiting for a restart, the renamed ones (new name to old),
+	// and the services none of whose senders has started.
 	waiting []string
 	renamed map[string]string
+	silent  []string // the services none of whose senders has started
 }
 
 // seed tells the engine what the services showed when the monitor started, restored from
@@ -299,7 +303,33 @@ func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map
 			note("alert sender renamed: its alerts go out under its old name until a restart", "sender", name, "was", old)
 		}
 	}
-	la.waiting, la.renamed = waiting, renamed
+	// The services the config gives senders that all wait for a restart page nobody meanwhile:
+	// that must not be left to be inferred from the lines above.
+	var silent []string
+	for i, svc := range services {
+		if routes(set.rules, cfg.Services[i]) && !routes(rules, svc) {
+			silent = append(silent, svc.Name)
+		}
+	}
+	if len(silent) > 0 && !slices.Equal(silent, la.silent) {
+		note("services without an alert sender until a restart: the senders they name are new", "services", listed(silent, 20))
+	}
+	la.waiting, la.renamed, la.silent = waiting, renamed, silent
+}
+
+// routes reports whether any of rules sends svc's alerts, as notify.Engine decides it.
+func routes(rules []notify.Rule, svc config.Service) bool {
+	return slices.ContainsFunc(rules, func(r notify.Rule) bool {
+		return r.Every || svc.Alerts == nil || slices.Contains(svc.Alerts, r.Name)
+	})
+}
+
+// listed is names joined with commas, the first most of them and how many more.
+func listed(names []string, most int) string {
+	if len(names) <= most {
+		return strings.Join(names, ",")
+	}
+	return strings.Join(names[:most], ",") + fmt.Sprintf(" and %d more", len(names)-most)
 }
 
 // renamedSenders finds the senders of now that are senders of was renamed: one not in was that

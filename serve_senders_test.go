@@ -100,4 +100,19 @@ services:
 	if p := recv.next(t, "api's down alert through the renamed sender", 20*time.Second); p.Service != "api" || p.Event != "down" {
 		t.Errorf("received %+v, want api's down alert", p)
 	}
+
+	// Renamed and moved at once, it is a new sender, used after a restart: the services left
+	// with no sender until then are named, once.
+	moved := fmt.Sprintf(`  - {name: page2, type: webhook, url: "%s/moved"}`, recv.srv.URL)
+	reload(moved+"\n"+ops, "page2", "v5: renamed and moved")
+	reload(moved+"\n"+ops, "page2", "v5 again")
+	m = srv.logs.waitFor(t, "the services without alerts", func(m map[string]any) bool {
+		return strings.HasPrefix(fmt.Sprint(m["msg"]), "services without an alert sender until a restart")
+	})
+	if m["services"] != "api" || m["level"] != "WARN" {
+		t.Errorf("logged %v, want WARN naming api", m)
+	}
+	if n := count(fmt.Sprint(m["msg"])); n != 1 {
+		t.Errorf("the services without alerts were logged %d times, want once", n)
+	}
 }
