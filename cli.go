@@ -128,13 +128,15 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 		c.command(&cobra.Command{
 			Use:   "alerts",
 			Short: "list alerts sent, pending, failed and given up",
-			Long: "Lists the alerts in the history's outbox, newest first: sent, pending, failed (retrying) and given up, with the last error.\n\n" +
+			Long: "Lists the alerts in the history's outbox, newest first: sent, pending, failed (retrying) and given up, with the last error. " +
+				"It lists the alerts of the config's services (--all: every alert in the file, as without a config).\n\n" +
 				"Exit status: 0, 2 a usage or config error or a history file it cannot read.",
 			Example: `  uptty alerts
   uptty alerts --since 1d
   uptty alerts --json`,
 		}, func(cmd *cobra.Command) {
 			cmd.Flags().StringVar(&c.since, "since", "", "alerts queued within `DUR` of now, and every one still pending or failing (default: all)")
+			cmd.Flags().BoolVar(&c.opts.allServices, "all", false, "also the alerts of services the config does not have (removed from it, or another config's sharing the history file)")
 			cmd.Flags().BoolVar(&c.opts.json, "json", false, "print JSON instead of a table")
 		}),
 		c.command(&cobra.Command{

@@ -74,7 +74,7 @@ Usage:
       check the config file and say what is wrong
   uptty incidents [--config FILE] [--since 7d] [--service NAME] [--all] [--json]
       list outages from the history, newest first
-  uptty alerts [--config FILE] [--since DUR] [--json]
+  uptty alerts [--config FILE] [--since DUR] [--all] [--json]
       list alerts sent, pending, failed and given up
   uptty silence NAME DURATION [--reason TEXT] [--group] [--config FILE]
       no alerts from a service (or, with --group, a group) for DURATION;
@@ -134,8 +134,9 @@ Flags:
                       (default 7d; 0 for all); (alerts) alerts queued
                       within DUR, and all still pending (default: all)
       --service NAME  (incidents) only this service's outages
-      --all           (incidents) also the services the config does not have:
-                      removed from it, or another config's in a shared file
+      --all           (incidents, alerts) also the services the config does not
+                      have: removed from it, or another config's in a shared
+                      history file
       --theme NAME    dark (default) or light: colours for the terminal's
                       background
       --ascii         (live monitor, attach) draw with ASCII only; the
@@ -221,7 +222,7 @@ type options struct {
 	help    bool
 	since   time.Duration // incidents, alerts: how far back; 0 for all
 	service string        // incidents: only this service
-	// allServices is incidents --all: also the services the config does not have.
+	// allServices is incidents and alerts --all: also the services the config does not have.
 	allServices bool
 	debugLog    string        // live monitor: the debug log's path, "" for none
 	ascii       bool          // live monitor: --ascii as given, when asciiSet
@@ -925,7 +926,7 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 }
 
 func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
-	cfg, _, err := historyConfig(opts, getenv)
+	cfg, found, err := historyConfig(opts, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
@@ -939,6 +940,10 @@ func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (stri
 			fmt.Fprintln(stderr, "uptty:", err)
 			return exitUsage
 		}
+	}
+	// A config's alerts are its services', as its incidents (see runIncidents).
+	if found && !opts.allServices {
+		list = slices.DeleteFunc(list, func(a history.Outgoing) bool { return !hasService(cfg, a.Service) })
 	}
 	// Reasons are masked when stored; rows stored before that may still quote a secret.
 	for i := range list {
