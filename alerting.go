@@ -317,11 +317,9 @@ func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map
 	la.waiting, la.renamed, la.silent = waiting, renamed, silent
 }
 
-// routes reports whether any of rules sends svc's alerts, as notify.Engine decides it.
+// routes reports whether any of rules sends svc's alerts.
 func routes(rules []notify.Rule, svc config.Service) bool {
-	return slices.ContainsFunc(rules, func(r notify.Rule) bool {
-		return r.Every || svc.Alerts == nil || slices.Contains(svc.Alerts, r.Name)
-	})
+	return slices.ContainsFunc(rules, func(r notify.Rule) bool { return r.Sends(svc) })
 }
 
 // listed is names joined with commas, the first most of them and how many more.

@@ -40,6 +40,12 @@ type Rule struct {
 	Resend bool
 }
 
+// Sends reports whether the rule's sender gets svc's alerts: every service's for Every, else
+// those of a service whose alerts: list names it or that has no list.
+func (r Rule) Sends(svc config.Service) bool {
+	return r.Every || svc.Alerts == nil || slices.Contains(svc.Alerts, r.Name)
+}
+
 // RuleOf is the engine's rule for a config alert.
 func RuleOf(a config.Alert) Rule {
 	r := Rule{Name: a.Name, Repeat: a.Repeat, Resend: a.Type == config.SenderAlertmanager}
@@ -170,7 +176,7 @@ func New(opt Options) *Engine {
 	for _, c := range opt.Services {
 		s := &service{name: c.Name, group: c.Group, needs: c.DependsOn}
 		for _, r := range opt.Rules {
-			if r.Every || c.Alerts == nil || slices.Contains(c.Alerts, r.Name) {
+			if r.Sends(c) {
 				s.senders = append(s.senders, r.Name)
 			}
 		}
