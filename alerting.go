@@ -1,13 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptty/uptty/alert"
@@ -116,6 +119,23 @@ type liveAlerts struct {
 	waiting []string
 	renamed map[string]string
 	silent  []string // the services none of whose senders has started
+	// outboxNames maps a renamed sender's old name, the one the engine and the dispatcher
+	// know, to its name in the config, the one its outbox rows carry (see outboxName); nil
+	// before any rename.
+	outboxNames atomic.Pointer[map[string]string]
+}
+
+// outboxName is the name sender's alerts are kept (and logged and counted) under: the name the
+// config gives it now. A sender renamed by a reload goes on under its old name until a restart
+// (reconfigure), and the restart knows it by the new one only: its rows must carry that one,
+// or the restart would give its pending alerts up and not know which downs it sent.
+func (la *liveAlerts) outboxName(sender string) string {
+	if m := la.outboxNames.Load(); m != nil {
+		if name, ok := (*m)[sender]; ok {
+			return name
+		}
+	}
+	return sender
 }
 
 // seed tells the engine what the services showed when the monitor started, restored from
@@ -129,7 +149,7 @@ func (la *liveAlerts) known(id, sender string) bool {
 	if !la.durable[sender] {
 		return true // the terminal keeps no rows: ring on recovery as before
 	}
-	ok, err := la.hist.Store.AlertKnown(id, sender)
+	ok, err := la.hist.Store.AlertKnown(id, la.outboxName(sender))
 	return ok || err != nil // unsure: a recovery too many beats one missed
 }
 
@@ -139,7 +159,7 @@ func (la *liveAlerts) reminders(id, sender string) int {
 	if !la.durable[sender] {
 		return 0
 	}
-	n, _ := la.hist.Store.Reminders(id, sender) // unreadable: numbered from 1, as before
+	n, _ := la.hist.Store.Reminders(id, la.outboxName(sender)) // unreadable: numbered from 1, as before
 	return n
 }
 
@@ -174,40 +194,46 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	opt.GiveUpAfterFor = set.giveUp
 	// The senders keep the config they started with, and so do their secrets.
 	opt.Secrets = cfg.Secrets
+	// The hooks get the dispatcher's name of a sender; the outbox, the log and the metrics the
+	// config's (outboxName).
 	sent := opt.OnSent // a caller's hook (tests) sees a delivery after the outbox was told
 	opt.OnSent = func(id, sender string, at time.Time) {
-		if la.durable[sender] {
-			store.AlertSent(id, sender, at)
+		durable, name := la.durable[sender], la.outboxName(sender)
+		if durable {
+			store.AlertSent(id, name, at)
 		}
 		if sent != nil {
-			sent(id, sender, at)
+			sent(id, name, at)
 		}
 	}
 	failed, gaveUp := opt.OnFailed, opt.OnGaveUp // a caller's hooks (serve's log) come after the outbox's
 	opt.OnFailed = func(a alert.Alert, sender string, err error, attempt int, next time.Time) {
-		if la.durable[sender] {
-			store.AlertFailed(a.ID, sender, err.Error(), next)
+		durable, name := la.durable[sender], la.outboxName(sender)
+		if durable {
+			store.AlertFailed(a.ID, name, err.Error(), next)
 		}
 		if failed != nil {
-			failed(a, sender, err, attempt, next)
+			failed(a, name, err, attempt, next)
 		}
 	}
 	opt.OnGaveUp = func(a alert.Alert, sender string, err error, attempts int) {
-		if la.durable[sender] {
-			store.AlertGaveUp(a.ID, sender, err.Error())
+		durable, name := la.durable[sender], la.outboxName(sender)
+		if durable {
+			store.AlertGaveUp(a.ID, name, err.Error())
 		}
 		if gaveUp != nil {
-			gaveUp(a, sender, err, attempts)
+			gaveUp(a, name, err, attempts)
 		}
 	}
 	// A reminder not worth sending any more is settled, so that a restart does not send it.
 	skipped := opt.OnSkipped
 	opt.OnSkipped = func(id, sender, reason string) {
-		if la.durable[sender] {
-			store.AlertSkipped(id, sender, reason)
+		durable, name := la.durable[sender], la.outboxName(sender)
+		if durable {
+			store.AlertSkipped(id, name, reason)
 		}
 		if skipped != nil {
-			skipped(id, sender, reason)
+			skipped(id, name, reason)
 		}
 	}
 	// A full queue (OnDropped) needs nothing: the outbox row stays pending until a restart.
@@ -259,8 +285,9 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 // reconfigure gives the engine a reloaded config's services, rules and windows. Its senders stay
 // those it started with (started, from the config was): a sender added to the config is used
 // after a restart, and its rule is left out meanwhile. A sender renamed (see renamedSenders)
-// goes on under its old name, with the new name's rule, so that the services that now name it
-// are still paged, and its outages' recoveries and reminders still go where their downs went.
+// goes on as the dispatcher's sender of its old name, with the new name's rule, so that the
+// services that now name it are still paged, and its outages' recoveries and reminders still go
+// where their downs went; its outbox rows take the new name (rename).
 //
 // note is told what only a restart applies, each thing once: at the reload that brought it, not
 // again at every reload after it while it waits.
@@ -300,7 +327,7 @@ func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map
 	}
 	for name, old := range renamed {
 		if la.renamed[name] != old && started[old] {
-			note("alert sender renamed: its alerts go out under its old name until a restart", "sender", name, "was", old)
+			note("alert sender renamed", "sender", name, "was", old)
 		}
 	}
 	// The services the config gives senders that all wait for a restart page nobody meanwhile:
@@ -314,7 +341,33 @@ func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map
 	if len(silent) > 0 && !slices.Equal(silent, la.silent) {
 		note("services without an alert sender until a restart: the senders they name are new", "services", listed(silent, 20))
 	}
+	la.rename(renamed)
 	la.waiting, la.renamed, la.silent = waiting, renamed, silent
+}
+
+// rename makes the outbox rows of the senders renamed (new name to old) carry their new names,
+// and those of a sender renamed before and no more (renamed back, or removed) its name again.
+func (la *liveAlerts) rename(renamed map[string]string) {
+	next := make(map[string]string, len(renamed))
+	for name, old := range renamed {
+		next[old] = name
+	}
+	was := map[string]string{}
+	if m := la.outboxNames.Load(); m != nil {
+		was = *m
+	}
+	for _, old := range slices.Collect(maps.Keys(was)) {
+		if _, ok := next[old]; !ok {
+			next[old] = old
+		}
+	}
+	for old, name := range next {
+		if from := cmp.Or(was[old], old); from != name {
+			la.hist.Store.RenameSender(from, name)
+		}
+	}
+	maps.DeleteFunc(next, func(old, name string) bool { return old == name })
+	la.outboxNames.Store(&next)
 }
 
 // routes reports whether any of rules sends svc's alerts.
@@ -408,7 +461,7 @@ func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, sta
 			if err != nil {
 				continue
 			}
-			rows = append(rows, history.Outgoing{ID: d.Alert.ID, Sender: d.Sender, Service: name,
+			rows = append(rows, history.Outgoing{ID: d.Alert.ID, Sender: la.outboxName(d.Sender), Service: name,
 				Event: string(d.Alert.Event), Payload: payload, Created: now})
 		}
 	}

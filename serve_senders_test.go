@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -114,5 +118,74 @@ services:
 	}
 	if n := count(fmt.Sprint(m["msg"])); n != 1 {
 		t.Errorf("the services without alerts were logged %d times, want once", n)
+	}
+}
+
+// TestRenamedSenderAcrossRestart: a sender renamed while its receiver was refusing a down alert
+// keeps it: after a restart, which knows only the new name, the alert is sent again under its
+// id through it, and the outage's recovery follows it there; the outbox lists them under the
+// name the config has. Before, the restart gave the pending alert up ("sender no longer in the
+// config") and, not finding the down sent to the new name, sent no recovery either.
+func TestRenamedSenderAcrossRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	recv := newReceiver(t, 1_000_000)
+	up, healthy := target(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "uptty.yaml")
+	write := func(sender string) {
+		t.Helper()
+		body := fmt.Sprintf(`history: {path: %s}
+defaults: {interval: 1s, timeout: 1s, failure_threshold: 1}
+alerts:
+  - {name: %s, type: webhook, url: "%s/hook"}
+services:
+  - {name: api, url: "%s", alerts: [%s]}
+`, filepath.Join(dir, "history.db"), sender, recv.srv.URL, up.URL, sender)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("team")
+	srv := startServeLogs(t, bin, path, "127.0.0.1:0")
+	srv.logs.waitFor(t, "api UP", func(m map[string]any) bool { return m["msg"] == "state changed" && m["to"] == "UP" })
+	healthy.Store(false)
+	down := recv.next(t, "the down alert, refused", 20*time.Second)
+	write("pager")
+	srv.logs.waitFor(t, "the rename", func(m map[string]any) bool { return strings.HasPrefix(fmt.Sprint(m["msg"]), "alert sender renamed") })
+	if code := srv.stop(syscall.SIGTERM); code != 0 {
+		t.Fatalf("serve exited %d on SIGTERM", code)
+	}
+
+	recv.fail.Store(0)
+	srv = startServeLogs(t, bin, path, "127.0.0.1:0")
+	for {
+		p := recv.next(t, "the down alert again, through pager", 20*time.Second)
+		if p.Status == http.StatusOK {
+			if p.ID != down.ID || p.Event != "down" {
+				t.Fatalf("received %+v after the restart, want the down alert %s again", p, down.ID)
+			}
+			break
+		}
+	}
+	healthy.Store(true)
+	if p := recv.next(t, "the recovery, through pager", 20*time.Second); p.Event != "up" || p.Service != "api" {
+		t.Fatalf("received %+v, want api's recovery", p)
+	}
+	srv.stop(syscall.SIGTERM)
+	var out, errb bytes.Buffer
+	if code := run([]string{"alerts", "--json", "-c", path}, &out, &errb, noEnv); code != exitOK {
+		t.Fatalf("uptty alerts = %d, %s", code, errb.String())
+	}
+	var doc struct {
+		Alerts []struct{ Event, Sender, State string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(doc.Alerts); got != "[{up pager sent} {down pager sent}]" {
+		t.Errorf("uptty alerts = %s, want the down and the up sent by pager", got)
 	}
 }
