@@ -435,6 +435,9 @@ func (d *Dispatcher) deliver(ctx context.Context, w *worker, x queued) {
 			}
 			return
 		}
+		// A receiver rate-limiting us (Retry-After) is asked again no sooner than it said, up
+		// to MaxRetry: sooner would only be refused again, and keep it limiting longer.
+		wait = max(wait, min(retryAfter(err), d.opt.MaxRetry))
 		next := now.Add(wait)
 		if next.After(deadline) {
 			next, wait = deadline, deadline.Sub(now)

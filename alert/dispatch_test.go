@@ -528,3 +528,50 @@ func TestRequeueKeepsGiveUpClock(t *testing.T) {
 		stop(t, d)
 	})
 }
+
+// TestRetryAfter: a receiver that answers 429 or 503 with Retry-After (Slack's and Discord's
+// rate limits, a proxy in maintenance) is asked again no sooner than it said, in seconds or as
+// a date, not a second later as backoff would and so be limited longer; a Retry-After past the
+// give-up time is held to it, and one absurdly far is held to MaxRetry.
+func TestRetryAfter(t *testing.T) {
+	for _, tc := range []struct {
+		name, header string
+		status       int
+		atLeast      time.Duration
+		atMost       time.Duration
+	}{
+		{"429 seconds", "30", http.StatusTooManyRequests, 29 * time.Second, 30 * time.Second},
+		{"503 date", time.Now().Add(2 * time.Minute).UTC().Format(http.TimeFormat), http.StatusServiceUnavailable, 110 * time.Second, 2 * time.Minute},
+		{"a day", "86400", http.StatusTooManyRequests, 4 * time.Minute, 5 * time.Minute},
+		{"none", "", http.StatusTooManyRequests, 0, 2 * time.Second},
+		{"garbage", "soon", http.StatusTooManyRequests, 0, 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := receiver(t, func(w http.ResponseWriter, _ *http.Request) {
+				if tc.header != "" {
+					w.Header().Set("Retry-After", tc.header)
+				}
+				w.WriteHeader(tc.status)
+			})
+			failed := make(chan time.Duration, 1)
+			d, _ := NewDispatcher([]Sender{&Webhook{ID: "hook", URL: srv.URL}}, Options{
+				OnFailed: func(_ Alert, _ string, _ error, _ int, next time.Time) {
+					select {
+					case failed <- time.Until(next):
+					default:
+					}
+				},
+			})
+			defer stop(t, d)
+			d.Enqueue(downAlert("Checkout API"))
+			select {
+			case wait := <-failed:
+				if wait < tc.atLeast || wait > tc.atMost {
+					t.Errorf("next attempt in %v, want %v to %v", wait, tc.atLeast, tc.atMost)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no failed attempt within 10s")
+			}
+		})
+	}
+}
