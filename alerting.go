@@ -160,7 +160,7 @@ func (la *liveAlerts) resend(again []Delivery) {
 // onSilences, if not nil, is called after the silences in force changed (serve sends its event
 // streams a fresh snapshot then).
 func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses map[string]track.Status, opt alert.Options,
-	onSilences func()) (*liveAlerts, error) {
+	onSilences func(before, after []notify.Silence)) (*liveAlerts, error) {
 	store := hist.Store
 	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{})}
 	// Only a holder with the same config sends the same alerts: one with another config (the

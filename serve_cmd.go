@@ -25,6 +25,7 @@ import (
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/metrics"
 	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/serve"
 	"github.com/uptty/uptty/sshview"
 	"github.com/uptty/uptty/text"
@@ -218,7 +219,8 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		if s := srvRef.Load(); s != nil {
 			s.LogChange(service)
 		}
-	})), func() {
+	})), func(before, after []notify.Silence) {
+		logSilences(logger, before, after)
 		if s := srvRef.Load(); s != nil {
 			s.MarksChanged()
 		}

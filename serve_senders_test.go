@@ -189,3 +189,34 @@ services:
 		t.Errorf("uptty alerts = %s, want the down and the up sent by pager", got)
 	}
 }
+
+// TestServeLogsSilences: a silence set from another shell (`uptty silence`) and its end are said
+// in serve's log, so that whoever reads it knows why an outage paged nobody, and from when it
+// pages again; the first read of the silences at the start says those in force too.
+func TestServeLogsSilences(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	cfg := writeConfig(t, fmt.Sprintf(`history: {path: %s}
+defaults: {interval: 1s, timeout: 1s}
+services:
+  - {name: api, group: web, url: "tcp://%s"}
+`, filepath.Join(dir, "history.db"), reloadClosed(t)))
+	srv := startServeLogs(t, bin, cfg, "127.0.0.1:0")
+	var out, errb bytes.Buffer
+	if code := run([]string{"silence", "-c", cfg, "--group", "web", "1h", "--reason", "deploy"}, &out, &errb, noEnv); code != exitOK {
+		t.Fatalf("uptty silence = %d, %s", code, errb.String())
+	}
+	m := srv.logs.waitFor(t, "the silence", msgIs("silence in force"))
+	if m["group"] != "web" || m["reason"] != "deploy" || m["until"] == nil {
+		t.Errorf("logged %v, want group web, reason deploy, until", m)
+	}
+	if code := run([]string{"unsilence", "-c", cfg, "web"}, &out, &errb, noEnv); code != exitOK {
+		t.Fatalf("uptty unsilence = %d, %s", code, errb.String())
+	}
+	if m := srv.logs.waitFor(t, "its end", msgIs("silence over")); m["group"] != "web" {
+		t.Errorf("logged %v, want group web", m)
+	}
+}
