@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptty/uptty/alert"
@@ -107,6 +108,17 @@ type liveAlerts struct {
 	// gone, this one alerts, so that no page is lost to a holder that quit.
 	unused []string
 	holder string
+
+	// waiting, renamed and silent are what the last reload told of the senders (see
+	// reconfigure): the added ones waiting for a restart, the renamed ones (new name to old),
+	// and the services none of whose senders has started.
+	waiting []string
+	renamed map[string]string
+	silent  []string // the services none of whose senders has started
+	// outboxNames maps a renamed sender's old name, the one the engine and the dispatcher
+	// know, to its name in the config, the one its outbox rows carry (see outboxName); nil
+	// before any rename.
+	outboxNames atomic.Pointer[map[string]string]
 }
 
 // seed tells the engine what the services showed when the monitor started, restored from
@@ -120,7 +132,7 @@ func (la *liveAlerts) known(id, sender string) bool {
 	if !la.durable[sender] {
 		return true // the terminal keeps no rows: ring on recovery as before
 	}
-	ok, err := la.hist.Store.AlertKnown(id, sender)
+	ok, err := la.hist.Store.AlertKnown(id, la.outboxName(sender))
 	return ok || err != nil // unsure: a recovery too many beats one missed
 }
 
@@ -130,7 +142,7 @@ func (la *liveAlerts) reminders(id, sender string) int {
 	if !la.durable[sender] {
 		return 0
 	}
-	n, _ := la.hist.Store.Reminders(id, sender) // unreadable: numbered from 1, as before
+	n, _ := la.hist.Store.Reminders(id, la.outboxName(sender)) // unreadable: numbered from 1, as before
 	return n
 }
 
@@ -148,7 +160,7 @@ func (la *liveAlerts) resend(again []Delivery) {
 // onSilences, if not nil, is called after the silences in force changed (serve sends its event
 // streams a fresh snapshot then).
 func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses map[string]track.Status, opt alert.Options,
-	onSilences func()) (*liveAlerts, error) {
+	onSilences func(before, after []notify.Silence)) (*liveAlerts, error) {
 	store := hist.Store
 	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{})}
 	// Only a holder with the same config sends the same alerts: one with another config (the
@@ -165,40 +177,46 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	opt.GiveUpAfterFor = set.giveUp
 	// The senders keep the config they started with, and so do their secrets.
 	opt.Secrets = cfg.Secrets
+	// The hooks get the dispatcher's name of a sender; the outbox, the log and the metrics the
+	// config's (outboxName).
 	sent := opt.OnSent // a caller's hook (tests) sees a delivery after the outbox was told
 	opt.OnSent = func(id, sender string, at time.Time) {
-		if la.durable[sender] {
-			store.AlertSent(id, sender, at)
+		durable, name := la.durable[sender], la.outboxName(sender)
+		if durable {
+			store.AlertSent(id, name, at)
 		}
 		if sent != nil {
-			sent(id, sender, at)
+			sent(id, name, at)
 		}
 	}
 	failed, gaveUp := opt.OnFailed, opt.OnGaveUp // a caller's hooks (serve's log) come after the outbox's
 	opt.OnFailed = func(a alert.Alert, sender string, err error, attempt int, next time.Time) {
-		if la.durable[sender] {
-			store.AlertFailed(a.ID, sender, err.Error(), next)
+		durable, name := la.durable[sender], la.outboxName(sender)
+		if durable {
+			store.AlertFailed(a.ID, name, err.Error(), next)
 		}
 		if failed != nil {
-			failed(a, sender, err, attempt, next)
+			failed(a, name, err, attempt, next)
 		}
 	}
 	opt.OnGaveUp = func(a alert.Alert, sender string, err error, attempts int) {
-		if la.durable[sender] {
-			store.AlertGaveUp(a.ID, sender, err.Error())
+		durable, name := la.durable[sender], la.outboxName(sender)
+		if durable {
+			store.AlertGaveUp(a.ID, name, err.Error())
 		}
 		if gaveUp != nil {
-			gaveUp(a, sender, err, attempts)
+			gaveUp(a, name, err, attempts)
 		}
 	}
 	// A reminder not worth sending any more is settled, so that a restart does not send it.
 	skipped := opt.OnSkipped
 	opt.OnSkipped = func(id, sender, reason string) {
-		if la.durable[sender] {
-			store.AlertSkipped(id, sender, reason)
+		durable, name := la.durable[sender], la.outboxName(sender)
+		if durable {
+			store.AlertSkipped(id, name, reason)
 		}
 		if skipped != nil {
-			skipped(id, sender, reason)
+			skipped(id, name, reason)
 		}
 	}
 	// A full queue (OnDropped) needs nothing: the outbox row stays pending until a restart.
@@ -247,28 +265,6 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	return la, nil
 }
 
-// reconfigure gives the engine a reloaded config's services, rules and windows. Its senders stay
-// those it started with (set.rules of a sender not in started are left out, and said to warn):
-// a sender added to the config is used after a restart.
-//
-// The services the reload brought back (back) resume their outage in the engine as after a
-// restart: its ack, its dependency, its reminders and its recovery alert.
-func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map[string]bool, back broughtBack,
-	warn func(sender string)) {
-	var rules []notify.Rule
-	for _, r := range set.rules {
-		if !started[r.Name] {
-			warn(r.Name)
-			continue
-		}
-		rules = append(rules, r)
-	}
-	la.engine.Reconfigure(cfg.Services, rules, cfg.Maintenance)
-	if len(back.statuses) > 0 {
-		la.resend(la.engine.Resume(back.statuses, back.vias, back.acks, la.known))
-	}
-}
-
 // sink commits the alerts with the result and events that caused them, then queues them: the
 // outbox row is ahead of the sender's outcome in the writer's queue.
 func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, started notify.Started, out []Delivery) {
@@ -286,7 +282,7 @@ func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, sta
 			if err != nil {
 				continue
 			}
-			rows = append(rows, history.Outgoing{ID: d.Alert.ID, Sender: d.Sender, Service: name,
+			rows = append(rows, history.Outgoing{ID: d.Alert.ID, Sender: la.outboxName(d.Sender), Service: name,
 				Event: string(d.Alert.Event), Payload: payload, Created: now})
 		}
 	}

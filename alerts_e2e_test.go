@@ -379,6 +379,49 @@ func TestAlertsCommand(t *testing.T) {
 	}
 }
 
+// TestAlertsOfTheConfig: `uptty alerts -c FILE` lists the alerts of FILE's services: the default
+// history file is shared by every config that names none, and another config's pages are not
+// this one's; --all lists every alert in the file.
+func TestAlertsOfTheConfig(t *testing.T) {
+	dir := t.TempDir()
+	path := writeAlertsConfig(t, dir, "  - {name: api, url: \"http://127.0.0.1:1\"}\n")
+	s, err := history.Open(filepath.Join(dir, "history.db"), history.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, service := range []string{"api", "prod-db"} {
+		s.RecordWith(service, "", track.Check{Start: now, OK: false}, nil, history.Extra{Alerts: []history.Outgoing{{
+			ID: "id-" + service, Sender: "team", Service: service, Event: "down", Payload: []byte(`{}`), Created: now}}})
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"alerts", "--json", "-c", path}, "[id-api]"},
+		{[]string{"alerts", "--json", "--all", "-c", path}, "[id-prod-db id-api]"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(tc.args, &out, &errb, noEnv); code != exitOK {
+			t.Fatalf("run(%q) = %d, stderr %q", tc.args, code, errb.String())
+		}
+		var doc struct{ Alerts []struct{ ID string } }
+		if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, a := range doc.Alerts {
+			ids = append(ids, a.ID)
+		}
+		if got := fmt.Sprint(ids); got != tc.want && !(len(ids) == 2 && tc.want == "[id-prod-db id-api]" && got == "[id-api id-prod-db]") {
+			t.Errorf("run(%q) listed %s, want %s", tc.args, got, tc.want)
+		}
+	}
+}
+
 // TestAlertsAcrossRestart: uptty stops during an outage whose down alert was delivered; the
 // next uptty sends its recovery, and not the down again.
 func TestAlertsAcrossRestart(t *testing.T) {

@@ -113,7 +113,7 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			Use:   "incidents",
 			Short: "list outages from the history, newest first",
 			Long: "Lists the outages in the history, newest first, in the local time zone: start, end (ongoing while it lasts), duration, service and cause. " +
-				"Without a config it reads the default history file; it reads the file while a live uptty writes it.\n\n" +
+				"It lists the services of the config (--all: every service in the file, as without a config); without a config it reads the default history file; it reads the file while a live uptty writes it.\n\n" +
 				"Exit status: 0 (also with no incidents), 2 a usage or config error or a history file it cannot read.",
 			Example: `  uptty incidents
   uptty incidents --since 30d --service "Checkout API"
@@ -122,19 +122,22 @@ func newCLI(stdout, stderr io.Writer, getenv func(string) (string, bool), exec f
 			f := cmd.Flags()
 			f.StringVar(&c.since, "since", "", "outages going on within `DUR` of now (default 7d; 0 for all)")
 			f.StringVar(&c.opts.service, "service", "", "only the outages of the service `NAME`")
+			f.BoolVar(&c.opts.allServices, "all", false, "also the services the config does not have (removed from it, or another config's sharing the history file)")
 			f.BoolVar(&c.opts.json, "json", false, "print JSON instead of a table")
 			_ = cmd.RegisterFlagCompletionFunc("service", c.completeServices)
 		}),
 		c.command(&cobra.Command{
 			Use:   "alerts",
 			Short: "list alerts sent, pending, failed and given up",
-			Long: "Lists the alerts in the history's outbox, newest first: sent, pending, failed (retrying) and given up, with the last error.\n\n" +
+			Long: "Lists the alerts in the history's outbox, newest first: sent, pending, failed (retrying) and given up, with the last error. " +
+				"It lists the alerts of the config's services (--all: every alert in the file, as without a config).\n\n" +
 				"Exit status: 0, 2 a usage or config error or a history file it cannot read.",
 			Example: `  uptty alerts
   uptty alerts --since 1d
   uptty alerts --json`,
 		}, func(cmd *cobra.Command) {
 			cmd.Flags().StringVar(&c.since, "since", "", "alerts queued within `DUR` of now, and every one still pending or failing (default: all)")
+			cmd.Flags().BoolVar(&c.opts.allServices, "all", false, "also the alerts of services the config does not have (removed from it, or another config's sharing the history file)")
 			cmd.Flags().BoolVar(&c.opts.json, "json", false, "print JSON instead of a table")
 		}),
 		c.command(&cobra.Command{

@@ -29,7 +29,7 @@ func openDebugLog(path string) (*slog.Logger, io.Closer, error) {
 		f.Close()
 		return nil, nil, err
 	}
-	log := slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(cleanHandler{slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})})
 	log.Info("debug log started", "version", buildVersion(), "pid", os.Getpid(), "go", runtime.Version(),
 		"os", runtime.GOOS+"/"+runtime.GOARCH)
 	return log, f, nil

@@ -214,3 +214,40 @@ func exitCode(err error) int {
 	}
 	return -1
 }
+
+// TestServeLogCleansNetworkText: what a stranger sends before logging in (the SSH user name)
+// reaches serve's log cleaned: no C1 control (U+009B is CSI to many terminals), no bidi override
+// (it makes a log line read differently from what it is), in the JSON log too, whose encoder
+// escapes only the C0 controls.
+func TestServeLogCleansNetworkText(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	cfg := writeConfig(t, "history: {path: \"\"}\nservices:\n  - {name: api, url: \"tcp://"+reloadClosed(t)+"\"}\n")
+	dir := t.TempDir()
+	_, viewerLine := sshKeyPair(t, dir, "viewer")
+	authorized := filepath.Join(dir, "authorized_keys")
+	if err := os.WriteFile(authorized, []byte(viewerLine), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sshAddr := freeLoopbackAddr(t)
+	srv := startServeLogs(t, bin, cfg, "127.0.0.1:0", "--ssh", sshAddr, "--authorized-keys", authorized)
+	srv.logs.waitFor(t, "the ssh listener", msgIs("ssh viewers"))
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := gossh.NewSignerFromKey(priv)
+	user := "eve\u009b2J\u202enimda\x1b]0;pwned\x07"
+	c, err := gossh.Dial("tcp", sshAddr, &gossh.ClientConfig{User: user, Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+	if err == nil {
+		c.Close()
+		t.Fatal("a stranger's key logged in")
+	}
+	m := srv.logs.waitFor(t, "the refused key", msgIs("ssh key refused"))
+	if got := m["user"]; got != "evenimda" {
+		t.Errorf("logged user %q, want it cleaned: %q", got, "evenimda")
+	}
+	if raw := srv.logs.String(); strings.ContainsAny(raw, "\u009b\u202e\x1b") {
+		t.Errorf("the log holds control characters from the network:\n%q", raw)
+	}
+}

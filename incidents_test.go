@@ -130,8 +130,14 @@ services:
 		{name: "no history yet", args: []string{"incidents", "-c", missing, "--json"}, want: []string{}},
 		{name: "in memory", args: []string{"incidents", "-c", memory, "--json"}, want: []string{}, wantErr: "in memory"},
 		{name: "table", args: []string{"incidents", "-c", cfg}, wantOut: "ongoing"},
-		{name: "removed service, table", args: []string{"incidents", "-c", withoutSearch}, wantOut: "unmonitored"},
-		{name: "removed service, json", args: []string{"incidents", "-c", withoutSearch, "--json"}, wantOut: `"unmonitored": true`},
+		// A config lists its own services: one removed from it, or another config's sharing the
+		// file (the default history), is not its business unless asked for by name or --all.
+		{name: "removed service", args: []string{"incidents", "-c", withoutSearch, "--json"}, want: []string{checkout}},
+		{name: "removed service, named", args: []string{"incidents", "-c", withoutSearch, "--service", "Search", "--json"},
+			want: []string{open}, wantOut: `"unmonitored": true`},
+		{name: "removed service, all", args: []string{"incidents", "-c", withoutSearch, "--all"}, wantOut: "unmonitored"},
+		{name: "removed service, all json", args: []string{"incidents", "-c", withoutSearch, "--all", "--json"},
+			want: []string{open, checkout}, wantOut: `"unmonitored": true`},
 		{name: "table, none", args: []string{"incidents", "-c", missing}, wantOut: "no incidents\n"},
 		{name: "not a history", args: []string{"incidents", "-c", bad}, wantCode: 2, wantErr: foreign},
 		{name: "bad since", args: []string{"incidents", "-c", cfg, "--since", "a week"}, wantCode: 2, wantErr: "--since"},
@@ -181,7 +187,8 @@ func TestIncidentsWhileWriting(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer writer.Close()
-	cfg := writeConfig(t, fmt.Sprintf("history: {path: %q}\nservices:\n  - {name: Search, url: \"http://127.0.0.1:9/\"}\n", db))
+	cfg := writeConfig(t, fmt.Sprintf("history: {path: %q}\nservices:\n  - {name: Search, url: \"http://127.0.0.1:9/\"}\n"+
+		"  - {name: Checkout API, url: \"http://127.0.0.1:9/\"}\n", db))
 	code, stdout, stderr := runCLI(t, "incidents", "-c", cfg, "--json")
 	if code != 0 || strings.Count(stdout, `"service"`) != 2 {
 		t.Errorf("incidents while another uptty writes = %d, %q, %q; want 0 and 2 incidents", code, stdout, stderr)

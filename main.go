@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -72,9 +73,9 @@ Usage:
       check every service once; exit 1 if any is down
   uptty validate [--config FILE]
       check the config file and say what is wrong
-  uptty incidents [--config FILE] [--since 7d] [--service NAME] [--json]
+  uptty incidents [--config FILE] [--since 7d] [--service NAME] [--all] [--json]
       list outages from the history, newest first
-  uptty alerts [--config FILE] [--since DUR] [--json]
+  uptty alerts [--config FILE] [--since DUR] [--all] [--json]
       list alerts sent, pending, failed and given up
   uptty silence NAME DURATION [--reason TEXT] [--group] [--config FILE]
       no alerts from a service (or, with --group, a group) for DURATION;
@@ -134,6 +135,9 @@ Flags:
                       (default 7d; 0 for all); (alerts) alerts queued
                       within DUR, and all still pending (default: all)
       --service NAME  (incidents) only this service's outages
+      --all           (incidents, alerts) also the services the config does not
+                      have: removed from it, or another config's in a shared
+                      history file
       --theme NAME    dark (default) or light: colours for the terminal's
                       background
       --ascii         (live monitor, attach) draw with ASCII only; the
@@ -209,24 +213,26 @@ const defaultSince = 7 * 24 * time.Hour
 
 // options are the parsed command line.
 type options struct {
-	command  string // "" (the live monitor) or the command's name: "check", "serve"...
-	quiet    bool   // live monitor: no terminal alerts
-	config   string
-	demo     bool
-	json     bool
-	theme    string
-	version  bool
-	help     bool
-	since    time.Duration // incidents, alerts: how far back; 0 for all
-	service  string        // incidents: only this service
-	debugLog string        // live monitor: the debug log's path, "" for none
-	ascii    bool          // live monitor: --ascii as given, when asciiSet
-	asciiSet bool          // --ascii was given; otherwise the environment decides
-	wall     string        // live monitor: "" (the list), "services" or "groups"
-	wallPage time.Duration // live monitor: --wall-page; 0 for the default
-	mouse    bool          // live monitor: read the mouse
-	serve    serveOptions  // serve's own flags
-	metrics  string        // live monitor: serve GET /metrics on this address
+	command string // "" (the live monitor) or the command's name: "check", "serve"...
+	quiet   bool   // live monitor: no terminal alerts
+	config  string
+	demo    bool
+	json    bool
+	theme   string
+	version bool
+	help    bool
+	since   time.Duration // incidents, alerts: how far back; 0 for all
+	service string        // incidents: only this service
+	// allServices is incidents and alerts --all: also the services the config does not have.
+	allServices bool
+	debugLog    string        // live monitor: the debug log's path, "" for none
+	ascii       bool          // live monitor: --ascii as given, when asciiSet
+	asciiSet    bool          // --ascii was given; otherwise the environment decides
+	wall        string        // live monitor: "" (the list), "services" or "groups"
+	wallPage    time.Duration // live monitor: --wall-page; 0 for the default
+	mouse       bool          // live monitor: read the mouse
+	serve       serveOptions  // serve's own flags
+	metrics     string        // live monitor: serve GET /metrics on this address
 	// attachURL is attach's server address; selector narrows attach prometheus+http://….
 	attachURL string
 	selector  string
@@ -891,6 +897,12 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 			return exitUsage
 		}
 	}
+	// A config's incidents are its services': the default history file is shared by every
+	// config that names none, and one removed from it is not watched any more. They are there
+	// for --all and for --service NAME, which asks for one by name.
+	if found && !opts.allServices && opts.service == "" {
+		list = slices.DeleteFunc(list, func(in history.Incident) bool { return !hasService(cfg, in.Service) })
+	}
 	// Open outages nothing checks (no uptty running on the file, or their service left the
 	// config) last until they were last watched, not up to now.
 	unwatched := len(list) > 0 && !history.Watched(cfg.History.Path)
@@ -915,7 +927,7 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 }
 
 func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
-	cfg, _, err := historyConfig(opts, getenv)
+	cfg, found, err := historyConfig(opts, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
@@ -929,6 +941,10 @@ func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (stri
 			fmt.Fprintln(stderr, "uptty:", err)
 			return exitUsage
 		}
+	}
+	// A config's alerts are its services', as its incidents (see runIncidents).
+	if found && !opts.allServices {
+		list = slices.DeleteFunc(list, func(a history.Outgoing) bool { return !hasService(cfg, a.Service) })
 	}
 	// Reasons are masked when stored; rows stored before that may still quote a secret.
 	for i := range list {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,6 +45,8 @@ type reloader struct {
 	// read is the digest of the file as the last reload read it (zero before the first), for
 	// fileChanged.
 	read [sha256.Size]byte
+	// told is what the last reload said waits for a restart (restartNews).
+	told []string
 }
 
 // fileChanged reports whether the config file differs from what the last reload read, waiting
@@ -227,6 +230,7 @@ func (r *reloader) restartKeys(cfg *config.Config) []string {
 		return nil
 	}
 	was := r.started
+	renamed := renamedSenders(was.Alerts, cfg.Alerts)
 	var keys []string
 	if cfg.History.Path != was.History.Path || cfg.History.Retention != was.History.Retention || cfg.History.Raw != was.History.Raw {
 		keys = append(keys, "history")
@@ -237,12 +241,29 @@ func (r *reloader) restartKeys(cfg *config.Config) []string {
 	// A sender keeps where and how it delivers (its rules reload): a webhook whose URL was
 	// fixed in the file would otherwise go on posting to the old one without a word, and one
 	// removed goes on retrying what it has queued.
+	// A renamed one delivers as it did, under its old name (see liveAlerts.reconfigure).
 	for _, b := range was.Alerts {
 		i := slices.IndexFunc(cfg.Alerts, func(a config.Alert) bool { return a.Name == b.Name })
+		if i < 0 && slices.Contains(slices.Collect(maps.Values(renamed)), b.Name) {
+			continue
+		}
 		if i < 0 || !sameDelivery(cfg.Alerts[i], b) {
 			keys = append(keys, "alerts."+was.Secrets.Mask(b.Name))
 		}
 	}
+	return keys
+}
+
+// restartNews is restartKeys when they differ from what the last reload said, else nil: a
+// reload says what waits for a restart once, not again at every reload after it.
+func (r *reloader) restartNews(cfg *config.Config) []string {
+	keys := r.restartKeys(cfg)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if slices.Equal(keys, r.told) {
+		return nil
+	}
+	r.told = keys
 	return keys
 }
 

@@ -496,3 +496,28 @@ func TestReloadCoalesced(t *testing.T) {
 		t.Errorf("fileChanged() after the file came back as it was = false, want true")
 	}
 }
+
+// TestRenamedSenders: a sender is renamed when a new name delivers exactly as one name gone,
+// and neither has a rival; anything else is a sender removed and one added.
+func TestRenamedSenders(t *testing.T) {
+	hook := func(name, url string) config.Alert { return config.Alert{Name: name, Type: "webhook", URL: url} }
+	a, b := hook("team", "http://hooks/a"), hook("ops", "http://hooks/b")
+	for _, tc := range []struct {
+		name     string
+		was, now []config.Alert
+		want     string
+	}{
+		{"unchanged", []config.Alert{a, b}, []config.Alert{a, b}, "map[]"},
+		{"renamed", []config.Alert{a, b}, []config.Alert{hook("pager", a.URL), b}, "map[pager:team]"},
+		{"renamed and moved", []config.Alert{a}, []config.Alert{hook("pager", "http://hooks/c")}, "map[]"},
+		{"two new alike", []config.Alert{a}, []config.Alert{hook("p1", a.URL), hook("p2", a.URL)}, "map[]"},
+		{"two gone alike", []config.Alert{a, hook("t2", a.URL)}, []config.Alert{hook("pager", a.URL)}, "map[]"},
+		{"copied, the old kept", []config.Alert{a}, []config.Alert{a, hook("pager", a.URL)}, "map[]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := fmt.Sprint(renamedSenders(tc.was, tc.now)); got != tc.want {
+				t.Errorf("renamedSenders = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

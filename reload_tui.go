@@ -64,9 +64,7 @@ func tuiReload(rl *reloader, alerts *liveAlerts, started map[string]bool, tty io
 	dlog *slog.Logger) ui.ReloadFunc {
 	rl.apply = func(cfg *config.Config, back broughtBack) {
 		set, _ := buildSenders(cfg, tty, tmux) // a bad sender was refused by config.Parse already
-		alerts.reconfigure(cfg, set, started, back, func(sender string) {
-			dlog.Warn("alert sender added: it is used after a restart", "sender", sender)
-		})
+		alerts.reconfigure(cfg, set, started, rl.started, back, dlog.Warn)
 	}
 	return func(ctx context.Context) ([]config.Service, map[string]track.Status, error) {
 		cfg, err := rl.reload(ctx)
@@ -75,7 +73,7 @@ func tuiReload(rl *reloader, alerts *liveAlerts, started map[string]bool, tty io
 			return nil, nil, err
 		}
 		dlog.Info("config reloaded", "services", len(cfg.Services))
-		if keys := rl.restartKeys(cfg); len(keys) > 0 {
+		if keys := rl.restartNews(cfg); len(keys) > 0 {
 			dlog.Warn("changed settings apply after a restart", "keys", strings.Join(keys, ","))
 		}
 		return cfg.Services, rl.mon.Snapshot(), nil

@@ -25,6 +25,7 @@ import (
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/metrics"
 	"github.com/uptty/uptty/monitor"
+	"github.com/uptty/uptty/notify"
 	"github.com/uptty/uptty/serve"
 	"github.com/uptty/uptty/sshview"
 	"github.com/uptty/uptty/text"
@@ -214,7 +215,12 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	// Silences set by `uptty silence` or the API reach the engine and the status within a
 	// poll; the event streams get a fresh snapshot when they change.
 	var srvRef atomic.Pointer[serve.Server]
-	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), counts.count(alertLog(logger)), func() {
+	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), counts.count(alertLog(logger, func(service string) {
+		if s := srvRef.Load(); s != nil {
+			s.LogChange(service)
+		}
+	})), func(before, after []notify.Silence) {
+		logSilences(logger, before, after)
 		if s := srvRef.Load(); s != nil {
 			s.MarksChanged()
 		}
@@ -260,14 +266,12 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	logger.Info("serving", "services", len(cfg.Services), "listen", ln.Addr().String(), "scheme", scheme, "config", cfg.Path,
 		"history", where, "auth", auth, "version", buildVersion())
 	names := serviceNames(cfg.Services)
-	started := ruleNames(senders.rules)
+	started, first := ruleNames(senders.rules), cfg
 	rl := &reloader{path: cfg.Path, getenv: getenv, mon: mon, hist: hist, started: cfg, apply: func(cfg *config.Config, back broughtBack) {
 		srv.SetServices(cfg.Services)
 		prober.SetConfig(cfg)
 		set, _ := buildSenders(cfg, nil, false) // a bad sender was refused by config.Parse already
-		alerts.reconfigure(cfg, set, started, back, func(sender string) {
-			logger.Warn("alert sender added: it is used after a restart", "sender", sender)
-		})
+		alerts.reconfigure(cfg, set, started, first, back, logger.Warn)
 	}}
 	trigger := make(chan string, 1)
 	reloads.Go(func() {
@@ -309,7 +313,7 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 			added, removed := reloadCounts(names, after)
 			names = after
 			logger.Info("reloaded", "trigger", why, "services", len(after), "added", added, "removed", removed)
-			if keys := rl.restartKeys(next); len(keys) > 0 {
+			if keys := rl.restartNews(next); len(keys) > 0 {
 				logger.Warn("changed settings apply after a restart", "keys", strings.Join(keys, ","))
 			}
 		}
@@ -434,8 +438,10 @@ func attachURL(scheme string, addr net.Addr) string {
 // up at ERROR: nobody watches serve's outbox, and alerts that do not go out must be said where
 // someone looks, with the service whose page it was. An alert logged as failed is logged again
 // (INFO) once delivered, so that the log does not leave it looking lost. The reasons come masked
-// (alert.Options.Secrets).
-func alertLog(logger *slog.Logger) alert.Options {
+// (alert.Options.Secrets). cause, if not nil, is called with the alert's service before each
+// line: it logs the state change that caused the alert if the log has not said it yet (see
+// serve.Server.LogChange), so that the log reads cause, then page.
+func alertLog(logger *slog.Logger, cause func(service string)) alert.Options {
 	type key struct{ id, sender string }
 	type failure struct {
 		a        alert.Alert
@@ -450,9 +456,13 @@ func alertLog(logger *slog.Logger) alert.Options {
 		delete(failing, key{id, sender})
 		return f, ok
 	}
+	if cause == nil {
+		cause = func(string) {}
+	}
 	return alert.Options{
 		OnSent: func(id, sender string, _ time.Time) {
 			if f, ok := settle(id, sender); ok {
+				cause(f.a.Service)
 				logger.Info("alert delivered", "service", f.a.Service, "event", string(f.a.Event), "sender", sender, "id", id,
 					"attempts", f.attempts+1)
 			}
@@ -461,11 +471,13 @@ func alertLog(logger *slog.Logger) alert.Options {
 			mu.Lock()
 			failing[key{a.ID, sender}] = failure{a, attempt}
 			mu.Unlock()
+			cause(a.Service)
 			logger.Warn("alert not delivered", "service", a.Service, "event", string(a.Event), "sender", sender, "id", a.ID,
 				"attempt", attempt, "err", err.Error(), "retry_in", time.Until(next).Round(time.Second).String())
 		},
 		OnGaveUp: func(a alert.Alert, sender string, err error, attempts int) {
 			settle(a.ID, sender)
+			cause(a.Service)
 			logger.Error("alert given up", "service", a.Service, "event", string(a.Event), "sender", sender, "id", a.ID,
 				"attempts", attempts, "err", err.Error())
 		},
@@ -549,12 +561,4 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// newLogger logs to w as text, or as JSON lines for format "json".
-func newLogger(w io.Writer, format string) *slog.Logger {
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
-	}
-	return slog.New(slog.NewTextHandler(w, nil))
 }

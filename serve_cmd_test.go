@@ -489,7 +489,7 @@ func TestAlertLogNamesService(t *testing.T) {
 	var buf strings.Builder
 	var mu sync.Mutex
 	logger := newLogger(lockedWriter{&mu, &buf}, "json")
-	opt := alertLog(logger)
+	opt := alertLog(logger, nil)
 	opt.FirstRetry = time.Hour // one failed attempt each: Stop ends the wait for the next
 	opt.GiveUpAfterFor = map[string]time.Duration{"pager": time.Nanosecond}
 	logged := make(chan struct{}, 2)
@@ -618,7 +618,7 @@ func TestAlertLogSaysDelivered(t *testing.T) {
 	defer hook.Close()
 	var buf strings.Builder
 	var mu sync.Mutex
-	opt := alertLog(newLogger(lockedWriter{&mu, &buf}, "json"))
+	opt := alertLog(newLogger(lockedWriter{&mu, &buf}, "json"), nil)
 	opt.FirstRetry = 10 * time.Millisecond
 	sent := make(chan struct{}, 2)
 	logged := opt.OnSent
@@ -657,5 +657,55 @@ func TestAlertLogSaysDelivered(t *testing.T) {
 	if len(delivered) != 1 || delivered[0]["sender"] != "flaky" || delivered[0]["service"] != "Checkout API" ||
 		delivered[0]["attempts"] != 2.0 || delivered[0]["level"] != "INFO" {
 		t.Errorf("logged %v, want one INFO alert delivered: flaky, Checkout API, attempts 2; log:\n%s", delivered, buf.String())
+	}
+}
+
+// TestServeLogsCauseBeforeAlert: serve's log says a service went DOWN before it says that the
+// alert about it was not delivered, and UP before the recovery's: a reader of the log (or a
+// tail piped to a pager) sees the cause, then the page, never the page first.
+func TestServeLogsCauseBeforeAlert(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	target, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := target.Addr().String()
+	go func() {
+		for {
+			c, err := target.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	cfg := writeConfig(t, fmt.Sprintf(`history: {path: %s}
+defaults: {interval: 1s, timeout: 1s, retry_interval: 20ms, failure_threshold: 2}
+alerts:
+  - {name: team, type: webhook, url: "http://%s/hook"}
+services:
+  - {name: api, url: "tcp://%s"}
+`, filepath.Join(dir, "history.db"), reloadClosed(t), addr))
+	srv := startServeLogs(t, bin, cfg, "127.0.0.1:0")
+	srv.logs.waitFor(t, "api UP", func(m map[string]any) bool { return m["msg"] == "state changed" && m["to"] == "UP" })
+	// Refused from now on: PENDING, then DOWN a retry later, sooner than the monitor's
+	// batches of changes go out.
+	target.Close()
+	srv.logs.waitFor(t, "the failed down alert", func(m map[string]any) bool {
+		return m["msg"] == "alert not delivered" && m["event"] == "down"
+	})
+	srv.logs.mu.Lock()
+	defer srv.logs.mu.Unlock()
+	for _, m := range srv.logs.lines {
+		if m["msg"] == "state changed" && m["to"] == "DOWN" {
+			return
+		}
+		if m["msg"] == "alert not delivered" {
+			t.Fatalf("the alert's failure was logged before the state change that caused it:\n%s", srv.logs.raw.String())
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"slices"
 	"sync"
@@ -26,8 +27,9 @@ type silencePoller struct {
 	// polled is signalled after each read (without waiting for anyone): tests wait on it
 	// rather than on the clock.
 	polled chan struct{}
-	// onChange, if set, is called after a read that changed the silences in force.
-	onChange func()
+	// onChange, if set, is called after a read that changed the silences in force, with those
+	// in force before (nil at the first read) and now.
+	onChange func(before, after []notify.Silence)
 
 	// mu makes reads one at a time (the ticker's, and a write's own), in order.
 	mu   sync.Mutex
@@ -104,9 +106,10 @@ func (p *silencePoller) read(lazy bool) {
 	now := silencesOf(list)
 	p.quiet.SetSilences(now)
 	if !sameSilences(p.last, now) {
+		before := p.last
 		p.last = now
 		if p.onChange != nil {
-			p.onChange()
+			p.onChange(before, now)
 		}
 	}
 	p.signal()
@@ -162,6 +165,31 @@ func sameSilences(a, b []notify.Silence) bool {
 	return slices.EqualFunc(a, b, func(x, y notify.Silence) bool {
 		return x.Group == y.Group && x.Name == y.Name && x.Until.Equal(y.Until) && x.Reason == y.Reason
 	})
+}
+
+// logSilences logs the silences after has that before had not, and those before had that
+// after has not (ended, by unsilence or by their time): set from another shell, they would
+// otherwise leave a log where an outage paged nobody with no word why, nor from when it pages.
+func logSilences(logger *slog.Logger, before, after []notify.Silence) {
+	same := func(x notify.Silence) func(notify.Silence) bool {
+		return func(y notify.Silence) bool { return x.Group == y.Group && x.Name == y.Name }
+	}
+	kind := func(x notify.Silence) string {
+		if x.Group {
+			return "group"
+		}
+		return "service"
+	}
+	for _, x := range after {
+		if i := slices.IndexFunc(before, same(x)); i < 0 || !before[i].Until.Equal(x.Until) || before[i].Reason != x.Reason {
+			logger.Info("silence in force", kind(x), x.Name, "until", x.Until.Format(time.RFC3339), "reason", x.Reason)
+		}
+	}
+	for _, x := range before {
+		if !slices.ContainsFunc(after, same(x)) {
+			logger.Info("silence over", kind(x), x.Name)
+		}
+	}
 }
 
 // silencesOf is history's silences as the notify engine takes them.

@@ -132,7 +132,7 @@ func TestSilencePollSkipsAQuietFile(t *testing.T) {
 	q := notify.NewQuiet([]config.Service{{Name: "api"}}, nil)
 	p := newSilencePoller(hist, q)
 	changes := 0
-	p.onChange = func() { changes++ }
+	p.onChange = func(_, _ []notify.Silence) { changes++ }
 	now := time.Now()
 	p.now = func() time.Time { return now }
 	step := func(d time.Duration, wantRead bool, what string) {

@@ -3,6 +3,8 @@ package alert
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -95,7 +97,7 @@ type worker struct {
 	// hour, it gets the outage's newest reminder, not all twelve at once.
 	newest map[outageKey]newestAlert
 	// firing is the last down or degraded alert per service and event, re-sent to a
-	// Resender; only the worker's goroutine touches it.
+	// Resender; mu guards it too (Forget).
 	firing map[firingKey]Alert
 }
 
@@ -268,6 +270,35 @@ func (d *Dispatcher) enqueue(a Alert, since time.Time, to []string) bool {
 	return ok
 }
 
+// Forget stops re-sending the firing alerts that gone says no longer go from the service to
+// the sender (a reload removed the service, or took the sender off its alerts: list): nothing
+// will send their recovery there, and a Resender's destination lets an alert it is not sent
+// again expire (see Alertmanager), as after a restart, which re-sends only what the config
+// routes. Without it such an alert stayed firing in Alertmanager for as long as uptty ran.
+// gone is called without any of the dispatcher's locks held.
+func (d *Dispatcher) Forget(gone func(sender, service string) bool) {
+	d.mu.RLock()
+	workers := slices.Clone(d.order)
+	d.mu.RUnlock()
+	for _, w := range workers {
+		if w.firing == nil {
+			continue
+		}
+		w.mu.Lock()
+		keys := slices.Collect(maps.Keys(w.firing))
+		w.mu.Unlock()
+		keys = slices.DeleteFunc(keys, func(k firingKey) bool { return !gone(w.s.Name(), k.service) })
+		if len(keys) == 0 {
+			continue
+		}
+		w.mu.Lock()
+		for _, k := range keys {
+			delete(w.firing, k)
+		}
+		w.mu.Unlock()
+	}
+}
+
 // Stop stops every goroutine. An attempt in flight may finish until ctx is done, and is then
 // cancelled: an alert the receiver took while uptty stopped would otherwise stay pending and
 // go again at the next start, a second page for one event where the receiver does not drop a
@@ -329,7 +360,10 @@ func (d *Dispatcher) run(ctx context.Context, w *worker) {
 			w.forget(x)
 		case <-tick:
 			// A keep-alive, not a delivery: no hooks, and a failure waits for the next tick.
-			for _, a := range w.firing {
+			w.mu.Lock()
+			firing := slices.Collect(maps.Values(w.firing))
+			w.mu.Unlock()
+			for _, a := range firing {
 				if d.quitting() || ctx.Err() != nil {
 					return
 				}
@@ -401,6 +435,9 @@ func (d *Dispatcher) deliver(ctx context.Context, w *worker, x queued) {
 			}
 			return
 		}
+		// A receiver rate-limiting us (Retry-After) is asked again no sooner than it said, up
+		// to MaxRetry: sooner would only be refused again, and keep it limiting longer.
+		wait = max(wait, min(retryAfter(err), d.opt.MaxRetry))
 		next := now.Add(wait)
 		if next.After(deadline) {
 			next, wait = deadline, deadline.Sub(now)
@@ -428,6 +465,8 @@ func (w *worker) track(a Alert) {
 	if w.firing == nil {
 		return
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	switch a.Event {
 	case EventUp:
 		delete(w.firing, firingKey{a.Service, EventDown})

@@ -231,6 +231,35 @@ func TestResend(t *testing.T) {
 	})
 }
 
+// TestResendForgets: an alert of a service whose alerts no longer go to a sender (Forget: the
+// service was removed from the config, or its alerts: list no longer names the sender) is
+// re-sent no more: the Resender stops vouching for it and lets it expire, as after a restart,
+// instead of keeping it firing for as long as uptty runs, with no recovery ever to end it.
+func TestResendForgets(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex // two senders, two goroutines
+		sends := map[string]int{}
+		resender := func(name string) Sender {
+			return &resendingSender{funcSender{name: name, resend: time.Minute, send: func(_ context.Context, a Alert) error {
+				mu.Lock()
+				defer mu.Unlock()
+				sends[name+" "+a.Service]++
+				return nil
+			}}}
+		}
+		d, _ := NewDispatcher([]Sender{resender("am"), resender("am2")}, Options{})
+		d.Enqueue(downAlert("Kept"))
+		d.Enqueue(downAlert("Ghost"))
+		fakeclock.Elapse(time.Minute + 30*time.Second)
+		d.Forget(func(sender, service string) bool { return service == "Ghost" || sender == "am2" && service == "Kept" })
+		fakeclock.Elapse(2 * time.Minute)
+		stop(t, d)
+		if want := "map[am Ghost:2 am Kept:4 am2 Ghost:2 am2 Kept:2]"; fmt.Sprint(sends) != want {
+			t.Errorf("sends = %v, want %v: the first post and one resend of those forgotten, none after Forget", sends, want)
+		}
+	})
+}
+
 func TestNewDispatcherRejectsNames(t *testing.T) {
 	a, b := &funcSender{name: "x"}, &funcSender{name: "x"}
 	if _, err := NewDispatcher([]Sender{a, b}, Options{}); err == nil {
@@ -498,4 +527,51 @@ func TestRequeueKeepsGiveUpClock(t *testing.T) {
 		l.mu.Unlock()
 		stop(t, d)
 	})
+}
+
+// TestRetryAfter: a receiver that answers 429 or 503 with Retry-After (Slack's and Discord's
+// rate limits, a proxy in maintenance) is asked again no sooner than it said, in seconds or as
+// a date, not a second later as backoff would and so be limited longer; a Retry-After past the
+// give-up time is held to it, and one absurdly far is held to MaxRetry.
+func TestRetryAfter(t *testing.T) {
+	for _, tc := range []struct {
+		name, header string
+		status       int
+		atLeast      time.Duration
+		atMost       time.Duration
+	}{
+		{"429 seconds", "30", http.StatusTooManyRequests, 29 * time.Second, 30 * time.Second},
+		{"503 date", time.Now().Add(2 * time.Minute).UTC().Format(http.TimeFormat), http.StatusServiceUnavailable, 110 * time.Second, 2 * time.Minute},
+		{"a day", "86400", http.StatusTooManyRequests, 4 * time.Minute, 5 * time.Minute},
+		{"none", "", http.StatusTooManyRequests, 0, 2 * time.Second},
+		{"garbage", "soon", http.StatusTooManyRequests, 0, 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := receiver(t, func(w http.ResponseWriter, _ *http.Request) {
+				if tc.header != "" {
+					w.Header().Set("Retry-After", tc.header)
+				}
+				w.WriteHeader(tc.status)
+			})
+			failed := make(chan time.Duration, 1)
+			d, _ := NewDispatcher([]Sender{&Webhook{ID: "hook", URL: srv.URL}}, Options{
+				OnFailed: func(_ Alert, _ string, _ error, _ int, next time.Time) {
+					select {
+					case failed <- time.Until(next):
+					default:
+					}
+				},
+			})
+			defer stop(t, d)
+			d.Enqueue(downAlert("Checkout API"))
+			select {
+			case wait := <-failed:
+				if wait < tc.atLeast || wait > tc.atMost {
+					t.Errorf("next attempt in %v, want %v to %v", wait, tc.atLeast, tc.atMost)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no failed attempt within 10s")
+			}
+		})
+	}
 }

@@ -36,8 +36,21 @@ func orDefault(d time.Duration) time.Duration {
 	return d
 }
 
-// sendError is a failed delivery's reason, already short and clean.
-type sendError struct{ msg string }
+// sendError is a failed delivery's reason, already short and clean, and how long the
+// destination asked to be left alone before the next attempt (Retry-After; 0 for no ask).
+type sendError struct {
+	msg        string
+	retryAfter time.Duration
+}
+
+// retryAfter is how long the destination that refused with err asked to wait; 0 for no ask.
+func retryAfter(err error) time.Duration {
+	var se *sendError
+	if errors.As(err, &se) {
+		return se.retryAfter
+	}
+	return 0
+}
 
 func (e *sendError) Error() string { return e.msg }
 

@@ -193,9 +193,28 @@ func post(ctx context.Context, prefix string, c *http.Client, url, ctype string,
 		if why := refusal(head[:n], url); why != "" {
 			msg += ": " + why
 		}
-		return &sendError{msg: msg}
+		e := &sendError{msg: msg}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			e.retryAfter = retryAfterHeader(resp.Header.Get("Retry-After"), time.Now())
+		}
+		return e
 	}
 	return nil
+}
+
+// retryAfterHeader is the wait a Retry-After header asks for, in seconds or as an HTTP date,
+// from now; 0 for none or one that is not either.
+func retryAfterHeader(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		return time.Duration(max(secs, 0)) * time.Second
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return max(at.Sub(now), 0)
+	}
+	return 0
 }
 
 // refusalMax bounds how much of a refusal's body is read for its reason.

@@ -75,15 +75,14 @@ func (l *loader) links(cfg *Config, svc []serviceRefs, windows []windowRefs) {
 			groups = append(groups, s.Group)
 		}
 	}
+	// Each name once: a duplicate is reported where it is written, not again in every list.
 	var alertList []string
+	isAlert := make(map[string]bool, len(cfg.Alerts))
 	for _, a := range cfg.Alerts {
-		if a.Name != "" {
+		if a.Name != "" && !isAlert[a.Name] {
 			alertList = append(alertList, a.Name)
+			isAlert[a.Name] = true
 		}
-	}
-	isAlert := make(map[string]bool, len(alertList))
-	for _, a := range alertList {
-		isAlert[a] = true
 	}
 
 	edges := make([][]int, len(cfg.Services))

@@ -59,6 +59,8 @@ type outcome struct {
 	id, sender, state, err string
 	at, next               time.Time
 	skipped                bool // settled without an attempt
+	// renameTo, when set, makes the outcome a rename of sender's rows (RenameSender).
+	renameTo string
 }
 
 // RecordWith is Record with the alerts the result caused, committed with it (or dropped with
@@ -106,6 +108,15 @@ func (s *Store) AlertSkipped(id, sender, reason string) {
 	s.alertOutcome(outcome{id: id, sender: sender, state: AlertGaveUp, err: reason, skipped: true})
 }
 
+// RenameSender gives the rows of the sender old to the sender new: a sender renamed in the
+// config keeps its alerts, pending and sent, so that a restart, which knows it by its new name
+// only, sends what is pending and the recoveries of the outages it paged. It goes through the
+// writer's queue in order with the outcomes: those queued before it under old are applied
+// first. A row that new has already (the same alert id) is left under old.
+func (s *Store) RenameSender(old, new string) {
+	s.enqueue(op{kind: opOutcome, more: &opMore{outcome: &outcome{sender: old, renameTo: new}}})
+}
+
 func (s *Store) alertOutcome(o outcome) {
 	o.err = text.CleanText(o.err, 200)
 	s.enqueue(op{kind: opOutcome, more: &opMore{outcome: &o}})
@@ -134,6 +145,10 @@ func (w *writer) outbox(tx *sql.Tx, service string, list []Outgoing) error {
 // applyOutcome updates an outbox row; every outcome is one attempt. A row already sent stays
 // sent: an attempt that raced a restart must not make a delivered alert look pending.
 func (w *writer) applyOutcome(tx *sql.Tx, o *outcome) error {
+	if o.renameTo != "" {
+		_, err := tx.Exec(`UPDATE OR IGNORE outbox SET sender = ? WHERE sender = ?`, o.renameTo, o.sender)
+		return err
+	}
 	var at, next any
 	if !o.at.IsZero() {
 		at = o.at.UnixMilli()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -340,5 +341,29 @@ func TestOutboxSkipped(t *testing.T) {
 	}
 	if p, err := s.PendingAlerts(); err != nil || len(p) != 0 {
 		t.Errorf("PendingAlerts = %v, %v; want none", p, err)
+	}
+}
+
+// TestRenameSender: a sender renamed takes its rows along, in order with the outcomes queued
+// around it, and a row the new name has already is left as it is.
+func TestRenameSender(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	s.RecordWith("api", "", result(0, time.Millisecond, false, "refused"), nil,
+		Extra{Alerts: []Outgoing{outgoing("a1", "team"), outgoing("a2", "team"), outgoing("a2", "pager"), outgoing("a1", "ops")}})
+	s.AlertFailed("a1", "team", "webhook: status 500", t0.Add(time.Second))
+	s.RenameSender("team", "pager")
+	s.AlertSent("a1", "pager", t0.Add(2*time.Second))
+	flush(t, s)
+	all, err := s.Alerts(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range all {
+		got = append(got, a.ID+" "+a.Sender+" "+a.State+" "+strconv.Itoa(a.Attempts))
+	}
+	slices.Sort(got)
+	if want := "[a1 ops pending 0 a1 pager sent 2 a2 pager pending 0 a2 team pending 0]"; fmt.Sprint(got) != want {
+		t.Errorf("rows = %v, want %s", got, want)
 	}
 }

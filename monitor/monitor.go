@@ -259,6 +259,19 @@ func (m *Monitor) Detail(name string) (d track.Detail, ok bool) {
 	return m.trackers[i].Detail(), true
 }
 
+// Status returns the status now of the service named name; ok is false for an unknown name.
+// It is Snapshot for one service, for a caller that asks often (serve's log, at each alert it
+// logs) and must not build the status of every service each time.
+func (m *Monitor) Status(name string) (st track.Status, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i, ok := m.index[name]
+	if !ok || m.trackers[i] == nil {
+		return track.Status{}, false
+	}
+	return m.trackers[i].Status(time.Now()), true
+}
+
 // lookLead is how long before the wall clock's second a batch that only changes how services
 // look goes out at the latest (see Next): a screen draws such changes on its clock's tick, on
 // the second, and serve's event streams send them 200 ms before it (serve's heldLead).

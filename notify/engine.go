@@ -40,6 +40,12 @@ type Rule struct {
 	Resend bool
 }
 
+// Sends reports whether the rule's sender gets svc's alerts: every service's for Every, else
+// those of a service whose alerts: list names it or that has no list.
+func (r Rule) Sends(svc config.Service) bool {
+	return r.Every || svc.Alerts == nil || slices.Contains(svc.Alerts, r.Name)
+}
+
 // RuleOf is the engine's rule for a config alert.
 func RuleOf(a config.Alert) Rule {
 	r := Rule{Name: a.Name, Repeat: a.Repeat, Resend: a.Type == config.SenderAlertmanager}
@@ -170,7 +176,7 @@ func New(opt Options) *Engine {
 	for _, c := range opt.Services {
 		s := &service{name: c.Name, group: c.Group, needs: c.DependsOn}
 		for _, r := range opt.Rules {
-			if r.Every || c.Alerts == nil || slices.Contains(c.Alerts, r.Name) {
+			if r.Sends(c) {
 				s.senders = append(s.senders, r.Name)
 			}
 		}
@@ -271,6 +277,15 @@ func (e *Engine) Via(name string) string {
 		return s.via
 	}
 	return ""
+}
+
+// Sends reports whether the alerts of the service named service go to sender: false for a
+// service the config does not have, or whose alerts: list leaves the sender out.
+func (e *Engine) Sends(service, sender string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.services[service]
+	return s != nil && slices.Contains(s.senders, sender)
 }
 
 // viaHolds reports whether the dependency s's outage was put down to is still one of its

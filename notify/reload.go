@@ -1,8 +1,6 @@
 package notify
 
 import (
-	"slices"
-
 	"github.com/uptty/uptty/alert"
 	"github.com/uptty/uptty/config"
 )
@@ -37,7 +35,7 @@ func (e *Engine) Reconfigure(services []config.Service, rules []Rule, maintenanc
 		}
 		s.group, s.needs, s.dependents, s.senders = c.Group, c.DependsOn, nil, nil
 		for _, r := range rules {
-			if r.Every || c.Alerts == nil || slices.Contains(c.Alerts, r.Name) {
+			if r.Sends(c) {
 				s.senders = append(s.senders, r.Name)
 			}
 		}

@@ -36,6 +36,23 @@ func TestReconfigureKeepsOutage(t *testing.T) {
 	}
 }
 
+// TestSends: after a reload, a service sends to the senders its alerts: list names (every
+// sender without one), and a removed service to none.
+func TestSends(t *testing.T) {
+	e := New(Options{Services: []config.Service{{Name: "api"}, {Name: "old"}}, Rules: []Rule{{Name: "hook"}, {Name: "am"}}, MinGap: -1})
+	e.Reconfigure([]config.Service{{Name: "api", Alerts: []string{"hook"}}, {Name: "db"}}, []Rule{{Name: "hook"}, {Name: "am"}}, nil)
+	for _, tc := range []struct {
+		service, sender string
+		want            bool
+	}{
+		{"api", "hook", true}, {"api", "am", false}, {"db", "am", true}, {"old", "hook", false}, {"api", "nobody", false},
+	} {
+		if got := e.Sends(tc.service, tc.sender); got != tc.want {
+			t.Errorf("Sends(%q, %q) = %v, want %v", tc.service, tc.sender, got, tc.want)
+		}
+	}
+}
+
 // TestResumeBringsBack: a service removed by a reload during an outage and brought back by the
 // next resumes it as after a restart: DOWN (via its dependency), its ack, and its recovery
 // alerted to the sender that had its down alert.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 // defaultSince is how far back /api/v1/incidents looks without since, as `uptty incidents`.
 const defaultSince = 7 * 24 * time.Hour
 
-// incidents answers the `uptty incidents --json` document; since (a duration, 0 for all) and
+// incidents answers the `uptty incidents --json` document; since (a duration, 0 for all), all and
 // service are its flags as query parameters.
 func (s *Server) incidents(w http.ResponseWriter, r *http.Request) {
 	since := defaultSince
@@ -39,6 +40,12 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request) {
 			errorJSON(w, http.StatusInternalServerError, "history: "+err.Error())
 			return
 		}
+	}
+	// The config's services only, as `uptty incidents -c`: a removed one, or another config's
+	// in a shared history file, is there when named or with all=1.
+	q := r.URL.Query()
+	if q.Get("service") == "" && q.Get("all") != "1" && q.Get("all") != "true" {
+		list = slices.DeleteFunc(list, func(in history.Incident) bool { return !s.known(in.Service) })
 	}
 	for k := range list {
 		if !s.known(list[k].Service) {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/track"
 )
 
 // keys returns the keys of a JSON object, sorted.
@@ -284,6 +286,20 @@ func TestIncidentsAndHistory(t *testing.T) {
 	}
 	if _, body := f.do(t, "GET", "/api/v1/incidents?since=0", ""); strings.Count(body, `"service"`) != 2 {
 		t.Errorf("all incidents = %s, want both services' outages", body)
+	}
+	// A service the config does not have (removed, or another config's in a shared file) is
+	// listed when asked for by name or with all=1, unmonitored, and not otherwise.
+	start := time.Now().Add(-time.Hour)
+	f.hist.Store.RecordEvent("Elsewhere", "", track.Event{Kind: track.OutageStarted, At: start,
+		Outage: track.Outage{Start: start, Cause: "connection refused"}})
+	if err := f.hist.Store.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for query, want := range map[string]int{"since=0": 2, "since=0&all=1": 3, "since=0&service=Elsewhere": 1} {
+		_, body := f.do(t, "GET", "/api/v1/incidents?"+query, "")
+		if n := strings.Count(body, `"service"`); n != want || want != 2 && !strings.Contains(body, `"unmonitored": true`) {
+			t.Errorf("incidents?%s = %s, want %d outages, Elsewhere's unmonitored", query, body, want)
+		}
 	}
 	if code, _ := f.do(t, "GET", "/api/v1/incidents?since=week", ""); code != http.StatusBadRequest {
 		t.Errorf("incidents?since=week = %d, want 400", code)

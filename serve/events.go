@@ -291,22 +291,63 @@ func (s *Server) release(held *heldEvents) {
 func (s *Server) loggedStates() map[string]track.Standing {
 	svcs, last := s.snapshot()
 	seen := make(map[string]track.Standing, len(last))
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	s.logged = make(map[string]loggedState, len(last))
 	for i, svc := range svcs {
 		seen[svc.Name] = last[i].Standing()
+		s.logged[svc.Name] = loggedState{last[i].State, last[i].LastAt}
 	}
 	return seen
 }
 
-// logChanges logs every service whose state differs from seen's, records in seen what batch
-// shows, and reports whether any service's state or outage changed. Only names, states, masked
-// reasons and display URLs are logged: never a secret. It walks the batch, not the config (at
-// 10,000 services a walk of every service per batch was 2% of serve's CPU); the services whose
-// state changed are logged in the config's order.
+// loggedState is what the log last said of a service: its state, as of the check begun at.
+type loggedState struct {
+	state track.State
+	at    time.Time
+}
+
+// logChanges logs every service whose state differs from what the log last said (logStates),
+// records in seen what batch shows, and reports whether any service's state or outage changed
+// from seen's. It walks the batch, not the config (at 10,000 services a walk of every service
+// per batch was 2% of serve's CPU).
 func (s *Server) logChanges(batch map[string]track.Status, seen map[string]track.Standing) (changed bool) {
+	for name, st := range batch {
+		if was, is := seen[name], st.Standing(); !was.Same(is) {
+			changed = true
+			seen[name] = is
+		}
+	}
+	if changed {
+		s.logStates(batch)
+	}
+	return changed
+}
+
+// LogChange logs the change of state of the service named name that the log has not said yet.
+// The alert log lines call it first: the monitor's batches reach the fan-out up to its batch
+// interval after the alert engine had the change, and a failed delivery was logged before the
+// state change that caused it. Only the service's current state is logged, as the fan-out would.
+func (s *Server) LogChange(name string) {
+	if st, ok := s.opts.Monitor.Status(name); ok {
+		s.logStates(map[string]track.Status{name: st})
+	}
+}
+
+// logStates logs every service of batch whose state differs from what the log last said, in
+// the config's order, and records it as said. A status older than what was said (a batch taken
+// before LogChange read a newer one) is skipped: the log never goes back in time. Only names,
+// states, masked reasons and display URLs are logged: never a secret.
+func (s *Server) logStates(batch map[string]track.Status) {
 	svcs, byName := s.catalogue()
 	type move struct {
 		i    int // the service's position in the config
 		from track.State
+	}
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	if s.logged == nil {
+		return // not serving yet: Serve starts the log from what history restored
 	}
 	var moved []move
 	for name, st := range batch {
@@ -314,15 +355,12 @@ func (s *Server) logChanges(batch map[string]track.Status, seen map[string]track
 		if !ok {
 			continue
 		}
-		was, is := seen[name], st.Standing()
-		if was.Same(is) {
+		was := s.logged[name]
+		if st.State == was.state || st.LastAt.Before(was.at) {
 			continue
 		}
-		changed = true
-		seen[name] = is
-		if st.State != was.State {
-			moved = append(moved, move{i, was.State})
-		}
+		s.logged[name] = loggedState{st.State, st.LastAt}
+		moved = append(moved, move{i, was.state})
 	}
 	slices.SortFunc(moved, func(a, b move) int { return a.i - b.i })
 	for _, m := range moved {
@@ -353,7 +391,6 @@ func (s *Server) logChanges(batch map[string]track.Status, seen map[string]track
 		}
 		s.log.Log(context.Background(), level, "state changed", attrs...)
 	}
-	return changed
 }
 
 // encodeEvent is one Server-Sent Event: its name and v as one line of JSON.

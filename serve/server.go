@@ -96,6 +96,10 @@ type Server struct {
 	running atomic.Bool   // the monitor's Run is going on
 	stop    chan struct{} // closed when Serve is ending: streams return
 	hub     hub
+	// logMu guards logged, what the log last said of each service's state: the fan-out and
+	// LogChange both log changes.
+	logMu  sync.Mutex
+	logged map[string]loggedState
 }
 
 // New returns a server for opts; nothing runs until Serve.

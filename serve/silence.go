@@ -63,8 +63,9 @@ func (s *Server) silence(w http.ResponseWriter, r *http.Request) {
 		errorJSON(w, http.StatusInternalServerError, "history: "+err.Error())
 		return
 	}
-	s.refresh()
+	// The request, then its effect: the refresh logs the silence in force (serve's logSilences).
 	s.log.Info("silenced", "service", svc.Name, "kind", x.Kind, "name", x.Name, "for", d.String(), "remote", r.RemoteAddr)
+	s.refresh()
 	writeJSON(w, http.StatusOK, silenceDoc{Service: svc.Name, Kind: x.Kind, Name: x.Name, Until: apiTime(x.Until), Reason: x.Reason})
 }
 
@@ -87,12 +88,12 @@ func (s *Server) unsilence(w http.ResponseWriter, r *http.Request) {
 		errorJSON(w, http.StatusInternalServerError, "history: "+err.Error())
 		return
 	}
-	s.refresh()
 	if n > 0 {
 		s.log.Info("unsilenced", "service", svc.Name, "name", name, "removed", n, "remote", r.RemoteAddr)
 	} else {
 		s.log.Info("no silence to end", "service", svc.Name, "name", name, "remote", r.RemoteAddr)
 	}
+	s.refresh()
 	writeJSON(w, http.StatusOK, struct {
 		Service string `json:"service"`
 		Name    string `json:"name"`
