@@ -126,7 +126,7 @@ services:
 		{name: "since 1h", args: []string{"incidents", "-c", cfg, "--since", "1h", "--json"}, want: []string{open}},
 		{name: "service", args: []string{"incidents", "-c", cfg, "--since", "30d", "--service", "Search", "--json"}, want: []string{open, old}},
 		{name: "unknown service", args: []string{"incidents", "-c", cfg, "--service", "Serch", "--json"}, want: []string{},
-			wantErr: `no service named "Serch"`},
+			wantErr: `no service named "Serch"; did you mean "Search"?`},
 		{name: "no history yet", args: []string{"incidents", "-c", missing, "--json"}, want: []string{}},
 		{name: "in memory", args: []string{"incidents", "-c", memory, "--json"}, want: []string{}, wantErr: "in memory"},
 		{name: "table", args: []string{"incidents", "-c", cfg}, wantOut: "ongoing"},

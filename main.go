@@ -912,7 +912,11 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 		}
 	}
 	if len(list) == 0 && opts.service != "" && found && !hasService(cfg, opts.service) {
-		fmt.Fprintf(stderr, "uptty: note: %s has no service named %q\n", cfg.Path, opts.service)
+		names := make([]string, len(cfg.Services))
+		for i, s := range cfg.Services {
+			names[i] = s.Name
+		}
+		fmt.Fprintf(stderr, "uptty: note: %s has no service named %q%s\n", cfg.Path, opts.service, didYouMean(opts.service, names))
 	}
 	if opts.json {
 		err = report.WriteIncidentsJSON(stdout, list)

@@ -142,9 +142,18 @@ func silenceTarget(cfg *config.Config, name string, group bool) error {
 	case !group && slices.Contains(groups, name):
 		return fmt.Errorf("%s has no service named %q, but a group: add --group", cfg.Path, name)
 	case group:
-		return fmt.Errorf("%s has no group named %q", cfg.Path, name)
+		return fmt.Errorf("%s has no group named %q%s", cfg.Path, name, didYouMean(name, groups))
 	}
-	return fmt.Errorf("%s has no service named %q", cfg.Path, name)
+	return fmt.Errorf("%s has no service named %q%s", cfg.Path, name, didYouMean(name, services))
+}
+
+// didYouMean is "; did you mean X?" for the name among names closest to name (in spelling or
+// case), or "" when none is close.
+func didYouMean(name string, names []string) string {
+	if c := config.Closest(name, names); c != "" {
+		return fmt.Sprintf("; did you mean %q?", c)
+	}
+	return ""
 }
 
 func runUnsilence(opts options, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
