@@ -183,13 +183,15 @@ func (l *loader) alertTiming(f map[string]field, a *Alert) {
 	if fl, ok := f["give_up_after"]; ok {
 		if d, ok := l.duration(fl.val, fl.path, true); ok {
 			if d < a.Timeout {
-				l.errorf(fl.val, fl.path, "give_up_after %s is below timeout %s", formatDuration(d), formatDuration(a.Timeout))
+				l.errorf(fl.val, fl.path, "give_up_after %s is below timeout %s: set give_up_after to %s or more, or timeout to %s or less",
+					formatDuration(d), formatDuration(a.Timeout), formatDuration(a.Timeout), formatDuration(d))
 			} else {
 				a.GiveUpAfter = d
 			}
 		}
 	} else if a.Timeout > a.GiveUpAfter && hasTimeout {
-		l.errorf(timeout.val, timeout.path, "timeout %s is above give_up_after %s (the default)", formatDuration(a.Timeout), formatDuration(a.GiveUpAfter))
+		l.errorf(timeout.val, timeout.path, "timeout %s is above give_up_after %s (the default): set timeout to %s or less, or give_up_after to %s or more",
+			formatDuration(a.Timeout), formatDuration(a.GiveUpAfter), formatDuration(a.GiveUpAfter), formatDuration(a.Timeout))
 	}
 }
 
