@@ -56,6 +56,11 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		// moved to in the list), and p paused it, m then 1 silenced it, its prompt not drawn.
 		m.note = "p, m, a, enter and tab act on a row: W for the list"
 		return m, nil
+	case m.view == listView && m.wall != wallOff && key.Matches(msg, k.NextProblem, k.PrevProblem, k.FirstDown):
+		// They move the list's selection, which the board does not draw: a press did nothing
+		// anyone could see, and the list was found moved on the way back.
+		m.note = "n, N and D move in the list: W for the list"
+		return m, nil
 	case m.view == listView && m.wall != wallOff && key.Matches(msg, k.Sort, k.FoldAll):
 		// The board is in problem order and has no groups to fold: these changed the list
 		// unseen, to be found changed (and saved) on the way back.

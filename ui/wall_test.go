@@ -353,7 +353,7 @@ func TestWallActsOnNoHiddenRow(t *testing.T) {
 		}}))
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	base := press(next.(Model), "j", "W")
-	for _, k := range []string{"p", "m", "a", "enter", "tab", "s", "z"} {
+	for _, k := range []string{"p", "m", "a", "enter", "tab", "s", "z", "n", "N", "D"} {
 		msg := keyMsg(k)
 		if k == "tab" {
 			msg = tea.KeyMsg{Type: tea.KeyTab}
@@ -365,7 +365,7 @@ func TestWallActsOnNoHiddenRow(t *testing.T) {
 				t.Errorf("%s on the wallboard sent %T", k, msg)
 			}
 		}
-		if g.mute.open || g.acking.open || g.view != listView || g.wall == wallOff || !slices.Equal(listed(g), listed(base)) || g.find.sort != base.find.sort {
+		if g.mute.open || g.acking.open || g.view != listView || g.wall == wallOff || !slices.Equal(listed(g), listed(base)) || g.find.sort != base.find.sort || g.selected() != base.selected() {
 			t.Errorf("%s on the wallboard acted: mute %v, ack %v, view %v, wall %v", k, g.mute.open, g.acking.open, g.view, g.wall)
 		}
 		lines := strings.Split(g.View(), "\n")
