@@ -120,16 +120,19 @@ func runInit(opts options, stdin io.Reader, stdout, stderr io.Writer, getenv fun
 		// it wrote it, and a named pipe held init until something read it.
 		return fail("%s is %s, not a file: uptty init writes a config file (uptty init -c - writes it on stdout)", path, fileKind(info.Mode()))
 	}
+	// A link to a file that is not there yet (a dotfiles link made first) is written through:
+	// nothing is overwritten, and O_EXCL on the link itself says it exists.
+	file := danglingTarget(path)
 	// A directory that does not exist yet is made, 0700 as the XDG spec asks: the lookup's own
 	// ~/.config/uptty/config.yaml is where a first config often goes.
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		return fail("%v", err)
 	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	if opts.init.force {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	}
-	f, err := os.OpenFile(path, flags, 0o600) // headers may hold secrets
+	f, err := os.OpenFile(file, flags, 0o600) // headers may hold secrets
 	if errors.Is(err, fs.ErrExist) {
 		return fail("%s exists; pass --force to overwrite it, or --config FILE to write elsewhere", path)
 	}
@@ -211,4 +214,24 @@ func shellWord(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// danglingTarget is the file path's link names when path is a link to nothing yet, and path
+// otherwise.
+func danglingTarget(path string) string {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return path
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return path
+	}
+	target, err := os.Readlink(path)
+	if err != nil {
+		return path
+	}
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(filepath.Dir(path), target)
+	}
+	return target
 }

@@ -57,3 +57,29 @@ func TestInitNotRegularFile(t *testing.T) {
 		}
 	}
 }
+
+// TestInitThroughDanglingLink: a link made before its file (a dotfiles link to a config not
+// written yet) was answered "exists; pass --force to overwrite it", with nothing there to
+// overwrite. init writes the file the link names, makes its directory, and leaves the link.
+func TestInitThroughDanglingLink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "dotfiles", "uptty.yaml")
+	link := filepath.Join(dir, "config.yaml")
+	if err := os.Symlink("dotfiles/uptty.yaml", link); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "init", "-c", link)
+	if code != exitOK || !strings.Contains(stdout, "wrote "+link) {
+		t.Fatalf("uptty init -c LINK = %d, %q, %q; want 0, wrote %s", code, stdout, stderr, link)
+	}
+	if _, err := os.Stat(target); err != nil {
+		t.Errorf("the link's file: %v", err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link: %v, %v; want it kept", fi, err)
+	}
+	// Now that it is there, it exists.
+	if code, _, stderr := runCLI(t, "init", "-c", link); code != exitUsage || !strings.Contains(stderr, "exists") {
+		t.Errorf("uptty init -c LINK again = %d, %q; want 2, exists", code, stderr)
+	}
+}
