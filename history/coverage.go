@@ -2,7 +2,6 @@ package history
 
 import (
 	"database/sql"
-	"slices"
 	"sync"
 )
 
@@ -196,24 +195,4 @@ func (l *liveRuns) of(service int64) (span, bool) {
 	defer l.mu.RUnlock()
 	r, ok := l.m[service]
 	return r, ok
-}
-
-// withSpan adds r to runs, sorted and without overlaps, keeping them so.
-func withSpan(runs []span, r span) []span {
-	i, _ := slices.BinarySearchFunc(runs, r.start, func(x span, start int64) int {
-		if x.start <= start {
-			return -1
-		}
-		return 1
-	})
-	runs = slices.Insert(runs, i, r)
-	out := runs[:1]
-	for _, x := range runs[1:] {
-		if last := &out[len(out)-1]; x.start <= last.end {
-			last.end = max(last.end, x.end)
-			continue
-		}
-		out = append(out, x)
-	}
-	return out
 }

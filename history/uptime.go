@@ -1,8 +1,10 @@
 package history
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 )
 
@@ -107,7 +109,9 @@ func (s *Store) coverage(ctx context.Context, id, from, to int64) (covered, down
 	return total(runs), down, runs[len(runs)-1].end, nil
 }
 
-// runs returns the coverage in [from, to), clipped to it, sorted and without overlaps.
+// runs returns the coverage in [from, to), clipped to it, sorted and without overlaps: the
+// rows, and in the process writing the file the run its writer has lengthened since it last
+// saved it (Store.live).
 func (s *Store) runs(ctx context.Context, id, from, to int64) ([]span, error) {
 	rows, err := s.q(ctx).QueryContext(ctx, "SELECT started, ended FROM coverage WHERE service = ? AND started < ? AND ended > ? ORDER BY started",
 		id, to, from)
@@ -115,24 +119,29 @@ func (s *Store) runs(ctx context.Context, id, from, to int64) ([]span, error) {
 		return nil, s.readErr(err)
 	}
 	defer rows.Close()
-	var runs []span
+	var all []span
 	for rows.Next() {
 		var r span
 		if err := rows.Scan(&r.start, &r.end); err != nil {
 			return nil, s.readErr(err)
 		}
+		all = append(all, r)
+	}
+	if err := s.readErr(rows.Err()); err != nil {
+		return nil, err
+	}
+	if l, ok := s.live.of(id); ok && l.start < to && l.end > from {
+		all = append(all, l)
+		slices.SortFunc(all, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	}
+	var runs []span
+	for _, r := range all {
 		r = span{max(r.start, from), min(r.end, to)}
 		if n := len(runs); n > 0 && r.start <= runs[n-1].end {
 			runs[n-1].end = max(runs[n-1].end, r.end)
 			continue
 		}
 		runs = append(runs, r)
-	}
-	if err := s.readErr(rows.Err()); err != nil {
-		return nil, err
-	}
-	if l, ok := s.live.of(id); ok && l.start < to && l.end > from {
-		runs = withSpan(runs, span{max(l.start, from), min(l.end, to)})
 	}
 	return runs, nil
 }
