@@ -153,8 +153,9 @@ type scheduler struct {
 	evs   [][]track.Event
 	buf   track.Check // the slices checkOf reuses
 	pace  catchUp
-	// ahead is the largest of the services' ahead: how far startDue looks past a due check.
-	ahead time.Duration
+	// gaps is twice the mean gap between the services' checks (setAhead), and ahead the
+	// widest of their start-ahead windows: how far startDue looks past a due check.
+	gaps, ahead time.Duration
 
 	// Finished checks wait in results for the scheduler's next wake-up, rather than each
 	// waking it: a wake-up (a thread woken, the Go scheduler run) costs about as much as the
@@ -212,11 +213,8 @@ type svcState struct {
 	// the grid (retryDue).
 	offset int64
 	width  time.Duration
-	// ahead and aheadRetry are the most this service's check may start before its due time
-	// with a due one, on its interval's grid and on its retries' (see setAhead); retrying says
-	// which grid its next check is on.
-	ahead, aheadRetry time.Duration
-	retrying          bool
+	// retrying says that its next check is on its retries' grid: its last check failed.
+	retrying bool
 	// gen counts pauses; a result from an earlier gen was in flight across a pause.
 	gen      uint32
 	inFlight bool
@@ -528,7 +526,7 @@ func (s *scheduler) startDue(ctx context.Context, now time.Time) {
 			if ahead == maxAhead {
 				return
 			}
-			if next.due.Sub(now) > s.svcs[next.id].aheadBound() {
+			if next.due.Sub(now) > s.aheadOf(&s.svcs[next.id]) {
 				if skipped == len(passed) {
 					return
 				}
@@ -632,16 +630,11 @@ func (c *catchUp) gap(due time.Time) time.Duration {
 	return time.Duration(float64(due.Sub(c.lastDue)) / catchUpRate)
 }
 
-// setAhead sets how far ahead of its due time each service's check may start with a due one:
-// the monitor's startAhead, and where checks are sparser than that holds in groups, up to twice
-// their mean gap (200 ms at 100 services every 10 s, where 20 ms grouped one check in five),
-// but never more than a fiftieth of the interval of the grid the check is on: the service's
-// interval, or its retry interval while it fails. A wake-up of the process costs about what a
-// check does on a small VM, at any rate; a check that starts up to 2% of its interval early
-// keeps its slot, and its next is due a whole interval after that slot (nextDue). Called as
-// the services are placed.
+// setAhead works out, as the services are placed, how far ahead of their due time checks may
+// start with a due one (aheadOf): twice the mean gap between the services' checks, and the
+// widest window of any service, for startDue's look past a due check.
 func (s *scheduler) setAhead() {
-	s.ahead = 0
+	s.gaps, s.ahead = 0, 0
 	if s.m.startAhead <= 0 {
 		return
 	}
@@ -651,26 +644,37 @@ func (s *scheduler) setAhead() {
 			rate += float64(time.Second) / float64(sv.interval)
 		}
 	}
-	gaps := time.Duration(math.MaxInt64)
+	s.gaps = time.Duration(math.MaxInt64)
 	if rate > 0 {
-		gaps = time.Duration(aheadGaps * float64(time.Second) / rate)
+		s.gaps = time.Duration(aheadGaps * float64(time.Second) / rate)
 	}
 	for i := range s.svcs {
-		sv := &s.svcs[i]
-		sv.ahead = max(s.m.startAhead, min(gaps, sv.interval/aheadShare))
-		sv.aheadRetry = max(s.m.startAhead, min(gaps, sv.retry/aheadShare))
-		if !sv.gone {
-			s.ahead = max(s.ahead, sv.ahead, sv.aheadRetry)
+		if sv := &s.svcs[i]; !sv.gone {
+			s.ahead = max(s.ahead, s.aheadOn(sv.interval), s.aheadOn(sv.retry))
 		}
 	}
 }
 
-// aheadBound is how far ahead of its due time the service's next check may start.
-func (sv *svcState) aheadBound() time.Duration {
+// aheadOf is how far ahead of its due time sv's next check may start with a due one: the
+// monitor's startAhead, and where checks are sparser than that holds in groups, up to twice
+// their mean gap (200 ms at 100 services every 10 s, where 20 ms grouped one check in five),
+// but never more than a fiftieth of the interval of the grid the check is on: the service's
+// interval, or its retry interval while it fails. A wake-up of the process costs about what a
+// check does on a small VM, at any rate; a check that starts up to 2% of its interval early
+// keeps its slot, and its next is due a whole interval after that slot (nextDue).
+func (s *scheduler) aheadOf(sv *svcState) time.Duration {
 	if sv.retrying {
-		return sv.aheadRetry
+		return s.aheadOn(sv.retry)
 	}
-	return sv.ahead
+	return s.aheadOn(sv.interval)
+}
+
+// aheadOn is the start-ahead window of a check on a grid of interval every.
+func (s *scheduler) aheadOn(every time.Duration) time.Duration {
+	if s.m.startAhead <= 0 {
+		return 0
+	}
+	return max(s.m.startAhead, min(s.gaps, every/aheadShare))
 }
 
 const (
@@ -865,6 +869,7 @@ func (s *scheduler) finish(now time.Time) {
 		evs := m.trackers[o.id].Observe(checkOf(&o.r, &s.buf))
 		s.evs = append(s.evs, evs)
 		m.markDirty(o.id, len(evs) > 0)
+		sv.retrying = !o.r.OK
 		s.queue.set(o.id, sv.nextDue(o.due, o.r, now))
 	}
 	m.mu.Unlock()
@@ -885,7 +890,6 @@ func (s *scheduler) finish(now time.Time) {
 // (retryDue). A check started ahead of its time (StartAhead) can be over before it is due, a
 // fast target's always: the next grid point is then the one after due, not due again.
 func (sv *svcState) nextDue(due time.Time, r probe.Result, now time.Time) time.Time {
-	sv.retrying = !r.OK
 	if !r.OK {
 		return sv.retryDue(due, now)
 	}

@@ -696,19 +696,18 @@ func TestSetAheadRetrying(t *testing.T) {
 	}
 	s := newScheduler(NewMonitor(targets, Options{StartAhead: 20 * time.Millisecond}))
 	sv := &s.svcs[0]
-	if got, want := sv.aheadBound(), 200*time.Millisecond; got != want {
+	if got, want := s.aheadOf(sv), 200*time.Millisecond; got != want {
 		t.Errorf("passing: ahead %v, want %v", got, want)
 	}
-	due := time.Now()
-	sv.nextDue(due, probe.Result{}, due)
-	if got, want := sv.aheadBound(), 100*time.Millisecond; got != want {
+	sv.retrying = true // as finish marks a failed check
+	if got, want := s.aheadOf(sv), 100*time.Millisecond; got != want {
 		t.Errorf("failing: ahead %v, want %v", got, want)
 	}
-	sv.nextDue(due, probe.Result{OK: true}, due)
-	if got, want := sv.aheadBound(), 200*time.Millisecond; got != want {
+	sv.retrying = false
+	if got, want := s.aheadOf(sv), 200*time.Millisecond; got != want {
 		t.Errorf("passing again: ahead %v, want %v", got, want)
 	}
-	if s := newScheduler(NewMonitor(targets, Options{})); s.svcs[0].aheadBound() != 0 || s.ahead != 0 {
-		t.Errorf("StartAhead off: ahead %v, window %v, want none", s.svcs[0].aheadBound(), s.ahead)
+	if s := newScheduler(NewMonitor(targets, Options{})); s.aheadOf(&s.svcs[0]) != 0 || s.ahead != 0 {
+		t.Errorf("StartAhead off: ahead %v, window %v, want none", s.aheadOf(&s.svcs[0]), s.ahead)
 	}
 }
