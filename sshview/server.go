@@ -265,6 +265,11 @@ func (s *Server) guard(next ssh.Handler) ssh.Handler {
 			}
 		}
 		s.log.Info("ssh viewer left", append(attrs, "after", time.Since(start).Round(time.Second).String())...)
+		// The exit status before wg.Done: the session's own Exit comes after every handler has
+		// returned, and Stop, which waits only for wg, could close the connection first: the
+		// viewer's ssh then said "exited without exit status" (TestStopRestoresTerminals, now
+		// and then).
+		_ = sess.Exit(0)
 	}
 }
 
