@@ -5,13 +5,14 @@ import (
 	"runtime/debug"
 )
 
-// steadyGCPercent is the collector's pace for uptty: the heap may grow to 1.5 times what is
+// steadyGCPercent is the collector's pace for uptty: the heap may grow to 1.3 times what is
 // live between collections, not Go's default 2 times. A monitor's heap is mostly its services'
 // state, live for the whole run, and each check's garbage is small: with GOGC=100 a third of
 // the resident heap was headroom (1,000 services at 10 s: 8.5 MB live, a 17.4 MB goal). It
-// costs the collector's CPU: BenchmarkMonitor1000HTTP went from 241 to 264 µs a check (GOGC=25:
-// 284), for 8 MB less RSS at 1,000 services and about 30 MB at 10,000. See README "Memory".
-const steadyGCPercent = 50
+// costs the collector's CPU, which a check's ~6 KB of garbage keeps small: at 50 (sessions
+// 5-13) 0.5-1.2 MB more RSS at 1,000 services with full rings, for ~5% less CPU a check. See
+// README "Memory, eighth pass" and "Memory, ninth pass".
+const steadyGCPercent = 30
 
 // setMemoryPolicy sets the collector's pace, unless GOGC in the environment sets it: those who
 // want the other trade say GOGC=100 (or GOMEMLIMIT, which the runtime reads itself).

@@ -16,11 +16,14 @@ import (
 // (service, at), so a commit at 1 s writes a leaf of every service: 1,000 leaves, which no
 // budget here holds; each commit reads most of them back from the OS's cache whatever the
 // size, and what it does find again is the B-trees' inner pages and the small tables.
-// BenchmarkWriter1kAt1s costs the same per result at 1,000 KiB as at 2,000 and at 8,000
-// (which holds every leaf). See README "Memory, third pass".
+// BenchmarkWriter1kAt1s costs the same per result at 250 KiB as at 1,000, 2,000 and 8,000
+// (which holds every leaf); so do BenchmarkWriter1kAt10s, BenchmarkWriter10k and the hourly
+// rollup (BenchmarkRollup10k). See README "Memory, third pass" and "Memory, ninth pass".
 const (
-	// writerCacheKiB is the writer's main database: half SQLite's default.
-	writerCacheKiB = 1000
+	// writerCacheKiB is the writer's main database, ~58 pages: what it finds again is the
+	// B-trees' inner pages and the small tables, which this holds; the leaves a commit writes
+	// are more than any budget here (at 1,000 KiB the writer's cost a result was the same).
+	writerCacheKiB = 250
 	// writerTempCacheKiB is the writer's temp database (sorts and temporary tables), whose
 	// budget counts in the group from the moment it exists, used or not.
 	writerTempCacheKiB = 64

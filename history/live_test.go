@@ -1,12 +1,14 @@
 package history
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/metrics"
 	"strings"
 	"testing"
 	"time"
@@ -298,6 +300,53 @@ func TestRestoreAllAsRestore(t *testing.T) {
 	// Each state is handed over once, and then no longer held.
 	if _, ok := lazy.Restore(names[0]); ok || lazy.saved != nil {
 		t.Errorf("Restore(%s) again = found %v, %d states held; want none: each is handed over once", names[0], ok, len(lazy.saved))
+	}
+}
+
+// TestRestoreAllGoroutinesAndSnapshot: RestoreAll starts no goroutine per query (a database/sql
+// Tx starts one for every query, three a service: 30,000 at a start of 10,000 services), and
+// leaves no reader inside its read transaction: a second RestoreAll sees what was written
+// after the first.
+func TestRestoreAllGoroutinesAndSnapshot(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	var services []Service
+	var names []string
+	for i := range 300 {
+		services = append(services, Service{Name: fmt.Sprint("svc", i), Interval: time.Second})
+		names = append(names, fmt.Sprint("svc", i))
+	}
+	live, err := OpenLive(path, 0, services, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	now := time.Now().Add(-time.Minute)
+	record := func(k int) {
+		for i := range 300 {
+			live.Record(names[i], track.Check{Start: now.Add(time.Duration(k) * time.Second), Latency: time.Millisecond, OK: true}, nil)
+		}
+		if err := live.Store.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(0)
+	created := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(created)
+	before := created[0].Value.Uint64()
+	first := live.Store.RestoreAll(names)
+	metrics.Read(created)
+	if n := created[0].Value.Uint64() - before; n > 50 {
+		t.Errorf("RestoreAll of %d services started %d goroutines, want at most 50 (its workers and SQLite's)", len(names), n)
+	}
+	record(1)
+	second := live.Store.RestoreAll(names)
+	for i, name := range names {
+		if first[i].Err != nil || second[i].Err != nil {
+			t.Fatalf("RestoreAll()[%s]: %v, %v", name, first[i].Err, second[i].Err)
+		}
+		if got, want := len(second[i].Saved.Recent), len(first[i].Saved.Recent)+1; got != want {
+			t.Errorf("second RestoreAll()[%s] = %d recent checks, want %d: a reader kept the first one's snapshot", name, got, want)
+		}
 	}
 }
 

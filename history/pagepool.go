@@ -10,16 +10,15 @@ import (
 )
 
 // pagePoolSlots is how many pages SQLite's page-cache pool holds: the group's bound with the
-// writer and two readers open (234 + 15 + 2 × 30 pages, see cachesize.go) and SQLite's reserve
+// writer and two readers open (58 + 15 + 2 × 30 pages, see cachesize.go) and SQLite's reserve
 // of 10. SQLite holds every cached page in one of these slots, of exactly a page and its
-// header (4,096 and ~300 bytes), where modernc's allocator served each from an 8 KiB slot: 2.3
-// MB at that bound, against 1.4 MB for the pool. SQLite counts the group as under memory pressure once fewer than 10 slots are
-// free, and then recycles its least recently used pages rather than taking more: a pool below
-// the bound caps the caches below it (128 slots held them to ~118 pages and cost ~7% more CPU
-// a check, as a 500 KiB writer's cache cost its writer, README "Memory, fifth pass"); with
-// three or four readers open at once the readers' share is what gets recycled, which a query
-// that reads each page of its range once does not miss.
-const pagePoolSlots = 320
+// header (4,096 and ~300 bytes), where modernc's allocator served each from an 8 KiB slot.
+// SQLite counts the group as under memory pressure once fewer than 10 slots are free, and then
+// recycles its least recently used pages rather than taking more: a pool below the bound caps
+// the caches below it (README "Memory, fifth pass"); with three or four readers open at once
+// the readers' share is what gets recycled, which a query that reads each page of its range
+// once does not miss.
+const pagePoolSlots = 144
 
 // pagePoolPageSize is the page size the pool's slots are sized for, SQLite's default, which
 // the history files use; a page of another size is allocated as before.
