@@ -119,6 +119,8 @@ type liveAlerts struct {
 	// know, to its name in the config, the one its outbox rows carry (see outboxName); nil
 	// before any rename.
 	outboxNames atomic.Pointer[map[string]string]
+	// counts, when not nil, are the senders' counts for /metrics, renamed with their rows.
+	counts *alertCounts
 }
 
 // seed tells the engine what the services showed when the monitor started, restored from
@@ -155,14 +157,18 @@ func (la *liveAlerts) resend(again []Delivery) {
 
 // startAlerts starts delivering, with the dispatcher tuned by opt (its OnSent, if any, is
 // called after the outbox's): the alerts the outbox still holds from before (under their
-// ids), then what the engine makes of the monitor's events from statuses on.
+// ids), then what the engine makes of the monitor's events from statuses on. counts, if not
+// nil, counts what each sender did, under the name the config gives it (for /metrics).
 //
 // onSilences, if not nil, is called after the silences in force changed (serve sends its event
 // streams a fresh snapshot then).
 func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses map[string]track.Status, opt alert.Options,
-	onSilences func(before, after []notify.Silence)) (*liveAlerts, error) {
+	counts *alertCounts, onSilences func(before, after []notify.Silence)) (*liveAlerts, error) {
 	store := hist.Store
-	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{})}
+	la := &liveAlerts{hist: hist, durable: set.durable, counts: counts, done: make(chan struct{})}
+	if counts != nil {
+		opt = counts.count(opt)
+	}
 	// Only a holder with the same config sends the same alerts: one with another config (the
 	// default history file is shared by every config that does not name one) may watch other
 	// services or have other senders, and holding back for it would lose those pages.

@@ -87,8 +87,9 @@ func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map
 	la.waiting, la.renamed, la.silent = waiting, renamed, silent
 }
 
-// rename makes the outbox rows of the senders renamed (new name to old) carry their new names,
-// and those of a sender renamed before and no more (renamed back, or removed) its name again.
+// rename makes the outbox rows and the counts of the senders renamed (new name to old) carry
+// their new names, and those of a sender renamed before and no more (renamed back, or removed)
+// its name again.
 func (la *liveAlerts) rename(renamed map[string]string) {
 	next := make(map[string]string, len(renamed))
 	for name, old := range renamed {
@@ -106,6 +107,9 @@ func (la *liveAlerts) rename(renamed map[string]string) {
 	for old, name := range next {
 		if from := cmp.Or(was[old], old); from != name {
 			la.hist.Store.RenameSender(from, name)
+			if la.counts != nil {
+				la.counts.rename(from, name)
+			}
 		}
 	}
 	maps.DeleteFunc(next, func(old, name string) bool { return old == name })

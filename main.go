@@ -709,7 +709,7 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 			alerts.engine.OnResult(name, c, events)
 		}),
 	})
-	alerts, err = startAlerts(cfg, hist, senders, nil, counts.count(alert.Options{}), nil) // seeded once restored
+	alerts, err = startAlerts(cfg, hist, senders, nil, alert.Options{}, counts, nil) // seeded once restored
 	if err != nil {
 		early.stop()
 		fmt.Fprintln(stderr, "uptty:", err)

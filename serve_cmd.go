@@ -215,11 +215,11 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	// Silences set by `uptty silence` or the API reach the engine and the status within a
 	// poll; the event streams get a fresh snapshot when they change.
 	var srvRef atomic.Pointer[serve.Server]
-	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), counts.count(alertLog(logger, func(service string) {
+	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), alertLog(logger, func(service string) {
 		if s := srvRef.Load(); s != nil {
 			s.LogChange(service)
 		}
-	})), func(before, after []notify.Silence) {
+	}), counts, func(before, after []notify.Silence) {
 		logSilences(logger, before, after)
 		if s := srvRef.Load(); s != nil {
 			s.MarksChanged()
