@@ -121,6 +121,9 @@ type liveAlerts struct {
 	outboxNames atomic.Pointer[map[string]string]
 	// counts, when not nil, are the senders' counts for /metrics, renamed with their rows.
 	counts *alertCounts
+	// renamedAtStart are the senders renamed in the config since history last knew them (new
+	// name to old), found by how they deliver: their rows carry the new names now.
+	renamedAtStart map[string]string
 }
 
 // seed tells the engine what the services showed when the monitor started, restored from
@@ -240,6 +243,10 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	la.silences = newSilencePoller(hist, la.engine.Quiet())
 	la.silences.onChange = onSilences
 	la.silences.poll()
+	if la.renamedAtStart, err = keepSenders(store, cfg, set.durable); err != nil {
+		disp.Stop(context.Background())
+		return nil, err
+	}
 	pending, err := store.PendingAlerts()
 	if err != nil {
 		disp.Stop(context.Background())

@@ -252,6 +252,9 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		Via:        alerts.engine.Via,
 	})
 	srvRef.Store(srv)
+	for name, old := range alerts.renamedAtStart {
+		logger.Warn("alert sender renamed since the last run: its alerts carry its new name", "sender", name, "was", old)
+	}
 	if len(alerts.unused) > 0 {
 		logger.Warn("alerts left to the uptty that writes the history, while it runs", "senders", strings.Join(alerts.unused, ","))
 	}

@@ -239,6 +239,11 @@ services:
 
 	recv.fail.Store(0)
 	srv = startServeLogs(t, bin, path, "127.0.0.1:0")
+	if m := srv.logs.waitFor(t, "the rename", func(m map[string]any) bool {
+		return strings.HasPrefix(fmt.Sprint(m["msg"]), "alert sender renamed since the last run")
+	}); m["sender"] != "pager" || m["was"] != "team" {
+		t.Errorf("the rename logged %v, want sender pager, was team", m)
+	}
 	for {
 		p := recv.next(t, "the down alert again, through pager", 20*time.Second)
 		if p.Status == http.StatusOK {
