@@ -101,6 +101,8 @@ func (la *liveAlerts) rename(renamed map[string]string) {
 	for name, old := range renamed {
 		next[old] = name
 	}
+	la.renaming.Lock()
+	defer la.renaming.Unlock()
 	was := map[string]string{}
 	if m := la.outboxNames.Load(); m != nil {
 		was = *m
