@@ -201,70 +201,94 @@ services:
 }
 
 // TestRenamedSenderWhileStopped: a sender renamed in the config when no uptty had renamed its
-// outbox rows (uptty killed before a reload committed the rename, or stopped while the file was
-// edited) keeps its pending alert: the restart knows the old name from history, with how it
-// delivered, sends the alert again under its id through the new name, once, and the recovery
-// after it. Before, the restart gave the alert up ("sender no longer in the config").
+// outbox rows (uptty stopped while the file was edited, or killed right after the reload that
+// renamed it, before the rename was committed) keeps its pending alert: the restart knows the
+// old name from history, with how it delivered, sends the alert again under its id through the
+// new name, once, and the recovery after it. Before, the restart gave the alert up ("sender no
+// longer in the config").
 func TestRenamedSenderWhileStopped(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildBinary(t)
-	recv := newReceiver(t, 1_000_000)
-	up, healthy := target(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "uptty.yaml")
-	write := func(sender string) {
-		t.Helper()
-		body := fmt.Sprintf(`history: {path: %s}
+	tests := []struct {
+		name string
+		// rename renames team pager in the config written by write, and kills srv.
+		rename func(t *testing.T, srv served, write func(string))
+		// logged says the restart must find the rename (the killed one may have committed it).
+		logged bool
+	}{
+		{"edited while stopped", func(t *testing.T, srv served, write func(string)) {
+			srv.kill()
+			write("pager")
+		}, true},
+		{"killed right after the reload", func(t *testing.T, srv served, write func(string)) {
+			write("pager")
+			srv.logs.waitFor(t, "the rename", func(m map[string]any) bool { return strings.HasPrefix(fmt.Sprint(m["msg"]), "alert sender renamed") })
+			srv.kill()
+		}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			recv := newReceiver(t, 1_000_000)
+			up, healthy := target(t)
+			dir := t.TempDir()
+			path := filepath.Join(dir, "uptty.yaml")
+			write := func(sender string) {
+				t.Helper()
+				body := fmt.Sprintf(`history: {path: %s}
 defaults: {interval: 1s, timeout: 1s, failure_threshold: 1}
 alerts:
   - {name: %s, type: webhook, url: "%s/hook"}
 services:
   - {name: api, url: "%s", alerts: [%s]}
 `, filepath.Join(dir, "history.db"), sender, recv.srv.URL, up.URL, sender)
-		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("team")
-	srv := startServeLogs(t, bin, path, "127.0.0.1:0")
-	srv.logs.waitFor(t, "api UP", func(m map[string]any) bool { return m["msg"] == "state changed" && m["to"] == "UP" })
-	healthy.Store(false)
-	down := recv.next(t, "the down alert, refused", 20*time.Second)
-	// Killed once the refused attempt is committed: what is not committed is no page to keep.
-	waitOutbox(t, path, "[{down team failed}]")
-	srv.kill()
-	write("pager")
-
-	recv.fail.Store(0)
-	srv = startServeLogs(t, bin, path, "127.0.0.1:0")
-	if m := srv.logs.waitFor(t, "the rename", func(m map[string]any) bool {
-		return strings.HasPrefix(fmt.Sprint(m["msg"]), "alert sender renamed since the last run")
-	}); m["sender"] != "pager" || m["was"] != "team" {
-		t.Errorf("the rename logged %v, want sender pager, was team", m)
-	}
-	for {
-		p := recv.next(t, "the down alert again, through pager", 20*time.Second)
-		if p.Status == http.StatusOK {
-			if p.ID != down.ID || p.Event != "down" {
-				t.Fatalf("received %+v after the restart, want the down alert %s again", p, down.ID)
+				if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+					t.Fatal(err)
+				}
 			}
-			break
-		}
-	}
-	healthy.Store(true)
-	if p := recv.next(t, "the recovery, through pager", 20*time.Second); p.Event != "up" || p.Service != "api" {
-		t.Fatalf("received %+v, want api's recovery", p)
-	}
-	srv.stop(syscall.SIGTERM)
-	if got := outboxList(t, path); got != "[{up pager sent} {down pager sent}]" {
-		t.Errorf("uptty alerts = %s, want the down and the up sent by pager", got)
-	}
-	select {
-	case p := <-recv.got:
-		t.Errorf("received %+v after the recovery, want nothing more (no page twice)", p)
-	default:
+			write("team")
+			srv := startServeLogs(t, bin, path, "127.0.0.1:0")
+			srv.logs.waitFor(t, "api UP", func(m map[string]any) bool { return m["msg"] == "state changed" && m["to"] == "UP" })
+			healthy.Store(false)
+			down := recv.next(t, "the down alert, refused", 20*time.Second)
+			// Renamed once the refused attempt is committed: what is not committed is no page
+			// to keep.
+			waitOutbox(t, path, "[{down team failed}]")
+			tc.rename(t, srv, write)
+
+			recv.fail.Store(0)
+			srv = startServeLogs(t, bin, path, "127.0.0.1:0")
+			if tc.logged {
+				if m := srv.logs.waitFor(t, "the rename at the start", func(m map[string]any) bool {
+					return strings.HasPrefix(fmt.Sprint(m["msg"]), "alert sender renamed since the last run")
+				}); m["sender"] != "pager" || m["was"] != "team" {
+					t.Errorf("the rename logged %v, want sender pager, was team", m)
+				}
+			}
+			for {
+				p := recv.next(t, "the down alert again, through pager", 20*time.Second)
+				if p.Status == http.StatusOK {
+					if p.ID != down.ID || p.Event != "down" {
+						t.Fatalf("received %+v after the restart, want the down alert %s again", p, down.ID)
+					}
+					break
+				}
+			}
+			healthy.Store(true)
+			if p := recv.next(t, "the recovery, through pager", 20*time.Second); p.Event != "up" || p.Service != "api" {
+				t.Fatalf("received %+v, want api's recovery", p)
+			}
+			srv.stop(syscall.SIGTERM)
+			if got := outboxList(t, path); got != "[{up pager sent} {down pager sent}]" {
+				t.Errorf("uptty alerts = %s, want the down and the up sent by pager", got)
+			}
+			select {
+			case p := <-recv.got:
+				t.Errorf("received %+v after the recovery, want nothing more (no page twice)", p)
+			default:
+			}
+		})
 	}
 }
 
