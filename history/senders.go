@@ -34,7 +34,8 @@ func (s *Store) Senders() (map[string]string, error) {
 // in one transaction, committed with all that was queued before it when it returns. A start
 // calls it before reading PendingAlerts: a sender renamed in the config while no uptty ran (or
 // before a reload's RenameSender was committed) is known by its delivery key, and its pending
-// alerts are sent, not given up.
+// alerts are sent, not given up. It waits for the writer, which answers it between two
+// services while it rebuilds the hours after a crash: a wait of one commit, not of the rebuild.
 func (s *Store) KeepSenders(ctx context.Context, renamed, senders map[string]string) error {
 	return s.request(ctx, op{kind: opWrite, more: &opMore{write: func(tx *sql.Tx) error {
 		for old, name := range renamed {
