@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -119,6 +120,16 @@ type liveAlerts struct {
 	// know, to its name in the config, the one its outbox rows carry (see outboxName); nil
 	// before any rename.
 	outboxNames atomic.Pointer[map[string]string]
+	// renaming is held by rename while it queues renames and changes outboxNames, and read-held
+	// by whoever queues a row or an outcome under a sender's name, so that none is queued under
+	// an old name after the rename of its rows (it would stay under that name, unsent or not
+	// marked sent, and a restart would give it up).
+	renaming sync.RWMutex
+	// counts, when not nil, are the senders' counts for /metrics, renamed with their rows.
+	counts *alertCounts
+	// renamedAtStart are the senders renamed in the config since history last knew them (new
+	// name to old), found by how they deliver: their rows carry the new names now.
+	renamedAtStart map[string]string
 }
 
 // seed tells the engine what the services showed when the monitor started, restored from
@@ -146,6 +157,18 @@ func (la *liveAlerts) reminders(id, sender string) int {
 	return n
 }
 
+// keep calls write, when sender's alerts are kept in the outbox, with the name its rows carry,
+// with no rename being made meanwhile (see renaming); it returns that name.
+func (la *liveAlerts) keep(sender string, write func(name string)) string {
+	la.renaming.RLock()
+	defer la.renaming.RUnlock()
+	name := la.outboxName(sender)
+	if la.durable[sender] {
+		write(name)
+	}
+	return name
+}
+
 // resend queues the down alerts Seed or Resume say to send again.
 func (la *liveAlerts) resend(again []Delivery) {
 	for _, d := range again {
@@ -155,14 +178,18 @@ func (la *liveAlerts) resend(again []Delivery) {
 
 // startAlerts starts delivering, with the dispatcher tuned by opt (its OnSent, if any, is
 // called after the outbox's): the alerts the outbox still holds from before (under their
-// ids), then what the engine makes of the monitor's events from statuses on.
+// ids), then what the engine makes of the monitor's events from statuses on. counts, if not
+// nil, counts what each sender did, under the name the config gives it (for /metrics).
 //
 // onSilences, if not nil, is called after the silences in force changed (serve sends its event
 // streams a fresh snapshot then).
 func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses map[string]track.Status, opt alert.Options,
-	onSilences func(before, after []notify.Silence)) (*liveAlerts, error) {
+	counts *alertCounts, onSilences func(before, after []notify.Silence)) (*liveAlerts, error) {
 	store := hist.Store
-	la := &liveAlerts{hist: hist, durable: set.durable, done: make(chan struct{})}
+	la := &liveAlerts{hist: hist, durable: set.durable, counts: counts, done: make(chan struct{})}
+	if counts != nil {
+		opt = counts.count(opt)
+	}
 	// Only a holder with the same config sends the same alerts: one with another config (the
 	// default history file is shared by every config that does not name one) may watch other
 	// services or have other senders, and holding back for it would lose those pages.
@@ -181,29 +208,20 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	// config's (outboxName).
 	sent := opt.OnSent // a caller's hook (tests) sees a delivery after the outbox was told
 	opt.OnSent = func(id, sender string, at time.Time) {
-		durable, name := la.durable[sender], la.outboxName(sender)
-		if durable {
-			store.AlertSent(id, name, at)
-		}
+		name := la.keep(sender, func(name string) { store.AlertSent(id, name, at) })
 		if sent != nil {
 			sent(id, name, at)
 		}
 	}
 	failed, gaveUp := opt.OnFailed, opt.OnGaveUp // a caller's hooks (serve's log) come after the outbox's
 	opt.OnFailed = func(a alert.Alert, sender string, err error, attempt int, next time.Time) {
-		durable, name := la.durable[sender], la.outboxName(sender)
-		if durable {
-			store.AlertFailed(a.ID, name, err.Error(), next)
-		}
+		name := la.keep(sender, func(name string) { store.AlertFailed(a.ID, name, err.Error(), next) })
 		if failed != nil {
 			failed(a, name, err, attempt, next)
 		}
 	}
 	opt.OnGaveUp = func(a alert.Alert, sender string, err error, attempts int) {
-		durable, name := la.durable[sender], la.outboxName(sender)
-		if durable {
-			store.AlertGaveUp(a.ID, name, err.Error())
-		}
+		name := la.keep(sender, func(name string) { store.AlertGaveUp(a.ID, name, err.Error()) })
 		if gaveUp != nil {
 			gaveUp(a, name, err, attempts)
 		}
@@ -211,10 +229,7 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	// A reminder not worth sending any more is settled, so that a restart does not send it.
 	skipped := opt.OnSkipped
 	opt.OnSkipped = func(id, sender, reason string) {
-		durable, name := la.durable[sender], la.outboxName(sender)
-		if durable {
-			store.AlertSkipped(id, name, reason)
-		}
+		name := la.keep(sender, func(name string) { store.AlertSkipped(id, name, reason) })
 		if skipped != nil {
 			skipped(id, name, reason)
 		}
@@ -234,6 +249,10 @@ func startAlerts(cfg *config.Config, hist *history.Live, set senderSet, statuses
 	la.silences = newSilencePoller(hist, la.engine.Quiet())
 	la.silences.onChange = onSilences
 	la.silences.poll()
+	if la.renamedAtStart, err = keepSenders(store, cfg, set.durable); err != nil {
+		disp.Stop(context.Background())
+		return nil, err
+	}
 	pending, err := store.PendingAlerts()
 	if err != nil {
 		disp.Stop(context.Background())
@@ -271,6 +290,9 @@ func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, sta
 	if len(out) > 0 && la.holder != "" && history.Watched(la.holder) {
 		out = slices.DeleteFunc(slices.Clone(out), func(d Delivery) bool { return slices.Contains(la.unused, d.Sender) })
 	}
+	// The rows are queued under the names they carry before a rename in progress is queued, or
+	// after it under the new names: never under the old name behind the rename.
+	la.renaming.RLock()
 	var rows []history.Outgoing
 	if len(out) > 0 {
 		now := time.Now()
@@ -288,6 +310,7 @@ func (la *liveAlerts) sink(name string, c track.Check, events []track.Event, sta
 	}
 	la.hist.RecordWith(name, c, events, history.Extra{Maintenance: started.Maintenance, Via: started.Via,
 		Reattributed: started.Reattributed, Alerts: rows})
+	la.renaming.RUnlock()
 	for _, d := range out {
 		la.disp.Enqueue(d.Alert, d.Sender)
 	}

@@ -2,12 +2,18 @@ package main
 
 import (
 	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/uptty/uptty/config"
+	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/notify"
 )
 
@@ -87,13 +93,16 @@ func (la *liveAlerts) reconfigure(cfg *config.Config, set senderSet, started map
 	la.waiting, la.renamed, la.silent = waiting, renamed, silent
 }
 
-// rename makes the outbox rows of the senders renamed (new name to old) carry their new names,
-// and those of a sender renamed before and no more (renamed back, or removed) its name again.
+// rename makes the outbox rows and the counts of the senders renamed (new name to old) carry
+// their new names, and those of a sender renamed before and no more (renamed back, or removed)
+// its name again.
 func (la *liveAlerts) rename(renamed map[string]string) {
 	next := make(map[string]string, len(renamed))
 	for name, old := range renamed {
 		next[old] = name
 	}
+	la.renaming.Lock()
+	defer la.renaming.Unlock()
 	was := map[string]string{}
 	if m := la.outboxNames.Load(); m != nil {
 		was = *m
@@ -106,6 +115,9 @@ func (la *liveAlerts) rename(renamed map[string]string) {
 	for old, name := range next {
 		if from := cmp.Or(was[old], old); from != name {
 			la.hist.Store.RenameSender(from, name)
+			if la.counts != nil {
+				la.counts.rename(from, name)
+			}
 		}
 	}
 	maps.DeleteFunc(next, func(old, name string) bool { return old == name })
@@ -129,42 +141,82 @@ func listed(names []string, most int) string {
 // delivers as one of was that is not in now (sameDelivery), each the only one of its side that
 // does. It maps the new name to the old.
 func renamedSenders(was, now []config.Alert) map[string]string {
-	named := func(list []config.Alert, name string) bool {
-		return slices.ContainsFunc(list, func(a config.Alert) bool { return a.Name == name })
+	return renamedBy(deliveries(was), deliveries(now))
+}
+
+// deliveries maps each sender of list to its deliveryKey.
+func deliveries(list []config.Alert) map[string]string {
+	out := make(map[string]string, len(list))
+	for _, a := range list {
+		out[a.Name] = deliveryKey(a)
 	}
-	var gone, added []config.Alert
-	for _, a := range was {
-		if !named(now, a.Name) {
-			gone = append(gone, a)
+	return out
+}
+
+// renamedBy is renamedSenders over senders as name to delivery key: the new name to the old of
+// each name of now not in was whose key is that of exactly one name of was not in now, and no
+// other such name of now has it.
+func renamedBy(was, now map[string]string) map[string]string {
+	gone, added := map[string][]string{}, map[string][]string{}
+	for name, key := range was {
+		if _, ok := now[name]; !ok {
+			gone[key] = append(gone[key], name)
 		}
 	}
-	for _, a := range now {
-		if !named(was, a.Name) {
-			added = append(added, a)
+	for name, key := range now {
+		if _, ok := was[name]; !ok {
+			added[key] = append(added[key], name)
 		}
 	}
 	var renamed map[string]string
-	for _, a := range added {
-		var match []config.Alert
-		for _, g := range gone {
-			if sameDelivery(a, g) {
-				match = append(match, g)
-			}
-		}
-		if len(match) != 1 {
-			continue
-		}
-		rivals := 0
-		for _, b := range added {
-			if sameDelivery(b, match[0]) {
-				rivals++
-			}
-		}
-		if rivals == 1 {
-			renamed = setKey(renamed, a.Name, match[0].Name)
+	for key, names := range added {
+		if old := gone[key]; len(old) == 1 && len(names) == 1 {
+			renamed = setKey(renamed, names[0], old[0])
 		}
 	}
 	return renamed
+}
+
+// sameDelivery reports whether the senders a and b deliver alike: the same destination, format,
+// headers, command and bounds.
+func sameDelivery(a, b config.Alert) bool { return deliveryKey(a) == deliveryKey(b) }
+
+// deliveryKey stands for where and how a delivers (what sameDelivery compares) and nothing of
+// its name or rules: a hash, since history keeps it (see keepSenders) and headers and URLs
+// carry secrets.
+func deliveryKey(a config.Alert) string {
+	b, _ := json.Marshal(struct {
+		Type, URL, Format    string
+		Headers              []config.Header
+		Command              []string
+		Timeout, GiveUpAfter time.Duration
+	}{a.Type, a.URL, a.Format, a.Headers, a.Command, a.Timeout, a.GiveUpAfter})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// keepSenders tells history the senders whose alerts the outbox keeps now (see
+// history.Store.KeepSenders), after renaming the rows of those the config renamed since it last
+// did: a sender renamed while no uptty ran, or by a reload whose rename was not committed
+// before uptty was killed, goes on with its pending alerts instead of giving them up. It
+// returns the renames (new name to old).
+func keepSenders(store *history.Store, cfg *config.Config, durable map[string]bool) (map[string]string, error) {
+	now := map[string]string{}
+	for _, a := range cfg.Alerts {
+		if durable[a.Name] {
+			now[a.Name] = deliveryKey(a)
+		}
+	}
+	was, err := store.Senders()
+	if err != nil {
+		return nil, err
+	}
+	renamed := renamedBy(was, now)
+	byOld := make(map[string]string, len(renamed))
+	for name, old := range renamed {
+		byOld[old] = name
+	}
+	return renamed, store.KeepSenders(context.Background(), byOld, now)
 }
 
 // underOldNames is services with the renamed senders in their alerts: lists under their old

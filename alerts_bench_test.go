@@ -50,7 +50,7 @@ func BenchmarkAlertLatency(b *testing.B) {
 			b.Fatal(err)
 		}
 		set, _ := buildSenders(cfg, nil, false)
-		la, err := startAlerts(cfg, hist, set, nil, alert.Options{}, nil)
+		la, err := startAlerts(cfg, hist, set, nil, alert.Options{}, nil, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -146,7 +146,7 @@ func runCPU(b *testing.B, withAlerts bool) (time.Duration, int64) {
 	var la *liveAlerts
 	if withAlerts {
 		set, _ := buildSenders(cfg, nil, false)
-		if la, err = startAlerts(cfg, hist, set, nil, alert.Options{}, nil); err != nil {
+		if la, err = startAlerts(cfg, hist, set, nil, alert.Options{}, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 		onResult = la.engine.OnResult

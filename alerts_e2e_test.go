@@ -147,7 +147,7 @@ func startLive(t testing.TB, path string, alerts []config.Alert, edit func(*conf
 		l.seen[name] = st.State // as restored from history
 	}
 	l.alerts, err = startAlerts(cfg, l.hist, set, l.mon.Snapshot(), alert.Options{FirstRetry: 20 * time.Millisecond,
-		OnSent: func(id, sender string, _ time.Time) { l.sent <- sender + " " + id }}, nil)
+		OnSent: func(id, sender string, _ time.Time) { l.sent <- sender + " " + id }}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/history"
+	"github.com/uptty/uptty/track"
 	_ "modernc.org/sqlite" // for PRAGMA integrity_check on the history file
 )
 
@@ -139,4 +141,56 @@ func histIntegrity(t *testing.T, path string) {
 	if err := db.QueryRow("PRAGMA integrity_check").Scan(&verdict); err != nil || verdict != "ok" {
 		t.Errorf("PRAGMA integrity_check = %q, %v; want ok", verdict, err)
 	}
+}
+
+// TestRestoredOutageNotWatched: uptty stopped ten seconds into an outage and started again an
+// hour later, the service still down: the row and the detail view give the outage's duration as
+// the clocks and `uptty incidents` do, from its start, and say that most of it was not watched,
+// rather than showing the hour nobody looked as seen down. The history of the first run is
+// written an hour in the past with history's own writer.
+func TestRestoredOutageNotWatched(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "history.db")
+	cfg := writeConfig(t, fmt.Sprintf(`history: {path: %s}
+defaults: {interval: 1s, timeout: 500ms, failure_threshold: 1}
+services:
+  - {name: api, url: "tcp://%s"}
+`, db, reloadClosed(t)))
+
+	start := time.Now().Add(-time.Hour).Truncate(time.Second)
+	clock := start
+	store, err := history.Open(db, history.Options{Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Register("api", "", time.Second)
+	tr := track.NewTracker(track.Policy{FailureThreshold: 1, SuccessThreshold: 1})
+	for i := range 10 {
+		c := track.Check{Start: start.Add(time.Duration(i) * time.Second), Latency: time.Millisecond, Reason: "connection refused"}
+		store.Record("api", "", c, tr.Observe(c))
+	}
+	clock = start.Add(10 * time.Second) // the first run quits
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	env := []string{"TERM=xterm-256color", "HOME=" + dir, "LANG=C.UTF-8"}
+	s := startTmux(t, 120, 30, env, bin, "--config", cfg)
+	screen := s.waitFor("api's restored outage", 15*time.Second, func(sc string) bool {
+		return strings.Contains(lineWith(sc, "api"), "not watched")
+	})
+	row := lineWith(screen, "api")
+	if want := "DOWN 1h00m since " + start.Format("15:04:05") + " ("; !strings.Contains(row, want) || !strings.Contains(row, " not watched)") {
+		t.Errorf("row = %q, want it to contain %q… not watched)", row, want)
+	}
+	s.tmux("send-keys", "-t", s.name, "Enter")
+	screen = s.waitFor("the detail view", 10*time.Second, func(sc string) bool { return strings.Contains(sc, "State") })
+	if line := lineWith(screen, "State"); !strings.Contains(line, "not watched)") {
+		t.Errorf("detail's state line = %q, want the part not watched said", line)
+	}
+	histQuit(s, "the restart")
 }

@@ -709,11 +709,14 @@ func runMonitor(opts options, stderr io.Writer, getenv func(string) (string, boo
 			alerts.engine.OnResult(name, c, events)
 		}),
 	})
-	alerts, err = startAlerts(cfg, hist, senders, nil, counts.count(alert.Options{}), nil) // seeded once restored
+	alerts, err = startAlerts(cfg, hist, senders, nil, alert.Options{}, counts, nil) // seeded once restored
 	if err != nil {
 		early.stop()
 		fmt.Fprintln(stderr, "uptty:", err)
 		return exitUsage
+	}
+	for name, old := range alerts.renamedAtStart {
+		dlog.Warn("alert sender renamed since the last run: its alerts carry its new name", "sender", name, "was", old)
 	}
 	if len(alerts.unused) > 0 {
 		dlog.Warn("alerts left to the uptty that writes the history, while it runs", "senders", strings.Join(alerts.unused, ","))

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -37,6 +38,9 @@ type alertCounts struct {
 	mu      sync.Mutex
 	order   []string
 	by      map[string]*metrics.AlertCount
+	// renamedTo maps the old name of a sender a reload renamed to its new one, for an outcome
+	// counted under the old name while the rename was being made.
+	renamedTo map[string]string
 }
 
 // newAlertCounts counts the senders of cfg, each at 0 from the start: a counter that appears
@@ -51,6 +55,9 @@ func newAlertCounts(cfg *config.Config) *alertCounts {
 
 // of is sender's counts; c.mu must be held, or c not shared yet.
 func (c *alertCounts) of(sender string) *metrics.AlertCount {
+	if to, ok := c.renamedTo[sender]; ok {
+		sender = to
+	}
 	n := c.by[sender]
 	if n == nil {
 		n = &metrics.AlertCount{Sender: c.secrets.Mask(sender)}
@@ -88,6 +95,33 @@ func (c *alertCounts) count(opt alert.Options) alert.Options {
 		}
 	}
 	return opt
+}
+
+// rename counts the sender old, renamed new by a reload, under its new name: its series go on
+// under the name the config gives it, and the old name's are gone from the next scrape.
+func (c *alertCounts) rename(old, new string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ok := c.by[old]
+	if !ok {
+		return
+	}
+	delete(c.by, old)
+	i := slices.Index(c.order, old)
+	if m, ok := c.by[new]; ok { // counted under new already: one series of both
+		m.Sent, m.Failed, m.GaveUp = m.Sent+n.Sent, m.Failed+n.Failed, m.GaveUp+n.GaveUp
+		c.order = slices.Delete(c.order, i, i+1)
+	} else {
+		n.Sender = c.secrets.Mask(new)
+		c.by[new], c.order[i] = n, new
+	}
+	for was, to := range c.renamedTo {
+		if to == old {
+			c.renamedTo[was] = new
+		}
+	}
+	c.renamedTo = setKey(c.renamedTo, old, new)
+	delete(c.renamedTo, new)
 }
 
 // list is the counts now, senders in the order first counted.

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptty/uptty/alert"
 	"github.com/uptty/uptty/config"
 	"github.com/uptty/uptty/history"
 	"github.com/uptty/uptty/metrics/metricstest"
@@ -257,5 +258,36 @@ scrape_configs:
 			t.Errorf("probe_success = %v, want 1", r.Value[1])
 		}
 		return
+	}
+}
+
+// TestAlertCountsRename: a sender renamed by a reload is counted under its new name only, its
+// counts kept, and an outcome still reported under an old name (one in flight during the
+// rename) lands on the new one, through renames in a row and back.
+func TestAlertCountsRename(t *testing.T) {
+	tests := []struct {
+		name    string
+		renames [][2]string
+		late    string // an outcome reported under this name after the renames
+		want    string
+	}{
+		{"renamed", [][2]string{{"team", "pager"}}, "team", "[{pager 2 0 0} {ops 0 0 0}]"},
+		{"twice", [][2]string{{"team", "pager"}, {"pager", "oncall"}}, "team", "[{oncall 2 0 0} {ops 0 0 0}]"},
+		{"and back", [][2]string{{"team", "pager"}, {"pager", "team"}}, "pager", "[{team 2 0 0} {ops 0 0 0}]"},
+		{"onto one counted", [][2]string{{"team", "ops"}}, "team", "[{ops 2 0 0}]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newAlertCounts(&config.Config{Alerts: []config.Alert{{Name: "team"}, {Name: "ops"}}})
+			opt := c.count(alert.Options{})
+			opt.OnSent("a", "team", time.Time{})
+			for _, r := range tc.renames {
+				c.rename(r[0], r[1])
+			}
+			opt.OnSent("b", tc.late, time.Time{})
+			if got := fmt.Sprint(c.list()); got != tc.want {
+				t.Errorf("counts after %v = %s, want %s", tc.renames, got, tc.want)
+			}
+		})
 	}
 }

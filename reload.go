@@ -267,13 +267,6 @@ func (r *reloader) restartNews(cfg *config.Config) []string {
 	return keys
 }
 
-// sameDelivery reports whether the senders a and b deliver alike: the same destination, format,
-// headers, command and bounds.
-func sameDelivery(a, b config.Alert) bool {
-	return a.Type == b.Type && a.URL == b.URL && a.Format == b.Format && slices.Equal(a.Headers, b.Headers) &&
-		slices.Equal(a.Command, b.Command) && a.Timeout == b.Timeout && a.GiveUpAfter == b.GiveUpAfter
-}
-
 // watchConfig calls changed, from its own goroutine, after the file at path has been written,
 // created, renamed or removed, once it has been quiet for reloadDebounce; it returns when ctx
 // is done. It watches the file's directory, not the file alone: editors that save by writing a

@@ -215,11 +215,11 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 	// Silences set by `uptty silence` or the API reach the engine and the status within a
 	// poll; the event streams get a fresh snapshot when they change.
 	var srvRef atomic.Pointer[serve.Server]
-	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), counts.count(alertLog(logger, func(service string) {
+	alerts, err = startAlerts(cfg, hist, senders, mon.Snapshot(), alertLog(logger, func(service string) {
 		if s := srvRef.Load(); s != nil {
 			s.LogChange(service)
 		}
-	})), func(before, after []notify.Silence) {
+	}), counts, func(before, after []notify.Silence) {
 		logSilences(logger, before, after)
 		if s := srvRef.Load(); s != nil {
 			s.MarksChanged()
@@ -252,6 +252,9 @@ func runServe(opts options, stderr io.Writer, getenv func(string) (string, bool)
 		Via:        alerts.engine.Via,
 	})
 	srvRef.Store(srv)
+	for name, old := range alerts.renamedAtStart {
+		logger.Warn("alert sender renamed since the last run: its alerts carry its new name", "sender", name, "was", old)
+	}
 	if len(alerts.unused) > 0 {
 		logger.Warn("alerts left to the uptty that writes the history, while it runs", "senders", strings.Join(alerts.unused, ","))
 	}

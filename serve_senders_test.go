@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -84,6 +85,15 @@ services:
 	}
 	if n := count("alert sender added: it is used after a restart"); n != 1 {
 		t.Errorf("after the rename, a sender's wait for a restart was logged %d times, want once (ops's); logs:\n%s", n, srv.logs)
+	}
+	// Its deliveries are counted under the name the config gives it from the reload on: a
+	// dashboard must not go on showing a sender the config no longer has.
+	listen := fmt.Sprint(srv.logs.waitFor(t, "the start", msgIs("serving"))["listen"])
+	page := scrapeMetrics(t, listen)
+	if !strings.Contains(page, `uptty_alert_deliveries_total{sender="pager",result="sent"} 0`) ||
+		strings.Contains(page, `sender="team"`) {
+		t.Errorf("/metrics after team was renamed pager, want pager's series and none of team's:\n%s",
+			grepLines(page, "uptty_alert_deliveries_total"))
 	}
 	// The rename is no change that waits for a restart; a new retention is, said once.
 	retention = "30d"
@@ -190,6 +200,135 @@ services:
 	}
 }
 
+// TestRenamedSenderWhileStopped: a sender renamed in the config when no uptty had renamed its
+// outbox rows (uptty stopped while the file was edited, or killed right after the reload that
+// renamed it, before the rename was committed) keeps its pending alert: the restart knows the
+// old name from history, with how it delivered, sends the alert again under its id through the
+// new name, once, and the recovery after it. Before, the restart gave the alert up ("sender no
+// longer in the config").
+func TestRenamedSenderWhileStopped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	tests := []struct {
+		name string
+		// rename renames team pager in the config written by write, and kills srv.
+		rename func(t *testing.T, srv served, write func(string))
+		// logged says the restart must find the rename (the killed one may have committed it).
+		logged bool
+	}{
+		{"edited while stopped", func(t *testing.T, srv served, write func(string)) {
+			srv.kill()
+			write("pager")
+		}, true},
+		{"killed right after the reload", func(t *testing.T, srv served, write func(string)) {
+			write("pager")
+			srv.logs.waitFor(t, "the rename", func(m map[string]any) bool { return strings.HasPrefix(fmt.Sprint(m["msg"]), "alert sender renamed") })
+			srv.kill()
+		}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			recv := newReceiver(t, 1_000_000)
+			up, healthy := target(t)
+			dir := t.TempDir()
+			path := filepath.Join(dir, "uptty.yaml")
+			write := func(sender string) {
+				t.Helper()
+				body := fmt.Sprintf(`history: {path: %s}
+defaults: {interval: 1s, timeout: 1s, failure_threshold: 1}
+alerts:
+  - {name: %s, type: webhook, url: "%s/hook"}
+services:
+  - {name: api, url: "%s", alerts: [%s]}
+`, filepath.Join(dir, "history.db"), sender, recv.srv.URL, up.URL, sender)
+				if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			write("team")
+			srv := startServeLogs(t, bin, path, "127.0.0.1:0")
+			srv.logs.waitFor(t, "api UP", func(m map[string]any) bool { return m["msg"] == "state changed" && m["to"] == "UP" })
+			healthy.Store(false)
+			down := recv.next(t, "the down alert, refused", 20*time.Second)
+			// Renamed once the refused attempt is committed: what is not committed is no page
+			// to keep.
+			waitOutbox(t, path, "[{down team failed}]")
+			tc.rename(t, srv, write)
+
+			recv.fail.Store(0)
+			srv = startServeLogs(t, bin, path, "127.0.0.1:0")
+			if tc.logged {
+				if m := srv.logs.waitFor(t, "the rename at the start", func(m map[string]any) bool {
+					return strings.HasPrefix(fmt.Sprint(m["msg"]), "alert sender renamed since the last run")
+				}); m["sender"] != "pager" || m["was"] != "team" {
+					t.Errorf("the rename logged %v, want sender pager, was team", m)
+				}
+			}
+			for {
+				p := recv.next(t, "the down alert again, through pager", 20*time.Second)
+				if p.Status == http.StatusOK {
+					if p.ID != down.ID || p.Event != "down" {
+						t.Fatalf("received %+v after the restart, want the down alert %s again", p, down.ID)
+					}
+					break
+				}
+			}
+			healthy.Store(true)
+			if p := recv.next(t, "the recovery, through pager", 20*time.Second); p.Event != "up" || p.Service != "api" {
+				t.Fatalf("received %+v, want api's recovery", p)
+			}
+			srv.stop(syscall.SIGTERM)
+			if got := outboxList(t, path); got != "[{up pager sent} {down pager sent}]" {
+				t.Errorf("uptty alerts = %s, want the down and the up sent by pager", got)
+			}
+			select {
+			case p := <-recv.got:
+				t.Errorf("received %+v after the recovery, want nothing more (no page twice)", p)
+			default:
+			}
+		})
+	}
+}
+
+// outboxList is what `uptty alerts --json` lists of the history of the config at path: event,
+// sender and state of each alert, newest first.
+func outboxList(t *testing.T, path string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run([]string{"alerts", "--json", "-c", path}, &out, &errb, noEnv); code != exitOK {
+		t.Fatalf("uptty alerts = %d, %s", code, errb.String())
+	}
+	var doc struct {
+		Alerts []struct{ Event, Sender, State string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(doc.Alerts)
+}
+
+// waitOutbox waits, at most 10s, for outboxList to be want: a running uptty commits its
+// outcomes within a second or so.
+func waitOutbox(t *testing.T, path, want string) {
+	t.Helper()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(10 * time.Second)
+	for {
+		got := outboxList(t, path)
+		if got == want {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("uptty alerts = %s after 10s, want %s", got, want)
+		}
+	}
+}
+
 // TestServeLogsSilences: a silence set from another shell (`uptty silence`) and its end are said
 // in serve's log, so that whoever reads it knows why an outage paged nobody, and from when it
 // pages again; the first read of the silences at the start says those in force too.
@@ -219,4 +358,30 @@ services:
 	if m := srv.logs.waitFor(t, "its end", msgIs("silence over")); m["group"] != "web" {
 		t.Errorf("logged %v, want group web", m)
 	}
+}
+
+// scrapeMetrics is the page GET /metrics of the server at listen answers.
+func scrapeMetrics(t *testing.T, listen string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + listen + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(page)
+}
+
+// grepLines is the lines of page that contain s.
+func grepLines(page, s string) string {
+	var out []string
+	for _, l := range strings.Split(page, "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -112,7 +112,8 @@ func (s *Store) AlertSkipped(id, sender, reason string) {
 // config keeps its alerts, pending and sent, so that a restart, which knows it by its new name
 // only, sends what is pending and the recoveries of the outages it paged. It goes through the
 // writer's queue in order with the outcomes: those queued before it under old are applied
-// first. A row that new has already (the same alert id) is left under old.
+// first. A row that new has already (the same alert id) is left under old. Until it is
+// committed, a start finds the rename itself (see KeepSenders).
 func (s *Store) RenameSender(old, new string) {
 	s.enqueue(op{kind: opOutcome, more: &opMore{outcome: &outcome{sender: old, renameTo: new}}})
 }
@@ -146,8 +147,7 @@ func (w *writer) outbox(tx *sql.Tx, service string, list []Outgoing) error {
 // sent: an attempt that raced a restart must not make a delivered alert look pending.
 func (w *writer) applyOutcome(tx *sql.Tx, o *outcome) error {
 	if o.renameTo != "" {
-		_, err := tx.Exec(`UPDATE OR IGNORE outbox SET sender = ? WHERE sender = ?`, o.renameTo, o.sender)
-		return err
+		return renameSender(tx, o.sender, o.renameTo)
 	}
 	var at, next any
 	if !o.at.IsZero() {

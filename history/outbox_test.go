@@ -367,3 +367,42 @@ func TestRenameSender(t *testing.T) {
 		t.Errorf("rows = %v, want %s", got, want)
 	}
 }
+
+// TestKeepSenders: the senders a start records are what the next start reads, under the names
+// reloads renamed them to (RenameSender) meanwhile; the renames it is given move the rows of
+// the old names, pending ones included, in the same transaction.
+func TestKeepSenders(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	if got, err := s.Senders(); err != nil || len(got) != 0 {
+		t.Fatalf("Senders of a new history = %v, %v; want none", got, err)
+	}
+	ctx := context.Background()
+	if err := s.KeepSenders(ctx, nil, map[string]string{"team": "k1", "ops": "k2"}); err != nil {
+		t.Fatal(err)
+	}
+	s.RenameSender("ops", "infra")
+	flush(t, s)
+	if got, err := s.Senders(); fmt.Sprint(got) != "map[infra:k2 team:k1]" || err != nil {
+		t.Errorf("Senders after ops was renamed infra = %v, %v; want map[infra:k2 team:k1]", got, err)
+	}
+	s.RecordWith("api", "", result(0, time.Millisecond, false, "refused"), nil,
+		Extra{Alerts: []Outgoing{outgoing("a1", "team"), outgoing("a1", "infra")}})
+	if err := s.KeepSenders(ctx, map[string]string{"team": "pager"}, map[string]string{"pager": "k1", "infra": "k2"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Senders(); fmt.Sprint(got) != "map[infra:k2 pager:k1]" || err != nil {
+		t.Errorf("Senders = %v, %v; want map[infra:k2 pager:k1]", got, err)
+	}
+	pending, err := s.PendingAlerts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range pending {
+		got = append(got, a.ID+" "+a.Sender)
+	}
+	slices.Sort(got)
+	if want := "[a1 infra a1 pager]"; fmt.Sprint(got) != want {
+		t.Errorf("PendingAlerts after team was renamed pager = %v, want %s", got, want)
+	}
+}

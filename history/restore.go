@@ -55,7 +55,11 @@ func (s *Store) restore(ctx context.Context, service string) (track.Saved, error
 		return st, s.readErr(err)
 	}
 	now := s.now()
-	covered, down, end, err := s.coverage(ctx, id, 0, now.UnixMilli())
+	runs, err := s.runs(ctx, id, 0, now.UnixMilli())
+	if err != nil {
+		return st, err
+	}
+	covered, down, end, err := s.coverage(ctx, id, runs, 0, now.UnixMilli())
 	if err != nil {
 		return st, err
 	}
@@ -64,7 +68,26 @@ func (s *Store) restore(ctx context.Context, service string) (track.Saved, error
 		st.Observed, st.Downtime = time.Duration(covered)*time.Millisecond, time.Duration(down)*time.Millisecond
 	}
 	repair(&st, now)
+	setUnwatched(st.Outages, runs, now)
 	return st, nil
+}
+
+// setUnwatched sets each outage's Unwatched: the time from its start to its end, or to now for
+// the one going on, that runs do not cover. An outage open when uptty stopped has the time
+// until now, the restart, in it: the screen writes its duration as the clocks do, and says how
+// much of it nobody saw.
+func setUnwatched(outages []track.Outage, runs []span, now time.Time) {
+	for k := range outages {
+		o := &outages[k]
+		end := now
+		if !o.Open() {
+			end = o.End
+		}
+		x := span{o.Start.UnixMilli(), end.UnixMilli()}
+		if x.end > x.start {
+			o.Unwatched = time.Duration(x.end-x.start-overlap(runs, x)) * time.Millisecond
+		}
+	}
 }
 
 // repair makes a restored state consistent, as track.Tracker.Restore needs it. History stores

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -70,5 +71,58 @@ func TestRepairLeavesConsistentAlone(t *testing.T) {
 		if got.State != st.State || !got.Since.Equal(st.Since) || len(got.Outages) != len(st.Outages) || got.OutageCount != st.OutageCount {
 			t.Errorf("repair(%v with %v) = %v with %v, want it unchanged", st.State, st.Outages, got.State, got.Outages)
 		}
+	}
+}
+
+// TestRestoreUnwatched: a restored outage says how much of it no uptty watched, from coverage:
+// the one open when uptty stopped has the stop up to the restart, and keeps it once it ends
+// after the restart; one that came and went while uptty ran has none.
+func TestRestoreUnwatched(t *testing.T) {
+	clk := newClock(t0)
+	s, path := openTest(t, Options{Now: clk.Now})
+	for _, name := range []string{"api", "spanning"} {
+		s.Register(name, "", time.Minute)
+	}
+	checkEvery(s, "api", 0, 2*time.Hour, 10*time.Millisecond, [2]time.Duration{30 * time.Minute, 45 * time.Minute})
+	outageEvents(s, "api", 30*time.Minute, 45*time.Minute)
+	checkEvery(s, "spanning", 0, 2*time.Hour, 10*time.Millisecond, [2]time.Duration{110 * time.Minute, 2 * time.Hour})
+	outageEvents(s, "spanning", 110*time.Minute, 0)
+	flush(t, s)
+	clk.Set(t0.Add(2 * time.Hour))
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	clk.Set(t0.Add(3 * time.Hour)) // an hour with no uptty
+	s, err := Open(path, Options{Now: clk.Now})
+	if err != nil {
+		t.Fatalf("Open again = %v", err)
+	}
+	defer s.Close()
+	unwatched := func(service string) string {
+		t.Helper()
+		st, err := s.Restore(service)
+		if err != nil || len(st.Outages) == 0 {
+			t.Fatalf("Restore(%s) = %+v, %v; want its outages", service, st, err)
+		}
+		o := st.Outages[len(st.Outages)-1]
+		return fmt.Sprint(o.Open(), " ", o.Unwatched)
+	}
+	if got, want := unwatched("spanning"), "true 1h0m0s"; got != want {
+		t.Errorf("Restore(spanning) at the restart: open, unwatched = %s, want %s", got, want)
+	}
+	if got, want := unwatched("api"), "false 0s"; got != want {
+		t.Errorf("Restore(api): open, unwatched = %s, want %s", got, want)
+	}
+
+	for _, name := range []string{"api", "spanning"} {
+		s.Register(name, "", time.Minute)
+	}
+	checkEvery(s, "spanning", 3*time.Hour, 4*time.Hour, 10*time.Millisecond, [2]time.Duration{3 * time.Hour, 190 * time.Minute})
+	s.RecordEvent("spanning", "", track.Event{Kind: track.OutageEnded, At: t0.Add(190 * time.Minute),
+		Outage: track.Outage{Start: t0.Add(110 * time.Minute), End: t0.Add(190 * time.Minute), Cause: "refused"}})
+	flush(t, s)
+	clk.Set(t0.Add(4 * time.Hour))
+	if got, want := unwatched("spanning"), "false 1h0m0s"; got != want {
+		t.Errorf("Restore(spanning) once ended: open, unwatched = %s, want %s", got, want)
 	}
 }

@@ -177,6 +177,15 @@ CREATE TABLE raw_pack (
 );
 CREATE UNIQUE INDEX raw_pack_key ON raw_pack (service, start);
 `,
+		// 8: the alert senders the outbox rows are kept under, each with a key of how it
+		// delivers (see Store.KeepSenders), so that a start knows a sender renamed in the
+		// config while no uptty ran and keeps its pending alerts.
+		`
+CREATE TABLE sender (
+	name     TEXT NOT NULL PRIMARY KEY,
+	delivery TEXT NOT NULL -- opaque to history: a hash, no secret
+) WITHOUT ROWID;
+`,
 	}
 }
 

@@ -92,12 +92,11 @@ type outageSpan struct {
 	ended bool
 }
 
-// coverage returns the covered time in [from, to), the part of it inside outages, and the end
-// of the newest coverage (0 if none), all in ms.
-func (s *Store) coverage(ctx context.Context, id, from, to int64) (covered, down, end int64, err error) {
-	runs, err := s.runs(ctx, id, from, to)
-	if err != nil || len(runs) == 0 {
-		return 0, 0, 0, err
+// coverage returns the covered time of runs, the service's runs in [from, to) (see runs), the
+// part of it inside outages, and the end of the newest coverage (0 if none), all in ms.
+func (s *Store) coverage(ctx context.Context, id int64, runs []span, from, to int64) (covered, down, end int64, err error) {
+	if len(runs) == 0 {
+		return 0, 0, 0, nil
 	}
 	outages, err := s.outageSpans(ctx, id, from, to)
 	if err != nil {

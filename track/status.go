@@ -18,6 +18,11 @@ type Outage struct {
 	Start time.Time
 	End   time.Time // zero while the outage lasts
 	Cause string    // the reason of the first failed check
+	// Unwatched is how much of the outage no check covered (uptty not running, the service
+	// paused or removed by a reload), as history knew when it restored the outage: part of its
+	// duration, written from start to end as clocks write them, but not seen down, and not
+	// counted as downtime. Zero for an outage watched throughout.
+	Unwatched time.Duration
 }
 
 // Open reports whether the outage is still going on.

@@ -52,7 +52,7 @@ func (m Model) stateLines(i, w int) []string {
 	case isOpen:
 		// The row's clock: the outage began with the first failed check of its streak, before
 		// DOWN was declared; both times are shown so that neither reads as a mistake.
-		stateText += " " + text.FormatDuration(outageFor(open, at)) + " since " + clockText(m.now, open.Start, m.loc)
+		stateText += " " + text.FormatDuration(outageFor(open, at)) + " since " + clockText(m.now, open.Start, m.loc) + unwatchedText(open)
 		if s.State == track.Down && s.Since.After(open.Start) {
 			stateText += ", declared " + clockText(m.now, s.Since, m.loc)
 		}
@@ -277,7 +277,7 @@ func (m Model) outageLine(w int, o track.Outage) string {
 	if !o.Open() {
 		end = clockText(o.Start, o.End, m.loc)
 	}
-	head := "  " + clockText(m.now, o.Start, m.loc) + " " + g.arrow + " " + end + "  " + text.FormatDuration(outageFor(o, m.now))
+	head := "  " + clockText(m.now, o.Start, m.loc) + " " + g.arrow + " " + end + "  " + text.FormatDuration(outageFor(o, m.now)) + unwatchedText(o)
 	style := m.st.row[0].dim
 	if o.Open() {
 		style = m.st.row[0].down

@@ -66,14 +66,25 @@ func outageText(now time.Time, st track.Status, loc *time.Location) string {
 	ended, isEnded := st.EndedOutage()
 	switch {
 	case isOpen:
-		return "DOWN " + text.FormatDuration(outageFor(open, now)) + " since " + clockText(now, open.Start, loc)
+		return "DOWN " + text.FormatDuration(outageFor(open, now)) + " since " + clockText(now, open.Start, loc) + unwatchedText(open)
 	case st.State == track.Pending || st.State == track.Degraded || st.State == track.Down:
 		return st.Reason
 	case isEnded:
 		o := ended
-		return "last down " + text.FormatDuration(outageFor(o, now)) + ", " + text.FormatAgo(now.Sub(o.End)) + " ago"
+		return "last down " + text.FormatDuration(outageFor(o, now)) + unwatchedText(o) + ", " + text.FormatAgo(now.Sub(o.End)) + " ago"
 	}
 	return ""
+}
+
+// unwatchedText follows an outage's duration when part of it was not watched (uptty not
+// running, the service paused): " (1h55m not watched)". The duration stays the one the clocks
+// and `uptty incidents` give, and this says how much of it nobody saw down (uptime counts it
+// neither way). It is "" for an outage watched throughout, or all but under a second.
+func unwatchedText(o track.Outage) string {
+	if o.Unwatched < time.Second {
+		return ""
+	}
+	return " (" + text.FormatDuration(o.Unwatched) + " not watched)"
 }
 
 // clockText writes t as local wall-clock time, with the date when it is not today, so that an

@@ -62,6 +62,15 @@ func TestOutageText(t *testing.T) {
 			Outage: track.Outage{Start: start.Add(800 * time.Millisecond), End: start.Add(3100 * time.Millisecond)}},
 			"last down 3s, 4m ago"},
 		{"paused keeps the open outage", track.Status{State: track.Paused, Outage: track.Outage{Start: start}}, "DOWN 4m12s since 21:47:02"},
+		// uptty stopped 20s into the outage and started again 3m later: the duration is the
+		// clocks' (as in `uptty incidents`), and says how much of it nobody saw.
+		{"open across a stop", track.Status{State: track.Down, Outage: track.Outage{Start: start, Unwatched: 3 * time.Minute}},
+			"DOWN 4m12s since 21:47:02 (3m00s not watched)"},
+		{"ended after a stop", track.Status{State: track.Up,
+			Outage: track.Outage{Start: now.Add(-5 * time.Minute), End: now.Add(-2 * time.Minute), Unwatched: 90 * time.Second}},
+			"last down 3m00s (1m30s not watched), 2m ago"},
+		{"unwatched under a second", track.Status{State: track.Down, Outage: track.Outage{Start: start, Unwatched: 900 * time.Millisecond}},
+			"DOWN 4m12s since 21:47:02"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
