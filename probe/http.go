@@ -381,7 +381,8 @@ func newTransport(timeout time.Duration, insecure bool) *http.Transport {
 // redirectPolicy is the CheckRedirect of a checker whose config sets the headers named secret.
 // Their values are secrets (the contract: never in any output), and http.Client takes only
 // Authorization and Cookie off a redirect to another host, so the others are taken off here:
-// an open redirect or a login page elsewhere got an X-API-Key with it. No Referer goes anywhere
+// an open redirect or a login page elsewhere got an X-API-Key with it. All of them are taken
+// off a redirect from https to http, which would send them unencrypted. No Referer goes anywhere
 // either: http.Client writes the previous URL there, whose query values are secrets too
 // (?token=), and a monitor comes from no page.
 func redirectPolicy(follow bool, secret []string) func(*http.Request, []*http.Request) error {
@@ -395,7 +396,7 @@ func redirectPolicy(follow bool, secret []string) func(*http.Request, []*http.Re
 			return redirectSchemeError(req.URL.Scheme)
 		}
 		req.Header.Del("Referer")
-		if !sameSite(via[0].URL.Hostname(), req.URL.Hostname()) {
+		if !sameSite(via[0].URL.Hostname(), req.URL.Hostname()) || via[0].URL.Scheme == "https" && req.URL.Scheme == "http" {
 			for _, name := range secret {
 				req.Header.Del(name)
 			}

@@ -38,8 +38,9 @@ func (l *headerLog) get(path string) (http.Header, bool) {
 // monitored site's owner may not control (an open redirect, a login page, a CDN), got every
 // header but Authorization and Cookie (http.Client strips those two only): an X-API-Key went
 // with it, and the Referer carried the first URL, ?token= and all. To another host a check
-// now sends none of the config's headers, and to any host no Referer; a redirect within the
-// host (or to a subdomain of it, as http.Client has it for Authorization) keeps the headers.
+// now sends none of the config's headers, nor from https to http, and to any host no Referer;
+// a redirect within the host (or to a subdomain of it, as http.Client has it for
+// Authorization) keeps the headers.
 func TestHTTPRedirectKeepsSecrets(t *testing.T) {
 	var other headerLog
 	away := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -62,17 +63,28 @@ func TestHTTPRedirectKeepsSecrets(t *testing.T) {
 	}))
 	t.Cleanup(home.Close)
 
+	// An https service redirected to plain http on the same host name.
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, home.URL+"/landed", http.StatusFound)
+	}))
+	t.Cleanup(secure.Close)
+
 	for _, p := range httpPaths {
 		for _, tt := range []struct {
-			path     string
-			log      *headerLog
-			wantKeys bool
+			base, path string
+			log        *headerLog
+			wantKeys   bool
 		}{
-			{"/away", &other, false},
-			{"/here", &own, true},
+			{home.URL, "/away", &other, false},
+			{home.URL, "/here", &own, true},
+			{secure.URL, "/downgrade", &own, false},
 		} {
 			t.Run(p.name+tt.path, func(t *testing.T) {
-				svc := httpService(home.URL + tt.path + "?token=s3cr3t-token")
+				own.mu.Lock()
+				own.seen = nil
+				own.mu.Unlock()
+				svc := httpService(tt.base + tt.path + "?token=s3cr3t-token")
+				httpOptions(&svc).Insecure = true // the TLS server's test certificate
 				httpOptions(&svc).Headers = []config.Header{
 					{Name: "X-API-Key", Value: "s3cr3t-key"},
 					{Name: "Authorization", Value: "Bearer s3cr3t-bearer"},
