@@ -91,6 +91,8 @@ type Client struct {
 	streamed bool
 	// idleLimit is idleLimit but in tests (New sets it).
 	idleLimit time.Duration
+	// skew is how far the server's clock is ahead of Options.Now, in nanoseconds (see Now).
+	skew atomic.Int64
 }
 
 // New returns a client for the server at rawURL ("http://host:port"; "host:port" means http).
@@ -363,7 +365,7 @@ func (c *Client) Run(ctx context.Context) error {
 			backoff = MinBackoff
 		}
 		if downSince.IsZero() {
-			downSince = c.opts.Now()
+			downSince = c.Now()
 			if !silentSince.IsZero() {
 				downSince = silentSince // a hung server: gone since it last said anything
 			}
@@ -393,7 +395,7 @@ func (c *Client) stream(ctx context.Context, up func(map[string]track.Status)) (
 		return false, time.Time{}, err
 	}
 	defer resp.Body.Close()
-	heard := c.opts.Now()
+	heard := c.Now()
 	var silent atomic.Bool
 	idle := time.AfterFunc(c.idleLimit, func() { silent.Store(true); cancel() })
 	defer idle.Stop()
@@ -407,7 +409,7 @@ func (c *Client) stream(ctx context.Context, up func(map[string]track.Status)) (
 			}
 			return gotSnapshot, time.Time{}, err
 		}
-		heard = c.opts.Now()
+		heard = c.Now()
 		idle.Reset(c.idleLimit)
 		line = []byte(strings.TrimRight(string(line), "\r\n"))
 		switch {
@@ -467,7 +469,7 @@ func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, b
 		if !ok {
 			return nil, false // a snapshot will bring it
 		}
-		st := statusOf(d, prev, c.opts.Now(), true)
+		st := statusOf(d, prev, c.Now(), true)
 		c.known[d.Name] = st
 		c.setMark(d)
 		c.changes.Put(map[string]track.Status{d.Name: st})
@@ -479,7 +481,8 @@ func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, b
 // applySnapshot takes a whole status document: every status goes to Next, and a different
 // service list to OnServices when notify is set. It returns the services and statuses.
 func (c *Client) applySnapshot(doc statusDoc, notify bool) ([]config.Service, map[string]track.Status) {
-	now := c.opts.Now()
+	c.heardClock(doc.CheckedAt)
+	now := c.Now()
 	svcs := make([]config.Service, len(doc.Services))
 	names := make([]string, len(doc.Services))
 	st := make(map[string]track.Status, len(doc.Services))
@@ -652,7 +655,9 @@ func (c *Client) SetPaused(name string, pause bool) error {
 // statusDoc and serviceDoc are the server's documents (see package serve), as far as the
 // screen uses them.
 type statusDoc struct {
-	Services []serviceDoc `json:"services"`
+	// CheckedAt is the server's clock when it wrote the document (see Client.Now).
+	CheckedAt string       `json:"checked_at"`
+	Services  []serviceDoc `json:"services"`
 	// Reload is the server's last reload of its config; nil from a server that has not
 	// reloaded, or one too old to say.
 	Reload *reloadDoc `json:"reload"`
