@@ -921,7 +921,7 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 	if opts.json {
 		err = report.WriteIncidentsJSON(stdout, list)
 	} else {
-		err = report.WriteIncidentsTable(stdout, list, time.Local, onTerminal(stdout, getenv))
+		err = report.WriteIncidentsTable(stdout, list, time.Local, onTerminal(stdout, getenv), terminalWidth(stdout))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
@@ -957,7 +957,7 @@ func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (stri
 	if opts.json {
 		err = report.WriteAlertsJSON(stdout, list)
 	} else {
-		err = report.WriteAlertsTable(stdout, list, time.Local, onTerminal(stdout, getenv))
+		err = report.WriteAlertsTable(stdout, list, time.Local, onTerminal(stdout, getenv), terminalWidth(stdout))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
