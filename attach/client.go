@@ -89,6 +89,8 @@ type Client struct {
 	// snapshot once (Run's goroutine only).
 	reloadAt time.Time
 	streamed bool
+	// eventAt is when the event being read began to arrive, by Options.Now (Run's goroutine).
+	eventAt time.Time
 	// idleLimit is idleLimit but in tests (New sets it).
 	idleLimit time.Duration
 	// skew is how far the server's clock is ahead of Options.Now, in nanoseconds (see Now).
@@ -156,11 +158,13 @@ func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]trac
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
+	arrived := c.opts.Now() // before the body, which a slow link may take seconds over
 	var doc statusDoc
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&doc); err != nil {
 		return nil, nil, fmt.Errorf("%s: not an uptty serve status document: %w", c.base, err)
 	}
 	doc.clean()
+	c.heardClock(doc.CheckedAt, arrived)
 	svcs, st := c.applySnapshot(doc, false)
 	c.changes.Clear() // the UI starts from st
 	return svcs, st, nil
@@ -424,6 +428,7 @@ func (c *Client) stream(ctx context.Context, up func(map[string]track.Status)) (
 		case line[0] == ':': // a heartbeat
 		case strings.HasPrefix(string(line), "event:"):
 			event = strings.TrimSpace(string(line[len("event:"):]))
+			c.eventAt = c.opts.Now() // before its data, which a slow link may take seconds over
 		case strings.HasPrefix(string(line), "data:"):
 			data = append(data, strings.TrimPrefix(string(line[len("data:"):]), " ")...)
 		}
@@ -440,6 +445,7 @@ func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, b
 			return nil, false
 		}
 		doc.clean()
+		c.heardClock(doc.CheckedAt, c.eventAt)
 		_, st := c.applySnapshot(doc, true)
 		c.snapshotReload(doc.Reload)
 		return st, true
@@ -481,7 +487,6 @@ func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, b
 // applySnapshot takes a whole status document: every status goes to Next, and a different
 // service list to OnServices when notify is set. It returns the services and statuses.
 func (c *Client) applySnapshot(doc statusDoc, notify bool) ([]config.Service, map[string]track.Status) {
-	c.heardClock(doc.CheckedAt)
 	now := c.Now()
 	svcs := make([]config.Service, len(doc.Services))
 	names := make([]string, len(doc.Services))

@@ -20,14 +20,19 @@ func (c *Client) Now() time.Time {
 func (c *Client) Skew() time.Duration { return time.Duration(c.skew.Load()) }
 
 // heardClock takes the server's clock from a status document's checked_at, its now when it
-// wrote the document. Written to the second, it is on average half a second behind the clock
-// it was read from; the transit is left out, as small next to the floor.
-func (c *Client) heardClock(checkedAt string) {
+// wrote the document, and arrived, when the document began to arrive by Options.Now (zero:
+// now). Written to the second, checked_at is on average half a second behind the clock it was
+// read from. Counting from the document's first bytes leaves out the time a slow link takes
+// over the rest of it (seconds for thousands of services), which would read as skew.
+func (c *Client) heardClock(checkedAt string, arrived time.Time) {
 	at, err := time.Parse(time.RFC3339, checkedAt)
 	if err != nil {
 		return // an older or a foreign server: no correction
 	}
-	skew := at.Add(500 * time.Millisecond).Sub(c.opts.Now())
+	if arrived.IsZero() {
+		arrived = c.opts.Now()
+	}
+	skew := at.Add(500 * time.Millisecond).Sub(arrived)
 	if skew.Abs() < skewFloor {
 		skew = 0
 	}
