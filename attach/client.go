@@ -46,6 +46,24 @@ const (
 // a heartbeat every 15 s, and a link that died without a reset sends nothing at all.
 const idleLimit = 45 * time.Second
 
+// initialWait is how long attach waits for the server's first answer, and then for each more
+// of it, before it says the server does not answer.
+const initialWait = 10 * time.Second
+
+// progressReader calls read after each Read that brought bytes.
+type progressReader struct {
+	r    io.Reader
+	read func()
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.read()
+	}
+	return n, err
+}
+
 // Options configure a Client.
 type Options struct {
 	// Token is sent as "Authorization: Bearer TOKEN" when set.
@@ -93,6 +111,9 @@ type Client struct {
 	eventAt time.Time
 	// idleLimit is idleLimit but in tests (New sets it).
 	idleLimit time.Duration
+	// initialWait is how long Initial waits for an answer, and for more of it (New sets it
+	// to initialWait; tests shorten it).
+	initialWait time.Duration
 	// skew is how far the server's clock is ahead of Options.Now, in nanoseconds (see Now).
 	skew atomic.Int64
 }
@@ -117,7 +138,7 @@ func New(rawURL string, opts Options) (*Client, error) {
 		opts.Now = time.Now
 	}
 	return &Client{base: u, opts: opts, changes: track.NewChanges(),
-		known: map[string]track.Status{}, idleLimit: idleLimit}, nil
+		known: map[string]track.Status{}, idleLimit: idleLimit, initialWait: initialWait}, nil
 }
 
 // serverPath is the path of the server's root in path, the path of a URL given to attach: the
@@ -140,13 +161,19 @@ func (c *Client) URL() string { return c.base.String() }
 // Initial asks the server for its status document: the services and their statuses to start the
 // UI from. An error says why the server cannot be used (unreachable, a wrong token).
 func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]track.Status, error) {
-	const wait = 10 * time.Second
-	ctx, cancel := context.WithTimeout(ctx, wait)
+	wait := c.initialWait
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// wait bounds the time to an answer, and then each silence in it, not the whole: over a
+	// slow link the document of a few hundred services takes longer than that to arrive,
+	// and attach failed with "not an uptty serve status document: context deadline exceeded".
+	var stalled atomic.Bool
+	watchdog := time.AfterFunc(wait, func() { stalled.Store(true); cancel() })
+	defer watchdog.Stop()
 	resp, err := c.do(ctx, http.MethodGet, "/api/v1/status")
 	var refused *StatusError
 	switch {
-	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case err != nil && (stalled.Load() || errors.Is(ctx.Err(), context.DeadlineExceeded)):
 		return nil, nil, fmt.Errorf("%s: no answer within %s; is the address right, and is it an uptty serve?", c.base, wait)
 	case errors.As(err, &refused) && refused.Code == http.StatusNotFound:
 		return nil, nil, fmt.Errorf("%s: not an uptty serve: it answered %s to GET %s/api/v1/status; check the address and port",
@@ -160,7 +187,11 @@ func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]trac
 	defer resp.Body.Close()
 	arrived := c.opts.Now() // before the body, which a slow link may take seconds over
 	var doc statusDoc
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&doc); err != nil {
+	body := &progressReader{r: io.LimitReader(resp.Body, 64<<20), read: func() { watchdog.Reset(wait) }}
+	if err := json.NewDecoder(body).Decode(&doc); err != nil {
+		if stalled.Load() {
+			return nil, nil, fmt.Errorf("%s: the status document stopped arriving (nothing for %s)", c.base, wait)
+		}
 		return nil, nil, fmt.Errorf("%s: not an uptty serve status document: %w", c.base, err)
 	}
 	doc.clean()
