@@ -110,6 +110,12 @@ func incidentColumns(rows [][6]string, acks bool) (colW [5]int, causeAt int) {
 // WriteIncidentsJSON writes the `uptty incidents --json` document as the contract shows it:
 // {"incidents": [...]}, an empty list rather than null when there are none.
 func WriteIncidentsJSON(w io.Writer, list []history.Incident) error {
+	return WriteIncidentsNoted(w, list, "")
+}
+
+// WriteIncidentsNoted is WriteIncidentsJSON with a "note" beside the list, when note is not
+// empty: what `uptty incidents` says on stderr (a service name the config does not have).
+func WriteIncidentsNoted(w io.Writer, list []history.Incident, note string) error {
 	if list == nil {
 		list = []history.Incident{}
 	}
@@ -118,5 +124,6 @@ func WriteIncidentsJSON(w io.Writer, list []history.Incident) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
 		Incidents []history.Incident `json:"incidents"`
-	}{list})
+		Note      string             `json:"note,omitempty"`
+	}{list, note})
 }
