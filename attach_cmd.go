@@ -86,6 +86,8 @@ func runAttach(opts options, stderr io.Writer, getenv func(string) (string, bool
 	log.SetOutput(io.Discard) // as the live monitor: nothing may scribble over the screen
 	model := ui.New(services, statuses, client, ui.Options{
 		Hint:          "attached to " + client.URL(),
+		Now:           client.Now, // the server's clock, which its times are on
+		Skew:          client.Skew,
 		Theme:         opts.theme,
 		AmbiguousWide: ui.AmbiguousWideFromEnv(func(k string) string { v, _ := getenv(k); return v }),
 		Ctx:           ctx,

@@ -323,13 +323,11 @@ func TestCompletionScripts(t *testing.T) {
 	}
 	os.WriteFile(script, out.Bytes(), 0o600)
 	cfg := writeConfig(t, completionConfig)
-	// Outside a real completion, bash-completion's helpers may be missing (and compopt
-	// refuses to run): stand-ins for them, as their definitions say they behave.
+	// Outside a real completion compopt refuses to run: a stand-in. bash-completion's helpers
+	// are not loaded (bash --norc), as on a host without that package, where the script must
+	// complete all the same (it printed "_get_comp_words_by_ref: command not found").
 	driver := `source "$SCRIPT" || exit 1
 complete -p uptty || exit 1
-if ! type _get_comp_words_by_ref >/dev/null 2>&1; then
-  _get_comp_words_by_ref() { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
-fi
 compopt() { :; }
 drive() {
   COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMPREPLY=()
@@ -342,13 +340,18 @@ drive uptty -c "$UPTTY_CONFIG" unsilence ''
 drive uptty incidents --service St
 drive uptty vali
 drive uptty check --j
+drive uptty -c pro
 `
+	os.WriteFile(filepath.Join(dir, "prod.yaml"), nil, 0o600) // what -c pro completes to
 	cmd := exec.Command(bash, "--norc", "--noprofile", "-c", driver)
+	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + filepath.Dir(bin) + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"SCRIPT=" + script, "UPTTY_CONFIG=" + cfg, "HOME=" + dir}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	got, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("bash: %v\n%s", err, got)
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("bash: %v\n%s\nstderr: %s", err, got, stderr.String())
 	}
 	want := strings.Join([]string{
 		"complete -o default -F __start_uptty uptty",
@@ -358,6 +361,7 @@ drive uptty check --j
 		`Status\ page|`,
 		"validate|",
 		"--json|",
+		"prod.yaml|",
 	}, "\n") + "\n"
 	if string(got) != want {
 		t.Errorf("bash completions:\n%s\nwant:\n%s", got, want)

@@ -50,7 +50,10 @@ func runCompletion(root *cobra.Command, shell string, stdout, stderr io.Writer) 
 	var err error
 	switch shell {
 	case "bash":
-		err = root.GenBashCompletionV2(stdout, true)
+		var script strings.Builder
+		if err = root.GenBashCompletionV2(&script, true); err == nil {
+			_, err = io.WriteString(stdout, withoutBashCompletion(script.String()))
+		}
 	case "zsh":
 		err = root.GenZshCompletion(stdout)
 	case "fish":
@@ -63,6 +66,43 @@ func runCompletion(root *cobra.Command, shell string, stdout, stderr io.Writer) 
 		return exitUsage
 	}
 	return exitOK
+}
+
+// withoutBashCompletion makes cobra's bash script work where the bash-completion package is not
+// installed (minimal servers, containers, jump hosts, macOS's bash): its fallback for that
+// package's _init_completion still calls the package's _get_comp_words_by_ref, and it lists
+// files with the package's _filedir, so every tab there printed "command not found". Each now
+// falls back to bash's own COMP_WORDS and compgen when the package's function is missing.
+func withoutBashCompletion(script string) string {
+	script = strings.ReplaceAll(script, "_filedir", "__uptty_filedir")
+	script = strings.Replace(script, `    _get_comp_words_by_ref "$@" cur prev words cword
+`, `    if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
+        _get_comp_words_by_ref "$@" cur prev words cword
+        return
+    fi
+    # No bash-completion: the words as bash split them (--config=FILE is three of them).
+    words=("${COMP_WORDS[@]}")
+    cword=$COMP_CWORD
+    cur=${COMP_WORDS[COMP_CWORD]}
+    prev=${COMP_WORDS[COMP_CWORD-1]}
+`, 1)
+	return script + `
+# bash-completion's _filedir, or without that package the files (or with -d the directories)
+# that compgen lists, whatever the extension filter.
+__uptty_filedir()
+{
+    if declare -F _filedir >/dev/null 2>&1; then
+        _filedir "$@"
+        return
+    fi
+    local IFS=$'\n'
+    if [[ ${1-} == -d ]]; then
+        COMPREPLY=($(compgen -d -- "$cur"))
+    else
+        COMPREPLY=($(compgen -f -- "$cur"))
+    fi
+}
+`
 }
 
 // plainUsages takes pflag's backquotes out of every flag's usage, as --help does: cobra

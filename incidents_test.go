@@ -125,8 +125,9 @@ services:
 		{name: "all", args: []string{"incidents", "--since", "0", "-c", cfg, "--json"}, want: []string{open, checkout, old}},
 		{name: "since 1h", args: []string{"incidents", "-c", cfg, "--since", "1h", "--json"}, want: []string{open}},
 		{name: "service", args: []string{"incidents", "-c", cfg, "--since", "30d", "--service", "Search", "--json"}, want: []string{open, old}},
+		// Said on stderr, and beside the list for a script that reads stdout only.
 		{name: "unknown service", args: []string{"incidents", "-c", cfg, "--service", "Serch", "--json"}, want: []string{},
-			wantErr: `no service named "Serch"; did you mean "Search"?`},
+			wantErr: `no service named "Serch"; did you mean "Search"?`, wantOut: `no service named \"Serch\"; did you mean \"Search\"?"`},
 		{name: "no history yet", args: []string{"incidents", "-c", missing, "--json"}, want: []string{}},
 		{name: "in memory", args: []string{"incidents", "-c", memory, "--json"}, want: []string{}, wantErr: "in memory"},
 		{name: "table", args: []string{"incidents", "-c", cfg}, wantOut: "ongoing"},
@@ -159,12 +160,15 @@ services:
 			if tt.want == nil {
 				return
 			}
-			var doc map[string][]incidentJSON
-			if err := json.Unmarshal([]byte(stdout), &doc); err != nil || len(doc) != 1 || doc["incidents"] == nil {
+			var doc struct {
+				Incidents []incidentJSON `json:"incidents"`
+				Note      string         `json:"note"`
+			}
+			if err := json.Unmarshal([]byte(stdout), &doc); err != nil || doc.Incidents == nil {
 				t.Fatalf("stdout = %q, want {\"incidents\": [...]} (%v)", stdout, err)
 			}
 			got := []string{}
-			for _, in := range doc["incidents"] {
+			for _, in := range doc.Incidents {
 				got = append(got, in.summary(t, now))
 			}
 			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {

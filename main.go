@@ -914,17 +914,19 @@ func runIncidents(opts options, stdout, stderr io.Writer, getenv func(string) (s
 			list[k].MarkUnmonitored()
 		}
 	}
+	note := ""
 	if len(list) == 0 && opts.service != "" && found && !hasService(cfg, opts.service) {
 		names := make([]string, len(cfg.Services))
 		for i, s := range cfg.Services {
 			names[i] = s.Name
 		}
-		fmt.Fprintf(stderr, "uptty: note: %s has no service named %q%s\n", cfg.Path, opts.service, didYouMean(opts.service, names))
+		note = fmt.Sprintf("%s has no service named %q%s", cfg.Path, opts.service, didYouMean(opts.service, names))
+		fmt.Fprintln(stderr, "uptty: note:", note)
 	}
 	if opts.json {
-		err = report.WriteIncidentsJSON(stdout, list)
+		err = report.WriteIncidentsNoted(stdout, list, note) // as the API's, for a script that reads stdout only
 	} else {
-		err = report.WriteIncidentsTable(stdout, list, time.Local, onTerminal(stdout, getenv))
+		err = report.WriteIncidentsTable(stdout, list, time.Local, onTerminal(stdout, getenv), terminalWidth(stdout))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)
@@ -960,7 +962,7 @@ func runAlerts(opts options, stdout, stderr io.Writer, getenv func(string) (stri
 	if opts.json {
 		err = report.WriteAlertsJSON(stdout, list)
 	} else {
-		err = report.WriteAlertsTable(stdout, list, time.Local, onTerminal(stdout, getenv))
+		err = report.WriteAlertsTable(stdout, list, time.Local, onTerminal(stdout, getenv), terminalWidth(stdout))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "uptty:", err)

@@ -46,6 +46,24 @@ const (
 // a heartbeat every 15 s, and a link that died without a reset sends nothing at all.
 const idleLimit = 45 * time.Second
 
+// initialWait is how long attach waits for the server's first answer, and then for each more
+// of it, before it says the server does not answer.
+const initialWait = 10 * time.Second
+
+// progressReader calls read after each Read that brought bytes.
+type progressReader struct {
+	r    io.Reader
+	read func()
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.read()
+	}
+	return n, err
+}
+
 // Options configure a Client.
 type Options struct {
 	// Token is sent as "Authorization: Bearer TOKEN" when set.
@@ -89,8 +107,15 @@ type Client struct {
 	// snapshot once (Run's goroutine only).
 	reloadAt time.Time
 	streamed bool
+	// eventAt is when the event being read began to arrive, by Options.Now (Run's goroutine).
+	eventAt time.Time
 	// idleLimit is idleLimit but in tests (New sets it).
 	idleLimit time.Duration
+	// initialWait is how long Initial waits for an answer, and for more of it (New sets it
+	// to initialWait; tests shorten it).
+	initialWait time.Duration
+	// skew is how far the server's clock is ahead of Options.Now, in nanoseconds (see Now).
+	skew atomic.Int64
 }
 
 // New returns a client for the server at rawURL ("http://host:port"; "host:port" means http).
@@ -113,7 +138,7 @@ func New(rawURL string, opts Options) (*Client, error) {
 		opts.Now = time.Now
 	}
 	return &Client{base: u, opts: opts, changes: track.NewChanges(),
-		known: map[string]track.Status{}, idleLimit: idleLimit}, nil
+		known: map[string]track.Status{}, idleLimit: idleLimit, initialWait: initialWait}, nil
 }
 
 // serverPath is the path of the server's root in path, the path of a URL given to attach: the
@@ -136,13 +161,19 @@ func (c *Client) URL() string { return c.base.String() }
 // Initial asks the server for its status document: the services and their statuses to start the
 // UI from. An error says why the server cannot be used (unreachable, a wrong token).
 func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]track.Status, error) {
-	const wait = 10 * time.Second
-	ctx, cancel := context.WithTimeout(ctx, wait)
+	wait := c.initialWait
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// wait bounds the time to an answer, and then each silence in it, not the whole: over a
+	// slow link the document of a few hundred services takes longer than that to arrive,
+	// and attach failed with "not an uptty serve status document: context deadline exceeded".
+	var stalled atomic.Bool
+	watchdog := time.AfterFunc(wait, func() { stalled.Store(true); cancel() })
+	defer watchdog.Stop()
 	resp, err := c.do(ctx, http.MethodGet, "/api/v1/status")
 	var refused *StatusError
 	switch {
-	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case err != nil && (stalled.Load() || errors.Is(ctx.Err(), context.DeadlineExceeded)):
 		return nil, nil, fmt.Errorf("%s: no answer within %s; is the address right, and is it an uptty serve?", c.base, wait)
 	case errors.As(err, &refused) && refused.Code == http.StatusNotFound:
 		return nil, nil, fmt.Errorf("%s: not an uptty serve: it answered %s to GET %s/api/v1/status; check the address and port",
@@ -154,11 +185,17 @@ func (c *Client) Initial(ctx context.Context) ([]config.Service, map[string]trac
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
+	arrived := c.opts.Now() // before the body, which a slow link may take seconds over
 	var doc statusDoc
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&doc); err != nil {
+	body := &progressReader{r: io.LimitReader(resp.Body, 64<<20), read: func() { watchdog.Reset(wait) }}
+	if err := json.NewDecoder(body).Decode(&doc); err != nil {
+		if stalled.Load() {
+			return nil, nil, fmt.Errorf("%s: the status document stopped arriving (nothing for %s)", c.base, wait)
+		}
 		return nil, nil, fmt.Errorf("%s: not an uptty serve status document: %w", c.base, err)
 	}
 	doc.clean()
+	c.heardClock(doc.CheckedAt, arrived)
 	svcs, st := c.applySnapshot(doc, false)
 	c.changes.Clear() // the UI starts from st
 	return svcs, st, nil
@@ -363,7 +400,7 @@ func (c *Client) Run(ctx context.Context) error {
 			backoff = MinBackoff
 		}
 		if downSince.IsZero() {
-			downSince = c.opts.Now()
+			downSince = c.Now()
 			if !silentSince.IsZero() {
 				downSince = silentSince // a hung server: gone since it last said anything
 			}
@@ -393,7 +430,7 @@ func (c *Client) stream(ctx context.Context, up func(map[string]track.Status)) (
 		return false, time.Time{}, err
 	}
 	defer resp.Body.Close()
-	heard := c.opts.Now()
+	heard := c.Now()
 	var silent atomic.Bool
 	idle := time.AfterFunc(c.idleLimit, func() { silent.Store(true); cancel() })
 	defer idle.Stop()
@@ -407,7 +444,7 @@ func (c *Client) stream(ctx context.Context, up func(map[string]track.Status)) (
 			}
 			return gotSnapshot, time.Time{}, err
 		}
-		heard = c.opts.Now()
+		heard = c.Now()
 		idle.Reset(c.idleLimit)
 		line = []byte(strings.TrimRight(string(line), "\r\n"))
 		switch {
@@ -422,6 +459,7 @@ func (c *Client) stream(ctx context.Context, up func(map[string]track.Status)) (
 		case line[0] == ':': // a heartbeat
 		case strings.HasPrefix(string(line), "event:"):
 			event = strings.TrimSpace(string(line[len("event:"):]))
+			c.eventAt = c.opts.Now() // before its data, which a slow link may take seconds over
 		case strings.HasPrefix(string(line), "data:"):
 			data = append(data, strings.TrimPrefix(string(line[len("data:"):]), " ")...)
 		}
@@ -438,6 +476,7 @@ func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, b
 			return nil, false
 		}
 		doc.clean()
+		c.heardClock(doc.CheckedAt, c.eventAt)
 		_, st := c.applySnapshot(doc, true)
 		c.snapshotReload(doc.Reload)
 		return st, true
@@ -467,7 +506,7 @@ func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, b
 		if !ok {
 			return nil, false // a snapshot will bring it
 		}
-		st := statusOf(d, prev, c.opts.Now(), true)
+		st := statusOf(d, prev, c.Now(), true)
 		c.known[d.Name] = st
 		c.setMark(d)
 		c.changes.Put(map[string]track.Status{d.Name: st})
@@ -479,7 +518,7 @@ func (c *Client) dispatch(event string, data []byte) (map[string]track.Status, b
 // applySnapshot takes a whole status document: every status goes to Next, and a different
 // service list to OnServices when notify is set. It returns the services and statuses.
 func (c *Client) applySnapshot(doc statusDoc, notify bool) ([]config.Service, map[string]track.Status) {
-	now := c.opts.Now()
+	now := c.Now()
 	svcs := make([]config.Service, len(doc.Services))
 	names := make([]string, len(doc.Services))
 	st := make(map[string]track.Status, len(doc.Services))
@@ -652,7 +691,9 @@ func (c *Client) SetPaused(name string, pause bool) error {
 // statusDoc and serviceDoc are the server's documents (see package serve), as far as the
 // screen uses them.
 type statusDoc struct {
-	Services []serviceDoc `json:"services"`
+	// CheckedAt is the server's clock when it wrote the document (see Client.Now).
+	CheckedAt string       `json:"checked_at"`
+	Services  []serviceDoc `json:"services"`
 	// Reload is the server's last reload of its config; nil from a server that has not
 	// reloaded, or one too old to say.
 	Reload *reloadDoc `json:"reload"`

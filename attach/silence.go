@@ -22,7 +22,7 @@ func (c *Client) Silence(x history.Silence) error {
 	if err != nil {
 		return err
 	}
-	secs := math.Ceil(x.Until.Sub(c.opts.Now()).Seconds())
+	secs := math.Ceil(x.Until.Sub(c.Now()).Seconds())
 	if secs < 1 {
 		return errors.New("that silence has already ended")
 	}

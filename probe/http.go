@@ -312,7 +312,7 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 	h.gzipHeader = gzipHeaderFor(h.header, h.method)
 	h.expect = newHTTPExpect(opts, h.secrets)
 	h.transport = sharedTransport(svc.Timeout, opts.Insecure)
-	h.redirect = redirectPolicy(opts.FollowRedirects)
+	h.redirect = redirectPolicy(opts.FollowRedirects, configuredNames(opts.Headers))
 	h.tlsConfig = httpTLSConfig(opts.Insecure)
 	return h, nil
 }
@@ -378,7 +378,14 @@ func newTransport(timeout time.Duration, insecure bool) *http.Transport {
 	}
 }
 
-func redirectPolicy(follow bool) func(*http.Request, []*http.Request) error {
+// redirectPolicy is the CheckRedirect of a checker whose config sets the headers named secret.
+// Their values are secrets (the contract: never in any output), and http.Client takes only
+// Authorization and Cookie off a redirect to another host, so the others are taken off here:
+// an open redirect or a login page elsewhere got an X-API-Key with it. All of them are taken
+// off a redirect from https to http, which would send them unencrypted. No Referer goes anywhere
+// either: http.Client writes the previous URL there, whose query values are secrets too
+// (?token=), and a monitor comes from no page.
+func redirectPolicy(follow bool, secret []string) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		switch {
 		case !follow:
@@ -388,8 +395,36 @@ func redirectPolicy(follow bool) func(*http.Request, []*http.Request) error {
 		case req.URL.Scheme != "http" && req.URL.Scheme != "https":
 			return redirectSchemeError(req.URL.Scheme)
 		}
+		req.Header.Del("Referer")
+		if !sameSite(via[0].URL.Hostname(), req.URL.Hostname()) || via[0].URL.Scheme == "https" && req.URL.Scheme == "http" {
+			for _, name := range secret {
+				req.Header.Del(name)
+			}
+			if req.Header.Get("User-Agent") == "" {
+				req.Header.Set("User-Agent", "uptty") // not Go's, for a configured one taken off
+			}
+		}
 		return nil
 	}
+}
+
+// sameSite reports whether a redirect to host stays with the service's own host or a subdomain
+// of it, the bound http.Client keeps Authorization within.
+func sameSite(own, host string) bool {
+	own, host = strings.ToLower(own), strings.ToLower(host)
+	return host == own || (!strings.ContainsAny(host, ":%") && strings.HasSuffix(host, "."+own))
+}
+
+// configuredNames are the names of the headers the config sets, but for Host, which a
+// redirect's request does not carry over.
+func configuredNames(headers []config.Header) []string {
+	var names []string
+	for _, hd := range headers {
+		if !strings.EqualFold(hd.Name, "Host") {
+			names = append(names, hd.Name)
+		}
+	}
+	return names
 }
 
 // redirectSchemeError is a redirect to a URL that is not http(s) (ftp://, a custom app

@@ -114,6 +114,12 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) (*apiDoc, e
 		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 			return nil, fmt.Errorf("%s: %s: pass a token with --token-file or UPTTY_TOKEN, or credentials in the URL", path, status)
 		}
+		if resp.StatusCode == http.StatusNotFound {
+			// Most often the address of what Prometheus scrapes (an uptty serve, an exporter)
+			// given in place of Prometheus's own.
+			return nil, fmt.Errorf("%s: %s: not a Prometheus server; give Prometheus's address (port 9090 unless changed), "+
+				"or attach to an uptty serve as http://HOST:PORT, without prometheus+", path, status)
+		}
 		return nil, fmt.Errorf("%s: %s", path, status)
 	}
 	return &doc, nil

@@ -82,6 +82,7 @@ func TestAnswerFaults(t *testing.T) {
 	}{
 		{"error envelope", errorAnswer, 400, Options{}, `Prometheus: bad_data: invalid parameter "query"`},
 		{"html", "<html>proxy error</html>", 502, Options{}, "/api/v1/query: 502 Bad Gateway"},
+		{"not found", "404 page not found", 404, Options{}, "/api/v1/query: 404 Not Found: not a Prometheus server"},
 		{"html with 200", "<html>login</html>", 200, Options{}, "not a Prometheus API answer"},
 		{"unauthorized", "", 401, Options{}, "pass a token with --token-file"},
 		{"matrix for a vector", matrixAnswer, 200, Options{}, `answered a "matrix", want a vector`},

@@ -15,8 +15,10 @@ import (
 // WriteAlertsTable writes the `uptty alerts` table, in the order given (newest first): TIME
 // (when the alert was made), SERVICE, EVENT, SENDER, STATE (pending, sent, failed, gave_up),
 // ATTEMPTS and ERROR (the last failure's reason, see alertError), times in loc (nil means time.Local); terminal
-// pins the columns after a name as WriteCheckTable does. An empty list writes "no alerts".
-func WriteAlertsTable(w io.Writer, list []history.Outgoing, loc *time.Location, terminal bool) error {
+// pins the columns after a name as WriteCheckTable does, and on one width columns wide (0:
+// unknown) an ERROR that would not fit goes under its row (see lastBelow). An empty list writes
+// "no alerts".
+func WriteAlertsTable(w io.Writer, list []history.Outgoing, loc *time.Location, terminal bool, width int) error {
 	bw := bufio.NewWriter(w)
 	if len(list) == 0 {
 		bw.WriteString("no alerts\n")
@@ -32,26 +34,36 @@ func WriteAlertsTable(w io.Writer, list []history.Outgoing, loc *time.Location, 
 			text.CleanText(a.Event, 0), text.CleanText(a.Sender, 0), text.CleanText(a.State, 0),
 			strconv.Itoa(a.Attempts), text.CleanText(alertError(a), 0)})
 	}
-	var width [6]int // the last column is not padded
+	var colW [6]int // the last column is not padded
 	for _, r := range rows {
-		for c := range width {
-			width[c] = max(width[c], text.Width(r[c]))
+		for c := range colW {
+			colW[c] = max(colW[c], text.Width(r[c]))
 		}
 	}
-	width[1] = min(width[1], maxNameW)
+	colW[1] = min(colW[1], maxNameW)
+	errorAt := 0
+	for _, cw := range colW {
+		errorAt += cw + 2
+	}
+	below := lastBelow(width, errorAt, func(yield func(string) bool) {
+		for _, r := range rows {
+			if !yield(r[6]) {
+				return
+			}
+		}
+	})
 	for k, r := range rows {
 		var b strings.Builder
 		col := 0
-		for c := range width {
-			cell := text.Fit(r[c], width[c], text.Ellipsis)
+		for c := range colW {
+			cell := text.Fit(r[c], colW[c], text.Ellipsis)
 			if c == 5 && k > 0 {
-				cell = text.FitLeft(r[c], width[c], "")
+				cell = text.FitLeft(r[c], colW[c], "")
 			}
-			col += width[c] + 2
+			col += colW[c] + 2
 			b.WriteString(pinned(cell+"  ", col, terminal))
 		}
-		b.WriteString(r[6])
-		bw.WriteString(strings.TrimRight(b.String(), " ") + "\n")
+		writeRow(bw, b.String(), r[6], below)
 	}
 	return bw.Flush()
 }

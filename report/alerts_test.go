@@ -19,7 +19,7 @@ func TestAlertsTable(t *testing.T) {
 		{ID: "a", Service: "db", Event: "down", Sender: "pager", State: "failed", Attempts: 12, LastError: "webhook: status 500\x1b[2J", Created: at},
 	}
 	var b bytes.Buffer
-	if err := WriteAlertsTable(&b, list, time.UTC, false); err != nil {
+	if err := WriteAlertsTable(&b, list, time.UTC, false, 0); err != nil {
 		t.Fatal(err)
 	}
 	want := "TIME                     SERVICE       EVENT  SENDER  STATE   ATTEMPTS  ERROR\n" +
@@ -30,7 +30,7 @@ func TestAlertsTable(t *testing.T) {
 		t.Errorf("WriteAlertsTable =\n%s\nwant\n%s", got, want)
 	}
 	b.Reset()
-	WriteAlertsTable(&b, nil, time.UTC, false)
+	WriteAlertsTable(&b, nil, time.UTC, false, 0)
 	if b.String() != "no alerts\n" {
 		t.Errorf("WriteAlertsTable(none) = %q, want \"no alerts\\n\"", b.String())
 	}

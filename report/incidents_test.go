@@ -81,7 +81,7 @@ func TestWriteIncidentsTable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := WriteIncidentsTable(&b, tt.list, kst, false); err != nil {
+			if err := WriteIncidentsTable(&b, tt.list, kst, false, 0); err != nil {
 				t.Fatal(err)
 			}
 			got := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")

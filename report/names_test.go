@@ -32,7 +32,7 @@ func TestTablesCutLongNames(t *testing.T) {
 	b.Reset()
 	incidents := incidentFixture()
 	incidents[0].Service = long
-	if err := WriteIncidentsTable(&b, incidents, time.UTC, false); err != nil {
+	if err := WriteIncidentsTable(&b, incidents, time.UTC, false, 0); err != nil {
 		t.Fatal(err)
 	}
 	head := strings.Split(b.String(), "\n")[0]
@@ -42,7 +42,7 @@ func TestTablesCutLongNames(t *testing.T) {
 
 	b.Reset()
 	alerts := []history.Outgoing{{ID: "a", Service: long, Event: "down", Sender: "pager", State: "sent", Attempts: 1, Created: at}}
-	if err := WriteAlertsTable(&b, alerts, time.UTC, false); err != nil {
+	if err := WriteAlertsTable(&b, alerts, time.UTC, false, 0); err != nil {
 		t.Fatal(err)
 	}
 	head = strings.Split(b.String(), "\n")[0]

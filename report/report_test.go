@@ -205,7 +205,7 @@ func TestWriteIncidentsTableOnTerminal(t *testing.T) {
 	}{{"per code point", uitest.PerCodePoint}, {"grapheme-aware", nil}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := WriteIncidentsTable(&b, list, kst, true); err != nil {
+			if err := WriteIncidentsTable(&b, list, kst, true, 0); err != nil {
 				t.Fatal(err)
 			}
 			v := uitest.New(160, len(list)+2)
@@ -235,7 +235,7 @@ func TestWriteAlertsTableOnTerminal(t *testing.T) {
 		list = append(list, history.Outgoing{ID: name, Service: name, Event: "down", Sender: "team", State: "sent", Attempts: 1, Created: at})
 	}
 	var b bytes.Buffer
-	if err := WriteAlertsTable(&b, list, time.UTC, true); err != nil {
+	if err := WriteAlertsTable(&b, list, time.UTC, true, 0); err != nil {
 		t.Fatal(err)
 	}
 	v := uitest.New(120, len(list)+2)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptty/uptty/config"
@@ -53,13 +54,31 @@ func (s *Server) incidents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var b bytes.Buffer
-	if err := report.WriteIncidentsJSON(&b, list); err != nil {
+	if err := report.WriteIncidentsNoted(&b, list, s.unknownNote(q.Get("service"), len(list))); err != nil {
 		errorJSON(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(b.Bytes())
+}
+
+// unknownNote is the note of an incidents answer that asked for a service by name and found
+// none, when the config has no service of that name: a script that misspelt it ("checkout api")
+// read an empty list as no outages. The config's name in another case is offered.
+func (s *Server) unknownNote(name string, found int) string {
+	if name == "" || found > 0 || s.known(name) {
+		return ""
+	}
+	note := fmt.Sprintf("the config has no service named %q", name)
+	s.svcMu.RLock()
+	defer s.svcMu.RUnlock()
+	for known := range s.byName {
+		if strings.EqualFold(known, name) {
+			return note + fmt.Sprintf("; did you mean %q?", known)
+		}
+	}
+	return note
 }
 
 // maxBuckets bounds a history request's buckets (the chart of a wide screen).

@@ -273,6 +273,19 @@ func TestIncidentsAndHistory(t *testing.T) {
 		}
 	}
 
+	// A name the config does not have, and that has no incidents, is said to be unknown
+	// beside the empty list, as `uptty incidents --service` says it on stderr.
+	for query, want := range map[string]string{
+		"service=broken":  `"note": "the config has no service named \"broken\"; did you mean \"Broken\"?"`,
+		"service=Nothing": `"note": "the config has no service named \"Nothing\""`,
+		"service=Broken":  "",
+	} {
+		_, body := f.do(t, "GET", "/api/v1/incidents?since=0&"+query, "")
+		if want == "" && strings.Contains(body, `"note"`) || want != "" && !strings.Contains(body, want) {
+			t.Errorf("GET /api/v1/incidents?%s = %s, want note %q", query, body, want)
+		}
+	}
+
 	code, body := f.do(t, "GET", "/api/v1/incidents?service=Broken", "")
 	var doc struct {
 		Incidents []map[string]any `json:"incidents"`

@@ -60,6 +60,9 @@ type Options struct {
 	Renderer *lipgloss.Renderer
 	// Now seeds the clock; nil means time.Now. Live time arrives as tick messages.
 	Now func() time.Time
+	// Skew is how far the clock the statuses' times are on runs ahead of this machine's (an
+	// attached screen's server's, see attach.Client.Now), added to every tick; nil means none.
+	Skew func() time.Duration
 	// Location is the zone times are shown in; nil means time.Local.
 	Location *time.Location
 	// Ctx bounds the pending Source.Next call; the UI also cancels that call itself on quit.
@@ -156,7 +159,8 @@ type Model struct {
 	loc    *time.Location
 
 	now           time.Time
-	tally         tally // the counts the header and the title show
+	skew          func() time.Duration // Options.Skew
+	tally         tally                // the counts the header and the title show
 	width, height int
 	sized         bool // a WindowSizeMsg has arrived
 	view, back    view // back is where `?` returns to
@@ -282,6 +286,7 @@ func New(services []config.Service, initial map[string]track.Status, src Source,
 		hint:     text.CleanText(opts.Hint, 0),
 		loc:      loc,
 		now:      now(),
+		skew:     opts.Skew,
 		hist:     archiveState{src: opts.Archive, spans: history.StandardWindows(), errSvc: -1},
 		rl:       reloadState{fn: opts.Reload},
 	}
@@ -381,6 +386,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.Update(tickMsg(msg.at))
 	case tickMsg:
 		m.now = time.Time(msg)
+		if m.skew != nil {
+			m.now = m.now.Add(m.skew())
+		}
 		var ask, title tea.Cmd
 		m, ask = m.refresh()
 		if m.acked != nil {

@@ -102,3 +102,13 @@ func TestStaleWall(t *testing.T) {
 		t.Errorf("stale wall draws a tile in its live colour:\n%q", body(stale))
 	}
 }
+
+// TestSkewMovesTheClock: an attached screen's ticks are moved onto the server's clock
+// (Options.Skew), which the statuses' times are on.
+func TestSkewMovesTheClock(t *testing.T) {
+	m := New(nil, nil, nil, Options{Now: func() time.Time { return fixedNow }, Skew: func() time.Duration { return 3 * time.Minute }})
+	next, _ := m.Update(tickMsg(fixedNow.Add(time.Second)))
+	if got, want := next.(Model).now, fixedNow.Add(time.Second+3*time.Minute); !got.Equal(want) {
+		t.Errorf("now after a tick at %v = %v, want %v", fixedNow.Add(time.Second), got, want)
+	}
+}

@@ -256,8 +256,9 @@ func (m Model) wallBody(w, h int) (lines []string, page, pages int) {
 	if healthy.len() == 0 {
 		return lines, 0, 1
 	}
-	if t, ok := tileGrid(healthy.len(), w, rest); ok {
-		return append(lines, m.drawTiles(healthy.slice(0, healthy.len()), t)...), 0, 1
+	if ht, ok := tileGrid(healthy.len(), w, rest); ok {
+		ht = noLargerThan(ht, t, healthy.len(), w)
+		return append(lines, m.drawTiles(healthy.slice(0, healthy.len()), ht)...), 0, 1
 	}
 	cells, page, pages := m.wallCells(healthy, w, rest)
 	return append(lines, cells...), page, pages
@@ -289,6 +290,18 @@ func tileGrid(n, w, h int) (tiling, bool) {
 		}
 	}
 	return best, score >= 0
+}
+
+// noLargerThan shrinks the tiling t of n tiles in w columns so that no tile is taller or wider
+// than one of most, adding columns where tiles grow narrower. A healthy tile larger than the
+// problems' spelt UP in big letters under DOWN tiles too small for them, on a board read from
+// across the room. The result fits wherever t did: it has no more rows, none taller.
+func noLargerThan(t, most tiling, n, w int) tiling {
+	if t.w <= most.w && t.h <= most.h {
+		return t
+	}
+	cols := max(t.cols, min(n, w/max(most.w, 1)))
+	return tiling{cols: cols, rows: (n + cols - 1) / cols, w: min(t.w, most.w), h: min(t.h, most.h)}
 }
 
 // drawTiles lays items out in t, row by row.

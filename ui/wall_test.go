@@ -377,3 +377,67 @@ func TestWallActsOnNoHiddenRow(t *testing.T) {
 		}
 	}
 }
+
+// TestWallHealthyNoLarger: problems come first and largest, so a healthy tile is never taller or
+// wider than a problem's. At 80x24 with 13 of 15 services DOWN, the problems' tiles had room for
+// their name and word only, and the two UP tiles below them, 40x10, spelt UP in big letters: a
+// board read from across the room said UP.
+func TestWallHealthyNoLarger(t *testing.T) {
+	for _, tt := range []struct {
+		n    int
+		down []int
+		w, h int
+	}{
+		{15, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 80, 24},
+		{15, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 120, 40},
+		{5, []int{0, 1, 2}, 80, 24},
+		{3, []int{0}, 200, 60},
+		{40, []int{3, 9, 27}, 100, 30},
+	} {
+		m := press(bigBoard(tt.n, tt.down, tt.w, tt.h), "W")
+		problem, healthy := wallTileSizes(m.View(), tt.down)
+		if len(problem) == 0 {
+			t.Fatalf("%d services, %d down, %dx%d: no problem tile found:\n%s", tt.n, len(tt.down), tt.w, tt.h, m.View())
+		}
+		for _, hs := range healthy {
+			if hs[0] > problem[0][0] || hs[1] > problem[0][1] {
+				t.Errorf("%d services, %d down, %dx%d: healthy tile %dx%d, problem tile %dx%d; want it no larger:\n%s",
+					tt.n, len(tt.down), tt.w, tt.h, hs[0], hs[1], problem[0][0], problem[0][1], m.View())
+				break
+			}
+		}
+	}
+}
+
+// wallTileSizes reads the sizes (width, height) of the first tile of every row of tiles of an
+// wallboard, sorted into the rows that name a problem (a service in down) and the others.
+func wallTileSizes(view string, down []int) (problem, healthy [][2]int) {
+	lines := strings.Split(view, "\n")
+	for y := 0; y < len(lines); y++ {
+		if !strings.HasPrefix(lines[y], "+-") && !strings.HasPrefix(lines[y], "╭") {
+			continue
+		}
+		top, _, _ := strings.Cut(lines[y], " ")
+		w := ansi.StringWidth(top)
+		end := y + 1
+		for end < len(lines) && !strings.HasPrefix(lines[end], "+-") && !strings.HasPrefix(lines[end], "╰") {
+			end++
+		}
+		if end == len(lines) {
+			break
+		}
+		body := strings.Join(lines[y:end], "\n")
+		size := [2]int{w, end - y + 1}
+		isProblem := false
+		for _, i := range down {
+			isProblem = isProblem || strings.Contains(body, fmt.Sprintf("svc-%03d ", i))
+		}
+		if isProblem {
+			problem = append(problem, size)
+		} else {
+			healthy = append(healthy, size)
+		}
+		y = end
+	}
+	return problem, healthy
+}
