@@ -172,7 +172,23 @@ func parseHTTP(o *config.Options) any {
 		h.Expect.Headers = v.Headers()
 	}
 	h.CertWarn = certWarnOf(o, h.Insecure, h.CertWarn)
+	if h.plain(o.Scheme) {
+		return plainHTTPOptions[o.Scheme]
+	}
 	return h
+}
+
+// plainHTTPOptions are the options of an http and of an https service that sets none, each
+// boxed once and shared: most services set none, and a box of its own was 176 bytes of heap a
+// service that the config keeps for the whole run. A boxed value cannot be changed, so sharing
+// it changes nothing a reader sees.
+var plainHTTPOptions = map[string]any{"http": defaultHTTPOptions("http"), "https": defaultHTTPOptions("https")}
+
+// plain reports whether h are the options of a scheme's service that sets none.
+func (h HTTPOptions) plain(scheme string) bool {
+	d := defaultHTTPOptions(scheme)
+	return h.Method == d.Method && h.Headers == nil && h.Body == "" && h.FollowRedirects == d.FollowRedirects &&
+		h.Insecure == d.Insecure && h.CertWarn == d.CertWarn && h.Expect.none()
 }
 
 // methodProblem checks an HTTP method: an HTTP token, written in upper case.
@@ -235,8 +251,13 @@ type httpChecker struct {
 	host     string      // a configured Host header, which Go takes from Request.Host only
 	body     string
 	insecure bool
-	timeout  time.Duration
-	expect   httpExpect
+	// transportOnly sends every request through the transport, for tests that compare the paths.
+	transportOnly bool
+	timeout       time.Duration
+	// certWarn makes an https service DEGRADED when its certificate expires within it.
+	certWarn time.Duration
+	// expect is shared by every checker that expects nothing of the response (see noExpect).
+	expect *httpExpect
 	// secrets are masked in network text before it is quoted and cut; Run masks the rest.
 	secrets *text.Secrets
 
@@ -249,8 +270,6 @@ type httpChecker struct {
 	// The one-shot path's TLS settings and dialer (nil: httpDialer); tests change them.
 	tlsConfig *tls.Config
 	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
-	// transportOnly sends every request through the transport, for tests that compare the paths.
-	transportOnly bool
 
 	// What every check's first request shares, made once rather than per check (each was
 	// allocations a check, and the collector's work after them): the URL as http.NewRequest
@@ -310,7 +329,7 @@ func newHTTPChecker(svc config.Service) (*httpChecker, error) {
 	h.reqURL = tmpl.URL
 	h.reqAddr, h.reqName = fastAddr(h.reqURL)
 	h.gzipHeader = gzipHeaderFor(h.header, h.method)
-	h.expect = newHTTPExpect(opts, h.secrets)
+	h.expect, h.certWarn = newHTTPExpect(opts.Expect), opts.CertWarn
 	h.transport = sharedTransport(svc.Timeout, opts.Insecure)
 	h.redirect = redirectPolicy(opts.FollowRedirects)
 	h.tlsConfig = httpTLSConfig(opts.Insecure)
@@ -379,17 +398,24 @@ func newTransport(timeout time.Duration, insecure bool) *http.Transport {
 }
 
 func redirectPolicy(follow bool) func(*http.Request, []*http.Request) error {
-	return func(req *http.Request, via []*http.Request) error {
-		switch {
-		case !follow:
-			return http.ErrUseLastResponse
-		case len(via) > maxRedirects:
-			return errTooManyRedirects
-		case req.URL.Scheme != "http" && req.URL.Scheme != "https":
-			return redirectSchemeError(req.URL.Scheme)
-		}
-		return nil
+	if !follow {
+		return noRedirects
 	}
+	return followRedirects
+}
+
+// noRedirects and followRedirects are the two redirect policies, shared by every checker
+// rather than a closure each.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func followRedirects(req *http.Request, via []*http.Request) error {
+	switch {
+	case len(via) > maxRedirects:
+		return errTooManyRedirects
+	case req.URL.Scheme != "http" && req.URL.Scheme != "https":
+		return redirectSchemeError(req.URL.Scheme)
+	}
+	return nil
 }
 
 // redirectSchemeError is a redirect to a URL that is not http(s) (ftp://, a custom app
@@ -443,7 +469,7 @@ func (h *httpChecker) Check(ctx context.Context) Result {
 	}
 	res.OK, res.Reason = h.judge(ctx, resp)
 	if res.OK {
-		res.Warning = certWarning(resp.TLS, h.expect.certWarn, time.Now())
+		res.Warning = certWarning(resp.TLS, h.certWarn, time.Now())
 	}
 	return res
 }
@@ -510,7 +536,7 @@ func (h *httpChecker) judge(ctx context.Context, resp *http.Response) (bool, str
 	if !h.expect.readsBody() {
 		return true, ""
 	}
-	r := h.expect.judgeBody(resp.Body)
+	r := h.expect.judgeBody(resp.Body, h.secrets)
 	if r.err != nil {
 		if timedOut(ctx, r.err) {
 			return false, timeoutReason(h.timeout)
