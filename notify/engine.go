@@ -127,23 +127,75 @@ type Engine struct {
 // service is what the engine knows of one service.
 type service struct {
 	name, group string
-	needs       []string // depends_on
-	dependents  []string // the services that depend on this one, in config order
 	senders     []string
+	ties        *ties // nil while it has no dependency, no dependent and no hit
 
 	state  track.State
 	down   bool         // an outage is going on
-	outage track.Outage // the open outage
 	maint  bool         // it began in a maintenance window
+	outage track.Outage // the open outage
 	via    string       // the dependency that was failing when it began: no alert of its own
-	// hit are the dependents whose outages were put down to this one during its outage, for
-	// its up alert, whether or not they are still down by then.
-	hit []string
 	// ack is the open outage's acknowledgement, nil when none: no reminders while it holds.
 	ack  *track.Ack
 	upAt time.Time // when it last stopped failing
 	// degradedAt is when it last became DEGRADED.
 	degradedAt time.Time
+}
+
+// ties are a service's dependencies and dependents, out of line: most services have none, and
+// three slices in every service were 72 of its 280 bytes of heap.
+type ties struct {
+	needs      []string // depends_on
+	dependents []string // the services that depend on this one, in config order
+	// hit are the dependents whose outages were put down to this one during its outage, for
+	// its up alert, whether or not they are still down by then.
+	hit []string
+}
+
+// tie returns s's ties, made if it has none yet.
+func (s *service) tie() *ties {
+	if s.ties == nil {
+		s.ties = &ties{}
+	}
+	return s.ties
+}
+
+func (s *service) needs() []string {
+	if s.ties == nil {
+		return nil
+	}
+	return s.ties.needs
+}
+
+func (s *service) dependents() []string {
+	if s.ties == nil {
+		return nil
+	}
+	return s.ties.dependents
+}
+
+func (s *service) hit() []string {
+	if s.ties == nil {
+		return nil
+	}
+	return s.ties.hit
+}
+
+// setNeeds makes needs s's dependencies, and forgets its dependents (the caller lists them
+// again); the dependents its outage hit stay.
+func (s *service) setNeeds(needs []string) {
+	if s.ties != nil {
+		s.ties.needs, s.ties.dependents = nil, nil
+	}
+	if len(needs) > 0 {
+		s.tie().needs = needs
+	}
+}
+
+func (s *service) clearHit() {
+	if s.ties != nil {
+		s.ties.hit = nil
+	}
 }
 
 func (s *service) failing() bool { return s.state == track.Down || s.state == track.Pending }
@@ -174,7 +226,8 @@ func New(opt Options) *Engine {
 		e.policies[r.Name] = &alert.Policy{On: r.On, Repeat: r.Repeat, MinGap: max(gap, 0)}
 	}
 	for _, c := range opt.Services {
-		s := &service{name: c.Name, group: c.Group, needs: c.DependsOn}
+		s := &service{name: c.Name, group: c.Group}
+		s.setNeeds(c.DependsOn)
 		for _, r := range opt.Rules {
 			if r.Sends(c) {
 				s.senders = append(s.senders, r.Name)
@@ -185,7 +238,7 @@ func New(opt Options) *Engine {
 	for _, c := range opt.Services {
 		for _, need := range c.DependsOn {
 			if d := e.services[need]; d != nil {
-				d.dependents = append(d.dependents, c.Name)
+				d.tie().dependents = append(d.tie().dependents, c.Name)
 			}
 		}
 	}
@@ -230,7 +283,7 @@ func (e *Engine) seed(statuses map[string]track.Status, vias map[string]string, 
 			continue
 		}
 		s.down, s.outage = true, o
-		if via := vias[name]; e.services[via] != nil && slices.Contains(s.needs, via) {
+		if via := vias[name]; e.services[via] != nil && slices.Contains(s.needs(), via) {
 			s.via = via
 		}
 		if a, ok := acks[name]; ok && a.Of(o) {
@@ -291,7 +344,7 @@ func (e *Engine) Sends(service, sender string) bool {
 // viaHolds reports whether the dependency s's outage was put down to is still one of its
 // dependencies: a reload that removed it, or only the depends_on, makes the outage s's own.
 func (e *Engine) viaHolds(s *service) bool {
-	return s.via != "" && e.services[s.via] != nil && slices.Contains(s.needs, s.via)
+	return s.via != "" && e.services[s.via] != nil && slices.Contains(s.needs(), s.via)
 }
 
 // OnResult is the monitor's Options.OnResult: it makes the alerts a result's events call for
@@ -326,7 +379,8 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 				out = e.admit(out, s, now, a)
 			}
 		case track.OutageStarted:
-			s.down, s.outage, s.via, s.hit, s.ack = true, ev.Outage, "", nil, nil
+			s.down, s.outage, s.via, s.ack = true, ev.Outage, "", nil
+			s.clearHit()
 			if s.maint = e.inMaintenance(s, now); s.maint {
 				started.Maintenance = true
 				continue
@@ -345,8 +399,9 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 			a := alert.Alert{ID: alert.NewID(name, alert.EventUp, o.Start), Event: alert.EventUp,
 				Service: name, Group: s.group, State: track.Up.String(), Reason: o.Cause,
 				Start: o.Start, End: &end, Duration: end.Sub(o.Start), At: ev.At,
-				Dependents: s.hit, Maintenance: s.maint}
-			s.down, s.via, s.maint, s.hit, s.ack = false, "", false, nil, nil
+				Dependents: s.hit(), Maintenance: s.maint}
+			s.down, s.via, s.maint, s.ack = false, "", false, nil
+			s.clearHit()
 			// The policy drops an up whose down was never sent (maintenance, a dependency).
 			out = e.admit(out, s, now, a)
 		}
@@ -433,8 +488,8 @@ func (e *Engine) inMaintenance(s *service, t time.Time) bool {
 // dependents its outage hit (for its up alert).
 func (e *Engine) putDownTo(s *service, via string) {
 	s.via = via
-	if d := e.services[via]; !slices.Contains(d.hit, s.name) {
-		d.hit = append(d.hit, s.name)
+	if d := e.services[via]; !slices.Contains(d.hit(), s.name) {
+		d.tie().hit = append(d.tie().hit, s.name)
 	}
 }
 
@@ -442,7 +497,7 @@ func (e *Engine) putDownTo(s *service, via string) {
 // is on its way and usually the same cause), "" when none is.
 func (e *Engine) failingNeed(s *service) string {
 	pending := ""
-	for _, need := range s.needs {
+	for _, need := range s.needs() {
 		d := e.services[need]
 		switch {
 		case d == nil:
@@ -458,7 +513,7 @@ func (e *Engine) failingNeed(s *service) string {
 // affected lists the services that depend on s and are failing now.
 func (e *Engine) affected(s *service) []string {
 	var list []string
-	for _, name := range s.dependents {
+	for _, name := range s.dependents() {
 		if e.services[name].failing() {
 			list = append(list, name)
 		}
