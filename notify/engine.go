@@ -128,19 +128,38 @@ type Engine struct {
 type service struct {
 	name, group string
 	senders     []string
-	ties        *ties // nil while it has no dependency, no dependent and no hit
+	ties        *ties       // nil while it has no dependency, no dependent and no hit
+	open        *openOutage // nil while no outage is going on
 
-	state  track.State
-	down   bool         // an outage is going on
-	maint  bool         // it began in a maintenance window
-	outage track.Outage // the open outage
-	via    string       // the dependency that was failing when it began: no alert of its own
-	// ack is the open outage's acknowledgement, nil when none: no reminders while it holds.
-	ack  *track.Ack
-	upAt time.Time // when it last stopped failing
+	state track.State
+	upAt  time.Time // when it last stopped failing
 	// degradedAt is when it last became DEGRADED.
 	degradedAt time.Time
 }
+
+// openOutage is what the engine knows of a service's outage while it lasts: out of line, as
+// most services have none, and inline it was 88 of every service's 208 bytes of heap.
+type openOutage struct {
+	outage track.Outage
+	via    string // the dependency that was failing when it began: no alert of its own
+	maint  bool   // it began in a maintenance window
+	// ack is its acknowledgement, nil when none: no reminders while it holds.
+	ack *track.Ack
+}
+
+// down reports whether an outage is going on.
+func (s *service) down() bool { return s.open != nil }
+
+// via is the dependency the outage going on was put down to, "" for none.
+func (s *service) via() string {
+	if s.open == nil {
+		return ""
+	}
+	return s.open.via
+}
+
+// maint reports whether the outage going on began in a maintenance window.
+func (s *service) maint() bool { return s.open != nil && s.open.maint }
 
 // ties are a service's dependencies and dependents, out of line: most services have none, and
 // three slices in every service were 72 of its 280 bytes of heap.
@@ -282,12 +301,12 @@ func (e *Engine) seed(statuses map[string]track.Status, vias map[string]string, 
 		if !open {
 			continue
 		}
-		s.down, s.outage = true, o
+		s.open = &openOutage{outage: o}
 		if via := vias[name]; e.services[via] != nil && slices.Contains(s.needs(), via) {
-			s.via = via
+			s.open.via = via
 		}
 		if a, ok := acks[name]; ok && a.Of(o) {
-			s.ack = &a
+			s.open.ack = &a
 		}
 		a := e.downAlert(s, o, now)
 		for _, sender := range s.senders {
@@ -326,8 +345,8 @@ func (e *Engine) Mark(name string) Mark { return e.quiet.Mark(name, e.now()) }
 func (e *Engine) Via(name string) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if s := e.services[name]; s != nil && s.down && e.viaHolds(s) {
-		return s.via
+	if s := e.services[name]; s != nil && s.down() && e.viaHolds(s) {
+		return s.via()
 	}
 	return ""
 }
@@ -344,7 +363,8 @@ func (e *Engine) Sends(service, sender string) bool {
 // viaHolds reports whether the dependency s's outage was put down to is still one of its
 // dependencies: a reload that removed it, or only the depends_on, makes the outage s's own.
 func (e *Engine) viaHolds(s *service) bool {
-	return s.via != "" && e.services[s.via] != nil && slices.Contains(s.needs(), s.via)
+	via := s.via()
+	return via != "" && e.services[via] != nil && slices.Contains(s.needs(), via)
 }
 
 // OnResult is the monitor's Options.OnResult: it makes the alerts a result's events call for
@@ -353,7 +373,7 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := e.services[name]
-	if s == nil || len(events) == 0 && (s.via == "" && !s.maint || c.OK) {
+	if s == nil || len(events) == 0 && (s.via() == "" && !s.maint() || c.OK) {
 		e.sink(name, c, events, Started{}, nil)
 		return
 	}
@@ -366,7 +386,7 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 			if s.failing() && ev.To != track.Down && ev.To != track.Pending {
 				s.upAt = ev.At
 			}
-			if ev.From == track.Degraded && ev.To == track.Up && !s.down {
+			if ev.From == track.Degraded && ev.To == track.Up && !s.down() {
 				out = e.clearDegraded(out, s, ev.At)
 			}
 			s.state = ev.To
@@ -379,9 +399,9 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 				out = e.admit(out, s, now, a)
 			}
 		case track.OutageStarted:
-			s.down, s.outage, s.via, s.ack = true, ev.Outage, "", nil
+			s.open = &openOutage{outage: ev.Outage}
 			s.clearHit()
-			if s.maint = e.inMaintenance(s, now); s.maint {
+			if s.open.maint = e.inMaintenance(s, now); s.open.maint {
 				started.Maintenance = true
 				continue
 			}
@@ -399,8 +419,8 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 			a := alert.Alert{ID: alert.NewID(name, alert.EventUp, o.Start), Event: alert.EventUp,
 				Service: name, Group: s.group, State: track.Up.String(), Reason: o.Cause,
 				Start: o.Start, End: &end, Duration: end.Sub(o.Start), At: ev.At,
-				Dependents: s.hit(), Maintenance: s.maint}
-			s.down, s.via, s.maint, s.ack = false, "", false, nil
+				Dependents: s.hit(), Maintenance: s.maint()}
+			s.open = nil
 			s.clearHit()
 			// The policy drops an up whose down was never sent (maintenance, a dependency).
 			out = e.admit(out, s, now, a)
@@ -409,25 +429,25 @@ func (e *Engine) OnResult(name string, c track.Check, events []track.Event) {
 	// Down because of a dependency that has recovered since (or that a reload took away), and
 	// failing a check that began after that: put down to another dependency still failing, or
 	// else the outage is its own now, and alerted as such.
-	if s.down && s.via != "" && !c.OK && !c.Start.IsZero() {
-		if d := e.services[s.via]; !e.viaHolds(s) || !d.failing() && c.Start.After(d.upAt) {
-			s.via = ""
+	if s.via() != "" && !c.OK && !c.Start.IsZero() {
+		if d := e.services[s.via()]; !e.viaHolds(s) || !d.failing() && c.Start.After(d.upAt) {
+			s.open.via = ""
 			started = Started{Maintenance: started.Maintenance, Reattributed: true}
 			if via := e.failingNeed(s); via != "" {
 				started.Via = via
 				e.putDownTo(s, via)
 			} else {
-				out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
+				out = e.admit(out, s, now, e.downAlert(s, s.open.outage, c.Start))
 			}
 		}
 	}
 	// Down since a maintenance window or a silence that has ended, and failing a check after
 	// its end: the outage is alerted now (from its start), so that a deploy that broke a
 	// service does not leave it silent for good. It stays stored as maintenance: it began so.
-	if s.down && s.maint && !c.OK && !c.Start.IsZero() && !e.inMaintenance(s, now) {
-		s.maint = false
+	if s.maint() && !c.OK && !c.Start.IsZero() && !e.inMaintenance(s, now) {
+		s.open.maint = false
 		if via := e.failingNeed(s); via == "" {
-			out = e.admit(out, s, now, e.downAlert(s, s.outage, c.Start))
+			out = e.admit(out, s, now, e.downAlert(s, s.open.outage, c.Start))
 		} else {
 			started = Started{Maintenance: started.Maintenance, Via: via, Reattributed: true}
 			e.putDownTo(s, via)
@@ -487,7 +507,7 @@ func (e *Engine) inMaintenance(s *service, t time.Time) bool {
 // putDownTo puts s's open outage down to its dependency via, which lists s among the
 // dependents its outage hit (for its up alert).
 func (e *Engine) putDownTo(s *service, via string) {
-	s.via = via
+	s.open.via = via
 	if d := e.services[via]; !slices.Contains(d.hit(), s.name) {
 		d.tie().hit = append(d.tie().hit, s.name)
 	}
@@ -560,12 +580,12 @@ func (e *Engine) due() {
 	for _, r := range e.rules {
 		for _, a := range e.policies[r.Name].Due(now) {
 			s := e.services[a.Service]
-			if s == nil || !s.down || s.via != "" || e.inMaintenance(s, now) {
+			if s == nil || !s.down() || s.via() != "" || e.inMaintenance(s, now) {
 				continue
 			}
 			// Acknowledged: someone is on it, reminders would only be noise. A held down
 			// alert (flap damping) still goes: its receivers have not heard of the outage.
-			if s.ack != nil && a.ID != alert.NewID(a.Service, alert.EventDown, a.Start) {
+			if s.open.ack != nil && a.ID != alert.NewID(a.Service, alert.EventDown, a.Start) {
 				continue
 			}
 			if _, ok := by[a.Service]; !ok {
