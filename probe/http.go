@@ -90,11 +90,18 @@ func defaultHTTPOptions(scheme string) HTTPOptions {
 // Brief shows the method beside the kind, and the certificate settings beside the thresholds.
 func (h HTTPOptions) Brief() config.Brief {
 	var b config.Brief
-	if h.Method != "" {
+	if c, ok := methodChecks[h.Method]; ok {
+		b.Check = c
+	} else if h.Method != "" {
 		b.Check = []string{h.Method}
 	}
 	return certBrief(b, h.CertWarn, h.Insecure)
 }
+
+// methodChecks are the Brief.Check of the common methods, shared by every service rather than
+// a slice each that the config keeps for the whole run; a Brief is only read.
+var methodChecks = map[string][]string{http.MethodGet: {http.MethodGet}, http.MethodHead: {http.MethodHead},
+	http.MethodPost: {http.MethodPost}}
 
 // certWarnOf is a service's expect.cert_warn as the config sets it, else def; with insecure
 // (the certificate is not verified, often a self-signed one renewed by hand or never) no
