@@ -65,12 +65,26 @@ type Brief struct {
 // safe returns b as every output may show it: secrets masked (a ${VAR} can be a method or a
 // header), then cleaned, so that the UI and reports can trust it.
 func (b Brief) safe(s *text.Secrets) Brief {
+	// A list that masking and cleaning leave as it is, the most, is kept rather than copied:
+	// the config keeps every service's for the whole run.
 	clean := func(in []string) []string {
-		out := make([]string, len(in))
+		var out []string // nil while every item is unchanged
 		for i, v := range in {
-			out[i] = text.CleanText(s.Mask(v), 0)
+			c := text.CleanText(s.Mask(v), 0)
+			if c != v && out == nil {
+				out = slices.Clone(in)
+			}
+			if out != nil {
+				out[i] = c
+			}
 		}
-		return out
+		switch {
+		case out != nil:
+			return out
+		case len(in) > 0:
+			return in
+		}
+		return []string{}
 	}
 	b.Check, b.Limits = clean(b.Check), clean(b.Limits)
 	return b

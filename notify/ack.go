@@ -28,15 +28,15 @@ func (e *Engine) Ack(name string, a track.Ack) (track.Ack, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := e.services[name]
-	if s == nil || !s.down {
+	if s == nil || !s.down() {
 		return track.Ack{}, ErrNoOutage
 	}
 	if a.Start.IsZero() {
-		a.Start = s.outage.Start
-	} else if !a.Of(s.outage) {
+		a.Start = s.open.outage.Start
+	} else if !a.Of(s.open.outage) {
 		return track.Ack{}, ErrOutageChanged
 	}
-	a.Start = s.outage.Start
+	a.Start = s.open.outage.Start
 	a.By = text.CleanText(a.By, maxAckBy)
 	if a.By == "" {
 		a.By = "unknown"
@@ -45,7 +45,7 @@ func (e *Engine) Ack(name string, a track.Ack) (track.Ack, error) {
 	if a.At.IsZero() {
 		a.At = e.now()
 	}
-	s.ack = &a
+	s.open.ack = &a
 	return a, nil
 }
 
@@ -55,10 +55,10 @@ func (e *Engine) Unack(name string) (a track.Ack, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := e.services[name]
-	if s == nil || s.ack == nil {
+	if s == nil || !s.down() || s.open.ack == nil {
 		return track.Ack{}, false
 	}
-	a, s.ack = *s.ack, nil
+	a, s.open.ack = *s.open.ack, nil
 	return a, true
 }
 
@@ -66,8 +66,8 @@ func (e *Engine) Unack(name string) (a track.Ack, ok bool) {
 func (e *Engine) Acked(name string) (track.Ack, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if s := e.services[name]; s != nil && s.down && s.ack != nil {
-		return *s.ack, true
+	if s := e.services[name]; s != nil && s.down() && s.open.ack != nil {
+		return *s.open.ack, true
 	}
 	return track.Ack{}, false
 }

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -40,5 +41,26 @@ func BenchmarkOnResult(b *testing.B) {
 		}
 		e.OnResult(names[k], track.Check{Start: at, Latency: time.Millisecond, OK: evs == nil}, evs)
 		i++
+	}
+}
+
+// BenchmarkEngineHeap is the engine's heap per service for 10,000 services of no group and
+// no dependency, with no outage going on, as bench/farm's are: what a service costs it for the
+// whole run. Run it with -benchtime=1x.
+func BenchmarkEngineHeap(b *testing.B) {
+	const n = 10000
+	svcs := make([]config.Service, n)
+	for i := range svcs {
+		svcs[i] = config.Service{Name: fmt.Sprint("svc", i)}
+	}
+	for range b.N {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		e := New(Options{Services: svcs})
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/n, "heap-B/svc")
+		runtime.KeepAlive(e)
 	}
 }

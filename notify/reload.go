@@ -33,7 +33,8 @@ func (e *Engine) Reconfigure(services []config.Service, rules []Rule, maintenanc
 		if s == nil {
 			s = &service{name: c.Name}
 		}
-		s.group, s.needs, s.dependents, s.senders = c.Group, c.DependsOn, nil, nil
+		s.group, s.senders = c.Group, nil
+		s.setNeeds(c.DependsOn)
 		for _, r := range rules {
 			if r.Sends(c) {
 				s.senders = append(s.senders, r.Name)
@@ -44,7 +45,7 @@ func (e *Engine) Reconfigure(services []config.Service, rules []Rule, maintenanc
 	for _, c := range services {
 		for _, need := range c.DependsOn {
 			if d := known[need]; d != nil {
-				d.dependents = append(d.dependents, c.Name)
+				d.tie().dependents = append(d.tie().dependents, c.Name)
 			}
 		}
 	}

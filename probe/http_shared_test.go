@@ -7,9 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/uptty/uptty/config"
 )
 
 // BenchmarkHTTPCheckerHeap measures the heap one HTTP checker keeps once it has checked: 10,000
@@ -86,5 +89,31 @@ func TestHTTPSharedTransport(t *testing.T) {
 	}
 	if got, want := conns.Load(), int32(2*rounds); got != want {
 		t.Errorf("connections for %d checks on a shared transport = %d, want one per check", want, got)
+	}
+}
+
+// BenchmarkHTTPConfigHeap is the heap per service of a config of 10,000 http services that set
+// no option (bench/farm's), as config.Parse leaves it: what the config keeps of a service for
+// the whole run. Run it with -benchtime=1x.
+func BenchmarkHTTPConfigHeap(b *testing.B) {
+	const n = 10000
+	var yaml strings.Builder
+	yaml.WriteString("services:\n")
+	for i := range n {
+		fmt.Fprintf(&yaml, "  - name: svc-%05d\n    url: http://127.0.0.1:%d/%d\n", i, 40000+i%20, i)
+	}
+	data := []byte(yaml.String())
+	for range b.N {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		cfg, err := config.Parse(data, "farm.yaml", nil, Kinds())
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/n, "heap-B/svc")
+		runtime.KeepAlive(cfg)
 	}
 }

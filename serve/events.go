@@ -149,7 +149,7 @@ func (s *Server) wantSnapshot() {
 // learns of a change of state as soon as before, and a stream costs one wake-up and one write
 // a second for the rest rather than one a batch (five a second): on a small VM a wake-up and a
 // write cost about as much as the kilobytes they carry.
-func (s *Server) fanout(ctx context.Context, seen map[string]track.Standing) {
+func (s *Server) fanout(ctx context.Context, seen *byService[track.Standing]) {
 	held := heldEvents{statuses: map[string]track.Status{}}
 	for {
 		s.hub.mu.Lock()
@@ -288,15 +288,18 @@ func (s *Server) release(held *heldEvents) {
 
 // loggedStates are the services' states and outages as restored from history: only changes
 // from them are logged.
-func (s *Server) loggedStates() map[string]track.Standing {
+func (s *Server) loggedStates() *byService[track.Standing] {
 	svcs, last := s.snapshot()
-	seen := make(map[string]track.Standing, len(last))
+	index, gen := s.layout()
+	seen := &byService[track.Standing]{}
+	seen.lay(index, gen)
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
-	s.logged = make(map[string]loggedState, len(last))
+	s.logged = &byService[loggedState]{}
+	s.logged.lay(index, gen)
 	for i, svc := range svcs {
-		seen[svc.Name] = last[i].Standing()
-		s.logged[svc.Name] = loggedState{last[i].State, last[i].LastAt}
+		seen.set(svc.Name, last[i].Standing())
+		s.logged.set(svc.Name, loggedState{last[i].State, last[i].LastAt})
 	}
 	return seen
 }
@@ -311,11 +314,12 @@ type loggedState struct {
 // records in seen what batch shows, and reports whether any service's state or outage changed
 // from seen's. It walks the batch, not the config (at 10,000 services a walk of every service
 // per batch was 2% of serve's CPU).
-func (s *Server) logChanges(batch map[string]track.Status, seen map[string]track.Standing) (changed bool) {
+func (s *Server) logChanges(batch map[string]track.Status, seen *byService[track.Standing]) (changed bool) {
+	seen.lay(s.layout())
 	for name, st := range batch {
-		if was, is := seen[name], st.Standing(); !was.Same(is) {
+		if was, is := seen.get(name), st.Standing(); !was.Same(is) {
 			changed = true
-			seen[name] = is
+			seen.set(name, is)
 		}
 	}
 	if changed {
@@ -349,17 +353,18 @@ func (s *Server) logStates(batch map[string]track.Status) {
 	if s.logged == nil {
 		return // not serving yet: Serve starts the log from what history restored
 	}
+	s.logged.lay(s.layout())
 	var moved []move
 	for name, st := range batch {
 		i, ok := byName[name]
 		if !ok {
 			continue
 		}
-		was := s.logged[name]
+		was := s.logged.get(name)
 		if st.State == was.state || st.LastAt.Before(was.at) {
 			continue
 		}
-		s.logged[name] = loggedState{st.State, st.LastAt}
+		s.logged.set(name, loggedState{st.State, st.LastAt})
 		moved = append(moved, move{i, was.state})
 	}
 	slices.SortFunc(moved, func(a, b move) int { return a.i - b.i })

@@ -17,6 +17,7 @@ func (s *Server) SetServices(services []config.Service) {
 	}
 	s.svcMu.Lock()
 	s.svcs, s.byName = services, byName
+	s.svcGen++
 	s.svcMu.Unlock()
 	s.hub.mu.Lock()
 	for c := range s.hub.clients {
@@ -37,6 +38,14 @@ func (s *Server) catalogue() ([]config.Service, map[string]int) {
 	s.svcMu.RLock()
 	defer s.svcMu.RUnlock()
 	return s.svcs, s.byName
+}
+
+// layout is the current service list's positions by name and its generation, by which a
+// byService lays out its values.
+func (s *Server) layout() (map[string]int, uint64) {
+	s.svcMu.RLock()
+	defer s.svcMu.RUnlock()
+	return s.byName, s.svcGen
 }
 
 // services is the current service list, in the config's order; it must not be changed.

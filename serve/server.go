@@ -90,6 +90,7 @@ type Server struct {
 	svcMu   sync.RWMutex
 	svcs    []config.Service
 	byName  map[string]int // a service's name to its position in svcs
+	svcGen  uint64         // counts the lists SetServices gave, for byService's layout
 	log     *slog.Logger
 	token   [sha256.Size]byte
 	mux     *http.ServeMux
@@ -97,9 +98,9 @@ type Server struct {
 	stop    chan struct{} // closed when Serve is ending: streams return
 	hub     hub
 	// logMu guards logged, what the log last said of each service's state: the fan-out and
-	// LogChange both log changes.
+	// LogChange both log changes. It is nil until Serve.
 	logMu  sync.Mutex
-	logged map[string]loggedState
+	logged *byService[loggedState]
 }
 
 // New returns a server for opts; nothing runs until Serve.
