@@ -11,7 +11,7 @@ import (
 // the resident heap was headroom (1,000 services at 10 s: 8.5 MB live, a 17.4 MB goal). It
 // costs the collector's CPU, which a check's ~6 KB of garbage keeps small: at 50 (sessions
 // 5-13) 0.5-1.2 MB more RSS at 1,000 services with full rings, for ~5% less CPU a check. See
-// README "Memory, eighth pass" and "Memory, ninth pass".
+// README "Memory, eighth pass" and "Memory, tenth pass".
 const steadyGCPercent = 30
 
 // setMemoryPolicy sets the collector's pace, unless GOGC in the environment sets it: those who

@@ -18,7 +18,7 @@ import (
 // size, and what it does find again is the B-trees' inner pages and the small tables.
 // BenchmarkWriter1kAt1s costs the same per result at 250 KiB as at 1,000, 2,000 and 8,000
 // (which holds every leaf); so do BenchmarkWriter1kAt10s, BenchmarkWriter10k and the hourly
-// rollup (BenchmarkRollup10k). See README "Memory, third pass" and "Memory, ninth pass".
+// rollup (BenchmarkRollup10k). See README "Memory, third pass" and "Memory, tenth pass".
 const (
 	// writerCacheKiB is the writer's main database, ~58 pages: what it finds again is the
 	// B-trees' inner pages and the small tables, which this holds; the leaves a commit writes
