@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -146,37 +147,14 @@ func histIntegrity(t *testing.T, path string) {
 // TestRestoredOutageNotWatched: uptty stopped ten seconds into an outage and started again an
 // hour later, the service still down: the row and the detail view give the outage's duration as
 // the clocks and `uptty incidents` do, from its start, and say that most of it was not watched,
-// rather than showing the hour nobody looked as seen down. The history of the first run is
-// written an hour in the past with history's own writer.
+// rather than showing the hour nobody looked as seen down.
 func TestRestoredOutageNotWatched(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test builds and runs the binary")
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	db := filepath.Join(dir, "history.db")
-	cfg := writeConfig(t, fmt.Sprintf(`history: {path: %s}
-defaults: {interval: 1s, timeout: 500ms, failure_threshold: 1}
-services:
-  - {name: api, url: "tcp://%s"}
-`, db, reloadClosed(t)))
-
-	start := time.Now().Add(-time.Hour).Truncate(time.Second)
-	clock := start
-	store, err := history.Open(db, history.Options{Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store.Register("api", "", time.Second)
-	tr := track.NewTracker(track.Policy{FailureThreshold: 1, SuccessThreshold: 1})
-	for i := range 10 {
-		c := track.Check{Start: start.Add(time.Duration(i) * time.Second), Latency: time.Millisecond, Reason: "connection refused"}
-		store.Record("api", "", c, tr.Observe(c))
-	}
-	clock = start.Add(10 * time.Second) // the first run quits
-	if err := store.Close(); err != nil {
-		t.Fatal(err)
-	}
+	cfg, start := outageAnHourAgo(t, dir)
 
 	env := []string{"TERM=xterm-256color", "HOME=" + dir, "LANG=C.UTF-8"}
 	s := startTmux(t, 120, 30, env, bin, "--config", cfg)
@@ -192,5 +170,92 @@ services:
 	if line := lineWith(screen, "State"); !strings.Contains(line, "not watched)") {
 		t.Errorf("detail's state line = %q, want the part not watched said", line)
 	}
+	s.tmux("send-keys", "-t", s.name, "Escape")
+	s.waitFor("the list again", 10*time.Second, func(sc string) bool { return !strings.Contains(sc, "State") })
+	s.tmux("send-keys", "-t", s.name, "W")
+	s.waitFor("the wallboard's note", 10*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "W list") && strings.Contains(sc, "since "+start.Format("15:04:05")+" (") && strings.Contains(sc, "not watched)")
+	})
 	histQuit(s, "the restart")
+}
+
+// outageAnHourAgo writes, in dir, the config of one service, api, that refuses connections,
+// and a history in which uptty checked it for ten seconds an hour ago, all failed, and quit:
+// its outage is open, and all but ten seconds of it not watched. It returns the config and
+// the outage's start. The history is written in the past with history's own writer.
+func outageAnHourAgo(t *testing.T, dir string) (cfg string, start time.Time) {
+	t.Helper()
+	db := filepath.Join(dir, "history.db")
+	cfg = writeConfig(t, fmt.Sprintf(`history: {path: %s}
+defaults: {interval: 1s, timeout: 500ms, failure_threshold: 1}
+services:
+  - {name: api, url: "tcp://%s"}
+`, db, reloadClosed(t)))
+	start = time.Now().Add(-time.Hour).Truncate(time.Second)
+	clock := start
+	store, err := history.Open(db, history.Options{Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Register("api", "", time.Second)
+	tr := track.NewTracker(track.Policy{FailureThreshold: 1, SuccessThreshold: 1})
+	for i := range 10 {
+		c := track.Check{Start: start.Add(time.Duration(i) * time.Second), Latency: time.Millisecond, Reason: "connection refused"}
+		store.Record("api", "", c, tr.Observe(c))
+	}
+	clock = start.Add(10 * time.Second) // the first run quits
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, start
+}
+
+// TestAttachRestoredOutageNotWatched: uptty serve restarted an hour into an outage says in its
+// API how much of it nobody watched (unwatched_s), and `uptty attach` notes it where the local
+// screen does: on the row, and on the wallboard's tile, which notes it locally too.
+func TestAttachRestoredOutageNotWatched(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	cfg, start := outageAnHourAgo(t, t.TempDir())
+	addr := freeLoopbackAddr(t)
+	startServe(t, bin, cfg, addr)
+
+	resp, err := http.Get("http://" + addr + "/api/v1/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Services []struct {
+			Outage *struct {
+				End        *string `json:"end"`
+				DurationS  int64   `json:"duration_s"`
+				UnwatchedS *int64  `json:"unwatched_s"`
+			} `json:"outage"`
+		} `json:"services"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&doc)
+	resp.Body.Close()
+	if err != nil || len(doc.Services) != 1 || doc.Services[0].Outage == nil {
+		t.Fatalf("/api/v1/status = %+v, %v; want api with its outage", doc, err)
+	}
+	o := doc.Services[0].Outage
+	// An hour, less the ten seconds checked, less what this serve has watched since its start.
+	if o.End != nil || o.UnwatchedS == nil || *o.UnwatchedS < 3500 || *o.UnwatchedS > o.DurationS-10 {
+		t.Errorf("/api/v1/status's outage = {end %v, duration_s %d, unwatched_s %v}, want open, with unwatched_s from 3500 to duration_s-10", o.End, o.DurationS, o.UnwatchedS)
+	}
+
+	s := startTmux(t, 120, 30, nil, bin, "attach", "http://"+addr)
+	screen := s.waitFor("api's restored outage", 30*time.Second, func(sc string) bool {
+		return strings.Contains(lineWith(sc, "api"), "not watched")
+	})
+	if row, want := lineWith(screen, "api"), "since "+start.Format("15:04:05")+" ("; !strings.Contains(row, want) {
+		t.Errorf("attached row = %q, want it to contain %q… not watched)", row, want)
+	}
+	s.tmux("send-keys", "-t", s.name, "W")
+	s.waitFor("the wallboard's note", 30*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "W list") && strings.Contains(sc, "since "+start.Format("15:04:05")+" (") && strings.Contains(sc, "not watched)")
+	})
+	histQuit(s, "attach")
 }

@@ -271,45 +271,65 @@ services:
 	}
 }
 
-// TestCheckInterrupted: a check cut short by SIGTERM has not judged every service, so it must
-// not exit 0 (a cron job would read "all up").
+// TestCheckInterrupted: a check cut short by Ctrl-C or SIGTERM has not judged every service, so
+// it must not exit 0 (a cron job would read "all up"), and it says the services in flight were
+// interrupted: "not checked" read as if uptty had skipped them.
 func TestCheckInterrupted(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildBinary(t)
-	arrived := make(chan struct{}, 1)
-	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case arrived <- struct{}{}:
-		default:
-		}
-		<-r.Context().Done()
-	}))
-	defer hung.Close()
-	cfg := writeConfig(t, "defaults: {interval: 30s, timeout: 20s}\nservices:\n  - {name: Hung, url: \""+hung.URL+"\"}\n")
-	cmd := exec.Command(bin, "check", "-c", cfg)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		sig  os.Signal
+		args []string
+		want []string // in stdout
+	}{
+		{"table, SIGINT", syscall.SIGINT, nil, []string{"UNKNOWN", "interrupted"}},
+		{"table, SIGTERM", syscall.SIGTERM, nil, []string{"UNKNOWN", "interrupted"}},
+		{"json, SIGINT", syscall.SIGINT, []string{"--json"}, []string{`"state": "unknown"`, `"error": "interrupted"`}},
 	}
-	select {
-	case <-arrived:
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("the check never reached the server")
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	err := cmd.Wait()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
-		t.Errorf("interrupted check = %v, stderr %q; want exit status 1 saying it was interrupted", err, stderr.String())
-	}
-	// The check was cut short, not failed: Hung was never judged.
-	if out := stdout.String(); !strings.Contains(out, "UNKNOWN") || !strings.Contains(out, "not checked") {
-		t.Errorf("interrupted check printed %q, want Hung UNKNOWN, not checked", out)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			arrived := make(chan struct{}, 1)
+			hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case arrived <- struct{}{}:
+				default:
+				}
+				<-r.Context().Done()
+			}))
+			defer hung.Close()
+			cfg := writeConfig(t, "defaults: {interval: 30s, timeout: 20s}\nservices:\n  - {name: Hung, url: \""+hung.URL+"\"}\n")
+			cmd := exec.Command(bin, append([]string{"check", "-c", cfg}, tt.args...)...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-arrived:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatal("the check never reached the server")
+			}
+			cmd.Process.Signal(tt.sig)
+			err := cmd.Wait()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
+				t.Errorf("interrupted check = %v, stderr %q; want exit status 1 saying it was interrupted", err, stderr.String())
+			}
+			out := stdout.String()
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("interrupted check printed %q, want %q in it", out, w)
+				}
+			}
+			if strings.Contains(out, "not checked") {
+				t.Errorf("interrupted check printed %q, want no \"not checked\" (it was interrupted, not skipped)", out)
+			}
+		})
 	}
 }
 

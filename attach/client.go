@@ -733,9 +733,10 @@ type serviceDoc struct {
 	Maintenance   bool   `json:"maintenance"`
 	SilencedUntil string `json:"silenced_until"`
 	Outage        *struct {
-		Start string  `json:"start"`
-		End   *string `json:"end"`
-		Ack   *struct {
+		Start      string  `json:"start"`
+		End        *string `json:"end"`
+		UnwatchedS int64   `json:"unwatched_s"` // absent from an older serve: all watched
+		Ack        *struct {
 			By   string `json:"by"`
 			At   string `json:"at"`
 			Note string `json:"note"`
@@ -783,6 +784,7 @@ func statusOf(d serviceDoc, prev track.Status, now time.Time, check bool) track.
 		if o.End != nil {
 			st.Outage.End, _ = time.Parse(time.RFC3339, *o.End)
 		}
+		st.Outage.Unwatched = time.Duration(o.UnwatchedS) * time.Second
 	}
 	if d.Uptime != nil {
 		st.AsOf, st.Observed = now, uptimeBase

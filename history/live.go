@@ -103,7 +103,7 @@ func OpenLiveDeferred(path string, opts Options, services []Service, wait time.D
 	case err == nil:
 	case errors.Is(err, ErrNotHistory) || errors.Is(err, ErrNewerSchema):
 		return nil, fmt.Errorf("%w\nmove it away, or set history.path in the config to use another file", err)
-	case errors.Is(err, ErrUnsafe):
+	case errors.Is(err, ErrUnsafe) || errors.Is(err, errNotFile):
 		return nil, err // the message says what to do
 	case opts.MustWrite && !errors.Is(err, ErrInUse):
 		return nil, fmt.Errorf("%w\nfix that, or set history.path in the config to another file (\"\" keeps history in memory)", err)

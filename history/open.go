@@ -28,8 +28,8 @@ const readers = 4
 // checks that the file is an uptty history (or empty), migrates it, switches it to WAL and
 // records the session, which also proves that the file can be written.
 func (s *Store) openFile(ctx context.Context) error {
-	if fi, err := os.Lstat(s.path); err == nil && fi.IsDir() {
-		return fileErr(s.path, "is a directory", nil, nil)
+	if err := checkPathKind(s.path); err != nil {
+		return err
 	}
 	dir := filepath.Dir(s.path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -100,16 +100,16 @@ func (s *Store) openFile(ctx context.Context) error {
 
 // openReadOnly opens an existing history for queries only. It takes no lock and writes nothing.
 func (s *Store) openReadOnly(ctx context.Context) error {
-	fi, err := os.Stat(s.path)
-	if err != nil {
+	if _, err := os.Stat(s.path); err != nil {
 		return fileErr(s.path, "cannot be read", nil, err)
-	}
-	if fi.IsDir() {
-		return fileErr(s.path, "is a directory", nil, nil)
 	}
 	if err := refuseLinks(s.path, s.path+sidecars[0], s.path+sidecars[1]); err != nil {
 		return err
 	}
+	if err := checkPathKind(s.path); err != nil {
+		return err
+	}
+	var err error
 	if s.ro, err = openReaders(dsn(s.path, false, true)); err != nil {
 		return fileErr(s.path, "cannot be opened", nil, err)
 	}

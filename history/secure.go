@@ -66,7 +66,7 @@ func checkOpened(path string, f *os.File) error {
 		return fileErr(path, "cannot be read", nil, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return fileErr(path, "is not a regular file: remove it, or set history.path to another file", ErrUnsafe, nil)
+		return notFileErr(path, fi.Mode())
 	}
 	if err := checkOwner(path, fi); err != nil {
 		return err

@@ -13,8 +13,9 @@ import (
 // order. Each target is checked once if it passes; if it fails, again every retry_interval
 // (from the start of one check to the next) until a check passes or failure_threshold
 // consecutive failures make it DOWN; when ctx is done first, its status is the one so far: a
-// check that ctx cut short is not counted, so a target with no check finished is UNKNOWN. A
-// target that is waiting to retry holds no slot, so failing services do not hold up the rest.
+// check that ctx cut short is not counted, so a target with no check finished is UNKNOWN, with
+// the reason "interrupted" (not checked because uptty was stopped, not skipped). A target that
+// is waiting to retry holds no slot, so failing services do not hold up the rest.
 func CheckAll(ctx context.Context, targets []Target, concurrency int) []track.Status {
 	sem := make(slots, slotsFor(concurrency))
 	out := make([]track.Status, len(targets))
@@ -29,8 +30,18 @@ func CheckAll(ctx context.Context, targets []Target, concurrency int) []track.St
 		wg.Go(func() { out[i] = checkOnce(ctx, t, sem, true) })
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		for i := range out {
+			if out[i].State == track.Unknown {
+				out[i].Reason = interrupted
+			}
+		}
+	}
 	return out
 }
+
+// interrupted is the reason of a target CheckAll was stopped before judging.
+const interrupted = "interrupted"
 
 // checkOnce checks one target for CheckAll with a shared semaphore; held says the caller
 // already holds a slot for the first check.

@@ -131,8 +131,8 @@ func TestCheckAllCancelled(t *testing.T) {
 		select {
 		case got := <-done:
 			for i, s := range got[:hung] {
-				if s.State != track.Unknown || s.Reason != "" || s.Spark.Len() != 0 {
-					t.Errorf("CheckAll(cancelled)[%d] = %v %q after %d checks, want UNKNOWN with no check", i, s.State, s.Reason, s.Spark.Len())
+				if s.State != track.Unknown || s.Reason != interrupted || s.Spark.Len() != 0 {
+					t.Errorf("CheckAll(cancelled)[%d] = %v %q after %d checks, want UNKNOWN %q with no check", i, s.State, s.Reason, s.Spark.Len(), interrupted)
 				}
 			}
 			if s := got[hung]; s.State != track.Pending || s.Reason != "scripted failure" {

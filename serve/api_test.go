@@ -96,6 +96,14 @@ func TestStatus(t *testing.T) {
 	if len(ok.Recent) == 0 || ok.Recent[len(ok.Recent)-1] == nil || len(bad.Recent) == 0 || bad.Recent[len(bad.Recent)-1] != nil {
 		t.Errorf("recent_ms = %v and %v, want the sparklines: up's newest a latency, down's newest null", ok.Recent, bad.Recent)
 	}
+	// A watched outage has no unwatched_s: the key is there only when part of it was not.
+	var badOutage struct {
+		Outage json.RawMessage `json:"outage"`
+	}
+	json.Unmarshal(doc.Services[1], &badOutage)
+	if k, want := keys(t, badOutage.Outage), []string{"ack", "duration_s", "end", "start"}; !reflect.DeepEqual(k, want) {
+		t.Errorf("watched outage keys = %v, want %v", k, want)
+	}
 	if bad.Outage != nil {
 		if _, err := time.Parse(time.RFC3339, bad.Outage.Start); err != nil {
 			t.Errorf("outage start = %q, want RFC 3339", bad.Outage.Start)

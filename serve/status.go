@@ -74,6 +74,10 @@ type outageDoc struct {
 	Start     string  `json:"start"`
 	End       *string `json:"end"`
 	DurationS int64   `json:"duration_s"`
+	// UnwatchedS is how much of it no check covered (uptty not running through a restart, the
+	// service paused), in whole seconds; absent when none, so that a screen attached to serve
+	// notes it as the local one does ("11m11s not watched").
+	UnwatchedS int64 `json:"unwatched_s,omitempty"`
 	// Ack is the open outage's acknowledgement, {by, at, note}, or null.
 	Ack any `json:"ack"`
 }
@@ -101,6 +105,7 @@ func (s *Server) serviceOf(svc config.Service, st track.Status, now time.Time) s
 			d.Outage.End = new(apiTime(o.End))
 		}
 		d.Outage.DurationS = int64(text.WrittenDuration(o.Start, end) / time.Second)
+		d.Outage.UnwatchedS = int64(o.Unwatched / time.Second)
 	}
 	if u, ok := st.Uptime(now); ok {
 		d.Uptime = new(math.Round(u*1e6) / 1e6)

@@ -57,7 +57,7 @@ type wallItem struct {
 	state   track.State // the state it counts as; a group's worst
 	outage  time.Duration
 	open    bool   // an outage goes on
-	since   string // when it began, as a clock
+	since   string // when it began, as a clock, and how much of it was not watched as the row says
 	reason  string
 	note    string // a service's latency; a group's counts
 	problem bool
@@ -154,7 +154,7 @@ func (m Model) wallItems() wallList {
 			c.add(&s, m.isAcked(i), 1)
 			it.problem = it.problem || isProblem(s)
 			if o, open := s.OpenOutage(); open && outageFor(o, at) > it.outage {
-				it.open, it.outage, it.since, it.reason = true, outageFor(o, at), clockText(m.now, o.Start, m.loc), m.names[i]+": "+text.WithVia(s.Reason, m.viaOf(i))
+				it.open, it.outage, it.since, it.reason = true, outageFor(o, at), clockText(m.now, o.Start, m.loc)+unwatchedText(o), m.names[i]+": "+text.WithVia(s.Reason, m.viaOf(i))
 			}
 		}
 		var parts []string
@@ -194,7 +194,7 @@ func (m Model) serviceTile(i int) wallItem {
 		it.reason = strings.TrimSpace(strings.Join(notes, ", ") + "  " + it.reason)
 	}
 	if o, open := s.OpenOutage(); open {
-		it.open, it.outage, it.since = true, outageFor(o, m.clocksAt()), clockText(m.now, o.Start, m.loc)
+		it.open, it.outage, it.since = true, outageFor(o, m.clocksAt()), clockText(m.now, o.Start, m.loc)+unwatchedText(o)
 	}
 	if s.LastOK && !s.LastAt.IsZero() {
 		it.note = text.FormatLatency(s.LastLatency)
