@@ -234,12 +234,7 @@ func TestOpenLiveDoesNotWaitForARunningOne(t *testing.T) {
 // the live monitor what OpenLive does.
 func TestRestoreAllAsRestore(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "history.db")
-	var services []Service
-	var names []string
-	for i := range 300 {
-		services = append(services, Service{Name: fmt.Sprint("svc", i), Interval: time.Second})
-		names = append(names, fmt.Sprint("svc", i))
-	}
+	services, names := numberedServices(300)
 	names = append(names, "never seen")
 	live, err := OpenLive(path, 0, services, 0)
 	if err != nil {
@@ -303,18 +298,23 @@ func TestRestoreAllAsRestore(t *testing.T) {
 	}
 }
 
+// numberedServices are n services svc0, svc1, … checked every second, and their names.
+func numberedServices(n int) ([]Service, []string) {
+	services, names := make([]Service, n), make([]string, n)
+	for i := range n {
+		names[i] = fmt.Sprint("svc", i)
+		services[i] = Service{Name: names[i], Interval: time.Second}
+	}
+	return services, names
+}
+
 // TestRestoreAllGoroutinesAndSnapshot: RestoreAll starts no goroutine per query (a database/sql
 // Tx starts one for every query, three a service: 30,000 at a start of 10,000 services), and
 // leaves no reader inside its read transaction: a second RestoreAll sees what was written
 // after the first.
 func TestRestoreAllGoroutinesAndSnapshot(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "history.db")
-	var services []Service
-	var names []string
-	for i := range 300 {
-		services = append(services, Service{Name: fmt.Sprint("svc", i), Interval: time.Second})
-		names = append(names, fmt.Sprint("svc", i))
-	}
+	services, names := numberedServices(300)
 	live, err := OpenLive(path, 0, services, 0)
 	if err != nil {
 		t.Fatal(err)
