@@ -144,20 +144,7 @@ func TestRenamedSenderAcrossRestart(t *testing.T) {
 	recv := newReceiver(t, 1_000_000)
 	up, healthy := target(t)
 	dir := t.TempDir()
-	path := filepath.Join(dir, "uptty.yaml")
-	write := func(sender string) {
-		t.Helper()
-		body := fmt.Sprintf(`history: {path: %s}
-defaults: {interval: 1s, timeout: 1s, failure_threshold: 1}
-alerts:
-  - {name: %s, type: webhook, url: "%s/hook"}
-services:
-  - {name: api, url: "%s", alerts: [%s]}
-`, filepath.Join(dir, "history.db"), sender, recv.srv.URL, up.URL, sender)
-		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, write := oneSenderConfig(t, dir, recv.srv.URL, up.URL)
 	write("team")
 	srv := startServeLogs(t, bin, path, "127.0.0.1:0")
 	srv.logs.waitFor(t, "api UP", func(m map[string]any) bool { return m["msg"] == "state changed" && m["to"] == "UP" })
@@ -233,20 +220,7 @@ func TestRenamedSenderWhileStopped(t *testing.T) {
 			recv := newReceiver(t, 1_000_000)
 			up, healthy := target(t)
 			dir := t.TempDir()
-			path := filepath.Join(dir, "uptty.yaml")
-			write := func(sender string) {
-				t.Helper()
-				body := fmt.Sprintf(`history: {path: %s}
-defaults: {interval: 1s, timeout: 1s, failure_threshold: 1}
-alerts:
-  - {name: %s, type: webhook, url: "%s/hook"}
-services:
-  - {name: api, url: "%s", alerts: [%s]}
-`, filepath.Join(dir, "history.db"), sender, recv.srv.URL, up.URL, sender)
-				if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
+			path, write := oneSenderConfig(t, dir, recv.srv.URL, up.URL)
 			write("team")
 			srv := startServeLogs(t, bin, path, "127.0.0.1:0")
 			srv.logs.waitFor(t, "api UP", func(m map[string]any) bool { return m["msg"] == "state changed" && m["to"] == "UP" })
@@ -384,4 +358,24 @@ func grepLines(page, s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// oneSenderConfig is the path of a config in dir, and what writes it with one service, api at
+// target, alerting one webhook sender of the name given, at hook: the renames' tests write it
+// again under another name.
+func oneSenderConfig(t *testing.T, dir, hook, target string) (string, func(sender string)) {
+	path := filepath.Join(dir, "uptty.yaml")
+	return path, func(sender string) {
+		t.Helper()
+		body := fmt.Sprintf(`history: {path: %s}
+defaults: {interval: 1s, timeout: 1s, failure_threshold: 1}
+alerts:
+  - {name: %s, type: webhook, url: "%s/hook"}
+services:
+  - {name: api, url: "%s", alerts: [%s]}
+`, filepath.Join(dir, "history.db"), sender, hook, target, sender)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
