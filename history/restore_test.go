@@ -78,20 +78,7 @@ func TestRepairLeavesConsistentAlone(t *testing.T) {
 // the one open when uptty stopped has the stop up to the restart, and keeps it once it ends
 // after the restart; one that came and went while uptty ran has none.
 func TestRestoreUnwatched(t *testing.T) {
-	clk := newClock(t0)
-	s, path := openTest(t, Options{Now: clk.Now})
-	for _, name := range []string{"api", "spanning"} {
-		s.Register(name, "", time.Minute)
-	}
-	checkEvery(s, "api", 0, 2*time.Hour, 10*time.Millisecond, [2]time.Duration{30 * time.Minute, 45 * time.Minute})
-	outageEvents(s, "api", 30*time.Minute, 45*time.Minute)
-	checkEvery(s, "spanning", 0, 2*time.Hour, 10*time.Millisecond, [2]time.Duration{110 * time.Minute, 2 * time.Hour})
-	outageEvents(s, "spanning", 110*time.Minute, 0)
-	flush(t, s)
-	clk.Set(t0.Add(2 * time.Hour))
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close = %v", err)
-	}
+	clk, path := twoHoursThenStop(t)
 	clk.Set(t0.Add(3 * time.Hour)) // an hour with no uptty
 	s, err := Open(path, Options{Now: clk.Now})
 	if err != nil {
